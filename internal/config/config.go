@@ -35,6 +35,12 @@ type Config struct {
 	RedisPassword string `env:"WABSP_REDIS_PASSWORD"`
 
 	WorkerConcurrency int `env:"WABSP_WORKER_CONCURRENCY" envDefault:"8"`
+	// TenantSlots caps how many webhook-apply tasks of one tenant run at once
+	// across all workers, so one tenant's flood cannot starve the others.
+	TenantSlots int `env:"WABSP_TENANT_SLOTS" envDefault:"2"`
+	// MetricsAddr, when set, makes work and schedule serve /healthz and
+	// /metrics on this address (serve has them on the API port).
+	MetricsAddr string `env:"WABSP_METRICS_ADDR"`
 
 	JWTIssuer   string        `env:"WABSP_JWT_ISSUER" envDefault:"wabsp"`
 	JWTAudience string        `env:"WABSP_JWT_AUDIENCE" envDefault:"wabsp-api"`
@@ -100,6 +106,9 @@ func (c Config) Validate() error {
 	}
 	if c.WorkerConcurrency < 1 {
 		bad("WABSP_WORKER_CONCURRENCY", "must be at least 1")
+	}
+	if c.TenantSlots < 1 || c.TenantSlots > c.WorkerConcurrency*64 {
+		bad("WABSP_TENANT_SLOTS", "must be at least 1, got %d", c.TenantSlots)
 	}
 	if c.TokenTTL <= 0 || c.TokenTTL > 24*time.Hour {
 		bad("WABSP_TOKEN_TTL", "must be between 1s and 24h, got %s", c.TokenTTL)

@@ -1,0 +1,79 @@
+# wabsp developer tasks. `make help` lists them.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -s -w -X main.version=$(VERSION)
+IMAGE    ?= wabsp:local
+
+GOBIN    := $(or $(shell go env GOBIN),$(shell go env GOPATH)/bin)
+HELM_VERSION  := v3.22.0
+HELM     := $(or $(shell command -v helm 2>/dev/null),$(GOBIN)/helm)
+CHART    := deploy/helm/wabsp
+# @redocly/cli is pinned so a new release cannot change what lint accepts.
+REDOCLY  := npx --yes @redocly/cli@2.77.0
+JOSE_DIR := internal/auth/testdata/jose
+
+.PHONY: help demo test test-deps generate check-generated lint helm-check build image bench migrate
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+demo: ## Run everything on this machine with simulated Meta traffic.
+	go run ./cmd/wabsp demo
+
+test: test-deps ## Run every test with the race detector (needs Postgres and Redis).
+	go test -race -count=1 ./...
+
+# The JWT tests cross-check our tokens with a third-party JOSE library on Node.
+test-deps:
+	@if [[ -f $(JOSE_DIR)/package.json && ! -d $(JOSE_DIR)/node_modules ]]; then \
+		npm ci --prefix $(JOSE_DIR) --no-audit --no-fund; \
+	fi
+
+generate: ## Regenerate code (the OpenAPI server and types).
+	go generate ./...
+
+check-generated: generate ## Fail when generated code differs from what is committed.
+	@git diff --exit-code || { echo "generated code is stale: run 'make generate' and commit the result" >&2; exit 1; }
+	@untracked="$$(git ls-files --others --exclude-standard)"; \
+	if [[ -n "$$untracked" ]]; then \
+		echo "untracked files (generated code must be committed):" >&2; echo "$$untracked" >&2; exit 1; \
+	fi
+
+lint: ## go vet, gofmt and the OpenAPI linter.
+	go vet ./...
+	@unformatted="$$(git ls-files --cached --others --exclude-standard '*.go' | xargs -r gofmt -l)"; \
+	if [[ -n "$$unformatted" ]]; then \
+		echo "not gofmt-formatted (run gofmt -w):" >&2; echo "$$unformatted" >&2; exit 1; \
+	fi
+	$(REDOCLY) lint --config openapi/redocly.yaml openapi/openapi.yaml
+
+helm-check: | $(HELM) ## Lint and render the Helm chart with its main value variations.
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) --set existingSecret=wabsp --set api.autoscaling.enabled=false --set worker.autoscaling.enabled=false
+	$(HELM) template wabsp $(CHART) >/dev/null
+	$(HELM) template wabsp $(CHART) --set existingSecret=wabsp >/dev/null
+	$(HELM) template wabsp $(CHART) --set api.autoscaling.enabled=false --set worker.autoscaling.enabled=false >/dev/null
+	$(HELM) template wabsp $(CHART) --set serviceAccount.create=false --set migrate.enabled=false \
+		--set api.podDisruptionBudget.enabled=false --set worker.podDisruptionBudget.enabled=false >/dev/null
+
+$(GOBIN)/helm:
+	go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+build: ## Build bin/wabsp.
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/wabsp ./cmd/wabsp
+
+image: ## Build the container image (needs Docker with BuildKit).
+	docker build -f deploy/Dockerfile -t $(IMAGE) \
+		--build-arg VERSION=$(VERSION) \
+		--build-arg REVISION=$$(git rev-parse HEAD) \
+		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) .
+
+bench: ## Load-test the webhook intake and the workers.
+	go run ./cmd/wabsp-bench
+
+migrate: ## Apply database migrations to WABSP_DATABASE_URL.
+	go run ./cmd/wabsp migrate

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// loadResult summarises one closed-loop load run.
+type loadResult struct {
+	Requests  int
+	Non200    map[int]int
+	Errors    int
+	Elapsed   time.Duration
+	P50, P99  time.Duration
+	Max       time.Duration
+	PerSecond float64
+}
+
+// bodySource yields the request bodies and their signatures; i counts requests.
+type bodySource func(i int64) (body []byte, signature string)
+
+// runLoad keeps up to conc requests in flight against addr+path for d. With
+// pace nil each connection sends its next request as soon as the previous
+// one is answered (closed loop, for peak throughput); otherwise every request
+// first takes a token from pace (open loop at the pacer's rate).
+func runLoad(ctx context.Context, addr, path string, conc int, d time.Duration, next bodySource, pace <-chan struct{}) loadResult {
+	client := &fasthttp.HostClient{Addr: addr, MaxConns: conc, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var (
+		counter atomic.Int64
+		mu      sync.Mutex
+		lat     []time.Duration
+		non200  = map[int]int{}
+		errs    int
+		wg      sync.WaitGroup
+	)
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<14)
+			localNon := map[int]int{}
+			localErr := 0
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			for ctx.Err() == nil {
+				if pace != nil {
+					select {
+					case <-pace:
+					case <-ctx.Done():
+						continue
+					}
+				}
+				body, sig := next(counter.Add(1))
+				req.Reset()
+				req.SetRequestURI("http://" + addr + path)
+				req.Header.SetMethod(fasthttp.MethodPost)
+				req.Header.SetContentType("application/json")
+				req.Header.Set("X-Hub-Signature-256", sig)
+				req.SetBodyRaw(body)
+				t0 := time.Now()
+				err := client.Do(req, resp)
+				took := time.Since(t0)
+				switch {
+				case err != nil:
+					localErr++
+				case resp.StatusCode() != fasthttp.StatusOK:
+					localNon[resp.StatusCode()]++
+				default:
+					local = append(local, took)
+				}
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			for k, v := range localNon {
+				non200[k] += v
+			}
+			errs += localErr
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lat)
+	r := loadResult{Requests: len(lat), Non200: non200, Errors: errs, Elapsed: elapsed}
+	if n := len(lat); n > 0 {
+		r.P50, r.P99, r.Max = lat[n/2], lat[min(n-1, n*99/100)], lat[n-1]
+		r.PerSecond = float64(n) / elapsed.Seconds()
+	}
+	return r
+}
+
+// pacer emits rate tokens per second until ctx ends, in small bursts so a
+// coarse timer still yields the rate.
+func pacer(ctx context.Context, rate float64) <-chan struct{} {
+	ch := make(chan struct{}, 1024)
+	go func() {
+		defer close(ch)
+		const tick = 5 * time.Millisecond
+		t := time.NewTicker(tick)
+		defer t.Stop()
+		start, sent := time.Now(), 0.0
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				due := rate * now.Sub(start).Seconds()
+				for ; sent < due; sent++ {
+					select {
+					case ch <- struct{}{}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}
+	}()
+	return ch
+}

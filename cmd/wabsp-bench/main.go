@@ -1,0 +1,188 @@
+// Command wabsp-bench measures the Meta webhook intake on this machine, in one
+// run, against the targets the project holds itself to:
+//
+//	(a) ceiling: a bare Fiber handler answering 200 to the same signed body
+//	    over the same client;
+//	(b) intake:  `wabsp serve` verifying, group-committing to Redis and
+//	    answering 200 (req/s, p50, p99, and the ratio to the ceiling);
+//	(c) end to end: status events per second from the POST to their rows in
+//	    PostgreSQL, with `wabsp serve` and `wabsp work` running, sustained.
+//
+// Each server runs as its own process; the load generator is this process.
+// It needs the local PostgreSQL and Redis; it creates and drops its own
+// database and flushes the Redis database it is given.
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+type options struct {
+	databaseURL   string
+	redisAddr     string
+	redisDB       int
+	conc          int
+	intakeFor     time.Duration
+	e2eFor        time.Duration
+	e2eRate       float64
+	e2eConc       int
+	perBody       int
+	tenants       int
+	workerConc    int
+	skip          string
+	keepArtifacts bool
+}
+
+func main() {
+	if len(os.Args) == 3 && os.Args[1] == "-ceiling-server" {
+		if err := serveCeiling(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
+	var o options
+	flag.StringVar(&o.databaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "server to create the benchmark database on")
+	flag.StringVar(&o.redisAddr, "redis-addr", "127.0.0.1:6379", "Redis server")
+	flag.IntVar(&o.redisDB, "redis-db", 13, "Redis logical database to use (it is flushed)")
+	flag.IntVar(&o.conc, "c", 64, "concurrent connections for (a) and (b)")
+	flag.DurationVar(&o.intakeFor, "intake-duration", 10*time.Second, "duration of (a) and (b) each")
+	flag.DurationVar(&o.e2eFor, "e2e-duration", 60*time.Second, "duration of (c)")
+	flag.Float64Var(&o.e2eRate, "e2e-rate", 18000, "status events per second offered in (c)")
+	flag.IntVar(&o.e2eConc, "e2e-c", 32, "concurrent connections for (c)")
+	flag.IntVar(&o.perBody, "statuses-per-body", 50, "statuses per webhook body in (c); Meta batches up to 1000")
+	flag.IntVar(&o.tenants, "tenants", 4, "tenants the (c) traffic is spread over")
+	flag.IntVar(&o.workerConc, "worker-concurrency", 8, "WABSP_WORKER_CONCURRENCY of the worker in (c)")
+	flag.StringVar(&o.skip, "skip", "", "comma-separated parts to skip: ceiling,intake,e2e")
+	flag.BoolVar(&o.keepArtifacts, "keep", false, "keep the work directory with the processes' logs")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "wabsp-bench:", err)
+		os.Exit(1)
+	}
+}
+
+// serveCeiling is (a): the least any Fiber webhook endpoint could do.
+func serveCeiling(addr string) error {
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 4 << 20})
+	app.Post("/webhooks/meta", func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusOK) })
+	return app.Listen(addr)
+}
+
+func run(ctx context.Context, o options, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "wabsp-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keepArtifacts {
+		fmt.Fprintln(os.Stderr, "logs in", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	bin, err := buildWabsp(ctx, dir)
+	if err != nil {
+		return err
+	}
+	env, err := newBenchEnv(ctx, o, dir)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+
+	skip := func(part string) bool { return strings.Contains(","+o.skip+",", ","+part+",") }
+	rep := report{machine: machine(), opts: o}
+	single := env.singleStatusBody()
+	if !skip("ceiling") {
+		if rep.ceiling, err = measureCeiling(ctx, o, dir, single); err != nil {
+			return err
+		}
+	}
+	if !skip("intake") {
+		if rep.intake, err = env.measureIntake(ctx, bin, single); err != nil {
+			return err
+		}
+	}
+	if !skip("e2e") {
+		if rep.e2e, err = env.measureEndToEnd(ctx, bin); err != nil {
+			return err
+		}
+	}
+	rep.write(out)
+	return nil
+}
+
+func measureCeiling(ctx context.Context, o options, dir string, body signedBody) (loadResult, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return loadResult{}, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return loadResult{}, err
+	}
+	p, err := startProcess(self, nil, filepath.Join(dir, "ceiling.log"), "-ceiling-server", addr)
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer p.stop()
+	if err := waitHTTP("http://"+addr+"/healthz", 10*time.Second); err != nil {
+		return loadResult{}, err
+	}
+	fmt.Fprintln(os.Stderr, "(a) ceiling: bare Fiber handler")
+	runLoad(ctx, addr, "/webhooks/meta", o.conc, 2*time.Second, body.source, nil) // warm-up
+	return runLoad(ctx, addr, "/webhooks/meta", o.conc, o.intakeFor, body.source, nil), nil
+}
+
+// signedBody is one body with its Meta signature.
+type signedBody struct {
+	raw []byte
+	sig string
+}
+
+func (b signedBody) source(int64) ([]byte, string) { return b.raw, b.sig }
+
+func sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+func randomKey(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d cores (%s), %s %s/%s", runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wabsp/wabsp/internal/metasim"
+)
+
+// statusBody builds the webhook body number i of the run: perBody unique
+// "sent" statuses with pricing, for one of the seeded numbers.
+func (e *benchEnv) statusBody(i int64, perBody int) signedBody {
+	n := e.waba[int(i)%len(e.waba)]
+	now := time.Now()
+	st := make([]metasim.Status, perBody)
+	for j := range st {
+		st[j] = metasim.Status{
+			WAMID:       fmt.Sprintf("wamid.bench.%d.%d", i, j),
+			Status:      "sent",
+			Timestamp:   now,
+			RecipientID: fmt.Sprintf("62812%07d", (int(i)*perBody+j)%10000000),
+			Pricing:     &metasim.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"},
+		}
+	}
+	raw := metasim.StatusesBody(n.wabaID, n.phoneNumberID, digits(n.display), st)
+	return signedBody{raw: raw, sig: sign(e.secret, raw)}
+}
+
+func digits(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}
+
+// singleStatusBody is the one body (a) and (b) send over and over.
+func (e *benchEnv) singleStatusBody() signedBody { return e.statusBody(0, 1) }
+
+// measureIntake is (b): `wabsp serve` alone, so the figure is the intake's
+// and not the workers'.
+func (e *benchEnv) measureIntake(ctx context.Context, bin string, body signedBody) (loadResult, error) {
+	if err := e.migrateAndSeed(ctx, bin); err != nil {
+		return loadResult{}, err
+	}
+	p, addr, err := e.startWabsp(bin, "serve")
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer p.stop()
+	if err := waitHTTP("http://"+addr+"/healthz", 20*time.Second); err != nil {
+		return loadResult{}, err
+	}
+	fmt.Fprintln(os.Stderr, "(b) intake: wabsp serve")
+	runLoad(ctx, addr, "/webhooks/meta", e.o.conc, 2*time.Second, body.source, nil)
+	r := runLoad(ctx, addr, "/webhooks/meta", e.o.conc, e.o.intakeFor, body.source, nil)
+	return r, e.rdb.FlushDB(ctx).Err()
+}
+
+// e2eResult is (c).
+type e2eResult struct {
+	Load          loadResult
+	Offered       float64 // status events per second offered
+	Sent          int64   // status events answered 200
+	LandedInRun   int64   // rows in Postgres when the load stopped
+	Landed        int64   // rows in Postgres at the end
+	Drain         time.Duration
+	SustainedRate float64 // rows landed during the run per second of run
+	OverallRate   float64 // all rows over the time until the last one landed
+}
+
+// measureEndToEnd is (c): statuses offered at a fixed rate through `wabsp
+// serve` to `wabsp work`, counted as rows in message_statuses.
+func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, error) {
+	if err := e.ensureMigrated(ctx, bin); err != nil {
+		return e2eResult{}, err
+	}
+	api, addr, err := e.startWabsp(bin, "serve")
+	if err != nil {
+		return e2eResult{}, err
+	}
+	defer api.stop()
+	worker, _, err := e.startWabsp(bin, "work", fmt.Sprintf("WABSP_WORKER_CONCURRENCY=%d", e.o.workerConc), fmt.Sprintf("WABSP_TENANT_SLOTS=%d", e.o.workerConc))
+	if err != nil {
+		return e2eResult{}, err
+	}
+	defer worker.stop()
+	if err := waitHTTP("http://"+addr+"/healthz", 20*time.Second); err != nil {
+		return e2eResult{}, err
+	}
+	conn, err := pgx.Connect(ctx, e.dbURL)
+	if err != nil {
+		return e2eResult{}, err
+	}
+	defer conn.Close(ctx)
+
+	fmt.Fprintf(os.Stderr, "(c) end to end: %.0f status events/s offered for %s\n", e.o.e2eRate, e.o.e2eFor)
+	var bodies atomic.Int64
+	src := func(i int64) ([]byte, string) {
+		b := e.statusBody(i, e.o.perBody)
+		bodies.Add(1)
+		return b.raw, b.sig
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	start := time.Now()
+	load := runLoad(ctx, addr, "/webhooks/meta", e.o.e2eConc, e.o.e2eFor, src, pacer(pctx, e.o.e2eRate/float64(e.o.perBody)))
+	cancel()
+	runFor := time.Since(start)
+	res := e2eResult{Load: load, Offered: e.o.e2eRate, Sent: int64(load.Requests) * int64(e.o.perBody)}
+	if res.LandedInRun, err = e.countStatuses(ctx, conn); err != nil {
+		return res, err
+	}
+	res.SustainedRate = float64(res.LandedInRun) / runFor.Seconds()
+	drainStart := time.Now()
+	for res.Landed < res.Sent && time.Since(drainStart) < 3*time.Minute && ctx.Err() == nil {
+		waitFor(ctx, 250*time.Millisecond)
+		if res.Landed, err = e.countStatuses(ctx, conn); err != nil {
+			return res, err
+		}
+	}
+	res.Drain = time.Since(drainStart)
+	res.OverallRate = float64(res.Landed) / time.Since(start).Seconds()
+	return res, nil
+}
+
+func (e *benchEnv) ensureMigrated(ctx context.Context, bin string) error {
+	conn, err := pgx.Connect(ctx, e.dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'tenants'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 1 {
+		return nil
+	}
+	return e.migrateAndSeed(ctx, bin)
+}

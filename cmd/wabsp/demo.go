@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/config"
+	"github.com/wabsp/wabsp/internal/metasim"
+)
+
+// runDemo runs everything in one process against the local PostgreSQL and
+// Redis, with the Meta simulator standing in for Meta: it seeds demo tenants,
+// prints credentials and curl lines, and plays live webhook traffic.
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig("demo", args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	demoDefaults(&cfg)
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr).With("role", "demo")
+	if err := ensureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s (set WABSP_HTTP_ADDR or --addr to use another port): %w", cfg.HTTPAddr, err)
+	}
+	graph := metasim.NewGraph()
+	graphSrv := &http.Server{Handler: graph, ReadHeaderTimeout: 5 * time.Second}
+	graphLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go graphSrv.Serve(graphLn) //nolint:errcheck // closed on return
+	defer graphSrv.Close()
+	cfg.GraphBaseURL = "http://" + graphLn.Addr().String()
+
+	sys, err := openSystem(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer sys.close()
+	if err := sys.db.Migrate(ctx, log); err != nil {
+		return err
+	}
+	seeded, err := seedDemo(ctx, sys.tenants, graph)
+	if err != nil {
+		return fmt.Errorf("seed demo tenants: %w", err)
+	}
+	base := "http://" + hostPort(ln.Addr().String())
+	printWelcome(stdout, base, seeded)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go playDemoTraffic(ctx, log, cfg, base, seeded, graph)
+	return sys.runRoles(ctx, "all", ln)
+}
+
+// demoDefaults fills in what a newcomer has not configured. The demo keys
+// are derived from fixed labels so restarts keep decrypting what earlier
+// runs stored; they are public and for the demo only.
+func demoDefaults(cfg *config.Config) {
+	cfg.Dev = true
+	derive := func(label string) string {
+		sum := sha256.Sum256([]byte("wabsp demo only: " + label))
+		return base64.StdEncoding.EncodeToString(sum[:])
+	}
+	if cfg.JWTKeys == "" {
+		cfg.JWTKeys, cfg.JWTSigningKey = "demo-1:"+derive("jwt"), "demo-1"
+	}
+	if cfg.EncryptionKeys == "" {
+		cfg.EncryptionKeys, cfg.EncryptionKeyID = "demo-1:"+derive("aes"), "demo-1"
+	}
+	if cfg.MetaAppSecrets == "" {
+		sum := sha256.Sum256([]byte("wabsp demo only: app secret"))
+		cfg.MetaAppSecrets = "demo-app:" + hex.EncodeToString(sum[:16])
+	}
+	if cfg.MetaVerifyToken == "" {
+		cfg.MetaVerifyToken = "wabsp-demo"
+	}
+}
+
+// ensureDatabase creates the configured database when it does not exist, so
+// the demo runs against a fresh local PostgreSQL with no set-up.
+func ensureDatabase(ctx context.Context, url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("WABSP_DATABASE_URL: %w", err)
+	}
+	name := cfg.Database
+	cfg.Database = "postgres"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL at %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	return err
+}
+
+func hostPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// demoSeed is what the demo created, for the welcome text and the traffic.
+type demoSeed struct {
+	admin, partner, tenant credentials
+	tenantID               string
+	numbers                []metasim.Number
+	templates              []metasim.TemplateRef
+}
+
+type credentials struct{ id, secret string }
+
+func (c credentials) ok() bool { return c.id != "" }
+
+// isConflict tells an already-seeded row from a real failure, so the demo can
+// be started again on the same database.
+func isConflict(err error) bool { return apperr.Is(err, apperr.Conflict) }
+
+func printWelcome(w io.Writer, base string, s demoSeed) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nwabsp demo is running at %s (docs: %s/docs)\n\n", base, base)
+	fmt.Fprintf(&b, "Admin client (sees every tenant):\n  client_id:     %s\n  client_secret: %s\n", s.admin.id, s.admin.secret)
+	if s.partner.ok() {
+		fmt.Fprintf(&b, "Partner client (two of the three tenants):\n  client_id:     %s\n  client_secret: %s\n", s.partner.id, s.partner.secret)
+	}
+	if s.tenant.ok() {
+		fmt.Fprintf(&b, "Tenant client (Acme Retail only):\n  client_id:     %s\n  client_secret: %s\n", s.tenant.id, s.tenant.secret)
+	}
+	fmt.Fprintf(&b, "\nGet a token and list tenants:\n\n")
+	fmt.Fprintf(&b, "  TOKEN=$(curl -s -X POST %s/v1/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n", base, s.admin.id, s.admin.secret)
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/admin/tenants\n", base)
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/tenants/%s/phone-numbers\n\n", base, s.tenantID)
+	fmt.Fprintf(&b, "The Meta simulator is posting signed webhooks to %s/webhooks/meta; Ctrl-C stops everything.\n\n", base)
+	_, _ = io.WriteString(w, b.String())
+}
+
+// playDemoTraffic waits for the API and then plays the simulator's demo mix
+// until ctx ends.
+func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, base string, s demoSeed, graph *metasim.Graph) {
+	secrets, _ := cfg.AppSecrets()
+	if len(secrets) == 0 || len(s.numbers) == 0 {
+		return
+	}
+	for ctx.Err() == nil {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph})
+	if err != nil {
+		log.Error("demo traffic", "err", err)
+		return
+	}
+	em := metasim.NewEmitter(base+"/webhooks/meta", secrets[0].Secret, &http.Client{Timeout: 5 * time.Second},
+		metasim.WithBackoff(time.Second, 30*time.Second), metasim.WithGiveUpAfter(10*time.Minute))
+	if _, err := metasim.NewRunner(em, metasim.WithConcurrency(2)).Run(ctx, sc); err != nil && ctx.Err() == nil {
+		log.Error("demo traffic stopped", "err", err)
+	}
+}

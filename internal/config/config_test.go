@@ -1,0 +1,70 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateNamesTheVariable(t *testing.T) {
+	base := func() Config {
+		t.Setenv("WABSP_JWT_KEYS", "")
+		c, err := Load()
+		if err != nil {
+			t.Fatalf("defaults do not validate: %v", err)
+		}
+		return c
+	}
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"bad database url", func(c *Config) { c.DatabaseURL = "mysql://x" }, "WABSP_DATABASE_URL"},
+		{"redis db out of range", func(c *Config) { c.RedisDB = 16 }, "WABSP_REDIS_DB"},
+		{"jwt key not base64", func(c *Config) { c.JWTKeys = "k1:%%%" }, "WABSP_JWT_KEYS"},
+		{"jwt key wrong size", func(c *Config) { c.JWTKeys = "k1:AAAA" }, "WABSP_JWT_KEYS"},
+		{"signing kid unknown", func(c *Config) {
+			c.JWTKeys = "k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+			c.JWTSigningKey = "k2"
+		}, "WABSP_JWT_KEYS"},
+		{"app secret without id", func(c *Config) { c.MetaAppSecrets = "secret-only" }, "WABSP_META_APP_SECRETS"},
+		{"enqueue wait over a second", func(c *Config) { c.WebhookEnqueueWait = 2e9 }, "WABSP_WEBHOOK_ENQUEUE_TIMEOUT"},
+		{"log level", func(c *Config) { c.LogLevel = "loud" }, "WABSP_LOG_LEVEL"},
+		{"tenant slots", func(c *Config) { c.TenantSlots = 0 }, "WABSP_TENANT_SLOTS"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := base()
+			tc.mutate(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestKeyringsPutActiveFirst(t *testing.T) {
+	c := Config{
+		JWTKeys:       "old:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=,new:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=",
+		JWTSigningKey: "new",
+	}
+	keys, err := c.SigningKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0].ID != "new" {
+		t.Fatalf("got %+v, want new first", keys)
+	}
+}
+
+func TestAppSecrets(t *testing.T) {
+	c := Config{MetaAppSecrets: "111:abc, 222:def"}
+	s, err := c.AppSecrets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != 2 || s[1].AppID != "222" || string(s[1].Secret) != "def" {
+		t.Fatalf("got %+v", s)
+	}
+}

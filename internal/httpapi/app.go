@@ -1,0 +1,164 @@
+// Package httpapi is wabsp's HTTP layer: the Fiber app serving the /v1 API
+// generated from openapi/openapi.yaml, the Meta webhook intake, the docs page,
+// health, readiness and metrics.
+//
+// A /v1 request passes, in order: recover, request id, metrics, access log
+// (which also renders errors), operation lookup, authentication, the
+// per-client rate limit, the API body limit, validation against the spec, and
+// the authorization table (authz.go) in front of the generated handler. Adding
+// an operation is: spec, go generate, one handler method, one line in
+// accessRules.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/auth"
+	"github.com/wabsp/wabsp/internal/pg"
+	"github.com/wabsp/wabsp/openapi"
+	"github.com/wabsp/wabsp/tenants"
+)
+
+// Defaults for the zero values of Deps.
+const (
+	DefaultBodyLimit      = 1 << 20
+	DefaultRequestTimeout = 10 * time.Second
+	// partnerCacheTTL bounds how long another process keeps honouring an
+	// unassigned partner.
+	partnerCacheTTL = 30 * time.Second
+)
+
+// Deps is everything the HTTP layer uses. main and the tests build it.
+type Deps struct {
+	Log      *slog.Logger
+	DB       *pg.DB
+	Redis    *redis.Client
+	Tenants  *tenants.Service
+	Issuer   *auth.Issuer
+	Verifier *auth.Verifier
+	Keyring  *auth.Keyring
+	// Metrics is the registry /metrics serves; the app registers its own
+	// collectors on it. A new one is made when nil.
+	Metrics *prometheus.Registry
+	// Inspector reports asynq queue depths on /metrics; nil leaves them out.
+	Inspector *asynq.Inspector
+	// RateLimit is each client's steady rate in requests per second and
+	// RateBurst its bucket; a zero rate turns limiting off.
+	RateLimit float64
+	RateBurst int
+	// RequestTimeout bounds each API request's context.
+	RequestTimeout time.Duration
+	// BodyLimit bounds API request bodies (DefaultBodyLimit when 0).
+	BodyLimit int
+	Meta      MetaWebhookConfig
+}
+
+func (d *Deps) defaults() error {
+	if d.Log == nil || d.DB == nil || d.Tenants == nil || d.Issuer == nil || d.Verifier == nil || d.Keyring == nil {
+		return errors.New("httpapi: Log, DB, Tenants, Issuer, Verifier and Keyring are required")
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	if d.Meta.Registerer == nil {
+		d.Meta.Registerer = d.Metrics
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = DefaultRequestTimeout
+	}
+	if d.BodyLimit <= 0 {
+		d.BodyLimit = DefaultBodyLimit
+	}
+	return nil
+}
+
+// NewApp assembles the Fiber app.
+func NewApp(d Deps) (*fiber.App, error) {
+	if err := d.defaults(); err != nil {
+		return nil, err
+	}
+	doc, err := openapi.GetSwagger()
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := newHTTPMetrics(d.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	if err := registerRuntimeCollectors(d.Metrics, d.Inspector); err != nil {
+		return nil, err
+	}
+
+	onError := errorHandler(d.Log)
+	app := fiber.New(fiber.Config{
+		AppName:               "wabsp",
+		ErrorHandler:          onError,
+		BodyLimit:             max(d.BodyLimit, d.Meta.MaxBody),
+		CaseSensitive:         true,
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+	})
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(d.Log)}))
+	app.Use(requestID())
+	app.Use(metrics.handler)
+	app.Use(accessLog(d.Log, onError))
+
+	mountMetaWebhooks(app, d.Meta, d.Log)
+	app.Get("/metrics", metricsHandler(d.Metrics))
+	if err := mountDocs(app, doc); err != nil {
+		return nil, err
+	}
+
+	partners := newPartnerCache(d.Tenants, partnerCacheTTL)
+	app.Use("/v1",
+		resolveOperation(newOperations(doc)),
+		authenticate(d.Verifier, d.RequestTimeout),
+		rateLimit(d.Redis, d.RateLimit, d.RateBurst, d.Log),
+		apiBodyLimit(d.BodyLimit),
+		validateRequest(doc),
+	)
+	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
+		keyring: d.Keyring, partners: partners, now: time.Now}
+	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
+	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware}))
+	return app, nil
+}
+
+// suspendedFunc reports suspension from the tenants service. An unknown
+// tenant is not suspended: the handler answers 404 for it.
+func suspendedFunc(svc *tenants.Service) func(ctx context.Context, id uuid.UUID) (bool, error) {
+	return func(ctx context.Context, id uuid.UUID) (bool, error) {
+		t, err := svc.GetTenant(ctx, id)
+		if apperr.Is(err, apperr.NotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return t.Suspended(), nil
+	}
+}
+
+// logPanic logs a recovered panic with its stack; the client gets a plain
+// 500 problem through the error handler.
+func logPanic(log *slog.Logger) func(c *fiber.Ctx, e any) {
+	return func(c *fiber.Ctx, e any) {
+		log.Error("panic serving request", "request_id", requestIDOf(c), "path", c.Path(),
+			"panic", fmt.Sprint(e), "stack", string(debug.Stack()))
+	}
+}

@@ -1,0 +1,192 @@
+package httpapi
+
+import (
+	"context"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/auth"
+	"github.com/wabsp/wabsp/openapi"
+)
+
+// access is who may call an operation, on top of its scope.
+type access int
+
+const (
+	// denied is the zero value, so an operation missing from accessRules
+	// is refused rather than opened.
+	denied access = iota
+	// public operations need no token.
+	public
+	// self operations are open to every authenticated client.
+	self
+	// adminOnly operations need the admin role and scope.
+	adminOnly
+	// tenantPath operations act on the {tenant_id} of their path: admins on
+	// any tenant, partners on their assigned tenants, tenants on their own.
+	tenantPath
+	// tenantManage is tenantPath without the tenant itself: settings a
+	// business may not change about itself.
+	tenantManage
+	// partnerPath operations act on the {partner_id} of their path: admins
+	// on any partner, partners on themselves.
+	partnerPath
+)
+
+// rule is an operation's access and the scope its token must hold ("" for
+// none).
+type rule struct {
+	scope  string
+	access access
+}
+
+// accessRules is the one authorization table: every operation of the spec
+// has a line here, or it is refused to everyone (TestEveryOperationHasARule).
+var accessRules = map[string]rule{
+	"createToken":  {"", public},
+	"getJwks":      {"", public},
+	"getHealth":    {"", public},
+	"getReadiness": {"", public},
+
+	"getMe": {"", self},
+
+	"getTenant":         {auth.ScopeTenantsRead, tenantPath},
+	"updateTenant":      {auth.ScopeTenantsWrite, tenantManage},
+	"listWabas":         {auth.ScopeTenantsRead, tenantPath},
+	"createWaba":        {auth.ScopeTenantsWrite, tenantPath},
+	"getWaba":           {auth.ScopeTenantsRead, tenantPath},
+	"updateWaba":        {auth.ScopeTenantsWrite, tenantPath},
+	"deleteWaba":        {auth.ScopeTenantsWrite, tenantPath},
+	"listPhoneNumbers":  {auth.ScopeTenantsRead, tenantPath},
+	"createPhoneNumber": {auth.ScopeTenantsWrite, tenantPath},
+	"getPhoneNumber":    {auth.ScopeTenantsRead, tenantPath},
+	"deletePhoneNumber": {auth.ScopeTenantsWrite, tenantPath},
+
+	"listPartnerTenants": {auth.ScopeTenantsRead, partnerPath},
+
+	"listTenants":           {auth.ScopeAdmin, adminOnly},
+	"createTenant":          {auth.ScopeAdmin, adminOnly},
+	"suspendTenant":         {auth.ScopeAdmin, adminOnly},
+	"resumeTenant":          {auth.ScopeAdmin, adminOnly},
+	"listPartners":          {auth.ScopeAdmin, adminOnly},
+	"createPartner":         {auth.ScopeAdmin, adminOnly},
+	"assignPartnerTenant":   {auth.ScopeAdmin, adminOnly},
+	"unassignPartnerTenant": {auth.ScopeAdmin, adminOnly},
+	"listClients":           {auth.ScopeAdmin, adminOnly},
+	"createClient":          {auth.ScopeAdmin, adminOnly},
+	"disableClient":         {auth.ScopeAdmin, adminOnly},
+	"listAuditLog":          {auth.ScopeAdmin, adminOnly},
+}
+
+var (
+	errNoAccess     = apperr.New(apperr.Forbidden, "this client may not act for that tenant")
+	errNotAdmin     = apperr.New(apperr.Forbidden, "this operation is for admins only")
+	errSuspended    = apperr.New(apperr.TenantSuspended, "the tenant is suspended")
+	errNotPermitted = apperr.New(apperr.Forbidden, "operation not permitted")
+)
+
+// authorizer enforces accessRules for the strict handlers.
+type authorizer struct {
+	partners *partnerCache
+	// suspended reports whether a tenant is suspended. It is asked on every
+	// non-admin call for a tenant, uncached, so a suspension applies at once.
+	suspended func(ctx context.Context, tenantID uuid.UUID) (bool, error)
+}
+
+// middleware is the StrictMiddlewareFunc that checks each call against its
+// operation's rule before the handler runs.
+func (a *authorizer) middleware(next openapi.StrictHandlerFunc, operationID string) openapi.StrictHandlerFunc {
+	r, known := accessRules[operationName(operationID)]
+	return func(c *fiber.Ctx, req any) (any, error) {
+		if !known || r.access == denied {
+			return nil, errNotPermitted
+		}
+		if r.access == public {
+			return next(c, req)
+		}
+		ctx := c.UserContext()
+		p, ok := auth.PrincipalFrom(ctx)
+		if !ok {
+			return nil, apperr.New(apperr.Unauthenticated, "a bearer token is required")
+		}
+		if err := a.check(ctx, p, r, c.Params("tenant_id"), c.Params("partner_id")); err != nil {
+			return nil, err
+		}
+		return next(c, req)
+	}
+}
+
+func (a *authorizer) check(ctx context.Context, p auth.Principal, r rule, tenantParam, partnerParam string) error {
+	if r.scope != "" && !p.HasScope(r.scope) {
+		return apperr.New(apperr.Forbidden, "this token lacks scope %s", r.scope)
+	}
+	switch r.access {
+	case self:
+		return a.notSuspended(ctx, p, p.TenantID)
+	case adminOnly:
+		if p.Role != auth.RoleAdmin {
+			return errNotAdmin
+		}
+		return nil
+	case tenantPath, tenantManage:
+		tenantID, err := uuid.Parse(tenantParam)
+		if err != nil {
+			return errNoAccess
+		}
+		if err := a.mayActFor(ctx, p, tenantID, r.access == tenantManage); err != nil {
+			return err
+		}
+		return a.notSuspended(ctx, p, tenantID)
+	case partnerPath:
+		partnerID, err := uuid.Parse(partnerParam)
+		if err != nil {
+			return errNoAccess
+		}
+		if p.Role == auth.RoleAdmin || (p.Role == auth.RolePartner && p.PartnerID == partnerID) {
+			return nil
+		}
+		return apperr.New(apperr.Forbidden, "this client may not act for that partner")
+	}
+	return errNotPermitted
+}
+
+func (a *authorizer) mayActFor(ctx context.Context, p auth.Principal, tenantID uuid.UUID, manage bool) error {
+	switch p.Role {
+	case auth.RoleAdmin:
+		return nil
+	case auth.RolePartner:
+		ok, err := a.partners.has(ctx, p.PartnerID, tenantID)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+	case auth.RoleTenant:
+		if manage {
+			return apperr.New(apperr.Forbidden, "a tenant cannot change its own settings; ask its partner or an admin")
+		}
+		if p.TenantID == tenantID {
+			return nil
+		}
+	}
+	return errNoAccess
+}
+
+// notSuspended refuses non-admin callers acting for a suspended tenant.
+// Admins still reach it, to look into it and to resume it.
+func (a *authorizer) notSuspended(ctx context.Context, p auth.Principal, tenantID uuid.UUID) error {
+	if p.Role == auth.RoleAdmin || tenantID == uuid.Nil {
+		return nil
+	}
+	suspended, err := a.suspended(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	if suspended {
+		return errSuspended
+	}
+	return nil
+}

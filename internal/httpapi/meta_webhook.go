@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"hash"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/config"
+	"github.com/wabsp/wabsp/webhooks"
+)
+
+// IntakeQueue makes a verified webhook body durable before Meta hears 200.
+type IntakeQueue interface {
+	Enqueue(ctx context.Context, b webhooks.Body) error
+}
+
+// MetaWebhookConfig configures the Meta webhook routes. They are written by
+// hand rather than generated because the signature covers the raw bytes.
+type MetaWebhookConfig struct {
+	Secrets     []config.AppSecret
+	VerifyToken string
+	// MaxBody bounds a webhook body; larger ones get 413.
+	MaxBody int
+	// EnqueueTimeout bounds the wait for Redis, so Meta hears 503 and retries
+	// within a second when Redis cannot take the body.
+	EnqueueTimeout time.Duration
+	Queue          IntakeQueue
+	Registerer     prometheus.Registerer
+}
+
+const signatureHeader = "X-Hub-Signature-256"
+
+func mountMetaWebhooks(app *fiber.App, cfg MetaWebhookConfig, log *slog.Logger) {
+	h := newMetaWebhook(cfg, log)
+	app.Get("/webhooks/meta", h.handshake)
+	app.Post("/webhooks/meta", h.receive)
+}
+
+type metaWebhook struct {
+	cfg      MetaWebhookConfig
+	log      *slog.Logger
+	verifier *signatureVerifier
+	outcomes *prometheus.CounterVec
+}
+
+func newMetaWebhook(cfg MetaWebhookConfig, log *slog.Logger) *metaWebhook {
+	if cfg.EnqueueTimeout <= 0 {
+		cfg.EnqueueTimeout = 800 * time.Millisecond
+	}
+	h := &metaWebhook{
+		cfg:      cfg,
+		log:      log,
+		verifier: newSignatureVerifier(cfg.Secrets),
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "wabsp_meta_webhook_requests_total",
+			Help: "Meta webhook POSTs by outcome (accepted, bad_signature, too_large, unavailable).",
+		}, []string{"outcome"}),
+	}
+	if cfg.Registerer != nil {
+		cfg.Registerer.MustRegister(h.outcomes)
+	}
+	return h
+}
+
+// handshake answers Meta's subscription check: echo hub.challenge when the
+// verify token matches, 403 otherwise.
+func (h *metaWebhook) handshake(c *fiber.Ctx) error {
+	token := c.Query("hub.verify_token")
+	ok := c.Query("hub.mode") == "subscribe" && h.cfg.VerifyToken != "" &&
+		subtle.ConstantTimeCompare([]byte(token), []byte(h.cfg.VerifyToken)) == 1
+	if !ok {
+		return apperr.New(apperr.Forbidden, "verification failed")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.SendString(c.Query("hub.challenge"))
+}
+
+// receive verifies the signature over the raw bytes and answers 200 only once
+// the body is durable. A signed body that is not JSON is still accepted: the
+// worker archives it as poison for admins, since no retry could fix it.
+func (h *metaWebhook) receive(c *fiber.Ctx) error {
+	body := c.Body()
+	if h.cfg.MaxBody > 0 && len(body) > h.cfg.MaxBody {
+		h.outcomes.WithLabelValues("too_large").Inc()
+		return apperr.New(apperr.PayloadTooLarge, "webhook body exceeds %d bytes", h.cfg.MaxBody)
+	}
+	appID, ok := h.verifier.verify(body, c.Get(signatureHeader))
+	if !ok {
+		h.outcomes.WithLabelValues("bad_signature").Inc()
+		return apperr.New(apperr.Unauthenticated, "missing or invalid %s", signatureHeader)
+	}
+	// fasthttp reuses the request buffer once the handler returns, and a
+	// write may outlive a timed-out request, so the queue gets its own copy.
+	b := webhooks.Body{Raw: bytes.Clone(body), ReceivedAt: time.Now().UTC(), AppID: appID}
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.EnqueueTimeout)
+	defer cancel()
+	if err := h.cfg.Queue.Enqueue(ctx, b); err != nil {
+		h.outcomes.WithLabelValues("unavailable").Inc()
+		h.log.Warn("webhook not made durable; Meta will retry", "err", err, "bytes", len(body))
+		c.Set(fiber.HeaderRetryAfter, "1")
+		return apperr.Wrap(err, apperr.Unavailable, "webhook intake temporarily unavailable")
+	}
+	h.outcomes.WithLabelValues("accepted").Inc()
+	return c.SendStatus(fiber.StatusOK)
+}
+
+// signatureVerifier checks X-Hub-Signature-256 against every configured app
+// secret. HMAC states are pooled per secret: building one costs two SHA-256
+// blocks and an allocation on every request otherwise.
+type signatureVerifier struct {
+	apps []appMAC
+}
+
+type appMAC struct {
+	id   string
+	pool *sync.Pool
+}
+
+func newSignatureVerifier(secrets []config.AppSecret) *signatureVerifier {
+	v := &signatureVerifier{}
+	for _, s := range secrets {
+		key := s.Secret
+		v.apps = append(v.apps, appMAC{id: s.AppID, pool: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}})
+	}
+	return v
+}
+
+// verify returns the id of the app whose secret signed body.
+func (v *signatureVerifier) verify(body []byte, header string) (string, bool) {
+	hexSig, found := strings.CutPrefix(header, "sha256=")
+	if !found || len(hexSig) != 2*sha256.Size {
+		return "", false
+	}
+	var want [sha256.Size]byte
+	if _, err := hex.Decode(want[:], []byte(hexSig)); err != nil {
+		return "", false
+	}
+	var sum [sha256.Size]byte
+	matched := ""
+	// Every secret is tried even after a match so the time taken does not
+	// reveal which app signed.
+	for _, a := range v.apps {
+		m := a.pool.Get().(hash.Hash)
+		m.Reset()
+		m.Write(body)
+		got := m.Sum(sum[:0])
+		a.pool.Put(m)
+		if hmac.Equal(got, want[:]) && matched == "" {
+			matched = a.id
+		}
+	}
+	return matched, matched != ""
+}

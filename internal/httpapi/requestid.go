@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"context"
+	"regexp"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+)
+
+const headerRequestID = "X-Request-Id"
+
+// saneRequestID is what an incoming X-Request-Id must look like to be kept:
+// short and free of anything that could forge log lines or headers.
+var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+type requestIDKey struct{}
+
+// requestID gives every request an id, the caller's own when it sent a sane
+// one, echoes it in X-Request-Id and puts it in the user context, where the
+// handlers pick it up for the audit log.
+func requestID() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id := c.Get(headerRequestID)
+		if !saneRequestID.MatchString(id) {
+			id = uuid.NewString()
+		}
+		c.Set(headerRequestID, id)
+		c.Locals(requestIDKey{}, id)
+		c.SetUserContext(context.WithValue(c.UserContext(), requestIDKey{}, id))
+		return c.Next()
+	}
+}
+
+// requestIDOf returns the request's id. Requests that failed before the
+// middleware ran (an oversized body) get one here, so no problem goes out
+// without an id.
+func requestIDOf(c *fiber.Ctx) string {
+	if id, ok := c.Locals(requestIDKey{}).(string); ok {
+		return id
+	}
+	id := uuid.NewString()
+	c.Locals(requestIDKey{}, id)
+	c.Set(headerRequestID, id)
+	return id
+}
+
+// requestIDFrom returns the request id stored in a handler's context.
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}

@@ -1,0 +1,174 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/redistest"
+	"github.com/wabsp/wabsp/webhooks"
+)
+
+func TestIntakePayloadRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 21, 10, 0, 0, 123456789, time.UTC)
+	tests := []struct {
+		name   string
+		bodies []webhooks.Body
+	}{
+		{"one body", []webhooks.Body{{Raw: []byte(`{"object":"whatsapp_business_account"}`), ReceivedAt: at, AppID: "111"}}},
+		{"empty app id and binary body", []webhooks.Body{{Raw: []byte{0, 0xff, '{'}, ReceivedAt: at}}},
+		{"several", []webhooks.Body{
+			{Raw: []byte("a"), ReceivedAt: at, AppID: "1"},
+			{Raw: []byte("bb"), ReceivedAt: at.Add(time.Second), AppID: "22"},
+			{Raw: []byte{}, ReceivedAt: at.Add(2 * time.Second), AppID: "333"},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeBodies(encodeBodies(tc.bodies))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.bodies, got); diff != "" {
+				t.Fatalf("round trip (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDecodeBodiesRejectsDamage(t *testing.T) {
+	good := encodeBodies([]webhooks.Body{{Raw: []byte("hello"), AppID: "1", ReceivedAt: time.Unix(1, 0)}})
+	tests := []struct {
+		name string
+		p    []byte
+	}{
+		{"empty", nil},
+		{"unknown version", append([]byte{9}, good[1:]...)},
+		{"truncated body", good[:len(good)-1]},
+		{"truncated header", good[:5]},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := decodeBodies(tc.p); err == nil {
+				t.Fatal("damaged payload decoded")
+			}
+		})
+	}
+}
+
+// collect must take everything already waiting and stop at the bounds,
+// without waiting for more.
+func TestCollectTakesWhatIsWaiting(t *testing.T) {
+	tests := []struct {
+		name      string
+		waiting   int
+		maxBodies int
+		maxBytes  int
+		want      int
+	}{
+		{"all waiting", 10, 256, 1 << 20, 11},
+		{"body bound", 10, 4, 1 << 20, 4},
+		{"byte bound", 10, 256, 3 * 100, 3},
+		{"nothing waiting", 0, 256, 1 << 20, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &IntakeQueue{reqs: make(chan *pendingBody, 64), maxBodies: tc.maxBodies, maxBytes: tc.maxBytes}
+			body := webhooks.Body{Raw: make([]byte, 100)}
+			for range tc.waiting {
+				q.reqs <- &pendingBody{body: body}
+			}
+			got := q.collect([]*pendingBody{{body: body}})
+			if len(got) != tc.want {
+				t.Fatalf("collected %d, want %d", len(got), tc.want)
+			}
+		})
+	}
+}
+
+func TestIntakeQueueMakesEveryBodyDurableOnce(t *testing.T) {
+	_, rdb := redistest.New(t)
+	q := NewIntakeQueue(asynq.NewClientFromRedisClient(rdb), nil, IntakeOptions{})
+	const n = 300
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			errs <- q.Enqueue(ctx, webhooks.Body{Raw: fmt.Appendf(nil, `{"n":%d}`, i), AppID: "app"})
+		}()
+	}
+	wg.Wait()
+	q.Close()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("enqueue: %v", err)
+		}
+	}
+	seen := pendingIntakeBodies(t, rdb)
+	if len(seen) != n {
+		t.Fatalf("%d distinct bodies in Redis, want %d", len(seen), n)
+	}
+	for body, count := range seen {
+		if count != 1 {
+			t.Fatalf("body %s stored %d times", body, count)
+		}
+	}
+}
+
+func pendingIntakeBodies(t *testing.T, rdb redis.UniversalClient) map[string]int {
+	t.Helper()
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	seen := map[string]int{}
+	for page := 1; ; page++ {
+		tasks, err := insp.ListPendingTasks(QueueCritical, asynq.Page(page), asynq.PageSize(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tasks) == 0 {
+			return seen
+		}
+		for _, ti := range tasks {
+			bodies, err := decodeBodies(ti.Payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range bodies {
+				seen[string(b.Raw)]++
+			}
+		}
+	}
+}
+
+func TestIntakeQueueAnswersUnavailableWhenRedisIsGone(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
+	defer rdb.Close()
+	q := NewIntakeQueue(asynq.NewClientFromRedisClient(rdb), nil, IntakeOptions{WriteTimeout: 300 * time.Millisecond})
+	defer q.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 800*time.Millisecond)
+	defer cancel()
+	err := q.Enqueue(ctx, webhooks.Body{Raw: []byte(`{}`)})
+	if !apperr.Is(err, apperr.Unavailable) {
+		t.Fatalf("got %v, want an Unavailable error", err)
+	}
+}
+
+func TestIntakeQueueRefusesAfterClose(t *testing.T) {
+	_, rdb := redistest.New(t)
+	q := NewIntakeQueue(asynq.NewClientFromRedisClient(rdb), nil, IntakeOptions{})
+	q.Close()
+	if err := q.Enqueue(context.Background(), webhooks.Body{Raw: []byte(`{}`)}); !apperr.Is(err, apperr.Unavailable) {
+		t.Fatalf("got %v, want Unavailable", err)
+	}
+}
