@@ -22,6 +22,10 @@ func accessLog(log *slog.Logger, onError fiber.ErrorHandler) fiber.Handler {
 			}
 		}
 		status := c.Response().StatusCode()
+		level := accessLevel(routeLabel(c), status)
+		if !log.Enabled(c.UserContext(), level) {
+			return nil
+		}
 		attrs := []any{
 			"request_id", requestIDOf(c),
 			"method", c.Method(),
@@ -39,11 +43,28 @@ func accessLog(log *slog.Logger, onError fiber.ErrorHandler) fiber.Handler {
 				attrs = append(attrs, "tenant_id", p.TenantID.String())
 			}
 		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
-		}
 		log.Log(c.UserContext(), level, "http request", attrs...)
 		return nil
+	}
+}
+
+// quietRoutes are answered thousands of times a second in normal operation
+// (Meta's webhooks) or polled by infrastructure; their successes are logged
+// at debug so that the log shows what deserves a look.
+var quietRoutes = map[string]bool{
+	"/webhooks/meta": true,
+	"/healthz":       true,
+	"/readyz":        true,
+	"/metrics":       true,
+}
+
+func accessLevel(route string, status int) slog.Level {
+	switch {
+	case status >= 500:
+		return slog.LevelError
+	case status < 400 && quietRoutes[route]:
+		return slog.LevelDebug
+	default:
+		return slog.LevelInfo
 	}
 }
