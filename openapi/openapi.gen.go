@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"net/url"
 	"path"
 	"strings"
@@ -152,6 +153,45 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for WebhookReplayStatus.
+const (
+	Queued WebhookReplayStatus = "queued"
+)
+
+// Valid indicates whether the value is a known member of the WebhookReplayStatus enum.
+func (e WebhookReplayStatus) Valid() bool {
+	switch e {
+	case Queued:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListArchivedWebhooksParamsStatus.
+const (
+	Orphan  ListArchivedWebhooksParamsStatus = "orphan"
+	Pending ListArchivedWebhooksParamsStatus = "pending"
+	Poison  ListArchivedWebhooksParamsStatus = "poison"
+	Routed  ListArchivedWebhooksParamsStatus = "routed"
+)
+
+// Valid indicates whether the value is a known member of the ListArchivedWebhooksParamsStatus enum.
+func (e ListArchivedWebhooksParamsStatus) Valid() bool {
+	switch e {
+	case Orphan:
+		return true
+	case Pending:
+		return true
+	case Poison:
+		return true
+	case Routed:
+		return true
+	default:
+		return false
+	}
+}
+
 // ApiClient defines model for ApiClient.
 type ApiClient struct {
 	// ClientId What the client sends to the token endpoint.
@@ -210,6 +250,80 @@ type ApiClientList struct {
 
 	// NextCursor Absent on the last page.
 	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ArchivedWebhook defines model for ArchivedWebhook.
+type ArchivedWebhook struct {
+	// AppId The Meta app whose secret signed the body.
+	AppId      string    `json:"app_id"`
+	ArchivedAt time.Time `json:"archived_at"`
+
+	// Error Why a poison body cannot be processed.
+	Error *string `json:"error,omitempty"`
+	Id    int64   `json:"id"`
+
+	// Orphans Changes of this body still waiting for their WABA or number.
+	Orphans int `json:"orphans"`
+
+	// ReceivedAt When wabsp received the body (first delivery).
+	ReceivedAt time.Time  `json:"received_at"`
+	RoutedAt   *time.Time `json:"routed_at,omitempty"`
+
+	// Sha256 Hex SHA-256 of the body; the archive holds each body once.
+	Sha256 string `json:"sha256"`
+
+	// Size Body size in bytes.
+	Size int `json:"size"`
+
+	// Status pending, routed, poison or orphan.
+	Status string `json:"status"`
+
+	// TenantIds Tenants the body's changes were routed to.
+	TenantIds []openapi_types.UUID `json:"tenant_ids"`
+}
+
+// ArchivedWebhookPage defines model for ArchivedWebhookPage.
+type ArchivedWebhookPage struct {
+	Items []ArchivedWebhook `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ArchivedWebhookWithBody defines model for ArchivedWebhookWithBody.
+type ArchivedWebhookWithBody struct {
+	// AppId The Meta app whose secret signed the body.
+	AppId      string    `json:"app_id"`
+	ArchivedAt time.Time `json:"archived_at"`
+
+	// Body The bytes as text, when they are valid UTF-8.
+	Body *string `json:"body,omitempty"`
+
+	// BodyBase64 The exact bytes Meta sent, base64 (RFC 4648).
+	BodyBase64 string `json:"body_base64"`
+
+	// Error Why a poison body cannot be processed.
+	Error *string `json:"error,omitempty"`
+	Id    int64   `json:"id"`
+
+	// Orphans Changes of this body still waiting for their WABA or number.
+	Orphans int `json:"orphans"`
+
+	// ReceivedAt When wabsp received the body (first delivery).
+	ReceivedAt time.Time  `json:"received_at"`
+	RoutedAt   *time.Time `json:"routed_at,omitempty"`
+
+	// Sha256 Hex SHA-256 of the body; the archive holds each body once.
+	Sha256 string `json:"sha256"`
+
+	// Size Body size in bytes.
+	Size int `json:"size"`
+
+	// Status pending, routed, poison or orphan.
+	Status string `json:"status"`
+
+	// TenantIds Tenants the body's changes were routed to.
+	TenantIds []openapi_types.UUID `json:"tenant_ids"`
 }
 
 // AuditEntry defines model for AuditEntry.
@@ -573,11 +687,32 @@ type WABAUpdate struct {
 	TimeZone         *string `json:"time_zone,omitempty"`
 }
 
+// WebhookReplay defines model for WebhookReplay.
+type WebhookReplay struct {
+	// ReplayId The queued task's id; the same Idempotency-Key gives the same id.
+	ReplayId string              `json:"replay_id"`
+	Status   WebhookReplayStatus `json:"status"`
+}
+
+// WebhookReplayStatus defines model for WebhookReplay.Status.
+type WebhookReplayStatus string
+
+// WebhookReplayRequest At least one of ids, from/to or tenant_id.
+type WebhookReplayRequest struct {
+	From     *time.Time          `json:"from,omitempty"`
+	Ids      *[]int64            `json:"ids,omitempty"`
+	TenantId *openapi_types.UUID `json:"tenant_id,omitempty"`
+	To       *time.Time          `json:"to,omitempty"`
+}
+
 // ClientRef defines model for ClientRef.
 type ClientRef = openapi_types.UUID
 
 // Cursor defines model for Cursor.
 type Cursor = string
+
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -623,6 +758,9 @@ type TooManyRequests = Problem
 
 // Unauthorized An RFC 9457 problem detail.
 type Unauthorized = Problem
+
+// Unavailable An RFC 9457 problem detail.
+type Unavailable = Problem
 
 // ListAuditLogParams defines parameters for ListAuditLog.
 type ListAuditLogParams struct {
@@ -684,6 +822,37 @@ type ListTenantsParams struct {
 	Status *TenantStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// ListArchivedWebhooksParams defines parameters for ListArchivedWebhooks.
+type ListArchivedWebhooksParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only bodies in this state.
+	Status *ListArchivedWebhooksParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// TenantId Only bodies with changes routed to this tenant.
+	TenantId *openapi_types.UUID `form:"tenant_id,omitempty" json:"tenant_id,omitempty"`
+
+	// From Only bodies received at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only bodies received before this time.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListArchivedWebhooksParamsStatus defines parameters for ListArchivedWebhooks.
+type ListArchivedWebhooksParamsStatus string
+
+// CreateWebhookReplayParams defines parameters for CreateWebhookReplay.
+type CreateWebhookReplayParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPartnerTenantsParams defines parameters for ListPartnerTenants.
 type ListPartnerTenantsParams struct {
 	// Limit Page size.
@@ -731,6 +900,9 @@ type CreateTenantJSONRequestBody = TenantCreate
 
 // SuspendTenantJSONRequestBody defines body for SuspendTenant for application/json ContentType.
 type SuspendTenantJSONRequestBody = SuspendRequest
+
+// CreateWebhookReplayJSONRequestBody defines body for CreateWebhookReplay for application/json ContentType.
+type CreateWebhookReplayJSONRequestBody = WebhookReplayRequest
 
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenRequest
@@ -797,6 +969,15 @@ type ServerInterface interface {
 	// SuspendTenant Suspend a tenant
 	// (POST /v1/admin/tenants/{tenant_id}/suspend)
 	SuspendTenant(c *fiber.Ctx, tenantId TenantId) error
+	// ListArchivedWebhooks List archived Meta webhooks
+	// (GET /v1/admin/webhooks/archive)
+	ListArchivedWebhooks(c *fiber.Ctx, params ListArchivedWebhooksParams) error
+	// GetArchivedWebhook Get an archived Meta webhook with its body
+	// (GET /v1/admin/webhooks/archive/{archive_id})
+	GetArchivedWebhook(c *fiber.Ctx, archiveId int64) error
+	// CreateWebhookReplay Re-process archived Meta webhooks
+	// (POST /v1/admin/webhooks/replays)
+	CreateWebhookReplay(c *fiber.Ctx, params CreateWebhookReplayParams) error
 	// GetMe Describe the caller
 	// (GET /v1/me)
 	GetMe(c *fiber.Ctx) error
@@ -1338,6 +1519,150 @@ func (siw *ServerInterfaceWrapper) SuspendTenant(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.SuspendTenant(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListArchivedWebhooks operation middleware
+func (siw *ServerInterfaceWrapper) ListArchivedWebhooks(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListArchivedWebhooksParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "tenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "tenant_id", query, &params.TenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListArchivedWebhooks(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetArchivedWebhook operation middleware
+func (siw *ServerInterfaceWrapper) GetArchivedWebhook(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "archive_id" -------------
+	var archiveId int64
+
+	err = runtime.BindStyledParameterWithOptions("simple", "archive_id", c.Params("archive_id"), &archiveId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter archive_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetArchivedWebhook(c, archiveId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateWebhookReplay operation middleware
+func (siw *ServerInterfaceWrapper) CreateWebhookReplay(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookReplayParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateWebhookReplay(c, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1940,6 +2265,12 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/admin/audit-log", wrapper.ListAuditLog)
 
+	router.Get(options.BaseURL+"/v1/admin/webhooks/archive", wrapper.ListArchivedWebhooks)
+
+	router.Get(options.BaseURL+"/v1/admin/webhooks/archive/:archive_id", wrapper.GetArchivedWebhook)
+
+	router.Post(options.BaseURL+"/v1/admin/webhooks/replays", wrapper.CreateWebhookReplay)
+
 	router.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJwks)
 
 	router.Get(options.BaseURL+"/healthz", wrapper.GetHealth)
@@ -1979,6 +2310,15 @@ type UnauthorizedApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers UnauthorizedResponseHeaders
+}
+
+type UnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type UnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers UnavailableResponseHeaders
 }
 
 type GetJwksRequestObject struct {
@@ -3301,6 +3641,293 @@ func (response SuspendTenant500ApplicationProblemPlusJSONResponse) VisitSuspendT
 	ctx.Status(500)
 
 	return ctx.JSON(&response)
+}
+
+type ListArchivedWebhooksRequestObject struct {
+	Params ListArchivedWebhooksParams
+}
+
+type ListArchivedWebhooksResponseObject interface {
+	VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error
+}
+
+type ListArchivedWebhooks200JSONResponse ArchivedWebhookPage
+
+func (response ListArchivedWebhooks200JSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListArchivedWebhooks400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListArchivedWebhooks400ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListArchivedWebhooks401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListArchivedWebhooks401ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListArchivedWebhooks403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListArchivedWebhooks403ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListArchivedWebhooks429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListArchivedWebhooks429ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListArchivedWebhooks500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListArchivedWebhooks500ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetArchivedWebhookRequestObject struct {
+	ArchiveId int64 `json:"archive_id"`
+}
+
+type GetArchivedWebhookResponseObject interface {
+	VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error
+}
+
+type GetArchivedWebhook200JSONResponse ArchivedWebhookWithBody
+
+func (response GetArchivedWebhook200JSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetArchivedWebhook400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetArchivedWebhook400ApplicationProblemPlusJSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetArchivedWebhook401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetArchivedWebhook401ApplicationProblemPlusJSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetArchivedWebhook403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetArchivedWebhook403ApplicationProblemPlusJSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetArchivedWebhook404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetArchivedWebhook404ApplicationProblemPlusJSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetArchivedWebhook429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetArchivedWebhook429ApplicationProblemPlusJSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetArchivedWebhook500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetArchivedWebhook500ApplicationProblemPlusJSONResponse) VisitGetArchivedWebhookResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplayRequestObject struct {
+	Params CreateWebhookReplayParams
+	Body   *CreateWebhookReplayJSONRequestBody
+}
+
+type CreateWebhookReplayResponseObject interface {
+	VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error
+}
+
+type CreateWebhookReplay202JSONResponse WebhookReplay
+
+func (response CreateWebhookReplay202JSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplay400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay400ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplay401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay401ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateWebhookReplay403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay403ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplay429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay429ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateWebhookReplay500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay500ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplay503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay503ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
 }
 
 type GetMeRequestObject struct {
@@ -4811,6 +5438,15 @@ type StrictServerInterface interface {
 	// SuspendTenant Suspend a tenant
 	// (POST /v1/admin/tenants/{tenant_id}/suspend)
 	SuspendTenant(ctx context.Context, request SuspendTenantRequestObject) (SuspendTenantResponseObject, error)
+	// ListArchivedWebhooks List archived Meta webhooks
+	// (GET /v1/admin/webhooks/archive)
+	ListArchivedWebhooks(ctx context.Context, request ListArchivedWebhooksRequestObject) (ListArchivedWebhooksResponseObject, error)
+	// GetArchivedWebhook Get an archived Meta webhook with its body
+	// (GET /v1/admin/webhooks/archive/{archive_id})
+	GetArchivedWebhook(ctx context.Context, request GetArchivedWebhookRequestObject) (GetArchivedWebhookResponseObject, error)
+	// CreateWebhookReplay Re-process archived Meta webhooks
+	// (POST /v1/admin/webhooks/replays)
+	CreateWebhookReplay(ctx context.Context, request CreateWebhookReplayRequestObject) (CreateWebhookReplayResponseObject, error)
 	// GetMe Describe the caller
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -5324,6 +5960,101 @@ func (sh *strictHandler) SuspendTenant(ctx *fiber.Ctx, tenantId TenantId) error 
 	return nil
 }
 
+// ListArchivedWebhooks operation middleware
+func (sh *strictHandler) ListArchivedWebhooks(ctx *fiber.Ctx, params ListArchivedWebhooksParams) error {
+	var request ListArchivedWebhooksRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListArchivedWebhooks(ctx.UserContext(), request.(ListArchivedWebhooksRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListArchivedWebhooks")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListArchivedWebhooksResponseObject); ok {
+		if err := validResponse.VisitListArchivedWebhooksResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetArchivedWebhook operation middleware
+func (sh *strictHandler) GetArchivedWebhook(ctx *fiber.Ctx, archiveId int64) error {
+	var request GetArchivedWebhookRequestObject
+
+	request.ArchiveId = archiveId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetArchivedWebhook(ctx.UserContext(), request.(GetArchivedWebhookRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetArchivedWebhook")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetArchivedWebhookResponseObject); ok {
+		if err := validResponse.VisitGetArchivedWebhookResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhookReplay operation middleware
+func (sh *strictHandler) CreateWebhookReplay(ctx *fiber.Ctx, params CreateWebhookReplayParams) error {
+	var request CreateWebhookReplayRequestObject
+
+	request.Params = params
+
+	var body CreateWebhookReplayJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhookReplay(ctx.UserContext(), request.(CreateWebhookReplayRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhookReplay")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookReplayResponseObject); ok {
+		if err := validResponse.VisitCreateWebhookReplayResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx *fiber.Ctx) error {
 	var request GetMeRequestObject
@@ -5792,168 +6523,193 @@ func (sh *strictHandler) UpdateWaba(ctx *fiber.Ctx, tenantId TenantId, wabaRef W
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rchs30uiroGa/KksKSZG62JZU3w/asbPOOrbWUo7Ot6GPBpxpklgNAWaAkcQoep7zHufJTqEBzI0Y",
-	"ipTkS7a0VRuL5AzQALobfe+bIBLTmeDAlQwOb4IJ0BhS/PMTVfCeTZnC/+hvYpBRymaKCR4cBp/g9wyk",
-	"kkRNgEQJA67IlM7JMEulIkMYiRTIEBgfk0SPAHEnaAUymsCU6tHUfAbBYcC4gjGkwe1tq5jyE0wp44yP",
-	"l0ybwEgRxs30WZrq+YdZdAFqnXkkeJZ2ApHgsSQZVyzBCczAhEkyypKE0DFl/O5pQKXz/khB2jyFEuSK",
-	"sny/Uv0K4+M7xr5tBTOa0ikoe1ivcf8/wWhxptMJkP7xO3tEzyQJWRySDS4UYUqS0Hx/zuJwU8/K9Dsz",
-	"qiZBK+B0que1T6QwClpBCr9nLIU4OFRpBmUoRyKdUhUcBlnG4qDloJYq1QepYX6dpVKkfhBDDtfqPMIn",
-	"QiJGuO2zFC6ZyCSZ0THk0P2eQTovgWdGLYMypdfvgY/VJDjc7+34QGlA6mM6BiLZH42TISpX5ophRLNE",
-	"BYf73ZaemE2zaXC409WfGDefei0ffhzTVHFI38X+HZmZn59JwuKGk7GPnON+P+RkjieCQyP6zPSvhGfT",
-	"IYJzRYdyVkKjX0BRjVf42Ll5bBk+mecejk6nwClXTdun8Ndlu2eeePjmGTj+iYiyAMprKqHNuAQumWKX",
-	"QGQ2NO86JM8B1WARkRKZZOMm/Pu9Cc8R4ZpgO1FUZfItS7y86CNP5hYKaTgqk0TiK01gmF8rsPyXPtDD",
-	"4G/bxY2ybX6V22UoEKwzOqSN6HbWf9VfgmZXdEiXoRf+/lDsutUvy5ngEpDBvqKxvXn0p0hwBRz/pLNZ",
-	"wiKqwd+epWKYwPSHf0u9lpsArul0loB5Izbkf0kTFp+ndqxWEIOiLNHYONHsH7/W94xeMT4btAJIU6H5",
-	"/G83wYhBEuun2RTO/xAcglZgpw0OA/0S5eRd/0Of6CcIPnH72ewESET2w6Db+/nlv/6x+78O/rl3tv/m",
-	"+acXpy//5+DX7rveR32i5pQO9xChmNLw6+WTTznMdrOylB/iIR1aCA7ry7tdFUGO7RJw4xcxorQvU5ro",
-	"s4NYU4qdj2yEtZnDzSMSmm377XM44Bo1JAEaTQjuIKGKINvuDLiG8rXgo4RFDzvcyA1SOlWNy4QmKdB4",
-	"TuCaSSWD+53GQXEar4uJGo8iB+bxzkCKLI2gtpoWmQkp2TCZk4zHkBLKhZpAahnKgG+EDpRws6UPrYzo",
-	"EeUaZ4dAIpqmTJ9qVpfqBlxvApCNcERZAvH5LEXhiWngwk17gm9FOmRxDPxBRzjKR6lQJpNlCRepLFJk",
-	"hIuhyi71nue6W5zr29LsjQdbgPhYJ6vEBXCS0OjCCPMyEjO8iBYXy6RdrD4NB0i42Rpwe7D2V32BZHIG",
-	"PAZNnfamzb/KT+0dV5BymrzRpLrGyT143SdiCmqib2GDVERwc+E8k0SyGJClGNg0L/k9EwpwgWFxxqGW",
-	"3mU2m4lUdfRqPgj1VmQ8fhAKcqHORzhKnY3oo3C/3AfT9gpM+yAUeWuHasS0ApLHwLQPwuy3pheNR/rS",
-	"Rn7A7Q9XTE0MPbHYg245NPriR+l5ngganwrxnqZj+JrIo4lmKOK5RnNxCSnpkV/YK7IRzgxM50qI80RD",
-	"ZWE9FeIXyudOd30QfqRUwbnVqMsoor83mjaB6wgghvjI6JMkoVruuxfS7JSunVMhiF4GydexBHkqYD4W",
-	"p7JM2G271l9Ly94Iy5Ma+dBn0Gjnyp8PFPvGds3+UTYbtCv2iZUGKd6oDWQNECsOop92loV2blpY+nJh",
-	"hMBN/ZXTTE1Eyv6Ah/GpDAcCrvQrVVSkRnIlQ6CplgTwfmGS5OL4/fhXr0DFyiqWYGEdyMdhZL7lbYS1",
-	"uRbw7+zsrN0vPbGo/ISvcMTQsUIgn96+Js9f7HcJyrJeq1Chstzmq8P5+jNmzEL6wywVM0gVM9pMbvNZ",
-	"hOEMBZqC1iRYM5XKJQXg8Uwwjna2GhCtIEpBr/6cqoqaFVMFba2S+N6JmaTDJH+pZpJJQWpABI+AuCf1",
-	"1KuNzRrMA7k5jMVa3jTKpr6TJKE8xtXSLGaKJGJcmc2vMLaChEp1nsmGVZxNNAkoop8iYy1Tmc1cfSFG",
-	"u71Z/KFkBGrcPH2d2ufsyuVKi0qFofllpPJJP4OoJ2YGvZiCqfTCar+gaUrn+Dk3wSwF3QoBq0N+W9b9",
-	"fwvwkQLp7Wba5eWQV5D3cz6mGP4bjB6VU9RrfA55Zmz0EJoclyhsRBMJrRrRuQOsG22mjLvPvdZ6x/vJ",
-	"rlFvUgvxVvBkbj7ptZHQvh1+wdOugvSjMYfmLEOP+UySTGY0MZqFMSo5FCntxvM9D0xTev3OPLu7sxb+",
-	"3L035uVwfXQqY88KeBI3MeC79rrg4Lc5+kqIUq/PYiKuuFkiF1edO9dgIaiPu3Q575n0XCb5UeZ/rLym",
-	"+nGWfACLK+wP7T2AeIWM1LkF7qB+hMu7Ms3h33BlDLfVZdHIzLuw0Vk0IVQ69OkYnhG2jGGyk81i+9Fs",
-	"bMdeWaH3tqSREn7SrrptjF50lQoFR4QOc8Yo51LBlFylTMFqHN3M6Ci9Jn/QeMq4ht2xjVZOJVpTC810",
-	"DUtx0qifJRoD7DKzkn4fjxZXU1lmDAnod2Rp5uIU1xE1jJ/tAWBaR50fTsSFRjjNMedwMq6e7wWLnqGq",
-	"cOy5RB0sd/5ufvFdw2W2eY+rlGrGUcKklqOW+uRVYBtJ8L0YH1Ojwz+ItxTk/B0wl7cMkjg3bFXXZc34",
-	"DW4/49jVFIdWhilMh6DvMEkoiYVSEKOkiijHQerP5hnppczcP+CV9ZnUfMXZX5i6e8kG+GJc3+L/DjTR",
-	"d3p94U6buwmAZ1M9mrgoDdAwo33LN9HPZ//wnCYnb+Kd/f3eAZllw4RF5ALmZENrUy+7uy9QM6tx+8QT",
-	"axC+iX886YcNes6l9wWc1f/KRQO9XiiP3zD8+I9j/zCZ9LFuycb+x68b0CzflxYZUgnP97I0ufvsNaxm",
-	"JQ2HcQIeEeEC5qtTsT7RBfKtg6EH9EHwC6yl7XqDI1a6R+2g99LK3v71tLG399HC3IhypS1oIesdsVQq",
-	"stPtEiolG3OInWu6ojas4G3OplPquwm8gvB5WUX0aoc+bPvYz9SkgcWD+9oxukXfr/sml8XdF+PU+JOy",
-	"kpmreCrj1ukA9kl317rXEWIPV7We5PPKUdzcQfFmHb7V2/gVD8Hdwwa0kizSaAXxCSn2FO/Q6e0ivp5G",
-	"79MllwD2GDqXO6jvQCjCQKMPGCL0OHgTMzlL6Py8HHy0uJI3nd7zvRaRTnf7obe/v9998XL35cue/9r0",
-	"MUHnIMz9Uy4oimyEeVBTSBg3hsTNlVhkLWpqcVYb91IOwrIxTQ+S61vBJaRsxCBuvsTyUBp/yB6L80g9",
-	"dFBiHGMi+FgSJe5ppSsHZZUieeq71HDw9UXdTf4FPt6LBayGfj+yMVPSSNiUEzEzo5MEaMz4mIQ/hC0i",
-	"ZzQC2SIxlRP8Vyhji57RFLiagDQqfonb7O5UmM2L1dBrRpWCVMP1f37rtg8+3/Rauzu3/7USitwRcVZF",
-	"mfWOf/3TvuNAH4V1lvjV98A+m1S5Pkdf0cHe/gti9TJi/HGLuo5x4C3YtRQdJkCmNJowDu0UaIxf6KcP",
-	"yUKAVYuUPPKtAS+ifFpkwRXWIqVokdymVIoH0QP4ontapOrTRdNU3ceuX844vaQsQUsbmqry6I0O+QBX",
-	"uApp4tOB0DiGuDPg3vvEOjG9uvKVPk/UllvoNBJpLMkUqHNTTICgGSelynjr/AJYgzzs2WNfxNqqYnDJ",
-	"/uDB3KqNycPc/3fbuvnb7xybty5ckH7XX6HbLw7399PTYxtTimfR8Rq+rHv3rgEUXPshcAavmm686Bce",
-	"ZN3ubqQBwb+gpvOl7E4atSK3gbhVBMQicVW210fHn5Dxg5QeIWgC0YVsvoZufDhbkXU0zuAoZDg3QcUb",
-	"4UxINU5BIkVBzPCPKdOYygSX4WaLhOICSedqgqjGrJt1AXavCQd1FUeBKxt0Wm613j3y2qiRDikv28Zp",
-	"pC9KvBsdRGjIDnItPJcrvErRiWFDpfjeNQSAFKj0uQnOJvMjItEpowRBeMxtfgGzPMKx4mEuJy2sq0VY",
-	"KHzbaLThxxG2TURm5DFXvTv5SPZ2ei+QuBci2xm/FCwC2Xl8za8VzBLKG+zgSl9Bgp/HdO7hS38XV0RL",
-	"q1VYJ0wqkWJslz4qP6OSSTb2zlkQx+rx8K0gvwiXRkBcTVgCRVzl6qEDxfBN2LpkikUmm4eeL2JBJfCc",
-	"XE3Aukry3dUnodl46mfgxnu2DlIu0fzxkEqsuRwzn2OyxZ8FbKloDhXAmonsXhpElaZsLlHw68mPyL4K",
-	"Sb3f/tfnm12/mH7f0AJLOcW0UlEe0zSuzU3bf2hFwf573v58023tHvhh8VGdHR5TCvIUqd3n++Ucqd3u",
-	"MkKr4tl7cQVpO6ISSAIaTK0uGR1Ls1ijQR2RjLPfMxQ1mhfT1urP8wb1p4bq+eGcvg5aS1G/ZGp4k+nj",
-	"3n4FacJ4WGP0npAHf6wB7kMz5j2GqmMviu9Ay6mwx5KcQSPFLnE3HIPy3udV++/irjzwvnlU3r8y+2re",
-	"p1+RNd3JdaaMl7/tLeNDX43vVBDJyEiCJ/POo/Kf9ThOhebvJNXFMxEXwEuiZG2NTmaNUog1mDSRBG34",
-	"eUrMhon53Dsg/+//7nX2OjubHfIrv+BakrRe3gGnKRA25iKFGP3CpXd2Ozsu0FaiIFaJ2ZRG7V3ZQfZx",
-	"yrRUAJxkkvGxUcNeUcmiGifzWINawXVb0Blra5lwDLwN1yqlbUXH0lFgkV3MYtzPO6Kcvho4FgANUsnF",
-	"UuJF9rnSOS7yotVmLI1/6xx3HvPMjEbQljCjqRZEbCid1i04TVNxVYrPNbbX6mbcczcMMLd1NlUC+XMz",
-	"DZj0SV9kVQRSniOwXkYK1zONveeMr5KbbxHcvNMgrvv3NE9+eibtflorbLHPfglYv7OAESZ4+27dt7L8",
-	"ymCVlTuofRt81n/VX76v5xcw9xL0u9hpZxcwN+leSrORIkofeJTOZxrHrpiatNCypZ9NhUJjgdFa/brc",
-	"UJOlBmKJI8M9Q2YiVSORMEFY3DJUjWzu0eLKy1fawo8TKs/rmLgQs42ZjJT8lNLZBE0O+S7ZXdObU4mZ",
-	"GQqRAOVruJDQdbIROvP3uv6jRjllPWdQ5dp7BL3MegKW4MHZhCrZn83IK4cQ/SgSGVd+79ZKzqKK47dQ",
-	"8cqa38K5r6fp6dO6l55Xx7USf97rHjxfLjS1Agw2/MiTuYlRXKS1Nbw6X1LlXE+Huiv6u4RDK6/P51Zq",
-	"MMPqw3wM1Qn58XegOGk4HkkdWM4aP8EsoRHIhQukJnl8dcxOgKbnd8E+FZc+0MkHoYgSY8P10VkblocK",
-	"/Wz+MRWn5dSzrjaiJR+IspSp+YnGVHOyJm2tn5nwTPPprePoP5+dLpg2+pyYbbC33ygVUxIefzw5JduX",
-	"vW1BMzXZLnYIiQL3yAhEOVgTpWZF6BxK7R5nTa4PHFZE8bCVX5hVjSZXGIt5ceTatHozGB+JhiuZpBk3",
-	"KLF4LR0nVOkrzySGixGZUj53ipzDVZADvrG1ZWPVtrY2EVzBoRjnRCQZClDHqbhkMaQdcjphEuUKJskE",
-	"hXghYcCLQU1Q3KuT42eSbG1Zd4bc2iIbKUhIEkiNyatwO0pCI4WJ7SIldMAlKJT4DGCbeXabGVNrlVtb",
-	"xj2xtUVSoDE+MaWcjtF2O+0M+ID/7W+klLvIBNdfvrmEdE7C7cteSDTvMOIhXEcwUw0IQjhALAmtJE92",
-	"BvzjUFHGcb/y5EeMriM7nS7ZWtSat4za3LKKoJrAgJdqWeEiwioGEcqNI4YwKTMkezIXGW4xx0RHwhSh",
-	"csDDvg27wxUdEiPaE+M1RJCd25CgriOJVsjlRKSqnbBLiF34cduGMP58dqrxQ02ApSRhI0BLIcNyO2Eh",
-	"9IebR4TKC3N0hMMVsWZ0szP2wQFnXCp9UmJEUhilIDGBnimNUOXQXgMXfpYTiAlVAx5ud64gSdooam//",
-	"++pCdv4tBQ/xmHP7xASDzbe2UpHA1hbuJiUWlba2jLK0tXWo3/nTpFP9id71TAL5c8D/bLfb+H/9c55C",
-	"8qcp6oVJlmKE6dvoH8OfW4hI2xZPt2/0r7l8d7vd6XRCYoZzySl2PBuWmg9bfCdLMaSCMGXSwHAaR0lm",
-	"niJY99YB4CYzKTHkTwIa2bFSQYswHiWZidzRg+EzOYQDjh7YgiBM8ZmisgZThgo6pF+qvWFOECsiZNIU",
-	"pKAD7uppLFQeaZExKEnCve4uKWIrDAKkrkaeGCEHyCtx5G6YPOTWxhfhXjwrXjQIWH+xNeBjUGbOhRAO",
-	"xyZeC35pDHBSf9MmW1vHdMz4uLO1RbSwJUkKKks5CVGQ0SzhCqSykb8G06rV4NArNeCETE2NvCll/IjM",
-	"qJQYckajC7S0u8c3cg4i6RTICMteyc0iZg+ulR4NpS0SYmxJqImxp9FE38Nkv0uGc2Kl1Q4xhesMNYkZ",
-	"/T2DjlkZhldIvTLDC/eur3EF+/ivvIJUj0sXg3P0/BthU8Z9uGljxYg0UTlhJGLAeiPDlHKNXbxleB5Z",
-	"qEhia5XkpUnMIY9K5ZIYn2WqVB9JYyjjYz0YBpyI0Qg4ojeGnhikqt26NNEcyaxROn+2M0PiSHp0YlRF",
-	"tFEadm4xT/MyiJTdxlM21ewE91ePsbu7e6DH/PX0dYdsbb02EhbLn6l4m6Ud5JMrEhWXDsQV8bL1hWQt",
-	"rqVDTjTbn4ss1awITwWx4Ple3bPUImE7bJHwXP+nE27qpyKRppBgBQoxlppkh0JNUE7IocrrUzjgZ3nI",
-	"O9nQf7v8tzhOtZRgE8xobmrQQE0giTc7jWuqlbbQEHqKVYR6JOSAtQIUIdmQK5W81NeTYxJ6MKzCgdoL",
-	"FuCwHGnngFSCtqwoXSpagTYOO2Xt9IYiLs7555OPH4iRZg0zU2QqpDL1Vo6cOdyyVq2KaaBiAaZ8WsI0",
-	"P0GOoUeAuEWk0Bs7nwnCNT9HHgKSSJYAV8ncGMcTFoE1XDIUN0YM0uAweG++/wSjtladUgaKlovilb9E",
-	"r7t1QAW/ZIlibcvKF+XLBbkQWRpwYwWxFS+MlNo/fmdiXKWRXXudbqerJxMz4HTGgsNgt9PrdI0iP0F5",
-	"33/f61/GPhN7XYLAzFOMA53nFZLK6oA0HosX+70Xmyija5EzvWRGO6TKhiLZZ7VAKSG5BNkh/9DDo1UR",
-	"DklEI81ktDyMY0wZz5SWf/VJxnRu76opVdHEDTack/CC4dUT4BaYC/ddHBwGP4H6+erCFFsr1fHb6XaX",
-	"VD1Zr0KQzXZqqFVzAXMtMGH9n30zq2+wHLrtai2ssvIWHP72uYxPKHMSLdloHo25UK3AWO5/C6agaPBZ",
-	"v749wSS8PxqPum+59063ayM/TNFVgaerTxEkulg65J09R01ZJAa883mEetfCvtvcvy+483YGz873tfj9",
-	"Jfb8PbsEDNjz7jRWxFt1o4GTYxOOd/LP94jVnyBGMQEFBqegxVTRIZWOteFNYGuzWAZgyGWYsSS296k8",
-	"IvvdXXufm3wqU97MHN7A1Oa7YhI65L2gMRnShPJIwyYnIktikopMgakjoAQxlf60uqGfkg2EVkQzfsEz",
-	"LybxHLv+cX7vY9dv7X4dQD8IZTb1iITmTEIi6VxWoy6XIWJ5sz2YmKsj6KVpJ2LciJVGmkDzm2aluXZc",
-	"pOa1KrJ5q1DNXVb3M+mqMzqxRYvvmMnv0Div3Zk7niKaJOZqmNJYq0OdAT9BzchqWz4005qDyxUPquWv",
-	"f/OfR/HItivhdeeDtkK1ftJTIxe4QnmLDkWmyuXpmsrklv0Ta1QUXjq5Pi8FXJ+YctYjJ05iQe9Kadwa",
-	"QHm9iceDx0WGmwoApcAnuzVWQwyXgGQqB3jLGvd8ZY0/f0E2U6lH4LtgUG1EYRSDd+02IO/ZW4X3lCoJ",
-	"4yu9u1+pVDvDl3bvfultuU7oXnfv7jfy8pX6hZ2Du1+olzV8wK1bYW/V2OgSn8Pv6ozOapSNbO5DhYW5",
-	"3Ktkrs9Q67CpSKDlrEgF7+uQKk/ycqTXdu5vxJCcMp1nZ4iksXJ9ns280h2GWeQNsxbV4YqZvx4f9M3u",
-	"jqxh+kqZ/NXn/6JsplJTaSmfyfPtnzjMo3AYveOlW7MsR7lvPt+2gpnwBfAZ178kNE8+4bG1Z8pKPw3n",
-	"c9jaEjyCra1DW2LwAmCm5XCNypRMqJwYUzjaJtAdSZgiko5Ac6jUuCqsM8BWlCL93KQ+4BYM41YJc0IL",
-	"W4SWLOXVpwp60KJWaKz5oTN3NpRuA2UV8LmtMmbCzlaT3sy2vXYVDKxM+ErE8xUoqlR71BL0+yy6mJOT",
-	"SZoNyetPvxA555Er2OC4TVG54fA3V4fiUIve6DkvYmOC56NetBPvQntvuE/be9GLuP0SDkbtLu0Nd6Ld",
-	"eA/2R6sXDq3XCKzFzlkPd42v9B6fr7jSc8sr6dqaP1rZ1+j6H8djeitMUS8k/S150ztD7eX0Ni978glA",
-	"2zdFo57bbVt2zgQlrCOaFK2E9AXo54IlDIooJ1xgHhWkZAzKGueMuc4a6pgiE5HEGDU3I1civUB3g8Y+",
-	"xgklxtjXIT8i0OgJk2QG6ZRq8I48TJAULtABT6EN3LxYl9o8vMhMUmZGX/qObyJCV83WMfanG/5xqMie",
-	"8Lp05PygK2kSK6kHx27EL64ffElZtVyJZqmk6jbwCZEfU1SdFUiU68HV9OZlAms/L7OFWZe2CAkXLkTi",
-	"yMZIoGfGhsIYdstULuUaVl0vKUxWFPuO8yTsh8p9/WgK5J0NdWKCyzUKulfqPH1lqSwvwOS/B/S1lquw",
-	"TxLYNyU5gyCEklLpgGaq894f2zeeeKLtmyKYyVBpAgqWdv4jiZBQcraWIpuOnGTlmjHZiDb9BmEqF612",
-	"u7mb/W5q/ZUbVmCx9bToalQhi71FoN2b6Lt4Yv2PgYduSwl1pkkMu10RL9eVN4pWlCvIHHnfxWYF4T3Y",
-	"xrAOlYsWUg6FO6QvnQtbXbEISDShfGxiNyYeUX4BX/v3xNb+E64+Lq72a5iqxL34Z6lY6HqGfAk0jTC+",
-	"lcc23A/ilQT0Uzvl17Dfr0RVpovoyo9XGnt+USWgVGdgqQ6QF2t9oq3HUwHQYZ6japWemkX/j3woaBqX",
-	"jNUur6BDQplkYwx6pSZu3RbLIBPK4wRMCDLjA46Bja6ohhmvQ8I8LSUkG+/6H/qbJIaIxSCbar5gmECK",
-	"hY9SkSTtbCaPMGIXU2cQEIyAYKqoFoSxe4yvrGec1towrq9mFKk8Nhtu0d7sCsZUaqXUaw5goRNTJyJI",
-	"9Lttad8t5fME/SmkLKLb74U87/MxJLCGPlOpOPOV1RlXKaRZm3HuwP8wJtBdgQm8LjVe/etqP7kPpc5s",
-	"fDd2WbfRE2XTe9id15Eq63kMmq2Ynvzkk54e+0xyYurF5HXL1xQvcSRokiu7X4maKmt4ulUfLcpEn60n",
-	"xeU+GG/H+CIof6LErIbzJdf1oWG2RQpaCiN9c7dMc2ZsMs8BL18xIzV3SzX5p+bIcfoaUx1svD7gVzCc",
-	"CHEh7dcS6xbYxDfFkoSkEIk0tlH2XJQL6SVCopvYbBRS58LOG6+yyb6XNnKQSrHK9W/Hffj978rjBVYE",
-	"ITvdneft7guS8Rlla7SPrJWUXOl+/locpb7xTybHb3zpWmRZ4dY192pz2kbKeMRmNCFDmDAbf4vc4dD0",
-	"ysVIN1s5CN2zC0FvA/4WU//yAOAwz4dMMHdvI5vZLDkiRptNyZYDztSR0QnVJBXZeII6jAkAntqEoJ/e",
-	"mPzgpXZTTfAfMGyFC4SKRVlCU7OKhnj0X+BL3te/QGNQBU2S/0AT/jdz4+IGDyEPGq9Yk6ZQ0EUpwxxv",
-	"Yb86nKeTN9Zgq9Ve2zTpgQMeFgWv/nux8JdJNi9XPC830AWWl5MY8KJeGdlYUulglsII0hTiTSzIjNRS",
-	"5LYPuC+53aZgDkU875BXAotXlHD8un11ddUeiXTaztIEeCRi0ENtFJn2TqE1NQLCOoWENjcPr3waRTBT",
-	"WEXdRZCFZKNWPGvTBonJSnEyvPuHrixBqRXvgBvWdIQrFhmmPRdvumzHEiPB2U0OLhmJJBFX5Up4+50d",
-	"shHeDEzR9UHQIoPFBjiD4DbcNFlmmE/riueb4FAHYgoy/7t//K5UD98AH5KNvW5v06SuZaZaX6uI79CH",
-	"iD3WSljTKsaw22eTrlHaQVgsBuUJjRORxFhd39f/p6i7X+kXFA44ZhyVN9rxfSYLYcDmxtdL0JMiYajZ",
-	"7mLLKN3f7FLUHwyuInW+/8+d4Yvr3vRf6cuL49+79HT0P5OFTqWHgdyN0l3V9v0TVMv2+ar15VXhqsGB",
-	"qxtgyoUeNSO6k9q+h1Xfd3lfV36t1A/0mpsr5UOqfdZf02gC7deCq1R4Gjn0kys6lyTkoo3htmHuS51m",
-	"UiGdDcGko8ZkOMfKKukUYkZNnsfyFuz5zb869ttGYbXuXd5eXUHpXqlwBcs1hixJGB8fYk7X6mddamPW",
-	"INnkSVySTGmi8doUHrXqIOXEMj17kQoroGE5i7tYT6ck/dx/2/IoL9++ucoHizf/Y+6SGx0TKS0iVRqh",
-	"1DD17OysXaqq42tdYWSFFGgy/e+BSQIfBCGpsXSiUgZxrRrqHWj6F9GSiizIm9vWTbV21G+fbyupkT9h",
-	"jHolO70kMKKQWMiMS7WOpWqWr7hMydddTZrskCICa0rnqEXZ8H9b/+bIdYdwPxPK5+6dZ0XgRvmaakyR",
-	"rHjDn/yaT37N79uvWaC5x7/5OPEsny29N8Rh3UHlzySRoBTj1gtqqrH7afKoiIBwYZOapLGmWpng84JX",
-	"+fKLnxeanvotHN/aK/HkjnhUYsCLa9H650hiffyvehaoiiaeVDbrD9NXl6ukI11KWwLU1chEDVCagk8W",
-	"8Qc8x3wUNW1xxlKXo4rHwhFymUAo50INuHHK5ZThaK1DMNezdDHaB8NZQl2ZM/euHHDne1hsrOSLc0Qf",
-	"w8O9BZ5ktJ9oGgMnr4GrFGru/kojkHUd/baq63flSLCVkp/cCN+HG8GgyHI+0nwXbmNnzbbprHn/ZPqz",
-	"/qt+g8Tql1eL/prfLIu+6ONbZJSbouzYtBXTdkNMqdU6na1eHtq60s21Nkr9TL+PnPN6a9TluTyldsNP",
-	"Uu+jSr3Vu7G8z2Xht0KOD5UAvA6RTzBmUuHdXmrKUG4zbYm63s4PPf+dAQ99XXlD12XVFarRr17RORIO",
-	"dkSUmKGwEf7QI893e+39/X39//3Q+B2K3gqME+zbTfSjz3d7++Z/4WaH9Ac8rDUJxhhCG8RIo1RIWQ6b",
-	"XOBJRm5ZkrRUavz7ABnB3x86+KFH9LK7L162d1++7HlaHh8Gve7z/b3u7v7Ozt7Owc7OQm/relhi0Xk5",
-	"2I12KRzQvfb+qAvtPfoS2gdxb9jeGb4YvRi9oL2o21sjdWqhR/bXTp8qN2FuMlAaXIbY4u5T7OFfTX5x",
-	"7EirxSUmtIQnrirNbN/k3fmX5l793UYsuaSqXKuodfuXis4bOcpivjnOVucndyWpmC4FTzkqj4ddej9X",
-	"x62WX/5dTbL9CdTS8+5+TdZYXvATOj2qxWZlXLqv7Ha3aoMIYKp1LGGHWjZYs67BCsrbGY76l65tkHcA",
-	"WqoMGYH3iXa+lBKE+1siIIOuX1jp8Wo2TT3JJJHC1CxlSpaCoWmKDQYgJhmPoZbfaqwIQ0gEH2MCN1zT",
-	"SCVzPbVr7XCYi64mLDq3KxBqivU6i6kpoIMJW+Fe92DAIyvsWWuos8XUehaRDUrkXCqYtjPpIiZsNFp4",
-	"pZdLZ7PzvOOS6fsyBa7CTZJAbv+YicSUhS9a4WGsU24sOSJMVbsHUmXCprRSZ6qtmzppeWrmghW5WRvT",
-	"nOYhali1I1Twpt//+VXX/t7Fb7uXNMkgqDWfCnrdvYOD572dnd2Dg97zbrmt3NIcsbvyvEqtzYJed2fn",
-	"oNvbOdjd6+4evFxdMSv1ovvKGplpeHanKobWwCdF7K+riOE5L/LluySN7RtnjFiqb5U7sSGrRPuPqhnF",
-	"OuTMcVtb15yZtg5cDLhNV2liwY0aXVmFW4kPGS0u50NP6ts3Ut8aMPKh6pr/YLtfhWH+R3LJb6uYNWLJ",
-	"l1PENAblVRPX87jbLkQ1wU0J2xyl1KlywPFHDKsMF5tdHhJ98ZtXDcEw1SmJlFWv+yExjLnKf931bVtl",
-	"YQu6Naznxgv5ReQ1sxtxTV7zeOE33vy6uZ4U9W3c68uYgnOuP4lQf2lffJMAVQttrTRltWGtkF46NrWI",
-	"HkYri2GWiLnW1rBbj+n5wiSJRZRNwdRjz9IkOAy2kS9ZMBYagVzbUBpPYpQN7y7H1HYKqjMxtYt+9bOJ",
-	"KGVtmR54savwQWxUXDQpjTQFzzD9euES05QoNs0vsIcptpaTYBpiMCUhGbVIqaejmdkEEnXqFemlZ87T",
-	"1ewBHXsEWvKUpjmk8XBa08CA16VRIq6468qD3FaDgl5OW/0757zYhE8/MuC2rYrMhpgL596ns5lpaems",
-	"DM9kSTOvdOtlJv1bq2Ml3dw4WmtqObLzUvRC0/Z4ncWywU1sdsX0wKTOgzKcDzhWS1904nIyBSnpGEhh",
-	"ZOE2gNIcMbFOVTvYgDNOfs9owtQ8f+eoYlbBrnwla4ZpcmQy8yqrrlpuF1d/nCPVQj0zWTTQqQWGTzsL",
-	"rQh8Y79OhZSuSxwOxKQyN6sJr3t1cuwi4lzPY9dDBdOEPfRTlApwUXksrZD3hm35w5P5ZmlAVyHXf/5G",
-	"i9LnDbUWQkUAYE5+DTOYVh6L45+Y3nFkCorGVNEWMV3MTPRtqeVZh3wQ5ewKJniFnSga3H6+/f8BAAD/",
-	"/w==",
+	"7H37cts40u+roPhtVWyvJEu+JLFd3x9ONpnNbCbxxpnj8+0ox4TIloQ1BXAI0LYmk+c573Ge7BQaAAlS",
+	"pC62k8xseWsntiUS1+5Gd6P715+DSMxSwYErGRx/DqZAY8jw1w9UwVs2Ywr/0Z/EIKOMpYoJHhwHH+DX",
+	"HKSSRE2BRAkDrsiMzskoz6QiIxiLDMgIGJ+QRLcAcS/oBDKawozq1tQ8heA4YFzBBLLgy5dO2eUHmFHG",
+	"GZ8s6TaBsSKMm+7zLNP9j/LoCtQm/UhomNo5RILHkuRcsQQ7MA0TJsk4TxJCJ5Tx1d2AyuanYwVZexdK",
+	"kBvKivXK9CuMT1a0/aUTpDSjM1B2s17i+n+A8WJPH6dATs/e2C16IknI4pBscaEIU5KE5vNLFofbulem",
+	"30mpmgadgNOZ7tc+kcE46AQZ/JqzDOLgWGU5+KMci2xGVXAc5DmLg44btVSZ3kg95pd5JkXWPMSQw626",
+	"jPCJkIgxLnuawTUTuSQpnUAxul9zyObe8Eyr/lBm9PYt8ImaBseHg72mobyJYZYKBTya/wPmi0M6tevV",
+	"jaZCAidXMCdbA71de/0+STPGFR0lQKIpzWikt2GbqCnVLHAFyBNDnhlSJZKOQb+Jm3uME5N0BthmBirP",
+	"uGGiMdOck4HME9Ubcjddw5PlfL2hd/XYWya+1+93ghnj7u+BphmlINNt/p9fhsPbvUF3OLx99urTX//S",
+	"uF0tjH9GJ0Ak+611Q5DdK8OKYUzzRAXHh3pM9JbN8lk5QvPXoNPEQ2c0UxyyN3Ez1aTm6yeSsLiFeu0j",
+	"l0iT96Hes6ng0Mpiqf6W8Hw2wuHc0JFMPVb7CRTVvIePXZrHlvGcee7+LPcROOWqbfkUfrts9cwT9188",
+	"M45/IqEsDOUlldBlXAKXTLFrIDIfmXedICgGqodFREZkkk/a6O/XpSzRNrZzRVUuX7OkUV6/58ncjkKa",
+	"U4dJIvGVtmGYbytj+Yve0OPgv3bLU3fXfCt3/VHgsC7oiLaS28Xpi9MlZHZDR3QZeeH396WuL/plmQou",
+	"AQ+hFzS2p7P+KxJcAcdfaZomLKJ6+LtpJkYJzP76b6nn8jmAWzpLEzBvxIb9r2nC4ksrPoNOEIOiLNHU",
+	"ONVHpJGqTBI9Y3w26ASQZUKfhb98DsYMklg/zWZw+ZvgEHQC221wHOiXKCdvTt+dEv0EwSe+fDIrARKJ",
+	"/TjoD358/q9/7P+vo38eXBy+evrh2cfn/3P0c//N4L3eUbNLxwdIUEzp8evpkw/FmO1i5Rk/xk06tiM4",
+	"rk/vy7oEcmangAu/SBHeusxoovcOYs0ptj+yFdZ6DrdPSGiW7ZdP4ZBr0pAEaDQluIKEKoJiW59F+vQW",
+	"fJyw6H6bG7lGvF3VtExokgGN5wRumVQyuNtuHJW78bLsqHUrisE83B5IkWcR1GbTIamQko2SOcl5DBmh",
+	"XKgpZFagDPlW6IYSbnf0pvmEHlGuaXYEJKJZxvSu5nXNd8j1IgDZCseUJRBfphkqmEwPLty2O/haZCMW",
+	"x8DvtYXjopUKZzLpWwHIZZEiY5wMVXaqd9zX/XJfX3u9t25sOcSH2lklroCThEZXRleTkUjxIFqcLJN2",
+	"sno33EDC7c6Q24213+oDJJcp8Bg0d9qTtvio2LU3XCttNHmlWXWDnbv3vM/FDNRUn8KGqIjg5sB5Iolk",
+	"MaBIMWPTsuTXXCjACYblHoda8ZV5mopM9fRs3gn1WuQ8vhcJcqEux9hKXYzorXDf3IXSDkpKeycUeW2b",
+	"aqW0ciQPQWnvhFlvzS+ajvShjfKA2y9umJoafmJxA7kVo9EHP2rP80TQ+KMQb2k2gW9JPJppRiKeazIX",
+	"15CRAfmJvSBbYWrGdKmEuEz0qOxYPwrxE+VzZ9/fiz4yquDSeh18EtGfG28EgdsIIIb4xJhlJKEKjaw7",
+	"EM2ed+x8FILoaZBiHkuIpzLMh5JUVgi7Zdc2vjftrdDv1OiHTU6fbmH8NQ3FvrFb8xH5rpVuxYezViPl",
+	"G7WGrJNmzUb008770i3cL0tfLh01uKg/c5qrqcjYb3A/OZVjQ8CVfqVKitRormQENNOaAJ4vTJJCHb+b",
+	"/BqUpFiZxRIqrA/yYQRZ0/S2wlpfC/R3cXHRPfWeWDR+whfYYuhEIZAPr1+Sp88O+wR12UbPWWmymN29",
+	"piyhowTuu7lFOzUbRVF5RX7NIQe9pdUHN9/VQ1//OYfsmkVAfq40umxzi8ceYmNPSQyon/BoTrY+QMxk",
+	"h5wJqSYZnP/z7bbTVhW9gooWm7HJVBEubrS2641Kaw5GAlPNgEZ/8Hg3JNK4So1HzJdVVQZ/UP/ql2Kt",
+	"sKvTlBkPq/4jzUQKmWLG6C3cp4tjuEC9txTJEuyIVKFQAo9TwTi6rGu02gmiDDSTXFJVscZjqqCrLdem",
+	"d2Im9aq6l2qeuwykHojgERD3pO56vbZZixep8CyzWJslxiehVRdJKI9xtjSPmSKJmFR6a/YrdIKESnWZ",
+	"y5ZZXEy1pFREP0UmWvU2i7n+RIwT5PPiF56vsHXxtNZln7Mzl2tNKhNGeixjvA/CsalIDXkxBTPZOFb7",
+	"Ac0yOse/C0/d0qFbXXH9kX/xXUS/BPhISfR2Me30ipFXiPdT0aYY/RuMuV1w1Et8DqVvbMxVmpx5HDam",
+	"iYROjencBi53d2+0vR/sHPUidZBuBU/m5i89NxLat8OvuNvVIf3NeM0LkaHbfCJJLnOaGAPU+B4diXir",
+	"8fSgYUwzevvGPLu/txH9rF4b83K4OTn51LMGncRtAnjVWpcS/EtBvhKirPH6bypuuJkiFze9lXOwI6i3",
+	"u3Q6b5lsOEyKrSx+WXtO9e30rtMabrdG9hxAukJB6m7YVnA/jqtxZlk0ZdcQX8BoKsTV4txoml62nSA/",
+	"gaKEpim5mQoJxCwgkWzCwZwf2pJsPCOp7XajQxKcJ6V+sMwJJalgUnBju5autzQTEUhpjsuWk7HonHH1",
+	"9CBYvM/qBCJLp5Q38PrLKeUTkOa+g0nTvVQsSVB/QSeMcR+xDJ3/6BXAa6ReY08ZROAtTMMRas5p91yx",
+	"zGTL3EPGkLBryObb65+rmcg31VfklO4dPl0c4d/hlpz//bS7d/jU3QHpwZ0YbcJsOpmKJLYeaxy51msa",
+	"90ey3xpMiRe4xuw30FrLaK6MOF1cSqeH19/XejDjEy0D9bw7jnRERsw+N46lkLMNLX60F0xuuk8kiSxh",
+	"3IBWX7EjokRF7q88jKqyoelAt9tQJZsqd3UcB9vl7JQXXI6qK5NbQ0icUeOTupcQrMmdP54ovGBqqkkN",
+	"hWCSvB/jJdVmc6qv0ci21+Bz03RMqCQKblWH3GhOV1OYE5qBtcl//vi6+7yRNnWzlyMq4elBc+twSyNl",
+	"+0ChrRevQ8wrZEub4gdPD55vr14+v6vFRfykl1HbDK+4MjfGtcMkMoNaOLrzaKonbxWSntFCw465Ee3l",
+	"aWz/NEd1zxpBYfPZEimRtZ5ZZUyNccjeZELBCaGjQtWWc6lgRm4yZkXLSkY1PTrdseb4oPGMcT12p4h2",
+	"Cr1Li5zQdNcyFWclNyvZ5uZ32X1WYZvjbCrTjCEB/Y4vPUtm2OQwMEb6PYZprfzmcSIttI5z7SPc9980",
+	"mGVuLCu/N998XnJArBdZsSDLjawuKanjuKXeeXWwjZJMs+BbMXkQQV2y8x9ARr9mkMTFjVp1XjZ+oCXe",
+	"yETdaY5DnWMGWgfraKFDSSyUPp9TqqZIchyk/ts8Ixs5swhMaPQeManlirv4YWr1lM3gy3abJv93oIm2",
+	"EusTLxUd4PlMtyauvAZaerRvNXX048U/GnaTk1fx3uHh4Iik+ShhkQmu02fH8/7+Mzw7atI+aQgEDV/F",
+	"fzs/DVs8Z9eNL2Cvza9ctfDrlWo4aMP3/zhrbiaXTaJbsknz47ctZFasiztb8yxZvfd6rGYmLZtxDg1G",
+	"5xXM1+divaOrNEpssGkEP8FG/tPGyNW1zlHb6J38fK//fP6913fx67kW5VpL0PEiVPf6fUKls85NIxWD",
+	"ZI0wt3w2o00nQaNr5dJ3Ojb6G5uo7f1prqYtIr7wADhBtxh05j4pvDvug0lmAlly736tfCrnNtoB7JPu",
+	"rHWv44gbpKp1S1xWtuLzCo4382iavQ2cbWC4O9wqrKWLtPrVm5QUu4srvMR2Et/OR9zknVwysIfw4rmN",
+	"+gMoRRjh/A6dSg9DNzGTaULnl37U8+JMXvUGTw86RDrb7a+Dw8PD/rPn+8+fD8LeujdRLjKpCIxx0dhk",
+	"KyyiqUPCuLma2l5LRNbCtRd7tQG3fvS3Daa+l17fCa4hY2MGcfshVsTwNudTsLhIo0B/IV6CJoJPpPUf",
+	"3cG08KPBvRDi+iq1bHx9UqvZv6THO4mA9cjvb2zClDQaNuVEpKZ1kgCNGZ+Q8K9hh8iURiA7JKZyij+F",
+	"MrebKc2AqylIY+J70mZ/ryJsnq1HXn6ORr979OnzoLO/9+Uva5HIilD3Kslstv2b7/aKDX0Q0enJqz+C",
+	"+Gwz5U45BqkcHRw+I9YuIyZeZNHWMcElC34tk200o9GUcehmQGOTfiRiOCYLkd0d4oUCdoa8DC/ukIUY",
+	"nA7xwlQLn5IXiKobaAor7pBqMBm6purBffplP9wDXVVF2GiPvIMbnIU0yYNAaBxDbII9Fs8TG2TTaCvf",
+	"6P1Ea7mDYQgiiyWZAXUX31Mg6MbJqBJZr/VeqEUfbljjplD5ddVgz//QQLlVH1ODcP/fXRtf2H3jxLyN",
+	"HQPZHEzSdomhm/v7x49nNpkF96L5GsRGIK1qQMFt8wicw6tmGy/GLA3zfn8/0gPB36Bm82VsJY9alduM",
+	"2LuoQOaqLG8TH39AwQ9SNihBU4iuZPsx9LmJZiu6jqYZbIWM5iabaStMTfyURI6CmOEvM6YplQkuw+0O",
+	"CcUVss7NFEmNJZWbyHLsjS6cTiVWbV2HTsfNtnGNGn3UyIeU+75xGumDEs9GNyJ0ZAeFFV7oFY1G0bkR",
+	"Q15i0QYKQAZUNl0TXEznJ0TiNb8SBMdjTvMrSIvUikrMkp9RuqkVYUfRtIzGGn4YZdukgkQN7qo35+/J",
+	"wd7gGTL3Qkod49eCRSB7D2/5dYI0obzFD670EST4ZUznDXLp7+KGaG21OtYpk0pkGFSut6rlvjbJJ419",
+	"lsyxfiJeJygOwqUxdTdTlkCZ0LH+pXnZfBu1LuliUcgWOW+LVFDJeCM3U7BXJcXq6p3QYjxrFuDm9mwT",
+	"olxi+eMmeaLZT9YrKNnSzwK1VCyHysDamexOFkSVp2wSc/Dz+d+Cajb1afdfnz7vN6vpdw1Ws5xTdisV",
+	"5THN4lrftPubNhTsz8vup8/9zv5R81iauM42j7mMRW72/tNDPzl7v7+M0ap09lbcQNaNqASSgB6mNpeM",
+	"jaVFrLGgTkjO2a85qhrtk+lq8+dpi/lTI/Vicz6+DDpLSd9zNbzK9XbvvoAsYTysCfqGILrm6DVch3bK",
+	"ewhTxx4UfwArpyIePT2DRopd42o4AdV4nlf9v4urcs/z5kFl/9riq32dfkbRtFLqzBj3Px0sk0PfTO5U",
+	"CMnoSIIn896Dyp/NJE6F51ey6uKeiCvgnirZjPlBogxiPUyaSII+/CKLYcskmxwckf/3fw96B7297R75",
+	"mV9xrUnaW94hpxkQNuEigxjvhb139nt7LsPHxPpVsgBsjsPaF2TvZ0yZCJ9cMj4xZtgLKllUk2QN3qBO",
+	"cNsVNGVdrRNOgHfhVmW0q+ikiCkroV9YjOu5Im72mw3HDkAPybti8WSRfc7bx0VZtF6PXvtf3MVdg3sm",
+	"pRF0JaQ004qIDc7WtgWnWSZuvIwP43utLsYdV8MM5ktdTHlD/tTOAwa3oSmyKgIpL3GwjYIUblNNvZeM",
+	"rwOcZAncvNOirjevaZF1/UTa9bRe2HKdmzVg/c4CRZissdW2b2X6lcYqM3ejblrgi9MXp8vX9fIK5o0M",
+	"/SZ21tkVzE2eudJipEwPBB5l81TT2A1T0w56thBHSCh0FhirtdmWG2m21INYcpHhniGpyNRYJEwQFtsw",
+	"QhRzD5ap5B9pC19OqbysU+JCCDNCKFDyQ0bTKbocilWyq6YXpxIzMxIiAco3uELCq5Ot0Lm/N70/atVT",
+	"NrsMqhx7D2CX2ZuAJXRwMaVKnqYpeeEI4jSKRM5V8+3WWpdFlYvf0sTzLb+Ffd/M0tO7dSc7r05rnnw+",
+	"6B89Xa40dQIMNnzPk7mJUVzktQ1udb6mybmZDbUqn8ijobXn13St1OKG1Zv5EKYTyuM/gOGkx/FA5sBy",
+	"0fgB0oRGIBcOkJrm8c0pOwGaXa4a+0xcNw2dvBOKKDExUh8va0O/qbBZzD+k4bSceza3Rmx4P25Xgymc",
+	"4eetd0CYXh5jqjkeWSclsGANIZBMWLGk+uuW+ITFqwPTxWqlqRzpUou4Mt91Hfo1tlQkAc2MgqMjm8Wy",
+	"Q8aZmO0qQYoouEszw1pUbyZmm0Q8VQXMQmD4MtxCP9Xy0Ffvm4P5Vh//YgOHa23Z9cZClGdMzc+1QLT5",
+	"I6gOn+YmCtj89dq1/+PFxwUP2iknhtuskqVXk4Rn788/kt3rwa6guZruloyIshdZ0ejdxbCmSqVlhCYa",
+	"hw13goXZeVyx+MJOoZdVDefCL1H2iy3XutWLwfhYtGh+JMstEuei9nOWUKU3wAAfiTGZUT53/gInEkEO",
+	"+dbOjg2J3NnZxuFqUi3aORdJjnr6WSauWQxZj3ycMonqK5NkiraikDDkZaMm9vLF+dkTSXZ27K2Z3Nkh",
+	"WxlISBLIjGe1vN2WhEZFziAdcgkKDQszsO0iLd+0KW442dkxt2A7OyQDGuMTM8rpBK8IZr0hH/L/+i/i",
+	"YXMwwfWHr64hm5Nw93oQEs1uxgqB2whS1UIghAPEktAKOEhvyN+PFGUc16sA98AgTrLX65OdRefMjvHO",
+	"dKy/AUFXPTxbnERYpSBCubnvI0xKlJ+CzEWOS8wRoYEwRagc8vDURnfijI6JsSCJuZzGIbvbaYImtcQM",
+	"KzkVmeommFFp4827NlL2x4uPmj5MCmfCxoAOaYZwkmFpW4bbJ4TKK7N1hMMNsbc1ZmXsg0POuFR6p8SY",
+	"ZDDOQCJAFFOaoPwIcjMu/FtOISZUDXm427uBJOmiRbf775sr2fu3FDzEbS7cYFPMadjZyUQCOzu4mpRY",
+	"UtrZMTb5zs6xfud3kwf+OwZx5BLI70P+e7fbxf/010Wm0u8G2BfRIbQAV4b+zNcdJKRdS6e7n/W3haj8",
+	"stvr9UJimnM5ULY9G/1cNFt+Jr1QZUGYMvnr2I3jJNNPGRP+xQ3AdWYyr8jvBDSxIxJXhzAeJbkJENON",
+	"4TPFCIccL/pLhjDgiiVyHFOGC3rk1MOWMzuIiF+5NIBrdMgdXtwCsl6HTEBJEh7090kZwmMIIHM42WKM",
+	"EqBAmitu+4rIbhvGhmvxpHzREGD9xc6QT0CZPhcihZyYeCn4tfHzSv1Jl+zsnNEJ45Pezg7ROr20wMck",
+	"xBNWi4QbkMoGmBtKqyJC4+XnkBMyMzguM8r4CUmplBjZSKMrvNBxj28VEgRVnjHCusrtMjQUbpVuDZV6",
+	"EmIIU6iZ0WE8d8hhn4zmxBpFPWLAqw03iZT+mkPPzAyjeKSemZGFB7e3OIND/ClvINPt0sUYMN3/VtgG",
+	"OhRu25BEIk3wVxiJGBBPb5RRrqmLd4zMIwuIexaLr4DeM5s89uBAGU9z5eF/agplfKIbw7gmMR6b9GYT",
+	"4WSIqnbq0kRLJDNH6cImnLcbW9KtE6O4oCvciHNLeVqWQaTsMn5kMy1OcH11G/v7+0e6zZ8/vuyRnZ2X",
+	"RpFnxTOVoAZpG/ngQFBjb0McSK3Fz5S18KkeOddify7yTIsi3BWkgqcH9QvMDgm7YYeEl/qfXritn4pE",
+	"lkGCCGtiIglCB6gp6gnFqAr8NTf4tMisIFv6d5dmGceZ1hJsHiMtPFp6UFNI4u1e65xq0G16hA1gbKFu",
+	"CSVgDWAtJFtyLdh7fTw5IaEbQ5Q5NJIRYM5KpL0jUokNtBZbBdiJcQ/byd+9kYjLff7x/P07YrRZI8wU",
+	"mQmpDJ7gibt1saJVW/x6ULEAAw+cMC1PUGLoFiDuECn0ws5TQbiW5yhDQBLJEuAqmZs7mIRFYP3jDNWN",
+	"MYMsOA7ems8/wLirjZWMgaI+6LP/IQZ32HvO4Kc8UaxrRfmifrmgF6JIA25MNYv9ZbTU07M3JpRaGt11",
+	"0Ov3+ggukQKnKQuOg/3eoNc3/qIp6vvN573+ZtJ0k1PXIDDBGcON5wUCqG8OSHMx9uxw8GwbdXStciJO",
+	"mX3XRLzZZ7VCKSG5Btkj/9DNo/MajklEIy1ktD6MbcwYz5XWf/VOxnRuz6oZVdHUNTaak/CK4dET4BKY",
+	"A/dNHBwHP4D68ebKgAl7ONV7/f4S4LfNEDBtUl0LFuMVzLXChPiWh6bXpsaK0e1WsV594y04/uWTT0+o",
+	"cyJEipbRmHLXCcwF0S/BDBQNPunXd6eY6/lb61afWum91+/bACNTeAHhTojeRZB4k9cjb+w+as7yYOB6",
+	"TetuU0y/4srbHpow6rT6/TXW/C27BowLbVxpRHxed6GBe6h5SNWIpecUBmegxVTREZVOtOFJYEHlrACw",
+	"cDE5S2J7nsoTctjft+e5Sdsz8L1m84YGe/qGSeiRt4LGZEQTyiM9NjkVeRIbmBEDgIRlK2g8J9rc0E/J",
+	"FkYrg2a/4p6XnTRsu/5yfudt12/tf5uBvhPKLOoJCc2ehETSuawG9y4jRH+xGyixMEfwMrCbiEkrVRpt",
+	"Ar28WpQW1nGZAdqp6Oad0jR34AFPpEMfd2qLVt8RMMKRcYFNX9xvRjRJXMGUWJtDvSE/R8vIWltNZKYt",
+	"BwdJEFRL4LQgqpSP7DqI2pUP2io1+smGGhDAFepbdCRy5cMvt5WB8K/BNqiYsbRzvV8KuN4x5bxHTp3E",
+	"oj6V0g+1ARWwJg83HpeAYIAmvPg6uzTWQgyXDMkAVDSW7Rg0le349BXFTAX2ohEEVZuNqIxijLhdBpQ9",
+	"B+vIHq9SBr4yWP1KBc0XX9pf/dJrHwf/oH+w+o0Cnl2/sHe0+oU6bPc9Tt2KeKuG4HtyDj+rCzprUbaK",
+	"uXcVEeZS/JK53kNtw2YigY7zIpWyr0eqMqlRIr20fX8ngeSM6SIJSCStlZmKpPm1zjAEK2jptYS1LXv+",
+	"dnKwqXe3ZS3dV8pArd//VxUzFTDIpXKmgHV4lDAPImH0inunpq9HuU8+fekEqWiKEzURJpLQIseJx0Uh",
+	"N7+mnrtz2NkRPIKdnWOLuXgFkGo9XJMyJVMqp8YVjr4JvPUmzJSN0xIqM1cV9jLAApeR08KlPuR2GOZa",
+	"JSwYLewQ6nnKq0+V/KBVrdB480Pn7mzBnAVlDfC5hUc10Y3raW9m2V46oAyrEzpkvBUc5cGvW4Z+m0dX",
+	"c3I+zfIRefnhJyLnPHK4IE7alAAhx784uJNjrXrj/XR5Bxs8HQ+ivXgfugejQ9o9iJ7F3edwNO726WC0",
+	"F+3HB3A4Xh8/vQ5uXAvRtIEUNbkyeHi54jBzl1eKsNBS0sKu/sfJmMEaXdQLpXxP2fTGcLufRdkonpoU",
+	"oN3PZbHOL7sW3dDEvmyimpTlRPUB2CwFPQqKKCdcYLoeZGQCyjrnjLvOOuqYsnitUomU3IjsCq8bNPUx",
+	"Tigxzr4e+RsOGm/CJEkhm1E9vJMGIUjKK9Ahz6AL3LxY19oaZJHpxBdGX/uMb2NCB8PvBPvjCf8wXGR3",
+	"eFM+cvega1kSa5kHZ67Fr24ffE1d1Qc8WqqpugV8JOSHVFXTkogKO7iaRb9MYT0t0Nwwuddi3XDhQiRO",
+	"bIwE3szYUBgjbpkqtFwjquu1EMiaat9Zket/X73vNJoBeWNDnZjgcoO6NhU4sW+slRU4X83ngD7WChP2",
+	"UQP7rixnCIRQ4iFUtHNd4/mx+7khnmj3cxnMZLg0AQVLK1uTREjwLlu9yKYTp1m5YqM2ok2/QZgqVKv9",
+	"fnHNvppbf+ZGFFhq/VhW7aywRQM8uHsT7y4eRf9D0KFbUkKdaxLDbteky031jbLU+ho6R1FXvN1AeAu2",
+	"koEj5bJEqiPhHjmV7gpb3bAIinIHtuDlSg3r9I7UevpIqw9Lq6c1SlXiTvLTw6TdzJEvgWYRxrfy2Ib7",
+	"QbyWgm6LbnwT//1aXGWq5K/9eKVw/Vc1Ajw4i6U2QIEJ/MhbD2cC4IV5QapVfmpX/d/zkaBZ7DmrXV5B",
+	"j4QyyScY9EpN3LrFZCFTyuMETAgy40OOgY0Ou8W01yNhkf0Ukq03p+9Ot0kMEYtBtkELYZhAhvhamUiS",
+	"bp7KE4zYxQwtHAhGQDBVglJh7B7ja9sZH2tlxjc3M8qMMZt0uehvdrhEFUieOrQF4ukYOJIg0e92pX3X",
+	"SxsLTmeQsYjuvhXy8pRPIIEN7JkKsNE3NmccIE27NeOuA//DhEB/DSHw0sJt/rmtn+IOpS5smk5s37bR",
+	"HeWzO/idN9Eq63kMWqxggHKPfNDdYx11TgwsUQGPv6F6iS1Bm17Z/0bcVJnD46n6YFEmem8bUlzuQvG2",
+	"ja9C8udKpDWa966uj42wLVPQMhjrk7tD4JZJzAIUHPDwFSmpXbdUk39qFznOXmOqh8W+hvzGZPBK+7FE",
+	"eAyb+Ia1CjOIRBbbKHsufLzGREi8JjYLhdy5sPLmVtmAPEgbOUilWOf4t+3e//x3KIyBVUHIXn/vabf/",
+	"jOQ8pWyD8ug15NK1zudvJVHqC//ocvzOh64llrVPXceJu7ZEY3vYua0laJNqmqJ5TSAr2Ccq6RnGqhzy",
+	"0ZyEJrMf08skgFcnVb+05YUFa/4xNQcjDCc3JVSHvKihul2WyJRt5U2VICMgwpgvCAi+XnhwtXTid4vK",
+	"s8vCbHw+xke3haYVGKglZzsEBisqA1dbVU8H172outmIzrBsSLhRTg8qCop+6wg+O5ii+izFsEtXZlAP",
+	"hc1aFwyhHBrHsBQaYa2BFCUEV4xBic1H8FWDCRtKqy4PXbZFdP8kwcvf1/fihCjWPL0pZYuffNEtPl8h",
+	"q3c/21/cPVCj4H7PobJH8zLzYmkV1i7wSMQQD/lW6BVZDbeNrmcrw7YXhiXmtXB7HZH7A9QlbvDtaLwo",
+	"rNtmNvmr92g2PRBD/IBBoM0sUcYSYoHidv5YOJVX7J5X/A+FcUoxudCljxTsFNRV7EYZvQ6GD5YgbuBh",
+	"g3VkSkM0Wmv/zCHH4GDzpCdqnQ5GoqmQJnuHxR39A0+fVOGBM+SZPpsRBGI099EtkFurdcDJFvUQkbZ7",
+	"xIArYWQdk4Q5ICh1bFyrN7S8LkY+hFjrJnOsGM2UASqIjRmmX8BWZkxKG483ZkmCTmE08MwLBo5HJPb0",
+	"HrNbY9yN8gkx8DMjGjtNDp0uF7bUUlgDqgo7JWLDFcwNxJU0GAduNXkEazuDqwBbm2qC3uD+AXN7s3JH",
+	"o9KATwVoSg4G3b3+x37/GP//r8DgO5XfDbzv1jY2G7G11jI59x5MPFeXu0Uo231k0gKYPeodiymoKydV",
+	"1HKpe7S6LnH7rhrLDJaDAmSMRyylCRnBlNnsTvQ9HaPYN3lUFv4Yg38XUqqG/DUCyxTppWGBtpMgMsxW",
+	"nloMFiLG221QPkPO1IlRZtU0E/lkijdkJr10ZuEmfnhl0KeWRuVoAfIOkyK4wFGxKE9oZmbRovT8BF9T",
+	"z/kJWkP2aZL8BwaIfbcgYVzgERQpyZVYhRmUfOHhl7Uf/SVYWSuQfA1AftuAzwx5WKJ2//ciermBMvPL",
+	"tnkpcARYgYk55CXoOtlagqOXZjCGLLO+GMMtJXLakDdBp1mAH63a9cgLgQicHo3fdm9ubrpayermWWKt",
+	"kNAgnlngH3ddahDowjqHhE5B0iYJjSJIFXp+XH5SSLZqCODbNgVJVhDW0bM8cqB3xUJhojqKppPC78WU",
+	"96bD0vEECfZuEJ7IWCSJuPHh/A97e2Qr/Dw0leOGQYcMF6v4DoMv2vjiQhlNxlUANOqoG2IGsvj99OyN",
+	"V9TPDD4kWwf9wbYBRslNyYFOmT2gNxELxXtU0ynbsMtnIb1Qe8KxWAoq4HKmIomxRGBTEeOyeGCl6HE4",
+	"5M6YLEt1O8wyWbqaLfJavY4eKeEo2m/1LRb03S/1yyIKwU2kLg//uTd6djuY/St7fnX2a59+HP/PNFgo",
+	"cBDI/SjbV92mH0G19kBTyYEC2r6aerb+9b5frUILopXc9keY9V2n921vRypFEBr9ZBVwyqATTIHGNjHk",
+	"JY2m0H0puMpEQzXK0+RGW1QhF11M5gyLSN1ZLpV1hxuwoxiNQH1CzSBm1Dji/AWsuxC/lCf/+tRvq53X",
+	"SpA3FhwPvHOlIhWs1BixJGF8coyIIevvtVeLvdUusBAhksxoounaVE+xl42UEyv07EEqrIKGdvIq0dPz",
+	"tJ+7L1uRQ9S0bg5Xb/Hkf8hVcq179yoVtSCuUerFxUXXw2xtqr9pdIUMaDL776GBGBsGIamJdKIyBnGt",
+	"pMsKMv2T3MGVGDufv3Q+V5GJf/n05VOT88vDPvMURlQSS51xqdWx1Mxqgi71Iqmrl3g9Uub3zOgcrSib",
+	"XG7RVU9ciUv3NaF87t55UqYF+MdU6w1bJdb6MWr2MWr2jx01W5J5Q/Tsw2RLOE9xS5bPCi5/IokEpRi3",
+	"MbbmNriZJ0/K+HqXlKdZGhG7fYYv4JSL6ZdflzLF0luzh+N7x7w9Brs9/K3NYmyJY4nN6b8at0ZVNG0A",
+	"SrFRBvrocjit0gGmJEBdVQq0AKWBE7aEP+QF5aOqaaH/vVLNlXg4x8g+g1DOhRpyE+pQcIbjtR7B63/v",
+	"YLQPhmlCHYi2e1cOuYtsW6wO3ZRFhxFs949Fa4A6+YFmMXDyErjKoBZMXqlmumkYuS1N84cKU7Plnh6D",
+	"1P4YQWqGRJbLkfazcDedCg5dnqMguDNU28Xpi9MWjbVZX9W9vrOdfqdoMEScN0Mo8MpMZTktlgwoVIiA",
+	"TdqmsyXYQlscqx3J0VWl+8MgmnlrvQZShH7YLcvjQf+QWm/1bPTX2Vd+K+x4Xw2g8ULkA0yYVHi2e5Ul",
+	"vfE4pq6U7Hhi48p7Qx7GTGJtKXzp0rwU4nE9ggIGVb96Q+c2FmoqbiTmv2+Ffx2Qp/uD7uHhof7vMDT3",
+	"DmWBSMbJq97g6QHRjz7dHxya/4XbPXI65KHfKVZWYNKlyNEoE1L6SXkLMsnoLUsgMUpmuY+O0LRCwXHw",
+	"1wHR0+4/e97df/58oCVfdTbBcTDoPz086O8f7u0d7B3t7RlUeTZmEF82Jr0V8uY42I/2KRzRg+7huA/d",
+	"A/ocukfxYNTdGz0bPxs/o4OoP9gAmKNciu8EzuHtRauD0tAyxJZ2HzPb/mz6ixNH2iz2hNASmbiuNrP7",
+	"2XBXBuOlyB5/t/kwLgarsCqKujRGLGJMVptEWUQzw97q8mQVBIIptfiIgPBw1KXXc33a6jTrv+tptj+A",
+	"Wrrf/W8pGv0JP5LTg3ps1qalu+puq00bJACDBblEHGrdYEPUvDWMtwts9U+NnFeUMV5qDBmF95F3vpYR",
+	"hOvrMZAh169s9DRaNm2F1SWRwlTEYEp6qbY0w/J1EJOcx1BDTzJehBEkgk8QHgxTQ5K57toVDjwuVFcT",
+	"l134FQg1pWCcx9TAsyIcSHjQPxryyCp71hvqfDG1wstkixI5lwpm3Vy6iAkbjRbe6OnSNL0sykabqqIz",
+	"4CrcJgkU/o9UJKboWFnPH2OdCmfJiY03Bx5l81SZpDEMm9JGnanlZVC4C+CfBS/yklhxOqL3McOqZa2D",
+	"V6enP77o2+/7+Gn/miY5BLUK2sGgf3B09HSwt7d/dDR42vdr4y9FIFmFIuLVZw8G/b29o/5g72j/oL9/",
+	"9HyDsPKyoP43tshM1faVphh6Ax8NsT+vIYb7vCiXV2kau5+dM2KpveWXk0dRif4fVXOK9YhLF3ZVs5gp",
+	"GsjFkFswhDYR3GrR+SbcWnLIWHGFHHo0376T+dZCkfc115o3tv9NBOZ/pJT8voZZK5V8PUNMU1CByb/Z",
+	"jbutcVtT3JSwpTdN2h36xIccv8SwyjBKgGaX/kvHRB/85lXDMEz1PJWyeut+TIxgrspfd3zbQsxY4HwD",
+	"77m5hfwq+ppZjbimrzXcwm+9+nl7My3q+1yvLxMK7nL9UYX6U9/FtylQtdDWwMSzn+ZqWoS1Qnbdnn9t",
+	"rLIY0kTMtbWGtWBNRVEmSSyifAYGKyTPkuA42EW5ZIexUGby1obSNCRG2fBuP6a2V3KdialdvFe/mAov",
+	"a8slLlv8SGKj4qKp19IMGpo5rcNimpK3sUu9fnF+hoXLJdiEbSUhGXeMDulgszA5CwOJenW0FNnQ58f1",
+	"/AE9uwVa85QEsFCnn8055HVtlIgb7mq+orTVQ8FbTltbqpC8WOJdPzLkFvBE5iPMhXPv0xSzMFnhZXgi",
+	"Pcvc3ywMj7IXqp5tbi5aa2Y5inMveqFteRovi2XLNbFZFd2qJNTdoIzmQ461uBYvcTmZgZR0AqR0srik",
+	"d7PFxF6q2saGnHHya04TpubFOycVtwrWfPe8GaaErsnMq8y66rldnP1ZQVQLaNmyLM9aCwyf9RYK3TW1",
+	"/TITUroa5NgQk8qcrCa87sX5mYuI06vhtWpAqBr4pwSic1F5LKuw95YtKMuT+bbXoKu/0rz/xorS+w21",
+	"ArVlAGDBfi09mEKRLe3TmwJgouzEgliMRGw5LYaEXaOfodLHkHt13Awv4TujuQJcR/1LB7EKOg5QiClX",
+	"VBskYep4yLEHMR7rKXCBbKUEGYOKpojPJyXEbkw98sKBc9Ei/UOPWvNv0XBMtixZjHKTZ/Tj+ft3JqiI",
+	"tkuaIQd+DYlIYRut3itIFVZvNVBTIalhe50UUFJTIa2kEdmQW85jJmmogO4ic1CI8oVtGtQqm9Ca+WPH",
+	"jBOGkBMOx0KSrCGl3WFrFeAWrmh/Iej91PZFAjg3pemJfi6minaIKZJuwq+9iuo98k746TVM8F61m+DL",
+	"py//PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -75,3 +75,7 @@ func applyTaskID(p ApplyPayload) string {
 	}
 	return "apply:" + hex.EncodeToString(h.Sum(nil)[:16])
 }
+
+// DecodeIntakeBodies returns the bodies an intake task carries, for tools
+// and tests that inspect the queue.
+func DecodeIntakeBodies(payload []byte) ([]webhooks.Body, error) { return decodeBodies(payload) }

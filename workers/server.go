@@ -74,6 +74,7 @@ func NewMux(d Deps, reg prometheus.Registerer) (*asynq.ServeMux, error) {
 	mux.HandleFunc(TypeMetaApply, h.handleApply)
 	mux.HandleFunc(TypeAdoptOrphans, h.handleAdoptOrphans)
 	mux.HandleFunc(TypeArchiveRetention, h.handleArchiveRetention)
+	mux.HandleFunc(TypeReplay, h.handleReplay)
 	return mux, nil
 }
 

@@ -124,7 +124,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	defer intake.Close()
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
 	app, err := httpapi.NewApp(httpapi.Deps{
-		Log: s.log, DB: s.db, Redis: s.rdb, Tenants: s.tenants,
+		Log: s.log, DB: s.db, Redis: s.rdb, Tenants: s.tenants, Webhooks: s.webhooks, Jobs: workers.NewJobs(client),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,

@@ -30,6 +30,7 @@ import (
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/webhooks"
 )
 
 // Defaults for the zero values of Deps.
@@ -64,11 +65,16 @@ type Deps struct {
 	// BodyLimit bounds API request bodies (DefaultBodyLimit when 0).
 	BodyLimit int
 	Meta      MetaWebhookConfig
+	// Webhooks is the Meta intake domain, for the archive's admin views.
+	Webhooks *webhooks.Service
+	// Jobs queues background work (replays, orphan adoption); nil answers
+	// 503 for the operations that need it.
+	Jobs Jobs
 }
 
 func (d *Deps) defaults() error {
-	if d.Log == nil || d.DB == nil || d.Tenants == nil || d.Issuer == nil || d.Verifier == nil || d.Keyring == nil {
-		return errors.New("httpapi: Log, DB, Tenants, Issuer, Verifier and Keyring are required")
+	if d.Log == nil || d.DB == nil || d.Tenants == nil || d.Issuer == nil || d.Verifier == nil || d.Keyring == nil || d.Webhooks == nil {
+		return errors.New("httpapi: Log, DB, Tenants, Webhooks, Issuer, Verifier and Keyring are required")
 	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
@@ -133,7 +139,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 		validateRequest(doc),
 	)
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
-		keyring: d.Keyring, partners: partners, now: time.Now}
+		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware}))
 	return app, nil

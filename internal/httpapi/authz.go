@@ -78,6 +78,10 @@ var accessRules = map[string]rule{
 	"createClient":          {auth.ScopeAdmin, adminOnly},
 	"disableClient":         {auth.ScopeAdmin, adminOnly},
 	"listAuditLog":          {auth.ScopeAdmin, adminOnly},
+
+	"listArchivedWebhooks": {auth.ScopeAdmin, adminOnly},
+	"getArchivedWebhook":   {auth.ScopeAdmin, adminOnly},
+	"createWebhookReplay":  {auth.ScopeAdmin, adminOnly},
 }
 
 var (

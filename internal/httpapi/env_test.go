@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -27,6 +28,8 @@ import (
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/tenantstest"
+	"github.com/wabsp/wabsp/webhooks"
+	"github.com/wabsp/wabsp/workers"
 )
 
 const (
@@ -62,7 +65,17 @@ type env struct {
 	partnerA, partnerB tenants.Partner
 
 	admin, clientA, clientB, partnerClientA, partnerClientB tenantstest.Credentials
+
+	rdb       *redis.Client
+	hooks     *webhooks.Service
+	archiveID int64 // an archived webhook body
 }
+
+const (
+	testAppID       = "test-app"
+	testAppSecret   = "test-app-secret"
+	testVerifyToken = "test-verify-token"
+)
 
 func newEnv(t *testing.T, o options) *env {
 	t.Helper()
@@ -89,7 +102,17 @@ func newEnv(t *testing.T, o options) *env {
 	e := &env{t: t, db: db, svc: svc, keyring: keyring, logs: &bytes.Buffer{},
 		issuer:  auth.NewIssuer(keyring, testIssuer, testAudience, 15*time.Minute),
 		metrics: prometheus.NewRegistry()}
+	hooks, err := webhooks.NewService(db, prometheus.NewRegistry(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := asynq.NewClientFromRedisClient(rdb)
+	intake := workers.NewIntakeQueue(tasks, nil, workers.IntakeOptions{})
+	t.Cleanup(intake.Close)
+	e.rdb, e.hooks = rdb, hooks
 	app, err := httpapi.NewApp(httpapi.Deps{
+		Webhooks:  hooks,
+		Jobs:      workers.NewJobs(tasks),
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
 		Redis:     rdb,
@@ -100,7 +123,10 @@ func newEnv(t *testing.T, o options) *env {
 		Metrics:   e.metrics,
 		RateLimit: o.rate,
 		RateBurst: o.burst,
-		Meta:      httpapi.MetaWebhookConfig{MaxBody: 3 << 20},
+		Meta: httpapi.MetaWebhookConfig{
+			Secrets:     []config.AppSecret{{AppID: testAppID, Secret: []byte(testAppSecret)}},
+			VerifyToken: testVerifyToken, MaxBody: 3 << 20, Queue: intake,
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +151,15 @@ func (e *env) seed() {
 	e.clientB = tenantstest.MustCreateClient(t, svc, auth.RoleTenant, e.tenantB.ID)
 	e.partnerClientA = tenantstest.MustCreateClient(t, svc, auth.RolePartner, e.partnerA.ID)
 	e.partnerClientB = tenantstest.MustCreateClient(t, svc, auth.RolePartner, e.partnerB.ID)
+	ctx := context.Background()
+	if _, err := e.hooks.Archive(ctx, []webhooks.Body{{Raw: []byte(`not json`), ReceivedAt: time.Now(), AppID: testAppID}}); err != nil {
+		t.Fatalf("seed archive: %v", err)
+	}
+	entries, _, err := e.hooks.ListArchive(ctx, webhooks.ArchiveFilter{Status: webhooks.StatusPoison})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("seed archive: %v (%d entries)", err, len(entries))
+	}
+	e.archiveID = entries[0].ID
 }
 
 // token issues a token for a seeded client, as the token endpoint would.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,6 +55,7 @@ func (e *env) victimPath(tmpl string) string {
 		"{phone_ref}", e.phoneA.ID.String(),
 		"{partner_id}", e.partnerA.ID.String(),
 		"{client_ref}", e.clientA.Client.ID.String(),
+		"{archive_id}", strconv.FormatInt(e.archiveID, 10),
 	)
 	return r.Replace(tmpl)
 }

@@ -35,6 +35,7 @@ func (s *Server) CreatePhoneNumber(ctx context.Context, r openapi.CreatePhoneNum
 	if err != nil {
 		return nil, err
 	}
+	s.onboarded(ctx)
 	return openapi.CreatePhoneNumber201JSONResponse(toPhoneNumber(p)), nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/webhooks"
 )
 
 // Server implements the generated strict server: each method takes the
@@ -26,6 +27,8 @@ type Server struct {
 	keyring  *auth.Keyring
 	partners *partnerCache
 	now      func() time.Time
+	webhooks *webhooks.Service
+	jobs     Jobs
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)

@@ -36,6 +36,7 @@ func (s *Server) CreateWaba(ctx context.Context, r openapi.CreateWabaRequestObje
 	if err != nil {
 		return nil, err
 	}
+	s.onboarded(ctx)
 	return openapi.CreateWaba201JSONResponse(toWABA(w)), nil
 }
 
