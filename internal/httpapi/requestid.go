@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
 	"regexp"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 )
 
 const headerRequestID = "X-Request-Id"
@@ -22,8 +25,8 @@ type requestIDKey struct{}
 func requestID() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := c.Get(headerRequestID)
-		if !saneRequestID.MatchString(id) {
-			id = uuid.NewString()
+		if id == "" || !saneRequestID.MatchString(id) {
+			id = newRequestID()
 		}
 		c.Set(headerRequestID, id)
 		c.Locals(requestIDKey{}, id)
@@ -39,7 +42,7 @@ func requestIDOf(c *fiber.Ctx) string {
 	if id, ok := c.Locals(requestIDKey{}).(string); ok {
 		return id
 	}
-	id := uuid.NewString()
+	id := newRequestID()
 	c.Locals(requestIDKey{}, id)
 	c.Set(headerRequestID, id)
 	return id
@@ -49,4 +52,22 @@ func requestIDOf(c *fiber.Ctx) string {
 func requestIDFrom(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey{}).(string)
 	return id
+}
+
+// Request ids must be unique, not unpredictable: a random prefix per process
+// and a counter give that without reading the system's randomness (a
+// syscall) on every request, which Meta's webhook traffic makes frequent.
+var (
+	requestIDPrefix = func() string {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		return hex.EncodeToString(b[:])
+	}()
+	requestIDSeq atomic.Uint64
+)
+
+func newRequestID() string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], requestIDSeq.Add(1))
+	return requestIDPrefix + hex.EncodeToString(b[:])
 }
