@@ -45,18 +45,31 @@ func (h *handlers) handleIntake(ctx context.Context, t *asynq.Task) error {
 	if err != nil || len(archived) == 0 {
 		return err
 	}
+	_, err = h.routeAndQueue(ctx, archived)
+	return err
+}
+
+// routeAndQueue routes archived bodies, queues one apply task per tenant and
+// then marks the bodies routed, in that order, so a crash between the steps
+// leaves the bodies to be routed again rather than lost. It returns how many
+// changes it queued.
+func (h *handlers) routeAndQueue(ctx context.Context, archived []webhooks.Archived) (int, error) {
 	batches, err := h.Webhooks.Route(ctx, archived)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := h.enqueueApply(ctx, batches); err != nil {
-		return err
+		return 0, err
 	}
 	ids := make([]int64, len(archived))
 	for i, a := range archived {
 		ids[i] = a.ID
 	}
-	return h.Webhooks.MarkRouted(ctx, ids)
+	n := 0
+	for _, b := range batches {
+		n += len(b.Changes)
+	}
+	return n, h.Webhooks.MarkRouted(ctx, ids)
 }
 
 func (h *handlers) enqueueApply(ctx context.Context, batches []webhooks.TenantBatch) error {

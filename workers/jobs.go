@@ -93,24 +93,12 @@ func (h *handlers) handleReplay(ctx context.Context, t *asynq.Task) error {
 		if len(archived) == 0 {
 			break
 		}
-		batches, err := h.Webhooks.Route(ctx, archived)
+		n, err := h.routeAndQueue(ctx, archived)
 		if err != nil {
 			return err
 		}
-		if err := h.enqueueApply(ctx, batches); err != nil {
-			return err
-		}
-		ids := make([]int64, len(archived))
-		for i, a := range archived {
-			ids[i] = a.ID
-		}
-		if err := h.Webhooks.MarkRouted(ctx, ids); err != nil {
-			return err
-		}
 		bodies += len(archived)
-		for _, b := range batches {
-			changes += len(b.Changes)
-		}
+		changes += n
 		f.AfterID = archived[len(archived)-1].ID
 	}
 	return h.recordRun(ctx, t.Type(), map[string]any{"bodies": bodies, "changes": changes})
