@@ -193,3 +193,27 @@ func TestApplyWaitsWhenTenantIsBusy(t *testing.T) {
 		t.Fatalf("busy tenant retried after %s, want under a second", d)
 	}
 }
+
+func TestArchiveRetentionDeletesOldBodies(t *testing.T) {
+	h, _ := newHandlers(t)
+	ctx := context.Background()
+	old := webhooks.Body{Raw: fixture(t, "messages-1.json"), ReceivedAt: time.Now().Add(-2 * h.ArchiveRetention)}
+	fresh := webhooks.Body{Raw: fixture(t, "messages-2.json"), ReceivedAt: time.Now()}
+	if err := h.handleIntake(ctx, NewMetaIntakeTask([]webhooks.Body{old, fresh})); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.handleArchiveRetention(ctx, NewArchiveRetentionTask()); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := h.DB.QueryRow(ctx, `SELECT count(*) FROM webhook_archive`).Scan(&left); err != nil || left != 1 {
+		t.Fatalf("%d bodies left (err %v), want only the fresh one", left, err)
+	}
+	var detail map[string]any
+	if err := h.DB.QueryRow(ctx, `SELECT detail FROM maintenance_runs WHERE task = $1`, TypeArchiveRetention).Scan(&detail); err != nil {
+		t.Fatal(err)
+	}
+	if detail["deleted"] != float64(1) {
+		t.Fatalf("run recorded %v, want deleted 1", detail)
+	}
+}
