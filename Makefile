@@ -15,6 +15,7 @@ CHART    := deploy/helm/wabsp
 # @redocly/cli is pinned so a new release cannot change what lint accepts.
 REDOCLY  := npx --yes @redocly/cli@2.77.0
 JOSE_DIR := internal/auth/testdata/jose
+SW_DIR   := webhooks/outbound/testdata/standardwebhooks
 
 .PHONY: help demo test test-deps generate check-generated lint helm-check build image bench migrate
 
@@ -27,11 +28,14 @@ demo: ## Run everything on this machine with simulated Meta traffic.
 test: test-deps ## Run every test with the race detector (needs Postgres and Redis).
 	go test -race -count=1 ./...
 
-# The JWT tests cross-check our tokens with a third-party JOSE library on Node.
+# The JWT tests cross-check our tokens with a third-party JOSE library on Node,
+# and the outbound webhook tests check our signatures with the Standard Webhooks one.
 test-deps:
-	@if [[ -f $(JOSE_DIR)/package.json && ! -d $(JOSE_DIR)/node_modules ]]; then \
-		npm ci --prefix $(JOSE_DIR) --no-audit --no-fund; \
-	fi
+	@for dir in $(JOSE_DIR) $(SW_DIR); do \
+		if [[ -f $$dir/package.json && ! -d $$dir/node_modules ]]; then \
+			npm ci --prefix $$dir --no-audit --no-fund; \
+		fi; \
+	done
 
 generate: ## Regenerate code (the OpenAPI server and types).
 	go generate ./...

@@ -8,7 +8,9 @@ import (
 	"compress/flate"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -21,6 +23,153 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for AlertSeverity.
+const (
+	Critical AlertSeverity = "critical"
+	Info     AlertSeverity = "info"
+	Warning  AlertSeverity = "warning"
+)
+
+// Valid indicates whether the value is a known member of the AlertSeverity enum.
+func (e AlertSeverity) Valid() bool {
+	switch e {
+	case Critical:
+		return true
+	case Info:
+		return true
+	case Warning:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentAction.
+const (
+	OptIn  ConsentAction = "opt_in"
+	OptOut ConsentAction = "opt_out"
+)
+
+// Valid indicates whether the value is a known member of the ConsentAction enum.
+func (e ConsentAction) Valid() bool {
+	switch e {
+	case OptIn:
+		return true
+	case OptOut:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentPurpose.
+const (
+	ConsentPurposeAll            ConsentPurpose = "all"
+	ConsentPurposeAuthentication ConsentPurpose = "authentication"
+	ConsentPurposeMarketing      ConsentPurpose = "marketing"
+	ConsentPurposeUtility        ConsentPurpose = "utility"
+)
+
+// Valid indicates whether the value is a known member of the ConsentPurpose enum.
+func (e ConsentPurpose) Valid() bool {
+	switch e {
+	case ConsentPurposeAll:
+		return true
+	case ConsentPurposeAuthentication:
+		return true
+	case ConsentPurposeMarketing:
+		return true
+	case ConsentPurposeUtility:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ConsentSource.
+const (
+	ConsentSourceApi             ConsentSource = "api"
+	ConsentSourceImport          ConsentSource = "import"
+	ConsentSourceInboundKeyword  ConsentSource = "inbound_keyword"
+	ConsentSourceQuickReply      ConsentSource = "quick_reply"
+	ConsentSourceUserPreferences ConsentSource = "user_preferences"
+	ConsentSourceWebForm         ConsentSource = "web_form"
+)
+
+// Valid indicates whether the value is a known member of the ConsentSource enum.
+func (e ConsentSource) Valid() bool {
+	switch e {
+	case ConsentSourceApi:
+		return true
+	case ConsentSourceImport:
+		return true
+	case ConsentSourceInboundKeyword:
+		return true
+	case ConsentSourceQuickReply:
+		return true
+	case ConsentSourceUserPreferences:
+		return true
+	case ConsentSourceWebForm:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContactImportFormat.
+const (
+	Csv  ContactImportFormat = "csv"
+	Json ContactImportFormat = "json"
+)
+
+// Valid indicates whether the value is a known member of the ContactImportFormat enum.
+func (e ContactImportFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Json:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EligibilityReasons.
+const (
+	ContactErased                EligibilityReasons = "contact_erased"
+	IdentityChanged              EligibilityReasons = "identity_changed"
+	MarketingStoppedByUser       EligibilityReasons = "marketing_stopped_by_user"
+	NoOptIn                      EligibilityReasons = "no_opt_in"
+	NumberMoved                  EligibilityReasons = "number_moved"
+	OptedOut                     EligibilityReasons = "opted_out"
+	UnknownContact               EligibilityReasons = "unknown_contact"
+	WindowClosedRequiresTemplate EligibilityReasons = "window_closed_requires_template"
+)
+
+// Valid indicates whether the value is a known member of the EligibilityReasons enum.
+func (e EligibilityReasons) Valid() bool {
+	switch e {
+	case ContactErased:
+		return true
+	case IdentityChanged:
+		return true
+	case MarketingStoppedByUser:
+		return true
+	case NoOptIn:
+		return true
+	case NumberMoved:
+		return true
+	case OptedOut:
+		return true
+	case UnknownContact:
+		return true
+	case WindowClosedRequiresTemplate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk HealthStatus = "ok"
@@ -30,6 +179,105 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvoiceStatus.
+const (
+	InvoiceStatusDraft InvoiceStatus = "draft"
+	InvoiceStatusFinal InvoiceStatus = "final"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceStatus enum.
+func (e InvoiceStatus) Valid() bool {
+	switch e {
+	case InvoiceStatusDraft:
+		return true
+	case InvoiceStatusFinal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for InvoiceSummaryStatus.
+const (
+	InvoiceSummaryStatusDraft InvoiceSummaryStatus = "draft"
+	InvoiceSummaryStatusFinal InvoiceSummaryStatus = "final"
+)
+
+// Valid indicates whether the value is a known member of the InvoiceSummaryStatus enum.
+func (e InvoiceSummaryStatus) Valid() bool {
+	switch e {
+	case InvoiceSummaryStatusDraft:
+		return true
+	case InvoiceSummaryStatusFinal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LegacyFlagProjectedOutcome.
+const (
+	ConnectedLowerTier LegacyFlagProjectedOutcome = "connected_lower_tier"
+	ConnectedSameTier  LegacyFlagProjectedOutcome = "connected_same_tier"
+)
+
+// Valid indicates whether the value is a known member of the LegacyFlagProjectedOutcome enum.
+func (e LegacyFlagProjectedOutcome) Valid() bool {
+	switch e {
+	case ConnectedLowerTier:
+		return true
+	case ConnectedSameTier:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MarginStatus.
+const (
+	MarginStatusDraft MarginStatus = "draft"
+	MarginStatusFinal MarginStatus = "final"
+)
+
+// Valid indicates whether the value is a known member of the MarginStatus enum.
+func (e MarginStatus) Valid() bool {
+	switch e {
+	case MarginStatusDraft:
+		return true
+	case MarginStatusFinal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MessageKind.
+const (
+	MessageKindAuthentication              MessageKind = "authentication"
+	MessageKindAuthenticationInternational MessageKind = "authentication_international"
+	MessageKindFreeForm                    MessageKind = "free_form"
+	MessageKindMarketing                   MessageKind = "marketing"
+	MessageKindUtility                     MessageKind = "utility"
+)
+
+// Valid indicates whether the value is a known member of the MessageKind enum.
+func (e MessageKind) Valid() bool {
+	switch e {
+	case MessageKindAuthentication:
+		return true
+	case MessageKindAuthenticationInternational:
+		return true
+	case MessageKindFreeForm:
+		return true
+	case MessageKindMarketing:
+		return true
+	case MessageKindUtility:
 		return true
 	default:
 		return false
@@ -60,6 +308,81 @@ func (e OAuthErrorError) Valid() bool {
 	case UnauthorizedClient:
 		return true
 	case UnsupportedGrantType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityHistoryEntrySource.
+const (
+	QualityHistoryEntrySourcePoll    QualityHistoryEntrySource = "poll"
+	QualityHistoryEntrySourceWebhook QualityHistoryEntrySource = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the QualityHistoryEntrySource enum.
+func (e QualityHistoryEntrySource) Valid() bool {
+	switch e {
+	case QualityHistoryEntrySourcePoll:
+		return true
+	case QualityHistoryEntrySourceWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityNumberDiscoveredVia.
+const (
+	QualityNumberDiscoveredViaPoll    QualityNumberDiscoveredVia = "poll"
+	QualityNumberDiscoveredViaWebhook QualityNumberDiscoveredVia = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the QualityNumberDiscoveredVia enum.
+func (e QualityNumberDiscoveredVia) Valid() bool {
+	switch e {
+	case QualityNumberDiscoveredViaPoll:
+		return true
+	case QualityNumberDiscoveredViaWebhook:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualitySubjectKind.
+const (
+	Account  QualitySubjectKind = "account"
+	Number   QualitySubjectKind = "number"
+	Template QualitySubjectKind = "template"
+)
+
+// Valid indicates whether the value is a known member of the QualitySubjectKind enum.
+func (e QualitySubjectKind) Valid() bool {
+	switch e {
+	case Account:
+		return true
+	case Number:
+		return true
+	case Template:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for QualityTemplateDiscoveredVia.
+const (
+	QualityTemplateDiscoveredViaPoll    QualityTemplateDiscoveredVia = "poll"
+	QualityTemplateDiscoveredViaWebhook QualityTemplateDiscoveredVia = "webhook"
+)
+
+// Valid indicates whether the value is a known member of the QualityTemplateDiscoveredVia enum.
+func (e QualityTemplateDiscoveredVia) Valid() bool {
+	switch e {
+	case QualityTemplateDiscoveredViaPoll:
+		return true
+	case QualityTemplateDiscoveredViaWebhook:
 		return true
 	default:
 		return false
@@ -107,16 +430,16 @@ func (e Role) Valid() bool {
 
 // Defines values for TenantStatus.
 const (
-	Active    TenantStatus = "active"
-	Suspended TenantStatus = "suspended"
+	TenantStatusActive    TenantStatus = "active"
+	TenantStatusSuspended TenantStatus = "suspended"
 )
 
 // Valid indicates whether the value is a known member of the TenantStatus enum.
 func (e TenantStatus) Valid() bool {
 	switch e {
-	case Active:
+	case TenantStatusActive:
 		return true
-	case Suspended:
+	case TenantStatusSuspended:
 		return true
 	default:
 		return false
@@ -153,6 +476,75 @@ func (e TokenResponseTokenType) Valid() bool {
 	}
 }
 
+// Defines values for UsageDimension.
+const (
+	UsageDimensionCategory    UsageDimension = "category"
+	UsageDimensionDay         UsageDimension = "day"
+	UsageDimensionMarket      UsageDimension = "market"
+	UsageDimensionPhoneNumber UsageDimension = "phone_number"
+	UsageDimensionPricingType UsageDimension = "pricing_type"
+)
+
+// Valid indicates whether the value is a known member of the UsageDimension enum.
+func (e UsageDimension) Valid() bool {
+	switch e {
+	case UsageDimensionCategory:
+		return true
+	case UsageDimensionDay:
+		return true
+	case UsageDimensionMarket:
+		return true
+	case UsageDimensionPhoneNumber:
+		return true
+	case UsageDimensionPricingType:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryOrigin.
+const (
+	Event  WebhookDeliveryOrigin = "event"
+	Replay WebhookDeliveryOrigin = "replay"
+	Test   WebhookDeliveryOrigin = "test"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryOrigin enum.
+func (e WebhookDeliveryOrigin) Valid() bool {
+	switch e {
+	case Event:
+		return true
+	case Replay:
+		return true
+	case Test:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusDead      WebhookDeliveryStatus = "dead"
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "delivered"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusDead:
+		return true
+	case WebhookDeliveryStatusDelivered:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for WebhookReplayStatus.
 const (
 	Queued WebhookReplayStatus = "queued"
@@ -168,29 +560,347 @@ func (e WebhookReplayStatus) Valid() bool {
 	}
 }
 
-// Defines values for ListArchivedWebhooksParamsStatus.
+// Defines values for WebhookSubscriptionDisabledReason.
 const (
-	Orphan  ListArchivedWebhooksParamsStatus = "orphan"
-	Pending ListArchivedWebhooksParamsStatus = "pending"
-	Poison  ListArchivedWebhooksParamsStatus = "poison"
-	Routed  ListArchivedWebhooksParamsStatus = "routed"
+	WebhookSubscriptionDisabledReasonFailing WebhookSubscriptionDisabledReason = "failing"
+	WebhookSubscriptionDisabledReasonGone    WebhookSubscriptionDisabledReason = "gone"
+	WebhookSubscriptionDisabledReasonManual  WebhookSubscriptionDisabledReason = "manual"
 )
 
-// Valid indicates whether the value is a known member of the ListArchivedWebhooksParamsStatus enum.
-func (e ListArchivedWebhooksParamsStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the WebhookSubscriptionDisabledReason enum.
+func (e WebhookSubscriptionDisabledReason) Valid() bool {
 	switch e {
-	case Orphan:
+	case WebhookSubscriptionDisabledReasonFailing:
 		return true
-	case Pending:
+	case WebhookSubscriptionDisabledReasonGone:
 		return true
-	case Poison:
-		return true
-	case Routed:
+	case WebhookSubscriptionDisabledReasonManual:
 		return true
 	default:
 		return false
 	}
 }
+
+// Defines values for AlertState.
+const (
+	AlertStateOpen     AlertState = "open"
+	AlertStateResolved AlertState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the AlertState enum.
+func (e AlertState) Valid() bool {
+	switch e {
+	case AlertStateOpen:
+		return true
+	case AlertStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListArchivedWebhooksParamsStatus.
+const (
+	ListArchivedWebhooksParamsStatusOrphan  ListArchivedWebhooksParamsStatus = "orphan"
+	ListArchivedWebhooksParamsStatusPending ListArchivedWebhooksParamsStatus = "pending"
+	ListArchivedWebhooksParamsStatusPoison  ListArchivedWebhooksParamsStatus = "poison"
+	ListArchivedWebhooksParamsStatusRouted  ListArchivedWebhooksParamsStatus = "routed"
+)
+
+// Valid indicates whether the value is a known member of the ListArchivedWebhooksParamsStatus enum.
+func (e ListArchivedWebhooksParamsStatus) Valid() bool {
+	switch e {
+	case ListArchivedWebhooksParamsStatusOrphan:
+		return true
+	case ListArchivedWebhooksParamsStatusPending:
+		return true
+	case ListArchivedWebhooksParamsStatusPoison:
+		return true
+	case ListArchivedWebhooksParamsStatusRouted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListContactsParamsStatus.
+const (
+	ListContactsParamsStatusActive ListContactsParamsStatus = "active"
+	ListContactsParamsStatusErased ListContactsParamsStatus = "erased"
+	ListContactsParamsStatusMoved  ListContactsParamsStatus = "moved"
+)
+
+// Valid indicates whether the value is a known member of the ListContactsParamsStatus enum.
+func (e ListContactsParamsStatus) Valid() bool {
+	switch e {
+	case ListContactsParamsStatusActive:
+		return true
+	case ListContactsParamsStatusErased:
+		return true
+	case ListContactsParamsStatusMoved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListContactsParamsSource.
+const (
+	ListContactsParamsSourceApi          ListContactsParamsSource = "api"
+	ListContactsParamsSourceImport       ListContactsParamsSource = "import"
+	ListContactsParamsSourceInbound      ListContactsParamsSource = "inbound"
+	ListContactsParamsSourceNumberChange ListContactsParamsSource = "number_change"
+)
+
+// Valid indicates whether the value is a known member of the ListContactsParamsSource enum.
+func (e ListContactsParamsSource) Valid() bool {
+	switch e {
+	case ListContactsParamsSourceApi:
+		return true
+	case ListContactsParamsSourceImport:
+		return true
+	case ListContactsParamsSourceInbound:
+		return true
+	case ListContactsParamsSourceNumberChange:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListQualityAlertsParamsState.
+const (
+	ListQualityAlertsParamsStateOpen     ListQualityAlertsParamsState = "open"
+	ListQualityAlertsParamsStateResolved ListQualityAlertsParamsState = "resolved"
+)
+
+// Valid indicates whether the value is a known member of the ListQualityAlertsParamsState enum.
+func (e ListQualityAlertsParamsState) Valid() bool {
+	switch e {
+	case ListQualityAlertsParamsStateOpen:
+		return true
+	case ListQualityAlertsParamsStateResolved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnAccountUpdatedJSONBodyType.
+const (
+	AccountUpdated OnAccountUpdatedJSONBodyType = "account.updated"
+)
+
+// Valid indicates whether the value is a known member of the OnAccountUpdatedJSONBodyType enum.
+func (e OnAccountUpdatedJSONBodyType) Valid() bool {
+	switch e {
+	case AccountUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnBillingInvoiceFinalizedJSONBodyType.
+const (
+	BillingInvoiceFinalized OnBillingInvoiceFinalizedJSONBodyType = "billing.invoice.finalized"
+)
+
+// Valid indicates whether the value is a known member of the OnBillingInvoiceFinalizedJSONBodyType enum.
+func (e OnBillingInvoiceFinalizedJSONBodyType) Valid() bool {
+	switch e {
+	case BillingInvoiceFinalized:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnContactIdentityChangedJSONBodyType.
+const (
+	ContactIdentityChanged OnContactIdentityChangedJSONBodyType = "contact.identity_changed"
+)
+
+// Valid indicates whether the value is a known member of the OnContactIdentityChangedJSONBodyType enum.
+func (e OnContactIdentityChangedJSONBodyType) Valid() bool {
+	switch e {
+	case ContactIdentityChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnMetaForwardedJSONBodyType.
+const (
+	MetaForwarded OnMetaForwardedJSONBodyType = "meta.forwarded"
+)
+
+// Valid indicates whether the value is a known member of the OnMetaForwardedJSONBodyType enum.
+func (e OnMetaForwardedJSONBodyType) Valid() bool {
+	switch e {
+	case MetaForwarded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnOptinChangedJSONBodyType.
+const (
+	OptinChanged OnOptinChangedJSONBodyType = "optin.changed"
+)
+
+// Valid indicates whether the value is a known member of the OnOptinChangedJSONBodyType enum.
+func (e OnOptinChangedJSONBodyType) Valid() bool {
+	switch e {
+	case OptinChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnQualityAlertOpenedJSONBodyType.
+const (
+	QualityAlertOpened OnQualityAlertOpenedJSONBodyType = "quality.alert.opened"
+)
+
+// Valid indicates whether the value is a known member of the OnQualityAlertOpenedJSONBodyType enum.
+func (e OnQualityAlertOpenedJSONBodyType) Valid() bool {
+	switch e {
+	case QualityAlertOpened:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnQualityAlertResolvedJSONBodyType.
+const (
+	QualityAlertResolved OnQualityAlertResolvedJSONBodyType = "quality.alert.resolved"
+)
+
+// Valid indicates whether the value is a known member of the OnQualityAlertResolvedJSONBodyType enum.
+func (e OnQualityAlertResolvedJSONBodyType) Valid() bool {
+	switch e {
+	case QualityAlertResolved:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnQualityPhoneNumberChangedJSONBodyType.
+const (
+	QualityPhoneNumberChanged OnQualityPhoneNumberChangedJSONBodyType = "quality.phone_number.changed"
+)
+
+// Valid indicates whether the value is a known member of the OnQualityPhoneNumberChangedJSONBodyType enum.
+func (e OnQualityPhoneNumberChangedJSONBodyType) Valid() bool {
+	switch e {
+	case QualityPhoneNumberChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnTemplateCategoryChangedJSONBodyType.
+const (
+	TemplateCategoryChanged OnTemplateCategoryChangedJSONBodyType = "template.category.changed"
+)
+
+// Valid indicates whether the value is a known member of the OnTemplateCategoryChangedJSONBodyType enum.
+func (e OnTemplateCategoryChangedJSONBodyType) Valid() bool {
+	switch e {
+	case TemplateCategoryChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnTemplateQualityChangedJSONBodyType.
+const (
+	TemplateQualityChanged OnTemplateQualityChangedJSONBodyType = "template.quality.changed"
+)
+
+// Valid indicates whether the value is a known member of the OnTemplateQualityChangedJSONBodyType enum.
+func (e OnTemplateQualityChangedJSONBodyType) Valid() bool {
+	switch e {
+	case TemplateQualityChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnTemplateStatusChangedJSONBodyType.
+const (
+	TemplateStatusChanged OnTemplateStatusChangedJSONBodyType = "template.status.changed"
+)
+
+// Valid indicates whether the value is a known member of the OnTemplateStatusChangedJSONBodyType enum.
+func (e OnTemplateStatusChangedJSONBodyType) Valid() bool {
+	switch e {
+	case TemplateStatusChanged:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnWebhookEndpointDisabledJSONBodyDataReason.
+const (
+	OnWebhookEndpointDisabledJSONBodyDataReasonFailing OnWebhookEndpointDisabledJSONBodyDataReason = "failing"
+	OnWebhookEndpointDisabledJSONBodyDataReasonGone    OnWebhookEndpointDisabledJSONBodyDataReason = "gone"
+)
+
+// Valid indicates whether the value is a known member of the OnWebhookEndpointDisabledJSONBodyDataReason enum.
+func (e OnWebhookEndpointDisabledJSONBodyDataReason) Valid() bool {
+	switch e {
+	case OnWebhookEndpointDisabledJSONBodyDataReasonFailing:
+		return true
+	case OnWebhookEndpointDisabledJSONBodyDataReasonGone:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnWebhookEndpointDisabledJSONBodyType.
+const (
+	WebhookEndpointDisabled OnWebhookEndpointDisabledJSONBodyType = "webhook.endpoint.disabled"
+)
+
+// Valid indicates whether the value is a known member of the OnWebhookEndpointDisabledJSONBodyType enum.
+func (e OnWebhookEndpointDisabledJSONBodyType) Valid() bool {
+	switch e {
+	case WebhookEndpointDisabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OnWebhookTestJSONBodyType.
+const (
+	WebhookTest OnWebhookTestJSONBodyType = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the OnWebhookTestJSONBodyType enum.
+func (e OnWebhookTestJSONBodyType) Valid() bool {
+	switch e {
+	case WebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
+// AlertSeverity defines model for AlertSeverity.
+type AlertSeverity string
 
 // ApiClient defines model for ApiClient.
 type ApiClient struct {
@@ -358,6 +1068,357 @@ type AuditLogPage struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// BillingCounts Outbound messages; charged = delivered and billable.
+type BillingCounts struct {
+	Charged   int64 `json:"charged"`
+	Delivered int64 `json:"delivered"`
+	Failed    int64 `json:"failed"`
+
+	// Fallback Messages whose category or pricing type no rule knows, priced by the configured fallback.
+	Fallback int64 `json:"fallback"`
+	Messages int64 `json:"messages"`
+	Read     int64 `json:"read"`
+	Sent     int64 `json:"sent"`
+}
+
+// BillingPlan defines model for BillingPlan.
+type BillingPlan struct {
+	Currency string `json:"currency"`
+
+	// Default True while no plan was set and the defaults apply.
+	Default       bool   `json:"default"`
+	MarkupPercent string `json:"markup_percent"`
+
+	// MonthlyFee An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	MonthlyFee Money           `json:"monthly_fee"`
+	Overrides  []PriceOverride `json:"overrides"`
+	UpdatedAt  *time.Time      `json:"updated_at,omitempty"`
+}
+
+// BillingPlanInput defines model for BillingPlanInput.
+type BillingPlanInput struct {
+	Currency string `json:"currency"`
+
+	// MarkupPercent Markup on Meta's rates in percent, at most two decimals.
+	MarkupPercent *string `json:"markup_percent,omitempty"`
+
+	// MonthlyFee An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	MonthlyFee *Money           `json:"monthly_fee,omitempty"`
+	Overrides  *[]PriceOverride `json:"overrides,omitempty"`
+}
+
+// BillingUsage defines model for BillingUsage.
+type BillingUsage struct {
+	From    openapi_types.Date `json:"from"`
+	GroupBy []UsageDimension   `json:"group_by"`
+	Groups  []UsageGroup       `json:"groups"`
+
+	// TimeZone The tenant's time zone, which days are counted in.
+	TimeZone string             `json:"time_zone"`
+	To       openapi_types.Date `json:"to"`
+
+	// Totals Sums of the range. Classes: `session` (service messages), `template`
+	// (marketing, utility, authentication, authentication-international),
+	// `free_entry_point`, `unpriced` (no pricing object) and `other`.
+	Totals UsageTotals `json:"totals"`
+}
+
+// ConsentAction defines model for ConsentAction.
+type ConsentAction string
+
+// ConsentCreate defines model for ConsentCreate.
+type ConsentCreate struct {
+	Action ConsentAction `json:"action"`
+
+	// Contact Names a contact by `id`, `wa_id` or `bsuid`; the first given is used.
+	Contact  ContactRef      `json:"contact"`
+	Evidence ConsentEvidence `json:"evidence"`
+
+	// OccurredAt When the person consented; now when absent.
+	OccurredAt    *time.Time `json:"occurred_at,omitempty"`
+	PhoneNumberId *string    `json:"phone_number_id,omitempty"`
+
+	// ProfileName Names a contact this write creates.
+	ProfileName *string `json:"profile_name,omitempty"`
+
+	// Purpose What a consent covers; `all` covers every template category.
+	Purpose ConsentPurpose `json:"purpose"`
+
+	// Source How the consent was collected. `inbound_keyword`, `quick_reply` and
+	// `user_preferences` (Meta's marketing stop/resume) come from webhooks.
+	Source ConsentSource `json:"source"`
+}
+
+// ConsentEntry defines model for ConsentEntry.
+type ConsentEntry struct {
+	Action ConsentAction `json:"action"`
+
+	// Actor `contact`, `meta`, or the API client as `role:id`.
+	Actor     string             `json:"actor"`
+	Bsuid     *string            `json:"bsuid,omitempty"`
+	ContactId openapi_types.UUID `json:"contact_id"`
+
+	// ErasedAt When the personal fields were erased.
+	ErasedAt      *time.Time          `json:"erased_at,omitempty"`
+	Evidence      ConsentEvidence     `json:"evidence"`
+	Id            int64               `json:"id"`
+	ImportId      *openapi_types.UUID `json:"import_id,omitempty"`
+	OccurredAt    time.Time           `json:"occurred_at"`
+	PhoneNumberId *string             `json:"phone_number_id,omitempty"`
+
+	// Purpose What a consent covers; `all` covers every template category.
+	Purpose    ConsentPurpose `json:"purpose"`
+	RecordedAt time.Time      `json:"recorded_at"`
+
+	// Source How the consent was collected. `inbound_keyword`, `quick_reply` and
+	// `user_preferences` (Meta's marketing stop/resume) come from webhooks.
+	Source ConsentSource `json:"source"`
+
+	// WaId The contact's number when the entry was recorded.
+	WaId *string `json:"wa_id,omitempty"`
+}
+
+// ConsentEntryList defines model for ConsentEntryList.
+type ConsentEntryList struct {
+	Items []ConsentEntry `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ConsentEvidence defines model for ConsentEvidence.
+type ConsentEvidence struct {
+	Ip *string `json:"ip,omitempty"`
+
+	// MessageId The WhatsApp message (wamid) it came with.
+	MessageId *string `json:"message_id,omitempty"`
+
+	// MessageText What the person wrote or tapped.
+	MessageText *string `json:"message_text,omitempty"`
+
+	// Note Anything else that locates the proof.
+	Note *string `json:"note,omitempty"`
+
+	// NoticeText The text shown to the person, naming the business and what they agree to.
+	NoticeText *string `json:"notice_text,omitempty"`
+	Url        *string `json:"url,omitempty"`
+	UserAgent  *string `json:"user_agent,omitempty"`
+}
+
+// ConsentHistory defines model for ConsentHistory.
+type ConsentHistory struct {
+	Contact ContactDetail  `json:"contact"`
+	Entries []ConsentEntry `json:"entries"`
+}
+
+// ConsentPurpose What a consent covers; `all` covers every template category.
+type ConsentPurpose string
+
+// ConsentSource How the consent was collected. `inbound_keyword`, `quick_reply` and
+// `user_preferences` (Meta's marketing stop/resume) come from webhooks.
+type ConsentSource string
+
+// ConsentState The current state for one purpose: the latest consent the person gave
+// the business, and Meta's marketing setting, each the ledger entry
+// that is latest by event time.
+type ConsentState struct {
+	Consent *ConsentStateEntry `json:"consent,omitempty"`
+	Meta    *ConsentStateEntry `json:"meta,omitempty"`
+
+	// Purpose What a consent covers; `all` covers every template category.
+	Purpose ConsentPurpose `json:"purpose"`
+}
+
+// ConsentStateEntry defines model for ConsentStateEntry.
+type ConsentStateEntry struct {
+	Action     ConsentAction `json:"action"`
+	EntryId    int64         `json:"entry_id"`
+	OccurredAt time.Time     `json:"occurred_at"`
+
+	// Source How the consent was collected. `inbound_keyword`, `quick_reply` and
+	// `user_preferences` (Meta's marketing stop/resume) come from webhooks.
+	Source ConsentSource `json:"source"`
+}
+
+// Contact defines model for Contact.
+type Contact struct {
+	Bsuid                  *string            `json:"bsuid,omitempty"`
+	CreatedAt              time.Time          `json:"created_at"`
+	ErasedAt               *time.Time         `json:"erased_at,omitempty"`
+	FirstInboundAt         *time.Time         `json:"first_inbound_at,omitempty"`
+	Id                     openapi_types.UUID `json:"id"`
+	IdentityAcknowledgedAt *time.Time         `json:"identity_acknowledged_at,omitempty"`
+
+	// IdentityChangedAt Set while an identity change awaits the tenant's acknowledgement.
+	IdentityChangedAt *time.Time          `json:"identity_changed_at,omitempty"`
+	LastInboundAt     *time.Time          `json:"last_inbound_at,omitempty"`
+	MovedAt           *time.Time          `json:"moved_at,omitempty"`
+	MovedFrom         *openapi_types.UUID `json:"moved_from,omitempty"`
+	MovedTo           *openapi_types.UUID `json:"moved_to,omitempty"`
+	ParentBsuid       *string             `json:"parent_bsuid,omitempty"`
+	ProfileName       *string             `json:"profile_name,omitempty"`
+
+	// Source How the contact arrived (`inbound`, `import`, `api`, `number_change`).
+	Source string `json:"source"`
+
+	// Status `active`, `moved` (the user changed number; see `moved_to`) or `erased`.
+	Status    string    `json:"status"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Username  *string   `json:"username,omitempty"`
+
+	// WaId E.164 digits; absent when only the BSUID is known or after erasure.
+	WaId *string `json:"wa_id,omitempty"`
+}
+
+// ContactCreate defines model for ContactCreate.
+type ContactCreate struct {
+	Bsuid       *string `json:"bsuid,omitempty"`
+	ProfileName *string `json:"profile_name,omitempty"`
+	WaId        *string `json:"wa_id,omitempty"`
+}
+
+// ContactDetail defines model for ContactDetail.
+type ContactDetail struct {
+	Bsuid                  *string            `json:"bsuid,omitempty"`
+	Consents               []ConsentState     `json:"consents"`
+	CreatedAt              time.Time          `json:"created_at"`
+	ErasedAt               *time.Time         `json:"erased_at,omitempty"`
+	FirstInboundAt         *time.Time         `json:"first_inbound_at,omitempty"`
+	Id                     openapi_types.UUID `json:"id"`
+	IdentityAcknowledgedAt *time.Time         `json:"identity_acknowledged_at,omitempty"`
+
+	// IdentityChangedAt Set while an identity change awaits the tenant's acknowledgement.
+	IdentityChangedAt *time.Time          `json:"identity_changed_at,omitempty"`
+	LastInboundAt     *time.Time          `json:"last_inbound_at,omitempty"`
+	MovedAt           *time.Time          `json:"moved_at,omitempty"`
+	MovedFrom         *openapi_types.UUID `json:"moved_from,omitempty"`
+	MovedTo           *openapi_types.UUID `json:"moved_to,omitempty"`
+	ParentBsuid       *string             `json:"parent_bsuid,omitempty"`
+	ProfileName       *string             `json:"profile_name,omitempty"`
+
+	// Source How the contact arrived (`inbound`, `import`, `api`, `number_change`).
+	Source string `json:"source"`
+
+	// Status `active`, `moved` (the user changed number; see `moved_to`) or `erased`.
+	Status    string    `json:"status"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Username  *string   `json:"username,omitempty"`
+
+	// WaId E.164 digits; absent when only the BSUID is known or after erasure.
+	WaId    *string         `json:"wa_id,omitempty"`
+	Windows []ContactWindow `json:"windows"`
+}
+
+// ContactImport defines model for ContactImport.
+type ContactImport struct {
+	Actor     string            `json:"actor"`
+	CreatedAt time.Time         `json:"created_at"`
+	Errors    *[]ImportRowError `json:"errors,omitempty"`
+
+	// ErrorsTruncated More rows were rejected than `errors` lists.
+	ErrorsTruncated *bool               `json:"errors_truncated,omitempty"`
+	Format          ContactImportFormat `json:"format"`
+	Id              openapi_types.UUID  `json:"id"`
+	RowsImported    int                 `json:"rows_imported"`
+	RowsRejected    int                 `json:"rows_rejected"`
+	RowsTotal       int                 `json:"rows_total"`
+}
+
+// ContactImportFormat defines model for ContactImport.Format.
+type ContactImportFormat string
+
+// ContactImportList defines model for ContactImportList.
+type ContactImportList struct {
+	Items []ContactImport `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ContactList defines model for ContactList.
+type ContactList struct {
+	Items []Contact `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// ContactRef Names a contact by `id`, `wa_id` or `bsuid`; the first given is used.
+type ContactRef struct {
+	// Bsuid Meta's business-scoped user id, such as `US.13491208655302741918`.
+	Bsuid *string             `json:"bsuid,omitempty"`
+	Id    *openapi_types.UUID `json:"id,omitempty"`
+
+	// WaId E.164; `+`, spaces, dashes, dots and parentheses are accepted.
+	WaId *string `json:"wa_id,omitempty"`
+}
+
+// ContactWindow defines model for ContactWindow.
+type ContactWindow struct {
+	// FreeEntryPointEnds When the 72-hour free entry point window closes (or closed).
+	FreeEntryPointEnds *time.Time `json:"free_entry_point_ends,omitempty"`
+	LastInboundAt      time.Time  `json:"last_inbound_at"`
+	PhoneNumberId      string     `json:"phone_number_id"`
+
+	// ReferralAt The last message that came from a Click-to-WhatsApp ad.
+	ReferralAt *time.Time `json:"referral_at,omitempty"`
+
+	// ServiceWindowEnds When the 24-hour customer service window closes (or closed).
+	ServiceWindowEnds time.Time `json:"service_window_ends"`
+}
+
+// Eligibility defines model for Eligibility.
+type Eligibility struct {
+	Allowed bool               `json:"allowed"`
+	Basis   *ConsentStateEntry `json:"basis,omitempty"`
+
+	// Contact Names a contact by `id`, `wa_id` or `bsuid`; the first given is used.
+	Contact   ContactRef          `json:"contact"`
+	ContactId *openapi_types.UUID `json:"contact_id,omitempty"`
+
+	// FreeEntryPointEnds When the open free entry point window closes; absent when it is not open.
+	FreeEntryPointEnds *time.Time           `json:"free_entry_point_ends,omitempty"`
+	MovedTo            *openapi_types.UUID  `json:"moved_to,omitempty"`
+	PhoneNumberId      *string              `json:"phone_number_id,omitempty"`
+	Reasons            []EligibilityReasons `json:"reasons"`
+
+	// ServiceWindowEnds When the open customer service window closes; absent when it is not open.
+	ServiceWindowEnds *time.Time `json:"service_window_ends,omitempty"`
+}
+
+// EligibilityReasons defines model for Eligibility.Reasons.
+type EligibilityReasons string
+
+// EligibilityBulkRequest defines model for EligibilityBulkRequest.
+type EligibilityBulkRequest struct {
+	Contacts []ContactRef `json:"contacts"`
+
+	// Kind A free-form (session) message, or a template of a category.
+	Kind          MessageKind `json:"kind"`
+	PhoneNumberId *string     `json:"phone_number_id,omitempty"`
+}
+
+// EligibilityList defines model for EligibilityList.
+type EligibilityList struct {
+	Items []Eligibility `json:"items"`
+}
+
+// EligibilityRequest defines model for EligibilityRequest.
+type EligibilityRequest struct {
+	// Contact Names a contact by `id`, `wa_id` or `bsuid`; the first given is used.
+	Contact ContactRef `json:"contact"`
+
+	// Kind A free-form (session) message, or a template of a category.
+	Kind MessageKind `json:"kind"`
+
+	// PhoneNumberId Meta's id of the business number; when absent, the most recent window with any number counts.
+	PhoneNumberId *string `json:"phone_number_id,omitempty"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The parameter or body member, as a dotted path for nested members.
@@ -374,6 +1435,125 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// ImportRowError defines model for ImportRowError.
+type ImportRowError struct {
+	Field string `json:"field"`
+
+	// Line The CSV line, or the row's position in `rows`, from 1.
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+// ImportRowErrorList defines model for ImportRowErrorList.
+type ImportRowErrorList struct {
+	Items []ImportRowError `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// InboundCounts defines model for InboundCounts.
+type InboundCounts struct {
+	Messages int64 `json:"messages"`
+
+	// Referrals Messages from a click-to-WhatsApp ad or Page button (free entry point openings).
+	Referrals int64 `json:"referrals"`
+}
+
+// Invoice defines model for Invoice.
+type Invoice struct {
+	ComputedAt time.Time `json:"computed_at"`
+
+	// Counts Sums of the range. Classes: `session` (service messages), `template`
+	// (marketing, utility, authentication, authentication-international),
+	// `free_entry_point`, `unpriced` (no pricing object) and `other`.
+	Counts      UsageTotals `json:"counts"`
+	Currency    string      `json:"currency"`
+	FinalizedAt *time.Time  `json:"finalized_at,omitempty"`
+
+	// Id Set once the invoice is final.
+	Id            *openapi_types.UUID `json:"id,omitempty"`
+	Lines         []InvoiceLine       `json:"lines"`
+	MarkupPercent string              `json:"markup_percent"`
+	Month         string              `json:"month"`
+
+	// MonthlyFee An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	MonthlyFee  Money              `json:"monthly_fee"`
+	PeriodEnd   openapi_types.Date `json:"period_end"`
+	PeriodStart openapi_types.Date `json:"period_start"`
+	Status      InvoiceStatus      `json:"status"`
+	TenantId    openapi_types.UUID `json:"tenant_id"`
+	TimeZone    string             `json:"time_zone"`
+
+	// Total An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Total Money `json:"total"`
+
+	// Usage An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Usage    Money    `json:"usage"`
+	Warnings []string `json:"warnings"`
+}
+
+// InvoiceStatus defines model for Invoice.Status.
+type InvoiceStatus string
+
+// InvoiceLine Charged messages of one market and category at one unit price (rate set and volume tier).
+type InvoiceLine struct {
+	// Amount An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Amount   Money  `json:"amount"`
+	Category string `json:"category"`
+	Market   string `json:"market"`
+
+	// Override The plan's fixed price rather than the markup.
+	Override bool  `json:"override"`
+	Quantity int64 `json:"quantity"`
+
+	// RateFrom The effective date of the rate set used (absent when no rate was found).
+	RateFrom    *openapi_types.Date `json:"rate_from,omitempty"`
+	RateMissing bool                `json:"rate_missing"`
+
+	// TierFrom The monthly volume this tier starts at; 0 is the list rate.
+	TierFrom int64 `json:"tier_from"`
+
+	// UnitPrice An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	UnitPrice Money `json:"unit_price"`
+
+	// Verified False when Meta's rate behind it was not checked against Meta's own card.
+	Verified bool `json:"verified"`
+}
+
+// InvoiceList defines model for InvoiceList.
+type InvoiceList struct {
+	Items      []InvoiceSummary `json:"items"`
+	NextCursor *string          `json:"next_cursor,omitempty"`
+}
+
+// InvoiceSummary defines model for InvoiceSummary.
+type InvoiceSummary struct {
+	Currency    string               `json:"currency"`
+	FinalizedAt *time.Time           `json:"finalized_at,omitempty"`
+	Id          *openapi_types.UUID  `json:"id,omitempty"`
+	Month       string               `json:"month"`
+	Status      InvoiceSummaryStatus `json:"status"`
+
+	// Total An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Total Money `json:"total"`
+}
+
+// InvoiceSummaryStatus defines model for InvoiceSummary.Status.
+type InvoiceSummaryStatus string
 
 // JWK An Ed25519 public key (RFC 8037).
 type JWK struct {
@@ -399,6 +1579,63 @@ type JWKSet struct {
 	Keys []JWK `json:"keys"`
 }
 
+// LegacyFlag Meta's FLAGGED rule from before 2025-10-07, applied to a flagged
+// number: flagged when its quality drops to low; after seven days back
+// to CONNECTED at the same tier if its quality is medium or high, else
+// one tier lower. Meta retired the state; the current model is the
+// business-portfolio limit (see the summary's portfolios).
+type LegacyFlag struct {
+	CurrentQuality    string                     `json:"current_quality"`
+	CurrentTier       *string                    `json:"current_tier,omitempty"`
+	DaysLeft          int                        `json:"days_left"`
+	Deadline          time.Time                  `json:"deadline"`
+	MediumOrHighSince *time.Time                 `json:"medium_or_high_since,omitempty"`
+	ProjectedOutcome  LegacyFlagProjectedOutcome `json:"projected_outcome"`
+	ProjectedTier     *string                    `json:"projected_tier,omitempty"`
+	QualitySince      []QualityRatingAt          `json:"quality_since"`
+	Since             time.Time                  `json:"since"`
+}
+
+// LegacyFlagProjectedOutcome defines model for LegacyFlag.ProjectedOutcome.
+type LegacyFlagProjectedOutcome string
+
+// Margin defines model for Margin.
+type Margin struct {
+	Charged  int64  `json:"charged"`
+	Currency string `json:"currency"`
+
+	// Margin An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Margin Money `json:"margin"`
+
+	// MetaCost An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	MetaCost Money  `json:"meta_cost"`
+	Month    string `json:"month"`
+
+	// Revenue An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Revenue    Money              `json:"revenue"`
+	Status     MarginStatus       `json:"status"`
+	TenantId   openapi_types.UUID `json:"tenant_id"`
+	TenantName string             `json:"tenant_name"`
+
+	// Warnings Invoice warnings (messages without a rate).
+	Warnings int `json:"warnings"`
+}
+
+// MarginStatus defines model for Margin.Status.
+type MarginStatus string
+
+// MarginList defines model for MarginList.
+type MarginList struct {
+	Items      []Margin `json:"items"`
+	NextCursor *string  `json:"next_cursor,omitempty"`
+}
+
 // Me defines model for Me.
 type Me struct {
 	// ClientId The API client's `id`.
@@ -419,6 +1656,14 @@ type Me struct {
 	Tenants *[]TenantSummary `json:"tenants,omitempty"`
 }
 
+// MessageKind A free-form (session) message, or a template of a category.
+type MessageKind string
+
+// Money An amount or unit price in its currency's units, as a decimal string
+// (never a JSON number). Amounts have the currency's minor digits; unit
+// prices up to six decimals.
+type Money = string
+
 // OAuthError defines model for OAuthError.
 type OAuthError struct {
 	Error            OAuthErrorError `json:"error"`
@@ -427,6 +1672,32 @@ type OAuthError struct {
 
 // OAuthErrorError defines model for OAuthError.Error.
 type OAuthErrorError string
+
+// OptinButton defines model for OptinButton.
+type OptinButton struct {
+	Action  ConsentAction `json:"action"`
+	Payload string        `json:"payload"`
+
+	// Purpose What a consent covers; `all` covers every template category.
+	Purpose ConsentPurpose `json:"purpose"`
+}
+
+// OptinKeyword defines model for OptinKeyword.
+type OptinKeyword struct {
+	Action   ConsentAction `json:"action"`
+	Language *string       `json:"language,omitempty"`
+
+	// Purpose What a consent covers; `all` covers every template category.
+	Purpose ConsentPurpose `json:"purpose"`
+	Text    string         `json:"text"`
+}
+
+// OptinSettings defines model for OptinSettings.
+type OptinSettings struct {
+	Buttons         []OptinButton  `json:"buttons"`
+	DefaultKeywords bool           `json:"default_keywords"`
+	Keywords        []OptinKeyword `json:"keywords"`
+}
 
 // Partner defines model for Partner.
 type Partner struct {
@@ -484,6 +1755,62 @@ type PhoneNumberList struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// PortfolioLimit A WABA's business-portfolio messaging limit under Meta's model since 2025-10-07.
+type PortfolioLimit struct {
+	Blockers  []string `json:"blockers"`
+	Limit     string   `json:"limit"`
+	NextLimit *string  `json:"next_limit,omitempty"`
+
+	// Path How the next level is reached.
+	Path *string `json:"path,omitempty"`
+
+	// QualityEligible No number or template of the WABA is rated low, as automatic scaling requires.
+	QualityEligible bool   `json:"quality_eligible"`
+	WabaId          string `json:"waba_id"`
+}
+
+// Price defines model for Price.
+type Price struct {
+	Category      string             `json:"category"`
+	EffectiveFrom openapi_types.Date `json:"effective_from"`
+	Market        string             `json:"market"`
+	Override      bool               `json:"override"`
+	TierFrom      int64              `json:"tier_from"`
+
+	// UnitPrice An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	UnitPrice Money `json:"unit_price"`
+	Verified  bool  `json:"verified"`
+}
+
+// PriceList defines model for PriceList.
+type PriceList struct {
+	Currency      string             `json:"currency"`
+	Day           openapi_types.Date `json:"day"`
+	MarkupPercent string             `json:"markup_percent"`
+	Prices        []Price            `json:"prices"`
+}
+
+// PriceOverride defines model for PriceOverride.
+type PriceOverride struct {
+	Category string `json:"category"`
+	Market   string `json:"market"`
+
+	// Price An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Price Money `json:"price"`
+}
+
+// PricingAnalytics The body of a Graph API pricing_analytics request, as Meta returns it.
+type PricingAnalytics struct {
+	Data             *[]map[string]interface{} `json:"data,omitempty"`
+	Id               *string                   `json:"id,omitempty"`
+	Paging           *map[string]interface{}   `json:"paging,omitempty"`
+	PricingAnalytics *map[string]interface{}   `json:"pricing_analytics,omitempty"`
+}
+
 // Problem An RFC 9457 problem detail.
 type Problem struct {
 	// Code Stable machine-readable code: `invalid_request`, `not_found`,
@@ -511,6 +1838,306 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// QualityAlert defines model for QualityAlert.
+type QualityAlert struct {
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy *string    `json:"acknowledged_by,omitempty"`
+
+	// Baseline For limits and tiers that went down, the level the alert waits to see again.
+	Baseline *string                 `json:"baseline,omitempty"`
+	Detail   *map[string]interface{} `json:"detail,omitempty"`
+	Id       openapi_types.UUID      `json:"id"`
+
+	// Kind number_quality, number_status, legacy_tier_down, messaging_limit_down,
+	// template_paused, template_disabled, template_rejected,
+	// template_quality_red, account_restricted, account_disabled,
+	// account_offboarded, or meta:<Meta's alert type>.
+	Kind string `json:"kind"`
+
+	// OpenedAt Meta's time of the observation that opened it.
+	OpenedAt   time.Time     `json:"opened_at"`
+	ResolvedAt *time.Time    `json:"resolved_at,omitempty"`
+	Severity   AlertSeverity `json:"severity"`
+
+	// SubjectId The number's `id`, the template id or the WABA id.
+	SubjectId    string             `json:"subject_id"`
+	SubjectKind  QualitySubjectKind `json:"subject_kind"`
+	SubjectLabel string             `json:"subject_label"`
+	TenantId     openapi_types.UUID `json:"tenant_id"`
+
+	// Value The value that raised the alert (RED, PAUSED, ...).
+	Value string `json:"value"`
+}
+
+// QualityAlertList defines model for QualityAlertList.
+type QualityAlertList struct {
+	Items      []QualityAlert `json:"items"`
+	NextCursor *string        `json:"next_cursor,omitempty"`
+}
+
+// QualityAttr A tracked value and the Meta time of the observation behind it.
+type QualityAttr struct {
+	At *time.Time `json:"at,omitempty"`
+
+	// Value As Meta sent it (an open set); empty before the first observation.
+	Value string `json:"value"`
+}
+
+// QualityDay defines model for QualityDay.
+type QualityDay struct {
+	Changes int                `json:"changes"`
+	Date    openapi_types.Date `json:"date"`
+	Last    string             `json:"last"`
+
+	// Lowest The lowest rating in effect during the day; empty before the first observation.
+	Lowest      string `json:"lowest"`
+	LowestLabel string `json:"lowest_label"`
+}
+
+// QualityHistoryEntry defines model for QualityHistoryEntry.
+type QualityHistoryEntry struct {
+	Attribute string                  `json:"attribute"`
+	Detail    *map[string]interface{} `json:"detail,omitempty"`
+
+	// EventId The raw event (`webhook:<archive id>:<change index>`) or the poll.
+	EventId string `json:"event_id"`
+
+	// EventTime Meta's time.
+	EventTime time.Time `json:"event_time"`
+	Id        int64     `json:"id"`
+	Late      bool      `json:"late"`
+
+	// OldValue The value this change replaced; absent for first sightings and late rows.
+	OldValue   *string                   `json:"old_value,omitempty"`
+	ReceivedAt time.Time                 `json:"received_at"`
+	Source     QualityHistoryEntrySource `json:"source"`
+	Value      string                    `json:"value"`
+}
+
+// QualityHistoryEntrySource defines model for QualityHistoryEntry.Source.
+type QualityHistoryEntrySource string
+
+// QualityHistoryList defines model for QualityHistoryList.
+type QualityHistoryList struct {
+	Items      []QualityHistoryEntry `json:"items"`
+	NextCursor *string               `json:"next_cursor,omitempty"`
+}
+
+// QualityNumber defines model for QualityNumber.
+type QualityNumber struct {
+	DiscoveredVia      QualityNumberDiscoveredVia `json:"discovered_via"`
+	DisplayDigits      string                     `json:"display_digits"`
+	DisplayPhoneNumber string                     `json:"display_phone_number"`
+	FirstSeenAt        time.Time                  `json:"first_seen_at"`
+	FlaggedSince       *time.Time                 `json:"flagged_since,omitempty"`
+
+	// Id The number's id in quality monitoring (`number_id` in paths).
+	Id openapi_types.UUID `json:"id"`
+
+	// LegacyFlag Meta's FLAGGED rule from before 2025-10-07, applied to a flagged
+	// number: flagged when its quality drops to low; after seven days back
+	// to CONNECTED at the same tier if its quality is medium or high, else
+	// one tier lower. Meta retired the state; the current model is the
+	// business-portfolio limit (see the summary's portfolios).
+	LegacyFlag *LegacyFlag `json:"legacy_flag,omitempty"`
+
+	// LegacyTier A tracked value and the Meta time of the observation behind it.
+	LegacyTier QualityAttr `json:"legacy_tier"`
+
+	// MessagingLimit A tracked value and the Meta time of the observation behind it.
+	MessagingLimit QualityAttr `json:"messaging_limit"`
+
+	// NameStatus A tracked value and the Meta time of the observation behind it.
+	NameStatus QualityAttr `json:"name_status"`
+
+	// Onboarded False while no WABA of the tenant has the number registered.
+	Onboarded  bool           `json:"onboarded"`
+	OpenAlerts []QualityAlert `json:"open_alerts"`
+
+	// PhoneNumberId Meta's id; empty while only webhooks naming the number by its digits were seen.
+	PhoneNumberId string     `json:"phone_number_id"`
+	PolledAt      *time.Time `json:"polled_at,omitempty"`
+
+	// QualityLabel High, Medium, Low or Unknown.
+	QualityLabel string `json:"quality_label"`
+
+	// QualityRating A tracked value and the Meta time of the observation behind it.
+	QualityRating QualityAttr `json:"quality_rating"`
+
+	// Status A tracked value and the Meta time of the observation behind it.
+	Status   QualityAttr        `json:"status"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Throughput A tracked value and the Meta time of the observation behind it.
+	Throughput   QualityAttr `json:"throughput"`
+	UpdatedAt    time.Time   `json:"updated_at"`
+	VerifiedName string      `json:"verified_name"`
+	WabaId       string      `json:"waba_id"`
+}
+
+// QualityNumberDiscoveredVia defines model for QualityNumber.DiscoveredVia.
+type QualityNumberDiscoveredVia string
+
+// QualityNumberList defines model for QualityNumberList.
+type QualityNumberList struct {
+	Items      []QualityNumber `json:"items"`
+	NextCursor *string         `json:"next_cursor,omitempty"`
+}
+
+// QualityRatingAt defines model for QualityRatingAt.
+type QualityRatingAt struct {
+	At time.Time `json:"at"`
+
+	// Label High, Medium, Low or Unknown.
+	Label  string `json:"label"`
+	Rating string `json:"rating"`
+}
+
+// QualityRollup defines model for QualityRollup.
+type QualityRollup struct {
+	Attribute string             `json:"attribute"`
+	Days      []QualityDay       `json:"days"`
+	From      openapi_types.Date `json:"from"`
+	TimeZone  string             `json:"time_zone"`
+	To        openapi_types.Date `json:"to"`
+}
+
+// QualitySubjectKind defines model for QualitySubjectKind.
+type QualitySubjectKind string
+
+// QualitySummary defines model for QualitySummary.
+type QualitySummary struct {
+	FlaggedNumbers      int            `json:"flagged_numbers"`
+	NumbersByRating     map[string]int `json:"numbers_by_rating"`
+	NumbersByStatus     map[string]int `json:"numbers_by_status"`
+	NumbersNotOnboarded int            `json:"numbers_not_onboarded"`
+
+	// OpenAlerts Open alerts by severity.
+	OpenAlerts         map[string]int   `json:"open_alerts"`
+	Portfolios         []PortfolioLimit `json:"portfolios"`
+	TemplatesByScore   map[string]int   `json:"templates_by_score"`
+	TemplatesByStatus  map[string]int   `json:"templates_by_status"`
+	WorstNumberRating  string           `json:"worst_number_rating"`
+	WorstTemplateScore string           `json:"worst_template_score"`
+}
+
+// QualityTemplate defines model for QualityTemplate.
+type QualityTemplate struct {
+	// Category A tracked value and the Meta time of the observation behind it.
+	Category      QualityAttr                  `json:"category"`
+	DiscoveredVia QualityTemplateDiscoveredVia `json:"discovered_via"`
+	FirstSeenAt   time.Time                    `json:"first_seen_at"`
+	Language      string                       `json:"language"`
+	Name          string                       `json:"name"`
+	OpenAlerts    []QualityAlert               `json:"open_alerts"`
+	PauseCount    int                          `json:"pause_count"`
+
+	// PendingCategory An announced recategorisation, taking effect at `pending_category_at`.
+	PendingCategory   *string    `json:"pending_category,omitempty"`
+	PendingCategoryAt *time.Time `json:"pending_category_at,omitempty"`
+	PolledAt          *time.Time `json:"polled_at,omitempty"`
+	PreviousCategory  *string    `json:"previous_category,omitempty"`
+	QualityLabel      string     `json:"quality_label"`
+
+	// QualityScore A tracked value and the Meta time of the observation behind it.
+	QualityScore QualityAttr `json:"quality_score"`
+
+	// Status A tracked value and the Meta time of the observation behind it.
+	Status QualityAttr `json:"status"`
+
+	// StatusReason Meta's rejection reason or pause title (FIRST_PAUSE, SECOND_PAUSE, ...).
+	StatusReason *string            `json:"status_reason,omitempty"`
+	TemplateId   string             `json:"template_id"`
+	TenantId     openapi_types.UUID `json:"tenant_id"`
+	UpdatedAt    time.Time          `json:"updated_at"`
+	WabaId       string             `json:"waba_id"`
+}
+
+// QualityTemplateDiscoveredVia defines model for QualityTemplate.DiscoveredVia.
+type QualityTemplateDiscoveredVia string
+
+// QualityTemplateList defines model for QualityTemplateList.
+type QualityTemplateList struct {
+	Items      []QualityTemplate `json:"items"`
+	NextCursor *string           `json:"next_cursor,omitempty"`
+}
+
+// QualityTenantRisk defines model for QualityTenantRisk.
+type QualityTenantRisk struct {
+	Numbers             int                `json:"numbers"`
+	NumbersNotConnected int                `json:"numbers_not_connected"`
+	OpenCritical        int                `json:"open_critical"`
+	OpenInfo            int                `json:"open_info"`
+	OpenWarning         int                `json:"open_warning"`
+	Risk                int                `json:"risk"`
+	Templates           int                `json:"templates"`
+	TemplatesBlocked    int                `json:"templates_blocked"`
+	TenantId            openapi_types.UUID `json:"tenant_id"`
+	TenantName          string             `json:"tenant_name"`
+	WorstNumberRating   string             `json:"worst_number_rating"`
+	WorstTemplateScore  string             `json:"worst_template_score"`
+}
+
+// QualityTenantRiskList defines model for QualityTenantRiskList.
+type QualityTenantRiskList struct {
+	Items      []QualityTenantRisk `json:"items"`
+	NextCursor *string             `json:"next_cursor,omitempty"`
+}
+
+// Rate defines model for Rate.
+type Rate struct {
+	Category      string              `json:"category"`
+	Currency      string              `json:"currency"`
+	EffectiveFrom openapi_types.Date  `json:"effective_from"`
+	EffectiveTo   *openapi_types.Date `json:"effective_to,omitempty"`
+	Market        string              `json:"market"`
+
+	// Rate An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	Rate     Money  `json:"rate"`
+	Source   string `json:"source"`
+	TierFrom int64  `json:"tier_from"`
+	Verified bool   `json:"verified"`
+	Version  *int64 `json:"version,omitempty"`
+}
+
+// RateImport Either `csv` or `rates`.
+type RateImport struct {
+	// Csv Rates in the CSV format `getRateCard` exports.
+	Csv   *string      `json:"csv,omitempty"`
+	Note  *string      `json:"note,omitempty"`
+	Rates *[]RateInput `json:"rates,omitempty"`
+}
+
+// RateInput defines model for RateInput.
+type RateInput struct {
+	Category      string              `json:"category"`
+	Currency      string              `json:"currency"`
+	EffectiveFrom openapi_types.Date  `json:"effective_from"`
+	EffectiveTo   *openapi_types.Date `json:"effective_to,omitempty"`
+	Market        string              `json:"market"`
+
+	// Rate Decimal rate per delivered message (a negative one is reported by row).
+	Rate     string  `json:"rate"`
+	Source   *string `json:"source,omitempty"`
+	TierFrom *int64  `json:"tier_from,omitempty"`
+	Verified *bool   `json:"verified,omitempty"`
+}
+
+// RateList defines model for RateList.
+type RateList struct {
+	Items []Rate `json:"items"`
+}
+
+// RateVersion defines model for RateVersion.
+type RateVersion struct {
+	CreatedAt time.Time `json:"created_at"`
+	Id        int64     `json:"id"`
+	Note      string    `json:"note"`
+	RowCount  int       `json:"row_count"`
+}
+
 // Readiness defines model for Readiness.
 type Readiness struct {
 	// Checks Each check by name (`postgres`, `redis`, `migrations`), `ok` or what failed.
@@ -520,6 +2147,56 @@ type Readiness struct {
 
 // ReadinessStatus defines model for Readiness.Status.
 type ReadinessStatus string
+
+// Reconciliation defines model for Reconciliation.
+type Reconciliation struct {
+	Matches          bool                `json:"matches"`
+	Month            string              `json:"month"`
+	Rows             []ReconciliationRow `json:"rows"`
+	TenantId         openapi_types.UUID  `json:"tenant_id"`
+	UnknownCountries []string            `json:"unknown_countries"`
+}
+
+// ReconciliationRow defines model for ReconciliationRow.
+type ReconciliationRow struct {
+	Category   string `json:"category"`
+	Difference int64  `json:"difference"`
+	Market     string `json:"market"`
+
+	// Meta Meta's volume.
+	Meta int64 `json:"meta"`
+
+	// MetaCost An amount or unit price in its currency's units, as a decimal string
+	// (never a JSON number). Amounts have the currency's minor digits; unit
+	// prices up to six decimals.
+	MetaCost Money `json:"meta_cost"`
+
+	// Ours Delivered messages in wabsp's ledger.
+	Ours        int64  `json:"ours"`
+	PricingType string `json:"pricing_type"`
+}
+
+// RecountMismatch defines model for RecountMismatch.
+type RecountMismatch struct {
+	Category *string            `json:"category,omitempty"`
+	Day      openapi_types.Date `json:"day"`
+	Kind     string             `json:"kind"`
+
+	// Ledger Outbound messages; charged = delivered and billable.
+	Ledger        BillingCounts `json:"ledger"`
+	Market        string        `json:"market"`
+	PhoneNumberId string        `json:"phone_number_id"`
+	PricingType   *string       `json:"pricing_type,omitempty"`
+	RateCategory  *string       `json:"rate_category,omitempty"`
+
+	// RollUp Outbound messages; charged = delivered and billable.
+	RollUp BillingCounts `json:"roll_up"`
+}
+
+// RecountResult defines model for RecountResult.
+type RecountResult struct {
+	Mismatches []RecountMismatch `json:"mismatches"`
+}
 
 // Role What an API client acts as.
 type Role string
@@ -632,6 +2309,35 @@ type TokenResponse struct {
 // TokenResponseTokenType defines model for TokenResponse.TokenType.
 type TokenResponseTokenType string
 
+// UsageDimension defines model for UsageDimension.
+type UsageDimension string
+
+// UsageGroup One group; only the grouped dimensions are present.
+type UsageGroup struct {
+	Category *string `json:"category,omitempty"`
+
+	// Counts Outbound messages; charged = delivered and billable.
+	Counts        BillingCounts       `json:"counts"`
+	Day           *openapi_types.Date `json:"day,omitempty"`
+	Inbound       *InboundCounts      `json:"inbound,omitempty"`
+	Market        *string             `json:"market,omitempty"`
+	PhoneNumberId *string             `json:"phone_number_id,omitempty"`
+	PricingType   *string             `json:"pricing_type,omitempty"`
+}
+
+// UsageTotals Sums of the range. Classes: `session` (service messages), `template`
+// (marketing, utility, authentication, authentication-international),
+// `free_entry_point`, `unpriced` (no pricing object) and `other`.
+type UsageTotals struct {
+	// All Outbound messages; charged = delivered and billable.
+	All     BillingCounts            `json:"all"`
+	ByClass map[string]BillingCounts `json:"by_class"`
+	Inbound InboundCounts            `json:"inbound"`
+
+	// Unrecognized `category/pricing_type` pairs priced by the fallback.
+	Unrecognized []string `json:"unrecognized"`
+}
+
 // WABA defines model for WABA.
 type WABA struct {
 	// AccessTokenKeyId Id of the key the stored token is encrypted with, for key rotation audits.
@@ -687,6 +2393,110 @@ type WABAUpdate struct {
 	TimeZone         *string `json:"time_zone,omitempty"`
 }
 
+// WebhookAttempt defines model for WebhookAttempt.
+type WebhookAttempt struct {
+	Attempt     int       `json:"attempt"`
+	AttemptedAt time.Time `json:"attempted_at"`
+	Error       *string   `json:"error,omitempty"`
+	LatencyMs   int       `json:"latency_ms"`
+
+	// ResponseBody The first KiB of the response body.
+	ResponseBody string `json:"response_body"`
+
+	// StatusCode Absent when no response came (timeout, refused, blocked address).
+	StatusCode *int `json:"status_code,omitempty"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	// AttemptLog Every attempt; only when one delivery is read.
+	AttemptLog  *[]WebhookAttempt `json:"attempt_log,omitempty"`
+	Attempts    int               `json:"attempts"`
+	CreatedAt   time.Time         `json:"created_at"`
+	DeadReason  *string           `json:"dead_reason,omitempty"`
+	DeliveredAt *time.Time        `json:"delivered_at,omitempty"`
+
+	// EventId The event delivered; absent for test messages.
+	EventId   *int64 `json:"event_id,omitempty"`
+	EventType string `json:"event_type"`
+
+	// ExpiresAt Retries stop at this time.
+	ExpiresAt      time.Time  `json:"expires_at"`
+	Id             int64      `json:"id"`
+	LastAttemptAt  *time.Time `json:"last_attempt_at,omitempty"`
+	LastError      *string    `json:"last_error,omitempty"`
+	LastStatusCode *int       `json:"last_status_code,omitempty"`
+
+	// MessageId The `webhook-id` header: the same on every retry and replay of the event.
+	MessageId string `json:"message_id"`
+
+	// NextAttemptAt When a pending delivery is tried next.
+	NextAttemptAt  *time.Time            `json:"next_attempt_at,omitempty"`
+	Origin         WebhookDeliveryOrigin `json:"origin"`
+	ReplayOf       *int64                `json:"replay_of,omitempty"`
+	Status         WebhookDeliveryStatus `json:"status"`
+	SubscriptionId openapi_types.UUID    `json:"subscription_id"`
+
+	// TenantId The tenant whose event this is (the nil UUID for a test message to a partner's subscription).
+	TenantId openapi_types.UUID `json:"tenant_id"`
+}
+
+// WebhookDeliveryOrigin defines model for WebhookDelivery.Origin.
+type WebhookDeliveryOrigin string
+
+// WebhookDeliveryList defines model for WebhookDeliveryList.
+type WebhookDeliveryList struct {
+	Items []WebhookDelivery `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// WebhookDeliveryStatus defines model for WebhookDeliveryStatus.
+type WebhookDeliveryStatus string
+
+// WebhookEndpointHealth defines model for WebhookEndpointHealth.
+type WebhookEndpointHealth struct {
+	Attempts24h int `json:"attempts_24h"`
+
+	// Dead24h Deliveries created in the last 24 hours that are dead letters.
+	Dead24h int `json:"dead_24h"`
+
+	// FailureRate failures_24h / attempts_24h; 0 without attempts.
+	FailureRate  float32             `json:"failure_rate"`
+	Failures24h  int                 `json:"failures_24h"`
+	Pending      int                 `json:"pending"`
+	Subscription WebhookSubscription `json:"subscription"`
+}
+
+// WebhookEventType defines model for WebhookEventType.
+type WebhookEventType struct {
+	// DataSchema JSON Schema of the message's data.
+	DataSchema  map[string]interface{} `json:"data_schema"`
+	Description string                 `json:"description"`
+	Type        string                 `json:"type"`
+}
+
+// WebhookEventTypeList defines model for WebhookEventTypeList.
+type WebhookEventTypeList struct {
+	Items []WebhookEventType `json:"items"`
+}
+
+// WebhookHealth defines model for WebhookHealth.
+type WebhookHealth struct {
+	Items []WebhookEndpointHealth `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+	Summary    struct {
+		Attempts24h   int `json:"attempts_24h"`
+		Disabled      int `json:"disabled"`
+		Failing       int `json:"failing"`
+		Failures24h   int `json:"failures_24h"`
+		Subscriptions int `json:"subscriptions"`
+	} `json:"summary"`
+}
+
 // WebhookReplay defines model for WebhookReplay.
 type WebhookReplay struct {
 	// ReplayId The queued task's id; the same Idempotency-Key gives the same id.
@@ -697,6 +2507,21 @@ type WebhookReplay struct {
 // WebhookReplayStatus defines model for WebhookReplay.Status.
 type WebhookReplayStatus string
 
+// WebhookReplayQueued defines model for WebhookReplayQueued.
+type WebhookReplayQueued struct {
+	// Queued Deliveries queued.
+	Queued int `json:"queued"`
+}
+
+// WebhookReplayRange defines model for WebhookReplayRange.
+type WebhookReplayRange struct {
+	// From Events recorded at or after this time.
+	From time.Time `json:"from"`
+
+	// To Events recorded before this time.
+	To time.Time `json:"to"`
+}
+
 // WebhookReplayRequest At least one of ids, from/to or tenant_id.
 type WebhookReplayRequest struct {
 	From     *time.Time          `json:"from,omitempty"`
@@ -705,14 +2530,160 @@ type WebhookReplayRequest struct {
 	To       *time.Time          `json:"to,omitempty"`
 }
 
+// WebhookSecretRotation defines model for WebhookSecretRotation.
+type WebhookSecretRotation struct {
+	// OverlapSeconds How long the old secret keeps signing (default 86400).
+	OverlapSeconds *int `json:"overlap_seconds,omitempty"`
+}
+
+// WebhookSubscription defines model for WebhookSubscription.
+type WebhookSubscription struct {
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+	Description string    `json:"description"`
+
+	// DisabledAt When it was disabled.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+
+	// DisabledReason Why an inactive subscription stopped.
+	DisabledReason *WebhookSubscriptionDisabledReason `json:"disabled_reason,omitempty"`
+	EventTypes     []string                           `json:"event_types"`
+
+	// FailingSince The first failed attempt since the last success.
+	FailingSince *time.Time         `json:"failing_since,omitempty"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// LastFailureAt The last failed attempt.
+	LastFailureAt *time.Time `json:"last_failure_at,omitempty"`
+
+	// LastSuccessAt The last successful attempt.
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+
+	// MaxInFlight Attempts to the endpoint at once.
+	MaxInFlight int `json:"max_in_flight"`
+
+	// Ordered One message at a time, in event order.
+	Ordered bool `json:"ordered"`
+
+	// PartnerId Set for a partner's subscription.
+	PartnerId *openapi_types.UUID `json:"partner_id,omitempty"`
+
+	// PreviousSecretExpiresAt Until when the secret replaced by the last rotation still signs.
+	PreviousSecretExpiresAt *time.Time `json:"previous_secret_expires_at,omitempty"`
+
+	// TenantId Set for a tenant's subscription.
+	TenantId  *openapi_types.UUID `json:"tenant_id,omitempty"`
+	UpdatedAt time.Time           `json:"updated_at"`
+	Url       string              `json:"url"`
+}
+
+// WebhookSubscriptionDisabledReason Why an inactive subscription stopped.
+type WebhookSubscriptionDisabledReason string
+
+// WebhookSubscriptionCreate defines model for WebhookSubscriptionCreate.
+type WebhookSubscriptionCreate struct {
+	Description *string `json:"description,omitempty"`
+
+	// EventTypes Event types, `prefix.*` wildcards such as `quality.*`, or `*` for all. `webhook.test` cannot be subscribed to.
+	EventTypes []string `json:"event_types"`
+
+	// MaxInFlight Attempts to the endpoint at once (default 4).
+	MaxInFlight *int `json:"max_in_flight,omitempty"`
+
+	// Ordered Deliver one message at a time in event order (default false).
+	Ordered *bool `json:"ordered,omitempty"`
+
+	// Url HTTPS endpoint on a public address.
+	Url string `json:"url"`
+}
+
+// WebhookSubscriptionList defines model for WebhookSubscriptionList.
+type WebhookSubscriptionList struct {
+	Items []WebhookSubscription `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// WebhookSubscriptionSecret defines model for WebhookSubscriptionSecret.
+type WebhookSubscriptionSecret struct {
+	// Secret The signing secret, `whsec_` and the base64 of 32 random bytes, as Standard Webhooks libraries take it. Shown only in this answer.
+	Secret       string              `json:"secret"`
+	Subscription WebhookSubscription `json:"subscription"`
+}
+
+// WebhookSubscriptionUpdate defines model for WebhookSubscriptionUpdate.
+type WebhookSubscriptionUpdate struct {
+	Active      *bool   `json:"active,omitempty"`
+	Description *string `json:"description,omitempty"`
+
+	// EventTypes Event types, `prefix.*` wildcards such as `quality.*`, or `*` for all. `webhook.test` cannot be subscribed to.
+	EventTypes  *[]string `json:"event_types,omitempty"`
+	MaxInFlight *int      `json:"max_in_flight,omitempty"`
+	Ordered     *bool     `json:"ordered,omitempty"`
+	Url         *string   `json:"url,omitempty"`
+}
+
+// AlertId defines model for AlertId.
+type AlertId = openapi_types.UUID
+
+// AlertKind defines model for AlertKind.
+type AlertKind = string
+
+// AlertState defines model for AlertState.
+type AlertState string
+
+// AlertSubjectKind defines model for AlertSubjectKind.
+type AlertSubjectKind = QualitySubjectKind
+
 // ClientRef defines model for ClientRef.
 type ClientRef = openapi_types.UUID
+
+// ConsentActionFilter defines model for ConsentActionFilter.
+type ConsentActionFilter = ConsentAction
+
+// ConsentContactFilter defines model for ConsentContactFilter.
+type ConsentContactFilter = openapi_types.UUID
+
+// ConsentFrom defines model for ConsentFrom.
+type ConsentFrom = time.Time
+
+// ConsentPurposeFilter What a consent covers; `all` covers every template category.
+type ConsentPurposeFilter = ConsentPurpose
+
+// ConsentSourceFilter How the consent was collected. `inbound_keyword`, `quick_reply` and
+// `user_preferences` (Meta's marketing stop/resume) come from webhooks.
+type ConsentSourceFilter = ConsentSource
+
+// ConsentTo defines model for ConsentTo.
+type ConsentTo = time.Time
+
+// ContactId defines model for ContactId.
+type ContactId = openapi_types.UUID
 
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// DeliveryId defines model for DeliveryId.
+type DeliveryId = int64
+
+// HistoryAttribute defines model for HistoryAttribute.
+type HistoryAttribute = string
+
+// HistoryFrom defines model for HistoryFrom.
+type HistoryFrom = time.Time
+
+// HistoryTo defines model for HistoryTo.
+type HistoryTo = time.Time
+
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
+
+// ImportId defines model for ImportId.
+type ImportId = openapi_types.UUID
+
+// InvoiceMonth defines model for InvoiceMonth.
+type InvoiceMonth = string
 
 // Limit defines model for Limit.
 type Limit = int
@@ -722,6 +2693,21 @@ type PartnerId = openapi_types.UUID
 
 // PhoneRef defines model for PhoneRef.
 type PhoneRef = openapi_types.UUID
+
+// QualityNumberId defines model for QualityNumberId.
+type QualityNumberId = openapi_types.UUID
+
+// RollupFrom defines model for RollupFrom.
+type RollupFrom = openapi_types.Date
+
+// RollupTo defines model for RollupTo.
+type RollupTo = openapi_types.Date
+
+// SubscriptionId defines model for SubscriptionId.
+type SubscriptionId = openapi_types.UUID
+
+// TemplateId defines model for TemplateId.
+type TemplateId = string
 
 // TenantId defines model for TenantId.
 type TenantId = openapi_types.UUID
@@ -780,6 +2766,31 @@ type ListAuditLogParams struct {
 	Action *string `form:"action,omitempty" json:"action,omitempty"`
 }
 
+// ListBillingMarginsParams defines parameters for ListBillingMargins.
+type ListBillingMarginsParams struct {
+	// Month The month (YYYY-MM); default the current month (UTC).
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetRateCardParams defines parameters for GetRateCard.
+type GetRateCardParams struct {
+	// Currency Only this currency.
+	Currency *string `form:"currency,omitempty" json:"currency,omitempty"`
+}
+
+// ImportRatesParams defines parameters for ImportRates.
+type ImportRatesParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListClientsParams defines parameters for ListClients.
 type ListClientsParams struct {
 	// Limit Page size.
@@ -807,6 +2818,33 @@ type ListPartnersParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListOpenQualityAlertsParams defines parameters for ListOpenQualityAlerts.
+type ListOpenQualityAlertsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Severity Only alerts of this severity.
+	Severity *AlertSeverity `form:"severity,omitempty" json:"severity,omitempty"`
+
+	// Kind Only alerts of this kind (number_quality, template_paused, meta:<type>, ...).
+	Kind *AlertKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// SubjectKind Only alerts about numbers, templates or accounts.
+	SubjectKind *AlertSubjectKind `form:"subject_kind,omitempty" json:"subject_kind,omitempty"`
+}
+
+// ListQualityOverviewParams defines parameters for ListQualityOverview.
+type ListQualityOverviewParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ListTenantsParams defines parameters for ListTenants.
 type ListTenantsParams struct {
 	// Limit Page size.
@@ -820,6 +2858,39 @@ type ListTenantsParams struct {
 
 	// Status Only tenants in this status.
 	Status *TenantStatusFilter `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ReconcileBillingParams defines parameters for ReconcileBilling.
+type ReconcileBillingParams struct {
+	// Month The month (YYYY-MM); default the previous month (UTC).
+	Month *string `form:"month,omitempty" json:"month,omitempty"`
+}
+
+// RecountBillingParams defines parameters for RecountBilling.
+type RecountBillingParams struct {
+	// From First day (tenant time zone); default the first day of the current month.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included; default today (tenant time zone).
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// GetWebhookHealthParams defines parameters for GetWebhookHealth.
+type GetWebhookHealthParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// TenantId Only this tenant's subscriptions.
+	TenantId *openapi_types.UUID `form:"tenant_id,omitempty" json:"tenant_id,omitempty"`
+
+	// PartnerId Only this partner's subscriptions.
+	PartnerId *openapi_types.UUID `form:"partner_id,omitempty" json:"partner_id,omitempty"`
+
+	// Unhealthy Only disabled subscriptions and ones failing now.
+	Unhealthy *bool `form:"unhealthy,omitempty" json:"unhealthy,omitempty"`
 }
 
 // ListArchivedWebhooksParams defines parameters for ListArchivedWebhooks.
@@ -868,6 +2939,184 @@ type ListPartnerTenantsParams struct {
 	Status *TenantStatusFilter `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// ListPartnerWebhookDeliveriesParams defines parameters for ListPartnerWebhookDeliveries.
+type ListPartnerWebhookDeliveriesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// SubscriptionId Only deliveries to this subscription.
+	SubscriptionId *openapi_types.UUID `form:"subscription_id,omitempty" json:"subscription_id,omitempty"`
+
+	// Status Only deliveries in this state.
+	Status *WebhookDeliveryStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// EventType Only deliveries of this event type.
+	EventType *string `form:"event_type,omitempty" json:"event_type,omitempty"`
+
+	// From Only deliveries created at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only deliveries created before this time.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ReplayPartnerWebhookDeliveryParams defines parameters for ReplayPartnerWebhookDelivery.
+type ReplayPartnerWebhookDeliveryParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListPartnerWebhookSubscriptionsParams defines parameters for ListPartnerWebhookSubscriptions.
+type ListPartnerWebhookSubscriptionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreatePartnerWebhookSubscriptionParams defines parameters for CreatePartnerWebhookSubscription.
+type CreatePartnerWebhookSubscriptionParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplayPartnerWebhookEventsParams defines parameters for ReplayPartnerWebhookEvents.
+type ReplayPartnerWebhookEventsParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListInvoicesParams defines parameters for ListInvoices.
+type ListInvoicesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetBillingPricesParams defines parameters for GetBillingPrices.
+type GetBillingPricesParams struct {
+	// Day The day the prices apply (tenant time zone).
+	Day *openapi_types.Date `form:"day,omitempty" json:"day,omitempty"`
+}
+
+// GetBillingUsageParams defines parameters for GetBillingUsage.
+type GetBillingUsageParams struct {
+	// From First day (tenant time zone); default the first day of the current month.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included; default today (tenant time zone).
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// GroupBy Dimensions to group by (comma separated or repeated).
+	GroupBy *[]UsageDimension `form:"group_by,omitempty" json:"group_by,omitempty"`
+}
+
+// ListConsentsParams defines parameters for ListConsents.
+type ListConsentsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// ContactId Only this contact's entries.
+	ContactId *ConsentContactFilter `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	Purpose   *ConsentPurposeFilter `form:"purpose,omitempty" json:"purpose,omitempty"`
+	Action    *ConsentActionFilter  `form:"action,omitempty" json:"action,omitempty"`
+	Source    *ConsentSourceFilter  `form:"source,omitempty" json:"source,omitempty"`
+
+	// From Entries whose consent happened at or after this time.
+	From *ConsentFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Entries whose consent happened before this time.
+	To *ConsentTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// RecordConsentParams defines parameters for RecordConsent.
+type RecordConsentParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ExportConsentsParams defines parameters for ExportConsents.
+type ExportConsentsParams struct {
+	// ContactId Only this contact's entries.
+	ContactId *ConsentContactFilter `form:"contact_id,omitempty" json:"contact_id,omitempty"`
+	Purpose   *ConsentPurposeFilter `form:"purpose,omitempty" json:"purpose,omitempty"`
+	Action    *ConsentActionFilter  `form:"action,omitempty" json:"action,omitempty"`
+	Source    *ConsentSourceFilter  `form:"source,omitempty" json:"source,omitempty"`
+
+	// From Entries whose consent happened at or after this time.
+	From *ConsentFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Entries whose consent happened before this time.
+	To *ConsentTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListContactImportsParams defines parameters for ListContactImports.
+type ListContactImportsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ImportContactsJSONBody defines parameters for ImportContacts.
+type ImportContactsJSONBody struct {
+	Rows []map[string]interface{} `json:"rows"`
+}
+
+// ImportContactsParams defines parameters for ImportContacts.
+type ImportContactsParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListContactImportErrorsParams defines parameters for ListContactImportErrors.
+type ListContactImportErrorsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListContactsParams defines parameters for ListContacts.
+type ListContactsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor                   `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Status *ListContactsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Source How the contact arrived.
+	Source *ListContactsParamsSource `form:"source,omitempty" json:"source,omitempty"`
+	WaId   *string                   `form:"wa_id,omitempty" json:"wa_id,omitempty"`
+	Bsuid  *string                   `form:"bsuid,omitempty" json:"bsuid,omitempty"`
+
+	// IdentityPending Only contacts whose identity change does (true) or does not (false) await acknowledgement.
+	IdentityPending *bool `form:"identity_pending,omitempty" json:"identity_pending,omitempty"`
+}
+
+// ListContactsParamsStatus defines parameters for ListContacts.
+type ListContactsParamsStatus string
+
+// ListContactsParamsSource defines parameters for ListContacts.
+type ListContactsParamsSource string
+
 // ListPhoneNumbersParams defines parameters for ListPhoneNumbers.
 type ListPhoneNumbersParams struct {
 	// Limit Page size.
@@ -880,6 +3129,123 @@ type ListPhoneNumbersParams struct {
 	WabaRef *openapi_types.UUID `form:"waba_ref,omitempty" json:"waba_ref,omitempty"`
 }
 
+// ListQualityAlertsParams defines parameters for ListQualityAlerts.
+type ListQualityAlertsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only open or only resolved alerts.
+	State *ListQualityAlertsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Severity Only alerts of this severity.
+	Severity *AlertSeverity `form:"severity,omitempty" json:"severity,omitempty"`
+
+	// Kind Only alerts of this kind (number_quality, template_paused, meta:<type>, ...).
+	Kind *AlertKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// SubjectKind Only alerts about numbers, templates or accounts.
+	SubjectKind *AlertSubjectKind `form:"subject_kind,omitempty" json:"subject_kind,omitempty"`
+}
+
+// ListQualityAlertsParamsState defines parameters for ListQualityAlerts.
+type ListQualityAlertsParamsState string
+
+// ListQualityNumbersParams defines parameters for ListQualityNumbers.
+type ListQualityNumbersParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WabaId Only the numbers of this WABA (Meta's `waba_id`).
+	WabaId *string `form:"waba_id,omitempty" json:"waba_id,omitempty"`
+
+	// QualityRating Only numbers with this rating (GREEN, YELLOW, RED, UNKNOWN).
+	QualityRating *string `form:"quality_rating,omitempty" json:"quality_rating,omitempty"`
+
+	// Status Only numbers in this status (CONNECTED, FLAGGED, ...).
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// GetQualityNumberDailyParams defines parameters for GetQualityNumberDaily.
+type GetQualityNumberDailyParams struct {
+	// From First day (inclusive) in the tenant's time zone; default 29 days before `to`.
+	From *RollupFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day (inclusive) in the tenant's time zone; default today.
+	To *RollupTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListQualityNumberHistoryParams defines parameters for ListQualityNumberHistory.
+type ListQualityNumberHistoryParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Attribute Only rows of this attribute (quality_rating, status, quality_score, category, event, ...).
+	Attribute *HistoryAttribute `form:"attribute,omitempty" json:"attribute,omitempty"`
+
+	// From Only rows at or after this Meta event time.
+	From *HistoryFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only rows before this Meta event time.
+	To *HistoryTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListQualityTemplatesParams defines parameters for ListQualityTemplates.
+type ListQualityTemplatesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// WabaId Only the templates of this WABA (Meta's `waba_id`).
+	WabaId *string `form:"waba_id,omitempty" json:"waba_id,omitempty"`
+
+	// Status Only templates in this status (APPROVED, PAUSED, DISABLED, REJECTED, ...).
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// QualityScore Only templates with this score (GREEN, YELLOW, RED, UNKNOWN).
+	QualityScore *string `form:"quality_score,omitempty" json:"quality_score,omitempty"`
+
+	// Category Only templates in this category (MARKETING, UTILITY, AUTHENTICATION).
+	Category *string `form:"category,omitempty" json:"category,omitempty"`
+}
+
+// GetQualityTemplateDailyParams defines parameters for GetQualityTemplateDaily.
+type GetQualityTemplateDailyParams struct {
+	// From First day (inclusive) in the tenant's time zone; default 29 days before `to`.
+	From *RollupFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day (inclusive) in the tenant's time zone; default today.
+	To *RollupTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListQualityTemplateHistoryParams defines parameters for ListQualityTemplateHistory.
+type ListQualityTemplateHistoryParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Attribute Only rows of this attribute (quality_rating, status, quality_score, category, event, ...).
+	Attribute *HistoryAttribute `form:"attribute,omitempty" json:"attribute,omitempty"`
+
+	// From Only rows at or after this Meta event time.
+	From *HistoryFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only rows before this Meta event time.
+	To *HistoryTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListWabasParams defines parameters for ListWabas.
 type ListWabasParams struct {
 	// Limit Page size.
@@ -889,6 +3255,581 @@ type ListWabasParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// SubscriptionId Only deliveries to this subscription.
+	SubscriptionId *openapi_types.UUID `form:"subscription_id,omitempty" json:"subscription_id,omitempty"`
+
+	// Status Only deliveries in this state.
+	Status *WebhookDeliveryStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// EventType Only deliveries of this event type.
+	EventType *string `form:"event_type,omitempty" json:"event_type,omitempty"`
+
+	// From Only deliveries created at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only deliveries created before this time.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ReplayWebhookDeliveryParams defines parameters for ReplayWebhookDelivery.
+type ReplayWebhookDeliveryParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWebhookSubscriptionsParams defines parameters for ListWebhookSubscriptions.
+type ListWebhookSubscriptionsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateWebhookSubscriptionParams defines parameters for CreateWebhookSubscription.
+type CreateWebhookSubscriptionParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ReplayWebhookEventsParams defines parameters for ReplayWebhookEvents.
+type ReplayWebhookEventsParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// OnAccountUpdatedJSONBody defines parameters for OnAccountUpdated.
+type OnAccountUpdatedJSONBody struct {
+	// Data Something about a WhatsApp Business Account changed: a restriction, a violation, a ban, offboarding, a capability, a Meta account alert. Sent once per attribute that changed.
+	Data OnAccountUpdatedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                    `json:"timestamp"`
+	Type      OnAccountUpdatedJSONBodyType `json:"type"`
+}
+
+// OnAccountUpdatedJSONBody_Data defines parameters for OnAccountUpdated.
+type OnAccountUpdatedJSONBody_Data struct {
+	// Attribute What changed, e.g. ban_state, restriction, violation, or alert:<type> for Meta account alerts.
+	Attribute   string    `json:"attribute"`
+	Description *string   `json:"description,omitempty"`
+	EventTime   time.Time `json:"event_time"`
+	OldValue    *string   `json:"old_value,omitempty"`
+	Severity    *string   `json:"severity,omitempty"`
+
+	// Source webhook or poll.
+	Source               string                 `json:"source"`
+	Value                string                 `json:"value"`
+	WabaId               string                 `json:"waba_id"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnAccountUpdatedJSONBodyType defines parameters for OnAccountUpdated.
+type OnAccountUpdatedJSONBodyType string
+
+// OnBillingInvoiceFinalizedJSONBody defines parameters for OnBillingInvoiceFinalized.
+type OnBillingInvoiceFinalizedJSONBody struct {
+	// Data A monthly invoice was finalised. The total is a decimal string in the invoice's currency.
+	Data OnBillingInvoiceFinalizedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                             `json:"timestamp"`
+	Type      OnBillingInvoiceFinalizedJSONBodyType `json:"type"`
+}
+
+// OnBillingInvoiceFinalizedJSONBody_Data defines parameters for OnBillingInvoiceFinalized.
+type OnBillingInvoiceFinalizedJSONBody_Data struct {
+	Currency  string             `json:"currency"`
+	InvoiceId openapi_types.UUID `json:"invoice_id"`
+
+	// Lines How many lines the invoice has.
+	Lines *int `json:"lines,omitempty"`
+
+	// Month The invoiced month, YYYY-MM.
+	Month                string                 `json:"month"`
+	Total                string                 `json:"total"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnBillingInvoiceFinalizedJSONBodyType defines parameters for OnBillingInvoiceFinalized.
+type OnBillingInvoiceFinalizedJSONBodyType string
+
+// OnContactIdentityChangedJSONBody defines parameters for OnContactIdentityChanged.
+type OnContactIdentityChangedJSONBody struct {
+	// Data A contact's identity changed: a new number (consent does not carry over), a new business-scoped user id, or a new identity key.
+	Data OnContactIdentityChangedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                            `json:"timestamp"`
+	Type      OnContactIdentityChangedJSONBodyType `json:"type"`
+}
+
+// OnContactIdentityChangedJSONBody_Data defines parameters for OnContactIdentityChanged.
+type OnContactIdentityChangedJSONBody_Data struct {
+	Bsuid     *string            `json:"bsuid,omitempty"`
+	ContactId openapi_types.UUID `json:"contact_id"`
+
+	// Kind number_changed, user_id_changed or identity_key_changed.
+	Kind                 string                 `json:"kind"`
+	MessageId            *string                `json:"message_id,omitempty"`
+	NewBsuid             *string                `json:"new_bsuid,omitempty"`
+	NewContactId         *openapi_types.UUID    `json:"new_contact_id,omitempty"`
+	NewWaId              *string                `json:"new_wa_id,omitempty"`
+	OccurredAt           time.Time              `json:"occurred_at"`
+	WaId                 *string                `json:"wa_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnContactIdentityChangedJSONBodyType defines parameters for OnContactIdentityChanged.
+type OnContactIdentityChangedJSONBodyType string
+
+// OnMetaForwardedJSONBody defines parameters for OnMetaForwarded.
+type OnMetaForwardedJSONBody struct {
+	// Data One change of a Meta webhook for one of the tenant's WABAs, forwarded as Meta sent it.
+	Data struct {
+		// ArchiveId The archived webhook body this change came from.
+		ArchiveId int `json:"archive_id"`
+
+		// ChangeIndex The change's position in that body.
+		ChangeIndex int `json:"change_index"`
+
+		// EntryId entry[].id of Meta's payload.
+		EntryId *string `json:"entry_id,omitempty"`
+
+		// EntryTime entry[].time, when Meta sent one.
+		EntryTime *time.Time `json:"entry_time,omitempty"`
+
+		// Field Meta's webhook field, e.g. messages or phone_number_quality_update.
+		Field         string  `json:"field"`
+		PhoneNumberId *string `json:"phone_number_id,omitempty"`
+
+		// ReceivedAt When wabsp received the webhook.
+		ReceivedAt time.Time `json:"received_at"`
+
+		// Value changes[].value exactly as Meta sent it.
+		Value  interface{} `json:"value"`
+		WabaId *string     `json:"waba_id,omitempty"`
+	} `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                   `json:"timestamp"`
+	Type      OnMetaForwardedJSONBodyType `json:"type"`
+}
+
+// OnMetaForwardedJSONBodyType defines parameters for OnMetaForwarded.
+type OnMetaForwardedJSONBodyType string
+
+// OnOptinChangedJSONBody defines parameters for OnOptinChanged.
+type OnOptinChangedJSONBody struct {
+	// Data A consent ledger entry changed a contact's consent: an opt-in, an opt-out (STOP keyword, button, marketing stop in WhatsApp) or a resume.
+	Data OnOptinChangedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                  `json:"timestamp"`
+	Type      OnOptinChangedJSONBodyType `json:"type"`
+}
+
+// OnOptinChangedJSONBody_Data defines parameters for OnOptinChanged.
+type OnOptinChangedJSONBody_Data struct {
+	// Action opt_in or opt_out.
+	Action string `json:"action"`
+
+	// Bsuid The business-scoped user id, when Meta sent one.
+	Bsuid     *string            `json:"bsuid,omitempty"`
+	ContactId openapi_types.UUID `json:"contact_id"`
+
+	// EntryId The consent ledger entry.
+	EntryId int `json:"entry_id"`
+
+	// MessageId The message that carried the consent, when one did.
+	MessageId     *string   `json:"message_id,omitempty"`
+	OccurredAt    time.Time `json:"occurred_at"`
+	PhoneNumberId *string   `json:"phone_number_id,omitempty"`
+
+	// Purpose marketing, utility, ...
+	Purpose              string                 `json:"purpose"`
+	Source               string                 `json:"source"`
+	WaId                 *string                `json:"wa_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnOptinChangedJSONBodyType defines parameters for OnOptinChanged.
+type OnOptinChangedJSONBodyType string
+
+// OnQualityAlertOpenedJSONBody defines parameters for OnQualityAlertOpened.
+type OnQualityAlertOpenedJSONBody struct {
+	// Data A quality alert opened: a number left GREEN, a template was paused, disabled or rejected or turned RED, an account was restricted.
+	Data OnQualityAlertOpenedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                        `json:"timestamp"`
+	Type      OnQualityAlertOpenedJSONBodyType `json:"type"`
+}
+
+// OnQualityAlertOpenedJSONBody_Data defines parameters for OnQualityAlertOpened.
+type OnQualityAlertOpenedJSONBody_Data struct {
+	AcknowledgedAt *time.Time              `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy *string                 `json:"acknowledged_by,omitempty"`
+	Baseline       *string                 `json:"baseline,omitempty"`
+	Detail         *map[string]interface{} `json:"detail,omitempty"`
+	Id             openapi_types.UUID      `json:"id"`
+
+	// Kind What the alert is about, e.g. number_quality, template_paused, account_restricted.
+	Kind       string     `json:"kind"`
+	OpenedAt   time.Time  `json:"opened_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+
+	// Severity info, warning or critical.
+	Severity string `json:"severity"`
+
+	// SubjectId The phone number id, template id or WABA id concerned.
+	SubjectId string `json:"subject_id"`
+
+	// SubjectKind number, template or account.
+	SubjectKind  string             `json:"subject_kind"`
+	SubjectLabel *string            `json:"subject_label,omitempty"`
+	TenantId     openapi_types.UUID `json:"tenant_id"`
+
+	// Value The value that opened the alert.
+	Value                *string                `json:"value,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnQualityAlertOpenedJSONBodyType defines parameters for OnQualityAlertOpened.
+type OnQualityAlertOpenedJSONBodyType string
+
+// OnQualityAlertResolvedJSONBody defines parameters for OnQualityAlertResolved.
+type OnQualityAlertResolvedJSONBody struct {
+	// Data A quality alert resolved itself because its condition cleared. resolved_at is set.
+	Data OnQualityAlertResolvedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                          `json:"timestamp"`
+	Type      OnQualityAlertResolvedJSONBodyType `json:"type"`
+}
+
+// OnQualityAlertResolvedJSONBody_Data defines parameters for OnQualityAlertResolved.
+type OnQualityAlertResolvedJSONBody_Data struct {
+	AcknowledgedAt *time.Time              `json:"acknowledged_at,omitempty"`
+	AcknowledgedBy *string                 `json:"acknowledged_by,omitempty"`
+	Baseline       *string                 `json:"baseline,omitempty"`
+	Detail         *map[string]interface{} `json:"detail,omitempty"`
+	Id             openapi_types.UUID      `json:"id"`
+
+	// Kind What the alert is about, e.g. number_quality, template_paused, account_restricted.
+	Kind       string    `json:"kind"`
+	OpenedAt   time.Time `json:"opened_at"`
+	ResolvedAt time.Time `json:"resolved_at"`
+
+	// Severity info, warning or critical.
+	Severity string `json:"severity"`
+
+	// SubjectId The phone number id, template id or WABA id concerned.
+	SubjectId string `json:"subject_id"`
+
+	// SubjectKind number, template or account.
+	SubjectKind  string             `json:"subject_kind"`
+	SubjectLabel *string            `json:"subject_label,omitempty"`
+	TenantId     openapi_types.UUID `json:"tenant_id"`
+
+	// Value The value that opened the alert.
+	Value                *string                `json:"value,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnQualityAlertResolvedJSONBodyType defines parameters for OnQualityAlertResolved.
+type OnQualityAlertResolvedJSONBodyType string
+
+// OnQualityPhoneNumberChangedJSONBody defines parameters for OnQualityPhoneNumberChanged.
+type OnQualityPhoneNumberChangedJSONBody struct {
+	// Data One attribute of a phone number changed: quality rating, status, name status, throughput, messaging limit or tier. Sent once per attribute that changed.
+	Data OnQualityPhoneNumberChangedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                               `json:"timestamp"`
+	Type      OnQualityPhoneNumberChangedJSONBodyType `json:"type"`
+}
+
+// OnQualityPhoneNumberChangedJSONBody_Data defines parameters for OnQualityPhoneNumberChanged.
+type OnQualityPhoneNumberChangedJSONBody_Data struct {
+	// Attribute What changed, e.g. quality_rating, status, name_status, throughput, messaging_limit.
+	Attribute          string  `json:"attribute"`
+	DisplayPhoneNumber *string `json:"display_phone_number,omitempty"`
+
+	// EventTime Meta's time of the change.
+	EventTime time.Time `json:"event_time"`
+
+	// Label For quality_rating: High, Medium or Low, as WhatsApp Manager names GREEN, YELLOW and RED.
+	Label *string `json:"label,omitempty"`
+
+	// NumberId wabsp's id of the number's quality record.
+	NumberId *openapi_types.UUID `json:"number_id,omitempty"`
+
+	// OldValue The value before; empty when it was unknown.
+	OldValue *string `json:"old_value,omitempty"`
+
+	// PhoneNumberId Meta's phone number id.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// Source webhook or poll.
+	Source string `json:"source"`
+
+	// Value The new value, as Meta states it (an open set).
+	Value                string                 `json:"value"`
+	WabaId               *string                `json:"waba_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnQualityPhoneNumberChangedJSONBodyType defines parameters for OnQualityPhoneNumberChanged.
+type OnQualityPhoneNumberChangedJSONBodyType string
+
+// OnTemplateCategoryChangedJSONBody defines parameters for OnTemplateCategoryChanged.
+type OnTemplateCategoryChangedJSONBody struct {
+	// Data A message template's category changed (attribute category), or Meta announced that it will (attribute category_pending, impending true).
+	Data OnTemplateCategoryChangedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                             `json:"timestamp"`
+	Type      OnTemplateCategoryChangedJSONBodyType `json:"type"`
+}
+
+// OnTemplateCategoryChangedJSONBody_Data defines parameters for OnTemplateCategoryChanged.
+type OnTemplateCategoryChangedJSONBody_Data struct {
+	Attribute string `json:"attribute"`
+
+	// EventTime Meta's time of the change.
+	EventTime time.Time `json:"event_time"`
+	Impending *bool     `json:"impending,omitempty"`
+	Language  *string   `json:"language,omitempty"`
+	Name      *string   `json:"name,omitempty"`
+	OldValue  *string   `json:"old_value,omitempty"`
+
+	// Source webhook or poll.
+	Source string `json:"source"`
+
+	// TemplateId Meta's message_template_id.
+	TemplateId           string                 `json:"template_id"`
+	Value                string                 `json:"value"`
+	WabaId               *string                `json:"waba_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnTemplateCategoryChangedJSONBodyType defines parameters for OnTemplateCategoryChanged.
+type OnTemplateCategoryChangedJSONBodyType string
+
+// OnTemplateQualityChangedJSONBody defines parameters for OnTemplateQualityChanged.
+type OnTemplateQualityChangedJSONBody struct {
+	// Data A message template's quality score changed. attribute is quality_score.
+	Data OnTemplateQualityChangedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                            `json:"timestamp"`
+	Type      OnTemplateQualityChangedJSONBodyType `json:"type"`
+}
+
+// OnTemplateQualityChangedJSONBody_Data defines parameters for OnTemplateQualityChanged.
+type OnTemplateQualityChangedJSONBody_Data struct {
+	Attribute string `json:"attribute"`
+
+	// EventTime Meta's time of the change.
+	EventTime time.Time `json:"event_time"`
+	Language  *string   `json:"language,omitempty"`
+	Name      *string   `json:"name,omitempty"`
+	OldValue  *string   `json:"old_value,omitempty"`
+
+	// Source webhook or poll.
+	Source string `json:"source"`
+
+	// TemplateId Meta's message_template_id.
+	TemplateId           string                 `json:"template_id"`
+	Value                string                 `json:"value"`
+	WabaId               *string                `json:"waba_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnTemplateQualityChangedJSONBodyType defines parameters for OnTemplateQualityChanged.
+type OnTemplateQualityChangedJSONBodyType string
+
+// OnTemplateStatusChangedJSONBody defines parameters for OnTemplateStatusChanged.
+type OnTemplateStatusChangedJSONBody struct {
+	// Data A message template's status changed (APPROVED, REJECTED, PAUSED, DISABLED, ...; an open set). attribute is status.
+	Data OnTemplateStatusChangedJSONBody_Data `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                           `json:"timestamp"`
+	Type      OnTemplateStatusChangedJSONBodyType `json:"type"`
+}
+
+// OnTemplateStatusChangedJSONBody_Data defines parameters for OnTemplateStatusChanged.
+type OnTemplateStatusChangedJSONBody_Data struct {
+	Attribute string `json:"attribute"`
+
+	// EventTime Meta's time of the change.
+	EventTime time.Time `json:"event_time"`
+	Language  *string   `json:"language,omitempty"`
+	Name      *string   `json:"name,omitempty"`
+	OldValue  *string   `json:"old_value,omitempty"`
+
+	// PauseCount How often the template has been paused.
+	PauseCount *int    `json:"pause_count,omitempty"`
+	Reason     *string `json:"reason,omitempty"`
+
+	// Source webhook or poll.
+	Source string `json:"source"`
+
+	// TemplateId Meta's message_template_id.
+	TemplateId           string                 `json:"template_id"`
+	Value                string                 `json:"value"`
+	WabaId               *string                `json:"waba_id,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// OnTemplateStatusChangedJSONBodyType defines parameters for OnTemplateStatusChanged.
+type OnTemplateStatusChangedJSONBodyType string
+
+// OnWebhookEndpointDisabledJSONBody defines parameters for OnWebhookEndpointDisabled.
+type OnWebhookEndpointDisabledJSONBody struct {
+	// Data One of the tenant's subscriptions was disabled because its endpoint answered 410 Gone or kept failing. Sent to the tenant's other subscriptions.
+	Data struct {
+		DisabledAt     time.Time                                   `json:"disabled_at"`
+		FailingSince   *time.Time                                  `json:"failing_since,omitempty"`
+		Reason         OnWebhookEndpointDisabledJSONBodyDataReason `json:"reason"`
+		SubscriptionId openapi_types.UUID                          `json:"subscription_id"`
+		Url            string                                      `json:"url"`
+	} `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                             `json:"timestamp"`
+	Type      OnWebhookEndpointDisabledJSONBodyType `json:"type"`
+}
+
+// OnWebhookEndpointDisabledJSONBodyDataReason defines parameters for OnWebhookEndpointDisabled.
+type OnWebhookEndpointDisabledJSONBodyDataReason string
+
+// OnWebhookEndpointDisabledJSONBodyType defines parameters for OnWebhookEndpointDisabled.
+type OnWebhookEndpointDisabledJSONBodyType string
+
+// OnWebhookTestJSONBody defines parameters for OnWebhookTest.
+type OnWebhookTestJSONBody struct {
+	// Data A test message sent on request to check an endpoint and its signature verification.
+	Data struct {
+		Message        string             `json:"message"`
+		SubscriptionId openapi_types.UUID `json:"subscription_id"`
+	} `json:"data"`
+
+	// Id The webhook-id: the same on every retry and replay.
+	Id string `json:"id"`
+
+	// Subject What changed: a phone number id, template id, contact, ...
+	Subject  *string            `json:"subject,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+
+	// Timestamp When the change happened (Meta's time for changes from Meta).
+	Timestamp time.Time                 `json:"timestamp"`
+	Type      OnWebhookTestJSONBodyType `json:"type"`
+}
+
+// OnWebhookTestJSONBodyType defines parameters for OnWebhookTest.
+type OnWebhookTestJSONBodyType string
+
+// ImportRatesJSONRequestBody defines body for ImportRates for application/json ContentType.
+type ImportRatesJSONRequestBody = RateImport
+
 // CreateClientJSONRequestBody defines body for CreateClient for application/json ContentType.
 type CreateClientJSONRequestBody = ApiClientCreate
 
@@ -897,6 +3838,12 @@ type CreatePartnerJSONRequestBody = PartnerCreate
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
 type CreateTenantJSONRequestBody = TenantCreate
+
+// SetBillingPlanJSONRequestBody defines body for SetBillingPlan for application/json ContentType.
+type SetBillingPlanJSONRequestBody = BillingPlanInput
+
+// ReconcileBillingJSONRequestBody defines body for ReconcileBilling for application/json ContentType.
+type ReconcileBillingJSONRequestBody = PricingAnalytics
 
 // SuspendTenantJSONRequestBody defines body for SuspendTenant for application/json ContentType.
 type SuspendTenantJSONRequestBody = SuspendRequest
@@ -910,8 +3857,38 @@ type CreateTokenJSONRequestBody = TokenRequest
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
 type CreateTokenFormdataRequestBody = TokenRequest
 
+// CreatePartnerWebhookSubscriptionJSONRequestBody defines body for CreatePartnerWebhookSubscription for application/json ContentType.
+type CreatePartnerWebhookSubscriptionJSONRequestBody = WebhookSubscriptionCreate
+
+// UpdatePartnerWebhookSubscriptionJSONRequestBody defines body for UpdatePartnerWebhookSubscription for application/json ContentType.
+type UpdatePartnerWebhookSubscriptionJSONRequestBody = WebhookSubscriptionUpdate
+
+// ReplayPartnerWebhookEventsJSONRequestBody defines body for ReplayPartnerWebhookEvents for application/json ContentType.
+type ReplayPartnerWebhookEventsJSONRequestBody = WebhookReplayRange
+
+// RotatePartnerWebhookSecretJSONRequestBody defines body for RotatePartnerWebhookSecret for application/json ContentType.
+type RotatePartnerWebhookSecretJSONRequestBody = WebhookSecretRotation
+
 // UpdateTenantJSONRequestBody defines body for UpdateTenant for application/json ContentType.
 type UpdateTenantJSONRequestBody = TenantUpdate
+
+// RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
+type RecordConsentJSONRequestBody = ConsentCreate
+
+// ImportContactsJSONRequestBody defines body for ImportContacts for application/json ContentType.
+type ImportContactsJSONRequestBody ImportContactsJSONBody
+
+// CreateContactJSONRequestBody defines body for CreateContact for application/json ContentType.
+type CreateContactJSONRequestBody = ContactCreate
+
+// CheckEligibilityJSONRequestBody defines body for CheckEligibility for application/json ContentType.
+type CheckEligibilityJSONRequestBody = EligibilityRequest
+
+// CheckEligibilityBulkJSONRequestBody defines body for CheckEligibilityBulk for application/json ContentType.
+type CheckEligibilityBulkJSONRequestBody = EligibilityBulkRequest
+
+// UpdateOptinSettingsJSONRequestBody defines body for UpdateOptinSettings for application/json ContentType.
+type UpdateOptinSettingsJSONRequestBody = OptinSettings
 
 // CreatePhoneNumberJSONRequestBody defines body for CreatePhoneNumber for application/json ContentType.
 type CreatePhoneNumberJSONRequestBody = PhoneNumberCreate
@@ -921,6 +3898,1981 @@ type CreateWabaJSONRequestBody = WABACreate
 
 // UpdateWabaJSONRequestBody defines body for UpdateWaba for application/json ContentType.
 type UpdateWabaJSONRequestBody = WABAUpdate
+
+// CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
+type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionCreate
+
+// UpdateWebhookSubscriptionJSONRequestBody defines body for UpdateWebhookSubscription for application/json ContentType.
+type UpdateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionUpdate
+
+// ReplayWebhookEventsJSONRequestBody defines body for ReplayWebhookEvents for application/json ContentType.
+type ReplayWebhookEventsJSONRequestBody = WebhookReplayRange
+
+// RotateWebhookSecretJSONRequestBody defines body for RotateWebhookSecret for application/json ContentType.
+type RotateWebhookSecretJSONRequestBody = WebhookSecretRotation
+
+// OnAccountUpdatedJSONRequestBody defines body for OnAccountUpdated for application/json ContentType.
+type OnAccountUpdatedJSONRequestBody OnAccountUpdatedJSONBody
+
+// OnBillingInvoiceFinalizedJSONRequestBody defines body for OnBillingInvoiceFinalized for application/json ContentType.
+type OnBillingInvoiceFinalizedJSONRequestBody OnBillingInvoiceFinalizedJSONBody
+
+// OnContactIdentityChangedJSONRequestBody defines body for OnContactIdentityChanged for application/json ContentType.
+type OnContactIdentityChangedJSONRequestBody OnContactIdentityChangedJSONBody
+
+// OnMetaForwardedJSONRequestBody defines body for OnMetaForwarded for application/json ContentType.
+type OnMetaForwardedJSONRequestBody OnMetaForwardedJSONBody
+
+// OnOptinChangedJSONRequestBody defines body for OnOptinChanged for application/json ContentType.
+type OnOptinChangedJSONRequestBody OnOptinChangedJSONBody
+
+// OnQualityAlertOpenedJSONRequestBody defines body for OnQualityAlertOpened for application/json ContentType.
+type OnQualityAlertOpenedJSONRequestBody OnQualityAlertOpenedJSONBody
+
+// OnQualityAlertResolvedJSONRequestBody defines body for OnQualityAlertResolved for application/json ContentType.
+type OnQualityAlertResolvedJSONRequestBody OnQualityAlertResolvedJSONBody
+
+// OnQualityPhoneNumberChangedJSONRequestBody defines body for OnQualityPhoneNumberChanged for application/json ContentType.
+type OnQualityPhoneNumberChangedJSONRequestBody OnQualityPhoneNumberChangedJSONBody
+
+// OnTemplateCategoryChangedJSONRequestBody defines body for OnTemplateCategoryChanged for application/json ContentType.
+type OnTemplateCategoryChangedJSONRequestBody OnTemplateCategoryChangedJSONBody
+
+// OnTemplateQualityChangedJSONRequestBody defines body for OnTemplateQualityChanged for application/json ContentType.
+type OnTemplateQualityChangedJSONRequestBody OnTemplateQualityChangedJSONBody
+
+// OnTemplateStatusChangedJSONRequestBody defines body for OnTemplateStatusChanged for application/json ContentType.
+type OnTemplateStatusChangedJSONRequestBody OnTemplateStatusChangedJSONBody
+
+// OnWebhookEndpointDisabledJSONRequestBody defines body for OnWebhookEndpointDisabled for application/json ContentType.
+type OnWebhookEndpointDisabledJSONRequestBody OnWebhookEndpointDisabledJSONBody
+
+// OnWebhookTestJSONRequestBody defines body for OnWebhookTest for application/json ContentType.
+type OnWebhookTestJSONRequestBody OnWebhookTestJSONBody
+
+// Getter for additional properties for OnAccountUpdatedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnAccountUpdatedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnAccountUpdatedJSONBody_Data
+func (a *OnAccountUpdatedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnAccountUpdatedJSONBody_Data to handle AdditionalProperties
+func (a *OnAccountUpdatedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["attribute"]; found {
+		err = json.Unmarshal(raw, &a.Attribute)
+		if err != nil {
+			return fmt.Errorf("error reading 'attribute': %w", err)
+		}
+		delete(object, "attribute")
+	}
+
+	if raw, found := object["description"]; found {
+		err = json.Unmarshal(raw, &a.Description)
+		if err != nil {
+			return fmt.Errorf("error reading 'description': %w", err)
+		}
+		delete(object, "description")
+	}
+
+	if raw, found := object["event_time"]; found {
+		err = json.Unmarshal(raw, &a.EventTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'event_time': %w", err)
+		}
+		delete(object, "event_time")
+	}
+
+	if raw, found := object["old_value"]; found {
+		err = json.Unmarshal(raw, &a.OldValue)
+		if err != nil {
+			return fmt.Errorf("error reading 'old_value': %w", err)
+		}
+		delete(object, "old_value")
+	}
+
+	if raw, found := object["severity"]; found {
+		err = json.Unmarshal(raw, &a.Severity)
+		if err != nil {
+			return fmt.Errorf("error reading 'severity': %w", err)
+		}
+		delete(object, "severity")
+	}
+
+	if raw, found := object["source"]; found {
+		err = json.Unmarshal(raw, &a.Source)
+		if err != nil {
+			return fmt.Errorf("error reading 'source': %w", err)
+		}
+		delete(object, "source")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if raw, found := object["waba_id"]; found {
+		err = json.Unmarshal(raw, &a.WabaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'waba_id': %w", err)
+		}
+		delete(object, "waba_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnAccountUpdatedJSONBody_Data to handle AdditionalProperties
+func (a OnAccountUpdatedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["attribute"], err = json.Marshal(a.Attribute)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'attribute': %w", err)
+	}
+
+	if a.Description != nil {
+		object["description"], err = json.Marshal(a.Description)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'description': %w", err)
+		}
+	}
+
+	object["event_time"], err = json.Marshal(a.EventTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event_time': %w", err)
+	}
+
+	if a.OldValue != nil {
+		object["old_value"], err = json.Marshal(a.OldValue)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'old_value': %w", err)
+		}
+	}
+
+	if a.Severity != nil {
+		object["severity"], err = json.Marshal(a.Severity)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'severity': %w", err)
+		}
+	}
+
+	object["source"], err = json.Marshal(a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'source': %w", err)
+	}
+
+	object["value"], err = json.Marshal(a.Value)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'value': %w", err)
+	}
+
+	object["waba_id"], err = json.Marshal(a.WabaId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'waba_id': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnBillingInvoiceFinalizedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnBillingInvoiceFinalizedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnBillingInvoiceFinalizedJSONBody_Data
+func (a *OnBillingInvoiceFinalizedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnBillingInvoiceFinalizedJSONBody_Data to handle AdditionalProperties
+func (a *OnBillingInvoiceFinalizedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["currency"]; found {
+		err = json.Unmarshal(raw, &a.Currency)
+		if err != nil {
+			return fmt.Errorf("error reading 'currency': %w", err)
+		}
+		delete(object, "currency")
+	}
+
+	if raw, found := object["invoice_id"]; found {
+		err = json.Unmarshal(raw, &a.InvoiceId)
+		if err != nil {
+			return fmt.Errorf("error reading 'invoice_id': %w", err)
+		}
+		delete(object, "invoice_id")
+	}
+
+	if raw, found := object["lines"]; found {
+		err = json.Unmarshal(raw, &a.Lines)
+		if err != nil {
+			return fmt.Errorf("error reading 'lines': %w", err)
+		}
+		delete(object, "lines")
+	}
+
+	if raw, found := object["month"]; found {
+		err = json.Unmarshal(raw, &a.Month)
+		if err != nil {
+			return fmt.Errorf("error reading 'month': %w", err)
+		}
+		delete(object, "month")
+	}
+
+	if raw, found := object["total"]; found {
+		err = json.Unmarshal(raw, &a.Total)
+		if err != nil {
+			return fmt.Errorf("error reading 'total': %w", err)
+		}
+		delete(object, "total")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnBillingInvoiceFinalizedJSONBody_Data to handle AdditionalProperties
+func (a OnBillingInvoiceFinalizedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["currency"], err = json.Marshal(a.Currency)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'currency': %w", err)
+	}
+
+	object["invoice_id"], err = json.Marshal(a.InvoiceId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'invoice_id': %w", err)
+	}
+
+	if a.Lines != nil {
+		object["lines"], err = json.Marshal(a.Lines)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'lines': %w", err)
+		}
+	}
+
+	object["month"], err = json.Marshal(a.Month)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'month': %w", err)
+	}
+
+	object["total"], err = json.Marshal(a.Total)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'total': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnContactIdentityChangedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnContactIdentityChangedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnContactIdentityChangedJSONBody_Data
+func (a *OnContactIdentityChangedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnContactIdentityChangedJSONBody_Data to handle AdditionalProperties
+func (a *OnContactIdentityChangedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["bsuid"]; found {
+		err = json.Unmarshal(raw, &a.Bsuid)
+		if err != nil {
+			return fmt.Errorf("error reading 'bsuid': %w", err)
+		}
+		delete(object, "bsuid")
+	}
+
+	if raw, found := object["contact_id"]; found {
+		err = json.Unmarshal(raw, &a.ContactId)
+		if err != nil {
+			return fmt.Errorf("error reading 'contact_id': %w", err)
+		}
+		delete(object, "contact_id")
+	}
+
+	if raw, found := object["kind"]; found {
+		err = json.Unmarshal(raw, &a.Kind)
+		if err != nil {
+			return fmt.Errorf("error reading 'kind': %w", err)
+		}
+		delete(object, "kind")
+	}
+
+	if raw, found := object["message_id"]; found {
+		err = json.Unmarshal(raw, &a.MessageId)
+		if err != nil {
+			return fmt.Errorf("error reading 'message_id': %w", err)
+		}
+		delete(object, "message_id")
+	}
+
+	if raw, found := object["new_bsuid"]; found {
+		err = json.Unmarshal(raw, &a.NewBsuid)
+		if err != nil {
+			return fmt.Errorf("error reading 'new_bsuid': %w", err)
+		}
+		delete(object, "new_bsuid")
+	}
+
+	if raw, found := object["new_contact_id"]; found {
+		err = json.Unmarshal(raw, &a.NewContactId)
+		if err != nil {
+			return fmt.Errorf("error reading 'new_contact_id': %w", err)
+		}
+		delete(object, "new_contact_id")
+	}
+
+	if raw, found := object["new_wa_id"]; found {
+		err = json.Unmarshal(raw, &a.NewWaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'new_wa_id': %w", err)
+		}
+		delete(object, "new_wa_id")
+	}
+
+	if raw, found := object["occurred_at"]; found {
+		err = json.Unmarshal(raw, &a.OccurredAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'occurred_at': %w", err)
+		}
+		delete(object, "occurred_at")
+	}
+
+	if raw, found := object["wa_id"]; found {
+		err = json.Unmarshal(raw, &a.WaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'wa_id': %w", err)
+		}
+		delete(object, "wa_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnContactIdentityChangedJSONBody_Data to handle AdditionalProperties
+func (a OnContactIdentityChangedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Bsuid != nil {
+		object["bsuid"], err = json.Marshal(a.Bsuid)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bsuid': %w", err)
+		}
+	}
+
+	object["contact_id"], err = json.Marshal(a.ContactId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'contact_id': %w", err)
+	}
+
+	object["kind"], err = json.Marshal(a.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'kind': %w", err)
+	}
+
+	if a.MessageId != nil {
+		object["message_id"], err = json.Marshal(a.MessageId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'message_id': %w", err)
+		}
+	}
+
+	if a.NewBsuid != nil {
+		object["new_bsuid"], err = json.Marshal(a.NewBsuid)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'new_bsuid': %w", err)
+		}
+	}
+
+	if a.NewContactId != nil {
+		object["new_contact_id"], err = json.Marshal(a.NewContactId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'new_contact_id': %w", err)
+		}
+	}
+
+	if a.NewWaId != nil {
+		object["new_wa_id"], err = json.Marshal(a.NewWaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'new_wa_id': %w", err)
+		}
+	}
+
+	object["occurred_at"], err = json.Marshal(a.OccurredAt)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'occurred_at': %w", err)
+	}
+
+	if a.WaId != nil {
+		object["wa_id"], err = json.Marshal(a.WaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'wa_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnOptinChangedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnOptinChangedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnOptinChangedJSONBody_Data
+func (a *OnOptinChangedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnOptinChangedJSONBody_Data to handle AdditionalProperties
+func (a *OnOptinChangedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["action"]; found {
+		err = json.Unmarshal(raw, &a.Action)
+		if err != nil {
+			return fmt.Errorf("error reading 'action': %w", err)
+		}
+		delete(object, "action")
+	}
+
+	if raw, found := object["bsuid"]; found {
+		err = json.Unmarshal(raw, &a.Bsuid)
+		if err != nil {
+			return fmt.Errorf("error reading 'bsuid': %w", err)
+		}
+		delete(object, "bsuid")
+	}
+
+	if raw, found := object["contact_id"]; found {
+		err = json.Unmarshal(raw, &a.ContactId)
+		if err != nil {
+			return fmt.Errorf("error reading 'contact_id': %w", err)
+		}
+		delete(object, "contact_id")
+	}
+
+	if raw, found := object["entry_id"]; found {
+		err = json.Unmarshal(raw, &a.EntryId)
+		if err != nil {
+			return fmt.Errorf("error reading 'entry_id': %w", err)
+		}
+		delete(object, "entry_id")
+	}
+
+	if raw, found := object["message_id"]; found {
+		err = json.Unmarshal(raw, &a.MessageId)
+		if err != nil {
+			return fmt.Errorf("error reading 'message_id': %w", err)
+		}
+		delete(object, "message_id")
+	}
+
+	if raw, found := object["occurred_at"]; found {
+		err = json.Unmarshal(raw, &a.OccurredAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'occurred_at': %w", err)
+		}
+		delete(object, "occurred_at")
+	}
+
+	if raw, found := object["phone_number_id"]; found {
+		err = json.Unmarshal(raw, &a.PhoneNumberId)
+		if err != nil {
+			return fmt.Errorf("error reading 'phone_number_id': %w", err)
+		}
+		delete(object, "phone_number_id")
+	}
+
+	if raw, found := object["purpose"]; found {
+		err = json.Unmarshal(raw, &a.Purpose)
+		if err != nil {
+			return fmt.Errorf("error reading 'purpose': %w", err)
+		}
+		delete(object, "purpose")
+	}
+
+	if raw, found := object["source"]; found {
+		err = json.Unmarshal(raw, &a.Source)
+		if err != nil {
+			return fmt.Errorf("error reading 'source': %w", err)
+		}
+		delete(object, "source")
+	}
+
+	if raw, found := object["wa_id"]; found {
+		err = json.Unmarshal(raw, &a.WaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'wa_id': %w", err)
+		}
+		delete(object, "wa_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnOptinChangedJSONBody_Data to handle AdditionalProperties
+func (a OnOptinChangedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["action"], err = json.Marshal(a.Action)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'action': %w", err)
+	}
+
+	if a.Bsuid != nil {
+		object["bsuid"], err = json.Marshal(a.Bsuid)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'bsuid': %w", err)
+		}
+	}
+
+	object["contact_id"], err = json.Marshal(a.ContactId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'contact_id': %w", err)
+	}
+
+	object["entry_id"], err = json.Marshal(a.EntryId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'entry_id': %w", err)
+	}
+
+	if a.MessageId != nil {
+		object["message_id"], err = json.Marshal(a.MessageId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'message_id': %w", err)
+		}
+	}
+
+	object["occurred_at"], err = json.Marshal(a.OccurredAt)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'occurred_at': %w", err)
+	}
+
+	if a.PhoneNumberId != nil {
+		object["phone_number_id"], err = json.Marshal(a.PhoneNumberId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'phone_number_id': %w", err)
+		}
+	}
+
+	object["purpose"], err = json.Marshal(a.Purpose)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'purpose': %w", err)
+	}
+
+	object["source"], err = json.Marshal(a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'source': %w", err)
+	}
+
+	if a.WaId != nil {
+		object["wa_id"], err = json.Marshal(a.WaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'wa_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnQualityAlertOpenedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnQualityAlertOpenedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnQualityAlertOpenedJSONBody_Data
+func (a *OnQualityAlertOpenedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnQualityAlertOpenedJSONBody_Data to handle AdditionalProperties
+func (a *OnQualityAlertOpenedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["acknowledged_at"]; found {
+		err = json.Unmarshal(raw, &a.AcknowledgedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'acknowledged_at': %w", err)
+		}
+		delete(object, "acknowledged_at")
+	}
+
+	if raw, found := object["acknowledged_by"]; found {
+		err = json.Unmarshal(raw, &a.AcknowledgedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'acknowledged_by': %w", err)
+		}
+		delete(object, "acknowledged_by")
+	}
+
+	if raw, found := object["baseline"]; found {
+		err = json.Unmarshal(raw, &a.Baseline)
+		if err != nil {
+			return fmt.Errorf("error reading 'baseline': %w", err)
+		}
+		delete(object, "baseline")
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["kind"]; found {
+		err = json.Unmarshal(raw, &a.Kind)
+		if err != nil {
+			return fmt.Errorf("error reading 'kind': %w", err)
+		}
+		delete(object, "kind")
+	}
+
+	if raw, found := object["opened_at"]; found {
+		err = json.Unmarshal(raw, &a.OpenedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'opened_at': %w", err)
+		}
+		delete(object, "opened_at")
+	}
+
+	if raw, found := object["resolved_at"]; found {
+		err = json.Unmarshal(raw, &a.ResolvedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'resolved_at': %w", err)
+		}
+		delete(object, "resolved_at")
+	}
+
+	if raw, found := object["severity"]; found {
+		err = json.Unmarshal(raw, &a.Severity)
+		if err != nil {
+			return fmt.Errorf("error reading 'severity': %w", err)
+		}
+		delete(object, "severity")
+	}
+
+	if raw, found := object["subject_id"]; found {
+		err = json.Unmarshal(raw, &a.SubjectId)
+		if err != nil {
+			return fmt.Errorf("error reading 'subject_id': %w", err)
+		}
+		delete(object, "subject_id")
+	}
+
+	if raw, found := object["subject_kind"]; found {
+		err = json.Unmarshal(raw, &a.SubjectKind)
+		if err != nil {
+			return fmt.Errorf("error reading 'subject_kind': %w", err)
+		}
+		delete(object, "subject_kind")
+	}
+
+	if raw, found := object["subject_label"]; found {
+		err = json.Unmarshal(raw, &a.SubjectLabel)
+		if err != nil {
+			return fmt.Errorf("error reading 'subject_label': %w", err)
+		}
+		delete(object, "subject_label")
+	}
+
+	if raw, found := object["tenant_id"]; found {
+		err = json.Unmarshal(raw, &a.TenantId)
+		if err != nil {
+			return fmt.Errorf("error reading 'tenant_id': %w", err)
+		}
+		delete(object, "tenant_id")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnQualityAlertOpenedJSONBody_Data to handle AdditionalProperties
+func (a OnQualityAlertOpenedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AcknowledgedAt != nil {
+		object["acknowledged_at"], err = json.Marshal(a.AcknowledgedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'acknowledged_at': %w", err)
+		}
+	}
+
+	if a.AcknowledgedBy != nil {
+		object["acknowledged_by"], err = json.Marshal(a.AcknowledgedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'acknowledged_by': %w", err)
+		}
+	}
+
+	if a.Baseline != nil {
+		object["baseline"], err = json.Marshal(a.Baseline)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'baseline': %w", err)
+		}
+	}
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	object["kind"], err = json.Marshal(a.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'kind': %w", err)
+	}
+
+	object["opened_at"], err = json.Marshal(a.OpenedAt)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'opened_at': %w", err)
+	}
+
+	if a.ResolvedAt != nil {
+		object["resolved_at"], err = json.Marshal(a.ResolvedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'resolved_at': %w", err)
+		}
+	}
+
+	object["severity"], err = json.Marshal(a.Severity)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'severity': %w", err)
+	}
+
+	object["subject_id"], err = json.Marshal(a.SubjectId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'subject_id': %w", err)
+	}
+
+	object["subject_kind"], err = json.Marshal(a.SubjectKind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'subject_kind': %w", err)
+	}
+
+	if a.SubjectLabel != nil {
+		object["subject_label"], err = json.Marshal(a.SubjectLabel)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'subject_label': %w", err)
+		}
+	}
+
+	object["tenant_id"], err = json.Marshal(a.TenantId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'tenant_id': %w", err)
+	}
+
+	if a.Value != nil {
+		object["value"], err = json.Marshal(a.Value)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'value': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnQualityAlertResolvedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnQualityAlertResolvedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnQualityAlertResolvedJSONBody_Data
+func (a *OnQualityAlertResolvedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnQualityAlertResolvedJSONBody_Data to handle AdditionalProperties
+func (a *OnQualityAlertResolvedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["acknowledged_at"]; found {
+		err = json.Unmarshal(raw, &a.AcknowledgedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'acknowledged_at': %w", err)
+		}
+		delete(object, "acknowledged_at")
+	}
+
+	if raw, found := object["acknowledged_by"]; found {
+		err = json.Unmarshal(raw, &a.AcknowledgedBy)
+		if err != nil {
+			return fmt.Errorf("error reading 'acknowledged_by': %w", err)
+		}
+		delete(object, "acknowledged_by")
+	}
+
+	if raw, found := object["baseline"]; found {
+		err = json.Unmarshal(raw, &a.Baseline)
+		if err != nil {
+			return fmt.Errorf("error reading 'baseline': %w", err)
+		}
+		delete(object, "baseline")
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["id"]; found {
+		err = json.Unmarshal(raw, &a.Id)
+		if err != nil {
+			return fmt.Errorf("error reading 'id': %w", err)
+		}
+		delete(object, "id")
+	}
+
+	if raw, found := object["kind"]; found {
+		err = json.Unmarshal(raw, &a.Kind)
+		if err != nil {
+			return fmt.Errorf("error reading 'kind': %w", err)
+		}
+		delete(object, "kind")
+	}
+
+	if raw, found := object["opened_at"]; found {
+		err = json.Unmarshal(raw, &a.OpenedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'opened_at': %w", err)
+		}
+		delete(object, "opened_at")
+	}
+
+	if raw, found := object["resolved_at"]; found {
+		err = json.Unmarshal(raw, &a.ResolvedAt)
+		if err != nil {
+			return fmt.Errorf("error reading 'resolved_at': %w", err)
+		}
+		delete(object, "resolved_at")
+	}
+
+	if raw, found := object["severity"]; found {
+		err = json.Unmarshal(raw, &a.Severity)
+		if err != nil {
+			return fmt.Errorf("error reading 'severity': %w", err)
+		}
+		delete(object, "severity")
+	}
+
+	if raw, found := object["subject_id"]; found {
+		err = json.Unmarshal(raw, &a.SubjectId)
+		if err != nil {
+			return fmt.Errorf("error reading 'subject_id': %w", err)
+		}
+		delete(object, "subject_id")
+	}
+
+	if raw, found := object["subject_kind"]; found {
+		err = json.Unmarshal(raw, &a.SubjectKind)
+		if err != nil {
+			return fmt.Errorf("error reading 'subject_kind': %w", err)
+		}
+		delete(object, "subject_kind")
+	}
+
+	if raw, found := object["subject_label"]; found {
+		err = json.Unmarshal(raw, &a.SubjectLabel)
+		if err != nil {
+			return fmt.Errorf("error reading 'subject_label': %w", err)
+		}
+		delete(object, "subject_label")
+	}
+
+	if raw, found := object["tenant_id"]; found {
+		err = json.Unmarshal(raw, &a.TenantId)
+		if err != nil {
+			return fmt.Errorf("error reading 'tenant_id': %w", err)
+		}
+		delete(object, "tenant_id")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnQualityAlertResolvedJSONBody_Data to handle AdditionalProperties
+func (a OnQualityAlertResolvedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.AcknowledgedAt != nil {
+		object["acknowledged_at"], err = json.Marshal(a.AcknowledgedAt)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'acknowledged_at': %w", err)
+		}
+	}
+
+	if a.AcknowledgedBy != nil {
+		object["acknowledged_by"], err = json.Marshal(a.AcknowledgedBy)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'acknowledged_by': %w", err)
+		}
+	}
+
+	if a.Baseline != nil {
+		object["baseline"], err = json.Marshal(a.Baseline)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'baseline': %w", err)
+		}
+	}
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	object["id"], err = json.Marshal(a.Id)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'id': %w", err)
+	}
+
+	object["kind"], err = json.Marshal(a.Kind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'kind': %w", err)
+	}
+
+	object["opened_at"], err = json.Marshal(a.OpenedAt)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'opened_at': %w", err)
+	}
+
+	object["resolved_at"], err = json.Marshal(a.ResolvedAt)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'resolved_at': %w", err)
+	}
+
+	object["severity"], err = json.Marshal(a.Severity)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'severity': %w", err)
+	}
+
+	object["subject_id"], err = json.Marshal(a.SubjectId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'subject_id': %w", err)
+	}
+
+	object["subject_kind"], err = json.Marshal(a.SubjectKind)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'subject_kind': %w", err)
+	}
+
+	if a.SubjectLabel != nil {
+		object["subject_label"], err = json.Marshal(a.SubjectLabel)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'subject_label': %w", err)
+		}
+	}
+
+	object["tenant_id"], err = json.Marshal(a.TenantId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'tenant_id': %w", err)
+	}
+
+	if a.Value != nil {
+		object["value"], err = json.Marshal(a.Value)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'value': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnQualityPhoneNumberChangedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnQualityPhoneNumberChangedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnQualityPhoneNumberChangedJSONBody_Data
+func (a *OnQualityPhoneNumberChangedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnQualityPhoneNumberChangedJSONBody_Data to handle AdditionalProperties
+func (a *OnQualityPhoneNumberChangedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["attribute"]; found {
+		err = json.Unmarshal(raw, &a.Attribute)
+		if err != nil {
+			return fmt.Errorf("error reading 'attribute': %w", err)
+		}
+		delete(object, "attribute")
+	}
+
+	if raw, found := object["display_phone_number"]; found {
+		err = json.Unmarshal(raw, &a.DisplayPhoneNumber)
+		if err != nil {
+			return fmt.Errorf("error reading 'display_phone_number': %w", err)
+		}
+		delete(object, "display_phone_number")
+	}
+
+	if raw, found := object["event_time"]; found {
+		err = json.Unmarshal(raw, &a.EventTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'event_time': %w", err)
+		}
+		delete(object, "event_time")
+	}
+
+	if raw, found := object["label"]; found {
+		err = json.Unmarshal(raw, &a.Label)
+		if err != nil {
+			return fmt.Errorf("error reading 'label': %w", err)
+		}
+		delete(object, "label")
+	}
+
+	if raw, found := object["number_id"]; found {
+		err = json.Unmarshal(raw, &a.NumberId)
+		if err != nil {
+			return fmt.Errorf("error reading 'number_id': %w", err)
+		}
+		delete(object, "number_id")
+	}
+
+	if raw, found := object["old_value"]; found {
+		err = json.Unmarshal(raw, &a.OldValue)
+		if err != nil {
+			return fmt.Errorf("error reading 'old_value': %w", err)
+		}
+		delete(object, "old_value")
+	}
+
+	if raw, found := object["phone_number_id"]; found {
+		err = json.Unmarshal(raw, &a.PhoneNumberId)
+		if err != nil {
+			return fmt.Errorf("error reading 'phone_number_id': %w", err)
+		}
+		delete(object, "phone_number_id")
+	}
+
+	if raw, found := object["source"]; found {
+		err = json.Unmarshal(raw, &a.Source)
+		if err != nil {
+			return fmt.Errorf("error reading 'source': %w", err)
+		}
+		delete(object, "source")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if raw, found := object["waba_id"]; found {
+		err = json.Unmarshal(raw, &a.WabaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'waba_id': %w", err)
+		}
+		delete(object, "waba_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnQualityPhoneNumberChangedJSONBody_Data to handle AdditionalProperties
+func (a OnQualityPhoneNumberChangedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["attribute"], err = json.Marshal(a.Attribute)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'attribute': %w", err)
+	}
+
+	if a.DisplayPhoneNumber != nil {
+		object["display_phone_number"], err = json.Marshal(a.DisplayPhoneNumber)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'display_phone_number': %w", err)
+		}
+	}
+
+	object["event_time"], err = json.Marshal(a.EventTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event_time': %w", err)
+	}
+
+	if a.Label != nil {
+		object["label"], err = json.Marshal(a.Label)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'label': %w", err)
+		}
+	}
+
+	if a.NumberId != nil {
+		object["number_id"], err = json.Marshal(a.NumberId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'number_id': %w", err)
+		}
+	}
+
+	if a.OldValue != nil {
+		object["old_value"], err = json.Marshal(a.OldValue)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'old_value': %w", err)
+		}
+	}
+
+	object["phone_number_id"], err = json.Marshal(a.PhoneNumberId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'phone_number_id': %w", err)
+	}
+
+	object["source"], err = json.Marshal(a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'source': %w", err)
+	}
+
+	object["value"], err = json.Marshal(a.Value)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'value': %w", err)
+	}
+
+	if a.WabaId != nil {
+		object["waba_id"], err = json.Marshal(a.WabaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'waba_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnTemplateCategoryChangedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnTemplateCategoryChangedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnTemplateCategoryChangedJSONBody_Data
+func (a *OnTemplateCategoryChangedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnTemplateCategoryChangedJSONBody_Data to handle AdditionalProperties
+func (a *OnTemplateCategoryChangedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["attribute"]; found {
+		err = json.Unmarshal(raw, &a.Attribute)
+		if err != nil {
+			return fmt.Errorf("error reading 'attribute': %w", err)
+		}
+		delete(object, "attribute")
+	}
+
+	if raw, found := object["event_time"]; found {
+		err = json.Unmarshal(raw, &a.EventTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'event_time': %w", err)
+		}
+		delete(object, "event_time")
+	}
+
+	if raw, found := object["impending"]; found {
+		err = json.Unmarshal(raw, &a.Impending)
+		if err != nil {
+			return fmt.Errorf("error reading 'impending': %w", err)
+		}
+		delete(object, "impending")
+	}
+
+	if raw, found := object["language"]; found {
+		err = json.Unmarshal(raw, &a.Language)
+		if err != nil {
+			return fmt.Errorf("error reading 'language': %w", err)
+		}
+		delete(object, "language")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if raw, found := object["old_value"]; found {
+		err = json.Unmarshal(raw, &a.OldValue)
+		if err != nil {
+			return fmt.Errorf("error reading 'old_value': %w", err)
+		}
+		delete(object, "old_value")
+	}
+
+	if raw, found := object["source"]; found {
+		err = json.Unmarshal(raw, &a.Source)
+		if err != nil {
+			return fmt.Errorf("error reading 'source': %w", err)
+		}
+		delete(object, "source")
+	}
+
+	if raw, found := object["template_id"]; found {
+		err = json.Unmarshal(raw, &a.TemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'template_id': %w", err)
+		}
+		delete(object, "template_id")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if raw, found := object["waba_id"]; found {
+		err = json.Unmarshal(raw, &a.WabaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'waba_id': %w", err)
+		}
+		delete(object, "waba_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnTemplateCategoryChangedJSONBody_Data to handle AdditionalProperties
+func (a OnTemplateCategoryChangedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["attribute"], err = json.Marshal(a.Attribute)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'attribute': %w", err)
+	}
+
+	object["event_time"], err = json.Marshal(a.EventTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event_time': %w", err)
+	}
+
+	if a.Impending != nil {
+		object["impending"], err = json.Marshal(a.Impending)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'impending': %w", err)
+		}
+	}
+
+	if a.Language != nil {
+		object["language"], err = json.Marshal(a.Language)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'language': %w", err)
+		}
+	}
+
+	if a.Name != nil {
+		object["name"], err = json.Marshal(a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'name': %w", err)
+		}
+	}
+
+	if a.OldValue != nil {
+		object["old_value"], err = json.Marshal(a.OldValue)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'old_value': %w", err)
+		}
+	}
+
+	object["source"], err = json.Marshal(a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'source': %w", err)
+	}
+
+	object["template_id"], err = json.Marshal(a.TemplateId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'template_id': %w", err)
+	}
+
+	object["value"], err = json.Marshal(a.Value)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'value': %w", err)
+	}
+
+	if a.WabaId != nil {
+		object["waba_id"], err = json.Marshal(a.WabaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'waba_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnTemplateQualityChangedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnTemplateQualityChangedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnTemplateQualityChangedJSONBody_Data
+func (a *OnTemplateQualityChangedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnTemplateQualityChangedJSONBody_Data to handle AdditionalProperties
+func (a *OnTemplateQualityChangedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["attribute"]; found {
+		err = json.Unmarshal(raw, &a.Attribute)
+		if err != nil {
+			return fmt.Errorf("error reading 'attribute': %w", err)
+		}
+		delete(object, "attribute")
+	}
+
+	if raw, found := object["event_time"]; found {
+		err = json.Unmarshal(raw, &a.EventTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'event_time': %w", err)
+		}
+		delete(object, "event_time")
+	}
+
+	if raw, found := object["language"]; found {
+		err = json.Unmarshal(raw, &a.Language)
+		if err != nil {
+			return fmt.Errorf("error reading 'language': %w", err)
+		}
+		delete(object, "language")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if raw, found := object["old_value"]; found {
+		err = json.Unmarshal(raw, &a.OldValue)
+		if err != nil {
+			return fmt.Errorf("error reading 'old_value': %w", err)
+		}
+		delete(object, "old_value")
+	}
+
+	if raw, found := object["source"]; found {
+		err = json.Unmarshal(raw, &a.Source)
+		if err != nil {
+			return fmt.Errorf("error reading 'source': %w", err)
+		}
+		delete(object, "source")
+	}
+
+	if raw, found := object["template_id"]; found {
+		err = json.Unmarshal(raw, &a.TemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'template_id': %w", err)
+		}
+		delete(object, "template_id")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if raw, found := object["waba_id"]; found {
+		err = json.Unmarshal(raw, &a.WabaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'waba_id': %w", err)
+		}
+		delete(object, "waba_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnTemplateQualityChangedJSONBody_Data to handle AdditionalProperties
+func (a OnTemplateQualityChangedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["attribute"], err = json.Marshal(a.Attribute)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'attribute': %w", err)
+	}
+
+	object["event_time"], err = json.Marshal(a.EventTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event_time': %w", err)
+	}
+
+	if a.Language != nil {
+		object["language"], err = json.Marshal(a.Language)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'language': %w", err)
+		}
+	}
+
+	if a.Name != nil {
+		object["name"], err = json.Marshal(a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'name': %w", err)
+		}
+	}
+
+	if a.OldValue != nil {
+		object["old_value"], err = json.Marshal(a.OldValue)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'old_value': %w", err)
+		}
+	}
+
+	object["source"], err = json.Marshal(a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'source': %w", err)
+	}
+
+	object["template_id"], err = json.Marshal(a.TemplateId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'template_id': %w", err)
+	}
+
+	object["value"], err = json.Marshal(a.Value)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'value': %w", err)
+	}
+
+	if a.WabaId != nil {
+		object["waba_id"], err = json.Marshal(a.WabaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'waba_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for OnTemplateStatusChangedJSONBody_Data. Returns the specified
+// element and whether it was found
+func (a OnTemplateStatusChangedJSONBody_Data) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for OnTemplateStatusChangedJSONBody_Data
+func (a *OnTemplateStatusChangedJSONBody_Data) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for OnTemplateStatusChangedJSONBody_Data to handle AdditionalProperties
+func (a *OnTemplateStatusChangedJSONBody_Data) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["attribute"]; found {
+		err = json.Unmarshal(raw, &a.Attribute)
+		if err != nil {
+			return fmt.Errorf("error reading 'attribute': %w", err)
+		}
+		delete(object, "attribute")
+	}
+
+	if raw, found := object["event_time"]; found {
+		err = json.Unmarshal(raw, &a.EventTime)
+		if err != nil {
+			return fmt.Errorf("error reading 'event_time': %w", err)
+		}
+		delete(object, "event_time")
+	}
+
+	if raw, found := object["language"]; found {
+		err = json.Unmarshal(raw, &a.Language)
+		if err != nil {
+			return fmt.Errorf("error reading 'language': %w", err)
+		}
+		delete(object, "language")
+	}
+
+	if raw, found := object["name"]; found {
+		err = json.Unmarshal(raw, &a.Name)
+		if err != nil {
+			return fmt.Errorf("error reading 'name': %w", err)
+		}
+		delete(object, "name")
+	}
+
+	if raw, found := object["old_value"]; found {
+		err = json.Unmarshal(raw, &a.OldValue)
+		if err != nil {
+			return fmt.Errorf("error reading 'old_value': %w", err)
+		}
+		delete(object, "old_value")
+	}
+
+	if raw, found := object["pause_count"]; found {
+		err = json.Unmarshal(raw, &a.PauseCount)
+		if err != nil {
+			return fmt.Errorf("error reading 'pause_count': %w", err)
+		}
+		delete(object, "pause_count")
+	}
+
+	if raw, found := object["reason"]; found {
+		err = json.Unmarshal(raw, &a.Reason)
+		if err != nil {
+			return fmt.Errorf("error reading 'reason': %w", err)
+		}
+		delete(object, "reason")
+	}
+
+	if raw, found := object["source"]; found {
+		err = json.Unmarshal(raw, &a.Source)
+		if err != nil {
+			return fmt.Errorf("error reading 'source': %w", err)
+		}
+		delete(object, "source")
+	}
+
+	if raw, found := object["template_id"]; found {
+		err = json.Unmarshal(raw, &a.TemplateId)
+		if err != nil {
+			return fmt.Errorf("error reading 'template_id': %w", err)
+		}
+		delete(object, "template_id")
+	}
+
+	if raw, found := object["value"]; found {
+		err = json.Unmarshal(raw, &a.Value)
+		if err != nil {
+			return fmt.Errorf("error reading 'value': %w", err)
+		}
+		delete(object, "value")
+	}
+
+	if raw, found := object["waba_id"]; found {
+		err = json.Unmarshal(raw, &a.WabaId)
+		if err != nil {
+			return fmt.Errorf("error reading 'waba_id': %w", err)
+		}
+		delete(object, "waba_id")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for OnTemplateStatusChangedJSONBody_Data to handle AdditionalProperties
+func (a OnTemplateStatusChangedJSONBody_Data) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["attribute"], err = json.Marshal(a.Attribute)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'attribute': %w", err)
+	}
+
+	object["event_time"], err = json.Marshal(a.EventTime)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'event_time': %w", err)
+	}
+
+	if a.Language != nil {
+		object["language"], err = json.Marshal(a.Language)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'language': %w", err)
+		}
+	}
+
+	if a.Name != nil {
+		object["name"], err = json.Marshal(a.Name)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'name': %w", err)
+		}
+	}
+
+	if a.OldValue != nil {
+		object["old_value"], err = json.Marshal(a.OldValue)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'old_value': %w", err)
+		}
+	}
+
+	if a.PauseCount != nil {
+		object["pause_count"], err = json.Marshal(a.PauseCount)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'pause_count': %w", err)
+		}
+	}
+
+	if a.Reason != nil {
+		object["reason"], err = json.Marshal(a.Reason)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'reason': %w", err)
+		}
+	}
+
+	object["source"], err = json.Marshal(a.Source)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'source': %w", err)
+	}
+
+	object["template_id"], err = json.Marshal(a.TemplateId)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'template_id': %w", err)
+	}
+
+	object["value"], err = json.Marshal(a.Value)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'value': %w", err)
+	}
+
+	if a.WabaId != nil {
+		object["waba_id"], err = json.Marshal(a.WabaId)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'waba_id': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -936,6 +5888,15 @@ type ServerInterface interface {
 	// ListAuditLog Read the audit log
 	// (GET /v1/admin/audit-log)
 	ListAuditLog(c *fiber.Ctx, params ListAuditLogParams) error
+	// ListBillingMargins Meta cost against revenue per tenant
+	// (GET /v1/admin/billing/margins)
+	ListBillingMargins(c *fiber.Ctx, params ListBillingMarginsParams) error
+	// GetRateCard The rates in force (JSON or CSV)
+	// (GET /v1/admin/billing/rates)
+	GetRateCard(c *fiber.Ctx, params GetRateCardParams) error
+	// ImportRates Load rates (a new rate card version)
+	// (POST /v1/admin/billing/rates)
+	ImportRates(c *fiber.Ctx, params ImportRatesParams) error
 	// ListClients List API clients
 	// (GET /v1/admin/clients)
 	ListClients(c *fiber.Ctx, params ListClientsParams) error
@@ -957,18 +5918,39 @@ type ServerInterface interface {
 	// AssignPartnerTenant Assign a tenant to a partner
 	// (POST /v1/admin/partners/{partner_id}/tenants/{tenant_id})
 	AssignPartnerTenant(c *fiber.Ctx, partnerId PartnerId, tenantId TenantId) error
+	// ListOpenQualityAlerts Open alerts across tenants, riskiest first
+	// (GET /v1/admin/quality/alerts)
+	ListOpenQualityAlerts(c *fiber.Ctx, params ListOpenQualityAlertsParams) error
+	// ListQualityOverview Every tenant's worst quality state, riskiest first
+	// (GET /v1/admin/quality/tenants)
+	ListQualityOverview(c *fiber.Ctx, params ListQualityOverviewParams) error
 	// ListTenants List all tenants
 	// (GET /v1/admin/tenants)
 	ListTenants(c *fiber.Ctx, params ListTenantsParams) error
 	// CreateTenant Create a tenant
 	// (POST /v1/admin/tenants)
 	CreateTenant(c *fiber.Ctx) error
+	// FinalizeInvoice Finalise a closed month's invoice now
+	// (POST /v1/admin/tenants/{tenant_id}/billing/invoices/{month}/finalize)
+	FinalizeInvoice(c *fiber.Ctx, tenantId TenantId, month InvoiceMonth) error
+	// SetBillingPlan Set a tenant's plan
+	// (PUT /v1/admin/tenants/{tenant_id}/billing/plan)
+	SetBillingPlan(c *fiber.Ctx, tenantId TenantId) error
+	// ReconcileBilling Compare a month with Meta's pricing analytics
+	// (POST /v1/admin/tenants/{tenant_id}/billing/reconciliations)
+	ReconcileBilling(c *fiber.Ctx, tenantId TenantId, params ReconcileBillingParams) error
+	// RecountBilling Check the roll-ups against the ledger
+	// (GET /v1/admin/tenants/{tenant_id}/billing/recount)
+	RecountBilling(c *fiber.Ctx, tenantId TenantId, params RecountBillingParams) error
 	// ResumeTenant Resume a suspended tenant
 	// (POST /v1/admin/tenants/{tenant_id}/resume)
 	ResumeTenant(c *fiber.Ctx, tenantId TenantId) error
 	// SuspendTenant Suspend a tenant
 	// (POST /v1/admin/tenants/{tenant_id}/suspend)
 	SuspendTenant(c *fiber.Ctx, tenantId TenantId) error
+	// GetWebhookHealth Delivery health across tenants
+	// (GET /v1/admin/webhook-health)
+	GetWebhookHealth(c *fiber.Ctx, params GetWebhookHealthParams) error
 	// ListArchivedWebhooks List archived Meta webhooks
 	// (GET /v1/admin/webhooks/archive)
 	ListArchivedWebhooks(c *fiber.Ctx, params ListArchivedWebhooksParams) error
@@ -987,12 +5969,114 @@ type ServerInterface interface {
 	// ListPartnerTenants List a partner's tenants
 	// (GET /v1/partners/{partner_id}/tenants)
 	ListPartnerTenants(c *fiber.Ctx, partnerId PartnerId, params ListPartnerTenantsParams) error
+	// ListPartnerWebhookDeliveries The delivery log
+	// (GET /v1/partners/{partner_id}/webhook-deliveries)
+	ListPartnerWebhookDeliveries(c *fiber.Ctx, partnerId PartnerId, params ListPartnerWebhookDeliveriesParams) error
+	// GetPartnerWebhookDelivery A delivery with every attempt
+	// (GET /v1/partners/{partner_id}/webhook-deliveries/{delivery_id})
+	GetPartnerWebhookDelivery(c *fiber.Ctx, partnerId PartnerId, deliveryId DeliveryId) error
+	// ReplayPartnerWebhookDelivery Replay one delivery
+	// (POST /v1/partners/{partner_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayPartnerWebhookDelivery(c *fiber.Ctx, partnerId PartnerId, deliveryId DeliveryId, params ReplayPartnerWebhookDeliveryParams) error
+	// ListPartnerWebhookSubscriptions List the partner's webhook subscriptions
+	// (GET /v1/partners/{partner_id}/webhook-subscriptions)
+	ListPartnerWebhookSubscriptions(c *fiber.Ctx, partnerId PartnerId, params ListPartnerWebhookSubscriptionsParams) error
+	// CreatePartnerWebhookSubscription Subscribe an endpoint to events
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions)
+	CreatePartnerWebhookSubscription(c *fiber.Ctx, partnerId PartnerId, params CreatePartnerWebhookSubscriptionParams) error
+	// DeletePartnerWebhookSubscription Delete a webhook subscription
+	// (DELETE /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id})
+	DeletePartnerWebhookSubscription(c *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error
+	// GetPartnerWebhookSubscription Get a webhook subscription
+	// (GET /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id})
+	GetPartnerWebhookSubscription(c *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error
+	// UpdatePartnerWebhookSubscription Change a webhook subscription
+	// (PATCH /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id})
+	UpdatePartnerWebhookSubscription(c *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error
+	// ReplayPartnerWebhookEvents Replay the events of a time range
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id}/replay)
+	ReplayPartnerWebhookEvents(c *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId, params ReplayPartnerWebhookEventsParams) error
+	// RotatePartnerWebhookSecret Rotate a subscription's secret
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id}/rotate-secret)
+	RotatePartnerWebhookSecret(c *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error
+	// SendPartnerWebhookTest Send a test message
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id}/test)
+	SendPartnerWebhookTest(c *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenant_id})
 	GetTenant(c *fiber.Ctx, tenantId TenantId) error
 	// UpdateTenant Update a tenant
 	// (PATCH /v1/tenants/{tenant_id})
 	UpdateTenant(c *fiber.Ctx, tenantId TenantId) error
+	// GetBillingEstimate The current month's draft invoice
+	// (GET /v1/tenants/{tenant_id}/billing/estimate)
+	GetBillingEstimate(c *fiber.Ctx, tenantId TenantId) error
+	// ListInvoices List invoices
+	// (GET /v1/tenants/{tenant_id}/billing/invoices)
+	ListInvoices(c *fiber.Ctx, tenantId TenantId, params ListInvoicesParams) error
+	// GetInvoice Get a month's invoice (JSON or CSV)
+	// (GET /v1/tenants/{tenant_id}/billing/invoices/{month})
+	GetInvoice(c *fiber.Ctx, tenantId TenantId, month InvoiceMonth) error
+	// GetBillingPlan The tenant's plan
+	// (GET /v1/tenants/{tenant_id}/billing/plan)
+	GetBillingPlan(c *fiber.Ctx, tenantId TenantId) error
+	// GetBillingPrices The tenant's prices per delivered message
+	// (GET /v1/tenants/{tenant_id}/billing/prices)
+	GetBillingPrices(c *fiber.Ctx, tenantId TenantId, params GetBillingPricesParams) error
+	// GetBillingUsage Message counts over a range of days
+	// (GET /v1/tenants/{tenant_id}/billing/usage)
+	GetBillingUsage(c *fiber.Ctx, tenantId TenantId, params GetBillingUsageParams) error
+	// ListConsents List consent ledger entries
+	// (GET /v1/tenants/{tenant_id}/consents)
+	ListConsents(c *fiber.Ctx, tenantId TenantId, params ListConsentsParams) error
+	// RecordConsent Record an opt-in or opt-out
+	// (POST /v1/tenants/{tenant_id}/consents)
+	RecordConsent(c *fiber.Ctx, tenantId TenantId, params RecordConsentParams) error
+	// ExportConsents Export the consent ledger for a range, as CSV
+	// (GET /v1/tenants/{tenant_id}/consents/export)
+	ExportConsents(c *fiber.Ctx, tenantId TenantId, params ExportConsentsParams) error
+	// ListContactImports List the tenant's contact imports
+	// (GET /v1/tenants/{tenant_id}/contact-imports)
+	ListContactImports(c *fiber.Ctx, tenantId TenantId, params ListContactImportsParams) error
+	// ImportContacts Import contacts with their consent
+	// (POST /v1/tenants/{tenant_id}/contact-imports)
+	ImportContacts(c *fiber.Ctx, tenantId TenantId, params ImportContactsParams) error
+	// GetContactImport Get an import's summary
+	// (GET /v1/tenants/{tenant_id}/contact-imports/{import_id})
+	GetContactImport(c *fiber.Ctx, tenantId TenantId, importId ImportId) error
+	// ListContactImportErrors List an import's rejected rows
+	// (GET /v1/tenants/{tenant_id}/contact-imports/{import_id}/errors)
+	ListContactImportErrors(c *fiber.Ctx, tenantId TenantId, importId ImportId, params ListContactImportErrorsParams) error
+	// ListContacts List the tenant's contacts
+	// (GET /v1/tenants/{tenant_id}/contacts)
+	ListContacts(c *fiber.Ctx, tenantId TenantId, params ListContactsParams) error
+	// CreateContact Add a contact
+	// (POST /v1/tenants/{tenant_id}/contacts)
+	CreateContact(c *fiber.Ctx, tenantId TenantId) error
+	// GetContact Get a contact with its consent state and windows
+	// (GET /v1/tenants/{tenant_id}/contacts/{contact_id})
+	GetContact(c *fiber.Ctx, tenantId TenantId, contactId ContactId) error
+	// GetContactConsentHistory Export a contact's full consent history
+	// (GET /v1/tenants/{tenant_id}/contacts/{contact_id}/consents)
+	GetContactConsentHistory(c *fiber.Ctx, tenantId TenantId, contactId ContactId) error
+	// EraseContact Erase a contact's personal data (GDPR)
+	// (POST /v1/tenants/{tenant_id}/contacts/{contact_id}/erasure)
+	EraseContact(c *fiber.Ctx, tenantId TenantId, contactId ContactId) error
+	// AcknowledgeContactIdentity Acknowledge a contact's identity change
+	// (POST /v1/tenants/{tenant_id}/contacts/{contact_id}/identity-acknowledgement)
+	AcknowledgeContactIdentity(c *fiber.Ctx, tenantId TenantId, contactId ContactId) error
+	// CheckEligibility May this message be sent to this contact now?
+	// (POST /v1/tenants/{tenant_id}/eligibility)
+	CheckEligibility(c *fiber.Ctx, tenantId TenantId) error
+	// CheckEligibilityBulk Campaign pre-check for a list of contacts
+	// (POST /v1/tenants/{tenant_id}/eligibility/bulk)
+	CheckEligibilityBulk(c *fiber.Ctx, tenantId TenantId) error
+	// GetOptinSettings Get the tenant's opt-out keywords and buttons
+	// (GET /v1/tenants/{tenant_id}/optin-settings)
+	GetOptinSettings(c *fiber.Ctx, tenantId TenantId) error
+	// UpdateOptinSettings Replace the tenant's opt-out keywords and buttons
+	// (PUT /v1/tenants/{tenant_id}/optin-settings)
+	UpdateOptinSettings(c *fiber.Ctx, tenantId TenantId) error
 	// ListPhoneNumbers List the tenant's phone numbers
 	// (GET /v1/tenants/{tenant_id}/phone-numbers)
 	ListPhoneNumbers(c *fiber.Ctx, tenantId TenantId, params ListPhoneNumbersParams) error
@@ -1005,6 +6089,39 @@ type ServerInterface interface {
 	// GetPhoneNumber Get a phone number
 	// (GET /v1/tenants/{tenant_id}/phone-numbers/{phone_ref})
 	GetPhoneNumber(c *fiber.Ctx, tenantId TenantId, phoneRef PhoneRef) error
+	// ListQualityAlerts List quality alerts
+	// (GET /v1/tenants/{tenant_id}/quality/alerts)
+	ListQualityAlerts(c *fiber.Ctx, tenantId TenantId, params ListQualityAlertsParams) error
+	// AcknowledgeQualityAlert Acknowledge an alert
+	// (POST /v1/tenants/{tenant_id}/quality/alerts/{alert_id}/acknowledge)
+	AcknowledgeQualityAlert(c *fiber.Ctx, tenantId TenantId, alertId AlertId) error
+	// ListQualityNumbers List phone numbers with their quality state
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers)
+	ListQualityNumbers(c *fiber.Ctx, tenantId TenantId, params ListQualityNumbersParams) error
+	// GetQualityNumber Get a phone number's quality state
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers/{number_id})
+	GetQualityNumber(c *fiber.Ctx, tenantId TenantId, numberId QualityNumberId) error
+	// GetQualityNumberDaily A phone number's daily quality roll-up
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers/{number_id}/daily)
+	GetQualityNumberDaily(c *fiber.Ctx, tenantId TenantId, numberId QualityNumberId, params GetQualityNumberDailyParams) error
+	// ListQualityNumberHistory A phone number's history
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers/{number_id}/history)
+	ListQualityNumberHistory(c *fiber.Ctx, tenantId TenantId, numberId QualityNumberId, params ListQualityNumberHistoryParams) error
+	// GetQualitySummary The tenant's quality at a glance
+	// (GET /v1/tenants/{tenant_id}/quality/summary)
+	GetQualitySummary(c *fiber.Ctx, tenantId TenantId) error
+	// ListQualityTemplates List templates with their quality state
+	// (GET /v1/tenants/{tenant_id}/quality/templates)
+	ListQualityTemplates(c *fiber.Ctx, tenantId TenantId, params ListQualityTemplatesParams) error
+	// GetQualityTemplate Get a template's quality state
+	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id})
+	GetQualityTemplate(c *fiber.Ctx, tenantId TenantId, templateId TemplateId) error
+	// GetQualityTemplateDaily A template's daily quality roll-up
+	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/daily)
+	GetQualityTemplateDaily(c *fiber.Ctx, tenantId TenantId, templateId TemplateId, params GetQualityTemplateDailyParams) error
+	// ListQualityTemplateHistory A template's history
+	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/history)
+	ListQualityTemplateHistory(c *fiber.Ctx, tenantId TenantId, templateId TemplateId, params ListQualityTemplateHistoryParams) error
 	// ListWabas List the tenant's WABAs
 	// (GET /v1/tenants/{tenant_id}/wabas)
 	ListWabas(c *fiber.Ctx, tenantId TenantId, params ListWabasParams) error
@@ -1020,6 +6137,42 @@ type ServerInterface interface {
 	// UpdateWaba Update a WABA
 	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref})
 	UpdateWaba(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef) error
+	// ListWebhookDeliveries The delivery log
+	// (GET /v1/tenants/{tenant_id}/webhook-deliveries)
+	ListWebhookDeliveries(c *fiber.Ctx, tenantId TenantId, params ListWebhookDeliveriesParams) error
+	// GetWebhookDelivery A delivery with every attempt
+	// (GET /v1/tenants/{tenant_id}/webhook-deliveries/{delivery_id})
+	GetWebhookDelivery(c *fiber.Ctx, tenantId TenantId, deliveryId DeliveryId) error
+	// ReplayWebhookDelivery Replay one delivery
+	// (POST /v1/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(c *fiber.Ctx, tenantId TenantId, deliveryId DeliveryId, params ReplayWebhookDeliveryParams) error
+	// ListWebhookSubscriptions List the tenant's webhook subscriptions
+	// (GET /v1/tenants/{tenant_id}/webhook-subscriptions)
+	ListWebhookSubscriptions(c *fiber.Ctx, tenantId TenantId, params ListWebhookSubscriptionsParams) error
+	// CreateWebhookSubscription Subscribe an endpoint to events
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions)
+	CreateWebhookSubscription(c *fiber.Ctx, tenantId TenantId, params CreateWebhookSubscriptionParams) error
+	// DeleteWebhookSubscription Delete a webhook subscription
+	// (DELETE /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id})
+	DeleteWebhookSubscription(c *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error
+	// GetWebhookSubscription Get a webhook subscription
+	// (GET /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id})
+	GetWebhookSubscription(c *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error
+	// UpdateWebhookSubscription Change a webhook subscription
+	// (PATCH /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id})
+	UpdateWebhookSubscription(c *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error
+	// ReplayWebhookEvents Replay the events of a time range
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id}/replay)
+	ReplayWebhookEvents(c *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId, params ReplayWebhookEventsParams) error
+	// RotateWebhookSecret Rotate a subscription's secret
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id}/rotate-secret)
+	RotateWebhookSecret(c *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error
+	// SendWebhookTest Send a test message
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id}/test)
+	SendWebhookTest(c *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error
+	// GetWebhookEventTypes The event catalogue
+	// (GET /v1/webhook-event-types)
+	GetWebhookEventTypes(c *fiber.Ctx) error
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -1137,6 +6290,137 @@ func (siw *ServerInterfaceWrapper) ListAuditLog(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ListAuditLog(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListBillingMargins operation middleware
+func (siw *ServerInterfaceWrapper) ListBillingMargins(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListBillingMarginsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "month", query, &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter month: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListBillingMargins(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetRateCard operation middleware
+func (siw *ServerInterfaceWrapper) GetRateCard(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetRateCardParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "currency" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "currency", query, &params.Currency, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter currency: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetRateCard(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ImportRates operation middleware
+func (siw *ServerInterfaceWrapper) ImportRates(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportRatesParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ImportRates(c, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1398,6 +6682,115 @@ func (siw *ServerInterfaceWrapper) AssignPartnerTenant(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListOpenQualityAlerts operation middleware
+func (siw *ServerInterfaceWrapper) ListOpenQualityAlerts(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOpenQualityAlertsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "severity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "severity", query, &params.Severity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter severity: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", query, &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter kind: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "subject_kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject_kind", query, &params.SubjectKind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subject_kind: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOpenQualityAlerts(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListQualityOverview operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityOverview(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityOverviewParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityOverview(c, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListTenants operation middleware
 func (siw *ServerInterfaceWrapper) ListTenants(c *fiber.Ctx) error {
 
@@ -1474,6 +6867,169 @@ func (siw *ServerInterfaceWrapper) CreateTenant(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// FinalizeInvoice operation middleware
+func (siw *ServerInterfaceWrapper) FinalizeInvoice(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "month" -------------
+	var month InvoiceMonth
+
+	err = runtime.BindStyledParameterWithOptions("simple", "month", c.Params("month"), &month, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter month: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.FinalizeInvoice(c, tenantId, month)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SetBillingPlan operation middleware
+func (siw *ServerInterfaceWrapper) SetBillingPlan(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SetBillingPlan(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReconcileBilling operation middleware
+func (siw *ServerInterfaceWrapper) ReconcileBilling(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReconcileBillingParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "month" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "month", query, &params.Month, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter month: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReconcileBilling(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RecountBilling operation middleware
+func (siw *ServerInterfaceWrapper) RecountBilling(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecountBillingParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RecountBilling(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ResumeTenant operation middleware
 func (siw *ServerInterfaceWrapper) ResumeTenant(c *fiber.Ctx) error {
 
@@ -1519,6 +7075,71 @@ func (siw *ServerInterfaceWrapper) SuspendTenant(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.SuspendTenant(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetWebhookHealth operation middleware
+func (siw *ServerInterfaceWrapper) GetWebhookHealth(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetWebhookHealthParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "tenant_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "tenant_id", query, &params.TenantId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "partner_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "partner_id", query, &params.PartnerId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "unhealthy" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unhealthy", query, &params.Unhealthy, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter unhealthy: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetWebhookHealth(c, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1778,6 +7399,536 @@ func (siw *ServerInterfaceWrapper) ListPartnerTenants(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListPartnerWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListPartnerWebhookDeliveries(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPartnerWebhookDeliveriesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "subscription_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subscription_id", query, &params.SubscriptionId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "event_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "event_type", query, &params.EventType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter event_type: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListPartnerWebhookDeliveries(c, partnerId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetPartnerWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) GetPartnerWebhookDelivery(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", c.Params("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter delivery_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetPartnerWebhookDelivery(c, partnerId, deliveryId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReplayPartnerWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) ReplayPartnerWebhookDelivery(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", c.Params("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter delivery_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayPartnerWebhookDeliveryParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReplayPartnerWebhookDelivery(c, partnerId, deliveryId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListPartnerWebhookSubscriptions operation middleware
+func (siw *ServerInterfaceWrapper) ListPartnerWebhookSubscriptions(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPartnerWebhookSubscriptionsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListPartnerWebhookSubscriptions(c, partnerId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreatePartnerWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) CreatePartnerWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePartnerWebhookSubscriptionParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreatePartnerWebhookSubscription(c, partnerId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeletePartnerWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) DeletePartnerWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeletePartnerWebhookSubscription(c, partnerId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetPartnerWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) GetPartnerWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetPartnerWebhookSubscription(c, partnerId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UpdatePartnerWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) UpdatePartnerWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UpdatePartnerWebhookSubscription(c, partnerId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReplayPartnerWebhookEvents operation middleware
+func (siw *ServerInterfaceWrapper) ReplayPartnerWebhookEvents(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayPartnerWebhookEventsParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReplayPartnerWebhookEvents(c, partnerId, subscriptionId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RotatePartnerWebhookSecret operation middleware
+func (siw *ServerInterfaceWrapper) RotatePartnerWebhookSecret(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RotatePartnerWebhookSecret(c, partnerId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SendPartnerWebhookTest operation middleware
+func (siw *ServerInterfaceWrapper) SendPartnerWebhookTest(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "partner_id" -------------
+	var partnerId PartnerId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "partner_id", c.Params("partner_id"), &partnerId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter partner_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SendPartnerWebhookTest(c, partnerId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetTenant operation middleware
 func (siw *ServerInterfaceWrapper) GetTenant(c *fiber.Ctx) error {
 
@@ -1823,6 +7974,1062 @@ func (siw *ServerInterfaceWrapper) UpdateTenant(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.UpdateTenant(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBillingEstimate operation middleware
+func (siw *ServerInterfaceWrapper) GetBillingEstimate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBillingEstimate(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListInvoices operation middleware
+func (siw *ServerInterfaceWrapper) ListInvoices(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListInvoicesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListInvoices(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetInvoice operation middleware
+func (siw *ServerInterfaceWrapper) GetInvoice(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "month" -------------
+	var month InvoiceMonth
+
+	err = runtime.BindStyledParameterWithOptions("simple", "month", c.Params("month"), &month, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter month: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetInvoice(c, tenantId, month)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBillingPlan operation middleware
+func (siw *ServerInterfaceWrapper) GetBillingPlan(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBillingPlan(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBillingPrices operation middleware
+func (siw *ServerInterfaceWrapper) GetBillingPrices(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBillingPricesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "day" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "day", query, &params.Day, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter day: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBillingPrices(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBillingUsage operation middleware
+func (siw *ServerInterfaceWrapper) GetBillingUsage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBillingUsageParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "group_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", false, false, "group_by", query, &params.GroupBy, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter group_by: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBillingUsage(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListConsents operation middleware
+func (siw *ServerInterfaceWrapper) ListConsents(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListConsentsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", query, &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "purpose" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "purpose", query, &params.Purpose, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter purpose: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "action" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "action", query, &params.Action, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter action: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "source" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "source", query, &params.Source, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter source: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListConsents(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RecordConsent operation middleware
+func (siw *ServerInterfaceWrapper) RecordConsent(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RecordConsentParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RecordConsent(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ExportConsents operation middleware
+func (siw *ServerInterfaceWrapper) ExportConsents(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ExportConsentsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "contact_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact_id", query, &params.ContactId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "purpose" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "purpose", query, &params.Purpose, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter purpose: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "action" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "action", query, &params.Action, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter action: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "source" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "source", query, &params.Source, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter source: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ExportConsents(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListContactImports operation middleware
+func (siw *ServerInterfaceWrapper) ListContactImports(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContactImportsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListContactImports(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ImportContacts operation middleware
+func (siw *ServerInterfaceWrapper) ImportContacts(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ImportContactsParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ImportContacts(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetContactImport operation middleware
+func (siw *ServerInterfaceWrapper) GetContactImport(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "import_id" -------------
+	var importId ImportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "import_id", c.Params("import_id"), &importId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter import_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetContactImport(c, tenantId, importId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListContactImportErrors operation middleware
+func (siw *ServerInterfaceWrapper) ListContactImportErrors(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "import_id" -------------
+	var importId ImportId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "import_id", c.Params("import_id"), &importId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter import_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContactImportErrorsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListContactImportErrors(c, tenantId, importId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListContacts operation middleware
+func (siw *ServerInterfaceWrapper) ListContacts(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListContactsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "source" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "source", query, &params.Source, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter source: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "wa_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "wa_id", query, &params.WaId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter wa_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "bsuid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "bsuid", query, &params.Bsuid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter bsuid: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "identity_pending" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "identity_pending", query, &params.IdentityPending, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter identity_pending: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListContacts(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateContact operation middleware
+func (siw *ServerInterfaceWrapper) CreateContact(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateContact(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetContact operation middleware
+func (siw *ServerInterfaceWrapper) GetContact(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "contact_id" -------------
+	var contactId ContactId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contact_id", c.Params("contact_id"), &contactId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetContact(c, tenantId, contactId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetContactConsentHistory operation middleware
+func (siw *ServerInterfaceWrapper) GetContactConsentHistory(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "contact_id" -------------
+	var contactId ContactId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contact_id", c.Params("contact_id"), &contactId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetContactConsentHistory(c, tenantId, contactId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// EraseContact operation middleware
+func (siw *ServerInterfaceWrapper) EraseContact(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "contact_id" -------------
+	var contactId ContactId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contact_id", c.Params("contact_id"), &contactId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.EraseContact(c, tenantId, contactId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AcknowledgeContactIdentity operation middleware
+func (siw *ServerInterfaceWrapper) AcknowledgeContactIdentity(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "contact_id" -------------
+	var contactId ContactId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contact_id", c.Params("contact_id"), &contactId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AcknowledgeContactIdentity(c, tenantId, contactId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CheckEligibility operation middleware
+func (siw *ServerInterfaceWrapper) CheckEligibility(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CheckEligibility(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CheckEligibilityBulk operation middleware
+func (siw *ServerInterfaceWrapper) CheckEligibilityBulk(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CheckEligibilityBulk(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOptinSettings operation middleware
+func (siw *ServerInterfaceWrapper) GetOptinSettings(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOptinSettings(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UpdateOptinSettings operation middleware
+func (siw *ServerInterfaceWrapper) UpdateOptinSettings(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UpdateOptinSettings(c, tenantId)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -1985,6 +9192,661 @@ func (siw *ServerInterfaceWrapper) GetPhoneNumber(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetPhoneNumber(c, tenantId, phoneRef)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListQualityAlerts operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityAlerts(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityAlertsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "severity" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "severity", query, &params.Severity, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter severity: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", query, &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter kind: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "subject_kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subject_kind", query, &params.SubjectKind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subject_kind: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityAlerts(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// AcknowledgeQualityAlert operation middleware
+func (siw *ServerInterfaceWrapper) AcknowledgeQualityAlert(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "alert_id" -------------
+	var alertId AlertId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "alert_id", c.Params("alert_id"), &alertId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter alert_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AcknowledgeQualityAlert(c, tenantId, alertId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListQualityNumbers operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityNumbers(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityNumbersParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "waba_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "waba_id", query, &params.WabaId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "quality_rating" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "quality_rating", query, &params.QualityRating, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter quality_rating: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityNumbers(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetQualityNumber operation middleware
+func (siw *ServerInterfaceWrapper) GetQualityNumber(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "number_id" -------------
+	var numberId QualityNumberId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "number_id", c.Params("number_id"), &numberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter number_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetQualityNumber(c, tenantId, numberId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetQualityNumberDaily operation middleware
+func (siw *ServerInterfaceWrapper) GetQualityNumberDaily(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "number_id" -------------
+	var numberId QualityNumberId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "number_id", c.Params("number_id"), &numberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter number_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetQualityNumberDailyParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetQualityNumberDaily(c, tenantId, numberId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListQualityNumberHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityNumberHistory(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "number_id" -------------
+	var numberId QualityNumberId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "number_id", c.Params("number_id"), &numberId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter number_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityNumberHistoryParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "attribute" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attribute", query, &params.Attribute, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter attribute: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityNumberHistory(c, tenantId, numberId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetQualitySummary operation middleware
+func (siw *ServerInterfaceWrapper) GetQualitySummary(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetQualitySummary(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListQualityTemplates operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityTemplates(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityTemplatesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "waba_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "waba_id", query, &params.WabaId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "quality_score" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "quality_score", query, &params.QualityScore, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter quality_score: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "category" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityTemplates(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetQualityTemplate operation middleware
+func (siw *ServerInterfaceWrapper) GetQualityTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetQualityTemplate(c, tenantId, templateId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetQualityTemplateDaily operation middleware
+func (siw *ServerInterfaceWrapper) GetQualityTemplateDaily(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetQualityTemplateDailyParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetQualityTemplateDaily(c, tenantId, templateId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListQualityTemplateHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityTemplateHistory(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityTemplateHistoryParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "attribute" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attribute", query, &params.Attribute, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter attribute: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityTemplateHistory(c, tenantId, templateId, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -2190,6 +10052,554 @@ func (siw *ServerInterfaceWrapper) UpdateWaba(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListWebhookDeliveries operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookDeliveriesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "subscription_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "subscription_id", query, &params.SubscriptionId, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "event_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "event_type", query, &params.EventType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter event_type: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListWebhookDeliveries(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) GetWebhookDelivery(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", c.Params("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter delivery_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetWebhookDelivery(c, tenantId, deliveryId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReplayWebhookDelivery operation middleware
+func (siw *ServerInterfaceWrapper) ReplayWebhookDelivery(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "delivery_id" -------------
+	var deliveryId DeliveryId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "delivery_id", c.Params("delivery_id"), &deliveryId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "int64"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter delivery_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayWebhookDeliveryParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReplayWebhookDelivery(c, tenantId, deliveryId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListWebhookSubscriptions operation middleware
+func (siw *ServerInterfaceWrapper) ListWebhookSubscriptions(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListWebhookSubscriptionsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListWebhookSubscriptions(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) CreateWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateWebhookSubscriptionParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateWebhookSubscription(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) DeleteWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteWebhookSubscription(c, tenantId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) GetWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetWebhookSubscription(c, tenantId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// UpdateWebhookSubscription operation middleware
+func (siw *ServerInterfaceWrapper) UpdateWebhookSubscription(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.UpdateWebhookSubscription(c, tenantId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ReplayWebhookEvents operation middleware
+func (siw *ServerInterfaceWrapper) ReplayWebhookEvents(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ReplayWebhookEventsParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ReplayWebhookEvents(c, tenantId, subscriptionId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RotateWebhookSecret operation middleware
+func (siw *ServerInterfaceWrapper) RotateWebhookSecret(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RotateWebhookSecret(c, tenantId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SendWebhookTest operation middleware
+func (siw *ServerInterfaceWrapper) SendWebhookTest(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "subscription_id" -------------
+	var subscriptionId SubscriptionId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "subscription_id", c.Params("subscription_id"), &subscriptionId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter subscription_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SendWebhookTest(c, tenantId, subscriptionId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetWebhookEventTypes operation middleware
+func (siw *ServerInterfaceWrapper) GetWebhookEventTypes(c *fiber.Ctx) error {
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetWebhookEventTypes(c)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // FiberServerOptions provides options for the Fiber server.
 type FiberServerOptions struct {
 	BaseURL            string
@@ -2239,6 +10649,58 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers/:phone_ref", wrapper.GetPhoneNumber)
 
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/summary", wrapper.GetQualitySummary)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/phone-numbers", wrapper.ListQualityNumbers)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/phone-numbers/:number_id", wrapper.GetQualityNumber)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/phone-numbers/:number_id/history", wrapper.ListQualityNumberHistory)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/phone-numbers/:number_id/daily", wrapper.GetQualityNumberDaily)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates", wrapper.ListQualityTemplates)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id", wrapper.GetQualityTemplate)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id/history", wrapper.ListQualityTemplateHistory)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id/daily", wrapper.GetQualityTemplateDaily)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/alerts", wrapper.ListQualityAlerts)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/quality/alerts/:alert_id/acknowledge", wrapper.AcknowledgeQualityAlert)
+
+	router.Get(options.BaseURL+"/v1/admin/quality/tenants", wrapper.ListQualityOverview)
+
+	router.Get(options.BaseURL+"/v1/admin/quality/alerts", wrapper.ListOpenQualityAlerts)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/usage", wrapper.GetBillingUsage)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/estimate", wrapper.GetBillingEstimate)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/invoices", wrapper.ListInvoices)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/invoices/:month", wrapper.GetInvoice)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/prices", wrapper.GetBillingPrices)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/plan", wrapper.GetBillingPlan)
+
+	router.Put(options.BaseURL+"/v1/admin/tenants/:tenant_id/billing/plan", wrapper.SetBillingPlan)
+
+	router.Post(options.BaseURL+"/v1/admin/tenants/:tenant_id/billing/invoices/:month/finalize", wrapper.FinalizeInvoice)
+
+	router.Post(options.BaseURL+"/v1/admin/tenants/:tenant_id/billing/reconciliations", wrapper.ReconcileBilling)
+
+	router.Get(options.BaseURL+"/v1/admin/tenants/:tenant_id/billing/recount", wrapper.RecountBilling)
+
+	router.Get(options.BaseURL+"/v1/admin/billing/rates", wrapper.GetRateCard)
+
+	router.Post(options.BaseURL+"/v1/admin/billing/rates", wrapper.ImportRates)
+
+	router.Get(options.BaseURL+"/v1/admin/billing/margins", wrapper.ListBillingMargins)
+
 	router.Get(options.BaseURL+"/v1/partners/:partner_id/tenants", wrapper.ListPartnerTenants)
 
 	router.Get(options.BaseURL+"/v1/admin/tenants", wrapper.ListTenants)
@@ -2271,12 +10733,284 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Post(options.BaseURL+"/v1/admin/webhooks/replays", wrapper.CreateWebhookReplay)
 
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/contacts", wrapper.ListContacts)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/contacts", wrapper.CreateContact)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/contacts/:contact_id", wrapper.GetContact)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/contacts/:contact_id/consents", wrapper.GetContactConsentHistory)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/contacts/:contact_id/identity-acknowledgement", wrapper.AcknowledgeContactIdentity)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/contacts/:contact_id/erasure", wrapper.EraseContact)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/consents", wrapper.ListConsents)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/consents", wrapper.RecordConsent)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/consents/export", wrapper.ExportConsents)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/eligibility", wrapper.CheckEligibility)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/eligibility/bulk", wrapper.CheckEligibilityBulk)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/optin-settings", wrapper.GetOptinSettings)
+
+	router.Put(options.BaseURL+"/v1/tenants/:tenant_id/optin-settings", wrapper.UpdateOptinSettings)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/contact-imports", wrapper.ListContactImports)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/contact-imports", wrapper.ImportContacts)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/contact-imports/:import_id", wrapper.GetContactImport)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/contact-imports/:import_id/errors", wrapper.ListContactImportErrors)
+
 	router.Get(options.BaseURL+"/.well-known/jwks.json", wrapper.GetJwks)
 
 	router.Get(options.BaseURL+"/healthz", wrapper.GetHealth)
 
 	router.Get(options.BaseURL+"/readyz", wrapper.GetReadiness)
 
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions", wrapper.ListWebhookSubscriptions)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions", wrapper.CreateWebhookSubscription)
+
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions/:subscription_id", wrapper.DeleteWebhookSubscription)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions/:subscription_id", wrapper.GetWebhookSubscription)
+
+	router.Patch(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions/:subscription_id", wrapper.UpdateWebhookSubscription)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions/:subscription_id/rotate-secret", wrapper.RotateWebhookSecret)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions/:subscription_id/test", wrapper.SendWebhookTest)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/webhook-subscriptions/:subscription_id/replay", wrapper.ReplayWebhookEvents)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/webhook-deliveries", wrapper.ListWebhookDeliveries)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/webhook-deliveries/:delivery_id", wrapper.GetWebhookDelivery)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/webhook-deliveries/:delivery_id/replay", wrapper.ReplayWebhookDelivery)
+
+	router.Get(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions", wrapper.ListPartnerWebhookSubscriptions)
+
+	router.Post(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions", wrapper.CreatePartnerWebhookSubscription)
+
+	router.Delete(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions/:subscription_id", wrapper.DeletePartnerWebhookSubscription)
+
+	router.Get(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions/:subscription_id", wrapper.GetPartnerWebhookSubscription)
+
+	router.Patch(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions/:subscription_id", wrapper.UpdatePartnerWebhookSubscription)
+
+	router.Post(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions/:subscription_id/rotate-secret", wrapper.RotatePartnerWebhookSecret)
+
+	router.Post(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions/:subscription_id/test", wrapper.SendPartnerWebhookTest)
+
+	router.Post(options.BaseURL+"/v1/partners/:partner_id/webhook-subscriptions/:subscription_id/replay", wrapper.ReplayPartnerWebhookEvents)
+
+	router.Get(options.BaseURL+"/v1/partners/:partner_id/webhook-deliveries", wrapper.ListPartnerWebhookDeliveries)
+
+	router.Get(options.BaseURL+"/v1/partners/:partner_id/webhook-deliveries/:delivery_id", wrapper.GetPartnerWebhookDelivery)
+
+	router.Post(options.BaseURL+"/v1/partners/:partner_id/webhook-deliveries/:delivery_id/replay", wrapper.ReplayPartnerWebhookDelivery)
+
+	router.Get(options.BaseURL+"/v1/admin/webhook-health", wrapper.GetWebhookHealth)
+
+	router.Get(options.BaseURL+"/v1/webhook-event-types", wrapper.GetWebhookEventTypes)
+
+}
+
+// WebhookReceiverInterface represents handlers for receiving inbound
+// webhook requests. Each webhook becomes a Handle*Webhook
+// method that the implementation fills in. The caller mounts the per-
+// webhook fiber.Handler returned by {Op}WebhookHandler at
+// whatever URL path they advertise to senders.
+type WebhookReceiverInterface interface {
+	// account.updated
+	// HandleOnAccountUpdatedWebhook handles the POST webhook for account.updated.
+	HandleOnAccountUpdatedWebhook(c *fiber.Ctx) error
+	// billing.invoice.finalized
+	// HandleOnBillingInvoiceFinalizedWebhook handles the POST webhook for billing.invoice.finalized.
+	HandleOnBillingInvoiceFinalizedWebhook(c *fiber.Ctx) error
+	// contact.identity_changed
+	// HandleOnContactIdentityChangedWebhook handles the POST webhook for contact.identity_changed.
+	HandleOnContactIdentityChangedWebhook(c *fiber.Ctx) error
+	// meta.forwarded
+	// HandleOnMetaForwardedWebhook handles the POST webhook for meta.forwarded.
+	HandleOnMetaForwardedWebhook(c *fiber.Ctx) error
+	// optin.changed
+	// HandleOnOptinChangedWebhook handles the POST webhook for optin.changed.
+	HandleOnOptinChangedWebhook(c *fiber.Ctx) error
+	// quality.alert.opened
+	// HandleOnQualityAlertOpenedWebhook handles the POST webhook for quality.alert.opened.
+	HandleOnQualityAlertOpenedWebhook(c *fiber.Ctx) error
+	// quality.alert.resolved
+	// HandleOnQualityAlertResolvedWebhook handles the POST webhook for quality.alert.resolved.
+	HandleOnQualityAlertResolvedWebhook(c *fiber.Ctx) error
+	// quality.phone_number.changed
+	// HandleOnQualityPhoneNumberChangedWebhook handles the POST webhook for quality.phone_number.changed.
+	HandleOnQualityPhoneNumberChangedWebhook(c *fiber.Ctx) error
+	// template.category.changed
+	// HandleOnTemplateCategoryChangedWebhook handles the POST webhook for template.category.changed.
+	HandleOnTemplateCategoryChangedWebhook(c *fiber.Ctx) error
+	// template.quality.changed
+	// HandleOnTemplateQualityChangedWebhook handles the POST webhook for template.quality.changed.
+	HandleOnTemplateQualityChangedWebhook(c *fiber.Ctx) error
+	// template.status.changed
+	// HandleOnTemplateStatusChangedWebhook handles the POST webhook for template.status.changed.
+	HandleOnTemplateStatusChangedWebhook(c *fiber.Ctx) error
+	// webhook.endpoint.disabled
+	// HandleOnWebhookEndpointDisabledWebhook handles the POST webhook for webhook.endpoint.disabled.
+	HandleOnWebhookEndpointDisabledWebhook(c *fiber.Ctx) error
+	// webhook.test
+	// HandleOnWebhookTestWebhook handles the POST webhook for webhook.test.
+	HandleOnWebhookTestWebhook(c *fiber.Ctx) error
+}
+
+// OnAccountUpdatedWebhookHandler returns the fiber.Handler for the account.updated webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnAccountUpdatedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnAccountUpdatedWebhook(c)
+	}
+}
+
+// OnBillingInvoiceFinalizedWebhookHandler returns the fiber.Handler for the billing.invoice.finalized webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnBillingInvoiceFinalizedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnBillingInvoiceFinalizedWebhook(c)
+	}
+}
+
+// OnContactIdentityChangedWebhookHandler returns the fiber.Handler for the contact.identity_changed webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnContactIdentityChangedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnContactIdentityChangedWebhook(c)
+	}
+}
+
+// OnMetaForwardedWebhookHandler returns the fiber.Handler for the meta.forwarded webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnMetaForwardedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnMetaForwardedWebhook(c)
+	}
+}
+
+// OnOptinChangedWebhookHandler returns the fiber.Handler for the optin.changed webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnOptinChangedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnOptinChangedWebhook(c)
+	}
+}
+
+// OnQualityAlertOpenedWebhookHandler returns the fiber.Handler for the quality.alert.opened webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnQualityAlertOpenedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnQualityAlertOpenedWebhook(c)
+	}
+}
+
+// OnQualityAlertResolvedWebhookHandler returns the fiber.Handler for the quality.alert.resolved webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnQualityAlertResolvedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnQualityAlertResolvedWebhook(c)
+	}
+}
+
+// OnQualityPhoneNumberChangedWebhookHandler returns the fiber.Handler for the quality.phone_number.changed webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnQualityPhoneNumberChangedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnQualityPhoneNumberChangedWebhook(c)
+	}
+}
+
+// OnTemplateCategoryChangedWebhookHandler returns the fiber.Handler for the template.category.changed webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnTemplateCategoryChangedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnTemplateCategoryChangedWebhook(c)
+	}
+}
+
+// OnTemplateQualityChangedWebhookHandler returns the fiber.Handler for the template.quality.changed webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnTemplateQualityChangedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnTemplateQualityChangedWebhook(c)
+	}
+}
+
+// OnTemplateStatusChangedWebhookHandler returns the fiber.Handler for the template.status.changed webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnTemplateStatusChangedWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnTemplateStatusChangedWebhook(c)
+	}
+}
+
+// OnWebhookEndpointDisabledWebhookHandler returns the fiber.Handler for the webhook.endpoint.disabled webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnWebhookEndpointDisabledWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnWebhookEndpointDisabledWebhook(c)
+	}
+}
+
+// OnWebhookTestWebhookHandler returns the fiber.Handler for the webhook.test webhook.
+// Mount this at the URL path advertised to webhook senders. Errors
+// during parameter binding are returned via fiber.NewError so fiber's
+// error chain reports them as 400. Per-handler middleware is not
+// generated here; use fiber.App.Use() for engine-level middleware.
+func OnWebhookTestWebhookHandler(si WebhookReceiverInterface) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return si.HandleOnWebhookTestWebhook(c)
+	}
 }
 
 type BadRequestApplicationProblemPlusJSONResponse Problem
@@ -2503,6 +11237,342 @@ type ListAuditLog500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListAuditLog500ApplicationProblemPlusJSONResponse) VisitListAuditLogResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListBillingMarginsRequestObject struct {
+	Params ListBillingMarginsParams
+}
+
+type ListBillingMarginsResponseObject interface {
+	VisitListBillingMarginsResponse(ctx *fiber.Ctx) error
+}
+
+type ListBillingMargins200JSONResponse MarginList
+
+func (response ListBillingMargins200JSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListBillingMargins400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillingMargins400ApplicationProblemPlusJSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListBillingMargins401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillingMargins401ApplicationProblemPlusJSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListBillingMargins403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillingMargins403ApplicationProblemPlusJSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListBillingMargins404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillingMargins404ApplicationProblemPlusJSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListBillingMargins429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillingMargins429ApplicationProblemPlusJSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListBillingMargins500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListBillingMargins500ApplicationProblemPlusJSONResponse) VisitListBillingMarginsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetRateCardRequestObject struct {
+	Params GetRateCardParams
+}
+
+type GetRateCardResponseObject interface {
+	VisitGetRateCardResponse(ctx *fiber.Ctx) error
+}
+
+type GetRateCard200JSONResponse RateList
+
+func (response GetRateCard200JSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetRateCard200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetRateCard200TextcsvResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		ctx.Response().Header.Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	ctx.Status(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(ctx.Response().BodyWriter(), response.Body)
+	return err
+}
+
+type GetRateCard400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetRateCard400ApplicationProblemPlusJSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetRateCard401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetRateCard401ApplicationProblemPlusJSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRateCard403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetRateCard403ApplicationProblemPlusJSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetRateCard404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetRateCard404ApplicationProblemPlusJSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetRateCard429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetRateCard429ApplicationProblemPlusJSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetRateCard500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetRateCard500ApplicationProblemPlusJSONResponse) VisitGetRateCardResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRatesRequestObject struct {
+	Params ImportRatesParams
+	Body   *ImportRatesJSONRequestBody
+}
+
+type ImportRatesResponseObject interface {
+	VisitImportRatesResponse(ctx *fiber.Ctx) error
+}
+
+type ImportRates201JSONResponse RateVersion
+
+func (response ImportRates201JSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates400ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRates401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates401ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ImportRates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates403ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRates404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates404ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRates409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates409ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRates413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates413ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ImportRates429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates429ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ImportRates500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ImportRates500ApplicationProblemPlusJSONResponse) VisitImportRatesResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -3217,6 +12287,202 @@ func (response AssignPartnerTenant500ApplicationProblemPlusJSONResponse) VisitAs
 	return ctx.JSON(&response)
 }
 
+type ListOpenQualityAlertsRequestObject struct {
+	Params ListOpenQualityAlertsParams
+}
+
+type ListOpenQualityAlertsResponseObject interface {
+	VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error
+}
+
+type ListOpenQualityAlerts200JSONResponse QualityAlertList
+
+func (response ListOpenQualityAlerts200JSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenQualityAlerts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenQualityAlerts400ApplicationProblemPlusJSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenQualityAlerts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenQualityAlerts401ApplicationProblemPlusJSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListOpenQualityAlerts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenQualityAlerts403ApplicationProblemPlusJSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenQualityAlerts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenQualityAlerts404ApplicationProblemPlusJSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListOpenQualityAlerts429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenQualityAlerts429ApplicationProblemPlusJSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListOpenQualityAlerts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListOpenQualityAlerts500ApplicationProblemPlusJSONResponse) VisitListOpenQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityOverviewRequestObject struct {
+	Params ListQualityOverviewParams
+}
+
+type ListQualityOverviewResponseObject interface {
+	VisitListQualityOverviewResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityOverview200JSONResponse QualityTenantRiskList
+
+func (response ListQualityOverview200JSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityOverview400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityOverview400ApplicationProblemPlusJSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityOverview401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityOverview401ApplicationProblemPlusJSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityOverview403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityOverview403ApplicationProblemPlusJSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityOverview404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityOverview404ApplicationProblemPlusJSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityOverview429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityOverview429ApplicationProblemPlusJSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityOverview500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityOverview500ApplicationProblemPlusJSONResponse) VisitListQualityOverviewResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListTenantsRequestObject struct {
 	Params ListTenantsParams
 }
@@ -3435,6 +12701,436 @@ func (response CreateTenant500ApplicationProblemPlusJSONResponse) VisitCreateTen
 	return ctx.JSON(&response)
 }
 
+type FinalizeInvoiceRequestObject struct {
+	TenantId TenantId     `json:"tenant_id"`
+	Month    InvoiceMonth `json:"month"`
+}
+
+type FinalizeInvoiceResponseObject interface {
+	VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error
+}
+
+type FinalizeInvoice200JSONResponse Invoice
+
+func (response FinalizeInvoice200JSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type FinalizeInvoice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice400ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type FinalizeInvoice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice401ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type FinalizeInvoice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice403ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type FinalizeInvoice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice404ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type FinalizeInvoice409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice409ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type FinalizeInvoice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice429ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type FinalizeInvoice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response FinalizeInvoice500ApplicationProblemPlusJSONResponse) VisitFinalizeInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type SetBillingPlanRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *SetBillingPlanJSONRequestBody
+}
+
+type SetBillingPlanResponseObject interface {
+	VisitSetBillingPlanResponse(ctx *fiber.Ctx) error
+}
+
+type SetBillingPlan200JSONResponse BillingPlan
+
+func (response SetBillingPlan200JSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type SetBillingPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan400ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SetBillingPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan401ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SetBillingPlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan403ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SetBillingPlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan404ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SetBillingPlan413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan413ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SetBillingPlan429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan429ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SetBillingPlan500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SetBillingPlan500ApplicationProblemPlusJSONResponse) VisitSetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ReconcileBillingRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ReconcileBillingParams
+	Body     *ReconcileBillingJSONRequestBody
+}
+
+type ReconcileBillingResponseObject interface {
+	VisitReconcileBillingResponse(ctx *fiber.Ctx) error
+}
+
+type ReconcileBilling200JSONResponse Reconciliation
+
+func (response ReconcileBilling200JSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ReconcileBilling400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling400ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReconcileBilling401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling401ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReconcileBilling403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling403ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReconcileBilling404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling404ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReconcileBilling413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling413ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ReconcileBilling429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling429ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReconcileBilling500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReconcileBilling500ApplicationProblemPlusJSONResponse) VisitReconcileBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RecountBillingRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   RecountBillingParams
+}
+
+type RecountBillingResponseObject interface {
+	VisitRecountBillingResponse(ctx *fiber.Ctx) error
+}
+
+type RecountBilling200JSONResponse RecountResult
+
+func (response RecountBilling200JSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RecountBilling400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecountBilling400ApplicationProblemPlusJSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RecountBilling401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecountBilling401ApplicationProblemPlusJSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RecountBilling403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecountBilling403ApplicationProblemPlusJSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RecountBilling404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecountBilling404ApplicationProblemPlusJSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RecountBilling429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RecountBilling429ApplicationProblemPlusJSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RecountBilling500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RecountBilling500ApplicationProblemPlusJSONResponse) VisitRecountBillingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ResumeTenantRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -3643,6 +13339,104 @@ func (response SuspendTenant500ApplicationProblemPlusJSONResponse) VisitSuspendT
 	return ctx.JSON(&response)
 }
 
+type GetWebhookHealthRequestObject struct {
+	Params GetWebhookHealthParams
+}
+
+type GetWebhookHealthResponseObject interface {
+	VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error
+}
+
+type GetWebhookHealth200JSONResponse WebhookHealth
+
+func (response GetWebhookHealth200JSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookHealth400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookHealth400ApplicationProblemPlusJSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookHealth401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookHealth401ApplicationProblemPlusJSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookHealth403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookHealth403ApplicationProblemPlusJSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookHealth404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookHealth404ApplicationProblemPlusJSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookHealth429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookHealth429ApplicationProblemPlusJSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookHealth500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookHealth500ApplicationProblemPlusJSONResponse) VisitGetWebhookHealthResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListArchivedWebhooksRequestObject struct {
 	Params ListArchivedWebhooksParams
 }
@@ -3692,6 +13486,17 @@ type ListArchivedWebhooks403ApplicationProblemPlusJSONResponse struct {
 func (response ListArchivedWebhooks403ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListArchivedWebhooks404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListArchivedWebhooks404ApplicationProblemPlusJSONResponse) VisitListArchivedWebhooksResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
 
 	return ctx.JSON(&response)
 }
@@ -3878,6 +13683,28 @@ type CreateWebhookReplay403ApplicationProblemPlusJSONResponse struct {
 func (response CreateWebhookReplay403ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplay404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay404ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookReplay413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookReplay413ApplicationProblemPlusJSONResponse) VisitCreateWebhookReplayResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
 
 	return ctx.JSON(&response)
 }
@@ -4227,6 +14054,1188 @@ func (response ListPartnerTenants500ApplicationProblemPlusJSONResponse) VisitLis
 	return ctx.JSON(&response)
 }
 
+type ListPartnerWebhookDeliveriesRequestObject struct {
+	PartnerId PartnerId `json:"partner_id"`
+	Params    ListPartnerWebhookDeliveriesParams
+}
+
+type ListPartnerWebhookDeliveriesResponseObject interface {
+	VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error
+}
+
+type ListPartnerWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListPartnerWebhookDeliveries200JSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookDeliveries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookDeliveries400ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookDeliveries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookDeliveries401ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListPartnerWebhookDeliveries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookDeliveries403ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookDeliveries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookDeliveries404ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookDeliveries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookDeliveries429ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListPartnerWebhookDeliveries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookDeliveries500ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookDeliveryRequestObject struct {
+	PartnerId  PartnerId  `json:"partner_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+}
+
+type GetPartnerWebhookDeliveryResponseObject interface {
+	VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error
+}
+
+type GetPartnerWebhookDelivery200JSONResponse WebhookDelivery
+
+func (response GetPartnerWebhookDelivery200JSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookDelivery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookDelivery400ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetPartnerWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookDelivery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookDelivery429ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetPartnerWebhookDelivery500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookDelivery500ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookDeliveryRequestObject struct {
+	PartnerId  PartnerId  `json:"partner_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+	Params     ReplayPartnerWebhookDeliveryParams
+}
+
+type ReplayPartnerWebhookDeliveryResponseObject interface {
+	VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error
+}
+
+type ReplayPartnerWebhookDelivery202JSONResponse WebhookDelivery
+
+func (response ReplayPartnerWebhookDelivery202JSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookDelivery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery400ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayPartnerWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookDelivery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery409ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookDelivery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery429ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayPartnerWebhookDelivery500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookDelivery500ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookSubscriptionsRequestObject struct {
+	PartnerId PartnerId `json:"partner_id"`
+	Params    ListPartnerWebhookSubscriptionsParams
+}
+
+type ListPartnerWebhookSubscriptionsResponseObject interface {
+	VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error
+}
+
+type ListPartnerWebhookSubscriptions200JSONResponse WebhookSubscriptionList
+
+func (response ListPartnerWebhookSubscriptions200JSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookSubscriptions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookSubscriptions400ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookSubscriptions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookSubscriptions401ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListPartnerWebhookSubscriptions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookSubscriptions403ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookSubscriptions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookSubscriptions404ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListPartnerWebhookSubscriptions429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookSubscriptions429ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListPartnerWebhookSubscriptions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPartnerWebhookSubscriptions500ApplicationProblemPlusJSONResponse) VisitListPartnerWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscriptionRequestObject struct {
+	PartnerId PartnerId `json:"partner_id"`
+	Params    CreatePartnerWebhookSubscriptionParams
+	Body      *CreatePartnerWebhookSubscriptionJSONRequestBody
+}
+
+type CreatePartnerWebhookSubscriptionResponseObject interface {
+	VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type CreatePartnerWebhookSubscription201JSONResponse WebhookSubscriptionSecret
+
+func (response CreatePartnerWebhookSubscription201JSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreatePartnerWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscription409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription409ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscription413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription413ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreatePartnerWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreatePartnerWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePartnerWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitCreatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeletePartnerWebhookSubscriptionRequestObject struct {
+	PartnerId      PartnerId      `json:"partner_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+}
+
+type DeletePartnerWebhookSubscriptionResponseObject interface {
+	VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type DeletePartnerWebhookSubscription204Response struct {
+}
+
+func (response DeletePartnerWebhookSubscription204Response) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeletePartnerWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePartnerWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeletePartnerWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePartnerWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeletePartnerWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePartnerWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeletePartnerWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePartnerWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeletePartnerWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePartnerWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeletePartnerWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePartnerWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitDeletePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookSubscriptionRequestObject struct {
+	PartnerId      PartnerId      `json:"partner_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+}
+
+type GetPartnerWebhookSubscriptionResponseObject interface {
+	VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type GetPartnerWebhookSubscription200JSONResponse WebhookSubscription
+
+func (response GetPartnerWebhookSubscription200JSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetPartnerWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetPartnerWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetPartnerWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPartnerWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitGetPartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type UpdatePartnerWebhookSubscriptionRequestObject struct {
+	PartnerId      PartnerId      `json:"partner_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+	Body           *UpdatePartnerWebhookSubscriptionJSONRequestBody
+}
+
+type UpdatePartnerWebhookSubscriptionResponseObject interface {
+	VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type UpdatePartnerWebhookSubscription200JSONResponse WebhookSubscription
+
+func (response UpdatePartnerWebhookSubscription200JSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type UpdatePartnerWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UpdatePartnerWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdatePartnerWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UpdatePartnerWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UpdatePartnerWebhookSubscription413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription413ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UpdatePartnerWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdatePartnerWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePartnerWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitUpdatePartnerWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEventsRequestObject struct {
+	PartnerId      PartnerId      `json:"partner_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+	Params         ReplayPartnerWebhookEventsParams
+	Body           *ReplayPartnerWebhookEventsJSONRequestBody
+}
+
+type ReplayPartnerWebhookEventsResponseObject interface {
+	VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error
+}
+
+type ReplayPartnerWebhookEvents202JSONResponse WebhookReplayQueued
+
+func (response ReplayPartnerWebhookEvents202JSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents400ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents401ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayPartnerWebhookEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents403ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents404ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEvents409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents409ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEvents413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents413ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayPartnerWebhookEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents429ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayPartnerWebhookEvents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayPartnerWebhookEvents500ApplicationProblemPlusJSONResponse) VisitReplayPartnerWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RotatePartnerWebhookSecretRequestObject struct {
+	PartnerId      PartnerId      `json:"partner_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+	Body           *RotatePartnerWebhookSecretJSONRequestBody
+}
+
+type RotatePartnerWebhookSecretResponseObject interface {
+	VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error
+}
+
+type RotatePartnerWebhookSecret200JSONResponse WebhookSubscriptionSecret
+
+func (response RotatePartnerWebhookSecret200JSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RotatePartnerWebhookSecret400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret400ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RotatePartnerWebhookSecret401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret401ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RotatePartnerWebhookSecret403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret403ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RotatePartnerWebhookSecret404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret404ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RotatePartnerWebhookSecret413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret413ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RotatePartnerWebhookSecret429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret429ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RotatePartnerWebhookSecret500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RotatePartnerWebhookSecret500ApplicationProblemPlusJSONResponse) VisitRotatePartnerWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type SendPartnerWebhookTestRequestObject struct {
+	PartnerId      PartnerId      `json:"partner_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+}
+
+type SendPartnerWebhookTestResponseObject interface {
+	VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error
+}
+
+type SendPartnerWebhookTest202JSONResponse WebhookDelivery
+
+func (response SendPartnerWebhookTest202JSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type SendPartnerWebhookTest400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest400ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SendPartnerWebhookTest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest401ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendPartnerWebhookTest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest403ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SendPartnerWebhookTest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest404ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SendPartnerWebhookTest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest409ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SendPartnerWebhookTest429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest429ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendPartnerWebhookTest500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendPartnerWebhookTest500ApplicationProblemPlusJSONResponse) VisitSendPartnerWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type GetTenantRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -4429,6 +15438,2423 @@ type UpdateTenant500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response UpdateTenant500ApplicationProblemPlusJSONResponse) VisitUpdateTenantResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingEstimateRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetBillingEstimateResponseObject interface {
+	VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error
+}
+
+type GetBillingEstimate200JSONResponse Invoice
+
+func (response GetBillingEstimate200JSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingEstimate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingEstimate400ApplicationProblemPlusJSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingEstimate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingEstimate401ApplicationProblemPlusJSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingEstimate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingEstimate403ApplicationProblemPlusJSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingEstimate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingEstimate404ApplicationProblemPlusJSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingEstimate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingEstimate429ApplicationProblemPlusJSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingEstimate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingEstimate500ApplicationProblemPlusJSONResponse) VisitGetBillingEstimateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoicesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListInvoicesParams
+}
+
+type ListInvoicesResponseObject interface {
+	VisitListInvoicesResponse(ctx *fiber.Ctx) error
+}
+
+type ListInvoices200JSONResponse InvoiceList
+
+func (response ListInvoices200JSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices400ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices401ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListInvoices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices403ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices404ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListInvoices429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices429ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListInvoices500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListInvoices500ApplicationProblemPlusJSONResponse) VisitListInvoicesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoiceRequestObject struct {
+	TenantId TenantId     `json:"tenant_id"`
+	Month    InvoiceMonth `json:"month"`
+}
+
+type GetInvoiceResponseObject interface {
+	VisitGetInvoiceResponse(ctx *fiber.Ctx) error
+}
+
+type GetInvoice200JSONResponse Invoice
+
+func (response GetInvoice200JSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetInvoice200TextcsvResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		ctx.Response().Header.Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	ctx.Status(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(ctx.Response().BodyWriter(), response.Body)
+	return err
+}
+
+type GetInvoice400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice400ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice401ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetInvoice403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice403ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice404ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetInvoice429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice429ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetInvoice500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetInvoice500ApplicationProblemPlusJSONResponse) VisitGetInvoiceResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPlanRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetBillingPlanResponseObject interface {
+	VisitGetBillingPlanResponse(ctx *fiber.Ctx) error
+}
+
+type GetBillingPlan200JSONResponse BillingPlan
+
+func (response GetBillingPlan200JSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPlan400ApplicationProblemPlusJSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPlan401ApplicationProblemPlusJSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingPlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPlan403ApplicationProblemPlusJSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPlan404ApplicationProblemPlusJSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPlan429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPlan429ApplicationProblemPlusJSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingPlan500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPlan500ApplicationProblemPlusJSONResponse) VisitGetBillingPlanResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPricesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetBillingPricesParams
+}
+
+type GetBillingPricesResponseObject interface {
+	VisitGetBillingPricesResponse(ctx *fiber.Ctx) error
+}
+
+type GetBillingPrices200JSONResponse PriceList
+
+func (response GetBillingPrices200JSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPrices400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPrices400ApplicationProblemPlusJSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPrices401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPrices401ApplicationProblemPlusJSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingPrices403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPrices403ApplicationProblemPlusJSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPrices404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPrices404ApplicationProblemPlusJSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingPrices429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPrices429ApplicationProblemPlusJSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingPrices500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingPrices500ApplicationProblemPlusJSONResponse) VisitGetBillingPricesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingUsageRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetBillingUsageParams
+}
+
+type GetBillingUsageResponseObject interface {
+	VisitGetBillingUsageResponse(ctx *fiber.Ctx) error
+}
+
+type GetBillingUsage200JSONResponse BillingUsage
+
+func (response GetBillingUsage200JSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingUsage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingUsage400ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingUsage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingUsage401ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingUsage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingUsage403ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingUsage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingUsage404ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetBillingUsage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingUsage429ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBillingUsage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBillingUsage500ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListConsentsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListConsentsParams
+}
+
+type ListConsentsResponseObject interface {
+	VisitListConsentsResponse(ctx *fiber.Ctx) error
+}
+
+type ListConsents200JSONResponse ConsentEntryList
+
+func (response ListConsents200JSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListConsents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListConsents400ApplicationProblemPlusJSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListConsents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListConsents401ApplicationProblemPlusJSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListConsents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListConsents403ApplicationProblemPlusJSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListConsents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListConsents404ApplicationProblemPlusJSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListConsents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListConsents429ApplicationProblemPlusJSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListConsents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListConsents500ApplicationProblemPlusJSONResponse) VisitListConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsentRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   RecordConsentParams
+	Body     *RecordConsentJSONRequestBody
+}
+
+type RecordConsentResponseObject interface {
+	VisitRecordConsentResponse(ctx *fiber.Ctx) error
+}
+
+type RecordConsent201JSONResponse ConsentEntry
+
+func (response RecordConsent201JSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsent400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent400ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsent401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent401ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RecordConsent403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent403ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsent404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent404ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsent409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent409ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsent413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent413ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RecordConsent429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent429ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RecordConsent500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RecordConsent500ApplicationProblemPlusJSONResponse) VisitRecordConsentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ExportConsentsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ExportConsentsParams
+}
+
+type ExportConsentsResponseObject interface {
+	VisitExportConsentsResponse(ctx *fiber.Ctx) error
+}
+
+type ExportConsents200TextcsvResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response ExportConsents200TextcsvResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "text/csv")
+	if response.ContentLength != 0 {
+		ctx.Response().Header.Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	ctx.Status(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(ctx.Response().BodyWriter(), response.Body)
+	return err
+}
+
+type ExportConsents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ExportConsents400ApplicationProblemPlusJSONResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ExportConsents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportConsents401ApplicationProblemPlusJSONResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ExportConsents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportConsents403ApplicationProblemPlusJSONResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ExportConsents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ExportConsents404ApplicationProblemPlusJSONResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ExportConsents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportConsents429ApplicationProblemPlusJSONResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ExportConsents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ExportConsents500ApplicationProblemPlusJSONResponse) VisitExportConsentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImportsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListContactImportsParams
+}
+
+type ListContactImportsResponseObject interface {
+	VisitListContactImportsResponse(ctx *fiber.Ctx) error
+}
+
+type ListContactImports200JSONResponse ContactImportList
+
+func (response ListContactImports200JSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImports400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImports400ApplicationProblemPlusJSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImports401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImports401ApplicationProblemPlusJSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListContactImports403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImports403ApplicationProblemPlusJSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImports404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImports404ApplicationProblemPlusJSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImports429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImports429ApplicationProblemPlusJSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListContactImports500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImports500ApplicationProblemPlusJSONResponse) VisitListContactImportsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContactsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ImportContactsParams
+	JSONBody *ImportContactsJSONRequestBody
+	Body     io.Reader
+}
+
+type ImportContactsResponseObject interface {
+	VisitImportContactsResponse(ctx *fiber.Ctx) error
+}
+
+type ImportContacts201JSONResponse ContactImport
+
+func (response ImportContacts201JSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContacts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts400ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContacts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts401ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ImportContacts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts403ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContacts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts404ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContacts409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts409ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContacts413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts413ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ImportContacts429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts429ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ImportContacts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ImportContacts500ApplicationProblemPlusJSONResponse) VisitImportContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactImportRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	ImportId ImportId `json:"import_id"`
+}
+
+type GetContactImportResponseObject interface {
+	VisitGetContactImportResponse(ctx *fiber.Ctx) error
+}
+
+type GetContactImport200JSONResponse ContactImport
+
+func (response GetContactImport200JSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactImport400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactImport400ApplicationProblemPlusJSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactImport401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactImport401ApplicationProblemPlusJSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContactImport403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactImport403ApplicationProblemPlusJSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactImport404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactImport404ApplicationProblemPlusJSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactImport429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactImport429ApplicationProblemPlusJSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContactImport500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactImport500ApplicationProblemPlusJSONResponse) VisitGetContactImportResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImportErrorsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	ImportId ImportId `json:"import_id"`
+	Params   ListContactImportErrorsParams
+}
+
+type ListContactImportErrorsResponseObject interface {
+	VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error
+}
+
+type ListContactImportErrors200JSONResponse ImportRowErrorList
+
+func (response ListContactImportErrors200JSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImportErrors400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImportErrors400ApplicationProblemPlusJSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImportErrors401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImportErrors401ApplicationProblemPlusJSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListContactImportErrors403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImportErrors403ApplicationProblemPlusJSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImportErrors404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImportErrors404ApplicationProblemPlusJSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactImportErrors429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImportErrors429ApplicationProblemPlusJSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListContactImportErrors500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListContactImportErrors500ApplicationProblemPlusJSONResponse) VisitListContactImportErrorsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListContactsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListContactsParams
+}
+
+type ListContactsResponseObject interface {
+	VisitListContactsResponse(ctx *fiber.Ctx) error
+}
+
+type ListContacts200JSONResponse ContactList
+
+func (response ListContacts200JSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListContacts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListContacts400ApplicationProblemPlusJSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListContacts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListContacts401ApplicationProblemPlusJSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListContacts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListContacts403ApplicationProblemPlusJSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListContacts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListContacts404ApplicationProblemPlusJSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListContacts429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListContacts429ApplicationProblemPlusJSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListContacts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListContacts500ApplicationProblemPlusJSONResponse) VisitListContactsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContactRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *CreateContactJSONRequestBody
+}
+
+type CreateContactResponseObject interface {
+	VisitCreateContactResponse(ctx *fiber.Ctx) error
+}
+
+type CreateContact201JSONResponse Contact
+
+func (response CreateContact201JSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact400ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContact401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact401ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateContact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact403ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact404ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContact409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact409ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContact413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact413ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateContact429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact429ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateContact500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateContact500ApplicationProblemPlusJSONResponse) VisitCreateContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	ContactId ContactId `json:"contact_id"`
+}
+
+type GetContactResponseObject interface {
+	VisitGetContactResponse(ctx *fiber.Ctx) error
+}
+
+type GetContact200JSONResponse ContactDetail
+
+func (response GetContact200JSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetContact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetContact400ApplicationProblemPlusJSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetContact401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetContact401ApplicationProblemPlusJSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetContact403ApplicationProblemPlusJSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetContact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetContact404ApplicationProblemPlusJSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetContact429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetContact429ApplicationProblemPlusJSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContact500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetContact500ApplicationProblemPlusJSONResponse) VisitGetContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactConsentHistoryRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	ContactId ContactId `json:"contact_id"`
+}
+
+type GetContactConsentHistoryResponseObject interface {
+	VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error
+}
+
+type GetContactConsentHistory200JSONResponse ConsentHistory
+
+func (response GetContactConsentHistory200JSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactConsentHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactConsentHistory400ApplicationProblemPlusJSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactConsentHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactConsentHistory401ApplicationProblemPlusJSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContactConsentHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactConsentHistory403ApplicationProblemPlusJSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactConsentHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactConsentHistory404ApplicationProblemPlusJSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactConsentHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactConsentHistory429ApplicationProblemPlusJSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContactConsentHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactConsentHistory500ApplicationProblemPlusJSONResponse) VisitGetContactConsentHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type EraseContactRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	ContactId ContactId `json:"contact_id"`
+}
+
+type EraseContactResponseObject interface {
+	VisitEraseContactResponse(ctx *fiber.Ctx) error
+}
+
+type EraseContact200JSONResponse Contact
+
+func (response EraseContact200JSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type EraseContact400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseContact400ApplicationProblemPlusJSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type EraseContact401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseContact401ApplicationProblemPlusJSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EraseContact403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseContact403ApplicationProblemPlusJSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type EraseContact404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EraseContact404ApplicationProblemPlusJSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type EraseContact429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EraseContact429ApplicationProblemPlusJSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EraseContact500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response EraseContact500ApplicationProblemPlusJSONResponse) VisitEraseContactResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeContactIdentityRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	ContactId ContactId `json:"contact_id"`
+}
+
+type AcknowledgeContactIdentityResponseObject interface {
+	VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error
+}
+
+type AcknowledgeContactIdentity200JSONResponse Contact
+
+func (response AcknowledgeContactIdentity200JSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeContactIdentity400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity400ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeContactIdentity401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity401ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type AcknowledgeContactIdentity403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity403ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeContactIdentity404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity404ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeContactIdentity409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity409ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeContactIdentity429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity429ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type AcknowledgeContactIdentity500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeContactIdentity500ApplicationProblemPlusJSONResponse) VisitAcknowledgeContactIdentityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *CheckEligibilityJSONRequestBody
+}
+
+type CheckEligibilityResponseObject interface {
+	VisitCheckEligibilityResponse(ctx *fiber.Ctx) error
+}
+
+type CheckEligibility200JSONResponse Eligibility
+
+func (response CheckEligibility200JSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibility400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility400ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibility401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility401ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CheckEligibility403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility403ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibility404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility404ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibility413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility413ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibility429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility429ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CheckEligibility500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibility500ApplicationProblemPlusJSONResponse) VisitCheckEligibilityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityBulkRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *CheckEligibilityBulkJSONRequestBody
+}
+
+type CheckEligibilityBulkResponseObject interface {
+	VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error
+}
+
+type CheckEligibilityBulk200JSONResponse EligibilityList
+
+func (response CheckEligibilityBulk200JSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityBulk400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk400ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityBulk401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk401ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CheckEligibilityBulk403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk403ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityBulk404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk404ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityBulk413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk413ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CheckEligibilityBulk429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk429ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CheckEligibilityBulk500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CheckEligibilityBulk500ApplicationProblemPlusJSONResponse) VisitCheckEligibilityBulkResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetOptinSettingsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetOptinSettingsResponseObject interface {
+	VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error
+}
+
+type GetOptinSettings200JSONResponse OptinSettings
+
+func (response GetOptinSettings200JSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOptinSettings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptinSettings400ApplicationProblemPlusJSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetOptinSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptinSettings401ApplicationProblemPlusJSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOptinSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptinSettings403ApplicationProblemPlusJSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetOptinSettings404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptinSettings404ApplicationProblemPlusJSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOptinSettings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptinSettings429ApplicationProblemPlusJSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOptinSettings500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetOptinSettings500ApplicationProblemPlusJSONResponse) VisitGetOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOptinSettingsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *UpdateOptinSettingsJSONRequestBody
+}
+
+type UpdateOptinSettingsResponseObject interface {
+	VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error
+}
+
+type UpdateOptinSettings200JSONResponse OptinSettings
+
+func (response UpdateOptinSettings200JSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOptinSettings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings400ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOptinSettings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings401ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdateOptinSettings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings403ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOptinSettings404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings404ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOptinSettings413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings413ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateOptinSettings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings429ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdateOptinSettings500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateOptinSettings500ApplicationProblemPlusJSONResponse) VisitUpdateOptinSettingsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -4846,6 +18272,1098 @@ type GetPhoneNumber500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetPhoneNumber500ApplicationProblemPlusJSONResponse) VisitGetPhoneNumberResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAlertsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListQualityAlertsParams
+}
+
+type ListQualityAlertsResponseObject interface {
+	VisitListQualityAlertsResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityAlerts200JSONResponse QualityAlertList
+
+func (response ListQualityAlerts200JSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAlerts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAlerts400ApplicationProblemPlusJSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAlerts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAlerts401ApplicationProblemPlusJSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityAlerts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAlerts403ApplicationProblemPlusJSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAlerts404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAlerts404ApplicationProblemPlusJSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAlerts429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAlerts429ApplicationProblemPlusJSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityAlerts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAlerts500ApplicationProblemPlusJSONResponse) VisitListQualityAlertsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeQualityAlertRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	AlertId  AlertId  `json:"alert_id"`
+}
+
+type AcknowledgeQualityAlertResponseObject interface {
+	VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error
+}
+
+type AcknowledgeQualityAlert200JSONResponse QualityAlert
+
+func (response AcknowledgeQualityAlert200JSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeQualityAlert400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeQualityAlert400ApplicationProblemPlusJSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeQualityAlert401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeQualityAlert401ApplicationProblemPlusJSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type AcknowledgeQualityAlert403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeQualityAlert403ApplicationProblemPlusJSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeQualityAlert404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeQualityAlert404ApplicationProblemPlusJSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AcknowledgeQualityAlert429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeQualityAlert429ApplicationProblemPlusJSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type AcknowledgeQualityAlert500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeQualityAlert500ApplicationProblemPlusJSONResponse) VisitAcknowledgeQualityAlertResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumbersRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListQualityNumbersParams
+}
+
+type ListQualityNumbersResponseObject interface {
+	VisitListQualityNumbersResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityNumbers200JSONResponse QualityNumberList
+
+func (response ListQualityNumbers200JSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumbers400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumbers400ApplicationProblemPlusJSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumbers401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumbers401ApplicationProblemPlusJSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityNumbers403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumbers403ApplicationProblemPlusJSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumbers404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumbers404ApplicationProblemPlusJSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumbers429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumbers429ApplicationProblemPlusJSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityNumbers500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumbers500ApplicationProblemPlusJSONResponse) VisitListQualityNumbersResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumberRequestObject struct {
+	TenantId TenantId        `json:"tenant_id"`
+	NumberId QualityNumberId `json:"number_id"`
+}
+
+type GetQualityNumberResponseObject interface {
+	VisitGetQualityNumberResponse(ctx *fiber.Ctx) error
+}
+
+type GetQualityNumber200JSONResponse QualityNumber
+
+func (response GetQualityNumber200JSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumber400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumber400ApplicationProblemPlusJSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumber401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumber401ApplicationProblemPlusJSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityNumber403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumber403ApplicationProblemPlusJSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumber404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumber404ApplicationProblemPlusJSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumber429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumber429ApplicationProblemPlusJSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityNumber500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumber500ApplicationProblemPlusJSONResponse) VisitGetQualityNumberResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumberDailyRequestObject struct {
+	TenantId TenantId        `json:"tenant_id"`
+	NumberId QualityNumberId `json:"number_id"`
+	Params   GetQualityNumberDailyParams
+}
+
+type GetQualityNumberDailyResponseObject interface {
+	VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error
+}
+
+type GetQualityNumberDaily200JSONResponse QualityRollup
+
+func (response GetQualityNumberDaily200JSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumberDaily400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumberDaily400ApplicationProblemPlusJSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumberDaily401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumberDaily401ApplicationProblemPlusJSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityNumberDaily403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumberDaily403ApplicationProblemPlusJSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumberDaily404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumberDaily404ApplicationProblemPlusJSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityNumberDaily429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumberDaily429ApplicationProblemPlusJSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityNumberDaily500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityNumberDaily500ApplicationProblemPlusJSONResponse) VisitGetQualityNumberDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumberHistoryRequestObject struct {
+	TenantId TenantId        `json:"tenant_id"`
+	NumberId QualityNumberId `json:"number_id"`
+	Params   ListQualityNumberHistoryParams
+}
+
+type ListQualityNumberHistoryResponseObject interface {
+	VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityNumberHistory200JSONResponse QualityHistoryList
+
+func (response ListQualityNumberHistory200JSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumberHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumberHistory400ApplicationProblemPlusJSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumberHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumberHistory401ApplicationProblemPlusJSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityNumberHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumberHistory403ApplicationProblemPlusJSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumberHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumberHistory404ApplicationProblemPlusJSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityNumberHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumberHistory429ApplicationProblemPlusJSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityNumberHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityNumberHistory500ApplicationProblemPlusJSONResponse) VisitListQualityNumberHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualitySummaryRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetQualitySummaryResponseObject interface {
+	VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error
+}
+
+type GetQualitySummary200JSONResponse QualitySummary
+
+func (response GetQualitySummary200JSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualitySummary400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualitySummary400ApplicationProblemPlusJSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualitySummary401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualitySummary401ApplicationProblemPlusJSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualitySummary403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualitySummary403ApplicationProblemPlusJSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualitySummary404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualitySummary404ApplicationProblemPlusJSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualitySummary429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualitySummary429ApplicationProblemPlusJSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualitySummary500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualitySummary500ApplicationProblemPlusJSONResponse) VisitGetQualitySummaryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplatesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListQualityTemplatesParams
+}
+
+type ListQualityTemplatesResponseObject interface {
+	VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityTemplates200JSONResponse QualityTemplateList
+
+func (response ListQualityTemplates200JSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplates400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplates400ApplicationProblemPlusJSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplates401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplates401ApplicationProblemPlusJSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityTemplates403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplates403ApplicationProblemPlusJSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplates404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplates404ApplicationProblemPlusJSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplates429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplates429ApplicationProblemPlusJSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityTemplates500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplates500ApplicationProblemPlusJSONResponse) VisitListQualityTemplatesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplateRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	TemplateId TemplateId `json:"template_id"`
+}
+
+type GetQualityTemplateResponseObject interface {
+	VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type GetQualityTemplate200JSONResponse QualityTemplate
+
+func (response GetQualityTemplate200JSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplate400ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplate401ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplate403ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplate404ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplate429ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplate500ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplateDailyRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	TemplateId TemplateId `json:"template_id"`
+	Params     GetQualityTemplateDailyParams
+}
+
+type GetQualityTemplateDailyResponseObject interface {
+	VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error
+}
+
+type GetQualityTemplateDaily200JSONResponse QualityRollup
+
+func (response GetQualityTemplateDaily200JSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplateDaily400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplateDaily400ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplateDaily401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplateDaily401ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityTemplateDaily403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplateDaily403ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplateDaily404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplateDaily404ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetQualityTemplateDaily429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplateDaily429ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetQualityTemplateDaily500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetQualityTemplateDaily500ApplicationProblemPlusJSONResponse) VisitGetQualityTemplateDailyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplateHistoryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	TemplateId TemplateId `json:"template_id"`
+	Params     ListQualityTemplateHistoryParams
+}
+
+type ListQualityTemplateHistoryResponseObject interface {
+	VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityTemplateHistory200JSONResponse QualityHistoryList
+
+func (response ListQualityTemplateHistory200JSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplateHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplateHistory400ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplateHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplateHistory401ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityTemplateHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplateHistory403ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplateHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplateHistory404ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityTemplateHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplateHistory429ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityTemplateHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityTemplateHistory500ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -5391,6 +19909,1285 @@ func (response UpdateWaba500ApplicationProblemPlusJSONResponse) VisitUpdateWabaR
 	return ctx.JSON(&response)
 }
 
+type ListWebhookDeliveriesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListWebhookDeliveriesParams
+}
+
+type ListWebhookDeliveriesResponseObject interface {
+	VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error
+}
+
+type ListWebhookDeliveries200JSONResponse WebhookDeliveryList
+
+func (response ListWebhookDeliveries200JSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookDeliveries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries400ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookDeliveries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries401ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListWebhookDeliveries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries403ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookDeliveries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries404ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookDeliveries429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries429ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListWebhookDeliveries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookDeliveries500ApplicationProblemPlusJSONResponse) VisitListWebhookDeliveriesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+}
+
+type GetWebhookDeliveryResponseObject interface {
+	VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error
+}
+
+type GetWebhookDelivery200JSONResponse WebhookDelivery
+
+func (response GetWebhookDelivery200JSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookDelivery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery400ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookDelivery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery429ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookDelivery500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookDelivery500ApplicationProblemPlusJSONResponse) VisitGetWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookDeliveryRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	DeliveryId DeliveryId `json:"delivery_id"`
+	Params     ReplayWebhookDeliveryParams
+}
+
+type ReplayWebhookDeliveryResponseObject interface {
+	VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error
+}
+
+type ReplayWebhookDelivery202JSONResponse WebhookDelivery
+
+func (response ReplayWebhookDelivery202JSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookDelivery400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery400ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookDelivery401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery401ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayWebhookDelivery403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery403ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookDelivery404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery404ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookDelivery409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery409ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookDelivery429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery429ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayWebhookDelivery500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookDelivery500ApplicationProblemPlusJSONResponse) VisitReplayWebhookDeliveryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookSubscriptionsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListWebhookSubscriptionsParams
+}
+
+type ListWebhookSubscriptionsResponseObject interface {
+	VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error
+}
+
+type ListWebhookSubscriptions200JSONResponse WebhookSubscriptionList
+
+func (response ListWebhookSubscriptions200JSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookSubscriptions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookSubscriptions400ApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookSubscriptions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookSubscriptions401ApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListWebhookSubscriptions403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookSubscriptions403ApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookSubscriptions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookSubscriptions404ApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListWebhookSubscriptions429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookSubscriptions429ApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListWebhookSubscriptions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListWebhookSubscriptions500ApplicationProblemPlusJSONResponse) VisitListWebhookSubscriptionsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscriptionRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateWebhookSubscriptionParams
+	Body     *CreateWebhookSubscriptionJSONRequestBody
+}
+
+type CreateWebhookSubscriptionResponseObject interface {
+	VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type CreateWebhookSubscription201JSONResponse WebhookSubscriptionSecret
+
+func (response CreateWebhookSubscription201JSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscription409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription409ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscription413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription413ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitCreateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteWebhookSubscriptionRequestObject struct {
+	TenantId       TenantId       `json:"tenant_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+}
+
+type DeleteWebhookSubscriptionResponseObject interface {
+	VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteWebhookSubscription204Response struct {
+}
+
+func (response DeleteWebhookSubscription204Response) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitDeleteWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookSubscriptionRequestObject struct {
+	TenantId       TenantId       `json:"tenant_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+}
+
+type GetWebhookSubscriptionResponseObject interface {
+	VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type GetWebhookSubscription200JSONResponse WebhookSubscription
+
+func (response GetWebhookSubscription200JSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitGetWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateWebhookSubscriptionRequestObject struct {
+	TenantId       TenantId       `json:"tenant_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+	Body           *UpdateWebhookSubscriptionJSONRequestBody
+}
+
+type UpdateWebhookSubscriptionResponseObject interface {
+	VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error
+}
+
+type UpdateWebhookSubscription200JSONResponse WebhookSubscription
+
+func (response UpdateWebhookSubscription200JSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateWebhookSubscription400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription400ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateWebhookSubscription401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription401ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdateWebhookSubscription403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription403ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateWebhookSubscription404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription404ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateWebhookSubscription413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription413ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type UpdateWebhookSubscription429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription429ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type UpdateWebhookSubscription500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateWebhookSubscription500ApplicationProblemPlusJSONResponse) VisitUpdateWebhookSubscriptionResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEventsRequestObject struct {
+	TenantId       TenantId       `json:"tenant_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+	Params         ReplayWebhookEventsParams
+	Body           *ReplayWebhookEventsJSONRequestBody
+}
+
+type ReplayWebhookEventsResponseObject interface {
+	VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error
+}
+
+type ReplayWebhookEvents202JSONResponse WebhookReplayQueued
+
+func (response ReplayWebhookEvents202JSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents400ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents401ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayWebhookEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents403ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents404ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEvents409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents409ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEvents413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents413ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type ReplayWebhookEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents429ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ReplayWebhookEvents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ReplayWebhookEvents500ApplicationProblemPlusJSONResponse) VisitReplayWebhookEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RotateWebhookSecretRequestObject struct {
+	TenantId       TenantId       `json:"tenant_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+	Body           *RotateWebhookSecretJSONRequestBody
+}
+
+type RotateWebhookSecretResponseObject interface {
+	VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error
+}
+
+type RotateWebhookSecret200JSONResponse WebhookSubscriptionSecret
+
+func (response RotateWebhookSecret200JSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RotateWebhookSecret400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret400ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RotateWebhookSecret401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret401ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RotateWebhookSecret403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret403ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RotateWebhookSecret404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret404ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RotateWebhookSecret413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret413ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RotateWebhookSecret429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret429ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RotateWebhookSecret500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RotateWebhookSecret500ApplicationProblemPlusJSONResponse) VisitRotateWebhookSecretResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type SendWebhookTestRequestObject struct {
+	TenantId       TenantId       `json:"tenant_id"`
+	SubscriptionId SubscriptionId `json:"subscription_id"`
+}
+
+type SendWebhookTestResponseObject interface {
+	VisitSendWebhookTestResponse(ctx *fiber.Ctx) error
+}
+
+type SendWebhookTest202JSONResponse WebhookDelivery
+
+func (response SendWebhookTest202JSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type SendWebhookTest400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest400ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SendWebhookTest401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest401ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendWebhookTest403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest403ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SendWebhookTest404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest404ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SendWebhookTest409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest409ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SendWebhookTest429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest429ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendWebhookTest500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendWebhookTest500ApplicationProblemPlusJSONResponse) VisitSendWebhookTestResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookEventTypesRequestObject struct {
+}
+
+type GetWebhookEventTypesResponseObject interface {
+	VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error
+}
+
+type GetWebhookEventTypes200JSONResponse WebhookEventTypeList
+
+func (response GetWebhookEventTypes200JSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookEventTypes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEventTypes400ApplicationProblemPlusJSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookEventTypes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEventTypes401ApplicationProblemPlusJSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookEventTypes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEventTypes403ApplicationProblemPlusJSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookEventTypes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEventTypes404ApplicationProblemPlusJSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetWebhookEventTypes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEventTypes429ApplicationProblemPlusJSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetWebhookEventTypes500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetWebhookEventTypes500ApplicationProblemPlusJSONResponse) VisitGetWebhookEventTypesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetJwks Token signing keys
@@ -5405,6 +21202,15 @@ type StrictServerInterface interface {
 	// ListAuditLog Read the audit log
 	// (GET /v1/admin/audit-log)
 	ListAuditLog(ctx context.Context, request ListAuditLogRequestObject) (ListAuditLogResponseObject, error)
+	// ListBillingMargins Meta cost against revenue per tenant
+	// (GET /v1/admin/billing/margins)
+	ListBillingMargins(ctx context.Context, request ListBillingMarginsRequestObject) (ListBillingMarginsResponseObject, error)
+	// GetRateCard The rates in force (JSON or CSV)
+	// (GET /v1/admin/billing/rates)
+	GetRateCard(ctx context.Context, request GetRateCardRequestObject) (GetRateCardResponseObject, error)
+	// ImportRates Load rates (a new rate card version)
+	// (POST /v1/admin/billing/rates)
+	ImportRates(ctx context.Context, request ImportRatesRequestObject) (ImportRatesResponseObject, error)
 	// ListClients List API clients
 	// (GET /v1/admin/clients)
 	ListClients(ctx context.Context, request ListClientsRequestObject) (ListClientsResponseObject, error)
@@ -5426,18 +21232,39 @@ type StrictServerInterface interface {
 	// AssignPartnerTenant Assign a tenant to a partner
 	// (POST /v1/admin/partners/{partner_id}/tenants/{tenant_id})
 	AssignPartnerTenant(ctx context.Context, request AssignPartnerTenantRequestObject) (AssignPartnerTenantResponseObject, error)
+	// ListOpenQualityAlerts Open alerts across tenants, riskiest first
+	// (GET /v1/admin/quality/alerts)
+	ListOpenQualityAlerts(ctx context.Context, request ListOpenQualityAlertsRequestObject) (ListOpenQualityAlertsResponseObject, error)
+	// ListQualityOverview Every tenant's worst quality state, riskiest first
+	// (GET /v1/admin/quality/tenants)
+	ListQualityOverview(ctx context.Context, request ListQualityOverviewRequestObject) (ListQualityOverviewResponseObject, error)
 	// ListTenants List all tenants
 	// (GET /v1/admin/tenants)
 	ListTenants(ctx context.Context, request ListTenantsRequestObject) (ListTenantsResponseObject, error)
 	// CreateTenant Create a tenant
 	// (POST /v1/admin/tenants)
 	CreateTenant(ctx context.Context, request CreateTenantRequestObject) (CreateTenantResponseObject, error)
+	// FinalizeInvoice Finalise a closed month's invoice now
+	// (POST /v1/admin/tenants/{tenant_id}/billing/invoices/{month}/finalize)
+	FinalizeInvoice(ctx context.Context, request FinalizeInvoiceRequestObject) (FinalizeInvoiceResponseObject, error)
+	// SetBillingPlan Set a tenant's plan
+	// (PUT /v1/admin/tenants/{tenant_id}/billing/plan)
+	SetBillingPlan(ctx context.Context, request SetBillingPlanRequestObject) (SetBillingPlanResponseObject, error)
+	// ReconcileBilling Compare a month with Meta's pricing analytics
+	// (POST /v1/admin/tenants/{tenant_id}/billing/reconciliations)
+	ReconcileBilling(ctx context.Context, request ReconcileBillingRequestObject) (ReconcileBillingResponseObject, error)
+	// RecountBilling Check the roll-ups against the ledger
+	// (GET /v1/admin/tenants/{tenant_id}/billing/recount)
+	RecountBilling(ctx context.Context, request RecountBillingRequestObject) (RecountBillingResponseObject, error)
 	// ResumeTenant Resume a suspended tenant
 	// (POST /v1/admin/tenants/{tenant_id}/resume)
 	ResumeTenant(ctx context.Context, request ResumeTenantRequestObject) (ResumeTenantResponseObject, error)
 	// SuspendTenant Suspend a tenant
 	// (POST /v1/admin/tenants/{tenant_id}/suspend)
 	SuspendTenant(ctx context.Context, request SuspendTenantRequestObject) (SuspendTenantResponseObject, error)
+	// GetWebhookHealth Delivery health across tenants
+	// (GET /v1/admin/webhook-health)
+	GetWebhookHealth(ctx context.Context, request GetWebhookHealthRequestObject) (GetWebhookHealthResponseObject, error)
 	// ListArchivedWebhooks List archived Meta webhooks
 	// (GET /v1/admin/webhooks/archive)
 	ListArchivedWebhooks(ctx context.Context, request ListArchivedWebhooksRequestObject) (ListArchivedWebhooksResponseObject, error)
@@ -5456,12 +21283,114 @@ type StrictServerInterface interface {
 	// ListPartnerTenants List a partner's tenants
 	// (GET /v1/partners/{partner_id}/tenants)
 	ListPartnerTenants(ctx context.Context, request ListPartnerTenantsRequestObject) (ListPartnerTenantsResponseObject, error)
+	// ListPartnerWebhookDeliveries The delivery log
+	// (GET /v1/partners/{partner_id}/webhook-deliveries)
+	ListPartnerWebhookDeliveries(ctx context.Context, request ListPartnerWebhookDeliveriesRequestObject) (ListPartnerWebhookDeliveriesResponseObject, error)
+	// GetPartnerWebhookDelivery A delivery with every attempt
+	// (GET /v1/partners/{partner_id}/webhook-deliveries/{delivery_id})
+	GetPartnerWebhookDelivery(ctx context.Context, request GetPartnerWebhookDeliveryRequestObject) (GetPartnerWebhookDeliveryResponseObject, error)
+	// ReplayPartnerWebhookDelivery Replay one delivery
+	// (POST /v1/partners/{partner_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayPartnerWebhookDelivery(ctx context.Context, request ReplayPartnerWebhookDeliveryRequestObject) (ReplayPartnerWebhookDeliveryResponseObject, error)
+	// ListPartnerWebhookSubscriptions List the partner's webhook subscriptions
+	// (GET /v1/partners/{partner_id}/webhook-subscriptions)
+	ListPartnerWebhookSubscriptions(ctx context.Context, request ListPartnerWebhookSubscriptionsRequestObject) (ListPartnerWebhookSubscriptionsResponseObject, error)
+	// CreatePartnerWebhookSubscription Subscribe an endpoint to events
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions)
+	CreatePartnerWebhookSubscription(ctx context.Context, request CreatePartnerWebhookSubscriptionRequestObject) (CreatePartnerWebhookSubscriptionResponseObject, error)
+	// DeletePartnerWebhookSubscription Delete a webhook subscription
+	// (DELETE /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id})
+	DeletePartnerWebhookSubscription(ctx context.Context, request DeletePartnerWebhookSubscriptionRequestObject) (DeletePartnerWebhookSubscriptionResponseObject, error)
+	// GetPartnerWebhookSubscription Get a webhook subscription
+	// (GET /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id})
+	GetPartnerWebhookSubscription(ctx context.Context, request GetPartnerWebhookSubscriptionRequestObject) (GetPartnerWebhookSubscriptionResponseObject, error)
+	// UpdatePartnerWebhookSubscription Change a webhook subscription
+	// (PATCH /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id})
+	UpdatePartnerWebhookSubscription(ctx context.Context, request UpdatePartnerWebhookSubscriptionRequestObject) (UpdatePartnerWebhookSubscriptionResponseObject, error)
+	// ReplayPartnerWebhookEvents Replay the events of a time range
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id}/replay)
+	ReplayPartnerWebhookEvents(ctx context.Context, request ReplayPartnerWebhookEventsRequestObject) (ReplayPartnerWebhookEventsResponseObject, error)
+	// RotatePartnerWebhookSecret Rotate a subscription's secret
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id}/rotate-secret)
+	RotatePartnerWebhookSecret(ctx context.Context, request RotatePartnerWebhookSecretRequestObject) (RotatePartnerWebhookSecretResponseObject, error)
+	// SendPartnerWebhookTest Send a test message
+	// (POST /v1/partners/{partner_id}/webhook-subscriptions/{subscription_id}/test)
+	SendPartnerWebhookTest(ctx context.Context, request SendPartnerWebhookTestRequestObject) (SendPartnerWebhookTestResponseObject, error)
 	// GetTenant Get a tenant
 	// (GET /v1/tenants/{tenant_id})
 	GetTenant(ctx context.Context, request GetTenantRequestObject) (GetTenantResponseObject, error)
 	// UpdateTenant Update a tenant
 	// (PATCH /v1/tenants/{tenant_id})
 	UpdateTenant(ctx context.Context, request UpdateTenantRequestObject) (UpdateTenantResponseObject, error)
+	// GetBillingEstimate The current month's draft invoice
+	// (GET /v1/tenants/{tenant_id}/billing/estimate)
+	GetBillingEstimate(ctx context.Context, request GetBillingEstimateRequestObject) (GetBillingEstimateResponseObject, error)
+	// ListInvoices List invoices
+	// (GET /v1/tenants/{tenant_id}/billing/invoices)
+	ListInvoices(ctx context.Context, request ListInvoicesRequestObject) (ListInvoicesResponseObject, error)
+	// GetInvoice Get a month's invoice (JSON or CSV)
+	// (GET /v1/tenants/{tenant_id}/billing/invoices/{month})
+	GetInvoice(ctx context.Context, request GetInvoiceRequestObject) (GetInvoiceResponseObject, error)
+	// GetBillingPlan The tenant's plan
+	// (GET /v1/tenants/{tenant_id}/billing/plan)
+	GetBillingPlan(ctx context.Context, request GetBillingPlanRequestObject) (GetBillingPlanResponseObject, error)
+	// GetBillingPrices The tenant's prices per delivered message
+	// (GET /v1/tenants/{tenant_id}/billing/prices)
+	GetBillingPrices(ctx context.Context, request GetBillingPricesRequestObject) (GetBillingPricesResponseObject, error)
+	// GetBillingUsage Message counts over a range of days
+	// (GET /v1/tenants/{tenant_id}/billing/usage)
+	GetBillingUsage(ctx context.Context, request GetBillingUsageRequestObject) (GetBillingUsageResponseObject, error)
+	// ListConsents List consent ledger entries
+	// (GET /v1/tenants/{tenant_id}/consents)
+	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
+	// RecordConsent Record an opt-in or opt-out
+	// (POST /v1/tenants/{tenant_id}/consents)
+	RecordConsent(ctx context.Context, request RecordConsentRequestObject) (RecordConsentResponseObject, error)
+	// ExportConsents Export the consent ledger for a range, as CSV
+	// (GET /v1/tenants/{tenant_id}/consents/export)
+	ExportConsents(ctx context.Context, request ExportConsentsRequestObject) (ExportConsentsResponseObject, error)
+	// ListContactImports List the tenant's contact imports
+	// (GET /v1/tenants/{tenant_id}/contact-imports)
+	ListContactImports(ctx context.Context, request ListContactImportsRequestObject) (ListContactImportsResponseObject, error)
+	// ImportContacts Import contacts with their consent
+	// (POST /v1/tenants/{tenant_id}/contact-imports)
+	ImportContacts(ctx context.Context, request ImportContactsRequestObject) (ImportContactsResponseObject, error)
+	// GetContactImport Get an import's summary
+	// (GET /v1/tenants/{tenant_id}/contact-imports/{import_id})
+	GetContactImport(ctx context.Context, request GetContactImportRequestObject) (GetContactImportResponseObject, error)
+	// ListContactImportErrors List an import's rejected rows
+	// (GET /v1/tenants/{tenant_id}/contact-imports/{import_id}/errors)
+	ListContactImportErrors(ctx context.Context, request ListContactImportErrorsRequestObject) (ListContactImportErrorsResponseObject, error)
+	// ListContacts List the tenant's contacts
+	// (GET /v1/tenants/{tenant_id}/contacts)
+	ListContacts(ctx context.Context, request ListContactsRequestObject) (ListContactsResponseObject, error)
+	// CreateContact Add a contact
+	// (POST /v1/tenants/{tenant_id}/contacts)
+	CreateContact(ctx context.Context, request CreateContactRequestObject) (CreateContactResponseObject, error)
+	// GetContact Get a contact with its consent state and windows
+	// (GET /v1/tenants/{tenant_id}/contacts/{contact_id})
+	GetContact(ctx context.Context, request GetContactRequestObject) (GetContactResponseObject, error)
+	// GetContactConsentHistory Export a contact's full consent history
+	// (GET /v1/tenants/{tenant_id}/contacts/{contact_id}/consents)
+	GetContactConsentHistory(ctx context.Context, request GetContactConsentHistoryRequestObject) (GetContactConsentHistoryResponseObject, error)
+	// EraseContact Erase a contact's personal data (GDPR)
+	// (POST /v1/tenants/{tenant_id}/contacts/{contact_id}/erasure)
+	EraseContact(ctx context.Context, request EraseContactRequestObject) (EraseContactResponseObject, error)
+	// AcknowledgeContactIdentity Acknowledge a contact's identity change
+	// (POST /v1/tenants/{tenant_id}/contacts/{contact_id}/identity-acknowledgement)
+	AcknowledgeContactIdentity(ctx context.Context, request AcknowledgeContactIdentityRequestObject) (AcknowledgeContactIdentityResponseObject, error)
+	// CheckEligibility May this message be sent to this contact now?
+	// (POST /v1/tenants/{tenant_id}/eligibility)
+	CheckEligibility(ctx context.Context, request CheckEligibilityRequestObject) (CheckEligibilityResponseObject, error)
+	// CheckEligibilityBulk Campaign pre-check for a list of contacts
+	// (POST /v1/tenants/{tenant_id}/eligibility/bulk)
+	CheckEligibilityBulk(ctx context.Context, request CheckEligibilityBulkRequestObject) (CheckEligibilityBulkResponseObject, error)
+	// GetOptinSettings Get the tenant's opt-out keywords and buttons
+	// (GET /v1/tenants/{tenant_id}/optin-settings)
+	GetOptinSettings(ctx context.Context, request GetOptinSettingsRequestObject) (GetOptinSettingsResponseObject, error)
+	// UpdateOptinSettings Replace the tenant's opt-out keywords and buttons
+	// (PUT /v1/tenants/{tenant_id}/optin-settings)
+	UpdateOptinSettings(ctx context.Context, request UpdateOptinSettingsRequestObject) (UpdateOptinSettingsResponseObject, error)
 	// ListPhoneNumbers List the tenant's phone numbers
 	// (GET /v1/tenants/{tenant_id}/phone-numbers)
 	ListPhoneNumbers(ctx context.Context, request ListPhoneNumbersRequestObject) (ListPhoneNumbersResponseObject, error)
@@ -5474,6 +21403,39 @@ type StrictServerInterface interface {
 	// GetPhoneNumber Get a phone number
 	// (GET /v1/tenants/{tenant_id}/phone-numbers/{phone_ref})
 	GetPhoneNumber(ctx context.Context, request GetPhoneNumberRequestObject) (GetPhoneNumberResponseObject, error)
+	// ListQualityAlerts List quality alerts
+	// (GET /v1/tenants/{tenant_id}/quality/alerts)
+	ListQualityAlerts(ctx context.Context, request ListQualityAlertsRequestObject) (ListQualityAlertsResponseObject, error)
+	// AcknowledgeQualityAlert Acknowledge an alert
+	// (POST /v1/tenants/{tenant_id}/quality/alerts/{alert_id}/acknowledge)
+	AcknowledgeQualityAlert(ctx context.Context, request AcknowledgeQualityAlertRequestObject) (AcknowledgeQualityAlertResponseObject, error)
+	// ListQualityNumbers List phone numbers with their quality state
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers)
+	ListQualityNumbers(ctx context.Context, request ListQualityNumbersRequestObject) (ListQualityNumbersResponseObject, error)
+	// GetQualityNumber Get a phone number's quality state
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers/{number_id})
+	GetQualityNumber(ctx context.Context, request GetQualityNumberRequestObject) (GetQualityNumberResponseObject, error)
+	// GetQualityNumberDaily A phone number's daily quality roll-up
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers/{number_id}/daily)
+	GetQualityNumberDaily(ctx context.Context, request GetQualityNumberDailyRequestObject) (GetQualityNumberDailyResponseObject, error)
+	// ListQualityNumberHistory A phone number's history
+	// (GET /v1/tenants/{tenant_id}/quality/phone-numbers/{number_id}/history)
+	ListQualityNumberHistory(ctx context.Context, request ListQualityNumberHistoryRequestObject) (ListQualityNumberHistoryResponseObject, error)
+	// GetQualitySummary The tenant's quality at a glance
+	// (GET /v1/tenants/{tenant_id}/quality/summary)
+	GetQualitySummary(ctx context.Context, request GetQualitySummaryRequestObject) (GetQualitySummaryResponseObject, error)
+	// ListQualityTemplates List templates with their quality state
+	// (GET /v1/tenants/{tenant_id}/quality/templates)
+	ListQualityTemplates(ctx context.Context, request ListQualityTemplatesRequestObject) (ListQualityTemplatesResponseObject, error)
+	// GetQualityTemplate Get a template's quality state
+	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id})
+	GetQualityTemplate(ctx context.Context, request GetQualityTemplateRequestObject) (GetQualityTemplateResponseObject, error)
+	// GetQualityTemplateDaily A template's daily quality roll-up
+	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/daily)
+	GetQualityTemplateDaily(ctx context.Context, request GetQualityTemplateDailyRequestObject) (GetQualityTemplateDailyResponseObject, error)
+	// ListQualityTemplateHistory A template's history
+	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/history)
+	ListQualityTemplateHistory(ctx context.Context, request ListQualityTemplateHistoryRequestObject) (ListQualityTemplateHistoryResponseObject, error)
 	// ListWabas List the tenant's WABAs
 	// (GET /v1/tenants/{tenant_id}/wabas)
 	ListWabas(ctx context.Context, request ListWabasRequestObject) (ListWabasResponseObject, error)
@@ -5489,6 +21451,42 @@ type StrictServerInterface interface {
 	// UpdateWaba Update a WABA
 	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref})
 	UpdateWaba(ctx context.Context, request UpdateWabaRequestObject) (UpdateWabaResponseObject, error)
+	// ListWebhookDeliveries The delivery log
+	// (GET /v1/tenants/{tenant_id}/webhook-deliveries)
+	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
+	// GetWebhookDelivery A delivery with every attempt
+	// (GET /v1/tenants/{tenant_id}/webhook-deliveries/{delivery_id})
+	GetWebhookDelivery(ctx context.Context, request GetWebhookDeliveryRequestObject) (GetWebhookDeliveryResponseObject, error)
+	// ReplayWebhookDelivery Replay one delivery
+	// (POST /v1/tenants/{tenant_id}/webhook-deliveries/{delivery_id}/replay)
+	ReplayWebhookDelivery(ctx context.Context, request ReplayWebhookDeliveryRequestObject) (ReplayWebhookDeliveryResponseObject, error)
+	// ListWebhookSubscriptions List the tenant's webhook subscriptions
+	// (GET /v1/tenants/{tenant_id}/webhook-subscriptions)
+	ListWebhookSubscriptions(ctx context.Context, request ListWebhookSubscriptionsRequestObject) (ListWebhookSubscriptionsResponseObject, error)
+	// CreateWebhookSubscription Subscribe an endpoint to events
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions)
+	CreateWebhookSubscription(ctx context.Context, request CreateWebhookSubscriptionRequestObject) (CreateWebhookSubscriptionResponseObject, error)
+	// DeleteWebhookSubscription Delete a webhook subscription
+	// (DELETE /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id})
+	DeleteWebhookSubscription(ctx context.Context, request DeleteWebhookSubscriptionRequestObject) (DeleteWebhookSubscriptionResponseObject, error)
+	// GetWebhookSubscription Get a webhook subscription
+	// (GET /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id})
+	GetWebhookSubscription(ctx context.Context, request GetWebhookSubscriptionRequestObject) (GetWebhookSubscriptionResponseObject, error)
+	// UpdateWebhookSubscription Change a webhook subscription
+	// (PATCH /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id})
+	UpdateWebhookSubscription(ctx context.Context, request UpdateWebhookSubscriptionRequestObject) (UpdateWebhookSubscriptionResponseObject, error)
+	// ReplayWebhookEvents Replay the events of a time range
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id}/replay)
+	ReplayWebhookEvents(ctx context.Context, request ReplayWebhookEventsRequestObject) (ReplayWebhookEventsResponseObject, error)
+	// RotateWebhookSecret Rotate a subscription's secret
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id}/rotate-secret)
+	RotateWebhookSecret(ctx context.Context, request RotateWebhookSecretRequestObject) (RotateWebhookSecretResponseObject, error)
+	// SendWebhookTest Send a test message
+	// (POST /v1/tenants/{tenant_id}/webhook-subscriptions/{subscription_id}/test)
+	SendWebhookTest(ctx context.Context, request SendWebhookTestRequestObject) (SendWebhookTestResponseObject, error)
+	// GetWebhookEventTypes The event catalogue
+	// (GET /v1/webhook-event-types)
+	GetWebhookEventTypes(ctx context.Context, request GetWebhookEventTypesRequestObject) (GetWebhookEventTypesResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx *fiber.Ctx, args any) (any, error)
@@ -5603,6 +21601,101 @@ func (sh *strictHandler) ListAuditLog(ctx *fiber.Ctx, params ListAuditLogParams)
 		return err
 	} else if validResponse, ok := response.(ListAuditLogResponseObject); ok {
 		if err := validResponse.VisitListAuditLogResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListBillingMargins operation middleware
+func (sh *strictHandler) ListBillingMargins(ctx *fiber.Ctx, params ListBillingMarginsParams) error {
+	var request ListBillingMarginsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListBillingMargins(ctx.UserContext(), request.(ListBillingMarginsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListBillingMargins")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListBillingMarginsResponseObject); ok {
+		if err := validResponse.VisitListBillingMarginsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetRateCard operation middleware
+func (sh *strictHandler) GetRateCard(ctx *fiber.Ctx, params GetRateCardParams) error {
+	var request GetRateCardRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetRateCard(ctx.UserContext(), request.(GetRateCardRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetRateCard")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetRateCardResponseObject); ok {
+		if err := validResponse.VisitGetRateCardResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportRates operation middleware
+func (sh *strictHandler) ImportRates(ctx *fiber.Ctx, params ImportRatesParams) error {
+	var request ImportRatesRequestObject
+
+	request.Params = params
+
+	var body ImportRatesJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportRates(ctx.UserContext(), request.(ImportRatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportRates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportRatesResponseObject); ok {
+		if err := validResponse.VisitImportRatesResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -5826,6 +21919,60 @@ func (sh *strictHandler) AssignPartnerTenant(ctx *fiber.Ctx, partnerId PartnerId
 	return nil
 }
 
+// ListOpenQualityAlerts operation middleware
+func (sh *strictHandler) ListOpenQualityAlerts(ctx *fiber.Ctx, params ListOpenQualityAlertsParams) error {
+	var request ListOpenQualityAlertsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOpenQualityAlerts(ctx.UserContext(), request.(ListOpenQualityAlertsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOpenQualityAlerts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOpenQualityAlertsResponseObject); ok {
+		if err := validResponse.VisitListOpenQualityAlertsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQualityOverview operation middleware
+func (sh *strictHandler) ListQualityOverview(ctx *fiber.Ctx, params ListQualityOverviewParams) error {
+	var request ListQualityOverviewRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityOverview(ctx.UserContext(), request.(ListQualityOverviewRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityOverview")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityOverviewResponseObject); ok {
+		if err := validResponse.VisitListQualityOverviewResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListTenants operation middleware
 func (sh *strictHandler) ListTenants(ctx *fiber.Ctx, params ListTenantsParams) error {
 	var request ListTenantsRequestObject
@@ -5884,6 +22031,145 @@ func (sh *strictHandler) CreateTenant(ctx *fiber.Ctx) error {
 		return err
 	} else if validResponse, ok := response.(CreateTenantResponseObject); ok {
 		if err := validResponse.VisitCreateTenantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// FinalizeInvoice operation middleware
+func (sh *strictHandler) FinalizeInvoice(ctx *fiber.Ctx, tenantId TenantId, month InvoiceMonth) error {
+	var request FinalizeInvoiceRequestObject
+
+	request.TenantId = tenantId
+	request.Month = month
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.FinalizeInvoice(ctx.UserContext(), request.(FinalizeInvoiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "FinalizeInvoice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(FinalizeInvoiceResponseObject); ok {
+		if err := validResponse.VisitFinalizeInvoiceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetBillingPlan operation middleware
+func (sh *strictHandler) SetBillingPlan(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request SetBillingPlanRequestObject
+
+	request.TenantId = tenantId
+
+	var body SetBillingPlanJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SetBillingPlan(ctx.UserContext(), request.(SetBillingPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetBillingPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetBillingPlanResponseObject); ok {
+		if err := validResponse.VisitSetBillingPlanResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReconcileBilling operation middleware
+func (sh *strictHandler) ReconcileBilling(ctx *fiber.Ctx, tenantId TenantId, params ReconcileBillingParams) error {
+	var request ReconcileBillingRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body ReconcileBillingJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReconcileBilling(ctx.UserContext(), request.(ReconcileBillingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReconcileBilling")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReconcileBillingResponseObject); ok {
+		if err := validResponse.VisitReconcileBillingResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecountBilling operation middleware
+func (sh *strictHandler) RecountBilling(ctx *fiber.Ctx, tenantId TenantId, params RecountBillingParams) error {
+	var request RecountBillingRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RecountBilling(ctx.UserContext(), request.(RecountBillingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecountBilling")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecountBillingResponseObject); ok {
+		if err := validResponse.VisitRecountBillingResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -5952,6 +22238,33 @@ func (sh *strictHandler) SuspendTenant(ctx *fiber.Ctx, tenantId TenantId) error 
 		return err
 	} else if validResponse, ok := response.(SuspendTenantResponseObject); ok {
 		if err := validResponse.VisitSuspendTenantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookHealth operation middleware
+func (sh *strictHandler) GetWebhookHealth(ctx *fiber.Ctx, params GetWebhookHealthParams) error {
+	var request GetWebhookHealthRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookHealth(ctx.UserContext(), request.(GetWebhookHealthRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookHealth")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookHealthResponseObject); ok {
+		if err := validResponse.VisitGetWebhookHealthResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -6158,6 +22471,372 @@ func (sh *strictHandler) ListPartnerTenants(ctx *fiber.Ctx, partnerId PartnerId,
 	return nil
 }
 
+// ListPartnerWebhookDeliveries operation middleware
+func (sh *strictHandler) ListPartnerWebhookDeliveries(ctx *fiber.Ctx, partnerId PartnerId, params ListPartnerWebhookDeliveriesParams) error {
+	var request ListPartnerWebhookDeliveriesRequestObject
+
+	request.PartnerId = partnerId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPartnerWebhookDeliveries(ctx.UserContext(), request.(ListPartnerWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPartnerWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPartnerWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListPartnerWebhookDeliveriesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPartnerWebhookDelivery operation middleware
+func (sh *strictHandler) GetPartnerWebhookDelivery(ctx *fiber.Ctx, partnerId PartnerId, deliveryId DeliveryId) error {
+	var request GetPartnerWebhookDeliveryRequestObject
+
+	request.PartnerId = partnerId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPartnerWebhookDelivery(ctx.UserContext(), request.(GetPartnerWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPartnerWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPartnerWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitGetPartnerWebhookDeliveryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayPartnerWebhookDelivery operation middleware
+func (sh *strictHandler) ReplayPartnerWebhookDelivery(ctx *fiber.Ctx, partnerId PartnerId, deliveryId DeliveryId, params ReplayPartnerWebhookDeliveryParams) error {
+	var request ReplayPartnerWebhookDeliveryRequestObject
+
+	request.PartnerId = partnerId
+	request.DeliveryId = deliveryId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayPartnerWebhookDelivery(ctx.UserContext(), request.(ReplayPartnerWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayPartnerWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayPartnerWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitReplayPartnerWebhookDeliveryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPartnerWebhookSubscriptions operation middleware
+func (sh *strictHandler) ListPartnerWebhookSubscriptions(ctx *fiber.Ctx, partnerId PartnerId, params ListPartnerWebhookSubscriptionsParams) error {
+	var request ListPartnerWebhookSubscriptionsRequestObject
+
+	request.PartnerId = partnerId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPartnerWebhookSubscriptions(ctx.UserContext(), request.(ListPartnerWebhookSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPartnerWebhookSubscriptions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPartnerWebhookSubscriptionsResponseObject); ok {
+		if err := validResponse.VisitListPartnerWebhookSubscriptionsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreatePartnerWebhookSubscription operation middleware
+func (sh *strictHandler) CreatePartnerWebhookSubscription(ctx *fiber.Ctx, partnerId PartnerId, params CreatePartnerWebhookSubscriptionParams) error {
+	var request CreatePartnerWebhookSubscriptionRequestObject
+
+	request.PartnerId = partnerId
+	request.Params = params
+
+	var body CreatePartnerWebhookSubscriptionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreatePartnerWebhookSubscription(ctx.UserContext(), request.(CreatePartnerWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreatePartnerWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreatePartnerWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitCreatePartnerWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeletePartnerWebhookSubscription operation middleware
+func (sh *strictHandler) DeletePartnerWebhookSubscription(ctx *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error {
+	var request DeletePartnerWebhookSubscriptionRequestObject
+
+	request.PartnerId = partnerId
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeletePartnerWebhookSubscription(ctx.UserContext(), request.(DeletePartnerWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeletePartnerWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeletePartnerWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitDeletePartnerWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPartnerWebhookSubscription operation middleware
+func (sh *strictHandler) GetPartnerWebhookSubscription(ctx *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error {
+	var request GetPartnerWebhookSubscriptionRequestObject
+
+	request.PartnerId = partnerId
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPartnerWebhookSubscription(ctx.UserContext(), request.(GetPartnerWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPartnerWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPartnerWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitGetPartnerWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePartnerWebhookSubscription operation middleware
+func (sh *strictHandler) UpdatePartnerWebhookSubscription(ctx *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error {
+	var request UpdatePartnerWebhookSubscriptionRequestObject
+
+	request.PartnerId = partnerId
+	request.SubscriptionId = subscriptionId
+
+	var body UpdatePartnerWebhookSubscriptionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePartnerWebhookSubscription(ctx.UserContext(), request.(UpdatePartnerWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePartnerWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePartnerWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitUpdatePartnerWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayPartnerWebhookEvents operation middleware
+func (sh *strictHandler) ReplayPartnerWebhookEvents(ctx *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId, params ReplayPartnerWebhookEventsParams) error {
+	var request ReplayPartnerWebhookEventsRequestObject
+
+	request.PartnerId = partnerId
+	request.SubscriptionId = subscriptionId
+	request.Params = params
+
+	var body ReplayPartnerWebhookEventsJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayPartnerWebhookEvents(ctx.UserContext(), request.(ReplayPartnerWebhookEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayPartnerWebhookEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayPartnerWebhookEventsResponseObject); ok {
+		if err := validResponse.VisitReplayPartnerWebhookEventsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotatePartnerWebhookSecret operation middleware
+func (sh *strictHandler) RotatePartnerWebhookSecret(ctx *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error {
+	var request RotatePartnerWebhookSecretRequestObject
+
+	request.PartnerId = partnerId
+	request.SubscriptionId = subscriptionId
+
+	var body RotatePartnerWebhookSecretJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RotatePartnerWebhookSecret(ctx.UserContext(), request.(RotatePartnerWebhookSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotatePartnerWebhookSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotatePartnerWebhookSecretResponseObject); ok {
+		if err := validResponse.VisitRotatePartnerWebhookSecretResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendPartnerWebhookTest operation middleware
+func (sh *strictHandler) SendPartnerWebhookTest(ctx *fiber.Ctx, partnerId PartnerId, subscriptionId SubscriptionId) error {
+	var request SendPartnerWebhookTestRequestObject
+
+	request.PartnerId = partnerId
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SendPartnerWebhookTest(ctx.UserContext(), request.(SendPartnerWebhookTestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendPartnerWebhookTest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendPartnerWebhookTestResponseObject); ok {
+		if err := validResponse.VisitSendPartnerWebhookTestResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetTenant operation middleware
 func (sh *strictHandler) GetTenant(ctx *fiber.Ctx, tenantId TenantId) error {
 	var request GetTenantRequestObject
@@ -6218,6 +22897,734 @@ func (sh *strictHandler) UpdateTenant(ctx *fiber.Ctx, tenantId TenantId) error {
 		return err
 	} else if validResponse, ok := response.(UpdateTenantResponseObject); ok {
 		if err := validResponse.VisitUpdateTenantResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBillingEstimate operation middleware
+func (sh *strictHandler) GetBillingEstimate(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request GetBillingEstimateRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBillingEstimate(ctx.UserContext(), request.(GetBillingEstimateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBillingEstimate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBillingEstimateResponseObject); ok {
+		if err := validResponse.VisitGetBillingEstimateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListInvoices operation middleware
+func (sh *strictHandler) ListInvoices(ctx *fiber.Ctx, tenantId TenantId, params ListInvoicesParams) error {
+	var request ListInvoicesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListInvoices(ctx.UserContext(), request.(ListInvoicesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListInvoices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListInvoicesResponseObject); ok {
+		if err := validResponse.VisitListInvoicesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetInvoice operation middleware
+func (sh *strictHandler) GetInvoice(ctx *fiber.Ctx, tenantId TenantId, month InvoiceMonth) error {
+	var request GetInvoiceRequestObject
+
+	request.TenantId = tenantId
+	request.Month = month
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetInvoice(ctx.UserContext(), request.(GetInvoiceRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetInvoice")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetInvoiceResponseObject); ok {
+		if err := validResponse.VisitGetInvoiceResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBillingPlan operation middleware
+func (sh *strictHandler) GetBillingPlan(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request GetBillingPlanRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBillingPlan(ctx.UserContext(), request.(GetBillingPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBillingPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBillingPlanResponseObject); ok {
+		if err := validResponse.VisitGetBillingPlanResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBillingPrices operation middleware
+func (sh *strictHandler) GetBillingPrices(ctx *fiber.Ctx, tenantId TenantId, params GetBillingPricesParams) error {
+	var request GetBillingPricesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBillingPrices(ctx.UserContext(), request.(GetBillingPricesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBillingPrices")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBillingPricesResponseObject); ok {
+		if err := validResponse.VisitGetBillingPricesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBillingUsage operation middleware
+func (sh *strictHandler) GetBillingUsage(ctx *fiber.Ctx, tenantId TenantId, params GetBillingUsageParams) error {
+	var request GetBillingUsageRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBillingUsage(ctx.UserContext(), request.(GetBillingUsageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBillingUsage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBillingUsageResponseObject); ok {
+		if err := validResponse.VisitGetBillingUsageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListConsents operation middleware
+func (sh *strictHandler) ListConsents(ctx *fiber.Ctx, tenantId TenantId, params ListConsentsParams) error {
+	var request ListConsentsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListConsents(ctx.UserContext(), request.(ListConsentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListConsents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListConsentsResponseObject); ok {
+		if err := validResponse.VisitListConsentsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordConsent operation middleware
+func (sh *strictHandler) RecordConsent(ctx *fiber.Ctx, tenantId TenantId, params RecordConsentParams) error {
+	var request RecordConsentRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body RecordConsentJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordConsent(ctx.UserContext(), request.(RecordConsentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordConsent")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordConsentResponseObject); ok {
+		if err := validResponse.VisitRecordConsentResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportConsents operation middleware
+func (sh *strictHandler) ExportConsents(ctx *fiber.Ctx, tenantId TenantId, params ExportConsentsParams) error {
+	var request ExportConsentsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportConsents(ctx.UserContext(), request.(ExportConsentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportConsents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportConsentsResponseObject); ok {
+		if err := validResponse.VisitExportConsentsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListContactImports operation middleware
+func (sh *strictHandler) ListContactImports(ctx *fiber.Ctx, tenantId TenantId, params ListContactImportsParams) error {
+	var request ListContactImportsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContactImports(ctx.UserContext(), request.(ListContactImportsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContactImports")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContactImportsResponseObject); ok {
+		if err := validResponse.VisitListContactImportsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ImportContacts operation middleware
+func (sh *strictHandler) ImportContacts(ctx *fiber.Ctx, tenantId TenantId, params ImportContactsParams) error {
+	var request ImportContactsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+	if strings.HasPrefix(string(ctx.Request().Header.ContentType()), "application/json") {
+
+		var body ImportContactsJSONRequestBody
+		var err error
+		// The validation middleware stores the value a kin-openapi validator
+		// validated in the Fiber context. Bind that value, matching member
+		// names exactly, so the handler receives what was validated instead
+		// of a second, case-insensitive decode.
+		if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+			err = ctx.BodyParser(&body)
+		}
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, err.Error())
+		}
+		request.JSONBody = &body
+
+	}
+	if strings.HasPrefix(string(ctx.Request().Header.ContentType()), "text/csv") {
+		request.Body = bytes.NewReader(ctx.Request().Body())
+	}
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ImportContacts(ctx.UserContext(), request.(ImportContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ImportContacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ImportContactsResponseObject); ok {
+		if err := validResponse.VisitImportContactsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetContactImport operation middleware
+func (sh *strictHandler) GetContactImport(ctx *fiber.Ctx, tenantId TenantId, importId ImportId) error {
+	var request GetContactImportRequestObject
+
+	request.TenantId = tenantId
+	request.ImportId = importId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContactImport(ctx.UserContext(), request.(GetContactImportRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContactImport")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetContactImportResponseObject); ok {
+		if err := validResponse.VisitGetContactImportResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListContactImportErrors operation middleware
+func (sh *strictHandler) ListContactImportErrors(ctx *fiber.Ctx, tenantId TenantId, importId ImportId, params ListContactImportErrorsParams) error {
+	var request ListContactImportErrorsRequestObject
+
+	request.TenantId = tenantId
+	request.ImportId = importId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContactImportErrors(ctx.UserContext(), request.(ListContactImportErrorsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContactImportErrors")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContactImportErrorsResponseObject); ok {
+		if err := validResponse.VisitListContactImportErrorsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListContacts operation middleware
+func (sh *strictHandler) ListContacts(ctx *fiber.Ctx, tenantId TenantId, params ListContactsParams) error {
+	var request ListContactsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListContacts(ctx.UserContext(), request.(ListContactsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListContacts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListContactsResponseObject); ok {
+		if err := validResponse.VisitListContactsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateContact operation middleware
+func (sh *strictHandler) CreateContact(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request CreateContactRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateContactJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateContact(ctx.UserContext(), request.(CreateContactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateContact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateContactResponseObject); ok {
+		if err := validResponse.VisitCreateContactResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetContact operation middleware
+func (sh *strictHandler) GetContact(ctx *fiber.Ctx, tenantId TenantId, contactId ContactId) error {
+	var request GetContactRequestObject
+
+	request.TenantId = tenantId
+	request.ContactId = contactId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContact(ctx.UserContext(), request.(GetContactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetContactResponseObject); ok {
+		if err := validResponse.VisitGetContactResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetContactConsentHistory operation middleware
+func (sh *strictHandler) GetContactConsentHistory(ctx *fiber.Ctx, tenantId TenantId, contactId ContactId) error {
+	var request GetContactConsentHistoryRequestObject
+
+	request.TenantId = tenantId
+	request.ContactId = contactId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContactConsentHistory(ctx.UserContext(), request.(GetContactConsentHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContactConsentHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetContactConsentHistoryResponseObject); ok {
+		if err := validResponse.VisitGetContactConsentHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EraseContact operation middleware
+func (sh *strictHandler) EraseContact(ctx *fiber.Ctx, tenantId TenantId, contactId ContactId) error {
+	var request EraseContactRequestObject
+
+	request.TenantId = tenantId
+	request.ContactId = contactId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseContact(ctx.UserContext(), request.(EraseContactRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseContact")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseContactResponseObject); ok {
+		if err := validResponse.VisitEraseContactResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcknowledgeContactIdentity operation middleware
+func (sh *strictHandler) AcknowledgeContactIdentity(ctx *fiber.Ctx, tenantId TenantId, contactId ContactId) error {
+	var request AcknowledgeContactIdentityRequestObject
+
+	request.TenantId = tenantId
+	request.ContactId = contactId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AcknowledgeContactIdentity(ctx.UserContext(), request.(AcknowledgeContactIdentityRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcknowledgeContactIdentity")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcknowledgeContactIdentityResponseObject); ok {
+		if err := validResponse.VisitAcknowledgeContactIdentityResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CheckEligibility operation middleware
+func (sh *strictHandler) CheckEligibility(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request CheckEligibilityRequestObject
+
+	request.TenantId = tenantId
+
+	var body CheckEligibilityJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckEligibility(ctx.UserContext(), request.(CheckEligibilityRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckEligibility")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckEligibilityResponseObject); ok {
+		if err := validResponse.VisitCheckEligibilityResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CheckEligibilityBulk operation middleware
+func (sh *strictHandler) CheckEligibilityBulk(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request CheckEligibilityBulkRequestObject
+
+	request.TenantId = tenantId
+
+	var body CheckEligibilityBulkJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CheckEligibilityBulk(ctx.UserContext(), request.(CheckEligibilityBulkRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CheckEligibilityBulk")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CheckEligibilityBulkResponseObject); ok {
+		if err := validResponse.VisitCheckEligibilityBulkResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOptinSettings operation middleware
+func (sh *strictHandler) GetOptinSettings(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request GetOptinSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOptinSettings(ctx.UserContext(), request.(GetOptinSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOptinSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOptinSettingsResponseObject); ok {
+		if err := validResponse.VisitGetOptinSettingsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateOptinSettings operation middleware
+func (sh *strictHandler) UpdateOptinSettings(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request UpdateOptinSettingsRequestObject
+
+	request.TenantId = tenantId
+
+	var body UpdateOptinSettingsJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateOptinSettings(ctx.UserContext(), request.(UpdateOptinSettingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateOptinSettings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateOptinSettingsResponseObject); ok {
+		if err := validResponse.VisitUpdateOptinSettingsResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -6343,6 +23750,317 @@ func (sh *strictHandler) GetPhoneNumber(ctx *fiber.Ctx, tenantId TenantId, phone
 		return err
 	} else if validResponse, ok := response.(GetPhoneNumberResponseObject); ok {
 		if err := validResponse.VisitGetPhoneNumberResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQualityAlerts operation middleware
+func (sh *strictHandler) ListQualityAlerts(ctx *fiber.Ctx, tenantId TenantId, params ListQualityAlertsParams) error {
+	var request ListQualityAlertsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityAlerts(ctx.UserContext(), request.(ListQualityAlertsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityAlerts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityAlertsResponseObject); ok {
+		if err := validResponse.VisitListQualityAlertsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcknowledgeQualityAlert operation middleware
+func (sh *strictHandler) AcknowledgeQualityAlert(ctx *fiber.Ctx, tenantId TenantId, alertId AlertId) error {
+	var request AcknowledgeQualityAlertRequestObject
+
+	request.TenantId = tenantId
+	request.AlertId = alertId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AcknowledgeQualityAlert(ctx.UserContext(), request.(AcknowledgeQualityAlertRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcknowledgeQualityAlert")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcknowledgeQualityAlertResponseObject); ok {
+		if err := validResponse.VisitAcknowledgeQualityAlertResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQualityNumbers operation middleware
+func (sh *strictHandler) ListQualityNumbers(ctx *fiber.Ctx, tenantId TenantId, params ListQualityNumbersParams) error {
+	var request ListQualityNumbersRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityNumbers(ctx.UserContext(), request.(ListQualityNumbersRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityNumbers")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityNumbersResponseObject); ok {
+		if err := validResponse.VisitListQualityNumbersResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQualityNumber operation middleware
+func (sh *strictHandler) GetQualityNumber(ctx *fiber.Ctx, tenantId TenantId, numberId QualityNumberId) error {
+	var request GetQualityNumberRequestObject
+
+	request.TenantId = tenantId
+	request.NumberId = numberId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQualityNumber(ctx.UserContext(), request.(GetQualityNumberRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQualityNumber")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQualityNumberResponseObject); ok {
+		if err := validResponse.VisitGetQualityNumberResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQualityNumberDaily operation middleware
+func (sh *strictHandler) GetQualityNumberDaily(ctx *fiber.Ctx, tenantId TenantId, numberId QualityNumberId, params GetQualityNumberDailyParams) error {
+	var request GetQualityNumberDailyRequestObject
+
+	request.TenantId = tenantId
+	request.NumberId = numberId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQualityNumberDaily(ctx.UserContext(), request.(GetQualityNumberDailyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQualityNumberDaily")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQualityNumberDailyResponseObject); ok {
+		if err := validResponse.VisitGetQualityNumberDailyResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQualityNumberHistory operation middleware
+func (sh *strictHandler) ListQualityNumberHistory(ctx *fiber.Ctx, tenantId TenantId, numberId QualityNumberId, params ListQualityNumberHistoryParams) error {
+	var request ListQualityNumberHistoryRequestObject
+
+	request.TenantId = tenantId
+	request.NumberId = numberId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityNumberHistory(ctx.UserContext(), request.(ListQualityNumberHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityNumberHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityNumberHistoryResponseObject); ok {
+		if err := validResponse.VisitListQualityNumberHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQualitySummary operation middleware
+func (sh *strictHandler) GetQualitySummary(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request GetQualitySummaryRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQualitySummary(ctx.UserContext(), request.(GetQualitySummaryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQualitySummary")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQualitySummaryResponseObject); ok {
+		if err := validResponse.VisitGetQualitySummaryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQualityTemplates operation middleware
+func (sh *strictHandler) ListQualityTemplates(ctx *fiber.Ctx, tenantId TenantId, params ListQualityTemplatesParams) error {
+	var request ListQualityTemplatesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityTemplates(ctx.UserContext(), request.(ListQualityTemplatesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityTemplates")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityTemplatesResponseObject); ok {
+		if err := validResponse.VisitListQualityTemplatesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQualityTemplate operation middleware
+func (sh *strictHandler) GetQualityTemplate(ctx *fiber.Ctx, tenantId TenantId, templateId TemplateId) error {
+	var request GetQualityTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.TemplateId = templateId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQualityTemplate(ctx.UserContext(), request.(GetQualityTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQualityTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQualityTemplateResponseObject); ok {
+		if err := validResponse.VisitGetQualityTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetQualityTemplateDaily operation middleware
+func (sh *strictHandler) GetQualityTemplateDaily(ctx *fiber.Ctx, tenantId TenantId, templateId TemplateId, params GetQualityTemplateDailyParams) error {
+	var request GetQualityTemplateDailyRequestObject
+
+	request.TenantId = tenantId
+	request.TemplateId = templateId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetQualityTemplateDaily(ctx.UserContext(), request.(GetQualityTemplateDailyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetQualityTemplateDaily")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetQualityTemplateDailyResponseObject); ok {
+		if err := validResponse.VisitGetQualityTemplateDailyResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListQualityTemplateHistory operation middleware
+func (sh *strictHandler) ListQualityTemplateHistory(ctx *fiber.Ctx, tenantId TenantId, templateId TemplateId, params ListQualityTemplateHistoryParams) error {
+	var request ListQualityTemplateHistoryRequestObject
+
+	request.TenantId = tenantId
+	request.TemplateId = templateId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityTemplateHistory(ctx.UserContext(), request.(ListQualityTemplateHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityTemplateHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityTemplateHistoryResponseObject); ok {
+		if err := validResponse.VisitListQualityTemplateHistoryResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -6518,198 +24236,953 @@ func (sh *strictHandler) UpdateWaba(ctx *fiber.Ctx, tenantId TenantId, wabaRef W
 	return nil
 }
 
+// ListWebhookDeliveries operation middleware
+func (sh *strictHandler) ListWebhookDeliveries(ctx *fiber.Ctx, tenantId TenantId, params ListWebhookDeliveriesParams) error {
+	var request ListWebhookDeliveriesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookDeliveries(ctx.UserContext(), request.(ListWebhookDeliveriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookDeliveries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookDeliveriesResponseObject); ok {
+		if err := validResponse.VisitListWebhookDeliveriesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookDelivery operation middleware
+func (sh *strictHandler) GetWebhookDelivery(ctx *fiber.Ctx, tenantId TenantId, deliveryId DeliveryId) error {
+	var request GetWebhookDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookDelivery(ctx.UserContext(), request.(GetWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitGetWebhookDeliveryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookDelivery operation middleware
+func (sh *strictHandler) ReplayWebhookDelivery(ctx *fiber.Ctx, tenantId TenantId, deliveryId DeliveryId, params ReplayWebhookDeliveryParams) error {
+	var request ReplayWebhookDeliveryRequestObject
+
+	request.TenantId = tenantId
+	request.DeliveryId = deliveryId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookDelivery(ctx.UserContext(), request.(ReplayWebhookDeliveryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookDelivery")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookDeliveryResponseObject); ok {
+		if err := validResponse.VisitReplayWebhookDeliveryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListWebhookSubscriptions operation middleware
+func (sh *strictHandler) ListWebhookSubscriptions(ctx *fiber.Ctx, tenantId TenantId, params ListWebhookSubscriptionsParams) error {
+	var request ListWebhookSubscriptionsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListWebhookSubscriptions(ctx.UserContext(), request.(ListWebhookSubscriptionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListWebhookSubscriptions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListWebhookSubscriptionsResponseObject); ok {
+		if err := validResponse.VisitListWebhookSubscriptionsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateWebhookSubscription operation middleware
+func (sh *strictHandler) CreateWebhookSubscription(ctx *fiber.Ctx, tenantId TenantId, params CreateWebhookSubscriptionParams) error {
+	var request CreateWebhookSubscriptionRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateWebhookSubscriptionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateWebhookSubscription(ctx.UserContext(), request.(CreateWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitCreateWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteWebhookSubscription operation middleware
+func (sh *strictHandler) DeleteWebhookSubscription(ctx *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error {
+	var request DeleteWebhookSubscriptionRequestObject
+
+	request.TenantId = tenantId
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteWebhookSubscription(ctx.UserContext(), request.(DeleteWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitDeleteWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookSubscription operation middleware
+func (sh *strictHandler) GetWebhookSubscription(ctx *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error {
+	var request GetWebhookSubscriptionRequestObject
+
+	request.TenantId = tenantId
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookSubscription(ctx.UserContext(), request.(GetWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitGetWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateWebhookSubscription operation middleware
+func (sh *strictHandler) UpdateWebhookSubscription(ctx *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error {
+	var request UpdateWebhookSubscriptionRequestObject
+
+	request.TenantId = tenantId
+	request.SubscriptionId = subscriptionId
+
+	var body UpdateWebhookSubscriptionJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateWebhookSubscription(ctx.UserContext(), request.(UpdateWebhookSubscriptionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateWebhookSubscription")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateWebhookSubscriptionResponseObject); ok {
+		if err := validResponse.VisitUpdateWebhookSubscriptionResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ReplayWebhookEvents operation middleware
+func (sh *strictHandler) ReplayWebhookEvents(ctx *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId, params ReplayWebhookEventsParams) error {
+	var request ReplayWebhookEventsRequestObject
+
+	request.TenantId = tenantId
+	request.SubscriptionId = subscriptionId
+	request.Params = params
+
+	var body ReplayWebhookEventsJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ReplayWebhookEvents(ctx.UserContext(), request.(ReplayWebhookEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ReplayWebhookEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ReplayWebhookEventsResponseObject); ok {
+		if err := validResponse.VisitReplayWebhookEventsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RotateWebhookSecret operation middleware
+func (sh *strictHandler) RotateWebhookSecret(ctx *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error {
+	var request RotateWebhookSecretRequestObject
+
+	request.TenantId = tenantId
+	request.SubscriptionId = subscriptionId
+
+	var body RotateWebhookSecretJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RotateWebhookSecret(ctx.UserContext(), request.(RotateWebhookSecretRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RotateWebhookSecret")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RotateWebhookSecretResponseObject); ok {
+		if err := validResponse.VisitRotateWebhookSecretResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SendWebhookTest operation middleware
+func (sh *strictHandler) SendWebhookTest(ctx *fiber.Ctx, tenantId TenantId, subscriptionId SubscriptionId) error {
+	var request SendWebhookTestRequestObject
+
+	request.TenantId = tenantId
+	request.SubscriptionId = subscriptionId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SendWebhookTest(ctx.UserContext(), request.(SendWebhookTestRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendWebhookTest")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendWebhookTestResponseObject); ok {
+		if err := validResponse.VisitSendWebhookTestResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetWebhookEventTypes operation middleware
+func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
+	var request GetWebhookEventTypesRequestObject
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetWebhookEventTypes(ctx.UserContext(), request.(GetWebhookEventTypesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetWebhookEventTypes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetWebhookEventTypesResponseObject); ok {
+		if err := validResponse.VisitGetWebhookEventTypesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
 // Stored as a slice of fixed-width chunks rather than one concatenated
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cts40u+roPhtVWyvJEu+JLFd3x9ONpnNbCbxxpnj8+0ox4TIloQ1BXAI0LYmk+c573Ge7BQaAAlS",
-	"pC62k8xseWsntiUS1+5Gd6P715+DSMxSwYErGRx/DqZAY8jw1w9UwVs2Ywr/0Z/EIKOMpYoJHhwHH+DX",
-	"HKSSRE2BRAkDrsiMzskoz6QiIxiLDMgIGJ+QRLcAcS/oBDKawozq1tQ8heA4YFzBBLLgy5dO2eUHmFHG",
-	"GZ8s6TaBsSKMm+7zLNP9j/LoCtQm/UhomNo5RILHkuRcsQQ7MA0TJsk4TxJCJ5Tx1d2AyuanYwVZexdK",
-	"kBvKivXK9CuMT1a0/aUTpDSjM1B2s17i+n+A8WJPH6dATs/e2C16IknI4pBscaEIU5KE5vNLFofbulem",
-	"30mpmgadgNOZ7tc+kcE46AQZ/JqzDOLgWGU5+KMci2xGVXAc5DmLg44btVSZ3kg95pd5JkXWPMSQw626",
-	"jPCJkIgxLnuawTUTuSQpnUAxul9zyObe8Eyr/lBm9PYt8ImaBseHg72mobyJYZYKBTya/wPmi0M6tevV",
-	"jaZCAidXMCdbA71de/0+STPGFR0lQKIpzWikt2GbqCnVLHAFyBNDnhlSJZKOQb+Jm3uME5N0BthmBirP",
-	"uGGiMdOck4HME9Ubcjddw5PlfL2hd/XYWya+1+93ghnj7u+BphmlINNt/p9fhsPbvUF3OLx99urTX//S",
-	"uF0tjH9GJ0Ak+611Q5DdK8OKYUzzRAXHh3pM9JbN8lk5QvPXoNPEQ2c0UxyyN3Ez1aTm6yeSsLiFeu0j",
-	"l0iT96Hes6ng0Mpiqf6W8Hw2wuHc0JFMPVb7CRTVvIePXZrHlvGcee7+LPcROOWqbfkUfrts9cwT9188",
-	"M45/IqEsDOUlldBlXAKXTLFrIDIfmXedICgGqodFREZkkk/a6O/XpSzRNrZzRVUuX7OkUV6/58ncjkKa",
-	"U4dJIvGVtmGYbytj+Yve0OPgv3bLU3fXfCt3/VHgsC7oiLaS28Xpi9MlZHZDR3QZeeH396WuL/plmQou",
-	"AQ+hFzS2p7P+KxJcAcdfaZomLKJ6+LtpJkYJzP76b6nn8jmAWzpLEzBvxIb9r2nC4ksrPoNOEIOiLNHU",
-	"ONVHpJGqTBI9Y3w26ASQZUKfhb98DsYMklg/zWZw+ZvgEHQC221wHOiXKCdvTt+dEv0EwSe+fDIrARKJ",
-	"/TjoD358/q9/7P+vo38eXBy+evrh2cfn/3P0c//N4L3eUbNLxwdIUEzp8evpkw/FmO1i5Rk/xk06tiM4",
-	"rk/vy7oEcmangAu/SBHeusxoovcOYs0ptj+yFdZ6DrdPSGiW7ZdP4ZBr0pAEaDQluIKEKoJiW59F+vQW",
-	"fJyw6H6bG7lGvF3VtExokgGN5wRumVQyuNtuHJW78bLsqHUrisE83B5IkWcR1GbTIamQko2SOcl5DBmh",
-	"XKgpZFagDPlW6IYSbnf0pvmEHlGuaXYEJKJZxvSu5nXNd8j1IgDZCseUJRBfphkqmEwPLty2O/haZCMW",
-	"x8DvtYXjopUKZzLpWwHIZZEiY5wMVXaqd9zX/XJfX3u9t25sOcSH2lklroCThEZXRleTkUjxIFqcLJN2",
-	"sno33EDC7c6Q24213+oDJJcp8Bg0d9qTtvio2LU3XCttNHmlWXWDnbv3vM/FDNRUn8KGqIjg5sB5Iolk",
-	"MaBIMWPTsuTXXCjACYblHoda8ZV5mopM9fRs3gn1WuQ8vhcJcqEux9hKXYzorXDf3IXSDkpKeycUeW2b",
-	"aqW0ciQPQWnvhFlvzS+ajvShjfKA2y9umJoafmJxA7kVo9EHP2rP80TQ+KMQb2k2gW9JPJppRiKeazIX",
-	"15CRAfmJvSBbYWrGdKmEuEz0qOxYPwrxE+VzZ9/fiz4yquDSeh18EtGfG28EgdsIIIb4xJhlJKEKjaw7",
-	"EM2ed+x8FILoaZBiHkuIpzLMh5JUVgi7Zdc2vjftrdDv1OiHTU6fbmH8NQ3FvrFb8xH5rpVuxYezViPl",
-	"G7WGrJNmzUb008770i3cL0tfLh01uKg/c5qrqcjYb3A/OZVjQ8CVfqVKitRormQENNOaAJ4vTJJCHb+b",
-	"/BqUpFiZxRIqrA/yYQRZ0/S2wlpfC/R3cXHRPfWeWDR+whfYYuhEIZAPr1+Sp88O+wR12UbPWWmymN29",
-	"piyhowTuu7lFOzUbRVF5RX7NIQe9pdUHN9/VQ1//OYfsmkVAfq40umxzi8ceYmNPSQyon/BoTrY+QMxk",
-	"h5wJqSYZnP/z7bbTVhW9gooWm7HJVBEubrS2641Kaw5GAlPNgEZ/8Hg3JNK4So1HzJdVVQZ/UP/ql2Kt",
-	"sKvTlBkPq/4jzUQKmWLG6C3cp4tjuEC9txTJEuyIVKFQAo9TwTi6rGu02gmiDDSTXFJVscZjqqCrLdem",
-	"d2Im9aq6l2qeuwykHojgERD3pO56vbZZixep8CyzWJslxiehVRdJKI9xtjSPmSKJmFR6a/YrdIKESnWZ",
-	"y5ZZXEy1pFREP0UmWvU2i7n+RIwT5PPiF56vsHXxtNZln7Mzl2tNKhNGeixjvA/CsalIDXkxBTPZOFb7",
-	"Ac0yOse/C0/d0qFbXXH9kX/xXUS/BPhISfR2Me30ipFXiPdT0aYY/RuMuV1w1Et8DqVvbMxVmpx5HDam",
-	"iYROjencBi53d2+0vR/sHPUidZBuBU/m5i89NxLat8OvuNvVIf3NeM0LkaHbfCJJLnOaGAPU+B4diXir",
-	"8fSgYUwzevvGPLu/txH9rF4b83K4OTn51LMGncRtAnjVWpcS/EtBvhKirPH6bypuuJkiFze9lXOwI6i3",
-	"u3Q6b5lsOEyKrSx+WXtO9e30rtMabrdG9hxAukJB6m7YVnA/jqtxZlk0ZdcQX8BoKsTV4txoml62nSA/",
-	"gaKEpim5mQoJxCwgkWzCwZwf2pJsPCOp7XajQxKcJ6V+sMwJJalgUnBju5autzQTEUhpjsuWk7HonHH1",
-	"9CBYvM/qBCJLp5Q38PrLKeUTkOa+g0nTvVQsSVB/QSeMcR+xDJ3/6BXAa6ReY08ZROAtTMMRas5p91yx",
-	"zGTL3EPGkLBryObb65+rmcg31VfklO4dPl0c4d/hlpz//bS7d/jU3QHpwZ0YbcJsOpmKJLYeaxy51msa",
-	"90ey3xpMiRe4xuw30FrLaK6MOF1cSqeH19/XejDjEy0D9bw7jnRERsw+N46lkLMNLX60F0xuuk8kiSxh",
-	"3IBWX7EjokRF7q88jKqyoelAt9tQJZsqd3UcB9vl7JQXXI6qK5NbQ0icUeOTupcQrMmdP54ovGBqqkkN",
-	"hWCSvB/jJdVmc6qv0ci21+Bz03RMqCQKblWH3GhOV1OYE5qBtcl//vi6+7yRNnWzlyMq4elBc+twSyNl",
-	"+0ChrRevQ8wrZEub4gdPD55vr14+v6vFRfykl1HbDK+4MjfGtcMkMoNaOLrzaKonbxWSntFCw465Ee3l",
-	"aWz/NEd1zxpBYfPZEimRtZ5ZZUyNccjeZELBCaGjQtWWc6lgRm4yZkXLSkY1PTrdseb4oPGMcT12p4h2",
-	"Cr1Li5zQdNcyFWclNyvZ5uZ32X1WYZvjbCrTjCEB/Y4vPUtm2OQwMEb6PYZprfzmcSIttI5z7SPc9980",
-	"mGVuLCu/N998XnJArBdZsSDLjawuKanjuKXeeXWwjZJMs+BbMXkQQV2y8x9ARr9mkMTFjVp1XjZ+oCXe",
-	"yETdaY5DnWMGWgfraKFDSSyUPp9TqqZIchyk/ts8Ixs5swhMaPQeManlirv4YWr1lM3gy3abJv93oIm2",
-	"EusTLxUd4PlMtyauvAZaerRvNXX048U/GnaTk1fx3uHh4Iik+ShhkQmu02fH8/7+Mzw7atI+aQgEDV/F",
-	"fzs/DVs8Z9eNL2Cvza9ctfDrlWo4aMP3/zhrbiaXTaJbsknz47ctZFasiztb8yxZvfd6rGYmLZtxDg1G",
-	"5xXM1+divaOrNEpssGkEP8FG/tPGyNW1zlHb6J38fK//fP6913fx67kW5VpL0PEiVPf6fUKls85NIxWD",
-	"ZI0wt3w2o00nQaNr5dJ3Ojb6G5uo7f1prqYtIr7wADhBtxh05j4pvDvug0lmAlly736tfCrnNtoB7JPu",
-	"rHWv44gbpKp1S1xWtuLzCo4382iavQ2cbWC4O9wqrKWLtPrVm5QUu4srvMR2Et/OR9zknVwysIfw4rmN",
-	"+gMoRRjh/A6dSg9DNzGTaULnl37U8+JMXvUGTw86RDrb7a+Dw8PD/rPn+8+fD8LeujdRLjKpCIxx0dhk",
-	"KyyiqUPCuLma2l5LRNbCtRd7tQG3fvS3Daa+l17fCa4hY2MGcfshVsTwNudTsLhIo0B/IV6CJoJPpPUf",
-	"3cG08KPBvRDi+iq1bHx9UqvZv6THO4mA9cjvb2zClDQaNuVEpKZ1kgCNGZ+Q8K9hh8iURiA7JKZyij+F",
-	"MrebKc2AqylIY+J70mZ/ryJsnq1HXn6ORr979OnzoLO/9+Uva5HIilD3Kslstv2b7/aKDX0Q0enJqz+C",
-	"+Gwz5U45BqkcHRw+I9YuIyZeZNHWMcElC34tk200o9GUcehmQGOTfiRiOCYLkd0d4oUCdoa8DC/ukIUY",
-	"nA7xwlQLn5IXiKobaAor7pBqMBm6purBffplP9wDXVVF2GiPvIMbnIU0yYNAaBxDbII9Fs8TG2TTaCvf",
-	"6P1Ea7mDYQgiiyWZAXUX31Mg6MbJqBJZr/VeqEUfbljjplD5ddVgz//QQLlVH1ODcP/fXRtf2H3jxLyN",
-	"HQPZHEzSdomhm/v7x49nNpkF96L5GsRGIK1qQMFt8wicw6tmGy/GLA3zfn8/0gPB36Bm82VsJY9alduM",
-	"2LuoQOaqLG8TH39AwQ9SNihBU4iuZPsx9LmJZiu6jqYZbIWM5iabaStMTfyURI6CmOEvM6YplQkuw+0O",
-	"CcUVss7NFEmNJZWbyHLsjS6cTiVWbV2HTsfNtnGNGn3UyIeU+75xGumDEs9GNyJ0ZAeFFV7oFY1G0bkR",
-	"Q15i0QYKQAZUNl0TXEznJ0TiNb8SBMdjTvMrSIvUikrMkp9RuqkVYUfRtIzGGn4YZdukgkQN7qo35+/J",
-	"wd7gGTL3Qkod49eCRSB7D2/5dYI0obzFD670EST4ZUznDXLp7+KGaG21OtYpk0pkGFSut6rlvjbJJ419",
-	"lsyxfiJeJygOwqUxdTdTlkCZ0LH+pXnZfBu1LuliUcgWOW+LVFDJeCM3U7BXJcXq6p3QYjxrFuDm9mwT",
-	"olxi+eMmeaLZT9YrKNnSzwK1VCyHysDamexOFkSVp2wSc/Dz+d+Cajb1afdfnz7vN6vpdw1Ws5xTdisV",
-	"5THN4lrftPubNhTsz8vup8/9zv5R81iauM42j7mMRW72/tNDPzl7v7+M0ap09lbcQNaNqASSgB6mNpeM",
-	"jaVFrLGgTkjO2a85qhrtk+lq8+dpi/lTI/Vicz6+DDpLSd9zNbzK9XbvvoAsYTysCfqGILrm6DVch3bK",
-	"ewhTxx4UfwArpyIePT2DRopd42o4AdV4nlf9v4urcs/z5kFl/9riq32dfkbRtFLqzBj3Px0sk0PfTO5U",
-	"CMnoSIIn896Dyp/NJE6F51ey6uKeiCvgnirZjPlBogxiPUyaSII+/CKLYcskmxwckf/3fw96B7297R75",
-	"mV9xrUnaW94hpxkQNuEigxjvhb139nt7LsPHxPpVsgBsjsPaF2TvZ0yZCJ9cMj4xZtgLKllUk2QN3qBO",
-	"cNsVNGVdrRNOgHfhVmW0q+ikiCkroV9YjOu5Im72mw3HDkAPybti8WSRfc7bx0VZtF6PXvtf3MVdg3sm",
-	"pRF0JaQ004qIDc7WtgWnWSZuvIwP43utLsYdV8MM5ktdTHlD/tTOAwa3oSmyKgIpL3GwjYIUblNNvZeM",
-	"rwOcZAncvNOirjevaZF1/UTa9bRe2HKdmzVg/c4CRZissdW2b2X6lcYqM3ejblrgi9MXp8vX9fIK5o0M",
-	"/SZ21tkVzE2eudJipEwPBB5l81TT2A1T0w56thBHSCh0FhirtdmWG2m21INYcpHhniGpyNRYJEwQFtsw",
-	"QhRzD5ap5B9pC19OqbysU+JCCDNCKFDyQ0bTKbocilWyq6YXpxIzMxIiAco3uELCq5Ot0Lm/N70/atVT",
-	"NrsMqhx7D2CX2ZuAJXRwMaVKnqYpeeEI4jSKRM5V8+3WWpdFlYvf0sTzLb+Ffd/M0tO7dSc7r05rnnw+",
-	"6B89Xa40dQIMNnzPk7mJUVzktQ1udb6mybmZDbUqn8ijobXn13St1OKG1Zv5EKYTyuM/gOGkx/FA5sBy",
-	"0fgB0oRGIBcOkJrm8c0pOwGaXa4a+0xcNw2dvBOKKDExUh8va0O/qbBZzD+k4bSceza3Rmx4P25Xgymc",
-	"4eetd0CYXh5jqjkeWSclsGANIZBMWLGk+uuW+ITFqwPTxWqlqRzpUou4Mt91Hfo1tlQkAc2MgqMjm8Wy",
-	"Q8aZmO0qQYoouEszw1pUbyZmm0Q8VQXMQmD4MtxCP9Xy0Ffvm4P5Vh//YgOHa23Z9cZClGdMzc+1QLT5",
-	"I6gOn+YmCtj89dq1/+PFxwUP2iknhtuskqVXk4Rn788/kt3rwa6guZruloyIshdZ0ejdxbCmSqVlhCYa",
-	"hw13goXZeVyx+MJOoZdVDefCL1H2iy3XutWLwfhYtGh+JMstEuei9nOWUKU3wAAfiTGZUT53/gInEkEO",
-	"+dbOjg2J3NnZxuFqUi3aORdJjnr6WSauWQxZj3ycMonqK5NkiraikDDkZaMm9vLF+dkTSXZ27K2Z3Nkh",
-	"WxlISBLIjGe1vN2WhEZFziAdcgkKDQszsO0iLd+0KW442dkxt2A7OyQDGuMTM8rpBK8IZr0hH/L/+i/i",
-	"YXMwwfWHr64hm5Nw93oQEs1uxgqB2whS1UIghAPEktAKOEhvyN+PFGUc16sA98AgTrLX65OdRefMjvHO",
-	"dKy/AUFXPTxbnERYpSBCubnvI0xKlJ+CzEWOS8wRoYEwRagc8vDURnfijI6JsSCJuZzGIbvbaYImtcQM",
-	"KzkVmeommFFp4827NlL2x4uPmj5MCmfCxoAOaYZwkmFpW4bbJ4TKK7N1hMMNsbc1ZmXsg0POuFR6p8SY",
-	"ZDDOQCJAFFOaoPwIcjMu/FtOISZUDXm427uBJOmiRbf775sr2fu3FDzEbS7cYFPMadjZyUQCOzu4mpRY",
-	"UtrZMTb5zs6xfud3kwf+OwZx5BLI70P+e7fbxf/010Wm0u8G2BfRIbQAV4b+zNcdJKRdS6e7n/W3haj8",
-	"stvr9UJimnM5ULY9G/1cNFt+Jr1QZUGYMvnr2I3jJNNPGRP+xQ3AdWYyr8jvBDSxIxJXhzAeJbkJENON",
-	"4TPFCIccL/pLhjDgiiVyHFOGC3rk1MOWMzuIiF+5NIBrdMgdXtwCsl6HTEBJEh7090kZwmMIIHM42WKM",
-	"EqBAmitu+4rIbhvGhmvxpHzREGD9xc6QT0CZPhcihZyYeCn4tfHzSv1Jl+zsnNEJ45Pezg7ROr20wMck",
-	"xBNWi4QbkMoGmBtKqyJC4+XnkBMyMzguM8r4CUmplBjZSKMrvNBxj28VEgRVnjHCusrtMjQUbpVuDZV6",
-	"EmIIU6iZ0WE8d8hhn4zmxBpFPWLAqw03iZT+mkPPzAyjeKSemZGFB7e3OIND/ClvINPt0sUYMN3/VtgG",
-	"OhRu25BEIk3wVxiJGBBPb5RRrqmLd4zMIwuIexaLr4DeM5s89uBAGU9z5eF/agplfKIbw7gmMR6b9GYT",
-	"4WSIqnbq0kRLJDNH6cImnLcbW9KtE6O4oCvciHNLeVqWQaTsMn5kMy1OcH11G/v7+0e6zZ8/vuyRnZ2X",
-	"RpFnxTOVoAZpG/ngQFBjb0McSK3Fz5S18KkeOddify7yTIsi3BWkgqcH9QvMDgm7YYeEl/qfXritn4pE",
-	"lkGCCGtiIglCB6gp6gnFqAr8NTf4tMisIFv6d5dmGceZ1hJsHiMtPFp6UFNI4u1e65xq0G16hA1gbKFu",
-	"CSVgDWAtJFtyLdh7fTw5IaEbQ5Q5NJIRYM5KpL0jUokNtBZbBdiJcQ/byd+9kYjLff7x/P07YrRZI8wU",
-	"mQmpDJ7gibt1saJVW/x6ULEAAw+cMC1PUGLoFiDuECn0ws5TQbiW5yhDQBLJEuAqmZs7mIRFYP3jDNWN",
-	"MYMsOA7ems8/wLirjZWMgaI+6LP/IQZ32HvO4Kc8UaxrRfmifrmgF6JIA25MNYv9ZbTU07M3JpRaGt11",
-	"0Ov3+ggukQKnKQuOg/3eoNc3/qIp6vvN573+ZtJ0k1PXIDDBGcON5wUCqG8OSHMx9uxw8GwbdXStciJO",
-	"mX3XRLzZZ7VCKSG5Btkj/9DNo/MajklEIy1ktD6MbcwYz5XWf/VOxnRuz6oZVdHUNTaak/CK4dET4BKY",
-	"A/dNHBwHP4D68ebKgAl7ONV7/f4S4LfNEDBtUl0LFuMVzLXChPiWh6bXpsaK0e1WsV594y04/uWTT0+o",
-	"cyJEipbRmHLXCcwF0S/BDBQNPunXd6eY6/lb61afWum91+/bACNTeAHhTojeRZB4k9cjb+w+as7yYOB6",
-	"TetuU0y/4srbHpow6rT6/TXW/C27BowLbVxpRHxed6GBe6h5SNWIpecUBmegxVTREZVOtOFJYEHlrACw",
-	"cDE5S2J7nsoTctjft+e5Sdsz8L1m84YGe/qGSeiRt4LGZEQTyiM9NjkVeRIbmBEDgIRlK2g8J9rc0E/J",
-	"FkYrg2a/4p6XnTRsu/5yfudt12/tf5uBvhPKLOoJCc2ehETSuawG9y4jRH+xGyixMEfwMrCbiEkrVRpt",
-	"Ar28WpQW1nGZAdqp6Oad0jR34AFPpEMfd2qLVt8RMMKRcYFNX9xvRjRJXMGUWJtDvSE/R8vIWltNZKYt",
-	"BwdJEFRL4LQgqpSP7DqI2pUP2io1+smGGhDAFepbdCRy5cMvt5WB8K/BNqiYsbRzvV8KuN4x5bxHTp3E",
-	"oj6V0g+1ARWwJg83HpeAYIAmvPg6uzTWQgyXDMkAVDSW7Rg0le349BXFTAX2ohEEVZuNqIxijLhdBpQ9",
-	"B+vIHq9SBr4yWP1KBc0XX9pf/dJrHwf/oH+w+o0Cnl2/sHe0+oU6bPc9Tt2KeKuG4HtyDj+rCzprUbaK",
-	"uXcVEeZS/JK53kNtw2YigY7zIpWyr0eqMqlRIr20fX8ngeSM6SIJSCStlZmKpPm1zjAEK2jptYS1LXv+",
-	"dnKwqXe3ZS3dV8pArd//VxUzFTDIpXKmgHV4lDAPImH0inunpq9HuU8+fekEqWiKEzURJpLQIseJx0Uh",
-	"N7+mnrtz2NkRPIKdnWOLuXgFkGo9XJMyJVMqp8YVjr4JvPUmzJSN0xIqM1cV9jLAApeR08KlPuR2GOZa",
-	"JSwYLewQ6nnKq0+V/KBVrdB480Pn7mzBnAVlDfC5hUc10Y3raW9m2V46oAyrEzpkvBUc5cGvW4Z+m0dX",
-	"c3I+zfIRefnhJyLnPHK4IE7alAAhx784uJNjrXrj/XR5Bxs8HQ+ivXgfugejQ9o9iJ7F3edwNO726WC0",
-	"F+3HB3A4Xh8/vQ5uXAvRtIEUNbkyeHi54jBzl1eKsNBS0sKu/sfJmMEaXdQLpXxP2fTGcLufRdkonpoU",
-	"oN3PZbHOL7sW3dDEvmyimpTlRPUB2CwFPQqKKCdcYLoeZGQCyjrnjLvOOuqYsnitUomU3IjsCq8bNPUx",
-	"Tigxzr4e+RsOGm/CJEkhm1E9vJMGIUjKK9Ahz6AL3LxY19oaZJHpxBdGX/uMb2NCB8PvBPvjCf8wXGR3",
-	"eFM+cvega1kSa5kHZ67Fr24ffE1d1Qc8WqqpugV8JOSHVFXTkogKO7iaRb9MYT0t0Nwwuddi3XDhQiRO",
-	"bIwE3szYUBgjbpkqtFwjquu1EMiaat9Zket/X73vNJoBeWNDnZjgcoO6NhU4sW+slRU4X83ngD7WChP2",
-	"UQP7rixnCIRQ4iFUtHNd4/mx+7khnmj3cxnMZLg0AQVLK1uTREjwLlu9yKYTp1m5YqM2ok2/QZgqVKv9",
-	"fnHNvppbf+ZGFFhq/VhW7aywRQM8uHsT7y4eRf9D0KFbUkKdaxLDbteky031jbLU+ho6R1FXvN1AeAu2",
-	"koEj5bJEqiPhHjmV7gpb3bAIinIHtuDlSg3r9I7UevpIqw9Lq6c1SlXiTvLTw6TdzJEvgWYRxrfy2Ib7",
-	"QbyWgm6LbnwT//1aXGWq5K/9eKVw/Vc1Ajw4i6U2QIEJ/MhbD2cC4IV5QapVfmpX/d/zkaBZ7DmrXV5B",
-	"j4QyyScY9EpN3LrFZCFTyuMETAgy40OOgY0Ou8W01yNhkf0Ukq03p+9Ot0kMEYtBtkELYZhAhvhamUiS",
-	"bp7KE4zYxQwtHAhGQDBVglJh7B7ja9sZH2tlxjc3M8qMMZt0uehvdrhEFUieOrQF4ukYOJIg0e92pX3X",
-	"SxsLTmeQsYjuvhXy8pRPIIEN7JkKsNE3NmccIE27NeOuA//DhEB/DSHw0sJt/rmtn+IOpS5smk5s37bR",
-	"HeWzO/idN9Eq63kMWqxggHKPfNDdYx11TgwsUQGPv6F6iS1Bm17Z/0bcVJnD46n6YFEmem8bUlzuQvG2",
-	"ja9C8udKpDWa966uj42wLVPQMhjrk7tD4JZJzAIUHPDwFSmpXbdUk39qFznOXmOqh8W+hvzGZPBK+7FE",
-	"eAyb+Ia1CjOIRBbbKHsufLzGREi8JjYLhdy5sPLmVtmAPEgbOUilWOf4t+3e//x3KIyBVUHIXn/vabf/",
-	"jOQ8pWyD8ug15NK1zudvJVHqC//ocvzOh64llrVPXceJu7ZEY3vYua0laJNqmqJ5TSAr2Ccq6RnGqhzy",
-	"0ZyEJrMf08skgFcnVb+05YUFa/4xNQcjDCc3JVSHvKihul2WyJRt5U2VICMgwpgvCAi+XnhwtXTid4vK",
-	"s8vCbHw+xke3haYVGKglZzsEBisqA1dbVU8H172outmIzrBsSLhRTg8qCop+6wg+O5ii+izFsEtXZlAP",
-	"hc1aFwyhHBrHsBQaYa2BFCUEV4xBic1H8FWDCRtKqy4PXbZFdP8kwcvf1/fihCjWPL0pZYuffNEtPl8h",
-	"q3c/21/cPVCj4H7PobJH8zLzYmkV1i7wSMQQD/lW6BVZDbeNrmcrw7YXhiXmtXB7HZH7A9QlbvDtaLwo",
-	"rNtmNvmr92g2PRBD/IBBoM0sUcYSYoHidv5YOJVX7J5X/A+FcUoxudCljxTsFNRV7EYZvQ6GD5YgbuBh",
-	"g3VkSkM0Wmv/zCHH4GDzpCdqnQ5GoqmQJnuHxR39A0+fVOGBM+SZPpsRBGI099EtkFurdcDJFvUQkbZ7",
-	"xIArYWQdk4Q5ICh1bFyrN7S8LkY+hFjrJnOsGM2UASqIjRmmX8BWZkxKG483ZkmCTmE08MwLBo5HJPb0",
-	"HrNbY9yN8gkx8DMjGjtNDp0uF7bUUlgDqgo7JWLDFcwNxJU0GAduNXkEazuDqwBbm2qC3uD+AXN7s3JH",
-	"o9KATwVoSg4G3b3+x37/GP//r8DgO5XfDbzv1jY2G7G11jI59x5MPFeXu0Uo231k0gKYPeodiymoKydV",
-	"1HKpe7S6LnH7rhrLDJaDAmSMRyylCRnBlNnsTvQ9HaPYN3lUFv4Yg38XUqqG/DUCyxTppWGBtpMgMsxW",
-	"nloMFiLG221QPkPO1IlRZtU0E/lkijdkJr10ZuEmfnhl0KeWRuVoAfIOkyK4wFGxKE9oZmbRovT8BF9T",
-	"z/kJWkP2aZL8BwaIfbcgYVzgERQpyZVYhRmUfOHhl7Uf/SVYWSuQfA1AftuAzwx5WKJ2//ciermBMvPL",
-	"tnkpcARYgYk55CXoOtlagqOXZjCGLLO+GMMtJXLakDdBp1mAH63a9cgLgQicHo3fdm9ubrpayermWWKt",
-	"kNAgnlngH3ddahDowjqHhE5B0iYJjSJIFXp+XH5SSLZqCODbNgVJVhDW0bM8cqB3xUJhojqKppPC78WU",
-	"96bD0vEECfZuEJ7IWCSJuPHh/A97e2Qr/Dw0leOGQYcMF6v4DoMv2vjiQhlNxlUANOqoG2IGsvj99OyN",
-	"V9TPDD4kWwf9wbYBRslNyYFOmT2gNxELxXtU0ynbsMtnIb1Qe8KxWAoq4HKmIomxRGBTEeOyeGCl6HE4",
-	"5M6YLEt1O8wyWbqaLfJavY4eKeEo2m/1LRb03S/1yyIKwU2kLg//uTd6djuY/St7fnX2a59+HP/PNFgo",
-	"cBDI/SjbV92mH0G19kBTyYEC2r6aerb+9b5frUILopXc9keY9V2n921vRypFEBr9ZBVwyqATTIHGNjHk",
-	"JY2m0H0puMpEQzXK0+RGW1QhF11M5gyLSN1ZLpV1hxuwoxiNQH1CzSBm1Dji/AWsuxC/lCf/+tRvq53X",
-	"SpA3FhwPvHOlIhWs1BixJGF8coyIIevvtVeLvdUusBAhksxoounaVE+xl42UEyv07EEqrIKGdvIq0dPz",
-	"tJ+7L1uRQ9S0bg5Xb/Hkf8hVcq179yoVtSCuUerFxUXXw2xtqr9pdIUMaDL776GBGBsGIamJdKIyBnGt",
-	"pMsKMv2T3MGVGDufv3Q+V5GJf/n05VOT88vDPvMURlQSS51xqdWx1Mxqgi71Iqmrl3g9Uub3zOgcrSib",
-	"XG7RVU9ciUv3NaF87t55UqYF+MdU6w1bJdb6MWr2MWr2jx01W5J5Q/Tsw2RLOE9xS5bPCi5/IokEpRi3",
-	"MbbmNriZJ0/K+HqXlKdZGhG7fYYv4JSL6ZdflzLF0luzh+N7x7w9Brs9/K3NYmyJY4nN6b8at0ZVNG0A",
-	"SrFRBvrocjit0gGmJEBdVQq0AKWBE7aEP+QF5aOqaaH/vVLNlXg4x8g+g1DOhRpyE+pQcIbjtR7B63/v",
-	"YLQPhmlCHYi2e1cOuYtsW6wO3ZRFhxFs949Fa4A6+YFmMXDyErjKoBZMXqlmumkYuS1N84cKU7Plnh6D",
-	"1P4YQWqGRJbLkfazcDedCg5dnqMguDNU28Xpi9MWjbVZX9W9vrOdfqdoMEScN0Mo8MpMZTktlgwoVIiA",
-	"TdqmsyXYQlscqx3J0VWl+8MgmnlrvQZShH7YLcvjQf+QWm/1bPTX2Vd+K+x4Xw2g8ULkA0yYVHi2e5Ul",
-	"vfE4pq6U7Hhi48p7Qx7GTGJtKXzp0rwU4nE9ggIGVb96Q+c2FmoqbiTmv2+Ffx2Qp/uD7uHhof7vMDT3",
-	"DmWBSMbJq97g6QHRjz7dHxya/4XbPXI65KHfKVZWYNKlyNEoE1L6SXkLMsnoLUsgMUpmuY+O0LRCwXHw",
-	"1wHR0+4/e97df/58oCVfdTbBcTDoPz086O8f7u0d7B3t7RlUeTZmEF82Jr0V8uY42I/2KRzRg+7huA/d",
-	"A/ocukfxYNTdGz0bPxs/o4OoP9gAmKNciu8EzuHtRauD0tAyxJZ2HzPb/mz6ixNH2iz2hNASmbiuNrP7",
-	"2XBXBuOlyB5/t/kwLgarsCqKujRGLGJMVptEWUQzw97q8mQVBIIptfiIgPBw1KXXc33a6jTrv+tptj+A",
-	"Wrrf/W8pGv0JP5LTg3ps1qalu+puq00bJACDBblEHGrdYEPUvDWMtwts9U+NnFeUMV5qDBmF95F3vpYR",
-	"hOvrMZAh169s9DRaNm2F1SWRwlTEYEp6qbY0w/J1EJOcx1BDTzJehBEkgk8QHgxTQ5K57toVDjwuVFcT",
-	"l134FQg1pWCcx9TAsyIcSHjQPxryyCp71hvqfDG1wstkixI5lwpm3Vy6iAkbjRbe6OnSNL0sykabqqIz",
-	"4CrcJgkU/o9UJKboWFnPH2OdCmfJiY03Bx5l81SZpDEMm9JGnanlZVC4C+CfBS/yklhxOqL3McOqZa2D",
-	"V6enP77o2+/7+Gn/miY5BLUK2sGgf3B09HSwt7d/dDR42vdr4y9FIFmFIuLVZw8G/b29o/5g72j/oL9/",
-	"9HyDsPKyoP43tshM1faVphh6Ax8NsT+vIYb7vCiXV2kau5+dM2KpveWXk0dRif4fVXOK9YhLF3ZVs5gp",
-	"GsjFkFswhDYR3GrR+SbcWnLIWHGFHHo0376T+dZCkfc115o3tv9NBOZ/pJT8voZZK5V8PUNMU1CByb/Z",
-	"jbutcVtT3JSwpTdN2h36xIccv8SwyjBKgGaX/kvHRB/85lXDMEz1PJWyeut+TIxgrspfd3zbQsxY4HwD",
-	"77m5hfwq+ppZjbimrzXcwm+9+nl7My3q+1yvLxMK7nL9UYX6U9/FtylQtdDWwMSzn+ZqWoS1Qnbdnn9t",
-	"rLIY0kTMtbWGtWBNRVEmSSyifAYGKyTPkuA42EW5ZIexUGby1obSNCRG2fBuP6a2V3KdialdvFe/mAov",
-	"a8slLlv8SGKj4qKp19IMGpo5rcNimpK3sUu9fnF+hoXLJdiEbSUhGXeMDulgszA5CwOJenW0FNnQ58f1",
-	"/AE9uwVa85QEsFCnn8055HVtlIgb7mq+orTVQ8FbTltbqpC8WOJdPzLkFvBE5iPMhXPv0xSzMFnhZXgi",
-	"Pcvc3ywMj7IXqp5tbi5aa2Y5inMveqFteRovi2XLNbFZFd2qJNTdoIzmQ461uBYvcTmZgZR0AqR0srik",
-	"d7PFxF6q2saGnHHya04TpubFOycVtwrWfPe8GaaErsnMq8y66rldnP1ZQVQLaNmyLM9aCwyf9RYK3TW1",
-	"/TITUroa5NgQk8qcrCa87sX5mYuI06vhtWpAqBr4pwSic1F5LKuw95YtKMuT+bbXoKu/0rz/xorS+w21",
-	"ArVlAGDBfi09mEKRLe3TmwJgouzEgliMRGw5LYaEXaOfodLHkHt13Awv4TujuQJcR/1LB7EKOg5QiClX",
-	"VBskYep4yLEHMR7rKXCBbKUEGYOKpojPJyXEbkw98sKBc9Ei/UOPWvNv0XBMtixZjHKTZ/Tj+ft3JqiI",
-	"tkuaIQd+DYlIYRut3itIFVZvNVBTIalhe50UUFJTIa2kEdmQW85jJmmogO4ic1CI8oVtGtQqm9Ca+WPH",
-	"jBOGkBMOx0KSrCGl3WFrFeAWrmh/Iej91PZFAjg3pemJfi6minaIKZJuwq+9iuo98k746TVM8F61m+DL",
-	"py//PwAA//8=",
+	"7P2Lchs5sicOvwqCuxGWPCWKkmV3W4oTG2pfejxttz2SPf7mNP2xwCqQxKgIVAMo0ew+fo59hH2PPS/2",
+	"D2QCdWMVWZQou3tWEbtn3GIVKgFkJjITmb/8vRfJeSoFE0b3Tn/vzRiNmYJ/XlDDXvM5N/B/7F9ipiPF",
+	"U8Ol6J32LtivGdNGEzNjJEo4E4bM6ZKMM6UNGbOJVIyMGRdTktgRWNzvBT0dzdic2tHMMmW90x4Xhk2Z",
+	"6n35EhSfvGBzygUX0zWfTdjEEC7w85lS9vvjLLpiZpvvaNYwtUsWSRFrkgnDE/gADky4JpMsSQidUi42",
+	"f4YZtTyfGKbaP2EkWVCer5eyr3Ax3TD2l6CXUkXnzLjNOk+YMq/i1e+8nzFC7Y8PNOGwA9z+OaVm1gt6",
+	"gs7twPDAiMe9oKfYrxlXLO6dGpWxMhETqebU9E57WQZPOqK0UXafLElAxE9cNJDxViRLpEMTOSFmxjW5",
+	"4iImeyKbj5ka/ZrRhJtlQAybpwk1bJTSTLM4IHNm6OkwGwweRfaT8C8WkH6/v59P59eMqWUxHztyZQHn",
+	"9PNrJqZm1js9Ov6+lfZLds0UN8tu9Gv3dBsV/vcKJf9TsUnvtPc/Dgu5O8Rf9WGVhoIqQw1rIUmmTBCp",
+	"iLT/oZiWyTWLHaGtdMF4ZaKYyOa90196djTgARyn96l9pbLxv1jUYbPpWGaG4CbrYne1JZpGkczEGkLx",
+	"I6OV7Vy3iH9HRioTaKl+Bgrqwr7XJCLn7145HfZAk5DHIdkT0hBuNAnx7yMeh/st8uOesFTdToKeSaGZ",
+	"MOeRJe0lT5zqaFocCs90XpbKyOVvPZPC0MgUH2vYS2D3CB98oAkTRnHWum3uQdQnN5j9SyXnq4S8wI+S",
+	"xUxqZomxj5IZTVMmLMsb4CirbJFcw+esjcKJ/UIjbTE17MC+uo7Ad5lKpWbr9yfFh7bdIDd2+XOXMlPR",
+	"hq9peGbbj+HI5W+9l1uvvDu5Ni66kTdccstMbUdbwZSth1uFHW8lnJnSUjXTEQr22YwieCLEE4KRVLFr",
+	"LjNNUjptXRZ8p+20enx03ETKc5bwa6aWbcsSu9/XrYt/pvPCcGGenPSC3pwLPrcHxlHQZPX8lWsj1fLc",
+	"GMXHWevJpeSiOEqpf5jsOUNgpKjhYhoQe1plOiD+7zqSigUkooZNpVoGhF0zYdbbA/nwbcv85KRpld1M",
+	"mvVRMYkV1fOGGYpk3YkWcmQ1iWpBVFkqO9JzMwF9FbN5Kg0T0fIn1mA5nbtz9SCy6kOQK7Yke0fW7j0e",
+	"DEiquDB0nDASzaiikbVn94mZUetLXDFwLoZCoc1PNJ0w+yZYyacgY5rOGYypmMmUQG9kwq0LopjOEtMf",
+	"Cj9fdG6KCZdIP7C0tzDH8WAATJ9bkNb4NoYpO+b//5fh8PPx0cFw+Pm7F5/+8j+b12ieynbznMOv60QV",
+	"n7i9BnslriWP2Bsp7DwaacEnHmgytw95/8owQcE0smxAfpOCkb1//vOf/zx486bNJoL319JbXsTBwdNP",
+	"v598OcB/HH9pXscWT/QdnTKi+W+tnA3+Z2V7YzahWWJ6p4/t3tLPqND8Tq9Tb++oMoKpts1M8ed1u+ke",
+	"uf12vptJwVpN2tT+6izvB5os6FinJdPWKgVr68JjI+eFrbFx8bnbm7jOPv8ZPti2ijnVPLYs6HS/5Ulu",
+	"pB2K7MFM5ITQ/NfyhNtmkc/zlrO4kEmSpc0nw0vQPjFdkj0uoiTT/Jrtt0vSGXHMSI6f2rdy3R0aGd7s",
+	"7FhDctOp8ZrejF4jY7q8yWnSSN9lNs6JauOLBRvPpLwiuvTsOlErP3f7TX/vnNcm6pw4ef+2naQ8vrGB",
+	"nBXteBQ8atOL72GT2hYt38I1NNkndrFAdpy/AyOskPKManbArfOgueHXDDYR3vX2ck6oJcvaVDrJpm38",
+	"9eva47qNtkuwJtc7u/CgRgHg2hmg64Ipme7seJWpALI+0jFtVeEfz384X6O6F3RM16ls+P22GvsLxINS",
+	"6/VBpPEHGrsQrP0v61wxAf+kaZrwiFryD1Mlxwmb/+Vf2s7l9x77TOdpwvCNGI/Ua5rweORMu17Qi5mh",
+	"PLHcOGPEW3xcEztjeLYX9JhSUune6S+/9yacJbF9ms/ZyOqlXtBzn7V6XhpCBXl1/vN5obl6Xz7hSjAN",
+	"zH7aGxz97fv//OnRP57+/eTj4xdPLr57//0/n34YvDp6a3cUd+n0BBiKG0u/nT65yGl2i5UpcQqbdOoo",
+	"OK1P70tXBnnnpgALv8oRpXWZ08TuHYutpLjv2WOx+uVw/4yEuGy/fAqHwrKGJoxGMwIraL0X0ObWTkZ/",
+	"e5Lw6HabG/lBSrtqeZnQRDEaLwn7zLXRvZvtxtNiN54VH2rdipyY3e0BRltqswlIKrXm42RJMhEzRaiQ",
+	"ZmZ9QpD5odgLPSnhfmA3rczoERWWZ8eMRFQpbnc1q19vDAWEbsleOKE8YfEoVXCLwC1x4b7bwZdSjXkc",
+	"M3GrLZzko1Qkk+vyVQ9IWWTIBCZDjZvqDff1UbGvL0tfb93YgsRd7ayRV0yQhEZX6EfqSKZwEK1Olms3",
+	"WbsbnpBwPxgKt7HuV3uAZDplImZWOt1Jm/8p37VXwp72NHlhRXWLnbv1vC/lnJmZPYWRqYgUeOA80ETz",
+	"mIFKQdqsLvk1k4bBBMNij0PrlOsstV5q387mZ2leygzvBm7MgkKa0QRGqasRuxX+l5tw2knBaT9LQ166",
+	"oVo5raBkF5z2s8T1tvJi+cge2qAPhPthwc0M5YnHDeyWU2MPfvBIl4mk8XspX1M1ZV+TeazQjGW8tGwu",
+	"r5kiR+QN/4HshSnSNDJSjhJLlaP1vZRvqFj6S9xb8YeyVrS7Wi6ziP07XjkT9jliLGbxGYaMiDW81c2Y",
+	"5rh07LyXkthpkHwea5inQuauNJVTwn7ZudGkNO29sPxRtA+bbvYP8oBKEynujcNaIkD5/vygclHfaZDi",
+	"jdpA7ia+4yD2aX/FfpDfsa99ubiNh0X9IGhmZlLx39jt9FQGAzFh7CtVVqRouZIxo8paAnC+cE1yc/xm",
+	"+uuoYMXKLNZwYZ3I3SiypunthbVvrfDfx48fD85LT6w6P+EPMGLoVSEjFy+fkSffPR4QsGUb0yMKlwV3",
+	"95ryhI4TdtvNzcep+SiG6ivya8YyZre0+uD2u/q4bP9cMnXNI0Y+VAZdt7n5Y7vY2HMSM7BPRLQkexcs",
+	"5jog76Q2U8Uu//5631urhl6xihWr+HRmiJALa+2WqLKWA2pgf03CSFiS3ZBozIfBaH1ZV1UFfKdJNF/y",
+	"tSpyaMopID4tIlLcMmrSC3oLqkB3WX97IhsSJILeecox2QCiOEqmTBmOvnOeSbA6lY9gPheaXTM3MZPb",
+	"pUzEqeQC0ptWvhopZmVtRE3Xu5ugF3NtN8e/VAuqKwb3vFJEjPgn7ae7jc3bLmx9kgVGdjG0YS0gTaiI",
+	"YbY0i7khiZxWvtYcngh6CdVmlOmWWXycWYVriH2KTK0Fj4vZfSIYS/l99YdSGL918azx5p5zM9edJqUk",
+	"KqF18nshvbTLFNmLGzbXjbS6P1Cl6BL+Ow/4rSXdmZzdKf9SjjT90oNHCqZ3i+mml1NeYd5CoiQk8FQk",
+	"6hk8B0o8Rq+XJu9KEjahiWZBTej8Bq6/0dtqey/cHO0iBcC3kH8F/2XnRkL3dniHu10l6TnG5HOVYcd8",
+	"oEmmM5qgH4shTM8i6y+/4U7sFT776Hgr/tm8NvhyuD07lbmnA5/EbQp4Yx5ersG/5OyrWaQaU0VnciFw",
+	"ikIu+hvn4Cioj7t2Oq+5bjhM8q3M/9F5TvXtLCWvNFzgj905AHwFitTns2yQfqCrcWYqmvFrFn/E65zV",
+	"udE0HbWdIJDNQNPU5SPhAhLNp4Lh+WEd0sYzkrrPbnVIMh+QqR8sS0JJKrmWAl3gIoKXKhkxrfG4bDkZ",
+	"V7Jq6uZJ0JMqnVHRIOvPZlRMWZE9A5/XhicJmEEQy8EoFFdwhwDBBbj57Dd+SbGIlRam4QjFc9o/ly8z",
+	"2cNUC59LtN/9XFUy29Ze0TN6/PjJKoV/ZZ/J5V/PD44fP/FXSZa4M7QmcNPJTCaxC3wD5dauadwfzX9r",
+	"8Eh+gDXmvzFrtYyXBtXp6lJ6c77+vjWnIZ8J5x141pGK4D430pLr2YYR37t7Kj/dB5pEjjEWzFrB8CFi",
+	"ZEXvbzyMqrqh6UB321Blm6p0BV6C3XIGxT2Z5+rK5DooiXcUQ1u3UoI1vfPHU4UfuZlZVgMlmCRvJ3DX",
+	"td2c6ms0duM1hO4sHxOqiWGfTUAWVtLNjC0JVcy59h/evzz4vpE37bCjMdXsyUnz6OwzjYz7BihtDYl6",
+	"+ArZsx79yZOT7/c3L1/5U6uL+Mkuo/UZXgiDF8+1wwRznleP7iya2ck7g6SPVmgY4MVqP0tj9594VPed",
+	"ExQ2ny2Rkar1zCrSyzGuu1DSsDNCx7mprZfasDlZKO5Uy0ZBxS9627EWP6HxnAtLuzdEg9zusionxM+1",
+	"TMU7281GNl4gr7sWy118mE1lmjFLmH2nrD0LYdjmMEBf/xZk5hmSTXQCL7TS2fkIL4eBGtwyT8vG3/GX",
+	"39ccEN0SNFZ0OerqgpOCoq6g+vEqsY2azIrgazndiaIuxPkPoKN/4EnCxfQZFKs0ZI1kZiwzEZM505pO",
+	"mT6DZNYpi8l/eMuIxeAKjXkC8bB+r+6lujc68lU+asfn8Wqv88NJMqbRVVOSE07QlwK4HGyrUVLFI2t4",
+	"2uGIkERlCSNXQi50AL+xmIyXGOCSYsKnGbiI7ksVfddOmF/fzsJHu05ZO69w46M1nskpckOUd8YRkC9+",
+	"kO9xaYnXsNu7hIoGDxZSAaJlozbIs1pXziCVMbKY8QT2Jk2oteg10czkUbfYBxBomiZl/2ksZcKowKCA",
+	"usrSUcpU5BZsNW4ghZkly9GEbQxpvJGCgTzLa6YUj1l3/fDOctRb91qTisDDexv3ou6n+3WuTmllDcrU",
+	"FxuwYVtfiTQzW4axyhtfzg08P/jPT78/akoMbNqvmjzD71ZXupQyBaV5XBD3SkCoIXOpDTELSWIW8TlN",
+	"4Eyspyf+ZW847PtExeMv+/+rmaBvwx1FMOtoUMoObPZx8oVes4kfdOMhN3H5wBuSXYPeVMksHY2XnacE",
+	"H3zO50xoqN9b5XgYUm834I/2ncb4cJ5Utz6jNE+ts84Dj2aYv2y9B6jsZDHhLY6t7LRORhqadJvLe3y0",
+	"vpvl9ECXNA2ZyfkO5CuXf61p36vlk5WSWTPi1lyy/5CZabwS8qWWNwlfF97LFuWdga966/CefeyCTSDW",
+	"dc1jJiLW8Wsv/ONWSiOQmzUhJKiIY0pL4WsIWXxGhFyg34nGd/f4Ua1uoRbTfnTc9IqSE56wkb8RqN1m",
+	"Q2Yk9SWFGFoDzwC9AXTLyrV5DYnGQV73uWW5Z+BLOLeu3KzoLrfrQan8tCgU9jWi+Tav4fSNvvRW3Age",
+	"RoOb6ui13umcGRrmaZElh9l66NY3OeVxs7861lmL/1Qq/ewS+mKK6m4cTBPMnnWhNnyxO+/eQs46u55F",
+	"zViXqdfE98YiuDtxUCySKt42QnwTGQp6C9oauSkKjHGeeZAMquCXYEZ7UvsdL0TLBcmd5NQLUHWfqmu0",
+	"SZZ3cYlU0Q1/AMe8Lh/bnaw87XQRii5eK4N8nFGjz9PUe/9kb0HnPN4n3JCIzhmkMNVOjuPHT9Z8ybDP",
+	"Zk2CiDtDIYQI6pKmKfJe6Qsng8bDScimbKtzscTEU5ZohgHKREbgCmAZu5STzuPzqG0GaDl+NkTDnam7",
+	"qMbpBETQOcQPAGxHc8E0ZoQs3LyXhE4VY+4+YzMpmUpWb/0bH9RMjejUOUhlpJhBcyVRGxu6uuwGn30r",
+	"W+w55pjZYwKBF3Yknq2mgv/MGgl7V2jxBq6kOShEZJ01fUZCmiSh+y/CrplaFpVxPmrUh0+jFW0dVWYw",
+	"sSozPEHUnFIWIWpGmiTr7OvLXPvX7gflwkeegEqrsyOZJCwyLO6TkAuI342u2HIhVWytkV8zHl2NFEuT",
+	"ZWjZcChC4JNUsQmz7iHTIdlzXnNOPdFGpoeK6WzO9kkk54xYn8OXLbrsNj9pmvKeP6d7QW/BxiN7ykFu",
+	"WYWgXtAr0dNzLFsiZe2iNKMHvS+hZmFVyQRghBhxJ9KpU9MGqlPcypX0z5Res6Eoiytme6yuCTOI5AB3",
+	"rzAoi6dM4QFqh6CQyOw+NV6WoQpgwVakSXdI4ihPP5cIa2Te6MUbmjE1mfOjrJG00md3ZXzDOo+6px3c",
+	"xBTchfOS09lkC5Wpalk+r2Nrt5/t3sENUiYrLkK3VyBDYuRFeps3O9ru1vgx3CxHNLoScgHSte2H3AiY",
+	"QNDsAl0y40LIVBD/hks5IHRBuctFyINDJXLmW7n2kNJ5kwWby22ze/CNlbhd21Lj47XgVdvDKbXaddTO",
+	"gPV4xBqpaj3QIFRBlYK0nD1/lNkjDA8W+y+acvs/zlHDHQv3m5NfWtJXQiuR13AbDmsQkj1LgD2IHAvE",
+	"zkE6I5ox99TIyHAf7ptRbpr99+1j9XgCti5bizv3on/05ITEfMqNzi97wZ2TCHLGyA+XH149t4eR5VxR",
+	"wPpY8jPFOjp4BRiXT3opqZrKfNdoshsFC3NeK5uxTwYdYmEb41r5oq6Psn1pn5EzbDtntniVvprR4kyA",
+	"rS1jtIUaHNcFF7FcbDWeJe0jvNbF1EZyiw81Z7F4sDM0CZvOf3Ssd3SUYS19xykjURdygRWqDYuIA46M",
+	"ykTk029r901QnSEXPkON/QtMcOtyCl+lHpKEa6ObLyD9zEq1Gfq6F/SgfufTzY9QS9MIFSaLm4pF3COe",
+	"4jWPwCVCCyDsiqZwhBXxndIQdarqJGxMm69w047CPyX2/GPEfyxBO5zbH2hWDhVkrfZff4MxXgJoCCS0",
+	"QZW2PYnhiAjPSjhpU36NVYmZC2K3nCmNgDfe+TuAGoMYLQIeB0T77LoPl/2jRydPj44H3z95/PjR4Pi7",
+	"k6OnR9+HtTBO8zHVUX7XnfhnJPxLGBCd0ojpgMRUz+B/pcEAE5ppM6YZ3lzSKGKpWYmobXfWuZOh4YaY",
+	"sRE6OlDLNWKiKbc3v2747vhgJjNF7Hsu4gzvETxISJRIS/eeVPjPeP8rmNld4v4QnFA0aXQl3ntR8TFT",
+	"iAFAtBTiJZQ8S3h0dWDkQR5epVvcr2gsnxzhIm1a4+MTXOMo00bOmSLu9duvcd39r63b6hY0k96kJF4k",
+	"fMrHGClbNRSSRC4qp1TpDB1TzfWNgiA3ulPe8g5uWwEBAOz10lG19XkOKmRf7c5T27l+nSSEaimqJ5S3",
+	"ajIBDsioCNIKOSqnGrAYkg2CInI60kamKYtH4+XIKuHeqltvh0GSYDK5OTpCth45XtUjH6stXVahA9do",
+	"Y9XPy+2kDzZwvejtYgNbo99eVooN2SBuP2TJVQkBa5sULvzo1kaJk6RqFpMrYfR/Wd2GK4fNvjbJCvUv",
+	"oqTfIKeieVWtowNf37CSu7DbynpwY/VKq8lVGuVWW7vdhu5mhxrNMh7nlVD+Ms2HZ0rZNgE8Afl9ikWs",
+	"UJwAu0DF0l96Fzj9N+GHdezwkrMkzkGPasYSQry1wKxi9wtr00I915xZSgNrclJr3Fm/MqVmBvcagmn7",
+	"3/iMboxC5dhxjVdckAokPTYPN5vteyS+GLdp8n9lNEEk3urEiyhcnmZ21dyMofxF91bTh2rOe/tKrxqJ",
+	"vC0J8NnlP4j9tYAyk4sHmqRSg9AQLkhoPdYwQKPuqK32kDrwjfWzA0KCfFnda5snuwslszn28bV9xFdo",
+	"MxYlCdXpbZ0pj8a6XpPy7wzzqMEwtwwAGMzjzBgpyN6KPWZPai6mer9Tpn97kn1BaPOiAHh10wX8PN26",
+	"2jTK17Zz7mmwPj1/wgVN+G/sJrdAq3cxAMxhCsxuaE5kv9ANNsMeCt0FAD/x2spgA/ev5pnnQDq940F/",
+	"MGjNBa8/e/zk4Giwq8zxlCkuY2uAdko2do9rQ5Xp9MKqmo4VnZie2+lmY3mLgq1aHnZzdnTn1ch8znqn",
+	"px3QzVa4IvXU6xKqsEeDL25EivqKCoJreQ8qO9hQeVEtzMD5+VXxHJ7LcWlKQUUhrNEkrxsPv2euuMvr",
+	"JWtpScFcygPElPLKKGrgp0xwg2VQZA9w2nzlzbVMsjkjhjvI8pofP7e0d94z/9XmwhygrvEnX2HRYmol",
+	"VDywquWztahgDooisOmM4pGGO9Mcsv81o+CEdj2KqGH5fWxDTfFkwuAmklih9DZuvqSZZjHZK3uLQuKv",
+	"C6oRMnI1eNN4IWDJmHOtHbTd6rzslq0h1PFmvsHYHcd6uJa1NaHmjAysygaTgFsLnBrWsRDOstMItqIz",
+	"b1wzxSe86VLmpfVncLFKVUBkzGZcxNbbtktn3e1oxqIrFmPzO53DUMuFIBFVcdP2109y5MESp5bXscQr",
+	"lSkGXg5KnFqaUG2z1orzDkxBHOoym89ppyTYm1t4lQ9tVwh4G0ujQxKEO7h3cyBucYjV2WndoQLDNi3s",
+	"3z7+1JQCS17Ex48fHz0laTZOeIR9ai5ePiPfDx5916Sbk4bmlOGL+PnlediC0Hbd+AJ8tfmVq5bQ4VVT",
+	"i8Lw7U/vWhIsmjI3Q82nzY9/bjkH8nXxGA6ZSjb7MFcgzlctReN/+/jTJWsQyiu27C6Tdkc3GSMwYBMF",
+	"r9mURsuXCZ22BlNevj7/8ccXz7GmGfwghx1wPDh+fHA0OBh8F0DZLAe8FULJJKHTKYuHAuMnp/4PPoKp",
+	"86YlsZIpgHYlcnHmsk00u2bCtQKh0dVQGEmevf355xfP3r94TlwaODQ+ghOFTyojck3mLObZ3LplMz6d",
+	"BZDXPRTWEIEXErlgqo+YHIoZQOuCIQ017KzSUHUuY5a4Y2oo8ss+6w5PZMKlB5zVDH0RjeoK4gDuEb3f",
+	"mMWJH/B9P5uzGtwzlujmeme61KOETUzzfXzMaOzjFx2D/LBwI6lGduFGmruqgo73Ykri3fxIZiaSmFiT",
+	"JypIIfBHu3M4p6D0V9gU/POntWO3rkbeIc1T3Ul4XD+eC2i3dt54Ab7VMtSDUhwLWPK9KO9aneZghS2a",
+	"FrVJit9QNeVN5fJbwSqsPVPn+Sc6GVxzZugokrq7+d5+riqrELLuxt5XcEzx6TUpeIX7WNWpzq4h/gmy",
+	"l/tRC25mMjOEggW6398cGiq7mGWS1jucxdYUS5vvbxmmIZ9FO8vtwqZ0zHt3tuQbthUWbWND3E5RJTfo",
+	"jTBTX/75sFJf3gQj1Y+oOy1BUErUOR4MCNUe6RAHqYC7deg81Oa3NMJUjsoAro3Yrc3cVlxZNbSDnCjG",
+	"DuwaWatBay7Fvg+lwFUCLUqFoL1bU70QZAm4YpmutUOVP4xcTwu83mtUiKhNmzwFdEctraW4Dke7zquZ",
+	"Bxp+1P5CCqEzCA4/FHuCXTM7179dvv0571lHzmFkTWb0mpXsMBhuzoVUefqyHXwo4NOaZCk04OCfC4gO",
+	"rDTKI6uD/mDw5PsqbsfB/1pF7njShtzx9jwzs5bboxwi02/PanMn/5cc/tT/YaqwYUxWwrEvnsqE6yrC",
+	"3JMejMq/DmzYuH1A1Kiyd5sUKM6jiaXfpoaLH+B24+vAN7j+GfUKxsdPNuMW76ZSyX2/VIqzrngJ1ucn",
+	"V632VRYooWKauYB2JYtwl5AMvo61WhS6YQtWTJTPZqtlvMR6Ob1t6j9wZ3ejo8zS9eSS1UPQARv5ikTd",
+	"HBMt/9qdCM83FSqON+L0rJBU+n6QL0fTMrsWrg020Q3S6DsazC0mUVNSuDtoN2R3u0l8PUj0JjDuNYTt",
+	"wjD2G/UHuHCHXrvYtHY3fBNznSZ0OSpn9LRkMJeSqf9y9Pjx48F33z/6/vujsN/1utj388rbSfk2uWQv",
+	"zPv6hoD7Rc2sdku/RY5jY/Ss3JbXtSC9pfPpQ//r3E/X+bK5Wb9rHWxci00CrUMSab1RhBe4AZJm2RUt",
+	"Nd5czflt3Pj6pDaLf8GPN1IB3djvOVibPh2MyBRHJwmjMRfT7pn1DaljJWXzXTf26twSt4FFNjSIrbLM",
+	"dtu//W5v2NCdqM6SvvojqE8fDW5p4X7ue902hJjRObTshsFm7K7pcQYgQA3hw1I4vqGKJZHRFVNb+v6J",
+	"p3b1PLcL2P4zNOJtrdu1L5OEXWNoXTEazVqaBfj4KIME1Sao55+l160QjCg850K74Y1uTBK5QHc0M3JO",
+	"DY+IjmhiF9Znfjdf4bs+w5vNF/9gkHfcX6E/KHaikU9UcwLXusyGPCdg1Bl/sWMyxIZb/7u/qb/lfXpt",
+	"ZWq36k2X6a170qyT1qPR0mXnzdiAKotxju0AQDfHuIqIsCW1IcHIfbZ1Ud6WeGWbZPESN2/uw+M5te6E",
+	"Ni/SDW/SGxgJh2ubOxfTc0GTpeGR3rJMMW8aCuG9HxVNZxBudhDSI+rH9W3lQGn528pMCe0SsGsWDUVs",
+	"l7p2L+iua/c2WAY4bBpHWCGx4akvjSvWklx+LqCz4dOTx98RlylOsMlgA0S4bErRujR0nDAyp9GMC3ag",
+	"GI3hD/bpU7LSDjwgpf6xwVAUPakDstK4MSCl3sZ5B4FS92I7QFMv6oBUO5BCI4J6R1j7crlHIJSn5r2G",
+	"++RntoBZaGi/PGaExjGLMbLZAH3twQUasvcXkA6mpJgG0HROqliTOaO+zRkk0Ro2VdRI1V9fLL8asW9Y",
+	"46b+6l0D9aWKiAaerXYUaPBt/n8HroLl4JX3cnguSVthftjh/vr+/TuCD8BeNOfwu7aVmwYw7HMzBb69",
+	"QS1DZbXR5TAbDB5FlhD4F6vdSim+0UR18WOkuHw9KONa384mzecuy6FTZBM+ww3xdyovjptP0zHVrLkY",
+	"w/IgCJprociZ0q7NiOX7WC5E4HC3rMUJTZHsBIjD7JGA2AJZff31orWu08amJhltzvxV4zWRc6Gc+Rg4",
+	"E3eE2xWQBJJ2IBVihPPLnQTUOfjXofAG8SilmWZxkFvII9/SsvQnD61Qfs8bsMo+SSNIJh4pZumHR/O/",
+	"5eMNhf+TnEzGkqrYPiYVmTNDHQc75wW3wS4JsnOLbpMpEy2gTG4gwOF2Nr8ca6au4WYLuQBfd2dmx+Zc",
+	"TMtkWywlXWqdura5R6XPqn0xA6Zp1Wm4+e4eOnAgU87R4bEvP0Jfp9mN8l/oUnHnZPwSX/GFd36EhI5Z",
+	"cutWLEHvmiZZi8qEn3DrFOXaJWchr+xdvHgekHfnHy7t//b7/f3+9uEpWIXaolR2oT7d0t56ystcuUlT",
+	"7iKeUdG8d5cp4T9jTFNchBhFIQUat8i3zgDTtE0E8zzqhhTSLYSrhV/OS621CDdkD6J0TBDNzP4ZYfPU",
+	"LMudjjCRoETfZvbBL69ZrOd02Zh4JVwBWkNinotXbnQNE6qbHcJELlyRbgOyBPxGFGS0WXsP3WASZ8oj",
+	"zMZ0ecPF8Z9uVQT1WyqcmaO39rabYJCv1ppVduiybdCQxig+zgxr6QtzoxMccDhbtbKiC4fUuRc6gFN3",
+	"uvmWizzGY82bbQgVyEXMPjvzbd8r71QmSbPhfY0ZoE2I/aXDb9vG1B1CNwk1LUEgmcSjDvqb+4aMRLE0",
+	"oRGLKy3GkNs0n87guhe0CRxpSi6aS5RrbTq3Reb02Rlus6w6ki2AuvnsOrUQ86xXnA2lXau3iSyhm+cZ",
+	"RrDUm3l/h+dIRZru/DhpuzeMuQaMZBaPrjndco/8zQJmBDXLfcslTwtGqWZMbAdtilnt2+ZJb7TzsDe8",
+	"T2ifS8GNBN29F+Z3K9teVzqXYeIS/dfxSKkkoHjRp113MVKs9ZADuuc+yZZvCzpno8I33+JNKZzb0V7s",
+	"5TqBYXPgSQm3lcyoLl8QKzbl2lgWbb4bsMbGCGzT3dly3UEu/CGOEwIYT4+1XQaUd3MZLyFFL3aXmkwx",
+	"6/k2n/JW7LbUtN5VzC2D2uUPlGK8gQqDgLyWC3v2fUCgn7V3P2jIbMkDN2KcLXPAZ0pm05lrZbbFZ24C",
+	"+Nrxzr/LLVXzdT1242i9v3VatvP1fW3z6txRijyV5byyqFXVs6pOgvr5UZb8uk6vrHpVbDceXDs8dzvf",
+	"SN/yxM3LWRos5e5MtytJLiR4/bRyZvFMst65vpBJkqVbOwN0ufW2PaeNVlLn+9ZNOAYdBlnT161sgZZ7",
+	"vMFM16xfOcRTsr1ymS7BoLmQXqMhlo/WUqnrrSQct8Uldj+OxmV93+ytNb2+MsXSeMVRsIPxhDSjin3R",
+	"0ECgahJ0/2itrW7KBEa9tD25fQSqsSFzUWzY/Y64mpHSWPiB24+LGK3tNt1pDasD7mJXFtLqeHdetWoZ",
+	"/1we1M4nsyGdo2H0Jk5t4rZghe3beKiFusb1b17DKstVuGGN9L/30r0222QLs+ZW3twNPbByGnzXnOM7",
+	"Mtppptko8oAlq8ybMhFb46W8uqulNULITEQsJoq5B7mGWFxADL2CJlUYzaOGhPUhR9Q0J8U2PLhFWe/2",
+	"rkCq2DWXmR6tTVxacRjaS3q9wN61B4AvjQpQtkbHCy/KuBQEH4QG4Hb/Cdyrkr2Xry4u34/gmiIgly+e",
+	"vf35uf+vljuLQrLb8FK3c05u4mN09iCqZacF2WVXwvkBuYCWLP7qrq66BuUknJJUNdj7u7DxvR7coZWf",
+	"q9Y7t/OxqvGC66tV0jvZW/Ysyovw19gzkeKGR83I/u4RLiZyzc+umLildYCbQcOZ7w+8DT+PMK8ybnts",
+	"p9Xdd2p2tBd1F6bEetOkuqnlNexibLh1rG98bRvLm+72rxOf7lTMcua/O0G72GgiteB2RDvL1i1e6dg2",
+	"fE16r3LT6YajkN+dNHi02yUCr8vqhV+1q4LcFh1zJce3DHSwIT9Y4fqVoLTcjNsYoehMs0W+5wsOaHFh",
+	"pK8xx89+VocNCY66ASHpAvqQcqxFeHb5D4ILRMIpM/a3Z1TFIWGfLWHN12a+6enGFkfKq9lOQgjrIdLM",
+	"rBQuNpYuNq+ncNHTG2YP/ylFr1Zi5CrjAXQuZYrELOFg4xQddSkRbEoB9k8KhjUTWBVOxkui5KKlmVku",
+	"vpu7wO5Snm8poartNvRiR1baRaNpttWJ8I9CYe28hLZ90b0kN/Vvanc9G2tspUEwi0VuXG8ouLuAkjem",
+	"dVOuC4uuuoRyyhkZFQ1JoxnCK1p+tsYO2QtTqc1UMQ3J1Czm8I85nypwh3W4H5BQXoFGhR7JmIfdGB5r",
+	"xBMHzAWffN0ZXTzws21eo0iKiCecmkbmmFMTzVhL8fga+KNtWrNVabhoas+2tS+Zd+PIGjoy3x4UF+YX",
+	"5KvT9MHNq33R1G5o7VkR84lrINxR/Nbodt9YtzFcgBioHbFNt8fNkllTZv7z+jECRoSvhMYWxB1J8lUf",
+	"Pk19vaC01dLkIziK3aJV9qE8/bYtz4R5wzUwy7Yb3rEgy2fJNuRQ2FXbtDE/8CThYuqw6dfzTZdGORuW",
+	"3+G/rp25kkkywquyLSivQ0hinizWiq3eFOf77j+Wr9eanbxgOksaDvS522G2neIr88YmTVT6RCOBMmnt",
+	"9y5K8GCERkYTqsvwTDSeA5Kaw7LK/fjGyPclVhPdrO9KW6Dy42x5RvRMLgQAclp6MMPuiqXGexM0i7kh",
+	"iZzWqtMfb4uFsaYZBfrou7GTysZ9DVTv8i05OT76Dmp0qgk9D7RvEKD7u8cvCXppQkULaKFhArC2/I3z",
+	"ajF0Il2GTk7rDBPzoAcvS01zvZFOsukGAOIOUGj4LOT2u3q2xhKLd4o5OHGeMJI/u0U3unz4Nm5d84n1",
+	"V+k1Ljj/+Rzz0O3vZDFjLrE5X13AlAUE8h11Yl6DXwObVIp6l2/sSx4Q8M8Kt2zXMhk39EY4GFWZgkq9",
+	"3mnvw+XzKlbaL+cH//np90fNYBM3gtMpJKf4rDZUxFTFtW/Tg98GB08/uf8dHXz6fRA8etpMS5PUueFP",
+	"gCb6mc+tln705DGS6P5zsE7Qqnz2Wi6YOoioZiRhlkwd+KQ6q2IRBwQg6n7NwOxrn8wBgM61gHjUWD3f",
+	"nPfPesFa1i8B5rzI7HYf/sBUwkW952hDxXUTypFbh3bO24VT7g6KPwBWR0U9lnxGbAHfKym0xvO8CjS5",
+	"uiq3PG92qvs7q6/2dfqQxl20zpyL8l+P1umhr6Z3KoyENpIUybK/U/2zncapyPxGUV3dE3nFRMmUrBdw",
+	"OZs1Ugx6Y9JEE8CV9AXSCPn/5LuTp+T//p+T/kn/eL/vU/t8+7ihoIoRPhUSi0I1Kb3zqH+co6mAIWYJ",
+	"IkzE0AhLN0KhtyPxvp1z18ck01xMsZr6B6p5VNNkDZhGQe/zgaQpP7A24ZSJA/bZKHpg6DRvC9Y7LX38",
+	"S4Hfq1mkmPmG5DgCLEkl2M8ymjo+V9rHVV3U7Yul8b94hOAGlIWURuxAs5QilA7C31rfQlClHKwP7jUi",
+	"iG2IOHejDYn5UldTJZI/tcuATqXQrKlKPWJaj4DY5muCzyl0geWiqfFYJEWsSSYMT0qTdu+0mOvNa/re",
+	"v/1Au/V0WGLFOjdbwPadFY74gVHViJ1fW7zK9CuDVWbuqW5aYOj59pzPmfAx8BxmfSU20BLjr8Q0mk5R",
+	"+MaPSmLQoiaGgpGp/ekMSx7sNsB/s5jEnixsZp6iZ9Fw17b2FqlT67uVOE/X+JJreL251U65x+Gdx5FW",
+	"epfCZ1v33/X8W5WQbK6LvlRiyvrkWUK1ZvqUhA7wOiR7vtGxD07uA7wK5iCEQ7GXo1oHxIFaB6QKYV3/",
+	"74MKpPU+QLPUmmkjxgsA+8Qh2RPSY+4QnNw+2O+hNDOmwqajiibJ1lwxXo4iuwDr7ke2GnAVaeKG/JQJ",
+	"xSI5Ffy3plKp0IvIYZlxQpJSrjSCfsP1I1QO0yQZ0+iqAvKy3cWAXdrSYhWzqtHZxJAfz384X6/oR1ds",
+	"2WhhvMobBV+xpesCI6EhDOh1rgkTkVqm9tBbcDMLoHbVPqukwQp3CKM1B5c8mt+6Kq68QXGB+MfjAM2M",
+	"9pKK28bPVn6cUT2qH40rLcshkaGMWZWvkls1uziV7sClC66OyKxQk7cXelTJbescWx2nXXaevGV2ZSMf",
+	"5A1lf/AMcY5FF82gHt2LujyganPHyZV93y70ZHfrRoGnOq+VDMaTwdMNOO9Bb6G4YW9FssTq/VVZ2wIs",
+	"9S5jYNsFdTah4ZV4qPP8WjAq2zZzF7Ec0Md/gEiOpWNH8Yn1qvECAQ70ygFSc4W+OmcnjKrRJtrn8rqJ",
+	"dPKzNMTIKWp9wEAOy0OFzWp+l5Gc9dKzfXjkIxainBtrajYWR+Y/rLpx7sct1X7eHKShdsXYdRrNW1Kb",
+	"lXNhR2MZL5vdR8TQ+In/kFvc7h0AmFyDdjdqBlM8r3WO9aNFkJJjpygzExDFJogm5nKFCY1jxbTu0rLK",
+	"L3FtPSvLUZ/7p/atdGkOy9a9HCWyIYT/wr5D3CPOjYRZS8F8Bt7SgRPHnaELa+zVoAHdF1t2/EY4+oyW",
+	"L9Yafnd5INtx7VroG4S9yUeuwLoYpk3u1XVMMHFwKW35DT4s0XQ7ecEgQchqrhRbQ/I7RMTRZuTZarsq",
+	"NW1G6xSBNqOaXDYlBsGatiNfuiq7Ax6HZMZozNRp0SlTCrtrakkUM5bzRYyoPEuvOWAPmvOH7aldnfaK",
+	"YyAIJa7IrCI+dnNiwPvuvh9Scddo0IeVgDbQCpZiMHR1czIFPjGSk45b2u3SpKZryjfn43whtiwuadtG",
+	"B0OymEntBQ14mmuyB1gePCEfPrx6DsJGK+KGvVdd0skDTcrU7e+grUN9thWerEhxvoml++9c9VUEemPe",
+	"aW3td2Ke1o6OP4Kl2shhJRFwwtUrKXTXVbRRDtx4L9y9y18ZTcys9YzUo+OTWXsPWf9rY4KhVb5uC31e",
+	"EazI8QmZycwjsVJlj1Ua+wvz5kD5hPIkU2zUnCnvfgViySEp035GBkX3TPd3Z3rjZdtR6eKtsCtFjsZR",
+	"Hntt+W7zj2XJ6Mh9l+VXVpKNyz8G1W2qEVtbtaDCKW7v1nDcCyu0793JuwooPkKqN0HnVTcKevpdwov+",
+	"dHGKAlJwDG1M0l7fqq4ASe6Eb1weLKjMpMta7FDJFOt784IDN1SbEN+MrqpmuDsVaIWjJRWig/ZxoMLN",
+	"v1rGbxXJzRJdFjLdoXCi+nyJuIKS9aK6urcrX8CVCjYzwwWaQitr6gygNuvi14xl1sGn+soBiOUW4quY",
+	"zVMJPtjBT2xJpjyPCtif25CFV04q/MTmi8iC0rVZJpX5/h3HXpn1r/nfW88ofKSDg7pCfwstF1RMtw16",
+	"+gKrFWdUGOtqRlLFDCDzrW0HvfBv4M9gpdr6T+Sor1uOXlurAm1o83J1zG+u6RlDEma1i/XL5YTwWAfE",
+	"fvXQSJJ3Hx4hczavdVcnsKpCV3yH3Hw4ai4N8fWPjwdN/SO3vHyQW+Sfti37JeSQXLhbqi0ZVV4zldB0",
+	"pDHfYUP2skxigikr5IqxVBPNpwLwKl2Am3z/5GQw2K+YZE8GJ98PBo12WVk0W6dXM7lWu6pet8DX3izK",
+	"st448WdBu3/MDVlQTfyD3cU5H3pNrj+hgnCBk664fRAXSfFzXkFP8eKnOLPmVGQtTaALn27LzmFu9AIa",
+	"tS14iWV73mp3ncxyo0JnEHC+cTCnFQ2VajPyhjNtA9KmK/R1JwSDOkj++i+4hyZZsv1X5vTziIvRJOHT",
+	"WVPCn7NGiJEY5HFWHxwxImppZ2KPCNV0nL4VuSVvR0DQd2gpg4EKeLH5VmBd5/tLZlw0ozl20a0dp4cc",
+	"QkU0Whc0/ADZWxDvBfsGVZdHqfZJDbA5+S2/NjxJQLFtwY1rYj3FpPPqhK3nfJNr6EwlHSFC7ZN1T6qs",
+	"D4IiI9pzTJ0ht7xLXtXsN+vtWVXWG3EPakquwXKCHiU6IGGq2IR/7j8MyYIncURVrItce4dj1H8YQr+T",
+	"8GGIO5wk/Tw62zdMm5BEVAhpyDjX1mO4dqvcNGzVdbtsgjw5gYd9P+tV5XxLrVEc6ye1I/1kk53Uqlqc",
+	"pQ523oqKqWmY4vuw/fvNGscxes1sef/+3WUxIQlx62yc8MjfYa0kr558X1n67zfZxCg2ZZ7qyOs7jDpU",
+	"g0t/mPBmmazLPMe6Ot+23Gt7XHqzEp8JSLiYaRaNwrwTyZhq9uTEOgqPjomiIpZzMl4aK7pUk0tXXkQ+",
+	"eozshI8VBffQ0CtGuOmTSyiahAtBCGdyTajQC6baGuvcZeDPLUbHJe2Y6tDdUr5XpNsq0pupwlbltbUi",
+	"Wo0vaRZlipslxGNdL2BIFT/PMJiI//XSGw9/+/h+pbrsXBBM/HD5fta1JuG7t5fvyeH10aGkmZkdFjkh",
+	"wPAwIcxJz8maGZP28jILKJxoyjv1JRmnlWqIMMhTBKtFJXnNTvFdGLn22S+QKTuRLUmIRGUCw12riXjv",
+	"EmqsdUU0x/LiORVLX0vjs3OYHoq9hw/RmtMPH+4DufY8y8e5lEkGxuQ7Ja+5tZXJe6tgzt+9IlyTGdRR",
+	"SM2GohgU+339cPnugSYPHzoDWT98SPYU0yxJmMKqw6KBoyZWpsUUZWYoNDMQhkfC9nNliWNabffwIVaI",
+	"P3wI+Q7wxJwKuFKcsXl/KIbif/wPcl7Jt7Z/xDSK8PD6KCRWqaCpzD5HLDUtDEIEY7EmlCBzuFyjoXg7",
+	"NpRj/gWkGlkK39ovkuP+gDxcLVx6iJVLgavFMTM2FAXv4JkQVjnIuskwU8K1hjioJEuZwRILohn0qSJU",
+	"D0VovywV/w1mdEqwuoJgIx8g2TdgJFBugtUGeiaVObCGTExexMePHx89PbBnFovJ3z6+t/xhZowrkvAJ",
+	"Q7sGQDnCou4i3D8jVF85z0CwBXGVzLgy7sGh4EIbu1NyQhSbKKZn0OvJWIZi3qK5YktXBWH/W8/AjR2K",
+	"8LC/YElyAMnFh/9aXOn+v7QUIWxzXiI2o3aTHj5UMmEPH8JqUuJY6eFDrFd5+PDUvvNfxD5E/gv6lGaa",
+	"kf8aiv86ODiA/29/do1TQ/Jf2OyImhnUCHCD/Ic/B8BIh45PD3+H5ozegfpy2O/3Q4LDOSnw47kr83zY",
+	"4m+aUO02wEjCTYBcYT/jJQm/U7inXzwB/mPAMPZTkD9hZhy7qEZJBtkOMBg8k1M4FABoVAiEoHMfSrfr",
+	"ZpkMpKBPzp0uS2h0hTsIJ16mWQzG6VC4yXEDq2vPOhqB5xiQKTOahCeDR6ToUosM4Kr5YDWsBvAFq4Wv",
+	"ibuscUH8WjwoXkQGrL8YDMWUGfzmSjNcryaeSXGNNZDa/uWAPHz4Dvo29B8+JNbI1a6PMQnhiLYqATqW",
+	"YUAIOS0smaghAgMMBSFzqezs5pSLM5JSre3CjGl0BXaDf3wv1yBwdTHhiWFK7+fnhx3bjgZmLQmhnURo",
+	"hfHIssnxYBCQxwMyXhLnZ/TJMxgZpUmm9NeM9XFm0KhW25mhLjz5/Blm8Bj+19qNBCzIlTbH9vt7IU3T",
+	"xOnTQ/fDX0AY91ELUqKxv3EYyZiFlryxosJyFzY1tcOERddWeOLXTBpIBtFZmkrluB5S87FTL+EizQwJ",
+	"savvL59C1yzGDgate+Vk4pJ5oIkvMlXt1KWJ1Ug4xxyg0FeCwkh2dAdXCPY3qnPHeVaXsci4ZXzP51ad",
+	"wPraMR49evTUjvnh/bM+efjwGeaU8vyZCuCHdoO4KwbC49KGlHIYFVj61Q7BfXJp1f5SZsqqItgV4IIn",
+	"J/Xi/oCEB2FAwpH9P/1w3z4VSaUYdC1L5FRbkR1LMwM7IacKfoX+tI74lCmvZffsvxGnzzug/m6G5sUV",
+	"lqgZS+L9fuucEBpvzs0B/F9LYfGnC5AXLqahHQk0YPlHbU/GPb1S2TjOoitmLPtOsiTBBrn2ePJKwg4m",
+	"rxmKFEzQa6Tjp6TS/tolD18wo5YH5xNjVTe3By58srZ7YxkX+wypBGjNojIzZC61IUfkDf/hzFckO9Vq",
+	"3SxLVCyZBk2ZcI2pJ3lnW6KlXdhlKomw+hx0CNNE84QJkyyx6CvhEXO1oxzMjQk0v+q9xr9fsMmB9asU",
+	"ZwavazF/uVf+Y/niu/cmSww/cKp81b5csQtBpTGB15XYXNpZqefvXvVKeKm9o/6gP/AYyzTlvdPeo/5R",
+	"f4ClCzOw95vPe/vLtM3TLlsQkMADeI/LHD+s7A5oLBr/7vHRd/tgo1uTE6r73LuI7OeetQalZsk1033y",
+	"kx0eIqzslEQ0mrkbSRhjzkUGnrvdyZgu3VkFmE1+sPGShFc8drV6+YH7Ku6d9n5k5m+Lq3IyMSzG8WCA",
+	"zeTtyYrXkSUd7BemSHtZ59H/7eNPl1Cm/aWpx/8VW1qDqW935zF+tWmwnLrDV673u2t+XnLeeqe/fCrz",
+	"E9iceTjE7pJlFCie/gVh1T7Z1w9nkN3xW+tWnzvtfTwYOPAdsM+UhN21u8g0VLn3ySu3j1aySMzgzBcR",
+	"+F0r6+6SSu5w5X3ayurKn1vz+y7W/DW/ZoB/2bjS1m9adl1oJsg7RLe8/Ptr4OoLFueBptxBi6mhY6q9",
+	"aoOTAFKcGXEKAMVlnPEkduepPiOPB4/Kzd/cBRZu3lBAceuCa9YnryWNyZgmVESWNj2TWRITJTPjeskZ",
+	"Cf7gklh3wz6lWwStAAe9wz0vPtKw7fbH5Y233b716OsQ+rM0uKhnJMQ9CYmmS10FMV3HiOXFbuDE3B2B",
+	"utQDV/7QyJVoTUDBkVWluXcM7SzAJQgqtnlQuOaKodXyQA8tb9gBnNlizXdIXfFsrHKzzDtnEU0SPBrm",
+	"NIaw61BcgmfkvK0mNrOew7md0ms5RWw9OmcGGhz80rwfxSOHvsnRxgfR0Icn63efyZIwhCMldCwzX2sA",
+	"hzrEG+1jv2asbBFU0qdz5tmYh73243a/DBN4TemiR96ctL5syONwv40gGhmpdksPbCrHqJP1SvIwrlsa",
+	"5yGGa0hy0e6coHrEtk7QpztUM57H3tEpazxgwG0EYxTwE90ygO456aJ7fqA52CO8crT5lQ+CungUi/Gl",
+	"R5tfeumDAvjGyeY3fpbmJdTc2xeOn25+4b2Ub6jwuV36NqduRb1V4SlLeg7+Vld0Y0RIOJxTNeWYytmo",
+	"7l5Khe6tjzdRAhDED1wT+UiCipu5M9ZHXjSxH2DxUOxleC9pzVD7YrIkE8aKiCoScEomXNAkh50EzztK",
+	"pLZDwHvWpVR0Yl2a4jR+i/cBINbuy3GfdFKLDiLijZv/inJctU2BDLL3z3/+858Hb97sn/lIB6pn8LaN",
+	"f+jD+2et6sRDOBeitVKdevLlAP/RUp28e919l9oB1xiuatfqBseL91phR1ohF1CMQ2hrRF0zkWE0xcHr",
+	"FnrCqYQ2TZF3umjUEw6QIWXqwKciwAv2UEMvHNBPdG4NzU9dWBFMJWebD4Wc+Jo7ax9ZV5B8EL5xghty",
+	"z3q3YAeyOJ+aIwDiURFV8b61EImWLlgVnkcRS80pMeyzOYS2Ij6y+ezyH2hYhRxalUD3kHAorMWpO2iT",
+	"H4umIpvUyFuEXuKa+IrvNiVRQp5o1hPtpeF3Kst5Pwm4OXVrWX29Tk6jow87eS/pO5L0fEUJF5avI0b2",
+	"MAyoLHvvN0p50EtlE+KhdXG1G25qHXgrwyAk7LMhe9CTB29Y17XV2R8KqQhciEFIcc+18NnvE7jp8fJN",
+	"9jyrk//+3wQhrOy/PJIS+e//PRTVdij7Pu2wAsCAl34yYRh5T6yjDsXoUHcPN5QUH3Au2UooHw0dJRdk",
+	"L0y4YOTnUu+hX/in0Ifq5jSxU2cxuaZJBvE232sGng1I5uEfYT7aDuNbU8L1NAdMSClKf82L8bD1AT6D",
+	"8bt8+ogO5kKELt+8PxQf4dpDkLBWj+K2CS50rpirYIZ9dZdJxqcUD4XTwGfVN2ChwODy/GU3NJJikvDI",
+	"dFCOrwqVurUDWprNT2zpbBSQmh8cusMGlcY+03mKkPSgpWptdQLPeQFuU+B5LrBzHYrjwfF3B4Ojg8FR",
+	"8OHyefCDor/xJChQ1gb9wXeDAUwau8z08BGSP4JZH8U4iGzYVc+6zlk1LEcHcFLT8Ec71fC+VU+L8vaR",
+	"NCd5e1IF7vJTsRTLWq/YMijYywrn/r+dth900PbPnKjAC0cdaHpHl1Z1vZfyNVVT9k2PFQh2OpsLMytA",
+	"a1vzyvPA/mYD0l1etpqOP1eiZTLFJLwEUBasUlegsp1/V4TZ6sqn0ct75r79jWJf/t7Wh3vsVNosPvtb",
+	"r7N6sA+3BZnAH619+euF3Jq+7res5fOlQodtvn+nEa2UI+9sdlvdZO+N2V1pHWsuFgHacsje/6XdeMXi",
+	"BzBSXKsZQG2x1o6G3Kl6etvDh1JE7OHDU+emQjGeNc2SJaFkRvUMs67gGhwOPMIN0XTCrIZSmBXn8s5w",
+	"6D45z7O3hsKRgRl8YS5oYUBoKSmr+lQhD9amCjFxLPTxprzGwGqMB5pkOqMJmNJ417vEiygHMt3togCX",
+	"DTm+dwszywn06yy6WpLLmcrG5NnFG6KXIsIuR4W28XDJumhxpk+VB+coioB6TyZH0XH8iB2cjB/Tg5Po",
+	"u/jge/Z0cjCgR+Pj6FF8wh5PuhtWuWC7MpmvbF3VPh+3mViOIcD+tmyL7Ppvp2P+bBbRK5T2cjOrRvXU",
+	"ZAAd/u5Uj2KTL4euRBXDOtuYJsg+F2wCDlGzFixxUEQBli6RYsoUmTLj8kDQs3Q5IdyQmUxiBwm2kOoK",
+	"Mtss93FBKMG8kj55DkRD0iXE+ubUknfWoARJkW07FIodMIEvdnAZ8SNlZXTXZ3ybEPoyYq/Y70/43UiR",
+	"2+Ft5cin3HbyJDq5B+/8iHfuH9ylrepmsdlS9Qt4z8i7NFXTgonyK9dqM8N1Buu5fx97rLkLEiF9Nv6Z",
+	"S8eHOxNXdYHqlpvcykVVjSUFuVHZQdWiEfIub7l4W7vvPJoz8spV1QDkT2e7zBHxbawyvwIt54A91nIX",
+	"9t4C+6YihwxS4B6sl7rG8+Pw94bSlcPfi7oZlNKEmRYUDi+xidSslNdbyoA485YVTVw2IBZP2TcIN7lp",
+	"9WiQZ3RvltYPAlWB49b33o2qicVJE3iDr+m5V/074kO/pDkYBcb6O/LltvaG2/JXcRebAxnDPtvqILxm",
+	"Rru6MmRlVyBVYuE+Odc+W9oseMRINMPbJyGhomujhXV+Q249v+fV3fLqeY1Ty5i3W+hPV2J+SBOm1sTz",
+	"30htiGbXTDEf1AerBVxQbYhMmehknb9Nmfg7fvMcP/k1wvgbngRKLu3suFl2fuEnLuLuo2dQvIPv3KXj",
+	"UF7czd6D3TeCe38vmTuSzLfFmhIaKan9TY0OiOL6iuf+bIOcOnlsE1M3UKucvsuTwEDrL6TShiC8L7GS",
+	"KKYYInIdxoiOpGKBewJOgaGIpBCuSsw/p0lKsdNBHj6RqlRNZscssRIZL4dCO3kKiCwyOimsAH6W7JVf",
+	"WTA+nRl8Kn91KIwHp8Kp4Bz0fseEUCcMb6+ZuuZs8ecOCbjJ4KF7wfXVZvF27HIv2jsSbSwUyYvHkSed",
+	"bBIo/7i5iG8S7dYrdc2oigDUQMSuxpvFnQ7j9+6Tf4AjGEn5e4Y49B0fR3j4lzDlu5W9Un/ve4H72sE4",
+	"qJLKWbUqTu1BuLdiLAFOidYRavok1Ek2DTHxDcBKXJN6MqMiThjiTnAxFFDN7pvZ43h9Eubdl0Ky9+r8",
+	"5/N9ErOIx0yTxYwpVnK4AOh9ibVhyhAuiJJJcpCl+gxgGiBVDQiBcgtudFEuAd2lReeIX8kZu2k+Xd6x",
+	"yjV9W7357fm24T3tQMR6q72+TwYD35+9l9h3D7R7t9S2qnc+Z4pH9PC11KNzMWUJ2yKyiJP9NoFF36G/",
+	"Pa7oE3Puc+P+pHHIlToKr2yaTuxylDGvrPBSfPg7lAZ9OYRaKP7bDS6Hi9DP5nPxFX72DZQjtYeKLo1U",
+	"LtPaV345giFgNJUyxi47M5mpZAk4+Qgn4TOJhwIQMF3lGKAkYWkXVoGxOeTluNXou8H7fhHisE/OXREY",
+	"vqexHJwj4BJi7TgslVyTAlTUb4i2Ertu1zRiQ5EyxSUiu7iSEXBuFh7e0A4JABfxWYH47qrbcnCaoQhP",
+	"Bk9d5fEoVRDCBfTAsE9eAuEAsAXFKXn6UZGsPhR+lps19ku3Dm677vJC3H+iRV1VSvTuNda30jyOvxgY",
+	"K1aMVuRSyMXmtNx1GgnP7ZsrH6tMMrOh52cuq/ZrffIcqzsxyOxhc8/qdaFXjKXg6cNbdpwlWVg7yl2w",
+	"ZCJeTQ1ukKpL5itA39m57tISmlN1laWjlKkIRugdD+xfsfh1NGHWoDl52h/Yv8prppS1BmF9iwb7vbyE",
+	"oFf0sHflBT1sS2+HGfQH3w8GvS+fOhtDpUm/EnaPOhlEu1Mx5UVvUTOwsUIu8lqm+zvXb2zrXDJTxlxP",
+	"UWJuoV/gwIx4wmneSOg2qqbZbmEe4FjGUEtQ7sEe+v78VNBkaXikwxxzw12DeRjBBxraq2vE7QpBjsOz",
+	"sj1gSaTWRnIGBRZwYSbHUHj4p7wHXd7pE8pwXelRUe8G4IJIHSD/9skrMxTgfiqWWv9TimR5msNKQb9z",
+	"7aC5UHt20H8XbgeYE8hbF8D7XgJfpwL+NqVgK1vvG7fhtKmhI0DrczoZmGvQPzp+HPRgrUEkfriA7iBx",
+	"7/Tou6eD758+hd7LfuiSIn9zfvHTi/evfv6xV/zsZnPx4scPr88vsJeTMm6oo2No8YJM1Ds9/vLpC0hW",
+	"x0wW/MR5PrevrN8vKpLdnlg5mTB7ajLH0/cq/lu7s6jDcicN8sl8Ub/TRoXA3Fr5Z8hnjcHrC+ZUGqiV",
+	"EqBAwuIpUwV+YkyXmoQTJecA4RkaiQjGCddGD4XDEcAYGpT1giOHvKfPCBWEzVOzxPrkOaNCkwKsxFuc",
+	"Q0GnipUAlpGKjio2E6ajgn0JdZIxXZI9fynnXdiapp3kT3poqDL2SJvOdW3HGqqrYuyBubG66zXFz3ok",
+	"X+sh53TJZspbC87kVrR8umONlQlzwXSWmM0KSweETwgVy/u4/a5UD0JdYkETxLtzUI9C3toQDG5qNW7U",
+	"VoppOH/vwDLNk6/qyNLW44Gp94llxzkqXeJ6lDnh2jYLC0ZibelXg68U6q7M4V50dob7Zfe2AXT8JuFo",
+	"N8bdOGNGpjWeL1V4nuJNSNEUwIF2BIR95hoyUaRgcDMmU1KrSqrCsdfqnXxaIzd9sGaGIg/04p+9cwet",
+	"CKBdme/3CQWfQpIZ10ZiZ/5EaqimxIUC6VxZeSy+xK5d2mE5Ui273M25cW9/Oee7HvZ8QPB4cPzkYPAd",
+	"yURKedz96sxRlIvg1/Ul1muU+sLfuxDfOkqEG9L5SsxJ4sEs79G9BnC10qAzBwlzIldSAI3gq9wACrDr",
+	"0AapL67HdAmMvdyAPyC5gIsYmvAPRZz3RUaNs5gxwMXhCPeOvTuJVHna2xlJk0wTIw1N8ENDQZPEWe3z",
+	"bshi1T7m3wjGooQgUWu5qL8OokQBIdH1+zeElGgmIE9krHwaMxkFKzZfyEUbPZlANq8CutWbWN2po1Nl",
+	"pRatilSSa84W91barspdUXMs/eJWE31LatJrxGrX/Ga1qQ+pimauDV0zfjr+HrvuEE2aERGZmXui0mcA",
+	"M+WGYrwkIbaahyCLZoykkmvo2gEv7ZXwra3ZgXdyEeCiY5u5oXDo+CzetwpSqnRGhSYLyvOeW9jkydpi",
+	"0K+FEYkpWSzujHPtpusbFX4rZemWxTdChEzPNq3geviXVYLvOO0OIEDNyAz0icV1h9axdgEbmk+vJwk2",
+	"yruPOCpWrX1VfCBHjGIRA+5s7dy/fRSrteF7J0Ka+vtvG7tqo+BOoYqqjN8BgxtfuEfhvpMEVK91AX13",
+	"USijctuBg/zvG5T74e/uH74stVHTvxWssqnLIlrNPlsXGPq5IkWaCRO4pq8HTEQyBpTucCzj5Qj/HO6j",
+	"hUs1Qn76pt9L8JKxG9aH9y8Pvif4WrjfRUf/yOoquvf1hOIjNzPwo9vCU+XVuxeIHQnEj4BJ1SwSBbSR",
+	"ZaE18tHhYrqyew+wm0OuvVMKjpNvnJCLU68eymhU6lyYJye99X1pa9HkXIYBpXaJ2Q2NUbG/Zyxj7mI/",
+	"wfscWjXaSDSTGvtW8Diw/wPHVYp3LEMBeLDQ/tA14C8KulxeVHHO71FDEkY9GieBZKwlAP1wTbgHWzWn",
+	"mF++oEX1Osih9X8MXQKkNzq96AAlS3gBRplzrR080AQaABAuIJCGL2AjWpm4437CP2MQbZyB50yHYkxj",
+	"b/pBcLsrtO2vuJSQt+FXU3TKr8REXqcncE2+KVItmDinPQjZHR0dHA/eDwan8P/+00qJLP92VPqtc1Cv",
+	"MtWtQnvHu/ZF3XK3YYTjPnKNuxvfR/i+foQv7/K0cfWuKU8A0ax+RXHge6Pd1DSas/V99xQXEU9pQsZs",
+	"xl3SF1wmnML5gvixiDXoKlrrULJD8RLgi/MgYpg3tIVkArKXpa7NKZGT/bZuuUPBzRma2WamZDadkVLA",
+	"z6GO//gCGzyvRSOxmupnAIMUEqjiUZZQhbNosa7e3Glu+JvWtPCIJsm/ITDOt4sWYUv+vOtX5fJ7zgq5",
+	"KLUIb7cxin7gq+3AsRs4tqJ88t3JU/J//89J/2QfW2YMRQg/Q7bafzjowtLLmGtDi/7mrAT9SxiH4Dim",
+	"QP71/ft3BFrXk701repTxSZMKRclQmkpmpMPRVN3clf3YW3IPvlB2lfKPP75YLFYHFhr7iBTiXN3Qmwq",
+	"7nrr+uI0LEYJ6xISeksMsqOgiQjEpDwua0j2dEojdqCZNQiMpR6hV3Wp7z4gbuhs7PvK5wsFveBANZ3l",
+	"ETluSm/6drXlmwNolw3NC8hEJolckNIOPu4fk73w92EP2hsMewFx/xyVGGPY+2K9PCENmkyuj7Lv6OBI",
+	"VADXgf8+f/fqlISuGfIIiQ/J3sngaB+bIriWB9Wy/4WSYlpmuaAYwy2f65oNZhrQ4jgo70g7k0kckDAT",
+	"rjUzi0cFY4bwS6EdPGVD4b3WfKFLzanyu0PX3NyT5Iy2sNRjqr2GEuTuNoUDnrV7p71FZEaP/348/u7z",
+	"0fw/1fdX734d0PeTf1rHpcLwvdOefhSpR+ag6X96Qa9Ymd5pb1VoPehuHtNzkLvdiyntrAujMehtlLY/",
+	"wqxvOr2ve92N38bRmyN4Y0YVU6gZrIM7YzR2gJjPaDRjB8+kMEomDZcByQKyJYU8gBK0MEcom2fauEA9",
+	"9hMGWA3r3Ko5iznFEGGwrsFPcfJ3535QSZiiUGiDXrCqqiyrFudKRSs4reESwk6hKWf3vQb170/gFgfE",
+	"deHUJG/5EhCqXfYIFXmfFzxIpTPQwCHfpHr6Jevn5suWY6c2rZtvXb968u9ylfzopRufilkQ1zj148eP",
+	"B+el31eZNURbQTGazP9jiF28h72Q1FQ6MYqzmBTWRQc2/ZMkVRRtbH//EnilCXPsnf7y6cunpihbqb14",
+	"yWAEI7GwGdd6HWvdrAZ/p4wgV71e7JMC13ROMcXagepbl0wuxBn2zdX5z4SKZXHLnwduysdU691fBWPu",
+	"HqPkHqPkj31FVEpmWU0C2A1K5Ke18u4TDYqcplbRf54/UhP4eiZOW9vroZCZieScOU+CK8y1cvlYfZ9e",
+	"8B+xlXAXb4HyDkZjkjBjp3Zazr/COg5FBbHekpwQxVxXZUUWM6lZNVtsQfVQeKck1ys+zNRJsbhwZbEW",
+	"3yq5IK7tBq9uQmueQemZHaVEFYTcNNOhQ3zYZ86gYuxCjO84xK7BQFimrRTBE+gzbNNGeyMFETb2+HZ5",
+	"DQ20/FlTG2pssPm8KuZ+f2TtsLdo7DPYqp3F2/LVvuK5dfi7p21thgS0HHUnjkOHCQD4RUTLAD0I1FBW",
+	"ZsGVynFjsNzuJ/4DNCd2YTFYNxd17Hyg/Miaz5Nl7+uJUGuBm/v9Xmx2hblcCA1YQpiw7ljwbmVos5Hh",
+	"ueH2EueSHLYvGro5vcH6bApT4uYH2oMtYF1dgA2JBVvUdqeAqvJyfMBjvOEA+Ai46iATxbR9VjFXfFzY",
+	"nmfW1uARgGxSa6zmtmtuAjDCRAzIApBbMeGfrTmKpSwlcxXicWM2FFgytzYFwjdcrUBMocLCfSkSs3L1",
+	"BFGyloJl+0qritpBSsTdZhNs0nHlbb+Hr/p2NYsuO6cQ0+4p8OuVVPWlrbpE1U7vDs7gZeVjf2q06IYZ",
+	"bTa1a2U492bD7gJE1SiLT5jUNYa7Syt8c3vVyplVbbJa6lrp+ofgNV5AFjMezSBRUM/kQmDyIMDg7sEJ",
+	"C3CJLqMQER6habKBa3U8Kz9cvIYjcijGDAz3S/d1sPBJmo0THhEaxwrQe89bwlU+7R+PTIgF6NW6wuZQ",
+	"d34kD8W6M9l5C5Ci6G+SKlCQYG+srKPr9Em6n9uVLl4NsvxN0xlr/FM0gy3iL8DFDum8/xCmZ7joY6UK",
+	"tIPNVNI77c2MSfXp4WGk5n33hX4k54eYbQu3RFtnQZbX6dtABDcQcom33q2FzzWO+TfuD/tvDyPstn0M",
+	"zTBz/8BIp5LuxDI6/L0WD17b8Ow5/N2prEpc3Wv5cnSoVW+ttnmFcddqrc2tonCQ+05ROyxVZYBq3WR0",
+	"dLI5Wu+Pm3nHlcTu+RJqzUUEoTltiM7wSrtUsL/f2WBfCbat5607Naa7aPJ7Ft5l0dHN+fcOo1hllvBW",
+	"NjXRrMFMckW6gFvOr5kgE84S6CeBUaFTMqGJZqFPtlxVz0OxZ+XL41iULoXGDG5jy9er+2fFwNbeCYue",
+	"3UyDq258SVCe3TleQgeMAFs1nRwNPBwqFiNREtMlhMw91gbmWkYJo0qD7Lsf3MXhFgbvB0DX2SDeN7RX",
+	"cRl8RVjNSH3Y+3QbAxPp/tp5hVsoJGdy/3srpj8dNKdDRL+pTtuFgfh1wvxNCnJt4STEC9Blxwt/D95F",
+	"uCDhLxMl5wExcj/MezjUHO651b9WNRXozO6uXCoiZAlAiEjFp1zQpHpF0CfnhsylNuRoEAwGAx9KSJny",
+	"Tn/HcIGrYHSwfmQuldeJxRe3jd6/8E7E/zPljFZUvmkxI7Bm3KRg/yoXZE5FJUEDSnT/Tasb/+19d3eT",
+	"UQ0gUkS/hcLsr6acIUJ64Isl/hg6+pXWWNwu2CIPAGP8k8VF5LdPXkpFQnnNVELTkeuGHg7FnscW/v7J",
+	"yWAQEOr07Hdw9brv1L6/3uUYbGYxKuyx9MmH9us+lQNKBhwlWrpcDggDK8CN1Atuolleh+V80qGg/jNn",
+	"ZGCnwH1DpGJA37BkGzP2AratZsbiHt5C4dZWsncK67e12Qp0AIW5vfhNTdYbxEQLxru3Yb+1qgRWr10b",
+	"PfBh66+lJw3T5o9mwnq15RVG30ABotdr7uapPJUzX/TJzVC4+tdqCLYtp4T4lJItzMpLJuKqinrPdAOQ",
+	"9FfP5kCr6T6h45sndFx60FfoogBs212gG4CoO1QhgeYw0N4b70whd7O5ZugsB6R1ZWNDMadLYn8j5YIk",
+	"91BQlGcUPxcXwa4epjm781uDrN+jq99BJHkFzNiX7Nyq/0Cn0O+cYat9zRzIccKoT1mACnVNaCJFSaF7",
+	"zkd9HmCZKtbZeSO4aOPlztKygFCBbf0x5OQlw8tan0CBQalwzz0YpgkVIR48/l09FOVoDPTLymJu4Ihq",
+	"DereHvx8tREx+ZGqmAnyjAmjWK218ItMyZQd/sBUwsW2TYW/TUB3vRJA6Pl7VPQ/iOWLLLJej7SfhXnT",
+	"JKYNn7ti6cbD8aNvUls0FSm3BSJwG1Q05iGR1EZbL3hCVQAtnlg8FAm/Yi6JuNR2kyx4kpBx4dz6ivt1",
+	"pQ6u79ELT/i361sbKzox+VyamybdH5k7KxaqrOwDXV3+O+rj06W99qaEYJQTSAs+Ldpda9cWRKZMkD2Y",
+	"i94nCHPtUu1TOmUBNKUVq7KjuwvNa67NK0/snzqh2M1icxJxvkj3ArjD/GFeMNG3Ejbfy36tM1c9ZCB4",
+	"Xu5oncOooAaxvwuUQ2vzDgU4nuE5YHKdAlTxYaSvQ48nTxIumA4KUU6WZMKKhvDQmGMoqCbPLv+x1dH2",
+	"VVuxBz0/s+rbK/AmTUffv2uz9m/rEtb7re/97fLtz5ZZn13+Y3/HQrdZoTtWeQNNdTsJqW/v3iiYz1w/",
+	"86AsNAHBrub24HNdQRUWAogYK9nQhISL76HApsbkv/933tYYL8FlBugXCQWfEtKEBLqTgQtjwpWPJnvV",
+	"BsxRTpOQSI6QjqJ9BxToXnX5S4VHvIWpmneC/7a9z++FdYfG6Oam5Xd7HqJUbGhutSouyNQUhCzvg2+F",
+	"L4zpMiR7BbdX5ATasO57d66KCe7WwGW0YHtpYjhTmixmTDEwYElEVUxmVFdbVG0jRKrZfG1wy9zduVMc",
+	"Vq62aSEb0+UfpocsTLrN2n3v5wjYNvfSfSfSnR8+q332v4HUQxvp9nYdmRnb5fMEarKHXTly0gO4nggg",
+	"A8H+VzSjasocRC0X8PZQ5K+v7Yjt4h2FjvCSRfasJMX5HSKm755ZrVFuN10NI2HAaD8gEmZDk2Q5FFMl",
+	"sxSK2bHXnU4TbohmWnNpT3Y2TxMIglmqJ4qxA+jUcIDFLn4affIM+35DerKdRNEQ+Iql1q0h2rDUgQo3",
+	"dwf3iR3YqwS6n9xEi31wjHPfsvumLbtXaHnO50xoaJxnJAGWsay2F8n5nJIcPdma0ZgRyWKghX1OExmz",
+	"3ilkvDfTBqONxtUDgRs215s0N2x0TppVTHP6+RW++TifFVWKLuFywCwT2Bqp5ncbQqkwYluo3/54f6Ds",
+	"6EB54xRJhFoIlCrFRD6AlqLLrxlQiSzB6zA5yzAGuaVnpdgpRi0FcYNY1exOhT1QBJpfs31Ux3BG7LHP",
+	"+V/xaMJ8aT4vYv5QlLsBLu+ZJ/oPgMDpaHkmhaGR8aCand97l6lUarb1e+eRXZGtX7uUmYq2/9pLe0R0",
+	"f/y9vFul5T7zwp7um4O/9/3n7iD260TemUN+jcuAwCDHt85eaExqO09TJmKNtcxGLX36WhHIqVDXJy+u",
+	"ecxE5NMF8Ab9lJQ7VVlOCYU0PGIjwz6bkOwt/F2nU3ML6gAlgqEQdM7FFJtCZJoLpvV+QMJMJWFAQmcs",
+	"jngcWkPDjsvCPjm3hFk1QZxJDAVs4YLmD451Zv8pJMBBWQd5yQCdwkEs9skLXGmwOwWDbs+unOrMlaW4",
+	"XGg7Jy60YdSq5UwzNcLOF3YhdOi3DMxgay7LOTbMkSJZ9smLOTfaaWMPkRBu6pM1FHmjrBzSClOxS+Yp",
+	"9r6rqft19SZ2Tk7iv2mJCY0c+8nUjLil1O2m/RH2sHfa+8sRefJ4cPD48eODo+NHJ1bgmGM+MBZTKER5",
+	"1B/0j44e9b+ztmXBc73T3j+ZDkg5qWROl0Qz8OKInEyY0kQK8nFGjT5PU2u5VlErEvuutq968IrDf0lM",
+	"OZER+APxCAxqbNb/6GBw/P6oVCqT4oHUO+1huAibw2o4N3qnvQUbj9AqDbZT1t8G9aJ8UrQ2ZUxdg/9/",
+	"z66M/w/Ux6DWE0Sm5oAL6P2cmgOZmabzqIMxfMg+p1KZDeFUd/SAYrP2lCZXjKUBkUlcwqe2avjZ5T+I",
+	"kgvCaDQLsI0N5KjpoqzveODq+pxWTu2hClScuj4/zrQ+BEsaxijV7m22m1/AYDe2nO/N3Juaube4VvXM",
+	"gHfHPliPPS4sQ92btDtSISgcGDKrGrbYNsr1P8V92LGRu14fWWk74HNL3pZQgxWF0OZG2+FfudH/1KlA",
+	"lbl0SAjCOd8L0K7xBMsuGHg6POeur+IZgqKc8ISRvTBP1QkqWpOUfLdIJtlcaOgE+LfLtz8PRfj7sKfk",
+	"Qg97p+SXfr//6UuIihd8xPG/WGSw6l4u+uQZvn7qfbjAe3ABCVMlLR0j6+qFwVCEzrK2v6ErUVywgrSO",
+	"uAitD4m2tn2sZLCH0D5xKB49evTUPlT2VAu/k6fwH9bXo1MmTM0XDZwnCtTMpGAjkc3HUN0G3ilMAoBV",
+	"7CQC4igOCJIUkBJBGNbzvg3ZKxEUkEwlASk+7FAO2D54rd76z5dxKAA33W4N19j4HUP0wpcGnJIxjQk0",
+	"O8QRsEFfDqrM1VAkXDCyN3EbGbgeIKnUHGrTuCChHSDEK5+jfY/nqKXLCplKWXxjKJBxoRNXkhR1t+fI",
+	"XRC4xDoGMmZY5gOgz4uZTHycYZJpT2R4Mhi4ygWHX1N0IEG/+Miaf2AlQsvFs6EI+/3+If5XqWHJ3NLT",
+	"uWM1trMEklc8ccV0lpjurjgqV6dpvy3cg90m+OaK90yMrPjPqz5zb8eecFBy/p88Hjx+/Bg9/yqGD41j",
+	"jleZ75RdVgPdcNxlU1r6k59c6Wap3n2DWT45A+G4YkuUiZI2I3Qsr1kAv1/TJGOaoJ0JDfac5YmqzCr/",
+	"6uVTxT3/BWn5tPJWLV0w3xlcisArDqc3SssdlPVEppKhKC9akK904Jc3aNqdoNNGBxtiIsDia03yrxqo",
+	"KOyX1jRL+PWB9pJ7H6r4k4UqcHu9baRL55f3O7aPWJQ9hMPf8R9r61s7+Qc/sqp70Ptatvt63r832HeZ",
+	"YSwKjeJ/2amZ3iGpGL6/pR9c5nJnH7Uy+ysB+flEqpipM+vKywUkckEj6tI1issmopGSWoOfqG/qSmPP",
+	"7D95aQ3M5EIuYDKbHerCcL0X0Z02cRTlU98aXwydlD+0pN5VqOrrZHx0bCzIRDa3y++gPIPeXF6zGHok",
+	"U42A8huz1f4qFz7qCNESqhS/xlbGjVSg89FEhUvXtC/6A5um3L6KLj7e4bYQ1fQtdGpaehY+Ou48DsQS",
+	"WnsfPunc+7AwmqD3Joce0ybHBoCO3XvWTIdgTt7Aew9crH1CFxTU+5WQC4jtzpkwbevsBx85XNsmP2Es",
+	"ZcKgxOIrxDU3K2C/PPfq965Dml8tlhnHmtBcNUDEyekHYmZKZlNsKHb+7hWgI/s8kr0X/aMnJ2ck/EsY",
+	"DIVOaeQKqGKqZy5zhEI1I4v3SxFLqQDPrpymMoXWJUIOhb8WGS8J+8y1ddFPfb6JFMwFud69vXxP+v1+",
+	"fpNaqpDaGF7CDAHH8LeB5ihHXq2/M2NMUPIzSzQA2a5J1dhKJr9ZRgOsz5rmY2737sMDf7bwwHkcFwJ/",
+	"s0iAPvzd/WuXMYCv4P0/Z4bypBUx/N+Upb9tgbFX8zn4tNfy2rg6GrLgIv4G3ob3pzu6GxWm35zTXuIo",
+	"jJL7Opli3gj7WspuXRI6lpkh3ARDUU7xOSX1PFE6VQy6eQXQXywgM7kIcjyAVEk5KRpmbsrbKYTQZZ38",
+	"lWsj77aZb+1L62XygSYzfPBeOnebjkJLSzzJkiQXz1nOAn8eobROcabY9rioN6WwzawGOO3IwdsVC4xu",
+	"sg4Ij3UA+dloNOd+5ozqWS7FQ4GyThPXMgWSSoyu5cMDwADe0UGxIOCwe7i6ochEzFRAXr3zjQQDkmmm",
+	"CNzdByWV8gAB8nK0VvbZ7LsKazoURs7H2gBAH8CdgJeMLqHX5svT4jIfkw+KS30aGamCoTDcz7mc1f4A",
+	"3GgesT55oaiGxIkFh1R6MqNqnkD/w85Gvh2DfT2rojWzDkI092bFrhWXXdaK3srFJKaGkr0fn7+72N+F",
+	"ZXvo5fKgFtL5IygYK9867wWSo17OWHTF4rLd1RTJiskeRTz5mF0DYJEiih0oNuXaoCTtuxanJOETl0MS",
+	"5iErX6wxFDOZQBKNxiBWn4Qng6eu2HuUKgBu55iIBH1QhSxQNX1HpxVDpV20z4uNyJcJafqGgn7vC39j",
+	"2OYSV1QUQ43rt9QJLOFTPuaJZa5bCHx77A1ytDSk/0pRis8XcArkiouY7IUTxRhkqmAIjeY4BEPhYVb2",
+	"rXyZGVOEGyjoGTME2xUSukYEhE+wDRC6HZiVdjoUYSbs6omR+z5m8I1csmAAQsnikcwM5PTl2TMjbWSa",
+	"sng0Xo6sRQG5gXUFYcfCuwG4uIAR0N0bITzayEW19MhPyb7jlTAeoWGfnCdaEk2XAPAiHL5Lpo2cM0U0",
+	"U6DEIAtNMeZ8KYRkcM4lorH1yQWj1pASybK7e/TMKtUXJW64RdywoZyrktAV9OyW1/LBanmU9p3Bk8cn",
+	"g0ePj49Pjp8eH3ePK5amkaugrwv5W17ItmopkIx7vN9vHCp8A6hGXOfayKsUKIXlRf61kIv/dXPlejjO",
+	"kqs70bBhVJNcBFSEzlX5VZ/Lug0c1xUQ35DOMRRUX7G4Tz6kdtpHroTKv40OknvBd0aHmtSEz7n5/9j7",
+	"Gua2baT/r4LR3EzsO0qxnZcm9vznRkncNG0S+2zncr0qfwkiIQmPKUAlQKt6Mv3uz2AXgEiJlCjbsp2U",
+	"NzdTxSTxsljs/rDYl6VDS2UZ88rQ5OZyBilZLGm+2mvTw8an89b+k6cv9w/2Xjx/9uzJ3sEPT/df7r8A",
+	"ylpxlGq7Y68haMxc7l/YlF1vngjvLj1hyXcL5r65UpF0PKF8KMgkYU3YxzZOKuZKZy+jNxQ88E7TlQG4",
+	"8eXFiXnh3LW2RU7Od1RWO8pVN6iNDbd3h5G7n7dBv+SSzaZwAockBKnWUmzhzj4tDD9y6pj9ntLYaCXq",
+	"hkN26EBDRGEMpZJDisa4EEr6QTTNdMQ1gwt7NMMlfAyRSpNUhDrFo7+ZJdY1Nsd6c6TAgOdUHxHaEbEU",
+	"Q4Ddhq1D59sYSabQONhPeQxB0p5IO8diGHM1CjrinYikYIpTEZDzCRXmr+RUJjodpsyMtp3QPg8D8otM",
+	"GBW7NpnidMRjo0dtMFPXNd0jXEGe1KOFdZoKA/19Prlxi7SJpubA0hG/pzy8bCbMNIxrZ80kExSApk0j",
+	"ZlhkKeGmv4EREoslLIuHa+pzx2KGhXJJIjAC3Q68cdg4PTv5cNI9+fHHkugSw1eLRHQlouf/Lu4lpmKY",
+	"QjrABubFLIxesXEyfao0JTO6GKSyoZC7O6ywkYSFY7XLZlqDhYdQvjRkNxPVK0ADHMCb9vqmkt9pNquk",
+	"QStSMPK5/apdXNir2CH11PT60XZ6F06pBR6RhqJ23pjwkSuYBxZhmdK+mpAeuHYJqV0+7d6U9sFPrDQD",
+	"I7xgxlWYhzFFb847TXs7p/V6P0hgB0eWGmttzRkyR+fMls1vx604Rp7BVQiUJfPXlLnxuE29mJPWbA7V",
+	"MkiFq0lMZ92s8a7nLLMGN2hbY2VKZ5gVS43kVEEpzJ3eP/bJ8yf74Dj47NmzZz2bL1cRpaW1UYALJjGv",
+	"Pn+y/wz/19ttkXZB5LX5MhX895S56BMax74E4KJMWuc/mdksN8E0RRRCn0kz7b0fXjSfvHixX8n+GTSu",
+	"WMIHnEXd5aJp4I9p5c1h40n4hLKX9Gnz2WCPNZ/SF6z5MtrvNw/6Pwx+GPxA98O9/epmjgwp7sdXM7sW",
+	"JZglsbzMIsu79U3VtwdwcAkJzQmhFTKxKpp5/BV3V8IGf6IYjBnWZluIIkF/IEJjg1hm3sPEl6ixYlFp",
+	"OiuVKEvy5A30tihPclvlaZFwhtukWvPeGncZelbnrWClzWwNsn3L9Mr13rtL0ZidcM1Ot+r4W5mXtudJ",
+	"AwxwxgarfQl/TylcQ9GYrUqA1YbHWLQL07ooGV/BmXOsWHyFOdRcRSHIHqOs48ER5N+DIrJMaHMgnDBh",
+	"RGcuQtGOY3Va6n/hSziYh5CbGkZyrgH5VH2bGbAGl0nVPviFi6h66ynkD8FvtnlkzC7F+jMjclctY27z",
+	"sGh3jKVtRsjYB1tLmpcXGY+/wn/hScZTcLtegsB21/IRHFFFFLOHTxj5USZmlYshoUMK1ns2Uehqg7mc",
+	"FgNbSVvg99iFEWrKfhtTA1a5wjzRHQGvbXDOzHh0ZbdZ4462c6ljynxYEU693tDb8OGzfFW4oytsy2rm",
+	"Wsywa48tYIDxOd/gonki45gMDGECzJ/r1XfEVSihulFHWGuvD29CfIBYAdzu4OaKDGI6HLIIHe5jNqTh",
+	"jCRpzB6pjpgk0mgsLsW1sMCDtRBvZg3eOBFAwVjcOGzOIw6lHY1E23l7dnz8MSC/Hr9/f/I5IGfHbwLy",
+	"6eMvH08+fywdll2ELrZxe6MDdyEw5VGdKrLz+uTjx+PXF2ZIP75vv31rfrRardJxFeSJWDOeO4BBVW3n",
+	"tdV8C0AoZyjPZvxyCAmCDu8BIC2YmrwJd23UcF4AFhkRcnzXuCsGL42Jr00I2zUhPFJbZeb1WjDHBjfm",
+	"/8cR5fFsZfRwLOE62WowOYDU/lijL+aXzKegJB+ooEOgEBeKD0d6NyDcOskv10oM0I9OzGw9sMzJIGGa",
+	"cqF8geOOiKh2dcdjqjR5sgfFw6rjlMWN+gamvek6nck4TidVU+fj29suEGWnhZ2VXr1g1cdaLtzWKWFR",
+	"JsA28pLBkvtblw0u9nr1yUX2FUuuWOQC6mxKAaEDc+bOFdSzSByegiQIOsKfWMyxhk/s323ELtmZsv5I",
+	"yktzFDIHIZvKmk5tIzxqdcR7qtk8YzaOB7aSymcSQqdEMAUwiHU6wlDlAY9jX7N1YuTL1FZWhyn5BOrZ",
+	"zAk3OCLNsxrcu9XUDqWtdcL7aTXbqf2mqhS0r9+RGLS9rcf/dR6HLUvE5cQND1gG+nmUudTZIw24KtsA",
+	"QYVlTbEovEVH5jkeixGsTGWCUQJQDqkjslaZ/owoewOBuRYMHgJsBWaLbGKC5kQmeiBjLl2JatMZhPYQ",
+	"SKzgJOu8CHLE4uugo3OfG3fbO9X1VObgio/r/bmN2u7+wsKcboYxFeF9HMr9Rirddh9KzJ0ka+3M7KkS",
+	"jl+lki/8IO7RbjkXKfdtuZyPZNE62D49PTv59/GbgJy2P52b/755d95+9d78Ojv+2RoOb9deuG6Mc/uq",
+	"CmXCbmZehSa2QUEXGk92PrTPfjm+ePfxbUA+Xbx7/+7i14C0P138dPzx4t3r9sW7k/JRukYemLnVbZ/1",
+	"gMvTpRbpt+qovLgZHoK51Q/KPMWft2psdVzXuDsGL8Mpbn41V9+qydWR9d7NrW79b8j6a+ys7/klWkBz",
+	"rv3WjBR439YiqoTZyqgb76DaDlpv1hud+jMs+TBsoLe1YdcZP88tLga1i1mM0D4woaliRHMdM7UbzM9a",
+	"IpojQTSVqgCSn602kV7L0OiIUJsaa1Pj9y107svMWFXMmJP5hiViKoTkfoZWv+mqS5/br9rr9w6GMdY7",
+	"Z1uhrUDfzOZBdt1yKGthvKrzInjlolzbIdjXFVESr/G4Vh1h7wPxqm/AYxZZC/i8tRZpo/2sz2IphlA9",
+	"k/1BQ4h4EKwj8LVDH5AIlvu5lY1QISGDoXNUlnGk0Im493TvJRQIgRA+W+TWRdiTHg1DplRXy0smemSH",
+	"EjVTmo2bkOkY/gqn9I7oTc106WTSdSb+7hi8J8ZM6N4uiZmPagf3TzO5twmdjEj79J05DnSENxMeEa7N",
+	"6JgIk9lEs4hQqHeLGRwxKQrWw2XRPHFI1RhbI2luElybJUnjsHHcbv/8as8+34O/7kHd1kbQ8KSwobVP",
+	"X758vn9w8OTly/3ne42ggZcb4Qwyhb2Zm8byIbYGM3X/VwrzpD1mCQ/p4/dSddtiyGIw8zpjqenj4ODl",
+	"3v7ByydP9568fFE93NbQ/X7ibE3PFQJsIcdDHV777YbXwjovy+V1SOPxVxdivjKKFiMtMZ0yiEqI6tcL",
+	"qQ5a5LOTtraOPNdYRVL67EtlIrg0TjcbmFtJDmFsrpdDdVDuPQXllnDkTYNwixd2704E5ncpJe/XcFvK",
+	"Jds7ihkOwuha04sOR8vc+BrtLSChxgx9ORTEjp0zES0CNy1JIqE8jnkfM510BDyEvNe9MGY06WY/OoTk",
+	"b/gpbhiuWxlIGVIhpO4INPwcEhTMefnr1DeGsrApgTIXlWPVMNPbVvAaUiNawGvL8IvsHH/a3QxF4ajv",
+	"OsfaKqGQwohqCPVtQijkp+sBKAQ7zYjF/IolfIVjyhv/CiahzhxkVdr3b6q8C2zg72g7QqY6lGN3DuYJ",
+	"+rVTrdl4YiQHOkv8v8joTUgCicLL/NucDo3gO+yIKDMOc0ROqCAyBY+zhGFZHpnYpJLZgZEpVR0RcUX7",
+	"sT8Vkp47XK+2MVtQOKfBfbnORAurwPPUL/VDybyz6DSzLvfb2oFk3WbYBp4wK6VVjuAzvHmoMhjnTWRv",
+	"E2aT0hHBG12YbVn54r29a5AjhEMymCRkYh2wYUhwtVEymEEix8WrYvZ203zauMFY+mwgE7Z+GFpuPoit",
+	"WkzzbLDeeDqfew1yb9GN0pJ1RmI5zGoYqz5yCmBrrjbLyurxVzewlb42xzQcOT1j47ECyJMgwllAfrq4",
+	"OHUufzIhzJDA10nDS8pf+KuOsOZbRzSoNbCBGjHnvjw3N+5u45QBP0e+erPc2kWd3yoAfLDij+W9re6c",
+	"9cjCMcNN99njhE1iOttukpXcYMvuV/6VspQ5lIjvP5rXTIF8KAGhNhXKwsrAOZeOWUe4zdvEi5AIq4iY",
+	"H5QMEqbMuwljEH6ZgZlHBl3wENIMU4NLPUz1Sp8RJiJbDIkqMuB/GOSJvv4ZZDpOlSZ91hE01PyKYRAo",
+	"oYL03kVsPJEgqJq/sFkvIJAqg8F1h04ToTJSCpdlXlzJy6TyAzRkb54ty6XN1jUzyl/YrOgO9eCuBVt2",
+	"vesT7b0mB4cbSL8YFWRgBdGU/2QjV4MFTb3quHee6+Xbdj1YntF6MJ2jcg0RtuaR4AJ+1QK/bRFml2lU",
+	"vOE1GjOnodBWiwqHZyrKKz4UXAyJYmHCtK1b2hFcQUZtAdX+yIgljOyAPoUMZfBHKEmKt/jW1LqLmvHT",
+	"2XtQiB3RZ4DNz23vAOLJJO3HPHQVlb2q7IhVutJCd6PufamwrP5EHLA0Y5zVsuRY60CwvNluR6deN9t3",
+	"fonPPhA1E2EjyJhAsm5krb/DvDQXLVtMsvElaKRJ3DhsjLSeqMPHj8Nk3LI9tEI5fgyEeQzuGxsYw5fp",
+	"dE8eBssDOYe1Lw/VXGAVrNgD7FLbz78x+7ld9j5kv/OAXUu0IaotIJbHXxcMsis9F9AbwEqqnEXbieGs",
+	"eaZUXJV5GRQKq/VOB/h17XRwW1yI9CS0EA1UAgOl6YyKmWbEaKxHZGdAeQw6nEMtTriUUSnciWKMPuVx",
+	"mrDdygh6bulazVRbRbdVJHfNu7fqB3Ftxt2eFSnLEQ73rneXGPIrJsiAszhSLdJDq8whGdBYsR6xV4jL",
+	"8rgjoDKTLa2fvYbpM7j4zN5k7h7NGwY/io5IWJMJbNqcmOF2c0qV6xCSbowgsWl/Rih5ur/nqqfKBP8U",
+	"0RnYqe2WVZhkA1w3sKigfbCQz6cCsLWeFiXb+tqOF2b+rgTeAhj9e+PLTYDkPTlZVBdEFlp/3wLpmyt9",
+	"a/N5XVeW3RwI3olxvUgsrjKw47kd7zLwYt37tnJBer8NEjkOiJa7PZ/yfOE4PTZS1wgkKxXnd9IyIULm",
+	"0jgnfMgFjfOG+RZpa8wFvY91wBGcQ+FoK4AqGgN+xzkJqUdGTI/nwcTzHivbzI/dEeH+TvfgOnDYONg7",
+	"eN7c328e7F3s7R3C//9rOFZmn+1nnm0qXXHeZ2aDVBOrt270xxEAT0ZFYvUnOcUK8xnVO2UJwyWP6pP5",
+	"N1lcFPMF2e0uB4RiQlVIoXpHIhkMlE207zwQyfxOKZDMcNPlzK8u5mlud22RH2VCevKKJTGddBULpYhU",
+	"ryN2bCVi8uL50729gFArXX+Aa85dK+zdVSpHUy+LUEz3pfPpM707XwkZR34kSlpniZCZnUhCKoiach2O",
+	"fKJJe+7sCOq6OSJ7Zgo8seB63iA4U4lwI8h6BqvmEBmu3Q3E7AIJG4dAuI0hKowDhuax4b3C02vYOecc",
+	"V+PV+xaQ6LOfv6155EzRdyMdNVP6gcFVJ6ycmGiZMfa8NLP+y9mZHJGBjGM5hRqwNi1u3qpa5rVBnNPG",
+	"BhDynInI7sULQ73795dAhFS7TNy7ywQE51BiGNbxa/Vt7B4DWGpaU8rKTNZzN+nFK1+jsa36njvxk5/P",
+	"Tz6Sc+AtIgcdYfRBL6Ka9o7mV6wh1TSWwxRwg/MOj2SYjhncd/st0usI5crvtMWMGL5gQhtOZxEJY86E",
+	"Xu1LCeevC5jo9vWm76zMdQLsOm7ytXX5Fh2QkU89batsCdMGC1Mod2gUUp/RhCXtVI8ah799MUoEkrhb",
+	"dbW8kJiLIGKTWM7GkASdJVeYGD3Dzq2Guxp/DIrJDmtpt/1hU8UjU5MwYZHhdBorWxSCYBga5kxozV3y",
+	"pVnognCQzyPUYiGNY1vwTURkilkjoNg5uExkWhqzgmbabkS+1LpNbd/Hc9er81NwoYSydf2ZAYAsHgQY",
+	"OU0TLVyOaBqNuVCZ7iymKOjzoloWjJZdggGPmbIHEigWZpe8IxZjsImcCpe6HmIMzVDARsXxTOLjDX3S",
+	"6Y6wdijLP333PZ1MDFDgPrfGI5XJR5FdLMJVR9ji8JmMFFg0fiEZBQizTAbbMvIUFr5XJSXvkSqmVTgQ",
+	"Yia9/sxK5+WC9MIjoXlqEWEPjbjExBaIt40BJHJZvdw3R7lkInAkzOTwSGSqGWFcj1iSm3W+Qtzy7E89",
+	"U4U6kwUQeAm2ieEzQpWFeIjlxhm+c1xZ0PbrRCrVtLwCDXGlUa9gxsFX56eWkYEamVbhr0X75/Sd3UHK",
+	"HYR5ktveOzhi095upkH7Ucn6o30V0qijy7LBknDJg6PDrGuWUiU90DSyDogF7dMpoUk44lcs04k1eoP/",
+	"M/DU3Fqb66MjcJGhTiXuJfimP9MM6Gh+BHBiD5ydl2sySaTZNUwRrg87AnqQg4GZgpCwrbQkA6bB0WvM",
+	"lWKRG1OLvJKRj/kLZRrbPC/gJuYajsiOZYt+qomQGvBKAL9ouaTpCCauWCwnbBdyPVyyiTYyrzeRXEnR",
+	"m8MfTHp3ZGYLxkWIMgRJI5OOsDuPg3GZSNGXFGzkM6bJlHJsUyaTERXoaG46m4/dusR1BFctgqYvRRLW",
+	"tG+49Ypc79wZkXU8y22xMdO06bZpAQPYbG5kLAXX0mzfQxv2DYdJUCMyZi7R2JLUgS3spqvIjs9/CBUB",
+	"Al8OQKC/3RVn04DoUSLT4WiS6sBVYdScJUFH+Ez/ZCHR/26QyfW741q1vQU+taBpgqaKKayUAjIxcBWh",
+	"55UljZgwOyhTXiVbaRKKNo2PbEpHm8pRzSs2QYEmFqHd8chVNPDlV03XHbFcmTq3MC5P2/KSnDOlDOq+",
+	"Un7KXkijNgzIJOEhw63PxZU0/7CiPxzRZMhUR0xYktmzPhDCGm68tEelpOiMjOSUjNNwdEQyO7ojKIFy",
+	"oMlcNshU9w2ZXKN+OFyTQSLHxCApLpFC2sCSJFId4fK5h1LpXW8pnHNSTAXZyf/JNLsbWP2JRs6OGEuh",
+	"R/HMTRyufVxOK0qihA60LfcJ+Q7M22YfmpUJyIALGuMCpTYdAe3HDOSTGf+IKhLGUrGoRT5IwWaY+Spi",
+	"IR/TmGCkY24h+zyOIfpxWcVIoWmobTEMOpkwETVBs4YG6QptKRuYfxuaUZtJS050U6aoRcyxSESExXzI",
+	"+xx8Mud5acwSmVHbwheHhIvcythCqGCePXjaHMk0IWGqtBybNTcYNmRkykUkpwE5vzg5fXx+0T67IJds",
+	"NpVJpAI3FCNEtRSGHUTksnSOaXLJoPCH0nJiEHw6dvN0TMMEBMgEDorAjDgoRO0TgUJLhghArhZpq0vS",
+	"y8y45xSHQn+KHP3BO1UV7iOcnxGB5lgaODcn8Oe13sqXbKZa5KPMnjdt8HRGghaFYLtN4G08HjY6X2Xn",
+	"Pwjx2bCnXGpT1SJw5nb1TLJW9YmFseeaiogm0Xy11YSFfGBHmL0+pbojYkYVGsbzMU0kF9Ik3dVtwnQy",
+	"C2z8UmTzsrE/8DTGaUz6NLyUg4GFXS7mKSCxHELZZQxjAxiCP62DCRWghvHq2uyiY08F9FAxVH+6vwep",
+	"RJy/menk4Ckx/GnEdcLm0fkLgsIQSss4IjveoOfI3HKf9NB9vCMWToprTRDEWSBy0LzwUGnOd16tYuIQ",
+	"I5pbNn0GGEEL7ZLncszwtpn2zcZagUWcX8ghXFgb0RPiylNyxWVM3T/6VAQGPAHGAK1LSUgnFDeP+Rdo",
+	"BjtE4qqAG9oAvxiOoy4xrUVV2POyQ58UdnCf7EQ3vUaZW1kKTjoGOC6rGUvnILtDlnbHodndkcEgOYbf",
+	"YUbRmg3Y41FvN5g/1XzMlKbjSY/spIL/QextjoM4lq1RU/mvzBCoThPWIzu9q/2g5/mzTxV7/pT89KH9",
+	"unn+U/vg2XPTUo9HLd9Ty0ywl0kXhrb5R0aQz46Inkri21cBURMamncm1KjRKCBRapM12puwxN4dAdKf",
+	"JGaltM3bYQQeLEEUcdQqp5nn6GX1jTNmfsL+vWXW+pz5MCCsNWyZkXUB4gb5CWSGb8CeGdBhJ93bexLq",
+	"2YTBLzzVLA8c7B0LCREWaPx1+bn1dONjVjXJQtCQcdTFLERFLbqqWsUPoa7gMokW6gwWTqW8S59S8uty",
+	"WorMleZvmUI98+VyDedo4Uf6xQ9E9v+HoUEeeyqw0vl9fzhXf3mNZ+OHIDi2aI4qxV5W8tDhQlFcwqP5",
+	"6QT+YaEMFAQq6sZfrVVIuoI5PUF+FA0L4Z2rPjkC9GUOvxajgX+EYVgHtQCgm4cgNKoxHP7ha4OJdGyW",
+	"cVHZfQnWrPt8XtnZZOkQoMRaXu4Kt+L/+U9RHkS4rojwMgET2loPWa5ysKcE6RyBU22pg29rwTC9SJJK",
+	"9zT26NCyJ5kWHE7AjF8KH9pk8fiD0eTmQ+UiyrXUNC46uBB7nWm/9SXzwlmRpn+Fw3uHL//oB1er/O9E",
+	"5W+TmfJjmycv/tqYGDInpv///1u7+d8vX5/8+bciqWPbrSolYwNRlpnMOwLC8+yAzVk/I5250GzIEtMU",
+	"UKWYX+23EVIuIL/++uuvzQ8fYMaZee01X375+vTPJv44KJ4gUHaBIs1/wif/2Ol0Wvhr959/a6yVr3NS",
+	"udFnEka7nmpd+gB1abkOqLXqCuJU0q+WdVrO3tR1Mcwr1Kv95hHY1LNWKmBVwaaOUXecES+S6EJOQpoY",
+	"HXbFkt3AvutL2KpQTlhEIBW+4WppK3HPe7lkhUrYGhHf2dde2xnUOvi70cH3zXH5GfRVWniS87upqqS9",
+	"5KJAt9i7Z38aN8Pr8sj9wYzS79ZL5ndsoeS3ttNuyXgFm3bLZ2Oebjgj88mUlnUnQ1C4UZfq6kf5abVz",
+	"M9AytwL5/mrN/gA1e6n2qRV7OW0q6fUx07Q1kMkU7tTLtfmJ8EsOwSJZjyEYf2EpHrwz9s3722MQvVwX",
+	"KWnz/Ec/nlo3f4O6GSK6g7tioAXbNXpzdMtEtvf2yHnlYHVt60pohLgRWsUHWnyry0XE/ijuAt94pMhE",
+	"KqAOnu6pxtymha0yoSEL5HKL8OS3Ly0ObktWyE4wWKJQ1GNTzgxe3BjmagXPmDk5pWDVJTSE8RfU2cfx",
+	"+XU1b9l7gvk9ekJyznOubDra+wrntOBsVwgarFe1Aw0Fasu60Nn3gNPcxWfleXvLfb59q+x++9KCF3yV",
+	"sCV+3cTEjzSeG/WzMwyynL7AlTWEeYAQZkHR1sBlkSKV4Eo+f9pq20PGLQh8Z/xZkNDMQdG+eEioAA8d",
+	"yG0rvLPOzvnFyalz4gms706w4K9jBLy74d3F0yF68BQBnBMzhdr28D3aHh4Ixy0gotDdmOdHLCe6y4X5",
+	"1vySqS6Uuv7UX+5Mv2QeKcYVNzWClEMkAF0F1C+5kciZOpZb8uGMoL1oAlJPz7uw84Psu7wYgl3LflEF",
+	"40zSZCJVAf7w3BGQVFuXkBI9OvdbuK4Jxa/EghnFjS5wPOc7q00sDx6fLGUm/avDkzxBKqETl+kVva8k",
+	"rNoqkOIr+pv3Cb5/OI81itlAk7dnx8cfA4hdtcw4peYAmCrQac61UyYkYYa++NsmrDg7fhPYIDjwrjKf",
+	"OietYpdEG8TQNiM6wQnUGOW7wSgPgOEWwcmlkFNQ2ptpy9yH/WIPPbNeMRfFui5imvJ4HQFL9NQ1b2w+",
+	"2yxelv5coX+oNZDkzSFz7dN1tLdE7eYJuow+YFk3oqYNsNnso6x3ZH6eXAxkQKY0gbgAo6gSrnlI41X6",
+	"uRSQrVLLpnEIFOORUdAhg3DQVb2sukvLNG0gtfVDW9VaTPssLuSvzeBAiVnJTB8NSj4iyoJRVDGNamo6",
+	"o5Pt9VeOGrklyKxrlpVqzPYAMVsh3qihWzFdroHgnFisjuHcFzagn/RZaIQ3xAka7IH3AZA61pAjI3ch",
+	"bInpdZjszA2pRmXfKSq7FRaqUVaNsmqU9c2hrDyP1JjrwWMujxBq1FVGmY1wV9YIvv6a70SwTFAjuJXk",
+	"eNPz7MpUGu4f2VQaCykzwMLBWXL9UF+L4U7N8D7C6OorwO8MyD1gbrxJfK9zzykabXflaLsw2uJYXkyE",
+	"1c3u9wpBvYXORiDmLc/h0KtLd48s8i3/KJOFeR+Sn/hwFJAPLOLp2KzAezmFdDg+tPsDFXTIEpsxzJpR",
+	"fz1+//7kM/D42fGbQlrkrvwWYoltpgt0/jITxJcfqTkTQUqr3IzLdGku2LkMAmF6kCNitu68nuCUKpIK",
+	"cxgQVR20CtdqATqsuaC8QWB1ce1aeDxPYgRh65BrZwcu4Jkw56fdVrF7eUWvrUVS1AHa3wXeK0QmNepb",
+	"TZ9K2M9xU8tlHqvi3+W9NOzHj5RPXOadbnbmCtE924XgHcw4IYRMRQgnPczuOeVxXPRR19aeCggfuzJU",
+	"Zj12i4DehR3Qa/txDfO+v0jvh8J7K2DdXQMpP7pM530pY0YF4iwxTOmweGiYHerrxtlZboATvNVvBVZx",
+	"jmKZd7eVzCU7nBovfNN4oVyb1WBhBXE2QwoOdFwPKLijkwpl4isGtjLHZ+7f6cI7q/S8NezUav6voOav",
+	"xTkPSEvXarhWw38xNbyoKmotXE6bzZQw2n6vqYPx4/lxqX16enby7+M3ATk7/vn49YX5ddr+dG7+++bd",
+	"efvVe/Or1WodkZypLi977ZBWqOtzeKPW1n8Fbb1tHvvOFTs4xHTBO6M4F5wcaCvavWYZUUX6jAnrL14c",
+	"gYXlHmowUYOJbw1MLKi8GkuUkqYSlChNO7/a5WMxS0iuZbiq9FEqWedJ14ulB4tgpm8h70iC1WlsEn17",
+	"sW4LWvp+kJq53oqghitrZ7t74+ZUg43vKZfNA2PChTnZrjfyNLX9dhUXIdvEq9Vpcycuh1KYN217BVIS",
+	"9E623G0ltQD1ANdp3cWG8TM/yiBHmlrZPkBlW64UanW7gjgbKVxfXLrkwJ6tk+uSOBCrvYxECkcsvDSH",
+	"pIw4w2JYXiqTK5b4Cjsr1KSv1Fyrxu9BNW6Hd/LDcgWcCw+QGyuWtQrEdVdriwesLUCi1QoiT48q5Zz/",
+	"/L8AAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

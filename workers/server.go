@@ -27,7 +27,11 @@ func NewServer(rdb redis.UniversalClient, log *slog.Logger, o ServerOptions) *as
 		ShutdownTimeout: o.ShutdownTimeout,
 		// A tenant at its slot cap is not failing; its task comes back soon
 		// without spending a retry.
-		IsFailure:      func(err error) bool { return !errors.Is(err, errTenantBusy) },
+		// Neither is a poll waiting for its WABA's Graph call budget.
+		IsFailure: func(err error) bool {
+			_, budget := graphWait(err)
+			return !errors.Is(err, errTenantBusy) && !budget
+		},
 		RetryDelayFunc: retryDelay,
 		// Busy tenants' tasks wait in the retry set; check it often so they
 		// are not held back for the default five seconds.
@@ -39,6 +43,10 @@ func NewServer(rdb redis.UniversalClient, log *slog.Logger, o ServerOptions) *as
 				return
 			}
 			id, _ := asynq.GetTaskID(ctx)
+			if wait, ok := graphWait(err); ok {
+				log.Info("task waits for the Graph call budget", "task_type", t.Type(), "task_id", id, "wait", wait.String())
+				return
+			}
 			n, _ := asynq.GetRetryCount(ctx)
 			log.Error("task failed", "task_type", t.Type(), "task_id", id, "retry", n, "err", err)
 		}),
@@ -48,6 +56,9 @@ func NewServer(rdb redis.UniversalClient, log *slog.Logger, o ServerOptions) *as
 func retryDelay(n int, err error, t *asynq.Task) time.Duration {
 	if errors.Is(err, errTenantBusy) {
 		return time.Duration(100+rand.IntN(400)) * time.Millisecond
+	}
+	if wait, ok := graphWait(err); ok {
+		return wait
 	}
 	// Exponential from one second, capped at ten minutes, with jitter.
 	d := time.Second << min(n, 10)
@@ -98,6 +109,11 @@ func schedule(s *asynq.Scheduler) error {
 	}{
 		{"@every 1m", NewAdoptOrphansTask(), time.Minute},
 		{"@every 1h", NewArchiveRetentionTask(), time.Hour},
+		{"@every 1m", NewQualityScheduleTask(), time.Minute},
+		{"@every 1h", NewBillingFinalizeTask(), time.Hour},
+		{"@every 24h", NewOptinsPurgeTask(), 24 * time.Hour},
+		// Fans new events out to webhook subscriptions and starts due retries.
+		{"@every 1s", NewOutboundPumpTask(), time.Second},
 	}
 	for _, e := range entries {
 		if _, err := s.Register(e.spec, e.task, asynq.Unique(e.ttl)); err != nil {

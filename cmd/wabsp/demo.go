@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -98,6 +99,18 @@ func demoDefaults(cfg *config.Config) {
 	if cfg.MetaVerifyToken == "" {
 		cfg.MetaVerifyToken = "wabsp-demo"
 	}
+	// Meta sends no webhook when a number moves between GREEN and YELLOW;
+	// only polls see it, so the demo polls the simulator often.
+	if os.Getenv("WABSP_POLL_NUMBERS_EVERY") == "" {
+		cfg.PollNumbersEvery = 2 * time.Minute
+	}
+	if os.Getenv("WABSP_POLL_TEMPLATES_EVERY") == "" {
+		cfg.PollTemplatesEvery = 5 * time.Minute
+	}
+	// Demo subscriptions may point at a receiver on this machine.
+	if cfg.WebhookAllowPrivate == "" {
+		cfg.WebhookAllowPrivate = "127.0.0.0/8,::1/128"
+	}
 }
 
 // ensureDatabase creates the configured database when it does not exist, so
@@ -163,6 +176,12 @@ func printWelcome(w io.Writer, base string, s demoSeed) {
 	fmt.Fprintf(&b, "  TOKEN=$(curl -s -X POST %s/v1/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n", base, s.admin.id, s.admin.secret)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/admin/tenants\n", base)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/tenants/%s/phone-numbers\n\n", base, s.tenantID)
+	fmt.Fprintf(&b, "Quality: numbers fall from GREEN to RED and recover, templates are paused twice and disabled:\n\n")
+	for _, p := range []string{"quality/summary", "quality/phone-numbers", "quality/templates", "quality/alerts"} {
+		fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/tenants/%s/%s\n", base, s.tenantID, p)
+	}
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/tenants/%s/quality/phone-numbers/<id>/history\n", base, s.tenantID)
+	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/admin/quality/tenants\n\n", base)
 	fmt.Fprintf(&b, "The Meta simulator is posting signed webhooks to %s/webhooks/meta; Ctrl-C stops everything.\n\n", base)
 	_, _ = io.WriteString(w, b.String())
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -16,14 +17,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wabsp/wabsp/billing"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/config"
+	"github.com/wabsp/wabsp/internal/graph"
 	"github.com/wabsp/wabsp/internal/httpapi"
 	"github.com/wabsp/wabsp/internal/logging"
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/internal/secretbox"
+	"github.com/wabsp/wabsp/optins"
+	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/webhooks"
+	"github.com/wabsp/wabsp/webhooks/outbound"
 	"github.com/wabsp/wabsp/workers"
 )
 
@@ -37,6 +43,14 @@ type system struct {
 	reg      *prometheus.Registry
 	webhooks *webhooks.Service
 	tenants  *tenants.Service
+	quality  *quality.Service
+	graph    *graph.Client
+	billing  *billing.Service
+	optins   *optins.Service
+	outbound *outbound.Service
+	// outboundTasks runs the outbound webhook tasks and wakes delivery runs
+	// when the API queues test messages and replays.
+	outboundTasks *workers.Outbound
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -73,7 +87,80 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 		return nil, err
 	}
 	s.tenants = tenants.NewService(db, box)
+	if err := s.openQuality(); err != nil {
+		s.close()
+		return nil, err
+	}
+	s.billing = billing.NewService(db, billing.Config{Log: log})
+	s.optins = optins.NewService(db)
+	// Every domain reading the messages field goes into this one call, in
+	// the order its handlers run inside the intake's transaction.
+	s.webhooks.Register(webhooks.FieldMessages, s.webhooks.Defaults(), s.billing.Handler(), s.optins.Handler())
+	s.webhooks.Register(webhooks.FieldUserPreferences, s.webhooks.Defaults(), s.optins.Handler())
+	if err := s.openOutbound(box); err != nil {
+		s.close()
+		return nil, err
+	}
+	// Forwarding registers last, after every domain's handlers.
+	claimed := append([]string{webhooks.FieldMessages, webhooks.FieldUserPreferences}, quality.Fields...)
+	s.forwardMeta(claimed)
 	return s, nil
+}
+
+// openOutbound builds the outbound subscriptions domain and the tasks that
+// deliver for it.
+func (s *system) openOutbound(box *secretbox.Keyring) error {
+	allow, err := s.cfg.WebhookAllowedPrefixes()
+	if err != nil {
+		return err
+	}
+	s.outbound = outbound.NewService(s.db, box, outbound.Options{
+		AllowHTTP: s.cfg.Dev, Addresses: outbound.AddressPolicy{Allow: allow}, Log: s.log,
+	})
+	s.outboundTasks = workers.NewOutbound(s.outbound, asynq.NewClientFromRedisClient(s.rdb), s.rdb, s.log, workers.OutboundOptions{})
+	s.outbound.SetWaker(s.outboundTasks)
+	return nil
+}
+
+// metaFields are the Meta webhook fields the intake decodes.
+var metaFields = []string{
+	webhooks.FieldMessages, webhooks.FieldUserPreferences, webhooks.FieldPhoneNumberQualityUpdate,
+	webhooks.FieldPhoneNumberNameUpdate, webhooks.FieldAccountUpdate, webhooks.FieldAccountAlerts,
+	webhooks.FieldAccountReviewUpdate, webhooks.FieldBusinessCapabilityUpdate,
+	webhooks.FieldMessageTemplateStatusUpdate, webhooks.FieldMessageTemplateQualityUpdate,
+	webhooks.FieldTemplateCategoryUpdate, webhooks.FieldSecurity,
+}
+
+// forwardMeta makes every Meta field also emit meta.forwarded events for
+// tenants whose subscriptions want them. Register appends, so this must run
+// after the domains registered theirs; a field no domain claimed keeps the
+// default handler beside the forwarder, since registering replaces it.
+func (s *system) forwardMeta(claimed []string) {
+	fwd := outbound.NewForwarder(s.db, 0)
+	for _, field := range metaFields {
+		if slices.Contains(claimed, field) {
+			s.webhooks.Register(field, fwd)
+		} else {
+			s.webhooks.Register(field, s.webhooks.Defaults(), fwd)
+		}
+	}
+}
+
+// openQuality builds the quality domain and its Graph client, and hands it
+// the webhook fields it owns. The intake's default handler stays registered
+// beside it, so the raw tenant_events rows are kept too.
+func (s *system) openQuality() error {
+	var err error
+	if s.quality, err = quality.NewService(s.db, s.reg, s.log); err != nil {
+		return err
+	}
+	if s.graph, err = graph.New(s.cfg.GraphBaseURL, s.cfg.GraphVersion, graph.WithLogger(s.log)); err != nil {
+		return err
+	}
+	for _, field := range quality.Fields {
+		s.webhooks.Register(field, s.quality.Handler(), s.webhooks.Defaults())
+	}
+	return nil
 }
 
 // cipherKeyring returns the configured keyring for secrets at rest. Without
@@ -113,6 +200,9 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	if err := s.cfg.RequireServing(); err != nil {
 		return err
 	}
+	if err := s.billing.Seed(ctx); err != nil {
+		return err
+	}
 	keys, _ := s.cfg.SigningKeys()
 	keyring, err := auth.NewKeyring(keys)
 	if err != nil {
@@ -125,6 +215,9 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Log: s.log, DB: s.db, Redis: s.rdb, Tenants: s.tenants, Webhooks: s.webhooks, Jobs: workers.NewJobs(client),
+		Quality: s.quality, Onboarder: workers.WABAOnboarder{Client: client}, Billing: s.billing,
+		Optins:    s.optins,
+		Outbound:  s.outbound,
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,
@@ -155,21 +248,48 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 // runWorker processes tasks until ctx ends, then lets running tasks finish
 // within the shutdown timeout (asynq re-queues the rest).
 func (s *system) runWorker(ctx context.Context) error {
+	// Rate cards and markets ship in the binary; loading them is idempotent.
+	if err := s.billing.Seed(ctx); err != nil {
+		return err
+	}
+	client := asynq.NewClientFromRedisClient(s.rdb)
 	mux, err := workers.NewMux(workers.Deps{
-		Log: s.log, DB: s.db, Redis: s.rdb, Client: asynq.NewClientFromRedisClient(s.rdb),
+		Log: s.log, DB: s.db, Redis: s.rdb, Client: client,
 		Webhooks: s.webhooks, TenantSlots: s.cfg.TenantSlots, ArchiveRetention: s.cfg.ArchiveRetention,
 	}, s.reg)
 	if err != nil {
 		return err
 	}
+	qualityTasks := &workers.QualityTasks{
+		Poller:       &workers.QualityPoller{Log: s.log, Quality: s.quality, Tenants: s.tenants, Graph: s.graph},
+		Client:       client,
+		NumbersEvery: s.cfg.PollNumbersEvery, TemplatesEvery: s.cfg.PollTemplatesEvery,
+	}
+	qualityTasks.Register(mux)
+	billingTasks := &workers.BillingTasks{Billing: s.billing, DB: s.db, Log: s.log}
+	billingTasks.Register(mux)
+	optinsTasks := &workers.OptinsTasks{Optins: s.optins, Log: s.log}
+	optinsTasks.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
+	})
+	// Outbound webhooks have their own queue and server, so deliveries
+	// waiting on tenants' endpoints never hold up the intake.
+	outMux := asynq.NewServeMux()
+	s.outboundTasks.Register(outMux)
+	outSrv := workers.NewOutboundServer(s.rdb, s.log, workers.ServerOptions{
+		Concurrency: s.cfg.OutboundConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})
 	if err := srv.Start(mux); err != nil {
 		return err
 	}
-	s.log.Info("worker started", "concurrency", s.cfg.WorkerConcurrency)
+	if err := outSrv.Start(outMux); err != nil {
+		srv.Shutdown()
+		return err
+	}
+	s.log.Info("worker started", "concurrency", s.cfg.WorkerConcurrency, "outbound_concurrency", s.cfg.OutboundConcurrency)
 	<-ctx.Done()
+	outSrv.Shutdown()
 	srv.Shutdown()
 	s.log.Info("worker stopped")
 	return nil

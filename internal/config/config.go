@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -66,11 +67,23 @@ type Config struct {
 
 	GraphBaseURL string `env:"WABSP_GRAPH_BASE_URL" envDefault:"https://graph.facebook.com"`
 	GraphVersion string `env:"WABSP_GRAPH_VERSION" envDefault:"v25.0"`
+	// PollNumbersEvery and PollTemplatesEvery are how often each WABA's phone
+	// numbers and templates are reconciled with the Graph API.
+	PollNumbersEvery   time.Duration `env:"WABSP_POLL_NUMBERS_EVERY" envDefault:"1h"`
+	PollTemplatesEvery time.Duration `env:"WABSP_POLL_TEMPLATES_EVERY" envDefault:"6h"`
 
 	// RateLimit is the steady number of API requests per second per client;
 	// RateBurst is the bucket size.
 	RateLimit float64 `env:"WABSP_RATE_LIMIT" envDefault:"50"`
 	RateBurst int     `env:"WABSP_RATE_BURST" envDefault:"100"`
+
+	// WebhookAllowPrivate lists address prefixes (CIDR, comma separated)
+	// that outbound webhook deliveries may reach although they are loopback,
+	// private, link-local or otherwise special. Empty: public addresses only.
+	WebhookAllowPrivate string `env:"WABSP_WEBHOOK_ALLOW_PRIVATE"`
+	// OutboundConcurrency is how many outbound webhook tasks a worker process
+	// runs at once; they mostly wait on tenants' endpoints.
+	OutboundConcurrency int `env:"WABSP_OUTBOUND_CONCURRENCY" envDefault:"64"`
 }
 
 // Load reads the environment and validates the result.
@@ -139,6 +152,18 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.GraphBaseURL); err != nil || u.Scheme == "" || u.Host == "" {
 		bad("WABSP_GRAPH_BASE_URL", "must be an absolute URL")
+	}
+	if c.PollNumbersEvery < time.Minute {
+		bad("WABSP_POLL_NUMBERS_EVERY", "must be at least 1m, got %s", c.PollNumbersEvery)
+	}
+	if c.PollTemplatesEvery < time.Minute {
+		bad("WABSP_POLL_TEMPLATES_EVERY", "must be at least 1m, got %s", c.PollTemplatesEvery)
+	}
+	if _, err := c.WebhookAllowedPrefixes(); err != nil {
+		bad("WABSP_WEBHOOK_ALLOW_PRIVATE", "%v", err)
+	}
+	if c.OutboundConcurrency < 1 || c.OutboundConcurrency > 1024 {
+		bad("WABSP_OUTBOUND_CONCURRENCY", "must be between 1 and 1024, got %d", c.OutboundConcurrency)
 	}
 	if c.RateLimit <= 0 || c.RateBurst < 1 {
 		bad("WABSP_RATE_LIMIT", "rate must be > 0 and WABSP_RATE_BURST >= 1")
@@ -220,6 +245,23 @@ func activeFirst(keys []NamedKey, active, name string) ([]NamedKey, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s names %q, which is not in the list", name, active)
+}
+
+// WebhookAllowedPrefixes parses WABSP_WEBHOOK_ALLOW_PRIVATE.
+func (c Config) WebhookAllowedPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, part := range strings.Split(c.WebhookAllowPrivate, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a CIDR prefix such as 127.0.0.0/8", part)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // AppSecret is one Meta app's webhook signing secret.

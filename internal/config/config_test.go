@@ -31,6 +31,8 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"enqueue wait over a second", func(c *Config) { c.WebhookEnqueueWait = 2e9 }, "WABSP_WEBHOOK_ENQUEUE_TIMEOUT"},
 		{"log level", func(c *Config) { c.LogLevel = "loud" }, "WABSP_LOG_LEVEL"},
 		{"tenant slots", func(c *Config) { c.TenantSlots = 0 }, "WABSP_TENANT_SLOTS"},
+		{"webhook allow list", func(c *Config) { c.WebhookAllowPrivate = "127.0.0.1" }, "WABSP_WEBHOOK_ALLOW_PRIVATE"},
+		{"outbound concurrency", func(c *Config) { c.OutboundConcurrency = 0 }, "WABSP_OUTBOUND_CONCURRENCY"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

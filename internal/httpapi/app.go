@@ -25,12 +25,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wabsp/wabsp/billing"
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/openapi"
+	"github.com/wabsp/wabsp/optins"
+	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/webhooks"
+	"github.com/wabsp/wabsp/webhooks/outbound"
 )
 
 // Defaults for the zero values of Deps.
@@ -70,6 +74,26 @@ type Deps struct {
 	// Jobs queues background work (replays, orphan adoption); nil answers
 	// 503 for the operations that need it.
 	Jobs Jobs
+	// Quality is the quality monitoring domain; nil answers 503 for its
+	// operations.
+	Quality *quality.Service
+	// Billing is the billing domain; nil answers 503 for its operations.
+	Billing *billing.Service
+	// Optins is the contacts and consent domain; nil answers 503 for its
+	// operations.
+	Optins *optins.Service
+	// Outbound is the outbound webhook subscriptions domain; nil answers 503
+	// for its operations.
+	Outbound *outbound.Service
+	// Onboarder queues a new WABA's webhook subscription and first polls;
+	// nil leaves that to the scheduler, which finds unsubscribed WABAs.
+	Onboarder WABAOnboarder
+}
+
+// WABAOnboarder queues the onboarding of a WABA just created through the
+// API (implemented by workers.WABAOnboarder).
+type WABAOnboarder interface {
+	OnboardWABA(ctx context.Context, tenantID, wabaRef uuid.UUID) error
 }
 
 func (d *Deps) defaults() error {
@@ -139,9 +163,11 @@ func NewApp(d Deps) (*fiber.App, error) {
 		validateRequest(doc),
 	)
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
-		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs}
+		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
+		quality: d.Quality, onboard: d.Onboarder, billing: d.Billing, optins: d.Optins,
+		outbound: d.Outbound}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
-	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware}))
+	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))
 	return app, nil
 }
 

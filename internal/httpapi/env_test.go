@@ -19,16 +19,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wabsp/wabsp/billing"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/config"
 	"github.com/wabsp/wabsp/internal/httpapi"
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/internal/pgtest"
 	"github.com/wabsp/wabsp/internal/redistest"
+	"github.com/wabsp/wabsp/internal/secretbox"
 	"github.com/wabsp/wabsp/openapi"
+	"github.com/wabsp/wabsp/optins"
+	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/tenantstest"
 	"github.com/wabsp/wabsp/webhooks"
+	"github.com/wabsp/wabsp/webhooks/outbound"
 	"github.com/wabsp/wabsp/workers"
 )
 
@@ -69,6 +74,22 @@ type env struct {
 	rdb       *redis.Client
 	hooks     *webhooks.Service
 	archiveID int64 // an archived webhook body
+
+	quality *quality.Service
+	// billing has no seeded rate cards; tests that price call Seed.
+	billing *billing.Service
+	// Tenant A's quality records: a number, a template and an open alert.
+	qualityNumberA, qualityAlertA uuid.UUID
+	qualityTemplateA              string
+
+	optins *optins.Service
+	// Tenant A's contact and import.
+	contactA, importA uuid.UUID
+
+	outbound *outbound.Service
+	// Tenant A's webhook subscription and a test delivery to it.
+	subscriptionA uuid.UUID
+	deliveryA     int64
 }
 
 const (
@@ -110,9 +131,28 @@ func newEnv(t *testing.T, o options) *env {
 	intake := workers.NewIntakeQueue(tasks, nil, workers.IntakeOptions{})
 	t.Cleanup(intake.Close)
 	e.rdb, e.hooks = rdb, hooks
+	if e.quality, err = quality.NewService(db, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.billing = billing.NewService(db, billing.Config{})
+	e.optins = optins.NewService(db)
+	sealKey, err := secretbox.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secretbox.New([]config.NamedKey{sealKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.outbound = outbound.NewService(db, box, outbound.Options{})
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Webhooks:  hooks,
 		Jobs:      workers.NewJobs(tasks),
+		Quality:   e.quality,
+		Billing:   e.billing,
+		Optins:    e.optins,
+		Outbound:  e.outbound,
+		Onboarder: workers.WABAOnboarder{Client: tasks},
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
 		Redis:     rdb,
@@ -160,6 +200,49 @@ func (e *env) seed() {
 		t.Fatalf("seed archive: %v (%d entries)", err, len(entries))
 	}
 	e.archiveID = entries[0].ID
+	e.seedQuality()
+	e.seedOptins()
+	e.seedOutbound()
+}
+
+// seedOutbound gives tenant A a webhook subscription with a test delivery.
+func (e *env) seedOutbound() {
+	t, ctx := e.t, context.Background()
+	sub, _, err := e.outbound.Create(ctx, outbound.TenantOwner(e.tenantA.ID), outbound.NewSubscription{
+		URL: "https://hooks.tenant-a.example.com/wabsp", EventTypes: []string{"*"},
+	}, "")
+	if err != nil {
+		t.Fatalf("seed subscription: %v", err)
+	}
+	d, err := e.outbound.SendTest(ctx, outbound.TenantOwner(e.tenantA.ID), sub.ID)
+	if err != nil {
+		t.Fatalf("seed delivery: %v", err)
+	}
+	e.subscriptionA, e.deliveryA = sub.ID, d.ID
+}
+
+// seedQuality gives tenant A a number rated RED (which opens an alert) and a
+// template, as a poll would.
+func (e *env) seedQuality() {
+	t, ctx := e.t, context.Background()
+	at := time.Now().UTC()
+	if _, err := e.quality.ApplyNumberPoll(ctx, e.tenantA.ID, e.wabaA.WABAID, at, []quality.NumberPoll{{
+		PhoneNumberID: e.phoneA.PhoneNumberID, DisplayPhoneNumber: e.phoneA.DisplayPhoneNumber, QualityRating: "RED", Status: "CONNECTED",
+	}}); err != nil {
+		t.Fatalf("seed quality number: %v", err)
+	}
+	e.qualityTemplateA = "1689556908129835"
+	if _, err := e.quality.ApplyTemplatePoll(ctx, e.tenantA.ID, e.wabaA.WABAID, at, []quality.TemplatePoll{{
+		ID: e.qualityTemplateA, Name: "order_update", Language: "en_US", Status: "APPROVED", Category: "UTILITY", QualityScore: "GREEN",
+	}}); err != nil {
+		t.Fatalf("seed quality template: %v", err)
+	}
+	alerts, err := e.quality.ListAlerts(ctx, e.tenantA.ID, quality.AlertFilter{}, quality.Page{})
+	if err != nil || len(alerts.Items) != 1 {
+		t.Fatalf("seed quality alert: %v (%d alerts)", err, len(alerts.Items))
+	}
+	e.qualityAlertA = alerts.Items[0].ID
+	e.qualityNumberA = uuid.MustParse(alerts.Items[0].SubjectID)
 }
 
 // token issues a token for a seeded client, as the token endpoint would.
@@ -275,4 +358,24 @@ func (e *env) counts() map[string]int {
 		out[table] = n
 	}
 	return out
+}
+
+// seedOptins gives tenant A a contact with a consent and an import.
+func (e *env) seedOptins() {
+	t, ctx := e.t, context.Background()
+	en, err := e.optins.RecordConsent(ctx, e.tenantA.ID, "admin:seed", optins.ConsentInput{
+		Contact: optins.ContactRef{WaID: "16505551234"}, Purpose: optins.PurposeMarketing, Action: optins.ActionOptIn,
+		Source: optins.SourceWebForm, Evidence: optins.Evidence{NoticeText: "Yes to Tenant A offers"},
+		OccurredAt: time.Now().Add(-time.Hour),
+	}, "")
+	if err != nil {
+		t.Fatalf("seed consent: %v", err)
+	}
+	e.contactA = en.ContactID
+	imp, err := e.optins.Import(ctx, e.tenantA.ID, "admin:seed", optins.FormatCSV,
+		[]byte("wa_id,purpose,source,occurred_at,note\n16505550000,utility,import,2026-01-01T00:00:00Z,seed\n"), "")
+	if err != nil {
+		t.Fatalf("seed import: %v", err)
+	}
+	e.importA = imp.ID
 }

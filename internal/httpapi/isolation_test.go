@@ -56,6 +56,14 @@ func (e *env) victimPath(tmpl string) string {
 		"{partner_id}", e.partnerA.ID.String(),
 		"{client_ref}", e.clientA.Client.ID.String(),
 		"{archive_id}", strconv.FormatInt(e.archiveID, 10),
+		"{number_id}", e.qualityNumberA.String(),
+		"{template_id}", e.qualityTemplateA,
+		"{alert_id}", e.qualityAlertA.String(),
+		"{month}", "2026-10",
+		"{contact_id}", e.contactA.String(),
+		"{import_id}", e.importA.String(),
+		"{subscription_id}", e.subscriptionA.String(),
+		"{delivery_id}", strconv.FormatInt(e.deliveryA, 10),
 	)
 	return r.Replace(tmpl)
 }

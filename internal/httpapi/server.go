@@ -7,11 +7,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/wabsp/wabsp/billing"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/openapi"
+	"github.com/wabsp/wabsp/optins"
+	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/webhooks"
+	"github.com/wabsp/wabsp/webhooks/outbound"
 )
 
 // Server implements the generated strict server: each method takes the
@@ -29,6 +33,11 @@ type Server struct {
 	now      func() time.Time
 	webhooks *webhooks.Service
 	jobs     Jobs
+	quality  *quality.Service
+	billing  *billing.Service
+	optins   *optins.Service
+	outbound *outbound.Service
+	onboard  WABAOnboarder
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)

@@ -37,6 +37,14 @@ func (s *Server) CreateWaba(ctx context.Context, r openapi.CreateWabaRequestObje
 		return nil, err
 	}
 	s.onboarded(ctx)
+	if s.onboard != nil && w.HasAccessToken {
+		// The WABA exists either way; if queueing fails, the scheduler
+		// onboards unsubscribed WABAs within minutes.
+		if err := s.onboard.OnboardWABA(ctx, r.TenantId, w.ID); err != nil {
+			s.log.Warn("WABA onboarding not queued; the scheduler will onboard it", "waba_id", w.WABAID, "err", err,
+				"request_id", requestIDFrom(ctx))
+		}
+	}
 	return openapi.CreateWaba201JSONResponse(toWABA(w)), nil
 }
 

@@ -1,0 +1,161 @@
+package billing_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/internal/metasim"
+	"github.com/wabsp/wabsp/webhooks"
+)
+
+// randomTraffic returns statuses of n messages over 60 days from start:
+// every pricing the rules know and some they do not, missing pricing,
+// failures, and each status possibly twice.
+func randomTraffic(rng *rand.Rand, n int, start time.Time) []metasim.Status {
+	recipients := []string{"15551230001", "5511911110001", "919812340001", "8801711000000", "447700900123", "77011234567", ""}
+	pricings := []*metasim.Pricing{
+		nil, regular("marketing"), regular("utility"), regular("authentication"), regular("authentication-international"),
+		regular("service"), regular("marketing_lite"), free("free_customer_service", "service"),
+		free("free_customer_service", "utility"), free("free_entry_point", "marketing"), regular("mystery"),
+		{Billable: true, Model: "PMP", Type: "surprise", Category: "utility"},
+	}
+	var out []metasim.Status
+	for i := range n {
+		wamid := fmt.Sprintf("wamid.R%04d", i)
+		to := recipients[rng.IntN(len(recipients))]
+		p := pricings[rng.IntN(len(pricings))]
+		t0 := start.Add(time.Duration(rng.Int64N(int64(60 * 24 * time.Hour))))
+		steps := []metasim.Status{{WAMID: wamid, Status: "sent", Timestamp: t0, RecipientID: to, Pricing: p}}
+		switch rng.IntN(5) {
+		case 0:
+			steps = append(steps, metasim.Status{WAMID: wamid, Status: "failed", Timestamp: t0.Add(time.Minute), RecipientID: to,
+				Errors: []metasim.MessageError{metasim.UndeliverableError}})
+		case 1:
+			steps = steps[:0] // never seen sent
+			steps = append(steps, metasim.Status{WAMID: wamid, Status: "read", Timestamp: t0.Add(3 * time.Hour), RecipientID: to, Pricing: p})
+		default:
+			// Delivery can land on the next day of the tenant's zone.
+			d := time.Duration(rng.Int64N(int64(30 * time.Hour)))
+			steps = append(steps, metasim.Status{WAMID: wamid, Status: "delivered", Timestamp: t0.Add(d), RecipientID: to, Pricing: p})
+			if rng.IntN(2) == 0 {
+				steps = append(steps, metasim.Status{WAMID: wamid, Status: "read", Timestamp: t0.Add(d + time.Hour), RecipientID: to})
+			}
+		}
+		for _, s := range steps {
+			out = append(out, s)
+			if rng.IntN(4) == 0 {
+				out = append(out, s)
+			}
+		}
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// TestRollupsEqualRecount plays random traffic, in random order, in
+// batches applied by two workers at once, some twice, and checks that the
+// roll-ups equal a recount from the ledger for random ranges.
+func TestRollupsEqualRecount(t *testing.T) {
+	e := newEnv(t, withZone("Asia/Kolkata"))
+	rng := rand.New(rand.NewPCG(7, 11))
+	start := at("2026-09-10T00:00:00Z")
+	statuses := randomTraffic(rng, 400, start)
+	var bodies [][]byte
+	for i := 0; i < len(statuses); {
+		n := 1 + rng.IntN(40)
+		bodies = append(bodies, e.statuses(statuses[i:min(i+n, len(statuses))]...))
+		i += n
+	}
+	archived, err := e.intake.Archive(e.ctx, bodiesAt(bodies, e.received))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batches, err := e.intake.Route(e.ctx, archived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []webhooks.Change
+	for _, b := range batches {
+		changes = append(changes, b.Changes...)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(changes); i += 2 {
+				// Every third change is applied again, as a retry would.
+				n := 1 + i%3/2
+				for range n {
+					if err := e.intake.Apply(e.ctx, e.tenant.ID, changes[i:i+1]); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	var total int
+	if err := e.db.QueryRow(e.ctx, `SELECT count(*) FROM billing_ledger WHERE tenant_id = $1`, e.tenant.ID).Scan(&total); err != nil {
+		t.Fatal(err)
+	}
+	if total != 400 {
+		t.Fatalf("ledger holds %d messages, want 400", total)
+	}
+	for i := range 25 {
+		from := start.AddDate(0, 0, rng.IntN(70)-5)
+		to := from.AddDate(0, 0, rng.IntN(40))
+		from, to = billingDay(from), billingDay(to)
+		t.Run(fmt.Sprintf("range%02d", i), func(t *testing.T) {
+			mm, err := e.billing.Recount(e.ctx, e.tenant.ID, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(mm) > 0 {
+				t.Fatalf("%d roll-up keys differ from the ledger, first %+v", len(mm), mm[0])
+			}
+			u, err := e.billing.Usage(e.ctx, e.tenant.ID, billing.UsageQuery{From: from, To: to})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want billing.Counts
+			err = e.db.QueryRow(e.ctx, `
+				SELECT count(*), count(sent_at), count(*) FILTER (WHERE delivered_at IS NOT NULL OR read_at IS NOT NULL),
+				    count(read_at), count(failed_at), count(*) FILTER (WHERE charged), count(*) FILTER (WHERE fallback)
+				FROM billing_ledger WHERE tenant_id = $1 AND day BETWEEN $2 AND $3`, e.tenant.ID, from, to).
+				Scan(&want.Messages, &want.Sent, &want.Delivered, &want.Read, &want.Failed, &want.Charged, &want.Fallback)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, u.Totals.All); diff != "" {
+				t.Errorf("usage totals (-ledger +roll-ups):\n%s", diff)
+			}
+		})
+	}
+}
+
+func billingDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+func bodiesAt(bodies [][]byte, at time.Time) []webhooks.Body {
+	out := make([]webhooks.Body, len(bodies))
+	for i, b := range bodies {
+		out[i] = webhooks.Body{Raw: b, ReceivedAt: at, AppID: "app"}
+	}
+	return out
+}
