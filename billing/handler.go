@@ -42,11 +42,7 @@ func (h ledgerHandler) Apply(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID,
 	slices.SortStableFunc(obs.statuses, func(a, b statusObs) int { return cmp.Compare(a.wamid, b.wamid) })
 	wamids := distinctWamids(obs.statuses)
 
-	t0 := time.Now()
 	loc, old, err := readLedger(ctx, tx, tenantID, wamids)
-	profile["read"] += time.Since(t0)
-	fmt.Println("read", len(wamids), time.Since(t0))
-	calls["read"]++
 	if err != nil {
 		return err
 	}

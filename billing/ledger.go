@@ -61,12 +61,50 @@ type messageIn struct {
 	System     json.RawMessage     `json:"system"`
 }
 
+// valueIn is a messages value decoded in one pass, the common case.
 type valueIn struct {
+	Metadata struct {
+		PhoneNumberID webhooks.FlexString `json:"phone_number_id"`
+	} `json:"metadata"`
+	Messages []messageIn `json:"messages"`
+	Statuses []statusIn  `json:"statuses"`
+}
+
+// valueParts is the fallback when one element has an odd shape: elements
+// are decoded one by one and the odd ones skipped.
+type valueParts struct {
 	Metadata struct {
 		PhoneNumberID webhooks.FlexString `json:"phone_number_id"`
 	} `json:"metadata"`
 	Messages []json.RawMessage `json:"messages"`
 	Statuses []json.RawMessage `json:"statuses"`
+}
+
+// decodeValue decodes a messages value, element by element when the whole
+// does not decode.
+func decodeValue(raw []byte) (valueIn, bool) {
+	var v valueIn
+	if json.Unmarshal(raw, &v) == nil {
+		return v, true
+	}
+	var parts valueParts
+	if json.Unmarshal(raw, &parts) != nil {
+		return valueIn{}, false
+	}
+	v = valueIn{Metadata: parts.Metadata}
+	for _, r := range parts.Statuses {
+		var st statusIn
+		if json.Unmarshal(r, &st) == nil {
+			v.Statuses = append(v.Statuses, st)
+		}
+	}
+	for _, r := range parts.Messages {
+		var m messageIn
+		if json.Unmarshal(r, &m) == nil {
+			v.Messages = append(v.Messages, m)
+		}
+	}
+	return v, true
 }
 
 // observations collects what billing needs from messages changes. Elements
@@ -77,26 +115,20 @@ type observations struct {
 }
 
 func (o *observations) add(c webhooks.Change) {
-	var v valueIn
-	if json.Unmarshal(c.Value, &v) != nil {
+	v, ok := decodeValue(c.Value)
+	if !ok {
 		return
 	}
 	phoneID := c.PhoneNumberID
 	if phoneID == "" {
 		phoneID = string(v.Metadata.PhoneNumberID)
 	}
-	for _, raw := range v.Statuses {
-		var st statusIn
-		if json.Unmarshal(raw, &st) != nil || st.ID == "" {
-			continue
+	for _, st := range v.Statuses {
+		if st.ID != "" {
+			o.statuses = append(o.statuses, statusOf(c, phoneID, st))
 		}
-		o.statuses = append(o.statuses, statusOf(c, phoneID, st))
 	}
-	for _, raw := range v.Messages {
-		var m messageIn
-		if json.Unmarshal(raw, &m) != nil {
-			continue
-		}
+	for _, m := range v.Messages {
 		if m.ID == "" || m.Type == "system" || present(m.System) {
 			continue
 		}

@@ -109,13 +109,8 @@ func (w *ledgerWrite) flush(ctx context.Context, tx pgx.Tx) error {
 	if b.Len() == 0 {
 		return nil
 	}
-	for _, q := range b.QueuedQueries {
-		t0 := time.Now()
-		if _, err := tx.Exec(ctx, q.SQL, q.Arguments...); err != nil {
-			return fmt.Errorf("billing: write ledger: %w", err)
-		}
-		profile[q.SQL[:40]] += time.Since(t0)
-		calls[q.SQL[:40]]++
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("billing: write ledger: %w", err)
 	}
 	return nil
 }
@@ -270,12 +265,3 @@ func queueWindows(b *pgx.Batch, tenantID uuid.UUID, windows map[[2]string]time.T
 	}
 	b.Queue(upsertWindowsSQL, tenantID, phones, contacts, at)
 }
-
-var profile = map[string]time.Duration{}
-var calls = map[string]int{}
-
-// Calls returns statement counts.
-func Calls() map[string]int { return calls }
-
-// Profile returns the time spent per statement.
-func Profile() map[string]time.Duration { return profile }

@@ -64,6 +64,8 @@ REVOKE ALL ON SEQUENCE billing_rate_versions_id_seq FROM wabsp_tenant;
 -- (what Meta bills). charged is delivered and billable. day is the tenant-zone
 -- day of billed_at (delivery when delivered, else sent, failed, first seen),
 -- stored so roll-ups and recounts agree even if the tenant's zone changes.
+-- Most rows are written twice (sent, then delivered on the same day); free
+-- space in each page lets the second write stay a heap-only update.
 CREATE TABLE billing_ledger (
     tenant_id         uuid NOT NULL,
     wamid             text NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE billing_ledger (
     day               date NOT NULL,
     updated_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, wamid)
-);
+) WITH (fillfactor = 70);
 CREATE INDEX billing_ledger_day_idx ON billing_ledger (tenant_id, day);
 ALTER TABLE billing_ledger ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON billing_ledger USING (tenant_id = current_tenant());
