@@ -44,6 +44,39 @@ func (e AlertSeverity) Valid() bool {
 	}
 }
 
+// Defines values for BusinessIntervalDay.
+const (
+	BusinessIntervalDayFriday    BusinessIntervalDay = "friday"
+	BusinessIntervalDayMonday    BusinessIntervalDay = "monday"
+	BusinessIntervalDaySaturday  BusinessIntervalDay = "saturday"
+	BusinessIntervalDaySunday    BusinessIntervalDay = "sunday"
+	BusinessIntervalDayThursday  BusinessIntervalDay = "thursday"
+	BusinessIntervalDayTuesday   BusinessIntervalDay = "tuesday"
+	BusinessIntervalDayWednesday BusinessIntervalDay = "wednesday"
+)
+
+// Valid indicates whether the value is a known member of the BusinessIntervalDay enum.
+func (e BusinessIntervalDay) Valid() bool {
+	switch e {
+	case BusinessIntervalDayFriday:
+		return true
+	case BusinessIntervalDayMonday:
+		return true
+	case BusinessIntervalDaySaturday:
+		return true
+	case BusinessIntervalDaySunday:
+		return true
+	case BusinessIntervalDayThursday:
+		return true
+	case BusinessIntervalDayTuesday:
+		return true
+	case BusinessIntervalDayWednesday:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ConsentAction.
 const (
 	OptIn  ConsentAction = "opt_in"
@@ -116,6 +149,27 @@ func (e ConsentSource) Valid() bool {
 	}
 }
 
+// Defines values for ContactActivityGrain.
+const (
+	ContactActivityGrainDay   ContactActivityGrain = "day"
+	ContactActivityGrainMonth ContactActivityGrain = "month"
+	ContactActivityGrainWeek  ContactActivityGrain = "week"
+)
+
+// Valid indicates whether the value is a known member of the ContactActivityGrain enum.
+func (e ContactActivityGrain) Valid() bool {
+	switch e {
+	case ContactActivityGrainDay:
+		return true
+	case ContactActivityGrainMonth:
+		return true
+	case ContactActivityGrainWeek:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ContactImportFormat.
 const (
 	Csv  ContactImportFormat = "csv"
@@ -170,6 +224,51 @@ func (e EligibilityReasons) Valid() bool {
 	}
 }
 
+// Defines values for ExperimentMetricKind.
+const (
+	Guardrail ExperimentMetricKind = "guardrail"
+	Outcome   ExperimentMetricKind = "outcome"
+)
+
+// Valid indicates whether the value is a known member of the ExperimentMetricKind enum.
+func (e ExperimentMetricKind) Valid() bool {
+	switch e {
+	case Guardrail:
+		return true
+	case Outcome:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExperimentMetricMetric.
+const (
+	BlockRate         ExperimentMetricMetric = "block_rate"
+	JourneyCompletion ExperimentMetricMetric = "journey_completion"
+	OptOutRate        ExperimentMetricMetric = "opt_out_rate"
+	ReadRate          ExperimentMetricMetric = "read_rate"
+	ReplyRate         ExperimentMetricMetric = "reply_rate"
+)
+
+// Valid indicates whether the value is a known member of the ExperimentMetricMetric enum.
+func (e ExperimentMetricMetric) Valid() bool {
+	switch e {
+	case BlockRate:
+		return true
+	case JourneyCompletion:
+		return true
+	case OptOutRate:
+		return true
+	case ReadRate:
+		return true
+	case ReplyRate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	HealthStatusOk HealthStatus = "ok"
@@ -179,6 +278,39 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HourCellWeekday.
+const (
+	HourCellWeekdayFriday    HourCellWeekday = "friday"
+	HourCellWeekdayMonday    HourCellWeekday = "monday"
+	HourCellWeekdaySaturday  HourCellWeekday = "saturday"
+	HourCellWeekdaySunday    HourCellWeekday = "sunday"
+	HourCellWeekdayThursday  HourCellWeekday = "thursday"
+	HourCellWeekdayTuesday   HourCellWeekday = "tuesday"
+	HourCellWeekdayWednesday HourCellWeekday = "wednesday"
+)
+
+// Valid indicates whether the value is a known member of the HourCellWeekday enum.
+func (e HourCellWeekday) Valid() bool {
+	switch e {
+	case HourCellWeekdayFriday:
+		return true
+	case HourCellWeekdayMonday:
+		return true
+	case HourCellWeekdaySaturday:
+		return true
+	case HourCellWeekdaySunday:
+		return true
+	case HourCellWeekdayThursday:
+		return true
+	case HourCellWeekdayTuesday:
+		return true
+	case HourCellWeekdayWednesday:
 		return true
 	default:
 		return false
@@ -215,6 +347,30 @@ func (e InvoiceSummaryStatus) Valid() bool {
 	case InvoiceSummaryStatusDraft:
 		return true
 	case InvoiceSummaryStatusFinal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JourneyStepMatch.
+const (
+	JourneyStepMatchAnnotation JourneyStepMatch = "annotation"
+	JourneyStepMatchButton     JourneyStepMatch = "button"
+	JourneyStepMatchEvent      JourneyStepMatch = "event"
+	JourneyStepMatchTemplate   JourneyStepMatch = "template"
+)
+
+// Valid indicates whether the value is a known member of the JourneyStepMatch enum.
+func (e JourneyStepMatch) Valid() bool {
+	switch e {
+	case JourneyStepMatchAnnotation:
+		return true
+	case JourneyStepMatchButton:
+		return true
+	case JourneyStepMatchEvent:
+		return true
+	case JourneyStepMatchTemplate:
 		return true
 	default:
 		return false
@@ -352,19 +508,19 @@ func (e QualityNumberDiscoveredVia) Valid() bool {
 
 // Defines values for QualitySubjectKind.
 const (
-	Account  QualitySubjectKind = "account"
-	Number   QualitySubjectKind = "number"
-	Template QualitySubjectKind = "template"
+	QualitySubjectKindAccount  QualitySubjectKind = "account"
+	QualitySubjectKindNumber   QualitySubjectKind = "number"
+	QualitySubjectKindTemplate QualitySubjectKind = "template"
 )
 
 // Valid indicates whether the value is a known member of the QualitySubjectKind enum.
 func (e QualitySubjectKind) Valid() bool {
 	switch e {
-	case Account:
+	case QualitySubjectKindAccount:
 		return true
-	case Number:
+	case QualitySubjectKindNumber:
 		return true
-	case Template:
+	case QualitySubjectKindTemplate:
 		return true
 	default:
 		return false
@@ -401,6 +557,24 @@ func (e ReadinessStatus) Valid() bool {
 	case ReadinessStatusOk:
 		return true
 	case ReadinessStatusUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResponseTimesClock.
+const (
+	ResponseTimesClockBusiness ResponseTimesClock = "business"
+	ResponseTimesClockWall     ResponseTimesClock = "wall"
+)
+
+// Valid indicates whether the value is a known member of the ResponseTimesClock enum.
+func (e ResponseTimesClock) Valid() bool {
+	switch e {
+	case ResponseTimesClockBusiness:
+		return true
+	case ResponseTimesClockWall:
 		return true
 	default:
 		return false
@@ -505,19 +679,19 @@ func (e UsageDimension) Valid() bool {
 
 // Defines values for WebhookDeliveryOrigin.
 const (
-	Event  WebhookDeliveryOrigin = "event"
-	Replay WebhookDeliveryOrigin = "replay"
-	Test   WebhookDeliveryOrigin = "test"
+	WebhookDeliveryOriginEvent  WebhookDeliveryOrigin = "event"
+	WebhookDeliveryOriginReplay WebhookDeliveryOrigin = "replay"
+	WebhookDeliveryOriginTest   WebhookDeliveryOrigin = "test"
 )
 
 // Valid indicates whether the value is a known member of the WebhookDeliveryOrigin enum.
 func (e WebhookDeliveryOrigin) Valid() bool {
 	switch e {
-	case Event:
+	case WebhookDeliveryOriginEvent:
 		return true
-	case Replay:
+	case WebhookDeliveryOriginReplay:
 		return true
-	case Test:
+	case WebhookDeliveryOriginTest:
 		return true
 	default:
 		return false
@@ -662,6 +836,105 @@ func (e ListContactsParamsSource) Valid() bool {
 	case ListContactsParamsSourceInbound:
 		return true
 	case ListContactsParamsSourceNumberChange:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetContactActivityParamsGrain.
+const (
+	GetContactActivityParamsGrainDay   GetContactActivityParamsGrain = "day"
+	GetContactActivityParamsGrainMonth GetContactActivityParamsGrain = "month"
+	GetContactActivityParamsGrainWeek  GetContactActivityParamsGrain = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetContactActivityParamsGrain enum.
+func (e GetContactActivityParamsGrain) Valid() bool {
+	switch e {
+	case GetContactActivityParamsGrainDay:
+		return true
+	case GetContactActivityParamsGrainMonth:
+		return true
+	case GetContactActivityParamsGrainWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetMessageFunnelParamsGroupBy.
+const (
+	GetMessageFunnelParamsGroupByCampaign    GetMessageFunnelParamsGroupBy = "campaign"
+	GetMessageFunnelParamsGroupByDay         GetMessageFunnelParamsGroupBy = "day"
+	GetMessageFunnelParamsGroupByMonth       GetMessageFunnelParamsGroupBy = "month"
+	GetMessageFunnelParamsGroupByPhoneNumber GetMessageFunnelParamsGroupBy = "phone_number"
+	GetMessageFunnelParamsGroupByTemplate    GetMessageFunnelParamsGroupBy = "template"
+	GetMessageFunnelParamsGroupByWeek        GetMessageFunnelParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetMessageFunnelParamsGroupBy enum.
+func (e GetMessageFunnelParamsGroupBy) Valid() bool {
+	switch e {
+	case GetMessageFunnelParamsGroupByCampaign:
+		return true
+	case GetMessageFunnelParamsGroupByDay:
+		return true
+	case GetMessageFunnelParamsGroupByMonth:
+		return true
+	case GetMessageFunnelParamsGroupByPhoneNumber:
+		return true
+	case GetMessageFunnelParamsGroupByTemplate:
+		return true
+	case GetMessageFunnelParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetResponseTimesParamsClock.
+const (
+	GetResponseTimesParamsClockBusiness GetResponseTimesParamsClock = "business"
+	GetResponseTimesParamsClockWall     GetResponseTimesParamsClock = "wall"
+)
+
+// Valid indicates whether the value is a known member of the GetResponseTimesParamsClock enum.
+func (e GetResponseTimesParamsClock) Valid() bool {
+	switch e {
+	case GetResponseTimesParamsClockBusiness:
+		return true
+	case GetResponseTimesParamsClockWall:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetResponseTimesParamsGroupBy.
+const (
+	GetResponseTimesParamsGroupByAgent       GetResponseTimesParamsGroupBy = "agent"
+	GetResponseTimesParamsGroupByAutomated   GetResponseTimesParamsGroupBy = "automated"
+	GetResponseTimesParamsGroupByDay         GetResponseTimesParamsGroupBy = "day"
+	GetResponseTimesParamsGroupByMonth       GetResponseTimesParamsGroupBy = "month"
+	GetResponseTimesParamsGroupByPhoneNumber GetResponseTimesParamsGroupBy = "phone_number"
+	GetResponseTimesParamsGroupByWeek        GetResponseTimesParamsGroupBy = "week"
+)
+
+// Valid indicates whether the value is a known member of the GetResponseTimesParamsGroupBy enum.
+func (e GetResponseTimesParamsGroupBy) Valid() bool {
+	switch e {
+	case GetResponseTimesParamsGroupByAgent:
+		return true
+	case GetResponseTimesParamsGroupByAutomated:
+		return true
+	case GetResponseTimesParamsGroupByDay:
+		return true
+	case GetResponseTimesParamsGroupByMonth:
+		return true
+	case GetResponseTimesParamsGroupByPhoneNumber:
+		return true
+	case GetResponseTimesParamsGroupByWeek:
 		return true
 	default:
 		return false
@@ -902,6 +1175,47 @@ func (e OnWebhookTestJSONBodyType) Valid() bool {
 // AlertSeverity defines model for AlertSeverity.
 type AlertSeverity string
 
+// Annotation defines model for Annotation.
+type Annotation struct {
+	// Agent Who sent the message.
+	Agent *string `json:"agent,omitempty"`
+
+	// Automated Sent by automation rather than a person.
+	Automated *bool   `json:"automated,omitempty"`
+	Campaign  *string `json:"campaign,omitempty"`
+
+	// Experiment An experiment key.
+	Experiment *string `json:"experiment,omitempty"`
+
+	// Journey A journey key.
+	Journey *string `json:"journey,omitempty"`
+
+	// JourneyStep The step's `value` in that journey; needs `journey`.
+	JourneyStep      *string `json:"journey_step,omitempty"`
+	TemplateLanguage *string `json:"template_language,omitempty"`
+	TemplateName     *string `json:"template_name,omitempty"`
+
+	// Variant The variant used; needs `experiment`.
+	Variant *string `json:"variant,omitempty"`
+
+	// Wamid The outbound message's id.
+	Wamid string `json:"wamid"`
+}
+
+// AnnotationBatch defines model for AnnotationBatch.
+type AnnotationBatch struct {
+	Annotations []Annotation `json:"annotations"`
+}
+
+// AnnotationResult defines model for AnnotationResult.
+type AnnotationResult struct {
+	// Annotated Messages annotated.
+	Annotated int `json:"annotated"`
+
+	// Seen How many of them already had a status from Meta; the others count once theirs arrive.
+	Seen int `json:"seen"`
+}
+
 // ApiClient defines model for ApiClient.
 type ApiClient struct {
 	// ClientId What the client sends to the token endpoint.
@@ -1127,6 +1441,28 @@ type BillingUsage struct {
 	Totals UsageTotals `json:"totals"`
 }
 
+// BusiestHours defines model for BusiestHours.
+type BusiestHours struct {
+	Busiest  []HourCell `json:"busiest"`
+	Hours    []HourCell `json:"hours"`
+	TimeZone string     `json:"time_zone"`
+}
+
+// BusinessHours defines model for BusinessHours.
+type BusinessHours struct {
+	Intervals []BusinessInterval `json:"intervals"`
+}
+
+// BusinessInterval defines model for BusinessInterval.
+type BusinessInterval struct {
+	Close string              `json:"close"`
+	Day   BusinessIntervalDay `json:"day"`
+	Open  string              `json:"open"`
+}
+
+// BusinessIntervalDay defines model for BusinessInterval.Day.
+type BusinessIntervalDay string
+
 // ConsentAction defines model for ConsentAction.
 type ConsentAction string
 
@@ -1274,6 +1610,17 @@ type Contact struct {
 	WaId *string `json:"wa_id,omitempty"`
 }
 
+// ContactActivity defines model for ContactActivity.
+type ContactActivity struct {
+	GainedBySource []ContactSourceCount `json:"gained_by_source"`
+	Grain          ContactActivityGrain `json:"grain"`
+	Periods        []ContactPeriod      `json:"periods"`
+	TimeZone       string               `json:"time_zone"`
+}
+
+// ContactActivityGrain defines model for ContactActivity.Grain.
+type ContactActivityGrain string
+
 // ContactCreate defines model for ContactCreate.
 type ContactCreate struct {
 	Bsuid       *string `json:"bsuid,omitempty"`
@@ -1347,6 +1694,14 @@ type ContactList struct {
 	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
+// ContactPeriod defines model for ContactPeriod.
+type ContactPeriod struct {
+	Active    int64              `json:"active"`
+	New       int64              `json:"new"`
+	Period    openapi_types.Date `json:"period"`
+	Returning int64              `json:"returning"`
+}
+
 // ContactRef Names a contact by `id`, `wa_id` or `bsuid`; the first given is used.
 type ContactRef struct {
 	// Bsuid Meta's business-scoped user id, such as `US.13491208655302741918`.
@@ -1355,6 +1710,12 @@ type ContactRef struct {
 
 	// WaId E.164; `+`, spaces, dashes, dots and parentheses are accepted.
 	WaId *string `json:"wa_id,omitempty"`
+}
+
+// ContactSourceCount defines model for ContactSourceCount.
+type ContactSourceCount struct {
+	Contacts int64  `json:"contacts"`
+	Source   string `json:"source"`
 }
 
 // ContactWindow defines model for ContactWindow.
@@ -1419,6 +1780,69 @@ type EligibilityRequest struct {
 	PhoneNumberId *string `json:"phone_number_id,omitempty"`
 }
 
+// Experiment defines model for Experiment.
+type Experiment struct {
+	CreatedAt time.Time           `json:"created_at"`
+	Id        openapi_types.UUID  `json:"id"`
+	JourneyId *openapi_types.UUID `json:"journey_id,omitempty"`
+	Key       string              `json:"key"`
+	Name      string              `json:"name"`
+	Variants  []ExperimentVariant `json:"variants"`
+}
+
+// ExperimentAssignment defines model for ExperimentAssignment.
+type ExperimentAssignment struct {
+	Contact    string `json:"contact"`
+	Experiment string `json:"experiment"`
+	Variant    string `json:"variant"`
+}
+
+// ExperimentCreate defines model for ExperimentCreate.
+type ExperimentCreate struct {
+	JourneyId *openapi_types.UUID `json:"journey_id,omitempty"`
+	Key       string              `json:"key"`
+	Name      string              `json:"name"`
+	Variants  []ExperimentVariant `json:"variants"`
+}
+
+// ExperimentList defines model for ExperimentList.
+type ExperimentList struct {
+	Items      []Experiment `json:"items"`
+	NextCursor *string      `json:"next_cursor,omitempty"`
+}
+
+// ExperimentMetric defines model for ExperimentMetric.
+type ExperimentMetric struct {
+	Comparison *ProportionComparison  `json:"comparison,omitempty"`
+	Kind       ExperimentMetricKind   `json:"kind"`
+	Metric     ExperimentMetricMetric `json:"metric"`
+	Rate       *float64               `json:"rate,omitempty"`
+	Successes  int64                  `json:"successes"`
+	Trials     int64                  `json:"trials"`
+	Variant    string                 `json:"variant"`
+}
+
+// ExperimentMetricKind defines model for ExperimentMetric.Kind.
+type ExperimentMetricKind string
+
+// ExperimentMetricMetric defines model for ExperimentMetric.Metric.
+type ExperimentMetricMetric string
+
+// ExperimentResults defines model for ExperimentResults.
+type ExperimentResults struct {
+	Control    string             `json:"control"`
+	Experiment Experiment         `json:"experiment"`
+	Metrics    []ExperimentMetric `json:"metrics"`
+	TimeZone   string             `json:"time_zone"`
+	Variants   []VariantCounts    `json:"variants"`
+}
+
+// ExperimentVariant defines model for ExperimentVariant.
+type ExperimentVariant struct {
+	Key    string `json:"key"`
+	Weight int    `json:"weight"`
+}
+
 // FieldError defines model for FieldError.
 type FieldError struct {
 	// Field The parameter or body member, as a dotted path for nested members.
@@ -1428,6 +1852,39 @@ type FieldError struct {
 	Problem string `json:"problem"`
 }
 
+// FunnelFailure defines model for FunnelFailure.
+type FunnelFailure struct {
+	// Code Meta's error code.
+	Code   int    `json:"code"`
+	Failed int64  `json:"failed"`
+	Title  string `json:"title"`
+}
+
+// FunnelRates Step rates; a rate whose denominator is zero is absent.
+type FunnelRates struct {
+	DeliveredOfSent    *float64 `json:"delivered_of_sent,omitempty"`
+	FailedOfMessages   *float64 `json:"failed_of_messages,omitempty"`
+	ReadOfDelivered    *float64 `json:"read_of_delivered,omitempty"`
+	RepliedOfDelivered *float64 `json:"replied_of_delivered,omitempty"`
+}
+
+// FunnelRow defines model for FunnelRow.
+type FunnelRow struct {
+	Campaign      *string             `json:"campaign,omitempty"`
+	Delivered     int64               `json:"delivered"`
+	Failed        int64               `json:"failed"`
+	Messages      int64               `json:"messages"`
+	Period        *openapi_types.Date `json:"period,omitempty"`
+	PhoneNumberId *string             `json:"phone_number_id,omitempty"`
+
+	// Rates Step rates; a rate whose denominator is zero is absent.
+	Rates    FunnelRates `json:"rates"`
+	Read     int64       `json:"read"`
+	Replied  int64       `json:"replied"`
+	Sent     int64       `json:"sent"`
+	Template *string     `json:"template,omitempty"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -1435,6 +1892,17 @@ type Health struct {
 
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
+
+// HourCell defines model for HourCell.
+type HourCell struct {
+	Hour     int             `json:"hour"`
+	Inbound  int64           `json:"inbound"`
+	Outbound int64           `json:"outbound"`
+	Weekday  HourCellWeekday `json:"weekday"`
+}
+
+// HourCellWeekday defines model for HourCell.Weekday.
+type HourCellWeekday string
 
 // ImportRowError defines model for ImportRowError.
 type ImportRowError struct {
@@ -1459,6 +1927,29 @@ type InboundCounts struct {
 
 	// Referrals Messages from a click-to-WhatsApp ad or Page button (free entry point openings).
 	Referrals int64 `json:"referrals"`
+}
+
+// InsightEvent defines model for InsightEvent.
+type InsightEvent struct {
+	At time.Time `json:"at"`
+
+	// Contact The contact's wa_id or business-scoped user id.
+	Contact string `json:"contact"`
+
+	// Id Makes reporting idempotent; generated when absent.
+	Id   *string `json:"id,omitempty"`
+	Name string  `json:"name"`
+}
+
+// InsightEventBatch defines model for InsightEventBatch.
+type InsightEventBatch struct {
+	Events []InsightEvent `json:"events"`
+}
+
+// InsightEventResult defines model for InsightEventResult.
+type InsightEventResult struct {
+	// Recorded Events that were new.
+	Recorded int `json:"recorded"`
 }
 
 // Invoice defines model for Invoice.
@@ -1579,6 +2070,80 @@ type JWKSet struct {
 	Keys []JWK `json:"keys"`
 }
 
+// Journey defines model for Journey.
+type Journey struct {
+	CreatedAt time.Time          `json:"created_at"`
+	Id        openapi_types.UUID `json:"id"`
+	Key       string             `json:"key"`
+	Name      string             `json:"name"`
+	Steps     []JourneyStep      `json:"steps"`
+}
+
+// JourneyComparison defines model for JourneyComparison.
+type JourneyComparison struct {
+	After      JourneyResults          `json:"after"`
+	Before     JourneyResults          `json:"before"`
+	Completion *ProportionComparison   `json:"completion,omitempty"`
+	Reach      []JourneyStepComparison `json:"reach"`
+}
+
+// JourneyCreate defines model for JourneyCreate.
+type JourneyCreate struct {
+	Key   string        `json:"key"`
+	Name  string        `json:"name"`
+	Steps []JourneyStep `json:"steps"`
+}
+
+// JourneyList defines model for JourneyList.
+type JourneyList struct {
+	Items      []Journey `json:"items"`
+	NextCursor *string   `json:"next_cursor,omitempty"`
+}
+
+// JourneyResults defines model for JourneyResults.
+type JourneyResults struct {
+	Completed       int64               `json:"completed"`
+	CompletionRate  *float64            `json:"completion_rate,omitempty"`
+	Entered         int64               `json:"entered"`
+	From            openapi_types.Date  `json:"from"`
+	Journey         Journey             `json:"journey"`
+	LoopingContacts int64               `json:"looping_contacts"`
+	Loops           int64               `json:"loops"`
+	Steps           []JourneyStepResult `json:"steps"`
+	TimeZone        string              `json:"time_zone"`
+
+	// To The day after the range.
+	To openapi_types.Date `json:"to"`
+}
+
+// JourneyStep defines model for JourneyStep.
+type JourneyStep struct {
+	Key   string           `json:"key"`
+	Match JourneyStepMatch `json:"match"`
+	Value string           `json:"value"`
+}
+
+// JourneyStepMatch defines model for JourneyStep.Match.
+type JourneyStepMatch string
+
+// JourneyStepComparison defines model for JourneyStepComparison.
+type JourneyStepComparison struct {
+	Comparison *ProportionComparison `json:"comparison,omitempty"`
+	Key        string                `json:"key"`
+	Step       int                   `json:"step"`
+}
+
+// JourneyStepResult defines model for JourneyStepResult.
+type JourneyStepResult struct {
+	DropOff             int64    `json:"drop_off"`
+	Key                 string   `json:"key"`
+	LoopsBack           int64    `json:"loops_back"`
+	MedianSecondsToNext *float64 `json:"median_seconds_to_next,omitempty"`
+	Reached             int64    `json:"reached"`
+	Step                int      `json:"step"`
+	StoppedHere         int64    `json:"stopped_here"`
+}
+
 // LegacyFlag Meta's FLAGGED rule from before 2025-10-07, applied to a flagged
 // number: flagged when its quality drops to low; after seven days back
 // to CONNECTED at the same tier if its quality is medium or high, else
@@ -1654,6 +2219,20 @@ type Me struct {
 
 	// Tenants For partner clients, the first 200 assigned tenants.
 	Tenants *[]TenantSummary `json:"tenants,omitempty"`
+}
+
+// MessageFunnel defines model for MessageFunnel.
+type MessageFunnel struct {
+	DeliveredVsSent *float64        `json:"delivered_vs_sent,omitempty"`
+	Failures        []FunnelFailure `json:"failures"`
+	Groups          []FunnelRow     `json:"groups"`
+	ReadVsDelivered *float64        `json:"read_vs_delivered,omitempty"`
+
+	// Received Inbound messages.
+	Received            int64     `json:"received"`
+	ReceivedVsDelivered *float64  `json:"received_vs_delivered,omitempty"`
+	TimeZone            string    `json:"time_zone"`
+	Total               FunnelRow `json:"total"`
 }
 
 // MessageKind A free-form (session) message, or a template of a category.
@@ -1836,6 +2415,20 @@ type Problem struct {
 
 	// Type `urn:wabsp:problem:<code>`.
 	Type string `json:"type"`
+}
+
+// ProportionComparison defines model for ProportionComparison.
+type ProportionComparison struct {
+	CiHigh float64 `json:"ci_high"`
+	CiLow  float64 `json:"ci_low"`
+
+	// Difference Treatment rate minus control rate.
+	Difference float64 `json:"difference"`
+	PValue     float64 `json:"p_value"`
+
+	// Significant p-value below 0.05.
+	Significant bool    `json:"significant"`
+	Z           float64 `json:"z"`
 }
 
 // QualityAlert defines model for QualityAlert.
@@ -2198,6 +2791,41 @@ type RecountResult struct {
 	Mismatches []RecountMismatch `json:"mismatches"`
 }
 
+// ResponseStats defines model for ResponseStats.
+type ResponseStats struct {
+	Answered    int64    `json:"answered"`
+	MeanSeconds *float64 `json:"mean_seconds,omitempty"`
+
+	// MedianSeconds Absent when no turn was answered.
+	MedianSeconds *float64 `json:"median_seconds,omitempty"`
+	P90Seconds    *float64 `json:"p90_seconds,omitempty"`
+	Turns         int64    `json:"turns"`
+	Unanswered    int64    `json:"unanswered"`
+}
+
+// ResponseTimes defines model for ResponseTimes.
+type ResponseTimes struct {
+	Clock    ResponseTimesClock `json:"clock"`
+	Groups   []ResponseTimesRow `json:"groups"`
+	TimeZone string             `json:"time_zone"`
+	Total    ResponseTimesRow   `json:"total"`
+}
+
+// ResponseTimesClock defines model for ResponseTimes.Clock.
+type ResponseTimesClock string
+
+// ResponseTimesRow defines model for ResponseTimesRow.
+type ResponseTimesRow struct {
+	Agent         *string       `json:"agent,omitempty"`
+	Automated     *bool         `json:"automated,omitempty"`
+	FirstResponse ResponseStats `json:"first_response"`
+
+	// Period First day of the period.
+	Period        *openapi_types.Date `json:"period,omitempty"`
+	PhoneNumberId *string             `json:"phone_number_id,omitempty"`
+	Response      ResponseStats       `json:"response"`
+}
+
 // Role What an API client acts as.
 type Role string
 
@@ -2336,6 +2964,22 @@ type UsageTotals struct {
 
 	// Unrecognized `category/pricing_type` pairs priced by the fallback.
 	Unrecognized []string `json:"unrecognized"`
+}
+
+// VariantCounts defines model for VariantCounts.
+type VariantCounts struct {
+	Blocked   int64  `json:"blocked"`
+	Completed int64  `json:"completed"`
+	Delivered int64  `json:"delivered"`
+	Exposed   int64  `json:"exposed"`
+	Failed    int64  `json:"failed"`
+	Messages  int64  `json:"messages"`
+	OptedOut  int64  `json:"opted_out"`
+	Read      int64  `json:"read"`
+	Replied   int64  `json:"replied"`
+	Sent      int64  `json:"sent"`
+	Variant   string `json:"variant"`
+	Weight    int    `json:"weight"`
 }
 
 // WABA defines model for WABA.
@@ -2667,6 +3311,9 @@ type Cursor = string
 // DeliveryId defines model for DeliveryId.
 type DeliveryId = int64
 
+// ExperimentId defines model for ExperimentId.
+type ExperimentId = openapi_types.UUID
+
 // HistoryAttribute defines model for HistoryAttribute.
 type HistoryAttribute = string
 
@@ -2682,8 +3329,20 @@ type IdempotencyKey = string
 // ImportId defines model for ImportId.
 type ImportId = openapi_types.UUID
 
+// InsightFrom defines model for InsightFrom.
+type InsightFrom = openapi_types.Date
+
+// InsightPhoneNumber defines model for InsightPhoneNumber.
+type InsightPhoneNumber = string
+
+// InsightTo defines model for InsightTo.
+type InsightTo = openapi_types.Date
+
 // InvoiceMonth defines model for InvoiceMonth.
 type InvoiceMonth = string
+
+// JourneyId defines model for JourneyId.
+type JourneyId = openapi_types.UUID
 
 // Limit defines model for Limit.
 type Limit = int
@@ -3116,6 +3775,162 @@ type ListContactsParamsStatus string
 
 // ListContactsParamsSource defines parameters for ListContacts.
 type ListContactsParamsSource string
+
+// AnnotateMessagesParams defines parameters for AnnotateMessages.
+type AnnotateMessagesParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetBusiestHoursParams defines parameters for GetBusiestHours.
+type GetBusiestHoursParams struct {
+	// From First day (tenant time zone); default 29 days before `to`.
+	From *InsightFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included (tenant time zone); default today.
+	To *InsightTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// PhoneNumberId Only this business number (Meta's `phone_number_id`).
+	PhoneNumberId *InsightPhoneNumber `form:"phone_number_id,omitempty" json:"phone_number_id,omitempty"`
+}
+
+// GetContactActivityParams defines parameters for GetContactActivity.
+type GetContactActivityParams struct {
+	// From First day (tenant time zone); default 29 days before `to`.
+	From *InsightFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included (tenant time zone); default today.
+	To *InsightTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// Grain The period (default day).
+	Grain *GetContactActivityParamsGrain `form:"grain,omitempty" json:"grain,omitempty"`
+}
+
+// GetContactActivityParamsGrain defines parameters for GetContactActivity.
+type GetContactActivityParamsGrain string
+
+// ListExperimentsParams defines parameters for ListExperiments.
+type ListExperimentsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateExperimentParams defines parameters for CreateExperiment.
+type CreateExperimentParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetExperimentAssignmentParams defines parameters for GetExperimentAssignment.
+type GetExperimentAssignmentParams struct {
+	// Contact The contact's wa_id or business-scoped user id; required.
+	Contact *string `form:"contact,omitempty" json:"contact,omitempty"`
+}
+
+// GetExperimentResultsParams defines parameters for GetExperimentResults.
+type GetExperimentResultsParams struct {
+	// From First day (tenant time zone); default 29 days before `to`.
+	From *InsightFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included (tenant time zone); default today.
+	To *InsightTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// GetMessageFunnelParams defines parameters for GetMessageFunnel.
+type GetMessageFunnelParams struct {
+	// From First day (tenant time zone); default 29 days before `to`.
+	From *InsightFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included (tenant time zone); default today.
+	To *InsightTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// PhoneNumberId Only this business number (Meta's `phone_number_id`).
+	PhoneNumberId *InsightPhoneNumber `form:"phone_number_id,omitempty" json:"phone_number_id,omitempty"`
+
+	// Template Only messages annotated with this template.
+	Template *string `form:"template,omitempty" json:"template,omitempty"`
+
+	// Campaign Only messages annotated with this campaign.
+	Campaign *string `form:"campaign,omitempty" json:"campaign,omitempty"`
+
+	// GroupBy At most two groupings (comma separated or repeated).
+	GroupBy *[]GetMessageFunnelParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
+}
+
+// GetMessageFunnelParamsGroupBy defines parameters for GetMessageFunnel.
+type GetMessageFunnelParamsGroupBy string
+
+// ListJourneysParams defines parameters for ListJourneys.
+type ListJourneysParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateJourneyParams defines parameters for CreateJourney.
+type CreateJourneyParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// CompareJourneyParams defines parameters for CompareJourney.
+type CompareJourneyParams struct {
+	// From First day (tenant time zone); required.
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// Boundary First day of the second half; required.
+	Boundary *openapi_types.Date `form:"boundary,omitempty" json:"boundary,omitempty"`
+
+	// To Last day, included; required.
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// GetJourneyResultsParams defines parameters for GetJourneyResults.
+type GetJourneyResultsParams struct {
+	// From First day (tenant time zone); default 29 days before `to`.
+	From *InsightFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included (tenant time zone); default today.
+	To *InsightTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// GetResponseTimesParams defines parameters for GetResponseTimes.
+type GetResponseTimesParams struct {
+	// From First day (tenant time zone); default 29 days before `to`.
+	From *InsightFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Last day, included (tenant time zone); default today.
+	To *InsightTo `form:"to,omitempty" json:"to,omitempty"`
+
+	// PhoneNumberId Only this business number (Meta's `phone_number_id`).
+	PhoneNumberId *InsightPhoneNumber `form:"phone_number_id,omitempty" json:"phone_number_id,omitempty"`
+
+	// Agent Only turns answered by this agent (as annotated).
+	Agent *string `form:"agent,omitempty" json:"agent,omitempty"`
+
+	// Automated Only turns answered by automation (true) or by people (false).
+	Automated *bool `form:"automated,omitempty" json:"automated,omitempty"`
+
+	// Clock Wall clock (default) or business hours only.
+	Clock *GetResponseTimesParamsClock `form:"clock,omitempty" json:"clock,omitempty"`
+
+	// GroupBy One grouping.
+	GroupBy *GetResponseTimesParamsGroupBy `form:"group_by,omitempty" json:"group_by,omitempty"`
+}
+
+// GetResponseTimesParamsClock defines parameters for GetResponseTimes.
+type GetResponseTimesParamsClock string
+
+// GetResponseTimesParamsGroupBy defines parameters for GetResponseTimes.
+type GetResponseTimesParamsGroupBy string
 
 // ListPhoneNumbersParams defines parameters for ListPhoneNumbers.
 type ListPhoneNumbersParams struct {
@@ -3886,6 +4701,21 @@ type CheckEligibilityJSONRequestBody = EligibilityRequest
 
 // CheckEligibilityBulkJSONRequestBody defines body for CheckEligibilityBulk for application/json ContentType.
 type CheckEligibilityBulkJSONRequestBody = EligibilityBulkRequest
+
+// AnnotateMessagesJSONRequestBody defines body for AnnotateMessages for application/json ContentType.
+type AnnotateMessagesJSONRequestBody = AnnotationBatch
+
+// SetBusinessHoursJSONRequestBody defines body for SetBusinessHours for application/json ContentType.
+type SetBusinessHoursJSONRequestBody = BusinessHours
+
+// RecordInsightEventsJSONRequestBody defines body for RecordInsightEvents for application/json ContentType.
+type RecordInsightEventsJSONRequestBody = InsightEventBatch
+
+// CreateExperimentJSONRequestBody defines body for CreateExperiment for application/json ContentType.
+type CreateExperimentJSONRequestBody = ExperimentCreate
+
+// CreateJourneyJSONRequestBody defines body for CreateJourney for application/json ContentType.
+type CreateJourneyJSONRequestBody = JourneyCreate
 
 // UpdateOptinSettingsJSONRequestBody defines body for UpdateOptinSettings for application/json ContentType.
 type UpdateOptinSettingsJSONRequestBody = OptinSettings
@@ -6071,6 +6901,66 @@ type ServerInterface interface {
 	// CheckEligibilityBulk Campaign pre-check for a list of contacts
 	// (POST /v1/tenants/{tenant_id}/eligibility/bulk)
 	CheckEligibilityBulk(c *fiber.Ctx, tenantId TenantId) error
+	// AnnotateMessages Annotate outbound messages
+	// (POST /v1/tenants/{tenant_id}/insights/annotations)
+	AnnotateMessages(c *fiber.Ctx, tenantId TenantId, params AnnotateMessagesParams) error
+	// GetBusiestHours Messages by hour of the week
+	// (GET /v1/tenants/{tenant_id}/insights/busiest-hours)
+	GetBusiestHours(c *fiber.Ctx, tenantId TenantId, params GetBusiestHoursParams) error
+	// GetBusinessHours Business hours
+	// (GET /v1/tenants/{tenant_id}/insights/business-hours)
+	GetBusinessHours(c *fiber.Ctx, tenantId TenantId) error
+	// SetBusinessHours Set business hours
+	// (PUT /v1/tenants/{tenant_id}/insights/business-hours)
+	SetBusinessHours(c *fiber.Ctx, tenantId TenantId) error
+	// GetContactActivity New and returning contacts
+	// (GET /v1/tenants/{tenant_id}/insights/contacts)
+	GetContactActivity(c *fiber.Ctx, tenantId TenantId, params GetContactActivityParams) error
+	// RecordInsightEvents Report events for journeys
+	// (POST /v1/tenants/{tenant_id}/insights/events)
+	RecordInsightEvents(c *fiber.Ctx, tenantId TenantId) error
+	// ListExperiments List experiments
+	// (GET /v1/tenants/{tenant_id}/insights/experiments)
+	ListExperiments(c *fiber.Ctx, tenantId TenantId, params ListExperimentsParams) error
+	// CreateExperiment Define an A/B experiment
+	// (POST /v1/tenants/{tenant_id}/insights/experiments)
+	CreateExperiment(c *fiber.Ctx, tenantId TenantId, params CreateExperimentParams) error
+	// DeleteExperiment Delete an experiment
+	// (DELETE /v1/tenants/{tenant_id}/insights/experiments/{experiment_id})
+	DeleteExperiment(c *fiber.Ctx, tenantId TenantId, experimentId ExperimentId) error
+	// GetExperiment Get an experiment
+	// (GET /v1/tenants/{tenant_id}/insights/experiments/{experiment_id})
+	GetExperiment(c *fiber.Ctx, tenantId TenantId, experimentId ExperimentId) error
+	// GetExperimentAssignment Which variant for this contact?
+	// (GET /v1/tenants/{tenant_id}/insights/experiments/{experiment_id}/assignment)
+	GetExperimentAssignment(c *fiber.Ctx, tenantId TenantId, experimentId ExperimentId, params GetExperimentAssignmentParams) error
+	// GetExperimentResults Experiment results
+	// (GET /v1/tenants/{tenant_id}/insights/experiments/{experiment_id}/results)
+	GetExperimentResults(c *fiber.Ctx, tenantId TenantId, experimentId ExperimentId, params GetExperimentResultsParams) error
+	// GetMessageFunnel Sent, delivered, read, replied and failed messages
+	// (GET /v1/tenants/{tenant_id}/insights/funnel)
+	GetMessageFunnel(c *fiber.Ctx, tenantId TenantId, params GetMessageFunnelParams) error
+	// ListJourneys List journeys
+	// (GET /v1/tenants/{tenant_id}/insights/journeys)
+	ListJourneys(c *fiber.Ctx, tenantId TenantId, params ListJourneysParams) error
+	// CreateJourney Define a journey
+	// (POST /v1/tenants/{tenant_id}/insights/journeys)
+	CreateJourney(c *fiber.Ctx, tenantId TenantId, params CreateJourneyParams) error
+	// DeleteJourney Delete a journey
+	// (DELETE /v1/tenants/{tenant_id}/insights/journeys/{journey_id})
+	DeleteJourney(c *fiber.Ctx, tenantId TenantId, journeyId JourneyId) error
+	// GetJourney Get a journey
+	// (GET /v1/tenants/{tenant_id}/insights/journeys/{journey_id})
+	GetJourney(c *fiber.Ctx, tenantId TenantId, journeyId JourneyId) error
+	// CompareJourney Compare a journey before and after a date
+	// (GET /v1/tenants/{tenant_id}/insights/journeys/{journey_id}/comparison)
+	CompareJourney(c *fiber.Ctx, tenantId TenantId, journeyId JourneyId, params CompareJourneyParams) error
+	// GetJourneyResults Reach, drop-off, loops and completion of a journey
+	// (GET /v1/tenants/{tenant_id}/insights/journeys/{journey_id}/results)
+	GetJourneyResults(c *fiber.Ctx, tenantId TenantId, journeyId JourneyId, params GetJourneyResultsParams) error
+	// GetResponseTimes First response time and response time
+	// (GET /v1/tenants/{tenant_id}/insights/response-times)
+	GetResponseTimes(c *fiber.Ctx, tenantId TenantId, params GetResponseTimesParams) error
 	// GetOptinSettings Get the tenant's opt-out keywords and buttons
 	// (GET /v1/tenants/{tenant_id}/optin-settings)
 	GetOptinSettings(c *fiber.Ctx, tenantId TenantId) error
@@ -8985,6 +9875,1023 @@ func (siw *ServerInterfaceWrapper) CheckEligibilityBulk(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// AnnotateMessages operation middleware
+func (siw *ServerInterfaceWrapper) AnnotateMessages(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AnnotateMessagesParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.AnnotateMessages(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBusiestHours operation middleware
+func (siw *ServerInterfaceWrapper) GetBusiestHours(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetBusiestHoursParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "phone_number_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phone_number_id", query, &params.PhoneNumberId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter phone_number_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBusiestHours(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetBusinessHours operation middleware
+func (siw *ServerInterfaceWrapper) GetBusinessHours(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetBusinessHours(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// SetBusinessHours operation middleware
+func (siw *ServerInterfaceWrapper) SetBusinessHours(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SetBusinessHours(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetContactActivity operation middleware
+func (siw *ServerInterfaceWrapper) GetContactActivity(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetContactActivityParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "grain" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "grain", query, &params.Grain, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter grain: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetContactActivity(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RecordInsightEvents operation middleware
+func (siw *ServerInterfaceWrapper) RecordInsightEvents(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RecordInsightEvents(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListExperiments operation middleware
+func (siw *ServerInterfaceWrapper) ListExperiments(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListExperimentsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListExperiments(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateExperiment operation middleware
+func (siw *ServerInterfaceWrapper) CreateExperiment(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateExperimentParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateExperiment(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteExperiment operation middleware
+func (siw *ServerInterfaceWrapper) DeleteExperiment(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "experiment_id" -------------
+	var experimentId ExperimentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "experiment_id", c.Params("experiment_id"), &experimentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter experiment_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteExperiment(c, tenantId, experimentId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetExperiment operation middleware
+func (siw *ServerInterfaceWrapper) GetExperiment(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "experiment_id" -------------
+	var experimentId ExperimentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "experiment_id", c.Params("experiment_id"), &experimentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter experiment_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetExperiment(c, tenantId, experimentId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetExperimentAssignment operation middleware
+func (siw *ServerInterfaceWrapper) GetExperimentAssignment(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "experiment_id" -------------
+	var experimentId ExperimentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "experiment_id", c.Params("experiment_id"), &experimentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter experiment_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExperimentAssignmentParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "contact" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "contact", query, &params.Contact, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter contact: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetExperimentAssignment(c, tenantId, experimentId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetExperimentResults operation middleware
+func (siw *ServerInterfaceWrapper) GetExperimentResults(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "experiment_id" -------------
+	var experimentId ExperimentId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "experiment_id", c.Params("experiment_id"), &experimentId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter experiment_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetExperimentResultsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetExperimentResults(c, tenantId, experimentId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetMessageFunnel operation middleware
+func (siw *ServerInterfaceWrapper) GetMessageFunnel(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMessageFunnelParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "phone_number_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phone_number_id", query, &params.PhoneNumberId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter phone_number_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "template" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "template", query, &params.Template, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "campaign" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "campaign", query, &params.Campaign, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "group_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", false, false, "group_by", query, &params.GroupBy, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter group_by: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetMessageFunnel(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListJourneys operation middleware
+func (siw *ServerInterfaceWrapper) ListJourneys(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListJourneysParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListJourneys(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateJourney operation middleware
+func (siw *ServerInterfaceWrapper) CreateJourney(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateJourneyParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateJourney(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteJourney operation middleware
+func (siw *ServerInterfaceWrapper) DeleteJourney(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "journey_id" -------------
+	var journeyId JourneyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "journey_id", c.Params("journey_id"), &journeyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter journey_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteJourney(c, tenantId, journeyId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetJourney operation middleware
+func (siw *ServerInterfaceWrapper) GetJourney(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "journey_id" -------------
+	var journeyId JourneyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "journey_id", c.Params("journey_id"), &journeyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter journey_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetJourney(c, tenantId, journeyId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CompareJourney operation middleware
+func (siw *ServerInterfaceWrapper) CompareJourney(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "journey_id" -------------
+	var journeyId JourneyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "journey_id", c.Params("journey_id"), &journeyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter journey_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CompareJourneyParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "boundary" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "boundary", query, &params.Boundary, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter boundary: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CompareJourney(c, tenantId, journeyId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetJourneyResults operation middleware
+func (siw *ServerInterfaceWrapper) GetJourneyResults(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "journey_id" -------------
+	var journeyId JourneyId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "journey_id", c.Params("journey_id"), &journeyId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter journey_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetJourneyResultsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetJourneyResults(c, tenantId, journeyId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetResponseTimes operation middleware
+func (siw *ServerInterfaceWrapper) GetResponseTimes(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetResponseTimesParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "phone_number_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phone_number_id", query, &params.PhoneNumberId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter phone_number_id: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "agent" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "agent", query, &params.Agent, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter agent: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "automated" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "automated", query, &params.Automated, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter automated: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "clock" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "clock", query, &params.Clock, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter clock: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "group_by" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "group_by", query, &params.GroupBy, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter group_by: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetResponseTimes(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetOptinSettings operation middleware
 func (siw *ServerInterfaceWrapper) GetOptinSettings(c *fiber.Ctx) error {
 
@@ -10820,6 +12727,46 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/admin/webhook-health", wrapper.GetWebhookHealth)
 
 	router.Get(options.BaseURL+"/v1/webhook-event-types", wrapper.GetWebhookEventTypes)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/insights/annotations", wrapper.AnnotateMessages)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/insights/events", wrapper.RecordInsightEvents)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/response-times", wrapper.GetResponseTimes)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/funnel", wrapper.GetMessageFunnel)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/busiest-hours", wrapper.GetBusiestHours)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/contacts", wrapper.GetContactActivity)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/business-hours", wrapper.GetBusinessHours)
+
+	router.Put(options.BaseURL+"/v1/tenants/:tenant_id/insights/business-hours", wrapper.SetBusinessHours)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/journeys", wrapper.ListJourneys)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/insights/journeys", wrapper.CreateJourney)
+
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/insights/journeys/:journey_id", wrapper.DeleteJourney)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/journeys/:journey_id", wrapper.GetJourney)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/journeys/:journey_id/results", wrapper.GetJourneyResults)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/journeys/:journey_id/comparison", wrapper.CompareJourney)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/experiments", wrapper.ListExperiments)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/insights/experiments", wrapper.CreateExperiment)
+
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/insights/experiments/:experiment_id", wrapper.DeleteExperiment)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/experiments/:experiment_id", wrapper.GetExperiment)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/experiments/:experiment_id/assignment", wrapper.GetExperimentAssignment)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/insights/experiments/:experiment_id/results", wrapper.GetExperimentResults)
 
 }
 
@@ -17653,6 +19600,2078 @@ func (response CheckEligibilityBulk500ApplicationProblemPlusJSONResponse) VisitC
 	return ctx.JSON(&response)
 }
 
+type AnnotateMessagesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   AnnotateMessagesParams
+	Body     *AnnotateMessagesJSONRequestBody
+}
+
+type AnnotateMessagesResponseObject interface {
+	VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error
+}
+
+type AnnotateMessages200JSONResponse AnnotationResult
+
+func (response AnnotateMessages200JSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type AnnotateMessages400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages400ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type AnnotateMessages401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages401ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type AnnotateMessages403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages403ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type AnnotateMessages404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages404ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type AnnotateMessages409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages409ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type AnnotateMessages413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages413ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type AnnotateMessages429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages429ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type AnnotateMessages500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AnnotateMessages500ApplicationProblemPlusJSONResponse) VisitAnnotateMessagesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiestHoursRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetBusiestHoursParams
+}
+
+type GetBusiestHoursResponseObject interface {
+	VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error
+}
+
+type GetBusiestHours200JSONResponse BusiestHours
+
+func (response GetBusiestHours200JSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiestHours400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiestHours400ApplicationProblemPlusJSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiestHours401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiestHours401ApplicationProblemPlusJSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBusiestHours403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiestHours403ApplicationProblemPlusJSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiestHours404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiestHours404ApplicationProblemPlusJSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusiestHours429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiestHours429ApplicationProblemPlusJSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBusiestHours500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusiestHours500ApplicationProblemPlusJSONResponse) VisitGetBusiestHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusinessHoursRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+}
+
+type GetBusinessHoursResponseObject interface {
+	VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error
+}
+
+type GetBusinessHours200JSONResponse BusinessHours
+
+func (response GetBusinessHours200JSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusinessHours400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusinessHours400ApplicationProblemPlusJSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusinessHours401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusinessHours401ApplicationProblemPlusJSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBusinessHours403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusinessHours403ApplicationProblemPlusJSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusinessHours404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusinessHours404ApplicationProblemPlusJSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetBusinessHours429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusinessHours429ApplicationProblemPlusJSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetBusinessHours500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetBusinessHours500ApplicationProblemPlusJSONResponse) VisitGetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type SetBusinessHoursRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *SetBusinessHoursJSONRequestBody
+}
+
+type SetBusinessHoursResponseObject interface {
+	VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error
+}
+
+type SetBusinessHours200JSONResponse BusinessHours
+
+func (response SetBusinessHours200JSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type SetBusinessHours400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours400ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SetBusinessHours401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours401ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SetBusinessHours403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours403ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SetBusinessHours404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours404ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SetBusinessHours413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours413ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SetBusinessHours429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours429ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SetBusinessHours500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SetBusinessHours500ApplicationProblemPlusJSONResponse) VisitSetBusinessHoursResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactActivityRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetContactActivityParams
+}
+
+type GetContactActivityResponseObject interface {
+	VisitGetContactActivityResponse(ctx *fiber.Ctx) error
+}
+
+type GetContactActivity200JSONResponse ContactActivity
+
+func (response GetContactActivity200JSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactActivity400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactActivity400ApplicationProblemPlusJSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactActivity401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactActivity401ApplicationProblemPlusJSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContactActivity403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactActivity403ApplicationProblemPlusJSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactActivity404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactActivity404ApplicationProblemPlusJSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetContactActivity429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactActivity429ApplicationProblemPlusJSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetContactActivity500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetContactActivity500ApplicationProblemPlusJSONResponse) VisitGetContactActivityResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RecordInsightEventsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *RecordInsightEventsJSONRequestBody
+}
+
+type RecordInsightEventsResponseObject interface {
+	VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error
+}
+
+type RecordInsightEvents200JSONResponse InsightEventResult
+
+func (response RecordInsightEvents200JSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RecordInsightEvents400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents400ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RecordInsightEvents401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents401ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RecordInsightEvents403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents403ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RecordInsightEvents404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents404ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RecordInsightEvents413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents413ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type RecordInsightEvents429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents429ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RecordInsightEvents500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RecordInsightEvents500ApplicationProblemPlusJSONResponse) VisitRecordInsightEventsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListExperimentsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListExperimentsParams
+}
+
+type ListExperimentsResponseObject interface {
+	VisitListExperimentsResponse(ctx *fiber.Ctx) error
+}
+
+type ListExperiments200JSONResponse ExperimentList
+
+func (response ListExperiments200JSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListExperiments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListExperiments400ApplicationProblemPlusJSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListExperiments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListExperiments401ApplicationProblemPlusJSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListExperiments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListExperiments403ApplicationProblemPlusJSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListExperiments404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListExperiments404ApplicationProblemPlusJSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListExperiments429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListExperiments429ApplicationProblemPlusJSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListExperiments500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListExperiments500ApplicationProblemPlusJSONResponse) VisitListExperimentsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperimentRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateExperimentParams
+	Body     *CreateExperimentJSONRequestBody
+}
+
+type CreateExperimentResponseObject interface {
+	VisitCreateExperimentResponse(ctx *fiber.Ctx) error
+}
+
+type CreateExperiment201JSONResponse Experiment
+
+func (response CreateExperiment201JSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperiment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment400ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperiment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment401ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateExperiment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment403ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperiment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment404ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperiment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment409ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperiment413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment413ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateExperiment429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment429ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateExperiment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateExperiment500ApplicationProblemPlusJSONResponse) VisitCreateExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExperimentRequestObject struct {
+	TenantId     TenantId     `json:"tenant_id"`
+	ExperimentId ExperimentId `json:"experiment_id"`
+}
+
+type DeleteExperimentResponseObject interface {
+	VisitDeleteExperimentResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteExperiment204Response struct {
+}
+
+func (response DeleteExperiment204Response) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteExperiment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExperiment400ApplicationProblemPlusJSONResponse) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExperiment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExperiment401ApplicationProblemPlusJSONResponse) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteExperiment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExperiment403ApplicationProblemPlusJSONResponse) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExperiment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExperiment404ApplicationProblemPlusJSONResponse) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteExperiment429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExperiment429ApplicationProblemPlusJSONResponse) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteExperiment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteExperiment500ApplicationProblemPlusJSONResponse) VisitDeleteExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentRequestObject struct {
+	TenantId     TenantId     `json:"tenant_id"`
+	ExperimentId ExperimentId `json:"experiment_id"`
+}
+
+type GetExperimentResponseObject interface {
+	VisitGetExperimentResponse(ctx *fiber.Ctx) error
+}
+
+type GetExperiment200JSONResponse Experiment
+
+func (response GetExperiment200JSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperiment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperiment400ApplicationProblemPlusJSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperiment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperiment401ApplicationProblemPlusJSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExperiment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperiment403ApplicationProblemPlusJSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperiment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperiment404ApplicationProblemPlusJSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperiment429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperiment429ApplicationProblemPlusJSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExperiment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperiment500ApplicationProblemPlusJSONResponse) VisitGetExperimentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentAssignmentRequestObject struct {
+	TenantId     TenantId     `json:"tenant_id"`
+	ExperimentId ExperimentId `json:"experiment_id"`
+	Params       GetExperimentAssignmentParams
+}
+
+type GetExperimentAssignmentResponseObject interface {
+	VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error
+}
+
+type GetExperimentAssignment200JSONResponse ExperimentAssignment
+
+func (response GetExperimentAssignment200JSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentAssignment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentAssignment400ApplicationProblemPlusJSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentAssignment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentAssignment401ApplicationProblemPlusJSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExperimentAssignment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentAssignment403ApplicationProblemPlusJSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentAssignment404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentAssignment404ApplicationProblemPlusJSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentAssignment429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentAssignment429ApplicationProblemPlusJSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExperimentAssignment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentAssignment500ApplicationProblemPlusJSONResponse) VisitGetExperimentAssignmentResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentResultsRequestObject struct {
+	TenantId     TenantId     `json:"tenant_id"`
+	ExperimentId ExperimentId `json:"experiment_id"`
+	Params       GetExperimentResultsParams
+}
+
+type GetExperimentResultsResponseObject interface {
+	VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error
+}
+
+type GetExperimentResults200JSONResponse ExperimentResults
+
+func (response GetExperimentResults200JSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentResults400ApplicationProblemPlusJSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentResults401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentResults401ApplicationProblemPlusJSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExperimentResults403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentResults403ApplicationProblemPlusJSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentResults404ApplicationProblemPlusJSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetExperimentResults429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentResults429ApplicationProblemPlusJSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetExperimentResults500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetExperimentResults500ApplicationProblemPlusJSONResponse) VisitGetExperimentResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessageFunnelRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetMessageFunnelParams
+}
+
+type GetMessageFunnelResponseObject interface {
+	VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error
+}
+
+type GetMessageFunnel200JSONResponse MessageFunnel
+
+func (response GetMessageFunnel200JSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessageFunnel400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessageFunnel400ApplicationProblemPlusJSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessageFunnel401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessageFunnel401ApplicationProblemPlusJSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetMessageFunnel403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessageFunnel403ApplicationProblemPlusJSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessageFunnel404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessageFunnel404ApplicationProblemPlusJSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessageFunnel429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessageFunnel429ApplicationProblemPlusJSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetMessageFunnel500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessageFunnel500ApplicationProblemPlusJSONResponse) VisitGetMessageFunnelResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListJourneysRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListJourneysParams
+}
+
+type ListJourneysResponseObject interface {
+	VisitListJourneysResponse(ctx *fiber.Ctx) error
+}
+
+type ListJourneys200JSONResponse JourneyList
+
+func (response ListJourneys200JSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListJourneys400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListJourneys400ApplicationProblemPlusJSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListJourneys401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListJourneys401ApplicationProblemPlusJSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListJourneys403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListJourneys403ApplicationProblemPlusJSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListJourneys404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListJourneys404ApplicationProblemPlusJSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListJourneys429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListJourneys429ApplicationProblemPlusJSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListJourneys500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListJourneys500ApplicationProblemPlusJSONResponse) VisitListJourneysResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourneyRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateJourneyParams
+	Body     *CreateJourneyJSONRequestBody
+}
+
+type CreateJourneyResponseObject interface {
+	VisitCreateJourneyResponse(ctx *fiber.Ctx) error
+}
+
+type CreateJourney201JSONResponse Journey
+
+func (response CreateJourney201JSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourney400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney400ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourney401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney401ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateJourney403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney403ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourney404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney404ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourney409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney409ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourney413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney413ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateJourney429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney429ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateJourney500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJourney500ApplicationProblemPlusJSONResponse) VisitCreateJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteJourneyRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	JourneyId JourneyId `json:"journey_id"`
+}
+
+type DeleteJourneyResponseObject interface {
+	VisitDeleteJourneyResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteJourney204Response struct {
+}
+
+func (response DeleteJourney204Response) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteJourney400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJourney400ApplicationProblemPlusJSONResponse) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteJourney401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJourney401ApplicationProblemPlusJSONResponse) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteJourney403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJourney403ApplicationProblemPlusJSONResponse) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteJourney404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJourney404ApplicationProblemPlusJSONResponse) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteJourney429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJourney429ApplicationProblemPlusJSONResponse) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteJourney500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJourney500ApplicationProblemPlusJSONResponse) VisitDeleteJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourneyRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	JourneyId JourneyId `json:"journey_id"`
+}
+
+type GetJourneyResponseObject interface {
+	VisitGetJourneyResponse(ctx *fiber.Ctx) error
+}
+
+type GetJourney200JSONResponse Journey
+
+func (response GetJourney200JSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourney400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourney400ApplicationProblemPlusJSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourney401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourney401ApplicationProblemPlusJSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetJourney403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourney403ApplicationProblemPlusJSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourney404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourney404ApplicationProblemPlusJSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourney429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourney429ApplicationProblemPlusJSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetJourney500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourney500ApplicationProblemPlusJSONResponse) VisitGetJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CompareJourneyRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	JourneyId JourneyId `json:"journey_id"`
+	Params    CompareJourneyParams
+}
+
+type CompareJourneyResponseObject interface {
+	VisitCompareJourneyResponse(ctx *fiber.Ctx) error
+}
+
+type CompareJourney200JSONResponse JourneyComparison
+
+func (response CompareJourney200JSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CompareJourney400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CompareJourney400ApplicationProblemPlusJSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CompareJourney401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CompareJourney401ApplicationProblemPlusJSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CompareJourney403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CompareJourney403ApplicationProblemPlusJSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CompareJourney404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CompareJourney404ApplicationProblemPlusJSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CompareJourney429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CompareJourney429ApplicationProblemPlusJSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CompareJourney500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CompareJourney500ApplicationProblemPlusJSONResponse) VisitCompareJourneyResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourneyResultsRequestObject struct {
+	TenantId  TenantId  `json:"tenant_id"`
+	JourneyId JourneyId `json:"journey_id"`
+	Params    GetJourneyResultsParams
+}
+
+type GetJourneyResultsResponseObject interface {
+	VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error
+}
+
+type GetJourneyResults200JSONResponse JourneyResults
+
+func (response GetJourneyResults200JSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourneyResults400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourneyResults400ApplicationProblemPlusJSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourneyResults401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourneyResults401ApplicationProblemPlusJSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetJourneyResults403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourneyResults403ApplicationProblemPlusJSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourneyResults404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourneyResults404ApplicationProblemPlusJSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetJourneyResults429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourneyResults429ApplicationProblemPlusJSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetJourneyResults500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetJourneyResults500ApplicationProblemPlusJSONResponse) VisitGetJourneyResultsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetResponseTimesRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   GetResponseTimesParams
+}
+
+type GetResponseTimesResponseObject interface {
+	VisitGetResponseTimesResponse(ctx *fiber.Ctx) error
+}
+
+type GetResponseTimes200JSONResponse ResponseTimes
+
+func (response GetResponseTimes200JSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetResponseTimes400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponseTimes400ApplicationProblemPlusJSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetResponseTimes401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponseTimes401ApplicationProblemPlusJSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetResponseTimes403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponseTimes403ApplicationProblemPlusJSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetResponseTimes404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponseTimes404ApplicationProblemPlusJSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetResponseTimes429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponseTimes429ApplicationProblemPlusJSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetResponseTimes500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetResponseTimes500ApplicationProblemPlusJSONResponse) VisitGetResponseTimesResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type GetOptinSettingsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -21385,6 +25404,66 @@ type StrictServerInterface interface {
 	// CheckEligibilityBulk Campaign pre-check for a list of contacts
 	// (POST /v1/tenants/{tenant_id}/eligibility/bulk)
 	CheckEligibilityBulk(ctx context.Context, request CheckEligibilityBulkRequestObject) (CheckEligibilityBulkResponseObject, error)
+	// AnnotateMessages Annotate outbound messages
+	// (POST /v1/tenants/{tenant_id}/insights/annotations)
+	AnnotateMessages(ctx context.Context, request AnnotateMessagesRequestObject) (AnnotateMessagesResponseObject, error)
+	// GetBusiestHours Messages by hour of the week
+	// (GET /v1/tenants/{tenant_id}/insights/busiest-hours)
+	GetBusiestHours(ctx context.Context, request GetBusiestHoursRequestObject) (GetBusiestHoursResponseObject, error)
+	// GetBusinessHours Business hours
+	// (GET /v1/tenants/{tenant_id}/insights/business-hours)
+	GetBusinessHours(ctx context.Context, request GetBusinessHoursRequestObject) (GetBusinessHoursResponseObject, error)
+	// SetBusinessHours Set business hours
+	// (PUT /v1/tenants/{tenant_id}/insights/business-hours)
+	SetBusinessHours(ctx context.Context, request SetBusinessHoursRequestObject) (SetBusinessHoursResponseObject, error)
+	// GetContactActivity New and returning contacts
+	// (GET /v1/tenants/{tenant_id}/insights/contacts)
+	GetContactActivity(ctx context.Context, request GetContactActivityRequestObject) (GetContactActivityResponseObject, error)
+	// RecordInsightEvents Report events for journeys
+	// (POST /v1/tenants/{tenant_id}/insights/events)
+	RecordInsightEvents(ctx context.Context, request RecordInsightEventsRequestObject) (RecordInsightEventsResponseObject, error)
+	// ListExperiments List experiments
+	// (GET /v1/tenants/{tenant_id}/insights/experiments)
+	ListExperiments(ctx context.Context, request ListExperimentsRequestObject) (ListExperimentsResponseObject, error)
+	// CreateExperiment Define an A/B experiment
+	// (POST /v1/tenants/{tenant_id}/insights/experiments)
+	CreateExperiment(ctx context.Context, request CreateExperimentRequestObject) (CreateExperimentResponseObject, error)
+	// DeleteExperiment Delete an experiment
+	// (DELETE /v1/tenants/{tenant_id}/insights/experiments/{experiment_id})
+	DeleteExperiment(ctx context.Context, request DeleteExperimentRequestObject) (DeleteExperimentResponseObject, error)
+	// GetExperiment Get an experiment
+	// (GET /v1/tenants/{tenant_id}/insights/experiments/{experiment_id})
+	GetExperiment(ctx context.Context, request GetExperimentRequestObject) (GetExperimentResponseObject, error)
+	// GetExperimentAssignment Which variant for this contact?
+	// (GET /v1/tenants/{tenant_id}/insights/experiments/{experiment_id}/assignment)
+	GetExperimentAssignment(ctx context.Context, request GetExperimentAssignmentRequestObject) (GetExperimentAssignmentResponseObject, error)
+	// GetExperimentResults Experiment results
+	// (GET /v1/tenants/{tenant_id}/insights/experiments/{experiment_id}/results)
+	GetExperimentResults(ctx context.Context, request GetExperimentResultsRequestObject) (GetExperimentResultsResponseObject, error)
+	// GetMessageFunnel Sent, delivered, read, replied and failed messages
+	// (GET /v1/tenants/{tenant_id}/insights/funnel)
+	GetMessageFunnel(ctx context.Context, request GetMessageFunnelRequestObject) (GetMessageFunnelResponseObject, error)
+	// ListJourneys List journeys
+	// (GET /v1/tenants/{tenant_id}/insights/journeys)
+	ListJourneys(ctx context.Context, request ListJourneysRequestObject) (ListJourneysResponseObject, error)
+	// CreateJourney Define a journey
+	// (POST /v1/tenants/{tenant_id}/insights/journeys)
+	CreateJourney(ctx context.Context, request CreateJourneyRequestObject) (CreateJourneyResponseObject, error)
+	// DeleteJourney Delete a journey
+	// (DELETE /v1/tenants/{tenant_id}/insights/journeys/{journey_id})
+	DeleteJourney(ctx context.Context, request DeleteJourneyRequestObject) (DeleteJourneyResponseObject, error)
+	// GetJourney Get a journey
+	// (GET /v1/tenants/{tenant_id}/insights/journeys/{journey_id})
+	GetJourney(ctx context.Context, request GetJourneyRequestObject) (GetJourneyResponseObject, error)
+	// CompareJourney Compare a journey before and after a date
+	// (GET /v1/tenants/{tenant_id}/insights/journeys/{journey_id}/comparison)
+	CompareJourney(ctx context.Context, request CompareJourneyRequestObject) (CompareJourneyResponseObject, error)
+	// GetJourneyResults Reach, drop-off, loops and completion of a journey
+	// (GET /v1/tenants/{tenant_id}/insights/journeys/{journey_id}/results)
+	GetJourneyResults(ctx context.Context, request GetJourneyResultsRequestObject) (GetJourneyResultsResponseObject, error)
+	// GetResponseTimes First response time and response time
+	// (GET /v1/tenants/{tenant_id}/insights/response-times)
+	GetResponseTimes(ctx context.Context, request GetResponseTimesRequestObject) (GetResponseTimesResponseObject, error)
 	// GetOptinSettings Get the tenant's opt-out keywords and buttons
 	// (GET /v1/tenants/{tenant_id}/optin-settings)
 	GetOptinSettings(ctx context.Context, request GetOptinSettingsRequestObject) (GetOptinSettingsResponseObject, error)
@@ -23565,6 +27644,637 @@ func (sh *strictHandler) CheckEligibilityBulk(ctx *fiber.Ctx, tenantId TenantId)
 	return nil
 }
 
+// AnnotateMessages operation middleware
+func (sh *strictHandler) AnnotateMessages(ctx *fiber.Ctx, tenantId TenantId, params AnnotateMessagesParams) error {
+	var request AnnotateMessagesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body AnnotateMessagesJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.AnnotateMessages(ctx.UserContext(), request.(AnnotateMessagesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AnnotateMessages")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AnnotateMessagesResponseObject); ok {
+		if err := validResponse.VisitAnnotateMessagesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBusiestHours operation middleware
+func (sh *strictHandler) GetBusiestHours(ctx *fiber.Ctx, tenantId TenantId, params GetBusiestHoursParams) error {
+	var request GetBusiestHoursRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBusiestHours(ctx.UserContext(), request.(GetBusiestHoursRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBusiestHours")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBusiestHoursResponseObject); ok {
+		if err := validResponse.VisitGetBusiestHoursResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetBusinessHours operation middleware
+func (sh *strictHandler) GetBusinessHours(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request GetBusinessHoursRequestObject
+
+	request.TenantId = tenantId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetBusinessHours(ctx.UserContext(), request.(GetBusinessHoursRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetBusinessHours")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetBusinessHoursResponseObject); ok {
+		if err := validResponse.VisitGetBusinessHoursResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SetBusinessHours operation middleware
+func (sh *strictHandler) SetBusinessHours(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request SetBusinessHoursRequestObject
+
+	request.TenantId = tenantId
+
+	var body SetBusinessHoursJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SetBusinessHours(ctx.UserContext(), request.(SetBusinessHoursRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SetBusinessHours")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SetBusinessHoursResponseObject); ok {
+		if err := validResponse.VisitSetBusinessHoursResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetContactActivity operation middleware
+func (sh *strictHandler) GetContactActivity(ctx *fiber.Ctx, tenantId TenantId, params GetContactActivityParams) error {
+	var request GetContactActivityRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContactActivity(ctx.UserContext(), request.(GetContactActivityRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContactActivity")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetContactActivityResponseObject); ok {
+		if err := validResponse.VisitGetContactActivityResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RecordInsightEvents operation middleware
+func (sh *strictHandler) RecordInsightEvents(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request RecordInsightEventsRequestObject
+
+	request.TenantId = tenantId
+
+	var body RecordInsightEventsJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RecordInsightEvents(ctx.UserContext(), request.(RecordInsightEventsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RecordInsightEvents")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RecordInsightEventsResponseObject); ok {
+		if err := validResponse.VisitRecordInsightEventsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListExperiments operation middleware
+func (sh *strictHandler) ListExperiments(ctx *fiber.Ctx, tenantId TenantId, params ListExperimentsParams) error {
+	var request ListExperimentsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListExperiments(ctx.UserContext(), request.(ListExperimentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListExperiments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListExperimentsResponseObject); ok {
+		if err := validResponse.VisitListExperimentsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateExperiment operation middleware
+func (sh *strictHandler) CreateExperiment(ctx *fiber.Ctx, tenantId TenantId, params CreateExperimentParams) error {
+	var request CreateExperimentRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateExperimentJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateExperiment(ctx.UserContext(), request.(CreateExperimentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateExperiment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateExperimentResponseObject); ok {
+		if err := validResponse.VisitCreateExperimentResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteExperiment operation middleware
+func (sh *strictHandler) DeleteExperiment(ctx *fiber.Ctx, tenantId TenantId, experimentId ExperimentId) error {
+	var request DeleteExperimentRequestObject
+
+	request.TenantId = tenantId
+	request.ExperimentId = experimentId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteExperiment(ctx.UserContext(), request.(DeleteExperimentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteExperiment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteExperimentResponseObject); ok {
+		if err := validResponse.VisitDeleteExperimentResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetExperiment operation middleware
+func (sh *strictHandler) GetExperiment(ctx *fiber.Ctx, tenantId TenantId, experimentId ExperimentId) error {
+	var request GetExperimentRequestObject
+
+	request.TenantId = tenantId
+	request.ExperimentId = experimentId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExperiment(ctx.UserContext(), request.(GetExperimentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExperiment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetExperimentResponseObject); ok {
+		if err := validResponse.VisitGetExperimentResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetExperimentAssignment operation middleware
+func (sh *strictHandler) GetExperimentAssignment(ctx *fiber.Ctx, tenantId TenantId, experimentId ExperimentId, params GetExperimentAssignmentParams) error {
+	var request GetExperimentAssignmentRequestObject
+
+	request.TenantId = tenantId
+	request.ExperimentId = experimentId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExperimentAssignment(ctx.UserContext(), request.(GetExperimentAssignmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExperimentAssignment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetExperimentAssignmentResponseObject); ok {
+		if err := validResponse.VisitGetExperimentAssignmentResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetExperimentResults operation middleware
+func (sh *strictHandler) GetExperimentResults(ctx *fiber.Ctx, tenantId TenantId, experimentId ExperimentId, params GetExperimentResultsParams) error {
+	var request GetExperimentResultsRequestObject
+
+	request.TenantId = tenantId
+	request.ExperimentId = experimentId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetExperimentResults(ctx.UserContext(), request.(GetExperimentResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetExperimentResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetExperimentResultsResponseObject); ok {
+		if err := validResponse.VisitGetExperimentResultsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMessageFunnel operation middleware
+func (sh *strictHandler) GetMessageFunnel(ctx *fiber.Ctx, tenantId TenantId, params GetMessageFunnelParams) error {
+	var request GetMessageFunnelRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMessageFunnel(ctx.UserContext(), request.(GetMessageFunnelRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMessageFunnel")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMessageFunnelResponseObject); ok {
+		if err := validResponse.VisitGetMessageFunnelResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListJourneys operation middleware
+func (sh *strictHandler) ListJourneys(ctx *fiber.Ctx, tenantId TenantId, params ListJourneysParams) error {
+	var request ListJourneysRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListJourneys(ctx.UserContext(), request.(ListJourneysRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListJourneys")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListJourneysResponseObject); ok {
+		if err := validResponse.VisitListJourneysResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateJourney operation middleware
+func (sh *strictHandler) CreateJourney(ctx *fiber.Ctx, tenantId TenantId, params CreateJourneyParams) error {
+	var request CreateJourneyRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateJourneyJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateJourney(ctx.UserContext(), request.(CreateJourneyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateJourney")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateJourneyResponseObject); ok {
+		if err := validResponse.VisitCreateJourneyResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteJourney operation middleware
+func (sh *strictHandler) DeleteJourney(ctx *fiber.Ctx, tenantId TenantId, journeyId JourneyId) error {
+	var request DeleteJourneyRequestObject
+
+	request.TenantId = tenantId
+	request.JourneyId = journeyId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteJourney(ctx.UserContext(), request.(DeleteJourneyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteJourney")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteJourneyResponseObject); ok {
+		if err := validResponse.VisitDeleteJourneyResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJourney operation middleware
+func (sh *strictHandler) GetJourney(ctx *fiber.Ctx, tenantId TenantId, journeyId JourneyId) error {
+	var request GetJourneyRequestObject
+
+	request.TenantId = tenantId
+	request.JourneyId = journeyId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJourney(ctx.UserContext(), request.(GetJourneyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJourney")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJourneyResponseObject); ok {
+		if err := validResponse.VisitGetJourneyResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CompareJourney operation middleware
+func (sh *strictHandler) CompareJourney(ctx *fiber.Ctx, tenantId TenantId, journeyId JourneyId, params CompareJourneyParams) error {
+	var request CompareJourneyRequestObject
+
+	request.TenantId = tenantId
+	request.JourneyId = journeyId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CompareJourney(ctx.UserContext(), request.(CompareJourneyRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CompareJourney")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CompareJourneyResponseObject); ok {
+		if err := validResponse.VisitCompareJourneyResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJourneyResults operation middleware
+func (sh *strictHandler) GetJourneyResults(ctx *fiber.Ctx, tenantId TenantId, journeyId JourneyId, params GetJourneyResultsParams) error {
+	var request GetJourneyResultsRequestObject
+
+	request.TenantId = tenantId
+	request.JourneyId = journeyId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJourneyResults(ctx.UserContext(), request.(GetJourneyResultsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJourneyResults")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJourneyResultsResponseObject); ok {
+		if err := validResponse.VisitGetJourneyResultsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetResponseTimes operation middleware
+func (sh *strictHandler) GetResponseTimes(ctx *fiber.Ctx, tenantId TenantId, params GetResponseTimesParams) error {
+	var request GetResponseTimesRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetResponseTimes(ctx.UserContext(), request.(GetResponseTimesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetResponseTimes")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetResponseTimesResponseObject); ok {
+		if err := validResponse.VisitGetResponseTimesResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOptinSettings operation middleware
 func (sh *strictHandler) GetOptinSettings(ctx *fiber.Ctx, tenantId TenantId) error {
 	var request GetOptinSettingsRequestObject
@@ -24632,557 +29342,651 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Lchs5sicOvwqCuxGWPCWKkmV3W4oTG2pfejxttz2SPf7mNP2xwCqQxKgIVAMo0ew+fo59hH2PPS/2",
-	"D2QCdWMVWZQou3tWEbtn3GIVKgFkJjITmb/8vRfJeSoFE0b3Tn/vzRiNmYJ/XlDDXvM5N/B/7F9ipiPF",
-	"U8Ol6J32LtivGdNGEzNjJEo4E4bM6ZKMM6UNGbOJVIyMGRdTktgRWNzvBT0dzdic2tHMMmW90x4Xhk2Z",
-	"6n35EhSfvGBzygUX0zWfTdjEEC7w85lS9vvjLLpiZpvvaNYwtUsWSRFrkgnDE/gADky4JpMsSQidUi42",
-	"f4YZtTyfGKbaP2EkWVCer5eyr3Ax3TD2l6CXUkXnzLjNOk+YMq/i1e+8nzFC7Y8PNOGwA9z+OaVm1gt6",
-	"gs7twPDAiMe9oKfYrxlXLO6dGpWxMhETqebU9E57WQZPOqK0UXafLElAxE9cNJDxViRLpEMTOSFmxjW5",
-	"4iImeyKbj5ka/ZrRhJtlQAybpwk1bJTSTLM4IHNm6OkwGwweRfaT8C8WkH6/v59P59eMqWUxHztyZQHn",
-	"9PNrJqZm1js9Ov6+lfZLds0UN8tu9Gv3dBsV/vcKJf9TsUnvtPc/Dgu5O8Rf9WGVhoIqQw1rIUmmTBCp",
-	"iLT/oZiWyTWLHaGtdMF4ZaKYyOa90196djTgARyn96l9pbLxv1jUYbPpWGaG4CbrYne1JZpGkczEGkLx",
-	"I6OV7Vy3iH9HRioTaKl+Bgrqwr7XJCLn7145HfZAk5DHIdkT0hBuNAnx7yMeh/st8uOesFTdToKeSaGZ",
-	"MOeRJe0lT5zqaFocCs90XpbKyOVvPZPC0MgUH2vYS2D3CB98oAkTRnHWum3uQdQnN5j9SyXnq4S8wI+S",
-	"xUxqZomxj5IZTVMmLMsb4CirbJFcw+esjcKJ/UIjbTE17MC+uo7Ad5lKpWbr9yfFh7bdIDd2+XOXMlPR",
-	"hq9peGbbj+HI5W+9l1uvvDu5Ni66kTdccstMbUdbwZSth1uFHW8lnJnSUjXTEQr22YwieCLEE4KRVLFr",
-	"LjNNUjptXRZ8p+20enx03ETKc5bwa6aWbcsSu9/XrYt/pvPCcGGenPSC3pwLPrcHxlHQZPX8lWsj1fLc",
-	"GMXHWevJpeSiOEqpf5jsOUNgpKjhYhoQe1plOiD+7zqSigUkooZNpVoGhF0zYdbbA/nwbcv85KRpld1M",
-	"mvVRMYkV1fOGGYpk3YkWcmQ1iWpBVFkqO9JzMwF9FbN5Kg0T0fIn1mA5nbtz9SCy6kOQK7Yke0fW7j0e",
-	"DEiquDB0nDASzaiikbVn94mZUetLXDFwLoZCoc1PNJ0w+yZYyacgY5rOGYypmMmUQG9kwq0LopjOEtMf",
-	"Cj9fdG6KCZdIP7C0tzDH8WAATJ9bkNb4NoYpO+b//5fh8PPx0cFw+Pm7F5/+8j+b12ieynbznMOv60QV",
-	"n7i9BnslriWP2Bsp7DwaacEnHmgytw95/8owQcE0smxAfpOCkb1//vOf/zx486bNJoL319JbXsTBwdNP",
-	"v598OcB/HH9pXscWT/QdnTKi+W+tnA3+Z2V7YzahWWJ6p4/t3tLPqND8Tq9Tb++oMoKpts1M8ed1u+ke",
-	"uf12vptJwVpN2tT+6izvB5os6FinJdPWKgVr68JjI+eFrbFx8bnbm7jOPv8ZPti2ijnVPLYs6HS/5Ulu",
-	"pB2K7MFM5ITQ/NfyhNtmkc/zlrO4kEmSpc0nw0vQPjFdkj0uoiTT/Jrtt0vSGXHMSI6f2rdy3R0aGd7s",
-	"7FhDctOp8ZrejF4jY7q8yWnSSN9lNs6JauOLBRvPpLwiuvTsOlErP3f7TX/vnNcm6pw4ef+2naQ8vrGB",
-	"nBXteBQ8atOL72GT2hYt38I1NNkndrFAdpy/AyOskPKManbArfOgueHXDDYR3vX2ck6oJcvaVDrJpm38",
-	"9eva47qNtkuwJtc7u/CgRgHg2hmg64Ipme7seJWpALI+0jFtVeEfz384X6O6F3RM16ls+P22GvsLxINS",
-	"6/VBpPEHGrsQrP0v61wxAf+kaZrwiFryD1Mlxwmb/+Vf2s7l9x77TOdpwvCNGI/Ua5rweORMu17Qi5mh",
-	"PLHcOGPEW3xcEztjeLYX9JhSUune6S+/9yacJbF9ms/ZyOqlXtBzn7V6XhpCBXl1/vN5obl6Xz7hSjAN",
-	"zH7aGxz97fv//OnRP57+/eTj4xdPLr57//0/n34YvDp6a3cUd+n0BBiKG0u/nT65yGl2i5UpcQqbdOoo",
-	"OK1P70tXBnnnpgALv8oRpXWZ08TuHYutpLjv2WOx+uVw/4yEuGy/fAqHwrKGJoxGMwIraL0X0ObWTkZ/",
-	"e5Lw6HabG/lBSrtqeZnQRDEaLwn7zLXRvZvtxtNiN54VH2rdipyY3e0BRltqswlIKrXm42RJMhEzRaiQ",
-	"ZmZ9QpD5odgLPSnhfmA3rczoERWWZ8eMRFQpbnc1q19vDAWEbsleOKE8YfEoVXCLwC1x4b7bwZdSjXkc",
-	"M3GrLZzko1Qkk+vyVQ9IWWTIBCZDjZvqDff1UbGvL0tfb93YgsRd7ayRV0yQhEZX6EfqSKZwEK1Olms3",
-	"WbsbnpBwPxgKt7HuV3uAZDplImZWOt1Jm/8p37VXwp72NHlhRXWLnbv1vC/lnJmZPYWRqYgUeOA80ETz",
-	"mIFKQdqsLvk1k4bBBMNij0PrlOsstV5q387mZ2leygzvBm7MgkKa0QRGqasRuxX+l5tw2knBaT9LQ166",
-	"oVo5raBkF5z2s8T1tvJi+cge2qAPhPthwc0M5YnHDeyWU2MPfvBIl4mk8XspX1M1ZV+TeazQjGW8tGwu",
-	"r5kiR+QN/4HshSnSNDJSjhJLlaP1vZRvqFj6S9xb8YeyVrS7Wi6ziP07XjkT9jliLGbxGYaMiDW81c2Y",
-	"5rh07LyXkthpkHwea5inQuauNJVTwn7ZudGkNO29sPxRtA+bbvYP8oBKEynujcNaIkD5/vygclHfaZDi",
-	"jdpA7ia+4yD2aX/FfpDfsa99ubiNh0X9IGhmZlLx39jt9FQGAzFh7CtVVqRouZIxo8paAnC+cE1yc/xm",
-	"+uuoYMXKLNZwYZ3I3SiypunthbVvrfDfx48fD85LT6w6P+EPMGLoVSEjFy+fkSffPR4QsGUb0yMKlwV3",
-	"95ryhI4TdtvNzcep+SiG6ivya8YyZre0+uD2u/q4bP9cMnXNI0Y+VAZdt7n5Y7vY2HMSM7BPRLQkexcs",
-	"5jog76Q2U8Uu//5631urhl6xihWr+HRmiJALa+2WqLKWA2pgf03CSFiS3ZBozIfBaH1ZV1UFfKdJNF/y",
-	"tSpyaMopID4tIlLcMmrSC3oLqkB3WX97IhsSJILeecox2QCiOEqmTBmOvnOeSbA6lY9gPheaXTM3MZPb",
-	"pUzEqeQC0ptWvhopZmVtRE3Xu5ugF3NtN8e/VAuqKwb3vFJEjPgn7ae7jc3bLmx9kgVGdjG0YS0gTaiI",
-	"YbY0i7khiZxWvtYcngh6CdVmlOmWWXycWYVriH2KTK0Fj4vZfSIYS/l99YdSGL918azx5p5zM9edJqUk",
-	"KqF18nshvbTLFNmLGzbXjbS6P1Cl6BL+Ow/4rSXdmZzdKf9SjjT90oNHCqZ3i+mml1NeYd5CoiQk8FQk",
-	"6hk8B0o8Rq+XJu9KEjahiWZBTej8Bq6/0dtqey/cHO0iBcC3kH8F/2XnRkL3dniHu10l6TnG5HOVYcd8",
-	"oEmmM5qgH4shTM8i6y+/4U7sFT776Hgr/tm8NvhyuD07lbmnA5/EbQp4Yx5ersG/5OyrWaQaU0VnciFw",
-	"ikIu+hvn4Cioj7t2Oq+5bjhM8q3M/9F5TvXtLCWvNFzgj905AHwFitTns2yQfqCrcWYqmvFrFn/E65zV",
-	"udE0HbWdIJDNQNPU5SPhAhLNp4Lh+WEd0sYzkrrPbnVIMh+QqR8sS0JJKrmWAl3gIoKXKhkxrfG4bDkZ",
-	"V7Jq6uZJ0JMqnVHRIOvPZlRMWZE9A5/XhicJmEEQy8EoFFdwhwDBBbj57Dd+SbGIlRam4QjFc9o/ly8z",
-	"2cNUC59LtN/9XFUy29Ze0TN6/PjJKoV/ZZ/J5V/PD44fP/FXSZa4M7QmcNPJTCaxC3wD5dauadwfzX9r",
-	"8Eh+gDXmvzFrtYyXBtXp6lJ6c77+vjWnIZ8J5x141pGK4D430pLr2YYR37t7Kj/dB5pEjjEWzFrB8CFi",
-	"ZEXvbzyMqrqh6UB321Blm6p0BV6C3XIGxT2Z5+rK5DooiXcUQ1u3UoI1vfPHU4UfuZlZVgMlmCRvJ3DX",
-	"td2c6ms0duM1hO4sHxOqiWGfTUAWVtLNjC0JVcy59h/evzz4vpE37bCjMdXsyUnz6OwzjYz7BihtDYl6",
-	"+ArZsx79yZOT7/c3L1/5U6uL+Mkuo/UZXgiDF8+1wwRznleP7iya2ck7g6SPVmgY4MVqP0tj9594VPed",
-	"ExQ2ny2Rkar1zCrSyzGuu1DSsDNCx7mprZfasDlZKO5Uy0ZBxS9627EWP6HxnAtLuzdEg9zusionxM+1",
-	"TMU7281GNl4gr7sWy118mE1lmjFLmH2nrD0LYdjmMEBf/xZk5hmSTXQCL7TS2fkIL4eBGtwyT8vG3/GX",
-	"39ccEN0SNFZ0OerqgpOCoq6g+vEqsY2azIrgazndiaIuxPkPoKN/4EnCxfQZFKs0ZI1kZiwzEZM505pO",
-	"mT6DZNYpi8l/eMuIxeAKjXkC8bB+r+6lujc68lU+asfn8Wqv88NJMqbRVVOSE07QlwK4HGyrUVLFI2t4",
-	"2uGIkERlCSNXQi50AL+xmIyXGOCSYsKnGbiI7ksVfddOmF/fzsJHu05ZO69w46M1nskpckOUd8YRkC9+",
-	"kO9xaYnXsNu7hIoGDxZSAaJlozbIs1pXziCVMbKY8QT2Jk2oteg10czkUbfYBxBomiZl/2ksZcKowKCA",
-	"usrSUcpU5BZsNW4ghZkly9GEbQxpvJGCgTzLa6YUj1l3/fDOctRb91qTisDDexv3ou6n+3WuTmllDcrU",
-	"FxuwYVtfiTQzW4axyhtfzg08P/jPT78/akoMbNqvmjzD71ZXupQyBaV5XBD3SkCoIXOpDTELSWIW8TlN",
-	"4Eyspyf+ZW847PtExeMv+/+rmaBvwx1FMOtoUMoObPZx8oVes4kfdOMhN3H5wBuSXYPeVMksHY2XnacE",
-	"H3zO50xoqN9b5XgYUm834I/2ncb4cJ5Utz6jNE+ts84Dj2aYv2y9B6jsZDHhLY6t7LRORhqadJvLe3y0",
-	"vpvl9ECXNA2ZyfkO5CuXf61p36vlk5WSWTPi1lyy/5CZabwS8qWWNwlfF97LFuWdga966/CefeyCTSDW",
-	"dc1jJiLW8Wsv/ONWSiOQmzUhJKiIY0pL4WsIWXxGhFyg34nGd/f4Ua1uoRbTfnTc9IqSE56wkb8RqN1m",
-	"Q2Yk9SWFGFoDzwC9AXTLyrV5DYnGQV73uWW5Z+BLOLeu3KzoLrfrQan8tCgU9jWi+Tav4fSNvvRW3Age",
-	"RoOb6ui13umcGRrmaZElh9l66NY3OeVxs7861lmL/1Qq/ewS+mKK6m4cTBPMnnWhNnyxO+/eQs46u55F",
-	"zViXqdfE98YiuDtxUCySKt42QnwTGQp6C9oauSkKjHGeeZAMquCXYEZ7UvsdL0TLBcmd5NQLUHWfqmu0",
-	"SZZ3cYlU0Q1/AMe8Lh/bnaw87XQRii5eK4N8nFGjz9PUe/9kb0HnPN4n3JCIzhmkMNVOjuPHT9Z8ybDP",
-	"Zk2CiDtDIYQI6pKmKfJe6Qsng8bDScimbKtzscTEU5ZohgHKREbgCmAZu5STzuPzqG0GaDl+NkTDnam7",
-	"qMbpBETQOcQPAGxHc8E0ZoQs3LyXhE4VY+4+YzMpmUpWb/0bH9RMjejUOUhlpJhBcyVRGxu6uuwGn30r",
-	"W+w55pjZYwKBF3Yknq2mgv/MGgl7V2jxBq6kOShEZJ01fUZCmiSh+y/CrplaFpVxPmrUh0+jFW0dVWYw",
-	"sSozPEHUnFIWIWpGmiTr7OvLXPvX7gflwkeegEqrsyOZJCwyLO6TkAuI342u2HIhVWytkV8zHl2NFEuT",
-	"ZWjZcChC4JNUsQmz7iHTIdlzXnNOPdFGpoeK6WzO9kkk54xYn8OXLbrsNj9pmvKeP6d7QW/BxiN7ykFu",
-	"WYWgXtAr0dNzLFsiZe2iNKMHvS+hZmFVyQRghBhxJ9KpU9MGqlPcypX0z5Res6Eoiytme6yuCTOI5AB3",
-	"rzAoi6dM4QFqh6CQyOw+NV6WoQpgwVakSXdI4ihPP5cIa2Te6MUbmjE1mfOjrJG00md3ZXzDOo+6px3c",
-	"xBTchfOS09lkC5Wpalk+r2Nrt5/t3sENUiYrLkK3VyBDYuRFeps3O9ru1vgx3CxHNLoScgHSte2H3AiY",
-	"QNDsAl0y40LIVBD/hks5IHRBuctFyINDJXLmW7n2kNJ5kwWby22ze/CNlbhd21Lj47XgVdvDKbXaddTO",
-	"gPV4xBqpaj3QIFRBlYK0nD1/lNkjDA8W+y+acvs/zlHDHQv3m5NfWtJXQiuR13AbDmsQkj1LgD2IHAvE",
-	"zkE6I5ox99TIyHAf7ptRbpr99+1j9XgCti5bizv3on/05ITEfMqNzi97wZ2TCHLGyA+XH149t4eR5VxR",
-	"wPpY8jPFOjp4BRiXT3opqZrKfNdoshsFC3NeK5uxTwYdYmEb41r5oq6Psn1pn5EzbDtntniVvprR4kyA",
-	"rS1jtIUaHNcFF7FcbDWeJe0jvNbF1EZyiw81Z7F4sDM0CZvOf3Ssd3SUYS19xykjURdygRWqDYuIA46M",
-	"ykTk029r901QnSEXPkON/QtMcOtyCl+lHpKEa6ObLyD9zEq1Gfq6F/SgfufTzY9QS9MIFSaLm4pF3COe",
-	"4jWPwCVCCyDsiqZwhBXxndIQdarqJGxMm69w047CPyX2/GPEfyxBO5zbH2hWDhVkrfZff4MxXgJoCCS0",
-	"QZW2PYnhiAjPSjhpU36NVYmZC2K3nCmNgDfe+TuAGoMYLQIeB0T77LoPl/2jRydPj44H3z95/PjR4Pi7",
-	"k6OnR9+HtTBO8zHVUX7XnfhnJPxLGBCd0ojpgMRUz+B/pcEAE5ppM6YZ3lzSKGKpWYmobXfWuZOh4YaY",
-	"sRE6OlDLNWKiKbc3v2747vhgJjNF7Hsu4gzvETxISJRIS/eeVPjPeP8rmNld4v4QnFA0aXQl3ntR8TFT",
-	"iAFAtBTiJZQ8S3h0dWDkQR5epVvcr2gsnxzhIm1a4+MTXOMo00bOmSLu9duvcd39r63b6hY0k96kJF4k",
-	"fMrHGClbNRSSRC4qp1TpDB1TzfWNgiA3ulPe8g5uWwEBAOz10lG19XkOKmRf7c5T27l+nSSEaimqJ5S3",
-	"ajIBDsioCNIKOSqnGrAYkg2CInI60kamKYtH4+XIKuHeqltvh0GSYDK5OTpCth45XtUjH6stXVahA9do",
-	"Y9XPy+2kDzZwvejtYgNbo99eVooN2SBuP2TJVQkBa5sULvzo1kaJk6RqFpMrYfR/Wd2GK4fNvjbJCvUv",
-	"oqTfIKeieVWtowNf37CSu7DbynpwY/VKq8lVGuVWW7vdhu5mhxrNMh7nlVD+Ms2HZ0rZNgE8Afl9ikWs",
-	"UJwAu0DF0l96Fzj9N+GHdezwkrMkzkGPasYSQry1wKxi9wtr00I915xZSgNrclJr3Fm/MqVmBvcagmn7",
-	"3/iMboxC5dhxjVdckAokPTYPN5vteyS+GLdp8n9lNEEk3urEiyhcnmZ21dyMofxF91bTh2rOe/tKrxqJ",
-	"vC0J8NnlP4j9tYAyk4sHmqRSg9AQLkhoPdYwQKPuqK32kDrwjfWzA0KCfFnda5snuwslszn28bV9xFdo",
-	"MxYlCdXpbZ0pj8a6XpPy7wzzqMEwtwwAGMzjzBgpyN6KPWZPai6mer9Tpn97kn1BaPOiAHh10wX8PN26",
-	"2jTK17Zz7mmwPj1/wgVN+G/sJrdAq3cxAMxhCsxuaE5kv9ANNsMeCt0FAD/x2spgA/ev5pnnQDq940F/",
-	"MGjNBa8/e/zk4Giwq8zxlCkuY2uAdko2do9rQ5Xp9MKqmo4VnZie2+lmY3mLgq1aHnZzdnTn1ch8znqn",
-	"px3QzVa4IvXU6xKqsEeDL25EivqKCoJreQ8qO9hQeVEtzMD5+VXxHJ7LcWlKQUUhrNEkrxsPv2euuMvr",
-	"JWtpScFcygPElPLKKGrgp0xwg2VQZA9w2nzlzbVMsjkjhjvI8pofP7e0d94z/9XmwhygrvEnX2HRYmol",
-	"VDywquWztahgDooisOmM4pGGO9Mcsv81o+CEdj2KqGH5fWxDTfFkwuAmklih9DZuvqSZZjHZK3uLQuKv",
-	"C6oRMnI1eNN4IWDJmHOtHbTd6rzslq0h1PFmvsHYHcd6uJa1NaHmjAysygaTgFsLnBrWsRDOstMItqIz",
-	"b1wzxSe86VLmpfVncLFKVUBkzGZcxNbbtktn3e1oxqIrFmPzO53DUMuFIBFVcdP2109y5MESp5bXscQr",
-	"lSkGXg5KnFqaUG2z1orzDkxBHOoym89ppyTYm1t4lQ9tVwh4G0ujQxKEO7h3cyBucYjV2WndoQLDNi3s",
-	"3z7+1JQCS17Ex48fHz0laTZOeIR9ai5ePiPfDx5916Sbk4bmlOGL+PnlediC0Hbd+AJ8tfmVq5bQ4VVT",
-	"i8Lw7U/vWhIsmjI3Q82nzY9/bjkH8nXxGA6ZSjb7MFcgzlctReN/+/jTJWsQyiu27C6Tdkc3GSMwYBMF",
-	"r9mURsuXCZ22BlNevj7/8ccXz7GmGfwghx1wPDh+fHA0OBh8F0DZLAe8FULJJKHTKYuHAuMnp/4PPoKp",
-	"86YlsZIpgHYlcnHmsk00u2bCtQKh0dVQGEmevf355xfP3r94TlwaODQ+ghOFTyojck3mLObZ3LplMz6d",
-	"BZDXPRTWEIEXErlgqo+YHIoZQOuCIQ017KzSUHUuY5a4Y2oo8ss+6w5PZMKlB5zVDH0RjeoK4gDuEb3f",
-	"mMWJH/B9P5uzGtwzlujmeme61KOETUzzfXzMaOzjFx2D/LBwI6lGduFGmruqgo73Ykri3fxIZiaSmFiT",
-	"JypIIfBHu3M4p6D0V9gU/POntWO3rkbeIc1T3Ul4XD+eC2i3dt54Ab7VMtSDUhwLWPK9KO9aneZghS2a",
-	"FrVJit9QNeVN5fJbwSqsPVPn+Sc6GVxzZugokrq7+d5+riqrELLuxt5XcEzx6TUpeIX7WNWpzq4h/gmy",
-	"l/tRC25mMjOEggW6398cGiq7mGWS1jucxdYUS5vvbxmmIZ9FO8vtwqZ0zHt3tuQbthUWbWND3E5RJTfo",
-	"jTBTX/75sFJf3gQj1Y+oOy1BUErUOR4MCNUe6RAHqYC7deg81Oa3NMJUjsoAro3Yrc3cVlxZNbSDnCjG",
-	"DuwaWatBay7Fvg+lwFUCLUqFoL1bU70QZAm4YpmutUOVP4xcTwu83mtUiKhNmzwFdEctraW4Dke7zquZ",
-	"Bxp+1P5CCqEzCA4/FHuCXTM7179dvv0571lHzmFkTWb0mpXsMBhuzoVUefqyHXwo4NOaZCk04OCfC4gO",
-	"rDTKI6uD/mDw5PsqbsfB/1pF7njShtzx9jwzs5bboxwi02/PanMn/5cc/tT/YaqwYUxWwrEvnsqE6yrC",
-	"3JMejMq/DmzYuH1A1Kiyd5sUKM6jiaXfpoaLH+B24+vAN7j+GfUKxsdPNuMW76ZSyX2/VIqzrngJ1ucn",
-	"V632VRYooWKauYB2JYtwl5AMvo61WhS6YQtWTJTPZqtlvMR6Ob1t6j9wZ3ejo8zS9eSS1UPQARv5ikTd",
-	"HBMt/9qdCM83FSqON+L0rJBU+n6QL0fTMrsWrg020Q3S6DsazC0mUVNSuDtoN2R3u0l8PUj0JjDuNYTt",
-	"wjD2G/UHuHCHXrvYtHY3fBNznSZ0OSpn9LRkMJeSqf9y9Pjx48F33z/6/vujsN/1utj388rbSfk2uWQv",
-	"zPv6hoD7Rc2sdku/RY5jY/Ss3JbXtSC9pfPpQ//r3E/X+bK5Wb9rHWxci00CrUMSab1RhBe4AZJm2RUt",
-	"Nd5czflt3Pj6pDaLf8GPN1IB3djvOVibPh2MyBRHJwmjMRfT7pn1DaljJWXzXTf26twSt4FFNjSIrbLM",
-	"dtu//W5v2NCdqM6SvvojqE8fDW5p4X7ue902hJjRObTshsFm7K7pcQYgQA3hw1I4vqGKJZHRFVNb+v6J",
-	"p3b1PLcL2P4zNOJtrdu1L5OEXWNoXTEazVqaBfj4KIME1Sao55+l160QjCg850K74Y1uTBK5QHc0M3JO",
-	"DY+IjmhiF9Znfjdf4bs+w5vNF/9gkHfcX6E/KHaikU9UcwLXusyGPCdg1Bl/sWMyxIZb/7u/qb/lfXpt",
-	"ZWq36k2X6a170qyT1qPR0mXnzdiAKotxju0AQDfHuIqIsCW1IcHIfbZ1Ud6WeGWbZPESN2/uw+M5te6E",
-	"Ni/SDW/SGxgJh2ubOxfTc0GTpeGR3rJMMW8aCuG9HxVNZxBudhDSI+rH9W3lQGn528pMCe0SsGsWDUVs",
-	"l7p2L+iua/c2WAY4bBpHWCGx4akvjSvWklx+LqCz4dOTx98RlylOsMlgA0S4bErRujR0nDAyp9GMC3ag",
-	"GI3hD/bpU7LSDjwgpf6xwVAUPakDstK4MSCl3sZ5B4FS92I7QFMv6oBUO5BCI4J6R1j7crlHIJSn5r2G",
-	"++RntoBZaGi/PGaExjGLMbLZAH3twQUasvcXkA6mpJgG0HROqliTOaO+zRkk0Ro2VdRI1V9fLL8asW9Y",
-	"46b+6l0D9aWKiAaerXYUaPBt/n8HroLl4JX3cnguSVthftjh/vr+/TuCD8BeNOfwu7aVmwYw7HMzBb69",
-	"QS1DZbXR5TAbDB5FlhD4F6vdSim+0UR18WOkuHw9KONa384mzecuy6FTZBM+ww3xdyovjptP0zHVrLkY",
-	"w/IgCJprociZ0q7NiOX7WC5E4HC3rMUJTZHsBIjD7JGA2AJZff31orWu08amJhltzvxV4zWRc6Gc+Rg4",
-	"E3eE2xWQBJJ2IBVihPPLnQTUOfjXofAG8SilmWZxkFvII9/SsvQnD61Qfs8bsMo+SSNIJh4pZumHR/O/",
-	"5eMNhf+TnEzGkqrYPiYVmTNDHQc75wW3wS4JsnOLbpMpEy2gTG4gwOF2Nr8ca6au4WYLuQBfd2dmx+Zc",
-	"TMtkWywlXWqdura5R6XPqn0xA6Zp1Wm4+e4eOnAgU87R4bEvP0Jfp9mN8l/oUnHnZPwSX/GFd36EhI5Z",
-	"cutWLEHvmiZZi8qEn3DrFOXaJWchr+xdvHgekHfnHy7t//b7/f3+9uEpWIXaolR2oT7d0t56ystcuUlT",
-	"7iKeUdG8d5cp4T9jTFNchBhFIQUat8i3zgDTtE0E8zzqhhTSLYSrhV/OS621CDdkD6J0TBDNzP4ZYfPU",
-	"LMudjjCRoETfZvbBL69ZrOd02Zh4JVwBWkNinotXbnQNE6qbHcJELlyRbgOyBPxGFGS0WXsP3WASZ8oj",
-	"zMZ0ecPF8Z9uVQT1WyqcmaO39rabYJCv1ppVduiybdCQxig+zgxr6QtzoxMccDhbtbKiC4fUuRc6gFN3",
-	"uvmWizzGY82bbQgVyEXMPjvzbd8r71QmSbPhfY0ZoE2I/aXDb9vG1B1CNwk1LUEgmcSjDvqb+4aMRLE0",
-	"oRGLKy3GkNs0n87guhe0CRxpSi6aS5RrbTq3Reb02Rlus6w6ki2AuvnsOrUQ86xXnA2lXau3iSyhm+cZ",
-	"RrDUm3l/h+dIRZru/DhpuzeMuQaMZBaPrjndco/8zQJmBDXLfcslTwtGqWZMbAdtilnt2+ZJb7TzsDe8",
-	"T2ifS8GNBN29F+Z3K9teVzqXYeIS/dfxSKkkoHjRp113MVKs9ZADuuc+yZZvCzpno8I33+JNKZzb0V7s",
-	"5TqBYXPgSQm3lcyoLl8QKzbl2lgWbb4bsMbGCGzT3dly3UEu/CGOEwIYT4+1XQaUd3MZLyFFL3aXmkwx",
-	"6/k2n/JW7LbUtN5VzC2D2uUPlGK8gQqDgLyWC3v2fUCgn7V3P2jIbMkDN2KcLXPAZ0pm05lrZbbFZ24C",
-	"+Nrxzr/LLVXzdT1242i9v3VatvP1fW3z6txRijyV5byyqFXVs6pOgvr5UZb8uk6vrHpVbDceXDs8dzvf",
-	"SN/yxM3LWRos5e5MtytJLiR4/bRyZvFMst65vpBJkqVbOwN0ufW2PaeNVlLn+9ZNOAYdBlnT161sgZZ7",
-	"vMFM16xfOcRTsr1ymS7BoLmQXqMhlo/WUqnrrSQct8Uldj+OxmV93+ytNb2+MsXSeMVRsIPxhDSjin3R",
-	"0ECgahJ0/2itrW7KBEa9tD25fQSqsSFzUWzY/Y64mpHSWPiB24+LGK3tNt1pDasD7mJXFtLqeHdetWoZ",
-	"/1we1M4nsyGdo2H0Jk5t4rZghe3beKiFusb1b17DKstVuGGN9L/30r0222QLs+ZW3twNPbByGnzXnOM7",
-	"Mtppptko8oAlq8ybMhFb46W8uqulNULITEQsJoq5B7mGWFxADL2CJlUYzaOGhPUhR9Q0J8U2PLhFWe/2",
-	"rkCq2DWXmR6tTVxacRjaS3q9wN61B4AvjQpQtkbHCy/KuBQEH4QG4Hb/Cdyrkr2Xry4u34/gmiIgly+e",
-	"vf35uf+vljuLQrLb8FK3c05u4mN09iCqZacF2WVXwvkBuYCWLP7qrq66BuUknJJUNdj7u7DxvR7coZWf",
-	"q9Y7t/OxqvGC66tV0jvZW/Ysyovw19gzkeKGR83I/u4RLiZyzc+umLildYCbQcOZ7w+8DT+PMK8ybnts",
-	"p9Xdd2p2tBd1F6bEetOkuqnlNexibLh1rG98bRvLm+72rxOf7lTMcua/O0G72GgiteB2RDvL1i1e6dg2",
-	"fE16r3LT6YajkN+dNHi02yUCr8vqhV+1q4LcFh1zJce3DHSwIT9Y4fqVoLTcjNsYoehMs0W+5wsOaHFh",
-	"pK8xx89+VocNCY66ASHpAvqQcqxFeHb5D4ILRMIpM/a3Z1TFIWGfLWHN12a+6enGFkfKq9lOQgjrIdLM",
-	"rBQuNpYuNq+ncNHTG2YP/ylFr1Zi5CrjAXQuZYrELOFg4xQddSkRbEoB9k8KhjUTWBVOxkui5KKlmVku",
-	"vpu7wO5Snm8poartNvRiR1baRaNpttWJ8I9CYe28hLZ90b0kN/Vvanc9G2tspUEwi0VuXG8ouLuAkjem",
-	"dVOuC4uuuoRyyhkZFQ1JoxnCK1p+tsYO2QtTqc1UMQ3J1Czm8I85nypwh3W4H5BQXoFGhR7JmIfdGB5r",
-	"xBMHzAWffN0ZXTzws21eo0iKiCecmkbmmFMTzVhL8fga+KNtWrNVabhoas+2tS+Zd+PIGjoy3x4UF+YX",
-	"5KvT9MHNq33R1G5o7VkR84lrINxR/Nbodt9YtzFcgBioHbFNt8fNkllTZv7z+jECRoSvhMYWxB1J8lUf",
-	"Pk19vaC01dLkIziK3aJV9qE8/bYtz4R5wzUwy7Yb3rEgy2fJNuRQ2FXbtDE/8CThYuqw6dfzTZdGORuW",
-	"3+G/rp25kkkywquyLSivQ0hinizWiq3eFOf77j+Wr9eanbxgOksaDvS522G2neIr88YmTVT6RCOBMmnt",
-	"9y5K8GCERkYTqsvwTDSeA5Kaw7LK/fjGyPclVhPdrO9KW6Dy42x5RvRMLgQAclp6MMPuiqXGexM0i7kh",
-	"iZzWqtMfb4uFsaYZBfrou7GTysZ9DVTv8i05OT76Dmp0qgk9D7RvEKD7u8cvCXppQkULaKFhArC2/I3z",
-	"ajF0Il2GTk7rDBPzoAcvS01zvZFOsukGAOIOUGj4LOT2u3q2xhKLd4o5OHGeMJI/u0U3unz4Nm5d84n1",
-	"V+k1Ljj/+Rzz0O3vZDFjLrE5X13AlAUE8h11Yl6DXwObVIp6l2/sSx4Q8M8Kt2zXMhk39EY4GFWZgkq9",
-	"3mnvw+XzKlbaL+cH//np90fNYBM3gtMpJKf4rDZUxFTFtW/Tg98GB08/uf8dHXz6fRA8etpMS5PUueFP",
-	"gCb6mc+tln705DGS6P5zsE7Qqnz2Wi6YOoioZiRhlkwd+KQ6q2IRBwQg6n7NwOxrn8wBgM61gHjUWD3f",
-	"nPfPesFa1i8B5rzI7HYf/sBUwkW952hDxXUTypFbh3bO24VT7g6KPwBWR0U9lnxGbAHfKym0xvO8CjS5",
-	"uiq3PG92qvs7q6/2dfqQxl20zpyL8l+P1umhr6Z3KoyENpIUybK/U/2zncapyPxGUV3dE3nFRMmUrBdw",
-	"OZs1Ugx6Y9JEE8CV9AXSCPn/5LuTp+T//p+T/kn/eL/vU/t8+7ihoIoRPhUSi0I1Kb3zqH+co6mAIWYJ",
-	"IkzE0AhLN0KhtyPxvp1z18ck01xMsZr6B6p5VNNkDZhGQe/zgaQpP7A24ZSJA/bZKHpg6DRvC9Y7LX38",
-	"S4Hfq1mkmPmG5DgCLEkl2M8ymjo+V9rHVV3U7Yul8b94hOAGlIWURuxAs5QilA7C31rfQlClHKwP7jUi",
-	"iG2IOHejDYn5UldTJZI/tcuATqXQrKlKPWJaj4DY5muCzyl0geWiqfFYJEWsSSYMT0qTdu+0mOvNa/re",
-	"v/1Au/V0WGLFOjdbwPadFY74gVHViJ1fW7zK9CuDVWbuqW5aYOj59pzPmfAx8BxmfSU20BLjr8Q0mk5R",
-	"+MaPSmLQoiaGgpGp/ekMSx7sNsB/s5jEnixsZp6iZ9Fw17b2FqlT67uVOE/X+JJreL251U65x+Gdx5FW",
-	"epfCZ1v33/X8W5WQbK6LvlRiyvrkWUK1ZvqUhA7wOiR7vtGxD07uA7wK5iCEQ7GXo1oHxIFaB6QKYV3/",
-	"74MKpPU+QLPUmmkjxgsA+8Qh2RPSY+4QnNw+2O+hNDOmwqajiibJ1lwxXo4iuwDr7ke2GnAVaeKG/JQJ",
-	"xSI5Ffy3plKp0IvIYZlxQpJSrjSCfsP1I1QO0yQZ0+iqAvKy3cWAXdrSYhWzqtHZxJAfz384X6/oR1ds",
-	"2WhhvMobBV+xpesCI6EhDOh1rgkTkVqm9tBbcDMLoHbVPqukwQp3CKM1B5c8mt+6Kq68QXGB+MfjAM2M",
-	"9pKK28bPVn6cUT2qH40rLcshkaGMWZWvkls1uziV7sClC66OyKxQk7cXelTJbescWx2nXXaevGV2ZSMf",
-	"5A1lf/AMcY5FF82gHt2LujyganPHyZV93y70ZHfrRoGnOq+VDMaTwdMNOO9Bb6G4YW9FssTq/VVZ2wIs",
-	"9S5jYNsFdTah4ZV4qPP8WjAq2zZzF7Ec0Md/gEiOpWNH8Yn1qvECAQ70ygFSc4W+OmcnjKrRJtrn8rqJ",
-	"dPKzNMTIKWp9wEAOy0OFzWp+l5Gc9dKzfXjkIxainBtrajYWR+Y/rLpx7sct1X7eHKShdsXYdRrNW1Kb",
-	"lXNhR2MZL5vdR8TQ+In/kFvc7h0AmFyDdjdqBlM8r3WO9aNFkJJjpygzExDFJogm5nKFCY1jxbTu0rLK",
-	"L3FtPSvLUZ/7p/atdGkOy9a9HCWyIYT/wr5D3CPOjYRZS8F8Bt7SgRPHnaELa+zVoAHdF1t2/EY4+oyW",
-	"L9Yafnd5INtx7VroG4S9yUeuwLoYpk3u1XVMMHFwKW35DT4s0XQ7ecEgQchqrhRbQ/I7RMTRZuTZarsq",
-	"NW1G6xSBNqOaXDYlBsGatiNfuiq7Ax6HZMZozNRp0SlTCrtrakkUM5bzRYyoPEuvOWAPmvOH7aldnfaK",
-	"YyAIJa7IrCI+dnNiwPvuvh9Scddo0IeVgDbQCpZiMHR1czIFPjGSk45b2u3SpKZryjfn43whtiwuadtG",
-	"B0OymEntBQ14mmuyB1gePCEfPrx6DsJGK+KGvVdd0skDTcrU7e+grUN9thWerEhxvoml++9c9VUEemPe",
-	"aW3td2Ke1o6OP4Kl2shhJRFwwtUrKXTXVbRRDtx4L9y9y18ZTcys9YzUo+OTWXsPWf9rY4KhVb5uC31e",
-	"EazI8QmZycwjsVJlj1Ua+wvz5kD5hPIkU2zUnCnvfgViySEp035GBkX3TPd3Z3rjZdtR6eKtsCtFjsZR",
-	"Hntt+W7zj2XJ6Mh9l+VXVpKNyz8G1W2qEVtbtaDCKW7v1nDcCyu0793JuwooPkKqN0HnVTcKevpdwov+",
-	"dHGKAlJwDG1M0l7fqq4ASe6Eb1weLKjMpMta7FDJFOt784IDN1SbEN+MrqpmuDsVaIWjJRWig/ZxoMLN",
-	"v1rGbxXJzRJdFjLdoXCi+nyJuIKS9aK6urcrX8CVCjYzwwWaQitr6gygNuvi14xl1sGn+soBiOUW4quY",
-	"zVMJPtjBT2xJpjyPCtif25CFV04q/MTmi8iC0rVZJpX5/h3HXpn1r/nfW88ofKSDg7pCfwstF1RMtw16",
-	"+gKrFWdUGOtqRlLFDCDzrW0HvfBv4M9gpdr6T+Sor1uOXlurAm1o83J1zG+u6RlDEma1i/XL5YTwWAfE",
-	"fvXQSJJ3Hx4hczavdVcnsKpCV3yH3Hw4ai4N8fWPjwdN/SO3vHyQW+Sfti37JeSQXLhbqi0ZVV4zldB0",
-	"pDHfYUP2skxigikr5IqxVBPNpwLwKl2Am3z/5GQw2K+YZE8GJ98PBo12WVk0W6dXM7lWu6pet8DX3izK",
-	"st448WdBu3/MDVlQTfyD3cU5H3pNrj+hgnCBk664fRAXSfFzXkFP8eKnOLPmVGQtTaALn27LzmFu9AIa",
-	"tS14iWV73mp3ncxyo0JnEHC+cTCnFQ2VajPyhjNtA9KmK/R1JwSDOkj++i+4hyZZsv1X5vTziIvRJOHT",
-	"WVPCn7NGiJEY5HFWHxwxImppZ2KPCNV0nL4VuSVvR0DQd2gpg4EKeLH5VmBd5/tLZlw0ozl20a0dp4cc",
-	"QkU0Whc0/ADZWxDvBfsGVZdHqfZJDbA5+S2/NjxJQLFtwY1rYj3FpPPqhK3nfJNr6EwlHSFC7ZN1T6qs",
-	"D4IiI9pzTJ0ht7xLXtXsN+vtWVXWG3EPakquwXKCHiU6IGGq2IR/7j8MyYIncURVrItce4dj1H8YQr+T",
-	"8GGIO5wk/Tw62zdMm5BEVAhpyDjX1mO4dqvcNGzVdbtsgjw5gYd9P+tV5XxLrVEc6ye1I/1kk53Uqlqc",
-	"pQ523oqKqWmY4vuw/fvNGscxes1sef/+3WUxIQlx62yc8MjfYa0kr558X1n67zfZxCg2ZZ7qyOs7jDpU",
-	"g0t/mPBmmazLPMe6Ot+23Gt7XHqzEp8JSLiYaRaNwrwTyZhq9uTEOgqPjomiIpZzMl4aK7pUk0tXXkQ+",
-	"eozshI8VBffQ0CtGuOmTSyiahAtBCGdyTajQC6baGuvcZeDPLUbHJe2Y6tDdUr5XpNsq0pupwlbltbUi",
-	"Wo0vaRZlipslxGNdL2BIFT/PMJiI//XSGw9/+/h+pbrsXBBM/HD5fta1JuG7t5fvyeH10aGkmZkdFjkh",
-	"wPAwIcxJz8maGZP28jILKJxoyjv1JRmnlWqIMMhTBKtFJXnNTvFdGLn22S+QKTuRLUmIRGUCw12riXjv",
-	"EmqsdUU0x/LiORVLX0vjs3OYHoq9hw/RmtMPH+4DufY8y8e5lEkGxuQ7Ja+5tZXJe6tgzt+9IlyTGdRR",
-	"SM2GohgU+339cPnugSYPHzoDWT98SPYU0yxJmMKqw6KBoyZWpsUUZWYoNDMQhkfC9nNliWNabffwIVaI",
-	"P3wI+Q7wxJwKuFKcsXl/KIbif/wPcl7Jt7Z/xDSK8PD6KCRWqaCpzD5HLDUtDEIEY7EmlCBzuFyjoXg7",
-	"NpRj/gWkGlkK39ovkuP+gDxcLVx6iJVLgavFMTM2FAXv4JkQVjnIuskwU8K1hjioJEuZwRILohn0qSJU",
-	"D0VovywV/w1mdEqwuoJgIx8g2TdgJFBugtUGeiaVObCGTExexMePHx89PbBnFovJ3z6+t/xhZowrkvAJ",
-	"Q7sGQDnCou4i3D8jVF85z0CwBXGVzLgy7sGh4EIbu1NyQhSbKKZn0OvJWIZi3qK5YktXBWH/W8/AjR2K",
-	"8LC/YElyAMnFh/9aXOn+v7QUIWxzXiI2o3aTHj5UMmEPH8JqUuJY6eFDrFd5+PDUvvNfxD5E/gv6lGaa",
-	"kf8aiv86ODiA/29/do1TQ/Jf2OyImhnUCHCD/Ic/B8BIh45PD3+H5ozegfpy2O/3Q4LDOSnw47kr83zY",
-	"4m+aUO02wEjCTYBcYT/jJQm/U7inXzwB/mPAMPZTkD9hZhy7qEZJBtkOMBg8k1M4FABoVAiEoHMfSrfr",
-	"ZpkMpKBPzp0uS2h0hTsIJ16mWQzG6VC4yXEDq2vPOhqB5xiQKTOahCeDR6ToUosM4Kr5YDWsBvAFq4Wv",
-	"ibuscUH8WjwoXkQGrL8YDMWUGfzmSjNcryaeSXGNNZDa/uWAPHz4Dvo29B8+JNbI1a6PMQnhiLYqATqW",
-	"YUAIOS0smaghAgMMBSFzqezs5pSLM5JSre3CjGl0BXaDf3wv1yBwdTHhiWFK7+fnhx3bjgZmLQmhnURo",
-	"hfHIssnxYBCQxwMyXhLnZ/TJMxgZpUmm9NeM9XFm0KhW25mhLjz5/Blm8Bj+19qNBCzIlTbH9vt7IU3T",
-	"xOnTQ/fDX0AY91ELUqKxv3EYyZiFlryxosJyFzY1tcOERddWeOLXTBpIBtFZmkrluB5S87FTL+EizQwJ",
-	"savvL59C1yzGDgate+Vk4pJ5oIkvMlXt1KWJ1Ug4xxyg0FeCwkh2dAdXCPY3qnPHeVaXsci4ZXzP51ad",
-	"wPraMR49evTUjvnh/bM+efjwGeaU8vyZCuCHdoO4KwbC49KGlHIYFVj61Q7BfXJp1f5SZsqqItgV4IIn",
-	"J/Xi/oCEB2FAwpH9P/1w3z4VSaUYdC1L5FRbkR1LMwM7IacKfoX+tI74lCmvZffsvxGnzzug/m6G5sUV",
-	"lqgZS+L9fuucEBpvzs0B/F9LYfGnC5AXLqahHQk0YPlHbU/GPb1S2TjOoitmLPtOsiTBBrn2ePJKwg4m",
-	"rxmKFEzQa6Tjp6TS/tolD18wo5YH5xNjVTe3By58srZ7YxkX+wypBGjNojIzZC61IUfkDf/hzFckO9Vq",
-	"3SxLVCyZBk2ZcI2pJ3lnW6KlXdhlKomw+hx0CNNE84QJkyyx6CvhEXO1oxzMjQk0v+q9xr9fsMmB9asU",
-	"ZwavazF/uVf+Y/niu/cmSww/cKp81b5csQtBpTGB15XYXNpZqefvXvVKeKm9o/6gP/AYyzTlvdPeo/5R",
-	"f4ClCzOw95vPe/vLtM3TLlsQkMADeI/LHD+s7A5oLBr/7vHRd/tgo1uTE6r73LuI7OeetQalZsk1033y",
-	"kx0eIqzslEQ0mrkbSRhjzkUGnrvdyZgu3VkFmE1+sPGShFc8drV6+YH7Ku6d9n5k5m+Lq3IyMSzG8WCA",
-	"zeTtyYrXkSUd7BemSHtZ59H/7eNPl1Cm/aWpx/8VW1qDqW935zF+tWmwnLrDV673u2t+XnLeeqe/fCrz",
-	"E9iceTjE7pJlFCie/gVh1T7Z1w9nkN3xW+tWnzvtfTwYOPAdsM+UhN21u8g0VLn3ySu3j1aySMzgzBcR",
-	"+F0r6+6SSu5w5X3ayurKn1vz+y7W/DW/ZoB/2bjS1m9adl1oJsg7RLe8/Ptr4OoLFueBptxBi6mhY6q9",
-	"aoOTAFKcGXEKAMVlnPEkduepPiOPB4/Kzd/cBRZu3lBAceuCa9YnryWNyZgmVESWNj2TWRITJTPjeskZ",
-	"Cf7gklh3wz6lWwStAAe9wz0vPtKw7fbH5Y233b716OsQ+rM0uKhnJMQ9CYmmS10FMV3HiOXFbuDE3B2B",
-	"utQDV/7QyJVoTUDBkVWluXcM7SzAJQgqtnlQuOaKodXyQA8tb9gBnNlizXdIXfFsrHKzzDtnEU0SPBrm",
-	"NIaw61BcgmfkvK0mNrOew7md0ms5RWw9OmcGGhz80rwfxSOHvsnRxgfR0Icn63efyZIwhCMldCwzX2sA",
-	"hzrEG+1jv2asbBFU0qdz5tmYh73243a/DBN4TemiR96ctL5syONwv40gGhmpdksPbCrHqJP1SvIwrlsa",
-	"5yGGa0hy0e6coHrEtk7QpztUM57H3tEpazxgwG0EYxTwE90ygO456aJ7fqA52CO8crT5lQ+CungUi/Gl",
-	"R5tfeumDAvjGyeY3fpbmJdTc2xeOn25+4b2Ub6jwuV36NqduRb1V4SlLeg7+Vld0Y0RIOJxTNeWYytmo",
-	"7l5Khe6tjzdRAhDED1wT+UiCipu5M9ZHXjSxH2DxUOxleC9pzVD7YrIkE8aKiCoScEomXNAkh50EzztK",
-	"pLZDwHvWpVR0Yl2a4jR+i/cBINbuy3GfdFKLDiLijZv/inJctU2BDLL3z3/+858Hb97sn/lIB6pn8LaN",
-	"f+jD+2et6sRDOBeitVKdevLlAP/RUp28e919l9oB1xiuatfqBseL91phR1ohF1CMQ2hrRF0zkWE0xcHr",
-	"FnrCqYQ2TZF3umjUEw6QIWXqwKciwAv2UEMvHNBPdG4NzU9dWBFMJWebD4Wc+Jo7ax9ZV5B8EL5xghty",
-	"z3q3YAeyOJ+aIwDiURFV8b61EImWLlgVnkcRS80pMeyzOYS2Ij6y+ezyH2hYhRxalUD3kHAorMWpO2iT",
-	"H4umIpvUyFuEXuKa+IrvNiVRQp5o1hPtpeF3Kst5Pwm4OXVrWX29Tk6jow87eS/pO5L0fEUJF5avI0b2",
-	"MAyoLHvvN0p50EtlE+KhdXG1G25qHXgrwyAk7LMhe9CTB29Y17XV2R8KqQhciEFIcc+18NnvE7jp8fJN",
-	"9jyrk//+3wQhrOy/PJIS+e//PRTVdij7Pu2wAsCAl34yYRh5T6yjDsXoUHcPN5QUH3Au2UooHw0dJRdk",
-	"L0y4YOTnUu+hX/in0Ifq5jSxU2cxuaZJBvE232sGng1I5uEfYT7aDuNbU8L1NAdMSClKf82L8bD1AT6D",
-	"8bt8+ogO5kKELt+8PxQf4dpDkLBWj+K2CS50rpirYIZ9dZdJxqcUD4XTwGfVN2ChwODy/GU3NJJikvDI",
-	"dFCOrwqVurUDWprNT2zpbBSQmh8cusMGlcY+03mKkPSgpWptdQLPeQFuU+B5LrBzHYrjwfF3B4Ojg8FR",
-	"8OHyefCDor/xJChQ1gb9wXeDAUwau8z08BGSP4JZH8U4iGzYVc+6zlk1LEcHcFLT8Ec71fC+VU+L8vaR",
-	"NCd5e1IF7vJTsRTLWq/YMijYywrn/r+dth900PbPnKjAC0cdaHpHl1Z1vZfyNVVT9k2PFQh2OpsLMytA",
-	"a1vzyvPA/mYD0l1etpqOP1eiZTLFJLwEUBasUlegsp1/V4TZ6sqn0ct75r79jWJf/t7Wh3vsVNosPvtb",
-	"r7N6sA+3BZnAH619+euF3Jq+7res5fOlQodtvn+nEa2UI+9sdlvdZO+N2V1pHWsuFgHacsje/6XdeMXi",
-	"BzBSXKsZQG2x1o6G3Kl6etvDh1JE7OHDU+emQjGeNc2SJaFkRvUMs67gGhwOPMIN0XTCrIZSmBXn8s5w",
-	"6D45z7O3hsKRgRl8YS5oYUBoKSmr+lQhD9amCjFxLPTxprzGwGqMB5pkOqMJmNJ417vEiygHMt3togCX",
-	"DTm+dwszywn06yy6WpLLmcrG5NnFG6KXIsIuR4W28XDJumhxpk+VB+coioB6TyZH0XH8iB2cjB/Tg5Po",
-	"u/jge/Z0cjCgR+Pj6FF8wh5PuhtWuWC7MpmvbF3VPh+3mViOIcD+tmyL7Ppvp2P+bBbRK5T2cjOrRvXU",
-	"ZAAd/u5Uj2KTL4euRBXDOtuYJsg+F2wCDlGzFixxUEQBli6RYsoUmTLj8kDQs3Q5IdyQmUxiBwm2kOoK",
-	"Mtss93FBKMG8kj55DkRD0iXE+ubUknfWoARJkW07FIodMIEvdnAZ8SNlZXTXZ3ybEPoyYq/Y70/43UiR",
-	"2+Ft5cin3HbyJDq5B+/8iHfuH9ylrepmsdlS9Qt4z8i7NFXTgonyK9dqM8N1Buu5fx97rLkLEiF9Nv6Z",
-	"S8eHOxNXdYHqlpvcykVVjSUFuVHZQdWiEfIub7l4W7vvPJoz8spV1QDkT2e7zBHxbawyvwIt54A91nIX",
-	"9t4C+6YihwxS4B6sl7rG8+Pw94bSlcPfi7oZlNKEmRYUDi+xidSslNdbyoA485YVTVw2IBZP2TcIN7lp",
-	"9WiQZ3RvltYPAlWB49b33o2qicVJE3iDr+m5V/074kO/pDkYBcb6O/LltvaG2/JXcRebAxnDPtvqILxm",
-	"Rru6MmRlVyBVYuE+Odc+W9oseMRINMPbJyGhomujhXV+Q249v+fV3fLqeY1Ty5i3W+hPV2J+SBOm1sTz",
-	"30htiGbXTDEf1AerBVxQbYhMmehknb9Nmfg7fvMcP/k1wvgbngRKLu3suFl2fuEnLuLuo2dQvIPv3KXj",
-	"UF7czd6D3TeCe38vmTuSzLfFmhIaKan9TY0OiOL6iuf+bIOcOnlsE1M3UKucvsuTwEDrL6TShiC8L7GS",
-	"KKYYInIdxoiOpGKBewJOgaGIpBCuSsw/p0lKsdNBHj6RqlRNZscssRIZL4dCO3kKiCwyOimsAH6W7JVf",
-	"WTA+nRl8Kn91KIwHp8Kp4Bz0fseEUCcMb6+ZuuZs8ecOCbjJ4KF7wfXVZvF27HIv2jsSbSwUyYvHkSed",
-	"bBIo/7i5iG8S7dYrdc2oigDUQMSuxpvFnQ7j9+6Tf4AjGEn5e4Y49B0fR3j4lzDlu5W9Un/ve4H72sE4",
-	"qJLKWbUqTu1BuLdiLAFOidYRavok1Ek2DTHxDcBKXJN6MqMiThjiTnAxFFDN7pvZ43h9Eubdl0Ky9+r8",
-	"5/N9ErOIx0yTxYwpVnK4AOh9ibVhyhAuiJJJcpCl+gxgGiBVDQiBcgtudFEuAd2lReeIX8kZu2k+Xd6x",
-	"yjV9W7357fm24T3tQMR6q72+TwYD35+9l9h3D7R7t9S2qnc+Z4pH9PC11KNzMWUJ2yKyiJP9NoFF36G/",
-	"Pa7oE3Puc+P+pHHIlToKr2yaTuxylDGvrPBSfPg7lAZ9OYRaKP7bDS6Hi9DP5nPxFX72DZQjtYeKLo1U",
-	"LtPaV345giFgNJUyxi47M5mpZAk4+Qgn4TOJhwIQMF3lGKAkYWkXVoGxOeTluNXou8H7fhHisE/OXREY",
-	"vqexHJwj4BJi7TgslVyTAlTUb4i2Ertu1zRiQ5EyxSUiu7iSEXBuFh7e0A4JABfxWYH47qrbcnCaoQhP",
-	"Bk9d5fEoVRDCBfTAsE9eAuEAsAXFKXn6UZGsPhR+lps19ku3Dm677vJC3H+iRV1VSvTuNda30jyOvxgY",
-	"K1aMVuRSyMXmtNx1GgnP7ZsrH6tMMrOh52cuq/ZrffIcqzsxyOxhc8/qdaFXjKXg6cNbdpwlWVg7yl2w",
-	"ZCJeTQ1ukKpL5itA39m57tISmlN1laWjlKkIRugdD+xfsfh1NGHWoDl52h/Yv8prppS1BmF9iwb7vbyE",
-	"oFf0sHflBT1sS2+HGfQH3w8GvS+fOhtDpUm/EnaPOhlEu1Mx5UVvUTOwsUIu8lqm+zvXb2zrXDJTxlxP",
-	"UWJuoV/gwIx4wmneSOg2qqbZbmEe4FjGUEtQ7sEe+v78VNBkaXikwxxzw12DeRjBBxraq2vE7QpBjsOz",
-	"sj1gSaTWRnIGBRZwYSbHUHj4p7wHXd7pE8pwXelRUe8G4IJIHSD/9skrMxTgfiqWWv9TimR5msNKQb9z",
-	"7aC5UHt20H8XbgeYE8hbF8D7XgJfpwL+NqVgK1vvG7fhtKmhI0DrczoZmGvQPzp+HPRgrUEkfriA7iBx",
-	"7/Tou6eD758+hd7LfuiSIn9zfvHTi/evfv6xV/zsZnPx4scPr88vsJeTMm6oo2No8YJM1Ds9/vLpC0hW",
-	"x0wW/MR5PrevrN8vKpLdnlg5mTB7ajLH0/cq/lu7s6jDcicN8sl8Ub/TRoXA3Fr5Z8hnjcHrC+ZUGqiV",
-	"EqBAwuIpUwV+YkyXmoQTJecA4RkaiQjGCddGD4XDEcAYGpT1giOHvKfPCBWEzVOzxPrkOaNCkwKsxFuc",
-	"Q0GnipUAlpGKjio2E6ajgn0JdZIxXZI9fynnXdiapp3kT3poqDL2SJvOdW3HGqqrYuyBubG66zXFz3ok",
-	"X+sh53TJZspbC87kVrR8umONlQlzwXSWmM0KSweETwgVy/u4/a5UD0JdYkETxLtzUI9C3toQDG5qNW7U",
-	"VoppOH/vwDLNk6/qyNLW44Gp94llxzkqXeJ6lDnh2jYLC0ZibelXg68U6q7M4V50dob7Zfe2AXT8JuFo",
-	"N8bdOGNGpjWeL1V4nuJNSNEUwIF2BIR95hoyUaRgcDMmU1KrSqrCsdfqnXxaIzd9sGaGIg/04p+9cwet",
-	"CKBdme/3CQWfQpIZ10ZiZ/5EaqimxIUC6VxZeSy+xK5d2mE5Ui273M25cW9/Oee7HvZ8QPB4cPzkYPAd",
-	"yURKedz96sxRlIvg1/Ul1muU+sLfuxDfOkqEG9L5SsxJ4sEs79G9BnC10qAzBwlzIldSAI3gq9wACrDr",
-	"0AapL67HdAmMvdyAPyC5gIsYmvAPRZz3RUaNs5gxwMXhCPeOvTuJVHna2xlJk0wTIw1N8ENDQZPEWe3z",
-	"bshi1T7m3wjGooQgUWu5qL8OokQBIdH1+zeElGgmIE9krHwaMxkFKzZfyEUbPZlANq8CutWbWN2po1Nl",
-	"pRatilSSa84W91barspdUXMs/eJWE31LatJrxGrX/Ga1qQ+pimauDV0zfjr+HrvuEE2aERGZmXui0mcA",
-	"M+WGYrwkIbaahyCLZoykkmvo2gEv7ZXwra3ZgXdyEeCiY5u5oXDo+CzetwpSqnRGhSYLyvOeW9jkydpi",
-	"0K+FEYkpWSzujHPtpusbFX4rZemWxTdChEzPNq3geviXVYLvOO0OIEDNyAz0icV1h9axdgEbmk+vJwk2",
-	"yruPOCpWrX1VfCBHjGIRA+5s7dy/fRSrteF7J0Ka+vtvG7tqo+BOoYqqjN8BgxtfuEfhvpMEVK91AX13",
-	"USijctuBg/zvG5T74e/uH74stVHTvxWssqnLIlrNPlsXGPq5IkWaCRO4pq8HTEQyBpTucCzj5Qj/HO6j",
-	"hUs1Qn76pt9L8JKxG9aH9y8Pvif4WrjfRUf/yOoquvf1hOIjNzPwo9vCU+XVuxeIHQnEj4BJ1SwSBbSR",
-	"ZaE18tHhYrqyew+wm0OuvVMKjpNvnJCLU68eymhU6lyYJye99X1pa9HkXIYBpXaJ2Q2NUbG/Zyxj7mI/",
-	"wfscWjXaSDSTGvtW8Diw/wPHVYp3LEMBeLDQ/tA14C8KulxeVHHO71FDEkY9GieBZKwlAP1wTbgHWzWn",
-	"mF++oEX1Osih9X8MXQKkNzq96AAlS3gBRplzrR080AQaABAuIJCGL2AjWpm4437CP2MQbZyB50yHYkxj",
-	"b/pBcLsrtO2vuJSQt+FXU3TKr8REXqcncE2+KVItmDinPQjZHR0dHA/eDwan8P/+00qJLP92VPqtc1Cv",
-	"MtWtQnvHu/ZF3XK3YYTjPnKNuxvfR/i+foQv7/K0cfWuKU8A0ax+RXHge6Pd1DSas/V99xQXEU9pQsZs",
-	"xl3SF1wmnML5gvixiDXoKlrrULJD8RLgi/MgYpg3tIVkArKXpa7NKZGT/bZuuUPBzRma2WamZDadkVLA",
-	"z6GO//gCGzyvRSOxmupnAIMUEqjiUZZQhbNosa7e3Glu+JvWtPCIJsm/ITDOt4sWYUv+vOtX5fJ7zgq5",
-	"KLUIb7cxin7gq+3AsRs4tqJ88t3JU/J//89J/2QfW2YMRQg/Q7bafzjowtLLmGtDi/7mrAT9SxiH4Dim",
-	"QP71/ft3BFrXk701repTxSZMKRclQmkpmpMPRVN3clf3YW3IPvlB2lfKPP75YLFYHFhr7iBTiXN3Qmwq",
-	"7nrr+uI0LEYJ6xISeksMsqOgiQjEpDwua0j2dEojdqCZNQiMpR6hV3Wp7z4gbuhs7PvK5wsFveBANZ3l",
-	"ETluSm/6drXlmwNolw3NC8hEJolckNIOPu4fk73w92EP2hsMewFx/xyVGGPY+2K9PCENmkyuj7Lv6OBI",
-	"VADXgf8+f/fqlISuGfIIiQ/J3sngaB+bIriWB9Wy/4WSYlpmuaAYwy2f65oNZhrQ4jgo70g7k0kckDAT",
-	"rjUzi0cFY4bwS6EdPGVD4b3WfKFLzanyu0PX3NyT5Iy2sNRjqr2GEuTuNoUDnrV7p71FZEaP/348/u7z",
-	"0fw/1fdX734d0PeTf1rHpcLwvdOefhSpR+ag6X96Qa9Ymd5pb1VoPehuHtNzkLvdiyntrAujMehtlLY/",
-	"wqxvOr2ve92N38bRmyN4Y0YVU6gZrIM7YzR2gJjPaDRjB8+kMEomDZcByQKyJYU8gBK0MEcom2fauEA9",
-	"9hMGWA3r3Ko5iznFEGGwrsFPcfJ3535QSZiiUGiDXrCqqiyrFudKRSs4reESwk6hKWf3vQb170/gFgfE",
-	"deHUJG/5EhCqXfYIFXmfFzxIpTPQwCHfpHr6Jevn5suWY6c2rZtvXb968u9ylfzopRufilkQ1zj148eP",
-	"B+el31eZNURbQTGazP9jiF28h72Q1FQ6MYqzmBTWRQc2/ZMkVRRtbH//EnilCXPsnf7y6cunpihbqb14",
-	"yWAEI7GwGdd6HWvdrAZ/p4wgV71e7JMC13ROMcXagepbl0wuxBn2zdX5z4SKZXHLnwduysdU691fBWPu",
-	"HqPkHqPkj31FVEpmWU0C2A1K5Ke18u4TDYqcplbRf54/UhP4eiZOW9vroZCZieScOU+CK8y1cvlYfZ9e",
-	"8B+xlXAXb4HyDkZjkjBjp3Zazr/COg5FBbHekpwQxVxXZUUWM6lZNVtsQfVQeKck1ys+zNRJsbhwZbEW",
-	"3yq5IK7tBq9uQmueQemZHaVEFYTcNNOhQ3zYZ86gYuxCjO84xK7BQFimrRTBE+gzbNNGeyMFETb2+HZ5",
-	"DQ20/FlTG2pssPm8KuZ+f2TtsLdo7DPYqp3F2/LVvuK5dfi7p21thgS0HHUnjkOHCQD4RUTLAD0I1FBW",
-	"ZsGVynFjsNzuJ/4DNCd2YTFYNxd17Hyg/Miaz5Nl7+uJUGuBm/v9Xmx2hblcCA1YQpiw7ljwbmVos5Hh",
-	"ueH2EueSHLYvGro5vcH6bApT4uYH2oMtYF1dgA2JBVvUdqeAqvJyfMBjvOEA+Ai46iATxbR9VjFXfFzY",
-	"nmfW1uARgGxSa6zmtmtuAjDCRAzIApBbMeGfrTmKpSwlcxXicWM2FFgytzYFwjdcrUBMocLCfSkSs3L1",
-	"BFGyloJl+0qritpBSsTdZhNs0nHlbb+Hr/p2NYsuO6cQ0+4p8OuVVPWlrbpE1U7vDs7gZeVjf2q06IYZ",
-	"bTa1a2U492bD7gJE1SiLT5jUNYa7Syt8c3vVyplVbbJa6lrp+ofgNV5AFjMezSBRUM/kQmDyIMDg7sEJ",
-	"C3CJLqMQER6habKBa3U8Kz9cvIYjcijGDAz3S/d1sPBJmo0THhEaxwrQe89bwlU+7R+PTIgF6NW6wuZQ",
-	"d34kD8W6M9l5C5Ci6G+SKlCQYG+srKPr9Em6n9uVLl4NsvxN0xlr/FM0gy3iL8DFDum8/xCmZ7joY6UK",
-	"tIPNVNI77c2MSfXp4WGk5n33hX4k54eYbQu3RFtnQZbX6dtABDcQcom33q2FzzWO+TfuD/tvDyPstn0M",
-	"zTBz/8BIp5LuxDI6/L0WD17b8Ow5/N2prEpc3Wv5cnSoVW+ttnmFcddqrc2tonCQ+05ROyxVZYBq3WR0",
-	"dLI5Wu+Pm3nHlcTu+RJqzUUEoTltiM7wSrtUsL/f2WBfCbat5607Naa7aPJ7Ft5l0dHN+fcOo1hllvBW",
-	"NjXRrMFMckW6gFvOr5kgE84S6CeBUaFTMqGJZqFPtlxVz0OxZ+XL41iULoXGDG5jy9er+2fFwNbeCYue",
-	"3UyDq258SVCe3TleQgeMAFs1nRwNPBwqFiNREtMlhMw91gbmWkYJo0qD7Lsf3MXhFgbvB0DX2SDeN7RX",
-	"cRl8RVjNSH3Y+3QbAxPp/tp5hVsoJGdy/3srpj8dNKdDRL+pTtuFgfh1wvxNCnJt4STEC9Blxwt/D95F",
-	"uCDhLxMl5wExcj/MezjUHO651b9WNRXozO6uXCoiZAlAiEjFp1zQpHpF0CfnhsylNuRoEAwGAx9KSJny",
-	"Tn/HcIGrYHSwfmQuldeJxRe3jd6/8E7E/zPljFZUvmkxI7Bm3KRg/yoXZE5FJUEDSnT/Tasb/+19d3eT",
-	"UQ0gUkS/hcLsr6acIUJ64Isl/hg6+pXWWNwu2CIPAGP8k8VF5LdPXkpFQnnNVELTkeuGHg7FnscW/v7J",
-	"yWAQEOr07Hdw9brv1L6/3uUYbGYxKuyx9MmH9us+lQNKBhwlWrpcDggDK8CN1Atuolleh+V80qGg/jNn",
-	"ZGCnwH1DpGJA37BkGzP2AratZsbiHt5C4dZWsncK67e12Qp0AIW5vfhNTdYbxEQLxru3Yb+1qgRWr10b",
-	"PfBh66+lJw3T5o9mwnq15RVG30ABotdr7uapPJUzX/TJzVC4+tdqCLYtp4T4lJItzMpLJuKqinrPdAOQ",
-	"9FfP5kCr6T6h45sndFx60FfoogBs212gG4CoO1QhgeYw0N4b70whd7O5ZugsB6R1ZWNDMadLYn8j5YIk",
-	"91BQlGcUPxcXwa4epjm781uDrN+jq99BJHkFzNiX7Nyq/0Cn0O+cYat9zRzIccKoT1mACnVNaCJFSaF7",
-	"zkd9HmCZKtbZeSO4aOPlztKygFCBbf0x5OQlw8tan0CBQalwzz0YpgkVIR48/l09FOVoDPTLymJu4Ihq",
-	"DereHvx8tREx+ZGqmAnyjAmjWK218ItMyZQd/sBUwsW2TYW/TUB3vRJA6Pl7VPQ/iOWLLLJej7SfhXnT",
-	"JKYNn7ti6cbD8aNvUls0FSm3BSJwG1Q05iGR1EZbL3hCVQAtnlg8FAm/Yi6JuNR2kyx4kpBx4dz6ivt1",
-	"pQ6u79ELT/i361sbKzox+VyamybdH5k7KxaqrOwDXV3+O+rj06W99qaEYJQTSAs+Ldpda9cWRKZMkD2Y",
-	"i94nCHPtUu1TOmUBNKUVq7KjuwvNa67NK0/snzqh2M1icxJxvkj3ArjD/GFeMNG3Ejbfy36tM1c9ZCB4",
-	"Xu5oncOooAaxvwuUQ2vzDgU4nuE5YHKdAlTxYaSvQ48nTxIumA4KUU6WZMKKhvDQmGMoqCbPLv+x1dH2",
-	"VVuxBz0/s+rbK/AmTUffv2uz9m/rEtb7re/97fLtz5ZZn13+Y3/HQrdZoTtWeQNNdTsJqW/v3iiYz1w/",
-	"86AsNAHBrub24HNdQRUWAogYK9nQhISL76HApsbkv/933tYYL8FlBugXCQWfEtKEBLqTgQtjwpWPJnvV",
-	"BsxRTpOQSI6QjqJ9BxToXnX5S4VHvIWpmneC/7a9z++FdYfG6Oam5Xd7HqJUbGhutSouyNQUhCzvg2+F",
-	"L4zpMiR7BbdX5ATasO57d66KCe7WwGW0YHtpYjhTmixmTDEwYElEVUxmVFdbVG0jRKrZfG1wy9zduVMc",
-	"Vq62aSEb0+UfpocsTLrN2n3v5wjYNvfSfSfSnR8+q332v4HUQxvp9nYdmRnb5fMEarKHXTly0gO4nggg",
-	"A8H+VzSjasocRC0X8PZQ5K+v7Yjt4h2FjvCSRfasJMX5HSKm755ZrVFuN10NI2HAaD8gEmZDk2Q5FFMl",
-	"sxSK2bHXnU4TbohmWnNpT3Y2TxMIglmqJ4qxA+jUcIDFLn4affIM+35DerKdRNEQ+Iql1q0h2rDUgQo3",
-	"dwf3iR3YqwS6n9xEi31wjHPfsvumLbtXaHnO50xoaJxnJAGWsay2F8n5nJIcPdma0ZgRyWKghX1OExmz",
-	"3ilkvDfTBqONxtUDgRs215s0N2x0TppVTHP6+RW++TifFVWKLuFywCwT2Bqp5ncbQqkwYluo3/54f6Ds",
-	"6EB54xRJhFoIlCrFRD6AlqLLrxlQiSzB6zA5yzAGuaVnpdgpRi0FcYNY1exOhT1QBJpfs31Ux3BG7LHP",
-	"+V/xaMJ8aT4vYv5QlLsBLu+ZJ/oPgMDpaHkmhaGR8aCand97l6lUarb1e+eRXZGtX7uUmYq2/9pLe0R0",
-	"f/y9vFul5T7zwp7um4O/9/3n7iD260TemUN+jcuAwCDHt85eaExqO09TJmKNtcxGLX36WhHIqVDXJy+u",
-	"ecxE5NMF8Ab9lJQ7VVlOCYU0PGIjwz6bkOwt/F2nU3ML6gAlgqEQdM7FFJtCZJoLpvV+QMJMJWFAQmcs",
-	"jngcWkPDjsvCPjm3hFk1QZxJDAVs4YLmD451Zv8pJMBBWQd5yQCdwkEs9skLXGmwOwWDbs+unOrMlaW4",
-	"XGg7Jy60YdSq5UwzNcLOF3YhdOi3DMxgay7LOTbMkSJZ9smLOTfaaWMPkRBu6pM1FHmjrBzSClOxS+Yp",
-	"9r6rqft19SZ2Tk7iv2mJCY0c+8nUjLil1O2m/RH2sHfa+8sRefJ4cPD48eODo+NHJ1bgmGM+MBZTKER5",
-	"1B/0j44e9b+ztmXBc73T3j+ZDkg5qWROl0Qz8OKInEyY0kQK8nFGjT5PU2u5VlErEvuutq968IrDf0lM",
-	"OZER+APxCAxqbNb/6GBw/P6oVCqT4oHUO+1huAibw2o4N3qnvQUbj9AqDbZT1t8G9aJ8UrQ2ZUxdg/9/",
-	"z66M/w/Ux6DWE0Sm5oAL6P2cmgOZmabzqIMxfMg+p1KZDeFUd/SAYrP2lCZXjKUBkUlcwqe2avjZ5T+I",
-	"kgvCaDQLsI0N5KjpoqzveODq+pxWTu2hClScuj4/zrQ+BEsaxijV7m22m1/AYDe2nO/N3Juaube4VvXM",
-	"gHfHPliPPS4sQ92btDtSISgcGDKrGrbYNsr1P8V92LGRu14fWWk74HNL3pZQgxWF0OZG2+FfudH/1KlA",
-	"lbl0SAjCOd8L0K7xBMsuGHg6POeur+IZgqKc8ISRvTBP1QkqWpOUfLdIJtlcaOgE+LfLtz8PRfj7sKfk",
-	"Qg97p+SXfr//6UuIihd8xPG/WGSw6l4u+uQZvn7qfbjAe3ABCVMlLR0j6+qFwVCEzrK2v6ErUVywgrSO",
-	"uAitD4m2tn2sZLCH0D5xKB49evTUPlT2VAu/k6fwH9bXo1MmTM0XDZwnCtTMpGAjkc3HUN0G3ilMAoBV",
-	"7CQC4igOCJIUkBJBGNbzvg3ZKxEUkEwlASk+7FAO2D54rd76z5dxKAA33W4N19j4HUP0wpcGnJIxjQk0",
-	"O8QRsEFfDqrM1VAkXDCyN3EbGbgeIKnUHGrTuCChHSDEK5+jfY/nqKXLCplKWXxjKJBxoRNXkhR1t+fI",
-	"XRC4xDoGMmZY5gOgz4uZTHycYZJpT2R4Mhi4ygWHX1N0IEG/+Miaf2AlQsvFs6EI+/3+If5XqWHJ3NLT",
-	"uWM1trMEklc8ccV0lpjurjgqV6dpvy3cg90m+OaK90yMrPjPqz5zb8eecFBy/p88Hjx+/Bg9/yqGD41j",
-	"jleZ75RdVgPdcNxlU1r6k59c6Wap3n2DWT45A+G4YkuUiZI2I3Qsr1kAv1/TJGOaoJ0JDfac5YmqzCr/",
-	"6uVTxT3/BWn5tPJWLV0w3xlcisArDqc3SssdlPVEppKhKC9akK904Jc3aNqdoNNGBxtiIsDia03yrxqo",
-	"KOyX1jRL+PWB9pJ7H6r4k4UqcHu9baRL55f3O7aPWJQ9hMPf8R9r61s7+Qc/sqp70Ptatvt63r832HeZ",
-	"YSwKjeJ/2amZ3iGpGL6/pR9c5nJnH7Uy+ysB+flEqpipM+vKywUkckEj6tI1issmopGSWoOfqG/qSmPP",
-	"7D95aQ3M5EIuYDKbHerCcL0X0Z02cRTlU98aXwydlD+0pN5VqOrrZHx0bCzIRDa3y++gPIPeXF6zGHok",
-	"U42A8huz1f4qFz7qCNESqhS/xlbGjVSg89FEhUvXtC/6A5um3L6KLj7e4bYQ1fQtdGpaehY+Ou48DsQS",
-	"WnsfPunc+7AwmqD3Joce0ybHBoCO3XvWTIdgTt7Aew9crH1CFxTU+5WQC4jtzpkwbevsBx85XNsmP2Es",
-	"ZcKgxOIrxDU3K2C/PPfq965Dml8tlhnHmtBcNUDEyekHYmZKZlNsKHb+7hWgI/s8kr0X/aMnJ2ck/EsY",
-	"DIVOaeQKqGKqZy5zhEI1I4v3SxFLqQDPrpymMoXWJUIOhb8WGS8J+8y1ddFPfb6JFMwFud69vXxP+v1+",
-	"fpNaqpDaGF7CDAHH8LeB5ihHXq2/M2NMUPIzSzQA2a5J1dhKJr9ZRgOsz5rmY2737sMDf7bwwHkcFwJ/",
-	"s0iAPvzd/WuXMYCv4P0/Z4bypBUx/N+Upb9tgbFX8zn4tNfy2rg6GrLgIv4G3ob3pzu6GxWm35zTXuIo",
-	"jJL7Opli3gj7WspuXRI6lpkh3ARDUU7xOSX1PFE6VQy6eQXQXywgM7kIcjyAVEk5KRpmbsrbKYTQZZ38",
-	"lWsj77aZb+1L62XygSYzfPBeOnebjkJLSzzJkiQXz1nOAn8eobROcabY9rioN6WwzawGOO3IwdsVC4xu",
-	"sg4Ij3UA+dloNOd+5ozqWS7FQ4GyThPXMgWSSoyu5cMDwADe0UGxIOCwe7i6ochEzFRAXr3zjQQDkmmm",
-	"CNzdByWV8gAB8nK0VvbZ7LsKazoURs7H2gBAH8CdgJeMLqHX5svT4jIfkw+KS30aGamCoTDcz7mc1f4A",
-	"3GgesT55oaiGxIkFh1R6MqNqnkD/w85Gvh2DfT2rojWzDkI092bFrhWXXdaK3srFJKaGkr0fn7+72N+F",
-	"ZXvo5fKgFtL5IygYK9867wWSo17OWHTF4rLd1RTJiskeRTz5mF0DYJEiih0oNuXaoCTtuxanJOETl0MS",
-	"5iErX6wxFDOZQBKNxiBWn4Qng6eu2HuUKgBu55iIBH1QhSxQNX1HpxVDpV20z4uNyJcJafqGgn7vC39j",
-	"2OYSV1QUQ43rt9QJLOFTPuaJZa5bCHx77A1ytDSk/0pRis8XcArkiouY7IUTxRhkqmAIjeY4BEPhYVb2",
-	"rXyZGVOEGyjoGTME2xUSukYEhE+wDRC6HZiVdjoUYSbs6omR+z5m8I1csmAAQsnikcwM5PTl2TMjbWSa",
-	"sng0Xo6sRQG5gXUFYcfCuwG4uIAR0N0bITzayEW19MhPyb7jlTAeoWGfnCdaEk2XAPAiHL5Lpo2cM0U0",
-	"U6DEIAtNMeZ8KYRkcM4lorH1yQWj1pASybK7e/TMKtUXJW64RdywoZyrktAV9OyW1/LBanmU9p3Bk8cn",
-	"g0ePj49Pjp8eH3ePK5amkaugrwv5W17ItmopkIx7vN9vHCp8A6hGXOfayKsUKIXlRf61kIv/dXPlejjO",
-	"kqs70bBhVJNcBFSEzlX5VZ/Lug0c1xUQ35DOMRRUX7G4Tz6kdtpHroTKv40OknvBd0aHmtSEz7n5/9j7",
-	"Gua2baT/r4LR3EzsO0qxnZcm9vznRkncNG0S+2zncr0qfwkiIQmPKUAlQKt6Mv3uz2AXgEiJlCjbsp2U",
-	"NzdTxSTxsljs/rDYl6VDS2UZ88rQ5OZyBilZLGm+2mvTw8an89b+k6cv9w/2Xjx/9uzJ3sEPT/df7r8A",
-	"ylpxlGq7Y68haMxc7l/YlF1vngjvLj1hyXcL5r65UpF0PKF8KMgkYU3YxzZOKuZKZy+jNxQ88E7TlQG4",
-	"8eXFiXnh3LW2RU7Od1RWO8pVN6iNDbd3h5G7n7dBv+SSzaZwAockBKnWUmzhzj4tDD9y6pj9ntLYaCXq",
-	"hkN26EBDRGEMpZJDisa4EEr6QTTNdMQ1gwt7NMMlfAyRSpNUhDrFo7+ZJdY1Nsd6c6TAgOdUHxHaEbEU",
-	"Q4Ddhq1D59sYSabQONhPeQxB0p5IO8diGHM1CjrinYikYIpTEZDzCRXmr+RUJjodpsyMtp3QPg8D8otM",
-	"GBW7NpnidMRjo0dtMFPXNd0jXEGe1KOFdZoKA/19Prlxi7SJpubA0hG/pzy8bCbMNIxrZ80kExSApk0j",
-	"ZlhkKeGmv4EREoslLIuHa+pzx2KGhXJJIjAC3Q68cdg4PTv5cNI9+fHHkugSw1eLRHQlouf/Lu4lpmKY",
-	"QjrABubFLIxesXEyfao0JTO6GKSyoZC7O6ywkYSFY7XLZlqDhYdQvjRkNxPVK0ADHMCb9vqmkt9pNquk",
-	"QStSMPK5/apdXNir2CH11PT60XZ6F06pBR6RhqJ23pjwkSuYBxZhmdK+mpAeuHYJqV0+7d6U9sFPrDQD",
-	"I7xgxlWYhzFFb847TXs7p/V6P0hgB0eWGmttzRkyR+fMls1vx604Rp7BVQiUJfPXlLnxuE29mJPWbA7V",
-	"MkiFq0lMZ92s8a7nLLMGN2hbY2VKZ5gVS43kVEEpzJ3eP/bJ8yf74Dj47NmzZz2bL1cRpaW1UYALJjGv",
-	"Pn+y/wz/19ttkXZB5LX5MhX895S56BMax74E4KJMWuc/mdksN8E0RRRCn0kz7b0fXjSfvHixX8n+GTSu",
-	"WMIHnEXd5aJp4I9p5c1h40n4hLKX9Gnz2WCPNZ/SF6z5MtrvNw/6Pwx+GPxA98O9/epmjgwp7sdXM7sW",
-	"JZglsbzMIsu79U3VtwdwcAkJzQmhFTKxKpp5/BV3V8IGf6IYjBnWZluIIkF/IEJjg1hm3sPEl6ixYlFp",
-	"OiuVKEvy5A30tihPclvlaZFwhtukWvPeGncZelbnrWClzWwNsn3L9Mr13rtL0ZidcM1Ot+r4W5mXtudJ",
-	"AwxwxgarfQl/TylcQ9GYrUqA1YbHWLQL07ooGV/BmXOsWHyFOdRcRSHIHqOs48ER5N+DIrJMaHMgnDBh",
-	"RGcuQtGOY3Va6n/hSziYh5CbGkZyrgH5VH2bGbAGl0nVPviFi6h66ynkD8FvtnlkzC7F+jMjclctY27z",
-	"sGh3jKVtRsjYB1tLmpcXGY+/wn/hScZTcLtegsB21/IRHFFFFLOHTxj5USZmlYshoUMK1ns2Uehqg7mc",
-	"FgNbSVvg99iFEWrKfhtTA1a5wjzRHQGvbXDOzHh0ZbdZ4462c6ljynxYEU693tDb8OGzfFW4oytsy2rm",
-	"Wsywa48tYIDxOd/gonki45gMDGECzJ/r1XfEVSihulFHWGuvD29CfIBYAdzu4OaKDGI6HLIIHe5jNqTh",
-	"jCRpzB6pjpgk0mgsLsW1sMCDtRBvZg3eOBFAwVjcOGzOIw6lHY1E23l7dnz8MSC/Hr9/f/I5IGfHbwLy",
-	"6eMvH08+fywdll2ELrZxe6MDdyEw5VGdKrLz+uTjx+PXF2ZIP75vv31rfrRardJxFeSJWDOeO4BBVW3n",
-	"tdV8C0AoZyjPZvxyCAmCDu8BIC2YmrwJd23UcF4AFhkRcnzXuCsGL42Jr00I2zUhPFJbZeb1WjDHBjfm",
-	"/8cR5fFsZfRwLOE62WowOYDU/lijL+aXzKegJB+ooEOgEBeKD0d6NyDcOskv10oM0I9OzGw9sMzJIGGa",
-	"cqF8geOOiKh2dcdjqjR5sgfFw6rjlMWN+gamvek6nck4TidVU+fj29suEGWnhZ2VXr1g1cdaLtzWKWFR",
-	"JsA28pLBkvtblw0u9nr1yUX2FUuuWOQC6mxKAaEDc+bOFdSzSByegiQIOsKfWMyxhk/s323ELtmZsv5I",
-	"yktzFDIHIZvKmk5tIzxqdcR7qtk8YzaOB7aSymcSQqdEMAUwiHU6wlDlAY9jX7N1YuTL1FZWhyn5BOrZ",
-	"zAk3OCLNsxrcu9XUDqWtdcL7aTXbqf2mqhS0r9+RGLS9rcf/dR6HLUvE5cQND1gG+nmUudTZIw24KtsA",
-	"QYVlTbEovEVH5jkeixGsTGWCUQJQDqkjslaZ/owoewOBuRYMHgJsBWaLbGKC5kQmeiBjLl2JatMZhPYQ",
-	"SKzgJOu8CHLE4uugo3OfG3fbO9X1VObgio/r/bmN2u7+wsKcboYxFeF9HMr9Rirddh9KzJ0ka+3M7KkS",
-	"jl+lki/8IO7RbjkXKfdtuZyPZNE62D49PTv59/GbgJy2P52b/755d95+9d78Ojv+2RoOb9deuG6Mc/uq",
-	"CmXCbmZehSa2QUEXGk92PrTPfjm+ePfxbUA+Xbx7/+7i14C0P138dPzx4t3r9sW7k/JRukYemLnVbZ/1",
-	"gMvTpRbpt+qovLgZHoK51Q/KPMWft2psdVzXuDsGL8Mpbn41V9+qydWR9d7NrW79b8j6a+ys7/klWkBz",
-	"rv3WjBR439YiqoTZyqgb76DaDlpv1hud+jMs+TBsoLe1YdcZP88tLga1i1mM0D4woaliRHMdM7UbzM9a",
-	"IpojQTSVqgCSn602kV7L0OiIUJsaa1Pj9y107svMWFXMmJP5hiViKoTkfoZWv+mqS5/br9rr9w6GMdY7",
-	"Z1uhrUDfzOZBdt1yKGthvKrzInjlolzbIdjXFVESr/G4Vh1h7wPxqm/AYxZZC/i8tRZpo/2sz2IphlA9",
-	"k/1BQ4h4EKwj8LVDH5AIlvu5lY1QISGDoXNUlnGk0Im493TvJRQIgRA+W+TWRdiTHg1DplRXy0smemSH",
-	"EjVTmo2bkOkY/gqn9I7oTc106WTSdSb+7hi8J8ZM6N4uiZmPagf3TzO5twmdjEj79J05DnSENxMeEa7N",
-	"6JgIk9lEs4hQqHeLGRwxKQrWw2XRPHFI1RhbI2luElybJUnjsHHcbv/8as8+34O/7kHd1kbQ8KSwobVP",
-	"X758vn9w8OTly/3ne42ggZcb4Qwyhb2Zm8byIbYGM3X/VwrzpD1mCQ/p4/dSddtiyGIw8zpjqenj4ODl",
-	"3v7ByydP9568fFE93NbQ/X7ibE3PFQJsIcdDHV777YbXwjovy+V1SOPxVxdivjKKFiMtMZ0yiEqI6tcL",
-	"qQ5a5LOTtraOPNdYRVL67EtlIrg0TjcbmFtJDmFsrpdDdVDuPQXllnDkTYNwixd2704E5ncpJe/XcFvK",
-	"Jds7ihkOwuha04sOR8vc+BrtLSChxgx9ORTEjp0zES0CNy1JIqE8jnkfM510BDyEvNe9MGY06WY/OoTk",
-	"b/gpbhiuWxlIGVIhpO4INPwcEhTMefnr1DeGsrApgTIXlWPVMNPbVvAaUiNawGvL8IvsHH/a3QxF4ajv",
-	"OsfaKqGQwohqCPVtQijkp+sBKAQ7zYjF/IolfIVjyhv/CiahzhxkVdr3b6q8C2zg72g7QqY6lGN3DuYJ",
-	"+rVTrdl4YiQHOkv8v8joTUgCicLL/NucDo3gO+yIKDMOc0ROqCAyBY+zhGFZHpnYpJLZgZEpVR0RcUX7",
-	"sT8Vkp47XK+2MVtQOKfBfbnORAurwPPUL/VDybyz6DSzLvfb2oFk3WbYBp4wK6VVjuAzvHmoMhjnTWRv",
-	"E2aT0hHBG12YbVn54r29a5AjhEMymCRkYh2wYUhwtVEymEEix8WrYvZ203zauMFY+mwgE7Z+GFpuPoit",
-	"WkzzbLDeeDqfew1yb9GN0pJ1RmI5zGoYqz5yCmBrrjbLyurxVzewlb42xzQcOT1j47ECyJMgwllAfrq4",
-	"OHUufzIhzJDA10nDS8pf+KuOsOZbRzSoNbCBGjHnvjw3N+5u45QBP0e+erPc2kWd3yoAfLDij+W9re6c",
-	"9cjCMcNN99njhE1iOttukpXcYMvuV/6VspQ5lIjvP5rXTIF8KAGhNhXKwsrAOZeOWUe4zdvEi5AIq4iY",
-	"H5QMEqbMuwljEH6ZgZlHBl3wENIMU4NLPUz1Sp8RJiJbDIkqMuB/GOSJvv4ZZDpOlSZ91hE01PyKYRAo",
-	"oYL03kVsPJEgqJq/sFkvIJAqg8F1h04ToTJSCpdlXlzJy6TyAzRkb54ty6XN1jUzyl/YrOgO9eCuBVt2",
-	"vesT7b0mB4cbSL8YFWRgBdGU/2QjV4MFTb3quHee6+Xbdj1YntF6MJ2jcg0RtuaR4AJ+1QK/bRFml2lU",
-	"vOE1GjOnodBWiwqHZyrKKz4UXAyJYmHCtK1b2hFcQUZtAdX+yIgljOyAPoUMZfBHKEmKt/jW1LqLmvHT",
-	"2XtQiB3RZ4DNz23vAOLJJO3HPHQVlb2q7IhVutJCd6PufamwrP5EHLA0Y5zVsuRY60CwvNluR6deN9t3",
-	"fonPPhA1E2EjyJhAsm5krb/DvDQXLVtMsvElaKRJ3DhsjLSeqMPHj8Nk3LI9tEI5fgyEeQzuGxsYw5fp",
-	"dE8eBssDOYe1Lw/VXGAVrNgD7FLbz78x+7ld9j5kv/OAXUu0IaotIJbHXxcMsis9F9AbwEqqnEXbieGs",
-	"eaZUXJV5GRQKq/VOB/h17XRwW1yI9CS0EA1UAgOl6YyKmWbEaKxHZGdAeQw6nEMtTriUUSnciWKMPuVx",
-	"mrDdygh6bulazVRbRbdVJHfNu7fqB3Ftxt2eFSnLEQ73rneXGPIrJsiAszhSLdJDq8whGdBYsR6xV4jL",
-	"8rgjoDKTLa2fvYbpM7j4zN5k7h7NGwY/io5IWJMJbNqcmOF2c0qV6xCSbowgsWl/Rih5ur/nqqfKBP8U",
-	"0RnYqe2WVZhkA1w3sKigfbCQz6cCsLWeFiXb+tqOF2b+rgTeAhj9e+PLTYDkPTlZVBdEFlp/3wLpmyt9",
-	"a/N5XVeW3RwI3olxvUgsrjKw47kd7zLwYt37tnJBer8NEjkOiJa7PZ/yfOE4PTZS1wgkKxXnd9IyIULm",
-	"0jgnfMgFjfOG+RZpa8wFvY91wBGcQ+FoK4AqGgN+xzkJqUdGTI/nwcTzHivbzI/dEeH+TvfgOnDYONg7",
-	"eN7c328e7F3s7R3C//9rOFZmn+1nnm0qXXHeZ2aDVBOrt270xxEAT0ZFYvUnOcUK8xnVO2UJwyWP6pP5",
-	"N1lcFPMF2e0uB4RiQlVIoXpHIhkMlE207zwQyfxOKZDMcNPlzK8u5mlud22RH2VCevKKJTGddBULpYhU",
-	"ryN2bCVi8uL50729gFArXX+Aa85dK+zdVSpHUy+LUEz3pfPpM707XwkZR34kSlpniZCZnUhCKoiach2O",
-	"fKJJe+7sCOq6OSJ7Zgo8seB63iA4U4lwI8h6BqvmEBmu3Q3E7AIJG4dAuI0hKowDhuax4b3C02vYOecc",
-	"V+PV+xaQ6LOfv6155EzRdyMdNVP6gcFVJ6ycmGiZMfa8NLP+y9mZHJGBjGM5hRqwNi1u3qpa5rVBnNPG",
-	"BhDynInI7sULQ73795dAhFS7TNy7ywQE51BiGNbxa/Vt7B4DWGpaU8rKTNZzN+nFK1+jsa36njvxk5/P",
-	"Tz6Sc+AtIgcdYfRBL6Ka9o7mV6wh1TSWwxRwg/MOj2SYjhncd/st0usI5crvtMWMGL5gQhtOZxEJY86E",
-	"Xu1LCeevC5jo9vWm76zMdQLsOm7ytXX5Fh2QkU89batsCdMGC1Mod2gUUp/RhCXtVI8ah799MUoEkrhb",
-	"dbW8kJiLIGKTWM7GkASdJVeYGD3Dzq2Guxp/DIrJDmtpt/1hU8UjU5MwYZHhdBorWxSCYBga5kxozV3y",
-	"pVnognCQzyPUYiGNY1vwTURkilkjoNg5uExkWhqzgmbabkS+1LpNbd/Hc9er81NwoYSydf2ZAYAsHgQY",
-	"OU0TLVyOaBqNuVCZ7iymKOjzoloWjJZdggGPmbIHEigWZpe8IxZjsImcCpe6HmIMzVDARsXxTOLjDX3S",
-	"6Y6wdijLP333PZ1MDFDgPrfGI5XJR5FdLMJVR9ji8JmMFFg0fiEZBQizTAbbMvIUFr5XJSXvkSqmVTgQ",
-	"Yia9/sxK5+WC9MIjoXlqEWEPjbjExBaIt40BJHJZvdw3R7lkInAkzOTwSGSqGWFcj1iSm3W+Qtzy7E89",
-	"U4U6kwUQeAm2ieEzQpWFeIjlxhm+c1xZ0PbrRCrVtLwCDXGlUa9gxsFX56eWkYEamVbhr0X75/Sd3UHK",
-	"HYR5ktveOzhi095upkH7Ucn6o30V0qijy7LBknDJg6PDrGuWUiU90DSyDogF7dMpoUk44lcs04k1eoP/",
-	"M/DU3Fqb66MjcJGhTiXuJfimP9MM6Gh+BHBiD5ydl2sySaTZNUwRrg87AnqQg4GZgpCwrbQkA6bB0WvM",
-	"lWKRG1OLvJKRj/kLZRrbPC/gJuYajsiOZYt+qomQGvBKAL9ouaTpCCauWCwnbBdyPVyyiTYyrzeRXEnR",
-	"m8MfTHp3ZGYLxkWIMgRJI5OOsDuPg3GZSNGXFGzkM6bJlHJsUyaTERXoaG46m4/dusR1BFctgqYvRRLW",
-	"tG+49Ypc79wZkXU8y22xMdO06bZpAQPYbG5kLAXX0mzfQxv2DYdJUCMyZi7R2JLUgS3spqvIjs9/CBUB",
-	"Al8OQKC/3RVn04DoUSLT4WiS6sBVYdScJUFH+Ez/ZCHR/26QyfW741q1vQU+taBpgqaKKayUAjIxcBWh",
-	"55UljZgwOyhTXiVbaRKKNo2PbEpHm8pRzSs2QYEmFqHd8chVNPDlV03XHbFcmTq3MC5P2/KSnDOlDOq+",
-	"Un7KXkijNgzIJOEhw63PxZU0/7CiPxzRZMhUR0xYktmzPhDCGm68tEelpOiMjOSUjNNwdEQyO7ojKIFy",
-	"oMlcNshU9w2ZXKN+OFyTQSLHxCApLpFC2sCSJFId4fK5h1LpXW8pnHNSTAXZyf/JNLsbWP2JRs6OGEuh",
-	"R/HMTRyufVxOK0qihA60LfcJ+Q7M22YfmpUJyIALGuMCpTYdAe3HDOSTGf+IKhLGUrGoRT5IwWaY+Spi",
-	"IR/TmGCkY24h+zyOIfpxWcVIoWmobTEMOpkwETVBs4YG6QptKRuYfxuaUZtJS050U6aoRcyxSESExXzI",
-	"+xx8Mud5acwSmVHbwheHhIvcythCqGCePXjaHMk0IWGqtBybNTcYNmRkykUkpwE5vzg5fXx+0T67IJds",
-	"NpVJpAI3FCNEtRSGHUTksnSOaXLJoPCH0nJiEHw6dvN0TMMEBMgEDorAjDgoRO0TgUJLhghArhZpq0vS",
-	"y8y45xSHQn+KHP3BO1UV7iOcnxGB5lgaODcn8Oe13sqXbKZa5KPMnjdt8HRGghaFYLtN4G08HjY6X2Xn",
-	"Pwjx2bCnXGpT1SJw5nb1TLJW9YmFseeaiogm0Xy11YSFfGBHmL0+pbojYkYVGsbzMU0kF9Ik3dVtwnQy",
-	"C2z8UmTzsrE/8DTGaUz6NLyUg4GFXS7mKSCxHELZZQxjAxiCP62DCRWghvHq2uyiY08F9FAxVH+6vwep",
-	"RJy/menk4Ckx/GnEdcLm0fkLgsIQSss4IjveoOfI3HKf9NB9vCMWToprTRDEWSBy0LzwUGnOd16tYuIQ",
-	"I5pbNn0GGEEL7ZLncszwtpn2zcZagUWcX8ghXFgb0RPiylNyxWVM3T/6VAQGPAHGAK1LSUgnFDeP+Rdo",
-	"BjtE4qqAG9oAvxiOoy4xrUVV2POyQ58UdnCf7EQ3vUaZW1kKTjoGOC6rGUvnILtDlnbHodndkcEgOYbf",
-	"YUbRmg3Y41FvN5g/1XzMlKbjSY/spIL/QextjoM4lq1RU/mvzBCoThPWIzu9q/2g5/mzTxV7/pT89KH9",
-	"unn+U/vg2XPTUo9HLd9Ty0ywl0kXhrb5R0aQz46Inkri21cBURMamncm1KjRKCBRapM12puwxN4dAdKf",
-	"JGaltM3bYQQeLEEUcdQqp5nn6GX1jTNmfsL+vWXW+pz5MCCsNWyZkXUB4gb5CWSGb8CeGdBhJ93bexLq",
-	"2YTBLzzVLA8c7B0LCREWaPx1+bn1dONjVjXJQtCQcdTFLERFLbqqWsUPoa7gMokW6gwWTqW8S59S8uty",
-	"WorMleZvmUI98+VyDedo4Uf6xQ9E9v+HoUEeeyqw0vl9fzhXf3mNZ+OHIDi2aI4qxV5W8tDhQlFcwqP5",
-	"6QT+YaEMFAQq6sZfrVVIuoI5PUF+FA0L4Z2rPjkC9GUOvxajgX+EYVgHtQCgm4cgNKoxHP7ha4OJdGyW",
-	"cVHZfQnWrPt8XtnZZOkQoMRaXu4Kt+L/+U9RHkS4rojwMgET2loPWa5ysKcE6RyBU22pg29rwTC9SJJK",
-	"9zT26NCyJ5kWHE7AjF8KH9pk8fiD0eTmQ+UiyrXUNC46uBB7nWm/9SXzwlmRpn+Fw3uHL//oB1er/O9E",
-	"5W+TmfJjmycv/tqYGDInpv///1u7+d8vX5/8+bciqWPbrSolYwNRlpnMOwLC8+yAzVk/I5250GzIEtMU",
-	"UKWYX+23EVIuIL/++uuvzQ8fYMaZee01X375+vTPJv44KJ4gUHaBIs1/wif/2Ol0Wvhr959/a6yVr3NS",
-	"udFnEka7nmpd+gB1abkOqLXqCuJU0q+WdVrO3tR1Mcwr1Kv95hHY1LNWKmBVwaaOUXecES+S6EJOQpoY",
-	"HXbFkt3AvutL2KpQTlhEIBW+4WppK3HPe7lkhUrYGhHf2dde2xnUOvi70cH3zXH5GfRVWniS87upqqS9",
-	"5KJAt9i7Z38aN8Pr8sj9wYzS79ZL5ndsoeS3ttNuyXgFm3bLZ2Oebjgj88mUlnUnQ1C4UZfq6kf5abVz",
-	"M9AytwL5/mrN/gA1e6n2qRV7OW0q6fUx07Q1kMkU7tTLtfmJ8EsOwSJZjyEYf2EpHrwz9s3722MQvVwX",
-	"KWnz/Ec/nlo3f4O6GSK6g7tioAXbNXpzdMtEtvf2yHnlYHVt60pohLgRWsUHWnyry0XE/ijuAt94pMhE",
-	"KqAOnu6pxtymha0yoSEL5HKL8OS3Ly0ObktWyE4wWKJQ1GNTzgxe3BjmagXPmDk5pWDVJTSE8RfU2cfx",
-	"+XU1b9l7gvk9ekJyznOubDra+wrntOBsVwgarFe1Aw0Fasu60Nn3gNPcxWfleXvLfb59q+x++9KCF3yV",
-	"sCV+3cTEjzSeG/WzMwyynL7AlTWEeYAQZkHR1sBlkSKV4Eo+f9pq20PGLQh8Z/xZkNDMQdG+eEioAA8d",
-	"yG0rvLPOzvnFyalz4gms706w4K9jBLy74d3F0yF68BQBnBMzhdr28D3aHh4Ixy0gotDdmOdHLCe6y4X5",
-	"1vySqS6Uuv7UX+5Mv2QeKcYVNzWClEMkAF0F1C+5kciZOpZb8uGMoL1oAlJPz7uw84Psu7wYgl3LflEF",
-	"40zSZCJVAf7w3BGQVFuXkBI9OvdbuK4Jxa/EghnFjS5wPOc7q00sDx6fLGUm/avDkzxBKqETl+kVva8k",
-	"rNoqkOIr+pv3Cb5/OI81itlAk7dnx8cfA4hdtcw4peYAmCrQac61UyYkYYa++NsmrDg7fhPYIDjwrjKf",
-	"OietYpdEG8TQNiM6wQnUGOW7wSgPgOEWwcmlkFNQ2ptpy9yH/WIPPbNeMRfFui5imvJ4HQFL9NQ1b2w+",
-	"2yxelv5coX+oNZDkzSFz7dN1tLdE7eYJuow+YFk3oqYNsNnso6x3ZH6eXAxkQKY0gbgAo6gSrnlI41X6",
-	"uRSQrVLLpnEIFOORUdAhg3DQVb2sukvLNG0gtfVDW9VaTPssLuSvzeBAiVnJTB8NSj4iyoJRVDGNamo6",
-	"o5Pt9VeOGrklyKxrlpVqzPYAMVsh3qihWzFdroHgnFisjuHcFzagn/RZaIQ3xAka7IH3AZA61pAjI3ch",
-	"bInpdZjszA2pRmXfKSq7FRaqUVaNsmqU9c2hrDyP1JjrwWMujxBq1FVGmY1wV9YIvv6a70SwTFAjuJXk",
-	"eNPz7MpUGu4f2VQaCykzwMLBWXL9UF+L4U7N8D7C6OorwO8MyD1gbrxJfK9zzykabXflaLsw2uJYXkyE",
-	"1c3u9wpBvYXORiDmLc/h0KtLd48s8i3/KJOFeR+Sn/hwFJAPLOLp2KzAezmFdDg+tPsDFXTIEpsxzJpR",
-	"fz1+//7kM/D42fGbQlrkrvwWYoltpgt0/jITxJcfqTkTQUqr3IzLdGku2LkMAmF6kCNitu68nuCUKpIK",
-	"cxgQVR20CtdqATqsuaC8QWB1ce1aeDxPYgRh65BrZwcu4Jkw56fdVrF7eUWvrUVS1AHa3wXeK0QmNepb",
-	"TZ9K2M9xU8tlHqvi3+W9NOzHj5RPXOadbnbmCtE924XgHcw4IYRMRQgnPczuOeVxXPRR19aeCggfuzJU",
-	"Zj12i4DehR3Qa/txDfO+v0jvh8J7K2DdXQMpP7pM530pY0YF4iwxTOmweGiYHerrxtlZboATvNVvBVZx",
-	"jmKZd7eVzCU7nBovfNN4oVyb1WBhBXE2QwoOdFwPKLijkwpl4isGtjLHZ+7f6cI7q/S8NezUav6voOav",
-	"xTkPSEvXarhWw38xNbyoKmotXE6bzZQw2n6vqYPx4/lxqX16enby7+M3ATk7/vn49YX5ddr+dG7+++bd",
-	"efvVe/Or1WodkZypLi977ZBWqOtzeKPW1n8Fbb1tHvvOFTs4xHTBO6M4F5wcaCvavWYZUUX6jAnrL14c",
-	"gYXlHmowUYOJbw1MLKi8GkuUkqYSlChNO7/a5WMxS0iuZbiq9FEqWedJ14ulB4tgpm8h70iC1WlsEn17",
-	"sW4LWvp+kJq53oqghitrZ7t74+ZUg43vKZfNA2PChTnZrjfyNLX9dhUXIdvEq9Vpcycuh1KYN217BVIS",
-	"9E623G0ltQD1ANdp3cWG8TM/yiBHmlrZPkBlW64UanW7gjgbKVxfXLrkwJ6tk+uSOBCrvYxECkcsvDSH",
-	"pIw4w2JYXiqTK5b4Cjsr1KSv1Fyrxu9BNW6Hd/LDcgWcCw+QGyuWtQrEdVdriwesLUCi1QoiT48q5Zz/",
-	"/L8AAAD//w==",
+	"7P2PkhM5si+Ov4rC90TQzbqNu2mYoYkTNxoGZtmBgaVhuXvG/FxylWxruyx5JFUbzyzPcR7hvsc9L/YL",
+	"ZUr1z6pyudsNs/sl4pydxlWlv5mpzFTmJ3/vxXKxlIIJo3tnv/fmjCZMwZ9vqWEv+YIb+B/7S8J0rPjS",
+	"cCl6Z7237NeMaaOJmTMSp5wJQxZ0TSaZ0oZM2FQqRiaMixlJbQssGfT6PR3P2YLa1sx6yXpnPS4MmzHV",
+	"+/y5X3T5li0oF1zMWrpN2dQQLrD7TCnb/ySLL5nZpR/NAlO7YLEUiSaZMDyFDrBhwjWZZmlK6Ixysb0b",
+	"ZtT6fGqYau7CSLKiPF8vZT/hYral7c/93pIqumDGbdZ5ypR5kWz2827OCLUP72jCYQe4/XlJzbzX7wm6",
+	"sA3DC2Oe9Po9xX7NuGJJ78yojJUHMZVqQU3vrJdl8KYblDbK7pMdEgziJy4Cw3gt0jWOQxM5JWbONbnk",
+	"IiEHIltMmBr/mtGUm3WfGLZYptSw8ZJmmiV9smCGno2y4fB+bLuEv1ifDAaDw3w6v2ZMrYv52JYrC7ig",
+	"n14yMTPz3tnxyfeNY79gV0xxs+42fu3ebhqFf14ZyX8oNu2d9f7XvYLv7uFTfa86hmJUhhrWMCS5ZIJI",
+	"RaT9h2JaplcscQNtHBe0Vx4UE9mid/ZLz7YGNIDt9D42r1Q2+QeLO2w2ncjMENxkXeyutoOmcSwz0TJQ",
+	"7GS8sZ1ti/hXJKTyAO2on4KAemu/C7HI+ZsXTobd0STiSUQOhDSEG00i/H3Mk+iwgX/cG3ZUN+Ogp1Jo",
+	"Jsx5bIf2nKdOdIQWh8I7nZel0nK5r6dSGBqborPAXgK5x/jiHU2YMIqzxm1zL6I8ucbsnyu52BzIM+yU",
+	"rOZSMzsY+yqZ0+WSCUvyBijKClscruEL1jTCqe0hOLaEGnZkP20b4JtMLaVm7fuzxJd23SDXdrm7C5mp",
+	"eEtvGt7ZtTNsudzXO7nzyruTa+uiG3nNJbfE1HS0FUTZeLhVyPFGzJkpLVV4HJFgn8w4hjciPCEYWSp2",
+	"xWWmyZLOGpcFv2k6rR4cn4SG8gNL+RVT66ZlSdzztnXx73ReGC7Mw9Nev7fggi/sgXHcD2k9zz4tmeIL",
+	"Jho3jeVvtI2veOvmW/dnro1U63NjFJ9kjaepkqvieKf+ZXLglJOxooaLWZ/YEzTTfeJ/17FUrE9iathM",
+	"qnWfsCsmTLuOkjfftPUPT1tmEpaRxSQ2xOErZigO61YkoxtWSHwUgypLio7juZ7QeJGwxVIaJuL1Tyyg",
+	"zZ27s/4otiJNkEu2JgfHVhc/GQ7JUnFh6CRlJJ5TRWOrYx8SM6fWvrlkYPCMhEI7hGg6ZfZL0NzPgO81",
+	"XTBoUzGTKYEW0pRbs0gxnaVmMBJ+vmhwFRMuDf3Ijr2BOE6GQ2DEXKu1BoExTNk2/3+/jEafTo6PRqNP",
+	"3z37+Kf/CK/RYimbTQYOT9vYE9+4OWu+EJrP5g2H/nNYtISuyYFhgjpiIb9JwQ4fk4RNaZYacvLIvpLT",
+	"V2RkdD36bhvgm7kU7GfQY9u0pEmmuWBaO5WXHFhCtzrl0n4/dtZORZesKw7VFyujLe/x8OjRx9+P+/dP",
+	"Pv9H27hDLPmS4qr2CRdxmiUsaV1fIxO6vg6HNozrSvKYvZLCEm6Q+PCNO5os7EveyMcR3tHFGMnB3//+",
+	"978fvXrVpJjD960EurGip5+P8I+mdf2LzJRgjUfvP/BxG+u4V27OOw2emTd0xojmvzVKVfDHVLbNbXXv",
+	"7IGVK/QTHvBeyrQd92+oMoKppuVY4uO25XCv3Hw5gEUbTTzgK8eWdzRZ0Ylelky97XxaGzW8d3OTz9mr",
+	"KFmaVjEfNU8sNzi9w7IHN9I2RQ5gJnJKaP60POGmWZTFzE1m8VamabbcKsRB3Gh+xQ6bmfpLyXUccpt4",
+	"3HW8+5WTF9kkH1QTXazYZC7lJdGld9tYrfzezTf9nXPmhEbn2Mn7e5qHlPv7tgxnl6PvHWxS06LlW9gy",
+	"JvvGPhbItvNXIISNoTylmh1xa0xrbvgVg02Eb739mA/UDsvq8zrNZk309Wurqtg0tguwZNqdP/CiRgbg",
+	"2hk/bc7FTHd2RJRHAcP6QCe0UYR/OH9y3iK6V3RC20Q2PL+pxP4M/tGlFJqB5/0JTdyVhP1XLIVhAv6k",
+	"y2XKY2qHf2+p5CRliz/9Q9u5/N5jn+himTL8IsEj9YqmPBk7s6LX7yXMUJ5aapwz4q0NromdMbzb6/eY",
+	"UlLp3tkvv/emnKWJfZsv2NjKpV6/57q1cl4aQgV5cf7zeSG5ep8/4kowDcR+1hse/+X7//rp/t8e/fX0",
+	"w4NnD99+9+77vz96P3xx/NruKO7S2SkQFDd2/Hb65G0+ZrdYmRJnsElnbgRn9el97kogb9wUYOE3KaK0",
+	"Lgua2r1jieUU1589Fqs9R4ePSYTL9svHaCQsaWjCaDwnsILWcgZpbm009D9NUx7fbHNj30hpVy0tE5oq",
+	"RpM1YZ+4Nrp3vd14VOzG06Kjxq3IB7O/PUDvY202fbKUWvNJuiaZSJgiVEgzZ8oJlJE4iPxQosO+3bQy",
+	"ocdUWJqdMBJTpbjd1ax+3TcScJVBDqIp5SlLxksFt2rcDi46dDv4XKoJTxImbrSF07yVCmdyXb76BC6L",
+	"DZnCZKhxU73mvt4v9vV5qffGjS2GuK+dNfKSCZLS+BJ9GDqWSziINifLtZus3Q0/kOiwPxJuY91Te4Bk",
+	"eskEGJ2RO2nzn/JdeyHsaU/TZ5ZVd9i5G8/7Qi6YmdtTGImKSIEHzh1NNE8YiBQcm5Ulv2bSMJhgVOxx",
+	"RIwkOlsupTIDO5ufpXkuM7wruzYJCmnGU2ilLkbsVvgn16G004LSfpaGPHdNNVJaMZJ9UNrPEtfb8oul",
+	"I3togzwQ7sGKmznyE08C5JaPxh78YJGuU0mTd1K+pGrGviTxWKaZyGRtyVxeMUWOySv+hBxESxzT2Eg5",
+	"Tu2o3FjfSfmKirUPargRfSirRbtQizKJ2N8xBIOwTzFjCUseo7uSWMVbXY9oTkrHzjspiZ0GyefRQjyV",
+	"Ye5LUjkh7JedG01K0z6Iyp2ifhiKdDnKHSqhobgv7tUCY8rxJEeVwJVOjRRf1BpykSkdG7Fv+5CTozzm",
+	"pPXjIjoFFvW9oJmZS8V/YzeTUxk0xISxn1RJkaLmSiaMKqsJwPnCNcnV8evJr+OCFCuzaKHC+iD3I8hC",
+	"0zuIan1t0N+HDx+OzktvbBo/0RNoMfKikJG3z5+Sh989GBLQZYPhQoXJgrt7RXlKJym76ebm7dRsFEP1",
+	"Jfk1YxmzW1p9cfddfVDWfy6YuuIxI+8rjbZtbv7aPjb2nCQM9BMRr8nBW5Zw3SdvpDYzxS7++vLQa6uG",
+	"XrKKFqv4bG6IkCur7ZZGZTUHlMD+io6RqMS7EdEYH4Y3RWVZVWXwvQaVfc7XqogpK4dE+TChWHFLqGmv",
+	"31tRBbLL2ttTGQgY6vfO7dJQHOHvPZqgek7TN0oumTLcmtFTmmoG9mr+0+89OnMUWp3kh7kkEIFgF23B",
+	"tHaX61tcHv0ezYxcALMHFk4YMlkT9wqXwh4fYKzMqSCULJnSEiL+XLMTKVNGQVWN6WJJ+Ux08Lv0S7fa",
+	"gWtJUboaJ5dsXZvWcbBFd5sQuuV0j3ZtaqwNW4Y9MPbJHU2iK5pmLEJ7jBrf0WMiGEs0idy/o077knsA",
+	"UypmGUWNrftX6Nzp8MUVVZyG1t1OzD0kmbbakZtGsRvdZrKiC97gdJSZmVgd1VNs7n4sN/rgYf1Sd9Nv",
+	"V3iufnH9FUwnIeatynRPqInnu3Je/jX8kxu20FuDFws2/wyzeoFfHQ/dJZL/dz5aqhRdb8yp3Hf7zN7C",
+	"XTr4hkOjZ0GvNCy+Jvk7JZbOJWG/pxm6C6pf/1muyMKqueifXeQOjzlNCHWOUTJVcgEuyccgocDnoQlE",
+	"OhIpYjgguNKEKsWvWKj/8IqAPgMDCy7LkmOI4+Z65PGLIVlKTTl+WzN3fJjc+mciWUouzKAXIPhYMTuw",
+	"MTVdozP6vYRrewT6j2pXl4qBbIeF8m/arru13cR9eWgn3p+hA9namZYSEpgtzRJuSCpnld7CTuB+L6Xa",
+	"jK2sCM7iw9yqtYbYt8hMGkJxMbtPxAu1jQely9LGxbMmsnvPzVx3mpSSqOq1sflb6XUquWRV6bApoit8",
+	"3i9dq7QO3Rn23Ude4xd4pSB6t5huevnIK8TbylFP4b0dRWjTqdQq3tu3962bo12kPtAtRH3Dv+zcSOS+",
+	"jm5xt6tD+gFvPnORYdu8o0mmM5qitxAvijyJtIe3lY+N+yc70c/2tcGPo93JqUw9HegkaRLAWw/QXIJ/",
+	"zslXs1gFE1TmciVwikKuBlvn4EZQb7d1Oi+5Dhwm+VZ2UwrKc6pvZylkNqC8Ttw5AHQFgtRH0W7hfhhX",
+	"cGYqnvMrlnzAS/OA4rBcjptOEIhXpMuli4LGBSSazwTD82Mik3XwjKSu250OSebd3vWDZW2NEcm1FOho",
+	"LO5JlkrGTOuKSlM/GTdieTdVH6mWcyoCvP50ToVVnXx8LHSvDU9TMDbBY46+fq7gphZcuBBfElayFItZ",
+	"aWECRyie0/69fJnJAQZT+gjmw+7nqpLZrvqKntOTBw8D2iD7RC7+fH508uChv7C3g0Otz206mcs0cdeL",
+	"MHKr1wT3R/PfAn6fJ7DG/DdmtZbJ2qA4DeirzmlS/37JRAIRyzjvvicdqQjuc3AsuZwNtPjORQP46d7R",
+	"JHaEsWKKuY6IkRW5v/UwajUJMAgSt6FKNlXu6nsOdsvZL6IRPFVXJtdBSLxx5uiNhGBN7vzxROEHbuaW",
+	"1EAIpunrKUQU7Dan+hpNXHuBCxJLx4RqYtgn0ycry+lmztaEKuYcqO/fPT/6PkibttnxhGr28LQpuYDG",
+	"xvUBQltDKD5+Qg7ePn9KTh+efn+4ffnKXW0u4ke7jNZmeCYMhvfUDpPYu7xqR3cWz+3knUIyQC006mP4",
+	"yiBbJu6feFQPnBEUhc+W2EjVeGYVSW3opVkpadhjQie5qq3X2rAFWSnuRMtWRsUeve5Y81LTZMGFHbtX",
+	"RPu53mVFToTdNUzFuzTDSjaG6bQFH+SOVJhNZZoJSxl4FEo9F8ywy2GAHtUbDDPPgQiNE2ihcZydj/Cy",
+	"sz1glvmxbH2OT35vOSC6hcFtyHKU1QUl9Ytsxmrn1cEGJZllwZdythdBXbDzH0BGP+FpysXsKaTIBmLz",
+	"ag5F/RjSVWYsIf/pNSOWgCk04SncOgx6dSvVfdGRrvJWO76PARSdX07TCY0vW5x2LgHRZVlZibJUPLaK",
+	"p22OCElUljJyKeRK9+EZS8hkjQ4uKaZ8loGJ6HqqyLvmgfn17cx8tOuUtbMKt75ao5l8RK6J8s64AeSL",
+	"38/3uLTELeT2JqUiYMFCwFW8DkqDPHdg4wxSGSOrOU9hb5YptRq9JpqZ3OuWeAcCXS7Tdfh+ZUHVZbYc",
+	"L5mK3YJt+g2kMPN0PZ6yrS6NV1Iw4Gd5xZTiCesuH95YinrtPguJCDy8dzEv6na6X+fqlDbWoDz6YgO2",
+	"bOsLsczMjm6s8saXI7DPj/7r4+/3Q+HXof2q8TM8t7LSBe4qAATggrhP+oQaspDaELOSJGExX9AUzsR6",
+	"EPifDkajgQ8HP/l8+L/DA/o61FG/A2m1cfKFbtnE9zp4yE1d1sWWlIJ+b6ZkthxP1p2nBB3+wBdMaHev",
+	"U6d4aFLv1uCP9pugfzgPXW6P288DmK3xwOM5ZolY6wFuWVhCeINhKzutk5GGpt3m8g5fre9mOQjbpaZA",
+	"/ke+A/nK5b0F9z3TnGnzZ5nh5X/NwsKnnRffNvOUpWlo6ee+ixu3VNnEdmlXXiUcQD+fVNNyCKZ1vh47",
+	"CDKI2bxy29ppkr63F+7LKkt/t42hiw7bppI3vqNYTqVmNZl8cPDL8PgjCMN/nvwyPLr/8fDsl+HRA//T",
+	"6dlweBiUjwmthHcspLC/9HsmYxr/WrFE+L/NPFPuz6ni+IemJlPuzwy+DkWCALxMbdBtY/6Precldulg",
+	"a3BRQqtdBT+pAN6YMRfQhBnLzASH7YFSrnMNVHgBdgBn6XvMig7f2dfesin4jK94wkTMOvb2zL9udyaG",
+	"86fFFQt4FhAE4xFAIE5CrtB/g0Zsdz9sPcm5ejd0/yT0iZJTnhbxHrXYO8jjoB4QBF3UYGGjVY3ujTKy",
+	"RjCCw6O27AjW0vcALDvjrlR0ALfr/RJ4TAHz4xFe8m1uofStPqmdqBEs9YC7x4036pNowQyN8iSOkuOJ",
+	"ahJZG/+MJ2G/z0RnDX6IEnBLFxcyU1R3o2CaYq6Pc1njh91p9wZ81tmFU6ArdJl6jX2vzYL7YwfFYqmS",
+	"XW9arsND/d6KNnpAC3ggB8fgnc2AYbUGc9QPddAxsKAMJ9SJTz0DVfepukbbeHkfl7EV2fAHcHDV+WNH",
+	"hW7ZKaAAXSWNBPJhTo0+Xy69F40cQEzdIeGGxHTBIOA6FKbX2JNhn0xLoJU7Q8EVD+KSLpesHgh4Ogwe",
+	"TkKGYsPPxRrTZFiqGTr6UxmDSY0gVFJOO7fP46YZoAX2yRANsQcu4AOn0yeCLsAPB1CZDgGFioSs3LzX",
+	"hM4UY+5ecPtQMpVuRs8EX9RMjfNI4WqEazDvuYkMHYJRwPe1ky72A0bE22MCYdP2xJ6NqoLvpoXD3hRS",
+	"PECVNId0i+UVU/oxiWiaRu5fhF0xtS7y+L33dQBdO4OBqktmMAw8MzxFzMtSzgNKRpqmbfr1RS79N6Mu",
+	"nQcXRmlldizTlMWGJQMScQF+8PElW6+kSqw28mvG48uxYst0HVkyHIkI6GSp2JQpK2x0lCPz5KMn2sjl",
+	"PcV0tmCHJJYLhrGcDmTBxeL7SdMl7/lzGiykydiechAJXxlQr98rjafnSLY0lNZFCWN/vith3mIO7BRA",
+	"QBlxJ9KZE9MGcmndypXkz4xesZEosytGTW2uCTOIeQYxDNAoS2ZM4QFqm6CQduW6mqzLoF6wYBvcpDsE",
+	"Q5Wnn3OEVTKv9eE11Zgaz/lWWjit1O2+lG9Y53H38J3rqIL7MF7ycYZ0ofKoGpbPy9iaj6vZOrhG6HHF",
+	"ROj2CUQajT1L7/JlR93dKj+Gm/WYxpdCroC7du3ItYCBOGET6IIZdxVDBfFfuNAdQleUu5ie3MlaGs5i",
+	"J9MeQqOvs2ALuWuUHH6x4f9uWmp8veYEbnp5Sa10HTcTYN0f0cJVjQcauCowEQCxKmDV7BGGB4v9iy65",
+	"/Y8z1HDHosNwEFlDGFhkOfIKokpgDSJyYAdgDyJHAokzkB4TzZh7a2xkdAhxG8g3Yft99zsvPAEbl63B",
+	"nHs2OH54ShI+40bnQRNgzkkE32PkycX7Fz/Yw8hSrigAMO3wM8U6GngFlK4PHiuJmsp8WySZld9XLm2u",
+	"KtFmlAuWjCfrcUEfXfVD2zKKX4gKCF/IUF5xcXoHLrv0l4pBfWPJFJeJ3nU0b+CzPd4D4PiL8fQ3F6xl",
+	"2a/lo81ZvGw9PBx2cEFudSfmtNzu3PzcPCNnT3QOzPMn6WZAntO8djZIUAUN7PCKi0SudiaZD/BZFwsH",
+	"h1t0FA7C8wjRqImH1C70Z+xJg0DApY5TxkG9lSuEMQksIjY4NioTcUPOGqTwypUPsGX/AMsHM1MdlFFE",
+	"Uq6NDsdP+JmVEnj1Va/fgyTvj9fXXOyYxnhOsSSUUexe8SNueQXuQBuqaGwIaDewwq1WaqI+qvoQtmb9",
+	"VKhpT163Enn+MdxudkB7nNsfaFbuPAoaX1esow0l2Krjm8u8u61BBYgF7ZBBdo34cv30/TxwjOVGW9bE",
+	"wem1nojtl2mTNaDtQYwywBtZpRCOzehxCdx6xq8QziNz9ykN52wQKdL7IY4gbSxB5ZQnfaJ9wPT7i8Hx",
+	"/dNHxyfD7x8+eHB/ePLd6fGj4+/rqdnho7ujTGtTPh+T6E9Rn+gljZnuk4TqOfxXGvR1osUwZ5phMAqN",
+	"Y7Y0G87d3c7/srrX5JrsGppYKJztXJZrwHn7LdTljvNAVBJjY3QKQP7wmIlQPkl+NffdydFcZorY79zt",
+	"DHxH8PQncLuvyYFU+Gdy+AVM0i53ZODIUzQNmt3vvHzz9wvgL4ObBfAtUvI05fHlkZFH+VUE3eEuUiMw",
+	"yhgXadsan5ziGseZNnLBFHGf33yN6/JqA8O8vgXhoYfo7FnKZ3yCXuVNuZ6mclVRLUqKz4Rqrq/lMLxW",
+	"/MWO99W7MgiUemrnjqpdzHO4UPtpd5razU3SiUOorkNJeFU0E2Csj4sLDSHH5bAclkBgTr+4ZRhrI5dL",
+	"NAntKdHbdIHZZnBIMJnchhgjWY8dreqxv9coXeyisyOoGNeVnN24DzawnfX2sYGNN0WeV4oN2cJuT7L0",
+	"soRtu0t8Wulg2kWTdJxUjZzdgh/Sx3Jv2wJ7Uf5iPbBrxB+FV9Vap9D7lpXch7JdloNbMyYb9eRSKzfa",
+	"2t02dD87FNQbeZJn31ZLbzwuR6b1ES1KQgmWmBWCEwDVqFj7AJGiIt116KGVHCrIT7VFvYYrouMxUyo2",
+	"0eX1SxZO8mh01zrgpB3oOF+HvzlApk75v5dsXUB55J1uteeL3s615jPRsP4FUW9B7GpDlWonkVI7/RK9",
+	"+O/bB38tx+b1tr6OErYFseSaQCf7IZvyQVE+JE62UFSYmNq3YC8yvKCB7T6T67pCik5eMaN4HCL3xZIq",
+	"rrdfR1sak8rS29Pim5JAzwOpMxNLWM1ZRlWiKA/HeizyEfkvFaPJWKEKBhES/h+eeu2oMH23iNP270xS",
+	"GV/iP0K9KcczhUCVWQU6EoU+qHJZDOgZXW1po7hLJujwcmcZ4Zan7yvY+g/L48v7bt97REfTYVmnZNpB",
+	"1nWnZBz3dfjAkeiOF0jXkB9Oarh02m1HTkVYl++n/OpVziA//fYd+VtBBTsI8etJ5RXjs7kPiXPlm3JN",
+	"uq2c06aUdE2F5vacszTJEdpr/h+sR9FQEwpLVxOpEBZlwSwf9gnVhJJEGsMSgGeDsCbBtP03vqODl9B5",
+	"oYtghBtkAkgPJM7Ndj8zDr5oNzj5TAiWPqc8zRQLsVnCGpVWuLUh9pXBzTOnHUju71tV1AQkH7ydd9E8",
+	"s7fUhCC/LgxbYsbmY0IRZBvzshMm5IILaqSyK/4bU9L+t8gMqa5PnrI8ltPxRiZ0s6B2pR7kdBxMzG7+",
+	"EA4aOR2Hs9jbvlumnF3j08/NSxtymJZhZAM51reYer9jhvsOlx6dvEOeztqkd5kkd0uyd9u375T8AoC2",
+	"y6neIV/fj7OUuY8rE+LQPzOaYvXEKg0VAUC5YnYZruJe8ffjV8GOfKbnRldzmanK+XJyv3S4DINJLej+",
+	"7RrJ6AAuOr6+YuzyyyQy1kF4XceYw1rE//ZKUwgtbS02oPkA3bzO4E0p0k8v/kbs06Kcjlzd0WQpNagb",
+	"hAsSKbnSUR+vH46bkNmosw3apw4D6eenpfts+2T3YUptD6340lfQL3DfC8CW6vR2xhHBayXdAojirpDi",
+	"wBWSJQCoAzrJjJGCHGzcHMglE1zM9GEnHJRmkVYMNLwoUIX22RXbWfPdxRlWcuC0ZYHB9S5oneHb5tBV",
+	"8hZNO+iahDLRioHpLGaE+6LO5jGZMcGsYE/qibNb0cVDnpZdEcNL1yzo/Ghwm5W37ToI4pAEsAMzl6nk",
+	"RvDhruNtc2rCDvc5eYEQAGjYAakxxYhgqw7g3XmD4RFBoeOwg2ZnoMo4FzydYSv67cg+Uy5oyn+7lmN6",
+	"M/zcg5/7+s7WOoAeuiFuW37dgaCgi5f2gAocDZsQNXmlk97JcDAcNsLI1N89eXh0PNwX6Axq1mMmOmrX",
+	"+Lo2VJlOH2yqh4miU9NzOx2+89wB622b0yYP8+u0GpmHu+n0tqtEshMkeT0OuVT21VcOL4LAC2imSonN",
+	"8h5UdjAA2lTFdML5+VXxFJ7zcWlK/YpAaJEkL4Oa4VOHC+cPbSKnkCuGN+oQu5SDqlEDjzLBDSKokQOw",
+	"8T1o15VMswUjhrua0rUje+EDlTrtme81jOkFows+8uBMDe6llIo7VrR8YombQ7mYC1wEws6Ew2V/zSjE",
+	"EnTV06hheQpKAI50OmUQs0csU/qrynxJM80SclC+9BfSOVWoxpp+mzE4vQZX93jBtXYRhpvzslvWMlBH",
+	"m/kGQ4k9zhQB0taEmsdkaEU26MtcGxhmRww9S05j2IrOtHHFFJ/y0En83CocuFglADEyYXMuEsIxQ1RI",
+	"Q+I5iy9ZQuiMcqHzOsFyJUhMVRLa/rqaizRYotTyOpZopTLFvueDEqWWJlTbrFZ23oOdhE1dZIsF7ZT3",
+	"f33zp9LRbhiCN9E0OuR9uYN7PwfiDodYnZzaDhVoNrSwf/nwU7BW1LPk5MGD40dkmU1SHpNLtkZ44++H",
+	"978LyeZ0FsgMe5b8cHEeNRR3uQp+AL2GP7ls8PFdmgAWdPT6pzcNOWWhZPVI81n49U8N50C+Lh7+OVPp",
+	"dgP/Etj5sgFv9i8ffrpgAaa8ZOvuPGl39PP2K+own/2lqPf1xYJIdo4K0YbtAAvopnRh2PIawSDY19ZI",
+	"ENfJ08rdd41F2upm1gbr71croNC7fVe62b7mNbxiFE3zXZe52kzrgrvZeYRu32nbEl8nWOWLRp/ciDwL",
+	"58TJ9YNOcAQti7iPs9+Lits79GtEHXRkpMx0vn8pWGK8Q/AGE2aXu7GueKmlyoodVzmVcsnFbLxjYob9",
+	"rHMSx3VJ17m8do60wEDwzeM1oeXqpYqKGetgqdQoyy9xvxEy1e9tv0RLgYX2i9iBsy5cdctbF04L7zjN",
+	"MWOKGoml+8N+D330gBnGRBiEEgpu3tT7ixIIh+Wb3LJQbcflHsLIGvQKX4B0i3MVXsNWtkyjyd+bKLkc",
+	"y+m0I/M1jRdob+zh6ztduSecirGr8js2ciwc6la3SIZ43v1Ku2Et7RPMo5gzxa6TlVha/mJQ/WJNaz1U",
+	"lim0Xy/ZjMbr5ymdNQbOPH95/uOPz35AoH+4/nIFNU6GJw+OjodHw+/6gCXPoQgRoWSa0tmMJSOB63fm",
+	"f/ApFpr8mtGUmzWx44ZKdqlcPXaiTVuORHxpO+yRMJI8ff3zz8+evnv2A3GYbpo6jxjh00qLXBO70dmC",
+	"SEXmfDbvA0jbSEjhPkjliqkBFqpRzEAJO2jSUMMwt9LjPC1kwlLngBmJ/ALL8tVUplz6WveaoZddoyEO",
+	"17/uFX0YhGTCDsZu1OFcefeOHXQ4QIWu9ThlUxMmtYTRxF9bd8xCgoUbSzW2CzfW3EEEdkzcUxIzvsc+",
+	"MrWc/i6FwId253BO/dKvsCn488fWthtXwy1lMepOh/Vf8au31HAxOw8e1TstQ51dOaJR5ntR3rX6mPsb",
+	"ZBFa1BAXv6JqxkOnxU61Rlq9RYu8i06uxAUzdBxL3d0x3ewxUlYgZN3dmF/gygXfbsHTKS5GqjLVeeyI",
+	"f4Mc5DcEK27mMjMuwu+ww0Vn+fKkPKT2q5Ria4qlzfe3XLskn0Uzye3DYnLEe3sG0yu2U4HmahmvOxry",
+	"8Dvdl7pGr1VI+Pm/XgHh59cpHOxb1J2WoF+COjgZDgnVvvwnNlKpeNi2BFhDsdEjH6zdOi5XNQ4WNA5T",
+	"G/AzRk8GtN88BvdK7xqDm6kdruOrsdI3ryNShNEG2oJA3yt9jUBfLCwZEpTVUlsdb73ySpXXGMweLtJL",
+	"i9QCuOVvn/N6JPnmllakhbZ+cplAtesJyFQ/shO1GqnWXIpDv34QnUgLTFk5JTQILAsp8g5VtSvIbOWH",
+	"MVThEBTN/OBhiyd16H4FL/HsWEu34RxtBn+E3dHwUPvUBaxVRLD5kTgQ7IrZuf7l4vXPLsX0cEDOoWVN",
+	"5vSKlXR8aG7BhVQ5zp1tfCSga02ypbVONP9U1ERCSNo8HmU4GA4ffl8tlHT0vzdLJT1sKpX0+jwz84aA",
+	"1Lwmsd8eLqBa59jVG4TQV/wlrzftf5gpTGPKhN0gqeCqL38rEzpbImITvumr//nPQcQFtw8GNa7s3dZE",
+	"TJhHiKRfLw0XT9AZ80XqfCzpOpU02dmvszdIW9d/CbO1DeUW1ucnB2v8RRYopWKWuTCgSmDmPmt3eMDz",
+	"ndx7G+rvJ7PTMl4gsPKudYzQVdj9pCyTdD2wcvPodJXkPHS1DkeSlJ92H4Snm9oNyrY6ShtDKvXfz5cj",
+	"tMxvUH37ohelDep26A7TKXFbbi3dJK51pXaty7HaUKGNloHtw+jyG/UHiOF/M5eC/Yxa2F7oJuF6mdL1",
+	"uJwJ1YAvVoI6+9PxgwcPht99f//774+jQdcgWyiXj5AYrhK/R7U4iLB/xaYRFFqkZl4L/N8B4CfomYX3",
+	"fH88aS8s34mXfMBUm2tjQscK4e027eYIkOow4O7D+ZNzwg2ZsFSKmXZ1KK5Rurjs5si77wcAr4IbX5/U",
+	"dvYv6PFaIqAb+f0A2qbHQiFyia2TlNGEi1l33LsAbkpJ2HzXjbzqRT5/P+7fPwmXGt0gka1JFGWS2W37",
+	"d9/tLRu6F9FZkld/BPHpbxpe8gU3IbPQMmIZ7bG4vkDj0JIbXmRkImEqL0gBlx/gmi5d9QQwJlMZXzK1",
+	"o18p9aPdPM/tAjY/tnK0GeDdfkxSdoXXNu6CLCgYve+dATpTqLb+z9LLVnB0FZZzId0wDjYhqVyhOZoZ",
+	"uaCGx0THNLUL62HPwoHPQODBAL4QJyCqH6xMYPz9YieCdKLCaS9t8eB5JPW4cwBHxxDyLbHStx/ffMMo",
+	"5NrK1GKRQyHIjXsSlknt5b/puvNmbCnjjX6O3Soub/efFrcNmKa7kZbhum1clNclWtkFKa1EzVvrlOWU",
+	"WjdCw4t0zfjjACFhc01z52J2Lmi6Ng7dZQcQYauCAbgHuPd+VHQ5h6sMV7N/TH27xPmPQGj5m/BMCe2g",
+	"OmoaDcUiQHXpXoy7Lt2b6nfAYRNsYWOIgbc+B1esAYbkXJC3z5+SR6cPviMOU4QkgOw/CFRICiW2XBg6",
+	"SRlZ0HjOBTtSjCbwg337jEQ1VxwUDJFmPMVyIiMRxVJMU47FOtEJ57ykDHCdp1JNeJIwYf/hdFyd6SUT",
+	"CcMGHO7GUkHIChCBfRdSGeAYwIacR2lspBynVM0YfJwJekV5akeM4NHOL5tGA/IzW8EsNFnQNZkwQpOE",
+	"JejZDOBg+HIIAZyXFSTRKClmfWvkgI+ALBgVJreHQGYraqQatMP7b94GBdYYamJB9juhhoCfovMlUAk7",
+	"J3iHAX003glG/+fIwTcevfBWDs85aafiMLa5P79794bgCy2oNDnQTHsDhn0KjwB/2Ijrz5Q4A9P1zLHG",
+	"2SgbDu/HdiDwF6vdeCq+VUV1/mMPdlNcPSMITml5w5IvEK62eSpyCE3peKET83EqVx1fTvjUVYcLLLe1",
+	"AxeW1CHtacEFbBrAUm3mZDX3sRznMYVd8NH4TPApjx2AVXVIyyNoCqzrFRkOhg/CGuZvXXFzKg7AYi3y",
+	"Vezni28bLeZSHWdoa12MzXnKwsVCrlmDq/LhJKwoTahmYegOK15AhqJBbXW7PNNcGJLIlei72nvWmLB/",
+	"UTsB4up2SajaBGlug3apGT6/jcpYYK26JocEbwCddewsg76zXsbIiX2SQqwfRFCNcX65/YfHCf46Et7W",
+	"GS9pplnSz42fccK1PVDKP/k6H+XvvG2i7Js0huzasWJ2/PBq/lve3kj4n+R0OpFUJfY1qciCGeqEk7NL",
+	"cRvskqCkaji25JKJhsJsriFLWN6ckxPN1BVcWiIV4OdOHepGkIppme5aT00zayGYrRHvwD0X/mVATwSi",
+	"aTyucPNd+ErfFZpzNiwCchRmbNhC9j10QRJ2PH6Bn3hAYd9CSicsjH64o3vSS8/N6aI0hK1TlGsX04m0",
+	"cvD22Q998ub8/YX972AwOBzs7nl08JCVRansQn26pb31Iy9T5TZJuQ9XVUXy3l6Ale/GmJDLixhFIScY",
+	"twik7Zyh1dHEgnlicSCncgfmaqCXc2fzgC+OG3IADlgmiGbm8DFhi6VZ+yDnIv6oNL7t5NMc6O8W6we6",
+	"DsZrCgdXFIjn3UjOabD6U6pNQ8j8yoGPBypmwDOrzAB6jnBZ9CTJlK8yndD1NRfHd90oCOr6B87Mjbf2",
+	"tZtgP1+tllV2FaabysMao/gkM6wB/+9aJzjkkzRKZUVXrlrvQeSKHLvTjap4zq+sbMZjzWvkWC6Ui4R9",
+	"cpr5oRfeS5mmYZvqCgPHF6z18Ot+tHWuhVtD5yspojJNxh3kN9e+Qqpiy5TGLMkLNFiDEqkNQIUgfNZK",
+	"EzjSlFyFcUrziLDrVef1gTdus6w4kg1FtfPZdThZCtIrzobSrlWHXSqQmVOXW+rttL/Hc6TCTbd+nDRd",
+	"CSdcQ510loyvON1xj/ylEQZ7hfm+4f6uoU6xZkzsVt4Yk2F2Ta/YqufxxIptnwezkIIbCbL7IMqvzXa9",
+	"iXYmw9TlB7XRSCmTqPjQZ2t0UVKs9pAjo+Y2yY5fC7pg48LtssOXUjizoxn9hKeMCIk6s1NaXPzznOry",
+	"3b9iM64hhzJslFtlYwy66f50ue7FO/whjhOCUr6+3j4RdOGPezeXyRqiLxN3X80Us5Zv+JS3bLejpPWm",
+	"Yq4Z1O71IIPrFSQm9clLubJn33ssYNR6rYeKzI40cC3C2TF1ZK5kNpsvs10p+zpFnzuGc3S5gAxHYsBf",
+	"zVfzTsp2jsyobV6dOkpOxTKfVxa1Kno2xUm/fn6UOb8u0yurXmXbrQfXHs/dzsEGNzxx8yy4gKbcnej2",
+	"xckFB7dPKycWTyTtxvVbmabZcmdjgK533rYfaFBL6nyV3gUjYLfU/3ISQlkDLSf/w0xb1q/s4inpXjlP",
+	"l3LsnUsvqIjlrTVAV3ktCdttMIndw/GkLO/D1lro840pltorjoI9tCekGVf0iwD0dlUl6N5plcteL5lA",
+	"r5e2J7f3QJUYrHTlmucod7/+rwYbBfPFcPtxEWMH0nODNaw2uI9dWUkr49151Shl/Hu5UzufzJZInUDr",
+	"IUoNUVt/g+ybaKhhdMH1D69hleQq1NDC/e9KCPzNoRc7qDU3suauaYGVMxy642vditJOM83GsUfwDBV+",
+	"EAmArpRWdzNrSgiZiZglRDH3Itfgi+sTQy+tQu+8edSQqN7kmJpwvHPgxR3QAHY3BZaKXXGZ6XFrTNqG",
+	"wdCMBBB3gAjbhwWAH40LCP+g4YUXZVwKgi8SSHfNNCNwZU4Onr94e/FuDNcUfXLx7Onrn3/w/2q4syg4",
+	"u6nSx27GyXVsjM4WRDVbvRh22ZRwdkDOoCWNv7qrm6ZBOb6qxFUBfX8fOr6Xg3vU8nPReut6PiZDv+X6",
+	"cnPonfQtexbl2B0t+kysuOExTVte4WIqWx47DILwG8rNoLlQjN7yeIwhs0nTa3sFhbhVtaMZC6JQJdpV",
+	"k+qmltewi7Lh1rG+8bVtLG+6279OdLpXNsuJ//YY7e1WFakB7ifeWyB28UknS7E1ctvjAnaDX8nvTgIW",
+	"7W4x3m0B2/BUuwTXXWG0NsK3y/goW0K/XR3MEra0m3ETIWDZnB1DeZ9xgE+PYn2F4ZtQmSoKxK7qAGQw",
+	"VO0iHNNMnl78jeACkWjGjH32lKokIuyTHVj42kxIU8/ueRCMjc5riXViQlgPsczMRk5qMCs1vJ7CeU+v",
+	"GRj+L8l6tewxB3oA4YhLpkiOdeEBH8gBJYLNKODgS8EwHQYT/slkTZRchTXKgn2riV3D/u3y8w05VDXd",
+	"hr7dk5b2Nqia7XQi/K0QWHvPjm5edM/JAeigVbPpGUyfllgyOP9uay7lW8hmZDoEUztn8WUXV045IqMi",
+	"IWk8x3oDlp6tskMOoqXUZqaYhjh5lnD4Y8FnCsxhHR32SSQvQaKu5hBAztPKLV0x9mBhP4DT8HH1ncv8",
+	"9f1sw2sUSxHzlFMTJA7ADmUNuAAtqGlytQNxV8bQAPKzoy2Jrn2kFMXZvqvEwPz6+eqEOty+2g1VQVvO",
+	"imqYeBfY0WbZvmCYVxN0F2BRkI6wR7vD7ckslHTxQ/0YASXCJ7lDrLXqOCSf0OMzELbU62xIk8pbcCN2",
+	"i9avhqgX02/a8kyYV1zn6MC7bHjHXDsfJRuIobCrtm1jnvA05WJW1MpuoZsuJV63LL8riNI6cyXTdIxX",
+	"ZTuMvI5/jHGymAa4eVOc77vvLF+vlp1sQhZeuB1muwm+Mm1sk0SlLsID1EspNLswNATNToVe7YCavmAF",
+	"XnHHnJEqyHFjArove2QyJaB2jx9Z10SWR8MdBwbZhZ1Te3daqPphAT31i8WuNNi2a+/4goU0lVQiyHR+",
+	"M0HTFIBwMKE+eDWxI7peZQhN5+/N8ek2u2m5IcZ5b8DVbV3B4KFKZ00ZyC5nvsnKR2+tch10nSAyYKVy",
+	"di2mCwJJE7r2kVz4YqfCX51KbF9vwBtF8SuTLzUb3AUZyhWEPE0qSpimhMZGE6rLuH80WQD8qwPgzL2I",
+	"QeK+wDRVlw65oynedE3yYb5+TPRcrgSgiNvxYHzvJVsa78ugWcINSeWsBnvyYFeQpZbCyegh3I+VVnYt",
+	"1AAuL16T05Pj7yD5sxpOeEf7ep16sH9grH5vmVLRQLSGCQBx9PEumygbqXTxgflY5xgWTLiGrQonsuo0",
+	"m22pB9YBvxXfhcwilygdTPB6o5g75njKSP5u93j3ovkmam3poj2Qp0YF5z+fYxaMfW7PZZdWka8uAOFD",
+	"QcDBfq7sWoDRYJNKd26V06DwvwD9bFBLxRlQGVgzk10LYKnKU5AC3jvrvb/4oQrC+cv50X99/P1+GMXo",
+	"mkWMPOcU3WpDRUJVUuubHv02PHr00f13fPTx92H//qPwWEJc55o/hTH5cv/3Hz4Ylgr+3x+2MVqVzl7K",
+	"FVNHMdWMpMwOU/d9SK8VsQgwBdinv2ZgdDZP5gjQTBvQoWqknm/Ou6e9fivpl5DYnmV2u+89YSrlIqoJ",
+	"+gCURwg+z61DM+XtwyXoDoo/AAhURTyWq9+AC7VXEmjB87yKjr25Kjc8b/Yq+zuLr+Z1er9MukidBRfl",
+	"X4/b5NAXkzsVQkIdSYp0Pdir/NlN4lR4fiurbu6JvGSipErW00edzhorlthh0lQTACz2yBtYgfPhd6eP",
+	"yP/7v6eD08HJ4cAHFpMFg8vtkaCKET4TElPSNSl9c39wksN0gSJmB0SYSJaSC6OD9Vuaywe8XnBnX1vz",
+	"cIYwHU+o5nFNkgXA8vq9T0eSLvmR1QlnTByxT0bRI0NnuencOyt1/rkoOqBZrJj5isNxA/gMtm+OJ10u",
+	"AYPvlfZxUxZ167HU/mdf1iAA37OkMTvSbEkRow0x+61tIahSDi8O9xqhKbfcd3UbGw7mc11MlYb8sZkH",
+	"CpOxjpERM63HMNjwJeWnpaXeMQ9IiQv005BMGJ6WJu2+aVDXw2v6zn99R7v1dCCVxTqHNWD7zQZFPGFU",
+	"BQv+1BavMv1KY5WZ+1GHFvi9pjP2A18w4W/g8towG57JhhvGikc1dIpCHz8qiS7TGhsKRsB/8hgTruw2",
+	"wL9ZQhI/LE2slFqiZRG46W+9w0b3665e5q7ebY7lGLZXvobXvpQXuw47h9027v87aazU2eSQbKGLMvFi",
+	"xgbkaUq1ZvqMRK6SQkQONFNXPGb51cgh4HZhBFQ0Egd5uYQ+cdUS+qRaG6H+76NKrYRDwPxSjI2ZMGo9",
+	"huMHwcMAMS6JyIGQHsyN4OQOQX+PpJkzFYWOKpqmO1PFZD2O7QK03c7u1OAmzs016SkTisVyJvhvoUTN",
+	"yLPIvTLhRGRJudJYTQKCHwC3gKbphMaXFfSw3a4lnRvYL1Yxq9o4QwT5N6q4NYBztg2Bqu5YwrXz++HK",
+	"KM3vs09LqbsXe4U79c53HMhMHV+XS1cLreP7itGk86tQwrBricd66Z6WqBfc6nCwJ+OzeZcADN9I/klp",
+	"6dxoyvvqZl7MKt+Wfq+I1fT7Wl7XMjWFCPfD+ZPzdg1lfMnWQdX4ReKl7CVbu5qLEsovgkLCNWEiVms7",
+	"FADG7gPkg31XuRqu6P8Ne0X9dUxb8rN/p6jPSHjSR/24ORPxpo7fjYdzqsd1na7uDGcQ/1dG8cxXya2a",
+	"XRxuwhnmHbHqIZX9IPI427vCAzRa/DtGTrdebN0wKSFIBx/m1Ojz5ZI88QRxjrmKYSys7rnQHmK+cJaW",
+	"fagb+76bz9Tu1rU8pnVaK1k6p8NHWyrf9HsrxQ17LdI1gt5s8toO8PG36bzdzRu5DR+4REOd59eA2t20",
+	"mftwQoI8/gO4IO049uRYaxeNbxEXSG8cIDUb/otTdsqoGm8b+0JehYZOfpaGGDlDqQ9VIaJyU1FYzO/T",
+	"BdnOPbv79T5g/ua5sTZSEFMgf7CpM7mHO4r9vFxaIOXT2HUaLxoygvy9+ngik3XY74HQUz/xJ7mp6L4B",
+	"yO0W/N9xGF66FoqTtxZDJKudosxMnyg2RRBOp7YRmiSKad2lQKxf4tp6VpajPvePzVvpogPXjXs5TmXg",
+	"7umZ/Ya4V5z/A2YtBfOB62tXriHpDOZcI6+ABHQ9Nuz4tSoLMVq+EQ4898U9d6LaVsQ4RIvLW66goRmm",
+	"za4VMh3KWFNYoPenha7V3zKIq7WSa4mF2PktAslpM/ZktVtytzbjNkGgzbjGl41WaTMWuEtOP+JJROaM",
+	"JkydFXXppbC7ptZEMWMpXyQIZpfHGsEehNNu7KldnfaGYSAIJS43u8I+dnMSqIDSfT+k4q6st/eHwtic",
+	"4QiuUUtkQX8nvjGW064mc6fbvpqsKYd8TPKF2DEns2kbHXrXai61ZzSgaa7JAUBg8ZS8f//iB2A2WmE3",
+	"iFHy5YrvaFIe3eEeCl3VZ1uhyQoX55tYCtzIRV+Fobema9TWfi/qae3o+CNoqkEKK7GAY66aQ8UK/yAf",
+	"uPaeuQvDPzOamnnjGanHJ6fzJigXmvinwbh8K3zdFvqAOFiRk1Myl5kHMKfKHqs08ZEeg0YvXabYOJxg",
+	"5isS2+GQe6Q89sdkWNSqd7871RtviY9LN8bDllLWzQvhNyD4sMwZHanvovzJRo5O+WG/uk21wdZWrV+h",
+	"FLd3LRT3zDLtO3fybpZYGeOotyHOVjcKqhxfwIf+dHGCAmLHDA3mNrUX7y3KRnSq+FBurF+ZSZe12KOQ",
+	"Kdb3+nl6rqkmJr7euKqS4fZEoGWOhhieDtLHYfGHn1rCb2TJ7RxdZjLdwd1dfb80uGIk7ay6ubcbPeBK",
+	"9bcTw1tUhTbW1ClATdrFrxnLrIFP9aXD3cw1xBcJWywl2GBHP7E1mfHcK2AfNwHyb5xU2MX2G/RipK3h",
+	"UZX5/hXb3pj1r/nvjWcUvtLBQN0Yf8NY3lIx29Xp6fOSN4xRYaypGUuVMCgiZHW7qWHqOvYMJni3d5GD",
+	"pe/Yej0XIAfp275cHQPza3LGkJRZ6WLtcjklPNF9Ynu9ZySWQHTq6WZoQjA1vsUIrIrQDdshVx+OwxmV",
+	"HjbgwTBUUXvHywe5Q+B007JfQPDTW3dLtSOhyiumUrpsTtqqhN3LNCEYa0UuGVtqAuV3xIwcOAc3+f7h",
+	"6XB4WFHJHg5Pvx8Og3pZmTUbp1dTuTbrzF81oL5fz8vSrpz4s6DZPuYGktr8i93ZOW+6JUmFUEG4wElX",
+	"zD7wiyyxOy+gZ3jxU5xZCyoyGkazK2y6HWuputYLRPEm5yVeAXut3dV2zZUKnYHD+drOnEYQcarN2CvO",
+	"tKn+BN0YX/eBoFMHh9/eg3tpmqW797Kgn8ZcjKepv7Kvi0/URoiR6ORxWh8cMSJuKPBmjwgVOk5fi1yT",
+	"ty1grRQosoeOCvgwfCvgvBJBxeSCGefNCPsuuhUo90h9KIjGbU7D9xB2CP5e0G9QdPniDj4aBzYnv+XX",
+	"hqcpCLYdqLHF11NMOk+r2XnO17mGzlTaEVnbvlm3pMryoF+E8nuKqRPkjnfJm5L9etXOq8J6K1xQTcgF",
+	"NCco7aX7JFoqNuWfBncjsuJpElOV6CJJxMH/De5GUCYsuhvhDqfpIPfODgzTJiIxFUIaMsml9QSu3So3",
+	"DfUSsFvi8QsV5OEpvOz+dbwpnG8oNYpj/bR2pJ9u05MaRYvT1EHP2xAxNQlT9A/bfxiWOI7Qa2rLu3dv",
+	"LooJSfBbZ5OUx/4OayPq+vT7ytJ/v00nRrYp01RHWt+j16HqXPrDuDfLw7rIkwOq821KGrDHpVcr8Z0+",
+	"iVZzzeJxlBfwmlDNHp5aQ+H+CVFUJHJBJmtjWZdqcuHy4sgHX1oi5RNFwTw09JIRbgbkArJ94UIQ3Jnc",
+	"AxE01aO7TcefW4yOS9ox1KG7pvxNkO4qSK8nChuF186CaNO/pFmcKW7W4I91gbyQ43CeoTMR//XcKw9/",
+	"+fBuIy3yXBAM/HDxfta0JtGb1xfvyL2r43uSZmZ+r4gJAYKHCWEyRT6suTHLXp4fBBk/oYBpn0t0Vknj",
+	"ifp5iGA1GypPNiv6hZZr3X6GEO+pbAhCJCoT6O7aDMR7k1JjtSuiOebFL6hY+yQwH53D9Egc3L2L2py+",
+	"e/cQhmvPs7ydC5lmoEy+UfKKW12ZvLMC5vzNC8I1mUMCkNRsJIpGsUzmk4s3dzS5e9cpyPruXXKgmGZp",
+	"yhSmyxYlrTWxPC1myDMjoZkBNzwO7DAXltimlXZ37yK0wd27EO8AbyyogCvFOVsMRmIk/tf/IueVRAH7",
+	"I4ZRRPeujiNihQqqyuxTzJamgUCIYCzRhBIkDhdrNBKvJ4ZyjL+AUCM7wte2R3IyGJK7mxl3dzHlru+S",
+	"yMycjURBO3gmRFUKsmYyzJRwrcEPKslaZrDEgmgG5R0J1SMR2Z6l4r/BjM4IpgURrH8HQ/YlqQnkSWGa",
+	"jJ5LZY6sIpOQZ8nJgwfHj47smcUS8pcP7yx9mDnjiqR8ylCvASyrqEgYig4fE6ovnWUg2Iq4FHxcGffi",
+	"SHChjd0pOSWKTRXTcyiRaCxBMa/RXLK1S9+x/9ZzMGNHIro3WLE0PYLg4nv/WF3qwT+0FBFsc57bOKd2",
+	"k+7eVTJld+/CalLiSOnuXUy0unv3zH7zT2JfIv+Eyu2ZZuSfI/HPo6Mj+H/72JWSj8g/EdaEmjkkt3CD",
+	"9IeP+0BI9xyd3vsdahp7A+rzvcFgEBFsznGBb89dmefNFr9pQrXbACMJN32kCtuN5yTspzBPP/sB+M6A",
+	"YGxXED9h5hzrysdpBtEO0Bi8k49wJAAHsGAIQRfelW7XzRIZcMGAnDtZltL4EncQTrxMswSU05Fwk+MG",
+	"VteedTQGy7FPZsxoEp0O75Oibj8SgEtDhdWwEsBnWhe2Ju6yxgXxa3Gn+BAJsP5hfyRmzGCfbmvyVyIv",
+	"Jp5KcYXJu9r+ckTu3n0D5Y4Gd+8Sq+RqohigPEVwRFuRAIU+0SGElBaVVNQIES1GgpCFVHZ2C8rFY7Kk",
+	"WtuFmdD4EvQG//pBLkHg6mLKU8OUPszPD9u2bQ3UWhJBFabIMuOxJZOT4bBPHgzJZE2cnTEgT6Fl5Ca5",
+	"pL9mbIAzg9L92s4MZeHpp08wgwfwX6s3EtAgIbn30emD74irbm/7P4jocpk6eXrPPfgTMOMhSkFKtKGT",
+	"lJEolgmL7PAmigpLXVgL3DYTFXXs4Y1fM2kgGERny6VUjuohNF9c0RSK8i0zQyIISdK/fIxcjTXbGAPS",
+	"nU5dMM+UszRBoqqdujS1EgnnmOP6+hRmaMm27lB+Qf9Gce4oz8oyFhu3jADSZMWMwjbu37//yLb5/t3T",
+	"Abl79ynGlPL8nQpSjXaNuCsGwpPShpRiGBVo+tH/OXIvHr1IogG5sGJ/LTNlRRHsClDBw9M6KkWfREdR",
+	"n0Rj+z+D6NC+FUulGBT7TOVMW5adSDMHPSEfFTyFsu5u8EumvJQ9sH8jvK03QP3dDM2TK+yg5ixNDgeN",
+	"c0JE2QU3R/C/doTFT2+BX7iYRbYlkIDlh9qejAd6IyV3ksWXzFjynWZpinXl7fHkhYRtTF4xZCmYoJdI",
+	"J48ABRjLm7EkcsHDb5lR66PzqbGim9sDF7qs7d5EJsU+QygBarMozAxZSG3IMXnFnzz2qfROtFozyw4q",
+	"kUyDpEy5xtCTvCA80dIu7HopibDyHGQI00TzlAmTrjFbMeUxc0nPHNSNKdSM7L3E39+y6ZG1qxRnBq9r",
+	"MX65V/6xfPHde5Wlhh85Ub6pX27ohSDSmMDrSm5Slmup529e9Eow473jwXAw9KUJ6JL3znr3B8eDIaYu",
+	"zEHfD5/39smsydIuaxAQwAMwyescdrNsDmhEO/juwfF3h6CjW5UT0lLdtwiI6961CqVm6RXTA/KTbR48",
+	"rOyMxDSeuxtJaGPBRQaWu93JhK7dWQVQh76xyZpElzxxSab5gfsi6Z31fmTmL6vLcjAxLMbJcAiJy9Ke",
+	"rHgdWZLBfmGKsJc2i/4vH366AHyBDSDgdy6hTDMzsLvzAHsNNZaP7t4LzLxN4UypGG+9s18+lukJdM7c",
+	"HWJ3yRIKZP3/gmikH+3n9+YQ3fFb41afO+l9Mhw61CjQz5SE3bW7yDTAMwzIC7ePlrNIwuDMFzHYXRvr",
+	"7oJKbnHlfdjK5sqfW/X7Ntb8Jb9iAK0YXGlrN627LjQT5A2CQl/89SVQ9VuW5I6m3EBLqKETqr1og5MA",
+	"QpwZcQIA2WWS8TRx56l+TB4M75drproLLNy8kYCs7BXXbEBeSpqQCU2piO3Y9FxmaUKUzIwrwWok2INr",
+	"Ys0N+5ZuYLQCU/sW97zoJLDt9uH62ttuv7r/ZQb6szS4qI9JhHsSEU3Xuor93UaI5cUOUGJujkBe6pFL",
+	"fwhSJWoTkHBkRWluHUMVKDAJ+hXdvF+Y5oqh1nJHjyxt2Aac2mLVdwhd8WSscrXMG2cxTVM8GhY0Abfr",
+	"SFyAZeSsrRCZWcvh3E7ppZwhKCRdMAN1gX4J70fxyj1fG3Dri6jow5v1u890TRiieBM6kZnPNYBDHfyN",
+	"9rVfM1bWCCrh0znxbI3Dbu3c7pdhAq8pnffIq5PWlo14Eh02DYjGRqr9jgc2laPXyVoluRvXLY2zEKOW",
+	"ITlvdz6guse2PqCPtyhmPI29oTMWPGDAbARlFIA/3TKA7DntInue0BylFD453v7Je0GdP4ol+NH97R89",
+	"904B/OJ0+xc/S/McwCLsByePtn/wTspXVPjYLn2TU7ci3qq4qiU5B7/VBd0EoT3uLaiacQzlDIq751Kh",
+	"eev9TZQAcv8dTV4xQ0ksQcTN3RnrPS+a2A5YMhIHGd5LWjXUfpiuyZSxwqOKAzgjUy5omuOlguUdp1Lb",
+	"JuA7a1IqOrUmTXEav8b7AGBr13MyIJ3EosM2eeXmvyEcN3VTGAY5+Pvf//73o1evDh97TweKZ7C2jX/p",
+	"/bunjeLEVz4oWGsjO/X08xH+0ZCdvH/ZfZvSAdcYrmpbZYOjxW9SYU9SIWdQ9ENoq0RdMZGhN8XhQhdy",
+	"womEJkmRF4gKygkHyLBk6siHIsAH9lBDKxxge3SuDS3OnFsRVCWnm4+EnPqcO6sfWVOQvBe+3pBr8sBa",
+	"t6AHsiSfmhsA+KNiqpJDqyESLZ2zKjqPY7Y0Z8SwT+YeVOPyns2nF39DxSriUOELim5FI2E1Tt1BmvxY",
+	"1OLaJkZeI2YY18RnfDcJiRLyRFhONKeG3yov52WY4ObUrWX18/pwgoY+7OQ3Tt8Tp+crSriwdB0zcoBu",
+	"QGXJ+zDI5f3eUoagOq2Jq11zM2vAWx4GJmGfDDmAUnZ4w9pWje5wJKQicCEGLsUDV/nucEDgpsfzNznw",
+	"pE7+578JYq/ZvzwEGPmf/x6JahWxQx92WAFgwEs/mTL0vKfWUIdkdMi7hxtKii84k2zDlY+KjpIrchCl",
+	"XDDyc6lk3y/8Y+RddQua2qmzhFzRNAN/my/RBu/2SeZxS2E+2jbjKzrD9TQHMFMpSr/myXhYMQjfQf9d",
+	"Pn2EtXMuQhdvPhiJD3DtIUhUy0dx2wQXOpfMZTDDvrrLJONDikfCSeDH1S9goUDh8vRlNzSWYpry2HQQ",
+	"ji8KkbqzAVqazU9s7XQU4JonDt1hi0hjn+hiibUUQErVqtH1PeX1cZv6nub6dq4jcTI8+e5oeHw0PO6/",
+	"v/ih/0TR33jaL+ABh4Phd8MhTBqLs/XwFZK/glEfRTsIydlVzrqCkzUQUgdwUpPwx3uV8L7CXYPw9p40",
+	"x3kHUvXd5adiS0xrvWTrfkFeljkP/+2k/bCDtH/qWAU+OO4wpjd0bUXXOylfUjVjX/VYAWen07kwsgKk",
+	"tlWvPA0cblcg3eVlo+r4c8VbJpcYhJcCyoIV6gpEtrPvCjdbXfgErbynru+v5Pvy97be3WOn0qTx2We9",
+	"zuLBvtzkZAJ7tNbzl3O5hXr3W9bQfSnRYZf+b9WjteRIO9vNVjfZb8rsvqSOVRcLB23ZZe9/aVZeMfkB",
+	"lBRXIwlQW6CYGMRO1cPb7t6VImZ37545MxWS8axqlq4JJXOq5xh1BdfgcOARboimU2YllMKoOBd3hk0P",
+	"yHkevTUSbhgYwRfljBb1CS0FZVXfKvjB6lQRBo5F3t+U5xhYiXFHk0xnNAVVGu9613gR5dDRu10U4LIh",
+	"xfduoGY5hn6ZxZdrcjFX2YQ8ffuK6LWIsThgIW08zrcuKoPqM+XBOYokoN7D6XF8ktxnR6eTB/ToNP4u",
+	"OfqePZoeDenx5CS+n5yyB9PuilXO2C5N5gtrV7XukyYVyxEE6N+WbJFc/+1kzL+aRvQCub1chS0onkIK",
+	"0L3fnehRbPr5nktRRbfOLqoJks9bNgWDKCwFSxQUU4ClS6WYMUVmzLg4ELQsXUwIN2Qu08RBgq2kuoTI",
+	"Nkt9XBBKMK5kQH6AQUPQJfj6FtQO73FACJIi2nYkFDtiAj/sYDJiJ2VhdNtnfBMT+jRiL9i/nfD74SK3",
+	"w7vykQ+57WRJdDIP3vgWb90+uE1d1c1iu6bqF/AbIe9TVV0WRJRfuVarcLYprOf+eywO6C5IhPTR+I9d",
+	"OD7cmbisCxS33ORaLopqTCnIlcoOohaVkDd5rdCb6n3n8YKRFy6rBiB/OutlbhBfRyvzK9BwDthjLTdh",
+	"v2lgX5XlkEAK3IN2rgueH/d+D6Su3Pu9yJtBLk2ZaUDh8BybSs1Kcb2lCIjHXrOiqYsGxOQp+wXhJlet",
+	"7g/ziO7t3PpeoChw1PrOm1E1tjgNgTf4nJ5von9PdOiXNAejQF9/R7rcVd9wW/4i6aJzIGHYdxsNhJfM",
+	"aJdXhqTsEqRKJDwg59pHS5sVjxmJ53j7JCRkdG3VsM6vSa3n32h1v7R6XqPUMubtDvLTpZjfoylTLf78",
+	"V1IbotkVU8w79UFrARNUGyKXTHTSzl8vmfgr9nmOXX4JN/6WN2EkF3Z23Kw7f/ATF0n31jNI3sFvbtNw",
+	"KC/uduvB7hvBvf/GmXvizNfFmhIaK6n9TY3uE8X1Jc/t2QCfOn5sYlPXUCOfvsmDwEDqr6TShiC8L7Gc",
+	"KGboInKl8YiOpWJ99wacAiMRSyFclph/T5MlxUoHuftEqlI2mW2zREpksh4J7fipT2QR0UlhBbBbclD+",
+	"BEtn4Vv5pyNhPDgVTgXnoA87BoQ6Znh9xdQVZ6t/bZeAmwweum+5vtzO3o5cvrH2nlgbE0Xy5HGkSceb",
+	"BNI/rs/i21i78UpdM6piADUQicvxZkmnw/id6/IPcATjUP6aIQ59x9cRHv45TPl2ea9UmP4bw31pZxxk",
+	"SeWkWmWnZifcazGRAKdE6wg1AxLpNJtFGPgGYCUkE/zXjJE5FUnKEHeCi5GAbHbLVwnVc2xvQKK8+lJE",
+	"Dl6c/3x+SBIW84RpspozxUoGFwC9rzE3TBnCBVEyTY+ypX4MMA0QqgYDgXQLbnSRLgFl0UVnj1/JGLtu",
+	"PF1escoVfdu8+e35evc97UDEeptF6k+HQ1fw/6yX2m+PtPu2VLaqd75gisf03kupx+dixlK2g2cRJ/t1",
+	"HItuoVv8ij4w51ts3L+oH3Ijj8ILm9CJXfYy5pkVnovv/Q6pQZ/vQS4U/+0al8OF62f7ufgCu30F6UjN",
+	"rqILI5WLtPaZX27A4DCaSZlglZ25zFS6Bpx8hJPwkcQjAQiYLnMMUJIwtQuzwNgC4nLcagxc4wO/CEk0",
+	"IOcuCQy/05gOzhFwCbF2HJZKLkkBKuo3RFtJXJl2GrORWDLFJSK7uJQRMG5WHt7QNgkAF8njAvHdZbfl",
+	"4DQjEZ0OH7nM4/FSgQsX0AOjAXkOAweALUhOycOPimD1kfCz3C6xn7t1cNt1mxfivosGcVVJ0fsmsb6W",
+	"5HH0xUBZsWy0wZdCrraH5bZJJDy3ry98rDDJzJaanzmv2t4G5AfM7kQns4fNfVzPC71kbAmWPnxl21mT",
+	"ldWj3AVLJpLN0OAAV10wnwH6xs51n5rQgqrLbDleMhVDC72Tof0Vk1/HU2YVmtNHg6H9VV4xpaw2COvr",
+	"8w96Z708hcA1aK08l14AVRssm571hoPh98Nh7/PHzspQadIvhN2jTgrR/kRMedEbxAxsrJCrPJfp253r",
+	"V9Z1LpgpY64vkWNuIF/gwIx5ymleSOgmoiastzAPcCwTyCUo12CPLAdxMRtTQdO14bGOcswNdw3mYQTv",
+	"aCivrhG3KwI+jh6X9QE7RGp1JKdQYAIXRnKMhId/ymvQ5ZU+IQ3XpR4V+W4ALoijA+TfAXlhRgLMT8WW",
+	"1v6UIl2f5bBSUO9cO2gulJ4d5N9btwPMMeSNE+B9LYEvkwF/k1Swja33hdtw2tTQMaD1OZkMxDUcHJ88",
+	"6PdgrYElnryF6iBJ7+z4u0fD7x89gtrLvumSIH91/vanZ+9e/Pxjr3jsZvP22Y/vX56/xVpOyrimjk+g",
+	"xAsSUe/s5PPHz8BZHSNZsIvzfG5fWL6/rXB2c2DldMrsqckcTX8T8V/bnEUZlhtpEE/mk/qdNCoY5sbC",
+	"P0M6Czqv3zIn0kCslAAFUpbMmCrwExO61iSaKrkACM/ISEQwTrk2eiQcjgD60CCtFww5pD39mFBB2GJp",
+	"1pifvGBUaFKAlXiNcyToTLESwDKOoqOIzYTpKGCfQ55kQtfkwF/KeRO2Jmmn+ZseGqqMPdIkc13ZsUB2",
+	"VYI1MLdmd72k2K1H8rUWcj4uGR55Y8KZ3GksH29ZYmXCvGU6S812gaX7hE8JFetvfvt9iR6EusSEJvB3",
+	"56AeBb81IRhcV2vcKq0U03D+3oJmmgdf1ZGlrcUDUx8QS44LFLrE1ShzzLVrFBa0xJrCr4ZfyNVdmcM3",
+	"1tkb7pfd2wDo+HXc0a6N2zHGjFzWaL6U4XmGNyFFUQAH2tEn7BPXEIkiBYObMbkktaykKhx7Ld/JhzVy",
+	"MwBtZiRyRy/+7I07KEUA5cp8vU9I+BSSzLk2Eivzp1JDNiUuFHDnxspj8iVW7dIOy5Fq2eVuzrV788s5",
+	"X/Ww5x2CJ8OTh0fD70gmlpQn3a/O3IhyFvyytkS7RKkv/DcT4mt7iXBDOl+JOU48muc1ulsAVysFOnOQ",
+	"MMdyJQEQBF/lBlCAXYU2CH1xNaZLYOzlAvx9kjO4SKAI/0gkeV1klDirOQNcHI5w71i7k0iVh709Jss0",
+	"08RIQ1PsaCRomjqtfdENWaxax/wrwViUECRqJRf1l0GUKCAkuvZ/TUiJ8ADyQMZK1xjJKFix+UKumsaT",
+	"CSTzKqBbvYjVrRo6VVJqkKo4SnLF2eqblravdFeUHGu/uNVA35KY9BKxWjU/LDb1PariuStDF8ZPx+eJ",
+	"qw4RkoyIyMzcG5U6AxgpNxKTNYmw1Dw4WTRjZCm5hqod8NFBCd/aqh14JxcDLjqWmRsJh47PkkMrIKVa",
+	"zqnQZEV5XnMLizxZXQzqtTAiMSSLJZ1xrt10faHCryUs3bL4QogQ6dkkFVwN/7JI8BWn3QEEqBmZgTqx",
+	"uO5QOtYuYKD4dPuQYKO8+YitYtbaF8UHcoNRLGZAnY2V+3f3YjUWfO80kFB9/119V00juFWooirhd8Dg",
+	"xg++oXDfSgCql7qAvrsqhFG57MBR/vsW4X7vd/eHT0sNSvrXglU2dV14q9knawJDPVcckWbC9F3R1yMm",
+	"YpkASnc0kcl6jD9Hh6jhUo2Qn77o9xqsZKyG9f7d86PvCX4WHXaR0T+yuojufTmm+MDNHOzoJvdUefW+",
+	"McSeGOJHwKQKs0QBbWRJqIU/OlxMV3bvDlZzyKX3koLh5Asn5OzUq7sygkKdC/PwtNdel7bmTc55GFBq",
+	"1xjdEPSK/TVjGXMX+yne59Cq0kbiudRYt4InffsfOK6WeMcyEoAHC+UPXQH+IqHLxUUV5/wBNSRl1KNx",
+	"EgjGWgPQD9eEe7BVc4bx5StaZK8DH1r7x9A1QHqj0YsGULqGD6CVBdfawQNNoQAA4QIcafgBFqKVqTvu",
+	"p/wTOtEmGVjOdCQmNPGqHzi3u0Lb/opLCXEbfjVFp/hKDOR1cgLX5Ksi1YKKc9YDl93x8dHJ8N1weAb/",
+	"91+WS2T52XHpWWenXmWqO7n2TvZti7rlbsIIx33kGnc3+ebh+/IevrzK09bVu6I8BUSz+hXFka+Ndl3V",
+	"aMHa6+4pLmK+pCmZsDl3QV9wmXAG5wvixyLWoMtorUPJjsRzgC/OnYhRXtAWggnIQbZ0ZU6JnB42Vcsd",
+	"CW4eo5pt5kpmszkpOfwc6viPz7DAcysaiZVUPwMYpJAwKh5nKVU4iwbt6tWtxoa/agwLj2ma/hsC43w9",
+	"bxGW5M+rflUuvxes4ItSifBmHaOoB75ZDhyrgWMpyoffnT4i/+//ng5OD7FkxkhE8Bii1f7TQReWPsZY",
+	"G1rUN2cl6F/CODjHMQTyz+/evSFQup4ctJSqXyo2ZUo5LxFyS1GcfCRC1cld3ofVIQfkibSflGn809Fq",
+	"tTqy2txRplJn7kRYVNzV1vXJaZiMEtU5JPKaGERHQRER8El5XNaIHOgljdmRZlYhMHb0CL2qS3X3AXFD",
+	"ZxNfVz5fKKgFB6Lpce6R46b0pS9XW745gHLZULyATGWayhUp7eCDwQk5iH4f9aC8wajXJ+7PcYkwRr3P",
+	"1soT0qDK5Ooo+4oObogK4Drw7/M3L85I5Iohj3HwETk4HR4fYlEEV/Kgmva/UlLMyiTXL9pwy+eqZoOa",
+	"BmNxFJRXpJ3LNOmTKBOuNDNLxgVhRvCkkA5+ZCPhrdZ8oUvFqfK7Q1fc3A/JKW1RqcZUcw4l8N1NEgc8",
+	"affOeqvYjB/89WTy3afjxX+p7y/f/Dqk76Z/t4ZLheB7Zz19P1b3zVHoP71+r1iZ3llvk2k96G7u03OQ",
+	"u92TKe2sC6Wx39vKbX+EWV93el/2uhv7xtbDHrwJo4oplAzWwJ0zmjhAzKc0nrOjp1IYJdPAZUC6gmhJ",
+	"IY8gBS3KEcoWmTbOUY/1hAFWwxq3asESTtFF2G8r8FOc/N2pH0QShigU0qDX3xRVllSLc6UiFZzUcAFh",
+	"Z1CUs/teg/j3J3CDAeKqcGqSl3zpE6pd9AgVeZ0XPEilU9DAIN8megYl7ef6y5Zjp4bWzZeu3zz597lK",
+	"vvXSjU9FLUhqlPrhw4ej89LzTWKNUFdQjKaL/xxhFe9RLyI1kU6M4iwhhXbRgUz/RYIqijK2v3/ue6EJ",
+	"c+yd/fLx88eQl61UXrykMIKSWOiMrVZHq5kVsHfKCHLV68UBKXBNFxRDrB2ovjXJ5Eo8xrq5On9MqFgX",
+	"t/y546Z8TDXe/VUw5r5hlHzDKPljXxGVglk2gwD2gxL5sZXffaBBEdPUyPo/5K/UGL4eidNU9nokZGZi",
+	"uWDOkuAKY61cPNbAhxf8Z2I53PlbIL2D0YSkzNipnZXjrzCPQ1FBrLUkp0QxV1VZkdVcalaNFltRPRLe",
+	"KMnlinczdRIszl1ZrMXXCi5IarvBq5vQGGdQemdPIVHFQK4b6dDBP+wjZ1AwdhmMrzjErkBBWC8bRwRv",
+	"oM2wSxntrSOIsbDH14trCIzlXzW0oUYG28+rYu7fjqw91hZNfARbtbJ4U7zaFzy37v3ux9YaIQElR92J",
+	"49Bh+gD8IuJ1Hy0IlFCWZ8GUynFjMN3uJ/4EihM7txism/M6dj5QfmTh82Td+3Is1Jjg5p5/Y5t9YS4X",
+	"TAOaEAasOxK8XR7armR4arg5x7kgh92Thq4/3n57NIUpUfMd7cEWMK+ujwWJBVvVdqeAqvJ8fMQTvOEA",
+	"+Ai46iBTxbR9VzGXfFzono+trsFjANmkVlnNdddcBWCEiQSQBSC2Yso/WXUUU1lK6ir44yZsJDBlrjUE",
+	"whdcrUBMocDCfSkCs3LxBF6yhoRl+0mjiNpDSMTtRhNsk3Hlbf8GX/X1chZddE7Bpt1D4NuFVPWjnapE",
+	"1U7vDsbgRaWzf2m06MCMtqvatTScb2rD/hxEVS+LD5jUNYK7TS18e3nVyplVLbJaqlrp6ofgNV6frOY8",
+	"nkOgoJ7LlcDgQYDBPYATFuASXUQhIjxC0WQD1+p4Vr5/+xKOyJGYMFDcL1zvoOGTZTZJeUxokihA7z1v",
+	"cFf5sH88MsEXoDfzCsOu7vxIHom2M9lZCxCi6G+SKlCQoG9srKOr9Em6n9uVKl4BXv6q4Yw1+imKwRb+",
+	"F6Bih3Q+uAvTM1wMMFMFysFmKu2d9ebGLPXZvXuxWgxcD4NYLu5htC3cEu0cBVlep68DERwYyAXeejcm",
+	"Ptco5t+4Puy/PYyw2/YJFMPM7QMjnUi6Fc3o3u81f3BrwbMf4Hcnsip+dS/ly96hRrm1WeYV2m2VWttL",
+	"RWEj3ypF7TFVlQGqdUjp6KRzNN4fh2nHpcQe+BRqzUUMrjltiM7wSruUsH/YWWHfcLa109atKtNdJPk3",
+	"Et5n0tH16fcWvVhlkvBaNjXxPKAmuSRdwC3nV0yQKWcp1JNAr9AZmdJUs8gHW26K55E4sPzlcSxKl0IT",
+	"Brex5evVw8dFw1bfiYqa3UyDqW58SlAe3TlZQwWMPpZqOj0eejhUTEaiJKFrcJl7rA2MtYxTRpUG3ncP",
+	"3MXhDgrve0DX2cLe19RXcRl8RlhNSb3b+3gTBRPH/aXjCncQSE7l/vcWTP9y0JwOEf26Mm0fCuKXcfOH",
+	"BGRr4iT4C9Bkxwt/D95FuCDRL1MlF31i5GGU13CoGdwLK3+taCrQmd1duVREyBKAEJGKz7igafWKYEDO",
+	"DVlIbcjxsD8cDr0rYcmUN/o7ugtcBqOD9SMLqbxMLHrc1Xv/zBsR/59JZ7Ss8lWTGYE0k5CA/bNckQUV",
+	"lQANSNH9N81u/Le33d1NRtWBSBH9FhKzv5hwBg/pkU+W+GPI6BdaY3K7YKvcAYz+T5YUnt8BeS4VieQV",
+	"Uyldjl019GgkDjy28PcPT4fDPqFOzn4HV6+HTuz7612OzmaWoMCeSB98aHv3oRyQMuBGoqWL5QA3sALc",
+	"SL3iJp7neVjOJh0J6rt5TIZ2CtwXRCoa9AVLdlFj38K21dRY3MMbCNzaSvbOYP12VlthHDDCXF/8qirr",
+	"NXyiBeF902G/tqgEUq9dG93xbusvJScN0+aPpsJ6seUFxsBAAqKXa+7mqTyVxz7pk5uRcPmvVRdsU0wJ",
+	"8SElO6iVF0wkVRH1jukAkPQXj+ZArelbQMdXD+i48KCvUEUByLY7QweAqDtkIYHkMFDeG+9MIXYznDP0",
+	"OAekdWljI7Gga2KfkXJCknupX6RnFI+Li2CXDxOO7vzaIOvf0NVvwZO8AWbsU3ZuVH+gk+t3wbDUvmYO",
+	"5Dhl1IcsQIa6JjSVoiTQPeWjPO9jmirm2XkluCjj5c7SMoNQgWX90eXkOcPz2oBAgkEpcc+9GC1TKiI8",
+	"ePy3eiTK3hiol5Ul3MAR1ejUvTn4+WYhYvIjVQkT5CkTRrFaaeFnmZJLdu8JUykXuxYV/joO3XYhgNDz",
+	"31DR/yCaL5JIuxxpPgvzoklMG75wydLBw/GDL1JbFBUplwUicBtUFOYhsdRGWyt4SlUfSjyxZCRSfslc",
+	"EHGp7CZZ8TQlk8K49Rn3bakOru7RMz/wr1e3NlF0avK5hIsmfTsy95YsVFnZO7q6/LdUx6dLee1tAcHI",
+	"JxAWfFaUu9auLIhcMkEOYC76kCDMtQu1X9IZ60NRWrHJO7o707zk2rzwg/2XDih2s9geRJwv0jcG3GP8",
+	"MC+I6Gsxm69l32rMVQ8ZcJ6XK1rnMCooQexzgXxodd6RAMMzOgdMrjOAKr4X66vI48mTlAum+wUrp2sy",
+	"ZUVBeCjMMRJUk6cXf9vpaPuipdj7PT+z6tcb8Caho+/ftVj71zUJ6/XWD/5y8fpnS6xPL/52uGem2y7Q",
+	"Ham8gqK6nZjUl3cPMuZTV8+8X2aaPsGq5vbgc1VBFSYCiAQz2VCFhIvvkcCixuR//jsva4yX4DID9IuU",
+	"gk0JYUICzcm+c2PClY8mB9UCzHE+JiFxOEK6ER06oED3qYtfKiziHVTVvBL81619/o1Z96iMbi9afrvn",
+	"IXLFluJWm+yCRE2ByfI6+Jb5ooSuI3JQUHuFT6AM66E356qY4G4NXEQLlpcmhjOlyWrOFAMFlsRUJWRO",
+	"dbVE1S5MpMLqa8Asc3fnTnBYvtqlhGxC13+YGrIw6SZt952fI2DbfOPuW+Hu/PDZrLP/Fbgeykg3l+vI",
+	"zMQunx+gJgdYlSMfeh+uJ/oQgWD/Fc+pmjEHUcsFfD0S+eetFbGdv6OQEZ6zyIHlpCS/Q8Tw3cdWapTL",
+	"TVfdSOgwOuwTCbOhaboeiZmS2RKS2bHWnV6m3BDNtObSnuxssUzBCWZHPVWMHUGlhiNMdvHTGJCnWPcb",
+	"wpPtJIqCwJdsac0aog1bOlDhcHVwH9iBtUqg+sl1pNh7RzjfSnZft2T3xlh+4AsmNBTOM5IAyVhSO4jl",
+	"YkFJjp5s1WiMiGQJjIV9WqYyYb0ziHgPjw1aG0+qBwI3bKG3SW7Y6HxoVjAt6KcX+OWDfFZUKbqGywGz",
+	"TmFrpFrcrgulQohNrn778NuBsqcD5ZUTJDFKIRCqFAP5AFqKrr+kQyW2A27D5CzDGOSanuViJxi1FMQ1",
+	"YkWzOxUOQBBofsUOURzDGXHAPuW/4tGE8dJ8Ufj8ISl3C1zeUz/oPwACpxvLUykMjY0H1ez83ZtMLaVm",
+	"O393HtsV2fmzC5mpePfentsjovvr7+TtCi3XzTN7um93/n6rP3cLvl/H8k4d8mtcBgQGPr5x9EIwqO18",
+	"uWQi0ZjLbNTah68VjpzK6Abk2RVPmIh9uADeoJ+RcqUqSymRkIbHbGzYJxORg5W/63RibkUdoER/JARd",
+	"cDHDohCZ5oJpfdgnUabSqE8ipyyOeRJZRcO2y6IBObcDs2KCOJUYEtiiFc1fnOjM/ikkwEFZA3nNAJ3C",
+	"QSwOyDNcadA7BYNqzy6d6rFLS3Gx0HZOXGjDqBXLmWZqjJUv7ELoyG8ZqMFWXZYLLJgjRboekGcLbrST",
+	"xh4iIdpWJ2sk8kJZOaQVhmKX1FOsfVcT9235JnZOjuO/aooJjR35yaUZcztSt5v2Iexh76z3p2Py8MHw",
+	"6MGDB0f/f/a+fbltHMv7VVCq3Yq9Q8uXXLpj19aUkrg76UnijO1MtrfVnwSRkIQ2BXAI0IomNf/uA+wj",
+	"7pN8hXMAkJRIXXx3hlPTFVniBZeDcz+/s3/w9Jk5cMwSHyiLCRSiPG3vtff3n7Z/MLplTnOtw9avTAWk",
+	"mFQyoTOiGFhxRA6HLFVECvJlTLXqJInRXMuoFbG5V5lbHXjF7h8SU05kCPZA1AOFGpv1P93ZOzjfL5TK",
+	"JCiQWoctdBdhc1gFcqN12JqyQQ+10mAzZn0/qBdFSVHblDGxDf6/z66M/wL1Mcj1BJGJ3uECej8nekdm",
+	"ukoeraEM77KviUz1CneqFT3A2Iw+pcgFY0lAZBwV8KkNG3599jeSyilhNBwH2MYGctRUXtZ3sGfr+ixX",
+	"ToxQhVEc2j4/VrXeBU0anlGo3VutNx/Dw66sOTdq7lXV3GuEVR0xYOzYOeuxx4UhqEalvSEWgocDXWZl",
+	"xRbbRtn+p7gPN6zkLudH5rTt8IkZ3oZQgyWGUGdGm8e/s09/1KlApbmskRCEc24O0E3jCRZNMLB0uKeu",
+	"O7EMgVEOeczIVt+n6gQlrkkKtlso42wiFHQC/OXs5GNX9L91W6mcqm7rkPzWbrd//2cfGS/YiIM/WKix",
+	"6l5O2+Q13n7obLjAWXAB6SepNOPoGVOvH3RF32rW5jc0JfIAK5zWHhd9Y0Oirm0uKyjsfWif2BVPnz59",
+	"aS4qWqq53ckT+MPYenTEhJ6zRQNricJoxlKwnsgmA6huA+sUJgHAKmYSAbEjDggOKSCFAaFbz9k2ZKsw",
+	"oIBkaRyQ/MUW5YBtg9XqtH+/jF0BuOlma7jCxu/ooheuNOCQDGhEoNkhPgEb9HlQZZ52RcwFI1tDu5GB",
+	"7QGSSMWhNo0L0jcP6GPIZ3/b4TkqabNCRlLm7+gKJFzoxBXHed1tB6kLHJdYx0AGDMt8APR5Opax8zMM",
+	"M+UG2X+2t2crFyx+Td6BBO3ifaP+gZYILRePuqLfbrd38a9Cw5KJGc/aHauxnSUMecEST5nKYr2+KY7M",
+	"1XLa+4V7MNsE71ywnomWJft50WZu3bAlHBSM/xfP954/f46WfxnDh0YRx1Dmp9Qsq4ZuODbYlBS+cpMr",
+	"RJbmu28wQydHcDgu2AzPRIGbETqQlyyA3y9pnDFFUM+EBntW80RWZph/OfhUMs9/w7H8vnDXXLqg3xlc",
+	"isAxDss3CssdFPlElsZdUVy0wK904JY3qNqdYK2NDlb4RIDEl6rkd+qoyPWX2jRL+PWJcie3cVU8MlcF",
+	"bq/TjVRBfjm7Y3OPRdFC2P2GH5bWt65lH/zMyuZB66509+W03yjsN5lhLHKO4n65UTV9jaRieP+GdnCR",
+	"yq1+VEvs7wTk5xOZRiw9Mqa8nEIiFzSiLoRRbDYRDVOpFNiJ6qqmNPbMfuSlNTCTUzmFyaw2qHPFtTmi",
+	"N9rEURSlvlG+GBopD/qk3par6m4yPtZsLMhENjHLb6E8g9ZEXrIIeiRThYDyK7PV3sqp8zqCt4SmKb/E",
+	"VsaVo0Djo2oUNl3T3OgENk24uRVNfIzh1gyq6l1o1NT0LHx6sPZzwJdQ2/vwxdq9D3OlCXpvcugxrT02",
+	"AHTs3jJqOjhzfAPvLTCxtgmdUmDvF0JOwbc7YULXrbN7eM/i2lbZCQMpYwYlFnfg11zNgN3yNOz3tl2a",
+	"d+bLjCJFqGcN4HGy/IHocSqzETYU63x6B+jILo9k67i9/+LZEen/qR90hUpoaAuoIqrGNnOEQjUji7YL",
+	"HkuZAp5dMU1lBK1LhOwKFxYZzAj7ypUx0Q9dvokUzDq5Pp2cnZN2u+0jqYUKqZXuJcwQsAR/HWiOoufV",
+	"2DtjxgQlH1msAMh2SarGRmfy3jIaYH2WNB+zu9e4Bx6be6ATRfmBv5onQO1+s59u0gdwB9b/G6Ypj2sR",
+	"w79Tkr7fAmPH5j34tOPySts6GjLlIroHa8PZ02uaGyWiX53TXqAo9JK7Opl83gj7WshunRE6kJkmXAdd",
+	"UUzxOSTzeaJ0lDLo5hVAf7GAjOU08HgASSrlMG+YuSpvJz+ENuvkLVda3m4z37k3LT+TTxQZ44XN6bzZ",
+	"dBRaWOJhFsf+eI49CTyeQ2mM4ixlm+OiXnWEdWo1wGmHFt4uX2A0k1VAeKQCyM9GpdnbmWOqxv4UdwWe",
+	"dRrblimQVKLVXD48AAxgjA6KBQGH3cHVdUUmIpYG5N0n10gwIJliKYHYfVBgKU8QIM+jtbKvettWWNOu",
+	"0HIyUBoA+gDuBKxkNAkdN58d5sF8TD7Ig/o01DINukJzN+diVvsTMKN5yNrkOKUKEiemHFLpyZimkxj6",
+	"H66t5JtnsLvTKmoz68BF06gVN824zLKW+JY/JhHVlGz9/ObT6fZNaLa77lzuzLl0HgKDMedb+V4gHvVy",
+	"zMILFhX1ripPVkS2KOLJR+wSAItSkrKdlI240niStm2LUxLzoc0h6XuXlSvW6IqxjCGJRqETq036z/Ze",
+	"2mLvXpICcDvHRCTogypkjqrpOjotKCr1R7uTb4RfJhzTPR70xha+Z9jmAlWUGMMc1W/IE1jMR3zAY0Nc",
+	"1zjw9b43yNFSkP4rRcE/n8MpkAsuIrLVH6aMQaYKutCoxyHoCgezsm3Olx6zlHANBT0DhmC7QkLXiIDw",
+	"IbYBQrMDs9IOu6KfCbN6omffjxl8PZssGMChZFFPZhpy+nz2TE9pmSQs6g1mPaNRQG7gPIMwz8LYAAQu",
+	"4Alo7vUQHq1nvVqq56Zk7nFMGEVov006sZJE0RkAvAiL75IpLScsJYqlwMQgCy1lzNpSCMlgjUtEY2uT",
+	"U0aNIiXi2frm0WvDVI8L1HANv2FFOVcpoStomS2fyweby6M09+y9eP5s7+nzg4NnBy8PDtb3Kxam4VnQ",
+	"3UL+FheyrloKTkaD93vPrsIPgGrEledGjqVAKSzP86+FnP756sx1d5DFF7fCYfvh3MlFQEXoXOVDfTbr",
+	"NrBUl0N8QzpHV1B1waI2+ZyYae/bEip3NxpI9gbXGR1qUmM+4XrBaFmbx7wya3J9PoMrWc1pvtmw6WHr",
+	"81l7/+mzl/sHez++eP786d7BD8/2X+7/CCtr2VGm7Ym9AqMxc7l/ZlMX3jwRPl06Yel3q8w9ulaRdJJQ",
+	"PhIkSdkOnGNbJxVzpYvB6A0ZDxeKj8Za7UJePcUeHrfBfM5ZHCsCrfzRe2vBJjHLw3XAVC4zjDrnLxVE",
+	"WlQtj4t1CH6fIvgUiakYZXTE0IUD3hxj6yGD5ppsAXIs1V1Da3ICEyURj7YD31QqtEsckD9klgo2Q0wq",
+	"cE1/TVjKJ9Bi5JKmnArdJuakGB4IHNAjdsGhoXGMDi1A6pvSCY+CvP1kV9ChRlwvntoFgCBxim16QeS7",
+	"3SB/SC6Ug6WGRxHGjWbbFVM6w+G7y8WI+I5mtodm6nxv0O0kfyyo1fKSqa7AMARA49iwxNq1Dh50oCtW",
+	"1To4SltmzuLwmMXrud96h9KB+O1by5FH67ClkhQ10ZwuzLc0Zr2pTG32iiPPniPN1mGLid7ns+JvLskI",
+	"HtgzT2gFLUth5vsxphXBtkOC0IRH7bevRu8/nP+6/+HNh2cf/3Gx9+EfF3/rjDqnP7/65c1f//jv1x/+",
+	"ER//9fPxs5PzX159OD9+dnr+uTNfG7FMSnT8zF9BJ5M7FlL560+Bgqqk1BfXtNruUtNk8xGG3u3Wef7u",
+	"mWhBhjmusaYUG2SKM6V3xjJbmqGM7zPMa+HlIFcZDccO0W//xY8Enue+mDJ24bEVF9EXA/JBiojOCBTO",
+	"OFAC5+Qf8kv09DOlc5vbM8elCIZ411uY28asEd+wbr29vfxcbnDxJ2OXfwSz/JYR9IoLUWM0w441UYab",
+	"RdBTRp0xK1s8CtWn9XbK80sHXTClVpz0EpSsGWw8gz4DRlPCM70lpGAFZNTtRYWlPlfnlR2FO5K3SvH5",
+	"i2pI3q1JQ/s3SvuvSst649QetJJsVcy8mnKpIGyS6BnagGHMaIrlyhYAMmU7EwYpAMp6uZWWKYsIKOrW",
+	"ovBEE8YyvMg9NGuo62dVB+CK2jY3G3BJY6trx1gFvP/j4d5eKwBE8MPWBMQqDsMs0d5L86uRT9XX64yp",
+	"qhvW14Qrjt3d6cFXOPMQ3XCg8o3P5p4V3DOm5/bn6ortyiqfTyxFPOh3ZyfAL4hMHbK3pin4BpxjlooR",
+	"OyxVd5BpKjUzSq2x76VixBx7c49ruYM2PSi5hpc4hdZcipY/F6Mj5DuFLB9FRpSL3ImMmLuDmc2EqZO1",
+	"S5PyOqHmlxh3ukMVuAL5n6VcRjmgSERntRDbo5RyUVlEhAzK6lGwX1UFQ3dQ7+KXdXlYHztNc92kHt4U",
+	"m/jIphYYxR6jKl/u3WnW7NIl8t64D9il6SjNEoXQp9bdyxjqMxBkIqD5RAGhhvtMiMoGE641i7aJkl1h",
+	"vbOKhFSQCdXh2LY06QgCg7dJPn0e9cFH5LFrrAeWq65QFzyBxgbreydx9JYrHF9aTL8razxunX/71loG",
+	"ieIj5KVwVdACfyAs186PP+4f5KwGvuvhEm6i6xQndi9+v+IA6j1/b+UUI5a4fpjfKdi00XbuHRMUMqjt",
+	"thi1wR3Uq2s9uX99w/LmVbb7e670ceHhjxo4IJ/IGsjs+aQbAX6TZausRE037iKojqlOJSSfMEFszMhG",
+	"8KYM3npU0Nx5nn2fyrhNOuoCs+qpUnwkzMAJE5HNEoNUV/vMQvbsiGlVDDgycJT7uKwH1ymsxhNF+hds",
+	"1vcOcB8//YiYgNRLdEKjSNmiKCMlIU5pceZlpqF50ITplIfKByi7Yt0IZS0Y26ITflXBbH7g7jVCecFm",
+	"i2FHX4FrmLFMSSzFiJhrSH6NIxYYMD7FXAZ2iFmB1uHzPcPb7AtcEDL/bX2tIl+q+6ndLWxVXV2Cv6IJ",
+	"IT42neMNG3LIVyKd3VeFnbwRjWP3W/6Hq+yNWMywVf+8ZQO5FK7VKReQ5H+Uh6fz8KLlg4A/BjkXStNZ",
+	"uytgLg4kFRgX5G+A80bZBhM5r97EcHkDgy4xrbnz9mxxRnhT1CgJN0aqZj2hf8oKMg2W1o+vEZVattN7",
+	"DWf9DjDkVpPQ7dVj5fu+vkupnqnu5iyt1sLrGCY4iBnUg7rIc/4Yr1n6+vIJTRIAM0bl0efsqSdOMz7M",
+	"dUTv14yndKZQxfU/2hsDdGwLqcfgR1c2kraZ/zpfuU4+6TXa6eYVPDlatAt/K/P+CGtYOfQjQs2qzhGd",
+	"I13Ug0NNuPB/360runKFariLsyMa1nIzrOVLyebDsE9e1PDnR89o0NpbHkBzs/dtd22ozNm31gpVZGsw",
+	"819GdGYD7uxrIgs1zngZ2poLiuB2m5yUbdpDgDTvitTlNKcsiWfYKFwOF7sfqzxRuWAvy2HVOKDYdI5t",
+	"2oJ795DtNvk5o2mUUh6rw66w/Xz8+xcfaq9QvryeFPOaYd52LFmKTSnJIJbhBT5ya0h5DLkJ+0/39w5e",
+	"BPDvs5f47/O9bZhK3kIYAOvdBnH0EdC0gEjvfBuHJOJD23Qt6IqXz//d/DJ07ehsokFA9FTuJKlMZAoL",
+	"948dzRQKk2QHMLw3TM/L6fXUktrdBSjvhim7edVwZHvCGo58c5gk7qymnqIePhMeZkKweIMe6TYTKW+i",
+	"7biHrY04xCqO//uf/82ZYFeYP6EHBH5IYg51/JZrInMzj3VsmgsspGVfdZtH/W3Xg70rgIHYchQA1CWh",
+	"jJylznVsOC1ohJolwLtU4Fq1+0l0RcpCxi8hbGn1UWAPLvxo9MZRxs1zQxrHRpS0yc+uVzZ2w+wKLGot",
+	"NFY3g3GlP1REu7Y4GrsWB+VEjw35lc3p/Am366HnE1cjlBa8Kk6+WnHA8wKh2r7n9vc6Zfhgb22k1KXj",
+	"cBtYq5O7ypJrjcO1tdNT24Odi5G6iybsLpOlWJZdqHFpBcUJrpXuUmzVfnCfrdrLR6RG7CG/a6TejWXN",
+	"GXvbM/oAmHzgOTygGgDjXlEucstpMj64feNx6V/ysPkjDkrbWayOSLuFbA7QTYajl+de3EIs+iSNwDiF",
+	"3K4AC6ggOQtrYKkoFp9u9cHA6ruotB1tV5i7g9yis9/nMWTlrdWgAPsC2p75YpBpLUVXJBijQnAYn/6F",
+	"yWHmWkRtc9YzV36kEHMxVmAcg0aHZq0F/8s7kp1BApvtRWYBnMxA0iOM/jCM1+SRbd8V/F7qajH0ak/k",
+	"QwhZl8pdXcQaviT2SyCjQnwaWk0ZlQEy00q6G5DS3FPz6DXY+0xpaBPg7kY6Kdx79vbkS+/DceG+gcxG",
+	"Y124B6incMtV8+zsNtxPONzRQI0qY8m1CYQ/1kC428GrB8Cd4Nj9Zj9tEvp27M6jGzuXUB2zqolV56yq",
+	"CVTfV6B6OSldO0hdu8V7DbN7zADnK6jm9jyVdrc3NuBKjG4Xowrc0lk1jScxtzFiLGeimvTBG0jTWZ9s",
+	"mR9RU4sAdzCWYqRcHqMCCNCuGNN4iCERG8cogSNjTRYD1cWXLVitGIqzxrIr3M8QdDksxoAAssYo4EaL",
+	"gi5WNBw78GLy8vm/Q3OR+YgIJnbOh0U0qzdfq1RNnE2trlleyp/8Mm1ZxFaPorC9OpY9TOWk5JIaynQC",
+	"tRQRaoYrfWb5+21WAW4PMbuz+v1uz683hvcUhxAQLsI4i9gaUXwtN3rnHdj5r/NzU1s/5q5oOO5NgYLh",
+	"Ycu5rmMVcJIhFkuJo4nHyI1Xxex/ssWplWyzqJBuOdOZgpkPkZz9bQz9lKtiE5baQA8yzSiVyY4cDqGx",
+	"RFp4lcV7DboiljJRZEDDC8PleZ6QNGERpwJ5muX/gn3V8PyjAsPGjuH4GHnJUug2vkkox6729xV3nptU",
+	"E3S+ozKuObJHsnSais8yeUyqnpv5DvRbWM5NslRYHHnIvJ4rXT80ClKW+rRsq1I57OVCJcyYx4y4hMEp",
+	"5bYmDvyggK4JSpqI8o7UXVFsAGH4hH1Ym/zkHH8wDWQooeEUqDXmg+4KmTCBFTvmZ+tuLfa7HNMIujQa",
+	"C1wzwIogB88Qn2D7qCsq34LwIeY9bXKOTStSpy0pMmB6ypiwMXTb1kLTSaKOHA+EtJqXe6hsJhK8tu62",
+	"lIoLRbao6op+wtKQCc1jBgDcfdSRzcvYVxrqNukDTsl/uqXquyx6KeIZrqLH+5nDw9mIo57aVYDJPtLg",
+	"OJKFx/EdWPhiBMfcKoLn1eIWwLU3EB9fHEoBhjNvITqYkYTJJGauh2jtuPBuFi1vE7owmC80jhHpxuM2",
+	"bBfzaR3Qm4hntdF6c3cllMOUxnEraLlnrdWN9kQwH62vB4+oCL/XRN3dhhUX6P4hJsqnqV6S54ynEeg3",
+	"JdCrZAdmlxa+ucsQOsAS7yimNRcjde1+iSfmgjP3tFsk4vKLaojYTash3xv0KpZwNl1e8gWbTQFNBEKl",
+	"ENC7hTbBWWU9itPy2N8zGhvTjrrhkC20u4cyjgDKhWL/rxBQESBLfDrmmkGPYDQUUz6BQugkE6HOsNuQ",
+	"mSWWQismIpYaJVSmRGb6iFBjcYoRwKYYsg6ZRVGJJFMY2R5kPNY7XOSLtHUsRjFX46Ar3olICqY4FQE5",
+	"S6gw35JPMtXZKGNmtJ2UDngYkL/IlFGxTcyRmaFG2xV9KzZ77tEYxE8zdjS3T1NBpmbYNpd+0iYdoqEy",
+	"pyv+nvHwYgdTNXHvLGiLi9xzBah2LLIr4aa/Qd+zz0lENVtkD1cMXTsSA8CW0JKCTHRPZljFAwNvHbY+",
+	"nZ58OOmd/PST+RY7wJUamBi6ml9EjPwGrfzv6rcUsaRVzfODlmZftdGDqNKUzOgm0ekKJnd3CDAbcdgG",
+	"6+6Bob/EhqNdi1UvURpAzd2xHSPXyrkLzOu5FDSOwb0vBSNfOq863g60r1mWilcwsu4gHa/GdBoz1ykT",
+	"oxRcwTww0IQNFfrQTd5Y9TaNvT+lA2hNX2tBwQVmXJWBhCzj0R0HEgprvTppEMjBLUuja91k5mDpBJfW",
+	"uXBky8fxVhIKT6H7oqF6mpvnxfG4Q21Dd37M5nCottFUuEpiOusVTeS+awbn3F/YVWOGaHRqLKdG7eqK",
+	"rf6f9smLp/s7z58/N/89t54oX/prRM9xe//FM2IuffF0/zn+r7/dJp2u6M81KQMtKRP87xkjNEylUoTG",
+	"sR20WuBJq3L5it6fa+g0VSvUOmz9aZ+Yae/98OPO0x9/3F+r5VrQumQpH3IWuaYW77PwYkbOxmk2gBYW",
+	"lt8ctp6GTyl7SZ/tPB/usZ1n9Ee28zLaH+wcDH4Y/jD8ge6He/vrd1YqLMX95NSVPHF1rg2kZRZZ2m0y",
+	"7B6fgoNbSGiJCS3hietqM7vf8HSlbLg00e6ty0KOjcYyy6tuHUSvZYtK01ktR6lJuJvnJ6uS7jDpr0m6",
+	"uznqMuu5Pm0tT79bodn+zPTS/d67S9ZYnHBDTjeairc2Ld1epBYI4JQNl3uE/55R6HxJY5YuyfbowM8E",
+	"I5zowZbxJdicE8XiS6YIVc4CwqoPZaszjqA2Eot0hbatFAzrLFVn2XHUBwaNgvxXvAgHcydG4YorYSRn",
+	"GjSfda9mRlmD/pXr3fAXLqL1n54N/mChvec2TcbiVqy2GZG6Gh5zk8aiPTF2bQtMxv5wa0GkMsvY/Qb/",
+	"IqBU3v38OiDma9L6WnjnkE6S26hkTBVRzBqfMPIjkg8bQFEB+++CsURhPwWLIpPPDUEAOwLvx1cYpqbs",
+	"vVCOZoxOW4kGl21gZxaayBePWeuOjnNtL+x8WBFOvTnQN9WPL19aSFOy2714otc4luu5a48hq8iaLeCA",
+	"8bWaULmZyDgmQ7MwAWIbePEdcQWZSSzqCuvt9TVHqB+grgCd/jEXaxjT0YhFWGcZsxENZyTNYvZEdUWS",
+	"SiOxuBRX0gUerId4M28wj+oyfZ4erJvo48aRo1+k2Jd26+fT4+OPAfn1+P37ky8BOT1+E5DPH//y8eTL",
+	"x9ph2U3o4TNubnSQ0sd98+Gt1ycfPx6/PjdD+ul95+efzYd2u107Lrxvk/HcgRq0ru+88ZrfgiJUcpT7",
+	"lE6eeg1J6XIe/l0pSHOuJu/C/eeqxJsyA6xyIpTornVXBF6nGTQuhFt2ITxRt0rMq6VgiQyuTf+7EeXx",
+	"bGnn0FhCONlKMDnEojooV4v5BSNfxlSrTpKQD1TQEayQzZ7bDggXqLlXNQjGTPCZrR8sWAYp05QL295A",
+	"ZrorIsQbA6WFKk2e7pkBqPX1lPmD+gamvek+nco4zpJ1E5rx6tsuELHTwpfVhl5kHO9kScMXbspKmOcJ",
+	"cIw8Z7DL/dh5g0V8WWG5yIFi6SWLHAQMlHRcAn6VKGSikMHMwwsCBI3hBIHFHUSUhJDxxH5vWyOSrSkb",
+	"jKUEeD9jCGH8OaVT+xAetbviPdWGxKdYj4HjgaNknQ40Tfkly4sBzbAAQRCS9WZkyOPYtzJPDH+ZIuPB",
+	"Kbl2BGGWpuadwPevYSLZENZD8JraoXS0TvkgW893au9Zlwvay++IDdq3rdb/LW03HPG2OOLYU/kj4IF+",
+	"HnUpddakgVRlC7qksOgKC3msdmR+R7MYlZWpNJzP6kyBq0tDr8xgRpSNQCBaqtGHQLcCt0WxLfVOIlM9",
+	"lDGXrrbOvCw2/IBkkBltOatjURMZsfgq2tGZXYjbP6nuTXUJrvhzcz5v6HyeF5VwH7Aw1s0opiK8D6Pc",
+	"H6TaY/ehxt1Jit7OwpmqofhlIvncD+Ie/ZY5S7lvz2U+knnvYOfTp9OTvx2/Ccinzucz8++bd2edV+/N",
+	"p9PjX6zj8Gb9havGmPtXVShTdj33KjziNlYwpJqNZDojWx86p385Pn/38eeAfD5/9/7d+a8B6Xw+f3v8",
+	"8fzd6875u5P6UbqHPDB3qzs+qxUuvy4NS7/RROX5w/AQ3K1+UOZX/HijztbzHPfyrgi8Tk/J4dUbqr5B",
+	"l6tb1nt3t7r9vybpr/CzvucX6AEtpfZbN1Lgc1urVsVIrXX1nsUT1PhBm8N6Lau/QJIPwwd6Uwd2lfPz",
+	"zOrFIHZTRpUU6B9IaAZ4AjpmajvIbS0R5ZogukpV0BUrXaRXcjS6RWhcjY2r8ftmOvflZlyXzRjLfMP2",
+	"GGuU5H6Bpz7q1hhfOq86q88OljE2J+e2SlthfQuHB8n1lktZK+tVXRbBK1fl2glda3CJYTyuVVfYeCCG",
+	"+obQAQc94PnT2qSD/rMC6jDgpsXQYsxhox36gkTw3OdeNkKF1GPzSJuoLONIYRJx/9neS4QNjnmo+4gz",
+	"4irsSZ+GIVOqp+UFE32yRYmaKc0mO9CYFr4FK70r+lMzXZokPefi700ge2LCAO4tZr6qHdI/zeR+Tmky",
+	"Jp1P74w50BXeTXhEOLSCZCJMZ4lmEaGAdIQInAiKgu0zfKverli7xtZwmusU1xaXpHXYOu50fnm1Z3/f",
+	"g2/3sJdEDhnmSmufvXz5Yv/g4OnLl/sv9lpBC4MboSHkz2dvctdYucTW6Ey9f0hhfulMWMpDuvteql5H",
+	"jFgMbl7nLDXvODh4ubd/8PLps72nL39cv9zWrPv91NmaN69RYAsYD0157eMtr4V9XuTLqzSN3W+uxHzt",
+	"dhXAKqGqX89BHbTJF8dtBQV0Jq6B7wrp0ZfqWHBtnW6xMHctPoS1uZ4PNUW591SUW0OR1y3Crd7YvTth",
+	"mN8ll7xfx20tldyeKWYoCKtrzVugT9U8Nb5Gf4vFI8dcDgW1Y2dMRPOKm5YkBUhY2/BWQoUN/BgQmZJ+",
+	"GDOa9oo3HQL4G96KB4brdkGlxC5pXYGOn0OCjLnMf534thDpU6OsblCrhkhvt6Kv4WpEc/raovpFto4/",
+	"b2+mReGo7xpjbRlTyGBEjQr1OFUopKerKVCo7OzYrqt8SWLKG3+Ja2ngDVmVDfyVqpwCGxRQzmWmQzlh",
+	"ea9vyGunWrNJYjgHJkv8Z2TkJoBAIvMyfxvr0DC+w66ICuMwJnJKBZEZZJylTMP3MrWgksWBkSlVXRFx",
+	"RQextwpJ3xnXy33MVinM1+C+UmeiuV3g5dWvzUMpXDOfNLMK+23lQIppM2yDTJil3Kq04DOMPKwzGJdN",
+	"ZKMJs6R2RHBFD2Zbk2Cyvz7OeWEEIRjJ4JKQqU3AxrbkfMKu1tJox0E1X3Ustj3MymEs6y9UN4hb9ZiW",
+	"yWC18zSfe6Pk3mAapV3WGYnlqChhrPgoCYBbS7VZFFa739zAlubaHNNw7OSMrccKACdBhLOAvD0//+RS",
+	"/mRKmFkC38kHg5R/4a+6wrpvPXz6QEazDcSIsfvK1Ny6u4NTp/i55WsOy40F6vxRAcUH+6dY2rvVk7Na",
+	"s3DEcN1ztpuyJKaz2wVZKQ22Lr7y14xlzGmJeP0T5UHaAQ8lINRCocztjOu63RXu8O5gIAT7b9umiMOU",
+	"KXNtyhiUXxbUzCOjXfAQYIap0Uu9muqFPiNMRInkQhvtkwz5V6N5Yq5/QTOdZEqTAesKGmp+yZY2Cweo",
+	"DAbhDtf9J+8Pbral3RXzPKnegAb05tkiX7qBRuElxnZw14ytuN+NRXuv4OAQgfSbsQYPXIM1lW/ZKNVg",
+	"TlIvM/fOSm953KkHizNarUyXVrlREW4tI8EV/Ko5ertFNbtOomKE10jMkoRCXy0KHK5zyCXFR4KLEVEs",
+	"TJkGxKVw3BVcAaK2wOZs0D5zC+QpIJTBl9MxEzaKn7peZCAZP5++B4HYFQMGuvmZfTso8STJBjEPCY2i",
+	"lCnlRWVXLJOVrskvnTBi3cQl+Yl6wMKMcVaLnGNlAsHiYbsZmXpVtO/yFp9+IGomwlZQcIEU08ja/wHz",
+	"0ly00XcftX4PWlkatw5bY60Tdbi7G6aTtn1DO5STXViYXUjf2MAZvrhO95RhsDiQM9j7+lLNOVLBjj1A",
+	"Lo3//JH5z+22DwD9zivsWqIPUd2CxrL7bc4huzRzAbMBLKcqebQdGy66Z2rZVV2WQSWzWp10gHc3SQc3",
+	"RYW4noRWagNrKQO1cEbVRDNmNNZjsjWkPAYZzkUIfjGlicogJoo1+pTHWcq219agc0/XcqK6Ve12Hc7d",
+	"0O6N5kFcmXBvz4tUpAin965OlxjxSybIkLM4Um3SR6/MIYHOtH1iQ4iL/LgroDNTwgR0ACyEYQYMAp/F",
+	"SOb2Uf5gyKPoipTtMIGPNhYzRDenVLkXAujGGIBNBzNCybP9PddSGjvoUhLRGfip7ZFVCLIBqRvYVND+",
+	"MIfns4ZiazMtao71lRMvzPxdC7w5ZfQ/Wr9fR5G8pySL9RmRVa2/b4b02FTB1xbP66q87PqK4J0416vY",
+	"4jIHO9rtGMvAwLrPbeWC9H8bpnISEC23+x7yfM6cnhiuaxiS5Yp5TFqmRMgSjHPKR1zQuOyYb5OORizo",
+	"/b1gb2/PKuckgVR/IIE1nQF/xzm5Fv2TvJg4f+PaPvNjZyLcn3UPqQOHrYO9gxc7+/s7B3vne3uH8P//",
+	"NhQri7/tF37blLvivE/NAVmPrd640x9HADQZVbHVt3JKJlSUMiCmLGW45VFjmT/K5qKIF2SPuxwSioCq",
+	"AKF6RywZHJQ76N95IJz5nVLAmSHS5dyvruYp97u2yU8yJX15ydKYJj3FQiki1e+KLduJmPz44tneXkCo",
+	"5a4/QJhz2zJ7F0rl6OplEbLpgXQ5febtLldCxpEfiZI2WSJk5iSSkAqiplyHYw80ae3OrqDuNUdkz0yB",
+	"p1a5zh8IyVQi3EhlPYVdcxoZ7t012OzcErYOYeE2VlFhHDA0rxveq3p6BT9nTnGNvnrfDBJz9svRmifO",
+	"FX033FEzpR+YuuqYlWMTbTPGvudmNn+5OJMjMpRxLKfQA9bC4pa9qnVZG8QlbWygQp4xEdmzeG5W7/7z",
+	"JVBDalIm7j1lAopzKDEE6+h1/WPsfgZlace6UpYiWedp0vMhXyOxrfjOk/jJL2cnH8kZ0BaRw64w8qAf",
+	"UU37R3mINaSaxnKUgd7gssMjGWYTBvFuf0T6XaFc+52OmBFDF0xoQ+ksImHMmdDLcynB/jqHid6+3PQv",
+	"q0udAL+Om3zjXb7BBGSkU7+26xwJ8wwWZtDu0AikAaMpSzuZHrcOf/vdCBEAcbfianEjEYsgYkksZxMA",
+	"QWfpJQKjF8i53XKh8V0QTHZYC6ftq4WKR6ImYcoiQ+k0VrYpBMEyNMRMaOcp+dJsdEU5yJcxSrGQxrFt",
+	"+CYiMkXUCGh2DikThSdNWMVjOm5EvtW6hbYfoN316uwTpFBC27rBzCiALB4GWDlNUy0cRjSNJlyowuus",
+	"TlHxzvP1UDDadguGPGbKGiTQLMxueVfM12ATORUOuh5qDM1QwEfF0Sbx9YYedLorrB/K0s/A3U+TxCgK",
+	"3GNrPFEFPIriZhGuusI2hy8gUmDT+DkwCmBmBQTbuuWpbHyvalre46qYp4JBiEh6g5nlzosN6YXXhHJo",
+	"EWGNRtxiYhvE24eBSuRQvdw9RyUwETAJCxgeqcw0I4zrMUtLsy53iFuc/SdPVKEuoAACLcExMXRGqLIq",
+	"HupykwLdOaqsePbrVCq1Y2kFHsSVRrmCiIOvzj5ZQobVKDwVvq06P5/e2ROknCHM09Lx3sIRm+dtFx5o",
+	"b6rZf/SvAow6piwbXRKCPDg6RF2zK1XzBppFNgGx4vl0SmgajvklK7zEOr0h/xloKvfWlt7RFbjJ0KcS",
+	"zxLcM5hpButoPgRgsQfOz8s1SVJpTg1ThOvDroA3yOHQTEFIOFZakiHTkOg14UqxyI2pTV7JyNf8hTKL",
+	"Lc4LpIm5B0dky5LFINNESA36SgCfaD2n6QomLlksE7YNWA8XLNGG5/UTyZUU/Vz9QdC7IzNbcC5ClSFw",
+	"Gpl2hT15HJzLRIqBpOAjnzFNppTjM2WajKnARHPzsnzsNiWuK7hqE3R9KZKyHXuF26/IvZ07J7KOZ6Uj",
+	"NmGa7rhjWkEAFs2NTKTgWprje2jLvsGYBDEiY+aAxha4DhxhN11Ftjz+IXQECHw7AIH5dpecTQOix6nM",
+	"RuMk04Hrwqg5S4Ou8Ej/ZA7ofzsoYP1uuafatwUeWtA8gmaKKeyUAjwxcB2h886Shk2YE1Ror1LsNAlN",
+	"myZHFtLRQjmqvGMTNGhiEfodj1xHA99+1by6KxY7U5c2xuG0LW7JGVPKaN2Xyk/ZM2mUhgFJUh4yPPpc",
+	"XErzh2X94ZimI6a6ImFp4cz6QgjruPHcHoWSojMyllMyycLxESmc6K6gBNqBpjlvkJkemGVyD/XD4ZoM",
+	"UzkhRpPiEldIG7UkjVRXODz3UCq97T2FOSXFVJCt8lfmsduBlZ/o5OyKiRR6HM/cxCHs4zCtKIlSOtS2",
+	"3SfgHZirzTk0OxOQIRc0xg3KLBwBHcQM+JMZ/5gqEsZSsahNPkjBZoh8FbGQT2hMsNKxtJEDHsdQ/bgo",
+	"YqTQNNS2GQZNEiaiHZCsodF0hbYrG5i/zZpRi6QlE70jM5QixiwSEWExH/EBh5zMHJfGbJEZtW18cUi4",
+	"KO2MbYQK7tmDZztjmaUkzJSWE7PnRocNGZlyEclpQM7OTz7tnp13Ts/JBZtNZRqpwA3FMFEthSEHETmU",
+	"zglNLxg0/lBaJkaDzyZuno5omIACmcCpIjAjDgJReyBQeJJZBFiuNumoC9IvzLjvBIfCfIrS+kN2ahVr",
+	"c3YE0SkNLwx3woAki2NCc60K8pRBgBoKN2ejuBuqK4wg4l+RJf/ds8tLpg59sY0tA7QN6fEPzY0OZs4D",
+	"ijdbbag0nSQqAPwN8n//87+FM2r+Shl1H5KYs4gMMyFYrCxyWp7NYcbPlCZmT7HQvpCZbfYk9NT3hzQK",
+	"5wzZRWf3VVewrwlLubFZzGoLga7D+XOtyJZjQAGhI+hpFdJJQvlIBF1hH0uUZklA8keSS5pyKvQ2cFg6",
+	"4dGRZRy5UASxyoXRlVmSy9SSDmrjxBCtBb5nhc+ktP222Z6qZKRI4EYGRlTTwOW5QUK3TVe/YDPVJh9l",
+	"0eFgq+cLIrSqBt+tlnfyebvBJau7BFIo0Aem6rBtVZuA08U1tCmGVRJrx5xpKiKaRvlxVwkL+dCOsBg/",
+	"p7orYkYVRkbKRW2kVNMmXew+ZTqdBbaALbLkxb6iOc5pTAY0vJDDodW7XdFbQGI5gr7bWMcIeih+tBlG",
+	"VIAehrkLho0e+1XAFCWz6s/29wBLxiUcmpccPHPETFOWwzPMSQqzUFrGEdnyHl23zG13Sx/rB7pizlWw",
+	"0gdFnAuqZJtVehWMge/1KkSOMTTatvgp4AWvdEyfyQnDdAM6MJx1iTLqEoMO4QwY2RPizlNyyWVM3R8D",
+	"KgKjPYOSCWoXJSFNKHJP8xeoBnaIxLWBN2sD9GIojjpkYqtW45sXMzqlsIP7bCe6aRwtd7NVmLrGcljU",
+	"M+w6B8UTsnA6Ds3pjgybLxH8FjM82xzAPo/620H+q+fGfbKVCf6V2HCe03EtWaOq4u8yQ6A6S1mfbPUv",
+	"94O+p88BVezFM/L2Q+f1ztnbzsHzF+ZJfR61/ZvaZoL9Al4cBmeeGIY4OyJ6Kol/vpERCQ3NNQk1elQU",
+	"kCizaJ02FJra4CGYeklqdkpb4BbD8GALooijWvGp8Dum2T1ywixP2F+3SFpfCjcGhLVHbTOyHtg4QXkC",
+	"heEbbd8M6LCb7e09DfUsYfAJzdrFgYPDaw4RY26Nvy3+blMd+YSti7IRtGQc9RCGquqJrq1a9Y/QWHJx",
+	"ieYaTVZOpf6VHlP02yIuSSGm/VuhU1O+Xe7BpbXwI/3dD0QO/mAYkcE3Vbhp/bk/zMVfWeJZJQmqo6vm",
+	"qDJ8y1IaOpzrikx4lJun8IdVvqAjVNVrfGx1DdQdBHUF/lE1LNTvXfvRMajfLPLdsyBBxhCs07XBQjM/",
+	"AtNYj+Dwi28tJrKJ2cZ5Yfd7sGLf83kVZ1NchwA51uJ2r5EW8V//VQWECfGqCKNJiGhsU6S5Kqk9NZrO",
+	"EWRV12Z4t+ciE/NLslagztqObWvKtsE6hThOrfrQIfP2L8IJmBuVgxTQUtO4ynIlNp5t7/U9E8NZlaR/",
+	"hcN7hxf/5AfXiPzvROTfJjGVx5ajV39rJWaZU/P+//dbZ+e/f//29J//VsV17HPX5ZKxUVEWicxngsLv",
+	"xQGTMS3KbC40G7HUPApWpZpe7b0RrlxAfv311193PnyAGRfmtbfz8vdvz/65gx8OqicIKzu3Ijt/hlv+",
+	"tNXttvHT9p//rbWSv+ZL5UZfQAx3b2pk6QOUpfUyoJGqSxZnLflqSaftHI49V8S+RLzae55AUKXopgRS",
+	"FWzqCHXLeXEjiTUEJKSpkWGXLN0O7LW+h7EKZcIiAr0QDFVL24o9f8sFqxTC1ov8zl722s6gkcHfjQy+",
+	"b4orz2CgskpLzp+mdTntBRcVssUmH3hr3AyvxyP3hRmlP60XzJ/YSs5vfae9mvEKNu3Vz8b8uuGMzC1T",
+	"Wvc6GYLAjXpUr2/KT9ezm2EtSztQfl8j2R+gZK+VPo1gr1+bteT6hGnaHsp0CkkV9dL8RPgth2qhYsoY",
+	"jL+yFxMmDfjH+/QBYL1cVwlp8/tPfjyNbH6EshlK+oO7IqA53zWm8/TqWLZP9ymlZWF7dZtLapi4YVrV",
+	"Bi1e1eMiYl+rX4FXPFEkkQpWB617qhHctvKpTGiAAV18Ivzy2+9tDnlrlskmWC1TyerxUc4NXv0wBOuF",
+	"OHy+nFKw9Tk04DgsvsCOz++rucrGCfJEipSUsidd33z091XOaS7bslJpsGn1TmmoEFs2h9JeVwyTrz9v",
+	"77kvP98Ku99+b8MFvk3cAr1u4uLHNc6d+sUZBkVKn6PKRoV5gCrMnKBtFJf5FVlLXSkD6C33PRTywiB5",
+	"ytuChBYMRXvhIaECUrQA3Fj4bK2ts/OTTy6LK7DJW8FcwpZh8C7Cu43WIaZwVSk4J2YKje/he/Q9PBCK",
+	"m9OIQhcxL49YJrrHhbnXfJKZruS63uqvr6ZYcI9U6xXXdYLUq0igdFWsfk1EouTqWHySr2cF6UVT4Ho6",
+	"f4WdH8Av82oV7Er+i3V0nCRLE6kq9A9PHQHJtE0JqZGjed7CVV0ofifm3ChudIGjOf+yxsXy4PWTBWja",
+	"f3X1pLwga2knDuoXs68k7NoyJcXlQMP1BK8/zIvNYjbU5OfT4+OPARQvW2KcUmMAZgpkmkvtlClJmVlf",
+	"/GwRS06P3wS2ChKyq8ytLkmrOiXRVrF0zIhOcAKNjvLd6CgPgODmlZMLIacgtDeTlqUbB9UZema/Yi6q",
+	"ZV3ENOXxqgWskVNXjNh8sTBudv25wvxQ6yApu0Ny6dNza28XtVde0EXtA7Z1o9W0FVab3VTMjizPk4uh",
+	"DMiUYvmEEVQp1zyk8TL5XKuQLRPL5uFQKcgjI6BDBvXAy96yLJZWeLRRqW0e2rKnxXTA4kr62kwdqHEr",
+	"memjQ8mXxFllFEVMaz0xXZDJNvxVWo3SFhT2tUhKjc72AHW2Sn2jUd2q1+UKGpxji+vrcO4Oi+hABiw0",
+	"zNsVw6GgQexgsxwFvgtlS0yv0slO3ZAarew71cpuhIQaLavRshot69FpWWUaaXSuB69zeQ2h0brqVmYj",
+	"vavoBF8d5jsRrFDUCGklJdr0NLsUS8X9UcRSmcNMAQ8HZ+nVS32tDvfJDO8jjK4JAX5nitwDpsbr1Pe6",
+	"9Jyq0faWjrYHo62u5UUktF7xvK9R1FuZbARs3tIcDn197u41i/KTf5Lp3LwPyVs+GgfkA4t4NjE78F5O",
+	"AQ/Jl3Z/oIKOWGoh46wb9dfj9+9PvgCNnx6/qVyLUshvrpbYIl1g8peZIF78ROVEBJhmpRnXydJSsXOd",
+	"CoT4MEfEHN28oeSUKpIJYwyIdRO0KvdqTnVYEaC8RmF1dfNi+DlHsYKydQBb2oIAPBPGftpuV6eXr5m1",
+	"Nb8UTYH2d6HvVWomjda3fH3W0v0cNbUd9Nw6+V0+S8Pe/ER55DqfdLOVC0T32zYU7yDihBAyEyFYegjv",
+	"OuVxXHVTzzYfCwifuD5kZj+2qxS9czug1/bmRs37/iq9HwrtLVHr7lqR8qMrvHwgZcyoQD1LjDI6qh4a",
+	"okN92xid5Rp6gvf6LdFVXKJY4drbAnMpDqfRFx61vlAvzRplYcnibKYpOKXjaoqCM51UKFPfMrJdMJ+5",
+	"v6YH1yyT89ax04j5fwUxfyXKeUBSuhHDjRj+FxPD86KikcL1a7OZEEbf7xVlMN6cm0udT59OT/52/CYg",
+	"p8e/HL8+N58+dT6fmX/fvDvrvHpvPrXb7SNSctWVea8d0hJxfQZXNNL6X0Fa3zaNfeeCHRJiepCdUY0F",
+	"J4fasnYvWcZUkQFjwuaLV1dgYb+PRplolInHpkzMibxGl6hdmrVUiVrY+eUpH/MoIaUnQ6jSV6kUkyfd",
+	"W+x6sAhm+jPgjqTYR8GC6NvAuu1o6t+Dq1l6W5Wq4foa2te9cXNqlI3vCcvmgRHh3JzsqzfKNLXv7Sku",
+	"QrZJVquT5o5djqQwV9rnVXBJkDvFfsdriQVoCLlK6s4/GG/zowxKS9MI2wcobOuFQiNulyzORgLXdxev",
+	"MdiLjZIdiAOx0stwpHDMwgtjJBXYGXZD81yZXLLUd9hZIiZ9q+5GNH4PovF2aKc8LNfBu9KA3FiwrBQg",
+	"7nWNtHjA0gI4WiMgyuuxTj/vf/7/AAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/config"
 	"github.com/wabsp/wabsp/internal/graph"
@@ -47,6 +48,7 @@ type system struct {
 	graph    *graph.Client
 	billing  *billing.Service
 	optins   *optins.Service
+	insights *insights.Service
 	outbound *outbound.Service
 	// outboundTasks runs the outbound webhook tasks and wakes delivery runs
 	// when the API queues test messages and replays.
@@ -93,9 +95,13 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 	}
 	s.billing = billing.NewService(db, billing.Config{Log: log})
 	s.optins = optins.NewService(db)
+	s.insights = insights.NewService(db)
 	// Every domain reading the messages field goes into this one call, in
-	// the order its handlers run inside the intake's transaction.
-	s.webhooks.Register(webhooks.FieldMessages, s.webhooks.Defaults(), s.billing.Handler(), s.optins.Handler())
+	// the order its handlers run inside the intake's transaction. Billing
+	// goes last: it takes the tenant's ledger lock, which is then held only
+	// for its own work and the commit.
+	s.webhooks.Register(webhooks.FieldMessages, s.webhooks.Defaults(), s.optins.Handler(), s.insights.Handler(),
+		s.billing.Handler())
 	s.webhooks.Register(webhooks.FieldUserPreferences, s.webhooks.Defaults(), s.optins.Handler())
 	if err := s.openOutbound(box); err != nil {
 		s.close()
@@ -218,6 +224,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Quality: s.quality, Onboarder: workers.WABAOnboarder{Client: client}, Billing: s.billing,
 		Optins:    s.optins,
 		Outbound:  s.outbound,
+		Insights:  s.insights,
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,

@@ -26,6 +26,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/pg"
@@ -85,6 +86,9 @@ type Deps struct {
 	// Outbound is the outbound webhook subscriptions domain; nil answers 503
 	// for its operations.
 	Outbound *outbound.Service
+	// Insights is the trackers domain (response times, funnels, journeys,
+	// experiments); nil answers 503 for its operations.
+	Insights *insights.Service
 	// Onboarder queues a new WABA's webhook subscription and first polls;
 	// nil leaves that to the scheduler, which finds unsubscribed WABAs.
 	Onboarder WABAOnboarder
@@ -165,7 +169,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
 		quality: d.Quality, onboard: d.Onboarder, billing: d.Billing, optins: d.Optins,
-		outbound: d.Outbound}
+		outbound: d.Outbound, insights: d.Insights}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))
 	return app, nil

@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/config"
 	"github.com/wabsp/wabsp/internal/httpapi"
@@ -90,6 +91,10 @@ type env struct {
 	// Tenant A's webhook subscription and a test delivery to it.
 	subscriptionA uuid.UUID
 	deliveryA     int64
+
+	insights *insights.Service
+	// Tenant A's journey and experiment.
+	journeyA, experimentA uuid.UUID
 }
 
 const (
@@ -145,6 +150,7 @@ func newEnv(t *testing.T, o options) *env {
 		t.Fatal(err)
 	}
 	e.outbound = outbound.NewService(db, box, outbound.Options{})
+	e.insights = insights.NewService(db)
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Webhooks:  hooks,
 		Jobs:      workers.NewJobs(tasks),
@@ -152,6 +158,7 @@ func newEnv(t *testing.T, o options) *env {
 		Billing:   e.billing,
 		Optins:    e.optins,
 		Outbound:  e.outbound,
+		Insights:  e.insights,
 		Onboarder: workers.WABAOnboarder{Client: tasks},
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
@@ -203,6 +210,25 @@ func (e *env) seed() {
 	e.seedQuality()
 	e.seedOptins()
 	e.seedOutbound()
+	e.seedInsights()
+}
+
+// seedInsights gives tenant A a journey and an experiment on it.
+func (e *env) seedInsights() {
+	t, ctx := e.t, context.Background()
+	j, err := e.insights.CreateJourney(ctx, e.tenantA.ID, insights.NewJourney{Key: "welcome", Name: "Welcome",
+		Steps: []insights.Step{{Key: "hello", Match: insights.MatchTemplate, Value: "welcome"},
+			{Key: "done", Match: insights.MatchEvent, Value: "signed_up"}}}, "")
+	if err != nil {
+		t.Fatalf("seed journey: %v", err)
+	}
+	x, err := e.insights.CreateExperiment(ctx, e.tenantA.ID, insights.NewExperiment{Key: "welcome_wording",
+		Name: "Welcome wording", JourneyID: &j.ID,
+		Variants: []insights.Variant{{Key: "long", Weight: 1}, {Key: "short", Weight: 1}}}, "")
+	if err != nil {
+		t.Fatalf("seed experiment: %v", err)
+	}
+	e.journeyA, e.experimentA = j.ID, x.ID
 }
 
 // seedOutbound gives tenant A a webhook subscription with a test delivery.

@@ -64,6 +64,8 @@ func (e *env) victimPath(tmpl string) string {
 		"{import_id}", e.importA.String(),
 		"{subscription_id}", e.subscriptionA.String(),
 		"{delivery_id}", strconv.FormatInt(e.deliveryA, 10),
+		"{journey_id}", e.journeyA.String(),
+		"{experiment_id}", e.experimentA.String(),
 	)
 	return r.Replace(tmpl)
 }

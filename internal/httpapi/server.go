@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/openapi"
@@ -37,6 +38,7 @@ type Server struct {
 	billing  *billing.Service
 	optins   *optins.Service
 	outbound *outbound.Service
+	insights *insights.Service
 	onboard  WABAOnboarder
 }
 

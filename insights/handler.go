@@ -1,0 +1,168 @@
+package insights
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wabsp/wabsp/webhooks"
+)
+
+type handler struct{ s *Service }
+
+// Apply implements webhooks.Handler. Changes it cannot decode are left to
+// the default handler, which files them.
+func (h handler) Apply(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, changes []webhooks.Change) error {
+	var in input
+	for _, c := range changes {
+		if c.Field == webhooks.FieldMessages {
+			in.addMessages(c)
+		}
+	}
+	if len(in.statuses) == 0 && len(in.inbound) == 0 {
+		return nil
+	}
+	return h.s.apply(ctx, tx, tenantID, in)
+}
+
+// input is everything one fold applies: observations from webhooks and
+// writes from the API.
+type input struct {
+	statuses    []statusObs
+	inbound     []inboundObs
+	annotations []Annotation
+	events      []Event
+}
+
+// statusObs is one status of an outbound message.
+type statusObs struct {
+	wamid, status, phone, contact string
+	at                            time.Time
+	errCode                       int32
+	errTitle                      string
+}
+
+// inboundObs is one inbound user message.
+type inboundObs struct {
+	wamid, phone, contact string
+	at                    time.Time
+	contextID, payload    string
+}
+
+// statusesIn is what insights reads of a messages value.
+type statusesIn struct {
+	Metadata webhooks.Metadata `json:"metadata"`
+	Statuses []struct {
+		ID              string              `json:"id"`
+		Status          string              `json:"status"`
+		Timestamp       webhooks.FlexInt    `json:"timestamp"`
+		RecipientID     webhooks.FlexString `json:"recipient_id"`
+		RecipientUserID string              `json:"recipient_user_id"`
+		Errors          []struct {
+			Code  webhooks.FlexInt `json:"code"`
+			Title string           `json:"title"`
+		} `json:"errors"`
+	} `json:"statuses"`
+	Messages []json.RawMessage `json:"messages"`
+}
+
+func (in *input) addMessages(c webhooks.Change) {
+	var v statusesIn
+	if json.Unmarshal(c.Value, &v) != nil {
+		return
+	}
+	phone := c.PhoneNumberID
+	if phone == "" {
+		phone = string(v.Metadata.PhoneNumberID)
+	}
+	for _, st := range v.Statuses {
+		contact := contactKey(string(st.RecipientID), st.RecipientUserID)
+		if st.ID == "" || st.Status == "" {
+			continue
+		}
+		o := statusObs{wamid: st.ID, status: st.Status, phone: phone, contact: contact,
+			at: metaTime(st.Timestamp.Int64(), c.ReceivedAt)}
+		if len(st.Errors) > 0 && st.Errors[0].Code > 0 && st.Errors[0].Code <= 1<<31-1 {
+			o.errCode, o.errTitle = int32(st.Errors[0].Code), clip(st.Errors[0].Title, 300)
+		}
+		in.statuses = append(in.statuses, o)
+	}
+	for _, raw := range v.Messages {
+		if o, ok := inboundOf(raw, phone, c.ReceivedAt); ok {
+			in.inbound = append(in.inbound, o)
+		}
+	}
+}
+
+func inboundOf(raw json.RawMessage, phone string, received time.Time) (inboundObs, bool) {
+	if bytes.Contains(raw, []byte(`"system"`)) {
+		var probe struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(raw, &probe) != nil || probe.Type == "system" {
+			return inboundObs{}, false
+		}
+	}
+	var m webhooks.Message
+	if json.Unmarshal(raw, &m) != nil || m.ID == "" || m.System != nil {
+		return inboundObs{}, false
+	}
+	contact := contactKey(string(m.From), m.FromUserID)
+	if contact == "" {
+		return inboundObs{}, false
+	}
+	o := inboundObs{wamid: m.ID, phone: phone, contact: contact, at: metaTime(m.Timestamp.Int64(), received)}
+	if m.Context != nil {
+		o.contextID = m.Context.ID
+	}
+	o.payload = buttonPayload(m)
+	return o, true
+}
+
+// buttonPayload is what a pressed button says: a template quick reply's
+// payload, or an interactive reply's id.
+func buttonPayload(m webhooks.Message) string {
+	switch {
+	case m.Button != nil && m.Button.Payload != "":
+		return clip(m.Button.Payload, 256)
+	case m.Interactive != nil && m.Interactive.ButtonReply != nil:
+		return clip(m.Interactive.ButtonReply.ID, 256)
+	case m.Interactive != nil && m.Interactive.ListReply != nil:
+		return clip(m.Interactive.ListReply.ID, 256)
+	}
+	return ""
+}
+
+// contactKey names a WhatsApp user: the wa_id when Meta sent it, else the
+// business-scoped user id.
+func contactKey(waID, userID string) string {
+	if waID != "" {
+		return waID
+	}
+	return userID
+}
+
+// metaTime converts Meta's unix seconds; an absent or impossible timestamp
+// falls back to the receipt time so the event still counts.
+func metaTime(sec int64, fallback time.Time) time.Time {
+	if sec < 946_684_800 || sec > 95_617_584_000 {
+		return fallback.UTC().Truncate(time.Second)
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+// clip cuts s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
