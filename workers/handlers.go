@@ -88,8 +88,8 @@ func (h *handlers) enqueueApply(ctx context.Context, batches []webhooks.TenantBa
 // handleApply persists one tenant's changes, holding one of the tenant's
 // worker slots while it does.
 func (h *handlers) handleApply(ctx context.Context, t *asynq.Task) error {
-	var p ApplyPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+	p, err := decodeApply(t.Payload())
+	if err != nil {
 		return fmt.Errorf("%s: decode: %v: %w", t.Type(), err, asynq.SkipRetry)
 	}
 	holder, _ := asynq.GetTaskID(ctx)

@@ -46,16 +46,21 @@ func newHandlers(t *testing.T) (*handlers, uuid.UUID) {
 	return h, tenant
 }
 
-// drainApply runs every queued apply task, as a worker would.
-func drainApply(t *testing.T, h *handlers) int {
+// drainApply runs every queued apply task, as a worker would, whether it is
+// pending or still waiting in its tenant's group to be merged.
+func drainApply(t *testing.T, h *handlers, tenant uuid.UUID) int {
 	t.Helper()
 	insp := asynq.NewInspectorFromRedisClient(h.Redis)
-	tasks, err := insp.ListPendingTasks(QueueDefault)
-	if errors.Is(err, asynq.ErrQueueNotFound) {
-		return 0
-	}
-	if err != nil {
-		t.Fatal(err)
+	var tasks []*asynq.TaskInfo
+	for _, list := range []func() ([]*asynq.TaskInfo, error){
+		func() ([]*asynq.TaskInfo, error) { return insp.ListPendingTasks(QueueDefault) },
+		func() ([]*asynq.TaskInfo, error) { return insp.ListAggregatingTasks(QueueDefault, applyGroup(tenant)) },
+	} {
+		got, err := list()
+		if err != nil && !errors.Is(err, asynq.ErrQueueNotFound) {
+			t.Fatal(err)
+		}
+		tasks = append(tasks, got...)
 	}
 	for _, ti := range tasks {
 		if err := h.handleApply(context.Background(), asynq.NewTask(ti.Type, ti.Payload)); err != nil {
@@ -91,7 +96,7 @@ func TestIntakeRoutesAndApplies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := drainApply(t, h); n != 1 {
+	if n := drainApply(t, h, tenant); n != 1 {
 		t.Fatalf("%d apply tasks, want one for the one tenant", n)
 	}
 	var statuses, inbound, poison int
@@ -115,12 +120,12 @@ func TestIntakePoisonTaskIsNotRetried(t *testing.T) {
 }
 
 func TestReplayRecordsWhatItDid(t *testing.T) {
-	h, _ := newHandlers(t)
+	h, tenant := newHandlers(t)
 	ctx := context.Background()
 	if err := h.handleIntake(ctx, NewMetaIntakeTask([]webhooks.Body{{Raw: fixture(t, "messages-3.json"), ReceivedAt: time.Now()}})); err != nil {
 		t.Fatal(err)
 	}
-	drainApply(t, h)
+	drainApply(t, h, tenant)
 	var id int64
 	if err := h.DB.QueryRow(ctx, `SELECT id FROM webhook_archive`).Scan(&id); err != nil {
 		t.Fatal(err)
@@ -129,7 +134,7 @@ func TestReplayRecordsWhatItDid(t *testing.T) {
 	if err := h.handleReplay(ctx, asynq.NewTask(TypeReplay, payload)); err != nil {
 		t.Fatal(err)
 	}
-	drainApply(t, h)
+	drainApply(t, h, tenant)
 	var detail map[string]int
 	if err := h.DB.QueryRow(ctx, `SELECT detail FROM maintenance_runs WHERE task = $1`, TypeReplay).Scan(&detail); err != nil {
 		t.Fatal(err)

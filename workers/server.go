@@ -36,8 +36,13 @@ func NewServer(rdb redis.UniversalClient, log *slog.Logger, o ServerOptions) *as
 		// Busy tenants' tasks wait in the retry set; check it often so they
 		// are not held back for the default five seconds.
 		DelayedTaskCheckInterval: 500 * time.Millisecond,
-		Logger:                   asynqLogger{log},
-		LogLevel:                 asynq.WarnLevel,
+		// A tenant's apply tasks are merged into one transaction.
+		GroupAggregator:  asynq.GroupAggregatorFunc(mergeApplyTasks),
+		GroupGracePeriod: applyGroupGrace,
+		GroupMaxDelay:    applyGroupMaxDelay,
+		GroupMaxSize:     applyGroupMaxSize,
+		Logger:           asynqLogger{log},
+		LogLevel:         asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			if errors.Is(err, errTenantBusy) {
 				return

@@ -50,7 +50,8 @@ type ApplyPayload struct {
 
 // NewMetaApplyTask builds the per-tenant apply task. Its id is derived from
 // the changes it carries, so an intake retry that routes the same bodies again
-// does not queue the same work twice while the first copy is pending.
+// does not queue the same work twice while the first copy is pending. It
+// joins its tenant's group, whose tasks are merged before they run.
 func NewMetaApplyTask(p ApplyPayload) (*asynq.Task, error) {
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -58,7 +59,7 @@ func NewMetaApplyTask(p ApplyPayload) (*asynq.Task, error) {
 	}
 	return asynq.NewTask(TypeMetaApply, b,
 		asynq.Queue(QueueDefault), asynq.MaxRetry(50), asynq.Timeout(2*time.Minute),
-		asynq.TaskID(applyTaskID(p))), nil
+		asynq.TaskID(applyTaskID(p)), asynq.Group(applyGroup(p.TenantID))), nil
 }
 
 // NewAdoptOrphansTask asks a worker to route orphaned changes whose WABA or

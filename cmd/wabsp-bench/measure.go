@@ -120,7 +120,7 @@ func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, 
 	res.SustainedRate = float64(res.LandedInRun) / runFor.Seconds()
 	drainStart := time.Now()
 	for res.Landed < res.Sent && time.Since(drainStart) < 3*time.Minute && ctx.Err() == nil {
-		waitFor(ctx, 250*time.Millisecond)
+		waitFor(ctx, time.Second)
 		if res.Landed, err = e.countStatuses(ctx, conn); err != nil {
 			return res, err
 		}
