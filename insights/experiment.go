@@ -205,13 +205,13 @@ func (s *Service) Experiments(ctx context.Context, tenantID uuid.UUID, p Page) (
 			q += ` AND (created_at, id) < ($2, $3)`
 			args = append(args, pos.at, pos.id)
 		}
-		q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, p.size()+1)
+		q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, p.Size()+1)
 		rows, _ := tx.Query(ctx, q, args...)
 		es, err := scanExperiments(rows)
 		if err != nil {
 			return err
 		}
-		out = page(es, p.size(), func(e Experiment) (time.Time, uuid.UUID) { return e.CreatedAt, e.ID })
+		out = page(es, p.Size(), func(e Experiment) (time.Time, uuid.UUID) { return e.CreatedAt, e.ID })
 		return nil
 	})
 	return out, err

@@ -197,13 +197,13 @@ func (s *Service) Journeys(ctx context.Context, tenantID uuid.UUID, p Page) (Lis
 			q += ` AND (created_at, id) < ($2, $3)`
 			args = append(args, pos.at, pos.id)
 		}
-		q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, p.size()+1)
+		q += fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT %d`, p.Size()+1)
 		rows, _ := tx.Query(ctx, q, args...)
 		js, err := scanJourneys(rows)
 		if err != nil {
 			return err
 		}
-		out = page(js, p.size(), func(j Journey) (time.Time, uuid.UUID) { return j.CreatedAt, j.ID })
+		out = page(js, p.Size(), func(j Journey) (time.Time, uuid.UUID) { return j.CreatedAt, j.ID })
 		return nil
 	})
 	return out, err

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -192,7 +193,7 @@ func (s *Service) ListLedger(ctx context.Context, tenantID uuid.UUID, f LedgerFi
 	if err != nil {
 		return List[Entry]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var out []Entry
 	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		args := append([]any{tenantID}, f.args()...)
@@ -209,7 +210,7 @@ func (s *Service) ListLedger(ctx context.Context, tenantID uuid.UUID, f LedgerFi
 	if err != nil {
 		return List[Entry]{}, pg.Translate(err, "consent ledger")
 	}
-	return paginate(out, size, func(e Entry) (time.Time, string) { return e.OccurredAt, strconv.FormatInt(e.ID, 10) }), nil
+	return paging.Paginate(out, size, func(e Entry) (time.Time, string) { return e.OccurredAt, strconv.FormatInt(e.ID, 10) }), nil
 }
 
 // ContactHistory returns a contact and every ledger entry of it, oldest

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -190,7 +191,7 @@ func (s *Service) ListContacts(ctx context.Context, tenantID uuid.UUID, f Contac
 		return List[Contact]{}, err
 	}
 	wa, _ := ParseWaID(f.WaID)
-	size := p.size()
+	size := p.Size()
 	var out []Contact
 	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+contactCols+` FROM contacts
@@ -210,7 +211,7 @@ func (s *Service) ListContacts(ctx context.Context, tenantID uuid.UUID, f Contac
 	if err != nil {
 		return List[Contact]{}, pg.Translate(err, "contacts")
 	}
-	return paginate(out, size, func(c Contact) (time.Time, string) { return c.CreatedAt, c.ID.String() }), nil
+	return paging.Paginate(out, size, func(c Contact) (time.Time, string) { return c.CreatedAt, c.ID.String() }), nil
 }
 
 // NewContact is the input of CreateContact: a wa_id, a BSUID or both.

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -348,7 +349,7 @@ func (s *Service) ListImports(ctx context.Context, tenantID uuid.UUID, p Page) (
 	if err != nil {
 		return List[ImportResult]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var out []ImportResult
 	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `
@@ -370,7 +371,7 @@ func (s *Service) ListImports(ctx context.Context, tenantID uuid.UUID, p Page) (
 	if err != nil {
 		return List[ImportResult]{}, pg.Translate(err, "imports")
 	}
-	return paginate(out, size, func(x ImportResult) (time.Time, string) { return x.CreatedAt, x.ID.String() }), nil
+	return paging.Paginate(out, size, func(x ImportResult) (time.Time, string) { return x.CreatedAt, x.ID.String() }), nil
 }
 
 // ListImportErrors returns an import's rejected rows in line order. The
@@ -384,7 +385,7 @@ func (s *Service) ListImportErrors(ctx context.Context, tenantID, importID uuid.
 		}
 		after = n
 	}
-	size := p.size()
+	size := p.Size()
 	var out []RowError
 	err := s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		var ok bool

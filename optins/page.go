@@ -1,76 +1,32 @@
 package optins
 
 import (
-	"encoding/base64"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 )
 
 // Paging bounds shared by every list.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	DefaultLimit = paging.DefaultLimit
+	MaxLimit     = paging.MaxLimit
 )
 
 // Page asks for one page of a list: at most Limit items after Cursor, the
 // NextCursor of the previous page ("" for the first page).
-type Page struct {
-	Limit  int
-	Cursor string
-}
-
-func (p Page) size() int {
-	switch {
-	case p.Limit <= 0:
-		return DefaultLimit
-	case p.Limit > MaxLimit:
-		return MaxLimit
-	}
-	return p.Limit
-}
+type Page = paging.Page
 
 // List is one page of items. NextCursor is "" on the last page.
-type List[T any] struct {
-	Items      []T
-	NextCursor string
-}
+type List[T any] = paging.List[T]
 
-var errBadCursor = apperr.InvalidField("cursor", "not a cursor this list issued")
-
-// A cursor is the sort key of the last row shown, (time, id), so it stays
-// valid however many rows are added meanwhile.
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
-}
-
-func decodeCursor(s string) (time.Time, string, bool, error) {
-	if s == "" {
-		return time.Time{}, "", false, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, "", false, errBadCursor
-	}
-	at, id, found := strings.Cut(string(raw), "|")
-	if !found || id == "" {
-		return time.Time{}, "", false, errBadCursor
-	}
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return time.Time{}, "", false, errBadCursor
-	}
-	return t, id, true, nil
-}
+var errBadCursor = paging.ErrBadCursor
 
 // uuidCursor returns the query arguments of a (time, uuid) cursor: both nil
 // for the first page.
 func uuidCursor(s string) (at, id any, err error) {
-	t, raw, ok, err := decodeCursor(s)
+	t, raw, ok, err := paging.DecodeCursor(s)
 	if err != nil || !ok {
 		return nil, nil, err
 	}
@@ -83,7 +39,7 @@ func uuidCursor(s string) (at, id any, err error) {
 
 // int64Cursor is uuidCursor for lists keyed by (time, bigint).
 func int64Cursor(s string) (at, id any, err error) {
-	t, raw, ok, err := decodeCursor(s)
+	t, raw, ok, err := paging.DecodeCursor(s)
 	if err != nil || !ok {
 		return nil, nil, err
 	}
@@ -92,17 +48,4 @@ func int64Cursor(s string) (at, id any, err error) {
 		return nil, nil, errBadCursor
 	}
 	return t, n, nil
-}
-
-// paginate turns rows fetched with LIMIT size+1 into a page.
-func paginate[T any](rows []T, size int, key func(T) (time.Time, string)) List[T] {
-	if len(rows) <= size {
-		if rows == nil {
-			rows = []T{}
-		}
-		return List[T]{Items: rows}
-	}
-	rows = rows[:size]
-	at, id := key(rows[size-1])
-	return List[T]{Items: rows, NextCursor: encodeCursor(at, id)}
 }

@@ -6,62 +6,29 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 )
 
 // Paging bounds shared by every list.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	DefaultLimit = paging.DefaultLimit
+	MaxLimit     = paging.MaxLimit
 )
 
 // Page asks for one page of a list: at most Limit items after Cursor, the
 // NextCursor of the previous page ("" for the first page).
-type Page struct {
-	Limit  int
-	Cursor string
-}
-
-func (p Page) size() int {
-	switch {
-	case p.Limit <= 0:
-		return DefaultLimit
-	case p.Limit > MaxLimit:
-		return MaxLimit
-	}
-	return p.Limit
-}
+type Page = paging.Page
 
 // List is one page of items. NextCursor is "" on the last page.
-type List[T any] struct {
-	Items      []T
-	NextCursor string
-}
+type List[T any] = paging.List[T]
 
-var errBadCursor = apperr.InvalidField("cursor", "not a cursor this list issued")
-
-// A cursor is the sort key of the last row shown, (time, id), so it stays
-// valid however many rows are added meanwhile.
-func encodeCursor(at time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id))
-}
+var errBadCursor = paging.ErrBadCursor
 
 // decodeCursor returns the position a cursor names; both nil for "".
 func decodeCursor(s string) (at *time.Time, id *string, err error) {
-	if s == "" {
-		return nil, nil, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, nil, errBadCursor
-	}
-	ts, rest, ok := strings.Cut(string(raw), "|")
-	if !ok || rest == "" {
-		return nil, nil, errBadCursor
-	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return nil, nil, errBadCursor
+	t, rest, ok, err := paging.DecodeCursor(s)
+	if err != nil || !ok {
+		return nil, nil, err
 	}
 	return &t, &rest, nil
 }
@@ -85,17 +52,4 @@ func offsetCursor(s string) (int, error) {
 
 func encodeOffset(n int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(n)))
-}
-
-// paginate turns rows fetched with LIMIT size+1 into a page.
-func paginate[T any](rows []T, size int, key func(T) (time.Time, string)) List[T] {
-	if rows == nil {
-		rows = []T{}
-	}
-	if len(rows) <= size {
-		return List[T]{Items: rows}
-	}
-	rows = rows[:size]
-	at, id := key(rows[size-1])
-	return List[T]{Items: rows, NextCursor: encodeCursor(at, id)}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -35,7 +36,7 @@ func (s *Service) ListNumbers(ctx context.Context, tenantID uuid.UUID, f NumberF
 	if err != nil {
 		return List[NumberView]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var out []NumberView
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+numberCols+` FROM quality_numbers n
@@ -57,7 +58,7 @@ func (s *Service) ListNumbers(ctx context.Context, tenantID uuid.UUID, f NumberF
 	if err != nil {
 		return List[NumberView]{}, pg.Translate(err, "phone numbers")
 	}
-	return paginate(out, size, func(v NumberView) (time.Time, string) { return v.FirstSeenAt, v.ID.String() }), nil
+	return paging.Paginate(out, size, func(v NumberView) (time.Time, string) { return v.FirstSeenAt, v.ID.String() }), nil
 }
 
 // GetNumber returns one number's state by its quality id.
@@ -201,7 +202,7 @@ func (s *Service) history(ctx context.Context, tenantID uuid.UUID, kind, subject
 		}
 		afterID = &n
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []HistoryEntry
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		var ok bool
@@ -226,7 +227,7 @@ func (s *Service) history(ctx context.Context, tenantID uuid.UUID, kind, subject
 	if err != nil {
 		return List[HistoryEntry]{}, pg.Translate(err, what+" history")
 	}
-	return paginate(rows, size, func(h HistoryEntry) (time.Time, string) { return h.EventTime, fmt.Sprint(h.ID) }), nil
+	return paging.Paginate(rows, size, func(h HistoryEntry) (time.Time, string) { return h.EventTime, fmt.Sprint(h.ID) }), nil
 }
 
 func scanHistory(r pgx.CollectableRow) (HistoryEntry, error) {

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -47,7 +48,7 @@ func (s *Service) ListAlerts(ctx context.Context, tenantID uuid.UUID, f AlertFil
 	if err != nil {
 		return List[Alert]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []Alert
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `SELECT `+alertCols+` FROM quality_alerts
@@ -67,7 +68,7 @@ func (s *Service) ListAlerts(ctx context.Context, tenantID uuid.UUID, f AlertFil
 	if err != nil {
 		return List[Alert]{}, pg.Translate(err, "alerts")
 	}
-	return paginate(rows, size, func(a Alert) (time.Time, string) { return a.OpenedAt, a.ID.String() }), nil
+	return paging.Paginate(rows, size, func(a Alert) (time.Time, string) { return a.OpenedAt, a.ID.String() }), nil
 }
 
 // GetAlert returns one of the tenant's alerts.
@@ -107,7 +108,7 @@ func (s *Service) AdminAlerts(ctx context.Context, f AlertFilter, p Page) (List[
 	if err != nil {
 		return List[Alert]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []Alert
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `SELECT `+alertCols+` FROM quality_alerts

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -35,7 +36,7 @@ func (s *Service) ListTemplates(ctx context.Context, tenantID uuid.UUID, f Templ
 	if err != nil {
 		return List[TemplateView]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var out []TemplateView
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+templateCols+` FROM quality_templates
@@ -58,7 +59,7 @@ func (s *Service) ListTemplates(ctx context.Context, tenantID uuid.UUID, f Templ
 	if err != nil {
 		return List[TemplateView]{}, pg.Translate(err, "templates")
 	}
-	return paginate(out, size, func(v TemplateView) (time.Time, string) { return v.FirstSeenAt, v.TemplateID }), nil
+	return paging.Paginate(out, size, func(v TemplateView) (time.Time, string) { return v.FirstSeenAt, v.TemplateID }), nil
 }
 
 // GetTemplate returns one template's state by Meta's template id.

@@ -171,7 +171,7 @@ func (s *Service) AdminOverview(ctx context.Context, p Page) (List[TenantRisk], 
 	if err != nil {
 		return List[TenantRisk]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []TenantRisk
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, adminOverviewSQL, offset, size+1)

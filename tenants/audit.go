@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -42,7 +43,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter, p Page) (List[Au
 	if err != nil {
 		return List[AuditEntry]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	r, err := s.db.Query(ctx, `
 		SELECT id, at, actor_id, actor_role, tenant_id, action, resource_type, resource_id,
 		       before, after, coalesce(request_id, '')
@@ -61,7 +62,7 @@ func (s *Service) ListAudit(ctx context.Context, f AuditFilter, p Page) (List[Au
 	if err != nil {
 		return List[AuditEntry]{}, pg.Translate(err, "audit log")
 	}
-	return paginate(rows, size, func(e AuditEntry) (time.Time, string) {
+	return paging.Paginate(rows, size, func(e AuditEntry) (time.Time, string) {
 		return e.At, strconv.FormatInt(e.ID, 10)
 	}), nil
 }

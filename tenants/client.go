@@ -11,6 +11,7 @@ import (
 
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/auth"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -157,7 +158,7 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter, p Page) (List
 	if err != nil {
 		return List[Client]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	r, err := s.db.Query(ctx, `
 		SELECT `+clientCols+` FROM api_clients
 		WHERE ($1 = '' OR role = $1)
@@ -174,7 +175,7 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter, p Page) (List
 	if err != nil {
 		return List[Client]{}, pg.Translate(err, "clients")
 	}
-	return paginate(rows, size, func(c Client) (time.Time, string) { return c.CreatedAt, c.ID.String() }), nil
+	return paging.Paginate(rows, size, func(c Client) (time.Time, string) { return c.CreatedAt, c.ID.String() }), nil
 }
 
 // DisableClient stops a client for good: it gets no new tokens, and the

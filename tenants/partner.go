@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -64,7 +65,7 @@ func (s *Service) ListPartners(ctx context.Context, p Page) (List[Partner], erro
 	if err != nil {
 		return List[Partner]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	r, err := s.db.Query(ctx, `
 		SELECT `+partnerCols+` FROM partners
 		WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1, $2::uuid))
@@ -77,7 +78,7 @@ func (s *Service) ListPartners(ctx context.Context, p Page) (List[Partner], erro
 	if err != nil {
 		return List[Partner]{}, pg.Translate(err, "partners")
 	}
-	return paginate(rows, size, func(p Partner) (time.Time, string) { return p.CreatedAt, p.ID.String() }), nil
+	return paging.Paginate(rows, size, func(p Partner) (time.Time, string) { return p.CreatedAt, p.ID.String() }), nil
 }
 
 // assignment is how the audit log shows a partner–tenant link.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -113,7 +114,7 @@ func (s *Service) ListPhoneNumbers(ctx context.Context, tenantID uuid.UUID, f Ph
 	if err != nil {
 		return List[PhoneNumber]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []PhoneNumber
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `
@@ -132,7 +133,7 @@ func (s *Service) ListPhoneNumbers(ctx context.Context, tenantID uuid.UUID, f Ph
 	if err != nil {
 		return List[PhoneNumber]{}, err
 	}
-	return paginate(rows, size, func(p PhoneNumber) (time.Time, string) { return p.CreatedAt, p.ID.String() }), nil
+	return paging.Paginate(rows, size, func(p PhoneNumber) (time.Time, string) { return p.CreatedAt, p.ID.String() }), nil
 }
 
 // DeletePhoneNumber removes one of the tenant's phone numbers.

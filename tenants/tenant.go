@@ -11,6 +11,7 @@ import (
 
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/auth"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -262,7 +263,7 @@ func (s *Service) ListTenants(ctx context.Context, f TenantFilter, p Page) (List
 	if q := strings.TrimSpace(f.Query); q != "" {
 		pattern = likePattern(q)
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []Tenant
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `
@@ -284,5 +285,5 @@ func (s *Service) ListTenants(ctx context.Context, f TenantFilter, p Page) (List
 	if err != nil {
 		return List[Tenant]{}, err
 	}
-	return paginate(rows, size, func(t Tenant) (time.Time, string) { return t.CreatedAt, t.ID.String() }), nil
+	return paging.Paginate(rows, size, func(t Tenant) (time.Time, string) { return t.CreatedAt, t.ID.String() }), nil
 }

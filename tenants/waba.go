@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -183,7 +184,7 @@ func (s *Service) ListWABAs(ctx context.Context, tenantID uuid.UUID, p Page) (Li
 	if err != nil {
 		return List[WABA]{}, err
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []WABA
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		r, err := tx.Query(ctx, `
@@ -201,7 +202,7 @@ func (s *Service) ListWABAs(ctx context.Context, tenantID uuid.UUID, p Page) (Li
 	if err != nil {
 		return List[WABA]{}, err
 	}
-	return paginate(rows, size, func(w WABA) (time.Time, string) { return w.CreatedAt, w.ID.String() }), nil
+	return paging.Paginate(rows, size, func(w WABA) (time.Time, string) { return w.CreatedAt, w.ID.String() }), nil
 }
 
 // UpdateWABA applies p to one of the tenant's WABAs.

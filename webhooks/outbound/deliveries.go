@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -99,7 +100,7 @@ func (s *Service) ListDeliveries(ctx context.Context, o Owner, f DeliveryFilter,
 	default:
 		return List[Delivery]{}, apperr.InvalidField("status", "must be pending, delivered or dead")
 	}
-	at, id, ok, err := decodeCursor(p.Cursor)
+	at, id, ok, err := paging.DecodeCursor(p.Cursor)
 	if err != nil {
 		return List[Delivery]{}, err
 	}
@@ -136,7 +137,7 @@ func (s *Service) ListDeliveries(ctx context.Context, o Owner, f DeliveryFilter,
 		args = append(args, at, n)
 		w = append(w, "(d.created_at, d.id) < ($"+strconv.Itoa(len(args)-1)+", $"+strconv.Itoa(len(args))+")")
 	}
-	size := p.size()
+	size := p.Size()
 	args = append(args, size+1)
 	q := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries d
 		JOIN webhook_subscriptions s ON s.id = d.subscription_id
@@ -153,7 +154,7 @@ func (s *Service) ListDeliveries(ctx context.Context, o Owner, f DeliveryFilter,
 	if err != nil {
 		return List[Delivery]{}, pg.Translate(err, "deliveries")
 	}
-	return paginate(rows, size, func(d Delivery) (time.Time, string) {
+	return paging.Paginate(rows, size, func(d Delivery) (time.Time, string) {
 		return d.CreatedAt, strconv.FormatInt(d.ID, 10)
 	}), nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -52,7 +53,7 @@ type HealthSummary struct {
 // newest first, with their delivery figures, and totals for all of them.
 // It runs as the owning role: this is the cross-tenant oversight view.
 func (s *Service) Health(ctx context.Context, f HealthFilter, p Page) (List[EndpointHealth], HealthSummary, error) {
-	at, id, ok, err := decodeCursor(p.Cursor)
+	at, id, ok, err := paging.DecodeCursor(p.Cursor)
 	if err != nil {
 		return List[EndpointHealth]{}, HealthSummary{}, err
 	}
@@ -64,7 +65,7 @@ func (s *Service) Health(ctx context.Context, f HealthFilter, p Page) (List[Endp
 		}
 		afterAt, afterID = at, u
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []EndpointHealth
 	var sum HealthSummary
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
@@ -104,7 +105,7 @@ func (s *Service) Health(ctx context.Context, f HealthFilter, p Page) (List[Endp
 	if err != nil {
 		return List[EndpointHealth]{}, HealthSummary{}, pg.Translate(err, "delivery health")
 	}
-	page := paginate(rows, size, func(h EndpointHealth) (time.Time, string) { return h.CreatedAt, h.ID.String() })
+	page := paging.Paginate(rows, size, func(h EndpointHealth) (time.Time, string) { return h.CreatedAt, h.ID.String() })
 	return page, sum, nil
 }
 

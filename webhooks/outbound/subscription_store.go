@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -110,7 +111,7 @@ func (s *Service) Get(ctx context.Context, o Owner, id uuid.UUID) (Subscription,
 
 // List returns o's subscriptions, newest first.
 func (s *Service) List(ctx context.Context, o Owner, p Page) (List[Subscription], error) {
-	at, id, ok, err := decodeCursor(p.Cursor)
+	at, id, ok, err := paging.DecodeCursor(p.Cursor)
 	if err != nil {
 		return List[Subscription]{}, err
 	}
@@ -122,7 +123,7 @@ func (s *Service) List(ctx context.Context, o Owner, p Page) (List[Subscription]
 		}
 		afterAt, afterID = at, u
 	}
-	size := p.size()
+	size := p.Size()
 	var rows []Subscription
 	err = s.ownerTx(ctx, o, func(tx pgx.Tx) error {
 		cond, arg := ownerFilter(o, "1")
@@ -138,7 +139,7 @@ func (s *Service) List(ctx context.Context, o Owner, p Page) (List[Subscription]
 	if err != nil {
 		return List[Subscription]{}, pg.Translate(err, "subscriptions")
 	}
-	return paginate(rows, size, func(x Subscription) (time.Time, string) { return x.CreatedAt, x.ID.String() }), nil
+	return paging.Paginate(rows, size, func(x Subscription) (time.Time, string) { return x.CreatedAt, x.ID.String() }), nil
 }
 
 // Update applies p to one of o's subscriptions.
