@@ -209,6 +209,11 @@ func scanNumber(row pgx.Row) (Number, error) {
 		&n.QualityRating.Value, &n.QualityRating.At, &n.Status.Value, &n.Status.At, &n.NameStatus.Value, &n.NameStatus.At,
 		&n.Throughput.Value, &n.Throughput.At, &n.LegacyTier.Value, &n.LegacyTier.At, &n.MessagingLimit.Value, &n.MessagingLimit.At,
 		&n.FlaggedSince, &n.DiscoveredVia, &n.Onboarded, &n.FirstSeenAt, &n.PolledAt, &n.UpdatedAt)
+	// Quality webhooks name a number by its digits only; until a poll brings
+	// Graph's formatted number, the digits are its E.164 display.
+	if n.DisplayPhoneNumber == "" && n.DisplayDigits != "" {
+		n.DisplayPhoneNumber = "+" + n.DisplayDigits
+	}
 	return n, err
 }
 

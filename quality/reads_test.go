@@ -212,3 +212,18 @@ func TestSummaryAndAdminOverview(t *testing.T) {
 		t.Errorf("admin alerts by risk (-want +got):\n%s", diff)
 	}
 }
+
+// A number known only from a quality webhook (digits, no Graph poll yet)
+// still shows a display number: its digits in E.164.
+func TestWebhookOnlyNumberShowsItsDigits(t *testing.T) {
+	e := newEnv(t)
+	tenant := e.seedMain(t)
+	e.deliver(t, metasim.QualityUpdateBody(time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC), wabaMain, digitsMain, "FLAGGED", "TIER_10K", ""))
+	list, err := e.svc.ListNumbers(e.ctx, tenant, quality.NumberFilter{}, quality.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Items) != 1 || list.Items[0].DisplayPhoneNumber != "+"+digitsMain {
+		t.Fatalf("numbers %+v, want one showing +%s", list.Items, digitsMain)
+	}
+}
