@@ -189,7 +189,7 @@ func (s *Service) ListLedger(ctx context.Context, tenantID uuid.UUID, f LedgerFi
 	if err := f.validate(); err != nil {
 		return List[Entry]{}, err
 	}
-	at, id, err := int64Cursor(p.Cursor)
+	at, id, err := paging.Int64Cursor(p.Cursor)
 	if err != nil {
 		return List[Entry]{}, err
 	}

@@ -186,7 +186,7 @@ func (s *Service) ListContacts(ctx context.Context, tenantID uuid.UUID, f Contac
 	if err := f.validate(); err != nil {
 		return List[Contact]{}, err
 	}
-	at, id, err := uuidCursor(p.Cursor)
+	at, id, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[Contact]{}, err
 	}

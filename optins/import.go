@@ -345,7 +345,7 @@ func (s *Service) GetImport(ctx context.Context, tenantID, importID uuid.UUID) (
 
 // ListImports returns a tenant's imports, newest first.
 func (s *Service) ListImports(ctx context.Context, tenantID uuid.UUID, p Page) (List[ImportResult], error) {
-	at, id, err := uuidCursor(p.Cursor)
+	at, id, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[ImportResult]{}, err
 	}
@@ -381,7 +381,7 @@ func (s *Service) ListImportErrors(ctx context.Context, tenantID, importID uuid.
 	if p.Cursor != "" {
 		n, err := strconv.Atoi(p.Cursor)
 		if err != nil || n < 0 {
-			return List[RowError]{}, errBadCursor
+			return List[RowError]{}, paging.ErrBadCursor
 		}
 		after = n
 	}

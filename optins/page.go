@@ -1,10 +1,6 @@
 package optins
 
 import (
-	"strconv"
-
-	"github.com/google/uuid"
-
 	"github.com/wabsp/wabsp/internal/paging"
 )
 
@@ -20,32 +16,3 @@ type Page = paging.Page
 
 // List is one page of items. NextCursor is "" on the last page.
 type List[T any] = paging.List[T]
-
-var errBadCursor = paging.ErrBadCursor
-
-// uuidCursor returns the query arguments of a (time, uuid) cursor: both nil
-// for the first page.
-func uuidCursor(s string) (at, id any, err error) {
-	t, raw, ok, err := paging.DecodeCursor(s)
-	if err != nil || !ok {
-		return nil, nil, err
-	}
-	u, err := uuid.Parse(raw)
-	if err != nil {
-		return nil, nil, errBadCursor
-	}
-	return t, u, nil
-}
-
-// int64Cursor is uuidCursor for lists keyed by (time, bigint).
-func int64Cursor(s string) (at, id any, err error) {
-	t, raw, ok, err := paging.DecodeCursor(s)
-	if err != nil || !ok {
-		return nil, nil, err
-	}
-	n, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		return nil, nil, errBadCursor
-	}
-	return t, n, nil
-}

@@ -39,7 +39,7 @@ type AuditFilter struct {
 
 // ListAudit returns audit entries newest first.
 func (s *Service) ListAudit(ctx context.Context, f AuditFilter, p Page) (List[AuditEntry], error) {
-	at, after, err := int64Cursor(p.Cursor)
+	at, after, err := paging.Int64Cursor(p.Cursor)
 	if err != nil {
 		return List[AuditEntry]{}, err
 	}

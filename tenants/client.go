@@ -154,7 +154,7 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter, p Page) (List
 	if f.Role != "" && !f.Role.Valid() {
 		return List[Client]{}, apperr.InvalidField("role", "must be admin, partner or tenant")
 	}
-	at, after, err := uuidCursor(p.Cursor)
+	at, after, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[Client]{}, err
 	}

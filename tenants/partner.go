@@ -61,7 +61,7 @@ func (s *Service) GetPartner(ctx context.Context, id uuid.UUID) (Partner, error)
 
 // ListPartners returns partners newest first.
 func (s *Service) ListPartners(ctx context.Context, p Page) (List[Partner], error) {
-	at, after, err := uuidCursor(p.Cursor)
+	at, after, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[Partner]{}, err
 	}

@@ -110,7 +110,7 @@ type PhoneFilter struct {
 
 // ListPhoneNumbers returns the tenant's phone numbers newest first.
 func (s *Service) ListPhoneNumbers(ctx context.Context, tenantID uuid.UUID, f PhoneFilter, p Page) (List[PhoneNumber], error) {
-	at, after, err := uuidCursor(p.Cursor)
+	at, after, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[PhoneNumber]{}, err
 	}

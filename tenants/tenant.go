@@ -255,7 +255,7 @@ func (s *Service) ListTenants(ctx context.Context, f TenantFilter, p Page) (List
 	if f.Status != "" && f.Status != StatusActive && f.Status != StatusSuspended {
 		return List[Tenant]{}, apperr.InvalidField("status", "must be active or suspended")
 	}
-	at, after, err := uuidCursor(p.Cursor)
+	at, after, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[Tenant]{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+
 	// Time zones are validated and used by name, so the IANA database is
 	// compiled in: a minimal container image may have none.
 	_ "time/tzdata"

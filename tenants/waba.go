@@ -180,7 +180,7 @@ func (s *Service) GetWABA(ctx context.Context, tenantID, ref uuid.UUID) (WABA, e
 
 // ListWABAs returns the tenant's WABAs newest first.
 func (s *Service) ListWABAs(ctx context.Context, tenantID uuid.UUID, p Page) (List[WABA], error) {
-	at, after, err := uuidCursor(p.Cursor)
+	at, after, err := paging.UUIDCursor(p.Cursor)
 	if err != nil {
 		return List[WABA]{}, err
 	}

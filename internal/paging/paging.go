@@ -9,8 +9,11 @@ package paging
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/wabsp/wabsp/internal/apperr"
 )
@@ -89,4 +92,31 @@ func Paginate[T any](rows []T, size int, key func(T) (time.Time, string)) List[T
 	rows = rows[:size]
 	at, id := key(rows[size-1])
 	return List[T]{Items: rows, NextCursor: EncodeCursor(at, id)}
+}
+
+// UUIDCursor returns the query arguments of a (time, uuid) cursor, both nil
+// for the first page, ready for `WHERE (at, id) < ($n, $m)`.
+func UUIDCursor(s string) (at, id any, err error) {
+	t, raw, ok, err := DecodeCursor(s)
+	if err != nil || !ok {
+		return nil, nil, err
+	}
+	u, err := uuid.Parse(raw)
+	if err != nil {
+		return nil, nil, ErrBadCursor
+	}
+	return t, u, nil
+}
+
+// Int64Cursor is UUIDCursor for lists keyed by (time, bigint).
+func Int64Cursor(s string) (at, id any, err error) {
+	t, raw, ok, err := DecodeCursor(s)
+	if err != nil || !ok {
+		return nil, nil, err
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil {
+		return nil, nil, ErrBadCursor
+	}
+	return t, n, nil
 }

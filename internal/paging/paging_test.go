@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 
 	"github.com/wabsp/wabsp/internal/apperr"
 )
@@ -155,5 +156,40 @@ func TestPaginateCursorResumes(t *testing.T) {
 	}
 	if diff := cmp.Diff(row{At: at, ID: "a"}, row{At: gotAt, ID: gotID}); diff != "" {
 		t.Errorf("cursor (-want +got):\n%s", diff)
+	}
+}
+
+func TestTypedCursors(t *testing.T) {
+	at := time.Date(2026, 11, 21, 9, 30, 0, 123, time.UTC)
+	id := uuid.MustParse("01a1fdfd-5123-7494-980f-cc03198df9e5")
+	tests := []struct {
+		name    string
+		decode  func(string) (any, any, error)
+		cursor  string
+		wantAt  any
+		wantID  any
+		wantErr bool
+	}{
+		{"uuid first page", UUIDCursor, "", nil, nil, false},
+		{"uuid cursor", UUIDCursor, EncodeCursor(at, id.String()), at, id, false},
+		{"uuid cursor with a number id", UUIDCursor, EncodeCursor(at, "42"), nil, nil, true},
+		{"int64 first page", Int64Cursor, "", nil, nil, false},
+		{"int64 cursor", Int64Cursor, EncodeCursor(at, "42"), at, int64(42), false},
+		{"int64 cursor with a uuid id", Int64Cursor, EncodeCursor(at, id.String()), nil, nil, true},
+		{"garbage", Int64Cursor, "%%%", nil, nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gotAt, gotID, err := tc.decode(tc.cursor)
+			if tc.wantErr {
+				if !errors.Is(err, ErrBadCursor) {
+					t.Fatalf("err %v, want ErrBadCursor", err)
+				}
+				return
+			}
+			if err != nil || gotAt != tc.wantAt || gotID != tc.wantID {
+				t.Fatalf("got (%v, %v, %v), want (%v, %v)", gotAt, gotID, err, tc.wantAt, tc.wantID)
+			}
+		})
 	}
 }
