@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,9 +26,6 @@ import (
 // prints credentials and curl lines, and plays live webhook traffic.
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig("demo", args, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
 	if err != nil {
 		return err
 	}
