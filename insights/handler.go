@@ -1,9 +1,7 @@
 package insights
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"time"
 	"unicode/utf8"
 
@@ -54,62 +52,37 @@ type inboundObs struct {
 	contextID, payload    string
 }
 
-// statusesIn is what insights reads of a messages value.
-type statusesIn struct {
-	Metadata webhooks.Metadata `json:"metadata"`
-	Statuses []struct {
-		ID              string              `json:"id"`
-		Status          string              `json:"status"`
-		Timestamp       webhooks.FlexInt    `json:"timestamp"`
-		RecipientID     webhooks.FlexString `json:"recipient_id"`
-		RecipientUserID string              `json:"recipient_user_id"`
-		Errors          []struct {
-			Code  webhooks.FlexInt `json:"code"`
-			Title string           `json:"title"`
-		} `json:"errors"`
-	} `json:"statuses"`
-	Messages []json.RawMessage `json:"messages"`
-}
-
 func (in *input) addMessages(c webhooks.Change) {
-	var v statusesIn
-	if json.Unmarshal(c.Value, &v) != nil {
+	v := c.Messages()
+	if v.Err != nil {
 		return
 	}
 	phone := c.PhoneNumberID
 	if phone == "" {
 		phone = string(v.Metadata.PhoneNumberID)
 	}
-	for _, st := range v.Statuses {
-		contact := contactKey(string(st.RecipientID), st.RecipientUserID)
+	for i := range v.Statuses {
+		st := &v.Statuses[i]
 		if st.ID == "" || st.Status == "" {
 			continue
 		}
-		o := statusObs{wamid: st.ID, status: st.Status, phone: phone, contact: contact,
-			at: metaTime(st.Timestamp.Int64(), c.ReceivedAt)}
-		if len(st.Errors) > 0 && st.Errors[0].Code > 0 && st.Errors[0].Code <= 1<<31-1 {
-			o.errCode, o.errTitle = int32(st.Errors[0].Code), clip(st.Errors[0].Title, 300)
+		o := statusObs{wamid: st.ID, status: st.Status, phone: phone,
+			contact: contactKey(string(st.RecipientID), st.RecipientUserID),
+			at:      metaTime(st.Timestamp.Int64(), c.ReceivedAt)}
+		if st.ErrorCode > 0 {
+			o.errCode, o.errTitle = st.ErrorCode, clip(st.ErrorTitle, 300)
 		}
 		in.statuses = append(in.statuses, o)
 	}
-	for _, raw := range v.Messages {
-		if o, ok := inboundOf(raw, phone, c.ReceivedAt); ok {
+	for _, m := range v.Messages {
+		if o, ok := inboundOf(m, phone, c.ReceivedAt); ok {
 			in.inbound = append(in.inbound, o)
 		}
 	}
 }
 
-func inboundOf(raw json.RawMessage, phone string, received time.Time) (inboundObs, bool) {
-	if bytes.Contains(raw, []byte(`"system"`)) {
-		var probe struct {
-			Type string `json:"type"`
-		}
-		if json.Unmarshal(raw, &probe) != nil || probe.Type == "system" {
-			return inboundObs{}, false
-		}
-	}
-	var m webhooks.Message
-	if json.Unmarshal(raw, &m) != nil || m.ID == "" || m.System != nil {
+func inboundOf(m webhooks.Message, phone string, received time.Time) (inboundObs, bool) {
+	if m.ID == "" || m.Type == "system" || m.System != nil {
 		return inboundObs{}, false
 	}
 	contact := contactKey(string(m.From), m.FromUserID)

@@ -138,7 +138,7 @@ func TestFixtures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e.exec(t, `TRUNCATE contacts, contact_aliases, contact_windows, consent_ledger, consent_state, domain_events,
 				webhook_archive, webhook_routed, webhook_routes, webhook_orphans, inbound_messages, tenant_events,
-				message_statuses, message_state`)
+				message_statuses`)
 			batches := e.feed(t, fixture(t, tt.fixture))
 			tt.check(t, e)
 			before := snapshot(t, e)

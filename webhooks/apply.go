@@ -35,7 +35,8 @@ func (s *Service) Register(field string, handlers ...Handler) {
 }
 
 // Defaults returns the handler used for fields no domain has registered: it
-// writes message_statuses, message_state, inbound_messages and tenant_events.
+// writes message_statuses (message_state is a view over them), inbound_messages
+// and tenant_events.
 func (s *Service) Defaults() Handler { return s.defaults }
 
 type dispatch struct {
@@ -53,6 +54,7 @@ func (s *Service) plan(changes []Change) []dispatch {
 	byField := map[string]int{}
 	var rest []Change
 	for _, c := range changes {
+		c = c.withDecoded()
 		hs := s.handlers[c.Field]
 		if len(hs) == 0 {
 			rest = append(rest, c)

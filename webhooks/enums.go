@@ -39,23 +39,3 @@ func set(values ...string) map[string]bool {
 	}
 	return m
 }
-
-// statusRank orders delivery statuses; message_state never moves to a lower
-// rank. failed outranks everything: once Meta says a message failed, a late
-// delivered or read does not revive it (its time is still recorded). Values
-// Meta may add later rank 0, so they are stored but never move the state.
-func statusRank(status string) int16 {
-	switch status {
-	case "sent":
-		return 1
-	case "delivered":
-		return 2
-	case "read":
-		return 3
-	case "played":
-		return 4
-	case "failed":
-		return 5
-	}
-	return 0
-}

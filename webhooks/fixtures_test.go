@@ -109,7 +109,7 @@ func TestFixtures(t *testing.T) {
 			}
 			// Some fixtures share message ids; each case starts from empty
 			// message tables so it sees its own rows.
-			e.exec(t, `TRUNCATE message_statuses, message_state, inbound_messages, tenant_events`)
+			e.exec(t, `TRUNCATE message_statuses, inbound_messages, tenant_events`)
 			e.run(t, raw)
 			id := e.archiveID(t, raw)
 			if diff := cmp.Diff(tc.want, e.landings(t, id, names)); diff != "" {

@@ -60,7 +60,7 @@ func newEnv(t testing.TB) *env {
 func (e *env) reset(t testing.TB) {
 	t.Helper()
 	e.exec(t, `TRUNCATE webhook_archive, webhook_routed, webhook_routes, webhook_orphans,
-		message_statuses, message_state, inbound_messages, tenant_events`)
+		message_statuses, inbound_messages, tenant_events`)
 }
 
 // fresh returns an env on the same database with a new service, for tests

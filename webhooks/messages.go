@@ -1,8 +1,6 @@
 package webhooks
 
 import (
-	"encoding/json"
-	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -11,7 +9,6 @@ import (
 // statusRow is one message_statuses row.
 type statusRow struct {
 	wamid, status               string
-	rank                        int16
 	eventTime                   pgtype.Timestamptz
 	receivedAt                  time.Time
 	phoneID                     string
@@ -27,9 +24,9 @@ type statusRow struct {
 	changeIndex                 int32
 }
 
-func (w *writeSet) statusRow(c Change, phoneID string, st statusIn) statusRow {
+func (w *writeSet) statusRow(c Change, phoneID string, st *StatusEvent) statusRow {
 	r := statusRow{
-		wamid: clean(st.ID), status: clean(st.Status), rank: statusRank(st.Status),
+		wamid: clean(st.ID), status: clean(st.Status),
 		eventTime: unixTime(st.Timestamp.Int64()), receivedAt: c.ReceivedAt, phoneID: clean(phoneID),
 		recipientID: text(string(st.RecipientID)), recipientUser: text(st.RecipientUserID),
 		bizOpaque: text(st.BizOpaqueCallbackData), archiveID: c.ArchiveID, changeIndex: int32(c.Index),
@@ -37,8 +34,7 @@ func (w *writeSet) statusRow(c Change, phoneID string, st statusIn) statusRow {
 	w.check(c.Field, "status", st.Status, knownStatuses)
 	if present(st.Pricing) {
 		r.pricingRaw = rawText(st.Pricing)
-		var p Pricing
-		if err := json.Unmarshal(st.Pricing, (*plainPricing)(&p)); err != nil {
+		if p := st.Priced; p == nil {
 			w.unknown(c.Field, "pricing_shape")
 		} else {
 			if p.Billable != nil {
@@ -56,23 +52,11 @@ func (w *writeSet) statusRow(c Change, phoneID string, st statusIn) statusRow {
 	}
 	if present(st.Errors) {
 		r.errors = rawText(st.Errors)
-		var errs []struct {
-			Code FlexInt `json:"code"`
-		}
-		_ = json.Unmarshal(st.Errors, &errs) // the raw errors are kept either way
-		if len(errs) > 0 && errs[0].Code > 0 && errs[0].Code <= math.MaxInt32 {
-			r.errorCode = pgtype.Int4{Int32: int32(errs[0].Code), Valid: true}
+		if st.ErrorCode > 0 {
+			r.errorCode = pgtype.Int4{Int32: st.ErrorCode, Valid: true}
 		}
 	}
 	return r
-}
-
-// plainPricing decodes pricing without keeping another copy of its bytes.
-type plainPricing Pricing
-
-// present reports whether a raw JSON value is there and not null.
-func present(raw json.RawMessage) bool {
-	return len(raw) > 0 && string(raw) != "null"
 }
 
 // inboundRow is one inbound_messages row.
@@ -117,61 +101,4 @@ func contactOf(m Message, contacts []Contact) *Contact {
 		return &contacts[0]
 	}
 	return nil
-}
-
-// stateRow is the merge of one message's statuses within an Apply.
-type stateRow struct {
-	wamid, status string
-	rank          int16
-	statusAt      pgtype.Timestamptz
-	phoneID       string
-	recipientID   pgtype.Text
-	recipientUser pgtype.Text
-	times         [5]pgtype.Timestamptz // sent, delivered, read, played, failed
-	errorCode     pgtype.Int4
-	firstSeen     time.Time
-}
-
-// mergeStates folds statuses (sorted by wamid) into one state row per
-// message. The fold is order-independent, so it agrees with the upsert that
-// merges the rows into what is already stored.
-func mergeStates(statuses []statusRow) []stateRow {
-	var out []stateRow
-	for _, s := range statuses {
-		if len(out) == 0 || out[len(out)-1].wamid != s.wamid {
-			out = append(out, stateRow{wamid: s.wamid, status: s.status, rank: s.rank, statusAt: s.eventTime,
-				phoneID: s.phoneID, firstSeen: s.receivedAt})
-		}
-		st := &out[len(out)-1]
-		if s.rank > st.rank {
-			st.status, st.rank, st.statusAt = s.status, s.rank, s.eventTime
-		}
-		if st.phoneID == "" {
-			st.phoneID = s.phoneID
-		}
-		if !st.recipientID.Valid {
-			st.recipientID = s.recipientID
-		}
-		if !st.recipientUser.Valid {
-			st.recipientUser = s.recipientUser
-		}
-		if !st.errorCode.Valid {
-			st.errorCode = s.errorCode
-		}
-		if s.receivedAt.Before(st.firstSeen) {
-			st.firstSeen = s.receivedAt
-		}
-		if s.rank > 0 {
-			// Without Meta's time the receipt time still records that the
-			// status happened.
-			at := s.eventTime
-			if !at.Valid {
-				at = pgtype.Timestamptz{Time: s.receivedAt, Valid: true}
-			}
-			if slot := &st.times[s.rank-1]; !slot.Valid || at.Time.Before(slot.Time) {
-				*slot = at
-			}
-		}
-	}
-	return out
 }

@@ -15,50 +15,19 @@ import (
 const insertStatusesSQL = `
 INSERT INTO message_statuses (tenant_id, wamid, status, event_time, received_at, phone_number_id,
     recipient_id, recipient_user_id, pricing_billable, pricing_model, pricing_type, pricing_category,
-    pricing, conversation_id, conversation_origin, errors, biz_opaque_callback_data, archive_id, change_index)
+    pricing, conversation_id, conversation_origin, errors, error_code, biz_opaque_callback_data, archive_id,
+    change_index)
 SELECT $1, u.wamid, u.status, u.event_time, u.received_at, u.phone_number_id,
     u.recipient_id, u.recipient_user_id, u.billable, u.pricing_model, u.pricing_type, u.pricing_category,
-    u.pricing::jsonb, u.conversation_id, u.conversation_origin, u.errors::jsonb, u.biz_opaque_callback_data,
-    u.archive_id, u.change_index
+    u.pricing::jsonb, u.conversation_id, u.conversation_origin, u.errors::jsonb, u.error_code,
+    u.biz_opaque_callback_data, u.archive_id, u.change_index
 FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
     $7::text[], $8::text[], $9::bool[], $10::text[], $11::text[], $12::text[],
-    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::bigint[], $19::int[])
+    $13::text[], $14::text[], $15::text[], $16::text[], $17::int[], $18::text[], $19::bigint[], $20::int[])
     AS u(wamid, status, event_time, received_at, phone_number_id, recipient_id, recipient_user_id,
          billable, pricing_model, pricing_type, pricing_category, pricing, conversation_id,
-         conversation_origin, errors, biz_opaque_callback_data, archive_id, change_index)
+         conversation_origin, errors, error_code, biz_opaque_callback_data, archive_id, change_index)
 ON CONFLICT (tenant_id, wamid, status) DO NOTHING`
-
-// upsertStateSQL merges into message_state without ever lowering the rank;
-// the WHERE skips rows that would not change, so re-applying writes nothing.
-const upsertStateSQL = `
-INSERT INTO message_state AS m (tenant_id, wamid, status, status_rank, status_at, phone_number_id,
-    recipient_id, recipient_user_id, sent_at, delivered_at, read_at, played_at, failed_at,
-    error_code, first_seen_at)
-SELECT $1, u.* FROM unnest($2::text[], $3::text[], $4::int2[], $5::timestamptz[], $6::text[],
-    $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[],
-    $12::timestamptz[], $13::timestamptz[], $14::int[], $15::timestamptz[]) AS u
-ON CONFLICT (tenant_id, wamid) DO UPDATE SET
-    status            = CASE WHEN excluded.status_rank > m.status_rank THEN excluded.status ELSE m.status END,
-    status_at         = CASE WHEN excluded.status_rank > m.status_rank THEN excluded.status_at ELSE m.status_at END,
-    status_rank       = GREATEST(m.status_rank, excluded.status_rank),
-    phone_number_id   = CASE WHEN m.phone_number_id = '' THEN excluded.phone_number_id ELSE m.phone_number_id END,
-    recipient_id      = COALESCE(m.recipient_id, excluded.recipient_id),
-    recipient_user_id = COALESCE(m.recipient_user_id, excluded.recipient_user_id),
-    sent_at           = LEAST(m.sent_at, excluded.sent_at),
-    delivered_at      = LEAST(m.delivered_at, excluded.delivered_at),
-    read_at           = LEAST(m.read_at, excluded.read_at),
-    played_at         = LEAST(m.played_at, excluded.played_at),
-    failed_at         = LEAST(m.failed_at, excluded.failed_at),
-    error_code        = COALESCE(m.error_code, excluded.error_code),
-    first_seen_at     = LEAST(m.first_seen_at, excluded.first_seen_at),
-    updated_at        = now()
-WHERE excluded.status_rank > m.status_rank
-   OR excluded.sent_at < m.sent_at OR (m.sent_at IS NULL AND excluded.sent_at IS NOT NULL)
-   OR excluded.delivered_at < m.delivered_at OR (m.delivered_at IS NULL AND excluded.delivered_at IS NOT NULL)
-   OR excluded.read_at < m.read_at OR (m.read_at IS NULL AND excluded.read_at IS NOT NULL)
-   OR excluded.played_at < m.played_at OR (m.played_at IS NULL AND excluded.played_at IS NOT NULL)
-   OR excluded.failed_at < m.failed_at OR (m.failed_at IS NULL AND excluded.failed_at IS NOT NULL)
-   OR (m.recipient_user_id IS NULL AND excluded.recipient_user_id IS NOT NULL)`
 
 const insertInboundSQL = `
 INSERT INTO inbound_messages (tenant_id, wamid, phone_number_id, from_wa_id, from_user_id,
@@ -92,7 +61,6 @@ func (w *writeSet) flush(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) err
 			return cmp.Or(cmp.Compare(a.wamid, b.wamid), cmp.Compare(a.status, b.status))
 		})
 		queueStatuses(b, tenantID, w.statuses)
-		queueStates(b, tenantID, mergeStates(w.statuses))
 	}
 	if len(w.inbound) > 0 {
 		slices.SortStableFunc(w.inbound, func(a, b inboundRow) int { return cmp.Compare(a.wamid, b.wamid) })
@@ -121,38 +89,18 @@ func queueStatuses(b *pgx.Batch, tenantID uuid.UUID, rows []statusRow) {
 	billable := make([]pgtype.Bool, n)
 	models, types, categories, pricing := make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n)
 	convIDs, convOrigins, errs := make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n)
+	codes := make([]pgtype.Int4, n)
 	bizOpaque, archiveIDs, indexes := make([]pgtype.Text, n), make([]int64, n), make([]int32, n)
 	for i, r := range rows {
 		wamids[i], statuses[i], phones[i] = r.wamid, r.status, r.phoneID
 		eventTimes[i], received[i] = r.eventTime, r.receivedAt
 		recipients[i], recipientUsers[i], billable[i] = r.recipientID, r.recipientUser, r.billable
 		models[i], types[i], categories[i], pricing[i] = r.pricingModel, r.pricingType, r.pricingCategory, r.pricingRaw
-		convIDs[i], convOrigins[i], errs[i] = r.convID, r.convOrigin, r.errors
+		convIDs[i], convOrigins[i], errs[i], codes[i] = r.convID, r.convOrigin, r.errors, r.errorCode
 		bizOpaque[i], archiveIDs[i], indexes[i] = r.bizOpaque, r.archiveID, r.changeIndex
 	}
 	b.Queue(insertStatusesSQL, tenantID, wamids, statuses, eventTimes, received, phones, recipients, recipientUsers,
-		billable, models, types, categories, pricing, convIDs, convOrigins, errs, bizOpaque, archiveIDs, indexes)
-}
-
-func queueStates(b *pgx.Batch, tenantID uuid.UUID, rows []stateRow) {
-	n := len(rows)
-	wamids, statuses, phones := make([]string, n), make([]string, n), make([]string, n)
-	ranks, statusAt := make([]int16, n), make([]pgtype.Timestamptz, n)
-	recipients, recipientUsers := make([]pgtype.Text, n), make([]pgtype.Text, n)
-	var times [5][]pgtype.Timestamptz
-	for k := range times {
-		times[k] = make([]pgtype.Timestamptz, n)
-	}
-	codes, firstSeen := make([]pgtype.Int4, n), make([]time.Time, n)
-	for i, r := range rows {
-		wamids[i], statuses[i], ranks[i], statusAt[i], phones[i] = r.wamid, r.status, r.rank, r.statusAt, r.phoneID
-		recipients[i], recipientUsers[i], codes[i], firstSeen[i] = r.recipientID, r.recipientUser, r.errorCode, r.firstSeen
-		for k := range times {
-			times[k][i] = r.times[k]
-		}
-	}
-	b.Queue(upsertStateSQL, tenantID, wamids, statuses, ranks, statusAt, phones, recipients, recipientUsers,
-		times[0], times[1], times[2], times[3], times[4], codes, firstSeen)
+		billable, models, types, categories, pricing, convIDs, convOrigins, errs, codes, bizOpaque, archiveIDs, indexes)
 }
 
 func queueInbound(b *pgx.Batch, tenantID uuid.UUID, rows []inboundRow) {

@@ -27,6 +27,8 @@ type Change struct {
 	PhoneNumberID string          `json:"phone_number_id,omitempty"`
 	ReceivedAt    time.Time       `json:"received_at"`
 	Value         json.RawMessage `json:"value"`
+
+	decoded *DecodedMessages // set by Apply for messages changes; see Messages
 }
 
 // TenantBatch is the changes that belong to one tenant.

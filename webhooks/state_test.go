@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 )
 
 type stateWant struct {
@@ -93,5 +95,33 @@ func TestStatusColumns(t *testing.T) {
 		EventTime: "2025-06-15 23:27:53", Billable: true, PricingKeys: 4}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestMessageStateIsTenantScoped reads the state view as each tenant: the
+// view runs under the reader's row-level security, like the tables.
+func TestMessageStateIsTenantScoped(t *testing.T) {
+	e := newEnv(t)
+	owner := e.seedMain(t)
+	other := e.seedTenant(t, "other")
+	e.run(t, statusBody(status("wamid.scoped", "delivered", 1_750_030_000)))
+	tests := []struct {
+		name   string
+		tenant uuid.UUID
+		want   int
+	}{
+		{"owner sees its message", owner, 1},
+		{"another tenant sees nothing", other, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got int
+			err := e.db.InTenantTx(e.ctx, tc.tenant, func(tx pgx.Tx) error {
+				return tx.QueryRow(e.ctx, `SELECT count(*) FROM message_state WHERE wamid = 'wamid.scoped'`).Scan(&got)
+			})
+			if err != nil || got != tc.want {
+				t.Fatalf("saw %d rows (err %v), want %d", got, err, tc.want)
+			}
+		})
 	}
 }

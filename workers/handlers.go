@@ -74,10 +74,7 @@ func (h *handlers) routeAndQueue(ctx context.Context, archived []webhooks.Archiv
 
 func (h *handlers) enqueueApply(ctx context.Context, batches []webhooks.TenantBatch) error {
 	for _, b := range batches {
-		task, err := NewMetaApplyTask(ApplyPayload{TenantID: b.TenantID, Changes: b.Changes})
-		if err != nil {
-			return err
-		}
+		task := NewMetaApplyTask(ApplyPayload{TenantID: b.TenantID, Changes: b.Changes})
 		if _, err := h.Client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			return fmt.Errorf("enqueue apply for tenant %s: %w", b.TenantID, err)
 		}

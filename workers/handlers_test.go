@@ -186,11 +186,8 @@ func TestApplyWaitsWhenTenantIsBusy(t *testing.T) {
 	if ok, err := h.slots.acquire(ctx, tenant, "other-task", time.Now().Add(time.Minute)); !ok || err != nil {
 		t.Fatalf("acquire: %v %v", ok, err)
 	}
-	task, err := NewMetaApplyTask(ApplyPayload{TenantID: tenant})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = h.handleApply(ctx, task)
+	task := NewMetaApplyTask(ApplyPayload{TenantID: tenant})
+	err := h.handleApply(ctx, task)
 	if !errors.Is(err, errTenantBusy) {
 		t.Fatalf("got %v, want errTenantBusy", err)
 	}

@@ -5,8 +5,6 @@
 package workers
 
 import (
-	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,16 +48,16 @@ type ApplyPayload struct {
 
 // NewMetaApplyTask builds the per-tenant apply task. Its id is derived from
 // the changes it carries, so an intake retry that routes the same bodies again
-// does not queue the same work twice while the first copy is pending. It
-// joins its tenant's group, whose tasks are merged before they run.
-func NewMetaApplyTask(p ApplyPayload) (*asynq.Task, error) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("marshal %s: %w", TypeMetaApply, err)
+// does not queue the same work twice while the first copy is pending. A
+// small one joins its tenant's group, whose tasks are merged before they run.
+func NewMetaApplyTask(p ApplyPayload) *asynq.Task {
+	payload := encodeApply(p)
+	opts := []asynq.Option{asynq.Queue(QueueDefault), asynq.MaxRetry(50), asynq.Timeout(2 * time.Minute),
+		asynq.TaskID(applyTaskID(p))}
+	if groupsApply(len(payload)) {
+		opts = append(opts, asynq.Group(applyGroup(p.TenantID)))
 	}
-	return asynq.NewTask(TypeMetaApply, b,
-		asynq.Queue(QueueDefault), asynq.MaxRetry(50), asynq.Timeout(2*time.Minute),
-		asynq.TaskID(applyTaskID(p)), asynq.Group(applyGroup(p.TenantID))), nil
+	return asynq.NewTask(TypeMetaApply, payload, opts...)
 }
 
 // NewAdoptOrphansTask asks a worker to route orphaned changes whose WABA or
