@@ -19,6 +19,32 @@ type loadResult struct {
 	P50, P99  time.Duration
 	Max       time.Duration
 	PerSecond float64
+	lat       []time.Duration // sorted
+}
+
+// mergeLoads sums runs of the same load against the same server as if they
+// were one run.
+func mergeLoads(rs ...loadResult) loadResult {
+	m := loadResult{Non200: map[int]int{}}
+	for _, r := range rs {
+		m.Errors += r.Errors
+		m.Elapsed += r.Elapsed
+		m.lat = append(m.lat, r.lat...)
+		for k, v := range r.Non200 {
+			m.Non200[k] += v
+		}
+	}
+	slices.Sort(m.lat)
+	m.summarise()
+	return m
+}
+
+func (r *loadResult) summarise() {
+	r.Requests = len(r.lat)
+	if n := len(r.lat); n > 0 {
+		r.P50, r.P99, r.Max = r.lat[n/2], r.lat[min(n-1, n*99/100)], r.lat[n-1]
+		r.PerSecond = float64(n) / r.Elapsed.Seconds()
+	}
 }
 
 // bodySource yields the request bodies and their signatures; i counts requests.
@@ -88,13 +114,9 @@ func runLoad(ctx context.Context, addr, path string, conc int, d time.Duration, 
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
 	slices.Sort(lat)
-	r := loadResult{Requests: len(lat), Non200: non200, Errors: errs, Elapsed: elapsed}
-	if n := len(lat); n > 0 {
-		r.P50, r.P99, r.Max = lat[n/2], lat[min(n-1, n*99/100)], lat[n-1]
-		r.PerSecond = float64(n) / elapsed.Seconds()
-	}
+	r := loadResult{Non200: non200, Errors: errs, Elapsed: time.Since(start), lat: lat}
+	r.summarise()
 	return r
 }
 

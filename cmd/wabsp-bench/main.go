@@ -39,6 +39,7 @@ type options struct {
 	redisAddr     string
 	redisDB       int
 	conc          int
+	rounds        int
 	intakeFor     time.Duration
 	e2eFor        time.Duration
 	e2eRate       float64
@@ -63,7 +64,8 @@ func main() {
 	flag.StringVar(&o.redisAddr, "redis-addr", "127.0.0.1:6379", "Redis server")
 	flag.IntVar(&o.redisDB, "redis-db", 13, "Redis logical database to use (it is flushed)")
 	flag.IntVar(&o.conc, "c", 64, "concurrent connections for (a) and (b)")
-	flag.DurationVar(&o.intakeFor, "intake-duration", 10*time.Second, "duration of (a) and (b) each")
+	flag.DurationVar(&o.intakeFor, "intake-duration", 10*time.Second, "duration of (a) and (b) each, split over the rounds")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds of (a) then (b), so that both see the same machine")
 	flag.DurationVar(&o.e2eFor, "e2e-duration", 60*time.Second, "duration of (c)")
 	flag.Float64Var(&o.e2eRate, "e2e-rate", 18000, "status events per second offered in (c)")
 	flag.IntVar(&o.e2eConc, "e2e-c", 32, "concurrent connections for (c)")
@@ -112,14 +114,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 
 	skip := func(part string) bool { return strings.Contains(","+o.skip+",", ","+part+",") }
 	rep := report{machine: machine(), opts: o}
-	single := env.singleStatusBody()
-	if !skip("ceiling") {
-		if rep.ceiling, err = measureCeiling(ctx, o, dir, single); err != nil {
-			return err
-		}
-	}
-	if !skip("intake") {
-		if rep.intake, err = env.measureIntake(ctx, bin, single); err != nil {
+	if !skip("ceiling") || !skip("intake") {
+		if rep.ceiling, rep.intake, rep.rounds, err = env.measureIntakeAndCeiling(ctx, bin, !skip("ceiling"), !skip("intake")); err != nil {
 			return err
 		}
 	}
@@ -132,26 +128,26 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	return nil
 }
 
-func measureCeiling(ctx context.Context, o options, dir string, body signedBody) (loadResult, error) {
+// startCeiling starts (a), the least any Fiber webhook endpoint could do,
+// as its own process.
+func startCeiling(dir string) (*process, string, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return loadResult{}, err
+		return nil, "", err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return loadResult{}, err
+		return nil, "", err
 	}
 	p, err := startProcess(self, nil, filepath.Join(dir, "ceiling.log"), "-ceiling-server", addr)
 	if err != nil {
-		return loadResult{}, err
+		return nil, "", err
 	}
-	defer p.stop()
 	if err := waitHTTP("http://"+addr+"/healthz", 10*time.Second); err != nil {
-		return loadResult{}, err
+		p.stop()
+		return nil, "", err
 	}
-	fmt.Fprintln(os.Stderr, "(a) ceiling: bare Fiber handler")
-	runLoad(ctx, addr, "/webhooks/meta", o.conc, 2*time.Second, body.source, nil) // warm-up
-	return runLoad(ctx, addr, "/webhooks/meta", o.conc, o.intakeFor, body.source, nil), nil
+	return p, addr, nil
 }
 
 // signedBody is one body with its Meta signature.

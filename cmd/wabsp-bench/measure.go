@@ -44,24 +44,67 @@ func digits(s string) string {
 // singleStatusBody is the one body (a) and (b) send over and over.
 func (e *benchEnv) singleStatusBody() signedBody { return e.statusBody(0, 1) }
 
-// measureIntake is (b): `wabsp serve` alone, so the figure is the intake's
-// and not the workers'.
-func (e *benchEnv) measureIntake(ctx context.Context, bin string, body signedBody) (loadResult, error) {
-	if err := e.migrateAndSeed(ctx, bin); err != nil {
-		return loadResult{}, err
+// measureIntakeAndCeiling runs (a) and (b) in alternating rounds against
+// two servers started side by side: on a shared 2-core machine the speed of
+// both drifts by a third from minute to minute, and alternating exposes each
+// to the same drift. (b) is `wabsp serve` alone, so the figure is the
+// intake's and not the workers'. It returns the merged results and each
+// round's intake/ceiling ratio.
+func (e *benchEnv) measureIntakeAndCeiling(ctx context.Context, bin string, ceiling, intake bool) (loadResult, loadResult, []float64, error) {
+	body := e.singleStatusBody()
+	type target struct {
+		name, addr string
+		on         bool
+		runs       []loadResult
 	}
-	p, addr, err := e.startWabsp(bin, "serve")
-	if err != nil {
-		return loadResult{}, err
+	a, b := &target{name: "(a) ceiling: bare Fiber handler", on: ceiling}, &target{name: "(b) intake: wabsp serve", on: intake}
+	if ceiling {
+		p, addr, err := startCeiling(e.dir)
+		if err != nil {
+			return loadResult{}, loadResult{}, nil, err
+		}
+		defer p.stop()
+		a.addr = addr
 	}
-	defer p.stop()
-	if err := waitHTTP("http://"+addr+"/healthz", 20*time.Second); err != nil {
-		return loadResult{}, err
+	if intake {
+		if err := e.migrateAndSeed(ctx, bin); err != nil {
+			return loadResult{}, loadResult{}, nil, err
+		}
+		p, addr, err := e.startWabsp(bin, "serve")
+		if err != nil {
+			return loadResult{}, loadResult{}, nil, err
+		}
+		defer p.stop()
+		if err := waitHTTP("http://"+addr+"/healthz", 20*time.Second); err != nil {
+			return loadResult{}, loadResult{}, nil, err
+		}
+		b.addr = addr
 	}
-	fmt.Fprintln(os.Stderr, "(b) intake: wabsp serve")
-	runLoad(ctx, addr, "/webhooks/meta", e.o.conc, 2*time.Second, body.source, nil)
-	r := runLoad(ctx, addr, "/webhooks/meta", e.o.conc, e.o.intakeFor, body.source, nil)
-	return r, e.rdb.FlushDB(ctx).Err()
+	rounds := max(1, e.o.rounds)
+	slice := e.o.intakeFor / time.Duration(rounds)
+	for _, t := range []*target{a, b} {
+		if t.on {
+			fmt.Fprintln(os.Stderr, t.name, "warm-up")
+			runLoad(ctx, t.addr, "/webhooks/meta", e.o.conc, 2*time.Second, body.source, nil)
+		}
+	}
+	var ratios []float64
+	for i := range rounds {
+		fmt.Fprintf(os.Stderr, "(a)/(b) round %d of %d\n", i+1, rounds)
+		for _, t := range []*target{a, b} {
+			if t.on {
+				t.runs = append(t.runs, runLoad(ctx, t.addr, "/webhooks/meta", e.o.conc, slice, body.source, nil))
+			}
+		}
+		if ceiling && intake && a.runs[i].PerSecond > 0 {
+			ratios = append(ratios, b.runs[i].PerSecond/a.runs[i].PerSecond)
+		}
+	}
+	var err error
+	if intake {
+		err = e.rdb.FlushDB(ctx).Err()
+	}
+	return mergeLoads(a.runs...), mergeLoads(b.runs...), ratios, err
 }
 
 // e2eResult is (c).

@@ -21,6 +21,7 @@ type report struct {
 	opts    options
 	ceiling loadResult
 	intake  loadResult
+	rounds  []float64 // intake/ceiling per round
 	e2e     e2eResult
 }
 
@@ -56,7 +57,8 @@ func failures(r loadResult) string {
 func (r report) write(w io.Writer) {
 	o := r.opts
 	fmt.Fprintf(w, "Machine: %s\n", r.machine)
-	fmt.Fprintf(w, "Run: %s, %d connections for (a)/(b), %s each after a 2 s warm-up\n\n", time.Now().UTC().Format(time.RFC3339), o.conc, o.intakeFor)
+	fmt.Fprintf(w, "Run: %s, %d connections for (a)/(b), %s each after a 2 s warm-up, alternating in %d rounds\n\n",
+		time.Now().UTC().Format(time.RFC3339), o.conc, o.intakeFor, max(1, o.rounds))
 	fmt.Fprintln(w, "| measurement | req/s | p50 | p99 | max | failures |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
 	for _, row := range []struct {
@@ -73,6 +75,11 @@ func (r report) write(w io.Writer) {
 		fmt.Fprintf(w, "\nIntake / ceiling: %.1f%% (target ≥ %.0f%%: %s); intake p99 %s (target ≤ %s: %s)\n",
 			100*ratio, 100*targetIntakeRatio, verdict(ratio >= targetIntakeRatio),
 			ms(r.intake.P99), ms(targetIntakeP99), verdict(r.intake.P99 <= targetIntakeP99))
+		parts := make([]string, len(r.rounds))
+		for i, x := range r.rounds {
+			parts[i] = fmt.Sprintf("%.1f%%", 100*x)
+		}
+		fmt.Fprintf(w, "Intake / ceiling by round: %s\n", strings.Join(parts, ", "))
 	}
 	if e := r.e2e; e.Load.Requests > 0 {
 		fmt.Fprintf(w, "\n(c) end to end, %s at %.0f status events/s offered, %d statuses per body, %d tenants, %d connections:\n\n",

@@ -67,9 +67,11 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 	rdb := redis.NewClient(&redis.Options{
 		Addr: cfg.RedisAddr, DB: cfg.RedisDB, Password: cfg.RedisPassword,
 		// Short timeouts: the intake must tell Meta 503 within a second
-		// when Redis is gone, not wait on a dead socket.
+		// when Redis is gone, not wait on a dead socket. Its writes carry
+		// their own deadline, which the client must honour.
 		DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second,
-		PoolSize: 64,
+		ContextTimeoutEnabled: true,
+		PoolSize:              64,
 	})
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		db.Close()
@@ -216,7 +218,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	}
 	secrets, _ := s.cfg.AppSecrets()
 	client := asynq.NewClientFromRedisClient(s.rdb)
-	intake := workers.NewIntakeQueue(client, s.reg, workers.IntakeOptions{WriteTimeout: s.cfg.WebhookEnqueueWait})
+	intake := workers.NewIntakeQueue(client, s.reg, workers.IntakeOptions{MaxWait: s.cfg.WebhookEnqueueWait})
 	defer intake.Close()
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
 	app, err := httpapi.NewApp(httpapi.Deps{
@@ -234,7 +236,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		RequestTimeout: s.cfg.RequestTimeout,
 		Meta: httpapi.MetaWebhookConfig{
 			Secrets: secrets, VerifyToken: s.cfg.MetaVerifyToken, MaxBody: s.cfg.WebhookMaxBody,
-			EnqueueTimeout: s.cfg.WebhookEnqueueWait, Queue: intake, Registerer: s.reg,
+			Queue: intake, Registerer: s.reg,
 		},
 	})
 	if err != nil {

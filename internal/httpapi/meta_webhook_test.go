@@ -102,6 +102,9 @@ func TestEveryFixtureIsAcceptedAndQueued(t *testing.T) {
 		if r.status != 200 {
 			t.Fatalf("%s: status %d: %s", name, r.status, r.body)
 		}
+		if r.header.Get("X-Request-Id") == "" {
+			t.Fatalf("%s: answered without X-Request-Id", name)
+		}
 	}
 	if n := queuedBodies(t, e.rdb); n != len(all) {
 		t.Fatalf("%d bodies queued, want %d", n, len(all))
