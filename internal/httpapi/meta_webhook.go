@@ -35,9 +35,9 @@ type MetaWebhookConfig struct {
 	Secrets     []config.AppSecret
 	VerifyToken string
 	// MaxBody bounds a webhook body; larger ones get 413.
-	MaxBody int
-	Queue          IntakeQueue
-	Registerer     prometheus.Registerer
+	MaxBody    int
+	Queue      IntakeQueue
+	Registerer prometheus.Registerer
 }
 
 const (
