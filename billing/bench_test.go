@@ -68,6 +68,13 @@ SELECT tenant_id, day, phone_number_id, category, pricing_type, rate_category, s
     sum(delivered), sum(read), sum(failed), sum(charged), sum(fallback)
 FROM billing_usage_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4, 5, 6`
 
+const rollUpPhoneMarketSQL = `
+INSERT INTO billing_usage_daily_phone_market (tenant_id, day, phone_number_id, market,
+    messages, sent, delivered, read, failed, charged, fallback)
+SELECT tenant_id, day, phone_number_id, market, sum(messages), sum(sent), sum(delivered), sum(read),
+    sum(failed), sum(charged), sum(fallback)
+FROM billing_usage_daily WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4`
+
 const generateInboundSQL = `
 INSERT INTO billing_inbound (tenant_id, wamid, phone_number_id, sender, market, referral, sent_at, day)
 SELECT $1, 'wamid.in' || i, 'phone' || (i / 90 % 5), '1555' || lpad((i % 100000)::text, 7, '0'),
@@ -107,11 +114,13 @@ func BenchmarkUsage(b *testing.B) {
 		{rollUpSQL, []any{tenantID}},
 		{rollUpAllSQL, []any{tenantID}},
 		{rollUpPhoneSQL, []any{tenantID}},
+		{rollUpPhoneMarketSQL, []any{tenantID}},
 		{generateInboundSQL, []any{tenantID, start, *ledgerRows / 20}},
 		{inboundRollUpSQL, []any{tenantID}},
 		{`VACUUM ANALYZE billing_usage_daily`, nil},
 		{`VACUUM ANALYZE billing_usage_daily_all`, nil},
 		{`VACUUM ANALYZE billing_usage_daily_phone`, nil},
+		{`VACUUM ANALYZE billing_usage_daily_phone_market`, nil},
 		{`VACUUM ANALYZE billing_inbound_daily`, nil},
 	}
 	for _, s := range steps {

@@ -12,8 +12,8 @@ import (
 
 // Mismatch is a roll-up row that differs from the ledger it sums.
 type Mismatch struct {
-	// Kind names the roll-up: billing_usage_daily, billing_usage_daily_all
-	// or inbound.
+	// Kind names the roll-up (billing_usage_daily, billing_usage_daily_all,
+	// ...) or is inbound.
 	Kind          string    `json:"kind"`
 	Day           time.Time `json:"day"`
 	PhoneNumberID string    `json:"phone_number_id"`

@@ -3,6 +3,8 @@ package billing_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,6 +147,90 @@ func TestRollupsEqualRecount(t *testing.T) {
 			}
 		})
 	}
+	e.checkEveryGrouping(t, billingDay(start), billingDay(start.AddDate(0, 0, 62)))
+}
+
+// usageDims are the dimensions of usage and the ledger column of each.
+var usageDims = []struct {
+	dim billing.Dimension
+	col string
+}{
+	{billing.DimDay, "day"}, {billing.DimPhoneNumber, "phone_number_id"}, {billing.DimMarket, "market"},
+	{billing.DimCategory, "category"}, {billing.DimPricingType, "pricing_type"},
+}
+
+// checkEveryGrouping asks for usage grouped by each of the 32 subsets of the
+// dimensions, each answered from whichever roll-up covers it, and compares
+// the groups with the ledger grouped the same way.
+func (e *env) checkEveryGrouping(t *testing.T, from, to time.Time) {
+	for set := range 1 << len(usageDims) {
+		var by []billing.Dimension
+		var cols []string
+		for i, d := range usageDims {
+			if set&(1<<i) != 0 {
+				by, cols = append(by, d.dim), append(cols, d.col)
+			}
+		}
+		t.Run(fmt.Sprintf("group_by=%v", by), func(t *testing.T) {
+			u, err := e.billing.Usage(e.ctx, e.tenant.ID, billing.UsageQuery{From: from, To: to, GroupBy: by})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]billing.Counts{}
+			for _, g := range u.Groups {
+				if g.Messages == 0 && g.Inbound != nil {
+					continue // inbound only; the ledger counts outbound
+				}
+				day := ""
+				if g.Day != nil {
+					day = g.Day.Format(time.DateOnly)
+				}
+				got[strings.Join([]string{day, g.PhoneNumberID, g.Market, g.Category, g.PricingType}, "|")] = g.Counts
+			}
+			if diff := cmp.Diff(e.ledgerGroups(t, cols, from, to), got); diff != "" {
+				t.Fatalf("usage groups (-ledger +roll-ups):\n%s", diff)
+			}
+		})
+	}
+}
+
+// ledgerGroups counts the ledger grouped by cols, keyed like checkEveryGrouping.
+func (e *env) ledgerGroups(t *testing.T, cols []string, from, to time.Time) map[string]billing.Counts {
+	t.Helper()
+	key := make([]string, len(usageDims))
+	for i, d := range usageDims {
+		key[i] = "''"
+		if slices.Contains(cols, d.col) {
+			key[i] = d.col + "::text"
+		}
+	}
+	group := ""
+	if len(cols) > 0 {
+		group = " GROUP BY " + strings.Join(cols, ", ")
+	}
+	rows, err := e.db.Query(e.ctx, `SELECT concat_ws('|', `+strings.Join(key, ", ")+`),
+		count(*), count(sent_at), count(*) FILTER (WHERE delivered_at IS NOT NULL OR read_at IS NOT NULL),
+		count(read_at), count(failed_at), count(*) FILTER (WHERE charged), count(*) FILTER (WHERE fallback)
+		FROM billing_ledger WHERE tenant_id = $1 AND day BETWEEN $2 AND $3`+group, e.tenant.ID, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]billing.Counts{}
+	for rows.Next() {
+		var k string
+		var c billing.Counts
+		if err := rows.Scan(&k, &c.Messages, &c.Sent, &c.Delivered, &c.Read, &c.Failed, &c.Charged, &c.Fallback); err != nil {
+			t.Fatal(err)
+		}
+		if c.Messages > 0 {
+			out[k] = c
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func billingDay(t time.Time) time.Time {

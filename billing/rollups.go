@@ -12,8 +12,8 @@ import (
 // usageTable is one of the daily roll-ups of the ledger. Each drops some
 // dimensions of the full key so that the usage shapes asked most often read
 // few rows: the full key by phone number, everything but the phone number,
-// and phone numbers without markets. All three change in the same batch as
-// the ledger.
+// phone numbers without markets, and phone numbers by market alone. All
+// change in the same batch as the ledger.
 type usageTable struct {
 	name string
 	// cols are the key columns after tenant_id, day first.
@@ -28,7 +28,11 @@ var (
 	usageByPhone = newUsageTable("billing_usage_daily", dimOrder...)
 	usageAll     = newUsageTable("billing_usage_daily_all", "market", "category", "pricing_type", "rate_category")
 	usagePhone   = newUsageTable("billing_usage_daily_phone", "phone_number_id", "category", "pricing_type", "rate_category")
-	usageTables  = []usageTable{usageByPhone, usageAll, usagePhone}
+	usagePhoneMk = newUsageTable("billing_usage_daily_phone_market", "phone_number_id", "market")
+	usageTables  = []usageTable{usageByPhone, usageAll, usagePhone, usagePhoneMk}
+	// phoneTables are the roll-ups usage by phone number may read, smallest
+	// first.
+	phoneTables = []usageTable{usagePhone, usagePhoneMk, usageByPhone}
 )
 
 func newUsageTable(name string, dims ...string) usageTable {
@@ -50,13 +54,27 @@ func (u usageTable) covers(cols []string) bool {
 	return true
 }
 
+// keyedBy reports whether the table's key is cols, but for rate_category:
+// its rows are then the groups of cols, split by rate card category.
+func (u usageTable) keyedBy(cols []string) bool {
+	for _, c := range u.cols {
+		if c != "rate_category" && !slices.Contains(cols, c) {
+			return false
+		}
+	}
+	return u.covers(cols)
+}
+
 // project drops the dimensions the table does not keep.
 func (u usageTable) project(k usageKey) usageKey {
-	if !u.has("phone_number_id") {
-		k.phoneID = ""
-	}
-	if !u.has("market") {
-		k.market = ""
+	for _, d := range []struct {
+		col   string
+		field *string
+	}{{"phone_number_id", &k.phoneID}, {"market", &k.market}, {"category", &k.category},
+		{"pricing_type", &k.pricingType}, {"rate_category", &k.rateCategory}} {
+		if !u.has(d.col) {
+			*d.field = ""
+		}
 	}
 	return k
 }

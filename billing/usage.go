@@ -2,6 +2,8 @@ package billing
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -123,6 +125,11 @@ func (s *Service) Usage(ctx context.Context, tenantID uuid.UUID, q UsageQuery) (
 			return pg.Translate(err, "tenant")
 		}
 		q.From, q.To = s.defaultRange(q.From, q.To, location(u.TimeZone))
+		// Usage by every dimension sorts tens of thousands of groups; the
+		// default 4 MB would send that to disk.
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+			return fmt.Errorf("billing: usage: %w", err)
+		}
 		cols, err := q.validate()
 		if err != nil {
 			return err
@@ -161,32 +168,93 @@ const sumCounts = `sum(messages)::bigint, sum(sent)::bigint, sum(delivered)::big
 // phone number reads the roll-up without it, a fraction of the rows, in one
 // pass: GROUPING SETS of the requested columns and of (category,
 // pricing_type). Usage by phone number groups the smallest roll-up that
-// keeps the requested columns and takes the class totals from the one
-// without phone numbers.
+// keeps the requested columns (the full key keeps them all) and takes the
+// class totals from the one without phone numbers.
 func usageScan(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, q UsageQuery, cols []string, u *Usage) error {
 	if !slices.Contains(cols, "phone_number_id") {
-		return scanUsage(ctx, tx, usageAll.name, tenantID, q, cols, true, u)
+		return scanUsage(ctx, tx, usageAll.name, tenantID, q, cols, u)
 	}
-	table := usageByPhone
-	if usagePhone.covers(cols) {
-		table = usagePhone
-	}
-	if err := scanUsage(ctx, tx, table.name, tenantID, q, cols, false, u); err != nil {
+	i := slices.IndexFunc(phoneTables, func(t usageTable) bool { return t.covers(cols) })
+	if err := scanGroups(ctx, tx, phoneTables[i], tenantID, q, cols, u); err != nil {
 		return err
 	}
-	return scanUsage(ctx, tx, usageAll.name, tenantID, q, nil, true, u)
+	return scanUsage(ctx, tx, usageAll.name, tenantID, q, nil, u)
 }
 
-// scanUsage reads groups of cols (none when empty) and, when classes is
-// set, the per-class totals, from one roll-up table in one pass.
-func scanUsage(ctx context.Context, tx pgx.Tx, table string, tenantID uuid.UUID, q UsageQuery, cols []string, classes bool, u *Usage) error {
+// scanGroups reads the groups of cols from a roll-up by phone number. When
+// the roll-up is keyed by cols (give or take rate_category) its rows are the
+// groups already: they are read in key order and the few that differ only
+// in rate_category are added up here, which spares PostgreSQL hashing tens
+// of thousands of rows for usage by every dimension.
+func scanGroups(ctx context.Context, tx pgx.Tx, table usageTable, tenantID uuid.UUID, q UsageQuery, cols []string, u *Usage) error {
+	list := strings.Join(cols, ", ")
+	exact := table.keyedBy(cols)
+	query := `SELECT ` + list + `, ` + sumCounts + ` FROM ` + table.name + `
+		WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY ` + list + ` ORDER BY ` + byteOrder(cols)
+	if exact {
+		query = `SELECT ` + list + `, messages, sent, delivered, read, failed, charged, fallback FROM ` + table.name + `
+		WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 ORDER BY ` + byteOrder(cols)
+	}
+	rows, err := tx.Query(ctx, query, tenantID, q.From, q.To)
+	if err != nil {
+		return fmt.Errorf("billing: usage: %w", err)
+	}
+	defer rows.Close()
+	sc := newGroupScanner(cols, false)
+	u.Groups = slices.Grow(u.Groups, estimateGroups(cols, q))
+	for rows.Next() {
+		g, _, err := sc.scan(rows)
+		if err != nil {
+			return fmt.Errorf("billing: usage: %w", err)
+		}
+		if n := len(u.Groups); exact && n > 0 && compareGroups(u.Groups[n-1], g) == 0 {
+			u.Groups[n-1].Counts.add(g.Counts, 1)
+			continue
+		}
+		u.Groups = append(u.Groups, g)
+	}
+	return rows.Err()
+}
+
+// estimateGroups guesses how many groups usage by cols returns, so that the
+// tens of thousands by every dimension are not copied again and again as
+// the slice grows: a few per day and dimension, capped.
+func estimateGroups(cols []string, q UsageQuery) int {
+	n := 1
+	for _, c := range cols {
+		switch c {
+		case "day":
+			n *= int(q.To.Sub(q.From).Hours()/24) + 1
+		case "category", "pricing_type":
+			n *= 3
+		default:
+			n *= 4
+		}
+	}
+	return min(n, 1<<16)
+}
+
+// byteOrder orders by cols comparing text byte by byte, the order
+// compareGroups sorts in, whatever the database's collation.
+func byteOrder(cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c
+		if c != "day" {
+			out[i] += ` COLLATE "C"`
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// scanUsage reads groups of cols (none when empty) and the per-class
+// totals from one roll-up table in one pass.
+func scanUsage(ctx context.Context, tx pgx.Tx, table string, tenantID uuid.UUID, q UsageQuery, cols []string, u *Usage) error {
 	classCols := []string{"category", "pricing_type"}
 	sel := slices.Clone(cols)
-	if classes {
-		for _, c := range classCols {
-			if !slices.Contains(sel, c) {
-				sel = append(sel, c)
-			}
+	for _, c := range classCols {
+		if !slices.Contains(sel, c) {
+			sel = append(sel, c)
 		}
 	}
 	// Bit i of GROUPING(sel...) is set when sel[i] is not grouped in a row's
@@ -203,8 +271,6 @@ func scanUsage(ctx context.Context, tx pgx.Tx, table string, tenantID uuid.UUID,
 	groupMask, classMask := mask(cols), mask(classCols)
 	var sets string
 	switch {
-	case !classes:
-		sets, classMask = "("+strings.Join(cols, ", ")+")", -1
 	case groupMask == classMask || len(cols) == 0:
 		sets = "(category, pricing_type)"
 	default:
@@ -212,14 +278,15 @@ func scanUsage(ctx context.Context, tx pgx.Tx, table string, tenantID uuid.UUID,
 	}
 	rows, err := tx.Query(ctx, `SELECT `+strings.Join(sel, ", ")+`, GROUPING(`+strings.Join(sel, ", ")+`), `+sumCounts+`
 		FROM `+table+` WHERE tenant_id = $1 AND day BETWEEN $2 AND $3
-		GROUP BY GROUPING SETS (`+sets+`) ORDER BY `+strings.Join(sel, ", "), tenantID, q.From, q.To)
+		GROUP BY GROUPING SETS (`+sets+`) ORDER BY `+byteOrder(sel), tenantID, q.From, q.To)
 	if err != nil {
 		return fmt.Errorf("billing: usage: %w", err)
 	}
 	defer rows.Close()
 	var all Counts
+	sc := newGroupScanner(sel, true)
 	for rows.Next() {
-		g, grouping, err := scanGroup(rows, sel)
+		g, grouping, err := sc.scan(rows)
 		if err != nil {
 			return fmt.Errorf("billing: usage: %w", err)
 		}
@@ -234,9 +301,6 @@ func scanUsage(ctx context.Context, tx pgx.Tx, table string, tenantID uuid.UUID,
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("billing: usage: %w", err)
 	}
-	if !classes {
-		return nil
-	}
 	u.Totals.All = all
 	if len(cols) == 0 && len(u.Groups) == 0 && !all.zero() && len(u.GroupBy) == 0 {
 		u.Groups = append(u.Groups, UsageGroup{Counts: all})
@@ -245,32 +309,98 @@ func scanUsage(ctx context.Context, tx pgx.Tx, table string, tenantID uuid.UUID,
 	return nil
 }
 
-// scanGroup reads one row of the grouping query: the columns of sel (NULL
-// where the row's set does not group them), the GROUPING bitmask, the sums.
-func scanGroup(rows pgx.Rows, sel []string) (UsageGroup, int, error) {
-	var day *time.Time
-	var phone, market, category, typ *string
-	var grouping int
-	var c Counts
-	dest := make([]any, 0, len(sel)+8)
-	for _, col := range sel {
+// groupScanner reads the rows of the grouping query: the columns of sel
+// (NULL where the row's set does not group them), the GROUPING bitmask and
+// the seven sums. Usage by every dimension returns tens of thousands of
+// groups with a few distinct values per column, so it decodes the raw
+// binary values itself and shares the strings and days between groups,
+// instead of allocating each again for every row.
+type groupScanner struct {
+	sel      []string
+	grouping bool // rows carry GROUPING(sel...) before the sums
+	strs     map[string]string
+	days     map[int32]*time.Time
+}
+
+func newGroupScanner(sel []string, grouping bool) *groupScanner {
+	return &groupScanner{sel: sel, grouping: grouping, strs: map[string]string{}, days: map[int32]*time.Time{}}
+}
+
+var errRowShape = errors.New("unexpected usage row shape")
+
+func (s *groupScanner) scan(rows pgx.Rows) (UsageGroup, int, error) {
+	raw, fields := rows.RawValues(), rows.FieldDescriptions()
+	n := len(s.sel)
+	ints := make([]int64, 8) // GROUPING, then the sums
+	if !s.grouping {
+		ints = ints[1:]
+	}
+	if len(raw) != n+len(ints) {
+		return UsageGroup{}, 0, errRowShape
+	}
+	var g UsageGroup
+	for i, col := range s.sel {
+		v := raw[i]
+		if v == nil {
+			continue
+		}
 		switch col {
 		case "day":
-			dest = append(dest, &day)
+			if fields[i].Format != pgx.BinaryFormatCode || len(v) != 4 {
+				return UsageGroup{}, 0, errRowShape
+			}
+			g.Day = s.day(int32(binary.BigEndian.Uint32(v)))
 		case "phone_number_id":
-			dest = append(dest, &phone)
+			g.PhoneNumberID = s.str(v)
 		case "market":
-			dest = append(dest, &market)
+			g.Market = s.str(v)
 		case "category":
-			dest = append(dest, &category)
+			g.Category = s.str(v)
 		case "pricing_type":
-			dest = append(dest, &typ)
+			g.PricingType = s.str(v)
 		}
 	}
-	dest = append(dest, &grouping, &c.Messages, &c.Sent, &c.Delivered, &c.Read, &c.Failed, &c.Charged, &c.Fallback)
-	err := rows.Scan(dest...)
-	return UsageGroup{Day: day, PhoneNumberID: deref(phone), Market: deref(market), Category: deref(category),
-		PricingType: deref(typ), Counts: c}, grouping, err
+	for j := range ints {
+		v, f := raw[n+j], fields[n+j]
+		switch {
+		case f.Format != pgx.BinaryFormatCode:
+			return UsageGroup{}, 0, errRowShape
+		case len(v) == 4:
+			ints[j] = int64(int32(binary.BigEndian.Uint32(v)))
+		case len(v) == 8:
+			ints[j] = int64(binary.BigEndian.Uint64(v))
+		default:
+			return UsageGroup{}, 0, errRowShape
+		}
+	}
+	grouping := 0
+	if s.grouping {
+		grouping, ints = int(ints[0]), ints[1:]
+	}
+	g.Counts = Counts{Messages: ints[0], Sent: ints[1], Delivered: ints[2], Read: ints[3], Failed: ints[4],
+		Charged: ints[5], Fallback: ints[6]}
+	return g, grouping, nil
+}
+
+// str returns the string of b, the same one for equal bytes.
+func (s *groupScanner) str(b []byte) string {
+	if v, ok := s.strs[string(b)]; ok {
+		return v
+	}
+	v := string(b)
+	s.strs[v] = v
+	return v
+}
+
+// day returns the date of PostgreSQL's binary days since 2000-01-01, the
+// same pointer for the same day.
+func (s *groupScanner) day(d int32) *time.Time {
+	if t, ok := s.days[d]; ok {
+		return t
+	}
+	t := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(d))
+	s.days[d] = &t
+	return &t
 }
 
 // addClass adds a (category, pricing_type) sum to its class.
@@ -282,13 +412,6 @@ func (t *UsageTotals) addClass(category, pricingType string, c Counts) {
 	if c.Fallback > 0 {
 		t.Unrecognized = append(t.Unrecognized, category+"/"+pricingType)
 	}
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // inboundUsage adds inbound counts to the totals and, when the grouping
