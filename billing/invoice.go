@@ -142,7 +142,7 @@ func (s *Service) draft(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, t te
 	inv.Margin = inv.Total - inv.MetaCost
 	q := UsageQuery{From: first, To: last}
 	u := Usage{Totals: UsageTotals{ByClass: map[string]Counts{}, Unrecognized: []string{}}}
-	if err := usageScan(ctx, tx, tenantID, q, nil, &u); err != nil {
+	if err := scanUsage(ctx, tx, usageAll.name, tenantID, q, nil, &u); err != nil {
 		return Invoice{}, err
 	}
 	if err := inboundUsage(ctx, tx, tenantID, q, nil, &u); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/metasim"
 	"github.com/wabsp/wabsp/webhooks"
 )
@@ -189,6 +190,62 @@ func (e *env) checkEveryGrouping(t *testing.T, from, to time.Time) {
 			}
 			if diff := cmp.Diff(e.ledgerGroups(t, cols, from, to), got); diff != "" {
 				t.Fatalf("usage groups (-ledger +roll-ups):\n%s", diff)
+			}
+			if diff := cmp.Diff(u.Groups, e.allPages(t, billing.UsageQuery{From: from, To: to, GroupBy: by, Limit: 7})); diff != "" {
+				t.Fatalf("pages of 7 groups (-one answer +pages):\n%s", diff)
+			}
+		})
+	}
+}
+
+// allPages follows next_cursor from the first page to the last and returns
+// the groups of all pages; every page must carry the same totals.
+func (e *env) allPages(t *testing.T, q billing.UsageQuery) []billing.UsageGroup {
+	t.Helper()
+	var out []billing.UsageGroup
+	var totals *billing.UsageTotals
+	for page := 0; ; page++ {
+		u, err := e.billing.Usage(e.ctx, e.tenant.ID, q)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if len(u.Groups) > q.Limit || (u.NextCursor != "" && len(u.Groups) == 0) {
+			t.Fatalf("page %d holds %d groups, next cursor %q", page, len(u.Groups), u.NextCursor)
+		}
+		if totals != nil {
+			if diff := cmp.Diff(*totals, u.Totals); diff != "" {
+				t.Fatalf("page %d totals differ (-first +this):\n%s", page, diff)
+			}
+		}
+		totals = &u.Totals
+		out = append(out, u.Groups...)
+		if u.NextCursor == "" {
+			return out
+		}
+		q.Cursor = u.NextCursor
+	}
+}
+
+func TestUsageRejectsForeignCursorsAndLimits(t *testing.T) {
+	e := newEnv(t)
+	from, _ := billing.ParseDate("2026-11-01")
+	to, _ := billing.ParseDate("2026-11-30")
+	tests := []struct {
+		name string
+		q    billing.UsageQuery
+	}{
+		{"not base64", billing.UsageQuery{Cursor: "%%%"}},
+		{"not a usage cursor", billing.UsageQuery{Cursor: "eyJhIjoxfQ"}},
+		{"cursor of a grouping by day, asked without", billing.UsageQuery{GroupBy: []billing.Dimension{billing.DimPhoneNumber},
+			Cursor: "WyIyMDI2LTExLTAxIiwicCIsIiIsIiIsIiJd"}},
+		{"limit above the maximum", billing.UsageQuery{Limit: billing.MaxUsageGroups + 1}},
+		{"negative limit", billing.UsageQuery{Limit: -1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.q.From, tc.q.To = from, to
+			if _, err := e.billing.Usage(e.ctx, e.tenant.ID, tc.q); !apperr.Is(err, apperr.Invalid) {
+				t.Fatalf("got %v, want an invalid argument error", err)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/internal/pg"
 )
 
@@ -41,9 +42,12 @@ var dimColumns = []struct {
 const MaxUsageDays = 3660
 
 // UsageQuery asks for usage over days From..To (inclusive, tenant time).
+// Limit (default DefaultUsageGroups) and Cursor page the groups.
 type UsageQuery struct {
 	From, To time.Time
 	GroupBy  []Dimension
+	Limit    int
+	Cursor   string
 }
 
 // UsageGroup is one group of usage. Only the grouped dimensions are set.
@@ -75,6 +79,8 @@ type Usage struct {
 	GroupBy  []Dimension  `json:"group_by"`
 	Groups   []UsageGroup `json:"groups"`
 	Totals   UsageTotals  `json:"totals"`
+	// NextCursor asks for the groups after these; empty on the last page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // UsageTotals sum a range: all messages, per class (session, template, free
@@ -134,6 +140,13 @@ func (s *Service) Usage(ctx context.Context, tenantID uuid.UUID, q UsageQuery) (
 		if err != nil {
 			return err
 		}
+		limit, after, err := pageOf(q)
+		if err != nil {
+			return err
+		}
+		if after != nil && (after.Day != nil) != slices.Contains(cols, "day") {
+			return paging.ErrBadCursor // from usage grouped otherwise
+		}
 		u.From, u.To, u.Groups = q.From, q.To, []UsageGroup{}
 		u.Totals = UsageTotals{ByClass: map[string]Counts{}, Unrecognized: []string{}}
 		for _, dc := range dimColumns {
@@ -141,10 +154,15 @@ func (s *Service) Usage(ctx context.Context, tenantID uuid.UUID, q UsageQuery) (
 				u.GroupBy = append(u.GroupBy, dc.dim)
 			}
 		}
-		if err := usageScan(ctx, tx, tenantID, q, cols, &u); err != nil {
+		more, err := usageScan(ctx, tx, tenantID, q, cols, limit, after, &u)
+		if err != nil {
 			return err
 		}
-		return inboundUsage(ctx, tx, tenantID, q, cols, &u)
+		if err := inboundUsage(ctx, tx, tenantID, q, cols, &u); err != nil {
+			return err
+		}
+		u.page(limit, after, more)
+		return nil
 	})
 	return u, err
 }
@@ -170,42 +188,63 @@ const sumCounts = `sum(messages)::bigint, sum(sent)::bigint, sum(delivered)::big
 // pricing_type). Usage by phone number groups the smallest roll-up that
 // keeps the requested columns (the full key keeps them all) and takes the
 // class totals from the one without phone numbers.
-func usageScan(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, q UsageQuery, cols []string, u *Usage) error {
+//
+// It reports more when it stopped reading groups at the page's end.
+func usageScan(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, q UsageQuery, cols []string, limit int, after *UsageGroup, u *Usage) (bool, error) {
 	if !slices.Contains(cols, "phone_number_id") {
-		return scanUsage(ctx, tx, usageAll.name, tenantID, q, cols, u)
+		return false, scanUsage(ctx, tx, usageAll.name, tenantID, q, cols, u)
 	}
 	i := slices.IndexFunc(phoneTables, func(t usageTable) bool { return t.covers(cols) })
-	if err := scanGroups(ctx, tx, phoneTables[i], tenantID, q, cols, u); err != nil {
-		return err
+	more, err := scanGroups(ctx, tx, phoneTables[i], tenantID, q, cols, limit, after, u)
+	if err != nil {
+		return false, err
 	}
-	return scanUsage(ctx, tx, usageAll.name, tenantID, q, nil, u)
+	return more, scanUsage(ctx, tx, usageAll.name, tenantID, q, nil, u)
 }
 
 // scanGroups reads the groups of cols from a roll-up by phone number. When
 // the roll-up is keyed by cols (give or take rate_category) its rows are the
 // groups already: they are read in key order and the few that differ only
 // in rate_category are added up here, which spares PostgreSQL hashing tens
-// of thousands of rows for usage by every dimension.
-func scanGroups(ctx context.Context, tx pgx.Tx, table usageTable, tenantID uuid.UUID, q UsageQuery, cols []string, u *Usage) error {
+// of thousands of rows for usage by every dimension. Such a read also
+// starts after the cursor and stops after the page, unless inbound counts
+// join the groups later (they have no category), and then reports more.
+func scanGroups(ctx context.Context, tx pgx.Tx, table usageTable, tenantID uuid.UUID, q UsageQuery, cols []string,
+	limit int, after *UsageGroup, u *Usage) (bool, error) {
 	list := strings.Join(cols, ", ")
 	exact := table.keyedBy(cols)
-	query := `SELECT ` + list + `, ` + sumCounts + ` FROM ` + table.name + `
-		WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 GROUP BY ` + list + ` ORDER BY ` + byteOrder(cols)
-	if exact {
-		query = `SELECT ` + list + `, messages, sent, delivered, read, failed, charged, fallback FROM ` + table.name + `
-		WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 ORDER BY ` + byteOrder(cols)
+	paged := exact && slices.Contains(cols, "category")
+	args := []any{tenantID, q.From, q.To}
+	where := `tenant_id = $1 AND day BETWEEN $2 AND $3`
+	if paged && after != nil {
+		where += ` AND (` + list + `) > (` + afterArgs(cols, *after, &args) + `)`
 	}
-	rows, err := tx.Query(ctx, query, tenantID, q.From, q.To)
+	query := `SELECT ` + list + `, ` + sumCounts + ` FROM ` + table.name + ` WHERE ` + where +
+		` GROUP BY ` + list + ` ORDER BY ` + byteOrder(cols)
+	if exact {
+		query = `SELECT ` + list + `, messages, sent, delivered, read, failed, charged, fallback FROM ` + table.name +
+			` WHERE ` + where + ` ORDER BY ` + byteOrder(cols)
+	}
+	if paged {
+		// A group may span rows (one per rate category), so the row after
+		// the page's last only says that more follow; the last group read
+		// may be cut short, and is left to the next page.
+		args = append(args, limit+1)
+		query += fmt.Sprintf(" LIMIT $%d", len(args))
+	}
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("billing: usage: %w", err)
+		return false, fmt.Errorf("billing: usage: %w", err)
 	}
 	defer rows.Close()
 	sc := newGroupScanner(cols, false)
-	u.Groups = slices.Grow(u.Groups, estimateGroups(cols, q))
+	u.Groups = slices.Grow(u.Groups, min(limit+1, estimateGroups(cols, q)))
+	read := 0
 	for rows.Next() {
+		read++
 		g, _, err := sc.scan(rows)
 		if err != nil {
-			return fmt.Errorf("billing: usage: %w", err)
+			return false, fmt.Errorf("billing: usage: %w", err)
 		}
 		if n := len(u.Groups); exact && n > 0 && compareGroups(u.Groups[n-1], g) == 0 {
 			u.Groups[n-1].Counts.add(g.Counts, 1)
@@ -213,7 +252,41 @@ func scanGroups(ctx context.Context, tx pgx.Tx, table usageTable, tenantID uuid.
 		}
 		u.Groups = append(u.Groups, g)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("billing: usage: %w", err)
+	}
+	if paged && read > limit {
+		u.Groups = u.Groups[:len(u.Groups)-1]
+		return true, nil
+	}
+	return false, nil
+}
+
+// afterArgs appends the cursor's values of cols to args and returns their
+// placeholders.
+func afterArgs(cols []string, after UsageGroup, args *[]any) string {
+	ph := make([]string, len(cols))
+	for i, c := range cols {
+		var v any
+		switch c {
+		case "day":
+			v = after.Day
+		case "phone_number_id":
+			v = after.PhoneNumberID
+		case "market":
+			v = after.Market
+		case "category":
+			v = after.Category
+		case "pricing_type":
+			v = after.PricingType
+		}
+		*args = append(*args, v)
+		ph[i] = fmt.Sprintf("$%d", len(*args))
+		if c == "day" {
+			ph[i] += "::date"
+		}
+	}
+	return strings.Join(ph, ", ")
 }
 
 // estimateGroups guesses how many groups usage by cols returns, so that the

@@ -54,7 +54,8 @@ func (s *Server) GetBillingUsage(ctx context.Context, r openapi.GetBillingUsageR
 	if s.billing == nil {
 		return nil, errNoBilling
 	}
-	q := billing.UsageQuery{From: deref(r.Params.From).Time, To: deref(r.Params.To).Time}
+	q := billing.UsageQuery{From: deref(r.Params.From).Time, To: deref(r.Params.To).Time,
+		Limit: deref(r.Params.Limit), Cursor: deref(r.Params.Cursor)}
 	for _, d := range deref(r.Params.GroupBy) {
 		q.GroupBy = append(q.GroupBy, billing.Dimension(d))
 	}

@@ -47,7 +47,7 @@ func toUsageTotals(t billing.UsageTotals) openapi.UsageTotals {
 func toBillingUsage(u billing.Usage) openapi.BillingUsage {
 	out := openapi.BillingUsage{TimeZone: u.TimeZone, From: date(u.From), To: date(u.To),
 		GroupBy: make([]openapi.UsageDimension, len(u.GroupBy)), Groups: make([]openapi.UsageGroup, len(u.Groups)),
-		Totals: toUsageTotals(u.Totals)}
+		Totals: toUsageTotals(u.Totals), NextCursor: optString(u.NextCursor)}
 	for i, d := range u.GroupBy {
 		out.GroupBy[i] = openapi.UsageDimension(d)
 	}

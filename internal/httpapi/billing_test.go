@@ -60,6 +60,8 @@ func TestBillingFlow(t *testing.T) {
 		t.Errorf("usage = %+v", usage)
 	}
 	must(t, e.do(request{method: "GET", path: base + "/usage?group_by=colour", token: tok}), http.StatusBadRequest, nil)
+	must(t, e.do(request{method: "GET", path: base + "/usage?limit=10001", token: tok}), http.StatusBadRequest, nil)
+	must(t, e.do(request{method: "GET", path: base + "/usage?cursor=nonsense", token: tok}), http.StatusBadRequest, nil)
 
 	var plan openapi.BillingPlan
 	must(t, e.do(request{method: "PUT", path: "/v1/admin/tenants/" + e.tenantA.ID.String() + "/billing/plan", token: admin,
