@@ -64,7 +64,7 @@ func (o *observations) add(c webhooks.Change) {
 		}
 		o.inbound = append(o.inbound, inboundObs{
 			wamid: m.ID, phoneID: phoneID, sender: sender,
-			at: eventTime(m.Timestamp, c.ReceivedAt), referral: m.Referral != nil,
+			at: webhooks.EventTime(m.Timestamp.Int64(), c.ReceivedAt), referral: m.Referral != nil,
 		})
 	}
 }
@@ -76,7 +76,7 @@ func statusOf(c webhooks.Change, phoneID string, st *webhooks.StatusEvent) statu
 	s := statusObs{
 		wamid: st.ID, status: strings.ToLower(st.Status), phoneID: phoneID,
 		recipient: string(st.RecipientID), userID: st.RecipientUserID,
-		at: eventTime(st.Timestamp, c.ReceivedAt), receivedAt: c.ReceivedAt,
+		at: webhooks.EventTime(st.Timestamp.Int64(), c.ReceivedAt), receivedAt: c.ReceivedAt,
 	}
 	if p := st.Priced; p != nil {
 		rank := int16(1)
@@ -89,13 +89,4 @@ func statusOf(c webhooks.Change, phoneID string, st *webhooks.StatusEvent) statu
 		s.errorCode, s.hasErrorCode = st.ErrorCode, true
 	}
 	return s
-}
-
-// eventTime is Meta's unix timestamp, or the receipt time when the status
-// carries none that could be real.
-func eventTime(sec webhooks.FlexInt, received time.Time) time.Time {
-	if s := sec.Int64(); s >= 946_684_800 && s <= 95_617_584_000 {
-		return time.Unix(s, 0).UTC()
-	}
-	return received.UTC()
 }

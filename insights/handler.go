@@ -120,13 +120,10 @@ func contactKey(waID, userID string) string {
 	return userID
 }
 
-// metaTime converts Meta's unix seconds; an absent or impossible timestamp
-// falls back to the receipt time so the event still counts.
+// metaTime is Meta's time of an event, falling back to the receipt time
+// in whole seconds, the grain Meta's own times have.
 func metaTime(sec int64, fallback time.Time) time.Time {
-	if sec < 946_684_800 || sec > 95_617_584_000 {
-		return fallback.UTC().Truncate(time.Second)
-	}
-	return time.Unix(sec, 0).UTC()
+	return webhooks.EventTime(sec, fallback.Truncate(time.Second))
 }
 
 // clip cuts s to at most n bytes without splitting a character.

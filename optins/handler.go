@@ -94,13 +94,6 @@ type legacyIdentity struct {
 	} `json:"identity"`
 }
 
-func eventTime(sec int64, fallback time.Time) time.Time {
-	if sec < 946_684_800 || sec > 95_617_584_000 {
-		return fallback.UTC()
-	}
-	return time.Unix(sec, 0).UTC()
-}
-
 func (b *batch) addMessages(c webhooks.Change) {
 	if bytes.Contains(c.Value, []byte(`"statuses"`)) {
 		b.statuses = append(b.statuses, c.Value)
@@ -121,7 +114,7 @@ func (b *batch) addMessages(c webhooks.Change) {
 		if json.Unmarshal(raw, &m) != nil {
 			continue
 		}
-		at := eventTime(m.Timestamp.Int64(), c.ReceivedAt)
+		at := webhooks.EventTime(m.Timestamp.Int64(), c.ReceivedAt)
 		if m.Type == "system" || m.System != nil {
 			b.addSystem(c, m, at, i)
 			continue
@@ -235,7 +228,7 @@ func (b *batch) addPreferences(c webhooks.Change) {
 			continue
 		}
 		wa, _ := ParseWaID(string(p.WaID))
-		s := &sighting{waID: wa, at: eventTime(p.Timestamp.Int64(), c.ReceivedAt), phoneID: phoneID}
+		s := &sighting{waID: wa, at: webhooks.EventTime(p.Timestamp.Int64(), c.ReceivedAt), phoneID: phoneID}
 		if validBSUID(p.UserID) {
 			s.bsuid = p.UserID
 		}

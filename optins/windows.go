@@ -113,7 +113,7 @@ func openFreeEntryPoints(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, val
 			wa, _ := ParseWaID(string(st.RecipientID))
 			was, bss = append(was, wa), append(bss, st.RecipientUserID)
 			phones = append(phones, string(v.Metadata.PhoneNumberID))
-			ats = append(ats, eventTime(st.Timestamp.Int64(), oldest))
+			ats = append(ats, webhooks.EventTime(st.Timestamp.Int64(), oldest))
 		}
 	}
 	if len(ats) == 0 {

@@ -92,13 +92,30 @@ func (w *writeSet) addPreferences(c Change) {
 	}
 }
 
-// unixTime converts Meta's unix seconds, leaving NULL values Postgres cannot
-// hold or that cannot be seconds (before 2000, after year 5000).
-func unixTime(sec int64) pgtype.Timestamptz {
+// MetaTime converts Meta's unix seconds. ok is false for values that cannot
+// be a real event time (absent, before 2000, after year 5000), which Meta's
+// payloads and their copies in the wild do carry.
+func MetaTime(sec int64) (t time.Time, ok bool) {
 	if sec < 946_684_800 || sec > 95_617_584_000 {
-		return pgtype.Timestamptz{}
+		return time.Time{}, false
 	}
-	return pgtype.Timestamptz{Time: time.Unix(sec, 0).UTC(), Valid: true}
+	return time.Unix(sec, 0).UTC(), true
+}
+
+// EventTime is Meta's time of an event, or fallback (the receipt time) when
+// the payload carries none that could be real, so the event still counts.
+func EventTime(sec int64, fallback time.Time) time.Time {
+	if t, ok := MetaTime(sec); ok {
+		return t
+	}
+	return fallback.UTC()
+}
+
+// unixTime converts Meta's unix seconds, leaving NULL values that cannot be
+// a real event time.
+func unixTime(sec int64) pgtype.Timestamptz {
+	t, ok := MetaTime(sec)
+	return pgtype.Timestamptz{Time: t, Valid: ok}
 }
 
 // text is a nullable text value: "" is NULL.
