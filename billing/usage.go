@@ -267,24 +267,13 @@ func scanGroups(ctx context.Context, tx pgx.Tx, table usageTable, tenantID uuid.
 func afterArgs(cols []string, after UsageGroup, args *[]any) string {
 	ph := make([]string, len(cols))
 	for i, c := range cols {
-		var v any
-		switch c {
-		case "day":
-			v = after.Day
-		case "phone_number_id":
-			v = after.PhoneNumberID
-		case "market":
-			v = after.Market
-		case "category":
-			v = after.Category
-		case "pricing_type":
-			v = after.PricingType
-		}
-		*args = append(*args, v)
-		ph[i] = fmt.Sprintf("$%d", len(*args))
 		if c == "day" {
-			ph[i] += "::date"
+			*args = append(*args, after.Day)
+			ph[i] = fmt.Sprintf("$%d::date", len(*args))
+			continue
 		}
+		*args = append(*args, *after.textField(c))
+		ph[i] = fmt.Sprintf("$%d", len(*args))
 	}
 	return strings.Join(ph, ", ")
 }
@@ -417,21 +406,14 @@ func (s *groupScanner) scan(rows pgx.Rows) (UsageGroup, int, error) {
 		if v == nil {
 			continue
 		}
-		switch col {
-		case "day":
-			if fields[i].Format != pgx.BinaryFormatCode || len(v) != 4 {
-				return UsageGroup{}, 0, errRowShape
-			}
-			g.Day = s.day(int32(binary.BigEndian.Uint32(v)))
-		case "phone_number_id":
-			g.PhoneNumberID = s.str(v)
-		case "market":
-			g.Market = s.str(v)
-		case "category":
-			g.Category = s.str(v)
-		case "pricing_type":
-			g.PricingType = s.str(v)
+		if col != "day" {
+			*g.textField(col) = s.str(v)
+			continue
 		}
+		if fields[i].Format != pgx.BinaryFormatCode || len(v) != 4 {
+			return UsageGroup{}, 0, errRowShape
+		}
+		g.Day = s.day(int32(binary.BigEndian.Uint32(v)))
 	}
 	for j := range ints {
 		v, f := raw[n+j], fields[n+j]
@@ -476,6 +458,22 @@ func (s *groupScanner) day(d int32) *time.Time {
 	return &t
 }
 
+// textField returns the field of g that holds a text dimension column
+// (every one but day).
+func (g *UsageGroup) textField(col string) *string {
+	switch col {
+	case "phone_number_id":
+		return &g.PhoneNumberID
+	case "market":
+		return &g.Market
+	case "category":
+		return &g.Category
+	case "pricing_type":
+		return &g.PricingType
+	}
+	panic("billing: no usage column " + col)
+}
+
 // addClass adds a (category, pricing_type) sum to its class.
 func (t *UsageTotals) addClass(category, pricingType string, c Counts) {
 	class := ClassOf(category, pricingType)
@@ -513,13 +511,10 @@ func inboundUsage(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, q UsageQue
 		dest := []any{}
 		if attach {
 			for _, c := range cols {
-				switch c {
-				case "day":
+				if c == "day" {
 					dest = append(dest, &day)
-				case "phone_number_id":
-					dest = append(dest, &g.PhoneNumberID)
-				case "market":
-					dest = append(dest, &g.Market)
+				} else {
+					dest = append(dest, g.textField(c))
 				}
 			}
 		}
