@@ -59,6 +59,10 @@ func (r *Runner) exchangeCode(ctx context.Context, j job) (outcome, error) {
 	if j.token != nil || j.wabaRef != nil {
 		return outcome{}, nil
 	}
+	if r.App.ID == "" || r.App.Secret == "" {
+		return outcome{}, apperr.New(apperr.FailedPrecondition,
+			"no Meta app is configured for Embedded Signup (WABSP_META_APP_ID among WABSP_META_APP_SECRETS)")
+	}
 	if j.code == nil || j.codeKid == nil {
 		return outcome{}, apperr.New(apperr.FailedPrecondition, "no signup code is stored; retry with a new code")
 	}
@@ -121,8 +125,9 @@ func (r *Runner) existingWABA(ctx context.Context, j job) (tenants.WABA, error) 
 
 // retryable are the Graph codes that succeed later: throttling (4, 17, 32,
 // 613, 80007, 80008, 130429), register/deregister rate limit (133016) and
-// Meta's unexpected errors (1, 2).
-var retryable = map[int]bool{1: true, 2: true, 4: true, 17: true, 32: true, 613: true, 80007: true, 80008: true,
+// Meta's service error (2). Code 1 is not among them: Meta also answers a
+// wrong app secret with it, over HTTP 400; a 1 over 5xx is retried anyway.
+var retryable = map[int]bool{2: true, 4: true, 17: true, 32: true, 613: true, 80007: true, 80008: true,
 	130429: true, 133016: true}
 
 // classify names a failure as partners see it and says whether retrying
