@@ -3,6 +3,7 @@ package onboarding
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/graph"
@@ -135,6 +136,9 @@ var retryable = map[int]bool{2: true, 4: true, 17: true, 32: true, 613: true, 80
 func classify(err error) (MetaError, bool) {
 	if ge, ok := graph.MetaError(err); ok {
 		me := MetaError{Code: ge.Code, Subcode: ge.Subcode, Type: ge.Type, Message: ge.Message, FBTraceID: ge.FBTraceID}
+		if me.Message == "" {
+			me.Message = fmt.Sprintf("Graph API error %d (HTTP %d)", ge.Code, ge.Status)
+		}
 		return me, ge.Temporary() || retryable[ge.Code]
 	}
 	if wait, ok := graph.RetryAfter(err); ok {
