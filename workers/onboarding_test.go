@@ -2,6 +2,7 @@ package workers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -37,6 +38,7 @@ type onboardEnv struct {
 	sim      *metasim.Graph
 	service  *onboarding.Service
 	queue    Onboarder
+	runner   *onboarding.Runner
 	sequence int
 }
 
@@ -87,7 +89,7 @@ func newOnboardEnv(t *testing.T) *onboardEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(server.Shutdown)
-	return &onboardEnv{db: db, tenants: ts, sim: sim, service: svc, queue: queue}
+	return &onboardEnv{db: db, tenants: ts, sim: sim, service: svc, queue: queue, runner: tasks.Runner}
 }
 
 // signup is what Embedded Signup returned for one business, known to the
@@ -368,6 +370,29 @@ func TestOnboardingAgainstSimulator(t *testing.T) {
 		}
 		if n := e.exchanges(s.in.Code); n != 1 {
 			t.Fatalf("code exchanged %d times, want once", n)
+		}
+	})
+
+	t.Run("a transient failure on the last attempt fails the step", func(t *testing.T) {
+		s := e.signup(t, "exhausted")
+		e.sim.FailNext(metasim.OpExchangeCode, 1, 2)
+		o, _, err := e.service.Create(ctx, s.tenantID, "test", s.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.runner.Run(ctx, s.tenantID, o.ID, onboarding.StepExchangeCode, true); err == nil {
+			t.Fatal("the failed attempt reported success")
+		}
+		got := mustGet(t, e, s.tenantID, o.ID)
+		if f := failedStep(got); got.State != onboarding.StateFailed || f == nil || f.LastError.Code != 2 {
+			t.Fatalf("state %s, steps %+v", got.State, summary(got))
+		}
+		// A task of the stopped run that comes late does nothing.
+		if _, err := e.runner.Run(ctx, s.tenantID, o.ID, onboarding.StepExchangeCode, false); !errors.Is(err, onboarding.ErrStopped) {
+			t.Fatalf("late task: %v, want ErrStopped", err)
+		}
+		if n := e.exchanges(s.in.Code); n != 1 {
+			t.Fatalf("%d exchanges, want 1", n)
 		}
 	})
 
