@@ -45,17 +45,18 @@ type system struct {
 	reg      *prometheus.Registry
 	webhooks *webhooks.Service
 	tenants  *tenants.Service
-	// onboardings are Embedded Signup onboardings (onboarding.go).
-	onboardings *onboarding.Service
-	quality     *quality.Service
-	graph       *graph.Client
-	billing     *billing.Service
-	optins      *optins.Service
-	insights    *insights.Service
-	outbound    *outbound.Service
+	quality  *quality.Service
+	graph    *graph.Client
+	billing  *billing.Service
+	optins   *optins.Service
+	insights *insights.Service
+	outbound *outbound.Service
 	// outboundTasks runs the outbound webhook tasks and wakes delivery runs
 	// when the API queues test messages and replays.
 	outboundTasks *workers.Outbound
+
+	// onboardings are Embedded Signup onboardings (onboarding.go).
+	onboardings *onboarding.Service
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -228,8 +229,8 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Log: s.log, DB: s.db, Redis: s.rdb, Tenants: s.tenants, Webhooks: s.webhooks, Jobs: workers.NewJobs(client),
 		Quality: s.quality, Onboarder: workers.WABAOnboarder{Client: client}, Billing: s.billing,
-		Optins:      s.optins,
 		Onboardings: s.onboardings, OnboardingQueue: workers.Onboarder{Client: client},
+		Optins:    s.optins,
 		Outbound:  s.outbound,
 		Insights:  s.insights,
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),

@@ -158,14 +158,15 @@ func newEnv(t *testing.T, o options) *env {
 	e.insights = insights.NewService(db)
 	e.onboardings = onboarding.NewService(db, box)
 	app, err := httpapi.NewApp(httpapi.Deps{
-		Webhooks:    hooks,
-		Jobs:        workers.NewJobs(tasks),
-		Quality:     e.quality,
-		Billing:     e.billing,
-		Optins:      e.optins,
-		Outbound:    e.outbound,
-		Insights:    e.insights,
-		Onboarder:   workers.WABAOnboarder{Client: tasks},
+		Webhooks:  hooks,
+		Jobs:      workers.NewJobs(tasks),
+		Quality:   e.quality,
+		Billing:   e.billing,
+		Optins:    e.optins,
+		Outbound:  e.outbound,
+		Insights:  e.insights,
+		Onboarder: workers.WABAOnboarder{Client: tasks},
+
 		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks},
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
