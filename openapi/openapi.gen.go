@@ -773,6 +773,54 @@ func (e AlertState) Valid() bool {
 	}
 }
 
+// Defines values for OnboardingStateQuery.
+const (
+	OnboardingStateQueryFailed    OnboardingStateQuery = "failed"
+	OnboardingStateQueryPending   OnboardingStateQuery = "pending"
+	OnboardingStateQueryRunning   OnboardingStateQuery = "running"
+	OnboardingStateQuerySucceeded OnboardingStateQuery = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the OnboardingStateQuery enum.
+func (e OnboardingStateQuery) Valid() bool {
+	switch e {
+	case OnboardingStateQueryFailed:
+		return true
+	case OnboardingStateQueryPending:
+		return true
+	case OnboardingStateQueryRunning:
+		return true
+	case OnboardingStateQuerySucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAdminOnboardingsParamsState.
+const (
+	ListAdminOnboardingsParamsStateFailed    ListAdminOnboardingsParamsState = "failed"
+	ListAdminOnboardingsParamsStatePending   ListAdminOnboardingsParamsState = "pending"
+	ListAdminOnboardingsParamsStateRunning   ListAdminOnboardingsParamsState = "running"
+	ListAdminOnboardingsParamsStateSucceeded ListAdminOnboardingsParamsState = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ListAdminOnboardingsParamsState enum.
+func (e ListAdminOnboardingsParamsState) Valid() bool {
+	switch e {
+	case ListAdminOnboardingsParamsStateFailed:
+		return true
+	case ListAdminOnboardingsParamsStatePending:
+		return true
+	case ListAdminOnboardingsParamsStateRunning:
+		return true
+	case ListAdminOnboardingsParamsStateSucceeded:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListArchivedWebhooksParamsStatus.
 const (
 	ListArchivedWebhooksParamsStatusOrphan  ListArchivedWebhooksParamsStatus = "orphan"
@@ -935,6 +983,30 @@ func (e GetResponseTimesParamsGroupBy) Valid() bool {
 	case GetResponseTimesParamsGroupByPhoneNumber:
 		return true
 	case GetResponseTimesParamsGroupByWeek:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListOnboardingsParamsState.
+const (
+	ListOnboardingsParamsStateFailed    ListOnboardingsParamsState = "failed"
+	ListOnboardingsParamsStatePending   ListOnboardingsParamsState = "pending"
+	ListOnboardingsParamsStateRunning   ListOnboardingsParamsState = "running"
+	ListOnboardingsParamsStateSucceeded ListOnboardingsParamsState = "succeeded"
+)
+
+// Valid indicates whether the value is a known member of the ListOnboardingsParamsState enum.
+func (e ListOnboardingsParamsState) Valid() bool {
+	switch e {
+	case ListOnboardingsParamsStateFailed:
+		return true
+	case ListOnboardingsParamsStatePending:
+		return true
+	case ListOnboardingsParamsStateRunning:
+		return true
+	case ListOnboardingsParamsStateSucceeded:
 		return true
 	default:
 		return false
@@ -2257,6 +2329,86 @@ type OAuthError struct {
 // OAuthErrorError defines model for OAuthError.Error.
 type OAuthErrorError string
 
+// Onboarding defines model for Onboarding.
+type Onboarding struct {
+	CompletedAt   *time.Time         `json:"completed_at,omitempty"`
+	CreatedAt     time.Time          `json:"created_at"`
+	Id            openapi_types.UUID `json:"id"`
+	PhoneNumberId string             `json:"phone_number_id"`
+
+	// PinGenerated Whether wabsp chose the two-step verification PIN.
+	PinGenerated bool `json:"pin_generated"`
+
+	// Run 1, plus one per retry.
+	Run int `json:"run"`
+
+	// State pending, running, succeeded or failed.
+	State     string             `json:"state"`
+	Steps     []OnboardingStep   `json:"steps"`
+	TenantId  openapi_types.UUID `json:"tenant_id"`
+	UpdatedAt time.Time          `json:"updated_at"`
+	WabaId    string             `json:"waba_id"`
+
+	// WabaRef The WABA's wabsp id, once the token is stored.
+	WabaRef *openapi_types.UUID `json:"waba_ref,omitempty"`
+}
+
+// OnboardingCreate defines model for OnboardingCreate.
+type OnboardingCreate struct {
+	// Code The code Embedded Signup returned; single use, valid for minutes.
+	Code          string `json:"code"`
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// Pin The number's two-step verification PIN. Give it when the number
+	// has one; without it wabsp generates one, which registration sets
+	// on a number that has none.
+	Pin    *string `json:"pin,omitempty"`
+	WabaId string  `json:"waba_id"`
+}
+
+// OnboardingError A step's last failure. `code`, `subcode`, `type` and `fbtrace_id` are Meta's when Meta refused.
+type OnboardingError struct {
+	Code      *int    `json:"code,omitempty"`
+	FbtraceId *string `json:"fbtrace_id,omitempty"`
+	Message   string  `json:"message"`
+	Subcode   *int    `json:"subcode,omitempty"`
+	Type      *string `json:"type,omitempty"`
+}
+
+// OnboardingList defines model for OnboardingList.
+type OnboardingList struct {
+	Items []Onboarding `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// OnboardingRetry defines model for OnboardingRetry.
+type OnboardingRetry struct {
+	// Code A new Embedded Signup code, for a failed code exchange.
+	Code *string `json:"code,omitempty"`
+
+	// Pin The number's two-step verification PIN, for a failed registration.
+	Pin *string `json:"pin,omitempty"`
+}
+
+// OnboardingStep defines model for OnboardingStep.
+type OnboardingStep struct {
+	Attempts   int        `json:"attempts"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+
+	// LastError A step's last failure. `code`, `subcode`, `type` and `fbtrace_id` are Meta's when Meta refused.
+	LastError *OnboardingError `json:"last_error,omitempty"`
+
+	// Name exchange_code, store_token, subscribe_app, register_number, fetch_numbers or fetch_templates.
+	Name      string     `json:"name"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+
+	// State pending, running, succeeded or failed.
+	State     string    `json:"state"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
 // OptinButton defines model for OptinButton.
 type OptinButton struct {
 	Action  ConsentAction `json:"action"`
@@ -3352,6 +3504,12 @@ type JourneyId = openapi_types.UUID
 // Limit defines model for Limit.
 type Limit = int
 
+// OnboardingId defines model for OnboardingId.
+type OnboardingId = openapi_types.UUID
+
+// OnboardingStateQuery defines model for OnboardingStateQuery.
+type OnboardingStateQuery string
+
 // PartnerId defines model for PartnerId.
 type PartnerId = openapi_types.UUID
 
@@ -3472,6 +3630,21 @@ type ListClientsParams struct {
 	// PartnerId Only the clients of this partner.
 	PartnerId *openapi_types.UUID `form:"partner_id,omitempty" json:"partner_id,omitempty"`
 }
+
+// ListAdminOnboardingsParams defines parameters for ListAdminOnboardings.
+type ListAdminOnboardingsParams struct {
+	// State Only onboardings in this state.
+	State *ListAdminOnboardingsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListAdminOnboardingsParamsState defines parameters for ListAdminOnboardings.
+type ListAdminOnboardingsParamsState string
 
 // ListPartnersParams defines parameters for ListPartners.
 type ListPartnersParams struct {
@@ -3943,6 +4116,21 @@ type GetResponseTimesParamsClock string
 
 // GetResponseTimesParamsGroupBy defines parameters for GetResponseTimes.
 type GetResponseTimesParamsGroupBy string
+
+// ListOnboardingsParams defines parameters for ListOnboardings.
+type ListOnboardingsParams struct {
+	// State Only onboardings in this state.
+	State *ListOnboardingsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListOnboardingsParamsState defines parameters for ListOnboardings.
+type ListOnboardingsParamsState string
 
 // ListPhoneNumbersParams defines parameters for ListPhoneNumbers.
 type ListPhoneNumbersParams struct {
@@ -4728,6 +4916,12 @@ type CreateExperimentJSONRequestBody = ExperimentCreate
 
 // CreateJourneyJSONRequestBody defines body for CreateJourney for application/json ContentType.
 type CreateJourneyJSONRequestBody = JourneyCreate
+
+// CreateOnboardingJSONRequestBody defines body for CreateOnboarding for application/json ContentType.
+type CreateOnboardingJSONRequestBody = OnboardingCreate
+
+// RetryOnboardingJSONRequestBody defines body for RetryOnboarding for application/json ContentType.
+type RetryOnboardingJSONRequestBody = OnboardingRetry
 
 // UpdateOptinSettingsJSONRequestBody defines body for UpdateOptinSettings for application/json ContentType.
 type UpdateOptinSettingsJSONRequestBody = OptinSettings
@@ -6748,6 +6942,9 @@ type ServerInterface interface {
 	// DisableClient Disable an API client
 	// (POST /v1/admin/clients/{client_ref}/disable)
 	DisableClient(c *fiber.Ctx, clientRef ClientRef) error
+	// ListAdminOnboardings List every tenant's onboardings
+	// (GET /v1/admin/onboardings)
+	ListAdminOnboardings(c *fiber.Ctx, params ListAdminOnboardingsParams) error
 	// ListPartners List partners
 	// (GET /v1/admin/partners)
 	ListPartners(c *fiber.Ctx, params ListPartnersParams) error
@@ -6973,6 +7170,18 @@ type ServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(c *fiber.Ctx, tenantId TenantId, params GetResponseTimesParams) error
+	// ListOnboardings List the tenant's Embedded Signup onboardings
+	// (GET /v1/tenants/{tenant_id}/onboardings)
+	ListOnboardings(c *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error
+	// CreateOnboarding Onboard an Embedded Signup result
+	// (POST /v1/tenants/{tenant_id}/onboardings)
+	CreateOnboarding(c *fiber.Ctx, tenantId TenantId) error
+	// GetOnboarding Get an onboarding and the state of each step
+	// (GET /v1/tenants/{tenant_id}/onboardings/{onboarding_id})
+	GetOnboarding(c *fiber.Ctx, tenantId TenantId, onboardingId OnboardingId) error
+	// RetryOnboarding Retry a failed onboarding from its failed step
+	// (POST /v1/tenants/{tenant_id}/onboardings/{onboarding_id}/retry)
+	RetryOnboarding(c *fiber.Ctx, tenantId TenantId, onboardingId OnboardingId) error
 	// GetOptinSettings Get the tenant's opt-out keywords and buttons
 	// (GET /v1/tenants/{tenant_id}/optin-settings)
 	GetOptinSettings(c *fiber.Ctx, tenantId TenantId) error
@@ -7435,6 +7644,57 @@ func (siw *ServerInterfaceWrapper) DisableClient(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.DisableClient(c, clientRef)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListAdminOnboardings operation middleware
+func (siw *ServerInterfaceWrapper) ListAdminOnboardings(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAdminOnboardingsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListAdminOnboardings(c, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -10918,6 +11178,168 @@ func (siw *ServerInterfaceWrapper) GetResponseTimes(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListOnboardings operation middleware
+func (siw *ServerInterfaceWrapper) ListOnboardings(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListOnboardingsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListOnboardings(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateOnboarding operation middleware
+func (siw *ServerInterfaceWrapper) CreateOnboarding(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateOnboarding(c, tenantId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetOnboarding operation middleware
+func (siw *ServerInterfaceWrapper) GetOnboarding(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "onboarding_id" -------------
+	var onboardingId OnboardingId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "onboarding_id", c.Params("onboarding_id"), &onboardingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter onboarding_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetOnboarding(c, tenantId, onboardingId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// RetryOnboarding operation middleware
+func (siw *ServerInterfaceWrapper) RetryOnboarding(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "onboarding_id" -------------
+	var onboardingId OnboardingId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "onboarding_id", c.Params("onboarding_id"), &onboardingId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter onboarding_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.RetryOnboarding(c, tenantId, onboardingId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetOptinSettings operation middleware
 func (siw *ServerInterfaceWrapper) GetOptinSettings(c *fiber.Ctx) error {
 
@@ -12574,6 +12996,14 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Patch(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref", wrapper.UpdateWaba)
 
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/onboardings", wrapper.ListOnboardings)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/onboardings", wrapper.CreateOnboarding)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/onboardings/:onboarding_id", wrapper.GetOnboarding)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/onboardings/:onboarding_id/retry", wrapper.RetryOnboarding)
+
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers", wrapper.ListPhoneNumbers)
 
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers", wrapper.CreatePhoneNumber)
@@ -12635,6 +13065,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/admin/billing/margins", wrapper.ListBillingMargins)
 
 	router.Get(options.BaseURL+"/v1/partners/:partner_id/tenants", wrapper.ListPartnerTenants)
+
+	router.Get(options.BaseURL+"/v1/admin/onboardings", wrapper.ListAdminOnboardings)
 
 	router.Get(options.BaseURL+"/v1/admin/tenants", wrapper.ListTenants)
 
@@ -13851,6 +14283,93 @@ type DisableClient500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DisableClient500ApplicationProblemPlusJSONResponse) VisitDisableClientResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListAdminOnboardingsRequestObject struct {
+	Params ListAdminOnboardingsParams
+}
+
+type ListAdminOnboardingsResponseObject interface {
+	VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error
+}
+
+type ListAdminOnboardings200JSONResponse OnboardingList
+
+func (response ListAdminOnboardings200JSONResponse) VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListAdminOnboardings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdminOnboardings400ApplicationProblemPlusJSONResponse) VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListAdminOnboardings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdminOnboardings401ApplicationProblemPlusJSONResponse) VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListAdminOnboardings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdminOnboardings403ApplicationProblemPlusJSONResponse) VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListAdminOnboardings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdminOnboardings429ApplicationProblemPlusJSONResponse) VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListAdminOnboardings500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListAdminOnboardings500ApplicationProblemPlusJSONResponse) VisitListAdminOnboardingsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -21698,6 +22217,462 @@ func (response GetResponseTimes500ApplicationProblemPlusJSONResponse) VisitGetRe
 	return ctx.JSON(&response)
 }
 
+type ListOnboardingsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListOnboardingsParams
+}
+
+type ListOnboardingsResponseObject interface {
+	VisitListOnboardingsResponse(ctx *fiber.Ctx) error
+}
+
+type ListOnboardings200JSONResponse OnboardingList
+
+func (response ListOnboardings200JSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListOnboardings400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListOnboardings400ApplicationProblemPlusJSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListOnboardings401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListOnboardings401ApplicationProblemPlusJSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListOnboardings403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListOnboardings403ApplicationProblemPlusJSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListOnboardings404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListOnboardings404ApplicationProblemPlusJSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListOnboardings429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListOnboardings429ApplicationProblemPlusJSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListOnboardings500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListOnboardings500ApplicationProblemPlusJSONResponse) VisitListOnboardingsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboardingRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Body     *CreateOnboardingJSONRequestBody
+}
+
+type CreateOnboardingResponseObject interface {
+	VisitCreateOnboardingResponse(ctx *fiber.Ctx) error
+}
+
+type CreateOnboarding200JSONResponse Onboarding
+
+func (response CreateOnboarding200JSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding201JSONResponse Onboarding
+
+func (response CreateOnboarding201JSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding400ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding401ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateOnboarding403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding403ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding404ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding413ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding429ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateOnboarding500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding500ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateOnboarding503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateOnboarding503ApplicationProblemPlusJSONResponse) VisitCreateOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOnboardingRequestObject struct {
+	TenantId     TenantId     `json:"tenant_id"`
+	OnboardingId OnboardingId `json:"onboarding_id"`
+}
+
+type GetOnboardingResponseObject interface {
+	VisitGetOnboardingResponse(ctx *fiber.Ctx) error
+}
+
+type GetOnboarding200JSONResponse Onboarding
+
+func (response GetOnboarding200JSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetOnboarding400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetOnboarding400ApplicationProblemPlusJSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetOnboarding401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetOnboarding401ApplicationProblemPlusJSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOnboarding403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetOnboarding403ApplicationProblemPlusJSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetOnboarding404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetOnboarding404ApplicationProblemPlusJSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetOnboarding429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetOnboarding429ApplicationProblemPlusJSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetOnboarding500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetOnboarding500ApplicationProblemPlusJSONResponse) VisitGetOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboardingRequestObject struct {
+	TenantId     TenantId     `json:"tenant_id"`
+	OnboardingId OnboardingId `json:"onboarding_id"`
+	Body         *RetryOnboardingJSONRequestBody
+}
+
+type RetryOnboardingResponseObject interface {
+	VisitRetryOnboardingResponse(ctx *fiber.Ctx) error
+}
+
+type RetryOnboarding200JSONResponse Onboarding
+
+func (response RetryOnboarding200JSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboarding400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding400ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboarding401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding401ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RetryOnboarding403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding403ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboarding404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding404ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboarding409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding409ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboarding429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding429ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type RetryOnboarding500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding500ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type RetryOnboarding503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response RetryOnboarding503ApplicationProblemPlusJSONResponse) VisitRetryOnboardingResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
 type GetOptinSettingsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -25265,6 +26240,9 @@ type StrictServerInterface interface {
 	// DisableClient Disable an API client
 	// (POST /v1/admin/clients/{client_ref}/disable)
 	DisableClient(ctx context.Context, request DisableClientRequestObject) (DisableClientResponseObject, error)
+	// ListAdminOnboardings List every tenant's onboardings
+	// (GET /v1/admin/onboardings)
+	ListAdminOnboardings(ctx context.Context, request ListAdminOnboardingsRequestObject) (ListAdminOnboardingsResponseObject, error)
 	// ListPartners List partners
 	// (GET /v1/admin/partners)
 	ListPartners(ctx context.Context, request ListPartnersRequestObject) (ListPartnersResponseObject, error)
@@ -25490,6 +26468,18 @@ type StrictServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(ctx context.Context, request GetResponseTimesRequestObject) (GetResponseTimesResponseObject, error)
+	// ListOnboardings List the tenant's Embedded Signup onboardings
+	// (GET /v1/tenants/{tenant_id}/onboardings)
+	ListOnboardings(ctx context.Context, request ListOnboardingsRequestObject) (ListOnboardingsResponseObject, error)
+	// CreateOnboarding Onboard an Embedded Signup result
+	// (POST /v1/tenants/{tenant_id}/onboardings)
+	CreateOnboarding(ctx context.Context, request CreateOnboardingRequestObject) (CreateOnboardingResponseObject, error)
+	// GetOnboarding Get an onboarding and the state of each step
+	// (GET /v1/tenants/{tenant_id}/onboardings/{onboarding_id})
+	GetOnboarding(ctx context.Context, request GetOnboardingRequestObject) (GetOnboardingResponseObject, error)
+	// RetryOnboarding Retry a failed onboarding from its failed step
+	// (POST /v1/tenants/{tenant_id}/onboardings/{onboarding_id}/retry)
+	RetryOnboarding(ctx context.Context, request RetryOnboardingRequestObject) (RetryOnboardingResponseObject, error)
 	// GetOptinSettings Get the tenant's opt-out keywords and buttons
 	// (GET /v1/tenants/{tenant_id}/optin-settings)
 	GetOptinSettings(ctx context.Context, request GetOptinSettingsRequestObject) (GetOptinSettingsResponseObject, error)
@@ -25894,6 +26884,33 @@ func (sh *strictHandler) DisableClient(ctx *fiber.Ctx, clientRef ClientRef) erro
 		return err
 	} else if validResponse, ok := response.(DisableClientResponseObject); ok {
 		if err := validResponse.VisitDisableClientResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAdminOnboardings operation middleware
+func (sh *strictHandler) ListAdminOnboardings(ctx *fiber.Ctx, params ListAdminOnboardingsParams) error {
+	var request ListAdminOnboardingsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAdminOnboardings(ctx.UserContext(), request.(ListAdminOnboardingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAdminOnboardings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAdminOnboardingsResponseObject); ok {
+		if err := validResponse.VisitListAdminOnboardingsResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -28301,6 +29318,145 @@ func (sh *strictHandler) GetResponseTimes(ctx *fiber.Ctx, tenantId TenantId, par
 	return nil
 }
 
+// ListOnboardings operation middleware
+func (sh *strictHandler) ListOnboardings(ctx *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error {
+	var request ListOnboardingsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListOnboardings(ctx.UserContext(), request.(ListOnboardingsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListOnboardings")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListOnboardingsResponseObject); ok {
+		if err := validResponse.VisitListOnboardingsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateOnboarding operation middleware
+func (sh *strictHandler) CreateOnboarding(ctx *fiber.Ctx, tenantId TenantId) error {
+	var request CreateOnboardingRequestObject
+
+	request.TenantId = tenantId
+
+	var body CreateOnboardingJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateOnboarding(ctx.UserContext(), request.(CreateOnboardingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateOnboarding")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateOnboardingResponseObject); ok {
+		if err := validResponse.VisitCreateOnboardingResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetOnboarding operation middleware
+func (sh *strictHandler) GetOnboarding(ctx *fiber.Ctx, tenantId TenantId, onboardingId OnboardingId) error {
+	var request GetOnboardingRequestObject
+
+	request.TenantId = tenantId
+	request.OnboardingId = onboardingId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetOnboarding(ctx.UserContext(), request.(GetOnboardingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetOnboarding")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetOnboardingResponseObject); ok {
+		if err := validResponse.VisitGetOnboardingResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// RetryOnboarding operation middleware
+func (sh *strictHandler) RetryOnboarding(ctx *fiber.Ctx, tenantId TenantId, onboardingId OnboardingId) error {
+	var request RetryOnboardingRequestObject
+
+	request.TenantId = tenantId
+	request.OnboardingId = onboardingId
+
+	var body RetryOnboardingJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.RetryOnboarding(ctx.UserContext(), request.(RetryOnboardingRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "RetryOnboarding")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(RetryOnboardingResponseObject); ok {
+		if err := validResponse.VisitRetryOnboardingResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOptinSettings operation middleware
 func (sh *strictHandler) GetOptinSettings(ctx *fiber.Ctx, tenantId TenantId) error {
 	var request GetOptinSettingsRequestObject
@@ -29368,653 +30524,677 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybLdlmPjQnbbPZ622x7LHt9s0z8WWAWSWBUBNoASze71c9wj3Hvcvdgv",
-	"kAnUP6KKRYmye+briN1pmVWFv5mJzETmJ//oxXKxlIIJo3tnf/TmjCZMwZ/vqGGv+IIb+B/7S8J0rPjS",
-	"cCl6Z7137LeMaaOJmTMSp5wJQxZ0TSaZ0oZM2FQqRiaMixlJbQssGfT6PR3P2YLa1sx6yXpnPS4MmzHV",
-	"+/KlX3T5ji0oF1zMWrpN2dQQLrD7TCnb/ySLL5nZpR/NAlO7YLEUiSaZMDyFDrBhwjWZZmlK6Ixysb0b",
-	"ZtT6fGqYau7CSLKiPF8vZT/hYral7S/93pIqumDGbdZ5ypR5mWz2837OCLUP72jCYQe4/XlJzbzX7wm6",
-	"sA3DC2Oe9Po9xX7LuGJJ78yojJUHMZVqQU3vrJdl8KYblDbK7pMdEgziZy4Cw3gj0jWOQxM5JWbONbnk",
-	"IiEHIltMmBr/ltGUm3WfGLZYptSw8ZJmmiV9smCGno2y4fB+bLuEv1ifDAaDw3w6v2VMrYv52JYrC7ig",
-	"n18xMTPz3tnxyQ+NY79gV0xxs+42fu3ebhqFf14Zyb8pNu2d9f7HvYLv7uFTfa86hmJUhhrWMCS5ZIJI",
-	"RaT9h2JaplcscQNtHBe0Vx4UE9mid/Zrz7YGNIDt9D41r1Q2+S8Wd9hsOpGZIbjJuthdbQdN41hmomWg",
-	"2Ml4YzvbFvFvSEjlAdpRPwMB9c5+F2KR87cvnQy7o0nEk4gcCGkIN5pE+PuYJ9FhA/+4N+yobsZBz6TQ",
-	"TJjz2A7tBU+d6AgtDoV3Oi9LpeVyX8+kMDQ2RWeBvQRyj/HFO5owYRRnjdvmXkR5co3Zv1BysTmQ59gp",
-	"Wc2lZnYw9lUyp8slE5bkDVCUFbY4XMMXrGmEU9tDcGwJNezIfto2wLeZWkrN2vdniS/tukGu7XJ3FzJT",
-	"8ZbeNLyza2fYcrmv93LnlXcn19ZFN/KaS26JqeloK4iy8XCrkOONmDNTWqrwOCLBPptxDG9EeEIwslTs",
-	"istMkyWdNS4LftN0Wj04PgkN5UeW8ium1k3Lkrjnbevi3+m8MFyYh6e9fm/BBV/YA+O4H9J6nn9eMsUX",
-	"TDRuGsvfaBtf8dbNt+4vXBup1ufGKD7JGk9TJVfF8U79y+TAKSdjRQ0Xsz6xJ2im+8T/rmOpWJ/E1LCZ",
-	"VOs+YVdMmHYdJW++aesfnrbMJCwji0lsiMPXzFAc1q1IRjeskPgoBlWWFB3Hcz2h8TJhi6U0TMTrn1lA",
-	"mzt3Z/1RbEWaIJdsTQ6OrS5+MhySpeLC0EnKSDynisZWxz4kZk6tfXPJwOAZCYV2CNF0yuyXoLmfAd9r",
-	"umDQpmImUwItpCm3ZpFiOkvNYCT8fNHgKiZcGvqRHXsDcZwMh8CIuVZrDQJjmLJt/v9+HY0+nxwfjUaf",
-	"Hz3/9O//Fl6jxVI2mwwcnraxJ75xc9Z8KTSfzRsO/RewaAldkwPDBHXEQn6Xgh0+IQmb0iw15OSxfSWn",
-	"r8jI6Hr03TbAt3Mp2C+gx7ZpSZNMc8G0diovObCEbnXKpf1+7Kydii5ZVxyqL1ZGW97j4dHjT38c9++f",
-	"fPm3tnGHWPIVxVXtEy7iNEtY0rq+RiZ0fR0ObRjXleQxey2FJdwg8eEbdzRZ2Je8kY8jvKOLMZKDf/zj",
-	"H/84ev26STGH71sJdGNFT78c4R9N6/pXmSnBGo/e/8LHbazjXrk57zR4Zt7SGSOa/94oVcEfU9k2t9W9",
-	"swdWrtDPeMB7KdN23L+lygimmpZjiY/blsO9cvPlABZtNPGArxxb3tFkRSd6WTL1tvNpbdTw3s1NPmev",
-	"omRpWsV81Dyx3OD0Dsse3EjbFDmAmcgpofnT8oSbZlEWMzeZxTuZptlyqxAHcaP5FTtsZuqvJddxyG3i",
-	"cdfx7ldOXmSTfFBNdLFik7mUl0SX3m1jtfJ7N9/0986ZExqdYyfv72keUu7v2zKcXY6+97BJTYuWb2HL",
-	"mOwb+1gg287fgBA2hvKManbErTGtueFXDDYRvvX2Yz5QOyyrz+s0mzXR12+tqmLT2C7Akml3/sCLGhmA",
-	"a2f8tDkXM93ZEVEeBQzrI53QRhH+8fzpeYvoXtEJbRPZ8PymEvsL+EeXUmgGnvenNHFXEvZfsRSGCfiT",
-	"Lpcpj6kd/r2lkpOULf79v7Sdyx899pkulinDLxI8Uq9oypOxMyt6/V7CDOWppcY5I97a4JrYGcO7vX6P",
-	"KSWV7p39+kdvylma2Lf5go2tXOr1e65bK+elIVSQl+e/nBeSq/flE64E00DsZ73h8V9/+M+f7//98d9O",
-	"Pz54/vDdo/c//OPxh+HL4zd2R3GXzk6BoLix47fTJ+/yMbvFypQ4g006cyM4q0/vS1cCeeumAAu/SRGl",
-	"dVnQ1O4dSyynuP7ssVjtOTp8QiJctl8/RSNhSUMTRuM5gRW0ljNIc2ujof9pmvL4Zpsb+0ZKu2ppmdBU",
-	"MZqsCfvMtdG96+3G42I3nhUdNW5FPpj97QF6H2uz6ZOl1JpP0jXJRMIUoUKaOVNOoIzEQeSHEh327aaV",
-	"CT2mwtLshJGYKsXtrmb1676RgKsMchBNKU9ZMl4quFXjdnDRodvBF1JNeJIwcaMtnOatVDiT6/LVJ3BZ",
-	"bMgUJkONm+o19/V+sa8vSr03bmwxxH3trJGXTJCUxpfow9CxXMJBtDlZrt1k7W74gUSH/ZFwG+ue2gMk",
-	"00smwOiM3Emb/5Tv2kthT3uaPresusPO3XjeF3LBzNyewkhURAo8cO5oonnCQKTg2Kws+S2ThsEEo2KP",
-	"I2Ik0dlyKZUZ2Nn8Is0LmeFd2bVJUEgznkIrdTFit8I/uQ6lnRaU9os05IVrqpHSipHsg9J+kbjell8s",
-	"HdlDG+SBcA9W3MyRn3gSILd8NPbgB4t0nUqavJfyFVUz9jWJxzLNRCZrS+byiilyTF7zp+QgWuKYxkbK",
-	"cWpH5cb6XsrXVKx9UMON6ENZLdqFWpRJxP6OIRiEfY4ZS1jyBN2VxCre6npEc1I6dt5LSew0SD6PFuKp",
-	"DHNfksoJYb/s3GhSmvZBVO4U9cNQpMtR7lAJDcV9ca8WGFOOJzmqBK50aqT4otaQi0zp2Ih924ecHOUx",
-	"J60fF9EpsKgfBM3MXCr+O7uZnMqgISaM/aRKihQ1VzJhVFlNAM4Xrkmujl9Pfh0XpFiZRQsV1ge5H0EW",
-	"mt5BVOtrg/4+fvx4dF56Y9P4iZ5Ci5EXhYy8e/GMPHz0YEhAlw2GCxUmC+7uFeUpnaTsppubt1OzUQzV",
-	"l+S3jGXMbmn1xd139UFZ/7lg6orHjHyoNNq2uflr+9jYc5Iw0E9EvCYH71jCdZ+8ldrMFLv426tDr60a",
-	"eskqWqzis7khQq6stlsaldUcUAL7KzpGohLvRkRjfBjeFJVlVZXB9xpU9iVfqyKmrBwS5cOEYsUtoaa9",
-	"fm9FFcgua29PZSBgqN87t0tDcYR/9GiC6jlN3yq5ZMpwa0ZPaaoZ2Kv5T3/06MxRaHWSH+eSQASCXbQF",
-	"09pdrm9xefR7NDNyAcweWDhhyGRN3CtcCnt8gLEyp4JQsmRKS4j4c81OpEwZBVU1posl5TPRwe/SL91q",
-	"B64lRelqnFyydW1ax8EW3W1C6JbTPdq1qbE2bBn2wNgndzSJrmiasQjtMWp8R0+IYCzRJHL/jjrtS+4B",
-	"TKmYZRQ1tu5foXOnwxdXVHEaWnc7MfeQZNpqR24axW50m8mKLniD01FmZmJ1VE+xufux3OiDh/VL3U2/",
-	"XeG5+tX1VzCdhJi3KtM9pSae78p5+dfwT27YQm8NXizY/AvM6iV+dTx0l0j+3/loqVJ0vTGnct/tM3sH",
-	"d+ngGw6NngW90rD4muTvlFg6l4T9nmboLqh+/Re5Igur5qJ/dpE7POY0IdQ5RslUyQW4JJ+AhAKfhyYQ",
-	"6UikiOGA4EoTqhS/YqH+wysC+gwMLLgsS44hjpvrkccvhmQpNeX4bc3c8WFy65+JZCm5MINegOBjxezA",
-	"xtR0jc7o9xKu7RHoP6pdXSoGsh0Wyr9pu+7WdhP35aGdeH+GDmRrZ1pKSGC2NEu4IamcVXoLO4H7vZRq",
-	"M7ayIjiLj3Or1hpi3yIzaQjFxew+ES/UNh6ULksbF8+ayO49N3PdaVJKoqrXxubvpNep5JJVpcOmiK7w",
-	"eb90rdI6dGfYdx95jV/glYLo3WK66eUjrxBvK0c9g/d2FKFNp1KreG/f3ndujnaR+kC3EPUN/7JzI5H7",
-	"OrrF3a4O6Ue8+cxFhm3zjiaZzmiK3kK8KPIk0h7eVj427p/sRD/b1wY/jnYnpzL1dKCTpEkAbz1Acwn+",
-	"JSdfzWIVTFCZy5XAKQq5GmydgxtBvd3W6bziOnCY5FvZTSkoz6m+naWQ2YDyOnHnANAVCFIfRbuF+2Fc",
-	"wZmpeM6vWPIRL80DisNyOW46QSBekS6XLgoaF5BoPhMMz4+JTNbBM5K6bnc6JJl3e9cPlrU1RiTXUqCj",
-	"sbgnWSoZM60rKk39ZNyI5d1UfaRazqkI8PqzORVWdfLxsdC9NjxNwdgEjzn6+rmCm1pw4UJ8SVjJUixm",
-	"pYUJHKF4Tvv38mUmBxhM6SOYD7ufq0pmu+orek5PHjwMaIPsM7n4y/nRyYOH/sLeDg61PrfpZC7TxF0v",
-	"wsitXhPcH81/D/h9nsIa89+Z1Voma4PiNKCvOqdJ/fslEwlELOO8+550pCK4z8Gx5HI20OJ7Fw3gp3tH",
-	"k9gRxoop5joiRlbk/tbDqNUkwCBI3IYq2VS5q+852C1nv4hG8FRdmVwHIfHWmaM3EoI1ufPnE4UfuZlb",
-	"UgMhmKZvphBRsNuc6ms0ce0FLkgsHROqiWGfTZ+sLKebOVsTqphzoH54/+LohyBt2mbHE6rZw9Om5AIa",
-	"G9cHCG0Nofj4CTl49+IZOX14+sPh9uUrd7W5iJ/sMlqb4bkwGN5TO0xi7/KqHd1ZPLeTdwrJALXQqI/h",
-	"K4Nsmbh/4lE9cEZQFD5bYiNV45lVJLWhl2alpGFPCJ3kqrZea8MWZKW4Ey1bGRV79LpjzUtNkwUXduxe",
-	"Ee3nepcVORF21zAV79IMK9kYptMWfJA7UmE2lWkmLGXgUSj1XDDDLocBelRvMMw8ByI0TqCFxnF2PsLL",
-	"zvaAWebHsvU5Pvmj5YDoFga3IctRVheU1C+yGaudVwcblGSWBV/J2V4EdcHOfwIZ/ZSnKRezZ5AiG4jN",
-	"qzkU9RNIV5mxhPyH14xYAqbQhKdw6zDo1a1U90VHuspb7fg+BlB0fjlNJzS+bHHauQREl2VlJcpS8dgq",
-	"nrY5IiRRWcrIpZAr3YdnLCGTNTq4pJjyWQYmouupIu+aB+bXtzPz0a5T1s4q3PpqjWbyEbkmyjvjBpAv",
-	"fj/f49ISt5Db25SKgAULAVfxOigN8tyBjTNIZYys5jyFvVmm1Gr0mmhmcq9b4h0IdLlM1+H7lQVVl9ly",
-	"vGQqdgu26TeQwszT9XjKtro0XkvBgJ/lFVOKJ6y7fHhrKeqN+ywkIvDw3sW8qNvpfp2rU9pYg/Loiw3Y",
-	"sq0vxTIzO7qxyhtfjsA+P/rPT3/cD4Vfh/arxs/w3MpKF7irABCAC+I+6RNqyEJqQ8xKkoTFfEFTOBPr",
-	"QeD/fjAaDXw4+MmXw/8ZHtC3oY76HUirjZMvdMsmftDBQ27qsi62pBT0ezMls+V4su48JejwR75gQrt7",
-	"nTrFQ5OB0+kn+N3uqVQJU9ZAhnyzck5Kn1hKYaZInAWxUJbpFSNy60ih052Pbu96BjtkYZUznBSZyjSV",
-	"qydkSbUm3IDS7jK8w2ZzHnndnnaQx19b24fHc0xyscYPXBKxhPAGu1x22mYjDU27rdh7fLVOjOUYcpdZ",
-	"A+krOQHlG5/3FiTbTHOmzV9khrELNQMRn3YmRtvMM5amoQ2e+y5u3FJlE9uFdXmVcAD9fFJNyyGY1vl6",
-	"7CCHIeT0ym1rp0n63l66L6sS6dE2eVR02DaVvPEdT5VUalY7Ug4Ofh0efwJZ/t8nvw6P7n86PPt1ePTA",
-	"/3R6NhweBsV7QivRKQsp7C/9nsmYxr9WLBH+bzPPlPtzqjj+oanJlPszg69DgSyAjlMbdNuY/23rcY9d",
-	"OtQdXJTQalexWyp4PWbMBTRhxjIzwWF7nJfr3GIVTowdsGX6HnKjw3f2tXdsCi7vK54wEbOOvT33r9ud",
-	"ieH4bPEkAxwHxPB4ABMI85ArFPtog3d3I9dztKtXW/dPQp8oOeVpEa5SCx2ENBTq8UzQww4OAnQKoHem",
-	"DAwSDEDxoDM7Ys30PX7MzrAxFRXG7Xq/hH1ToBR5gJp8m1sofatLbSdqBEdDwFvlxhv1SbRghkZ5DkrJ",
-	"b2bPfCVTdsaT8KE/0VmDG6WEO9PFA84U1d0omKaYquQ87vhhd9q9AZ919kAV4BBdpl5j32uz4P7YQbHY",
-	"6q07XhRdh4f6vRVtdOAW6EYOTcL7ygGCaw3WtB/qoGNcRBkNqROfegaq7lN1jbbx8j7ukiuy4U/gn6vz",
-	"x44K3bJTPAR6ehoJ5OOcGn2+XHonIDmAkMBDa67EdMEgXjwUZdjYk2GfTUucmDtD4SYBxCVdLlk9jvF0",
-	"GDychAyFtp+LNWb5sFQzvKdIZQweAcTQknLauX0eN80ALbDPhmgInXDxKjidPhF0ASYnIH06ABdri67c",
-	"vNeEzhRj7lpz+1AylW4G/wRf1EyN80DnaoBuMG27iQwdAFPAdbeTLvYjBvTbYwJR3/bEno2qgu+mhcPe",
-	"FlI8QJU0R6SL5RVT+gmJaJpG7l+EXTG1LmAIvKdhAF07gwG8EBjFnhmeImRnKWUDJSNN0zb9+iKX/ptB",
-	"o84BjW4Gqkks05TFhiUDEnEBbvzxJVuvpEqsNvJbxuPLsWLLdB1ZMhyJCOhkqdiUKStsdJQDC+WjJ9rI",
-	"5T3FdLZghySWC4ahqA4jwqUS+EnTJe/5cxospMnYnnIQyF8ZUK/fK42n50i2NJTWRQlDl74vQfZiCu8U",
-	"MEwZcSfSmRPTBlKB3cqV5M+MXrGRKLMrBn1trgkzCNkGIRjQKEtmTOEBapugkDXmupqsy5hksGAb3KQ7",
-	"xHKVp59zhFUyr/XhNdWYGs/5Vlo4rdTtvpRvWOdx9+ij66iC+zBe8nGGdKHyqBqWz8vYmo+r2Tq4RuR0",
-	"xUTo9gkESo09S+/yZUfd3So/hpv1mMaXQq6Au3btyLWAcURhE+iCGXeTRAXxX7jII0JXlLuQpNzJWhrO",
-	"YifTHiK7r7NgC7lrkB9+seG+b1pqfL3mBG56eUmtdB03E2DdH9HCVY0HGrgqMI8BoTZg1ewRhgeL/Ysu",
-	"uf2PM9Rwx6LDcAxcQxRbZDnyCoJiYA0icmAHYA8iRwKJM5CeEM2Ye2tsZHQIYSfIN2H7ffcrOzwBG5et",
-	"wZx7Pjh+eEoSPuNG5zEfYM5JxA5k5OnFh5c/2sPIUq4o8Dvt8DPFOhp4BRKwj30riZrKfFskmZXfVy7r",
-	"ryrRZpQLlown63FBH131Q9syil8IagjfJ1FecXF6By679HeiQX1jyRSXid51NG/hsz3eA+D4i/H0Nxes",
-	"Zdmv5aPNWbxsPTwcdnBBbnUn5rTc7tz80jwjZ090jiv0J+lmPKHTvHY2SFAFDezwiotErnYmmY/wWRcL",
-	"B4dbdBSOIfQA16iJh9Qu9GfsSYNAvKiOU8ZBvZMrRGEJLCI2ODYqE3FDyh1kIMuVjw9m/wWWDybWOiSm",
-	"iKRcGx0O//AzK+Uf66tevwc56p+ur7nYMY3xnGJJKCHaveJH3PIK3IE2FAHZENBuYIVbrdREfVT1IWxN",
-	"WqpQ0568biXy/HO43eyA9ji3P9Gs3HkUNL6uWEcbSrBVxzeXeXdbgwoQytoBm+wasOb66ft54BjLjbas",
-	"iUMDbD0R2y/TJmsAC4QQa0BnskohHJvRkxI294xfIRpJ5u5TGs7ZINCl90McQdZbgsopT/pE+3jvDxeD",
-	"4/unj49Phj88fPDg/vDk0enx4+Mf6pnl4aO7o0xrUz6fkOjfoz7RSxoz3ScJ1XP4rzTo60SLYc40w2AU",
-	"GsdsaTacu7ud/2V1r8k12TWyslA427ks14Dz9luoyx3ngaAqxsboFID05zEToXSY/Gru0cnRXGaK2O/c",
-	"7Qx8R/D0J3C7r8mBVPhncvgVTNIud2TgyFM0DZrd77188/cL4C+DmwXwLVLyLOXx5ZGRR/lVBN3hLlIj",
-	"rssYF2nbGp+c4hrHmTZywRRxn998jevyagOCvb4F4aGH6Ox5ymd8gl7lTbmepnJVUS1Kis+Eaq6v5TC8",
-	"VvzFjvfVuzIIVKpq546qXcxztFP7aXea2s1N0olDqK4jYXhVNBNgrI+LCw0hx+WwHJZAYE6/uGUYayOX",
-	"SzQJ7SnR23SB2WZwSDCZ3IYYI1mPHa3qsb/XKF3sorMjqBjXlZzduA82sJ319rGBjTdFnleKDdnCbk+z",
-	"9LIEzbtLfFrpYNpFk3ScVA383QJ/0sdqddviklH+Yjmza8QfhVfVWqfQ+5aV3IeyXZaDWxM+G/XkUis3",
-	"2trdNnQ/OxTUG3mSJw9XK4c8KUem9RHsSkIFmZgVghPw4KhY+wCRoqDedeihlRwqwFW1Rb2GK6LjMVOq",
-	"ldHl9UsWzlFpdNc63Kcd6Dhfh787PKlO6cuXbF0gkeSdbrXni97OteYz0bD+BVFvARxrA8VqJ5FSO/0S",
-	"vfjv2wd/Lcfm9ba+DnK2BXDlmjgt+yGb8kFRPiROtlBUmJjat2AvMrygge0+k+u6QopOXjOjeBwi98WS",
-	"Kq63X0dbGpPK0tuz4puSQM8DqTMTS1jNWUZVoigPx3os8hH5LxWjyVihCgYREv4fnnrtqDD7uIjT9u9M",
-	"Uhlf4j9CvSnHM4VAlVkF+RKFPqhyWQzgH11taaO4Sybo8HJnGeGWp+8L8PoPy+PL+27fewR302FZp2Ta",
-	"QdZ1p2Qc93X4wJHojhdI15AfTmq4bOBtR05FWJfvp/zqVc4gP/32Hfl7QQU7CPHrSeUV47O5D4lz1ady",
-	"TbqtGtWmlHRNheb2grM0yQHma/4fLKfRUNIKK28TqRDVZcEwn41qQkkijWEJoMtBWJNg2v4b39HBS+i8",
-	"Tkcwwg0yAaTHQedmu58ZB1+0G5x8JgRLX1CeZoqF2CxhjUor3NoQ+8rg5onfDuP3j60qagKSD97Ou2ie",
-	"2TtqQohlF4YtMeH0CaGIEY5p5QkTcsEFNVLZFf+dKWn/W2SGVNcnz7gey+l4I5G7WVC7ShVyOg7mlTd/",
-	"CAeNnI7DSfht3y1Tzq7x6ZfmpQ05TMsouIEU8VtEDtgxQX+HS49O3iFPZ23Su0ySu2EEuO3bN6JAgZ/b",
-	"5VTvADfgx1kCHsCVCXHoXxhNsfhjlYaKAKBcMbsMF6Gv+Pvxq2BHPtNzo6u5zFTlfDm5XzpchsGkFnT/",
-	"do1kdPgcHV9fMXb5dRIZ6xjCrmPMYS3if3ulKYSWthYb0HyAbl5n8KYU6WcXfyf2aVENSK7uaLKUGtQN",
-	"wgWJlFzpqI/XD8dNwHLU2QbtU4eB9PPT0n22fbL7MKW2h1Z87Svol7jvBd5MdXo7w6DgtZJuwXNxV0hx",
-	"4ArJEgCUMZ1kxkhBDjZuDuSSCS5m+rATjEuzSCsGGl4UKKL7/IrtrPnu4gwrOXDassDgehe0zvBtc+gq",
-	"eYumHXRNQpVrxcB0FjPCfU1q84TMmGBWsCf1xNmt4OghT8uugOelaxZ0fjS4zcrbdh0AdEgC2IGZy1Ry",
-	"I/Rz1/G2OTVBn/ucvEAIADTscOCYYkSwVQfs8bzB8IigTnPYQbMzzmacC57OsBX9dmCiKRc05b9fyzG9",
-	"GX7usdt9eWprHUAP3QDDLb/uQFDQxSt7QAWOhk2EnbxQS+9kOBgOG1Fw6u+ePDw6Hu4LMwc16zETHbVr",
-	"fF0bqkynDzbVw0TRqem5nQ7fee4AVbfNaZOH+XVajcyj9XR62xVS2QlRvR6HXKpa6wufF0HgBbJUpUJo",
-	"eQ8qOxjAnKpCUuH8/Kp4Cs/5uDSlfkUgtEiSV0HN8JmDtfOHNpFTyBXDG3WIXSoAhAw8ygQ3CABHDsDG",
-	"95hjVzLNFowY7kpi147shQ9U6rRnvtcwJBmMLvjIY0s1uJdSKu5Y0fKZJW4O5Vo0cBEIOxMOl/0toxBL",
-	"0FVPo4blKSgBNNXplEHMHrFM6a8q8yXNNEvIQfnSX0jnVKEaSxJuxuD0Glzd4wXX2kUYbs7LblnLQB1t",
-	"5hsMFQI5UwRIWxNqnpChFdmgL3NtYJgdIQAtOY1hKzrTxhVTfMpDJ/ELq3DgYpXwz8iEzblICMcMUSEN",
-	"iecsvmQJoTPKhc7LHMuVIDFVSWj762ou0mCJUsvrWKKVyhT7ng9KlFqaUG2zWtl5D3YSNnWRLRa0U97/",
-	"9c2fSke7QSDeRNPokPflDu79HIg7HGJ1cmo7VKDZ0ML+9ePPwVJXz5OTBw+OH5NlNkl5TC7ZGtGZfxje",
-	"fxSSzekskBn2PPnx4jxqqE1zFfwAeg1/ctng47s0ASjr6M3PbxtyykLJ6pHms/DrnxvOgXxdPHp1ptLt",
-	"Bv4lsPNlA1zuXz/+fMECTHnJ1t150u7ol+1X1GE++2tRruyrBZHsHBWiDVvusB44pQvDltcIBsG+tkaC",
-	"uE6eVe6+ayzSVvazNlh/v1rBtN7tu9LN9jWv4RWjaJrvuszVZloX3M3OA4z7TtuW+DrBKl81+uRG5Fk4",
-	"J06uH3SCI2hZxH2c/V5U3N6hXyPqoCMjZabz/UvBEuMdgjeYMLvcjXWFey0Vhuy4yqmUSy5m4x0TM+xn",
-	"nZM4rku6zuW1c6QFBoJvHq8JLRdfVVTMWAdLpUZZfon7jZCpfm/7JVoKLLRfxA6cdeGKc966cFp4x2mO",
-	"GVOUeCzdH/Z76KMHzDAmwiCUUC/0pt5flEA4LN/kloVqOy73EEbWoFf4+qlbnKvwGrayZRpN/t5EyeVY",
-	"Tqcdma9pvEB7Y4++3+nKPeFUjF2R4rGRY+FQt7pFMsTz7lfaDWtpn2AexZwpdp2sxNLyF4PqF2ta66Gy",
-	"TKH9esVmNF6/SOmsMXDmxavzn356/iPWKYDrL1cP5GR48uDoeHg0fNQHKHwONZQIJdOUzmYsGQlcvzP/",
-	"g0+x0OS3jKbcrIkdNxTiA9BqFG3aciTiS9thj4SR5NmbX355/uz98x+Jw3TT1HnECJ9WWuSa2I3OFkQq",
-	"MuezeR9A2kZCCvdBKldMDbDOjmIGKvBBk4YahrmVHudpIROWOgfMSOQXWJavpjLl0pfq1wy97BoNcbj+",
-	"da/owyAkE3YwdqMO58q7d+ygwwEqdK3HKZuaMKkljCb+2rpjFhIs3FiqsV24seYOIrBj4p6SmPE99pGp",
-	"5fR3KQQ+tDuHc+qXfoVNwZ8/tbbduBpuKYtRdzqs/4ZfvaOGi9l58KjeaRnq7MoRjTLfi/Ku1cfc3yCL",
-	"0KKGuPg1VTMeOi12KpXS6i1a5F10ciUumKHjWOrujulmj5GyAiHr7sb8Clcu+HYLnk5xMVKVqc5jR/wb",
-	"5CC/IVhxM5eZcRF+hx0uOsuXJ+UhtV+lFFtTLG2+v+XSK/ksmkluHxaTI97bM5hes53qS1erkN3RkIff",
-	"6b7UNXqtOsgv/vnqH7+4Tt1j36LutAT9EtTByXBIqPbVS7GRzrU2sARko0c+WHp2XC7KHKzHHKY24GeM",
-	"ngxov3kM7pXeNQY3Uztcx1djpVvLoOzQ3rsQjJAL9L3S1wj0xbqYIUFZrRTW8dYrL7R5jcHs4SK9tEgt",
-	"gFv+9jmvR5JvbmlFWmjrZ5cJVLuegEz1IztRq5FqzaU49OsH0Ym0wJSVU0KDwLKQIu9QVbuCzFZ+GEMV",
-	"DkHRzA8etnhSh+5X8BLPjrV0G87RZvBH2B0ND7VPXcBSSwSbH4kDwa6YnetfL9784lJMDwfkHFrWZE6v",
-	"WEnHh+YWXEiV49zZxkcCutYkW1rrRPPPRUknhKTN41GGg+Hw4Q/VOk9H/3Oz0tPDpkpPb84zM28ISM1L",
-	"Kvvt4QKKjY5duUQIfcVf8nLZ/oeZwjSmTNgNkgqu+vK3MqGzJSI24Zu+eKH/HERccPtgUOPK3m1NxIR5",
-	"hEj6zdJw8RSdMV+lzseSrlNJk539OnuDtHX9lzBb21BuYX1+drDGX2WBUipmmQsDqgRm7rN2hwc838m9",
-	"t6H+fjY7LeMFAivvWscIXYXdT8oySdcDKzePTlcIz0NX63AkSflp90F4uqndoGyro7QxpFL//Xw5Qsv8",
-	"FtW3r3pR2qBuh+4wnRK35dbSTeJaV2rXuhyrDRXaaBnYPowuv1F/ghj+t3Mp2C+ohe2FbhKulyldj8uZ",
-	"UA34YiWos38/fvDgwfDRD/d/+OE4HPMQsoGg2j9CYkxd/odDtTiIsH/FphHUiaRmXgv83wHgJ+iZLRcm",
-	"dJH0N3Rs+ICpNtfGhI4Vwttt2s0RINVhwN3H86fnhBsyYakUM+3qUFyj8nLZzZF33w8AXgU3vj6p7exf",
-	"0OO1REA38vsRtE2PhULkElsnKaMJF7PuuHcB3JSSsHnUjbzqNUr/OO7fPwlXSt0gka1JFGWS2W37d9/t",
-	"LRu6F9FZkld/BvHpbxpe8QU3IbPQMmIZ7bG4vkDj0JIbXmRkImEqL0gBlx/gmi5d9QQwJlMZXzK1o18p",
-	"9aPdPM/tAjY/tnK0GeDdfkxSdoXXNu6CLCgYve+dATpTGqpvJ71sBUdXYTkX0g3jYBOSyhWao5mRC2p4",
-	"THRMU7uwHvYsHPgMBB4M4AtxAqL6wcoExt8vdiJIJyqc9tIWD55HUo87B3B0DCHfEit9+/HNN4xCrq1M",
-	"LRY5FILcuCdhmdRevZyuO2/Glirk6OfYrWD0dv9pcduAabobaRmu28ZFeVOilV2Q0krUvLVOWU6pdSM0",
-	"vEjXjD8OEBI21zR3LmbngqZr49BddgARtioYgHuAe+8nRZdzuMpw5anH1LdLnP8IhJa/Cc+U0A6qo6bR",
-	"UCwCVJfuxbjr0r2pfgccNsEWNoYYeOtLcMUaYEjOBXn34hl5fPrgEXGYIiQBZP9BoEJSKLHlwtBJysiC",
-	"xnMu2JFiNIEf7NtnJKq54qBgiDTjKZYTGYkolmKacizWiU445yVlgOs8lWrCk4QJ+w+n4+pML5lIGDbg",
-	"cDeWCkJWgAjsu5DKAMcANuQ8SmMj5Tilasbg40zQK8pTO2IEj3Z+2TQakF/YCmahyYKuyYQRmiQsQc9m",
-	"AAfDl0MI4LysIIlGSTHrWyMHfARkwagwuT0EMltRI9WgHd5/8zYosMZQEwuy3wk1BPwUnS+BStg5wTsM",
-	"6KPxTjD6X0cOvvHopbdyeM5JOxWHsc395f37twRfaEGlyYFm2hsw7HN4BPjDRlx/psQZmK5njjXORtlw",
-	"eD+2A4G/WO3GU/GtKqrzH3uwm+LqGUFwSssblnyBcLXNU5FDaErHC52Yj1O56vhywqeuOlxgua0duLCk",
-	"DmlPCy5g0wCWajMnq7mP5TiPKeyCj8Zngk957ACsqkNaHkFTYF2vyHAwfBDWMH/viptTcQAWa5GvYj9f",
-	"fNtoMZfqOENb62JszlMWLhZyzRpclQ8nYUVpQjULQ3dY8QIyFA1qq9vlmebCkESuRN/V3rPGhP2L2gkQ",
-	"V7dLQtUmSHMbtEvN8PltVMYCa9U1OSR4A+isY2cZ9J31MkZO7JMUYv0ggmqM88vtPzxO8NeR8LbOeEkz",
-	"zZJ+bvyME67tgVL+ydf5KH/nbRNl36QxZNeOFbPjh1fz3/L2RsL/JKfTiaQqsa9JRRbMUCecnF2K22CX",
-	"BCVVw7Ell0w0FGZzDVnC8uacnGimruDSEqkAP3fqUDeCVEzLdNd6appZC8FsjXgH7rnwLwN6IhBN43GF",
-	"m+/CV/qu0JyzYRGQozBjwxay76ELkrDj8Qv8xAMK+xZSOmFh9MMd3ZNeem5OF6UhbJ2iXLuYTqSVg3fP",
-	"f+yTt+cfLux/B4PB4WB3z6ODh6wsSmUX6tMt7a0feZkqt0nKfbiqKpL39gKsfDfGhFxexCgKOcG4RSBt",
-	"5wytjiYWzBOLAzmVOzBXA72cO5sHfHHckANwwDJBNDOHTwhbLM3aBzkX8Uel8W0nn+ZAf7dYP9J1MF5T",
-	"OLiiQDzvRnJOg9WfUm0aQuZXDnw8UDEDnlllBtBzhMuiJ0mmfJXphK6vuTi+60ZBUNc/cGZuvLWv3QT7",
-	"+Wq1rLKrMN1UHtYYxSeZYQ34f9c6wSGfpFEqK7py1XoPIlfk2J1uVMVzfmVlMx5rXiPHcqFcJOyz08wP",
-	"vfBeyjQN21RXGDi+YK2HX/ejrXMt3Bo6X0kRlWky7iC/ufYVUhVbpjRmSV6gwRqUSG0AKgThs1aawJGm",
-	"5CqMU5pHhF2vOq8PvHGbZcWRbCiqnc+uw8lSkF5xNpR2rTrsUoHMnLrcUm+n/T2eIxVuuvXjpOlKOOEa",
-	"6qSzZHzF6Y575C+NMNgrzPcN93cNdYo1Y2K38saYDLNresVWPY8nVmz7PJiFFNxIkN0HUX5ttutNtDMZ",
-	"pi4/qI1GSplExYc+W6OLkmK1hxwZNbdJdvxa0AUbF26XHb6UwpkdzegnPGVESNSZndLi4p/nVJfv/hWb",
-	"cQ05lGGj3CobY9BN96fLdS/e4Q9xnBCU8vX19omgC3/cu7lM1hB9mbj7aqaYtXzDp7xlux0lrTcVc82g",
-	"dq8HGVyvITGpT17JlT37PmABo9ZrPVRkdqSBaxHOjqkjcyWz2XyZ7UrZ1yn63DGco8sFZDgSA/5qvpp3",
-	"UrZzZEZt8+rUUXIqlvm8sqhV0bMpTvr186PM+XWZXln1KttuPbj2eO52Dja44YmbZ8EFNOXuRLcvTi44",
-	"uH1aObF4Imk3rt/JNM2WOxsDdL3ztv1Ig1pS56v0LhgBu6X+l5MQyhpoOfkfZtqyfmUXT0n3ynm6lGPv",
-	"XHpBRSxvrQG6ymtJ2G6DSewejidleR+21kKfb0yx1F5xFOyhPSHNuKJfBKC3qypB906rXPZmyQR6vbQ9",
-	"ub0HqsRgpSvXPEe5+/V/NdgomC+G24+LGDuQnhusYbXBfezKSloZ786rRinj38ud2vlktkTqBFoPUWqI",
-	"2vobZN9EQw2jC65/eA2rJFehhhbuf19C4G8OvdhBrbmRNXdNC6yc4dAdX+tWlHaaaTaOPYJnqPCDSAB0",
-	"pbS6m1lTQshMxCwhirkXuQZfXJ8YemkVeufNo4ZE9SbH1ITjnQMv7oAGsLspsFTsistMj1tj0jYMhmYk",
-	"gLgDRNg+LAD8aFxA+AcNL7wo41IQfJFAumumGYErc3Lw4uW7i/djuKbok4vnz9788qP/V8OdRcHZTZU+",
-	"djNOrmNjdLYgqtnqxbDLpoSzA3IGLWn81V3dNA3K8VUlrgro+/vQ8b0c3KOWn4vWW9fzMRn6HdeXm0Pv",
-	"pG/ZsyjH7mjRZ2LFDY9p2vIKF1PZ8thhEITfUG4GzYVi9JbHYwyZTZpe2ysoxK2qHc1YEIUq0a6aVDe1",
-	"vIZdlA23jvWNr21jedPd/nWi072yWU78t8do77aqSA1wP/HeArGLTzpZiq2R2x4XsBv8Sn53ErBod4vx",
-	"bgvYhqfaJbjuCqO1Eb5dxkfZEvrt6mCWsKXdjJsIAcvm7BjK+5wDfHoU6ysM34TKVFEgdlUHIIOhahfh",
-	"mGby7OLvBBeIRDNm7LNnVCURYZ/twMLXZkKaenbPg2BsdF5LrBMTwnqIZWY2clKDWanh9RTOe3rNwPB/",
-	"StarZY850AMIR1wyRXKsCw/4QA4oEWxGAQdfCobpMJjwTyZrouQqrFEW7FtN7Br2b5efb8ihquk29N2e",
-	"tLR3QdVspxPh74XA2nt2dPOie04OQAetmk3PYPq0xJLB+XdbcynfQTYj0yGY2jmLL7u4csoRGRUJSeM5",
-	"1huw9GyVHXIQLaU2M8U0xMmzhMMfCz5TYA7r6LBPInkJEnU1hwBynlZu6YqxBwv7AZyGj6vvXOav72cb",
-	"XqNYipinnJogcQB2KGvABWhBTZOrHYi7MoYGkJ8dbUl07SOlKM72XSUG5tfPVyfU4fbVbqgK2nJWVMPE",
-	"u8CONsv2BcO8mqC7AIuCdIQ92h1uT2ahpIsf68cIKBE+yR1irVXHIfmEHp+BsKVeZ0OaVN6CG7FbtH41",
-	"RL2YftOWZ8K85jpHB95lwzvm2vko2UAMhV21bRvzlKcpF7OiVnYL3XQp8bpl+V1BlNaZK5mmY7wq22Hk",
-	"dfxjjJPFNMDNm+J8331n+Xq17GQTsvDC7TDbTfCVaWObJCp1ER6gXkqh2YWhIWh2KvRqB9T0BSvwijvm",
-	"jFRBjhsT0H3ZI5MpAbV7/Mi6JrI8Hu44MMgu7Jzau9NC1Q8L6KlfLHalwbZde88XLKSppBJBpvObCZqm",
-	"AISDCfXBq4kd0fUqQ2g6f2+OT7fZTcsNMc57A65u6woGD1U6a8pAdjnzTVY+emuV66DrBJEBK5WzazFd",
-	"EEia0LWP5MIXOxX+6lRi+3oD3iiKX5l8qdngLshQriDkaVJRwjQlNDaaUF3G/aPJAuBfHQBn7kUMEvcF",
-	"pqm6dMgdTfGma5KP8/UToudyJQBF3I4H43sv2dJ4XwbNEm5IKmc12JMHu4IstRRORg/hfqy0smuhBnB5",
-	"8Yacnhw/guTPajjhHe3rderB/oGx+r1lSkUD0RomAMTRx7tsomyk0sUH5mOdY1gw4Rq2KpzIqtNstqUe",
-	"WAf8VnwXMotconQwweutYu6Y4ykj+bvd492L5puotaWL9kCeGhWc/3KOWTD2uT2XXVpFvroAhA8FAQf7",
-	"ubJrAUaDTSrduVVOg8L/AvSzQS0VZ0BlYM1Mdi2ApSpPQQp476z34eLHKgjnr+dH//npj/thFKNrFjHy",
-	"nFN0qw0VCVVJrW969Pvw6PEn99/x0ac/hv37j8NjCXGda/4UxuTL/d9/+GBYKvh/f9jGaFU6eyVXTB3F",
-	"VDOSMjtM3fchvVbEIsAUYJ/+loHR2TyZI0AzbUCHqpF6vjnvn/X6raRfQmJ7ntntvveUqZSLqCboA1Ae",
-	"Ifg8tw7NlLcPl6A7KP4EIFAV8ViufgMu1F5JoAXP8yo69uaq3PC82avs7yy+mtfpwzLpInUWXJR/PW6T",
-	"Q19N7lQICXUkKdL1YK/yZzeJU+H5ray6uSfykomSKllPH3U6a6xYYodJU00AsNgjb2AFzoePTh+T//t/",
-	"Tgeng5PDgQ8sJgsGl9sjQRUjfCYkpqRrUvrm/uAkh+kCRcwOiDCRLCUXRgfrtzSXD3iz4M6+tubhDGE6",
-	"nlLN45okC4Dl9XufjyRd8iOrE86YOGKfjaJHhs5y07l3Vur8S1F0QLNYMfMNh+MG8AVs3xxPulwCBt8r",
-	"7eOmLOrWY6n9L76sQQC+Z0ljdqTZkiJGG2L2W9tCUKUcXhzuNUJTbrnv6jY2HMyXupgqDflTMw8UJmMd",
-	"IyNmWo9hsOFLys9LS71jHpASF+inIZkwPC1N2n3ToK6H1/S9//qOduvpQCqLdQ5rwPabDYp4yqgKFvyp",
-	"LV5l+pXGKjP3ow4t8AdNZ+xHvmDC38DltWE2PJMNN4wVj2roFIU+flISXaY1NhSMgP/kCSZc2W2Af7OE",
-	"JH5YmlgptUTLInDT33qHje7XXb3MXb3bHMsxbK98Da99LS92HXYOu23c//fSWKmzySHZQhdl4sWMDciz",
-	"lGrN9BmJXCWFiBxopq54zPKrkUPA7cIIqGgkDvJyCX3iqiX0SbU2Qv3fR5VaCYeA+aUYGzNh1HoMxw+C",
-	"hwFiXBKRAyE9mBvByR2C/h5JM2cqCh1VNE13porJehzbBWi7nd2pwU2cm2vSUyYUi+VM8N9DiZqRZ5F7",
-	"ZcKJyJJypbGaBAQ/AG4BTdMJjS8r6GG7XUs6N7BfrGJWtXGGCPLvVHFrAOdsGwJV3bGEa+f3w5VRmt9n",
-	"n5dSdy/2Cnfqne84kJk6vi6XrhZax/cVo0nnV6GEYdcSj/XSPS1RL7jV4WBPxmfzLgEYvpH8k9LSudGU",
-	"99XNvJhVvi39XhGr6fe1vK5lagoR7sfzp+ftGsr4kq2DqvHLxEvZS7Z2NRcllF8EhYRrwkSs1nYoAIzd",
-	"B8gH+65yNVzR/xv2ivrrmLbkZ/9OUZ+R8KSP+nFzJuJNHb8bD+dUj+s6Xd0ZziD+r4zima+SWzW7ONyE",
-	"M8w7YtVDKvtB5HG2d4UHaLT4d4ycbr3YumFSQpAOPs6p0efLJXnqCeIccxXDWFjdc6E9xHzhLC37UDf2",
-	"fTefqd2ta3lM67RWsnROh4+3VL7p91aKG/ZGpGsEvdnktR3g42/TebubN3IbPnCJhjrPrwG1u2kz9+GE",
-	"BHn8J3BB2nHsybHWLhrfIS6Q3jhAajb8V6fslFE13jb2hbwKDZ38Ig0xcoZSH6pCROWmorCY36cLsp17",
-	"dvfrfcT8zXNjbaQgpkD+YFNncg93FPt5ubRAyqex6zReNGQE+Xv18UQm67DfA6GnfuZPc1PRfQOQ2y34",
-	"v+MwvHQtFCdvLYZIVjtFmZk+UWyKIJxObSM0SRTTukuBWL/EtfWsLEd97p+at9JFB64b93KcysDd03P7",
-	"DXGvOP8HzFoK5gPX165cQ9IZzLlGXgEJ6Hps2PFrVRZitHwjHHjui3vuRLWtiHGIFpe3XEFDM0ybXStk",
-	"OpSxprBA708LXau/YxBXayXXEgux81sEktNm7Mlqt+RubcZtgkCbcY0vG63SZixwl5x+xJOIzBlNmDor",
-	"6tJLYXdNrYlixlK+SBDMLo81gj0Ip93YU7s67Q3DQBBKXG52hX3s5iRQAaX7fkjFXVlv7w+FsTnDEVyj",
-	"lsiC/k58YyynXU3mTrd9NVlTDvmY5AuxY05m0zY69K7VXGrPaEDTXJMDgMDiKfnw4eWPwGy0wm4Qo+TL",
-	"Fd/RpDy6wz0UuqrPtkKTFS7ON7EUuJGLvgpDb03XqK39XtTT2tHxZ9BUgxRWYgHHXDWHihX+QT5w7T13",
-	"F4Z/YTQ188YzUo9PTudNUC408U+DcflW+Lot9AFxsCInp2QuMw9gTpU9VmniIz0GjV66TLFxOMHMVyS2",
-	"wyH3SHnsT8iwqFXvfneqN94SH5dujIctpaybF8JvQPBhmTM6Ut9F+ZONHJ3yw351m2qDra1av0Ipbu9a",
-	"KO65Zdr37uTdLLEyxlFvQ5ytbhRUOb6AD/3p4gQFxI4ZGsxtai/eW5SN6FTxodxYvzKTLmuxRyFTrO/1",
-	"8/RcU01MfL1xVSXD7YlAyxwNMTwdpI/D4g8/tYTfyJLbObrMZLqDu7v6fmlwxUjaWXVzbzd6wJXqbyeG",
-	"d6gKbaypU4CatIvfMpZZA5/qS4e7mWuILxO2WEqwwY5+Zmsy47lXwD5uAuTfOKmwi+036MVIW8OjKvP9",
-	"G7a9Mevf8t8bzyh8pYOBujH+hrG8o2K2q9PT5yVvGKPCWFMzliphUETI6nZTw9R17BlM8G7vIgdL37H1",
-	"ei5ADtK3fbk6BubX5IwhKbPSxdrlckp4ovvE9nrPSCyB6NTTzdCEYGp8ixFYFaEbtkOuPhyHMyo9bMCD",
-	"Yaii9o6XD3KHwOmmZb+A4Kd37pZqR0KVV0yldNmctFUJu5dpQjDWilwyttQEyu+IGTlwDm7yw8PT4fCw",
-	"opI9HJ7+MBwG9bIyazZOr6ZybdaZv2pAfb+el6VdOfFnQbN9zA0ktfkXu7Nz3nRLkgqhgnCBk66YfeAX",
-	"WWJ3XkDP8OKnOLMWVGQ0jGZX2HQ71lJ1rReI4k3OS7wC9lq7q+2aKxU6A4fztZ05jSDiVJuxV5xpU/0J",
-	"ujG+7gNBpw4Ov70H99I0S3fvZUE/j7kYT1N/ZV8Xn6iNECPRyeO0PjhiRNxQ4M0eESp0nL4RuSZvW8Ba",
-	"KVBkDx0V8GH4VsB5JYKKyQUzzpsR9l10K1DukfpQEI3bnIYfIOwQ/L2g36Do8sUdfDQObE5+y68NT1MQ",
-	"bDtQY4uvp5h0nlaz85yvcw2dqbQjsrZ9s25JleVBvwjl9xRTJ8gd75I3Jfv1qp1XhfVWuKCakAtoTlDa",
-	"S/dJtFRsyj8P7kZkxdMkpirRRZKIg/8b3I2gTFh0N8IdTtNB7p0dGKZNRGIqhDRkkkvrCVy7VW4a6iVg",
-	"t8TjFyrIw1N42f3reFM431BqFMf6ae1IP92mJzWKFqepg563IWJqEqboH7b/MCxxHKHX1Jb3799eFBOS",
-	"4LfOJimP/R3WRtT16Q+Vpf9hm06MbFOmqY60vkevQ9W59Kdxb5aHdZEnB1Tn25Q0YI9Lr1biO30Sreaa",
-	"xeMoL+A1oZo9PLWGwv0ToqhI5IJM1sayLtXkwuXFkY++tETKJ4qCeWjoJSPcDMgFZPvChSC4M7kHImiq",
-	"R3ebjj+3GB2XtGOoQ3dN+bsg3VWQXk8UNgqvnQXRpn9JszhT3KzBH+sCeSHH4TxDZyL+64VXHv768f1G",
-	"WuS5IBj44eL9rGlNordvLt6Te1fH9yTNzPxeERMCBA8TwmSKfFhzY5a9PD8IMn5CAdM+l+isksYT9fMQ",
-	"wWo2VJ5sVvQLLde6/QIh3lPZEIRIVCbQ3bUZiPc2pcZqV0RzzItfULH2SWA+OofpkTi4exe1OX337iEM",
-	"155neTsXMs1AmXyr5BW3ujJ5bwXM+duXhGsyhwQgqdlIFI1imcynF2/vaHL3rlOQ9d275EAxzdKUKUyX",
-	"LUpaa2J5WsyQZ0ZCMwNueBzYYS4ssU0r7e7eRWiDu3ch3gHeWFABV4pzthiMxEj8j/9BziuJAvZHDKOI",
-	"7l0dR8QKFVSV2eeYLU0DgRDBWKIJJUgcLtZoJN5MDOUYfwGhRnaEb2yP5GQwJHc3M+7uYspd3yWRmTkb",
-	"iYJ28EyIqhRkzWSYKeFagx9UkrXMYIkF0QzKOxKqRyKyPUvFf4cZnRFMCyJY/w6G7EtSE8iTwjQZPZfK",
-	"HFlFJiHPk5MHD44fH9kziyXkrx/fW/owc8YVSfmUoV4DWFZRkTAUHT4hVF86y0CwFXEp+Lgy7sWR4EIb",
-	"u1NyShSbKqbnUCLRWIJiXqO5ZGuXvmP/redgxo5EdG+wYml6BMHF9/5rdakH/6WliGCb89zGObWbdPeu",
-	"kim7exdWkxJHSnfvYqLV3btn9pv/JvYl8t9QuT3TjPz3SPz30dER/L997ErJR+S/EdaEmjkkt3CD9IeP",
-	"+0BI9xyd3vsDahp7A+rLvcFgEBFsznGBb89dmefNFr9pQrXbACMJN32kCtuN5yTspzBPv/gB+M6AYGxX",
-	"ED9h5hzrysdpBtEO0Bi8k49wJAAHsGAIQRfelW7XzRIZcMGAnDtZltL4EncQTrxMswSU05Fwk+MGVtee",
-	"dTQGy7FPZsxoEp0O75Oibj8SgEtDhdWwEsBnWhe2Ju6yxgXxa3Gn+BAJsP5hfyRmzGCfbmvyVyIvJp5J",
-	"cYXJu9r+ckTu3n0L5Y4Gd+8Sq+RqohigPEVwRFuRAIU+0SGElBaVVNQIES1GgpCFVHZ2C8rFE7KkWtuF",
-	"mdD4EvQG//pBLkHg6mLKU8OUPszPD9u2bQ3UWhJBFabIMuOxJZOT4bBPHgzJZE2cnTEgz6Bl5Ca5pL9l",
-	"bIAzg9L92s4MZeHp588wgwfwX6s3EtAgIbn38emDR8RVt7f9H0R0uUydPL3nHvw7MOMhSkFKtKGTlJEo",
-	"lgmL7PAmigpLXVgL3DYTFXXs4Y3fMmkgGERny6VUjuohNF9c0RSK8i0zQyIISdK/fopcjTXbGAPSnU5d",
-	"MM+UszRBoqqdujS1EgnnmOP6+hRmaMm27lB+Qf9Gce4oz8oyFhu3jADSZMWMwjbu37//2Lb54f2zAbl7",
-	"9xnGlPL8nQpSjXaNuCsGwpPShpRiGBVo+tH/OnIvHr1MogG5sGJ/LTNlRRHsClDBw9M6KkWfREdRn0Rj",
-	"+z+D6NC+FUulGBT7TOVMW5adSDMHPSEfFTyFsu5u8EumvJQ9sH8jvK03QP3dDM2TK+yg5ixNDgeNc0JE",
-	"2QU3R/C/doTFT++AX7iYRbYlkIDlh9qejAd6IyV3ksWXzFjynWZpinXl7fHkhYRtTF4xZCmYoJdIJ48B",
-	"BRjLm7EkcsHD75hR66PzqbGim9sDF7qs7d5EJsU+QygBarMozAxZSG3IMXnNnz7xqfROtFozyw4qkUyD",
-	"pEy5xtCTvCA80dIu7HopibDyHGQI00TzlAmTrjFbMeUxc0nPHNSNKdSM7L3C39+x6ZG1qxRnBq9rMX65",
-	"V/6xfPHde52lhh85Ub6pX27ohSDSmMDrSm5Slmup529f9kow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHf",
-	"D5/39smsydIuaxAQwAMwyescdrNsDmhEO3j04PjRIejoVuWEtFT3LQLiunetQqlZesX0gPxsmwcPKzsj",
-	"MY3n7kYS2lhwkYHlbncyoWt3VgHUoW9ssibRJU9ckml+4L5Meme9n5j56+qyHEwMi3EyHELisrQnK15H",
-	"lmSwX5gi7KXNov/rx58vAF9gAwj4vUso08wM7O48wF5DjeWju/cSM29TOFMqxlvv7NdPZXoCnTN3h9hd",
-	"soQCWf+/IhrpJ/v5vTlEd/zeuNXnTnqfDIcONQr0MyVhd+0uMg3wDAPy0u2j5SySMDjzRQx218a6u6CS",
-	"W1x5H7ayufLnVv2+jTV/xa8YQCsGV9raTeuuC80EeYug0Bd/ewVU/Y4luaMpN9ASauiEai/a4CSAEGdG",
-	"nABAdplkPE3ceaqfkAfD++Waqe4CCzdvJCAre8U1G5BXkiZkQlMqYjs2PZdZmhAlM+NKsBoJ9uCaWHPD",
-	"vqUbGK3A1L7FPS86CWy7fbi+9rbbr+5/nYH+Ig0u6hMS4Z5ERNO1rmJ/txFiebEDlJibI5CXeuTSH4JU",
-	"idoEJBxZUZpbx1AFCkyCfkU37xemuWKotdzRI0sbtgGntlj1HUJXPBmrXC3zxllM0xSPhgVNwO06Ehdg",
-	"GTlrK0Rm1nI4t1N6JWcICkkXzEBdoF/D+1G8cs/XBtz6Iir68Gb97jNdE4Yo3oROZOZzDeBQB3+jfe23",
-	"jJU1gkr4dE48W+OwWzu3+2WYwGtK5z3y6qS1ZSOeRIdNA6KxkWq/44FN5eh1slZJ7sZ1S+MsxKhlSM7b",
-	"nQ+o7rGtD+jTLYoZT2Nv6YwFDxgwG0EZBeBPtwwge067yJ6nNEcphU+Ot3/yQVDnj2IJfnR/+0cvvFMA",
-	"vzjd/sUv0rwAsAj7wcnj7R+8l/I1FT62S9/k1K2ItyquaknOwW91QTdBaI97C6pmHEM5g+LuhVRo3np/",
-	"EyWA3H9Hk9fMUBJLEHFzd8Z6z4smtgOWjMRBhveSVg21H6ZrMmWs8KjiAM7IlAua5nipYHnHqdS2CfjO",
-	"mpSKTq1JU5zGb/A+ANja9ZwMSCex6LBNXrv5bwjHTd0UhkEO/vGPf/zj6PXrwyfe04HiGaxt41/68P5Z",
-	"ozjxlQ8K1trITj39coR/NGQn719236Z0wDWGq9pW2eBo8btU2JNUyBkU/RDaKlFXTGToTXG40IWccCKh",
-	"SVLkBaKCcsIBMiyZOvKhCPCBPdTQCgfYHp1rQ4sz51YEVcnp5iMhpz7nzupH1hQkH4SvN+SaPLDWLeiB",
-	"LMmn5gYA/qiYquTQaohES+esis7jmC3NGTHss7kH1bi8Z/PZxd9RsYo4VPiColvRSFiNU3eQJj8Vtbi2",
-	"iZE3iBnGNfEZ301CooQ8EZYTzanht8rLeRkmuDl1a1n9vD6coKEPO/md0/fE6fmKEi4sXceMHKAbUFny",
-	"Pgxyeb+3lCGoTmviatfczBrwloeBSdhnQw6glB3esLZVozscCakIXIiBS/HAVb47HBC46fH8TQ48qZP/",
-	"978JYq/ZvzwEGPl//3skqlXEDn3YYQWAAS/9ZMrQ855aQx2S0SHvHm4oKb7gTLINVz4qOkquyEGUcsHI",
-	"L6WSfb/yT5F31S1oaqfOEnJF0wz8bb5EG7zbJ5nHLYX5aNuMr+gM19McwEylKP2aJ+NhxSB8B/13+fQR",
-	"1s65CF28+WAkPsK1hyBRLR/FbRNc6Fwyl8EM++ouk4wPKR4JJ4GfVL+AhQKFy9OX3dBYimnKY9NBOL4s",
-	"ROrOBmhpNj+ztdNRgGueOnSHLSKNfaaLJdZSAClVq0bX95TXx23qe5rr27mOxMnw5NHR8PhoeNz/cPFj",
-	"/6miv/O0X8ADDgfDR8MhTBqLs/XwFZK/glEfRTsIydlVzrqCkzUQUgdwUpPwx3uV8L7CXYPw9p40x3kH",
-	"UvXd5adiS0xrvWTrfkFeljkP/+Wk/bCDtH/mWAU+OO4wprd0bUXXeylfUTVj3/RYAWen07kwsgKktlWv",
-	"PA0cblcg3eVlo+r4S8VbJpcYhJcCyoIV6gpEtrPvCjdbXfgErbxnru9v5Pvy97be3WOn0qTx2We9zuLB",
-	"vtzkZAJ7tNbz13O5hXr3W9bQfSnRYZf+b9WjteRIO9vNVjfZ78rsvqSOVRcLB23ZZe9/aVZeMfkBlBRX",
-	"IwlQW6CYGMRO1cPb7t6VImZ37545MxWS8axqlq4JJXOq5xh1BdfgcOARboimU2YllMKoOBd3hk0PyHke",
-	"vTUSbhgYwRfljBb1CS0FZVXfKvjB6lQRBo5F3t+U5xhYiXFHk0xnNAVVGu9613gR5dDRu10U4LIhxfdu",
-	"oGY5hn6VxZdrcjFX2YQ8e/ea6LWIsThgIW08zrcuKoPqM+XBOYokoN7D6XF8ktxnR6eTB/ToNH6UHP3A",
-	"Hk+PhvR4chLfT07Zg2l3xSpnbJcm85W1q1r3SZOK5QgC9G9Ltkiu/3Iy5p9NI3qJ3F6uwhYUTyEF6N4f",
-	"TvQoNv1yz6WooltnF9UEyecdm4JBFJaCJQqKKcDSpVLMmCIzZlwcCFqWLiaEGzKXaeIgwVZSXUJkm6U+",
-	"LgglGFcyID/CoCHoEnx9C2qH9yQgBEkRbTsSih0xgR92MBmxk7Iwuu0zvokJfRqxF+zfT/j9cJHb4V35",
-	"yIfcdrIkOpkHb32Lt24f3Kau6maxXVP1C/idkPepqi4LIsqvXKtVONsU1nP/PRYHdBckQvpo/CcuHB/u",
-	"TFzWBYpbbnItF0U1phTkSmUHUYtKyNu8VuhN9b7zeMHIS5dVA5A/nfUyN4hvo5X5FWg4B+yxlpuw3zWw",
-	"b8pySCAF7kE71wXPj3t/BFJX7v1R5M0gl6bMNKBweI5NpWaluN5SBMQTr1nR1EUDYvKU/YJwk6tW94d5",
-	"RPd2bv0gUBQ4an3vzagaW5yGwBt8Ts930b8nOvRLmoNRoK+/I13uqm+4LX+ZdNE5kDDsu40GwitmtMsr",
-	"Q1J2CVIlEh6Qc+2jpc2Kx4zEc7x9EhIyurZqWOfXpNbz77S6X1o9r1FqGfN2B/npUszv0ZSpFn/+a6kN",
-	"0eyKKead+qC1gAmqDZFLJjpp52+WTPwN+zzHLr+GG3/LmzCSCzs7btadP/iZi6R76xkk7+A3t2k4lBd3",
-	"u/Vg943g3n/nzD1x5ptiTQmNldT+pkb3ieL6kuf2bIBPHT82salrqJFP3+ZBYCD1V1JpQxDel1hOFDN0",
-	"EbnSeETHUrG+ewNOgZGIpRAuS8y/p8mSYqWD3H0iVSmbzLZZIiUyWY+EdvzUJ7KI6KSwAtgtOSh/gqWz",
-	"8K3805EwHpwKp4Jz0IcdA0IdM7y5YuqKs9U/t0vATQYP3XdcX25nb0cu31l7T6yNiSJ58jjSpONNAukf",
-	"12fxbazdeKWuGVUxgBqIxOV4s6TTYfzedfknOIJxKH/LEIe+4+sID/8Cpny7vFcqTP+d4b62Mw6ypHJS",
-	"rbJTsxPujZhIgFOidYSaAYl0ms0iDHwDsBKSCf5bxsiciiRliDvBxUhANrvlq4TqObY3IFFefSkiBy/P",
-	"fzk/JAmLecI0Wc2ZYiWDC4De15gbpgzhgiiZpkfZUj8BmAYIVYOBQLoFN7pIl4Cy6KKzx69kjF03ni6v",
-	"WOWKvm3e/PZ8vfuediBivc0i9afDoSv4f9ZL7bdH2n1bKlvVO18wxWN675XU43MxYynbwbOIk/02jkW3",
-	"0C1+RR+Y8z027p/UD7mRR+GFTejELnsZ88wKz8X3/oDUoC/3IBeK/36Ny+HC9bP9XHyJ3b6GdKRmV9GF",
-	"kcpFWvvMLzdgcBjNpEywys5cZipdA04+wkn4SOKRAARMlzkGKEmY2oVZYGwBcTluNQau8YFfhCQakHOX",
-	"BIbfaUwH5wi4hFg7Dksll6QAFfU7oq0krkw7jdlILJniEpFdXMoIGDcrD29omwSAi+RJgfjusttycJqR",
-	"iE6Hj13m8XipwIUL6IHRgLyAgQPAFiSn5OFHRbD6SPhZbpfYL9w6uO26zQtx30WDuKqk6H2XWN9K8jj6",
-	"YqCsWDba4EshV9vDctskEp7b1xc+VphkZkvNz5xXbW8D8iNmd6KT2cPmPqnnhV4ytgRLH76y7azJyupR",
-	"7oIlE8lmaHCAqy6YzwB9a+e6T01oQdVlthwvmYqhhd7J0P6Kya/jKbMKzenjwdD+Kq+YUlYbhPX1+Qe9",
-	"s16eQuAatFaeSy+Aqg2WTc96w8Hwh+Gw9+VTZ2WoNOmXwu5RJ4VofyKmvOgNYgY2VshVnsv0/c71G+s6",
-	"F8yUMdeXyDE3kC9wYMY85TQvJHQTURPWW5gHOJYJ5BKUa7BHloO4mI2poOna8FhHOeaGuwbzMIJ3NJRX",
-	"14jbFQEfR0/K+oAdIrU6klMoMIELIzlGwsM/5TXo8kqfkIbrUo+KfDcAF8TRAfLvgLw0IwHmp2JLa39K",
-	"ka7PclgpqHeuHTQXSs8O8u+d2wHmGPLGCfC+lsDXyYC/SSrYxtb7wm04bWroGND6nEwG4hoOjk8e9Huw",
-	"1sAST99BdZCkd3b86PHwh8ePofayb7okyF+fv/v5+fuXv/zUKx672bx7/tOHV+fvsJaTMq6p4xMo8YJE",
-	"1Ds7+fLpC3BWx0gW7OI8n9tXlu/vKpzdHFg5nTJ7ajJH099F/Lc2Z1GG5UYaxJP5pH4njQqGubHwz5DO",
-	"gs7rd8yJNBArJUCBlCUzpgr8xISuNYmmSi4AwjMyEhGMU66NHgmHI4A+NEjrBUMOaU8/IVQQtliaNeYn",
-	"LxgVmhRgJV7jHAk6U6wEsIyj6ChiM2E6CtgXkCeZ0DU58Jdy3oStSdpp/qaHhipjjzTJXFd2LJBdlWAN",
-	"zK3ZXa8oduuRfK2FnI9LhkfemHAmdxrLp1uWWJkw75jOUrNdYOk+4VNCxfq7335fogehLjGhCfzdOahH",
-	"wW9NCAbX1Rq3SivFNJy/t6CZ5sFXdWRpa/HA1AfEkuMChS5xNcocc+0ahQUtsabwq+FXcnVX5vCddfaG",
-	"+2X3NgA6fh13tGvjdowxI5c1mi9leJ7hTUhRFMCBdvQJ+8w1RKJIweBmTC5JLSupCsdey3fyYY3cDECb",
-	"GYnc0Ys/e+MOShFAuTJf7xMSPoUkc66NxMr8qdSQTYkLBdy5sfKYfIlVu7TDcqRadrmbc+3e/HLOVz3s",
-	"eYfgyfDk4dHwEcnEkvKk+9WZG1HOgl/XlmiXKPWF/25CfGsvEW5I5ysxx4lH87xGdwvgaqVAZw4S5liu",
-	"JACC4KvcAAqwq9AGoS+uxnQJjL1cgL9PcgYXCRThH4kkr4uMEmc1Z4CLwxHuHWt3EqnysLcnZJlmmhhp",
-	"aIodjQRNU6e1L7ohi1XrmH8jGIsSgkSt5KL+OogSBYRE1/6vCSkRHkAeyFjpGiMZBSs2X8hV03gygWRe",
-	"BXSrF7G6VUOnSkoNUhVHSa44W33X0vaV7oqSY+0XtxroWxKTXiJWq+aHxaa+R1U8d2Xowvjp+Dxx1SFC",
-	"khERmZl7o1JnACPlRmKyJhGWmgcni2aMLCXXULUDPjoo4VtbtQPv5GLARccycyPh0PFZcmgFpFTLORWa",
-	"rCjPa25hkSeri0G9FkYkhmSxpDPOtZuuL1T4rYSlWxZfCBEiPZukgqvhXxYJvuK0O4AANSMzUCcW1x1K",
-	"x9oFDBSfbh8SbJQ3H7FVzFr7qvhAbjCKxQyos7Fy/+5erMaC750GEqrvv6vvqmkEtwpVVCX8Dhjc+MF3",
-	"FO5bCUD1UhfQd1eFMCqXHTjKf98i3O/94f7waalBSf9GsMqmrgtvNftsTWCo54oj0kyYviv6esRELBNA",
-	"6Y4mMlmP8efoEDVcqhHy0xf9XoOVjNWwPrx/cfQDwc+iwy4y+idWF9G9r8cUH7mZgx3d5J4qr953htgT",
-	"Q/wEmFRhliigjSwJtfBHh4vpyu7dwWoOufReUjCcfOGEnJ16dVdGUKhzYR6e9trr0ta8yTkPA0rtGqMb",
-	"gl6xv2UsY+5iP8X7HFpV2kg8lxrrVvCkb/8Dx9US71hGAvBgofyhK8BfJHS5uKjinD+ghqSMejROAsFY",
-	"awD64ZpwD7ZqzjC+fEWL7HXgQ2v/GLoGSG80etEAStfwAbSy4Fo7eKApFAAgXIAjDT/AQrQydcf9lH9G",
-	"J9okA8uZjsSEJl71A+d2V2jb33ApIW7Dr6boFF+JgbxOTuCafFOkWlBxznrgsjs+PjoZvh8Oz+D//tNy",
-	"iSw/Oy496+zUq0x1J9feyb5tUbfcTRjhuI9c4+4m3z18X9/Dl1d52rp6V5SngGhWv6I48rXRrqsaLVh7",
-	"3T3FRcyXNCUTNucu6AsuE87gfEH8WMQadBmtdSjZkXgB8MW5EzHKC9pCMAE5yJauzCmR08Omarkjwc0T",
-	"VLPNXMlsNiclh59DHf/pORZ4bkUjsZLqFwCDFBJGxeMspQpn0aBdvb7V2PDXjWHhMU3Tf0FgnG/nLcKS",
-	"/HnVr8rl94IVfFEqEd6sYxT1wDfLgWM1cCxF+fDR6WPyf//P6eD0EEtmjEQEjyFa7T8cdGHpY4y1oUV9",
-	"c1aC/iWMg3McQyD/8v79WwKl68lBS6n6pWJTppTzEiG3FMXJRyJUndzlfVgdckCeSvtJmcY/H61WqyOr",
-	"zR1lKnXmToRFxV1tXZ+chskoUZ1DIq+JQXQUFBEBn5THZY3IgV7SmB1pZhUCY0eP0Ku6VHcfEDd0NvF1",
-	"5fOFglpwIJqe5B45bkpf+nK15ZsDKJcNxQvIVKapXJHSDj4YnJCD6I9RD8objHp94v4clwhj1PtirTwh",
-	"DapMro6yr+jghqgArgP/Pn/78oxErhjyGAcfkYPT4fEhFkVwJQ+qaf8rJcWsTHL9og23fK5qNqhpMBZH",
-	"QXlF2rlMkz6JMuFKM7NkXBBmBE8K6eBHNhLeas0XulScKr87dMXN/ZCc0haVakw151AC390kccCTdu+s",
-	"t4rN+MHfTiaPPh8v/lP9cPn2tyF9P/2HNVwqBN876+n7sbpvjkL/6fV7xcr0znqbTOtBd3OfnoPc7Z5M",
-	"aWddKI393lZu+zPM+rrT+7rX3dg3th724E0YVUyhZLAG7pzRxAFiPqPxnB09k8IomQYuA9IVREsKeQQp",
-	"aFGOULbItHGOeqwnDLAa1rhVC5Zwii7CfluBn+Lk7079IJIwRKGQBr3+pqiypFqcKxWp4KSGCwg7g6Kc",
-	"3fcaxL8/gRsMEFeFU5O85EufUO2iR6jI67zgQSqdggYG+TbRMyhpP9dfthw7NbRuvnT95sm/z1XyrZdu",
-	"fCpqQVKj1I8fPx6dl55vEmuEuoJiNF38xwireI96EamJdGIUZwkptIsOZPpPElRRlLH940vfC02YY+/s",
-	"109fPoW8bKXy4iWFEZTEQmdstTpazayAvVNGkKteLw5IgWu6oBhi7UD1rUkmV+IJ1s3V+WNCxbq45c8d",
-	"N+VjqvHur4Ix9x2j5DtGyZ/7iqgUzLIZBLAflMhPrfzuAw2KmKZG1v8xf6XG8PVInKay1yMhMxPLBXOW",
-	"BFcYa+XisQY+vOA/Esvhzt8C6R2MJiRlxk7trBx/hXkcigpirSU5JYq5qsqKrOZSs2q02IrqkfBGSS5X",
-	"vJupk2Bx7spiLb5VcEFS2w1e3YTGOIPSO3sKiSoGct1Ihw7+YR85g4Kxy2B8xSF2BQrCetk4IngDbYZd",
-	"ymhvHUGMhT2+XVxDYCz/rKENNTLYfl4Vc/9+ZO2xtmjiI9iqlcWb4tW+4rl17w8/ttYICSg56k4chw7T",
-	"B+AXEa/7aEGghLI8C6ZUjhuD6XY/86dQnNi5xWDdnNex84HyEwufJ+ve12OhxgQ39/w72+wLc7lgGtCE",
-	"MGDdkeDt8tB2JcNTw805zgU57J40dP3x9tujKUyJmu9oD7aAeXV9LEgs2Kq2OwVUlefjI57gDQfAR8BV",
-	"B5kqpu27irnk40L3fGJ1DR4DyCa1ymquu+YqACNMJIAsALEVU/7ZqqOYylJSV8EfN2EjgSlzrSEQvuBq",
-	"BWIKBRbuSxGYlYsn8JI1JCzbTxpF1B5CIm43mmCbjCtv+3f4qm+Xs+iicwo27R4C3y6kqh/tVCWqdnp3",
-	"MAYvKp39U6NFB2a0XdWupeF8Vxv25yCqell8wKSuEdxtauHby6tWzqxqkdVS1UpXPwSv8fpkNefxHAIF",
-	"9VyuBAYPAgzuAZywAJfoIgoR4RGKJhu4Vsez8sO7V3BEjsSEgeJ+4XoHDZ8ss0nKY0KTRAF673mDu8qH",
-	"/eORCb4AvZlXGHZ150fySLSdyc5agBBFf5NUgYIEfWNjHV2lT9L93K5U8Qrw8jcNZ6zRT1EMtvC/ABU7",
-	"pPPBXZie4WKAmSpQDjZTae+sNzdmqc/u3YvVYuB6GMRycQ+jbeGWaOcoyPI6fRuI4MBALvDWuzHxuUYx",
-	"/8L1Yf/lYYTdtk+gGGZuHxjpRNKtaEb3/qj5g1sLnv0IvzuRVfGreylf9g41yq3NMq/QbqvU2l4qChv5",
-	"Xilqj6mqDFCtQ0pHJ52j8f44TDsuJfbAp1BrLmJwzWlDdIZX2qWE/cPOCvuGs62dtm5Vme4iyb+T8D6T",
-	"jq5Pv7foxSqThNeyqYnnATXJJekCbjm/YoJMOUuhngR6hc7IlKaaRT7YclM8j8SB5S+PY1G6FJowuI0t",
-	"X68ePikatvpOVNTsZhpMdeNTgvLozskaKmD0sVTT6fHQw6FiMhIlCV2Dy9xjbWCsZZwyqjTwvnvgLg53",
-	"UHg/ALrOFva+pr6Ky+AzwmpK6t3ep5somDjurx1XuINAcir3v7Zg+qeD5nSI6NeVaftQEL+Omz8kIFsT",
-	"J8FfgCY7Xvh78C7CBYl+nSq56BMjD6O8hkPN4F5Y+WtFU4HO7O7KpSJClgCEiFR8xgVNq1cEA3JuyEJq",
-	"Q46H/eFw6F0JS6a80d/RXeAyGB2sH1lI5WVi0eOu3vvn3oj4/0w6o2WVb5rMCKSZhATsX+SKLKioBGhA",
-	"iu6/aHbjv7zt7m4yqg5Eiui3kJj91YQzeEiPfLLEn0NGv9Qak9sFW+UOYPR/sqTw/A7IC6lIJK+YSuly",
-	"7KqhRyNx4LGFf3h4Ohz2CXVy9hFcvR46se+vdzk6m1mCAnsiffCh7d2HckDKgBuJli6WA9zACnAj9Yqb",
-	"eJ7nYTmbdCSo7+YJGdopcF8QqWjQFyzZRY19B9tWU2NxD28gcGsr2TuD9dtZbYVxwAhzffGbqqzX8IkW",
-	"hPddh/3WohJIvXZtdMe7rb+WnDRMmz+bCuvFlhcYAwMJiF6uuZun8lSe+KRPbkbC5b9WXbBNMSXEh5Ts",
-	"oFZeMJFURdR7pgNA0l89mgO1pu8BHd88oOPCg75CFQUg2+4MHQCi7pCFBJLDQHlvvDOF2M1wztCTHJDW",
-	"pY2NxIKuiX1GyglJ7qV+kZ5RPC4ugl0+TDi681uDrH9HV78FT/IGmLFP2blR/YFOrt8Fw1L7mjmQ45RR",
-	"H7IAGeqa0FSKkkD3lI/yvI9pqphn55XgooyXO0vLDEIFlvVHl5PnDM9rAwIJBqXEPfditEypiPDg8d/q",
-	"kSh7Y6BeVpZwA0dUo1P35uDnm4WIyU9UJUyQZ0wYxWqlhZ9nSi7ZvadMpVzsWlT42zh024UAQs9/R0X/",
-	"k2i+SCLtcqT5LMyLJjFt+MIlSwcPx4++SG1RVKRcFojAbVBRmIfEUhttreApVX0o8cSSkUj5JXNBxKWy",
-	"m2TF05RMCuPWZ9y3pTq4ukfP/cC/Xd3aRNGpyecSLpr0/cjcW7JQZWXv6Ory31Idny7ltbcFBCOfQFjw",
-	"WVHuWruyIHLJBDmAuehDgjDXLtR+SWesD0VpxSbv6O5M84pr89IP9p86oNjNYnsQcb5I3xlwj/HDvCCi",
-	"b8VsvpZ9qzFXPWTAeV6uaJ3DqKAEsc8F8qHVeUcCDM/oHDC5zgCq+F6sryKPJ09SLpjuF6ycrsmUFQXh",
-	"oTDHSFBNnl38faej7auWYu/3/MyqX2/Am4SOvn/VYu3f1iSs11s/+OvFm18ssT67+Pvhnpluu0B3pPIa",
-	"iup2YlJf3j3ImM9cPfN+mWn6BKua24PPVQVVmAggEsxkQxUSLr5HAosak//3v/OyxngJLjNAv0gp2JQQ",
-	"JiTQnOw7NyZc+WhyUC3AHOdjEhKHI6Qb0aEDCnSfuvilwiLeQVXNK8F/29rn35l1j8ro9qLlt3seIlds",
-	"KW61yS5I1BSYLK+Db5kvSug6IgcFtVf4BMqwHnpzrooJ7tbARbRgeWliOFOarOZMMVBgSUxVQuZUV0tU",
-	"7cJEKqy+Bswyd3fuBIflq11KyCZ0/aepIQuTbtJ23/s5ArbNd+6+Fe7OD5/NOvvfgOuhjHRzuY7MTOzy",
-	"+QFqcoBVOfKh9+F6og8RCPZf8ZyqGXMQtVzA1yORf95aEdv5OwoZ4TmLHFhOSvI7RAzffWKlRrncdNWN",
-	"hA6jwz6RMBuapuuRmCmZLSGZHWvd6WXKDdFMay7tyc4WyxScYHbUU8XYEVRqOMJkFz+NAXmGdb8hPNlO",
-	"oigIfMmW1qwh2rClAxUOVwf3gR1YqwSqn1xHin1whPO9ZPd1S3ZvjOVHvmBCQ+E8IwmQjCW1g1guFpTk",
-	"6MlWjcaISJbAWNjnZSoT1juDiPfw2KC18aR6IHDDFnqb5IaNzodmBdOCfn6JXz7IZ0WVomu4HDDrFLZG",
-	"qkUAo+u11AanBrBYlsk8V+V4yu7y3gPER4J9NuMYnDKWKB0LUcRrjXPWXs1l6sLKkHRD65CCE6i8CG63",
-	"e2cPhsMhTM6VMRniv9vKmvw5fEkVjmy687APv5+sezpZXzuJGqM4BhKkSHqAsUXXX9OzFNsBt4GTlvEc",
-	"cpXXijN3QmgpiGvEnlHueDwAiaj5FTvEcwkOywP2Of8Vz2gMHOeL4vIDspO34AY+84P+E0CRurE8k8LQ",
-	"2Hh00c7fvc3UUmq283fnsV2RnT+7kJmKd+/thT0ru7/+Xt6u0HLdPLdqznYv+PdCfLfgBHcs7/RCv8Zl",
-	"ZGTg4xuHcQSj+86XSyYSjUndRq19HF/h0aqMbkCeX/GEidjHTWAowRkpl+yylBIJaXjMxoZ9NhE5WPlL",
-	"XyfmVtQha/RHQtAFFzOsjpFpLpjWh30SZSqN+iRyWvOYJ5HVuGy7LBqQczswKyaIsw0gky9a0fzFic7s",
-	"n0ICLtacarJmANPhsCYH5DmuNCjggkHZa5dX9sTl57ig8P8/e9++3DaO5f0qKNVuxd6hZdlx0h25tqaU",
-	"xN1JTxJ7bGeyva3+JIiEJLQpgEOQVjSp+XcfYB9xn+QrnAOApETqYsu3DKemK7LECy4H535+R8+JC5Uw",
-	"qtlyqljcwxYgeiFU324Z2APabpAT7BwkRThrkpMJT5ThxhYror+qYVhXuI5hDtsLc9Jzejo2AZxj98sK",
-	"b/SczIl/0Fob6hvyk1HS43qkZjf1j7CHjXbjTwfk5YvW3osXL/YODp8f6QPHDPGB1hxBRc7zZqt5cPC8",
-	"+YNWLjOaa7QbvzLlkXx2zYTOiGJgzhI5HLJYESnIlzFNVCeKtApfhO8I9b1K32pRPPb/kJh7I30wjIIe",
-	"WBZQF9R6vtc6vDzI1QxFKJAa7Qb6zbBLrgK50Wg3pmzQM+r5Zsz6YeA/8pKisjtlhC0DvtP2lP8ChULI",
-	"9QSRUbKnDcMYPsk0KZNHayjD++xrJONkhV/ZiB5gbFqfUuSKscgjMgxyQN2aDb+5+BuJ5ZQw6o897OcD",
-	"yXoqq288bJkCR8OVIy1UYRRt0/DIqNb7oEnDM3JFjKv15hN42I0151rNvamae4v4siUGDKLbqAU2+9AE",
-	"Vau0W2IheDjQd1hUbLF/lmkEi/uwZSV3OT/Sp22PT/TwNsRcLDCEKjNaP/69efqTzokqzGWNzCicc32A",
-	"tg2smDfBwNLhjrruxTIERjnkISM7fZez5BW4JsnZbr4M04lQ0BLxl4vTT13R/9ZtxHKquo02+a3ZbP7+",
-	"zz4yXrARB38wP0H4ATltkjd4e9vacJ614DzSj2Kpx9HTpl7f64q+0az1b2hKZJFmOK09LvrahkRdW1+W",
-	"U9j70EeyK54/f/5KX5S3VDO7k0fwh7b16IiJZM4W9YwlCqMZS8F6Ip0MoMwPrFOYBCDM6El4xIzYIzgk",
-	"j+QGhG49a9uQndyAPJLGoUeyFxu4B7YLVqvV/t0ydgUAyOut4Qo74GOsQtgaiTYZ0IBA10d8AnYqdOjS",
-	"PO6KkAtGdoZmIz3TDCWSikORHhekrx/Qx9jXwa4FtlTSpMeMpMze0RVIuNCSLAyzAuQOUhc4LrGggwwY",
-	"1jsB+jVGEtDPMEyVHWT/qNUyJRwGyCdrxYJ28YFW/0BLhN6Tx13Rbzab+/hXrnPLRI9n7dbd2NcThrxg",
-	"icdMpWGyvimOzNVw2ofFvdDbBO9csJ5JIgv286LN3NiyJezljP+XL1ovXrxAy78IZkSDgGNM9yzWy5pA",
-	"WyATdYtyX9nJ5UJs821ImKaTYzgcV2yGZyLHzQgdyGvmwe/XNEyZIqhnQqdBo3kiK9PMvxiFK5jnv+FY",
-	"fl+4ay5v0u0MLoVnGYfhG7nl9vJ8Io3DrsgvmudW2rPL65XtjrfWRnsrfCJA4ktV8nt1VGT6S2W+Kfz6",
-	"TNmTW7sqnpirArfX6kYqJ7+s3bG5xyJvIex/ww9LC33Xsg9+ZkXzoHFfuvty2q8V9m2mWouMo9hftqqm",
-	"r5FdDe/f0A7OU7nRjyqJ/b2AQgUi44DFx9qUl1PIaIOO3Lkwikmron4slQI7Ud3UlMbm4U+8xghmci6n",
-	"MJnVBnWmuNZHdKvdLEVe6mvli6GR8qhP6l25qu4n42PNDotMpBO9/AbT1GtM5DULoFk0VYisvzJt7x3k",
-	"qjHnLaFxzK+xp3PpKND4KBuFyVvVN1qBTSOub0UTH2O4FYMqexcaNRXNG58frv0c8CVUNoF8uXYTyExp",
-	"giakHJptJw4kAVqX72g1HZw5rpP5DphYu4ROKbD3KyGn4NudMJFUrbN9eM8A/JbZCQMpQwa1Jvfg11zN",
-	"gO3y1Oz3rl2a9+bLDAJFqGMN4HEy/MHlt+rxdc7eA0y0zSPZOWkevDw6Jv0/9b2uUBH1TSVZQNXYZI5Q",
-	"KOtkwW7OYyljAPbLp6mMoIeLkF1hwyKDGWFfudImetvmm0jBjJPr7PTikjSbTRdJzZWKrXQvYYaAIfjb",
-	"YJTkPa/a3hkzJij5xEIFiL5LUjU2OpMPltEA67OkC5vZvdo98NTcA50gyA78zTwBav+b+bRNH8A9WP9v",
-	"WUJ5WAmd/p2S9MNWWls271C4LZdXiSkoIlMuggewNqw9vaa5USD61TntOYpCL7ktGMrmjfi3uezWGaED",
-	"mSaEJ15X5FN82mQ+T5SOYgZtzTxotOaRsZx6DhghiqUcZp1DV+XtZIfQZJ284yqRd9vVeO5Ny8/kM0XG",
-	"eGF9OrebjkJzSzxMw9Adz7EjgadzKLVRnMZsc4DYm46wSq0GXHHf4PxlC4xmsvIID5QH+dmoNDs7c0zV",
-	"2J3irsCzTkPTOwaSShI1lw8PSAsYo4OqSQCkt7h9XZGKgMUeeX9mOyp6JFUsJhC793Is5RkiBTrYWvY1",
-	"2TWl5rQrEjkZqASQCgH3BaxkNAktN5+1s2A+Jh9kQX3qJzL2uiLhds75rPZnYEZznzXJSUwVJE5MOaTS",
-	"kzGNJyE0glxbydfPYPenVVRm1oGLplYrts249LIW+JY7JgFNKNn5+e3Z+e42NNt9ey735lw6j4HB6POt",
-	"XFMUB/85Zv4VC/J6V5knKyA7FIH1A3YNyE0xidlezEZcJXiSdk2vVxLyockh6TuXlS3W6IqxDCGJRqET",
-	"q0n6R61Xpuq9F8WAYM8xEQkawgqZwYva1lYLikr10e5kG+GWCcf0gAe9toUfGL86RxUFxjBH9RvyBBby",
-	"ER/wUBPXLQ58te8NcrQUpP9KkfPPZ7gS5IqLgOz0hzFjkKmCLjTqABm6wuLN7OrzlYxZTHgCBT0DhqjD",
-	"QkL7DI/wIfZDQrMDs9LaXdFPhV490TPvxwy+nkkW9OBQsqAn0wRy+lz2TE8lMopY0BvMelqjgNzAeQah",
-	"n4WxAQhcwBPQ3OshTlzPeLVUz05J32OZMIrQfpN0QiWJojNAuhEG6CZViZywmCgWAxODLLSYMWNLITaF",
-	"MS4Rlq5JzhnVipQIZ+ubR280Uz3JUcMt/IYl5VyFhC6vobd8Lh9sLo9S39N6+eKo9fzF4eHR4avDw/X9",
-	"irlpOBZ0v9jH+YWsqpaCk1EDHz+wq/AjwDtx5biRZSlQCsuz/Gshp3++OXPdH6Th1Z1w2L4/d3IRWRJa",
-	"eLlQn8m69QzVZVjnkM7RFVRdsaBJPkd62gemhMrejQaSucG2iIeaVADyWDBa1uYxr/Wa3J7P4EqWc5pv",
-	"Jmzabny+aB48P3p1cNj68eWLF89bhz8cHbw6+BFW1rCjNDEn9gaMRs/l4ZlNVXjz1EG8QLL496rMPbme",
-	"mXQSUT4SJIrZHpxjUycVcpXkg9EbMh4uFB+NE7UPefUUm5ncBfO5ZGGoyJQOVITeW4O6iVkethWosplh",
-	"1Dp/qSDSwIs5gLA2+H3yKFwkpGKU0hFDFw54c7SthwyaJ2QHIHRp0tW0JicwURLwYNdz3bV8s8Qe+UOm",
-	"sWAzBOcC1/TXiMV8Ar1WrmnMqUiaRJ8UzQOBAzroMjg0NAzRoQWQhVM64YGX9eHsCjpMEAWJx2YBIEgc",
-	"Y79iEPl2N8gfkgtl8bnhUYRxrdl2xZTOcPj2cjEirrWbaSYaW98btH3JHgtqtbxmqiswDAHQOCYssXat",
-	"gwMd6IpVtQ6W0paZszg8ZvB6HrbeoXAgfvvWsOTRaDdUFKMmmtGF/paGrDeVscleseTZs6TZaDeY6H2+",
-	"yP9mk4zggT39hIbXMBSmvx9jWhFsOyQITXjQfPd69OHj5a8HH99+PPr0j6vWx39c/a0z6pz//PqXt3/9",
-	"47/ffPxHePLXzydHp5e/vP54eXJ0fvm5M18bsUxKdNzMX0NLl3sWUtnrz4GCyqTUF9u92+xS3W30CYbe",
-	"zdY5/u6YaE6GWa6xphQbpIozleyNZbo0Qxnfp5nXwstBrjLqjy204cHLHwk8z34xZezKgUwuwlB65KMU",
-	"AZ0RKJyxoATWyT/k1+jpZyrJbG7HHJdCOeJd72BuG7NGfMO69fbm8ku5wcVn2i7/BGb5HSPo5ReiwmiG",
-	"HaujDNtF0FNandErmz8K5af1bsrzCwddMKVWnPQCpq4ebDiDhgtaU8IzvSOkYDmI2N1FhaU6V+e1GYU9",
-	"kndK8dmLKkjerklN+1ul/deFZd06tXuNKF0VMy+nXCoIm0TJDG1AP2Q0xnJlAwAZs70JgxQAZbzcKpEx",
-	"Cwgo6saicETjh9K/yjw0a6jrF2UH4IbaNtcbcE1Do2uHWAV88GO71Wp4AI3ebkxArOIw9BK1XulftXwq",
-	"vz5JmSq7YX1NuOTY3Z8efIMzD9ENi65f+2weWMG9YMnc/txcsV1Z5XPGYgTGfn9xCvyCyNhCnCc0Bt+A",
-	"dcxSMWLtQnUHmcYyYVqp1fa9VIzoY6/vsb2H0KYHJVfzEqvQ6kvR8udidIx8J5flo8iIcpE5kRFzdzAz",
-	"mTBVsnZpUl7HT/g1xp3uUQUuaYHAYi6DDFAkoLNKrPFRTLkoLSJCBmX0KNivsoKhe6h3ccu6PKyPLbd5",
-	"UqcebotNfGJTA4xijlGZL/f+NGt2bRN5t+4Dtmk6KmGRQuhT4+5lDPUZCDIR0HwCj1DNfSZEpYMJTxIW",
-	"7BIlu8J4ZxXxqSATmvhj09ulIwgM3iT59HnQBx+Rw64xHliuukJd8Qg6PKzvncTRG65wcm0w/W6s8dh1",
-	"/u1bYxkkiouQF8JVXgP8gbBcez/+eHCYsRr4rodLuImuk5/Yg/j98gOo9vy9k1OMWOL6YX6nYNNa23lw",
-	"TFDIoDbbotUGe1BvrvVk/vUNy5tX2e4fuEpOcg9/0sAB2UTWQGbPJl0L8G2WrbICNW3dRVAeU51KSD5h",
-	"gpiYkYngTRm89TinufMs+z6WYZN01BVm1VOl+EjogRMmApMlBqmu5pm57NkRS1Q+4MjAUe7isg5cJ7ca",
-	"zxTpX7FZ3znAXfz0E2ICUifRCQ0CZYqitJSEOKXBmZdpAl2UJiyJua9cgLIr1o1QVoKxLTrhVxXMZgfu",
-	"QSOUV2y2GHZ0FbiaGcuYhFKMiL6GZNdYYoEB41P0ZWCH6BVotF+0NG8zL7BByOy39bWKbKkepnY3t1VV",
-	"dQnuijqE+NR0jrdsyCFfiXT2X+d2cisax/637A9b2RuwkCWszLKBXArb85ULSPI/zsLTWXjR8EHAH4Oc",
-	"C5XQWbMrYC4WJBUYF+RvgPNGmQYTGa/exHB5C4MuMK2583a0OCO8KaiVhK2Rql5P6J+ygky9pfXja0Sl",
-	"lu10q+as3wGG3GoSurt6rGzf13cpVTPV/YylVVp4Hc0EByGDelAbec4e4zRLV18+oVEEYMaoPLqcPfXM",
-	"asbtTEd0fk1sUAgqrvvR3OihY1vIZAx+dGUiaZv5r7OV62STXqOvcFbBk6FF2/C30u8PsIaVQz8i1Kyq",
-	"HNEZ0kU1ONSEC/f3/bqiS1eogrtYO6JmLdthLV8KNh+GfbKihj8/eUaD1t7yAJqdvWtSakJl1r41Vqgi",
-	"O4OZ+zKgMxNwZ18jmatxxsvQ1lxQBHeb5LRo07YB0rwrYpvTHLMonGHHdDlcbAOtskTlnL0sh2XjgGLT",
-	"ObZpCu7tQ3ab5OeUxkFMeajaXWH6+bj3Lz7UXKFceT3J5zXDvM1Y0hibUpJBKP0rfOTOkPIQchMOnh+0",
-	"Dl968O/RK/z3RWsXppL1UgbAertBHH0ENM4h0lvfRpsEfGiarnld8erFv+tfhrYdnUk08EgylXtRLCMZ",
-	"w8L9Yy9hCoVJtAcY3hum52X0em5I7f4ClPfDlO28KjiyOWE1R94eJok9q7GjqMfPhIepECzcoFm8yUTK",
-	"uolb7mFqI9pYxfF///O/GRPsCv0n9IDAD1HIoY7fcE1kbvqxlk1zgYW07GvS5EF/1zaj7wpgIKYcBQB1",
-	"iS8Da6nzJNScFjTChEXAu5Rne9a7SXRFzHzGryFsafRRYA82/Kj1xlHK9XN9GoZalDTJz7ZpOHbD7Aos",
-	"as11mNeDsaU/VAT7pjgauxZ7xUSPDfmVyen8CbfrsecTlyOU5rwqVr4accCzAqHKBvDm9ypl+LC1NlLq",
-	"0nHYDazUyW1lya3GYdvaJVPTjJ6LkbqPbvQ2kyVflp2rcWl4+Qmule6S71l/uKpn/V2KvuIRqRB7yO9q",
-	"qbe1rDltbztG7wGT9xyHB1QDYNwrykXuOE3GBbe3Hpf+JQubP+GgtJnF6oi0Xcj6AG0zHL089+IOYtGn",
-	"cQDGKeR2eVhABclZWANLRb74dKcPBlbfRqXNaLtC3+1lFp35PoshK2etejnYF9D29BeDNEmk6IoIY1QI",
-	"DuPSvzA5TF+LqG3WeubKjRRiLtoKDEPQ6NCsNeB/WUeyC0hgM73IDICTHkh8jNEfhvGaLLLtuoI/SF0t",
-	"hl7NiXwMIetCuauNWMOXxHwJZJSLT0OrKa0yQGZaQXcDUpp7aha9BnufqQTaBNi7kU5y9168O/3S+3iS",
-	"u28g09E4yd0D1JO75aZ5dmYbHiYcbmmgQpUx5FoHwp9qINzu4M0D4FZw7H8znzYJfVt259CNrUuoillV",
-	"xKozVlUHqh8qUL2clG4dpK7c4lbN7J4ywPkKqrk7T6XZ7Y0NuAKj28eoAjd0Vk7jUchNjBjLmWhC+uAN",
-	"pPGsT3b0j6ipBYA7GEoxUjaPUQEEaFeMaTjEkIiJYxTAkbEmi4Hq4soWjFYMxVlj2RX2Zwi6tPMxIICs",
-	"0Qq41qKgixX1xxa8mLx68e/QXGQ+IoKJnfNhkYRVm69lqibOplLXLC7lT26Zdgxiq0NR2F0dyx7GclJw",
-	"SQ1lPIFaigA1w5U+s+z9JqsAt4fo3Vn9frvntxvDB4pD8AgXfpgGbI0ofiI3euc92PlvsnNTWT9mr6g5",
-	"7rZAwfCwZVzXsgo4yRCLpcTSxFPkxqti9j+Z4tRStplXSHes6UzBzIdIzsEuhn6KVbERi02gB5lmEMto",
-	"Tw6H0Fgizr3K4L16XRFKGSkyoP6V5vI8S0iasIBTgTzN8H/Bvibw/OMcw8aO4fgYec1i6Da+SSjHrPb3",
-	"FXeem1QddL6nMq45skeytJqKyzJ5Sqqenfke9FtYzk3SWBgceci8nitdb2sFKY1dWrZRqSz2cq4SZsxD",
-	"RmzC4JRyUxMHflBA1wQlTQRZR+quyDeA0HzCPKxJfrKOP5gGMhRfcwrUGrNBd4WMmMCKHf2zcbfm+12O",
-	"aQBdGrUFnjDAiiCHR4hPsHvcFaVvQfgQ/Z4mucSmFbHVlhQZsGTKmDAxdNPWIqGTSB1bHghpNa9aqGxG",
-	"Ery29raYiitFdqjqin7EYp+JhIcMALj7qCPrl7Gv1E+apA84Jf9pl6pvs+ilCGe4ig7vZw4PZyOOem5W",
-	"ASb7RIPjSBYOx3dg4IsRHHMnD55XiVsA124hPr44lBwMZ9ZCdDAjEZNRyGwP0cpx4d0sWN4mdGEwX2gY",
-	"ItKNw23YzefTWqA3Ec4qo/X67lIohykNw4bXsM9aqxvtqWAuWl8NHlESfq+IutsNyy/Qw0NMFE9TtSTP",
-	"GE8t0Lcl0MtkB2aX5r65zxA6wBLvKZYkXIzUrfslnuoLLuzT7pCIiy+qIGI7rZp8t+hVLOBs2rzkKzab",
-	"ApoIhEohoHcHbYLT0noUq+Wxv6c01KYdtcMhO2h3D2UYAJQLxf5fPqAiQJb4dMwTBj2C0VCM+QQKoaNU",
-	"+EmK3Yb0LLEUWjERsFgroTImMk2OCdUWpxgBbIoma58ZFJVAMoWR7UHKw2SPi2yRdk7EKORq7HXFexFI",
-	"wRSnwiMXERX6W3Im4yQdpUyPthPTAfc98hcZMyp2iT4yM9Rou6JvxGbPPhqD+HHKjuf2aSrIVA/b5NJP",
-	"mqRDEqjM6Yq/p9y/2sNUTdw7A9piI/dcAaodC8xK2Olv0PfscxTQhC2yhxuGri2JAWCLb0hBRklPpljF",
-	"AwNvtBtn56cfT3unP/2kv8UOcIUGJpqu5hcRI79eI/u7/C15LGlV8XyvkbCvidaDqEoomdFNotMlTO7+",
-	"EGA24rA11t0jQ38JNUe7FateojSAmrtnOkaulXPn6ddzKWgYgntfCka+dF53nB1oXrMsFS9nZN1DOl6F",
-	"6TRmtlMmRim4gnlgoAkbKvShm7y26k0ae39KB9CavtKCggv0uEoDCWnKg3sOJOTWenXSIJCDXZZa19pm",
-	"5mDhBBfWOXdki8fxThIKz6H7oqZ6mpnn+fHYQ21Cd27M+nCoptZUuIpCOuvlTeS+bQZn3V/YVWOGaHRq",
-	"LKda7eqKnf6fDsjL5wd7L1680P+9MJ4oV/qrRc9J8+DlEdGXvnx+8AL/199tkk5X9OealIGWlAr+95QR",
-	"6sdSKULD0AxaLfCkVbl8ee/PLXSashVqtBt/OiB62q0fftx7/uOPB2u1XPMa1yzmQ84C29TiQ+pfzcjF",
-	"OE4H0MLC8Jt247n/nLJX9GjvxbDF9o7oj2zvVXAw2Dsc/DD8YfgDPfBbB+t3VsotxcPk1BU8cVWuDaRl",
-	"FhjarTPsnp6Cg1tIaIEJLeGJ62oz+9/wdMVsuDTR7p3NQg61xjLLqm4tRK9hiyqhs0qOUpFwN89PViXd",
-	"YdJfnXS3PerS67k+bS1Pv1uh2f7MkqX73bpP1pifcE1OW03FW5uW7i5SCwRwzobLPcJ/Tyl0vqQhi5dk",
-	"e3TgZ4IRTvRgy/AabM6JYuE1U4QqawFh1Ycy1RnHUBuJRboiMa0UNOssVGeZcVQHBrWC/Fe8CAdzL0bh",
-	"iithJBcJaD7rXs20sgb9K9e74S9cBOs/PR38wXxzz12ajPmtWG0zInXVPGabxqI5MWZtc0zG/HBnQaQi",
-	"y9j/Bv8ioFTW/fw2IOZr0vpaeOeQTpLZqGRMFVHMGJ8w8mOSDRtAUQH774qxSGE/BYMik80NQQA7Au/H",
-	"V2impsy9UI6mjU5TiQaXbWBn5prI549Z456Oc2Uv7GxYAU69PtDb6seXLS2kKZntXjzRaxzL9dy1J5BV",
-	"ZMwWcMC4Wk2o3IxkGJKhXhgPsQ2c+A64gswkFnSF8fa6miPUD1BXgE7/mIs1DOloxAKsswzZiPozEqch",
-	"e6a6IoqlllhcihvpAo/WQ7yZN5gHVZk+zw/XTfSx48jQL2LsS7vz8/nJySeP/Hry4cPpF4+cn7z1yOdP",
-	"f/l0+uVT5bDMJvTwGdsbHaT0cdd8eOfN6adPJ28u9ZB++tD5+Wf9odlsVo4L79tkPPegBq3rO6+95neg",
-	"CBUc5S6lk8dOQ1JJMQ//vhSkOVeTc+H+c1XiTZEBljkRCnTXuC8Cr9IMahfCHbsQnqk7JebVUrBABrem",
-	"//2A8nC2tHNoKCGcbCSYHGJRHZSrhfyKkS9jmqhOFJGPVNARrJDJntv1CBeouZc1CMZM8JmpH8xZBjFL",
-	"KBemvYFMk64IEG8MlBaqEvK8pQeg1tdT5g/qW5j2pvt0LsMwjdZNaMar77pAxEwLX1YZepFhuJdGNV/Y",
-	"lpUwzxPgGDnOYJb7qfMGg/iywnKRA8XiaxZYCBgo6bgG/CqRy0Qhg5mDFwQIGs0JPIM7iCgJPuOR+d60",
-	"RiQ7UzYYSwnwftoQwvhzTKfmITxodsUHmmgSn2I9Bo4HjpJxOtA45tcsKwbUwwIEQUjWm5EhD0PXyjzS",
-	"/GWKjAenZNsR+Gkc63cC37+FiWRCWI/Ba2qG0kmSmA/S9Xyn5p51uaC5/J7YoHnbav3f0HbNEe+KI44d",
-	"lT8BHujmUZVSZ0waSFU2oEsKi66wkMdoR/p3NItRWZlKzfmMzuTZujT0ygxmRJkIBKKlan0IdCtwW+Tb",
-	"Uu9FMk6GMuTS1tbpl4WaH5AUMqMNZ7UsaiIDFt5EO7owC3H3J9W+qSrBFX+uz+eWzudlXgl3AQtt3YxC",
-	"KvyHMMrdQao8dh8r3J0k7+3MnakKil8mki/dIB7Qb5mxlIf2XGYjmfcOds7Ozk//dvLWI2edzxf637fv",
-	"LzqvP+hP5ye/GMfhdv2Fq8aY+VeVL2N2O/cqPOIuVtCnCRvJeEZ2PnbO/3Jy+f7Tzx75fPn+w/vLXz3S",
-	"+Xz57uTT5fs3ncv3p9WjtA95ZO5We3xWK1xuXWqWvtVE5fnD8BjcrW5Q+lf8uFVn62WGe3lfBF6lp2Tw",
-	"6jVVb9Hlapf1wd2tdv9vSfor/Kwf+BV6QAup/caN5Lnc1rJV0VJrXb1n8QTVftD6sN7K6s+R5OPwgW7r",
-	"wK5yfl4YvRjEbsyokgL9AxFNAU8gCZna9TJbSwSZJoiuUuV1xUoX6Y0cjXYRaldj7Wr8vpnOQ7kZ12Uz",
-	"2jLfsD3GGiW5X+CpT7o1xpfO687qs4NljPXJuavSVljf3OFBcr3jUtbSelWbRfDaVrl2fNsaXGIYjyeq",
-	"K0w8EEN9Q+iAgx7w7GlN0kH/WQ51GHDTQmgxZrHR2q4gETz3mZeNUCGTsX6kSVSWYaAwibh/1HqFsMEh",
-	"95M+4ozYCnvSp77PlOol8oqJPtmhRM1UwiZ70JgWvgUrvSv6Uz1dGkU96+LvTSB7YsIA7i1krqod0j/1",
-	"5H6OaTQmnbP32hzoCucmPCYcWkEy4cezKGEBoYB0hAicCIqC7TNcq96uWLvGVnOa2xTX5pek0W6cdDq/",
-	"vG6Z31vwbQt7SWSQYba09ujVq5cHh4fPX706eNlqeA0MbviakD9fvM1cY8USW60z9f4hhf6lM2Ex9+n+",
-	"B6l6HTFiIbh5rbNUv+Pw8FXr4PDV86PW81c/rl9uq9f9Yeps9ZvXKLAFjIe6vPbpltfCPi/y5VWaxv43",
-	"W2K+drsKYJVQ1Z/MQR00yRfLbQUFdCaeAN8V0qEvVbHgyjrdfGHuWnwIa3MdH6qLch+oKLeCIm9bhFu+",
-	"sa17YZjfJZd8WMdtJZXcnSmmKQira/VboE/VPDW+QX+LwSPHXA4FtWMXTATzilsiSQyQsKbhrYQKG/jR",
-	"IzImfT9kNO7lb2oD+BveigeGJ82cSold0roCHT9tgoy5yH+t+DYQ6VOtrG5Qq4ZIb3eir+FqBHP62qL6",
-	"RXZOPu9upkXhqO8bY20ZU0hhRLUK9TRVKKSnmylQqOzsma6rfEliylt3iW1p4AxZlQ7claqYAuvlUM5l",
-	"mvhywrJe35DXTpOETSLNOTBZ4j8DLTcBBBKZl/5bW4ea8bW7IsiNQ5vIMRVEppBxFrMEvpexAZXMD4xM",
-	"qeqKgCs6CJ1VSPrWuF7uYzZKYbYGD5U6E8ztAi+ufmUeSu6a+aSZVdhvKweST5thG2TCLOVWhQWfYeRh",
-	"ncHYbCITTZhFlSOCK3ow24oEk4P1cc5zI/DBSAaXhIxNAja2JecTdrOWRnsWqvmmYzHtYVYOY1l/oapB",
-	"3KnHtEgGq52n2dxrJXeLaZRmWWcklKO8hDHioyAA7izVZlFY7X+zA1uaa3NC/bGVM6YeywOcBOHPPPLu",
-	"8vLMpvzJmDC9BK6TDwYp/8Jfd4Vx3zr49IEMZhuIEW33Fam5cX8Hp0rxs8tXH5atBercUQHFB/unGNq7",
-	"05OzWrOwxHDbc7Yfsyiks7sFWSkMtiq+8teUpcxqiXj9M+VA2gEPxSPUQKHM7Yztut0V9vDuYSAE+2+b",
-	"pojDmCl9bcwYlF/m1MxjrV1wH2CGqdZLnZrqhD4jTASR5CLR2icZ8q9a88Rc/5xmOklVQgasK6if8Gu2",
-	"tFk4QGUwCHfY7j9Zf3C9Lc2umOdJ1QY0oDfPFvnSFhqFFxjb4X0ztvx+1xbtg4KDQwTSbcYaPHAN1lS8",
-	"ZaNUgzlJvczcuyi85WmnHizOaLUyXVjlWkW4s4wEW/Cr5ujtDtXsKomKEV4tMQsSCn21KHB4kkEuKT4S",
-	"XIyIYn7MEkBc8sddwRUgagtszgbtM3dAngJCGXw5HTNhovix7UUGkvHz+QcQiF0xYKCbX5i3gxJPonQQ",
-	"cp/QIIiZUk5UdsUyWWmb/NIJI8ZNXJCfqAcszBhntcg5ViYQLB627cjUm6J9F7f4/CNRM+E3vJwLJJ9G",
-	"1vwPmFfCRRN990Hjd6+RxmGj3RgnSaTa+/t+PGmaNzR9OdmHhdmH9I0NnOGL6/RAGQaLA7mAva8u1Zwj",
-	"FezYA+RS+8+fmP/cbPsA0O+cwp5I9CGqO9BY9r/NOWSXZi5gNoDhVAWPtmXDefdMJbuqyjIoZVarkw7w",
-	"7jrpYFtUiOtJaKk2sJYyUAlnVE40Y0bDZEx2hpSHIMO58MEvphKiUoiJYo0+5WEas921NejM07WcqO5U",
-	"u12Hc9e0u9U8iBsT7t15kfIUYfXe1ekSI37NBBlyFgaqSfrolWkT6EzbJyaEuMiPuwI6M0VMQAfAXBhm",
-	"wCDwmY9k7h5nD4Y8iq6I2R4T+GhtMUN0c0qVfSGAbowB2HQwI5QcHbRsS2nsoEtJQGfgpzZHViHIBqRu",
-	"YFNB88Mcns8aiq3JtKg41jdOvNDzty3w5pTR/2j8fhtF8oGSLNZnREa1/r4Z0lNTBd8YPK+b8rLbK4L3",
-	"4lwvY4vLHOxot2MsAwPrLreVC9L/bRjLiUcSudt3kOdz5vREc13NkAxXzGLSMiZCFmCcYz7igoZFx3yT",
-	"dBLEgj5oea1WyyjnJIJUfyCBNZ0Bf8c52Rb9k6yYOHvj2j7zE2siPJx1D6kD7cZh6/Dl3sHB3mHrstVq",
-	"w///W1OszP92kPttU+6K8z7XB2Q9trp1pz+OAGgyKGOr7+SUTKgoZEBMWcxwy4PaMn+SzUURL8gcdzkk",
-	"FAFVAUL1nlgyOCj30L/zSDjze6WAM0Oky7pfbc1T5ndtkp9kTPrymsUhjXqK+VIEqt8VO6YTMfnx5VGr",
-	"5RFquOsPEObcNczehlI5unpZgGx6IG1On367zZWQYeBGoqRJlvCZPonEp4KoKU/8sQOaNHZnV1D7mmPS",
-	"0lPgsVGuswdCMpXwN1JZz2HXrEaGe3cLNju3hI02LNzGKiqMA4bmdMMHVU9v4OfMKK7WVx+aQWLOfjFa",
-	"88y6ou+HOyZMJY9MXbXMyrKJph5j33Ezk7+cn8kxGcowlFPoAWtgcYte1aqsDWKTNjZQIS+YCMxZvNSr",
-	"9/D5Eqgh1SkTD54yAcU5lGiCtfS6/jG2P4OytGdcKUuRrLM06fmQr5bYRnxnSfzkl4vTT+QCaIvIYVdo",
-	"edAPaEL7x1mI1acJDeUoBb3BZocH0k8nDOLd7oj0u0LZ9jsdMSOaLphINKWzgPghZyJZnksJ9tclTPTu",
-	"5aZ7WVXqBPh17ORr7/IWE5CRTt3arnMk9DOYn0K7Qy2QBozGLO6kybjR/u13LUQAxN2Iq8WNRCyCgEWh",
-	"nE0ABJ3F1wiMniPnZsOGxvdBMJlhLZy2rwYqHoma+DELNKXTUJmmEATL0BAzoZml5Eu90SXlIF/GKMV8",
-	"Goam4ZsIyBRRI6DZOaRM5J40YSWP6dgRuVbrBtp+gHbX64szSKGEtnWDmVYAWTj0sHKaxomwGNE0mHCh",
-	"cq8zOkXJOy/XQ8Fomi0Y8pApY5BAszCz5V0xX4NN5FRY6HqoMdRDAR8VR5vE1Rs60OmuMH4oQz8Dez+N",
-	"Iq0ocIet8Uzl8Cjym0W46grTHD6HSIFN4+fAKICZ5RBsq5antPG9qmh5j6uinwoGISLpDWaGOy82pBdO",
-	"E8qgRYQxGnGLiWkQbx4GKpFF9bL3HBfARMAkzGF4xDJNGGE8GbO4MOtih7jF2Z85ovKTHAog0BIcE01n",
-	"hCqj4qEuN8nRnaXKkme/iaVSe4ZW4EFcJShXEHHw9cWZIWRYjdxT4duy83P23pwgZQ1hHheO9w6OWD9v",
-	"N/dAc1PF/qN/FWDUMWVZ65IQ5MHRIeqaWamKN9A0MAmIJc+nU0Jjf8yvWe4lxukN+c9AU5m3tvCOrsBN",
-	"hj6VeJbgnsEsYbCO+oMHFrtn/bw8IVEs9alhivCk3RXwBjkc6ikICccqkWTIEkj0mnClWGDH1CSvZeBq",
-	"/nyZhgbnBdLE7IMDsmPIYpAmRMgE9BUPPtFqTtMVTFyzUEZsF7AerliUaJ7XjyRXUvQz9QdB7471bMG5",
-	"CFWGwGlk3BXm5HFwLhMpBpKCj3zGEjKlHJ8p42hMBSaa65dlYzcpcV3BVZOg60uRmO2ZK+x+Bfbt3DqR",
-	"k3BWOGITltA9e0xLCMCguZGJFDyR+vi2Tdk3GJMgRmTILNDYAteBI2ynq8iOwz+EjgCeawcgMN/umrOp",
-	"R5JxLNPROEoTz3ZhTDiLva5wSP9kDuh/18th/e7Yp5q3eQ5aUD+Cpoop7JQCPNGzHaGzzpKaTegTlGuv",
-	"ku80CU2bJscG0tFAOaqsYxM0aGIB+h2PbUcD135Vv7orFjtTFzbG4rQtbskFU0pr3dfKTdkxaZSGHoli",
-	"7jM8+lxcS/2HYf3+mMYjproiYnHuzLpCCOO4cdwehZKiMzKWUzJJ/fExyZ3orqAE2oHGGW+QaTLQy2Qf",
-	"6obDEzKM5YRoTYpLXKFEqyVxoLrC4rn7UiW7zlOYUVJIBdkpfqUfu+sZ+YlOzq6YSJGMw5mdOIR9LKYV",
-	"JUFMh4lp9wl4B/pqfQ71znhkyAUNcYNSA0dAByED/qTHP6aK+KFULGiSj1KwGSJfBcznExoSrHQsbOSA",
-	"hyFUPy6KGCkS6iemGQaNIiaCPZCsvtZ0RWJW1tN/6zWjBklLRsmeTFGKaLNIBISFfMQHHHIyM1wavUV6",
-	"1KbxRZtwUdgZ0wgV3LOHR3tjmcbET1UiJ3rPtQ7rMzLlIpBTj1xcnp7tX1x2zi/JFZtNZRwozw5FM9FE",
-	"Ck0OIrAonRMaXzFo/KESGWkNPp3YeVqiYQIKZDyrisCMOAjExAGBwpP0IsByNUlHXZF+bsZ9KzgU5lMU",
-	"1h+yU8tYm7UjSBJT/0pzJwxIsjAkNNOqIE8ZBKimcH028ruhukILIv4VWfLfHbu8Zqrtim1MGaBpSI9/",
-	"JFzrYPo8oHgz1YYqoZNIeYC/Qf7vf/43d0b1XzGj9kMUchaQYSoEC5VBTsuyOfT4mUqI3lMstM9lZus9",
-	"8R31/SG1wjlDdtHZf90V7GvEYq5tFr3aQqDrcP5cK7JjGZBH6Ah6Wvl0ElE+El5XmMcSlbDII9kjyTWN",
-	"ORXJLnBYOuHBsWEcmVAEscqF1pVZlMnUgg5q4sQQrQW+Z4TPpLD9ptmeKmWkSOBaBgY0oZ7Nc4OEbpOu",
-	"fsVmqkk+ybzDwVTP50RoWQ2+XS3n5HN2g01WtwmkUKAPTNVi26omAaeLbWiTD6tExo65SKgIaBxkx11F",
-	"zOdDM8J8/JwmXREyqjAyUixqI4WaNmlj9zFL4plnCtgCQ17sK5rjnIZkQP0rORwavdsWvXkklCPou411",
-	"jKCH4keTYUQF6GGYu6DZ6IlbBUxR0qt+dNACLBmbcKhfcnhkiZnGLINnmJMUeqESGQZkx3l07TI37S19",
-	"rB/oijlXwUofFLEuqIJtVupV0Aa+06sQOUbTaNPgp4AXvNQxfSEnDNMN6EBz1iXKqE0MasMZ0LLHx52n",
-	"5JrLkNo/BlR4WnsGJRPULkp8GlHknvovUA3MEIltA6/XBuhFUxy1yMRGrcY3L2Z0SmEG99lMdNM4WuZm",
-	"KzF1teWwqGeYdfbyJ2ThdLT16Q40my8Q/A7TPFsfwD4P+rte9qvjxn2ykwr+lZhwntVxDVmjquLu0kOg",
-	"SRqzPtnpXx94fUefA6rYyyPy7mPnzd7Fu87hi5f6SX0eNN2bmnqC/RxeHAZnnmmGODsmyVQS93wtIyLq",
-	"62siqvWowCNBatA6TSg0NsFDMPWiWO9UYoBbNMODLQgCjmrFWe53TLN74oRZnLC7bpG0vuRu9Ahrjpp6",
-	"ZD2wcbziBHLD19q+HlC7m7Zaz/1kFjH4hGbt4sDB4TWHiDG3xt8WfzepjnzC1kXZ8BoyDHoIQ1X2RNtW",
-	"rfxHaCy5uERzjSZLp1L9Socp+m0RlyQX0/4t16kp2y774MJauJH+7gYiB38wjMjgm0rctO7ctzPxV5R4",
-	"RkmC6uiyOaoU37KUhtpzXZEJDzLzFP4wyhd0hCp7jYutroG6g6CuwD/KhoX6vW0/Ogb1mwWuexYkyGiC",
-	"tbo2WGj6R2Aa6xEcfvGtwUQ60ds4L+x+91bsezav/Gzy6+Ahx1rc7jXSIv7rv8qAMCFeFWA0CRGNTYo0",
-	"VwW1p0LTOYas6soM7+ZcZGJ+SdYK1BnbsWlM2SZYpxDHqVQfOmTe/kU4AX2jspACiUxoWGa5EhPPNve6",
-	"non+rEzSv8bhvceLf3KDq0X+dyLy75KYimPL0Ku/NSK9zLF+///7rbP3379/e/7PfyvjOua563LJUKso",
-	"i0TmMkHh9/yAyZjmZTYXCRuxWD8KVqWcXs29Aa6cR3799ddf9z5+hBnn5tXae/X7t6N/7uGHw/IJwsrO",
-	"rcjen+GWP+10u038tPvnf2us5K/ZUtnR5xDD7ZtqWfoIZWm1DKil6pLFWUu+GtJpWodjzxaxLxGv5p5n",
-	"EFTJuymBVAWbWkLdsV7cQGINAfFprGXYNYt3PXOt62GsfBmxgEAvBE3V0rRiz95yxUqFsPEivzeXvTEz",
-	"qGXwdyODH5riijMYqLTUknOnaV1Oe8VFiWwxyQfOGtfD6/HAfqFH6U7rFXMntpTzG99pr2K8gk171bPR",
-	"v244I33LlFa9TvogcIMeTdY35afr2c2wloUdKL6vluyPULJXSp9asFevzVpyfcIS2hzKeApJFdXS/FS4",
-	"LYdqoXzKGIy/tBcTJg24x7v0AWC9PCkT0vr3n9x4atn8BGUzlPR790VAc75rTOfpVbFsl+5TSMvC9uom",
-	"l1Qzcc20yg1avKrHRcC+lr8Cr3imSCQVrA5a9zRBcNvSpzKRAAzo4hPhl99+b3LIWzNMNsJqmVJWj4+y",
-	"bvDyhyFYL8Ths+WUgq3PoQHHYfEFZnxuX/VVJk6QJVLEpJA9afvmo7+vdE5z2ZalSoNJq7dKQ4nYMjmU",
-	"5rp8mHz9eTvPffH5Rtj99nsTLnBt4hbodRMXP65x5tTPz9DLU/ocVdYqzCNUYeYEba24zK/IWupKEUBv",
-	"ue8hlxcGyVPOFiQ0ZyiaC9uECkjRAnBj4bK1di4uT89sFpdnkre8uYQtzeBthHcXrUNM4SpTcE71FGrf",
-	"w/foe3gkFDenEfk2Yl4csYySHhf6Xv1Jpkkp13VWf3U1xYJ7pFyvuK0TpFpFAqWrZPUrIhIFV8fik1w9",
-	"K0gvGgPXS7JXmPkB/DIvV8Fu5L9YR8eJ0jiSqkT/cNThkTQxKSEVcjTLW7ipC8XtxJwbxY7OszTnXla7",
-	"WB69frIATfuvrp4UF2Qt7cRC/WL2lYRdW6ak2BxouJ7g9e2s2Cxkw4T8fH5y8smD4mVDjFOqDcBUgUyz",
-	"qZ0yJjHT64ufDWLJ+clbz1RBQnaVvtUmaZWnJJoqlo4e0SlOoNZRvhsd5REQ3LxyciXkFIT2ZtKycOOg",
-	"PENP71fIRbmsC1hCebhqASvk1A0jNl8MjJtZf64wP9Q4SIrukEz69Ozam0XtFRd0UfuAbd1oNU2F1WY3",
-	"5bMji/PkYig9MqVYPqEFVcwT7tNwmXyuVMiWiWX9cKgU5IEW0D6DeuBlb1kWS8s9WqvUJg9t2dNCOmBh",
-	"KX1tpg5UuJX09NGh5ErijDKKIqaxnpjOyWQT/iqsRmELcvuaJ6VaZ3uEOlupvlGrbuXrcgMNzrLF9XU4",
-	"e4dBdCAD5mvmbYvhUNAgdrBejhzfhbIllqzSyc7tkGqt7DvVyrZCQrWWVWtZtZb15LSsIo3UOtej17mc",
-	"hlBrXVUrs5HelXeCrw7znQqWK2qEtJICbTqaXYqlYv/IY6nMYaaAh4Oz+OalvkaHO9PD+wSjq0OA35ki",
-	"94ip8Tb1vTY9p2y0vaWj7cFoy2t5EQmtlz/vaxT1liYbAZs3NIdDX5+7O82i+OSfZDw37zZ5x0djj3xk",
-	"AU8negc+yCngIbnS7o9U0BGLDWSccaP+evLhw+kXoPHzk7ela1EI+c3VEhukC0z+0hPEi5+pjIgA06ww",
-	"4ypZWih2rlKBEB/mmOijmzWUnFJFUqGNAbFuglbpXs2pDisClLcorC5vXgw/ZyhWULYOYEs7EIBnQttP",
-	"u83y9PI1s7bml6Iu0P4u9L1SzaTW+pavz1q6n6WmpoWeWye/y2VpmJufKYdc55JudjKBaH/bheIdRJwQ",
-	"QqbCB0sP4V2nPAzLbuqZ5mMe4RPbh0zvx26ZondpBvTG3Fyred9fpfdjob0lat19K1JudLmXD6QMGRWo",
-	"Z4lRSkflQ0N0qG8bo7PcQk9wXr8luopNFMtde1dgLvnh1PrCk9YXqqVZrSwsWZzNNAWrdNxMUbCmk/Jl",
-	"7FpGNnPmM3fX9OCaZXLeOHZqMf+vIOZvRDmPSErXYrgWw/9iYnheVNRSuHptNhPC6Pu9oQzGmzNzqXN2",
-	"dn76t5O3Hjk/+eXkzaX+dNb5fKH/ffv+ovP6g/7UbDaPScFVV+S9ZkhLxPUFXFFL638FaX3XNPadC3ZI",
-	"iOlBdkY5FpwcJoa1O8kypooMGBMmX7y8Agv7fdTKRK1MPDVlYk7k1bpE5dKspUpUws4vT/mYRwkpPBlC",
-	"la5KJZ88ad9i1oMFMNOfAXckxj4KBkTfBNZNR1P3HlzNwtvKVA3b19C87q2dU61sfE9YNo+MCOfmZF69",
-	"UaapeW9PceGzTbJarTS37HIkhb7SPK+ES4Lcyfc7XkssQEPIVVJ3/sF4mxulV1iaWtg+QmFbLRRqcbtk",
-	"cTYSuK67eIXBnm+UbEEciJFemiP5Y+ZfaSMpx86wG5rjyuSaxa7DzhIx6Vp116LxexCNd0M7xWHZDt6l",
-	"BuTGgmWlALGvq6XFI5YWwNFqAVFcj3X6ef/z/wcAAP//",
+	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2Se3yzTf9YYBVIYlUE2ABKNLvXz3GPcO9x92K/",
+	"QCZQ/4gqFiXK7pmvI3anZVYV/mYmMhOZn/yjF8vFUgomjO6d/dGbM5owBX9eUMNe8wU38D/2l4TpWPGl",
+	"4VL0znoX7LeMaaOJmTMSp5wJQxZ0TSaZ0oZM2FQqRiaMixlJbQssGfT6PR3P2YLa1sx6yXpnPS4MmzHV",
+	"+/y5X3R5wRaUCy5mLd2mbGoIF9h9ppTtf5LFV8zs0o9mgaldsliKRJNMGJ5CB9gw4ZpMszQldEa52N4N",
+	"M2p9PjVMNXdhJFlRnq+Xsp9wMdvS9ud+b0kVXTDjNus8Zcq8Sjb7eT9nhNqH9zThsAPc/rykZt7r9wRd",
+	"2IbhhTFPev2eYr9lXLGkd2ZUxsqDmEq1oKZ31ssyeNMNShtl98kOCQbxExeBYbwV6RrHoYmcEjPnmlxx",
+	"kZADkS0mTI1/y2jKzbpPDFssU2rYeEkzzZI+WTBDz0bZcPgwtl3CX6xPBoPBYT6d3zKm1sV8bMuVBVzQ",
+	"T6+ZmJl57+z45PvGsV+ya6a4WXcbv3ZvN43CP6+M5N8Um/bOev/jQcF3D/CpflAdQzEqQw1rGJJcMkGk",
+	"ItL+QzEt02uWuIE2jgvaKw+KiWzRO/u1Z1sDGsB2eh+bVyqb/BeLO2w2ncjMENxkXeyutoOmcSwz0TJQ",
+	"7GS8sZ1ti/g3JKTyAO2on4OAurDfhVjk/N0rJ8PuaRLxJCIHQhrCjSYR/j7mSXTYwD/uDTuq23HQcyk0",
+	"E+Y8tkN7yVMnOkKLQ+GdzstSabnc13MpDI1N0VlgL4HcY3zxniZMGMVZ47a5F1Ge3GD2L5VcbA7kBXZK",
+	"VnOpmR2MfZXM6XLJhCV5AxRlhS0O1/AFaxrh1PYQHFtCDTuyn7YN8F2mllKz9v1Z4ku7bpBru9zdpcxU",
+	"vKU3De/s2hm2XO7rvdx55d3JtXXRjbzhkltiajraCqJsPNwq5Hgr5syUlio8jkiwT2YcwxsRnhCMLBW7",
+	"5jLTZElnjcuC3zSdVo+OT0JD+YGl/JqpddOyJO5527r4dzovDBfm8Wmv31twwRf2wDjuh7SeF5+WTPEF",
+	"E42bxvI32sZXvHX7rfsL10aq9bkxik+yxtNUyVVxvFP/MjlwyslYUcPFrE/sCZrpPvG/61gq1icxNWwm",
+	"1bpP2DUTpl1HyZtv2vrHpy0zCcvIYhIb4vANMxSHdSeS0Q0rJD6KQZUlRcfx3ExovErYYikNE/H6JxbQ",
+	"5s7dWX8UW5EmyBVbk4Njq4ufDIdkqbgwdJIyEs+porHVsQ+JmVNr31wxMHhGQqEdQjSdMvslaO5nwPea",
+	"Lhi0qZjJlEALacqtWaSYzlIzGAk/XzS4igmXhn5kx95AHCfDITBirtVag8AYpmyb/79fR6NPJ8dHo9Gn",
+	"7158/Pd/C6/RYimbTQYOT9vYE9+4PWu+EprP5g2H/ktYtISuyYFhgjpiIb9LwQ6fkoRNaZYacvLEvpLT",
+	"V2RkdDP6bhvgu7kU7GfQY9u0pEmmuWBaO5WXHFhCtzrl0n4/dtZORZesKw7VFyujLe/x8OjJxz+O+w9P",
+	"Pv9b27hDLPma4qr2CRdxmiUsaV1fIxO6vgmHNozrWvKYvZHCEm6Q+PCNe5os7EveyMcR3tPFGMnBP/7x",
+	"j38cvXnTpJjD960EurGip5+P8I+mdf2rzJRgjUfvf+HjNtZxr9yedxo8M+/ojBHNf2+UquCPqWyb2+re",
+	"2SMrV+gnPOC9lGk77t+KiaQq4WLWtCIyf6NtUYq3br8uxZjAdv4bzL7BgM5f1Uhn1rC3H+1uPS+ZsO3Y",
+	"sWdC4F86i2PGEmbHOaU8bTKq31FlBFNNS7jEx23r5165/eKBoGs0lEE6OeF2T5MVnehlyWDeLu1qo4b3",
+	"bm84O6sf5XPTKuaj5onda6e9WSHDjbRNkQOYiZwSmj8tT7hpFmVhfZtZXMg0zZZbj0IQ2ppfs8Nm0fil",
+	"Tkccctshs+t493vaXGaTfFBNdLFik7mUV0SX3m1jtfJ7t9/0984lFhqdYyfvNWseUu413TKcXRSI97BJ",
+	"TYuWb2HLmOwb+1gg206DEH9ONTviQjOhueHXDDYRvvVWeD5QOyxrFek0mzXR12+tCnfT2C7BHmx3ocGL",
+	"1TMma3XRZrqzO6c8ChjWBzqhjSL8w/mz8xbRvaIT2iay4fltJfZn8DIvpdAM7i+e0cRd7Nh/xVIYJuBP",
+	"ulymPKZ2+A+WSk5Stvj3/9J2Ln/02Ce6WKYMv0hQMbmmKU/Gzjjr9XsJM5SnlhrnjHibjWtiZwzv9vo9",
+	"ppRUunf26x+9KWdpYt/mCza2cqnX77lurZyXhlBBXp3/fF5Irt7nj7gSTAOxn/WGx3/9/j9/evj3J387",
+	"/fDoxeOL795//48nvwxfHb+1O4q7dHYKBMWNHb+dPrnIx+wWK1PiDDbpzI3grD69z10J5J2bAiz8JkWU",
+	"1mVBU7t3LLGc4vqzx2K15+jwKYlw2X79GI2EJQ1NGI3nBFaQUENAmltLF71405THt9vc2DdS2lVLy4Sm",
+	"itFkTdgnro3u3Ww3nhS78bzoqHEr8sHsbw/Qh1ubTZ8spdZ8kq5JJhKmCBXSzJlyAmUkDiI/lOiwbzet",
+	"TOgxFZZmJ4zEVCludzWrX5qOBKi05CBCBXW8VHA3ye3gokO3gy+lmvAkYeJWWzjNW6lwJtflC2TgstiQ",
+	"KUyGGjfVG+7rw2JfX5Z6b9zYYoj72lkjr5ggKY2v0BOkY7mEg2hzsly7ydrd8AOJDvsj4TbWPbUHSKat",
+	"wWFN98idtPlP+a69Eva0p+kLy6o77Nyt530pF8zM7SmMREWkwAPnniaaJwxECo7NypLfMmkYTDAq9jgi",
+	"RhKdLZdSmYGdzc/SvJQZ3jjemASFNOMptFIXI3Yr/JObUNppQWk/S0NeuqYaKa0YyT4o7WeJ6235xdKR",
+	"PbRBHgj3YMXNHPmJJwFyy0djD36wSNeppMl7KV9TNWNfkngs00xksrZkLq+ZIsfkDX9GDqIljmlspByn",
+	"dlRurO+lfEPF2oeG3Io+lNWiXcBKmUTs7xjIQtgntOmfotOXWMVb3YxoTkrHznspiZ0GyefRQjyVYe5L",
+	"Ujkh7JedG01K0z6Iyp2ifhiKFzrK3VKhobgvHtTCi8pROUeV8J9OjRRf1Bpy8T0dG7Fv+8Cdozxyp/Xj",
+	"IsYHFvUXQTMzl4r/zm4npzJoiAljP6mSIkXNlUwYVVYTgPOFa5Kr4zeTX8cFKVZm0UKF9UHuR5CFpncQ",
+	"1fraoL8PHz4cnZfe2DR+omfQYuRFISMXL5+Tx989GhLQZYNBV4XJgrt7TXlKJym77ebm7dRsFEP1Ffkt",
+	"YxmzW1p9cfddfVTWfy6ZuuYxI79UGm3b3Py1fWzsOUkY6CciXpODC5Zw3SfvpDYzxS7/9vrQa6uGXrGK",
+	"Fqv4bG6IkCur7ZZGZTUHlMD+opORqMS7EdEYZYf3bWVZVWXwvYbmfc7XqojMKweWeXdxrLgl1LTX762o",
+	"cv5iLqYy4CHu987t0lAc4R89mqB6TtN3Si6ZMtya0VOaagb2av7THz06cxRaneSHuSQQx2EXbcG0diEK",
+	"W1we/R7NjFwAswcWThgyWRP3CpfCHh9grMypIJQsmdIS4iZdsxMpU0ZBVY3pYkn5THTwu/RLsQGBy11R",
+	"CjAgV2xdm9ZxsEV3JxO6K3aPdm1qrA1bhj0w9sk9TaJrmmYsQnuMGt/RUyIYSzSJ3L+jTvuSewBTKmYZ",
+	"RY2t+1fo3OnwxTVVnIbW3U7MPSSZttqRm0axG91msqIL3nSVlJmJ1VE9xebux3Kjjx7Xr8Y3/XaF5+pX",
+	"11/BdBIiB6tM94yaeL4r5+Vfwz+5YQu9NQS0YPPPMKtX+NXx0F3F+X/no6VK0fXGnMp9t8/sAiISwDcc",
+	"Gj0LeqVh8TXJ3ymxdC4J+z3N0F1Q/fovckUWVs1F/+wid3jMaUKoc4ySqZILcEk+BQkFPg9NIF6USBHD",
+	"AcGVJlQpfs1C/YdXBPQZGFhwWZYcA0U31yOPAg3JUmrKUfCauePD5NY/E8lScmEGvQDBx4rZgY2p6Rrj",
+	"0u8lXNsj0H9UuwBWDGQ7LJR/03bdre0m7ssDZPH+DB3I1s60lJDAbGmWcENSOav0FnYC93sp1WZsZUVw",
+	"Fh/mVq01xL5FZtIQiovZfSJeqG08KF2WNi6eNZHde27mutOklERVr43NL6TXqeSSVaXDpoiu8Hm/dK3S",
+	"OnRn2HcfeY1f4JWC6N1iuunlI68QbytHPYf3dhShTadSq3hv394LN0e7SH2gW4idh3/ZuZHIfR3d4W5X",
+	"h/QD3nzmIsO2eU+TTGc0RW8hXhR5EmkPEiwfGw9PdqKf7WuDH0e7k1OZejrQSdIkgLceoLkE/5yTr2ax",
+	"Cqb5zOVK4BSFXA22zsGNoN5u63Recx04TPKt7KYUlOdU385S4HFAeZ24cwDoCgSpj0Xewv0wruDMVDzn",
+	"1yz5gJfmAcVhuRw3nSAQ9UmXSxdLjgtINJ8JhufHRCbr4BlJXbc7HZLMu73rB8vaGiOSaynQ0VjckyyV",
+	"jJnWFZWmfjJuRERvqj5SLedUBHj9+ZwKqzr5KGPoXhuepmBsgsccff1cwU0tuHAhviSsZCkWs9LCBI5Q",
+	"PKf9e/kykwMMSfVx4Ifdz1Uls131FT2nJ48eB7RB9olc/uX86OTRY39hbweHWp/bdDKXaeKuF2HkVq8J",
+	"7o/mvwf8Ps9gjfnvzGotk7VBcRrQV53TpP69C+yyMtDOu+9JRyqC+xwcSy5nAy2+d9EAfrr3NIkdYayY",
+	"Yq4jYmRF7m89jFpNAgwlxW2okk2Vu/qeg91y9otoBE/Vlcl1EBLvnDl6KyFYkzt/PlH4gZu5JTUQgmn6",
+	"dgoRBbvNqb5GE9de4ILE0jGhmhj2yfTJynK6mbM1oYo5B+ov718efR+kTdvseEI1e3zalKJBY+P6AKGt",
+	"IaEBPyEHFy+fk9PHp98fbl++clebi/jRLqO1GV4Ig+E9tcMk9i6v2tGdxXM7eaeQDFALjfoYvjLIlon7",
+	"Jx7VA2cEReGzJTZSNZ5ZRWogemlWShr2lNBJrmrrtTZsQVaKO9GylVGxR6871rzUNFlwYcfuFdF+rndZ",
+	"kRNhdw1T8S7NsJKNYTptwQe5IxVmU5lmwlIGHoVSzwUz7HIYoEf1FsPMM0lC4wRaaBxn5yO87GwPmGV+",
+	"LFuf45M/Wg6IbmFwG7IcZXVBSf0iJ7TaeXWwQUlmWfC1nO1FUBfs/CeQ0c94mnIxew6JxoHYvJpDUT+F",
+	"pJ8ZS8h/eM2IJWAKTXgKtw6DXt1KdV90pKu81Y7vu7Dxri+n6YTGVy1OO5fG6XLVrERZKh5bxdM2R4Qk",
+	"KksZuRJypfvwjCVkskYHlxRTPsvARHQ9VeRd88D8+nZmPtp1ytpZhVtfrdFMPiLXRHln3ADyxe/ne1xa",
+	"4hZye5dSEbBgIeAqXgelQZ6BsXEGqYyR1ZynsDfLlFqNXhPNTO51S7wDgS6X6Tp8v7Kg6ipbjpdMxW7B",
+	"Nv0GUph5uh5P2VaXxhspGPCzvGZK8YR1lw/vLEW9dZ+FRAQe3ruYF3U73a9zdUoba1AefbEBW7b1lVhm",
+	"Zkc3VnnjyxHY50f/+fGPh6Hw69B+1fgZnltZ6QJ3FcAqcEHcJ31CDVlIbYhZSZKwmC9oCmdiPQj83w9G",
+	"o4EPBz/5fPg/wwP6OtRRvwNptXHyhW7ZxF908JCbuqyLLSkF/d5MyWw5nqw7Twk6/IEvmNDuXqdO8dBk",
+	"4HT6EX63eypVwpQ1kCFrr5yT0ieWUpgp0o9BLJRlesWI3DpS6HTno9u7nsEOWVjlDCdFpjJN5eopWVKt",
+	"CTegtLs8+bDZnEdet6cd5PHX1vbh8RyTXKzxA5dELCG8wS6XnbbZSEPTbiv2Hl+tE2M5htxl1kD6Sk5A",
+	"+cbnvQXJNtOcafMXmWHsQs1AxKedidE285ylaWiD576LW7dU2cR2YV1eJRxAP59U03IIpnW+HjvIYQg5",
+	"vXbb2mmSvrdX7suqRPpumzwqOmybSt74jqdKKjWrHSkHB78Ojz+CLP/vk1+HRw8/Hp79Ojx65H86PRsO",
+	"D4PiPaGV6JSFFPaXfs9kTONfK5YI/7eZZ8r9OVUc/9DUZMr9mcHXoUAWwBiqDbptzP+29bjHLh12ES5K",
+	"aLWrCDgV1CMz5gKaMGOZmeCwPVrOTW6xCifGDgg9fQ9c0uE7+9oFm4LL+5onTMSsY28v/Ot2Z2I4Pls8",
+	"yQBqAjE8HgYGwjzkCsU+2uDd3cj1TPfq1dbDk9AnSk55WoSr1EIHIQ2FelQY9LCDgwCdAuidKcOrBANQ",
+	"PHTPjog9fY/CszP4TkWFcbveLyEIFVhPHuYn3+YWSt/qUtuJGsHREPBWufFGfRItmKFRnoNS8pvZM1/J",
+	"lJ3xJHzoT3TW4EYpofd08YAzRXU3CqYppio5jzt+2J12b8FnnT1QBcRGl6nX2PfGLLg/dlAstnrrjhdF",
+	"N+Ghfm9FGx24BUaUw+TwvnIAMluDNe2HOugYF1HGlOrEp56BqvtUXaNtvLyPu+SKbPgT+Ofq/LGjQrfs",
+	"FA+Bnp5GAvkwp0afL5feCUgOICTw0JorMV0wiBcPRRk29mTYJ9MSJ+bOULhJAHFJl0tWj2M8HQYPJyFD",
+	"oe3nYo1ZPizVDO8pUhmDRwCRyKScdm6fx00zQAvskyEaQidcvApOp08EXYDJCXipDgbH2qIrN+81oTPF",
+	"mLvW3D6UTKWbwT/BFzVT4zzQuRqgG0zbbiJDB2MVcN3tpIv9gAH99phA7Lw9sWejquC7aeGwd4UUD1Al",
+	"zXH9YnnNlH5KIpqmkfsXYddMrQsYAu9pGEDXzmAALwRGsWeGpwh8WkrZQMlI07RNv77Mpf9m0KhzQKOb",
+	"gWoSyzRlsWHJgERcgBt/fMXWK6kSq438lvH4aqzYMl1HlgxHIgI6WSo2ZcoKGx3l8Ez56Ik2cvlAMZ0t",
+	"2CGJ5YJhKKrDiHCpBH7SdMl7/pwGC2kytqccBPJXBtTr90rj6TmSLQ2ldVHCALDvS8DHmMI7BSRYRtyJ",
+	"dObEtIFUYLdyJfkzo9dsJMrsikFfm2vCDALfQQgGNMqSGVN4gNomKGSNua4m6zKyGyzYBjfpDrFc5enn",
+	"HGGVzBt9eEM1psZzvpUWTit1uy/lG9Z53D366Caq4D6Ml3ycIV2oPKqG5fMytubjarYObhA5XTERun0C",
+	"gVJjz9K7fNlRd7fKj+FmPabxlZAr4K5dO3ItYBxR2AS6ZMbdJFFB/Bcu8ojQFeUuJCl3spaGs9jJtIfI",
+	"7pss2ELuGuSHX2y475uWGl+vOYGbXl5SK13HzQRY90e0cFXjgQauCsxjQKgNWDV7hOHBYv+iS27/4ww1",
+	"3LHoMBwD1xDFFlmOvIagGFiDiBzYAdiDyJFA4gykp0Qz5t4aGxkdQtgJ8k3Yft/9yg5PwMZlazDnXgyO",
+	"H5+ShM+40XnMB5hzEhEYGXl2+curH+xhZClXFCiodviZYh0NvAJP2ce+lURNZb4tkszK72uX9VeVaDPK",
+	"BUvGk/W4oI+u+qFtGcUvBDWE75Mor7g4vQOXXfk70aC+sWSKy0TvOpp38Nke7wFw/MV4+psL1rLsN/LR",
+	"5ixeth4eDzu4ILe6E3Nabndufm6ekbMnOscV+pN0M57QaV47GySoggZ2eMVFIlc7k8wH+KyLhYPDLToK",
+	"xxB6mHDUxENqF/oz9qRBIF5UxynjoC7kClFYAouIDY6NykTckHIHGchy5eOD2X+B5YOJtQ6JKSIp10aH",
+	"wz/8zEr5x/q61+9BjvrHm2sudkxjPKdYEkqIdq/4Ebe8AnegDaVUNgS0G1jhVis1UR9VfQhbk5Yq1LQn",
+	"r1uJPP8cbjc7oD3O7U80K3ceBY2va9bRhhJs1fHNZd7d1qACBAR3wCa7Bqy5fvp+HjjGcqMta+LQAFtP",
+	"xPbLtMkawAIhxBrQmaxSCMdm9LSEcD7j14hGkrn7lIZzNgh06f0QR5D1lqByypM+0T7e+5fLwfHD0yfH",
+	"J8PvHz969HB48t3p8ZPj7+uZ5eGju6NMa1M+n5Lo36M+0UsaM90nCdVz+K806OtEi2HONMNgFBrHbGk2",
+	"nLu7nf9lda/JNdk1srJQONu5LNeA8/ZbqMsd54GgKsbG6BSA9OcxE6F0mPxq7ruTo7nMFLHfudsZ+I7g",
+	"6U/gdl+TA6nwz+TwC5ikXe7IwJGnaBo0u997+ebvF8BfBjcL4Fuk5HnK46sjI4/yqwi6w12kRlyXMS7S",
+	"tjU+OcU1jjNt5IIp4j6//RrX5dUGkH19C8JDD9HZi5TP+AS9yptyPU3lqqJalBSfCdVc38hheKP4ix3v",
+	"q3dlEKj31c4dVbuY52in9tPuNLWbm6QTh1BdR8LwqmgmwFgfFxcaQo7LYTksgcCcfnHLMNZGLpdoEtpT",
+	"orfpArPN4JBgMrkNMUayHjta1WN/r1G62EVnR1Axris5u3EfbGA76+1jAxtvijyvFBuyhd2eZelVCZp3",
+	"l/i00sG0iybpOKka+LsF/qSPNf+2xSWj/MWicDeIPwqvqrVOofctK7kPZbssB7cmfDbqyaVWbrW1u23o",
+	"fnYoqDfyJE8ertZfeVqOTOsj2JWEOjwxKwQn4MFRsfYBIkVZwpvQQys5VICraot6A1dEx2OmVHGky+tX",
+	"LJyj0uiudbhPO9Bxvg5/d3hSndKXr9i6QCLJO91qzxe9nWvNZ6Jh/Qui3gI41gaK1U4ipXb6JXrx37cP",
+	"/kaOzZttfR3kbAvgyg1xWvZDNuWDonxInGyhqDAxtW/BXmR4QQPbfSY3dYUUnbxhRvE4RO6LJVVcb7+O",
+	"tjQmlaW358U3JYGeB1JnJpawmrOMqkRRHo71WOQj8l8qRpOxQhUMIiT8Pzz12lFh9nERp+3fmaQyvsJ/",
+	"hHpTjmcKgSqzCvIlCn1Q5bIYwD+62tJGcZdM0OHlzjLCLU/flzH2H5bHl/fdvvcI7qbDsk7JtIOs607J",
+	"OO6b8IEj0R0vkG4gP5zUcNnA246cirAu30/51aucQX767Tvy94IKdhDiN5PKK8Zncx8S52p45Zp0W02v",
+	"TSnpmgrN7SVnaZIDzNf8P1hOo6GkFdYvJ1IhqsuCYT4b1YSSRBrDEkCXg7AmwbT9N76jg5fQeZ2OYIQb",
+	"ZAJIj4POzXY/Mw6+aDc4+UwIlr6kPM0UC7FZwhqVVri1IfaVwe0Tvx3G7x9bVdQEJB+8HShJVp/ZBTUh",
+	"xLJLw5aYcPqUUMQIx7TyhAm54IIaqeyK/86UtP8tMkOq65NnXI/ldLyRyN0sqF2lCjkdB/PKmz+Eg0ZO",
+	"x+Ek/LbvlilnN/j0c/PShhymZRTcQIr4HSIH7Jigv8OlRyfvkKezNuldJsndMALc9u0bUaDAz+1yqneA",
+	"G/DjLAEP4MqEOPQvjKZYQrNKQ0UAUK6YXYWrDlb8/fhVsCOf6bnR1VxmqnK+nDwsHS7DYFILun+7RjI6",
+	"fI6Or68Yu/oyiYx1DGHXMeawFvG/vdIUQktbiw1oPkA3rzN4U4r088u/E/u0qAYkV/c0WUoN6gbhgkRK",
+	"rnTUx+uH4yZgOepsg/apw0D6+WnpPts+2X2YUttDK770FfQr3PcCb6Y6vZ1hUPBaSbfgubgrpDhwhWQJ",
+	"AIrBTjJjpCAHGzcHcskEFzN92AnGpVmkFQMNLwqUIn5xzXbWfHdxhpUcOG1ZYHC9C1pn+LY5dJW8RdMO",
+	"uiahVrhiYDqLGeG+srd5SmZMMCvYk3ri7FZw9JCnZVfA89I1Czo/Gtxm5W27CQA6JAHswMxlKrkV+rnr",
+	"eNucmqDPfU5eIAQAGnY4cEwxItiqA/Z43mB4RFDtOuyg2RlnM84FT2fYin47MNGUC5ry32/kmN4MP/fY",
+	"7b7It7UOoIdugOGWX3cgKOjitT2gAkfDJsJOXqildzIcDIeNKDj1d08eHx0P94WZg5r1mImO2jW+rg1V",
+	"ptMHm+phoujU9NxOh+88d4Cq2+a0ycP8Oq1G5tF6Or3tCqnshKhej0MuVa315eOLIPACWapSIbS8B5Ud",
+	"DGBOVSGpcH5+VTyF53xcmlK/IhBaJMnroGb43MHa+UObyCnkiuGNOsQuFQBCBh5lghsEgCMHYON7zLFr",
+	"mWYLRgx3JbFrR/bCByp12jPfaxiSDEYXfOSxpRrcSykV96xo+cQSN4dyLRq4CISdCYfL/pZRiCXoqqdR",
+	"w/IUlACa6nTKIGaPWKb0V5X5kmaaJeSgfOkvpHOqUI0lCTdjcHoNru7xgmvtIgw352W3rGWgjjbzDYYK",
+	"gZwpAqStCTVPydCKbNCXuTYwzI4QgJacxrAVnWnjmik+5aGT+KVVOHCxSvhnZMLmXCSEY4aokIbEcxZf",
+	"sYTQGeVC52WO5UqQmKoktP11NRdpsESp5XUs0Uplin3PByVKLU2otlmt7LwHOwmbuswWC9op7//m5k+l",
+	"o90gEG+jaXTI+3IH934OxB0OsTo5tR0q0GxoYf/64adgqasXycmjR8dPyDKbpDwmV2yN6MzfDx9+F5LN",
+	"6SyQGfYi+eHyPGqoTXMd/AB6DX9y1eDjuzIBKOvo7U/vGnLKQsnqkeaz8OufGs6BfF08enWm0u0G/hWw",
+	"81UDXO5fP/x0yQJMecXW3XnS7ujn7VfUYT77a1Gu7IsFkewcFaINW+6wHjilS8OWNwgGwb62RoK4Tp5X",
+	"7r5rLNJW9rM2WH+/WsG03u270s32Da/hFaNomu+6zNVmWhfczc4DjPtO25b4JsEqXzT65FbkWTgnTm4e",
+	"dIIjaFnEfZz9XlTc3aFfI+qgIyNlpvP9S8ES4x2CN5gwu9yNdYV7LRWG7LjKqZRLLmbjHRMz7Gedkzhu",
+	"SrrO5bVzpAUGgm8erwktF19VVMxYB0ulRll+ifuNkKl+b/slWgostF/EDpx16Ypz3rlwWnjHaY4ZU5R4",
+	"LN0f9nvoowfMMCbCIJRQL/S23l+UQDgs3+SWhWo7LvcQRtagV/j6qVucq/AatrJlGk3+3kTJ5VhOpx2Z",
+	"r2m8QHtjj77f6co94VSMXZHisZFj4VC3ukUyxPPuV9oNa2mfYB7FnCl2k6zE0vIXg+oXa1rrobJMof16",
+	"zWY0Xr9M6awxcObl6/Mff3zxA9YpgOsvVw/kZHjy6Oh4eDT8rg9Q+BxqKBFKpimdzVgyErh+Z/4Hn2Kh",
+	"yW8ZTblZEztuKMQHoNUo2rTlSMSXtsMeCSPJ87c///zi+fsXPxCH6aap84gRPq20yDWxG50tiFRkzmfz",
+	"PoC0jYQU7oNUrpgaYJ0dxQxU4IMmDTUMcys9ztNCJix1DpiRyC+wLF9NZcqlL9WvGXrZNRricP3rXtGH",
+	"QUgm7GDsRh3OlXfv2EGHA1ToWo9TNjVhUksYTfy1dccsJFi4sVRju3BjzR1EYMfEPSUx43vsI1PL6e9S",
+	"CHxodw7n1C/9CpuCP39sbbtxNdxSFqPudFj/Db+6oIaL2XnwqN5pGersyhGNMt+L8q7Vx9zfIIvQooa4",
+	"+A1VMx46LXYqldLqLVrkXXRyJS6YoeNY6u6O6WaPkbICIevuxvwCVy74dgueTnExUpWpzmNH/BvkIL8h",
+	"WHEzl5lxEX6HHS46y5cn5SG1X6UUW1Msbb6/5dIr+SyaSW4fFpMj3rszmN6wnepLV6uQ3dOQh9/pvtQ1",
+	"eqM6yC//+eofv7xJ3WPfou60BP0S1MHJcEio9tVLsZHOtTawBGSjRz5YenZcLsocrMccpjbgZ4yeDGi/",
+	"eQzutd41BjdTO1zHV2OlW8ug7NDeRQhGyAX6XusbBPpiXcyQoKxWCut465UX2rzBYPZwkV5apBbALX/7",
+	"nNcjyTe3tCIttPWTywSqXU9ApvqRnajVSLXmUhz69YPoRFpgysopoUFgWUiRd6iqXUFmKz+MoQqHoGjm",
+	"Bw9bPKlD9yt4iWfHWroN52gz+CPsnoaH2qcuYKklgs2PxIFg18zO9a+Xb392KaaHA3IOLWsyp9espOND",
+	"cwsupMpx7mzjIwFda5ItrXWi+aeipBNC0ubxKMPBcPj4+2qdp6P/uVnp6XFTpae355mZNwSk5iWV/fZw",
+	"AcVGx65cIoS+4i95uWz/w0xhGlMm7AZJBVd9+VuZ0NkSEZvwTV+80H8OIi64fTCocWXvtiZiwjxCJP1W",
+	"TCRVibtCb/Bk7haTdXd3Mp3w+7kY5wGHQWgCiIvAMtExpHEACOhKHlnjnuCdNfISeffq53DEhMoCZVqP",
+	"+2SZZhpBiZmy1q1aNxdfZm21lzMh4A9IgmMJgxBODJNvwMHcxUda7Hr4AmpXhfwmiJgrOqFNmwjPFII4",
+	"BRDsz5+dQ2Sr3UKe9IswOyOvEI5JG6lqBS66lxot6/V+lP0AwAtuIhJDnfCCd3RboTSLfbnRhVI4AQvj",
+	"gRNGXiwmLLGkdMlnIlsShNJiyVOiuZilgI7ad9WUp1JZuZxtVpE5GZ5+v9UPHODUeh2+P477D0/C1QCX",
+	"XISngQ3e0y3sSn7k1wxCYjwICX40EnMKrPk0t/QgbsbSkN82eO4rrCk249oobFkzo0dCCkI9agJExc4h",
+	"7EZ42O/6DB+Hp1ei/M6LEs5sa6bOdurKj7u6CmPX9J7G5ACnFQ1IZHuL+iTS2cT/aRsHoHkSTSdGUai2",
+	"GwEImPNb5tFKRLFpGB7N02vgwipvM+wNQa0q7EjHQYbbbShPHA7137KI+zC+S8fvnyCdoxjNBXOA7reW",
+	"PudEsNWG6LHv9kHIUHeqoYhinxDO6EYy5+ZSozaUMusPOjP259YV9Vdw9YQPaxIY3cAFXHA93/FcBdix",
+	"XHHtRnx5QlG40pjflTFuGxyuYzhrrYIysa9O2Jgul323dEyNfb3OKTPx3P1LgxIDP3hLSDeheqtd9Ym9",
+	"q1S3rsybxz2gmpDv9XY1YGm4eIY3pF+k+N6SrlNJk50vW/dWZ8L1Xyqk0FZ6AtbnJ1dr5IssUErFLHMn",
+	"TiVbap8F9XwVop3u3Dd80p/MTst4idVOdi0uivf3Oxx0JZKuZzttHnyuOrWvJ6PD4d3lp90H4emmFta0",
+	"rbjpxpBK/ffz5Qgt8zv0qX7R6MUGH3jI2nFSaksooZvEjcySG0WshWRpy8D2oYz5jfoTaGLvrDr/M7pG",
+	"90I3CdfLlK7HZTuhAfS3hD/878ePHj0afvf9w++/Pw4HIocuJsCoQpy6qUvKdkbTQYT9KzaNoHg7NfNa",
+	"Nu4Ovp9guES5WrhLb73lbaPPYmi7b2xzV0QAH41ZMB/On51bu3PCUilm2hWH24ePwnYfclIEN74+qe3s",
+	"X9DjjURAN/L7AVzAHqCQyCW2TlJGrQ7XHYw6AGZYEjbf7d1hsUEiWzObyySz2/bvvttbNnQvorMkr/4M",
+	"4tOH/7zmC25CRqnzIQZiitD4t+SG0UWZSJjKq8RBRBLEi5TirwLA76mMr5ja8bI39aPdPM/tAjY/tnK0",
+	"ueqS/Zik7BpjqVzUWlAw+oAYBpCpaajotPSyFW6fi+usQrphclpCUrnCO6LMyAU1PCY6pqldWI9FHPat",
+	"NzuGQ5yAUNuwMoHx94udCNKJCueityVp5umN485R1R3zOrckMN590uEtUwNrK1NLEAzlBTbuSVgmtUZI",
+	"OSScTptRTYQPhLvxeIerfqSirUENRQgQYuds5Eq7bhsX5W2JVnbxy5WoeWvx4JxS60ZoeJFumBQYICRs",
+	"rmnuXMzOBU3XxkEu7lDZw6pggLgHd+4/KrqcQ3zREpsdU98ucZe6ILR8eGqmhHb4eTWNhmJlzrp0L8Zd",
+	"l+5NF5Zw2ARb2Bhi4K3PwRVrwAY8F+Ti5XPy5PTRd8QB/ZEEym01O+frWHh0kjKyoPGcC3akGE3gB/v2",
+	"GYlq9+NQxU+a8RRr/I1EFEsxTTlW0MebcRe6wKDYylSqCU8SJuCOAXVcneklEwnDBhwY3lJBHDkQgX0X",
+	"8ovhGMCGnEdpbKQcp1TNGHycCXpNeWpHjBVdXLBEGg3Iz2wFs9BkQddkwghNEpbgzU4AnM7XKAuAL64g",
+	"s11JMetbIwd8BGTBqDC5PQQyW1Ej1aC95tZmiFZgjaFQLUBSEWoI+Ck6R2aVAC2DgUXQR2OgXvS/jhym",
+	"+tErb+XwnJN2qthom/vL+/fvCL7QAhWZoz+2N2DYp/AI/CVQLdk2U+IMTNczxxpno2w4fBjbgcBfrBaG",
+	"qPhWFdUFdXgEyiIeFO/vSssblnyBHJLNU5FDvHjHKKuYj1O56vhywqeuZHNgua0duLCkDlgECy5g0wAr",
+	"dhMoobmP5ThP9OkCWsxnAq5uRECtXx5BU2Bdr8hwMHwU1jB/7wpmWXEAFmuRr2I/X3zbaDGX6jhDW+sC",
+	"389TFq7gd8PCuJUPJ2FFaUI1C+PpWfECMhQNaqvb5fBPwpBErkTfFcS2xoT9i9oJEFdMV0IpVcCeGLRL",
+	"zfD5bVTGAmvVNWM7GJbnrGNnGfSd9TJGTuyTFBJwIK1hjPPL7T88TvDXkfC2znhJM82Sfm78jBOu7YFS",
+	"/skX3yt/520TZd+kMUDejBWz44dX89/y9kbC/ySnU7iqs69JRRbMUCecnF2K22CXBCVVw7Ell0w0VEt2",
+	"DVnC8uacnGimrvGSFKgAP3fqUDeCVEzLdNcix5pZC8FsTUMF7rn0L+Pdv134xuMqvwnG2m5Y/dnZsIiS",
+	"V5ixDXFWrocu5T0cj1/iJ77Kh28hpRMWhiTf0T3ppefmdFEawtYpyrVLtEJaObh48UOfvDv/5dL+dzAY",
+	"HA529zw6zPbKolR2oT7d0t76kZepcpuk3IerqiJ57y7rwXdjTDDQxigKQD24RSBt5xg608iCOdpPAOhk",
+	"B+ZqoJdzZ/OAL44bcgAOWAahT4dPCVsszdpnHhZJAaXxbSef5uxbt1g/0HUwiUo4DNFAkt1GxnyD1Z9S",
+	"bRryWFeuIlCgjB08s8oMQFoKB21Fksx+DcuQ0PUNF8d33SgI6voHzsyNt/a1m2A/X62WVf4L10aqNVZ+",
+	"C0WkKD7JDGsA5b7RCQ5J3o1SWdEVgTfIQbRik7mUV+50oyqeQzhfgsea18ixhj8XCfvkNPNDL7yXMk3D",
+	"NtU1ZnMuWOvh1/1o410T+2qQ2SVFVKbJuIP85trVrCeKLVMasySvmmYNSqQ2QPqEnDYrTeBIU3IVjq/J",
+	"0zR2OpXzWpo+Gt5tlhVHMk3bk/g7nCwF6RVnQ2nXqsMuVa3Pqcst9Xba3+M5UuGmOz9Omq6EE65j6fKa",
+	"ON1xj/ylEWZghPm+4f4ugGqmtBlrxsROtOUy1HfNed6q5/HEim2fnL6QghsJsvsgyq/Ndr2JdibD1CXt",
+	"t9FIKb2/+NCnUHdRUqz2kMe75jbJjl8LumDjwu2yw5dSOLOjGZKQp4wIiTqzU1pcUuKc6vLdv48MZEnY",
+	"KLfKxhh00/3pct0r6vlDHCckRbomjnM0EXThj3s3l8kaUqISd1/NFLOWb/iUt2y3o6T1pmKuGdTu9QBW",
+	"4Q2gBfTJa7myZ98vWFW09VoPFZkdaeBGhLNjPvdcyWw2X2a7UvZN8k46hnN0uYDcKVukJmU7R2bUNq9O",
+	"HSWnYpnPK4taFT2b4qRfPz/KnF+X6ZVVr7Lt1oNrj+du52CDW564OTRFQFPeJSh7P5xccHD7tHJi8UTS",
+	"blxfyDTNljsbA3S987b9QINaUuer9C7AXbvhcZUzg8saaBmRC2basn5lF09J98p5ugR85Vx6QUUsb60B",
+	"T9ZrSS6aPmwSu4fjSVneh6215gyZ0hRL7RVHwR7aE9KMK/pFoB5OVSXo3mmVy94umUCvl7Ynt/dAlRis",
+	"dOWaAwd1v/6vBhsFkyldsgMsYuyQM2+xhtUG97ErK2llvDuvGqWMfy93aueT2RKpE2g9RKkhautvkH0T",
+	"DTWMLrj+4TWsklyFGlq4/32pLFZz6MUOas2trLkbWmDlDIfuoLd3orTTTLNx7GH1Q9XYIKVnXF7dTSgD",
+	"IWQmYsjmci9yDb64PjH0yir0zptHDYnqTY6pCcc7B17cAaJrd1Ngqdg1l5ket8akbRgMzfBccQfc3n1Y",
+	"APjRuKirFTS88KKMS0HwRQIYNJlmBK7MycHLVxeX78dwTdEnly+ev/35B/+vhjuLgrObske/Zm57K4RU",
+	"MeyyKeHsgJxBSxp/dVc3TYNyfFWJqwL6/j50fC8H96jl56L1zvV8RCi64Ppqc+id9C17FuWAei36TKy4",
+	"4TFNW17hYipbHjtgsPAbys2guXqj3vJ4jCGzSdNre0Vqu1O1oxmgrVAl2lWT6qaW17CLsuHWsb7xtW0s",
+	"b7rbv050ulc2y4n/7hjtYquK1IDBGe8tELv4pJOl2Bq57cG6u2Ei5ncnAYt2txjvtoBteKpdguuu2LYb",
+	"4dtl0MItod+uOH2p4IubcRMhYC3LHUN5X3DA7olifY3hmwDaEQViV3WgjgeU0iUc00yeX/6d4AKRaMaM",
+	"ffacqiQi7JMdWPjaTEhTz+55FIyNzgv8dmJCWA+xzMxGTmowKzW8nsJ5T28YGP5PyXq17DGHRAbhiEum",
+	"SA5A51HYyAElgs0oFKeSgmE6DKJwkcmaKLkKa5QF+1YTu4b9u+XnW3KoaroNvdiTlnYRVM12OhH+Xgis",
+	"vWdHNy+65+QAnueq2fQMpk9LxIDKv9uaS3kB2YxMh2pHzFl81cWVU47IqEhIGs+xCJilZ6vskINoKbWZ",
+	"KaYhTp4lHP5Y8BkCnOjosE8ieQUSdTWnZhMToxh7sNo2YNz5uPrOtbf7frbhNYqliHnKqQkSBwD6swZc",
+	"gBYoY7nagbgrY2hA3tzRlkTXPlKK4mzfpRthfv18dUIdbl/thlL9LWdFNUy8Sy2AZtm+YJhXE3QXYKW+",
+	"jliku2NgyyyUdPFD/RgBJcInuUOsteo4JJ/Q0xGGqiFNKm/BjdgtWr8aol5Mv2nLM2HecJ2X7Nhlwzvm",
+	"2vko2UAMhV21bRvzjKcpFzNXXrydbjphQ7Yvv6tS2DpzJdN0jFdlO4y8XpQE42QxDXDzpjjfd99Zvl4t",
+	"O9lU7mPhdpjtJvjKtLFNEpW6CA9QL6XQ7NLQUL0kKvRqh1JGC1YUEemYM1KtPNKYgO5rkZpMCSio6UfW",
+	"NZHlyXDHgUF2YefU3p0Wqn5YQE/9YrErDbbt2nu+YCFNJZVY+SW/maBpCkA4mFAfvJrYEfK6MoSm8/f2",
+	"oNGb3bTcEOO8NzCkt65g8FCls6YMZJcz32Tlo7dWuQ66ThAZMK+iHYjpgkDShK59JBe+2Kkabxf5e8MB",
+	"17ajNvlSs8FdkKFcQcjTpKJUaIDQ2GhCdRmMmyYLjsCeCAzk1b0gcV9imqpLh9zRFG+6JvkwXz8lei5X",
+	"Akr72PFgfO8VWxrvy6BZwg1J5awGe/JoV5AlN4rQMqKHcD9WWtm1UEOdv3xLTk+Ov0MwyEo44T3ti+jr",
+	"wf6Bsfq9ZUpFA9EaJgBZ3ce7bKJspNLFB+ZjnWNYMOEatqoBBTrNZluK9HYoqoDvQmaRS5QOJni9U8wd",
+	"czxlJH+3e7x70XwTtbZ00R7IU6OC85/PMQvGPrfnskuryFcXqlMBSOTdIDeW791gk0p3bpXToPC/AP1s",
+	"UMtu8M+4oTeDfq7wFKSA9856v1z+UIMvPT/6z49/PAyjGN2wsqjnnKJbbahIqEpqfdOj34dHTz66/46P",
+	"Pv4x7D98Eh5LiOtc86cwJvqJL6yUfvj4EQ7R/XPYxmhVOnstV0wdxVQzkjI7TN33Ib1WxCLAFBQk+C1j",
+	"g9bJHEGJgQZ0qBqp55vz/nmv30r6JSS2F5nd7gfPmEq5iGqCPgDl0QBFatehmfL24RJ0B8WfAASqIh7L",
+	"JSnBhdorCbTgeV4tWbO5Krc8b/Yq+zuLr+Z1+mWZdJE6Cy7Kvx63yaEvJncqhIQ6khTperBX+bObxKnw",
+	"/FZW3dwTecVESZWsp486nTVWLLHDpKkmUEXEI29gWfzH350+If/3/5wOTgcnhwMfWEwWDC63R4IqRvhM",
+	"SExJ16T0zcPBSQ7TBYoYVFZgIllKLowOFlVsrun1duEB+a15OEOYjmdU83gD6HvjSqXf+3Qk6ZIfWZ1w",
+	"xsQR+2QUPTJ0lpvOvbNS55+LSmCaxYqZrzgcN4DPYPvmRV7KdRnxvdI+bsqibj2W2v/sa40F4HuWNGZH",
+	"mi0pYrRhIS1rWwiqlMOLw71GaMot913dxoaD+VwXU6Uhf2zmgcJkrGNkxExrhCEPX1J+WlrqHYdg4S/R",
+	"T0MyYXhamrT7pkFdD6/pe//1Pe3W04FUFusc1oDtNxsU8YxRFazCWVu8yvQrjVVm7kcdWuBfNJ2xH/iC",
+	"CX8Dlxds3PBMNtwwVjyqoVMU+vhRSXSZ1thQMAL+k6eYcGW3Af7NEpL4YWmoKbFEyyJw0996h43u1129",
+	"zF292xxrpG1r35VS+1Je7I1KIdBt4/6/l8ZKnU0OyRbaW+BY6Zw8T6nWTJ+RyJU3i8iBZuqaxyy/GjkE",
+	"3C6MgIpG4iCvYdYnroRZn1QLltX/fVQpYHYImF+KsTETRq3HcPwgeBggxiURORDSg7kRnNwhFiaRZs5U",
+	"FDqqaJruTBWT9Ti2C9B2O7tTg5s4Nzekp0woFsuZ4L+HEjUjzyIPyoQTkSXlSmOJNwh+ANwCmqYTGl9V",
+	"0MN2u5Z0bmC/WMWsauMMEeTfqeLWAM7ZNgSq2rmcbl47v9v74XKFze+zT0upO7+Nd+qd7ziQmTq+Lpeu",
+	"QHHH9xWjSedXoa5417rr9XqaLVEvuNXhYE/GZ/MuARi+kfyT0tK50ZT31c28mFW+Lf1eEavp97W8rmVq",
+	"ChHuh/Nn5+0ayviKrYOq8avES9krtnaF0CXURPe1zJiI1doOBYCxsVSNfVdJg8Aw4P8Ne0X9dUxb8rN/",
+	"pyiaDkXVQD9uzkS8reN34+Gc6nFdpwvX7iujeNYqvsHicBPOMO+IVQ+p7AeRx9neFR6g0eLfMXK69WLr",
+	"lkkJQTr4MKdGny+X5JkniHPMVQxjYXXPhfYQ84WztOxD3dj33Xymdrdu5DGt01rJ0jkdPtlS+abfWylu",
+	"2FuRrhH0ZpPXdoCPv0vn7W7eyG34wHsoXeebaNrMfTghQR7/CVyQdhx7cqy1i8YLxAXSGwdIzYb/4pSd",
+	"MqrG28a+kNehoZOfpSFGzlzFVm7mJCo3FYXF/D5dkO3cs7tf7wPmb55jKbDGenDh1Bv3cEexn5eCC6R8",
+	"GrtO40VDRpC/Vx9PZLIO+z0Qeuon/iw3Fd03ALndgv87bqgWWA3FyVuLIZLVTlFmpu8rSvaJU9sITRLF",
+	"tD4cbA+F8UtcW8/KctTn/rF5K1104LpxL8epDNw9vbDfEPeK83/ArKVgPnB97co1JJ3BnGvkFZCA7QUH",
+	"b1RZiNHyjXDgua+4vxPVtiLGIVpc3nIFDc0wbXYtW+9QxprCAr0/LXStfsEgrtZKriWhBtHa7gxITpux",
+	"J6ub14QMP67xZaNV2owF7pLTj3gSkTmjCVNnKNQt80phd02tsSo2OGgAzC6PNYI9CKfd2FO7Ou0Nw0AQ",
+	"SlxudoV97OYkUAGl+35IxWe84g+FsTnDEVyjlsiC/k58YyynXU3mTrd9NVlTDvmY5AuxY05m0zY69K4V",
+	"lEZHRgOa5pocAAQWT8kvv7z6wZVMLbMbxCgRFy11T5Py6A73UOiqPtsKTVa4ON/EUuBGqf5miaG3pmvU",
+	"1n4v6mnt6PgzaKpBCiuxgGOumkPFCv8gH7j2XrgLw78wmpp5c/3b8cnpvAnKhSb+aTAu3wpft4U+IA5W",
+	"5OSUzGXmAcypsscqTXykx6DRS5cpNg4nmLmnMFjygJTH/pQM87Li/neneuMt8XHpxngYCAUut92KehF+",
+	"WOaMjtR3Wf5kI0en/LBf3abaYGur1q9Qitu7Fop7YZn2vTt5N0usjHHU2xBnqxv118u3P5NL+NCfLk5Q",
+	"QOyYocHcpkobfzSXjehU8aHcWL8yky5rsUchU6zvzfP0XFNNTHyzcVUlw92JQMscDTE8HaSPw+JvqM9N",
+	"edrIkts5usxkuoO7u/p+aXDFSNpZdXNvN3rAlepvJ4YLVIU21tQpQE3axW8Zy6yBT/WVw93MNcRXCVss",
+	"JdhgRz+xNZnx3CtgHzcB8m+cVNjF9hv0YqSt4VGV+f4N296Y9W/5741nFL7SwUDdGH/DWC6omO3q9PR5",
+	"yRvGqDDW1IylShgUEbK63dQwdRN7BhO827vIwdJ3bL2eC5CD9G1fro6B+TU5Y0jKrHSxdrmcEp7oPrG9",
+	"PjASSyA69XQzNCGYGt9iBFZF6IbtkKsPx+GMSg8b8GgYqqi94+WD3CFwumnZLyH46cLdUu1IqPKaqZQu",
+	"m5O2KmH3Mk0IxlqRK8aWmkD5HTEjB87BTb5/fDocHlZUssfD0++Hw6BeVmbNxunVVK7NOvPXDajvN/Oy",
+	"tCsn/ixoto+5gaQ2/2J3ds6bbklSIVQQLnDSFbMP/CJL7M4L6Ble/BRn1oKKjIbR7Aqbbsdaqq71AlG8",
+	"yXmJV8Bea3e1XXOlQmfgcL6xM6cRRJxqM/aKM22qP0E3xtd9IOjUweG39+Bemmbp7r0s6KcxF+Np6q/s",
+	"6+ITtRFiJDp5nNYHR4yIGwq82SNChY7TtyLX5G0LWCsFiuyhowI+DN8KOK9EUDG5ZMZ5M8K+i24Fyj1S",
+	"HwqicZvT8BcIOwR/L+g3KLp8cQcfjQObk9/ya8PTFATbDtTY4uspJp2n1ew855tcQ2cq7Yisbd+sW1Jl",
+	"edAvQvk9xdQJcse75E3JfrNq51VhvRUuqCbkApoTlPbSfRItFZvyT4P7EVnxNImpSnSRJOLg/wb3IygT",
+	"Ft2PcIfTdJB7ZweGaRORmAohDZnk0noC126Vm4Z6Cdgt8fiFCvL4FF52/zreFM63lBrFsX5aO9JPt+lJ",
+	"jaLFaeqg522ImJqEKfqH7T8MSxxH6DW15f37d5fFhCT4rbNJymN/h7URdX36fWXpv9+mEyPblGmqI63v",
+	"0etQdS79adyb5WFd5skB1fk2JQ3Y49KrlfhOn0SruWbxOMoLeE2oZo9PraHw8IQoKhK5IJO1saxLNbl0",
+	"eXHkgy8tkfKJomAeGnrFCDcDcgnZvnAhCO5M7oEImurR3aXjzy1GxyXtGOrQXVP+Jkh3FaQ3E4WNwmtn",
+	"QbTpX9IszhQ3a/DHukBeyHE4z9CZiP966ZWHv354v5EWeS4IBn64eD9rWpPo3dvL9+TB9fEDSTMzf1DE",
+	"hADBw4QwmSIf1tyYZS/PD4KMn1DAtM8lOquk8UT9PESwmg2VJ5sV/ULLtW4/Q4j3VDYEIRKVCXR3bQbi",
+	"vUupsdoV0Rzz4hdUrH0SmI/OYXokDu7fR21O379/CMO151nezqVMM1Am3yl5za2uTN5bAXP+7hXhmswh",
+	"AUhqNhJFo1gm89nlu3ua3L/vFGR9/z45UEyzNGUK02WLktaaWJ4WM+SZkdDMgBseB3aYC0ts00q7+/cR",
+	"2uD+fYh3gDcWVMCV4pwtBiMxEv/jf5DzSqKA/RHDKKIH18cRsUIFVWX2KWZL00AgRDCWaEIJEoeLNRqJ",
+	"txNDOcZfQKiRHeFb2yM5GQzJ/c2Mu/uYctd3SWRmzkaioB08E6IqBVkzGWZKuNbgB5VkLTNYYkE0g/KO",
+	"hOqRiGzPUvHfYUZnBNOCCNa/gyH7ktQE8qQwTUbPpTJHVpFJyIvk5NGj4ydH9sxiCfnrh/eWPsyccUVS",
+	"PmWo1wCWVVQkDEWHTwnVV84yEGxFXAo+rox7cSS40MbulJwSxaaK6TmUSDSWoJjXaK7Y2qXv2H/rOZix",
+	"IxE9GKxYmh5BcPGD/1pd6cF/aSki2OY8t3FO7Sbdv69kyu7fh9WkxJHS/fuYaHX//pn95r+JfYn8N1Ru",
+	"zzQj/z0S/310dAT/bx+7UvIR+W+ENaFmDskt3CD94eM+ENIDR6cP/oCaxt6A+vxgMBhEBJtzXODbc1fm",
+	"ebPFb5pQ7TbASMJNH6nCduM5CfspzNPPfgC+MyAY2xXET5g5x7rycZpBtAM0Bu/kIxwJwAEsGELQhXel",
+	"23WzRAZcMCDnTpalNL7CHYQTL9MsAeV0JNzkuIHVtWcdjcFy7JMZM5pEp8OHpKjbjwTg0lBhNawE8JnW",
+	"ha2Ju6xxQfxa3Cs+RAKsf9gfiRkz2KfbmvyVyIuJ51JcY/Kutr8ckfv330G5o8H9+8QquZooBihPERzR",
+	"ViRAoU90CCGlRSUVNUJEi5EgZCGVnd2CcvGULKnWdmEmNL4CvcG/fpBLELi6mPLUMKUP8/PDtm1bA7WW",
+	"RFCFKbLMeGzJ5GQ47JNHQzJZE2dnDMhzaBm5SS7pbxkb4MygdL+2M0NZePrpE8zgEfzX6o0ENEhI7n1y",
+	"+ug74qrb2/4PIrpcpk6ePnAP/h2Y8RClICXa0EnKSBTLhEV2eBNFhaUurAVum4mKOvbwxm+ZNBAMorPl",
+	"UipH9RCaL65pCkX5lpkhEYQk6V8/Rq7Gmm2MAelOpy6YZ8pZmiBR1U5dmlqJhHPMcX19CjO0ZFt3KL+g",
+	"f6M4d5RnZRmLjVtGAGmyYkZhGw8fPnxi2/zl/fMBuX//OcaU8vydClKNdo24KwbCk9KGlGIYFWj60f86",
+	"ci8evUqiAbm0Yn8tM2VFEewKUMHj0zoqRZ9ER1GfRGP7P4Po0L4VS6UYFPtM5Uxblp1IMwc9IR8VPIWy",
+	"7m7wS6a8lD2wfyO8rTdA/d0MzZMr7KDmLE0OB41zQkTZBTdH8L92hMVPF8AvXMwi2xJIwPJDbU/GA72R",
+	"kjvJ4itmLPlOszTFuvL2ePJCwjYmrxmyFEzQS6STJ4ACjOXNWBK54OELZtT66HxqrOjm9sCFLmu7N5FJ",
+	"sc8QSoDaLAozQxZSG3JM3vBnT30qvROt1syyg0ok0yApU64x9CQvCE+0tAu7XkoirDwHGcI00TxlwqRr",
+	"zFZMecxc0jMHdWMKNSN7r/H3CzY9snaV4szgdS3GL/fKP5YvvntvstTwIyfKN/XLDb0QRBoTeF3JTcpy",
+	"LfX83ateCWa8dzwYDoa+NAFd8t5Z7+HgeDDE1IU56Pvh894+mTVZ2mUNAgJ4ACZ5ncNuls0BjWgH3z06",
+	"/u4QdHSrckJaqvsWAXHdu1ah1Cy9ZnpAfrLNg4eVnZGYxnN3IwltLLjIwHK3O5nQtTurAOrQNzZZk+iK",
+	"Jy7JND9wXyW9s96PzPx1dVUOJobFOBkOIXFZ2pMVryNLMtgvTBH20mbR//XDT5eAL7ABBPzeJZRpZgZ2",
+	"dx5hr6HG8tE9eIWZtymcKRXjrXf268cyPYHOmbtD7C5ZQoGs/18RjfSj/fzBHKI7fm/c6nMnvU+GQ4ca",
+	"BfqZkrC7dheZBniGAXnl9tFyFkkYnPkiBrtrY91dUMkdrrwPW9lc+XOrft/Fmr/m1wygFYMrbe2mddeF",
+	"ZoK8Q1Doy7+9Bqq+YEnuaMoNtIQaOqHaizY4CSDEmREnAJBdJhlPE3ee6qfk0fBhuWaqu8DCzRsJyMpe",
+	"cc0G5LWkCZnQlIrYjk3PZZYmRMnMuBKsRoI9uCbW3LBv6QZGKzC173DPi04C224frm+87farh19moD9L",
+	"g4v6lES4JxHRdK2r2N9thFhe7AAl5uYI5KUeufSHIFWiNgEJR1aU5tYxVIECk6Bf0c37hWmuGGot9/TI",
+	"0oZtwKktVn2H0BVPxipXy7xxFtM0xaNhQRNwu47EJVhGztoKkZm1HM7tlF7LGYJC0gUzUBfo1/B+FK88",
+	"8LUBt76Iij68Wb/7TNeEIYo3oROZ+VwDONTB32hf+y1jZY2gEj6dE8/WOOzWzu1+GSbwmtJ5j7w6aW3Z",
+	"iCfRYdOAaGyk2u94YFM5ep2sVZK7cd3SOAsxahmS83bnA6p7bOsD+niHYsbT2Ds6Y8EDBsxGUEYB+NMt",
+	"A8ie0y6y5xnNUUrhk+Ptn/wiqPNHsQQ/erj9o5feKYBfnG7/4mdpXgJYhP3g5Mn2D95L+YYKH9ulb3Pq",
+	"VsRbFVe1JOfgt7qgmyC0x4MFVTOOoZxBcfdSKjRvvb+JEkDuv6fJG2YoiSWIuLk7Y73nRRPbAUtG4iDD",
+	"e0mrhtoP0zWZMlZ4VHEAZ2TKBU1zvFSwvONUatsEfGdNSkWn1qQpTuO3eB8AbO16Tgakk1h02CZv3Pw3",
+	"hOOmbgrDIAf/+Mc//nH05s3hU+/pQPEM1rbxL/3y/nmjOPGVDwrW2shOPf18hH80ZCfvX3bfpXTANYar",
+	"2lbZ4Gjxm1TYk1TIGRT9ENoqUddMZOhNcbjQhZxwIqFJUuQFooJywgEyLJk68qEI8IE91NAKB9genWtD",
+	"izPnVgRVyenmIyGnPufO6kfWFCS/CF9vyDV5YK1b0ANZkk/NDQD8UTFVyaHVEImWzlkVnccxW5ozYtgn",
+	"8wCqcXnP5vPLv6NiFXGo8AVFt6KRsBqn7iBNfixqcW0TI28RM4xr4jO+m4RECXkiLCeaU8PvlJfzMkxw",
+	"c+rWsvp5fThBQx928hun74nT8xUlXFi6jhk5QDegsuR9GOTyfm8pQ1Cd1sTVrrmZNeAtDwOTsE+GHEAp",
+	"O7xhbatGdzgSUhG4EAOX4oGrfHc4IHDT4/mbHHhSJ//vfxPEXrN/eQgw8v/+90hUq4gd+rDDCgADXvrJ",
+	"lKHnPbWGOiSjQ9493FBSfMGZZBuufFR0lFyRgyjlgpGfSyX7fuUfI++qW9DUTp0l5JqmGfjbfIk2eLdP",
+	"Mo9bCvPRthlf0RmupzmAmUpR+jVPxsOKQfgO+u/y6SOsnXMRunjzwUh8gGsPQaJaPorbJrjQuWIugxn2",
+	"1V0mGR9SPBJOAj+tfgELBQqXpy+7obEU05THpoNwfFWI1J0N0NJsfmJrp6MA1zxz6A5bRBr7RBdLrKUA",
+	"UqpWja7vKa+P29T3NNe3cx2Jk+HJd0fD46Phcf+Xyx/6zxT9naf9Ah5wOBh+NxzCpLE4Ww9fIfkrGPVR",
+	"tIOQnF3lrCs4WQMhdQAnNQl/vFcJ7yvcNQhv70lznHcgVd9dfiq2xLTWK7buF+RlmfPwX07aDztI++eO",
+	"VeCD4w5jekfXVnS9l/I1VTP2VY8VcHY6nQsjK0BqW/XK08DhdgXSXV42qo4/V7xlcolBeCmgLFihrkBk",
+	"O/uucLPVhU/Qynvu+v5Kvi9/b+vdPXYqTRqffdbrLB7sy01OJrBHaz1/OZdbqHe/ZQ3dlxIddun/Tj1a",
+	"S460s91sdZP9pszuS+pYdbFw0JZd9v6XZuUVkx9ASXE1kgC1BYqJQexUPbzt/n0pYnb//pkzUyEZz6pm",
+	"6ZpQMqd6jlFXcA0OBx7hhmg6ZVZCKYyKc3Fn2PSAnOfRWyPhhoERfFHOaFGf0FJQVvWtgh+sThVh4Fjk",
+	"/U15joGVGPc0yXRGU1Cl8a53jRdRDh2920UBLhtSfO8WapZj6NdZfLUml3OVTcjzizdEr0WMxQELaeNx",
+	"vnVRGVSfKQ/OUSQB9R5Pj+OT5CE7Op08oken8XfJ0ffsyfRoSI8nJ/HD5JQ9mnZXrHLGdmkyX1i7qnWf",
+	"NKlYjiBA/7Zki+T6Lydj/tk0olfI7eUqbEHxFFKAHvzhRI9i088PXIoqunV2UU2QfC7YFAyisBQsUVBM",
+	"AZYulWLGFJkx4+JA0LJ0MSHckLlMEwcJtpLqCiLbLPVxQSjBuJIB+QEGDUGX4OtbUDu8pwEhSIpo25FQ",
+	"7IgJ/LCDyYidlIXRXZ/xTUzo04i9YP92wu+Hi9wO78pHUkwkVQkXs5sYE6ibSg2ZcdauwCv4gwjjByAK",
+	"VDOGd1l4EM9ZujwckHJ9ni5GB7z/tjTYXa2P4ttLO8a/ZYi49c9161NMYrsKXdrZPzuTfVWtGK9G8oB0",
+	"WaExzz3Fr3UG8jHrnbinE6m/8y3euYF9l6TqZrGdTv0CfjsJ9knVy4KI8piFahnbNovv3H+P1TXdDaOQ",
+	"Pp3lqctngUtHl7aE+go3uZmIug7m5ORWWQddBbX4d3mx3dsaTufxgpFXLi0NMLM6GzZuEF/HrPEr0KBI",
+	"Wb0w9wF9M2G+KsshgRTAIe1cFzw/HvwRyP168EeReIZcmjLTAGPjOTaVmpUC40shRE+9aUJTF06L2Ycp",
+	"KHAmt00eDvOUiO3c+otAUeCo9b33Q9TY4jSEfuKT4r6J/j3RoV/SHM0FL8s60uWu+obb8ldJF50DCcO+",
+	"22hhv2ZGu8RMJGWXYVgi4QE51z7dwKx4zEg8x+tbISElcquGdX5Daj3/Rqv7pdXzGqWWQaN3kJ8Oo+EB",
+	"TZlquRB7I7Uh2ur6zBuyoLWAD0cbIpdMdNLO3y6Z+Bv2eY5dfol7sC1vwkgu7ey4WXf+4Ccuku6tZ5D9",
+	"ht/cpeFQXtwOVu6SCYJ7/40z98SZb4s1JTRWUvurTt0niusrntuzAT51/NjEpq6hRj59l0dRgtRfSaUN",
+	"QXxsYjlRzNDH6mpLEh1LxfruDTgFRiKWQrg0S/+eJkuKpUJy/6NUpXRM22aJlMhkPRLa8VOfyCIkmsIK",
+	"YLfkoPwJ1p7Dt/JPR8J4dDecCs5BH3aMqHbM8PaaqWvOVv/cLgE3GTx0L7i+2s7ejly+sfaeWPtF1dmF",
+	"NOl4E523N2fxbazd6EbWjKoYUEFE4kASWNLpMH7vuvwTHME4lM5u5XLh/pcw5bvlPezvG8N9FWccpBnm",
+	"pFplp2YnnHP2l+IuPBrTgEQ6zWYRRo4C2g/JBP8tY2RORZIyBG7hYiQADsLyVUL1HNsbkCgvXxaRg1fn",
+	"P58fkoTFPGGarOZMsZLBBZUS1phcqQzhgiiZpkfZUj8FnBOI9YSBwB0PN7rIN6KKES46e/xKxthNA1Lz",
+	"km+uauJm6IQVFSkVEPKEKHzQoUGgmLGda+/sdDjs9+wK9856qf32SLtvS3XfeucLpnhMH7yWenwuZixl",
+	"O3gWcbJfx7HoFrrFr+gj274Fl/6T+iE3EpG8sAmd2GUvY56a5Ln4wR+QW/f5ASQT8t9vEF1RuH62n4uv",
+	"sNs3kM/X7Cq6NFK5VAWfOukGDA6jmZQJlqmay0ylayg0gXgsPhR/JABC1qVeAswY5kZiGiVbQGCbW42B",
+	"a3zgFyGJBuTcZVHidxrxFDgiliFYlQMjyiUpYK39jnBFmKk5UzRmI7FkikuERnI5V2DcrDw+qG0SEGKS",
+	"p0XJBJcemqM7jUR0OnziUvfHSwUuXIDfjAbkJQwcEOoguyuP3yuyPUbCz3K7xH7p1sFt111GlPguGsRV",
+	"Jcf1m8T6WpLH0RcDZcWy0QZfCrnaHtfeJpHw3L658LHCJDNbiubmvGp7G5AfMD0ancwed/ppPbH6irEl",
+	"WPrwlW1nTVZWj3IXLJlINmPrA1x1yXwK9Ts7131qQguqrrLleMlUDC30Tob2V8weH0+ZVWhOnwyG9ld5",
+	"zZSy2iCsr0/g6Z318hwc16C18lx+DpQ9sWx61hsOht8Ph73PHzsrQ6VJvxJ2jzopRPsTMeVFbxAzsLFC",
+	"rvJkwG93rl9Z17lkply0YIkccwv5AgdmzFNO80pctxE1Yb2FeYRwmUAyDiU/KrqcQ8xeZDmIi9mYCpqu",
+	"DY91lIPWuGswj8N5T5MP58/ONQLfRcDH0dOyPmCHSK2O5BQKzIDESI6R8PhpeRHHvFQu5LG73L0iYRTQ",
+	"OXF0AJ09IK/MSID5qdjS2p9SpOuzHJctlpkw2mHbofTsIP8u3A4wx5C3RpDwxTi+DITEbXIpN7beVz7E",
+	"aVNDxwB36WQyENdwcHzyqN+DtQaWeHYB5XWS3tnxd0+G3z95AsXLfdMlQf7m/OKnF+9f/fxjr3jsZnPx",
+	"4sdfXp9fYDE0ZVxTxydQIwmJqHd28vnjZ+CsjpEs2MV5PrcvLN8vKpzdHJk8nTJ7ajJH099E/Nc2Z1GG",
+	"5UYaxJN5VAwnjQqGubXwz5DOgs7rC+ZEGoiVEiJHypIZUwUAaULXmkRTJRcQ/RwZiRDgKddGj4QD4kAf",
+	"GuTFgyGHtKefEioIWyzNGhP8F4wKTQq0H69xjgSdKVZCKMdRdBSxmTAdBexLSDRO6Joc+Es5b8LWJO00",
+	"f9Njq5XBe5pkrqvbF0hPTLCI7Nb0yNcUu/VQ2NZCzsclwyNvzNiUO43l4x1LrEyYC6az1GwXWLpP+JRQ",
+	"sf7mt9+X6EGsWMwIBH93jopT8FsTBMhNtcat0koxDefvHWimefBVHZrdWjww9QGx5LhAoUtckT/HXLtG",
+	"YUFLrCn8aviFXN2VOXxjnb0B59m9DaD238Qd7dq4G2PMyGWN5ksp0md4E1JU1XCoN33CPnENkShSMLgZ",
+	"k0tSS+ur1jOoJQz6sEZuBqDNjETu6MWfvXEHtTyg3p8vmAsZ00KSOdfG2mVck1RqSEfGhQLu3Fh5zNTC",
+	"snfagaFSLbvczbl2b38558uG9rxD8GR48vho+B3JxJLypPvVmRtRzoJf1pZolyj1hf9mQnxtLxFuSOcr",
+	"MceJR/O8yH0LYnGlwm2OsudYriQAgujF3ACMtitxCKEvrkh7qZqB1W5PTuEWS/dJzuAiIQmjyUgkeWFx",
+	"lDirOQNgKY71ErD4LZEqD3t7SpZppomRhqbY0UjQNHVa+6IbNJ+r+ZbDq38VHJgSBEutZqn+MpAsBQZL",
+	"1/5viMkSHkAeyFjpGiMZBSs2X8hV03gygWReRUSsV4G7U0OnSkoNUhVHSa45W33T0vaVL46SY+0Xtxro",
+	"WxKTXiJWyKxBbOoHVMVzV8cxXIAAnyeuvEpIMiKkOXNvVAp1YKTcSEzWJNIQO5enmC8l11D2Bj46KAHE",
+	"W7UD7+RiKCyAdRpHwpWXYMmhFZBSLedUaLKiPC9ah1XSrC4GBY+YTw5mSWegeDddX+nzawlLtyy+kihE",
+	"ejZJBVzYikjwJdvdAQSwM5mBQsu47lB72S5goHp7+5Bgo7z5iK1i1toXBdhyg1EsZkCdFFDRsH4ADoUv",
+	"2M28WA0VsDsOJI/22DKGNt9V0wjuFOurSvgdQOzxg28w9ncSgOqlLsBXrwphVK7bcZT/vkW4P/jD/eHT",
+	"UoOS/q1glU1dF95q9smawFAQGUekmTB9VzX5iIlYJgBzH01ksh7jz9EharhUI2aur5q/BisZy8n98v7l",
+	"0fcEP4sOu8joH1ldRPe+HFN84GYOdnSTe6q8et8YYk8M8SOAuoVZosAGsyTUwh8dLqYru3cPy6Hk0ntJ",
+	"wXDylUdydurVXRlBoc6FeXzaay/sXPMm5zwMMM9rjG4IesX+lrGMuYv9FO9zaFVpI/Fcaiz8wpO+/Q8c",
+	"V0u8YxkJAFSG+qGTdbmCRREXVZzzB9SQlFEPZ0sgGGsNSFlcE+7Ris0ZxpevaJG9Dnxo7R9D14CJj0Yv",
+	"GkDpGj6AVhZca4evNYUKGoQLcKThB1jJWabuuJ/yT+hEm2RgOdORmNCkhAszIF2xoX/DpYS4Db+aolN8",
+	"JQbyOjmBa/JVoZ5BxTnrgcvu+PjoZPh+ODyD//tPyyWy/Oy49KyzU68y1Z1ceyf7tkXdcjeB7OM+co27",
+	"m3zz8H15D19eJm3r6l1TngIkYP2K4sgXF7yparRg7YUrFRcxX9KUTNicu6AvuEw4g/MFAZgRrNNltNax",
+	"mEfiJeB/507EKK8IDcEE5CBbujrBRE4Pm8pNjwQ3T1HNNnMls9mclBx+Drb/xxdYIb0VjcRKqp8BxE1I",
+	"GBWPs5QqnEWDdvXmTmPD3zSGhcc0Tf8FgXG+nrfILvCE5WXzKpffC1bwRanGfrOOURTU36ynj+X0sZbr",
+	"4+9On5D/+39OB6eHWHNmJCJ4DNFq/+GwP0sfY6yNHYL9IaaGlbCzCePgHMcQyL+8f/+OPKOax+SgqNd/",
+	"VoUy7pOlYlOmlPMSIbcU1f1HIlTe3+V9WB1yQJ5J+0mZxj8drVarI6vNHWUqdeZOhFX5XXFqn5yGyShR",
+	"nUMir4lBdBRU4QGflAc2jsiBXtKYHWlmFQJjR4/YxboQRIi4obOJq6ZfLBQUUwTR9DT3yHFT+tLXey7f",
+	"HEC9eaj+QaYyTeWKlHbw0eCEHER/jHpQH2TU6xP357hEGKPeZ2vlCWlQZXKFyH1JFDdEBXAd+Pf5u1dn",
+	"JHLVxMc4+IgcnA6PD7GqiKsZUk37XykpZmWS6xdtuOVzZedBTYOxOArKSzrPZZr0SZQJV9ucJeOCMCN4",
+	"UkgHP7KR8FZrvtCl6m753SEauvmQnNIWlYq0NedQAt/dJnHAk3bvrLeKzfjR304m3306Xvyn+v7q3W9D",
+	"+n76D2u4VAi+d9bTD2P10ByF/tPr94qV6Z31NpnWo1bnPj2HWd09mdLOulAa+72t3PZnmPVNp/dlr7ux",
+	"b2w97MGbMKqYQslgDdw5o4kDxHxO4zk7ei6FUTINXAakK4iWFPIIUtCiHKFskWnjHPVYkBtgNaxxqxYs",
+	"4RRdhP22ClnFyd+d+kEkYYhCIQ16/U1RZUm1OFcqUsFJDRcQdgZVbbvvNYh/fwI3GCCujK0mec2kPqHa",
+	"RY9QkRdKwoNUOgUNDPJtomdQ0n5uvmw5+HBo3dxLgZN/n6vkWy/d+FTUgqRGqR8+fDg6Lz3fJNYIdQXF",
+	"aLr4jxGWwR/1IlIT6cQozhJSaBcdyPSfJKiiqAP9x+e+F5owx97Zrx8/fwx52Ur1+ctwunYrCp2x1epo",
+	"NbMC9k4ZQa56vTggBa7pgmKItatKYU0yuRJPsfC0zh8TKtbFLX/uuCkfU413fxWMuW8YJd8wSv7cV0Sl",
+	"YJbNIID9oER+bOV3H2hQxDQ1sv4P+Ss1hq9H4jTVjR8JmZlYLpizJLjCWCsXjzXw4QX/kVgOd/4WSO9g",
+	"NCEpM3ZqZ+X4K8zjUFQQay3JKVHMlSVXZAUQ+ZVosRXVI+GNklyueDdTJ8Hi3JXFWnyt4IKkthu8ugmN",
+	"cQald/YUElUM5KaRDh38wz5yBgVjl8H4kl3sGhSE9bJxRPAG2gy71KHfOoIYK+N8vbiGwFj+WUMbamSw",
+	"/bwq5v7tyNpjcd7ER7BVS/M3xat9wXPrwR9+bK0RElCz1504Dh2mD8AvIl730YJACWV5FkypHDcG0+1+",
+	"4s+gurdzi8G6Oa9j5wPlRxY+T9a9L8dCjQlu7vk3ttkX5nLBNKAJYcC6I8G75aHtSoanhttznAty2D1p",
+	"6Obj7bdHU5gSNd/THmwB8+r6WNFbsFVtdwqoKs/HRzzBGw6Aj4CrDjJVTNt3FXPJx4Xu+dTqGjwGkE1q",
+	"ldVcd81VAEaYSABZAGIrpvyTVUcxlaWkroI/bsJGAlPmWkMgfMXiCsQUCizclyIwKxdP4CVrSFi2nzSK",
+	"qD2ERNxtNME2GVfe9m/wVV8vZ9FF5xRs2j0Evl1IVT/aqUpU7fTuYAxeVjr7p0aLDsxou6pdS8P5pjbs",
+	"z0FU9bL4gEldI7i71MK31yeunFnVKsWlsq+ufghe4/XJas7jOQQK6rlcCQweBBjcAzhhAS7RRRQiwiNU",
+	"HTdwrY5n5S8Xr+GIHIkJA8X90vUOGj5ZZpOUx4QmiQL03vMGd5UP+8cjE3wBejOvMOzqzo/kkWg7k521",
+	"ACGK/iapAgUJ+sbGOrpSuaT7uV2p4hXg5a8azlijn6KacuF/ASp2SOeD+zA9w8UAM1WgnnKm0t5Zb27M",
+	"Up89eBCrxcD1MIjl4gFG28It0c5RkOV1+joQwYGBXOKtd2Pic41i/oULLP/Lwwi7bZ9ANdncPjDSiaQ7",
+	"0Ywe/FHzB7cWPPsBfnciq+JX91K+7B1qlFubdZKh3Vaptb1UFDbyrVLUHlNVGaBah5SOTjpH4/1xmHZc",
+	"SuyBT6HWXMTgmtOG6AyvtEsJ+4edFfYNZ1s7bd2pMt1Fkn8j4X0mHd2cfu/Qi1UmCa9lUxPPA2qSS9IF",
+	"3HJ+zQSZcpZCPQn0Cp2RKU01i3yw5aZ4HokDy18ex6J0KTRhcBtbvl49fFo0bPWdqCh6zzSY6sanBOXR",
+	"nZM1VMDoY6mm0+Ohh0PFZCRKEroGl7nH2sBYyzhlVGngfffAXRzuoPD+Aug6W9j7hvoqLoPPCKspqfd7",
+	"H2+jYOK4v3Rc4Q4Cyanc/9qC6Z8OmtMhot9Upu1DQfwybv6QgGxNnAR/AZrseOHvwbsIFyT6darkok+M",
+	"PIzyGg41g3th5a8VTQU6s7srl4oIWQIQIlLxGRc0rV4RDMi5IQupDTke9ofDoXclLJnyRn9Hd4HLYHSw",
+	"fmQhlZeJRY+7eu9feCPi/zPpjJZVvmoyI5BmEhKwf5ErsqCiEqABKbr/otmN//K2u7vJqDoQKaLfQmL2",
+	"FxPO4CE98skSfw4Z/UprTG4XbJU7gNH/yZLC8zsgL6UikbxmKqXLsauGHo3EgccW/v7x6XDYJ9TJ2e/g",
+	"6vXQiX1/vcvR2cwSFNgT6YMPbe8+lANSBtxItHSxHOAGVoAbqVfcxPM8D8vZpCNBfTdPydBOgfuCSEWD",
+	"vmDJLmrsBWxbTY3FPbyFwK2tZO8M1m9ntRXGASPM9cWvqrLewCdaEN43HfZri0og9dq10T3vtv5SctIw",
+	"bf5sKqwXW15gDAwkIHq55m6eylN56pM+uRkJl/9adcE2xZQQH1Kyg1p5yURSFVHvmQ4ASX/xaA7Umr4F",
+	"dHz1gI5LD/oKVRSAbLszdACIukMWEkgOA+W98c4UYjfDOUNPc0BalzY2Egu6JvYZKSckuZf6RXpG8bi4",
+	"CHb5MOHozq8Nsv4NXf0OPMkbYMY+ZedW9Qc6uX4XDEvta+ZAjlNGfcgCZKhrQlMpSgLdUz7K8z6mqWKe",
+	"nVeCizJe7iwtMwgVWNYfXU6eMzyvDQgkGJQS99yL0TKlIsKDx3+rR6LsjYF6WVnCDRxRjU7d24OfbxYi",
+	"Jj9SlTBBnjNhFKuVFn6RKblkD54xlXKxa1Hhr+PQbRcCCD3/DRX9T6L5Iom0y5HmszAvmsS04QuXLB08",
+	"HD/4IrVFUZFyWSACt0FFYR4SS220tYKnVPWhxBNLRiLlV8wFEZfKbpIVT1MyKYxbn3Hflurg6h698AP/",
+	"enVrE0WnJp9LuGjStyNzb8lClZW9p6vLf0d1fLqU194WEIx8AmHBZ0W5a+3KgsglE+QA5qIPCcJcu1D7",
+	"JZ2xPhSlFZu8o7szzWuuzSs/2H/qgGI3i+1BxPkifWPAPcYP84KIvhaz+Vr2rcZc9ZAB53m5onUOo4IS",
+	"xD4XyIdW5x0JMDyjc8DkOgOo4gexvo48njxJuWC6X7ByuiZTVhSEh8IcI0E1eX75952Oti9air3f8zOr",
+	"fr0BbxI6+v5Vi7V/XZOwXm/94K+Xb3+2xPr88u+He2a67QLdkcobKKrbiUl9efcgYz539cz7ZabpE6xq",
+	"bg8+VxVUYSKASDCTDVVIuPgeCSxqTP7f/87LGuMluMwA/SKlYFNCmJBAc7Lv3Jhw5aPJQbUAc5yPSUgc",
+	"jpBuRIcOKNB96uKXCot4B1U1rwT/dWuff2PWPSqj24uW3+15iFyxpbjVJrsgUVNgsrwOvmW+KKHriBwU",
+	"1F7hEyjDeujNuSomuFsDF9GC5aWJ4UxpspozxUCBJTFVCZlTXS1RtQsTqbD6GjDL3N25ExyWr3YpIZvQ",
+	"9Z+mhixMuknbfe/nCNg237j7Trg7P3w26+x/Ba6HMtLN5ToyM7HL5weoyQFW5ciH3ofriT5EINh/xfP/",
+	"P3vfvtw2juX9KijVbsXeoWXZcTIdubamlMSdTnduYzuT7W31J0EkJKFNARwCtKJJzb/7APuI+yRf4RwA",
+	"JCVSF9+d0dR0RZZ4weXg3M/v0HTELEQtF3B3V/jbl3bEtv6OnEe4k0V2zEmKfAwR03ePDdcotpsuu5HQ",
+	"YbQbEAmzoXE864pRKrMEitmx151KYq6JYkpxaSQ7myQxOMHMqIcpY3vQqWEPi13cNJrkFfb9hvRkM4m8",
+	"IfAFS4xZQ5RmiQUVru4O7hI7sFcJdD+5Chf7bAln27L7qi27F8bymk+YUNA4T0sCJGNIbSeUkwklHj3Z",
+	"qNGYEckiGAv7msQyYo02ZLxXjw2e1huUBQLXbKJWcW7YaD80w5gm9OtbvPOZnxVNUzqD4ICexbA1Mp1U",
+	"YHS9l0rj1AAWyxwyd6o8nrIN3juA+L5gX3UvBKeMIUp7hCjitYb+aE/HMrZpZUi6VesQgxOouAh2txvt",
+	"Z61WCyZn25i08O9lbU0ehi+pdCLrYh7mx61kvSHJ+t5y1BDZMZAgRdIDjC06u0vPUmgGvAyctIjn4FVe",
+	"w86shFBSEPsQI6OseNwBjqj4JdtFuQTCcod99d+ijMbEcT7Jgx9QnbwCN/CVG/QDgCK1Y3klhaahduii",
+	"a9/3KUsTqdjG93VCsyIb33YmszTc/G0/Glm5/uXn8naZln3NiVFzVnvBt434bsEJbo+81QvdGheRkeEc",
+	"XzuNozK7r5MkTEQKi7p1OnN5fLlHqzS6Jjm55BETocubwFSCNim27DKU0hdS85D1NPuq+2Rn6oK+ls1N",
+	"qUXWCLpC0AkXI+yOkSkumFK7AelnadwPSN9qzT0e9Y3GZZ7L+k3SMQMzbIJY2wAq+fpT6i8cqMx8FBJw",
+	"scZUkRkDmA6LNdkkJ7jSoIALBm2vbV3Zsa3PsUnhZk5cKM2oYcuZYmkPW4CYhVB9t2VgDxi7QU6wc5AU",
+	"8axJTiZcK8uNHVZEf1XDsK7wHcM8thfmpBf0dGwCOMfulxXemDnZE3+vtTY0tOQnE93jZqR2N82PsIeN",
+	"duNPB+T5s9bes2fP9g4Onx6ZA8cs8YHWnEBFztNmq3lw8LT5Z6Nc5jTXaDd+ZSogxeyaCZ0RxcCcJXI4",
+	"ZKkiUpAvY6pVJ0mMCl+G74jNvcrc6lA89v+QmHsjQzCMoh5YFlAX1Hq61zo8PyjUDCUokBrtBvrNsEuu",
+	"ArnRaDembNCz6vlmzPp+4D+KkqK2O2WCLQO+0/aU/wKFQsj1BJGJ3jOGYQqfZKar5NEayvA++5rIVK/w",
+	"K1vRA4zN6FOKXDCWBETGUQGo27DhV2d/I6mcEkbDcYD9fCBZT+X1jYctW+BouXJihCqMom0bHlnVeh80",
+	"aXhGoYhxtd58Ag+7sua8VXOvquZeI77siAGD6C5qgc0+DEFtVdobYiF4ONB3WFZssX+WbQSL+3DDSu5y",
+	"fmRO2x6fmOFtiLlYYgh1ZrR5/Fv79EedE1WayxqZUTjn7QG6aWDFogkGlg731HUnliEwyiGPGdnp+5yl",
+	"oMQ1ScF2C2WcTYSClog/n3380BX9b91GKqeq22iT35rN5u//7CPjBRtx8AcLNcIPyGmTvMLb286GC5wF",
+	"F5B+kkozjp4x9fpBV/StZm1+Q1MijzTDae1x0Tc2JOra5rKCwt6HPpJd8fTp0xfmoqKlmtudPIE/jK1H",
+	"R0zoOVs0sJYojGYsBeuJbDKAMj+wTmESgDBjJhEQO+KA4JACUhgQuvWcbUN2CgMKSJbGAclfbOEe2C5Y",
+	"rU7798vYFQAgb7aGK+yAj7EK4Wok2mRAIwJdH/EJ2KnQo0vztCtiLhjZGdqNDGwzlEQqDkV6XJC+eUAf",
+	"Y18Huw7YUkmbHjOSMn9HVyDhQkuyOM4LkDtIXeC4xIIOMmBY7wTo1xhJQD/DMFNukP2jVsuWcFggn7wV",
+	"C9rFB0b9Ay0Rek8ed0W/2Wzu41+Fzi0TM561W3djX08Y8oIlnjKVxXp9UxyZq+W094t7YbYJ3rlgPRMt",
+	"S/bzos3cuGFLOCgY/8+ftZ49e4aWfxnMiEYRx5jup9Qsq4a2QDbqlhS+cpMrhNjm25AwQyfHcDgu2AzP",
+	"RIGbETqQlyyA3y9pnDFFUM+EToNW80RWZph/OQpXMs9/w7H8vnDXXN6k3xlcisAxDss3CssdFPlElsZd",
+	"UVy0wK904JY3qNqdYK2NDlb4RIDEl6rkd+qoyPWX2nxT+PWJcid366p4ZK4K3F6nG6mC/HJ2x+Yei6KF",
+	"sP8NPywt9F3LPnjDyuZB46509+W0v1XYbzLVWuQcxf1yo2r6GtnV8P4N7eAilVv9qJbY3wooVCAyjVh6",
+	"bEx5OYWMNujIXQij2LQqGqZSKbAT1VVNaWwe/shrjGAmp3IKk1ltUOeK6/aI3mg3S1GU+kb5YmikPOiT",
+	"eluuqrvJ+FizwyIT2cQsv8U0DRoTeckiaBZNFSLrr0zb+wly1Zj3ltA05ZfY07lyFGh8VI3C5q2aG53A",
+	"pgk3t6KJjzHcmkFVvQuNmprmjU8P134O+BJqm0A+X7sJZK40QRNSDs22tQdJgNblO0ZNB2eO72S+AybW",
+	"LqFTCuz9Qsgp+HYnTOi6dXYP71mA3yo7YSBlzKDW5A78mqsZsFueLfu9bZfmnfkyo0gR6lkDeJwsf/D5",
+	"rWZ8nU9vASba5ZHsnDQPnh8dk/6f+kFXqISGtpIsompsM0colHWyaLfgsZQpAPsV01RG0MNFyK5wYZHB",
+	"jLCvXBkTve3yTaRg1sn16ePZOWk2mz6SWigVW+lewgwBS/DXwSgpel6NvTNmTFDygcUKEH2XpGpsdCbv",
+	"LaMB1mdJFza7e1v3wGNzD3SiKD/wV/MEqP1v9tNN+gDuwPp/zTTlcS10+ndK0vdbae3YvEfhdlxeaVtQ",
+	"RKZcRPdgbTh7ek1zo0T0q3PaCxSFXnJXMJTPG/FvC9mtM0IHMtOE66Ariik+bTKfJ0pHKYO2ZgE0WgvI",
+	"WE4DD4yQpFIO886hq/J28kNos05+4krL2+1qPPem5WfyiSJjvHB7Om82HYUWlniYxbE/nmNPAo/nUBqj",
+	"OEvZ5gCxVx1hnVoNuOKhxfnLFxjNZBUQHqkA8rNRafZ25piqsT/FXYFnnca2dwwklWg1lw8PSAsYo4Oq",
+	"SQCkd7h9XZGJiKUBefvJdVQMSKZYSiB2HxRYyhNECvSwteyr3rWl5rQrtJwMlAakQsB9ASsZTULHzWft",
+	"PJiPyQd5UJ+GWqZBV2ju5lzMan8CZjQPWZOcpFRB4sSUQyo9GdN0EkMjyLWVfPMMdndaRW1mHbhotmrF",
+	"TTMus6wlvuWPSUQ1JTtvXn863b0JzXbfncu9OZfOQ2Aw5nwr3xTFw3+OWXjBoqLeVeXJisgORWD9iF0C",
+	"clNKUraXshFXGk/Sru31SmI+tDkkfe+ycsUaXTGWMSTRKHRiNUn/qPXCVr33khQQ7DkmIkFDWCFzeFHX",
+	"2mpBUak/2p18I/wy4Zju8aBvbeF7xq8uUEWJMcxR/YY8gcV8xAc8NsR1jQNf73uDHC0F6b9SFPzzOa4E",
+	"ueAiIjv9YcoYZKqgC416QIaucHgzu+Z86TFLCddQ0DNgiDosJLTPCAgfYj8kNDswK63dFf1MmNUTPft+",
+	"zODr2WTBAA4li3oy05DT57NnekrLJGFRbzDrGY0CcgPnGYR5FsYGIHABT0Bzr4c4cT3r1VI9NyVzj2PC",
+	"KEL7TdKJlSSKzgDpRligm0xpOWEpUSwFJgZZaClj1pZCbAprXCIsXZOcMmoUKRHP1jePXhmmelKghmv4",
+	"DSvKuUoJXUHDbPlcPthcHqW5p/X82VHr6bPDw6PDF4eH6/sVC9PwLOhusY+LC1lXLQUnYwt8fM+uwvcA",
+	"78SV50aOpUApLM/zr4Wc/uXqzHV/kMUXt8Jh++HcyUVkSWjh5UN9Nus2sFSXY51DOkdXUHXBoib5nJhp",
+	"H9gSKnc3Gkj2BtciHmpSAchjwWhZm8e8NGtyfT6DK1nNab7ZsGm78fmsefD06MXBYeuH58+ePW0d/vno",
+	"4MXBD7Cylh1l2p7YKzAaM5f7ZzZ14c2PHuIFksW/V2Xu0fXMpJOE8pEgScr24BzbOqmYK10MRm/IeLhQ",
+	"fDTWah/y6ik2M7kN5nPO4liRKR2oBL23FnUTszxcK1DlMsOoc/5SQaSFF/MAYW3w+xRRuEhMxSijI4Yu",
+	"HPDmGFsPGTTXZAcgdKnuGlqTE5goiXi0G/juWqFd4oD8IbNUsBmCc4Fr+mvCUj6BXiuXNOVU6CYxJ8Xw",
+	"QOCAHroMDg2NY3RoAWThlE54FOR9OLuCDjWiIPHULgAEiVPsVwwi3+0G+UNyoRw+NzyKMG40266Y0hkO",
+	"310uRsS3drPNRFPne4O2L/ljQa2Wl0x1BYYhABrHhiXWrnXwoANdsarWwVHaMnMWh8csXs/91juUDsRv",
+	"3xqOPBrthkpS1ERzujDf0pj1pjK12SuOPHuONBvtBhO9z2fF31ySETywZ57QCBqWwsz3Y0wrgm2HBKEJ",
+	"j5o/vRy9e3/+68H71++PPvzjovX+Hxd/64w6p29e/vz6r3/896v3/4hP/vr55Ojj+c8v35+fHJ2ef+7M",
+	"10YskxIdP/OX0NLljoVU/vpToKAqKfXFde+2u7TtNvoIQ+926zx/90y0IMMc11hTig0yxZnSe2OZLc1Q",
+	"xvcZ5rXwcpCrjIZjB2148PwHAs9zX0wZu/Agk4swlAF5L0VEZwQKZxwogXPyD/klevqZ0rnN7ZnjUihH",
+	"vOsnmNvGrBHfsG69vb38XG5w8Sdjl38As/yWEfSKC1FjNMOObaMMN4ugp4w6Y1a2eBSqT+vtlOeXDrpg",
+	"Sq046SVMXTPYeAYNF4ymhGd6R0jBChCxu4sKS32uzks7Cnckb5Xi8xfVkLxbky3t3yjtvywt641Te9BI",
+	"slUx82rKpYKwSaJnaAOGMaMplitbAMiU7U0YpAAo6+VWWqYsIqCoW4vCE00Yy/Ai99Csoa6fVR2AK2rb",
+	"3GzAJY2trh1jFfDBD+1WqxEANHq7MQGxisMwS9R6YX418qn6ep0xVXXD+ppwxbG7Oz34CmceohsOXX/r",
+	"s7lnBfeM6bn9ubpiu7LK5xNLERj77dlH4BdEpg7iXNMUfAPOMUvFiLVL1R1kmkrNjFJr7HupGDHH3tzj",
+	"eg+hTQ9KruElTqE1l6Llz8XoGPlOIctHkRHlInciI+buYGYzYepk7dKkvE6o+SXGne5QBa5ogcBSLqMc",
+	"UCSis1qs8VFKuagsIkIGZfUo2K+qgqE7qHfxy7o8rI8tt7neph7eFJv4wKYWGMUeoypf7t1p1uzSJfLe",
+	"uA/YpekozRKF0KfW3csY6jMQZCKg+UQBoYb7TIjKBhOuNYt2iZJdYb2zioRUkAnV4dj2dukIAoO3ST59",
+	"HvXBR+Sxa6wHlquuUBc8gQ4P63sncfSWK5xcWky/K2s8bp1/+9ZYBoniI+SlcFXQAH8gLNfeDz8cHOas",
+	"Br7r4RJuousUJ3Yvfr/iAOo9fz/JKUYscf0wv1Ow6VbbuXdMUMigttti1AZ3UK+u9eT+9Q3Lm1fZ7u+4",
+	"0ieFhz9q4IB8Imsgs+eT3grwmyxbZSVqunEXQXVMdSoh+YQJYmNGNoI3ZfDW44LmzvPs+1TGTdJRF5hV",
+	"T5XiI2EGTpiIbJYYpLraZxayZ0dMq2LAkYGj3MdlPbhOYTWeKNK/YLO+d4D7+OkHxASkXqITGkXKFkUZ",
+	"KQlxSoszLzMNXZQmTKc8VD5A2RXrRihrwdgWnfCrCmbzA3evEcoLNlsMO/oKXMOMZUpiKUbEXEPyaxyx",
+	"wIDxKeYysEPMCjTaz1qGt9kXuCBk/tv6WkW+VPdTu1vYqrq6BH/FNoT42HSO12zIIV+JdPZfFnbyRjSO",
+	"/W/5H66yN2Ix06zKsoFcCtfzlQtI8j/Ow9N5eNHyQcAfg5wLpems2RUwFweSCowL8jfAeaNsg4mcV29i",
+	"uLyGQZeY1tx5O1qcEd4UbZWEGyNVs57QP2UFmQZL68fXiEot2+nWlrN+Bxhyq0no9uqx8n1f36VUz1T3",
+	"c5ZWa+F1DBMcxAzqQV3kOX+M1yx9ffmEJgmAGaPy6HP21BOnGbdzHdH7NbFBIai4/kd7Y4CObSH1GPzo",
+	"ykbSNvNf5yvXySe9Rl/hvIInR4t24W9l3h9hDSuHfkSoWdU5onOki3pwqAkX/u+7dUVXrlANd3F2xJa1",
+	"3Axr+VKy+TDskxc1/OXRMxq09pYH0NzsfZNSGypz9q21QhXZGcz8lxGd2YA7+5rIQo0zXoa25oIiuNsk",
+	"H8s2bRsgzbsidTnNKUviGXZMl8PFNtAqT1Qu2MtyWDUOKDadY5u24N49ZLdJ3mQ0jVLKY9XuCtvPx79/",
+	"8aH2CuXL60kxrxnmbceSpdiUkgxiGV7gI3eGlMeQm3Dw9KB1+DyAf49e4L/PWrswlbyXMgDWuw3i6COg",
+	"aQGR3vk22iTiQ9t0LeiKF8/+3fwydO3obKJBQPRU7iWpTGQKC/ePPc0UCpNkDzC8N0zPy+n11JLa3QUo",
+	"74Ypu3nVcGR7wrYc+eYwSdxZTT1FPXwmPMyEYPEGzeJtJlLeTdxxD1sb0cYqjv/7n//NmWBXmD+hBwR+",
+	"SGIOdfyWayJzM491bJoLLKRlX3WTR/1d14y+K4CB2HIUANQloYycpc51bDgtaISaJcC7VOB61vtJdEXK",
+	"QsYvIWxp9VFgDy78aPTGUcbNc0Max0aUNMkb1zQcu2F2BRa1FjrMm8G40h8qon1bHI1di4NyoseG/Mrm",
+	"dP6I2/XQ84mrEUoLXhUnX6044HmBUG0DePt7nTJ82FobKXXpONwG1urkrrLkWuNwbe301Daj52Kk7qIb",
+	"vctkKZZlF2pcGkFxgmuluxR71h+u6ll/m6KvfERqxB7yu63Uu7GsOWNve0YfAJMPPIcHVANg3CvKRW45",
+	"TcYHt288Lv1zHjZ/xEFpO4vVEWm3kNsDdJPh6OW5F7cQi/6YRmCcQm5XgAVUkJyFNbBUFItPd/pgYPVd",
+	"VNqOtivM3UFu0dnv8xiy8tZqUIB9AW3PfDHItJaiKxKMUSE4jE//wuQwcy2itjnrmSs/Uoi5GCswjkGj",
+	"Q7PWgv/lHcnOIIHN9iKzAE5mIOkxRn8YxmvyyLbvCn4vdbUYerUn8iGErEvlri5iDV8S+yWQUSE+Da2m",
+	"jMoAmWkl3Q1Iae6pefQa7H2mNLQJcHcjnRTuPfvp45fe+5PCfQOZjca6cA9QT+GWq+bZ2W24n3C4o4Ea",
+	"VcaS6zYQ/lgD4W4Hrx4Ad4Jj/5v9tEno27E7j27sXEJ1zKomVp2zqm2g+r4C1ctJ6dpB6totbm2Z3WMG",
+	"OF9BNbfnqbS7vbEBV2J0+xhV4JbOqmk8ibmNEWM5E9WkD95Ams76ZMf8iJpaBLiDsRQj5fIYFUCAdsWY",
+	"xkMMidg4RgkcGWuyGKguvmzBasVQnDWWXeF+hqBLuxgDAsgao4AbLQq6WNFw7MCLyYtn/w7NReYjIpjY",
+	"OR8W0azefK1SNXE2tbpmeSl/9Mu0YxFbPYrC7upY9jCVk5JLaijTCdRSRKgZrvSZ5e+3WQW4PcTszur3",
+	"uz2/3hjeURxCQLgI4yxia0TxtdzonXdg57/Kz01t/Zi7YstxbwoUDA9bznUdq4CTDLFYShxNPEZuvCpm",
+	"/6MtTq1km0WFdMeZzhTMfIjkHOxi6KdcFZuw1AZ6kGlGqUz25HAIjSXSwqss3mvQFbGUiSIDGl4YLs/z",
+	"hKQJizgVyNMs/xfsq4bnHxcYNnYMx8fIS5ZCt/FNQjl2tb+vuPPcpLZB5zsq45ojeyRLp6n4LJPHpOq5",
+	"me9Bv4Xl3CRLhcWRh8zrudL1tlGQstSnZVuVymEvFyphxjxmxCUMTim3NXHgBwV0TVDSRJR3pO6KYgMI",
+	"wyfsw5rkR+f4g2kgQwkNp0CtMR90V8iECazYMT9bd2ux3+WYRtCl0VjgmgFWBDk8QnyC3eOuqHwLwoeY",
+	"9zTJOTatSJ22pMiA6SljwsbQbVsLTSeJOnY8ENJqXrRQ2UwkeG3dbSkVF4rsUNUV/YSlIROaxwwAuPuo",
+	"I5uXsa801E3SB5yS/3RL1XdZ9FLEM1xFj/czh4ezEUc9tasAk32kwXEkC4/jO7DwxQiOuVMEz6vFLYBr",
+	"byA+vjiUAgxn3kJ0MCMJk0nMXA/R2nHh3Sxa3iZ0YTBfaBwj0o3Hbdgt5tM6oDcRz2qj9ebuSiiHKY3j",
+	"RtBwz1qrG+1HwXy0vh48oiL8XhN1dxtWXKD7h5gon6Z6SZ4znq1AvymBXiU7MLu08M1dhtClGEgKpYjr",
+	"Bc9tMNH7lCE05Lm5fcOygPrHwgs3nVJ+75nhlH+Fk7kGl35Qsfh8EqvD8YXd2R7BW+trfDIZsChiETnj",
+	"I5ElxVUvAnj7b2+pfpxeMIVo3PMDwqgztFTEpmg01YKlTxQSitUoIxYg3NOXzssO4VHecdFIJdvgjfAI",
+	"tTg7HWVMZFSqu8JYzUa+iahN2FcbSncP9+BTXjxrecFEgNU3hOuuYCJMZ4lmUUBUNjCTGzBEGX+iCE0S",
+	"N34zwIBgRyeb229zLbtiyHQ4dt3ocAo2uqya5EcZx7ZjPMLWGD7UFf0RK/CVfpN0nO/QtT1wY4eQPqyP",
+	"ebJdEjnEdfN9qsy8lbcXsMQe++H0D1utfrGyHltBd0VOHU3SiSZc5J3kPJ3ZbbMajQf3c0xzVcpAPsPr",
+	"NV+IjKbR+etL+6UjNqS1V+bndbq6BI0pHbjeDa3Dwxetg8MXT49aT1/8sH4jhnxKm0Tgb4MX1+lB+b6i",
+	"V5qrBfLBxuSxkXm2OTiLjj312G5DwL5vMnlgk6EHznze4vLcfWqAuevpWqt3SXlMBzGbE1h2pwkVFYIB",
+	"kJlqhNR6at/+t/yPdXpmr9Dx3hRZceOBnN2t8nSzJc8FruikHLaOlsM81nnzulOwgYWwgeEzfwL2U6bT",
+	"2e020pwbaJ1SiLmN6AHNwpAxKOxLwZlJ0kxgjmSTvOGXNs2R9I2Etx0tQasD5c2rczZde6ekyY0khLxT",
+	"mY3G80ymK+Adu36nUew9UaSfcNc6s9id070CdbODp09brWdNAp4nSvr4Y79IQiEVZADIpSmUDfWPWi/6",
+	"XSNAWTrliu1eV6UiZ0xEpP/tn32jgcLuWmgms7B5AXklzqBOZzejeSXgTjo4fHr07PlVVCQYykPWkIxK",
+	"/70qGg+53+i1NQygLELdwS0czWEqJ+DnsT8t4+vLmG2iudhTTOuljqaqnpeVCoa54Mw97Tapv/SimgPg",
+	"prVVMm5QyShxeVf9fsFmU8CshYR8SBuvbLF28w0AOr5ylf09o7ERI9QNh+xgdsdQxlacYZf5ELA3AYtg",
+	"OuaaqYTaRrA65ROA20syEeoMe1qbWSLgnmIiYinhgsiUyEwfE9oVsRQjAOc1ZB0yi9UbSaawfmKQ8Vjv",
+	"cZEv0s6JGMVcjYOueCsiKZjiVATkLKHCfEs+yVRno4yZ0XZSOuBhQH6RKaNG1idJPMO4aVf0bXCm5x6N",
+	"pSJpxo7n9mkqyNQM2yI2TJqkQzTgv3TF3zMeXuxhQTDunYUGdvUhXEHvBMOAYCXc9Dforv85iahmi+zh",
+	"ihLbkRjAAoeWFGSiezJDrBgYeKPd+HT68f3H3scffzTfZmmCDRDyNrmGruYXEWV30Mj/rn5LsWOZqnl+",
+	"0NDsq260GwOqNCUzukkNRAWTu0P9YhMOu+2o8MAwhmPD0a7FqpcoDeCD3LOe4DWDUxK+pnE8w/AJOns3",
+	"iU8VQvl3UPRZE6D3VpYqex0hnRnbdvZ51A/ADLRgCX3rj+3XxunhAjOuynTVLOPRHaerFtZ6dSysGMXY",
+	"6lq3Fw0rrXPhyJaP462EwE5tREhB9aj1TZSiV/ZQ2wRxP2ZzOFTTaCpcJTGd9Yrxiz6ZQOq/T7LC3q0z",
+	"7HmgxnKqIHq10//TAXn+9GDv2bNn5r9nNt/J+weM6DlpHjw/IubS508PnuH/+rtN0umK/lzQBLSkTPC/",
+	"Z4zQMJVKERrHdtCLMfNV4Z9ijtE1dJqqFWq0G386IGbarT//sPf0hx8O1gwBXbKUDzmLXOvUd1l4MSNn",
+	"4zQbuAAREsXT8CllL+jR3rNhi+0d0R/Y3ovoYLB3OPjz8M/DP9ODsHWwvk+ksBT3U7lZyveqS6BBWmYu",
+	"TrR1iTw+BccGqGmJCS3hietqM/vf8HSlbLi0nPMnV+tuo4u+CN7Fsy1bVJrOajlKTVnnPD9ZVdqJpaXb",
+	"0s6boy6znuvTVnDNqNzS/W7dJWssTnhLTjda8Lk2Ld1eZAsI4JQNl4ff/p7RmOvZPo1ZuqSmqAM/E8yj",
+	"xzxJGV+CzTlRLL5kilDlLCDEFlE25eIYELgQCk5o27DTsM4SBpAdR336uVGQ/4oX4WDuxChccSWMBHIg",
+	"17+aGWVNz9a+4RcuovWfng3+YKG95zZNxuJWrLYZkbq2POYmjUV7YuzaFpiM/eHWUpXLLGP/G/yLsOXh",
+	"hZDTmEUjdrtReyC7tbrqQci+kFQ4poooZo1PGPkxyYcNiRTQYeKCsURhOqLFKs7nhq0mOgLvx1cYpqbs",
+	"vQB6ZIxOi3cEl21gZ3byVxWPWeOOjnOdulBYgQinvj3QN3SgCzsOxXB2uxdP9BrHcj137QnUrlmzBRww",
+	"HhEM8MESGcdkaBYmQARNL74jrqD+jUVdYb29vgoB9QPUFai5FSv+hjEdjViEaF4xG9FwRtIsZk9UVySp",
+	"NBKLS3ElXeDBeog38wbzqK6e7OnhuuVkbhw5xqpZMjEiO29OT04+BOTXk3fvPn4JyOnJ64B8/vDLh49f",
+	"PtQOy25CD59xc6ODHHdw5VGdKbLz6uOHDyevzs2QfnzXefPGfGg2m7Xjwvs2Gc8dqEHr+s63XvNbUIRK",
+	"jnJfE8BTryFBSuQ9KEhzribvwl2Z2ltmgFVOhBLdNe6KwOs0g60L4ZZdCE/UrRLzailYIoNr0/9+RHk8",
+	"qz0FhqRiCeFkK8FcOjOAIsX8gpEvY6pVJ0nIeyroCFbI1mjuBoSLYiHRE5UDKAUWb2BmUaoKlkHKNOXC",
+	"NtGUme6KCFHtQWmhSpOnLTMAtb6eMn9QX8O0N92nUxnHWbJu2TxefdswJHZa+LLa0IuM470s2fKFm7IS",
+	"5nkCHCPPGexyP3beYHGFV1gucqBYeskiBzQMwCGXgJIuCpkoZDDzTSwA6NhwgsB2t0AszpDxxH5PlMzS",
+	"kJGdKRuMpYQmEsYQwvhzSqf2ITxqdsU7qg2JTxH1A8cDR8k6HWia8kuWQ06ZYUGfCkjWm5Ehj+OusDgq",
+	"ieEvU2Q8OCXX9DLM0tS8E/j+NUwkG8J6CF5TO5SO1ikfZOv5Tu0963JBe/kdsUH7ttX6v6XtLUe8LY44",
+	"9lT+CHign0ddSl1V8TVC+yBcjNWOzO9oFqOyMpWG81mdKXDoR+iVGcyIshEI7Mlj9CHQrcBtUaxG2ktk",
+	"qocy5tIhOJmXxYYfkAwyoy1ndSxqIiMWX0U7OrMLcfsn1b2pLsEVf96ezxs6n+dFJdwHLIx1M4qpCO/D",
+	"KPcHqfbYva9xd5Kit7NwpmoofplIPveDuEe/Zc5S7ttzmY9k3jvY+fTp9OPfTl4H5FPn85n59/Xbs87L",
+	"d+bT6cnP1nF4s/7CVWPM/asqlCm7nnsVHnEbKxhSzUYynZGd953TX07O3354E5DP52/fvT3/NSCdz+c/",
+	"nXw4f/uqc/72Y/0o3UMemLvVHZ/VCleOWbJl6TeZqDx/GB6Cu9UPyvyKH2/U2Xqed1e5KwKv01PyJn5b",
+	"qr5Bl6tb1nt3t7r9vybpr/CzvuMXbBGYyrqRAp/bWrUqRmqtq/csnqCtH3R7WK9l9RdI8mH4QG/qwK5y",
+	"fp5ZvRjEbsqokhaNI6EZoFbqmKndILe1RJRrghZQLeiKlS7SKzka3SJsXY1bV+P3zXTuy824LpsxlvmG",
+	"TVjXKMn9Ak991A1Yv3RedlafHSxj3J6c2ypthfUtHB4k11suZa2sV3VZBC9dlWsntND5SmIYj2vVFTYe",
+	"iKG+ISDwoAc8f1qTdNB/VuhtBej8MTSydwj8bV+QCJ773MtGKAJt+URlGUcKk4j7R60X2Jwq5qHuI86I",
+	"q7AnfRqGTKkeoMD2yQ4laqY0m+xlyjzNfOvgWadmujRJes7F35tA9sSEQVOBmPmqdkj/NJN7k9JkTDqf",
+	"3hpzoCu8m/AY8GoV8VCzhAKeNvZ5QVAUB5e7OcSq4TTXKa4tLkmj3TjpdH5+2bK/t+DbFnYszYHpXWnt",
+	"0YsXzw8OD5++eHHwvNUIGhjcCA0hfz57nbvGyiW2Rmfq/UMKgHSdsJSHdP+dVL2OGLEY3Lw3gNJq1v1+",
+	"6mzNm9cosAWMh2157eMtr4V9XuTLqzSN/W+uxHztpqgevJfrOaiDJvniuK2ggM7EtYVa9OhLdSy4tk63",
+	"WJi7Fh/C2lzPh7ZFufdUlFtDkdctwq3e2NadMMzvkkver+O2lkpuzxQzFITVteYt0A19nhpfWQB77HqH",
+	"uRwKascQB7WsuGlJUmg8ZGF8JVTYWGx/mZJ+GDOa9oo3tQH8zYKpwoHhullQKbEXf1eg46dNkDGX+W8Z",
+	"/Z9NjbK6Qa0aIr3dir6GqxHN6WuL6hfZOfm8u5kWhaO+a4y1ZUwhgxFtVajHqUIhPV1NgUJlZy9iMb9k",
+	"KV+SmPLaX+IaeHhD1rb5gCtVOQU2KPTSk5kO5cTZwTzFvHaqNZskhnNgssR/RkZuAggkMi/zt7EODeNr",
+	"d0VUGIcxkVMqiMwg4wyxo5XhVwgqWRwYmVLVFRFXdBB7q5D0nXG93MdslcJ8De4rdSaa2wVeXv3aPJTC",
+	"NfNJM6uw31YOpJg2wzbIhFnKrUoLPsPIwzqDcdlENpowS2pHBFf0YLY1CSYH63fTK4wgBCMZXBIytQnY",
+	"MCQIbVypcfaeawh21bHYJsQrh7Gsi3XdIG7VY1omg9XO03zuWyX3BtMo7bLOSCxHRQljxUdJANxaqs2i",
+	"sNr/5ga2NNfmhIZjJ2dsPVYAOAkinAXkp/PzTy7lT6aEmSXwPQYwSPkLf9kV1n3rm/QNZDTbQIwYu69M",
+	"zY27Ozh1ip9bvu1hubFAnT8qoPhgl15Le7d6clZrFo4YrnvO9lOWxPSWW6OUBlsXX/lrxjLmtES8/ony",
+	"IO2AhxIQaqFQ5nbGNYLrCnd49zAQEsHJxoZvZJgyZa5NGYPyy4KaeWy0Cx4CzDA1eqlXU73QZ4SJKJFc",
+	"aKN9kiH/ajRPzPUvaKaTTGkyYF1BQ80vGRaBEipI/23EJokERrX3C5v1AwJQGQzCHa7HtONSuC3Nrpjn",
+	"SfUGNKA3zxb50oa9lfNR/sJmVTHUw7tmbMX93lq09woODhFIvxlr8MA1WFP5lo1SDeYk9TJz76z0lsed",
+	"erA4o9XKdGmVtyrCrWUkuIJfNUdvt6hm10lUjPAaiVmSUOirRYHDdaHxMx8JLkZEsTBlGhCXwnFXcAWI",
+	"2gIacpExSxnZAXkKCGXwJTQMwyh+6jreg2T8fPoOBGJXDBjo5mf27aDEkyQbxDwkNIpSppQXlV2xTFZa",
+	"1R36vrpmsEX5iXrAwoxxVoucY2UCweJhuxmZelW07/IWn74naibCRlBwgRTTyJr/AfPSXDRt39LG70Ej",
+	"S+NGuzHWOlHt/f0wnTTtG5qhnOzDwuxD+sYGzvDFdbqnDIPFgZzB3teXas6RCnbsAXLZ+s8fmf/8zHep",
+	"piJX2LVEH6K6BY1l/9ucQ3Zp5gJmA1hOVfJoOzZcdM/Usqu6LINKZrU66QDv3iYd3BQV4noSWqkNrKUM",
+	"1MIZVRPNmNFYj8nOkPIYZDgXIfjFlG0zqjC53/yepWx3bQ0693QtJ6pb1W7X4dxb2r3RPIgrE+7teZGK",
+	"FOH03tXpEiN+yQQZchZHqkn66JVpkyGNFesTG0Jc5MddAZ2ZEiagA2AhDDNgEPgsRjJ3j/MHQx5FV6Rs",
+	"jwl8tLGYIbo5pcq9EEA3xgBsOpgRSo4OWoQKBbg+KX4V0Rn4qe2RVQiyAakbyjfwzFI2h+ezhmJrMy1q",
+	"jvWVEy/M/F0LvDll9D8av19HkbynJIv1GZFVrb9vhvTYVMFXFs/rqrzs+orgnTjXq9jiMgc72u0Yy8DA",
+	"us9t5YL0fxumchIQLXf7HvJ8zpyeGK5rGJLlinlMWqZEyBKMc8pHXNC47Jhvko5GLOiDVtBqtaxyThJI",
+	"9QcSWNMZ8Heck5B6bNj0JC8mzt+4ts/8xJkI92fdQ+pAu3HYOny+d3Cwd9g6b7Xa8P//NhQri78dFH7b",
+	"lLvivE/NAVmPrd640x9HADQZVbHVn+SUTKgoZUBMWcpwy7ftyB9nc1HEC7LHXQ4JRUBVgFC9I5YMDso9",
+	"9O88EM78VingzBDpcu5XV/OU+12b5EeZkr68ZGlMk55ioRSR6nfFju1ETH54ftRqBYRa7vpnCHPuWmbv",
+	"QqkcXb0sQjY9kC6nz7zd5UrIOPIjUdImS4TMnEQSUkHUlOtw7IEmrd3ZFdS95pi0zBR4apXr/IGQTCXC",
+	"jVTWU9g1p5Hh3l2Dzc4tYaMNC7exigrjgKF53fBe1dMr+Dlzitvqq/fNIDFnvxyteeJc0XfDHTVT+oGp",
+	"q45ZOTbRNGPse25m85eLMzkmQxnHcgo9YC0sbtmrWpe1QVzSxgYq5BkTkT2L52b17j9fAjWkbcrEvadM",
+	"QHEOJYZgHb2uf4zdz6As7VlXylIk6zxNej7kayS2Fd95Ej/5+ezjB3IGtEXksCuMPOhHVNP+cR5iDamm",
+	"sRxloDe47PBIhtmEQbzbH5F+VyjXfqcjZsTQBRPaUDqLSBhzJvTyXEqwv85horcvN/3L6lInwK/jJr/1",
+	"Lt9gAjLSqV/bdY6EeQYLM2h3aATSgNGUpZ1Mjxvt3343QgRA3K24WtxIxCKIWBLL2QRA0Fl6icDoBXJu",
+	"NlxofB8Ekx3Wwmn7aqHikahJmLLIUDqNlW0KQbAMDTETmnlKvjQbXVEO8mWMUiykcWwbvomITBE1Apqd",
+	"Q8pE4UkTVvGYjhuRb7Vuoe0HaHe9PPsEKZTQtm4wMwogi4cBVk7TVAuHEU2jCReq8DqrU1S883w9FIym",
+	"3YIhj5myBgk0C7Nb3hXzNdhEToWDrocaQzMU8FFxtEl8vaEHne4K64ey9DNw99MkMYoC99gaT1QBj6K4",
+	"WYSrrrDN4QuIFNg0fg6MAphZAcFWVRb6DCRNI4TomN+dYSonDjHrZDJgUcQicsZHIkvaSA8yYl3BLL0F",
+	"fi4LqnyhczQuCzLYANeGmimxpJDqYzTNwKUy457bcUDIEPLmm+SMsa6IZKj2pZ9Gc1KeeP5LDXFUtv1X",
+	"NQ3/kSbMo8EcxhkNZlY2LbbjF14PzIFVhDWZkcCJbY9vHwYKocM0c/ccl6BUwCAuIJikMtOMMK7HLC1N",
+	"vdwfb3H2n/yRCnUBAxFOEjAJc8oIVVbBRU12Ujh17kxWPPtVKpXasycFHlTYdPOul2ef7DGG1Sg8Fb6t",
+	"4h6f3loKVY6meFpibjs4YvO83cID7U01+4/eZQCRx4Rto0lDiAtHh5hzdqVq3kCzyKZfVjyfTglNwzG/",
+	"ZIWXWJc/ZH8DTeW+6tI7ugI3Gbp04mmBewYzzWAdzYcA/BWB83JzTZJUGp7BFOG63RXwBjkcmikICUxF",
+	"SzJkGtLcJlwpFrkxNclLGfmKx1BmsUW5gSQ59+CI7FiyGGSaCKlBWwvgE63ns13BxCWLZcJ2AenigiXa",
+	"cPx+IrmSop8rfwj5d2xmC65VqLEEPivTrrAnj4NrndgzziIyY5pMKcdnyjQZU4Fp9uZl+dhtQmBXcNUk",
+	"6PhTJGV79gq3X5F7O3cudB3PSkdswjTdc8e0ggAslh2ZSMG1NMe3bYvewZQGISpj5mDWFrgOHGE3XUV2",
+	"PPoj9EMIfDMEgdmGl5xNDRdOZTYaJ5kOXA9KzVkadIXvc0Dm2hzsBgWk4x33VPu2wAMrmkfQTDGFfWKA",
+	"JwauH3beV9OwCXOCCs1lin02oWXV5NgCWlogS5X3q4L2VCxCr+ux6+fgm8+aV3fFYl/u0sY4lLrFLTlj",
+	"ShmxdKn8lD2TRl0gIEnKQ4ZHn4tLaf6wrD8c03TEVFckLC2cWV8GYt1WntujSFZ0RsZySiZZOD4mhRPd",
+	"FZRAM9Q05w0y0wOzTO6hfjhco0Q2eiSXuELaKGVppLrCodmHUuldL3RzSoqpIDvlr8xjdwOrPaCLtysm",
+	"UuhxPHMTh6CXQ/SiJErpUNtmp4D2YK4259DsTECGXNAYNyizYAx0EDPgT2b8Y6pIGEvFoiZ5LwWbIe5X",
+	"xEI+oTHBOs/SRg54HFcL71dSaBpq5dUOJqI9kKyh0fOFtisbmL/NmlGLIyYTvSczlCLGKBQRYTEf8QGH",
+	"jNQclcdskRm1bfvRJlyUdsa2gQXn9OHR3lhmKQkzpeXE7LnR4ENGplxEchqQs/OPn/bPzjun5+SCzaYy",
+	"jVTghmKYqJbCkEOu6UxoesGg7YnSMjH2SzZx83REwwSUBwVOFYEZcRCI2sOgwpPMIsByNUlHXZB+YcZ9",
+	"JzgUZpOU9adEc1HF2pwVRXRKwwvDnTAcy+KY0FyrgixtEKCGws3ZKO6G6gojiPhXZMl/9+zykqm2LzWy",
+	"RZC2HT/+obnRwcx5QPFmay2VppNEBYA+Qv7vf/63cEbNXymj7kMScxaRYSYEi5XFjctzWcz4mdLE7CnC",
+	"DBTy0s2ehJ76/pBG3Z4hu+jsvzQKccJSbiw2s9pCoON0/lwrsuMYUEDoCDp6hXSSUD4SQVfYxxKjGQck",
+	"fyS5pCmnQu8Ch6UTHh1bxpELRRCrXBTVamiXU9RBbZQcYtXA96zwmZS237YaVJWMFAncyMCIahq4LD9I",
+	"Z7fJ+hdspprkgyy6Wyx2QEGEVhkmbrW8i9NbTS5V36XPAjwBMFWH7KuaBFxOrp1PMaiUWCvuTFMR0TTK",
+	"j7tKWMiHdoTF7AGquyJmxvAAPlYq6SOlij7pMhdSptNZYMv3Ikte7Cs6IziNyYCGF3I4tHq3K/kLSCxH",
+	"0HUcTR/QQ/Gjza+iAvQwzNwwbPTErwImaJlVPzpoAZKOS7c0Lzk8csRMU5aDU8xJCrNQWsYR2fH+bLfM",
+	"TXdLH6snumLOUbLSA0ecA65kmVb6VP75e9DwehXi5hgabVr0GIgBVLrlz+SEYbIFHRjOukQZdWlRbTgD",
+	"RvaEuPOUXHIZU/fHgIrAaM/OkDTfhTShyD3NX6Aa2CES1wTfrA3Qi6E46nCZrVqNb17MZ5XCDu6zneim",
+	"UcTcyVhh6hrLYVHPsOscFE/Iwulom9MdGTZfIvgdZni2OYB9HvV3g/xXz437ZCcT/CuxwUyn41qyRlXF",
+	"32WGQHWWsj7Z6V8eBH1PnwOq2PMj8tP7zqu9s586h8+emyf1edT0b2qaCfYLaHkYmnpiGOLsmOipJP75",
+	"RkYkNDTXJNToUVFAosxildpAcGpDp2DqJanZKW1hawzDgy2IIo5qxafC75hk+MgJszxhf90iaX0p3BgQ",
+	"1hw1zch61olTmkBh+EbbNwNqd7NW62moZwmDT2jWLg4c3H1zeCBza/xt8Xeb6MknbF2MkaAh46iHIFxV",
+	"T3RN5ap/hLaai0s012azcir1r/SIqt8WUVkKEf3fCn2q8u1yDy6thR/p734gcvAHw3gUvqnCSe3PfTsX",
+	"f2WJZ5UkqA2vmqPK8C1Laag91xOa8Cg3T+EPq3xBP6yq1/jI8hqYQwhpC/yjalio37vmq2NQv1nke4dB",
+	"epAhWKdre58pMI31CA6/+NZgIpuYbZwXdr8HK/Y9n1dxNsV1CJBjLW73Gkkh//VfVTCgEK2LMJaGeM42",
+	"QZyrktpTo+kcQ055bX57cy4uM78ka4Upre3YtKZsE6xTiGLVqg8dMm//IpiCuVE5QAUtNY2rLFdio/n2",
+	"Xt8xMpxVSfqXOLy3ePGPfnBbkf+diPzbJKby2HLs7m+NxCxzat7//37r7P3379+e/vPfqriOfe66XDI2",
+	"Ksoikfk8WPi9OGAypkWZzYVmI5aaR8GqVNOrvTfClQvIr7/++uve+/cw48K8Wnsvfv929M89/HBYPUFY",
+	"2bkV2fsL3PKnnW63iZ92//JvjZX8NV8qN/oCXrp701aWPkBZWi8DtlJ1yeKsJV8t6TSdw7HnSviXiFd7",
+	"zxMIqhTdlECqgk0doe44L24ksYKChDQ1MuySpbuBvdZ3cFahTFhEoBOEoWppG9Hnb7lglULYepHf2ste",
+	"2RlsZfB3I4Pvm+LKMxiorNKS86dpXU57wUWFbLHJB94aN8Pr8ch9YUbpT+sF8ye2kvNb32mvZryCTXv1",
+	"szG/bjgjc8uU1r1OhiBwox7V65vy0/XsZljL0g6U37eV7A9QstdKn61gr1+bteT6hGnaHMp0CkkV9dL8",
+	"o/BbDrVSxYQ5GH9lJypMGvCP9+kDwHq5rhLS5vcf/Xi2svkRymYANAjuioDmfNeYztOrY9k+3aeUloXN",
+	"5W0mrWHihmlVG7R4VY+LiH2tfgVe8USRRCpYHbTuqUZo38qnMqEBBHXxifDLb783OeStWSabYK1QJavH",
+	"Rzk3ePXDEKoY4vD5ckrB1ufQgGKx+AI7Pr+v5iobJ8gTKVJSyp60mQA99PdVzmku27JSabBFBU5pqBBb",
+	"NofSXlcMk68/b++5Lz/fCrvffm/CBb5J3gK9buLixzXOnfrFGQZFSp+jyq0K8wBVmDlBu1Vc5ldkLXWl",
+	"DB+43PdQyAuD5ClvCxJaMBTthW1CBaRoAbSz8NlaO2fnHz+5LK7AJm8FcwlbhsG7CO8uWoeYwlWl4Hw0",
+	"U9j6Hr5H38MDobg5jSh0EfPyiGWie1yYe80nmelKruut/vpqigX3SLVecV0nSL2KBEpXxerXRCRKro7F",
+	"J/lqXpBeNAWup/NX2PkB+DSvVsGu5L9YR8dJsjSRqkL/8NQRkEzblJAaOZrnLVzVheJ3Ys6N4kYXOJrz",
+	"L9u6WB68frIAzPuvrp6UF2Qt7cQBHWP2lYRdW6akuBxouJ7g9e282CxmQ03enJ6cfAigdNsS45QaAzBT",
+	"INNcaqdMScrM+uJni9dyevI6sDWgkF1lbnVJWtUpibaKpWNG9BEnsNVRvhsd5QEQ3LxyciHkFIT2ZtKy",
+	"dOOgOkPP7FfMRbWsi5imPF61gDVy6ooRmy8WxM6uP1eYH2odJGV3SC59em7t7aL2ygu6qH3Atm60mrbC",
+	"arObitmR5XlyMZQBmVIsnzCCKuWahzReJp9rFbJlYtk8HCoFeWQEdMigGnrZW5bF0gqPNiq1zUNb9rSY",
+	"DlhcSV+bqQM1biUzfXQo+ZI4q4yiiGmsJ6YLMtmGv0qrUdqCwr4WSWmrsz1Ana1S39iqbtXrcgUNzrHF",
+	"9XU4d4fFsyADFhrm7YrhUNAgcrJZjgLfhbIlplfpZKduSFut7DvVym6EhLZa1lbL2mpZj07LKtPIVud6",
+	"8DqX1xC2WlfdymykdxWd4KvDfB8FKxQ1QlpJiTY9zS7FUnF/FLFU5jBTwMPBWXr1Ul+rw30yw/sAo9uG",
+	"AL8zRe4BU+N16ntdek7VaHtLR9uD0VbX8iISWq943tco6q1MNgI2b2kOh74+d/eaRfnJP8p0bt5t8hMf",
+	"jQPynkU8m5gdeCengIfkS7vfU0FHLLWQcdaN+uvJu3cfvwCNn568rlyLUshvrpbYIl1g8leOrPdE5UQE",
+	"mGalGdfJ0lKxc50KhPgwx8Qc3byd5pQqkgljDIh1E7Qq92pOdVgRoLxGYXV162b4OUexgrJ1AFvagQA8",
+	"E8Z+2m1Wp5evmbU1vxTbAu3vQt+r1Ey2Wt/y9VlL93PU1HTQc+vkd/ksDXvzE+WR63zSzU4uEN1vu1C8",
+	"g4gTQshMhGDpIbjtlMdx1U0923otIHziurCZ/ditUvTO7YBe2Zu3at73V+n9UGhviVp314qUH13h5QMp",
+	"Y0YF6llilNFR9dAQHerbxugs19ATvNdvia7iEsUK194WmEtxOFt94VHrC/XSbKssLFmczTQFp3RcTVFw",
+	"ppMKZeobZjYL5jP31/TgmmVy3jp2tmL+X0HMX4lyHpCU3orhrRj+FxPD86JiK4Xr12YzIYy+3yvKYLw5",
+	"N5c6nz6dfvzbyeuAnJ78fPLq3Hz61Pl8Zv59/fas8/Kd+dRsNo9JyVVX5r12SEvE9RlcsZXW/wrS+rZp",
+	"7DsX7JAQ04PsjGosODnUlrV7yTKmigwYEzZfvLoCC/t9bJWJrTLx2JSJOZG31SVql2YtVaIWdn55ysc8",
+	"SkjpyRCq9FUqxeRJ9xa7HiyCmb4B3JEU+yhYEH0bWLf9XP17cDVLb6tSNVxXR/u6125OW2Xje8KyeWBE",
+	"ODcn++qNMk3te3uKi5BtktXqpLljlyMpzJX2eRVcEuROsdvzWmIB2mGukrrzD8bb/CiD0tJshe0DFLb1",
+	"QmErbpcszkYC1/dWrzHYi22iHYgDsdLLcKRwzMILYyQV2Bl2Q/NcmVyy1HfYWSImfaPyrWj8HkTj7dBO",
+	"eViuf3mlAbmxYFkpQNzrttLiAUsL4GhbAVFej3W6mf/z/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

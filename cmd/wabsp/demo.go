@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/google/uuid"
 	"io"
 	"log/slog"
 	"net"
@@ -41,7 +42,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("listen %s (set WABSP_HTTP_ADDR or --addr to use another port): %w", cfg.HTTPAddr, err)
 	}
-	graph := metasim.NewGraph()
+	app, _ := cfg.EmbeddedSignupApp()
+	graph := metasim.NewGraph(metasim.WithApp(metasim.App{ID: app.ID, Name: "wabsp demo", Link: "https://wabsp.example.com/"}))
 	graphSrv := &http.Server{Handler: graph, ReadHeaderTimeout: 5 * time.Second}
 	graphLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,6 +67,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	base := "http://" + hostPort(ln.Addr().String())
 	printWelcome(stdout, base, seeded)
+	signup, err := demoSignup(ctx, sys, graph, uuid.MustParse(seeded.tenantID))
+	if err != nil {
+		return fmt.Errorf("demo Embedded Signup: %w", err)
+	}
+	printSignup(stdout, base, seeded.tenantID, signup)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -29,6 +29,7 @@ import (
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/webhooks"
 	"github.com/wabsp/wabsp/webhooks/outbound"
 	"github.com/wabsp/wabsp/workers"
@@ -53,6 +54,9 @@ type system struct {
 	// outboundTasks runs the outbound webhook tasks and wakes delivery runs
 	// when the API queues test messages and replays.
 	outboundTasks *workers.Outbound
+
+	// onboardings are Embedded Signup onboardings (onboarding.go).
+	onboardings *onboarding.Service
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -91,6 +95,7 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 		return nil, err
 	}
 	s.tenants = tenants.NewService(db, box)
+	s.onboardings = onboarding.NewService(db, box)
 	if err := s.openQuality(); err != nil {
 		s.close()
 		return nil, err
@@ -224,6 +229,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Log: s.log, DB: s.db, Redis: s.rdb, Tenants: s.tenants, Webhooks: s.webhooks, Jobs: workers.NewJobs(client),
 		Quality: s.quality, Onboarder: workers.WABAOnboarder{Client: client}, Billing: s.billing,
+		Onboardings: s.onboardings, OnboardingQueue: workers.Onboarder{Client: client},
 		Optins:    s.optins,
 		Outbound:  s.outbound,
 		Insights:  s.insights,
@@ -269,12 +275,14 @@ func (s *system) runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	poller := &workers.QualityPoller{Log: s.log, Quality: s.quality, Tenants: s.tenants, Graph: s.graph}
 	qualityTasks := &workers.QualityTasks{
-		Poller:       &workers.QualityPoller{Log: s.log, Quality: s.quality, Tenants: s.tenants, Graph: s.graph},
+		Poller:       poller,
 		Client:       client,
 		NumbersEvery: s.cfg.PollNumbersEvery, TemplatesEvery: s.cfg.PollTemplatesEvery,
 	}
 	qualityTasks.Register(mux)
+	s.onboardingTasks(client, poller).Register(mux)
 	billingTasks := &workers.BillingTasks{Billing: s.billing, DB: s.db, Log: s.log}
 	billingTasks.Register(mux)
 	optinsTasks := &workers.OptinsTasks{Optins: s.optins, Log: s.log}

@@ -59,11 +59,16 @@ type Config struct {
 
 	// MetaAppSecrets lists app_id:secret pairs; a webhook is accepted when its
 	// signature matches any of them (several apps, secret rotation).
-	MetaAppSecrets     string        `env:"WABSP_META_APP_SECRETS"`
-	MetaVerifyToken    string        `env:"WABSP_META_VERIFY_TOKEN"`
-	WebhookMaxBody     int           `env:"WABSP_WEBHOOK_MAX_BODY" envDefault:"3145728"`
-	WebhookEnqueueWait time.Duration `env:"WABSP_WEBHOOK_ENQUEUE_TIMEOUT" envDefault:"800ms"`
-	ArchiveRetention   time.Duration `env:"WABSP_ARCHIVE_RETENTION" envDefault:"720h"`
+	MetaAppSecrets  string `env:"WABSP_META_APP_SECRETS"`
+	MetaVerifyToken string `env:"WABSP_META_VERIFY_TOKEN"`
+	// MetaAppID picks the app of MetaAppSecrets Embedded Signup runs under;
+	// MetaCallbackOverrideURL, when set, is each onboarded WABA's
+	// override_callback_uri (see onboarding.go).
+	MetaAppID               string        `env:"WABSP_META_APP_ID"`
+	MetaCallbackOverrideURL string        `env:"WABSP_META_CALLBACK_OVERRIDE_URL"`
+	WebhookMaxBody          int           `env:"WABSP_WEBHOOK_MAX_BODY" envDefault:"3145728"`
+	WebhookEnqueueWait      time.Duration `env:"WABSP_WEBHOOK_ENQUEUE_TIMEOUT" envDefault:"800ms"`
+	ArchiveRetention        time.Duration `env:"WABSP_ARCHIVE_RETENTION" envDefault:"720h"`
 
 	GraphBaseURL string `env:"WABSP_GRAPH_BASE_URL" envDefault:"https://graph.facebook.com"`
 	GraphVersion string `env:"WABSP_GRAPH_VERSION" envDefault:"v25.0"`
@@ -140,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.AppSecrets(); err != nil {
 		bad("WABSP_META_APP_SECRETS", "%v", err)
+	}
+	if err := c.checkSignup(); err != nil {
+		bad(err.variable, "%s", err.problem)
 	}
 	if c.WebhookMaxBody < 1024 {
 		bad("WABSP_WEBHOOK_MAX_BODY", "must be at least 1024 bytes, got %d", c.WebhookMaxBody)

@@ -33,6 +33,9 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"tenant slots", func(c *Config) { c.TenantSlots = 0 }, "WABSP_TENANT_SLOTS"},
 		{"webhook allow list", func(c *Config) { c.WebhookAllowPrivate = "127.0.0.1" }, "WABSP_WEBHOOK_ALLOW_PRIVATE"},
 		{"outbound concurrency", func(c *Config) { c.OutboundConcurrency = 0 }, "WABSP_OUTBOUND_CONCURRENCY"},
+		{"signup app without a secret", func(c *Config) { c.MetaAppSecrets, c.MetaAppID = "1:s", "2" }, "WABSP_META_APP_ID"},
+		{"override callback over http", func(c *Config) { c.MetaCallbackOverrideURL = "http://x.example.com/" },
+			"WABSP_META_CALLBACK_OVERRIDE_URL"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -165,15 +165,5 @@ func list[T any](ctx context.Context, c *Client, token, wabaID, edge, fields str
 // /{waba}/subscribed_apps). Subscribing again is harmless, and removes an
 // override callback.
 func (c *Client) Subscribe(ctx context.Context, token, wabaID string) error {
-	var res struct {
-		Success bool `json:"success"`
-	}
-	err := c.do(ctx, request{method: http.MethodPost, key: wabaID, path: []string{wabaID, "subscribed_apps"}, token: token}, &res)
-	if err != nil {
-		return err
-	}
-	if !res.Success {
-		return fmt.Errorf("graph: subscribing to %s did not succeed", wabaID)
-	}
-	return nil
+	return c.SubscribeApp(ctx, token, wabaID, "", "")
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/webhooks"
 	"github.com/wabsp/wabsp/webhooks/outbound"
 )
@@ -92,6 +93,10 @@ type Deps struct {
 	// Onboarder queues a new WABA's webhook subscription and first polls;
 	// nil leaves that to the scheduler, which finds unsubscribed WABAs.
 	Onboarder WABAOnboarder
+	// Onboardings and OnboardingQueue run Embedded Signup onboardings; nil
+	// answers 503 for their operations.
+	Onboardings     *onboarding.Service
+	OnboardingQueue OnboardingQueue
 }
 
 // WABAOnboarder queues the onboarding of a WABA just created through the
@@ -175,7 +180,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
 		quality: d.Quality, onboard: d.Onboarder, billing: d.Billing, optins: d.Optins,
-		outbound: d.Outbound, insights: d.Insights}
+		outbound: d.Outbound, insights: d.Insights, onboardings: d.Onboardings, onboardingQueue: d.OnboardingQueue}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))
 	return app, nil

@@ -64,6 +64,12 @@ var accessRules = map[string]rule{
 	"getPhoneNumber":    {auth.ScopeTenantsRead, tenantPath},
 	"deletePhoneNumber": {auth.ScopeTenantsWrite, tenantPath},
 
+	"createOnboarding":     {auth.ScopeTenantsWrite, tenantManage},
+	"retryOnboarding":      {auth.ScopeTenantsWrite, tenantManage},
+	"getOnboarding":        {auth.ScopeTenantsRead, tenantPath},
+	"listOnboardings":      {auth.ScopeTenantsRead, tenantPath},
+	"listAdminOnboardings": {auth.ScopeAdmin, adminOnly},
+
 	"listPartnerTenants": {auth.ScopeTenantsRead, partnerPath},
 
 	"listTenants":           {auth.ScopeAdmin, adminOnly},

@@ -32,6 +32,7 @@ import (
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/tenants/tenantstest"
 	"github.com/wabsp/wabsp/webhooks"
 	"github.com/wabsp/wabsp/webhooks/outbound"
@@ -95,6 +96,10 @@ type env struct {
 	insights *insights.Service
 	// Tenant A's journey and experiment.
 	journeyA, experimentA uuid.UUID
+
+	onboardings *onboarding.Service
+	// Tenant A's Embedded Signup onboarding.
+	onboardingA uuid.UUID
 }
 
 const (
@@ -151,6 +156,7 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	e.outbound = outbound.NewService(db, box, outbound.Options{})
 	e.insights = insights.NewService(db)
+	e.onboardings = onboarding.NewService(db, box)
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Webhooks:  hooks,
 		Jobs:      workers.NewJobs(tasks),
@@ -160,6 +166,8 @@ func newEnv(t *testing.T, o options) *env {
 		Outbound:  e.outbound,
 		Insights:  e.insights,
 		Onboarder: workers.WABAOnboarder{Client: tasks},
+
+		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks},
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
 		Redis:     rdb,
@@ -211,6 +219,7 @@ func (e *env) seed() {
 	e.seedOptins()
 	e.seedOutbound()
 	e.seedInsights()
+	e.seedOnboarding()
 }
 
 // seedInsights gives tenant A a journey and an experiment on it.

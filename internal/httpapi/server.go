@@ -15,6 +15,7 @@ import (
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/webhooks"
 	"github.com/wabsp/wabsp/webhooks/outbound"
 )
@@ -40,6 +41,9 @@ type Server struct {
 	outbound *outbound.Service
 	insights *insights.Service
 	onboard  WABAOnboarder
+
+	onboardings     *onboarding.Service
+	onboardingQueue OnboardingQueue
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)

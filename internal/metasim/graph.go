@@ -44,6 +44,8 @@ type Graph struct {
 	phones    map[string]*phoneState
 	templates map[int64]*templateState
 	calls     []Call
+	// onboarding is Embedded Signup's state (graph_onboarding.go).
+	onboarding *onboardingState
 }
 
 // GraphOption configures a Graph.
@@ -207,6 +209,12 @@ func (g *Graph) serve(req graphRequest) graphResult {
 	if req.object == "" || req.deep {
 		return g.fail(errUnknownPath(req.r.URL.Path))
 	}
+	if res, hit := g.injected(req); hit {
+		return res
+	}
+	if req.object == "oauth" {
+		return g.exchangeCode(req)
+	}
 	if !g.tokenKnown(req.token) {
 		return g.fail(errBadToken(req.token == ""))
 	}
@@ -260,6 +268,9 @@ func (g *Graph) dispatch(req graphRequest, ws *wabaState, node any) graphResult 
 			return g.fail(errNoObject(req.method, req.object))
 		}
 		return g.renderNode(req, node)
+	}
+	if req.edge == "register" {
+		return g.register(req, node)
 	}
 	if _, isWABA := node.(*wabaState); !isWABA {
 		return g.fail(errUnknownPath("/" + req.edge))
