@@ -55,8 +55,10 @@ type system struct {
 	outboundTasks *workers.Outbound
 }
 
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	return logging.New(w, cfg.LogLevel).With("version", version)
+// newLogger is the logger of a process in role. The keys it adds to every
+// line are reserved (logging.ProcessKeys): no call site uses them.
+func newLogger(cfg config.Config, w io.Writer, role string) *slog.Logger {
+	return logging.New(w, cfg.LogLevel).With(logging.KeyAppVersion, version, logging.KeyRole, role)
 }
 
 func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
