@@ -86,7 +86,7 @@ func (s *Service) Archive(ctx context.Context, bodies []Body) ([]Archived, error
 			known = append(known, it)
 		case it.err != nil:
 			s.metrics.bodies.WithLabelValues("poison").Inc()
-			s.log.Warn("webhook body is poison", "archive_id", id, "app_id", it.body.AppID, "size", len(it.body.Raw), "error", it.err.Error())
+			s.log.Warn("webhook body is poison", "archive_id", id, "app_id", it.body.AppID, "body_bytes", len(it.body.Raw), "err", it.err.Error())
 		default:
 			s.metrics.bodies.WithLabelValues("archived").Inc()
 			ready[it.sum] = Archived{ID: id, ReceivedAt: it.body.ReceivedAt, AppID: it.body.AppID, Raw: it.body.Raw, env: it.env}

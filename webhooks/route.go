@@ -125,7 +125,7 @@ func (s *Service) split(archived []Archived) (pending []pendingChange, healed []
 		if env == nil {
 			var err error
 			if env, err = DecodeEnvelope(a.Raw); err != nil {
-				s.log.Warn("archived webhook still does not decode", "archive_id", a.ID, "error", err.Error())
+				s.log.Warn("archived webhook still does not decode", "archive_id", a.ID, "err", err.Error())
 				continue
 			}
 			healed = append(healed, a.ID)

@@ -46,21 +46,7 @@ type running struct {
 func startSystem(t *testing.T, mutate func(*config.Config)) *running {
 	t.Helper()
 	_, dbURL := pgtest.NewWithURL(t)
-	redisDB, _ := redistest.New(t)
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DatabaseURL, cfg.RedisAddr, cfg.RedisDB = dbURL, redistest.Addr(), redisDB
-	cfg.JWTKeys, cfg.EncryptionKeys = e2eJWTKey, e2eAESKey
-	cfg.MetaAppSecrets, cfg.MetaVerifyToken = e2eAppID+":"+e2eSecret, e2eVerifier
-	cfg.ShutdownTimeout = 2 * time.Second
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := e2eConfig(t, dbURL, mutate)
 	ctx, cancel := context.WithCancel(context.Background())
 	sys, err := openSystem(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
@@ -82,6 +68,28 @@ func startSystem(t *testing.T, mutate func(*config.Config)) *running {
 	r := &running{sys: sys, base: "http://" + ln.Addr().String()}
 	waitReady(t, r.base+"/readyz")
 	return r
+}
+
+// e2eConfig is the configuration of a test system on database dbURL and a
+// Redis database of the test's own.
+func e2eConfig(t *testing.T, dbURL string, mutate func(*config.Config)) config.Config {
+	t.Helper()
+	redisDB, _ := redistest.New(t)
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DatabaseURL, cfg.RedisAddr, cfg.RedisDB = dbURL, redistest.Addr(), redisDB
+	cfg.JWTKeys, cfg.EncryptionKeys = e2eJWTKey, e2eAESKey
+	cfg.MetaAppSecrets, cfg.MetaVerifyToken = e2eAppID+":"+e2eSecret, e2eVerifier
+	cfg.ShutdownTimeout = 2 * time.Second
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
 
 func (r *running) post(t *testing.T, body []byte, sig string) (int, []byte) {

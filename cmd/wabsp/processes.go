@@ -39,7 +39,7 @@ func runProcesses(ctx context.Context, role string, args []string, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr).With("role", role)
+	log := newLogger(cfg, stderr, role)
 	sys, err := openSystem(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr).With("role", "migrate")
+	log := newLogger(cfg, stderr, "migrate")
 	db, err := openDB(ctx, cfg)
 	if err != nil {
 		return err
@@ -100,6 +100,6 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log.Info("database is current", "version", cur)
+	log.Info("database is current", "schema_version", cur)
 	return nil
 }

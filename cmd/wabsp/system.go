@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -59,9 +60,22 @@ type system struct {
 	onboardings *onboarding.Service
 }
 
-func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
-	return logging.New(w, cfg.LogLevel).With("version", version)
+// newLogger is the logger of a process in role. The keys it adds to every
+// line are reserved (logging.ProcessKeys): no call site uses them.
+//
+// The first one also becomes the standard logger and go-redis's (both
+// process-wide, so set once), so that what libraries print arrives as JSON
+// lines too.
+func newLogger(cfg config.Config, w io.Writer, role string) *slog.Logger {
+	log := logging.New(w, cfg.LogLevel).With(logging.KeyAppVersion, version, logging.KeyRole, role)
+	libraryLoggers.Do(func() {
+		slog.SetDefault(log)
+		redis.SetLogger(logging.Printf{L: log, Component: "redis"})
+	})
+	return log
 }
+
+var libraryLoggers sync.Once
 
 func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*system, error) {
 	db, err := pg.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConn)

@@ -154,8 +154,8 @@ func (c *Client) fail(r request, status int, body []byte, regain time.Duration) 
 	}
 	e := env.Error
 	e.Status = status
-	c.log.Warn("graph error", "method", r.method, "path", strings.Join(r.path, "/"), "status", status,
-		"code", e.Code, "subcode", e.Subcode, "fbtrace_id", e.FBTraceID, "message", e.Message)
+	c.log.Warn("graph error", "graph_method", r.method, "graph_path", strings.Join(r.path, "/"), "graph_status", status,
+		"graph_code", e.Code, "graph_subcode", e.Subcode, "fbtrace_id", e.FBTraceID, "graph_message", e.Message)
 	if !throttling[e.Code] {
 		return e
 	}

@@ -38,7 +38,7 @@ func accessLog(log *slog.Logger, onError fiber.ErrorHandler) fiber.Handler {
 			"ip", c.IP(),
 		}
 		if p, ok := auth.PrincipalFrom(c.UserContext()); ok {
-			attrs = append(attrs, "client_id", p.ClientID.String(), "role", string(p.Role))
+			attrs = append(attrs, "client_id", p.ClientID.String(), "client_role", string(p.Role))
 			if p.TenantID != uuid.Nil {
 				attrs = append(attrs, "tenant_id", p.TenantID.String())
 			}

@@ -137,7 +137,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := registerRuntimeCollectors(d.Metrics, d.Inspector); err != nil {
+	if err := registerRuntimeCollectors(d.Metrics, d.Inspector, d.Log); err != nil {
 		return nil, err
 	}
 

@@ -110,7 +110,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 		p, status := problemFor(err, id)
 		if status >= 500 {
 			log.Error("request failed", "request_id", id, "method", c.Method(), "path", c.Path(),
-				"status", status, "error", err.Error())
+				"status", status, "err", err.Error())
 		}
 		if isOAuthRequest(c) && status < 500 && status != fiber.StatusTooManyRequests && status != fiber.StatusRequestEntityTooLarge {
 			return c.Status(fiber.StatusBadRequest).JSON(openapi.OAuthError{

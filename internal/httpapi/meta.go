@@ -40,7 +40,7 @@ func (s *Server) GetReadiness(ctx context.Context, _ openapi.GetReadinessRequest
 		}
 		ready = false
 		checks[name] = failure
-		s.log.Warn("readiness check failed", "check", name, "error", err.Error())
+		s.log.Warn("readiness check failed", "check", name, "err", err.Error())
 	}
 	ctx, cancel := context.WithTimeout(ctx, readinessTimeout)
 	defer cancel()

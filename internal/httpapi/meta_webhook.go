@@ -113,7 +113,7 @@ func (h *metaWebhook) receive(c *fiber.Ctx) error {
 	b := webhooks.Body{Raw: bytes.Clone(body), ReceivedAt: time.Now().UTC(), AppID: appID}
 	if err := h.cfg.Queue.Enqueue(context.Background(), b); err != nil {
 		h.outcomes.WithLabelValues("unavailable").Inc()
-		h.log.Warn("webhook not made durable; Meta will retry", "err", err, "bytes", len(body))
+		h.log.Warn("webhook not made durable; Meta will retry", "err", err, "body_bytes", len(body))
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return apperr.Wrap(err, apperr.Unavailable, "webhook intake temporarily unavailable")
 	}

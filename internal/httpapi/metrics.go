@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -9,7 +10,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/hibiken/asynq"
-	asynqmetrics "github.com/hibiken/asynq/x/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -64,19 +64,47 @@ func (m *httpMetrics) handler(c *fiber.Ctx) error {
 	defer m.inFlight.Dec()
 	start := time.Now()
 	err := c.Next()
-	m.duration.WithLabelValues(routeLabel(c), c.Method(), strconv.Itoa(c.Response().StatusCode())).
+	m.duration.WithLabelValues(routeLabel(c), methodLabel(c.Method()), strconv.Itoa(c.Response().StatusCode())).
 		Observe(time.Since(start).Seconds())
 	return err
+}
+
+// methodLabel returns a constant for the request's method. Fiber's
+// c.Method() (like c.Path(), c.Get() and c.Params()) points into fasthttp's
+// request buffers, which the next request on the same context overwrites;
+// a metric keeps its label values for the life of the process, so a raw
+// "GET" stored there later read "POS" and /metrics failed with duplicate
+// series. Mapping to literals costs no allocation on every request, where
+// copying would, and an arbitrary method cannot add series.
+//
+// Values from the context are copied (strings.Clone) wherever they outlive
+// the request: here, the request id, and the webhook body. The app does not
+// set fiber.Config.Immutable, which would copy every header, path and
+// parameter of every request, Meta's webhook POSTs included, to protect
+// the few values that are kept.
+func methodLabel(method string) string {
+	for _, m := range labelledMethods {
+		if m == method {
+			return m
+		}
+	}
+	return "other"
+}
+
+var labelledMethods = [...]string{
+	fiber.MethodGet, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+	fiber.MethodDelete, fiber.MethodHead, fiber.MethodOptions,
 }
 
 // routeLabel names the route that served the request: the API operation
 // when the request was for one (even if middleware refused it before the
 // handler ran), else the pattern of the hand-written route. A request that
 // matched no route ends on one of the app's middleware prefixes and is
-// "unmatched", so probing random paths cannot grow the series.
+// "unmatched", so probing random paths cannot grow the series. Every value
+// is the app's own string, never the request's.
 func routeLabel(c *fiber.Ctx) string {
 	if op, ok := operationOf(c); ok {
-		return fiberPath(op.path)
+		return op.route
 	}
 	if r := c.Route(); r != nil && !middlewarePrefixes[r.Path] {
 		return r.Path
@@ -96,13 +124,13 @@ func fiberPath(template string) string {
 // registerRuntimeCollectors adds the Go runtime and process collectors and,
 // when inspector is set, the asynq queue collector (tasks per queue and
 // state, latency, sizes).
-func registerRuntimeCollectors(reg prometheus.Registerer, inspector *asynq.Inspector) error {
+func registerRuntimeCollectors(reg prometheus.Registerer, inspector *asynq.Inspector, log *slog.Logger) error {
 	cs := []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}
 	if inspector != nil {
-		cs = append(cs, asynqmetrics.NewQueueMetricsCollector(inspector))
+		cs = append(cs, newQueueCollector(inspector, log))
 	}
 	for _, c := range cs {
 		if _, err := register(reg, c); err != nil {

@@ -18,6 +18,7 @@ type operation struct {
 	id       string
 	method   string
 	path     string // the OpenAPI template, such as /v1/tenants/{tenant_id}
+	route    string // path as Fiber names it, /v1/tenants/:tenant_id: the metrics label
 	segments []string
 	literals int
 	item     *openapi3.PathItem
@@ -36,7 +37,7 @@ func newOperations(doc *openapi3.T) *operations {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			o := &operation{id: operationName(op.OperationID), method: method, path: path, item: item, op: op,
-				segments: splitPath(path)}
+				route: fiberPath(path), segments: splitPath(path)}
 			for _, s := range o.segments {
 				if !isParam(s) {
 					o.literals++

@@ -36,7 +36,7 @@ func rateLimit(rdb *redis.Client, rate float64, burst int, log *slog.Logger) fib
 		}
 		res, err := limiter.Allow(c.UserContext(), key, limit)
 		if err != nil {
-			log.Warn("rate limiter unavailable; request let through", "request_id", requestIDOf(c), "error", err.Error())
+			log.Warn("rate limiter unavailable; request let through", "request_id", requestIDOf(c), "err", err.Error())
 			return c.Next()
 		}
 		c.Set("RateLimit-Limit", strconv.Itoa(burst))

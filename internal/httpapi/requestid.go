@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"regexp"
+	"strings"
 	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,6 +28,10 @@ func requestID() fiber.Handler {
 		id := c.Get(headerRequestID)
 		if id == "" || !saneRequestID.MatchString(id) {
 			id = newRequestID()
+		} else {
+			// c.Get points into the request buffer; the id lives on in the
+			// context, in audit rows and in work queued by the request.
+			id = strings.Clone(id)
 		}
 		c.Set(headerRequestID, id)
 		c.Locals(requestIDKey{}, id)

@@ -57,7 +57,7 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	}
 	for _, r := range results {
 		if log != nil {
-			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.String())
+			log.Info("migration applied", "schema_version", r.Source.Version, "file", r.Source.Path, "took", r.Duration.String())
 		}
 	}
 	return nil
