@@ -17,7 +17,7 @@ import (
 // client is a minimal browser over app.Test: it keeps cookies and reads
 // the CSRF token of the last page it loaded.
 type client struct {
-	t       *testing.T
+	t       testing.TB
 	app     *fiber.App
 	cookies map[string]*http.Cookie
 	csrf    string
@@ -25,7 +25,7 @@ type client struct {
 	last []*http.Cookie
 }
 
-func newClient(t *testing.T, app *fiber.App) *client {
+func newClient(t testing.TB, app *fiber.App) *client {
 	return &client{t: t, app: app, cookies: map[string]*http.Cookie{}}
 }
 
