@@ -154,6 +154,7 @@ type demoSeed struct {
 	tenantID               string
 	numbers                []metasim.Number
 	templates              []metasim.TemplateRef
+	consoleLogins          []consoleLogin
 }
 
 type credentials struct{ id, secret string }
@@ -174,7 +175,9 @@ func printWelcome(w io.Writer, base string, s demoSeed) {
 	if s.tenant.ok() {
 		fmt.Fprintf(&b, "Tenant client (Acme Retail only):\n  client_id:     %s\n  client_secret: %s\n", s.tenant.id, s.tenant.secret)
 	}
-	fmt.Fprintf(&b, "\nGet a token and list tenants:\n\n")
+	fmt.Fprintln(&b)
+	printConsoleLogins(&b, base, s.consoleLogins)
+	fmt.Fprintf(&b, "Get a token and list tenants:\n\n")
 	fmt.Fprintf(&b, "  TOKEN=$(curl -s -X POST %s/v1/oauth/token -d grant_type=client_credentials -d client_id=%s -d client_secret=%s | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')\n", base, s.admin.id, s.admin.secret)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/admin/tenants\n", base)
 	fmt.Fprintf(&b, "  curl -s -H \"Authorization: Bearer $TOKEN\" %s/v1/tenants/%s/phone-numbers\n\n", base, s.tenantID)

@@ -78,7 +78,10 @@ func seedDemo(ctx context.Context, svc *tenants.Service, graph *metasim.Graph) (
 	if s.partner, err = newClient(ctx, svc, actor, tenants.NewClient{Name: "demo partner", Role: auth.RolePartner, PartnerID: partner}); err != nil {
 		return s, err
 	}
-	s.tenant, err = newClient(ctx, svc, actor, tenants.NewClient{Name: "demo tenant", Role: auth.RoleTenant, TenantID: ids[0]})
+	if s.tenant, err = newClient(ctx, svc, actor, tenants.NewClient{Name: "demo tenant", Role: auth.RoleTenant, TenantID: ids[0]}); err != nil {
+		return s, err
+	}
+	s.consoleLogins, err = seedConsoleUsers(ctx, svc, partner, ids[0])
 	return s, err
 }
 

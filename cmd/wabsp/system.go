@@ -22,6 +22,7 @@ import (
 	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/internal/config"
+	"github.com/wabsp/wabsp/internal/console"
 	"github.com/wabsp/wabsp/internal/graph"
 	"github.com/wabsp/wabsp/internal/httpapi"
 	"github.com/wabsp/wabsp/internal/logging"
@@ -262,6 +263,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
+	console.Mount(app, console.Config{Log: s.log, Users: s.tenants, Quality: s.quality, Dev: s.cfg.Dev})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	s.log.Info("api listening", "addr", ln.Addr().String())

@@ -183,7 +183,7 @@ var accessRules = map[string]rule{
 }
 
 var (
-	errNoAccess     = apperr.New(apperr.Forbidden, "this client may not act for that tenant")
+	errNoAccess     = auth.ErrNoTenantAccess
 	errNotAdmin     = apperr.New(apperr.Forbidden, "this operation is for admins only")
 	errSuspended    = apperr.New(apperr.TenantSuspended, "the tenant is suspended")
 	errNotPermitted = apperr.New(apperr.Forbidden, "operation not permitted")
@@ -255,26 +255,7 @@ func (a *authorizer) check(ctx context.Context, p auth.Principal, r rule, tenant
 }
 
 func (a *authorizer) mayActFor(ctx context.Context, p auth.Principal, tenantID uuid.UUID, manage bool) error {
-	switch p.Role {
-	case auth.RoleAdmin:
-		return nil
-	case auth.RolePartner:
-		ok, err := a.partners.has(ctx, p.PartnerID, tenantID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-	case auth.RoleTenant:
-		if manage {
-			return apperr.New(apperr.Forbidden, "a tenant cannot change its own settings; ask its partner or an admin")
-		}
-		if p.TenantID == tenantID {
-			return nil
-		}
-	}
-	return errNoAccess
+	return auth.MayActFor(ctx, p, tenantID, manage, a.partners.has)
 }
 
 // notSuspended refuses non-admin callers acting for a suspended tenant.

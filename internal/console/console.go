@@ -1,0 +1,107 @@
+// Package console is the web dashboard for BSP staff, partners and tenants,
+// served by the same binary as the API under /console. Pages are rendered on
+// the server with html/template and work without JavaScript. Users are the
+// human console users of the tenants domain; each acts as the auth.Principal
+// of its role, and tenant access is decided by auth.MayActFor, the rule the
+// API uses.
+package console
+
+import (
+	"context"
+	"embed"
+	"html/template"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/tenants"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/console.css
+var stylesheet []byte
+
+var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+
+// Users is the part of the tenants domain the console needs.
+type Users interface {
+	Login(ctx context.Context, email, password string, now time.Time) (tenants.User, error)
+	StartSession(ctx context.Context, userID uuid.UUID, now time.Time) (tenants.Session, error)
+	LookupSession(ctx context.Context, id string, now time.Time) (tenants.Session, error)
+	EndSession(ctx context.Context, id string) error
+	ResetPassword(ctx context.Context, token, password string, now time.Time) error
+	PartnerHasTenant(ctx context.Context, partnerID, tenantID uuid.UUID) (bool, error)
+	GetTenant(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
+	ListTenants(ctx context.Context, f tenants.TenantFilter, p tenants.Page) (tenants.List[tenants.Tenant], error)
+}
+
+// Numbers is the part of the quality domain the console reads.
+type Numbers interface {
+	ListNumbers(ctx context.Context, tenantID uuid.UUID, f quality.NumberFilter, p quality.Page) (quality.List[quality.NumberView], error)
+}
+
+// Config is what the console needs.
+type Config struct {
+	Log     *slog.Logger
+	Users   Users
+	Quality Numbers // nil leaves phone numbers out of tenant pages
+	// Dev allows the session cookie without Secure, for the demo over
+	// plain http on localhost. Never set it behind a public address.
+	Dev bool
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Mount registers the console's routes on app under /console.
+func Mount(app fiber.Router, cfg Config) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	c := &console{cfg: cfg, limiter: newLoginLimiter(loginAttempts, loginWindow)}
+	// Ahead of the group, so the stylesheet costs no session lookup.
+	app.Get("/console/static/console.css", serveStylesheet)
+	g := app.Group("/console", securityHeaders, c.loadSession)
+	g.Get("/login", c.loginForm)
+	g.Post("/login", c.requireCSRF, c.login)
+	g.Get("/reset/:token", c.resetForm)
+	g.Post("/reset/:token", c.requireCSRF, c.reset)
+	g.Post("/logout", c.requireUser, c.requireCSRF, c.logout)
+	g.Get("/", c.requireUser, c.home)
+	g.Get("/tenants/:tenant_id", c.requireUser, c.tenantPage)
+}
+
+type console struct {
+	cfg     Config
+	limiter *loginLimiter
+}
+
+// securityHeaders keeps pages out of frames and caches and confines
+// scripts and styles to our own origin.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Cache-Control", "no-store")
+	return c.Next()
+}
+
+func (c *console) render(ctx *fiber.Ctx, status int, name string, data map[string]any) error {
+	if sess, ok := ctx.Locals(sessionKey).(tenants.Session); ok {
+		data["CSRF"] = sess.CSRFToken
+		data["User"] = sess.User
+	}
+	ctx.Status(status).Type("html", "utf-8")
+	return pages.ExecuteTemplate(ctx.Response().BodyWriter(), name, data)
+}
+
+func serveStylesheet(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "public, max-age=3600")
+	c.Type("css", "utf-8")
+	return c.Send(stylesheet)
+}

@@ -1,0 +1,70 @@
+package console
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/auth"
+	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/tenants"
+)
+
+// tenantListLimit bounds the home page's tenant table.
+const tenantListLimit = 200
+
+// home lists the tenants an admin or partner oversees; a tenant user goes
+// straight to its own page.
+func (c *console) home(ctx *fiber.Ctx) error {
+	s, _ := session(ctx)
+	p := s.User.Principal()
+	if p.Role == auth.RoleTenant {
+		return ctx.Redirect("/console/tenants/"+p.TenantID.String(), fiber.StatusSeeOther)
+	}
+	f := tenants.TenantFilter{}
+	if p.Role == auth.RolePartner {
+		f.PartnerID = p.PartnerID
+	}
+	list, err := c.cfg.Users.ListTenants(ctx.UserContext(), f, tenants.Page{Limit: tenantListLimit})
+	if err != nil {
+		return err
+	}
+	return c.render(ctx, fiber.StatusOK, "home.html", map[string]any{"Title": "Tenants", "Tenants": list.Items})
+}
+
+// tenantPage shows one tenant. A tenant it may not act for answers 404, as
+// an unknown one does, so a user cannot probe which tenants exist.
+func (c *console) tenantPage(ctx *fiber.Ctx) error {
+	s, _ := session(ctx)
+	id, err := uuid.Parse(ctx.Params("tenant_id"))
+	if err != nil {
+		return c.notFound(ctx)
+	}
+	err = auth.MayActFor(ctx.UserContext(), s.User.Principal(), id, false, c.cfg.Users.PartnerHasTenant)
+	if apperr.Is(err, apperr.Forbidden) {
+		return c.notFound(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	t, err := c.cfg.Users.GetTenant(ctx.UserContext(), id)
+	if apperr.Is(err, apperr.NotFound) {
+		return c.notFound(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Title": t.Name, "Tenant": t}
+	if c.cfg.Quality != nil {
+		nums, err := c.cfg.Quality.ListNumbers(ctx.UserContext(), id, quality.NumberFilter{}, quality.Page{Limit: tenantListLimit})
+		if err != nil {
+			return err
+		}
+		data["Numbers"] = nums.Items
+	}
+	return c.render(ctx, fiber.StatusOK, "tenant.html", data)
+}
+
+func (c *console) notFound(ctx *fiber.Ctx) error {
+	return c.render(ctx, fiber.StatusNotFound, "notfound.html", map[string]any{"Title": "Not found"})
+}
