@@ -3576,6 +3576,10 @@ type ListArchivedWebhooksParams struct {
 
 	// To Only bodies received before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Sha256 Only the body with this SHA-256 (hex, of the bytes exactly as Meta
+	// sent them): answers whether a given delivery was received.
+	Sha256 *string `form:"sha256,omitempty" json:"sha256,omitempty"`
 }
 
 // ListArchivedWebhooksParamsStatus defines parameters for ListArchivedWebhooks.
@@ -3956,6 +3960,24 @@ type ListPhoneNumbersParams struct {
 	WabaRef *openapi_types.UUID `form:"waba_ref,omitempty" json:"waba_ref,omitempty"`
 }
 
+// ListQualityAccountHistoryParams defines parameters for ListQualityAccountHistory.
+type ListQualityAccountHistoryParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Attribute Only rows of this attribute (quality_rating, status, quality_score, category, event, ...).
+	Attribute *HistoryAttribute `form:"attribute,omitempty" json:"attribute,omitempty"`
+
+	// From Only rows at or after this Meta event time.
+	From *HistoryFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only rows before this Meta event time.
+	To *HistoryTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListQualityAlertsParams defines parameters for ListQualityAlerts.
 type ListQualityAlertsParams struct {
 	// Limit Page size.
@@ -3996,6 +4018,11 @@ type ListQualityNumbersParams struct {
 
 	// Status Only numbers in this status (CONNECTED, FLAGGED, ...).
 	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// PhoneNumberId Only the number with this Meta `phone_number_id`. A number Meta
+	// reported only by its display digits, before anyone registered or
+	// polled it, has no id yet and is not matched.
+	PhoneNumberId *string `form:"phone_number_id,omitempty" json:"phone_number_id,omitempty"`
 }
 
 // GetQualityNumberDailyParams defines parameters for GetQualityNumberDaily.
@@ -4044,6 +4071,13 @@ type ListQualityTemplatesParams struct {
 
 	// Category Only templates in this category (MARKETING, UTILITY, AUTHENTICATION).
 	Category *string `form:"category,omitempty" json:"category,omitempty"`
+
+	// Name Only templates with this name, exactly as registered with Meta.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// Language Only templates in this language, Meta's code exactly as Meta
+	// reports it (`en_US`, `pt_BR`, `de`; some webhooks spell `en-US`).
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
 }
 
 // GetQualityTemplateDailyParams defines parameters for GetQualityTemplateDaily.
@@ -6991,6 +7025,9 @@ type ServerInterface interface {
 	// GetPhoneNumber Get a phone number
 	// (GET /v1/tenants/{tenant_id}/phone-numbers/{phone_ref})
 	GetPhoneNumber(c *fiber.Ctx, tenantId TenantId, phoneRef PhoneRef) error
+	// ListQualityAccountHistory A WABA's own history
+	// (GET /v1/tenants/{tenant_id}/quality/accounts/{waba_id}/history)
+	ListQualityAccountHistory(c *fiber.Ctx, tenantId TenantId, wabaId string, params ListQualityAccountHistoryParams) error
 	// ListQualityAlerts List quality alerts
 	// (GET /v1/tenants/{tenant_id}/quality/alerts)
 	ListQualityAlerts(c *fiber.Ctx, tenantId TenantId, params ListQualityAlertsParams) error
@@ -8110,6 +8147,13 @@ func (siw *ServerInterfaceWrapper) ListArchivedWebhooks(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "sha256" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sha256", query, &params.Sha256, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter sha256: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -11138,6 +11182,87 @@ func (siw *ServerInterfaceWrapper) GetPhoneNumber(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListQualityAccountHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityAccountHistory(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_id" -------------
+	var wabaId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_id", c.Params("waba_id"), &wabaId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityAccountHistoryParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "attribute" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attribute", query, &params.Attribute, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter attribute: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityAccountHistory(c, tenantId, wabaId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListQualityAlerts operation middleware
 func (siw *ServerInterfaceWrapper) ListQualityAlerts(c *fiber.Ctx) error {
 
@@ -11311,6 +11436,13 @@ func (siw *ServerInterfaceWrapper) ListQualityNumbers(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "phone_number_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phone_number_id", query, &params.PhoneNumberId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter phone_number_id: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -11598,6 +11730,20 @@ func (siw *ServerInterfaceWrapper) ListQualityTemplates(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", query, &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter name: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "language" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "language", query, &params.Language, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter language: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -12599,6 +12745,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id/history", wrapper.ListQualityTemplateHistory)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id/daily", wrapper.GetQualityTemplateDaily)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/accounts/:waba_id/history", wrapper.ListQualityAccountHistory)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/alerts", wrapper.ListQualityAlerts)
 
@@ -22323,6 +22471,106 @@ func (response GetPhoneNumber500ApplicationProblemPlusJSONResponse) VisitGetPhon
 	return ctx.JSON(&response)
 }
 
+type ListQualityAccountHistoryRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	WabaId   string   `json:"waba_id"`
+	Params   ListQualityAccountHistoryParams
+}
+
+type ListQualityAccountHistoryResponseObject interface {
+	VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityAccountHistory200JSONResponse QualityHistoryList
+
+func (response ListQualityAccountHistory200JSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory400ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory401ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityAccountHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory403ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory404ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory429ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityAccountHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory500ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListQualityAlertsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListQualityAlertsParams
@@ -25508,6 +25756,9 @@ type StrictServerInterface interface {
 	// GetPhoneNumber Get a phone number
 	// (GET /v1/tenants/{tenant_id}/phone-numbers/{phone_ref})
 	GetPhoneNumber(ctx context.Context, request GetPhoneNumberRequestObject) (GetPhoneNumberResponseObject, error)
+	// ListQualityAccountHistory A WABA's own history
+	// (GET /v1/tenants/{tenant_id}/quality/accounts/{waba_id}/history)
+	ListQualityAccountHistory(ctx context.Context, request ListQualityAccountHistoryRequestObject) (ListQualityAccountHistoryResponseObject, error)
 	// ListQualityAlerts List quality alerts
 	// (GET /v1/tenants/{tenant_id}/quality/alerts)
 	ListQualityAlerts(ctx context.Context, request ListQualityAlertsRequestObject) (ListQualityAlertsResponseObject, error)
@@ -28494,6 +28745,35 @@ func (sh *strictHandler) GetPhoneNumber(ctx *fiber.Ctx, tenantId TenantId, phone
 	return nil
 }
 
+// ListQualityAccountHistory operation middleware
+func (sh *strictHandler) ListQualityAccountHistory(ctx *fiber.Ctx, tenantId TenantId, wabaId string, params ListQualityAccountHistoryParams) error {
+	var request ListQualityAccountHistoryRequestObject
+
+	request.TenantId = tenantId
+	request.WabaId = wabaId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityAccountHistory(ctx.UserContext(), request.(ListQualityAccountHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityAccountHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityAccountHistoryResponseObject); ok {
+		if err := validResponse.VisitListQualityAccountHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListQualityAlerts operation middleware
 func (sh *strictHandler) ListQualityAlerts(ctx *fiber.Ctx, tenantId TenantId, params ListQualityAlertsParams) error {
 	var request ListQualityAlertsRequestObject
@@ -29368,653 +29648,661 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybLdlmPjQnbbPZ622x7LHt9s0z8WWAWSWBUBNoASze71c9wj3Hvcvdgv",
-	"kAnUP6KKRYmye+briN1pmVWFv5mJzETmJ//oxXKxlIIJo3tnf/TmjCZMwZ/vqGGv+IIb+B/7S8J0rPjS",
-	"cCl6Z7137LeMaaOJmTMSp5wJQxZ0TSaZ0oZM2FQqRiaMixlJbQssGfT6PR3P2YLa1sx6yXpnPS4MmzHV",
-	"+/KlX3T5ji0oF1zMWrpN2dQQLrD7TCnb/ySLL5nZpR/NAlO7YLEUiSaZMDyFDrBhwjWZZmlK6Ixysb0b",
-	"ZtT6fGqYau7CSLKiPF8vZT/hYral7S/93pIqumDGbdZ5ypR5mWz2837OCLUP72jCYQe4/XlJzbzX7wm6",
-	"sA3DC2Oe9Po9xX7LuGJJ78yojJUHMZVqQU3vrJdl8KYblDbK7pMdEgziZy4Cw3gj0jWOQxM5JWbONbnk",
-	"IiEHIltMmBr/ltGUm3WfGLZYptSw8ZJmmiV9smCGno2y4fB+bLuEv1ifDAaDw3w6v2VMrYv52JYrC7ig",
-	"n18xMTPz3tnxyQ+NY79gV0xxs+42fu3ebhqFf14Zyb8pNu2d9f7HvYLv7uFTfa86hmJUhhrWMCS5ZIJI",
-	"RaT9h2JaplcscQNtHBe0Vx4UE9mid/Zrz7YGNIDt9D41r1Q2+S8Wd9hsOpGZIbjJuthdbQdN41hmomWg",
-	"2Ml4YzvbFvFvSEjlAdpRPwMB9c5+F2KR87cvnQy7o0nEk4gcCGkIN5pE+PuYJ9FhA/+4N+yobsZBz6TQ",
-	"TJjz2A7tBU+d6AgtDoV3Oi9LpeVyX8+kMDQ2RWeBvQRyj/HFO5owYRRnjdvmXkR5co3Zv1BysTmQ59gp",
-	"Wc2lZnYw9lUyp8slE5bkDVCUFbY4XMMXrGmEU9tDcGwJNezIfto2wLeZWkrN2vdniS/tukGu7XJ3FzJT",
-	"8ZbeNLyza2fYcrmv93LnlXcn19ZFN/KaS26JqeloK4iy8XCrkOONmDNTWqrwOCLBPptxDG9EeEIwslTs",
-	"istMkyWdNS4LftN0Wj04PgkN5UeW8ium1k3Lkrjnbevi3+m8MFyYh6e9fm/BBV/YA+O4H9J6nn9eMsUX",
-	"TDRuGsvfaBtf8dbNt+4vXBup1ufGKD7JGk9TJVfF8U79y+TAKSdjRQ0Xsz6xJ2im+8T/rmOpWJ/E1LCZ",
-	"VOs+YVdMmHYdJW++aesfnrbMJCwji0lsiMPXzFAc1q1IRjeskPgoBlWWFB3Hcz2h8TJhi6U0TMTrn1lA",
-	"mzt3Z/1RbEWaIJdsTQ6OrS5+MhySpeLC0EnKSDynisZWxz4kZk6tfXPJwOAZCYV2CNF0yuyXoLmfAd9r",
-	"umDQpmImUwItpCm3ZpFiOkvNYCT8fNHgKiZcGvqRHXsDcZwMh8CIuVZrDQJjmLJt/v9+HY0+nxwfjUaf",
-	"Hz3/9O//Fl6jxVI2mwwcnraxJ75xc9Z8KTSfzRsO/RewaAldkwPDBHXEQn6Xgh0+IQmb0iw15OSxfSWn",
-	"r8jI6Hr03TbAt3Mp2C+gx7ZpSZNMc8G0diovObCEbnXKpf1+7Kydii5ZVxyqL1ZGW97j4dHjT38c9++f",
-	"fPm3tnGHWPIVxVXtEy7iNEtY0rq+RiZ0fR0ObRjXleQxey2FJdwg8eEbdzRZ2Je8kY8jvKOLMZKDf/zj",
-	"H/84ev26STGH71sJdGNFT78c4R9N6/pXmSnBGo/e/8LHbazjXrk57zR4Zt7SGSOa/94oVcEfU9k2t9W9",
-	"swdWrtDPeMB7KdN23L+lygimmpZjiY/blsO9cvPlABZtNPGArxxb3tFkRSd6WTL1tvNpbdTw3s1NPmev",
-	"omRpWsV81Dyx3OD0Dsse3EjbFDmAmcgpofnT8oSbZlEWMzeZxTuZptlyqxAHcaP5FTtsZuqvJddxyG3i",
-	"cdfx7ldOXmSTfFBNdLFik7mUl0SX3m1jtfJ7N9/0986ZExqdYyfv72keUu7v2zKcXY6+97BJTYuWb2HL",
-	"mOwb+1gg287fgBA2hvKManbErTGtueFXDDYRvvX2Yz5QOyyrz+s0mzXR12+tqmLT2C7Akml3/sCLGhmA",
-	"a2f8tDkXM93ZEVEeBQzrI53QRhH+8fzpeYvoXtEJbRPZ8PymEvsL+EeXUmgGnvenNHFXEvZfsRSGCfiT",
-	"Lpcpj6kd/r2lkpOULf79v7Sdyx899pkulinDLxI8Uq9oypOxMyt6/V7CDOWppcY5I97a4JrYGcO7vX6P",
-	"KSWV7p39+kdvylma2Lf5go2tXOr1e65bK+elIVSQl+e/nBeSq/flE64E00DsZ73h8V9/+M+f7//98d9O",
-	"Pz54/vDdo/c//OPxh+HL4zd2R3GXzk6BoLix47fTJ+/yMbvFypQ4g006cyM4q0/vS1cCeeumAAu/SRGl",
-	"dVnQ1O4dSyynuP7ssVjtOTp8QiJctl8/RSNhSUMTRuM5gRW0ljNIc2ujof9pmvL4Zpsb+0ZKu2ppmdBU",
-	"MZqsCfvMtdG96+3G42I3nhUdNW5FPpj97QF6H2uz6ZOl1JpP0jXJRMIUoUKaOVNOoIzEQeSHEh327aaV",
-	"CT2mwtLshJGYKsXtrmb1676RgKsMchBNKU9ZMl4quFXjdnDRodvBF1JNeJIwcaMtnOatVDiT6/LVJ3BZ",
-	"bMgUJkONm+o19/V+sa8vSr03bmwxxH3trJGXTJCUxpfow9CxXMJBtDlZrt1k7W74gUSH/ZFwG+ue2gMk",
-	"00smwOiM3Emb/5Tv2kthT3uaPresusPO3XjeF3LBzNyewkhURAo8cO5oonnCQKTg2Kws+S2ThsEEo2KP",
-	"I2Ik0dlyKZUZ2Nn8Is0LmeFd2bVJUEgznkIrdTFit8I/uQ6lnRaU9os05IVrqpHSipHsg9J+kbjell8s",
-	"HdlDG+SBcA9W3MyRn3gSILd8NPbgB4t0nUqavJfyFVUz9jWJxzLNRCZrS+byiilyTF7zp+QgWuKYxkbK",
-	"cWpH5cb6XsrXVKx9UMON6ENZLdqFWpRJxP6OIRiEfY4ZS1jyBN2VxCre6npEc1I6dt5LSew0SD6PFuKp",
-	"DHNfksoJYb/s3GhSmvZBVO4U9cNQpMtR7lAJDcV9ca8WGFOOJzmqBK50aqT4otaQi0zp2Ih924ecHOUx",
-	"J60fF9EpsKgfBM3MXCr+O7uZnMqgISaM/aRKihQ1VzJhVFlNAM4Xrkmujl9Pfh0XpFiZRQsV1ge5H0EW",
-	"mt5BVOtrg/4+fvx4dF56Y9P4iZ5Ci5EXhYy8e/GMPHz0YEhAlw2GCxUmC+7uFeUpnaTsppubt1OzUQzV",
-	"l+S3jGXMbmn1xd139UFZ/7lg6orHjHyoNNq2uflr+9jYc5Iw0E9EvCYH71jCdZ+8ldrMFLv426tDr60a",
-	"eskqWqzis7khQq6stlsaldUcUAL7KzpGohLvRkRjfBjeFJVlVZXB9xpU9iVfqyKmrBwS5cOEYsUtoaa9",
-	"fm9FFcgua29PZSBgqN87t0tDcYR/9GiC6jlN3yq5ZMpwa0ZPaaoZ2Kv5T3/06MxRaHWSH+eSQASCXbQF",
-	"09pdrm9xefR7NDNyAcweWDhhyGRN3CtcCnt8gLEyp4JQsmRKS4j4c81OpEwZBVU1posl5TPRwe/SL91q",
-	"B64lRelqnFyydW1ax8EW3W1C6JbTPdq1qbE2bBn2wNgndzSJrmiasQjtMWp8R0+IYCzRJHL/jjrtS+4B",
-	"TKmYZRQ1tu5foXOnwxdXVHEaWnc7MfeQZNpqR24axW50m8mKLniD01FmZmJ1VE+xufux3OiDh/VL3U2/",
-	"XeG5+tX1VzCdhJi3KtM9pSae78p5+dfwT27YQm8NXizY/AvM6iV+dTx0l0j+3/loqVJ0vTGnct/tM3sH",
-	"d+ngGw6NngW90rD4muTvlFg6l4T9nmboLqh+/Re5Igur5qJ/dpE7POY0IdQ5RslUyQW4JJ+AhAKfhyYQ",
-	"6UikiOGA4EoTqhS/YqH+wysC+gwMLLgsS44hjpvrkccvhmQpNeX4bc3c8WFy65+JZCm5MINegOBjxezA",
-	"xtR0jc7o9xKu7RHoP6pdXSoGsh0Wyr9pu+7WdhP35aGdeH+GDmRrZ1pKSGC2NEu4IamcVXoLO4H7vZRq",
-	"M7ayIjiLj3Or1hpi3yIzaQjFxew+ES/UNh6ULksbF8+ayO49N3PdaVJKoqrXxubvpNep5JJVpcOmiK7w",
-	"eb90rdI6dGfYdx95jV/glYLo3WK66eUjrxBvK0c9g/d2FKFNp1KreG/f3ndujnaR+kC3EPUN/7JzI5H7",
-	"OrrF3a4O6Ue8+cxFhm3zjiaZzmiK3kK8KPIk0h7eVj427p/sRD/b1wY/jnYnpzL1dKCTpEkAbz1Acwn+",
-	"JSdfzWIVTFCZy5XAKQq5GmydgxtBvd3W6bziOnCY5FvZTSkoz6m+naWQ2YDyOnHnANAVCFIfRbuF+2Fc",
-	"wZmpeM6vWPIRL80DisNyOW46QSBekS6XLgoaF5BoPhMMz4+JTNbBM5K6bnc6JJl3e9cPlrU1RiTXUqCj",
-	"sbgnWSoZM60rKk39ZNyI5d1UfaRazqkI8PqzORVWdfLxsdC9NjxNwdgEjzn6+rmCm1pw4UJ8SVjJUixm",
-	"pYUJHKF4Tvv38mUmBxhM6SOYD7ufq0pmu+orek5PHjwMaIPsM7n4y/nRyYOH/sLeDg61PrfpZC7TxF0v",
-	"wsitXhPcH81/D/h9nsIa89+Z1Voma4PiNKCvOqdJ/fslEwlELOO8+550pCK4z8Gx5HI20OJ7Fw3gp3tH",
-	"k9gRxoop5joiRlbk/tbDqNUkwCBI3IYq2VS5q+852C1nv4hG8FRdmVwHIfHWmaM3EoI1ufPnE4UfuZlb",
-	"UgMhmKZvphBRsNuc6ms0ce0FLkgsHROqiWGfTZ+sLKebOVsTqphzoH54/+LohyBt2mbHE6rZw9Om5AIa",
-	"G9cHCG0Nofj4CTl49+IZOX14+sPh9uUrd7W5iJ/sMlqb4bkwGN5TO0xi7/KqHd1ZPLeTdwrJALXQqI/h",
-	"K4Nsmbh/4lE9cEZQFD5bYiNV45lVJLWhl2alpGFPCJ3kqrZea8MWZKW4Ey1bGRV79LpjzUtNkwUXduxe",
-	"Ee3nepcVORF21zAV79IMK9kYptMWfJA7UmE2lWkmLGXgUSj1XDDDLocBelRvMMw8ByI0TqCFxnF2PsLL",
-	"zvaAWebHsvU5Pvmj5YDoFga3IctRVheU1C+yGaudVwcblGSWBV/J2V4EdcHOfwIZ/ZSnKRezZ5AiG4jN",
-	"qzkU9RNIV5mxhPyH14xYAqbQhKdw6zDo1a1U90VHuspb7fg+BlB0fjlNJzS+bHHauQREl2VlJcpS8dgq",
-	"nrY5IiRRWcrIpZAr3YdnLCGTNTq4pJjyWQYmouupIu+aB+bXtzPz0a5T1s4q3PpqjWbyEbkmyjvjBpAv",
-	"fj/f49ISt5Db25SKgAULAVfxOigN8tyBjTNIZYys5jyFvVmm1Gr0mmhmcq9b4h0IdLlM1+H7lQVVl9ly",
-	"vGQqdgu26TeQwszT9XjKtro0XkvBgJ/lFVOKJ6y7fHhrKeqN+ywkIvDw3sW8qNvpfp2rU9pYg/Loiw3Y",
-	"sq0vxTIzO7qxyhtfjsA+P/rPT3/cD4Vfh/arxs/w3MpKF7irABCAC+I+6RNqyEJqQ8xKkoTFfEFTOBPr",
-	"QeD/fjAaDXw4+MmXw/8ZHtC3oY76HUirjZMvdMsmftDBQ27qsi62pBT0ezMls+V4su48JejwR75gQrt7",
-	"nTrFQ5OB0+kn+N3uqVQJU9ZAhnyzck5Kn1hKYaZInAWxUJbpFSNy60ih052Pbu96BjtkYZUznBSZyjSV",
-	"qydkSbUm3IDS7jK8w2ZzHnndnnaQx19b24fHc0xyscYPXBKxhPAGu1x22mYjDU27rdh7fLVOjOUYcpdZ",
-	"A+krOQHlG5/3FiTbTHOmzV9khrELNQMRn3YmRtvMM5amoQ2e+y5u3FJlE9uFdXmVcAD9fFJNyyGY1vl6",
-	"7CCHIeT0ym1rp0n63l66L6sS6dE2eVR02DaVvPEdT5VUalY7Ug4Ofh0efwJZ/t8nvw6P7n86PPt1ePTA",
-	"/3R6NhweBsV7QivRKQsp7C/9nsmYxr9WLBH+bzPPlPtzqjj+oanJlPszg69DgSyAjlMbdNuY/23rcY9d",
-	"OtQdXJTQalexWyp4PWbMBTRhxjIzwWF7nJfr3GIVTowdsGX6HnKjw3f2tXdsCi7vK54wEbOOvT33r9ud",
-	"ieH4bPEkAxwHxPB4ABMI85ArFPtog3d3I9dztKtXW/dPQp8oOeVpEa5SCx2ENBTq8UzQww4OAnQKoHem",
-	"DAwSDEDxoDM7Ys30PX7MzrAxFRXG7Xq/hH1ToBR5gJp8m1sofatLbSdqBEdDwFvlxhv1SbRghkZ5DkrJ",
-	"b2bPfCVTdsaT8KE/0VmDG6WEO9PFA84U1d0omKaYquQ87vhhd9q9AZ919kAV4BBdpl5j32uz4P7YQbHY",
-	"6q07XhRdh4f6vRVtdOAW6EYOTcL7ygGCaw3WtB/qoGNcRBkNqROfegaq7lN1jbbx8j7ukiuy4U/gn6vz",
-	"x44K3bJTPAR6ehoJ5OOcGn2+XHonIDmAkMBDa67EdMEgXjwUZdjYk2GfTUucmDtD4SYBxCVdLlk9jvF0",
-	"GDychAyFtp+LNWb5sFQzvKdIZQweAcTQknLauX0eN80ALbDPhmgInXDxKjidPhF0ASYnIH06ABdri67c",
-	"vNeEzhRj7lpz+1AylW4G/wRf1EyN80DnaoBuMG27iQwdAFPAdbeTLvYjBvTbYwJR3/bEno2qgu+mhcPe",
-	"FlI8QJU0R6SL5RVT+gmJaJpG7l+EXTG1LmAIvKdhAF07gwG8EBjFnhmeImRnKWUDJSNN0zb9+iKX/ptB",
-	"o84BjW4Gqkks05TFhiUDEnEBbvzxJVuvpEqsNvJbxuPLsWLLdB1ZMhyJCOhkqdiUKStsdJQDC+WjJ9rI",
-	"5T3FdLZghySWC4ahqA4jwqUS+EnTJe/5cxospMnYnnIQyF8ZUK/fK42n50i2NJTWRQlDl74vQfZiCu8U",
-	"MEwZcSfSmRPTBlKB3cqV5M+MXrGRKLMrBn1trgkzCNkGIRjQKEtmTOEBapugkDXmupqsy5hksGAb3KQ7",
-	"xHKVp59zhFUyr/XhNdWYGs/5Vlo4rdTtvpRvWOdx9+ij66iC+zBe8nGGdKHyqBqWz8vYmo+r2Tq4RuR0",
-	"xUTo9gkESo09S+/yZUfd3So/hpv1mMaXQq6Au3btyLWAcURhE+iCGXeTRAXxX7jII0JXlLuQpNzJWhrO",
-	"YifTHiK7r7NgC7lrkB9+seG+b1pqfL3mBG56eUmtdB03E2DdH9HCVY0HGrgqMI8BoTZg1ewRhgeL/Ysu",
-	"uf2PM9Rwx6LDcAxcQxRbZDnyCoJiYA0icmAHYA8iRwKJM5CeEM2Ye2tsZHQIYSfIN2H7ffcrOzwBG5et",
-	"wZx7Pjh+eEoSPuNG5zEfYM5JxA5k5OnFh5c/2sPIUq4o8Dvt8DPFOhp4BRKwj30riZrKfFskmZXfVy7r",
-	"ryrRZpQLlown63FBH131Q9syil8IagjfJ1FecXF6By679HeiQX1jyRSXid51NG/hsz3eA+D4i/H0Nxes",
-	"Zdmv5aPNWbxsPTwcdnBBbnUn5rTc7tz80jwjZ090jiv0J+lmPKHTvHY2SFAFDezwiotErnYmmY/wWRcL",
-	"B4dbdBSOIfQA16iJh9Qu9GfsSYNAvKiOU8ZBvZMrRGEJLCI2ODYqE3FDyh1kIMuVjw9m/wWWDybWOiSm",
-	"iKRcGx0O//AzK+Uf66tevwc56p+ur7nYMY3xnGJJKCHaveJH3PIK3IE2FAHZENBuYIVbrdREfVT1IWxN",
-	"WqpQ0568biXy/HO43eyA9ji3P9Gs3HkUNL6uWEcbSrBVxzeXeXdbgwoQytoBm+wasOb66ft54BjLjbas",
-	"iUMDbD0R2y/TJmsAC4QQa0BnskohHJvRkxI294xfIRpJ5u5TGs7ZINCl90McQdZbgsopT/pE+3jvDxeD",
-	"4/unj49Phj88fPDg/vDk0enx4+Mf6pnl4aO7o0xrUz6fkOjfoz7RSxoz3ScJ1XP4rzTo60SLYc40w2AU",
-	"GsdsaTacu7ud/2V1r8k12TWyslA427ks14Dz9luoyx3ngaAqxsboFID05zEToXSY/Gru0cnRXGaK2O/c",
-	"7Qx8R/D0J3C7r8mBVPhncvgVTNIud2TgyFM0DZrd77188/cL4C+DmwXwLVLyLOXx5ZGRR/lVBN3hLlIj",
-	"rssYF2nbGp+c4hrHmTZywRRxn998jevyagOCvb4F4aGH6Ox5ymd8gl7lTbmepnJVUS1Kis+Eaq6v5TC8",
-	"VvzFjvfVuzIIVKpq546qXcxztFP7aXea2s1N0olDqK4jYXhVNBNgrI+LCw0hx+WwHJZAYE6/uGUYayOX",
-	"SzQJ7SnR23SB2WZwSDCZ3IYYI1mPHa3qsb/XKF3sorMjqBjXlZzduA82sJ319rGBjTdFnleKDdnCbk+z",
-	"9LIEzbtLfFrpYNpFk3ScVA383QJ/0sdqddviklH+Yjmza8QfhVfVWqfQ+5aV3IeyXZaDWxM+G/XkUis3",
-	"2trdNnQ/OxTUG3mSJw9XK4c8KUem9RHsSkIFmZgVghPw4KhY+wCRoqDedeihlRwqwFW1Rb2GK6LjMVOq",
-	"ldHl9UsWzlFpdNc63Kcd6Dhfh787PKlO6cuXbF0gkeSdbrXni97OteYz0bD+BVFvARxrA8VqJ5FSO/0S",
-	"vfjv2wd/Lcfm9ba+DnK2BXDlmjgt+yGb8kFRPiROtlBUmJjat2AvMrygge0+k+u6QopOXjOjeBwi98WS",
-	"Kq63X0dbGpPK0tuz4puSQM8DqTMTS1jNWUZVoigPx3os8hH5LxWjyVihCgYREv4fnnrtqDD7uIjT9u9M",
-	"Uhlf4j9CvSnHM4VAlVkF+RKFPqhyWQzgH11taaO4Sybo8HJnGeGWp+8L8PoPy+PL+27fewR302FZp2Ta",
-	"QdZ1p2Qc93X4wJHojhdI15AfTmq4bOBtR05FWJfvp/zqVc4gP/32Hfl7QQU7CPHrSeUV47O5D4lz1ady",
-	"TbqtGtWmlHRNheb2grM0yQHma/4fLKfRUNIKK28TqRDVZcEwn41qQkkijWEJoMtBWJNg2v4b39HBS+i8",
-	"Tkcwwg0yAaTHQedmu58ZB1+0G5x8JgRLX1CeZoqF2CxhjUor3NoQ+8rg5onfDuP3j60qagKSD97Ou2ie",
-	"2TtqQohlF4YtMeH0CaGIEY5p5QkTcsEFNVLZFf+dKWn/W2SGVNcnz7gey+l4I5G7WVC7ShVyOg7mlTd/",
-	"CAeNnI7DSfht3y1Tzq7x6ZfmpQ05TMsouIEU8VtEDtgxQX+HS49O3iFPZ23Su0ySu2EEuO3bN6JAgZ/b",
-	"5VTvADfgx1kCHsCVCXHoXxhNsfhjlYaKAKBcMbsMF6Gv+Pvxq2BHPtNzo6u5zFTlfDm5XzpchsGkFnT/",
-	"do1kdPgcHV9fMXb5dRIZ6xjCrmPMYS3if3ulKYSWthYb0HyAbl5n8KYU6WcXfyf2aVENSK7uaLKUGtQN",
-	"wgWJlFzpqI/XD8dNwHLU2QbtU4eB9PPT0n22fbL7MKW2h1Z87Svol7jvBd5MdXo7w6DgtZJuwXNxV0hx",
-	"4ArJEgCUMZ1kxkhBDjZuDuSSCS5m+rATjEuzSCsGGl4UKKL7/IrtrPnu4gwrOXDassDgehe0zvBtc+gq",
-	"eYumHXRNQpVrxcB0FjPCfU1q84TMmGBWsCf1xNmt4OghT8uugOelaxZ0fjS4zcrbdh0AdEgC2IGZy1Ry",
-	"I/Rz1/G2OTVBn/ucvEAIADTscOCYYkSwVQfs8bzB8IigTnPYQbMzzmacC57OsBX9dmCiKRc05b9fyzG9",
-	"GX7usdt9eWprHUAP3QDDLb/uQFDQxSt7QAWOhk2EnbxQS+9kOBgOG1Fw6u+ePDw6Hu4LMwc16zETHbVr",
-	"fF0bqkynDzbVw0TRqem5nQ7fee4AVbfNaZOH+XVajcyj9XR62xVS2QlRvR6HXKpa6wufF0HgBbJUpUJo",
-	"eQ8qOxjAnKpCUuH8/Kp4Cs/5uDSlfkUgtEiSV0HN8JmDtfOHNpFTyBXDG3WIXSoAhAw8ygQ3CABHDsDG",
-	"95hjVzLNFowY7kpi147shQ9U6rRnvtcwJBmMLvjIY0s1uJdSKu5Y0fKZJW4O5Vo0cBEIOxMOl/0toxBL",
-	"0FVPo4blKSgBNNXplEHMHrFM6a8q8yXNNEvIQfnSX0jnVKEaSxJuxuD0Glzd4wXX2kUYbs7LblnLQB1t",
-	"5hsMFQI5UwRIWxNqnpChFdmgL3NtYJgdIQAtOY1hKzrTxhVTfMpDJ/ELq3DgYpXwz8iEzblICMcMUSEN",
-	"iecsvmQJoTPKhc7LHMuVIDFVSWj762ou0mCJUsvrWKKVyhT7ng9KlFqaUG2zWtl5D3YSNnWRLRa0U97/",
-	"9c2fSke7QSDeRNPokPflDu79HIg7HGJ1cmo7VKDZ0ML+9ePPwVJXz5OTBw+OH5NlNkl5TC7ZGtGZfxje",
-	"fxSSzekskBn2PPnx4jxqqE1zFfwAeg1/ctng47s0ASjr6M3PbxtyykLJ6pHms/DrnxvOgXxdPHp1ptLt",
-	"Bv4lsPNlA1zuXz/+fMECTHnJ1t150u7ol+1X1GE++2tRruyrBZHsHBWiDVvusB44pQvDltcIBsG+tkaC",
-	"uE6eVe6+ayzSVvazNlh/v1rBtN7tu9LN9jWv4RWjaJrvuszVZloX3M3OA4z7TtuW+DrBKl81+uRG5Fk4",
-	"J06uH3SCI2hZxH2c/V5U3N6hXyPqoCMjZabz/UvBEuMdgjeYMLvcjXWFey0Vhuy4yqmUSy5m4x0TM+xn",
-	"nZM4rku6zuW1c6QFBoJvHq8JLRdfVVTMWAdLpUZZfon7jZCpfm/7JVoKLLRfxA6cdeGKc966cFp4x2mO",
-	"GVOUeCzdH/Z76KMHzDAmwiCUUC/0pt5flEA4LN/kloVqOy73EEbWoFf4+qlbnKvwGrayZRpN/t5EyeVY",
-	"Tqcdma9pvEB7Y4++3+nKPeFUjF2R4rGRY+FQt7pFMsTz7lfaDWtpn2AexZwpdp2sxNLyF4PqF2ta66Gy",
-	"TKH9esVmNF6/SOmsMXDmxavzn356/iPWKYDrL1cP5GR48uDoeHg0fNQHKHwONZQIJdOUzmYsGQlcvzP/",
-	"g0+x0OS3jKbcrIkdNxTiA9BqFG3aciTiS9thj4SR5NmbX355/uz98x+Jw3TT1HnECJ9WWuSa2I3OFkQq",
-	"MuezeR9A2kZCCvdBKldMDbDOjmIGKvBBk4YahrmVHudpIROWOgfMSOQXWJavpjLl0pfq1wy97BoNcbj+",
-	"da/owyAkE3YwdqMO58q7d+ygwwEqdK3HKZuaMKkljCb+2rpjFhIs3FiqsV24seYOIrBj4p6SmPE99pGp",
-	"5fR3KQQ+tDuHc+qXfoVNwZ8/tbbduBpuKYtRdzqs/4ZfvaOGi9l58KjeaRnq7MoRjTLfi/Ku1cfc3yCL",
-	"0KKGuPg1VTMeOi12KpXS6i1a5F10ciUumKHjWOrujulmj5GyAiHr7sb8Clcu+HYLnk5xMVKVqc5jR/wb",
-	"5CC/IVhxM5eZcRF+hx0uOsuXJ+UhtV+lFFtTLG2+v+XSK/ksmkluHxaTI97bM5hes53qS1erkN3RkIff",
-	"6b7UNXqtOsgv/vnqH7+4Tt1j36LutAT9EtTByXBIqPbVS7GRzrU2sARko0c+WHp2XC7KHKzHHKY24GeM",
-	"ngxov3kM7pXeNQY3Uztcx1djpVvLoOzQ3rsQjJAL9L3S1wj0xbqYIUFZrRTW8dYrL7R5jcHs4SK9tEgt",
-	"gFv+9jmvR5JvbmlFWmjrZ5cJVLuegEz1IztRq5FqzaU49OsH0Ym0wJSVU0KDwLKQIu9QVbuCzFZ+GEMV",
-	"DkHRzA8etnhSh+5X8BLPjrV0G87RZvBH2B0ND7VPXcBSSwSbH4kDwa6YnetfL9784lJMDwfkHFrWZE6v",
-	"WEnHh+YWXEiV49zZxkcCutYkW1rrRPPPRUknhKTN41GGg+Hw4Q/VOk9H/3Oz0tPDpkpPb84zM28ISM1L",
-	"Kvvt4QKKjY5duUQIfcVf8nLZ/oeZwjSmTNgNkgqu+vK3MqGzJSI24Zu+eKH/HERccPtgUOPK3m1NxIR5",
-	"hEj6zdJw8RSdMV+lzseSrlNJk539OnuDtHX9lzBb21BuYX1+drDGX2WBUipmmQsDqgRm7rN2hwc838m9",
-	"t6H+fjY7LeMFAivvWscIXYXdT8oySdcDKzePTlcIz0NX63AkSflp90F4uqndoGyro7QxpFL//Xw5Qsv8",
-	"FtW3r3pR2qBuh+4wnRK35dbSTeJaV2rXuhyrDRXaaBnYPowuv1F/ghj+t3Mp2C+ohe2FbhKulyldj8uZ",
-	"UA34YiWos38/fvDgwfDRD/d/+OE4HPMQsoGg2j9CYkxd/odDtTiIsH/FphHUiaRmXgv83wHgJ+iZLRcm",
-	"dJH0N3Rs+ICpNtfGhI4Vwttt2s0RINVhwN3H86fnhBsyYakUM+3qUFyj8nLZzZF33w8AXgU3vj6p7exf",
-	"0OO1REA38vsRtE2PhULkElsnKaMJF7PuuHcB3JSSsHnUjbzqNUr/OO7fPwlXSt0gka1JFGWS2W37d9/t",
-	"LRu6F9FZkld/BvHpbxpe8QU3IbPQMmIZ7bG4vkDj0JIbXmRkImEqL0gBlx/gmi5d9QQwJlMZXzK1o18p",
-	"9aPdPM/tAjY/tnK0GeDdfkxSdoXXNu6CLCgYve+dATpTGqpvJ71sBUdXYTkX0g3jYBOSyhWao5mRC2p4",
-	"THRMU7uwHvYsHPgMBB4M4AtxAqL6wcoExt8vdiJIJyqc9tIWD55HUo87B3B0DCHfEit9+/HNN4xCrq1M",
-	"LRY5FILcuCdhmdRevZyuO2/Glirk6OfYrWD0dv9pcduAabobaRmu28ZFeVOilV2Q0krUvLVOWU6pdSM0",
-	"vEjXjD8OEBI21zR3LmbngqZr49BddgARtioYgHuAe+8nRZdzuMpw5anH1LdLnP8IhJa/Cc+U0A6qo6bR",
-	"UCwCVJfuxbjr0r2pfgccNsEWNoYYeOtLcMUaYEjOBXn34hl5fPrgEXGYIiQBZP9BoEJSKLHlwtBJysiC",
+	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2WPb7Zpn8ssAoksSoCbAAlmu31c9wj3Hvcvdgv",
+	"kAnUP6KKRYmye+briN1pmVWFv5mJzETmJz/3YrlYSsGE0b2zz705owlT8OdbathLvuAG/sf+kjAdK740",
+	"XIreWe8t+z1j2mhi5ozEKWfCkAVdk0mmtCETNpWKkQnjYkZS2wJLBr1+T8dztqC2NbNest5ZjwvDZkz1",
+	"vnzpF12+ZQvKBRezlm5TNjWEC+w+U8r2P8niS2Z26UezwNQuWCxFokkmDE+hA2yYcE2mWZoSOqNcbO+G",
+	"GbU+nxqmmrswkqwoz9dL2U+4mG1p+0u/t6SKLphxm3WeMmVeJJv9vJszQu3DO5pw2AFuf15SM+/1e4Iu",
+	"bMPwwpgnvX5Psd8zrljSOzMqY+VBTKVaUNM762UZvOkGpY2y+2SHBIP4hYvAMF6LdI3j0EROiZlzTS65",
+	"SMiByBYTpsa/ZzTlZt0nhi2WKTVsvKSZZkmfLJihZ6NsOLwf2y7hL9Yng8HgMJ/O7xlT62I+tuXKAi7o",
+	"p5dMzMy8d3Z88mPj2C/YFVPcrLuNX7u3m0bhn1dG8m+KTXtnvf9xr+C7e/hU36uOoRiVoYY1DEkumSBS",
+	"EWn/oZiW6RVL3EAbxwXtlQfFRLbonf3Ws60BDWA7vY/NK5VN/ovFHTabTmRmCG6yLnZX20HTOJaZaBko",
+	"djLe2M62RfwbElJ5gHbUT0FAvbXfhVjk/M0LJ8PuaBLxJCIHQhrCjSYR/j7mSXTYwD/uDTuqm3HQUyk0",
+	"E+Y8tkN7zlMnOkKLQ+GdzstSabnc11MpDI1N0VlgL4HcY3zxjiZMGMVZ47a5F1GeXGP2z5VcbA7kGXZK",
+	"VnOpmR2MfZXM6XLJhCV5AxRlhS0O1/AFaxrh1PYQHFtCDTuyn7YN8E2mllKz9v1Z4ku7bpBru9zdhcxU",
+	"vKU3De/s2hm2XO7rndx55d3JtXXRjbzmkltiajraCqJsPNwq5Hgj5syUlio8jkiwT2YcwxsRnhCMLBW7",
+	"4jLTZElnjcuC3zSdVg+OT0JD+Yml/IqpddOyJO5527r4dzovDBfm4Wmv31twwRf2wDjuh7SeZ5+WTPEF",
+	"E42bxvI32sZXvHXzrfsL10aq9bkxik+yxtNUyVVxvFP/MjlwyslYUcPFrE/sCZrpPvG/61gq1icxNWwm",
+	"1bpP2BUTpl1HyZtv2vqHpy0zCcvIYhIb4vAVMxSHdSuS0Q0rJD6KQZUlRcfxXE9ovEjYYikNE/H6FxbQ",
+	"5s7dWX8UW5EmyCVbk4Njq4ufDIdkqbgwdJIyEs+porHVsQ+JmVNr31wyMHhGQqEdQjSdMvslaO5nwPea",
+	"Lhi0qZjJlEALacqtWaSYzlIzGAk/XzS4igmXhn5kx95AHCfDITBirtVag8AYpmyb/7/fRqNPJ8dHo9Gn",
+	"H559/Pd/C6/RYimbTQYOT9vYE9+4OWu+EJrP5g2H/nNYtISuyYFhgjpiIX9IwQ4fk4RNaZYacvLIvpLT",
+	"V2RkdD36bhvgm7kU7FfQY9u0pEmmuWBaO5WXHFhCtzrl0n4/dtZORZesKw7VFyujLe/x8OjRx8/H/fsn",
+	"X/6tbdwhlnxJcVX7hIs4zRKWtK6vkQldX4dDG8Z1JXnMXklhCTdIfPjGHU0W9iVv5OMI7+hijOTgH//4",
+	"xz+OXr1qUszh+1YC3VjR0y9H+EfTuv5VZkqwxqP3v/BxG+u4V27OOw2emTd0xojmfzRKVfDHVLbNbXXv",
+	"7IGVK/QTHvBeyrQd92+oMoKppuVY4uO25XCv3Hw5gEUbTTzgK8eWdzRZ0Ylelky97XxaGzW8d3OTz9mr",
+	"KFmaVjEfNU8sNzi9w7IHN9I2RQ5gJnJKaP60POGmWZTFzE1m8VamabbcKsRB3Gh+xQ6bmfpryXUccpt4",
+	"3HW8+5WTF9kkH1QTXazYZC7lJdGld9tYrfzezTf9nXPmhEbn2Mn7e5qHlPv7tgxnl6PvHWxS06LlW9gy",
+	"JvvGPhbItvM3IISNoTylmh1xa0xrbvgVg02Eb739mA/UDsvq8zrNZk309Xurqtg0tguwZNqdP/CiRgbg",
+	"2hk/bc7FTHd2RJRHAcP6QCe0UYR/OH9y3iK6V3RC20Q2PL+pxP4C/tGlFJqB5/0JTdyVhP1XLIVhAv6k",
+	"y2XKY2qHf2+p5CRli3//L23n8rnHPtHFMmX4RYJH6hVNeTJ2ZkWv30uYoTy11DhnxFsbXBM7Y3i31+8x",
+	"paTSvbPfPvemnKWJfZsv2NjKpV6/57q1cl4aQgV5cf7reSG5el8+4kowDcR+1hse//XH//zl/t8f/e30",
+	"w4NnD9/+8O7Hfzx6P3xx/NruKO7S2SkQFDd2/Hb65G0+ZrdYmRJnsElnbgRn9el96Uogb9wUYOE3KaK0",
+	"Lgua2r1jieUU1589Fqs9R4ePSYTL9tvHaCQsaWjCaDwnsILWcgZpbm009D9NUx7fbHNj30hpVy0tE5oq",
+	"RpM1YZ+4Nrp3vd14VOzG06Kjxq3IB7O/PUDvY202fbKUWvNJuiaZSJgiVEgzZ8oJlJE4iPxQosO+3bQy",
+	"ocdUWJqdMBJTpbjd1ax+3TcScJVBDqIp5SlLxksFt2rcDi46dDv4XKoJTxImbrSF07yVCmdyXb76BC6L",
+	"DZnCZKhxU73mvt4v9vV5qffGjS2GuK+dNfKSCZLS+BJ9GDqWSziINifLtZus3Q0/kOiwPxJuY91Te4Bk",
+	"eskEGJ2RO2nzn/JdeyHsaU/TZ5ZVd9i5G8/7Qi6YmdtTGImKSIEHzh1NNE8YiBQcm5Ulv2fSMJhgVOxx",
+	"RIwkOlsupTIDO5tfpXkuM7wruzYJCmnGU2ilLkbsVvgn16G004LSfpWGPHdNNVJaMZJ9UNqvEtfb8oul",
+	"I3togzwQ7sGKmznyE08C5JaPxh78YJGuU0mTd1K+pGrGvibxWKaZyGRtyVxeMUWOySv+hBxESxzT2Eg5",
+	"Tu2o3FjfSfmKirUPargRfSirRbtQizKJ2N8xBIOwTzFjCUseo7uSWMVbXY9oTkrHzjspiZ0GyefRQjyV",
+	"Ye5LUjkh7JedG01K0z6Iyp2ifhiKdDnKHSqhobgv7tUCY8rxJEeVwJVOjRRf1BpykSkdG7Fv+5CTozzm",
+	"pPXjIjoFFvW9oJmZS8X/YDeTUxk0xISxn1RJkaLmSiaMKqsJwPnCNcnV8evJr+OCFCuzaKHC+iD3I8hC",
+	"0zuIan1t0N+HDx+OzktvbBo/0RNoMfKikJG3z5+Shz88GBLQZYPhQoXJgrt7RXlKJym76ebm7dRsFEP1",
+	"Jfk9YxmzW1p9cfddfVDWfy6YuuIxI+8rjbZtbv7aPjb2nCQM9BMRr8nBW5Zw3SdvpDYzxS7+9vLQa6uG",
+	"XrKKFqv4bG6IkCur7ZZGZTUHlMD+io6RqMS7EdEYH4Y3RWVZVWXwvQaVfcnXqogpK4dE+TChWHFLqGmv",
+	"31tRBbLL2ttTGQgY6vfO7dJQHOHnHk1QPafpGyWXTBluzegpTTUDezX/6XOPzhyFVif5YS4JRCDYRVsw",
+	"rd3l+haXR79HMyMXwOyBhROGTNbEvcKlsMcHGCtzKgglS6a0hIg/1+xEypRRUFVjulhSPhMd/C790q12",
+	"4FpSlK7GySVb16Z1HGzR3SaEbjndo12bGmvDlmEPjH1yR5PoiqYZi9Aeo8Z39JgIxhJNIvfvqNO+5B7A",
+	"lIpZRlFj6/4VOnc6fHFFFaehdbcTcw9Jpq125KZR7Ea3mazogjc4HWVmJlZH9RSbux/LjT54WL/U3fTb",
+	"FZ6r31x/BdNJiHmrMt0TauL5rpyXfw3/5IYt9NbgxYLNv8CsXuBXx0N3ieT/nY+WKkXXG3Mq990+s7dw",
+	"lw6+4dDoWdArDYuvSf5OiaVzSdjvaYbugurXf5ErsrBqLvpnF7nDY04TQp1jlEyVXIBL8jFIKPB5aAKR",
+	"jkSKGA4IrjShSvErFuo/vCKgz8DAgsuy5BjiuLkeefxiSJZSU47f1swdHya3/plIlpILM+gFCD5WzA5s",
+	"TE3X6Ix+L+HaHoH+o9rVpWIg22Gh/Ju2625tN3FfHtqJ92foQLZ2pqWEBGZLs4QbkspZpbewE7jfS6k2",
+	"YysrgrP4MLdqrSH2LTKThlBczO4T8UJt40HpsrRx8ayJ7N5zM9edJqUkqnptbP5Wep1KLllVOmyK6Aqf",
+	"90vXKq1Dd4Z995HX+AVeKYjeLaabXj7yCvG2ctRTeG9HEdp0KrWK9/btfevmaBepD3QLUd/wLzs3Ermv",
+	"o1vc7eqQfsKbz1xk2DbvaJLpjKboLcSLIk8i7eFt5WPj/slO9LN9bfDjaHdyKlNPBzpJmgTw1gM0l+Bf",
+	"cvLVLFbBBJW5XAmcopCrwdY5uBHU222dzkuuA4dJvpXdlILynOrbWQqZDSivE3cOAF2BIPVRtFu4H8YV",
+	"nJmK5/yKJR/w0jygOCyX46YTBOIV6XLpoqBxAYnmM8Hw/JjIZB08I6nrdqdDknm3d/1gWVtjRHItBToa",
+	"i3uSpZIx07qi0tRPxo1Y3k3VR6rlnIoArz+dU2FVJx8fC91rw9MUjE3wmKOvnyu4qQUXLsSXhJUsxWJW",
+	"WpjAEYrntH8vX2ZygMGUPoL5sPu5qmS2q76i5/TkwcOANsg+kYu/nB+dPHjoL+zt4FDrc5tO5jJN3PUi",
+	"jNzqNcH90fyPgN/nCawx/4NZrWWyNihOA/qqc5rUv18ykUDEMs6770lHKoL7HBxLLmcDLb5z0QB+unc0",
+	"iR1hrJhiriNiZEXubz2MWk0CDILEbaiSTZW7+p6D3XL2i2gET9WVyXUQEm+cOXojIViTO38+UfiBm7kl",
+	"NRCCafp6ChEFu82pvkYT117ggsTSMaGaGPbJ9MnKcrqZszWhijkH6vt3z49+DNKmbXY8oZo9PG1KLqCx",
+	"cX2A0NYQio+fkIO3z5+S04enPx5uX75yV5uL+NEuo7UZngmD4T21wyT2Lq/a0Z3Fczt5p5AMUAuN+hi+",
+	"MsiWifsnHtUDZwRF4bMlNlI1nllFUht6aVZKGvaY0Emuauu1NmxBVoo70bKVUbFHrzvWvNQ0WXBhx+4V",
+	"0X6ud1mRE2F3DVPxLs2wko1hOm3BB7kjFWZTmWbCUgYehVLPBTPschigR/UGw8xzIELjBFpoHGfnI7zs",
+	"bA+YZX4sW5/jk88tB0S3MLgNWY6yuqCkfpHNWO28OtigJLMs+FLO9iKoC3b+E8joJzxNuZg9hRTZQGxe",
+	"zaGoH0O6yowl5D+8ZsQSMIUmPIVbh0GvbqW6LzrSVd5qx/cxgKLzy2k6ofFli9POJSC6LCsrUZaKx1bx",
+	"tM0RIYnKUkYuhVzpPjxjCZms0cElxZTPMjARXU8Vedc8ML++nZmPdp2ydlbh1ldrNJOPyDVR3hk3gHzx",
+	"+/kel5a4hdzepFQELFgIuIrXQWmQ5w5snEEqY2Q15ynszTKlVqPXRDOTe90S70Cgy2W6Dt+vLKi6zJbj",
+	"JVOxW7BNv4EUZp6ux1O21aXxSgoG/CyvmFI8Yd3lwxtLUa/dZyERgYf3LuZF3U7361yd0sYalEdfbMCW",
+	"bX0hlpnZ0Y1V3vhyBPb50X9+/Hw/FH4d2q8aP8NzKytd4K4CQAAuiPukT6ghC6kNMStJEhbzBU3hTKwH",
+	"gf/7wWg08OHgJ18O/2d4QN+GOup3IK02Tr7QLZv4XgcPuanLutiSUtDvzZTMluPJuvOUoMOf+IIJ7e51",
+	"6hQPTQZOp5/hd7unUiVMWQMZ8s3KOSl9YimFmSJxFsRCWaZXjMitI4VOdz66vesZ7JCFVc5wUmQq01Su",
+	"HpMl1ZpwA0q7y/AOm8155HV72kEef21tHx7PMcnFGj9wScQSwhvsctlpm400NO22Yu/w1ToxlmPIXWYN",
+	"pK/kBJRvfN5bkGwzzZk2f5EZxi7UDER82pkYbTNPWZqGNnjuu7hxS5VNbBfW5VXCAfTzSTUth2Ba5+ux",
+	"gxyGkNMrt62dJul7e+G+rEqkH7bJo6LDtqnkje94qqRSs9qRcnDw2/D4I8jy/z75bXh0/+Ph2W/Dowf+",
+	"p9Oz4fAwKN4TWolOWUhhf+n3TMY0/rViifB/m3mm3J9TxfEPTU2m3J8ZfB0KZAF0nNqg28b8b1uPe+zS",
+	"oe7gooRWu4rdUsHrMWMuoAkzlpkJDtvjvFznFqtwYuyALdP3kBsdvrOvvWVTcHlf8YSJmHXs7Zl/3e5M",
+	"DMdniycZ4DgghscDmECYh1yh2EcbvLsbuZ6jXb3aun8S+kTJKU+LcJVa6CCkoVCPZ4IednAQoFMAvTNl",
+	"YJBgAIoHndkRa6bv8WN2ho2pqDBu1/sl7JsCpcgD1OTb3ELpW11qO1EjOBoC3io33qhPogUzNMpzUEp+",
+	"M3vmK5myM56ED/2JzhrcKCXcmS4ecKao7kbBNMVUJedxxw+70+4N+KyzB6oAh+gy9Rr7XpsF98cOisVW",
+	"b93xoug6PNTvrWijA7dAN3JoEt5XDhBca7Cm/VAHHeMiymhInfjUM1B1n6prtI2X93GXXJENfwL/XJ0/",
+	"dlTolp3iIdDT00ggH+bU6PPl0jsByQGEBB5acyWmCwbx4qEow8aeDPtkWuLE3BkKNwkgLulyyepxjKfD",
+	"4OEkZCi0/VysMcuHpZrhPUUqY/AIIIaWlNPO7fO4aQZogX0yREPohItXwen0iaALMDkB6dMBuFhbdOXm",
+	"vSZ0phhz15rbh5KpdDP4J/iiZmqcBzpXA3SDadtNZOgAmAKuu510sZ8woN8eE4j6tif2bFQVfDctHPam",
+	"kOIBqqQ5Il0sr5jSj0lE0zRy/yLsiql1AUPgPQ0D6NoZDOCFwCj2zPAUITtLKRsoGWmatunXF7n03wwa",
+	"dQ5odDNQTWKZpiw2LBmQiAtw448v2XolVWK1kd8zHl+OFVum68iS4UhEQCdLxaZMWWGjoxxYKB890UYu",
+	"7ymmswU7JLFcMAxFdRgRLpXAT5ouec+f02AhTcb2lINA/sqAev1eaTw9R7KlobQuShi69F0JshdTeKeA",
+	"YcqIO5HOnJg2kArsVq4kf2b0io1EmV0x6GtzTZhByDYIwYBGWTJjCg9Q2wSFrDHX1WRdxiSDBdvgJt0h",
+	"lqs8/ZwjrJJ5rQ+vqcbUeM630sJppW73pXzDOo+7Rx9dRxXch/GSjzOkC5VH1bB8XsbWfFzN1sE1Iqcr",
+	"JkK3TyBQauxZepcvO+ruVvkx3KzHNL4UcgXctWtHrgWMIwqbQBfMuJskKoj/wkUeEbqi3IUk5U7W0nAW",
+	"O5n2ENl9nQVbyF2D/PCLDfd901Lj6zUncNPLS2ql67iZAOv+iBauajzQwFWBeQwItQGrZo8wPFjsX3TJ",
+	"7X+coYY7Fh2GY+Aaotgiy5FXEBQDaxCRAzsAexA5EkicgfSYaMbcW2Mjo0MIO0G+Cdvvu1/Z4QnYuGwN",
+	"5tyzwfHDU5LwGTc6j/kAc04idiAjTy7ev/jJHkaWckWB32mHnynW0cArkIB97FtJ1FTm2yLJrPy+cll/",
+	"VYk2o1ywZDxZjwv66Kof2pZR/EJQQ/g+ifKKi9M7cNmlvxMN6htLprhM9K6jeQOf7fEeAMdfjKe/uWAt",
+	"y34tH23O4mXr4eGwgwtyqzsxp+V25+aX5hk5e6JzXKE/STfjCZ3mtbNBgipoYIdXXCRytTPJfIDPulg4",
+	"ONyio3AMoQe4Rk08pHahP2NPGgTiRXWcMg7qrVwhCktgEbHBsVGZiBtS7iADWa58fDD7L7B8MLHWITFF",
+	"JOXa6HD4h59ZKf9YX/X6PchR/3h9zcWOaYznFEtCCdHuFT/illfgDrShCMiGgHYDK9xqpSbqo6oPYWvS",
+	"UoWa9uR1K5Hnn8PtZge0x7n9iWblzqOg8XXFOtpQgq06vrnMu9saVIBQ1g7YZNeANddP388Dx1hutGVN",
+	"HBpg64nYfpk2WQNYIIRYAzqTVQrh2Iwel7C5Z/wK0Ugyd5/ScM4GgS69H+IIst4SVE550ifax3u/vxgc",
+	"3z99dHwy/PHhgwf3hyc/nB4/Ov6xnlkePro7yrQ25fMxif496hO9pDHTfZJQPYf/SoO+TrQY5kwzDEah",
+	"ccyWZsO5u9v5X1b3mlyTXSMrC4WznctyDThvv4W63HEeCKpibIxOAUh/HjMRSofJr+Z+ODmay0wR+527",
+	"nYHvCJ7+BG73NTmQCv9MDr+CSdrljgwceYqmQbP7nZdv/n4B/GVwswC+RUqepjy+PDLyKL+KoDvcRWrE",
+	"dRnjIm1b45NTXOM400YumCLu85uvcV1ebUCw17cgPPQQnT1L+YxP0Ku8KdfTVK4qqkVJ8ZlQzfW1HIbX",
+	"ir/Y8b56VwaBSlXt3FG1i3mOdmo/7U5Tu7lJOnEI1XUkDK+KZgKM9XFxoSHkuByWwxIIzOkXtwxjbeRy",
+	"iSahPSV6my4w2wwOCSaT2xBjJOuxo1U99vcapYtddHYEFeO6krMb98EGtrPePjaw8abI80qxIVvY7UmW",
+	"XpageXeJTysdTLtoko6TqoG/W+BP+litbltcMspfLGd2jfij8Kpa6xR637KS+1C2y3Jwa8Jno55cauVG",
+	"W7vbhu5nh4J6I0/y5OFq5ZDH5ci0PoJdSaggE7NCcAIeHBVrHyBSFNS7Dj20kkMFuKq2qNdwRXQ8Zkq1",
+	"Mrq8fsnCOSqN7lqH+7QDHefr8HeHJ9UpffmSrQskkrzTrfZ80du51nwmGta/IOotgGNtoFjtJFJqp1+i",
+	"F/99++Cv5di83tbXQc62AK5cE6dlP2RTPijKh8TJFooKE1P7FuxFhhc0sN1ncl1XSNHJK2YUj0PkvlhS",
+	"xfX262hLY1JZentafFMS6HkgdWZiCas5y6hKFOXhWI9FPiL/pWI0GStUwSBCwv/DU68dFWYfF3Ha/p1J",
+	"KuNL/EeoN+V4phCoMqsgX6LQB1UuiwH8o6stbRR3yQQdXu4sI9zy9H0BXv9heXx53+17j+BuOizrlEw7",
+	"yLrulIzjvg4fOBLd8QLpGvLDSQ2XDbztyKkI6/L9lF+9yhnkp9++I38vqGAHIX49qbxifDb3IXGu+lSu",
+	"SbdVo9qUkq6p0Nyec5YmOcB8zf+D5TQaSlph5W0iFaK6LBjms1FNKEmkMSwBdDkIaxJM23/jOzp4CZ3X",
+	"6QhGuEEmgPQ46Nxs9zPj4It2g5PPhGDpc8rTTLEQmyWsUWmFWxtiXxncPPHbYfx+3qqiJiD54O28i+aZ",
+	"vaUmhFh2YdgSE04fE4oY4ZhWnjAhF1xQI5Vd8T+Ykva/RWZIdX3yjOuxnI43ErmbBbWrVCGn42BeefOH",
+	"cNDI6TichN/23TLl7Bqffmle2pDDtIyCG0gRv0XkgB0T9He49OjkHfJ01ia9yyS5G0aA2759IwoU+Lld",
+	"TvUOcAN+nCXgAVyZEIf+hdEUiz9WaagIAMoVs8twEfqKvx+/CnbkMz03uprLTFXOl5P7pcNlGExqQfdv",
+	"10hGh8/R8fUVY5dfJ5GxjiHsOsYc1iL+t1eaQmhpa7EBzQfo5nUGb0qRfnrxd2KfFtWA5OqOJkupQd0g",
+	"XJBIyZWO+nj9cNwELEedbdA+dRhIPz8t3WfbJ7sPU2p7aMXXvoJ+gfte4M1Up7czDApeK+kWPBd3hRQH",
+	"rpAsAUAZ00lmjBTkYOPmQC6Z4GKmDzvBuDSLtGKg4UWBIrrPrtjOmu8uzrCSA6ctCwyud0HrDN82h66S",
+	"t2jaQdckVLlWDExnMSPc16Q2j8mMCWYFe1JPnN0Kjh7ytOwKeF66ZkHnR4PbrLxt1wFAhySAHZi5TCU3",
+	"Qj93HW+bUxP0uc/JC4QAQMMOB44pRgRbdcAezxsMjwjqNIcdNDvjbMa54OkMW9FvByaackFT/se1HNOb",
+	"4eceu92Xp7bWAfTQDTDc8usOBAVdvLQHVOBo2ETYyQu19E6Gg+GwEQWn/u7Jw6Pj4b4wc1CzHjPRUbvG",
+	"17WhynT6YFM9TBSdmp7b6fCd5w5QdducNnmYX6fVyDxaT6e3XSGVnRDV63HIpaq1vvB5EQReIEtVKoSW",
+	"96CygwHMqSokFc7Pr4qn8JyPS1PqVwRCiyR5GdQMnzpYO39oEzmFXDG8UYfYpQJAyMCjTHCDAHDkAGx8",
+	"jzl2JdNswYjhriR27che+EClTnvmew1DksHogo88tlSDeyml4o4VLZ9Y4uZQrkUDF4GwM+Fw2d8zCrEE",
+	"XfU0alieghJAU51OGcTsEcuU/qoyX9JMs4QclC/9hXROFaqxJOFmDE6vwdU9XnCtXYTh5rzslrUM1NFm",
+	"vsFQIZAzRYC0NaHmMRlakQ36MtcGhtkRAtCS0xi2ojNtXDHFpzx0Ej+3CgcuVgn/jEzYnIuEcMwQFdKQ",
+	"eM7iS5YQOqNc6LzMsVwJElOVhLa/ruYiDZYotbyOJVqpTLHv+aBEqaUJ1TarlZ33YCdhUxfZYkE75f1f",
+	"3/ypdLQbBOJNNI0OeV/u4N7PgbjDIVYnp7ZDBZoNLexfP/wSLHX1LDl58OD4EVlmk5TH5JKtEZ35x+H9",
+	"H0KyOZ0FMsOeJT9dnEcNtWmugh9Ar+FPLht8fJcmAGUdvf7lTUNOWShZPdJ8Fn79U8M5kK+LR6/OVLrd",
+	"wL8Edr5sgMv964dfLliAKS/ZujtP2h39sv2KOsxnfy3KlX21IJKdo0K0Ycsd1gOndGHY8hrBINjX1kgQ",
+	"18nTyt13jUXayn7WBuvvVyuY1rt9V7rZvuY1vGIUTfNdl7naTOuCu9l5gHHfadsSXydY5atGn9yIPAvn",
+	"xMn1g05wBC2LuI+z34uK2zv0a0QddGSkzHS+fylYYrxD8AYTZpe7sa5wr6XCkB1XOZVyycVsvGNihv2s",
+	"cxLHdUnXubx2jrTAQPDN4zWh5eKriooZ62Cp1CjLL3G/ETLV722/REuBhfaL2IGzLlxxzlsXTgvvOM0x",
+	"Y4oSj6X7w34PffSAGcZEGIQS6oXe1PuLEgiH5ZvcslBtx+Uewsga9ApfP3WLcxVew1a2TKPJ35souRzL",
+	"6bQj8zWNF2hv7NH3O125J5yKsStSPDZyLBzqVrdIhnje/Uq7YS3tE8yjmDPFrpOVWFr+YlD9Yk1rPVSW",
+	"KbRfL9mMxuvnKZ01Bs48f3n+88/PfsI6BXD95eqBnAxPHhwdD4+GP/QBCp9DDSVCyTSlsxlLRgLX78z/",
+	"4FMsNPk9oyk3a2LHDYX4ALQaRZu2HIn40nbYI2Ekefr611+fPX337CfiMN00dR4xwqeVFrkmdqOzBZGK",
+	"zPls3geQtpGQwn2QyhVTA6yzo5iBCnzQpKGGYW6lx3layISlzgEzEvkFluWrqUy59KX6NUMvu0ZDHK5/",
+	"3Sv6MAjJhB2M3ajDufLuHTvocIAKXetxyqYmTGoJo4m/tu6YhQQLN5ZqbBdurLmDCOyYuKckZnyPfWRq",
+	"Of1dCoEP7c7hnPqlX2FT8OePrW03roZbymLUnQ7rv+FXb6nhYnYePKp3WoY6u3JEo8z3orxr9TH3N8gi",
+	"tKghLn5F1YyHToudSqW0eosWeRedXIkLZug4lrq7Y7rZY6SsQMi6uzG/wpULvt2Cp1NcjFRlqvPYEf8G",
+	"OchvCFbczGVmXITfYYeLzvLlSXlI7VcpxdYUS5vvb7n0Sj6LZpLbh8XkiPf2DKZXbKf60tUqZHc05OF3",
+	"ui91jV6rDvLzf776x8+vU/fYt6g7LUG/BHVwMhwSqn31Umykc60NLAHZ6JEPlp4dl4syB+sxh6kN+Bmj",
+	"JwPabx6De6V3jcHN1A7X8dVY6dYyKDu09zYEI+QCfa/0NQJ9sS5mSFBWK4V1vPXKC21eYzB7uEgvLVIL",
+	"4Ja/fc7rkeSbW1qRFtr6xWUC1a4nIFP9yE7UaqRacykO/fpBdCItMGXllNAgsCykyDtU1a4gs5UfxlCF",
+	"Q1A084OHLZ7UofsVvMSzYy3dhnO0GfwRdkfDQ+1TF7DUEsHmR+JAsCtm5/rXi9e/uhTTwwE5h5Y1mdMr",
+	"VtLxobkFF1LlOHe28ZGArjXJltY60fxTUdIJIWnzeJThYDh8+GO1ztPR/9ys9PSwqdLT6/PMzBsCUvOS",
+	"yn57uIBio2NXLhFCX/GXvFy2/2GmMI0pE3aDpIKrvvytTOhsiYhN+KYvXug/BxEX3D4Y1Liyd1sTMWEe",
+	"IZJ+vTRcPEFnzFep87Gk61TSZGe/zt4gbV3/JczWNpRbWJ9fHKzxV1mglIpZ5sKAKoGZ+6zd4QHPd3Lv",
+	"bai/n8xOy3iBwMq71jFCV2H3k7JM0vXAys2j0xXC89DVOhxJUn7afRCebmo3KNvqKG0MqdR/P1+O0DK/",
+	"QfXtq16UNqjboTtMp8RtubV0k7jWldq1LsdqQ4U2Wga2D6PLb9SfIIb/zVwK9itqYXuhm4TrZUrX43Im",
+	"VAO+WAnq7N+PHzx4MPzhx/s//ngcjnkI2UBQ7R8hMaYu/8OhWhxE2L9i0wjqRFIzrwX+7wDwE/TMlgsT",
+	"ukj6Gzo2fMBUm2tjQscK4e027eYIkOow4O7D+ZNzwg2ZsFSKmXZ1KK5Rebns5si77wcAr4IbX5/UdvYv",
+	"6PFaIqAb+f0E2qbHQiFyia2TlNGEi1l33LsAbkpJ2PzQjbzqNUo/H/fvn4QrpW6QyNYkijLJ7Lb9u+/2",
+	"lg3di+gsyas/g/j0Nw0v+YKbkFloGbGM9lhcX6BxaMkNLzIykTCVF6SAyw9wTZeuegIYk6mML5na0a+U",
+	"+tFunud2AZsfWznaDPBuPyYpu8JrG3dBFhSM3vfOAJ0pDdW3k162gqOrsJwL6YZxsAlJ5QrN0czIBTU8",
+	"JjqmqV1YD3sWDnwGAg8G8IU4AVH9YGUC4+8XOxGkExVOe2mLB88jqcedAzg6hpBviZW+/fjmG0Yh11am",
+	"FoscCkFu3JOwTGqvXk7XnTdjSxVy9HPsVjB6u/+0uG3ANN2NtAzXbeOivC7Ryi5IaSVq3lqnLKfUuhEa",
+	"XqRrxh8HCAmba5o7F7NzQdO1ceguO4AIWxUMwD3Avfezoss5XGW48tRj6tslzn8EQsvfhGdKaAfVUdNo",
+	"KBYBqkv3Ytx16d5UvwMOm2ALG0MMvPUluGINMCTngrx9/pQ8On3wA3GYIiQBZP9BoEJSKLHlwtBJysiC",
 	"xnMu2JFiNIEf7NtnJKq54qBgiDTjKZYTGYkolmKacizWiU445yVlgOs8lWrCk4QJ+w+n4+pML5lIGDbg",
-	"cDeWCkJWgAjsu5DKAMcANuQ8SmMj5Tilasbg40zQK8pTO2IEj3Z+2TQakF/YCmahyYKuyYQRmiQsQc9m",
+	"cDeWCkJWgAjsu5DKAMcANuQ8SmMj5Tilasbg40zQK8pTO2IEj3Z+2TQakF/ZCmahyYKuyYQRmiQsQc9m",
 	"AAfDl0MI4LysIIlGSTHrWyMHfARkwagwuT0EMltRI9WgHd5/8zYosMZQEwuy3wk1BPwUnS+BStg5wTsM",
-	"6KPxTjD6X0cOvvHopbdyeM5JOxWHsc395f37twRfaEGlyYFm2hsw7HN4BPjDRlx/psQZmK5njjXORtlw",
+	"6KPxTjD6X0cOvvHohbdyeM5JOxWHsc395d27NwRfaEGlyYFm2hsw7FN4BPjDRlx/psQZmK5njjXORtlw",
 	"eD+2A4G/WO3GU/GtKqrzH3uwm+LqGUFwSssblnyBcLXNU5FDaErHC52Yj1O56vhywqeuOlxgua0duLCk",
-	"DmlPCy5g0wCWajMnq7mP5TiPKeyCj8Zngk957ACsqkNaHkFTYF2vyHAwfBDWMH/viptTcQAWa5GvYj9f",
+	"DmlPCy5g0wCWajMnq7mP5TiPKeyCj8Zngk957ACsqkNaHkFTYF2vyHAwfBDWMP/oiptTcQAWa5GvYj9f",
 	"fNtoMZfqOENb62JszlMWLhZyzRpclQ8nYUVpQjULQ3dY8QIyFA1qq9vlmebCkESuRN/V3rPGhP2L2gkQ",
 	"V7dLQtUmSHMbtEvN8PltVMYCa9U1OSR4A+isY2cZ9J31MkZO7JMUYv0ggmqM88vtPzxO8NeR8LbOeEkz",
 	"zZJ+bvyME67tgVL+ydf5KH/nbRNl36QxZNeOFbPjh1fz3/L2RsL/JKfTiaQqsa9JRRbMUCecnF2K22CX",
 	"BCVVw7Ell0w0FGZzDVnC8uacnGimruDSEqkAP3fqUDeCVEzLdNd6appZC8FsjXgH7rnwLwN6IhBN43GF",
-	"m+/CV/qu0JyzYRGQozBjwxay76ELkrDj8Qv8xAMK+xZSOmFh9MMd3ZNeem5OF6UhbJ2iXLuYTqSVg3fP",
-	"f+yTt+cfLux/B4PB4WB3z6ODh6wsSmUX6tMt7a0feZkqt0nKfbiqKpL39gKsfDfGhFxexCgKOcG4RSBt",
-	"5wytjiYWzBOLAzmVOzBXA72cO5sHfHHckANwwDJBNDOHTwhbLM3aBzkX8Uel8W0nn+ZAf7dYP9J1MF5T",
+	"m+/CV/qu0JyzYRGQozBjwxay76ELkrDj8Qv8xAMK+xZSOmFh9MMd3ZNeem5OF6UhbJ2iXLuYTqSVg7fP",
+	"fuqTN+fvL+x/B4PB4WB3z6ODh6wsSmUX6tMt7a0feZkqt0nKfbiqKpL39gKsfDfGhFxexCgKOcG4RSBt",
+	"5wytjiYWzBOLAzmVOzBXA72cO5sHfHHckANwwDJBNDOHjwlbLM3aBzkX8Uel8W0nn+ZAf7dYP9F1MF5T",
 	"OLiiQDzvRnJOg9WfUm0aQuZXDnw8UDEDnlllBtBzhMuiJ0mmfJXphK6vuTi+60ZBUNc/cGZuvLWv3QT7",
-	"+Wq1rLKrMN1UHtYYxSeZYQ34f9c6wSGfpFEqK7py1XoPIlfk2J1uVMVzfmVlMx5rXiPHcqFcJOyz08wP",
+	"+Wq1rLKrMN1UHtYYxSeZYQ34f9c6wSGfpFEqK7py1XoPIlfk2J1uVMVzfmVlMx5rXiPHcqFcJOyT08wP",
 	"vfBeyjQN21RXGDi+YK2HX/ejrXMt3Bo6X0kRlWky7iC/ufYVUhVbpjRmSV6gwRqUSG0AKgThs1aawJGm",
 	"5CqMU5pHhF2vOq8PvHGbZcWRbCiqnc+uw8lSkF5xNpR2rTrsUoHMnLrcUm+n/T2eIxVuuvXjpOlKOOEa",
 	"6qSzZHzF6Y575C+NMNgrzPcN93cNdYo1Y2K38saYDLNresVWPY8nVmz7PJiFFNxIkN0HUX5ttutNtDMZ",
 	"pi4/qI1GSplExYc+W6OLkmK1hxwZNbdJdvxa0AUbF26XHb6UwpkdzegnPGVESNSZndLi4p/nVJfv/hWb",
 	"cQ05lGGj3CobY9BN96fLdS/e4Q9xnBCU8vX19omgC3/cu7lM1hB9mbj7aqaYtXzDp7xlux0lrTcVc82g",
-	"dq8HGVyvITGpT17JlT37PmABo9ZrPVRkdqSBaxHOjqkjcyWz2XyZ7UrZ1yn63DGco8sFZDgSA/5qvpp3",
+	"dq8HGVyvIDGpT17KlT373mMBo9ZrPVRkdqSBaxHOjqkjcyWz2XyZ7UrZ1yn63DGco8sFZDgSA/5qvpp3",
 	"UrZzZEZt8+rUUXIqlvm8sqhV0bMpTvr186PM+XWZXln1KttuPbj2eO52Dja44YmbZ8EFNOXuRLcvTi44",
-	"uH1aObF4Imk3rt/JNM2WOxsDdL3ztv1Ig1pS56v0LhgBu6X+l5MQyhpoOfkfZtqyfmUXT0n3ynm6lGPv",
-	"XHpBRSxvrQG6ymtJ2G6DSewejidleR+21kKfb0yx1F5xFOyhPSHNuKJfBKC3qypB906rXPZmyQR6vbQ9",
+	"uH1aObF4Imk3rt/KNM2WOxsDdL3ztv1Eg1pS56v0LhgBu6X+l5MQyhpoOfkfZtqyfmUXT0n3ynm6lGPv",
+	"XHpBRSxvrQG6ymtJ2G6DSewejidleR+21kKfb0yx1F5xFOyhPSHNuKJfBKC3qypB906rXPZ6yQR6vbQ9",
 	"ub0HqsRgpSvXPEe5+/V/NdgomC+G24+LGDuQnhusYbXBfezKSloZ786rRinj38ud2vlktkTqBFoPUWqI",
-	"2vobZN9EQw2jC65/eA2rJFehhhbuf19C4G8OvdhBrbmRNXdNC6yc4dAdX+tWlHaaaTaOPYJnqPCDSAB0",
+	"2vobZN9EQw2jC65/eA2rJFehhhbuf1dC4G8OvdhBrbmRNXdNC6yc4dAdX+tWlHaaaTaOPYJnqPCDSAB0",
 	"pbS6m1lTQshMxCwhirkXuQZfXJ8YemkVeufNo4ZE9SbH1ITjnQMv7oAGsLspsFTsistMj1tj0jYMhmYk",
-	"gLgDRNg+LAD8aFxA+AcNL7wo41IQfJFAumumGYErc3Lw4uW7i/djuKbok4vnz9788qP/V8OdRcHZTZU+",
-	"djNOrmNjdLYgqtnqxbDLpoSzA3IGLWn81V3dNA3K8VUlrgro+/vQ8b0c3KOWn4vWW9fzMRn6HdeXm0Pv",
+	"gLgDRNg+LAD8aFxA+AcNL7wo41IQfJFAumumGYErc3Lw/MXbi3djuKbok4tnT1//+pP/V8OdRcHZTZU+",
+	"djNOrmNjdLYgqtnqxbDLpoSzA3IGLWn81V3dNA3K8VUlrgro+/vQ8b0c3KOWn4vWW9fzMRn6LdeXm0Pv",
 	"pG/ZsyjH7mjRZ2LFDY9p2vIKF1PZ8thhEITfUG4GzYVi9JbHYwyZTZpe2ysoxK2qHc1YEIUq0a6aVDe1",
-	"vIZdlA23jvWNr21jedPd/nWi072yWU78t8do77aqSA1wP/HeArGLTzpZiq2R2x4XsBv8Sn53ErBod4vx",
-	"bgvYhqfaJbjuCqO1Eb5dxkfZEvrt6mCWsKXdjJsIAcvm7BjK+5wDfHoU6ysM34TKVFEgdlUHIIOhahfh",
-	"mGby7OLvBBeIRDNm7LNnVCURYZ/twMLXZkKaenbPg2BsdF5LrBMTwnqIZWY2clKDWanh9RTOe3rNwPB/",
-	"StarZY850AMIR1wyRXKsCw/4QA4oEWxGAQdfCobpMJjwTyZrouQqrFEW7FtN7Br2b5efb8ihquk29N2e",
-	"tLR3QdVspxPh74XA2nt2dPOie04OQAetmk3PYPq0xJLB+XdbcynfQTYj0yGY2jmLL7u4csoRGRUJSeM5",
+	"vIZdlA23jvWNr21jedPd/nWi072yWU78t8dob7eqSA1wP/HeArGLTzpZiq2R2x4XsBv8Sn53ErBod4vx",
+	"bgvYhqfaJbjuCqO1Eb5dxkfZEvrt6mCWsKXdjJsIAcvm7BjK+4wDfHoU6ysM34TKVFEgdlUHIIOhahfh",
+	"mGby9OLvBBeIRDNm7LOnVCURYZ/swMLXZkKaenbPg2BsdF5LrBMTwnqIZWY2clKDWanh9RTOe3rNwPB/",
+	"StarZY850AMIR1wyRXKsCw/4QA4oEWxGAQdfCobpMJjwTyZrouQqrFEW7FtN7Br2b5efb8ihquk29O2e",
+	"tLS3QdVspxPh74XA2nt2dPOie04OQAetmk3PYPq0xJLB+XdbcynfQjYj0yGY2jmLL7u4csoRGRUJSeM5",
 	"1huw9GyVHXIQLaU2M8U0xMmzhMMfCz5TYA7r6LBPInkJEnU1hwBynlZu6YqxBwv7AZyGj6vvXOav72cb",
 	"XqNYipinnJogcQB2KGvABWhBTZOrHYi7MoYGkJ8dbUl07SOlKM72XSUG5tfPVyfU4fbVbqgK2nJWVMPE",
-	"u8CONsv2BcO8mqC7AIuCdIQ92h1uT2ahpIsf68cIKBE+yR1irVXHIfmEHp+BsKVeZ0OaVN6CG7FbtH41",
-	"RL2YftOWZ8K85jpHB95lwzvm2vko2UAMhV21bRvzlKcpF7OiVnYL3XQp8bpl+V1BlNaZK5mmY7wq22Hk",
+	"u8CONsv2BcO8mqC7AIuCdIQ92h1uT2ahpIuf6scIKBE+yR1irVXHIfmEHp+BsKVeZ0OaVN6CG7FbtH41",
+	"RL2YftOWZ8K84jpHB95lwzvm2vko2UAMhV21bRvzhKcpF7OiVnYL3XQp8bpl+V1BlNaZK5mmY7wq22Hk",
 	"dfxjjJPFNMDNm+J8331n+Xq17GQTsvDC7TDbTfCVaWObJCp1ER6gXkqh2YWhIWh2KvRqB9T0BSvwijvm",
-	"jFRBjhsT0H3ZI5MpAbV7/Mi6JrI8Hu44MMgu7Jzau9NC1Q8L6KlfLHalwbZde88XLKSppBJBpvObCZqm",
+	"jFRBjhsT0H3ZI5MpAbV7/Mi6JrI8Gu44MMgu7Jzau9NC1Q8L6KlfLHalwbZde8cXLKSppBJBpvObCZqm",
 	"AISDCfXBq4kd0fUqQ2g6f2+OT7fZTcsNMc57A65u6woGD1U6a8pAdjnzTVY+emuV66DrBJEBK5WzazFd",
 	"EEia0LWP5MIXOxX+6lRi+3oD3iiKX5l8qdngLshQriDkaVJRwjQlNDaaUF3G/aPJAuBfHQBn7kUMEvcF",
-	"pqm6dMgdTfGma5KP8/UToudyJQBF3I4H43sv2dJ4XwbNEm5IKmc12JMHu4IstRRORg/hfqy0smuhBnB5",
-	"8Yacnhw/guTPajjhHe3rderB/oGx+r1lSkUD0RomAMTRx7tsomyk0sUH5mOdY1gw4Rq2KpzIqtNstqUe",
-	"WAf8VnwXMotconQwweutYu6Y4ykj+bvd492L5puotaWL9kCeGhWc/3KOWTD2uT2XXVpFvroAhA8FAQf7",
-	"ubJrAUaDTSrduVVOg8L/AvSzQS0VZ0BlYM1Mdi2ApSpPQQp476z34eLHKgjnr+dH//npj/thFKNrFjHy",
-	"nFN0qw0VCVVJrW969Pvw6PEn99/x0ac/hv37j8NjCXGda/4UxuTL/d9/+GBYKvh/f9jGaFU6eyVXTB3F",
-	"VDOSMjtM3fchvVbEIsAUYJ/+loHR2TyZI0AzbUCHqpF6vjnvn/X6raRfQmJ7ntntvveUqZSLqCboA1Ae",
-	"Ifg8tw7NlLcPl6A7KP4EIFAV8ViufgMu1F5JoAXP8yo69uaq3PC82avs7yy+mtfpwzLpInUWXJR/PW6T",
-	"Q19N7lQICXUkKdL1YK/yZzeJU+H5ray6uSfykomSKllPH3U6a6xYYodJU00AsNgjb2AFzoePTh+T//t/",
-	"Tgeng5PDgQ8sJgsGl9sjQRUjfCYkpqRrUvrm/uAkh+kCRcwOiDCRLCUXRgfrtzSXD3iz4M6+tubhDGE6",
-	"nlLN45okC4Dl9XufjyRd8iOrE86YOGKfjaJHhs5y07l3Vur8S1F0QLNYMfMNh+MG8AVs3xxPulwCBt8r",
-	"7eOmLOrWY6n9L76sQQC+Z0ljdqTZkiJGG2L2W9tCUKUcXhzuNUJTbrnv6jY2HMyXupgqDflTMw8UJmMd",
-	"IyNmWo9hsOFLys9LS71jHpASF+inIZkwPC1N2n3ToK6H1/S9//qOduvpQCqLdQ5rwPabDYp4yqgKFvyp",
-	"LV5l+pXGKjP3ow4t8AdNZ+xHvmDC38DltWE2PJMNN4wVj2roFIU+flISXaY1NhSMgP/kCSZc2W2Af7OE",
-	"JH5YmlgptUTLInDT33qHje7XXb3MXb3bHMsxbK98Da99LS92HXYOu23c//fSWKmzySHZQhdl4sWMDciz",
+	"pqm6dMgdTfGma5IP8/VjoudyJQBF3I4H43sv2dJ4XwbNEm5IKmc12JMHu4IstRRORg/hfqy0smuhBnB5",
+	"8Zqcnhz/AMmf1XDCO9rX69SD/QNj9XvLlIoGojVMAIijj3fZRNlIpYsPzMc6x7BgwjVsVTiRVafZbEs9",
+	"sA74rfguZBa5ROlggtcbxdwxx1NG8ne7x7sXzTdRa0sX7YE8NSo4//Ucs2Dsc3suu7SKfHUBCB8KAg72",
+	"c2XXAowGm1S6c6ucBoX/Behng1oqzoDKwJqZ7FoAS1WeghTw3lnv/cVPVRDO386P/vPj5/thFKNrFjHy",
+	"nFN0qw0VCVVJrW969Mfw6NFH99/x0cfPw/79R+GxhLjONX8KY/Ll/u8/fDAsFfy/P2xjtCqdvZQrpo5i",
+	"qhlJmR2m7vuQXitiEWAKsE9/z8DobJ7MEaCZNqBD1Ug935x3T3v9VtIvIbE9y+x233vCVMpFVBP0ASiP",
+	"EHyeW4dmytuHS9AdFH8CEKiKeCxXvwEXaq8k0ILneRUde3NVbnje7FX2dxZfzev0fpl0kToLLsq/HrfJ",
+	"oa8mdyqEhDqSFOl6sFf5s5vEqfD8Vlbd3BN5yURJlaynjzqdNVYsscOkqSYAWOyRN7AC58MfTh+R//t/",
+	"Tgeng5PDgQ8sJgsGl9sjQRUjfCYkpqRrUvrm/uAkh+kCRcwOiDCRLCUXRgfrtzSXD3i94M6+tubhDGE6",
+	"nlDN45okC4Dl9XufjiRd8iOrE86YOGKfjKJHhs5y07l3Vur8S1F0QLNYMfMNh+MG8AVs3xxPulwCBt8r",
+	"7eOmLOrWY6n9L76sQQC+Z0ljdqTZkiJGG2L2W9tCUKUcXhzuNUJTbrnv6jY2HMyXupgqDfljMw8UJmMd",
+	"IyNmWo9hsOFLyk9LS71jHpASF+inIZkwPC1N2n3ToK6H1/Sd//qOduvpQCqLdQ5rwPabDYp4wqgKFvyp",
+	"LV5l+pXGKjP3ow4t8HtNZ+wnvmDC38DltWE2PJMNN4wVj2roFIU+flYSXaY1NhSMgP/kMSZc2W2Af7OE",
+	"JH5YmlgptUTLInDT33qHje7XXb3MXb3bHMsxbK98Da99LS92HXYOu23c/3fSWKmzySHZQhdl4sWMDcjT",
 	"lGrN9BmJXCWFiBxopq54zPKrkUPA7cIIqGgkDvJyCX3iqiX0SbU2Qv3fR5VaCYeA+aUYGzNh1HoMxw+C",
-	"hwFiXBKRAyE9mBvByR2C/h5JM2cqCh1VNE13porJehzbBWi7nd2pwU2cm2vSUyYUi+VM8N9DiZqRZ5F7",
+	"hwFiXBKRAyE9mBvByR2C/h5JM2cqCh1VNE13porJehzbBWi7nd2pwU2cm2vSUyYUi+VM8D9CiZqRZ5F7",
 	"ZcKJyJJypbGaBAQ/AG4BTdMJjS8r6GG7XUs6N7BfrGJWtXGGCPLvVHFrAOdsGwJV3bGEa+f3w5VRmt9n",
-	"n5dSdy/2Cnfqne84kJk6vi6XrhZax/cVo0nnV6GEYdcSj/XSPS1RL7jV4WBPxmfzLgEYvpH8k9LSudGU",
-	"99XNvJhVvi39XhGr6fe1vK5lagoR7sfzp+ftGsr4kq2DqvHLxEvZS7Z2NRcllF8EhYRrwkSs1nYoAIzd",
+	"n5ZSdy/2Cnfqne84kJk6vi6XrhZax/cVo0nnV6GEYdcSj/XSPS1RL7jV4WBPxmfzLgEYvpH8k9LSudGU",
+	"99XNvJhVvi39XhGr6fe1vK5lagoR7ofzJ+ftGsr4kq2DqvGLxEvZS7Z2NRcllF8EhYRrwkSs1nYoAIzd",
 	"B8gH+65yNVzR/xv2ivrrmLbkZ/9OUZ+R8KSP+nFzJuJNHb8bD+dUj+s6Xd0ZziD+r4zima+SWzW7ONyE",
-	"M8w7YtVDKvtB5HG2d4UHaLT4d4ycbr3YumFSQpAOPs6p0efLJXnqCeIccxXDWFjdc6E9xHzhLC37UDf2",
-	"fTefqd2ta3lM67RWsnROh4+3VL7p91aKG/ZGpGsEvdnktR3g42/TebubN3IbPnCJhjrPrwG1u2kz9+GE",
-	"BHn8J3BB2nHsybHWLhrfIS6Q3jhAajb8V6fslFE13jb2hbwKDZ38Ig0xcoZSH6pCROWmorCY36cLsp17",
-	"dvfrfcT8zXNjbaQgpkD+YFNncg93FPt5ubRAyqex6zReNGQE+Xv18UQm67DfA6GnfuZPc1PRfQOQ2y34",
-	"v+MwvHQtFCdvLYZIVjtFmZk+UWyKIJxObSM0SRTTukuBWL/EtfWsLEd97p+at9JFB64b93KcysDd03P7",
+	"M8w7YtVDKvtB5HG2d4UHaLT4d4ycbr3YumFSQpAOPsyp0efLJXniCeIccxXDWFjdc6E9xHzhLC37UDf2",
+	"fTefqd2ta3lM67RWsnROh4+2VL7p91aKG/ZapGsEvdnktR3g42/TebubN3IbPnCJhjrPrwG1u2kz9+GE",
+	"BHn8J3BB2nHsybHWLhrfIi6Q3jhAajb8V6fslFE13jb2hbwKDZ38Kg0xcoZSH6pCROWmorCY36cLsp17",
+	"dvfrfcD8zXNjbaQgpkD+YFNncg93FPt5ubRAyqex6zReNGQE+Xv18UQm67DfA6GnfuFPclPRfQOQ2y34",
+	"v+MwvHQtFCdvLYZIVjtFmZk+UWyKIJxObSM0SRTTukuBWL/EtfWsLEd97h+bt9JFB64b93KcysDd0zP7",
 	"DXGvOP8HzFoK5gPX165cQ9IZzLlGXgEJ6Hps2PFrVRZitHwjHHjui3vuRLWtiHGIFpe3XEFDM0ybXStk",
-	"OpSxprBA708LXau/YxBXayXXEgux81sEktNm7Mlqt+RubcZtgkCbcY0vG63SZixwl5x+xJOIzBlNmDor",
+	"OpSxprBA708LXau/ZRBXayXXEgux81sEktNm7Mlqt+RubcZtgkCbcY0vG63SZixwl5x+xJOIzBlNmDor",
 	"6tJLYXdNrYlixlK+SBDMLo81gj0Ip93YU7s67Q3DQBBKXG52hX3s5iRQAaX7fkjFXVlv7w+FsTnDEVyj",
-	"lsiC/k58YyynXU3mTrd9NVlTDvmY5AuxY05m0zY69K7VXGrPaEDTXJMDgMDiKfnw4eWPwGy0wm4Qo+TL",
-	"Fd/RpDy6wz0UuqrPtkKTFS7ON7EUuJGLvgpDb03XqK39XtTT2tHxZ9BUgxRWYgHHXDWHihX+QT5w7T13",
+	"lsiC/k58YyynXU3mTrd9NVlTDvmY5AuxY05m0zY69K7VXGrPaEDTXJMDgMDiKXn//sVPwGy0wm4Qo+TL",
+	"Fd/RpDy6wz0UuqrPtkKTFS7ON7EUuJGLvgpDb03XqK39XtTT2tHxZ9BUgxRWYgHHXDWHihX+QT5w7T1z",
 	"F4Z/YTQ188YzUo9PTudNUC408U+DcflW+Lot9AFxsCInp2QuMw9gTpU9VmniIz0GjV66TLFxOMHMVyS2",
-	"wyH3SHnsT8iwqFXvfneqN94SH5dujIctpaybF8JvQPBhmTM6Ut9F+ZONHJ3yw351m2qDra1av0Ipbu9a",
-	"KO65Zdr37uTdLLEyxlFvQ5ytbhRUOb6AD/3p4gQFxI4ZGsxtai/eW5SN6FTxodxYvzKTLmuxRyFTrO/1",
+	"wyH3SHnsj8mwqFXvfneqN94SH5dujIctpaybF8JvQPBhmTM6Ut9F+ZONHJ3yw351m2qDra1av0Ipbu9a",
+	"KO6ZZdp37uTdLLEyxlFvQ5ytbhRUOb6AD/3p4gQFxI4ZGsxtai/eW5SN6FTxodxYvzKTLmuxRyFTrO/1",
 	"8/RcU01MfL1xVSXD7YlAyxwNMTwdpI/D4g8/tYTfyJLbObrMZLqDu7v6fmlwxUjaWXVzbzd6wJXqbyeG",
-	"d6gKbaypU4CatIvfMpZZA5/qS4e7mWuILxO2WEqwwY5+Zmsy47lXwD5uAuTfOKmwi+036MVIW8OjKvP9",
-	"G7a9Mevf8t8bzyh8pYOBujH+hrG8o2K2q9PT5yVvGKPCWFMzliphUETI6nZTw9R17BlM8G7vIgdL37H1",
+	"t6gKbaypU4CatIvfM5ZZA5/qS4e7mWuILxK2WEqwwY5+YWsy47lXwD5uAuTfOKmwi+036MVIW8OjKvP9",
+	"G7a9Mevf898bzyh8pYOBujH+hrG8pWK2q9PT5yVvGKPCWFMzliphUETI6nZTw9R17BlM8G7vIgdL37H1",
 	"ei5ADtK3fbk6BubX5IwhKbPSxdrlckp4ovvE9nrPSCyB6NTTzdCEYGp8ixFYFaEbtkOuPhyHMyo9bMCD",
-	"Yaii9o6XD3KHwOmmZb+A4Kd37pZqR0KVV0yldNmctFUJu5dpQjDWilwyttQEyu+IGTlwDm7yw8PT4fCw",
-	"opI9HJ7+MBwG9bIyazZOr6ZybdaZv2pAfb+el6VdOfFnQbN9zA0ktfkXu7Nz3nRLkgqhgnCBk66YfeAX",
+	"Yaii9o6XD3KHwOmmZb+A4Ke37pZqR0KVV0yldNmctFUJu5dpQjDWilwyttQEyu+IGTlwDm7y48PT4fCw",
+	"opI9HJ7+OBwG9bIyazZOr6ZybdaZv2pAfb+el6VdOfFnQbN9zA0ktfkXu7Nz3nRLkgqhgnCBk66YfeAX",
 	"WWJ3XkDP8OKnOLMWVGQ0jGZX2HQ71lJ1rReI4k3OS7wC9lq7q+2aKxU6A4fztZ05jSDiVJuxV5xpU/0J",
-	"ujG+7gNBpw4Ov70H99I0S3fvZUE/j7kYT1N/ZV8Xn6iNECPRyeO0PjhiRNxQ4M0eESp0nL4RuSZvW8Ba",
-	"KVBkDx0V8GH4VsB5JYKKyQUzzpsR9l10K1DukfpQEI3bnIYfIOwQ/L2g36Do8sUdfDQObE5+y68NT1MQ",
+	"ujG+7gNBpw4Ov70H99I0S3fvZUE/jbkYT1N/ZV8Xn6iNECPRyeO0PjhiRNxQ4M0eESp0nL4WuSZvW8Ba",
+	"KVBkDx0V8GH4VsB5JYKKyQUzzpsR9l10K1DukfpQEI3bnIbvIewQ/L2g36Do8sUdfDQObE5+y68NT1MQ",
 	"bDtQY4uvp5h0nlaz85yvcw2dqbQjsrZ9s25JleVBvwjl9xRTJ8gd75I3Jfv1qp1XhfVWuKCakAtoTlDa",
-	"S/dJtFRsyj8P7kZkxdMkpirRRZKIg/8b3I2gTFh0N8IdTtNB7p0dGKZNRGIqhDRkkkvrCVy7VW4a6iVg",
-	"t8TjFyrIw1N42f3reFM431BqFMf6ae1IP92mJzWKFqepg563IWJqEqboH7b/MCxxHKHX1Jb3799eFBOS",
-	"4LfOJimP/R3WRtT16Q+Vpf9hm06MbFOmqY60vkevQ9W59Kdxb5aHdZEnB1Tn25Q0YI9Lr1biO30Sreaa",
-	"xeMoL+A1oZo9PLWGwv0ToqhI5IJM1sayLtXkwuXFkY++tETKJ4qCeWjoJSPcDMgFZPvChSC4M7kHImiq",
-	"R3ebjj+3GB2XtGOoQ3dN+bsg3VWQXk8UNgqvnQXRpn9JszhT3KzBH+sCeSHH4TxDZyL+64VXHv768f1G",
-	"WuS5IBj44eL9rGlNordvLt6Te1fH9yTNzPxeERMCBA8TwmSKfFhzY5a9PD8IMn5CAdM+l+isksYT9fMQ",
-	"wWo2VJ5sVvQLLde6/QIh3lPZEIRIVCbQ3bUZiPc2pcZqV0RzzItfULH2SWA+OofpkTi4exe1OX337iEM",
-	"155neTsXMs1AmXyr5BW3ujJ5bwXM+duXhGsyhwQgqdlIFI1imcynF2/vaHL3rlOQ9d275EAxzdKUKUyX",
+	"S/dJtFRsyj8N7kZkxdMkpirRRZKIg/8b3I2gTFh0N8IdTtNB7p0dGKZNRGIqhDRkkkvrCVy7VW4a6iVg",
+	"t8TjFyrIw1N42f3reFM431BqFMf6ae1IP92mJzWKFqepg563IWJqEqboH7b/MCxxHKHX1JZ3795cFBOS",
+	"4LfOJimP/R3WRtT16Y+Vpf9xm06MbFOmqY60vkevQ9W59Kdxb5aHdZEnB1Tn25Q0YI9Lr1biO30Sreaa",
+	"xeMoL+A1oZo9PLWGwv0ToqhI5IJM1sayLtXkwuXFkQ++tETKJ4qCeWjoJSPcDMgFZPvChSC4M7kHImiq",
+	"R3ebjj+3GB2XtGOoQ3dN+bsg3VWQXk8UNgqvnQXRpn9JszhT3KzBH+sCeSHH4TxDZyL+67lXHv764d1G",
+	"WuS5IBj44eL9rGlNojevL96Re1fH9yTNzPxeERMCBA8TwmSKfFhzY5a9PD8IMn5CAdM+l+isksYT9fMQ",
+	"wWo2VJ5sVvQLLde6/QIh3lPZEIRIVCbQ3bUZiPcmpcZqV0RzzItfULH2SWA+OofpkTi4exe1OX337iEM",
+	"155neTsXMs1AmXyj5BW3ujJ5ZwXM+ZsXhGsyhwQgqdlIFI1imcwnF2/uaHL3rlOQ9d275EAxzdKUKUyX",
 	"LUpaa2J5WsyQZ0ZCMwNueBzYYS4ssU0r7e7eRWiDu3ch3gHeWFABV4pzthiMxEj8j/9BziuJAvZHDKOI",
-	"7l0dR8QKFVSV2eeYLU0DgRDBWKIJJUgcLtZoJN5MDOUYfwGhRnaEb2yP5GQwJHc3M+7uYspd3yWRmTkb",
-	"iYJ28EyIqhRkzWSYKeFagx9UkrXMYIkF0QzKOxKqRyKyPUvFf4cZnRFMCyJY/w6G7EtSE8iTwjQZPZfK",
-	"HFlFJiHPk5MHD44fH9kziyXkrx/fW/owc8YVSfmUoV4DWFZRkTAUHT4hVF86y0CwFXEp+Lgy7sWR4EIb",
+	"7l0dR8QKFVSV2aeYLU0DgRDBWKIJJUgcLtZoJF5PDOUYfwGhRnaEr22P5GQwJHc3M+7uYspd3yWRmTkb",
+	"iYJ28EyIqhRkzWSYKeFagx9UkrXMYIkF0QzKOxKqRyKyPUvF/4AZnRFMCyJY/w6G7EtSE8iTwjQZPZfK",
+	"HFlFJiHPkpMHD44fHdkziyXkrx/eWfowc8YVSfmUoV4DWFZRkTAUHT4mVF86y0CwFXEp+Lgy7sWR4EIb",
 	"u1NyShSbKqbnUCLRWIJiXqO5ZGuXvmP/redgxo5EdG+wYml6BMHF9/5rdakH/6WliGCb89zGObWbdPeu",
 	"kim7exdWkxJHSnfvYqLV3btn9pv/JvYl8t9QuT3TjPz3SPz30dER/L997ErJR+S/EdaEmjkkt3CD9IeP",
-	"+0BI9xyd3vsDahp7A+rLvcFgEBFsznGBb89dmefNFr9pQrXbACMJN32kCtuN5yTspzBPv/gB+M6AYGxX",
-	"ED9h5hzrysdpBtEO0Bi8k49wJAAHsGAIQRfelW7XzRIZcMGAnDtZltL4EncQTrxMswSU05Fwk+MGVtee",
-	"dTQGy7FPZsxoEp0O75Oibj8SgEtDhdWwEsBnWhe2Ju6yxgXxa3Gn+BAJsP5hfyRmzGCfbmvyVyIvJp5J",
-	"cYXJu9r+ckTu3n0L5Y4Gd+8Sq+RqohigPEVwRFuRAIU+0SGElBaVVNQIES1GgpCFVHZ2C8rFE7KkWtuF",
-	"mdD4EvQG//pBLkHg6mLKU8OUPszPD9u2bQ3UWhJBFabIMuOxJZOT4bBPHgzJZE2cnTEgz6Bl5Ca5pL9l",
-	"bIAzg9L92s4MZeHp588wgwfwX6s3EtAgIbn38emDR8RVt7f9H0R0uUydPL3nHvw7MOMhSkFKtKGTlJEo",
-	"lgmL7PAmigpLXVgL3DYTFXXs4Y3fMmkgGERny6VUjuohNF9c0RSK8i0zQyIISdK/fopcjTXbGAPSnU5d",
-	"MM+UszRBoqqdujS1EgnnmOP6+hRmaMm27lB+Qf9Gce4oz8oyFhu3jADSZMWMwjbu37//2Lb54f2zAbl7",
-	"9xnGlPL8nQpSjXaNuCsGwpPShpRiGBVo+tH/OnIvHr1MogG5sGJ/LTNlRRHsClDBw9M6KkWfREdRn0Rj",
+	"+0BI9xyd3vsMNY29AfXl3mAwiAg257jAt+euzPNmi980odptgJGEmz5She3GcxL2U5inX/wAfGdAMLYr",
+	"iJ8wc4515eM0g2gHaAzeyUc4EoADWDCEoAvvSrfrZokMuGBAzp0sS2l8iTsIJ16mWQLK6Ui4yXEDq2vP",
+	"OhqD5dgnM2Y0iU6H90lRtx8JwKWhwmpYCeAzrQtbE3dZ44L4tbhTfIgEWP+wPxIzZrBPtzX5K5EXE0+l",
+	"uMLkXW1/OSJ3776BckeDu3eJVXI1UQxQniI4oq1IgEKf6BBCSotKKmqEiBYjQchCKju7BeXiMVlSre3C",
+	"TGh8CXqDf/0glyBwdTHlqWFKH+bnh23btgZqLYmgClNkmfHYksnJcNgnD4ZksibOzhiQp9AycpNc0t8z",
+	"NsCZQel+bWeGsvD00yeYwQP4r9UbCWiQkNz76PTBD8RVt7f9H0R0uUydPL3nHvw7MOMhSkFKtKGTlJEo",
+	"lgmL7PAmigpLXVgL3DYTFXXs4Y3fM2kgGERny6VUjuohNF9c0RSK8i0zQyIISdK/fYxcjTXbGAPSnU5d",
+	"MM+UszRBoqqdujS1EgnnmOP6+hRmaMm27lB+Qf9Gce4oz8oyFhu3jADSZMWMwjbu37//yLb5/t3TAbl7",
+	"9ynGlPL8nQpSjXaNuCsGwpPShpRiGBVo+tH/OnIvHr1IogG5sGJ/LTNlRRHsClDBw9M6KkWfREdRn0Rj",
 	"+z+D6NC+FUulGBT7TOVMW5adSDMHPSEfFTyFsu5u8EumvJQ9sH8jvK03QP3dDM2TK+yg5ixNDgeNc0JE",
-	"2QU3R/C/doTFT++AX7iYRbYlkIDlh9qejAd6IyV3ksWXzFjynWZpinXl7fHkhYRtTF4xZCmYoJdIJ48B",
-	"BRjLm7EkcsHD75hR66PzqbGim9sDF7qs7d5EJsU+QygBarMozAxZSG3IMXnNnz7xqfROtFozyw4qkUyD",
-	"pEy5xtCTvCA80dIu7HopibDyHGQI00TzlAmTrjFbMeUxc0nPHNSNKdSM7L3C39+x6ZG1qxRnBq9rMX65",
-	"V/6xfPHde52lhh85Ub6pX27ohSDSmMDrSm5Slmup529f9kow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHf",
-	"D5/39smsydIuaxAQwAMwyescdrNsDmhEO3j04PjRIejoVuWEtFT3LQLiunetQqlZesX0gPxsmwcPKzsj",
-	"MY3n7kYS2lhwkYHlbncyoWt3VgHUoW9ssibRJU9ckml+4L5Meme9n5j56+qyHEwMi3EyHELisrQnK15H",
-	"lmSwX5gi7KXNov/rx58vAF9gAwj4vUso08wM7O48wF5DjeWju/cSM29TOFMqxlvv7NdPZXoCnTN3h9hd",
-	"soQCWf+/IhrpJ/v5vTlEd/zeuNXnTnqfDIcONQr0MyVhd+0uMg3wDAPy0u2j5SySMDjzRQx218a6u6CS",
-	"W1x5H7ayufLnVv2+jTV/xa8YQCsGV9raTeuuC80EeYug0Bd/ewVU/Y4luaMpN9ASauiEai/a4CSAEGdG",
-	"nABAdplkPE3ceaqfkAfD++Waqe4CCzdvJCAre8U1G5BXkiZkQlMqYjs2PZdZmhAlM+NKsBoJ9uCaWHPD",
-	"vqUbGK3A1L7FPS86CWy7fbi+9rbbr+5/nYH+Ig0u6hMS4Z5ERNO1rmJ/txFiebEDlJibI5CXeuTSH4JU",
-	"idoEJBxZUZpbx1AFCkyCfkU37xemuWKotdzRI0sbtgGntlj1HUJXPBmrXC3zxllM0xSPhgVNwO06Ehdg",
-	"GTlrK0Rm1nI4t1N6JWcICkkXzEBdoF/D+1G8cs/XBtz6Iir68Gb97jNdE4Yo3oROZOZzDeBQB3+jfe23",
-	"jJU1gkr4dE48W+OwWzu3+2WYwGtK5z3y6qS1ZSOeRIdNA6KxkWq/44FN5eh1slZJ7sZ1S+MsxKhlSM7b",
-	"nQ+o7rGtD+jTLYoZT2Nv6YwFDxgwG0EZBeBPtwwge067yJ6nNEcphU+Ot3/yQVDnj2IJfnR/+0cvvFMA",
-	"vzjd/sUv0rwAsAj7wcnj7R+8l/I1FT62S9/k1K2ItyquaknOwW91QTdBaI97C6pmHEM5g+LuhVRo3np/",
-	"EyWA3H9Hk9fMUBJLEHFzd8Z6z4smtgOWjMRBhveSVg21H6ZrMmWs8KjiAM7IlAua5nipYHnHqdS2CfjO",
-	"mpSKTq1JU5zGb/A+ANja9ZwMSCex6LBNXrv5bwjHTd0UhkEO/vGPf/zj6PXrwyfe04HiGaxt41/68P5Z",
-	"ozjxlQ8K1trITj39coR/NGQn719236Z0wDWGq9pW2eBo8btU2JNUyBkU/RDaKlFXTGToTXG40IWccCKh",
-	"SVLkBaKCcsIBMiyZOvKhCPCBPdTQCgfYHp1rQ4sz51YEVcnp5iMhpz7nzupH1hQkH4SvN+SaPLDWLeiB",
-	"LMmn5gYA/qiYquTQaohES+esis7jmC3NGTHss7kH1bi8Z/PZxd9RsYo4VPiColvRSFiNU3eQJj8Vtbi2",
-	"iZE3iBnGNfEZ301CooQ8EZYTzanht8rLeRkmuDl1a1n9vD6coKEPO/md0/fE6fmKEi4sXceMHKAbUFny",
-	"Pgxyeb+3lCGoTmviatfczBrwloeBSdhnQw6glB3esLZVozscCakIXIiBS/HAVb47HBC46fH8TQ48qZP/",
-	"978JYq/ZvzwEGPl//3skqlXEDn3YYQWAAS/9ZMrQ855aQx2S0SHvHm4oKb7gTLINVz4qOkquyEGUcsHI",
-	"L6WSfb/yT5F31S1oaqfOEnJF0wz8bb5EG7zbJ5nHLYX5aNuMr+gM19McwEylKP2aJ+NhxSB8B/13+fQR",
-	"1s65CF28+WAkPsK1hyBRLR/FbRNc6Fwyl8EM++ouk4wPKR4JJ4GfVL+AhQKFy9OX3dBYimnKY9NBOL4s",
-	"ROrOBmhpNj+ztdNRgGueOnSHLSKNfaaLJdZSAClVq0bX95TXx23qe5rr27mOxMnw5NHR8PhoeNz/cPFj",
-	"/6miv/O0X8ADDgfDR8MhTBqLs/XwFZK/glEfRTsIydlVzrqCkzUQUgdwUpPwx3uV8L7CXYPw9p40x3kH",
-	"UvXd5adiS0xrvWTrfkFeljkP/+Wk/bCDtH/mWAU+OO4wprd0bUXXeylfUTVj3/RYAWen07kwsgKktlWv",
-	"PA0cblcg3eVlo+r4S8VbJpcYhJcCyoIV6gpEtrPvCjdbXfgErbxnru9v5Pvy97be3WOn0qTx2We9zuLB",
-	"vtzkZAJ7tNbz13O5hXr3W9bQfSnRYZf+b9WjteRIO9vNVjfZ78rsvqSOVRcLB23ZZe9/aVZeMfkBlBRX",
-	"IwlQW6CYGMRO1cPb7t6VImZ37545MxWS8axqlq4JJXOq5xh1BdfgcOARboimU2YllMKoOBd3hk0PyHke",
-	"vTUSbhgYwRfljBb1CS0FZVXfKvjB6lQRBo5F3t+U5xhYiXFHk0xnNAVVGu9613gR5dDRu10U4LIhxfdu",
-	"oGY5hn6VxZdrcjFX2YQ8e/ea6LWIsThgIW08zrcuKoPqM+XBOYokoN7D6XF8ktxnR6eTB/ToNH6UHP3A",
-	"Hk+PhvR4chLfT07Zg2l3xSpnbJcm85W1q1r3SZOK5QgC9G9Ltkiu/3Iy5p9NI3qJ3F6uwhYUTyEF6N4f",
-	"TvQoNv1yz6WooltnF9UEyecdm4JBFJaCJQqKKcDSpVLMmCIzZlwcCFqWLiaEGzKXaeIgwVZSXUJkm6U+",
-	"LgglGFcyID/CoCHoEnx9C2qH9yQgBEkRbTsSih0xgR92MBmxk7Iwuu0zvokJfRqxF+zfT/j9cJHb4V35",
-	"yIfcdrIkOpkHb32Lt24f3Kau6maxXVP1C/idkPepqi4LIsqvXKtVONsU1nP/PRYHdBckQvpo/CcuHB/u",
-	"TFzWBYpbbnItF0U1phTkSmUHUYtKyNu8VuhN9b7zeMHIS5dVA5A/nfUyN4hvo5X5FWg4B+yxlpuw3zWw",
-	"b8pySCAF7kE71wXPj3t/BFJX7v1R5M0gl6bMNKBweI5NpWaluN5SBMQTr1nR1EUDYvKU/YJwk6tW94d5",
-	"RPd2bv0gUBQ4an3vzagaW5yGwBt8Ts930b8nOvRLmoNRoK+/I13uqm+4LX+ZdNE5kDDsu40GwitmtMsr",
-	"Q1J2CVIlEh6Qc+2jpc2Kx4zEc7x9EhIyurZqWOfXpNbz77S6X1o9r1FqGfN2B/npUszv0ZSpFn/+a6kN",
-	"0eyKKead+qC1gAmqDZFLJjpp52+WTPwN+zzHLr+GG3/LmzCSCzs7btadP/iZi6R76xkk7+A3t2k4lBd3",
-	"u/Vg943g3n/nzD1x5ptiTQmNldT+pkb3ieL6kuf2bIBPHT82salrqJFP3+ZBYCD1V1JpQxDel1hOFDN0",
-	"EbnSeETHUrG+ewNOgZGIpRAuS8y/p8mSYqWD3H0iVSmbzLZZIiUyWY+EdvzUJ7KI6KSwAtgtOSh/gqWz",
-	"8K3805EwHpwKp4Jz0IcdA0IdM7y5YuqKs9U/t0vATQYP3XdcX25nb0cu31l7T6yNiSJ58jjSpONNAukf",
-	"12fxbazdeKWuGVUxgBqIxOV4s6TTYfzedfknOIJxKH/LEIe+4+sID/8Cpny7vFcqTP+d4b62Mw6ypHJS",
-	"rbJTsxPujZhIgFOidYSaAYl0ms0iDHwDsBKSCf5bxsiciiRliDvBxUhANrvlq4TqObY3IFFefSkiBy/P",
-	"fzk/JAmLecI0Wc2ZYiWDC4De15gbpgzhgiiZpkfZUj8BmAYIVYOBQLoFN7pIl4Cy6KKzx69kjF03ni6v",
-	"WOWKvm3e/PZ8vfuediBivc0i9afDoSv4f9ZL7bdH2n1bKlvVO18wxWN675XU43MxYynbwbOIk/02jkW3",
-	"0C1+RR+Y8z027p/UD7mRR+GFTejELnsZ88wKz8X3/oDUoC/3IBeK/36Ny+HC9bP9XHyJ3b6GdKRmV9GF",
-	"kcpFWvvMLzdgcBjNpEywys5cZipdA04+wkn4SOKRAARMlzkGKEmY2oVZYGwBcTluNQau8YFfhCQakHOX",
-	"BIbfaUwH5wi4hFg7Dksll6QAFfU7oq0krkw7jdlILJniEpFdXMoIGDcrD29omwSAi+RJgfjusttycJqR",
-	"iE6Hj13m8XipwIUL6IHRgLyAgQPAFiSn5OFHRbD6SPhZbpfYL9w6uO26zQtx30WDuKqk6H2XWN9K8jj6",
-	"YqCsWDba4EshV9vDctskEp7b1xc+VphkZkvNz5xXbW8D8iNmd6KT2cPmPqnnhV4ytgRLH76y7azJyupR",
-	"7oIlE8lmaHCAqy6YzwB9a+e6T01oQdVlthwvmYqhhd7J0P6Kya/jKbMKzenjwdD+Kq+YUlYbhPX1+Qe9",
-	"s16eQuAatFaeSy+Aqg2WTc96w8Hwh+Gw9+VTZ2WoNOmXwu5RJ4VofyKmvOgNYgY2VshVnsv0/c71G+s6",
-	"F8yUMdeXyDE3kC9wYMY85TQvJHQTURPWW5gHOJYJ5BKUa7BHloO4mI2poOna8FhHOeaGuwbzMIJ3NJRX",
-	"14jbFQEfR0/K+oAdIrU6klMoMIELIzlGwsM/5TXo8kqfkIbrUo+KfDcAF8TRAfLvgLw0IwHmp2JLa39K",
-	"ka7PclgpqHeuHTQXSs8O8u+d2wHmGPLGCfC+lsDXyYC/SSrYxtb7wm04bWroGND6nEwG4hoOjk8e9Huw",
-	"1sAST99BdZCkd3b86PHwh8ePofayb7okyF+fv/v5+fuXv/zUKx672bx7/tOHV+fvsJaTMq6p4xMo8YJE",
-	"1Ds7+fLpC3BWx0gW7OI8n9tXlu/vKpzdHFg5nTJ7ajJH099F/Lc2Z1GG5UYaxJP5pH4njQqGubHwz5DO",
-	"gs7rd8yJNBArJUCBlCUzpgr8xISuNYmmSi4AwjMyEhGMU66NHgmHI4A+NEjrBUMOaU8/IVQQtliaNeYn",
-	"LxgVmhRgJV7jHAk6U6wEsIyj6ChiM2E6CtgXkCeZ0DU58Jdy3oStSdpp/qaHhipjjzTJXFd2LJBdlWAN",
-	"zK3ZXa8oduuRfK2FnI9LhkfemHAmdxrLp1uWWJkw75jOUrNdYOk+4VNCxfq7335fogehLjGhCfzdOahH",
-	"wW9NCAbX1Rq3SivFNJy/t6CZ5sFXdWRpa/HA1AfEkuMChS5xNcocc+0ahQUtsabwq+FXcnVX5vCddfaG",
-	"+2X3NgA6fh13tGvjdowxI5c1mi9leJ7hTUhRFMCBdvQJ+8w1RKJIweBmTC5JLSupCsdey3fyYY3cDECb",
-	"GYnc0Ys/e+MOShFAuTJf7xMSPoUkc66NxMr8qdSQTYkLBdy5sfKYfIlVu7TDcqRadrmbc+3e/HLOVz3s",
-	"eYfgyfDk4dHwEcnEkvKk+9WZG1HOgl/XlmiXKPWF/25CfGsvEW5I5ysxx4lH87xGdwvgaqVAZw4S5liu",
-	"JACC4KvcAAqwq9AGoS+uxnQJjL1cgL9PcgYXCRThH4kkr4uMEmc1Z4CLwxHuHWt3EqnysLcnZJlmmhhp",
-	"aIodjQRNU6e1L7ohi1XrmH8jGIsSgkSt5KL+OogSBYRE1/6vCSkRHkAeyFjpGiMZBSs2X8hV03gygWRe",
-	"BXSrF7G6VUOnSkoNUhVHSa44W33X0vaV7oqSY+0XtxroWxKTXiJWq+aHxaa+R1U8d2Xowvjp+Dxx1SFC",
-	"khERmZl7o1JnACPlRmKyJhGWmgcni2aMLCXXULUDPjoo4VtbtQPv5GLARccycyPh0PFZcmgFpFTLORWa",
-	"rCjPa25hkSeri0G9FkYkhmSxpDPOtZuuL1T4rYSlWxZfCBEiPZukgqvhXxYJvuK0O4AANSMzUCcW1x1K",
-	"x9oFDBSfbh8SbJQ3H7FVzFr7qvhAbjCKxQyos7Fy/+5erMaC750GEqrvv6vvqmkEtwpVVCX8Dhjc+MF3",
-	"FO5bCUD1UhfQd1eFMCqXHTjKf98i3O/94f7waalBSf9GsMqmrgtvNftsTWCo54oj0kyYviv6esRELBNA",
-	"6Y4mMlmP8efoEDVcqhHy0xf9XoOVjNWwPrx/cfQDwc+iwy4y+idWF9G9r8cUH7mZgx3d5J4qr953htgT",
-	"Q/wEmFRhliigjSwJtfBHh4vpyu7dwWoOufReUjCcfOGEnJ16dVdGUKhzYR6e9trr0ta8yTkPA0rtGqMb",
-	"gl6xv2UsY+5iP8X7HFpV2kg8lxrrVvCkb/8Dx9US71hGAvBgofyhK8BfJHS5uKjinD+ghqSMejROAsFY",
-	"awD64ZpwD7ZqzjC+fEWL7HXgQ2v/GLoGSG80etEAStfwAbSy4Fo7eKApFAAgXIAjDT/AQrQydcf9lH9G",
-	"J9okA8uZjsSEJl71A+d2V2jb33ApIW7Dr6boFF+JgbxOTuCafFOkWlBxznrgsjs+PjoZvh8Oz+D//tNy",
-	"iSw/Oy496+zUq0x1J9feyb5tUbfcTRjhuI9c4+4m3z18X9/Dl1d52rp6V5SngGhWv6I48rXRrqsaLVh7",
-	"3T3FRcyXNCUTNucu6AsuE87gfEH8WMQadBmtdSjZkXgB8MW5EzHKC9pCMAE5yJauzCmR08Omarkjwc0T",
-	"VLPNXMlsNiclh59DHf/pORZ4bkUjsZLqFwCDFBJGxeMspQpn0aBdvb7V2PDXjWHhMU3Tf0FgnG/nLcKS",
-	"/HnVr8rl94IVfFEqEd6sYxT1wDfLgWM1cCxF+fDR6WPyf//P6eD0EEtmjEQEjyFa7T8cdGHpY4y1oUV9",
-	"c1aC/iWMg3McQyD/8v79WwKl68lBS6n6pWJTppTzEiG3FMXJRyJUndzlfVgdckCeSvtJmcY/H61WqyOr",
-	"zR1lKnXmToRFxV1tXZ+chskoUZ1DIq+JQXQUFBEBn5THZY3IgV7SmB1pZhUCY0eP0Ku6VHcfEDd0NvF1",
-	"5fOFglpwIJqe5B45bkpf+nK15ZsDKJcNxQvIVKapXJHSDj4YnJCD6I9RD8objHp94v4clwhj1PtirTwh",
-	"DapMro6yr+jghqgArgP/Pn/78oxErhjyGAcfkYPT4fEhFkVwJQ+qaf8rJcWsTHL9og23fK5qNqhpMBZH",
-	"QXlF2rlMkz6JMuFKM7NkXBBmBE8K6eBHNhLeas0XulScKr87dMXN/ZCc0haVakw151AC390kccCTdu+s",
-	"t4rN+MHfTiaPPh8v/lP9cPn2tyF9P/2HNVwqBN876+n7sbpvjkL/6fV7xcr0znqbTOtBd3OfnoPc7Z5M",
-	"aWddKI393lZu+zPM+rrT+7rX3dg3th724E0YVUyhZLAG7pzRxAFiPqPxnB09k8IomQYuA9IVREsKeQQp",
-	"aFGOULbItHGOeqwnDLAa1rhVC5Zwii7CfluBn+Lk7079IJIwRKGQBr3+pqiypFqcKxWp4KSGCwg7g6Kc",
-	"3fcaxL8/gRsMEFeFU5O85EufUO2iR6jI67zgQSqdggYG+TbRMyhpP9dfthw7NbRuvnT95sm/z1XyrZdu",
-	"fCpqQVKj1I8fPx6dl55vEmuEuoJiNF38xwireI96EamJdGIUZwkptIsOZPpPElRRlLH940vfC02YY+/s",
-	"109fPoW8bKXy4iWFEZTEQmdstTpazayAvVNGkKteLw5IgWu6oBhi7UD1rUkmV+IJ1s3V+WNCxbq45c8d",
-	"N+VjqvHur4Ix9x2j5DtGyZ/7iqgUzLIZBLAflMhPrfzuAw2KmKZG1v8xf6XG8PVInKay1yMhMxPLBXOW",
-	"BFcYa+XisQY+vOA/Esvhzt8C6R2MJiRlxk7trBx/hXkcigpirSU5JYq5qsqKrOZSs2q02IrqkfBGSS5X",
-	"vJupk2Bx7spiLb5VcEFS2w1e3YTGOIPSO3sKiSoGct1Ihw7+YR85g4Kxy2B8xSF2BQrCetk4IngDbYZd",
-	"ymhvHUGMhT2+XVxDYCz/rKENNTLYfl4Vc/9+ZO2xtmjiI9iqlcWb4tW+4rl17w8/ttYICSg56k4chw7T",
-	"B+AXEa/7aEGghLI8C6ZUjhuD6XY/86dQnNi5xWDdnNex84HyEwufJ+ve12OhxgQ39/w72+wLc7lgGtCE",
-	"MGDdkeDt8tB2JcNTw805zgU57J40dP3x9tujKUyJmu9oD7aAeXV9LEgs2Kq2OwVUlefjI57gDQfAR8BV",
-	"B5kqpu27irnk40L3fGJ1DR4DyCa1ymquu+YqACNMJIAsALEVU/7ZqqOYylJSV8EfN2EjgSlzrSEQvuBq",
-	"BWIKBRbuSxGYlYsn8JI1JCzbTxpF1B5CIm43mmCbjCtv+3f4qm+Xs+iicwo27R4C3y6kqh/tVCWqdnp3",
-	"MAYvKp39U6NFB2a0XdWupeF8Vxv25yCqell8wKSuEdxtauHby6tWzqxqkdVS1UpXPwSv8fpkNefxHAIF",
-	"9VyuBAYPAgzuAZywAJfoIgoR4RGKJhu4Vsez8sO7V3BEjsSEgeJ+4XoHDZ8ss0nKY0KTRAF673mDu8qH",
-	"/eORCb4AvZlXGHZ150fySLSdyc5agBBFf5NUgYIEfWNjHV2lT9L93K5U8Qrw8jcNZ6zRT1EMtvC/ABU7",
-	"pPPBXZie4WKAmSpQDjZTae+sNzdmqc/u3YvVYuB6GMRycQ+jbeGWaOcoyPI6fRuI4MBALvDWuzHxuUYx",
-	"/8L1Yf/lYYTdtk+gGGZuHxjpRNKtaEb3/qj5g1sLnv0IvzuRVfGreylf9g41yq3NMq/QbqvU2l4qChv5",
-	"Xilqj6mqDFCtQ0pHJ52j8f44TDsuJfbAp1BrLmJwzWlDdIZX2qWE/cPOCvuGs62dtm5Vme4iyb+T8D6T",
-	"jq5Pv7foxSqThNeyqYnnATXJJekCbjm/YoJMOUuhngR6hc7IlKaaRT7YclM8j8SB5S+PY1G6FJowuI0t",
-	"X68ePikatvpOVNTsZhpMdeNTgvLozskaKmD0sVTT6fHQw6FiMhIlCV2Dy9xjbWCsZZwyqjTwvnvgLg53",
-	"UHg/ALrOFva+pr6Ky+AzwmpK6t3ep5somDjurx1XuINAcir3v7Zg+qeD5nSI6NeVaftQEL+Omz8kIFsT",
-	"J8FfgCY7Xvh78C7CBYl+nSq56BMjD6O8hkPN4F5Y+WtFU4HO7O7KpSJClgCEiFR8xgVNq1cEA3JuyEJq",
-	"Q46H/eFw6F0JS6a80d/RXeAyGB2sH1lI5WVi0eOu3vvn3oj4/0w6o2WVb5rMCKSZhATsX+SKLKioBGhA",
-	"iu6/aHbjv7zt7m4yqg5Eiui3kJj91YQzeEiPfLLEn0NGv9Qak9sFW+UOYPR/sqTw/A7IC6lIJK+YSuly",
-	"7KqhRyNx4LGFf3h4Ohz2CXVy9hFcvR46se+vdzk6m1mCAnsiffCh7d2HckDKgBuJli6WA9zACnAj9Yqb",
-	"eJ7nYTmbdCSo7+YJGdopcF8QqWjQFyzZRY19B9tWU2NxD28gcGsr2TuD9dtZbYVxwAhzffGbqqzX8IkW",
-	"hPddh/3WohJIvXZtdMe7rb+WnDRMmz+bCuvFlhcYAwMJiF6uuZun8lSe+KRPbkbC5b9WXbBNMSXEh5Ts",
-	"oFZeMJFURdR7pgNA0l89mgO1pu8BHd88oOPCg75CFQUg2+4MHQCi7pCFBJLDQHlvvDOF2M1wztCTHJDW",
-	"pY2NxIKuiX1GyglJ7qV+kZ5RPC4ugl0+TDi681uDrH9HV78FT/IGmLFP2blR/YFOrt8Fw1L7mjmQ45RR",
-	"H7IAGeqa0FSKkkD3lI/yvI9pqphn55XgooyXO0vLDEIFlvVHl5PnDM9rAwIJBqXEPfditEypiPDg8d/q",
-	"kSh7Y6BeVpZwA0dUo1P35uDnm4WIyU9UJUyQZ0wYxWqlhZ9nSi7ZvadMpVzsWlT42zh024UAQs9/R0X/",
-	"k2i+SCLtcqT5LMyLJjFt+MIlSwcPx4++SG1RVKRcFojAbVBRmIfEUhttreApVX0o8cSSkUj5JXNBxKWy",
-	"m2TF05RMCuPWZ9y3pTq4ukfP/cC/Xd3aRNGpyecSLpr0/cjcW7JQZWXv6Ory31Idny7ltbcFBCOfQFjw",
-	"WVHuWruyIHLJBDmAuehDgjDXLtR+SWesD0VpxSbv6O5M84pr89IP9p86oNjNYnsQcb5I3xlwj/HDvCCi",
-	"b8VsvpZ9qzFXPWTAeV6uaJ3DqKAEsc8F8qHVeUcCDM/oHDC5zgCq+F6sryKPJ09SLpjuF6ycrsmUFQXh",
-	"oTDHSFBNnl38faej7auWYu/3/MyqX2/Am4SOvn/VYu3f1iSs11s/+OvFm18ssT67+Pvhnpluu0B3pPIa",
-	"iup2YlJf3j3ImM9cPfN+mWn6BKua24PPVQVVmAggEsxkQxUSLr5HAosak//3v/OyxngJLjNAv0gp2JQQ",
-	"JiTQnOw7NyZc+WhyUC3AHOdjEhKHI6Qb0aEDCnSfuvilwiLeQVXNK8F/29rn35l1j8ro9qLlt3seIlds",
-	"KW61yS5I1BSYLK+Db5kvSug6IgcFtVf4BMqwHnpzrooJ7tbARbRgeWliOFOarOZMMVBgSUxVQuZUV0tU",
-	"7cJEKqy+Bswyd3fuBIflq11KyCZ0/aepIQuTbtJ23/s5ArbNd+6+Fe7OD5/NOvvfgOuhjHRzuY7MTOzy",
-	"+QFqcoBVOfKh9+F6og8RCPZf8ZyqGXMQtVzA1yORf95aEdv5OwoZ4TmLHFhOSvI7RAzffWKlRrncdNWN",
-	"hA6jwz6RMBuapuuRmCmZLSGZHWvd6WXKDdFMay7tyc4WyxScYHbUU8XYEVRqOMJkFz+NAXmGdb8hPNlO",
-	"oigIfMmW1qwh2rClAxUOVwf3gR1YqwSqn1xHin1whPO9ZPd1S3ZvjOVHvmBCQ+E8IwmQjCW1g1guFpTk",
-	"6MlWjcaISJbAWNjnZSoT1juDiPfw2KC18aR6IHDDFnqb5IaNzodmBdOCfn6JXz7IZ0WVomu4HDDrFLZG",
-	"qkUAo+u11AanBrBYlsk8V+V4yu7y3gPER4J9NuMYnDKWKB0LUcRrjXPWXs1l6sLKkHRD65CCE6i8CG63",
-	"e2cPhsMhTM6VMRniv9vKmvw5fEkVjmy687APv5+sezpZXzuJGqM4BhKkSHqAsUXXX9OzFNsBt4GTlvEc",
-	"cpXXijN3QmgpiGvEnlHueDwAiaj5FTvEcwkOywP2Of8Vz2gMHOeL4vIDspO34AY+84P+E0CRurE8k8LQ",
-	"2Hh00c7fvc3UUmq283fnsV2RnT+7kJmKd+/thT0ru7/+Xt6u0HLdPLdqznYv+PdCfLfgBHcs7/RCv8Zl",
-	"ZGTg4xuHcQSj+86XSyYSjUndRq19HF/h0aqMbkCeX/GEidjHTWAowRkpl+yylBIJaXjMxoZ9NhE5WPlL",
-	"XyfmVtQha/RHQtAFFzOsjpFpLpjWh30SZSqN+iRyWvOYJ5HVuGy7LBqQczswKyaIsw0gky9a0fzFic7s",
-	"n0ICLtacarJmANPhsCYH5DmuNCjggkHZa5dX9sTl57ig8P8/e9++3DaO5f0qKNVuxd6hZdlx0h25tqaU",
-	"xN1JTxJ7bGeyva3+JIiEJLQpgEOQVjSp+XcfYB9xn+QrnAOApETqYsu3DKemK7LECy4H535+R8+JC5Uw",
-	"qtlyqljcwxYgeiFU324Z2APabpAT7BwkRThrkpMJT5ThxhYror+qYVhXuI5hDtsLc9Jzejo2AZxj98sK",
-	"b/SczIl/0Fob6hvyk1HS43qkZjf1j7CHjXbjTwfk5YvW3osXL/YODp8f6QPHDPGB1hxBRc7zZqt5cPC8",
-	"+YNWLjOaa7QbvzLlkXx2zYTOiGJgzhI5HLJYESnIlzFNVCeKtApfhO8I9b1K32pRPPb/kJh7I30wjIIe",
-	"WBZQF9R6vtc6vDzI1QxFKJAa7Qb6zbBLrgK50Wg3pmzQM+r5Zsz6YeA/8pKisjtlhC0DvtP2lP8ChULI",
-	"9QSRUbKnDcMYPsk0KZNHayjD++xrJONkhV/ZiB5gbFqfUuSKscgjMgxyQN2aDb+5+BuJ5ZQw6o897OcD",
-	"yXoqq288bJkCR8OVIy1UYRRt0/DIqNb7oEnDM3JFjKv15hN42I0151rNvamae4v4siUGDKLbqAU2+9AE",
-	"Vau0W2IheDjQd1hUbLF/lmkEi/uwZSV3OT/Sp22PT/TwNsRcLDCEKjNaP/69efqTzokqzGWNzCicc32A",
-	"tg2smDfBwNLhjrruxTIERjnkISM7fZez5BW4JsnZbr4M04lQ0BLxl4vTT13R/9ZtxHKquo02+a3ZbP7+",
-	"zz4yXrARB38wP0H4ATltkjd4e9vacJ614DzSj2Kpx9HTpl7f64q+0az1b2hKZJFmOK09LvrahkRdW1+W",
-	"U9j70EeyK54/f/5KX5S3VDO7k0fwh7b16IiJZM4W9YwlCqMZS8F6Ip0MoMwPrFOYBCDM6El4xIzYIzgk",
-	"j+QGhG49a9uQndyAPJLGoUeyFxu4B7YLVqvV/t0ydgUAyOut4Qo74GOsQtgaiTYZ0IBA10d8AnYqdOjS",
-	"PO6KkAtGdoZmIz3TDCWSikORHhekrx/Qx9jXwa4FtlTSpMeMpMze0RVIuNCSLAyzAuQOUhc4LrGggwwY",
-	"1jsB+jVGEtDPMEyVHWT/qNUyJRwGyCdrxYJ28YFW/0BLhN6Tx13Rbzab+/hXrnPLRI9n7dbd2NcThrxg",
-	"icdMpWGyvimOzNVw2ofFvdDbBO9csJ5JIgv286LN3NiyJezljP+XL1ovXrxAy78IZkSDgGNM9yzWy5pA",
-	"WyATdYtyX9nJ5UJs821ImKaTYzgcV2yGZyLHzQgdyGvmwe/XNEyZIqhnQqdBo3kiK9PMvxiFK5jnv+FY",
-	"fl+4ay5v0u0MLoVnGYfhG7nl9vJ8Io3DrsgvmudW2rPL65XtjrfWRnsrfCJA4ktV8nt1VGT6S2W+Kfz6",
-	"TNmTW7sqnpirArfX6kYqJ7+s3bG5xyJvIex/ww9LC33Xsg9+ZkXzoHFfuvty2q8V9m2mWouMo9hftqqm",
-	"r5FdDe/f0A7OU7nRjyqJ/b2AQgUi44DFx9qUl1PIaIOO3Lkwikmron4slQI7Ud3UlMbm4U+8xghmci6n",
-	"MJnVBnWmuNZHdKvdLEVe6mvli6GR8qhP6l25qu4n42PNDotMpBO9/AbT1GtM5DULoFk0VYisvzJt7x3k",
-	"qjHnLaFxzK+xp3PpKND4KBuFyVvVN1qBTSOub0UTH2O4FYMqexcaNRXNG58frv0c8CVUNoF8uXYTyExp",
-	"giakHJptJw4kAVqX72g1HZw5rpP5DphYu4ROKbD3KyGn4NudMJFUrbN9eM8A/JbZCQMpQwa1Jvfg11zN",
-	"gO3y1Oz3rl2a9+bLDAJFqGMN4HEy/MHlt+rxdc7eA0y0zSPZOWkevDw6Jv0/9b2uUBH1TSVZQNXYZI5Q",
-	"KOtkwW7OYyljAPbLp6mMoIeLkF1hwyKDGWFfudImetvmm0jBjJPr7PTikjSbTRdJzZWKrXQvYYaAIfjb",
-	"YJTkPa/a3hkzJij5xEIFiL5LUjU2OpMPltEA67OkC5vZvdo98NTcA50gyA78zTwBav+b+bRNH8A9WP9v",
-	"WUJ5WAmd/p2S9MNWWls271C4LZdXiSkoIlMuggewNqw9vaa5USD61TntOYpCL7ktGMrmjfi3uezWGaED",
-	"mSaEJ15X5FN82mQ+T5SOYgZtzTxotOaRsZx6DhghiqUcZp1DV+XtZIfQZJ284yqRd9vVeO5Ny8/kM0XG",
-	"eGF9OrebjkJzSzxMw9Adz7EjgadzKLVRnMZsc4DYm46wSq0GXHHf4PxlC4xmsvIID5QH+dmoNDs7c0zV",
-	"2J3irsCzTkPTOwaSShI1lw8PSAsYo4OqSQCkt7h9XZGKgMUeeX9mOyp6JFUsJhC793Is5RkiBTrYWvY1",
-	"2TWl5rQrEjkZqASQCgH3BaxkNAktN5+1s2A+Jh9kQX3qJzL2uiLhds75rPZnYEZznzXJSUwVJE5MOaTS",
-	"kzGNJyE0glxbydfPYPenVVRm1oGLplYrts249LIW+JY7JgFNKNn5+e3Z+e42NNt9ey735lw6j4HB6POt",
-	"XFMUB/85Zv4VC/J6V5knKyA7FIH1A3YNyE0xidlezEZcJXiSdk2vVxLyockh6TuXlS3W6IqxDCGJRqET",
-	"q0n6R61Xpuq9F8WAYM8xEQkawgqZwYva1lYLikr10e5kG+GWCcf0gAe9toUfGL86RxUFxjBH9RvyBBby",
-	"ER/wUBPXLQ58te8NcrQUpP9KkfPPZ7gS5IqLgOz0hzFjkKmCLjTqABm6wuLN7OrzlYxZTHgCBT0DhqjD",
-	"QkL7DI/wIfZDQrMDs9LaXdFPhV490TPvxwy+nkkW9OBQsqAn0wRy+lz2TE8lMopY0BvMelqjgNzAeQah",
-	"n4WxAQhcwBPQ3OshTlzPeLVUz05J32OZMIrQfpN0QiWJojNAuhEG6CZViZywmCgWAxODLLSYMWNLITaF",
-	"MS4Rlq5JzhnVipQIZ+ubR280Uz3JUcMt/IYl5VyFhC6vobd8Lh9sLo9S39N6+eKo9fzF4eHR4avDw/X9",
-	"irlpOBZ0v9jH+YWsqpaCk1EDHz+wq/AjwDtx5biRZSlQCsuz/Gshp3++OXPdH6Th1Z1w2L4/d3IRWRJa",
-	"eLlQn8m69QzVZVjnkM7RFVRdsaBJPkd62gemhMrejQaSucG2iIeaVADyWDBa1uYxr/Wa3J7P4EqWc5pv",
-	"Jmzabny+aB48P3p1cNj68eWLF89bhz8cHbw6+BFW1rCjNDEn9gaMRs/l4ZlNVXjz1EG8QLL496rMPbme",
-	"mXQSUT4SJIrZHpxjUycVcpXkg9EbMh4uFB+NE7UPefUUm5ncBfO5ZGGoyJQOVITeW4O6iVkethWosplh",
-	"1Dp/qSDSwIs5gLA2+H3yKFwkpGKU0hFDFw54c7SthwyaJ2QHIHRp0tW0JicwURLwYNdz3bV8s8Qe+UOm",
-	"sWAzBOcC1/TXiMV8Ar1WrmnMqUiaRJ8UzQOBAzroMjg0NAzRoQWQhVM64YGX9eHsCjpMEAWJx2YBIEgc",
-	"Y79iEPl2N8gfkgtl8bnhUYRxrdl2xZTOcPj2cjEirrWbaSYaW98btH3JHgtqtbxmqiswDAHQOCYssXat",
-	"gwMd6IpVtQ6W0paZszg8ZvB6HrbeoXAgfvvWsOTRaDdUFKMmmtGF/paGrDeVscleseTZs6TZaDeY6H2+",
-	"yP9mk4zggT39hIbXMBSmvx9jWhFsOyQITXjQfPd69OHj5a8HH99+PPr0j6vWx39c/a0z6pz//PqXt3/9",
-	"47/ffPxHePLXzydHp5e/vP54eXJ0fvm5M18bsUxKdNzMX0NLl3sWUtnrz4GCyqTUF9u92+xS3W30CYbe",
-	"zdY5/u6YaE6GWa6xphQbpIozleyNZbo0Qxnfp5nXwstBrjLqjy204cHLHwk8z34xZezKgUwuwlB65KMU",
-	"AZ0RKJyxoATWyT/k1+jpZyrJbG7HHJdCOeJd72BuG7NGfMO69fbm8ku5wcVn2i7/BGb5HSPo5ReiwmiG",
-	"HaujDNtF0FNandErmz8K5af1bsrzCwddMKVWnPQCpq4ebDiDhgtaU8IzvSOkYDmI2N1FhaU6V+e1GYU9",
-	"kndK8dmLKkjerklN+1ul/deFZd06tXuNKF0VMy+nXCoIm0TJDG1AP2Q0xnJlAwAZs70JgxQAZbzcKpEx",
-	"Cwgo6saicETjh9K/yjw0a6jrF2UH4IbaNtcbcE1Do2uHWAV88GO71Wp4AI3ebkxArOIw9BK1XulftXwq",
-	"vz5JmSq7YX1NuOTY3Z8efIMzD9ENi65f+2weWMG9YMnc/txcsV1Z5XPGYgTGfn9xCvyCyNhCnCc0Bt+A",
-	"dcxSMWLtQnUHmcYyYVqp1fa9VIzoY6/vsb2H0KYHJVfzEqvQ6kvR8udidIx8J5flo8iIcpE5kRFzdzAz",
-	"mTBVsnZpUl7HT/g1xp3uUQUuaYHAYi6DDFAkoLNKrPFRTLkoLSJCBmX0KNivsoKhe6h3ccu6PKyPLbd5",
-	"UqcebotNfGJTA4xijlGZL/f+NGt2bRN5t+4Dtmk6KmGRQuhT4+5lDPUZCDIR0HwCj1DNfSZEpYMJTxIW",
-	"7BIlu8J4ZxXxqSATmvhj09ulIwgM3iT59HnQBx+Rw64xHliuukJd8Qg6PKzvncTRG65wcm0w/W6s8dh1",
-	"/u1bYxkkiouQF8JVXgP8gbBcez/+eHCYsRr4rodLuImuk5/Yg/j98gOo9vy9k1OMWOL6YX6nYNNa23lw",
-	"TFDIoDbbotUGe1BvrvVk/vUNy5tX2e4fuEpOcg9/0sAB2UTWQGbPJl0L8G2WrbICNW3dRVAeU51KSD5h",
-	"gpiYkYngTRm89TinufMs+z6WYZN01BVm1VOl+EjogRMmApMlBqmu5pm57NkRS1Q+4MjAUe7isg5cJ7ca",
-	"zxTpX7FZ3znAXfz0E2ICUifRCQ0CZYqitJSEOKXBmZdpAl2UJiyJua9cgLIr1o1QVoKxLTrhVxXMZgfu",
-	"QSOUV2y2GHZ0FbiaGcuYhFKMiL6GZNdYYoEB41P0ZWCH6BVotF+0NG8zL7BByOy39bWKbKkepnY3t1VV",
-	"dQnuijqE+NR0jrdsyCFfiXT2X+d2cisax/637A9b2RuwkCWszLKBXArb85ULSPI/zsLTWXjR8EHAH4Oc",
-	"C5XQWbMrYC4WJBUYF+RvgPNGmQYTGa/exHB5C4MuMK2583a0OCO8KaiVhK2Rql5P6J+ygky9pfXja0Sl",
-	"lu10q+as3wGG3GoSurt6rGzf13cpVTPV/YylVVp4Hc0EByGDelAbec4e4zRLV18+oVEEYMaoPLqcPfXM",
-	"asbtTEd0fk1sUAgqrvvR3OihY1vIZAx+dGUiaZv5r7OV62STXqOvcFbBk6FF2/C30u8PsIaVQz8i1Kyq",
-	"HNEZ0kU1ONSEC/f3/bqiS1eogrtYO6JmLdthLV8KNh+GfbKihj8/eUaD1t7yAJqdvWtSakJl1r41Vqgi",
-	"O4OZ+zKgMxNwZ18jmatxxsvQ1lxQBHeb5LRo07YB0rwrYpvTHLMonGHHdDlcbAOtskTlnL0sh2XjgGLT",
-	"ObZpCu7tQ3ab5OeUxkFMeajaXWH6+bj3Lz7UXKFceT3J5zXDvM1Y0hibUpJBKP0rfOTOkPIQchMOnh+0",
-	"Dl968O/RK/z3RWsXppL1UgbAertBHH0ENM4h0lvfRpsEfGiarnld8erFv+tfhrYdnUk08EgylXtRLCMZ",
-	"w8L9Yy9hCoVJtAcY3hum52X0em5I7f4ClPfDlO28KjiyOWE1R94eJok9q7GjqMfPhIepECzcoFm8yUTK",
-	"uolb7mFqI9pYxfF///O/GRPsCv0n9IDAD1HIoY7fcE1kbvqxlk1zgYW07GvS5EF/1zaj7wpgIKYcBQB1",
-	"iS8Da6nzJNScFjTChEXAu5Rne9a7SXRFzHzGryFsafRRYA82/Kj1xlHK9XN9GoZalDTJz7ZpOHbD7Aos",
-	"as11mNeDsaU/VAT7pjgauxZ7xUSPDfmVyen8CbfrsecTlyOU5rwqVr4accCzAqHKBvDm9ypl+LC1NlLq",
-	"0nHYDazUyW1lya3GYdvaJVPTjJ6LkbqPbvQ2kyVflp2rcWl4+Qmule6S71l/uKpn/V2KvuIRqRB7yO9q",
-	"qbe1rDltbztG7wGT9xyHB1QDYNwrykXuOE3GBbe3Hpf+JQubP+GgtJnF6oi0Xcj6AG0zHL089+IOYtGn",
-	"cQDGKeR2eVhABclZWANLRb74dKcPBlbfRqXNaLtC3+1lFp35PoshK2etejnYF9D29BeDNEmk6IoIY1QI",
-	"DuPSvzA5TF+LqG3WeubKjRRiLtoKDEPQ6NCsNeB/WUeyC0hgM73IDICTHkh8jNEfhvGaLLLtuoI/SF0t",
-	"hl7NiXwMIetCuauNWMOXxHwJZJSLT0OrKa0yQGZaQXcDUpp7aha9BnufqQTaBNi7kU5y9168O/3S+3iS",
-	"u28g09E4yd0D1JO75aZ5dmYbHiYcbmmgQpUx5FoHwp9qINzu4M0D4FZw7H8znzYJfVt259CNrUuoillV",
-	"xKozVlUHqh8qUL2clG4dpK7c4lbN7J4ywPkKqrk7T6XZ7Y0NuAKj28eoAjd0Vk7jUchNjBjLmWhC+uAN",
-	"pPGsT3b0j6ipBYA7GEoxUjaPUQEEaFeMaTjEkIiJYxTAkbEmi4Hq4soWjFYMxVlj2RX2Zwi6tPMxIICs",
-	"0Qq41qKgixX1xxa8mLx68e/QXGQ+IoKJnfNhkYRVm69lqibOplLXLC7lT26Zdgxiq0NR2F0dyx7GclJw",
-	"SQ1lPIFaigA1w5U+s+z9JqsAt4fo3Vn9frvntxvDB4pD8AgXfpgGbI0ofiI3euc92PlvsnNTWT9mr6g5",
-	"7rZAwfCwZVzXsgo4yRCLpcTSxFPkxqti9j+Z4tRStplXSHes6UzBzIdIzsEuhn6KVbERi02gB5lmEMto",
-	"Tw6H0Fgizr3K4L16XRFKGSkyoP6V5vI8S0iasIBTgTzN8H/Bvibw/OMcw8aO4fgYec1i6Da+SSjHrPb3",
-	"FXeem1QddL6nMq45skeytJqKyzJ5Sqqenfke9FtYzk3SWBgceci8nitdb2sFKY1dWrZRqSz2cq4SZsxD",
-	"RmzC4JRyUxMHflBA1wQlTQRZR+quyDeA0HzCPKxJfrKOP5gGMhRfcwrUGrNBd4WMmMCKHf2zcbfm+12O",
-	"aQBdGrUFnjDAiiCHR4hPsHvcFaVvQfgQ/Z4mucSmFbHVlhQZsGTKmDAxdNPWIqGTSB1bHghpNa9aqGxG",
-	"Ery29raYiitFdqjqin7EYp+JhIcMALj7qCPrl7Gv1E+apA84Jf9pl6pvs+ilCGe4ig7vZw4PZyOOem5W",
-	"ASb7RIPjSBYOx3dg4IsRHHMnD55XiVsA124hPr44lBwMZ9ZCdDAjEZNRyGwP0cpx4d0sWN4mdGEwX2gY",
-	"ItKNw23YzefTWqA3Ec4qo/X67lIohykNw4bXsM9aqxvtqWAuWl8NHlESfq+IutsNyy/Qw0NMFE9TtSTP",
-	"GE8t0Lcl0MtkB2aX5r65zxA6wBLvKZYkXIzUrfslnuoLLuzT7pCIiy+qIGI7rZp8t+hVLOBs2rzkKzab",
-	"ApoIhEohoHcHbYLT0noUq+Wxv6c01KYdtcMhO2h3D2UYAJQLxf5fPqAiQJb4dMwTBj2C0VCM+QQKoaNU",
-	"+EmK3Yb0LLEUWjERsFgroTImMk2OCdUWpxgBbIoma58ZFJVAMoWR7UHKw2SPi2yRdk7EKORq7HXFexFI",
-	"wRSnwiMXERX6W3Im4yQdpUyPthPTAfc98hcZMyp2iT4yM9Rou6JvxGbPPhqD+HHKjuf2aSrIVA/b5NJP",
-	"mqRDEqjM6Yq/p9y/2sNUTdw7A9piI/dcAaodC8xK2Olv0PfscxTQhC2yhxuGri2JAWCLb0hBRklPpljF",
-	"AwNvtBtn56cfT3unP/2kv8UOcIUGJpqu5hcRI79eI/u7/C15LGlV8XyvkbCvidaDqEoomdFNotMlTO7+",
-	"EGA24rA11t0jQ38JNUe7FateojSAmrtnOkaulXPn6ddzKWgYgntfCka+dF53nB1oXrMsFS9nZN1DOl6F",
-	"6TRmtlMmRim4gnlgoAkbKvShm7y26k0ae39KB9CavtKCggv0uEoDCWnKg3sOJOTWenXSIJCDXZZa19pm",
-	"5mDhBBfWOXdki8fxThIKz6H7oqZ6mpnn+fHYQ21Cd27M+nCoptZUuIpCOuvlTeS+bQZn3V/YVWOGaHRq",
-	"LKda7eqKnf6fDsjL5wd7L1680P+9MJ4oV/qrRc9J8+DlEdGXvnx+8AL/199tkk5X9OealIGWlAr+95QR",
-	"6sdSKULD0AxaLfCkVbl8ee/PLXSashVqtBt/OiB62q0fftx7/uOPB2u1XPMa1yzmQ84C29TiQ+pfzcjF",
-	"OE4H0MLC8Jt247n/nLJX9GjvxbDF9o7oj2zvVXAw2Dsc/DD8YfgDPfBbB+t3VsotxcPk1BU8cVWuDaRl",
-	"FhjarTPsnp6Cg1tIaIEJLeGJ62oz+9/wdMVsuDTR7p3NQg61xjLLqm4tRK9hiyqhs0qOUpFwN89PViXd",
-	"YdJfnXS3PerS67k+bS1Pv1uh2f7MkqX73bpP1pifcE1OW03FW5uW7i5SCwRwzobLPcJ/Tyl0vqQhi5dk",
-	"e3TgZ4IRTvRgy/AabM6JYuE1U4QqawFh1Ycy1RnHUBuJRboiMa0UNOssVGeZcVQHBrWC/Fe8CAdzL0bh",
-	"iithJBcJaD7rXs20sgb9K9e74S9cBOs/PR38wXxzz12ajPmtWG0zInXVPGabxqI5MWZtc0zG/HBnQaQi",
-	"y9j/Bv8ioFTW/fw2IOZr0vpaeOeQTpLZqGRMFVHMGJ8w8mOSDRtAUQH774qxSGE/BYMik80NQQA7Au/H",
-	"V2impsy9UI6mjU5TiQaXbWBn5prI549Z456Oc2Uv7GxYAU69PtDb6seXLS2kKZntXjzRaxzL9dy1J5BV",
-	"ZMwWcMC4Wk2o3IxkGJKhXhgPsQ2c+A64gswkFnSF8fa6miPUD1BXgE7/mIs1DOloxAKsswzZiPozEqch",
-	"e6a6IoqlllhcihvpAo/WQ7yZN5gHVZk+zw/XTfSx48jQL2LsS7vz8/nJySeP/Hry4cPpF4+cn7z1yOdP",
-	"f/l0+uVT5bDMJvTwGdsbHaT0cdd8eOfN6adPJ28u9ZB++tD5+Wf9odlsVo4L79tkPPegBq3rO6+95neg",
-	"CBUc5S6lk8dOQ1JJMQ//vhSkOVeTc+H+c1XiTZEBljkRCnTXuC8Cr9IMahfCHbsQnqk7JebVUrBABrem",
-	"//2A8nC2tHNoKCGcbCSYHGJRHZSrhfyKkS9jmqhOFJGPVNARrJDJntv1CBeouZc1CMZM8JmpH8xZBjFL",
-	"KBemvYFMk64IEG8MlBaqEvK8pQeg1tdT5g/qW5j2pvt0LsMwjdZNaMar77pAxEwLX1YZepFhuJdGNV/Y",
-	"lpUwzxPgGDnOYJb7qfMGg/iywnKRA8XiaxZYCBgo6bgG/CqRy0Qhg5mDFwQIGs0JPIM7iCgJPuOR+d60",
-	"RiQ7UzYYSwnwftoQwvhzTKfmITxodsUHmmgSn2I9Bo4HjpJxOtA45tcsKwbUwwIEQUjWm5EhD0PXyjzS",
-	"/GWKjAenZNsR+Gkc63cC37+FiWRCWI/Ba2qG0kmSmA/S9Xyn5p51uaC5/J7YoHnbav3f0HbNEe+KI44d",
-	"lT8BHujmUZVSZ0waSFU2oEsKi66wkMdoR/p3NItRWZlKzfmMzuTZujT0ygxmRJkIBKKlan0IdCtwW+Tb",
-	"Uu9FMk6GMuTS1tbpl4WaH5AUMqMNZ7UsaiIDFt5EO7owC3H3J9W+qSrBFX+uz+eWzudlXgl3AQtt3YxC",
-	"KvyHMMrdQao8dh8r3J0k7+3MnakKil8mki/dIB7Qb5mxlIf2XGYjmfcOds7Ozk//dvLWI2edzxf637fv",
-	"LzqvP+hP5ye/GMfhdv2Fq8aY+VeVL2N2O/cqPOIuVtCnCRvJeEZ2PnbO/3Jy+f7Tzx75fPn+w/vLXz3S",
-	"+Xz57uTT5fs3ncv3p9WjtA95ZO5We3xWK1xuXWqWvtVE5fnD8BjcrW5Q+lf8uFVn62WGe3lfBF6lp2Tw",
-	"6jVVb9Hlapf1wd2tdv9vSfor/Kwf+BV6QAup/caN5Lnc1rJV0VJrXb1n8QTVftD6sN7K6s+R5OPwgW7r",
-	"wK5yfl4YvRjEbsyokgL9AxFNAU8gCZna9TJbSwSZJoiuUuV1xUoX6Y0cjXYRaldj7Wr8vpnOQ7kZ12Uz",
-	"2jLfsD3GGiW5X+CpT7o1xpfO687qs4NljPXJuavSVljf3OFBcr3jUtbSelWbRfDaVrl2fNsaXGIYjyeq",
-	"K0w8EEN9Q+iAgx7w7GlN0kH/WQ51GHDTQmgxZrHR2q4gETz3mZeNUCGTsX6kSVSWYaAwibh/1HqFsMEh",
-	"95M+4ozYCnvSp77PlOol8oqJPtmhRM1UwiZ70JgWvgUrvSv6Uz1dGkU96+LvTSB7YsIA7i1krqod0j/1",
-	"5H6OaTQmnbP32hzoCucmPCYcWkEy4cezKGEBoYB0hAicCIqC7TNcq96uWLvGVnOa2xTX5pek0W6cdDq/",
-	"vG6Z31vwbQt7SWSQYba09ujVq5cHh4fPX706eNlqeA0MbviakD9fvM1cY8USW60z9f4hhf6lM2Ex9+n+",
-	"B6l6HTFiIbh5rbNUv+Pw8FXr4PDV86PW81c/rl9uq9f9Yeps9ZvXKLAFjIe6vPbpltfCPi/y5VWaxv43",
-	"W2K+drsKYJVQ1Z/MQR00yRfLbQUFdCaeAN8V0qEvVbHgyjrdfGHuWnwIa3MdH6qLch+oKLeCIm9bhFu+",
-	"sa17YZjfJZd8WMdtJZXcnSmmKQira/VboE/VPDW+QX+LwSPHXA4FtWMXTATzilsiSQyQsKbhrYQKG/jR",
-	"IzImfT9kNO7lb2oD+BveigeGJ82cSold0roCHT9tgoy5yH+t+DYQ6VOtrG5Qq4ZIb3eir+FqBHP62qL6",
-	"RXZOPu9upkXhqO8bY20ZU0hhRLUK9TRVKKSnmylQqOzsma6rfEliylt3iW1p4AxZlQ7claqYAuvlUM5l",
-	"mvhywrJe35DXTpOETSLNOTBZ4j8DLTcBBBKZl/5bW4ea8bW7IsiNQ5vIMRVEppBxFrMEvpexAZXMD4xM",
-	"qeqKgCs6CJ1VSPrWuF7uYzZKYbYGD5U6E8ztAi+ufmUeSu6a+aSZVdhvKweST5thG2TCLOVWhQWfYeRh",
-	"ncHYbCITTZhFlSOCK3ow24oEk4P1cc5zI/DBSAaXhIxNAja2JecTdrOWRnsWqvmmYzHtYVYOY1l/oapB",
-	"3KnHtEgGq52n2dxrJXeLaZRmWWcklKO8hDHioyAA7izVZlFY7X+zA1uaa3NC/bGVM6YeywOcBOHPPPLu",
-	"8vLMpvzJmDC9BK6TDwYp/8Jfd4Vx3zr49IEMZhuIEW33Fam5cX8Hp0rxs8tXH5atBercUQHFB/unGNq7",
-	"05OzWrOwxHDbc7Yfsyiks7sFWSkMtiq+8teUpcxqiXj9M+VA2gEPxSPUQKHM7Yztut0V9vDuYSAE+2+b",
-	"pojDmCl9bcwYlF/m1MxjrV1wH2CGqdZLnZrqhD4jTASR5CLR2icZ8q9a88Rc/5xmOklVQgasK6if8Gu2",
-	"tFk4QGUwCHfY7j9Zf3C9Lc2umOdJ1QY0oDfPFvnSFhqFFxjb4X0ztvx+1xbtg4KDQwTSbcYaPHAN1lS8",
-	"ZaNUgzlJvczcuyi85WmnHizOaLUyXVjlWkW4s4wEW/Cr5ujtDtXsKomKEV4tMQsSCn21KHB4kkEuKT4S",
-	"XIyIYn7MEkBc8sddwRUgagtszgbtM3dAngJCGXw5HTNhovix7UUGkvHz+QcQiF0xYKCbX5i3gxJPonQQ",
-	"cp/QIIiZUk5UdsUyWWmb/NIJI8ZNXJCfqAcszBhntcg5ViYQLB627cjUm6J9F7f4/CNRM+E3vJwLJJ9G",
-	"1vwPmFfCRRN990Hjd6+RxmGj3RgnSaTa+/t+PGmaNzR9OdmHhdmH9I0NnOGL6/RAGQaLA7mAva8u1Zwj",
-	"FezYA+RS+8+fmP/cbPsA0O+cwp5I9CGqO9BY9r/NOWSXZi5gNoDhVAWPtmXDefdMJbuqyjIoZVarkw7w",
-	"7jrpYFtUiOtJaKk2sJYyUAlnVE40Y0bDZEx2hpSHIMO58MEvphKiUoiJYo0+5WEas921NejM07WcqO5U",
-	"u12Hc9e0u9U8iBsT7t15kfIUYfXe1ekSI37NBBlyFgaqSfrolWkT6EzbJyaEuMiPuwI6M0VMQAfAXBhm",
-	"wCDwmY9k7h5nD4Y8iq6I2R4T+GhtMUN0c0qVfSGAbowB2HQwI5QcHbRsS2nsoEtJQGfgpzZHViHIBqRu",
-	"YFNB88Mcns8aiq3JtKg41jdOvNDzty3w5pTR/2j8fhtF8oGSLNZnREa1/r4Z0lNTBd8YPK+b8rLbK4L3",
-	"4lwvY4vLHOxot2MsAwPrLreVC9L/bRjLiUcSudt3kOdz5vREc13NkAxXzGLSMiZCFmCcYz7igoZFx3yT",
-	"dBLEgj5oea1WyyjnJIJUfyCBNZ0Bf8c52Rb9k6yYOHvj2j7zE2siPJx1D6kD7cZh6/Dl3sHB3mHrstVq",
-	"w///W1OszP92kPttU+6K8z7XB2Q9trp1pz+OAGgyKGOr7+SUTKgoZEBMWcxwy4PaMn+SzUURL8gcdzkk",
-	"FAFVAUL1nlgyOCj30L/zSDjze6WAM0Oky7pfbc1T5ndtkp9kTPrymsUhjXqK+VIEqt8VO6YTMfnx5VGr",
-	"5RFquOsPEObcNczehlI5unpZgGx6IG1On367zZWQYeBGoqRJlvCZPonEp4KoKU/8sQOaNHZnV1D7mmPS",
-	"0lPgsVGuswdCMpXwN1JZz2HXrEaGe3cLNju3hI02LNzGKiqMA4bmdMMHVU9v4OfMKK7WVx+aQWLOfjFa",
-	"88y6ou+HOyZMJY9MXbXMyrKJph5j33Ezk7+cn8kxGcowlFPoAWtgcYte1aqsDWKTNjZQIS+YCMxZvNSr",
-	"9/D5Eqgh1SkTD54yAcU5lGiCtfS6/jG2P4OytGdcKUuRrLM06fmQr5bYRnxnSfzkl4vTT+QCaIvIYVdo",
-	"edAPaEL7x1mI1acJDeUoBb3BZocH0k8nDOLd7oj0u0LZ9jsdMSOaLphINKWzgPghZyJZnksJ9tclTPTu",
-	"5aZ7WVXqBPh17ORr7/IWE5CRTt3arnMk9DOYn0K7Qy2QBozGLO6kybjR/u13LUQAxN2Iq8WNRCyCgEWh",
-	"nE0ABJ3F1wiMniPnZsOGxvdBMJlhLZy2rwYqHoma+DELNKXTUJmmEATL0BAzoZml5Eu90SXlIF/GKMV8",
-	"Goam4ZsIyBRRI6DZOaRM5J40YSWP6dgRuVbrBtp+gHbX64szSKGEtnWDmVYAWTj0sHKaxomwGNE0mHCh",
-	"cq8zOkXJOy/XQ8Fomi0Y8pApY5BAszCz5V0xX4NN5FRY6HqoMdRDAR8VR5vE1Rs60OmuMH4oQz8Dez+N",
-	"Iq0ocIet8Uzl8Cjym0W46grTHD6HSIFN4+fAKICZ5RBsq5antPG9qmh5j6uinwoGISLpDWaGOy82pBdO",
-	"E8qgRYQxGnGLiWkQbx4GKpFF9bL3HBfARMAkzGF4xDJNGGE8GbO4MOtih7jF2Z85ovKTHAog0BIcE01n",
-	"hCqj4qEuN8nRnaXKkme/iaVSe4ZW4EFcJShXEHHw9cWZIWRYjdxT4duy83P23pwgZQ1hHheO9w6OWD9v",
-	"N/dAc1PF/qN/FWDUMWVZ65IQ5MHRIeqaWamKN9A0MAmIJc+nU0Jjf8yvWe4lxukN+c9AU5m3tvCOrsBN",
-	"hj6VeJbgnsEsYbCO+oMHFrtn/bw8IVEs9alhivCk3RXwBjkc6ikICccqkWTIEkj0mnClWGDH1CSvZeBq",
-	"/nyZhgbnBdLE7IMDsmPIYpAmRMgE9BUPPtFqTtMVTFyzUEZsF7AerliUaJ7XjyRXUvQz9QdB7471bMG5",
-	"CFWGwGlk3BXm5HFwLhMpBpKCj3zGEjKlHJ8p42hMBSaa65dlYzcpcV3BVZOg60uRmO2ZK+x+Bfbt3DqR",
-	"k3BWOGITltA9e0xLCMCguZGJFDyR+vi2Tdk3GJMgRmTILNDYAteBI2ynq8iOwz+EjgCeawcgMN/umrOp",
-	"R5JxLNPROEoTz3ZhTDiLva5wSP9kDuh/18th/e7Yp5q3eQ5aUD+Cpoop7JQCPNGzHaGzzpKaTegTlGuv",
-	"ku80CU2bJscG0tFAOaqsYxM0aGIB+h2PbUcD135Vv7orFjtTFzbG4rQtbskFU0pr3dfKTdkxaZSGHoli",
-	"7jM8+lxcS/2HYf3+mMYjproiYnHuzLpCCOO4cdwehZKiMzKWUzJJ/fExyZ3orqAE2oHGGW+QaTLQy2Qf",
-	"6obDEzKM5YRoTYpLXKFEqyVxoLrC4rn7UiW7zlOYUVJIBdkpfqUfu+sZ+YlOzq6YSJGMw5mdOIR9LKYV",
-	"JUFMh4lp9wl4B/pqfQ71znhkyAUNcYNSA0dAByED/qTHP6aK+KFULGiSj1KwGSJfBcznExoSrHQsbOSA",
-	"hyFUPy6KGCkS6iemGQaNIiaCPZCsvtZ0RWJW1tN/6zWjBklLRsmeTFGKaLNIBISFfMQHHHIyM1wavUV6",
-	"1KbxRZtwUdgZ0wgV3LOHR3tjmcbET1UiJ3rPtQ7rMzLlIpBTj1xcnp7tX1x2zi/JFZtNZRwozw5FM9FE",
-	"Ck0OIrAonRMaXzFo/KESGWkNPp3YeVqiYQIKZDyrisCMOAjExAGBwpP0IsByNUlHXZF+bsZ9KzgU5lMU",
-	"1h+yU8tYm7UjSBJT/0pzJwxIsjAkNNOqIE8ZBKimcH028ruhukILIv4VWfLfHbu8Zqrtim1MGaBpSI9/",
-	"JFzrYPo8oHgz1YYqoZNIeYC/Qf7vf/43d0b1XzGj9kMUchaQYSoEC5VBTsuyOfT4mUqI3lMstM9lZus9",
-	"8R31/SG1wjlDdtHZf90V7GvEYq5tFr3aQqDrcP5cK7JjGZBH6Ah6Wvl0ElE+El5XmMcSlbDII9kjyTWN",
-	"ORXJLnBYOuHBsWEcmVAEscqF1pVZlMnUgg5q4sQQrQW+Z4TPpLD9ptmeKmWkSOBaBgY0oZ7Nc4OEbpOu",
-	"fsVmqkk+ybzDwVTP50RoWQ2+XS3n5HN2g01WtwmkUKAPTNVi26omAaeLbWiTD6tExo65SKgIaBxkx11F",
-	"zOdDM8J8/JwmXREyqjAyUixqI4WaNmlj9zFL4plnCtgCQ17sK5rjnIZkQP0rORwavdsWvXkklCPou411",
-	"jKCH4keTYUQF6GGYu6DZ6IlbBUxR0qt+dNACLBmbcKhfcnhkiZnGLINnmJMUeqESGQZkx3l07TI37S19",
-	"rB/oijlXwUofFLEuqIJtVupV0Aa+06sQOUbTaNPgp4AXvNQxfSEnDNMN6EBz1iXKqE0MasMZ0LLHx52n",
-	"5JrLkNo/BlR4WnsGJRPULkp8GlHknvovUA3MEIltA6/XBuhFUxy1yMRGrcY3L2Z0SmEG99lMdNM4WuZm",
-	"KzF1teWwqGeYdfbyJ2ThdLT16Q40my8Q/A7TPFsfwD4P+rte9qvjxn2ykwr+lZhwntVxDVmjquLu0kOg",
-	"SRqzPtnpXx94fUefA6rYyyPy7mPnzd7Fu87hi5f6SX0eNN2bmnqC/RxeHAZnnmmGODsmyVQS93wtIyLq",
-	"62siqvWowCNBatA6TSg0NsFDMPWiWO9UYoBbNMODLQgCjmrFWe53TLN74oRZnLC7bpG0vuRu9Ahrjpp6",
-	"ZD2wcbziBHLD19q+HlC7m7Zaz/1kFjH4hGbt4sDB4TWHiDG3xt8WfzepjnzC1kXZ8BoyDHoIQ1X2RNtW",
-	"rfxHaCy5uERzjSZLp1L9Socp+m0RlyQX0/4t16kp2y774MJauJH+7gYiB38wjMjgm0rctO7ctzPxV5R4",
-	"RkmC6uiyOaoU37KUhtpzXZEJDzLzFP4wyhd0hCp7jYutroG6g6CuwD/KhoX6vW0/Ogb1mwWuexYkyGiC",
-	"tbo2WGj6R2Aa6xEcfvGtwUQ60ds4L+x+91bsezav/Gzy6+Ahx1rc7jXSIv7rv8qAMCFeFWA0CRGNTYo0",
-	"VwW1p0LTOYas6soM7+ZcZGJ+SdYK1BnbsWlM2SZYpxDHqVQfOmTe/kU4AX2jspACiUxoWGa5EhPPNve6",
-	"non+rEzSv8bhvceLf3KDq0X+dyLy75KYimPL0Ku/NSK9zLF+///7rbP3379/e/7PfyvjOua563LJUKso",
-	"i0TmMkHh9/yAyZjmZTYXCRuxWD8KVqWcXs29Aa6cR3799ddf9z5+hBnn5tXae/X7t6N/7uGHw/IJwsrO",
-	"rcjen+GWP+10u038tPvnf2us5K/ZUtnR5xDD7ZtqWfoIZWm1DKil6pLFWUu+GtJpWodjzxaxLxGv5p5n",
-	"EFTJuymBVAWbWkLdsV7cQGINAfFprGXYNYt3PXOt62GsfBmxgEAvBE3V0rRiz95yxUqFsPEivzeXvTEz",
-	"qGXwdyODH5riijMYqLTUknOnaV1Oe8VFiWwxyQfOGtfD6/HAfqFH6U7rFXMntpTzG99pr2K8gk171bPR",
-	"v244I33LlFa9TvogcIMeTdY35afr2c2wloUdKL6vluyPULJXSp9asFevzVpyfcIS2hzKeApJFdXS/FS4",
-	"LYdqoXzKGIy/tBcTJg24x7v0AWC9PCkT0vr3n9x4atn8BGUzlPR790VAc75rTOfpVbFsl+5TSMvC9uom",
-	"l1Qzcc20yg1avKrHRcC+lr8Cr3imSCQVrA5a9zRBcNvSpzKRAAzo4hPhl99+b3LIWzNMNsJqmVJWj4+y",
-	"bvDyhyFYL8Ths+WUgq3PoQHHYfEFZnxuX/VVJk6QJVLEpJA9afvmo7+vdE5z2ZalSoNJq7dKQ4nYMjmU",
-	"5rp8mHz9eTvPffH5Rtj99nsTLnBt4hbodRMXP65x5tTPz9DLU/ocVdYqzCNUYeYEba24zK/IWupKEUBv",
-	"ue8hlxcGyVPOFiQ0ZyiaC9uECkjRAnBj4bK1di4uT89sFpdnkre8uYQtzeBthHcXrUNM4SpTcE71FGrf",
-	"w/foe3gkFDenEfk2Yl4csYySHhf6Xv1Jpkkp13VWf3U1xYJ7pFyvuK0TpFpFAqWrZPUrIhIFV8fik1w9",
-	"K0gvGgPXS7JXmPkB/DIvV8Fu5L9YR8eJ0jiSqkT/cNThkTQxKSEVcjTLW7ipC8XtxJwbxY7OszTnXla7",
-	"WB69frIATfuvrp4UF2Qt7cRC/WL2lYRdW6ak2BxouJ7g9e2s2Cxkw4T8fH5y8smD4mVDjFOqDcBUgUyz",
-	"qZ0yJjHT64ufDWLJ+clbz1RBQnaVvtUmaZWnJJoqlo4e0SlOoNZRvhsd5REQ3LxyciXkFIT2ZtKycOOg",
-	"PENP71fIRbmsC1hCebhqASvk1A0jNl8MjJtZf64wP9Q4SIrukEz69Ozam0XtFRd0UfuAbd1oNU2F1WY3",
-	"5bMji/PkYig9MqVYPqEFVcwT7tNwmXyuVMiWiWX9cKgU5IEW0D6DeuBlb1kWS8s9WqvUJg9t2dNCOmBh",
-	"KX1tpg5UuJX09NGh5ErijDKKIqaxnpjOyWQT/iqsRmELcvuaJ6VaZ3uEOlupvlGrbuXrcgMNzrLF9XU4",
-	"e4dBdCAD5mvmbYvhUNAgdrBejhzfhbIllqzSyc7tkGqt7DvVyrZCQrWWVWtZtZb15LSsIo3UOtej17mc",
-	"hlBrXVUrs5HelXeCrw7znQqWK2qEtJICbTqaXYqlYv/IY6nMYaaAh4Oz+OalvkaHO9PD+wSjq0OA35ki",
-	"94ip8Tb1vTY9p2y0vaWj7cFoy2t5EQmtlz/vaxT1liYbAZs3NIdDX5+7O82i+OSfZDw37zZ5x0djj3xk",
-	"AU8negc+yCngIbnS7o9U0BGLDWSccaP+evLhw+kXoPHzk7ela1EI+c3VEhukC0z+0hPEi5+pjIgA06ww",
-	"4ypZWih2rlKBEB/mmOijmzWUnFJFUqGNAbFuglbpXs2pDisClLcorC5vXgw/ZyhWULYOYEs7EIBnQttP",
-	"u83y9PI1s7bml6Iu0P4u9L1SzaTW+pavz1q6n6WmpoWeWye/y2VpmJufKYdc55JudjKBaH/bheIdRJwQ",
-	"QqbCB0sP4V2nPAzLbuqZ5mMe4RPbh0zvx26ZondpBvTG3Fyred9fpfdjob0lat19K1JudLmXD6QMGRWo",
-	"Z4lRSkflQ0N0qG8bo7PcQk9wXr8luopNFMtde1dgLvnh1PrCk9YXqqVZrSwsWZzNNAWrdNxMUbCmk/Jl",
-	"7FpGNnPmM3fX9OCaZXLeOHZqMf+vIOZvRDmPSErXYrgWw/9iYnheVNRSuHptNhPC6Pu9oQzGmzNzqXN2",
-	"dn76t5O3Hjk/+eXkzaX+dNb5fKH/ffv+ovP6g/7UbDaPScFVV+S9ZkhLxPUFXFFL638FaX3XNPadC3ZI",
-	"iOlBdkY5FpwcJoa1O8kypooMGBMmX7y8Agv7fdTKRK1MPDVlYk7k1bpE5dKspUpUws4vT/mYRwkpPBlC",
-	"la5KJZ88ad9i1oMFMNOfAXckxj4KBkTfBNZNR1P3HlzNwtvKVA3b19C87q2dU61sfE9YNo+MCOfmZF69",
-	"UaapeW9PceGzTbJarTS37HIkhb7SPK+ES4Lcyfc7XkssQEPIVVJ3/sF4mxulV1iaWtg+QmFbLRRqcbtk",
-	"cTYSuK67eIXBnm+UbEEciJFemiP5Y+ZfaSMpx86wG5rjyuSaxa7DzhIx6Vp116LxexCNd0M7xWHZDt6l",
-	"BuTGgmWlALGvq6XFI5YWwNFqAVFcj3X6ef/z/wcAAP//",
+	"2QU3R/C/doTFT2+BX7iYRbYlkIDlh9qejAd6IyV3ksWXzFjynWZpinXl7fHkhYRtTF4xZCmYoJdIJ48A",
+	"BRjLm7EkcsHDb5lR66PzqbGim9sDF7qs7d5EJsU+QygBarMozAxZSG3IMXnFnzz2qfROtFozyw4qkUyD",
+	"pEy5xtCTvCA80dIu7HopibDyHGQI00TzlAmTrjFbMeUxc0nPHNSNKdSM7L3E39+y6ZG1qxRnBq9rMX65",
+	"V/6xfPHde5Wlhh85Ub6pX27ohSDSmMDrSm5Slmup529e9Eow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHf",
+	"D5/39smsydIuaxAQwAMwyescdrNsDmhEO/jhwfEPh6CjW5UT0lLdtwiI6961CqVm6RXTA/KLbR48rOyM",
+	"xDSeuxtJaGPBRQaWu93JhK7dWQVQh76xyZpElzxxSab5gfsi6Z31fmbmr6vLcjAxLMbJcAiJy9KerHgd",
+	"WZLBfmGKsJc2i/6vH365AHyBDSDgdy6hTDMzsLvzAHsNNZaP7t4LzLxN4UypGG+9s98+lukJdM7cHWJ3",
+	"yRIKZP3/hmikH+3n9+YQ3fFH41afO+l9Mhw61CjQz5SE3bW7yDTAMwzIC7ePlrNIwuDMFzHYXRvr7oJK",
+	"bnHlfdjK5sqfW/X7Ntb8Jb9iAK0YXGlrN627LjQT5A2CQl/87SVQ9VuW5I6m3EBLqKETqr1og5MAQpwZ",
+	"cQIA2WWS8TRx56l+TB4M75drproLLNy8kYCs7BXXbEBeSpqQCU2piO3Y9FxmaUKUzIwrwWok2INrYs0N",
+	"+5ZuYLQCU/sW97zoJLDt9uH62ttuv7r/dQb6qzS4qI9JhHsSEU3Xuor93UaI5cUOUGJujkBe6pFLfwhS",
+	"JWoTkHBkRWluHUMVKDAJ+hXdvF+Y5oqh1nJHjyxt2Aac2mLVdwhd8WSscrXMG2cxTVM8GhY0AbfrSFyA",
+	"ZeSsrRCZWcvh3E7ppZwhKCRdMAN1gX4L70fxyj1fG3Dri6jow5v1u890TRiieBM6kZnPNYBDHfyN9rXf",
+	"M1bWCCrh0znxbI3Dbu3c7pdhAq8pnffIq5PWlo14Eh02DYjGRqr9jgc2laPXyVoluRvXLY2zEKOWITlv",
+	"dz6guse2PqCPtyhmPI29oTMWPGDAbARlFIA/3TKA7DntInue0BylFD453v7Je0GdP4ol+NH97R89904B",
+	"/OJ0+xe/SvMcwCLsByePtn/wTspXVPjYLn2TU7ci3qq4qiU5B7/VBd0EoT3uLaiacQzlDIq751Kheev9",
+	"TZQAcv8dTV4xQ0ksQcTN3RnrPS+a2A5YMhIHGd5LWjXUfpiuyZSxwqOKAzgjUy5omuOlguUdp1LbJuA7",
+	"a1IqOrUmTXEav8b7AGBr13MyIJ3EosM2eeXmvyEcN3VTGAY5+Mc//vGPo1evDh97TweKZ7C2jX/p/bun",
+	"jeLEVz4oWGsjO/X0yxH+0ZCdvH/ZfZvSAdcYrmpbZYOjxe9SYU9SIWdQ9ENoq0RdMZGhN8XhQhdywomE",
+	"JkmRF4gKygkHyLBk6siHIsAH9lBDKxxge3SuDS3OnFsRVCWnm4+EnPqcO6sfWVOQvBe+3pBr8sBat6AH",
+	"siSfmhsA+KNiqpJDqyESLZ2zKjqPY7Y0Z8SwT+YeVOPyns2nF39HxSriUOELim5FI2E1Tt1Bmvxc1OLa",
+	"JkZeI2YY18RnfDcJiRLyRFhONKeG3yov52WY4ObUrWX18/pwgoY+7OR3Tt8Tp+crSriwdB0zcoBuQGXJ",
+	"+zDI5f3eUoagOq2Jq11zM2vAWx4GJmGfDDmAUnZ4w9pWje5wJKQicCEGLsUDV/nucEDgpsfzNznwpE7+",
+	"3/8miL1m//IQYOT//e+RqFYRO/RhhxUABrz0kylDz3tqDXVIRoe8e7ihpPiCM8k2XPmo6Ci5IgdRygUj",
+	"v5ZK9v3GP0beVbegqZ06S8gVTTPwt/kSbfBun2QetxTmo20zvqIzXE9zADOVovRrnoyHFYPwHfTf5dNH",
+	"WDvnInTx5oOR+ADXHoJEtXwUt01woXPJXAYz7Ku7TDI+pHgknAR+XP0CFgoULk9fdkNjKaYpj00H4fii",
+	"EKk7G6Cl2fzC1k5HAa554tAdtog09okullhLAaRUrRpd31NeH7ep72mub+c6EifDkx+OhsdHw+P++4uf",
+	"+k8U/YOn/QIecDgY/jAcwqSxOFsPXyH5Kxj1UbSDkJxd5awrOFkDIXUAJzUJf7xXCe8r3DUIb+9Jc5x3",
+	"IFXfXX4qtsS01ku27hfkZZnz8F9O2g87SPunjlXgg+MOY3pD11Z0vZPyJVUz9k2PFXB2Op0LIytAalv1",
+	"ytPA4XYF0l1eNqqOv1a8ZXKJQXgpoCxYoa5AZDv7rnCz1YVP0Mp76vr+Rr4vf2/r3T12Kk0an33W6ywe",
+	"7MtNTiawR2s9fz2XW6h3v2UN3ZcSHXbp/1Y9WkuOtLPdbHWT/a7M7kvqWHWxcNCWXfb+l2blFZMfQElx",
+	"NZIAtQWKiUHsVD287e5dKWJ29+6ZM1MhGc+qZumaUDKneo5RV3ANDgce4YZoOmVWQimMinNxZ9j0gJzn",
+	"0Vsj4YaBEXxRzmhRn9BSUFb1rYIfrE4VYeBY5P1NeY6BlRh3NMl0RlNQpfGud40XUQ4dvdtFAS4bUnzv",
+	"BmqWY+iXWXy5JhdzlU3I07eviF6LGIsDFtLG43zrojKoPlMenKNIAuo9nB7HJ8l9dnQ6eUCPTuMfkqMf",
+	"2aPp0ZAeT07i+8kpezDtrljljO3SZL6ydlXrPmlSsRxBgP5tyRbJ9V9OxvyzaUQvkNvLVdiC4imkAN37",
+	"7ESPYtMv91yKKrp1dlFNkHzesikYRGEpWKKgmAIsXSrFjCkyY8bFgaBl6WJCuCFzmSYOEmwl1SVEtlnq",
+	"44JQgnElA/ITDBqCLsHXt6B2eI8DQpAU0bYjodgRE/hhB5MROykLo9s+45uY0KcRe8H+/YTfDxe5Hd6V",
+	"j3zIbSdLopN58Ma3eOv2wW3qqm4W2zVVv4DfCXmfquqyIKL8yrVahbNNYT3332NxQHdBIqSPxn/swvHh",
+	"zsRlXaC45SbXclFUY0pBrlR2ELWohLzJa4XeVO87jxeMvHBZNQD501kvc4P4NlqZX4GGc8Aea7kJ+10D",
+	"+6YshwRS4B60c13w/Lj3OZC6cu9zkTeDXJoy04DC4Tk2lZqV4npLERCPvWZFUxcNiMlT9gvCTa5a3R/m",
+	"Ed3bufW9QFHgqPWdN6NqbHEaAm/wOT3fRf+e6NAvaQ5Ggb7+jnS5q77htvxF0kXnQMKw7zYaCC+Z0S6v",
+	"DEnZJUiVSHhAzrWPljYrHjMSz/H2SUjI6NqqYZ1fk1rPv9Pqfmn1vEapZczbHeSnSzG/R1OmWvz5r6Q2",
+	"RLMrpph36oPWAiaoNkQumeiknb9eMvE37PMcu/wabvwtb8JILuzsuFl3/uAXLpLurWeQvIPf3KbhUF7c",
+	"7daD3TeCe/+dM/fEma+LNSU0VlL7mxrdJ4rrS57bswE+dfzYxKauoUY+fZMHgYHUX0mlDUF4X2I5UczQ",
+	"ReRK4xEdS8X67g04BUYilkK4LDH/niZLipUOcveJVKVsMttmiZTIZD0S2vFTn8giopPCCmC35KD8CZbO",
+	"wrfyT0fCeHAqnArOQR92DAh1zPD6iqkrzlb/3C4BNxk8dN9yfbmdvR25fGftPbE2JorkyeNIk443CaR/",
+	"XJ/Ft7F245W6ZlTFAGogEpfjzZJOh/E71+Wf4AjGofwtQxz6jq8jPPxzmPLt8l6pMP13hvvazjjIkspJ",
+	"tcpOzU6412IiAU6J1hFqBiTSaTaLMPANwEpIJvjvGSNzKpKUIe4EFyMB2eyWrxKq59jegER59aWIHLw4",
+	"//X8kCQs5gnTZDVnipUMLgB6X2NumDKEC6Jkmh5lS/0YYBogVA0GAukW3OgiXQLKoovOHr+SMXbdeLq8",
+	"YpUr+rZ589vz9e572oGI9TaL1J8Oh67g/1kvtd8eafdtqWxV73zBFI/pvZdSj8/FjKVsB88iTvbbOBbd",
+	"Qrf4FX1gzvfYuH9SP+RGHoUXNqETu+xlzDMrPBff+wypQV/uQS4U/+Mal8OF62f7ufgCu30F6UjNrqIL",
+	"I5WLtPaZX27A4DCaSZlglZ25zFS6Bpx8hJPwkcQjAQiYLnMMUJIwtQuzwNgC4nLcagxc4wO/CEk0IOcu",
+	"CQy/05gOzhFwCbF2HJZKLkkBKuoPRFtJXJl2GrORWDLFJSK7uJQRMG5WHt7QNgkAF8njAvHdZbfl4DQj",
+	"EZ0OH7nM4/FSgQsX0AOjAXkOAweALUhOycOPimD1kfCz3C6xn7t1cNt1mxfivosGcVVJ0fsusb6V5HH0",
+	"xUBZsWy0wZdCrraH5bZJJDy3ry98rDDJzJaanzmv2t4G5CfM7kQns4fNfVzPC71kbAmWPnxl21mTldWj",
+	"3AVLJpLN0OAAV10wnwH6xs51n5rQgqrLbDleMhVDC72Tof0Vk1/HU2YVmtNHg6H9VV4xpaw2COvr8w96",
+	"Z708hcA1aK08l14AVRssm571hoPhj8Nh78vHzspQadIvhN2jTgrR/kRMedEbxAxsrJCrPJfp+53rN9Z1",
+	"LpgpY64vkWNuIF/gwIx5ymleSOgmoiastzAPcCwTyCUo12CPLAdxMRtTQdO14bGOcswNdw3mYQTvaCiv",
+	"rhG3KwI+jh6X9QE7RGp1JKdQYAIXRnKMhId/ymvQ5ZU+IQ3XpR4V+W4ALoijA+TfAXlhRgLMT8WW1v6U",
+	"Il2f5bBSUO9cO2gulJ4d5N9btwPMMeSNE+B9LYGvkwF/k1Swja33hdtw2tTQMaD1OZkMxDUcHJ886Pdg",
+	"rYElnryF6iBJ7+z4h0fDHx89gtrLvumSIH91/vaXZ+9e/Ppzr3jsZvP22c/vX56/xVpOyrimjk+gxAsS",
+	"Ue/s5MvHL8BZHSNZsIvzfG5fWb6/rXB2c2DldMrsqckcTX8X8d/anEUZlhtpEE/mk/qdNCoY5sbCP0M6",
+	"Czqv3zIn0kCslAAFUpbMmCrwExO61iSaKrkACM/ISEQwTrk2eiQcjgD60CCtFww5pD39mFBB2GJp1pif",
+	"vGBUaFKAlXiNcyToTLESwDKOoqOIzYTpKGCfQ55kQtfkwF/KeRO2Jmmn+ZseGqqMPdIkc13ZsUB2VYI1",
+	"MLdmd72k2K1H8rUWcj4uGR55Y8KZ3GksH29ZYmXCvGU6S812gaX7hE8JFevvfvt9iR6EusSEJvB356Ae",
+	"Bb81IRhcV2vcKq0U03D+3oJmmgdf1ZGlrcUDUx8QS44LFLrE1ShzzLVrFBa0xJrCr4ZfydVdmcN31tkb",
+	"7pfd2wDo+HXc0a6N2zHGjFzWaL6U4XmGNyFFUQAH2tEn7BPXEIkiBYObMbkktaykKhx7Ld/JhzVyMwBt",
+	"ZiRyRy/+7I07KEUA5cp8vU9I+BSSzLk2Eivzp1JDNiUuFHDnxspj8iVW7dIOy5Fq2eVuzrV788s5X/Ww",
+	"5x2CJ8OTh0fDH0gmlpQn3a/O3IhyFvy6tkS7RKkv/HcT4lt7iXBDOl+JOU48muc1ulsAVysFOnOQMMdy",
+	"JQEQBF/lBlCAXYU2CH1xNaZLYOzlAvx9kjO4SKAI/0gkeV1klDirOQNcHI5w71i7k0iVh709Jss008RI",
+	"Q1PsaCRomjqtfdENWaxax/wbwViUECRqJRf110GUKCAkuvZ/TUiJ8ADyQMZK1xjJKFix+UKumsaTCSTz",
+	"KqBbvYjVrRo6VVJqkKo4SnLF2eq7lravdFeUHGu/uNVA35KY9BKxWjU/LDb1PariuStDF8ZPx+eJqw4R",
+	"koyIyMzcG5U6AxgpNxKTNYmw1Dw4WTRjZCm5hqod8NFBCd/aqh14JxcDLjqWmRsJh47PkkMrIKVazqnQ",
+	"ZEV5XnMLizxZXQzqtTAiMSSLJZ1xrt10faHCbyUs3bL4QogQ6dkkFVwN/7JI8BWn3QEEqBmZgTqxuO5Q",
+	"OtYuYKD4dPuQYKO8+YitYtbaV8UHcoNRLGZAnY2V+3f3YjUWfO80kFB9/119V7uNIL+dcizENbn4y/nR",
+	"yYOH5GDOPvW9gw/KcRL2icYmXROqnSkDJUctzx6e5TWFvFZCHXRj4mXPihZTRRYKEuScnjx42HY1Q4+m",
+	"50fPP35+ePrVsUdrHN4BbBw/+A43fiuRtv54AZjhVSF1y/UVjvLft5xi9z67P3z+bfBIey1YZVPXhVse",
+	"uMNxCozIckffVbc9YiKWCcCRR5bhxvhzdIiqPNWIbeqrm6/BHYBlv96/e370I8HPosMuh9HPrH4W9b4e",
+	"U3zgZg4OgyY/XHn1vjPEnhjiZwDfCrNEgeFkSaiFPzrcwFd27w6WrciPqSUFC9FXiMjZqVf32QRPLy7M",
+	"w9NeewHemts852GA411jGEfQ/fe3jGXMRTCkeHFFq9opiedSY4EOnvTtf+CwWuJl0kgA8C3UeZysy5UG",
+	"igCwQqE5oIakjHrYUQJRZ2tANOKacI8qa84wkN6ejD5NH/jQGnqGrgG7HK17tPTSNXwArSy41g4HaQqV",
+	"DggX4DHED7DirkydXjPln9BbOMnARUBHYkITr+OCF78rhu/vuJQQoOJXU3QKJMWIZScncE2+KSQv6HJn",
+	"PfBNHh8fnQzfDYdn8H//ablElp8dl5519l5WprqTD/Nk30a3W+4mMHTcR65xd5Pvrsyv78rMy1ltXb0r",
+	"ylOAbqvfxRz5InDXVY0WrL3AoOIi5kuakgmbcxfdBrcmZ3C+IFAugiq61N06Zu5IPAec5txbGuWVeyFq",
+	"ghxkS1fPlcjpYVNZ4JHg5jGq2WauZDabk5Jn08Gr//wMK1m3wq5YSfUroF4KCaPicZZShbNo0K5e3WoQ",
+	"/KvG+PeYpum/IALQt3OL2QWesLy8WeWWf8EKvijVQm/WMYrC55t1z7HsOdbcfPjD6SPyf//P6eD0EGuD",
+	"jEQEjyEs7z8cRmPpYwwqokUhd1bCOCaMg72NsZ5/effuDYEa/eSgpSb/UrEpU8q5w5BbiirsIxEqw+4S",
+	"XKwOOSBPpP2kTOOfjlar1ZHV5o4ylTpzJ8Lq6a6IsM/Cw6ybqM4hkdfEIAwMqqWAp8AD0EbkQC9pzI40",
+	"swqBsaNHjFldCCKEFtHZxBfQzxcKit6BaHqcux65KX3p6/KWr0igLjhUaSBTmaZyRUo7+GBwQg6iz6Me",
+	"1HEY9frE/TkuEcao98VaeUIaVJlcwWhfusINUQEuCf59/ubFGYlc1ecxDj4iB6fD40Os/uBqO1TxDVZK",
+	"ilmZ5PpFG275XHlwUNNgLI6C8tK7c5kmfRJlwtWgZsm4IMwInhTSwY9sJLzVmi90qQpXfknqqrj7ITml",
+	"LSoV02pOFgW+u0mGhCft3llvFZvxg7+dTH74dLz4T/Xj5Zvfh/Td9B/WcKkQfO+sp+/H6r45Cv2n1+8V",
+	"K9M7620yrUcXzp2XDlu4e9aonXWhNPZ7W7ntzzDr607v697rY9/YetiDN2FUMYWSwRq4c0YTh/z5lMZz",
+	"dvRUCqNkGrj1SFcQFirkEeTaRTkU2yLTxt1IYOFkwA+xxq1asIRTdBH22yoZFSd/d+oHkYSxGIU06PU3",
+	"RZUl1eJcqUgFJzVc5NsZVB/tvtcg/v0J3GCAuHKjmuS1bfqEahcmQ0Ve0AYPUukUNDDIt4meQUn7uf6y",
+	"5SCxoXXzNfo3T/59rpJvvXS1VVELkhqlfvjw4ei89HyTWCPUFRSj6eI/RliufNSLSE2kE6M4S0ihXXQg",
+	"03+S6JGiXu/nL30vNGGOvbPfPn75GPKyleqolxRGUBILnbHV6mg1swL2Thkqr3qPOiAFgOuCYiy5qx5g",
+	"TTK5Eo+xQLDOHxMq1kU4Q+64KR9TjZecFTC972As38FY/txXRKWonc1oh/3AYX5s5XcfUVEEbzWy/k/5",
+	"KzWGr4ccNdX3HgmZmVgumLMkuMKgMhd4NvBxFP+RWA53/hbIY2E0ISkzdmpn5UAzTFhRVBBrLckpUcyV",
+	"j1ZkNZeaVcPiVlSPhDdKcrni3UydBItzVxZr8a2iKJLabvDqJjQGVJTe2VPsVzGQ64Z0dPAP+xAhFIxd",
+	"BuNLK7ErUBDWy8YRwRtoM+xSL3zrCGKsYPLtAjgCY7nNGI6vEJvnyWD7eVXM/fuRtcciqnm4TLWEelNg",
+	"3lc8t+599mNrjZCA2qruxHEwOH1AuBHxuo8WBEooy7NgSuUAOZhX+At/AlWYnVsM1s15HTsfKD+z8Hmy",
+	"7n09FmrM5HPPv7PNvsClSzFmVhPCyHxHgrfLQ9uVDE8NN+c4F+Swe3bU9cfbb4+mMCVqvqM9qgQmEPax",
+	"8rJgq9ruFJhcno+PeII3HBCJCFcdZKqYtu8q5rKsC93zsdU1eAxootQqq7numqsAjDCRAIQCxFZM+Ser",
+	"jmLOTkldBX/chI0E5ga2hkD4yrIVLC0UWLgvRWBWLp7AS9aQmW0/aRRRewiJuN1ogm0yrrzt33G6vl1y",
+	"povOKdi0e6x/u5CqfrRTOaza6d3BGLyodPZPDYsdmNF2VbuWb/Rdbdifg6jqZfEBk7pGcLephW+vI1s5",
+	"s6rVZEvlOV2hFLzG65PVnMdzCBTUc7kSGDwIeL8HcMICLqSLKEQoS6gObeBaHc/K929fwhE5EhMGivuF",
+	"6x00fLLMJimPCU0SBTDF5w3uKh/0j0cm+AL0ZgJl2NWdH8kj0XYmO2sBQhT9TVIF8xL0jY11dCVNSfdz",
+	"u1KuLMDL3zScsUY/RdXbwv8CVOwg3Qd3YXqGiwGm5EDd20ylvbPe3JilPrt3L1aLgethEMvFPYy2hVui",
+	"naMgy+v0bbCQAwO5wFvvxgzvGsX8CxfC/ZfHS3bbPoGqn7l9YKQTSbeiGd37XPMHt1Z2+wl+dyKr4lf3",
+	"Ur7sHWqUW5v1bKHdVqm1vSYWNvK9JNYec3IZwHeHlI5OOkfj/XGYdlzu74HPFddcxOCa04boDK+0S8gE",
+	"h50V9g1nWztt3aoy3UWSfyfhfSYdXZ9+b9GLVSYJr2VTE88DapLLRgaAdkhYnXKWQuEM9AqdkSlNNYt8",
+	"sOWmeB6JA8tfHrCjdCk0YXAbW75ePXxcNGz1nagoTs40mOrGpwTl0Z2TNZT66GNNqtPjocd9xWQkShK6",
+	"Bpe5BxXBWMs4ZVRp4H33wF0c7qDwvgcYoS3sfU19FZfBZ4TVlNS7vY83UTBx3F87rnAHgeRU7n9twfRP",
+	"h0HqoN+vK9P2oSB+HTd/SEC2Jk6CvwBNdrzw9yhlhAsS/TZVctEnRh5GebGKmsG9sPLXiqYChtrdlUtF",
+	"hCwhJRGp+IwLmlavCAbk3JCF1IYcD/vD4dC7EpZMeaO/o7vAZTA6/EKykMrLxKLHXb33z7wR8f+ZdEbL",
+	"Kt80mRFIMwkJ2L/IFVlQUQnQgBTdf9Hsxn95293dZFQdiBRhfiEx+6sJZ/CQHvlkiT+HjH6hNSa3C7bK",
+	"HcDo/2RJ4fkdkOdSkUheMZXS5diVfY9G4sCDKP/48HQ47BPq5OwPcPV66MS+v97l6GxmCQrsifTBh7Z3",
+	"H8oBKQNuJFq6WA5wAysAyNQrbuJ5noflbNKRoL6bx2Rop8B95aeiQV+ZZRc19i1sW02NxT28gcCtrWTv",
+	"DNZvZ7UVxgEjzPXFb6qyXsMnWhDedx32W4tKIPXatdEd77b+WnLSMG3+bCqsF1teYAwMJCB6ueZunspT",
+	"eeyTPrkZCZf/WnXBNsWUEB9SsoNaecFEUhVR75gOIGZ/9WgO1Jq+B3R884COC49uC+UigGy7M3QAcbtD",
+	"FhJIDgN1zPHOFGI3wzlDj3PkXZc2NhILuib2GSknJLmX+kV6RvG4uAh2+TDh6M5vjSb/HUb+FjzJG6jN",
+	"PmXnRoUWOrl+F2wxYUoDZhuWcGHUhyxAhromNJWiJNA95aM872OaKubZeSW4qFfmztIyg1AhpBkJV23Q",
+	"c4bntQGBBINS4p57MVqmVER48Phv9UiUvTFQGCxLuIEjqtGpe3OU982Ky+RnqhImyFMmjGK1GsrPMiWX",
+	"7N4TplIudq2e/G0cuu1CADH2v8O//0k0XySRdjnSfBbm1aGYNnzhkqWDh+MHX423qJ5Srn9E4DaoqEBE",
+	"YqmNtlbwlKo+1LJiyUik/JK5IOJSfVGy4mlKJoVx6zPu21IdXIGnZ37g365Ab6Lo1ORzCVeH+n5k7i1Z",
+	"qLKyd3R1+W+pYFGXOuLbAoKRTyAs+Kyo661d/RO5ZIIcwFz0IUE8bxdqv6Qz1ofqu2KTd3R3pnnJtXnh",
+	"B/tPHVDsZrE9iDhfpO8MuMf4YV4Q0bdiNl+0v9WYqx4y4Dwvl+7OYVRQgtjnAvnQ6rwjAYZndA6YXGcA",
+	"VXwv1leRB84nKRdM9wtWTtdkyorK91CBZCSoJk8v/r7T0fZVa873e35m1a834E1CR9+/alX6b2sS1gvL",
+	"H/z14vWvllifXvz9cM9Mt12gO1J5BdWDOzGpr2MfZMynrnB7v8w0fYLl2+3B58qfKkwEEAlmsqEKCRff",
+	"I4HVm8n/+995/Wa8BJcZoF+kFGxKCBMSaE72nRsTrnw0OahWmo7zMQmJwxHSjejQAQW6T138UmER76Cq",
+	"5iXvv22R9+/MukdldHt19ts9D5ErtlTx2mQXJGoKTJYX/LfMFyV0HZGDgtorfAL1Zg+9OVfFBHdr4CJa",
+	"sI42MdxVx1AMFFgSU5WQOdXVWly7MJEKq68Bs8zdnTvBYflql1q5CV3/aYrlwqSbtN13fo6AbfOdu2+F",
+	"u/PDpxTJtXkZ8bW4HuplN5fryMzELp8foCYHWJUjH3ofrif6EIFg/xXPqZoxB1HLBXw9EvnnraW/nb+j",
+	"kBGes8iB5aQkv0PE8N3HVmqU62pX3UjoMDrsEwmzoWm6HomZktkSktmxqJ9eptwQzbTm0p7sbLFMwQlm",
+	"Rz1VjB1BpYYjTHbx0xiQp1jgHMKT7SSKyseXbGnNGqINWzpQ4XAZdB/YgbVKoPrJdaTYe0c432uTX7c2",
+	"+cZYfuILJjRUCDSSAMlYUjuI5WJBSY6ebNVojIhkCYyFfVqmMmG9M4h4D48NWhtPqgcCN2yht0lu2Oh8",
+	"aFYwLeinF/jlg3xWVCm6hssBs05ha6RaBDC6XkltcGoAi2WZzHNVjqfsLu89QHwk2CczjsEpY4nSsRBF",
+	"vNY4Z+3VXKYurKy5TlUKTqDyIrjd7p09GA6HMDlXxmSI/24ra/Ln8CVVOLLpzsM+/H6y7ulkfeUkaozi",
+	"GEiQIukBxhZdf03PUiyhols3PIdc5bXizJ0QWgriGrFnlDseD0Aian7FDvFcgsPygH3Kf8UzGgPH+aK4",
+	"/IDs5C24gU/9oP8EUKRuLE+lMDQ2Hl2083dvMrWUmu383XlsV2Tnzy5kpuLde3tuz8rur7+Ttyu0XDfP",
+	"rJqz3Qv+vRDfLTjBHcs7vdCvcRkZGfj4xmEcwei+8+WSiURjUrdRax/HV3i0KqMbkGdXPGEi9nETGEpw",
+	"RsoluyylREIaHrOxYZ9MRA5W/tLXibkVdcga/ZEQdMHFDKtjZJoLpvVhn0SZ+v+z9+3LbeNY3q+CUu1W",
+	"7B1avuTSHbm2ppTE3Z3u3MZ2Jtvb6k+CSEhCmwI4BGhFk+p/9wH2EfdJvsI5AEhKpC6+xhlOzUxkiRdc",
+	"Ds79/E48CMjAas19Hg2MxmWeywZt0jUDM2yCWNsAKvkGM+ovHKrMfBQScLEmVJE5A5gOizXZJie40qCA",
+	"Cwb9vW1d2bGtz7FJ4WZOXCjNqGHLmWJpH1uAmIVQA7dlYA8Yu0FOsXOQFPG8TU6mXCvLjR1WxGBdw7Ce",
+	"8B3DPLYX5qQX9HRsArjA7lcV3pg52RN/r7U2NLTkJxPd52akdjfNj7CHrU7rL4fk2dODvadPn+4dHj1+",
+	"Yg4cs8QHWnMCFTmP2wftw8PH7e+McpnTXKvT+pWpgBSza6Z0ThQDc5bI0YilikhBPk2oVt0kMSp8Gb4j",
+	"Nvcqc6tD8dj/Q2LujQzBMIr6YFlAXdDB472Do/PDQs1QggKp1Wmh3wzbASuQG61Oa8aGfaueb8es7wf+",
+	"oygpartTJtgy4BttT/kvUCiEXE8Qmeg9Yxim8ElmukoebaAM77PPiUz1Gr+yFT3A2Iw+pcgFY0lAZBwV",
+	"gLoNG3559neSyhlhNJwE2M8HkvVUXt94dGALHC1XToxQhVF0bMMjq1rvgyYNzygUMa7Xm0/gYVfWnBs1",
+	"96pq7jXiy44YMIjuohbY7MMQVKPS3hALwcOBvsOyYov9s2wjWNyHG1ZyV/Mjc9r2+NQMb0vMxRJDqDOj",
+	"zeNf26c/6Jyo0lw2yIzCOTcH6KaBFYsmGFg63FPXnViGwChHPGZkZ+BzloIS1yQF2y2UcTYVCloi/nz2",
+	"/l1PDL70WqmcqV6rQ35rt9u//zlAxgs24vAPFmqEH5CzNnmJt3ecDRc4Cy4ggySVZhx9Y+oNgp4YWM3a",
+	"/IamRB5phtPa52JgbEjUtc1lBYV9AH0ke+Lx48fPzUVFSzW3O3kCfxhbj46Z0Au2aGAtURjNRArWF9l0",
+	"CGV+YJ3CJABhxkwiIHbEAcEhBaQwIHTrOduG7BQGFJAsjQOSv9jCPbBdsFqd9u+XsScAQN5sDVfYAR9j",
+	"FcLVSHTIkEYEuj7iE7BToUeX5mlPxFwwsjOyGxnYZiiJVByK9LggA/OAAca+DncdsKWSNj1mLGX+jp5A",
+	"woWWZHGcFyB3kbrAcYkFHWTIsN4J0K8xkoB+hlGm3CAHTw4ObAmHBfLJW7GgXXxo1D/QEqH35HFPDNrt",
+	"9j7+VejcMjXj2bh1N/b1hCEvWeIpU1msNzfFkblaTnu/uBdmm+CdS9Yz0bJkPy/bzK0btoSDgvH/7OnB",
+	"06dP0fIvgxnRKOIY0/2QmmXV0BbIRt2SwlducoUQ22IbEmbo5BgOxwWb45kocDNCh/KSBfD7JY0zpgjq",
+	"mdBp0GqeyMoM8y9H4Urm+W84lt+X7lrIm/Q7g0sROMZh+UZhuYMin8jSuCeKixb4lQ7c8gZVuxNstNHB",
+	"Gp8IkPhKlfxOHRW5/lKbbwq/PlLu5DauigfmqsDtdbqRKsgvZ3ds77EoWgj7X/DDykLfjeyDH1nZPGjd",
+	"le6+mvYbhf0mU61FzlHcLzeqpm+QXQ3v39IOLlK51Y9qif21gEIFItOIpcfGlJczyGiDjtyFMIpNq6Jh",
+	"KpUCO1Fd1ZTG5uEPvMYIZnIqZzCZ9QZ1rrg2R/RGu1mKotQ3yhdDI+WrPqm35aq6m4yPDTssMpFNzfJb",
+	"TNOgNZWXLIJm0VQhsv7atL2fIFeNeW8JTVN+iT2dK0eBxkfVKGzeqrnRCWyacHMrmvgYw60ZVNW70Kip",
+	"ad74+Gjj54AvobYJ5LONm0DmShM0IeXQbFt7kARoXb5j1HRw5vhO5jtgYu0SOqPA3i+EnIFvd8qErltn",
+	"9/C+BfitshOGUsYMak3uwK+5ngG75WnY7227NO/MlxlFilDPGsDjZPmDz2814+t+eA0w0S6PZOekffjs",
+	"yTEZ/GUQ9IRKaGgrySKqJjZzhEJZJ4t2Cx5LmQKwXzFNZQw9XITsCRcWGc4J+8yVMdE7Lt9ECmadXB/e",
+	"n52TdrvtI6mFUrG17iXMELAEfx2MkqLn1dg7E8YEJe9YrADRd0WqxlZn8t4yGmB9VnRhs7vXuAcemnug",
+	"G0X5gb+aJ0Dtf7GfbtIHcAfW/yumKY9rodO/UZK+30prx+Y9Crfj8krbgiIy4yK6B2vD2dMbmhslol+f",
+	"016gKPSSu4KhfN6If1vIbp0TOpSZJlwHPVFM8emQxTxROk4ZtDULoNFaQCZyFnhghCSVcpR3Dl2Xt5Mf",
+	"Qpt18hNXWt5uV+OFN60+k48UmeCFzem82XQUWljiURbH/nhOPAk8nENpjOIsZdsDxF51hHVqNeCKhxbn",
+	"L19gNJNVQHikAsjPRqXZ25kTqib+FPcEnnUa294xkFSi1UI+PCAtYIwOqiYBkN7h9vVEJiKWBuT1B9dR",
+	"MSCZYimB2H1QYCmPECnQw9ayz3rXlprTntByOlQakAoB9wWsZDQJHTefd/JgPiYf5EF9GmqZBj2huZtz",
+	"Mav9EZjRPGRtcpJSBYkTMw6p9GRC02kMjSA3VvLNM9jdaRW1mXXgomnUiptmXGZZS3zLH5OIakp2fnz1",
+	"4XT3JjTbfXcu9xZcOl8DgzHnW/mmKB7+c8LCCxYV9a4qT1ZEdigC60fsEpCbUpKyvZSNudJ4knZtr1cS",
+	"85HNIRl4l5Ur1uiJiYwhiUahE6tNBk8Ontuq936SAoI9x0QkaAgrZA4v6lpbLSkq9Ue7m2+EXyYc0z0e",
+	"9MYWvmf86gJVlBjDAtVvyRNYzMd8yGNDXNc48PW+N8jRUpD+K0XBP5/jSpALLiKyMxiljEGmCrrQqAdk",
+	"6AmHN7NrzpeesJRwDQU9Q4aow0JC+4yA8BH2Q0KzA7PSOj0xyIRZPdG378cMvr5NFgzgULKoLzMNOX0+",
+	"e6avtEwSFvWH877RKCA3cJFBmGdhbAACF/AENPf6iBPXt14t1XdTMvc4JowidNAm3VhJougckG6EBbrJ",
+	"lJZTlhLFUmBikIWWMmZtKcSmsMYlwtK1ySmjRpES8Xxz8+ilYaonBWq4ht+wopyrlNAVtMyWL+SDLeRR",
+	"mnsOnj19cvD46dHRk6PnR0eb+xUL0/As6G6xj4sLWVctBSejAT6+Z1fhW4B34spzI8dSoBSW5/nXQs7+",
+	"enXmuj/M4otb4bCDcOHkIrIktPDyoT6bdRtYqsuxziGdoyeoumBRm3xMzLQPbQmVuxsNJHuDaxEPNakA",
+	"5LFktGzMY16YNbk+n8GVrOY0X2zYtNP6eNY+fPzk+eHRwffPnj59fHD03ZPD54ffw8padpRpe2KvwGjM",
+	"XO6f2dSFN997iBdIFv9WlbkH1zOTThPKx4IkKduDc2zrpGKudDEYvSXj4ULx8USrfcirp9jM5DaYzzmL",
+	"Y0VmdKgS9N5a1E3M8nCtQJXLDKPO+UsFkRZezAOEdcDvU0ThIjEV44yOGbpwwJtjbD1k0FyTHYDQpbpn",
+	"aE1OYaIk4tFu4LtrhXaJA/KHzFLB5gjOBa7pzwlL+RR6rVzSlFOh28ScFMMDgQN66DI4NDSO0aEFkIUz",
+	"OuVRkPfh7Ak60oiCxFO7ABAkTrFfMYh8txvkD8mFcvjc8CjCuNFse2JG5zh8d7kYE9/azTYTTZ3vDdq+",
+	"5I8FtVpeMtUTGIYAaBwblti41sGDDvTEuloHR2mrzFkcHrN4Pfdb71A6EL99aTnyaHVaKklRE83pwnxL",
+	"Y9afydRmrzjy7DvSbHVaTPQ/nhV/c0lG8MC+eUIraFkKM99PMK0Ith0ShKY8av/0Yvzm7fmvh29fvX3y",
+	"7p8XB2//efH37rh7+uOLn1/97Y//fvn2n/HJ3z6ePHl//vOLt+cnT07PP3YXayNWSYmun/kLaOlyx0Iq",
+	"f/0pUFCVlPrkunfbXWq6jT7A0LvdOs/fPRMtyDDHNTaUYsNMcab03kRmKzOU8X2GeS29HOQqo+HEQRse",
+	"PvuewPPcFzPGLjzI5DIMZUDeShHROYHCGQdK4Jz8I36Jnn6mdG5ze+a4EsoR7/oJ5rY1a8Q3bFpvby8/",
+	"l1tc/MHY5e/ALL9lBL3iQtQYzbBjTZThZhH0lFFnzMoWj0L1ab2d8vzSQRdMqTUnvYSpawYbz6HhgtGU",
+	"8EzvCClYASJ2d1lhqc/VeWFH4Y7krVJ8/qIakndr0tD+jdL+i9Ky3ji1B60kWxczr6ZcKgibJnqONmAY",
+	"M5piubIFgEzZ3pRBCoCyXm6lZcoiAoq6tSg80YSxDC9yD80G6vpZ1QG4orbNzQZc0tjq2jFWAR9+3zk4",
+	"aAUAjd5pTUGs4jDMEh08N78a+VR9vc6Yqrphc0244tjdnR58hTMP0Q2Hrt/4bO5ZwT1jemF/rq7Yrq3y",
+	"+cBSBMZ+ffYe+AWRqYM41zQF34BzzFIxZp1SdQeZpVIzo9Qa+14qRsyxN/e43kNo04OSa3iJU2jNpWj5",
+	"czE+Rr5TyPJRZEy5yJ3IiLk7nNtMmDpZuzIprxtqfolxpztUgStaILCUyygHFInovBZrfJxSLiqLiJBB",
+	"WT0K9quqYOgO6l38sq4O62PLba6b1MObYhPv2MwCo9hjVOXLvTvNml26RN4b9wG7NB2lWaIQ+tS6exlD",
+	"fQaCTAQ0nygg1HCfKVHZcMq1ZtEuUbInrHdWkZAKMqU6nNjeLl1BYPA2yWfAowH4iDx2jfXActUT6oIn",
+	"0OFhc+8kjt5yhZNLi+l3ZY3HrfNvX1qrIFF8hLwUrgpa4A+E5dr7/vvDo5zVwHd9XMJtdJ3ixO7F71cc",
+	"QL3n7yc5w4glrh/mdwo2a7Sde8cEhQxquy1GbXAH9epaT+5f37K8eZ3t/oYrfVJ4+IMGDsgnsgEyez7p",
+	"RoDfZNkqK1HTjbsIqmOqMwnJJ0wQGzOyEbwZg7ceFzR3nmffpzJuk666wKx6qhQfCzNwwkRks8Qg1dU+",
+	"s5A9O2ZaFQOODBzlPi7rwXUKq/FIkcEFmw+8A9zHT98hJiD1Ep3QKFK2KMpISYhTWpx5mWnoojRlOuWh",
+	"8gHKntg0QlkLxrbshF9XMJsfuHuNUF6w+XLY0VfgGmYsUxJLMSbmGpJf44gFBoxPMZeBHWJWoNV5emB4",
+	"m32BC0Lmv22uVeRLdT+1u4WtqqtL8Fc0IcSHpnO8YiMO+Uqku/+isJM3onHsf8n/cJW9EYuZZlWWDeRS",
+	"uJ6vXECS/3Eens7Di5YPAv4Y5FwoTeftnoC5OJBUYFyQvwHOG2UbTOS8ehvD5RUMusS0Fs7bk+UZ4U1R",
+	"oyTcGKma9YT+KWvINFhZP75BVGrVTh80nPUbwJBbT0K3V4+V7/vmLqV6prqfs7RaC69rmOAwZlAP6iLP",
+	"+WO8Zunry6c0SQDMGJVHn7OnHjnNuJPriN6viQ0KQcX1P9obA3RsC6kn4EdXNpK2nf86X7luPukN+grn",
+	"FTw5WrQLfyvz/ghrWDn0I0LNqs4RnSNd1INDTbnwf9+tK7pyhWq4i7MjGtZyM6zlU8nmw7BPXtTw1wfP",
+	"aNDaWx1Ac7P3TUptqMzZt9YKVWRnOPdfRnRuA+7scyILNc54GdqaS4rgbpu8L9u0HYA074nU5TSnLInn",
+	"2DFdjpbbQKs8UblgL8tR1Tig2HSBbdqCe/eQ3Tb5MaNplFIeq05P2H4+/v3LD7VXKF9eT4p5zTBvO5Ys",
+	"xaaUZBjL8AIfuTOiPIbchMPHhwdHzwL498lz/PfpwS5MJe+lDID1boM4+ghoWkCkd76NDon4yDZdC3ri",
+	"+dN/N7+MXDs6m2gQED2Te0kqE5nCwv1zTzOFwiTZAwzvLdPzcno9taR2dwHKu2HKbl41HNmesIYj3xwm",
+	"iTurqaeor58JjzIhWLxFs3ibiZR3E3fcw9ZGdLCK4//+539zJtgT5k/oAYEfkphDHb/lmsjczGMdm+YC",
+	"C2nZZ93m0WDXNaPvCWAgthwFAHVJKCNnqXMdG04LGqFmCfAuFbie9X4SPZGykPFLCFtafRTYgws/Gr1x",
+	"nHHz3JDGsRElbfKjaxqO3TB7AotaCx3mzWBc6Q8V0b4tjsauxUE50WNLfmVzOn/A7fra84mrEUoLXhUn",
+	"X6044HmBUG0DePt7nTJ8dLAxUurKcbgNrNXJXWXJtcbh2trpmW1Gz8VY3UU3epfJUizLLtS4tILiBDdK",
+	"dyn2rD9a17P+NkVf+YjUiD3kd43Uu7GsOWNve0YfAJMPPIcHVANg3GvKRW45TcYHt288Lv1zHjZ/wEFp",
+	"O4v1EWm3kM0Buslw9Orci1uIRb9PIzBOIbcrwAIqSM7CGlgqisWnOwMwsAYuKm1H2xPm7iC36Oz3eQxZ",
+	"eWs1KMC+gLZnvhhmWkvREwnGqBAcxqd/YXKYuRZR25z1zJUfKcRcjBUYx6DRoVlrwf/yjmRnkMBme5FZ",
+	"ACczkPQYoz8M4zV5ZNt3Bb+XuloMvdoT+TWErEvlri5iDV8S+yWQUSE+Da2mjMoAmWkl3Q1IaeGpefQa",
+	"7H2mNLQJcHcjnRTuPfvp/af+25PCfUOZjSe6cA9QT+GWq+bZ2W24n3C4o4EaVcaSaxMIf6iBcLeDVw+A",
+	"O8Gx/8V+2ib07didRzd2LqE6ZlUTq85ZVROovq9A9WpSunaQunaLDxpm95ABztdQze15Ku1ub23AlRjd",
+	"PkYVuKWzahpPYm5jxFjORDUZgDeQpvMB2TE/oqYWAe5gLMVYuTxGBRCgPTGh8QhDIjaOUQJHxposBqqL",
+	"L1uwWjEUZ01kT7ifIejSKcaAALLGKOBGi4IuVjScOPBi8vzpv0NzkcWICCZ2LoZFNKs3X6tUTZxNra5Z",
+	"Xsof/DLtWMRWj6Kwuz6WPUrltOSSGsl0CrUUEWqGa31m+fttVgFuDzG7s/79bs+vN4Y3FIcQEC7COIvY",
+	"BlF8Lbd65x3Y+S/zc1NbP+auaDjuTYGC4WHLua5jFXCSIRZLiaOJh8iN18Xsf7DFqZVss6iQ7jjTmYKZ",
+	"D5Gcw10M/ZSrYhOW2kAPMs0olcmeHI2gsURaeJXFew16IpYyUWRIwwvD5XmekDRlEacCeZrl/4J91vD8",
+	"4wLDxo7h+Bh5yVLoNr5NKMeu9rcVd16YVBN0vqMyrgWyR7J0morPMnlIqp6b+R70W1jNTbJUWBx5yLxe",
+	"KF3vGAUpS31atlWpHPZyoRJmwmNGXMLgjHJbEwd+UEDXBCVNRHlH6p4oNoAwfMI+rE1+cI4/mAYylNBw",
+	"CtQa80H3hEyYwIod87N1txb7XU5oBF0ajQWuGWBFkKMniE+we9wTlW9B+BDznjY5x6YVqdOWFBkyPWNM",
+	"2Bi6bWuh6TRRx44HQlrN8wNUNhMJXlt3W0rFhSI7VPXEIGFpyITmMQMA7gHqyOZl7DMNdZsMAKfkP91S",
+	"DVwWvRTxHFfR4/0s4OFsxVFP7SrAZB9ocBzJwuP4Di18MYJj7hTB82pxC+DaG4iPLw+lAMOZtxAdzknC",
+	"ZBIz10O0dlx4N4tWtwldGswnGseIdONxG3aL+bQO6E3E89povbm7EsphRuO4FbTcszbqRvteMB+trweP",
+	"qAi/10Td3YYVF+j+ISbKp6lekueMpxHoNyXQq2QHZpcWvrnLEDrAEu8ppjUXY3XtfonvzQVn7mm3SMTl",
+	"F9UQsZtWQ7436FUs4Wy6vOQLNp8BmgiESiGgdwttgrPKehSn5bF/ZDQ2ph11wyE7aHePZBwBlAvF/l8h",
+	"oCJAlvhswjWDHsFoKKZ8CoXQSSZCnWG3ITNLLIVWTEQsNUqoTInM9DGhxuIUY4BNMWQdMouiEkmmMLI9",
+	"zHis97jIF2nnRIxjriZBT7wWkRRMcSoCcpZQYb4lH2Sqs3HGzGi7KR3yMCC/yJRRsUvMkZmjRtsTAys2",
+	"++7RGMRPM3a8sE8zQWZm2DaXftomXaKhMqcn/pHx8GIPUzVx7yxoi4vccwWodiyyK+Gmv0Xfs49JRDVb",
+	"Zg9XDF07EgPAltCSgkx0X2ZYxQMDb3VaH07fv33ff//DD+Zb7ABXamBi6GpxETHyG7Tyv6vfUsSSVjXP",
+	"D1qafdZGD6JKUzKn20SnK5jc3SHAbMVhG6y7rwz9JTYc7VqseoXSAGrunu0YuVHOXWBez6WgcQzufSkY",
+	"+dR90fV2oH3NqlS8gpF1B+l4NabThLlOmRil4ArmgYEmbKgwgG7yxqq3aeyDGR1Ca/paCwouMOOqDCRk",
+	"GY/uOJBQWOv1SYNADm5ZGl3rJjMHSye4tM6FI1s+jreSUHgK3RcN1dPcPC+Oxx1qG7rzYzaHQ7WNpsJV",
+	"EtN5v2giD1wzOOf+wq4ac0SjUxM5M2pXT+wM/nJInj0+3Hv69Kn531PrifKlv0b0nLQPnz0h5tJnjw+f",
+	"4n8Gu23S7YnBQpMy0JIywf+RMULDVCpFaBzbQaslnrQul6/o/bmGTlO1Qq1O6y+HxEz74Lvv9x5///3h",
+	"Ri3XgtYlS/mIs8g1tXiThRdzcjZJsyG0sLD8ptN6HD6m7Dl9svd0dMD2ntDv2d7z6HC4dzT8bvTd6Dt6",
+	"GB4cbt5ZqbAU95NTV/LE1bk2kJZZZGm3ybB7eAoObiGhJSa0giduqs3sf8HTlbLRykS7n1wWcmw0lnle",
+	"desgei1bVJrOazlKTcLdIj9Zl3SHSX9N0t3NUZdZz81pa3X63RrN9kemV+73wV2yxuKEG3K60VS8jWnp",
+	"9iK1QACnbLTaI/yPjELnSxpiMG//izVf/ty3pRf12DB4y17MLllsSzHQzrRApAXLLyCiYB+S4dwHLLEy",
+	"RPOpbb+W65sy1SMZc/nItf3kYozNLLFgAxbT1e2SkCYBSdklh1biIVdcChWQITX/nzJjR4FPRwXkkssY",
+	"u4uhV9AabnYJCI1Zql0dTSGdOmQ80bkT38Gon09YT9j9t1qsC4iSMEtTMz0oXMgFg130+iiosQb+hhfZ",
+	"VbYS6E4s4TVX2qF0tU75MNNsi3s2jcray287zcUusX3betPXnoiGV95UGzLgDdZhPfEU7rilPSbX5ZPl",
+	"3bSHnUfOeAXHlPPUJFRPFhw14I0pmzRF+yih2kyw1Wn9v98O9p7//uUweHz0579VeXA2YcPAe+pZLvxM",
+	"MNEEA4kyvgTX31Sx+NLwX+UcUVh8pyxnPoYSdcRKENp2tDEabKlIdivOhGP9CjgSjORM0814EV7NjM0M",
+	"bYQ3u+EXLqLNn54N/2ChvecOOBi8dD3/Qupq2NdN+uzsibFre8Pca3OWsf8F/kVcv/BCyFnMojG7Ti+J",
+	"DWl9o7YTkNWXuwrJhCqimPUBwsiPST5swKYGCNYLxhKFbW0smFc+N8Ri7Qq8H19hmJqy90JVMOHKFQTD",
+	"ZVu4+7r5q4rHrHVHx7nOaiusQIRTbw70Tekj+dJCtqjd7uUTvcGx3CxqdgLJndaEAT+4L5mHAvpExjEZ",
+	"mYUJEGLGi++IK0gQZVFP2KCbt1VQP0BdgZpbMSV2FNPxmEVoPcVsTMM5SbOYGTMsSaWRWFyKK+kCX22g",
+	"brugHI/qEi4fH22ab+nGkYMQpdgefOfH05OTdwH59eTNm/efAnJ68iogH9/98u79p3e1w7Kb0Mdn3Nzo",
+	"ILOa+x7wOy/fv3t38vLcDOmHN90ffzQf2u127bjwvuuPp+A8zRcMDsJSGKdNusWTYlRZd1TMk4ZzoH0b",
+	"VyERH3NjxfuynLkUpWiATHvCHC8WEa4DkEhCGrtgzrSLNwmpHT4FHoCqpVgM0FzROrh9sbJphLeJ7d6C",
+	"nlgK5/rCA556BVLpcrXYXemPCwERT8d/rksPLcuHKld3ie5ad0XgdYpT4+i+ZUf3I3WrxLxeSSiRwbXp",
+	"fz+iPJ6v7G8dS3BqWwEvR+gzhqLqmF8w8mlCteomCXlLBR3DCtkc792AcIGGTVUbe6xXmtsq94LhlDJN",
+	"ubBNeGSmeyJCVEzQ6ajS5PGBGcAWzubFg/oKpr3tPp3KOM6STR28ePUd+XfxZbUJAjKO97Kk4Qs35tRd",
+	"4AlwjDxnsMv90HnDuuAYGnZyqFh6ySIHVOaDY3XxMJKHwwKLjrsYfAps5InszNhwIiWA0BpFFrOkUjqz",
+	"D+FGZ31DtSHxGVYN4nhs7AscJjRN+SXLS9bNsADnFlLK52TE47gnbB1mYvjLDBkPTsk1zXGBLuD717Ag",
+	"mzBXE+b69jnirYW6boMH+nnUJX5bkwYKaiw0oMLSYCw3tdoRxMzBa4DKykwazmd1psBVT6PTajgnygZo",
+	"ENPb6EOgW4FXp5gnsOfzBFwFuE8TIBnU71jO6ljUVEYsvop2dGYX4vZPqntTXRkG/tyczxs6n+dFJdzH",
+	"c4x1M46pCO/DKPcHqfbYva3xBpOiM7hwpmoofpVIPveDuEe3bs5S7tuxm49k0Xna/fDh9P3fT14F5EP3",
+	"45n599Xrs+6LN+bT6cnP1q96J+5UP8bcm6pCmbLreZ/hEbexgiHVbCzTOdl52z395eT89bsfA/Lx/PWb",
+	"1+e/BqT78fynk3fnr192z1+/rx+le8jtLB8CHAMERjwn0NPe+5B9+4q6ocE/NcN6eni0ruHXpsvoahMD",
+	"L+xkxIpjLjrMFeGa7AyY6H88GwRkkOj+i1PzIWKDY6LklBFrWSiiEhbHZMDE3sezwW69D9wXR9Y5v7t7",
+	"/033/vn7l6Pg8Z87v/X3frffgFP8KPj+z93/uCevuONy6/Viv+6N5L3RqqfFQ/c1eMX9oMyv+PFGfeLn",
+	"OYj2XRF4nTqZ92ppqPoGPeNuWe/dK+72/5qkv8Yd/oZfsDwt2wVqrbcv8IUyVatilItN1dPlE9S4q5vD",
+	"ei3nTIEkvw5X9U0d2HU+6jNrvoDYTRlVtiKCJDQDcCIdM7Ub5CaxiHKF3dZ7BD2x1pN9JX+wW4TGI9x4",
+	"hL9tpnNf3uBN2cyMDumWvbY2wPf4BE990H22PnVfdNefHcREaE7ObeFkwPoWDg+S6y3jYlSCX7hkjxeu",
+	"hNHW7imiJEZbuVY94Z0rNGVkBO30MFCRP61NsDSq2MLAeXOg6BEv63hfFARYcmcooULqiXmkTbeXcaQw",
+	"FX7w5OA59iCIeagHCFrm4HrIgIYhU6qv5QUTA7JDiZorzaZ70OUevgUrvScGMzNdmiR9F4npTyHJZcoA",
+	"OzZmHiIHkpjN5H5MaTIh3Q+vjTnQE96be0w49JVmIkzniWYRoQCbiHmYiLCGvbh83/+e2Biww3Ca6yB1",
+	"FJek1WmddLs/vziwvx/AtwfYmCrHH3U4HU+eP392eHT0+Pnzw2cHraCFMajQEPLHs1e5+6yM12F0pv4/",
+	"pTC/dKcs5SHdfyNVvyvGLAZvvPNpm3ccHT0/ODx6/vjJwePn32+O3WHW/X5AO8ybN0DrwLq8BqvjwWJ1",
+	"wD4v8+V1moatQF8HyVHsfQWsElK29QJuUpt8ctxWUIB65Br4rpAeyrGOBdeCfhRRPjbiQwj04flQg/Bx",
+	"TwgfNRR5XUSP6o09uBOG+U1yyft13NZSye2ZYoaCEKrDvAWaXi5S40uLr4HNTTDlRkEF5BkT0aLipiVJ",
+	"AV/eds+XUCcGPwZEpmQQxoym/eJNHUCSxVvxwHDdLqiU2HK1J9Dx0yHImMv814lv229lZpTVLSouETb2",
+	"VvQ1XI1oQV9bVr/IzsnH3e20KBz1XQO2rmIKGYyoUaEepgqF9HQ1BQqVnT3bwp2vyB965S9x/ZG8Iauy",
+	"ob9SlTOVg0LLFJnpUE6dHcxTLD+gWrNpYjgH5rT8Z2TkJiBKI/Myfxvr0DC+Tk9EhXEYEzmlgsgMEgNT",
+	"puF7mVqE6uLAyIyqnoi4osPYW4Vk4Izr1T5mqxTma3BfGU7Rwi7w8urXpgsVrlnMbVoHJLt2IMXsJrZF",
+	"wtJKblVa8DlGHjYZjEv6stGEeVI7IriiD7OtSbg53LxpSmEEIRjJ4JKQqc2ThyFBaONK/RH3XN+Hq47F",
+	"FrWuHcaqZoV1g7hVj2mZDNY7T/O5N0ruDWa72mWdk1iOixLGio+SALi1VJtlYbX/xQ1sZa7NCQ0nTs7Y",
+	"srkA0D5EOA/IT+fnH1xmpkwJM0vg2wJikPIX/qInrPvW92IZymi+hRgxdl+Zmlt3d3DqFD+3fM1hubFA",
+	"nT8qoPhgMzZLe7d6ctZrFo4YrnvO9lOWxHR+u1BBpcHWxVf+lrGMOS0Rr/fgjwxRfQJCLaDPws6AnUun",
+	"rCfc4d3DQEgEJ9t2WB6lTJlrU8agSragZh4b7YKH0LOAGr3Uq6le6DPCRJRILrTRPsmIfzaaJ5ZkFDTT",
+	"aaY0GbKeoKHmlwxrdQkVZPA6YtNEAqPa+4XNBwEBwBcG4Q7XStBxKdyWdk8s8qR6AxpaQcyX+dKWLfTy",
+	"Uf7C5lUx1KO7ZmzF/W4s2nvtNAIRSL8ZG/DADVhT+ZatUg0WJPUqc++s9JaHnXqwPKP1ynRplRsV4dYy",
+	"Elxdtlqgt1tUs+skKkZ4jcQsSSj01aLA4ToHDlN8LLgYE8XClGnADQsnPcEVABsLBFqCXtw7IE8BZw++",
+	"nE2YsFH81DU2Bcn48fQNCMSeGDLQzc/s20GJJ0k2jHlIaBSlTCkvKntilay0qrsR98S6iUvyE/WApRnj",
+	"rJY5x9oEguXDdjMy9aqtQ8pbfPqWqLkIW0HBBVJMI2v/B8xLc9FG333U+j1oZWnc6rQmWieqs78fptO2",
+	"fUM7lNN9WJh9SN/Ywhm+vE73lGGwPJAz2Pv6itoFUsH2f0Aujf/8gfnP7bYPAcPRK+xaWlj6W9BY9r8s",
+	"OGRXZi5gNoDlVCWPtmPDRfdMLbuqyzKoZFbrkw7w7ibp4KaoENeT0EptYCNloBZ1qppoJozGekJ2RpTH",
+	"IMO5CMEvpjRRGcREEUqB8jhL2e7GGnTu6VpNVLeq3W7CuRvavdE8iCsT7u15kYoU4fTe9ekSY37JBBlx",
+	"FkeqTQbolekQaHM/IDaEuMyPewLaPCZMQDvhQhhmyCDwWYxk7h7nD4Y8ip5I2R4T+GhjMUN0c0aVeyFg",
+	"o0wAnnc4J5Q8OTywXfptO35KIjoHP7U9sgqxUCB1AzsU2x8WYJc2UGxtpkXNsb5y4oWZv2uRsKCM/kfr",
+	"9+sokveUZLE5I7Kq9bfNkB6aKvjSwq5dlZddXxG8E+d6FVtc5WBHux1jGRhY97mtXJDBb6NUTgOi5e7A",
+	"A/cvmNMIiqwCxxXzmLRMiZAlMPKUj7mgcdkx3yZdjYjmhwfBwcGB6xmVQKo/kMCGzoB/4JyE1BPDpqd5",
+	"MXH+xo195ifORLg/6x5SBzqto4OjZ3uHh3tHB+cHBx34738bipXF3w4Lv23LXXHep+aAbMZWb9zpjyMA",
+	"moyq2OpPckamVJQyIGYsZbjlUWOZP8hO5QjrlLeIo4h7C0i3d8SSwUG5h/6dr4Qzv1YKODNEupz71dU8",
+	"5X7XNvlBpmQgL1ka06SvWChFpAY9sROxEc1iTb5/9uTgICDUctfvIMy5a5m9C6VydPU6BKOhdDl95u0u",
+	"V0LGkR+JkjZZImTmJJKQCqJmXNsOeTLTxNqdPUHda47JgZkCT61ynT8QkqlEuJXKegq75jQy3LtrsNmF",
+	"JWx1YOG2VlFhHDA0rxveq3p6BT9nTnGNvnrfDBJz9svRmkfOFX033FEzpb8yddUxK8cm2maMA8/NbP5y",
+	"cSbHZCTjWM6gobxFLy57VeuyNohL2thChTxjIrJn8dys3v3nS6CG1KRM3HvKBBTnUGII1tHr5sfY/QzK",
+	"0p51pawEHM/TpBdDvkZiW/GdJ/GTn8/evyNnQFtEjnrCyINBRDUdHOch1pBqGstxBnqDyw6PZJhNGcS7",
+	"/REZ9IRyTaS6Yk4MXTChDaWziIQxZ0KvzqUE++scJnr7ctO/rC51Avw6bvKNd/kGE5CRTv3abnIkzDNY",
+	"mEHTTiOQhoymLO1metLq/Pa7ESKAtW/F1fJGIhZBxJJYzqeAVc/SS8SvL5Bzu+VC4/sgmOywlk7bZ4vo",
+	"j0RNwpRFhtJprGzvDoJlaIiZ0M5T8qXZ6IpykE8TlGIhjWPbtlBEZIaoEWRK55gyUXjSlFU8putG5Pto",
+	"2w4EQ7S7Xpx9gBRKaL6ILbNYPAqwcpqmWjgobxpNuVCF11mdouKd55uhYLTtFox4zJQ1SKDTl93ynlis",
+	"wSZyJlyHAagxNEMBHxVHm8TXG3ps8J6wfihLP0N3P00Soyhwj63xSBXwKIqbRbjqCSyZLCJS2I5gZTAK",
+	"YGYFoOG65cm7mpfaQC1BiABWDK6KeSoYhIikN5xb7rzYFs0sh9OEcmgRUd0VDW8Dlciherl7jktgImAS",
+	"FjA8UplpRhjXE5aWZl3uc7g8+w+eqEJdQAEEWoJjYuiMUGVVPNTlpgW6c1RZ8eyXqVRqz9IKPIgrjXIF",
+	"EQdfnH2whAyrUXgqfFt1fj68tidIOUOYp6XjvYMjNs/bLTzQ3lSz/+hfBbR7TFk2uiQEeXB0iLpmV6rm",
+	"DTSLbAJixfPpjNA0nPBLVniJdXpD/jPQVO6tLb2jJ3CTodsqniW4ZzjXDNbRfAjAYvcN9bgmSSrNqWGK",
+	"cN3BNvpEjkZmCkLCsdKSjJiGRK8pV4pFbkxt8kJGvuYvlFlscV4gTcw9OCI7liyGmYZmfEZfCeATrec0",
+	"PcHEJYtlwnYB6+GCJdrwvEEiuZJikKs/CHp3bGYLzkWoMgROI9OesCfP9gGUYigp+MjnTJMZ5fhMmSYT",
+	"KjDR3LwsH7tNiesJrtoEXV+KpGzPXuH2K3Jv586JrON56YhNmaZ77phWEIBFcyNTKbiW5vh2bNk3GJMg",
+	"RmTMHNDYEteBI+ymq8iOxz+Exg2B79ogMN/ukrNZQPQkldl4kmQ6cL1ENWdp0BO+IQNZ6MewGxSwfnfc",
+	"U+3bAg8taB5BM8UUNrQBnhg4EOu8P6phE+YEFbrgFPulQm+t6bGFdLRQjipvrAV9tFiEfsdj13jCNxE2",
+	"r+6J5f7qpY1xOG3LW3LGlDJa96XyU/ZMGqVhQJKUhwyPPheX0vxhWX84oemYqZ5IWFo4s74QwjpuPLdH",
+	"oaTonEzkjEyzcHJMCie6JyiBprZpzhtkpodmmdxD/XC4JqNUTonRpLjEFdJGLUkj1RM7Hl9c6V3vKcwp",
+	"KaaC7JS/Mo/dDaz8RCdnT0yl0JN47iYOYR+HaUVJlNKRtk1rAe/AXG3OodmZgIy4oDFuUGbhCOgwZsCf",
+	"zPgnVJEwlopFbfJWCjZH5KuIhXxKY4KVjqWNHPI4hurHZREjhaahtj1LaJIwEe2BZA2Npiu0XdnA/G3W",
+	"jFokLZnoPZmhFDFmkYgIi/mYDznkZOa4NGaLzKhtf5IO4aK0M7adL7hnj57sTWSWkjBTWk7NnhsdNmRk",
+	"xkUkZwE5O3//Yf/svHt6Ti7YfCbTSAVuKIaJaikMOYjIoXROaXrBoD+L0jIxGnw2dfN0RMMEFMgEThWB",
+	"GXEQiNoDgcKTzCLAcrVJV12QQWHGAyc4FOZTlNYfslOrWJuzI4hOaXhhuBMGJFkcE5prVZCnDALUULg5",
+	"G8XdUD1hBBH/jCz5H55dXjLV8cU2tgwQk5PtH5obHcycBxRvttpQaTpNVAD4G+T//ud/C2fU/JUy6j4k",
+	"MWcRGWVCsFhZ5LQ8m8OMnylNzJ5ioX0hM9vsSeip7w9pFM45sovu/oueYJ8TlnJjs5jVFgJdh4vnWpEd",
+	"x4ACQsfQeiyk04TysQh6wj6WKM2SgOSPJJc05VToXeCwdMqjY8s4cqEIYpULoyuzJJepJR3UxokhWgt8",
+	"zwqfaWn7bU9EVclIkcCNDIyopoHLc4OEbpuufsHmqk3eyaLDwVbPF0RoVQ2+Wy3v5PN2g0tWdwmkUKAP",
+	"TNVh26o2AaeL6ztUDKsk1o4501RENI3y464SFvKRHWExfk51T8SMKoyMlIvaSKmmTbrYfcp0Og9sAVtk",
+	"yYt9RnOc05gMaXghRyOrd7uit4DEcgzd47GOEfRQ/GgzjKgAPQxzFwwbPfGrgClKZtWfHB4AloxLODQv",
+	"OXriiJmmLIdnWJAUZqG0jCOy4z26bpnb7pYB1g/0xIKrYK0PijgXVMk2q/QqGAPf61WIHGNotG3xU8AL",
+	"XumYPpNThukGdGg46wpl1CUGdeAMGNkT4s5TcsllTN0fQyoCoz2DkglqFyUhTShyT/MXqAZ2iLbxPzkz",
+	"awP0YiiOOmRiq1bjm5czOqWwg/toJ7ptHC13s1WYusZyWNYz7DoHxROydDo65nRHhs2XCH6HGZ5tDuCA",
+	"R4PdIP/Vc+MB2ckE/0xsOM/puJasUVXxd5khUJ2lbEB2BpeHwcDT55Aq9uwJ+elt9+Xe2U/do6fPzJMG",
+	"PGr7N7XNBAcFvDgMzjwyDHF+TPRMEv98IyMSGpprEmr0qCggUWbROm0oNLXBQzD1ktTslLbALYbhwRZE",
+	"EUe14kPhd0yze+CEWZ6wv26ZtD4VbgwIa4/bZmR9sHGC8gQKwzfavhlQp5cdHDwO9Txh8AnN2uWBg8Nr",
+	"ARFjYY2/LP9uUx35lG2KshG0ZBz1EYaq6omu+131j9D/c3mJFvqBVk6l/pUeU/TLMi5JIab9W6GhVr5d",
+	"7sGltfAj/d0PRA7/YBiRwTdVuGn9ue/k4q8s8aySBNXRVXNUGb5lJQ11FppXEx7l5in8YZUvaNxV9Rof",
+	"W90AdQdBXYF/VA0L9XvXJXYC6jeLfJMzSJAxBOt0bbDQzI/ANDYjOPziS4uJbGq2cVHY/R6s2fd8XsXZ",
+	"FNchQI61vN0bpEX8139VAWFCvCrCaBIiGtsUaa5Kak+NpnMMWdW1Gd7thcjE4pJsFKiztmPbmrJtsE4h",
+	"jlOrPnTJov2LcALmRuUgBbTUNK6yXImNZ9t7fWvLcF4l6V/g8F7jxT/4wTUi/xsR+bdJTOWx5ejVS73d",
+	"fv/y+M9/q+I69rmbcsnYqCjLROYzQeH34oDJhBZlNheajVlqHgWrUk2v9t4IVy4gv/766697b9/CjAvz",
+	"gt50T/7cww9H1ROElV1Ykb2/wi1/2en12vhp969V3e0W+Gu+VG70BcRw96ZGln6FsrReBjRSdcXibCRf",
+	"Lem0ncOx74rYV4hXe88jCKoU3ZRAqoLNHKHuOC9uJLGGgIQ0NTLskqW7gb3Wt5pWoUxYRKAXgqFqaTvm",
+	"52+5YJVC2HqRX9vLXtoZNDL4m5HB901x5RkMVVZpyfnTtCmnveCiQrbY5ANvjZvh9XnkvjCj9Kf1gvkT",
+	"W8n5re+0XzNewWb9+tmYX7eckbllRuteJ0MQuFGf6s1N+dlmdjOsZWkHyu9rJPtXKNlrpU8j2OvXZiO5",
+	"PmWatkcynUFSRb00fy/8lkO1UDFlDMZf2YsJkwb84336ALBerquEtPn9Bz+eRjY/QNkMJf3BXRHQgu8a",
+	"03n6dSzbp/uU0rKwC77NJTVM3DCtaoMWr+pzEbHP1a/AKx4pkkgFq4PWPdUIblv5VCY0wIAuPxF++e33",
+	"Noe8NctkE6yWqWT1+CjnBq9+GIL1Qhw+X04p2OYcGnAcll9gx+f31Vxl4wR5IkVKStmTNhOgj/6+yjkt",
+	"ZFtWKg02rd4pDRViy+ZQ2uuKYfLN5+099+XnW2H32+9tuGCx6X9Or9u4+HGNc6d+cYZBkdIXqLJRYb5C",
+	"FWZB0DaKy+KKbKSulAH0VvseCnlhkDzlbUFCC4aivbBDqIAULQA3Fj5ba+fs/P0Hl8UV2OStYCFhyzB4",
+	"F+HdResQU7iqFJz3ZgqN7+Fb9D18JRS3oBGFLmJeHrFMdJ8Lc6/5JDNdyXW91V9fTbHkHqnWK67rBKlX",
+	"kUDpqlj9mohEydWx/CRfzwrSi6bA9XT+Cjs/gF/m1SrYlfwXm+g4SZYmUlXoH546ApJpmxJSI0fzvIWr",
+	"ulD8Tiy4UdzoAkdz/mWNi+Wr10+WoGn/1dWT8oJspJ04qF/MvpKwa6uUFJcDDdcTvL6TF5vFbKTJj6cn",
+	"J+8CKF62xDijxgDMFMg0l9opU5Iys7742SKWnJ68CmwVJGRXmVtdklZ1SqKtYumaEb3HCTQ6yjejo3wF",
+	"BLeonFwIOQOhvZ20LN04rM7QM/sVc1Et6yKmKY/XLWCNnLpixOaThXGz688V5odaB0nZHZJLn75be7uo",
+	"/fKCLmsfsK1braatsNrupmJ2ZHmeXIxkQGYUyyeMoEq55iGNV8nnWoVslVg2D4dKQR4ZAR0yqAde9ZZV",
+	"sbTCo41KbfPQVj0tpkMWV9LXdupAjVvJTB8dSr4kziqjKGJam4npgky24a/SapS2oLCvRVJqdLavUGer",
+	"1Dca1a16Xa6gwTm2uLkO5+6wiA5kyELDvF0xHAoaxA42y1Hgu1C2xPQ6nezUDanRyr5RrexGSKjRshot",
+	"q9GyHpyWVaaRRuf66nUuryE0WlfdymyldxWd4OvDfO8FKxQ1QlpJiTY9za7EUnF/FLFUFjBTwMPBWXr1",
+	"Ul+rw30ww3sHo2tCgN+YIvcVU+N16ntdek7VaPsrR9uH0VbX8iISWr943jco6q1MNgI2b2kOh745d/ea",
+	"RfnJP8h0Yd4d8hMfTwLylkU8m5odeCNngIfkS7vfUkHHLLWQcdaN+uvJmzfvPwGNn568qlyLUshvoZbY",
+	"Il1g8peZIF78SOVEBJhmpRnXydJSsXOdCoT4MMfEHN28oeSMKpIJYwyITRO0KvdqQXVYE6C8RmF1dfNi",
+	"+DlHsYKydQBb2oEAPBPGftptV6eXb5i1tbgUTYH2N6HvVWomjda3en020v0cNbUd9Nwm+V0+S8Pe/Eh5",
+	"5DqfdLOTC0T32y4U7yDihBAyEyFYegjvOuNxXHVT3zYfCwifuj5kZj92qxS9czugl/bmRs379iq9vxba",
+	"W6HW3bUi5UdXePlQyphRgXqWGGd0XD00RIf6sjU6yzX0BO/1W6GruESxwrW3BeZSHE6jLzxofaFemjXK",
+	"worF2U5TcErH1RQFZzqpUKa+ZWS7YD5zf00frlkl561jpxHz/wpi/kqU8xVJ6UYMN2L4X0wML4qKRgrX",
+	"r812Qhh9v1eUwXhzbi51P3w4ff/3k1cBOT35+eTlufn0ofvxzPz76vVZ98Ub86ndbh+TkquuzHvtkFaI",
+	"6zO4opHW/wrS+rZp7BsX7JAQ04fsjGosODnSlrV7yTKhigwZEzZfvLoCC/t9NMpEo0w8NGViQeQ1ukTt",
+	"0mykStTCzq9O+VhECSk9GUKVvkqlmDzp3mLXg0Uw0x8BdyTFPgoWRN8G1m1HU/8eXM3S26pUDdfX0L7u",
+	"lZtTo2x8S1g2XxkRLszJvnqrTFP73r7iImTbZLU6ae7Y5VgKc6V9XgWXBLlT7He8kViAhpDrpO7ig/E2",
+	"P8qgtDSNsP0KhW29UGjE7YrF2Urg+u7iNQZ7sVGyA3EgVnoZjhROWHhhjKQCO8NuaJ4rk0uW+g47K8Sk",
+	"b9XdiMZvQTTeDu2Uh+U6eFcakFsLlrUCxL2ukRZfsbQAjtYIiPJ6bNLP+8//HwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
