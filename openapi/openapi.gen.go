@@ -3749,6 +3749,10 @@ type ListArchivedWebhooksParams struct {
 
 	// To Only bodies received before this time.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Sha256 Only the body with this SHA-256 (hex, of the bytes exactly as Meta
+	// sent them): answers whether a given delivery was received.
+	Sha256 *string `form:"sha256,omitempty" json:"sha256,omitempty"`
 }
 
 // ListArchivedWebhooksParamsStatus defines parameters for ListArchivedWebhooks.
@@ -4144,6 +4148,24 @@ type ListPhoneNumbersParams struct {
 	WabaRef *openapi_types.UUID `form:"waba_ref,omitempty" json:"waba_ref,omitempty"`
 }
 
+// ListQualityAccountHistoryParams defines parameters for ListQualityAccountHistory.
+type ListQualityAccountHistoryParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Attribute Only rows of this attribute (quality_rating, status, quality_score, category, event, ...).
+	Attribute *HistoryAttribute `form:"attribute,omitempty" json:"attribute,omitempty"`
+
+	// From Only rows at or after this Meta event time.
+	From *HistoryFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only rows before this Meta event time.
+	To *HistoryTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListQualityAlertsParams defines parameters for ListQualityAlerts.
 type ListQualityAlertsParams struct {
 	// Limit Page size.
@@ -4184,6 +4206,11 @@ type ListQualityNumbersParams struct {
 
 	// Status Only numbers in this status (CONNECTED, FLAGGED, ...).
 	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// PhoneNumberId Only the number with this Meta `phone_number_id`. A number Meta
+	// reported only by its display digits, before anyone registered or
+	// polled it, has no id yet and is not matched.
+	PhoneNumberId *string `form:"phone_number_id,omitempty" json:"phone_number_id,omitempty"`
 }
 
 // GetQualityNumberDailyParams defines parameters for GetQualityNumberDaily.
@@ -4232,6 +4259,13 @@ type ListQualityTemplatesParams struct {
 
 	// Category Only templates in this category (MARKETING, UTILITY, AUTHENTICATION).
 	Category *string `form:"category,omitempty" json:"category,omitempty"`
+
+	// Name Only templates with this name, exactly as registered with Meta.
+	Name *string `form:"name,omitempty" json:"name,omitempty"`
+
+	// Language Only templates in this language, Meta's code exactly as Meta
+	// reports it (`en_US`, `pt_BR`, `de`; some webhooks spell `en-US`).
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
 }
 
 // GetQualityTemplateDailyParams defines parameters for GetQualityTemplateDaily.
@@ -7200,6 +7234,9 @@ type ServerInterface interface {
 	// GetPhoneNumber Get a phone number
 	// (GET /v1/tenants/{tenant_id}/phone-numbers/{phone_ref})
 	GetPhoneNumber(c *fiber.Ctx, tenantId TenantId, phoneRef PhoneRef) error
+	// ListQualityAccountHistory A WABA's own history
+	// (GET /v1/tenants/{tenant_id}/quality/accounts/{waba_id}/history)
+	ListQualityAccountHistory(c *fiber.Ctx, tenantId TenantId, wabaId string, params ListQualityAccountHistoryParams) error
 	// ListQualityAlerts List quality alerts
 	// (GET /v1/tenants/{tenant_id}/quality/alerts)
 	ListQualityAlerts(c *fiber.Ctx, tenantId TenantId, params ListQualityAlertsParams) error
@@ -8370,6 +8407,13 @@ func (siw *ServerInterfaceWrapper) ListArchivedWebhooks(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "sha256" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "sha256", query, &params.Sha256, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter sha256: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -11560,6 +11604,87 @@ func (siw *ServerInterfaceWrapper) GetPhoneNumber(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// ListQualityAccountHistory operation middleware
+func (siw *ServerInterfaceWrapper) ListQualityAccountHistory(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_id" -------------
+	var wabaId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_id", c.Params("waba_id"), &wabaId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListQualityAccountHistoryParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "attribute" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "attribute", query, &params.Attribute, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter attribute: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", query, &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter from: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", query, &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter to: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListQualityAccountHistory(c, tenantId, wabaId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListQualityAlerts operation middleware
 func (siw *ServerInterfaceWrapper) ListQualityAlerts(c *fiber.Ctx) error {
 
@@ -11733,6 +11858,13 @@ func (siw *ServerInterfaceWrapper) ListQualityNumbers(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", query, &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter status: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "phone_number_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phone_number_id", query, &params.PhoneNumberId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter phone_number_id: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -12020,6 +12152,20 @@ func (siw *ServerInterfaceWrapper) ListQualityTemplates(c *fiber.Ctx) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "category", query, &params.Category, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter category: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "name", query, &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter name: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "language" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "language", query, &params.Language, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter language: %w", err).Error())
 	}
 
 	handler := func(c *fiber.Ctx) error {
@@ -13029,6 +13175,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id/history", wrapper.ListQualityTemplateHistory)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/templates/:template_id/daily", wrapper.GetQualityTemplateDaily)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/accounts/:waba_id/history", wrapper.ListQualityAccountHistory)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/quality/alerts", wrapper.ListQualityAlerts)
 
@@ -23298,6 +23446,106 @@ func (response GetPhoneNumber500ApplicationProblemPlusJSONResponse) VisitGetPhon
 	return ctx.JSON(&response)
 }
 
+type ListQualityAccountHistoryRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	WabaId   string   `json:"waba_id"`
+	Params   ListQualityAccountHistoryParams
+}
+
+type ListQualityAccountHistoryResponseObject interface {
+	VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error
+}
+
+type ListQualityAccountHistory200JSONResponse QualityHistoryList
+
+func (response ListQualityAccountHistory200JSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory400ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory401ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityAccountHistory403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory403ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory404ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListQualityAccountHistory429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory429ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListQualityAccountHistory500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListQualityAccountHistory500ApplicationProblemPlusJSONResponse) VisitListQualityAccountHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListQualityAlertsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListQualityAlertsParams
@@ -26498,6 +26746,9 @@ type StrictServerInterface interface {
 	// GetPhoneNumber Get a phone number
 	// (GET /v1/tenants/{tenant_id}/phone-numbers/{phone_ref})
 	GetPhoneNumber(ctx context.Context, request GetPhoneNumberRequestObject) (GetPhoneNumberResponseObject, error)
+	// ListQualityAccountHistory A WABA's own history
+	// (GET /v1/tenants/{tenant_id}/quality/accounts/{waba_id}/history)
+	ListQualityAccountHistory(ctx context.Context, request ListQualityAccountHistoryRequestObject) (ListQualityAccountHistoryResponseObject, error)
 	// ListQualityAlerts List quality alerts
 	// (GET /v1/tenants/{tenant_id}/quality/alerts)
 	ListQualityAlerts(ctx context.Context, request ListQualityAlertsRequestObject) (ListQualityAlertsResponseObject, error)
@@ -29650,6 +29901,35 @@ func (sh *strictHandler) GetPhoneNumber(ctx *fiber.Ctx, tenantId TenantId, phone
 	return nil
 }
 
+// ListQualityAccountHistory operation middleware
+func (sh *strictHandler) ListQualityAccountHistory(ctx *fiber.Ctx, tenantId TenantId, wabaId string, params ListQualityAccountHistoryParams) error {
+	var request ListQualityAccountHistoryRequestObject
+
+	request.TenantId = tenantId
+	request.WabaId = wabaId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListQualityAccountHistory(ctx.UserContext(), request.(ListQualityAccountHistoryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListQualityAccountHistory")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListQualityAccountHistoryResponseObject); ok {
+		if err := validResponse.VisitListQualityAccountHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListQualityAlerts operation middleware
 func (sh *strictHandler) ListQualityAlerts(ctx *fiber.Ctx, tenantId TenantId, params ListQualityAlertsParams) error {
 	var request ListQualityAlertsRequestObject
@@ -30524,677 +30804,685 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2Se3yzTf9YYBVIYlUE2ABKNLvXz3GPcO9x92K/",
-	"QCZQ/4gqFiXK7pmvI3anZVYV/mYmMhOZn/yjF8vFUgomjO6d/dGbM5owBX9eUMNe8wU38D/2l4TpWPGl",
-	"4VL0znoX7LeMaaOJmTMSp5wJQxZ0TSaZ0oZM2FQqRiaMixlJbQssGfT6PR3P2YLa1sx6yXpnPS4MmzHV",
-	"+/y5X3R5wRaUCy5mLd2mbGoIF9h9ppTtf5LFV8zs0o9mgaldsliKRJNMGJ5CB9gw4ZpMszQldEa52N4N",
-	"M2p9PjVMNXdhJFlRnq+Xsp9wMdvS9ud+b0kVXTDjNus8Zcq8Sjb7eT9nhNqH9zThsAPc/rykZt7r9wRd",
-	"2IbhhTFPev2eYr9lXLGkd2ZUxsqDmEq1oKZ31ssyeNMNShtl98kOCQbxExeBYbwV6RrHoYmcEjPnmlxx",
-	"kZADkS0mTI1/y2jKzbpPDFssU2rYeEkzzZI+WTBDz0bZcPgwtl3CX6xPBoPBYT6d3zKm1sV8bMuVBVzQ",
-	"T6+ZmJl57+z45PvGsV+ya6a4WXcbv3ZvN43CP6+M5N8Um/bOev/jQcF3D/CpflAdQzEqQw1rGJJcMkGk",
-	"ItL+QzEt02uWuIE2jgvaKw+KiWzRO/u1Z1sDGsB2eh+bVyqb/BeLO2w2ncjMENxkXeyutoOmcSwz0TJQ",
-	"7GS8sZ1ti/g3JKTyAO2on4OAurDfhVjk/N0rJ8PuaRLxJCIHQhrCjSYR/j7mSXTYwD/uDTuq23HQcyk0",
-	"E+Y8tkN7yVMnOkKLQ+GdzstSabnc13MpDI1N0VlgL4HcY3zxniZMGMVZ47a5F1Ge3GD2L5VcbA7kBXZK",
-	"VnOpmR2MfZXM6XLJhCV5AxRlhS0O1/AFaxrh1PYQHFtCDTuyn7YN8F2mllKz9v1Z4ku7bpBru9zdpcxU",
-	"vKU3De/s2hm2XO7rvdx55d3JtXXRjbzhkltiajraCqJsPNwq5Hgr5syUlio8jkiwT2YcwxsRnhCMLBW7",
-	"5jLTZElnjcuC3zSdVo+OT0JD+YGl/JqpddOyJO5527r4dzovDBfm8Wmv31twwRf2wDjuh7SeF5+WTPEF",
-	"E42bxvI32sZXvHX7rfsL10aq9bkxik+yxtNUyVVxvFP/MjlwyslYUcPFrE/sCZrpPvG/61gq1icxNWwm",
-	"1bpP2DUTpl1HyZtv2vrHpy0zCcvIYhIb4vANMxSHdSeS0Q0rJD6KQZUlRcfx3ExovErYYikNE/H6JxbQ",
-	"5s7dWX8UW5EmyBVbk4Njq4ufDIdkqbgwdJIyEs+porHVsQ+JmVNr31wxMHhGQqEdQjSdMvslaO5nwPea",
-	"Lhi0qZjJlEALacqtWaSYzlIzGAk/XzS4igmXhn5kx95AHCfDITBirtVag8AYpmyb/79fR6NPJ8dHo9Gn",
-	"7158/Pd/C6/RYimbTQYOT9vYE9+4PWu+EprP5g2H/ktYtISuyYFhgjpiIb9LwQ6fkoRNaZYacvLEvpLT",
-	"V2RkdDP6bhvgu7kU7GfQY9u0pEmmuWBaO5WXHFhCtzrl0n4/dtZORZesKw7VFyujLe/x8OjJxz+O+w9P",
-	"Pv9b27hDLPma4qr2CRdxmiUsaV1fIxO6vgmHNozrWvKYvZHCEm6Q+PCNe5os7EveyMcR3tPFGMnBP/7x",
-	"j38cvXnTpJjD960EurGip5+P8I+mdf2rzJRgjUfvf+HjNtZxr9yedxo8M+/ojBHNf2+UquCPqWyb2+re",
-	"2SMrV+gnPOC9lGk77t+KiaQq4WLWtCIyf6NtUYq3br8uxZjAdv4bzL7BgM5f1Uhn1rC3H+1uPS+ZsO3Y",
-	"sWdC4F86i2PGEmbHOaU8bTKq31FlBFNNS7jEx23r5165/eKBoGs0lEE6OeF2T5MVnehlyWDeLu1qo4b3",
-	"bm84O6sf5XPTKuaj5onda6e9WSHDjbRNkQOYiZwSmj8tT7hpFmVhfZtZXMg0zZZbj0IQ2ppfs8Nm0fil",
-	"Tkccctshs+t493vaXGaTfFBNdLFik7mUV0SX3m1jtfJ7t9/0984lFhqdYyfvNWseUu413TKcXRSI97BJ",
-	"TYuWb2HLmOwb+1gg206DEH9ONTviQjOhueHXDDYRvvVWeD5QOyxrFek0mzXR12+tCnfT2C7BHmx3ocGL",
-	"1TMma3XRZrqzO6c8ChjWBzqhjSL8w/mz8xbRvaIT2iay4fltJfZn8DIvpdAM7i+e0cRd7Nh/xVIYJuBP",
-	"ulymPKZ2+A+WSk5Stvj3/9J2Ln/02Ce6WKYMv0hQMbmmKU/Gzjjr9XsJM5SnlhrnjHibjWtiZwzv9vo9",
-	"ppRUunf26x+9KWdpYt/mCza2cqnX77lurZyXhlBBXp3/fF5Irt7nj7gSTAOxn/WGx3/9/j9/evj3J387",
-	"/fDoxeOL795//48nvwxfHb+1O4q7dHYKBMWNHb+dPrnIx+wWK1PiDDbpzI3grD69z10J5J2bAiz8JkWU",
-	"1mVBU7t3LLGc4vqzx2K15+jwKYlw2X79GI2EJQ1NGI3nBFaQUENAmltLF71405THt9vc2DdS2lVLy4Sm",
-	"itFkTdgnro3u3Ww3nhS78bzoqHEr8sHsbw/Qh1ubTZ8spdZ8kq5JJhKmCBXSzJlyAmUkDiI/lOiwbzet",
-	"TOgxFZZmJ4zEVCludzWrX5qOBKi05CBCBXW8VHA3ye3gokO3gy+lmvAkYeJWWzjNW6lwJtflC2TgstiQ",
-	"KUyGGjfVG+7rw2JfX5Z6b9zYYoj72lkjr5ggKY2v0BOkY7mEg2hzsly7ydrd8AOJDvsj4TbWPbUHSKat",
-	"wWFN98idtPlP+a69Eva0p+kLy6o77Nyt530pF8zM7SmMREWkwAPnniaaJwxECo7NypLfMmkYTDAq9jgi",
-	"RhKdLZdSmYGdzc/SvJQZ3jjemASFNOMptFIXI3Yr/JObUNppQWk/S0NeuqYaKa0YyT4o7WeJ6235xdKR",
-	"PbRBHgj3YMXNHPmJJwFyy0djD36wSNeppMl7KV9TNWNfkngs00xksrZkLq+ZIsfkDX9GDqIljmlspByn",
-	"dlRurO+lfEPF2oeG3Io+lNWiXcBKmUTs7xjIQtgntOmfotOXWMVb3YxoTkrHznspiZ0GyefRQjyVYe5L",
-	"Ujkh7JedG01K0z6Iyp2ifhiKFzrK3VKhobgvHtTCi8pROUeV8J9OjRRf1Bpy8T0dG7Fv+8Cdozxyp/Xj",
-	"IsYHFvUXQTMzl4r/zm4npzJoiAljP6mSIkXNlUwYVVYTgPOFa5Kr4zeTX8cFKVZm0UKF9UHuR5CFpncQ",
-	"1fraoL8PHz4cnZfe2DR+omfQYuRFISMXL5+Tx989GhLQZYNBV4XJgrt7TXlKJym77ebm7dRsFEP1Ffkt",
-	"YxmzW1p9cfddfVTWfy6ZuuYxI79UGm3b3Py1fWzsOUkY6CciXpODC5Zw3SfvpDYzxS7/9vrQa6uGXrGK",
-	"Fqv4bG6IkCur7ZZGZTUHlMD+opORqMS7EdEYZYf3bWVZVWXwvYbmfc7XqojMKweWeXdxrLgl1LTX762o",
-	"cv5iLqYy4CHu987t0lAc4R89mqB6TtN3Si6ZMtya0VOaagb2av7THz06cxRaneSHuSQQx2EXbcG0diEK",
-	"W1we/R7NjFwAswcWThgyWRP3CpfCHh9grMypIJQsmdIS4iZdsxMpU0ZBVY3pYkn5THTwu/RLsQGBy11R",
-	"CjAgV2xdm9ZxsEV3JxO6K3aPdm1qrA1bhj0w9sk9TaJrmmYsQnuMGt/RUyIYSzSJ3L+jTvuSewBTKmYZ",
-	"RY2t+1fo3OnwxTVVnIbW3U7MPSSZttqRm0axG91msqIL3nSVlJmJ1VE9xebux3Kjjx7Xr8Y3/XaF5+pX",
-	"11/BdBIiB6tM94yaeL4r5+Vfwz+5YQu9NQS0YPPPMKtX+NXx0F3F+X/no6VK0fXGnMp9t8/sAiISwDcc",
-	"Gj0LeqVh8TXJ3ymxdC4J+z3N0F1Q/fovckUWVs1F/+wid3jMaUKoc4ySqZILcEk+BQkFPg9NIF6USBHD",
-	"AcGVJlQpfs1C/YdXBPQZGFhwWZYcA0U31yOPAg3JUmrKUfCauePD5NY/E8lScmEGvQDBx4rZgY2p6Rrj",
-	"0u8lXNsj0H9UuwBWDGQ7LJR/03bdre0m7ssDZPH+DB3I1s60lJDAbGmWcENSOav0FnYC93sp1WZsZUVw",
-	"Fh/mVq01xL5FZtIQiovZfSJeqG08KF2WNi6eNZHde27mutOklERVr43NL6TXqeSSVaXDpoiu8Hm/dK3S",
-	"OnRn2HcfeY1f4JWC6N1iuunlI68QbytHPYf3dhShTadSq3hv394LN0e7SH2gW4idh3/ZuZHIfR3d4W5X",
-	"h/QD3nzmIsO2eU+TTGc0RW8hXhR5EmkPEiwfGw9PdqKf7WuDH0e7k1OZejrQSdIkgLceoLkE/5yTr2ax",
-	"Cqb5zOVK4BSFXA22zsGNoN5u63Recx04TPKt7KYUlOdU385S4HFAeZ24cwDoCgSpj0Xewv0wruDMVDzn",
-	"1yz5gJfmAcVhuRw3nSAQ9UmXSxdLjgtINJ8JhufHRCbr4BlJXbc7HZLMu73rB8vaGiOSaynQ0VjckyyV",
-	"jJnWFZWmfjJuRERvqj5SLedUBHj9+ZwKqzr5KGPoXhuepmBsgsccff1cwU0tuHAhviSsZCkWs9LCBI5Q",
-	"PKf9e/kykwMMSfVx4Ifdz1Uls131FT2nJ48eB7RB9olc/uX86OTRY39hbweHWp/bdDKXaeKuF2HkVq8J",
-	"7o/mvwf8Ps9gjfnvzGotk7VBcRrQV53TpP69C+yyMtDOu+9JRyqC+xwcSy5nAy2+d9EAfrr3NIkdYayY",
-	"Yq4jYmRF7m89jFpNAgwlxW2okk2Vu/qeg91y9otoBE/Vlcl1EBLvnDl6KyFYkzt/PlH4gZu5JTUQgmn6",
-	"dgoRBbvNqb5GE9de4ILE0jGhmhj2yfTJynK6mbM1oYo5B+ov718efR+kTdvseEI1e3zalKJBY+P6AKGt",
-	"IaEBPyEHFy+fk9PHp98fbl++clebi/jRLqO1GV4Ig+E9tcMk9i6v2tGdxXM7eaeQDFALjfoYvjLIlon7",
-	"Jx7VA2cEReGzJTZSNZ5ZRWogemlWShr2lNBJrmrrtTZsQVaKO9GylVGxR6871rzUNFlwYcfuFdF+rndZ",
-	"kRNhdw1T8S7NsJKNYTptwQe5IxVmU5lmwlIGHoVSzwUz7HIYoEf1FsPMM0lC4wRaaBxn5yO87GwPmGV+",
-	"LFuf45M/Wg6IbmFwG7IcZXVBSf0iJ7TaeXWwQUlmWfC1nO1FUBfs/CeQ0c94mnIxew6JxoHYvJpDUT+F",
-	"pJ8ZS8h/eM2IJWAKTXgKtw6DXt1KdV90pKu81Y7vu7Dxri+n6YTGVy1OO5fG6XLVrERZKh5bxdM2R4Qk",
-	"KksZuRJypfvwjCVkskYHlxRTPsvARHQ9VeRd88D8+nZmPtp1ytpZhVtfrdFMPiLXRHln3ADyxe/ne1xa",
-	"4hZye5dSEbBgIeAqXgelQZ6BsXEGqYyR1ZynsDfLlFqNXhPNTO51S7wDgS6X6Tp8v7Kg6ipbjpdMxW7B",
-	"Nv0GUph5uh5P2VaXxhspGPCzvGZK8YR1lw/vLEW9dZ+FRAQe3ruYF3U73a9zdUoba1AefbEBW7b1lVhm",
-	"Zkc3VnnjyxHY50f/+fGPh6Hw69B+1fgZnltZ6QJ3FcAqcEHcJ31CDVlIbYhZSZKwmC9oCmdiPQj83w9G",
-	"o4EPBz/5fPg/wwP6OtRRvwNptXHyhW7ZxF908JCbuqyLLSkF/d5MyWw5nqw7Twk6/IEvmNDuXqdO8dBk",
-	"4HT6EX63eypVwpQ1kCFrr5yT0ieWUpgp0o9BLJRlesWI3DpS6HTno9u7nsEOWVjlDCdFpjJN5eopWVKt",
-	"CTegtLs8+bDZnEdet6cd5PHX1vbh8RyTXKzxA5dELCG8wS6XnbbZSEPTbiv2Hl+tE2M5htxl1kD6Sk5A",
-	"+cbnvQXJNtOcafMXmWHsQs1AxKedidE285ylaWiD576LW7dU2cR2YV1eJRxAP59U03IIpnW+HjvIYQg5",
-	"vXbb2mmSvrdX7suqRPpumzwqOmybSt74jqdKKjWrHSkHB78Ojz+CLP/vk1+HRw8/Hp79Ojx65H86PRsO",
-	"D4PiPaGV6JSFFPaXfs9kTONfK5YI/7eZZ8r9OVUc/9DUZMr9mcHXoUAWwBiqDbptzP+29bjHLh12ES5K",
-	"aLWrCDgV1CMz5gKaMGOZmeCwPVrOTW6xCifGDgg9fQ9c0uE7+9oFm4LL+5onTMSsY28v/Ot2Z2I4Pls8",
-	"yQBqAjE8HgYGwjzkCsU+2uDd3cj1TPfq1dbDk9AnSk55WoSr1EIHIQ2FelQY9LCDgwCdAuidKcOrBANQ",
-	"PHTPjog9fY/CszP4TkWFcbveLyEIFVhPHuYn3+YWSt/qUtuJGsHREPBWufFGfRItmKFRnoNS8pvZM1/J",
-	"lJ3xJHzoT3TW4EYpofd08YAzRXU3CqYppio5jzt+2J12b8FnnT1QBcRGl6nX2PfGLLg/dlAstnrrjhdF",
-	"N+Ghfm9FGx24BUaUw+TwvnIAMluDNe2HOugYF1HGlOrEp56BqvtUXaNtvLyPu+SKbPgT+Ofq/LGjQrfs",
-	"FA+Bnp5GAvkwp0afL5feCUgOICTw0JorMV0wiBcPRRk29mTYJ9MSJ+bOULhJAHFJl0tWj2M8HQYPJyFD",
-	"oe3nYo1ZPizVDO8pUhmDRwCRyKScdm6fx00zQAvskyEaQidcvApOp08EXYDJCXipDgbH2qIrN+81oTPF",
-	"mLvW3D6UTKWbwT/BFzVT4zzQuRqgG0zbbiJDB2MVcN3tpIv9gAH99phA7Lw9sWejquC7aeGwd4UUD1Al",
-	"zXH9YnnNlH5KIpqmkfsXYddMrQsYAu9pGEDXzmAALwRGsWeGpwh8WkrZQMlI07RNv77Mpf9m0KhzQKOb",
-	"gWoSyzRlsWHJgERcgBt/fMXWK6kSq438lvH4aqzYMl1HlgxHIgI6WSo2ZcoKGx3l8Ez56Ik2cvlAMZ0t",
-	"2CGJ5YJhKKrDiHCpBH7SdMl7/pwGC2kytqccBPJXBtTr90rj6TmSLQ2ldVHCALDvS8DHmMI7BSRYRtyJ",
-	"dObEtIFUYLdyJfkzo9dsJMrsikFfm2vCDALfQQgGNMqSGVN4gNomKGSNua4m6zKyGyzYBjfpDrFc5enn",
-	"HGGVzBt9eEM1psZzvpUWTit1uy/lG9Z53D366Caq4D6Ml3ycIV2oPKqG5fMytubjarYObhA5XTERun0C",
-	"gVJjz9K7fNlRd7fKj+FmPabxlZAr4K5dO3ItYBxR2AS6ZMbdJFFB/Bcu8ojQFeUuJCl3spaGs9jJtIfI",
-	"7pss2ELuGuSHX2y475uWGl+vOYGbXl5SK13HzQRY90e0cFXjgQauCsxjQKgNWDV7hOHBYv+iS27/4ww1",
-	"3LHoMBwD1xDFFlmOvIagGFiDiBzYAdiDyJFA4gykp0Qz5t4aGxkdQtgJ8k3Yft/9yg5PwMZlazDnXgyO",
-	"H5+ShM+40XnMB5hzEhEYGXl2+curH+xhZClXFCiodviZYh0NvAJP2ce+lURNZb4tkszK72uX9VeVaDPK",
-	"BUvGk/W4oI+u+qFtGcUvBDWE75Mor7g4vQOXXfk70aC+sWSKy0TvOpp38Nke7wFw/MV4+psL1rLsN/LR",
-	"5ixeth4eDzu4ILe6E3Nabndufm6ekbMnOscV+pN0M57QaV47GySoggZ2eMVFIlc7k8wH+KyLhYPDLToK",
-	"xxB6mHDUxENqF/oz9qRBIF5UxynjoC7kClFYAouIDY6NykTckHIHGchy5eOD2X+B5YOJtQ6JKSIp10aH",
-	"wz/8zEr5x/q61+9BjvrHm2sudkxjPKdYEkqIdq/4Ebe8AnegDaVUNgS0G1jhVis1UR9VfQhbk5Yq1LQn",
-	"r1uJPP8cbjc7oD3O7U80K3ceBY2va9bRhhJs1fHNZd7d1qACBAR3wCa7Bqy5fvp+HjjGcqMta+LQAFtP",
-	"xPbLtMkawAIhxBrQmaxSCMdm9LSEcD7j14hGkrn7lIZzNgh06f0QR5D1lqByypM+0T7e+5fLwfHD0yfH",
-	"J8PvHz969HB48t3p8ZPj7+uZ5eGju6NMa1M+n5Lo36M+0UsaM90nCdVz+K806OtEi2HONMNgFBrHbGk2",
-	"nLu7nf9lda/JNdk1srJQONu5LNeA8/ZbqMsd54GgKsbG6BSA9OcxE6F0mPxq7ruTo7nMFLHfudsZ+I7g",
-	"6U/gdl+TA6nwz+TwC5ikXe7IwJGnaBo0u997+ebvF8BfBjcL4Fuk5HnK46sjI4/yqwi6w12kRlyXMS7S",
-	"tjU+OcU1jjNt5IIp4j6//RrX5dUGkH19C8JDD9HZi5TP+AS9yptyPU3lqqJalBSfCdVc38hheKP4ix3v",
-	"q3dlEKj31c4dVbuY52in9tPuNLWbm6QTh1BdR8LwqmgmwFgfFxcaQo7LYTksgcCcfnHLMNZGLpdoEtpT",
-	"orfpArPN4JBgMrkNMUayHjta1WN/r1G62EVnR1Axris5u3EfbGA76+1jAxtvijyvFBuyhd2eZelVCZp3",
-	"l/i00sG0iybpOKka+LsF/qSPNf+2xSWj/MWicDeIPwqvqrVOofctK7kPZbssB7cmfDbqyaVWbrW1u23o",
-	"fnYoqDfyJE8ertZfeVqOTOsj2JWEOjwxKwQn4MFRsfYBIkVZwpvQQys5VICraot6A1dEx2OmVHGky+tX",
-	"LJyj0uiudbhPO9Bxvg5/d3hSndKXr9i6QCLJO91qzxe9nWvNZ6Jh/Qui3gI41gaK1U4ipXb6JXrx37cP",
-	"/kaOzZttfR3kbAvgyg1xWvZDNuWDonxInGyhqDAxtW/BXmR4QQPbfSY3dYUUnbxhRvE4RO6LJVVcb7+O",
-	"tjQmlaW358U3JYGeB1JnJpawmrOMqkRRHo71WOQj8l8qRpOxQhUMIiT8Pzz12lFh9nERp+3fmaQyvsJ/",
-	"hHpTjmcKgSqzCvIlCn1Q5bIYwD+62tJGcZdM0OHlzjLCLU/flzH2H5bHl/fdvvcI7qbDsk7JtIOs607J",
-	"OO6b8IEj0R0vkG4gP5zUcNnA246cirAu30/51aucQX767Tvy94IKdhDiN5PKK8Zncx8S52p45Zp0W02v",
-	"TSnpmgrN7SVnaZIDzNf8P1hOo6GkFdYvJ1IhqsuCYT4b1YSSRBrDEkCXg7AmwbT9N76jg5fQeZ2OYIQb",
-	"ZAJIj4POzXY/Mw6+aDc4+UwIlr6kPM0UC7FZwhqVVri1IfaVwe0Tvx3G7x9bVdQEJB+8HShJVp/ZBTUh",
-	"xLJLw5aYcPqUUMQIx7TyhAm54IIaqeyK/86UtP8tMkOq65NnXI/ldLyRyN0sqF2lCjkdB/PKmz+Eg0ZO",
-	"x+Ek/LbvlilnN/j0c/PShhymZRTcQIr4HSIH7Jigv8OlRyfvkKezNuldJsndMALc9u0bUaDAz+1yqneA",
-	"G/DjLAEP4MqEOPQvjKZYQrNKQ0UAUK6YXYWrDlb8/fhVsCOf6bnR1VxmqnK+nDwsHS7DYFILun+7RjI6",
-	"fI6Or68Yu/oyiYx1DGHXMeawFvG/vdIUQktbiw1oPkA3rzN4U4r088u/E/u0qAYkV/c0WUoN6gbhgkRK",
-	"rnTUx+uH4yZgOepsg/apw0D6+WnpPts+2X2YUttDK770FfQr3PcCb6Y6vZ1hUPBaSbfgubgrpDhwhWQJ",
-	"AIrBTjJjpCAHGzcHcskEFzN92AnGpVmkFQMNLwqUIn5xzXbWfHdxhpUcOG1ZYHC9C1pn+LY5dJW8RdMO",
-	"uiahVrhiYDqLGeG+srd5SmZMMCvYk3ri7FZw9JCnZVfA89I1Czo/Gtxm5W27CQA6JAHswMxlKrkV+rnr",
-	"eNucmqDPfU5eIAQAGnY4cEwxItiqA/Z43mB4RFDtOuyg2RlnM84FT2fYin47MNGUC5ry32/kmN4MP/fY",
-	"7b7It7UOoIdugOGWX3cgKOjitT2gAkfDJsJOXqildzIcDIeNKDj1d08eHx0P94WZg5r1mImO2jW+rg1V",
-	"ptMHm+phoujU9NxOh+88d4Cq2+a0ycP8Oq1G5tF6Or3tCqnshKhej0MuVa315eOLIPACWapSIbS8B5Ud",
-	"DGBOVSGpcH5+VTyF53xcmlK/IhBaJMnroGb43MHa+UObyCnkiuGNOsQuFQBCBh5lghsEgCMHYON7zLFr",
-	"mWYLRgx3JbFrR/bCByp12jPfaxiSDEYXfOSxpRrcSykV96xo+cQSN4dyLRq4CISdCYfL/pZRiCXoqqdR",
-	"w/IUlACa6nTKIGaPWKb0V5X5kmaaJeSgfOkvpHOqUI0lCTdjcHoNru7xgmvtIgw352W3rGWgjjbzDYYK",
-	"gZwpAqStCTVPydCKbNCXuTYwzI4QgJacxrAVnWnjmik+5aGT+KVVOHCxSvhnZMLmXCSEY4aokIbEcxZf",
-	"sYTQGeVC52WO5UqQmKoktP11NRdpsESp5XUs0Uplin3PByVKLU2otlmt7LwHOwmbuswWC9op7//m5k+l",
-	"o90gEG+jaXTI+3IH934OxB0OsTo5tR0q0GxoYf/64adgqasXycmjR8dPyDKbpDwmV2yN6MzfDx9+F5LN",
-	"6SyQGfYi+eHyPGqoTXMd/AB6DX9y1eDjuzIBKOvo7U/vGnLKQsnqkeaz8OufGs6BfF08enWm0u0G/hWw",
-	"81UDXO5fP/x0yQJMecXW3XnS7ujn7VfUYT77a1Gu7IsFkewcFaINW+6wHjilS8OWNwgGwb62RoK4Tp5X",
-	"7r5rLNJW9rM2WH+/WsG03u270s32Da/hFaNomu+6zNVmWhfczc4DjPtO25b4JsEqXzT65FbkWTgnTm4e",
-	"dIIjaFnEfZz9XlTc3aFfI+qgIyNlpvP9S8ES4x2CN5gwu9yNdYV7LRWG7LjKqZRLLmbjHRMz7Gedkzhu",
-	"SrrO5bVzpAUGgm8erwktF19VVMxYB0ulRll+ifuNkKl+b/slWgostF/EDpx16Ypz3rlwWnjHaY4ZU5R4",
-	"LN0f9nvoowfMMCbCIJRQL/S23l+UQDgs3+SWhWo7LvcQRtagV/j6qVucq/AatrJlGk3+3kTJ5VhOpx2Z",
-	"r2m8QHtjj77f6co94VSMXZHisZFj4VC3ukUyxPPuV9oNa2mfYB7FnCl2k6zE0vIXg+oXa1rrobJMof16",
-	"zWY0Xr9M6awxcObl6/Mff3zxA9YpgOsvVw/kZHjy6Oh4eDT8rg9Q+BxqKBFKpimdzVgyErh+Z/4Hn2Kh",
-	"yW8ZTblZEztuKMQHoNUo2rTlSMSXtsMeCSPJ87c///zi+fsXPxCH6aap84gRPq20yDWxG50tiFRkzmfz",
-	"PoC0jYQU7oNUrpgaYJ0dxQxU4IMmDTUMcys9ztNCJix1DpiRyC+wLF9NZcqlL9WvGXrZNRricP3rXtGH",
-	"QUgm7GDsRh3OlXfv2EGHA1ToWo9TNjVhUksYTfy1dccsJFi4sVRju3BjzR1EYMfEPSUx43vsI1PL6e9S",
-	"CHxodw7n1C/9CpuCP39sbbtxNdxSFqPudFj/Db+6oIaL2XnwqN5pGersyhGNMt+L8q7Vx9zfIIvQooa4",
-	"+A1VMx46LXYqldLqLVrkXXRyJS6YoeNY6u6O6WaPkbICIevuxvwCVy74dgueTnExUpWpzmNH/BvkIL8h",
-	"WHEzl5lxEX6HHS46y5cn5SG1X6UUW1Msbb6/5dIr+SyaSW4fFpMj3rszmN6wnepLV6uQ3dOQh9/pvtQ1",
-	"eqM6yC//+eofv7xJ3WPfou60BP0S1MHJcEio9tVLsZHOtTawBGSjRz5YenZcLsocrMccpjbgZ4yeDGi/",
-	"eQzutd41BjdTO1zHV2OlW8ug7NDeRQhGyAX6XusbBPpiXcyQoKxWCut465UX2rzBYPZwkV5apBbALX/7",
-	"nNcjyTe3tCIttPWTywSqXU9ApvqRnajVSLXmUhz69YPoRFpgysopoUFgWUiRd6iqXUFmKz+MoQqHoGjm",
-	"Bw9bPKlD9yt4iWfHWroN52gz+CPsnoaH2qcuYKklgs2PxIFg18zO9a+Xb392KaaHA3IOLWsyp9espOND",
-	"cwsupMpx7mzjIwFda5ItrXWi+aeipBNC0ubxKMPBcPj4+2qdp6P/uVnp6XFTpae355mZNwSk5iWV/fZw",
-	"AcVGx65cIoS+4i95uWz/w0xhGlMm7AZJBVd9+VuZ0NkSEZvwTV+80H8OIi64fTCocWXvtiZiwjxCJP1W",
-	"TCRVibtCb/Bk7haTdXd3Mp3w+7kY5wGHQWgCiIvAMtExpHEACOhKHlnjnuCdNfISeffq53DEhMoCZVqP",
-	"+2SZZhpBiZmy1q1aNxdfZm21lzMh4A9IgmMJgxBODJNvwMHcxUda7Hr4AmpXhfwmiJgrOqFNmwjPFII4",
-	"BRDsz5+dQ2Sr3UKe9IswOyOvEI5JG6lqBS66lxot6/V+lP0AwAtuIhJDnfCCd3RboTSLfbnRhVI4AQvj",
-	"gRNGXiwmLLGkdMlnIlsShNJiyVOiuZilgI7ad9WUp1JZuZxtVpE5GZ5+v9UPHODUeh2+P477D0/C1QCX",
-	"XISngQ3e0y3sSn7k1wxCYjwICX40EnMKrPk0t/QgbsbSkN82eO4rrCk249oobFkzo0dCCkI9agJExc4h",
-	"7EZ42O/6DB+Hp1ei/M6LEs5sa6bOdurKj7u6CmPX9J7G5ACnFQ1IZHuL+iTS2cT/aRsHoHkSTSdGUai2",
-	"GwEImPNb5tFKRLFpGB7N02vgwipvM+wNQa0q7EjHQYbbbShPHA7137KI+zC+S8fvnyCdoxjNBXOA7reW",
-	"PudEsNWG6LHv9kHIUHeqoYhinxDO6EYy5+ZSozaUMusPOjP259YV9Vdw9YQPaxIY3cAFXHA93/FcBdix",
-	"XHHtRnx5QlG40pjflTFuGxyuYzhrrYIysa9O2Jgul323dEyNfb3OKTPx3P1LgxIDP3hLSDeheqtd9Ym9",
-	"q1S3rsybxz2gmpDv9XY1YGm4eIY3pF+k+N6SrlNJk50vW/dWZ8L1Xyqk0FZ6AtbnJ1dr5IssUErFLHMn",
-	"TiVbap8F9XwVop3u3Dd80p/MTst4idVOdi0uivf3Oxx0JZKuZzttHnyuOrWvJ6PD4d3lp90H4emmFta0",
-	"rbjpxpBK/ffz5Qgt8zv0qX7R6MUGH3jI2nFSaksooZvEjcySG0WshWRpy8D2oYz5jfoTaGLvrDr/M7pG",
-	"90I3CdfLlK7HZTuhAfS3hD/878ePHj0afvf9w++/Pw4HIocuJsCoQpy6qUvKdkbTQYT9KzaNoHg7NfNa",
-	"Nu4Ovp9guES5WrhLb73lbaPPYmi7b2xzV0QAH41ZMB/On51bu3PCUilm2hWH24ePwnYfclIEN74+qe3s",
-	"X9DjjURAN/L7AVzAHqCQyCW2TlJGrQ7XHYw6AGZYEjbf7d1hsUEiWzObyySz2/bvvttbNnQvorMkr/4M",
-	"4tOH/7zmC25CRqnzIQZiitD4t+SG0UWZSJjKq8RBRBLEi5TirwLA76mMr5ja8bI39aPdPM/tAjY/tnK0",
-	"ueqS/Zik7BpjqVzUWlAw+oAYBpCpaajotPSyFW6fi+usQrphclpCUrnCO6LMyAU1PCY6pqldWI9FHPat",
-	"NzuGQ5yAUNuwMoHx94udCNKJCueityVp5umN485R1R3zOrckMN590uEtUwNrK1NLEAzlBTbuSVgmtUZI",
-	"OSScTptRTYQPhLvxeIerfqSirUENRQgQYuds5Eq7bhsX5W2JVnbxy5WoeWvx4JxS60ZoeJFumBQYICRs",
-	"rmnuXMzOBU3XxkEu7lDZw6pggLgHd+4/KrqcQ3zREpsdU98ucZe6ILR8eGqmhHb4eTWNhmJlzrp0L8Zd",
-	"l+5NF5Zw2ARb2Bhi4K3PwRVrwAY8F+Ti5XPy5PTRd8QB/ZEEym01O+frWHh0kjKyoPGcC3akGE3gB/v2",
-	"GYlq9+NQxU+a8RRr/I1EFEsxTTlW0MebcRe6wKDYylSqCU8SJuCOAXVcneklEwnDBhwY3lJBHDkQgX0X",
-	"8ovhGMCGnEdpbKQcp1TNGHycCXpNeWpHjBVdXLBEGg3Iz2wFs9BkQddkwghNEpbgzU4AnM7XKAuAL64g",
-	"s11JMetbIwd8BGTBqDC5PQQyW1Ej1aC95tZmiFZgjaFQLUBSEWoI+Ck6R2aVAC2DgUXQR2OgXvS/jhym",
-	"+tErb+XwnJN2qthom/vL+/fvCL7QAhWZoz+2N2DYp/AI/CVQLdk2U+IMTNczxxpno2w4fBjbgcBfrBaG",
-	"qPhWFdUFdXgEyiIeFO/vSssblnyBHJLNU5FDvHjHKKuYj1O56vhywqeuZHNgua0duLCkDlgECy5g0wAr",
-	"dhMoobmP5ThP9OkCWsxnAq5uRECtXx5BU2Bdr8hwMHwU1jB/7wpmWXEAFmuRr2I/X3zbaDGX6jhDW+sC",
-	"389TFq7gd8PCuJUPJ2FFaUI1C+PpWfECMhQNaqvb5fBPwpBErkTfFcS2xoT9i9oJEFdMV0IpVcCeGLRL",
-	"zfD5bVTGAmvVNWM7GJbnrGNnGfSd9TJGTuyTFBJwIK1hjPPL7T88TvDXkfC2znhJM82Sfm78jBOu7YFS",
-	"/skX3yt/520TZd+kMUDejBWz44dX89/y9kbC/ySnU7iqs69JRRbMUCecnF2K22CXBCVVw7Ell0w0VEt2",
-	"DVnC8uacnGimrvGSFKgAP3fqUDeCVEzLdNcix5pZC8FsTUMF7rn0L+Pdv134xuMqvwnG2m5Y/dnZsIiS",
-	"V5ixDXFWrocu5T0cj1/iJ77Kh28hpRMWhiTf0T3ppefmdFEawtYpyrVLtEJaObh48UOfvDv/5dL+dzAY",
-	"HA529zw6zPbKolR2oT7d0t76kZepcpuk3IerqiJ57y7rwXdjTDDQxigKQD24RSBt5xg608iCOdpPAOhk",
-	"B+ZqoJdzZ/OAL44bcgAOWAahT4dPCVsszdpnHhZJAaXxbSef5uxbt1g/0HUwiUo4DNFAkt1GxnyD1Z9S",
-	"bRryWFeuIlCgjB08s8oMQFoKB21Fksx+DcuQ0PUNF8d33SgI6voHzsyNt/a1m2A/X62WVf4L10aqNVZ+",
-	"C0WkKD7JDGsA5b7RCQ5J3o1SWdEVgTfIQbRik7mUV+50oyqeQzhfgsea18ixhj8XCfvkNPNDL7yXMk3D",
-	"NtU1ZnMuWOvh1/1o410T+2qQ2SVFVKbJuIP85trVrCeKLVMasySvmmYNSqQ2QPqEnDYrTeBIU3IVjq/J",
-	"0zR2OpXzWpo+Gt5tlhVHMk3bk/g7nCwF6RVnQ2nXqsMuVa3Pqcst9Xba3+M5UuGmOz9Omq6EE65j6fKa",
-	"ON1xj/ylEWZghPm+4f4ugGqmtBlrxsROtOUy1HfNed6q5/HEim2fnL6QghsJsvsgyq/Ndr2JdibD1CXt",
-	"t9FIKb2/+NCnUHdRUqz2kMe75jbJjl8LumDjwu2yw5dSOLOjGZKQp4wIiTqzU1pcUuKc6vLdv48MZEnY",
-	"KLfKxhh00/3pct0r6vlDHCckRbomjnM0EXThj3s3l8kaUqISd1/NFLOWb/iUt2y3o6T1pmKuGdTu9QBW",
-	"4Q2gBfTJa7myZ98vWFW09VoPFZkdaeBGhLNjPvdcyWw2X2a7UvZN8k46hnN0uYDcKVukJmU7R2bUNq9O",
-	"HSWnYpnPK4taFT2b4qRfPz/KnF+X6ZVVr7Lt1oNrj+du52CDW564OTRFQFPeJSh7P5xccHD7tHJi8UTS",
-	"blxfyDTNljsbA3S987b9QINaUuer9C7AXbvhcZUzg8saaBmRC2basn5lF09J98p5ugR85Vx6QUUsb60B",
-	"T9ZrSS6aPmwSu4fjSVneh6215gyZ0hRL7RVHwR7aE9KMK/pFoB5OVSXo3mmVy94umUCvl7Ynt/dAlRis",
-	"dOWaAwd1v/6vBhsFkyldsgMsYuyQM2+xhtUG97ErK2llvDuvGqWMfy93aueT2RKpE2g9RKkhautvkH0T",
-	"DTWMLrj+4TWsklyFGlq4/32pLFZz6MUOas2trLkbWmDlDIfuoLd3orTTTLNx7GH1Q9XYIKVnXF7dTSgD",
-	"IWQmYsjmci9yDb64PjH0yir0zptHDYnqTY6pCcc7B17cAaJrd1Ngqdg1l5ket8akbRgMzfBccQfc3n1Y",
-	"APjRuKirFTS88KKMS0HwRQIYNJlmBK7MycHLVxeX78dwTdEnly+ev/35B/+vhjuLgrObske/Zm57K4RU",
-	"MeyyKeHsgJxBSxp/dVc3TYNyfFWJqwL6/j50fC8H96jl56L1zvV8RCi64Ppqc+id9C17FuWAei36TKy4",
-	"4TFNW17hYipbHjtgsPAbys2guXqj3vJ4jCGzSdNre0Vqu1O1oxmgrVAl2lWT6qaW17CLsuHWsb7xtW0s",
-	"b7rbv050ulc2y4n/7hjtYquK1IDBGe8tELv4pJOl2Bq57cG6u2Ei5ncnAYt2txjvtoBteKpdguuu2LYb",
-	"4dtl0MItod+uOH2p4IubcRMhYC3LHUN5X3DA7olifY3hmwDaEQViV3WgjgeU0iUc00yeX/6d4AKRaMaM",
-	"ffacqiQi7JMdWPjaTEhTz+55FIyNzgv8dmJCWA+xzMxGTmowKzW8nsJ5T28YGP5PyXq17DGHRAbhiEum",
-	"SA5A51HYyAElgs0oFKeSgmE6DKJwkcmaKLkKa5QF+1YTu4b9u+XnW3KoaroNvdiTlnYRVM12OhH+Xgis",
-	"vWdHNy+65+QAnueq2fQMpk9LxIDKv9uaS3kB2YxMh2pHzFl81cWVU47IqEhIGs+xCJilZ6vskINoKbWZ",
-	"KaYhTp4lHP5Y8BkCnOjosE8ieQUSdTWnZhMToxh7sNo2YNz5uPrOtbf7frbhNYqliHnKqQkSBwD6swZc",
-	"gBYoY7nagbgrY2hA3tzRlkTXPlKK4mzfpRthfv18dUIdbl/thlL9LWdFNUy8Sy2AZtm+YJhXE3QXYKW+",
-	"jliku2NgyyyUdPFD/RgBJcInuUOsteo4JJ/Q0xGGqiFNKm/BjdgtWr8aol5Mv2nLM2HecJ2X7Nhlwzvm",
-	"2vko2UAMhV21bRvzjKcpFzNXXrydbjphQ7Yvv6tS2DpzJdN0jFdlO4y8XpQE42QxDXDzpjjfd99Zvl4t",
-	"O9lU7mPhdpjtJvjKtLFNEpW6CA9QL6XQ7NLQUL0kKvRqh1JGC1YUEemYM1KtPNKYgO5rkZpMCSio6UfW",
-	"NZHlyXDHgUF2YefU3p0Wqn5YQE/9YrErDbbt2nu+YCFNJZVY+SW/maBpCkA4mFAfvJrYEfK6MoSm8/f2",
-	"oNGb3bTcEOO8NzCkt65g8FCls6YMZJcz32Tlo7dWuQ66ThAZMK+iHYjpgkDShK59JBe+2Kkabxf5e8MB",
-	"17ajNvlSs8FdkKFcQcjTpKJUaIDQ2GhCdRmMmyYLjsCeCAzk1b0gcV9imqpLh9zRFG+6JvkwXz8lei5X",
-	"Akr72PFgfO8VWxrvy6BZwg1J5awGe/JoV5AlN4rQMqKHcD9WWtm1UEOdv3xLTk+Ov0MwyEo44T3ti+jr",
-	"wf6Bsfq9ZUpFA9EaJgBZ3ce7bKJspNLFB+ZjnWNYMOEatqoBBTrNZluK9HYoqoDvQmaRS5QOJni9U8wd",
-	"czxlJH+3e7x70XwTtbZ00R7IU6OC85/PMQvGPrfnskuryFcXqlMBSOTdIDeW791gk0p3bpXToPC/AP1s",
-	"UMtu8M+4oTeDfq7wFKSA9856v1z+UIMvPT/6z49/PAyjGN2wsqjnnKJbbahIqEpqfdOj34dHTz66/46P",
-	"Pv4x7D98Eh5LiOtc86cwJvqJL6yUfvj4EQ7R/XPYxmhVOnstV0wdxVQzkjI7TN33Ib1WxCLAFBQk+C1j",
-	"g9bJHEGJgQZ0qBqp55vz/nmv30r6JSS2F5nd7gfPmEq5iGqCPgDl0QBFatehmfL24RJ0B8WfAASqIh7L",
-	"JSnBhdorCbTgeV4tWbO5Krc8b/Yq+zuLr+Z1+mWZdJE6Cy7Kvx63yaEvJncqhIQ6khTperBX+bObxKnw",
-	"/FZW3dwTecVESZWsp486nTVWLLHDpKkmUEXEI29gWfzH350+If/3/5wOTgcnhwMfWEwWDC63R4IqRvhM",
-	"SExJ16T0zcPBSQ7TBYoYVFZgIllKLowOFlVsrun1duEB+a15OEOYjmdU83gD6HvjSqXf+3Qk6ZIfWZ1w",
-	"xsQR+2QUPTJ0lpvOvbNS55+LSmCaxYqZrzgcN4DPYPvmRV7KdRnxvdI+bsqibj2W2v/sa40F4HuWNGZH",
-	"mi0pYrRhIS1rWwiqlMOLw71GaMot913dxoaD+VwXU6Uhf2zmgcJkrGNkxExrhCEPX1J+WlrqHYdg4S/R",
-	"T0MyYXhamrT7pkFdD6/pe//1Pe3W04FUFusc1oDtNxsU8YxRFazCWVu8yvQrjVVm7kcdWuBfNJ2xH/iC",
-	"CX8Dlxds3PBMNtwwVjyqoVMU+vhRSXSZ1thQMAL+k6eYcGW3Af7NEpL4YWmoKbFEyyJw0996h43u1129",
-	"zF292xxrpG1r35VS+1Je7I1KIdBt4/6/l8ZKnU0OyRbaW+BY6Zw8T6nWTJ+RyJU3i8iBZuqaxyy/GjkE",
-	"3C6MgIpG4iCvYdYnroRZn1QLltX/fVQpYHYImF+KsTETRq3HcPwgeBggxiURORDSg7kRnNwhFiaRZs5U",
-	"FDqqaJruTBWT9Ti2C9B2O7tTg5s4Nzekp0woFsuZ4L+HEjUjzyIPyoQTkSXlSmOJNwh+ANwCmqYTGl9V",
-	"0MN2u5Z0bmC/WMWsauMMEeTfqeLWAM7ZNgSq2rmcbl47v9v74XKFze+zT0upO7+Nd+qd7ziQmTq+Lpeu",
-	"QHHH9xWjSedXoa5417rr9XqaLVEvuNXhYE/GZ/MuARi+kfyT0tK50ZT31c28mFW+Lf1eEavp97W8rmVq",
-	"ChHuh/Nn5+0ayviKrYOq8avES9krtnaF0CXURPe1zJiI1doOBYCxsVSNfVdJg8Aw4P8Ne0X9dUxb8rN/",
-	"pyiaDkXVQD9uzkS8reN34+Gc6nFdpwvX7iujeNYqvsHicBPOMO+IVQ+p7AeRx9neFR6g0eLfMXK69WLr",
-	"lkkJQTr4MKdGny+X5JkniHPMVQxjYXXPhfYQ84WztOxD3dj33Xymdrdu5DGt01rJ0jkdPtlS+abfWylu",
-	"2FuRrhH0ZpPXdoCPv0vn7W7eyG34wHsoXeebaNrMfTghQR7/CVyQdhx7cqy1i8YLxAXSGwdIzYb/4pSd",
-	"MqrG28a+kNehoZOfpSFGzlzFVm7mJCo3FYXF/D5dkO3cs7tf7wPmb55jKbDGenDh1Bv3cEexn5eCC6R8",
-	"GrtO40VDRpC/Vx9PZLIO+z0Qeuon/iw3Fd03ALndgv87bqgWWA3FyVuLIZLVTlFmpu8rSvaJU9sITRLF",
-	"tD4cbA+F8UtcW8/KctTn/rF5K1104LpxL8epDNw9vbDfEPeK83/ArKVgPnB97co1JJ3BnGvkFZCA7QUH",
-	"b1RZiNHyjXDgua+4vxPVtiLGIVpc3nIFDc0wbXYtW+9QxprCAr0/LXStfsEgrtZKriWhBtHa7gxITpux",
-	"J6ub14QMP67xZaNV2owF7pLTj3gSkTmjCVNnKNQt80phd02tsSo2OGgAzC6PNYI9CKfd2FO7Ou0Nw0AQ",
-	"SlxudoV97OYkUAGl+35IxWe84g+FsTnDEVyjlsiC/k58YyynXU3mTrd9NVlTDvmY5AuxY05m0zY69K4V",
-	"lEZHRgOa5pocAAQWT8kvv7z6wZVMLbMbxCgRFy11T5Py6A73UOiqPtsKTVa4ON/EUuBGqf5miaG3pmvU",
-	"1n4v6mnt6PgzaKpBCiuxgGOumkPFCv8gH7j2XrgLw78wmpp5c/3b8cnpvAnKhSb+aTAu3wpft4U+IA5W",
-	"5OSUzGXmAcypsscqTXykx6DRS5cpNg4nmLmnMFjygJTH/pQM87Li/neneuMt8XHpxngYCAUut92KehF+",
-	"WOaMjtR3Wf5kI0en/LBf3abaYGur1q9Qitu7Fop7YZn2vTt5N0usjHHU2xBnqxv118u3P5NL+NCfLk5Q",
-	"QOyYocHcpkobfzSXjehU8aHcWL8yky5rsUchU6zvzfP0XFNNTHyzcVUlw92JQMscDTE8HaSPw+JvqM9N",
-	"edrIkts5usxkuoO7u/p+aXDFSNpZdXNvN3rAlepvJ4YLVIU21tQpQE3axW8Zy6yBT/WVw93MNcRXCVss",
-	"JdhgRz+xNZnx3CtgHzcB8m+cVNjF9hv0YqSt4VGV+f4N296Y9W/5741nFL7SwUDdGH/DWC6omO3q9PR5",
-	"yRvGqDDW1IylShgUEbK63dQwdRN7BhO827vIwdJ3bL2eC5CD9G1fro6B+TU5Y0jKrHSxdrmcEp7oPrG9",
-	"PjASSyA69XQzNCGYGt9iBFZF6IbtkKsPx+GMSg8b8GgYqqi94+WD3CFwumnZLyH46cLdUu1IqPKaqZQu",
-	"m5O2KmH3Mk0IxlqRK8aWmkD5HTEjB87BTb5/fDocHlZUssfD0++Hw6BeVmbNxunVVK7NOvPXDajvN/Oy",
-	"tCsn/ixoto+5gaQ2/2J3ds6bbklSIVQQLnDSFbMP/CJL7M4L6Ble/BRn1oKKjIbR7Aqbbsdaqq71AlG8",
-	"yXmJV8Bea3e1XXOlQmfgcL6xM6cRRJxqM/aKM22qP0E3xtd9IOjUweG39+Bemmbp7r0s6KcxF+Np6q/s",
-	"6+ITtRFiJDp5nNYHR4yIGwq82SNChY7TtyLX5G0LWCsFiuyhowI+DN8KOK9EUDG5ZMZ5M8K+i24Fyj1S",
-	"HwqicZvT8BcIOwR/L+g3KLp8cQcfjQObk9/ya8PTFATbDtTY4uspJp2n1ew855tcQ2cq7Yisbd+sW1Jl",
-	"edAvQvk9xdQJcse75E3JfrNq51VhvRUuqCbkApoTlPbSfRItFZvyT4P7EVnxNImpSnSRJOLg/wb3IygT",
-	"Ft2PcIfTdJB7ZweGaRORmAohDZnk0noC126Vm4Z6Cdgt8fiFCvL4FF52/zreFM63lBrFsX5aO9JPt+lJ",
-	"jaLFaeqg522ImJqEKfqH7T8MSxxH6DW15f37d5fFhCT4rbNJymN/h7URdX36fWXpv9+mEyPblGmqI63v",
-	"0etQdS79adyb5WFd5skB1fk2JQ3Y49KrlfhOn0SruWbxOMoLeE2oZo9PraHw8IQoKhK5IJO1saxLNbl0",
-	"eXHkgy8tkfKJomAeGnrFCDcDcgnZvnAhCO5M7oEImurR3aXjzy1GxyXtGOrQXVP+Jkh3FaQ3E4WNwmtn",
-	"QbTpX9IszhQ3a/DHukBeyHE4z9CZiP966ZWHv354v5EWeS4IBn64eD9rWpPo3dvL9+TB9fEDSTMzf1DE",
-	"hADBw4QwmSIf1tyYZS/PD4KMn1DAtM8lOquk8UT9PESwmg2VJ5sV/ULLtW4/Q4j3VDYEIRKVCXR3bQbi",
-	"vUupsdoV0Rzz4hdUrH0SmI/OYXokDu7fR21O379/CMO151nezqVMM1Am3yl5za2uTN5bAXP+7hXhmswh",
-	"AUhqNhJFo1gm89nlu3ua3L/vFGR9/z45UEyzNGUK02WLktaaWJ4WM+SZkdDMgBseB3aYC0ts00q7+/cR",
-	"2uD+fYh3gDcWVMCV4pwtBiMxEv/jf5DzSqKA/RHDKKIH18cRsUIFVWX2KWZL00AgRDCWaEIJEoeLNRqJ",
-	"txNDOcZfQKiRHeFb2yM5GQzJ/c2Mu/uYctd3SWRmzkaioB08E6IqBVkzGWZKuNbgB5VkLTNYYkE0g/KO",
-	"hOqRiGzPUvHfYUZnBNOCCNa/gyH7ktQE8qQwTUbPpTJHVpFJyIvk5NGj4ydH9sxiCfnrh/eWPsyccUVS",
-	"PmWo1wCWVVQkDEWHTwnVV84yEGxFXAo+rox7cSS40MbulJwSxaaK6TmUSDSWoJjXaK7Y2qXv2H/rOZix",
-	"IxE9GKxYmh5BcPGD/1pd6cF/aSki2OY8t3FO7Sbdv69kyu7fh9WkxJHS/fuYaHX//pn95r+JfYn8N1Ru",
-	"zzQj/z0S/310dAT/bx+7UvIR+W+ENaFmDskt3CD94eM+ENIDR6cP/oCaxt6A+vxgMBhEBJtzXODbc1fm",
-	"ebPFb5pQ7TbASMJNH6nCduM5CfspzNPPfgC+MyAY2xXET5g5x7rycZpBtAM0Bu/kIxwJwAEsGELQhXel",
-	"23WzRAZcMCDnTpalNL7CHYQTL9MsAeV0JNzkuIHVtWcdjcFy7JMZM5pEp8OHpKjbjwTg0lBhNawE8JnW",
-	"ha2Ju6xxQfxa3Cs+RAKsf9gfiRkz2KfbmvyVyIuJ51JcY/Kutr8ckfv330G5o8H9+8QquZooBihPERzR",
-	"ViRAoU90CCGlRSUVNUJEi5EgZCGVnd2CcvGULKnWdmEmNL4CvcG/fpBLELi6mPLUMKUP8/PDtm1bA7WW",
-	"RFCFKbLMeGzJ5GQ47JNHQzJZE2dnDMhzaBm5SS7pbxkb4MygdL+2M0NZePrpE8zgEfzX6o0ENEhI7n1y",
-	"+ug74qrb2/4PIrpcpk6ePnAP/h2Y8RClICXa0EnKSBTLhEV2eBNFhaUurAVum4mKOvbwxm+ZNBAMorPl",
-	"UipH9RCaL65pCkX5lpkhEYQk6V8/Rq7Gmm2MAelOpy6YZ8pZmiBR1U5dmlqJhHPMcX19CjO0ZFt3KL+g",
-	"f6M4d5RnZRmLjVtGAGmyYkZhGw8fPnxi2/zl/fMBuX//OcaU8vydClKNdo24KwbCk9KGlGIYFWj60f86",
-	"ci8evUqiAbm0Yn8tM2VFEewKUMHj0zoqRZ9ER1GfRGP7P4Po0L4VS6UYFPtM5Uxblp1IMwc9IR8VPIWy",
-	"7m7wS6a8lD2wfyO8rTdA/d0MzZMr7KDmLE0OB41zQkTZBTdH8L92hMVPF8AvXMwi2xJIwPJDbU/GA72R",
-	"kjvJ4itmLPlOszTFuvL2ePJCwjYmrxmyFEzQS6STJ4ACjOXNWBK54OELZtT66HxqrOjm9sCFLmu7N5FJ",
-	"sc8QSoDaLAozQxZSG3JM3vBnT30qvROt1syyg0ok0yApU64x9CQvCE+0tAu7XkoirDwHGcI00TxlwqRr",
-	"zFZMecxc0jMHdWMKNSN7r/H3CzY9snaV4szgdS3GL/fKP5YvvntvstTwIyfKN/XLDb0QRBoTeF3JTcpy",
-	"LfX83ateCWa8dzwYDoa+NAFd8t5Z7+HgeDDE1IU56Pvh894+mTVZ2mUNAgJ4ACZ5ncNuls0BjWgH3z06",
-	"/u4QdHSrckJaqvsWAXHdu1ah1Cy9ZnpAfrLNg4eVnZGYxnN3IwltLLjIwHK3O5nQtTurAOrQNzZZk+iK",
-	"Jy7JND9wXyW9s96PzPx1dVUOJobFOBkOIXFZ2pMVryNLMtgvTBH20mbR//XDT5eAL7ABBPzeJZRpZgZ2",
-	"dx5hr6HG8tE9eIWZtymcKRXjrXf268cyPYHOmbtD7C5ZQoGs/18RjfSj/fzBHKI7fm/c6nMnvU+GQ4ca",
-	"BfqZkrC7dheZBniGAXnl9tFyFkkYnPkiBrtrY91dUMkdrrwPW9lc+XOrft/Fmr/m1wygFYMrbe2mddeF",
-	"ZoK8Q1Doy7+9Bqq+YEnuaMoNtIQaOqHaizY4CSDEmREnAJBdJhlPE3ee6qfk0fBhuWaqu8DCzRsJyMpe",
-	"cc0G5LWkCZnQlIrYjk3PZZYmRMnMuBKsRoI9uCbW3LBv6QZGKzC173DPi04C224frm+87farh19moD9L",
-	"g4v6lES4JxHRdK2r2N9thFhe7AAl5uYI5KUeufSHIFWiNgEJR1aU5tYxVIECk6Bf0c37hWmuGGot9/TI",
-	"0oZtwKktVn2H0BVPxipXy7xxFtM0xaNhQRNwu47EJVhGztoKkZm1HM7tlF7LGYJC0gUzUBfo1/B+FK88",
-	"8LUBt76Iij68Wb/7TNeEIYo3oROZ+VwDONTB32hf+y1jZY2gEj6dE8/WOOzWzu1+GSbwmtJ5j7w6aW3Z",
-	"iCfRYdOAaGyk2u94YFM5ep2sVZK7cd3SOAsxahmS83bnA6p7bOsD+niHYsbT2Ds6Y8EDBsxGUEYB+NMt",
-	"A8ie0y6y5xnNUUrhk+Ptn/wiqPNHsQQ/erj9o5feKYBfnG7/4mdpXgJYhP3g5Mn2D95L+YYKH9ulb3Pq",
-	"VsRbFVe1JOfgt7qgmyC0x4MFVTOOoZxBcfdSKjRvvb+JEkDuv6fJG2YoiSWIuLk7Y73nRRPbAUtG4iDD",
-	"e0mrhtoP0zWZMlZ4VHEAZ2TKBU1zvFSwvONUatsEfGdNSkWn1qQpTuO3eB8AbO16Tgakk1h02CZv3Pw3",
-	"hOOmbgrDIAf/+Mc//nH05s3hU+/pQPEM1rbxL/3y/nmjOPGVDwrW2shOPf18hH80ZCfvX3bfpXTANYar",
-	"2lbZ4Gjxm1TYk1TIGRT9ENoqUddMZOhNcbjQhZxwIqFJUuQFooJywgEyLJk68qEI8IE91NAKB9genWtD",
-	"izPnVgRVyenmIyGnPufO6kfWFCS/CF9vyDV5YK1b0ANZkk/NDQD8UTFVyaHVEImWzlkVnccxW5ozYtgn",
-	"8wCqcXnP5vPLv6NiFXGo8AVFt6KRsBqn7iBNfixqcW0TI28RM4xr4jO+m4RECXkiLCeaU8PvlJfzMkxw",
-	"c+rWsvp5fThBQx928hun74nT8xUlXFi6jhk5QDegsuR9GOTyfm8pQ1Cd1sTVrrmZNeAtDwOTsE+GHEAp",
-	"O7xhbatGdzgSUhG4EAOX4oGrfHc4IHDT4/mbHHhSJ//vfxPEXrN/eQgw8v/+90hUq4gd+rDDCgADXvrJ",
-	"lKHnPbWGOiSjQ9493FBSfMGZZBuufFR0lFyRgyjlgpGfSyX7fuUfI++qW9DUTp0l5JqmGfjbfIk2eLdP",
-	"Mo9bCvPRthlf0RmupzmAmUpR+jVPxsOKQfgO+u/y6SOsnXMRunjzwUh8gGsPQaJaPorbJrjQuWIugxn2",
-	"1V0mGR9SPBJOAj+tfgELBQqXpy+7obEU05THpoNwfFWI1J0N0NJsfmJrp6MA1zxz6A5bRBr7RBdLrKUA",
-	"UqpWja7vKa+P29T3NNe3cx2Jk+HJd0fD46Phcf+Xyx/6zxT9naf9Ah5wOBh+NxzCpLE4Ww9fIfkrGPVR",
-	"tIOQnF3lrCs4WQMhdQAnNQl/vFcJ7yvcNQhv70lznHcgVd9dfiq2xLTWK7buF+RlmfPwX07aDztI++eO",
-	"VeCD4w5jekfXVnS9l/I1VTP2VY8VcHY6nQsjK0BqW/XK08DhdgXSXV42qo4/V7xlcolBeCmgLFihrkBk",
-	"O/uucLPVhU/Qynvu+v5Kvi9/b+vdPXYqTRqffdbrLB7sy01OJrBHaz1/OZdbqHe/ZQ3dlxIddun/Tj1a",
-	"S460s91sdZP9pszuS+pYdbFw0JZd9v6XZuUVkx9ASXE1kgC1BYqJQexUPbzt/n0pYnb//pkzUyEZz6pm",
-	"6ZpQMqd6jlFXcA0OBx7hhmg6ZVZCKYyKc3Fn2PSAnOfRWyPhhoERfFHOaFGf0FJQVvWtgh+sThVh4Fjk",
-	"/U15joGVGPc0yXRGU1Cl8a53jRdRDh2920UBLhtSfO8WapZj6NdZfLUml3OVTcjzizdEr0WMxQELaeNx",
-	"vnVRGVSfKQ/OUSQB9R5Pj+OT5CE7Op08oken8XfJ0ffsyfRoSI8nJ/HD5JQ9mnZXrHLGdmkyX1i7qnWf",
-	"NKlYjiBA/7Zki+T6Lydj/tk0olfI7eUqbEHxFFKAHvzhRI9i088PXIoqunV2UU2QfC7YFAyisBQsUVBM",
-	"AZYulWLGFJkx4+JA0LJ0MSHckLlMEwcJtpLqCiLbLPVxQSjBuJIB+QEGDUGX4OtbUDu8pwEhSIpo25FQ",
-	"7IgJ/LCDyYidlIXRXZ/xTUzo04i9YP92wu+Hi9wO78pHUkwkVQkXs5sYE6ibSg2ZcdauwCv4gwjjByAK",
-	"VDOGd1l4EM9ZujwckHJ9ni5GB7z/tjTYXa2P4ttLO8a/ZYi49c9161NMYrsKXdrZPzuTfVWtGK9G8oB0",
-	"WaExzz3Fr3UG8jHrnbinE6m/8y3euYF9l6TqZrGdTv0CfjsJ9knVy4KI8piFahnbNovv3H+P1TXdDaOQ",
-	"Pp3lqctngUtHl7aE+go3uZmIug7m5ORWWQddBbX4d3mx3dsaTufxgpFXLi0NMLM6GzZuEF/HrPEr0KBI",
-	"Wb0w9wF9M2G+KsshgRTAIe1cFzw/HvwRyP168EeReIZcmjLTAGPjOTaVmpUC40shRE+9aUJTF06L2Ycp",
-	"KHAmt00eDvOUiO3c+otAUeCo9b33Q9TY4jSEfuKT4r6J/j3RoV/SHM0FL8s60uWu+obb8ldJF50DCcO+",
-	"22hhv2ZGu8RMJGWXYVgi4QE51z7dwKx4zEg8x+tbISElcquGdX5Daj3/Rqv7pdXzGqWWQaN3kJ8Oo+EB",
-	"TZlquRB7I7Uh2ur6zBuyoLWAD0cbIpdMdNLO3y6Z+Bv2eY5dfol7sC1vwkgu7ey4WXf+4Ccuku6tZ5D9",
-	"ht/cpeFQXtwOVu6SCYJ7/40z98SZb4s1JTRWUvurTt0niusrntuzAT51/NjEpq6hRj59l0dRgtRfSaUN",
-	"QXxsYjlRzNDH6mpLEh1LxfruDTgFRiKWQrg0S/+eJkuKpUJy/6NUpXRM22aJlMhkPRLa8VOfyCIkmsIK",
-	"YLfkoPwJ1p7Dt/JPR8J4dDecCs5BH3aMqHbM8PaaqWvOVv/cLgE3GTx0L7i+2s7ejly+sfaeWPtF1dmF",
-	"NOl4E523N2fxbazd6EbWjKoYUEFE4kASWNLpMH7vuvwTHME4lM5u5XLh/pcw5bvlPezvG8N9FWccpBnm",
-	"pFplp2YnnHP2l+IuPBrTgEQ6zWYRRo4C2g/JBP8tY2RORZIyBG7hYiQADsLyVUL1HNsbkCgvXxaRg1fn",
-	"P58fkoTFPGGarOZMsZLBBZUS1phcqQzhgiiZpkfZUj8FnBOI9YSBwB0PN7rIN6KKES46e/xKxthNA1Lz",
-	"km+uauJm6IQVFSkVEPKEKHzQoUGgmLGda+/sdDjs9+wK9856qf32SLtvS3XfeucLpnhMH7yWenwuZixl",
-	"O3gWcbJfx7HoFrrFr+gj274Fl/6T+iE3EpG8sAmd2GUvY56a5Ln4wR+QW/f5ASQT8t9vEF1RuH62n4uv",
-	"sNs3kM/X7Cq6NFK5VAWfOukGDA6jmZQJlqmay0ylayg0gXgsPhR/JABC1qVeAswY5kZiGiVbQGCbW42B",
-	"a3zgFyGJBuTcZVHidxrxFDgiliFYlQMjyiUpYK39jnBFmKk5UzRmI7FkikuERnI5V2DcrDw+qG0SEGKS",
-	"p0XJBJcemqM7jUR0OnziUvfHSwUuXIDfjAbkJQwcEOoguyuP3yuyPUbCz3K7xH7p1sFt111GlPguGsRV",
-	"Jcf1m8T6WpLH0RcDZcWy0QZfCrnaHtfeJpHw3L658LHCJDNbiubmvGp7G5AfMD0ancwed/ppPbH6irEl",
-	"WPrwlW1nTVZWj3IXLJlINmPrA1x1yXwK9Ts7131qQguqrrLleMlUDC30Tob2V8weH0+ZVWhOnwyG9ld5",
-	"zZSy2iCsr0/g6Z318hwc16C18lx+DpQ9sWx61hsOht8Ph73PHzsrQ6VJvxJ2jzopRPsTMeVFbxAzsLFC",
-	"rvJkwG93rl9Z17lkply0YIkccwv5AgdmzFNO80pctxE1Yb2FeYRwmUAyDiU/KrqcQ8xeZDmIi9mYCpqu",
-	"DY91lIPWuGswj8N5T5MP58/ONQLfRcDH0dOyPmCHSK2O5BQKzIDESI6R8PhpeRHHvFQu5LG73L0iYRTQ",
-	"OXF0AJ09IK/MSID5qdjS2p9SpOuzHJctlpkw2mHbofTsIP8u3A4wx5C3RpDwxTi+DITEbXIpN7beVz7E",
-	"aVNDxwB36WQyENdwcHzyqN+DtQaWeHYB5XWS3tnxd0+G3z95AsXLfdMlQf7m/OKnF+9f/fxjr3jsZnPx",
-	"4sdfXp9fYDE0ZVxTxydQIwmJqHd28vnjZ+CsjpEs2MV5PrcvLN8vKpzdHJk8nTJ7ajJH099E/Nc2Z1GG",
-	"5UYaxJN5VAwnjQqGubXwz5DOgs7rC+ZEGoiVEiJHypIZUwUAaULXmkRTJRcQ/RwZiRDgKddGj4QD4kAf",
-	"GuTFgyGHtKefEioIWyzNGhP8F4wKTQq0H69xjgSdKVZCKMdRdBSxmTAdBexLSDRO6Joc+Es5b8LWJO00",
-	"f9Njq5XBe5pkrqvbF0hPTLCI7Nb0yNcUu/VQ2NZCzsclwyNvzNiUO43l4x1LrEyYC6az1GwXWLpP+JRQ",
-	"sf7mt9+X6EGsWMwIBH93jopT8FsTBMhNtcat0koxDefvHWimefBVHZrdWjww9QGx5LhAoUtckT/HXLtG",
-	"YUFLrCn8aviFXN2VOXxjnb0B59m9DaD238Qd7dq4G2PMyGWN5ksp0md4E1JU1XCoN33CPnENkShSMLgZ",
-	"k0tSS+ur1jOoJQz6sEZuBqDNjETu6MWfvXEHtTyg3p8vmAsZ00KSOdfG2mVck1RqSEfGhQLu3Fh5zNTC",
-	"snfagaFSLbvczbl2b38558uG9rxD8GR48vho+B3JxJLypPvVmRtRzoJf1pZolyj1hf9mQnxtLxFuSOcr",
-	"MceJR/O8yH0LYnGlwm2OsudYriQAgujF3ACMtitxCKEvrkh7qZqB1W5PTuEWS/dJzuAiIQmjyUgkeWFx",
-	"lDirOQNgKY71ErD4LZEqD3t7SpZppomRhqbY0UjQNHVa+6IbNJ+r+ZbDq38VHJgSBEutZqn+MpAsBQZL",
-	"1/5viMkSHkAeyFjpGiMZBSs2X8hV03gygWReRUSsV4G7U0OnSkoNUhVHSa45W33T0vaVL46SY+0Xtxro",
-	"WxKTXiJWyKxBbOoHVMVzV8cxXIAAnyeuvEpIMiKkOXNvVAp1YKTcSEzWJNIQO5enmC8l11D2Bj46KAHE",
-	"W7UD7+RiKCyAdRpHwpWXYMmhFZBSLedUaLKiPC9ah1XSrC4GBY+YTw5mSWegeDddX+nzawlLtyy+kihE",
-	"ejZJBVzYikjwJdvdAQSwM5mBQsu47lB72S5goHp7+5Bgo7z5iK1i1toXBdhyg1EsZkCdFFDRsH4ADoUv",
-	"2M28WA0VsDsOJI/22DKGNt9V0wjuFOurSvgdQOzxg28w9ncSgOqlLsBXrwphVK7bcZT/vkW4P/jD/eHT",
-	"UoOS/q1glU1dF95q9smawFAQGUekmTB9VzX5iIlYJgBzH01ksh7jz9EharhUI2aur5q/BisZy8n98v7l",
-	"0fcEP4sOu8joH1ldRPe+HFN84GYOdnSTe6q8et8YYk8M8SOAuoVZosAGsyTUwh8dLqYru3cPy6Hk0ntJ",
-	"wXDylUdydurVXRlBoc6FeXzaay/sXPMm5zwMMM9rjG4IesX+lrGMuYv9FO9zaFVpI/Fcaiz8wpO+/Q8c",
-	"V0u8YxkJAFSG+qGTdbmCRREXVZzzB9SQlFEPZ0sgGGsNSFlcE+7Ris0ZxpevaJG9Dnxo7R9D14CJj0Yv",
-	"GkDpGj6AVhZca4evNYUKGoQLcKThB1jJWabuuJ/yT+hEm2RgOdORmNCkhAszIF2xoX/DpYS4Db+aolN8",
-	"JQbyOjmBa/JVoZ5BxTnrgcvu+PjoZPh+ODyD//tPyyWy/Oy49KyzU68y1Z1ceyf7tkXdcjeB7OM+co27",
-	"m3zz8H15D19eJm3r6l1TngIkYP2K4sgXF7yparRg7YUrFRcxX9KUTNicu6AvuEw4g/MFAZgRrNNltNax",
-	"mEfiJeB/507EKK8IDcEE5CBbujrBRE4Pm8pNjwQ3T1HNNnMls9mclBx+Drb/xxdYIb0VjcRKqp8BxE1I",
-	"GBWPs5QqnEWDdvXmTmPD3zSGhcc0Tf8FgXG+nrfILvCE5WXzKpffC1bwRanGfrOOURTU36ynj+X0sZbr",
-	"4+9On5D/+39OB6eHWHNmJCJ4DNFq/+GwP0sfY6yNHYL9IaaGlbCzCePgHMcQyL+8f/+OPKOax+SgqNd/",
-	"VoUy7pOlYlOmlPMSIbcU1f1HIlTe3+V9WB1yQJ5J+0mZxj8drVarI6vNHWUqdeZOhFX5XXFqn5yGyShR",
-	"nUMir4lBdBRU4QGflAc2jsiBXtKYHWlmFQJjR4/YxboQRIi4obOJq6ZfLBQUUwTR9DT3yHFT+tLXey7f",
-	"HEC9eaj+QaYyTeWKlHbw0eCEHER/jHpQH2TU6xP357hEGKPeZ2vlCWlQZXKFyH1JFDdEBXAd+Pf5u1dn",
-	"JHLVxMc4+IgcnA6PD7GqiKsZUk37XykpZmWS6xdtuOVzZedBTYOxOArKSzrPZZr0SZQJV9ucJeOCMCN4",
-	"UkgHP7KR8FZrvtCl6m753SEauvmQnNIWlYq0NedQAt/dJnHAk3bvrLeKzfjR304m3306Xvyn+v7q3W9D",
-	"+n76D2u4VAi+d9bTD2P10ByF/tPr94qV6Z31NpnWo1bnPj2HWd09mdLOulAa+72t3PZnmPVNp/dlr7ux",
-	"b2w97MGbMKqYQslgDdw5o4kDxHxO4zk7ei6FUTINXAakK4iWFPIIUtCiHKFskWnjHPVYkBtgNaxxqxYs",
-	"4RRdhP22ClnFyd+d+kEkYYhCIQ16/U1RZUm1OFcqUsFJDRcQdgZVbbvvNYh/fwI3GCCujK0mec2kPqHa",
-	"RY9QkRdKwoNUOgUNDPJtomdQ0n5uvmw5+HBo3dxLgZN/n6vkWy/d+FTUgqRGqR8+fDg6Lz3fJNYIdQXF",
-	"aLr4jxGWwR/1IlIT6cQozhJSaBcdyPSfJKiiqAP9x+e+F5owx97Zrx8/fwx52Ur1+ctwunYrCp2x1epo",
-	"NbMC9k4ZQa56vTggBa7pgmKItatKYU0yuRJPsfC0zh8TKtbFLX/uuCkfU413fxWMuW8YJd8wSv7cV0Sl",
-	"YJbNIID9oER+bOV3H2hQxDQ1sv4P+Ss1hq9H4jTVjR8JmZlYLpizJLjCWCsXjzXw4QX/kVgOd/4WSO9g",
-	"NCEpM3ZqZ+X4K8zjUFQQay3JKVHMlSVXZAUQ+ZVosRXVI+GNklyueDdTJ8Hi3JXFWnyt4IKkthu8ugmN",
-	"cQald/YUElUM5KaRDh38wz5yBgVjl8H4kl3sGhSE9bJxRPAG2gy71KHfOoIYK+N8vbiGwFj+WUMbamSw",
-	"/bwq5v7tyNpjcd7ER7BVS/M3xat9wXPrwR9+bK0RElCz1504Dh2mD8AvIl730YJACWV5FkypHDcG0+1+",
-	"4s+gurdzi8G6Oa9j5wPlRxY+T9a9L8dCjQlu7vk3ttkX5nLBNKAJYcC6I8G75aHtSoanhttznAty2D1p",
-	"6Obj7bdHU5gSNd/THmwB8+r6WNFbsFVtdwqoKs/HRzzBGw6Aj4CrDjJVTNt3FXPJx4Xu+dTqGjwGkE1q",
-	"ldVcd81VAEaYSABZAGIrpvyTVUcxlaWkroI/bsJGAlPmWkMgfMXiCsQUCizclyIwKxdP4CVrSFi2nzSK",
-	"qD2ERNxtNME2GVfe9m/wVV8vZ9FF5xRs2j0Evl1IVT/aqUpU7fTuYAxeVjr7p0aLDsxou6pdS8P5pjbs",
-	"z0FU9bL4gEldI7i71MK31yeunFnVKsWlsq+ufghe4/XJas7jOQQK6rlcCQweBBjcAzhhAS7RRRQiwiNU",
-	"HTdwrY5n5S8Xr+GIHIkJA8X90vUOGj5ZZpOUx4QmiQL03vMGd5UP+8cjE3wBejOvMOzqzo/kkWg7k521",
-	"ACGK/iapAgUJ+sbGOrpSuaT7uV2p4hXg5a8azlijn6KacuF/ASp2SOeD+zA9w8UAM1WgnnKm0t5Zb27M",
-	"Up89eBCrxcD1MIjl4gFG28It0c5RkOV1+joQwYGBXOKtd2Pic41i/oULLP/Lwwi7bZ9ANdncPjDSiaQ7",
-	"0Ywe/FHzB7cWPPsBfnciq+JX91K+7B1qlFubdZKh3Vaptb1UFDbyrVLUHlNVGaBah5SOTjpH4/1xmHZc",
-	"SuyBT6HWXMTgmtOG6AyvtEsJ+4edFfYNZ1s7bd2pMt1Fkn8j4X0mHd2cfu/Qi1UmCa9lUxPPA2qSS9IF",
-	"3HJ+zQSZcpZCPQn0Cp2RKU01i3yw5aZ4HokDy18ex6J0KTRhcBtbvl49fFo0bPWdqCh6zzSY6sanBOXR",
-	"nZM1VMDoY6mm0+Ohh0PFZCRKEroGl7nH2sBYyzhlVGngfffAXRzuoPD+Aug6W9j7hvoqLoPPCKspqfd7",
-	"H2+jYOK4v3Rc4Q4Cyanc/9qC6Z8OmtMhot9Upu1DQfwybv6QgGxNnAR/AZrseOHvwbsIFyT6darkok+M",
-	"PIzyGg41g3th5a8VTQU6s7srl4oIWQIQIlLxGRc0rV4RDMi5IQupDTke9ofDoXclLJnyRn9Hd4HLYHSw",
-	"fmQhlZeJRY+7eu9feCPi/zPpjJZVvmoyI5BmEhKwf5ErsqCiEqABKbr/otmN//K2u7vJqDoQKaLfQmL2",
-	"FxPO4CE98skSfw4Z/UprTG4XbJU7gNH/yZLC8zsgL6UikbxmKqXLsauGHo3EgccW/v7x6XDYJ9TJ2e/g",
-	"6vXQiX1/vcvR2cwSFNgT6YMPbe8+lANSBtxItHSxHOAGVoAbqVfcxPM8D8vZpCNBfTdPydBOgfuCSEWD",
-	"vmDJLmrsBWxbTY3FPbyFwK2tZO8M1m9ntRXGASPM9cWvqrLewCdaEN43HfZri0og9dq10T3vtv5SctIw",
-	"bf5sKqwXW15gDAwkIHq55m6eylN56pM+uRkJl/9adcE2xZQQH1Kyg1p5yURSFVHvmQ4ASX/xaA7Umr4F",
-	"dHz1gI5LD/oKVRSAbLszdACIukMWEkgOA+W98c4UYjfDOUNPc0BalzY2Egu6JvYZKSckuZf6RXpG8bi4",
-	"CHb5MOHozq8Nsv4NXf0OPMkbYMY+ZedW9Qc6uX4XDEvta+ZAjlNGfcgCZKhrQlMpSgLdUz7K8z6mqWKe",
-	"nVeCizJe7iwtMwgVWNYfXU6eMzyvDQgkGJQS99yL0TKlIsKDx3+rR6LsjYF6WVnCDRxRjU7d24OfbxYi",
-	"Jj9SlTBBnjNhFKuVFn6RKblkD54xlXKxa1Hhr+PQbRcCCD3/DRX9T6L5Iom0y5HmszAvmsS04QuXLB08",
-	"HD/4IrVFUZFyWSACt0FFYR4SS220tYKnVPWhxBNLRiLlV8wFEZfKbpIVT1MyKYxbn3Hflurg6h698AP/",
-	"enVrE0WnJp9LuGjStyNzb8lClZW9p6vLf0d1fLqU194WEIx8AmHBZ0W5a+3KgsglE+QA5qIPCcJcu1D7",
-	"JZ2xPhSlFZu8o7szzWuuzSs/2H/qgGI3i+1BxPkifWPAPcYP84KIvhaz+Vr2rcZc9ZAB53m5onUOo4IS",
-	"xD4XyIdW5x0JMDyjc8DkOgOo4gexvo48njxJuWC6X7ByuiZTVhSEh8IcI0E1eX75952Oti9air3f8zOr",
-	"fr0BbxI6+v5Vi7V/XZOwXm/94K+Xb3+2xPr88u+He2a67QLdkcobKKrbiUl9efcgYz539cz7ZabpE6xq",
-	"bg8+VxVUYSKASDCTDVVIuPgeCSxqTP7f/87LGuMluMwA/SKlYFNCmJBAc7Lv3Jhw5aPJQbUAc5yPSUgc",
-	"jpBuRIcOKNB96uKXCot4B1U1rwT/dWuff2PWPSqj24uW3+15iFyxpbjVJrsgUVNgsrwOvmW+KKHriBwU",
-	"1F7hEyjDeujNuSomuFsDF9GC5aWJ4UxpspozxUCBJTFVCZlTXS1RtQsTqbD6GjDL3N25ExyWr3YpIZvQ",
-	"9Z+mhixMuknbfe/nCNg237j7Trg7P3w26+x/Ba6HMtLN5ToyM7HL5weoyQFW5ciH3ofriT5EINh/xfP/",
-	"P3vfvtw2juX9KijVbsXeoWXZcTIdubamlMSdTnduYzuT7W31J0EkJKFNARwCtKJJzb/7APuI+yRf4RwA",
-	"JCVSF9+d0dR0RZZ4weXg3M/v0HTELEQtF3B3V/jbl3bEtv6OnEe4k0V2zEmKfAwR03ePDdcotpsuu5HQ",
-	"YbQbEAmzoXE864pRKrMEitmx151KYq6JYkpxaSQ7myQxOMHMqIcpY3vQqWEPi13cNJrkFfb9hvRkM4m8",
-	"IfAFS4xZQ5RmiQUVru4O7hI7sFcJdD+5Chf7bAln27L7qi27F8bymk+YUNA4T0sCJGNIbSeUkwklHj3Z",
-	"qNGYEckiGAv7msQyYo02ZLxXjw2e1huUBQLXbKJWcW7YaD80w5gm9OtbvPOZnxVNUzqD4ICexbA1Mp1U",
-	"YHS9l0rj1AAWyxwyd6o8nrIN3juA+L5gX3UvBKeMIUp7hCjitYb+aE/HMrZpZUi6VesQgxOouAh2txvt",
-	"Z61WCyZn25i08O9lbU0ehi+pdCLrYh7mx61kvSHJ+t5y1BDZMZAgRdIDjC06u0vPUmgGvAyctIjn4FVe",
-	"w86shFBSEPsQI6OseNwBjqj4JdtFuQTCcod99d+ijMbEcT7Jgx9QnbwCN/CVG/QDgCK1Y3klhaahduii",
-	"a9/3KUsTqdjG93VCsyIb33YmszTc/G0/Glm5/uXn8naZln3NiVFzVnvBt434bsEJbo+81QvdGheRkeEc",
-	"XzuNozK7r5MkTEQKi7p1OnN5fLlHqzS6Jjm55BETocubwFSCNim27DKU0hdS85D1NPuq+2Rn6oK+ls1N",
-	"qUXWCLpC0AkXI+yOkSkumFK7AelnadwPSN9qzT0e9Y3GZZ7L+k3SMQMzbIJY2wAq+fpT6i8cqMx8FBJw",
-	"scZUkRkDmA6LNdkkJ7jSoIALBm2vbV3Zsa3PsUnhZk5cKM2oYcuZYmkPW4CYhVB9t2VgDxi7QU6wc5AU",
-	"8axJTiZcK8uNHVZEf1XDsK7wHcM8thfmpBf0dGwCOMfulxXemDnZE3+vtTY0tOQnE93jZqR2N82PsIeN",
-	"duNPB+T5s9bes2fP9g4Onx6ZA8cs8YHWnEBFztNmq3lw8LT5Z6Nc5jTXaDd+ZSogxeyaCZ0RxcCcJXI4",
-	"ZKkiUpAvY6pVJ0mMCl+G74jNvcrc6lA89v+QmHsjQzCMoh5YFlAX1Hq61zo8PyjUDCUokBrtBvrNsEuu",
-	"ArnRaDembNCz6vlmzPp+4D+KkqK2O2WCLQO+0/aU/wKFQsj1BJGJ3jOGYQqfZKar5NEayvA++5rIVK/w",
-	"K1vRA4zN6FOKXDCWBETGUQGo27DhV2d/I6mcEkbDcYD9fCBZT+X1jYctW+BouXJihCqMom0bHlnVeh80",
-	"aXhGoYhxtd58Ag+7sua8VXOvquZeI77siAGD6C5qgc0+DEFtVdobYiF4ONB3WFZssX+WbQSL+3DDSu5y",
-	"fmRO2x6fmOFtiLlYYgh1ZrR5/Fv79EedE1WayxqZUTjn7QG6aWDFogkGlg731HUnliEwyiGPGdnp+5yl",
-	"oMQ1ScF2C2WcTYSClog/n3380BX9b91GKqeq22iT35rN5u//7CPjBRtx8AcLNcIPyGmTvMLb286GC5wF",
-	"F5B+kkozjp4x9fpBV/StZm1+Q1MijzTDae1x0Tc2JOra5rKCwt6HPpJd8fTp0xfmoqKlmtudPIE/jK1H",
-	"R0zoOVs0sJYojGYsBeuJbDKAMj+wTmESgDBjJhEQO+KA4JACUhgQuvWcbUN2CgMKSJbGAclfbOEe2C5Y",
-	"rU7798vYFQAgb7aGK+yAj7EK4Wok2mRAIwJdH/EJ2KnQo0vztCtiLhjZGdqNDGwzlEQqDkV6XJC+eUAf",
-	"Y18Huw7YUkmbHjOSMn9HVyDhQkuyOM4LkDtIXeC4xIIOMmBY7wTo1xhJQD/DMFNukP2jVsuWcFggn7wV",
-	"C9rFB0b9Ay0Rek8ed0W/2Wzu41+Fzi0TM561W3djX08Y8oIlnjKVxXp9UxyZq+W094t7YbYJ3rlgPRMt",
-	"S/bzos3cuGFLOCgY/8+ftZ49e4aWfxnMiEYRx5jup9Qsq4a2QDbqlhS+cpMrhNjm25AwQyfHcDgu2AzP",
-	"RIGbETqQlyyA3y9pnDFFUM+EToNW80RWZph/OQpXMs9/w7H8vnDXXN6k3xlcisAxDss3CssdFPlElsZd",
-	"UVy0wK904JY3qNqdYK2NDlb4RIDEl6rkd+qoyPWX2nxT+PWJcid366p4ZK4K3F6nG6mC/HJ2x+Yei6KF",
-	"sP8NPywt9F3LPnjDyuZB46509+W0v1XYbzLVWuQcxf1yo2r6GtnV8P4N7eAilVv9qJbY3wooVCAyjVh6",
-	"bEx5OYWMNujIXQij2LQqGqZSKbAT1VVNaWwe/shrjGAmp3IKk1ltUOeK6/aI3mg3S1GU+kb5YmikPOiT",
-	"eluuqrvJ+FizwyIT2cQsv8U0DRoTeckiaBZNFSLrr0zb+wly1Zj3ltA05ZfY07lyFGh8VI3C5q2aG53A",
-	"pgk3t6KJjzHcmkFVvQuNmprmjU8P134O+BJqm0A+X7sJZK40QRNSDs22tQdJgNblO0ZNB2eO72S+AybW",
-	"LqFTCuz9Qsgp+HYnTOi6dXYP71mA3yo7YSBlzKDW5A78mqsZsFueLfu9bZfmnfkyo0gR6lkDeJwsf/D5",
-	"rWZ8nU9vASba5ZHsnDQPnh8dk/6f+kFXqISGtpIsompsM0colHWyaLfgsZQpAPsV01RG0MNFyK5wYZHB",
-	"jLCvXBkTve3yTaRg1sn16ePZOWk2mz6SWigVW+lewgwBS/DXwSgpel6NvTNmTFDygcUKEH2XpGpsdCbv",
-	"LaMB1mdJFza7e1v3wGNzD3SiKD/wV/MEqP1v9tNN+gDuwPp/zTTlcS10+ndK0vdbae3YvEfhdlxeaVtQ",
-	"RKZcRPdgbTh7ek1zo0T0q3PaCxSFXnJXMJTPG/FvC9mtM0IHMtOE66Ariik+bTKfJ0pHKYO2ZgE0WgvI",
-	"WE4DD4yQpFIO886hq/J28kNos05+4krL2+1qPPem5WfyiSJjvHB7Om82HYUWlniYxbE/nmNPAo/nUBqj",
-	"OEvZ5gCxVx1hnVoNuOKhxfnLFxjNZBUQHqkA8rNRafZ25piqsT/FXYFnnca2dwwklWg1lw8PSAsYo4Oq",
-	"SQCkd7h9XZGJiKUBefvJdVQMSKZYSiB2HxRYyhNECvSwteyr3rWl5rQrtJwMlAakQsB9ASsZTULHzWft",
-	"PJiPyQd5UJ+GWqZBV2ju5lzMan8CZjQPWZOcpFRB4sSUQyo9GdN0EkMjyLWVfPMMdndaRW1mHbhotmrF",
-	"TTMus6wlvuWPSUQ1JTtvXn863b0JzXbfncu9OZfOQ2Aw5nwr3xTFw3+OWXjBoqLeVeXJisgORWD9iF0C",
-	"clNKUraXshFXGk/Sru31SmI+tDkkfe+ycsUaXTGWMSTRKHRiNUn/qPXCVr33khQQ7DkmIkFDWCFzeFHX",
-	"2mpBUak/2p18I/wy4Zju8aBvbeF7xq8uUEWJMcxR/YY8gcV8xAc8NsR1jQNf73uDHC0F6b9SFPzzOa4E",
-	"ueAiIjv9YcoYZKqgC416QIaucHgzu+Z86TFLCddQ0DNgiDosJLTPCAgfYj8kNDswK63dFf1MmNUTPft+",
-	"zODr2WTBAA4li3oy05DT57NnekrLJGFRbzDrGY0CcgPnGYR5FsYGIHABT0Bzr4c4cT3r1VI9NyVzj2PC",
-	"KEL7TdKJlSSKzgDpRligm0xpOWEpUSwFJgZZaClj1pZCbAprXCIsXZOcMmoUKRHP1jePXhmmelKghmv4",
-	"DSvKuUoJXUHDbPlcPthcHqW5p/X82VHr6bPDw6PDF4eH6/sVC9PwLOhusY+LC1lXLQUnYwt8fM+uwvcA",
-	"78SV50aOpUApLM/zr4Wc/uXqzHV/kMUXt8Jh++HcyUVkSWjh5UN9Nus2sFSXY51DOkdXUHXBoib5nJhp",
-	"H9gSKnc3Gkj2BtciHmpSAchjwWhZm8e8NGtyfT6DK1nNab7ZsGm78fmsefD06MXBYeuH58+ePW0d/vno",
-	"4MXBD7Cylh1l2p7YKzAaM5f7ZzZ14c2PHuIFksW/V2Xu0fXMpJOE8pEgScr24BzbOqmYK10MRm/IeLhQ",
-	"fDTWah/y6ik2M7kN5nPO4liRKR2oBL23FnUTszxcK1DlMsOoc/5SQaSFF/MAYW3w+xRRuEhMxSijI4Yu",
-	"HPDmGFsPGTTXZAcgdKnuGlqTE5goiXi0G/juWqFd4oD8IbNUsBmCc4Fr+mvCUj6BXiuXNOVU6CYxJ8Xw",
-	"QOCAHroMDg2NY3RoAWThlE54FOR9OLuCDjWiIPHULgAEiVPsVwwi3+0G+UNyoRw+NzyKMG40266Y0hkO",
-	"310uRsS3drPNRFPne4O2L/ljQa2Wl0x1BYYhABrHhiXWrnXwoANdsarWwVHaMnMWh8csXs/91juUDsRv",
-	"3xqOPBrthkpS1ERzujDf0pj1pjK12SuOPHuONBvtBhO9z2fF31ySETywZ57QCBqWwsz3Y0wrgm2HBKEJ",
-	"j5o/vRy9e3/+68H71++PPvzjovX+Hxd/64w6p29e/vz6r3/896v3/4hP/vr55Ojj+c8v35+fHJ2ef+7M",
-	"10YskxIdP/OX0NLljoVU/vpToKAqKfXFde+2u7TtNvoIQ+926zx/90y0IMMc11hTig0yxZnSe2OZLc1Q",
-	"xvcZ5rXwcpCrjIZjB2148PwHAs9zX0wZu/Agk4swlAF5L0VEZwQKZxwogXPyD/klevqZ0rnN7ZnjUihH",
-	"vOsnmNvGrBHfsG69vb38XG5w8Sdjl38As/yWEfSKC1FjNMOObaMMN4ugp4w6Y1a2eBSqT+vtlOeXDrpg",
-	"Sq046SVMXTPYeAYNF4ymhGd6R0jBChCxu4sKS32uzks7Cnckb5Xi8xfVkLxbky3t3yjtvywt641Te9BI",
-	"slUx82rKpYKwSaJnaAOGMaMplitbAMiU7U0YpAAo6+VWWqYsIqCoW4vCE00Yy/Ai99Csoa6fVR2AK2rb",
-	"3GzAJY2trh1jFfDBD+1WqxEANHq7MQGxisMwS9R6YX418qn6ep0xVXXD+ppwxbG7Oz34CmceohsOXX/r",
-	"s7lnBfeM6bn9ubpiu7LK5xNLERj77dlH4BdEpg7iXNMUfAPOMUvFiLVL1R1kmkrNjFJr7HupGDHH3tzj",
-	"eg+hTQ9KruElTqE1l6Llz8XoGPlOIctHkRHlInciI+buYGYzYepk7dKkvE6o+SXGne5QBa5ogcBSLqMc",
-	"UCSis1qs8VFKuagsIkIGZfUo2K+qgqE7qHfxy7o8rI8tt7neph7eFJv4wKYWGMUeoypf7t1p1uzSJfLe",
-	"uA/YpekozRKF0KfW3csY6jMQZCKg+UQBoYb7TIjKBhOuNYt2iZJdYb2zioRUkAnV4dj2dukIAoO3ST59",
-	"HvXBR+Sxa6wHlquuUBc8gQ4P63sncfSWK5xcWky/K2s8bp1/+9ZYBoniI+SlcFXQAH8gLNfeDz8cHOas",
-	"Br7r4RJuousUJ3Yvfr/iAOo9fz/JKUYscf0wv1Ow6VbbuXdMUMigttti1AZ3UK+u9eT+9Q3Lm1fZ7u+4",
-	"0ieFhz9q4IB8Imsgs+eT3grwmyxbZSVqunEXQXVMdSoh+YQJYmNGNoI3ZfDW44LmzvPs+1TGTdJRF5hV",
-	"T5XiI2EGTpiIbJYYpLraZxayZ0dMq2LAkYGj3MdlPbhOYTWeKNK/YLO+d4D7+OkHxASkXqITGkXKFkUZ",
-	"KQlxSoszLzMNXZQmTKc8VD5A2RXrRihrwdgWnfCrCmbzA3evEcoLNlsMO/oKXMOMZUpiKUbEXEPyaxyx",
-	"wIDxKeYysEPMCjTaz1qGt9kXuCBk/tv6WkW+VPdTu1vYqrq6BH/FNoT42HSO12zIIV+JdPZfFnbyRjSO",
-	"/W/5H66yN2Ix06zKsoFcCtfzlQtI8j/Ow9N5eNHyQcAfg5wLpems2RUwFweSCowL8jfAeaNsg4mcV29i",
-	"uLyGQZeY1tx5O1qcEd4UbZWEGyNVs57QP2UFmQZL68fXiEot2+nWlrN+Bxhyq0no9uqx8n1f36VUz1T3",
-	"c5ZWa+F1DBMcxAzqQV3kOX+M1yx9ffmEJgmAGaPy6HP21BOnGbdzHdH7NbFBIai4/kd7Y4CObSH1GPzo",
-	"ykbSNvNf5yvXySe9Rl/hvIInR4t24W9l3h9hDSuHfkSoWdU5onOki3pwqAkX/u+7dUVXrlANd3F2xJa1",
-	"3Axr+VKy+TDskxc1/OXRMxq09pYH0NzsfZNSGypz9q21QhXZGcz8lxGd2YA7+5rIQo0zXoa25oIiuNsk",
-	"H8s2bRsgzbsidTnNKUviGXZMl8PFNtAqT1Qu2MtyWDUOKDadY5u24N49ZLdJ3mQ0jVLKY9XuCtvPx79/",
-	"8aH2CuXL60kxrxnmbceSpdiUkgxiGV7gI3eGlMeQm3Dw9KB1+DyAf49e4L/PWrswlbyXMgDWuw3i6COg",
-	"aQGR3vk22iTiQ9t0LeiKF8/+3fwydO3obKJBQPRU7iWpTGQKC/ePPc0UCpNkDzC8N0zPy+n11JLa3QUo",
-	"74Ypu3nVcGR7wrYc+eYwSdxZTT1FPXwmPMyEYPEGzeJtJlLeTdxxD1sb0cYqjv/7n//NmWBXmD+hBwR+",
-	"SGIOdfyWayJzM491bJoLLKRlX3WTR/1d14y+K4CB2HIUANQloYycpc51bDgtaISaJcC7VOB61vtJdEXK",
-	"QsYvIWxp9VFgDy78aPTGUcbNc0Max0aUNMkb1zQcu2F2BRa1FjrMm8G40h8qon1bHI1di4NyoseG/Mrm",
-	"dP6I2/XQ84mrEUoLXhUnX6044HmBUG0DePt7nTJ82FobKXXpONwG1urkrrLkWuNwbe301Daj52Kk7qIb",
-	"vctkKZZlF2pcGkFxgmuluxR71h+u6ll/m6KvfERqxB7yu63Uu7GsOWNve0YfAJMPPIcHVANg3CvKRW45",
-	"TcYHt288Lv1zHjZ/xEFpO4vVEWm3kNsDdJPh6OW5F7cQi/6YRmCcQm5XgAVUkJyFNbBUFItPd/pgYPVd",
-	"VNqOtivM3UFu0dnv8xiy8tZqUIB9AW3PfDHItJaiKxKMUSE4jE//wuQwcy2itjnrmSs/Uoi5GCswjkGj",
-	"Q7PWgv/lHcnOIIHN9iKzAE5mIOkxRn8YxmvyyLbvCn4vdbUYerUn8iGErEvlri5iDV8S+yWQUSE+Da2m",
-	"jMoAmWkl3Q1Iae6pefQa7H2mNLQJcHcjnRTuPfvp45fe+5PCfQOZjca6cA9QT+GWq+bZ2W24n3C4o4Ea",
-	"VcaS6zYQ/lgD4W4Hrx4Ad4Jj/5v9tEno27E7j27sXEJ1zKomVp2zqm2g+r4C1ctJ6dpB6totbm2Z3WMG",
-	"OF9BNbfnqbS7vbEBV2J0+xhV4JbOqmk8ibmNEWM5E9WkD95Ams76ZMf8iJpaBLiDsRQj5fIYFUCAdsWY",
-	"xkMMidg4RgkcGWuyGKguvmzBasVQnDWWXeF+hqBLuxgDAsgao4AbLQq6WNFw7MCLyYtn/w7NReYjIpjY",
-	"OR8W0azefK1SNXE2tbpmeSl/9Mu0YxFbPYrC7upY9jCVk5JLaijTCdRSRKgZrvSZ5e+3WQW4PcTszur3",
-	"uz2/3hjeURxCQLgI4yxia0TxtdzonXdg57/Kz01t/Zi7YstxbwoUDA9bznUdq4CTDLFYShxNPEZuvCpm",
-	"/6MtTq1km0WFdMeZzhTMfIjkHOxi6KdcFZuw1AZ6kGlGqUz25HAIjSXSwqss3mvQFbGUiSIDGl4YLs/z",
-	"hKQJizgVyNMs/xfsq4bnHxcYNnYMx8fIS5ZCt/FNQjl2tb+vuPPcpLZB5zsq45ojeyRLp6n4LJPHpOq5",
-	"me9Bv4Xl3CRLhcWRh8zrudL1tlGQstSnZVuVymEvFyphxjxmxCUMTim3NXHgBwV0TVDSRJR3pO6KYgMI",
-	"wyfsw5rkR+f4g2kgQwkNp0CtMR90V8iECazYMT9bd2ux3+WYRtCl0VjgmgFWBDk8QnyC3eOuqHwLwoeY",
-	"9zTJOTatSJ22pMiA6SljwsbQbVsLTSeJOnY8ENJqXrRQ2UwkeG3dbSkVF4rsUNUV/YSlIROaxwwAuPuo",
-	"I5uXsa801E3SB5yS/3RL1XdZ9FLEM1xFj/czh4ezEUc9tasAk32kwXEkC4/jO7DwxQiOuVMEz6vFLYBr",
-	"byA+vjiUAgxn3kJ0MCMJk0nMXA/R2nHh3Sxa3iZ0YTBfaBwj0o3Hbdgt5tM6oDcRz2qj9ebuSiiHKY3j",
-	"RtBwz1qrG+1HwXy0vh48oiL8XhN1dxtWXKD7h5gon6Z6SZ4znq1AvymBXiU7MLu08M1dhtClGEgKpYjr",
-	"Bc9tMNH7lCE05Lm5fcOygPrHwgs3nVJ+75nhlH+Fk7kGl35Qsfh8EqvD8YXd2R7BW+trfDIZsChiETnj",
-	"I5ElxVUvAnj7b2+pfpxeMIVo3PMDwqgztFTEpmg01YKlTxQSitUoIxYg3NOXzssO4VHecdFIJdvgjfAI",
-	"tTg7HWVMZFSqu8JYzUa+iahN2FcbSncP9+BTXjxrecFEgNU3hOuuYCJMZ4lmUUBUNjCTGzBEGX+iCE0S",
-	"N34zwIBgRyeb229zLbtiyHQ4dt3ocAo2uqya5EcZx7ZjPMLWGD7UFf0RK/CVfpN0nO/QtT1wY4eQPqyP",
-	"ebJdEjnEdfN9qsy8lbcXsMQe++H0D1utfrGyHltBd0VOHU3SiSZc5J3kPJ3ZbbMajQf3c0xzVcpAPsPr",
-	"NV+IjKbR+etL+6UjNqS1V+bndbq6BI0pHbjeDa3Dwxetg8MXT49aT1/8sH4jhnxKm0Tgb4MX1+lB+b6i",
-	"V5qrBfLBxuSxkXm2OTiLjj312G5DwL5vMnlgk6EHznze4vLcfWqAuevpWqt3SXlMBzGbE1h2pwkVFYIB",
-	"kJlqhNR6at/+t/yPdXpmr9Dx3hRZceOBnN2t8nSzJc8FruikHLaOlsM81nnzulOwgYWwgeEzfwL2U6bT",
-	"2e020pwbaJ1SiLmN6AHNwpAxKOxLwZlJ0kxgjmSTvOGXNs2R9I2Etx0tQasD5c2rczZde6ekyY0khLxT",
-	"mY3G80ymK+Adu36nUew9UaSfcNc6s9id070CdbODp09brWdNAp4nSvr4Y79IQiEVZADIpSmUDfWPWi/6",
-	"XSNAWTrliu1eV6UiZ0xEpP/tn32jgcLuWmgms7B5AXklzqBOZzejeSXgTjo4fHr07PlVVCQYykPWkIxK",
-	"/70qGg+53+i1NQygLELdwS0czWEqJ+DnsT8t4+vLmG2iudhTTOuljqaqnpeVCoa54Mw97Tapv/SimgPg",
-	"prVVMm5QyShxeVf9fsFmU8CshYR8SBuvbLF28w0AOr5ylf09o7ERI9QNh+xgdsdQxlacYZf5ELA3AYtg",
-	"OuaaqYTaRrA65ROA20syEeoMe1qbWSLgnmIiYinhgsiUyEwfE9oVsRQjAOc1ZB0yi9UbSaawfmKQ8Vjv",
-	"cZEv0s6JGMVcjYOueCsiKZjiVATkLKHCfEs+yVRno4yZ0XZSOuBhQH6RKaNG1idJPMO4aVf0bXCm5x6N",
-	"pSJpxo7n9mkqyNQM2yI2TJqkQzTgv3TF3zMeXuxhQTDunYUGdvUhXEHvBMOAYCXc9Dforv85iahmi+zh",
-	"ihLbkRjAAoeWFGSiezJDrBgYeKPd+HT68f3H3scffzTfZmmCDRDyNrmGruYXEWV30Mj/rn5LsWOZqnl+",
-	"0NDsq260GwOqNCUzukkNRAWTu0P9YhMOu+2o8MAwhmPD0a7FqpcoDeCD3LOe4DWDUxK+pnE8w/AJOns3",
-	"iU8VQvl3UPRZE6D3VpYqex0hnRnbdvZ51A/ADLRgCX3rj+3XxunhAjOuynTVLOPRHaerFtZ6dSysGMXY",
-	"6lq3Fw0rrXPhyJaP462EwE5tREhB9aj1TZSiV/ZQ2wRxP2ZzOFTTaCpcJTGd9Yrxiz6ZQOq/T7LC3q0z",
-	"7HmgxnKqIHq10//TAXn+9GDv2bNn5r9nNt/J+weM6DlpHjw/IubS508PnuH/+rtN0umK/lzQBLSkTPC/",
-	"Z4zQMJVKERrHdtCLMfNV4Z9ijtE1dJqqFWq0G386IGbarT//sPf0hx8O1gwBXbKUDzmLXOvUd1l4MSNn",
-	"4zQbuAAREsXT8CllL+jR3rNhi+0d0R/Y3ovoYLB3OPjz8M/DP9ODsHWwvk+ksBT3U7lZyveqS6BBWmYu",
-	"TrR1iTw+BccGqGmJCS3hietqM/vf8HSlbLi0nPMnV+tuo4u+CN7Fsy1bVJrOajlKTVnnPD9ZVdqJpaXb",
-	"0s6boy6znuvTVnDNqNzS/W7dJWssTnhLTjda8Lk2Ld1eZAsI4JQNl4ff/p7RmOvZPo1ZuqSmqAM/E8yj",
-	"xzxJGV+CzTlRLL5kilDlLCDEFlE25eIYELgQCk5o27DTsM4SBpAdR336uVGQ/4oX4WDuxChccSWMBHIg",
-	"17+aGWVNz9a+4RcuovWfng3+YKG95zZNxuJWrLYZkbq2POYmjUV7YuzaFpiM/eHWUpXLLGP/G/yLsOXh",
-	"hZDTmEUjdrtReyC7tbrqQci+kFQ4poooZo1PGPkxyYcNiRTQYeKCsURhOqLFKs7nhq0mOgLvx1cYpqbs",
-	"vQB6ZIxOi3cEl21gZ3byVxWPWeOOjnOdulBYgQinvj3QN3SgCzsOxXB2uxdP9BrHcj137QnUrlmzBRww",
-	"HhEM8MESGcdkaBYmQARNL74jrqD+jUVdYb29vgoB9QPUFai5FSv+hjEdjViEaF4xG9FwRtIsZk9UVySp",
-	"NBKLS3ElXeDBeog38wbzqK6e7OnhuuVkbhw5xqpZMjEiO29OT04+BOTXk3fvPn4JyOnJ64B8/vDLh49f",
-	"PtQOy25CD59xc6ODHHdw5VGdKbLz6uOHDyevzs2QfnzXefPGfGg2m7Xjwvs2Gc8dqEHr+s63XvNbUIRK",
-	"jnJfE8BTryFBSuQ9KEhzribvwl2Z2ltmgFVOhBLdNe6KwOs0g60L4ZZdCE/UrRLzailYIoNr0/9+RHk8",
-	"qz0FhqRiCeFkK8FcOjOAIsX8gpEvY6pVJ0nIeyroCFbI1mjuBoSLYiHRE5UDKAUWb2BmUaoKlkHKNOXC",
-	"NtGUme6KCFHtQWmhSpOnLTMAtb6eMn9QX8O0N92nUxnHWbJu2TxefdswJHZa+LLa0IuM470s2fKFm7IS",
-	"5nkCHCPPGexyP3beYHGFV1gucqBYeskiBzQMwCGXgJIuCpkoZDDzTSwA6NhwgsB2t0AszpDxxH5PlMzS",
-	"kJGdKRuMpYQmEsYQwvhzSqf2ITxqdsU7qg2JTxH1A8cDR8k6HWia8kuWQ06ZYUGfCkjWm5Ehj+OusDgq",
-	"ieEvU2Q8OCXX9DLM0tS8E/j+NUwkG8J6CF5TO5SO1ikfZOv5Tu0963JBe/kdsUH7ttX6v6XtLUe8LY44",
-	"9lT+CHign0ddSl1V8TVC+yBcjNWOzO9oFqOyMpWG81mdKXDoR+iVGcyIshEI7Mlj9CHQrcBtUaxG2ktk",
-	"qocy5tIhOJmXxYYfkAwyoy1ndSxqIiMWX0U7OrMLcfsn1b2pLsEVf96ezxs6n+dFJdwHLIx1M4qpCO/D",
-	"KPcHqfbYva9xd5Kit7NwpmoofplIPveDuEe/Zc5S7ttzmY9k3jvY+fTp9OPfTl4H5FPn85n59/Xbs87L",
-	"d+bT6cnP1nF4s/7CVWPM/asqlCm7nnsVHnEbKxhSzUYynZGd953TX07O3354E5DP52/fvT3/NSCdz+c/",
-	"nXw4f/uqc/72Y/0o3UMemLvVHZ/VCleOWbJl6TeZqDx/GB6Cu9UPyvyKH2/U2Xqed1e5KwKv01PyJn5b",
-	"qr5Bl6tb1nt3t7r9vybpr/CzvuMXbBGYyrqRAp/bWrUqRmqtq/csnqCtH3R7WK9l9RdI8mH4QG/qwK5y",
-	"fp5ZvRjEbsqokhaNI6EZoFbqmKndILe1RJRrghZQLeiKlS7SKzka3SJsXY1bV+P3zXTuy824LpsxlvmG",
-	"TVjXKMn9Ak991A1Yv3RedlafHSxj3J6c2ypthfUtHB4k11suZa2sV3VZBC9dlWsntND5SmIYj2vVFTYe",
-	"iKG+ISDwoAc8f1qTdNB/VuhtBej8MTSydwj8bV+QCJ773MtGKAJt+URlGUcKk4j7R60X2Jwq5qHuI86I",
-	"q7AnfRqGTKkeoMD2yQ4laqY0m+xlyjzNfOvgWadmujRJes7F35tA9sSEQVOBmPmqdkj/NJN7k9JkTDqf",
-	"3hpzoCu8m/AY8GoV8VCzhAKeNvZ5QVAUB5e7OcSq4TTXKa4tLkmj3TjpdH5+2bK/t+DbFnYszYHpXWnt",
-	"0YsXzw8OD5++eHHwvNUIGhjcCA0hfz57nbvGyiW2Rmfq/UMKgHSdsJSHdP+dVL2OGLEY3Lw3gNJq1v1+",
-	"6mzNm9cosAWMh2157eMtr4V9XuTLqzSN/W+uxHztpqgevJfrOaiDJvniuK2ggM7EtYVa9OhLdSy4tk63",
-	"WJi7Fh/C2lzPh7ZFufdUlFtDkdctwq3e2NadMMzvkkver+O2lkpuzxQzFITVteYt0A19nhpfWQB77HqH",
-	"uRwKascQB7WsuGlJUmg8ZGF8JVTYWGx/mZJ+GDOa9oo3tQH8zYKpwoHhullQKbEXf1eg46dNkDGX+W8Z",
-	"/Z9NjbK6Qa0aIr3dir6GqxHN6WuL6hfZOfm8u5kWhaO+a4y1ZUwhgxFtVajHqUIhPV1NgUJlZy9iMb9k",
-	"KV+SmPLaX+IaeHhD1rb5gCtVOQU2KPTSk5kO5cTZwTzFvHaqNZskhnNgssR/RkZuAggkMi/zt7EODeNr",
-	"d0VUGIcxkVMqiMwg4wyxo5XhVwgqWRwYmVLVFRFXdBB7q5D0nXG93MdslcJ8De4rdSaa2wVeXv3aPJTC",
-	"NfNJM6uw31YOpJg2wzbIhFnKrUoLPsPIwzqDcdlENpowS2pHBFf0YLY1CSYH63fTK4wgBCMZXBIytQnY",
-	"MCQIbVypcfaeawh21bHYJsQrh7Gsi3XdIG7VY1omg9XO03zuWyX3BtMo7bLOSCxHRQljxUdJANxaqs2i",
-	"sNr/5ga2NNfmhIZjJ2dsPVYAOAkinAXkp/PzTy7lT6aEmSXwPQYwSPkLf9kV1n3rm/QNZDTbQIwYu69M",
-	"zY27Ozh1ip9bvu1hubFAnT8qoPhgl15Le7d6clZrFo4YrnvO9lOWxPSWW6OUBlsXX/lrxjLmtES8/ony",
-	"IO2AhxIQaqFQ5nbGNYLrCnd49zAQEsHJxoZvZJgyZa5NGYPyy4KaeWy0Cx4CzDA1eqlXU73QZ4SJKJFc",
-	"aKN9kiH/ajRPzPUvaKaTTGkyYF1BQ80vGRaBEipI/23EJokERrX3C5v1AwJQGQzCHa7HtONSuC3Nrpjn",
-	"SfUGNKA3zxb50oa9lfNR/sJmVTHUw7tmbMX93lq09woODhFIvxlr8MA1WFP5lo1SDeYk9TJz76z0lsed",
-	"erA4o9XKdGmVtyrCrWUkuIJfNUdvt6hm10lUjPAaiVmSUOirRYHDdaHxMx8JLkZEsTBlGhCXwnFXcAWI",
-	"2gIacpExSxnZAXkKCGXwJTQMwyh+6jreg2T8fPoOBGJXDBjo5mf27aDEkyQbxDwkNIpSppQXlV2xTFZa",
-	"1R36vrpmsEX5iXrAwoxxVoucY2UCweJhuxmZelW07/IWn74naibCRlBwgRTTyJr/AfPSXDRt39LG70Ej",
-	"S+NGuzHWOlHt/f0wnTTtG5qhnOzDwuxD+sYGzvDFdbqnDIPFgZzB3teXas6RCnbsAXLZ+s8fmf/8zHep",
-	"piJX2LVEH6K6BY1l/9ucQ3Zp5gJmA1hOVfJoOzZcdM/Usqu6LINKZrU66QDv3iYd3BQV4noSWqkNrKUM",
-	"1MIZVRPNmNFYj8nOkPIYZDgXIfjFlG0zqjC53/yepWx3bQ0693QtJ6pb1W7X4dxb2r3RPIgrE+7teZGK",
-	"FOH03tXpEiN+yQQZchZHqkn66JVpkyGNFesTG0Jc5MddAZ2ZEiagA2AhDDNgEPgsRjJ3j/MHQx5FV6Rs",
-	"jwl8tLGYIbo5pcq9EEA3xgBsOpgRSo4OWoQKBbg+KX4V0Rn4qe2RVQiyAakbyjfwzFI2h+ezhmJrMy1q",
-	"jvWVEy/M/F0LvDll9D8av19HkbynJIv1GZFVrb9vhvTYVMFXFs/rqrzs+orgnTjXq9jiMgc72u0Yy8DA",
-	"us9t5YL0fxumchIQLXf7HvJ8zpyeGK5rGJLlinlMWqZEyBKMc8pHXNC47Jhvko5GLOiDVtBqtaxyThJI",
-	"9QcSWNMZ8Heck5B6bNj0JC8mzt+4ts/8xJkI92fdQ+pAu3HYOny+d3Cwd9g6b7Xa8P//NhQri78dFH7b",
-	"lLvivE/NAVmPrd640x9HADQZVbHVn+SUTKgoZUBMWcpwy7ftyB9nc1HEC7LHXQ4JRUBVgFC9I5YMDso9",
-	"9O88EM78VingzBDpcu5XV/OU+12b5EeZkr68ZGlMk55ioRSR6nfFju1ETH54ftRqBYRa7vpnCHPuWmbv",
-	"QqkcXb0sQjY9kC6nz7zd5UrIOPIjUdImS4TMnEQSUkHUlOtw7IEmrd3ZFdS95pi0zBR4apXr/IGQTCXC",
-	"jVTWU9g1p5Hh3l2Dzc4tYaMNC7exigrjgKF53fBe1dMr+Dlzitvqq/fNIDFnvxyteeJc0XfDHTVT+oGp",
-	"q45ZOTbRNGPse25m85eLMzkmQxnHcgo9YC0sbtmrWpe1QVzSxgYq5BkTkT2L52b17j9fAjWkbcrEvadM",
-	"QHEOJYZgHb2uf4zdz6As7VlXylIk6zxNej7kayS2Fd95Ej/5+ezjB3IGtEXksCuMPOhHVNP+cR5iDamm",
-	"sRxloDe47PBIhtmEQbzbH5F+VyjXfqcjZsTQBRPaUDqLSBhzJvTyXEqwv85horcvN/3L6lInwK/jJr/1",
-	"Lt9gAjLSqV/bdY6EeQYLM2h3aATSgNGUpZ1Mjxvt3343QgRA3K24WtxIxCKIWBLL2QRA0Fl6icDoBXJu",
-	"NlxofB8Ekx3Wwmn7aqHikahJmLLIUDqNlW0KQbAMDTETmnlKvjQbXVEO8mWMUiykcWwbvomITBE1Apqd",
-	"Q8pE4UkTVvGYjhuRb7Vuoe0HaHe9PPsEKZTQtm4wMwogi4cBVk7TVAuHEU2jCReq8DqrU1S883w9FIym",
-	"3YIhj5myBgk0C7Nb3hXzNdhEToWDrocaQzMU8FFxtEl8vaEHne4K64ey9DNw99MkMYoC99gaT1QBj6K4",
-	"WYSrrrDN4QuIFNg0fg6MAphZAcFWVRb6DCRNI4TomN+dYSonDjHrZDJgUcQicsZHIkvaSA8yYl3BLL0F",
-	"fi4LqnyhczQuCzLYANeGmimxpJDqYzTNwKUy457bcUDIEPLmm+SMsa6IZKj2pZ9Gc1KeeP5LDXFUtv1X",
-	"NQ3/kSbMo8EcxhkNZlY2LbbjF14PzIFVhDWZkcCJbY9vHwYKocM0c/ccl6BUwCAuIJikMtOMMK7HLC1N",
-	"vdwfb3H2n/yRCnUBAxFOEjAJc8oIVVbBRU12Ujh17kxWPPtVKpXasycFHlTYdPOul2ef7DGG1Sg8Fb6t",
-	"4h6f3loKVY6meFpibjs4YvO83cID7U01+4/eZQCRx4Rto0lDiAtHh5hzdqVq3kCzyKZfVjyfTglNwzG/",
-	"ZIWXWJc/ZH8DTeW+6tI7ugI3Gbp04mmBewYzzWAdzYcA/BWB83JzTZJUGp7BFOG63RXwBjkcmikICUxF",
-	"SzJkGtLcJlwpFrkxNclLGfmKx1BmsUW5gSQ59+CI7FiyGGSaCKlBWwvgE63ns13BxCWLZcJ2AenigiXa",
-	"cPx+IrmSop8rfwj5d2xmC65VqLEEPivTrrAnj4NrndgzziIyY5pMKcdnyjQZU4Fp9uZl+dhtQmBXcNUk",
-	"6PhTJGV79gq3X5F7O3cudB3PSkdswjTdc8e0ggAslh2ZSMG1NMe3bYvewZQGISpj5mDWFrgOHGE3XUV2",
-	"PPoj9EMIfDMEgdmGl5xNDRdOZTYaJ5kOXA9KzVkadIXvc0Dm2hzsBgWk4x33VPu2wAMrmkfQTDGFfWKA",
-	"JwauH3beV9OwCXOCCs1lin02oWXV5NgCWlogS5X3q4L2VCxCr+ux6+fgm8+aV3fFYl/u0sY4lLrFLTlj",
-	"ShmxdKn8lD2TRl0gIEnKQ4ZHn4tLaf6wrD8c03TEVFckLC2cWV8GYt1WntujSFZ0RsZySiZZOD4mhRPd",
-	"FZRAM9Q05w0y0wOzTO6hfjhco0Q2eiSXuELaKGVppLrCodmHUuldL3RzSoqpIDvlr8xjdwOrPaCLtysm",
-	"UuhxPHMTh6CXQ/SiJErpUNtmp4D2YK4259DsTECGXNAYNyizYAx0EDPgT2b8Y6pIGEvFoiZ5LwWbIe5X",
-	"xEI+oTHBOs/SRg54HFcL71dSaBpq5dUOJqI9kKyh0fOFtisbmL/NmlGLIyYTvSczlCLGKBQRYTEf8QGH",
-	"jNQclcdskRm1bfvRJlyUdsa2gQXn9OHR3lhmKQkzpeXE7LnR4ENGplxEchqQs/OPn/bPzjun5+SCzaYy",
-	"jVTghmKYqJbCkEOu6UxoesGg7YnSMjH2SzZx83REwwSUBwVOFYEZcRCI2sOgwpPMIsByNUlHXZB+YcZ9",
-	"JzgUZpOU9adEc1HF2pwVRXRKwwvDnTAcy+KY0FyrgixtEKCGws3ZKO6G6gojiPhXZMl/9+zykqm2LzWy",
-	"RZC2HT/+obnRwcx5QPFmay2VppNEBYA+Qv7vf/63cEbNXymj7kMScxaRYSYEi5XFjctzWcz4mdLE7CnC",
-	"DBTy0s2ehJ76/pBG3Z4hu+jsvzQKccJSbiw2s9pCoON0/lwrsuMYUEDoCDp6hXSSUD4SQVfYxxKjGQck",
-	"fyS5pCmnQu8Ch6UTHh1bxpELRRCrXBTVamiXU9RBbZQcYtXA96zwmZS237YaVJWMFAncyMCIahq4LD9I",
-	"Z7fJ+hdspprkgyy6Wyx2QEGEVhkmbrW8i9NbTS5V36XPAjwBMFWH7KuaBFxOrp1PMaiUWCvuTFMR0TTK",
-	"j7tKWMiHdoTF7AGquyJmxvAAPlYq6SOlij7pMhdSptNZYMv3Ikte7Cs6IziNyYCGF3I4tHq3K/kLSCxH",
-	"0HUcTR/QQ/Gjza+iAvQwzNwwbPTErwImaJlVPzpoAZKOS7c0Lzk8csRMU5aDU8xJCrNQWsYR2fH+bLfM",
-	"TXdLH6snumLOUbLSA0ecA65kmVb6VP75e9DwehXi5hgabVr0GIgBVLrlz+SEYbIFHRjOukQZdWlRbTgD",
-	"RvaEuPOUXHIZU/fHgIrAaM/OkDTfhTShyD3NX6Aa2CES1wTfrA3Qi6E46nCZrVqNb17MZ5XCDu6zneim",
-	"UcTcyVhh6hrLYVHPsOscFE/Iwulom9MdGTZfIvgdZni2OYB9HvV3g/xXz437ZCcT/CuxwUyn41qyRlXF",
-	"32WGQHWWsj7Z6V8eBH1PnwOq2PMj8tP7zqu9s586h8+emyf1edT0b2qaCfYLaHkYmnpiGOLsmOipJP75",
-	"RkYkNDTXJNToUVFAosxildpAcGpDp2DqJanZKW1hawzDgy2IIo5qxafC75hk+MgJszxhf90iaX0p3BgQ",
-	"1hw1zch61olTmkBh+EbbNwNqd7NW62moZwmDT2jWLg4c3H1zeCBza/xt8Xeb6MknbF2MkaAh46iHIFxV",
-	"T3RN5ap/hLaai0s012azcir1r/SIqt8WUVkKEf3fCn2q8u1yDy6thR/p734gcvAHw3gUvqnCSe3PfTsX",
-	"f2WJZ5UkqA2vmqPK8C1Laag91xOa8Cg3T+EPq3xBP6yq1/jI8hqYQwhpC/yjalio37vmq2NQv1nke4dB",
-	"epAhWKdre58pMI31CA6/+NZgIpuYbZwXdr8HK/Y9n1dxNsV1CJBjLW73Gkkh//VfVTCgEK2LMJaGeM42",
-	"QZyrktpTo+kcQ055bX57cy4uM78ka4Upre3YtKZsE6xTiGLVqg8dMm//IpiCuVE5QAUtNY2rLFdio/n2",
-	"Xt8xMpxVSfqXOLy3ePGPfnBbkf+diPzbJKby2HLs7m+NxCxzat7//37r7P3379+e/vPfqriOfe66XDI2",
-	"Ksoikfk8WPi9OGAypkWZzYVmI5aaR8GqVNOrvTfClQvIr7/++uve+/cw48K8Wnsvfv929M89/HBYPUFY",
-	"2bkV2fsL3PKnnW63iZ92//JvjZX8NV8qN/oCXrp701aWPkBZWi8DtlJ1yeKsJV8t6TSdw7HnSviXiFd7",
-	"zxMIqhTdlECqgk0doe44L24ksYKChDQ1MuySpbuBvdZ3cFahTFhEoBOEoWppG9Hnb7lglULYepHf2ste",
-	"2RlsZfB3I4Pvm+LKMxiorNKS86dpXU57wUWFbLHJB94aN8Pr8ch9YUbpT+sF8ye2kvNb32mvZryCTXv1",
-	"szG/bjgjc8uU1r1OhiBwox7V65vy0/XsZljL0g6U37eV7A9QstdKn61gr1+bteT6hGnaHMp0CkkV9dL8",
-	"o/BbDrVSxYQ5GH9lJypMGvCP9+kDwHq5rhLS5vcf/Xi2svkRymYANAjuioDmfNeYztOrY9k+3aeUloXN",
-	"5W0mrWHihmlVG7R4VY+LiH2tfgVe8USRRCpYHbTuqUZo38qnMqEBBHXxifDLb783OeStWSabYK1QJavH",
-	"Rzk3ePXDEKoY4vD5ckrB1ufQgGKx+AI7Pr+v5iobJ8gTKVJSyp60mQA99PdVzmku27JSabBFBU5pqBBb",
-	"NofSXlcMk68/b++5Lz/fCrvffm/CBb5J3gK9buLixzXOnfrFGQZFSp+jyq0K8wBVmDlBu1Vc5ldkLXWl",
-	"DB+43PdQyAuD5ClvCxJaMBTthW1CBaRoAbSz8NlaO2fnHz+5LK7AJm8FcwlbhsG7CO8uWoeYwlWl4Hw0",
-	"U9j6Hr5H38MDobg5jSh0EfPyiGWie1yYe80nmelKruut/vpqigX3SLVecV0nSL2KBEpXxerXRCRKro7F",
-	"J/lqXpBeNAWup/NX2PkB+DSvVsGu5L9YR8dJsjSRqkL/8NQRkEzblJAaOZrnLVzVheJ3Ys6N4kYXOJrz",
-	"L9u6WB68frIAzPuvrp6UF2Qt7cQBHWP2lYRdW6akuBxouJ7g9e282CxmQ03enJ6cfAigdNsS45QaAzBT",
-	"INNcaqdMScrM+uJni9dyevI6sDWgkF1lbnVJWtUpibaKpWNG9BEnsNVRvhsd5QEQ3LxyciHkFIT2ZtKy",
-	"dOOgOkPP7FfMRbWsi5imPF61gDVy6ooRmy8WxM6uP1eYH2odJGV3SC59em7t7aL2ygu6qH3Atm60mrbC",
-	"arObitmR5XlyMZQBmVIsnzCCKuWahzReJp9rFbJlYtk8HCoFeWQEdMigGnrZW5bF0gqPNiq1zUNb9rSY",
-	"DlhcSV+bqQM1biUzfXQo+ZI4q4yiiGmsJ6YLMtmGv0qrUdqCwr4WSWmrsz1Ana1S39iqbtXrcgUNzrHF",
-	"9XU4d4fFsyADFhrm7YrhUNAgcrJZjgLfhbIlplfpZKduSFut7DvVym6EhLZa1lbL2mpZj07LKtPIVud6",
-	"8DqX1xC2WlfdymykdxWd4KvDfB8FKxQ1QlpJiTY9zS7FUnF/FLFU5jBTwMPBWXr1Ul+rw30yw/sAo9uG",
-	"AL8zRe4BU+N16ntdek7VaHtLR9uD0VbX8iISWq943tco6q1MNgI2b2kOh74+d/eaRfnJP8p0bt5t8hMf",
-	"jQPynkU8m5gdeCengIfkS7vfU0FHLLWQcdaN+uvJu3cfvwCNn568rlyLUshvrpbYIl1g8leOrPdE5UQE",
-	"mGalGdfJ0lKxc50KhPgwx8Qc3byd5pQqkgljDIh1E7Qq92pOdVgRoLxGYXV162b4OUexgrJ1AFvagQA8",
-	"E8Z+2m1Wp5evmbU1vxTbAu3vQt+r1Ey2Wt/y9VlL93PU1HTQc+vkd/ksDXvzE+WR63zSzU4uEN1vu1C8",
-	"g4gTQshMhGDpIbjtlMdx1U0923otIHziurCZ/ditUvTO7YBe2Zu3at73V+n9UGhviVp314qUH13h5QMp",
-	"Y0YF6llilNFR9dAQHerbxugs19ATvNdvia7iEsUK194WmEtxOFt94VHrC/XSbKssLFmczTQFp3RcTVFw",
-	"ppMKZeobZjYL5jP31/TgmmVy3jp2tmL+X0HMX4lyHpCU3orhrRj+FxPD86JiK4Xr12YzIYy+3yvKYLw5",
-	"N5c6nz6dfvzbyeuAnJ78fPLq3Hz61Pl8Zv59/fas8/Kd+dRsNo9JyVVX5r12SEvE9RlcsZXW/wrS+rZp",
-	"7DsX7JAQ04PsjGosODnUlrV7yTKmigwYEzZfvLoCC/t9bJWJrTLx2JSJOZG31SVql2YtVaIWdn55ysc8",
-	"SkjpyRCq9FUqxeRJ9xa7HiyCmb4B3JEU+yhYEH0bWLf9XP17cDVLb6tSNVxXR/u6125OW2Xje8KyeWBE",
-	"ODcn++qNMk3te3uKi5BtktXqpLljlyMpzJX2eRVcEuROsdvzWmIB2mGukrrzD8bb/CiD0tJshe0DFLb1",
-	"QmErbpcszkYC1/dWrzHYi22iHYgDsdLLcKRwzMILYyQV2Bl2Q/NcmVyy1HfYWSImfaPyrWj8HkTj7dBO",
-	"eViuf3mlAbmxYFkpQNzrttLiAUsL4GhbAVFej3W6mf/z/wcAAP//",
+	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2SPb7Zpn8ssAoksSoCbAAlmu31c9wj3Hvcvdgv",
+	"kAnUP6KKRYm2e+briN1pmVWFv5mJzETmJz/1YrlYSsGE0b2zT705owlT8OcFNewlX3AD/2N/SZiOFV8a",
+	"LkXvrHfBfs+YNpqYOSNxypkwZEHXZJIpbciETaViZMK4mJHUtsCSQa/f0/GcLahtzayXrHfW48KwGVO9",
+	"z5/7RZcXbEG54GLW0m3KpoZwgd1nStn+J1l8xcwu/WgWmNoli6VINMmE4Sl0gA0Trsk0S1NCZ5SL7d0w",
+	"o9bnU8NUcxdGkhXl+Xop+wkXsy1tf+73llTRBTNus85TpsyLZLOft3NGqH14RxMOO8Dtz0tq5r1+T9CF",
+	"bRheGPOk1+8p9nvGFUt6Z0ZlrDyIqVQLanpnvSyDN92gtFF2n+yQYBC/cBEYxmuRrnEcmsgpMXOuyRUX",
+	"CTkQ2WLC1Pj3jKbcrPvEsMUypYaNlzTTLOmTBTP0bJQNh/dj2yX8xfpkMBgc5tP5PWNqXczHtlxZwAX9",
+	"+JKJmZn3zo5Pfmwc+yW7Zoqbdbfxa/d20yj888pI/k2xae+s9z/uFXx3D5/qe9UxFKMy1LCGIcklE0Qq",
+	"Iu0/FNMyvWaJG2jjuKC98qCYyBa9s996tjWgAWyn96F5pbLJf7G4w2bTicwMwU3Wxe5qO2gaxzITLQPF",
+	"TsYb29m2iH9DQioP0I76KQioC/tdiEXO37xwMuyOJhFPInIgpCHcaBLh72OeRIcN/OPesKO6HQc9lUIz",
+	"Yc5jO7TnPHWiI7Q4FN7pvCyVlst9PZXC0NgUnQX2Esg9xhfvaMKEUZw1bpt7EeXJDWb/XMnF5kCeYadk",
+	"NZea2cHYV8mcLpdMWJI3QFFW2OJwDV+wphFObQ/BsSXUsCP7adsA32RqKTVr358lvrTrBrm2y91dykzF",
+	"W3rT8M6unWHL5b7eyp1X3p1cWxfdyBsuuSWmpqOtIMrGw61CjrdizkxpqcLjiAT7aMYxvBHhCcHIUrFr",
+	"LjNNlnTWuCz4TdNp9eD4JDSUn1jKr5laNy1L4p63rYt/p/PCcGEenvb6vQUXfGEPjON+SOt59nHJFF8w",
+	"0bhpLH+jbXzFW7ffur9wbaRanxuj+CRrPE2VXBXHO/UvkwOnnIwVNVzM+sSeoJnuE/+7jqVifRJTw2ZS",
+	"rfuEXTNh2nWUvPmmrX942jKTsIwsJrEhDl8xQ3FYX0QyumGFxEcxqLKk6DiemwmNFwlbLKVhIl7/wgLa",
+	"3Lk7649iK9IEuWJrcnBsdfGT4ZAsFReGTlJG4jlVNLY69iExc2rtmysGBs9IKLRDiKZTZr8Ezf0M+F7T",
+	"BYM2FTOZEmghTbk1ixTTWWoGI+HniwZXMeHS0I/s2BuI42Q4BEbMtVprEBjDlG3z//fbaPTx5PhoNPr4",
+	"w7MP//5v4TVaLGWzycDhaRt74hu3Z80XQvPZvOHQfw6LltA1OTBMUEcs5A8p2OFjkrApzVJDTh7ZV3L6",
+	"ioyMbkbfbQN8M5eC/Qp6bJuWNMk0F0xrp/KSA0voVqdc2u/Hztqp6JJ1xaH6YmW05T0eHj368Om4f//k",
+	"87+1jTvEki8prmqfcBGnWcKS1vU1MqHrm3Bow7iuJY/ZKyks4QaJD9+4o8nCvuSNfBzhHV2MkRz84x//",
+	"+MfRq1dNijl830qgGyt6+vkI/2ha17/KTAnWePT+Fz5uYx33yu15p8Ez84bOGNH8j0apCv6Yyra5re6d",
+	"PbByhX7EA95Lmbbj/rWYSKoSLmZNKyLzN9oWpXjr9utSjAls57/B7BsM6PxVjXRmDXv70e7W85IJ244d",
+	"eyYE/qWzOGYsYXacU8rTJqP6DVVGMNW0hEt83LZ+7pXbLx4IukZDGaSTE253NFnRiV6WDObt0q42anjv",
+	"9oazs/pRPjetYj5qnti9dtqbFTLcSNsUOYCZyCmh+dPyhJtmURbWt5nFhUzTbLn1KAShrfk1O2wWjV/r",
+	"dMQhtx0yu453v6fNZTbJB9VEFys2mUt5RXTp3TZWK793+01/61xiodE5dvJes+Yh5V7TLcPZRYF4C5vU",
+	"tGj5FraMyb6xjwWy7TQI8adUsyMuNBOaG37NYBPhW2+F5wO1w7JWkU6zWRN9/d6qcDeN7RLswXYXGrxY",
+	"PWOyVhdtpju7c8qjgGG9pxPaKMLfnz85bxHdKzqhbSIbnt9WYn8GL/NSCs3g/uIJTdzFjv1XLIVhAv6k",
+	"y2XKY2qHf2+p5CRli3//L23n8qnHPtLFMmX4RYKKyTVNeTJ2xlmv30uYoTy11DhnxNtsXBM7Y3i31+8x",
+	"paTSvbPfPvWmnKWJfZsv2NjKpV6/57q1cl4aQgV5cf7reSG5ep8/4EowDcR+1hse//XH//zl/t8f/e30",
+	"/YNnDy9+ePvjPx69G744fm13FHfp7BQIihs7fjt9cpGP2S1WpsQZbNKZG8FZfXqfuxLIGzcFWPhNiiit",
+	"y4Kmdu9YYjnF9WePxWrP0eFjEuGy/fYhGglLGpowGs8JrCChhoA0t5YuevGmKY9vt7mxb6S0q5aWCU0V",
+	"o8masI9cG9272W48KnbjadFR41bkg9nfHqAPtzabPllKrfkkXZNMJEwRKqSZM+UEykgcRH4o0WHfblqZ",
+	"0GMqLM1OGImpUtzuala/NB0JUGnJQYQK6nip4G6S28FFh24Hn0s14UnCxK22cJq3UuFMrssXyMBlsSFT",
+	"mAw1bqo33Nf7xb4+L/XeuLHFEPe1s0ZeMUFSGl+hJ0jHcgkH0eZkuXaTtbvhBxId9kfCbax7ag+QTFuD",
+	"w5rukTtp85/yXXsh7GlP02eWVXfYuVvP+1IumJnbUxiJikiBB84dTTRPGIgUHJuVJb9n0jCYYFTscUSM",
+	"JDpbLqUyAzubX6V5LjO8cbwxCQppxlNopS5G7Fb4JzehtNOC0n6Vhjx3TTVSWjGSfVDarxLX2/KLpSN7",
+	"aIM8EO7Bips58hNPAuSWj8Ye/GCRrlNJk7dSvqRqxr4m8VimmchkbclcXjNFjskr/oQcREsc09hIOU7t",
+	"qNxY30r5ioq1Dw25FX0oq0W7gJUyidjfMZCFsI9o0z9Gpy+xire6GdGclI6dt1ISOw2Sz6OFeCrD3Jek",
+	"ckLYLzs3mpSmfRCVO0X9MBQvdJS7pUJDcV/cq4UXlaNyjirhP50aKb6oNeTiezo2Yt/2gTtHeeRO68dF",
+	"jA8s6jtBMzOXiv/BbienMmiICWM/qZIiRc2VTBhVVhOA84VrkqvjN5NfxwUpVmbRQoX1Qe5HkIWmdxDV",
+	"+tqgv/fv3x+dl97YNH6iJ9Bi5EUhIxfPn5KHPzwYEtBlg0FXhcmCu3tNeUonKbvt5ubt1GwUQ/UV+T1j",
+	"GbNbWn1x9119UNZ/Lpm65jEj7yqNtm1u/to+NvacJAz0ExGvycEFS7jukzdSm5lil397eei1VUOvWEWL",
+	"VXw2N0TIldV2S6OymgNKYH/RyUhU4t2IaIyyw/u2sqyqMvheQ/M+52tVROaVA8u8uzhW3BJq2uv3VlQ5",
+	"fzEXUxnwEPd753ZpKI7wU48mqJ7T9I2SS6YMt2b0lKaagb2a//SpR2eOQquTfD+XBOI47KItmNYuRGGL",
+	"y6Pfo5mRC2D2wMIJQyZr4l7hUtjjA4yVORWEkiVTWkLcpGt2ImXKKKiqMV0sKZ+JDn6Xfik2IHC5K0oB",
+	"BuSKrWvTOg626O5kQnfF7tGuTY21YcuwB8Y+uaNJdE3TjEVoj1HjO3pMBGOJJpH7d9RpX3IPYErFLKOo",
+	"sXX/Cp07Hb64porT0LrbibmHJNNWO3LTKHaj20xWdMGbrpIyM7E6qqfY3P1YbvTBw/rV+KbfrvBc/eb6",
+	"K5hOQuRglemeUBPPd+W8/Gv4JzdsobeGgBZs/hlm9QK/Oh66qzj/73y0VCm63phTue/2mV1ARAL4hkOj",
+	"Z0GvNCy+Jvk7JZbOJWG/pxm6C6pf/0WuyMKqueifXeQOjzlNCHWOUTJVcgEuyccgocDnoQnEixIpYjgg",
+	"uNKEKsWvWaj/8IqAPgMDCy7LkmOg6OZ65FGgIVlKTTkKXjN3fJjc+mciWUouzKAXIPhYMTuwMTVdY1z6",
+	"vYRrewT6j2oXwIqBbIeF8m/arru13cR9eYAs3p+hA9namZYSEpgtzRJuSCpnld7CTuB+L6XajK2sCM7i",
+	"/dyqtYbYt8hMGkJxMbtPxAu1jQely9LGxbMmsnvPzVx3mpSSqOq1sfmF9DqVXLKqdNgU0RU+75euVVqH",
+	"7gz77iOv8Qu8UhC9W0w3vXzkFeJt5ain8N6OIrTpVGoV7+3be+HmaBepD3QLsfPwLzs3Ermvoy+429Uh",
+	"/YQ3n7nIsG3e0STTGU3RW4gXRZ5E2oMEy8fG/ZOd6Gf72uDH0e7kVKaeDnSSNAngrQdoLsE/5+SrWayC",
+	"aT5zuRI4RSFXg61zcCOot9s6nZdcBw6TfCu7KQXlOdW3sxR4HFBeJ+4cALoCQepjkbdwP4wrODMVz/k1",
+	"S97jpXlAcVgux00nCER90uXSxZLjAhLNZ4Lh+TGRyTp4RlLX7U6HJPNu7/rBsrbGiORaCnQ0FvckSyVj",
+	"pnVFpamfjBsR0Zuqj1TLORUBXn86p8KqTj7KGLrXhqcpGJvgMUdfP1dwUwsuXIgvCStZisWstDCBIxTP",
+	"af9evszkAENSfRz4YfdzVclsV31Fz+nJg4cBbZB9JJd/OT86efDQX9jbwaHW5zadzGWauOtFGLnVa4L7",
+	"o/kfAb/PE1hj/gezWstkbVCcBvRV5zSpf+8Cu6wMtPPue9KRiuA+B8eSy9lAi29dNICf7h1NYkcYK6aY",
+	"64gYWZH7Ww+jVpMAQ0lxG6pkU+Wuvudgt5z9IhrBU3Vlch2ExBtnjt5KCNbkzp9PFL7nZm5JDYRgmr6e",
+	"QkTBbnOqr9HEtRe4ILF0TKgmhn00fbKynG7mbE2oYs6B+u7t86Mfg7Rpmx1PqGYPT5tSNGhsXB8gtDUk",
+	"NOAn5ODi+VNy+vD0x8Pty1fuanMRP9hltDbDM2EwvKd2mMTe5VU7urN4bifvFJIBaqFRH8NXBtkycf/E",
+	"o3rgjKAofLbERqrGM6tIDUQvzUpJwx4TOslVbb3Whi3ISnEnWrYyKvbodceal5omCy7s2L0i2s/1Lity",
+	"IuyuYSrepRlWsjFMpy34IHekwmwq00xYysCjUOq5YIZdDgP0qN5imHkmSWicQAuN4+x8hJed7QGzzI9l",
+	"63N88qnlgOgWBrchy1FWF5TUL3JCq51XBxuUZJYFX8rZXgR1wc5/Ahn9hKcpF7OnkGgciM2rORT1Y0j6",
+	"mbGE/IfXjFgCptCEp3DrMOjVrVT3RUe6ylvt+L4LG+/6cppOaHzV4rRzaZwuV81KlKXisVU8bXNESKKy",
+	"lJErIVe6D89YQiZrdHBJMeWzDExE11NF3jUPzK9vZ+ajXaesnVW49dUazeQjck2Ud8YNIF/8fr7HpSVu",
+	"Ibc3KRUBCxYCruJ1UBrkGRgbZ5DKGFnNeQp7s0yp1eg10czkXrfEOxDocpmuw/crC6qusuV4yVTsFmzT",
+	"byCFmafr8ZRtdWm8koIBP8trphRPWHf58MZS1Gv3WUhE4OG9i3lRt9P9OlentLEG5dEXG7BlW1+IZWZ2",
+	"dGOVN74cgX1+9J8fPt0PhV+H9qvGz/DcykoXuKsAVoEL4j7pE2rIQmpDzEqShMV8QVM4E+tB4P9+MBoN",
+	"fDj4yefD/xke0LehjvodSKuNky90yya+08FDbuqyLrakFPR7MyWz5Xiy7jwl6PAnvmBCu3udOsVDk4HT",
+	"6Wf43e6pVAlT1kCGrL1yTkqfWEphpkg/BrFQlukVI3LrSKHTnY9u73oGO2RhlTOcFJnKNJWrx2RJtSbc",
+	"gNLu8uTDZnMeed2edpDHX1vbh8dzTHKxxg9cErGE8Aa7XHbaZiMNTbut2Ft8tU6M5Rhyl1kD6Ss5AeUb",
+	"n/cWJNtMc6bNX2SGsQs1AxGfdiZG28xTlqahDZ77Lm7dUmUT24V1eZVwAP18Uk3LIZjW+XrsIIch5PTa",
+	"bWunSfreXrgvqxLph23yqOiwbSp54zueKqnUrHakHBz8Njz+ALL8v09+Gx7d/3B49tvw6IH/6fRsODwM",
+	"iveEVqJTFlLYX/o9kzGNf61YIvzfZp4p9+dUcfxDU5Mp92cGX4cCWQBjqDbotjH/29bjHrt02EW4KKHV",
+	"riLgVFCPzJgLaMKMZWaCw/ZoOTe5xSqcGDsg9PQ9cEmH7+xrF2wKLu9rnjARs469PfOv252J4fhs8SQD",
+	"qAnE8HgYGAjzkCsU+2iDd3cj1zPdq1db909Cnyg55WkRrlILHYQ0FOpRYdDDDg4CdAqgd6YMrxIMQPHQ",
+	"PTsi9vQ9Cs/O4DsVFcbter+EIFRgPXmYn3ybWyh9q0ttJ2oER0PAW+XGG/VJtGCGRnkOSslvZs98JVN2",
+	"xpPwoT/RWYMbpYTe08UDzhTV3SiYppiq5Dzu+GF32r0Fn3X2QBUQG12mXmPfG7Pg/thBsdjqrTteFN2E",
+	"h/q9FW104BYYUQ6Tw/vKAchsDda0H+qgY1xEGVOqE596BqruU3WNtvHyPu6SK7LhT+Cfq/PHjgrdslM8",
+	"BHp6Ggnk/Zwafb5ceicgOYCQwENrrsR0wSBePBRl2NiTYR9NS5yYO0PhJgHEJV0uWT2O8XQYPJyEDIW2",
+	"n4s1ZvmwVDO8p0hlDB4BRCKTctq5fR43zQAtsI+GaAidcPEqOJ0+EXQBJifgpToYHGuLrty814TOFGPu",
+	"WnP7UDKVbgb/BF/UTI3zQOdqgG4wbbuJDB2MVcB1t5Mu9hMG9NtjArHz9sSejaqC76aFw94UUjxAlTTH",
+	"9YvlNVP6MYlomkbuX4RdM7UuYAi8p2EAXTuDAbwQGMWeGZ4i8GkpZQMlI03TNv36Mpf+m0GjzgGNbgaq",
+	"SSzTlMWGJQMScQFu/PEVW6+kSqw28nvG46uxYst0HVkyHIkI6GSp2JQpK2x0lMMz5aMn2sjlPcV0tmCH",
+	"JJYLhqGoDiPCpRL4SdMl7/lzGiykydiechDIXxlQr98rjafnSLY0lNZFCQPAvi0BH2MK7xSQYBlxJ9KZ",
+	"E9MGUoHdypXkz4xes5EosysGfW2uCTMIfAchGNAoS2ZM4QFqm6CQNea6mqzLyG6wYBvcpDvEcpWnn3OE",
+	"VTJv9OEN1Zgaz/lWWjit1O2+lG9Y53H36KObqIL7MF7ycYZ0ofKoGpbPy9iaj6vZOrhB5HTFROj2CQRK",
+	"jT1L7/JlR93dKj+Gm/WYxldCroC7du3ItYBxRGET6JIZd5NEBfFfuMgjQleUu5Ck3MlaGs5iJ9MeIrtv",
+	"smALuWuQH36x4b5vWmp8veYEbnp5Sa10HTcTYN0f0cJVjQcauCowjwGhNmDV7BGGB4v9iy65/Y8z1HDH",
+	"osNwDFxDFFtkOfIagmJgDSJyYAdgDyJHAokzkB4TzZh7a2xkdAhhJ8g3Yft99ys7PAEbl63BnHs2OH54",
+	"ShI+40bnMR9gzklEYGTkyeW7Fz/Zw8hSrihQUO3wM8U6GngFnrKPfSuJmsp8WySZld/XLuuvKtFmlAuW",
+	"jCfrcUEfXfVD2zKKXwhqCN8nUV5xcXoHLrvyd6JBfWPJFJeJ3nU0b+CzPd4D4PiL8fQ3F6xl2W/ko81Z",
+	"vGw9PBx2cEFudSfmtNzu3PzcPCNnT3SOK/Qn6WY8odO8djZIUAUN7PCKi0SudiaZ9/BZFwsHh1t0FI4h",
+	"9DDhqImH1C70Z+xJg0C8qI5TxkFdyBWisAQWERscG5WJuCHlDjKQ5crHB7P/AssHE2sdElNEUq6NDod/",
+	"+JmV8o/1da/fgxz1DzfXXOyYxnhOsSSUEO1e8SNueQXuQBtKqWwIaDewwq1WaqI+qvoQtiYtVahpT163",
+	"Enn+OdxudkB7nNufaFbuPAoaX9esow0l2Krjm8u8u61BBQgI7oBNdg1Yc/30/TxwjOVGW9bEoQG2nojt",
+	"l2mTNYAFQog1oDNZpRCOzehxCeF8xq8RjSRz9ykN52wQ6NL7IY4g6y1B5ZQnfaJ9vPe7y8Hx/dNHxyfD",
+	"Hx8+eHB/ePLD6fGj4x/rmeXho7ujTGtTPh+T6N+jPtFLGjPdJwnVc/ivNOjrRIthzjTDYBQax2xpNpy7",
+	"u53/ZXWvyTXZNbKyUDjbuSzXgPP2W6jLHeeBoCrGxugUgPTnMROhdJj8au6Hk6O5zBSx37nbGfiO4OlP",
+	"4HZfkwOp8M/k8CuYpF3uyMCRp2gaNLvfevnm7xfAXwY3C+BbpORpyuOrIyOP8qsIusNdpEZclzEu0rY1",
+	"PjnFNY4zbeSCKeI+v/0a1+XVBpB9fQvCQw/R2bOUz/gEvcqbcj1N5aqiWpQUnwnVXN/IYXij+Isd76t3",
+	"ZRCo99XOHVW7mOdop/bT7jS1m5ukE4dQXUfC8KpoJsBYHxcXGkKOy2E5LIHAnH5xyzDWRi6XaBLaU6K3",
+	"6QKzzeCQYDK5DTFGsh47WtVjf69RuthFZ0dQMa4rObtxH2xgO+vtYwMbb4o8rxQbsoXdnmTpVQmad5f4",
+	"tNLBtIsm6TipGvi7Bf6kjzX/tsUlo/zFonA3iD8Kr6q1TqH3LSu5D2W7LAe3Jnw26smlVm61tbtt6H52",
+	"KKg38iRPHq7WX3lcjkzrI9iVhDo8MSsEJ+DBUbH2ASJFWcKb0EMrOVSAq2qLegNXRMdjplRxpMvrVyyc",
+	"o9LornW4TzvQcb4Of3d4Up3Sl6/YukAiyTvdas8XvZ1rzWeiYf0Lot4CONYGitVOIqV2+iV68d+3D/5G",
+	"js2bbX0d5GwL4MoNcVr2Qzblg6J8SJxsoagwMbVvwV5keEED230mN3WFFJ28YkbxOETuiyVVXG+/jrY0",
+	"JpWlt6fFNyWBngdSZyaWsJqzjKpEUR6O9VjkI/JfKkaTsUIVDCIk/D889dpRYfZxEaft35mkMr7Cf4R6",
+	"U45nCoEqswryJQp9UOWyGMA/utrSRnGXTNDh5c4ywi1P35cx9h+Wx5f33b73CO6mw7JOybSDrOtOyTju",
+	"m/CBI9EdL5BuID+c1HDZwNuOnIqwLt9P+dWrnEF++u078veCCnYQ4jeTyivGZ3MfEudqeOWadFtNr00p",
+	"6ZoKze05Z2mSA8zX/D9YTqOhpBXWLydSIarLgmE+G9WEkkQawxJAl4OwJsG0/Te+o4OX0HmdjmCEG2QC",
+	"SI+Dzs12PzMOvmg3OPlMCJY+pzzNFAuxWcIalVa4tSH2lcHtE78dxu+nrSpqApIP3g6UJKvP7IKaEGLZ",
+	"pWFLTDh9TChihGNaecKEXHBBjVR2xf9gStr/Fpkh1fXJM67HcjreSORuFtSuUoWcjoN55c0fwkEjp+Nw",
+	"En7bd8uUsxt8+rl5aUMO0zIKbiBF/AsiB+yYoL/DpUcn75CnszbpXSbJ3TAC3PbtG1GgwM/tcqp3gBvw",
+	"4ywBD+DKhDj0L4ymWEKzSkNFAFCumF2Fqw5W/P34VbAjn+m50dVcZqpyvpzcLx0uw2BSC7p/u0YyOnyO",
+	"jq+vGLv6OomMdQxh1zHmsBbxv73SFEJLW4sNaD5AN68zeFOK9NPLvxP7tKgGJFd3NFlKDeoG4YJESq50",
+	"1Mfrh+MmYDnqbIP2qcNA+vlp6T7bPtl9mFLbQyu+9hX0C9z3Am+mOr2dYVDwWkm34Lm4K6Q4cIVkCQCK",
+	"wU4yY6QgBxs3B3LJBBczfdgJxqVZpBUDDS8KlCJ+ds121nx3cYaVHDhtWWBwvQtaZ/i2OXSVvEXTDrom",
+	"oVa4YmA6ixnhvrK3eUxmTDAr2JN64uxWcPSQp2VXwPPSNQs6PxrcZuVtuwkAOiQB7MDMZSq5Ffq563jb",
+	"nJqgz31OXiAEABp2OHBMMSLYqgP2eN5geERQ7TrsoNkZZzPOBU9n2Ip+OzDRlAua8j9u5JjeDD/32O2+",
+	"yLe1DqCHboDhll93ICjo4qU9oAJHwybCTl6opXcyHAyHjSg49XdPHh4dD/eFmYOa9ZiJjto1vq4NVabT",
+	"B5vqYaLo1PTcTofvPHeAqtvmtMnD/DqtRubRejq97Qqp7ISoXo9DLlWt9eXjiyDwAlmqUiG0vAeVHQxg",
+	"TlUhqXB+flU8hed8XJpSvyIQWiTJy6Bm+NTB2vlDm8gp5IrhjTrELhUAQgYeZYIbBIAjB2Dje8yxa5lm",
+	"C0YMdyWxa0f2wgcqddoz32sYkgxGF3zksaUa3EspFXesaPnIEjeHci0auAiEnQmHy/6eUYgl6KqnUcPy",
+	"FJQAmup0yiBmj1im9FeV+ZJmmiXkoHzpL6RzqlCNJQk3Y3B6Da7u8YJr7SIMN+dlt6xloI428w2GCoGc",
+	"KQKkrQk1j8nQimzQl7k2MMyOEICWnMawFZ1p45opPuWhk/i5VThwsUr4Z2TC5lwkhGOGqJCGxHMWX7GE",
+	"0BnlQudljuVKkJiqJLT9dTUXabBEqeV1LNFKZYp9zwclSi1NqLZZrey8BzsJm7rMFgvaKe//5uZPpaPd",
+	"IBBvo2l0yPtyB/d+DsQdDrE6ObUdKtBsaGH/+v6XYKmrZ8nJgwfHj8gym6Q8JldsjejMPw7v/xCSzeks",
+	"kBn2LPnp8jxqqE1zHfwAeg1/ctXg47syASjr6PUvbxpyykLJ6pHms/DrHxvOgXxdPHp1ptLtBv4VsPNV",
+	"A1zuX9//cskCTHnF1t150u7o5+1X1GE++2tRruyrBZHsHBWiDVvusB44pUvDljcIBsG+tkaCuE6eVu6+",
+	"ayzSVvazNlh/v1rBtN7tu9LN9g2v4RWjaJrvuszVZloX3M3OA4z7TtuW+CbBKl81+uRW5Fk4J05uHnSC",
+	"I2hZxH2c/V5UfLlDv0bUQUdGykzn+5eCJcY7BG8wYXa5G+sK91oqDNlxlVMpl1zMxjsmZtjPOidx3JR0",
+	"nctr50gLDATfPF4TWi6+qqiYsQ6WSo2y/BL3GyFT/d72S7QUWGi/iB0469IV5/ziwmnhHac5ZkxR4rF0",
+	"f9jvoY8eMMOYCINQQr3Q23p/UQLhsHyTWxaq7bjcQxhZg17h66duca7Ca9jKlmk0+XsTJZdjOZ12ZL6m",
+	"8QLtjT36fqcr94RTMXZFisdGjoVD3eoWyRDPu19pN6ylfYJ5FHOm2E2yEkvLXwyqX6xprYfKMoX26yWb",
+	"0Xj9PKWzxsCZ5y/Pf/752U9YpwCuv1w9kJPhyYOj4+HR8Ic+QOFzqKFEKJmmdDZjyUjg+p35H3yKhSa/",
+	"ZzTlZk3suKEQH4BWo2jTliMRX9oOeySMJE9f//rrs6dvn/1EHKabps4jRvi00iLXxG50tiBSkTmfzfsA",
+	"0jYSUrgPUrliaoB1dhQzUIEPmjTUMMyt9DhPC5mw1DlgRiK/wLJ8NZUpl75Uv2boZddoiMP1r3tFHwYh",
+	"mbCDsRt1OFfevWMHHQ5QoWs9TtnUhEktYTTx19Yds5Bg4cZSje3CjTV3EIEdE/eUxIzvsY9MLae/SyHw",
+	"od05nFO/9CtsCv78obXtxtVwS1mMutNh/Tf86oIaLmbnwaN6p2WosytHNMp8L8q7Vh9zf4MsQosa4uJX",
+	"VM146LTYqVRKq7dokXfRyZW4YIaOY6m7O6abPUbKCoSsuxvzK1y54NsteDrFxUhVpjqPHfFvkIP8hmDF",
+	"zVxmxkX4HXa46CxfnpSH1H6VUmxNsbT5/pZLr+SzaCa5fVhMjni/nMH0iu1UX7paheyOhjz8TvelrtEb",
+	"1UF+/s9X//j5Teoe+xZ1pyXol6AOToZDQrWvXoqNdK61gSUgGz3ywdKz43JR5mA95jC1AT9j9GRA+81j",
+	"cK/1rjG4mdrhOr4aK91aBmWH9i5CMEIu0Pda3yDQF+tihgRltVJYx1uvvNDmDQazh4v00iK1AG752+e8",
+	"Hkm+uaUVaaGtX1wmUO16AjLVj+xErUaqNZfi0K8fRCfSAlNWTgkNAstCirxDVe0KMlv5YQxVOARFMz94",
+	"2OJJHbpfwUs8O9bSbThHm8EfYXc0PNQ+dQFLLRFsfiQOBLtmdq5/vXz9q0sxPRyQc2hZkzm9ZiUdH5pb",
+	"cCFVjnNnGx8J6FqTbGmtE80/FiWdEJI2j0cZDobDhz9W6zwd/c/NSk8Pmyo9vT7PzLwhIDUvqey3hwso",
+	"Njp25RIh9BV/yctl+x9mCtOYMmE3SCq46svfyoTOlojYhG/64oX+cxBxwe2DQY0re7c1ERPmESLp12Ii",
+	"qUrcFXqDJ3O3mKwvdyfTCb+fi3EecBiEJoC4CCwTHUMaB4CAruSRNe4J3lkjL5E3L34NR0yoLFCm9bhP",
+	"lmmmEZSYKWvdqnVz8WXWVns5EwL+gCQ4ljAI4cQw+QYczF18pMWuhy+gdlXIb4KIuaIT2rSJ8EwhiFMA",
+	"wf78yTlEttot5Em/CLMz8grhmLSRqlbgonup0bJe70fZDwC84CYiMdQJL3hHtxVKs9iXG10ohROwMB44",
+	"YeTZYsISS0qXfCayJUEoLZY8JpqLWQroqH1XTXkqlZXL2WYVmZPh6Y9b/cABTq3X4ft03L9/Eq4GuOQi",
+	"PA1s8I5uYVfyM79mEBLjQUjwo5GYU2DNx7mlB3Ezlob8tsFzX2FNsRnXRmHLmhk9ElIQ6lETICp2DmE3",
+	"wsN+12f4MDy9EuV3XpRwZlszdbZTV37c1VUYu6Z3NCYHOK1oQCLbW9Qnkc4m/k/bOADNk2g6MYpCtd0I",
+	"QMCc3zKPViKKTcPwaJ5eAxdWeZthbwhqVWFHOg4y3G5DeeJwqP+WRdyH8V06fv8E6RzFaC6YA3S/tfQ5",
+	"J4KtNkSPfbcPQoa6Uw1FFPuIcEY3kjk3lxq1oZRZf9CZsT+3rqi/gqsnfFiTwOgGLuCC6/mO5yrAjuWK",
+	"azfiyxOKwpXG/K6McdvgcB3DWWsVlIl9dcLGdLnsu6VjauzrdU6ZiefuXxqUGPjBW0K6CdVb7apP7F2l",
+	"unVl3jzuAdWEfK+3qwFLw8UTvCH9KsX3lnSdSprsfNm6tzoTrv9SIYW20hOwPr+4WiNfZYFSKmaZO3Eq",
+	"2VL7LKjnqxDtdOe+4ZP+aHZaxkusdrJrcVG8v9/hoCuRdD3bafPgc9WpfT0ZHQ7vLj/tPghPN7Wwpm3F",
+	"TTeGVOq/ny9HaJnfoE/1q0YvNvjAQ9aOk1JbQgndJG5kltwoYi0kS1sGtg9lzG/Un0ATe2PV+V/RNboX",
+	"ukm4XqZ0PS7bCQ2gvyX84X8/fvDgwfCHH+//+ONxOBA5dDEBRhXi1E1dUrYzmg4i7F+xaQTF26mZ17Jx",
+	"d/D9BMMlytXCXXrrLW8bfRZD231jm7siAvhozIJ5f/7k3NqdE5ZKMdOuONw+fBS2+5CTIrjx9UltZ/+C",
+	"Hm8kArqR30/gAvYAhUQusXWSMmp1uO5g1AEww5Kw+WHvDosNEtma2Vwmmd22f/fd3rKhexGdJXn1ZxCf",
+	"PvznJV9wEzJKnQ8xEFOExr8lN4wuykTCVF4lDiKSIF6kFH8VAH5PZXzF1I6Xvakf7eZ5bhew+bGVo81V",
+	"l+zHJGXXGEvlotaCgtEHxDCATE1DRaell61w+1xcZxXSDZPTEpLKFd4RZUYuqOEx0TFN7cJ6LOKwb73Z",
+	"MRziBITahpUJjL9f7ESQTlQ4F70tSTNPbxx3jqrumNe5JYHxyycd3jI1sLYytQTBUF5g456EZVJrhJRD",
+	"wum0GdVE+EC4G493uOpHKtoa1FCEACF2zkautOu2cVFel2hlF79ciZq3Fg/OKbVuhIYX6YZJgQFCwuaa",
+	"5s7F7FzQdG0c5OIOlT2sCgaIe3Dn/rOiyznEFy2x2TH17RJ3qQtCy4enZkpoh59X02goVuasS/di3HXp",
+	"3nRhCYdNsIWNIQbe+hxcsQZswHNBLp4/JY9OH/xAHNAfSaDcVrNzvo6FRycpIwsaz7lgR4rRBH6wb5+R",
+	"qHY/DlX8pBlPscbfSESxFNOUYwV9vBl3oQsMiq1MpZrwJGEC7hhQx9WZXjKRMGzAgeEtFcSRAxHYdyG/",
+	"GI4BbMh5lMZGynFK1YzBx5mg15SndsRY0cUFS6TRgPzKVjALTRZ0TSaM0CRhCd7sBMDpfI2yAPjiCjLb",
+	"lRSzvjVywEdAFowKk9tDILMVNVIN2mtubYZoBdYYCtUCJBWhhoCfonNkVgnQMhhYBH00BupF/+vIYaof",
+	"vfBWDs85aaeKjba5v7x9+4bgCy1QkTn6Y3sDhn0Mj8BfAtWSbTMlzsB0PXOscTbKhsP7sR0I/MVqYYiK",
+	"b1VRXVCHR6As4kHx/q60vGHJF8gh2TwVOcSLd4yyivk4lauOLyd86ko2B5bb2oELS+qARbDgAjYNsGI3",
+	"gRKa+1iO80SfLqDFfCbg6kYE1PrlETQF1vWKDAfDB2EN84+uYJYVB2CxFvkq9vPFt40Wc6mOM7S1LvD9",
+	"PGXhCn43LIxb+XASVpQmVLMwnp4VLyBD0aC2ul0O/yQMSeRK9F1BbGtM2L+onQBxxXQllFIF7IlBu9QM",
+	"n99GZSywVl0ztoNhec46dpZB31kvY+TEPkkhAQfSGsY4v9z+w+MEfx0Jb+uMlzTTLOnnxs844doeKOWf",
+	"fPG98nfeNlH2TRoD5M1YMTt+eDX/LW9vJPxPcjqFqzr7mlRkwQx1wsnZpbgNdklQUjUcW3LJREO1ZNeQ",
+	"JSxvzsmJZuoaL0mBCvBzpw51I0jFtEx3LXKsmbUQzNY0VOCeS/8y3v3bhW88rvKbYKzthtWfnQ2LKHmF",
+	"GdsQZ+V66FLew/H4JX7iq3z4FlI6YWFI8h3dk156bk4XpSFsnaJcu0QrpJWDi2c/9cmb83eX9r+DweBw",
+	"sLvn0WG2Vxalsgv16Zb21o+8TJXbJOU+XFUVyfvlsh58N8YEA22MogDUg1sE0naOoTONLJij/QSATnZg",
+	"rgZ6OXc2D/jiuCEH4IBlEPp0+JiwxdKsfeZhkRRQGt928mnOvnWL9RNdB5OohMMQDSTZbWTMN1j9KdWm",
+	"IY915SoCBcrYwTOrzACkpXDQViTJ7NewDAld33BxfNeNgqCuf+DM3HhrX7sJ9vPValnlv3BtpFpj5bdQ",
+	"RIrik8ywBlDuG53gkOTdKJUVXRF4gxxEKzaZS3nlTjeq4jmE8yV4rHmNHGv4c5Gwj04zP/TCeynTNGxT",
+	"XWM254K1Hn7djzbeNbGvBpldUkRlmow7yG+uXc16otgypTFL8qpp1qBEagOkT8hps9IEjjQlV+H4mjxN",
+	"Y6dTOa+l6aPh3WZZcSTTtD2Jv8PJUpBecTaUdq067FLV+py63FJvp/09niMVbvrix0nTlXDCdSxdXhOn",
+	"O+6RvzTCDIww3zfc3wVQzZQ2Y82Y2Im2XIb6rjnPW/U8nlix7ZPTF1JwI0F2H0T5tdmuN9HOZJi6pP02",
+	"Giml9xcf+hTqLkqK1R7yeNfcJtnxa0EXbFy4XXb4UgpndjRDEvKUESFRZ3ZKi0tKnFNdvvv3kYEsCRvl",
+	"VtkYg266P12ue0U9f4jjhKRI18RxjiaCLvxx7+YyWUNKVOLuq5li1vINn/KW7XaUtN5UzDWD2r0ewCq8",
+	"ArSAPnkpV/bse4dVRVuv9VCR2ZEGbkQ4O+Zzz5XMZvNltitl3yTvpGM4R5cLyJ2yRWpStnNkRm3z6tRR",
+	"ciqW+byyqFXRsylO+vXzo8z5dZleWfUq2249uPZ47nYONrjliZtDUwQ05V2CsvfDyQUHt08rJxZPJO3G",
+	"9YVM02y5szFA1ztv2080qCV1vkrvAty1Gx5XOTO4rIGWEblgpi3rV3bxlHSvnKdLwFfOpRdUxPLWGvBk",
+	"vZbkounDJrF7OJ6U5X3YWmvOkClNsdRecRTsoT0hzbiiXwTq4VRVgu6dVrns9ZIJ9Hppe3J7D1SJwUpX",
+	"rjlwUPfr/2qwUTCZ0iU7wCLGDjnzFmtYbXAfu7KSVsa786pRyvj3cqd2PpktkTqB1kOUGqK2/gbZN9FQ",
+	"w+iC6x9ewyrJVaihhfvflspiNYde7KDW3Mqau6EFVs5w6A56+0WUdpppNo49rH6oGhuk9IzLq7sJZSCE",
+	"zEQM2VzuRa7BF9cnhl5Zhd5586ghUb3JMTXheOfAiztAdO1uCiwVu+Yy0+PWmLQNg6EZnivugNu7DwsA",
+	"PxoXdbWChhdelHEpCL5IAIMm04zAlTk5eP7i4vLtGK4p+uTy2dPXv/7k/9VwZ1FwdlP26LfMbW+FkCqG",
+	"XTYlnB2QM2hJ46/u6qZpUI6vKnFVQN/fh47v5eAetfxctH5xPR8Rii64vtoceid9y55FOaBeiz4TK254",
+	"TNOWV7iYypbHDhgs/IZyM2iu3qi3PB5jyGzS9Npekdq+qNrRDNBWqBLtqkl1U8tr2EXZcOtY3/jaNpY3",
+	"3e1fJzrdK5vlxP/lGO1iq4rUgMEZ7y0Qu/ikk6XYGrntwbq7YSLmdycBi3a3GO+2gG14ql2C667Ythvh",
+	"22XQwi2h3644fangi5txEyFgLcsdQ3mfccDuiWJ9jeGbANoRBWJXdaCOB5TSJRzTTJ5e/p3gApFoxox9",
+	"9pSqJCLsox1Y+NpMSFPP7nkQjI3OC/x2YkJYD7HMzEZOajArNbyewnlPbxgY/k/JerXsMYdEBuGIS6ZI",
+	"DkDnUdjIASWCzSgUp5KCYToMonCRyZoouQprlAX7VhO7hv0vy8+35FDVdBt6sSct7SKomu10Ivy9EFh7",
+	"z45uXnTPyQE8z1Wz6RlMn5aIAZV/tzWX8gKyGZkO1Y6Ys/iqiyunHJFRkZA0nmMRMEvPVtkhB9FSajNT",
+	"TEOcPEs4/LHgMwQ40dFhn0TyCiTqak7NJiZGMfZgtW3AuPNx9Z1rb/f9bMNrFEsR85RTEyQOAPRnDbgA",
+	"LVDGcrUDcVfG0IC8uaMtia59pBTF2b5LN8L8+vnqhDrcvtoNpfpbzopqmHiXWgDNsn3BMK8m6C7ASn0d",
+	"sUh3x8CWWSjp4qf6MQJKhE9yh1hr1XFIPqGnIwxVQ5pU3oIbsVu0fjVEvZh+05ZnwrziOi/ZscuGd8y1",
+	"81GygRgKu2rbNuYJT1MuZq68eDvddMKGbF9+V6WwdeZKpukYr8p2GHm9KAnGyWIa4OZNcb7vvrN8vVp2",
+	"sqncx8LtMNtN8JVpY5skKnURHqBeSqHZpaGheklU6NUOpYwWrCgi0jFnpFp5pDEB3dciNZkSUFDTj6xr",
+	"Isuj4Y4Dg+zCzqm9Oy1U/bCAnvrFYlcabNu1t3zBQppKKrHyS34zQdMUgHAwoT54NbEj5HVlCE3n7+1B",
+	"oze7abkhxnlvYEhvXcHgoUpnTRnILme+ycpHb61yHXSdIDJgXkU7ENMFgaQJXftILnyxUzXeLvL3hgOu",
+	"bUdt8qVmg7sgQ7mCkKdJRanQAKGx0YTqMhg3TRYcgT0RGMire0HivsQ0VZcOuaMp3nRN8n6+fkz0XK4E",
+	"lPax48H43iu2NN6XQbOEG5LKWQ325MGuIEtuFKFlRA/hfqy0smuhhjp/+Zqcnhz/gGCQlXDCO9oX0deD",
+	"/QNj9XvLlIoGojVMALK6j3fZRNlIpYsPzMc6x7BgwjVsVQMKdJrNthTp7VBUAd+FzCKXKB1M8HqjmDvm",
+	"eMpI/m73ePei+SZqbemiPZCnRgXnv55jFox9bs9ll1aRry5UpwKQyC+D3Fi+d4NNKt25VU6Dwv8C9LNB",
+	"LbvBP+OG3gz6ucJTkALeO+u9u/ypBl96fvSfHz7dD6MY3bCyqOecolttqEioSmp906M/hkePPrj/jo8+",
+	"fBr27z8KjyXEda75UxgT/cgXVkrff/gAh+j+OWxjtCqdvZQrpo5iqhlJmR2m7vuQXitiEWAKChL8nrFB",
+	"62SOoMRAAzpUjdTzzXn7tNdvJf0SEtuzzG73vSdMpVxENUEfgPJogCK169BMeftwCbqD4k8AAlURj+WS",
+	"lOBC7ZUEWvA8r5as2VyVW543e5X9ncVX8zq9WyZdpM6Ci/Kvx21y6KvJnQohoY4kRboe7FX+7CZxKjy/",
+	"lVU390ReMVFSJevpo05njRVL7DBpqglUEfHIG1gW/+EPp4/I//0/p4PTwcnhwAcWkwWDy+2RoIoRPhMS",
+	"U9I1KX1zf3CSw3SBIgaVFZhIlpILo4NFFZtrer1eeEB+ax7OEKbjCdU83gD63rhS6fc+Hkm65EdWJ5wx",
+	"ccQ+GkWPDJ3lpnPvrNT556ISmGaxYuYbDscN4DPYvnmRl3JdRnyvtI+bsqhbj6X2P/taYwH4niWN2ZFm",
+	"S4oYbVhIy9oWgirl8OJwrxGacst9V7ex4WA+18VUacgfmnmgMBnrGBkx0xphyMOXlB+XlnrHIVj4S/TT",
+	"kEwYnpYm7b5pUNfDa/rWf31Hu/V0IJXFOoc1YPvNBkU8YVQFq3DWFq8y/UpjlZn7UYcW+J2mM/YTXzDh",
+	"b+Dygo0bnsmGG8aKRzV0ikIfPyuJLtMaGwpGwH/yGBOu7DbAv1lCEj8sDTUllmhZBG76W++w0f26q5e5",
+	"q3ebY420be27Umpfy4u9USkEum3c/7fSWKmzySHZQnsLHCudk6cp1ZrpMxK58mYROdBMXfOY5Vcjh4Db",
+	"hRFQ0Ugc5DXM+sSVMOuTasGy+r+PKgXMDgHzSzE2ZsKo9RiOHwQPA8S4JCIHQnowN4KTO8TCJNLMmYpC",
+	"RxVN052pYrIex3YB2m5nd2pwE+fmhvSUCcViORP8j1CiZuRZ5F6ZcCKypFxpLPEGwQ+AW0DTdELjqwp6",
+	"2G7Xks4N7BermFVtnCGC/DtV3BrAOduGQFU7l9PNa+d3ez9crrD5ffZxKXXnt/FOvfMdBzJTx9fl0hUo",
+	"7vi+YjTp/CrUFe9ad71eT7Ml6gW3Ohzsyfhs3iUAwzeSf1JaOjea8r66mRezyrel3ytiNf2+lte1TE0h",
+	"wn1//uS8XUMZX7F1UDV+kXgpe8XWrhC6hJrovpYZE7Fa26EAMDaWqrHvKmkQGAb8v2GvqL+OaUt+9u8U",
+	"RdOhqBrox82ZiLd1/G48nFM9rut04dp9ZRTPWsU3WBxuwhnmHbHqIZX9IPI427vCAzRa/DtGTrdebN0y",
+	"KSFIB+/n1Ojz5ZI88QRxjrmKYSys7rnQHmK+cJaWfagb+76bz9Tu1o08pnVaK1k6p8NHWyrf9HsrxQ17",
+	"LdI1gt5s8toO8PFf0nm7mzdyGz7wHkrX+SaaNnMfTkiQx38CF6Qdx54ca+2i8QJxgfTGAVKz4b86ZaeM",
+	"qvG2sS/kdWjo5FdpiJEzV7GVmzmJyk1FYTG/TxdkO/fs7td7j/mb51gKrLEeXDj1xj3cUeznpeACKZ/G",
+	"rtN40ZAR5O/VxxOZrMN+D4Se+oU/yU1F9w1Abrfg/44bqgVWQ3Hy1mKIZLVTlJnp+4qSfeLUNkKTRDGt",
+	"DwfbQ2H8EtfWs7Ic9bl/aN5KFx24btzLcSoDd0/P7DfEveL8HzBrKZgPXF+7cg1JZzDnGnkFJGB7wcEb",
+	"VRZitHwjHHjuK+7vRLWtiHGIFpe3XEFDM0ybXcvWO5SxprBA708LXatfMIirtZJrSahBtLYvBiSnzdiT",
+	"1c1rQoYf1/iy0SptxgJ3yelHPInInNGEqTMU6pZ5pbC7ptZYFRscNABml8cawR6E027sqV2d9oZhIAgl",
+	"Lje7wj52cxKogNJ9P6TiM17xh8LYnOEIrlFLZEF/J74xltOuJnOn276arCmHfEzyhdgxJ7NpGx161wpK",
+	"oyOjAU1zTQ4AAoun5N27Fz+5kqlldoMYJeKipe5oUh7d4R4KXdVnW6HJChfnm1gK3CjV3ywx9NZ0jdra",
+	"70U9rR0dfwZNNUhhJRZwzFVzqFjhH+QD194zd2H4F0ZTM2+ufzs+OZ03QbnQxD8NxuVb4eu20AfEwYqc",
+	"nJK5zDyAOVX2WKWJj/QYNHrpMsXG4QQz9xQGS+6R8tgfk2FeVtz/7lRvvCU+Lt0YDwOhwOW2W1Evwg/L",
+	"nNGR+i7Ln2zk6JQf9qvbVBtsbdX6FUpxe9dCcc8s0751J+9miZUxjnob4mx1o/56+fpXcgkf+tPFCQqI",
+	"HTM0mNtUaeNTc9mIThUfyo31KzPpshZ7FDLF+t48T8811cTENxtXVTJ8ORFomaMhhqeD9HFY/A31uSlP",
+	"G1lyO0eXmUx3cHdX3y8NrhhJO6tu7u1GD7hS/e3EcIGq0MaaOgWoSbv4PWOZNfCpvnK4m7mG+CJhi6UE",
+	"G+zoF7YmM557BezjJkD+jZMKu9h+g16MtDU8qjLfv2HbG7P+Pf+98YzCVzoYqBvjbxjLBRWzXZ2ePi95",
+	"wxgVxpqasVQJgyJCVrebGqZuYs9ggnd7FzlY+o6t13MBcpC+7cvVMTC/JmcMSZmVLtYul1PCE90nttd7",
+	"RmIJRKeeboYmBFPjW4zAqgjdsB1y9eE4nFHpYQMeDEMVtXe8fJA7BE43LfslBD9duFuqHQlVXjOV0mVz",
+	"0lYl7F6mCcFYK3LF2FITKL8jZuTAObjJjw9Ph8PDikr2cHj643AY1MvKrNk4vZrKtVln/roB9f1mXpZ2",
+	"5cSfBc32MTeQ1OZf7M7OedMtSSqECsIFTrpi9oFfZIndeQE9w4uf4sxaUJHRMJpdYdPtWEvVtV4gijc5",
+	"L/EK2GvtrrZrrlToDBzON3bmNIKIU23GXnGmTfUn6Mb4ug8EnTo4/PYe3EvTLN29lwX9OOZiPE39lX1d",
+	"fKI2QoxEJ4/T+uCIEXFDgTd7RKjQcfpa5Jq8bQFrpUCRPXRUwIfhWwHnlQgqJpfMOG9G2HfRrUC5R+pD",
+	"QTRucxq+g7BD8PeCfoOiyxd38NE4sDn5Lb82PE1BsO1AjS2+nmLSeVrNznO+yTV0ptKOyNr2zbolVZYH",
+	"/SKU31NMnSB3vEvelOw3q3ZeFdZb4YJqQi6gOUFpL90n0VKxKf84uBuRFU+TmKpEF0kiDv5vcDeCMmHR",
+	"3Qh3OE0HuXd2YJg2EYmpENKQSS6tJ3DtVrlpqJeA3RKPX6ggD0/hZfev403hfEupURzrp7Uj/XSbntQo",
+	"WpymDnrehoipSZiif9j+w7DEcYReU1vevn1zWUxIgt86m6Q89ndYG1HXpz9Wlv7HbToxsk2ZpjrS+h69",
+	"DlXn0p/GvVke1mWeHFCdb1PSgD0uvVqJ7/RJtJprFo+jvIDXhGr28NQaCvdPiKIikQsyWRvLulSTS5cX",
+	"R9770hIpnygK5qGhV4xwMyCXkO0LF4LgzuQeiKCpHt2XdPy5xei4pB1DHbpryt8F6a6C9GaisFF47SyI",
+	"Nv1LmsWZ4mYN/lgXyAs5DucZOhPxX8+98vDX92830iLPBcHADxfvZ01rEr15ffmW3Ls+vidpZub3ipgQ",
+	"IHiYECZT5MOaG7Ps5flBkPETCpj2uURnlTSeqJ+HCFazofJks6JfaLnW7WcI8Z7KhiBEojKB7q7NQLw3",
+	"KTVWuyKaY178goq1TwLz0TlMj8TB3buozem7dw9huPY8y9u5lGkGyuQbJa+51ZXJWytgzt+8IFyTOSQA",
+	"Sc1GomgUy2Q+uXxzR5O7d52CrO/eJQeKaZamTGG6bFHSWhPL02KGPDMSmhlww+PADnNhiW1aaXf3LkIb",
+	"3L0L8Q7wxoIKuFKcs8VgJEbif/wPcl5JFLA/YhhFdO/6OCJWqKCqzD7GbGkaCIQIxhJNKEHicLFGI/F6",
+	"YijH+AsINbIjfG17JCeDIbm7mXF3F1Pu+i6JzMzZSBS0g2dCVKUgaybDTAnXGvygkqxlBkssiGZQ3pFQ",
+	"PRKR7Vkq/gfM6IxgWhDB+ncwZF+SmkCeFKbJ6LlU5sgqMgl5lpw8eHD86MieWSwhf33/1tKHmTOuSMqn",
+	"DPUawLKKioSh6PAxofrKWQaCrYhLwceVcS+OBBfa2J2SU6LYVDE9hxKJxhIU8xrNFVu79B37bz0HM3Yk",
+	"onuDFUvTIwguvvdfqys9+C8tRQTbnOc2zqndpLt3lUzZ3buwmpQ4Urp7FxOt7t49s9/8N7Evkf+Gyu2Z",
+	"ZuS/R+K/j46O4P/tY1dKPiL/jbAm1MwhuYUbpD983AdCuufo9N4nqGnsDajP9waDQUSwOccFvj13ZZ43",
+	"W/ymCdVuA4wk3PSRKmw3npOwn8I8/ewH4DsDgrFdQfyEmXOsKx+nGUQ7QGPwTj7CkQAcwIIhBF14V7pd",
+	"N0tkwAUDcu5kWUrjK9xBOPEyzRJQTkfCTY4bWF171tEYLMc+mTGjSXQ6vE+Kuv1IAC4NFVbDSgCfaV3Y",
+	"mrjLGhfEr8Wd4kMkwPqH/ZGYMYN9uq3JX4m8mHgqxTUm72r7yxG5e/cNlDsa3L1LrJKriWKA8hTBEW1F",
+	"AhT6RIcQUlpUUlEjRLQYCUIWUtnZLSgXj8mSam0XZkLjK9Ab/OsHuQSBq4spTw1T+jA/P2zbtjVQa0kE",
+	"VZgiy4zHlkxOhsM+eTAkkzVxdsaAPIWWkZvkkv6esQHODEr3azszlIWnHz/CDB7Af63eSECDhOTeR6cP",
+	"fiCuur3t/yCiy2Xq5Ok99+DfgRkPUQpSog2dpIxEsUxYZIc3UVRY6sJa4LaZqKhjD2/8nkkDwSA6Wy6l",
+	"clQPofnimqZQlG+ZGRJBSJL+7UPkaqzZxhiQ7nTqgnmmnKUJElXt1KWplUg4xxzX16cwQ0u2dYfyC/o3",
+	"inNHeVaWsdi4ZQSQJitmFLZx//79R7bNd2+fDsjdu08xppTn71SQarRrxF0xEJ6UNqQUw6hA04/+15F7",
+	"8ehFEg3IpRX7a5kpK4pgV4AKHp7WUSn6JDqK+iQa2/8ZRIf2rVgqxaDYZypn2rLsRJo56An5qOAplHV3",
+	"g18y5aXsgf0b4W29AervZmieXGEHNWdpcjhonBMiyi64OYL/tSMsfroAfuFiFtmWQAKWH2p7Mh7ojZTc",
+	"SRZfMWPJd5qlKdaVt8eTFxK2MXnNkKVggl4inTwCFGAsb8aSyAUPXzCj1kfnU2NFN7cHLnRZ272JTIp9",
+	"hlAC1GZRmBmykNqQY/KKP3nsU+mdaLVmlh1UIpkGSZlyjaEneUF4oqVd2PVSEmHlOcgQponmKRMmXWO2",
+	"Yspj5pKeOagbU6gZ2XuJv1+w6ZG1qxRnBq9rMX65V/6xfPHde5Wlhh85Ub6pX27ohSDSmMDrSm5Slmup",
+	"529e9Eow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHfD5/39smsydIuaxAQwAMwyescdrNsDmhEO/jhwfEP",
+	"h6CjW5UT0lLdtwiI6961CqVm6TXTA/KLbR48rOyMxDSeuxtJaGPBRQaWu93JhK7dWQVQh76xyZpEVzxx",
+	"Sab5gfsi6Z31fmbmr6urcjAxLMbJcAiJy9KerHgdWZLBfmGKsJc2i/6v73+5BHyBDSDgty6hTDMzsLvz",
+	"AHsNNZaP7t4LzLxN4UypGG+9s98+lOkJdM7cHWJ3yRIKZP3/hmikH+zn9+YQ3fFH41afO+l9Mhw61CjQ",
+	"z5SE3bW7yDTAMwzIC7ePlrNIwuDMFzHYXRvr7oJKvuDK+7CVzZU/t+r3l1jzl/yaAbRicKWt3bTuutBM",
+	"kDcICn35t5dA1RcsyR1NuYGWUEMnVHvRBicBhDgz4gQAsssk42nizlP9mDwY3i/XTHUXWLh5IwFZ2Suu",
+	"2YC8lDQhE5pSEdux6bnM0oQomRlXgtVIsAfXxJob9i3dwGgFpvYX3POik8C224frG2+7/er+1xnor9Lg",
+	"oj4mEe5JRDRd6yr2dxshlhc7QIm5OQJ5qUcu/SFIlahNQMKRFaW5dQxVoMAk6Fd0835hmiuGWssdPbK0",
+	"YRtwaotV3yF0xZOxytUyb5zFNE3xaFjQBNyuI3EJlpGztkJkZi2Hczull3KGoJB0wQzUBfotvB/FK/d8",
+	"bcCtL6KiD2/W7z7TNWGI4k3oRGY+1wAOdfA32td+z1hZI6iET+fEszUOu7Vzu1+GCbymdN4jr05aWzbi",
+	"SXTYNCAaG6n2Ox7YVI5eJ2uV5G5ctzTOQoxahuS83fmA6h7b+oA+fEEx42nsDZ2x4AEDZiMoowD86ZYB",
+	"ZM9pF9nzhOYopfDJ8fZP3gnq/FEswY/ub//ouXcK4Ben27/4VZrnABZhPzh5tP2Dt1K+osLHdunbnLoV",
+	"8VbFVS3JOfitLugmCO1xb0HVjGMoZ1DcPZcKzVvvb6IEkPvvaPKKGUpiCSJu7s5Y73nRxHbAkpE4yPBe",
+	"0qqh9sN0TaaMFR5VHMAZmXJB0xwvFSzvOJXaNgHfWZNS0ak1aYrT+DXeBwBbu56TAekkFh22ySs3/w3h",
+	"uKmbwjDIwT/+8Y9/HL16dfjYezpQPIO1bfxL794+bRQnvvJBwVob2amnn4/wj4bs5P3L7i8pHXCN4aq2",
+	"VTY4WvwuFfYkFXIGRT+EtkrUNRMZelMcLnQhJ5xIaJIUeYGooJxwgAxLpo58KAJ8YA81tMIBtkfn2tDi",
+	"zLkVQVVyuvlIyKnPubP6kTUFyTvh6w25Jg+sdQt6IEvyqbkBgD8qpio5tBoi0dI5q6LzOGZLc0YM+2ju",
+	"QTUu79l8evl3VKwiDhW+oOhWNBJW49QdpMnPRS2ubWLkNWKGcU18xneTkCghT4TlRHNq+Bfl5bwME9yc",
+	"urWsfl4fTtDQh538zul74vR8RQkXlq5jRg7QDagseR8GubzfW8oQVKc1cbVrbmYNeMvDwCTsoyEHUMoO",
+	"b1jbqtEdjoRUBC7EwKV44CrfHQ4I3PR4/iYHntTJ//vfBLHX7F8eAoz8v/89EtUqYoc+7LACwICXfjJl",
+	"6HlPraEOyeiQdw83lBRfcCbZhisfFR0lV+QgSrlg5NdSyb7f+IfIu+oWNLVTZwm5pmkG/jZfog3e7ZPM",
+	"45bCfLRtxld0hutpDmCmUpR+zZPxsGIQvoP+u3z6CGvnXIQu3nwwEu/h2kOQqJaP4rYJLnSumMtghn11",
+	"l0nGhxSPhJPAj6tfwEKBwuXpy25oLMU05bHpIBxfFCJ1ZwO0NJtf2NrpKMA1Txy6wxaRxj7SxRJrKYCU",
+	"qlWj63vK6+M29T3N9e1cR+JkePLD0fD4aHjcf3f5U/+Jon/wtF/AAw4Hwx+GQ5g0Fmfr4SskfwWjPop2",
+	"EJKzq5x1BSdrIKQO4KQm4Y/3KuF9hbsG4e09aY7zDqTqu8tPxZaY1nrF1v2CvCxzHv7LSfthB2n/1LEK",
+	"fHDcYUxv6NqKrrdSvqRqxr7psQLOTqdzYWQFSG2rXnkaONyuQLrLy0bV8deKt0wuMQgvBZQFK9QViGxn",
+	"3xVutrrwCVp5T13f38j35e9tvbvHTqVJ47PPep3Fg325yckE9mit56/ncgv17resoftSosMu/X9Rj9aS",
+	"I+1sN1vdZL8rs/uSOlZdLBy0ZZe9/6VZecXkB1BSXI0kQG2BYmIQO1UPb7t7V4qY3b175sxUSMazqlm6",
+	"JpTMqZ5j1BVcg8OBR7ghmk6ZlVAKo+Jc3Bk2PSDnefTWSLhhYARflDNa1Ce0FJRVfavgB6tTRRg4Fnl/",
+	"U55jYCXGHU0yndEUVGm8613jRZRDR+92UYDLhhTfu4Wa5Rj6ZRZfrcnlXGUT8vTiFdFrEWNxwELaeJxv",
+	"XVQG1WfKg3MUSUC9h9Pj+CS5z45OJw/o0Wn8Q3L0I3s0PRrS48lJfD85ZQ+m3RWrnLFdmsxX1q5q3SdN",
+	"KpYjCNC/Ldkiuf7LyZh/No3oBXJ7uQpbUDyFFKB7n5zoUWz6+Z5LUUW3zi6qCZLPBZuCQRSWgiUKiinA",
+	"0qVSzJgiM2ZcHAhali4mhBsyl2niIMFWUl1BZJulPi4IJRhXMiA/waAh6BJ8fQtqh/c4IARJEW07Eood",
+	"MYEfdjAZsZOyMPrSZ3wTE/o0Yi/Yv5/w++Eit8O78pEUE0lVwsXsJsYE6qZSQ2actSvwCv4gwvgBiALV",
+	"jOFdFh7Ec5YuDwekXJ+ni9EB778uDXZX66P49tKO8W8ZIm79c936FJPYrkKXdvbPzmTfVCvGq5E8IF1W",
+	"aMxzT/FrnYF8zHon7ulE6m98i1/cwP6SpOpmsZ1O/QJ+Pwn2SdXLgojymIVqGds2i+/cf4/VNd0No5A+",
+	"neWxy2eBS0eXtoT6Cje5mYi6Dubk5FZZB10Ftfg3ebHd2xpO5/GCkRcuLQ0wszobNm4Q38as8SvQoEhZ",
+	"vTD3AX03Yb4pyyGBFMAh7VwXPD/ufQrkft37VCSeIZemzDTA2HiOTaVmpcD4UgjRY2+a0NSF02L2YQoK",
+	"nMltk/vDPCViO7e+EygKHLW+9X6IGluchtBPfFLcd9G/Jzr0S5qjueBlWUe63FXfcFv+IumicyBh2Hcb",
+	"LeyXzGiXmImk7DIMSyQ8IOfapxuYFY8Zied4fSskpERu1bDOb0it599pdb+0el6j1DJo9A7y02E03KMp",
+	"Uy0XYq+kNkRbXZ95Qxa0FvDhaEPkkolO2vnrJRN/wz7PscuvcQ+25U0YyaWdHTfrzh/8wkXSvfUMst/w",
+	"my9pOJQXt4OVu2SC4N5/58w9cebrYk0JjZXU/qpT94ni+orn9myATx0/NrGpa6iRT9/kUZQg9VdSaUMQ",
+	"H5tYThQz9LG62pJEx1KxvnsDToGRiKUQLs3Sv6fJkmKpkNz/KFUpHdO2WSIlMlmPhHb81CeyCImmsALY",
+	"LTkof4K15/Ct/NORMB7dDaeCc9CHHSOqHTO8vmbqmrPVP7dLwE0GD90Lrq+2s7cjl++svSfWflZ1diFN",
+	"Ot5E5+3NWXwbaze6kTWjKgZUEJE4kASWdDqM37ou/wRHMA6ls1u5XLj/OUz5y/Ie9ved4b6JMw7SDHNS",
+	"rbJTsxPOOftLcRcejWlAIp1mswgjRwHth2SC/54xMqciSRkCt3AxEgAHYfkqoXqO7Q1IlJcvi8jBi/Nf",
+	"zw9JwmKeME1Wc6ZYyeCCSglrTK5UhnBBlEzTo2ypHwPOCcR6wkDgjocbXeQbUcUIF509fiVj7KYBqXnJ",
+	"N1c1cTN0woqKlAoIeUIUPujQIFDM2M61d3Y6HPZ7doV7Z73Ufnuk3belum+98wVTPKb3Xko9PhczlrId",
+	"PIs42W/jWHQL3eJX9JFt34NL/0n9kBuJSF7YhE7sspcxT03yXHzvE+TWfb4HyYT8jxtEVxSun+3n4gvs",
+	"9hXk8zW7ii6NVC5VwadOugGDw2gmZYJlquYyU+kaCk0gHosPxR8JgJB1qZcAM4a5kZhGyRYQ2OZWY+Aa",
+	"H/hFSKIBOXdZlPidRjwFjohlCFblwIhySQpYa38gXBFmas4UjdlILJniEqGRXM4VGDcrjw9qmwSEmORx",
+	"UTLBpYfm6E4jEZ0OH7nU/fFSgQsX4DejAXkOAweEOsjuyuP3imyPkfCz3C6xn7t1cNv1JSNKfBcN4qqS",
+	"4/pdYn0ryePoi4GyYtlogy+FXG2Pa2+TSHhu31z4WGGSmS1Fc3Netb0NyE+YHo1OZo87/bieWH3F2BIs",
+	"ffjKtrMmK6tHuQuWTCSbsfUBrrpkPoX6jZ3rPjWhBVVX2XK8ZCqGFnonQ/srZo+Pp8wqNKePBkP7q7xm",
+	"SlltENbXJ/D0znp5Do5r0Fp5Lj8Hyp5YNj3rDQfDH4fD3ucPnZWh0qRfCLtHnRSi/YmY8qI3iBnYWCFX",
+	"eTLg9zvXb6zrXDJTLlqwRI65hXyBAzPmKad5Ja7biJqw3sI8QrhMIBmHkp8VXc4hZi+yHMTFbEwFTdeG",
+	"xzrKQWvcNZjH4byjyfvzJ+cage8i4OPocVkfsEOkVkdyCgVmQGIkx0h4/LS8iGNeKhfy2F3uXpEwCuic",
+	"ODqAzh6QF2YkwPxUbGntTynS9VmOyxbLTBjtsO1QenaQfxduB5hjyFsjSPhiHF8HQuI2uZQbW+8rH+K0",
+	"qaFjgLt0MhmIazg4PnnQ78FaA0s8uYDyOknv7PiHR8MfHz2C4uW+6ZIgf3V+8cuzty9+/blXPHazuXj2",
+	"87uX5xdYDE0Z19TxCdRIQiLqnZ18/vAZOKtjJAt2cZ7P7SvL94sKZzdHJk+nzJ6azNH0dxH/rc1ZlGG5",
+	"kQbxZB4Vw0mjgmFuLfwzpLOg8/qCOZEGYqWEyJGyZMZUAUCa0LUm0VTJBUQ/R0YiBHjKtdEj4YA40IcG",
+	"efFgyCHt6ceECsIWS7PGBP8Fo0KTAu3Ha5wjQWeKlRDKcRQdRWwmTEcB+xwSjRO6Jgf+Us6bsDVJO83f",
+	"9NhqZfCeJpnr6vYF0hMTLCK7NT3yJcVuPRS2tZDzccnwyBszNuVOY/nwhSVWJswF01lqtgss3Sd8SqhY",
+	"f/fb70v0IFYsZgSCvztHxSn4rQkC5KZa41ZppZiG8/cLaKZ58FUdmt1aPDD1AbHkuEChS1yRP8dcu0Zh",
+	"QUusKfxq+JVc3ZU5fGedvQHn2b0NoPbfxB3t2vgyxpiRyxrNl1Kkz/AmpKiq4VBv+oR95BoiUaRgcDMm",
+	"l6SW1letZ1BLGPRhjdwMQJsZidzRiz974w5qeUC9P18wFzKmhSRzro21y7gmqdSQjowLBdy5sfKYqYVl",
+	"77QDQ6Vadrmbc+3e/nLOlw3teYfgyfDk4dHwB5KJJeVJ96szN6KcBb+uLdEuUeoL/92E+NZeItyQzldi",
+	"jhOP5nmR+xbE4kqF2xxlz7FcSQAE0Yu5ARhtV+IQQl9ckfZSNQOr3Z6cwi2W7pOcwUVCEkaTkUjywuIo",
+	"cVZzBsBSHOslYPFbIlUe9vaYLNNMEyMNTbGjkaBp6rT2RTdoPlfzLYdX/yY4MCUIllrNUv11IFkKDJau",
+	"/d8QkyU8gDyQsdI1RjIKVmy+kKum8WQCybyKiFivAvdFDZ0qKTVIVRwlueZs9V1L21e+OEqOtV/caqBv",
+	"SUx6iVghswaxqe9RFc9dHcdwAQJ8nrjyKiHJiJDmzL1RKdSBkXIjMVmTSEPsXJ5ivpRcQ9kb+OigBBBv",
+	"1Q68k4uhsADWaRwJV16CJYdWQEq1nFOhyYryvGgdVkmzuhgUPGI+OZglnYHi3XR9pc9vJSzdsvhKohDp",
+	"2SQVcGErIsGXbHcHEMDOZAYKLeO6Q+1lu4CB6u3tQ4KN8uYjtopZa18VYMsNRrGYAXVSQEXD+gE4FL5g",
+	"N/NiNVTA7jiQPNpjyxjafFe7jSC/nXIsxDW5/Mv50cmDh+Rgzj72vYMP6tkS9pHGJl0Tqp0pAzV7Lc8e",
+	"nuVFubxWQh32aeJlz4oWU0UWChLknJ48eNh2NUOPpudHzz98enj61cF7axzeAa0fP/iO1/9FIm398QI4",
+	"3atC6pYLlBzlv285xe59cn/4/NvgkfZasMqmrgu3PHCH4xQYkeWOvisPfcRELBPA848sw43x5+gQVXmq",
+	"ERx45RJI1uAOwLp5794+P/qR4GfRYZfD6GdWP4t6X48p3nMzB4dBkx+uvHrfGWJPDPEzoNeFWaIAQbMk",
+	"1MIfHW7gK7t3B+u+5MfUkoKF6Eus5OzUq/tsgqcXF+bhaa+9gnXNbZ7zMOBZrzGMI+j++1vGMuYiGFK8",
+	"uKJV7ZTEc6mxwg1P+vY/cFgt8TJpJAA5GgqlTtblUh1FAFih0BxQQ1JGPW4vgaizNUCCcU24h2U2ZxhI",
+	"b09Gn6YPfGgNPUPXAP6P1j1aeukaPoBWFlxrByQ2hVIhhAvwGOIHWLJapk6vmfKP6C2cZOAioCMxoUkJ",
+	"AGdAuoJg/45LCQEqfjVFp0BSjFh2cgLX5JtiWoMud9YD3+Tx8dHJ8O1weAb/95+WS2T52XHpWWfvZWWq",
+	"O/kwT/ZtdLvlbqomgPvINe5u8t2V+fVdmXk9uK2rd015CtiH9buYI19F8aaq0YK1V+hUXMR8SVMyYXPu",
+	"otvg1uQMzhdEmkZUUpe6WwedHonnAHSee0ujvPQ1RE2Qg2zpCiITOT1sqqs9Etw8RjXbzJXMZnNS8my6",
+	"+gQ/P8NS8K2wK1ZS/QpodULCqHicpVThLBq0q1dfNAj+VWP8e0zT9F8QAejbucXsAk9YXh+wcsu/YAVf",
+	"SLso94DSm3UMLDV9Mhjm0KGKQSVfmmoyU5YRDnytavJ//8/p4PQQi+uMRASPISzvPxzIaeljDCqyQ7A/",
+	"xNSwEkg4YRzsbYz1/Mvbt2/IE6p5TA48UjNPzqqYzX2yVGzKlHLuMOSW/O1oJKBecw3o2SW4WB1yQJ5I",
+	"+0mZxj8erVarI6vNHWUqdeZONBKQmYNL47PwMOsmqnNI5DUxCAODckPgKfAIzhE50EsasyPNrEJg7OgR",
+	"pFkXggihRXQ20czk4UkwEagaCaLpce565Kb0pS9sXb4igcL6UOaETGWayhUp7eCDwQk5iD6NelAIZdTr",
+	"E/fnuEQYo95na+UJaVBlchXXfe0XN0QFuCT49/mbF2ckcmXTxzj4iBycDo8PsXyKK45SxTdYKSlmZZLr",
+	"F2245XP19UFNg7E4CsprV89lmvRJlAlXxJ0l44IwI3hSSAc/spHwVmu+0KUydvklKRq6+ZCc0haVqtE1",
+	"J4sC390mQ8KTdu+st4rN+MHfTiY/fDxe/Kf68erN70P6dvoPa7hUCL531tP3Y3XfHIX+0+v3ipXpnfU2",
+	"mdbDc+fOSwfO3T1r1M66UBr7va3c9meY9U2n93Xv9bFvbD3swZswqphCyWAN3DmjiUP+fErjOTt6KoVR",
+	"Mg3ceqQrCAsV8ghy7aIcim2RaeNuJLDyOOCHWONWLVjCKboI+22lwIqTvzv1g0jCWIxCGvT6m6LKkmpx",
+	"rlSkgpMaLvLtDMr3dt9rEP/+BG4wQFy9Xk3y4lB9QrULk6EirwiFB6l0ChoY5NtEz6Ck/dx82XKU5dC6",
+	"uZcCJ/8+V8m3XrraqqgFSY1S379/f3Reer5JrBHqCorRdPEfI6z3P+pFpCbSiVGcJaTQLjqQ6T9J9EhR",
+	"8PrT574XmjDH3tlvHz5/CHnZPN4iHks5brDdikJnbLU6Ws2sgL1Thsqr3qMOSAHguqAYS+7Kb1iTTK7E",
+	"Y6ywrfPHhIp1Ec6QO27Kx1TjJWcFTO87GMt3MJY/9xVRKWpnM9phP3CYH1r53UdUFMFbjaz/U/5KjeHr",
+	"IUdNBfJHQmYmlgvmLAmuMKjMBZ4NfBzFfySWw52/BfJYGE1Iyoyd2lk50AwTVhQVxFpLckoUc/XXFVlB",
+	"LYBKWNyK6pHwRkkuV7ybqZNgce7KYi2+VRRFUtsNXt2ExoCK0jt7iv0qBnLTkI4O/mEfIoSCsctgfG0y",
+	"dg0KwnrZOCJ4A22GXQrubx1BjCWAvl0AR2AsXzKG4yvE5nky2H5eFXP/fmTtsQpxHi6TylmHwLyveG7d",
+	"++TH1hohAcWJ3YnjYHD6gHAj4nUfLQiUUJZnwZTKAXIwr/AX/gTKmDu3GKyb8zp2PlB+ZuHzZN37eizU",
+	"mMnnnn9nm32BS5dizKwmhJH5jgS/LA9tVzI8Ndye41yQw+7ZUTcfb789msKUqPmO9qgSmEDYx9Llgq1q",
+	"u1Ngcnk+PuIJ3nBAJCJcdZCpYtq+q5jLsi50z8dW1+AxoIlSq6zmumuuAjDCRAIQChBbMeUfrTqKOTsl",
+	"dRX8cRM2Epgb2BoC4UszV7C0UGDhvhSBWbl4Ai9ZQ2a2/aRRRO0hJOLLRhNsk3Hlbf+O0/XtkjNddE7B",
+	"pt1j/duFVPWjncph1U7vDsbgZaWzf2pY7MCMtqvatXyj72rD/hxEVS+LD5jUNYL7klr49kLMlTOrWo65",
+	"VN/WFUrBa7w+Wc15PIdAQT2XK4HBg4D3ewAnLOBCuohChLKE8uoGrtXxrHx38RKOyJGYMFDcL13voOGT",
+	"ZTZJeUxokiiAKT5vcFf5oH88MsEXoDcTKMOu7vxIHom2M9lZCxCi6G+SKpiXoG9srKOrCUy6n9uVcmUB",
+	"Xv6m4Yw1+inKRhf+F6BiB+k+uAvTM1wMMCUHCkdnKu2d9ebGLPXZvXuxWgxcD4NYLu5htC3cEu0cBVle",
+	"p2+DhRwYyCXeejdmeNco5l+4kvS/PF6y2/YJlM3N7QMjnUj6IprRvU81f3BrZbef4Hcnsip+dS/ly96h",
+	"Rrm1WRAa2m2VWttrYmEj30ti7TEnlwF8d0jp6KRzNN4fh2nH5f4e+FxxzUUMrjltiM7wSruETHDYWWHf",
+	"cLa109YXVaa7SPLvJLzPpKOb0+8X9GKVScJr2dTE84Ca5LKRAaAdElannKVQOAO9QmdkSlPNIh9suSme",
+	"R+LA8pcH7ChdCk0Y3MaWr1cPHxcNW30nKqr7Mw2muvEpQXl052QNpT76WJPq9HjocV8xGYmShK7BZe5B",
+	"RTDWMk4ZVRp43z1wF4c7KLzvAEZoC3vfUF/FZfAZYTUl9W7vw20UTBz3144r3EEgOZX7X1sw/dNhkDro",
+	"95vKtH0oiF/HzR8SkK2Jk+AvQJMdL/w9ShnhgkS/TZVc9ImRh1FerKJmcC+s/LWiqYChdnflUhEhS0hJ",
+	"RCo+44Km1SuCATk3ZCG1IcfD/nA49K6EJVPe6O/oLnAZjA6/kCyk8jKx6HFX7/0zb0T8fyad0bLKN01m",
+	"BNJMQgL2L3JFFlRUAjQgRfdfNLvxX952dzcZVQciRZhfSMz+asIZPKRHPlnizyGjX2iNye2CrXIHMPo/",
+	"WVJ4fgfkuVQkktdMpXQ5dmXfo5E48CDKPz48HQ77hDo5+wNcvR46se+vdzk6m1mCAnsiffCh7d2HckDK",
+	"gBuJli6WA9zACgAy9YqbeJ7nYTmbdCSo7+YxGdopcF/5qWjQV2bZRY29gG2rqbG4h7cQuLWV7J3B+u2s",
+	"tsI4YIS5vvhNVdYb+EQLwvuuw35rUQmkXrs2uuPd1l9LThqmzZ9NhfViywuMgYEERC/X3M1TeSqPfdIn",
+	"NyPh8l+rLtimmBLiQ0p2UCsvmUiqIuot0wHE7K8ezYFa0/eAjm8e0HHp0W2hXASQbXeGDiBud8hCAslh",
+	"oI453plC7GY4Z+hxjrzr0sZGYkHXxD4j5YQk91K/SM8oHhcXwS4fJhzd+a3R5L/DyH8BT/IGarNP2blV",
+	"oYVOrt8FW0yY0oDZhiVcGPUhC5ChrglNpSgJdE/5KM/7mKaKeXZeCS7qlbmztMwgVAhpRsJVG/Sc4Xlt",
+	"QCDBoJS4516MlikVER48/ls9EmVvDBQGyxJu4IhqdOreHuV9s+Iy+ZmqhAnylAmjWK2G8rNMySW794Sp",
+	"lItdqyd/G4duuxBAjP3v8O9/Es0XSaRdjjSfhXl1KKYNX7hk6eDh+N5X4y2qp5TrHxG4DSoqEJFYaqOt",
+	"FTylqg+1rFgyEim/Yi6IuFRflKx4mpJJYdz6jPu2VAdX4OmZH/i3K9CbKDo1+VzC1aG+H5l7SxaqrOwd",
+	"XV3+L1SwqEsd8W0BwcgnEBZ8VtT11q7+iVwyQQ5gLvqQIJ63C7Vf0hnrQ/Vdsck7ujvTvOTavPCD/acO",
+	"KHaz2B5EnC/SdwbcY/wwL4joWzGbL9rfasxVDxlwnpdLd+cwKihB7HOBfGh13pEAwzM6B0yuM4Aqvhfr",
+	"68gD55OUC6b7BSunazJlReV7qEAyElSTp5d/3+lo+6o15/s9P7Pq1xvwJqGj71+1Kv23NQnrheUP/nr5",
+	"+ldLrE8v/364Z6bbLtAdqbyC6sGdmNTXsQ8y5lNXuL1fZpo+wfLt9uBz5U8VJgKIBDPZUIWEi++RwOrN",
+	"5P/977x+M16CywzQL1IKNiWECQk0J/vOjQlXPpocVCtNx/mYhMThCOlGdOiAAt2nLn6psIh3UFXzkvff",
+	"tsj7d2bdozK6vTr7lz0PkSu2VPHaZBckagpMlhf8//+z9+3LbeRW3q+CYu2WpU2LoiTbGVO1laJtzYwn",
+	"vkWS450d+iPBbpDEqAl0GmjRjGv+3QfYR9wn+QrnAOhuspsX3eUwlcQU2RdcDs79/I45fP2IzvpkJ6f2",
+	"0jmBfrO7zpwrY4LbNbAZLdhHm2huu2OkDBRYEtI0ImOqyr24NjlEabX6WmGW2di5ZRzmXG3SKzeiswfT",
+	"LBcmXaftnrs5ArbN9nTfyun2wqeQybUYjLirUw/9suvbdWR6YJbPDVCRHezK4YceQHgigAwE81c4pumI",
+	"WYhaLuDurvC3L239bf0dOY9wJ4vsmJMU+Rgipu8eG65R7KtddiOhw2g3IBJmQ+N41hWjVGYJFLNjUz+V",
+	"xFwTxZTi0kh2NklicIKZUQ9TxvagU8MeFru4aTTJK2xwDunJZhJ55+MLlhizhijNEgsqXN0G3SV2YK8S",
+	"6H5yFS72yRLOtjf5VXuTL4zlNZ8woaBDoJYESMaQ2k4oJxNKPHqyUaMxI5JFMBb2NYllxBptyHivHhs8",
+	"rTcoCwSu2USt4tyw0X5ohjFN6Nc3eOczPyuapnQGwQE9i2FrZDqpwOh6J5XGqQEsljlk7lR5PGUbvHcA",
+	"8X3BvupeCE4ZQ5T2CFHEaw390Z6OZWzTyur7VMXgBCougt3tRvtZq9WCydk2Ji38e1lbk4fhSyqdyLqY",
+	"h/lxK1lvSLK+sxw1RHYMJEiR9ABji87u0rMUSujoth6eg1d5DTuzEkJJQexDjIyy4nEHOKLil2wX5RII",
+	"yx321X+LMhoTx/kkD35AdfIK3MBXbtAPAIrUjuWVFJqG2qGLrn3fxyxNpGIb39cJzYpsfNuZzNJw87f9",
+	"aGTl+pefy9tlWvY1J0bNWe0F3zbiuwUnuD3yVi90a1xERoZzfO00jsrsvk6SMBEpLOrW6czl8eUerdLo",
+	"muTkkkdMhC5vAlMJ2qTYsstQSl9IzUPW0+yr7pOdqQv6WjY3pRZZI+gKQSdcjLA7Rqa4YErtBqSfpXE/",
+	"IH2rNfd41Dcal3ku6zdJxwzMsAlibQOo5OtPqb9woDLzUUjAxRpTRWYMYDos1mSTnOBKgwIuGPT3tnVl",
+	"x7Y+xyaFmzlxoTSjhi1niqU9bAFiFkL13ZaBPWDsBjnBzkFSxLMmOZlwrSw3dlgR/VUNw7rCdwzz2F6Y",
+	"k17Q07EJ4By7X1Z4Y+ZkT/y91trQ0JKfTHSPm5Ha3TQ/wh422o0/HZDnz1p7z5492zs4PHpqDhyzxAda",
+	"cwIVOUfNVvPg4Kj5Z6Nc5jTXaDd+ZSogxeyaCZ0RxcCcJXI4ZKkiUpDPY6pVJ0mMCl+G74jNvcrc6lA8",
+	"9n+XmHsjQzCMoh5YFlAX1Draax2eHxRqhhIUSI12A/1m2A5YgdxotBtTNuhZ9XwzZn0/8B9FSVHbnTLB",
+	"lgHfaXvKf4FCIeR6gshE7xnDMIVPMtNV8mgNZXiffU1kqlf4la3oAcZm9ClFLhhLAiLjqADUbdjwq7O/",
+	"k1ROCaPhOMB+PpCsp/L6xsOWLXC0XDkxQhVG0bYNj6xqvQ+aNDyjUMS4Wm8+gYddWXPeqrlXVXOvEV92",
+	"xIBBdBe1wGYfhqC2Ku0NsRA8HOg7LCu22D/LNoLFfbhhJXc5PzKnbY9PzPA2xFwsMYQ6M9o8/o19+qPO",
+	"iSrNZY3MKJzz9gDdNLBi0QQDS4d76roTyxAY5ZDHjOz0fc5SUOKapGC7hTLOJkJBS8Rfzj6874r+t24j",
+	"lVPVbbTJb81m88sffWS8YCMOfmehRvgBOW2SV3h729lwgbPgAtJPUmnG0TOmXj/oir7VrM1vaErkkWY4",
+	"rT0u+saGRF3bXFZQ2PvQR7Irjo6OXpiLipZqbnfyBP4wth4dMaHnbNHAWqIwmrEUrCeyyQDK/MA6hUkA",
+	"woyZREDsiAOCQwpIYUDo1nO2DdkpDCggWRoHJH+xhXtgu2C1Ou3fL2NXAIC82RqusAM+xiqEq5FokwGN",
+	"CHR9xCdgp0KPLs3Troi5YGRnaDcysM1QEqk4FOlxQfrmAX2MfR3sOmBLJW16zEjK/B1dgYQLLcniOC9A",
+	"7iB1geMSCzrIgGG9E6BfYyQB/QzDTLlB9p+2WraEwwL55K1Y0C4+MOofaInQe/K4K/rNZnMf/yp0bpmY",
+	"8azduhv7esKQFyzxlKks1uub4shcLae9X9wLs03wzgXrmWhZsp8XbebGDVvCQcH4f/6s9ezZM7T8y2BG",
+	"NIo4xnQ/pmZZNbQFslG3pPCVm1whxDbfhoQZOjmGw3HBZngmCtyM0IG8ZAH8fknjjCmCeiZ0GrSaJ7Iy",
+	"w/zLUbiSef4bjuXLwl1zeZN+Z3ApAsc4LN8oLHdQ5BNZGndFcdECv9KBW96ganeCtTY6WOETARJfqpLf",
+	"qaMi119q803h1yfKndytq+KRuSpwe51upAryy9kdm3ssihbC/jf8sLTQdy374CdWNg8ad6W7L6f9rcJ+",
+	"k6nWIuco7pcbVdPXyK6G929oBxep3OpHtcT+RkChApFpxNJjY8rLKWS0QUfuQhjFplXRMJVKgZ2ormpK",
+	"Y/PwR15jBDM5lVOYzGqDOldct0f0RrtZiqLUN8oXQyPlQZ/U23JV3U3Gx5odFpnIJmb5LaZp0JjISxZB",
+	"s2iqEFl/Zdrez5Crxry3hKYpv8SezpWjQOOjahQ2b9Xc6AQ2Tbi5FU18jOHWDKrqXWjU1DRvPDpc+zng",
+	"S6htAvl87SaQudIETUg5NNvWHiQBWpfvGDUdnDm+k/kOmFi7hE4psPcLIafg250woevW2T28ZwF+q+yE",
+	"gZQxg1qTO/BrrmbAbnm27Pe2XZp35suMIkWoZw3gcbL8wee3mvF1Pr4BmGiXR7Jz0jx4/vSY9P/UD7pC",
+	"JTS0lWQRVWObOUKhrJNFuwWPpUwB2K+YpjKCHi5CdoULiwxmhH3lypjobZdvIgWzTq6PH87OSbPZ9JHU",
+	"QqnYSvcSZghYgr8ORknR82rsnTFjgpL3LFaA6LskVWOjM3lvGQ2wPku6sNnd27oHHpt7oBNF+YG/midA",
+	"7X+zn27SB3AH1v9rpimPa6HTv1OSvt9Ka8fmPQq34/JK24IiMuUiugdrw9nTa5obJaJfndNeoCj0kruC",
+	"oXzeiH9byG6dETqQmSZcB11RTPFpk/k8UTpKGbQ1C6DRWkDGchp4YIQklXKYdw5dlbeTH0KbdfIzV1re",
+	"blfjuTctP5NPFBnjhdvTebPpKLSwxMMsjv3xHHsSeDyH0hjFWco2B4i96gjr1GrAFQ8tzl++wGgmq4Dw",
+	"SAWQn41Ks7czx1SN/SnuCjzrNLa9YyCpRKu5fHhAWsAYHVRNAiC9w+3rikxELA3Im4+uo2JAMsVSArH7",
+	"oMBSniBSoIetZV/1ri01p12h5WSgNCAVAu4LWMloEjpuPmvnwXxMPsiD+jTUMg26QnM352JW+xMwo3nI",
+	"muQkpQoSJ6YcUunJmKaTGBpBrq3km2ewu9MqajPrwEWzVStumnGZZS3xLX9MIqop2fnp9cfT3ZvQbPfd",
+	"udybc+k8BAZjzrfyTVE8/OeYhRcsKupdVZ6siOxQBNaP2CUgN6UkZXspG3Gl8STt2l6vJOZDm0PS9y4r",
+	"V6zRFWMZQxKNQidWk/Sftl7YqvdekgKCPcdEJGgIK2QOL+paWy0oKvVHu5NvhF8mHNM9HvStLXzP+NUF",
+	"qigxhjmq35AnsJiP+IDHhriuceDrfW+Qo6Ug/VeKgn8+x5UgF1xEZKc/TBmDTBV0oVEPyNAVDm9m15wv",
+	"PWYp4RoKegYMUYeFhPYZAeFD7IeEZgdmpbW7op8Js3qiZ9+PGXw9mywYwKFkUU9mGnL6fPZMT2mZJCzq",
+	"DWY9o1FAbuA8gzDPwtgABC7gCWju9RAnrme9WqrnpmTucUwYRWi/STqxkkTRGSDdCAt0kyktJywliqXA",
+	"xCALLWXM2lKITWGNS4Sla5JTRo0iJeLZ+ubRK8NUTwrUcA2/YUU5VymhK2iYLZ/LB5vLozT3tJ4/e9o6",
+	"enZ4+PTwxeHh+n7FwjQ8C7pb7OPiQtZVS8HJ2AIf37Or8B3AO3HluZFjKVAKy/P8ayGnf7k6c90fZPHF",
+	"rXDYfjh3chFZElp4+VCfzboNLNXlWOeQztEVVF2wqEk+JWbaB7aEyt2NBpK9wbWIh5pUAPJYMFrW5jEv",
+	"zZpcn8/gSlZzmm82bNpufDprHhw9fXFw2Prh+bNnR63DPz89eHHwA6ysZUeZtif2CozGzOX+mU1dePOD",
+	"h3iBZPHvVZl7dD0z6SShfCRIkrI9OMe2TirmSheD0RsyHi4UH4212oe8eorNTG6D+ZyzOFZkSgcqQe+t",
+	"Rd3ELA/XClS5zDDqnL9UEGnhxTxAWBv8PkUULhJTMcroiKELB7w5xtZDBs012QEIXaq7htbkBCZKIh7t",
+	"Br67VmiXOCC/yywVbIbgXOCa/pqwlE+g18olTTkVuknMSTE8EDighy6DQ0PjGB1aAFk4pRMeBXkfzq6g",
+	"Q40oSDy1CwBB4hT7FYPId7tBfpdcKIfPDY8ijBvNtiumdIbDd5eLEfGt3Wwz0dT53qDtS/5YUKvlJVNd",
+	"gWEIgMaxYYm1ax086EBXrKp1cJS2zJzF4TGL13O/9Q6lA/Hbt4Yjj0a7oZIUNdGcLsy3NGa9qUxt9ooj",
+	"z54jzUa7wUTv01nxN5dkBA/smSc0goalMPP9GNOKYNshQWjCo+bPL0dv353/evDu9bun7/950Xr3z4u/",
+	"d0ad059e/vL6b7//96t3/4xP/vbp5OmH819evjs/eXp6/qkzXxuxTEp0/MxfQkuXOxZS+etPgYKqpNRn",
+	"173b7tK22+gjDL3brfP83TPRggxzXGNNKTbIFGdK741ltjRDGd9nmNfCy0GuMhqOHbThwfMfCDzPfTFl",
+	"7MKDTC7CUAbknRQRnREonHGgBM7JP+SX6OlnSuc2t2eOS6Ec8a6fYW4bs0Z8w7r19vbyc7nBxR+NXf4e",
+	"zPJbRtArLkSN0Qw7to0y3CyCnjLqjFnZ4lGoPq23U55fOuiCKbXipJcwdc1g4xk0XDCaEp7pHSEFK0DE",
+	"7i4qLPW5Oi/tKNyRvFWKz19UQ/JuTba0f6O0/7K0rDdO7UEjyVbFzKsplwrCJomeoQ0YxoymWK5sASBT",
+	"tjdhkAKgrJdbaZmyiICibi0KTzRhLMOL3EOzhrp+VnUArqhtc7MBlzS2unaMVcAHP7RbrUYA0OjtxgTE",
+	"Kg7DLFHrhfnVyKfq63XGVNUN62vCFcfu7vTgK5x5iG44dP2tz+aeFdwzpuf25+qK7coqn48sRWDsN2cf",
+	"gF8QmTqIc01T8A04xywVI9YuVXeQaSo1M0qtse+lYsQce3OP6z2ENj0ouYaXOIXWXIqWPxejY+Q7hSwf",
+	"RUaUi9yJjJi7g5nNhKmTtUuT8jqh5pcYd7pDFbiiBQJLuYxyQJGIzmqxxkcp5aKyiAgZlNWjYL+qCobu",
+	"oN7FL+vysD623OZ6m3p4U2ziPZtaYBR7jKp8uXenWbNLl8h74z5gl6ajNEsUQp9ady9jqM9AkImA5hMF",
+	"hBruMyEqG0y41izaJUp2hfXOKhJSQSZUh2Pb26UjCAzeJvn0edQHH5HHrrEeWK66Ql3wBDo8rO+dxNFb",
+	"rnByaTH9rqzxuHX+7VtjGSSKj5CXwlVBA/yBsFx7P/xwcJizGviuh0u4ia5TnNi9+P2KA6j3/P0spxix",
+	"xPXD/E7Bpltt594xQSGD2m6LURvcQb261pP71zcsb15lu7/lSp8UHv6ogQPyiayBzJ5PeivAb7JslZWo",
+	"6cZdBNUx1amE5BMmiI0Z2QjelMFbjwuaO8+z71MZN0lHXWBWPVWKj4QZOGEisllikOpqn1nInh0xrYoB",
+	"RwaOch+X9eA6hdV4okj/gs363gHu46fvEROQeolOaBQpWxRlpCTEKS3OvMw0dFGaMJ3yUPkAZVesG6Gs",
+	"BWNbdMKvKpjND9y9Rigv2Gwx7OgrcA0zlimJpRgRcw3Jr3HEAgPGp5jLwA4xK9BoP2sZ3mZf4IKQ+W/r",
+	"axX5Ut1P7W5hq+rqEvwV2xDiY9M5XrMhh3wl0tl/WdjJG9E49r/lf7jK3ojFTLMqywZyKVzPVy4gyf84",
+	"D0/n4UXLBwF/DHIulKazZlfAXBxIKjAuyN8A542yDSZyXr2J4fIaBl1iWnPn7enijPCmaKsk3BipmvWE",
+	"/ikryDRYWj++RlRq2U63tpz1O8CQW01Ct1ePle/7+i6leqa6n7O0WguvY5jgIGZQD+oiz/ljvGbp68sn",
+	"NEkAzBiVR5+zp544zbid64jer4kNCkHF9T/aGwN0bAupx+BHVzaStpn/Ol+5Tj7pNfoK5xU8OVq0C38r",
+	"8/4Ia1g59CNCzarOEZ0jXdSDQ0248H/frSu6coVquIuzI7as5WZYy+eSzYdhn7yo4S+PntGgtbc8gOZm",
+	"75uU2lCZs2+tFarIzmDmv4zozAbc2ddEFmqc8TK0NRcUwd0m+VC2adsAad4VqctpTlkSz7BjuhwutoFW",
+	"eaJywV6Ww6pxQLHpHNu0BffuIbtN8lNG0yilPFbtrrD9fPz7Fx9qr1C+vJ4U85ph3nYsWYpNKckgluEF",
+	"PnJnSHkMuQkHRwetw+cB/Pv0Bf77rLULU8l7KQNgvdsgjj4CmhYQ6Z1vo00iPrRN14KuePHs380vQ9eO",
+	"ziYaBERP5V6SykSmsHD/3NNMoTBJ9gDDe8P0vJxeTy2p3V2A8m6YsptXDUe2J2zLkW8Ok8Sd1dRT1MNn",
+	"wsNMCBZv0CzeZiLl3cQd97C1EW2s4vi///nfnAl2hfkTekDghyTmUMdvuSYyN/NYx6a5wEJa9lU3edTf",
+	"dc3ouwIYiC1HAUBdEsrIWepcx4bTgkaoWQK8SwWuZ72fRFekLGT8EsKWVh8F9uDCj0ZvHGXcPDekcWxE",
+	"SZP85JqGYzfMrsCi1kKHeTMYV/pDRbRvi6Oxa3FQTvTYkF/ZnM4fcbseej5xNUJpwavi5KsVBzwvEKpt",
+	"AG9/r1OGD1trI6UuHYfbwFqd3FWWXGscrq2dntpm9FyM1F10o3eZLMWy7EKNSyMoTnCtdJdiz/rDVT3r",
+	"b1P0lY9IjdhDfreVejeWNWfsbc/oA2DygefwgGoAjHtFucgtp8n44PaNx6V/ycPmjzgobWexOiLtFnJ7",
+	"gG4yHL089+IWYtEf0giMU8jtCrCACpKzsAaWimLx6U4fDKy+i0rb0XaFuTvILTr7fR5DVt5aDQqwL6Dt",
+	"mS8GmdZSdEWCMSoEh/HpX5gcZq5F1DZnPXPlRwoxF2MFxjFodGjWWvC/vCPZGSSw2V5kFsDJDCQ9xugP",
+	"w3hNHtn2XcHvpa4WQ6/2RD6EkHWp3NVFrOFLYr8EMirEp6HVlFEZIDOtpLsBKc09NY9eg73PlIY2Ae5u",
+	"pJPCvWc/f/jce3dSuG8gs9FYF+4B6incctU8O7sN9xMOdzRQo8pYct0Gwh9rINzt4NUD4E5w7H+znzYJ",
+	"fTt259GNnUuojlnVxKpzVrUNVN9XoHo5KV07SF27xa0ts3vMAOcrqOb2PJV2tzc24EqMbh+jCtzSWTWN",
+	"JzG3MWIsZ6Ka9MEbSNNZn+yYH1FTiwB3MJZipFweowII0K4Y03iIIREbxyiBI2NNFgPVxZctWK0YirPG",
+	"sivczxB0aRdjQABZYxRwo0VBFysajh14MXnx7N+huch8RAQTO+fDIprVm69VqibOplbXLC/lj36Zdixi",
+	"q0dR2F0dyx6mclJySQ1lOoFaigg1w5U+s/z9NqsAt4eY3Vn9frfn1xvDW4pDCAgXYZxFbI0ovpYbvfMO",
+	"7PxX+bmprR9zV2w57k2BguFhy7muYxVwkiEWS4mjicfIjVfF7H+0xamVbLOokO4405mCmQ+RnINdDP2U",
+	"q2ITltpADzLNKJXJnhwOobFEWniVxXsNuiKWMlFkQMMLw+V5npA0YRGnAnma5f+CfdXw/OMCw8aO4fgY",
+	"eclS6Da+SSjHrvb3FXeem9Q26HxHZVxzZI9k6TQVn2XymFQ9N/M96LewnJtkqbA48pB5PVe63jYKUpb6",
+	"tGyrUjns5UIlzJjHjLiEwSnltiYO/KCArglKmojyjtRdUWwAYfiEfViT/OgcfzANZCih4RSoNeaD7gqZ",
+	"MIEVO+Zn624t9rsc0wi6NBoLXDPAiiCHTxGfYPe4KyrfgvAh5j1Nco5NK1KnLSkyYHrKmLAxdNvWQtNJ",
+	"oo4dD4S0mhctVDYTCV5bd1tKxYUiO1R1RT9haciE5jEDAO4+6sjmZewrDXWT9AGn5D/dUvVdFr0U8QxX",
+	"0eP9zOHhbMRRT+0qwGQfaXAcycLj+A4sfDGCY+4UwfNqcQvg2huIjy8OpQDDmbcQHcxIwmQSM9dDtHZc",
+	"eDeLlrcJXRjMZxrHiHTjcRt2i/m0DuhNxLPaaL25uxLKYUrjuBE03LPW6kb7QTAfra8Hj6gIv9dE3d2G",
+	"FRfo/iEmyqepXpLnjGcr0G9KoFfJDswuLXxzlyF0KQaSQiniesFzG0z0PmUIDXlubt+wLKD+ofDCTaeU",
+	"33tmOOXf4GSuwaUfVCw+n8TqcHxhd7ZH8Nb6Gp9MBiyKWETO+EhkSXHViwDe/ttbqh+nF0whGvf8gDDq",
+	"DC0VsSkaTbVg6ROFhGI1yogFCPf0ufOyQ3iUd1w0Usk2eCM8Qi3OTkcZExmV6q4wVrORbyJqE/bVhtLd",
+	"wz34lBfPWl4wEWD1DeG6K5gI01miWRQQlQ3M5AYMUcafKEKTxI3fDDAg2NHJ5vbbXMuuGDIdjl03OpyC",
+	"jS6rJvlRxrHtGI+wNYYPdUV/xAp8pd8kHec7dG0P3NghpA/rY55sl0QOcd18nyozb+XtBSyxx344/cNW",
+	"q1+srMdW0F2RU0eTdKIJF3knOU9ndtusRuPB/RzTXJUykM/wes0XIqNpdP720n7piA1p7ZX5eZ2uLkFj",
+	"Sgeud0Pr8PBF6+DwxdHT1tGLH9ZvxJBPaZMI/G3w4jo9KN9X9EpztUA+2Jg8NjLPNgdn0bGnHtttCNj3",
+	"TSYPbDL0wJnPW1yeu08NMHcdrbV6l5THdBCzOYFld5pQUSEYAJmpRkitp/btf8v/WKdn9god76ciK248",
+	"kLO7VZ5utuS5wBWdlMPW0XKYxzpvXncKNrAQNjB85k/Afsp0OrvdRppzA61TCjG3ET2gWRgyBoV9KTgz",
+	"SZoJzJFskp/4pU1zJH0j4W1HS9DqQHnz6pxN194paXIjCSHvVGaj8TyT6Qp4x67faRR7TxTpJ9y1zix2",
+	"53SvQN3s4Oio1XrWJOB5oqSPP/aLJBRSQQaAXJpC2VD/aetFv2sEKEunXLHd66pU5IyJiPS//dE3Gijs",
+	"roVmMgubF5BX4gzqdHYzmlcC7qSDw6Onz55fRUWCoTxkDcmo9N+rovGQ+41eW8MAyiLUHdzC0RymcgJ+",
+	"HvvTMr6+jNkmmos9xbRe6miq6nlZqWCYC87c026T+ksvqjkAblpbJeMGlYwSl3fV7xdsNgXMWkjIh7Tx",
+	"yhZrN98AoOMrV9k/MhobMULdcMgOZncMZWzFGXaZDwF7E7AIpmOumUqobQSrUz4BuL0kE6HOsKe1mSUC",
+	"7ikmIpYSLohMicz0MaFdEUsxAnBeQ9Yhs1i9kWQK6ycGGY/1Hhf5Iu2ciFHM1TjoijcikoIpTkVAzhIq",
+	"zLfko0x1NsqYGW0npQMeBuSvMmXUyPokiWcYN+2Kvg3O9NyjsVQkzdjx3D5NBZmaYVvEhkmTdIgG/Jeu",
+	"+EfGw4s9LAjGvbPQwK4+hCvonWAYEKyEm/4G3fU/JRHVbJE9XFFiOxIDWODQkoJMdE9miBUDA2+0Gx9P",
+	"P7z70Pvw44/m2yxNsAFC3ibX0NX8IqLsDhr539VvKXYsUzXPDxqafdWNdmNAlaZkRjepgahgcneoX2zC",
+	"YbcdFR4YxnBsONq1WPUSpQF8kHvWE7xmcErC1zSOZxg+QWfvJvGpQij/Doo+awL03spSZa8jpDNj284+",
+	"j/oBmIEWLKFv/bH92jg9XGDGVZmummU8uuN01cJar46FFaMYW13r9qJhpXUuHNnycbyVENipjQgpqB61",
+	"volS9Moeapsg7sdsDodqGk2FqySms14xftEnE0j990lW2Lt1hj0P1FhOFUSvdvp/OiDPjw72nj17Zv73",
+	"zOY7ef+AET0nzYPnT4m59PnRwTP8T3+3STpd0Z8LmoCWlAn+j4wRGqZSKULj2A56MWa+KvxTzDG6hk5T",
+	"tUKNduNPB8RMu/XnH/aOfvjhYM0Q0CVL+ZCzyLVOfZuFFzNyNk6zgQsQIVEchUeUvaBP954NW2zvKf2B",
+	"7b2IDgZ7h4M/D/88/DM9CFsH6/tECktxP5WbpXyvugQapGXm4kRbl8jjU3BsgJqWmNASnriuNrP/DU9X",
+	"yoZLyzl/drXuNrroi+BdPNuyRaXprJaj1JR1zvOTVaWdWFq6Le28Oeoy67k+bQXXjMot3e/WXbLG4oS3",
+	"5HSjBZ9r09LtRbaAAE7ZcHn47R8Zjbme7dMQU8b3v1nz5Y99C/BRj0CMt+zF7JLFPlsHMvix3U3B8guI",
+	"KNiHZDDzafGIP6L5xDb5z/VNmeqhjLl8oqzTj4sRiY1lF+TpVA4djoQ0CUjKLjmbkoiFXHEpVEAG1Px/",
+	"yowdBT4dFZBLLmPsYY9eQWu42SUgNGapVvMJloBkl+g8VdQ16zsfs66w+2+1WJd2T8IsTc30AB4jFwx2",
+	"0etz7Y018De8yK6ylUB3YgmvuNIOpaN1ygeZZhvcs27uv738toup7BLbt602fe2J2PLKm2p2D7zBOqzH",
+	"nsIdt7TH5Lp8sryb9rDzyBmv4JhynpqE6vGcowa8MWWTpmgfJVSbCTbajf/3W2vvxZdvB8HR4R//VuXB",
+	"WYcNA++pZ7nwM8FyJkxXl/EluP4misWXhv8q54hCiCdlOfMxACEiIqfQtm+y0WBLUGwbcSYc6wPgSDAS",
+	"SEVf/2pmbGY9W/uGv3IRrf/0bPA7C+09d8DB4KWr+RdS15Z93aTPzp4Yu7Y3zL3WZxn73+Bf7B4RXgg5",
+	"jVk0YrebPAVkt1ZzU8icKuR2j6kiilkfIIz8mOTDhnw2aPRzwViiMCvcQsbnc8OOPx2B9+MrDFNT9l7A",
+	"niNcOdg5uGwDd18nf1XxmDXu6DjXWW2FFYhw6tsDfVP6SL60UJNst3vxRK9xLNeLmp1ACbE1YcAP7oEZ",
+	"AaYxkXFMhmZhAgQy9uI74grKkFnUFTbo5m0V1A9QV6DmViy8HsZ0NGIRWk8xG9FwRtIsZsYMS1JpJBaX",
+	"4kq6wIMN1G0WlONRXVnv0eG6Vb1uHDnUtVkyMSI7P52enLwPyK8nb99++ByQ05PXAfn0/q/vP3x+Xzss",
+	"uwk9fMbNjQ5KjSCiQnWmyM6rD+/fn7w6N0P68W3np5/Mh2azWTsuvO/64yk4T/MFg4OwEMZpkk7xpBhV",
+	"1h0V86TBDGjfxlVIxEfcWPEe/GUmRSkaINOuMMeLRYTrACSSkMYumDHt4k1CaoeCigegainmAzRXtA5u",
+	"X6ysG+HdxnZvQU8shXN95RpPvQIJifv3oD/OBUQ8Ha8sQCnLhypXd4nuGndF4HWK09bRfcuO7ifqVol5",
+	"tZJQIoNr0/9+RHlc7/42JBVLcGpbAe+KbgC6L+YXjHweU606SULeUUFHsEIWSWA3IFwUy12fqBzmL7Co",
+	"ODOLpVgwnFKmKRe21bPMdFdE2HsFdDqqNDlqmQFs4GyeP6ivYdqb7tOpjOMsWdfBi1ffkX8XX1abICDj",
+	"eC9Ltnzhxpy6czwBjpHnDHa5HztvWBUcQ8NODhRLL1nk4PB9cKwuHkbycFhgezDNB58CG3kiO1M2GEsJ",
+	"rY6MIotZUimd2odwo7O+pdqQ+BSxqXA8NvaF9dJpyi9ZDoxohgXdlCClfEaGPI67wqJ9JYa/TJHx4JRc",
+	"a2YX6AK+fw0Lchvm2oa5vn+OeGuhrtvggX4edYnfVRAhCECHoGZWO4KYOXgNUFmZSsP5rM4UOIw+dFoN",
+	"ZkTZAA12jjP6EOhW4NUp5gns+TwBhzPo0wRIBvU7lrM6FjWREYuvoh2d2YW4/ZPq3lRXhoE/b8/nDZ3P",
+	"86IS7uM5xroZxVSE92GU+4NUe+ze1XiDSdEZXDhTNRS/TCSf+0Hco1s3Zyn37djNRzLvPO18/Hj64e8n",
+	"rwPysfPpzPz7+s1Z5+Vb8+n05BfrV70Td6ofY+5NVaFM2fW8z/CI21jBkGo2kumM7LzrnP715PzN+58C",
+	"8un8zds3578GpPPp/OeT9+dvXnXO33yoH6V7yO0sH7bRAqDVeEaoKvqQfZPUuqHBPzXDenZwuKqt/LrL",
+	"6GoTAy/sEGvCj7noMAeosZ0+E71PZ/2A9BPde3lqPkSsf0yUnDBiLQtFVMLimPSZ2Pt01t+t94H74sg6",
+	"53dn77/p3j+/fDsMjv7Y+a2398V+A07xw+CHP3b/45684o7LrdaLcwC0reS9yaqn+UP3ELziflDmV/x4",
+	"oz7x87xV210ReJ06mXcE3lL1DXrG3bLeu1fc7f81SX+FO/wtv2CLKJfW2xf4QpmqVTHKxbrq6eIJ2rqr",
+	"t4f1Ws6ZAkk+DFf1TR3YVT7qM2u+gNhNGVW2IoIkNAMIbB0ztRvkJrGIcoXd1nsEXbHSk30lf7BbhK1H",
+	"eOsR/r6Zzn15g9dlM1M6oBt2dF8D3+MzPPVRd3P/3HnZWX12EBNhe3JuCycD1rdweJBcbxkXoxL8wiV7",
+	"vHQljLZ2TxElMdrKteoK71yhKSNDgPPDQEX+tCbB0qhio0znzYGiR7ys7X1REGDJnaGEImqnT7eXcaQw",
+	"Fb7/tPUCO13GPNR9BC1zcD2kT8OQKdUDSPk+2aFEzZRmk71MmaeZbx3W+9RMlyZJz0ViehNIcpkw6FAU",
+	"Mw+RA0nMZnI/pTQZk87HN8Yc6ArvzT0G8HtFPG49odCcA/MwEWHNYe9vjtduOM11kDqKS9JoN046nV9e",
+	"tuzvLfi2he3P8y43Dqfj6YsXzw8OD49evDh43moEDYxBhYaQP529zt1nZbwOozP1/ikF4MNPWMpDuv9W",
+	"ql5HjFgM3vgbgHw3634/oB3mzWugdWBd3har49FidcA+L/LlVZqGrUBfBclR7LDuOwFwPYeb1CSfHbcV",
+	"FKAeuba4zR7KsY4F14J+FFE+1uJDCPTh+dAW4eOeED5qKPK6iB7VG9u6E4b5XXLJ+3Xc1lLJ7ZlihoIQ",
+	"qsO8RYfjRWp8ZfE1sIUuptwoqIBEUPWy4qYlSaGLoe0JIKFOzDYKkinphzGjaa94UxuQZC0yOxwYrpsF",
+	"lTKExohdgY6fNkHGXOa/5VZCbGqU1Q0qLhE29lb0NVyNaE5fW1S/yM7Jp93NtCgc9V0Dti5jChmMaKtC",
+	"PU4VCunpagoUKjt7EYv5JUv5kvyh1/4S1w3MG7K2Z1hi4XJECdk1b8wrMx3KibODeYrlB1RrNkkM58Cc",
+	"lv+MjNwERGlkXuZvYx0axtfuiqgwDmMip1QQmUFiIDaiUIZfIUJ1cWBkSlVXRFzRQeytQtJ3xvVyH7NV",
+	"CvM1uK8Mp2huF3h59WvThQrXzOc2rQKSXTmQYnYT2yBhaSm3Ki34DCMP6wzGJX3ZaMIsqR0RXNGD2dYk",
+	"3Bys35q3MIIQjGRwScjU5snDkCC0UTOYYSon1btizvae6y561bHYotaVw9By80Hcqse0TAarnaf53LdK",
+	"7g1mu9plnZFYjooSxoqPkgC4tVSbRWG1/80NbGmuzQkNx07O2LK5ANA+RDgLyM/n5x9dZqZMCTNL4BsW",
+	"YZDyr/xlV1j3re/4O5DRbAMxYuy+MjU37u7g1Cl+bvm2h+XGAnX+qIDigy3/Le3d6slZrVk4YrjuOdtP",
+	"WRLTW+6zVhpsXXzlbxnLmNMS8XoP/sgQ1Scg1AL6zO2M6yrbFe7w7mEgJIKTjd1jyTBlylybMgZVsgU1",
+	"89hoFzyEngXU6KVeTfVCnxEmokRyoY32SYb8q9E8sSSjoJlOMqXJgHUFDTW/ZFirS6gg/TcRmyQSGNXe",
+	"X9msHxAAfGEQ7tBZKlSBS+G2NLtinifVG9DQCmK2yJc229fCKP/KZlUx1MO7ZmzF/d5atPfaaQQikH4z",
+	"1uCBa7Cm8i0bpRrMSepl5t5Z6S2PO/VgcUarlenSKm9VhFvLSHB12WqO3m5Rza6TqBjhNRKzJKHQV4sC",
+	"h+scOEzxkeBiRBQLU6YBNywcdwVXAGwsEGhpzFJGdkCeAs4efAndRzGKb12tuygZP52+BYHYFQMGuvmZ",
+	"fTso8STJBjEPCY2ilCnlRWVXLJOVVnWHJvKus3xRfqIesDBjnNUi51iZQLB42G5Gpl61dUh5i0/fETUT",
+	"YSMouECKaWTN/4B5aS6atgl640vQyNK40W6MtU5Ue38/TCdN+4ZmKCf7sDD7kL6xgTN8cZ3uKcNgcSBn",
+	"sPf1FbVzpILt/4Bctv7zR+Y/t9s+AAxHr7BraWHpb0Fj2f8255BdmrmA2QCWU5U82o4NF90zteyqLsug",
+	"klmtTjrAu7dJBzdFhbiehFZqA2spA7WoU9VEM2Y01mOyM6Q8BhnORQh+MWV7litM7je/ZynbXVuDzj1d",
+	"y4nqVrXbdTj3lnZvNA/iyoR7e16kIkU4vXd1usSIXzJBhpzFkWqSPnpl2mRIY8X6xIYQF/lxV0Cbx4QJ",
+	"aCdcCMMMGAQ+i5HM3eP8wZBH0RUp22MCH20sZohuTqlyLwRslDHA8w5mhJKnBy1ChQL4pRS/iugM/NT2",
+	"yCrEQoHUDeW7gWcpm4NdWkOxtZkWNcf6yokXZv6uRcKcMvofjS/XUSTvKclifUZkVevvmyE9NlXwlYVd",
+	"uyovu74ieCfO9Sq2uMzBjnY7xjIwsO5zW7kg/d+GqZwERMvdvgfunzOnERRZBY4r5jFpmRIhS2DkKR9x",
+	"QeOyY75JOhoRzQ9aQavVcj2jEkj1BxJY0xnwD5yTkHps2PQkLybO37i2z/zEmQj3Z91D6kC7cdg6fL53",
+	"cLB32Dpvtdrw3/82FCuLvx0UftuUu+K8T80BWY+t3rjTH0cANBlVsdWf5ZRMqChlQExZynDLo61l/ig7",
+	"lSOsU94ijiLuLSDd3hFLBgflHvp3HghnfqMUcGaIdDn3q6t5yv2uTfKjTElfXrI0pklPsVCKSPW7Yidi",
+	"Q5rFmvzw/GmrFRBqueufIcy5a5m9C6VydPU6BKOBdDl95u0uV0LGkR+JkjZZImTmJJKQCqKmXNsOeTLT",
+	"xNqdXUHda45Jy0yBp1a5zh8IyVQi3EhlPYVdcxoZ7t012OzcEjbasHAbq6gwDhia1w3vVT29gp8zp7it",
+	"vnrfDBJz9svRmifOFX033FEzpR+YuuqYlWMTTTPGvudmNn+5OJNjMpRxLKfQUN6iF5e9qnVZG8QlbWyg",
+	"Qp4xEdmzeG5W7/7zJVBD2qZM3HvKBBTnUGII1tHr+sfY/QzK0p51pSwFHM/TpOdDvkZiW/GdJ/GTX84+",
+	"vCdnQFtEDrvCyIN+RDXtH+ch1pBqGstRBnqDyw6PZJhNGMS7/RHpd4VyTaQ6YkYMXTChDaWziIQxZ0Iv",
+	"z6UE++scJnr7ctO/rC51Avw6bvJb7/INJiAjnfq1XedImGewMIOmnUYgDRhNWdrJ9LjR/u2LESKAtW/F",
+	"1eJGIhZBxJJYziaAVc/SS8SvL5Bzs+FC4/sgmOywFk7bV4voj0RNwpRFhtJprGzvDoJlaIiZ0MxT8qXZ",
+	"6IpykM9jlGIhjWPbtlBEZIqoEWRCZ5gyUXjShFU8puNG5Pto2w4EA7S7Xp59hBRKaL6ILbNYPAywcpqm",
+	"WjgobxpNuFCF11mdouKd5+uhYDTtFgx5zJQ1SKDTl93yrpivwSZyKlyHAagxNEMBHxVHm8TXG3ps8K6w",
+	"fihLPwN3P00Soyhwj63xRBXwKIqbRbjqCiyZLCJS2I5gZTAKYGYFoGFVWegzkDSNEKJjfneGqZw4xKyT",
+	"yYBFEYvIGR+JLMF+6KGMWFcwS2+Bn8uCKl/opIbLggzW9jGnZkosKaT6GE0zcKnMuOd2HBAyhLz5Jjlj",
+	"rCsiGap96afRnJQnnv9SQxx5T/dSE6wFABVAykGaMI8GcxhnNJhZ2TTfFM4Qg9MDc2AVUd0TDm8DhdBh",
+	"mrl7jktQKmAQFxBMUplpRhjXY5aWpl7u8rg4+4/+SIW6gIEIJwmYhDllhCqr4KImOymcOncmK579KpVK",
+	"7dmTAg8qbLp518uzj/YYw2oUngrfVnGPj28shSpHUzwtMbcdHLF53m7hgfammv1H7zJg/WPCttGkIcSF",
+	"o0PMObtSNW+gWWTTLyueT6eEpuGYX7LCS6zLH7K/gaZyX3XpHV2Bmwy9ZvG0wD2DmWawjuZDAP4K306Q",
+	"a5Kk0vAMpgjX7a6AN8jh0ExBSGAqWpIh05DmNuFKsciNqUleyshXPIYyiy3KDSTJuQdHZMeSxSDT0IrQ",
+	"aGsBfKL1fLYrmLhksUzYLiBdXLBEG47fTyRXUvRz5Q8h/47NbMG1CjWWwGdl2hX25NkuiPaMM2yPOKUc",
+	"nynTZEwFptmbl+VjtwmBXcFVk6DjT5GU7dkr3H5F7u3cudB1PCsdsQnTdM8d0woCsFh2ZCIF19Ic37Yt",
+	"egdTGoSojJmDWVvgOnCE3XQV2fHoj9C2IvA9KwRmG15yNjVcOJXZaJxkOnCdVDVnadAVvh0FmetGsRsU",
+	"kI533FPt2wIPrGgeQTPFFLbzAZ4YOAjvvDusYRPmBBV6ABW7xUJnscmxBbS0QJYqbysGXcRYhF7XY9d2",
+	"w7dQNq/uisXu8qWNcSh1i1tyxpQyYulS+Sl7Jo26QECSlIcMjz4Xl9L8YVl/OKbpiKmuSFhaOLO+DMS6",
+	"rTy3R5Gs6IyM5ZRMsnB8TAonuisogZa+ac4bZKYHZpncQ/1wuEaJbPRILnGFtFHK0kh1xY5HV1d61wvd",
+	"nJJiKshO+Svz2N3Aag/o4u2KiRR6HM/cxCHo5RC9KIlSOtS2ZS+gPZirzTk0OxOQIRc0xg3KLBgDHcQM",
+	"+JMZ/5gqEsZSsahJ3knBZoj7FbGQT2hMsM6ztJEDHsfVwvuVFJqGWnm1g4loDyRraPR8oe3KBuZvs2bU",
+	"4ojJRO/JDKWIMQpFRFjMR3zAISM1R+UxW2RGbbuztAkXpZ2xzYzBOX34dG8ss5SEmdJyYvbcaPAhI1Mu",
+	"IjkNyNn5h4/7Z+ed03NywWZTmUYqcEMxTFRLYcgh13QmNL1g0J1GaZkY+yWbuHk6omECyoMCp4rAjDgI",
+	"RO1hUOFJZhFguZqkoy5IvzDjvhMcCrNJyvpTormoYm3OiiI6peGF4U4YjmVxTGiuVUGWNghQQ+HmbBR3",
+	"Q3WFEUT8K7Lkf3h2eclU25ca2SJITM22f2hudDBzHlC82VpLpekkUQGgj5D/+5//LZxR81fKqPuQxJxF",
+	"ZJgJwWJlcePyXBYzfqY0MXuKMAOFvHSzJ6Gnvt+lUbdnyC46+y+NQpywlBuLzay2EOg4nT/Xiuw4BhQQ",
+	"OoLGayGdJJSPRNAV9rHEaMYByR9JLmnKqdC7wGHphEfHlnHkQhHEKhdFtRq6GhV1UBslh1g18D0rfCal",
+	"7bcdIVUlI0UCNzIwopoGLssP0tltsv4Fm6kmeS+L7haLHVAQoVWGiVst7+L0VpNL1XfpswBPAEzVIfuq",
+	"JgGXk+u6VAwqJdaKO9NURDSN8uOuEhbyoR1hMXuA6q6ImTE8gI+VSvpIqaJPusyFlOl0FtjyvciSF/uK",
+	"zghOYzKg4YUcDq3e7Ur+AhLLEfTOR9MH9FD8aPOrqAA9DDM3DBs98auACVpm1Z8etABJx6VbmpccPnXE",
+	"TFOWg1PMSQqzUFrGEdnx/my3zE13Sx+rJ7pizlGy0gNHnAOuZJlW+lT++BI0vF6FuDmGRpsWPQZiAJVu",
+	"+TM5YZhsQQeGsy5RRl1aVBvOgJE9Ie48JZdcxtT9MaAiMNqzMyTNdyFNKHJP8xeoBnaIqK8A8pGlF0Nx",
+	"1OEyW7Ua37yYzyqFHdwnO9FNo4i5k7HC1DWWw6KeYdc5KJ6QhdPRNqc7Mmy+RPA7zPBscwD7POrvBvmv",
+	"nhv3yU4m+Fdig5lOx7VkjaqKv8sMgeosZX2y0788CPqePgdUsedPyc/vOq/2zn7uHD57bp7U51HTv6lp",
+	"JtgvoOVhaOqJYYizY6KnkvjnGxmR0NBck1CjR0UBiTKLVWoDwakNnYKpl6Rmp7SFrTEMD7YgijiqFR8L",
+	"v2OS4SMnzPKE/XWLpPW5cGNAWHPUNCPrWSdOaQKF4Rtt3wyo3c1araNQzxIGn9CsXRw4uPvm8EDm1vjb",
+	"4u820ZNP2LoYI0FDxlEPQbiqnuh6/1X/CN1PF5dorhtq5VTqX+kRVb8torIUIvq/FdqJ5dvlHlxaCz/S",
+	"L34gcvA7w3gUvqnCSe3PfTsXf2WJZ5UkqA2vmqPK8C1Laag917qb8Cg3T+EPq3xB27Kq1/jI8hqYQwhp",
+	"C/yjalio37seuWNQv1nkW7xBepAhWKdre58pMI31CA6/+NZgIpuYbZwXdl+CFfuez6s4m+I6BMixFrd7",
+	"jaSQ//qvKhhQiNZFGEtDPGebIM5VSe2p0XSOIae8Nr+9OReXmV+StcKU1nZsWlO2CdYpRLFq1YcOmbd/",
+	"EUzB3KgcoIKWmsZVliux0Xx7r2/sGc6qJP1LHN4bvPhHP7ityP9ORP5tElN5bDl290Jnuy/fjv74tyqu",
+	"Y5+7LpeMjYqySGQ+DxZ+Lw6YjGlRZnOh2Yil5lGwKtX0au+NcOUC8uuvv/669+4dzLgwL+jM9/SPPfxw",
+	"WD1BWNm5Fdn7C9zyp51ut4mfdv9S1dtvjr/mS+VGX8BLd2/aytIHKEvrZcBWqi5ZnLXkqyWdpnM49lwJ",
+	"/xLxau95AkGVopsSSFWwqSPUHefFjSRWUJCQpkaGXbJ0N7DX+kbbKpQJiwh0gjBUDSEHc4V/ywWrFMLW",
+	"i/zGXvbKzmArg78bGXzfFFeewUBllZacP03rctoLLipki00+8Na4GV6PR+4LM0p/Wi+YP7GVnN/6Tns1",
+	"4xVs2qufjfl1wxmZW6a07nUyBIEb9ahe35Sfrmc3w1qWdqD8vq1kf4CSvVb6bAV7/dqsJdcnTNPmUKZT",
+	"SKqol+YfhN9yqJUqJszB+Cs7UWHSgH+8Tx8A1st1lZA2v//ox7OVzY9QNgOgQXBXBDTnu8Z0nl4dy/bp",
+	"PqW0LIhjuUxaw8QN06o2aPGqHhcR+1r9CrziiSKJVLA6aN1TjdC+lU9lQgMI6uIT4ZffvjQ55K1ZJptg",
+	"rVAlq8dHOTd49cMQqhji8PlySsHW59CAYrH4Ajs+v6/mKhsnyBMpUlLKnrSZAD3091XOaS7bslJpsEUF",
+	"TmmoEFs2h9JeVwyTrz9v77kvP98Ku9++NOEC3yRvgV43cfHjGudO/eIMgyKlz1HlVoV5gCrMnKDdKi7z",
+	"K7KWulKGD1zueyjkhUHylLcFCS0YivbCNqECUrQA2ln4bK2ds/MPH10WV2CTt4K5hC3D4F2EdxetQ0zh",
+	"qlJwPpgpbH0P36Pv4YFQ3JxGFLqIeXnEMtE9Lsy95pPMdCXX9VZ/fTXFgnukWq+4rhOkXkUCpati9Wsi",
+	"EiVXx+KTfDUvSC+aAtfT+Svs/AB8mlerYFfyX6yj4yRZmkhVoX946ghIpm1KSI0czfMWrupC8Tsx50Zx",
+	"owsczfmXbV0sD14/WQDm/VdXT8oLspZ24oCOMftKwq4tU1JcDjRcT/D6dl5sFrOhJj+dnpy8D6B02xLj",
+	"lBoDMFMg01xqp0xJysz64meL13J68jqwNaCQXWVudUla1SmJtoqlY0b0ASew1VG+Gx3lARDcvHJyIeQU",
+	"hPZm0rJ046A6Q8/sV8xFtayLmKY8XrWANXLqihGbzxbEzq4/V5gfah0kZXdILn16bu3tovbKC7qofcC2",
+	"brSatsJqs5uK2ZHleXIxlAGZUiyfMIIq5ZqHNF4mn2sVsmVi2TwcKgV5ZAR0yKAaetlblsXSCo82KrXN",
+	"Q1v2tJgOWFxJX5upAzVuJTN9dCj5kjirjKKIaawnpgsy2Ya/SqtR2oLCvhZJaauzPUCdrVLf2Kpu1ety",
+	"BQ3OscX1dTh3h8WzIAMWGubtiuFQ0CByslmOAt+FsiWmV+lkp25IW63sO9XKboSEtlrWVsvaalmPTssq",
+	"08hW53rwOpfXELZaV93KbKR3FZ3gq8N8HwQrFDVCWkmJNj3NLsVScX8UsVTmMFPAw8FZevVSX6vDfTTD",
+	"ew+j24YAvzNF7gFT43Xqe116TtVoe0tH24PRVtfyIhJar3je1yjqrUw2AjZvaQ6Hvj5395pF+ck/ynRu",
+	"3m3yMx+NA/KORTybmB14K6eAh+RLu99RQUcstZBx1o3668nbtx8+A42fnryuXItSyG+ultgiXWDyV46s",
+	"90TlRASYZqUZ18nSUrFznQqE+DDHxBzdvJ3mlCqSCWMMiHUTtCr3ak51WBGgvEZhdXXrZvg5R7GCsnUA",
+	"W9qBADwTxn7abVanl6+ZtTW/FNsC7e9C36vUTLZa3/L1WUv3c9TUdNBz6+R3+SwNe/MT5ZHrfNLNTi4Q",
+	"3W+7ULyDiBNCyEyEYOkhuO2Ux3HVTT3bei0gfOK6sJn92K1S9M7tgF7Zm7dq3vdX6f1QaG+JWnfXipQf",
+	"XeHlAyljRgXqWWKU0VH10BAd6tvG6CzX0BO812+JruISxQrX3haYS3E4W33hUesL9dJsqywsWZzNNAWn",
+	"dFxNUXCmkwpl6htmNgvmM/fX9OCaZXLeOna2Yv5fQcxfiXIekJTeiuGtGP4XE8PzomIrhevXZjMhjL7f",
+	"K8pgvDk3lzofP55++PvJ64Ccnvxy8urcfPrY+XRm/n395qzz8q351Gw2j0nJVVfmvXZIS8T1GVyxldb/",
+	"CtL6tmnsOxfskBDTg+yMaiw4OdSWtXvJMqaKDBgTNl+8ugIL+31slYmtMvHYlIk5kbfVJWqXZi1VohZ2",
+	"fnnKxzxKSOnJEKr0VSrF5En3FrseLIKZ/gS4Iyn2UbAg+jawbvu5+vfgapbeVqVquK6O9nWv3Zy2ysb3",
+	"hGXzwIhwbk721Rtlmtr39hQXIdskq9VJc8cuR1KYK+3zKrgkyJ1it+e1xAK0w1wldecfjLf5UQalpdkK",
+	"2wcobOuFwlbcLlmcjQSu761eY7AX20Q7EAdipZfhSOGYhRfGSCqwM+yG5rkyuWSp77CzREz6RuVb0fg9",
+	"iMbboZ3ysFz/8koDcmPBslKAuNdtpcUDlhbA0bYCorwe63Qz/+P/BwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

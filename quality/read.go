@@ -27,6 +27,8 @@ type NumberFilter struct {
 	WABAID        string
 	QualityRating string
 	Status        string
+	// PhoneNumberID is Meta's phone_number_id of the number.
+	PhoneNumberID string
 }
 
 // ListNumbers returns the tenant's phone numbers, most recently discovered
@@ -43,8 +45,9 @@ func (s *Service) ListNumbers(ctx context.Context, tenantID uuid.UUID, f NumberF
 			WHERE n.tenant_id = $1
 			  AND ($2 = '' OR n.waba_id = $2) AND ($3 = '' OR n.quality_rating = $3) AND ($4 = '' OR n.status = $4)
 			  AND ($5::timestamptz IS NULL OR (n.first_seen_at, n.id) < ($5, $6::uuid))
+			  AND ($8 = '' OR n.phone_number_id = $8)
 			ORDER BY n.first_seen_at DESC, n.id DESC LIMIT $7`,
-			tenantID, f.WABAID, normRating(f.QualityRating), upper(f.Status), at, after, size+1)
+			tenantID, f.WABAID, normRating(f.QualityRating), upper(f.Status), at, after, size+1, f.PhoneNumberID)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,10 @@ type TemplateFilter struct {
 	Status       string
 	QualityScore string
 	Category     string
+	// Name and Language are the template's name and language code exactly
+	// as Meta names them (one template id per name and language).
+	Name     string
+	Language string
 }
 
 // ListTemplates returns the tenant's templates, most recently discovered
@@ -44,8 +48,10 @@ func (s *Service) ListTemplates(ctx context.Context, tenantID uuid.UUID, f Templ
 			  AND ($2 = '' OR waba_id = $2) AND ($3 = '' OR status = $3)
 			  AND ($4 = '' OR quality_score = $4) AND ($5 = '' OR category = $5)
 			  AND ($6::timestamptz IS NULL OR (first_seen_at, template_id) < ($6, $7::text))
+			  AND ($9 = '' OR name = $9) AND ($10 = '' OR language = $10)
 			ORDER BY first_seen_at DESC, template_id DESC LIMIT $8`,
-			tenantID, f.WABAID, upper(f.Status), normRating(f.QualityScore), upper(f.Category), at, after, size+1)
+			tenantID, f.WABAID, upper(f.Status), normRating(f.QualityScore), upper(f.Category), at, after, size+1,
+			f.Name, f.Language)
 		if err != nil {
 			return err
 		}

@@ -227,3 +227,78 @@ func TestWebhookOnlyNumberShowsItsDigits(t *testing.T) {
 		t.Fatalf("numbers %+v, want one showing +%s", list.Items, digitsMain)
 	}
 }
+
+// Filters by Meta's ids combine with the cursor: a page's cursor continues
+// the same filtered list.
+func TestNumberFilterByPhoneNumberID(t *testing.T) {
+	e := newEnv(t)
+	tenant := e.seedMain(t)
+	e.poll(t, tenant, t1, "GREEN", "CONNECTED")
+	tests := []struct {
+		name, phoneID string
+		want          int
+	}{
+		{"the registered id", phoneMain, 1},
+		{"an id no number has", "999000111", 0},
+		{"no filter", "", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := e.svc.ListNumbers(e.ctx, tenant, quality.NumberFilter{PhoneNumberID: tc.phoneID}, quality.Page{Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(l.Items) != tc.want {
+				t.Fatalf("numbers = %d, want %d", len(l.Items), tc.want)
+			}
+			if tc.want > 0 && l.Items[0].PhoneNumberID != phoneMain {
+				t.Fatalf("phone_number_id = %q", l.Items[0].PhoneNumberID)
+			}
+		})
+	}
+}
+
+func TestTemplateFilterByNameAndLanguage(t *testing.T) {
+	e := newEnv(t)
+	tenant := e.seedMain(t)
+	_, err := e.svc.ApplyTemplatePoll(e.ctx, tenant, wabaMain, t1, []quality.TemplatePoll{
+		{ID: "101", Name: "welcome", Language: "en_US", Status: "APPROVED", Category: "MARKETING"},
+		{ID: "102", Name: "welcome", Language: "pt_BR", Status: "APPROVED", Category: "MARKETING"},
+		{ID: "103", Name: "otp", Language: "en_US", Status: "APPROVED", Category: "AUTHENTICATION"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		filter  quality.TemplateFilter
+		wantIDs []string
+	}{
+		{"name", quality.TemplateFilter{Name: "welcome"}, []string{"102", "101"}},
+		{"language", quality.TemplateFilter{Language: "en_US"}, []string{"103", "101"}},
+		{"name and language", quality.TemplateFilter{Name: "welcome", Language: "pt_BR"}, []string{"102"}},
+		{"unknown name", quality.TemplateFilter{Name: "nope"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			p := quality.Page{Limit: 1}
+			for {
+				l, err := e.svc.ListTemplates(e.ctx, tenant, tc.filter, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range l.Items {
+					got = append(got, v.TemplateID)
+				}
+				if l.NextCursor == "" {
+					break
+				}
+				p.Cursor = l.NextCursor
+			}
+			if diff := cmp.Diff(tc.wantIDs, got); diff != "" {
+				t.Fatalf("templates, one per page (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -37,6 +37,9 @@ type ArchiveFilter struct {
 	Status   string
 	From, To time.Time
 	TenantID uuid.UUID
+	// SHA256 is the hex SHA-256 of a body as Meta sent it, to find out
+	// whether (and when) a body was received.
+	SHA256 string
 	// Limit is the page size (default 50, at most 500); Cursor continues the
 	// listing from a previous page's next cursor.
 	Limit  int
@@ -155,6 +158,13 @@ func (s *Service) ListArchive(ctx context.Context, f ArchiveFilter) ([]ArchiveEn
 	w.timeRange(f.From, f.To)
 	if f.TenantID != uuid.Nil {
 		w.add(tenantRoutedCond, f.TenantID)
+	}
+	if f.SHA256 != "" {
+		sum, err := hex.DecodeString(f.SHA256)
+		if err != nil || len(sum) != 32 {
+			return nil, "", apperr.InvalidField("sha256", "must be 64 hexadecimal digits")
+		}
+		w.add("a.body_sha256 = $?", sum)
 	}
 	if f.Cursor != "" {
 		before, err := decodeCursor(f.Cursor)

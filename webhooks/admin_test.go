@@ -1,6 +1,9 @@
 package webhooks_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,6 +65,10 @@ func testListArchive(t *testing.T, e *env, tenant uuid.UUID, ids []int64) {
 		{"routed to a tenant", webhooks.ArchiveFilter{TenantID: tenant}, []int64{ids[4], ids[1], ids[0]}},
 		{"time range", webhooks.ArchiveFilter{From: time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 1, 13, 0, 0, 0, time.UTC)},
 			[]int64{ids[2], ids[1]}},
+		{"by body sha256", webhooks.ArchiveFilter{SHA256: bodySum(statusBody(status("wamid.2", "sent", 1750030073)))}, []int64{ids[1]}},
+		{"sha256 and a tenant the body was not routed to", webhooks.ArchiveFilter{
+			SHA256: bodySum(statusBody(status("wamid.2", "sent", 1750030073))), TenantID: uuid.New()}, []int64{}},
+		{"unknown sha256", webhooks.ArchiveFilter{SHA256: bodySum([]byte("never sent"))}, []int64{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,7 +106,7 @@ func testListArchive(t *testing.T, e *env, tenant uuid.UUID, ids []int64) {
 		}
 	})
 	t.Run("bad input", func(t *testing.T) {
-		for _, f := range []webhooks.ArchiveFilter{{Status: "lost"}, {Cursor: "!!"}} {
+		for _, f := range []webhooks.ArchiveFilter{{Status: "lost"}, {Cursor: "!!"}, {SHA256: "abc"}, {SHA256: strings.Repeat("z", 64)}} {
 			if _, _, err := e.svc.ListArchive(e.ctx, f); apperr.CodeOf(err) != apperr.Invalid {
 				t.Fatalf("%+v: err = %v, want invalid", f, err)
 			}
@@ -211,4 +218,9 @@ func testReplay(t *testing.T, e *env, tenant uuid.UUID, ids []int64) {
 			t.Fatalf("statuses %d before, %d after replay; want 3 and 3", before, after)
 		}
 	})
+}
+
+func bodySum(raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }

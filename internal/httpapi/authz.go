@@ -89,6 +89,7 @@ var accessRules = map[string]rule{
 	"listQualityNumbers":         {auth.ScopeQualityRead, tenantPath},
 	"getQualityNumber":           {auth.ScopeQualityRead, tenantPath},
 	"listQualityNumberHistory":   {auth.ScopeQualityRead, tenantPath},
+	"listQualityAccountHistory":  {auth.ScopeQualityRead, tenantPath},
 	"getQualityNumberDaily":      {auth.ScopeQualityRead, tenantPath},
 	"listQualityTemplates":       {auth.ScopeQualityRead, tenantPath},
 	"getQualityTemplate":         {auth.ScopeQualityRead, tenantPath},

@@ -52,6 +52,7 @@ func (e *env) victimPath(tmpl string) string {
 	r := strings.NewReplacer(
 		"{tenant_id}", e.tenantA.ID.String(),
 		"{waba_ref}", e.wabaA.ID.String(),
+		"{waba_id}", e.wabaA.WABAID,
 		"{phone_ref}", e.phoneA.ID.String(),
 		"{partner_id}", e.partnerA.ID.String(),
 		"{client_ref}", e.clientA.Client.ID.String(),

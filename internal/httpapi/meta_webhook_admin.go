@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/base64"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -30,6 +31,7 @@ func (s *Server) ListArchivedWebhooks(ctx context.Context, r openapi.ListArchive
 		From:     deref(r.Params.From),
 		To:       deref(r.Params.To),
 		TenantID: deref(r.Params.TenantId),
+		SHA256:   strings.ToLower(deref(r.Params.Sha256)),
 		Limit:    deref(r.Params.Limit),
 		Cursor:   deref(r.Params.Cursor),
 	}

@@ -38,6 +38,7 @@ func (s *Server) ListQualityNumbers(ctx context.Context, r openapi.ListQualityNu
 	}
 	l, err := s.quality.ListNumbers(ctx, r.TenantId, quality.NumberFilter{
 		WABAID: deref(r.Params.WabaId), QualityRating: deref(r.Params.QualityRating), Status: deref(r.Params.Status),
+		PhoneNumberID: deref(r.Params.PhoneNumberId),
 	}, qualityPage(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
 		return nil, err
@@ -74,6 +75,19 @@ func (s *Server) ListQualityNumberHistory(ctx context.Context, r openapi.ListQua
 	return openapi.ListQualityNumberHistory200JSONResponse(toQualityHistory(l)), nil
 }
 
+// ListQualityAccountHistory implements openapi.StrictServerInterface.
+func (s *Server) ListQualityAccountHistory(ctx context.Context, r openapi.ListQualityAccountHistoryRequestObject) (openapi.ListQualityAccountHistoryResponseObject, error) {
+	if s.quality == nil {
+		return nil, errNoQuality
+	}
+	f := quality.HistoryFilter{Attribute: deref(r.Params.Attribute), From: deref(r.Params.From), To: deref(r.Params.To)}
+	l, err := s.quality.AccountHistory(ctx, r.TenantId, r.WabaId, f, qualityPage(r.Params.Limit, r.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return openapi.ListQualityAccountHistory200JSONResponse(toQualityHistory(l)), nil
+}
+
 // GetQualityNumberDaily implements openapi.StrictServerInterface.
 func (s *Server) GetQualityNumberDaily(ctx context.Context, r openapi.GetQualityNumberDailyRequestObject) (openapi.GetQualityNumberDailyResponseObject, error) {
 	if s.quality == nil {
@@ -94,6 +108,7 @@ func (s *Server) ListQualityTemplates(ctx context.Context, r openapi.ListQuality
 	l, err := s.quality.ListTemplates(ctx, r.TenantId, quality.TemplateFilter{
 		WABAID: deref(r.Params.WabaId), Status: deref(r.Params.Status),
 		QualityScore: deref(r.Params.QualityScore), Category: deref(r.Params.Category),
+		Name: deref(r.Params.Name), Language: deref(r.Params.Language),
 	}, qualityPage(r.Params.Limit, r.Params.Cursor))
 	if err != nil {
 		return nil, err
