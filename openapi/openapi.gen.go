@@ -1856,6 +1856,9 @@ type ExperimentVariant struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
+	// Code For `unprocessable`, the stable code of the broken rule.
+	Code *string `json:"code,omitempty"`
+
 	// Field The parameter or body member, as a dotted path for nested members.
 	Field string `json:"field"`
 
@@ -2406,13 +2409,14 @@ type Problem struct {
 	// Code Stable machine-readable code: `invalid_request`, `not_found`,
 	// `conflict`, `unauthenticated`, `forbidden`, `tenant_suspended`,
 	// `failed_precondition`, `rate_limited`, `payload_too_large`,
-	// `unavailable` or `internal`. New codes may be added.
+	// `unavailable`, `internal`, `unprocessable`, `meta_rejected` or
+	// `meta_token_invalid`. New codes may be added.
 	Code string `json:"code"`
 
 	// Detail What went wrong, in words meant for the integrator.
 	Detail *string `json:"detail,omitempty"`
 
-	// Errors For `invalid_request`, each field at fault.
+	// Errors For `invalid_request`, each field at fault; for `unprocessable`, each broken rule.
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// RequestId The `X-Request-Id` of this request.
@@ -2846,6 +2850,71 @@ type Role string
 type SuspendRequest struct {
 	// Reason Why; shown to admins and kept in the audit log.
 	Reason string `json:"reason"`
+}
+
+// TemplateComponent One HEADER, BODY, FOOTER or BUTTONS component, as Meta takes it.
+type TemplateComponent struct {
+	AddSecurityRecommendation *bool                             `json:"add_security_recommendation,omitempty"`
+	Buttons                   *[]TemplateComponent_Buttons_Item `json:"buttons,omitempty"`
+	CodeExpirationMinutes     *int                              `json:"code_expiration_minutes,omitempty"`
+
+	// Example Sample values (`header_text`, `header_handle`, `body_text`, `header_text_named_params`, `body_text_named_params`).
+	Example *map[string]interface{} `json:"example,omitempty"`
+	Format  *string                 `json:"format,omitempty"`
+	Text    *string                 `json:"text,omitempty"`
+	Type    string                  `json:"type"`
+}
+
+// TemplateComponent_Buttons_Item defines model for TemplateComponent.buttons.Item.
+type TemplateComponent_Buttons_Item struct {
+	Example              *[]string              `json:"example,omitempty"`
+	OtpType              *string                `json:"otp_type,omitempty"`
+	PhoneNumber          *string                `json:"phone_number,omitempty"`
+	Text                 *string                `json:"text,omitempty"`
+	Type                 *string                `json:"type,omitempty"`
+	Url                  *string                `json:"url,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// TemplateDefinition A template submitted through wabsp, with what was submitted.
+type TemplateDefinition struct {
+	// Category The category Meta assigned, which may differ from the one submitted.
+	Category        string              `json:"category"`
+	Components      []TemplateComponent `json:"components"`
+	Language        string              `json:"language"`
+	Name            string              `json:"name"`
+	ParameterFormat string              `json:"parameter_format"`
+
+	// Status PENDING after a submission or an edit, until Meta's review webhook.
+	Status string `json:"status"`
+
+	// TemplateId Meta's template id.
+	TemplateId string `json:"template_id"`
+	WabaId     string `json:"waba_id"`
+}
+
+// TemplateDeletion defines model for TemplateDeletion.
+type TemplateDeletion struct {
+	// Deleted How many templates (languages) wabsp marked deleted.
+	Deleted int `json:"deleted"`
+}
+
+// TemplateDraft A message template in Meta's own shape (POST /{waba}/message_templates).
+type TemplateDraft struct {
+	// Category MARKETING, UTILITY or AUTHENTICATION.
+	Category   string              `json:"category"`
+	Components []TemplateComponent `json:"components"`
+	Language   string              `json:"language"`
+	Name       string              `json:"name"`
+
+	// ParameterFormat POSITIONAL (`{{1}}`, the default) or NAMED (`{{first_name}}`).
+	ParameterFormat *string `json:"parameter_format,omitempty"`
+}
+
+// TemplateEdit An edit of a template's components and, before approval, its category.
+type TemplateEdit struct {
+	Category   *string             `json:"category,omitempty"`
+	Components []TemplateComponent `json:"components"`
 }
 
 // Tenant defines model for Tenant.
@@ -3405,11 +3474,17 @@ type Forbidden = Problem
 // InternalError An RFC 9457 problem detail.
 type InternalError = Problem
 
+// MetaTokenInvalid An RFC 9457 problem detail.
+type MetaTokenInvalid = Problem
+
 // NotFound An RFC 9457 problem detail.
 type NotFound = Problem
 
 // PayloadTooLarge An RFC 9457 problem detail.
 type PayloadTooLarge = Problem
+
+// TemplateRejected An RFC 9457 problem detail.
+type TemplateRejected = Problem
 
 // TooManyRequests An RFC 9457 problem detail.
 type TooManyRequests = Problem
@@ -4090,6 +4165,19 @@ type ListWabasParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// DeleteTemplatesByNameParams defines parameters for DeleteTemplatesByName.
+type DeleteTemplatesByNameParams struct {
+	// Name The template's name.
+	Name string `form:"name" json:"name"`
+}
+
+// CreateTemplateParams defines parameters for CreateTemplate.
+type CreateTemplateParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
 	// Limit Page size.
@@ -4749,6 +4837,12 @@ type CreateWabaJSONRequestBody = WABACreate
 // UpdateWabaJSONRequestBody defines body for UpdateWaba for application/json ContentType.
 type UpdateWabaJSONRequestBody = WABAUpdate
 
+// CreateTemplateJSONRequestBody defines body for CreateTemplate for application/json ContentType.
+type CreateTemplateJSONRequestBody = TemplateDraft
+
+// EditTemplateJSONRequestBody defines body for EditTemplate for application/json ContentType.
+type EditTemplateJSONRequestBody = TemplateEdit
+
 // CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
 type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionCreate
 
@@ -4799,6 +4893,149 @@ type OnWebhookEndpointDisabledJSONRequestBody OnWebhookEndpointDisabledJSONBody
 
 // OnWebhookTestJSONRequestBody defines body for OnWebhookTest for application/json ContentType.
 type OnWebhookTestJSONRequestBody OnWebhookTestJSONBody
+
+// Getter for additional properties for TemplateComponent_Buttons_Item. Returns the specified
+// element and whether it was found
+func (a TemplateComponent_Buttons_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TemplateComponent_Buttons_Item
+func (a *TemplateComponent_Buttons_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TemplateComponent_Buttons_Item to handle AdditionalProperties
+func (a *TemplateComponent_Buttons_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["example"]; found {
+		err = json.Unmarshal(raw, &a.Example)
+		if err != nil {
+			return fmt.Errorf("error reading 'example': %w", err)
+		}
+		delete(object, "example")
+	}
+
+	if raw, found := object["otp_type"]; found {
+		err = json.Unmarshal(raw, &a.OtpType)
+		if err != nil {
+			return fmt.Errorf("error reading 'otp_type': %w", err)
+		}
+		delete(object, "otp_type")
+	}
+
+	if raw, found := object["phone_number"]; found {
+		err = json.Unmarshal(raw, &a.PhoneNumber)
+		if err != nil {
+			return fmt.Errorf("error reading 'phone_number': %w", err)
+		}
+		delete(object, "phone_number")
+	}
+
+	if raw, found := object["text"]; found {
+		err = json.Unmarshal(raw, &a.Text)
+		if err != nil {
+			return fmt.Errorf("error reading 'text': %w", err)
+		}
+		delete(object, "text")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if raw, found := object["url"]; found {
+		err = json.Unmarshal(raw, &a.Url)
+		if err != nil {
+			return fmt.Errorf("error reading 'url': %w", err)
+		}
+		delete(object, "url")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TemplateComponent_Buttons_Item to handle AdditionalProperties
+func (a TemplateComponent_Buttons_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Example != nil {
+		object["example"], err = json.Marshal(a.Example)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'example': %w", err)
+		}
+	}
+
+	if a.OtpType != nil {
+		object["otp_type"], err = json.Marshal(a.OtpType)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'otp_type': %w", err)
+		}
+	}
+
+	if a.PhoneNumber != nil {
+		object["phone_number"], err = json.Marshal(a.PhoneNumber)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'phone_number': %w", err)
+		}
+	}
+
+	if a.Text != nil {
+		object["text"], err = json.Marshal(a.Text)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'text': %w", err)
+		}
+	}
+
+	if a.Type != nil {
+		object["type"], err = json.Marshal(a.Type)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+		}
+	}
+
+	if a.Url != nil {
+		object["url"], err = json.Marshal(a.Url)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'url': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for OnAccountUpdatedJSONBody_Data. Returns the specified
 // element and whether it was found
@@ -7047,6 +7284,18 @@ type ServerInterface interface {
 	// UpdateWaba Update a WABA
 	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref})
 	UpdateWaba(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef) error
+	// DeleteTemplatesByName Delete every language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	DeleteTemplatesByName(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params DeleteTemplatesByNameParams) error
+	// CreateTemplate Submit a message template to Meta
+	// (POST /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	CreateTemplate(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params CreateTemplateParams) error
+	// DeleteTemplate Delete one language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	DeleteTemplate(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error
+	// EditTemplate Edit a message template
+	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	EditTemplate(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error
 	// ListWebhookDeliveries The delivery log
 	// (GET /v1/tenants/{tenant_id}/webhook-deliveries)
 	ListWebhookDeliveries(c *fiber.Ctx, tenantId TenantId, params ListWebhookDeliveriesParams) error
@@ -11993,6 +12242,208 @@ func (siw *ServerInterfaceWrapper) UpdateWaba(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// DeleteTemplatesByName operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTemplatesByName(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTemplatesByNameParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Required query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "name", query, &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter name: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteTemplatesByName(c, tenantId, wabaRef, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateTemplate operation middleware
+func (siw *ServerInterfaceWrapper) CreateTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTemplateParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateTemplate(c, tenantId, wabaRef, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteTemplate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteTemplate(c, tenantId, wabaRef, templateId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// EditTemplate operation middleware
+func (siw *ServerInterfaceWrapper) EditTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.EditTemplate(c, tenantId, wabaRef, templateId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(c *fiber.Ctx) error {
 
@@ -12582,6 +13033,14 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Patch(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref", wrapper.UpdateWaba)
 
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates", wrapper.DeleteTemplatesByName)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates", wrapper.CreateTemplate)
+
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates/:template_id", wrapper.DeleteTemplate)
+
+	router.Patch(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates/:template_id", wrapper.EditTemplate)
+
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers", wrapper.ListPhoneNumbers)
 
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers", wrapper.CreatePhoneNumber)
@@ -13002,9 +13461,13 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
+type MetaTokenInvalidApplicationProblemPlusJSONResponse Problem
+
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type TemplateRejectedApplicationProblemPlusJSONResponse Problem
 
 type TooManyRequestsResponseHeaders struct {
 	RateLimitLimit     *int
@@ -23962,6 +24425,617 @@ func (response UpdateWaba500ApplicationProblemPlusJSONResponse) VisitUpdateWabaR
 	return ctx.JSON(&response)
 }
 
+type DeleteTemplatesByNameRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	WabaRef  WabaRef  `json:"waba_ref"`
+	Params   DeleteTemplatesByNameParams
+}
+
+type DeleteTemplatesByNameResponseObject interface {
+	VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteTemplatesByName200JSONResponse TemplateDeletion
+
+func (response DeleteTemplatesByName200JSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName400ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName401ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplatesByName403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName403ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName404ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName409ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName422ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName424ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName429ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplatesByName500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName500ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName503ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateTemplateRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	WabaRef  WabaRef  `json:"waba_ref"`
+	Params   CreateTemplateParams
+	Body     *CreateTemplateJSONRequestBody
+}
+
+type CreateTemplateResponseObject interface {
+	VisitCreateTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type CreateTemplate201JSONResponse TemplateDefinition
+
+func (response CreateTemplate201JSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate400ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate401ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate403ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate404ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate409ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate413ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate422ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate424ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate429ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate500ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate503ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplateRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	WabaRef    WabaRef    `json:"waba_ref"`
+	TemplateId TemplateId `json:"template_id"`
+}
+
+type DeleteTemplateResponseObject interface {
+	VisitDeleteTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteTemplate204Response struct {
+}
+
+func (response DeleteTemplate204Response) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate400ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate401ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate403ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate404ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate409ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate422ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate424ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate429ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate500ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate503ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EditTemplateRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	WabaRef    WabaRef    `json:"waba_ref"`
+	TemplateId TemplateId `json:"template_id"`
+	Body       *EditTemplateJSONRequestBody
+}
+
+type EditTemplateResponseObject interface {
+	VisitEditTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type EditTemplate200JSONResponse TemplateDefinition
+
+func (response EditTemplate200JSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate400ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate401ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EditTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate403ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate404ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate409ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate413ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate422ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate424ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate429ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EditTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate500ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate503ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
 type ListWebhookDeliveriesRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListWebhookDeliveriesParams
@@ -25564,6 +26638,18 @@ type StrictServerInterface interface {
 	// UpdateWaba Update a WABA
 	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref})
 	UpdateWaba(ctx context.Context, request UpdateWabaRequestObject) (UpdateWabaResponseObject, error)
+	// DeleteTemplatesByName Delete every language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	DeleteTemplatesByName(ctx context.Context, request DeleteTemplatesByNameRequestObject) (DeleteTemplatesByNameResponseObject, error)
+	// CreateTemplate Submit a message template to Meta
+	// (POST /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	CreateTemplate(ctx context.Context, request CreateTemplateRequestObject) (CreateTemplateResponseObject, error)
+	// DeleteTemplate Delete one language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	DeleteTemplate(ctx context.Context, request DeleteTemplateRequestObject) (DeleteTemplateResponseObject, error)
+	// EditTemplate Edit a message template
+	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	EditTemplate(ctx context.Context, request EditTemplateRequestObject) (EditTemplateResponseObject, error)
 	// ListWebhookDeliveries The delivery log
 	// (GET /v1/tenants/{tenant_id}/webhook-deliveries)
 	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
@@ -28980,6 +30066,150 @@ func (sh *strictHandler) UpdateWaba(ctx *fiber.Ctx, tenantId TenantId, wabaRef W
 	return nil
 }
 
+// DeleteTemplatesByName operation middleware
+func (sh *strictHandler) DeleteTemplatesByName(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params DeleteTemplatesByNameParams) error {
+	var request DeleteTemplatesByNameRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTemplatesByName(ctx.UserContext(), request.(DeleteTemplatesByNameRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTemplatesByName")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteTemplatesByNameResponseObject); ok {
+		if err := validResponse.VisitDeleteTemplatesByNameResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTemplate operation middleware
+func (sh *strictHandler) CreateTemplate(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params CreateTemplateParams) error {
+	var request CreateTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.Params = params
+
+	var body CreateTemplateJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTemplate(ctx.UserContext(), request.(CreateTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTemplateResponseObject); ok {
+		if err := validResponse.VisitCreateTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteTemplate operation middleware
+func (sh *strictHandler) DeleteTemplate(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error {
+	var request DeleteTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.TemplateId = templateId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTemplate(ctx.UserContext(), request.(DeleteTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteTemplateResponseObject); ok {
+		if err := validResponse.VisitDeleteTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EditTemplate operation middleware
+func (sh *strictHandler) EditTemplate(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error {
+	var request EditTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.TemplateId = templateId
+
+	var body EditTemplateJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.EditTemplate(ctx.UserContext(), request.(EditTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EditTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EditTemplateResponseObject); ok {
+		if err := validResponse.VisitEditTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListWebhookDeliveries operation middleware
 func (sh *strictHandler) ListWebhookDeliveries(ctx *fiber.Ctx, tenantId TenantId, params ListWebhookDeliveriesParams) error {
 	var request ListWebhookDeliveriesRequestObject
@@ -29376,654 +30606,685 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybLdlmPjQnbbPZ622x7LHt9s0z8WWAWSWBUBNoASze71c9wj3Hvcvdgv",
-	"kAnUP6KKRYmye+briN1pi1WFv5mJzETmJ//oxXKxlIIJo3tnf/TmjCZMwT/fUcNe8QU38D/2l4TpWPGl",
-	"4VL0znrv2G8Z00YTM2ckTjkThizomkwypQ2ZsKlUjEwYFzOS2hZYMuj1ezqeswW1rZn1kvXOelwYNmOq",
-	"9+VLv+jyHVtQLriYtXSbsqkhXGD3mVK2/0kWXzKzSz+aBaZ2wWIpEk0yYXgKHWDDhGsyzdKU0BnlYns3",
-	"zKj1+dQw1dyFkWRFeb5eyn7CxWxL21/6vSVVdMGM26zzlCnzMtns5/2cEWof3tGEww5w+/OSmnmv3xN0",
-	"YRuGF8Y86fV7iv2WccWS3plRGSsPYirVgpreWS/L4E03KG2U3Sc7JBjEz1wEhvFGpGschyZySsyca3LJ",
-	"RUIORLaYMDX+LaMpN+s+MWyxTKlh4yXNNEv6ZMEMPRtlw+H92HYJ/2J9MhgMDvPp/JYxtS7mY1uuLOCC",
-	"fn7FxMzMe2fHJz80jv2CXTHFzbrb+LV7u2kU/nllJP+m2LR31vsf9wq+u4dP9b3qGIpRGWpYw5Dkkgki",
-	"FZH2D8W0TK9Y4gbaOC5orzwoJrJF7+zXnm0NaADb6X1qXqls8l8s7rDZdCIzQ3CTdbG72g6axrHMRMtA",
-	"sZPxxna2LeLfkJDKA7SjfgYC6p39LsQi529fOhl2R5OIJxE5ENIQbjSJ8PcxT6LDBv5xb9hR3YyDnkmh",
-	"mTDnsR3aC5460RFaHArvdF6WSsvlvp5JYWhsis4CewnkHuOLdzRhwijOGrfNvYjy5Bqzf6HkYnMgz7FT",
-	"sppLzexg7KtkTpdLJizJG6AoK2xxuIYvWNMIp7aH4NgSatiR/bRtgG8ztZSate/PEl/adYNc2+XuLmSm",
-	"4i29aXhn186w5XJf7+XOK+9Orq2LbuQ1l9wSU9PRVhBl4+FWIccbMWemtFThcUSCfTbjGN6I8IRgZKnY",
-	"FZeZJks6a1wW/KbptHpwfBIayo8s5VdMrZuWJXHP29bFv9N5YbgwD097/d6CC76wB8ZxP6T1PP+8ZIov",
-	"mGjcNJa/0Ta+4q2bb91fuDZSrc+NUXySNZ6mSq6K4536l8mBU07GihouZn1iT9BM94n/XcdSsT6JqWEz",
-	"qdZ9wq6YMO06St5809Y/PG2ZSVhGFpPYEIevmaE4rFuRjG5YIfFRDKosKTqO53pC42XCFktpmIjXP7OA",
-	"Nnfuzvqj2Io0QS7ZmhwcW138ZDgkS8WFoZOUkXhOFY2tjn1IzJxa++aSgcEzEgrtEKLplNkvQXM/A77X",
-	"dMGgTcVMpgRaSFNuzSLFdJaawUj4+aLBVUy4NPQjO/YG4jgZDoERc63WGgTGMGXb/P/9Ohp9Pjk+Go0+",
-	"P3r+6d//LbxGi6VsNhk4PG1jT3zj5qz5Umg+mzcc+i9g0RK6JgeGCeqIhfwuBTt8QhI2pVlqyMlj+0pO",
-	"X5GR0fXou22Ab+dSsF9Aj23TkiaZ5oJp7VRecmAJ3eqUS/v92Fk7FV2yrjhUX6yMtrzHw6PHn/447t8/",
-	"+fJvbeMOseQriqvaJ1zEaZawpHV9jUzo+joc2jCuK8lj9loKS7hB4sM37miysC95Ix9HeEcXYyQH//jH",
-	"P/5x9Pp1k2IO37cS6MaKnn45wn80retfZaYEazx6/wsft7GOe+XmvNPgmXlLZ4xo/nujVAV/TGXb3Fb3",
-	"zh5YuUI/4wHvpUzbcf+WKiOYalqOJT5uWw73ys2XA1i00cQDvnJseUeTFZ3oZcnU286ntVHDezc3+Zy9",
-	"ipKlaRXzUfPEcoPTOyx7cCNtU+QAZiKnhOZPyxNumkVZzNxkFu9kmmbLrUIcxI3mV+ywmam/llzHIbeJ",
-	"x13Hu185eZFN8kE10cWKTeZSXhJdereN1crv3XzT3ztnTmh0jp28v6d5SLm/b8twdjn63sMmNS1avoUt",
-	"Y7Jv7GOBbDt/A0LYGMozqtkRt8a05oZfMdhE+Nbbj/lA7bCsPq/TbNZEX7+1qopNY7sAS6bd+QMvamQA",
-	"rp3x0+ZczHRnR0R5FDCsj3RCG0X4x/On5y2ie0UntE1kw/ObSuwv4B9dSqEZeN6f0sRdSdi/YikME/BP",
-	"ulymPKZ2+PeWSk5Stvj3/9J2Ln/02Ge6WKYMv0jwSL2iKU/Gzqzo9XsJM5SnlhrnjHhrg2tiZwzv9vo9",
-	"ppRUunf26x+9KWdpYt/mCza2cqnX77lurZyXhlBBXp7/cl5Irt6XT7gSTAOxn/WGx3/94T9/vv/3x387",
-	"/fjg+cN3j97/8I/HH4Yvj9/YHcVdOjsFguLGjt9On7zLx+wWK1PiDDbpzI3grD69L10J5K2bAiz8JkWU",
-	"1mVBU7t3LLGc4vqzx2K15+jwCYlw2X79FI2EJQ1NGI3nBFbQWs4gza2Nhv6nacrjm21u7Bsp7aqlZUJT",
-	"xWiyJuwz10b3rrcbj4vdeFZ01LgV+WD2twfofazNpk+WUms+SdckEwlThApp5kw5gTISB5EfSnTYt5tW",
-	"JvSYCkuzE0ZiqhS3u5rVr/tGAq4yyEE0pTxlyXip4FaN28FFh24HX0g14UnCxI22cJq3UuFMrstXn8Bl",
-	"sSFTmAw1bqrX3Nf7xb6+KPXeuLHFEPe1s0ZeMkFSGl+iD0PHcgkH0eZkuXaTtbvhBxId9kfCbax7ag+Q",
-	"TC+ZAKMzcidt/lO+ay+FPe1p+tyy6g47d+N5X8gFM3N7CiNRESnwwLmjieYJA5GCY7Oy5LdMGgYTjIo9",
-	"joiRRGfLpVRmYGfzizQvZIZ3ZdcmQSHNeAqt1MWI3Qr/5DqUdlpQ2i/SkBeuqUZKK0ayD0r7ReJ6W36x",
-	"dGQPbZAHwj1YcTNHfuJJgNzy0diDHyzSdSpp8l7KV1TN2NckHss0E5msLZnLK6bIMXnNn5KDaIljGhsp",
-	"x6kdlRvreylfU7H2QQ03og9ltWgXalEmEfs7hmAQ9jlmLGHJE3RXEqt4q+sRzUnp2HkvJbHTIPk8Woin",
-	"Msx9SSonhP2yc6NJadoHUblT1A9DkS5HuUMlNBT3xb1aYEw5nuSoErjSqZHii1pDLjKlYyP2bR9ycpTH",
-	"nLR+XESnwKJ+EDQzc6n47+xmciqDhpgw9pMqKVLUXMmEUWU1AThfuCa5On49+XVckGJlFi1UWB/kfgRZ",
-	"aHoHUa2vDfr7+PHj0XnpjU3jJ3oKLUZeFDLy7sUz8vDRgyEBXTYYLlSYLLi7V5SndJKym25u3k7NRjFU",
-	"X5LfMpYxu6XVF3ff1Qdl/eeCqSseM/Kh0mjb5uav7WNjz0nCQD8R8ZocvGMJ133yVmozU+zib68OvbZq",
-	"6CWraLGKz+aGCLmy2m5pVFZzQAnsr+gYiUq8GxGN8WF4U1SWVVUG32tQ2Zd8rYqYsnJIlA8TihW3hJr2",
-	"+r0VVSC7rL09lYGAoX7v3C4NxRH+0aMJquc0favkkinDrRk9palmYK/mP/3RozNHodVJfpxLAhEIdtEW",
-	"TGt3ub7F5dHv0czIBTB7YOGEIZM1ca9wKezxAcbKnApCyZIpLSHizzU7kTJlFFTVmC6WlM9EB79Lv3Sr",
-	"HbiWFKWrcXLJ1rVpHQdbdLcJoVtO92jXpsbasGXYA2Of3NEkuqJpxiK0x6jxHT0hgrFEk8j9HXXal9wD",
-	"mFIxyyhqbN2/QudOhy+uqOI0tO52Yu4hybTVjtw0it3oNpMVXfAGp6PMzMTqqJ5ic/djudEHD+uXupt+",
-	"u8Jz9avrr2A6CTFvVaZ7Sk0835Xz8q/hT27YQm8NXizY/AvM6iV+dTx0l0j+73y0VCm63phTue/2mb2D",
-	"u3TwDYdGz4JeaVh8TfJ3SiydS8J+TzN0F1S//otckYVVc9E/u8gdHnOaEOoco2Sq5AJckk9AQoHPQxOI",
-	"dCRSxHBAcKUJVYpfsVD/4RUBfQYGFlyWJccQx831yOMXQ7KUmnL8tmbu+DC59c9EspRcmEEvQPCxYnZg",
-	"Y2q6Rmf0ewnX9gj0H9WuLhUD2Q4L5d+0XXdru4n78tBOvD9DB7K1My0lJDBbmiXckFTOKr2FncD9Xkq1",
-	"GVtZEZzFx7lVaw2xb5GZNITiYnafiBdqGw9Kl6WNi2dNZPeem7nuNCklUdVrY/N30utUcsmq0mFTRFf4",
-	"vF+6VmkdujPsu4+8xi/wSkH0bjHd9PKRV4i3laOewXs7itCmU6lVvLdv7zs3R7tIfaBbiPqGv+zcSOS+",
-	"jm5xt6tD+hFvPnORYdu8o0mmM5qitxAvijyJtIe3lY+N+yc70c/2tcGPo93JqUw9HegkaRLAWw/QXIJ/",
-	"yclXs1gFE1TmciVwikKuBlvn4EZQb7d1Oq+4Dhwm+VZ2UwrKc6pvZylkNqC8Ttw5AHQFgtRH0W7hfhhX",
-	"cGYqnvMrlnzES/OA4rBcjptOEIhXpMuli4LGBSSazwTD82Mik3XwjKSu250OSebd3vWDZW2NEcm1FOho",
-	"LO5JlkrGTOuKSlM/GTdieTdVH6mWcyoCvP5sToVVnXx8LHSvDU9TMDbBY46+fq7gphZcuBBfElayFItZ",
-	"aWECRyie0/69fJnJAQZT+gjmw+7nqpLZrvqKntOTBw8D2iD7TC7+cn508uChv7C3g0Otz206mcs0cdeL",
-	"MHKr1wT3R/PfA36fp7DG/HdmtZbJ2qA4DeirzmlS/37JRAIRyzjvvicdqQjuc3AsuZwNtPjeRQP46d7R",
-	"JHaEsWKKuY6IkRW5v/UwajUJMAgSt6FKNlXu6nsOdsvZL6IRPFVXJtdBSLx15uiNhGBN7vz5ROFHbuaW",
-	"1EAIpumbKUQU7Dan+hpNXHuBCxJLx4RqYthn0ycry+lmztaEKuYcqB/evzj6IUibttnxhGr28LQpuYDG",
-	"xvUBQltDKD5+Qg7evXhGTh+e/nC4ffnKXW0u4ie7jNZmeC4MhvfUDpPYu7xqR3cWz+3knUIyQC006mP4",
-	"yiBbJu5PPKoHzgiKwmdLbKRqPLOKpDb00qyUNOwJoZNc1dZrbdiCrBR3omUro2KPXnesealpsuDCjt0r",
-	"ov1c77IiJ8LuGqbiXZphJRvDdNqCD3JHKsymMs2EpQw8CqWeC2bY5TBAj+oNhpnnQITGCbTQOM7OR3jZ",
-	"2R4wy/xYtj7HJ3+0HBDdwuA2ZDnK6oKS+kU2Y7Xz6mCDksyy4Cs524ugLtj5TyCjn/I05WL2DFJkA7F5",
-	"NYeifgLpKjOWkP/wmhFLwBSa8BRuHQa9upXqvuhIV3mrHd/HAIrOL6fphMaXLU47l4DosqysRFkqHlvF",
-	"0zZHhCQqSxm5FHKl+/CMJWSyRgeXFFM+y8BEdD1V5F3zwPz6dmY+2nXK2lmFW1+t0Uw+ItdEeWfcAPLF",
-	"7+d7XFriFnJ7m1IRsGAh4CpeB6VBnjuwcQapjJHVnKewN8uUWo1eE81M7nVLvAOBLpfpOny/sqDqMluO",
-	"l0zFbsE2/QZSmHm6Hk/ZVpfGaykY8LO8YkrxhHWXD28tRb1xn4VEBB7eu5gXdTvdr3N1ShtrUB59sQFb",
-	"tvWlWGZmRzdWeePLEdjnR//56Y/7ofDr0H7V+BmeW1npAncVAAJwQdwnfUINWUhtiFlJkrCYL2gKZ2I9",
-	"CPzfD0ajgQ8HP/ly+D/DA/o21FG/A2m1cfKFbtnEDzp4yE1d1sWWlIJ+b6ZkthxP1p2nBB3+yBdMaHev",
-	"U6d4aDJwOv0Ev9s9lSphyhrIkG9WzknpE0spzBSJsyAWyjK9YkRuHSl0uvPR7V3PYIcsrHKGkyJTmaZy",
-	"9YQsqdaEG1DaXYZ32GzOI6/b0w7y+Gtr+/B4jkku1viBSyKWEN5gl8tO22ykoWm3FXuPr9aJsRxD7jJr",
-	"IH0lJ6B84/PegmSbac60+YvMMHahZiDi087EaJt5xtI0tMFz38WNW6psYruwLq8SDqCfT6ppOQTTOl+P",
-	"HeQwhJxeuW3tNEnf20v3ZVUiPdomj4oO26aSN77jqZJKzWpHysHBr8PjTyDL//vk1+HR/U+HZ78Ojx74",
-	"n07PhsPDoHhPaCU6ZSGF/aXfMxnT+K8VS4T/t5lnyv1zqjj+Q1OTKffPDL4OBbIAOk5t0G1j/retxz12",
-	"6VB3cFFCq13Fbqng9ZgxF9CEGcvMBIftcV6uc4tVODF2wJbpe8iNDt/Z196xKbi8r3jCRMw69vbcv253",
-	"Jobjs8WTDHAcEMPjAUwgzEOuUOyjDd7djVzP0a5ebd0/CX2i5JSnRbhKLXQQ0lCoxzNBDzs4CNApgN6Z",
-	"MjBIMADFg87siDXT9/gxO8PGVFQYt+v9EvZNgVLkAWrybW6h9K0utZ2oERwNAW+VG2/UJ9GCGRrlOSgl",
-	"v5k985VM2RlPwof+RGcNbpQS7kwXDzhTVHejYJpiqpLzuOOH3Wn3BnzW2QNVgEN0mXqNfa/NgvtjB8Vi",
-	"q7fueFF0HR7q91a00YFboBs5NAnvKwcIrjVY036og45xEWU0pE586hmouk/VNdrGy/u4S67Ihj+Bf67O",
-	"HzsqdMtO8RDo6WkkkI9zavT5cumdgOQAQgIPrbkS0wWDePFQlGFjT4Z9Ni1xYu4MhZsEEJd0uWT1OMbT",
-	"YfBwEjIU2n4u1pjlw1LN8J4ilTF4BBBDS8pp5/Z53DQDtMA+G6IhdMLFq+B0+kTQBZicgPTpAFysLbpy",
-	"814TOlOMuWvN7UPJVLoZ/BN8UTM1zgOdqwG6wbTtJjJ0AEwB191OutiPGNBvjwlEfdsTezaqCr6bFg57",
-	"W0jxAFXSHJEulldM6Sckomkaub8Iu2JqXcAQeE/DALp2BgN4ITCKPTM8RcjOUsoGSkaapm369UUu/TeD",
-	"Rp0DGt0MVJNYpimLDUsGJOIC3PjjS7ZeSZVYbeS3jMeXY8WW6TqyZDgSEdDJUrEpU1bY6CgHFspHT7SR",
-	"y3uK6WzBDkksFwxDUR1GhEsl8JOmS97z5zRYSJOxPeUgkL8yoF6/VxpPz5FsaSitixKGLn1fguzFFN4p",
-	"YJgy4k6kMyemDaQCu5UryZ8ZvWIjUWZXDPraXBNmELINQjCgUZbMmMID1DZBIWvMdTVZlzHJYME2uEl3",
-	"iOUqTz/nCKtkXuvDa6oxNZ7zrbRwWqnbfSnfsM7j7tFH11EF92G85OMM6ULlUTUsn5exNR9Xs3Vwjcjp",
-	"ionQ7RMIlBp7lt7ly466u1V+DDfrMY0vhVwBd+3akWsB44jCJtAFM+4miQriv3CRR4SuKHchSbmTtTSc",
-	"xU6mPUR2X2fBFnLXID/8YsN937TU+HrNCdz08pJa6TpuJsC6P6KFqxoPNHBVYB4DQm3AqtkjDA8W+y+6",
-	"5PY/zlDDHYsOwzFwDVFskeXIKwiKgTWIyIEdgD2IHAkkzkB6QjRj7q2xkdEhhJ0g34Tt992v7PAEbFy2",
-	"BnPu+eD44SlJ+Iwbncd8gDknETuQkacXH17+aA8jS7miwO+0w88U62jgFUjAPvatJGoq822RZFZ+X7ms",
-	"v6pEm1EuWDKerMcFfXTVD23LKH4hqCF8n0R5xcXpHbjs0t+JBvWNJVNcJnrX0byFz/Z4D4DjL8bT31yw",
-	"lmW/lo82Z/Gy9fBw2MEFudWdmNNyu3PzS/OMnD3ROa7Qn6Sb8YRO89rZIEEVNLDDKy4SudqZZD7CZ10s",
-	"HBxu0VE4htADXKMmHlK70J+xJw0C8aI6ThkH9U6uEIUlsIjY4NioTMQNKXeQgSxXPj6Y/RdYPphY65CY",
-	"IpJybXQ4/MPPrJR/rK96/R7kqH+6vuZixzTGc4oloYRo94ofccsrcAfaUARkQ0C7gRVutVIT9VHVh7A1",
-	"aalCTXvyupXI88/hdrMD2uPc/kSzcudR0Pi6Yh1tKMFWHd9c5t1tDSpAKGsHbLJrwJrrp+/ngWMsN9qy",
-	"Jg4NsPVEbL9Mm6wBLBBCrAGdySqFcGxGT0rY3DN+hWgkmbtPaThng0CX3g9xBFlvCSqnPOkT7eO9P1wM",
-	"ju+fPj4+Gf7w8MGD+8OTR6fHj49/qGeWh4/ujjKtTfl8QqJ/j/pEL2nMdJ8kVM/hv9KgrxMthjnTDINR",
-	"aByzpdlw7u52/pfVvSbXZNfIykLhbOeyXAPO22+hLnecB4KqGBujUwDSn8dMhNJh8qu5RydHc5kpYr9z",
-	"tzPwHcHTn8DtviYHUuE/k8OvYJJ2uSMDR56iadDsfu/lm79fAH8Z3CyAb5GSZymPL4+MPMqvIugOd5Ea",
-	"cV3GuEjb1vjkFNc4zrSRC6aI+/zma1yXVxsQ7PUtCA89RGfPUz7jE/Qqb8r1NJWrimpRUnwmVHN9LYfh",
-	"teIvdryv3pVBoFJVO3dU7WKeo53aT7vT1G5ukk4cQnUdCcOropkAY31cXGgIOS6H5bAEAnP6xS3DWBu5",
-	"XKJJaE+J3qYLzDaDQ4LJ5DbEGMl67GhVj/29RuliF50dQcW4ruTsxn2wge2st48NbLwp8rxSbMgWdnua",
-	"pZclaN5d4tNKB9MumqTjpGrg7xb4kz5Wq9sWl4zyF8uZXSP+KLyq1jqF3res5D6U7bIc3Jrw2agnl1q5",
-	"0dbutqH72aGg3siTPHm4WjnkSTkyrY9gVxIqyMSsEJyAB0fF2geIFAX1rkMPreRQAa6qLeo1XBEdj5lS",
-	"rYwur1+ycI5Ko7vW4T7tQMf5Ovzd4Ul1Sl++ZOsCiSTvdKs9X/R2rjWfiYb1L4h6C+BYGyhWO4mU2umX",
-	"6MV/3z74azk2r7f1dZCzLYAr18Rp2Q/ZlA+K8iFxsoWiwsTUvgV7keEFDWz3mVzXFVJ08poZxeMQuS+W",
-	"VHG9/Tra0phUlt6eFd+UBHoeSJ2ZWMJqzjKqEkV5ONZjkY/If6kYTcYKVTCIkPB/eOq1o8Ls4yJO278z",
-	"SWV8iX+EelOOZwqBKrMK8iUKfVDlshjAP7ra0kZxl0zQ4eXOMsItT98X4PUflseX992+9wjupsOyTsm0",
-	"g6zrTsk47uvwgSPRHS+QriE/nNRw2cDbjpyKsC7fT/nVq5xBfvrtO/L3ggp2EOLXk8orxmdzHxLnqk/l",
-	"mnRbNapNKemaCs3tBWdpkgPM1/w/WE6joaQVVt4mUiGqy4JhPhvVhJJEGsMSQJeDsCbBtP0b39HBS+i8",
-	"Tkcwwg0yAaTHQedmu58ZB1+0G5x8JgRLX1CeZoqF2CxhjUor3NoQ+8rg5onfDuP3j60qagKSD97Ou2ie",
-	"2TtqQohlF4YtMeH0CaGIEY5p5QkTcsEFNVLZFf+dKWn/W2SGVNcnz7gey+l4I5G7WVC7ShVyOg7mlTd/",
-	"CAeNnI7DSfht3y1Tzq7x6ZfmpQ05TMsouIEU8VtEDtgxQX+HS49O3iFPZ23Su0ySu2EEuO3bN6JAgZ/b",
-	"5VTvADfgx1kCHsCVCXHoXxhNsfhjlYaKAKBcMbsMF6Gv+Pvxq2BHPtNzo6u5zFTlfDm5XzpchsGkFnT/",
-	"do1kdPgcHV9fMXb5dRIZ6xjCrmPMYS3if3ulKYSWthYb0HyAbl5n8KYU6WcXfyf2aVENSK7uaLKUGtQN",
-	"wgWJlFzpqI/XD8dNwHLU2QbtU4eB9PPT0n22fbL7MKW2h1Z87Svol7jvBd5MdXo7w6DgtZJuwXNxV0hx",
-	"4ArJEgCUMZ1kxkhBDjZuDuSSCS5m+rATjEuzSCsGGl4UKKL7/IrtrPnu4gwrOXDassDgehe0zvBtc+gq",
-	"eYumHXRNQpVrxcB0FjPCfU1q84TMmGBWsCf1xNmt4OghT8uugOelaxZ0fjS4zcrbdh0AdEgC2IGZy1Ry",
-	"I/Rz1/G2OTVBn/ucvEAIADTscOCYYkSwVQfs8bzB8IigTnPYQbMzzmacC57OsBX9dmCiKRc05b9fyzG9",
-	"GX7usdt9eWprHUAP3QDDLb/uQFDQxSt7QAWOhk2EnbxQS+9kOBgOG1Fw6u+ePDw6Hu4LMwc16zETHbVr",
-	"fF0bqkynDzbVw0TRqem5nQ7fee4AVbfNaZOH+XVajcyj9XR62xVS2QlRvR6HXKpa6wufF0HgBbJUpUJo",
-	"eQ8qOxjAnKpCUuH8/Kp4Cs/5uDSlfkUgtEiSV0HN8JmDtfOHNpFTyBXDG3WIXSoAhAw8ygQ3CABHDsDG",
-	"95hjVzLNFowY7kpi147shQ9U6rRnvtcwJBmMLvjIY0s1uJdSKu5Y0fKZJW4O5Vo0cBEIOxMOl/0toxBL",
-	"0FVPo4blKSgBNNXplEHMHrFM6a8q8yXNNEvIQfnSX0jnVKEaSxJuxuD0Glzd4wXX2kUYbs7LblnLQB1t",
-	"5hsMFQI5UwRIWxNqnpChFdmgL3NtYJgdIQAtOY1hKzrTxhVTfMpDJ/ELq3DgYpXwz8iEzblICMcMUSEN",
-	"iecsvmQJoTPKhc7LHMuVIDFVSWj762ou0mCJUsvrWKKVyhT7ng9KlFqaUG2zWtl5D3YSNnWRLRa0U97/",
-	"9c2fSke7QSDeRNPokPflDu79HIg7HGJ1cmo7VKDZ0ML+9ePPwVJXz5OTBw+OH5NlNkl5TC7ZGtGZfxje",
-	"fxSSzekskBn2PPnx4jxqqE1zFfwAeg1/ctng47s0ASjr6M3PbxtyykLJ6pHms/DrnxvOgXxdPHp1ptLt",
-	"Bv4lsPNlA1zuXz/+fMECTHnJ1t150u7ol+1X1GE++2tRruyrBZHsHBWiDVvusB44pQvDltcIBsG+tkaC",
-	"uE6eVe6+ayzSVvazNlh/v1rBtN7tu9LN9jWv4RWjaJrvuszVZloX3M3OA4z7TtuW+DrBKl81+uRG5Fk4",
-	"J06uH3SCI2hZxH2c/V5U3N6hXyPqoCMjZabz/UvBEuMdgjeYMLvcjXWFey0Vhuy4yqmUSy5m4x0TM+xn",
-	"nZM4rku6zuW1c6QFBoJvHq8JLRdfVVTMWAdLpUZZfon7jZCpfm/7JVoKLLRfxA6cdeGKc966cFp4x2mO",
-	"GVOUeCzdH/Z76KMHzDAmwiCUUC/0pt5flEA4LN/kloVqOy73EEbWoFf4+qlbnKvwGrayZRpN/t5EyeVY",
-	"Tqcdma9pvEB7Y4++3+nKPeFUjF2R4rGRY+FQt7pFMsTz7lfaDWtpn2AexZwpdp2sxNLyF4PqF2ta66Gy",
-	"TKH9esVmNF6/SOmsMXDmxavzn356/iPWKYDrL1cP5GR48uDoeHg0fNQHKHwONZQIJdOUzmYsGQlcvzP/",
-	"g0+x0OS3jKbcrIkdNxTiA9BqFG3aciTiS9thj4SR5NmbX355/uz98x+Jw3TT1HnECJ9WWuSa2I3OFkQq",
-	"MuezeR9A2kZCCvdBKldMDbDOjmIGKvBBk4YahrmVHudpIROWOgfMSOQXWJavpjLl0pfq1wy97BoNcbj+",
-	"da/owyAkE3YwdqMO58q7d+ygwwEqdK3HKZuaMKkljCb+2rpjFhIs3FiqsV24seYOIrBj4p6SmPE99pGp",
-	"5fR3KQQ+tDuHc+qXfoVNwZ8/tbbduBpuKYtRdzqs/4ZfvaOGi9l58KjeaRnq7MoRjTLfi/Ku1cfc3yCL",
-	"0KKGuPg1VTMeOi12KpXS6i1a5F10ciUumKHjWOrujulmj5GyAiHr7sb8Clcu+HYLnk5xMVKVqc5jR/wb",
-	"5CC/IVhxM5eZcRF+hx0uOsuXJ+UhtV+lFFtTLG2+v+XSK/ksmkluHxaTI97bM5hes53qS1erkN3RkIff",
-	"6b7UNXqtOsgv/vnqH7+4Tt1j36LutAT9EtTByXBIqPbVS7GRzrU2sARko0c+WHp2XC7KHKzHHKY24GeM",
-	"ngxov3kM7pXeNQY3Uztcx1djpVvLoOzQ3rsQjJAL9L3S1wj0xbqYIUFZrRTW8dYrL7R5jcHs4SK9tEgt",
-	"gFv+9jmvR5JvbmlFWmjrZ5cJVLuegEz1IztRq5FqzaU49OsH0Ym0wJSVU0KDwLKQIu9QVbuCzFZ+GEMV",
-	"DkHRzA8etnhSh+5X8BLPjrV0G87RZvBH2B0ND7VPXcBSSwSbH4kDwa6YnetfL9784lJMDwfkHFrWZE6v",
-	"WEnHh+YWXEiV49zZxkcCutYkW1rrRPPPRUknhKTN41GGg+Hw4Q/VOk9H/3Oz0tPDpkpPb84zM28ISM1L",
-	"Kvvt4QKKjY5duUQIfcVf8nLZ/oeZwjSmTNgNkgqu+vK3MqGzJSI24Zu+eKH/HERccPtgUOPK3m1NxIR5",
-	"hEj6zdJw8RSdMV+lzseSrlNJk539OnuDtHX9lzBb21BuYX1+drDGX2WBUipmmQsDqgRm7rN2hwc838m9",
-	"t6H+fjY7LeMFAivvWscIXYXdT8oySdcDKzePTlcIz0NX63AkSflp90F4uqndoGyro7QxpFL//Xw5Qsv8",
-	"FtW3r3pR2qBuh+4wnRK35dbSTeJaV2rXuhyrDRXaaBnYPowuv1F/ghj+t3Mp2C+ohe2FbhKulyldj8uZ",
-	"UA34YiWos38/fvDgwfDRD/d/+OE4HPMQsoGg2j9CYkxd/odDtTiIsH/FphHUiaRmXgv83wHgJ+iZLRcm",
-	"dJH0N3Rs+ICpNtfGhI4Vwttt2s0RINVhwN3H86fnhBsyYakUM+3qUFyj8nLZzZF33w8AXgU3vj6p7exf",
-	"0OO1REA38vsRtE2PhULkElsnKaMJF7PuuHcB3JSSsHnUjbzqNUr/OO7fPwlXSt0gka1JFGWS2W37d9/t",
-	"LRu6F9FZkld/BvHpbxpe8QU3IbPQMmIZ7bG4vkDj0JIbXmRkImEqL0gBlx/gmi5d9QQwJlMZXzK1o18p",
-	"9aPdPM/tAjY/tnK0GeDdfkxSdoXXNu6CLCgYve+dATpTGqpvJ71sBUdXYTkX0g3jYBOSyhWao5mRC2p4",
-	"THRMU7uwHvYsHPgMBB4M4AtxAqL6wcoExt8vdiJIJyqc9tIWD55HUo87B3B0DCHfEit9+/HNN4xCrq1M",
-	"LRY5FILcuCdhmdRevZyuO2/Glirk6OfYrWD0dv9pcduAabobaRmu28ZFeVOilV2Q0krUvLVOWU6pdSM0",
-	"vEjXjD8OEBI21zR3LmbngqZr49BddgARtioYgHuAe+8nRZdzuMpw5anH1LdLnP8IhJa/Cc+U0A6qo6bR",
-	"UCwCVJfuxbjr0r2pfgccNsEWNoYYeOtLcMUaYEjOBXn34hl5fPrgEXGYIiQBZP9BoEJSKLHlwtBJysiC",
-	"xnMu2JFiNIEf7NtnJKq54qBgiDTjKZYTGYkolmKacizWiU445yVlgOs8lWrCk4QJ+4fTcXWml0wkDBtw",
-	"uBtLBSErQAT2XUhlgGMAG3IepbGRcpxSNWPwcSboFeWpHTGCRzu/bBoNyC9sBbPQZEHXZMIITRKWoGcz",
-	"gIPhyyEEcF5WkESjpJj1rZEDPgKyYFSY3B4Cma2okWrQDu+/eRsUWGOoiQXZ74QaAn6KzpdAJeyc4B0G",
-	"9NF4Jxj9ryMH33j00ls5POeknYrD2Ob+8v79W4IvtKDS5EAz7Q0Y9jk8AvxhI64/U+IMTNczxxpno2w4",
-	"vB/bgcC/WO3GU/GtKqrzH3uwm+LqGUFwSssblnyBcLXNU5FDaErHC52Yj1O56vhywqeuOlxgua0duLCk",
-	"DmlPCy5g0wCWajMnq7mP5TiPKeyCj8Zngk957ACsqkNaHkFTYF2vyHAwfBDWMH/viptTcQAWa5GvYj9f",
-	"fNtoMZfqOENb62JszlMWLhZyzRpclQ8nYUVpQjULQ3dY8QIyFA1qq9vlmebCkESuRN/V3rPGhP0XtRMg",
-	"rm6XhKpNkOY2aJea4fPbqIwF1qprckjwBtBZx84y6DvrZYyc2CcpxPpBBNUY55fbf3ic4K8j4W2d8ZJm",
-	"miX93PgZJ1zbA6X8k6/zUf7O2ybKvkljyK4dK2bHD6/mv+XtjYT/SU6nE0lVYl+TiiyYoU44ObsUt8Eu",
-	"CUqqhmNLLploKMzmGrKE5c05OdFMXcGlJVIBfu7UoW4EqZiW6a711DSzFoLZGvEO3HPhXwb0RCCaxuMK",
-	"N9+Fr/RdoTlnwyIgR2HGhi1k30MXJGHH4xf4iQcU9i2kdMLC6Ic7uie99NycLkpD2DpFuXYxnUgrB++e",
-	"/9gnb88/XNj/DgaDw8HunkcHD1lZlMou1Kdb2ls/8jJVbpOU+3BVVSTv7QVY+W6MCbm8iFEUcoJxi0Da",
-	"zhlaHU0smCcWB3Iqd2CuBno5dzYP+OK4IQfggGWCaGYOnxC2WJq1D3Iu4o9K49tOPs2B/m6xfqTrYLym",
-	"cHBFgXjejeScBqs/pdo0hMyvHPh4oGIGPLPKDKDnCJdFT5JM+SrTCV1fc3F8142CoK5/4MzceGtfuwn2",
-	"89VqWWVXYbqpPKwxik8ywxrw/651gkM+SaNUVnTlqvUeRK7IsTvdqIrn/MrKZjzWvEaO5UK5SNhnp5kf",
-	"euG9lGkatqmuMHB8wVoPv+5HW+dauDV0vpIiKtNk3EF+c+0rpCq2TGnMkrxAgzUokdoAVAjCZ600gSNN",
-	"yVUYpzSPCLtedV4feOM2y4ojmVoipEvenjXU4XwpCLA4IUp7Vx18qUxmTmNuwbdzwB5PkwpP3fqh0nQx",
-	"nHAN1dJZMr7itGWnPrXcEGPIV5j7G27xGqoVa8bEbkWOMSVm1ySLrdoeT6zw9tkwCym4kSDBD6L88mzX",
-	"+2hnOExdllAbjZTyiYoPfc5GF1XF6hA5Pmpumez4taALNi6cLzt8KYUzPpoxUHjKiJCoOTvVxUVBz6ku",
-	"RwAoNuMaMinDprlVOcagoe5Po+tewsMf5TghKOjrq+4TQRf+0HdzmawhBjNxt9ZMMWv/hs96y3Y7yltv",
-	"MOb6Qe12D/K4XkN6Up+8kit7An7AMkatl3uozuxIA9cinB0TSOZKZrP5MtuVsq9T+rljUEeXa8hwPAb8",
-	"q/mC3knZzvEZtc2rU0fJtVjm88qiVkXPpjjp18+PMufXZXpl1atsu/Xg2uO52znk4IYnbp4LF9CXuxPd",
-	"vji54OD2aeXE4omk3cR+J9M0W+5sEtD1ztv2Iw1qSZ0v1LsgBewGAFBORShroGUIAJhpy/qVHT0l3Svn",
-	"6VKmvXPsBRWxvLUGACuvJWG7DYaxezielOV92GYLfb4xxVJ7xVGwh/aENOOKfhEA4K6qBN07rXLZmyUT",
-	"6PvS9uT2fqgSg5UuXvNM5e5BANWQo2DWGG4/LmLsoHpusIbVBvexKytpZbw7rxqljH8vd23nk9kSrxNo",
-	"PUSpIWrrb5B9Ew01jC64/uE1rJJchRpauP99CYe/OQBjB7Vm05qrXVjSJY/OiM4mC26wEjuc9cTH3+au",
-	"7fO3L8vpTJ3N9muaceVkie5QXbei+dNMs3HswUBDNSREAvgtpS3aTMASQmYiZglRzL3INbj1+sTQS2sV",
-	"OMcgNSSqNzmmJhw6HXhxB2CB3e2JpWJXXGZ63BretmF1NIMKxB3QxvZhRuBH46IaQNB6wzs3LgXBFwlk",
-	"zmaaEbh9JwcvXr67eD+GG48+uXj+7M0vP/q/Gq4/CvHQVDRkNwvnOoZKZzOkmvheDLtsjzhjImfQktlQ",
-	"3dVN+6IcqlXiqoDRsA9DwQvTPZoKuXy+dWMB86rfcX25OfROSps90HIYkBalKFbc8JimLa9wMZUtjx2c",
-	"QfgN5WbQXHNGb3k8xujbpOm1veJL3Kru0gwrUegj7fpNdVPLa9hFY3HrWN/42jaWN93tXyc63Sub5cR/",
-	"e4z2bque1YAcFO8tprv4pJO52RoE7iEGuyG55NcwAbN4t3DxtthveKpdruyuiFwbkeBlqJUtUeSupGYJ",
-	"ptrNuIkQsALPjlHBzzkgsUexvsJIUChyFQXCYHUAfRgKgBGOGSvPLv5OcIFINGPGPntGVRIR9tkOLHwD",
-	"J6SpJwo9CIZZ52XJOjEhrIdYZmYjvTWY4BpeT+FcsNeMMf+nZL1aIprDT4DIxiVTJIfN8NgR5IASwWYU",
-	"IPWlYJhZg9gBZLImSq7CGmXBvtUcsWH/dvn5hhyqmq5U3+1JS3sXVM12OhH+XgisvSdaNy+65+QACtGq",
-	"2fQMZmJLrD6cf7c1LfMdJEYyHUK8nbP4sos/qBzcUZGQNJ5j6QJLz1bZIQfRUmozU0xDyD1LOPxjwWcK",
-	"zGEdHfZJJC9Boq7mEIvO08pVXzH2YI1AQObwIfqdKwb2/WzDaxRLEfOUUxMkDoAhZQ0QAy0AbHK1A3FX",
-	"xtCAF7SjLYn3A0gpirN9F5yB+fXz1Ql1uH21GwqMtpwV1YjzLgimzbJ9wQxtdBdgfZGOCEq7I/fJLJS/",
-	"8WP9GAElwvvrIGxbdRySzw3yyQxbSn82ZFzlLbgRu0XrV6Pdi+k3bXkmzGuuc6DhXTa8Y9qeD7gNBGLY",
-	"Vdu2MU95mnIxK8put9BNl2qxW5bf1VZpnbmSaTrG+7YdRl6HUsaQW8wo3Lxuzvfdd5avV8tONoEUL9wO",
-	"s90EX5k2tkmiUhfhAeqlFJpdGBpCeadCr3YAYF+wAvq4Y/pJFS+5MZfdV1AymRJQBsiPrGtOzOPhjgOD",
-	"RMXOWcI7LVT9sICe+sViVxps27X3fMFCmkoqEa86v5+gcCvhc/ODVxM7AvVVhtB0/t4c6m6zm5ZrZpz3",
-	"BvLd1hUMHqp01pTM7NLvm6x89NYq10HXCSIDVopw1wLDICY1oWsfDoYvdqoh1qla9/UGvFFfvzL5UrPB",
-	"XZChtENI+aSiBI9KaGw0obp850aTBSDJOizP3IsYJO4LzHh1mZU7muJN1yQf5+snRM/lSgAguR0Phgpf",
-	"sqXxvgyaJdyQVM5qCCoPdsVraqnBjB7C/VhpZddCDSvz4g05PTl+BHmk1ZjEO9qX/tSD/WNs9XvLlIoG",
-	"ojVMAB6kD5rZBOxIpQsyzMc6x9hiwjVsVTgnVqfZbEtpsQ5QsPguJCm5nOtgrthbxdwxx1NG8ne7h84X",
-	"zTdRa0sX7dFANSo4/+UcE2rsc3suuwyNfHUBUx9qCw72c2XXgrEGm1S6c6ucBoX/Behng1oqzoDKwJqZ",
-	"7FpYTVWegmzy3lnvw8WPVTzPX8+P/vPTH/fDgEjXrIfkOafoVhsqEqqSWt/06Pfh0eNP7r/jo09/DPv3",
-	"H4fHEuI61/wpjIl+5gsrpe8/fIBDdH8O2xitSmev5Iqpo5hqRlJmh6n7Pi7YiljEqgIY1d8yMDqbJ3ME",
-	"wKgNQFM1Us835/2zXr+V9Eugbs8zu933njKVchHVBH0AFSSExOfWoZny9uESdAfFnwBPqiIey4V0wIXa",
-	"Kwm04HleBdreXJUbnjd7lf2dxVfzOn1YJl2kzoKL8q/HbXLoq8mdCiGhjiRFuh7sVf7sJnEqPL+VVTf3",
-	"RF4yUVIl65moTmeNFUvsMGmqCWAfexAPLOb58NHpY/J//8/p4HRwcjjw0clkweByeySoYoTPhMTsdk1K",
-	"39wfnOSIX6CI2QERJpKl5MLoYCmY5koEbxbc2dfWPJwh4sdTqnlck2QB3L1+7/ORpEt+ZHXCGRNH7LNR",
-	"9MjQWW46985KnX8p6hdoFitmvuFw3AC+gO2bQ1OXq8nge6V93JRF3Xostf/FV0gIIAEtacyONFtShHtD",
-	"+H9rWwiqlIOew71GlMst913dxoaD+VIXU6Uhf2rmgcJkrMNtxEzrMQw2fEn5eWmpd8wDUuIC/TQkE4an",
-	"pUm7bxrU9fCavvdf39FuPR3eZbHOYQ3YfrNBEU8ZVcHaQbXFq0y/0lhl5n7UoQX+oOmM/cgXTPgbuLzM",
-	"zIZnsuGGseJRDZ2i0MdPSqLLtMaGghHwnzzBrC27DfA3S0jih6WJlVJLtCwCN/2td9joft3Vy9zVu82x",
-	"ssP2Itrw2tfyYtcR7LDbxv1/L42VOpscki10UXFezNiAPEup1kyfkcgVZYjIgWbqiscsvxo5BAgwjICK",
-	"RuIgr7zQJ67wQp9UyyzU/z6qlF04BPgwxdiYCaPWYzh+EIcMwOeSiBwI6XHhCE7uEPT3SJo5U1HoqKJp",
-	"ujNVTNbj2C5A2+3sTg1uQuZck54yoVgsZ4L/Hsr2jDyL3CsTTkSWlCuNhSkg+AEgEGiaTmh8WQEi2+1a",
-	"0rmB/WIVs6qNM0SQf6eKWwM4Z9sQPuuO1WA7vx8ustL8Pvu8lLp73Vi4U+98x4HM1PF1uXRl1Tq+rxhN",
-	"Or8K1RC7VousVwFqiXrBrQ4HezI+m3cJwPCN5J+Uls6NpryvbubFrPJt6feKWE2/r+V1LVNTiHA/nj89",
-	"b9dQxpdsHVSNXyZeyl6ytSvfKKGSIygkXBMmYrW2QwGM7T6gR9h3lSsHi/7fsFfUX8e0ZVD7d4pSj4Qn",
-	"fdSPm9MZb+r43Xg4p3pc1+nqznAG8X9lQNB8ldyq2cXhJpym3hH2HvLhDyIP2b0rxkCjxb9j5HTrxdYN",
-	"kxKCdPBxTo0+Xy7JU08Q55jwGIbV6p5Q7dHqC2dp2Ye6se+7+Uztbl3LY1qntZKlczp8vKWITr+3Utyw",
-	"NyJdI37OJq/tgER/m87b3byR26CGSzTUeX4NAOBNm7kPJyTI4z+BC9KOY0+OtXbR+A4hhvTGAVKz4b86",
-	"ZaeMqvG2sS/kVWjo5BdpiJEzlPpQYCIqNxWFxfw+XZDt3LO7X+8jZnGeG2sjBYEJ8gebOpN7uKPYzyuv",
-	"BVI+jV2n8aIhI8jfq48nMlmH/R6IYvUzf5qbiu4bQO9ugRIeh5Gqa6E4eWsxRLLaKcrM9IliU8TzdGob",
-	"oUmimNZdas36Ja6tZ2U56nP/1LyVLjpw3biX41QG7p6e22+Ie8X5P2DWUjAfuL52lR+SzrjQNfIKSEDX",
-	"Y8OOX6tIEaPlG+HAc18ndCeqbQWfQ+C5vOUKsJph2uxabNNBlTWFBXp/Wuha/R2DuForuZZY053fIiad",
-	"NmNPVrsld2szbhME2oxrfNlolTbDirsU9SOeRGTOaMLUWVHiXgq7a2pNFDOW8kWCuHh5rBHsQTjtxp7a",
-	"1WlvGAaCUOJysyvsYzcngWIq3fdDKu4qhHt/KIzNGY7gGrVEFvR34htjOe1qMne67avJmnLIxyRfiB1z",
-	"Mpu20UGAreZSe0YDmuaaHACOFk/Jhw8vfwRmoxV2gxglX/n4jibl0R3uoWZWfbYVmqxwcb6JpcCNXPRV",
-	"GHprukZt7feintaOjj+DphqksBILOOaqOVSs8A/ygWvvubsw/AujqZk3npF6fHI6b8KDoYl/GozLt8LX",
-	"baEPiIMVOTklc5l5LHSq7LFKEx/pMWj00mWKjcMJZr64sR0OuUfKY39ChkXZe/e7U73xlvi4dGM8bKmK",
-	"3bwQfgOCD8uc0ZH6LsqfbOTolB/2q9tUG2xt1foVSnF710Jxzy3Tvncn72a1ljGOeht4bXWjoGDyBXzo",
-	"TxcnKCB2zNBgblN7HeCiAkWn4hHlxvqVmXRZiz0KmWJ9r5+n55pqYuLrjasqGW5PBFrmaIjh6SB9HKx/",
-	"+Kkl/EaW3M7RZSbTHdzd1fdLgytG0s6qm3u70QOuVH87MbxDVWhjTZ0C1KRd/JaxzBr4VF868M5cQ3yZ",
-	"sMVSgg129DNbkxnPvQL2cRO2/8ZJhV1sv0EvRtoaHlWZ79+w7Y1Z/5b/3nhG4SsdDNSN8TeM5R0Vs12d",
-	"nj4vecMYFcaamrFUCYN6RFa3mxqmrmPPYIJ3exc57vqOrddzAXKkv+3L1TEwvyZnDEmZlS7WLpdTwhPd",
-	"J7bXe0ZiNUWnnm6GJgRT41uMwKoI3bAdcvXhOJxR6WEDHgxDxbl3vHyQOwRONy37BQQ/vXO3VDsSqrxi",
-	"KqXL5qStSti9TBOCsVbkkrGlJlDJR8zIgXNwkx8eng6HhxWV7OHw9IfhMKiXlVmzcXo1lWuzZP1VA4D8",
-	"9bws7cqJPwua7WNuIKnNv9idnfOmW5JUCBWEC5x0xewDv8gSu/MCeoYXP8WZtaAio2GA88Km27Esq2u9",
-	"gCVvcl7iFbDX2l2Z2Fyp0Bk4nK/tzGlEIqfajL3iTJtKWdCN8XUfCDp1cPjtPbiXplm6ey8L+nnMxXia",
-	"+iv7uvhEbYQYiU4ep/XBESPihlpx9ohQoeP0jcg1edsCll2Ben3oqIAPw7cCzisRVEwumHHejLDvolut",
-	"c4/Uh4Jo3OY0/ABhh+DvBf0GRZevE+GjcWBz8lt+bXiagmDbgRpbfD3FpPO0mp3nfJ1r6EylHeG57Zt1",
-	"S6osD/pFKL+nmDpB7niXvCnZr1c4vSqst8IF1YRcQHOCKmG6T6KlYlP+eXA3IiueJjFViS6SRBz83+Bu",
-	"BBXHorsR7nCaDnLv7MAwbSISUyGkIZNcWk/g2q1y01CvJrslHr9QQR6ewsvur+NN4XxDqVEc66e1I/10",
-	"m57UKFqcpg563oaIqUmYon/Y/sOwxHGEXlNb3r9/e1FMSILfOpukPPZ3WBtR16c/VJb+h206MbJNmaY6",
-	"0voevQ5V59Kfxr1ZHtZFnhxQnW9T0oA9Lr1aie/0SbSaaxaPo7wW2IRq9vDUGgr3T4iiIpELMlkby7pU",
-	"kwuXF0c++voUKZ8oCuahoZeMcDMgF5DtCxeC4M7kHoigqbTdbTr+3GJ0XNKOoQ7dNeXvgnRXQXo9Udgo",
-	"vHYWRJv+Jc3iTHGzBn+sC+SFHIfzDJ2J+NcLrzz89eP7jbTIc0Ew8MPF+1nTmkRv31y8J/euju9Jmpn5",
-	"vSImBAgeJoTJFPmw5sYse3l+EGT8hAKmfS7RWSWNJ+rnIYLVbKg82azoF1qudfsFQrynsiEIkahMoLtr",
-	"MxDvbUqN1a6I5pgXv6Bi7ZPAfHQO0yNxcPcuanP67t1DGK49z/J2LmSagTL5VskrbnVl8t4KmPO3LwnX",
-	"ZA4JQFKzkSgaxYqbTy/e3tHk7l2nIOu7d8mBYpqlKVOYLltUx9bE8rSYIc+MhGYG3PA4sMNcWGKbVtrd",
-	"vYvQBnfvQrwDvLGgAq4U52wxGImR+B//g5xXEgXsjxhGEd27Oo6IFSqoKrPPMVuaBgIhgrFEE0qQOFys",
-	"0Ui8mRjKMf4CQo3sCN/YHsnJYEjubmbc3cWUu75LIjNzNhIF7eCZEFUpyJrJMFPCtQY/qCRrmcESC6IZ",
-	"VIokVI9EZHuWiv8OMzojmBZEsJQeDNlXtyaQJ4VpMnoulTmyikxCnicnDx4cPz6yZxZLyF8/vrf0YeaM",
-	"K5LyKUO9BrCsoiJhKDp8Qqi+dJaBYCviUvBxZdyLI8GFNnan5JQoNlVMz6HaorEExbxGc8nWLn3H/q3n",
-	"YMaORHRvsGJpegTBxff+a3WpB/+lpYhgm/Pcxjm1m3T3rpIpu3sXVpMSR0p372Ki1d27Z/ab/yb2JfLf",
-	"UAQ+04z890j899HREfy/feyq0kfkvxHWhJo5JLdwg/SHj/tASPccnd77A8ojewPqy73BYBARbM5xgW/P",
-	"XZnnzRa/aUK12wAjCTd9pArbjeck7KcwT7/4AfjOgGBsVxA/YeYcS9THaQbRDtAYvJOPcCQAB7BgCEEX",
-	"3pVu180SGXDBgJw7WZbS+BJ3EE68TLMElNORcJPjBlbXnnU0BsuxT2bMaBKdDu/bPyc8Saz8BQJwaaiw",
-	"GlYC+EzrwtbEXda4IH4t7hQfIgHWP+yPxIwZ7NNtTf5K5MXEMymuMHlX21+OyN27b6Fm0uDuXWKVXE0U",
-	"A5SnCI5oKxKgZig6hJDSopKKGiGixUgQspDKzm5BuXhCllRruzATGl+C3uBfP8glCFxdTHlqmNKH+flh",
-	"27atgVpLIijlFFlmPLZkcjIc9smDIZmsibMzBuQZtIzcJJf0t4wNcGbPlZJK25mhLDz9/Blm8AD+a/VG",
-	"AhokJPc+Pn3wiLhC+bb/g4gul6mTp/fcg38HZjxEKUiJNnSSMhLFMmGRHd5EUWGpC8uK22aioiQ+vPFb",
-	"Jg0Eg+hsuZTKUT2E5osrmkJlv2VmSAQhSfrXT5Er1GYbY0C606kL5plyliZIVLVTl6ZWIuEcc1xfn8IM",
-	"LdnWHcov6N8ozh3lWVnGYuOWEUCarJhR2Mb9+/cf2zY/vH82IHfvPsOYUp6/U0Gq0a4Rd8VAeFLakFIM",
-	"owJNP/pfR+7Fo5dJNCAXVuyvZaasKIJdASp4eFpHpeiT6Cjqk2hs/2cQHdq3YqkUg3ohqZxpy7ITaeag",
-	"J+SjgqdQId4NfsmUl7IH9t8Ib+sNUH83Q/PkCjuoOUuTw0HjnBBRdsHNEfyvHWHx0zvgFy5mkW0JJGD5",
-	"obYn44HeSMmdZPElM5Z8p1maYol6ezx5IWEbk1cMWQom6CXSyWNAAcYaaSyJXPDwO2bU+uh8aqzo5vbA",
-	"hS5ruzeRSbHPEEqA2iwKM0MWUhtyTF7zp098Kr0TrdbMsoNKJNMgKVOuMfQkry1PtLQLu15KIqw8BxnC",
-	"NNE8ZcKka8xWTHnMXNIzB3VjCoUne6/w93dsemTtKsWZwetajF/ulX8sX3z3Xmep4UdOlG/qlxt6IYg0",
-	"JvC6kpuU5Vrq+duXvRLMeO94MBwMfWkCuuS9s979wfFgiKkLc9D3w+e9fTJrsrTLGgQE8ABM8jqH3Syb",
-	"AxrRDh49OH50CDq6VTkhLdV9i4C47l2rUGqWXjE9ID/b5sHDys5ITOO5u5GENhZcZGC5251M6NqdVQB1",
-	"6BubrEl0yROXZJofuC+T3lnvJ2b+urosBxPDYpwMh5C4LO3JiteRJRnsF6YIe2mz6P/68ecLwBfYAAJ+",
-	"7xLKNDMDuzsPsNdQY/no7r3EzNsUzpSK8dY7+/VTmZ5A58zdIXaXLKFA1v+viEb6yX5+bw7RHb83bvW5",
-	"k94nw6FDjQL9TEnYXbuLTAM8w4C8dPtoOYskDM58EYPdtbHuLqjkFlfeh61srvy5Vb9vY81f8SsG0IrB",
-	"lbZ207rrQjNB3iIo9MXfXgFVv2NJ7mjKDbSEGjqh2os2OAkgxJkRJwCQXSYZTxN3nuon5MHwfrnwqrvA",
-	"ws0bCcjKXnHNBuSVpAmZ0JSK2I5Nz2WWJkTJzLg6rkaCPbgm1tywb+kGRiswtW9xz4tOAttuH66vve32",
-	"q/tfZ6C/SIOL+oREuCcR0XStq9jfbYRYXuwAJebmCOSlHrn0hyBVojYBCUdWlObWMVSBApOgX9HN+4Vp",
-	"rhhqLXf0yNKGbcCpLVZ9h9AVT8YqV8u8cRbTNMWjYUETcLuOxAVYRs7aCpGZtRzO7ZReyRmCQtIFM1AX",
-	"6NfwfhSv3PMFBre+iIo+vFm/+0zXhCGKN6ETmflcAzjUwd9oX/stY2WNoBI+nRPP1jjs1s7tfhkm8JrS",
-	"eY+8Omlt2Ygn0WHTgGhspNrveGBTOXqdrFWSu3Hd0jgLMWoZkvN25wOqe2zrA/p0i2LG09hbOmPBAwbM",
-	"RlBGAfjTLQPIntMusucpzVFK4ZPj7Z98ENT5o1iCH93f/tEL7xTAL063f/GLNC8ALMJ+cPJ4+wfvpXxN",
-	"hY/t0jc5dSvirYqrWpJz8Ftd0E0Q2uPegqoZx1DOoLh7IRWat97fRAkg99/R5DUzlMQSRNzcnbHe86KJ",
-	"7YAlI3GQ4b2kVUPth+maTBkrPKo4gDMy5YKmOV4qWN5xKrVtAr6zJqWiU2vSFKfxG7wPALZ2PScD0kks",
-	"OmyT127+G8JxUzeFYZCDf/zjH/84ev368In3dKB4Bmvb+Jc+vH/WKE585YOCtTayU0+/HOE/GrKT9y+7",
-	"b1M64BrDVW2rbHC0+F0q7Ekq5AyKfghtlagrJjL0pjhc6EJOOJHQJCnyAlFBOeEAGZZMHflQBPjAHmpo",
-	"hQNsj861ocWZcyuCquR085GQU59zZ/UjawqSD8LXG3JNHljrFvRAluRTcwMAf1RMVXJoNUSipXNWRedx",
-	"zJbmjBj22dyDalzes/ns4u+oWEUcKnxB0a1oJKzGqTtIk5+KWlzbxMgbxAzjmviM7yYhUUKeCMuJ5tTw",
-	"W+XlvAwT3Jy6tax+Xh9O0NCHnfzO6Xvi9HxFCReWrmNGDtANqCx5Hwa5vN9byhBUpzVxtWtuZg14y8PA",
-	"JOyzIQdQyg5vWNuq0R2OhFQELsTApXjgKt8dDgjc9Hj+Jgee1Mn/+98EsdfsvzwEGPl//3skqlXEDn3Y",
-	"YQWAAS/9ZMrQ855aQx2S0SHvHm4oKb7gTLINVz4qOkquyEGUcsHIL6WSfb/yT5F31S1oaqfOEnJF0wz8",
-	"bb5EG7zbJ5nHLYX5aNuMr+gM19McwEylKP2aJ+NhxSB8B/13+fQR1s65CF28+WAkPsK1hyBRLR/FbRNc",
-	"6Fwyl8EM++ouk4wPKR4JJ4GfVL+AhQKFy9OX3dBYimnKY9NBOL4sROrOBmhpNj+ztdNRgGueOnSHLSKN",
-	"faaLJdZSAClVq0bX95TXx23qe5rr27mOxMnw5NHR8PhoeNz/cPFj/6miv/O0X8ADDgfDR8MhTBqLs/Xw",
-	"FZK/glEfRTsIydlVzrqCkzUQUgdwUpPwx3uV8L7CXYPw9p40x3kHUvXd5adiS0xrvWTrfkFeljkP/+Wk",
-	"/bCDtH/mWAU+OO4wprd0bUXXeylfUTVj3/RYAWen07kwsgKktlWvPA0cblcg3eVlo+r4S8VbJpcYhJcC",
-	"yoIV6gpEtrPvCjdbXfgErbxnru9v5Pvy97be3WOn0qTx2We9zuLBvtzkZAJ7tNbz13O5hXr3W9bQfSnR",
-	"YZf+b9WjteRIO9vNVjfZ78rsvqSOVRcLB23ZZe9/aVZeMfkBlBRXIwlQW6CYGMRO1cPb7t6VImZ37545",
-	"MxWS8axqlq4JJXOq5xh1BdfgcOARboimU2YllMKoOBd3hk0PyHkevTUSbhgYwRfljBb1CS0FZVXfKvjB",
-	"6lQRBo5F3t+U5xhYiXFHk0xnNAVVGu9613gR5dDRu10U4LIhxfduoGY5hn6VxZdrcjFX2YQ8e/ea6LWI",
-	"sThgIW08zrcuKoPqM+XBOYokoN7D6XF8ktxnR6eTB/ToNH6UHP3AHk+PhvR4chLfT07Zg2l3xSpnbJcm",
-	"85W1q1r3SZOK5QgC9G9Ltkiu/3Iy5p9NI3qJ3F6uwhYUTyEF6N4fTvQoNv1yz6WooltnF9UEyecdm4JB",
-	"FJaCJQqKKcDSpVLMmCIzZlwcCFqWLiaEGzKXaeIgwVZSXUJkm6U+LgglGFcyID/CoCHoEnx9C2qH9yQg",
-	"BEkRbTsSih0xgR92MBmxk7Iwuu0zvokJfRqxF+zfT/j9cJHb4V35yIfcdrIkOpkHb32Lt24f3Kau6max",
-	"XVP1C/idkPepqi4LIsqvXKtVONsU1nP/PRYHdBckQvpo/CcuHB/uTFzWBYpbbnItF0U1phTkSmUHUYtK",
-	"yNu8VuhN9b7zeMHIS5dVA5A/nfUyN4hvo5X5FWg4B+yxlpuw3zWwb8pySCAF7kE71wXPj3t/BFJX7v1R",
-	"5M0gl6bMNKBweI5NpWaluN5SBMQTr1nR1EUDYvKU/YJwk6tW94d5RPd2bv0gUBQ4an3vzagaW5yGwBt8",
-	"Ts930b8nOvRLmoNRoK+/I13uqm+4LX+ZdNE5kDDsu40GwitmtMsrQ1J2CVIlEh6Qc+2jpc2Kx4zEc7x9",
-	"EhIyurZqWOfXpNbz77S6X1o9r1FqGfN2B/npUszv0ZSpFn/+a6kN0eyKKead+qC1gAmqDZFLJjpp52+W",
-	"TPwN+zzHLr+GG3/LmzCSCzs7btadP/iZi6R76xkk7+A3t2k4lBd3u/Vg943g3n/nzD1x5ptiTQmNldT+",
-	"pkb3ieL6kuf2bIBPHT82salrqJFP3+ZBYCD1V1JpQxDel1hOFDN0EbnSeETHUrG+ewNOgZGIpRAuS8y/",
-	"p8mSYqWD3H0iVSmbzLZZIiUyWY+EdvzUJ7KI6KSwAtgtOSh/gqWz8K3805EwHpwKp4Jz0IcdA0IdM7y5",
-	"YuqKs9U/t0vATQYP3XdcX25nb0cu31l7T6yNiSJ58jjSpONNAukf12fxbazdeKWuGVUxgBqIxOV4s6TT",
-	"YfzedfknOIJxKH/LEIe+4+sID/8Cpny7vFcqTP+d4b62Mw6ypHJSrbJTsxPujZhIgFOidYSaAYl0ms0i",
-	"DHwDsBKSCf5bxsiciiRliDvBxUhANrvlq4TqObY3IFFefSkiBy/Pfzk/JAmLecI0Wc2ZYiWDC4De15gb",
-	"pgzhgiiZpkfZUj8BmAYIVYOBQLoFN7pIl4Cy6KKzx69kjF03ni6vWOWKvm3e/PZ8vfuediBivc0i9afD",
-	"oSv4f9ZL7bdH2n1bKlvVO18wxWN675XU43MxYynbwbOIk/02jkW30C1+RR+Y8z027p/UD7mRR+GFTejE",
-	"LnsZ88wKz8X3/oDUoC/3IBeK/36Ny+HC9bP9XHyJ3b6GdKRmV9GFkcpFWvvMLzdgcBjNpEywys5cZipd",
-	"A04+wkn4SOKRAARMlzkGKEmY2oVZYGwBcTluNQau8YFfhCQakHOXBIbfaUwH5wi4hFg7Dksll6QAFfU7",
-	"oq0krkw7jdlILJniEpFdXMoIGDcrD29omwSAi+RJgfjusttycJqRiE6Hj13m8XipwIUL6IHRgLyAgQPA",
-	"FiSn5OFHRbD6SPhZbpfYL9w6uO26zQtx30WDuKqk6H2XWN9K8jj6YqCsWDba4EshV9vDctskEp7b1xc+",
-	"VphkZkvNz5xXbW8D8iNmd6KT2cPmPqnnhV4ytgRLH76y7azJyupR7oIlE8lmaHCAqy6YzwB9a+e6T01o",
-	"QdVlthwvmYqhhd7J0P6Kya/jKbMKzenjwdD+Kq+YUlYbhPX1+Qe9s16eQuAatFaeSy+Aqg2WTc96w8Hw",
-	"h+Gw9+VTZ2WoNOmXwu5RJ4VofyKmvOgNYgY2VshVnsv0/c71G+s6F8yUMdeXyDE3kC9wYMY85TQvJHQT",
-	"URPWW5gHOJYJ5BKUa7BHloO4mI2poOna8FhHOeaGuwbzMIJ3NJRX14jbFQEfR0/K+oAdIrU6klMoMIEL",
-	"IzlGwsM/5TXo8kqfkIbrUo+KfDcAF8TRAfLvgLw0IwHmp2JLa39Kka7PclgpqHeuHTQXSs8O8u+d2wHm",
-	"GPLGCfC+lsDXyYC/SSrYxtb7wm04bWroGND6nEwG4hoOjk8e9Huw1sAST99BdZCkd3b86PHwh8ePofay",
-	"b7okyF+fv/v5+fuXv/zUKx672bx7/tOHV+fvsJaTMq6p4xMo8YJE1Ds7+fLpC3BWx0gW7OI8n9tXlu/v",
-	"KpzdHFg5nTJ7ajJH099F/Lc2Z1GG5UYaxJP5pH4njQqGubHwz5DOgs7rd8yJNBArJUCBlCUzpgr8xISu",
-	"NYmmSi4AwjMyEhGMU66NHgmHI4A+NEjrBUMOaU8/IVQQtliaNeYnLxgVmhRgJV7jHAk6U6wEsIyj6Chi",
-	"M2E6CtgXkCeZ0DU58Jdy3oStSdpp/qaHhipjjzTJXFd2LJBdlWANzK3ZXa8oduuRfK2FnI9LhkfemHAm",
-	"dxrLp1uWWJkw75jOUrNdYOk+4VNCxfq7335fogehLjGhCfzdOahHwW9NCAbX1Rq3SivFNJy/t6CZ5sFX",
-	"dWRpa/HA1AfEkuMChS5xNcocc+0ahQUtsabwq+FXcnVX5vCddfaG+2X3NgA6fh13tGvjdowxI5c1mi9l",
-	"eJ7hTUhRFMCBdvQJ+8w1RKJIweBmTC5JLSupCsdey3fyYY3cDECbGYnc0Ys/e+MOShFAuTJf7xMSPoUk",
-	"c66NxMr8qdSQTYkLBdy5sfKYfIlVu7TDcqRadrmbc+3e/HLOVz3seYfgyfDk4dHwEcnEkvKk+9WZG1HO",
-	"gl/XlmiXKPWF/25CfGsvEW5I5ysxx4lH87xGdwvgaqVAZw4S5liuJACC4KvcAAqwq9AGoS+uxnQJjL1c",
-	"gL9PcgYXCRThH4kkr4uMEmc1Z4CLwxHuHWt3EqnysLcnZJlmmhhpaIodjQRNU6e1L7ohi1XrmH8jGIsS",
-	"gkSt5KL+OogSBYRE1/6vCSkRHkAeyFjpGiMZBSs2X8hV03gygWReBXSrF7G6VUOnSkoNUhVHSa44W33X",
-	"0vaV7oqSY+0XtxroWxKTXiJWq+aHxaa+R1U8d2Xowvjp+Dxx1SFCkhERmZl7o1JnACPlRmKyJhGWmgcn",
-	"i2aMLCXXULUDPjoo4VtbtQPv5GLARccycyPh0PFZcmgFpFTLORWarCjPa25hkSeri0G9FkYkhmSxpDPO",
-	"tZuuL1T4rYSlWxZfCBEiPZukgqvhXxYJvuK0O4AANSMzUCcW1x1Kx9oFDBSfbh8SbJQ3H7FVzFr7qvhA",
-	"bjCKxQyos7Fy/+5erMaC750GEqrvv6vvqmkEtwpVVCX8Dhjc+MF3FO5bCUD1UhfQd1eFMCqXHTjKf98i",
-	"3O/94f7h01KDkv6NYJVNXRfeavbZmsBQzxVHpJkwfVf09YiJWCaA0h1NZLIe48/RIWq4VCPkpy/6vQYr",
-	"GathfXj/4ugHgp9Fh11k9E+sLqJ7X48pPnIzBzu6yT1VXr3vDLEnhvgJMKnCLFFAG1kSauGPDhfTld27",
-	"g9Uccum9pGA4+cIJOTv16q6MoFDnwjw87bXXpa15k3MeBpTaNUY3BL1if8tYxtzFfor3ObSqtJF4LjXW",
-	"reBJ3/4Hjqsl3rGMBODBQvlDV4C/SOhycVHFOX9ADUkZ9WicBIKx1gD0wzXhHmzVnGF8+YoW2evAh9b+",
-	"MXQNkN5o9KIBlK7hA2hlwbV28EBTKABAuABHGn6AhWhl6o77Kf+MTrRJBpYzHYkJTbzqB87trtC2v+FS",
-	"QtyGX03RKb4SA3mdnMA1+aZItaDinPXAZXd8fHQyfD8cnsH//aflEll+dlx61tmpV5nqTq69k33bom65",
-	"mzDCcR+5xt1Nvnv4vr6HL6/ytHX1rihPAdGsfkVx5GujXVc1WrD2unuKi5gvaUombM5d0BdcJpzB+YL4",
-	"sYg16DJa61CyI/EC4ItzJ2KUF7SFYAJykC1dmVMip4dN1XJHgpsnqGabuZLZbE5KDj+HOv7Tcyzw3IpG",
-	"YiXVLwAGKSSMisdZShXOokG7en2rseGvG8PCY5qm/4LAON/OW4Ql+fOqX5XL7wUr+KJUIrxZxyjqgW+W",
-	"A8dq4FiK8uGj08fk//6f08HpIZbMGIkIHkO02n846MLSxxhrQ4v65qwE/UsYB+c4hkD+5f37twRK15OD",
-	"llL1S8WmTCnnJUJuKYqTj0SoOrnL+7A65IA8lfaTMo1/PlqtVkdWmzvKVOrMnQiLirvauj45DZNRojqH",
-	"RF4Tg+goKCICPimPyxqRA72kMTvSzCoExo4eoVd1qe4+IG7obOLryucLBbXgQDQ9yT1y3JS+9OVqyzcH",
-	"UC4biheQqUxTuSKlHXwwOCEH0R+jHpQ3GPX6xP1zXCKMUe+LtfKENKgyuTrKvqKDG6ICuA789/nbl2ck",
-	"csWQxzj4iBycDo8PsSiCK3lQTftfKSlmZZLrF2245XNVs0FNg7E4Csor0s5lmvRJlAlXmpkl44IwI3hS",
-	"SAc/spHwVmu+0KXiVPndoStu7ofklLaoVGOqOYcS+O4miQOetHtnvVVsxg/+djJ59Pl48Z/qh8u3vw3p",
-	"++k/rOFSIfjeWU/fj9V9cxT6T6/fK1amd9bbZFoPupv79BzkbvdkSjvrQmns97Zy259h1ted3te97sa+",
-	"sfWwB2/CqGIKJYM1cOeMJg4Q8xmN5+zomRRGyTRwGZCuIFpSyCNIQYtyhLJFpo1z1GM9YYDVsMatWrCE",
-	"U3QR9tsK/BQnf3fqB5GEIQqFNOj1N0WVJdXiXKlIBSc1XEDYGRTl7L7XIP79CdxggLgqnJrkJV/6hGoX",
-	"PUJFXucFD1LpFDQwyLeJnkFJ+7n+suXYqaF186XrN0/+fa6Sb71041NRC5IapX78+PHovPR8k1gj1BUU",
-	"o+niP0ZYxXvUi0hNpBOjOEtIoV10INN/kqCKooztH1/6XmjCHHtnv3768inkZSuVFy8pjKAkFjpjq9XR",
-	"amYF7J0yglz1enFAClzTBcUQaweqb00yuRJPsG6uzh8TKtbFLX/uuCkfU413fxWMue8YJd8xSv7cV0Sl",
-	"YJbNIID9oER+auV3H2hQxDQ1sv6P+Ss1hq9H4jSVvR4JmZlYLpizJLjCWCsXjzXw4QX/kVgOd/4WSO9g",
-	"NCEpM3ZqZ+X4K8zjUFQQay3JKVHMVVVWZDWXmlWjxVZUj4Q3SnK54t1MnQSLc1cWa/GtgguS2m7w6iY0",
-	"xhmU3tlTSFQxkOtGOnTwD/vIGRSMXQbjKw6xK1AQ1svGEcEbaDPsUkZ76whiLOzx7eIaAmP5Zw1tqJHB",
-	"9vOqmPv3I2uPtUUTH8FWrSzeFK/2Fc+te3/4sbVGSEDJUXfiOHSYPgC/iHjdRwsCJZTlWTClctwYTLf7",
-	"mT+F4sTOLQbr5ryOnQ+Un1j4PFn3vh4LNSa4ueff2WZfmMsF04AmhAHrjgRvl4e2KxmeGm7OcS7IYfek",
-	"oeuPt98eTWFK1HxHe7AFzKvrY0FiwVa13SmgqjwfH/EEbzgAPgKuOshUMW3fVcwlHxe65xOra/AYQDap",
-	"VVZz3TVXARhhIgFkAYitmPLPVh3FVJaSugr+uAkbCUyZaw2B8AVXKxBTKLBwX4rArFw8gZesIWHZftIo",
-	"ovYQEnG70QTbZFx527/DV327nEUXnVOwafcQ+HYhVf1opypRtdO7gzF4UensnxotOjCj7ap2LQ3nu9qw",
-	"PwdR1cviAyZ1jeBuUwvfXl61cmZVi6yWqla6+iF4jdcnqzmP5xAoqOdyJTB4EGBwD+CEBbhEF1GICI9Q",
-	"NNnAtTqelR/evYIjciQmDBT3C9c7aPhkmU1SHhOaJArQe88b3FU+7B+PTPAF6M28wrCrOz+SR6LtTHbW",
-	"AoQo+pukChQk6Bsb6+gqfZLu53alileAl79pOGONfopisIX/BajYIZ0P7sL0DBcDzFSBcrCZSntnvbkx",
-	"S312716sFgPXwyCWi3sYbQu3RDtHQZbX6dtABAcGcoG33o2JzzWK+ReuD/svDyPstn0CxTBz+8BIJ5Ju",
-	"RTO690fNH9xa8OxH+N2JrIpf3Uv5sneoUW5tlnmFdlul1vZSUdjI90pRe0xVZYBqHVI6OukcjffHYdpx",
-	"KbEHPoVacxGDa04bojO80i4l7B92Vtg3nG3ttHWrynQXSf6dhPeZdHR9+r1FL1aZJLyWTU08D6hJLkkX",
-	"cMv5FRNkylkK9STQK3RGpjTVLPLBlpvieSQOLH95HIvSpdCEwW1s+Xr18EnRsNV3oqJmN9NgqhufEpRH",
-	"d07WUAGjj6WaTo+HHg4Vk5EoSegaXOYeawNjLeOUUaWB990Dd3G4g8L7AdB1trD3NfVVXAafEVZTUu/2",
-	"Pt1EwcRxf+24wh0EklO5/7UF0z8dNKdDRL+uTNuHgvh13PwhAdmaOAn+AjTZ8cLfg3cRLkj061TJRZ8Y",
-	"eRjlNRxqBvfCyl8rmgp0ZndXLhURsgQgRKTiMy5oWr0iGJBzQxZSG3I87A+HQ+9KWDLljf6O7gKXwehg",
-	"/chCKi8Tix539d4/90bE/2fSGS2rfNNkRiDNJCRg/yJXZEFFJUADUnT/RbMb/+Vtd3eTUXUgUkS/hcTs",
-	"ryacwUN65JMl/hwy+qXWmNwu2Cp3AKP/kyWF53dAXkhFInnFVEqXY1cNPRqJA48t/MPD0+GwT6iTs4/g",
-	"6vXQiX1/vcvR2cwSFNgT6YMPbe8+lANSBtxItHSxHOAGVoAbqVfcxPM8D8vZpCNBfTdPyNBOgfuCSEWD",
-	"vmDJLmrsO9i2mhqLe3gDgVtbyd4ZrN/OaiuMA0aY64vfVGW9hk+0ILzvOuy3FpVA6rVrozvebf215KRh",
-	"2vzZVFgvtrzAGBhIQPRyzd08lafyxCd9cjMSLv+16oJtiikhPqRkB7XygomkKqLeMx0Akv7q0RyoNX0P",
-	"6PjmAR0XHvQVqigA2XZn6AAQdYcsJJAcBsp7450pxG6Gc4ae5IC0Lm1sJBZ0TewzUk5Ici/1i/SM4nFx",
-	"EezyYcLRnd8aZP07uvoteJI3wIx9ys6N6g90cv0uGJba18yBHKeM+pAFyFDXhKZSlAS6p3yU531MU8U8",
-	"O68EF2W83FlaZhAqsKw/upw8Z3heGxBIMCgl7rkXo2VKRYQHj/9Wj0TZGwP1srKEGziiGp26Nwc/3yxE",
-	"TH6iKmGCPGPCKFYrLfw8U3LJ7j1lKuVi16LC38ah2y4EEHr+Oyr6n0TzRRJplyPNZ2FeNIlpwxcuWTp4",
-	"OH70RWqLoiLlskAEboOKwjwkltpoawVPqepDiSeWjETKL5kLIi6V3SQrnqZkUhi3PuO+LdXB1T167gf+",
-	"7erWJopOTT6XcNGk70fm3pKFKit7R1eX/5bq+HQpr70tIBj5BMKCz4py19qVBZFLJsgBzEUfEoS5dqH2",
-	"SzpjfShKKzZ5R3dnmldcm5d+sP/UAcVuFtuDiPNF+s6Ae4wf5gURfStm87XsW4256iEDzvNyRescRgUl",
-	"iH0ukA+tzjsSYHhG54DJdQZQxfdifRV5PHmScsF0v2DldE2mrCgID4U5RoJq8uzi7zsdbV+1FHu/52dW",
-	"/XoD3iR09P2rFmv/tiZhvd76wV8v3vxiifXZxd8P98x02wW6I5XXUFS3E5P68u5Bxnzm6pn3y0zTJ1jV",
-	"3B58riqowkQAkWAmG6qQcPE9EljUmPy//52XNcZLcJkB+kVKwaaEMCGB5mTfuTHhykeTg2oB5jgfk5A4",
-	"HCHdiA4dUKD71MUvFRbxDqpqXgn+29Y+/86se1RGtxctv93zELliS3GrTXZBoqbAZHkdfMt8UULXETko",
-	"qL3CJ1CG9dCbc1VMcLcGLqIFy0sTw5nSZDVnioECS2KqEjKnulqiahcmUmH1NWCWubtzJzgsX+1SQjah",
-	"6z9NDVmYdJO2+97PEbBtvnP3rXB3fvhs1tn/BlwPZaSby3VkZmKXzw9QkwOsypEPvQ/XE32IQLB/xXOq",
-	"ZsxB1HIBX49E/nlrRWzn7yhkhOcscmA5KcnvEDF894mVGuVy01U3EjqMDvtEwmxomq5HYqZktoRkdqx1",
-	"p5cpN0Qzrbm0JztbLFNwgtlRTxVjR1Cp4QiTXfw0BuQZ1v2G8GQ7iaIg8CVbWrOGaMOWDlQ4XB3cB3Zg",
-	"rRKofnIdKfbBEc73kt3XLdm9MZYf+YIJDYXzjCRAMpbUDmK5WFCSoydbNRojIlkCY2Gfl6lMWO8MIt7D",
-	"Y4PWxpPqgcANW+htkhs2Oh+aFUwL+vklfvkgnxVViq7hcsCsU9gaqRYBjK7XUhucGsBiWSbzXJXjKbvL",
-	"ew8QHwn22YxjcMpYonQsRBGvNc5ZezWXqQsrQ9INrUMKTqDyIrjd7p09GA6HMDlXxmSIf7eVNflz+JIq",
-	"HNl052Effj9Z93SyvnYSNUZxDCRIkfQAY4uuv6ZnKbYDbgMnLeM55CqvFWfuhNBSENeIPaPc8XgAElHz",
-	"K3aI5xIclgfsc/4rntEYOM4XxeUHZCdvwQ185gf9J4AidWN5JoWhsfHoop2/e5uppdRs5+/OY7siO392",
-	"ITMV797bC3tWdn/9vbxdoeW6eW7VnO1e8O+F+G7BCe5Y3umFfo3LyMjAxzcO4whG950vl0wkGpO6jVr7",
-	"OL7Co1UZ3YA8v+IJE7GPm8BQgjNSLtllKSUS0vCYjQ37bCJysPKXvk7MrahD1uiPhKALLmZYHSPTXDCt",
-	"D/skylQa9UnktOYxTyKrcdl2WTT4/7P37ctt41jer4JS7VbsHVqWHSfdkWtrSkncnfQkscd2Jtvb6k+C",
-	"SEhCmwI4BGlFk5p/9wH2EfdJvsI5AEhKpC62fMtwaroiS7zgcnDu53dIRw9MswlibAOo5OtPqbtwoFL9",
-	"UUjAxRpTRWYMYDoM1mSTnOBKgwIuGLS9NnVlx6Y+xySF6zlxoRJGNVtOFYt72AJEL4Tq2y0De0DbDXKC",
-	"nYOkCGdNcjLhiTLc2GJF9Fc1DOsK1zHMYXthTnpOT8cmgHPsflnhjZ6TOfEPWmtDfUN+Mkp6XI/U7Kb+",
-	"Efaw0W786YC8fNHae/Hixd7B4fMjfeCYIT7QmiOoyHnebDUPDp43f9DKZUZzjXbjV6Y8ks+umdAZUQzM",
-	"WSKHQxYrIgX5MqaJ6kSRVuGL8B2hvlfpWy2Kx/4fEnNvpA+GUdADywLqglrP91qHlwe5mqEIBVKj3UC/",
-	"GXbJVSA3Gu3GlA16Rj3fjFk/DPxHXlJUdqeMsGXAd9qe8l+gUAi5niAySva0YRjDJ5kmZfJoDWV4n32N",
-	"ZJys8Csb0QOMTetTilwxFnlEhkEOqFuz4TcXfyOxnBJG/bGH/XwgWU9l9Y2HLVPgaLhypIUqjKJtGh4Z",
-	"1XofNGl4Rq6IcbXefAIPu7HmXKu5N1VzbxFftsSAQXQbtcBmH5qgapV2SywEDwf6DouKLfbPMo1gcR+2",
-	"rOQu50f6tO3xiR7ehpiLBYZQZUbrx783T3/SOVGFuayRGYVzrg/QtoEV8yYYWDrcUde9WIbAKIc8ZGSn",
-	"73KWvALXJDnbzZdhOhEKWiL+cnH6qSv637qNWE5Vt9EmvzWbzd//2UfGCzbi4A/mJwg/IKdN8gZvb1sb",
-	"zrMWnEf6USz1OHra1Ot7XdE3mrX+DU2JLNIMp7XHRV/bkKhr68tyCnsf+kh2xfPnz1/pi/KWamZ38gj+",
-	"0LYeHTGRzNminrFEYTRjKVhPpJMBlPmBdQqTAIQZPQmPmBF7BIfkkdyA0K1nbRuykxuQR9I49Ej2YgP3",
-	"wHbBarXav1vGrgAAeb01XGEHfIxVCFsj0SYDGhDo+ohPwE6FDl2ax10RcsHIztBspGeaoURScSjS44L0",
-	"9QP6GPs62LXAlkqa9JiRlNk7ugIJF1qShWFWgNxB6gLHJRZ0kAHDeidAv8ZIAvoZhqmyg+wftVqmhMMA",
-	"+WStWNAuPtDqH2iJ0HvyuCv6zWZzH//KdW6Z6PGs3bob+3rCkBcs8ZipNEzWN8WRuRpO+7C4F3qb4J0L",
-	"1jNJZMF+XrSZG1u2hL2c8f/yRevFixdo+RfBjGgQcIzpnsV6WRNoC2SiblHuKzu5XIhtvg0J03RyDIfj",
-	"is3wTOS4GaEDec08+P2ahilTBPVM6DRoNE9kZZr5F6NwBfP8NxzL7wt3zeVNup3BpfAs4zB8I7fcXp5P",
-	"pHHYFflF89xKe3Z5vbLd8dbaaG+FTwRIfKlKfq+Oikx/qcw3hV+fKXtya1fFE3NV4PZa3Ujl5Je1Ozb3",
-	"WOQthP1v+GFpoe9a9sHPrGgeNO5Ld19O+7XCvs1Ua5FxFPvLVtX0NbKr4f0b2sF5Kjf6USWxvxdQqEBk",
-	"HLD4WJvycgoZbdCROxdGMWlV1I+lUmAnqpua0tg8/InXGMFMzuUUJrPaoM4U1/qIbrWbpchLfa18MTRS",
-	"HvVJvStX1f1kfKzZYZGJdKKX32Caeo2JvGYBNIumCpH1V6btvYNcNea8JTSO+TX2dC4dBRofZaMweav6",
-	"RiuwacT1rWjiYwy3YlBl70KjpqJ54/PDtZ8DvoTKJpAv124CmSlN0ISUQ7PtxIEkQOvyHa2mgzPHdTLf",
-	"ARNrl9ApBfZ+JeQUfLsTJpKqdbYP7xmA3zI7YSBlyKDW5B78mqsZsF2emv3etUvz3nyZQaAIdawBPE6G",
-	"P7j8Vj2+ztl7gIm2eSQ7J82Dl0fHpP+nvtcVKqK+qSQLqBqbzBEKZZ0s2M15LGUMwH75NJUR9HARsits",
-	"WGQwI+wrV9pEb9t8EymYcXKdnV5ckmaz6SKpuVKxle4lzBAwBH8bjJK851XbO2PGBCWfWKgA0XdJqsZG",
-	"Z/LBMhpgfZZ0YTO7V7sHnpp7oBME2YG/mSdA7X8zn7bpA7gH6/8tSygPK6HTv1OSfthKa8vmHQq35fIq",
-	"MQVFZMpF8ADWhrWn1zQ3CkS/Oqc9R1HoJbcFQ9m8Ef82l906I3Qg04TwxOuKfIpPm8znidJRzKCtmQeN",
-	"1jwyllPPASNEsZTDrHPoqryd7BCarJN3XCXybrsaz71p+Zl8psgYL6xP53bTUWhuiYdpGLrjOXYk8HQO",
-	"pTaK05htDhB70xFWqdWAK+4bnL9sgdFMVh7hgfIgPxuVZmdnjqkau1PcFXjWaWh6x0BSSaLm8uEBaQFj",
-	"dFA1CYD0FrevK1IRsNgj789sR0WPpIrFBGL3Xo6lPEOkQAdby74mu6bUnHZFIicDlQBSIeC+gJWMJqHl",
-	"5rN2FszH5IMsqE/9RMZeVyTczjmf1f4MzGjusyY5iamCxIkph1R6MqbxJIRGkGsr+foZ7P60isrMOnDR",
-	"1GrFthmXXtYC33LHJKAJJTs/vz07392GZrtvz+XenEvnMTAYfb6Va4ri4D/HzL9iQV7vKvNkBWSHIrB+",
-	"wK4BuSkmMduL2YirBE/Srun1SkI+NDkkfeeyssUaXTGWISTRKHRiNUn/qPXKVL33ohgQ7DkmIkFDWCEz",
-	"eFHb2mpBUak+2p1sI9wy4Zge8KDXtvAD41fnqKLAGOaofkOewEI+4gMeauK6xYGv9r1BjpaC9F8pcv75",
-	"DFeCXHERkJ3+MGYMMlXQhUYdIENXWLyZXX2+kjGLCU+goGfAEHVYSGif4RE+xH5IaHZgVlq7K/qp0Ksn",
-	"eub9mMHXM8mCHhxKFvRkmkBOn8ue6alERhELeoNZT2sUkBs4zyD0szA2AIELeAKaez3EiesZr5bq2Snp",
-	"eywTRhHab5JOqCRRdAZIN8IA3aQqkRMWE8ViYGKQhRYzZmwpxKYwxiXC0jXJOaNakRLhbH3z6I1mqic5",
-	"ariF37CknKuQ0OU19JbP5YPN5VHqe1ovXxy1nr84PDw6fHV4uL5fMTcNx4LuF/s4v5BV1VJwMmrg4wd2",
-	"FX4EeCeuHDeyLAVKYXmWfy3k9M83Z677gzS8uhMO2/fnTi4iS0ILLxfqM1m3nqG6DOsc0jm6gqorFjTJ",
-	"50hP+8CUUNm70UAyN9gW8VCTCkAeC0bL2jzmtV6T2/MZXMlyTvPNhE3bjc8XzYPnR68ODls/vnzx4nnr",
-	"8Iejg1cHP8LKGnaUJubE3oDR6Lk8PLOpCm+eOogXSBb/XpW5J9czk04iykeCRDHbg3Ns6qRCrpJ8MHpD",
-	"xsOF4qNxovYhr55iM5O7YD6XLAwVmdKBitB7a1A3McvDtgJVNjOMWucvFUQaeDEHENYGv08ehYuEVIxS",
-	"OmLowgFvjrb1kEHzhOwAhC5NuprW5AQmSgIe7Hquu5Zvltgjf8g0FmyG4Fzgmv4asZhPoNfKNY05FUmT",
-	"6JOieSBwQAddBoeGhiE6tACycEonPPCyPpxdQYcJoiDx2CwABIlj7FcMIt/uBvlDcqEsPjc8ijCuNduu",
-	"mNIZDt9eLkbEtXYzzURj63uDti/ZY0GtltdMdQWGIQAax4Ql1q51cKADXbGq1sFS2jJzFofHDF7Pw9Y7",
-	"FA7Eb98aljwa7YaKYtREM7rQ39KQ9aYyNtkrljx7ljQb7QYTvc8X+d9skhE8sKef0PAahsL092NMK4Jt",
-	"hwShCQ+a716PPny8/PXg49uPR5/+cdX6+I+rv3VGnfOfX//y9q9//Pebj/8IT/76+eTo9PKX1x8vT47O",
-	"Lz935msjlkmJjpv5a2jpcs9CKnv9OVBQmZT6Yrt3m12qu40+wdC72TrH3x0TzckwyzXWlGKDVHGmkr2x",
-	"TJdmKOP7NPNaeDnIVUb9sYU2PHj5I4Hn2S+mjF05kMlFGEqPfJQioDMChTMWlMA6+Yf8Gj39TCWZze2Y",
-	"41IoR7zrHcxtY9aIb1i33t5cfik3uPhM2+WfwCy/YwS9/EJUGM2wY3WUYbsIekqrM3pl80eh/LTeTXl+",
-	"4aALptSKk17A1NWDDWfQcEFrSnimd4QULAcRu7uosFTn6rw2o7BH8k4pPntRBcnbNalpf6u0/7qwrFun",
-	"dq8Rpati5uWUSwVhkyiZoQ3oh4zGWK5sACBjtjdhkAKgjJdbJTJmAQFF3VgUjmj8UPpXmYdmDXX9ouwA",
-	"3FDb5noDrmlodO0Qq4APfmy3Wg0PoNHbjQmIVRyGXqLWK/2rlk/l1ycpU2U3rK8Jlxy7+9ODb3DmIbph",
-	"0fVrn80DK7gXLJnbn5srtiurfM5YjMDY7y9OgV8QGVuI84TG4BuwjlkqRqxdqO4g01gmTCu12r6XihF9",
-	"7PU9tvcQ2vSg5GpeYhVafSla/lyMjpHv5LJ8FBlRLjInMmLuDmYmE6ZK1i5Nyuv4Cb/GuNM9qsAlLRBY",
-	"zGWQAYoEdFaJNT6KKRelRUTIoIweBftVVjB0D/UublmXh/Wx5TZP6tTDbbGJT2xqgFHMMSrz5d6fZs2u",
-	"bSLv1n3ANk1HJSxSCH1q3L2MoT4DQSYCmk/gEaq5z4SodDDhScKCXaJkVxjvrCI+FWRCE39sert0BIHB",
-	"mySfPg/64CNy2DXGA8tVV6grHkGHh/W9kzh6wxVOrg2m3401HrvOv31rLINEcRHyQrjKa4A/EJZr78cf",
-	"Dw4zVgPf9XAJN9F18hN7EL9ffgDVnr93cooRS1w/zO8UbFprOw+OCQoZ1GZbtNpgD+rNtZ7Mv75hefMq",
-	"2/0DV8lJ7uFPGjggm8gayOzZpGsBvs2yVVagpq27CMpjqlMJySdMEBMzMhG8KYO3Huc0d55l38cybJKO",
-	"usKseqoUHwk9cMJEYLLEINXVPDOXPTtiicoHHBk4yl1c1oHr5FbjmSL9KzbrOwe4i59+QkxA6iQ6oUGg",
-	"TFGUlpIQpzQ48zJNoIvShCUx95ULUHbFuhHKSjC2RSf8qoLZ7MA9aITyis0Ww46uAlczYxmTUIoR0deQ",
-	"7BpLLDBgfIq+DOwQvQKN9ouW5m3mBTYImf22vlaRLdXD1O7mtqqqLsFdUYcQn5rO8ZYNOeQrkc7+69xO",
-	"bkXj2P+W/WErewMWsoSVWTaQS2F7vnIBSf7HWXg6Cy8aPgj4Y5BzoRI6a3YFzMWCpALjgvwNcN4o02Ai",
-	"49WbGC5vYdAFpjV33o4WZ4Q3BbWSsDVS1esJ/VNWkKm3tH58jajUsp1u1Zz1O8CQW01Cd1ePle37+i6l",
-	"aqa6n7G0Sguvo5ngIGRQD2ojz9ljnGbp6ssnNIoAzBiVR5ezp55Zzbid6YjOr4kNCkHFdT+aGz10bAuZ",
-	"jMGPrkwkbTP/dbZynWzSa/QVzip4MrRoG/5W+v0B1rBy6EeEmlWVIzpDuqgGh5pw4f6+X1d06QpVcBdr",
-	"R9SsZTus5UvB5sOwT1bU8Ocnz2jQ2lseQLOzd01KTajM2rfGClVkZzBzXwZ0ZgLu7GskczXOeBnamguK",
-	"4G6TnBZt2jZAmndFbHOaYxaFM+yYLoeLbaBVlqics5flsGwcUGw6xzZNwb19yG6T/JzSOIgpD1W7K0w/",
-	"H/f+xYeaK5Qrryf5vGaYtxlLGmNTSjIIpX+Fj9wZUh5CbsLB84PW4UsP/j16hf++aO3CVLJeygBYbzeI",
-	"o4+AxjlEeuvbaJOAD03TNa8rXr34d/3L0LajM4kGHkmmci+KZSRjWLh/7CVMoTCJ9gDDe8P0vIxezw2p",
-	"3V+A8n6Ysp1XBUc2J6zmyNvDJLFnNXYU9fiZ8DAVgoUbNIs3mUhZN3HLPUxtRBurOP7vf/43Y4Jdof+E",
-	"HhD4IQo51PEbronMTT/WsmkusJCWfU2aPOjv2mb0XQEMxJSjAKAu8WVgLXWehJrTgkaYsAh4l/Jsz3o3",
-	"ia6Imc/4NYQtjT4K7MGGH7XeOEq5fq5Pw1CLkib52TYNx26YXYFFrbkO83owtvSHimDfFEdj12KvmOix",
-	"Ib8yOZ0/4XY99nzicoTSnFfFylcjDnhWIFTZAN78XqUMH7bWRkpdOg67gZU6ua0sudU4bFu7ZGqa0XMx",
-	"UvfRjd5msuTLsnM1Lg0vP8G10l3yPesPV/Wsv0vRVzwiFWIP+V0t9baWNaftbcfoPWDynuPwgGoAjHtF",
-	"ucgdp8m44PbW49K/ZGHzJxyUNrNYHZG2C1kfoG2Go5fnXtxBLPo0DsA4hdwuDwuoIDkLa2CpyBef7vTB",
-	"wOrbqLQZbVfou73MojPfZzFk5axVLwf7Atqe/mKQJokUXRFhjArBYVz6FyaH6WsRtc1az1y5kULMRVuB",
-	"YQgaHZq1Bvwv60h2AQlspheZAXDSA4mPMfrDMF6TRbZdV/AHqavF0Ks5kY8hZF0od7URa/iSmC+BjHLx",
-	"aWg1pVUGyEwr6G5ASnNPzaLXYO8zlUCbAHs30knu3ot3p196H09y9w1kOhonuXuAenK33DTPzmzDw4TD",
-	"LQ1UqDKGXOtA+FMNhNsdvHkA3AqO/W/m0yahb8vuHLqxdQlVMauKWHXGqupA9UMFqpeT0q2D1JVb3KqZ",
-	"3VMGOF9BNXfnqTS7vbEBV2B0+xhV4IbOymk8CrmJEWM5E01IH7yBNJ71yY7+ETW1AHAHQylGyuYxKoAA",
-	"7YoxDYcYEjFxjAI4MtZkMVBdXNmC0YqhOGssu8L+DEGXdj4GBJA1WgHXWhR0saL+2IIXk1cv/h2ai8xH",
-	"RDCxcz4skrBq87VM1cTZVOqaxaX8yS3TjkFsdSgKu6tj2cNYTgouqaGMJ1BLEaBmuNJnlr3fZBXg9hC9",
-	"O6vfb/f8dmP4QHEIHuHCD9OArRHFT+RG77wHO/9Ndm4q68fsFTXH3RYoGB62jOtaVgEnGWKxlFiaeIrc",
-	"eFXM/idTnFrKNvMK6Y41nSmY+RDJOdjF0E+xKjZisQn0INMMYhntyeEQGkvEuVcZvFevK0IpI0UG1L/S",
-	"XJ5nCUkTFnAqkKcZ/i/Y1wSef5xj2NgxHB8jr1kM3cY3CeWY1f6+4s5zk6qDzvdUxjVH9kiWVlNxWSZP",
-	"SdWzM9+DfgvLuUkaC4MjD5nXc6Xrba0gpbFLyzYqlcVezlXCjHnIiE0YnFJuauLADwromqCkiSDrSN0V",
-	"+QYQmk+YhzXJT9bxB9NAhuJrToFaYzborpARE1ixo3827tZ8v8sxDaBLo7bAEwZYEeTwCPEJdo+7ovQt",
-	"CB+i39Mkl9i0IrbakiIDlkwZEyaGbtpaJHQSqWPLAyGt5lULlc1IgtfW3hZTcaXIDlVd0Y9Y7DOR8JAB",
-	"AHcfdWT9MvaV+kmT9AGn5D/tUvVtFr0U4QxX0eH9zOHhbMRRz80qwGSfaHAcycLh+A4MfDGCY+7kwfMq",
-	"cQvg2i3ExxeHkoPhzFqIDmYkYjIKme0hWjkuvJsFy9uELgzmCw1DRLpxuA27+XxaC/QmwllltF7fXQrl",
-	"MKVh2PAa9llrdaM9FcxF66vBI0rC7xVRd7th+QV6eIiJ4mmqluQZ46kF+rYEepnswOzS3Df3GUIHWOI9",
-	"xZKEi5G6db/EU33BhX3aHRJx8UUVRGynVZPvFr2KBZxNm5d8xWZTQBOBUCkE9O6gTXBaWo9itTz295SG",
-	"2rSjdjhkB+3uoQwDgHKh2P/LB1QEyBKfjnnCoEcwGooxn0AhdJQKP0mx25CeJZZCKyYCFmslVMZEpskx",
-	"odriFCOATdFk7TODohJIpjCyPUh5mOxxkS3SzokYhVyNva54LwIpmOJUeOQiokJ/S85knKSjlOnRdmI6",
-	"4L5H/iJjRsUu0UdmhhptV/SN2OzZR2MQP07Z8dw+TQWZ6mGbXPpJk3RIApU5XfH3lPtXe5iqiXtnQFts",
-	"5J4rQLVjgVkJO/0N+p59jgKasEX2cMPQtSUxAGzxDSnIKOnJFKt4YOCNduPs/PTjae/0p5/0t9gBrtDA",
-	"RNPV/CJi5NdrZH+XvyWPJa0qnu81EvY10XoQVQklM7pJdLqEyd0fAsxGHLbGuntk6C+h5mi3YtVLlAZQ",
-	"c/dMx8i1cu48/XouBQ1DcO9LwciXzuuOswPNa5al4uWMrHtIx6swncbMdsrEKAVXMA8MNGFDhT50k9dW",
-	"vUlj70/pAFrTV1pQcIEeV2kgIU15cM+BhNxar04aBHKwy1LrWtvMHCyc4MI6545s8TjeSULhOXRf1FRP",
-	"M/M8Px57qE3ozo1ZHw7V1JoKV1FIZ728idy3zeCs+wu7aswQjU6N5VSrXV2x0//TAXn5/GDvxYsX+r8X",
-	"xhPlSn+16DlpHrw8IvrSl88PXuD/+rtN0umK/lyTMtCSUsH/njJC/VgqRWgYmkGrBZ60Kpcv7/25hU5T",
-	"tkKNduNPB0RPu/XDj3vPf/zxYK2Wa17jmsV8yFlgm1p8SP2rGbkYx+kAWlgYftNuPPefU/aKHu29GLbY",
-	"3hH9ke29Cg4Ge4eDH4Y/DH+gB37rYP3OSrmleJicuoInrsq1gbTMAkO7dYbd01NwcAsJLTChJTxxXW1m",
-	"/xuerpgNlybavbNZyKHWWGZZ1a2F6DVsUSV0VslRKhLu5vnJqqQ7TPqrk+62R116PdenreXpdys0259Z",
-	"snS/W/fJGvMTrslpq6l4a9PS3UVqgQDO2XC5R/jvKYXOlzRk8ZJsjw78TDDCiR5sGV6DzTlRLLxmilBl",
-	"LSCs+lCmOuMYaiOxSFckppWCZp2F6iwzjurAoFaQ/4oX4WDuxShccSWM5CIBzWfdq5lW1qB/5Xo3/IWL",
-	"YP2np4M/mG/uuUuTMb8Vq21GpK6ax2zTWDQnxqxtjsmYH+4siFRkGfvf4F8ElMq6n98GxHxNWl8L7xzS",
-	"STIblYypIooZ4xNGfkyyYQMoKmD/XTEWKeynYFBksrkhCGBH4P34Cs3UlLkXytG00Wkq0eCyDezMXBP5",
-	"/DFr3NNxruyFnQ0rwKnXB3pb/fiypYU0JbPdiyd6jWO5nrv2BLKKjNkCDhhXqwmVm5EMQzLUC+MhtoET",
-	"3wFXkJnEgq4w3l5Xc4T6AeoK0Okfc7GGIR2NWIB1liEbUX9G4jRkz1RXRLHUEotLcSNd4NF6iDfzBvOg",
-	"KtPn+eG6iT52HBn6RYx9aXd+Pj85+eSRX08+fDj94pHzk7ce+fzpL59Ov3yqHJbZhB4+Y3ujg5Q+7poP",
-	"77w5/fTp5M2lHtJPHzo//6w/NJvNynHhfZuM5x7UoHV957XX/A4UoYKj3KV08thpSCop5uHfl4I052py",
-	"Ltx/rkq8KTLAMidCge4a90XgVZpB7UK4YxfCM3WnxLxaChbI4Nb0vx9QHs6Wdg4NJYSTjQSTQyyqg3K1",
-	"kF8x8mVME9WJIvKRCjqCFTLZc7se4QI197IGwZgJPjP1gznLIGYJ5cK0N5Bp0hUB4o2B0kJVQp639ADU",
-	"+nrK/EF9C9PedJ/OZRim0boJzXj1XReImGnhyypDLzIM99Ko5gvbshLmeQIcI8cZzHI/dd5gEF9WWC5y",
-	"oFh8zQILAQMlHdeAXyVymShkMHPwggBBozmBZ3AHESXBZzwy35vWiGRnygZjKQHeTxtCGH+O6dQ8hAfN",
-	"rvhAE03iU6zHwPHAUTJOBxrH/JplxYB6WIAgCMl6MzLkYehamUeav0yR8eCUbDsCP41j/U7g+7cwkUwI",
-	"6zF4Tc1QOkkS80G6nu/U3LMuFzSX3xMbNG9brf8b2q454l1xxLGj8ifAA908qlLqjEkDqcoGdElh0RUW",
-	"8hjtSP+OZjEqK1OpOZ/RmTxbl4ZemcGMKBOBQLRUrQ+BbgVui3xb6r1IxslQhlza2jr9slDzA5JCZrTh",
-	"rJZFTWTAwptoRxdmIe7+pNo3VSW44s/1+dzS+bzMK+EuYKGtm1FIhf8QRrk7SJXH7mOFu5PkvZ25M1VB",
-	"8ctE8qUbxAP6LTOW8tCey2wk897BztnZ+enfTt565Kzz+UL/+/b9Ref1B/3p/OQX4zjcrr9w1Rgz/6ry",
-	"Zcxu516FR9zFCvo0YSMZz8jOx875X04u33/62SOfL99/eH/5q0c6ny/fnXy6fP+mc/n+tHqU9iGPzN1q",
-	"j89qhcutS83St5qoPH8YHoO71Q1K/4oft+psvcxwL++LwKv0lAxevabqLbpc7bI+uLvV7v8tSX+Fn/UD",
-	"v0IPaCG137iRPJfbWrYqWmqtq/csnqDaD1of1ltZ/TmSfBw+0G0d2FXOzwujF4PYjRlVUqB/IKIp4Akk",
-	"IVO7XmZriSDTBNFVqryuWOkivZGj0S5C7WqsXY3fN9N5KDfjumxGW+YbtsdYoyT3Czz1SbfG+NJ53Vl9",
-	"drCMsT45d1XaCuubOzxIrndcylpar2qzCF7bKteOb1uDSwzj8UR1hYkHYqhvCB1w0AOePa1JOug/y6EO",
-	"A25aCC3GLDZa2xUkguc+87IRKmQy1o80icoyDBQmEfePWq8QNjjkftJHnBFbYU/61PeZUr1EXjHRJzuU",
-	"qJlK2GQPGtPCt2Cld0V/qqdLo6hnXfy9CWRPTBjAvYXMVbVD+qee3M8xjcakc/ZemwNd4dyEx4RDK0gm",
-	"/HgWJSwgFJCOEIETQVGwfYZr1dsVa9fYak5zm+La/JI02o2TTueX1y3zewu+bWEviQwyzJbWHr169fLg",
-	"8PD5q1cHL1sNr4HBDV8T8ueLt5lrrFhiq3Wm3j+k0L90JizmPt3/IFWvI0YsBDevdZbqdxwevmodHL56",
-	"ftR6/urH9ctt9bo/TJ2tfvMaBbaA8VCX1z7d8lrY50W+vErT2P9mS8zXblcBrBKq+pM5qIMm+WK5raCA",
-	"zsQT4LtCOvSlKhZcWaebL8xdiw9hba7jQ3VR7gMV5VZQ5G2LcMs3tnUvDPO75JIP67itpJK7M8U0BWF1",
-	"rX4L9Kmap8Y36G8xeOSYy6GgduyCiWBecUskiQES1jS8lVBhAz96RMak74eMxr38TW0Af8Nb8cDwpJlT",
-	"KbFLWleg46dNkDEX+a8V3wYifaqV1Q1q1RDp7U70NVyNYE5fW1S/yM7J593NtCgc9X1jrC1jCimMqFah",
-	"nqYKhfR0MwUKlZ0903WVL0lMeesusS0NnCGr0oG7UhVTYL0cyrlME19OWNbrG/LaaZKwSaQ5ByZL/Geg",
-	"5SaAQCLz0n9r61AzvnZXBLlxaBM5poLIFDLOYpbA9zI2oJL5gZEpVV0RcEUHobMKSd8a18t9zEYpzNbg",
-	"oVJngrld4MXVr8xDyV0znzSzCvtt5UDyaTNsg0yYpdyqsOAzjDysMxibTWSiCbOockRwRQ9mW5FgcrA+",
-	"znluBD4YyeCSkLFJwMa25HzCbtbSaM9CNd90LKY9zMphLOsvVDWIO/WYFslgtfM0m3ut5G4xjdIs64yE",
-	"cpSXMEZ8FATAnaXaLAqr/W92YEtzbU6oP7ZyxtRjeYCTIPyZR95dXp7ZlD8ZE6aXwHXywSDlX/jrrjDu",
-	"WwefPpDBbAMxou2+IjU37u/gVCl+dvnqw7K1QJ07KqD4YP8UQ3t3enJWaxaWGG57zvZjFoV0drcgK4XB",
-	"VsVX/pqylFktEa9/phxIO+CheIQaKJS5nbFdt7vCHt49DIRg/23TFHEYM6WvjRmD8sucmnmstQvuA8ww",
-	"1XqpU1Od0GeEiSCSXCRa+yRD/lVrnpjrn9NMJ6lKyIB1BfUTfs2WNgsHqAwG4Q7b/SfrD663pdkV8zyp",
-	"2oAG9ObZIl/aQqPwAmM7vG/Glt/v2qJ9UHBwiEC6zViDB67Bmoq3bJRqMCepl5l7F4W3PO3Ug8UZrVam",
-	"C6tcqwh3lpFgC37VHL3doZpdJVExwqslZkFCoa8WBQ5PMsglxUeCixFRzI9ZAohL/rgruAJEbYHN2aB9",
-	"5g7IU0Aogy+nYyZMFD+2vchAMn4+/wACsSsGDHTzC/N2UOJJlA5C7hMaBDFTyonKrlgmK22TXzphxLiJ",
-	"C/IT9YCFGeOsFjnHygSCxcO2HZl6U7Tv4haffyRqJvyGl3OB5NPImv8B80q4aKLvPmj87jXSOGy0G+Mk",
-	"iVR7f9+PJ03zhqYvJ/uwMPuQvrGBM3xxnR4ow2BxIBew99WlmnOkgh17gFxq//kT85+bbR8A+p1T2BOJ",
-	"PkR1BxrL/rc5h+zSzAXMBjCcquDRtmw4756pZFdVWQalzGp10gHeXScdbIsKcT0JLdUG1lIGKuGMyolm",
-	"zGiYjMnOkPIQZDgXPvjFVEJUCjFRrNGnPExjtru2Bp15upYT1Z1qt+tw7pp2t5oHcWPCvTsvUp4irN67",
-	"Ol1ixK+ZIEPOwkA1SR+9Mm0CnWn7xIQQF/lxV0BnpogJ6ACYC8MMGAQ+85HM3ePswZBH0RUx22MCH60t",
-	"ZohuTqmyLwTQjTEAmw5mhJKjg5ZtKY0ddCkJ6Az81ObIKgTZgNQNbCpofpjD81lDsTWZFhXH+saJF3r+",
-	"tgXenDL6H43fb6NIPlCSxfqMyKjW3zdDemqq4BuD53VTXnZ7RfBenOtlbHGZgx3tdoxlYGDd5bZyQfq/",
-	"DWM58Ugid/sO8nzOnJ5orqsZkuGKWUxaxkTIAoxzzEdc0LDomG+SToJY0Actr9VqGeWcRJDqDySwpjPg",
-	"7zgn26J/khUTZ29c22d+Yk2Eh7PuIXWg3ThsHb7cOzjYO2xdtlpt+P9/a4qV+d8Ocr9tyl1x3uf6gKzH",
-	"Vrfu9McRAE0GZWz1nZySCRWFDIgpixlueVBb5k+yuSjiBZnjLoeEIqAqQKjeE0sGB+Ue+nceCWd+rxRw",
-	"Zoh0WferrXnK/K5N8pOMSV9eszikUU8xX4pA9btix3QiJj++PGq1PEINd/0Bwpy7htnbUCpHVy8LkE0P",
-	"pM3p02+3uRIyDNxIlDTJEj7TJ5H4VBA15Yk/dkCTxu7sCmpfc0xaego8Nsp19kBIphL+RirrOeya1chw",
-	"727BZueWsNGGhdtYRYVxwNCcbvig6ukN/JwZxdX66kMzSMzZL0ZrnllX9P1wx4Sp5JGpq5ZZWTbR1GPs",
-	"O25m8pfzMzkmQxmGcgo9YA0sbtGrWpW1QWzSxgYq5AUTgTmLl3r1Hj5fAjWkOmXiwVMmoDiHEk2wll7X",
-	"P8b2Z1CW9owrZSmSdZYmPR/y1RLbiO8siZ/8cnH6iVwAbRE57AotD/oBTWj/OAux+jShoRyloDfY7PBA",
-	"+umEQbzbHZF+VyjbfqcjZkTTBROJpnQWED/kTCTLcynB/rqEid693HQvq0qdAL+OnXztXd5iAjLSqVvb",
-	"dY6EfgbzU2h3qAXSgNGYxZ00GTfav/2uhQiAuBtxtbiRiEUQsCiUswmAoLP4GoHRc+TcbNjQ+D4IJjOs",
-	"hdP21UDFI1ETP2aBpnQaKtMUgmAZGmImNLOUfKk3uqQc5MsYpZhPw9A0fBMBmSJqBDQ7h5SJ3JMmrOQx",
-	"HTsi12rdQNsP0O56fXEGKZTQtm4w0wogC4ceVk7TOBEWI5oGEy5U7nVGpyh55+V6KBhNswVDHjJlDBJo",
-	"Fma2vCvma7CJnAoLXQ81hnoo4KPiaJO4ekMHOt0Vxg9l6Gdg76dRpBUF7rA1nqkcHkV+swhXXWGaw+cQ",
-	"KbBp/BwYBTCzHIJt1fKUNr5XFS3vcVX0U8EgRCS9wcxw58WG9MJpQhm0iDBGI24xMQ3izcNAJbKoXvae",
-	"4wKYCJiEOQyPWKYJI4wnYxYXZl3sELc4+zNHVH6SQwEEWoJjoumMUGVUPNTlJjm6s1RZ8uw3sVRqz9AK",
-	"PIirBOUKIg6+vjgzhAyrkXsqfFt2fs7emxOkrCHM48Lx3sER6+ft5h5obqrYf/SvAow6pixrXRKCPDg6",
-	"RF0zK1XxBpoGJgGx5Pl0Smjsj/k1y73EOL0h/xloKvPWFt7RFbjJ0KcSzxLcM5glDNZRf/DAYvesn5cn",
-	"JIqlPjVMEZ60uwLeIIdDPQUh4VglkgxZAoleE64UC+yYmuS1DFzNny/T0OC8QJqYfXBAdgxZDNKECJmA",
-	"vuLBJ1rNabqCiWsWyojtAtbDFYsSzfP6keRKin6m/iDo3bGeLTgXocoQOI2Mu8KcPA7OZSLFQFLwkc9Y",
-	"QqaU4zNlHI2pwERz/bJs7CYlriu4ahJ0fSkSsz1zhd2vwL6dWydyEs4KR2zCErpnj2kJARg0NzKRgidS",
-	"H9+2KfsGYxLEiAyZBRpb4DpwhO10Fdlx+IfQEcBz7QAE5ttdczb1SDKOZToaR2ni2S6MCWex1xUO6Z/M",
-	"Af3vejms3x37VPM2z0EL6kfQVDGFnVKAJ3q2I3TWWVKzCX2Ccu1V8p0moWnT5NhAOhooR5V1bIIGTSxA",
-	"v+Ox7Wjg2q/qV3fFYmfqwsZYnLbFLblgSmmt+1q5KTsmjdLQI1HMfYZHn4trqf8wrN8f03jEVFdELM6d",
-	"WVcIYRw3jtujUFJ0RsZySiapPz4muRPdFZRAO9A44w0yTQZ6mexD3XB4QoaxnBCtSXGJK5RotSQOVFdY",
-	"PHdfqmTXeQozSgqpIDvFr/Rjdz0jP9HJ2RUTKZJxOLMTh7CPxbSiJIjpMDHtPgHvQF+tz6HeGY8MuaAh",
-	"blBq4AjoIGTAn/T4x1QRP5SKBU3yUQo2Q+SrgPl8QkOClY6FjRzwMITqx0URI0VC/cQ0w6BRxESwB5LV",
-	"15quSMzKevpvvWbUIGnJKNmTKUoRbRaJgLCQj/iAQ05mhkujt0iP2jS+aBMuCjtjGqGCe/bwaG8s05j4",
-	"qUrkRO+51mF9RqZcBHLqkYvL07P9i8vO+SW5YrOpjAPl2aFoJppIoclBBBalc0LjKwaNP1QiI63BpxM7",
-	"T0s0TECBjGdVEZgRB4GYOCBQeJJeBFiuJumoK9LPzbhvBYfCfIrC+kN2ahlrs3YESWLqX2nuhAFJFoaE",
-	"ZloV5CmDANUUrs9GfjdUV2hBxL8iS/67Y5fXTLVdsY0pAzQN6fGPhGsdTJ8HFG+m2lAldBIpD/A3yP/9",
-	"z//mzqj+K2bUfohCzgIyTIVgoTLIaVk2hx4/UwnRe4qF9rnMbL0nvqO+P6RWOGfILjr7r7uCfY1YzLXN",
-	"oldbCHQdzp9rRXYsA/IIHUFPK59OIspHwusK81iiEhZ5JHskuaYxpyLZBQ5LJzw4NowjE4ogVrnQujKL",
-	"Mpla0EFNnBiitcD3jPCZFLbfNNtTpYwUCVzLwIAm1LN5bpDQbdLVr9hMNcknmXc4mOr5nAgtq8G3q+Wc",
-	"fM5usMnqNoEUCvSBqVpsW9Uk4HSxDW3yYZXI2DEXCRUBjYPsuKuI+XxoRpiPn9OkK0JGFUZGikVtpFDT",
-	"Jm3sPmZJPPNMAVtgyIt9RXOc05AMqH8lh0Ojd9uiN4+EcgR9t7GOEfRQ/GgyjKgAPQxzFzQbPXGrgClK",
-	"etWPDlqAJWMTDvVLDo8sMdOYZfAMc5JCL1Qiw4DsOI+uXeamvaWP9QNdMecqWOmDItYFVbDNSr0K2sB3",
-	"ehUix2gabRr8FPCClzqmL+SEYboBHWjOukQZtYlBbTgDWvb4uPOUXHMZUvvHgApPa8+gZILaRYlPI4rc",
-	"U/8FqoEZIrFt4PXaAL1oiqMWmdio1fjmxYxOKczgPpuJbhpHy9xsJaauthwW9Qyzzl7+hCycjrY+3YFm",
-	"8wWC32GaZ+sD2OdBf9fLfnXcuE92UsG/EhPOszquIWtUVdxdegg0SWPWJzv96wOv7+hzQBV7eUTefey8",
-	"2bt41zl88VI/qc+DpntTU0+wn8OLw+DMM80QZ8ckmUrinq9lRER9fU1EtR4VeCRIDVqnCYXGJngIpl4U",
-	"651KDHCLZniwBUHAUa04y/2OaXZPnDCLE3bXLZLWl9yNHmHNUVOPrAc2jlecQG74WtvXA2p301bruZ/M",
-	"Igaf0KxdHDg4vOYQMebW+Nvi7ybVkU/YuigbXkOGQQ9hqMqeaNuqlf8IjSUXl2iu0WTpVKpf6TBFvy3i",
-	"kuRi2r/lOjVl22UfXFgLN9Lf3UDk4A+GERl8U4mb1p37dib+ihLPKElQHV02R5XiW5bSUHuuKzLhQWae",
-	"wh9G+YKOUGWvcbHVNVB3ENQV+EfZsFC/t+1Hx6B+s8B1z4IEGU2wVtcGC03/CExjPYLDL741mEgnehvn",
-	"hd3v3op9z+aVn01+HTzkWIvbvUZaxH/9VxkQJsSrAowmIaKxSZHmqqD2VGg6x5BVXZnh3ZyLTMwvyVqB",
-	"OmM7No0p2wTrFOI4lepDh8zbvwgnoG9UFlIgkQkNyyxXYuLZ5l7XM9GflUn61zi893jxT25wtcj/TkT+",
-	"XRJTcWwZevW3RqSXOdbv/3+/dfb++/dvz//5b2Vcxzx3XS4ZahVlkchcJij8nh8wGdO8zOYiYSMW60fB",
-	"qpTTq7k3wJXzyK+//vrr3sePMOPcvFp7r37/dvTPPfxwWD5BWNm5Fdn7M9zyp51ut4mfdv/8b42V/DVb",
-	"Kjv6HGK4fVMtSx+hLK2WAbVUXbI4a8lXQzpN63Ds2SL2JeLV3PMMgip5NyWQqmBTS6g71osbSKwhID6N",
-	"tQy7ZvGuZ651PYyVLyMWEOiFoKlamlbs2VuuWKkQNl7k9+ayN2YGtQz+bmTwQ1NccQYDlZZacu40rctp",
-	"r7gokS0m+cBZ43p4PR7YL/Qo3Wm9Yu7ElnJ+4zvtVYxXsGmvejb61w1npG+Z0qrXSR8EbtCjyfqm/HQ9",
-	"uxnWsrADxffVkv0RSvZK6VML9uq1WUuuT1hCm0MZTyGpolqanwq35VAtlE8Zg/GX9mLCpAH3eJc+AKyX",
-	"J2VCWv/+kxtPLZufoGyGkn7vvghozneN6Ty9Kpbt0n0KaVnYXt3kkmomrplWuUGLV/W4CNjX8lfgFc8U",
-	"iaSC1UHrniYIblv6VCYSgAFdfCL88tvvTQ55a4bJRlgtU8rq8VHWDV7+MATrhTh8tpxSsPU5NOA4LL7A",
-	"jM/tq77KxAmyRIqYFLInbd989PeVzmku27JUaTBp9VZpKBFbJofSXJcPk68/b+e5Lz7fCLvffm/CBa5N",
-	"3AK9buLixzXOnPr5GXp5Sp+jylqFeYQqzJygrRWX+RVZS10pAugt9z3k8sIgecrZgoTmDEVzYZtQASla",
-	"AG4sXLbWzsXl6ZnN4vJM8pY3l7ClGbyN8O6idYgpXGUKzqmeQu17+B59D4+E4uY0It9GzIsjllHS40Lf",
-	"qz/JNCnlus7qr66mWHCPlOsVt3WCVKtIoHSVrH5FRKLg6lh8kqtnBelFY+B6SfYKMz+AX+blKtiN/Bfr",
-	"6DhRGkdSlegfjjo8kiYmJaRCjmZ5Czd1obidmHOj2NF5lubcy2oXy6PXTxagaf/V1ZPigqylnVioX8y+",
-	"krBry5QUmwMN1xO8vp0Vm4VsmJCfz09OPnlQvGyIcUq1AZgqkGk2tVPGJGZ6ffGzQSw5P3nrmSpIyK7S",
-	"t9okrfKURFPF0tEjOsUJ1DrKd6OjPAKCm1dOroScgtDeTFoWbhyUZ+jp/Qq5KJd1AUsoD1ctYIWcumHE",
-	"5ouBcTPrzxXmhxoHSdEdkkmfnl17s6i94oIuah+wrRutpqmw2uymfHZkcZ5cDKVHphTLJ7SginnCfRou",
-	"k8+VCtkysawfDpWCPNAC2mdQD7zsLctiablHa5Xa5KEte1pIBywspa/N1IEKt5KePjqUXEmcUUZRxDTW",
-	"E9M5mWzCX4XVKGxBbl/zpFTrbI9QZyvVN2rVrXxdbqDBWba4vg5n7zCIDmTAfM28bTEcChrEDtbLkeO7",
-	"ULbEklU62bkdUq2Vfada2VZIqNayai2r1rKenJZVpJFa53r0OpfTEGqtq2plNtK78k7w1WG+U8FyRY2Q",
-	"VlKgTUezS7FU7B95LJU5zBTwcHAW37zU1+hwZ3p4n2B0dQjwO1PkHjE13qa+16bnlI22t3S0PRhteS0v",
-	"IqH18ud9jaLe0mQjYPOG5nDo63N3p1kUn/yTjOfm3Sbv+GjskY8s4OlE78AHOQU8JFfa/ZEKOmKxgYwz",
-	"btRfTz58OP0CNH5+8rZ0LQohv7laYoN0gclfeoJ48TOVERFgmhVmXCVLC8XOVSoQ4sMcE310s4aSU6pI",
-	"KrQxINZN0CrdqznVYUWA8haF1eXNi+HnDMUKytYBbGkHAvBMaPtpt1meXr5m1tb8UtQF2t+FvleqmdRa",
-	"3/L1WUv3s9TUtNBz6+R3uSwNc/Mz5ZDrXNLNTiYQ7W+7ULyDiBNCyFT4YOkhvOuUh2HZTT3TfMwjfGL7",
-	"kOn92C1T9C7NgN6Ym2s17/ur9H4stLdErbtvRcqNLvfygZQhowL1LDFK6ah8aIgO9W1jdJZb6AnO67dE",
-	"V7GJYrlr7wrMJT+cWl940vpCtTSrlYUli7OZpmCVjpspCtZ0Ur6MXcvIZs585u6aHlyzTM4bx04t5v8V",
-	"xPyNKOcRSelaDNdi+F9MDM+LiloKV6/NZkIYfb83lMF4c2Yudc7Ozk//dvLWI+cnv5y8udSfzjqfL/S/",
-	"b99fdF5/0J+azeYxKbjqirzXDGmJuL6AK2pp/a8gre+axr5zwQ4JMT3IzijHgpPDxLB2J1nGVJEBY8Lk",
-	"i5dXYGG/j1qZqJWJp6ZMzIm8WpeoXJq1VIlK2PnlKR/zKCGFJ0Oo0lWp5JMn7VvMerAAZvoz4I7E2EfB",
-	"gOibwLrpaOreg6tZeFuZqmH7GprXvbVzqpWN7wnL5pER4dyczKs3yjQ17+0pLny2SVarleaWXY6k0Fea",
-	"55VwSZA7+X7Ha4kFaAi5SurOPxhvc6P0CktTC9tHKGyrhUItbpcszkYC13UXrzDY842SLYgDMdJLcyR/",
-	"zPwrbSTl2Bl2Q3NcmVyz2HXYWSImXavuWjR+D6LxbminOCzbwbvUgNxYsKwUIPZ1tbR4xNICOFotIIrr",
-	"sU4/73/+/wAAAP//",
+	"7P2Lchs5ki8OvwqCZyMseSmakmV3W46NE/Ktx9O+jSSPz2zTHwusAkmsigAbQIlme/0c5xHOe5zzYl8g",
+	"E6gbUcWiJNs983fE7rTFqsI1M5GZyPzl514sF0spmDC6d/K5N2c0YQr+eUYNe8UX3MD/2F8SpmPFl4ZL",
+	"0TvpnbHfM6aNJmbOSJxyJgxZ0DWZZEobMmFTqRiZMC5mJLUtsGTQ6/d0PGcLalsz6yXrnfS4MGzGVO/L",
+	"l37R5RlbUC64mLV0m7KpIVxg95lStv9JFl8ys0s/mgWmds5iKRJNMmF4Ch1gw4RrMs3SlNAZ5WJ7N8yo",
+	"9enUMNXchZFkRXm+Xsp+wsVsS9tf+r0lVXTBjNus05Qp8zLZ7Odizgi1D+9owmEHuP15Sc281+8JurAN",
+	"wwtjnvT6PcV+z7hiSe/EqIyVBzGVakFN76SXZfCmG5Q2yu6THRIM4lcuAsN4K9I1jkMTOSVmzjW55CIh",
+	"eyJbTJga/57RlJt1nxi2WKbUsPGSZpolfbJghp6MsuHwfmy7hH+xPhkMBvv5dH7PmFoX87EtVxZwQT+9",
+	"YmJm5r2Tw6OfG8d+zq6Y4mbdbfzavd00Cv+8MpJ/U2zaO+n9j3sF393Dp/pedQzFqAw1rGFIcskEkYpI",
+	"+4diWqZXLHEDbRwXtFceFBPZonfyW8+2BjSA7fQ+Nq9UNvkvFnfYbDqRmSG4ybrYXW0HTeNYZqJloNjJ",
+	"eGM72xbxb0hI5QHaUT8FAXVmvwuxyOm7l06G3dEk4klE9oQ0hBtNIvx9zJNov4F/3Bt2VDfjoKdSaCbM",
+	"aWyH9oKnTnSEFofCO52XpdJyua+nUhgam6KzwF4Cucf44h1NmDCKs8Ztcy+iPLnG7F8oudgcyHPslKzm",
+	"UjM7GPsqmdPlkglL8gYoygpbHK7hC9Y0wqntITi2hBp2YD9tG+C7TC2lZu37s8SXdt0g13a5u3OZqXhL",
+	"bxre2bUzbLnc14XceeXdybV10Y285pJbYmo62gqibDzcKuR4I+bMlJYqPI5IsE9mHMMbEZ4QjCwVu+Iy",
+	"02RJZ43Lgt80nVYPDo9CQ3nGUn7F1LppWRL3vG1d/DudF4YL8/C41+8tuOALe2Ac9kNaz/NPS6b4gonG",
+	"TWP5G23jK966+db9hWsj1frUGMUnWeNpquSqON6pf5nsOeVkrKjhYtYn9gTNdJ/433UsFeuTmBo2k2rd",
+	"J+yKCdOuo+TNN239w+OWmYRlZDGJDXH4mhmKw/oqktENKyQ+ikGVJUXH8VxPaLxM2GIpDRPx+lcW0OZO",
+	"3Vl/EFuRJsglW5O9Q6uLHw2HZKm4MHSSMhLPqaKx1bH3iZlTa99cMjB4RkKhHUI0nTL7JWjuJ8D3mi4Y",
+	"tKmYyZRAC2nKrVmkmM5SMxgJP180uIoJl4Z+YMfeQBxHwyEwYq7VWoPAGKZsm/+/30ajT0eHB6PRp5+e",
+	"f/z3fwuv0WIpm00GDk/b2BPfuDlrvhSaz+YNh/4LWLSErsmeYYI6YiF/SMH2H5OETWmWGnL0yL6S01dk",
+	"ZHQ9+m4b4Lu5FOwN6LFtWtIk01wwrZ3KS/YsoVudcmm/Hztrp6JL1hWH6ouV0Zb3eHjw6OPnw/79oy//",
+	"1jbuEEu+oriqfcJFnGYJS1rX18iErq/DoQ3jupI8Zq+lsIQbJD58444mC/uSN/JxhHd0MUay949//OMf",
+	"B69fNynm8H0rgW6s6PGXA/xH07r+VWZKsMaj97/wcRvruFduzjsNnpl3dMaI5n80SlXwx1S2zW117+SB",
+	"lSv0Ex7wXsq0HffvqDKCqablWOLjtuVwr9x8OYBFG0084CvHlnc0WdGJXpZMve18Whs1vHdzk8/ZqyhZ",
+	"mlYxHzVPLDc4vcOyBzfSNkX2YCZySmj+tDzhplmUxcxNZnEm0zRbbhXiIG40v2L7zUz9reQ6DrlNPO46",
+	"3tuVk+fZJB9UE12s2GQu5SXRpXfbWK383s03/cI5c0Kjc+zk/T3NQ8r9fVuGs8vRdwGb1LRo+Ra2jMm+",
+	"cRsLZNv5GxDCxlCeUs0OuDWmNTf8isEmwrfefswHaodl9XmdZrMm+vq9VVVsGts5WDLtzh94USMDcO2M",
+	"nzbnYqY7OyLKo4BhfaAT2ijCP5w+OW0R3Ss6oW0iG57fVGJ/Af/oUgrNwPP+hCbuSsL+FUthmIB/0uUy",
+	"5TG1w7+3VHKSssW//5e2c/ncY5/oYpky/CLBI/WKpjwZO7Oi1+8lzFCeWmqcM+KtDa6JnTG82+v3mFJS",
+	"6d7Jb597U87SxL7NF2xs5VKv33PdWjkvDaGCvDx9c1pIrt6Xj7gSTAOxn/SGh3/9+T9/vf/3R387/vDg",
+	"+cOzny5+/sej98OXh2/tjuIunRwDQXFjx2+nT87yMbvFypQ4gU06cSM4qU/vS1cCeeemAAu/SRGldVnQ",
+	"1O4dSyynuP7ssVjtOdp/TCJctt8+RiNhSUMTRuM5gRW0ljNIc2ujof9pmvL4Zpsb+0ZKu2ppmdBUMZqs",
+	"CfvEtdG96+3Go2I3nhYdNW5FPpjb2wP0PtZm0ydLqTWfpGuSiYQpQoU0c6acQBmJvcgPJdrv200rE3pM",
+	"haXZCSMxVYrbXc3q130jAVcZZC+aUp6yZLxUcKvG7eCifbeDL6Sa8CRh4kZbOM1bqXAm1+WrT+Cy2JAp",
+	"TIYaN9Vr7uv9Yl9flHpv3NhiiLe1s0ZeMkFSGl+iD0PHcgkH0eZkuXaTtbvhBxLt90fCbax7ag+QTC+Z",
+	"AKMzcidt/lO+ay+FPe1p+tyy6g47d+N5n8sFM3N7CiNRESnwwLmjieYJA5GCY7Oy5PdMGgYTjIo9joiR",
+	"RGfLpVRmYGdjT6gLu5gvURp9ywmBp02xaaZZAgN1p6g2UrGE0DhmWrut3osWzNAx/DF2ktPOEt4llAi2",
+	"IlIwmNMbaV7ITCQ3YishzXgKrdRFoyUv/+Q63HNccM8bacgL11Qj9xQjuQ3ueSORhqwMsLxhFRGQccI9",
+	"WHEzRxnBkwAL5aOxygxY2etU0uRCyldUzdi3pB8rCCYyWVvWlVdMkUPymj8he9ESxzQ2Uo5TOyo3Vm8W",
+	"nLH/YrFhNyOQTCyVtBRKJymra0W5dTFRjF5qcmQ1Z6cNqixluqoiuSZzi8Oe/WOn7/VzBQqUxbLuZIXd",
+	"XKYJXrKncsVUTDUjKbMWie6ThM+40YSKBE86uA7QvS/9zS6vqOJ2JmNqxiyZsVK/xa78Nvw4MOyTqYzC",
+	"+G1wJ6M2VIGTn4kEqYkS3/p1Fbujo4Jp3pcXnjwXBiMZGvmnulG3dgLVdri8uWQvqnQawb2LWpMrLlOg",
+	"L8LFSBTaHmoZFXnIjZd5ylFr1Ped2L2zmzoSC9vDjFn1I0ICzM+pCylfU7H2UUk3onVlKcTFSpVJ3f6O",
+	"MVSEfYoZS1jyGO8biF0bdT0JeVTSGy+kJHYaJJ9Hy05XhnlbG+20KC9jLD+Vpr0XlTtFAy8UqnaQe0RD",
+	"Q3Ff3KtFtpUDwg4qkWedGim+qDXkQss6NmLf9jFjB3nQWOvHRXgZLOp7QTMzl4r/cWOZaxtiwthPqqRI",
+	"0fQkE0aVVeVBa+Ca5Pb09Q7rw7LcKc2iVd5UB3k7p3ZoelbMVPraoL8PHz4cnJbe2PReRE+gxcif+4yc",
+	"vXhKHv70YEhAPAXj/QqfA+7uFeUpSNcbbm7eTv04pfqS/J6xjNktrb64+64+KBsw50xd8ZiR95VG2zY3",
+	"f+02NvaUJAwMDBGvyd4ZS7juk3dSm5li5397te8PVUMvWcUMVXw2N0TIlTVXS6OySjFKYH/HzkhU4t2I",
+	"aAzwxKvesqyqMvitRoV+ydeqCAotxzT6OL9YcUuoaa/fW1EFsqvf42IqAxF//d6pXRqKI/zcowna1zR9",
+	"p+SSKcOZ7p1MaaoZqCv5T597dOYotDrJD3NJIITILpo7Wu3Mtvgs+z2aGbmgTqOsL5wwZLIm7hV79iuK",
+	"3oY5FYSSJVNaQsiua3YiZcoonOExXSwpn4kOjtN+KSwlEFcgSrEt5JKta9M6DLborgNDYQru0a5NjbVh",
+	"y7AL1T65o0l0RdOMRehQocZ39JgIxhJNIvd31Glfcu02pWKWUTRPun+F3tkOX4B6G1p3OzH3kFi1Lp9G",
+	"sRvdZrKiC95wayAzM7EGmafY/P6g3OiDh/WojE3He+F6/s31VzCdhKDVKtM9oSae78p5+dfwJzdsobdG",
+	"Hxds/gVm9RK/Ohy6W2D/dz5aqhRdb8yp3Hf7zM4gGAYud0KjZ8FrJVh8a2y5d0osnUvCfk8z9PdVv/6L",
+	"XJGFVXPxgmWReyznNCHU3WyQqZILsAEeg4QCp6W1BjJhiBQxHBBcaUKV4lcs1H94RUCfgYEFl2XJMUZ5",
+	"cz3yAOSQLKWmnIChmTs+TO6+YyJZSi7MoBcg+FgxO7AxNV3Dq/q9hIO55T+qxR4oBrIdFsq/abvu1nYT",
+	"9+Wx2XgBjjdAS2rmaHbb2dIs4YakclbpLXyL0++lVJuxlRXBWXyYW7XWEPsWmUlDKC5m94l4obbxoBTt",
+	"0Lh4U6l84ISbue40KSVR1Wtj8zPpdSq5ZFXpsCmiK3zeL92Ltg7debG6j7zGL/BKQfR975KB6eUjrxBv",
+	"K0c9hfd2FKFNp1KreG/f3jM3R7tIfaBb8CjBX3ZuJHJfR19xt6tDeoahC7nIsG3e0STTGU3R3Y83vZ5E",
+	"2uNTy8fG/aOd6Gf72uDH0e7kVKaeDnSSNAngrQdoLsG/5OSrWayCGWZzuRI4RSFXg61zcCOot9s6nVdc",
+	"Bw6TfCu7KQXlOdW3sxTzHlBeJ+4cALoCQerD4LdwP4wrODMVz/kVSz5g1EtAcVgux00nCLj96HLp0hhw",
+	"AYnmM+GuRSYyWQfPSOq63emQZP7eqn6wrK0xIrmWouLOnTDiXJkVlaZ+Mm4E42+qPlIt51QEeP3pnAqr",
+	"OvkAd+heG56mYGzClRde1nEFl0RwXwEBYmElS7GYlRYmcITiOe3fy5eZ7GE0tE9B2O9+riqZ7aqv6Dk9",
+	"evAwoA2yT+T8L6cHRw8e+ogbOzjU+tymg+PfxQfAyK1eE9wfzf8I+H2ewBrzP8B3PFkbFKcBfdU5Terf",
+	"L5lIIOUA5933pCMVwX0OjiWXs4EWL1w4j5/uHU1iRxgrppjriBhZkftbD6NWkwCjmHEbqmRT5a6+52C3",
+	"nP0inMhTdWVyHYTEO2eO3kgI1uTOn08UfuBmbkkNhGCavp3Cfdduc6qv0cS1F7gNtHRMqCaGfTJ9srKc",
+	"buZsTahizoH6/uLFwc9B2rTNjidUs4fHTdlBNDauDxDaGnJp8BOyd/biKTl+ePzz/vblK3e1uYgf7TJa",
+	"m+G5MBifVztMYu/yqh3dWTy3k3cKyQC10KiP8WeDbJm4P/GoHjgjKAqfLbGRqvHMKrJS0UuzUtKwx4RO",
+	"clVbr7VhC7JS3ImWrYyKPXrdsealpsmCCzt2r4j2c73LipwIu2uYindphpVsjLNrix7KHakwm8o0E5Yy",
+	"8CiUei6YYZfDAD2qNxhmnsQUGifQQuM4Ox/hZWd7wCzzY9n6HJ98bjkgusWxbshylNUFJfWLdORq59XB",
+	"BiWZZcFXcnYrgrpg5z+BjH7C05SL2VPIcQ8E19Ycivox5JvNWEL+w2tGLAFTaMJTuHUY9OpWqvuiI13l",
+	"rXZ8HyOgOr+cphMaX7Y47VwGsUuTtBJlqXhsFU/bHBESLvbJpZAr3YdnLCGTNTq4pJjyWQYmouupIu+a",
+	"B+bXtzPz0a5T1s4q3PpqjWbyEbkmyjvjBpAvfj/f49ISt5Dbu5SKgAULEZPxOigN8uSfjTNIZYys5jyF",
+	"vVmm1Gr0mmhmcq9b4h0IdLlM1+H7lQVVl9lyvGQqdgu26TeQwszT9XjKtro0XkvBgJ/lFVOKJ6y7fHhn",
+	"Keqt+ywkIvDw3sW8qNvpfp2rU9pYg/Loiw3Ysq0vxTIzO7qxyhtfTqE4PfjPj5/vh/InQvtV42d4bmWl",
+	"D8cBRA8uiPukT6ghC6kNMStJEhbzBU3hTKxncfz73mg08PkcR1/2/2d4QN+HOup3IK02Tr7QLZv4XgcP",
+	"ualLm9qSE9TvzZTMluPJuvOUoMNnfMGEdvc6dYqHJgOn0y/wu91TqRKmrIEMCaPlpLI+sZTCTJH5DmKh",
+	"LNMrRuTWkUKnOx/d3vUMdsjCKmc4KTKVaSpXj8mSak24AaXdQTSEzeY8daI9byhPoLC2D4/nmKVmjR+4",
+	"JGIJ4Q12uey0zUYamnZbsQt8tU6M5SQQlxoH+Wc5AeUbn/cWJNtMc6bNX2SGsQs1AxGfdiZG28xTlqah",
+	"DZ77Lm7cUmUT24V1eZVwAP18Uk3LIZjW+XrsIIchZvzKbWunSfreXrovqxLpp23yqOiwbSp54zueKqnU",
+	"rHak7O39Njz8CLL8v49+Gx7c/7h/8tvw4IH/6fhkONwPiveEVqJTFlLYX/o9kzGN/1qxRPh/m3mm3D+n",
+	"iuM/NDWZcv/M4OtQIAvAW9UG3Tbmf9t63GOXDjYLFyW02lXwpQrglhlzAU2YscxMcNgeqOk6t1iFE2MH",
+	"cKi+x8zp8J197YxNweV9xRMmYtaxt+f+dbszMRyfLZ5kwNOBGB6PQARhHnKFYh9t8O5u5DrIQvVq6/5R",
+	"6BMlpzwtwlVqoYOQR0Y9IBF62MFBgE4B9M6UkX2CASgeNWpHsKi+B4DaGfeposK4Xe+XwKsKmDGPMJVv",
+	"cwulb3Wp7USN4GgIeKvceKM+gRDuKE8iK/nN7JmvZMpOeBI+9Cc6a3CjlICjunjAmaK6GwXTFHMNnccd",
+	"P+xOuzfgs84eqALdpcvUa+x7bRa8PXZQLLZ6644XRdfhoX5vRRsduAU8mYOD8b5ywNBbgzXthzroGBdR",
+	"hjPrxKeegar7VF2jbbx8G3fJFdnwJ/DP1fljR4Vu2SkeAj09jQTyYU6NPl0uvROQ7EFI4L41V2K6YBAv",
+	"HooybOwJEoea48TcGQo3CSAu6XLJ6nGMx8Pg4SRkKLT9VKwxpY2lmuE9RSpj8AggCJ6U087t87hpBmiB",
+	"fTJEQ+iEi1fB6fSJoAswOQGq1yEwWVt05ea9JnSmGHPXmtuHkql0M/gn+KJmapwHOlcDdIO4C01k6BDU",
+	"Aq67nXSxZxjQb48JhG28JfZsVBV8Ny0c9q6Q4gGqpDmkZCyvmNKPSUTTNHJ/uZSuPA/MexoG0LUzGMAL",
+	"gVHsmeEpZqqVUjZQMtI0bdOvz3Ppvxk06hzQ6GagmsQyTSFbbEAiLsCNP75k65VUidVGfs94fDlWbJmu",
+	"I8wgi4BOlopNmbLCRkc5Mlg+eqKNXN5TTGcLtk9iuWAYiupAXlwqgZ80XfKeP6fBQppAKiME8lcG1Ov3",
+	"SuPpOZItDaV1UcLYwxclzG3MwZ8CCDEj7kQ6cWLaQC6/W7mS/JnRKzYSZXbFoK/NNWEGMRchBAMaZcmM",
+	"KTxAbRMUssZcV5N1GVQQFmyDm3SHWK7y9HOOsErmtT68phpT4znfSgunlbq9LeUb1nncPfroOqrgbRgv",
+	"+ThDulB5VA3L52VszcfVbB1cI3K6YiJ0+wQCpcaepXf5sqPubpUfw816TONLIVfAXbt25FrAOKKwCXTO",
+	"jLtJooL4L1zkEaEryl1IUu5kLQ1nsZNpD5Hd11mwhdw1yA+/2HDfNy01vl5zAje9vKRWuo6bCbDuj2jh",
+	"qsYDDVwVmMeAWDmwavYIw4PF/osuuf2PM9Rwx6L9cAxcQxRbZDnyCoJiYA0ismcHYA8iRwKJM5AeE82Y",
+	"e2tsZLQPYSfIN2H7ffcrOzwBG5etwZx7Pjh8eOxS/fOYDzDnJIJ/MvLk/P3LZ/YwspQrCgBeO/xMsY4G",
+	"XgHl7WPfSqKmMt8WSWbl95XL+qtKtBnlgiXjyXpc0EdX/dC2jOIXghrC90mUV1yc3oHLLv2daFDfWDLF",
+	"ZaJ3Hc07+OwW7wFw/MV4+psL1rLs1/LR5ixeth4eDju4ILe6E3NabndufmmekbMnOscV+pN0M57QaV47",
+	"GySoggZ2eMVFIlc7k8wH+KyLhYPDLToKxxB6hHrUxENqF/ozbkmDQDSTjlPGQZ3JFcIoBRYRGxwblYm4",
+	"IeUOMpDlyscHO5wMTKx14BoRSbk2Ohz+4WdWyj/WV71+D3LUP15fc7FjGuM5xZJQQrR7RZVwaBpegTvQ",
+	"hio+GwI6R4zxbrVSE/VR1YewNWmpQk235HUrkeefw+1mB3SLc/sTzcqdR0Hj64p1tKEEW3V8c5l3tzWo",
+	"ALHoHbDJrgFrrp++nweOsdxoy5o4OM/WE7H9Mm2yBrRPCLEGeDWrFMKxGT0ugevP+BWikWTuPqXhnA0i",
+	"1Xo/xAFkvSWonPKkT7SP935/Pji8f/zo8Gj488MHD+4Pj346Pnx0+HM9szx8dHeUaW3K52MS/XvUJ3pJ",
+	"Y6b7JKF6Dv+VDnsKLYY50wyDUWgcs6XZcO7udv6X1b0m12TXyMpC4WznslwDzttvoS53nAeCqhgbo1MA",
+	"0p/HTITSYfKruZ+ODuYyU8R+525n4DuCpz+B231N9qTCfyb738Ak7XJHBo48RdOg2X3h5Zu/XwB/Gdws",
+	"gG+Rkqcpjy8PjDzIryLoDneRGnFdxrhI29b46BjXOM60kQumiPv85mtcl1cbNRTqWxAeeojOnqd8xifo",
+	"Vd6U62kqVxXVoqT4TKjm+loOw2vFX+x4X70rg0CpuXbuqNrFPIcrtp92p6nd3CSdOITqOhKGV0UzAcb6",
+	"uLjQEHJcDsthCQTm9ItbhrE2crlEk9CeEr1NF5htBocEk8ltiDGS9djRqh77e43SxS46O4KKcV3J2Y37",
+	"YAPbWe82NrDxpsjzSrEhW9jtSZZelrC1d4lPKx1Mu2iSjpOqgb9b4E/6WG5yW1wyyl+sR3iN+KPwqlrr",
+	"FHrfspK3oWyX5eDWhM9GPbnUyo22drcNvZ0dCuqNPMmTh6ulfx6XI9P6CHYloQRUzArBicidYu0DRIqK",
+	"mNehh1ZyqABX1Rb1Gq6IjsdMqdhNl9cvWThHpdFd63CfdqDjfB3+7vCkOqUvX7J1gUSSd7rVni96O9Wa",
+	"z0TD+hdEvQVwrA0Uq51ESu30S/Tiv28f/LUcm9fb+jrI2RbAlWvitNwO2ZQPivIhcbSFosLE1L4FtyLD",
+	"CxrY7jO5riuk6OQ1M4rHIXJfLKnievt1tKUxqSy9PS2+KQn0PJA6M7GE1ZxlVCWK8nCsxyIfkf9SMZqM",
+	"FapgECHh//DUa0eF2cdFnLZ/Z5LK+BL/CPWmHM8UAlVmFeRLFPqgymWAw945S9Eo7pIJOrzcWUa45en7",
+	"Ctr+w/L48r7b9x7B3XRY1imZdpB13SkZx30dPnAkuuMF0jXkh5MaLht425FTEdbl+ym/epUzyE+/fUf+",
+	"XlDBDkL8elJ5xfhs7kPiXPm4XJNuKye3KSVdU6G5veAsTfIKEXUySwJ33y+kIhuo4VDawlX8lAnL9TkF",
+	"+HkqS8OILw64vaHqHRbnJ1IhbsyCYcYc1YSSRBrDEsCvg8ApwbT9G9/Rwc5yIPhgDB3kGkhfVoCb7Z5s",
+	"HHzRbnB5MyFY+oLyNFOs6wo7tRjuhWA5BzdPLXcowp+3KsEJyFZ4O++ieWZn1IQw0c4NW2JK62NCEYUc",
+	"E9cTJuSCC2qksiv+B1PS/rfIPamuT57TPZbT8UaqePNR4IrZyOk4mLne/CEcZXI6Dqf5t323TDm7xqdf",
+	"mpc25JIt4+wGktC/IjbBjhAAO1yrdPI/eTprOx/KJLkbCoHbvtvGLCgQervoDR0ADfw4S9AGuDIhDv0L",
+	"oynWh63SUBFilKt+lwHdq36jgF8FO/K5pBtdzWWmKifY0f3S8TUMps2gg7lrrKRDAOn4+oqxy2+TKllH",
+	"KXYdY5ZsEWHcK00htLS16IPNKxp/gG5emPCmJOyn538n9mlRMEyu7miylJq7ih8kUnKloz5ecBw2QddR",
+	"Z320Tx0G0s9PS/fZ9snehrG2PXjjW19yv8R9LxBtqtPbGWgFL650C2KMu6SKA5dUlgCg0vEkM0YKsrdx",
+	"NyGXTHAx0/udgGKaRVox0PCiQJ3t51dsZ916F3dbyUXUlmcGF8igdYbvs0OX1Vt0+aDzEwrhKwbGuZgR",
+	"7svWm8dkxgSzgj2pp+ZuhV8P+XJ2hVQvXeSge6XBMVfetutArEOawQ7MXKaSG+Gru463zakJXN1n/QWC",
+	"DKBhhzTHFCOCrTqgm+cNhkcEpdzDLqCdkTzjXPB0Bsbot0MfTbmgKf/jWq7vzQB3jw7vK9hb6wB66AZJ",
+	"bvl1B4KCLl7ZAypwNGxi+OSlYHpHw8Fw2IizU3/36OHB4fC2UHlQsx4z0VG7xteh1lmnDzbVw0TRKZZ3",
+	"EzTsE9wFDG+bWygPJOy0GpnHA+r0tivVshNmez3SuVTYGje7HGZeYFdVigiX96CygwFUqyroFc7Pr4qn",
+	"8JyPS1PqVwRCiyR5FdQMnzrgPH9oEzmFbDS8s4foqAKiyMCjTHCDEHNkD2x8j2p2JdNswYjhrmp+7che",
+	"+FCoTnvmew2DnsHogo88elWDeyml4o4VLZ9Y4uZQrnYDV42wM+GA3N8ziuX8Oupp1LA8ySWA1zqdMogK",
+	"JJYpvfMsX1Ios7dXDisQ0jlVqMYKn5tRPr0GZ/p4wbV2MYyb87Jb1jJQR5v5BkPBTc4UllLUhJrHZGhF",
+	"NujLXBsYZkeQQUtOY9iKzrRxxRSf8tBJ/MIqHLhYJYQ1MmFzLqBmoV06IQ2J5yy+ZAmhM8qFziuhy5Ug",
+	"MVVJaPvrai7SYIlSy+tYopXKFPueD0qUWppQbbNa2fkW7CRs6jxbLGgnZIHrmz+VjnYDWbyJptEhs8wd",
+	"3LdzIO5wiNXJqe1QgWZDC/vXD78Gi2k9T44ePDh8RJbZJOUxuWRrxH/+eXj/p5BsTmeB3LPnybPz06ih",
+	"+s1V8APoNfzJZYOP79IEwLKjt7++a8haC6XDR5rPwq9/ajgH8nXx+NiZSrcb+JfAzpcNgLx//fDrOQsw",
+	"5SVbd+dJu6Nftl+Ch/nsr0VBtG8WprJz3Ik2bLnDeuCUzg1bXiPcBPvaGmviOnlauV2vsUhbYdHaYP0N",
+	"bgU1e7fvSnfn17zoV4yiab7rMlebaV1wNzsPYe47bVvi64TDfNP4lhuRZ+GcOLp+WAuOoGURb+Ps96Li",
+	"6x36NaIOOjJSZjrfvxQsMd4hPIQJs8vdWFdA2VLpyY6rnEq55GI23jH1w37WOU3kuqTrXF47x3JgqPnm",
+	"8ZrQcnlXRcWMdbBUapTll7jfCMrq97ZfoqXAQvtF7MBZ567851cXTgvvOM1RaYoikqX7w34PffSASsZE",
+	"GOYSKpLe1PuLEgiH5ZvcslBtx+UtBKo16BW+QusW5yq8hq1smUaTvzdRcjmW02lH5msaL9De2OP7d7py",
+	"TzgVY1cGeWzkWDhcr26RDPG8+5V2w1raJ5ipMWeKXSfvsbT8xaD6xZrWeqgsU2i/XrEZjdcvUjprDJx5",
+	"8er0l1+eP8NKCHD95SqOHA2PHhwcDg+GP/UBbJ9DlSZCyTSlsxlLRgLX78T/4JM4NPk9oyk3a2LHDaX+",
+	"ABYbRZu2HIkI1nbYI2Ekefr2zZvnTy+ePyMONU5T5xEjfFppkWtiNzpbEKnInM/mfYCBGwkp3AepXDE1",
+	"wEo+ihmo8ecCrgzD7E2PJLWQCUudA2Yk8gssy1dTmXJJoP4/2dMMvewaDXG4/nWv6P0g6BN2MHajDmfj",
+	"u3fsoMMBKnStxymbmjCpJYwm/tq6Y54TLNxYqrFduLHmDoSwY2qgkphTPvaxr+UEeykEPrQ7h3Pql36F",
+	"TcGfP7a23bgabimLUXc6rP+GX51Rw8XsNHhU77QMdXbliHeZ70V51+pj7m+QRWhRQ1z8mqoZD50WOxVj",
+	"afUWLfIuOrkSF8zQcSx1d8d0s8dIWYGQdXdjfoMrF3y7BbGnuBipylTnsSP+DbKX3xCsuJnLzLgIv/0O",
+	"F53ly5PykNqvUoqtKZY2399ycZd8Fs0kdxsWkyPer2cwvWY7VbCu1jm7oyHTv9N9qWv0WpWWX/zzVVh+",
+	"cZ3Kyr5F3WkJ+iUwhaPhkFDt66NiI52reWCRyUaPfLC47bhc9jlY8TlMbcDPGD0Z0H7zGNwrvWsMbqZ2",
+	"uI6vxkq3FlrZob2zEFCRC/S90tcI9MXKmyFBWa1F1vHWKy/leY3B3MJFemmRWiC9/O1zXvEk39zSirTQ",
+	"1q8u16h2PQG58Ad2olYj1ZpLse/XD6ITaYFaK6eEBqFrIQnf4bZ2hbGt/DCGOh+CopkfPGzxpA7dr+Al",
+	"nh1r6Taco83gj7A7Gh5qn7qAxZwINj8Se4JdMTvXv56/feOSWPcH5BRa1mROr1hJx4fmFlxIlSPp2cZH",
+	"ArrWJFta60TzT0XRKAS9zeNRhoPh8OHP1UpSB/9zs5bUw6ZaUm9PMzNvCEjNizb77eECypmOXUFGCH3F",
+	"X/KC3P6HmcJEqUzYDZIKrvrytzKhsyViQuGbvjyi/xxEXHD7YFDjyt5tTfWEeYRI+u3ScPEEnTHfpJLI",
+	"kq5TSZOd/Tq3Bprr+i+hwrbh6ML6/OqAk7/JAqVUzDIXBlQJzLzN6iAeUn0n996G+vvJ7LSM5wjdvGul",
+	"JHQVdj8pyyRdD6zcPDpdqT0Pjq3DkSTlp90H4emmdoOyrVLTxpBK/ffz5Qgt8ztU377pRWmDuh26w3RK",
+	"3JZbSzeJa12pXetyrDZUaKNlYLdhdPmN+hPE8L+bS8HeoBZ2K3STcL1M6XpczoRqQDArgan9++GDBw+G",
+	"P/18/+efD8MxDyEbaEUneomgG1OX/+FwM/Yi7F+xaQSVKKmZ1wL/d4AQCnpmy6UPXST9DR0bPmCqzbUx",
+	"oWOFAHqbdnMEWHgYcPfh9Mkp4YZMWCrFTLtKF9eo7Vx2c+Td9wOQWsGNr09qO/sX9HgtEdCN/J6BtunR",
+	"VohcYuskZTThYtYdWS+AzFISNj91I696FdTPh/37R+FarBsksjWJokwyu23/7ru9ZUNvRXSW5NWfQXz6",
+	"m4ZXfMFNyCy0jFjGkyyuL9A4tOSGFxmZSJjKS17A5Qe4pktXPQEUy1TGl0zt6FdK/Wg3z3O7gM2PrRxt",
+	"hpC3H5OUXeG1jbsgCwpG73tngP+UhiroSS9bwdFVWM6FdMM42ISkcoXmaGbkghoeEx3T1C6sB1YLBz4D",
+	"gQcD+EKcgLiBsDKB8feLnQjSiQqnvbTFg+eR1OPOARwdQ8i3xEp//fjmG0Yh11amFoscCkFu3JOwTGqv",
+	"j07XnTdjS51z9HPsVpJ6u/+0uG3ANN2NtAzXbeOivC3Ryi5YbCVq3loJLafUuhEaXqRrxh8HCAmba5o7",
+	"F7NTQdO1cfgxO8AUWxUMwD3AvfeLoss5XGW4Athj6tslzn8EQsvfhGdKaAfVUdNoKJYZqkv3Ytx16d5U",
+	"IQQOm2ALG0MMvPUluGINMCSngpy9eEoeHT/4iThMEZJA7YBBoAZTKLHlHBFYFjSec8EOFKNJDslyQqKa",
+	"Kw5KkkgznmLBkpGIYimmKcdyoOiEc15SBsjRU6kmPEmYsH84HVdneslEwrABh7uxVBCyAkRg34VUBjgG",
+	"sCHnURobKccpVTMGH2eCXlGeOkSZyHllUxxMFW4GipXmkPARkWok8DcjL5kYu5lGA/KGrWD6mizomkwY",
+	"oUnCEnSJBgA0fKWGAEDMCrJvlBSzvrWOwLlAFowKkxtSIOwVNVIN2isPBBB1NjcHynVB2jyhhoCD4zF0",
+	"tbEc8GYNa6fbFUmB/hO8I4GhNN45Rv/rwAFQHrz0VhTPOXWn8ja2ub9cXLwj+EIL6k0OZNPegGGfwiPA",
+	"HzbyBjIlTsA0PnGsdzLKhsP7sR0I/IvVblQV36oCO/+0B9MprrYRZKe0vGHJGgiH2zx1OYS+dLwwivk4",
+	"lauOLyd86urbBZbb2pkLyxGQVrXgAjYNgLU2c76a+1iO85jFLghvfCb4lMcOgqs6pOUBNAXW+4oMB8MH",
+	"YQ32j664PBUHY7EW+Sr288W3jRZzqY4ztLUuhuc0ZeFyJ9esIlb5cBJWxCZUszA0iJVCIKPRYLe6Y57J",
+	"LgxJ5Er0XfVAa6zYf1E7AeIqj0moOwVpdIN24RrWD4zKWGCtuiafBG8YnfXtLI++s47GyIl9kkIsIURo",
+	"jXF+uX2JxxX+OhLelhovaaZZ0s+Nq3HCQQiXf/LHUvk7b/so+yaNIXt3rJgdP7ya/5a3NxL+JzmdTiRV",
+	"iX1NKmKPOSecnN2L22CXBCVVw+kml0w0lJZzDVnC8uainGimruBSFKkAP3fqVjeCVEzLdNeKcJpZC8Rs",
+	"jagH7jn3LwP+IxBN43GFm+/CY/quVJ6zkRHwozCTwxa476ELFrLj8XP8xEMi+xZSOmFh/MYd3Z9eem5O",
+	"F6UhbJ2iXLuYUaSVvbPnz/rk3en7c/vfwWCwP9jds+kALiuLUtmF+nRLe+tHXqbKbZLyNlxhFcn79QK4",
+	"fDfGhFxqxCgKOce4RSBt5wytmiYWzBOXAzmbOzBXA72cOpsKfH3ckD1w8DJBNDP7jwlbLM3aB1EX8U2l",
+	"8W0nn+ZEArdYz+g6GA8qHBxSIF54I/mnwauQUm0aQvJXDj49UPMDnlllBtB5hMvSJ0mmfJ3shK6vuTi+",
+	"60ZBUNc/cGZuvLWv3QT7+Wq1rLKrkd1U4NYYxSeZYQ34gtc6wSFfpVEqK7py9Yb3Ilem2Z1uVMVzfmVl",
+	"Mx5rXiPHgqdcJOyT08z3vfBeyjQNm15XGJi+YK2HX/ejrXM13xr6X0kRlWky7iC/ufY1XhVbpjRmSV5i",
+	"whqDSG0AWgThuVaawJGm5CqMg5pHnF2vvrAP7HGbZcWRTC0R0iVvz0rqcL4UBFicEKW9qw6+VOgzpzG3",
+	"4Ns54BZPkwpPffVDpeniOeEa6r2zZHzFactOfWy5gcaQsjD3N9wSNtRb1oyJ3co0Y8rNrkkcW7U9nljh",
+	"7bNtFlJwI0GC70X55dyu993OcJi6LKQ2GinlKxUf+pyQLqqK1SFy/NXcMtnxa0EXbFw4X3b4UgpnfDRj",
+	"rPCUESFRc3aqi4uynlNdjjBQbMY1ZGqGTXOrcoxBQ709ja57ERJ/lOOEoCSx4xxNBF34Q9/NZbKGGM/E",
+	"3Yozxaz9Gz7rLdvtKG+9wZjrB7XbQ8gTew3pT33ySq7sCfgeCzG1Xh6iOrMjDVyLcHZMUJkrmc3my2xX",
+	"yr5O8eqOQSNdrjnD8R7wr+YAACdlO8d/1DavTh0l12KZzyuLWhU9m+KkXz8/ypxfl+mVVa+y7daD6xbP",
+	"3c4hDTc8cfNcu4C+3J3obouTCw5un1ZOLJ5I2k3sM5mm2XJnk4Cud962ZzSoJXW+sO+CRLAbwEA51aGs",
+	"gZYhBmCmLetXdvSUdK+cp0uZ/M6xF1TE8tYaALK8loTtNhjG7uF4Upb3YZst9PnGFEvtFUfBLbQnpBlX",
+	"9IsAwHdVJejeaZXL3i6ZQN+Xtie390OVGKx0sZtnQncPMqiGNAWz0nD7cRFjBwV0gzWsNngbu7KSVsa7",
+	"86pRyvj3ctd2Ppkt8UCB1kOUGqK2/gbZN9FQw+iC6x9ewyrJVaihhfsvSjj/zQEeO6g1m9Zc7cKSLnl0",
+	"QnQ2WXCDteThrCc+vjd3bZ++e1lOl+pstl/TjCsnY3SHAvsqmj/NNBvHHmw0VKNCJIAPU9qizQQvIWQm",
+	"YpYQxdyLXINbr08MvbRWgXMMUkOiepNjasKh2YEXdwAu2N2eWCp2xWWmx63hcxtWRzNoQdwBzew2zAj8",
+	"aFxUGwhab3jnxqUg+CKBzNxMMwK372Tvxcuz84sx3Hj0yfnzp2/fPPN/NVx/FOKhqSjJbhbOdQyVzmZI",
+	"NbG+GHbZHnHGRM6gJbOhuqub9kU5FKzEVQGj4TYMBS9Mb9FUyOXzVzcWMG/7jOvLzaF3UtrsgZbDjLQo",
+	"RbHihsc0bXmFi6lseezgEsJvKDeD5po2esvjMUb3Jk2v3Sp+xVfVXZphKwp9pF2/qW5qeQ27aCxuHesb",
+	"X9vG8qa7/etEp7fKZjnxfz1GO9uqZzUgE8W3FjNefNLJ3GwNMvcQht2QYvJrmIBZvFs4eltsOTzVLhd3",
+	"V8SvjUjzMpTLlih1VxS0BIPtZtxECFjhZ8eo4+cckN6jWF9FVlOAAFUdBcJsdQDdGAqMEY4ZMU/P/05w",
+	"gUg0Y8Y+e0pVEhH2yQ4sfAMnpKknIj0IhnHnZc86MSGsh1hmZiN9NphAG15P4Vyw14xh/6dkvVqim8Nn",
+	"gMjGJVMkh+Xw2BRkjxLBZhQg+6VgmLmD2ARksiZKrsIaZcG+1Ry0Yf/r8vMNOVQ1Xame3ZKWdhZUzXY6",
+	"Ef5eCKxbT+RuXnTPyQGUo1Wz6RnM9JZYPzn/bmva5xkkXjIdQtSds/iyiz+oHNxRkZA0nmNpBEvPVtkh",
+	"e9FSajNTTENIP0s4/GPBZwrMYR3t90kkL0GiruYQss7TylVfMfZgDUJA/vApAJ0rEvb9bMNrFEsR85RT",
+	"EyQOgDllDRAGLQBvcrUDcVfG0IBHtKMtifcDSCmKs9suaAPz6+erE+pw+2o3FDBtOSuqEeddEFKbZfuC",
+	"GdroLsD6JR0RmnZHBpRZKM3jWf0YASXC++sgbFt1HJLPPfLJDFtKizZkdOUtuBG7RetXo92L6TdteSbM",
+	"a65zIONdNrxjWqAPuA0EYthV27YxT3iacjErCoe30E2XarRblt/VbmmduZJpOsb7th1GXodqxpBbzFjc",
+	"vG7O9913lq9Xy042gSAv3A6z3QRfmTa2SaJSF+EB6qUUmp0bGkKRp0KvdgB4X7ACWrlj+kkVj7kxV95X",
+	"aDKZElBmyI+sa07Mo+GOA4NEyM5ZyDstVP2wgJ76xWJXGmzbtQu+YCFNJZWIh53fT1C4lfC5/8GriR2B",
+	"ACtDaDp/bw6lt9lNyzUzznsDWW/rCgYPVTprSpZ26f1NVj56a5XroOsEkQErRb5rgWEQk5rQtQ8Hwxc7",
+	"1SjrVA38egPeqN9fmXyp2eAuyFDaIWSGUlGCXyU0NppQXb5zo8kCkGodVmjuRQwS9zlm1LrMyh1N8aZr",
+	"kg/z9WOi53IlAPDcjgdDhS/Z0nhfBs0SbkgqZzWElge74kG11Hj2jvinfrc2x/pWMPKX56fPnp/1yZO3",
+	"z/7RJy/evr14fmbtiifvLy7evjkn+WYX+eAG6ukGEySSxArUTGEGViwXCyYSWgMCLLFFCD+tLeS9BoHo",
+	"kRZ3QReRZtmsTmwNufXgdI3ZrpsWhGrIOtjYsRIa3MPNcccyYWP2acnRCBwvuMgarwZKK9O2nLWkdvgG",
+	"w+E12YvmjCZMje2Urf3p/pxTkWBq+EQm6/pT+ye47JPxkiq60JUXq0/2gwarl1uf69BFjXtReu94+Ohh",
+	"Sypye4uhpOI2znrGplxwT9wbqUc+LKAhcqCPAE9gv1vdJX8t4BxtvDaHetq+WCgwp4dB7pPVnMdzSMZH",
+	"KwMLNEC6k2DV7gLFi72I73z2b8qbELTPtWIWgF6YYWpcEEfnhPd3z988e/nmF1dBguLEAQEXcG8FYQk3",
+	"fZIJw9O8giW74mzlg5K7XFmHE12KpMfBDS+du140lwzP3GuzsXyV/W2n8KIg2gZWta8jtYm2tKBinU9e",
+	"kz0/Pr2PpI+lbhPiGukAZ++7ax0sIPkHONH7kovtEOXio3pOl4zsvXt7fkHufbaL++We+yS/K9T7u3Dl",
+	"69OzX59fvHzzS5+8v3j56uXFPyypnb6/+MvzNxcvn55evHz7JoDN9tW4sP1g2QXUNQDsdjg8CkHohHi2",
+	"xphvz1/alTh9Rfaiz58Pv3xxucIOYxRyzd6cvn7+DJ6jEmkH8OULHh3tgw0hZzaxSkd2eJ4EUdRQhCCw",
+	"jieYO7rQnED/6/vERbpcKnlF0z4iV5dwtjvhFX03QqnjOG1bMuGwI25+R1C+2KohwZ+/JcdHhz8Bikk1",
+	"I+aO9oXt9eD2EWT7vWVKRYPJZJgADc2HbG8KyFS6FJd8rHPMbCNcg6EQRmTRaTbbcvZ1KHSA70KKvEMU",
+	"CiIVvFPMOVl4atUF9273xM2i+SZbqaWL9lj0GhWcvjnFdG77nKzmzOUH56sLFaOgcvbgdgLGWhCEYZNK",
+	"p2/FF1Hc/gH9bFBL5SqqMrBmJrsWEmmVp0De9k5678+fVdHqfzs9+M+Pn++H4T6vWe3Tc07RrTZUJFQl",
+	"tb7pwR/Dg0cf3X/HBx8/D/v3H4XHEuI61/wxjIl+4ots0Tu5//ABDtH9OWxjtCqdvZIrpg5iqhlJmR2m",
+	"7vusNGvgIxIrFAn4PYMrj+bJHADsfwOMao3U8825eNrrt5J+CbL4eWa3+94TplIuotppGcC8C5+WsA7N",
+	"lHcbF9LuoPgToKVWxGO5TCRc4PdKAi3oTaqWkdlclRueN7cq+zuLr+Z1er9MukidBRflXw/b5NA3kzsV",
+	"QkIPnRTpenCr8mc3iVPh+a2surkn8pKJkiOzbgI5j2msWGKHSVNNoLKHh5DDUvUPfzp+RP7v/zkeHA+O",
+	"9gc+N44sGIRWjgRVjPCZkIitpEnpm/uDoxzPFhQxgMhjIllKLowOFjpsrrP1dsHd7U6muZgh3twTqnlc",
+	"k2QBVOl+79OBpEt+YHXCGRMH7JNR9MDQWX5x0zspdf6lqM6lWayY+Y7DcQP4AjcveeGVcq1EfK+0j5uy",
+	"qFuPpfa/+PpfAZzLJY3ZgWbWmjMsIVjcihhJBFXKASvjXiOG+5Zoq25jw8F8qYup0pA/NvNAcWFRB3uL",
+	"mdYIWxkOkfu0tNQ75gEpcY63hM5LVEzafdOgrofX9MJ/fUe79XRo7sU6hzVgANysU8QTRlWwMmZt8SrT",
+	"rzRWmbkfdWiB32s6Y8/4ggkf/5UXUdy4F2+Ib6vc54dOUejjFyXxwn7zugJu7x4jZoDdBvibJSTxw9LE",
+	"SqklWhbtVnXAjM6cCb1TjEPX2AqOdcu2te/Km32rGIoNuz5rsulhby6ksVJnk0OyhfYWOFYfJ09TqjXT",
+	"JyRyJccisqeZuuIxywNz9gHgFl0R0Ujs5XXF+sSVFeuTahGx+t8HlaJi+wCOqxgbM2HUegzHjwe25TFL",
+	"IrInpEc9Jji5fdDfI2nmTEWho4qm6c5UMVmPY7sAbbGBOzW4Cdh4TXrKhGKxnAn+R8iBG3kWuVcmnIgs",
+	"KVcay65B6C0AcNE0ndD4sgKDu1tQnAtC8ItVzKo2zhBB/p0qbg3gnG1D1Qc6l7jN69l3ez9cQrD5ffZp",
+	"KXXntzGis3OEDTJTx9fl0hUN7vi+YjTp/CrU+u5aC71e47Il5hq3OpxqxPhs3iX81zeSf1JaOjea8r66",
+	"mRezyrel3ysyhfy+lte1TE0hwv1w+uS0XUMZX7J1UDV+mXgpe8nWrji5hDrloJBwTZiI1doOBS4Y+4Bd",
+	"Zt9V0iDCIUQfhL2iPhio7VbLv1MUMiccrhuZIM1gGjd1/G48nFM9rut09VAMBtknZbj7fJXcqtnF4SYM",
+	"ktSxqBOgMe1FviDNrghXjRb/jnl7rWFVN0yJDdLBhzk1+nS5JE88QZwi3Eb4urM7nI+vxVQ4S8s+1I19",
+	"381nanfrWh7TOq1tRB20uR/6vZXihr0V6RpjLzZ5bYc6S1/TebubN3JbIY0SDXWeX0N5m6bNvA0nJMjj",
+	"P4EL0o7jlhxr7aLxDAEu9cYBUrPhvzllp4yq8baxL+RVaOjkjTTEyBlKfYiuicpNRWExf5suyHbu2d2v",
+	"9wEjUE6NtZGCsFj5g02dyT3cUezndYUDgCPGrtN40RB05qM6xxOZNMQqIYbqr/xJbiq6b6A2TUshi3G4",
+	"DkstEDxvLYY8KjtFmZk+UWyKaPJObSM0SRTTer9D6Ilf4tp6VpajPvePzVvpclPWjXs5TmXg7um5/Ya4",
+	"V5z/A2YtBfNpk2tX1yzpXJWkRl4BCeh6bNjxa5XgZLR8Ixx47qvg70S1rdDHCHuct1yB9TVMm11LyTug",
+	"3KaQT+9PC12rnzHI6rKSa0moQdjhr4aIrM3Yk9Vu0ELajNsEgTbjGl82WqXNRW1ceN0BTyKC4aMnKNQt",
+	"80phd02tiWLGUr5IEJU5j3SHPQgnfdtTuzrtDcNAEEocMlCFfezmJFAqsPt+SMVnvOIPhbE5wxFco5bI",
+	"gv5OfGMsp11N5k63fTVZUw75mOQLsSMiSNM2OgDa1Vxqz2hA01yTPUBx5Sl5//7lM2A2WmE3iJAnLlb/",
+	"DoTA5q3v30JF2PpsKzRZ4eJ8E0uBG7noqzD01mTh2trfinpaOzr+DJpqkMJKLOCYq+ZQscI/yAeuvefu",
+	"wvAvjKZm3nhG6vHR8bwJjZAm/mkwK9QKX7eFPh0DVuTomMxl5ivxUGWPVZr4SI9Bo5cuU2wchjdwT2Gw",
+	"5B4pj/0xGYKCKjOT/+5Ub7wlPizdGA8DiWjltlsx18IPy5zRkfrOy59sZIiXH/ar21QbbG3V+hVKcXvX",
+	"QnHPLdNeuJN3sxbhGEe9W+LDX8/fviHn8KE/XZyggNgxQ4OJCpU2umeEhEuXlRvrV2bSZS1uUcgU63t9",
+	"lAjXVBMTX29cVcnw9USgZY6GGJ4O0scVlQo/tYTfyJLbObrMZLqDu7v6fmlwxUjaWXVzbzd6wJXqbyeG",
+	"M1SFNtbUKUBN2sXvGcusgU/1pYOOzzXElwlbLCXYYAe/sjWZ8dwrYB83VZbaOKmwi+036MVIW8OjKvP9",
+	"G7a9Mevf898bzyh8pYOBujH+hrGcUTHb1enpUXE2jFFhrKkZS5UwKJppdTtIsLmGPYPwQu1d5FV/dmy9",
+	"noma40xvX66OaaE1OWNIyqx0sXa5nBKe6D4kXt0zEmuFO/V0MzQhCMzUYgRWReiG7ZCrD4dhPA8f6f8g",
+	"gFm18+WD3CFwumnZzyH46czdUu1IqPKKqZQumyEDKmH3Mk0IxlqRS8aWmkAdSTEje87BTX5+eDwc7ldU",
+	"sofD45+Hw6BeVmbNxunVVK66uxaCTINJstfzsrQrJ/4saLaPOaYl+he7s3PedEuKNKGCcIGTrph94BdZ",
+	"YndeQM/w4qc4sxZUZDRcXqew6fRuacGu9aIoTpPzEq+AvdZO4P1CqdAZOJyv7cxprINDtRl7xZk2FVKj",
+	"G+PrPhB06uDw23twL02zdPdeFvTTmIvxNPVX9nXxidoIMRKdPE7rgyNGxA2Viu0RoULH6VuRa/K2BSz6",
+	"B0Wl0VEBH4ZvBZxXIqiYnDPjvBlh30Wne98cJxoF0bjNafgewg7B3wv6DYouX6XMR+PA5uS3/NrwNAXB",
+	"tgM1tvh6iknnaTU7z/k619CN+fMbrh/7Zt2SKsuDfhHK7ymmTpA73iVvSvZrXS3XhPVWsMqakAtoTlCj",
+	"VvdJtFRsyj8N7kZkxdMkpirRRZKIA58e3I2g3m10N8IdTtNB7p0dGKZNRGIqhDRkkkvrCVy7VW4aKkmh",
+	"2+PxCxXk4TG87FMPN4XzDaVGcawf14704216UqNocZo66HkbIqYmYYr+Yfv3wxLHEXpNbbm4eHdeTEiC",
+	"3zqbpDz2d1gbUdfHP1eW/udtOjGyTZmmOtL6LXodqs6lP417szys8zw5oDrfpqQBe1x6tRLf6ZNoNdcs",
+	"Hkd5JdoJ1ezhsTUU7h8RRUUiF2SyNpZ1qSbnLi+OfPDV0VI+URTMQ0MvGeFmQM4BawYuBMGdyT0MVlNh",
+	"5a/p+HOL0XFJO4Y6dNeUfwjSXQXp9URho/DaWRBt+pc8fhD4Y10gL+Q4nGboTMS/Xnjl4a8fLjbSIk8F",
+	"wcAPF+8HyCcRIjxcHd6TNDPze0VMCBA8TAiTKfJhzY1Z9vL8IMj4CQVM+1yik0oaT9TPQwSr2VB5slnR",
+	"L7Rc6/YLhHhPZUMQIlGZQHfXZiDeu5Qaq10RzTEvHhA5XBKYj85heiT27t5FbU7fvbsPw7XnWd7OuUwz",
+	"UCbfKXnFra5MLqyAOX33knBN5pAAJDUbiaJRxHB4cv7ujiZ37zoFWd+9S/YU0yxNmcJ0WaAsRY20f8dQ",
+	"+hl4ZiQ0AzAFN7D9XFhim1ba3b2LwFp370K8A7yxoAKuFOdsMRiJkfgf/4OcVhIF7I8YRhHduzqMiBUq",
+	"qCqzTzFbmgYCIYKxRBNKkDhcrNFIvJ0YyjH+AkKN7Ajf2h7J0WBI7m5m3N3FlLu+SyIzczYSBe3gmRBV",
+	"KciayTBTwrUGP6gka5nBEguiGdQpJ1SPRGR7lor/ATM6IZgWRLCQMwzZVXAeEMiTwjQZPZfKHFhFJiHP",
+	"k6MHDw4fHSB8EPnrhwtLH2bOuCIpnzLUawBJNSoShqL9x4TqS2cZCLYiLgUfV8a9OBJcaGN3Sk6JYlPF",
+	"9BxqfRtLUMxrNJds7dJ37N96DmbsSET3BiuWpgcQXHzvv1aXevBfWooItjnPbZxTu0l37yqZsrt3YTUp",
+	"caR09y4mWt29e2K/+W9iXyL/DeBImWbkv0fivw8ODuD/7eMIaS8i/42getTMIbmFG6Q/fNwHQrrn6PTe",
+	"Z/s0N6C+3BsMBhHB5hwX+PbclXnebPGbzvGb7FZz00eqsN14TsJ+CvP0ix+A7wwIxnYF8RNmDsk0XMRp",
+	"BtEO0Bi8k49wJACFumAIQRfelW7XzRIZcMGAnDpZltL4EncQTrxMswSU05Fwk+MGVteedTQGy7FPZsxo",
+	"Eh0P79s/JzxJrPwFAnBpqLAaVgL4TOvC1sRd1rggfi3uFB8iAdY/7I/EjBns021N/krkxcRTKa4weVfb",
+	"Xw7I3bvvoGLn4O5dYpVcTRQDjNEIjmgrEqBiPTqEkNKikooaIaLFSBCykMrObkG5eEyWVGu7MBMaX4Le",
+	"4F/fyyUIXF1MeWqY0vv5+WHbtq2BWksiKCQaWWY8tGRyNBz2yYMhmaw9dM6APIWWkZvkkv6esQHO7LlS",
+	"Umk7M5SFx58+wQwewH+t3khAg4Tk3kfHD34iSyUnKVvY/vciulymTp7ecw/+HZhxH6UgJdrQScpIFMuE",
+	"RXZ4E0WFpS7RR5lHSOR2DcSekeT3TBoIBtHZcimVo3oIzRdXNIW60svMkAhCkvRvHyNXJtg2xoB0p1MX",
+	"zDPlLE2QqGqnLk2tRMI55lUlfAoztGRbdzUmQP9Gce4oz8oyFhu3jAARasWMwjbu37//yLb5/uLpgNy9",
+	"+xRjSnn+TgWpRrtG3BUD4UlpQ0oxjAo0/eh/HbgXD14m0YCcW7G/lpmyogh2Bajg4XEdlaJPooOoT6Kx",
+	"/Z9BtG/fiqVSDECwUjnTlmUn0sxBT8hHBU8tifnBL5nyUnbP/huLK3gDNAc2ypMr7KDmLE32B41zwnoG",
+	"C24O4H/tCIufzoBfuJhFtiWQgOWH2p6Me3ojJXeSxZfMWPKdZmlK6IxyYY8nLyRsY/KKIUvBBL1EOnoE",
+	"NSiwQi9LIhc8fMaMWh+cTo0V3dweuNBlbfcmMin2GUIJUJtFYWbIQmpDDslr/uSxT6V3otWaWXZQiWQa",
+	"JGXKNYaeYJU1lvSJlnZh10tJhJXnIEOYJpqnTJh0jdmKKY+ZS3rmoG5Moex57xX+fsamB9auUpwZvK7F",
+	"+OVe+cfyxXfvdZYafuBE+aZ+uaEXgkhjAq8ruUlZrqWevnvZKxW56R0OhoOhL4xFl7x30rs/OBwMMXVh",
+	"Dvp++Ly3T2ZNlnZZg4AAHijSsc5B38vmgEa0g58eHP60Dzq6VTkhLdV9i+UY3LtWodQsvWJ6QH61zYOH",
+	"lZ2QmMZzdyMJbThAzj7sZELX7qwCoG3f2GRNokueuCTT/MB9mfROer8w89fVZTmYGBbjaDiExGVpT1a8",
+	"jizJYL8wRdhLm0X/1w+/ngO+wEYZiguXUKaZGdjdeYC9hhrLR3fvJWbepnCmVIy33slvH8v0BDpn7g6x",
+	"u2QJBbL+f0Ms/I/283tziO74o3GrT530PhoOHWoU6GdKwu7aXWQa4BkG5KXbR8tZJGFw5osY7K6NdXdB",
+	"JV9x5X3YyubKn1r1+2us+St+xQDYO7jS1m5ad11oJsg7LEly/rdXQNVnLMkdTbmBllBDJ1R70QYnAYQ4",
+	"M+IEALLLJONp4s5T/Zg8GN4vl/13F1i4eSMBWdkrrtmAvJI0IROaUhHbsem5zNKEKJkZ5hABJNiDa2LN",
+	"DfuWbmC0oqLLV9zzopPAttuH62tvu/3q/rcZ6BtpcFEfkwj3JCKarnW18kwbIZYXO0CJuTkCeakHLv0h",
+	"SJWoTUDCkRWluXUMNUjBJOhXdPN+YZorhlrLHT2ytGEbcGqLVd8RG9aRscrVMm+cxTRN8WhY0ATcriNx",
+	"DpaRs7ZCZGYth1M7pVdyVkZhtfMP70fxyj1f3nrri6jow5v1u890TRjWkCF0IjOfawCHOvgb7Wu/Z6ys",
+	"EVTCp3Pi2RqH3dq53S/DBF5TOu+RVyetLRvxBAE9QwOisZHqdscDm8rR62StktyN65bGWYhRy5Cctzsf",
+	"UN1jWx/Qx68oZjyNvaMzFjxgwGwEZRRg590ygOw57iJ7ntAcIx8+Odz+yXtBnT+KJfjR/e0fvfBOAfzi",
+	"ePsXb6R5AWAR9oOjR9s/uJDyNRU+tkvf5NStiLcqqn9JzsFvdUE3QWiPewuqZhxDOYPi7oVUaN56fxMl",
+	"UDfqjgPijyWIuLk7Y73nRRPbAUtGYi/De0mrhtoP0zWZMlZ4VHEAJ2TKBU1zvFSwvONUatsEfGdNSkWn",
+	"1qQpTuO3eB8AbO16Tgakk1h02Cav3fw3hOOmbgrDIHv/+Mc//nHw+vX+Y+/pQPEM1rbxL72/eNooTnzd",
+	"rYK1NrJTj78c4D8aspNvX3Z/TemAawxXta2ywdHiD6lwS1IhZ1D0Q2irRF0xkaE3xVUlKeSEEwlNkiIv",
+	"TxqUEw6QYcnUgQ9FgA/soYZWOMD26FwbWpw4tyKoSk43Hwk59Tl3ULeAmQF5L3y1S9fknrVuQQ9kST61",
+	"Ak19JGKqkn2rIRItnbMqOo1jtjQnxLBP5h7UgvWezafnf0fFKuJQXxZKvkYjYTVO3UGa/FJUgt0mRt4i",
+	"ZhjXxGd8NwmJEvJEWE40p4Z/VV7Oi4B+cdUv7rmyucXn9eEEDX3YyR+cfkucnq8o4cLSdczIHroBlSXv",
+	"/SCX93tLGYLqtCauds3NrAFveRiYhH0yZA8KKeMNa1st5P2RkIrAhRi4FPdc3eX9AYGbHs/fZM+TOvl/",
+	"/xurMhj7r7ykyP/73yNRrWG778MOKwAMeOknU4ae99Qa6pCMDnn3cENJ8QVnkm248lHRUXJF9qKUC0be",
+	"lApG/8Y/Rt5Vt6CpnTpLXKGaflEgGN7tk8zjlsJ8tG3GTYjD9TQHMFMpSr/myXhYrxLfQf9dPn2EtXMu",
+	"QhdvPhiJD3DtIUhUy0dx2wQXOpfMZTDDvrrLJONDikfCSeDH1S9goUDh8vRlNzSWYpry2HQQji8Lkbqz",
+	"AVqaza9s7XQU4JonDt1hi0grlSACKVWrhdz3lNfHbep7muvbuY7E0fDop4Ph4cHwsP/+/Fn/iaJ/8LRf",
+	"wAMOB8OfhkOYNJYG7uErJH8Foz6KdhCSs6ucdeXOayCkDuCkJuEPb1XC+/rKDcLbe9Ic5+1J1XeXn4ot",
+	"Ma31kq37BXlZ5tz/l5P2ww7S/qljFfjgsMOY3tG1FV0XUr6iasa+67ECzk6nc2FkBUhtq155GtjfrkC6",
+	"y8tG1fFNxVsmlxiElwLKghXqCkS2s+8KN1td+AStvKeu7+/k+/L3tt7dY6fSpPHZZ73O4sG+3ORkAnu0",
+	"1vO3c7mFevdb1tB9KdFhl/6/qkdryZF2tputbrI/lNnbkjpWXSwctGWXvf+lWXnF5AdQUlyFTkBtgVK2",
+	"EDtVD2+7e1eKmN29e+LMVEjGs6pZuiaUzKmeY9QVXIPDgUe4IZpOmZVQCqPiXNwZNj0gp3n01ki4YWAE",
+	"X5QzWtQntBSUVX2r4AerU0UYOBZ5f1OeY2Alxh1NMp3RFFRpvOtd40WUQ0fvdlGAy4YU37uBmuUY+lUW",
+	"X67J+VxlE/L07DXRaxFjaepC2nicb13UpdcnyoNzFElAvYfTw/gouc8OjicP6MFx/FNy8DN7ND0Y0sPJ",
+	"UXw/OWYPpt0Vq5yxXZrMN9auat0nTSqWIwjQvy3ZIrn+y8mYfzaN6CVye7kGcFA8hRSge5+d6FFs+uWe",
+	"S1FFt84uqgmSzxmbgkEUloIlCoopwNKlUsyYIjNmXBwIWpYuJoQbMpdp4iDBVlJdQmSbpT4uCCUYVzIg",
+	"z2DQEHQJvr4FtcN7HBCCpIi2HQnFDpjADzuYjNhJWRh97TO+iQl9GrEX7D9O+NvhIrfDu/KRD7ntZEl0",
+	"Mg/e+Ra/un3wNXVVN4vtmqpfwB+EfJuq6rIgovzKtVoDvk1hPfXfY3FAd0EipI/Gf+zC8eHOxGVdoLjl",
+	"JtdyUVRjSkGuVHYQtaiEvMsr1d9U7zuNF4y8dFk1APnTWS9zg/g+WplfgYZzwB5ruQn7QwP7riyHBFLg",
+	"HrRzXfD8uPc5kLpy73ORN1NUl26I9HUcm0rNSnG9pQiIx16zoqmLBsTkKfsF4SZXre4P84ju7dz6XqAo",
+	"cNR64c2oGlsch8AbfE7PD9F/S3TolzQHo0Bff0e63FXfcFv+MumicyBh2HcbDYRXzGiXV4ak7BKkSiQ8",
+	"IKfaR0ubFY8Zied4+yQkZHRt1bBOr0mtpz9o9XZp9bRGqWXM2x3kp0sxv0dTplr8+a+lNkSzK6aYd+qD",
+	"1gImqDZELpnopJ2/XTLxN+zzFLv8Fm78LW/CSM7t7LhZd/7gVy6S7q1nkLyD33xNw6G8uNutB7tvBPf+",
+	"B2feEme+LdaU0FhJ7W9qdJ8ori95bs8G+NTxYxObuoYa+fRdHgQGUn8llTYE4X2J5UQxQxeRK41HdCwV",
+	"67s34BQYiVgK4bLE/HuaLClWOsjdJ1KVsslsmyVSIpP1SGjHT30ii4hOCiuA3ZK98idYOgvfyj8dCePB",
+	"qXAqOAe93zEg1DHD2yumrjhb/XO7BNxk8NA94/pyO3s7cvnB2rfE2pgokiePI0063iSQ/nF9Ft/G2o1X",
+	"6ppRFQOogUhcjjdLOh3GF67LP8ERjEP5W4Y49B1fR3j4FzDlr8t7pcL0PxjuWzvjIEsqJ9UqOzU74d6K",
+	"iQQ4JVpHqBmQSKfZLMLANwArIZngv2eMzKlIUoa4E1yMBGSzW75KqJ5jewMS5dWXIrL38vTN6T5JWMwT",
+	"pslqzhQrGVwA9L7G3DBlCBdEyTQ9yJb6McA0QKgaDATSLbjRRboElEUXnT1+JWPsuvF0ecUqV/Rt8+a3",
+	"5+vd97QDEettFqk/Hg5dwf+TXmq/PdDu21LZqt7pgike03uvpB6fihlL2Q6eRZzs93EsuoVu8Sv6wJwf",
+	"sXH/pH7IjTwKL2xCJ3bZy5hnVnguvvcZUoO+3INcKP7HNS6HC9fP9nPxJXb7GtKRml1F50YqF2ntM7/c",
+	"gMFhNJMywSo7c5mpdA04+Qgn4SOJRwIQMF3mGKAkYWoXZoGxBcTluNUYuMYHfhGSaEBOXRIYfqcxHZwj",
+	"4BJi7TgslVySAlTUH4i2krgy7TRmI7FkiktEdnEpI2DcrDy8oW0SAC6SxwXiu8tuy8FpRiI6Hj5ymcfj",
+	"pQIXLqAHRgPyAgYOAFuQnJKHHxXB6iPhZ7ldYr9w6+C262teiPsuGsRVJUXvh8T6XpLH0RcDZcWy0QZf",
+	"CrnaHpbbJpHw3L6+8LHCJDNban7mvGp7G5BnmN2JTmYPm/u4nhd6ydgSLH34yrazJiurR7kLlkwkm6HB",
+	"Aa46Zz4D9J2d621qQguqLrPleMlUDC30job2V0x+HU+ZVWiOHw2G9ld5xZSy2iCsr88/6J308hQC16C1",
+	"8lx6AVRtsGx60hsOhj8Ph70vHzsrQ6VJvxR2jzopRLcnYsqL3iBmYGOFXOW5TD/uXL+zrnPOTBlzfYkc",
+	"cwP5AgdmzFNO80JCNxE1Yb2FeYBjmUAuQbkGe2Q5iIvZmAqarg2PdZRjbrhrMA8jeEdDeXWNuF0R8HH0",
+	"uKwP2CFSqyM5hQITuDCSYyQ8/FNegy6v9AlpuC71qMh3A3BBHB0g/w7ISzMSYH4qtrT2pxTp+iSHlYJ6",
+	"59pBc6H07CD/ztwOMMeQN06A97UEvk0G/E1SwTa23hduw2lTQ8eA1udkMhDXcHB49KDfg7UGlnhyBtVB",
+	"kt7J4U+Phj8/egS1l33TJUH++vTs1+cXL9/80iseu9mcPf/l/avTM6zlpIxr6vAISrwgEfVOjr58/AKc",
+	"1TGSBbs4zef2jeX7WYWzmwMrp1NmT03maPqHiP/e5izKsNxIg3gyn9TvpFHBMDcW/hnSWdB5fcacSAOx",
+	"UgIUSFkyY6rAT0zoWpNoquQCIDwjIxHBOOXa6JFwOALoQ4O0XjDkkPb0Y0IFYYulWWN+8oJRoUkBVuI1",
+	"zpGgM8VKAMs4io4iNhOmo4B9AXmSCV2TPX8p503YmqSd5m96aKgy9kiTzHVlxwLZVQnWwNya3fWKYrce",
+	"yddayPm4ZHjkjQlncqexfPzKEisT5ozpLDXbBZbuEz4lVKx/+O1vS/Qg1CUmNIG/Owf1KPitCcHgulrj",
+	"VmmlmIbz9ytopnnwVR1Z2lo8MPUBseS4QKFLXI0yx1y7RmFBS6wp/Gr4jVzdlTn8YJ1bw/2yexsAHb+O",
+	"O9q18XWMMSOXNZovZXie4E1IURTAgXb0CfvENUSiSMHgZkwuSS0rqQrHXst38mGN3AxAmxmJ3NGLP3vj",
+	"DkoRQLkyX+8TEj6FJHOujcTK/KnUkE2JCwXcubHymHyJVbu0w3KkWna5m3Pt3vxyzlc97HmH4NHw6OHB",
+	"8CeSiSXlSferMzeinAW/rS3RLlHqC//DhPjeXiLckM5XYo4TD+Z5je4WwNVKgc4cJMyxXEkABMFXuQEU",
+	"YFehDUJfXI3pEhh7uQB/n+QMLhIowj8SSV4XGSXOas4AF4cj3DvW7iRS5WFvj8kyzTQx0tAUOxoJmqZO",
+	"a190Qxar1jH/TjAWJQSJWslF/W0QJQoIia79XxNSIjyAPJCx0jVGMgpWbL6Qq6bxZALJvAroVi9i9VUN",
+	"nSopNUhVHCW54mz1Q0u7rXRXlBxrv7jVQN+SmPQSsVo1Pyw29T2q4rkrQxfGT8fniasOEZKMiMjM3BuV",
+	"OgMYKTcSkzWJsNQ8OFk0Y2QpuYaqHfDRXgnf2qodeCcXAy46lpkbCYeOz5J9KyClWs6p0GRFeV5zC4s8",
+	"WV0M6rUwIjEkiyWdca7ddH2hwu8lLN2y+EKIEOnZJBVcDf+ySPAVp90BBKgZmYE6sbjuUDrWLmCg+HT7",
+	"kGCjvPmIrWLW2jfFB3KDUSxmQJ2Nlft392I1FnzvNJBQff9dfVdNI/iqUEVVwu+AwY0f/EDh/ioBqF7q",
+	"AvruqhBG5bIDB/nvW4T7vc/uHz4tNSjp3wpW2dR14a1mn6wJDPVccUSaCdN3RV8PmIhlAijd0UQm6zH+",
+	"HO2jhks1Qn76ot9rsJKxGtb7ixcHPxP8LNrvIqN/YXUR3ft2TPGBmznY0U3uqfLq/WCIW2KIXwCTKswS",
+	"BbSRJaEW/uhwMV3ZvTtYzSGX3ksKhpMvnJCzU6/uyggKdS7Mw+Nee13amjc552FAqV1jdEPQK/a3jGXM",
+	"XeyneJ9Dq0obiedSY90KnvTtf+C4WuIdy0gAHiyUP3QF+IuELhcXVZzze9SQlFGPxkkgGGsNQD9cE+7B",
+	"Vs0JxpevaJG9Dnxo7R9D1wDpjUYvGkDpGj6AVhZcawcPNIUCAIQLcKThB1iIVqbuuJ/yT+hEm2RgOdOR",
+	"mNDEq37g3O4Kbfs7LiXEbfjVFJ3iKzGQ18kJXJPvilQLKs5JD1x2h4cHR8OL4fAE/u8/LZfI8rPD0rPO",
+	"Tr3KVHdy7R3dti3qlrsJIxz3kWvc3eSHh+/be/jyKk9bV++K8hQQzepXFAe+Ntp1VaMFa6+7p7iI+ZKm",
+	"ZMLm3AV9wWXCCZwviB+LWIMuo7UOJTsSLwC+OHciRnlBWwgmIHvZ0pU5JXK631QtdyS4eYxqtpkrmc3m",
+	"pOTwc6jjvzzHAs+taCRWUr0BMEghYVQ8zlKqcBYN2tXrrxob/roxLDymafovCIzz/bxFWJI/r/pVufxe",
+	"sIIvSiXCm3WMoh74ZjlwrAaOpSgf/nT8iPzf/3M8ON7HkhkjEcFjiFb7DwddWPoYY21oUd+claB/CePg",
+	"HMcQyL9cXLwjULqe7LWUql8qNmVKOS8RcktRnHwkQtXJXd6H1SEH5Im0n5Rp/NPBarU6sNrcQaZSZ+5E",
+	"WFTc1db1yWmYjBLVOSTymhhER0EREfBJeVzWiOzpJY3ZgWZWITB29Ai9qkt19wFxQ2cTX1c+XyioBQei",
+	"6XHukeOm9KUvV1u+OYBy2VC8gExlmsoVKe3gg8ER2Ys+j3pQ3mDU6xP3z3GJMEa9L9bKE9KgyuTqKPuK",
+	"Dm6ICuA68N+n716ekMgVQx7j4COydzw83MeiCK7kQTXtf6WkmJVJrl+04ZbPVc0GNQ3G4igor0g7l2nS",
+	"J1EmXGlmlowLwozgSSEd/MhGwlut+UKXilPld4euuLkfklPaolKNqeYcSuC7myQOeNLunfRWsRk/+NvR",
+	"5KdPh4v/VD9fvvt9SC+m/7CGS4Xgeyc9fT9W981B6D+9fq9Ymd5Jb5NpPehu7tNzkLvdkyntrAulsd/b",
+	"ym1/hllfd3rf9rob+8bWwx68CaOKKZQM1sCdM5o4QMynNJ6zg6dSGCXTwGVAuoJoSSEPIAUtyhHKFpk2",
+	"zlGP9YQBVsMat2rBEk7RRdhvK/BTnPzdqR9EEoYoFNKg198UVZZUi3OlIhWc1HABYSdQlLP7XoP49ydw",
+	"gwHiqnBqkpd86ROqXfQIFXmdFzxIpVPQwCDfJnoGJe3n+suWY6eG1s2Xrt88+W9zlXzrpRufilqQ1Cj1",
+	"w4cPB6el55vEGqGuoBhNF/8xwireo15EaiKdGMVZQgrtogOZ/pMEVRRlbD9/6XuhCXPsnfz28cvHkJet",
+	"VF68pDCCkljojK1WR6uZFbB3yghy1evFASlwTRcUQ6wdqL41yeRKPMa6uTp/TKhYF7f8ueOmfEw13v1V",
+	"MOZ+YJT8wCj5c18RlYJZNoMAbgcl8mMrv/tAgyKmqZH1n+Wv1Bi+HonTVPZ6JGRmYrlgzpLgCmOtXDzW",
+	"wIcX/EdiOdz5WyC9g9GEpMzYqZ2U468wj0NRQay1JKdEMVdVWZHVXGpWjRZbUT0S3ijJ5Yp3M3USLM5d",
+	"WazF9wouSGq7waub0BhnUHrnlkKiioFcN9Khg3/YR86gYOwyGF9xiF2BgrBeNo4I3kCbYZcy2ltHEGNh",
+	"j+8X1xAYyz9raEONDLafV8XcfxxZt1hbNPERbNXK4k3xat/w3Lr32Y+tNUICSo66E8ehw/QB+EXE6z5a",
+	"ECihLM+CKZXjxmC63a/8CRQndm4xWDfndex8oPzCwufJuvftWKgxwc09/8E2t4W5XDANaEIYsO5I8Ovy",
+	"0HYlw1PDzTnOBTnsnjR0/fH226MpTIma72gPtoB5dX0sSCzYqrY7BVSV5+MDnuANB8BHwFUHmSqm7buK",
+	"ueTjQvd8bHUNHgPIJrXKaq675ioAI0wkgCwAsRVT/smqo5jKUlJXwR83YSOBKXOtIRC+4GoFYgoFFu5L",
+	"EZiViyfwkjUkLNtPGkXULYREfN1ogm0yrrztP+Crvl/OoovOKdi0ewh8u5CqfrRTlaja6d3BGDyvdPZP",
+	"jRYdmNF2VbuWhvNDbbg9B1HVy+IDJnWN4L6mFr69vGrlzKoWWS1VrXT1Q/Aar09Wcx7PIVBQz+VKYPAg",
+	"wODuwQkLcIkuohARHqFosoFrdTwr35+9giNyJCYMFPdz1zto+GSZTVIeE5okCtB7TxvcVT7sH49M8AXo",
+	"zbzCsKs7P5JHou1MdtYChCj6m6QKFCToGxvr6Cp9ku7ndqWKV4CXv2s4Y41+imKwhf8FqNghnQ/uwvQM",
+	"FwPMVIFysJlKeye9uTFLfXLvXqwWA9fDIJaLexhtC7dEO0dBltfp+0AEBwZyjrfejYnPNYr5F64P+y8P",
+	"I+y2fQLFMHP7wEgnkr6KZnTvc80f3Frw7Bn87kRWxa/upXzZO9QotzbLvEK7rVJre6kobORHpahbTFVl",
+	"gGodUjo66RyN98dh2nEpsXs+hVpzEYNrThuiM7zSLiXs73dW2Decbe209VWV6S6S/AcJ32bS0fXp9yt6",
+	"scok4bVsauJ5QE1ySbqAW86vmCBTzlKoJ4FeoRMypalmkQ+23BTPI7Fn+cvjWJQuhSYMbmPL16v7j4uG",
+	"rb4TFTW7mQZT3fiUoDy6c7KGChh9LNV0fDj0cKiYjERJQtfgMvdYGxhrGaeMKg287x64i8MdFN73gK6z",
+	"hb2vqa/iMviMsJqSerf38SYKJo77W8cV7iCQnMr9ry2Y/umgOR0i+nVl2m0oiN/GzR8SkK2Jk+AvQJMd",
+	"L/w9eBfhgkS/TZVc9ImR+1Few6FmcC+s/LWiqUBndnflUhEhSwBCRCo+44Km1SuCATk1ZCG1IYfD/nA4",
+	"9K6EJVPe6O/oLnAZjA7Wjyyk8jKx6HFX7/1zb0T8fyad0bLKd01mBNJMQgL2L3JFFlRUAjQgRfdfNLvx",
+	"X952dzcZVQciRfRbSMz+ZsIZPKQHPlnizyGjX2qNye2CrXIHMPo/WVJ4fgfkhVQkkldMpXQ5dtXQo5HY",
+	"89jCPz88Hg77hDo5+xNcve47se+vdzk6m1mCAnsiffCh7d2HckDKgBuJli6WA9zACnAj9YqbeJ7nYTmb",
+	"dCSo7+YxGdopcF8QqWjQFyzZRY09g22rqbG4hzcQuLWV7J3A+u2stsI4YIS5vvhdVdZr+EQLwvuhw35v",
+	"UQmkXrs2uuPd1t9KThqmzZ9NhfViywuMgYEERC/X3M1TeSqPfdInNyPh8l+rLtimmBLiQ0p2UCvPmUiq",
+	"IuqC6QCQ9DeP5kCt6UdAx3cP6Dj3oK9QRQHItjtDB4CoO2QhgeQwUN4b70whdjOcM/Q4B6R1aWMjsaBr",
+	"Yp+RckKSe6lfpGcUj4uLYJcPE47u/N4g6z/Q1b+CJ3kDzNin7Nyo/kAn1++CYal9zRzIccqoD1mADHVN",
+	"aCpFSaB7ykd53sc0Vcyz80pwUcbLnaVlBqECy/qjy8lzhue1AYEEg1LinnsxWqZURHjw+G/1SJS9MVAv",
+	"K0u4gSOq0al7c/DzzULE5BeqEibIUyaMYrXSws8zJZfs3hOmUi52LSr8fRy67UIAoed/oKL/STRfJJF2",
+	"OdJ8FuZFk5g2fOGSpYOH4wdfpLYoKlIuC0TgNqgozENiqY22VvCUqj6UeGLJSKT8krkg4lLZTbLiaUom",
+	"hXHrM+7bUh1c3aPnfuDfr25toujU5HMJF036cWTeWrJQZWXv6Oryf6U6Pl3Ka28LCEY+gbDgk6LctXZl",
+	"QeSSCbIHc9H7BGGuXaj9ks5YH4rSik3e0d2Z5hXX5qUf7D91QLGbxfYg4nyRfjDgLcYP84KIvhez+Vr2",
+	"rcZc9ZAB53m5onUOo4ISxD4XyIdW5x0JMDyjU8DkOgGo4nuxvoo8njxJuWC6X7ByuiZTVhSEh8IcI0E1",
+	"efr/Z+/dl9vGsTzgV0GpdivyDq3IjpPpyLU1pSTudHpyG9uZbG+rPwkiIQltCuAQoBVNqv/dB9h/vgf6",
+	"3mSf5CucA4CkROri+JrR1HRFlnjB5eDcz++c/X0r0XarrdiDhptZ+e4leJMq0fe9Nmu/W5Nwsd968+ez",
+	"D+8Nsb48+/veNR+69Qzdkso7aKq70SF17d0rD+ZL2888KB6agGBXcyP4bFfQFAsBRISVbKhCQuC7J7Cp",
+	"Mfn//l/f1hiD4DID9IuYgk0JaUICzcnAujEh5KNIs9yAOfRjEhKHI6Qd0Z4FCrS32vyl3CLeQlX1neDv",
+	"tvf57rBeozK6vmn5zcpDPBVrmlstHxckagqHzPfBN4dvENH5gDRzai+dE2jDuufMuTImuF0Dm9GC7aWJ",
+	"5ixVZDZhKQMFloQ0jciEqnKLqm0OUVqtvlaYZTZ2bhmHOVfbtJCN6Pze9JCFSddpu+dujoBtszvdN3K6",
+	"vfBZ7rN/B6ce2kjXt+vI9NAsnxugIk3syuGHHkB4IoAMBPNXOKHpmFmIWi7g7p7wt6/siG39HTmPcCeL",
+	"NM1JinwMEdN3jw3XKLabLruR0GG0FxAJs6FxPO+JcSqzBIrZsdedSmKuiWJKcWkkO5smMTjBzKhHKWP7",
+	"0KlhH4td3DRa5CX2/Yb0ZDOJvCHwBUuMWUOUZokFFa7uDu4SO7BXCXQ/uQoX+2QJZ9ey+6otu5fG8opP",
+	"mVDQOE9LAiRjSK0ZyumUEo+ebNRozIhkEYyFfUliGbFGBzLeq8cGT+sPywKBazZV6zg3bLQfmmFMU/rl",
+	"Dd751M+KpimdQ3BAz2PYGplOKzC63kmlcWoAi2UOmTtVHk/ZBu8dQPxAsC+6H4JTxhClPUIU8VpDf7Rn",
+	"ExnbtDIk3ap1iMEJVFwEu9uNztN2uw2Ts21M2vj3qrYm98OXVDqRdTEP8+NOsl6TZH1nOWqI7BhIkCLp",
+	"AcYWnd+mZyk0A14FTlrEc/Aqr2FnVkIoKYh9iJFRVjw2gSMqfsn2UC6BsGyyL/5blNGYOM6nefADqpPX",
+	"4Aa+dIO+B1CkdiwvpdA01A5ddOP7PmZpIhXb+r5uaFZk69vOZJaG27/tRyMrN7/8XN4s07KvOTFqznov",
+	"+K4R3w04we2Rt3qhW+MiMjKc429O46jM7usmCRORwqJunc5dHl/u0SqNrkVOLnnEROjyJjCVoEOKLbsM",
+	"pQyE1Dxkfc2+6AFpzlzQ17K5GbXIGkFPCDrlYozdMTLFBVNqLyCDLI0HARlYrbnPo4HRuMxz2aBFumZg",
+	"hk0QaxtAJd9gRv2FQ5WZj0ICLtaEKjJnANNhsSZb5ARXGhRwwaDtta0rO7b1OTYp3MyJC6UZNWw5Uyzt",
+	"YwsQsxBq4LYM7AFjN8gpdg6SIp63yMmUa2W5scOKGKxrGNYTvmOYx/bCnPSCno5NABfY/arCGzMne+Lv",
+	"tNaGhpb8ZKL73IzU7qb5Efaw0Wn86YA8e9ref/r06f7B4ZMjc+CYJT7QmhOoyHnSarcODp60/myUy5zm",
+	"Gp3GL0wFpJhdM6VzohiYs0SORixVRAryeUK16iaJUeHL8B2xuVeZWx2Kx+PfJebeyBAMo6gPlgXUBbWf",
+	"7LcPzw8KNUMJCqRGp4F+M+ySq0BuNDqNGRv2rXq+HbO+G/iPoqSo7U6ZYMuA77Q95b9AoRByPUFkoveN",
+	"YZjCJ5npKnm0gTL8mH1JZKrX+JWt6AHGZvQpRS4YSwIi46gA1G3Y8Muzv5NUzgij4STAfj6QrKfy+sbD",
+	"ti1wtFw5MUIVRtGxDY+sav0YNGl4RqGIcb3efAIPu7LmvFNzr6rmfkN82REDBtFd1AKbfRiC2qm018RC",
+	"8HCg77Cs2GL/LNsIFvfhmpXc1fzInLZ9PjXD2xJzscQQ6sxo8/g39ukPOieqNJcNMqNwzrsDdN3AikUT",
+	"DCwd7qnrVixDYJQjHjPSHPicpaDENUnBdgtlnE2FgpaIP599eN8Tg6+9RipnqtfokF9brdZvfwyQ8YKN",
+	"OPydhRrhB+SsRV7i7R1nwwXOggvIIEmlGUffmHqDoCcGVrM2v6EpkUea4bT2uRgYGxJ1bXNZQWEfQB/J",
+	"nnjy5Mlzc1HRUs3tTp7AH8bWo2Mm9IItGlhLFEYzkYL1RTYdQpkfWKcwCUCYMZMIiB1xQHBIASkMCN16",
+	"zrYhzcKAApKlcUDyF1u4B7YHVqvT/v0y9gQAyJut4Qo74GOsQrgaiQ4Z0ohA10d8AnYq9OjSPO2JmAtG",
+	"miO7kYFthpJIxaFIjwsyMA8YYOzrYM8BWypp02PGUubv6AkkXGhJFsd5AXIXqQscl1jQQYYM650A/Roj",
+	"CehnGGXKDXJw1G7bEg4L5JO3YkG7+MCof6AlQu/J454YtFqtx/hXoXPL1Ixn49bd2NcThrxkiadMZbHe",
+	"3BRH5mo57d3iXphtgncuWc9Ey5L9vGwzN67ZEg4Kxv+zp+2nT5+i5V8GM6JRxDGm+zE1y6qhLZCNuiWF",
+	"r9zkCiG2xTYkzNDJMRyOCzbHM1HgZoQO5SUL4PdLGmdMEdQzodOg1TyRlRnmX47ClczzX3Esvy3dtZA3",
+	"6XcGlyJwjMPyjcJyB0U+kaVxTxQXLfArHbjlDap2J9hoo4M1PhEg8ZUq+a06KnL9pTbfFH59pNzJ3bkq",
+	"HpirArfX6UaqIL+c3bG9x6JoITz+ih9WFvpuZB+8ZmXzoHFbuvtq2t8p7NeZai1yjuJ+uVY1fYPsanj/",
+	"lnZwkcqtflRL7G8EFCoQmUYsPTamvJxBRht05C6EUWxaFQ1TqRTYieqqpjQ2D3/gNUYwk1M5g8msN6hz",
+	"xXV3RK+1m6UoSn2jfDE0Uu71Sb0pV9XtZHxs2GGRiWxqlt9imgaNqbxkETSLpgqR9dem7f0EuWrMe0to",
+	"mvJL7OlcOQo0PqpGYfNWzY1OYNOEm1vRxMcYbs2gqt6FRk1N88Ynhxs/B3wJtU0gn23cBDJXmqAJKYdm",
+	"29qDJEDr8qZR08GZ4zuZN8HE2iN0RoG9Xwg5A9/ulAldt87u4X0L8FtlJwyljBnUmtyCX3M9A3bLs2O/",
+	"N+3SvDVfZhQpQj1rAI+T5Q8+v9WMr/vxDcBEuzyS5knr4NnRMRn8aRD0hEpoaCvJIqomNnOEQlkni/YK",
+	"HkuZArBfMU1lDD1chOwJFxYZzgn7wpUx0Tsu30QKZp1cHz+cnZNWq+UjqYVSsbXuJcwQsAT/LRglRc+r",
+	"sXcmjAlK3rNYAaLvilSNrc7knWU0wPqs6MJmd2/nHnho7oFuFOUH/mqeAPX4q/10nT6AW7D+XzFNeVwL",
+	"nf6dkvTdVlo7Nu9RuB2XV9oWFJEZF9EdWBvOnt7Q3CgR/fqc9gJFoZfcFQzl80b820J265zQocw04Tro",
+	"iWKKT4cs5onSccqgrVkAjdYCMpGzwAMjJKmUo7xz6Lq8nfwQ2qyTn7jS8ma7Gi+8afWZfKTIBC/cnc7r",
+	"TUehhSUeZXHsj+fEk8DDOZTGKM5Stj1A7FVHWKdWA654aHH+8gVGM1kFhEcqgPxsVJq9nTmhauJPcU/g",
+	"Waex7R0DSSVaLeTDA9ICxuigahIA6R1uX09kImJpQN58dB0VA5IplhKI3QcFlvIIkQI9bC37ovdsqTnt",
+	"CS2nQ6UBqRBwX8BKRpPQcfN5Jw/mY/JBHtSnoZZp0BOauzkXs9ofgRnNQ9YiJylVkDgx45BKTyY0ncbQ",
+	"CHJjJd88g92eVlGbWQcump1acd2MyyxriW/5YxJRTUnz9auPp3vXodk+dudyf8Glcx8YjDnfyjdF8fCf",
+	"ExZesKiod1V5siLSpAisH7FLQG5KScr2UzbmSuNJ2rO9XknMRzaHZOBdVq5YoycmMoYkGoVOrBYZHLWf",
+	"26r3fpICgj3HRCRoCCtkDi/qWlstKSr1R7ubb4RfJhzTHR70nS18x/jVBaooMYYFqt+SJ7CYj/mQx4a4",
+	"vuHA1/veIEdLQfqvFAX/fI4rQS64iEhzMEoZg0wVdKFRD8jQEw5vZs+cLz1hKeEaCnqGDFGHhYT2GQHh",
+	"I+yHhGYHZqV1emKQCbN6om/fjxl8fZssGMChZFFfZhpy+nz2TF9pmSQs6g/nfaNRQG7gIoMwz8LYAAQu",
+	"4Alo7vURJ65vvVqq76Zk7nFMGEXooEW6sZJE0Tkg3QgLdJMpLacsJYqlwMQgCy1lzNpSiE1hjUuEpWuR",
+	"U0aNIiXi+ebm0UvDVE8K1PANfsOKcq5SQlfQMFu+kA+2kEdp7mk/e3rUfvL08PDo8Pnh4eZ+xcI0PAu6",
+	"Xezj4kLWVUvBydgBH9+xq/AdwDtx5bmRYylQCsvz/GshZ3+5OnN9PMziixvhsINw4eQisiS08PKhPpt1",
+	"G1iqy7HOIZ2jJ6i6YFGLfErMtA9sCZW7Gw0ke4NrEQ81qQDksWS0bMxjXpg1+XY+gytZzWm+2rBpp/Hp",
+	"rHXw5Oj5wWH7h2dPnz5pH/756OD5wQ+wspYdZdqe2CswGjOXu2c2deHNDx7iBZLFv1dl7sH1zKTThPKx",
+	"IEnK9uEc2zqpmCtdDEZvyXi4UHw80eox5NVTbGZyE8znnMWxIjM6VAl6by3qJmZ5uFagymWGUef8pYJI",
+	"Cy/mAcI64PcponCRmIpxRscMXTjgzTG2HjJorkkTIHSp7hlak1OYKIl4tBf47lqhXeKA/C6zVLA5gnOB",
+	"a/pLwlI+hV4rlzTlVOgWMSfF8EDggB66DA4NjWN0aAFk4YxOeRTkfTh7go40oiDx1C4ABIlT7FcMIt/t",
+	"BvldcqEcPjc8ijBuNNuemNE5Dt9dLsbEt3azzURT53uDti/5Y0GtlpdM9QSGIQAax4YlNq518KADPbGu",
+	"1sFR2ipzFofHLF7P3dY7lA7Er18bjjwanYZKUtREc7ow39KY9Wcytdkrjjz7jjQbnQYT/U9nxd9ckhE8",
+	"sG+e0AgalsLM9xNMK4JthwShKY9aP70Yv313/svBu1fvjt7/86L97p8Xf++Ou6evX/z86m+///fLd/+M",
+	"T/726eTow/nPL96dnxydnn/qLtZGrJISXT/zF9DS5ZaFVP76U6CgKin12XXvtru06zb6AEPvdus8f/dM",
+	"tCDDHNfYUIoNM8WZ0vsTma3MUMb3Gea19HKQq4yGEwdtePDsBwLPc1/MGLvwIJPLMJQBeSdFROcECmcc",
+	"KIFz8o/4JXr6mdK5ze2Z40ooR7zrJ5jb1qwR37Bpvb29/FxucfFHY5e/B7P8hhH0igtRYzTDju2iDNeL",
+	"oKeMOmNWtngUqk/rzZTnlw66YEqtOeklTF0z2HgODReMpoRnuimkYAWI2L1lhaU+V+eFHYU7kjdK8fmL",
+	"akjercmO9q+V9l+UlvXaqT1oJNm6mHk15VJB2DTRc7QBw5jRFMuVLQBkyvanDFIAlPVyKy1TFhFQ1K1F",
+	"4YkmjGV4kXtoNlDXz6oOwBW1bW424JLGVteOsQr44IdOu90IABq905iCWMVhmCVqPze/GvlUfb3OmKq6",
+	"YXNNuOLY3Z4efIUzD9ENh66/89ncsYJ7xvTC/lxdsV1b5fORpQiM/ebsA/ALIlMHca5pCr4B55ilYsw6",
+	"peoOMkulZkapNfa9VIyYY2/ucb2H0KYHJdfwEqfQmkvR8udifIx8p5Dlo8iYcpE7kRFzdzi3mTB1snZl",
+	"Ul431PwS4063qAJXtEBgKZdRDigS0Xkt1vg4pVxUFhEhg7J6FOxXVcHQLdS7+GVdHdbHlttc71IPr4tN",
+	"vGczC4xij1GVL/f2NGt26RJ5r90H7NJ0lGaJQuhT6+5lDPUZCDIR0HyigFDDfaZEZcMp15pFe0TJnrDe",
+	"WUVCKsiU6nBie7t0BYHB2ySfAY8G4CPy2DXWA8tVT6gLnkCHh829kzh6yxVOLi2m35U1HrfOv35trIJE",
+	"8RHyUrgqaIA/EJZr/4cfDg5zVgPf9XEJt9F1ihO7E79fcQD1nr+f5Awjlrh+mN8p2Gyn7dw5JihkUNtt",
+	"MWqDO6hX13py//qW5c3rbPe3XOmTwsMfNHBAPpENkNnzSe8E+HWWrbISNV27i6A6pjqTkHzCBLExIxvB",
+	"mzF463FBc+d59n0q4xbpqgvMqqdK8bEwAydMRDZLDFJd7TML2bNjplUx4MjAUe7jsh5cp7AajxQZXLD5",
+	"wDvAffz0PWICUi/RCY0iZYuijJSEOKXFmZeZhi5KU6ZTHiofoOyJTSOUtWBsy074dQWz+YG70wjlBZsv",
+	"hx19Ba5hxjIlsRRjYq4h+TWOWGDA+BRzGdghZgUanadtw9vsC1wQMv9tc60iX6q7qd0tbFVdXYK/YhdC",
+	"fGg6xys24pCvRLqPXxR28lo0jsdf8z9cZW/EYqZZlWUDuRSu5ysXkOR/nIen8/Ci5YOAPwY5F0rTeasn",
+	"YC4OJBUYF+RvgPNG2QYTOa/exnB5BYMuMa2F83a0PCO8KdopCddGqmY9oX/KGjINVtaPbxCVWrXT7R1n",
+	"/Q4w5NaT0M3VY+X7vrlLqZ6pPs5ZWq2F1zVMcBgzqAd1kef8MV6z9PXlU5okAGaMyqPP2VOPnGbcyXVE",
+	"79fEBoWg4vof7Y0BOraF1BPwoysbSdvOf52vXDef9AZ9hfMKnhwt2oW/lXl/hDWsHPoRoWZV54jOkS7q",
+	"waGmXPi/b9cVXblCNdzF2RE71nI9rOVzyebDsE9e1PCXB89o0NpbHUBzs/dNSm2ozNm31gpVpDmc+y8j",
+	"OrcBd/YlkYUaZ7wMbc0lRXCvRT6UbdoOQJr3ROpymlOWxHPsmC5Hy22gVZ6oXLCX5ahqHFBsusA2bcG9",
+	"e8hei7zOaBqllMeq0xO2n49///JD7RXKl9eTYl4zzNuOJUuxKSUZxjK8wEc2R5THkJtw8OSgffgsgH+P",
+	"nuO/T9t7MJW8lzIA1rsN4ugjoGkBkd75Njok4iPbdC3oiedP/938MnLt6GyiQUD0TO4nqUxkCgv3z33N",
+	"FAqTZB8wvLdMz8vp9dSS2u0FKG+HKbt51XBke8J2HPn6MEncWU09Rd1/JjzKhGDxFs3ibSZS3k3ccQ9b",
+	"G9HBKo7/+5//zZlgT5g/oQcEfkhiDnX8lmsiczOPdWyaCyykZV90i0eDPdeMvieAgdhyFADUJaGMnKXO",
+	"dWw4LWiEmiXAu1Tgetb7SfREykLGLyFsafVRYA8u/Gj0xnHGzXNDGsdGlLTIa9c0HLth9gQWtRY6zJvB",
+	"uNIfKqLHtjgauxYH5USPLfmVzen8EbfrvucTVyOUFrwqTr5accDzAqHaBvD29zpl+LC9MVLqynG4DazV",
+	"yV1lyTeNw7W10zPbjJ6LsbqNbvQuk6VYll2ocWkExQlulO5S7Fl/uK5n/U2KvvIRqRF7yO92Uu/asuaM",
+	"ve0ZfQBMPvAcHlANgHGvKRe54TQZH9y+9rj0z3nY/AEHpe0s1kek3ULuDtB1hqNX517cQCz6QxqBcQq5",
+	"XQEWUEFyFtbAUlEsPm0OwMAauKi0HW1PmLuD3KKz3+cxZOWt1aAA+wLanvlimGktRU8kGKNCcBif/oXJ",
+	"YeZaRG1z1jNXfqQQczFWYByDRodmrQX/yzuSnUECm+1FZgGczEDSY4z+MIzX5JFt3xX8TupqMfRqT+R9",
+	"CFmXyl1dxBq+JPZLIKNCfBpaTRmVATLTSrobkNLCU/PoNdj7TGloE+DuRjop3Hv204fP/XcnhfuGMhtP",
+	"dOEeoJ7CLVfNs7PbcDfhcEcDNaqMJdddIPyhBsLdDl49AO4Ex+Ov9tM2oW/H7jy6sXMJ1TGrmlh1zqp2",
+	"geq7ClSvJqVvDlLXbnF7x+weMsD5Gqq5OU+l3e2tDbgSo3uMUQVu6ayaxpOY2xgxljNRTQbgDaTpfECa",
+	"5kfU1CLAHYylGCuXx6gAArQnJjQeYUjExjFK4MhYk8VAdfFlC1YrhuKsiewJ9zMEXTrFGBBA1hgF3GhR",
+	"0MWKhhMHXkyeP/13aC6yGBHBxM7FsIhm9eZrlaqJs6nVNctL+aNfpqZFbPUoCnvrY9mjVE5LLqmRTKdQ",
+	"SxGhZrjWZ5a/32YV4PYQszvr3+/2/NvG8JbiEALCRRhnEdsgiq/lVu+8BTv/ZX5uauvH3BU7jntdoGB4",
+	"2HKu61gFnGSIxVLiaOIhcuN1MfsfbXFqJdssKqRNZzpTMPMhknOwh6GfclVswlIb6EGmGaUy2ZejETSW",
+	"SAuvsnivQU/EUiaKDGl4Ybg8zxOSpiziVCBPs/xfsC8ann9cYNjYMRwfIy9ZCt3Gtwnl2NX+vuLOC5Pa",
+	"BZ1vqYxrgeyRLJ2m4rNMHpKq52a+D/0WVnOTLBUWRx4yrxdK1ztGQcpSn5ZtVSqHvVyohJnwmBGXMDij",
+	"3NbEgR8U0DVBSRNR3pG6J4oNIAyfsA9rkR+d4w+mgQwlNJwCtcZ80D0hEyawYsf8bN2txX6XExpBl0Zj",
+	"gWsGWBHk8AjxCfaOe6LyLQgfYt7TIufYtCJ12pIiQ6ZnjAkbQ7dtLTSdJurY8UBIq3neRmUzkeC1dbel",
+	"VFwo0qSqJwYJS0MmNI8ZAHAPUEc2L2NfaKhbZAA4Jf/plmrgsuiliOe4ih7vZwEPZyuOempXASb7QIPj",
+	"SBYex3do4YsRHLNZBM+rxS2Aa68hPr48lAIMZ95CdDgnCZNJzFwP0dpx4d0sWt0mdGkwn2kcI9KNx23Y",
+	"K+bTOqA3Ec9ro/Xm7koohxmN40bQcM/aqBvtB8F8tL4ePKIi/F4TdXcbVlygu4eYKJ+mekmeM56dQL8u",
+	"gV4lOzC7tPDNbYbQAZZ4XzGtuRirb+6X+MFccOaedoNEXH5RDRG7ae3I9xq9iiWcTZeXfMHmM0ATgVAp",
+	"BPRuoE1wVlmP4rQ89o+Mxsa0o244pIl290jGEUC5UOz/FQIqAmSJzyZcM+gRjIZiyqdQCJ1kItQZdhsy",
+	"s8RSaMVExFKjhMqUyEwfE2osTjEG2BRD1iGzKCqRZAoj28OMx3qfi3yRmidiHHM1CXrijYikYIpTEZCz",
+	"hArzLfkoU52NM2ZG203pkIcB+atMGRV7xByZOWq0PTGwYrPvHo1B/DRjxwv7NBNkZoZtc+mnLdIlGipz",
+	"euIfGQ8v9jFVE/fOgra4yD1XgGrHIrsSbvpb9D37lERUs2X2cMXQtSMxAGwJLSnIRPdlhlU8MPBGp/Hx",
+	"9MO7D/0PP/5ovsUOcKUGJoauFhcRI79BI/+7+i1FLGlV8/ygodkXbfQgqjQlc7pNdLqCyd0eAsxWHHaH",
+	"dXfP0F9iw9G+iVWvUBpAzd23HSM3yrkLzOu5FDSOwb0vBSOfuy+63g60r1mVilcwsm4hHa/GdJow1ykT",
+	"oxRcwTww0IQNFQbQTd5Y9TaNfTCjQ2hNX2tBwQVmXJWBhCzj0S0HEgprvT5pEMjBLctO17rOzMHSCS6t",
+	"c+HIlo/jjSQUnkL3RUP1NDfPi+Nxh9qG7vyYzeFQLaOpcJXEdN4vmsgD1wzOub+wq8Yc0ejURM6M2tUT",
+	"zcGfDsizJwf7T58+Nf89tZ4oX/prRM9J6+DZETGXPnty8BT/N9hrkW5PDBaalIGWlAn+j4wRGqZSKULj",
+	"2A5aLfGkdbl8Re/PN+g0VSvU6DT+dEDMtNt//mH/yQ8/HGzUci1oXLKUjziLXFOLt1l4MSdnkzQbQgsL",
+	"y286jSfhE8qe06P9p6M22z+iP7D959HBcP9w+OfRn0d/pgdh+2DzzkqFpbibnLqSJ67OtYG0zCJLu7sM",
+	"u4en4OAWElpiQit44qbazOOveLpSNlqZaPeTy0KOjcYyz6tuHUSvZYtK03ktR6lJuFvkJ+uS7jDpb5d0",
+	"d33UZdZzc9panX63RrN9zfTK/W7fJmssTnhHTteaircxLd1cpBYI4JSNVnuE/5FR6HxJY5auyPbows8E",
+	"I5zowZbxJdicU8XiS6YIVc4CwqoPZaszjqE2Eot0hbatFAzrLFVn2XHUBwaNgvw3vAgHcytG4ZorYSRn",
+	"GjSfTa9mRlmD/pWb3fBXLqLNn54Nf2ehvecmTcbiVqy3GZG6djzmOo1Fe2Ls2haYjP3hxoJIZZbx+Cv8",
+	"i4BSeffzbwEx35DWN8I7h3SS3EYlE6qIYtb4hJEfk3zYAIoK2H8XjCUK+ylYFJl8bggC2BV4P77CMDVl",
+	"74VyNGN02ko0uGwLO7PQRL54zBq3dJxre2Hnw4pw6rsDfV39+PKlhTQlu93LJ3qDY7mZu/YEsoqs2QIO",
+	"GF+rCZWbiYxjMjILEyC2gRffEVeQmcSinrDeXl9zhPoB6grQ6R9zsUYxHY9ZhHWWMRvTcE7SLGaPVE8k",
+	"qTQSi0txJV3g3nqIt/MG86gu0+fJ4aaJPm4cOfpFin1pm69PT07eB+SXk7dvP3wOyOnJq4B8ev/X9x8+",
+	"v68dlt2EPj7j+kYHKX3cNx9uvvzw/v3Jy3MzpB/fdl+/Nh9arVbtuPC+bcZzC2rQpr7zndf8BhShkqPc",
+	"p3Ty1GtISpfz8G9LQVpwNXkX7h/rEm/KDLDKiVCiu8ZtEXidZrBzIdywC+GRulFiXi8FS2TwzfT/OKI8",
+	"nq/sHBpLCCdbCSZHWFQH5Woxv2Dk84Rq1U0S8o4KOoYVstlzewHhAjX3qgbBmAk+t/WDBcsgZZpyYdsb",
+	"yEz3RIR4Y6C0UKXJk7YZgNpcT1k8qK9g2tvu06mM4yzZNKEZr77pAhE7LXxZbehFxvF+luz4wnVZCYs8",
+	"AY6R5wx2uR86b7CIL2ssFzlULL1kkYOAgZKOS8CvEoVMFDKce3hBgKAxnCCwuIOIkhAyntjvbWtE0pyx",
+	"4URKgPczhhDGn1M6sw/hUasn3lJtSHyG9Rg4HjhK1ulA05RfsrwY0AwLEAQhWW9ORjyOfSvzxPCXGTIe",
+	"nJJrRxBmaWreCXz/G0wkG8K6D15TO5Su1ikfZpv5Tu09m3JBe/ktsUH7tvX6v6XtHUe8KY448VT+AHig",
+	"n0ddSp01aSBV2YIuKSy6wkIeqx2Z39EsRmVlJg3nszpT4OrS0CsznBNlIxCIlmr0IdCtwG1RbEu9n8hU",
+	"j2TMpautMy+LDT8gGWRGW87qWNRURiy+inZ0Zhfi5k+qe1Ndgiv+vDuf13Q+z4tKuA9YGOtmHFMR3oVR",
+	"7g9S7bF7V+PuJEVvZ+FM1VD8KpF87gdxh37LnKXctecyH8mid7D78ePph7+fvArIx+6nM/Pvqzdn3Rdv",
+	"zafTk5+t4/B6/YXrxpj7V1UoU/Zt7lV4xE2sYEg1G8t0Tprvuqd/PTl/8/51QD6dv3n75vyXgHQ/nf90",
+	"8v78zcvu+ZsP9aN0D7ln7lZ3fNYrXH5ddiz9WhOVFw/DfXC3+kGZX/HjtTpbz3Pcy9si8Do9JYdX31H1",
+	"Nbpc3bLeubvV7f83kv4aP+tbfoEe0FJqv3UjBT63tWpVjNTaVO9ZPkE7P+jusH6T1V8gyfvhA72uA7vO",
+	"+Xlm9WIQuymjSgr0DyQ0AzwBHTO1F+S2lohyTRBdpSroibUu0is5Gt0i7FyNO1fj98107srNuCmbMZb5",
+	"lu0xNijJ/QxPfdCtMT53X3TXnx0sY9ydnJsqbYX1LRweJNcbLmWtrFd1WQQvXJVrN3StwSWG8bhWPWHj",
+	"gRjqG0EHHPSA509rkS76zwqow4CbFkOLMYeN1vEFieC5z71shAqpJ+aRNlFZxpHCJOLBUfs5wgbHPNQD",
+	"xBlxFfZkQMOQKdXX8oKJAWlSouZKs+k+NKaFb8FK74nBzEyXJknfufj7U8iemDKAe4uZr2qH9E8zudcp",
+	"TSak+/GNMQd6wrsJjwmHVpBMhOk80SwiFJCOEIETQVGwfYZv1dsTG9fYGk7zLcW1xSVpdBon3e7PL9r2",
+	"9zZ828ZeEjlkmCutPXr+/NnB4eGT588PnrUbQQODG6Eh5E9nr3LXWLnE1uhM/X9KYX7pTlnKQ/r4rVT9",
+	"rhizGNy8zllq3nF4+Lx9cPj8yVH7yfMfNi+3Net+N3W25s0bFNgCxsOuvPbhltfCPi/z5XWaxuOvrsR8",
+	"43YVwCqhql8vQB20yGfHbQUFdCauge8K6dGX6lhwbZ1usTB3Iz6EtbmeD+2Kcu+oKLeGIr+1CLd6Y9u3",
+	"wjC/Sy55t47bWiq5OVPMUBBW15q3QJ+qRWp8if4Wi0eOuRwKasfOmIgWFTctSQqQsLbhrYQKG/gxIDIl",
+	"gzBmNO0Xb+oA+BveigeG61ZBpcQuaT2Bjp8OQcZc5r9OfFuI9JlRVreoVUOktxvR13A1ogV9bVn9Is2T",
+	"T3vbaVE46tvGWFvFFDIY0U6FepgqFNLTtShQ5QSVOlUK1RNVis+QgTkbA8IF4BsZxcphFipjnb1jmkKC",
+	"mCATlrJWT/h6/VGmaIzWrQeKpoiaHhqDg0txTCj0b8RiwUgyRYC3XAAWoCJH7aMlp/E69cqnwbyYv6eA",
+	"hLuyZc15ORgF3SShjbLlI7YvIKh+NQkNAl9TPvM1yQ1PDw6DxpQL9/fB7eY6+GAZQ+D/Ks7xk5yRKRWl",
+	"7BSw3wGSMrIMP9oxlMPDDRiDXcNT9jsLtZ3M4QZDMyfi3AipN+KSxvzWFSJz15ONNuqS8pgOY1bddw47",
+	"DTiegY0mCs0+b9fVXdKvKl17LycsvFhgga6JrONsWcxsR7BOsWntMGX0gotxT5jDg17BKTjbHPc7Ojwk",
+	"g0wkqTSaiVmzAaDiGnsU1+mSy5hiC5nmgJmdUL/+NsCEmMGIszgaBGQQyoiZf5NUDmM2tVB2zj9GwwlD",
+	"2JRWT3QJUA84KrkiKhtOuS60s0el7ZFHwUPXnnncBUs0oaonPp68f/Xm/eu8IDtf2+McneWSsxlxJQ4R",
+	"C3lkJUnKlF4WCx3H+aFTjqMOrHGwdjb7whUa6eCqHHhfZQBNgEeZYhHxm4uLO2XaSDw8a+ZCQdiXxHBl",
+	"ItOeSNmlvPCzPDo8snfA332OJw1a96ZS69jsy9GheXdKNetDljKL3HacMp3O97sjzdLBMRlETFMeD8g/",
+	"MqmZh60xW4Uw0b75x8byDN1yhQyhu+vz63P2Og2b7tcIGvlrYThFbGUZzfuIWvzrr42uMHr8QfvosPGb",
+	"Od8WzvgnTr5+Pfjjj4DMZZYSkLPk69fDP/4wlIo0YJSFhIcXWdLK4UtffHj1C0yniJ4s+p/OcpFcFNob",
+	"K/FeOKZ0pG/bG5pL5hEXvE42Yz65O8OO9QQOJ8mzmp1wvrK2vxPqK4T6GdAeoR4x30s/LYECtwUYqbdU",
+	"lhMu19stXOUDaoL7d1HE7FUZLTUseY2B8S/dzXinLN+EsmxI9r6pylsmkNQ6Li2ivFpM/8yfieg+ruVl",
+	"kqTyksYBBsudAnJcoTWiR9JmomEgW5mLYhnS2KrrRpEteh5sE4xmhUq+13LYRUbFVIRFAMyO7TJKhgGH",
+	"ygir+5ohTc3I9YQK2ElzI+yisLMB36u3KhB44Kj9nAxGlMcs6icpNGAD6Q+40wI6jUAkHB6WZFotjMG1",
+	"qbRa+hbq5UnEdYmXXVU3/EY1kMWxdJrg1krg1sqdmfVt+2g31+3MLhcUu53Y2KlxNyFuzCGoUOK2Vt7Q",
+	"3N+PWMwvWcpX1D++8pe4zrk+X0plQ3+lKiMtBIVmmjLToZy6dCueInwK1WbwukUGWJP3nxGjEXpVUNKY",
+	"v0nMtJFUnZ6ICuOYUE1Sw6szYNMp0/C9TG3vouLAyMxIkIiDiIg8l3U5XKtTmW3uQb4Gd1WhGS3sAi+v",
+	"fm25Y+GaxdrMdS1G1g6kWJ3Jtii4XBkUKy34HBPcNxmMK1q1SevzpHZEcEUfZlvj6j/YvJ1mYQSgoGDm",
+	"m0wtzgcaNnzKrtY5f991BLzqWKxKtnYYq9rY1w3iRhNzy2SwPkc3n/sul+Iaq/Xtss5JLMfFQKYVHyUB",
+	"cGMVncvC6vFXN7CVJZ0nNJw4OWNhvwKA4xXhPCA/nZ9/dJXlMiXgs/cN47EW5q/8RU/YLGHfpdPoxluI",
+	"kddsQYrcKLDF4qtqtFW3fLvDcm31IP6ogOKDQSFLezd6ctZrFo4YvvWcPU5ZEtP5zWJ5lwZbF+v7W8Yy",
+	"5rREvP6R8koxRP3Asw4wWws7o62ToSfc4d3HfPsITjZ2OSejlClzbcoYoPwV1Mxjo13wELrZUaOXejXV",
+	"C31GmIgSyYU22icZ8S9G87QhgFwznWZKkyHrCRpqfskQa5BQQQaFCND+X9ncBs4SBln1rsm841K4La2e",
+	"WORJ9R4EcOnMl/nSNcSpSozt8LYZW3G/dzb4nfaghEIXvxkb8MANWFP5lq0q2hYk9Spz76z0lodd4bY8",
+	"o/XKdGmVdyrCjRW+uaQLtUBvN6hm12bPgMFoJGZJQmFKMAocrvNEEsXHgosxUSxMmQZg/3DSE1xB40ZB",
+	"pLFHJyxlpAnyFBphwJezCRO2WMxm9O6hZPx0+hYEYk8MGejmZ/btoMSTJBvGPCQ0ilKmlBeVPbFKVlrV",
+	"HWIK1ktekp+oByzNGGe1zDnW1qktH7Y7zf1Y2OLTd0TNRdgICi6Qosuw9R8wL81FCyMyUeO3oJGlcaPT",
+	"mGidqM7jx2E6bdk3tEI5fQwL8xiyDLfIuV5epzsqZFseyBns/YoMjjKpYGN4IJedx/+BpWnbbR9CkxWv",
+	"sGuJPkR1AxrL468LDtk/Ns3qLnu0HRsuumdq2VVdMVsls/rXzYu4Kyq0CQS0UhvYSBmoRc2vJpoJo7Ge",
+	"kOaIcsiTVFyE4BdTmqgMSm8QCpbyOEvZ3sYadO7pWk1UN6rdbsK5d7R7reV2Vybcm/MiFSlidXJLsSpv",
+	"zC+ZIJCsrVpkgF6ZDhnRWLEBsSHEZX7cE00oW2YiMuepEIYZMgh8FiOZe8f5g6FcrydSts8EPtpYzBDd",
+	"nFHlXgjYzhPMsJkTSo4O2jZblMgUv4roHPzU9sgqxHKGCkEFZ97+sAAbv4Fiawv6ao71lev7zPxdtc2C",
+	"Mvofjd++RZG8o1q+zRmRVa2/b4b00FTBl7ZtxFV52bcrgrfiXK9ii6sc7Gi3YywDA+seQoELMvh1lMpp",
+	"QLTcG/jOmgvm9NRwXcOQLFfMY9IyJUKWugWmfMwFjcuO+Rbpamw5eNAO2u22Vc5JAhUzQAIbOgP+gXMS",
+	"Uk8Mm57mmJX5Gzf2mZ84E+HurHtIHeg0DtuHz/YPDvYP2+ftdgf+/9+GYmXxt4PCb9tyV5z3qTkgm7HV",
+	"a3f64wiAJqOVdY8F0TtjKcMt36VwP0AMGogfQCANjzumVPMpw05dt8SSwUG5j/6de8KZ3ygFnBkiXc79",
+	"6qC1cr9ri/woUzKQlyyNadJXkJ6sBj3RjNiIZrEmPzw7arcDQi13/TOEOfcss3ehVI6uXld1OJQup0/Y",
+	"vGmzRTKO/EiUtMkSITMnkYRUEDXjOpz4fkbW7uwJn8Z4TNpmCjy1ynX+QEimEuFWKusp7JrTyHDvvoHN",
+	"LixhowMLt7WKCuOAoXnd8E7V0yv4OXOK2+mrd80gERqmHK155FzRt8MdNVP6nqmrjlk5NtEyYxzk2dJy",
+	"yXY/JiMZx3JGuPbd18pe1bqsDeKSNrZQIc+YiOxZPDerd/f5Eqgh7VIm7jxlAjCgKDEE6+h182PsfgZl",
+	"ad+6UlY2TMzTpBdDvkZiW/GdJ/GTn88+vCdnQFtEjnrCyINBRDUdHOch1pBqGstx5uqrIO04kmE2ZRDv",
+	"9kdk0BPKdXnvijkxdMGENpTOIhLGnAm9OpcS7K9zmOjNy03/srrUCfDruMnvvMvXmICMdOrXdpMjYZ7B",
+	"wizleg4CachoytJupieNzq+/GSECvUJrMYUQMidiSSznU+i1ydJL7L9ZIOdWw4XGH4NgssNaOm1fbEdS",
+	"JGoSpiwylE5jZXsPE0Q7Q2SLVgEIwWx0RTnI5wlKsZDGMUsRpSQiMwQnJlM6x5SJwpOmrOIxXTcih3hL",
+	"bAfVIdpdL84+QgqlYkyY77hWLB4FCNBJUy1cK0IaTblQhddZnaLineebgS237BaMeMyUNUigrtNueU8s",
+	"Qn0SOROuQypA2ZmhgI+Ko03iYe18b8OesH4oSz9Ddz9NEqMocA/h/EgVYI+Lm0W46gmLvlIAPjbaslrE",
+	"PAZmVmiUVrc8fjfKbeyXkKoBkhxXxTwVDEJs2DKcW+4MT+j7VrqABOY0oRzBWlijEbeYRFyB6Y23gUrk",
+	"mke4e45LmNVgEhagolOZaUYY1xOWlmZdavFbMfuPnqhCXWg2A7QEx8TQGaHKqnioy00LdOeosuLZL1Op",
+	"1L6lFXgQVxrlCja2eXH20RIyrEbhqfBt1fn5+MaeIOUMYZ6WjncTR2yet1d4oL2pZv/RvwrdOjFl2eiS",
+	"EOTB0WFzD7tSNW+gWWQTECueT2eEpuGEX7LCS6zTG/KfEdDNe2tL7+gJ3OQLxhKFZwnuGc41g3U0HwKw",
+	"2H05ONfE1mgzRbjuIKAQkaORmYKQcKy0JCOmIdFrypVikRtTi7yQka/5C2UWW7gkSBNzD45I05LFMNNE",
+	"SA36SgCfaD2n6QkmLlksE7YHaEUWOIkMEsmVFINc/cHeKsdmtuBchCpD4DQy7Ql78jg4l4kUQ0nBRz5n",
+	"mswox2fKNJlQgYnm5mX52G1KXE9w1SLo+lIkZfv2CrdfkXs7d05kHc9LR2zKNN13x7SCAGzTEDKVgmtp",
+	"jm/HoouCMQliRMbM9bNY4jpwhN10FWn6NjvQeDbwXWcF5ttdcjZDRKZsPEkyHZCYjWk4J5qzNOgJ31CW",
+	"LPST3QsKCHZN91T7tsB3sDGPoJliClG0gCfmgDopM89nEYJ5DXMqN1IXEe1HRsWBqvzpse0cZDsGOeFs",
+	"hKmm3FAW+B2PXeNcIEfs+mkekTIl40vAUp0qFl8yVdoYV5O7vCVnTCmjdV8W8E8ck0ZpGJAk5SHDo8/F",
+	"pTR/WNYfTmg6ZqonEpYWzqwvhLCOG8/tUSgpOicTOSPTLJwck8KJ7glKYhaNWZrzBpnpoVkm91A/HK7J",
+	"KJVTYjQpLnGFtFFL0kj1RNOjaCm95z2FOSXFVJBm+Svz2L3Ayk90cvbEVAo9iedu4hD2ca0TKIlSOtII",
+	"8ICwuuZqcw7NzgRkxAWNcYMyi3pLhzED/mTGP6GKhLFULGqRd1KwOTZYiFjIpzQmWOlY2sghj2OoflwW",
+	"MVJoGmrbc5kmCRPRPkjW0Gi6QtuVDczfZs2obdggE70vM5QixiwSEWExH/Mhh5zMHP7cbJEZte2v3CFc",
+	"lHYGZ43u2cOj/YnMUhJmSsup2XOjw4aMzLiI5CwgZ+cfPj4+O++enpMLNp/JNFKBG4pholoKQw4icnBo",
+	"ACEJeHdKy8Ro8NnUzdMRDRNQIBM4VQRmxEEgat9vCp5kFgGWq0W66oIMCjMeOMGhMJ+itP6QnVrF2pwd",
+	"QXRKwwvDnTAgyeKY0FyrgjxlEKCGwhESL98N1RNGEPEvyJL/4dnlJVMdX2xjywAxOdn+obnRwcx58Hh5",
+	"8JWm00QFAPNM/u9//rdwRs1fKaPuQxJzFpFRJgSLlW3QkWdzmPEzpYnZUyy0L2Rmmz0JPfX9Lo3COUd2",
+	"0X38oifYl4Sl3NgsZrWFQNfh4rlWpFkAJRszoQ2jnSaUj0XQE/axRGmWBCR/JLmkKadC7wGHpVMeHVvG",
+	"kQtFEKtcGF2ZJblMLemgNk4M0Vrgew6GsbT9XCg+nlQqT2eWwI0MjKimgctzg4Rum65+weaqRd7LosPB",
+	"Vs8XRGhVDb5bLe/k83aDS1Z3CaRQoA9M1bVQUy0CThePJFgIqyTWjjnTVEQ0jfLjrhIW8pEdYTF+TnVP",
+	"xIwqjIyUi9pIqaZNuth9ynQ6D2wBW2TJi31Bc5zTGLBo5Ghk9W5X9BaQWI7H8EqoYwQ9FD/aDCMqQA/D",
+	"3AXDRk/8KmCKEgAxHrQBstwlHJqXHB45YqYpy+EZFiSFWSgt44g0vUfXLXPL3TLA+oGeWHAVrPVBEeeC",
+	"KtlmlV4FY+B7vQoByg2NtixMN3jBKx3TZ3LKMN2ADg1nXaGMusSgDpwBI3tC3HmaY4uaP4ZUBEZ7BiUT",
+	"1C5KQppQ5J7mL8QTtE8FfQUg5i29GIqjrgGeVavxzcsZnVLYwX2yE902jpa72SpMXWM5LOsZdp2D4glZ",
+	"Oh0dc7ojw+ZLBN9khmebAzjg0WAvyH/13HhAmpngX4gN5zkd15I1qir+LjMEqrOUDUhzcHkQDDx9Dqli",
+	"z47IT++6L/fPfuoePn1mnjTgUcu/qWUmOCi0JcHgzCPDEOfHRM8k8c83MiKhobkmoUaPigISZbYplA2F",
+	"pjZ4CKZekpqd0ha4xTA82IIIIaho/LHwO6bZPXDCLE/YX7dMWp8LNwaEtcYtM7I+2DhBeQKF4Rtt3wyo",
+	"08va7SehnicMPqFZuzxw1VpGxFhY46/Lv9tURz5lm6JsBA0ZR33sdlD1RGVOD3g6q36UWRpWLFHBEjJ2",
+	"UOVU6l/pW1d9XcYlKcS0f/UXBoXtcg8urYUf6W9+IHL4O8OIDL6pwk3rz30nF39liWeVJKiOrpqjyvAt",
+	"K2nIkH2pIzKPggKQXBQ45SsgrVbla3xsdQPUHewdBvyjalio39uhkQmo3ywizYLOiTD9VtcGC838CExj",
+	"M4LDL742mMimZhsXhd1vwZp9z+dVnE1xHQLkWMvbvUFaxH/9VxVCIcSrIowmYeM8myINWHS52lOj6RxD",
+	"VnVthndrITKxuCQbBeqs7diypmwLrFOI49SqD12yaP8inIC5UTlIAS01jassV2Lj2fZeY43b7nVVkv4F",
+	"Du8NXvyjH9xO5H8nIv8miak8trxJ4tdGYpY5Ne//f37t7v/3b1+f/PFvVVzHPndTLhkbFWWZyHwmKPxe",
+	"HDCZ0KLM5kKzMQNEPliVanq190a4cgH55Zdfftl/9w5mXJhXe//5b1+P/tjHD4fVE4SVXViR/b/ALX9q",
+	"9not/LT3l39rrOWv+VK50RcaU7o37WTpPZSl9TJgJ1VXLM5G8tWSTss5HPuuiH2FeLX3PIKgStFNCaQq",
+	"2MwRatN5cV2rIxLS1MiwS5buBfZa52bcV6FMWESg5a6hagg5mCv8Wy5YpRC2XuQ39rKXdgY7GfzdyOC7",
+	"prjyDIYqq7Tk/GnalNNecFEhW2zygbfGzfD6PHJfmFH603rB/Imt5PzWd9qvGa9gs379bMyvW87I3DKj",
+	"da+TIQjcqE/15qb8bDO7GdaytAPl9+0k+z2U7LXSZyfY69dmI7k+ZZq2RjKdQVJFvTT/IPyWQ7VQMWUM",
+	"xl/Z8h+TBvzjffoAsF6uq4S0+f1HP56dbH6AshlK+oPbIqAF3zWm8/TrWLZP9ymlZUEcy+WSGiZumFa1",
+	"QYtX9bmI2JfqV+AVjxRJpILVQeueagS3rXwqExpgQJefCL/8+luLQ96aZbIJVstUsnp8lHODVz8MwXoh",
+	"Dp8vpxRscw4NOA7LL7Dj8/tqrrJxgjyRIiWl7EmbCdBHf1/lnBayLSuVBptW75SGCrFlcyjtdcUw+ebz",
+	"9p778vOtsPv1txZcQNgXGup4vkyv27j4cY1zp35xhkGR0heocqfC3EMVZkHQ7hSXxRXZSF0pA+it9j0U",
+	"8sIgecrbgoQWDEV7YYdQASlaAG4sfLZW8+z8w0eXxRXY5K1gIWHLMHgX4d1D6xBTuKoUnA9mCjvfw/fo",
+	"e7gnFLegEYUuYl4esUx0nwtzr/kkM13Jdb3VX19NseQeqdYrvtUJUq8igdJVsfo1EYmSq2P5Sb6eFaQX",
+	"TYHr6fwVdn4Av8yrVbAr+S820XGSLE2kqtA/PHUEJNM2JaRGjuZ5C1d1ofidWHCjuNEFjub8y3Yulnuv",
+	"nyxB0/6rqyflBdlIO3FQv5h9JWHXVikpLgcarid4fScvNovZSJPXpycn74NiQ/UZNQZgpkCmudROmRLX",
+	"39t8toglpyevAlsFCdlV5laXpFWdkmirWLpmRB9wAjsd5bvRUe4BwS0qJxdCzkBobyctSzcOqzP0zH7F",
+	"XFTLOuxLv24Ba+TUFSM2ny2Mm11/rjA/1DpIyu6QXPr03drbRe2XF3RZ+4Bt3Wo1bYXVdjcVsyPL8+Ri",
+	"JAMyo1g+Ae1lueYhjVfJ51qFbJVYNg+HSkEeGQEdMqgHXvWWVbG0wqONSm3z0FY9LaZDFlfS13bqQI1b",
+	"yUwfHUq+JM4qoyhiGpuJ6YJMtuGv0mqUtqCwr0VS2uls91Bnq9Q3dqpb9bpcQYNzbHFzHc7dYREdyJCF",
+	"hnm7YjgUNIgdbJajwHehbInpdTrZqRvSTiv7TrWyayGhnZa107J2WtaD07LKNLLTue69zuU1hJ3WVbcy",
+	"W+ldRSf4+jDfB8EKRY2QVlKiTU+zK7FU3B9FLJUFzBTwcHCWXr3U1+pwH83w3sPodiHA70yRu8fU+C31",
+	"vS49p2q0/ZWj7cNoq2t5EQmtXzzvGxT1ViYbAZu3NIdD35y7e82i/OQfZbow7w75iY8nAXnHIp5NzQ68",
+	"lTPAQ/Kl3e+ooGOWWsg460b95eTt2w+fgcZPT15VrkUp5LdQS2yRLjD5y0wQL36kciICTLPSjOtkaanY",
+	"uU4FQnyYY2KObt5QckYVyYQxBsSmCVqVe7WgOqwJUH5DYXV182L4OUexgrJ1AFtqQgCeCWM/7bWq08s3",
+	"zNpaXIpdgfZ3oe9VaiY7rW/1+myk+zlqajnouU3yu3yWhr35kfLIdT7pppkLRPfbHhTvIOKEEDITIVh6",
+	"CO8643FcdVPfNh8LCJ+6PmRmP/aqFL1zO6CX9uadmvf9VXrfF9pbodbdtiLlR1d4+VDKmFGBepYYZ3Rc",
+	"PTREh/q6NTrLN+gJ3uu3QldxiWKFa28KzKU4nJ2+8KD1hXpptlMWVizOdpqCUzqupig400mFMvUtI1sF",
+	"85n7a/pwzSo5bx07OzH/ryDmr0Q590hK78TwTgz/i4nhRVGxk8L1a7OdEEbf7xVlMN6cm0vdjx9PP/z9",
+	"5FVATk9+Pnl5bj597H46M/++enPWffHWfGq1Wsek5Kor8147pBXi+gyu2EnrfwVpfdM09p0LdkiI6UN2",
+	"RjUWnBxpy9q9ZJlQRYaMCZsvXl2Bhf0+dsrETpl4aMrEgsjb6RK1S7ORKlELO7865WMRJaT0ZAhV+iqV",
+	"YvKke4tdDxbBTF8D7kiKfRQsiL4NrNuOpv49uJqlt1WpGq6voX3dKzennbLxPWHZ3DMiXJiTffVWmab2",
+	"vX3FRci2yWp10tyxy7EU5kr7vAouCXKn2O94I7EADSHXSd3FB+NtfpRBaWl2wvYeCtt6obATtysWZyuB",
+	"67uL1xjsxUbJDsSBWOllOFI4YeGFMZIK7Ay7oXmuTC5Z6jvsrBCTvlX3TjR+D6LxZminPCzXwbvSgNxa",
+	"sKwVIO51O2lxj6UFcLSdgCivxyb9vP/4/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

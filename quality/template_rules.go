@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/wabsp/wabsp/internal/apperr"
 )
 
 // TemplateDraft is a message template as a tenant submits it for creation or
@@ -62,11 +64,7 @@ type TemplateButton struct {
 
 // Violation is one broken template rule: where, which rule (a stable code
 // clients may branch on) and what is wrong, in words.
-type Violation struct {
-	Field   string `json:"field"`
-	Code    string `json:"code"`
-	Problem string `json:"problem"`
-}
+type Violation = apperr.Violation
 
 // The rule codes. Once published a code is never renamed.
 const (

@@ -55,28 +55,32 @@ type TemplateDefinition struct {
 // so the status webhooks that follow land on it, with the submitted
 // components and a history row naming the actor.
 func (s *Service) RecordTemplateSubmitted(ctx context.Context, tenantID uuid.UUID, in TemplateSubmitted) error {
+	return s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
+		return s.recordSubmitted(ctx, tx, tenantID, in)
+	})
+}
+
+func (s *Service) recordSubmitted(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, in TemplateSubmitted) error {
 	comps, err := json.Marshal(in.Draft.Components)
 	if err != nil {
 		return fmt.Errorf("quality: encode components: %w", err)
 	}
 	o := origin{source: SourceAPI, eventID: "api:" + in.RequestID, receivedAt: in.At}
-	return s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
-		if err := ensureAccount(ctx, tx, tenantID, in.WABAID); err != nil {
-			return err
-		}
-		id := templateIdentity{id: in.TemplateID, wabaID: in.WABAID, name: in.Draft.Name, language: in.Draft.Language}
-		if err := ensureTemplate(ctx, tx, tenantID, id, SourceAPI, in.At); err != nil {
-			return err
-		}
-		if err := saveDefinition(ctx, tx, tenantID, in.TemplateID, comps, in.Draft.ParameterFormat); err != nil {
-			return err
-		}
-		list := []obs{{attr: "status", value: upper(in.Status), at: in.At}, {attr: "category", value: upper(in.Category), at: in.At}}
-		if _, err := s.applyTemplate(ctx, tx, tenantID, id, o, list, nil); err != nil {
-			return err
-		}
-		return definitionHistory(ctx, tx, tenantID, in.TemplateID, o, DefinitionSubmitted, in.Actor)
-	})
+	if err := ensureAccount(ctx, tx, tenantID, in.WABAID); err != nil {
+		return err
+	}
+	id := templateIdentity{id: in.TemplateID, wabaID: in.WABAID, name: in.Draft.Name, language: in.Draft.Language}
+	if err := ensureTemplate(ctx, tx, tenantID, id, SourceAPI, in.At); err != nil {
+		return err
+	}
+	if err := saveDefinition(ctx, tx, tenantID, in.TemplateID, comps, in.Draft.ParameterFormat); err != nil {
+		return err
+	}
+	list := []obs{{attr: "status", value: upper(in.Status), at: in.At}, {attr: "category", value: upper(in.Category), at: in.At}}
+	if _, err := s.applyTemplate(ctx, tx, tenantID, id, o, list, nil); err != nil {
+		return err
+	}
+	return definitionHistory(ctx, tx, tenantID, in.TemplateID, o, DefinitionSubmitted, in.Actor)
 }
 
 // RecordTemplateEdited stores the components (and category) of an edit

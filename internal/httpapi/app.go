@@ -92,6 +92,9 @@ type Deps struct {
 	// Onboarder queues a new WABA's webhook subscription and first polls;
 	// nil leaves that to the scheduler, which finds unsubscribed WABAs.
 	Onboarder WABAOnboarder
+	// Graph submits, edits and deletes message templates at Meta; nil
+	// answers 503 for those operations.
+	Graph TemplateGraph
 }
 
 // WABAOnboarder queues the onboarding of a WABA just created through the
@@ -174,7 +177,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 	)
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
-		quality: d.Quality, onboard: d.Onboarder, billing: d.Billing, optins: d.Optins,
+		quality: d.Quality, onboard: d.Onboarder, graph: d.Graph, billing: d.Billing, optins: d.Optins,
 		outbound: d.Outbound, insights: d.Insights}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))

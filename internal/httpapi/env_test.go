@@ -50,6 +50,7 @@ type options struct {
 	rate        float64
 	burst       int
 	redis       *redis.Client // overrides the per-test Redis
+	graph       httpapi.TemplateGraph
 }
 
 // env is an app on its own database and Redis, seeded with two tenants
@@ -160,6 +161,7 @@ func newEnv(t *testing.T, o options) *env {
 		Outbound:  e.outbound,
 		Insights:  e.insights,
 		Onboarder: workers.WABAOnboarder{Client: tasks},
+		Graph:     o.graph,
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
 		Redis:     rdb,

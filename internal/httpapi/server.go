@@ -40,6 +40,7 @@ type Server struct {
 	outbound *outbound.Service
 	insights *insights.Service
 	onboard  WABAOnboarder
+	graph    TemplateGraph
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)
