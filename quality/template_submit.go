@@ -84,3 +84,9 @@ func submittedDefinition(in TemplateSubmitted) TemplateDefinition {
 		Category: upper(in.Category), Status: upper(in.Status), ParameterFormat: upper(in.Draft.ParameterFormat),
 		Components: in.Draft.Components}
 }
+
+// PurgeIdempotency forgets the Idempotency-Key records of template
+// submissions created before before and returns how many it removed.
+func (s *Service) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
+	return idempotency.Purge(ctx, s.db, "quality_idempotency", before)
+}

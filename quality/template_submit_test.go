@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -59,5 +60,40 @@ func TestSubmitTemplateOnce(t *testing.T) {
 	ae, ok := apperr.As(err)
 	if !ok || ae.Code != apperr.Unprocessable || len(ae.Violations) != 2 || calls != 2 {
 		t.Fatalf("invalid draft: %v (%d calls)", err, calls)
+	}
+}
+
+// TestPurgeTemplateKeys forgets old keys only: a purged key submits again.
+func TestPurgeTemplateKeys(t *testing.T) {
+	e := newEnv(t)
+	tenant := e.seedMain(t)
+	draft := quality.TemplateDraft{Name: "order_ready", Language: "en_US", Category: "UTILITY",
+		Components: []quality.TemplateComponent{{Type: "BODY", Text: "Your order is ready."}}}
+	in := quality.Submission{WABAID: wabaMain, Draft: draft, Key: "k1", Actor: "client:ops", RequestID: "req-1", At: e.now}
+	calls := 0
+	submit := func(context.Context, quality.TemplateDraft) (quality.MetaAnswer, error) {
+		calls++
+		return quality.MetaAnswer{TemplateID: "100000000000007" + string(rune('0'+calls)), Status: "PENDING", Category: "UTILITY"}, nil
+	}
+	if _, _, err := e.svc.SubmitTemplate(e.ctx, tenant, in, submit); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		before time.Time
+		purged int64
+		calls  int
+	}{
+		{"newer than the cut", time.Now().Add(-time.Hour), 0, 1},
+		{"older than the cut", time.Now().Add(time.Hour), 1, 2},
+	}
+	for _, c := range cases {
+		n, err := e.svc.PurgeIdempotency(e.ctx, c.before)
+		if err != nil || n != c.purged {
+			t.Fatalf("%s: purged %d, %v; want %d", c.name, n, err, c.purged)
+		}
+		if _, _, err := e.svc.SubmitTemplate(e.ctx, tenant, in, submit); err != nil || calls != c.calls {
+			t.Fatalf("%s: submit after purge: %d calls, %v; want %d", c.name, calls, err, c.calls)
+		}
 	}
 }

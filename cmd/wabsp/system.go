@@ -289,6 +289,8 @@ func (s *system) runWorker(ctx context.Context) error {
 	billingTasks.Register(mux)
 	optinsTasks := &workers.OptinsTasks{Optins: s.optins, Log: s.log}
 	optinsTasks.Register(mux)
+	qualityKeys := &workers.QualityKeys{Quality: s.quality, Log: s.log}
+	qualityKeys.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})
