@@ -472,6 +472,7 @@ func (e OAuthErrorError) Valid() bool {
 
 // Defines values for QualityHistoryEntrySource.
 const (
+	QualityHistoryEntrySourceApi     QualityHistoryEntrySource = "api"
 	QualityHistoryEntrySourcePoll    QualityHistoryEntrySource = "poll"
 	QualityHistoryEntrySourceWebhook QualityHistoryEntrySource = "webhook"
 )
@@ -479,6 +480,8 @@ const (
 // Valid indicates whether the value is a known member of the QualityHistoryEntrySource enum.
 func (e QualityHistoryEntrySource) Valid() bool {
 	switch e {
+	case QualityHistoryEntrySourceApi:
+		return true
 	case QualityHistoryEntrySourcePoll:
 		return true
 	case QualityHistoryEntrySourceWebhook:
@@ -529,6 +532,7 @@ func (e QualitySubjectKind) Valid() bool {
 
 // Defines values for QualityTemplateDiscoveredVia.
 const (
+	QualityTemplateDiscoveredViaApi     QualityTemplateDiscoveredVia = "api"
 	QualityTemplateDiscoveredViaPoll    QualityTemplateDiscoveredVia = "poll"
 	QualityTemplateDiscoveredViaWebhook QualityTemplateDiscoveredVia = "webhook"
 )
@@ -536,6 +540,8 @@ const (
 // Valid indicates whether the value is a known member of the QualityTemplateDiscoveredVia enum.
 func (e QualityTemplateDiscoveredVia) Valid() bool {
 	switch e {
+	case QualityTemplateDiscoveredViaApi:
+		return true
 	case QualityTemplateDiscoveredViaPoll:
 		return true
 	case QualityTemplateDiscoveredViaWebhook:
@@ -1922,6 +1928,9 @@ type ExperimentVariant struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
+	// Code For `unprocessable`, the stable code of the broken rule.
+	Code *string `json:"code,omitempty"`
+
 	// Field The parameter or body member, as a dotted path for nested members.
 	Field string `json:"field"`
 
@@ -2552,13 +2561,14 @@ type Problem struct {
 	// Code Stable machine-readable code: `invalid_request`, `not_found`,
 	// `conflict`, `unauthenticated`, `forbidden`, `tenant_suspended`,
 	// `failed_precondition`, `rate_limited`, `payload_too_large`,
-	// `unavailable` or `internal`. New codes may be added.
+	// `unavailable`, `internal`, `unprocessable`, `meta_rejected` or
+	// `meta_token_invalid`. New codes may be added.
 	Code string `json:"code"`
 
 	// Detail What went wrong, in words meant for the integrator.
 	Detail *string `json:"detail,omitempty"`
 
-	// Errors For `invalid_request`, each field at fault.
+	// Errors For `invalid_request`, each field at fault; for `unprocessable`, each broken rule.
 	Errors *[]FieldError `json:"errors,omitempty"`
 
 	// RequestId The `X-Request-Id` of this request.
@@ -2774,7 +2784,9 @@ type QualitySummary struct {
 // QualityTemplate defines model for QualityTemplate.
 type QualityTemplate struct {
 	// Category A tracked value and the Meta time of the observation behind it.
-	Category      QualityAttr                  `json:"category"`
+	Category QualityAttr `json:"category"`
+
+	// DiscoveredVia `api`: submitted through wabsp's template API.
 	DiscoveredVia QualityTemplateDiscoveredVia `json:"discovered_via"`
 	FirstSeenAt   time.Time                    `json:"first_seen_at"`
 	Language      string                       `json:"language"`
@@ -2803,7 +2815,7 @@ type QualityTemplate struct {
 	WabaId       string             `json:"waba_id"`
 }
 
-// QualityTemplateDiscoveredVia defines model for QualityTemplate.DiscoveredVia.
+// QualityTemplateDiscoveredVia `api`: submitted through wabsp's template API.
 type QualityTemplateDiscoveredVia string
 
 // QualityTemplateList defines model for QualityTemplateList.
@@ -2990,6 +3002,71 @@ type Role string
 type SuspendRequest struct {
 	// Reason Why; shown to admins and kept in the audit log.
 	Reason string `json:"reason"`
+}
+
+// TemplateComponent One HEADER, BODY, FOOTER or BUTTONS component, as Meta takes it.
+type TemplateComponent struct {
+	AddSecurityRecommendation *bool                             `json:"add_security_recommendation,omitempty"`
+	Buttons                   *[]TemplateComponent_Buttons_Item `json:"buttons,omitempty"`
+	CodeExpirationMinutes     *int                              `json:"code_expiration_minutes,omitempty"`
+
+	// Example Sample values (`header_text`, `header_handle`, `body_text`, `header_text_named_params`, `body_text_named_params`).
+	Example *map[string]interface{} `json:"example,omitempty"`
+	Format  *string                 `json:"format,omitempty"`
+	Text    *string                 `json:"text,omitempty"`
+	Type    string                  `json:"type"`
+}
+
+// TemplateComponent_Buttons_Item defines model for TemplateComponent.buttons.Item.
+type TemplateComponent_Buttons_Item struct {
+	Example              *[]string              `json:"example,omitempty"`
+	OtpType              *string                `json:"otp_type,omitempty"`
+	PhoneNumber          *string                `json:"phone_number,omitempty"`
+	Text                 *string                `json:"text,omitempty"`
+	Type                 *string                `json:"type,omitempty"`
+	Url                  *string                `json:"url,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// TemplateDefinition A template submitted through wabsp, with what was submitted.
+type TemplateDefinition struct {
+	// Category The category Meta assigned, which may differ from the one submitted.
+	Category        string              `json:"category"`
+	Components      []TemplateComponent `json:"components"`
+	Language        string              `json:"language"`
+	Name            string              `json:"name"`
+	ParameterFormat string              `json:"parameter_format"`
+
+	// Status PENDING after a submission or an edit, until Meta's review webhook.
+	Status string `json:"status"`
+
+	// TemplateId Meta's template id.
+	TemplateId string `json:"template_id"`
+	WabaId     string `json:"waba_id"`
+}
+
+// TemplateDeletion defines model for TemplateDeletion.
+type TemplateDeletion struct {
+	// Deleted How many templates (languages) wabsp marked deleted.
+	Deleted int `json:"deleted"`
+}
+
+// TemplateDraft A message template in Meta's own shape (POST /{waba}/message_templates).
+type TemplateDraft struct {
+	// Category MARKETING, UTILITY or AUTHENTICATION.
+	Category   string              `json:"category"`
+	Components []TemplateComponent `json:"components"`
+	Language   string              `json:"language"`
+	Name       string              `json:"name"`
+
+	// ParameterFormat POSITIONAL (`{{1}}`, the default) or NAMED (`{{first_name}}`).
+	ParameterFormat *string `json:"parameter_format,omitempty"`
+}
+
+// TemplateEdit An edit of a template's components and, before approval, its category.
+type TemplateEdit struct {
+	Category   *string             `json:"category,omitempty"`
+	Components []TemplateComponent `json:"components"`
 }
 
 // Tenant defines model for Tenant.
@@ -3555,11 +3632,17 @@ type Forbidden = Problem
 // InternalError An RFC 9457 problem detail.
 type InternalError = Problem
 
+// MetaTokenInvalid An RFC 9457 problem detail.
+type MetaTokenInvalid = Problem
+
 // NotFound An RFC 9457 problem detail.
 type NotFound = Problem
 
 // PayloadTooLarge An RFC 9457 problem detail.
 type PayloadTooLarge = Problem
+
+// TemplateRejected An RFC 9457 problem detail.
+type TemplateRejected = Problem
 
 // TooManyRequests An RFC 9457 problem detail.
 type TooManyRequests = Problem
@@ -4304,6 +4387,19 @@ type ListWabasParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// DeleteTemplatesByNameParams defines parameters for DeleteTemplatesByName.
+type DeleteTemplatesByNameParams struct {
+	// Name The template's name.
+	Name string `form:"name" json:"name"`
+}
+
+// CreateTemplateParams defines parameters for CreateTemplate.
+type CreateTemplateParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
 type ListWebhookDeliveriesParams struct {
 	// Limit Page size.
@@ -4969,6 +5065,12 @@ type CreateWabaJSONRequestBody = WABACreate
 // UpdateWabaJSONRequestBody defines body for UpdateWaba for application/json ContentType.
 type UpdateWabaJSONRequestBody = WABAUpdate
 
+// CreateTemplateJSONRequestBody defines body for CreateTemplate for application/json ContentType.
+type CreateTemplateJSONRequestBody = TemplateDraft
+
+// EditTemplateJSONRequestBody defines body for EditTemplate for application/json ContentType.
+type EditTemplateJSONRequestBody = TemplateEdit
+
 // CreateWebhookSubscriptionJSONRequestBody defines body for CreateWebhookSubscription for application/json ContentType.
 type CreateWebhookSubscriptionJSONRequestBody = WebhookSubscriptionCreate
 
@@ -5019,6 +5121,149 @@ type OnWebhookEndpointDisabledJSONRequestBody OnWebhookEndpointDisabledJSONBody
 
 // OnWebhookTestJSONRequestBody defines body for OnWebhookTest for application/json ContentType.
 type OnWebhookTestJSONRequestBody OnWebhookTestJSONBody
+
+// Getter for additional properties for TemplateComponent_Buttons_Item. Returns the specified
+// element and whether it was found
+func (a TemplateComponent_Buttons_Item) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for TemplateComponent_Buttons_Item
+func (a *TemplateComponent_Buttons_Item) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for TemplateComponent_Buttons_Item to handle AdditionalProperties
+func (a *TemplateComponent_Buttons_Item) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["example"]; found {
+		err = json.Unmarshal(raw, &a.Example)
+		if err != nil {
+			return fmt.Errorf("error reading 'example': %w", err)
+		}
+		delete(object, "example")
+	}
+
+	if raw, found := object["otp_type"]; found {
+		err = json.Unmarshal(raw, &a.OtpType)
+		if err != nil {
+			return fmt.Errorf("error reading 'otp_type': %w", err)
+		}
+		delete(object, "otp_type")
+	}
+
+	if raw, found := object["phone_number"]; found {
+		err = json.Unmarshal(raw, &a.PhoneNumber)
+		if err != nil {
+			return fmt.Errorf("error reading 'phone_number': %w", err)
+		}
+		delete(object, "phone_number")
+	}
+
+	if raw, found := object["text"]; found {
+		err = json.Unmarshal(raw, &a.Text)
+		if err != nil {
+			return fmt.Errorf("error reading 'text': %w", err)
+		}
+		delete(object, "text")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if raw, found := object["url"]; found {
+		err = json.Unmarshal(raw, &a.Url)
+		if err != nil {
+			return fmt.Errorf("error reading 'url': %w", err)
+		}
+		delete(object, "url")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for TemplateComponent_Buttons_Item to handle AdditionalProperties
+func (a TemplateComponent_Buttons_Item) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Example != nil {
+		object["example"], err = json.Marshal(a.Example)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'example': %w", err)
+		}
+	}
+
+	if a.OtpType != nil {
+		object["otp_type"], err = json.Marshal(a.OtpType)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'otp_type': %w", err)
+		}
+	}
+
+	if a.PhoneNumber != nil {
+		object["phone_number"], err = json.Marshal(a.PhoneNumber)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'phone_number': %w", err)
+		}
+	}
+
+	if a.Text != nil {
+		object["text"], err = json.Marshal(a.Text)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'text': %w", err)
+		}
+	}
+
+	if a.Type != nil {
+		object["type"], err = json.Marshal(a.Type)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+		}
+	}
+
+	if a.Url != nil {
+		object["url"], err = json.Marshal(a.Url)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'url': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for OnAccountUpdatedJSONBody_Data. Returns the specified
 // element and whether it was found
@@ -7285,6 +7530,18 @@ type ServerInterface interface {
 	// UpdateWaba Update a WABA
 	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref})
 	UpdateWaba(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef) error
+	// DeleteTemplatesByName Delete every language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	DeleteTemplatesByName(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params DeleteTemplatesByNameParams) error
+	// CreateTemplate Submit a message template to Meta
+	// (POST /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	CreateTemplate(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params CreateTemplateParams) error
+	// DeleteTemplate Delete one language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	DeleteTemplate(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error
+	// EditTemplate Edit a message template
+	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	EditTemplate(c *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error
 	// ListWebhookDeliveries The delivery log
 	// (GET /v1/tenants/{tenant_id}/webhook-deliveries)
 	ListWebhookDeliveries(c *fiber.Ctx, tenantId TenantId, params ListWebhookDeliveriesParams) error
@@ -12553,6 +12810,208 @@ func (siw *ServerInterfaceWrapper) UpdateWaba(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// DeleteTemplatesByName operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTemplatesByName(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTemplatesByNameParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Required query parameter "name" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "name", query, &params.Name, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter name: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteTemplatesByName(c, tenantId, wabaRef, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateTemplate operation middleware
+func (siw *ServerInterfaceWrapper) CreateTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTemplateParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateTemplate(c, tenantId, wabaRef, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// DeleteTemplate operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.DeleteTemplate(c, tenantId, wabaRef, templateId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// EditTemplate operation middleware
+func (siw *ServerInterfaceWrapper) EditTemplate(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "waba_ref" -------------
+	var wabaRef WabaRef
+
+	err = runtime.BindStyledParameterWithOptions("simple", "waba_ref", c.Params("waba_ref"), &wabaRef, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter waba_ref: %w", err).Error())
+	}
+
+	// ------------- Path parameter "template_id" -------------
+	var templateId TemplateId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "template_id", c.Params("template_id"), &templateId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter template_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.EditTemplate(c, tenantId, wabaRef, templateId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListWebhookDeliveries operation middleware
 func (siw *ServerInterfaceWrapper) ListWebhookDeliveries(c *fiber.Ctx) error {
 
@@ -13150,6 +13609,14 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/onboardings/:onboarding_id/retry", wrapper.RetryOnboarding)
 
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates", wrapper.DeleteTemplatesByName)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates", wrapper.CreateTemplate)
+
+	router.Delete(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates/:template_id", wrapper.DeleteTemplate)
+
+	router.Patch(options.BaseURL+"/v1/tenants/:tenant_id/wabas/:waba_ref/templates/:template_id", wrapper.EditTemplate)
+
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers", wrapper.ListPhoneNumbers)
 
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/phone-numbers", wrapper.CreatePhoneNumber)
@@ -13574,9 +14041,13 @@ type ForbiddenApplicationProblemPlusJSONResponse Problem
 
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
+type MetaTokenInvalidApplicationProblemPlusJSONResponse Problem
+
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type TemplateRejectedApplicationProblemPlusJSONResponse Problem
 
 type TooManyRequestsResponseHeaders struct {
 	RateLimitLimit     *int
@@ -25177,6 +25648,617 @@ func (response UpdateWaba500ApplicationProblemPlusJSONResponse) VisitUpdateWabaR
 	return ctx.JSON(&response)
 }
 
+type DeleteTemplatesByNameRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	WabaRef  WabaRef  `json:"waba_ref"`
+	Params   DeleteTemplatesByNameParams
+}
+
+type DeleteTemplatesByNameResponseObject interface {
+	VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteTemplatesByName200JSONResponse TemplateDeletion
+
+func (response DeleteTemplatesByName200JSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName400ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName401ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplatesByName403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName403ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName404ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName409ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName422ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName424ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName429ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplatesByName500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName500ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplatesByName503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplatesByName503ApplicationProblemPlusJSONResponse) VisitDeleteTemplatesByNameResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateTemplateRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	WabaRef  WabaRef  `json:"waba_ref"`
+	Params   CreateTemplateParams
+	Body     *CreateTemplateJSONRequestBody
+}
+
+type CreateTemplateResponseObject interface {
+	VisitCreateTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type CreateTemplate201JSONResponse TemplateDefinition
+
+func (response CreateTemplate201JSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(201)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate400ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate401ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate403ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate404ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate409ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate413ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate422ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate424ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate429ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate500ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTemplate503ApplicationProblemPlusJSONResponse) VisitCreateTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplateRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	WabaRef    WabaRef    `json:"waba_ref"`
+	TemplateId TemplateId `json:"template_id"`
+}
+
+type DeleteTemplateResponseObject interface {
+	VisitDeleteTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type DeleteTemplate204Response struct {
+}
+
+func (response DeleteTemplate204Response) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Status(204)
+	return nil
+}
+
+type DeleteTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate400ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate401ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate403ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate404ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate409ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate422ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate424ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate429ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type DeleteTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate500ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type DeleteTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteTemplate503ApplicationProblemPlusJSONResponse) VisitDeleteTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EditTemplateRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	WabaRef    WabaRef    `json:"waba_ref"`
+	TemplateId TemplateId `json:"template_id"`
+	Body       *EditTemplateJSONRequestBody
+}
+
+type EditTemplateResponseObject interface {
+	VisitEditTemplateResponse(ctx *fiber.Ctx) error
+}
+
+type EditTemplate200JSONResponse TemplateDefinition
+
+func (response EditTemplate200JSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate400ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate401ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EditTemplate403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate403ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate404ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate409ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate413ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate422ApplicationProblemPlusJSONResponse struct {
+	TemplateRejectedApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate422ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate424ApplicationProblemPlusJSONResponse struct {
+	MetaTokenInvalidApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate424ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(424)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate429ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type EditTemplate500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate500ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type EditTemplate503ApplicationProblemPlusJSONResponse struct {
+	UnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EditTemplate503ApplicationProblemPlusJSONResponse) VisitEditTemplateResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(503)
+
+	return ctx.JSON(&response.Body)
+}
+
 type ListWebhookDeliveriesRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListWebhookDeliveriesParams
@@ -26797,6 +27879,18 @@ type StrictServerInterface interface {
 	// UpdateWaba Update a WABA
 	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref})
 	UpdateWaba(ctx context.Context, request UpdateWabaRequestObject) (UpdateWabaResponseObject, error)
+	// DeleteTemplatesByName Delete every language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	DeleteTemplatesByName(ctx context.Context, request DeleteTemplatesByNameRequestObject) (DeleteTemplatesByNameResponseObject, error)
+	// CreateTemplate Submit a message template to Meta
+	// (POST /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates)
+	CreateTemplate(ctx context.Context, request CreateTemplateRequestObject) (CreateTemplateResponseObject, error)
+	// DeleteTemplate Delete one language of a template
+	// (DELETE /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	DeleteTemplate(ctx context.Context, request DeleteTemplateRequestObject) (DeleteTemplateResponseObject, error)
+	// EditTemplate Edit a message template
+	// (PATCH /v1/tenants/{tenant_id}/wabas/{waba_ref}/templates/{template_id})
+	EditTemplate(ctx context.Context, request EditTemplateRequestObject) (EditTemplateResponseObject, error)
 	// ListWebhookDeliveries The delivery log
 	// (GET /v1/tenants/{tenant_id}/webhook-deliveries)
 	ListWebhookDeliveries(ctx context.Context, request ListWebhookDeliveriesRequestObject) (ListWebhookDeliveriesResponseObject, error)
@@ -30408,6 +31502,150 @@ func (sh *strictHandler) UpdateWaba(ctx *fiber.Ctx, tenantId TenantId, wabaRef W
 	return nil
 }
 
+// DeleteTemplatesByName operation middleware
+func (sh *strictHandler) DeleteTemplatesByName(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params DeleteTemplatesByNameParams) error {
+	var request DeleteTemplatesByNameRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTemplatesByName(ctx.UserContext(), request.(DeleteTemplatesByNameRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTemplatesByName")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteTemplatesByNameResponseObject); ok {
+		if err := validResponse.VisitDeleteTemplatesByNameResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTemplate operation middleware
+func (sh *strictHandler) CreateTemplate(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, params CreateTemplateParams) error {
+	var request CreateTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.Params = params
+
+	var body CreateTemplateJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTemplate(ctx.UserContext(), request.(CreateTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTemplateResponseObject); ok {
+		if err := validResponse.VisitCreateTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteTemplate operation middleware
+func (sh *strictHandler) DeleteTemplate(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error {
+	var request DeleteTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.TemplateId = templateId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteTemplate(ctx.UserContext(), request.(DeleteTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteTemplateResponseObject); ok {
+		if err := validResponse.VisitDeleteTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EditTemplate operation middleware
+func (sh *strictHandler) EditTemplate(ctx *fiber.Ctx, tenantId TenantId, wabaRef WabaRef, templateId TemplateId) error {
+	var request EditTemplateRequestObject
+
+	request.TenantId = tenantId
+	request.WabaRef = wabaRef
+	request.TemplateId = templateId
+
+	var body EditTemplateJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.EditTemplate(ctx.UserContext(), request.(EditTemplateRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EditTemplate")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EditTemplateResponseObject); ok {
+		if err := validResponse.VisitEditTemplateResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListWebhookDeliveries operation middleware
 func (sh *strictHandler) ListWebhookDeliveries(ctx *fiber.Ctx, tenantId TenantId, params ListWebhookDeliveriesParams) error {
 	var request ListWebhookDeliveriesRequestObject
@@ -30804,685 +32042,717 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2SPb7Zpn8ssAoksSoCbAAlmu31c9wj3Hvcvdgv",
-	"kAnUP6KKRYm2e+briN1pmVWFv5mJzETmJz/1YrlYSsGE0b2zT705owlT8OcFNewlX3AD/2N/SZiOFV8a",
-	"LkXvrHfBfs+YNpqYOSNxypkwZEHXZJIpbciETaViZMK4mJHUtsCSQa/f0/GcLahtzayXrHfW48KwGVO9",
-	"z5/7RZcXbEG54GLW0m3KpoZwgd1nStn+J1l8xcwu/WgWmNoli6VINMmE4Sl0gA0Trsk0S1NCZ5SL7d0w",
-	"o9bnU8NUcxdGkhXl+Xop+wkXsy1tf+73llTRBTNus85TpsyLZLOft3NGqH14RxMOO8Dtz0tq5r1+T9CF",
-	"bRheGPOk1+8p9nvGFUt6Z0ZlrDyIqVQLanpnvSyDN92gtFF2n+yQYBC/cBEYxmuRrnEcmsgpMXOuyRUX",
-	"CTkQ2WLC1Pj3jKbcrPvEsMUypYaNlzTTLOmTBTP0bJQNh/dj2yX8xfpkMBgc5tP5PWNqXczHtlxZwAX9",
-	"+JKJmZn3zo5Pfmwc+yW7Zoqbdbfxa/d20yj888pI/k2xae+s9z/uFXx3D5/qe9UxFKMy1LCGIcklE0Qq",
-	"Iu0/FNMyvWaJG2jjuKC98qCYyBa9s996tjWgAWyn96F5pbLJf7G4w2bTicwMwU3Wxe5qO2gaxzITLQPF",
-	"TsYb29m2iH9DQioP0I76KQioC/tdiEXO37xwMuyOJhFPInIgpCHcaBLh72OeRIcN/OPesKO6HQc9lUIz",
-	"Yc5jO7TnPHWiI7Q4FN7pvCyVlst9PZXC0NgUnQX2Esg9xhfvaMKEUZw1bpt7EeXJDWb/XMnF5kCeYadk",
-	"NZea2cHYV8mcLpdMWJI3QFFW2OJwDV+wphFObQ/BsSXUsCP7adsA32RqKTVr358lvrTrBrm2y91dykzF",
-	"W3rT8M6unWHL5b7eyp1X3p1cWxfdyBsuuSWmpqOtIMrGw61CjrdizkxpqcLjiAT7aMYxvBHhCcHIUrFr",
-	"LjNNlnTWuCz4TdNp9eD4JDSUn1jKr5laNy1L4p63rYt/p/PCcGEenvb6vQUXfGEPjON+SOt59nHJFF8w",
-	"0bhpLH+jbXzFW7ffur9wbaRanxuj+CRrPE2VXBXHO/UvkwOnnIwVNVzM+sSeoJnuE/+7jqVifRJTw2ZS",
-	"rfuEXTNh2nWUvPmmrX942jKTsIwsJrEhDl8xQ3FYX0QyumGFxEcxqLKk6DiemwmNFwlbLKVhIl7/wgLa",
-	"3Lk7649iK9IEuWJrcnBsdfGT4ZAsFReGTlJG4jlVNLY69iExc2rtmysGBs9IKLRDiKZTZr8Ezf0M+F7T",
-	"BYM2FTOZEmghTbk1ixTTWWoGI+HniwZXMeHS0I/s2BuI42Q4BEbMtVprEBjDlG3z//fbaPTx5PhoNPr4",
-	"w7MP//5v4TVaLGWzycDhaRt74hu3Z80XQvPZvOHQfw6LltA1OTBMUEcs5A8p2OFjkrApzVJDTh7ZV3L6",
-	"ioyMbkbfbQN8M5eC/Qp6bJuWNMk0F0xrp/KSA0voVqdc2u/Hztqp6JJ1xaH6YmW05T0eHj368Om4f//k",
-	"87+1jTvEki8prmqfcBGnWcKS1vU1MqHrm3Bow7iuJY/ZKyks4QaJD9+4o8nCvuSNfBzhHV2MkRz84x//",
-	"+MfRq1dNijl830qgGyt6+vkI/2ha17/KTAnWePT+Fz5uYx33yu15p8Ez84bOGNH8j0apCv6Yyra5re6d",
-	"PbByhX7EA95Lmbbj/rWYSKoSLmZNKyLzN9oWpXjr9utSjAls57/B7BsM6PxVjXRmDXv70e7W85IJ244d",
-	"eyYE/qWzOGYsYXacU8rTJqP6DVVGMNW0hEt83LZ+7pXbLx4IukZDGaSTE253NFnRiV6WDObt0q42anjv",
-	"9oazs/pRPjetYj5qnti9dtqbFTLcSNsUOYCZyCmh+dPyhJtmURbWt5nFhUzTbLn1KAShrfk1O2wWjV/r",
-	"dMQhtx0yu453v6fNZTbJB9VEFys2mUt5RXTp3TZWK793+01/61xiodE5dvJes+Yh5V7TLcPZRYF4C5vU",
-	"tGj5FraMyb6xjwWy7TQI8adUsyMuNBOaG37NYBPhW2+F5wO1w7JWkU6zWRN9/d6qcDeN7RLswXYXGrxY",
-	"PWOyVhdtpju7c8qjgGG9pxPaKMLfnz85bxHdKzqhbSIbnt9WYn8GL/NSCs3g/uIJTdzFjv1XLIVhAv6k",
-	"y2XKY2qHf2+p5CRli3//L23n8qnHPtLFMmX4RYKKyTVNeTJ2xlmv30uYoTy11DhnxNtsXBM7Y3i31+8x",
-	"paTSvbPfPvWmnKWJfZsv2NjKpV6/57q1cl4aQgV5cf7reSG5ep8/4EowDcR+1hse//XH//zl/t8f/e30",
-	"/YNnDy9+ePvjPx69G744fm13FHfp7BQIihs7fjt9cpGP2S1WpsQZbNKZG8FZfXqfuxLIGzcFWPhNiiit",
-	"y4Kmdu9YYjnF9WePxWrP0eFjEuGy/fYhGglLGpowGs8JrCChhoA0t5YuevGmKY9vt7mxb6S0q5aWCU0V",
-	"o8masI9cG9272W48KnbjadFR41bkg9nfHqAPtzabPllKrfkkXZNMJEwRKqSZM+UEykgcRH4o0WHfblqZ",
-	"0GMqLM1OGImpUtzuala/NB0JUGnJQYQK6nip4G6S28FFh24Hn0s14UnCxK22cJq3UuFMrssXyMBlsSFT",
-	"mAw1bqo33Nf7xb4+L/XeuLHFEPe1s0ZeMUFSGl+hJ0jHcgkH0eZkuXaTtbvhBxId9kfCbax7ag+QTFuD",
-	"w5rukTtp85/yXXsh7GlP02eWVXfYuVvP+1IumJnbUxiJikiBB84dTTRPGIgUHJuVJb9n0jCYYFTscUSM",
-	"JDpbLqUyAzubX6V5LjO8cbwxCQppxlNopS5G7Fb4JzehtNOC0n6Vhjx3TTVSWjGSfVDarxLX2/KLpSN7",
-	"aIM8EO7Bips58hNPAuSWj8Ye/GCRrlNJk7dSvqRqxr4m8VimmchkbclcXjNFjskr/oQcREsc09hIOU7t",
-	"qNxY30r5ioq1Dw25FX0oq0W7gJUyidjfMZCFsI9o0z9Gpy+xire6GdGclI6dt1ISOw2Sz6OFeCrD3Jek",
-	"ckLYLzs3mpSmfRCVO0X9MBQvdJS7pUJDcV/cq4UXlaNyjirhP50aKb6oNeTiezo2Yt/2gTtHeeRO68dF",
-	"jA8s6jtBMzOXiv/BbienMmiICWM/qZIiRc2VTBhVVhOA84VrkqvjN5NfxwUpVmbRQoX1Qe5HkIWmdxDV",
-	"+tqgv/fv3x+dl97YNH6iJ9Bi5EUhIxfPn5KHPzwYEtBlg0FXhcmCu3tNeUonKbvt5ubt1GwUQ/UV+T1j",
-	"GbNbWn1x9119UNZ/Lpm65jEj7yqNtm1u/to+NvacJAz0ExGvycEFS7jukzdSm5lil397eei1VUOvWEWL",
-	"VXw2N0TIldV2S6OymgNKYH/RyUhU4t2IaIyyw/u2sqyqMvheQ/M+52tVROaVA8u8uzhW3BJq2uv3VlQ5",
-	"fzEXUxnwEPd753ZpKI7wU48mqJ7T9I2SS6YMt2b0lKaagb2a//SpR2eOQquTfD+XBOI47KItmNYuRGGL",
-	"y6Pfo5mRC2D2wMIJQyZr4l7hUtjjA4yVORWEkiVTWkLcpGt2ImXKKKiqMV0sKZ+JDn6Xfik2IHC5K0oB",
-	"BuSKrWvTOg626O5kQnfF7tGuTY21YcuwB8Y+uaNJdE3TjEVoj1HjO3pMBGOJJpH7d9RpX3IPYErFLKOo",
-	"sXX/Cp07Hb64porT0LrbibmHJNNWO3LTKHaj20xWdMGbrpIyM7E6qqfY3P1YbvTBw/rV+KbfrvBc/eb6",
-	"K5hOQuRglemeUBPPd+W8/Gv4JzdsobeGgBZs/hlm9QK/Oh66qzj/73y0VCm63phTue/2mV1ARAL4hkOj",
-	"Z0GvNCy+Jvk7JZbOJWG/pxm6C6pf/0WuyMKqueifXeQOjzlNCHWOUTJVcgEuyccgocDnoQnEixIpYjgg",
-	"uNKEKsWvWaj/8IqAPgMDCy7LkmOg6OZ65FGgIVlKTTkKXjN3fJjc+mciWUouzKAXIPhYMTuwMTVdY1z6",
-	"vYRrewT6j2oXwIqBbIeF8m/arru13cR9eYAs3p+hA9namZYSEpgtzRJuSCpnld7CTuB+L6XajK2sCM7i",
-	"/dyqtYbYt8hMGkJxMbtPxAu1jQely9LGxbMmsnvPzVx3mpSSqOq1sfmF9DqVXLKqdNgU0RU+75euVVqH",
-	"7gz77iOv8Qu8UhC9W0w3vXzkFeJt5ain8N6OIrTpVGoV7+3be+HmaBepD3QLsfPwLzs3Ermvoy+429Uh",
-	"/YQ3n7nIsG3e0STTGU3RW4gXRZ5E2oMEy8fG/ZOd6Gf72uDH0e7kVKaeDnSSNAngrQdoLsE/5+SrWayC",
-	"aT5zuRI4RSFXg61zcCOot9s6nZdcBw6TfCu7KQXlOdW3sxR4HFBeJ+4cALoCQepjkbdwP4wrODMVz/k1",
-	"S97jpXlAcVgux00nCER90uXSxZLjAhLNZ4Lh+TGRyTp4RlLX7U6HJPNu7/rBsrbGiORaCnQ0FvckSyVj",
-	"pnVFpamfjBsR0Zuqj1TLORUBXn86p8KqTj7KGLrXhqcpGJvgMUdfP1dwUwsuXIgvCStZisWstDCBIxTP",
-	"af9evszkAENSfRz4YfdzVclsV31Fz+nJg4cBbZB9JJd/OT86efDQX9jbwaHW5zadzGWauOtFGLnVa4L7",
-	"o/kfAb/PE1hj/gezWstkbVCcBvRV5zSpf+8Cu6wMtPPue9KRiuA+B8eSy9lAi29dNICf7h1NYkcYK6aY",
-	"64gYWZH7Ww+jVpMAQ0lxG6pkU+Wuvudgt5z9IhrBU3Vlch2ExBtnjt5KCNbkzp9PFL7nZm5JDYRgmr6e",
-	"QkTBbnOqr9HEtRe4ILF0TKgmhn00fbKynG7mbE2oYs6B+u7t86Mfg7Rpmx1PqGYPT5tSNGhsXB8gtDUk",
-	"NOAn5ODi+VNy+vD0x8Pty1fuanMRP9hltDbDM2EwvKd2mMTe5VU7urN4bifvFJIBaqFRH8NXBtkycf/E",
-	"o3rgjKAofLbERqrGM6tIDUQvzUpJwx4TOslVbb3Whi3ISnEnWrYyKvbodceal5omCy7s2L0i2s/1Lity",
-	"IuyuYSrepRlWsjFMpy34IHekwmwq00xYysCjUOq5YIZdDgP0qN5imHkmSWicQAuN4+x8hJed7QGzzI9l",
-	"63N88qnlgOgWBrchy1FWF5TUL3JCq51XBxuUZJYFX8rZXgR1wc5/Ahn9hKcpF7OnkGgciM2rORT1Y0j6",
-	"mbGE/IfXjFgCptCEp3DrMOjVrVT3RUe6ylvt+L4LG+/6cppOaHzV4rRzaZwuV81KlKXisVU8bXNESKKy",
-	"lJErIVe6D89YQiZrdHBJMeWzDExE11NF3jUPzK9vZ+ajXaesnVW49dUazeQjck2Ud8YNIF/8fr7HpSVu",
-	"Ibc3KRUBCxYCruJ1UBrkGRgbZ5DKGFnNeQp7s0yp1eg10czkXrfEOxDocpmuw/crC6qusuV4yVTsFmzT",
-	"byCFmafr8ZRtdWm8koIBP8trphRPWHf58MZS1Gv3WUhE4OG9i3lRt9P9OlentLEG5dEXG7BlW1+IZWZ2",
-	"dGOVN74cgX1+9J8fPt0PhV+H9qvGz/DcykoXuKsAVoEL4j7pE2rIQmpDzEqShMV8QVM4E+tB4P9+MBoN",
-	"fDj4yefD/xke0LehjvodSKuNky90yya+08FDbuqyLrakFPR7MyWz5Xiy7jwl6PAnvmBCu3udOsVDk4HT",
-	"6Wf43e6pVAlT1kCGrL1yTkqfWEphpkg/BrFQlukVI3LrSKHTnY9u73oGO2RhlTOcFJnKNJWrx2RJtSbc",
-	"gNLu8uTDZnMeed2edpDHX1vbh8dzTHKxxg9cErGE8Aa7XHbaZiMNTbut2Ft8tU6M5Rhyl1kD6Ss5AeUb",
-	"n/cWJNtMc6bNX2SGsQs1AxGfdiZG28xTlqahDZ77Lm7dUmUT24V1eZVwAP18Uk3LIZjW+XrsIIch5PTa",
-	"bWunSfreXrgvqxLph23yqOiwbSp54zueKqnUrHakHBz8Njz+ALL8v09+Gx7d/3B49tvw6IH/6fRsODwM",
-	"iveEVqJTFlLYX/o9kzGNf61YIvzfZp4p9+dUcfxDU5Mp92cGX4cCWQBjqDbotjH/29bjHrt02EW4KKHV",
-	"riLgVFCPzJgLaMKMZWaCw/ZoOTe5xSqcGDsg9PQ9cEmH7+xrF2wKLu9rnjARs469PfOv252J4fhs8SQD",
-	"qAnE8HgYGAjzkCsU+2iDd3cj1zPdq1db909Cnyg55WkRrlILHYQ0FOpRYdDDDg4CdAqgd6YMrxIMQPHQ",
-	"PTsi9vQ9Cs/O4DsVFcbter+EIFRgPXmYn3ybWyh9q0ttJ2oER0PAW+XGG/VJtGCGRnkOSslvZs98JVN2",
-	"xpPwoT/RWYMbpYTe08UDzhTV3SiYppiq5Dzu+GF32r0Fn3X2QBUQG12mXmPfG7Pg/thBsdjqrTteFN2E",
-	"h/q9FW104BYYUQ6Tw/vKAchsDda0H+qgY1xEGVOqE596BqruU3WNtvHyPu6SK7LhT+Cfq/PHjgrdslM8",
-	"BHp6Ggnk/Zwafb5ceicgOYCQwENrrsR0wSBePBRl2NiTYR9NS5yYO0PhJgHEJV0uWT2O8XQYPJyEDIW2",
-	"n4s1ZvmwVDO8p0hlDB4BRCKTctq5fR43zQAtsI+GaAidcPEqOJ0+EXQBJifgpToYHGuLrty814TOFGPu",
-	"WnP7UDKVbgb/BF/UTI3zQOdqgG4wbbuJDB2MVcB1t5Mu9hMG9NtjArHz9sSejaqC76aFw94UUjxAlTTH",
-	"9YvlNVP6MYlomkbuX4RdM7UuYAi8p2EAXTuDAbwQGMWeGZ4i8GkpZQMlI03TNv36Mpf+m0GjzgGNbgaq",
-	"SSzTlMWGJQMScQFu/PEVW6+kSqw28nvG46uxYst0HVkyHIkI6GSp2JQpK2x0lMMz5aMn2sjlPcV0tmCH",
-	"JJYLhqGoDiPCpRL4SdMl7/lzGiykydiechDIXxlQr98rjafnSLY0lNZFCQPAvi0BH2MK7xSQYBlxJ9KZ",
-	"E9MGUoHdypXkz4xes5EosysGfW2uCTMIfAchGNAoS2ZM4QFqm6CQNea6mqzLyG6wYBvcpDvEcpWnn3OE",
-	"VTJv9OEN1Zgaz/lWWjit1O2+lG9Y53H36KObqIL7MF7ycYZ0ofKoGpbPy9iaj6vZOrhB5HTFROj2CQRK",
-	"jT1L7/JlR93dKj+Gm/WYxldCroC7du3ItYBxRGET6JIZd5NEBfFfuMgjQleUu5Ck3MlaGs5iJ9MeIrtv",
-	"smALuWuQH36x4b5vWmp8veYEbnp5Sa10HTcTYN0f0cJVjQcauCowjwGhNmDV7BGGB4v9iy65/Y8z1HDH",
-	"osNwDFxDFFtkOfIagmJgDSJyYAdgDyJHAokzkB4TzZh7a2xkdAhhJ8g3Yft99ys7PAEbl63BnHs2OH54",
-	"ShI+40bnMR9gzklEYGTkyeW7Fz/Zw8hSrihQUO3wM8U6GngFnrKPfSuJmsp8WySZld/XLuuvKtFmlAuW",
-	"jCfrcUEfXfVD2zKKXwhqCN8nUV5xcXoHLrvyd6JBfWPJFJeJ3nU0b+CzPd4D4PiL8fQ3F6xl2W/ko81Z",
-	"vGw9PBx2cEFudSfmtNzu3PzcPCNnT3SOK/Qn6WY8odO8djZIUAUN7PCKi0SudiaZ9/BZFwsHh1t0FI4h",
-	"9DDhqImH1C70Z+xJg0C8qI5TxkFdyBWisAQWERscG5WJuCHlDjKQ5crHB7P/AssHE2sdElNEUq6NDod/",
-	"+JmV8o/1da/fgxz1DzfXXOyYxnhOsSSUEO1e8SNueQXuQBtKqWwIaDewwq1WaqI+qvoQtiYtVahpT163",
-	"Enn+OdxudkB7nNufaFbuPAoaX9esow0l2Krjm8u8u61BBQgI7oBNdg1Yc/30/TxwjOVGW9bEoQG2nojt",
-	"l2mTNYAFQog1oDNZpRCOzehxCeF8xq8RjSRz9ykN52wQ6NL7IY4g6y1B5ZQnfaJ9vPe7y8Hx/dNHxyfD",
-	"Hx8+eHB/ePLD6fGj4x/rmeXho7ujTGtTPh+T6N+jPtFLGjPdJwnVc/ivNOjrRIthzjTDYBQax2xpNpy7",
-	"u53/ZXWvyTXZNbKyUDjbuSzXgPP2W6jLHeeBoCrGxugUgPTnMROhdJj8au6Hk6O5zBSx37nbGfiO4OlP",
-	"4HZfkwOp8M/k8CuYpF3uyMCRp2gaNLvfevnm7xfAXwY3C+BbpORpyuOrIyOP8qsIusNdpEZclzEu0rY1",
-	"PjnFNY4zbeSCKeI+v/0a1+XVBpB9fQvCQw/R2bOUz/gEvcqbcj1N5aqiWpQUnwnVXN/IYXij+Isd76t3",
-	"ZRCo99XOHVW7mOdop/bT7jS1m5ukE4dQXUfC8KpoJsBYHxcXGkKOy2E5LIHAnH5xyzDWRi6XaBLaU6K3",
-	"6QKzzeCQYDK5DTFGsh47WtVjf69RuthFZ0dQMa4rObtxH2xgO+vtYwMbb4o8rxQbsoXdnmTpVQmad5f4",
-	"tNLBtIsm6TipGvi7Bf6kjzX/tsUlo/zFonA3iD8Kr6q1TqH3LSu5D2W7LAe3Jnw26smlVm61tbtt6H52",
-	"KKg38iRPHq7WX3lcjkzrI9iVhDo8MSsEJ+DBUbH2ASJFWcKb0EMrOVSAq2qLegNXRMdjplRxpMvrVyyc",
-	"o9LornW4TzvQcb4Of3d4Up3Sl6/YukAiyTvdas8XvZ1rzWeiYf0Lot4CONYGitVOIqV2+iV68d+3D/5G",
-	"js2bbX0d5GwL4MoNcVr2Qzblg6J8SJxsoagwMbVvwV5keEED230mN3WFFJ28YkbxOETuiyVVXG+/jrY0",
-	"JpWlt6fFNyWBngdSZyaWsJqzjKpEUR6O9VjkI/JfKkaTsUIVDCIk/D889dpRYfZxEaft35mkMr7Cf4R6",
-	"U45nCoEqswryJQp9UOWyGMA/utrSRnGXTNDh5c4ywi1P35cx9h+Wx5f33b73CO6mw7JOybSDrOtOyTju",
-	"m/CBI9EdL5BuID+c1HDZwNuOnIqwLt9P+dWrnEF++u078veCCnYQ4jeTyivGZ3MfEudqeOWadFtNr00p",
-	"6ZoKze05Z2mSA8zX/D9YTqOhpBXWLydSIarLgmE+G9WEkkQawxJAl4OwJsG0/Te+o4OX0HmdjmCEG2QC",
-	"SI+Dzs12PzMOvmg3OPlMCJY+pzzNFAuxWcIalVa4tSH2lcHtE78dxu+nrSpqApIP3g6UJKvP7IKaEGLZ",
-	"pWFLTDh9TChihGNaecKEXHBBjVR2xf9gStr/Fpkh1fXJM67HcjreSORuFtSuUoWcjoN55c0fwkEjp+Nw",
-	"En7bd8uUsxt8+rl5aUMO0zIKbiBF/AsiB+yYoL/DpUcn75CnszbpXSbJ3TAC3PbtG1GgwM/tcqp3gBvw",
-	"4ywBD+DKhDj0L4ymWEKzSkNFAFCumF2Fqw5W/P34VbAjn+m50dVcZqpyvpzcLx0uw2BSC7p/u0YyOnyO",
-	"jq+vGLv6OomMdQxh1zHmsBbxv73SFEJLW4sNaD5AN68zeFOK9NPLvxP7tKgGJFd3NFlKDeoG4YJESq50",
-	"1Mfrh+MmYDnqbIP2qcNA+vlp6T7bPtl9mFLbQyu+9hX0C9z3Am+mOr2dYVDwWkm34Lm4K6Q4cIVkCQCK",
-	"wU4yY6QgBxs3B3LJBBczfdgJxqVZpBUDDS8KlCJ+ds121nx3cYaVHDhtWWBwvQtaZ/i2OXSVvEXTDrom",
-	"oVa4YmA6ixnhvrK3eUxmTDAr2JN64uxWcPSQp2VXwPPSNQs6PxrcZuVtuwkAOiQB7MDMZSq5Ffq563jb",
-	"nJqgz31OXiAEABp2OHBMMSLYqgP2eN5geERQ7TrsoNkZZzPOBU9n2Ip+OzDRlAua8j9u5JjeDD/32O2+",
-	"yLe1DqCHboDhll93ICjo4qU9oAJHwybCTl6opXcyHAyHjSg49XdPHh4dD/eFmYOa9ZiJjto1vq4NVabT",
-	"B5vqYaLo1PTcTofvPHeAqtvmtMnD/DqtRubRejq97Qqp7ISoXo9DLlWt9eXjiyDwAlmqUiG0vAeVHQxg",
-	"TlUhqXB+flU8hed8XJpSvyIQWiTJy6Bm+NTB2vlDm8gp5IrhjTrELhUAQgYeZYIbBIAjB2Dje8yxa5lm",
-	"C0YMdyWxa0f2wgcqddoz32sYkgxGF3zksaUa3EspFXesaPnIEjeHci0auAiEnQmHy/6eUYgl6KqnUcPy",
-	"FJQAmup0yiBmj1im9FeV+ZJmmiXkoHzpL6RzqlCNJQk3Y3B6Da7u8YJr7SIMN+dlt6xloI428w2GCoGc",
-	"KQKkrQk1j8nQimzQl7k2MMyOEICWnMawFZ1p45opPuWhk/i5VThwsUr4Z2TC5lwkhGOGqJCGxHMWX7GE",
-	"0BnlQudljuVKkJiqJLT9dTUXabBEqeV1LNFKZYp9zwclSi1NqLZZrey8BzsJm7rMFgvaKe//5uZPpaPd",
-	"IBBvo2l0yPtyB/d+DsQdDrE6ObUdKtBsaGH/+v6XYKmrZ8nJgwfHj8gym6Q8JldsjejMPw7v/xCSzeks",
-	"kBn2LPnp8jxqqE1zHfwAeg1/ctXg47syASjr6PUvbxpyykLJ6pHms/DrHxvOgXxdPHp1ptLtBv4VsPNV",
-	"A1zuX9//cskCTHnF1t150u7o5+1X1GE++2tRruyrBZHsHBWiDVvusB44pUvDljcIBsG+tkaCuE6eVu6+",
-	"ayzSVvazNlh/v1rBtN7tu9LN9g2v4RWjaJrvuszVZloX3M3OA4z7TtuW+CbBKl81+uRW5Fk4J05uHnSC",
-	"I2hZxH2c/V5UfLlDv0bUQUdGykzn+5eCJcY7BG8wYXa5G+sK91oqDNlxlVMpl1zMxjsmZtjPOidx3JR0",
-	"nctr50gLDATfPF4TWi6+qqiYsQ6WSo2y/BL3GyFT/d72S7QUWGi/iB0469IV5/ziwmnhHac5ZkxR4rF0",
-	"f9jvoY8eMMOYCINQQr3Q23p/UQLhsHyTWxaq7bjcQxhZg17h66duca7Ca9jKlmk0+XsTJZdjOZ12ZL6m",
-	"8QLtjT36fqcr94RTMXZFisdGjoVD3eoWyRDPu19pN6ylfYJ5FHOm2E2yEkvLXwyqX6xprYfKMoX26yWb",
-	"0Xj9PKWzxsCZ5y/Pf/752U9YpwCuv1w9kJPhyYOj4+HR8Ic+QOFzqKFEKJmmdDZjyUjg+p35H3yKhSa/",
-	"ZzTlZk3suKEQH4BWo2jTliMRX9oOeySMJE9f//rrs6dvn/1EHKabps4jRvi00iLXxG50tiBSkTmfzfsA",
-	"0jYSUrgPUrliaoB1dhQzUIEPmjTUMMyt9DhPC5mw1DlgRiK/wLJ8NZUpl75Uv2boZddoiMP1r3tFHwYh",
-	"mbCDsRt1OFfevWMHHQ5QoWs9TtnUhEktYTTx19Yds5Bg4cZSje3CjTV3EIEdE/eUxIzvsY9MLae/SyHw",
-	"od05nFO/9CtsCv78obXtxtVwS1mMutNh/Tf86oIaLmbnwaN6p2WosytHNMp8L8q7Vh9zf4MsQosa4uJX",
-	"VM146LTYqVRKq7dokXfRyZW4YIaOY6m7O6abPUbKCoSsuxvzK1y54NsteDrFxUhVpjqPHfFvkIP8hmDF",
-	"zVxmxkX4HXa46CxfnpSH1H6VUmxNsbT5/pZLr+SzaCa5fVhMjni/nMH0iu1UX7paheyOhjz8TvelrtEb",
-	"1UF+/s9X//j5Teoe+xZ1pyXol6AOToZDQrWvXoqNdK61gSUgGz3ywdKz43JR5mA95jC1AT9j9GRA+81j",
-	"cK/1rjG4mdrhOr4aK91aBmWH9i5CMEIu0Pda3yDQF+tihgRltVJYx1uvvNDmDQazh4v00iK1AG752+e8",
-	"Hkm+uaUVaaGtX1wmUO16AjLVj+xErUaqNZfi0K8fRCfSAlNWTgkNAstCirxDVe0KMlv5YQxVOARFMz94",
-	"2OJJHbpfwUs8O9bSbThHm8EfYXc0PNQ+dQFLLRFsfiQOBLtmdq5/vXz9q0sxPRyQc2hZkzm9ZiUdH5pb",
-	"cCFVjnNnGx8J6FqTbGmtE80/FiWdEJI2j0cZDobDhz9W6zwd/c/NSk8Pmyo9vT7PzLwhIDUvqey3hwso",
-	"Njp25RIh9BV/yctl+x9mCtOYMmE3SCq46svfyoTOlojYhG/64oX+cxBxwe2DQY0re7c1ERPmESLp12Ii",
-	"qUrcFXqDJ3O3mKwvdyfTCb+fi3EecBiEJoC4CCwTHUMaB4CAruSRNe4J3lkjL5E3L34NR0yoLFCm9bhP",
-	"lmmmEZSYKWvdqnVz8WXWVns5EwL+gCQ4ljAI4cQw+QYczF18pMWuhy+gdlXIb4KIuaIT2rSJ8EwhiFMA",
-	"wf78yTlEttot5Em/CLMz8grhmLSRqlbgonup0bJe70fZDwC84CYiMdQJL3hHtxVKs9iXG10ohROwMB44",
-	"YeTZYsISS0qXfCayJUEoLZY8JpqLWQroqH1XTXkqlZXL2WYVmZPh6Y9b/cABTq3X4ft03L9/Eq4GuOQi",
-	"PA1s8I5uYVfyM79mEBLjQUjwo5GYU2DNx7mlB3Ezlob8tsFzX2FNsRnXRmHLmhk9ElIQ6lETICp2DmE3",
-	"wsN+12f4MDy9EuV3XpRwZlszdbZTV37c1VUYu6Z3NCYHOK1oQCLbW9Qnkc4m/k/bOADNk2g6MYpCtd0I",
-	"QMCc3zKPViKKTcPwaJ5eAxdWeZthbwhqVWFHOg4y3G5DeeJwqP+WRdyH8V06fv8E6RzFaC6YA3S/tfQ5",
-	"J4KtNkSPfbcPQoa6Uw1FFPuIcEY3kjk3lxq1oZRZf9CZsT+3rqi/gqsnfFiTwOgGLuCC6/mO5yrAjuWK",
-	"azfiyxOKwpXG/K6McdvgcB3DWWsVlIl9dcLGdLnsu6VjauzrdU6ZiefuXxqUGPjBW0K6CdVb7apP7F2l",
-	"unVl3jzuAdWEfK+3qwFLw8UTvCH9KsX3lnSdSprsfNm6tzoTrv9SIYW20hOwPr+4WiNfZYFSKmaZO3Eq",
-	"2VL7LKjnqxDtdOe+4ZP+aHZaxkusdrJrcVG8v9/hoCuRdD3bafPgc9WpfT0ZHQ7vLj/tPghPN7Wwpm3F",
-	"TTeGVOq/ny9HaJnfoE/1q0YvNvjAQ9aOk1JbQgndJG5kltwoYi0kS1sGtg9lzG/Un0ATe2PV+V/RNboX",
-	"ukm4XqZ0PS7bCQ2gvyX84X8/fvDgwfCHH+//+ONxOBA5dDEBRhXi1E1dUrYzmg4i7F+xaQTF26mZ17Jx",
-	"d/D9BMMlytXCXXrrLW8bfRZD231jm7siAvhozIJ5f/7k3NqdE5ZKMdOuONw+fBS2+5CTIrjx9UltZ/+C",
-	"Hm8kArqR30/gAvYAhUQusXWSMmp1uO5g1AEww5Kw+WHvDosNEtma2Vwmmd22f/fd3rKhexGdJXn1ZxCf",
-	"PvznJV9wEzJKnQ8xEFOExr8lN4wuykTCVF4lDiKSIF6kFH8VAH5PZXzF1I6Xvakf7eZ5bhew+bGVo81V",
-	"l+zHJGXXGEvlotaCgtEHxDCATE1DRaell61w+1xcZxXSDZPTEpLKFd4RZUYuqOEx0TFN7cJ6LOKwb73Z",
-	"MRziBITahpUJjL9f7ESQTlQ4F70tSTNPbxx3jqrumNe5JYHxyycd3jI1sLYytQTBUF5g456EZVJrhJRD",
-	"wum0GdVE+EC4G493uOpHKtoa1FCEACF2zkautOu2cVFel2hlF79ciZq3Fg/OKbVuhIYX6YZJgQFCwuaa",
-	"5s7F7FzQdG0c5OIOlT2sCgaIe3Dn/rOiyznEFy2x2TH17RJ3qQtCy4enZkpoh59X02goVuasS/di3HXp",
-	"3nRhCYdNsIWNIQbe+hxcsQZswHNBLp4/JY9OH/xAHNAfSaDcVrNzvo6FRycpIwsaz7lgR4rRBH6wb5+R",
-	"qHY/DlX8pBlPscbfSESxFNOUYwV9vBl3oQsMiq1MpZrwJGEC7hhQx9WZXjKRMGzAgeEtFcSRAxHYdyG/",
-	"GI4BbMh5lMZGynFK1YzBx5mg15SndsRY0cUFS6TRgPzKVjALTRZ0TSaM0CRhCd7sBMDpfI2yAPjiCjLb",
-	"lRSzvjVywEdAFowKk9tDILMVNVIN2mtubYZoBdYYCtUCJBWhhoCfonNkVgnQMhhYBH00BupF/+vIYaof",
-	"vfBWDs85aaeKjba5v7x9+4bgCy1QkTn6Y3sDhn0Mj8BfAtWSbTMlzsB0PXOscTbKhsP7sR0I/MVqYYiK",
-	"b1VRXVCHR6As4kHx/q60vGHJF8gh2TwVOcSLd4yyivk4lauOLyd86ko2B5bb2oELS+qARbDgAjYNsGI3",
-	"gRKa+1iO80SfLqDFfCbg6kYE1PrlETQF1vWKDAfDB2EN84+uYJYVB2CxFvkq9vPFt40Wc6mOM7S1LvD9",
-	"PGXhCn43LIxb+XASVpQmVLMwnp4VLyBD0aC2ul0O/yQMSeRK9F1BbGtM2L+onQBxxXQllFIF7IlBu9QM",
-	"n99GZSywVl0ztoNhec46dpZB31kvY+TEPkkhAQfSGsY4v9z+w+MEfx0Jb+uMlzTTLOnnxs844doeKOWf",
-	"fPG98nfeNlH2TRoD5M1YMTt+eDX/LW9vJPxPcjqFqzr7mlRkwQx1wsnZpbgNdklQUjUcW3LJREO1ZNeQ",
-	"JSxvzsmJZuoaL0mBCvBzpw51I0jFtEx3LXKsmbUQzNY0VOCeS/8y3v3bhW88rvKbYKzthtWfnQ2LKHmF",
-	"GdsQZ+V66FLew/H4JX7iq3z4FlI6YWFI8h3dk156bk4XpSFsnaJcu0QrpJWDi2c/9cmb83eX9r+DweBw",
-	"sLvn0WG2Vxalsgv16Zb21o+8TJXbJOU+XFUVyfvlsh58N8YEA22MogDUg1sE0naOoTONLJij/QSATnZg",
-	"rgZ6OXc2D/jiuCEH4IBlEPp0+JiwxdKsfeZhkRRQGt928mnOvnWL9RNdB5OohMMQDSTZbWTMN1j9KdWm",
-	"IY915SoCBcrYwTOrzACkpXDQViTJ7NewDAld33BxfNeNgqCuf+DM3HhrX7sJ9vPValnlv3BtpFpj5bdQ",
-	"RIrik8ywBlDuG53gkOTdKJUVXRF4gxxEKzaZS3nlTjeq4jmE8yV4rHmNHGv4c5Gwj04zP/TCeynTNGxT",
-	"XWM254K1Hn7djzbeNbGvBpldUkRlmow7yG+uXc16otgypTFL8qpp1qBEagOkT8hps9IEjjQlV+H4mjxN",
-	"Y6dTOa+l6aPh3WZZcSTTtD2Jv8PJUpBecTaUdq067FLV+py63FJvp/09niMVbvrix0nTlXDCdSxdXhOn",
-	"O+6RvzTCDIww3zfc3wVQzZQ2Y82Y2Im2XIb6rjnPW/U8nlix7ZPTF1JwI0F2H0T5tdmuN9HOZJi6pP02",
-	"Giml9xcf+hTqLkqK1R7yeNfcJtnxa0EXbFy4XXb4UgpndjRDEvKUESFRZ3ZKi0tKnFNdvvv3kYEsCRvl",
-	"VtkYg266P12ue0U9f4jjhKRI18RxjiaCLvxx7+YyWUNKVOLuq5li1vINn/KW7XaUtN5UzDWD2r0ewCq8",
-	"ArSAPnkpV/bse4dVRVuv9VCR2ZEGbkQ4O+Zzz5XMZvNltitl3yTvpGM4R5cLyJ2yRWpStnNkRm3z6tRR",
-	"ciqW+byyqFXRsylO+vXzo8z5dZleWfUq2249uPZ47nYONrjliZtDUwQ05V2CsvfDyQUHt08rJxZPJO3G",
-	"9YVM02y5szFA1ztv2080qCV1vkrvAty1Gx5XOTO4rIGWEblgpi3rV3bxlHSvnKdLwFfOpRdUxPLWGvBk",
-	"vZbkounDJrF7OJ6U5X3YWmvOkClNsdRecRTsoT0hzbiiXwTq4VRVgu6dVrns9ZIJ9Hppe3J7D1SJwUpX",
-	"rjlwUPfr/2qwUTCZ0iU7wCLGDjnzFmtYbXAfu7KSVsa786pRyvj3cqd2PpktkTqB1kOUGqK2/gbZN9FQ",
-	"w+iC6x9ewyrJVaihhfvflspiNYde7KDW3Mqau6EFVs5w6A56+0WUdpppNo49rH6oGhuk9IzLq7sJZSCE",
-	"zEQM2VzuRa7BF9cnhl5Zhd5586ghUb3JMTXheOfAiztAdO1uCiwVu+Yy0+PWmLQNg6EZnivugNu7DwsA",
-	"PxoXdbWChhdelHEpCL5IAIMm04zAlTk5eP7i4vLtGK4p+uTy2dPXv/7k/9VwZ1FwdlP26LfMbW+FkCqG",
-	"XTYlnB2QM2hJ46/u6qZpUI6vKnFVQN/fh47v5eAetfxctH5xPR8Rii64vtoceid9y55FOaBeiz4TK254",
-	"TNOWV7iYypbHDhgs/IZyM2iu3qi3PB5jyGzS9Npekdq+qNrRDNBWqBLtqkl1U8tr2EXZcOtY3/jaNpY3",
-	"3e1fJzrdK5vlxP/lGO1iq4rUgMEZ7y0Qu/ikk6XYGrntwbq7YSLmdycBi3a3GO+2gG14ql2C667Ythvh",
-	"22XQwi2h3644fangi5txEyFgLcsdQ3mfccDuiWJ9jeGbANoRBWJXdaCOB5TSJRzTTJ5e/p3gApFoxox9",
-	"9pSqJCLsox1Y+NpMSFPP7nkQjI3OC/x2YkJYD7HMzEZOajArNbyewnlPbxgY/k/JerXsMYdEBuGIS6ZI",
-	"DkDnUdjIASWCzSgUp5KCYToMonCRyZoouQprlAX7VhO7hv0vy8+35FDVdBt6sSct7SKomu10Ivy9EFh7",
-	"z45uXnTPyQE8z1Wz6RlMn5aIAZV/tzWX8gKyGZkO1Y6Ys/iqiyunHJFRkZA0nmMRMEvPVtkhB9FSajNT",
-	"TEOcPEs4/LHgMwQ40dFhn0TyCiTqak7NJiZGMfZgtW3AuPNx9Z1rb/f9bMNrFEsR85RTEyQOAPRnDbgA",
-	"LVDGcrUDcVfG0IC8uaMtia59pBTF2b5LN8L8+vnqhDrcvtoNpfpbzopqmHiXWgDNsn3BMK8m6C7ASn0d",
-	"sUh3x8CWWSjp4qf6MQJKhE9yh1hr1XFIPqGnIwxVQ5pU3oIbsVu0fjVEvZh+05ZnwrziOi/ZscuGd8y1",
-	"81GygRgKu2rbNuYJT1MuZq68eDvddMKGbF9+V6WwdeZKpukYr8p2GHm9KAnGyWIa4OZNcb7vvrN8vVp2",
-	"sqncx8LtMNtN8JVpY5skKnURHqBeSqHZpaGheklU6NUOpYwWrCgi0jFnpFp5pDEB3dciNZkSUFDTj6xr",
-	"Isuj4Y4Dg+zCzqm9Oy1U/bCAnvrFYlcabNu1t3zBQppKKrHyS34zQdMUgHAwoT54NbEj5HVlCE3n7+1B",
-	"oze7abkhxnlvYEhvXcHgoUpnTRnILme+ycpHb61yHXSdIDJgXkU7ENMFgaQJXftILnyxUzXeLvL3hgOu",
-	"bUdt8qVmg7sgQ7mCkKdJRanQAKGx0YTqMhg3TRYcgT0RGMire0HivsQ0VZcOuaMp3nRN8n6+fkz0XK4E",
-	"lPax48H43iu2NN6XQbOEG5LKWQ325MGuIEtuFKFlRA/hfqy0smuhhjp/+Zqcnhz/gGCQlXDCO9oX0deD",
-	"/QNj9XvLlIoGojVMALK6j3fZRNlIpYsPzMc6x7BgwjVsVQMKdJrNthTp7VBUAd+FzCKXKB1M8HqjmDvm",
-	"eMpI/m73ePei+SZqbemiPZCnRgXnv55jFox9bs9ll1aRry5UpwKQyC+D3Fi+d4NNKt25VU6Dwv8C9LNB",
-	"LbvBP+OG3gz6ucJTkALeO+u9u/ypBl96fvSfHz7dD6MY3bCyqOecolttqEioSmp906M/hkePPrj/jo8+",
-	"fBr27z8KjyXEda75UxgT/cgXVkrff/gAh+j+OWxjtCqdvZQrpo5iqhlJmR2m7vuQXitiEWAKChL8nrFB",
-	"62SOoMRAAzpUjdTzzXn7tNdvJf0SEtuzzG73vSdMpVxENUEfgPJogCK169BMeftwCbqD4k8AAlURj+WS",
-	"lOBC7ZUEWvA8r5as2VyVW543e5X9ncVX8zq9WyZdpM6Ci/Kvx21y6KvJnQohoY4kRboe7FX+7CZxKjy/",
-	"lVU390ReMVFSJevpo05njRVL7DBpqglUEfHIG1gW/+EPp4/I//0/p4PTwcnhwAcWkwWDy+2RoIoRPhMS",
-	"U9I1KX1zf3CSw3SBIgaVFZhIlpILo4NFFZtrer1eeEB+ax7OEKbjCdU83gD63rhS6fc+Hkm65EdWJ5wx",
-	"ccQ+GkWPDJ3lpnPvrNT556ISmGaxYuYbDscN4DPYvnmRl3JdRnyvtI+bsqhbj6X2P/taYwH4niWN2ZFm",
-	"S4oYbVhIy9oWgirl8OJwrxGacst9V7ex4WA+18VUacgfmnmgMBnrGBkx0xphyMOXlB+XlnrHIVj4S/TT",
-	"kEwYnpYm7b5pUNfDa/rWf31Hu/V0IJXFOoc1YPvNBkU8YVQFq3DWFq8y/UpjlZn7UYcW+J2mM/YTXzDh",
-	"b+Dygo0bnsmGG8aKRzV0ikIfPyuJLtMaGwpGwH/yGBOu7DbAv1lCEj8sDTUllmhZBG76W++w0f26q5e5",
-	"q3ebY420be27Umpfy4u9USkEum3c/7fSWKmzySHZQnsLHCudk6cp1ZrpMxK58mYROdBMXfOY5Vcjh4Db",
-	"hRFQ0Ugc5DXM+sSVMOuTasGy+r+PKgXMDgHzSzE2ZsKo9RiOHwQPA8S4JCIHQnowN4KTO8TCJNLMmYpC",
-	"RxVN052pYrIex3YB2m5nd2pwE+fmhvSUCcViORP8j1CiZuRZ5F6ZcCKypFxpLPEGwQ+AW0DTdELjqwp6",
-	"2G7Xks4N7BermFVtnCGC/DtV3BrAOduGQFU7l9PNa+d3ez9crrD5ffZxKXXnt/FOvfMdBzJTx9fl0hUo",
-	"7vi+YjTp/CrUFe9ad71eT7Ml6gW3Ohzsyfhs3iUAwzeSf1JaOjea8r66mRezyrel3ytiNf2+lte1TE0h",
-	"wn1//uS8XUMZX7F1UDV+kXgpe8XWrhC6hJrovpYZE7Fa26EAMDaWqrHvKmkQGAb8v2GvqL+OaUt+9u8U",
-	"RdOhqBrox82ZiLd1/G48nFM9rut04dp9ZRTPWsU3WBxuwhnmHbHqIZX9IPI427vCAzRa/DtGTrdebN0y",
-	"KSFIB+/n1Ojz5ZI88QRxjrmKYSys7rnQHmK+cJaWfagb+76bz9Tu1o08pnVaK1k6p8NHWyrf9HsrxQ17",
-	"LdI1gt5s8toO8PFf0nm7mzdyGz7wHkrX+SaaNnMfTkiQx38CF6Qdx54ca+2i8QJxgfTGAVKz4b86ZaeM",
-	"qvG2sS/kdWjo5FdpiJEzV7GVmzmJyk1FYTG/TxdkO/fs7td7j/mb51gKrLEeXDj1xj3cUeznpeACKZ/G",
-	"rtN40ZAR5O/VxxOZrMN+D4Se+oU/yU1F9w1Abrfg/44bqgVWQ3Hy1mKIZLVTlJnp+4qSfeLUNkKTRDGt",
-	"DwfbQ2H8EtfWs7Ic9bl/aN5KFx24btzLcSoDd0/P7DfEveL8HzBrKZgPXF+7cg1JZzDnGnkFJGB7wcEb",
-	"VRZitHwjHHjuK+7vRLWtiHGIFpe3XEFDM0ybXcvWO5SxprBA708LXatfMIirtZJrSahBtLYvBiSnzdiT",
-	"1c1rQoYf1/iy0SptxgJ3yelHPInInNGEqTMU6pZ5pbC7ptZYFRscNABml8cawR6E027sqV2d9oZhIAgl",
-	"Lje7wj52cxKogNJ9P6TiM17xh8LYnOEIrlFLZEF/J74xltOuJnOn276arCmHfEzyhdgxJ7NpGx161wpK",
-	"oyOjAU1zTQ4AAoun5N27Fz+5kqlldoMYJeKipe5oUh7d4R4KXdVnW6HJChfnm1gK3CjV3ywx9NZ0jdra",
-	"70U9rR0dfwZNNUhhJRZwzFVzqFjhH+QD194zd2H4F0ZTM2+ufzs+OZ03QbnQxD8NxuVb4eu20AfEwYqc",
-	"nJK5zDyAOVX2WKWJj/QYNHrpMsXG4QQz9xQGS+6R8tgfk2FeVtz/7lRvvCU+Lt0YDwOhwOW2W1Evwg/L",
-	"nNGR+i7Ln2zk6JQf9qvbVBtsbdX6FUpxe9dCcc8s0751J+9miZUxjnob4mx1o/56+fpXcgkf+tPFCQqI",
-	"HTM0mNtUaeNTc9mIThUfyo31KzPpshZ7FDLF+t48T8811cTENxtXVTJ8ORFomaMhhqeD9HFY/A31uSlP",
-	"G1lyO0eXmUx3cHdX3y8NrhhJO6tu7u1GD7hS/e3EcIGq0MaaOgWoSbv4PWOZNfCpvnK4m7mG+CJhi6UE",
-	"G+zoF7YmM557BezjJkD+jZMKu9h+g16MtDU8qjLfv2HbG7P+Pf+98YzCVzoYqBvjbxjLBRWzXZ2ePi95",
-	"wxgVxpqasVQJgyJCVrebGqZuYs9ggnd7FzlY+o6t13MBcpC+7cvVMTC/JmcMSZmVLtYul1PCE90nttd7",
-	"RmIJRKeeboYmBFPjW4zAqgjdsB1y9eE4nFHpYQMeDEMVtXe8fJA7BE43LfslBD9duFuqHQlVXjOV0mVz",
-	"0lYl7F6mCcFYK3LF2FITKL8jZuTAObjJjw9Ph8PDikr2cHj643AY1MvKrNk4vZrKtVln/roB9f1mXpZ2",
-	"5cSfBc32MTeQ1OZf7M7OedMtSSqECsIFTrpi9oFfZIndeQE9w4uf4sxaUJHRMJpdYdPtWEvVtV4gijc5",
-	"L/EK2GvtrrZrrlToDBzON3bmNIKIU23GXnGmTfUn6Mb4ug8EnTo4/PYe3EvTLN29lwX9OOZiPE39lX1d",
-	"fKI2QoxEJ4/T+uCIEXFDgTd7RKjQcfpa5Jq8bQFrpUCRPXRUwIfhWwHnlQgqJpfMOG9G2HfRrUC5R+pD",
-	"QTRucxq+g7BD8PeCfoOiyxd38NE4sDn5Lb82PE1BsO1AjS2+nmLSeVrNznO+yTV0ptKOyNr2zbolVZYH",
-	"/SKU31NMnSB3vEvelOw3q3ZeFdZb4YJqQi6gOUFpL90n0VKxKf84uBuRFU+TmKpEF0kiDv5vcDeCMmHR",
-	"3Qh3OE0HuXd2YJg2EYmpENKQSS6tJ3DtVrlpqJeA3RKPX6ggD0/hZfev403hfEupURzrp7Uj/XSbntQo",
-	"WpymDnrehoipSZiif9j+w7DEcYReU1vevn1zWUxIgt86m6Q89ndYG1HXpz9Wlv7HbToxsk2ZpjrS+h69",
-	"DlXn0p/GvVke1mWeHFCdb1PSgD0uvVqJ7/RJtJprFo+jvIDXhGr28NQaCvdPiKIikQsyWRvLulSTS5cX",
-	"R9770hIpnygK5qGhV4xwMyCXkO0LF4LgzuQeiKCpHt2XdPy5xei4pB1DHbpryt8F6a6C9GaisFF47SyI",
-	"Nv1LmsWZ4mYN/lgXyAs5DucZOhPxX8+98vDX92830iLPBcHADxfvZ01rEr15ffmW3Ls+vidpZub3ipgQ",
-	"IHiYECZT5MOaG7Ps5flBkPETCpj2uURnlTSeqJ+HCFazofJks6JfaLnW7WcI8Z7KhiBEojKB7q7NQLw3",
-	"KTVWuyKaY178goq1TwLz0TlMj8TB3buozem7dw9huPY8y9u5lGkGyuQbJa+51ZXJWytgzt+8IFyTOSQA",
-	"Sc1GomgUy2Q+uXxzR5O7d52CrO/eJQeKaZamTGG6bFHSWhPL02KGPDMSmhlww+PADnNhiW1aaXf3LkIb",
-	"3L0L8Q7wxoIKuFKcs8VgJEbif/wPcl5JFLA/YhhFdO/6OCJWqKCqzD7GbGkaCIQIxhJNKEHicLFGI/F6",
-	"YijH+AsINbIjfG17JCeDIbm7mXF3F1Pu+i6JzMzZSBS0g2dCVKUgaybDTAnXGvygkqxlBkssiGZQ3pFQ",
-	"PRKR7Vkq/gfM6IxgWhDB+ncwZF+SmkCeFKbJ6LlU5sgqMgl5lpw8eHD86MieWSwhf33/1tKHmTOuSMqn",
-	"DPUawLKKioSh6PAxofrKWQaCrYhLwceVcS+OBBfa2J2SU6LYVDE9hxKJxhIU8xrNFVu79B37bz0HM3Yk",
-	"onuDFUvTIwguvvdfqys9+C8tRQTbnOc2zqndpLt3lUzZ3buwmpQ4Urp7FxOt7t49s9/8N7Evkf+Gyu2Z",
-	"ZuS/R+K/j46O4P/tY1dKPiL/jbAm1MwhuYUbpD983AdCuufo9N4nqGnsDajP9waDQUSwOccFvj13ZZ43",
-	"W/ymCdVuA4wk3PSRKmw3npOwn8I8/ewH4DsDgrFdQfyEmXOsKx+nGUQ7QGPwTj7CkQAcwIIhBF14V7pd",
-	"N0tkwAUDcu5kWUrjK9xBOPEyzRJQTkfCTY4bWF171tEYLMc+mTGjSXQ6vE+Kuv1IAC4NFVbDSgCfaV3Y",
-	"mrjLGhfEr8Wd4kMkwPqH/ZGYMYN9uq3JX4m8mHgqxTUm72r7yxG5e/cNlDsa3L1LrJKriWKA8hTBEW1F",
-	"AhT6RIcQUlpUUlEjRLQYCUIWUtnZLSgXj8mSam0XZkLjK9Ab/OsHuQSBq4spTw1T+jA/P2zbtjVQa0kE",
-	"VZgiy4zHlkxOhsM+eTAkkzVxdsaAPIWWkZvkkv6esQHODEr3azszlIWnHz/CDB7Af63eSECDhOTeR6cP",
-	"fiCuur3t/yCiy2Xq5Ok99+DfgRkPUQpSog2dpIxEsUxYZIc3UVRY6sJa4LaZqKhjD2/8nkkDwSA6Wy6l",
-	"clQPofnimqZQlG+ZGRJBSJL+7UPkaqzZxhiQ7nTqgnmmnKUJElXt1KWplUg4xxzX16cwQ0u2dYfyC/o3",
-	"inNHeVaWsdi4ZQSQJitmFLZx//79R7bNd2+fDsjdu08xppTn71SQarRrxF0xEJ6UNqQUw6hA04/+15F7",
-	"8ehFEg3IpRX7a5kpK4pgV4AKHp7WUSn6JDqK+iQa2/8ZRIf2rVgqxaDYZypn2rLsRJo56An5qOAplHV3",
-	"g18y5aXsgf0b4W29AervZmieXGEHNWdpcjhonBMiyi64OYL/tSMsfroAfuFiFtmWQAKWH2p7Mh7ojZTc",
-	"SRZfMWPJd5qlKdaVt8eTFxK2MXnNkKVggl4inTwCFGAsb8aSyAUPXzCj1kfnU2NFN7cHLnRZ272JTIp9",
-	"hlAC1GZRmBmykNqQY/KKP3nsU+mdaLVmlh1UIpkGSZlyjaEneUF4oqVd2PVSEmHlOcgQponmKRMmXWO2",
-	"Yspj5pKeOagbU6gZ2XuJv1+w6ZG1qxRnBq9rMX65V/6xfPHde5Wlhh85Ub6pX27ohSDSmMDrSm5Slmup",
-	"529e9Eow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHfD5/39smsydIuaxAQwAMwyescdrNsDmhEO/jhwfEP",
-	"h6CjW5UT0lLdtwiI6961CqVm6TXTA/KLbR48rOyMxDSeuxtJaGPBRQaWu93JhK7dWQVQh76xyZpEVzxx",
-	"Sab5gfsi6Z31fmbmr6urcjAxLMbJcAiJy9KerHgdWZLBfmGKsJc2i/6v73+5BHyBDSDgty6hTDMzsLvz",
-	"AHsNNZaP7t4LzLxN4UypGG+9s98+lOkJdM7cHWJ3yRIKZP3/hmikH+zn9+YQ3fFH41afO+l9Mhw61CjQ",
-	"z5SE3bW7yDTAMwzIC7ePlrNIwuDMFzHYXRvr7oJKvuDK+7CVzZU/t+r3l1jzl/yaAbRicKWt3bTuutBM",
-	"kDcICn35t5dA1RcsyR1NuYGWUEMnVHvRBicBhDgz4gQAsssk42nizlP9mDwY3i/XTHUXWLh5IwFZ2Suu",
-	"2YC8lDQhE5pSEdux6bnM0oQomRlXgtVIsAfXxJob9i3dwGgFpvYX3POik8C224frG2+7/er+1xnor9Lg",
-	"oj4mEe5JRDRd6yr2dxshlhc7QIm5OQJ5qUcu/SFIlahNQMKRFaW5dQxVoMAk6Fd0835hmiuGWssdPbK0",
-	"YRtwaotV3yF0xZOxytUyb5zFNE3xaFjQBNyuI3EJlpGztkJkZi2Hczull3KGoJB0wQzUBfotvB/FK/d8",
-	"bcCtL6KiD2/W7z7TNWGI4k3oRGY+1wAOdfA32td+z1hZI6iET+fEszUOu7Vzu1+GCbymdN4jr05aWzbi",
-	"SXTYNCAaG6n2Ox7YVI5eJ2uV5G5ctzTOQoxahuS83fmA6h7b+oA+fEEx42nsDZ2x4AEDZiMoowD86ZYB",
-	"ZM9pF9nzhOYopfDJ8fZP3gnq/FEswY/ub//ouXcK4Ben27/4VZrnABZhPzh5tP2Dt1K+osLHdunbnLoV",
-	"8VbFVS3JOfitLugmCO1xb0HVjGMoZ1DcPZcKzVvvb6IEkPvvaPKKGUpiCSJu7s5Y73nRxHbAkpE4yPBe",
-	"0qqh9sN0TaaMFR5VHMAZmXJB0xwvFSzvOJXaNgHfWZNS0ak1aYrT+DXeBwBbu56TAekkFh22ySs3/w3h",
-	"uKmbwjDIwT/+8Y9/HL16dfjYezpQPIO1bfxL794+bRQnvvJBwVob2amnn4/wj4bs5P3L7i8pHXCN4aq2",
-	"VTY4WvwuFfYkFXIGRT+EtkrUNRMZelMcLnQhJ5xIaJIUeYGooJxwgAxLpo58KAJ8YA81tMIBtkfn2tDi",
-	"zLkVQVVyuvlIyKnPubP6kTUFyTvh6w25Jg+sdQt6IEvyqbkBgD8qpio5tBoi0dI5q6LzOGZLc0YM+2ju",
-	"QTUu79l8evl3VKwiDhW+oOhWNBJW49QdpMnPRS2ubWLkNWKGcU18xneTkCghT4TlRHNq+Bfl5bwME9yc",
-	"urWsfl4fTtDQh538zul74vR8RQkXlq5jRg7QDagseR8GubzfW8oQVKc1cbVrbmYNeMvDwCTsoyEHUMoO",
-	"b1jbqtEdjoRUBC7EwKV44CrfHQ4I3PR4/iYHntTJ//vfBLHX7F8eAoz8v/89EtUqYoc+7LACwICXfjJl",
-	"6HlPraEOyeiQdw83lBRfcCbZhisfFR0lV+QgSrlg5NdSyb7f+IfIu+oWNLVTZwm5pmkG/jZfog3e7ZPM",
-	"45bCfLRtxld0hutpDmCmUpR+zZPxsGIQvoP+u3z6CGvnXIQu3nwwEu/h2kOQqJaP4rYJLnSumMtghn11",
-	"l0nGhxSPhJPAj6tfwEKBwuXpy25oLMU05bHpIBxfFCJ1ZwO0NJtf2NrpKMA1Txy6wxaRxj7SxRJrKYCU",
-	"qlWj63vK6+M29T3N9e1cR+JkePLD0fD4aHjcf3f5U/+Jon/wtF/AAw4Hwx+GQ5g0Fmfr4SskfwWjPop2",
-	"EJKzq5x1BSdrIKQO4KQm4Y/3KuF9hbsG4e09aY7zDqTqu8tPxZaY1nrF1v2CvCxzHv7LSfthB2n/1LEK",
-	"fHDcYUxv6NqKrrdSvqRqxr7psQLOTqdzYWQFSG2rXnkaONyuQLrLy0bV8deKt0wuMQgvBZQFK9QViGxn",
-	"3xVutrrwCVp5T13f38j35e9tvbvHTqVJ47PPep3Fg325yckE9mit56/ncgv17resoftSosMu/X9Rj9aS",
-	"I+1sN1vdZL8rs/uSOlZdLBy0ZZe9/6VZecXkB1BSXI0kQG2BYmIQO1UPb7t7V4qY3b175sxUSMazqlm6",
-	"JpTMqZ5j1BVcg8OBR7ghmk6ZlVAKo+Jc3Bk2PSDnefTWSLhhYARflDNa1Ce0FJRVfavgB6tTRRg4Fnl/",
-	"U55jYCXGHU0yndEUVGm8613jRZRDR+92UYDLhhTfu4Wa5Rj6ZRZfrcnlXGUT8vTiFdFrEWNxwELaeJxv",
-	"XVQG1WfKg3MUSUC9h9Pj+CS5z45OJw/o0Wn8Q3L0I3s0PRrS48lJfD85ZQ+m3RWrnLFdmsxX1q5q3SdN",
-	"KpYjCNC/Ldkiuf7LyZh/No3oBXJ7uQpbUDyFFKB7n5zoUWz6+Z5LUUW3zi6qCZLPBZuCQRSWgiUKiinA",
-	"0qVSzJgiM2ZcHAhali4mhBsyl2niIMFWUl1BZJulPi4IJRhXMiA/waAh6BJ8fQtqh/c4IARJEW07Eood",
-	"MYEfdjAZsZOyMPrSZ3wTE/o0Yi/Yv5/w++Eit8O78pEUE0lVwsXsJsYE6qZSQ2actSvwCv4gwvgBiALV",
-	"jOFdFh7Ec5YuDwekXJ+ni9EB778uDXZX66P49tKO8W8ZIm79c936FJPYrkKXdvbPzmTfVCvGq5E8IF1W",
-	"aMxzT/FrnYF8zHon7ulE6m98i1/cwP6SpOpmsZ1O/QJ+Pwn2SdXLgojymIVqGds2i+/cf4/VNd0No5A+",
-	"neWxy2eBS0eXtoT6Cje5mYi6Dubk5FZZB10Ftfg3ebHd2xpO5/GCkRcuLQ0wszobNm4Q38as8SvQoEhZ",
-	"vTD3AX03Yb4pyyGBFMAh7VwXPD/ufQrkft37VCSeIZemzDTA2HiOTaVmpcD4UgjRY2+a0NSF02L2YQoK",
-	"nMltk/vDPCViO7e+EygKHLW+9X6IGluchtBPfFLcd9G/Jzr0S5qjueBlWUe63FXfcFv+IumicyBh2Hcb",
-	"LeyXzGiXmImk7DIMSyQ8IOfapxuYFY8Zied4fSskpERu1bDOb0it599pdb+0el6j1DJo9A7y02E03KMp",
-	"Uy0XYq+kNkRbXZ95Qxa0FvDhaEPkkolO2vnrJRN/wz7PscuvcQ+25U0YyaWdHTfrzh/8wkXSvfUMst/w",
-	"my9pOJQXt4OVu2SC4N5/58w9cebrYk0JjZXU/qpT94ni+orn9myATx0/NrGpa6iRT9/kUZQg9VdSaUMQ",
-	"H5tYThQz9LG62pJEx1KxvnsDToGRiKUQLs3Sv6fJkmKpkNz/KFUpHdO2WSIlMlmPhHb81CeyCImmsALY",
-	"LTkof4K15/Ct/NORMB7dDaeCc9CHHSOqHTO8vmbqmrPVP7dLwE0GD90Lrq+2s7cjl++svSfWflZ1diFN",
-	"Ot5E5+3NWXwbaze6kTWjKgZUEJE4kASWdDqM37ou/wRHMA6ls1u5XLj/OUz5y/Ie9ved4b6JMw7SDHNS",
-	"rbJTsxPOOftLcRcejWlAIp1mswgjRwHth2SC/54xMqciSRkCt3AxEgAHYfkqoXqO7Q1IlJcvi8jBi/Nf",
-	"zw9JwmKeME1Wc6ZYyeCCSglrTK5UhnBBlEzTo2ypHwPOCcR6wkDgjocbXeQbUcUIF509fiVj7KYBqXnJ",
-	"N1c1cTN0woqKlAoIeUIUPujQIFDM2M61d3Y6HPZ7doV7Z73Ufnuk3belum+98wVTPKb3Xko9PhczlrId",
-	"PIs42W/jWHQL3eJX9JFt34NL/0n9kBuJSF7YhE7sspcxT03yXHzvE+TWfb4HyYT8jxtEVxSun+3n4gvs",
-	"9hXk8zW7ii6NVC5VwadOugGDw2gmZYJlquYyU+kaCk0gHosPxR8JgJB1qZcAM4a5kZhGyRYQ2OZWY+Aa",
-	"H/hFSKIBOXdZlPidRjwFjohlCFblwIhySQpYa38gXBFmas4UjdlILJniEqGRXM4VGDcrjw9qmwSEmORx",
-	"UTLBpYfm6E4jEZ0OH7nU/fFSgQsX4DejAXkOAweEOsjuyuP3imyPkfCz3C6xn7t1cNv1JSNKfBcN4qqS",
-	"4/pdYn0ryePoi4GyYtlogy+FXG2Pa2+TSHhu31z4WGGSmS1Fc3Netb0NyE+YHo1OZo87/bieWH3F2BIs",
-	"ffjKtrMmK6tHuQuWTCSbsfUBrrpkPoX6jZ3rPjWhBVVX2XK8ZCqGFnonQ/srZo+Pp8wqNKePBkP7q7xm",
-	"SlltENbXJ/D0znp5Do5r0Fp5Lj8Hyp5YNj3rDQfDH4fD3ucPnZWh0qRfCLtHnRSi/YmY8qI3iBnYWCFX",
-	"eTLg9zvXb6zrXDJTLlqwRI65hXyBAzPmKad5Ja7biJqw3sI8QrhMIBmHkp8VXc4hZi+yHMTFbEwFTdeG",
-	"xzrKQWvcNZjH4byjyfvzJ+cage8i4OPocVkfsEOkVkdyCgVmQGIkx0h4/LS8iGNeKhfy2F3uXpEwCuic",
-	"ODqAzh6QF2YkwPxUbGntTynS9VmOyxbLTBjtsO1QenaQfxduB5hjyFsjSPhiHF8HQuI2uZQbW+8rH+K0",
-	"qaFjgLt0MhmIazg4PnnQ78FaA0s8uYDyOknv7PiHR8MfHz2C4uW+6ZIgf3V+8cuzty9+/blXPHazuXj2",
-	"87uX5xdYDE0Z19TxCdRIQiLqnZ18/vAZOKtjJAt2cZ7P7SvL94sKZzdHJk+nzJ6azNH0dxH/rc1ZlGG5",
-	"kQbxZB4Vw0mjgmFuLfwzpLOg8/qCOZEGYqWEyJGyZMZUAUCa0LUm0VTJBUQ/R0YiBHjKtdEj4YA40IcG",
-	"efFgyCHt6ceECsIWS7PGBP8Fo0KTAu3Ha5wjQWeKlRDKcRQdRWwmTEcB+xwSjRO6Jgf+Us6bsDVJO83f",
-	"9NhqZfCeJpnr6vYF0hMTLCK7NT3yJcVuPRS2tZDzccnwyBszNuVOY/nwhSVWJswF01lqtgss3Sd8SqhY",
-	"f/fb70v0IFYsZgSCvztHxSn4rQkC5KZa41ZppZiG8/cLaKZ58FUdmt1aPDD1AbHkuEChS1yRP8dcu0Zh",
-	"QUusKfxq+JVc3ZU5fGedvQHn2b0NoPbfxB3t2vgyxpiRyxrNl1Kkz/AmpKiq4VBv+oR95BoiUaRgcDMm",
-	"l6SW1letZ1BLGPRhjdwMQJsZidzRiz974w5qeUC9P18wFzKmhSRzro21y7gmqdSQjowLBdy5sfKYqYVl",
-	"77QDQ6Vadrmbc+3e/nLOlw3teYfgyfDk4dHwB5KJJeVJ96szN6KcBb+uLdEuUeoL/92E+NZeItyQzldi",
-	"jhOP5nmR+xbE4kqF2xxlz7FcSQAE0Yu5ARhtV+IQQl9ckfZSNQOr3Z6cwi2W7pOcwUVCEkaTkUjywuIo",
-	"cVZzBsBSHOslYPFbIlUe9vaYLNNMEyMNTbGjkaBp6rT2RTdoPlfzLYdX/yY4MCUIllrNUv11IFkKDJau",
-	"/d8QkyU8gDyQsdI1RjIKVmy+kKum8WQCybyKiFivAvdFDZ0qKTVIVRwlueZs9V1L21e+OEqOtV/caqBv",
-	"SUx6iVghswaxqe9RFc9dHcdwAQJ8nrjyKiHJiJDmzL1RKdSBkXIjMVmTSEPsXJ5ivpRcQ9kb+OigBBBv",
-	"1Q68k4uhsADWaRwJV16CJYdWQEq1nFOhyYryvGgdVkmzuhgUPGI+OZglnYHi3XR9pc9vJSzdsvhKohDp",
-	"2SQVcGErIsGXbHcHEMDOZAYKLeO6Q+1lu4CB6u3tQ4KN8uYjtopZa18VYMsNRrGYAXVSQEXD+gE4FL5g",
-	"N/NiNVTA7jiQPNpjyxjafFe7jSC/nXIsxDW5/Mv50cmDh+Rgzj72vYMP6tkS9pHGJl0Tqp0pAzV7Lc8e",
-	"nuVFubxWQh32aeJlz4oWU0UWChLknJ48eNh2NUOPpudHzz98enj61cF7axzeAa0fP/iO1/9FIm398QI4",
-	"3atC6pYLlBzlv285xe59cn/4/NvgkfZasMqmrgu3PHCH4xQYkeWOvisPfcRELBPA848sw43x5+gQVXmq",
-	"ERx45RJI1uAOwLp5794+P/qR4GfRYZfD6GdWP4t6X48p3nMzB4dBkx+uvHrfGWJPDPEzoNeFWaIAQbMk",
-	"1MIfHW7gK7t3B+u+5MfUkoKF6Eus5OzUq/tsgqcXF+bhaa+9gnXNbZ7zMOBZrzGMI+j++1vGMuYiGFK8",
-	"uKJV7ZTEc6mxwg1P+vY/cFgt8TJpJAA5GgqlTtblUh1FAFih0BxQQ1JGPW4vgaizNUCCcU24h2U2ZxhI",
-	"b09Gn6YPfGgNPUPXAP6P1j1aeukaPoBWFlxrByQ2hVIhhAvwGOIHWLJapk6vmfKP6C2cZOAioCMxoUkJ",
-	"AGdAuoJg/45LCQEqfjVFp0BSjFh2cgLX5JtiWoMud9YD3+Tx8dHJ8O1weAb/95+WS2T52XHpWWfvZWWq",
-	"O/kwT/ZtdLvlbqomgPvINe5u8t2V+fVdmXk9uK2rd015CtiH9buYI19F8aaq0YK1V+hUXMR8SVMyYXPu",
-	"otvg1uQMzhdEmkZUUpe6WwedHonnAHSee0ujvPQ1RE2Qg2zpCiITOT1sqqs9Etw8RjXbzJXMZnNS8my6",
-	"+gQ/P8NS8K2wK1ZS/QpodULCqHicpVThLBq0q1dfNAj+VWP8e0zT9F8QAejbucXsAk9YXh+wcsu/YAVf",
-	"SLso94DSm3UMLDV9Mhjm0KGKQSVfmmoyU5YRDnytavJ//8/p4PQQi+uMRASPISzvPxzIaeljDCqyQ7A/",
-	"xNSwEkg4YRzsbYz1/Mvbt2/IE6p5TA48UjNPzqqYzX2yVGzKlHLuMOSW/O1oJKBecw3o2SW4WB1yQJ5I",
-	"+0mZxj8erVarI6vNHWUqdeZONBKQmYNL47PwMOsmqnNI5DUxCAODckPgKfAIzhE50EsasyPNrEJg7OgR",
-	"pFkXggihRXQ20czk4UkwEagaCaLpce565Kb0pS9sXb4igcL6UOaETGWayhUp7eCDwQk5iD6NelAIZdTr",
-	"E/fnuEQYo95na+UJaVBlchXXfe0XN0QFuCT49/mbF2ckcmXTxzj4iBycDo8PsXyKK45SxTdYKSlmZZLr",
-	"F2245XP19UFNg7E4CsprV89lmvRJlAlXxJ0l44IwI3hSSAc/spHwVmu+0KUydvklKRq6+ZCc0haVqtE1",
-	"J4sC390mQ8KTdu+st4rN+MHfTiY/fDxe/Kf68erN70P6dvoPa7hUCL531tP3Y3XfHIX+0+v3ipXpnfU2",
-	"mdbDc+fOSwfO3T1r1M66UBr7va3c9meY9U2n93Xv9bFvbD3swZswqphCyWAN3DmjiUP+fErjOTt6KoVR",
-	"Mg3ceqQrCAsV8ghy7aIcim2RaeNuJLDyOOCHWONWLVjCKboI+22lwIqTvzv1g0jCWIxCGvT6m6LKkmpx",
-	"rlSkgpMaLvLtDMr3dt9rEP/+BG4wQFy9Xk3y4lB9QrULk6EirwiFB6l0ChoY5NtEz6Ck/dx82XKU5dC6",
-	"uZcCJ/8+V8m3XrraqqgFSY1S379/f3Reer5JrBHqCorRdPEfI6z3P+pFpCbSiVGcJaTQLjqQ6T9J9EhR",
-	"8PrT574XmjDH3tlvHz5/CHnZPN4iHks5brDdikJnbLU6Ws2sgL1Thsqr3qMOSAHguqAYS+7Kb1iTTK7E",
-	"Y6ywrfPHhIp1Ec6QO27Kx1TjJWcFTO87GMt3MJY/9xVRKWpnM9phP3CYH1r53UdUFMFbjaz/U/5KjeHr",
-	"IUdNBfJHQmYmlgvmLAmuMKjMBZ4NfBzFfySWw52/BfJYGE1Iyoyd2lk50AwTVhQVxFpLckoUc/XXFVlB",
-	"LYBKWNyK6pHwRkkuV7ybqZNgce7KYi2+VRRFUtsNXt2ExoCK0jt7iv0qBnLTkI4O/mEfIoSCsctgfG0y",
-	"dg0KwnrZOCJ4A22GXQrubx1BjCWAvl0AR2AsXzKG4yvE5nky2H5eFXP/fmTtsQpxHi6TylmHwLyveG7d",
-	"++TH1hohAcWJ3YnjYHD6gHAj4nUfLQiUUJZnwZTKAXIwr/AX/gTKmDu3GKyb8zp2PlB+ZuHzZN37eizU",
-	"mMnnnn9nm32BS5dizKwmhJH5jgS/LA9tVzI8Ndye41yQw+7ZUTcfb789msKUqPmO9qgSmEDYx9Llgq1q",
-	"u1Ngcnk+PuIJ3nBAJCJcdZCpYtq+q5jLsi50z8dW1+AxoIlSq6zmumuuAjDCRAIQChBbMeUfrTqKOTsl",
-	"dRX8cRM2Epgb2BoC4UszV7C0UGDhvhSBWbl4Ai9ZQ2a2/aRRRO0hJOLLRhNsk3Hlbf+O0/XtkjNddE7B",
-	"pt1j/duFVPWjncph1U7vDsbgZaWzf2pY7MCMtqvatXyj72rD/hxEVS+LD5jUNYL7klr49kLMlTOrWo65",
-	"VN/WFUrBa7w+Wc15PIdAQT2XK4HBg4D3ewAnLOBCuohChLKE8uoGrtXxrHx38RKOyJGYMFDcL13voOGT",
-	"ZTZJeUxokiiAKT5vcFf5oH88MsEXoDcTKMOu7vxIHom2M9lZCxCi6G+SKpiXoG9srKOrCUy6n9uVcmUB",
-	"Xv6m4Yw1+inKRhf+F6BiB+k+uAvTM1wMMCUHCkdnKu2d9ebGLPXZvXuxWgxcD4NYLu5htC3cEu0cBVle",
-	"p2+DhRwYyCXeejdmeNco5l+4kvS/PF6y2/YJlM3N7QMjnUj6IprRvU81f3BrZbef4Hcnsip+dS/ly96h",
-	"Rrm1WRAa2m2VWttrYmEj30ti7TEnlwF8d0jp6KRzNN4fh2nH5f4e+FxxzUUMrjltiM7wSruETHDYWWHf",
-	"cLa109YXVaa7SPLvJLzPpKOb0+8X9GKVScJr2dTE84Ca5LKRAaAdElannKVQOAO9QmdkSlPNIh9suSme",
-	"R+LA8pcH7ChdCk0Y3MaWr1cPHxcNW30nKqr7Mw2muvEpQXl052QNpT76WJPq9HjocV8xGYmShK7BZe5B",
-	"RTDWMk4ZVRp43z1wF4c7KLzvAEZoC3vfUF/FZfAZYTUl9W7vw20UTBz3144r3EEgOZX7X1sw/dNhkDro",
-	"95vKtH0oiF/HzR8SkK2Jk+AvQJMdL/w9ShnhgkS/TZVc9ImRh1FerKJmcC+s/LWiqYChdnflUhEhS0hJ",
-	"RCo+44Km1SuCATk3ZCG1IcfD/nA49K6EJVPe6O/oLnAZjA6/kCyk8jKx6HFX7/0zb0T8fyad0bLKN01m",
-	"BNJMQgL2L3JFFlRUAjQgRfdfNLvxX952dzcZVQciRZhfSMz+asIZPKRHPlnizyGjX2iNye2CrXIHMPo/",
-	"WVJ4fgfkuVQkktdMpXQ5dmXfo5E48CDKPz48HQ77hDo5+wNcvR46se+vdzk6m1mCAnsiffCh7d2HckDK",
-	"gBuJli6WA9zACgAy9YqbeJ7nYTmbdCSo7+YxGdopcF/5qWjQV2bZRY29gG2rqbG4h7cQuLWV7J3B+u2s",
-	"tsI4YIS5vvhNVdYb+EQLwvuuw35rUQmkXrs2uuPd1l9LThqmzZ9NhfViywuMgYEERC/X3M1TeSqPfdIn",
-	"NyPh8l+rLtimmBLiQ0p2UCsvmUiqIuot0wHE7K8ezYFa0/eAjm8e0HHp0W2hXASQbXeGDiBud8hCAslh",
-	"oI453plC7GY4Z+hxjrzr0sZGYkHXxD4j5YQk91K/SM8oHhcXwS4fJhzd+a3R5L/DyH8BT/IGarNP2blV",
-	"oYVOrt8FW0yY0oDZhiVcGPUhC5ChrglNpSgJdE/5KM/7mKaKeXZeCS7qlbmztMwgVAhpRsJVG/Sc4Xlt",
-	"QCDBoJS4516MlikVER48/ls9EmVvDBQGyxJu4IhqdOreHuV9s+Iy+ZmqhAnylAmjWK2G8rNMySW794Sp",
-	"lItdqyd/G4duuxBAjP3v8O9/Es0XSaRdjjSfhXl1KKYNX7hk6eDh+N5X4y2qp5TrHxG4DSoqEJFYaqOt",
-	"FTylqg+1rFgyEim/Yi6IuFRflKx4mpJJYdz6jPu2VAdX4OmZH/i3K9CbKDo1+VzC1aG+H5l7SxaqrOwd",
-	"XV3+L1SwqEsd8W0BwcgnEBZ8VtT11q7+iVwyQQ5gLvqQIJ63C7Vf0hnrQ/Vdsck7ujvTvOTavPCD/acO",
-	"KHaz2B5EnC/SdwbcY/wwL4joWzGbL9rfasxVDxlwnpdLd+cwKihB7HOBfGh13pEAwzM6B0yuM4Aqvhfr",
-	"68gD55OUC6b7BSunazJlReV7qEAyElSTp5d/3+lo+6o15/s9P7Pq1xvwJqGj71+1Kv23NQnrheUP/nr5",
-	"+ldLrE8v/364Z6bbLtAdqbyC6sGdmNTXsQ8y5lNXuL1fZpo+wfLt9uBz5U8VJgKIBDPZUIWEi++RwOrN",
-	"5P/977x+M16CywzQL1IKNiWECQk0J/vOjQlXPpocVCtNx/mYhMThCOlGdOiAAt2nLn6psIh3UFXzkvff",
-	"tsj7d2bdozK6vTr7lz0PkSu2VPHaZBckagpMlhf8//+z9+3LbeRW3q+CYu2WpU2LoiTbGVO1laJtzYwn",
-	"vkWS450d+iPBbpDEqAl0GmjRjGv+3QfYR9wn+QrnAOhuspsX3eUwlcQU2RdcDs79/I45fP2IzvpkJ6f2",
-	"0jmBfrO7zpwrY4LbNbAZLdhHm2huu2OkDBRYEtI0ImOqyr24NjlEabX6WmGW2di5ZRzmXG3SKzeiswfT",
-	"LBcmXaftnrs5ArbN9nTfyun2wqeQybUYjLirUw/9suvbdWR6YJbPDVCRHezK4YceQHgigAwE81c4pumI",
-	"WYhaLuDurvC3L239bf0dOY9wJ4vsmJMU+Rgipu8eG65R7KtddiOhw2g3IBJmQ+N41hWjVGYJFLNjUz+V",
-	"xFwTxZTi0kh2NklicIKZUQ9TxvagU8MeFru4aTTJK2xwDunJZhJ55+MLlhizhijNEgsqXN0G3SV2YK8S",
-	"6H5yFS72yRLOtjf5VXuTL4zlNZ8woaBDoJYESMaQ2k4oJxNKPHqyUaMxI5JFMBb2NYllxBptyHivHhs8",
-	"rTcoCwSu2USt4tyw0X5ohjFN6Nc3eOczPyuapnQGwQE9i2FrZDqpwOh6J5XGqQEsljlk7lR5PGUbvHcA",
-	"8X3BvupeCE4ZQ5T2CFHEaw390Z6OZWzTyur7VMXgBCougt3tRvtZq9WCydk2Ji38e1lbk4fhSyqdyLqY",
-	"h/lxK1lvSLK+sxw1RHYMJEiR9ABji87u0rMUSujoth6eg1d5DTuzEkJJQexDjIyy4nEHOKLil2wX5RII",
-	"yx321X+LMhoTx/kkD35AdfIK3MBXbtAPAIrUjuWVFJqG2qGLrn3fxyxNpGIb39cJzYpsfNuZzNJw87f9",
-	"aGTl+pefy9tlWvY1J0bNWe0F3zbiuwUnuD3yVi90a1xERoZzfO00jsrsvk6SMBEpLOrW6czl8eUerdLo",
-	"muTkkkdMhC5vAlMJ2qTYsstQSl9IzUPW0+yr7pOdqQv6WjY3pRZZI+gKQSdcjLA7Rqa4YErtBqSfpXE/",
-	"IH2rNfd41Dcal3ku6zdJxwzMsAlibQOo5OtPqb9woDLzUUjAxRpTRWYMYDos1mSTnOBKgwIuGPT3tnVl",
-	"x7Y+xyaFmzlxoTSjhi1niqU9bAFiFkL13ZaBPWDsBjnBzkFSxLMmOZlwrSw3dlgR/VUNw7rCdwzz2F6Y",
-	"k17Q07EJ4By7X1Z4Y+ZkT/y91trQ0JKfTHSPm5Ha3TQ/wh422o0/HZDnz1p7z5492zs4PHpqDhyzxAda",
-	"cwIVOUfNVvPg4Kj5Z6Nc5jTXaDd+ZSogxeyaCZ0RxcCcJXI4ZKkiUpDPY6pVJ0mMCl+G74jNvcrc6lA8",
-	"9n+XmHsjQzCMoh5YFlAX1Draax2eHxRqhhIUSI12A/1m2A5YgdxotBtTNuhZ9XwzZn0/8B9FSVHbnTLB",
-	"lgHfaXvKf4FCIeR6gshE7xnDMIVPMtNV8mgNZXiffU1kqlf4la3oAcZm9ClFLhhLAiLjqADUbdjwq7O/",
-	"k1ROCaPhOMB+PpCsp/L6xsOWLXC0XDkxQhVG0bYNj6xqvQ+aNDyjUMS4Wm8+gYddWXPeqrlXVXOvEV92",
-	"xIBBdBe1wGYfhqC2Ku0NsRA8HOg7LCu22D/LNoLFfbhhJXc5PzKnbY9PzPA2xFwsMYQ6M9o8/o19+qPO",
-	"iSrNZY3MKJzz9gDdNLBi0QQDS4d76roTyxAY5ZDHjOz0fc5SUOKapGC7hTLOJkJBS8Rfzj6874r+t24j",
-	"lVPVbbTJb81m88sffWS8YCMOfmehRvgBOW2SV3h729lwgbPgAtJPUmnG0TOmXj/oir7VrM1vaErkkWY4",
-	"rT0u+saGRF3bXFZQ2PvQR7Irjo6OXpiLipZqbnfyBP4wth4dMaHnbNHAWqIwmrEUrCeyyQDK/MA6hUkA",
-	"woyZREDsiAOCQwpIYUDo1nO2DdkpDCggWRoHJH+xhXtgu2C1Ou3fL2NXAIC82RqusAM+xiqEq5FokwGN",
-	"CHR9xCdgp0KPLs3Troi5YGRnaDcysM1QEqk4FOlxQfrmAX2MfR3sOmBLJW16zEjK/B1dgYQLLcniOC9A",
-	"7iB1geMSCzrIgGG9E6BfYyQB/QzDTLlB9p+2WraEwwL55K1Y0C4+MOofaInQe/K4K/rNZnMf/yp0bpmY",
-	"8azduhv7esKQFyzxlKks1uub4shcLae9X9wLs03wzgXrmWhZsp8XbebGDVvCQcH4f/6s9ezZM7T8y2BG",
-	"NIo4xnQ/pmZZNbQFslG3pPCVm1whxDbfhoQZOjmGw3HBZngmCtyM0IG8ZAH8fknjjCmCeiZ0GrSaJ7Iy",
-	"w/zLUbiSef4bjuXLwl1zeZN+Z3ApAsc4LN8oLHdQ5BNZGndFcdECv9KBW96ganeCtTY6WOETARJfqpLf",
-	"qaMi119q803h1yfKndytq+KRuSpwe51upAryy9kdm3ssihbC/jf8sLTQdy374CdWNg8ad6W7L6f9rcJ+",
-	"k6nWIuco7pcbVdPXyK6G929oBxep3OpHtcT+RkChApFpxNJjY8rLKWS0QUfuQhjFplXRMJVKgZ2ormpK",
-	"Y/PwR15jBDM5lVOYzGqDOldct0f0RrtZiqLUN8oXQyPlQZ/U23JV3U3Gx5odFpnIJmb5LaZp0JjISxZB",
-	"s2iqEFl/Zdrez5Crxry3hKYpv8SezpWjQOOjahQ2b9Xc6AQ2Tbi5FU18jOHWDKrqXWjU1DRvPDpc+zng",
-	"S6htAvl87SaQudIETUg5NNvWHiQBWpfvGDUdnDm+k/kOmFi7hE4psPcLIafg250woevW2T28ZwF+q+yE",
-	"gZQxg1qTO/BrrmbAbnm27Pe2XZp35suMIkWoZw3gcbL8wee3mvF1Pr4BmGiXR7Jz0jx4/vSY9P/UD7pC",
-	"JTS0lWQRVWObOUKhrJNFuwWPpUwB2K+YpjKCHi5CdoULiwxmhH3lypjobZdvIgWzTq6PH87OSbPZ9JHU",
-	"QqnYSvcSZghYgr8ORknR82rsnTFjgpL3LFaA6LskVWOjM3lvGQ2wPku6sNnd27oHHpt7oBNF+YG/midA",
-	"7X+zn27SB3AH1v9rpimPa6HTv1OSvt9Ka8fmPQq34/JK24IiMuUiugdrw9nTa5obJaJfndNeoCj0kruC",
-	"oXzeiH9byG6dETqQmSZcB11RTPFpk/k8UTpKGbQ1C6DRWkDGchp4YIQklXKYdw5dlbeTH0KbdfIzV1re",
-	"blfjuTctP5NPFBnjhdvTebPpKLSwxMMsjv3xHHsSeDyH0hjFWco2B4i96gjr1GrAFQ8tzl++wGgmq4Dw",
-	"SAWQn41Ks7czx1SN/SnuCjzrNLa9YyCpRKu5fHhAWsAYHVRNAiC9w+3rikxELA3Im4+uo2JAMsVSArH7",
-	"oMBSniBSoIetZV/1ri01p12h5WSgNCAVAu4LWMloEjpuPmvnwXxMPsiD+jTUMg26QnM352JW+xMwo3nI",
-	"muQkpQoSJ6YcUunJmKaTGBpBrq3km2ewu9MqajPrwEWzVStumnGZZS3xLX9MIqop2fnp9cfT3ZvQbPfd",
-	"udybc+k8BAZjzrfyTVE8/OeYhRcsKupdVZ6siOxQBNaP2CUgN6UkZXspG3Gl8STt2l6vJOZDm0PS9y4r",
-	"V6zRFWMZQxKNQidWk/Sftl7YqvdekgKCPcdEJGgIK2QOL+paWy0oKvVHu5NvhF8mHNM9HvStLXzP+NUF",
-	"qigxhjmq35AnsJiP+IDHhriuceDrfW+Qo6Ug/VeKgn8+x5UgF1xEZKc/TBmDTBV0oVEPyNAVDm9m15wv",
-	"PWYp4RoKegYMUYeFhPYZAeFD7IeEZgdmpbW7op8Js3qiZ9+PGXw9mywYwKFkUU9mGnL6fPZMT2mZJCzq",
-	"DWY9o1FAbuA8gzDPwtgABC7gCWju9RAnrme9WqrnpmTucUwYRWi/STqxkkTRGSDdCAt0kyktJywliqXA",
-	"xCALLWXM2lKITWGNS4Sla5JTRo0iJeLZ+ubRK8NUTwrUcA2/YUU5VymhK2iYLZ/LB5vLozT3tJ4/e9o6",
-	"enZ4+PTwxeHh+n7FwjQ8C7pb7OPiQtZVS8HJ2AIf37Or8B3AO3HluZFjKVAKy/P8ayGnf7k6c90fZPHF",
-	"rXDYfjh3chFZElp4+VCfzboNLNXlWOeQztEVVF2wqEk+JWbaB7aEyt2NBpK9wbWIh5pUAPJYMFrW5jEv",
-	"zZpcn8/gSlZzmm82bNpufDprHhw9fXFw2Prh+bNnR63DPz89eHHwA6ysZUeZtif2CozGzOX+mU1dePOD",
-	"h3iBZPHvVZl7dD0z6SShfCRIkrI9OMe2TirmSheD0RsyHi4UH4212oe8eorNTG6D+ZyzOFZkSgcqQe+t",
-	"Rd3ELA/XClS5zDDqnL9UEGnhxTxAWBv8PkUULhJTMcroiKELB7w5xtZDBs012QEIXaq7htbkBCZKIh7t",
-	"Br67VmiXOCC/yywVbIbgXOCa/pqwlE+g18olTTkVuknMSTE8EDighy6DQ0PjGB1aAFk4pRMeBXkfzq6g",
-	"Q40oSDy1CwBB4hT7FYPId7tBfpdcKIfPDY8ijBvNtiumdIbDd5eLEfGt3Wwz0dT53qDtS/5YUKvlJVNd",
-	"gWEIgMaxYYm1ax086EBXrKp1cJS2zJzF4TGL13O/9Q6lA/Hbt4Yjj0a7oZIUNdGcLsy3NGa9qUxt9ooj",
-	"z54jzUa7wUTv01nxN5dkBA/smSc0goalMPP9GNOKYNshQWjCo+bPL0dv353/evDu9bun7/950Xr3z4u/",
-	"d0ad059e/vL6b7//96t3/4xP/vbp5OmH819evjs/eXp6/qkzXxuxTEp0/MxfQkuXOxZS+etPgYKqpNRn",
-	"173b7tK22+gjDL3brfP83TPRggxzXGNNKTbIFGdK741ltjRDGd9nmNfCy0GuMhqOHbThwfMfCDzPfTFl",
-	"7MKDTC7CUAbknRQRnREonHGgBM7JP+SX6OlnSuc2t2eOS6Ec8a6fYW4bs0Z8w7r19vbyc7nBxR+NXf4e",
-	"zPJbRtArLkSN0Qw7to0y3CyCnjLqjFnZ4lGoPq23U55fOuiCKbXipJcwdc1g4xk0XDCaEp7pHSEFK0DE",
-	"7i4qLPW5Oi/tKNyRvFWKz19UQ/JuTba0f6O0/7K0rDdO7UEjyVbFzKsplwrCJomeoQ0YxoymWK5sASBT",
-	"tjdhkAKgrJdbaZmyiICibi0KTzRhLMOL3EOzhrp+VnUArqhtc7MBlzS2unaMVcAHP7RbrUYA0OjtxgTE",
-	"Kg7DLFHrhfnVyKfq63XGVNUN62vCFcfu7vTgK5x5iG44dP2tz+aeFdwzpuf25+qK7coqn48sRWDsN2cf",
-	"gF8QmTqIc01T8A04xywVI9YuVXeQaSo1M0qtse+lYsQce3OP6z2ENj0ouYaXOIXWXIqWPxejY+Q7hSwf",
-	"RUaUi9yJjJi7g5nNhKmTtUuT8jqh5pcYd7pDFbiiBQJLuYxyQJGIzmqxxkcp5aKyiAgZlNWjYL+qCobu",
-	"oN7FL+vysD623OZ6m3p4U2ziPZtaYBR7jKp8uXenWbNLl8h74z5gl6ajNEsUQp9ady9jqM9AkImA5hMF",
-	"hBruMyEqG0y41izaJUp2hfXOKhJSQSZUh2Pb26UjCAzeJvn0edQHH5HHrrEeWK66Ql3wBDo8rO+dxNFb",
-	"rnByaTH9rqzxuHX+7VtjGSSKj5CXwlVBA/yBsFx7P/xwcJizGviuh0u4ia5TnNi9+P2KA6j3/P0spxix",
-	"xPXD/E7Bpltt594xQSGD2m6LURvcQb261pP71zcsb15lu7/lSp8UHv6ogQPyiayBzJ5PeivAb7JslZWo",
-	"6cZdBNUx1amE5BMmiI0Z2QjelMFbjwuaO8+z71MZN0lHXWBWPVWKj4QZOGEisllikOpqn1nInh0xrYoB",
-	"RwaOch+X9eA6hdV4okj/gs363gHu46fvEROQeolOaBQpWxRlpCTEKS3OvMw0dFGaMJ3yUPkAZVesG6Gs",
-	"BWNbdMKvKpjND9y9Rigv2Gwx7OgrcA0zlimJpRgRcw3Jr3HEAgPGp5jLwA4xK9BoP2sZ3mZf4IKQ+W/r",
-	"axX5Ut1P7W5hq+rqEvwV2xDiY9M5XrMhh3wl0tl/WdjJG9E49r/lf7jK3ojFTLMqywZyKVzPVy4gyf84",
-	"D0/n4UXLBwF/DHIulKazZlfAXBxIKjAuyN8A542yDSZyXr2J4fIaBl1iWnPn7enijPCmaKsk3BipmvWE",
-	"/ikryDRYWj++RlRq2U63tpz1O8CQW01Ct1ePle/7+i6leqa6n7O0WguvY5jgIGZQD+oiz/ljvGbp68sn",
-	"NEkAzBiVR5+zp544zbid64jer4kNCkHF9T/aGwN0bAupx+BHVzaStpn/Ol+5Tj7pNfoK5xU8OVq0C38r",
-	"8/4Ia1g59CNCzarOEZ0jXdSDQ0248H/frSu6coVquIuzI7as5WZYy+eSzYdhn7yo4S+PntGgtbc8gOZm",
-	"75uU2lCZs2+tFarIzmDmv4zozAbc2ddEFmqc8TK0NRcUwd0m+VC2adsAad4VqctpTlkSz7BjuhwutoFW",
-	"eaJywV6Ww6pxQLHpHNu0BffuIbtN8lNG0yilPFbtrrD9fPz7Fx9qr1C+vJ4U85ph3nYsWYpNKckgluEF",
-	"PnJnSHkMuQkHRwetw+cB/Pv0Bf77rLULU8l7KQNgvdsgjj4CmhYQ6Z1vo00iPrRN14KuePHs380vQ9eO",
-	"ziYaBERP5V6SykSmsHD/3NNMoTBJ9gDDe8P0vJxeTy2p3V2A8m6YsptXDUe2J2zLkW8Ok8Sd1dRT1MNn",
-	"wsNMCBZv0CzeZiLl3cQd97C1EW2s4vi///nfnAl2hfkTekDghyTmUMdvuSYyN/NYx6a5wEJa9lU3edTf",
-	"dc3ouwIYiC1HAUBdEsrIWepcx4bTgkaoWQK8SwWuZ72fRFekLGT8EsKWVh8F9uDCj0ZvHGXcPDekcWxE",
-	"SZP85JqGYzfMrsCi1kKHeTMYV/pDRbRvi6Oxa3FQTvTYkF/ZnM4fcbseej5xNUJpwavi5KsVBzwvEKpt",
-	"AG9/r1OGD1trI6UuHYfbwFqd3FWWXGscrq2dntpm9FyM1F10o3eZLMWy7EKNSyMoTnCtdJdiz/rDVT3r",
-	"b1P0lY9IjdhDfreVejeWNWfsbc/oA2DygefwgGoAjHtFucgtp8n44PaNx6V/ycPmjzgobWexOiLtFnJ7",
-	"gG4yHL089+IWYtEf0giMU8jtCrCACpKzsAaWimLx6U4fDKy+i0rb0XaFuTvILTr7fR5DVt5aDQqwL6Dt",
-	"mS8GmdZSdEWCMSoEh/HpX5gcZq5F1DZnPXPlRwoxF2MFxjFodGjWWvC/vCPZGSSw2V5kFsDJDCQ9xugP",
-	"w3hNHtn2XcHvpa4WQ6/2RD6EkHWp3NVFrOFLYr8EMirEp6HVlFEZIDOtpLsBKc09NY9eg73PlIY2Ae5u",
-	"pJPCvWc/f/jce3dSuG8gs9FYF+4B6incctU8O7sN9xMOdzRQo8pYct0Gwh9rINzt4NUD4E5w7H+znzYJ",
-	"fTt259GNnUuojlnVxKpzVrUNVN9XoHo5KV07SF27xa0ts3vMAOcrqOb2PJV2tzc24EqMbh+jCtzSWTWN",
-	"JzG3MWIsZ6Ka9MEbSNNZn+yYH1FTiwB3MJZipFweowII0K4Y03iIIREbxyiBI2NNFgPVxZctWK0YirPG",
-	"sivczxB0aRdjQABZYxRwo0VBFysajh14MXnx7N+huch8RAQTO+fDIprVm69VqibOplbXLC/lj36Zdixi",
-	"q0dR2F0dyx6mclJySQ1lOoFaigg1w5U+s/z9NqsAt4eY3Vn9frfn1xvDW4pDCAgXYZxFbI0ovpYbvfMO",
-	"7PxX+bmprR9zV2w57k2BguFhy7muYxVwkiEWS4mjicfIjVfF7H+0xamVbLOokO4405mCmQ+RnINdDP2U",
-	"q2ITltpADzLNKJXJnhwOobFEWniVxXsNuiKWMlFkQMMLw+V5npA0YRGnAnma5f+CfdXw/OMCw8aO4fgY",
-	"eclS6Da+SSjHrvb3FXeem9Q26HxHZVxzZI9k6TQVn2XymFQ9N/M96LewnJtkqbA48pB5PVe63jYKUpb6",
-	"tGyrUjns5UIlzJjHjLiEwSnltiYO/KCArglKmojyjtRdUWwAYfiEfViT/OgcfzANZCih4RSoNeaD7gqZ",
-	"MIEVO+Zn624t9rsc0wi6NBoLXDPAiiCHTxGfYPe4KyrfgvAh5j1Nco5NK1KnLSkyYHrKmLAxdNvWQtNJ",
-	"oo4dD4S0mhctVDYTCV5bd1tKxYUiO1R1RT9haciE5jEDAO4+6sjmZewrDXWT9AGn5D/dUvVdFr0U8QxX",
-	"0eP9zOHhbMRRT+0qwGQfaXAcycLj+A4sfDGCY+4UwfNqcQvg2huIjy8OpQDDmbcQHcxIwmQSM9dDtHZc",
-	"eDeLlrcJXRjMZxrHiHTjcRt2i/m0DuhNxLPaaL25uxLKYUrjuBE03LPW6kb7QTAfra8Hj6gIv9dE3d2G",
-	"FRfo/iEmyqepXpLnjGcr0G9KoFfJDswuLXxzlyF0KQaSQiniesFzG0z0PmUIDXlubt+wLKD+ofDCTaeU",
-	"33tmOOXf4GSuwaUfVCw+n8TqcHxhd7ZH8Nb6Gp9MBiyKWETO+EhkSXHViwDe/ttbqh+nF0whGvf8gDDq",
-	"DC0VsSkaTbVg6ROFhGI1yogFCPf0ufOyQ3iUd1w0Usk2eCM8Qi3OTkcZExmV6q4wVrORbyJqE/bVhtLd",
-	"wz34lBfPWl4wEWD1DeG6K5gI01miWRQQlQ3M5AYMUcafKEKTxI3fDDAg2NHJ5vbbXMuuGDIdjl03OpyC",
-	"jS6rJvlRxrHtGI+wNYYPdUV/xAp8pd8kHec7dG0P3NghpA/rY55sl0QOcd18nyozb+XtBSyxx344/cNW",
-	"q1+srMdW0F2RU0eTdKIJF3knOU9ndtusRuPB/RzTXJUykM/wes0XIqNpdP720n7piA1p7ZX5eZ2uLkFj",
-	"Sgeud0Pr8PBF6+DwxdHT1tGLH9ZvxJBPaZMI/G3w4jo9KN9X9EpztUA+2Jg8NjLPNgdn0bGnHtttCNj3",
-	"TSYPbDL0wJnPW1yeu08NMHcdrbV6l5THdBCzOYFld5pQUSEYAJmpRkitp/btf8v/WKdn9god76ciK248",
-	"kLO7VZ5utuS5wBWdlMPW0XKYxzpvXncKNrAQNjB85k/Afsp0OrvdRppzA61TCjG3ET2gWRgyBoV9KTgz",
-	"SZoJzJFskp/4pU1zJH0j4W1HS9DqQHnz6pxN194paXIjCSHvVGaj8TyT6Qp4x67faRR7TxTpJ9y1zix2",
-	"53SvQN3s4Oio1XrWJOB5oqSPP/aLJBRSQQaAXJpC2VD/aetFv2sEKEunXLHd66pU5IyJiPS//dE3Gijs",
-	"roVmMgubF5BX4gzqdHYzmlcC7qSDw6Onz55fRUWCoTxkDcmo9N+rovGQ+41eW8MAyiLUHdzC0RymcgJ+",
-	"HvvTMr6+jNkmmos9xbRe6miq6nlZqWCYC87c026T+ksvqjkAblpbJeMGlYwSl3fV7xdsNgXMWkjIh7Tx",
-	"yhZrN98AoOMrV9k/MhobMULdcMgOZncMZWzFGXaZDwF7E7AIpmOumUqobQSrUz4BuL0kE6HOsKe1mSUC",
-	"7ikmIpYSLohMicz0MaFdEUsxAnBeQ9Yhs1i9kWQK6ycGGY/1Hhf5Iu2ciFHM1TjoijcikoIpTkVAzhIq",
-	"zLfko0x1NsqYGW0npQMeBuSvMmXUyPokiWcYN+2Kvg3O9NyjsVQkzdjx3D5NBZmaYVvEhkmTdIgG/Jeu",
-	"+EfGw4s9LAjGvbPQwK4+hCvonWAYEKyEm/4G3fU/JRHVbJE9XFFiOxIDWODQkoJMdE9miBUDA2+0Gx9P",
-	"P7z70Pvw44/m2yxNsAFC3ibX0NX8IqLsDhr539VvKXYsUzXPDxqafdWNdmNAlaZkRjepgahgcneoX2zC",
-	"YbcdFR4YxnBsONq1WPUSpQF8kHvWE7xmcErC1zSOZxg+QWfvJvGpQij/Doo+awL03spSZa8jpDNj284+",
-	"j/oBmIEWLKFv/bH92jg9XGDGVZmummU8uuN01cJar46FFaMYW13r9qJhpXUuHNnycbyVENipjQgpqB61",
-	"volS9Moeapsg7sdsDodqGk2FqySms14xftEnE0j990lW2Lt1hj0P1FhOFUSvdvp/OiDPjw72nj17Zv73",
-	"zOY7ef+AET0nzYPnT4m59PnRwTP8T3+3STpd0Z8LmoCWlAn+j4wRGqZSKULj2A56MWa+KvxTzDG6hk5T",
-	"tUKNduNPB8RMu/XnH/aOfvjhYM0Q0CVL+ZCzyLVOfZuFFzNyNk6zgQsQIVEchUeUvaBP954NW2zvKf2B",
-	"7b2IDgZ7h4M/D/88/DM9CFsH6/tECktxP5WbpXyvugQapGXm4kRbl8jjU3BsgJqWmNASnriuNrP/DU9X",
-	"yoZLyzl/drXuNrroi+BdPNuyRaXprJaj1JR1zvOTVaWdWFq6Le28Oeoy67k+bQXXjMot3e/WXbLG4oS3",
-	"5HSjBZ9r09LtRbaAAE7ZcHn47R8Zjbme7dMQU8b3v1nz5Y99C/BRj0CMt+zF7JLFPlsHMvix3U3B8guI",
-	"KNiHZDDzafGIP6L5xDb5z/VNmeqhjLl8oqzTj4sRiY1lF+TpVA4djoQ0CUjKLjmbkoiFXHEpVEAG1Px/",
-	"yowdBT4dFZBLLmPsYY9eQWu42SUgNGapVvMJloBkl+g8VdQ16zsfs66w+2+1WJd2T8IsTc30AB4jFwx2",
-	"0etz7Y018De8yK6ylUB3YgmvuNIOpaN1ygeZZhvcs27uv738toup7BLbt602fe2J2PLKm2p2D7zBOqzH",
-	"nsIdt7TH5Lp8sryb9rDzyBmv4JhynpqE6vGcowa8MWWTpmgfJVSbCTbajf/3W2vvxZdvB8HR4R//VuXB",
-	"WYcNA++pZ7nwM8FyJkxXl/EluP4misWXhv8q54hCiCdlOfMxACEiIqfQtm+y0WBLUGwbcSYc6wPgSDAS",
-	"SEVf/2pmbGY9W/uGv3IRrf/0bPA7C+09d8DB4KWr+RdS15Z93aTPzp4Yu7Y3zL3WZxn73+Bf7B4RXgg5",
-	"jVk0YrebPAVkt1ZzU8icKuR2j6kiilkfIIz8mOTDhnw2aPRzwViiMCvcQsbnc8OOPx2B9+MrDFNT9l7A",
-	"niNcOdg5uGwDd18nf1XxmDXu6DjXWW2FFYhw6tsDfVP6SL60UJNst3vxRK9xLNeLmp1ACbE1YcAP7oEZ",
-	"AaYxkXFMhmZhAgQy9uI74grKkFnUFTbo5m0V1A9QV6DmViy8HsZ0NGIRWk8xG9FwRtIsZsYMS1JpJBaX",
-	"4kq6wIMN1G0WlONRXVnv0eG6Vb1uHDnUtVkyMSI7P52enLwPyK8nb99++ByQ05PXAfn0/q/vP3x+Xzss",
-	"uwk9fMbNjQ5KjSCiQnWmyM6rD+/fn7w6N0P68W3np5/Mh2azWTsuvO/64yk4T/MFg4OwEMZpkk7xpBhV",
-	"1h0V86TBDGjfxlVIxEfcWPEe/GUmRSkaINOuMMeLRYTrACSSkMYumDHt4k1CaoeCigegainmAzRXtA5u",
-	"X6ysG+HdxnZvQU8shXN95RpPvQIJifv3oD/OBUQ8Ha8sQCnLhypXd4nuGndF4HWK09bRfcuO7ifqVol5",
-	"tZJQIoNr0/9+RHlc7/42JBVLcGpbAe+KbgC6L+YXjHweU606SULeUUFHsEIWSWA3IFwUy12fqBzmL7Co",
-	"ODOLpVgwnFKmKRe21bPMdFdE2HsFdDqqNDlqmQFs4GyeP6ivYdqb7tOpjOMsWdfBi1ffkX8XX1abICDj",
-	"eC9Ltnzhxpy6czwBjpHnDHa5HztvWBUcQ8NODhRLL1nk4PB9cKwuHkbycFhgezDNB58CG3kiO1M2GEsJ",
-	"rY6MIotZUimd2odwo7O+pdqQ+BSxqXA8NvaF9dJpyi9ZDoxohgXdlCClfEaGPI67wqJ9JYa/TJHx4JRc",
-	"a2YX6AK+fw0Lchvm2oa5vn+OeGuhrtvggX4edYnfVRAhCECHoGZWO4KYOXgNUFmZSsP5rM4UOIw+dFoN",
-	"ZkTZAA12jjP6EOhW4NUp5gns+TwBhzPo0wRIBvU7lrM6FjWREYuvoh2d2YW4/ZPq3lRXhoE/b8/nDZ3P",
-	"86IS7uM5xroZxVSE92GU+4NUe+ze1XiDSdEZXDhTNRS/TCSf+0Hco1s3Zyn37djNRzLvPO18/Hj64e8n",
-	"rwPysfPpzPz7+s1Z5+Vb8+n05BfrV70Td6ofY+5NVaFM2fW8z/CI21jBkGo2kumM7LzrnP715PzN+58C",
-	"8un8zds3578GpPPp/OeT9+dvXnXO33yoH6V7yO0sH7bRAqDVeEaoKvqQfZPUuqHBPzXDenZwuKqt/LrL",
-	"6GoTAy/sEGvCj7noMAeosZ0+E71PZ/2A9BPde3lqPkSsf0yUnDBiLQtFVMLimPSZ2Pt01t+t94H74sg6",
-	"53dn77/p3j+/fDsMjv7Y+a2398V+A07xw+CHP3b/45684o7LrdaLcwC0reS9yaqn+UP3ELziflDmV/x4",
-	"oz7x87xV210ReJ06mXcE3lL1DXrG3bLeu1fc7f81SX+FO/wtv2CLKJfW2xf4QpmqVTHKxbrq6eIJ2rqr",
-	"t4f1Ws6ZAkk+DFf1TR3YVT7qM2u+gNhNGVW2IoIkNAMIbB0ztRvkJrGIcoXd1nsEXbHSk30lf7BbhK1H",
-	"eOsR/r6Zzn15g9dlM1M6oBt2dF8D3+MzPPVRd3P/3HnZWX12EBNhe3JuCycD1rdweJBcbxkXoxL8wiV7",
-	"vHQljLZ2TxElMdrKteoK71yhKSNDgPPDQEX+tCbB0qhio0znzYGiR7ys7X1REGDJnaGEImqnT7eXcaQw",
-	"Fb7/tPUCO13GPNR9BC1zcD2kT8OQKdUDSPk+2aFEzZRmk71MmaeZbx3W+9RMlyZJz0ViehNIcpkw6FAU",
-	"Mw+RA0nMZnI/pTQZk87HN8Yc6ArvzT0G8HtFPG49odCcA/MwEWHNYe9vjtduOM11kDqKS9JoN046nV9e",
-	"tuzvLfi2he3P8y43Dqfj6YsXzw8OD49evDh43moEDYxBhYaQP529zt1nZbwOozP1/ikF4MNPWMpDuv9W",
-	"ql5HjFgM3vgbgHw3634/oB3mzWugdWBd3har49FidcA+L/LlVZqGrUBfBclR7LDuOwFwPYeb1CSfHbcV",
-	"FKAeuba4zR7KsY4F14J+FFE+1uJDCPTh+dAW4eOeED5qKPK6iB7VG9u6E4b5XXLJ+3Xc1lLJ7ZlihoIQ",
-	"qsO8RYfjRWp8ZfE1sIUuptwoqIBEUPWy4qYlSaGLoe0JIKFOzDYKkinphzGjaa94UxuQZC0yOxwYrpsF",
-	"lTKExohdgY6fNkHGXOa/5VZCbGqU1Q0qLhE29lb0NVyNaE5fW1S/yM7Jp93NtCgc9V0Dti5jChmMaKtC",
-	"PU4VCunpagoUKjt7EYv5JUv5kvyh1/4S1w3MG7K2Z1hi4XJECdk1b8wrMx3KibODeYrlB1RrNkkM58Cc",
-	"lv+MjNwERGlkXuZvYx0axtfuiqgwDmMip1QQmUFiIDaiUIZfIUJ1cWBkSlVXRFzRQeytQtJ3xvVyH7NV",
-	"CvM1uK8Mp2huF3h59WvThQrXzOc2rQKSXTmQYnYT2yBhaSm3Ki34DCMP6wzGJX3ZaMIsqR0RXNGD2dYk",
-	"3Bys35q3MIIQjGRwScjU5snDkCC0UTOYYSon1btizvae6y561bHYotaVw9By80Hcqse0TAarnaf53LdK",
-	"7g1mu9plnZFYjooSxoqPkgC4tVSbRWG1/80NbGmuzQkNx07O2LK5ANA+RDgLyM/n5x9dZqZMCTNL4BsW",
-	"YZDyr/xlV1j3re/4O5DRbAMxYuy+MjU37u7g1Cl+bvm2h+XGAnX+qIDigy3/Le3d6slZrVk4YrjuOdtP",
-	"WRLTW+6zVhpsXXzlbxnLmNMS8XoP/sgQ1Scg1AL6zO2M6yrbFe7w7mEgJIKTjd1jyTBlylybMgZVsgU1",
-	"89hoFzyEngXU6KVeTfVCnxEmokRyoY32SYb8q9E8sSSjoJlOMqXJgHUFDTW/ZFirS6gg/TcRmyQSGNXe",
-	"X9msHxAAfGEQ7tBZKlSBS+G2NLtinifVG9DQCmK2yJc229fCKP/KZlUx1MO7ZmzF/d5atPfaaQQikH4z",
-	"1uCBa7Cm8i0bpRrMSepl5t5Z6S2PO/VgcUarlenSKm9VhFvLSHB12WqO3m5Rza6TqBjhNRKzJKHQV4sC",
-	"h+scOEzxkeBiRBQLU6YBNywcdwVXAGwsEGhpzFJGdkCeAs4efAndRzGKb12tuygZP52+BYHYFQMGuvmZ",
-	"fTso8STJBjEPCY2ilCnlRWVXLJOVVnWHJvKus3xRfqIesDBjnNUi51iZQLB42G5Gpl61dUh5i0/fETUT",
-	"YSMouECKaWTN/4B5aS6atgl640vQyNK40W6MtU5Ue38/TCdN+4ZmKCf7sDD7kL6xgTN8cZ3uKcNgcSBn",
-	"sPf1FbVzpILt/4Bctv7zR+Y/t9s+AAxHr7BraWHpb0Fj2f8255BdmrmA2QCWU5U82o4NF90zteyqLsug",
-	"klmtTjrAu7dJBzdFhbiehFZqA2spA7WoU9VEM2Y01mOyM6Q8BhnORQh+MWV7litM7je/ZynbXVuDzj1d",
-	"y4nqVrXbdTj3lnZvNA/iyoR7e16kIkU4vXd1usSIXzJBhpzFkWqSPnpl2mRIY8X6xIYQF/lxV0Cbx4QJ",
-	"aCdcCMMMGAQ+i5HM3eP8wZBH0RUp22MCH20sZohuTqlyLwRslDHA8w5mhJKnBy1ChQL4pRS/iugM/NT2",
-	"yCrEQoHUDeW7gWcpm4NdWkOxtZkWNcf6yokXZv6uRcKcMvofjS/XUSTvKclifUZkVevvmyE9NlXwlYVd",
-	"uyovu74ieCfO9Sq2uMzBjnY7xjIwsO5zW7kg/d+GqZwERMvdvgfunzOnERRZBY4r5jFpmRIhS2DkKR9x",
-	"QeOyY75JOhoRzQ9aQavVcj2jEkj1BxJY0xnwD5yTkHps2PQkLybO37i2z/zEmQj3Z91D6kC7cdg6fL53",
-	"cLB32Dpvtdrw3/82FCuLvx0UftuUu+K8T80BWY+t3rjTH0cANBlVsdWf5ZRMqChlQExZynDLo61l/ig7",
-	"lSOsU94ijiLuLSDd3hFLBgflHvp3HghnfqMUcGaIdDn3q6t5yv2uTfKjTElfXrI0pklPsVCKSPW7Yidi",
-	"Q5rFmvzw/GmrFRBqueufIcy5a5m9C6VydPU6BKOBdDl95u0uV0LGkR+JkjZZImTmJJKQCqKmXNsOeTLT",
-	"xNqdXUHda45Jy0yBp1a5zh8IyVQi3EhlPYVdcxoZ7t012OzcEjbasHAbq6gwDhia1w3vVT29gp8zp7it",
-	"vnrfDBJz9svRmifOFX033FEzpR+YuuqYlWMTTTPGvudmNn+5OJNjMpRxLKfQUN6iF5e9qnVZG8QlbWyg",
-	"Qp4xEdmzeG5W7/7zJVBD2qZM3HvKBBTnUGII1tHr+sfY/QzK0p51pSwFHM/TpOdDvkZiW/GdJ/GTX84+",
-	"vCdnQFtEDrvCyIN+RDXtH+ch1pBqGstRBnqDyw6PZJhNGMS7/RHpd4VyTaQ6YkYMXTChDaWziIQxZ0Iv",
-	"z6UE++scJnr7ctO/rC51Avw6bvJb7/INJiAjnfq1XedImGewMIOmnUYgDRhNWdrJ9LjR/u2LESKAtW/F",
-	"1eJGIhZBxJJYziaAVc/SS8SvL5Bzs+FC4/sgmOywFk7bV4voj0RNwpRFhtJprGzvDoJlaIiZ0MxT8qXZ",
-	"6IpykM9jlGIhjWPbtlBEZIqoEWRCZ5gyUXjShFU8puNG5Pto2w4EA7S7Xp59hBRKaL6ILbNYPAywcpqm",
-	"WjgobxpNuFCF11mdouKd5+uhYDTtFgx5zJQ1SKDTl93yrpivwSZyKlyHAagxNEMBHxVHm8TXG3ps8K6w",
-	"fihLPwN3P00Soyhwj63xRBXwKIqbRbjqCiyZLCJS2I5gZTAKYGYFoGFVWegzkDSNEKJjfneGqZw4xKyT",
-	"yYBFEYvIGR+JLMF+6KGMWFcwS2+Bn8uCKl/opIbLggzW9jGnZkosKaT6GE0zcKnMuOd2HBAyhLz5Jjlj",
-	"rCsiGap96afRnJQnnv9SQxx5T/dSE6wFABVAykGaMI8GcxhnNJhZ2TTfFM4Qg9MDc2AVUd0TDm8DhdBh",
-	"mrl7jktQKmAQFxBMUplpRhjXY5aWpl7u8rg4+4/+SIW6gIEIJwmYhDllhCqr4KImOymcOncmK579KpVK",
-	"7dmTAg8qbLp518uzj/YYw2oUngrfVnGPj28shSpHUzwtMbcdHLF53m7hgfammv1H7zJg/WPCttGkIcSF",
-	"o0PMObtSNW+gWWTTLyueT6eEpuGYX7LCS6zLH7K/gaZyX3XpHV2Bmwy9ZvG0wD2DmWawjuZDAP4K306Q",
-	"a5Kk0vAMpgjX7a6AN8jh0ExBSGAqWpIh05DmNuFKsciNqUleyshXPIYyiy3KDSTJuQdHZMeSxSDT0IrQ",
-	"aGsBfKL1fLYrmLhksUzYLiBdXLBEG47fTyRXUvRz5Q8h/47NbMG1CjWWwGdl2hX25NkuiPaMM2yPOKUc",
-	"nynTZEwFptmbl+VjtwmBXcFVk6DjT5GU7dkr3H5F7u3cudB1PCsdsQnTdM8d0woCsFh2ZCIF19Ic37Yt",
-	"egdTGoSojJmDWVvgOnCE3XQV2fHoj9C2IvA9KwRmG15yNjVcOJXZaJxkOnCdVDVnadAVvh0FmetGsRsU",
-	"kI533FPt2wIPrGgeQTPFFLbzAZ4YOAjvvDusYRPmBBV6ABW7xUJnscmxBbS0QJYqbysGXcRYhF7XY9d2",
-	"w7dQNq/uisXu8qWNcSh1i1tyxpQyYulS+Sl7Jo26QECSlIcMjz4Xl9L8YVl/OKbpiKmuSFhaOLO+DMS6",
-	"rTy3R5Gs6IyM5ZRMsnB8TAonuisogZa+ac4bZKYHZpncQ/1wuEaJbPRILnGFtFHK0kh1xY5HV1d61wvd",
-	"nJJiKshO+Svz2N3Aag/o4u2KiRR6HM/cxCHo5RC9KIlSOtS2ZS+gPZirzTk0OxOQIRc0xg3KLBgDHcQM",
-	"+JMZ/5gqEsZSsahJ3knBZoj7FbGQT2hMsM6ztJEDHsfVwvuVFJqGWnm1g4loDyRraPR8oe3KBuZvs2bU",
-	"4ojJRO/JDKWIMQpFRFjMR3zAISM1R+UxW2RGbbuztAkXpZ2xzYzBOX34dG8ss5SEmdJyYvbcaPAhI1Mu",
-	"IjkNyNn5h4/7Z+ed03NywWZTmUYqcEMxTFRLYcgh13QmNL1g0J1GaZkY+yWbuHk6omECyoMCp4rAjDgI",
-	"RO1hUOFJZhFguZqkoy5IvzDjvhMcCrNJyvpTormoYm3OiiI6peGF4U4YjmVxTGiuVUGWNghQQ+HmbBR3",
-	"Q3WFEUT8K7Lkf3h2eclU25ca2SJITM22f2hudDBzHlC82VpLpekkUQGgj5D/+5//LZxR81fKqPuQxJxF",
-	"ZJgJwWJlcePyXBYzfqY0MXuKMAOFvHSzJ6Gnvt+lUbdnyC46+y+NQpywlBuLzay2EOg4nT/Xiuw4BhQQ",
-	"OoLGayGdJJSPRNAV9rHEaMYByR9JLmnKqdC7wGHphEfHlnHkQhHEKhdFtRq6GhV1UBslh1g18D0rfCal",
-	"7bcdIVUlI0UCNzIwopoGLssP0tltsv4Fm6kmeS+L7haLHVAQoVWGiVst7+L0VpNL1XfpswBPAEzVIfuq",
-	"JgGXk+u6VAwqJdaKO9NURDSN8uOuEhbyoR1hMXuA6q6ImTE8gI+VSvpIqaJPusyFlOl0FtjyvciSF/uK",
-	"zghOYzKg4YUcDq3e7Ur+AhLLEfTOR9MH9FD8aPOrqAA9DDM3DBs98auACVpm1Z8etABJx6VbmpccPnXE",
-	"TFOWg1PMSQqzUFrGEdnx/my3zE13Sx+rJ7pizlGy0gNHnAOuZJlW+lT++BI0vF6FuDmGRpsWPQZiAJVu",
-	"+TM5YZhsQQeGsy5RRl1aVBvOgJE9Ie48JZdcxtT9MaAiMNqzMyTNdyFNKHJP8xeoBnaIqK8A8pGlF0Nx",
-	"1OEyW7Ua37yYzyqFHdwnO9FNo4i5k7HC1DWWw6KeYdc5KJ6QhdPRNqc7Mmy+RPA7zPBscwD7POrvBvmv",
-	"nhv3yU4m+Fdig5lOx7VkjaqKv8sMgeosZX2y0788CPqePgdUsedPyc/vOq/2zn7uHD57bp7U51HTv6lp",
-	"JtgvoOVhaOqJYYizY6KnkvjnGxmR0NBck1CjR0UBiTKLVWoDwakNnYKpl6Rmp7SFrTEMD7YgijiqFR8L",
-	"v2OS4SMnzPKE/XWLpPW5cGNAWHPUNCPrWSdOaQKF4Rtt3wyo3c1araNQzxIGn9CsXRw4uPvm8EDm1vjb",
-	"4u820ZNP2LoYI0FDxlEPQbiqnuh6/1X/CN1PF5dorhtq5VTqX+kRVb8torIUIvq/FdqJ5dvlHlxaCz/S",
-	"L34gcvA7w3gUvqnCSe3PfTsXf2WJZ5UkqA2vmqPK8C1Laag917qb8Cg3T+EPq3xB27Kq1/jI8hqYQwhp",
-	"C/yjalio37seuWNQv1nkW7xBepAhWKdre58pMI31CA6/+NZgIpuYbZwXdl+CFfuez6s4m+I6BMixFrd7",
-	"jaSQ//qvKhhQiNZFGEtDPGebIM5VSe2p0XSOIae8Nr+9OReXmV+StcKU1nZsWlO2CdYpRLFq1YcOmbd/",
-	"EUzB3KgcoIKWmsZVliux0Xx7r2/sGc6qJP1LHN4bvPhHP7ityP9ORP5tElN5bDl290Jnuy/fjv74tyqu",
-	"Y5+7LpeMjYqySGQ+DxZ+Lw6YjGlRZnOh2Yil5lGwKtX0au+NcOUC8uuvv/669+4dzLgwL+jM9/SPPfxw",
-	"WD1BWNm5Fdn7C9zyp51ut4mfdv9S1dtvjr/mS+VGX8BLd2/aytIHKEvrZcBWqi5ZnLXkqyWdpnM49lwJ",
-	"/xLxau95AkGVopsSSFWwqSPUHefFjSRWUJCQpkaGXbJ0N7DX+kbbKpQJiwh0gjBUDSEHc4V/ywWrFMLW",
-	"i/zGXvbKzmArg78bGXzfFFeewUBllZacP03rctoLLipki00+8Na4GV6PR+4LM0p/Wi+YP7GVnN/6Tns1",
-	"4xVs2qufjfl1wxmZW6a07nUyBIEb9ahe35Sfrmc3w1qWdqD8vq1kf4CSvVb6bAV7/dqsJdcnTNPmUKZT",
-	"SKqol+YfhN9yqJUqJszB+Cs7UWHSgH+8Tx8A1st1lZA2v//ox7OVzY9QNgOgQXBXBDTnu8Z0nl4dy/bp",
-	"PqW0LIhjuUxaw8QN06o2aPGqHhcR+1r9CrziiSKJVLA6aN1TjdC+lU9lQgMI6uIT4ZffvjQ55K1ZJptg",
-	"rVAlq8dHOTd49cMQqhji8PlySsHW59CAYrH4Ajs+v6/mKhsnyBMpUlLKnrSZAD3091XOaS7bslJpsEUF",
-	"TmmoEFs2h9JeVwyTrz9v77kvP98Ku9++NOEC3yRvgV43cfHjGudO/eIMgyKlz1HlVoV5gCrMnKDdKi7z",
-	"K7KWulKGD1zueyjkhUHylLcFCS0YivbCNqECUrQA2ln4bK2ds/MPH10WV2CTt4K5hC3D4F2EdxetQ0zh",
-	"qlJwPpgpbH0P36Pv4YFQ3JxGFLqIeXnEMtE9Lsy95pPMdCXX9VZ/fTXFgnukWq+4rhOkXkUCpati9Wsi",
-	"EiVXx+KTfDUvSC+aAtfT+Svs/AB8mlerYFfyX6yj4yRZmkhVoX946ghIpm1KSI0czfMWrupC8Tsx50Zx",
-	"owsczfmXbV0sD14/WQDm/VdXT8oLspZ24oCOMftKwq4tU1JcDjRcT/D6dl5sFrOhJj+dnpy8D6B02xLj",
-	"lBoDMFMg01xqp0xJysz64meL13J68jqwNaCQXWVudUla1SmJtoqlY0b0ASew1VG+Gx3lARDcvHJyIeQU",
-	"hPZm0rJ046A6Q8/sV8xFtayLmKY8XrWANXLqihGbzxbEzq4/V5gfah0kZXdILn16bu3tovbKC7qofcC2",
-	"brSatsJqs5uK2ZHleXIxlAGZUiyfMIIq5ZqHNF4mn2sVsmVi2TwcKgV5ZAR0yKAaetlblsXSCo82KrXN",
-	"Q1v2tJgOWFxJX5upAzVuJTN9dCj5kjirjKKIaawnpgsy2Ya/SqtR2oLCvhZJaauzPUCdrVLf2Kpu1ety",
-	"BQ3OscX1dTh3h8WzIAMWGubtiuFQ0CByslmOAt+FsiWmV+lkp25IW63sO9XKboSEtlrWVsvaalmPTssq",
-	"08hW53rwOpfXELZaV93KbKR3FZ3gq8N8HwQrFDVCWkmJNj3NLsVScX8UsVTmMFPAw8FZevVSX6vDfTTD",
-	"ew+j24YAvzNF7gFT43Xqe116TtVoe0tH24PRVtfyIhJar3je1yjqrUw2AjZvaQ6Hvj5395pF+ck/ynRu",
-	"3m3yMx+NA/KORTybmB14K6eAh+RLu99RQUcstZBx1o3668nbtx8+A42fnryuXItSyG+ultgiXWDyV46s",
-	"90TlRASYZqUZ18nSUrFznQqE+DDHxBzdvJ3mlCqSCWMMiHUTtCr3ak51WBGgvEZhdXXrZvg5R7GCsnUA",
-	"W9qBADwTxn7abVanl6+ZtTW/FNsC7e9C36vUTLZa3/L1WUv3c9TUdNBz6+R3+SwNe/MT5ZHrfNLNTi4Q",
-	"3W+7ULyDiBNCyEyEYOkhuO2Ux3HVTT3bei0gfOK6sJn92K1S9M7tgF7Zm7dq3vdX6f1QaG+JWnfXipQf",
-	"XeHlAyljRgXqWWKU0VH10BAd6tvG6CzX0BO812+JruISxQrX3haYS3E4W33hUesL9dJsqywsWZzNNAWn",
-	"dFxNUXCmkwpl6htmNgvmM/fX9OCaZXLeOna2Yv5fQcxfiXIekJTeiuGtGP4XE8PzomIrhevXZjMhjL7f",
-	"K8pgvDk3lzofP55++PvJ64Ccnvxy8urcfPrY+XRm/n395qzz8q351Gw2j0nJVVfmvXZIS8T1GVyxldb/",
-	"CtL6tmnsOxfskBDTg+yMaiw4OdSWtXvJMqaKDBgTNl+8ugIL+31slYmtMvHYlIk5kbfVJWqXZi1VohZ2",
-	"fnnKxzxKSOnJEKr0VSrF5En3FrseLIKZ/gS4Iyn2UbAg+jawbvu5+vfgapbeVqVquK6O9nWv3Zy2ysb3",
-	"hGXzwIhwbk721Rtlmtr39hQXIdskq9VJc8cuR1KYK+3zKrgkyJ1it+e1xAK0w1wldecfjLf5UQalpdkK",
-	"2wcobOuFwlbcLlmcjQSu761eY7AX20Q7EAdipZfhSOGYhRfGSCqwM+yG5rkyuWSp77CzREz6RuVb0fg9",
-	"iMbboZ3ysFz/8koDcmPBslKAuNdtpcUDlhbA0bYCorwe63Qz/+P/BwAA//8=",
+	"7L2Lchu5kib8KgjuRFjyUDQly+62HBMb8q3bp307kny8PS3/LLAKJDEqAmwAJZrt8XPsI+x77L7YH8gE",
+	"6kZUsSjR7j4nHDFz2mJV4ZqZyExkfvm5F8v5QgomjO6dfO7NGE2Ygn+eUcNe8Tk38D/2l4TpWPGF4VL0",
+	"Tnpn7PeMaaOJmTESp5wJQ+Z0RcaZ0oaM2UQqRsaMiylJbQssGfT6PR3P2Jza1sxqwXonPS4MmzLV+/Kl",
+	"X3R5xuaUCy6mLd2mbGIIF9h9ppTtf5zFV8xs049mgamds1iKRJNMGJ5CB9gw4ZpMsjQldEq52NwNM2p1",
+	"OjFMNXdhJFlSnq+Xsp9wMd3Q9pd+b0EVnTPjNus0Zcq8TNb7uZgxQu3DO5pw2AFuf15QM+v1e4LObcPw",
+	"wognvX5Psd8zrljSOzEqY+VBTKSaU9M76WUZvOkGpY2y+2SHBIP4hYvAMN6KdIXj0EROiJlxTa64SMie",
+	"yOZjpka/ZzTlZtUnhs0XKTVstKCZZkmfzJmhJ5fZcHg/tl3Cv1ifDAaD/Xw6v2dMrYr52JYrCzinn14x",
+	"MTWz3snh0Y+NYz9n10xxs+o2fu3ebhqFf14Zyb8pNumd9P7HvYLv7uFTfa86hmJUhhrWMCS5YIJIRaT9",
+	"QzEt02uWuIE2jgvaKw+KiWzeO/mtZ1sDGsB2eh+bVyob/xeLO2w2HcvMENxkXeyutoOmcSwz0TJQ7GS0",
+	"tp1ti/h3JKTyAO2on4KAOrPfhVjk9N1LJ8PuaBLxJCJ7QhrCjSYR/j7iSbTfwD/uDTuq23HQUyk0E+Y0",
+	"tkN7wVMnOkKLQ+GdzstSabnc11MpDI1N0VlgL4HcY3zxjiZMGMVZ47a5F1Ge3GD2L5Scrw/kOXZKljOp",
+	"mR2MfZXM6GLBhCV5AxRlhS0O1/A5axrhxPYQHFtCDTuwn7YN8F2mFlKz9v1Z4EvbbpBru9zducxUvKE3",
+	"De9s2xm2XO7rQm698u7k2rjoRt5wyS0xNR1tBVE2Hm4VcrwVc2ZKSxUeRyTYJzOK4Y0ITwhGFopdc5lp",
+	"sqDTxmXBb5pOqweHR6GhPGMpv2Zq1bQsiXveti7+nc4Lw4V5eNzr9+Zc8Lk9MA77Ia3n+acFU3zOROOm",
+	"sfyNtvEVb91+637m2ki1OjVG8XHWeJoquSyOd+pfJntOORkpariY9ok9QTPdJ/53HUvF+iSmhk2lWvUJ",
+	"u2bCtOsoefNNW//wuGUmYRlZTGJNHL5mhuKwvopkdMMKiY9iUGVJ0XE8NxMaLxM2X0jDRLz6hQW0uVN3",
+	"1h/EVqQJcsVWZO/Q6uJHwyFZKC4MHaeMxDOqaGx17H1iZtTaN1cMDJ5LodAOIZpOmP0SNPcT4HtN5wza",
+	"VMxkSqCFNOHWLFJMZ6kZXAo/XzS4igmXhn5gx95AHEfDITBirtVag8AYpmyb/99vl5efjg4PLi8//fD8",
+	"47//W3iN5gvZbDJweNrGnvjG7VnzpdB8Oms49F/AoiV0RfYME9QRC/lDCrb/mCRsQrPUkKNH9pWcviIj",
+	"o5vRd9sA382kYG9Aj23TksaZ5oJp7VResmcJ3eqUC/v9yFk7FV2yrjhUX6yMtrzHw4NHHz8f9u8fffm3",
+	"tnGHWPIVxVXtEy7iNEtY0rq+RiZ0dRMObRjXteQxey2FJdwg8eEbdzSZ25e8kY8jvKOLMZK9X3/99deD",
+	"16+bFHP4vpVA11b0+MsB/qNpXf8mMyVY49H7X/i4jXXcK7fnnQbPzDs6ZUTzPxqlKvhjKtvmtrp38sDK",
+	"FfoJD3gvZdqO+7diLKlKuJg2rYjM32hblOKt269LMSawnf8Os28woPNXNdKZNeztR9tbzwsmbDt27JkQ",
+	"+C+dxTFjCbPjnFCeNhnV76gygqmmJVzg47b1c6/cfvFA0DUayiCdnHC7o8mSjvWiZDBvlna1UcN7tzec",
+	"ndWP8rlpFfNR88TutdPerJDhRtqmyB7MRE4IzZ+WJ9w0i7Kwvs0szmSaZouNRyEIbc2v2X6zaPxWpyMO",
+	"ue2Q2Xa8uz1tzrNxPqgmuliy8UzKK6JL77axWvm922/6hXOJhUbn2Ml7zZqHlHtNNwxnGwXiAjapadHy",
+	"LWwZk31jFwtk22kQ4k+pZgdcaCY0N/yawSbCt94Kzwdqh2WtIp1m0yb6+r1V4W4a2znYg+0uNHixesZk",
+	"rS7aTHd255RHAcP6QMe0UYR/OH1y2iK6l3RM20Q2PL+txP4CXuaFFJrB/cUTmriLHftXLIVhAv5JF4uU",
+	"x9QO/95CyXHK5v/+X9rO5XOPfaLzRcrwiwQVk2ua8mTkjLNev5cwQ3lqqXHGiLfZuCZ2xvBur99jSkml",
+	"eye/fe5NOEsT+zafs5GVS71+z3Vr5bw0hAry8vTNaSG5el8+4kowDcR+0hse/u3H//zl/j8e/f34w4Pn",
+	"D89+uPjx10fvhy8P39odxV06OQaC4saO306fnOVjdouVKXECm3TiRnBSn96XrgTyzk0BFn6dIkrrMqep",
+	"3TuWWE5x/dljsdpztP+YRLhsv32MLoUlDU0YjWcEVpBQQ0CaW0sXvXiTlMe329zYN1LaVUvLhKaK0WRF",
+	"2Ceuje7dbDceFbvxtOiocSvywexuD9CHW5tNnyyk1nycrkgmEqYIFdLMmHIC5VLsRX4o0X7fblqZ0GMq",
+	"LM2OGYmpUtzuala/NL0UoNKSvQgV1NFCwd0kt4OL9t0OvpBqzJOEiVtt4SRvpcKZXJcvkIHLYkMmMBlq",
+	"3FRvuK/3i319Ueq9cWOLIe5qZ428YoKkNL5CT5CO5QIOovXJcu0ma3fDDyTa718Kt7HuqT1AMm0NDmu6",
+	"R+6kzX/Kd+2lsKc9TZ9bVt1i524973M5Z2ZmT2EkKiIFHjh3NNE8YSBScGxWlvyeScNgglGxxxExkuhs",
+	"sZDKDOxs7Al1YRfzJUqjbzkh8FcqNsk0S2Cg7hTVRiqWEBrHTGu31XvRnBk6gj9GTnLaWcK7hBLBlkQK",
+	"BnN6I80LmYnkVmwlpBlNoJW6aLTk5Z/chHuOC+55Iw154Zpq5J5iJLvgnjcSacjKAMsbVhEBGSfcgyU3",
+	"M5QRPAmwUD4aq8yAlb1KJU0upHxF1ZR9S/qxgmAsk5VlXXnNFDkkr/kTshctcEwjI+UotaNyY/VmwRn7",
+	"LxYbdjsCycRCSUuhdJyyulaUWxdjxeiVJkdWc3baoMpSpqsqkmsytzjs2T9y+l4/V6BAWSzrTlbYzWSa",
+	"YKhCKpdMxVQzkjJrkeg+SfiUG02oSPCkg0sV3fvSX+/ymipuZzKiZsSSKSv1W+zKb8OPA8M+mcoojN8G",
+	"dzJqQxVclTCRIDVR4lu/qWJ3dFQwzfvywpPnwmA8SCP/VDdqZydQbYfLm0v2okqnEdxeqRW55jIF+iJc",
+	"XIpC20MtoyIPufEyTzlqjfq+E7t3dlMvxdz2MGVW/YiQAPNz6kLK11SsfGzXrWhdWQpxEWdlUre/YyQa",
+	"YZ/QKfcYb22IXRt1Mwl5VNIbL6Qkdhokn0fLTleGuauNdlqUlzGWn0rT3ovKnaKBFwr4O8j9yqGhuC/u",
+	"1eIDy2F1B5X4vU6NFF/UGnIBeh0bsW/7yLuDPPSu9eMiSA8W9b2gmZlJxf+4tcy1DTFh7CdVUqRoepIx",
+	"o8qq8qA1cE1ye/pmh/VhWe6UZtEqb6qD3M2pHZqeFTOVvtbo78OHDwenpTfWvRfRE2gx8uc+I2cvnpKH",
+	"PzwYEhBPwajJwueAu3tNeQrS9Zabm7dTP06pviK/ZyxjdkurL26/qw/KBsw5U9c8ZuR9pdG2zc1f28XG",
+	"npKEgYEh4hXZO2MJ133yTmozVez876/2/aFq6BWrmKGKT2eGCLm05mppVFYpRgnsIxUYiUq8GxGNYbJ4",
+	"YV6WVVUG32ls7Zd8rYrQ2nJkqL/viRW3hJr2+r0lVe7Ch4uJDFzx9HundmkojvBzjyZoX9P0nZILpgxn",
+	"uncyoalmoK7kP33u0amj0OokP8wkgUAsu2juaLUz2+Cz7PdoZuScOo2yvnDCkPGKuFfs2a8oehtmVBBK",
+	"FkxpCYHPrtmxlCmjcIbHdL6gfCo6OE77peCeQHSGKEUIkSu2qk3rMNiiu1QNBXu4R9s2NdKGLcIuVPvk",
+	"jibRNU0zFqFDhRrf0WMiGEs0idzfUad9ybXblIppRtE86f4Vemc7fAHqbWjd7cTcQ2LVunwaxW50m8mS",
+	"znnTXXBmxtYg8xSb3x+UG33wsB7bsu54L1zPv7n+CqaTEPpbZbon1MSzbTkv/xr+5IbN9cYY7oLNv8Cs",
+	"XuJXh0N3l+7/zkdLlaKrtTmV+26f2RmEFMHlTmj0LHitBItvjS33Tomlc0nY72mG/r7q1z/LJZlbNRcv",
+	"WOa5x3JGE0LdzQaZKDkHG+AxSChwWlprIBOGSBHDAcGVJlQpfs1C/YdXBPQZGFhwWRYcI73X1yMP4w7J",
+	"UmrKaSyauePD5O47JpKF5MIMegGCjxWzAxtR0zVIrd9LOJhb/qNaBIdiINthofybtutubTdxXx7hjhfg",
+	"eAO0oGaGZredLc0Sbkgqp5Xewrc4/V5KtRlZWRGcxYeZVWsNsW+RqTSE4mJ2n4gXamsPStEOjYs3kcoH",
+	"TriZ606TUhJVvTY2P5Nep5ILVpUO6yK6wuf90r1o69CdF6v7yGv8Aq8URN/3LhmYXj7yCvG2ctRTeG9L",
+	"Edp0KrWK9/btPXNztIvUB7oFjxL8ZedGIvd19BV3uzqkZxi6kIsM2+YdTTKd0RTd/XjT60mkPcq3fGzc",
+	"P9qKfjavDX4cbU9OZerpQCdJkwDeeIDmEvxLTr6axSqYpzeTS4FTFHI52DgHN4J6u63TecV14DDJt7Kb",
+	"UlCeU307S5kDAeV17M4BoCsQpD6ZYAP3w7iCM1PxjF+z5ANGvQQUh8Vi1HSCgNuPLhYuGQQXkGg+Fe5a",
+	"ZCyTVfCMpK7brQ5J5u+t6gfLyhojkmspKu7cMSPOlVlRaeon41pKw7rqI9ViRkWA15/OqLCqk08TgO61",
+	"4WkKxiZceeFlHVdwSQT3FRAgFlayFItZaWECRyie0/69fJnJHsaU+0SO/e7nqpLZtvqKntGjBw8D2iD7",
+	"RM5/Pj04evDQR9zYwaHW5zYdHP8uPgBGbvWa4P5o/kfA7/ME1pj/Ab7j8cqgOA3oq85pUv/eRWZaGWjn",
+	"3fekIxXBfQ6OJZezgRYvXDiPn+4dTWJHGEummOuIGFmR+xsPo1aTAGPBcRuqZFPlrr7nYLec/SKcyFN1",
+	"ZXIdhMQ7Z47eSgjW5M5fTxR+4GZmSQ2EYJq+ncB913Zzqq/R2LUXuA20dEyoJoZ9Mn2ytJxuZmxFqGLO",
+	"gfr+4sXBj0HatM2OxlSzh8dNOVY0Nq4PENoaMpLwE7J39uIpOX54/OP+5uUrd7W+iB/tMlqb4bkwGJ9X",
+	"O0xi7/KqHd1ZPLOTdwrJALXQqI/xZ4Nskbg/8ageOCMoCp8tsZGq8cwqcnvRS7NU0rDHhI5zVVuvtGFz",
+	"slTciZaNjIo9et2x5qWmyZwLO3aviPZzvcuKnAi7a5iKd2mGlWyMs2uLHsodqTCbyjQTljLwKJR6Lphh",
+	"m8MAPaq3GGaeChYaJ9BC4zg7H+FlZ3vALPNj2fgcn3xuOSC6xbGuyXKU1QUl9Yuk7mrn1cEGJZllwVdy",
+	"uhNBXbDzX0BGP+FpysX0KSAFBIJraw5F/Riy9qYsIf/hNSOWgCk05incOgx6dSvVfdGRrvJWO77v8j66",
+	"vpymYxpftTjtXB62Sza1EmWheGwVT9scERIu9smVkEvdh2csIeMVOrikmPBpBiai66ki75oH5te3M/PR",
+	"rlPWzirc+GqNZvIRuSbKO+MGkC9+P9/j0hK3kNu7lIqABQsRk/EqKA3yFKq1M0hljCxnPIW9WaTUavSa",
+	"aGZyr1viHQh0sUhX4fuVOVVX2WK0YCp2C7buN5DCzNLVaMI2ujReS8GAn+U1U4onrLt8eGcp6q37LCQi",
+	"8PDexryo2+l+natTWluD8uiLDdiwrS/FIjNburHKG19OoTg9+M+Pn++H8idC+1XjZ3huZaUPxwFcFC6I",
+	"+6RPqCFzqQ0xS0kSFvM5TeFMrGdx/Pve5eXA53Mcfdn/n+EB/TnUUb8DabVx8oVu2cT3OnjITVza1Iac",
+	"oH5vqmS2GI1XnacEHT7jcya0u9epUzw0GTidfoLf7Z5KlTBlDWRIuy0nlfWJpRRmCvwAEAtlmV4xIjeO",
+	"FDrd+uj2rmewQ+ZWOcNJkYlMU7l8TBZUa8INKO0O6CJsNuepE+15Q3kChbV9eDzDLDVr/MAlEUsIb7DL",
+	"ZadtNtLQtNuKXeCrdWIsJ4G41DjIP8sJKN/4vLcg2WaaM21+lhnGLtQMRHzamRhtM09ZmoY2eOa7uHVL",
+	"lU1sF9blVcIB9PNJNS2HYFrn67GFHIaY8Wu3rZ0m6Xt76b6sSqQfNsmjosO2qeSNb3mqpFKz2pGyt/fb",
+	"8PAjyPL/PvpteHD/4/7Jb8ODB/6n45PhcD8o3hNaiU6ZS2F/6fdMxjT+a8kS4f9tZply/5wojv/Q1GTK",
+	"/TODr0OBLAASVht025j/beNxj1068DFclNBqVyGsKrBlZsQFNGFGMjPBYXu4q5vcYhVOjC0gtvoeeajD",
+	"d/a1MzYBl/c1T5iIWcfenvvX7c7EcHy2eJIBlQhieDyOE4R5yCWKfbTBu7uR61AV1aut+0ehT5Sc8LQI",
+	"V6mFDkIeGfWwTuhhBwcBOgXQO1PGRwoGoHjsrS0ht/oeRmtr9KyKCuN2vV+CACvA2jxOV77NLZS+0aW2",
+	"FTWCoyHgrXLjjfoEQrijPIms5DezZ76SKTvhSfjQH+uswY1Sgt/q4gFniupuFExTzDV0Hnf8sDvt3oLP",
+	"OnugCoycLlOvse+NWXB37KBYbPXWLS+KbsJD/d6SNjpwC5A3B6rjfeWARLgCa9oPddAxLqIMCteJTz0D",
+	"VfepukabeHkXd8kV2fAX8M/V+WNLhW7RKR4CPT2NBPJhRo0+XSy8E5DsQUjgvjVXYjpnEC8eijJs7AkS",
+	"h5rjxNwZCjcJIC7pYsHqcYzHw+DhJGQotP1UrDCljaWa4T1FKmPwCCCUoJSTzu3zuGkGaIF9MkRD6ISL",
+	"V8Hp9ImgczA5AfDY4VhZW3Tp5r0idKoYc9eam4eSqXQ9+Cf4omZqlAc6VwN0g7gLTWTocOgCrrutdLFn",
+	"GNBvjwkEv9wRezaqCr6bFg57V0jxAFXSHJgzltdM6cckomkaub9cSleeB+Y9DQPo2hkM4IXAKPbM8BQz",
+	"1UopGygZaZq26dfnufRfDxp1Dmh0M1BNYpmmkC02IBEX4MYfXbHVUqrEaiO/Zzy+Gim2SFcRZpBFQCcL",
+	"xSZMWWGjoxxfLR890UYu7immsznbJ7GcMwxFdSAvLpXAT5oueM+f02AhjSGVEQL5KwPq9Xul8fQcyZaG",
+	"0rooYQTnixJyOebgTwDKmRF3Ip04MW0gl9+tXEn+TOk1uxRldsWgr/U1YQaRKyEEAxplyZQpPEBtExSy",
+	"xlxX41UZmhEWbI2bdIdYrvL0c46wSuaNPryhGlPjOd9KC6eVut2V8g3rPOoefXQTVXAXxks+zpAuVB5V",
+	"w/J5GVvzcTVbBzeInK6YCN0+gUCpkWfpbb7sqLtb5cdwsxrR+ErIJXDXth25FjCOKGwCnTPjbpKoIP4L",
+	"F3lE6JJyF5KUO1lLw5lvZdpDZPdNFmwutw3ywy/W3PdNS42v15zATS8vqJWuo2YCrPsjWriq8UADVwXm",
+	"MSBWDqyaPcLwYLH/ogtu/+MMNdyxaD8cA9cQxRZZjryGoBhYg4js2QHYg8iRQOIMpMdEM+beGhkZ7UPY",
+	"CfJN2H7f/soOT8DGZWsw554PDh8eu1T/POYDzDmJEKqMPDl///KZPYws5YoCxtgOP1Oso4FXAKL72LeS",
+	"qKnMt0WSWfl97bL+qhJtSrlgyWi8GhX00VU/tC2j+IWghvB9EuUVF6d34LIrfyca1DcWTHGZ6G1H8w4+",
+	"2+E9AI6/GE9/fcFalv1GPtqcxcvWw8NhBxfkRndiTsvtzs0vzTNy9kTnuEJ/kq7HEzrNa2uDBFXQwA4v",
+	"uUjkcmuS+QCfdbFwcLhFR+EYQo/zj5p4SO1Cf8aONAhEM+k4ZRzUmVwijFJgEbHBkVGZiBtS7iADWS59",
+	"fLDDycDEWgeuEZGUa6PD4R9+ZqX8Y33d6/cgR/3jzTUXO6YRnlMsCSVEu1dUCYem4RW4A22ohbQmoHPE",
+	"GO9WKzVRH1V9CBuTlirUtCOvW4k8/xpuNzugHc7tLzQrdx4Fja9r1tGGEmzZ8c1F3t3GoAJE9HfAJtsG",
+	"rLl++n4eOMZyoy1r4uA8W0/E9su08QrQPiHEGuDVrFIIx2b0uFSiYMqvEY0kc/cpDedsEKnW+yEOIOst",
+	"QeWUJ32ifbz3+/PB4f3jR4dHwx8fPnhwf3j0w/Hho8Mf65nl4aO7o0xrUz4fk+jfoz7RCxoz3ScJ1TP4",
+	"r3TYU2gxzJhmGIxC45gtzJpzd7vzv6zuNbkmu0ZWFgpnO5flGnDefgt1ueM8EFTF2AidApD+PGIilA6T",
+	"X839cHQwk5ki9jt3OwPfETz9Cdzua7InFf4z2f8GJmmXOzJw5CmaBs3uCy/f/P0C+MvgZgF8i5Q8TXl8",
+	"dWDkQX4VQbe4i9SI6zLCRdq0xkfHuMZxpo2cM0Xc57df47q8WqtEUd+C8NBDdPY85VM+Rq/yulxPU7ms",
+	"qBYlxWdMNdc3chjeKP5iy/vqbRkECva1c0fVLuY5XLH9tDtNbecm6cQhVNeRMLwqmgkw1kfFhYaQo3JY",
+	"DksgMKdf3DKMtJGLBZqE9pTorbvAbDM4JJhMbkOMkKxHjlb1yN9rlC520dkRVIzrSs523Acb2M56u9jA",
+	"xpsizyvFhmxgtydZelXC1t4mPq10MG2jSTpOqgb+boA/6WPRzk1xySh/sarjDeKPwqtqrVPofcNK7kLZ",
+	"LsvBjQmfjXpyqZVbbe12G7qbHQrqjTzJk4erBZQelyPT+gh2JaGQVswKwYnInWLlA0SKuqI3oYdWcqgA",
+	"V9UW9QauiI7HTKlkUJfXr1g4R6XRXetwn7ag43wd/uHwpDqlL1+xVYFEkne60Z4vejvVmk9Fw/oXRL0B",
+	"cKwNFKudRErt9Ev04r9vH/yNHJs32/o6yNkGwJUb4rTshmzKB0X5kDjaQFFhYmrfgp3I8IIGNvtMbuoK",
+	"KTp5zYzicYjc5wuquN58HW1pTCpLb0+Lb0oCPQ+kzkwsYTWnGVWJojwc6zHPR+S/VIwmI4UqGERI+D88",
+	"9dpRYfZxEaft3xmnMr7CP0K9KcczhUCVWQX5EoU+qHIZ4LB3zlI0irtkgg4vd5YRbnn6vg65/7A8vrzv",
+	"9r1HcDcdlnVKph1kXXdKxnHfhA8ciW55gXQD+eGkhssG3nTkVIR1+X7Kr17lDPLTb9+RfxRUsIUQv5lU",
+	"XjI+nfmQOFeEL9ek24ryrUtJ11Robi84S5O8QkSdzJLA3fcLqcgaajiUtnB1U2XCcn1OAX6eytIw4osD",
+	"bm+oekfnzDBFpELcmDnDjDmqCSWJNIYlgF8HgVOCafs3vqODneVA8MEYOsg1kL6sADebPdk4+KLd4PJm",
+	"QrD0BeVppljXFXZqMdwLwXIObp9a7lCEP29UghOQrfB2oGphfWZn1IQw0c4NW2BK62NCEYUcE9cTJuSc",
+	"C2qksiv+B1PS/rfIPamuT57TPZKT0VqqePNR4IrZyMkomLne/CEcZXIyCqf5t323SDm7wadfmpc25JIt",
+	"4+wGktC/IjbBlhAAW1yrdPI/eTprOx/KJLkdCoHbvl1jFhQIvV30hg6ABn6cJWgDXJkQh/7MaIpVdqs0",
+	"VIQY5arfVbgwaeVGAb8KduRzSde6mslMVU6wo/ul42sYTJtBB3PXWEmHANLx9SVjV98mVbKOUuw6xizZ",
+	"IsK4V5pCaGlr0QfrVzT+AF2/MOFNSdhPz/9B7NOiYJhc3tFkITV3FT9IpORSR3284Dhsgq6jzvponzoM",
+	"pJ+flu6zzZPdhbG2OXjjW19yv8R9LxBtqtPbGmgFL650C2KMu6SKA5dUlgCgXvQ4M0YKsrd2NyEXTHAx",
+	"1fudgGKaRVox0PCiQLXy59dsa916G3dbyUXUlmcGF8igdYbvs0OX1Rt0+aDzk14xTRQD41xMCffF/81j",
+	"MmWCWcGe1FNzN8Kvh3w520Kqly5y0L3S4Jgrb9tNINYhzWALZi5Tya3w1V3Hm+bUBK7us/4CQQbQsEOa",
+	"Y4oRwZYd0M3zBsMjgoL4YRfQ1kiecS54OgNj9NuhjyZc0JT/cSPX93qAu0eHJxynba0D6KEbJLnl1y0I",
+	"Crp4ZQ+owNGwjuGTl4LpHQ0Hw2Ejzk793aOHB4fDXaHyoGY9YqKjdo2vQ62zTh+sq4eJohMs7yZo2Ce4",
+	"DRjeJrdQHkjYaTUyjwfU6W1XqmUrzPZ6pHOpsDVudjnMvMCuqhQRLu9BZQcDqFZV0Cucn18VT+E5H5em",
+	"1K8IhBZJ8iqoGT51wHn+0CZyAtloeGcP0VEFRJGBR5ngBiHmyB7Y+B7V7Fqm2ZwRw13V/NqRPfehUJ32",
+	"zPcaBj2D0QUfefSqBvdSSsUdK1o+scTNoVztBq4aYWfCAbm/ZxTL+XXU06hheZJLAK91MmEQFUgsU3rn",
+	"Wb6kUGZvrxxWIKRzqlCNFT7Xo3x6Dc700Zxr7WIY1+dlt6xloI428w2GgpucKSylqAk1j8nQimzQl7k2",
+	"MMyOIIOWnEawFZ1p45opPuGhk/iFVThwsUoIa2TMZlxAzUK7dEIaEs9YfMUSQqeUC51XQpdLQWKqktD2",
+	"19VcpMESpZbXsUQrlSn2PR+UKLU0odpmtbLzDuwkbOo8m89pJ2SBm5s/lY62A1m8jabRIbPMHdy7ORC3",
+	"OMTq5NR2qECzoYX924dfgsW0nidHDx4cPiKLbJzymFyxFeI//zi8/0NINqfTQO7Z8+TZ+WnUUP3mOvgB",
+	"9Br+5KrBx3dlAmDZ0dtf3jVkrYXS4SPNp+HXPzWcA/m6eHzsTKWbDfwrYOerBkDev3345ZwFmPKKrbrz",
+	"pN3RL5svwcN89reiINo3C1PZOu5EG7bYYj1wSueGLW4QboJ9bYw1cZ08rdyu11ikrbBobbD+BreCmr3d",
+	"d6W78xte9CtG0TTfdpmrzbQuuJudhzD3nbYt8U3CYb5pfMutyLNwThzdPKwFR9CyiLs4+72o+HqHfo2o",
+	"g46MlJnO9y8FS4y2CA9hwmxzN9YVULZUerLjKqdSLriYjrZM/bCfdU4TuSnpOpfX1rEcGGq+frwmtFze",
+	"VVExZR0slRpl+SXuN4Ky+r3tl2gpsNB+ETtw1rkr//nVhdPcO05zVJqiiGTp/rDfQx89oJIxEYa5hIqk",
+	"t/X+ogTCYfkmNyxU23G5g0C1Br3CV2jd4FyF17CVDdNo8vcmSi5GcjLpyHxN4wXaG3l8/05X7gmnYuTK",
+	"II+MHAmH69UtkiGedb/SblhL+wQzNWZMsZvkPZaWvxhUv1jTWg+VZQrt1ys2pfHqRUqnjYEzL16d/vTT",
+	"82dYCQGuv1zFkaPh0YODw+HB8Ic+gO1zqNJEKJmkdDplyaXA9TvxP/gkDk1+z2jKzYrYcUOpP4DFRtGm",
+	"LUcigrUd9qUwkjx9++bN86cXz58RhxqnqfOIET6ptMg1sRudzYlUZMansz7AwF0KKdwHqVwyNcBKPooZ",
+	"qPHnAq4Mw+xNjyQ1lwlLnQPmUuQXWJavJjLlkkD9f7KnGXrZNRricP3rXtH7QdAn7GDkRh3Oxnfv2EGH",
+	"A1ToSo9SNjFhUksYTfy1dcc8J1i4kVQju3AjzR0IYcfUQCUxp3zkY1/LCfZSCHxodw7n1C/9CpuCP39s",
+	"bbtxNdxSFqPudFj/Hb86o4aL6WnwqN5qGersyhHvMt+L8q7Vx9xfI4vQooa4+DVVUx46LbYqxtLqLZrn",
+	"XXRyJc6ZoaNY6u6O6WaPkbICIevuxvwGVy74dgtiT3ExUpWpzmNH/BtkL78hWHIzk5lxEX77HS46y5cn",
+	"5SG1X6UUW1Msbb6/5eIu+SyaSW4XFpMj3q9nML1mW1WwrtY5u6Mh07/Tfalr9EaVll/881VYfnGTysq+",
+	"Rd1pCfolMIWj4ZBQ7eujYiOdq3lgkclGj3ywuO2oXPY5WPE5TG3Azxg9GdB+8xjca71tDG6mtriOr8ZK",
+	"txZa2aK9sxBQkQv0vdY3CPTFypshQVmtRdbx1isv5XmDwezgIr20SC2QXv72Oa94km9uaUVaaOsXl2tU",
+	"u56AXPgDO1GrkWrNpdj36wfRibRArZUTQoPQtZCE73Bbu8LYVn4YQZ0PQdHMDx62eFKH7lfwEs+OtXQb",
+	"ztFm8EfYHQ0PtU9dwGJOBJu/FHuCXTM717+dv33jklj3B+QUWtZkRq9ZSceH5uZcSJUj6dnGLwV0rUm2",
+	"sNaJ5p+KolEIepvHowwHw+HDH6uVpA7+53otqYdNtaTenmZm1hCQmhdt9tvDBZQzHbmCjBD6ir/kBbn9",
+	"D1OFiVKZsBskFVz15W9lQmcLxITCN315RP85iLjg9sGgRpW925jqCfMIkfRbMZZUJe4KvcGTuV1M1te7",
+	"k+lUIYCLUR5wGAQ/gLgILEQdQxoHwIwu5YE17gneWSMvkXcv34QjJlQWKAR72CeLNNMIe8yUtW7Vqrm8",
+	"M2ur7pwJAf+ANDuWMAjhxDD5BqTNbXykxa6HL6C2Vchvgrm5pGPatInwTCFMVAAj//TJKUS22i3kSb8I",
+	"szOQoMU10UaqWgmN7sVMy3q9H2U/ACGDm4jEUCe84B3dRrDOYl9udKEUTsDCeOCEkefzMUssKZ3zqcgW",
+	"BMG6WPKYaC6mKeCv9l295olUVi5n63VqjobHP270Awc4tV7p7/Nh//5RuN7ggovwNLDBO7qFXclP/JpB",
+	"SIyHOcGPLsWMAms+zi09iJuxNOS3DZ77Gm6KTbk2ClvWzOhLIQWhHpcBomJnEHYjPLB4fYYPw9MrUX7n",
+	"RQlntjVTZzt15cddXYWxa3pHY3KA04oGJLK9RX0S6Wzs/2kbByh7Ek3GRlGo5xsBzJjzW+bRSkSxSRiA",
+	"zdNr4MIqbzPsDUGtKuxIx0GG220ogBwO9d+wiLswvkvH718gnaMYzRlzkPG3lj6nRLDlmuix7/ZByFB3",
+	"qqGIYp8QMOlGMufmUqM2lDLrDzoz9pfWFfVXcPWED2sSGN3ABVxwPdvyXAVgs1xx7UZ8eUJRuJaZ35UR",
+	"bhscriM4a62CMravjtmILhZ9t3RMjXxF0Akz8cz9pUGJgR+8JaSbcMPVtvrEzlWqW9f+zeMeUE3I93qz",
+	"GrAwXDzBG9JvUt5vQVeppMnWl607q2Th+i+VamgrbgHr84urZvJNFiilYpq5E6eSLbXLkn2+ztFWd+5r",
+	"PulPZqtlPMd6KtuWL8X7+y0OuhJJ17Od1g8+V//aV6zR4fDu8tPug/B0Uwtr2lQ+dW1Ipf77+XKElvkd",
+	"+lS/afRigw88ZO04KbUhlNBN4kZmyY0i1kKytGVgu1DG/Eb9BTSxd1adf4Ou0Z3QTcL1IqWrUdlOaIAV",
+	"LiEc//vhgwcPhj/8eP/HHw/DgcihiwkwqhAJb+KSsp3RtBdh/4pNIigPT82slo27he8nGC5Rrkfu0ltv",
+	"edvosxja7hvb3BURAFRjFsyH0yen1u4cs1SKqXbl53bho7Ddh5wUwY2vT2oz+xf0eCMR0I38noEL2EMg",
+	"ErnA1knKqNXhusNdB+ASS8Lmh507LNZIZGNmc5lkttv+7Xd7w4buRHSW5NVfQXz68J9XfM5NyCh1PsRA",
+	"TBEa/5bcMLooEwlTeR06iEiCeJFS/FUAWj6V8RVTW172pn606+e5XcDmx1aONtd1sh+TlF1jLJWLWgsK",
+	"Rh8QwwCUNQ2VtZZetsLtc3GdVUg3TE5LSCqXeEeUGTmnhsdExzS1C+vRjsO+9WbHcIgTEMwbViYw/n6x",
+	"E0E6UeFc9LYkzTy9cdQ5qrpjXueGBMavn3R4y9TA2srUEgRDeYGNexKWSa0RUg4Jp9NmVBPhA+FuPN7i",
+	"qh+paGNQQxEChNg5a7nSrtvGRXlbopVt/HIlat5Ynjin1LoRGl6kGyYFBggJm2uaOxfTU0HTlXGgjlvU",
+	"DrEqGCDuwZ37T4ouZhBftMBmR9S3S9ylLggtH56aKaEdfl5No6FY+7Mu3Ytx16V704UlHDbBFtaGGHjr",
+	"S3DFGrABTwU5e/GUPDp+8ANxQH8kgYJezc75OhYewCLOaTzjgh0oRpMcJ/GERLX7cagTKM1oglUEL0UU",
+	"SzFJOdbox5txF7rAoJzLRKoxTxIm4I4BdVyd6QUTCcMGHBjeQkEcORCBfRfyi+EYwIacR2lkpBylVE0Z",
+	"fJwJek156mAeIxcqkeJgqhiQEcTp+TpNEZHqUuBv4PgcuZlGA/KGLWH6mszpiowZoUnCErwSCqDa+fJp",
+	"AdTGJaTEKymmfWsdgXOBzBkVJjekQNgraqQatJcDC8Bcrm8O1NAFLCtCDQEHx2Poam054M0aAGa3uKUC",
+	"kjMYuARDaQwEjP7XgUOFP3jprSiec+pWNSdtcz9fXLwj+EILFGWOLtnegGGfwiPwl0y1ZN5MiRMwjU8c",
+	"651cZsPh/dgOBP7FamGOim9UgV3QiEe4LOJN8X6wtLxhyRrIUVk/dTnEo3eM4or5KJXLji8nfOKKTgeW",
+	"29qZc8sRgHUw5wI2DdBu14EYmvtYjPJEoi6wy3wq4GpIBMyGxQE0Bdb7kgwHwwdhDfaPrmCZFQdjsRb5",
+	"KvbzxbeNFnOpjjO0tS6w/jRl4RqENyztW/lwHFbExlSzMF6flUIgo9Fgt7pjDi8lDEnkUvRdSW9rrNh/",
+	"UTsB4soBSygGC9gWg3bhGtYPjMpYYK26ZoQHw/6c9e0sj76zjkbIiX2SQoIPpE2McH65fYnHFf56Kbwt",
+	"NVrQTLOknxtXo4SDEC7/5I+l8nfe9lH2TRoDpM5IMTt+eDX/LW/vUvif5GQCV4H2NamIPeaccHJ2L26D",
+	"XRKUVA2nm1ww0VDv2TVkCcubi3KsmbrGS1igAvzcqVvdCFIxLdNtyzRrZi0QszHNFbjn3L+MsQV24RuP",
+	"q/ymGavTYf1qZyMjCl9hJjfEcbkeuhQocTx+jp/4OiW+hZSOWRhUfUv3p5ee69NFaQhbpyjXLpELaWXv",
+	"7PmzPnl3+v7c/ncwGOwPtvdsOtT5yqJUdqE+3dLe+pGXqXKTpNyFK6wieb9eVoXvxphgII9RFICAcItA",
+	"2s4wNKeRBXM0oQCQyhbM1UAvp86mAl8fN2QPHLwMQqv2HxM2X5iVz2wskg5K49tMPs3ZvW6xntFVMElL",
+	"OIzSQBLfWkZ+g1chpdo05MkuXU2jQCE+eGaVGYDMFA46iySZ/RqWIaGrGy6O77pRENT1D5yZG2/tazfB",
+	"fr5aLav8M9dGqhXWrgtFvCg+zgxrAP2+0QkOSeSNUlnRJYE3yF60ZOOZlFfudKMqnkG4YILHmtfIYZKE",
+	"i4R9cpr5vhfeC5mmYdPrGrNF56z18Ot+tPGuiYM1SO6SIirTZNRBfnPtqu4TxRYpjVmS132zxiBSGyCJ",
+	"Qs6clSZwpCm5DMfv5GkgW53KeTVQH23vNsuKI5laIqQL3g4V0OF8KQiwOCFKe1cdfKn6fk5jbsE3c8AO",
+	"T5MKT331Q6Xp4jnhOpYue4rTlp362HIDjXkeYe5vuCUMYKcpbUaaMbEVhbk8+G0zqzdqezyxwtunwM+l",
+	"4EaCBN+L8su5be+7neEwcdAAbTRSAhEoPvSJ2l1UFatD5FG1uWWy5deCztmocL5s8aUUzvhoBj7kKSNC",
+	"oubsVBeX+jijuhxh4OMPWRI2za3KMQINdXcaXffKgP4oxwlJka6I4xxNBJ37Q9/NZbyCxKvE3Yozxaz9",
+	"Gz7rLdttKW+9wZjrB7XbQwBveA2YBH3ySi7tCfgeq6O2Xh6iOrMlDdyIcLbMGp8pmU1ni2xbyr5JdkvH",
+	"oJEu15xb5aTUpGzn+I/a5tWpo+RaLPN5ZVGromddnPTr50eZ8+syvbLqVbbdeHDt8NztHNJwyxM3B8AI",
+	"6MvbhH7vhpMLDm6fVk4snkjaTewzmabZYmuTgK623rZnNKgldb6w7wIPth3qVzn/uKyBlnG/YKYt61d2",
+	"9JR0r5ynS/BazrEXVMTy1hpQa72W5GL2w4axezgal+V92GZrzsMpTbHUXnEU7KA9Ic2ool8Equ5UVYLu",
+	"nVa57O2CCfR9aXtyez9UicFKF7s5PFH3IINqSFMwZdOlVMAixg6f8xZrWG1wF7uylFbGu/OqUcr493LX",
+	"dj6ZDfFAgdZDlBqitv4a2TfRUMPogusfXsMqyVWooYX7L0rFt5oDPLZQa9atudqFJV3w6ITobDznUJ7Q",
+	"nfXEx/fmru3Tdy/LGAadzfYbmnHlZIzu+LxfRfOnmWaj2FcACBWOg+yjUXmL1lEXhJCZiCHxzL3INbj1",
+	"+sTQK2sVOMcgNSSqNzmiJhyaHXhxCzSx7e2JhWLXXGZ61Bo+t2Z1NCOJxR0ghndhRuBHo6IEWNB6wzs3",
+	"LgXBFwnA5WSaEbh9J3svXp6dX4zgxqNPzp8/ffvmmf+r4fqjEA9Nia5/Zhp+K9pVMeyyPeKMiZxBS2ZD",
+	"dVfX7YtyKFiJqwJGwy4MBS9Md2gq5PL5qxsLCKZ0xvXV+tA7KW32QMux/1qUolhxw2OatrzCxUS2PHYY",
+	"ZuE3lJtBc6FJveHxCKN7k6bXdgoq91V1l2YsuUIfaddvqptaXsMuGotbx/rG17axvOlu/zrR6U7ZLCf+",
+	"r8doZxv1rAa40HhnMePFJ53MzdYgc48r3g2+Mb+GCZjF24Wjt8WWw1PtcnG3heFdizQv4ytuiFJ3lfpL",
+	"tWncjJsIActubhl1/JwDzFAU6+vIagoQoKqjQJitDpQcgaq/hGNGzNPzfxBcIBJNmbHPnlKVRIR9sgML",
+	"38AJaeqJSA+CYdx5LeJOTAjrIRaZWUufDSbQhtdTOBfsDWPY/ylZr5bo5kDTILJxwRTJsfI8YBzZo0Sw",
+	"KYU6WlIwzNxBwDAyXhEll2GNsmDfag7asP91+fmWHKqarlTPdqSlnQVVs61OhH8UAmvnidzNi+45OQA9",
+	"umw2PYOZ3hLhqvLvNqZ9nkHiJdOhMhczFl918QeVgzsqEpLGM6xXZunZKjtkL1pIbaaKaQjpZwmHf8z5",
+	"FLFYdLTfJ5G8Aom6nFGzDt9RjD1YGBzg+HwKQOcy4X0/2/AaxVLEPOXUBIkDag+wBgiDFtRludyCuCtj",
+	"aAAJ3dKWxPsBpBTF2a6rTML8+vnqhDrcvNpnGGm+xVlRjTjvUragWbbPmaGN7gIsKtgRNnV7uG6ZhdI8",
+	"ntWPEVAivL8OwrZVxyH53KOOiFkNGV15C27EbtH61Wj3YvpNW54J85rrvLrINhveMS3QB9wGAjHsqm3a",
+	"mCc8TbmYukro7XTTCcayffldQcXWmSuZpiO8b9ti5PX6KRhyixmL69fN+b77zvL1atnJpsokc7fDbDvB",
+	"V6aNTZKo1EV4gHohhWbnhoZKO1Ghl1tUXZqzot5Jx/STapGUxlx5XzbVZEpA7U8/sq45MY+GWw4MEiE7",
+	"ZyFvtVD1wwJ66heLXWmwbdcu+JyFNJVUYpGa/H6Cwq2Ez/0PXk1sic5dGULT+Xt7fOv1blqumXHea3DX",
+	"G1cweKjSaVOytEvvb7Ly0VurXAddJ4gMmBf8DgSGQUxqQlc+HAxf7FQ4uIv8veGAa9tRm3yp2eAuyFDa",
+	"IWSGUlGqiUBobDShunznRpM5RwxSxDDy6l6QuM8xo9ZlVm5pijddk3yYrR4TPZNLAVWI7HgwVPiKLYz3",
+	"ZdAs4YakclpDaHmwLR6UG0VoGb0j/qnfrfWxvhWM/Pz89Nnzsz558vbZr33y4u3bi+dn1q548v7i4u2b",
+	"c5JvdpEPbugVC2eD0ySxAjVTmIEVy/mciYTW0LlLbBHCT2sLea/hknv4823QRaRZNKsTG0NuPThdY7br",
+	"ugWhGrIO1nashAb3cH3csUzYiH1acDQCRw6WOOzzL61M23LWktrhGwyH12QvmjGaMDWyU7b2p/tzRkWC",
+	"qeFjmazqT+2f4LJPRguq6FxXXqw+2Q8arF5ufa5DFzXuRem94+Gjhy2pyO0thpKK2zjrGZtwwT1xr6Ue",
+	"+bCAhsiBPgI8gf1udZf8tYBztPHaHECtfQV/YE5fm8TjN8/piqCVgVXTIN1JsGp3677EXMR3PvvX5U0I",
+	"2udGMQtAL8wwNSqIo3PC+7vnb569fPOTK+tGceJQlgKKUQjCEm76JBOGp3lZeXbN2dIHJXe5sg4nuhRJ",
+	"j4NbXjp3vWguGZ6512Zt+Sr7207hRZXitQIyLFhZ4Ge5JHMqVvnkNdnz49P7Dmkc7KWEuEY61Jjy3bUO",
+	"FsprBTjR+5KL7RB+o+0xrWd0wcjeu7fnF+TeZ7u4X+65Twp83v1tuPL16dkvzy9evvmpT95fvHz18uJX",
+	"S2qn7y9+fv7m4uXT04uXb98EsNm+Ghe2HyzbgLoGgN0Oh0chCJ0Qz9YY8+35S7sSp6/IXvT58+GXLy5X",
+	"2GGMQq7Zm9PXz5/Bc1Qi7QC+fMGjo32wYRTiMKt0ZIfnSRBFDUUIAut4grmjC80J9L++T1yki4WS1zTt",
+	"YzmZUvGbTnhFfxqhrEHvb1gy4bAjbn9HUL7YqpVnOn9Ljo8Of0DU9EpGzB1NOFa504PdI8j2e4uUigaT",
+	"yTABGpoP2V4XkKl0KS75WGeY2Ua4BkOhoVxKmk03nH0dqo/hu5Ai7xCFgkgF7xRzThaeWnXBvds9cbNo",
+	"vslWaumiPRa9RgWnb04xnds+J8sZc/nB+epCGVdAU/86EOflwxg2qXT6VnwRxe0f0M8atWxXJwU39GY1",
+	"Uio8BfK2d9J7f/6shvN/evCfHz/fD8N93rAEv+ecolttqEioSmp904M/hgePPrr/jg4+fh727z8KjyXE",
+	"da75YxgT/cTn2bx3cv/hAxyi+3PYxmhVOnsll0wdxFQzkjI7TN33WWnWwEckVqjc9XvGBq2TOYBaXA0w",
+	"qjVSzzfn4mmv30r6Jcji55nd7ntPmEq5iGqnZQDzrgGz365DM+Xt4kLaHRR/AbTUings126HC/xeSaAF",
+	"vUnV2o7rq3LL82ansr+z+Gpep/eLpIvUmXNR/vWwTQ59M7lTIST00EmRrgY7lT/bSZwKz29k1fU9kVdM",
+	"lByZdRPIeUxjxRI7TJpqAuX2PIQc2Tt78ZQ8/OH4Efm//+d4cDw42h/43DgyZxBaeSmoYoRPhURsJU1K",
+	"39wfHOV4tqCIAUQeE8lCcmF0sPp4c/Hbt3NfuSrTXEwRb+4J1Txeq4izFtDT7306kHTBD6xOOGXigH0y",
+	"ih4YOs0vbnonpc6/FCVzNYsVM3/icNwAvsDNS14NsVzAHN8r7eO6LOrWY6n9L74obwDnckFjdqCZteYM",
+	"SwhWnCVGEkGVcsDKuNeI4b4h2qrb2HAwX+piqjTkj808UFxY1MHeYqY1wlaGQ+Q+LSz1jkL1k87xltB5",
+	"iYpJu28a1PXwml74r+9ot54Ozb1Y57AGDICbdYp4wqgKlquvLV5l+pXGKjP3ow4t8HtNp+wZnzPh47/y",
+	"yuZr9+IN8W2V+/zQKQp9/KQkXtivX1fA7d1jxAyw2wB/s4Qkflgaiq8t0LJot6oDZnTmTOitYhy6xlZw",
+	"LCa8qX1Xc/hbxVCs2fVZk00Pe3MhjZU66xySzbW3wBXULiNPU6o10yckcnWAI7KnmbrmMcsDc/YB4BZd",
+	"EdGl2MuL/faJq/XbJ9XKvvW/DyqVfvcBHFcxNmLCqNUIjh8PbMtjlkRkT0iPekxwcvtYwU+aGVNR6Kii",
+	"abo1VYxXo9guQFts4FYNrgM23pCeMqFYLKeC/xFy4EaeRe6VCSciC8qVxlrIEHoLAFw0Tcc0vqrA4G4X",
+	"FOeCEPxiFbOqjTNEkP+gilsDOGfbUPWBrmEqeZnfju+H63o3v88+LaTu/DZGdHaOsEFm6vi6XBiWjGRm",
+	"Or6vGE06v7pIeedxrxWeb4m5xq0OpxoxPp11Cf/1jeSflJbOjaa8r27mxazyben3ikwhv6/ldS1TU4hw",
+	"P5w+OW3XUEZXbBVUjV8mXspeMWRCLPJbFP1lIlYrOxS4YMSajvZdJQ0iHEL0Qdgr6oOB2m61/DukKBbC",
+	"4bqRCdIMpnFbx+/awxnVo7pOFy5yXYa7r5VGhsXhJgyS1LGoE6Ax7UW+IM22CFeNFv+WeXutYVW3TIkN",
+	"0sGHGTX6dLEgTzxBnCLcRvi6szucj6/FVDhLyz7UtX3fzmdqd+tGHtM6ra1FHbS5H/q9peKGvRXpCmMv",
+	"1nltizpLX9N5u503clMhjR3UePZNNG3mLpyQII//Ai5IO44dOdbaReMZAlzqtQOkZsN/c8pOGVWjTWOf",
+	"y+vQ0MkbaYiRU5T6EF0TlZuKwmJ+ly7Idu7Z3q/3ASNQTrFmbmPh5HAQmHu4pdjPayYHAEeMXafRvCHo",
+	"zEd1jsYyaYhVQgzVX/iT3FR030BtmpZCFqOGstrVQPC8tRjyqOwUZWb6vvR6nzi1jdAkUUzr/Q6hJ36J",
+	"a+tZWY763D82b6XLTVk17uUolYG7p+f2G+Jecf4PmLUUzKdNrlxds6RzVZIaeQUkYHtl7huV4GS0fCMc",
+	"eO707+2othX6GGGP85YrsL6GaZO7IzpmBTmg3KaQT+9PC12rnzHI6rKSa0GoQdjhr4aIrM3Ik9XNi6eH",
+	"H9f4stEqbS5q48LrDngSEQwfPUGhbplXCrtrakUUM5byRYKozHmkO+xBOOnbntrVaa8ZBoJQ4pCBKuxj",
+	"NyeBUoHd90MqPuUVfyiMzRmO4Bq1RBb0d+IbIznpajJ3uu2ryZpyyMc4X4gtEUGattEB0C5nUntGA5rm",
+	"muwBiitPyfv3L58Bs9EKu0GEPHGx+nc0KY9ufwcVYeuzrdBkhYvzTSwFbpQK1ZcYemOycG3td6Ke1o6O",
+	"v4KmGqSwEgs45qo5VKzwD/KBa++5uzD8mdHUzBrPSD06Op41oRHSxD8NZoVa4eu20KdjwIocHZOZzHwl",
+	"HqrssUoTH+kxaPTSZYqNwvAG7ikMltwj5bE/JkNQUGVm8t+d6o23xIelG+NhIBGt3HYr5lr4YZkzOlLf",
+	"efmTtQzx8sN+dZtqg62tWr9CKW7vWijuuWXaC3fyrtciHOGot0t8+Nv52zfkHD70p4sTFBA7ZmgwUaHS",
+	"RveMkHDpsnJj/cpMuqzFDoVMsb43R4lwTTUx8c3GVZUMX08EWuZoiOHpIH1cUanwU0v4jSy5maPLTKY7",
+	"uLur75cGV4yknVXX93atB1yp/mZiOENVaG1NnQLUpF38nrHMGvhUXzno+FxDfJmw+UKCDXbwC1uRKc+9",
+	"AvZxU2WptZMKu9h8g16MtDU8qjLfv2Pba7P+Pf+98YzCVzoYqGvjbxjLGRXTbZ2eHhVnzRgVxpqasVQJ",
+	"g6KZVreDBJsb2DMIL9TeRV71Z8vW65moOc705uXqmBZakzOGpMxKF2uXywnhie5D4tU9I7FWuFNP10MT",
+	"gsBMLUZgVYSu2Q65+nAYxvPwkf4PAphVW18+yC0Cp5uW/RyCn87cLdWWhCqvmUrpohkyoBJ2L9OEYKwV",
+	"uWJsoQnUkRRTsucc3OTHh8fD4X5FJXs4PP5xOAzqZWXWbJxeTeWqu2shyDSYJHszL0u7cuLPgmb7mGNa",
+	"on+xOzvnTbekSBMqCBc46YrZB36RBXbnBfQUL36KM2tORUbD5XUKm05vlxbsWi+K4jQ5L/EK2GvtBN4v",
+	"lAqdgcP5xs6cxjo4VJuRV5xpUyE1uja+7gNBpw4Ov70H99IkS7fvZU4/jbgYTVJ/ZV8Xn6iNECPRyeO0",
+	"PjhiRNxQqdgeESp0nL4VuSZvW8Cif1BUGh0V8GH4VsB5JYKKyTkzzpsR9l10uvfNcaJREI3anIbvIewQ",
+	"/L2g36Do8lXKfDQObE5+y68NT1MQbFtQY4uvp5h0nlaz9Zxvcg3dmD+/5vqxb9YtqbI86Beh/J5i6gS5",
+	"5V3yumS/0dVyTVhvBKusCbmA5gQ1anWfRAvFJvzT4G5EljxNYqoSXSSJOPDpwd0I6t1GdyPc4TQd5N7Z",
+	"gWHaRCSmQkhDxrm0HsO1W+WmoZIUujkev1BBHh7Dyz71cF0431JqFMf6ce1IP96kJzWKFqepg563JmJq",
+	"EqboH7Z/PyxxHKHX1JaLi3fnxYQk+K2zccpjf4e1FnV9/GNl6X/cpBMj25RpqiOt79DrUHUu/WXcm+Vh",
+	"nefJAdX5NiUN2OPSq5X4Tp9Ey5lm8SjKK9GOqWYPj62hcP+IKCoSOSfjlbGsSzU5d3lx5IOvjpbysaJg",
+	"Hhp6xQg3A3IOWDNwIQjuTO5hsJoKK39Nx59bjI5L2jHUobum/F2QbitIbyYKG4XX1oJo3b/k8YPAH+sC",
+	"eSHH4TRDZyL+9cIrD3/7cLGWFnkqCAZ+uHg/QD6JEOHh+vCepJmZ3StiQoDgYUKYTJEPa2bMopfnB0HG",
+	"Tyhg2ucSnVTSeKJ+HiJYzYbKk82KfqHlWrdfIMR7IhuCEInKBLq71gPx3qXUWO2KaI558YDI4ZLAfHQO",
+	"05di7+5d1Ob03bv7MFx7nuXtnMs0A2XynZLX3OrK5MIKmNN3LwnXZAYJQFKzS1E0ihgOT87f3dHk7l2n",
+	"IOu7d8meYpqlKVOYLguUpaiR9u8YSj8Dz1wKzQBMwQ1sPxeW2KaVdnfvIrDW3bsQ7wBvzKmAK8UZmw8u",
+	"xaX4H/+DnFYSBeyPGEYR3bs+jIgVKqgqs08xW5gGAiGCsUQTSpA4XKzRpXg7NpRj/AWEGtkRvrU9kqPB",
+	"kNxdz7i7iyl3fZdEZmbsUhS0g2dCVKUgaybDTAnXGvygkqxkBkssiGZQp5xQfSki27NU/A+Y0QnBtCCC",
+	"hZxhyK6C84BAnhSmyeiZVObAKjIJeZ4cPXhw+OgA4YPI3z5cWPowM8YVSfmEoV4DSKpRkTAU7T8mVF85",
+	"y0CwJXEp+Lgy7sVLwYU2dqfkhCg2UUzPoNa3sQTFvEZzxVYufcf+rWdgxl6K6N5gydL0AIKL7/3X8koP",
+	"/ktLEcE257mNM2o36e5dJVN29y6sJiWOlO7exUSru3dP7Df/TexL5L8BHCnTjPz3pfjvg4MD+H/7OELa",
+	"i8h/I6geNTNIbuEG6Q8f94GQ7jk6vffZPs0NqC/3BoNBRLA5xwW+PXdlnjdb/KZz/Ca71dz0kSpsN56T",
+	"sJ/CPP3iB+A7A4KxXUH8hJlBMg0XcZpBtAM0Bu/kI7wUgEJdMISgc+9Kt+tmiQy4YEBOnSxLaXyFOwgn",
+	"XqZZAsrppXCT4wZW1551NAbLsU+mzGgSHQ/v2z/HPEms/AUCcGmosBpWAvhM68LWxF3WuCB+Le4UHyIB",
+	"1j/sX4opM9in25r8lciLiadSXGPyrra/HJC7d99Bxc7B3bvEKrmaKAYYoxEc0VYkQMV6dAghpUUlFTVC",
+	"RItLQchcKju7OeXiMVlQre3CjGl8BXqDf30vlyBwdTHhqWFK7+fnh23btgZqLYmgkGhkmfHQksnRcNgn",
+	"D4ZkvPLQOQPyFFpGbpIL+nvGBjiz50pJpe3MUBYef/oEM3gA/7V6IwENEpJ7Hx0/+IEslBynbG7734vo",
+	"YpE6eXrPPfh3YMZ9lIKUaEPHKSNRLBMW2eGNFRWWukQfZR4hkds1EHtGkt8zaSAYRGeLhVSO6iE0X1zT",
+	"FOpKLzJDIghJ0r99jFyZYNsYA9KdTFwwz4SzNEGiqp26NLUSCeeYV5XwKczQkm3d1ZgA/RvFuaM8K8tY",
+	"bNwyAkSoFTMK27h///4j2+b7i6cDcvfuU4wp5fk7FaQa7RpxVwyEJ6UNKcUwKtD0o/914F48eJlEA3Ju",
+	"xf5KZsqKItgVoIKHx3VUij6JDqI+iUb2fwbRvn0rlkoxAMFK5VRblh1LMwM9IR8VPLUk5ge/YMpL2T37",
+	"byyu4A3QHNgoT66wg5qxNNkfNM4J6xnMuTmA/7UjLH46A37hYhrZlkAClh9qezLu6bWU3HEWXzFjyXeS",
+	"pSmhU8qFPZ68kLCNyWuGLAUT9BLp6BHUoMAKvSyJXPDwGTNqdXA6MVZ0c3vgQpe13RvLpNhnCCVAbRaF",
+	"mSFzqQ05JK/5k8c+ld6JVmtm2UElkmmQlCnXGHqCVdZY0ida2oVdLSQRVp6DDGGaaJ4yYdIVZiumPGYu",
+	"6ZmDujGBsue9V/j7GZscWLtKcWbwuhbjl3vlH8sX373XWWr4gRPl6/rlml4IIo0JvK7kJmW5lnr67mWv",
+	"VOSmdzgYDoa+MBZd8N5J7/7gcDDE1IUZ6Pvh894+mTZZ2mUNAgJ4oEjHKgd9L5sDGtEOfnhw+MM+6OhW",
+	"5YS0VPctlmNw71qFUrP0mukB+cU2Dx5WdkJiGs/cjSS04QA5+7CTCV25swqAtn1j4xWJrnjikkzzA/dl",
+	"0jvp/cTM35ZX5WBiWIyj4RASl6U9WfE6siSD/cIUYS9tFv3fPvxyDvgCa2UoLlxCmWZmYHfnAfYaaiwf",
+	"3b2XmHmbwplSMd56J799LNMT6Jy5O8TukiUUyPr/DbHwP9rP780guuOPxq0+ddL7aDh0qFGgnykJu2t3",
+	"kWmAZxiQl24fLWeRhMGZL2Kwu9bW3QWVfMWV92Er6yt/atXvr7Hmr/g1A2Dv4Epbu2nVdaGZIO+wJMn5",
+	"318BVZ+xJHc05QZaQg0dU+1FG5wEEOLMiBMAyC7jjKeJO0/1Y/JgeL9c9t9dYOHmXQrIyl5yzQbklaQJ",
+	"GdOUitiOTc9kliZEycwwhwggwR5cEWtu2Ld0A6MVFV2+4p4XnQS23T5c3Xjb7Vf3v81A30iDi/qYRLgn",
+	"EdF0pauVZ9oIsbzYAUrMzRHISz1w6Q9BqkRtAhKOrCjNrWOoQQomQb+im/cL01wx1Fru6EtLG7YBp7ZY",
+	"9R2xYR0Zq1wt88ZZTNMUj4Y5TcDteinOwTJy1laIzKzlcGqn9EpOyyisdv7h/SheuefLW298ERV9eLN+",
+	"95muCMMaMoSOZeZzDeBQB3+jfe33jJU1gkr4dE48G+OwWzu3+2WYwGtK5z3y6qS1ZSOeIKBnaEA0NlLt",
+	"djywqRy9TtYqyd24bmmchRi1DMl5u/MB1T229QF9/IpixtPYOzplwQMGzEZQRgF23i0DyJ7jLrLnCc0x",
+	"8uGTw82fvBfU+aNYgh/d3/zRC+8UwC+ON3/xRpoXABZhPzh6tPmDCylfU+Fju/RtTt2KeKui+pfkHPxW",
+	"F3RjhPa4N6dqyjGUMyjuXkiF5q33N1ECdaPuOCD+WIKIm7kz1nteNLEdsORS7GV4L2nVUPthuiITxgqP",
+	"Kg7ghEy4oGmOlwqWd5xKbZuA76xJqejEmjTFafwW7wOArV3PyYB0EosO2+S1m/+acFzXTWEYZO/XX3/9",
+	"9eD16/3H3tOB4hmsbeNfen/xtFGc+LpbBWutZacefznAfzRkJ+9edn9N6YBrDFe1rbLB0eJ3qbAjqZAz",
+	"KPohtFWirpnI0JviqpIUcsKJhCZJkZcnDcoJB8iwYOrAhyLAB/ZQQyscYHt0rg3NT5xbEVQlp5tfCjnx",
+	"OXdQt4CZAXkvfLVL1+SetW5BD2RJPrUCTf1SxFQl+1ZDJFo6Z1V0GsdsYU6IYZ/MPagF6z2bT8//gYpV",
+	"xKG+LJR8jS6F1Th1B2nyU1EJdpMYeYuYYVwTn/HdJCRKyBNhOdGcGv5VeTkvAvrFVb+458rmFp/XhxM0",
+	"9GEnv3P6jjg9X1HChaXrmJE9dAMqS977QS7v9xYyBNVpTVztmptaA97yMDAJ+2TIHhRSxhvWtlrI+5dC",
+	"KgIXYuBS3HN1l/cHBG56PH+TPU/q5P/9b6zKYOy/8pIi/+9/X4pqDdt9H3ZYAWDASz+ZMvS8p9ZQh2R0",
+	"yLuHG0qKLziTbM2Vj4qOkkuyF6VcMPKmVDD6N/4x8q66OU3t1FniCtX0iwLB8G6fZB63FOajbTNuQhyu",
+	"pzmAmUpR+jVPxsN6lfgO+u/y6SOsnXMRunjzwaX4ANcegkS1fBS3TXChc8VcBjPsq7tMMj6k+FI4Cfy4",
+	"+gUsFChcnr7shsZSTFIemw7C8WUhUrc2QEuz+YWtnI4CXPPEoTtsEGmlEkQgpWq1kPue8vq4TX1Pc307",
+	"10txNDz64WB4eDA87L8/f9Z/ougfPO0X8IDDwfCH4RAmjaWBe/gKyV/BqI+iHYTk7CpnXbnzGgipAzip",
+	"SfjDnUp4X1+5QXh7T5rjvD2p+u7yU7EFprVesVW/IC/LnPv/ctJ+2EHaP3WsAh8cdhjTO7qyoutCyldU",
+	"TdmfeqyAs9PpXBhZAVLbqleeBvY3K5Du8rJRdXxT8ZbJBQbhpYCyYIW6ApHt7LvCzVYXPkEr76nr+0/y",
+	"ffl7W+/usVNp0vjss15n8WBfbnIygT1a6/nbudxCvfsta+i+lOiwTf9f1aO14Eg7m81WN9nvyuyupI5V",
+	"FwsHbdll739pVl4x+QGUFFehE1BboJQtxE7Vw9vu3pUiZnfvnjgzFZLxrGqWrgglM6pnGHUF1+Bw4BFu",
+	"iKYTZiWUwqg4F3eGTQ/IaR69dSncMDCCL8oZLeoTWgrKqr5V8IPVqSIMHIu8vynPMbAS444mmc5oCqo0",
+	"3vWu8CLKoaN3uyjAZUOK791CzXIM/SqLr1bkfKayMXl69prolYixNHUhbTzOty7q0usT5cE5iiSg3sPJ",
+	"YXyU3GcHx+MH9OA4/iE5+JE9mhwM6eH4KL6fHLMHk+6KVc7YLk3mG2tXte6TJhXLEQTo35ZskVz/5WTM",
+	"P5tG9BK5vVwDOCieQgrQvc9O9Cg2+XLPpaiiW2cb1QTJ54xNwCAKS8ESBcUUYOlSKaZMkSkzLg4ELUsX",
+	"E8INmck0cZBgS6muILLNUh8XhBKMKxmQZzBoCLoEX9+c2uE9DghBUkTbXgrFDpjADzuYjNhJWRh97TO+",
+	"iQl9GrEX7N9P+N1wkdvhbflIirGkKuFiehNjAnVTqSEzDsrPwhX8XoTxAxAFqhnDuyw8iGcsXewPSLk+",
+	"TxejA95/WxrsttZH8e25HePfM0Tc+ue69SkmsVmFLu3sX53J/lStGK9G8oB0WaExzz3Fr3UG8jHrnbin",
+	"E6m/8y1+dQP7a5Kqm8VmOvUL+P0k2CVVLwoiymMWLM31cgiENovv1H+P1TXdDaOQPp3lsctngUtHl7aE",
+	"+go3uZmIug7m5ORWWQddBbV4Rz87MJxO4zkjL11aGmBmdTZs3CD+HLPGr0CDImX1wtwH9N2E+VNZDgmk",
+	"AA5p57rg+XHvcyD3697nIvGsKM/eECrvODaVmpUC40shRI+9aUJTF06L2YcpKHAmt03uD/OUiM3c+l6g",
+	"KHDUeuH9EDW2OA6hn/ikuO+if0d06Jc0R3PBy7KOdLmtvuG2/GXSRedAwrDvNlrYr5jRLjETSdllGJZI",
+	"eEBOtU83MEseMxLP8PpWSEiJ3Khhnd6QWk+/0+puafW0Rqll0Ogt5KfDaLhHU6ZaLsReS22Itro+84Ys",
+	"aC3gw9GGyAUTnbTztwsm/o59nmKX3+IebMObMJJzOztuVp0/+IWLpHvrGWS/4Tdf03AoL24HK3fBBMG9",
+	"/86ZO+LMt8WaEhorqf1Vp+4TxfUVz+3ZAJ86fmxiU9dQI5++y6MoQeovpdKGID42sZwopuhjdbUliY6l",
+	"Yn33BpwClyKWQrg0S/+eJguKpUJy/6NUpXRM22aJlMh4dSm046c+kUVINIUVwG7JXvkTrD2Hb+WfXgrj",
+	"0d1wKjgHvd8xotoxw9trpq45W/5zuwTcZPDQPeP6ajN7O3L5zto7Yu3nVWcX0qTjTXTe3pzFN7F2oxtZ",
+	"M6piQAURiQNJYEmnw/jCdfkXOIJxKJ3dyuXC/S9gyl+X97C/7wz3pzjjIM0wJ9UqOzU74ZyzvxR34dGY",
+	"BiTSaTaNMHIU0H5IJvjvGSMzKpKUIXALF5cC4CAsXyVUz7C9AYny8mUR2Xt5+uZ0nyQs5gnTZDljipUM",
+	"LqiUsMLkSmUIF0TJND3IFvox4JxArCcMBO54uNFFvhFVjHDR2eNXMsZuGpCal3xzVRPXQyesqEipgJAn",
+	"ROGDDg0CxYzsXHsnx8Nhv2dXuHfSS+23B9p9W6r71judM8Vjeu+V1KNTMWUp28KziJP9cxyLbqFb/Io+",
+	"su17cOk/qR9yLRHJC5vQiV32MuapSZ6L732G3Lov9yCZkP9xg+iKwvWz+Vx8id2+hny+ZlfRuZHKpSr4",
+	"1Ek3YHAYTaVMsEzVTGYqXUGhCcRj8aH4lwIgZF3qJcCMYW4kplGyOQS2udUYuMYHfhGSaEBOXRYlfqcR",
+	"T4EjYhmCVTkwolySAtbaHwhXhJmaU0VjdikWTHGJ0Egu5wqMm6XHB7VNAkJM8rgomeDSQ3N0p0sRHQ8f",
+	"udT90UKBCxfgN6MBeQEDB4Q6yO7K4/eKbI9L4We5WWK/cOvgtutrRpT4LhrEVSXH9bvE+rMkj6MvBsqK",
+	"ZaM1vhRyuTmuvU0i4bl9c+FjhUlmNhTNzXnV9jYgzzA9Gp3MHnf6cT2x+oqxBVj68JVtZ0WWVo9yFyyZ",
+	"SNZj6wNcdc58CvU7O9ddakJzqq6yxWjBVAwt9I6G9lfMHh9NmFVojh8NhvZXec2UstogrK9P4Omd9PIc",
+	"HNegtfJcfg6UPbFsetIbDoY/Doe9Lx87K0OlSb8Udo86KUS7EzHlRW8QM7CxQi7zZMDvd65/sq5zzky5",
+	"aMECOeYW8gUOzJinnOaVuG4jasJ6C/MI4TKBZBxKflJ0MYOYvchyEBfTERU0XRke6ygHrXHXYB6H844m",
+	"H06fnGoEvouAj6PHZX3ADpFaHckpFJgBiZEcl8Ljp+VFHPNSuZDH7nL3ioRRQOfE0QF09oC8NJcCzE/F",
+	"Ftb+lCJdneS4bLHMhNEO2w6lZwf5d+Z2gDmGvDWChC/G8W0gJG6TS7m29b7yIU6bGjoCuEsnk4G4hoPD",
+	"owf9Hqw1sMSTMyivk/RODn94NPzx0SMoXu6bLgny16dnvzy/ePnmp17x2M3m7PlP71+dnmExNGVcU4dH",
+	"UCMJiah3cvTl4xfgrI6RLNjFaT63byzfzyqc3RyZPJkwe2oyR9PfRfyfbc6iDMuNNIgn86gYThoVDHNr",
+	"4Z8hnQWd12fMiTQQKyVEjpQlU6YKANKErjSJJkrOIfo5MhIhwFOujb4UDogDfWiQFw+GHNKefkyoIGy+",
+	"MCtM8J8zKjQp0H68xnkp6FSxEkI5jqKjiM2E6ShgX0CicUJXZM9fynkTtiZpJ/mbHlutDN7TJHNd3b5A",
+	"emKCRWQ3pke+otith8K2FnI+LhkeeWPGptxqLB+/ssTKhDljOkvNZoGl+4RPCBWr7377XYkexIrFjEDw",
+	"d+eoOAW/NUGA3FRr3CitFNNw/n4FzTQPvqpDs1uLB6Y+IJYc5yh0iSvy55hr2ygsaIk1hV8Nv5GruzKH",
+	"76yzM+A8u7cB1P6buKNdG1/HGDNyUaP5Uor0Cd6EFFU1HOpNn7BPXEMkihQMbsbkgtTS+qr1DGoJgz6s",
+	"kZsBaDOXInf04s/euINaHlDvzxfMhYxpIcmMa2PtMq5JKjWkI+NCAXeurTxmamHZO+3AUKmWXe7mXLu3",
+	"v5zzZUN73iF4NDx6eDD8gWRiQXnS/erMjShnwW9rS7RLlPrCfzch/mwvEW5I5ysxx4kHs7zIfQticaXC",
+	"bY6y51iuJACC6MXcAIy2K3EIoS+uSHupmoHVbo+O4RZL90nO4CIhCaPJpUjywuIocZYzBsBSHOslYPFb",
+	"IlUe9vaYLNJMEyMNTbGjS0HT1Gnt827QfK7mWw6v/qfgwJQgWGo1S/W3gWQpMFi69n9DTJbwAPJAxkrX",
+	"GMkoWLH5Qi6bxpMJJPMqImK9CtxXNXSqpNQgVXGU5Jqz5XctbVf54ig5Vn5xq4G+JTHpJWKFzBrEpr5H",
+	"VTxzdRzDBQjweeLKq4QkI0KaM/dGpVAHRspdivGKRBpi5/IU84XkGsrewEd7JYB4q3bgnVwMhQWwTuOl",
+	"cOUlWLJvBaRUixkVmiwpz4vWYZU0q4tBwSPmk4NZ0hko3k3XV/r8s4SlWxZfSRQiPZukAi5sRST4ku3u",
+	"AALYmcxAoWVcd6i9bBcwUL29fUiwUd58xFYxa+2bAmy5wSgWM6BOCqhoWD8Ah8Ln7GZerIYK2B0Hkkd7",
+	"bBhDm+9quxHkt1OOhbgm5z+fHhw9eEj2ZuxT3zv4oJ4tYZ9obNIVodqZMlCz1/Ls/klelMtrJdRhnyZe",
+	"9ixpMVVkoSBBzujRg4dtVzP0YHJ68OLj54fH3xy8t8bhHdD68YPveP1fJdLWHy+A070spG65QMlB/vuG",
+	"U+zeZ/cPn38bPNLeClbZ1FXhlgfucJwCI7Lc0XfloQ+YiGUCeP6RZbgR/hztoypPNYIDL10CyQrcAVg3",
+	"7/3Fi4MfCX4W7Xc5jH5i9bOo9+2Y4gM3M3AYNPnhyqv3nSF2xBA/AXpdmCUKEDRLQi380eEGvrJ7d7Du",
+	"S35MLShYiL7ESs5OvbrPJnh6cWEeHvfaK1jX3OY5DwOe9QrDOILuv79nLGMugiHFiyta1U5JPJMaK9zw",
+	"pG//A4fVAi+TLgUgR0Oh1PGqXKqjCAArFJo9akjKqMftJRB1tgJIMK4J97DM5gQD6e3J6NP0gQ+toWfo",
+	"CsD/0bpHSy9dwQfQypxr7YDEJlAqhHABHkP8AEtWy9TpNRP+Cb2F4wxcBPRSjGlSAsAZkK4g2L/jUkKA",
+	"il9N0SmQFCOWnZzANflTMa1BlzvpgW/y8PDgaHgxHJ7A//2n5RJZfnZYetbZe1mZ6lY+zKNdG91uuZuq",
+	"CeA+co27m3x3ZX57V2ZeD27j6l1TngL2Yf0u5sBXUbypajRn7RU6FRcxX9CUjNmMu+g2uDU5gfMFkaYR",
+	"ldSl7tZBpy/FCwA6z72lUV76GqImyF62cAWRiZzsN9XVvhTcPEY128yUzKYzUvJsuvoEPz3HUvCtsCtW",
+	"Ur0BtDohYVQ8zlKqcBYN2tXrrxoE/7ox/j2mafoviAD057nF7AKPWV4fsHLLP2cFX0i7KPeA0pt1DCw1",
+	"fTQY5tChikElX5pqMlWWEfZ8rWryf//P8eB4H4vrXIoIHkNY3n84kNPSxxhUZIdgf4ipYSWQcMI42NsY",
+	"6/nzxcU78oRqHpM9j9TMk5MqZnOfLBSbMKWcOwy5JX87uhRQr7kG9OwSXKwOOSBPpP2kTOOfDpbL5YHV",
+	"5g4ylTpzJ7oUkJmDS+Oz8DDrJqpzSOQ1MQgDg3JD4CnwCM4R2dMLGrMDzaxCYOzoEaRZF4IIoUV0NtbM",
+	"5OFJMBGoGgmi6XHueuSm9KUvbF2+IoHC+lDmhExkmsolKe3gg8ER2Ys+X/agEMplr0/cP0clwrjsfbFW",
+	"npAGVSZXcd3XfnFDVIBLgv8+fffyhESubPoIBx+RvePh4T6WT3HFUar4BkslxbRMcv2iDbd8rr4+qGkw",
+	"FkdBee3qmUyTPoky4Yq4s2RUEGYETwrp4Ed2KbzVmi90qYxdfkmKhm4+JKe0RaVqdM3JosB3t8mQ8KTd",
+	"O+ktYzN68Pej8Q+fDuf/qX68evf7kF5MfrWGS4Xgeyc9fT9W981B6D+9fq9Ymd5Jb51pPTx37rx04Nzd",
+	"s0btrAulsd/byG1/hVnfdHrf9l4f+8bWwx68MaOKKZQM1sCdMZo45M+nNJ6xg6dSGCXTwK1HuoSwUCEP",
+	"INcuyqHY5pk27kYCK48Dfog1btWcJZyii7DfVgqsOPm7Uz+IJIzFKKRBr78uqiypFudKRSo4qeEi306g",
+	"fG/3vQbx70/gBgPE1evVJC8O1SdUuzAZKvKKUHiQSqeggUG+SfQMStrPzZctR1kOrZt7KXDy73KVfOul",
+	"q62KWpDUKPXDhw8Hp6Xn68Qaoa6gGE3n/3GJ9f4vexGpiXRiFGcJKbSLDmT6TxI9UhS8/vyl74UmzLF3",
+	"8tvHLx9DXjaPt4jHUo4bbLei0BlbrY5WMytg75Sh8qr3qANSALjOKcaSu/Ib1iSTS/EYK2zr/DGhYlWE",
+	"M+SOm/Ix1XjJWQHT+w7G8h2M5a99RVSK2lmPdtgNHObHVn73ERVF8FYj6z/LX6kxfD3kqKlA/qWQmYnl",
+	"nDlLgisMKnOBZwMfR/EfieVw52+BPBZGE5IyY6d2Ug40w4QVRQWx1pKcEMVc/XVFllALoBIWt6T6Unij",
+	"JJcr3s3USbA4d2WxFn9WFEVS2w1e3YTGgIrSOzuK/SoGctOQjg7+YR8ihIKxy2B8bTJ2DQrCatE4IngD",
+	"bYZtCu5vHEGMJYD+vACOwFi+ZgzHN4jN82Sw+bwq5v79yNphFeI8XCaV0w6Bed/w3Lr32Y+tNUICihO7",
+	"E8fB4PQB4UbEqz5aECihLM+CKZUD5GBe4S/8CZQxd24xWDfndex8oPzEwufJqvftWKgxk889/842uwKX",
+	"LsWYWU0II/MdCX5dHtqsZHhquD3HuSCH7bOjbj7efns0hSlR8x3tUSUwgbCPpcsFW9Z2p8Dk8nx8wBO8",
+	"4YBIRLjqIBPFtH1XMZdlXeiej62uwWNAE6VWWc1111wFYISJBCAUILZiwj9ZdRRzdkrqKvjjxuxSYG5g",
+	"awiEL81cwdJCgYX7UgRm5eIJvGQNmdn2k0YRtYOQiK8bTbBJxpW3/TtO15+XnOmicwo27R7r3y6kqh9t",
+	"VQ6rdnp3MAbPK539U8NiB2a0WdWu5Rt9Vxt25yCqell8wKSuEdzX1MI3F2KunFnVcsyl+rauUApe4/XJ",
+	"csbjGQQK6plcCgweBLzfPThhARfSRRQilCWUVzdwrY5n5fuzV3BEXooxA8X93PUOGj5ZZOOUx4QmiQKY",
+	"4tMGd5UP+scjE3wBej2BMuzqzo/kS9F2JjtrAUIU/U1SBfMS9I21dXQ1gUn3c7tSrizAy39qOGONfoqy",
+	"0YX/BajYQboP7sL0DBcDTMmBwtGZSnsnvZkxC31y716s5gPXwyCW83sYbQu3RFtHQZbX6c/BQg4M5Bxv",
+	"vRszvGsU8y9cSfpfHi/ZbfsYyubm9oGRTiR9Fc3o3ueaP7i1stsz+N2JrIpf3Uv5sneoUW6tF4SGdlul",
+	"1uaaWNjI95JYO8zJZQDfHVI6OukcjffHYdpxub97PldccxGDa04bojO80i4hE+x3VtjXnG3ttPVVleku",
+	"kvw7Ce8y6ejm9PsVvVhlkvBaNjXxLKAmuWxkAGiHhNUJZykUzkCv0AmZ0FSzyAdbrovnS7Fn+csDdpQu",
+	"hcYMbmPL16v7j4uGrb4TFdX9mQZT3fiUoDy6c7yCUh99rEl1fDj0uK+YjERJQlfgMvegIhhrGaeMKg28",
+	"7x64i8MtFN73ACO0gb1vqK/iMviMsJqSerf38TYKJo77W8cVbiGQnMr9ry2Y/ukwSB30+01l2i4UxG/j",
+	"5g8JyNbESfAXoMmOF/4epYxwQaL/n71/X24bx/bF8VdBqfapyHtoWXacTEeuU7uUxJ1OT24TO5PTu5Uj",
+	"QSQkoU0BHAK0okn1v+cBzj+/B/q9yXmSb2EtACQlUhffk9HUzESWeMFlYd3XZ/0+SuU0IFruDXyzigWD",
+	"e2r4r2FNOQy1jZXLlAhZQEoiMuVjLmhcDhG0SFeTqVSaHLaDdrvtXAkJS53Rv6G7wFYwWvxCMpWp44n5",
+	"G7f13p86I+LfppzRHJV7LWYE0oyqGOwvckamVJQSNKBE9wetbvzhbXcbySg7ECnC/EJh9p0xZ/CQ7rti",
+	"iYfBo18rhcXtgs28Axj9nyzKPb8t8rNMyUBesjSmSd+2fR/0RNOBKP/09LjdDgi1fPavEHrds2zfhXc5",
+	"OptZhAx7KF3yoXm7S+WAkgE7EiVtLge4gVMAyFQzrsOJr8OyNmlPUPeaE9I2U+Cu81P+QNeZZRs19iNs",
+	"24Iai3t4DYa7sJKNDqzf1morjANG6PXFe1VZr+ATzQlvp8PeN6sEUl8IGz1ybuu74pOaKf3QVFjHthzD",
+	"aGkoQHR8zUaeilM5cUWfXPeErX8tu2DrckqISynZQq08YyIqs6hzpioQs+88mwO1pl1Cx70ndJw5dFto",
+	"FwFku/mBrkDc3qAKCTiHhj7mGDOF3M3qmqETj7xry8Z6YkrnxPxGigVJ9qIgL8/If84DwbYepjq7877R",
+	"5Hcw8rfgSV5CbXYlO9dqtLCR63fKpkOWKsBswxYujLqUBahQV4TGUhQYuqN85OcBlqlinZ1TgvN+ZVaW",
+	"Fg8IFULqnrDdBt3JcGetRaDAoFC4Zy8cJDEVAxQ87l7VE0VvDDQGyyKuQUTVOnWvj/K+3HGZvKJpxAR5",
+	"wYRO2UIP5dMslQk7eM7SmIttuyffj0N3NRNAjP0d/PsD0XyRRFbzkXpZ6LtDMaX51BZLVwrHz64bb949",
+	"pdj/iEA0KO9AREKptDJW8IimAfSyYlFPxPyC2STiQn9RMuNxTIa5cesq7leVOtgGT6du4PfXoDdK6Uj7",
+	"uVR3h9qJzBsrFiqt7CNVXv5bali0SR/xdQnBeE4gLbiT9/VWtv+JTJggTZiL2iOI521T7RM6ZgF03xXL",
+	"Z0dtfmjecKVfu8F+1wnFdhbrk4j9Iu0O4A3mD/OciO7rsLmm/SuNubKQAed5sXW3h1FBDmJ+F3gOjc7b",
+	"E2B4DrqAydUBqOKDUF0OHHA+iblgKsiPcjwnI5Z3vocOJD1BFXlx9o+tRNud9pwPGm5m5buX4E2qRN+P",
+	"2pX+fk3CxcbyzV/P3r8zxPri7B97N3zo1jN0SypvoXvwRofU9bGvPJgvbOP2oHhoAoLt243gs+1PUywE",
+	"EBFWsqEKCYHvnsDuzeT////z/ZsxCC4zQL+IKdiUkCYk0JwMrBsTQj6KNMudpkM/JiFxOELaEe1ZoEB7",
+	"q81fyi3iLVRV3/L+fpu87w7rDSqj67uz3648xFOxpovX8nFBoqZwyHzDf3P4BhGdD0gzp/bSOYF+s3vO",
+	"nCtjgts1sBkt2EebaG67Y6QMFFgS0jQiE6rKvbi2OURptfpaYZbZ2LllHOZcbdMrN6LzB9MsFyZdp+2e",
+	"uzkCts3udN/K6fbCp5DJtRyMuKtTD/2y69t1ZHpols8NUJEmduXwQw8gPBFABoL5K5zQdMwsRC0XcHdP",
+	"+NtXtv62/o6cR7iTRZrmJEU+hojpuyeGaxT7apfdSOgw2guIhNnQOJ73xDiVWQLF7NjUTyUx10Qxpbg0",
+	"kp1NkxicYGbUo5SxfejUsI/FLm4aLfICG5xDerKZRN75+IIlxqwhSrPEggpXt0F3iR3YqwS6n1yFi32y",
+	"hLPrTX7V3uRLY3nJp0wo6BCoJQGSMaTWDOV0SolHTzZqNGZEsgjGwr4msYxYowMZ79Vjg6f1h2WBwDWb",
+	"qnWcGzbaD80wpin9+hrvfOJnRdOUziE4oOcxbI1MpxUYXW+l0jg1gMUyh8ydKo+nbIP3DiB+INhX3Q/B",
+	"KWOI0h4hinitoT/as4mMbVpZfZ+qGJxAxUWwu93oPGm32zA528akjX+vamvyMHxJpRNZF/MwP+4k6w1J",
+	"1reWo4bIjoEEKZIeYGzR+V16lkIJHd02w3PwKq9hZ1ZCKCmIfYiRUVY8NoEjKn7J9lAugbBssq/+W5TR",
+	"mDjOp3nwA6qT1+AGvnCDfgBQpHYsL6TQNNQOXXTj+z5kaSIV2/q+bmhWZOvbzmSWhtu/7WcjKze//Fze",
+	"LtOyrzk1as56L/iuEd8tOMHtkbd6oVvjIjIynONrp3FUZvd1k4SJSGFRt07nLo8v92iVRtcip5c8YiJ0",
+	"eROYStAhxZZdhlIGQmoesr5mX/WANGcu6GvZ3IxaZI2gJwSdcjHG7hiZ4oIptReQQZbGg4AMrNbc59HA",
+	"aFzmuWzQIl0zMMMmiLUNoJJvMKP+wqHKzEchARdrQhWZM4DpsFiTLXKKKw0KuGDQ39vWlZ3Y+hybFG7m",
+	"xIXSjBq2nCmW9rEFiFkINXBbBvaAsRvkFDsHSRHPW+R0yrWy3NhhRQzWNQzrCd8xzGN7YU56QU/HJoAL",
+	"7H5V4Y2Zkz3x91prQ0NLfjLRfW5GanfT/Ah72Og0/nJInj5p7z958mT/8OjxsTlwzBIfaM0JVOQ8brVb",
+	"h4ePW381ymVOc41O4zemAlLMrpnSOVEMzFkiRyOWKiIF+TyhWnWTxKjwZfiO2NyrzK0OxePgD4m5NzIE",
+	"wyjqg2UBdUHtx/vto/PDQs1QggKp0Wmg3wzbASuQG41OY8aGfaueb8es7wf+oygpartTJtgy4AdtT/lv",
+	"UCiEXE8Qmeh9Yxim8ElmukoebaAMH7CviUz1Gr+yFT3A2Iw+pcgFY0lAZBwVgLoNG35x9g+SyhlhNJwE",
+	"2M8HkvVUXt941LYFjpYrJ0aowig6tuGRVa0PQJOGZxSKGNfrzafwsCtrzjs196pq7jXiy44YMIjuohbY",
+	"7MMQ1E6lvSEWgocDfYdlxRb7Z9lGsLgPN6zkruZH5rTt86kZ3paYiyWGUGdGm8e/tk//rnOiSnPZIDMK",
+	"57w7QDcNrFg0wcDS4Z667sQyBEY54jEjzYHPWQpKXJMUbLdQxtlUKGiJ+OvZ+3c9MfjWa6RypnqNDvm9",
+	"1Wp9+XOAjBdsxOEfLNQIPyBnLfICb+84Gy5wFlxABkkqzTj6xtQbBD0xsJq1+Q1NiTzSDKe1z8XA2JCo",
+	"a5vLCgr7APpI9sTjx4+fmYuKlmpud/IE/jC2Hh0zoRds0cBaojCaiRSsL7LpEMr8wDqFSQDCjJlEQOyI",
+	"A4JDCkhhQOjWc7YNaRYGFJAsjQOSv9jCPbA9sFqd9u+XsScAQN5sDVfYAR9jFcLVSHTIkEYEuj7iE7BT",
+	"oUeX5mlPxFww0hzZjQxsM5REKg5FelyQgXnAAGNfh3sO2FJJmx4zljJ/R08g4UJLsjjOC5C7SF3guMSC",
+	"DjJkWO8E6NcYSUA/wyhTbpCD43bblnBYIJ+8FQvaxYdG/QMtEXpPnvTEoNVqHeBfhc4tUzOejVt3Y19P",
+	"GPKSJZ4ylcV6c1McmavltPeLe2G2Cd65ZD0TLUv287LN3LhhSzgoGP9Pn7SfPHmCln8ZzIhGEceY7ofU",
+	"LKuGtkA26pYUvnKTK4TYFtuQMEMnJ3A4Ltgcz0SBmxE6lJcsgN8vaZwxRVDPhE6DVvNEVmaYfzkKVzLP",
+	"f8exfFm6ayFv0u8MLkXgGIflG4XlDop8IkvjniguWuBXOnDLG1TtTrDRRgdrfCJA4itV8jt1VOT6S22+",
+	"Kfz6SLmTu3NVfGeuCtxepxupgvxydsf2HouihXDwDT+sLPTdyD54xcrmQeOudPfVtL9T2G8y1VrkHMX9",
+	"cqNq+gbZ1fD+Le3gIpVb/aiW2F8LKFQgMo1YemJMeTmDjDboyF0Io9i0KhqmUimwE9VVTWlsHv6d1xjB",
+	"TD7KGUxmvUGdK667I3qj3SxFUeob5YuhkfKgT+ptuaruJuNjww6LTGRTs/wW0zRoTOUli6BZNFWIrL82",
+	"be8XyFVj3ltC05RfYk/nylGg8VE1Cpu3am50Apsm3NyKJj7GcGsGVfUuNGpqmjc+Ptr4OeBLqG0C+XTj",
+	"JpC50gRNSDk029YeJAFalzeNmg7OHN/JvAkm1h6hMwrs/ULIGfh2p0zounV2D+9bgN8qO2EoZcyg1uQO",
+	"/JrrGbBbnh37vW2X5p35MqNIEepZA3icLH/w+a1mfN0PrwEm2uWRNE9bh0+PT8jgL4OgJ1RCQ1tJFlE1",
+	"sZkjFMo6WbRX8FjKFID9imkqY+jhImRPuLDIcE7YV66Mid5x+SZSMOvk+vD+7Jy0Wi0fSS2Uiq11L2GG",
+	"gCX462CUFD2vxt6ZMCYoecdiBYi+K1I1tjqT95bRAOuzogub3b2de+B7cw90oyg/8FfzBKiDb/bTTfoA",
+	"7sD6f8k05XEtdPoPStL3W2nt2LxH4XZcXmlbUERmXET3YG04e3pDc6NE9Otz2gsUhV5yVzCUzxvxbwvZ",
+	"rXNChzLThOugJ4opPh2ymCdKxymDtmYBNFoLyETOAg+MkKRSjvLOoevydvJDaLNOfuFKy9vtarzwptVn",
+	"8pEiE7xwdzpvNh2FFpZ4lMWxP54TTwLfz6E0RnGWsu0BYq86wjq1GnDFQ4vzly8wmskqIDxSAeRno9Ls",
+	"7cwJVRN/insCzzqNbe8YSCrRaiEfHpAWMEYHVZMASO9w+3oiExFLA/L6g+uoGJBMsZRA7D4osJRHiBTo",
+	"YWvZV71nS81pT2g5HSoNSIWA+wJWMpqEjpvPO3kwH5MP8qA+DbVMg57Q3M25mNX+CMxoHrIWOU2pgsSJ",
+	"GYdUejKh6TSGRpAbK/nmGezutIrazDpw0ezUiptmXGZZS3zLH5OIakqar15++Lh3E5rtgTuX+wsunYfA",
+	"YMz5Vr4piof/nLDwgkVFvavKkxWRJkVg/YhdAnJTSlK2n7IxVxpP0p7t9UpiPrI5JAPvsnLFGj0xkTEk",
+	"0Sh0YrXI4Lj9zFa995MUEOw5JiJBQ1ghc3hR19pqSVGpP9rdfCP8MuGY7vGg72zhe8avLlBFiTEsUP2W",
+	"PIHFfMyHPDbEdY0DX+97gxwtBem/UhT88zmuBLngIiLNwShlDDJV0IVGPSBDTzi8mT1zvvSEpYRrKOgZ",
+	"MkQdFhLaZwSEj7AfEpodmJXW6YlBJszqib59P2bw9W2yYACHkkV9mWnI6fPZM32lZZKwqD+c941GAbmB",
+	"iwzCPAtjAxC4gCeguddHnLi+9WqpvpuSuccxYRShgxbpxkoSReeAdCMs0E2mtJyylCiWAhODLLSUMWtL",
+	"ITaFNS4Rlq5FPjJqFCkRzzc3j14YpnpaoIZr+A0ryrlKCV1Bw2z5Qj7YQh6luaf99Mlx+/GTo6Pjo2dH",
+	"R5v7FQvT8CzobrGPiwtZVy0FJ2MHfHzPrsK3AO/EledGjqVAKSzP86+FnP3X1ZnrwTCLL26Fww7ChZOL",
+	"yJLQwsuH+mzWbWCpLsc6h3SOnqDqgkUt8ikx0z60JVTubjSQ7A2uRTzUpAKQx5LRsjGPeW7W5Pp8Bley",
+	"mtN8s2HTTuPTWevw8fGzw6P2T0+fPHncPvrr8eGzw59gZS07yrQ9sVdgNGYu989s6sKb7z3ECySL/6jK",
+	"3HfXM5NOE8rHgiQp24dzbOukYq50MRi9JePhQvHxRKsDyKun2MzkNpjPOYtjRWZ0qBL03lrUTczycK1A",
+	"lcsMo875SwWRFl7MA4R1wO9TROEiMRXjjI4ZunDAm2NsPWTQXJMmQOhS3TO0JqcwURLxaC/w3bVCu8QB",
+	"+UNmqWBzBOcC1/TXhKV8Cr1WLmnKqdAtYk6K4YHAAT10GRwaGsfo0ALIwhmd8ijI+3D2BB1pREHiqV0A",
+	"CBKn2K8YRL7bDfKH5EI5fG54FGHcaLY9MaNzHL67XIyJb+1mm4mmzvcGbV/yx4JaLS+Z6gkMQwA0jg1L",
+	"bFzr4EEHemJdrYOjtFXmLA6PWbye+613KB2I3781HHk0Og2VpKiJ5nRhvqUx689karNXHHn2HWk2Og0m",
+	"+p/Oir+5JCN4YN88oRE0LIWZ7yeYVgTbDglCUx61fnk+fvP2/LfDty/fHr/710X77b8u/tEddz++ev7r",
+	"y7//8d8v3v4rPv37p9Pj9+e/Pn97fnr88fxTd7E2YpWU6PqZP4eWLncspPLXfwQKqpJSn133brtLu26j",
+	"32Ho3W6d5++eiRZkmOMaG0qxYaY4U3p/IrOVGcr4PsO8ll4OcpXRcOKgDQ+f/kTgee6LGWMXHmRyGYYy",
+	"IG+liOicQOGMAyVwTv4Rv0RPP1M6t7k9c1wJ5Yh3/QJz25o14hs2rbe3l5/LLS7+YOzyd2CW3zKCXnEh",
+	"aoxm2LFdlOFmEfSUUWfMyhaPQvVpvZ3y/NJBF0ypNSe9hKlrBhvPoeGC0ZTwTDeFFKwAEbu3rLDU5+o8",
+	"t6NwR/JWKT5/UQ3JuzXZ0f6N0v7z0rLeOLUHjSRbFzOvplwqCJsmeo42YBgzmmK5sgWATNn+lEEKgLJe",
+	"bqVlyiICirq1KDzRhLEML3IPzQbq+lnVAbiits3NBlzS2OraMVYBH/7UabcbAUCjdxpTEKs4DLNE7Wfm",
+	"VyOfqq/XGVNVN2yuCVccu7vTg69w5iG64dD1dz6be1Zwz5he2J+rK7Zrq3w+sBSBsV+fvQd+QWTqIM41",
+	"TcE34ByzVIxZp1TdQWap1Mwotca+l4oRc+zNPa73ENr0oOQaXuIUWnMpWv5cjE+Q7xSyfBQZUy5yJzJi",
+	"7g7nNhOmTtauTMrrhppfYtzpDlXgihYILOUyygFFIjqvxRofp5SLyiIiZFBWj4L9qioYuoN6F7+sq8P6",
+	"2HKb613q4U2xiXdsZoFR7DGq8uXenWbNLl0i7437gF2ajtIsUQh9at29jKE+A0EmAppPFBBquM+UqGw4",
+	"5VqzaI8o2RPWO6tISAWZUh1ObG+XriAweJvkM+DRAHxEHrvGemC56gl1wRPo8LC5dxJHb7nC6aXF9Luy",
+	"xuPW+fdvjVWQKD5CXgpXBQ3wB8Jy7f/00+FRzmrguz4u4Ta6TnFi9+L3Kw6g3vP3i5xhxBLXD/M7BZvt",
+	"tJ17xwSFDGq7LUZtcAf16lpP7l/fsrx5ne3+hit9Wnj4dw0ckE9kA2T2fNI7AX6TZausRE037iKojqnO",
+	"JCSfMEFszMhG8GYM3npS0Nx5nn2fyrhFuuoCs+qpUnwszMAJE5HNEoNUV/vMQvbsmGlVDDgycJT7uKwH",
+	"1ymsxiNFBhdsPvAOcB8/fYeYgNRLdEKjSNmiKCMlIU5pceZlpqGL0pTplIfKByh7YtMIZS0Y27ITfl3B",
+	"bH7g7jVCecHmy2FHX4FrmLFMSSzFmJhrSH6NIxYYMD7FXAZ2iFmBRudJ2/A2+wIXhMx/21yryJfqfmp3",
+	"C1tVV5fgr9iFEL83neMlG3HIVyLdg+eFnbwRjePgW/6Hq+yNWMw0q7JsIJfC9XzlApL8T/LwdB5etHwQ",
+	"8Mcg50JpOm/1BMzFgaQC44L8DXDeKNtgIufV2xguL2HQJaa1cN6Ol2eEN0U7JeHGSNWsJ/RPWUOmwcr6",
+	"8Q2iUqt2ur3jrD8Ahtx6Erq9eqx83zd3KdUz1YOcpdVaeF3DBIcxg3pQF3nOH+M1S19fPqVJAmDGqDz6",
+	"nD31yGnGnVxH9H5NbFAIKq7/0d4YoGNbSD0BP7qykbTt/Nf5ynXzSW/QVziv4MnRol34W5n3R1jDyqEf",
+	"EWpWdY7oHOmiHhxqyoX/+25d0ZUrVMNdnB2xYy03w1o+l2w+DPvkRQ3/9d0zGrT2VgfQ3Ox9k1IbKnP2",
+	"rbVCFWkO5/7LiM5twJ19TWShxhkvQ1tzSRHca5H3ZZu2A5DmPZG6nOaUJfEcO6bL0XIbaJUnKhfsZTmq",
+	"GgcUmy6wTVtw7x6y1yKvMppGKeWx6vSE7efj37/8UHuF8uX1pJjXDPO2Y8lSbEpJhrEML/CRzRHlMeQm",
+	"HD4+bB89DeDf42f475P2Hkwl76UMgPVugzj6CGhaQKR3vo0OifjINl0LeuLZk/9hfhm5dnQ20SAgeib3",
+	"k1QmMoWF+9e+ZgqFSbIPGN5bpufl9PrRktrdBSjvhim7edVwZHvCdhz55jBJ3FlNPUU9fCY8yoRg8RbN",
+	"4m0mUt5N3HEPWxvRwSqO//d//m/OBHvC/Ak9IPBDEnOo47dcE5mbeaxj01xgIS37qls8Guy5ZvQ9AQzE",
+	"lqMAoC4JZeQsda5jw2lBI9QsAd6lAtez3k+iJ1IWMn4JYUurjwJ7cOFHozeOM26eG9I4NqKkRV65puHY",
+	"DbMnsKi10GHeDMaV/lARHdjiaOxaHJQTPbbkVzan82fcroeeT1yNUFrwqjj5asUBzwuEahvA29/rlOGj",
+	"9sZIqSvH4TawVid3lSXXGodra6dnthk9F2N1F93oXSZLsSy7UOPSCIoT3Cjdpdiz/mhdz/rbFH3lI1Ij",
+	"9pDf7aTejWXNGXvbM/oAmHzgOTygGgDjXlMucstpMj64feNx6V/zsPl3HJS2s1gfkXYLuTtANxmOXp17",
+	"cQux6PdpBMYp5HYFWEAFyVlYA0tFsfi0OQADa+Ci0na0PWHuDnKLzn6fx5CVt1aDAuwLaHvmi2GmtRQ9",
+	"kWCMCsFhfPoXJoeZaxG1zVnPXPmRQszFWIFxDBodmrUW/C/vSHYGCWy2F5kFcDIDSU8w+sMwXpNHtn1X",
+	"8Hupq8XQqz2RDyFkXSp3dRFr+JLYL4GMCvFpaDVlVAbITCvpbkBKC0/No9dg7zOloU2AuxvppHDv2S/v",
+	"P/ffnhbuG8psPNGFe4B6CrdcNc/ObsP9hMMdDdSoMpZcd4Hw7zUQ7nbw6gFwJzgOvtlP24S+Hbvz6MbO",
+	"JVTHrGpi1Tmr2gWq7ytQvZqUrh2krt3i9o7Zfc8A52uo5vY8lXa3tzbgSozuAKMK3NJZNY0nMbcxYixn",
+	"opoMwBtI0/mANM2PqKlFgDsYSzFWLo9RAQRoT0xoPMKQiI1jlMCRsSaLgeriyxasVgzFWRPZE+5nCLp0",
+	"ijEggKwxCrjRoqCLFQ0nDryYPHvyP6C5yGJEBBM7F8MimtWbr1WqJs6mVtcsL+XPfpmaFrHVoyjsrY9l",
+	"j1I5LbmkRjKdQi1FhJrhWp9Z/n6bVYDbQ8zurH+/2/PrjeENxSEEhIswziK2QRRfy63eeQd2/ov83NTW",
+	"j7krdhz3pkDB8LDlXNexCjjJEIulxNHE98iN18Xsf7bFqZVss6iQNp3pTMHMh0jO4R6GfspVsQlLbaAH",
+	"mWaUymRfjkbQWCItvMrivQY9EUuZKDKk4YXh8jxPSJqyiFOBPM3yf8G+anj+SYFhY8dwfIy8ZCl0G98m",
+	"lGNX+8eKOy9Mahd0vqMyrgWyR7J0morPMvmeVD03833ot7Cam2SpsDjykHm9ULreMQpSlvq0bKtSOezl",
+	"QiXMhMeMuITBGeW2Jg78oICuCUqaiPKO1D1RbABh+IR9WIv87Bx/MA1kKKHhFKg15oPuCZkwgRU75mfr",
+	"bi32u5zQCLo0GgtcM8CKIEfHiE+wd9ITlW9B+BDznhY5x6YVqdOWFBkyPWNM2Bi6bWuh6TRRJ44HQlrN",
+	"szYqm4kEr627LaXiQpEmVT0xSFgaMqF5zACAe4A6snkZ+0pD3SIDwCn5n26pBi6LXop4jqvo8X4W8HC2",
+	"4qgf7SrAZL/T4DiShcfxHVr4YgTHbBbB82pxC+DaG4iPLw+lAMOZtxAdzknCZBIz10O0dlx4N4tWtwld",
+	"GsxnGseIdONxG/aK+bQO6E3E89povbm7EsphRuO4ETTcszbqRvteMB+trwePqAi/10Td3YYVF+j+ISbK",
+	"p6lekueMZyfQb0qgV8kOzC4tfHOXIXQphpJCKeJmwXMbTPQ+ZQgNeW5u37AqoP6+8MJtp5Tfe2Y45d/h",
+	"ZG7ApR9ULD6fxPpwfGF3dkfw1voan06HLIpYRM74WGRJcdWLAN7+21uqH6cXTCEa9+KAMOoMLRWxKRpN",
+	"tWDpI4WEYjXKiAUI9/S5+7xLeJR3XDRSyTZ4IzxCLc5ORxkTGZXqnjBWs5FvIuoQ9tWG0t3DPfiUF89a",
+	"XjARYPUN4bonmAjTeaJZFBCVDc3khgxRxh8pQpPEjd8MMCDY0cnm9ttcy54YMR1OXDc6nIKNLqsW+VnG",
+	"se0Yj7A1hg/1xGDMCnxl0CJd5zt0bQ/c2CGkD+tjnmyXRI5w3XyfKjNv5e0FLLHHfjiDo3Z7UKysx1bQ",
+	"PZFTR4t0oykXeSc5T2d226xG48H9HNNclzKQz/B6zRcio2l0//7cfumIDWnthfl5k64uQWNGh653Q/vo",
+	"6Fn78OjZ4+P242c/bd6IIZ/SNhH42+DFdXpQvq/oleZqiXywMXlsZJ5tDs6iE089ttsQsO+bTB7YZuiB",
+	"M593uDx3nxpg7nq80epdUh7TYcwWBJbdaUJFhWAAZKYaIbWZ2nfwLf9jk57Za3S8V0VW3HggZ3enPN1s",
+	"yXOBKzoph62j5SiPdd687hRsYSFsYfgsnoCDlOl0fruNNBcGWqcUYm4jekCzMGQMCvtScGaSNBOYI9ki",
+	"r/ilTXMkAyPhbUdL0OpAefPqnE3XbpY0ubGEkHcqs/Fkkcn0BLxjz+80ir1HigwS7lpnFrtzulegbnb4",
+	"+HG7/aRFwPNEyQB/HBRJKKSCDAG5NIWyocFx+9mgZwQoS2dcsb3rqlTkjImIDL79OTAaKOyuhWYyC5sX",
+	"kFfiDOp0fjOaVwLupMOjx8dPnl5FRYKhPGQNyaj0P6qi8ZD7jV5bwwDKItQd3MLRHKVyCn4e+9Mqvr6K",
+	"2Saai33FtF7paKrqeVmpYJgLztzTbpP6Sy+qOQBuWjsl4waVjBKXd9XvF2w+A8xaSMiHtPHKFms33wCg",
+	"6ytX2T8zGhsxQt1wSBOzO0YytuIMu8yHgL0JWASzCddMJdQ2gtUpnwLcXpKJUGfY09rMEgH3FBMRSwkX",
+	"RKZEZvqE0J6IpRgDOK8h65BZrN5IMoX1E8OMx3qfi3yRmqdiHHM1CXritYikYIpTEZCzhArzLfkgU52N",
+	"M2ZG203pkIcB+ZtMGTWyPkniOcZNe2JggzN992gsFUkzdrKwTzNBZmbYFrFh2iJdogH/pSf+mfHwYh8L",
+	"gnHvLDSwqw/hCnonGAYEK+Gmv0V3/U9JRDVbZg9XlNiOxAAWOLSkIBPdlxlixcDAG53Gh4/v377vv//5",
+	"Z/NtlibYACFvk2voanERUXYHjfzv6rcUO5apmucHDc2+6kanMaRKUzKn29RAVDC5O9QvtuGwu44KDwxj",
+	"ODYc7VqseoXSAD7IfesJ3jA4JeFrGsdzDJ+gs3eb+FQhlH8HRZ81AXpvZamy1xHSmbFt54BHgwDMQAuW",
+	"MLD+2EFtnB4uMOOqTFfNMh7dcbpqYa3Xx8KKUYydrnV70bDSOheObPk43koI7KONCCmoHrW+iVL0yh5q",
+	"myDux2wOh2oZTYWrJKbzfjF+MSBTSP33SVbYu3WOPQ/URM4URK+ag78ckqePD/efPHli/vfE5jt5/4AR",
+	"Paetw6fHxFz69PHhE/zPYK9Fuj0xWAiagJaUCf7PjBEaplIpQuPYDno5Zr4u/FPMMbqGTlO1Qo1O4y+H",
+	"xEy7/def9h//9NPhhiGgS5byEWeRa536Jgsv5uRskmZDFyBCongcPqbsGT3efzJqs/1j+hPbfxYdDveP",
+	"hn8d/XX0V3oYtg8394kUluJ+KjdL+V51CTRIy8zFiXYuke9PwbEBalpiQit44qbazME3PF0pG60s5/zF",
+	"1brb6KIvgnfxbMsWlabzWo5SU9a5yE/WlXZiaemutPPmqMus5+a0FVwzKrdyv9t3yRqLE96R040WfG5M",
+	"S7cX2QIC+MhGq8Nv/8xozPX8gIaYMn7wzZovfx5YgI96BGK8ZT9mlyz22TqQwY/tbgqWX0BEwT4kw7lP",
+	"i0f8Ec2ntsl/rm/KVI9kzOUjZZ1+XIxJbCy7IE+ncuhwJKRJQFJ2ydmMRCzkikuhAjKk5v9TZuwo8Omo",
+	"gFxyGWMPe/QKWsPNLgGhMUu1WkywBCS7ROepoq5Z3/mE9YTdf6vFurR7EmZpaqYH8Bi5YLCLXp9rb6yB",
+	"v+NFdpWtBLoTS3jNlXYoXa1TPsw02+KeTXP/7eW3XUxll9i+bb3pa0/EjlfeVLN74A3WYT3xFO64pT0m",
+	"1+WT5d20h51HzngFx5Tz1CRUTxYcNeCNKZs0RfsoodpMsNFp/O/f2/vPvnw7DB4f/fkfVR6cTdgw8J56",
+	"lgs/EyxnwnR1GV+C62+qWHxp+K9yjiiEeFKWM58AECIicgpt+yYbDbYExbYVZ8KxPgCOBCOBVPTNr2bG",
+	"ZtbzjW/4GxfR5k/Phn+w0N5zBxwMXrqefyF17djXTfrs7Imxa3vD3GtzlnHwDf7F7hHhhZCzmEVjdrvJ",
+	"U0B2GzU3hcypQm73hCqimPUBwshPSD5syGeDRj8XjCUKs8ItZHw+N+z40xV4P77CMDVl7wXsOcKVg52D",
+	"y7Zw93XzVxWPWeOOjnOd1VZYgQinvjvQN6WP5EsLNcl2u5dP9AbHcrOo2SmUEFsTBvzgHpgRYBoTGcdk",
+	"ZBYmQCBjL74jrqAMmUU9YYNu3lZB/QB1BWpuxcLrUUzHYxah9RSzMQ3nJM1iZsywJJVGYnEprqQLPNhA",
+	"3XZBOR7VlfU+Ptq0qteNI4e6NksmxqT56uPp6buA/Hb65s37zwH5ePoyIJ/e/e3d+8/vaodlN6GPz7i5",
+	"0UGpEURUqM4Uab54/+7d6YtzM6Sf33RfvTIfWq1W7bjwvuuPp+A8zRcMDsJSGKdFusWTYlRZd1TMk4Zz",
+	"oH0bVyERH3NjxXvwl7kUpWiATHvCHC8WEa4DkEhCGrtgzrSLNwmpHQoqHoCqpVgM0FzROrh9sbJphHcX",
+	"270FPbEUzvWVazz1CiQk7t+D/rgQEPF0vLYApSwfqlzdJbpr3BWB1ylOO0f3LTu6H6lbJeb1SkKJDK5N",
+	"/wcR5XG9+9uQVCzBqW0FvCu6Aei+mF8w8nlCteomCXlLBR3DClkkgb2AcFEsd32kcpi/wKLizC2WYsFw",
+	"SpmmXNhWzzLTPRFh7xXQ6ajS5HHbDGALZ/PiQX0J0952nz7KOM6STR28ePUd+XfxZbUJAjKO97Nkxxdu",
+	"zKm7wBPgGHnOYJf7e+cN64JjaNjJoWLpJYscHL4PjtXFw0geDgtsD6bF4FNgI0+kOWPDiZTQ6sgospgl",
+	"ldKZfQg3Ousbqg2JzxCbCsdjY19YL52m/JLlwIhmWNBNCVLK52TE47gnLNpXYvjLDBkPTsm1ZnaBLuD7",
+	"17Agd2GuXZjrx+eItxbqug0e6OdRl/hdBRGCAHQIama1I4iZg9cAlZWZNJzP6kyBw+hDp9VwTpQN0GDn",
+	"OKMPgW4FXp1insC+zxNwOIM+TYBkUL9jOatjUVMZsfgq2tGZXYjbP6nuTXVlGPjz7nze0Pk8LyrhPp5j",
+	"rJtxTEV4H0a5P0i1x+5tjTeYFJ3BhTNVQ/GrRPK5H8Q9unVzlnLfjt18JIvO0+6HDx/f/+P0ZUA+dD+d",
+	"mX9fvj7rPn9jPn08/dX6Ve/EnerHmHtTVShTdj3vMzziNlYwpJqNZTonzbfdj387PX/97lVAPp2/fvP6",
+	"/LeAdD+d/3L67vz1i+756/f1o3QPuZ3lwzZaALQazwlVRR+yb5JaNzT4p2ZYTw6P1rWV33QZXW1i4IUd",
+	"Yk34MRcd5gA11hww0f90NgjIINH95x/Nh4gNToiSU0asZaGISlgckwET+5/OBnv1PnBfHFnn/O7u/zfd",
+	"/9eXb0fB4z+bv/f3v9hvwCl+FPz0595/3pNX3HG59XpxDoC2k7w3WfW0eOgeglfcD8r8ih9v1Cd+nrdq",
+	"uysCr1Mn847AO6q+Qc+4W9Z794q7/b8m6a9xh7/hF2wZ5dJ6+wJfKFO1Kka52FQ9XT5BO3f17rBeyzlT",
+	"IMmH4aq+qQO7zkd9Zs0XELspo8pWRJCEZgCBrWOm9oLcJBZRrrDbeo+gJ9Z6sq/kD3aLsPMI7zzCPzbT",
+	"uS9v8KZsZkaHdMuO7hvge3yGp37X3dw/d593158dxETYnZzbwsmA9S0cHiTXW8bFqAS/cMkez10Jo63d",
+	"U0RJjLZyrXrCO1doysgI4PwwUJE/rUWwNKrYKNN5c6DoES/reF8UBFhyZyihiNrp0+1lHClMhR8ct59h",
+	"p8uYh3qAoGUOrocMaBgypfoAKT8gTUrUXGk23c+UeZr51mG9z8x0aZL0XSSmP4UklymDDkUx8xA5kMRs",
+	"JvcqpcmEdD+8NuZAT3hv7gmA3yvicesJheYcmIeJCGsOe397vHbDaa6D1FFckkancdrt/vq8bX9vw7dt",
+	"bH+ed7lxOB3Hz549PTw6evzs2eHTdiNoYAwqNIT86exl7j4r43UYnan/LykAH37KUh7SgzdS9btizGLw",
+	"xt8A5LtZ9/sB7TBv3gCtA+vydlgd3y1WB+zzMl9ep2nYCvR1kBzFDuu+EwDXC7hJLfLZcVtBAeqRa4vb",
+	"7KEc61hwLehHEeVjIz6EQB+eD+0QPu4J4aOGIq+L6FG9se07YZg/JJe8X8dtLZXcnilmKAihOsxbdDhZ",
+	"psYXFl8DW+hiyo2CCkgEVS8rblqSFLoY2p4AEurEbKMgmZJBGDOa9os3dQBJ1iKzw4HhulVQKUNojNgT",
+	"6PjpEGTMZf5bbiXEZkZZ3aLiEmFjb0Vfw9WIFvS1ZfWLNE8/7W2nReGo7xqwdRVTyGBEOxXq+1ShkJ5u",
+	"RIEq5xHVqVKonqhSfIYMzNkYEC4ALNEoVi7Gr4x19pZpCnl8gkxYyloeRSdlo0zRGK1b39uUYqPf0Bgc",
+	"XIoTQiGvAiv9IoldvnriAoCFFTluHy85jdepVz5b6fn8HWZdLPDr+sjnI8zyMMLd85GG0fXSPqh+q5M7",
+	"6rFBtkv2uE1XlQ+WMexVXcU5fpEzMqWilAUD9jvgW0eW4e9aShwfHW3AGOwafmR/sFDbyRxtMDRzIs6N",
+	"kHotLmnMo++uiQWeRtsc2/EM7I2u86SHu3V1l/SrStfeiwkLLxZYIMBIKA/snGYxU+jo7hQmQ4YpoxfQ",
+	"fNAcHvQKTsHZ5rjf8dERGWQiSaXRTMyaDQBi39ijuE4ekqwnmgNmdkL9/sU2OByMOIujQWA7CgVkkKRy",
+	"GLOpxcV1/jEaThhmerV6okuAesBRyRVR2XDKtXYpa05pe+QhddG1Zx53wRJNqOqJD6fvXr5+9yqHFcjX",
+	"9iTHGALANVeJErGQR1aSpEzpZbHQcZzfvMpTx3LrPhAf4KoceF9lQCg+h0XEby4u7pRpI/HwrJkLBWFf",
+	"E+7qvFN2KS/8LI+Pju0d8Hef40kbBNB6SevY7MvxkXl3SjXrQzI5i9x2QJeW/e5Is3RwQgYR05THA/LP",
+	"TGqmSgl4gC7n+9VvLM/QLVfIENqyz3rEponUTITzv7G5DYFctUulS63sNGxWZiNo5K+F4RQbNcho3scW",
+	"CL//3ugKo8cfto+PGl/M+ba9EX7h5Nu3wz//DMhcZikBOUu+fTv6809DqUgDRllIeHiRJa08K/D5+5e/",
+	"wXSKrRhE/9NZLpKLQntjJd4Lx5SO9F17Q3PJPOKC18lmTPt3Z9ixnsCldnpWsxPOV9b2d0J9hVA/A9oj",
+	"1Lff8dJPS6DAbWFy6i2V5YTL9XYLV/mAmuD+XRQxe1VGSw1LXmNgbOTDfblTlnfK8sbKsiHZh6Yqb5lA",
+	"Uuu4tO1p1GL6Z/5MxKhyQD1JkspLGgcYLHcKyEmF1ogeSZuJhoFs6Csey5DGVl03imzR82A7ajUrVPK9",
+	"lkPgMiqmIiyCLi/Ye6tkGHCovLC6rxnS1IxcT6AjK4MbYReFnQ34Xr1VgfgQx+1nrglnP0mhSzpIf2hi",
+	"IaBtGUTC4WFJptXCGIY0vDDM12rpW6iXpxHXJV525Q7m11MDWRxLpwlurQRurdyZWd+1j3Zz3c7sckGx",
+	"24mNnRp3G+LGHIIKJW5r5Q3N/f2IxfySpXxFmepLf4lhVqV8KZUN/ZWqDIgReDdFT8hMh3Lq0q14iig3",
+	"VJvB6xYZYOnk/4wYjdCrgpLG/E1ipo2k6vREVBjHhGqSGl6dAZvGfseKyNQ2QiwOjMyMBIk4iIjIc1mX",
+	"w7U6ldnmHuRrcF+FtNHCLvDy6tdWpRauWSyhXdevbO1AikW0bIu62JVBsdKCzzHBfZPBuNpim7Q+T2pH",
+	"BFf0YbY1rv7DdvsKywEKCma+ydTCsaBhw6e1gxmlclq9KxHVbN/c2rjGWKxKtnYYWm4/iFtNzC2Twfoc",
+	"3Xzuu1yKGwRVsMs6J7EcFwOZVnyUBMCtVXQuC6uDb25gK0s6T2k4cXLGorMFACotwnlAfjk//+AAAGRK",
+	"wGfv++JjLczf+POesFnCbtGI0Y23ECOv2IIUuVX8kcVX1Wirbvl2h+XG6kH8UQHFB4NClvZu9eSs1ywc",
+	"MVz3nB2kLInp/HYR6UuDrYv1/T1jGXNaIl7vewzZqB941gENbWFntHUy9IQ7vPuYbx/ByYYPlIxSpsy1",
+	"KWMAxlhQM0+MdsFDaI1LjV7q1VQv9BlhIkokF9pon2TEvxrN04YAcs10milNhqwnaKj5JUNISEIFGRQi",
+	"QPt/Y3MbOEsYZNXrLBWqwKVwW1o9sciT6j0I4NKZL/OlG4hTlRjb0V0ztuJ+72zwe21oDYUufjM24IEb",
+	"sKbyLVtVtC1I6lXm3lnpLd93hdvyjNYr06VV3qkIt1b45pIu1AK93aKaXZs9AwajkZglCYUpwShwuM4T",
+	"SRQfCy7GRLEwZRraU4STnuAK+ucJxPOfsJSRJshTaOcCX84mTNhiMZvRu4eS8dPHNyAQe2LIQDc/s28H",
+	"JZ4k2TDmIaFRlDKlvKjsiVWy0qruEFOwXvKS/EQ9YGnGOKtlzrG2Tm35sN1r7sfCFn98S9RchI2g4AIp",
+	"ugxb/wnz0ly0MCITNb4EjSyNG53GROtEdQ4OwnTasm9ohXJ6AAtzAFmGW+RcL6/TPRWyLQ/kDPZ+RQZH",
+	"mVTgMCC57Dz+31matt32IbQK8gq7lrb76S1oLAffFhyyf26a1V32aDs2XHTP1LKrumK2Smb175sXcV9U",
+	"aBMIaKU2sJEyUNvcoJpoJozGekKaI8ohT1JxEYJfTGmiMii9QcReyuMsZXsba9C5p2s1Ud2qdrsJ597R",
+	"7o2W212ZcG/Pi1SkiNXJLcWqvDG/ZIJAsrZqkQF6ZTpkRGPFBsSGEJf5cU80oWyZicicp0IYZsgg8FmM",
+	"ZO6d5A+Gcr2eSNk+E/hoYzFDdHNGlXshQHBPMMNmTig5PmzbbFEiU/wqonPwU9sjqxByGyoEFZx5+8MC",
+	"uv8Giq0t6Ks51leu7zPzd9U2C8rofza+XEeRvKdavs0ZkVWtf2yG9L2pgi9sd4+r8rLrK4J34lyvYour",
+	"HOxot2MsAwPrHkKBCzL4fZTKaUC03Bv4/rAL5jT23lOB44p5TFqmRMhSz8uUj7mgcdkx3yJdjY0zD9tB",
+	"u922yjlJoGIGSGBDZ8A/cU5C6olh09McszJ/48Y+81NnItyfdQ+pA53GUfvo6f7h4f5R+7zd7sB//9tQ",
+	"rCz+dlj4bVvuivP+aA7IZmz1xp3+OAKgyWhl3WNB9M5YynDLdync3yEGDcQPIJCGxx1TqvmUYUO1O2LJ",
+	"4KDcR//OA+HMr5UCzgyRLud+ddBaud+1RX6WKRnIS5bGNOkrSE9Wg55oRmxEs1iTn54et9sBoZa7/hXC",
+	"nHuW2btQKkdXr6s6HEqX0yds3rTZIhlHfiRK2mSJkJmTSEIqiJpxHU582ylrd/aET2M8IW0zBZ5a5Tp/",
+	"ICRTiXArlfUj7JrTyHDvrsFmF5aw0YGF21pFhXHA0LxueK/q6RX8nDnF7fTV+2aQCA1TjtY8cq7ou+GO",
+	"min9wNRVx6wcm2iZMQ7ybGm5ZLufkJGMYzkjXPsmeWWval3WBnFJG1uokGdMRPYsnpvVu/98CdSQdikT",
+	"954yARhQlBiCdfS6+TF2P4OytG9dKSv7WuZp0oshXyOxrfjOk/jJr2fv35EzoC0iRz1h5MEgopoOTvIQ",
+	"a0g1jeU4c/VVkHYcyTCbMoh3+yMy6AnFQvB8kK6YE0MXTGhD6SwiYcyZ0KtzKcH+OoeJ3r7c9C+rS50A",
+	"v46b/M67fIMJyEinfm03ORLmGSzMUq7nIJCGjKYs7WZ60uj8/sUIEWjpWosphJA5EUtiOZ9CS1SWXmKb",
+	"1AI5txouNH4AgskOa+m0fbWNY5GoSZiyyFA6jZVtEU0Q7QyRLVoFIASz0RXlIJ8nKMVCGscsRZSSiMwQ",
+	"nJhM6RxTJgpPmrKKx3TdiBziLbGNbododz0/+wAplIoxYb7jWrF4FCBAJ021cB0jaTTlQhVeZ3WKinee",
+	"bwa23LJbMOIxU9YggbpOu+U9sQj1SeRMuEa2AGVnhgI+Ko42iYe18y0oe8L6oSz9DN39NEmMosA9hPMj",
+	"VYA9Lm4W4aonLPpKAfjYaMtqEfMYmFmhn52qLPQZSppGiAS9uDujVE4dNMnpdMiiiEXkjI9FlnSQHmTE",
+	"eoJZegv8XJZUeT3Jm7vAsiCDDXBtqJkSSwqpPhpxKjCVGffcjgNChpA33yJnjPVEJEN1IP00WtPyxPNf",
+	"aojDz7YEAbuM0w2A7EgT5tFgDuOMhnMrm+AJfd/vGXDQnB6Y43cLazIjgZOIK3A84G2gELrWGe6ekxJi",
+	"NxjEBaDsVGaaEcb1hKWlqZf6UFfM/oM/UqEutNqBkwRMwpwyQpVVcFGTnRZOnTuTFc9+kUql9u1JgQcV",
+	"Nt286/nZB3uMYTUKT4Vvq7jHh9eWQpWjKZ6WmFsTR2yet1d4oL2pZv/RuwwtZTFh22jSEOLC0WFrE7tS",
+	"NW+gWWTTLyueT2eEpuGEX7LCS6zLH7K/Ec7O+6pL7+gJ3OQLxhKFpwXuGc41g3U0HwLwV/hieK6JrVBn",
+	"inDdQTglIkcjMwUhgaloSUZMQ5rblCvFIjemFnkuI1/xGMostmBRkCTnHhyRpiWLYaaJkBq0tQA+0Xo+",
+	"2xNMXLJYJmwPsJosbBQZJJIrKQa58oedZU7MbMG1CjWWwGdl2hP25HFwrRN7xllE5kyTGeX4TJkmEyow",
+	"zd68LB+7TQjsCa5aBB1/iqRs317h9ityb+fOha7jeemITZmm++6YVhCAbZlCplJwLc3x7VhsVTClQYjK",
+	"mLluHktcB46wm64iTd9kCLojB741ssBsw0vOZohHlY0nSaYDErMxDedEc5YGPeG7HpOFpsd7QQG/r+me",
+	"at8W+P495hE0U0whhhjwxBxOCBtFsgihzIY5lRudA/H8R0bBA0yC6Yntm2T7JTnVxKgSmnJDWeB1PXHd",
+	"nYEcsTWteUTKlIwvAUl2qlh8yVRpY1xF8vKWnDGljFi6LKC/OCaNukBAkpSHDI8+F5fS/GFZfzih6Zip",
+	"nkhYWjizvgzEuq08t0eRrOicTOSMTLNwckIKJ7onKIlZNGZpzhtkpodmmdxD/XC4Rols9EgucYW0UcrS",
+	"SPVE02OIKb3nhW5OSTEVpFn+yjx2L7DaA7p4e2IqhZ7EczdxCHq5xhGURCkdaYS3QFBhc7U5h2ZnAjLi",
+	"gsa4QZnF/KXDmAF/MuOfUEXCWCoWtchbKdgc20tELORTGhOs8yxt5JDHcbXwfiGFpqFWXu1gItoHyRoa",
+	"PV9ou7KB+dusGbXtKmSi92WGUsQYhSIiLOZjPuSQkZqDv5stMqO2TcA7hIvSzuCs0Tl9dLw/kVlKwkxp",
+	"OTV7bjT4kJEZF5GcBeTs/P2Hg7Pz7sdzcsHmM5lGKnBDMUxUS2HIIdd0AEAT0P6UlomxX7Kpm6cjGiag",
+	"PChwqgjMiINA1L7bFjzJLAIsV4t01QUZFGY8cIJDYTZJWX9KNBdVrM1ZUUSnNLww3AnDsSyOCc21KsjS",
+	"BgFqKBwBAfPdUD1hBBH/iiz5n55dXjLV8aVGtggSU7PtH5obHcycB48WCF9pOk1UACDX5P/9n/9bOKPm",
+	"r5RR9yGJOYvIKBOCxcq2J8lzWcz4mdLE7CnCDBTy0s2ehJ76/pBG3Z4ju+gePDcKccJSbiw2s9pCoON0",
+	"8Vwr0ixAso2Z0IbRThPKxyLoCftYYjTjgOSPJJc05VToPeCwdMqjE8s4cqEIYpWLoloNzfOLOqiNkkOs",
+	"GvieA6EsbT8Xio8nlcrTmSVwIwMjqmngsvwgnd0m61+wuWqRd7LobrHYAQURWmWYuNXyLk5vNblUfZc+",
+	"C/AEwFRdAznVIuBy8jiKhaBSYq24M01FRNMoP+4qYSEf2REWsweo7omYGcMD+FippI+UKvqky1xImU7n",
+	"gS3fiyx5sa/ojOA0BiQeORpZvduV/AUkluMxvBJMH9BD8aPNr6IC9DDM3DBs9NSvAiZoAQzlYRsA2126",
+	"pXnJ0bEjZpqyHJxiQVKYhdIyjkjT+7PdMrfcLQOsnuiJBUfJWg8ccQ64kmVa6VP580vQ8HoVwrMbGm1Z",
+	"kHKIAVS65c/klGGyBR0azrpCGXVpUR04A0b2hLjzNEdWNX8MqQiM9uwMSfNdSBOK3NP8hWiK9qmgrwDA",
+	"vqUXQ3HUtf+zajW+eTmfVQo7uE92ottGEXMnY4WpayyHZT3DrnNQPCFLp6NjTndk2HyJ4JvM8GxzAAc8",
+	"GuwF+a+eGw9IMxP8K7HBTKfjWrJGVcXfZYZAdZayAWkOLg+DgafPIVXs6TH55W33xf7ZL92jJ0/NkwY8",
+	"avk3tcwEB4WmLBiaemQY4vyE6Jkk/vlGRiQ0NNck1OhRUUCizLbEsoHg1IZOwdRLUrNT2sLWGIYHWxAh",
+	"ABeNPxR+xyTD75wwyxP21y2T1ufCjQFhrXHLjKxvnTilCRSGb7R9M6BOL2u3H4d6njD4hGbt8sBVaxkP",
+	"ZGGNvy3/bhM9+ZRtijESNGQc9bHXQ9UTlTk94Oet+lFmaVixRAVLyNhBlVOpf6Vv3PVtGZWlENH/3V8Y",
+	"FLbLPbi0Fn6kX/xA5PAPhvEofFOFk9qf+04u/soSzypJUBteNUeV4VtW0pAh+1I/aB4FBRi9KHDKV0Ba",
+	"rcrX+MjyBphD2DkN+EfVsFC/t0MjE1C/WUSaBZ0TmxRYXdv7TIFpbEZw+MW3BhPZ1GzjorD7EqzZ93xe",
+	"xdkU1yFAjrW83Rskhfyv/1WFzwjRughjadg20CaIAxJfrvbUaDonkFNem9/eWojLLC7JRmFKazu2rCnb",
+	"AusUoli16kOXLNq/CKZgblQOUEFLTeMqy5XYaL6911jjtndflaR/jsN7jRf/7Ae3E/k/iMi/TWIqjy1v",
+	"EfmtkZhlTs37//fv3f3//vLt8Z//UcV17HM35ZKxUVGWicznwcLvxQGTCS3KbC40GzPAI4RVqaZXe2+E",
+	"KxeQ33777bf9t29hxoV5tfefffl2/Oc+fjiqniCs7MKK7P8X3PKXZq/Xwk97//UfjbX8NV8qN/pCW073",
+	"pp0sfYCytF4G7KTqisXZSL5a0mk5h2PflfCvEK/2nkcQVCm6KYFUBZs5Qm06L65r9ERCmhoZdsnSvcBe",
+	"69yM+yqUCYsINBw2VA0hB3OFf8sFqxTC1ov82l72ws5gJ4N/GBl83xRXnsFQZZWWnD9Nm3LaCy4qZItN",
+	"PvDWuBlen0fuCzNKf1ovmD+xlZzf+k77NeMVbNavn435dcsZmVtmtO51MgSBG/Wp3tyUn21mN8Nalnag",
+	"/L6dZH+Akr1W+uwEe/3abCTXp0zT1kimM0iqqJfm74XfcqiVKibMwfgNdVYmUkEOED7epw8A6+W6Skib",
+	"33/249nJ5u9QNgOgQXBXBLTgu8Z0nn4dy/bpPqW0LIhjuUxaw8QN06o2aPGqPhcR+1r9CrzikSKJVLA6",
+	"aN1TjdC+lU9lQgMI6vIT4Zffv7Q45K1ZJptgrVAlq8dHOTd49cMQqhji8PlySsE259CAYrH8Ajs+v6/m",
+	"KhsnyBMpUlLKnrSZAH3091XOaSHbslJpsEUFTmmoEFs2h9JeVwyTbz5v77kvP98Ku9+/tOACwr7SUMfz",
+	"ZXrdxsWPa5w79YszDIqUvkCVOxXmAaowC4J2p7gsrshG6koZPnC176GQFwbJU94WJLRgKNoLO4QKSNEC",
+	"aGfhs7WaZ+fvP7gsrsAmbwULCVuGwbsI7x5ah5jCVaXgvDdT2PkefkTfwwOhuAWNKHQR8/KIZaL7XJh7",
+	"zSeZ6Uqu663++mqKJfdItV5xXSdIvYoESlfF6tdEJEqujuUn+WpekF40Ba6n81fY+QH4NK9Wwa7kv9hE",
+	"x0myNJGqQv/w1BGQTNuUkBo5muctXNWF4ndiwY3iRhc4mvMv27lYHrx+sgTM+++unpQXZCPtxAEdY/aV",
+	"hF1bpaS4HGi4nuD1nbzYLGYjTV59PD19FxTbyc+oMQAzBTLNpXbKlLju5uazxWv5ePoysDWgkF1lbnVJ",
+	"WtUpibaKpWtG9B4nsNNRfhgd5QEQ3KJyciHkDIT2dtKydOOwOkPP7FfMRbWsw6786xawRk5dMWLz2YLY",
+	"2fXnCvNDrYOk7A7JpU/frb1d1H55QZe1D9jWrVbTVlhtd1MxO7I8Ty5GMiAziuUT0FyXax7SeJV8rlXI",
+	"Voll83CoFOSREdAhg2roVW9ZFUsrPNqo1DYPbdXTYjpkcSV9bacO1LiVzPTRoeRL4qwyiiKmsZmYLshk",
+	"G/4qrUZpCwr7WiSlnc72AHW2Sn1jp7pVr8sVNDjHFjfX4dwdFs+CDFlomLcrhkNBg8jJZjkKfBfKlphe",
+	"p5N9dEPaaWU/qFZ2IyS007J2WtZOy/rutKwyjex0rgevc3kNYad11a3MVnpX0Qm+Psz3XrBCUSOklZRo",
+	"09PsSiwV90cRS2UBMwU8HJylVy/1tTrcBzO8dzC6XQjwB1PkHjA1Xqe+16XnVI22v3K0fRhtdS0vIqH1",
+	"i+d9g6LeymQjYPOW5nDom3N3r1mUn/yzTBfm3SG/8PEkIG9ZxLOp2YE3cgZ4SL60+y0VdMxSCxln3ai/",
+	"nb558/4z0PjH05eVa1EK+S3UElukC0z+ypH1HqmciADTrDTjOllaKnauU4EQH+aEmKObt9OcUUUyYYwB",
+	"sWmCVuVeLagOawKU1yisrm7dDD/nKFZQtg5gS00IwDNh7Ke9VnV6+YZZW4tLsSvQ/iH0vUrNZKf1rV6f",
+	"jXQ/R00tBz23SX6Xz9KwNz9SHrnOJ900c4HoftuD4h1EnBBCZiIESw/BbWc8jqtu6tvWawHhU9eFzezH",
+	"XpWid24H9MLevFPzfrxK74dCeyvUurtWpPzoCi8fShkzKlDPEuOMjquHhuhQ37ZGZ7mGnuC9fit0FZco",
+	"Vrj2tsBcisPZ6Qvftb5QL812ysKKxdlOU3BKx9UUBWc6qVCmvmFmq2A+c39NH65ZJeetY2cn5v8dxPyV",
+	"KOcBSemdGN6J4X8zMbwoKnZSuH5tthPC6Pu9ogzGm3Nzqfvhw8f3/zh9GZCPp7+evjg3nz50P52Zf1++",
+	"Pus+f2M+tVqtE1Jy1ZV5rx3SCnF9BlfspPW/g7S+bRr7wQU7JMT0ITujGgtOjrRl7V6yTKgiQ8aEzRev",
+	"rsDCfh87ZWKnTHxvysSCyNvpErVLs5EqUQs7vzrlYxElpPRkCFX6KpVi8qR7i10PFsFMXwHuSIp9FCyI",
+	"vg2s236u/j24mqW3Vakarqujfd1LN6edsvEjYdk8MCJcmJN99VaZpva9fcVFyLbJanXS3LHLsRTmSvu8",
+	"Ci4JcqfY7XkjsQDtMNdJ3cUH421+lEFpaXbC9gEK23qhsBO3KxZnK4Hre6vXGOzFNtEOxIFY6WU4Ujhh",
+	"4YUxkgrsDLuhea5MLlnqO+ysEJO+UflONP4IovF2aKc8LNe/vNKA3FqwrBUg7nU7afGApQVwtJ2AKK/H",
+	"Jt3M//z/AgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

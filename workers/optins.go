@@ -40,13 +40,19 @@ func (o *OptinsTasks) Register(mux *asynq.ServeMux) {
 }
 
 func (o *OptinsTasks) handlePurge(ctx context.Context, _ *asynq.Task) error {
+	return purgeKeys(ctx, o.Optins, o.Log, o.Now, "optins")
+}
+
+// purgeKeys forgets a domain's Idempotency-Key records older than
+// OptinsKeyRetention.
+func purgeKeys(ctx context.Context, p IdempotencyPurger, log *slog.Logger, clock func() time.Time, domain string) error {
 	now := time.Now
-	if o.Now != nil {
-		now = o.Now
+	if clock != nil {
+		now = clock
 	}
-	n, err := o.Optins.PurgeIdempotency(ctx, now().Add(-OptinsKeyRetention))
-	if n > 0 && o.Log != nil {
-		o.Log.Info("idempotency keys purged", "domain", "optins", "count", n)
+	n, err := p.PurgeIdempotency(ctx, now().Add(-OptinsKeyRetention))
+	if n > 0 && log != nil {
+		log.Info("idempotency keys purged", "domain", domain, "count", n)
 	}
 	return err
 }

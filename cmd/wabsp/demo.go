@@ -213,6 +213,7 @@ func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, b
 	}
 	em := metasim.NewEmitter(base+"/webhooks/meta", secrets[0].Secret, &http.Client{Timeout: 5 * time.Second},
 		metasim.WithBackoff(time.Second, 30*time.Second), metasim.WithGiveUpAfter(10*time.Minute))
+	go reviewDemoTemplates(ctx, log, graph, em)
 	if _, err := metasim.NewRunner(em, metasim.WithConcurrency(2)).Run(ctx, sc); err != nil && ctx.Err() == nil {
 		log.Error("demo traffic stopped", "err", err)
 	}

@@ -191,6 +191,15 @@ func (s *system) openQuality() error {
 	return nil
 }
 
+// templateGraph keeps a missing Graph client a nil interface, so the API
+// answers 503 rather than calling it.
+func templateGraph(c *graph.Client) httpapi.TemplateGraph {
+	if c == nil {
+		return nil
+	}
+	return c
+}
+
 // cipherKeyring returns the configured keyring for secrets at rest. Without
 // keys, encrypting an access token fails loudly rather than storing it in
 // the clear.
@@ -248,6 +257,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Optins:    s.optins,
 		Outbound:  s.outbound,
 		Insights:  s.insights,
+		Graph:     templateGraph(s.graph),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,
@@ -303,6 +313,8 @@ func (s *system) runWorker(ctx context.Context) error {
 	billingTasks.Register(mux)
 	optinsTasks := &workers.OptinsTasks{Optins: s.optins, Log: s.log}
 	optinsTasks.Register(mux)
+	qualityKeys := &workers.QualityKeys{Quality: s.quality, Log: s.log}
+	qualityKeys.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})

@@ -8,6 +8,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error code. Clients may branch on it, so
@@ -27,6 +28,14 @@ const (
 	PayloadTooLarge    Code = "payload_too_large"
 	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
+	// Unprocessable is a well-formed request that breaks domain rules; the
+	// error's Violations list every broken rule.
+	Unprocessable Code = "unprocessable"
+	// MetaRejected is a request Meta refused for its content.
+	MetaRejected Code = "meta_rejected"
+	// MetaTokenInvalid is a call to Meta refused because the stored access
+	// token is expired or revoked.
+	MetaTokenInvalid Code = "meta_token_invalid"
 )
 
 // Error is an application error with a stable code and a client-safe message.
@@ -35,7 +44,20 @@ type Error struct {
 	Message string
 	// Fields names the offending inputs for Invalid errors (field → problem).
 	Fields map[string]string
-	Err    error
+	// Violations lists every broken rule of an Unprocessable error, in order.
+	Violations []Violation
+	// RetryAfter, when set, is how long the client should wait before
+	// retrying.
+	RetryAfter time.Duration
+	Err        error
+}
+
+// Violation is one broken rule: where, which rule (a stable code clients
+// may branch on) and what is wrong, in words.
+type Violation struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Problem string `json:"problem"`
 }
 
 func (e *Error) Error() string {

@@ -12,6 +12,7 @@ const (
 	ScopeTenantsRead   = "tenants:read"
 	ScopeTenantsWrite  = "tenants:write"
 	ScopeQualityRead   = "quality:read"
+	ScopeQualityWrite  = "quality:write"
 	ScopeBillingRead   = "billing:read"
 	ScopeBillingWrite  = "billing:write"
 	ScopeOptinsRead    = "optins:read"
@@ -27,7 +28,7 @@ const (
 
 var allScopes = []string{
 	ScopeTenantsRead, ScopeTenantsWrite,
-	ScopeQualityRead,
+	ScopeQualityRead, ScopeQualityWrite,
 	ScopeBillingRead, ScopeBillingWrite,
 	ScopeOptinsRead, ScopeOptinsWrite,
 	ScopeInsightsRead, ScopeInsightsWrite,

@@ -55,7 +55,7 @@ func TestValidateScopes(t *testing.T) {
 		{"admin scope for admin", RoleAdmin, []string{ScopeAdmin}, false},
 		{"admin scope for partner", RolePartner, []string{ScopeAdmin}, true},
 		{"admin scope for tenant", RoleTenant, []string{ScopeQualityRead, ScopeAdmin}, true},
-		{"unknown scope", RoleAdmin, []string{"quality:write"}, true},
+		{"unknown scope", RoleAdmin, []string{"reports:write"}, true},
 		{"case matters", RoleTenant, []string{"Quality:Read"}, true},
 		{"unknown role", "root", []string{ScopeQualityRead}, true},
 	}

@@ -14,6 +14,7 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,6 +97,8 @@ type request struct {
 	path   []string
 	query  url.Values
 	token  string
+	// body is sent as JSON when not nil.
+	body []byte
 }
 
 // do makes one call and decodes a 200 body into out.
@@ -106,12 +109,19 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + "/" + c.version + "/" + strings.Join(escapeAll(r.path), "/")
 	u.RawQuery = r.query.Encode()
-	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), nil)
+	var payload io.Reader
+	if r.body != nil {
+		payload = bytes.NewReader(r.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, u.String(), payload)
 	if err != nil {
 		return fmt.Errorf("graph: %w", err)
 	}
 	if r.token != "" {
 		req.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	if r.body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -97,6 +97,9 @@ type Deps struct {
 	// answers 503 for their operations.
 	Onboardings     *onboarding.Service
 	OnboardingQueue OnboardingQueue
+	// Graph submits, edits and deletes message templates at Meta; nil
+	// answers 503 for those operations.
+	Graph TemplateGraph
 }
 
 // WABAOnboarder queues the onboarding of a WABA just created through the
@@ -179,7 +182,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 	)
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
-		quality: d.Quality, onboard: d.Onboarder, billing: d.Billing, optins: d.Optins,
+		quality: d.Quality, onboard: d.Onboarder, graph: d.Graph, billing: d.Billing, optins: d.Optins,
 		outbound: d.Outbound, insights: d.Insights, onboardings: d.Onboardings, onboardingQueue: d.OnboardingQueue}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))

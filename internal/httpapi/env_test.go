@@ -51,6 +51,7 @@ type options struct {
 	rate        float64
 	burst       int
 	redis       *redis.Client // overrides the per-test Redis
+	graph       httpapi.TemplateGraph
 }
 
 // env is an app on its own database and Redis, seeded with two tenants
@@ -168,6 +169,7 @@ func newEnv(t *testing.T, o options) *env {
 		Onboarder: workers.WABAOnboarder{Client: tasks},
 
 		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks},
+		Graph:     o.graph,
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
 		Redis:     rdb,

@@ -25,6 +25,9 @@ var statusOf = map[apperr.Code]int{
 	apperr.PayloadTooLarge:    http.StatusRequestEntityTooLarge,
 	apperr.Unavailable:        http.StatusServiceUnavailable,
 	apperr.Internal:           http.StatusInternalServerError,
+	apperr.Unprocessable:      http.StatusUnprocessableEntity,
+	apperr.MetaRejected:       http.StatusUnprocessableEntity,
+	apperr.MetaTokenInvalid:   http.StatusFailedDependency,
 }
 
 // fiberError turns Fiber's own errors (unknown route, wrong method, body too
@@ -85,6 +88,9 @@ func problemFor(err error, requestID string) (openapi.Problem, int) {
 	if len(e.Fields) > 0 {
 		p.Errors = fieldErrors(e.Fields)
 	}
+	if len(e.Violations) > 0 {
+		p.Errors = violationErrors(e.Violations)
+	}
 	return p, status
 }
 
@@ -97,6 +103,14 @@ func fieldErrors(fields map[string]string) *[]openapi.FieldError {
 	out := make([]openapi.FieldError, len(names))
 	for i, name := range names {
 		out[i] = openapi.FieldError{Field: name, Problem: fields[name]}
+	}
+	return &out
+}
+
+func violationErrors(list []apperr.Violation) *[]openapi.FieldError {
+	out := make([]openapi.FieldError, len(list))
+	for i, v := range list {
+		out[i] = openapi.FieldError{Field: v.Field, Problem: v.Problem, Code: &v.Code}
 	}
 	return &out
 }
@@ -118,6 +132,9 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			})
 		}
 		c.Status(status)
+		if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, seconds(e.RetryAfter))
+		}
 		c.Set(fiber.HeaderContentType, "application/problem+json")
 		body, mErr := c.App().Config().JSONEncoder(p)
 		if mErr != nil {

@@ -44,6 +44,7 @@ type Server struct {
 
 	onboardings     *onboarding.Service
 	onboardingQueue OnboardingQueue
+	graph           TemplateGraph
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)

@@ -46,6 +46,8 @@ type Graph struct {
 	calls     []Call
 	// onboarding is Embedded Signup's state (graph_onboarding.go).
 	onboarding *onboardingState
+	// review holds what the template write API needs beyond the state.
+	review templateReview
 }
 
 // GraphOption configures a Graph.
@@ -127,6 +129,9 @@ type graphRequest struct {
 	deep   bool // more path segments than node/edge
 	params url.Values
 	token  string
+	// body is a JSON request body, for writes whose parameters are not
+	// flat strings (template components).
+	body []byte
 }
 
 type graphResult struct {
@@ -163,7 +168,8 @@ func parseGraphRequest(r *http.Request) graphRequest {
 	if len(segs) > 0 && versionSegment.MatchString(segs[0]) {
 		segs = segs[1:]
 	}
-	req := graphRequest{r: r, method: r.Method, params: requestParams(r), deep: len(segs) > 2}
+	body := jsonBody(r)
+	req := graphRequest{r: r, method: r.Method, params: requestParams(r), deep: len(segs) > 2, body: body}
 	if len(segs) > 0 {
 		req.object = segs[0]
 	}
@@ -263,6 +269,9 @@ func (g *Graph) resolve(id string) (*wabaState, any) {
 }
 
 func (g *Graph) dispatch(req graphRequest, ws *wabaState, node any) graphResult {
+	if ts, isTemplate := node.(*templateState); isTemplate && req.edge == "" && req.method == http.MethodPost {
+		return g.editTemplate(req, ts)
+	}
 	if req.edge == "" {
 		if req.method != http.MethodGet {
 			return g.fail(errNoObject(req.method, req.object))
@@ -277,6 +286,9 @@ func (g *Graph) dispatch(req graphRequest, ws *wabaState, node any) graphResult 
 	}
 	switch req.edge {
 	case "phone_numbers", "message_templates":
+		if req.edge == "message_templates" && req.method != http.MethodGet {
+			return g.writeTemplates(req, ws)
+		}
 		if req.method != http.MethodGet {
 			return g.fail(errNoObject(req.method, req.object))
 		}
