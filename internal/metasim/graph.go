@@ -44,6 +44,7 @@ type Graph struct {
 	phones    map[string]*phoneState
 	templates map[int64]*templateState
 	calls     []Call
+	sends     sendState
 }
 
 // GraphOption configures a Graph.
@@ -137,6 +138,10 @@ type graphResult struct {
 
 // ServeHTTP answers one Graph API request.
 func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if phoneID, ok := messagesPath(r); ok {
+		g.serveMessage(w, r, phoneID)
+		return
+	}
 	req := parseGraphRequest(r)
 	g.mu.Lock()
 	res := g.serve(req)
