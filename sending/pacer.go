@@ -9,8 +9,7 @@ import (
 )
 
 // Pacer spaces sends out to Meta's limits, across every worker process: a
-// token bucket per number (its throughput a second, one second of burst)
-// and one per business–user pair (PairBurst, refilled one per PairPause).
+// token bucket per number and one per business–user pair (PairBurst, refilled one per PairPause).
 // Buckets live in Redis only while they refill; losing them lets at most one
 // burst through, which Meta's own limits then answer.
 type Pacer struct {
@@ -59,9 +58,15 @@ func (p *Pacer) Take(ctx context.Context, phoneNumberID, recipient string, perSe
 		perSecond = DefaultThroughput
 	}
 	keys := []string{p.prefix + "num:" + phoneNumberID, p.prefix + "pair:" + phoneNumberID + ":" + recipient}
+	// Meta counts a number's sends over any one second, and a bucket lets
+	// through its capacity plus a second's refill there: the capacity (a
+	// tenth of the limit) comes out of the refill rate so that the two
+	// never pass the limit together.
+	burst := max(1, perSecond/10)
+	rate := max(1, perSecond-burst)
 	now := time.Now().UnixMicro()
 	pairRate := 1 / PairPause.Seconds()
-	wait, err := take.Run(ctx, p.rdb, keys, perSecond, perSecond, pairRate, PairBurst, now).Int64()
+	wait, err := take.Run(ctx, p.rdb, keys, rate, burst, pairRate, PairBurst, now).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("sending: pace %s: %w", phoneNumberID, err)
 	}
