@@ -132,3 +132,11 @@ func TestBackoff(t *testing.T) {
 		prev = d
 	}
 }
+
+func TestThroughputOf(t *testing.T) {
+	for level, want := range map[string]int{"": 80, "STANDARD": 80, "NOT_APPLICABLE": 80, "HIGH": 1000, "high": 1000} {
+		if got := ThroughputOf(level); got != want {
+			t.Errorf("ThroughputOf(%q) = %d, want %d", level, got, want)
+		}
+	}
+}
