@@ -2400,7 +2400,7 @@ type Problem struct {
 	// Code Stable machine-readable code: `invalid_request`, `not_found`,
 	// `conflict`, `unauthenticated`, `forbidden`, `tenant_suspended`,
 	// `failed_precondition`, `rate_limited`, `payload_too_large`,
-	// `unavailable` or `internal`. New codes may be added.
+	// `unavailable`, `send_refused` or `internal`. New codes may be added.
 	Code string `json:"code"`
 
 	// Detail What went wrong, in words meant for the integrator.
@@ -2409,8 +2409,14 @@ type Problem struct {
 	// Errors For `invalid_request`, each field at fault.
 	Errors *[]FieldError `json:"errors,omitempty"`
 
+	// Reasons For `send_refused`, every reason the send guards gave.
+	Reasons *[]string `json:"reasons,omitempty"`
+
 	// RequestId The `X-Request-Id` of this request.
 	RequestId string `json:"request_id"`
+
+	// SendId For `send_refused`, the refused send as recorded.
+	SendId *openapi_types.UUID `json:"send_id,omitempty"`
 
 	// Status The HTTP status code.
 	Status int `json:"status"`
@@ -2833,6 +2839,75 @@ type ResponseTimesRow struct {
 
 // Role What an API client acts as.
 type Role string
+
+// Send defines model for Send.
+type Send struct {
+	// Attempts Calls made to Meta; throttled calls that were put back do count.
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ErrorCode Meta's error code of the last failed attempt.
+	ErrorCode    *int               `json:"error_code,omitempty"`
+	ErrorMessage *string            `json:"error_message,omitempty"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// Labels Labels the later delivery statuses are reported under.
+	Labels        SendLabels             `json:"labels"`
+	Message       map[string]interface{} `json:"message"`
+	PhoneNumberId string                 `json:"phone_number_id"`
+
+	// Reasons For a refused send, every guard reason.
+	Reasons []string `json:"reasons"`
+
+	// State `queued`, `sending`, `sent`, `failed` or `refused`.
+	State     string    `json:"state"`
+	To        string    `json:"to"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Wamid Meta's message id, once Meta accepted the send.
+	Wamid *string `json:"wamid,omitempty"`
+}
+
+// SendLabels Labels the later delivery statuses are reported under.
+type SendLabels struct {
+	Agent      *string `json:"agent,omitempty"`
+	CampaignId *string `json:"campaign_id,omitempty"`
+}
+
+// SendList defines model for SendList.
+type SendList struct {
+	Items []Send `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// SendRequest defines model for SendRequest.
+type SendRequest struct {
+	// Labels Labels the later delivery statuses are reported under.
+	Labels *SendLabels `json:"labels,omitempty"`
+
+	// Message The message as Meta's Cloud API shapes it: `type` (`text`,
+	// `template`, `image`, `video`, `audio`, `document`, `sticker`,
+	// `interactive`) and the member it names (`text`, `template`,
+	// `media`, `interactive`). Checked against Meta's limits.
+	Message SendRequest_Message `json:"message"`
+
+	// PhoneNumberId Meta's id of the sending number.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// To The recipient's number, E.164 digits (a leading `+` is accepted).
+	To string `json:"to"`
+}
+
+// SendRequest_Message The message as Meta's Cloud API shapes it: `type` (`text`,
+// `template`, `image`, `video`, `audio`, `document`, `sticker`,
+// `interactive`) and the member it names (`text`, `template`,
+// `media`, `interactive`). Checked against Meta's limits.
+type SendRequest_Message struct {
+	Type                 string                 `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // SuspendRequest defines model for SuspendRequest.
 type SuspendRequest struct {
@@ -3944,6 +4019,13 @@ type GetResponseTimesParamsClock string
 // GetResponseTimesParamsGroupBy defines parameters for GetResponseTimes.
 type GetResponseTimesParamsGroupBy string
 
+// SendMessageParams defines parameters for SendMessage.
+type SendMessageParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPhoneNumbersParams defines parameters for ListPhoneNumbers.
 type ListPhoneNumbersParams struct {
 	// Limit Page size.
@@ -4071,6 +4153,18 @@ type ListQualityTemplateHistoryParams struct {
 
 	// To Only rows before this Meta event time.
 	To *HistoryTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListSendsParams defines parameters for ListSends.
+type ListSendsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only sends in this state.
+	State *string `form:"state,omitempty" json:"state,omitempty"`
 }
 
 // ListWabasParams defines parameters for ListWabas.
@@ -4729,6 +4823,9 @@ type CreateExperimentJSONRequestBody = ExperimentCreate
 // CreateJourneyJSONRequestBody defines body for CreateJourney for application/json ContentType.
 type CreateJourneyJSONRequestBody = JourneyCreate
 
+// SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
+type SendMessageJSONRequestBody = SendRequest
+
 // UpdateOptinSettingsJSONRequestBody defines body for UpdateOptinSettings for application/json ContentType.
 type UpdateOptinSettingsJSONRequestBody = OptinSettings
 
@@ -4791,6 +4888,72 @@ type OnWebhookEndpointDisabledJSONRequestBody OnWebhookEndpointDisabledJSONBody
 
 // OnWebhookTestJSONRequestBody defines body for OnWebhookTest for application/json ContentType.
 type OnWebhookTestJSONRequestBody OnWebhookTestJSONBody
+
+// Getter for additional properties for SendRequest_Message. Returns the specified
+// element and whether it was found
+func (a SendRequest_Message) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for SendRequest_Message
+func (a *SendRequest_Message) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for SendRequest_Message to handle AdditionalProperties
+func (a *SendRequest_Message) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for SendRequest_Message to handle AdditionalProperties
+func (a SendRequest_Message) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for OnAccountUpdatedJSONBody_Data. Returns the specified
 // element and whether it was found
@@ -6973,6 +7136,9 @@ type ServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(c *fiber.Ctx, tenantId TenantId, params GetResponseTimesParams) error
+	// SendMessage Send a WhatsApp message through the guards
+	// (POST /v1/tenants/{tenant_id}/messages)
+	SendMessage(c *fiber.Ctx, tenantId TenantId, params SendMessageParams) error
 	// GetOptinSettings Get the tenant's opt-out keywords and buttons
 	// (GET /v1/tenants/{tenant_id}/optin-settings)
 	GetOptinSettings(c *fiber.Ctx, tenantId TenantId) error
@@ -7024,6 +7190,12 @@ type ServerInterface interface {
 	// ListQualityTemplateHistory A template's history
 	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/history)
 	ListQualityTemplateHistory(c *fiber.Ctx, tenantId TenantId, templateId TemplateId, params ListQualityTemplateHistoryParams) error
+	// ListSends List the tenant's sends
+	// (GET /v1/tenants/{tenant_id}/sends)
+	ListSends(c *fiber.Ctx, tenantId TenantId, params ListSendsParams) error
+	// GetSend One send, with Meta's message id once sent
+	// (GET /v1/tenants/{tenant_id}/sends/{send_id})
+	GetSend(c *fiber.Ctx, tenantId TenantId, sendId openapi_types.UUID) error
 	// ListWabas List the tenant's WABAs
 	// (GET /v1/tenants/{tenant_id}/wabas)
 	ListWabas(c *fiber.Ctx, tenantId TenantId, params ListWabasParams) error
@@ -10918,6 +11090,57 @@ func (siw *ServerInterfaceWrapper) GetResponseTimes(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// SendMessage operation middleware
+func (siw *ServerInterfaceWrapper) SendMessage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendMessageParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SendMessage(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // GetOptinSettings operation middleware
 func (siw *ServerInterfaceWrapper) GetOptinSettings(c *fiber.Ctx) error {
 
@@ -11780,6 +12003,102 @@ func (siw *ServerInterfaceWrapper) ListQualityTemplateHistory(c *fiber.Ctx) erro
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.ListQualityTemplateHistory(c, tenantId, templateId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListSends operation middleware
+func (siw *ServerInterfaceWrapper) ListSends(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSendsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListSends(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetSend operation middleware
+func (siw *ServerInterfaceWrapper) GetSend(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "send_id" -------------
+	var sendId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "send_id", c.Params("send_id"), &sendId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter send_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSend(c, tenantId, sendId)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -12687,6 +13006,12 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/eligibility", wrapper.CheckEligibility)
 
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/eligibility/bulk", wrapper.CheckEligibilityBulk)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/messages", wrapper.SendMessage)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends", wrapper.ListSends)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends/:send_id", wrapper.GetSend)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/optin-settings", wrapper.GetOptinSettings)
 
@@ -21698,6 +22023,137 @@ func (response GetResponseTimes500ApplicationProblemPlusJSONResponse) VisitGetRe
 	return ctx.JSON(&response)
 }
 
+type SendMessageRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   SendMessageParams
+	Body     *SendMessageJSONRequestBody
+}
+
+type SendMessageResponseObject interface {
+	VisitSendMessageResponse(ctx *fiber.Ctx) error
+}
+
+type SendMessage202JSONResponse Send
+
+func (response SendMessage202JSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage400ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage401ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage403ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage404ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage409ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage413ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage422ApplicationProblemPlusJSONResponse Problem
+
+func (response SendMessage422ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage429ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendMessage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage500ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type GetOptinSettingsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 }
@@ -23409,6 +23865,204 @@ type ListQualityTemplateHistory500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListQualityTemplateHistory500ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListSendsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListSendsParams
+}
+
+type ListSendsResponseObject interface {
+	VisitListSendsResponse(ctx *fiber.Ctx) error
+}
+
+type ListSends200JSONResponse SendList
+
+func (response ListSends200JSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends400ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends401ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListSends403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends403ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends404ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends429ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListSends500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends500ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetSendRequestObject struct {
+	TenantId TenantId           `json:"tenant_id"`
+	SendId   openapi_types.UUID `json:"send_id"`
+}
+
+type GetSendResponseObject interface {
+	VisitGetSendResponse(ctx *fiber.Ctx) error
+}
+
+type GetSend200JSONResponse Send
+
+func (response GetSend200JSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend400ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend401ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetSend403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend403ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend404ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend429ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetSend500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend500ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -25490,6 +26144,9 @@ type StrictServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(ctx context.Context, request GetResponseTimesRequestObject) (GetResponseTimesResponseObject, error)
+	// SendMessage Send a WhatsApp message through the guards
+	// (POST /v1/tenants/{tenant_id}/messages)
+	SendMessage(ctx context.Context, request SendMessageRequestObject) (SendMessageResponseObject, error)
 	// GetOptinSettings Get the tenant's opt-out keywords and buttons
 	// (GET /v1/tenants/{tenant_id}/optin-settings)
 	GetOptinSettings(ctx context.Context, request GetOptinSettingsRequestObject) (GetOptinSettingsResponseObject, error)
@@ -25541,6 +26198,12 @@ type StrictServerInterface interface {
 	// ListQualityTemplateHistory A template's history
 	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/history)
 	ListQualityTemplateHistory(ctx context.Context, request ListQualityTemplateHistoryRequestObject) (ListQualityTemplateHistoryResponseObject, error)
+	// ListSends List the tenant's sends
+	// (GET /v1/tenants/{tenant_id}/sends)
+	ListSends(ctx context.Context, request ListSendsRequestObject) (ListSendsResponseObject, error)
+	// GetSend One send, with Meta's message id once sent
+	// (GET /v1/tenants/{tenant_id}/sends/{send_id})
+	GetSend(ctx context.Context, request GetSendRequestObject) (GetSendResponseObject, error)
 	// ListWabas List the tenant's WABAs
 	// (GET /v1/tenants/{tenant_id}/wabas)
 	ListWabas(ctx context.Context, request ListWabasRequestObject) (ListWabasResponseObject, error)
@@ -28301,6 +28964,48 @@ func (sh *strictHandler) GetResponseTimes(ctx *fiber.Ctx, tenantId TenantId, par
 	return nil
 }
 
+// SendMessage operation middleware
+func (sh *strictHandler) SendMessage(ctx *fiber.Ctx, tenantId TenantId, params SendMessageParams) error {
+	var request SendMessageRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body SendMessageJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SendMessage(ctx.UserContext(), request.(SendMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendMessageResponseObject); ok {
+		if err := validResponse.VisitSendMessageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetOptinSettings operation middleware
 func (sh *strictHandler) GetOptinSettings(ctx *fiber.Ctx, tenantId TenantId) error {
 	var request GetOptinSettingsRequestObject
@@ -28797,6 +29502,62 @@ func (sh *strictHandler) ListQualityTemplateHistory(ctx *fiber.Ctx, tenantId Ten
 		return err
 	} else if validResponse, ok := response.(ListQualityTemplateHistoryResponseObject); ok {
 		if err := validResponse.VisitListQualityTemplateHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSends operation middleware
+func (sh *strictHandler) ListSends(ctx *fiber.Ctx, tenantId TenantId, params ListSendsParams) error {
+	var request ListSendsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSends(ctx.UserContext(), request.(ListSendsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSends")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSendsResponseObject); ok {
+		if err := validResponse.VisitListSendsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSend operation middleware
+func (sh *strictHandler) GetSend(ctx *fiber.Ctx, tenantId TenantId, sendId openapi_types.UUID) error {
+	var request GetSendRequestObject
+
+	request.TenantId = tenantId
+	request.SendId = sendId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSend(ctx.UserContext(), request.(GetSendRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSend")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSendResponseObject); ok {
+		if err := validResponse.VisitGetSendResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -29368,653 +30129,673 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybLdlmPjQnbbPZ622x7LHt9s0z8WWAWSWBUBNoASze71c9wj3Hvcvdgv",
-	"kAnUP6KKRYmye+briN1pmVWFv5mJzETmJ//oxXKxlIIJo3tnf/TmjCZMwZ/vqGGv+IIb+B/7S8J0rPjS",
-	"cCl6Z7137LeMaaOJmTMSp5wJQxZ0TSaZ0oZM2FQqRiaMixlJbQssGfT6PR3P2YLa1sx6yXpnPS4MmzHV",
-	"+/KlX3T5ji0oF1zMWrpN2dQQLrD7TCnb/ySLL5nZpR/NAlO7YLEUiSaZMDyFDrBhwjWZZmlK6Ixysb0b",
-	"ZtT6fGqYau7CSLKiPF8vZT/hYral7S/93pIqumDGbdZ5ypR5mWz2837OCLUP72jCYQe4/XlJzbzX7wm6",
-	"sA3DC2Oe9Po9xX7LuGJJ78yojJUHMZVqQU3vrJdl8KYblDbK7pMdEgziZy4Cw3gj0jWOQxM5JWbONbnk",
-	"IiEHIltMmBr/ltGUm3WfGLZYptSw8ZJmmiV9smCGno2y4fB+bLuEv1ifDAaDw3w6v2VMrYv52JYrC7ig",
-	"n18xMTPz3tnxyQ+NY79gV0xxs+42fu3ebhqFf14Zyb8pNu2d9f7HvYLv7uFTfa86hmJUhhrWMCS5ZIJI",
-	"RaT9h2JaplcscQNtHBe0Vx4UE9mid/Zrz7YGNIDt9D41r1Q2+S8Wd9hsOpGZIbjJuthdbQdN41hmomWg",
-	"2Ml4YzvbFvFvSEjlAdpRPwMB9c5+F2KR87cvnQy7o0nEk4gcCGkIN5pE+PuYJ9FhA/+4N+yobsZBz6TQ",
-	"TJjz2A7tBU+d6AgtDoV3Oi9LpeVyX8+kMDQ2RWeBvQRyj/HFO5owYRRnjdvmXkR5co3Zv1BysTmQ59gp",
-	"Wc2lZnYw9lUyp8slE5bkDVCUFbY4XMMXrGmEU9tDcGwJNezIfto2wLeZWkrN2vdniS/tukGu7XJ3FzJT",
-	"8ZbeNLyza2fYcrmv93LnlXcn19ZFN/KaS26JqeloK4iy8XCrkOONmDNTWqrwOCLBPptxDG9EeEIwslTs",
-	"istMkyWdNS4LftN0Wj04PgkN5UeW8ium1k3Lkrjnbevi3+m8MFyYh6e9fm/BBV/YA+O4H9J6nn9eMsUX",
-	"TDRuGsvfaBtf8dbNt+4vXBup1ufGKD7JGk9TJVfF8U79y+TAKSdjRQ0Xsz6xJ2im+8T/rmOpWJ/E1LCZ",
-	"VOs+YVdMmHYdJW++aesfnrbMJCwji0lsiMPXzFAc1q1IRjeskPgoBlWWFB3Hcz2h8TJhi6U0TMTrn1lA",
-	"mzt3Z/1RbEWaIJdsTQ6OrS5+MhySpeLC0EnKSDynisZWxz4kZk6tfXPJwOAZCYV2CNF0yuyXoLmfAd9r",
-	"umDQpmImUwItpCm3ZpFiOkvNYCT8fNHgKiZcGvqRHXsDcZwMh8CIuVZrDQJjmLJt/v9+HY0+nxwfjUaf",
-	"Hz3/9O//Fl6jxVI2mwwcnraxJ75xc9Z8KTSfzRsO/RewaAldkwPDBHXEQn6Xgh0+IQmb0iw15OSxfSWn",
-	"r8jI6Hr03TbAt3Mp2C+gx7ZpSZNMc8G0diovObCEbnXKpf1+7Kydii5ZVxyqL1ZGW97j4dHjT38c9++f",
-	"fPm3tnGHWPIVxVXtEy7iNEtY0rq+RiZ0fR0ObRjXleQxey2FJdwg8eEbdzRZ2Je8kY8jvKOLMZKDf/zj",
-	"H/84ev26STGH71sJdGNFT78c4R9N6/pXmSnBGo/e/8LHbazjXrk57zR4Zt7SGSOa/94oVcEfU9k2t9W9",
-	"swdWrtDPeMB7KdN23L+lygimmpZjiY/blsO9cvPlABZtNPGArxxb3tFkRSd6WTL1tvNpbdTw3s1NPmev",
-	"omRpWsV81Dyx3OD0Dsse3EjbFDmAmcgpofnT8oSbZlEWMzeZxTuZptlyqxAHcaP5FTtsZuqvJddxyG3i",
-	"cdfx7ldOXmSTfFBNdLFik7mUl0SX3m1jtfJ7N9/0986ZExqdYyfv72keUu7v2zKcXY6+97BJTYuWb2HL",
-	"mOwb+1gg287fgBA2hvKManbErTGtueFXDDYRvvX2Yz5QOyyrz+s0mzXR12+tqmLT2C7Akml3/sCLGhmA",
-	"a2f8tDkXM93ZEVEeBQzrI53QRhH+8fzpeYvoXtEJbRPZ8PymEvsL+EeXUmgGnvenNHFXEvZfsRSGCfiT",
-	"Lpcpj6kd/r2lkpOULf79v7Sdyx899pkulinDLxI8Uq9oypOxMyt6/V7CDOWppcY5I97a4JrYGcO7vX6P",
-	"KSWV7p39+kdvylma2Lf5go2tXOr1e65bK+elIVSQl+e/nBeSq/flE64E00DsZ73h8V9/+M+f7//98d9O",
-	"Pz54/vDdo/c//OPxh+HL4zd2R3GXzk6BoLix47fTJ+/yMbvFypQ4g006cyM4q0/vS1cCeeumAAu/SRGl",
-	"dVnQ1O4dSyynuP7ssVjtOTp8QiJctl8/RSNhSUMTRuM5gRW0ljNIc2ujof9pmvL4Zpsb+0ZKu2ppmdBU",
-	"MZqsCfvMtdG96+3G42I3nhUdNW5FPpj97QF6H2uz6ZOl1JpP0jXJRMIUoUKaOVNOoIzEQeSHEh327aaV",
-	"CT2mwtLshJGYKsXtrmb1676RgKsMchBNKU9ZMl4quFXjdnDRodvBF1JNeJIwcaMtnOatVDiT6/LVJ3BZ",
-	"bMgUJkONm+o19/V+sa8vSr03bmwxxH3trJGXTJCUxpfow9CxXMJBtDlZrt1k7W74gUSH/ZFwG+ue2gMk",
-	"00smwOiM3Emb/5Tv2kthT3uaPresusPO3XjeF3LBzNyewkhURAo8cO5oonnCQKTg2Kws+S2ThsEEo2KP",
-	"I2Ik0dlyKZUZ2Nn8Is0LmeFd2bVJUEgznkIrdTFit8I/uQ6lnRaU9os05IVrqpHSipHsg9J+kbjell8s",
-	"HdlDG+SBcA9W3MyRn3gSILd8NPbgB4t0nUqavJfyFVUz9jWJxzLNRCZrS+byiilyTF7zp+QgWuKYxkbK",
-	"cWpH5cb6XsrXVKx9UMON6ENZLdqFWpRJxP6OIRiEfY4ZS1jyBN2VxCre6npEc1I6dt5LSew0SD6PFuKp",
-	"DHNfksoJYb/s3GhSmvZBVO4U9cNQpMtR7lAJDcV9ca8WGFOOJzmqBK50aqT4otaQi0zp2Ih924ecHOUx",
-	"J60fF9EpsKgfBM3MXCr+O7uZnMqgISaM/aRKihQ1VzJhVFlNAM4Xrkmujl9Pfh0XpFiZRQsV1ge5H0EW",
-	"mt5BVOtrg/4+fvx4dF56Y9P4iZ5Ci5EXhYy8e/GMPHz0YEhAlw2GCxUmC+7uFeUpnaTsppubt1OzUQzV",
-	"l+S3jGXMbmn1xd139UFZ/7lg6orHjHyoNNq2uflr+9jYc5Iw0E9EvCYH71jCdZ+8ldrMFLv426tDr60a",
-	"eskqWqzis7khQq6stlsaldUcUAL7KzpGohLvRkRjfBjeFJVlVZXB9xpU9iVfqyKmrBwS5cOEYsUtoaa9",
-	"fm9FFcgua29PZSBgqN87t0tDcYR/9GiC6jlN3yq5ZMpwa0ZPaaoZ2Kv5T3/06MxRaHWSH+eSQASCXbQF",
-	"09pdrm9xefR7NDNyAcweWDhhyGRN3CtcCnt8gLEyp4JQsmRKS4j4c81OpEwZBVU1posl5TPRwe/SL91q",
-	"B64lRelqnFyydW1ax8EW3W1C6JbTPdq1qbE2bBn2wNgndzSJrmiasQjtMWp8R0+IYCzRJHL/jjrtS+4B",
-	"TKmYZRQ1tu5foXOnwxdXVHEaWnc7MfeQZNpqR24axW50m8mKLniD01FmZmJ1VE+xufux3OiDh/VL3U2/",
-	"XeG5+tX1VzCdhJi3KtM9pSae78p5+dfwT27YQm8NXizY/AvM6iV+dTx0l0j+3/loqVJ0vTGnct/tM3sH",
-	"d+ngGw6NngW90rD4muTvlFg6l4T9nmboLqh+/Re5Igur5qJ/dpE7POY0IdQ5RslUyQW4JJ+AhAKfhyYQ",
-	"6UikiOGA4EoTqhS/YqH+wysC+gwMLLgsS44hjpvrkccvhmQpNeX4bc3c8WFy65+JZCm5MINegOBjxezA",
-	"xtR0jc7o9xKu7RHoP6pdXSoGsh0Wyr9pu+7WdhP35aGdeH+GDmRrZ1pKSGC2NEu4IamcVXoLO4H7vZRq",
-	"M7ayIjiLj3Or1hpi3yIzaQjFxew+ES/UNh6ULksbF8+ayO49N3PdaVJKoqrXxubvpNep5JJVpcOmiK7w",
-	"eb90rdI6dGfYdx95jV/glYLo3WK66eUjrxBvK0c9g/d2FKFNp1KreG/f3ndujnaR+kC3EPUN/7JzI5H7",
-	"OrrF3a4O6Ue8+cxFhm3zjiaZzmiK3kK8KPIk0h7eVj427p/sRD/b1wY/jnYnpzL1dKCTpEkAbz1Acwn+",
-	"JSdfzWIVTFCZy5XAKQq5GmydgxtBvd3W6bziOnCY5FvZTSkoz6m+naWQ2YDyOnHnANAVCFIfRbuF+2Fc",
-	"wZmpeM6vWPIRL80DisNyOW46QSBekS6XLgoaF5BoPhMMz4+JTNbBM5K6bnc6JJl3e9cPlrU1RiTXUqCj",
-	"sbgnWSoZM60rKk39ZNyI5d1UfaRazqkI8PqzORVWdfLxsdC9NjxNwdgEjzn6+rmCm1pw4UJ8SVjJUixm",
-	"pYUJHKF4Tvv38mUmBxhM6SOYD7ufq0pmu+orek5PHjwMaIPsM7n4y/nRyYOH/sLeDg61PrfpZC7TxF0v",
-	"wsitXhPcH81/D/h9nsIa89+Z1Voma4PiNKCvOqdJ/fslEwlELOO8+550pCK4z8Gx5HI20OJ7Fw3gp3tH",
-	"k9gRxoop5joiRlbk/tbDqNUkwCBI3IYq2VS5q+852C1nv4hG8FRdmVwHIfHWmaM3EoI1ufPnE4UfuZlb",
-	"UgMhmKZvphBRsNuc6ms0ce0FLkgsHROqiWGfTZ+sLKebOVsTqphzoH54/+LohyBt2mbHE6rZw9Om5AIa",
-	"G9cHCG0Nofj4CTl49+IZOX14+sPh9uUrd7W5iJ/sMlqb4bkwGN5TO0xi7/KqHd1ZPLeTdwrJALXQqI/h",
-	"K4Nsmbh/4lE9cEZQFD5bYiNV45lVJLWhl2alpGFPCJ3kqrZea8MWZKW4Ey1bGRV79LpjzUtNkwUXduxe",
-	"Ee3nepcVORF21zAV79IMK9kYptMWfJA7UmE2lWkmLGXgUSj1XDDDLocBelRvMMw8ByI0TqCFxnF2PsLL",
-	"zvaAWebHsvU5Pvmj5YDoFga3IctRVheU1C+yGaudVwcblGSWBV/J2V4EdcHOfwIZ/ZSnKRezZ5AiG4jN",
-	"qzkU9RNIV5mxhPyH14xYAqbQhKdw6zDo1a1U90VHuspb7fg+BlB0fjlNJzS+bHHauQREl2VlJcpS8dgq",
-	"nrY5IiRRWcrIpZAr3YdnLCGTNTq4pJjyWQYmouupIu+aB+bXtzPz0a5T1s4q3PpqjWbyEbkmyjvjBpAv",
-	"fj/f49ISt5Db25SKgAULAVfxOigN8tyBjTNIZYys5jyFvVmm1Gr0mmhmcq9b4h0IdLlM1+H7lQVVl9ly",
-	"vGQqdgu26TeQwszT9XjKtro0XkvBgJ/lFVOKJ6y7fHhrKeqN+ywkIvDw3sW8qNvpfp2rU9pYg/Loiw3Y",
-	"sq0vxTIzO7qxyhtfjsA+P/rPT3/cD4Vfh/arxs/w3MpKF7irABCAC+I+6RNqyEJqQ8xKkoTFfEFTOBPr",
-	"QeD/fjAaDXw4+MmXw/8ZHtC3oY76HUirjZMvdMsmftDBQ27qsi62pBT0ezMls+V4su48JejwR75gQrt7",
-	"nTrFQ5OB0+kn+N3uqVQJU9ZAhnyzck5Kn1hKYaZInAWxUJbpFSNy60ih052Pbu96BjtkYZUznBSZyjSV",
-	"qydkSbUm3IDS7jK8w2ZzHnndnnaQx19b24fHc0xyscYPXBKxhPAGu1x22mYjDU27rdh7fLVOjOUYcpdZ",
-	"A+krOQHlG5/3FiTbTHOmzV9khrELNQMRn3YmRtvMM5amoQ2e+y5u3FJlE9uFdXmVcAD9fFJNyyGY1vl6",
-	"7CCHIeT0ym1rp0n63l66L6sS6dE2eVR02DaVvPEdT5VUalY7Ug4Ofh0efwJZ/t8nvw6P7n86PPt1ePTA",
-	"/3R6NhweBsV7QivRKQsp7C/9nsmYxr9WLBH+bzPPlPtzqjj+oanJlPszg69DgSyAjlMbdNuY/23rcY9d",
-	"OtQdXJTQalexWyp4PWbMBTRhxjIzwWF7nJfr3GIVTowdsGX6HnKjw3f2tXdsCi7vK54wEbOOvT33r9ud",
-	"ieH4bPEkAxwHxPB4ABMI85ArFPtog3d3I9dztKtXW/dPQp8oOeVpEa5SCx2ENBTq8UzQww4OAnQKoHem",
-	"DAwSDEDxoDM7Ys30PX7MzrAxFRXG7Xq/hH1ToBR5gJp8m1sofatLbSdqBEdDwFvlxhv1SbRghkZ5DkrJ",
-	"b2bPfCVTdsaT8KE/0VmDG6WEO9PFA84U1d0omKaYquQ87vhhd9q9AZ919kAV4BBdpl5j32uz4P7YQbHY",
-	"6q07XhRdh4f6vRVtdOAW6EYOTcL7ygGCaw3WtB/qoGNcRBkNqROfegaq7lN1jbbx8j7ukiuy4U/gn6vz",
-	"x44K3bJTPAR6ehoJ5OOcGn2+XHonIDmAkMBDa67EdMEgXjwUZdjYk2GfTUucmDtD4SYBxCVdLlk9jvF0",
-	"GDychAyFtp+LNWb5sFQzvKdIZQweAcTQknLauX0eN80ALbDPhmgInXDxKjidPhF0ASYnIH06ABdri67c",
-	"vNeEzhRj7lpz+1AylW4G/wRf1EyN80DnaoBuMG27iQwdAFPAdbeTLvYjBvTbYwJR3/bEno2qgu+mhcPe",
-	"FlI8QJU0R6SL5RVT+gmJaJpG7l+EXTG1LmAIvKdhAF07gwG8EBjFnhmeImRnKWUDJSNN0zb9+iKX/ptB",
-	"o84BjW4Gqkks05TFhiUDEnEBbvzxJVuvpEqsNvJbxuPLsWLLdB1ZMhyJCOhkqdiUKStsdJQDC+WjJ9rI",
-	"5T3FdLZghySWC4ahqA4jwqUS+EnTJe/5cxospMnYnnIQyF8ZUK/fK42n50i2NJTWRQlDl74vQfZiCu8U",
-	"MEwZcSfSmRPTBlKB3cqV5M+MXrGRKLMrBn1trgkzCNkGIRjQKEtmTOEBapugkDXmupqsy5hksGAb3KQ7",
-	"xHKVp59zhFUyr/XhNdWYGs/5Vlo4rdTtvpRvWOdx9+ij66iC+zBe8nGGdKHyqBqWz8vYmo+r2Tq4RuR0",
-	"xUTo9gkESo09S+/yZUfd3So/hpv1mMaXQq6Au3btyLWAcURhE+iCGXeTRAXxX7jII0JXlLuQpNzJWhrO",
-	"YifTHiK7r7NgC7lrkB9+seG+b1pqfL3mBG56eUmtdB03E2DdH9HCVY0HGrgqMI8BoTZg1ewRhgeL/Ysu",
-	"uf2PM9Rwx6LDcAxcQxRbZDnyCoJiYA0icmAHYA8iRwKJM5CeEM2Ye2tsZHQIYSfIN2H7ffcrOzwBG5et",
-	"wZx7Pjh+eEoSPuNG5zEfYM5JxA5k5OnFh5c/2sPIUq4o8Dvt8DPFOhp4BRKwj30riZrKfFskmZXfVy7r",
-	"ryrRZpQLlown63FBH131Q9syil8IagjfJ1FecXF6By679HeiQX1jyRSXid51NG/hsz3eA+D4i/H0Nxes",
-	"Zdmv5aPNWbxsPTwcdnBBbnUn5rTc7tz80jwjZ090jiv0J+lmPKHTvHY2SFAFDezwiotErnYmmY/wWRcL",
-	"B4dbdBSOIfQA16iJh9Qu9GfsSYNAvKiOU8ZBvZMrRGEJLCI2ODYqE3FDyh1kIMuVjw9m/wWWDybWOiSm",
-	"iKRcGx0O//AzK+Uf66tevwc56p+ur7nYMY3xnGJJKCHaveJH3PIK3IE2FAHZENBuYIVbrdREfVT1IWxN",
-	"WqpQ0568biXy/HO43eyA9ji3P9Gs3HkUNL6uWEcbSrBVxzeXeXdbgwoQytoBm+wasOb66ft54BjLjbas",
-	"iUMDbD0R2y/TJmsAC4QQa0BnskohHJvRkxI294xfIRpJ5u5TGs7ZINCl90McQdZbgsopT/pE+3jvDxeD",
-	"4/unj49Phj88fPDg/vDk0enx4+Mf6pnl4aO7o0xrUz6fkOjfoz7RSxoz3ScJ1XP4rzTo60SLYc40w2AU",
-	"GsdsaTacu7ud/2V1r8k12TWyslA427ks14Dz9luoyx3ngaAqxsboFID05zEToXSY/Gru0cnRXGaK2O/c",
-	"7Qx8R/D0J3C7r8mBVPhncvgVTNIud2TgyFM0DZrd77188/cL4C+DmwXwLVLyLOXx5ZGRR/lVBN3hLlIj",
-	"rssYF2nbGp+c4hrHmTZywRRxn998jevyagOCvb4F4aGH6Ox5ymd8gl7lTbmepnJVUS1Kis+Eaq6v5TC8",
-	"VvzFjvfVuzIIVKpq546qXcxztFP7aXea2s1N0olDqK4jYXhVNBNgrI+LCw0hx+WwHJZAYE6/uGUYayOX",
-	"SzQJ7SnR23SB2WZwSDCZ3IYYI1mPHa3qsb/XKF3sorMjqBjXlZzduA82sJ319rGBjTdFnleKDdnCbk+z",
-	"9LIEzbtLfFrpYNpFk3ScVA383QJ/0sdqddviklH+Yjmza8QfhVfVWqfQ+5aV3IeyXZaDWxM+G/XkUis3",
-	"2trdNnQ/OxTUG3mSJw9XK4c8KUem9RHsSkIFmZgVghPw4KhY+wCRoqDedeihlRwqwFW1Rb2GK6LjMVOq",
-	"ldHl9UsWzlFpdNc63Kcd6Dhfh787PKlO6cuXbF0gkeSdbrXni97OteYz0bD+BVFvARxrA8VqJ5FSO/0S",
-	"vfjv2wd/Lcfm9ba+DnK2BXDlmjgt+yGb8kFRPiROtlBUmJjat2AvMrygge0+k+u6QopOXjOjeBwi98WS",
-	"Kq63X0dbGpPK0tuz4puSQM8DqTMTS1jNWUZVoigPx3os8hH5LxWjyVihCgYREv4fnnrtqDD7uIjT9u9M",
-	"Uhlf4j9CvSnHM4VAlVkF+RKFPqhyWQzgH11taaO4Sybo8HJnGeGWp+8L8PoPy+PL+27fewR302FZp2Ta",
-	"QdZ1p2Qc93X4wJHojhdI15AfTmq4bOBtR05FWJfvp/zqVc4gP/32Hfl7QQU7CPHrSeUV47O5D4lz1ady",
-	"TbqtGtWmlHRNheb2grM0yQHma/4fLKfRUNIKK28TqRDVZcEwn41qQkkijWEJoMtBWJNg2v4b39HBS+i8",
-	"Tkcwwg0yAaTHQedmu58ZB1+0G5x8JgRLX1CeZoqF2CxhjUor3NoQ+8rg5onfDuP3j60qagKSD97Ou2ie",
-	"2TtqQohlF4YtMeH0CaGIEY5p5QkTcsEFNVLZFf+dKWn/W2SGVNcnz7gey+l4I5G7WVC7ShVyOg7mlTd/",
-	"CAeNnI7DSfht3y1Tzq7x6ZfmpQ05TMsouIEU8VtEDtgxQX+HS49O3iFPZ23Su0ySu2EEuO3bN6JAgZ/b",
-	"5VTvADfgx1kCHsCVCXHoXxhNsfhjlYaKAKBcMbsMF6Gv+Pvxq2BHPtNzo6u5zFTlfDm5XzpchsGkFnT/",
-	"do1kdPgcHV9fMXb5dRIZ6xjCrmPMYS3if3ulKYSWthYb0HyAbl5n8KYU6WcXfyf2aVENSK7uaLKUGtQN",
-	"wgWJlFzpqI/XD8dNwHLU2QbtU4eB9PPT0n22fbL7MKW2h1Z87Svol7jvBd5MdXo7w6DgtZJuwXNxV0hx",
-	"4ArJEgCUMZ1kxkhBDjZuDuSSCS5m+rATjEuzSCsGGl4UKKL7/IrtrPnu4gwrOXDassDgehe0zvBtc+gq",
-	"eYumHXRNQpVrxcB0FjPCfU1q84TMmGBWsCf1xNmt4OghT8uugOelaxZ0fjS4zcrbdh0AdEgC2IGZy1Ry",
-	"I/Rz1/G2OTVBn/ucvEAIADTscOCYYkSwVQfs8bzB8IigTnPYQbMzzmacC57OsBX9dmCiKRc05b9fyzG9",
-	"GX7usdt9eWprHUAP3QDDLb/uQFDQxSt7QAWOhk2EnbxQS+9kOBgOG1Fw6u+ePDw6Hu4LMwc16zETHbVr",
-	"fF0bqkynDzbVw0TRqem5nQ7fee4AVbfNaZOH+XVajcyj9XR62xVS2QlRvR6HXKpa6wufF0HgBbJUpUJo",
-	"eQ8qOxjAnKpCUuH8/Kp4Cs/5uDSlfkUgtEiSV0HN8JmDtfOHNpFTyBXDG3WIXSoAhAw8ygQ3CABHDsDG",
-	"95hjVzLNFowY7kpi147shQ9U6rRnvtcwJBmMLvjIY0s1uJdSKu5Y0fKZJW4O5Vo0cBEIOxMOl/0toxBL",
-	"0FVPo4blKSgBNNXplEHMHrFM6a8q8yXNNEvIQfnSX0jnVKEaSxJuxuD0Glzd4wXX2kUYbs7LblnLQB1t",
-	"5hsMFQI5UwRIWxNqnpChFdmgL3NtYJgdIQAtOY1hKzrTxhVTfMpDJ/ELq3DgYpXwz8iEzblICMcMUSEN",
-	"iecsvmQJoTPKhc7LHMuVIDFVSWj762ou0mCJUsvrWKKVyhT7ng9KlFqaUG2zWtl5D3YSNnWRLRa0U97/",
-	"9c2fSke7QSDeRNPokPflDu79HIg7HGJ1cmo7VKDZ0ML+9ePPwVJXz5OTBw+OH5NlNkl5TC7ZGtGZfxje",
-	"fxSSzekskBn2PPnx4jxqqE1zFfwAeg1/ctng47s0ASjr6M3PbxtyykLJ6pHms/DrnxvOgXxdPHp1ptLt",
-	"Bv4lsPNlA1zuXz/+fMECTHnJ1t150u7ol+1X1GE++2tRruyrBZHsHBWiDVvusB44pQvDltcIBsG+tkaC",
-	"uE6eVe6+ayzSVvazNlh/v1rBtN7tu9LN9jWv4RWjaJrvuszVZloX3M3OA4z7TtuW+DrBKl81+uRG5Fk4",
-	"J06uH3SCI2hZxH2c/V5U3N6hXyPqoCMjZabz/UvBEuMdgjeYMLvcjXWFey0Vhuy4yqmUSy5m4x0TM+xn",
-	"nZM4rku6zuW1c6QFBoJvHq8JLRdfVVTMWAdLpUZZfon7jZCpfm/7JVoKLLRfxA6cdeGKc966cFp4x2mO",
-	"GVOUeCzdH/Z76KMHzDAmwiCUUC/0pt5flEA4LN/kloVqOy73EEbWoFf4+qlbnKvwGrayZRpN/t5EyeVY",
-	"Tqcdma9pvEB7Y4++3+nKPeFUjF2R4rGRY+FQt7pFMsTz7lfaDWtpn2AexZwpdp2sxNLyF4PqF2ta66Gy",
-	"TKH9esVmNF6/SOmsMXDmxavzn356/iPWKYDrL1cP5GR48uDoeHg0fNQHKHwONZQIJdOUzmYsGQlcvzP/",
-	"g0+x0OS3jKbcrIkdNxTiA9BqFG3aciTiS9thj4SR5NmbX355/uz98x+Jw3TT1HnECJ9WWuSa2I3OFkQq",
-	"MuezeR9A2kZCCvdBKldMDbDOjmIGKvBBk4YahrmVHudpIROWOgfMSOQXWJavpjLl0pfq1wy97BoNcbj+",
-	"da/owyAkE3YwdqMO58q7d+ygwwEqdK3HKZuaMKkljCb+2rpjFhIs3FiqsV24seYOIrBj4p6SmPE99pGp",
-	"5fR3KQQ+tDuHc+qXfoVNwZ8/tbbduBpuKYtRdzqs/4ZfvaOGi9l58KjeaRnq7MoRjTLfi/Ku1cfc3yCL",
-	"0KKGuPg1VTMeOi12KpXS6i1a5F10ciUumKHjWOrujulmj5GyAiHr7sb8Clcu+HYLnk5xMVKVqc5jR/wb",
-	"5CC/IVhxM5eZcRF+hx0uOsuXJ+UhtV+lFFtTLG2+v+XSK/ksmkluHxaTI97bM5hes53qS1erkN3RkIff",
-	"6b7UNXqtOsgv/vnqH7+4Tt1j36LutAT9EtTByXBIqPbVS7GRzrU2sARko0c+WHp2XC7KHKzHHKY24GeM",
-	"ngxov3kM7pXeNQY3Uztcx1djpVvLoOzQ3rsQjJAL9L3S1wj0xbqYIUFZrRTW8dYrL7R5jcHs4SK9tEgt",
-	"gFv+9jmvR5JvbmlFWmjrZ5cJVLuegEz1IztRq5FqzaU49OsH0Ym0wJSVU0KDwLKQIu9QVbuCzFZ+GEMV",
-	"DkHRzA8etnhSh+5X8BLPjrV0G87RZvBH2B0ND7VPXcBSSwSbH4kDwa6YnetfL9784lJMDwfkHFrWZE6v",
-	"WEnHh+YWXEiV49zZxkcCutYkW1rrRPPPRUknhKTN41GGg+Hw4Q/VOk9H/3Oz0tPDpkpPb84zM28ISM1L",
-	"Kvvt4QKKjY5duUQIfcVf8nLZ/oeZwjSmTNgNkgqu+vK3MqGzJSI24Zu+eKH/HERccPtgUOPK3m1NxIR5",
-	"hEj6zdJw8RSdMV+lzseSrlNJk539OnuDtHX9lzBb21BuYX1+drDGX2WBUipmmQsDqgRm7rN2hwc838m9",
-	"t6H+fjY7LeMFAivvWscIXYXdT8oySdcDKzePTlcIz0NX63AkSflp90F4uqndoGyro7QxpFL//Xw5Qsv8",
-	"FtW3r3pR2qBuh+4wnRK35dbSTeJaV2rXuhyrDRXaaBnYPowuv1F/ghj+t3Mp2C+ohe2FbhKulyldj8uZ",
-	"UA34YiWos38/fvDgwfDRD/d/+OE4HPMQsoGg2j9CYkxd/odDtTiIsH/FphHUiaRmXgv83wHgJ+iZLRcm",
-	"dJH0N3Rs+ICpNtfGhI4Vwttt2s0RINVhwN3H86fnhBsyYakUM+3qUFyj8nLZzZF33w8AXgU3vj6p7exf",
-	"0OO1REA38vsRtE2PhULkElsnKaMJF7PuuHcB3JSSsHnUjbzqNUr/OO7fPwlXSt0gka1JFGWS2W37d9/t",
-	"LRu6F9FZkld/BvHpbxpe8QU3IbPQMmIZ7bG4vkDj0JIbXmRkImEqL0gBlx/gmi5d9QQwJlMZXzK1o18p",
-	"9aPdPM/tAjY/tnK0GeDdfkxSdoXXNu6CLCgYve+dATpTGqpvJ71sBUdXYTkX0g3jYBOSyhWao5mRC2p4",
-	"THRMU7uwHvYsHPgMBB4M4AtxAqL6wcoExt8vdiJIJyqc9tIWD55HUo87B3B0DCHfEit9+/HNN4xCrq1M",
-	"LRY5FILcuCdhmdRevZyuO2/Glirk6OfYrWD0dv9pcduAabobaRmu28ZFeVOilV2Q0krUvLVOWU6pdSM0",
-	"vEjXjD8OEBI21zR3LmbngqZr49BddgARtioYgHuAe+8nRZdzuMpw5anH1LdLnP8IhJa/Cc+U0A6qo6bR",
-	"UCwCVJfuxbjr0r2pfgccNsEWNoYYeOtLcMUaYEjOBXn34hl5fPrgEXGYIiQBZP9BoEJSKLHlwtBJysiC",
-	"xnMu2JFiNIEf7NtnJKq54qBgiDTjKZYTGYkolmKacizWiU445yVlgOs8lWrCk4QJ+w+n4+pML5lIGDbg",
-	"cDeWCkJWgAjsu5DKAMcANuQ8SmMj5Tilasbg40zQK8pTO2IEj3Z+2TQakF/YCmahyYKuyYQRmiQsQc9m",
-	"AAfDl0MI4LysIIlGSTHrWyMHfARkwagwuT0EMltRI9WgHd5/8zYosMZQEwuy3wk1BPwUnS+BStg5wTsM",
-	"6KPxTjD6X0cOvvHopbdyeM5JOxWHsc395f37twRfaEGlyYFm2hsw7HN4BPjDRlx/psQZmK5njjXORtlw",
-	"eD+2A4G/WO3GU/GtKqrzH3uwm+LqGUFwSssblnyBcLXNU5FDaErHC52Yj1O56vhywqeuOlxgua0duLCk",
-	"DmlPCy5g0wCWajMnq7mP5TiPKeyCj8Zngk957ACsqkNaHkFTYF2vyHAwfBDWMH/viptTcQAWa5GvYj9f",
-	"fNtoMZfqOENb62JszlMWLhZyzRpclQ8nYUVpQjULQ3dY8QIyFA1qq9vlmebCkESuRN/V3rPGhP2L2gkQ",
-	"V7dLQtUmSHMbtEvN8PltVMYCa9U1OSR4A+isY2cZ9J31MkZO7JMUYv0ggmqM88vtPzxO8NeR8LbOeEkz",
-	"zZJ+bvyME67tgVL+ydf5KH/nbRNl36QxZNeOFbPjh1fz3/L2RsL/JKfTiaQqsa9JRRbMUCecnF2K22CX",
-	"BCVVw7Ell0w0FGZzDVnC8uacnGimruDSEqkAP3fqUDeCVEzLdNd6appZC8FsjXgH7rnwLwN6IhBN43GF",
-	"m+/CV/qu0JyzYRGQozBjwxay76ELkrDj8Qv8xAMK+xZSOmFh9MMd3ZNeem5OF6UhbJ2iXLuYTqSVg3fP",
-	"f+yTt+cfLux/B4PB4WB3z6ODh6wsSmUX6tMt7a0feZkqt0nKfbiqKpL39gKsfDfGhFxexCgKOcG4RSBt",
-	"5wytjiYWzBOLAzmVOzBXA72cO5sHfHHckANwwDJBNDOHTwhbLM3aBzkX8Uel8W0nn+ZAf7dYP9J1MF5T",
-	"OLiiQDzvRnJOg9WfUm0aQuZXDnw8UDEDnlllBtBzhMuiJ0mmfJXphK6vuTi+60ZBUNc/cGZuvLWv3QT7",
-	"+Wq1rLKrMN1UHtYYxSeZYQ34f9c6wSGfpFEqK7py1XoPIlfk2J1uVMVzfmVlMx5rXiPHcqFcJOyz08wP",
-	"vfBeyjQN21RXGDi+YK2HX/ejrXMt3Bo6X0kRlWky7iC/ufYVUhVbpjRmSV6gwRqUSG0AKgThs1aawJGm",
-	"5CqMU5pHhF2vOq8PvHGbZcWRbCiqnc+uw8lSkF5xNpR2rTrsUoHMnLrcUm+n/T2eIxVuuvXjpOlKOOEa",
-	"6qSzZHzF6Y575C+NMNgrzPcN93cNdYo1Y2K38saYDLNresVWPY8nVmz7PJiFFNxIkN0HUX5ttutNtDMZ",
-	"pi4/qI1GSplExYc+W6OLkmK1hxwZNbdJdvxa0AUbF26XHb6UwpkdzegnPGVESNSZndLi4p/nVJfv/hWb",
-	"cQ05lGGj3CobY9BN96fLdS/e4Q9xnBCU8vX19omgC3/cu7lM1hB9mbj7aqaYtXzDp7xlux0lrTcVc82g",
-	"dq8HGVyvITGpT17JlT37PmABo9ZrPVRkdqSBaxHOjqkjcyWz2XyZ7UrZ1yn63DGco8sFZDgSA/5qvpp3",
-	"UrZzZEZt8+rUUXIqlvm8sqhV0bMpTvr186PM+XWZXln1KttuPbj2eO52Dja44YmbZ8EFNOXuRLcvTi44",
-	"uH1aObF4Imk3rt/JNM2WOxsDdL3ztv1Ig1pS56v0LhgBu6X+l5MQyhpoOfkfZtqyfmUXT0n3ynm6lGPv",
-	"XHpBRSxvrQG6ymtJ2G6DSewejidleR+21kKfb0yx1F5xFOyhPSHNuKJfBKC3qypB906rXPZmyQR6vbQ9",
-	"ub0HqsRgpSvXPEe5+/V/NdgomC+G24+LGDuQnhusYbXBfezKSloZ786rRinj38ud2vlktkTqBFoPUWqI",
-	"2vobZN9EQw2jC65/eA2rJFehhhbuf19C4G8OvdhBrbmRNXdNC6yc4dAdX+tWlHaaaTaOPYJnqPCDSAB0",
-	"pbS6m1lTQshMxCwhirkXuQZfXJ8YemkVeufNo4ZE9SbH1ITjnQMv7oAGsLspsFTsistMj1tj0jYMhmYk",
-	"gLgDRNg+LAD8aFxA+AcNL7wo41IQfJFAumumGYErc3Lw4uW7i/djuKbok4vnz9788qP/V8OdRcHZTZU+",
-	"djNOrmNjdLYgqtnqxbDLpoSzA3IGLWn81V3dNA3K8VUlrgro+/vQ8b0c3KOWn4vWW9fzMRn6HdeXm0Pv",
-	"pG/ZsyjH7mjRZ2LFDY9p2vIKF1PZ8thhEITfUG4GzYVi9JbHYwyZTZpe2ysoxK2qHc1YEIUq0a6aVDe1",
-	"vIZdlA23jvWNr21jedPd/nWi072yWU78t8do77aqSA1wP/HeArGLTzpZiq2R2x4XsBv8Sn53ErBod4vx",
-	"bgvYhqfaJbjuCqO1Eb5dxkfZEvrt6mCWsKXdjJsIAcvm7BjK+5wDfHoU6ysM34TKVFEgdlUHIIOhahfh",
-	"mGby7OLvBBeIRDNm7LNnVCURYZ/twMLXZkKaenbPg2BsdF5LrBMTwnqIZWY2clKDWanh9RTOe3rNwPB/",
-	"StarZY850AMIR1wyRXKsCw/4QA4oEWxGAQdfCobpMJjwTyZrouQqrFEW7FtN7Br2b5efb8ihquk29N2e",
-	"tLR3QdVspxPh74XA2nt2dPOie04OQAetmk3PYPq0xJLB+XdbcynfQTYj0yGY2jmLL7u4csoRGRUJSeM5",
-	"1huw9GyVHXIQLaU2M8U0xMmzhMMfCz5TYA7r6LBPInkJEnU1hwBynlZu6YqxBwv7AZyGj6vvXOav72cb",
-	"XqNYipinnJogcQB2KGvABWhBTZOrHYi7MoYGkJ8dbUl07SOlKM72XSUG5tfPVyfU4fbVbqgK2nJWVMPE",
-	"u8CONsv2BcO8mqC7AIuCdIQ92h1uT2ahpIsf68cIKBE+yR1irVXHIfmEHp+BsKVeZ0OaVN6CG7FbtH41",
-	"RL2YftOWZ8K85jpHB95lwzvm2vko2UAMhV21bRvzlKcpF7OiVnYL3XQp8bpl+V1BlNaZK5mmY7wq22Hk",
-	"dfxjjJPFNMDNm+J8331n+Xq17GQTsvDC7TDbTfCVaWObJCp1ER6gXkqh2YWhIWh2KvRqB9T0BSvwijvm",
-	"jFRBjhsT0H3ZI5MpAbV7/Mi6JrI8Hu44MMgu7Jzau9NC1Q8L6KlfLHalwbZde88XLKSppBJBpvObCZqm",
-	"AISDCfXBq4kd0fUqQ2g6f2+OT7fZTcsNMc57A65u6woGD1U6a8pAdjnzTVY+emuV66DrBJEBK5WzazFd",
-	"EEia0LWP5MIXOxX+6lRi+3oD3iiKX5l8qdngLshQriDkaVJRwjQlNDaaUF3G/aPJAuBfHQBn7kUMEvcF",
-	"pqm6dMgdTfGma5KP8/UToudyJQBF3I4H43sv2dJ4XwbNEm5IKmc12JMHu4IstRRORg/hfqy0smuhBnB5",
-	"8Yacnhw/guTPajjhHe3rderB/oGx+r1lSkUD0RomAMTRx7tsomyk0sUH5mOdY1gw4Rq2KpzIqtNstqUe",
-	"WAf8VnwXMotconQwweutYu6Y4ykj+bvd492L5puotaWL9kCeGhWc/3KOWTD2uT2XXVpFvroAhA8FAQf7",
-	"ubJrAUaDTSrduVVOg8L/AvSzQS0VZ0BlYM1Mdi2ApSpPQQp476z34eLHKgjnr+dH//npj/thFKNrFjHy",
-	"nFN0qw0VCVVJrW969Pvw6PEn99/x0ac/hv37j8NjCXGda/4UxuTL/d9/+GBYKvh/f9jGaFU6eyVXTB3F",
-	"VDOSMjtM3fchvVbEIsAUYJ/+loHR2TyZI0AzbUCHqpF6vjnvn/X6raRfQmJ7ntntvveUqZSLqCboA1Ae",
-	"Ifg8tw7NlLcPl6A7KP4EIFAV8ViufgMu1F5JoAXP8yo69uaq3PC82avs7yy+mtfpwzLpInUWXJR/PW6T",
-	"Q19N7lQICXUkKdL1YK/yZzeJU+H5ray6uSfykomSKllPH3U6a6xYYodJU00AsNgjb2AFzoePTh+T//t/",
-	"Tgeng5PDgQ8sJgsGl9sjQRUjfCYkpqRrUvrm/uAkh+kCRcwOiDCRLCUXRgfrtzSXD3iz4M6+tubhDGE6",
-	"nlLN45okC4Dl9XufjyRd8iOrE86YOGKfjaJHhs5y07l3Vur8S1F0QLNYMfMNh+MG8AVs3xxPulwCBt8r",
-	"7eOmLOrWY6n9L76sQQC+Z0ljdqTZkiJGG2L2W9tCUKUcXhzuNUJTbrnv6jY2HMyXupgqDflTMw8UJmMd",
-	"IyNmWo9hsOFLys9LS71jHpASF+inIZkwPC1N2n3ToK6H1/S9//qOduvpQCqLdQ5rwPabDYp4yqgKFvyp",
-	"LV5l+pXGKjP3ow4t8AdNZ+xHvmDC38DltWE2PJMNN4wVj2roFIU+flISXaY1NhSMgP/kCSZc2W2Af7OE",
-	"JH5YmlgptUTLInDT33qHje7XXb3MXb3bHMsxbK98Da99LS92HXYOu23c//fSWKmzySHZQhdl4sWMDciz",
-	"lGrN9BmJXCWFiBxopq54zPKrkUPA7cIIqGgkDvJyCX3iqiX0SbU2Qv3fR5VaCYeA+aUYGzNh1HoMxw+C",
-	"hwFiXBKRAyE9mBvByR2C/h5JM2cqCh1VNE13porJehzbBWi7nd2pwU2cm2vSUyYUi+VM8N9DiZqRZ5F7",
-	"ZcKJyJJypbGaBAQ/AG4BTdMJjS8r6GG7XUs6N7BfrGJWtXGGCPLvVHFrAOdsGwJV3bGEa+f3w5VRmt9n",
-	"n5dSdy/2Cnfqne84kJk6vi6XrhZax/cVo0nnV6GEYdcSj/XSPS1RL7jV4WBPxmfzLgEYvpH8k9LSudGU",
-	"99XNvJhVvi39XhGr6fe1vK5lagoR7sfzp+ftGsr4kq2DqvHLxEvZS7Z2NRcllF8EhYRrwkSs1nYoAIzd",
-	"B8gH+65yNVzR/xv2ivrrmLbkZ/9OUZ+R8KSP+nFzJuJNHb8bD+dUj+s6Xd0ZziD+r4zima+SWzW7ONyE",
-	"M8w7YtVDKvtB5HG2d4UHaLT4d4ycbr3YumFSQpAOPs6p0efLJXnqCeIccxXDWFjdc6E9xHzhLC37UDf2",
-	"fTefqd2ta3lM67RWsnROh4+3VL7p91aKG/ZGpGsEvdnktR3g42/TebubN3IbPnCJhjrPrwG1u2kz9+GE",
-	"BHn8J3BB2nHsybHWLhrfIS6Q3jhAajb8V6fslFE13jb2hbwKDZ38Ig0xcoZSH6pCROWmorCY36cLsp17",
-	"dvfrfcT8zXNjbaQgpkD+YFNncg93FPt5ubRAyqex6zReNGQE+Xv18UQm67DfA6GnfuZPc1PRfQOQ2y34",
-	"v+MwvHQtFCdvLYZIVjtFmZk+UWyKIJxObSM0SRTTukuBWL/EtfWsLEd97p+at9JFB64b93KcysDd03P7",
-	"DXGvOP8HzFoK5gPX165cQ9IZzLlGXgEJ6Hps2PFrVRZitHwjHHjui3vuRLWtiHGIFpe3XEFDM0ybXStk",
-	"OpSxprBA708LXau/YxBXayXXEgux81sEktNm7Mlqt+RubcZtgkCbcY0vG63SZixwl5x+xJOIzBlNmDor",
-	"6tJLYXdNrYlixlK+SBDMLo81gj0Ip93YU7s67Q3DQBBKXG52hX3s5iRQAaX7fkjFXVlv7w+FsTnDEVyj",
-	"lsiC/k58YyynXU3mTrd9NVlTDvmY5AuxY05m0zY69K7VXGrPaEDTXJMDgMDiKfnw4eWPwGy0wm4Qo+TL",
-	"Fd/RpDy6wz0UuqrPtkKTFS7ON7EUuJGLvgpDb03XqK39XtTT2tHxZ9BUgxRWYgHHXDWHihX+QT5w7T13",
-	"F4Z/YTQ188YzUo9PTudNUC408U+DcflW+Lot9AFxsCInp2QuMw9gTpU9VmniIz0GjV66TLFxOMHMVyS2",
-	"wyH3SHnsT8iwqFXvfneqN94SH5dujIctpaybF8JvQPBhmTM6Ut9F+ZONHJ3yw351m2qDra1av0Ipbu9a",
-	"KO65Zdr37uTdLLEyxlFvQ5ytbhRUOb6AD/3p4gQFxI4ZGsxtai/eW5SN6FTxodxYvzKTLmuxRyFTrO/1",
-	"8/RcU01MfL1xVSXD7YlAyxwNMTwdpI/D4g8/tYTfyJLbObrMZLqDu7v6fmlwxUjaWXVzbzd6wJXqbyeG",
-	"d6gKbaypU4CatIvfMpZZA5/qS4e7mWuILxO2WEqwwY5+Zmsy47lXwD5uAuTfOKmwi+036MVIW8OjKvP9",
-	"G7a9Mevf8t8bzyh8pYOBujH+hrG8o2K2q9PT5yVvGKPCWFMzliphUETI6nZTw9R17BlM8G7vIgdL37H1",
-	"ei5ADtK3fbk6BubX5IwhKbPSxdrlckp4ovvE9nrPSCyB6NTTzdCEYGp8ixFYFaEbtkOuPhyHMyo9bMCD",
-	"Yaii9o6XD3KHwOmmZb+A4Kd37pZqR0KVV0yldNmctFUJu5dpQjDWilwyttQEyu+IGTlwDm7yw8PT4fCw",
-	"opI9HJ7+MBwG9bIyazZOr6ZybdaZv2pAfb+el6VdOfFnQbN9zA0ktfkXu7Nz3nRLkgqhgnCBk66YfeAX",
-	"WWJ3XkDP8OKnOLMWVGQ0jGZX2HQ71lJ1rReI4k3OS7wC9lq7q+2aKxU6A4fztZ05jSDiVJuxV5xpU/0J",
-	"ujG+7gNBpw4Ov70H99I0S3fvZUE/j7kYT1N/ZV8Xn6iNECPRyeO0PjhiRNxQ4M0eESp0nL4RuSZvW8Ba",
-	"KVBkDx0V8GH4VsB5JYKKyQUzzpsR9l10K1DukfpQEI3bnIYfIOwQ/L2g36Do8sUdfDQObE5+y68NT1MQ",
-	"bDtQY4uvp5h0nlaz85yvcw2dqbQjsrZ9s25JleVBvwjl9xRTJ8gd75I3Jfv1qp1XhfVWuKCakAtoTlDa",
-	"S/dJtFRsyj8P7kZkxdMkpirRRZKIg/8b3I2gTFh0N8IdTtNB7p0dGKZNRGIqhDRkkkvrCVy7VW4a6iVg",
-	"t8TjFyrIw1N42f3reFM431BqFMf6ae1IP92mJzWKFqepg563IWJqEqboH7b/MCxxHKHX1Jb3799eFBOS",
-	"4LfOJimP/R3WRtT16Q+Vpf9hm06MbFOmqY60vkevQ9W59Kdxb5aHdZEnB1Tn25Q0YI9Lr1biO30Sreaa",
-	"xeMoL+A1oZo9PLWGwv0ToqhI5IJM1sayLtXkwuXFkY++tETKJ4qCeWjoJSPcDMgFZPvChSC4M7kHImiq",
-	"R3ebjj+3GB2XtGOoQ3dN+bsg3VWQXk8UNgqvnQXRpn9JszhT3KzBH+sCeSHH4TxDZyL+64VXHv768f1G",
-	"WuS5IBj44eL9rGlNordvLt6Te1fH9yTNzPxeERMCBA8TwmSKfFhzY5a9PD8IMn5CAdM+l+isksYT9fMQ",
-	"wWo2VJ5sVvQLLde6/QIh3lPZEIRIVCbQ3bUZiPc2pcZqV0RzzItfULH2SWA+OofpkTi4exe1OX337iEM",
-	"155neTsXMs1AmXyr5BW3ujJ5bwXM+duXhGsyhwQgqdlIFI1imcynF2/vaHL3rlOQ9d275EAxzdKUKUyX",
-	"LUpaa2J5WsyQZ0ZCMwNueBzYYS4ssU0r7e7eRWiDu3ch3gHeWFABV4pzthiMxEj8j/9BziuJAvZHDKOI",
-	"7l0dR8QKFVSV2eeYLU0DgRDBWKIJJUgcLtZoJN5MDOUYfwGhRnaEb2yP5GQwJHc3M+7uYspd3yWRmTkb",
-	"iYJ28EyIqhRkzWSYKeFagx9UkrXMYIkF0QzKOxKqRyKyPUvFf4cZnRFMCyJY/w6G7EtSE8iTwjQZPZfK",
-	"HFlFJiHPk5MHD44fH9kziyXkrx/fW/owc8YVSfmUoV4DWFZRkTAUHT4hVF86y0CwFXEp+Lgy7sWR4EIb",
-	"u1NyShSbKqbnUCLRWIJiXqO5ZGuXvmP/redgxo5EdG+wYml6BMHF9/5rdakH/6WliGCb89zGObWbdPeu",
-	"kim7exdWkxJHSnfvYqLV3btn9pv/JvYl8t9QuT3TjPz3SPz30dER/L997ErJR+S/EdaEmjkkt3CD9IeP",
-	"+0BI9xyd3vsDahp7A+rLvcFgEBFsznGBb89dmefNFr9pQrXbACMJN32kCtuN5yTspzBPv/gB+M6AYGxX",
-	"ED9h5hzrysdpBtEO0Bi8k49wJAAHsGAIQRfelW7XzRIZcMGAnDtZltL4EncQTrxMswSU05Fwk+MGVtee",
-	"dTQGy7FPZsxoEp0O75Oibj8SgEtDhdWwEsBnWhe2Ju6yxgXxa3Gn+BAJsP5hfyRmzGCfbmvyVyIvJp5J",
-	"cYXJu9r+ckTu3n0L5Y4Gd+8Sq+RqohigPEVwRFuRAIU+0SGElBaVVNQIES1GgpCFVHZ2C8rFE7KkWtuF",
-	"mdD4EvQG//pBLkHg6mLKU8OUPszPD9u2bQ3UWhJBFabIMuOxJZOT4bBPHgzJZE2cnTEgz6Bl5Ca5pL9l",
-	"bIAzg9L92s4MZeHp588wgwfwX6s3EtAgIbn38emDR8RVt7f9H0R0uUydPL3nHvw7MOMhSkFKtKGTlJEo",
-	"lgmL7PAmigpLXVgL3DYTFXXs4Y3fMmkgGERny6VUjuohNF9c0RSK8i0zQyIISdK/fopcjTXbGAPSnU5d",
-	"MM+UszRBoqqdujS1EgnnmOP6+hRmaMm27lB+Qf9Gce4oz8oyFhu3jADSZMWMwjbu37//2Lb54f2zAbl7",
-	"9xnGlPL8nQpSjXaNuCsGwpPShpRiGBVo+tH/OnIvHr1MogG5sGJ/LTNlRRHsClDBw9M6KkWfREdRn0Rj",
-	"+z+D6NC+FUulGBT7TOVMW5adSDMHPSEfFTyFsu5u8EumvJQ9sH8jvK03QP3dDM2TK+yg5ixNDgeNc0JE",
-	"2QU3R/C/doTFT++AX7iYRbYlkIDlh9qejAd6IyV3ksWXzFjynWZpinXl7fHkhYRtTF4xZCmYoJdIJ48B",
-	"BRjLm7EkcsHD75hR66PzqbGim9sDF7qs7d5EJsU+QygBarMozAxZSG3IMXnNnz7xqfROtFozyw4qkUyD",
-	"pEy5xtCTvCA80dIu7HopibDyHGQI00TzlAmTrjFbMeUxc0nPHNSNKdSM7L3C39+x6ZG1qxRnBq9rMX65",
-	"V/6xfPHde52lhh85Ub6pX27ohSDSmMDrSm5Slmup529f9kow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHf",
-	"D5/39smsydIuaxAQwAMwyescdrNsDmhEO3j04PjRIejoVuWEtFT3LQLiunetQqlZesX0gPxsmwcPKzsj",
-	"MY3n7kYS2lhwkYHlbncyoWt3VgHUoW9ssibRJU9ckml+4L5Meme9n5j56+qyHEwMi3EyHELisrQnK15H",
-	"lmSwX5gi7KXNov/rx58vAF9gAwj4vUso08wM7O48wF5DjeWju/cSM29TOFMqxlvv7NdPZXoCnTN3h9hd",
-	"soQCWf+/IhrpJ/v5vTlEd/zeuNXnTnqfDIcONQr0MyVhd+0uMg3wDAPy0u2j5SySMDjzRQx218a6u6CS",
-	"W1x5H7ayufLnVv2+jTV/xa8YQCsGV9raTeuuC80EeYug0Bd/ewVU/Y4luaMpN9ASauiEai/a4CSAEGdG",
-	"nABAdplkPE3ceaqfkAfD++Waqe4CCzdvJCAre8U1G5BXkiZkQlMqYjs2PZdZmhAlM+NKsBoJ9uCaWHPD",
-	"vqUbGK3A1L7FPS86CWy7fbi+9rbbr+5/nYH+Ig0u6hMS4Z5ERNO1rmJ/txFiebEDlJibI5CXeuTSH4JU",
-	"idoEJBxZUZpbx1AFCkyCfkU37xemuWKotdzRI0sbtgGntlj1HUJXPBmrXC3zxllM0xSPhgVNwO06Ehdg",
-	"GTlrK0Rm1nI4t1N6JWcICkkXzEBdoF/D+1G8cs/XBtz6Iir68Gb97jNdE4Yo3oROZOZzDeBQB3+jfe23",
-	"jJU1gkr4dE48W+OwWzu3+2WYwGtK5z3y6qS1ZSOeRIdNA6KxkWq/44FN5eh1slZJ7sZ1S+MsxKhlSM7b",
-	"nQ+o7rGtD+jTLYoZT2Nv6YwFDxgwG0EZBeBPtwwge067yJ6nNEcphU+Ot3/yQVDnj2IJfnR/+0cvvFMA",
-	"vzjd/sUv0rwAsAj7wcnj7R+8l/I1FT62S9/k1K2ItyquaknOwW91QTdBaI97C6pmHEM5g+LuhVRo3np/",
-	"EyWA3H9Hk9fMUBJLEHFzd8Z6z4smtgOWjMRBhveSVg21H6ZrMmWs8KjiAM7IlAua5nipYHnHqdS2CfjO",
-	"mpSKTq1JU5zGb/A+ANja9ZwMSCex6LBNXrv5bwjHTd0UhkEO/vGPf/zj6PXrwyfe04HiGaxt41/68P5Z",
-	"ozjxlQ8K1trITj39coR/NGQn719236Z0wDWGq9pW2eBo8btU2JNUyBkU/RDaKlFXTGToTXG40IWccCKh",
-	"SVLkBaKCcsIBMiyZOvKhCPCBPdTQCgfYHp1rQ4sz51YEVcnp5iMhpz7nzupH1hQkH4SvN+SaPLDWLeiB",
-	"LMmn5gYA/qiYquTQaohES+esis7jmC3NGTHss7kH1bi8Z/PZxd9RsYo4VPiColvRSFiNU3eQJj8Vtbi2",
-	"iZE3iBnGNfEZ301CooQ8EZYTzanht8rLeRkmuDl1a1n9vD6coKEPO/md0/fE6fmKEi4sXceMHKAbUFny",
-	"Pgxyeb+3lCGoTmviatfczBrwloeBSdhnQw6glB3esLZVozscCakIXIiBS/HAVb47HBC46fH8TQ48qZP/",
-	"978JYq/ZvzwEGPl//3skqlXEDn3YYQWAAS/9ZMrQ855aQx2S0SHvHm4oKb7gTLINVz4qOkquyEGUcsHI",
-	"L6WSfb/yT5F31S1oaqfOEnJF0wz8bb5EG7zbJ5nHLYX5aNuMr+gM19McwEylKP2aJ+NhxSB8B/13+fQR",
-	"1s65CF28+WAkPsK1hyBRLR/FbRNc6Fwyl8EM++ouk4wPKR4JJ4GfVL+AhQKFy9OX3dBYimnKY9NBOL4s",
-	"ROrOBmhpNj+ztdNRgGueOnSHLSKNfaaLJdZSAClVq0bX95TXx23qe5rr27mOxMnw5NHR8PhoeNz/cPFj",
-	"/6miv/O0X8ADDgfDR8MhTBqLs/XwFZK/glEfRTsIydlVzrqCkzUQUgdwUpPwx3uV8L7CXYPw9p40x3kH",
-	"UvXd5adiS0xrvWTrfkFeljkP/+Wk/bCDtH/mWAU+OO4wprd0bUXXeylfUTVj3/RYAWen07kwsgKktlWv",
-	"PA0cblcg3eVlo+r4S8VbJpcYhJcCyoIV6gpEtrPvCjdbXfgErbxnru9v5Pvy97be3WOn0qTx2We9zuLB",
-	"vtzkZAJ7tNbz13O5hXr3W9bQfSnRYZf+b9WjteRIO9vNVjfZ78rsvqSOVRcLB23ZZe9/aVZeMfkBlBRX",
-	"IwlQW6CYGMRO1cPb7t6VImZ37545MxWS8axqlq4JJXOq5xh1BdfgcOARboimU2YllMKoOBd3hk0PyHke",
-	"vTUSbhgYwRfljBb1CS0FZVXfKvjB6lQRBo5F3t+U5xhYiXFHk0xnNAVVGu9613gR5dDRu10U4LIhxfdu",
-	"oGY5hn6VxZdrcjFX2YQ8e/ea6LWIsThgIW08zrcuKoPqM+XBOYokoN7D6XF8ktxnR6eTB/ToNH6UHP3A",
-	"Hk+PhvR4chLfT07Zg2l3xSpnbJcm85W1q1r3SZOK5QgC9G9Ltkiu/3Iy5p9NI3qJ3F6uwhYUTyEF6N4f",
-	"TvQoNv1yz6WooltnF9UEyecdm4JBFJaCJQqKKcDSpVLMmCIzZlwcCFqWLiaEGzKXaeIgwVZSXUJkm6U+",
-	"LgglGFcyID/CoCHoEnx9C2qH9yQgBEkRbTsSih0xgR92MBmxk7Iwuu0zvokJfRqxF+zfT/j9cJHb4V35",
-	"yIfcdrIkOpkHb32Lt24f3Kau6maxXVP1C/idkPepqi4LIsqvXKtVONsU1nP/PRYHdBckQvpo/CcuHB/u",
-	"TFzWBYpbbnItF0U1phTkSmUHUYtKyNu8VuhN9b7zeMHIS5dVA5A/nfUyN4hvo5X5FWg4B+yxlpuw3zWw",
-	"b8pySCAF7kE71wXPj3t/BFJX7v1R5M0gl6bMNKBweI5NpWaluN5SBMQTr1nR1EUDYvKU/YJwk6tW94d5",
-	"RPd2bv0gUBQ4an3vzagaW5yGwBt8Ts930b8nOvRLmoNRoK+/I13uqm+4LX+ZdNE5kDDsu40GwitmtMsr",
-	"Q1J2CVIlEh6Qc+2jpc2Kx4zEc7x9EhIyurZqWOfXpNbz77S6X1o9r1FqGfN2B/npUszv0ZSpFn/+a6kN",
-	"0eyKKead+qC1gAmqDZFLJjpp52+WTPwN+zzHLr+GG3/LmzCSCzs7btadP/iZi6R76xkk7+A3t2k4lBd3",
-	"u/Vg943g3n/nzD1x5ptiTQmNldT+pkb3ieL6kuf2bIBPHT82salrqJFP3+ZBYCD1V1JpQxDel1hOFDN0",
-	"EbnSeETHUrG+ewNOgZGIpRAuS8y/p8mSYqWD3H0iVSmbzLZZIiUyWY+EdvzUJ7KI6KSwAtgtOSh/gqWz",
-	"8K3805EwHpwKp4Jz0IcdA0IdM7y5YuqKs9U/t0vATQYP3XdcX25nb0cu31l7T6yNiSJ58jjSpONNAukf",
-	"12fxbazdeKWuGVUxgBqIxOV4s6TTYfzedfknOIJxKH/LEIe+4+sID/8Cpny7vFcqTP+d4b62Mw6ypHJS",
-	"rbJTsxPujZhIgFOidYSaAYl0ms0iDHwDsBKSCf5bxsiciiRliDvBxUhANrvlq4TqObY3IFFefSkiBy/P",
-	"fzk/JAmLecI0Wc2ZYiWDC4De15gbpgzhgiiZpkfZUj8BmAYIVYOBQLoFN7pIl4Cy6KKzx69kjF03ni6v",
-	"WOWKvm3e/PZ8vfuediBivc0i9afDoSv4f9ZL7bdH2n1bKlvVO18wxWN675XU43MxYynbwbOIk/02jkW3",
-	"0C1+RR+Y8z027p/UD7mRR+GFTejELnsZ88wKz8X3/oDUoC/3IBeK/36Ny+HC9bP9XHyJ3b6GdKRmV9GF",
-	"kcpFWvvMLzdgcBjNpEywys5cZipdA04+wkn4SOKRAARMlzkGKEmY2oVZYGwBcTluNQau8YFfhCQakHOX",
-	"BIbfaUwH5wi4hFg7Dksll6QAFfU7oq0krkw7jdlILJniEpFdXMoIGDcrD29omwSAi+RJgfjusttycJqR",
-	"iE6Hj13m8XipwIUL6IHRgLyAgQPAFiSn5OFHRbD6SPhZbpfYL9w6uO26zQtx30WDuKqk6H2XWN9K8jj6",
-	"YqCsWDba4EshV9vDctskEp7b1xc+VphkZkvNz5xXbW8D8iNmd6KT2cPmPqnnhV4ytgRLH76y7azJyupR",
-	"7oIlE8lmaHCAqy6YzwB9a+e6T01oQdVlthwvmYqhhd7J0P6Kya/jKbMKzenjwdD+Kq+YUlYbhPX1+Qe9",
-	"s16eQuAatFaeSy+Aqg2WTc96w8Hwh+Gw9+VTZ2WoNOmXwu5RJ4VofyKmvOgNYgY2VshVnsv0/c71G+s6",
-	"F8yUMdeXyDE3kC9wYMY85TQvJHQTURPWW5gHOJYJ5BKUa7BHloO4mI2poOna8FhHOeaGuwbzMIJ3NJRX",
-	"14jbFQEfR0/K+oAdIrU6klMoMIELIzlGwsM/5TXo8kqfkIbrUo+KfDcAF8TRAfLvgLw0IwHmp2JLa39K",
-	"ka7PclgpqHeuHTQXSs8O8u+d2wHmGPLGCfC+lsDXyYC/SSrYxtb7wm04bWroGND6nEwG4hoOjk8e9Huw",
-	"1sAST99BdZCkd3b86PHwh8ePofayb7okyF+fv/v5+fuXv/zUKx672bx7/tOHV+fvsJaTMq6p4xMo8YJE",
-	"1Ds7+fLpC3BWx0gW7OI8n9tXlu/vKpzdHFg5nTJ7ajJH099F/Lc2Z1GG5UYaxJP5pH4njQqGubHwz5DO",
-	"gs7rd8yJNBArJUCBlCUzpgr8xISuNYmmSi4AwjMyEhGMU66NHgmHI4A+NEjrBUMOaU8/IVQQtliaNeYn",
-	"LxgVmhRgJV7jHAk6U6wEsIyj6ChiM2E6CtgXkCeZ0DU58Jdy3oStSdpp/qaHhipjjzTJXFd2LJBdlWAN",
-	"zK3ZXa8oduuRfK2FnI9LhkfemHAmdxrLp1uWWJkw75jOUrNdYOk+4VNCxfq7335fogehLjGhCfzdOahH",
-	"wW9NCAbX1Rq3SivFNJy/t6CZ5sFXdWRpa/HA1AfEkuMChS5xNcocc+0ahQUtsabwq+FXcnVX5vCddfaG",
-	"+2X3NgA6fh13tGvjdowxI5c1mi9leJ7hTUhRFMCBdvQJ+8w1RKJIweBmTC5JLSupCsdey3fyYY3cDECb",
-	"GYnc0Ys/e+MOShFAuTJf7xMSPoUkc66NxMr8qdSQTYkLBdy5sfKYfIlVu7TDcqRadrmbc+3e/HLOVz3s",
-	"eYfgyfDk4dHwEcnEkvKk+9WZG1HOgl/XlmiXKPWF/25CfGsvEW5I5ysxx4lH87xGdwvgaqVAZw4S5liu",
-	"JACC4KvcAAqwq9AGoS+uxnQJjL1cgL9PcgYXCRThH4kkr4uMEmc1Z4CLwxHuHWt3EqnysLcnZJlmmhhp",
-	"aIodjQRNU6e1L7ohi1XrmH8jGIsSgkSt5KL+OogSBYRE1/6vCSkRHkAeyFjpGiMZBSs2X8hV03gygWRe",
-	"BXSrF7G6VUOnSkoNUhVHSa44W33X0vaV7oqSY+0XtxroWxKTXiJWq+aHxaa+R1U8d2Xowvjp+Dxx1SFC",
-	"khERmZl7o1JnACPlRmKyJhGWmgcni2aMLCXXULUDPjoo4VtbtQPv5GLARccycyPh0PFZcmgFpFTLORWa",
-	"rCjPa25hkSeri0G9FkYkhmSxpDPOtZuuL1T4rYSlWxZfCBEiPZukgqvhXxYJvuK0O4AANSMzUCcW1x1K",
-	"x9oFDBSfbh8SbJQ3H7FVzFr7qvhAbjCKxQyos7Fy/+5erMaC750GEqrvv6vvqmkEtwpVVCX8Dhjc+MF3",
-	"FO5bCUD1UhfQd1eFMCqXHTjKf98i3O/94f7waalBSf9GsMqmrgtvNftsTWCo54oj0kyYviv6esRELBNA",
-	"6Y4mMlmP8efoEDVcqhHy0xf9XoOVjNWwPrx/cfQDwc+iwy4y+idWF9G9r8cUH7mZgx3d5J4qr953htgT",
-	"Q/wEmFRhliigjSwJtfBHh4vpyu7dwWoOufReUjCcfOGEnJ16dVdGUKhzYR6e9trr0ta8yTkPA0rtGqMb",
-	"gl6xv2UsY+5iP8X7HFpV2kg8lxrrVvCkb/8Dx9US71hGAvBgofyhK8BfJHS5uKjinD+ghqSMejROAsFY",
-	"awD64ZpwD7ZqzjC+fEWL7HXgQ2v/GLoGSG80etEAStfwAbSy4Fo7eKApFAAgXIAjDT/AQrQydcf9lH9G",
-	"J9okA8uZjsSEJl71A+d2V2jb33ApIW7Dr6boFF+JgbxOTuCafFOkWlBxznrgsjs+PjoZvh8Oz+D//tNy",
-	"iSw/Oy496+zUq0x1J9feyb5tUbfcTRjhuI9c4+4m3z18X9/Dl1d52rp6V5SngGhWv6I48rXRrqsaLVh7",
-	"3T3FRcyXNCUTNucu6AsuE87gfEH8WMQadBmtdSjZkXgB8MW5EzHKC9pCMAE5yJauzCmR08Omarkjwc0T",
-	"VLPNXMlsNiclh59DHf/pORZ4bkUjsZLqFwCDFBJGxeMspQpn0aBdvb7V2PDXjWHhMU3Tf0FgnG/nLcKS",
-	"/HnVr8rl94IVfFEqEd6sYxT1wDfLgWM1cCxF+fDR6WPyf//P6eD0EEtmjEQEjyFa7T8cdGHpY4y1oUV9",
-	"c1aC/iWMg3McQyD/8v79WwKl68lBS6n6pWJTppTzEiG3FMXJRyJUndzlfVgdckCeSvtJmcY/H61WqyOr",
-	"zR1lKnXmToRFxV1tXZ+chskoUZ1DIq+JQXQUFBEBn5THZY3IgV7SmB1pZhUCY0eP0Ku6VHcfEDd0NvF1",
-	"5fOFglpwIJqe5B45bkpf+nK15ZsDKJcNxQvIVKapXJHSDj4YnJCD6I9RD8objHp94v4clwhj1PtirTwh",
-	"DapMro6yr+jghqgArgP/Pn/78oxErhjyGAcfkYPT4fEhFkVwJQ+qaf8rJcWsTHL9og23fK5qNqhpMBZH",
-	"QXlF2rlMkz6JMuFKM7NkXBBmBE8K6eBHNhLeas0XulScKr87dMXN/ZCc0haVakw151AC390kccCTdu+s",
-	"t4rN+MHfTiaPPh8v/lP9cPn2tyF9P/2HNVwqBN876+n7sbpvjkL/6fV7xcr0znqbTOtBd3OfnoPc7Z5M",
-	"aWddKI393lZu+zPM+rrT+7rX3dg3th724E0YVUyhZLAG7pzRxAFiPqPxnB09k8IomQYuA9IVREsKeQQp",
-	"aFGOULbItHGOeqwnDLAa1rhVC5Zwii7CfluBn+Lk7079IJIwRKGQBr3+pqiypFqcKxWp4KSGCwg7g6Kc",
-	"3fcaxL8/gRsMEFeFU5O85EufUO2iR6jI67zgQSqdggYG+TbRMyhpP9dfthw7NbRuvnT95sm/z1XyrZdu",
-	"fCpqQVKj1I8fPx6dl55vEmuEuoJiNF38xwireI96EamJdGIUZwkptIsOZPpPElRRlLH940vfC02YY+/s",
-	"109fPoW8bKXy4iWFEZTEQmdstTpazayAvVNGkKteLw5IgWu6oBhi7UD1rUkmV+IJ1s3V+WNCxbq45c8d",
-	"N+VjqvHur4Ix9x2j5DtGyZ/7iqgUzLIZBLAflMhPrfzuAw2KmKZG1v8xf6XG8PVInKay1yMhMxPLBXOW",
-	"BFcYa+XisQY+vOA/Esvhzt8C6R2MJiRlxk7trBx/hXkcigpirSU5JYq5qsqKrOZSs2q02IrqkfBGSS5X",
-	"vJupk2Bx7spiLb5VcEFS2w1e3YTGOIPSO3sKiSoGct1Ihw7+YR85g4Kxy2B8xSF2BQrCetk4IngDbYZd",
-	"ymhvHUGMhT2+XVxDYCz/rKENNTLYfl4Vc/9+ZO2xtmjiI9iqlcWb4tW+4rl17w8/ttYICSg56k4chw7T",
-	"B+AXEa/7aEGghLI8C6ZUjhuD6XY/86dQnNi5xWDdnNex84HyEwufJ+ve12OhxgQ39/w72+wLc7lgGtCE",
-	"MGDdkeDt8tB2JcNTw805zgU57J40dP3x9tujKUyJmu9oD7aAeXV9LEgs2Kq2OwVUlefjI57gDQfAR8BV",
-	"B5kqpu27irnk40L3fGJ1DR4DyCa1ymquu+YqACNMJIAsALEVU/7ZqqOYylJSV8EfN2EjgSlzrSEQvuBq",
-	"BWIKBRbuSxGYlYsn8JI1JCzbTxpF1B5CIm43mmCbjCtv+3f4qm+Xs+iicwo27R4C3y6kqh/tVCWqdnp3",
-	"MAYvKp39U6NFB2a0XdWupeF8Vxv25yCqell8wKSuEdxtauHby6tWzqxqkdVS1UpXPwSv8fpkNefxHAIF",
-	"9VyuBAYPAgzuAZywAJfoIgoR4RGKJhu4Vsez8sO7V3BEjsSEgeJ+4XoHDZ8ss0nKY0KTRAF673mDu8qH",
-	"/eORCb4AvZlXGHZ150fySLSdyc5agBBFf5NUgYIEfWNjHV2lT9L93K5U8Qrw8jcNZ6zRT1EMtvC/ABU7",
-	"pPPBXZie4WKAmSpQDjZTae+sNzdmqc/u3YvVYuB6GMRycQ+jbeGWaOcoyPI6fRuI4MBALvDWuzHxuUYx",
-	"/8L1Yf/lYYTdtk+gGGZuHxjpRNKtaEb3/qj5g1sLnv0IvzuRVfGreylf9g41yq3NMq/QbqvU2l4qChv5",
-	"Xilqj6mqDFCtQ0pHJ52j8f44TDsuJfbAp1BrLmJwzWlDdIZX2qWE/cPOCvuGs62dtm5Vme4iyb+T8D6T",
-	"jq5Pv7foxSqThNeyqYnnATXJJekCbjm/YoJMOUuhngR6hc7IlKaaRT7YclM8j8SB5S+PY1G6FJowuI0t",
-	"X68ePikatvpOVNTsZhpMdeNTgvLozskaKmD0sVTT6fHQw6FiMhIlCV2Dy9xjbWCsZZwyqjTwvnvgLg53",
-	"UHg/ALrOFva+pr6Ky+AzwmpK6t3ep5somDjurx1XuINAcir3v7Zg+qeD5nSI6NeVaftQEL+Omz8kIFsT",
-	"J8FfgCY7Xvh78C7CBYl+nSq56BMjD6O8hkPN4F5Y+WtFU4HO7O7KpSJClgCEiFR8xgVNq1cEA3JuyEJq",
-	"Q46H/eFw6F0JS6a80d/RXeAyGB2sH1lI5WVi0eOu3vvn3oj4/0w6o2WVb5rMCKSZhATsX+SKLKioBGhA",
-	"iu6/aHbjv7zt7m4yqg5Eiui3kJj91YQzeEiPfLLEn0NGv9Qak9sFW+UOYPR/sqTw/A7IC6lIJK+YSuly",
-	"7KqhRyNx4LGFf3h4Ohz2CXVy9hFcvR46se+vdzk6m1mCAnsiffCh7d2HckDKgBuJli6WA9zACnAj9Yqb",
-	"eJ7nYTmbdCSo7+YJGdopcF8QqWjQFyzZRY19B9tWU2NxD28gcGsr2TuD9dtZbYVxwAhzffGbqqzX8IkW",
-	"hPddh/3WohJIvXZtdMe7rb+WnDRMmz+bCuvFlhcYAwMJiF6uuZun8lSe+KRPbkbC5b9WXbBNMSXEh5Ts",
-	"oFZeMJFURdR7pgNA0l89mgO1pu8BHd88oOPCg75CFQUg2+4MHQCi7pCFBJLDQHlvvDOF2M1wztCTHJDW",
-	"pY2NxIKuiX1GyglJ7qV+kZ5RPC4ugl0+TDi681uDrH9HV78FT/IGmLFP2blR/YFOrt8Fw1L7mjmQ45RR",
-	"H7IAGeqa0FSKkkD3lI/yvI9pqphn55XgooyXO0vLDEIFlvVHl5PnDM9rAwIJBqXEPfditEypiPDg8d/q",
-	"kSh7Y6BeVpZwA0dUo1P35uDnm4WIyU9UJUyQZ0wYxWqlhZ9nSi7ZvadMpVzsWlT42zh024UAQs9/R0X/",
-	"k2i+SCLtcqT5LMyLJjFt+MIlSwcPx4++SG1RVKRcFojAbVBRmIfEUhttreApVX0o8cSSkUj5JXNBxKWy",
-	"m2TF05RMCuPWZ9y3pTq4ukfP/cC/Xd3aRNGpyecSLpr0/cjcW7JQZWXv6Ory31Idny7ltbcFBCOfQFjw",
-	"WVHuWruyIHLJBDmAuehDgjDXLtR+SWesD0VpxSbv6O5M84pr89IP9p86oNjNYnsQcb5I3xlwj/HDvCCi",
-	"b8VsvpZ9qzFXPWTAeV6uaJ3DqKAEsc8F8qHVeUcCDM/oHDC5zgCq+F6sryKPJ09SLpjuF6ycrsmUFQXh",
-	"oTDHSFBNnl38faej7auWYu/3/MyqX2/Am4SOvn/VYu3f1iSs11s/+OvFm18ssT67+Pvhnpluu0B3pPIa",
-	"iup2YlJf3j3ImM9cPfN+mWn6BKua24PPVQVVmAggEsxkQxUSLr5HAosak//3v/OyxngJLjNAv0gp2JQQ",
-	"JiTQnOw7NyZc+WhyUC3AHOdjEhKHI6Qb0aEDCnSfuvilwiLeQVXNK8F/29rn35l1j8ro9qLlt3seIlds",
-	"KW61yS5I1BSYLK+Db5kvSug6IgcFtVf4BMqwHnpzrooJ7tbARbRgeWliOFOarOZMMVBgSUxVQuZUV0tU",
-	"7cJEKqy+Bswyd3fuBIflq11KyCZ0/aepIQuTbtJ23/s5ArbNd+6+Fe7OD5/NOvvfgOuhjHRzuY7MTOzy",
-	"+QFqcoBVOfKh9+F6og8RCPZf8ZyqGXMQtVzA1yORf95aEdv5OwoZ4TmLHFhOSvI7RAzffWKlRrncdNWN",
-	"hA6jwz6RMBuapuuRmCmZLSGZHWvd6WXKDdFMay7tyc4WyxScYHbUU8XYEVRqOMJkFz+NAXmGdb8hPNlO",
-	"oigIfMmW1qwh2rClAxUOVwf3gR1YqwSqn1xHin1whPO9ZPd1S3ZvjOVHvmBCQ+E8IwmQjCW1g1guFpTk",
-	"6MlWjcaISJbAWNjnZSoT1juDiPfw2KC18aR6IHDDFnqb5IaNzodmBdOCfn6JXz7IZ0WVomu4HDDrFLZG",
-	"qkUAo+u11AanBrBYlsk8V+V4yu7y3gPER4J9NuMYnDKWKB0LUcRrjXPWXs1l6sLKkHRD65CCE6i8CG63",
-	"e2cPhsMhTM6VMRniv9vKmvw5fEkVjmy687APv5+sezpZXzuJGqM4BhKkSHqAsUXXX9OzFNsBt4GTlvEc",
-	"cpXXijN3QmgpiGvEnlHueDwAiaj5FTvEcwkOywP2Of8Vz2gMHOeL4vIDspO34AY+84P+E0CRurE8k8LQ",
-	"2Hh00c7fvc3UUmq283fnsV2RnT+7kJmKd+/thT0ru7/+Xt6u0HLdPLdqznYv+PdCfLfgBHcs7/RCv8Zl",
-	"ZGTg4xuHcQSj+86XSyYSjUndRq19HF/h0aqMbkCeX/GEidjHTWAowRkpl+yylBIJaXjMxoZ9NhE5WPlL",
-	"XyfmVtQha/RHQtAFFzOsjpFpLpjWh30SZSqN+iRyWvOYJ5HVuGy7LBqQczswKyaIsw0gky9a0fzFic7s",
-	"n0ICLtacarJmANPhsCYH5DmuNCjggkHZa5dX9sTl57ig8P8/e9++3DaO5f0qKNVuxd6hZdlx0h25tqaU",
-	"xN1JTxJ7bGeyva3+JIiEJLQpgEOQVjSp+XcfYB9xn+QrnAOApETqYsu3DKemK7LECy4H535+R8+JC5Uw",
-	"qtlyqljcwxYgeiFU324Z2APabpAT7BwkRThrkpMJT5ThxhYror+qYVhXuI5hDtsLc9Jzejo2AZxj98sK",
-	"b/SczIl/0Fob6hvyk1HS43qkZjf1j7CHjXbjTwfk5YvW3osXL/YODp8f6QPHDPGB1hxBRc7zZqt5cPC8",
-	"+YNWLjOaa7QbvzLlkXx2zYTOiGJgzhI5HLJYESnIlzFNVCeKtApfhO8I9b1K32pRPPb/kJh7I30wjIIe",
-	"WBZQF9R6vtc6vDzI1QxFKJAa7Qb6zbBLrgK50Wg3pmzQM+r5Zsz6YeA/8pKisjtlhC0DvtP2lP8ChULI",
-	"9QSRUbKnDcMYPsk0KZNHayjD++xrJONkhV/ZiB5gbFqfUuSKscgjMgxyQN2aDb+5+BuJ5ZQw6o897OcD",
-	"yXoqq288bJkCR8OVIy1UYRRt0/DIqNb7oEnDM3JFjKv15hN42I0151rNvamae4v4siUGDKLbqAU2+9AE",
-	"Vau0W2IheDjQd1hUbLF/lmkEi/uwZSV3OT/Sp22PT/TwNsRcLDCEKjNaP/69efqTzokqzGWNzCicc32A",
-	"tg2smDfBwNLhjrruxTIERjnkISM7fZez5BW4JsnZbr4M04lQ0BLxl4vTT13R/9ZtxHKquo02+a3ZbP7+",
-	"zz4yXrARB38wP0H4ATltkjd4e9vacJ614DzSj2Kpx9HTpl7f64q+0az1b2hKZJFmOK09LvrahkRdW1+W",
-	"U9j70EeyK54/f/5KX5S3VDO7k0fwh7b16IiJZM4W9YwlCqMZS8F6Ip0MoMwPrFOYBCDM6El4xIzYIzgk",
-	"j+QGhG49a9uQndyAPJLGoUeyFxu4B7YLVqvV/t0ydgUAyOut4Qo74GOsQtgaiTYZ0IBA10d8AnYqdOjS",
-	"PO6KkAtGdoZmIz3TDCWSikORHhekrx/Qx9jXwa4FtlTSpMeMpMze0RVIuNCSLAyzAuQOUhc4LrGggwwY",
-	"1jsB+jVGEtDPMEyVHWT/qNUyJRwGyCdrxYJ28YFW/0BLhN6Tx13Rbzab+/hXrnPLRI9n7dbd2NcThrxg",
-	"icdMpWGyvimOzNVw2ofFvdDbBO9csJ5JIgv286LN3NiyJezljP+XL1ovXrxAy78IZkSDgGNM9yzWy5pA",
-	"WyATdYtyX9nJ5UJs821ImKaTYzgcV2yGZyLHzQgdyGvmwe/XNEyZIqhnQqdBo3kiK9PMvxiFK5jnv+FY",
-	"fl+4ay5v0u0MLoVnGYfhG7nl9vJ8Io3DrsgvmudW2rPL65XtjrfWRnsrfCJA4ktV8nt1VGT6S2W+Kfz6",
-	"TNmTW7sqnpirArfX6kYqJ7+s3bG5xyJvIex/ww9LC33Xsg9+ZkXzoHFfuvty2q8V9m2mWouMo9hftqqm",
-	"r5FdDe/f0A7OU7nRjyqJ/b2AQgUi44DFx9qUl1PIaIOO3Lkwikmron4slQI7Ud3UlMbm4U+8xghmci6n",
-	"MJnVBnWmuNZHdKvdLEVe6mvli6GR8qhP6l25qu4n42PNDotMpBO9/AbT1GtM5DULoFk0VYisvzJt7x3k",
-	"qjHnLaFxzK+xp3PpKND4KBuFyVvVN1qBTSOub0UTH2O4FYMqexcaNRXNG58frv0c8CVUNoF8uXYTyExp",
-	"giakHJptJw4kAVqX72g1HZw5rpP5DphYu4ROKbD3KyGn4NudMJFUrbN9eM8A/JbZCQMpQwa1Jvfg11zN",
-	"gO3y1Oz3rl2a9+bLDAJFqGMN4HEy/MHlt+rxdc7eA0y0zSPZOWkevDw6Jv0/9b2uUBH1TSVZQNXYZI5Q",
-	"KOtkwW7OYyljAPbLp6mMoIeLkF1hwyKDGWFfudImetvmm0jBjJPr7PTikjSbTRdJzZWKrXQvYYaAIfjb",
-	"YJTkPa/a3hkzJij5xEIFiL5LUjU2OpMPltEA67OkC5vZvdo98NTcA50gyA78zTwBav+b+bRNH8A9WP9v",
-	"WUJ5WAmd/p2S9MNWWls271C4LZdXiSkoIlMuggewNqw9vaa5USD61TntOYpCL7ktGMrmjfi3uezWGaED",
-	"mSaEJ15X5FN82mQ+T5SOYgZtzTxotOaRsZx6DhghiqUcZp1DV+XtZIfQZJ284yqRd9vVeO5Ny8/kM0XG",
-	"eGF9OrebjkJzSzxMw9Adz7EjgadzKLVRnMZsc4DYm46wSq0GXHHf4PxlC4xmsvIID5QH+dmoNDs7c0zV",
-	"2J3irsCzTkPTOwaSShI1lw8PSAsYo4OqSQCkt7h9XZGKgMUeeX9mOyp6JFUsJhC793Is5RkiBTrYWvY1",
-	"2TWl5rQrEjkZqASQCgH3BaxkNAktN5+1s2A+Jh9kQX3qJzL2uiLhds75rPZnYEZznzXJSUwVJE5MOaTS",
-	"kzGNJyE0glxbydfPYPenVVRm1oGLplYrts249LIW+JY7JgFNKNn5+e3Z+e42NNt9ey735lw6j4HB6POt",
-	"XFMUB/85Zv4VC/J6V5knKyA7FIH1A3YNyE0xidlezEZcJXiSdk2vVxLyockh6TuXlS3W6IqxDCGJRqET",
-	"q0n6R61Xpuq9F8WAYM8xEQkawgqZwYva1lYLikr10e5kG+GWCcf0gAe9toUfGL86RxUFxjBH9RvyBBby",
-	"ER/wUBPXLQ58te8NcrQUpP9KkfPPZ7gS5IqLgOz0hzFjkKmCLjTqABm6wuLN7OrzlYxZTHgCBT0DhqjD",
-	"QkL7DI/wIfZDQrMDs9LaXdFPhV490TPvxwy+nkkW9OBQsqAn0wRy+lz2TE8lMopY0BvMelqjgNzAeQah",
-	"n4WxAQhcwBPQ3OshTlzPeLVUz05J32OZMIrQfpN0QiWJojNAuhEG6CZViZywmCgWAxODLLSYMWNLITaF",
-	"MS4Rlq5JzhnVipQIZ+ubR280Uz3JUcMt/IYl5VyFhC6vobd8Lh9sLo9S39N6+eKo9fzF4eHR4avDw/X9",
-	"irlpOBZ0v9jH+YWsqpaCk1EDHz+wq/AjwDtx5biRZSlQCsuz/Gshp3++OXPdH6Th1Z1w2L4/d3IRWRJa",
-	"eLlQn8m69QzVZVjnkM7RFVRdsaBJPkd62gemhMrejQaSucG2iIeaVADyWDBa1uYxr/Wa3J7P4EqWc5pv",
-	"Jmzabny+aB48P3p1cNj68eWLF89bhz8cHbw6+BFW1rCjNDEn9gaMRs/l4ZlNVXjz1EG8QLL496rMPbme",
-	"mXQSUT4SJIrZHpxjUycVcpXkg9EbMh4uFB+NE7UPefUUm5ncBfO5ZGGoyJQOVITeW4O6iVkethWosplh",
-	"1Dp/qSDSwIs5gLA2+H3yKFwkpGKU0hFDFw54c7SthwyaJ2QHIHRp0tW0JicwURLwYNdz3bV8s8Qe+UOm",
-	"sWAzBOcC1/TXiMV8Ar1WrmnMqUiaRJ8UzQOBAzroMjg0NAzRoQWQhVM64YGX9eHsCjpMEAWJx2YBIEgc",
-	"Y79iEPl2N8gfkgtl8bnhUYRxrdl2xZTOcPj2cjEirrWbaSYaW98btH3JHgtqtbxmqiswDAHQOCYssXat",
-	"gwMd6IpVtQ6W0paZszg8ZvB6HrbeoXAgfvvWsOTRaDdUFKMmmtGF/paGrDeVscleseTZs6TZaDeY6H2+",
-	"yP9mk4zggT39hIbXMBSmvx9jWhFsOyQITXjQfPd69OHj5a8HH99+PPr0j6vWx39c/a0z6pz//PqXt3/9",
-	"47/ffPxHePLXzydHp5e/vP54eXJ0fvm5M18bsUxKdNzMX0NLl3sWUtnrz4GCyqTUF9u92+xS3W30CYbe",
-	"zdY5/u6YaE6GWa6xphQbpIozleyNZbo0Qxnfp5nXwstBrjLqjy204cHLHwk8z34xZezKgUwuwlB65KMU",
-	"AZ0RKJyxoATWyT/k1+jpZyrJbG7HHJdCOeJd72BuG7NGfMO69fbm8ku5wcVn2i7/BGb5HSPo5ReiwmiG",
-	"HaujDNtF0FNandErmz8K5af1bsrzCwddMKVWnPQCpq4ebDiDhgtaU8IzvSOkYDmI2N1FhaU6V+e1GYU9",
-	"kndK8dmLKkjerklN+1ul/deFZd06tXuNKF0VMy+nXCoIm0TJDG1AP2Q0xnJlAwAZs70JgxQAZbzcKpEx",
-	"Cwgo6saicETjh9K/yjw0a6jrF2UH4IbaNtcbcE1Do2uHWAV88GO71Wp4AI3ebkxArOIw9BK1XulftXwq",
-	"vz5JmSq7YX1NuOTY3Z8efIMzD9ENi65f+2weWMG9YMnc/txcsV1Z5XPGYgTGfn9xCvyCyNhCnCc0Bt+A",
-	"dcxSMWLtQnUHmcYyYVqp1fa9VIzoY6/vsb2H0KYHJVfzEqvQ6kvR8udidIx8J5flo8iIcpE5kRFzdzAz",
-	"mTBVsnZpUl7HT/g1xp3uUQUuaYHAYi6DDFAkoLNKrPFRTLkoLSJCBmX0KNivsoKhe6h3ccu6PKyPLbd5",
-	"UqcebotNfGJTA4xijlGZL/f+NGt2bRN5t+4Dtmk6KmGRQuhT4+5lDPUZCDIR0HwCj1DNfSZEpYMJTxIW",
-	"7BIlu8J4ZxXxqSATmvhj09ulIwgM3iT59HnQBx+Rw64xHliuukJd8Qg6PKzvncTRG65wcm0w/W6s8dh1",
-	"/u1bYxkkiouQF8JVXgP8gbBcez/+eHCYsRr4rodLuImuk5/Yg/j98gOo9vy9k1OMWOL6YX6nYNNa23lw",
-	"TFDIoDbbotUGe1BvrvVk/vUNy5tX2e4fuEpOcg9/0sAB2UTWQGbPJl0L8G2WrbICNW3dRVAeU51KSD5h",
-	"gpiYkYngTRm89TinufMs+z6WYZN01BVm1VOl+EjogRMmApMlBqmu5pm57NkRS1Q+4MjAUe7isg5cJ7ca",
-	"zxTpX7FZ3znAXfz0E2ICUifRCQ0CZYqitJSEOKXBmZdpAl2UJiyJua9cgLIr1o1QVoKxLTrhVxXMZgfu",
-	"QSOUV2y2GHZ0FbiaGcuYhFKMiL6GZNdYYoEB41P0ZWCH6BVotF+0NG8zL7BByOy39bWKbKkepnY3t1VV",
-	"dQnuijqE+NR0jrdsyCFfiXT2X+d2cisax/637A9b2RuwkCWszLKBXArb85ULSPI/zsLTWXjR8EHAH4Oc",
-	"C5XQWbMrYC4WJBUYF+RvgPNGmQYTGa/exHB5C4MuMK2583a0OCO8KaiVhK2Rql5P6J+ygky9pfXja0Sl",
-	"lu10q+as3wGG3GoSurt6rGzf13cpVTPV/YylVVp4Hc0EByGDelAbec4e4zRLV18+oVEEYMaoPLqcPfXM",
-	"asbtTEd0fk1sUAgqrvvR3OihY1vIZAx+dGUiaZv5r7OV62STXqOvcFbBk6FF2/C30u8PsIaVQz8i1Kyq",
-	"HNEZ0kU1ONSEC/f3/bqiS1eogrtYO6JmLdthLV8KNh+GfbKihj8/eUaD1t7yAJqdvWtSakJl1r41Vqgi",
-	"O4OZ+zKgMxNwZ18jmatxxsvQ1lxQBHeb5LRo07YB0rwrYpvTHLMonGHHdDlcbAOtskTlnL0sh2XjgGLT",
-	"ObZpCu7tQ3ab5OeUxkFMeajaXWH6+bj3Lz7UXKFceT3J5zXDvM1Y0hibUpJBKP0rfOTOkPIQchMOnh+0",
-	"Dl968O/RK/z3RWsXppL1UgbAertBHH0ENM4h0lvfRpsEfGiarnld8erFv+tfhrYdnUk08EgylXtRLCMZ",
-	"w8L9Yy9hCoVJtAcY3hum52X0em5I7f4ClPfDlO28KjiyOWE1R94eJok9q7GjqMfPhIepECzcoFm8yUTK",
-	"uolb7mFqI9pYxfF///O/GRPsCv0n9IDAD1HIoY7fcE1kbvqxlk1zgYW07GvS5EF/1zaj7wpgIKYcBQB1",
-	"iS8Da6nzJNScFjTChEXAu5Rne9a7SXRFzHzGryFsafRRYA82/Kj1xlHK9XN9GoZalDTJz7ZpOHbD7Aos",
-	"as11mNeDsaU/VAT7pjgauxZ7xUSPDfmVyen8CbfrsecTlyOU5rwqVr4accCzAqHKBvDm9ypl+LC1NlLq",
-	"0nHYDazUyW1lya3GYdvaJVPTjJ6LkbqPbvQ2kyVflp2rcWl4+Qmule6S71l/uKpn/V2KvuIRqRB7yO9q",
-	"qbe1rDltbztG7wGT9xyHB1QDYNwrykXuOE3GBbe3Hpf+JQubP+GgtJnF6oi0Xcj6AG0zHL089+IOYtGn",
-	"cQDGKeR2eVhABclZWANLRb74dKcPBlbfRqXNaLtC3+1lFp35PoshK2etejnYF9D29BeDNEmk6IoIY1QI",
-	"DuPSvzA5TF+LqG3WeubKjRRiLtoKDEPQ6NCsNeB/WUeyC0hgM73IDICTHkh8jNEfhvGaLLLtuoI/SF0t",
-	"hl7NiXwMIetCuauNWMOXxHwJZJSLT0OrKa0yQGZaQXcDUpp7aha9BnufqQTaBNi7kU5y9168O/3S+3iS",
-	"u28g09E4yd0D1JO75aZ5dmYbHiYcbmmgQpUx5FoHwp9qINzu4M0D4FZw7H8znzYJfVt259CNrUuoillV",
-	"xKozVlUHqh8qUL2clG4dpK7c4lbN7J4ywPkKqrk7T6XZ7Y0NuAKj28eoAjd0Vk7jUchNjBjLmWhC+uAN",
-	"pPGsT3b0j6ipBYA7GEoxUjaPUQEEaFeMaTjEkIiJYxTAkbEmi4Hq4soWjFYMxVlj2RX2Zwi6tPMxIICs",
-	"0Qq41qKgixX1xxa8mLx68e/QXGQ+IoKJnfNhkYRVm69lqibOplLXLC7lT26Zdgxiq0NR2F0dyx7GclJw",
-	"SQ1lPIFaigA1w5U+s+z9JqsAt4fo3Vn9frvntxvDB4pD8AgXfpgGbI0ofiI3euc92PlvsnNTWT9mr6g5",
-	"7rZAwfCwZVzXsgo4yRCLpcTSxFPkxqti9j+Z4tRStplXSHes6UzBzIdIzsEuhn6KVbERi02gB5lmEMto",
-	"Tw6H0Fgizr3K4L16XRFKGSkyoP6V5vI8S0iasIBTgTzN8H/Bvibw/OMcw8aO4fgYec1i6Da+SSjHrPb3",
-	"FXeem1QddL6nMq45skeytJqKyzJ5Sqqenfke9FtYzk3SWBgceci8nitdb2sFKY1dWrZRqSz2cq4SZsxD",
-	"RmzC4JRyUxMHflBA1wQlTQRZR+quyDeA0HzCPKxJfrKOP5gGMhRfcwrUGrNBd4WMmMCKHf2zcbfm+12O",
-	"aQBdGrUFnjDAiiCHR4hPsHvcFaVvQfgQ/Z4mucSmFbHVlhQZsGTKmDAxdNPWIqGTSB1bHghpNa9aqGxG",
-	"Ery29raYiitFdqjqin7EYp+JhIcMALj7qCPrl7Gv1E+apA84Jf9pl6pvs+ilCGe4ig7vZw4PZyOOem5W",
-	"ASb7RIPjSBYOx3dg4IsRHHMnD55XiVsA124hPr44lBwMZ9ZCdDAjEZNRyGwP0cpx4d0sWN4mdGEwX2gY",
-	"ItKNw23YzefTWqA3Ec4qo/X67lIohykNw4bXsM9aqxvtqWAuWl8NHlESfq+IutsNyy/Qw0NMFE9TtSTP",
-	"GE8t0Lcl0MtkB2aX5r65zxA6wBLvKZYkXIzUrfslnuoLLuzT7pCIiy+qIGI7rZp8t+hVLOBs2rzkKzab",
-	"ApoIhEohoHcHbYLT0noUq+Wxv6c01KYdtcMhO2h3D2UYAJQLxf5fPqAiQJb4dMwTBj2C0VCM+QQKoaNU",
-	"+EmK3Yb0LLEUWjERsFgroTImMk2OCdUWpxgBbIoma58ZFJVAMoWR7UHKw2SPi2yRdk7EKORq7HXFexFI",
-	"wRSnwiMXERX6W3Im4yQdpUyPthPTAfc98hcZMyp2iT4yM9Rou6JvxGbPPhqD+HHKjuf2aSrIVA/b5NJP",
-	"mqRDEqjM6Yq/p9y/2sNUTdw7A9piI/dcAaodC8xK2Olv0PfscxTQhC2yhxuGri2JAWCLb0hBRklPpljF",
-	"AwNvtBtn56cfT3unP/2kv8UOcIUGJpqu5hcRI79eI/u7/C15LGlV8XyvkbCvidaDqEoomdFNotMlTO7+",
-	"EGA24rA11t0jQ38JNUe7FateojSAmrtnOkaulXPn6ddzKWgYgntfCka+dF53nB1oXrMsFS9nZN1DOl6F",
-	"6TRmtlMmRim4gnlgoAkbKvShm7y26k0ae39KB9CavtKCggv0uEoDCWnKg3sOJOTWenXSIJCDXZZa19pm",
-	"5mDhBBfWOXdki8fxThIKz6H7oqZ6mpnn+fHYQ21Cd27M+nCoptZUuIpCOuvlTeS+bQZn3V/YVWOGaHRq",
-	"LKda7eqKnf6fDsjL5wd7L1680P+9MJ4oV/qrRc9J8+DlEdGXvnx+8AL/199tkk5X9OealIGWlAr+95QR",
-	"6sdSKULD0AxaLfCkVbl8ee/PLXSashVqtBt/OiB62q0fftx7/uOPB2u1XPMa1yzmQ84C29TiQ+pfzcjF",
-	"OE4H0MLC8Jt247n/nLJX9GjvxbDF9o7oj2zvVXAw2Dsc/DD8YfgDPfBbB+t3VsotxcPk1BU8cVWuDaRl",
-	"FhjarTPsnp6Cg1tIaIEJLeGJ62oz+9/wdMVsuDTR7p3NQg61xjLLqm4tRK9hiyqhs0qOUpFwN89PViXd",
-	"YdJfnXS3PerS67k+bS1Pv1uh2f7MkqX73bpP1pifcE1OW03FW5uW7i5SCwRwzobLPcJ/Tyl0vqQhi5dk",
-	"e3TgZ4IRTvRgy/AabM6JYuE1U4QqawFh1Ycy1RnHUBuJRboiMa0UNOssVGeZcVQHBrWC/Fe8CAdzL0bh",
-	"iithJBcJaD7rXs20sgb9K9e74S9cBOs/PR38wXxzz12ajPmtWG0zInXVPGabxqI5MWZtc0zG/HBnQaQi",
-	"y9j/Bv8ioFTW/fw2IOZr0vpaeOeQTpLZqGRMFVHMGJ8w8mOSDRtAUQH774qxSGE/BYMik80NQQA7Au/H",
-	"V2impsy9UI6mjU5TiQaXbWBn5prI549Z456Oc2Uv7GxYAU69PtDb6seXLS2kKZntXjzRaxzL9dy1J5BV",
-	"ZMwWcMC4Wk2o3IxkGJKhXhgPsQ2c+A64gswkFnSF8fa6miPUD1BXgE7/mIs1DOloxAKsswzZiPozEqch",
-	"e6a6IoqlllhcihvpAo/WQ7yZN5gHVZk+zw/XTfSx48jQL2LsS7vz8/nJySeP/Hry4cPpF4+cn7z1yOdP",
-	"f/l0+uVT5bDMJvTwGdsbHaT0cdd8eOfN6adPJ28u9ZB++tD5+Wf9odlsVo4L79tkPPegBq3rO6+95neg",
-	"CBUc5S6lk8dOQ1JJMQ//vhSkOVeTc+H+c1XiTZEBljkRCnTXuC8Cr9IMahfCHbsQnqk7JebVUrBABrem",
-	"//2A8nC2tHNoKCGcbCSYHGJRHZSrhfyKkS9jmqhOFJGPVNARrJDJntv1CBeouZc1CMZM8JmpH8xZBjFL",
-	"KBemvYFMk64IEG8MlBaqEvK8pQeg1tdT5g/qW5j2pvt0LsMwjdZNaMar77pAxEwLX1YZepFhuJdGNV/Y",
-	"lpUwzxPgGDnOYJb7qfMGg/iywnKRA8XiaxZYCBgo6bgG/CqRy0Qhg5mDFwQIGs0JPIM7iCgJPuOR+d60",
-	"RiQ7UzYYSwnwftoQwvhzTKfmITxodsUHmmgSn2I9Bo4HjpJxOtA45tcsKwbUwwIEQUjWm5EhD0PXyjzS",
-	"/GWKjAenZNsR+Gkc63cC37+FiWRCWI/Ba2qG0kmSmA/S9Xyn5p51uaC5/J7YoHnbav3f0HbNEe+KI44d",
-	"lT8BHujmUZVSZ0waSFU2oEsKi66wkMdoR/p3NItRWZlKzfmMzuTZujT0ygxmRJkIBKKlan0IdCtwW+Tb",
-	"Uu9FMk6GMuTS1tbpl4WaH5AUMqMNZ7UsaiIDFt5EO7owC3H3J9W+qSrBFX+uz+eWzudlXgl3AQtt3YxC",
-	"KvyHMMrdQao8dh8r3J0k7+3MnakKil8mki/dIB7Qb5mxlIf2XGYjmfcOds7Ozk//dvLWI2edzxf637fv",
-	"LzqvP+hP5ye/GMfhdv2Fq8aY+VeVL2N2O/cqPOIuVtCnCRvJeEZ2PnbO/3Jy+f7Tzx75fPn+w/vLXz3S",
-	"+Xz57uTT5fs3ncv3p9WjtA95ZO5We3xWK1xuXWqWvtVE5fnD8BjcrW5Q+lf8uFVn62WGe3lfBF6lp2Tw",
-	"6jVVb9Hlapf1wd2tdv9vSfor/Kwf+BV6QAup/caN5Lnc1rJV0VJrXb1n8QTVftD6sN7K6s+R5OPwgW7r",
-	"wK5yfl4YvRjEbsyokgL9AxFNAU8gCZna9TJbSwSZJoiuUuV1xUoX6Y0cjXYRaldj7Wr8vpnOQ7kZ12Uz",
-	"2jLfsD3GGiW5X+CpT7o1xpfO687qs4NljPXJuavSVljf3OFBcr3jUtbSelWbRfDaVrl2fNsaXGIYjyeq",
-	"K0w8EEN9Q+iAgx7w7GlN0kH/WQ51GHDTQmgxZrHR2q4gETz3mZeNUCGTsX6kSVSWYaAwibh/1HqFsMEh",
-	"95M+4ozYCnvSp77PlOol8oqJPtmhRM1UwiZ70JgWvgUrvSv6Uz1dGkU96+LvTSB7YsIA7i1krqod0j/1",
-	"5H6OaTQmnbP32hzoCucmPCYcWkEy4cezKGEBoYB0hAicCIqC7TNcq96uWLvGVnOa2xTX5pek0W6cdDq/",
-	"vG6Z31vwbQt7SWSQYba09ujVq5cHh4fPX706eNlqeA0MbviakD9fvM1cY8USW60z9f4hhf6lM2Ex9+n+",
-	"B6l6HTFiIbh5rbNUv+Pw8FXr4PDV86PW81c/rl9uq9f9Yeps9ZvXKLAFjIe6vPbpltfCPi/y5VWaxv43",
-	"W2K+drsKYJVQ1Z/MQR00yRfLbQUFdCaeAN8V0qEvVbHgyjrdfGHuWnwIa3MdH6qLch+oKLeCIm9bhFu+",
-	"sa17YZjfJZd8WMdtJZXcnSmmKQira/VboE/VPDW+QX+LwSPHXA4FtWMXTATzilsiSQyQsKbhrYQKG/jR",
-	"IzImfT9kNO7lb2oD+BveigeGJ82cSold0roCHT9tgoy5yH+t+DYQ6VOtrG5Qq4ZIb3eir+FqBHP62qL6",
-	"RXZOPu9upkXhqO8bY20ZU0hhRLUK9TRVKKSnmylQqOzsma6rfEliylt3iW1p4AxZlQ7claqYAuvlUM5l",
-	"mvhywrJe35DXTpOETSLNOTBZ4j8DLTcBBBKZl/5bW4ea8bW7IsiNQ5vIMRVEppBxFrMEvpexAZXMD4xM",
-	"qeqKgCs6CJ1VSPrWuF7uYzZKYbYGD5U6E8ztAi+ufmUeSu6a+aSZVdhvKweST5thG2TCLOVWhQWfYeRh",
-	"ncHYbCITTZhFlSOCK3ow24oEk4P1cc5zI/DBSAaXhIxNAja2JecTdrOWRnsWqvmmYzHtYVYOY1l/oapB",
-	"3KnHtEgGq52n2dxrJXeLaZRmWWcklKO8hDHioyAA7izVZlFY7X+zA1uaa3NC/bGVM6YeywOcBOHPPPLu",
-	"8vLMpvzJmDC9BK6TDwYp/8Jfd4Vx3zr49IEMZhuIEW33Fam5cX8Hp0rxs8tXH5atBercUQHFB/unGNq7",
-	"05OzWrOwxHDbc7Yfsyiks7sFWSkMtiq+8teUpcxqiXj9M+VA2gEPxSPUQKHM7Yztut0V9vDuYSAE+2+b",
-	"pojDmCl9bcwYlF/m1MxjrV1wH2CGqdZLnZrqhD4jTASR5CLR2icZ8q9a88Rc/5xmOklVQgasK6if8Gu2",
-	"tFk4QGUwCHfY7j9Zf3C9Lc2umOdJ1QY0oDfPFvnSFhqFFxjb4X0ztvx+1xbtg4KDQwTSbcYaPHAN1lS8",
-	"ZaNUgzlJvczcuyi85WmnHizOaLUyXVjlWkW4s4wEW/Cr5ujtDtXsKomKEV4tMQsSCn21KHB4kkEuKT4S",
-	"XIyIYn7MEkBc8sddwRUgagtszgbtM3dAngJCGXw5HTNhovix7UUGkvHz+QcQiF0xYKCbX5i3gxJPonQQ",
-	"cp/QIIiZUk5UdsUyWWmb/NIJI8ZNXJCfqAcszBhntcg5ViYQLB627cjUm6J9F7f4/CNRM+E3vJwLJJ9G",
-	"1vwPmFfCRRN990Hjd6+RxmGj3RgnSaTa+/t+PGmaNzR9OdmHhdmH9I0NnOGL6/RAGQaLA7mAva8u1Zwj",
-	"FezYA+RS+8+fmP/cbPsA0O+cwp5I9CGqO9BY9r/NOWSXZi5gNoDhVAWPtmXDefdMJbuqyjIoZVarkw7w",
-	"7jrpYFtUiOtJaKk2sJYyUAlnVE40Y0bDZEx2hpSHIMO58MEvphKiUoiJYo0+5WEas921NejM07WcqO5U",
-	"u12Hc9e0u9U8iBsT7t15kfIUYfXe1ekSI37NBBlyFgaqSfrolWkT6EzbJyaEuMiPuwI6M0VMQAfAXBhm",
-	"wCDwmY9k7h5nD4Y8iq6I2R4T+GhtMUN0c0qVfSGAbowB2HQwI5QcHbRsS2nsoEtJQGfgpzZHViHIBqRu",
-	"YFNB88Mcns8aiq3JtKg41jdOvNDzty3w5pTR/2j8fhtF8oGSLNZnREa1/r4Z0lNTBd8YPK+b8rLbK4L3",
-	"4lwvY4vLHOxot2MsAwPrLreVC9L/bRjLiUcSudt3kOdz5vREc13NkAxXzGLSMiZCFmCcYz7igoZFx3yT",
-	"dBLEgj5oea1WyyjnJIJUfyCBNZ0Bf8c52Rb9k6yYOHvj2j7zE2siPJx1D6kD7cZh6/Dl3sHB3mHrstVq",
-	"w///W1OszP92kPttU+6K8z7XB2Q9trp1pz+OAGgyKGOr7+SUTKgoZEBMWcxwy4PaMn+SzUURL8gcdzkk",
-	"FAFVAUL1nlgyOCj30L/zSDjze6WAM0Oky7pfbc1T5ndtkp9kTPrymsUhjXqK+VIEqt8VO6YTMfnx5VGr",
-	"5RFquOsPEObcNczehlI5unpZgGx6IG1On367zZWQYeBGoqRJlvCZPonEp4KoKU/8sQOaNHZnV1D7mmPS",
-	"0lPgsVGuswdCMpXwN1JZz2HXrEaGe3cLNju3hI02LNzGKiqMA4bmdMMHVU9v4OfMKK7WVx+aQWLOfjFa",
-	"88y6ou+HOyZMJY9MXbXMyrKJph5j33Ezk7+cn8kxGcowlFPoAWtgcYte1aqsDWKTNjZQIS+YCMxZvNSr",
-	"9/D5Eqgh1SkTD54yAcU5lGiCtfS6/jG2P4OytGdcKUuRrLM06fmQr5bYRnxnSfzkl4vTT+QCaIvIYVdo",
-	"edAPaEL7x1mI1acJDeUoBb3BZocH0k8nDOLd7oj0u0LZ9jsdMSOaLphINKWzgPghZyJZnksJ9tclTPTu",
-	"5aZ7WVXqBPh17ORr7/IWE5CRTt3arnMk9DOYn0K7Qy2QBozGLO6kybjR/u13LUQAxN2Iq8WNRCyCgEWh",
-	"nE0ABJ3F1wiMniPnZsOGxvdBMJlhLZy2rwYqHoma+DELNKXTUJmmEATL0BAzoZml5Eu90SXlIF/GKMV8",
-	"Goam4ZsIyBRRI6DZOaRM5J40YSWP6dgRuVbrBtp+gHbX64szSKGEtnWDmVYAWTj0sHKaxomwGNE0mHCh",
-	"cq8zOkXJOy/XQ8Fomi0Y8pApY5BAszCz5V0xX4NN5FRY6HqoMdRDAR8VR5vE1Rs60OmuMH4oQz8Dez+N",
-	"Iq0ocIet8Uzl8Cjym0W46grTHD6HSIFN4+fAKICZ5RBsq5antPG9qmh5j6uinwoGISLpDWaGOy82pBdO",
-	"E8qgRYQxGnGLiWkQbx4GKpFF9bL3HBfARMAkzGF4xDJNGGE8GbO4MOtih7jF2Z85ovKTHAog0BIcE01n",
-	"hCqj4qEuN8nRnaXKkme/iaVSe4ZW4EFcJShXEHHw9cWZIWRYjdxT4duy83P23pwgZQ1hHheO9w6OWD9v",
-	"N/dAc1PF/qN/FWDUMWVZ65IQ5MHRIeqaWamKN9A0MAmIJc+nU0Jjf8yvWe4lxukN+c9AU5m3tvCOrsBN",
-	"hj6VeJbgnsEsYbCO+oMHFrtn/bw8IVEs9alhivCk3RXwBjkc6ikICccqkWTIEkj0mnClWGDH1CSvZeBq",
-	"/nyZhgbnBdLE7IMDsmPIYpAmRMgE9BUPPtFqTtMVTFyzUEZsF7AerliUaJ7XjyRXUvQz9QdB7471bMG5",
-	"CFWGwGlk3BXm5HFwLhMpBpKCj3zGEjKlHJ8p42hMBSaa65dlYzcpcV3BVZOg60uRmO2ZK+x+Bfbt3DqR",
-	"k3BWOGITltA9e0xLCMCguZGJFDyR+vi2Tdk3GJMgRmTILNDYAteBI2ynq8iOwz+EjgCeawcgMN/umrOp",
-	"R5JxLNPROEoTz3ZhTDiLva5wSP9kDuh/18th/e7Yp5q3eQ5aUD+Cpoop7JQCPNGzHaGzzpKaTegTlGuv",
-	"ku80CU2bJscG0tFAOaqsYxM0aGIB+h2PbUcD135Vv7orFjtTFzbG4rQtbskFU0pr3dfKTdkxaZSGHoli",
-	"7jM8+lxcS/2HYf3+mMYjproiYnHuzLpCCOO4cdwehZKiMzKWUzJJ/fExyZ3orqAE2oHGGW+QaTLQy2Qf",
-	"6obDEzKM5YRoTYpLXKFEqyVxoLrC4rn7UiW7zlOYUVJIBdkpfqUfu+sZ+YlOzq6YSJGMw5mdOIR9LKYV",
-	"JUFMh4lp9wl4B/pqfQ71znhkyAUNcYNSA0dAByED/qTHP6aK+KFULGiSj1KwGSJfBcznExoSrHQsbOSA",
-	"hyFUPy6KGCkS6iemGQaNIiaCPZCsvtZ0RWJW1tN/6zWjBklLRsmeTFGKaLNIBISFfMQHHHIyM1wavUV6",
-	"1KbxRZtwUdgZ0wgV3LOHR3tjmcbET1UiJ3rPtQ7rMzLlIpBTj1xcnp7tX1x2zi/JFZtNZRwozw5FM9FE",
-	"Ck0OIrAonRMaXzFo/KESGWkNPp3YeVqiYQIKZDyrisCMOAjExAGBwpP0IsByNUlHXZF+bsZ9KzgU5lMU",
-	"1h+yU8tYm7UjSBJT/0pzJwxIsjAkNNOqIE8ZBKimcH028ruhukILIv4VWfLfHbu8Zqrtim1MGaBpSI9/",
-	"JFzrYPo8oHgz1YYqoZNIeYC/Qf7vf/43d0b1XzGj9kMUchaQYSoEC5VBTsuyOfT4mUqI3lMstM9lZus9",
-	"8R31/SG1wjlDdtHZf90V7GvEYq5tFr3aQqDrcP5cK7JjGZBH6Ah6Wvl0ElE+El5XmMcSlbDII9kjyTWN",
-	"ORXJLnBYOuHBsWEcmVAEscqF1pVZlMnUgg5q4sQQrQW+Z4TPpLD9ptmeKmWkSOBaBgY0oZ7Nc4OEbpOu",
-	"fsVmqkk+ybzDwVTP50RoWQ2+XS3n5HN2g01WtwmkUKAPTNVi26omAaeLbWiTD6tExo65SKgIaBxkx11F",
-	"zOdDM8J8/JwmXREyqjAyUixqI4WaNmlj9zFL4plnCtgCQ17sK5rjnIZkQP0rORwavdsWvXkklCPou411",
-	"jKCH4keTYUQF6GGYu6DZ6IlbBUxR0qt+dNACLBmbcKhfcnhkiZnGLINnmJMUeqESGQZkx3l07TI37S19",
-	"rB/oijlXwUofFLEuqIJtVupV0Aa+06sQOUbTaNPgp4AXvNQxfSEnDNMN6EBz1iXKqE0MasMZ0LLHx52n",
-	"5JrLkNo/BlR4WnsGJRPULkp8GlHknvovUA3MEIltA6/XBuhFUxy1yMRGrcY3L2Z0SmEG99lMdNM4WuZm",
-	"KzF1teWwqGeYdfbyJ2ThdLT16Q40my8Q/A7TPFsfwD4P+rte9qvjxn2ykwr+lZhwntVxDVmjquLu0kOg",
-	"SRqzPtnpXx94fUefA6rYyyPy7mPnzd7Fu87hi5f6SX0eNN2bmnqC/RxeHAZnnmmGODsmyVQS93wtIyLq",
-	"62siqvWowCNBatA6TSg0NsFDMPWiWO9UYoBbNMODLQgCjmrFWe53TLN74oRZnLC7bpG0vuRu9Ahrjpp6",
-	"ZD2wcbziBHLD19q+HlC7m7Zaz/1kFjH4hGbt4sDB4TWHiDG3xt8WfzepjnzC1kXZ8BoyDHoIQ1X2RNtW",
-	"rfxHaCy5uERzjSZLp1L9Socp+m0RlyQX0/4t16kp2y774MJauJH+7gYiB38wjMjgm0rctO7ctzPxV5R4",
-	"RkmC6uiyOaoU37KUhtpzXZEJDzLzFP4wyhd0hCp7jYutroG6g6CuwD/KhoX6vW0/Ogb1mwWuexYkyGiC",
-	"tbo2WGj6R2Aa6xEcfvGtwUQ60ds4L+x+91bsezav/Gzy6+Ahx1rc7jXSIv7rv8qAMCFeFWA0CRGNTYo0",
-	"VwW1p0LTOYas6soM7+ZcZGJ+SdYK1BnbsWlM2SZYpxDHqVQfOmTe/kU4AX2jspACiUxoWGa5EhPPNve6",
-	"non+rEzSv8bhvceLf3KDq0X+dyLy75KYimPL0Ku/NSK9zLF+///7rbP3379/e/7PfyvjOua563LJUKso",
-	"i0TmMkHh9/yAyZjmZTYXCRuxWD8KVqWcXs29Aa6cR3799ddf9z5+hBnn5tXae/X7t6N/7uGHw/IJwsrO",
-	"rcjen+GWP+10u038tPvnf2us5K/ZUtnR5xDD7ZtqWfoIZWm1DKil6pLFWUu+GtJpWodjzxaxLxGv5p5n",
-	"EFTJuymBVAWbWkLdsV7cQGINAfFprGXYNYt3PXOt62GsfBmxgEAvBE3V0rRiz95yxUqFsPEivzeXvTEz",
-	"qGXwdyODH5riijMYqLTUknOnaV1Oe8VFiWwxyQfOGtfD6/HAfqFH6U7rFXMntpTzG99pr2K8gk171bPR",
-	"v244I33LlFa9TvogcIMeTdY35afr2c2wloUdKL6vluyPULJXSp9asFevzVpyfcIS2hzKeApJFdXS/FS4",
-	"LYdqoXzKGIy/tBcTJg24x7v0AWC9PCkT0vr3n9x4atn8BGUzlPR790VAc75rTOfpVbFsl+5TSMvC9uom",
-	"l1Qzcc20yg1avKrHRcC+lr8Cr3imSCQVrA5a9zRBcNvSpzKRAAzo4hPhl99+b3LIWzNMNsJqmVJWj4+y",
-	"bvDyhyFYL8Ths+WUgq3PoQHHYfEFZnxuX/VVJk6QJVLEpJA9afvmo7+vdE5z2ZalSoNJq7dKQ4nYMjmU",
-	"5rp8mHz9eTvPffH5Rtj99nsTLnBt4hbodRMXP65x5tTPz9DLU/ocVdYqzCNUYeYEba24zK/IWupKEUBv",
-	"ue8hlxcGyVPOFiQ0ZyiaC9uECkjRAnBj4bK1di4uT89sFpdnkre8uYQtzeBthHcXrUNM4SpTcE71FGrf",
-	"w/foe3gkFDenEfk2Yl4csYySHhf6Xv1Jpkkp13VWf3U1xYJ7pFyvuK0TpFpFAqWrZPUrIhIFV8fik1w9",
-	"K0gvGgPXS7JXmPkB/DIvV8Fu5L9YR8eJ0jiSqkT/cNThkTQxKSEVcjTLW7ipC8XtxJwbxY7OszTnXla7",
-	"WB69frIATfuvrp4UF2Qt7cRC/WL2lYRdW6ak2BxouJ7g9e2s2Cxkw4T8fH5y8smD4mVDjFOqDcBUgUyz",
-	"qZ0yJjHT64ufDWLJ+clbz1RBQnaVvtUmaZWnJJoqlo4e0SlOoNZRvhsd5REQ3LxyciXkFIT2ZtKycOOg",
-	"PENP71fIRbmsC1hCebhqASvk1A0jNl8MjJtZf64wP9Q4SIrukEz69Ozam0XtFRd0UfuAbd1oNU2F1WY3",
-	"5bMji/PkYig9MqVYPqEFVcwT7tNwmXyuVMiWiWX9cKgU5IEW0D6DeuBlb1kWS8s9WqvUJg9t2dNCOmBh",
-	"KX1tpg5UuJX09NGh5ErijDKKIqaxnpjOyWQT/iqsRmELcvuaJ6VaZ3uEOlupvlGrbuXrcgMNzrLF9XU4",
-	"e4dBdCAD5mvmbYvhUNAgdrBejhzfhbIllqzSyc7tkGqt7DvVyrZCQrWWVWtZtZb15LSsIo3UOtej17mc",
-	"hlBrXVUrs5HelXeCrw7znQqWK2qEtJICbTqaXYqlYv/IY6nMYaaAh4Oz+OalvkaHO9PD+wSjq0OA35ki",
-	"94ip8Tb1vTY9p2y0vaWj7cFoy2t5EQmtlz/vaxT1liYbAZs3NIdDX5+7O82i+OSfZDw37zZ5x0djj3xk",
-	"AU8negc+yCngIbnS7o9U0BGLDWSccaP+evLhw+kXoPHzk7ela1EI+c3VEhukC0z+0hPEi5+pjIgA06ww",
-	"4ypZWih2rlKBEB/mmOijmzWUnFJFUqGNAbFuglbpXs2pDisClLcorC5vXgw/ZyhWULYOYEs7EIBnQttP",
-	"u83y9PI1s7bml6Iu0P4u9L1SzaTW+pavz1q6n6WmpoWeWye/y2VpmJufKYdc55JudjKBaH/bheIdRJwQ",
-	"QqbCB0sP4V2nPAzLbuqZ5mMe4RPbh0zvx26ZondpBvTG3Fyred9fpfdjob0lat19K1JudLmXD6QMGRWo",
-	"Z4lRSkflQ0N0qG8bo7PcQk9wXr8luopNFMtde1dgLvnh1PrCk9YXqqVZrSwsWZzNNAWrdNxMUbCmk/Jl",
-	"7FpGNnPmM3fX9OCaZXLeOHZqMf+vIOZvRDmPSErXYrgWw/9iYnheVNRSuHptNhPC6Pu9oQzGmzNzqXN2",
-	"dn76t5O3Hjk/+eXkzaX+dNb5fKH/ffv+ovP6g/7UbDaPScFVV+S9ZkhLxPUFXFFL638FaX3XNPadC3ZI",
-	"iOlBdkY5FpwcJoa1O8kypooMGBMmX7y8Agv7fdTKRK1MPDVlYk7k1bpE5dKspUpUws4vT/mYRwkpPBlC",
-	"la5KJZ88ad9i1oMFMNOfAXckxj4KBkTfBNZNR1P3HlzNwtvKVA3b19C87q2dU61sfE9YNo+MCOfmZF69",
-	"UaapeW9PceGzTbJarTS37HIkhb7SPK+ES4Lcyfc7XkssQEPIVVJ3/sF4mxulV1iaWtg+QmFbLRRqcbtk",
-	"cTYSuK67eIXBnm+UbEEciJFemiP5Y+ZfaSMpx86wG5rjyuSaxa7DzhIx6Vp116LxexCNd0M7xWHZDt6l",
-	"BuTGgmWlALGvq6XFI5YWwNFqAVFcj3X6ef/z/wcAAP//",
+	"7P2PkhM5si+Ov4rC90TQzXEbd9PA0MSJGw0Ds8zAwHbDcveM+dlylWxruyx5JFUbD8tz3Ee473Hvi/1C",
+	"mVL9s6pcdrthdr9EnLPTuKr0NzOVmcr85OdOJOcLKZgwunP2uTNjNGYK/ryghr3ic27gf+wvMdOR4gvD",
+	"peicdS7Y7ynTRhMzYyRKOBOGzOmKjFOlDRmziVSMjBkXU5LYFljc63Q7OpqxObWtmdWCdc46XBg2Zarz",
+	"5Us37/KCzSkXXEwbuk3YxBAusPtUKdv/OI2umNmmH80CU7tkkRSxJqkwPIEOsGHCNZmkSULolHKxuRtm",
+	"1Op8Ypiq78JIsqQ8Wy9lP+FiuqHtL93Ogio6Z8Zt1nnClHkZr/fzbsYItQ/vaMJhB7j9eUHNrNPtCDq3",
+	"DcMLQx53uh3Ffk+5YnHnzKiUFQcxkWpOTeesk6bwphuUNsrukx0SDOIXLgLDeCOSFY5DEzkhZsY1ueIi",
+	"JgcinY+ZGv6e0oSbVZcYNl8k1LDhgqaaxV0yZ4aeDdJ+/35ku4S/WJf0er3DbDq/p0yt8vnYlksLOKef",
+	"XjExNbPO2fHJD7Vjv2TXTHGzajd+7d6uG4V/XhrJfyg26Zx1/se9nO/u4VN9rzyGfFSGGlYzJLlggkhF",
+	"pP2HYlom1yx2A60dF7RXHBQT6bxz9lvHtgY0gO10PtavVDr+B4tabDYdy9QQ3GSd7662g6ZRJFPRMFDs",
+	"ZLi2nU2L+FckpOIA7aifgYC6sN+FWOT87Usnw+5oMuLxiBwIaQg3mozw9yGPR4c1/OPesKO6GQc9k0Iz",
+	"Yc4jO7QXPHGiI7Q4FN5pvSyllot9PZPC0MjknQX2Esg9whfvaMKEUZzVbpt7EeXJDrN/oeR8fSDPsVOy",
+	"nEnN7GDsq2RGFwsmLMkboCgrbHG4hs9Z3Qgntofg2GJq2JH9tGmAb1O1kJo1788CX9p2g1zbxe4uZaqi",
+	"Db1peGfbzrDlYl/v5NYr706ujYtu5I5Lbomp7mjLibL2cCuR442YM1VaqvA4RoJ9MsMI3hjhCcHIQrFr",
+	"LlNNFnRauyz4Td1p9eD4JDSUH1nCr5la1S1L7J43rYt/p/XCcGEenna6nTkXfG4PjONuSOt5/mnBFJ8z",
+	"UbtpLHujaXz5Wzffur9wbaRanRuj+DitPU2VXObHO/UvkwOnnAwVNVxMu8SeoKnuEv+7jqRiXRJRw6ZS",
+	"rbqEXTNhmnWUrPm6rX942jCTsIzMJ7EmDl8zQ3FYtyIZ3bBC4iMfVFFStBzPbkLjZczmC2mYiFa/sIA2",
+	"d+7O+qPIijRBrtiKHBxbXfyk3ycLxYWh44SRaEYVjayOfUjMjFr75oqBwTMQCu0QoumE2S9Bcz8Dvtd0",
+	"zqBNxUyqBFpIE27NIsV0mpjeQPj5osGVT7gw9CM79hriOOn3gREzrdYaBMYwZdv8//02GHw6OT4aDD49",
+	"ev7xP/8jvEbzhaw3GTg8bWJPfOPmrPlSaD6d1Rz6L2DRYroiB4YJ6oiF/CEFO3xCYjahaWLIyWP7SkZf",
+	"IyNHu9F30wDfzqRgv4Ie26QljVPNBdPaqbzkwBK61SkX9vuhs3ZKumRVcSi/WBptcY/7R48/fj7u3j/5",
+	"8h9N4w6x5CuKq9olXERJGrO4cX2NjOlqFw6tGde15BF7LYUl3CDx4Rt3NJnbl7yRjyO8o/MxkoO///3v",
+	"fz96/bpOMYfvGwl0bUVPvxzhH3Xr+rNMlWC1R+8/8HET67hXbs47NZ6Zt3TKiOZ/1EpV8MeUts1tdefs",
+	"gZUr9BMe8F7KNB33b6kygqm65Vjg46blcK/cfDmARWtNPOArx5Z3NFnSsV4UTL3NfFoZNbx3c5PP2aso",
+	"WepWMRs1jy03OL3Dsgc30jZFDmAmckJo9rQ44bpZFMXMTWZxIZMkXWwU4iBuNL9mh/VM/bXkOg65STxu",
+	"O979ysnLdJwNqo4ulmw8k/KK6MK7TaxWfO/mm/7OOXNCo3Ps5P099UPK/H0bhrPN0fcONqlu0bItbBiT",
+	"fWMfC2Tb+SsQwtpQnlHNjrg1pjU3/JrBJsK33n7MBmqHZfV5naTTOvr6vVFVrBvbJVgyzc4feFEjA3Dt",
+	"jJ8m52KqWzsiiqOAYX2gY1orwj+cPz1vEN1LOqZNIhue31RifwH/6EIKzcDz/pTG7krC/iuSwjABf9LF",
+	"IuERtcO/t1BynLD5f/5D27l87rBPdL5IGH4R45F6TRMeD51Z0el2YmYoTyw1zhjx1gbXxM4Y3u10O0wp",
+	"qXTn7LfPnQlnSWzf5nM2tHKp0+24bq2cl4ZQQV6e/3qeS67Ol4+4EkwDsZ91+sc///Dfv9z/2+O/nn54",
+	"8PzhxaN3P/z98fv+y+M3dkdxl85OgaC4seO30ycX2ZjdYqVKnMEmnbkRnFWn96Utgbx1U4CFX6eIwrrM",
+	"aWL3jsWWU1x/9lgs9zw6fEJGuGy/fRwNhCUNTRiNZgRW0FrOIM2tjYb+p0nCo5ttbuQbKeyqpWVCE8Vo",
+	"vCLsE9dGd3bbjcf5bjzLO6rdimww+9sD9D5WZtMlC6k1HycrkoqYKUKFNDOmnEAZiIORH8rosGs3rUjo",
+	"ERWWZseMRFQpbnc1rV73DQRcZZCD0YTyhMXDhYJbNW4HNzp0O/hCqjGPYyZutIWTrJUSZ3JdvPoELosM",
+	"mcBkqHFT3XFf7+f7+qLQe+3G5kPc184aecUESWh0hT4MHckFHETrk+XaTdbuhh/I6LA7EG5j3VN7gKR6",
+	"wQQYnSN30mY/Zbv2UtjTnibPLatusXM3nvelnDMzs6cwEhWRAg+cO5poHjMQKTg2K0t+T6VhMMFRvscj",
+	"YiTR6WIhlenZ2fwqzQuZ4l3ZziQopBlOoJWqGLFb4Z/sQmmnOaX9Kg154ZqqpbR8JPugtF8lrrflF0tH",
+	"9tAGeSDcgyU3M+QnHgfILRuNPfjBIl0lksbvpHxF1ZR9TeKxTDOW8cqSubxmihyT1/wpORgtcExDI+Uw",
+	"saNyY30n5WsqVj6o4Ub0oawW7UItiiRif8cQDMI+RYzFLH6C7kpiFW+1G9GcFI6dd1ISOw2SzaOBeErD",
+	"3JekckLYLzs3mhSmfTAqdor6YSjS5ShzqISG4r64VwmMKcaTHJUCV1o1kn9RachFprRsxL7tQ06OspiT",
+	"xo/z6BRY1PeCpmYmFf+D3UxOpdAQE8Z+UiZFiporGTOqrCYA5wvXJFPHd5NfxzkplmbRQIXVQe5HkIWm",
+	"dzCq9LVGfx8+fDg6L7yxbvyMnkKLIy8KGbl48Yw8fPSgT0CXDYYL5SYL7u415QkdJ+ymm5u1U7FRDNVX",
+	"5PeUpcxuafnF7Xf1QVH/uWTqmkeMvC812rS52Wv72NhzEjPQT0S0IgcXLOa6S95KbaaKXf711aHXVg29",
+	"YiUtVvHpzBAhl1bbLYzKag4ogf0VHSOjAu+OiMb4MLwpKsqqMoPvNajsS7ZWeUxZMSTKhwlFiltCTTrd",
+	"zpIqkF3W3p7IQMBQt3Nul4biCD93aIzqOU3eKrlgynBrRk9oohnYq9lPnzt06ii0PMkPM0kgAsEu2pxp",
+	"7S7XN7g8uh2aGjkHZg8snDBkvCLuFS6FPT7AWJlRQShZMKUlRPy5ZsdSJoyCqhrR+YLyqWjhd+kWbrUD",
+	"15KicDVOrtiqMq3jYIvuNiF0y+kebdvUUBu2CHtg7JM7moyuaZKyEdpj1PiOnhDBWKzJyP171GpfMg9g",
+	"QsU0paixtf8KnTstvrimitPQutuJuYck1VY7ctPId6PdTJZ0zmucjjI1Y6ujeorN3I/FRh88rF7qrvvt",
+	"cs/Vb66/nOkkxLyVme4pNdFsW87LvoZ/csPmemPwYs7mX2BWL/Gr4767RPL/zkZLlaKrtTkV+26e2QXc",
+	"pYNvODR6FvRKw+Jrkr1TYOlMEnY7mqG7oPz1X+SSzK2ai/7ZeebwmNGYUOcYJRMl5+CSfAISCnwemkCk",
+	"I5EiggOCK02oUvyahfoPrwjoMzCw4LIsOIY4rq9HFr8YkqXUFOO3NXPHh8msfybiheTC9DoBgo8UswMb",
+	"UtM2OqPbibm2R6D/qHJ1qRjIdlgo/6btul3bddyXhXbi/Rk6kK2daSkhhtnSNOaGJHJa6i3sBO52EqrN",
+	"0MqK4Cw+zKxaa4h9i0ylIRQXs/1EvFBbe1C4LK1dPGsiu/fczHWrSSmJql4Tm19Ir1PJBStLh3URXeLz",
+	"buFapXHozrBvP/IKv8ArOdG7xXTTy0ZeIt5GjnoG720pQutOpUbx3ry9F26OdpG6QLcQ9Q3/snMjI/f1",
+	"6BZ3uzykH/HmMxMZts07mqQ6pQl6C/GiyJNIc3hb8di4f7IV/WxeG/x4tD05FamnBZ3EdQJ44wGaSfAv",
+	"GflqFqlggspMLgVOUchlb+Mc3Aiq7TZO5xXXgcMk28p2SkFxTtXtLITMBpTXsTsHgK5AkPoo2g3cD+MK",
+	"zkxFM37N4g94aR5QHBaLYd0JAvGKdLFwUdC4gETzqWB4foxlvAqekdR1u9Uhybzbu3qwrKwxIrmWAh2N",
+	"+T3JQsmIaV1Saaon41os77rqI9ViRkWA15/NqLCqk4+Phe614UkCxiZ4zNHXzxXc1IILF+JLwkqWYhEr",
+	"LEzgCMVz2r+XLTM5wGBKH8F82P5cVTLdVl/RM3ry4GFAG2SfyOVfzo9OHjz0F/Z2cKj1uU0nM5nE7noR",
+	"Rm71muD+aP5HwO/zFNaY/8Gs1jJeGRSnAX3VOU2q3y+YiCFiGefd9aQjFcF9Do4lk7OBFt+5aAA/3Tua",
+	"RI4wlkwx1xExsiT3Nx5GjSYBBkHiNpTJpsxdXc/Bbjm7eTSCp+rS5FoIibfOHL2REKzInT+fKPzAzcyS",
+	"GgjBJHkzgYiC7eZUXaOxay9wQWLpmFBNDPtkumRpOd3M2IpQxZwD9f27F0c/BGnTNjscU80entYlF9DI",
+	"uD5AaGsIxcdPyMHFi2fk9OHpD4ebl6/Y1foifrTLaG2G58JgeE/lMIm8y6tydKfRzE7eKSQ91EJHXQxf",
+	"6aWL2P0Tj+qeM4JG4bMlMlLVnll5Uht6aZZKGvaE0HGmauuVNmxOloo70bKRUbFHrztWvNQ0nnNhx+4V",
+	"0W6md1mRM8LuaqbiXZphJRvDdJqCDzJHKsymNM2YJQw8CoWec2bY5jBAj+oNhpnlQITGCbRQO87WR3jR",
+	"2R4wy/xYNj7HJ58bDoh2YXBrshxldU5J3Tybsdx5ebBBSWZZ8JWc7kVQ5+z8J5DRT3mScDF9Bimygdi8",
+	"ikNRP4F0lSmLyX95zYjFYAqNeQK3Dr1O1Up1X7Skq6zVlu9jAEXrl5NkTKOrBqedS0B0WVZWoiwUj6zi",
+	"aZsjQhKVJoxcCbnUXXjGYjJeoYNLigmfpmAiup5K8q5+YH59WzMfbTtl7azCja9WaCYbkWuiuDNuANni",
+	"d7M9LixxA7m9TagIWLAQcBWtgtIgyx1YO4NUyshyxhPYm0VCrUaviWYm87rF3oFAF4tkFb5fmVN1lS6G",
+	"C6Yit2DrfgMpzCxZDSdso0vjtRQM+FleM6V4zNrLh7eWot64z0IiAg/vbcyLqp3u17k8pbU1KI4+34AN",
+	"2/pSLFKzpRuruPHFCOzzo//++Pl+KPw6tF8VfobnVla6wF0FgABcEPdJl1BD5lIbYpaSxCzic5rAmVgN",
+	"Av/Pg8Gg58PBT74c/s/wgL4NdVTvQBptnGyhGzbxvQ4echOXdbEhpaDbmSqZLobjVespQYc/8jkT2t3r",
+	"VCkemgycTj/B73ZPpYqZsgYy5JsVc1K6xFIKM3niLIiFokwvGZEbRwqdbn10e9cz2CFzq5zhpMhEJolc",
+	"PiELqjXhBpR2l+EdNpuzyOvmtIMs/traPjyaYZKLNX7gkojFhNfY5bLVNhtpaNJuxd7hq1ViLMaQu8wa",
+	"SF/JCCjb+Ky3INmmmjNt/iJTjF2oGIj4tDUx2maesSQJbfDMd3Hjlkqb2Cysi6uEA+hmk6pbDsG0ztZj",
+	"CzkMIafXbltbTdL39tJ9WZZIjzbJo7zDpqlkjW95qiRSs8qRcnDwW//4I8jyf5781j+6//Hw7Lf+0QP/",
+	"0+lZv38YFO8xLUWnzKWwv3Q7JmUa/1qyWPi/zSxV7s+J4viHpiZV7s8Uvg4FsgA6TmXQTWP+j43HPXbp",
+	"UHdwUUKrXcZuKeH1mCEX0IQZytQEh+1xXna5xcqdGFtgy3Q95EaL7+xrF2wCLu9rHjMRsZa9Pfev252J",
+	"4Phs8CQDHAfE8HgAEwjzkEsU+2iDt3cjV3O0y1db909Cnyg54UkerlIJHYQ0FOrxTNDDDg4CdAqgd6YI",
+	"DBIMQPGgM1tizXQ9fszWsDElFcbtereAfZOjFHmAmmybGyh9o0ttK2oER0PAW+XGO+qS0ZwZOspyUAp+",
+	"M3vmK5mwMx6HD/2xTmvcKAXcmTYecKaobkfBNMFUJedxxw/b0+4N+Ky1ByoHh2gz9Qr77syC+2MHxSKr",
+	"t255UbQLD3U7S1rrwM3RjRyahPeVAwTXCqxpP9Rey7iIIhpSKz71DFTep/IabeLlfdwll2TDn8A/V+WP",
+	"LRW6Rat4CPT01BLIhxk1+nyx8E5AcgAhgYfWXInonEG8eCjKsLYnwz6Zhjgxd4bCTQKIS7pYsGoc42k/",
+	"eDgJGQptPxcrzPJhiWZ4T5HICDwCiKEl5aR1+zyqmwFaYJ8M0RA64eJVcDpdIugcTE5A+nQALtYWXbp5",
+	"rwidKsbctebmoaQqWQ/+Cb6omRpmgc7lAN1g2nYdGToApoDrbitd7EcM6LfHBKK+7Yk9a1UF300Dh73N",
+	"pXiAKmmGSBfJa6b0EzKiSTJy/yLsmqlVDkPgPQ096NoZDOCFwCj21PAEITsLKRsoGWmSNOnXl5n0Xw8a",
+	"dQ5odDNQTSKZJCwyLO6RERfgxh9esdVSqthqI7+nPLoaKrZIViNLhgMxAjpZKDZhygobPcqAhbLRE23k",
+	"4p5iOp2zQxLJOcNQVIcR4VIJ/KTpgnf8OQ0W0nhoTzkI5C8NqNPtFMbTcSRbGErjooShS98VIHsxhXcC",
+	"GKaMuBPpzIlpA6nAbuUK8mdKr9lAFNkVg77W14QZhGyDEAxolMVTpvAAtU1QyBpzXY1XRUwyWLA1btIt",
+	"YrmK0884wiqZO324oxpT4TnfSgOnFbrdl/IN6zxsH320iyq4D+MlG2dIFyqOqmb5vIyt+LjqrYMdIqdL",
+	"JkK7TyBQauhZepsvW+ruVvkx3KyGNLoScgnctW1HrgWMIwqbQJfMuJskKoj/wkUeEbqk3IUkZU7WwnDm",
+	"W5n2ENm9y4LN5bZBfvjFmvu+bqnx9YoTuO7lBbXSdVhPgFV/RANX1R5o4KrAPAaE2oBVs0cYHiz2L7rg",
+	"9j/OUMMdGx2GY+BqothGliOvISgG1mBEDuwA7EHkSCB2BtITohlzbw2NHB1C2AnyTdh+3/7KDk/A2mWr",
+	"Meee944fnpKYT7nRWcwHmHMSsQMZeXr5/uWP9jCylCty/E47/FSxlgZejgTsY98KoqY03wZJZuX3tcv6",
+	"K0u0KeWCxcPxapjTR1v90LaM4heCGsL3SZSXXJzegcuu/J1oUN9YMMVlrLcdzVv4bI/3ADj+fDzd9QVr",
+	"WPadfLQZixeth4f9Fi7Ije7EjJabnZtf6mfk7InWcYX+JF2PJ3Sa19YGCaqggR1echHL5dYk8wE+a2Ph",
+	"4HDzjsIxhB7gGjXxkNqF/ow9aRCIF9VyyjioC7lEFJbAImKDQ6NSEdWk3EEGslz6+GD2D7B8MLHWITGN",
+	"SMK10eHwDz+zQv6xvu50O5Cj/nF3zcWOaYjnFItDCdHuFT/ihlfgDrSmCMiagHYDy91qhSaqo6oOYWPS",
+	"Uoma9uR1K5Dnn8PtZge0x7n9iWblzqOg8XXNWtpQgi1bvrnIutsYVIBQ1g7YZNuANddP188Dx1hstGFN",
+	"HBpg44nYfJk2XgFYIIRYAzqTVQrh2Bw9KWBzT/k1opGk7j6l5pwNAl16P8QRZL3FqJzyuEu0j/d+f9k7",
+	"vn/6+Pik/8PDBw/u908enR4/Pv6hmlkePrpbyrQm5fMJGf3nqEv0gkZMd0lM9Qz+Kw36OtFimDHNMBiF",
+	"RhFbmDXn7nbnf1Hdq3NNto2szBXOZi7LNOCs/Qbqcsd5IKiKsSE6BSD9echEKB0mu5p7dHI0k6ki9jt3",
+	"OwPfETz9Cdzua3IgFf4ZH34Fk7TNHRk48hRNgmb3Oy/f/P0C+MvgZgF8i5Q8S3h0dWTkUXYVQbe4i9SI",
+	"6zLERdq0xienuMZRqo2cM0Xc5zdf46q8WoNgr25BeOghOnue8Ckfo1d5Xa4niVyWVIuC4jOmmuudHIY7",
+	"xV9seV+9LYNApapm7ijbxTxDO7Wftqep7dwkrTiE6ioShldFUwHG+jC/0BByWAzLYTEE5nTzW4ahNnKx",
+	"QJPQnhKddReYbQaHBJPJbIghkvXQ0aoe+nuNwsUuOjuCinFVydmO+2ADm1lvHxtYe1PkeSXfkA3s9jRN",
+	"rgrQvNvEpxUOpm00ScdJ5cDfDfAnXaxWtykuGeUvljPbIf4ovKrWOoXeN6zkPpTtohzcmPBZqycXWrnR",
+	"1m63ofvZoaDeyOMsebhcOeRJMTKti2BXEirIRCwXnIAHR8XKB4jkBfV2oYdGcigBV1UWdQdXRMtjplAr",
+	"o83rVyyco1LrrnW4T1vQcbYOf3N4Uq3Sl6/YKkciyTrdaM/nvZ1rzaeiZv1zot4AONYEitVMIoV2ugV6",
+	"8d83D34nx+ZuW18FOdsAuLIjTst+yKZ4UBQPiZMNFBUmpuYt2IsMz2lgs89kV1dI3slrZhSPQuQ+X1DF",
+	"9ebraEtjUll6e5Z/UxDoWSB1aiIJqzlNqYoV5eFYj3k2Iv+lYjQeKlTBIELC/8NTrx0VZh/ncdr+nXEi",
+	"oyv8R6g35XgmF6gyLSFfotAHVS6NAPyjrS1tFHfJBC1ebi0j3PJ0fQFe/2FxfFnfzXuP4G46LOuUTFrI",
+	"uvaUjOPehQ8ciW55gbSD/HBSw2UDbzpySsK6eD/lV690BvnpN+/I33Iq2EKI7yaVl4xPZz4kzlWfyjTp",
+	"pmpU61LSNRWa2wvOkjgDmK/4f7CcRk1JK6y8TaRCVJc5w3w2qgklsTSGxYAuB2FNgmn7b3xHBy+hszod",
+	"wQg3yASQHgedm81+Zhx83m5w8qkQLHlBeZIqFmKzmNUqrXBrQ+wrvZsnfjuM388bVdQYJB+8nXVRP7ML",
+	"akKIZZeGLTDh9AmhiBGOaeUxE3LOBTVS2RX/gylp/5tnhpTXJ8u4HsrJcC2Ru15Qu0oVcjIM5pXXfwgH",
+	"jZwMw0n4Td8tEs52+PRL/dKGHKZFFNxAivgtIgdsmaC/xaVHK++Qp7Mm6V0kye0wAtz27RtRIMfPbXOq",
+	"t4Ab8OMsAA/gyoQ49C+MJlj8sUxDeQBQpphdhYvQl/z9+FWwI5/pudbVTKaqdL6c3C8cLv1gUgu6f9tG",
+	"Mjp8jpavLxm7+jqJjFUMYdcx5rDm8b+dwhRCS1uJDag/QNevM3hdivSzy78R+zSvBiSXdzRZSA3qBuGC",
+	"jJRc6lEXrx+O64DlqLMNmqcOA+lmp6X7bPNk92FKbQ6t+NpX0C9x33O8mfL0toZBwWsl3YDn4q6QosAV",
+	"kiUAKGM6To2Rghys3RzIBRNcTPVhKxiXepGWDzS8KFBE9/k121rz3cYZVnDgNGWBwfUuaJ3h2+bQVfIG",
+	"TTvomoQq14qB6SymhPua1OYJmTLBrGCPq4mzG8HRQ56WbQHPC9cs6PyocZsVt20XAHRIAtiCmYtUciP0",
+	"c9fxpjnVQZ/7nLxACAA07HDgmGJEsGUL7PGswfCIoE5z2EGzNc5mlAme1rAV3WZgogkXNOF/7OSYXg8/",
+	"99jtvjy1tQ6gh3aA4ZZftyAo6OKVPaACR8M6wk5WqKVz0u/1+7UoONV3Tx4eHff3hZmDmvWQiZbaNb6u",
+	"DVWm1Qfr6mGs6MR03E6H7zy3gKrb5LTJwvxarUbq0Xpave0KqWyFqF6NQy5UrfWFz/Mg8BxZqlQhtLgH",
+	"pR0MYE6VIalwfn5VPIVnfFyYUrckEBokyaugZvjMwdr5Q5vICeSK4Y06xC7lAEIGHqWCGwSAIwdg43vM",
+	"sWuZpHNGDHclsStH9twHKrXaM99rGJIMRhd85LGlatxLCRV3rGj5xGI3h2ItGrgIhJ0Jh8v+nlKIJWir",
+	"p1HDshSUAJrqZMIgZo9YpvRXldmSpprF5KB46S+kc6pQjSUJ12NwOjWu7uGca+0iDNfnZbesYaCONrMN",
+	"hgqBnCkCpK0JNU9I34ps0Je5NjDMlhCAlpyGsBWtaeOaKT7hoZP4hVU4cLEK+GdkzGZcxIRjhqiQhkQz",
+	"Fl2xmNAp5UJnZY7lUpCIqji0/VU1F2mwQKnFdSzQSmmKXc8HBUotTKiyWY3svAc7CZu6TOdz2irvf3fz",
+	"p9TRdhCIN9E0WuR9uYN7PwfiFodYlZyaDhVoNrSwP3/4JVjq6nl88uDB8WOySMcJj8gVWyE68w/9+49C",
+	"sjmZBjLDnsc/Xp6PamrTXAc/gF7Dn1zV+PiuTADKevTml7c1OWWhZPWR5tPw659qzoFsXTx6daqSzQb+",
+	"FbDzVQ1c7s8ffrlkAaa8Yqv2PGl39MvmK+own/2clyv7akEkW0eFaMMWW6wHTunSsMUOwSDY18ZIENfJ",
+	"s9Ldd4VFmsp+Vgbr71dLmNbbfVe42d7xGl4xiqb5tstcbqZxwd3sPMC477RpiXcJVvmq0Sc3Is/cOXGy",
+	"e9AJjqBhEfdx9ntRcXuHfoWog46MhJnW9y85Swy3CN5gwmxzN9YW7rVQGLLlKidSLriYDrdMzLCftU7i",
+	"2JV0nctr60gLDARfP15jWiy+qqiYshaWSoWy/BJ3ayFT/d52C7QUWGi/iC0469IV57x14TT3jtMMMyYv",
+	"8Vi4P+x20EcPmGFMhEEooV7oTb2/KIFwWL7JDQvVdFzuIYysRq/w9VM3OFfhNWxlwzTq/L2xkouhnExa",
+	"Ml/deIH2hh59v9WVe8ypGLoixUMjh8KhbrWLZIhm7a+0a9bSPsE8ihlTbJesxMLy54Pq5mta6aG0TKH9",
+	"esWmNFq9SOi0NnDmxavzn356/iPWKYDrL1cP5KR/8uDouH/Uf9QFKHwONZQIJZOETqcsHghcvzP/g0+x",
+	"0OT3lCbcrIgdNxTiA9BqFG3aciTiS9thD4SR5NmbX399/uzd8x+Jw3TT1HnECJ+UWuSa2I1O50QqMuPT",
+	"WRdA2gZCCvdBIpdM9bDOjmIGKvBBk4YahrmVHudpLmOWOAfMQGQXWJavJjLh0pfq1wy97BoNcbj+da/o",
+	"wyAkE3YwdKMO58q7d+ygwwEqdKWHCZuYMKnFjMb+2rplFhIs3FCqoV24oeYOIrBl4p6SmPE99JGpxfR3",
+	"KQQ+tDuHc+oWfoVNwZ8/NrZduxpuKfNRtzqs/4pfXVDDxfQ8eFRvtQxVduWIRpntRXHXqmPurpFFaFFD",
+	"XPyaqikPnRZblUpp9BbNsy5auRLnzNBhJHV7x3S9x0hZgZC2d2N+hSsXfLsBTye/GCnLVOexI/4NcpDd",
+	"ECy5mcnUuAi/wxYXncXLk+KQmq9S8q3Jlzbb32LplWwW9SS3D4vJEe/tGUyv2Vb1pctVyO5oyMNvdV/q",
+	"Gt2pDvKLf736xy92qXvsW9StlqBbgDo46fcJ1b56KTbSutYGloCs9cgHS88Oi0WZg/WYw9QG/IzRkwHt",
+	"N4vBvdbbxuCmaovr+HKsdGMZlC3auwjBCLlA32u9Q6Av1sUMCcpypbCWt15Zoc0dBrOHi/TCIjUAbvnb",
+	"56weSba5hRVpoK1fXCZQ5XoCMtWP7EStRqo1l+LQrx9EJ9IcU1ZOCA0Cy0KKvENVbQsyW/phCFU4BEUz",
+	"P3jY4kkdul/BSzw71sJtOEebwR9hdzQ81D51AUstEWx+IA4Eu2Z2rj9fvvnVpZge9sg5tKzJjF6zgo4P",
+	"zc25kCrDubONDwR0rUm6sNaJ5p/ykk4ISZvFo/R7/f7DH8p1no7+53qlp4d1lZ7enKdmVhOQmpVU9tvD",
+	"BRQbHbpyiRD6ir9k5bL9D1OFaUypsBskFVz1ZW+lQqcLRGzCN33xQv85iLjg9sGghqW925iICfMIkfSb",
+	"heHiKTpjvkqdjwVdJZLGW/t19gZp6/ovYLY2odzC+vziYI2/ygIlVExTFwZUCszcZ+0OD3i+lXtvTf39",
+	"ZLZaxksEVt62jhG6CtuflEWSrgZWrh+drhCeh67W4UiS4tP2g/B0U7lB2VRHaW1Ihf672XKElvktqm9f",
+	"9aK0Rt0O3WE6JW7DraWbxE5XajtdjlWGCm00DGwfRpffqD9BDP/bmRTsV9TC9kI3MdeLhK6GxUyoGnyx",
+	"AtTZfx4/ePCg/+iH+z/8cByOeQjZQFDtHyExJi7/w6FaHIywf8UmI6gTSc2sEvi/BcBP0DNbLEzoIulv",
+	"6NjwAVNNro0xHSqEt1u3m0eAVIcBdx/On54TbsiYJVJMtatDsUPl5aKbI+u+GwC8Cm58dVKb2T+nx51E",
+	"QDvy+xG0TY+FQuQCWycJozEX0/a4dwHclIKwedSOvKo1Sj8fd++fhCulrpHIxiSKIslst/3b7/aGDd2L",
+	"6CzIqz+D+PQ3Da/4nJuQWWgZsYj2mF9foHFoyQ0vMlIRM5UVpIDLD3BNF656AhiTiYyumNrSr5T40a6f",
+	"53YB6x9bOVoP8G4/Jgm7xmsbd0EWFIze984AnSkJ1beTXraCoyu3nHPphnGwMUnkEs3R1Mg5NTwiOqKJ",
+	"XVgPexYOfAYCDwbwhTgBUf1gZQLj7+Y7EaQTFU57aYoHzyKph60DOFqGkG+Ilb79+OYbRiFXVqYSixwK",
+	"Qa7dk7BMaq5eTletN2NDFXL0c2xXMHqz/zS/bcA03bW0DNdt7aK8KdDKNkhpBWreWKcso9SqERpepB3j",
+	"jwOEhM3VzZ2L6bmgyco4dJctQIStCgbgHuDe+0nRxQyuMlx56iH17RLnPwKh5W/CUyW0g+qoaDQUiwBV",
+	"pXs+7qp0r6vfAYdNsIW1IQbe+hJcsRoYknNBLl48I49PHzwiDlOExIDs3wtUSAoltlwaOk4YmdNoxgU7",
+	"UozG8IN9+4yMKq44KBgizXCC5UQGYhRJMUk4FutEJ5zzkjLAdZ5INeZxzIT9h9NxdaoXTMQMG3C4GwsF",
+	"IStABPZdSGWAYwAbch6loZFymFA1ZfBxKug15YkdsX1JM2GHOkk1c2DSzk+bjHrkV7aEWWkypysyZoTG",
+	"MYvR0xnAxfDlEQK4L0tIqlFSTLvW6AGfAZkzKkxmH4EMV9RI1WuG+1+/HQqsOdTIgmx4Qg0Bv0XrS6EC",
+	"lk74TsNDqAZGUlrPrivZhp9gKAgTMQFgLg2Vv0qD2qgdufnV3k+O/teRg5I8euktLp5xdbhQjR1w3TVe",
+	"dToQXoj/wplUinZuNCTryuLYwf/l3bu3BF9owOPJIHaaGzDsU3i++MNaRkOqxBkY7WdOKJwN0n7/fmQH",
+	"An+xyl2v4huVc+c59zA/+aU7wv8UNjMs8wOBeuv6AIegnJZXWREfJnLZ8uWYT1xdvMByWwt4bpkaEr7m",
+	"XMCmASDXejZafR+LYRZN2QYZjk8Fn/DIQXeVh7Q4gqbAr7Ak/V7/QVi3/qMtYlDJ9ZmvRbaK3WzxbaP5",
+	"XMrjDG2tiy46T1i4TMqO1cdKH47DKuKYahYGLbH8DqcHuhKsVpvl2AtDYrkUXVd10JpR9i9qJ0BcxTIJ",
+	"9aogwa/XfD6ENRejUhZYq7ZpMcG7T+cXcDZR19ltQ+TELkkgyhFix4Y4v8zyxYMUfx0Ib+UNF9TKvm5m",
+	"9g1jru1RWvzJVzgpfuetMmXfpBHkFQ8Vs+OHV7PfsvYGwv8kJ5OxpFbEwm3tnBnqhJOzyHEb7JKgpKo5",
+	"oOWCiZqSdK4hS1jekJVjzdQ1XNciFeDnThFsR5CKaZlsW0lO2zPTBT82ndLAPZf+ZcCNBKKpPRxx813g",
+	"TteV2HPWO0KR5AZ82Dfge2iDoex4/BI/8VDKvoWEjlkY93FLx6yXnuvTRWkIW6co1y6aFWnl4OL5j13y",
+	"9vz9pf1vr9c77G3vc3XAmKVFKe1CdbqFvfUjL1LlJkm5DyddSfLeXmiZ78aYkLOPGEUhGxq3CKTtjKG9",
+	"VceCWUp1IJt0C+aqoZdzZ+2BF5IbcgCuZyaIZubwCWHzhVn58O488qowvs3kU5/i4BbrR7oKRqoKB9QU",
+	"iGReS0uq8XckVJuaZIGlg10P1AqBZ1aZAdwg4fADSJwqX187pqsdF8d3XSsIqvoHzsyNt/K1m2A3W62G",
+	"VXa1tesK4xqj+Dg1rAb5cKcTHDJpaqWyoktXp/hg5Mo7u9ONqmjGr61sxmPNa+RYKJWLmH1ymvmhF94L",
+	"mSRh6/EaQ+bnrPHwa3+0ta4CXMElLCiiMomHLeQ31742rGKLhEYszkpTWNMZqQ3glCBw2EoTONKUXIYR",
+	"WrNYuN3qEvuQI7dZVhzJmnLi2exanCw56eVnQ2HXysMulAbNqMst9Wba3+M5UuKmWz9O6i7DY66hQjyL",
+	"h9ecbrlH/roMw9zCfF9zc1lToVkzJrYr7IxpQNsmlmzU83hsxbbPAJpLwY0E2X0wyi4Mt72DdybDxGVG",
+	"NdFIIYcq/9DnqbRRUqz2kGHCZjbJll8LOmfD3O2yxZdSOLOjHveFJ4wIiTqzU1pc5PeM6mLUg2JTriF7",
+	"NGyUW2VjCLrp/nS59mVL/CGOE4Iixo5zNBF07o97N5fxCuJOY3dTzxSzlm/4lLdst6Wk9aZiphlUbjQh",
+	"d+01pGR1ySu5tGffeyzd1HihiYrMljSwE+FsmTQzUzKdzhbptpS9S7nrloEsba5ewzEo8Fd9UIKTsq1j",
+	"UiqbV6WOglOxyOelRS2LnnVx0q2eH0XOr8r00qqX2XbjwbXHc7d1mMUNT9ws/y+gKbcnun1xcs7BzdPK",
+	"iMUTSbNxfSGTJF1sbQzQ1dbb9iMNakmtgwjaoCNsB3pQTL8oaqBF2AOYacP6FV08Bd0r4+kCuoBz6QUV",
+	"say1GtAuryVhuzUmsXs4HBflfdhaC32+NsVCe/lRsIf2hDTDkn4RAB0vqwTtOy1z2ZsFE+j10vbk9h6o",
+	"AoMVLpuz7Oz2gQ/lMKtgphxuPy5i5OCJbrCG5Qb3sStLaWW8O69qpYx/L3NqZ5PZEKMUaD1EqSFq666R",
+	"fR0N1YwuuP7hNSyTXIkaGrj/XaH2QH3QyRZqzY2suR0tsGJuR3tksVtR2mmq2TDy2KWhkhciBriZwuqu",
+	"54sJIVMRsZgo5l7kGnxxXWLolVXonTePGjKqNjmkJhzpHXhxCxyE7U2BhWLXXKZ62BiNt2Yw1GMgRC3A",
+	"0fZhAeBHw7x4QdDwwosyLoUPkIBE31QzAlfm5ODFy4vLd0O4puiSy+fP3vz6o/9XzZ1Fztl1NU62M052",
+	"sTFaWxDlPP182EVTwtkBGYMWNP7yrq6bBsXIsgJXBfT9fej4Xg7uUcvPROut6/mYBn7B9dX60FvpW/Ys",
+	"ylBLGvSZSHHDI5o0vMLFRDY8dugL4TeUm0F9iRy94fEQg4Xjutf2Codxq2pHPQpGrko0qyblTS2uYRtl",
+	"w61jdeMr21jcdLd/reh0r2yWEf/tMdrFRhWpBugo2lsIev5JK0uxMWbdIyK2A57J7k4CFu120e1Noerw",
+	"VLvU3m0BxNYC14vIMBuC3l0F0AKqtptxHSFgwaAtg5ifcwCOH0X6GgNVoSbXKBC1qwNgyVCvjHAMwnx2",
+	"+TeCC0RGU2bss2dUxSPCPtmBha/NhDTVvKYHwajwrIpaKyaE9RCL1Kxl4wbzccPrKZz3dMeQ+H9J1qvk",
+	"zTm4BwhHXDBFMpQPD3VBDigRbEqhAoAUDBOBEOqAjFdEyWVYo8zZt5zS1u/eLj/fkENV3W3oxZ60tIug",
+	"arbVifC3XGDtPS+8ftE9JwdAk5b1pmcwcVxiseTsu41ZpBeQx8l0CKB3xqKrNq6cYkRGSULSaIaVFiw9",
+	"W2WHHIwWUpupYhoyBFjM4Y85nyowh/XosEtG8gok6nIGofI8Kd3S5WMPljQEIBGfUdC6wGHXzza8RpEU",
+	"EU84NUHiANRUVoOI0IAXJ5dbEHdpDDXwRlvakujaR0pRnO27Pg7Mr5utTqjDzatdUw+14awoh4m3AVyt",
+	"l+1zhhlFQXcBlkNpCfi0PdCgTEPpJT9WjxFQInx6P8Raq5ZD8qlMPgNhQ6XSmgSxrAU3Yrdo3XKIej79",
+	"ui1PhXnNdYaLvM2Gt8wy9FGygRgKu2qbNuYpTxIupnmV8Aa6aVPcdsPyu1IwjTNXMkmGeFW2xciryM8Y",
+	"J4sJkOs3xdm++86y9WrYyTpM5bnbYbad4CvSxiZJVOgiPEC9kEKzS0NDoPRU6OUWePFzliM1t8wZKcM7",
+	"16be+4JPJlUCqhb5kbVNZHnc33JgkFfZOql5q4WqHhbQUzdf7FKDTbv2js9ZSFNJJMJrZzcTNEkAAgih",
+	"BIJXE1viCpaGUHf+3hyZb72bhhtinPcaUN/GFQweqnRal3vt0ALqrHz01irXQdsJIgOWaoZXYrogkDSm",
+	"Kx/JhS+2KnnWqrj4bgOubEdl8oVmg7sgQ7mCkJFKRQHNldDIaEJ1EfGQxnMAvnXQo5kXMUjcl65Q5FoE",
+	"BZsvQpimz2iSaDKnMSNGQuz9E2JmShqTsJhE8DSvb7pIDWCek1gSkM7h1MhdjCYE7QsnOju9C16BjExP",
+	"GQBQgoYCcXMMjwhbd5pTkCpa6s5wp7FRZthdeIVv5rX0t45Xb0fMDUnAtJQj65OAIenX3XRtl/ULCPSB",
+	"nNXfU5ZiqrfGi0n3J2SW4/Y4T5lL4A1fmMngIHa7+Zo3xFl6PwyPu1iAFlJOaBSxhfFY+0zELTOR1jUn",
+	"CNbxm56RjF++bs6N+faVeKY055A0KZDXdq5L/MixjsmdUyuXrcw0oYrl3ijA2wkk+vgTYyMwRUTnC8qn",
+	"wpHvhve/1M11D04iEIx/AjgkOw6XGr+lo/QWRU+g9KfjEQe/cUeTZ4lMYziq9IwurPlpzsjIzm9EDkaG",
+	"fTIA6+Avnizr8zmdwh/XPGbS/kHTmMMfsYzSuZMQ2vDoiin4HEAfKLgXR4dZRtqcIYScAWeSzvojhe4G",
+	"YgQqNnRcbKVHnoWLfmKScaj8RTvLGJ5+bCe4awK+/UHm5KaL7O6V0Xo3IZ7VVWNSLOILhxGPDXcJoAr6",
+	"kPEDWoRzI1xnQvBwrer9JorfIAaDrIBgIrtxQ11Ix4fZ6gnRM7kUUOvF6k6Yi3TFFsbfu1gyNCSR08o0",
+	"H2wLhelGEZod3mbux6NcvAapwJBfviGnJ8ePSmoR6oeWwLCag+7tH76021kkVNToJIYJgNr2sbnrWGiJ",
+	"dLkM2VhnmMJkqdBuVViP00k63VC1tQXKPr4LWdAOziaYjP5WMWeS84SR7N32uXl583XU2tBFc9BxhQrO",
+	"fz3HjF37nCxnzKWAZqsL5YqgbHNvP+FFDfC1sEmF+KCS5ZrfFQH9rFHLdpoQbuhOMJhlngJgns5Z5/3l",
+	"jxXhe3703x8/3w9L3h1LTXrOybvVhoqYqrjSNz36w8p+99/h0cfP/e79x+GxhLjONX8KY6Kf+NxalPcf",
+	"PsAhun/2mxitoj/KJVNHEdWMJMwOU3f9WWJFLMKAAkL97ynrNU7mCDDn6060Mqlnm/PuWafbSPoFvNzn",
+	"qd3ue0+ZSrgYVQR9AHAtBHLs1qGe8vahmbqD4k+gm5bEY7FGIWhSnYJAC/oeyjVM1lflhufNXmV/a/FV",
+	"v07vF3EbqTPnovjrcZMc+mpyp0RIqCNJkax6e5U/20mcEs9vZNX1PZFXTBRUySrUhfOvRYrFdpg00QTK",
+	"SnhMMqyT/vDR6WPyf//Pae+0d3LY80lQzv7QA2GtYz4VEuFzNCl8c793koGpgiJmB0SYiBeSi7CZ0VDk",
+	"6c2cu7uAVFv9HCDFnlLNo4okC0AadzufjiRd8COrE06ZOGKfjKJHhk4zN3/nrND5l7w0lGaRYuYbDscN",
+	"4Av46bOqH8VCffheYR/XZVG7Hgvtf/HFpwIgiwsasSPNFhSRdLGykrUtBFXKofriXiOA+IbYnHZjw8F8",
+	"qYqpwpA/1vNA7t6u4nlFTOshDDYcUPVpYal3yANS4hLvlEgqDE8Kk3bf1Kjr4TV957++o916OijxfJ1r",
+	"PIRXTKxRxFNGVbAsY2XxStMvNVaauR91aIHfW1v2Rz5nwkcLZRX81m5Ra6KhSre/oVMU+vhJSbzerbCh",
+	"YATuep5gcrjdBvg3i0nsh4U+vAVaFoGoxMZ4O7wq3vZGvO1NPMeiWZvad7W1vtaNexUcGLut3f930tAk",
+	"YNZepnPtLXAsfU2eJVRrps/IyNW7GpEDzdQ1jzIPmz4serEG4iAratUlrqZVl5QrWFX/fVSqaHUIyKyK",
+	"sSETRq2GcPwgxCvg+sYjciCkh9wlODl0tY2kmTE1Ch1VNEm2porxahjZBWiKJNuqwXVMvh3pKRWKRXIq",
+	"+B8hUImRZ5F7RcIZkQXlSmPNLwjUBIwlmiRjGl1tc5FSlUt4Ze0XK59VZZwhgvwbVdwawBnbhqDvtyy0",
+	"3/r9cP26+vfZp4XU7Uvyw71R63gMZKaWr8uFq1jb8n3FaNz6VSg03bYQd7XAYkOELm51ODGF8emsTbCo",
+	"byT7pLB0bjTFfXUzz2eVbUu3k+eV+H0trmuRmkKE++H86XmzhjK8Yqugavwy85pfsZWrjC2hSDYoJFwT",
+	"JiK1gru8JTezLsBT2XeVq7SP/t+wV9SHjjT57f07eRVtuEsE/bgeNeGmjt+1hzOqh1WdruoMZ5CrUMRa",
+	"z1bJrZpdHG7CaDgtKwoB7M7ByFdD2RbKqNbi3zLLqzEI54YJlEE6+DCjRp8vFuSpJ4hzxFUI43a2x23x",
+	"hYByZ2nRh7q279v5TO1u7eQxrdJawdI57T/eUJ+w21kqbtgbkazw1nGd17a48rpN5+123shNVRwKNNR6",
+	"fjW1Veo2cx9OSJDHfwIXpB3HnhxrzaLxAjEM9doBUrHhvzplJ4yq4aaxz+V1aOjkV2mIkVOU+lC7a1Rs",
+	"ahQW8/t0QTZzz/Z+vQ+INXGOMTO1oW3hNGH3cJdQtHDAODV2nYbzmuxlHwM4HMt4FfZ7IEzmL/xpZiq6",
+	"b6AwSq++VkFNbFwlbDhrLYKsGztFmZquDwTrEqe2ERrHimndpoy/X+LKepaWozr3j/Vb6TIZVrV7OUxk",
+	"4O7pOcQpuVec/wNmLQXL45iwqFbcusRGhbwCErAYO7mfUMeY0eKNcOC5L8G+FdU2otsism3Wcgm51TBt",
+	"tq1j7hBR61IYvD8tdK1+wSAHyEquBaEGkWVvDfRWm6Enq+2AaLQZNgkCbYYVvqy1SuurpDggnSMej8iM",
+	"0ZipMxTqlnmlyKq2GEv5Ikbg3SwuGvYgnCJsT+3ytNcMA0EocTgyJfaxmxNDnbr2+yEVn/KSPxTG5gxH",
+	"cI1aIgv6O/GNoZy0NZlb3fZVZE0x5GOcLcSW+BF12+iQRpczqT2jAU1zTQ4ArpMn5P37lz8Cs9ESu0GM",
+	"EnGR3Xc0KY7ucA/lSKuzLdFkiYuzTSwEbhQCVQsMvTG1tLL2e1FPK0fHn0FTDVJYgQUcc1UcKlb4B/nA",
+	"tffcXRj+hdHEzOpD+Ycnp7M62Dka+6fBHEIrfN0W+oA4WJGTUzKTqS+2QpU9VmnsIz16tV66VLFhOBne",
+	"PYXBknukOPYnpA8KqkxN9rtTvfGW+LhwY9wPpC0V225E6Ao/LHJGS+q7LH6ylk9cfNgtb1NlsJVV65Yo",
+	"xe1dA8U9t0z7zp2864Xwhjjq7UJ+f7588yu5hA/96eIEBcSOGRrMwy618bm+xFWr6lTFxrqlmbRZiz0K",
+	"mXx9d8cUcE3VMfFu4ypLhtsTgZY5amJ4WkgfVzco/NQSfi1LbuboIpPpFu7u8vuFweUjaWbV9b1d6wFX",
+	"qruZGC5QFVpbU6cA1WkXmFxDDNVXDiM80xBfxmy+kGCDHf3CVmTKM6+AfVxXPGjtpMIuNt+g5yNtDI8q",
+	"zfev2PbarH/Pfq89o/CVFgbq2vhrxnJBxXRbp6fHUFkzRoXJSw5aM8bqdhPD1C72TCiCv9pFVthly9ar",
+	"eYsZoPDm5WoZmF+RM4YkzEoXa5fLCeGx7hLb6z0jsVC1U0/XQxOCMD4NRmBZhK7ZDpn6cBxGf/AQRw8C",
+	"CEdbXz7ILQKn65b9EoKfLtwt1ZaEKq+ZSuiiPsG8FHYvk5hgrBW5YmyhCZQKFFNy4Bzc5IeHp/3+YUkl",
+	"e9g//aHfD+plRdasnV5F5aq6ayHINJhpvJuXpVk58WdBvX3MDSTg+xfbs3PWdEOSCqGCcIGTLpl94BdZ",
+	"YHdeQE/x4ic/s+ZUpDSMvJvbdFtWvHet59VP6pyX5YRbV4E/Uyp0Cg7nnZ059Zm32gy94kzramWFE4K3",
+	"8Pm44Tf34F6apMn2vczppyEXw0nir+yr4hO1EWIkOnmc1gdHjIhqitHaI0KFjtM3opDLZwjWdYPSx+io",
+	"gA/DtwLOKxFUTC6Zcd6MsO+i1b1vhiqMgmjY5DR8D2GH4O/FfDkQXb4QlY/Ggc3Jbvm14UkCgm0Lamzw",
+	"9eSTztJqtp7zLtfQqUpaVgGxb1YtqaI86Oah/J5iqgS55V3yumTf6Wq5Iqw3QhtWhFxAc4IypLpLRgvF",
+	"JvxT7+6ILHkSR1DwOksScVDFvbsjKGk6ujvCHU6SXuad7RmmzYhEVAhpyDiT1mO4divdNFTzmzfE4+cq",
+	"yMNTeNn963hdON9QauTH+mnlSD/dpCfVihanqYOetyZiKhIm7x+2/zAscRyhV9SWd+/eXuYTkuC3TscJ",
+	"j/wd1lrU9ekPpaX/YZNOjGxTpKmWtL5Hr0PZufSncW8Wh3WZJQeU51uXNGCPS69W4jtdMlrONIuGoyy1",
+	"e0w1e3hqDYX7J0RREcs5Ga+MZV2qyaXLiyMffBmshI8VBfPQ0CtGuOmRS8j2hQtBcGdyD5pUVzv3Nh1/",
+	"bjFaLmnLUIf2mvJ3QbqtIN1NFNYKr60F0bp/SbMoVdyswB/rAnkhx+E8RWci/uuFVx5+/vBuLS3yXBAM",
+	"/HDxfta0JqO3by7fkXvXx/ckTc3sXh4TAgQPE8JkimxYM2MWnSw/CDJ+QgHTPpforJTGM+pmIYLlbKgs",
+	"2SzvF1qudPsFQrwnsiYIkahUoLtrPRDvbUKN1a6I5pgXP6di5ZPAfHQO0wNxcPcuanP67t1DGK49z7J2",
+	"LmWSgjL5VslrbnVl8s4KmPO3LwnXZAYJQFKzgcgbxZLeTy/f3tHk7l2nIOu7d8mBYpolCVOYLguUpaiR",
+	"9t8RVPcFnhkIzQy44XFgOQ4Gtmml3d27CG1w9y7EO8AbcyrgSnHG5r2BGIj/8T/IeSlRwP6IYRSje9fH",
+	"I2KFCqrK7FPEFqaGQIhgLNaEEiQOF2s0EG/GhnKMv4BQIzvCN7ZHctLrk7vrGXd3MeWu65LIzIwNRE47",
+	"eCaMyhRkzWSYKeFagx9UkpVMYYkFwGZYM53qgRjZnqXif8CMzgimBRGs1QtDdkV6ewTypDBNRs+kMkdW",
+	"kYnJ8/jkwYPjx0f2zGIx+fnDO0sfZsa4IgmfMNRrAHdzlCcMjQ6fEKqvnGUg2JK4FHxcGffiQHChjd0p",
+	"OSGKTRTTMyjnbCxBMa/RXLGVS9+x/9YzMGMHYnSvt2RJcgTBxff+sbzSvX9oKUawzVlu44zaTbp7V8mE",
+	"3b0Lq0mJI6W7dzHR6u7dM/vNP4l9ifyTzOmKpJqRfw7EP4+OjuD/7eMR0t6I/BMh2KiZQXILN0h/+LgL",
+	"hHTP0em9z/ZpZkB9udfr9UYEm3Nc4NtzV+ZZs/lvmlDtNsBIwk0XqcJ24zkJ+8nN0y9+AL4zIBjbFcRP",
+	"mBkk03ARJSlindjG4J1shAMBmMU5QyDODJiadt0AesZyQY+cO1mW0OgKdxBOPIDZssrpQLjJcQOra886",
+	"GoHl2CVTZjQZnfbv23+OeRxb+UsQrAWcrbAaVgL4TOvc1sRd1rggfi3u5B8iAVY/7A7ElBns021N9srI",
+	"i4lnUlxj8q62vxyRu3ffQmnG3t27xCq5migGiJQjOKKtSICi5OgQQkobFVTUESJaDAQhcwmIUnPKxROy",
+	"oFrbhQEQOas3+NcPMgkCVxcTnhim9GF2fti2bWug1pIRQPcAYs2xJZOTfr9LHvTJeEWcndEjz6Bl5Ca5",
+	"oL+nrIcze66UVNrODGXh6adPMIMH8F+rNwISjoDk3senDx6RhZLjhM1t/wcjulgkTp7ecw/+E5jxEKUg",
+	"JdrQccLIKJIxG9nhjRUVlrpEF2UeISO3ayD2jCS/p9JAMIhOFwupHNVDaL64pgkUEF6khowgJEn/9nHk",
+	"6sHaxhiQ7mTignkmnCUxElXl1KWJlUg4x6wGgU9hhpYAYQ+9EqB/ozh3lGdlGYuMW0YAlLRiRmEb9+/f",
+	"f2zbfP/uWY/cvfsMY0p59k4JqUa7RtwVA+FxYUMKMYwKNP3R/zpyLx69jEc9cmnF/kqmyooi2BWggoen",
+	"VVSKLhkdjbpkNLT/0xsd2rciqRSDwuSJnGrLsmNpZqAnZKOCp4AO5Qa/YMpL2QP7N0LxewPU383QLLnC",
+	"DmrGkviwVzsnRL+fc3ME/2tHmP90AfzCxXRkWwIJWHyo7cl4oNdScsdpdMWMJd9JmiSId2WPJy8kbGPy",
+	"miFLwQS9RDp5DBULsBQri0cuePiCGbU6Op8YK7q5PXChy8rujWWc7zOEEqA2i8LMkLnUhhyT1/zpE59K",
+	"70SrNbPsoGLJNEjKhGvjMOj+AeVuukRLu7CrhSTCynOQIUwTzRMmTLLCbMWER8wlPXNQNyZQ37rzCn+/",
+	"YJMja1cpzgxe12L8cqf4Y/Hiu/M6TQw/cqJ8Xb9c0wtBpHnUQG4Slmmp529fdgolUTrHvX6v78so0QXv",
+	"nHXu9457fUxdmIG+Hz7v7ZNpnaVd1CAggAdKOqwyiPCiOaAR7eDRg+NHh6CjW5UT0lLdtwje7961CqVm",
+	"yTXTPfKLbR48rOyMRDSauRtJaGPORQqWu93JmK7cWQWwzL6x8YqMrnjskkyzA/dl3Dnr/MTMz8urYjAx",
+	"LMZJvw+Jy9KerHgdWZDBfmHysJcmi/7nD79cAr7AlxDq3RVbWYWpZ3fnAfYaaiwb3b2XmHmbwJlSMt46",
+	"Z799LNIT6JyZO8TukiUUyPr/DZHTP9rP780guuOP2q0+d9L7pN93qFGgnykJu2t3kWmAZ+iRl24fLWeR",
+	"mMGZLyKwu9bW3QWV3OLK+7CV9ZU/t+r3baz5K37NAAY6uNLWblq1XWgmyFssYHH511dA1RcszhxNmYEW",
+	"U0PHVHvRBicBhDgz4gQAsss45UnszlP9hDzo3y/Wd3cXWLh5AwFZ2UuuWY+8kjQmY5pQEdmx6ZlMk5go",
+	"mRpXLt5IsAdXxJob9i1dw2h5/Y9b3PO8k8C224ernbfdfnX/6wz0V2lwUZ+QEe7JiGi60uU6JU2EWFzs",
+	"ACVm5gjkpR659IcgVaI2AQlHVpRm1jFUrASToFvSzbu5aa4Yai139EAAFG2mtlj1HUJXPBmrTC3zxllE",
+	"kwSPBsCK5lYLvATLyFlbITKzlsO5ndIrOUUAazpnBmoY/hbej/yVe76O8cYXUdGHN6t3n8mKMKw4QuhY",
+	"pj7XAA518Dfa135PWVEjKIVPZ8SzMQ67sXO7X4YJvKZ03iOvTlpbdsTj0WHdgGhkpNrveGBTOXqdrFWS",
+	"uXHd0jgLcdQwJOftzga0Cdr34y2KGU9jb+mUBQ8YMBtBGQXgT7cMIHtO28iepzRDKYVPjjd/8l5Q549i",
+	"MX50f/NHL7xTAL843fzFr9K8ALAI+8HJ480fvJPyNRU+tkvf5NQtibcyrmpBzsFvVUE3RmiPe3OqphxD",
+	"OYPi7oVUaN56fxMlUGXoDsISk0iCiJu5M9Z7XjSxHbB4IA5SvJe0aqj9MFmRCWMFZGEYwBmZcEGTDC8V",
+	"LO8okdo2Ad9Zk1LRiTVp8tP4Dd4HAFu7nuMeaSUWHbbJazf/NeEYQGS2wyAHf//73/9+9Pr14RPv6UDx",
+	"DNa28S+9f/esVpz4Kk05a61lp55+OcI/arKT9y+7b1M64BrDVW2jbHC0+F0q7EkqZAya4W4rds1Eit4U",
+	"V8MilxNOJNRJiqyYZVBOOECGBVNHPhQBPrCHGlrhANujM21ofubciqAqOd18IOTE59xZ/ciaguS98LUR",
+	"XZMH1rqNwpDi4I+KqIoPrYZItHTOqtE5AGufEcM+mXtQOdR7Np9d/g0VqxGHaqRQIHQ0EFbj1C2kyU95",
+	"3dBNYuQNYoZxTXzGd52QKCBPhOVEfWr4rfJyVjISbk7dWpY/rw4naOjDTn7n9D1xeraihAtL1xEjB+gG",
+	"VJa8D4Nc3u0sZAiq05q42jU3tQa85WFgEvbJkAMou4s3rE2Vcw8HQioCF2LgUjxwVXoPewRuejx/kwNP",
+	"6uT//W+C2Gv2Lw8BRv7f/x6IcsXTQx92WAJgwEs/mTD0vCfWUIdkdCzAQvVAUHzBmWRrrnxUdJRckoNR",
+	"wgUjvxbKC//GP468q25OEzt1FpNrmqTgb/PlZOHdLkk9binMR9tm3IQ4XE9zADOVovBrloyH1Q3xHfTf",
+	"ZdNHWDvnInTx5r2B+ADXHoKMKvkobpvgQueKuQxm2Fd3mWR8SPFAOAn8pPwFLBQoXJ6+7IZGUkwSHpkW",
+	"wvFlLlK3NkALs/mFrZyOAlzz1KE7bBBp7BOdL7DuE0ipSuXcrqe8Lm5T19Nc1851IE76J4+O+sdH/ePu",
+	"+8sfu08V/YMn3RwesN/rP+r3YdJYSLaDr5DsFYz6yNtBSM62ctYVx66AkDqAk4qEP96rhPfVeGuEt/ek",
+	"Oc47kKrrLj8VW2Ba6xVbdXPyssx5+G8n7fstpP0zxyrwwXGLMb2lKyu63kn5iqop+6bHCjg7nc6FkRUg",
+	"ta165WngcLMC6S4va1XHX0veMrnAILwEUBasUFcgsp19l7vZqsInaOU9c31/I9+Xv7f17h47lTqNzz7r",
+	"tBYP9uU6JxPYo5Wev57LLdS737Ka7guJDtv0f6serQVH2tlstrrJfldm9yV1rLqYO2iLLnv/S73yiskP",
+	"oKS4eo6A2gKFTyF2qhredveuFBG7e/fMmamQjGdVs2RFKJlRPcOoK7gGhwOPcEM0nTAroRRGxbm4M2y6",
+	"R86z6K2BcMPACL5RxmijLqGFoKzyWzk/WJ1qhIFjI+9vynIMrMS4o0mqU5qAKo13vSu8iHLo6O0uCnDZ",
+	"kOI7N1CzHEO/SqOrFbmcqXRMnl28JnolIixknEsbj/Ot8yrm+kx5cI48CajzcHIcncT32dHp+AE9Oo0e",
+	"xUc/sMeToz49Hp9E9+NT9mDSXrHKGNulyXxl7arSfVynYjmCAP3bki2S67+djPlX04heIrcXK8YGxVNI",
+	"Abr32YkexSZf7rkUVXTrbKOaIPlcsAkYRGEpWKCgiAIsXSLFlCkyZcbFgaBl6WJCuCEzmcQOEmwp1RVE",
+	"tlnq44JQgnElPfIjDBqCLsHXN6d2eE8CQpDk0bYDodgRE/hhC5MROykKo9s+4+uY0KcRe8H+/YTfDxe5",
+	"Hd6Wj3zIbStLopV58Na3eOv2wW3qqm4WmzVVv4DfCXmfquoiJ6LsyrVcMbxJYT3332NxQHdBIqSPxn/i",
+	"wvHhzsRlXaC45SbTclFUY0pBplS2ELWohLzN6prfVO87j+aMvHRZNQD501ovc4P4NlqZX4Gac8Aea5kJ",
+	"+10D+6YshwSS4x40c13w/Lj3OZC6cu9znjeDXJowU4PC4Tk2kVCw28f1FiIgnnjNiiYuGhCTp+wXhJtM",
+	"tbrfzyK6N3Pre4GiwFHrO29GVdjiNATe4HN6vov+PdGhX9IMjAJ9/S3pclt9w235y7iNzoGEYd+tNRBe",
+	"MaNdXhmSskuQKpBwj5xrHy1tljxiJJrh7ZOQkNG1UcM635Faz7/T6n5p9bxCqUXM2y3kp0sxv0cTphr8",
+	"+a+lNkSza6aYd+qD1gImqDZELphopZ2/WTDxV+zzHLv8Gm78DW/CSC7t7LhZtf7gFy7i9q2nkLyD39ym",
+	"4VBc3M3Wg903gnv/nTP3xJlv8jUlNFJS+5sa3SWK6yue2bMBPnX8WMemrqFaPn2bBYGB1F9KpQ1BeF9i",
+	"OVFM0UXkSuMRHUnFuu4NOAUGIpJCuCwx/54mC4qVDjL3iVSFbDLbZoGUyHg1ENrxU5fIPKKTwgpgt+Sg",
+	"+AmWzsK3sk8HwnhwKpwKzkEftgwIdczw5pqpa86W/9ouATcZPHQvuL7azN6OXL6z9p5YGxNFsuRxpEnH",
+	"mwTSP3Zn8U2sXXulrhlVEYAaiNjleLO41WH8znX5JziCcSh/TRGHvuXrCA//AqZ8u7xXKEz/neG+tjMO",
+	"sqQyUi2zU70T7o0YS4BTolWEmh4Z6SSdjjDwDcBKSCr47ykjMyrihCHuBBcDAdnslq9iqmfYXo+MsupL",
+	"I3Lw8vzX80MSs4jHTJPljClWMLgA6H2FuWHKEC6IkklylC70E4BpgFA1GAikW3Cj83QJKIsuWnv8CsbY",
+	"rvF0WcUqV/Rt/ea34+vdd7QDEeusF6k/7fddwf+zTmK/PdLu20LZqs75nCke0XuvpB6eiylL2BaeRZzs",
+	"t3EsuoVu8Cv6wJzvsXH/on7ItTwKL2xCJ3bRy5hlVnguvvcZUoO+3INcKP7HDpfDuetn87n4Ert9DelI",
+	"9a6iSyOVi7T2mV9uwOAwmkoZY5WdmUxVsgKcfIST8JHEAwEImC5zDFCSMLULs8DYHOJy3Gr0XOM9vwjx",
+	"qEfOXRIYfqcxHZwj4BJi7TgslUySAlTUH4i2Ersy7TRiA7FgiktEdnEpI2DcLD28oW0SAC7iJzniu8tu",
+	"y8BpBmJ02n/sMo+HCwUuXEAPHPXICxg4AGxBckoWfpQHqw+En+Vmif3CrYPbrtu8EPdd1IirUored4n1",
+	"rSSPoy8GyoplozW+FHK5OSy3SSLhub278LHCJDUban5mvGp765EfMbsTncweNvdJNS/0irEFWPrwlW1n",
+	"RZZWj3IXLKmI10ODA1x1yXwG6Fs7131qQnOqrtLFcMFUBC10Tvr2V0x+HU6YVWhOH/f69ld5zZSy2iCs",
+	"r88/6Jx1shQC16C18lx6AVRtsGx61un3+j/0+50vH1srQ4VJvxR2j1opRPsTMcVFrxEzsLFCLrNcpu93",
+	"rt9Y17lkpoi5vkCOuYF8gQMz4gmnWSGhm4iasN7CPMCxjCGXoFiDfWQ5iIvpkAqarAyP9CjD3HDXYB5G",
+	"8I6G8uoacbtGwMejJ0V9wA6RWh3JKRSYwIWRHAPh4Z+yGnRZpU9Iw3WpR3m+G4AL4ugA+bdHXpqBAPNT",
+	"sYW1P6VIVmcZrBTUO9cOmgulZwv5d+F2gDmGvHECvK8l8HUy4G+SCra29b5wG06bGjoEtD4nk4G4+r3j",
+	"kwfdDqw1sMTTC6gOEnfOjh897v/w+DHUXvZNFwT56/OLX56/e/nrT538sZvNxfOf3r86v8BaTsq4po5P",
+	"oMQLElHn7OTLxy/AWS0jWbCL82xuX1m+X5Q4uz6wcjJh9tRkjqa/i/hvbc6iDMuMNIgn80n9ThrlDHNj",
+	"4Z8inQWd1xfMiTQQKwVAgYTFU6Zy/MSYrjQZTZScA4TnyEhEME64NnogHI4A+tAgrRcMOaQ9/YRQQdh8",
+	"YVaYnzxnVGiSg5V4jXMg6FSxAsAyjqKliE2FaSlgX0CeZExX5MBfynkTtiJpJ9mbHhqqiD1SJ3Nd2bFA",
+	"dlWMNTA3Zne9otitR/K1FnI2LhkeeW3CmdxqLB9vWWKlwlwwnSZms8DSXcInhIrVd7/9vkQPQl1iQhP4",
+	"uzNQj5zf6hAMdtUaN0orxTScv7egmWbBV1VkaWvxwNR7xJLjHIUucTXKHHNtG4UFLbG68Kv+V3J1l+bw",
+	"nXX2hvtl9zYAOr6LO9q1cTvGmJGLCs0XMjzP8CYkLwrgQDu6hH3iGiJRpGBwMyYXpJKVVIZjr+Q7+bBG",
+	"bnqgzQxE5ujFn71xB6UIoFyZr/cJCZ9CkhnXRmJl/kRqyKbEhQLuXFt5TL7Eql3aYTlSLdvczbl2b345",
+	"56sedrxD8KR/8vCo/4ikYkF53P7qzI0oY8Gva0s0S5Tqwn83Ib61lwg3pPWVmOPEo1lWo7sBcLVUoDMD",
+	"CXMsVxAAQfBVbgAF2FVog9AXV2O6AMZeLMDfJRmDixiK8A9EnNVFRomznDHAxeEI9461O4lUWdjbE7JI",
+	"Uk2MNDTBjgaCJonT2uftkMXKdcy/EYxFAUGiUnJRfx1EiRxCom3/O0JKhAeQBTKWusZIRsHyzRdyWTee",
+	"VCCZlwHdqkWsbtXQKZNSjVTFUZJrzpbftbR9pbui5Fj5xS0H+hbEpJeI5ar5YbGp71EVzVwZujB+Oj6P",
+	"XXWIkGRERGbm3ijVGcBIuYEYr8gIS82Dk0UzRhaSa6jaAR8dFPCtrdqBd3IR4KJjmbmBcOj4LD60AlKq",
+	"xYwKTZaUZzW3sMiT1cWgXgsjEkOyWNwa59pN1xcq/FbC0i2LL4QIkZ51UsHV8C+KBF9x2h1AgJqRGqgT",
+	"i+sOpWPtAgaKTzcPCTbKm4/YKmatfVV8IDcYxSIG1FlbuX97L1ZtwfdWAwnV99/Wd1U3gluFKioTfgsM",
+	"bvzgOwr3rQSgeqkL6LvLXBgVyw4cZb9vEO73Prs/fFpqUNK/Eay0qavcW80+WRMY6rniiDQTpuuKvh4x",
+	"EckYULpHYxmvhvjz6BA1XKoR8tMX/V6BlYzVsN6/e3H0A8HPRodtZPRPrCqiO1+PKT5wMwM7us49VVy9",
+	"7wyxJ4b4CTCpwiyRQxtZEmrgjxYX06Xdu4PVHDLpvaBgOPnCCRk7daqujKBQ58I8PO0016WteJMzHgaU",
+	"2hVGNwS9Yn9NWcrcxX6C9zm0rLSRaCY11q3gcdf+B46rBd6xDATgwUL5Q1eAP0/ocnFR+Tl/QA1JGPVo",
+	"nASCsVYA9MM14R5s1ZxhfPmS5tnrwIfW/jF0BZDeaPSiAZSs4ANoZc61dvBAEygAQLgARxp+gIVoZeKO",
+	"+wn/hE60cQqWMx2IMY296gfO7bbQtr/jUkLchl9N0Sq+EgN5nZzANfmmSLWg4px1wGV3fHx00n/X75/B",
+	"//235RJZfHZceNbaqVea6lauvZN926JuueswwnEfucbdjb97+L6+hy+r8rRx9a4pTwDRrHpFceRro+2q",
+	"Gs1Zc909xUXEFzQhYzbjLugLLhPO4HxB/FjEGnQZrVUo2YF4AfDFmRNxlBW0hWACcpAuXJlTIieHddVy",
+	"B4KbJ6hmm5mS6XRGCg4/hzr+03Ms8NyIRmIl1a8ABikkjIpHaUIVzqJGu3p9q7Hhr2vDwiOaJP+GwDjf",
+	"zluEJfmzql+ly+85y/miUCK8XsfI64GvlwPHauBYivLho9PH5P/+n9Pe6SGWzBiIETyGaLX/ctCFhY8x",
+	"1obm9c1ZAfqXMA7OcQyB/Mu7d28JlK4nBw2l6heKTZhSzkuE3JIXJx+IUHVyl/dhdcgeeSrtJ0Ua/3S0",
+	"XC6PrDZ3lKrEmTsjLCruauv65DRMRhlVOWTkNTGIjoIiIuCT8risI3KgFzRiR5pZhcDY0SP0qi7U3QfE",
+	"DZ2OfV35bKGgFhyIpieZR46bwpe+XG3x5gDKZUPxAjKRSSKXpLCDD3on5GD0edCB8gaDTpe4P4cFwhh0",
+	"vlgrT0iDKpOro+wrOrghKoDrwL/P3748IyNXDHmIgx+Rg9P+8SEWRXAlD8pp/0slxbRIct28Dbd8rmo2",
+	"qGkwFkdBWUXamUziLhmlwpVmZvEwJ8wRPMmlgx/ZQHirNVvoQnGq7O7QFTf3Q3JK26hQY6o+hxL47iaJ",
+	"A560O2edZWSGD/56Mn706Xj+3+qHq7e/9+m7yd+t4VIi+M5ZR9+P1H1zFPpPp9vJV6Zz1llnWg+6m/n0",
+	"HORu+2RKO+tcaex2NnLbn2HWu07v6153Y9/YetiDN2ZUMYWSwRq4M0ZjB4j5jEYzdvRMCqNkErgMSJYQ",
+	"LSnkEaSgjTKEsnmqjXPUYz1hgNWwxq2as5hTdBF2mwr85Cd/e+oHkYQhCrk06HTXRZUl1fxcKUkFJzVc",
+	"QNgZFOVsv9cg/v0JXGOAuCqcmmQlX7qEahc9QkVW5wUPUukUNDDIN4meXkH72X3ZMuzU0Lr50vXrJ/8+",
+	"V8m3XrjxKakFcYVSP3z4cHReeL5OrCPUFRSjyfy/BljFe9AZkYpIJ0ZxFpNcu2hBpv8iQRV5GdvPX7pe",
+	"aMIcO2e/ffzyMeRlK5QXLyiMoCTmOmOj1dFoZgXsnSKCXPl6sUdyXNM5xRBrB6pvTTK5FE+wbq7OHhMq",
+	"Vvktf+a4KR5TtXd/JYy57xgl3zFK/txXRIVglvUggP2gRH5s5HcfaJDHNNWy/o/ZKxWGr0bi1JW9HgiZ",
+	"mkjOmbMkuMJYKxeP1fPhBf8VWw53/hZI72A0JgkzdmpnxfgrzONQVBBrLckJUcxVVVZkOZOalaPFllQP",
+	"hDdKMrni3UytBItzV+Zr8a2CC+LKbvDyJtTGGRTe2VNIVD6QXSMdWviHfeQMCsY2g/EVh9g1KAirRe2I",
+	"4A20GbYpo71xBBEW9vh2cQ2BsfyrhjZUyGDzeZXP/fuRtcfaorGPYCtXFq+LV/uK59a9z35sjRESUHLU",
+	"nTgOHaYLwC8iWnXRgkAJZXkWTKkMNwbT7X7hT6E4sXOLwbo5r2PrA+UnFj5PVp2vx0K1CW7u+Xe22Rfm",
+	"cs40oAlhwLojwdvloc1KhqeGm3OcC3LYPmlo9/F2m6MpTIGa72gPtoB5dV0sSCzYsrI7OVSV5+MjHuMN",
+	"B8BHwFUHmSim7buKueTjXPd8YnUNHgHIJrXKaqa7ZioAI0zEgCwAsRUT/smqo5jKUlBXwR83ZgOBKXON",
+	"IRC+4GoJYgoFFu5LHpiViSfwktUkLNtPakXUHkIibjeaYJOMK277d/iqb5ez6KJzcjZtHwLfLKTKH21V",
+	"JapyercwBi9Lnf1Lo0UHZrRZ1a6k4XxXG/bnICp7WXzApK4Q3G1q4ZvLq5bOrHKR1ULVSlc/BK/xumQ5",
+	"49EMAgX1TC4FBg8CDO4BnLAAl+giChHhEYomG7hWx7Py/cUrOCIHYsxAcb90vYOGTxbpOOERoXGsAL33",
+	"vMZd5cP+8cgEX4BezysMu7qzI3kgms5kZy1AiKK/SSpBQYK+sbaOrtInaX9ul6p4BXj5m4YzVugnLwab",
+	"+1+Aih3See8uTM9w0cNMFSgHm6qkc9aZGbPQZ/fuRWrecz30Ijm/h9G2cEu0dRRkcZ2+DURwYCCXeOtd",
+	"m/hcoZh/4/qw//Ywwm7bx1AMM7MPjHQi6VY0o3ufK/7gxoJnP8LvTmSV/Opeyhe9Q7Vya73MK7TbKLU2",
+	"l4rCRr5XitpjqioDVOuQ0tFK56i9Pw7TjkuJPfAp1JqLCFxz2hCd4pV2IWH/sLXCvuZsa6atW1Wm20jy",
+	"7yS8z6Sj3en3Fr1YRZLwWjY10SygJrkkXcAt59dMkAlnCdSTQK/QGZnQRLORD7ZcF88DcWD5y+NYFC6F",
+	"xgxuY4vXq4dP8oatvjPKa3YzDaa68SlBWXTneAUVMLpYqun0uO/hUDEZiZKYrsBl7rE2MNYyShhVGnjf",
+	"PXAXh1sovO8BXWcDe++or+Iy+IywipJ6t/PxJgomjvtrxxVuIZCcyv3vLZj+5aA5HSL6rjJtHwri13Hz",
+	"hwRkY+Ik+AvQZMcLfw/eRbggo98mSs67xMjDUVbDoWJwz638taIpR2d2d+VSESELAEJEKj7lgiblK4Ie",
+	"OTdkLrUhx/1uv9/3roQFU97ob+kucBmMDtaPzKXyMjHvcVvv/XNvRPx/Jp3Rsso3TWYE0oxDAvYvcknm",
+	"VJQCNCBF9980u/Hf3nZ3NxllByJF9FtIzP5qwhk8pEc+WeLPIaNfao3J7YItMwcw+j9ZnHt+e+SFVGQk",
+	"r5lK6GLoqqGPBuLAYwv/8PC03+8S6uTsI7h6PXRi31/vcnQ2sxgF9lj64EPbuw/lgJQBNxItXSwHuIEV",
+	"4EbqJTfRLMvDcjbpQFDfzRPSt1PgviBS3qAvWLKNGnsB21ZRY3EPbyBwKyvZOYP121pthXHACDN98Zuq",
+	"rDv4RHPC+67DfmtRCaReuTa6493WX0tOGqbNn02F9WLLC4yegQREL9fczVNxKk980ic3A+HyX8su2LqY",
+	"EuJDSrZQKy+ZiMsi6h3TASDprx7NgVrT94CObx7QcelBX6GKApBte4YOAFG3yEICyWGgvDfemULsZjhn",
+	"6EkGSOvSxgZiTlfEPiPFhCT3UjdPz8gf5xfBLh8mHN35rUHWv6Or34IneQ3M2Kfs3Kj+QCvX75xhqX3N",
+	"HMhxwqgPWYAMdU1oIkVBoHvKR3nexTRVzLPzSnBexsudpUUGoQLL+qPLyXOG57UegQSDQuKee3G0SKgY",
+	"4cHjv9UDUfTGQL2sNOYGjqhap+7Nwc/XCxGTn6iKmSDPmDCKVUoLP0+VXLB7T5lKuNi2qPC3ceg2CwGE",
+	"nv+Oiv4n0XyRRJrlSP1ZmBVNYtrwuUuWDh6OH3yR2ryoSLEsEIHboLwwD4mkNtpawROqulDiicUDkfAr",
+	"5oKIC2U3yZInCRnnxq3PuG9KdXB1j577gX+7urWxohOTzSVcNOn7kbm3ZKHSyt7R5eW/pTo+bcprbwoI",
+	"Rj6BsOCzvNy1dmVB5IIJcgBz0YcEYa5dqP2CTlkXitKKdd7R7ZnmFdfmpR/sv3RAsZvF5iDibJG+M+Ae",
+	"44d5TkTfitl8LftGY658yIDzvFjROoNRQQlinwvkQ6vzDgQYnqNzwOQ6A6jie5G+Hnk8eZJwwXQ3Z+Vk",
+	"RSYsLwgPhTkGgmry7PJvWx1tX7UUe7fjZ1b+eg3eJHT0/bsWa/+2JmG13vrBz5dvfrXE+uzyb4d7ZrrN",
+	"At2RymsoqtuKSX159yBjPnP1zLtFpukSrGpuDz5XFVRhIoCIMZMNVUi4+B4ILGpM/t//zsoa4yW4TAH9",
+	"IqFgU0KYkEBzsuvcmHDlo8lBuQBzlI1JSByOkG5Ehw4o0H3q4pdyi3gLVTWrBP9ta59/Z9Y9KqObi5bf",
+	"7nmIXLGhuNU6uyBRU2CyrA6+Zb5RTFcjcpBTe4lPoAzroTfnypjgbg1cRAuWlyaGM6XJcsYUAwWWRFTF",
+	"ZEZ1uUTVNkykwuprwCxzd+dOcFi+2qaEbExXf5oasjDpOm33nZ8jYNt85+5b4e7s8Fmvs/8NuB7KSNeX",
+	"60jN2C6fH6AmB1iVIxt6F64nuhCBYP8VzaiaMgdRywV8PRDZ540VsZ2/I5cRnrPIgeWkOLtDxPDdJ1Zq",
+	"FMtNl91I6DA67BIJs6FJshqIqZLpApLZsdadXiTcEM205tKe7Gy+SMAJZkc9UYwdQaWGI0x28dPokWdY",
+	"9xvCk+0k8oLAV2xhzRqiDVs4UOFwdXAf2IG1SqD6yS5S7L0jnO8lu3ct2b02lh/5nAkNhfOMJEAyltQO",
+	"IjmfU5KhJ1s1GiMiWQxjYZ8WiYxZ5wwi3sNjg9aG4/KBwA2b602SGzY6G5oVTHP66SV++SCbFVWKrv7/",
+	"7L37cts4ti/8KijVORX7DC3LjpPuyHVqSknc6fQkccZ2Jqd3qz8JIiEJbQrgEKAVTXb/ux9gP+J+kq+w",
+	"FgCSEqmL42tGU9MVWeIFl4V1X78FwQE9i2FrZDqpwOh6L5XGqQEsljlk7lR5PGUbvHcA8X3BvuheCE4Z",
+	"Q5T2CFHEaw390Z6OZWzTypB0q9YhBidQcRHsbjfaz1qtFkzOtjFp4d/L2po8DF9S6UTWxTzMj1vJekOS",
+	"9b3lqCGyYyBBiqQHGFt0dpeepdAMeBk4aRHPwau8hp1ZCaGkIPYhRkZZ8bgDHFHxK7aLcgmE5Q774r9F",
+	"GY2J43ySBz+gOnkFbuArN+gHAEVqx/JKCk1D7dBF177vY5YmUrGN7+uEZkU2vu1cZmm4+dt+MrJy/csv",
+	"5O0yLfuaE6PmrPaCbxvx3YIT3B55qxe6NS4iI8M5/uY0jsrsvk6SMBEpLOrW6czl8eUerdLomuTkikdM",
+	"hC5vAlMJ2qTYsstQSl9IzUPW0+yL7pOdqQv6WjY3pRZZI+gKQSdcjLA7Rqa4YErtBqSfpXE/IH2rNfd4",
+	"1Dcal3ku6zdJxwzMsAlibQOo5OtPqb9woDLzUUjAxRpTRWYMYDos1mSTnOBKgwIuGLS9tnVlx7Y+xyaF",
+	"mzlxoTSjhi1niqU9bAFiFkL13ZaBPWDsBjnBzkFSxLMmOZlwrSw3dlgR/VUNw7rCdwzz2F6Yk17Q07EJ",
+	"4By7X1Z4Y+ZkT/y91trQ0JKfTHSPm5Ha3TQ/wh422o2/HJDnz1p7z5492zs4fHpkDhyzxAdacwIVOU+b",
+	"rebBwdPmD0a5zGmu0W78ylRAitk1EzojioE5S+RwyFJFpCCfx1SrTpIYFb4M3xGbe5W51aF47P8hMfdG",
+	"hmAYRT2wLKAuqPV0r3V4cVCoGUpQIDXaDfSbYZdcBXKj0W5M2aBn1fPNmPX9wH8UJUVtd8oEWwZ8p+0p",
+	"/w0KhZDrCSITvWcMwxQ+yUxXyaM1lOF99iWRqV7hV7aiBxib0acUuWQsCYiMowJQt2HDr87/QVI5JYyG",
+	"4wD7+UCynsrrGw9btsDRcuXECFUYRds2PLKq9T5o0vCMQhHjar35BB52bc15q+ZeV839hviyIwYMoruo",
+	"BTb7MAS1VWlviIXg4UDfYVmxxf5ZthEs7sMNK7nL+ZE5bXt8Yoa3IeZiiSHUmdHm8W/t0x91TlRpLmtk",
+	"RuGctwfopoEViyYYWDrcU9edWIbAKIc8ZmSn73OWghLXJAXbLZRxNhEKWiL+cn76oSv6X7uNVE5Vt9Em",
+	"vzWbzd//7CPjBRtx8AcLNcIPyGmTvMLb286GC5wFF5B+kkozjp4x9fpBV/StZm1+Q1MijzTDae1x0Tc2",
+	"JOra5rKCwt6HPpJd8fTp0xfmoqKlmtudPIE/jK1HR0zoOVs0sJYojGYsBeuJbDKAMj+wTmESgDBjJhEQ",
+	"O+KA4JACUhgQuvWcbUN2CgMKSJbGAclfbOEe2C5YrU7798vYFQAgb7aGK+yAj7EK4Wok2mRAIwJdH/EJ",
+	"2KnQo0vztCtiLhjZGdqNDGwzlEQqDkV6XJC+eUAfY18Huw7YUkmbHjOSMn9HVyDhQkuyOM4LkDtIXeC4",
+	"xIIOMmBY7wTo1xhJQD/DMFNukP2jVsuWcFggn7wVC9rFB0b9Ay0Rek8ed0W/2Wzu41+Fzi0TM561W3dj",
+	"X08Y8oIlnjKVxXp9UxyZq+W094t7YbYJ3rlgPRMtS/bzos3cuGFLOCgY/8+ftZ49e4aWfxnMiEYRx5ju",
+	"x9Qsq4a2QDbqlhS+cpMrhNjm25AwQyfHcDgu2QzPRIGbETqQVyyA369onDFFUM+EToNW80RWZph/OQpX",
+	"Ms9/w7H8vnDXXN6k3xlcisAxDss3CssdFPlElsZdUVy0wK904JY3qNqdYK2NDlb4RIDEl6rkd+qoyPWX",
+	"2nxT+PWJcid366p4ZK4K3F6nG6mC/HJ2x+Yei6KFsP8VPywt9F3LPnjDyuZB46509+W0v1XYbzLVWuQc",
+	"xf1yo2r6GtnV8P4N7eAilVv9qJbY3wooVCAyjVh6bEx5OYWMNujIXQij2LQqGqZSKbAT1XVNaWwe/shr",
+	"jGAmZ3IKk1ltUOeK6/aI3mg3S1GU+kb5YmikPOiTeluuqrvJ+FizwyIT2cQsv8U0DRoTecUiaBZNFSLr",
+	"r0zb+xly1Zj3ltA05VfY07lyFGh8VI3C5q2aG53Apgk3t6KJjzHcmkFVvQuNmprmjU8P134O+BJqm0A+",
+	"X7sJZK40QRNSDs22tQdJgNblO0ZNB2eO72S+AybWLqFTCuz9Usgp+HYnTOi6dXYP71mA3yo7YSBlzKDW",
+	"5A78mqsZsFueLfu9bZfmnfkyo0gR6lkDeJwsf/D5rWZ8nY9vASba5ZHsnDQPnh8dk/5f+kFXqISGtpIs",
+	"ompsM0colHWyaLfgsZQpAPsV01RG0MNFyK5wYZHBjLAvXBkTve3yTaRg1sn18fT8gjSbTR9JLZSKrXQv",
+	"YYaAJfhvwSgpel6NvTNmTFDygcUKEH2XpGpsdCbvLaMB1mdJFza7e1v3wGNzD3SiKD/w1/MEqP2v9tNN",
+	"+gDuwPp/zTTlcS10+ndK0vdbae3YvEfhdlxeaVtQRKZcRPdgbTh7ek1zo0T0q3PaCxSFXnJXMJTPG/Fv",
+	"C9mtM0IHMtOE66Ariik+bTKfJ0pHKYO2ZgE0WgvIWE4DD4yQpFIO886hq/J28kNos05+5krL2+1qPPem",
+	"5WfyiSJjvHB7Om82HYUWlniYxbE/nmNPAo/nUBqjOEvZ5gCx1x1hnVoNuOKhxfnLFxjNZBUQHqkA8rNR",
+	"afZ25piqsT/FXYFnnca2dwwklWg1lw8PSAsYo4OqSQCkd7h9XZGJiKUBefvRdVQMSKZYSiB2HxRYyhNE",
+	"CvSwteyL3rWl5rQrtJwMlAakQsB9ASsZTULHzWftPJiPyQd5UJ+GWqZBV2ju5lzMan8CZjQPWZOcpFRB",
+	"4sSUQyo9GdN0EkMjyLWVfPMMdndaRW1mHbhotmrFTTMus6wlvuWPSUQ1JTtvXn88270JzXbfncu9OZfO",
+	"Q2Aw5nwr3xTFw3+OWXjJoqLeVeXJisgORWD9iF0BclNKUraXshFXGk/Sru31SmI+tDkkfe+ycsUaXTGW",
+	"MSTRKHRiNUn/qPXCVr33khQQ7DkmIkFDWCFzeFHX2mpBUak/2p18I/wy4Zju8aBvbeF7xq8uUEWJMcxR",
+	"/YY8gcV8xAc8NsT1DQe+3vcGOVoK0n+lKPjnc1wJcslFRHb6w5QxyFRBFxr1gAxd4fBmds350mOWEq6h",
+	"oGfAEHVYSGifERA+xH5IaHZgVlq7K/qZMKsnevb9mMHXs8mCARxKFvVkpiGnz2fP9JSWScKi3mDWMxoF",
+	"5AbOMwjzLIwNQOACnoDmXg9x4nrWq6V6bkrmHseEUYT2m6QTK0kUnQHSjbBAN5nScsJSolgKTAyy0FLG",
+	"rC2F2BTWuERYuiY5Y9QoUiKerW8evTJM9aRADd/gN6wo5yoldAUNs+Vz+WBzeZTmntbzZ0etp88OD48O",
+	"Xxweru9XLEzDs6C7xT4uLmRdtRScjC3w8T27Ct8DvBNXnhs5lgKlsDzPvxZy+tfrM9f9QRZf3gqH7Ydz",
+	"JxeRJaGFlw/12azbwFJdjnUO6RxdQdUli5rkU2KmfWBLqNzdaCDZG1yLeKhJBSCPBaNlbR7z0qzJt/MZ",
+	"XMlqTvPVhk3bjU/nzYOnRy8ODls/Pn/27Gnr8IejgxcHP8LKWnaUaXtir8FozFzun9nUhTdPPcQLJIt/",
+	"r8rco+uZSScJ5SNBkpTtwTm2dVIxV7oYjN6Q8XCh+Gis1T7k1VNsZnIbzOeCxbEiUzpQCXpvLeomZnm4",
+	"VqDKZYZR5/ylgkgLL+YBwtrg9ymicJGYilFGRwxdOODNMbYeMmiuyQ5A6FLdNbQmJzBREvFoN/DdtUK7",
+	"xAH5Q2apYDME5wLX9JeEpXwCvVauaMqp0E1iTorhgcABPXQZHBoax+jQAsjCKZ3wKMj7cHYFHWpEQeKp",
+	"XQAIEqfYrxhEvtsN8ofkQjl8bngUYdxotl0xpTMcvrtcjIhv7WabiabO9wZtX/LHglotr5jqCgxDADSO",
+	"DUusXevgQQe6YlWtg6O0ZeYsDo9ZvJ77rXcoHYjfvjYceTTaDZWkqInmdGG+pTHrTWVqs1ccefYcaTba",
+	"DSZ6n86Lv7kkI3hgzzyhETQshZnvx5hWBNsOCUITHjV/fjl69/7i14P3r98fffjXZev9vy7/0Rl1zt68",
+	"/OX13//4j1fv/xWf/P3TydHpxS8v31+cHJ1dfOrM10YskxIdP/OX0NLljoVU/vozoKAqKfXZde+2u7Tt",
+	"NvoIQ+926zx/90y0IMMc11hTig0yxZnSe2OZLc1QxvcZ5rXwcpCrjIZjB2148PxHAs9zX0wZu/Qgk4sw",
+	"lAF5L0VEZwQKZxwogXPyD/kVevqZ0rnN7ZnjUihHvOtnmNvGrBHfsG69vb38Qm5w8Udjl38As/yWEfSK",
+	"C1FjNMOObaMMN4ugp4w6Y1a2eBSqT+vtlOeXDrpgSq046SVMXTPYeAYNF4ymhGd6R0jBChCxu4sKS32u",
+	"zks7Cnckb5Xi8xfVkLxbky3t3yjtvywt641Te9BIslUx82rKpYKwSaJnaAOGMaMplitbAMiU7U0YpAAo",
+	"6+VWWqYsIqCoW4vCE00Yy/Ay99Csoa6fVx2Aa2rb3GzAFY2trh1jFfDBj+1WqxEANHq7MQGxisMwS9R6",
+	"YX418qn6ep0xVXXD+ppwxbG7Oz34GmceohsOXX/rs7lnBfec6bn9ub5iu7LK5yNLERj77fkp8AsiUwdx",
+	"rmkKvgHnmKVixNql6g4yTaVmRqk19r1UjJhjb+5xvYfQpgcl1/ASp9CaS9Hy52J0jHynkOWjyIhykTuR",
+	"EXN3MLOZMHWydmlSXifU/ArjTneoAle0QGApl1EOKBLRWS3W+CilXFQWESGDsnoU7FdVwdAd1Lv4ZV0e",
+	"1seW21xvUw9vik18YFMLjGKPUZUv9+40a3blEnlv3Afs0nSUZolC6FPr7mUM9RkIMhHQfKKAUMN9JkRl",
+	"gwnXmkW7RMmusN5ZRUIqyITqcGx7u3QEgcHbJJ8+j/rgI/LYNdYDy1VXqEueQIeH9b2TOHrLFU6uLKbf",
+	"tTUet86/fW0sg0TxEfJSuCpogD8Qlmvvxx8PDnNWA9/1cAk30XWKE7sXv19xAPWev5/lFCOWuH6Y3ynY",
+	"dKvt3DsmKGRQ220xaoM7qNfXenL/+oblzats93dc6ZPCwx81cEA+kTWQ2fNJbwX4TZatshI13biLoDqm",
+	"OpWQfMIEsTEjG8GbMnjrcUFz53n2fSrjJumoS8yqp0rxkTADJ0xENksMUl3tMwvZsyOmVTHgyMBR7uOy",
+	"HlynsBpPFOlfslnfO8B9/PQDYgJSL9EJjSJli6KMlIQ4pcWZl5mGLkoTplMeKh+g7Ip1I5S1YGyLTvhV",
+	"BbP5gbvXCOUlmy2GHX0FrmHGMiWxFCNiriH5NY5YYMD4FHMZ2CFmBRrtZy3D2+wLXBAy/219rSJfqvup",
+	"3S1sVV1dgr9iG0J8bDrHazbkkK9EOvsvCzt5IxrH/tf8D1fZG7GYaVZl2UAuhev5ygUk+R/n4ek8vGj5",
+	"IOCPQc6F0nTW7AqYiwNJBcYF+RvgvFG2wUTOqzcxXF7DoEtMa+68HS3OCG+KtkrCjZGqWU/on7KCTIOl",
+	"9eNrRKWW7XRry1m/Awy51SR0e/VY+b6v71KqZ6r7OUurtfA6hgkOYgb1oC7ynD/Ga5a+vnxCkwTAjFF5",
+	"9Dl76onTjNu5juj9mtigEFRc/6O9MUDHtpB6DH50ZSNpm/mv85Xr5JNeo69wXsGTo0W78Lcy74+whpVD",
+	"PyLUrOoc0TnSRT041IQL//fduqIrV6iGuzg7Ystaboa1fC7ZfBj2yYsa/vroGQ1ae8sDaG72vkmpDZU5",
+	"+9ZaoYrsDGb+y4jObMCdfUlkocYZL0Nbc0ER3G2S07JN2wZI865IXU5zypJ4hh3T5XCxDbTKE5UL9rIc",
+	"Vo0Dik3n2KYtuHcP2W2SNxlNo5TyWLW7wvbz8e9ffKi9QvnyelLMa4Z527FkKTalJINYhpf4yJ0h5THk",
+	"Jhw8PWgdPg/g36MX+O+z1i5MJe+lDID1boM4+ghoWkCkd76NNon40DZdC7rixbP/bX4ZunZ0NtEgIHoq",
+	"95JUJjKFhfvXnmYKhUmyBxjeG6bn5fR6Zknt7gKUd8OU3bxqOLI9YVuOfHOYJO6spp6iHj4THmZCsHiD",
+	"ZvE2EynvJu64h62NaGMVx//813/nTLArzJ/QAwI/JDGHOn7LNZG5mcc6Ns0FFtKyL7rJo/6ua0bfFcBA",
+	"bDkKAOqSUEbOUuc6NpwWNELNEuBdKnA96/0kuiJlIeNXELa0+iiwBxd+NHrjKOPmuSGNYyNKmuSNaxqO",
+	"3TC7AotaCx3mzWBc6Q8V0b4tjsauxUE50WNDfmVzOn/C7Xro+cTVCKUFr4qTr1Yc8LxAqLYBvP29Thk+",
+	"bK2NlLp0HG4Da3VyV1nyTeNwbe301Daj52Kk7qIbvctkKZZlF2pcGkFxgmuluxR71h+u6ll/m6KvfERq",
+	"xB7yu63Uu7GsOWNve0YfAJMPPIcHVANg3CvKRW45TcYHt288Lv1LHjZ/xEFpO4vVEWm3kNsDdJPh6OW5",
+	"F7cQiz5NIzBOIbcrwAIqSM7CGlgqisWnO30wsPouKm1H2xXm7iC36Oz3eQxZeWs1KMC+gLZnvhhkWkvR",
+	"FQnGqBAcxqd/YXKYuRZR25z1zJUfKcRcjBUYx6DRoVlrwf/yjmTnkMBme5FZACczkPQYoz8M4zV5ZNt3",
+	"Bb+XuloMvdoT+RBC1qVyVxexhi+J/RLIqBCfhlZTRmWAzLSS7gakNPfUPHoN9j5TGtoEuLuRTgr3nv98",
+	"+rn3/qRw30Bmo7Eu3APUU7jlunl2dhvuJxzuaKBGlbHkug2EP9ZAuNvB6wfAneDY/2o/bRL6duzOoxs7",
+	"l1Ads6qJVeesahuovq9A9XJS+uYgde0Wt7bM7jEDnK+gmtvzVNrd3tiAKzG6fYwqcEtn1TSexNzGiLGc",
+	"iWrSB28gTWd9smN+RE0tAtzBWIqRcnmMCiBAu2JM4yGGRGwcowSOjDVZDFQXX7ZgtWIozhrLrnA/Q9Cl",
+	"XYwBAWSNUcCNFgVdrGg4duDF5MWz/w3NReYjIpjYOR8W0azefK1SNXE2tbpmeSl/8su0YxFbPYrC7upY",
+	"9jCVk5JLaijTCdRSRKgZrvSZ5e+3WQW4PcTszur3uz3/tjG8oziEgHARxlnE1ojia7nRO+/Azn+Vn5va",
+	"+jF3xZbj3hQoGB62nOs6VgEnGWKxlDiaeIzceFXM/idbnFrJNosK6Y4znSmY+RDJOdjF0E+5KjZhqQ30",
+	"INOMUpnsyeEQGkukhVdZvNegK2IpE0UGNLw0XJ7nCUkTFnEqkKdZ/i/YFw3PPy4wbOwYjo+RVyyFbuOb",
+	"hHLsan9fcee5SW2DzndUxjVH9kiWTlPxWSaPSdVzM9+DfgvLuUmWCosjD5nXc6XrbaMgZalPy7YqlcNe",
+	"LlTCjHnMiEsYnFJua+LADwromqCkiSjvSN0VxQYQhk/YhzXJT87xB9NAhhIaToFaYz7orpAJE1ixY362",
+	"7tZiv8sxjaBLo7HANQOsCHJ4hPgEu8ddUfkWhA8x72mSC2xakTptSZEB01PGhI2h27YWmk4Sdex4IKTV",
+	"vGihsplI8Nq621IqLhXZoaor+glLQyY0jxkAcPdRRzYvY19oqJukDzgl/9ctVd9l0UsRz3AVPd7PHB7O",
+	"Rhz1zK4CTPaRBseRLDyO78DCFyM45k4RPK8WtwCuvYH4+OJQCjCceQvRwYwkTCYxcz1Ea8eFd7NoeZvQ",
+	"hcF8pnGMSDcet2G3mE/rgN5EPKuN1pu7K6EcpjSOG0HDPWutbrSngvlofT14REX4vSbq7jasuED3DzFR",
+	"Pk31kjxnPFuBflMCvUp2YHZp4Zu7DKH7sP1tQEwAcHg58cvF9Bzg8JgmjKSZS+sS1vAXERllNI1Uu4Rg",
+	"8yRv0VdozociFZtGKMjcWgRX3w0sQCRGqizWMSM7fQ//antNQB+IHBNW6h5NkhQ7RJD8h4Rmau6riCs6",
+	"iG0nicKFbsl6E64ggOVGg4zCjaUrdlxDCvPWUAoB7c6t2IVuWDLVQxlzadfTqDMA5m7u9V/14Kueta/6",
+	"u03SwSVFxQEWliRUKaYIV4V+XFSR/j8zlrEIK4TzLGerdhmzyjBAEQUkoSE0+SvNxOwWdOZNMn1MhjKO",
+	"5dQYYdged8T0ORPQM4OkbGgWEAfGi2nLRvOwv/YDi0mCc7EwJaj+Kq2cSudgmkGV44ocHR7aRMJiPxGv",
+	"cziaX4qmJiKbb3SvIdqYDlgMh9OlbSFaPoZX9w5bhz9AhpYdqhG7LhYLdy+AHVdgHP/pxY+/9891+noE",
+	"DS0XW4SsJ4PM+m4Eu394Y+LPvLpO6hliDAgegW3c9dpx12WblaRyELPJXzbbtI94V92+oazwPMXJkGPS",
+	"t1KhD7CMqsQPsEykby6EvuF5lnKJN9GcNxlOcc/ZeBGh5POYatVJkrwfYqEbOi5FQYWw3c+WR5yhO8Ge",
+	"YlpzMVLf3Db51Fxw7p52i7ps+UW1pxp/32qxNxhcLMFtu/KkSzabAqgYZExBXs8Nt06uQ2jt+MPA/pnR",
+	"2Ogl1A2H7KD7fSjjCBDdKLYBDQEcCbjAdMw1U0alQV0r5RPAQ0kyEeoMmw6aWSIiijlSRtMQxlqVRtOh",
+	"XRFLMQL0NEPWIbOKSySZwgS3QcZjvcdFvkg7J2IUczUOuuKtiKRgilMRkPOECvMt+ShTnY0yZkbbSemA",
+	"hwH5m0wZFbvEHJkZOra6om+t5557NObypRk7ntunqTBKsy+pmxhNTEOBblf8M+Ph5R5WbODeWew2l8DH",
+	"FXBRFtmVcNPfoP3ppySimi2yh2uqR47EALcttKQgE92TGRbzwsAb7cbHs9P3p73Tn34y32Ij2FIfM0NX",
+	"84uIqkjQyP+ufktRy1I1zw8amn3RjXZjQJWmZEY3SVKrYHJ3BwS3EYfdQt4+MBC42HC0b2LVS5QGMBH2",
+	"bOPotVLvA/N6LgWNY4jyS8HI587LjjfN7GuWZeQXfK13kJVf40H1Jq/tQ8EVzAPzTbCvUp+D+Sq9r6M/",
+	"pQNqNM1aRypcYMZVmU+QZTy643yCwlqvrh0AcnDLstW1brKAoHSCS+tcOLLl43grdQVn0ITZUD3NvfTF",
+	"8bhDbTN4/JjN4VBNo6lwlcR01iu6F/quJ6yLgmFzrRl6e9RYTo3a1RU7/b8ckOdPD/aePXtm/ntmPWMe",
+	"AcSInpPmwfMjYi59/vTgGf4PXGBd0Z/zaYCWlAn+z4wRGqZSKULj2A5aLfCkVSn9xSDQN+g0VSvUaDf+",
+	"ckDMtFs//Lj39McfDxrreWiuWMqHnEWut9W7LLyckfNxmg2gk5XlN+3G0/ApZS/o0d6zYYvtHdEf2d6L",
+	"6GCwdzj4YfjD8Ad6ELYO1nfvFJbiflLrSwG5uggH0jKLLO1uHT6PT8HBLSS0xISW8MR1tZn9r3i6UjZc",
+	"mm//sytGio3GMsu92A6p37JFpemslqPU5N3P85NVufeY+7/Nvb856jLruT5tLc/CX6HZvmF66X637pI1",
+	"Fie8Jacbzchfm5ZuL2ELCOCMDZcHhv+ZUWiATWOWLkn67MDPBBOdMJAt4yuwOSeKxVdMEaqcBYTFn8oW",
+	"aR4DRAJidQhtOyoZ1lkq0rbjqM8PMgry3/EiHMydGIUrroSRnGuMpa15NTPKGrSxXu+Gv3ERrf/0bPAH",
+	"C+09t2kyFrditc2I1LXlMTdpLNoTY9e2wGTsD7eWS1JmGftf4V/ElQwvhZzGLMIY9e3xNiC7tdqeQFZp",
+	"bqOSMVVEMWt8wsiPST5swEYHCOBLxhKFSSkWTC6fG2IBdwTej68wTE3Ze6Eq3RidtiAdLtvAzuzkryoe",
+	"s8YdHec6daGwAhFOfXugb6otb760kK1st3vxRK9xLNdz155AhNyaLeCA8ZANAOCQyDgmQ0wBAogjL74j",
+	"riBBmUVdYb29vvQY9QPUFai5FVOyhzEdjViE2VAxG9FwBslgT1RXJKk0EosXEnc20QUerId4M28wj+oS",
+	"fp8erpvv68aRg2Cl2J5+583ZycmHgPx68u7d6eeAnJ28DsinD3/7cPr5Q+2w7Cb08Bk3NzpIMePKwsyR",
+	"nVenHz6cvLowQ/rpXefNG/Oh2WzWjgvv22Q8d6AGres733rNb0ERKjnKfWUHT72GBGmX96AgzbmavAv3",
+	"z1WJN2UGWOVEKNFd464IvE4z2LoQbtmF8ETdKjGvloIlMvhm+t+PKI9nSxuIxxLCyVaCySHW1kPVeswv",
+	"WZ4c954KOoIVskn0uwHhAjV3H5fyFe6BLQibWRiBgmWQMk25sF2OZKa7IkLYUVBaqNLkacsMQK2vp8wf",
+	"1Ncw7U336UzGcZasW9eEV992naidFr6sNvQi43gvS7Z84aashHmeAMfIcwa73I+dN1jgtxWWixwoll6x",
+	"yCHBUWGx5gJjc/tMFDKYeZRhQKIznCCwVQMIlhQyntjvbYdksjNlg7GUgPJrDCGMP6d0ah/Co2ZXvKPa",
+	"kPgUyzJxPHCUrNOBpim/YjkmgBkWAAlDst6MDHkcd4WtuEgMf5ki48Epua5EYZam5p3A97/BRLIhrIfg",
+	"NbVD6Wid8kG2nu/U3rMuF7SX3xEbtG9brf9b2t5yxNviiGNP5Y+AB/p51KXUWZMGUpVtzY7C2mus57Xa",
+	"kfkdzWJUVqbScD6rMwWuPB29MoMZUTYCgaDpRh8C3QrcFlD95frc+DI0V2Lv69BIBpnRlrM6FjWREYuv",
+	"ox2d24W4/ZPq3lSX4Io/b8/nDZ3Pi6IS7gMWxroZxVSE92GU+4NUe+ze17g7SdHbWThTNRS/TCRf+EHc",
+	"o98yZyn37bnMRzLvHex8/Hh2+o+T1wH52Pl0bv59/fa88/Kd+XR28ot1HN6sv3DVGHP/qgplyr7NvQqP",
+	"uI0VDKlmI5nOyM77ztnfTi7efngTkE8Xb9+9vfg1IJ1PFz+ffLh4+6pz8fa0fpTuIQ/M3eqOz2qFy6/L",
+	"lqXfaKLy/GF4CO5WPyjzq63Kv0ln60UOf31XBF6np+RdVrZUfYMu1wJsxP26W93+fyPpr/CzvuOX6AEt",
+	"pfZbN1Lgc1urVsVIrXX1nsUTtPWDbg/rN1n9BZJ8GD7Qmzqwq5yf51YvBrHroHAA541mACukY6Z2g9zW",
+	"ElGuCaKrVAVdsdJFei1Ho1uEratx62r8vpnOfbkZ12Uziolowy5ZHi1piffiHB57Ty4LmFPJQcCW2fxl",
+	"ozqh2mxto934/3YQ9+c/LWCK+Vf/J3Y3+0+LCLP7v+64ANcs7OojDSuwPdC3VnGrLHkvQurcjuEK79v/",
+	"apGJVhqqq07oG4Rda9wynS4D1doS5w0R56lwKGXFRrm+rW4EPdEAhOaG6TX4ihw1oXpcYKhIoo352t6N",
+	"AAyWnIQpHdAN5dUaEBKf4amPuqPj587LzmrBgGX327N3W4IB1rdw0JBcbxl6oRJfwWW9vXSoDJ3QYnEr",
+	"iWknXKuusPkrmJoyhMatGLHNn9YkHYz3FJrlANx3DJ2xHaR32xfQQ6Q5jwoRKqQem0fawhoZRwqLXvpH",
+	"rRfY7Sbmoe4jLpZDhCF9GoZMqZ6Wl0z0yQ4laqY0m+xlyjzNfAtMryv6UzNdmiQ9F5LuTSDbb8IApTxm",
+	"HoUFyhXM5N6kNBmTzse3ZCjTrvBhrWPCtRkdE2E6SzSLCAWAXkSYdeijOksFi3Kgq3UxIQyn+RYwiOKS",
+	"NNqNk07nl5ct+3sLvm1hC8Qc6dpBQRy9ePH84PDw6YsXB89bjaCBwfjQEPKn89c5Cy9DQhgbv/cvKcwv",
+	"nQlLeUj330nV64gRiyEs6YJ75h2Hhy9aB4cvnh61nr74cX14CLPu94MLYd68BiAEYBJt4SAeLxwE7PMi",
+	"X16laex/dZAoa3dZBFYJKDR6DpqnST47bisooAlyDXxXSI8WWMeCa3ElikASa/EhxJLwfGgLInFPIBI1",
+	"FPmtoBHVG9u6E4b5XXLJ+w001lLJ7bkODQUhGoR5C7RXXsTxh/iABfLH3EMFtc6ASDynuGlJUuhkgjjM",
+	"gMzVFfBjQGRK+mHMaNor3tQGsFK8FQ8M182CSonNvbsCAxVtgoy5zH+d+LadvaZGWd2gthqRSW9FX8PV",
+	"iOb0tUX1i+ycfNrdTIvCUd81JugyppDBiLYq1ONUoZCerqdAobKzZ5tG8CWJlK/9Ja5/RO5qzQb+SlUu",
+	"2QgKzblkpkM5cXYwT7EOi2rNJonhHJjc938jIzct9Lt5jfnbWIeG8bW7IiqMw5jIKRVEZpAhnTIN38vU",
+	"giAXB0amVHWFa/fhmYwzrpfHRK1SmK/BfcVNorld4OXVr42hFK6ZT/Jc5epbOZC1ozhzmZtLuVVpwWcY",
+	"KV9nMC771Ua/Z0ntiOCKHsy2JiHyYP32XIURhGAkg0tCprZgCIYEofhrdeLdcx2GrjsW29V05TCWtcWt",
+	"G8StekzLZLDaeZrPfavk3mDav13WGYnlqChhrPgoCYBbi7AtCqv9r25gS0NuJzQcOzlj64cDwPUR4Swg",
+	"P19cfHQp6jIlzCyBb96ESTV/4y+7wrpvfdevgYxmG4gRY/eVqblxdwenTvFzy7c9LDeWWOKPSqGXlaW9",
+	"Wz05qzULRwzfes72U5bEdHa7oGClwdbFV/6esYw5LRGvLwRWAb8rINRCd83tDNi5dMK6wh3ePW5bqJmT",
+	"bXv5D1OmzLUpYwAXUFAzj412wUOAxadGL/Vqqhf6jDARJZILbbRPMuRfjOaJtWkFzXSSKU0GrCtoqPkV",
+	"Q9ACQgXpF9qS7f2NzfoBAWgnBuEO17TWcSnclmZXzPOkegMaug3MFvnSDTRPu6VOYGsytuJ+by3ae21m",
+	"ARFIvxlr8MA1WFP5lo1SDeYk9TJz77z0lsederA4ozVS1Irz36oIt5aR4AAq1By93aKaXdv9FQxGIzFL",
+	"Egp9tShwXGdQaKrFR4KLEVEsTJkGhMBw3BVcQQcIgT3FxyxlZAfkKSBqwpfTMRM2ip+6FtogGT+dvQOB",
+	"2BUDBrr5uX07KPEkyQYxDwmNopQp5UVlVyyTlVZ1N+KeWDdxSX6iHrAwY5zVIudYmUCweNjutSHp3Baf",
+	"vSdqJsJGUHCBFNOem/8H5qW5aKLvPmr8HjSyNG60G2OtE9Xe3w/TSdO+oRnKyT4szD6kb2zgDF9cp3vK",
+	"MFgcyDnsfT20wBypYIc5IJet//yR+c/ttg8ArdUr7FqiD1Hdgsay/3XOIbs0cwGzASynKnm0HRsuumdq",
+	"2VVdlkEls1qddIB3b5MObooKcT0JrdQG1lIGauH3qolmzGisx2RnSHkMMpyLEPxiShOVQUwUMWUoj7OU",
+	"7a6tQeeeruVEdava7Tqce0u7N5oHcW3CvT0vUpEinN67Ol1ixK+YIEPO4kg1SR+9Mm0ypLFifWJDiIv8",
+	"uCugk2CCifvFMMyAQeCzGMncPc4fDHkUXZGyPSbw0cZihujmlCr3QgCJGgMQ92BGKDk6aLn2+TLFryI6",
+	"Az+1PbIKQaEgdQOb4Nof5vDn1lBsbaZFzbG+duKFmb8rPphTRv9P4/dvUSTvKclifUZkVevvmyE9NlXw",
+	"lcWfvC4v+3ZF8E6c61VscZmDHe12jGVgYN3ntnJB+r8NUzkJiJa7fd+iY86cnhiuaxiS5Yp5TFqmRMhS",
+	"24GUj7igcdkx3yQdjb0LDlpBq9WyyjlJINUfSGBNZ8A/cU5C6rFh05Mc/CJ/49o+8xNnItyfdQ+pA+3G",
+	"Yevw+d7Bwd5h66LVasP//8NQrCz+dlD4bVPuivM+MwdkPbZ6405/HAHQZGXh4s9ySiZUlDIgpixluOXR",
+	"1jJ/lM2wEd/OHnc5JBQBwAHy+45YMjgo99C/80A481ulgDNDpMu5X13NU+53bZKfZEr68oqlMU16ioVS",
+	"RKrfFTu2cz758flRqxUQarnrDxDm3LXM3teooquXRcimB9Ll9Jm3u1wJGUd+JEraZImQmZNIQiqImnId",
+	"jj0wsrU7u4K61xyTlpkCT61ynT8QkqlEuJHKega75jQy3LtvYLNzS9how8JtrKLCOGBoXje8V/X0Gn7O",
+	"nOK2+up9M0jM2S9Ha544V/TdcEfNlH5g6qpjVo5NNM0Y+56b2fzl4kyOyVDGsZxCz3IL4172qtZlbRCX",
+	"tLGBCnnORGTP4oVZvfvPl0ANaZsyce8pE1CcQ4khWEev6x9j9zMoS3vWlbK080KeJj0f8jUS24rvPImf",
+	"/HJ++oGcA20ROewKIw/6EdW0f5yHWEOqaSxHGegNLjs8kmE2YRDv9kek3xXKtYvriBkxdMGENpTOIhLG",
+	"nAm9PJcS7K8LmOjty03/srrUCfDruMlvvcs3mICMdOrXdp0jYZ7Bwgza8xqBNGA0ZWkn0+NG+7ffjRCB",
+	"piNWXC1uJGIRRCyJ5WwCTTtYeoWNPArk3Gy40Pg+CCY7rIXT9sW2NkGiJmHKIkPpNFa2iRHBMjTETGjm",
+	"KfnSbHRFOcjnMUqxkMaxbVAqIjJF1AgyoTNMmSg8acIqHtNxI3JQBMS2Yhmg3fXy/COkUEKb1cHMKIAs",
+	"HgZYOU1TLVxPAxpNuFCF11mdouKdF+uhYDTtFgx5zJQ1SKC5pd3yrpivwSZyKlyrFagxNEMBHxVHm8TX",
+	"G/omCV1h/VCWfgbufpokRlHgHlvjiSrgURQ3i3DVFVgyWUSkMNqymgejAGZWQFyvWx6/G+V+eAsQIoAV",
+	"g6tingoGISK/DmaWO8MTer4nT98sh9OEcmgRYY1G3GIScQWmN94GKpFDoXT3HJfARMAkLGB4pDLTjDCu",
+	"xywtzbrc0XRx9h89UYW6gFoLtATHxNAZocqqeKjLTQp056iy4tmvUqnUnqUVeBBXGuUKIuS+PP9oCRlW",
+	"o/BU+Lbq/Hx8a0+QcoYwT0vHewdHbJ63W3igvalm/9G/Cm0/MGXZ6JIQ5MHRIUqoXamaN9AssgmIFc+n",
+	"U0LTcMyvWOEl1ukN+c9AU7m3tvSOrsBNhr7KeJbgnsFMM1hH8yEAiz1wfl6uSZJKc2qYIly3uwLeIIdD",
+	"MwUh4VhpSYZMQ6LXhCvFIjemJnkpI1/zF8ostjgvkCbmHhyRHUsWg0wTITXoKwF8ovWcpiuYuGKxTNgu",
+	"YD1cskQbntdPJFdS9HP1B0Faj81swbkIVYbAaWTaFfbkcXAuEykGkoKPfMY0mVKOz5RpMqYCE83Ny/Kx",
+	"25S4ruCqSdD1pUjK9uwVbr8i93bunMg6npWO2IRpuueOaQUBWPRRMpGCa2mOb9uWfYMxCWJExswBYy5w",
+	"HTjCbrqK7Hi8XuhgE/j2NQLz7a44mwZEj1OZjcZJpgPXNVhzlgZd4TvTkLnGNLtBAZt+xz3Vvi3wULjm",
+	"ETRTTGFnL+CJILPKnZANmzAnqNAOrNgZGZoMTo4tBLGFHlZ5h0FoKMgi9Dseuw48vl24eXVXpEzJ+AqK",
+	"3CeKxVdMlTbG4Youbsk5U8po3VfKT9kzaZSGAUlSHjI8+lxcSfOHZf3hmKYjproiYWnhzPpCCOu48dwe",
+	"hZKiMzKWUzLJwvExKZzorqAE2lenOW+QmR6YZXIP9cPhmgxTOSFGk+ISV0gbtSSNVFe4/iOhVHrXewpz",
+	"SoqpIDvlr8xjdwMrP9HJ2RUTKfQ4nrmJQ9jHYVpREqV0qG17asA7MFebc2h2JiBDLmiMG5RZOAI6iBnC",
+	"7nFsIx/GUrGoSd5LwWaIfBWxkE9oTLDSsbSRAx7HUP24KGKk0DTUtnkTTRImoj2QrKHRdIW2KxuYv82a",
+	"UYukJRO9JzOUIsYsEhFhMR/xAYeczByXxmyRGbVt1NQmXJR2xjbuBvfs4dHeWGYpCTOl5cTsudFhQ0am",
+	"XERyGpDzi9OP++cXnbMLcslmU5lGKnBDMUxUS2HIQUQetZCmlwwaVSktE6PBZxM3T0c0TECBTOBUEZgR",
+	"B4GoPXA1PMksAixXk3TUJekXZtx3gsMCIZbWH7JTq1jbmwxZLqBxthe92OGYhZfMZiIr7WalxjRh0MVc",
+	"BQB2pqD5IK6SytlQcUo5t9rDNlrIPnHURvcy70O/ChCDKJzMhIZed8n7neUssjRZhwS5OFtnNRGd0vDS",
+	"8GIMv7I4JjTXISErG9QFc54NJyjSnuoKI3b5FxRA//TC4Yqpti8tskWPmIpt/9DcaJzm9KMwt7WVStNJ",
+	"ogJAGyH/81//XZi3+Stl1H1IYs4iMsyEYLGyOHF57ooZP1OaGApGWIFCHrqhwNCftT+kUa9nyBw7+y+7",
+	"gn1JWMqNhWZoSwh0lM5zMUV28q2lI9j0kE4Sykci6Ar7WKI0SwKSP5Jc0ZRToXdBntAJj44tqeUqACgR",
+	"XBjLgCW5BlHSuG1UHGLTwOWtqJ2U9t+2wlWVYgOPs5H4EdU0cFl9kL5uk/Mv2Uw1yQdZdK9YrICCwlCF",
+	"OOBWy7s0vZXkUvNduizAEYAIccjzqknAxeTazRWDSIm12s41FRFNo5y5qYSFfGhHWMwWoLorYkYVxoHK",
+	"JXykVMEnXaZCynQ6C2y5XmTJi31B5wOnMRnQ8FIOh9bKcCV+AYnlaASvhKpN0Lrxo82nogK0TszUMELj",
+	"xK8CJmSZVT86aAFyjkuvNC85PHLETA2L8IldZbloFkrLOCI73n/tlrnpbuljtURXzDlGVnrciHO4lSzR",
+	"Sh/Kn78HDa9FIk6OodGmRYsBn3+lG/5cThgmV9CBkSNLVG+XBtWGM2AkbYg7T8kVlzF1fwyoCIytACo1",
+	"KJmUhDShKCvMX6AI2SGidgZIR5ZeDMVR1zfAGhH45sX8VSns4D7ZiW4aNcydihWGvbGTFrUqu85B8YQs",
+	"nI62Od2RYfMlgt9hhmebA9jnUX83yH/13LhPdjLBvxAbvHQavSVrVMz8XWYIVGcp65Od/tVB0Pf0OaCK",
+	"PT8iP7/vvNo7/7lz+Oy5eVKfR03/pqaZYL+AjoehqCeGIc6OiZ5K4p9vZISRhESxhBqtMQpIlFlsUhv4",
+	"TW2oFAzbJDU7pS1MjWF4sAVRxFGJ+lj4HZMKHzlhlifsr1skrc+FGwPCmqOmGVkPVJKgPIHC8I1tYwbU",
+	"7mat1tNQzxIGn9CIXxw4uPfm8D/m1vjr4u82sZNP2LqYIkFDxlEPQbeqnuianlb/CG2fF5dorg105VTq",
+	"X+kRVL8uorAUIvi/Ffoo5tvlHlxaCz/S3/1A5OAPhvEnfFOFU9qf+3Yu/soSzypJUAteNUeV4VuW0pAh",
+	"+1IjKR7lWjD8YZUv6NdY9RofSV4DYwghbIF/VA0LrRnXHHwMxgaLfG9LSAcyBOssC7BHzY/ANNYjOPzi",
+	"a4OJbGK2cV7Y/R6s2Pd8XsXZFNchQI61uN1rJIH8v/9XBfsJ0bkIY2eI32wTwrkqqT01ms4x5JDX5rM3",
+	"5+Iw80uyVljSWspNa7g3wRaHqFWt+tAh89Y+gieYG5UDUNBS07jKTic2em/v9R2Nw1mVpH+Jw3uLF//k",
+	"B7cV+d+JyL9NYiqPLcfqLnWo+a2z9x+/f3365/+q4jr2uetyydioKItE5vNe4ffigMmYFmU2F5qNWGoe",
+	"BatSTa/23ghXLiC//vrrr3vv38OMC/Nq7b34/evRn3v44bB6grCycyuy91e45S873W4TP+3+tapHzxx/",
+	"zZfKjb6Aj+7etJWlD1CW1suArVRdsjhryVdLOk3nXu25kv0l4tXe8wRCSEWnLJCqYFNHqDvOZx1JrJgg",
+	"IU2NDLti6W5gr3Vuxj0VyoRFBDo/GKqGAIu5wr/lklUKYeszf2sve2VnsJXB340Mvm+KK89goLJKS86f",
+	"pnU57SUXFbLFplp4a9wMr8cj94UZpT+tl8yf2ErOb32nvZrxCjbt1c/G/LrhjMwtU1r3OhmCwI16VK9v",
+	"yk/Xs5thLUs7UH7fVrI/QMleK322gr1+bdaS6xOmaXMo0ynEM+ul+anwWw61UcUEORh/ZecpTJHwj/fJ",
+	"EsB6ua4S0ub3n/x4trL5EcpmADAI7oqA5nzXmLzUq2PZPrmplIQGcSyXOWuYuGFa1QYtXtXjImJfql+B",
+	"VzxRJJEKVgete6oRyrfyqUxoAD1dfCL88tvvTQ5ZepbJJlgbVMnq8VHODV79MIQmhjh8vpxSsPU5NKBW",
+	"LL7Ajs/vq7nKxgnytJGUlHJFbSZAD/19lXOayy2tVBpsEYFTGirEls0YtdcVw+Trz9t77svPt8Lut9+b",
+	"cIFvirdAr5u4+HGNc6d+cYZBkdLnqHKrwjxAFWZO0G4Vl/kVWUtdKcMFLvc9FLLgIFXM24KEFgxFe2Gb",
+	"UAEJaQDlLHxu2s75xelHl7MW2FS1YC49zTB4F+HdResQE9aqFJxTM4Wt7+F79D08EIqb04hCFzEvj1gm",
+	"useFudd8kpmu5Lre6q+vHVlwj1TrFd/qBKlXkUDpqlj9mohEydWx+CRfvQvSi6bA9XT+Cjs/AJvm1SrY",
+	"tfwX6+g4SZYmUlXoH546ApJpmxJSI0fzvIXrulD8Tsy5UdzoAkdz/mVbF8uD108WgHj/3dWT8oKspZ04",
+	"YGPMvpKwa8uUFJcDDdcTvL6dl9bFbKjJm7OTkw8BlGpbYpxSYwBmCmSaS+2UKUmZWV/8bPFZzk5eB7bm",
+	"E7KrzK0uSas6JdHW7HTMiE5xAlsd5bvRUR4Awc0rJ5dCTkFobyYtSzcOqjP0zH7FXFTLuohpyuNVC1gj",
+	"p64ZsflsQevs+nOF+aHWQVJ2h+TSp+fW3i5qr7ygi9oHbOtGq2nryTa7qZgdWZ4nF0MZkCnF8gkjqFKu",
+	"eUjjZfK5ViFbJpbNw6EukkdGQIcMqp+XvWVZLK3waKNS2zy0ZU+L6YDFlfS1mTpQ41Yy00eHki8AtMoo",
+	"ipjGemK6IJNt+Ku0GqUtKOxrkZS2OtsD1Nkq9Y2t6la9LtfQ4BxbXF+Hc3dY/AoyYKFh3q4YDgUNIiWb",
+	"5SjwXShbYnqVTnbmhrTVyr5TrexGSGirZW21rK2W9ei0rDKNbHWuB69zeQ1hq3XVrcxGelfRCb46zHcq",
+	"WKGoEdJKSrTpaXYpcoz7o4gcM4cQAx4OztLrl/paHe6jGd4HGN02BPidKXIPmBq/pb7XpedUjba3dLQ9",
+	"GG11LS/ivvWK532Not7KZCNg85bmcOjrc3evWZSf/JNM5+bdJj/z0Tgg71nEs4nZgXdyCuhPvrT7PRV0",
+	"xFILkGfdqL+evHt3+hlo/OzkdeValEJ+c7XEFukCk79KIC6eiADBrTTjOllaKnauU4EQV+aYmKObt8+c",
+	"UkUyYYwBsW6CVuVezakOKwKU31BYXd2qGX7OMbugbB2gpXYgAM+EsZ92m9Xp5Wtmbc0vxbZA+7vQ9yo1",
+	"k63Wt3x91tL9HDU1HdDeOvldPkvD3vxEeZw+n3SzkwtE99suFO8g4oQQMhOAj2XBbKc8jqtu6tlWawHh",
+	"E9d1zezHbpWid2EH9MrevFXzvr9K74dCe0vUurtWpPzoCi8fSBkzKlDPEqOMjqqHhuhQXzdGZ/kGPcF7",
+	"/ZboKi5RrHDtbYG5FIez1Rcetb5QL822ysKSxdlMU3BKx/UUBWc6qVCmvkFms2A+c39ND65ZJuetY2cr",
+	"5v8dxPy1KOcBSemtGN6K4X8zMTwvKrZSuH5tNhPC6Pu9pgzGm3NzqfPx49npP05eB+Ts5JeTVxfm08fO",
+	"p3Pz7+u3552X78ynZrN5TEquujLvtUNaIq7P4YqttP53kNa3TWPfuWCHhJgeZGdUY8HJobas3UuWMVVk",
+	"wJiw+eLVFVjY3WSrTGyVicemTMyJvK0uUbs0a6kStbDzy1M+5lFCSk+GUKWvUikmT7q32PVgEcz0DeCO",
+	"pNhHwYLo28C67Zvh34OrWXpblarhujja1712c9oqG98Tls0DI8K5OdlXb5Rpat/bU1yEbJOsVifNHbsc",
+	"SWGutM+r4JIgd4rdndcSC9D+cpXUnX8w3uZHGZSWZitsH6CwrRcKW3G7ZHE2Eri+l3qNwV5sC+1AHIiV",
+	"XoYjQXsrYyQV2Bn2fvNcmVyx1HfYWSImfWPyrWj8HkTj7dBOeViuX3mlAbmxYFkpQNzrttLiAUsL4Ghb",
+	"AVFej3W6l//5/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -27,6 +27,9 @@ const (
 	PayloadTooLarge    Code = "payload_too_large"
 	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
+	// Refused: the request was understood and recorded but a business rule
+	// refused it; Reasons lists every rule that did.
+	Refused Code = "send_refused"
 )
 
 // Error is an application error with a stable code and a client-safe message.
@@ -35,7 +38,11 @@ type Error struct {
 	Message string
 	// Fields names the offending inputs for Invalid errors (field → problem).
 	Fields map[string]string
-	Err    error
+	// Reasons lists the rules that refused a Refused request, and Subject
+	// names what was recorded for it.
+	Reasons []string
+	Subject string
+	Err     error
 }
 
 func (e *Error) Error() string {

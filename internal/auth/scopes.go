@@ -20,6 +20,8 @@ const (
 	ScopeInsightsWrite = "insights:write"
 	ScopeWebhooksRead  = "webhooks:read"
 	ScopeWebhooksWrite = "webhooks:write"
+	ScopeMessagesRead  = "messages:read"
+	ScopeMessagesWrite = "messages:write"
 	// ScopeAdmin grants every scope and the /v1/admin operations. Only
 	// admin clients may hold it.
 	ScopeAdmin = "admin"
@@ -32,6 +34,7 @@ var allScopes = []string{
 	ScopeOptinsRead, ScopeOptinsWrite,
 	ScopeInsightsRead, ScopeInsightsWrite,
 	ScopeWebhooksRead, ScopeWebhooksWrite,
+	ScopeMessagesRead, ScopeMessagesWrite,
 	ScopeAdmin,
 }
 

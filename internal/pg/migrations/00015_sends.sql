@@ -35,5 +35,18 @@ CREATE INDEX sends_recent_template_idx ON sends (tenant_id, created_at) WHERE ki
 ALTER TABLE sends ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON sends USING (tenant_id = current_tenant());
 
+-- Idempotency-Key records of POST /messages (see internal/idempotency).
+CREATE TABLE send_idempotency (
+    tenant_id      uuid NOT NULL,
+    operation      text NOT NULL,
+    key            text NOT NULL,
+    request_sha256 bytea NOT NULL,
+    response       jsonb,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, operation, key)
+);
+ALTER TABLE send_idempotency ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON send_idempotency USING (tenant_id = current_tenant());
+
 -- +goose Down
-DROP TABLE sends;
+DROP TABLE send_idempotency, sends;
