@@ -28,6 +28,7 @@ import (
 	"github.com/wabsp/wabsp/internal/secretbox"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/sending"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/webhooks"
 	"github.com/wabsp/wabsp/webhooks/outbound"
@@ -227,6 +228,8 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Optins:    s.optins,
 		Outbound:  s.outbound,
 		Insights:  s.insights,
+		Sends:     sending.NewStore(s.db),
+		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,
@@ -279,6 +282,9 @@ func (s *system) runWorker(ctx context.Context) error {
 	billingTasks.Register(mux)
 	optinsTasks := &workers.OptinsTasks{Optins: s.optins, Log: s.log}
 	optinsTasks.Register(mux)
+	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
+		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
+	sendTasks.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})
