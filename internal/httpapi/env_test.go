@@ -31,6 +31,7 @@ import (
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/sending"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/tenantstest"
 	"github.com/wabsp/wabsp/webhooks"
@@ -95,6 +96,8 @@ type env struct {
 	insights *insights.Service
 	// Tenant A's journey and experiment.
 	journeyA, experimentA uuid.UUID
+	sends                 *sending.Store
+	sendA                 uuid.UUID
 }
 
 const (
@@ -151,6 +154,7 @@ func newEnv(t *testing.T, o options) *env {
 	}
 	e.outbound = outbound.NewService(db, box, outbound.Options{})
 	e.insights = insights.NewService(db)
+	e.sends = sending.NewStore(db)
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Webhooks:  hooks,
 		Jobs:      workers.NewJobs(tasks),
@@ -159,6 +163,8 @@ func newEnv(t *testing.T, o options) *env {
 		Optins:    e.optins,
 		Outbound:  e.outbound,
 		Insights:  e.insights,
+		Sends:     e.sends,
+		Submitter: sending.NewSubmitter(db, e.optins, workers.SendEnqueuer{Client: tasks}.Enqueue),
 		Onboarder: workers.WABAOnboarder{Client: tasks},
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,
@@ -211,6 +217,7 @@ func (e *env) seed() {
 	e.seedOptins()
 	e.seedOutbound()
 	e.seedInsights()
+	e.seedSend()
 }
 
 // seedInsights gives tenant A a journey and an experiment on it.

@@ -66,6 +66,7 @@ func (e *env) victimPath(tmpl string) string {
 		"{delivery_id}", strconv.FormatInt(e.deliveryA, 10),
 		"{journey_id}", e.journeyA.String(),
 		"{experiment_id}", e.experimentA.String(),
+		"{send_id}", e.sendA.String(),
 	)
 	return r.Replace(tmpl)
 }
