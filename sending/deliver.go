@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/insights"
+	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/graph"
 )
 
@@ -72,6 +73,9 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID, id uuid.UUID) error {
 		return nil
 	}
 	num, ref, err := d.number(ctx, s)
+	if errors.Is(err, ErrPermanent) {
+		return d.fail(ctx, s, err, "the send's WABA is no longer stored")
+	}
 	if err != nil {
 		return err
 	}
@@ -84,12 +88,15 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID, id uuid.UUID) error {
 		return err
 	}
 	token, err := d.Tokens.AccessToken(ctx, tenantID, ref)
+	if apperr.CodeOf(err) == apperr.FailedPrecondition {
+		return d.fail(ctx, s, fmt.Errorf("%w: %w", ErrPermanent, err), "no Graph token is stored for the WABA")
+	}
 	if err != nil {
 		return err
 	}
 	body, err := s.Message.CloudBody(s.Recipient)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrPermanent, err)
+		return d.fail(ctx, s, fmt.Errorf("%w: %w", ErrPermanent, err), "the message has no Cloud API shape")
 	}
 	sent, err := d.Graph.SendMessage(ctx, token, s.PhoneNumberID, body)
 	if err != nil {
@@ -128,6 +135,15 @@ func (d *Deliverer) refused(ctx context.Context, s Send, err error) error {
 		return ferr
 	}
 	return fmt.Errorf("%w: %w", ErrPermanent, err)
+}
+
+// fail records a send that can never go out for a reason of wabsp's own
+// (Meta was not asked, so there is no Meta code).
+func (d *Deliverer) fail(ctx context.Context, s Send, err error, why string) error {
+	if ferr := d.Store.MarkFailed(ctx, s.TenantID, s.ID, 0, why); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return err
 }
 
 func (d *Deliverer) annotate(ctx context.Context, s Send) error {

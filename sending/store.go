@@ -172,9 +172,10 @@ func (st *Store) MarkSent(ctx context.Context, tenantID, id uuid.UUID, wamid str
 		error_message = '', updated_at = now() WHERE tenant_id = $1 AND id = $2`, wamid)
 }
 
-// MarkFailed records Meta's refusal; the send is not retried.
+// MarkFailed records why a send can never go out: Meta's code, or 0 when
+// wabsp did not ask Meta. The send is not retried.
 func (st *Store) MarkFailed(ctx context.Context, tenantID, id uuid.UUID, code int, message string) error {
-	return st.settle(ctx, tenantID, id, `UPDATE sends SET state = 'failed', error_code = $3, error_message = $4,
+	return st.settle(ctx, tenantID, id, `UPDATE sends SET state = 'failed', error_code = NULLIF($3::integer, 0), error_message = $4,
 		updated_at = now() WHERE tenant_id = $1 AND id = $2`, code, message)
 }
 
