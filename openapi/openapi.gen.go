@@ -2561,8 +2561,8 @@ type Problem struct {
 	// Code Stable machine-readable code: `invalid_request`, `not_found`,
 	// `conflict`, `unauthenticated`, `forbidden`, `tenant_suspended`,
 	// `failed_precondition`, `rate_limited`, `payload_too_large`,
-	// `unavailable`, `internal`, `unprocessable`, `meta_rejected` or
-	// `meta_token_invalid`. New codes may be added.
+	// `unavailable`, `internal`, `unprocessable`, `meta_rejected`,
+	// `meta_token_invalid` or `send_refused`. New codes may be added.
 	Code string `json:"code"`
 
 	// Detail What went wrong, in words meant for the integrator.
@@ -2571,8 +2571,14 @@ type Problem struct {
 	// Errors For `invalid_request`, each field at fault; for `unprocessable`, each broken rule.
 	Errors *[]FieldError `json:"errors,omitempty"`
 
+	// Reasons For `send_refused`, every reason the send guards gave.
+	Reasons *[]string `json:"reasons,omitempty"`
+
 	// RequestId The `X-Request-Id` of this request.
 	RequestId string `json:"request_id"`
+
+	// SendId For `send_refused`, the refused send as recorded.
+	SendId *openapi_types.UUID `json:"send_id,omitempty"`
 
 	// Status The HTTP status code.
 	Status int `json:"status"`
@@ -2997,6 +3003,75 @@ type ResponseTimesRow struct {
 
 // Role What an API client acts as.
 type Role string
+
+// Send defines model for Send.
+type Send struct {
+	// Attempts Calls made to Meta; throttled calls that were put back do count.
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ErrorCode Meta's error code of the last failed attempt.
+	ErrorCode    *int               `json:"error_code,omitempty"`
+	ErrorMessage *string            `json:"error_message,omitempty"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// Labels Labels the later delivery statuses are reported under.
+	Labels        SendLabels             `json:"labels"`
+	Message       map[string]interface{} `json:"message"`
+	PhoneNumberId string                 `json:"phone_number_id"`
+
+	// Reasons For a refused send, every guard reason.
+	Reasons []string `json:"reasons"`
+
+	// State `queued`, `sending`, `sent`, `failed` or `refused`.
+	State     string    `json:"state"`
+	To        string    `json:"to"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Wamid Meta's message id, once Meta accepted the send.
+	Wamid *string `json:"wamid,omitempty"`
+}
+
+// SendLabels Labels the later delivery statuses are reported under.
+type SendLabels struct {
+	Agent      *string `json:"agent,omitempty"`
+	CampaignId *string `json:"campaign_id,omitempty"`
+}
+
+// SendList defines model for SendList.
+type SendList struct {
+	Items []Send `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// SendRequest defines model for SendRequest.
+type SendRequest struct {
+	// Labels Labels the later delivery statuses are reported under.
+	Labels *SendLabels `json:"labels,omitempty"`
+
+	// Message The message as Meta's Cloud API shapes it: `type` (`text`,
+	// `template`, `image`, `video`, `audio`, `document`, `sticker`,
+	// `interactive`) and the member it names (`text`, `template`,
+	// `media`, `interactive`). Checked against Meta's limits.
+	Message SendRequest_Message `json:"message"`
+
+	// PhoneNumberId Meta's id of the sending number.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// To The recipient's number, E.164 digits (a leading `+` is accepted).
+	To string `json:"to"`
+}
+
+// SendRequest_Message The message as Meta's Cloud API shapes it: `type` (`text`,
+// `template`, `image`, `video`, `audio`, `document`, `sticker`,
+// `interactive`) and the member it names (`text`, `template`,
+// `media`, `interactive`). Checked against Meta's limits.
+type SendRequest_Message struct {
+	Type                 string                 `json:"type"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // SuspendRequest defines model for SuspendRequest.
 type SuspendRequest struct {
@@ -4204,6 +4279,13 @@ type GetResponseTimesParamsClock string
 // GetResponseTimesParamsGroupBy defines parameters for GetResponseTimes.
 type GetResponseTimesParamsGroupBy string
 
+// SendMessageParams defines parameters for SendMessage.
+type SendMessageParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListOnboardingsParams defines parameters for ListOnboardings.
 type ListOnboardingsParams struct {
 	// State Only onboardings in this state.
@@ -4376,6 +4458,18 @@ type ListQualityTemplateHistoryParams struct {
 
 	// To Only rows before this Meta event time.
 	To *HistoryTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListSendsParams defines parameters for ListSends.
+type ListSendsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// State Only sends in this state.
+	State *string `form:"state,omitempty" json:"state,omitempty"`
 }
 
 // ListWabasParams defines parameters for ListWabas.
@@ -5047,6 +5141,9 @@ type CreateExperimentJSONRequestBody = ExperimentCreate
 // CreateJourneyJSONRequestBody defines body for CreateJourney for application/json ContentType.
 type CreateJourneyJSONRequestBody = JourneyCreate
 
+// SendMessageJSONRequestBody defines body for SendMessage for application/json ContentType.
+type SendMessageJSONRequestBody = SendRequest
+
 // CreateOnboardingJSONRequestBody defines body for CreateOnboarding for application/json ContentType.
 type CreateOnboardingJSONRequestBody = OnboardingCreate
 
@@ -5121,6 +5218,72 @@ type OnWebhookEndpointDisabledJSONRequestBody OnWebhookEndpointDisabledJSONBody
 
 // OnWebhookTestJSONRequestBody defines body for OnWebhookTest for application/json ContentType.
 type OnWebhookTestJSONRequestBody OnWebhookTestJSONBody
+
+// Getter for additional properties for SendRequest_Message. Returns the specified
+// element and whether it was found
+func (a SendRequest_Message) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for SendRequest_Message
+func (a *SendRequest_Message) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for SendRequest_Message to handle AdditionalProperties
+func (a *SendRequest_Message) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for SendRequest_Message to handle AdditionalProperties
+func (a SendRequest_Message) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["type"], err = json.Marshal(a.Type)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'type': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // Getter for additional properties for TemplateComponent_Buttons_Item. Returns the specified
 // element and whether it was found
@@ -7449,6 +7612,9 @@ type ServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(c *fiber.Ctx, tenantId TenantId, params GetResponseTimesParams) error
+	// SendMessage Send a WhatsApp message through the guards
+	// (POST /v1/tenants/{tenant_id}/messages)
+	SendMessage(c *fiber.Ctx, tenantId TenantId, params SendMessageParams) error
 	// ListOnboardings List the tenant's Embedded Signup onboardings
 	// (GET /v1/tenants/{tenant_id}/onboardings)
 	ListOnboardings(c *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error
@@ -7515,6 +7681,12 @@ type ServerInterface interface {
 	// ListQualityTemplateHistory A template's history
 	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/history)
 	ListQualityTemplateHistory(c *fiber.Ctx, tenantId TenantId, templateId TemplateId, params ListQualityTemplateHistoryParams) error
+	// ListSends List the tenant's sends
+	// (GET /v1/tenants/{tenant_id}/sends)
+	ListSends(c *fiber.Ctx, tenantId TenantId, params ListSendsParams) error
+	// GetSend One send, with Meta's message id once sent
+	// (GET /v1/tenants/{tenant_id}/sends/{send_id})
+	GetSend(c *fiber.Ctx, tenantId TenantId, sendId openapi_types.UUID) error
 	// ListWabas List the tenant's WABAs
 	// (GET /v1/tenants/{tenant_id}/wabas)
 	ListWabas(c *fiber.Ctx, tenantId TenantId, params ListWabasParams) error
@@ -11479,6 +11651,57 @@ func (siw *ServerInterfaceWrapper) GetResponseTimes(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// SendMessage operation middleware
+func (siw *ServerInterfaceWrapper) SendMessage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SendMessageParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.SendMessage(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListOnboardings operation middleware
 func (siw *ServerInterfaceWrapper) ListOnboardings(c *fiber.Ctx) error {
 
@@ -12618,6 +12841,102 @@ func (siw *ServerInterfaceWrapper) ListQualityTemplateHistory(c *fiber.Ctx) erro
 	return handler(c)
 }
 
+// ListSends operation middleware
+func (siw *ServerInterfaceWrapper) ListSends(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSendsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "state" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "state", query, &params.State, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter state: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListSends(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetSend operation middleware
+func (siw *ServerInterfaceWrapper) GetSend(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "send_id" -------------
+	var sendId openapi_types.UUID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "send_id", c.Params("send_id"), &sendId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter send_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetSend(c, tenantId, sendId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListWabas operation middleware
 func (siw *ServerInterfaceWrapper) ListWabas(c *fiber.Ctx) error {
 
@@ -13734,6 +14053,12 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/eligibility", wrapper.CheckEligibility)
 
 	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/eligibility/bulk", wrapper.CheckEligibilityBulk)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/messages", wrapper.SendMessage)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends", wrapper.ListSends)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends/:send_id", wrapper.GetSend)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/optin-settings", wrapper.GetOptinSettings)
 
@@ -22847,6 +23172,137 @@ func (response GetResponseTimes500ApplicationProblemPlusJSONResponse) VisitGetRe
 	return ctx.JSON(&response)
 }
 
+type SendMessageRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   SendMessageParams
+	Body     *SendMessageJSONRequestBody
+}
+
+type SendMessageResponseObject interface {
+	VisitSendMessageResponse(ctx *fiber.Ctx) error
+}
+
+type SendMessage202JSONResponse Send
+
+func (response SendMessage202JSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage400ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage401ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage403ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage404ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage409ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage413ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage422ApplicationProblemPlusJSONResponse Problem
+
+func (response SendMessage422ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(422)
+
+	return ctx.JSON(&response)
+}
+
+type SendMessage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage429ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type SendMessage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SendMessage500ApplicationProblemPlusJSONResponse) VisitSendMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListOnboardingsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListOnboardingsParams
@@ -25125,6 +25581,204 @@ type ListQualityTemplateHistory500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListQualityTemplateHistory500ApplicationProblemPlusJSONResponse) VisitListQualityTemplateHistoryResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListSendsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListSendsParams
+}
+
+type ListSendsResponseObject interface {
+	VisitListSendsResponse(ctx *fiber.Ctx) error
+}
+
+type ListSends200JSONResponse SendList
+
+func (response ListSends200JSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends400ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends401ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListSends403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends403ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends404ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListSends429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends429ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListSends500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListSends500ApplicationProblemPlusJSONResponse) VisitListSendsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetSendRequestObject struct {
+	TenantId TenantId           `json:"tenant_id"`
+	SendId   openapi_types.UUID `json:"send_id"`
+}
+
+type GetSendResponseObject interface {
+	VisitGetSendResponse(ctx *fiber.Ctx) error
+}
+
+type GetSend200JSONResponse Send
+
+func (response GetSend200JSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend400ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend401ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetSend403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend403ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend404ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetSend429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend429ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetSend500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSend500ApplicationProblemPlusJSONResponse) VisitGetSendResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -27820,6 +28474,9 @@ type StrictServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(ctx context.Context, request GetResponseTimesRequestObject) (GetResponseTimesResponseObject, error)
+	// SendMessage Send a WhatsApp message through the guards
+	// (POST /v1/tenants/{tenant_id}/messages)
+	SendMessage(ctx context.Context, request SendMessageRequestObject) (SendMessageResponseObject, error)
 	// ListOnboardings List the tenant's Embedded Signup onboardings
 	// (GET /v1/tenants/{tenant_id}/onboardings)
 	ListOnboardings(ctx context.Context, request ListOnboardingsRequestObject) (ListOnboardingsResponseObject, error)
@@ -27886,6 +28543,12 @@ type StrictServerInterface interface {
 	// ListQualityTemplateHistory A template's history
 	// (GET /v1/tenants/{tenant_id}/quality/templates/{template_id}/history)
 	ListQualityTemplateHistory(ctx context.Context, request ListQualityTemplateHistoryRequestObject) (ListQualityTemplateHistoryResponseObject, error)
+	// ListSends List the tenant's sends
+	// (GET /v1/tenants/{tenant_id}/sends)
+	ListSends(ctx context.Context, request ListSendsRequestObject) (ListSendsResponseObject, error)
+	// GetSend One send, with Meta's message id once sent
+	// (GET /v1/tenants/{tenant_id}/sends/{send_id})
+	GetSend(ctx context.Context, request GetSendRequestObject) (GetSendResponseObject, error)
 	// ListWabas List the tenant's WABAs
 	// (GET /v1/tenants/{tenant_id}/wabas)
 	ListWabas(ctx context.Context, request ListWabasRequestObject) (ListWabasResponseObject, error)
@@ -30685,6 +31348,48 @@ func (sh *strictHandler) GetResponseTimes(ctx *fiber.Ctx, tenantId TenantId, par
 	return nil
 }
 
+// SendMessage operation middleware
+func (sh *strictHandler) SendMessage(ctx *fiber.Ctx, tenantId TenantId, params SendMessageParams) error {
+	var request SendMessageRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body SendMessageJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.SendMessage(ctx.UserContext(), request.(SendMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SendMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SendMessageResponseObject); ok {
+		if err := validResponse.VisitSendMessageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListOnboardings operation middleware
 func (sh *strictHandler) ListOnboardings(ctx *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error {
 	var request ListOnboardingsRequestObject
@@ -31349,6 +32054,62 @@ func (sh *strictHandler) ListQualityTemplateHistory(ctx *fiber.Ctx, tenantId Ten
 		return err
 	} else if validResponse, ok := response.(ListQualityTemplateHistoryResponseObject); ok {
 		if err := validResponse.VisitListQualityTemplateHistoryResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSends operation middleware
+func (sh *strictHandler) ListSends(ctx *fiber.Ctx, tenantId TenantId, params ListSendsParams) error {
+	var request ListSendsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSends(ctx.UserContext(), request.(ListSendsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSends")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSendsResponseObject); ok {
+		if err := validResponse.VisitListSendsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSend operation middleware
+func (sh *strictHandler) GetSend(ctx *fiber.Ctx, tenantId TenantId, sendId openapi_types.UUID) error {
+	var request GetSendRequestObject
+
+	request.TenantId = tenantId
+	request.SendId = sendId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSend(ctx.UserContext(), request.(GetSendRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSend")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSendResponseObject); ok {
+		if err := validResponse.VisitGetSendResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -32064,717 +32825,736 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Lchu5kib8KgjuRFjyUDQly+62HBMb8q3bp307kny8PS3/LLAKJDEqAmwAJZrt8XPsI+x77L7YH8gE",
-	"6kZUsSjR7j4nHDFz2mJV4ZqZyExkfvm5F8v5QgomjO6dfO7NGE2Ygn+eUcNe8Tk38D/2l4TpWPGF4VL0",
-	"Tnpn7PeMaaOJmTESp5wJQ+Z0RcaZ0oaM2UQqRsaMiylJbQssGfT6PR3P2Jza1sxqwXonPS4MmzLV+/Kl",
-	"X3R5xuaUCy6mLd2mbGIIF9h9ppTtf5zFV8xs049mgamds1iKRJNMGJ5CB9gw4ZpMsjQldEq52NwNM2p1",
-	"OjFMNXdhJFlSnq+Xsp9wMd3Q9pd+b0EVnTPjNus0Zcq8TNb7uZgxQu3DO5pw2AFuf15QM+v1e4LObcPw",
-	"wognvX5Psd8zrljSOzEqY+VBTKSaU9M76WUZvOkGpY2y+2SHBIP4hYvAMN6KdIXj0EROiJlxTa64SMie",
-	"yOZjpka/ZzTlZtUnhs0XKTVstKCZZkmfzJmhJ5fZcHg/tl3Cv1ifDAaD/Xw6v2dMrYr52JYrCzinn14x",
-	"MTWz3snh0Y+NYz9n10xxs+o2fu3ebhqFf14Zyb8pNumd9P7HvYLv7uFTfa86hmJUhhrWMCS5YIJIRaT9",
-	"QzEt02uWuIE2jgvaKw+KiWzeO/mtZ1sDGsB2eh+bVyob/xeLO2w2HcvMENxkXeyutoOmcSwz0TJQ7GS0",
-	"tp1ti/h3JKTyAO2on4KAOrPfhVjk9N1LJ8PuaBLxJCJ7QhrCjSYR/j7iSbTfwD/uDTuq23HQUyk0E+Y0",
-	"tkN7wVMnOkKLQ+GdzstSabnc11MpDI1N0VlgL4HcY3zxjiZMGMVZ47a5F1Ge3GD2L5Scrw/kOXZKljOp",
-	"mR2MfZXM6GLBhCV5AxRlhS0O1/A5axrhxPYQHFtCDTuwn7YN8F2mFlKz9v1Z4EvbbpBru9zducxUvKE3",
-	"De9s2xm2XO7rQm698u7k2rjoRt5wyS0xNR1tBVE2Hm4VcrwVc2ZKSxUeRyTYJzOK4Y0ITwhGFopdc5lp",
-	"sqDTxmXBb5pOqweHR6GhPGMpv2Zq1bQsiXveti7+nc4Lw4V5eNzr9+Zc8Lk9MA77Ia3n+acFU3zOROOm",
-	"sfyNtvEVb91+637m2ki1OjVG8XHWeJoquSyOd+pfJntOORkpariY9ok9QTPdJ/53HUvF+iSmhk2lWvUJ",
-	"u2bCtOsoefNNW//wuGUmYRlZTGJNHL5mhuKwvopkdMMKiY9iUGVJ0XE8NxMaLxM2X0jDRLz6hQW0uVN3",
-	"1h/EVqQJcsVWZO/Q6uJHwyFZKC4MHaeMxDOqaGx17H1iZtTaN1cMDJ5LodAOIZpOmP0SNPcT4HtN5wza",
-	"VMxkSqCFNOHWLFJMZ6kZXAo/XzS4igmXhn5gx95AHEfDITBirtVag8AYpmyb/99vl5efjg4PLi8//fD8",
-	"47//W3iN5gvZbDJweNrGnvjG7VnzpdB8Oms49F/AoiV0RfYME9QRC/lDCrb/mCRsQrPUkKNH9pWcviIj",
-	"o5vRd9sA382kYG9Aj23TksaZ5oJp7VResmcJ3eqUC/v9yFk7FV2yrjhUX6yMtrzHw4NHHz8f9u8fffm3",
-	"tnGHWPIVxVXtEy7iNEtY0rq+RiZ0dRMObRjXteQxey2FJdwg8eEbdzSZ25e8kY8jvKOLMZK9X3/99deD",
-	"16+bFHP4vpVA11b0+MsB/qNpXf8mMyVY49H7X/i4jXXcK7fnnQbPzDs6ZUTzPxqlKvhjKtvmtrp38sDK",
-	"FfoJD3gvZdqO+7diLKlKuJg2rYjM32hblOKt269LMSawnf8Os28woPNXNdKZNeztR9tbzwsmbDt27JkQ",
-	"+C+dxTFjCbPjnFCeNhnV76gygqmmJVzg47b1c6/cfvFA0DUayiCdnHC7o8mSjvWiZDBvlna1UcN7tzec",
-	"ndWP8rlpFfNR88TutdPerJDhRtqmyB7MRE4IzZ+WJ9w0i7Kwvs0szmSaZouNRyEIbc2v2X6zaPxWpyMO",
-	"ue2Q2Xa8uz1tzrNxPqgmuliy8UzKK6JL77axWvm922/6hXOJhUbn2Ml7zZqHlHtNNwxnGwXiAjapadHy",
-	"LWwZk31jFwtk22kQ4k+pZgdcaCY0N/yawSbCt94Kzwdqh2WtIp1m0yb6+r1V4W4a2znYg+0uNHixesZk",
-	"rS7aTHd255RHAcP6QMe0UYR/OH1y2iK6l3RM20Q2PL+txP4CXuaFFJrB/cUTmriLHftXLIVhAv5JF4uU",
-	"x9QO/95CyXHK5v/+X9rO5XOPfaLzRcrwiwQVk2ua8mTkjLNev5cwQ3lqqXHGiLfZuCZ2xvBur99jSkml",
-	"eye/fe5NOEsT+zafs5GVS71+z3Vr5bw0hAry8vTNaSG5el8+4kowDcR+0hse/u3H//zl/j8e/f34w4Pn",
-	"D89+uPjx10fvhy8P39odxV06OQaC4saO306fnOVjdouVKXECm3TiRnBSn96XrgTyzk0BFn6dIkrrMqep",
-	"3TuWWE5x/dljsdpztP+YRLhsv32MLoUlDU0YjWcEVpBQQ0CaW0sXvXiTlMe329zYN1LaVUvLhKaK0WRF",
-	"2Ceuje7dbDceFbvxtOiocSvywexuD9CHW5tNnyyk1nycrkgmEqYIFdLMmHIC5VLsRX4o0X7fblqZ0GMq",
-	"LM2OGYmpUtzuala/NL0UoNKSvQgV1NFCwd0kt4OL9t0OvpBqzJOEiVtt4SRvpcKZXJcvkIHLYkMmMBlq",
-	"3FRvuK/3i319Ueq9cWOLIe5qZ428YoKkNL5CT5CO5QIOovXJcu0ma3fDDyTa718Kt7HuqT1AMm0NDmu6",
-	"R+6kzX/Kd+2lsKc9TZ9bVt1i524973M5Z2ZmT2EkKiIFHjh3NNE8YSBScGxWlvyeScNgglGxxxExkuhs",
-	"sZDKDOxs7Al1YRfzJUqjbzkh8FcqNsk0S2Cg7hTVRiqWEBrHTGu31XvRnBk6gj9GTnLaWcK7hBLBlkQK",
-	"BnN6I80LmYnkVmwlpBlNoJW6aLTk5Z/chHuOC+55Iw154Zpq5J5iJLvgnjcSacjKAMsbVhEBGSfcgyU3",
-	"M5QRPAmwUD4aq8yAlb1KJU0upHxF1ZR9S/qxgmAsk5VlXXnNFDkkr/kTshctcEwjI+UotaNyY/VmwRn7",
-	"LxYbdjsCycRCSUuhdJyyulaUWxdjxeiVJkdWc3baoMpSpqsqkmsytzjs2T9y+l4/V6BAWSzrTlbYzWSa",
-	"YKhCKpdMxVQzkjJrkeg+SfiUG02oSPCkg0sV3fvSX+/ymipuZzKiZsSSKSv1W+zKb8OPA8M+mcoojN8G",
-	"dzJqQxVclTCRIDVR4lu/qWJ3dFQwzfvywpPnwmA8SCP/VDdqZydQbYfLm0v2okqnEdxeqRW55jIF+iJc",
-	"XIpC20MtoyIPufEyTzlqjfq+E7t3dlMvxdz2MGVW/YiQAPNz6kLK11SsfGzXrWhdWQpxEWdlUre/YyQa",
-	"YZ/QKfcYb22IXRt1Mwl5VNIbL6Qkdhokn0fLTleGuauNdlqUlzGWn0rT3ovKnaKBFwr4O8j9yqGhuC/u",
-	"1eIDy2F1B5X4vU6NFF/UGnIBeh0bsW/7yLuDPPSu9eMiSA8W9b2gmZlJxf+4tcy1DTFh7CdVUqRoepIx",
-	"o8qq8qA1cE1ye/pmh/VhWe6UZtEqb6qD3M2pHZqeFTOVvtbo78OHDwenpTfWvRfRE2gx8uc+I2cvnpKH",
-	"PzwYEhBPwajJwueAu3tNeQrS9Zabm7dTP06pviK/ZyxjdkurL26/qw/KBsw5U9c8ZuR9pdG2zc1f28XG",
-	"npKEgYEh4hXZO2MJ133yTmozVez876/2/aFq6BWrmKGKT2eGCLm05mppVFYpRgnsIxUYiUq8GxGNYbJ4",
-	"YV6WVVUG32ls7Zd8rYrQ2nJkqL/viRW3hJr2+r0lVe7Ch4uJDFzx9HundmkojvBzjyZoX9P0nZILpgxn",
-	"uncyoalmoK7kP33u0amj0OokP8wkgUAsu2juaLUz2+Cz7PdoZuScOo2yvnDCkPGKuFfs2a8oehtmVBBK",
-	"FkxpCYHPrtmxlCmjcIbHdL6gfCo6OE77peCeQHSGKEUIkSu2qk3rMNiiu1QNBXu4R9s2NdKGLcIuVPvk",
-	"jibRNU0zFqFDhRrf0WMiGEs0idzfUad9ybXblIppRtE86f4Vemc7fAHqbWjd7cTcQ2LVunwaxW50m8mS",
-	"znnTXXBmxtYg8xSb3x+UG33wsB7bsu54L1zPv7n+CqaTEPpbZbon1MSzbTkv/xr+5IbN9cYY7oLNv8Cs",
-	"XuJXh0N3l+7/zkdLlaKrtTmV+26f2RmEFMHlTmj0LHitBItvjS33Tomlc0nY72mG/r7q1z/LJZlbNRcv",
-	"WOa5x3JGE0LdzQaZKDkHG+AxSChwWlprIBOGSBHDAcGVJlQpfs1C/YdXBPQZGFhwWRYcI73X1yMP4w7J",
-	"UmrKaSyauePD5O47JpKF5MIMegGCjxWzAxtR0zVIrd9LOJhb/qNaBIdiINthofybtutubTdxXx7hjhfg",
-	"eAO0oGaGZredLc0Sbkgqp5Xewrc4/V5KtRlZWRGcxYeZVWsNsW+RqTSE4mJ2n4gXamsPStEOjYs3kcoH",
-	"TriZ606TUhJVvTY2P5Nep5ILVpUO6yK6wuf90r1o69CdF6v7yGv8Aq8URN/3LhmYXj7yCvG2ctRTeG9L",
-	"Edp0KrWK9/btPXNztIvUB7oFjxL8ZedGIvd19BV3uzqkZxi6kIsM2+YdTTKd0RTd/XjT60mkPcq3fGzc",
-	"P9qKfjavDX4cbU9OZerpQCdJkwDeeIDmEvxLTr6axSqYpzeTS4FTFHI52DgHN4J6u63TecV14DDJt7Kb",
-	"UlCeU307S5kDAeV17M4BoCsQpD6ZYAP3w7iCM1PxjF+z5ANGvQQUh8Vi1HSCgNuPLhYuGQQXkGg+Fe5a",
-	"ZCyTVfCMpK7brQ5J5u+t6gfLyhojkmspKu7cMSPOlVlRaeon41pKw7rqI9ViRkWA15/OqLCqk08TgO61",
-	"4WkKxiZceeFlHVdwSQT3FRAgFlayFItZaWECRyie0/69fJnJHsaU+0SO/e7nqpLZtvqKntGjBw8D2iD7",
-	"RM5/Pj04evDQR9zYwaHW5zYdHP8uPgBGbvWa4P5o/kfA7/ME1pj/Ab7j8cqgOA3oq85pUv/eRWZaGWjn",
-	"3fekIxXBfQ6OJZezgRYvXDiPn+4dTWJHGEummOuIGFmR+xsPo1aTAGPBcRuqZFPlrr7nYLec/SKcyFN1",
-	"ZXIdhMQ7Z47eSgjW5M5fTxR+4GZmSQ2EYJq+ncB913Zzqq/R2LUXuA20dEyoJoZ9Mn2ytJxuZmxFqGLO",
-	"gfr+4sXBj0HatM2OxlSzh8dNOVY0Nq4PENoaMpLwE7J39uIpOX54/OP+5uUrd7W+iB/tMlqb4bkwGJ9X",
-	"O0xi7/KqHd1ZPLOTdwrJALXQqI/xZ4Nskbg/8ageOCMoCp8tsZGq8cwqcnvRS7NU0rDHhI5zVVuvtGFz",
-	"slTciZaNjIo9et2x5qWmyZwLO3aviPZzvcuKnAi7a5iKd2mGlWyMs2uLHsodqTCbyjQTljLwKJR6Lphh",
-	"m8MAPaq3GGaeChYaJ9BC4zg7H+FlZ3vALPNj2fgcn3xuOSC6xbGuyXKU1QUl9Yuk7mrn1cEGJZllwVdy",
-	"uhNBXbDzX0BGP+FpysX0KSAFBIJraw5F/Riy9qYsIf/hNSOWgCk05incOgx6dSvVfdGRrvJWO77v8j66",
-	"vpymYxpftTjtXB62Sza1EmWheGwVT9scERIu9smVkEvdh2csIeMVOrikmPBpBiai66ki75oH5te3M/PR",
-	"rlPWzirc+GqNZvIRuSbKO+MGkC9+P9/j0hK3kNu7lIqABQsRk/EqKA3yFKq1M0hljCxnPIW9WaTUavSa",
-	"aGZyr1viHQh0sUhX4fuVOVVX2WK0YCp2C7buN5DCzNLVaMI2ujReS8GAn+U1U4onrLt8eGcp6q37LCQi",
-	"8PDexryo2+l+natTWluD8uiLDdiwrS/FIjNburHKG19OoTg9+M+Pn++H8idC+1XjZ3huZaUPxwFcFC6I",
-	"+6RPqCFzqQ0xS0kSFvM5TeFMrGdx/Pve5eXA53Mcfdn/n+EB/TnUUb8DabVx8oVu2cT3OnjITVza1Iac",
-	"oH5vqmS2GI1XnacEHT7jcya0u9epUzw0GTidfoLf7Z5KlTBlDWRIuy0nlfWJpRRmCvwAEAtlmV4xIjeO",
-	"FDrd+uj2rmewQ+ZWOcNJkYlMU7l8TBZUa8INKO0O6CJsNuepE+15Q3kChbV9eDzDLDVr/MAlEUsIb7DL",
-	"ZadtNtLQtNuKXeCrdWIsJ4G41DjIP8sJKN/4vLcg2WaaM21+lhnGLtQMRHzamRhtM09ZmoY2eOa7uHVL",
-	"lU1sF9blVcIB9PNJNS2HYFrn67GFHIaY8Wu3rZ0m6Xt76b6sSqQfNsmjosO2qeSNb3mqpFKz2pGyt/fb",
-	"8PAjyPL/PvpteHD/4/7Jb8ODB/6n45PhcD8o3hNaiU6ZS2F/6fdMxjT+a8kS4f9tZply/5wojv/Q1GTK",
-	"/TODr0OBLAASVht025j/beNxj1068DFclNBqVyGsKrBlZsQFNGFGMjPBYXu4q5vcYhVOjC0gtvoeeajD",
-	"d/a1MzYBl/c1T5iIWcfenvvX7c7EcHy2eJIBlQhieDyOE4R5yCWKfbTBu7uR61AV1aut+0ehT5Sc8LQI",
-	"V6mFDkIeGfWwTuhhBwcBOgXQO1PGRwoGoHjsrS0ht/oeRmtr9KyKCuN2vV+CACvA2jxOV77NLZS+0aW2",
-	"FTWCoyHgrXLjjfoEQrijPIms5DezZ76SKTvhSfjQH+uswY1Sgt/q4gFniupuFExTzDV0Hnf8sDvt3oLP",
-	"OnugCoycLlOvse+NWXB37KBYbPXWLS+KbsJD/d6SNjpwC5A3B6rjfeWARLgCa9oPddAxLqIMCteJTz0D",
-	"VfepukabeHkXd8kV2fAX8M/V+WNLhW7RKR4CPT2NBPJhRo0+XSy8E5DsQUjgvjVXYjpnEC8eijJs7AkS",
-	"h5rjxNwZCjcJIC7pYsHqcYzHw+DhJGQotP1UrDCljaWa4T1FKmPwCCCUoJSTzu3zuGkGaIF9MkRD6ISL",
-	"V8Hp9ImgczA5AfDY4VhZW3Tp5r0idKoYc9eam4eSqXQ9+Cf4omZqlAc6VwN0g7gLTWTocOgCrrutdLFn",
-	"GNBvjwkEv9wRezaqCr6bFg57V0jxAFXSHJgzltdM6cckomkaub9cSleeB+Y9DQPo2hkM4IXAKPbM8BQz",
-	"1UopGygZaZq26dfnufRfDxp1Dmh0M1BNYpmmkC02IBEX4MYfXbHVUqrEaiO/Zzy+Gim2SFcRZpBFQCcL",
-	"xSZMWWGjoxxfLR890UYu7immsznbJ7GcMwxFdSAvLpXAT5oueM+f02AhjSGVEQL5KwPq9Xul8fQcyZaG",
-	"0rooYQTnixJyOebgTwDKmRF3Ip04MW0gl9+tXEn+TOk1uxRldsWgr/U1YQaRKyEEAxplyZQpPEBtExSy",
-	"xlxX41UZmhEWbI2bdIdYrvL0c46wSuaNPryhGlPjOd9KC6eVut2V8g3rPOoefXQTVXAXxks+zpAuVB5V",
-	"w/J5GVvzcTVbBzeInK6YCN0+gUCpkWfpbb7sqLtb5cdwsxrR+ErIJXDXth25FjCOKGwCnTPjbpKoIP4L",
-	"F3lE6JJyF5KUO1lLw5lvZdpDZPdNFmwutw3ywy/W3PdNS42v15zATS8vqJWuo2YCrPsjWriq8UADVwXm",
-	"MSBWDqyaPcLwYLH/ogtu/+MMNdyxaD8cA9cQxRZZjryGoBhYg4js2QHYg8iRQOIMpMdEM+beGhkZ7UPY",
-	"CfJN2H7f/soOT8DGZWsw554PDh8eu1T/POYDzDmJEKqMPDl///KZPYws5YoCxtgOP1Oso4FXAKL72LeS",
-	"qKnMt0WSWfl97bL+qhJtSrlgyWi8GhX00VU/tC2j+IWghvB9EuUVF6d34LIrfyca1DcWTHGZ6G1H8w4+",
-	"2+E9AI6/GE9/fcFalv1GPtqcxcvWw8NhBxfkRndiTsvtzs0vzTNy9kTnuEJ/kq7HEzrNa2uDBFXQwA4v",
-	"uUjkcmuS+QCfdbFwcLhFR+EYQo/zj5p4SO1Cf8aONAhEM+k4ZRzUmVwijFJgEbHBkVGZiBtS7iADWS59",
-	"fLDDycDEWgeuEZGUa6PD4R9+ZqX8Y33d6/cgR/3jzTUXO6YRnlMsCSVEu1dUCYem4RW4A22ohbQmoHPE",
-	"GO9WKzVRH1V9CBuTlirUtCOvW4k8/xpuNzugHc7tLzQrdx4Fja9r1tGGEmzZ8c1F3t3GoAJE9HfAJtsG",
-	"rLl++n4eOMZyoy1r4uA8W0/E9su08QrQPiHEGuDVrFIIx2b0uFSiYMqvEY0kc/cpDedsEKnW+yEOIOst",
-	"QeWUJ32ifbz3+/PB4f3jR4dHwx8fPnhwf3j0w/Hho8Mf65nl4aO7o0xrUz4fk+jfoz7RCxoz3ScJ1TP4",
-	"r3TYU2gxzJhmGIxC45gtzJpzd7vzv6zuNbkmu0ZWFgpnO5flGnDefgt1ueM8EFTF2AidApD+PGIilA6T",
-	"X839cHQwk5ki9jt3OwPfETz9Cdzua7InFf4z2f8GJmmXOzJw5CmaBs3uCy/f/P0C+MvgZgF8i5Q8TXl8",
-	"dWDkQX4VQbe4i9SI6zLCRdq0xkfHuMZxpo2cM0Xc57df47q8WqtEUd+C8NBDdPY85VM+Rq/yulxPU7ms",
-	"qBYlxWdMNdc3chjeKP5iy/vqbRkECva1c0fVLuY5XLH9tDtNbecm6cQhVNeRMLwqmgkw1kfFhYaQo3JY",
-	"DksgMKdf3DKMtJGLBZqE9pTorbvAbDM4JJhMbkOMkKxHjlb1yN9rlC520dkRVIzrSs523Acb2M56u9jA",
-	"xpsizyvFhmxgtydZelXC1t4mPq10MG2jSTpOqgb+boA/6WPRzk1xySh/sarjDeKPwqtqrVPofcNK7kLZ",
-	"LsvBjQmfjXpyqZVbbe12G7qbHQrqjTzJk4erBZQelyPT+gh2JaGQVswKwYnInWLlA0SKuqI3oYdWcqgA",
-	"V9UW9QauiI7HTKlkUJfXr1g4R6XRXetwn7ag43wd/uHwpDqlL1+xVYFEkne60Z4vejvVmk9Fw/oXRL0B",
-	"cKwNFKudRErt9Ev04r9vH/yNHJs32/o6yNkGwJUb4rTshmzKB0X5kDjaQFFhYmrfgp3I8IIGNvtMbuoK",
-	"KTp5zYzicYjc5wuquN58HW1pTCpLb0+Lb0oCPQ+kzkwsYTWnGVWJojwc6zHPR+S/VIwmI4UqGERI+D88",
-	"9dpRYfZxEaft3xmnMr7CP0K9KcczhUCVWQX5EoU+qHIZ4LB3zlI0irtkgg4vd5YRbnn6vg65/7A8vrzv",
-	"9r1HcDcdlnVKph1kXXdKxnHfhA8ciW55gXQD+eGkhssG3nTkVIR1+X7Kr17lDPLTb9+RfxRUsIUQv5lU",
-	"XjI+nfmQOFeEL9ek24ryrUtJ11Robi84S5O8QkSdzJLA3fcLqcgaajiUtnB1U2XCcn1OAX6eytIw4osD",
-	"bm+oekfnzDBFpELcmDnDjDmqCSWJNIYlgF8HgVOCafs3vqODneVA8MEYOsg1kL6sADebPdk4+KLd4PJm",
-	"QrD0BeVppljXFXZqMdwLwXIObp9a7lCEP29UghOQrfB2oGphfWZn1IQw0c4NW2BK62NCEYUcE9cTJuSc",
-	"C2qksiv+B1PS/rfIPamuT57TPZKT0VqqePNR4IrZyMkomLne/CEcZXIyCqf5t323SDm7wadfmpc25JIt",
-	"4+wGktC/IjbBlhAAW1yrdPI/eTprOx/KJLkdCoHbvl1jFhQIvV30hg6ABn6cJWgDXJkQh/7MaIpVdqs0",
-	"VIQY5arfVbgwaeVGAb8KduRzSde6mslMVU6wo/ul42sYTJtBB3PXWEmHANLx9SVjV98mVbKOUuw6xizZ",
-	"IsK4V5pCaGlr0QfrVzT+AF2/MOFNSdhPz/9B7NOiYJhc3tFkITV3FT9IpORSR3284Dhsgq6jzvponzoM",
-	"pJ+flu6zzZPdhbG2OXjjW19yv8R9LxBtqtPbGmgFL650C2KMu6SKA5dUlgCgXvQ4M0YKsrd2NyEXTHAx",
-	"1fudgGKaRVox0PCiQLXy59dsa916G3dbyUXUlmcGF8igdYbvs0OX1Rt0+aDzk14xTRQD41xMCffF/81j",
-	"MmWCWcGe1FNzN8Kvh3w520Kqly5y0L3S4Jgrb9tNINYhzWALZi5Tya3w1V3Hm+bUBK7us/4CQQbQsEOa",
-	"Y4oRwZYd0M3zBsMjgoL4YRfQ1kiecS54OgNj9NuhjyZc0JT/cSPX93qAu0eHJxynba0D6KEbJLnl1y0I",
-	"Crp4ZQ+owNGwjuGTl4LpHQ0Hw2Ejzk793aOHB4fDXaHyoGY9YqKjdo2vQ62zTh+sq4eJohMs7yZo2Ce4",
-	"DRjeJrdQHkjYaTUyjwfU6W1XqmUrzPZ6pHOpsDVudjnMvMCuqhQRLu9BZQcDqFZV0Cucn18VT+E5H5em",
-	"1K8IhBZJ8iqoGT51wHn+0CZyAtloeGcP0VEFRJGBR5ngBiHmyB7Y+B7V7Fqm2ZwRw13V/NqRPfehUJ32",
-	"zPcaBj2D0QUfefSqBvdSSsUdK1o+scTNoVztBq4aYWfCAbm/ZxTL+XXU06hheZJLAK91MmEQFUgsU3rn",
-	"Wb6kUGZvrxxWIKRzqlCNFT7Xo3x6Dc700Zxr7WIY1+dlt6xloI428w2GgpucKSylqAk1j8nQimzQl7k2",
-	"MMyOIIOWnEawFZ1p45opPuGhk/iFVThwsUoIa2TMZlxAzUK7dEIaEs9YfMUSQqeUC51XQpdLQWKqktD2",
-	"19VcpMESpZbXsUQrlSn2PR+UKLU0odpmtbLzDuwkbOo8m89pJ2SBm5s/lY62A1m8jabRIbPMHdy7ORC3",
-	"OMTq5NR2qECzoYX924dfgsW0nidHDx4cPiKLbJzymFyxFeI//zi8/0NINqfTQO7Z8+TZ+WnUUP3mOvgB",
-	"9Br+5KrBx3dlAmDZ0dtf3jVkrYXS4SPNp+HXPzWcA/m6eHzsTKWbDfwrYOerBkDev3345ZwFmPKKrbrz",
-	"pN3RL5svwcN89reiINo3C1PZOu5EG7bYYj1wSueGLW4QboJ9bYw1cZ08rdyu11ikrbBobbD+BreCmr3d",
-	"d6W78xte9CtG0TTfdpmrzbQuuJudhzD3nbYt8U3CYb5pfMutyLNwThzdPKwFR9CyiLs4+72o+HqHfo2o",
-	"g46MlJnO9y8FS4y2CA9hwmxzN9YVULZUerLjKqdSLriYjrZM/bCfdU4TuSnpOpfX1rEcGGq+frwmtFze",
-	"VVExZR0slRpl+SXuN4Ky+r3tl2gpsNB+ETtw1rkr//nVhdPcO05zVJqiiGTp/rDfQx89oJIxEYa5hIqk",
-	"t/X+ogTCYfkmNyxU23G5g0C1Br3CV2jd4FyF17CVDdNo8vcmSi5GcjLpyHxN4wXaG3l8/05X7gmnYuTK",
-	"II+MHAmH69UtkiGedb/SblhL+wQzNWZMsZvkPZaWvxhUv1jTWg+VZQrt1ys2pfHqRUqnjYEzL16d/vTT",
-	"82dYCQGuv1zFkaPh0YODw+HB8Ic+gO1zqNJEKJmkdDplyaXA9TvxP/gkDk1+z2jKzYrYcUOpP4DFRtGm",
-	"LUcigrUd9qUwkjx9++bN86cXz58RhxqnqfOIET6ptMg1sRudzYlUZMansz7AwF0KKdwHqVwyNcBKPooZ",
-	"qPHnAq4Mw+xNjyQ1lwlLnQPmUuQXWJavJjLlkkD9f7KnGXrZNRricP3rXtH7QdAn7GDkRh3Oxnfv2EGH",
-	"A1ToSo9SNjFhUksYTfy1dcc8J1i4kVQju3AjzR0IYcfUQCUxp3zkY1/LCfZSCHxodw7n1C/9CpuCP39s",
-	"bbtxNdxSFqPudFj/Hb86o4aL6WnwqN5qGersyhHvMt+L8q7Vx9xfI4vQooa4+DVVUx46LbYqxtLqLZrn",
-	"XXRyJc6ZoaNY6u6O6WaPkbICIevuxvwGVy74dgtiT3ExUpWpzmNH/BtkL78hWHIzk5lxEX77HS46y5cn",
-	"5SG1X6UUW1Msbb6/5eIu+SyaSW4XFpMj3q9nML1mW1WwrtY5u6Mh07/Tfalr9EaVll/881VYfnGTysq+",
-	"Rd1pCfolMIWj4ZBQ7eujYiOdq3lgkclGj3ywuO2oXPY5WPE5TG3Azxg9GdB+8xjca71tDG6mtriOr8ZK",
-	"txZa2aK9sxBQkQv0vdY3CPTFypshQVmtRdbx1isv5XmDwezgIr20SC2QXv72Oa94km9uaUVaaOsXl2tU",
-	"u56AXPgDO1GrkWrNpdj36wfRibRArZUTQoPQtZCE73Bbu8LYVn4YQZ0PQdHMDx62eFKH7lfwEs+OtXQb",
-	"ztFm8EfYHQ0PtU9dwGJOBJu/FHuCXTM717+dv33jklj3B+QUWtZkRq9ZSceH5uZcSJUj6dnGLwV0rUm2",
-	"sNaJ5p+KolEIepvHowwHw+HDH6uVpA7+53otqYdNtaTenmZm1hCQmhdt9tvDBZQzHbmCjBD6ir/kBbn9",
-	"D1OFiVKZsBskFVz15W9lQmcLxITCN315RP85iLjg9sGgRpW925jqCfMIkfRbMZZUJe4KvcGTuV1M1te7",
-	"k+lUIYCLUR5wGAQ/gLgILEQdQxoHwIwu5YE17gneWSMvkXcv34QjJlQWKAR72CeLNNMIe8yUtW7Vqrm8",
-	"M2ur7pwJAf+ANDuWMAjhxDD5BqTNbXykxa6HL6C2Vchvgrm5pGPatInwTCFMVAAj//TJKUS22i3kSb8I",
-	"szOQoMU10UaqWgmN7sVMy3q9H2U/ACGDm4jEUCe84B3dRrDOYl9udKEUTsDCeOCEkefzMUssKZ3zqcgW",
-	"BMG6WPKYaC6mKeCv9l295olUVi5n63VqjobHP270Awc4tV7p7/Nh//5RuN7ggovwNLDBO7qFXclP/JpB",
-	"SIyHOcGPLsWMAms+zi09iJuxNOS3DZ77Gm6KTbk2ClvWzOhLIQWhHpcBomJnEHYjPLB4fYYPw9MrUX7n",
-	"RQlntjVTZzt15cddXYWxa3pHY3KA04oGJLK9RX0S6Wzs/2kbByh7Ek3GRlGo5xsBzJjzW+bRSkSxSRiA",
-	"zdNr4MIqbzPsDUGtKuxIx0GG220ogBwO9d+wiLswvkvH718gnaMYzRlzkPG3lj6nRLDlmuix7/ZByFB3",
-	"qqGIYp8QMOlGMufmUqM2lDLrDzoz9pfWFfVXcPWED2sSGN3ABVxwPdvyXAVgs1xx7UZ8eUJRuJaZ35UR",
-	"bhscriM4a62CMravjtmILhZ9t3RMjXxF0Akz8cz9pUGJgR+8JaSbcMPVtvrEzlWqW9f+zeMeUE3I93qz",
-	"GrAwXDzBG9JvUt5vQVeppMnWl607q2Th+i+VamgrbgHr84urZvJNFiilYpq5E6eSLbXLkn2+ztFWd+5r",
-	"PulPZqtlPMd6KtuWL8X7+y0OuhJJ17Od1g8+V//aV6zR4fDu8tPug/B0Uwtr2lQ+dW1Ipf77+XKElvkd",
-	"+lS/afRigw88ZO04KbUhlNBN4kZmyY0i1kKytGVgu1DG/Eb9BTSxd1adf4Ou0Z3QTcL1IqWrUdlOaIAV",
-	"LiEc//vhgwcPhj/8eP/HHw/DgcihiwkwqhAJb+KSsp3RtBdh/4pNIigPT82slo27he8nGC5Rrkfu0ltv",
-	"edvosxja7hvb3BURAFRjFsyH0yen1u4cs1SKqXbl53bho7Ddh5wUwY2vT2oz+xf0eCMR0I38noEL2EMg",
-	"ErnA1knKqNXhusNdB+ASS8Lmh507LNZIZGNmc5lkttv+7Xd7w4buRHSW5NVfQXz68J9XfM5NyCh1PsRA",
-	"TBEa/5bcMLooEwlTeR06iEiCeJFS/FUAWj6V8RVTW172pn606+e5XcDmx1aONtd1sh+TlF1jLJWLWgsK",
-	"Rh8QwwCUNQ2VtZZetsLtc3GdVUg3TE5LSCqXeEeUGTmnhsdExzS1C+vRjsO+9WbHcIgTEMwbViYw/n6x",
-	"E0E6UeFc9LYkzTy9cdQ5qrpjXueGBMavn3R4y9TA2srUEgRDeYGNexKWSa0RUg4Jp9NmVBPhA+FuPN7i",
-	"qh+paGNQQxEChNg5a7nSrtvGRXlbopVt/HIlat5Ynjin1LoRGl6kGyYFBggJm2uaOxfTU0HTlXGgjlvU",
-	"DrEqGCDuwZ37T4ouZhBftMBmR9S3S9ylLggtH56aKaEdfl5No6FY+7Mu3Ytx16V704UlHDbBFtaGGHjr",
-	"S3DFGrABTwU5e/GUPDp+8ANxQH8kgYJezc75OhYewCLOaTzjgh0oRpMcJ/GERLX7cagTKM1oglUEL0UU",
-	"SzFJOdbox5txF7rAoJzLRKoxTxIm4I4BdVyd6QUTCcMGHBjeQkEcORCBfRfyi+EYwIacR2lkpBylVE0Z",
-	"fJwJek156mAeIxcqkeJgqhiQEcTp+TpNEZHqUuBv4PgcuZlGA/KGLWH6mszpiowZoUnCErwSCqDa+fJp",
-	"AdTGJaTEKymmfWsdgXOBzBkVJjekQNgraqQatJcDC8Bcrm8O1NAFLCtCDQEHx2Poam054M0aAGa3uKUC",
-	"kjMYuARDaQwEjP7XgUOFP3jprSiec+pWNSdtcz9fXLwj+EILFGWOLtnegGGfwiPwl0y1ZN5MiRMwjU8c",
-	"651cZsPh/dgOBP7FamGOim9UgV3QiEe4LOJN8X6wtLxhyRrIUVk/dTnEo3eM4or5KJXLji8nfOKKTgeW",
-	"29qZc8sRgHUw5wI2DdBu14EYmvtYjPJEoi6wy3wq4GpIBMyGxQE0Bdb7kgwHwwdhDfaPrmCZFQdjsRb5",
-	"KvbzxbeNFnOpjjO0tS6w/jRl4RqENyztW/lwHFbExlSzMF6flUIgo9Fgt7pjDi8lDEnkUvRdSW9rrNh/",
-	"UTsB4soBSygGC9gWg3bhGtYPjMpYYK26ZoQHw/6c9e0sj76zjkbIiX2SQoIPpE2McH65fYnHFf56Kbwt",
-	"NVrQTLOknxtXo4SDEC7/5I+l8nfe9lH2TRoDpM5IMTt+eDX/LW/vUvif5GQCV4H2NamIPeaccHJ2L26D",
-	"XRKUVA2nm1ww0VDv2TVkCcubi3KsmbrGS1igAvzcqVvdCFIxLdNtyzRrZi0QszHNFbjn3L+MsQV24RuP",
-	"q/ymGavTYf1qZyMjCl9hJjfEcbkeuhQocTx+jp/4OiW+hZSOWRhUfUv3p5ee69NFaQhbpyjXLpELaWXv",
-	"7PmzPnl3+v7c/ncwGOwPtvdsOtT5yqJUdqE+3dLe+pGXqXKTpNyFK6wieb9eVoXvxphgII9RFICAcItA",
-	"2s4wNKeRBXM0oQCQyhbM1UAvp86mAl8fN2QPHLwMQqv2HxM2X5iVz2wskg5K49tMPs3ZvW6xntFVMElL",
-	"OIzSQBLfWkZ+g1chpdo05MkuXU2jQCE+eGaVGYDMFA46iySZ/RqWIaGrGy6O77pRENT1D5yZG2/tazfB",
-	"fr5aLav8M9dGqhXWrgtFvCg+zgxrAP2+0QkOSeSNUlnRJYE3yF60ZOOZlFfudKMqnkG4YILHmtfIYZKE",
-	"i4R9cpr5vhfeC5mmYdPrGrNF56z18Ot+tPGuiYM1SO6SIirTZNRBfnPtqu4TxRYpjVmS132zxiBSGyCJ",
-	"Qs6clSZwpCm5DMfv5GkgW53KeTVQH23vNsuKI5laIqQL3g4V0OF8KQiwOCFKe1cdfKn6fk5jbsE3c8AO",
-	"T5MKT331Q6Xp4jnhOpYue4rTlp362HIDjXkeYe5vuCUMYKcpbUaaMbEVhbk8+G0zqzdqezyxwtunwM+l",
-	"4EaCBN+L8su5be+7neEwcdAAbTRSAhEoPvSJ2l1UFatD5FG1uWWy5deCztmocL5s8aUUzvhoBj7kKSNC",
-	"oubsVBeX+jijuhxh4OMPWRI2za3KMQINdXcaXffKgP4oxwlJka6I4xxNBJ37Q9/NZbyCxKvE3Yozxaz9",
-	"Gz7rLdttKW+9wZjrB7XbQwBveA2YBH3ySi7tCfgeq6O2Xh6iOrMlDdyIcLbMGp8pmU1ni2xbyr5JdkvH",
-	"oJEu15xb5aTUpGzn+I/a5tWpo+RaLPN5ZVGromddnPTr50eZ8+syvbLqVbbdeHDt8NztHNJwyxM3B8AI",
-	"6MvbhH7vhpMLDm6fVk4snkjaTewzmabZYmuTgK623rZnNKgldb6w7wIPth3qVzn/uKyBlnG/YKYt61d2",
-	"9JR0r5ynS/BazrEXVMTy1hpQa72W5GL2w4axezgal+V92GZrzsMpTbHUXnEU7KA9Ic2ool8Equ5UVYLu",
-	"nVa57O2CCfR9aXtyez9UicFKF7s5PFH3IINqSFMwZdOlVMAixg6f8xZrWG1wF7uylFbGu/OqUcr493LX",
-	"dj6ZDfFAgdZDlBqitv4a2TfRUMPogusfXsMqyVWooYX7L0rFt5oDPLZQa9atudqFJV3w6ITobDznUJ7Q",
-	"nfXEx/fmru3Tdy/LGAadzfYbmnHlZIzu+LxfRfOnmWaj2FcACBWOg+yjUXmL1lEXhJCZiCHxzL3INbj1",
-	"+sTQK2sVOMcgNSSqNzmiJhyaHXhxCzSx7e2JhWLXXGZ61Bo+t2Z1NCOJxR0ghndhRuBHo6IEWNB6wzs3",
-	"LgXBFwnA5WSaEbh9J3svXp6dX4zgxqNPzp8/ffvmmf+r4fqjEA9Nia5/Zhp+K9pVMeyyPeKMiZxBS2ZD",
-	"dVfX7YtyKFiJqwJGwy4MBS9Md2gq5PL5qxsLCKZ0xvXV+tA7KW32QMux/1qUolhxw2OatrzCxUS2PHYY",
-	"ZuE3lJtBc6FJveHxCKN7k6bXdgoq91V1l2YsuUIfaddvqptaXsMuGotbx/rG17axvOlu/zrR6U7ZLCf+",
-	"r8doZxv1rAa40HhnMePFJ53MzdYgc48r3g2+Mb+GCZjF24Wjt8WWw1PtcnG3heFdizQv4ytuiFJ3lfpL",
-	"tWncjJsIActubhl1/JwDzFAU6+vIagoQoKqjQJitDpQcgaq/hGNGzNPzfxBcIBJNmbHPnlKVRIR9sgML",
-	"38AJaeqJSA+CYdx5LeJOTAjrIRaZWUufDSbQhtdTOBfsDWPY/ylZr5bo5kDTILJxwRTJsfI8YBzZo0Sw",
-	"KYU6WlIwzNxBwDAyXhEll2GNsmDfag7asP91+fmWHKqarlTPdqSlnQVVs61OhH8UAmvnidzNi+45OQA9",
-	"umw2PYOZ3hLhqvLvNqZ9nkHiJdOhMhczFl918QeVgzsqEpLGM6xXZunZKjtkL1pIbaaKaQjpZwmHf8z5",
-	"FLFYdLTfJ5G8Aom6nFGzDt9RjD1YGBzg+HwKQOcy4X0/2/AaxVLEPOXUBIkDag+wBgiDFtRludyCuCtj",
-	"aAAJ3dKWxPsBpBTF2a6rTML8+vnqhDrcvNpnGGm+xVlRjTjvUragWbbPmaGN7gIsKtgRNnV7uG6ZhdI8",
-	"ntWPEVAivL8OwrZVxyH53KOOiFkNGV15C27EbtH61Wj3YvpNW54J85rrvLrINhveMS3QB9wGAjHsqm3a",
-	"mCc8TbmYukro7XTTCcayffldQcXWmSuZpiO8b9ti5PX6KRhyixmL69fN+b77zvL1atnJpsokc7fDbDvB",
-	"V6aNTZKo1EV4gHohhWbnhoZKO1Ghl1tUXZqzot5Jx/STapGUxlx5XzbVZEpA7U8/sq45MY+GWw4MEiE7",
-	"ZyFvtVD1wwJ66heLXWmwbdcu+JyFNJVUYpGa/H6Cwq2Ez/0PXk1sic5dGULT+Xt7fOv1blqumXHea3DX",
-	"G1cweKjSaVOytEvvb7Ly0VurXAddJ4gMmBf8DgSGQUxqQlc+HAxf7FQ4uIv8veGAa9tRm3yp2eAuyFDa",
-	"IWSGUlGqiUBobDShunznRpM5RwxSxDDy6l6QuM8xo9ZlVm5pijddk3yYrR4TPZNLAVWI7HgwVPiKLYz3",
-	"ZdAs4YakclpDaHmwLR6UG0VoGb0j/qnfrfWxvhWM/Pz89Nnzsz558vbZr33y4u3bi+dn1q548v7i4u2b",
-	"c5JvdpEPbugVC2eD0ySxAjVTmIEVy/mciYTW0LlLbBHCT2sLea/hknv4823QRaRZNKsTG0NuPThdY7br",
-	"ugWhGrIO1nashAb3cH3csUzYiH1acDQCRw6WOOzzL61M23LWktrhGwyH12QvmjGaMDWyU7b2p/tzRkWC",
-	"qeFjmazqT+2f4LJPRguq6FxXXqw+2Q8arF5ufa5DFzXuRem94+Gjhy2pyO0thpKK2zjrGZtwwT1xr6Ue",
-	"+bCAhsiBPgI8gf1udZf8tYBztPHaHECtfQV/YE5fm8TjN8/piqCVgVXTIN1JsGp3677EXMR3PvvX5U0I",
-	"2udGMQtAL8wwNSqIo3PC+7vnb569fPOTK+tGceJQlgKKUQjCEm76JBOGp3lZeXbN2dIHJXe5sg4nuhRJ",
-	"j4NbXjp3vWguGZ6512Zt+Sr7207hRZXitQIyLFhZ4Ge5JHMqVvnkNdnz49P7Dmkc7KWEuEY61Jjy3bUO",
-	"FsprbXc/cZo7mou9Ep4K7BmuZ3TByN67t+cX5N5nu/Jf7rlPCvDe/W1Y9vXp2S/PL16++alP3l+8fPXy",
-	"4ldLh6fvL35+/ubi5dPTi5dv3wSA274ai7afOtsgvgZQ3w6HRyF8nRBD17j27flLuxKnr8he9Pnz4Zcv",
-	"LpHYAZBCItqb09fPn8Fz1DDtAL58wXOlfbBhiOIwH3XklecJ35r6UPggJI+npju60LlAc+z7lEe6WCh5",
-	"TdM+FqIplc3phHT0p1HRGmj/hvUUDnXi9rcL5SuxWmGn87fk+OjwB8Rbr+TS3NGEY308Pdg99my/t0ip",
-	"aDC2DBOg2/lg73XRmkqXHJOPdYY5cYRrMDEaCq2k2XTDqdmhbhm+C8n1DosoiHHwTjHnnuGpVTTcu91T",
-	"Povmm6ysli7ao9hrVHD65hQTwe1zspwxl1mcry4UgAUc9q8Djl4+xmGTSud2xYtR3BsC/axRy3YVVnBD",
-	"b1ZdpcJTIIx7J733589qFQJOD/7z4+f7YaDQGxbv95xTdKsNFQlVSa1vevDH8ODRR/ff0cHHz8P+/Ufh",
-	"sYS4zjV/DGOin/g8m/dO7j98gEN0fw7bGK1KZ6/kkqmDmGpGUmaHqfs+n42KxGG4Qs2v3zM2aJ3MAVTx",
-	"agBgrZF6vjkXT3v9VtIvgR0/z+x233vCVMpFVDtKA2h5DWj/dh2aKW8XV9nuoPgL4KxWxGO56jtc/fdK",
-	"Ai3oh6pWhVxflVueNzuV/Z3FV/M6vV8kXaTOnIvyr4dtcuibyZ0KIaFvT4p0Ndip/NlO4lR4fiOrru+J",
-	"vGKi5AKt20fO1xorlthh0lQTKNTnwefI3tmLp+ThD8ePyP/9P8eD48HR/sBn1ZE5g6DMS0EVI3wqJKIy",
-	"aVL65v7gKEfCBUUMwPWYSBaSC6ODdcuby+a+nfuaV5nmYopIdU+o5vFaLZ21UKB+79OBpAt+YHXCKRMH",
-	"7JNR9MDQaX7l0zspdf6lKLarWayY+ROH4wbwBe5s8jqK5dLn+F5pH9dlUbceS+1/8eV8AwiZCxqzA82s",
-	"qWdYQrBWLTGSCKqUg2TGvUb09w1xWt3GhoP5UhdTpSF/bOaB4qqjDhMXM60R8DIcXPdpYal3FKq8dI73",
-	"i86/VEzafdOgrofX9MJ/fUe79XQ48MU6hzVggOqsU8QTRlWw0H1t8SrTrzRWmbkfdWiB32s6Zc/4nAkf",
-	"OZbXRF+7UW+IjKtEAoROUejjJyXxqn/9ogPu/R4j2oDdBvibJSTxw9JQtm2BlkW7VR0wozNnQm8VHdE1",
-	"KoNjGeJN7btqxd8q+mLNrs+abHrYmwtprNRZ55Bsrr0FrqDqGXmaUq2ZPiGRqyAckT3N1DWPWR7Ssw/Q",
-	"uOiKiC7FXl4muE9cleA+qdYErv99UKkRvA+wuoqxERNGrUZw/HhIXB6zJCJ7Qnq8ZIKT28faf9LMmIpC",
-	"RxVN062pYrwaxXYB2qIKt2pwHerxhvSUCcViORX8j5DrN/Iscq9MOBFZUK40VlGGoF2A7qJpOqbxVQVA",
-	"d7twOhe+4BermFVtnCGC/AdV3BrAOduG6hZ0DXDJCwR3fD9cEbz5ffZpIXXntzEWtHNsDjJTx9flwrBk",
-	"JDPT8X3FaNL51UXKO497rWR9S7Q2bnU4SYnx6axL4LBvJP+ktHRuNOV9dTMvZpVvS79X5Bj5fS2va5ma",
-	"QoT74fTJabuGMrpiq6Bq/DLxUvaKIRNieeCiXDATsVrZocDVJFaDtO8qaRAbEeIWwl5RH0bUdh/m3yFF",
-	"mREOF5VMkGYYjts6ftcezqge1XW6cHnsMlB+ragyLA43YXiljuWgAMdpL/KlbLbFxmq0+LfM+GsNyLpl",
-	"Mm2QDj7MqNGniwV54gniFIE6whel3YGAfBWnwlla9qGu7ft2PlO7WzfymNZpbS1eoc390O8tFTfsrUhX",
-	"GLWxzmtbVGj6ms7b7byRm0pw7KA6tG+iaTN34YQEefwXcEHacezIsdYuGs8QGlOvHSA1G/6bU3bKqBpt",
-	"GvtcXoeGTt5IQ4ycotSHuJyo3FQUFvO7dEG2c8/2fr0PGLtyitV2G0suh8PH3MMtxX5ebTkAVWLsOo3m",
-	"DeFqPh50NJZJQ5QToq/+wp/kpqL7BqratJTAGDUU5K6GkOetxZCBZacoM9P3Rdv7xKlthCaJYlrvdwha",
-	"8UtcW8/KctTn/rF5K11Wy6pxL0epDNw9PbffEPeK83/ArKVgPuFy5SqiJZ3rmdTIKyAB22t636h4J6Pl",
-	"G+HAc6d/b0e1raDJCJict1wBBDZMm9wd0TGfyEHsNgWLen9a6Fr9jEE+mJVcC0INAhZ/NSxlbUaerG5e",
-	"dj38uMaXjVZpczkcF5h3wJOIYODpCQp1y7xS2F1TK6KYsZQvEsRzzmPkYQ/C6eL21K5Oe80wEIQShylU",
-	"YR+7OQkUGey+H1LxKa/4Q2FsznAE16glsqC/E98YyUlXk7nTbV9N1pRDPsb5QmyJJdK0jQ66djmT2jMa",
-	"0DTXZA/wX3lK3r9/+QyYjVbYDWLriYvyv6NJeXT7O6glW59thSYrXJxvYilwo1TivsTQG9OMa2u/E/W0",
-	"dnT8FTTVIIWVWMAxV82hYoV/kA9ce8/dheHPjKZm1nhG6tHR8awJx5Am/mkwn9QKX7eFPpEDVuTomMxk",
-	"5mv4UGWPVZr4SI9Bo5cuU2wUBkZwT2Gw5B4pj/0xGYKCKjOT/+5Ub7wlPizdGA8DKWzltlvR2sIPy5zR",
-	"kfrOy5+s5ZaXH/ar21QbbG3V+hVKcXvXQnHPLdNeuJN3vYrhCEe9XcrE387fviHn8KE/XZyggNgxQ4Mp",
-	"DpU2uueShIuelRvrV2bSZS12KGSK9b05voRrqomJbzauqmT4eiLQMkdDDE8H6ePKUYWfWsJvZMnNHF1m",
-	"Mt3B3V19vzS4YiTtrLq+t2s94Er1NxPDGapCa2vqFKAm7eL3jGXWwKf6yoHO5xriy4TNFxJssINf2IpM",
-	"ee4VsI+balKtnVTYxeYb9GKkreFRlfn+Hdtem/Xv+e+NZxS+0sFAXRt/w1jOqJhu6/T0eDprxqgw1tSM",
-	"pUoYlNu0uh2k5tzAnkFgovYu8npBW7Zez2HNEao3L1fHhNKanDEkZVa6WLtcTghPdB9Stu4ZiVXGnXq6",
-	"HpoQhHRqMQKrInTNdsjVh8MwEoiP9H8QQLva+vJBbhE43bTs5xD8dOZuqbYkVHnNVEoXzWADlbB7mSYE",
-	"Y63IFWMLTaACpZiSPefgJj8+PB4O9ysq2cPh8Y/DYVAvK7Nm4/RqKlfdXQtBpsH02pt5WdqVE38WNNvH",
-	"HBMa/Yvd2TlvuiW5mlBBuMBJV8w+8IsssDsvoKd48VOcWXMqMhouzFPYdHq7hGLXelFOp8l5iVfAXmsn",
-	"8H6hVOgMHM43duY0VtCh2oy84kybSrDRtfF1Hwg6dXD47T24lyZZun0vc/ppxMVokvor+7r4RG2EGIlO",
-	"Hqf1wREj4oYax/aIUKHj9K3INXnbApYLhHLU6KiAD8O3As4rEVRMzplx3oyw76LTvW+OMI2CaNTmNHwP",
-	"YYfg7wX9BkWXr2/mo3Fgc/Jbfm14moJg24IaW3w9xaTztJqt53yTa+jGzPs11499s25JleVBvwjl9xRT",
-	"J8gt75LXJfuNrpZrwnojzGVNyAU0J6huq/skWig24Z8GdyOy5GkSU5XoIknEwVYP7kZQKTe6G+EOp+kg",
-	"984ODNMmIjEVQhoyzqX1GK7dKjcNlYzRzfH4hQry8Bhe9qmH68L5llKjONaPa0f68SY9qVG0OE0d9Lw1",
-	"EVOTMEX/sP37YYnjCL2mtlxcvDsvJiTBb52NUx77O6y1qOvjHytL/+MmnRjZpkxTHWl9h16HqnPpL+Pe",
-	"LA/rPE8OqM63KWnAHpdercR3+iRazjSLR1Few3ZMNXt4bA2F+0dEUZHIORmvjGVdqsm5y4sjH3xdtZSP",
-	"FQXz0NArRrgZkHNAqYELQXBncg+g1VSS+Ws6/txidFzSjqEO3TXl74J0W0F6M1HYKLy2FkTr/iWPPAT+",
-	"WBfICzkOpxk6E/GvF155+NuHi14gJR8DP1y8H2CmRAj/cH14T9LMzO4VMSFA8DAhTKbIhzUzZtHL84Mg",
-	"4ycUMO1ziU4qaTxRPw8RrGZD5clmRb/Qcq3bLxDiPZENQYhEZQLdXeuBeO9Saqx2RTTHvHjA8nBJYD46",
-	"h+lLsXf3Lmpz+u7dfRiuPc/yds5lmoEy+U7Ja251ZXJhBczpu5eEazKDBCCp2aUoGkWAhyfn7+5ocveu",
-	"U5D13btkTzHN0pQpTJcFylLUSPt3DEWjgWcuhWYApuAGtp8LS2zTSru7dxGS6+5diHeAN+ZUwJXijM0H",
-	"l+JS/I//QU4riQL2RwyjiO5dH0bEChVUldmnmC1MA4EQwViiCSVIHC7W6FK8HRvKMf4CQo3sCN/aHsnR",
-	"YEjurmfc3cWUu75LIjMzdikK2sEzIapSkDWTYaaEaw1+UElWMoMlFkQzqHBOqL4Uke1ZKv4HzOiEYFoQ",
-	"wRLQMGRX+3lAIE8K02T0TCpzYBWZhDxPjh48OHx0gMBD5G8fLix9mBnjiqR8wlCvAQzWqEgYivYfE6qv",
-	"nGUg2JK4FHxcGffipeBCG7tTckIUmyimZ1Al3FiCYl6juWIrl75j/9YzMGMvRXRvsGRpegDBxff+a3ml",
-	"B/+lpYhgm/Pcxhm1m3T3rpIpu3sXVpMSR0p372Ki1d27J/ab/yb2JfLfAKuUaUb++1L898HBAfy/fRwh",
-	"7UXkvxGOj5oZJLdwg/SHj/tASPccnd77bJ/mBtSXe4PBICLYnOMC3567Ms+bLX7TOfKT3Wpu+kgVthvP",
-	"SdhPYZ5+8QPwnQHB2K4gfsLMIJmGizjNINoBGoN38hFeCsCvLhhC0Ll3pdt1s0QGXDAgp06WpTS+wh2E",
-	"Ey/TLAHl9FK4yXEDq2vPOhqD5dgnU2Y0iY6H9+2fY54kVv4CAbg0VFgNKwF8pnVha+Iua1wQvxZ3ig+R",
-	"AOsf9i/FlBns021N/krkxcRTKa4xeVfbXw7I3bvvoNbn4O5dYpVcTRQDdNIIjmgrEqDWPTqEkNKikooa",
-	"IaLFpSBkLpWd3Zxy8ZgsqNZ2YcY0vgK9wb++l0sQuLqY8NQwpffz88O2bVsDtZZEUII0ssx4aMnkaDjs",
-	"kwdDMl55XJ0BeQotIzfJBf09YwOc2XOlpNJ2ZigLjz99ghk8gP9avZGABgnJvY+OH/xAFkqOUza3/e9F",
-	"dLFInTy95x78OzDjPkpBSrSh45SRKJYJi+zwxooKS12ijzKPkMjtGog9I8nvmTQQDKKzxUIqR/UQmi+u",
-	"aQoVqReZIRGEJOnfPkauwLBtjAHpTiYumGfCWZogUdVOXZpaiYRzzOtR+BRmaMm27qpTgP6N4txRnpVl",
-	"LDZuGQFc1IoZhW3cv3//kW3z/cXTAbl79ynGlPL8nQpSjXaNuCsGwpPShpRiGBVo+tH/OnAvHrxMogE5",
-	"t2J/JTNlRRHsClDBw+M6KkWfRAdRn0Qj+z+DaN++FUulGCBkpXKqLcuOpZmBnpCPCp5aEvODXzDlpeye",
-	"/TeWZfAGaA5slCdX2EHNWJrsDxrnhJUQ5twcwP/aERY/nQG/cDGNbEsgAcsPtT0Z9/RaSu44i6+YseQ7",
-	"ydKU0Cnlwh5PXkjYxuQ1Q5aCCXqJdPQIqldgbV+WRC54+IwZtTo4nRgrurk9cKHL2u6NZVLsM4QSoDaL",
-	"wsyQudSGHJLX/Mljn0rvRKs1s+ygEsk0SMqUaww9wfpsLOkTLe3CrhaSCCvPQYYwTTRPmTDpCrMVUx4z",
-	"l/TMQd2YQMH03iv8/YxNDqxdpTgzeF2L8cu98o/li+/e6yw1/MCJ8nX9ck0vBJHGBF5XcpOyXEs9ffey",
-	"VyqP0zscDAdDX1KLLnjvpHd/cDgYYurCDPT98Hlvn0ybLO2yBgEBPFDeY5XDxZfNAY1oBz88OPxhH3R0",
-	"q3JCWqr7Fgs5uHetQqlZes30gPximwcPKzshMY1n7kYS2nBQnn3YyYSu3FkFEN2+sfGKRFc8cUmm+YH7",
-	"Mumd9H5i5m/Lq3IwMSzG0XAIicvSnqx4HVmSwX5hirCXNov+bx9+OQd8gbUCFhcuoUwzM7C78wB7DTWW",
-	"j+7eS8y8TeFMqRhvvZPfPpbpCXTO3B1id8kSCmT9/4Yo+h/t5/dmEN3xR+NWnzrpfTQcOtQo0M+UhN21",
-	"u8g0wDMMyEu3j5azSMLgzBcx2F1r6+6CSr7iyvuwlfWVP7Xq99dY81f8mgEkeHClrd206rrQTJB3WMzk",
-	"/O+vgKrPWJI7mnIDLaGGjqn2og1OAghxZsQJAGSXccbTxJ2n+jF5MLzvznOXVAwXWLh5lwKyspdcswF5",
-	"JWlCxjSlIrZj0zOZpQlRMjPMIQJIsAdXxJob9i3dwGhFLZivuOdFJ4Fttw9XN952+9X9bzPQN9Lgoj4m",
-	"Ee5JRDRd6WrNmjZCLC92gBJzcwTyUg9c+kOQKlGbgIQjK0pz6xiql4JJ0K/o5v3CNFcMtZY7+tLShm3A",
-	"qS1WfUdUWUfGKlfLvHEW0zTFo2FOE3C7XopzsIyctRUiM2s5nNopvZLTMn6rnX94P4pX7vnC2BtfREUf",
-	"3qzffaYrwrD6DKFjmflcAzjUwd9oX/s9Y2WNoBI+nRPPxjjs1s7tfhkm8JrSeY+8Omlt2YgniPYZGhCN",
-	"jVS7HQ9sKkevk7VKcjeuWxpnIUYtQ3Le7nxAdY9tfUAfv6KY8TT2jk5Z8IABsxGUUQCsd8sAsue4i+x5",
-	"QnN0ffjkcPMn7wV1/iiW4Ef3N3/0wjsF8IvjzV+8keYFgEXYD44ebf7gQsrXVPjYLn2bU7ci3qr1AEpy",
-	"Dn6rC7oxQnvcm1M15RjKGRR3L6RC89b7myiBilN3HIR/LEHEzdwZ6z0vmtgOWHIp9jK8l7RqqP0wXZEJ",
-	"Y4VHFQdwQiZc0DTHSwXLO06ltk3Ad9akVHRiTZriNH6L9wHA1q7nZEA6iUWHbfLazX9NOK7rpjAMsvfr",
-	"r7/+evD69f5j7+lA8QzWtvEvvb942ihOfMWugrXWslOPvxzgPxqyk3cvu7+mdMA1hqvaVtngaPG7VNiR",
-	"VMgZFP0Q2ipR10xk6E1x9UwKOeFEQpOkyAubBuWEA2RYMHXgQxHgA3uooRUOsD0614bmJ86tCKqS080v",
-	"hZz4nDuoeMDMgLwXvk6ma3LPWregB7Ikn1oBtX4pYqqSfashEi2dsyo6jWO2MCfEsE/mHlSR9Z7Np+f/",
-	"QMUq4lCZForFRpfCapy6gzT5qaghu0mMvEXMMK6Jz/huEhIl5ImwnGhODf+qvJyXD/3i6mbccwV3i8/r",
-	"wwka+rCT3zl9R5yeryjhwtJ1zMgeugGVJe/9IJf3ewsZguq0Jq52zU2tAW95GJiEfTJkD0ow4w1rWxXl",
-	"/UshFYELMXAp7rmKzfsDAjc9nr/Jnid18v/+N9ZzMPZfeTGS//e/L0W1+u2+DzusADDgpZ9MGXreU2uo",
-	"QzI65N3DDSXFF5xJtubKR0VHySXZi1IuGHlTKjX9G/8YeVfdnKZ26ixxJW76RWlheLdPMo9bCvPRthk3",
-	"IQ7X0xzATKUo/Zon42GlS3wH/Xf59BHWzrkIXbz54FJ8gGsPQaJaPorbJrjQuWIugxn21V0mGR9SfCmc",
-	"BH5c/QIWChQuT192Q2MpJimPTQfh+LIQqVsboKXZ/MJWTkcBrnni0B02iLRS8SKQUrUqyn1PeX3cpr6n",
-	"ub6d66U4Gh79cDA8PBge9t+fP+s/UfQPnvYLeMDhYPjDcAiTxqLCPXyF5K9g1EfRDkJydpWzrlB6DYTU",
-	"AZzUJPzhTiW8r8zcILy9J81x3p5UfXf5qdgC01qv2KpfkJdlzv1/OWk/7CDtnzpWgQ8OO4zpHV1Z0XUh",
-	"5SuqpuxPPVbA2el0LoysAKlt1StPA/ubFUh3edmoOr6peMvkAoPwUkBZsEJdgch29l3hZqsLn6CV99T1",
-	"/Sf5vvy9rXf32Kk0aXz2Wa+zeLAvNzmZwB6t9fztXG6h3v2WNXRfSnTYpv+v6tFacKSdzWarm+x3ZXZX",
-	"Useqi4WDtuyy9780K6+Y/ABKiqvtCagtUAQXYqfq4W1370oRs7t3T5yZCsl4VjVLV4SSGdUzjLqCa3A4",
-	"8Ag3RNMJsxJKYVScizvDpgfkNI/euhRuGBjBF+WMFvUJLQVlVd8q+MHqVBEGjkXe35TnGFiJcUeTTGc0",
-	"BVUa73pXeBHl0NG7XRTgsiHF926hZjmGfpXFVytyPlPZmDw9e030SsRY1LqQNh7nWxcV7fWJ8uAcRRJQ",
-	"7+HkMD5K7rOD4/EDenAc/5Ac/MgeTQ6G9HB8FN9PjtmDSXfFKmdslybzjbWrWvdJk4rlCAL0b0u2SK7/",
-	"cjLmn00jeoncXq4eHBRPIQXo3mcnehSbfLnnUlTRrbONaoLkc8YmYBCFpWCJgmIKsHSpFFOmyJQZFweC",
-	"lqWLCeGGzGSaOEiwpVRXENlmqY8LQgnGlQzIMxg0BF2Cr29O7fAeB4QgKaJtL4ViB0zghx1MRuykLIy+",
-	"9hnfxIQ+jdgL9u8n/G64yO3wtnwkxVhSlXAxvYkxgbqp1JAZB4Vr4Qp+L8L4AYgC1YzhXRYexDOWLvYH",
-	"pFyfp4vRAe+/LQ12W+uj+PbcjvHvGSJu/XPd+hST2KxCl3b2O5PtUo3Gu5Q8gl1WiNKzW/FrneN8kHsn",
-	"duvEG+98i1/dIv+atO1msZmw/QJ+p+pdUvWiIKI8yMHSXC/HTGgzEU/991iO011JCunzXx67BBi4pXR5",
-	"TqjgcJPblagcYRJPbsZ1UG5Q7Xf0swNL6zSeM/LS5bEByFZnS8gN4s+xg/wKNGheVpHMnUbfbZ4/leWQ",
-	"QAqkkXauC54f9z4HksXufS4y1YpK8A2x9Y5jU6lZKZK+FHP02NsyNHXxt5iumILGZ3Jj5v4wz6HYzK3v",
-	"BYoCR60X3nFRY4vjEFyKz6L7Lvp3RId+SXP4F7xd60iX2+obbstfJl10DiQM+26jSf6KGe0yOZGUXUpi",
-	"iYQH5FT7/ASz5DEj8Qzve4WEHMqNGtbpDan19Dut7pZWT2uUWkaZ3kJ+OlCHezRlquUG7bXUhmir6zNv",
-	"+YLWAk4fbYhcMNFJO3+7YOLv2OcpdvktLs42vAkjObez42bV+YNfuEi6t55Buhx+8zUNh/LidjCLF0wQ",
-	"3PvvnLkjznxbrCmhsZLa343qPlFcX/Hcng3wqePHJjZ1DTXy6bs87BKk/lIqbQgCahPLiWKKTllXjJLo",
-	"WCrWd2/AKXApYimEy8v072myoFhbJHdYSlXK37RtlkiJjFeXQjt+6hNZxFBTWAHsluyVP8FidfhW/uml",
-	"MB4ODqeCc9D7HUOwHTO8vWbqmrPlP7dLwE0GD90zrq82s7cjl++svSPWfl51diFNOt5Eb+/NWXwTazf6",
-	"nTWjKgYYEZE4VAWWdDqML1yXf4EjGIfS2Q9drvT/Aqb8dXkP+/vOcH+KMw7yEnNSrbJTsxPO3Q6UAjU8",
-	"fNOARDrNphGGmgI8EMkE/z1jZEZFkjJEeuHiUgB+hOWrhOoZtjcgUV7vLCJ7L0/fnO6ThMU8YZosZ0yx",
-	"ksEFpRVWmI2pDOGCKJmmB9lCPwZgFAgOhYHApRA3ukhQoooRLjp7/ErG2E0jWPMaca7M4nqshRUVKRUQ",
-	"I4WwfdChQWSZkZ1r7+R4OOz37Ar3Tnqp/fZAu29LheJ6p3OmeEzvvZJ6dCqmLGVbeBZxsn+OY9EtdItf",
-	"0YfCfY9G/Sf1Q65lLnlhEzqxy17GPJfJc/G9z5CM9+UeZB/yP24QjlG4fjafiy+x29eQANjsKjo3Urnc",
-	"Bp9r6QYMDqOplAnWtZrJTKUrqEyBAC4+dv9SAOasy9UEXDJMpsS8SzaHSDi3GgPX+MAvQhINyKlLu8Tv",
-	"NAIwcIQ4Q3Qrh16US1IAZ/sD8Y0wtXOqaMwuxYIpLhFLySVpgXGz9ICitkmAlEkeFzUWXD5pDgd1KaLj",
-	"4SOX6z9aKHDhAl5nNCAvYOAAaQfpYHnAX5Eecin8LDdL7BduHdx2fc0QFN9Fg7iqJMV+l1h/luRx9MVA",
-	"WbFstMaXQi43B8K3SSQ8t28ufKwwycyGKrs5r9reBuQZ5lOjk9kDVT+uZ2JfMbYASx++su2syNLqUe6C",
-	"JRPJejB+gKvOmc+5fmfnuktNaE7VVbYYLZiKoYXe0dD+iunmowmzCs3xo8HQ/iqvmVJWG4T19Rk/vZNe",
-	"nrTjGrRWnkvogToplk1PesPB8MfhsPflY2dlqDTpl8LuUSeFaHciprzoDWIGNlbIZZ49+P3O9U/Wdc6Z",
-	"KVc5WCDH3EK+wIEZ85TTvHTXbURNWG9hHlJcJpC9Q8lPii5mEOQXWQ7iYjqigqYrw2Md5Sg37hrMA3fe",
-	"0eTD6ZNTjUh5EfBx9LisD9ghUqsjOYUCUyYxkuNSeMC1vOpjXlsXEt9dsl+RYQpwnjg6wNoekJfmUoD5",
-	"qdjC2p9SpKuTHMgtlpkw2oHhofTsIP/O3A4wx5C3hpzw1Tu+DebEbZIv17bel0rEaVNDR4CP6WQyENdw",
-	"cHj0oN+DtQaWeHIG9XiS3snhD4+GPz56BNXOfdMlQf769OyX5xcv3/zUKx672Zw9/+n9q9MzrJ6mjGvq",
-	"8AiKKiER9U6Ovnz8ApzVMZIFuzjN5/aN5ftZhbObQ5knE2ZPTeZo+ruI/7PNWZRhuZEG8WQeRsNJo4Jh",
-	"bi38M6SzoPP6jDmRBmKlBOGRsmTKVIFYmtCVJtFEyTmES0dGImZ4yrXRl8Ihd6APDRLpwZBD2tOPCRWE",
-	"zRdmhYgAc0aFJgU8kNc4LwWdKlaCNMdRdBSxmTAdBewLyExO6Irs+Us5b8LWJO0kf9ODsZXRfppkriv0",
-	"F8hnTLDq7MZ8ylcUu/XY2dZCzsclwyNvTPGUW43l41eWWJkwZ0xnqdkssHSf8AmhYvXdb78r0YPgsphC",
-	"CP7uHEan4LcmzJCbao0bpZViGs7fr6CZ5sFXdSx3a/HA1AfEkuMchS5xVQEdc20bhQUtsabwq+E3cnVX",
-	"5vCddXaGtGf3NgDzfxN3tGvj6xhjRi5qNF/KqT7Bm5CiDIeDyekT9olriESRgsHNmFyQWh5gtQBCLcPQ",
-	"hzVyMwBt5lLkjl782Rt3UPwDCgT6CruQYi0kmXFtrF3GNUmlhvxlXCjgzrWVx9QurJOnHXoq1bLL3Zxr",
-	"9/aXc77OaM87BI+GRw8Phj+QTCwoT7pfnbkR5Sz4bW2JdolSX/jvJsSf7SXCDel8JeY48WCWV8VvgTiu",
-	"lMTNYfkcy5UEQBDumBvA3XY1ESH0xVV1L5U/sNrt0THcYuk+yRlcJCRhNLkUSV6JHCXOcsYAiYpjgQWs",
-	"lkukysPeHpNFmmlipKEpdnQpaJo6rX3eDcvPFYnL8dj/FOCYEmZLrcip/jYYLgVoS9f+bwjiEh5AHshY",
-	"6RojGQUrNl/IZdN4MoFkXoVQrJeN+6qGTpWUGqQqjpJcc7b8rqXtKsEcJcfKL2410LckJr1ErJBZg9jU",
-	"96iKZ67wY7hiAT5PXD2WkGREDHTm3qhU9sBIuUsxXpFIQ+xcnpO+kFxDnRz4aK+EKG/VDryTi6ESARZ2",
-	"vBSuHgVL9q2AlGoxo0KTJeV5lTssq2Z1MaiQxHxyMEs6I8u76frSoH+WsHTL4kuPQqRnk1TAha2IBF/j",
-	"3R1AgFOTGajMjOsOxZrtAgbKvbcPCTbKm4/YKmatfVNELjcYxWIG1EkBRg0LDuBQ+JzdzIvVUDK740Dy",
-	"aI8NY2jzXW03gvx2yrEQ1+T859ODowcPyd6Mfep7Bx8UwCXsE41NuiJUO1MGivxant0/yat4ea2EOrDU",
-	"xMueJS2miiwUJMgZPXrwsO1qhh5MTg9efPz88Pibo/3WOLwDvD9+8B3g/6tE2vrjBYC9l4XULVc0Och/",
-	"33CK3fvs/uHzb4NH2lvBKpu6KtzywB2OU2BEljv6rp70AROxTKAAQGQZboQ/R/uoylONaMJLl0CyAncA",
-	"Ftp7f/Hi4EeCn0X7XQ6jn1j9LOp9O6b4wM0MHAZNfrjy6n1niB0xxE8AdxdmiQI1zZJQC390uIGv7N4d",
-	"LBSTH1MLChair8mSs1Ov7rMJnl5cmIfHvfaS1zW3ec7DAIC9wjCOoPvv7xnLmItgSPHiila1UxLPpMaS",
-	"ODzp2//AYbXAy6RLAVDTUFl1vCrX9igCwAqFZo8akjLqgX4JRJ2tAEOMa8I9jrM5wUB6ezL6NH3gQ2vo",
-	"GbqCagFo3aOll67gA2hlzrV2yGMTqC1CuACPIX6ANa5l6vSaCf+E3sJxBi4CeinGNCkB4AxIV9Ts33Ep",
-	"IUDFr6boFEiKEctOTuCa/Kkg2KDLnfTAN3l4eHA0vBgOT+D//tNyiSw/Oyw96+y9rEx1Kx/m0a6Nbrfc",
-	"TeUHcB+5xt1Nvrsyv70rMy8gt3H1rilPASyxfhdz4Msu3lQ1mrP2kp6Ki5gvaErGbMZddBvcmpzA+YLQ",
-	"1Ahj6lJ36yjVl+IFIKPn3tIor5UNURNkL1u4CspETvabCnFfCm4eo5ptZkpm0xkpeTZdQYOfnmPt+FbY",
-	"FSup3gC8nZAwKh5nKVU4iwbt6vVXDYJ/3Rj/HtM0/RdEAPrz3GJ2gccsLyhYueWfs4IvpF2Ue0DpzToG",
-	"1qY+GgxzrFHFoPQvTTWZKssIe764Nfm//+d4cLyP1XguRQSPISzvPxwqauljDCqyQ7A/xNSwEqo4YRzs",
-	"bYz1/Pni4h15QjWPyZ6HdubJSRXkuU8Wik2YUs4dhtySvx1dCijwXEOGdgkuVocckCfSflKm8U8Hy+Xy",
-	"wGpzB5lKnbkTXQrIzMGl8Vl4mHUT1Tkk8poYhIFBfSLwFHjI54js6QWN2YFmViEwdvSI6qwLQYTQIjob",
-	"a2by8CSYCJSZBNH0OHc9clP60lfCLl+RQCV+qItCJjJN5ZKUdvDB4IjsRZ8ve1A55bLXJ+6foxJhXPa+",
-	"WCtPSIMqkyvR7ovFuCEqwCXBf5++e3lCIldnfYSDj8je8fBwH+utuGoqVXyDpZJiWia5ftGGWz5XkB/U",
-	"NBiLo6C82PVMpkmfRJlwVd9ZMioIM4InhXTwI7sU3mrNF7pU9y6/JEVDNx+SU9qiUvm65mRR4LvbZEh4",
-	"0u6d9JaxGT34+9H4h0+H8/9UP169+31ILya/WsOlQvC9k56+H6v75iD0n16/V6xM76S3zrQezzt3Xjo0",
-	"7+5Zo3bWhdLY723ktr/CrG86vW97r499Y+thD96YUcUUSgZr4M4YTRzy51Maz9jBUymMkmng1iNdQlio",
-	"kAeQaxflUGzzTBt3I4GlygE/xBq3as4STtFF2G+rHVac/N2pH0QSxmIU0qDXXxdVllSLc6UiFZzUcJFv",
-	"J1Dvt/teg/j3J3CDAeIK/GqSV5PqE6pdmAwVeQkpPEilU9DAIN8kegYl7efmy5bDMofWzb0UOPl3uUq+",
-	"9dLVVkUtSGqU+uHDh4PT0vN1Yo1QV1CMpvP/uOxBSsdlLyI1kU6M4iwhhXbRgUz/SaJHigrZn7/0vdCE",
-	"OfZOfvv45WPIy+bxFvFYynGD7VYUOmOr1dFqZgXsnTJUXvUedUAKANc5xVhyV6/DmmRyKR5jSW6dPyZU",
-	"rIpwhtxxUz6mGi85K2B638FYvoOx/LWviEpRO+vRDruBw/zYyu8+oqII3mpk/Wf5KzWGr4ccNVXUvxQy",
-	"M7GcM2dJcIVBZS7wbODjKP4jsRzu/C2Qx8JoQlJm7NROyoFmmLCiqCDWWpITopgr2K7IEooHVMLillRf",
-	"Cm+U5HLFu5k6CRbnrizW4s+Kokhqu8Grm9AYUFF6Z0exX8VAbhrS0cE/7EOEUDB2GYwvZsauQUFYLRpH",
-	"BG+gzbBNhf6NI4ixZtCfF8ARGMvXjOH4BrF5ngw2n1fF3L8fWTssW5yHy6Ry2iEw7xueW/c++7G1RkhA",
-	"NWN34jgYnD4g3Ih41UcLAiWU5VkwpXKAHMwr/IU/gbrnzi0G6+a8jp0PlJ9Y+DxZ9b4dCzVm8rnn39lm",
-	"V+DSpRgzqwlhZL4jwa/LQ5uVDE8Nt+c4F+SwfXbUzcfbb4+mMCVqvqM9qgQmEPax1rlgy9ruFJhcno8P",
-	"eII3HBCJCFcdZKKYtu8q5rKsC93zsdU1eAxootQqq7numqsAjDCRAIQCxFZM+CerjmLOTkldBX/cmF0K",
-	"zA1sDYHwtZwrWFoosHBfisCsXDyBl6whM9t+0iiidhAS8XWjCTbJuPK2f8fp+vOSM110TsGm3WP924VU",
-	"9aOtymHVTu8OxuB5pbN/aljswIw2q9q1fKPvasPuHERVL4sPmNQ1gvuaWvjmys2VM6tav7lUENcVSsFr",
-	"vD5Zzng8g0BBPZNLgcGDgPe7Bycs4EK6iEKEsoR67Aau1fGsfH/2Co7ISzFmoLifu95BwyeLbJzymNAk",
-	"UQBTfNrgrvJB/3hkgi9ArydQhl3d+ZF8KdrOZGctQIiiv0mqYF6CvrG2jq6IMOl+blfKlQV4+U8NZ6zR",
-	"T1FnuvC/ABU7SPfBXZie4WKAKTlQaTpTae+kNzNmoU/u3YvVfOB6GMRyfg+jbeGWaOsoyPI6/TlYyIGB",
-	"nOOtd2OGd41i/oVLT//L4yW7bR9Dnd3cPjDSiaSvohnd+1zzB7dWdnsGvzuRVfGreylf9g41yq31CtLQ",
-	"bqvU2lwTCxv5XhJrhzm5DOC7Q0pHJ52j8f44TDsu93fP54prLmJwzWlDdIZX2iVkgv3OCvuas62dtr6q",
-	"Mt1Fkn8n4V0mHd2cfr+iF6tMEl7LpiaeBdQkl40MAO2QsDrhLIXCGegVOiETmmoW+WDLdfF8KfYsf3nA",
-	"jtKl0JjBbWz5enX/cdGw1XeiS6HYARPYtDXVjU8JyqM7xyso9dHHmlTHh0OP+4rJSJQkdAUucw8qgrGW",
-	"ccqo0sD77oG7ONxC4X0PMEIb2PuG+ioug88Iqympd3sfb6Ng4ri/dVzhFgLJqdz/2oLpnw6D1EG/31Sm",
-	"7UJB/DZu/pCAbE2c/P/Z+/fltnFsXxx/FZRqn4q8h5Zlx8l05Dq1S0nc6fTkNrEzOb1bORJEQhLaFMAh",
-	"QCuaVP97HuD883ug35ucJ/kW1gJAUiJ18T0ZTc1MZIkXXBbWfX0W+AvQZMeAv0MpI1yQwe+jVE4DouXe",
-	"wDerWDC4p4b/GtaUw1DbWLlMiZAFpCQiUz7mgsblEEGLdDWZSqXJYTtot9vOlZCw1Bn9G7oLbAWjxS8k",
-	"U5k6npi/cVvv/akzIv5tyhnNUbnXYkYgzaiKwf4iZ2RKRSlBA0p0f9Dqxh/edreRjLIDkSLMLxRm3xlz",
-	"Bg/pviuWeBg8+rVSWNwu2Mw7gNH/yaLc89siP8uUDOQlS2Oa9G3b90FPNB2I8k9Pj9vtgFDLZ/8Kodc9",
-	"y/ZdeJejs5lFyLCH0iUfmre7VA4oGbAjUdLmcoAbOAWATDXjOpz4Oixrk/YEda85IW0zBe46P+UPdJ1Z",
-	"tlFjP8K2LaixuIfXYLgLK9nowPptrbbCOGCEXl+8V5X1Cj7RnPB2Oux9s0og9YWw0SPntr4rPqmZ0g9N",
-	"hXVsyzGMloYCRMfXbOSpOJUTV/TJdU/Y+teyC7Yup4S4lJIt1MozJqIyizpnqgIx+86zOVBr2iV03HtC",
-	"x5lDt4V2EUC2mx/oCsTtDaqQgHNo6GOOMVPI3ayuGTrxyLu2bKwnpnROzG+kWJBkLwry8oz85zwQbOth",
-	"qrM77xtNfgcjfwue5CXUZleyc61GCxu5fqdsOmSpAsw2bOHCqEtZgAp1RWgsRYGhO8pHfh5gmSrW2Tkl",
-	"OO9XZmVp8YBQIaTuCdtt0J0Md9ZaBAoMCoV79sJBElMxQMHj7lU9UfTGQGOwLOIaRFStU/f6KO/LHZfJ",
-	"K5pGTJAXTOiULfRQPs1SmbCD5yyNudi2e/L9OHRXMwHE2N/Bvz8QzRdJZDUfqZeFvjsUU5pPbbF0pXD8",
-	"7Lrx5t1Tiv2PCESD8g5EJJRKK2MFj2gaQC8rFvVEzC+YTSIu9BclMx7HZJgbt67iflWpg23wdOoGfn8N",
-	"eqOUjrSfS3V3qJ3IvLFiodLKPlLl5b+lhkWb9BFflxCM5wTSgjt5X29l+5/IhAnShLmoPYJ43jbVPqFj",
-	"FkD3XbF8dtTmh+YNV/q1G+x3nVBsZ7E+idgv0u4A3mD+MM+J6L4Om2vav9KYKwsZcJ4XW3d7GBXkIOZ3",
-	"gefQ6Lw9AYbnoAuYXB2AKj4I1eXAAeeTmAumgvwox3MyYnnne+hA0hNUkRdn/9hKtN1pz/mg4WZWvnsJ",
-	"3qRK9P2oXenv1yRcbCzf/PXs/TtDrC/O/rF3w4duPUO3pPIWugdvdEhdH/vKg/nCNm4PiocmINi+3Qg+",
-	"2/40xUIAEWElG6qQEPjuCezeTP7//z/fvxmD4DID9IuYgk0JaUICzcnAujEh5KNIs9xpOvRjEhKHI6Qd",
-	"0Z4FCrS32vyl3CLeQlX1Le/vt8n77rDeoDK6vjv77cpDPBVrungtHxckagqHzDf8N4dvENH5gDRzai+d",
-	"E+g3u+fMuTImuF0Dm9GCfbSJ5rY7RspAgSUhTSMyoarci2ubQ5RWq68VZpmNnVvGYc7VNr1yIzp/MM1y",
-	"YdJ12u65myNg2+xO962cbi98Cplcy8GIuzr10C+7vl1Hpodm+dwAFWliVw4/9ADCEwFkIJi/wglNx8xC",
-	"1HIBd/eEv31l62/r78h5hDtZpGlOUuRjiJi+e2K4RrGvdtmNhA6jvYBImA2N43lPjFOZJVDMjk39VBJz",
-	"TRRTiksj2dk0icEJZkY9Shnbh04N+1js4qbRIi+wwTmkJ5tJ5J2PL1hizBqiNEssqHB1G3SX2IG9SqD7",
-	"yVW42CdLOLve5FftTb40lpd8yoSCDoFaEiAZQ2rNUE6nlHj0ZKNGY0Yki2As7GsSy4g1OpDxXj02eFp/",
-	"WBYIXLOpWse5YaP90AxjmtKvr/HOJ35WNE3pHIIDeh7D1sh0WoHR9VYqjVMDWCxzyNyp8njKNnjvAOIH",
-	"gn3V/RCcMoYo7RGiiNca+qM9m8jYppXV96mKwQlUXAS7243Ok3a7DZOzbUza+PeqtiYPw5dUOpF1MQ/z",
-	"406y3pBkfWs5aojsGEiQIukBxhad36VnKZTQ0W0zPAev8hp2ZiWEkoLYhxgZZcVjEzii4pdsD+USCMsm",
-	"++q/RRmNieN8mgc/oDp5DW7gCzfoBwBFasfyQgpNQ+3QRTe+70OWJlKxre/rhmZFtr7tTGZpuP3bfjay",
-	"cvPLz+XtMi37mlOj5qz3gu8a8d2CE9weeasXujUuIiPDOb52Gkdldl83SZiIFBZ163Tu8vhyj1ZpdC1y",
-	"eskjJkKXN4GpBB1SbNllKGUgpOYh62v2VQ9Ic+aCvpbNzahF1gh6QtApF2PsjpEpLphSewEZZGk8CMjA",
-	"as19Hg2MxmWeywYt0jUDM2yCWNsAKvkGM+ovHKrMfBQScLEmVJE5A5gOizXZIqe40qCACwb9vW1d2Ymt",
-	"z7FJ4WZOXCjNqGHLmWJpH1uAmIVQA7dlYA8Yu0FOsXOQFPG8RU6nXCvLjR1WxGBdw7Ce8B3DPLYX5qQX",
-	"9HRsArjA7lcV3pg52RN/r7U2NLTkJxPd52akdjfNj7CHjU7jL4fk6ZP2/pMnT/YPjx4fmwPHLPGB1pxA",
-	"Rc7jVrt1ePi49VejXOY01+g0fmMqIMXsmimdE8XAnCVyNGKpIlKQzxOqVTdJjApfhu+Izb3K3OpQPA7+",
-	"kJh7I0MwjKI+WBZQF9R+vN8+Oj8s1AwlKJAanQb6zbAdsAK50eg0ZmzYt+r5dsz6fuA/ipKitjtlgi0D",
-	"ftD2lP8GhULI9QSRid43hmEKn2Smq+TRBsrwAfuayFSv8Stb0QOMzehTilwwlgRExlEBqNuw4Rdn/yCp",
-	"nBFGw0mA/XwgWU/l9Y1HbVvgaLlyYoQqjKJjGx5Z1foANGl4RqGIcb3efAoPu7LmvFNzr6rmXiO+7IgB",
-	"g+guaoHNPgxB7VTaG2IheDjQd1hWbLF/lm0Ei/tww0ruan5kTts+n5rhbYm5WGIIdWa0efxr+/TvOieq",
-	"NJcNMqNwzrsDdNPAikUTDCwd7qnrTixDYJQjHjPSHPicpaDENUnBdgtlnE2FgpaIv569f9cTg2+9Ripn",
-	"qtfokN9brdaXPwfIeMFGHP7BQo3wA3LWIi/w9o6z4QJnwQVkkKTSjKNvTL1B0BMDq1mb39CUyCPNcFr7",
-	"XAyMDYm6trmsoLAPoI9kTzx+/PiZuahoqeZ2J0/gD2Pr0TETesEWDawlCqOZSMH6IpsOocwPrFOYBCDM",
-	"mEkExI44IDikgBQGhG49Z9uQZmFAAcnSOCD5iy3cA9sDq9Vp/34ZewIA5M3WcIUd8DFWIVyNRIcMaUSg",
-	"6yM+ATsVenRpnvZEzAUjzZHdyMA2Q0mk4lCkxwUZmAcMMPZ1uOeALZW06TFjKfN39AQSLrQki+O8ALmL",
-	"1AWOSyzoIEOG9U6Afo2RBPQzjDLlBjk4brdtCYcF8slbsaBdfGjUP9ASoffkSU8MWq3WAf5V6NwyNePZ",
-	"uHU39vWEIS9Z4ilTWaw3N8WRuVpOe7+4F2ab4J1L1jPRsmQ/L9vMjRu2hIOC8f/0SfvJkydo+ZfBjGgU",
-	"cYzpfkjNsmpoC2SjbknhKze5QohtsQ0JM3RyAofjgs3xTBS4GaFDeckC+P2SxhlTBPVM6DRoNU9kZYb5",
-	"l6NwJfP8dxzLl6W7FvIm/c7gUgSOcVi+UVjuoMgnsjTuieKiBX6lA7e8QdXuBBttdLDGJwIkvlIlv1NH",
-	"Ra6/1Oabwq+PlDu5O1fFd+aqwO11upEqyC9nd2zvsShaCAff8MPKQt+N7INXrGweNO5Kd19N+zuF/SZT",
-	"rUXOUdwvN6qmb5BdDe/f0g4uUrnVj2qJ/bWAQgUi04ilJ8aUlzPIaIOO3IUwik2romEqlQI7UV3VlMbm",
-	"4d95jRHM5KOcwWTWG9S54ro7ojfazVIUpb5RvhgaKQ/6pN6Wq+puMj427LDIRDY1y28xTYPGVF6yCJpF",
-	"U4XI+mvT9n6BXDXmvSU0Tfkl9nSuHAUaH1WjsHmr5kYnsGnCza1o4mMMt2ZQVe9Co6ameePjo42fA76E",
-	"2iaQTzduApkrTdCElEOzbe1BEqB1edOo6eDM8Z3Mm2Bi7RE6o8DeL4ScgW93yoSuW2f38L4F+K2yE4ZS",
-	"xgxqTe7Ar7meAbvl2bHf23Zp3pkvM4oUoZ41gMfJ8gef32rG1/3wGmCiXR5J87R1+PT4hAz+Mgh6QiU0",
-	"tJVkEVUTmzlCoayTRXsFj6VMAdivmKYyhh4uQvaEC4sM54R95cqY6B2XbyIFs06uD+/Pzkmr1fKR1EKp",
-	"2Fr3EmYIWIK/DkZJ0fNq7J0JY4KSdyxWgOi7IlVjqzN5bxkNsD4rurDZ3du5B74390A3ivIDfzVPgDr4",
-	"Zj/dpA/gDqz/l0xTHtdCp/+gJH2/ldaOzXsUbsfllbYFRWTGRXQP1oazpzc0N0pEvz6nvUBR6CV3BUP5",
-	"vBH/tpDdOid0KDNNuA56opji0yGLeaJ0nDJoaxZAo7WATOQs8MAISSrlKO8cui5vJz+ENuvkF660vN2u",
-	"xgtvWn0mHykywQt3p/Nm01FoYYlHWRz74znxJPD9HEpjFGcp2x4g9qojrFOrAVc8tDh/+QKjmawCwiMV",
-	"QH42Ks3ezpxQNfGnuCfwrNPY9o6BpBKtFvLhAWkBY3RQNQmA9A63rycyEbE0IK8/uI6KAckUSwnE7oMC",
-	"S3mESIEetpZ91Xu21Jz2hJbTodKAVAi4L2Alo0nouPm8kwfzMfkgD+rTUMs06AnN3ZyLWe2PwIzmIWuR",
-	"05QqSJyYcUilJxOaTmNoBLmxkm+ewe5Oq6jNrAMXzU6tuGnGZZa1xLf8MYmopqT56uWHj3s3odkeuHO5",
-	"v+DSeQgMxpxv5ZuiePjPCQsvWFTUu6o8WRFpUgTWj9glIDelJGX7KRtzpfEk7dleryTmI5tDMvAuK1es",
-	"0RMTGUMSjUInVosMjtvPbNV7P0kBwZ5jIhI0hBUyhxd1ra2WFJX6o93NN8IvE47pHg/6zha+Z/zqAlWU",
-	"GMMC1W/JE1jMx3zIY0Nc1zjw9b43yNFSkP4rRcE/n+NKkAsuItIcjFLGIFMFXWjUAzL0hMOb2TPnS09Y",
-	"SriGgp4hQ9RhIaF9RkD4CPshodmBWWmdnhhkwqye6Nv3YwZf3yYLBnAoWdSXmYacPp8901daJgmL+sN5",
-	"32gUkBu4yCDMszA2AIELeAKae33Eietbr5bquymZexwTRhE6aJFurCRRdA5IN8IC3WRKyylLiWIpMDHI",
-	"QksZs7YUYlNY4xJh6VrkI6NGkRLxfHPz6IVhqqcFariG37CinKuU0BU0zJYv5IMt5FGae9pPnxy3Hz85",
-	"Ojo+enZ0tLlfsTANz4LuFvu4uJB11VJwMnbAx/fsKnwL8E5ceW7kWAqUwvI8/1rI2X9dnbkeDLP44lY4",
-	"7CBcOLmILAktvHyoz2bdBpbqcqxzSOfoCaouWNQinxIz7UNbQuXuRgPJ3uBaxENNKgB5LBktG/OY52ZN",
-	"rs9ncCWrOc03GzbtND6dtQ4fHz87PGr/9PTJk8fto78eHz47/AlW1rKjTNsTewVGY+Zy/8ymLrz53kO8",
-	"QLL4j6rMfXc9M+k0oXwsSJKyfTjHtk4q5koXg9FbMh4uFB9PtDqAvHqKzUxug/mcszhWZEaHKkHvrUXd",
-	"xCwP1wpUucww6py/VBBp4cU8QFgH/D5FFC4SUzHO6JihCwe8OcbWQwbNNWkChC7VPUNrcgoTJRGP9gLf",
-	"XSu0SxyQP2SWCjZHcC5wTX9NWMqn0GvlkqacCt0i5qQYHggc0EOXwaGhcYwOLYAsnNEpj4K8D2dP0JFG",
-	"FCSe2gWAIHGK/YpB5LvdIH9ILpTD54ZHEcaNZtsTMzrH4bvLxZj41m62mWjqfG/Q9iV/LKjV8pKpnsAw",
-	"BEDj2LDExrUOHnSgJ9bVOjhKW2XO4vCYxeu533qH0oH4/VvDkUej01BJippoThfmWxqz/kymNnvFkWff",
-	"kWaj02Ci/+ms+JtLMoIH9s0TGkHDUpj5foJpRbDtkCA05VHrl+fjN2/Pfzt8+/Lt8bt/XbTf/uviH91x",
-	"9+Or57++/Psf//3i7b/i079/Oj1+f/7r87fnp8cfzz91F2sjVkmJrp/5c2jpcsdCKn/9R6CgKin12XXv",
-	"tru06zb6HYbe7dZ5/u6ZaEGGOa6xoRQbZoozpfcnMluZoYzvM8xr6eUgVxkNJw7a8PDpTwSe576YMXbh",
-	"QSaXYSgD8laKiM4JFM44UALn5B/xS/T0M6Vzm9szx5VQjnjXLzC3rVkjvmHTent7+bnc4uIPxi5/B2b5",
-	"LSPoFReixmiGHdtFGW4WQU8ZdcasbPEoVJ/W2ynPLx10wZRac9JLmLpmsPEcGi4YTQnPdFNIwQoQsXvL",
-	"Ckt9rs5zOwp3JG+V4vMX1ZC8W5Md7d8o7T8vLeuNU3vQSLJ1MfNqyqWCsGmi52gDhjGjKZYrWwDIlO1P",
-	"GaQAKOvlVlqmLCKgqFuLwhNNGMvwIvfQbKCun1UdgCtq29xswCWNra4dYxXw4U+ddrsRADR6pzEFsYrD",
-	"MEvUfmZ+NfKp+nqdMVV1w+aacMWxuzs9+ApnHqIbDl1/57O5ZwX3jOmF/bm6Yru2yucDSxEY+/XZe+AX",
-	"RKYO4lzTFHwDzjFLxZh1StUdZJZKzYxSa+x7qRgxx97c43oPoU0PSq7hJU6hNZei5c/F+AT5TiHLR5Ex",
-	"5SJ3IiPm7nBuM2HqZO3KpLxuqPklxp3uUAWuaIHAUi6jHFAkovNarPFxSrmoLCJCBmX1KNivqoKhO6h3",
-	"8cu6OqyPLbe53qUe3hSbeMdmFhjFHqMqX+7dadbs0iXy3rgP2KXpKM0ShdCn1t3LGOozEGQioPlEAaGG",
-	"+0yJyoZTrjWL9oiSPWG9s4qEVJAp1eHE9nbpCgKDt0k+Ax4NwEfksWusB5arnlAXPIEOD5t7J3H0liuc",
-	"XlpMvytrPG6df//WWAWJ4iPkpXBV0AB/ICzX/k8/HR7lrAa+6+MSbqPrFCd2L36/4gDqPX+/yBlGLHH9",
-	"ML9TsNlO27l3TFDIoLbbYtQGd1CvrvXk/vUty5vX2e5vuNKnhYd/18AB+UQ2QGbPJ70T4DdZtspK1HTj",
-	"LoLqmOpMQvIJE8TGjGwEb8bgrScFzZ3n2fepjFukqy4wq54qxcfCDJwwEdksMUh1tc8sZM+OmVbFgCMD",
-	"R7mPy3pwncJqPFJkcMHmA+8A9/HTd4gJSL1EJzSKlC2KMlIS4pQWZ15mGrooTZlOeah8gLInNo1Q1oKx",
-	"LTvh1xXM5gfuXiOUF2y+HHb0FbiGGcuUxFKMibmG5Nc4YoEB41PMZWCHmBVodJ60DW+zL3BByPy3zbWK",
-	"fKnup3a3sFV1dQn+il0I8XvTOV6yEYd8JdI9eF7YyRvROA6+5X+4yt6IxUyzKssGcilcz1cuIMn/JA9P",
-	"5+FFywcBfwxyLpSm81ZPwFwcSCowLsjfAOeNsg0mcl69jeHyEgZdYloL5+14eUZ4U7RTEm6MVM16Qv+U",
-	"NWQarKwf3yAqtWqn2zvO+gNgyK0nodurx8r3fXOXUj1TPchZWq2F1zVMcBgzqAd1kef8MV6z9PXlU5ok",
-	"AGaMyqPP2VOPnGbcyXVE79fEBoWg4vof7Y0BOraF1BPwoysbSdvOf52vXDef9AZ9hfMKnhwt2oW/lXl/",
-	"hDWsHPoRoWZV54jOkS7qwaGmXPi/79YVXblCNdzF2RE71nIzrOVzyebDsE9e1PBf3z2jQWtvdQDNzd43",
-	"KbWhMmffWitUkeZw7r+M6NwG3NnXRBZqnPEytDWXFMG9Fnlftmk7AGneE6nLaU5ZEs+xY7ocLbeBVnmi",
-	"csFelqOqcUCx6QLbtAX37iF7LfIqo2mUUh6rTk/Yfj7+/csPtVcoX15PinnNMG87lizFppRkGMvwAh/Z",
-	"HFEeQ27C4ePD9tHTAP49fob/PmnvwVTyXsoAWO82iKOPgKYFRHrn2+iQiI9s07WgJ549+R/ml5FrR2cT",
-	"DQKiZ3I/SWUiU1i4f+1rplCYJPuA4b1lel5Orx8tqd1dgPJumLKbVw1Htidsx5FvDpPEndXUU9TDZ8Kj",
-	"TAgWb9Es3mYi5d3EHfewtREdrOL4f//n/+ZMsCfMn9ADAj8kMYc6fss1kbmZxzo2zQUW0rKvusWjwZ5r",
-	"Rt8TwEBsOQoA6pJQRs5S5zo2nBY0Qs0S4F0qcD3r/SR6ImUh45cQtrT6KLAHF340euM44+a5IY1jI0pa",
-	"5JVrGo7dMHsCi1oLHebNYFzpDxXRgS2Oxq7FQTnRY0t+ZXM6f8bteuj5xNUIpQWvipOvVhzwvECotgG8",
-	"/b1OGT5qb4yUunIcbgNrdXJXWXKtcbi2dnpmm9FzMVZ30Y3eZbIUy7ILNS6NoDjBjdJdij3rj9b1rL9N",
-	"0Vc+IjViD/ndTurdWNacsbc9ow+AyQeewwOqATDuNeUit5wm44PbNx6X/jUPm3/HQWk7i/URabeQuwN0",
-	"k+Ho1bkXtxCLfp9GYJxCbleABVSQnIU1sFQUi0+bAzCwBi4qbUfbE+buILfo7Pd5DFl5azUowL6Atme+",
-	"GGZaS9ETCcaoEBzGp39hcpi5FlHbnPXMlR8pxFyMFRjHoNGhWWvB//KOZGeQwGZ7kVkAJzOQ9ASjPwzj",
-	"NXlk23cFv5e6Wgy92hP5EELWpXJXF7GGL4n9EsioEJ+GVlNGZYDMtJLuBqS08NQ8eg32PlMa2gS4u5FO",
-	"Cvee/fL+c//taeG+oczGE124B6incMtV8+zsNtxPONzRQI0qY8l1Fwj/XgPhbgevHgB3guPgm/20Tejb",
-	"sTuPbuxcQnXMqiZWnbOqXaD6vgLVq0np2kHq2i1u75jd9wxwvoZqbs9TaXd7awOuxOgOMKrALZ1V03gS",
-	"cxsjxnImqskAvIE0nQ9I0/yImloEuIOxFGPl8hgVQID2xITGIwyJ2DhGCRwZa7IYqC6+bMFqxVCcNZE9",
-	"4X6GoEunGAMCyBqjgBstCrpY0XDiwIvJsyf/A5qLLEZEMLFzMSyiWb35WqVq4mxqdc3yUv7sl6lpEVs9",
-	"isLe+lj2KJXTkktqJNMp1FJEqBmu9Znl77dZBbg9xOzO+ve7Pb/eGN5QHEJAuAjjLGIbRPG13Oqdd2Dn",
-	"v8jPTW39mLtix3FvChQMD1vOdR2rgJMMsVhKHE18j9x4Xcz+Z1ucWsk2iwpp05nOFMx8iOQc7mHop1wV",
-	"m7DUBnqQaUapTPblaASNJdLCqyzea9ATsZSJIkMaXhguz/OEpCmLOBXI0yz/F+yrhuefFBg2dgzHx8hL",
-	"lkK38W1COXa1f6y488KkdkHnOyrjWiB7JEunqfgsk+9J1XMz34d+C6u5SZYKiyMPmdcLpesdoyBlqU/L",
-	"tiqVw14uVMJMeMyISxicUW5r4sAPCuiaoKSJKO9I3RPFBhCGT9iHtcjPzvEH00CGEhpOgVpjPuiekAkT",
-	"WLFjfrbu1mK/ywmNoEujscA1A6wIcnSM+AR7Jz1R+RaEDzHvaZFzbFqROm1JkSHTM8aEjaHbthaaThN1",
-	"4nggpNU8a6OymUjw2rrbUiouFGlS1RODhKUhE5rHDAC4B6gjm5exrzTULTIAnJL/6ZZq4LLopYjnuIoe",
-	"72cBD2crjvrRrgJM9jsNjiNZeBzfoYUvRnDMZhE8rxa3AK69gfj48lAKMJx5C9HhnCRMJjFzPURrx4V3",
-	"s2h1m9ClwXymcYxINx63Ya+YT+uA3kQ8r43Wm7sroRxmNI4bQcM9a6NutO8F89H6evCIivB7TdTdbVhx",
-	"ge4fYqJ8muolec54dgL9pgR6lezA7NLCN3cZQpdiKCmUIm4WPLfBRO9ThtCQ5+b2DasC6u8LL9x2Svm9",
-	"Z4ZT/h1O5gZc+kHF4vNJrA/HF3ZndwRvra/x6XTIoohF5IyPRZYUV70I4O2/vaX6cXrBFKJxLw4Io87Q",
-	"UhGbotFUC5Y+UkgoVqOMWIBwT5+7z7uER3nHRSOVbIM3wiPU4ux0lDGRUanuCWM1G/kmog5hX20o3T3c",
-	"g0958azlBRMBVt8QrnuCiTCdJ5pFAVHZ0ExuyBBl/JEiNEnc+M0AA4IdnWxuv8217IkR0+HEdaPDKdjo",
-	"smqRn2Uc247xCFtj+FBPDMaswFcGLdJ1vkPX9sCNHUL6sD7myXZJ5AjXzfepMvNW3l7AEnvshzM4arcH",
-	"xcp6bAXdEzl1tEg3mnKRd5LzdGa3zWo0HtzPMc11KQP5DK/XfCEymkb378/tl47YkNZemJ836eoSNGZ0",
-	"6Ho3tI+OnrUPj549Pm4/fvbT5o0Y8iltE4G/DV5cpwfl+4peaa6WyAcbk8dG5tnm4Cw68dRjuw0B+77J",
-	"5IFthh4483mHy3P3qQHmrscbrd4l5TEdxmxBYNmdJlRUCAZAZqoRUpupfQff8j826Zm9Rsd7VWTFjQdy",
-	"dnfK082WPBe4opNy2DpajvJY583rTsEWFsIWhs/iCThImU7nt9tIc2GgdUoh5jaiBzQLQ8agsC8FZyZJ",
-	"M4E5ki3yil/aNEcyMBLedrQErQ6UN6/O2XTtZkmTG0sIeacyG08WmUxPwDv2/E6j2HukyCDhrnVmsTun",
-	"ewXqZoePH7fbT1oEPE+UDPDHQZGEQirIEJBLUygbGhy3nw16RoCydMYV27uuSkXOmIjI4NufA6OBwu5a",
-	"aCazsHkBeSXOoE7nN6N5JeBOOjx6fPzk6VVUJBjKQ9aQjEr/oyoaP2LS4rU1E6BIQt2BLxzpUSqn4B+y",
-	"P62SB6uYdKK52FdM65UOqqpemZWKibngzD3tNk9N6UU1B8dNa6ec3KByUpIOrmr+gs1ngHULifyQbl7Z",
-	"mu3mGwd0fcUr+2dGYyN+qBsOaWJWyEjGVgxid/oQMDsBw2A24ZqphNoGsjrlU4DpSzIR6gx7YZtZIlCf",
-	"YiJiKeGCyJTITJ8Q2hOxFGMA9TVkHTKL8RtJprDuYpjxWO9zkS9S81SMY64mQU+8FpEUTHEqAnKWUGG+",
-	"JR9kqrNxxsxouykd8jAgf5Mpo0ZHSJJ4jvHWnhjYoE7fPRpLTNKMnSzs00yQmRm2RXqYtkiXaMCN6Yl/",
-	"Zjy82MdCYtw7Cyns6kq4gp4LhgHBSrjpb9GV/1MSUc2W2cMVJb0jMYATDi0pyET3ZYYYMzDwRqfx4eP7",
-	"t+/773/+2XybpQk2Tsjb6xq6WlxElPlBI/+7+i3FTmeq5vlBQ7OvutFpDKnSlMzpNrUTFUzuDvWSbTjs",
-	"rhPDA8Mmjg1HuxarXqE0gO9y33qQNwxqSfiaxvEcwy7oJN4mrlVIAbiDYtGawL63zlTZWwlp0Njuc8Cj",
-	"QQDmowVZGFg/7qA2vg8XmHFVprlmGY/uOM21sNbrY2jF6MdO17q9KFppnQtHtnwcbyV09tFGkhRUnVqf",
-	"RinqZQ+1TSz3YzaHQ7WMpsJVEtN5vxj3GJAplAz45Czs+TrHXglqImcKol7NwV8OydPHh/tPnjwx/3ti",
-	"86S8X8GIntPW4dNjYi59+vjwCf5nsNci3Z4YLARbQEvKBP9nxggNU6kUoXFsB70ca18XNirmJl1Dp6la",
-	"oUan8ZdDYqbd/utP+49/+ulww9DRJUv5iLPItVx9k4UXc3I2SbOhCywhUTwOH1P2jB7vPxm12f4x/Ynt",
-	"P4sOh/tHw7+O/jr6Kz0M24eb+1IKS3E/FZ+lPLG6xBukZebiSztXyven4NjANi0xoRU8cVNt5uAbnq6U",
-	"jVaWgf7iauRtVNIXz7s4uGWLStN5LUepKQdd5CfrSkKxJHVXEnpz1GXWc3PaCq4ZzVu53+27ZI3FCe/I",
-	"6UYLRTempduLiAEBfGSj1WG7f2Y05np+QENMNT/4Zs2XPw8sMEg9cjHesh+zSxb7LB/I/Mc2OQXLLyCi",
-	"YB+S4dyn0yNuieZT1ilnQyUy1SMZc/lIWacfF2MSG8suyNOwHKocCWkSkJRdcjYjEQu54lKogAyp+f+U",
-	"GTsKfDoqIJdcxtj7Hr2C1nCzS0BozFKtFhMzAQEv0XmKqWvydz5hPWH332qxLl2fhFmamukBrEYuGOyi",
-	"1+foG2vg73iRXWUrge7EEl5zpR1KV+uUDzPNtrhn05oBe/ltF2HZJbZvW2/62hOx45U31SQfeIN1WE88",
-	"hTtuaY/JdflkeTftYeeRM17BMeU8NQnVkwVHDXhjyiZN0T5KqDYTbHQa//v39v6zL98Og8dHf/5HlQdn",
-	"EzYMvKee5cLPBMugMM1dxpfg+psqFl8a/qucIwqhoZTlzCcAoIhInkLbfstGgy1BuG3FmXCsD4AjwUgg",
-	"hX3zq5mxmfV84xv+xkW0+dOz4R8stPfcAQeDl67nX0hdO/Z1kz47e2Ls2t4w99qcZRx8g3+x60R4IeQs",
-	"ZtGY3W7SFZDdRk1RIeOqkBM+oYooZn2AMPITkg8b8uCgQdAFY4nCbHILNZ/PDTsFdQXej68wTE3ZewGz",
-	"jnDl4Orgsi3cfd38VcVj1rij41xntRVWIMKp7w70Tekj+dJCLbPd7uUTvcGx3Cxqdgqlx9aEAT+4B3QE",
-	"eMdExjEZmYUJEADZi++IKyhfZlFP2KCbt1VQP0BdgZpbsWB7FNPxmEVoPcVsTMM5SbOYGTMsSaWRWFyK",
-	"K+kCDzZQt11Qjkd15cCPjzatBnbjyCGyzZKJMWm++nh6+i4gv52+efP+c0A+nr4MyKd3f3v3/vO72mHZ",
-	"TejjM25udFCiBBEVqjNFmi/ev3t3+uLcDOnnN91Xr8yHVqtVOy687/rjKThP8wWDg7AUxmmRbvGkGFXW",
-	"HRXzpOEcaN/GVUjEx9xY8R40Zi5FKRog054wx4tFhOsAJJKQxi6YM+3iTUJqh56KB6BqKRYDNFe0Dm5f",
-	"rGwa4d3Fdm9BTyyFc33FG0+9AgkJ//egPy4ERDwdry1cKcuHKld3ie4ad0XgdYrTztF9y47uR+pWiXm9",
-	"klAig2vT/0FEeVzv/jYkFUtwalsB74p1APIv5heMfJ5QrbpJQt5SQcewQhaBYC8gXBTLZB+pHB4wsGg6",
-	"c4vBWDCcUqYpF7ZFtMx0T0TYswV0Oqo0edw2A9jC2bx4UF/CtLfdp48yjrNkUwcvXn1H/l18WW2CgIzj",
-	"/SzZ8YUbc+ou8AQ4Rp4z2OX+3nnDuuAYGnZyqFh6ySIHo++DY3XxMJKHwwLbu2kx+BTYyBNpzthwIiW0",
-	"SDKKLGZJpXRmH8KNzvqGakPiM8S0wvHY2BfWWacpv2Q5oKIZFnRhgpTyORnxOO4JixKWGP4yQ8aDU3It",
-	"nV2gC/j+NSzIXZhrF+b68TnirYW6boMH+nnUJX5XQYsgcB2CoVntCGLm4DVAZWUmDeezOlPgsP3QaTWc",
-	"E2UDNNhxzuhDoFuBV6eYJ7Dv8wQcPqFPEyAZ1O9YzupY1FRGLL6KdnRmF+L2T6p7U10ZBv68O583dD7P",
-	"i0q4j+cY62YcUxHeh1HuD1LtsXtb4w0mRWdw4UzVUPwqkXzuB3GPbt2cpdy3YzcfyaLztPvhw8f3/zh9",
-	"GZAP3U9n5t+Xr8+6z9+YTx9Pf7V+1Ttxp/ox5t5UFcqUXc/7DI+4jRUMqWZjmc5J8233499Oz1+/exWQ",
-	"T+ev37w+/y0g3U/nv5y+O3/9onv++n39KN1Dbmf5sP0WALTGc0JV0Yfsm6vWDQ3+qRnWk8Ojde3oN11G",
-	"V5sYeGGHGBV+zEWHOUCUNQdM9D+dDQIySHT/+UfzIWKDE6LklBFrWSiiEhbHZMDE/qezwV69D9wXR9Y5",
-	"v7v7/033//Xl21Hw+M/m7/39L/YbcIofBT/9ufef9+QVd1xuvV6cA6ftJO9NVj0tHrqH4BX3gzK/4scb",
-	"9Ymf5y3e7orA69TJvJPwjqpv0DPulvXeveJu/69J+mvc4W/4BVtGx7TevsAXylStilEuNlVPl0/Qzl29",
-	"O6zXcs4USPJhuKpv6sCu81GfWfMFxG7KqLIVESShGUBn65ipvSA3iUWUK+y23iPoibWe7Cv5g90i7DzC",
-	"O4/wj8107ssbvCmbmdEh3bIT/Ab4Hp/hqd91F/jP3efd9WcHMRF2J+e2cDJgfQuHB8n1lnExKsEvXLLH",
-	"c1fCaGv3FFESo61cq57wzhWaMjICOD8MVORPaxEsjSo22HTeHCh6xMs63hcFAZbcGUooon36dHsZRwpT",
-	"4QfH7WfYITPmoR4gaJmD6yEDGoZMqT5A0Q9IkxI1V5pN9zNlnma+dRjxMzNdmiR9F4npTyHJZcqgs1HM",
-	"PEQOJDGbyb1KaTIh3Q+vjTnQE96bewKg+Yp4vHtCoakH5mEiwprD7N8e591wmusgdRSXpNFpnHa7vz5v",
-	"29/b8G0b26bn3XEcTsfxs2dPD4+OHj97dvi03QgaGIMKDSF/OnuZu8/KeB1GZ+r/SwrAlZ+ylIf04I1U",
-	"/a4Ysxi88TcAFW/W/X5AO8ybN0DrwLq8HVbHd4vVAfu8zJfXaRq2An0dJEexM7vvIMD1Am5Si3x23FZQ",
-	"gHrk2uI9eyjHOhZcC/pRRPnYiA8h0IfnQzuEj3tC+KihyOsielRvbPtOGOYPySXv13FbSyW3Z4oZCkKo",
-	"DvMWHU6WqfGFxdfA1ruYcqOgAhLB2MuKm5Ykhe6HtpeAhDox22BIpmQQxoym/eJNHUCStYjucGC4bhVU",
-	"yhAaKvYEOn46BBlzmf+WWxCxmVFWt6i4RNjYW9HXcDWiBX1tWf0izdNPe9tpUTjquwZsXcUUMhjRToX6",
-	"PlUopKcbUaDKeUR1qhSqJ6oUnyEDczYGhAsASzSKlYvxK2OdvWWaQh6fIBOWspZH0UnZKFM0RuvW90Sl",
-	"2CA4NAYHl+KEUMirwEq/SGJ3sJ64AGBhRY7bx0tO43Xqlc9Wej5/h1kXC/y6PvL5CLM8jHD3fKRhdL20",
-	"D6rf6uSOemyQ7ZI9btNV5YNlDHtcV3GOX+SMTKkoZcGA/Q741pFl+LtWFMdHRxswBruGH9kfLNR2Mkcb",
-	"DM2ciHMjpF6LSxrz6LtrYoGn0TbVdjwDe6rrPOnhbl3dJf2q0rX3YsLCiwUWCDASygM7p1nMFDq6O4XJ",
-	"kGHK6AU0LTSHB72CU3C2Oe53fHREBplIUmk0E7NmA4DYN/YorpOHJOuJ5oCZnVC/f7GNEQcjzuJoENhO",
-	"RAEZJKkcxmxqcXGdf4yGE4aZXq2e6BKgHnBUckVUNpxyrV3KmlPaHnlIXXTtmcddsEQTqnriw+m7l6/f",
-	"vcphBfK1PckxhgBwzVWiRCzkkZUkKVN6WSx0HOc3r/LUsdzyD8QHuCoH3lcZEIrPYRHxm4uLO2XaSDw8",
-	"a+ZCQdjXhLs675Rdygs/y+OjY3sH/N3neNIGAbRs0jo2+3J8ZN6dUs36kEzOIrcd0KVlvzvSLB2ckEHE",
-	"NOXxgPwzk5qpUgIeoMv5PvcbyzN0yxUyhLbszx6xaSI1E+H8b2xuQyBX7W7pUis7DZuV2Qga+WthOMVG",
-	"DTKa97EFwu+/N7rC6PGH7eOjxhdzvm1vhF84+fbt8M8/AzKXWUpAzpJv347+/NNQKtKAURYSHl5kSSvP",
-	"Cnz+/uVvMJ1iKwbR/3SWi+Si0N5YiffCMaUjfdfe0Fwyj7jgdbIZ0/7dGXasJ3CpnZ7V7ITzlbX9nVBf",
-	"IdTPgPYI9e13vPTTEihwW5icektlOeFyvd3CVT6gJrh/F0XMXpXRUsOS1xgYG/lwX+6U5Z2yvLGybEj2",
-	"oanKWyaQ1DoubXsatZj+mT8TMaocUE+SpPKSxgEGy50CclKhNaJH0maiYSAb+pHHMqSxVdeNIlv0PNiO",
-	"Ws0KlXyv5RC4jIqpCIugywv23ioZBhwqL6zua4Y0NSPXE+jkyuBG2EVhZwO+V29VID7EcfuZa97ZT1Lo",
-	"rg7SH5pYCGhbBpFweFiSabUwhiENLwzztVr6FurlacR1iZddufP59dRAFsfSaYJbK4FbK3dm1nfto91c",
-	"tzO7XFDsdmJjp8bdhrgxh6BCidtaeUNzfz9iMb9kKV9RpvrSX2KYVSlfSmVDf6UqA2IE3k3REzLToZy6",
-	"dCueIsoN1WbwukUGWDr5PyNGI/SqoKQxf5OYaSOpOj0RFcYxoZqkhldnwKaxT7IiMrWNEIsDIzMjQSIO",
-	"IiLyXNblcK1OZba5B/ka3FchbbSwC7y8+rVVqYVrFkto1/UrWzuQYhEt26IudmVQrLTgc0xw32QwrrbY",
-	"Jq3Pk9oRwRV9mG2Nq/+w3b7CcoCCgplvMrVwLGjY8GntYEapnFbvSkQ12ze3Nq4xFquSrR2GltsP4lYT",
-	"c8tksD5HN5/7LpfiBkEV7LLOSSzHxUCmFR8lAXBrFZ3LwurgmxvYypLOUxpOnJyx6GwBgEqLcB6QX87P",
-	"PzgAAJkS8Nn7fvpYC/M3/rwnbJawWzRidOMtxMgrtiBFbhV/ZPFVNdqqW77dYbmxehB/VEDxwaCQpb1b",
-	"PTnrNQtHDNc9ZwcpS2I6v11E+tJg62J9f89YxpyWiNf7HkM26geedUBDW9gZbZ0MPeEO7z7m20dwsuED",
-	"JaOUKXNtyhiAMRbUzBOjXfAQWuNSo5d6NdULfUaYiBLJhTbaJxnxr0bztCGAXDOdZkqTIesJGmp+yRAS",
-	"klBBBoUI0P7f2NwGzhIGWfU6S4UqcCncllZPLPKkeg8CuHTmy3zpBuJUJcZ2dNeMrbjfOxv8XhtaQ6GL",
-	"34wNeOAGrKl8y1YVbQuSepW5d1Z6y/dd4bY8o/XKdGmVdyrCrRW+uaQLtUBvt6hm12bPgMFoJGZJQmFK",
-	"MAocrvNEEsXHgosxUSxMmYb2FOGkJ7iC/nkC8fwnLGWkCfIU2rnAl7MJE7ZYzGb07qFk/PTxDQjEnhgy",
-	"0M3P7NtBiSdJNox5SGgUpUwpLyp7YpWstKo7xBSsl7wkP1EPWJoxzmqZc6ytU1s+bPea+7GwxR/fEjUX",
-	"YSMouECKLsPWf8K8NBctjMhEjS9BI0vjRqcx0TpRnYODMJ227BtaoZwewMIcQJbhFjnXy+t0T4VsywM5",
-	"g71fkcFRJhU4DEguO4//d5ambbd9CK2CvMKupe1+egsay8G3BYfsn5tmdZc92o4NF90zteyqrpitkln9",
-	"++ZF3BcV2gQCWqkNbKQM1DY3qCaaCaOxnpDmiHLIk1RchOAXU5qoDEpvELGX8jhL2d7GGnTu6VpNVLeq",
-	"3W7CuXe0e6Pldlcm3NvzIhUpYnVyS7Eqb8wvmSCQrK1aZIBemQ4Z0VixAbEhxGV+3BNNKFtmIjLnqRCG",
-	"GTIIfBYjmXsn+YOhXK8nUrbPBD7aWMwQ3ZxR5V4IENwTzLCZE0qOD9s2W5TIFL+K6Bz81PbIKoTchgpB",
-	"BWfe/rCA7r+BYmsL+mqO9ZXr+8z8XbXNgjL6n40v11Ek76mWb3NGZFXrH5shfW+q4Avb3eOqvOz6iuCd",
-	"ONer2OIqBzva7RjLwMC6h1Dgggx+H6VyGhAt9wa+P+yCOY2991TguGIek5YpEbLU8zLlYy5oXHbMt0hX",
-	"Y+PMw3bQbretck4SqJgBEtjQGfBPnJOQemLY9DTHrMzfuLHP/NSZCPdn3UPqQKdx1D56un94uH/UPm+3",
-	"O/Df/zYUK4u/HRZ+25a74rw/mgOyGVu9cac/jgBoMlpZ91gQvTOWMtzyXQr3d4hBA/EDCKThcceUaj5l",
-	"2FDtjlgyOCj30b/zQDjza6WAM0Oky7lfHbRW7ndtkZ9lSgbykqUxTfoK0pPVoCeaERvRLNbkp6fH7XZA",
-	"qOWuf4Uw555l9i6UytHV66oOh9Ll9AmbN222SMaRH4mSNlkiZOYkkpAKomZchxPfdsranT3h0xhPSNtM",
-	"gadWuc4fCMlUItxKZf0Iu+Y0Mty7a7DZhSVsdGDhtlZRYRwwNK8b3qt6egU/Z05xO331vhkkQsOUozWP",
-	"nCv6brijZko/MHXVMSvHJlpmjIM8W1ou2e4nZCTjWM4I175JXtmrWpe1QVzSxhYq5BkTkT2L52b17j9f",
-	"AjWkXcrEvadMAAYUJYZgHb1ufozdz6As7VtXysq+lnma9GLI10hsK77zJH7y69n7d+QMaIvIUU8YeTCI",
-	"qKaDkzzEGlJNYznOXH0VpB1HMsymDOLd/ogMekKxEDwfpCvmxNAFE9pQOotIGHMm9OpcSrC/zmGity83",
-	"/cvqUifAr+Mmv/Mu32ACMtKpX9tNjoR5BguzlOs5CKQhoylLu5meNDq/fzFCBFq61mIKIWROxJJYzqfQ",
-	"EpWll9gmtUDOrYYLjR+AYLLDWjptX23jWCRqEqYsMpROY2VbRBNEO0Nki1YBCMFsdEU5yOcJSrGQxjFL",
-	"EaUkIjMEJyZTOseUicKTpqziMV03Iod4S2yj2yHaXc/PPkAKpWJMmO+4ViweBQjQSVMtXMdIGk25UIXX",
-	"WZ2i4p3nm4Ett+wWjHjMlDVIoK7TbnlPLEJ9EjkTrpEtQNmZoYCPiqNN4mHtfAvKnrB+KEs/Q3c/TRKj",
-	"KHAP4fxIFWCPi5tFuOoJi75SAD422rJaxDwGZlboZ6cqC32GkqYRIkEv7s4olVMHTXI6HbIoYhE542OR",
-	"JR2kBxmxnmCW3gI/lyVVXk/y5i6wLMhgA1wbaqbEkkKqj0acCkxlxj2344CQIeTNt8gZYz0RyVAdSD+N",
-	"1rQ88fyXGuLwsy1BwC7jdAMgO9KEeTSYwzij4dzKJnhC3/d7Bhw0pwfm+N3CmsxI4CTiChwPeBsohK51",
-	"hrvnpITYDQZxASg7lZlmhHE9YWlp6qU+1BWz/+CPVKgLrXbgJAGTMKeMUGUVXNRkp4VT585kxbNfpFKp",
-	"fXtS4EGFTTfven72wR5jWI3CU+HbKu7x4bWlUOVoiqcl5tbEEZvn7RUeaG+q2X/0LkNLWUzYNpo0hLhw",
-	"dNjaxK5UzRtoFtn0y4rn0xmhaTjhl6zwEuvyh+xvhLPzvurSO3oCN/mCsUThaYF7hnPNYB3NhwD8Fb4Y",
-	"nmtiK9SZIlx3EE6JyNHITEFIYCpakhHTkOY25UqxyI2pRZ7LyFc8hjKLLVgUJMm5B0ekaclimGkipAZt",
-	"LYBPtJ7P9gQTlyyWCdsDrCYLG0UGieRKikGu/GFnmRMzW3CtQo0l8FmZ9oQ9eRxc68SecRaROdNkRjk+",
-	"U6bJhApMszcvy8duEwJ7gqsWQcefIinbt1e4/Yrc27lzoet4XjpiU6bpvjumFQRgW6aQqRRcS3N8OxZb",
-	"FUxpEKIyZq6bxxLXgSPspqtI0zcZgu7IgW+NLDDb8JKzGeJRZeNJkumAxGxMwznRnKVBT/iux2Sh6fFe",
-	"UMDva7qn2rcFvn+PeQTNFFOIIQY8MYcTwkaRLEIos2FO5UbnQDz/kVHwAJNgemL7Jtl+SU41MaqEptxQ",
-	"FnhdT1x3ZyBHbE1rHpEyJeNLQJKdKhZfMlXaGFeRvLwlZ0wpI5YuC+gvjkmjLhCQJOUhw6PPxaU0f1jW",
-	"H05oOmaqJxKWFs6sLwOxbivP7VEkKzonEzkj0yycnJDCie4JSmIWjVma8waZ6aFZJvdQPxyuUSIbPZJL",
-	"XCFtlLI0Uj3R9BhiSu95oZtTUkwFaZa/Mo/dC6z2gC7enphKoSfx3E0cgl6ucQQlUUpHGuEtEFTYXG3O",
-	"odmZgIy4oDFuUGYxf+kwZsCfzPgnVJEwlopFLfJWCjbH9hIRC/mUxgTrPEsbOeRxXC28X0ihaaiVVzuY",
-	"iPZBsoZGzxfarmxg/jZrRm27CpnofZmhFDFGoYgIi/mYDzlkpObg72aLzKhtE/AO4aK0MzhrdE4fHe9P",
-	"ZJaSMFNaTs2eGw0+ZGTGRSRnATk7f//h4Oy8+/GcXLD5TKaRCtxQDBPVUhhyyDUdANAEtD+lZWLsl2zq",
-	"5umIhgkoDwqcKgIz4iAQte+2BU8yiwDL1SJddUEGhRkPnOBQmE1S1p8SzUUVa3NWFNEpDS8Md8JwLItj",
-	"QnOtCrK0QYAaCkdAwHw3VE8YQcS/Ikv+p2eXl0x1fKmRLYLE1Gz7h+ZGBzPnwaMFwleaThMVAMg1+X//",
-	"5/8Wzqj5K2XUfUhiziIyyoRgsbLtSfJcFjN+pjQxe4owA4W8dLMnoae+P6RRt+fILroHz41CnLCUG4vN",
-	"rLYQ6DhdPNeKNAuQbGMmtGG004TysQh6wj6WGM04IPkjySVNORV6DzgsnfLoxDKOXCiCWOWiqFZD8/yi",
-	"Dmqj5BCrBr7nQChL28+F4uNJpfJ0ZgncyMCIahq4LD9IZ7fJ+hdsrlrknSy6Wyx2QEGEVhkmbrW8i9Nb",
-	"TS5V36XPAjwBMFXXQE61CLicPI5iIaiUWCvuTFMR0TTKj7tKWMhHdoTF7AGqeyJmxvAAPlYq6SOlij7p",
-	"MhdSptN5YMv3Ikte7Cs6IziNAYlHjkZW73YlfwGJ5XgMrwTTB/RQ/Gjzq6gAPQwzNwwbPfWrgAlaAEN5",
-	"2AbAdpduaV5ydOyImaYsB6dYkBRmobSMI9L0/my3zC13ywCrJ3piwVGy1gNHnAOuZJlW+lT+/BI0vF6F",
-	"8OyGRlsWpBxiAJVu+TM5ZZhsQYeGs65QRl1aVAfOgJE9Ie48zZFVzR9DKgKjPTtD0nwX0oQi9zR/IZqi",
-	"fSroKwCwb+nFUBx17f+sWo1vXs5nlcIO7pOd6LZRxNzJWGHqGsthWc+w6xwUT8jS6eiY0x0ZNl8i+CYz",
-	"PNscwAGPBntB/qvnxgPSzAT/Smww0+m4lqxRVfF3mSFQnaVsQJqDy8Ng4OlzSBV7ekx+edt9sX/2S/fo",
-	"yVPzpAGPWv5NLTPBQaEpC4amHhmGOD8heiaJf76REQkNzTUJNXpUFJAosy2xbCA4taFTMPWS1OyUtrA1",
-	"huHBFkQIwEXjD4XfMcnwOyfM8oT9dcuk9blwY0BYa9wyI+tbJ05pAoXhG23fDKjTy9rtx6GeJww+oVm7",
-	"PHDVWsYDWVjjb8u/20RPPmWbYowEDRlHfez1UPVEZU4P+HmrfpRZGlYsUcESMnZQ5VTqX+kbd31bRmUp",
-	"RPR/9xcGhe1yDy6thR/pFz8QOfyDYTwK31ThpPbnvpOLv7LEs0oS1IZXzVFl+JaVNGTIvtQPmkdBAUYv",
-	"CpzyFZBWq/I1PrK8AeYQdk4D/lE1LNTv7dDIBNRvFpFmQefEJgVW1/Y+U2AamxEcfvGtwUQ2Ndu4KOy+",
-	"BGv2PZ9XcTbFdQiQYy1v9wZJIf/rf1XhM0K0LsJYGrYNtAnigMSXqz01ms4J5JTX5re3FuIyi0uyUZjS",
-	"2o4ta8q2wDqFKFat+tAli/YvgimYG5UDVNBS07jKciU2mm/vNda47d1XJemf4/Be48U/+8HtRP4PIvJv",
-	"k5jKY8tbRH5rJGaZU/P+//17d/+/v3x7/Od/VHEd+9xNuWRsVJRlIvN5sPB7ccBkQosymwvNxgzwCGFV",
-	"qunV3hvhygXkt99++23/7VuYcWFe7f1nX74d/7mPH46qJwgru7Ai+/8Ft/yl2eu18NPef/1HYy1/zZfK",
-	"jb7QltO9aSdLH6AsrZcBO6m6YnE2kq+WdFrO4dh3JfwrxKu95xEEVYpuSiBVwWaOUJvOi+saPZGQpkaG",
-	"XbJ0L7DXOjfjvgplwiICDYcNVUPIwVzh33LBKoWw9SK/tpe9sDPYyeAfRgbfN8WVZzBUWaUl50/Tppz2",
-	"gosK2WKTD7w1bobX55H7wozSn9YL5k9sJee3vtN+zXgFm/XrZ2N+3XJG5pYZrXudDEHgRn2qNzflZ5vZ",
-	"zbCWpR0ov28n2R+gZK+VPjvBXr82G8n1KdO0NZLpDJIq6qX5e+G3HGqliglzMH5DnZWJVJADhI/36QPA",
-	"ermuEtLm95/9eHay+TuUzQBoENwVAS34rjGdp1/Hsn26TyktC+JYLpPWMHHDtKoNWryqz0XEvla/Aq94",
-	"pEgiFawOWvdUI7Rv5VOZ0ACCuvxE+OX3Ly0OeWuWySZYK1TJ6vFRzg1e/TCEKoY4fL6cUrDNOTSgWCy/",
-	"wI7P76u5ysYJ8kSKlJSyJ20mQB/9fZVzWsi2rFQabFGBUxoqxJbNobTXFcPkm8/be+7Lz7fC7vcvLbiA",
-	"sK801PF8mV63cfHjGudO/eIMgyKlL1DlToV5gCrMgqDdKS6LK7KRulKGD1zteyjkhUHylLcFCS0YivbC",
-	"DqECUrQA2ln4bK3m2fn7Dy6LK7DJW8FCwpZh8C7Cu4fWIaZwVSk4780Udr6HH9H38EAobkEjCl3EvDxi",
-	"meg+F+Ze80lmupLrequ/vppiyT1SrVdc1wlSryKB0lWx+jURiZKrY/lJvpoXpBdNgevp/BV2fgA+zatV",
-	"sCv5LzbRcZIsTaSq0D88dQQk0zYlpEaO5nkLV3Wh+J1YcKO40QWO5vzLdi6WB6+fLAHz/rurJ+UF2Ug7",
-	"cUDHmH0lYddWKSkuBxquJ3h9Jy82i9lIk1cfT0/fBcV28jNqDMBMgUxzqZ0yJa67ufls8Vo+nr4MbA0o",
-	"ZFeZW12SVnVKoq1i6ZoRvccJ7HSUH0ZHeQAEt6icXAg5A6G9nbQs3TisztAz+xVzUS3rsCv/ugWskVNX",
-	"jNh8tiB2dv25wvxQ6yApu0Ny6dN3a28XtV9e0GXtA7Z1q9W0FVbb3VTMjizPk4uRDMiMYvkENNflmoc0",
-	"XiWfaxWyVWLZPBwqBXlkBHTIoBp61VtWxdIKjzYqtc1DW/W0mA5ZXElf26kDNW4lM310KPmSOKuMoohp",
-	"bCamCzLZhr9Kq1HagsK+Fklpp7M9QJ2tUt/YqW7V63IFDc6xxc11OHeHxbMgQxYa5u2K4VDQIHKyWY4C",
-	"34WyJabX6WQf3ZB2WtkPqpXdCAnttKydlrXTsr47LatMIzud68HrXF5D2GlddSuzld5VdIKvD/O9F6xQ",
-	"1AhpJSXa9DS7EkvF/VHEUlnATAEPB2fp1Ut9rQ73wQzvHYxuFwL8wRS5B0yN16nvdek5VaPtrxxtH0Zb",
-	"XcuLSGj94nnfoKi3MtkI2LylORz65tzdaxblJ/8s04V5d8gvfDwJyFsW8WxqduCNnAEeki/tfksFHbPU",
-	"QsZZN+pvp2/evP8MNP7x9GXlWpRCfgu1xBbpApO/cmS9RyonIsA0K824TpaWip3rVCDEhzkh5ujm7TRn",
-	"VJFMGGNAbJqgVblXC6rDmgDlNQqrq1s3w885ihWUrQPYUhMC8EwY+2mvVZ1evmHW1uJS7Aq0fwh9r1Iz",
-	"2Wl9q9dnI93PUVPLQc9tkt/lszTszY+UR67zSTfNXCC63/ageAcRJ4SQmQjB0kNw2xmP46qb+rb1WkD4",
-	"1HVhM/uxV6XondsBvbA379S8H6/S+6HQ3gq17q4VKT+6wsuHUsaMCtSzxDij4+qhITrUt63RWa6hJ3iv",
-	"3wpdxSWKFa69LTCX4nB2+sJ3rS/US7OdsrBicbbTFJzScTVFwZlOKpSpb5jZKpjP3F/Th2tWyXnr2NmJ",
-	"+X8HMX8lynlAUnonhndi+N9MDC+Kip0Url+b7YQw+n6vKIPx5txc6n748PH9P05fBuTj6a+nL87Npw/d",
-	"T2fm35evz7rP35hPrVbrhJRcdWXea4e0QlyfwRU7af3vIK1vm8Z+cMEOCTF9yM6oxoKTI21Zu5csE6rI",
-	"kDFh88WrK7Cw38dOmdgpE9+bMrEg8na6RO3SbKRK1MLOr075WEQJKT0ZQpW+SqWYPOneYteDRTDTV4A7",
-	"kmIfBQuibwPrtp+rfw+uZultVaqG6+poX/fSzWmnbPxIWDYPjAgX5mRfvVWmqX1vX3ERsm2yWp00d+xy",
-	"LIW50j6vgkuC3Cl2e95ILEA7zHVSd/HBeJsfZVBamp2wfYDCtl4o7MTtisXZSuD63uo1BnuxTbQDcSBW",
-	"ehmOFE5YeGGMpAI7w25oniuTS5b6DjsrxKRvVL4TjT+CaLwd2ikPy/UvrzQgtxYsawWIe91OWjxgaQEc",
-	"bScgyuuxSTfzP/+/AAAA//8=",
+	"7L2Lchu5kib8KgjuRFjyUDQly+62HBMb8q3bp307kny8PS3/LLAKJHFUBNgASjTb4+fYR9j32H2xP5AJ",
+	"1I2oYlGi3X0mHDFzWmZV4ZqZyExkfvm5F8v5QgomjO6dfO7NGE2Ygj/PqGGv+Jwb+B/7S8J0rPjCcCl6",
+	"J70z9nvGtNHEzBiJU86EIXO6IuNMaUPGbCIVI2PGxZSktgWWDHr9no5nbE5ta2a1YL2THheGTZnqffnS",
+	"L7o8Y3PKBRfTlm5TNjGEC+w+U8r2P87iK2a26UezwNTOWSxFokkmDE+hA2yYcE0mWZoSOqVcbO6GGbU6",
+	"nRimmrswkiwpz9dL2U+4mG5o+0u/t6CKzplxm3WaMmVeJuv9XMwYofbhHU047AC3Py+omfX6PUHntmF4",
+	"YcSTXr+n2O8ZVyzpnRiVsfIgJlLNqemd9LIM3nSD0kbZfbJDgkH8wkVgGG9FusJxaCInxMy4JldcJGRP",
+	"ZPMxU6PfM5pys+oTw+aLlBo2WtBMs6RP5szQk8tsOLwf2y7hL9Yng8FgP5/O7xlTq2I+tuXKAs7pp1dM",
+	"TM2sd3J49GPj2M/ZNVPcrLqNX7u3m0bhn1dG8m+KTXonvf9xr+C7e/hU36uOoRiVoYY1DEkumCBSEWn/",
+	"oZiW6TVL3EAbxwXtlQfFRDbvnfzWs60BDWA7vY/NK5WN/8niDptNxzIzBDdZF7ur7aBpHMtMtAwUOxmt",
+	"bWfbIv4dCak8QDvqpyCgzux3IRY5fffSybA7mkQ8iciekIZwo0mEv494Eu038I97w47qdhz0VArNhDmN",
+	"7dBe8NSJjtDiUHin87JUWi739VQKQ2NTdBbYSyD3GF+8owkTRnHWuG3uRZQnN5j9CyXn6wN5jp2S5Uxq",
+	"ZgdjXyUzulgwYUneAEVZYYvDNXzOmkY4sT0Ex5ZQww7sp20DfJephdSsfX8W+NK2G+TaLnd3LjMVb+hN",
+	"wzvbdoYtl/u6kFuvvDu5Ni66kTdccktMTUdbQZSNh1uFHG/FnJnSUoXHEQn2yYxieCPCE4KRhWLXXGaa",
+	"LOi0cVnwm6bT6sHhUWgoz1jKr5laNS1L4p63rYt/p/PCcGEeHvf6vTkXfG4PjMN+SOt5/mnBFJ8z0bhp",
+	"LH+jbXzFW7ffup+5NlKtTo1RfJw1nqZKLovjnfqXyZ5TTkaKGi6mfWJP0Ez3if9dx1KxPompYVOpVn3C",
+	"rpkw7TpK3nzT1j88bplJWEYWk1gTh6+ZoTisryIZ3bBC4qMYVFlSdBzPzYTGy4TNF9IwEa9+YQFt7tSd",
+	"9QexFWmCXLEV2Tu0uvjRcEgWigtDxykj8YwqGlsde5+YGbX2zRUDg+dSKLRDiKYTZr8Ezf0E+F7TOYM2",
+	"FTOZEmghTbg1ixTTWWoGl8LPFw2uYsKloR/YsTcQx9FwCIyYa7XWIDCGKdvm//fb5eWno8ODy8tPPzz/",
+	"+O//Fl6j+UI2mwwcnraxJ75xe9Z8KTSfzhoO/RewaAldkT3DBHXEQv6Qgu0/Jgmb0Cw15OiRfSWnr8jI",
+	"6Gb03TbAdzMp2BvQY9u0pHGmuWBaO5WX7FlCtzrlwn4/ctZORZesKw7VFyujLe/x8ODRx8+H/ftHX/6t",
+	"bdwhlnxFcVX7hIs4zRKWtK6vkQld3YRDG8Z1LXnMXkthCTdIfPjGHU3m9iVv5OMI7+hijGTv119//fXg",
+	"9esmxRy+byXQtRU9/nKAfzSt699kpgRrPHr/iY/bWMe9cnveafDMvKNTRjT/o1Gqgj+msm1uq3snD6xc",
+	"oZ/wgPdSpu24fyvGkqqEi2nTisj8jbZFKd66/boUYwLb+e8w+wYDOn9VI51Zw95+tL31vGDCtmPHngmB",
+	"f+ksjhlLmB3nhPK0yah+R5URTDUt4QIft62fe+X2iweCrtFQBunkhNsdTZZ0rBclg3mztKuNGt67veHs",
+	"rH6Uz02rmI+aJ3avnfZmhQw30jZF9mAmckJo/rQ84aZZlIX1bWZxJtM0W2w8CkFoa37N9ptF47c6HXHI",
+	"bYfMtuPd7Wlzno3zQTXRxZKNZ1JeEV16t43Vyu/dftMvnEssNDrHTt5r1jyk3Gu6YTjbKBAXsElNi5Zv",
+	"YcuY7Bu7WCDbToMQf0o1O+BCM6G54dcMNhG+9VZ4PlA7LGsV6TSbNtHX760Kd9PYzsEebHehwYvVMyZr",
+	"ddFmurM7pzwKGNYHOqaNIvzD6ZPTFtG9pGPaJrLh+W0l9hfwMi+k0AzuL57QxF3s2H/FUhgm4E+6WKQ8",
+	"pnb49xZKjlM2//d/ajuXzz32ic4XKcMvElRMrmnKk5Ezznr9XsIM5amlxhkj3mbjmtgZw7u9fo8pJZXu",
+	"nfz2uTfhLE3s23zORlYu9fo9162V89IQKsjL0zenheTqffmIK8E0EPtJb3j4tx//85f7/3j09+MPD54/",
+	"PPvh4sdfH70fvjx8a3cUd+nkGAiKGzt+O31ylo/ZLVamxAls0okbwUl9el+6Esg7NwVY+HWKKK3LnKZ2",
+	"71hiOcX1Z4/Fas/R/mMS4bL99jG6FJY0NGE0nhFYQUINAWluLV304k1SHt9uc2PfSGlXLS0TmipGkxVh",
+	"n7g2unez3XhU7MbToqPGrcgHs7s9QB9ubTZ9spBa83G6IplImCJUSDNjygmUS7EX+aFE+327aWVCj6mw",
+	"NDtmJKZKcburWf3S9FKASkv2IlRQRwsFd5PcDi7adzv4QqoxTxImbrWFk7yVCmdyXb5ABi6LDZnAZKhx",
+	"U73hvt4v9vVFqffGjS2GuKudNfKKCZLS+Ao9QTqWCziI1ifLtZus3Q0/kGi/fyncxrqn9gDJtDU4rOke",
+	"uZM2/ynftZfCnvY0fW5ZdYudu/W8z+WcmZk9hZGoiBR44NzRRPOEgUjBsVlZ8nsmDYMJRsUeR8RIorPF",
+	"QiozsLOxJ9SFXcyXKI2+5YTAX6nYJNMsgYG6U1QbqVhCaBwzrd1W70VzZugI/jFyktPOEt4llAi2JFIw",
+	"mNMbaV7ITCS3YishzWgCrdRFoyUv/+Qm3HNccM8bacgL11Qj9xQj2QX3vJFIQ1YGWN6wigjIOOEeLLmZ",
+	"oYzgSYCF8tFYZQas7FUqaXIh5Suqpuxb0o8VBGOZrCzrymumyCF5zZ+QvWiBYxoZKUepHZUbqzcLztg/",
+	"WWzY7QgkEwslLYXSccrqWlFuXYwVo1eaHFnN2WmDKkuZrqpIrsnc4rBn/8jpe/1cgQJlsaw7WWE3k2mC",
+	"oQqpXDIVU81IyqxFovsk4VNuNKEiwZMOLlV070t/vctrqridyYiaEUumrNRvsSu/DT8ODPtkKqMwfhvc",
+	"yagNVXBVwkSC1ESJb/2mit3RUcE078sLT54Lg/EgjfxT3aidnUC1HS5vLtmLKp1GcHulVuSayxToi3Bx",
+	"KQptD7WMijzkxss85ag16vtO7N7ZTb0Uc9vDlFn1I0ICzM+pCylfU7HysV23onVlKcRFnJVJ3f6OkWiE",
+	"fUKn3GO8tSF2bdTNJORRSW+8kJLYaZB8Hi07XRnmrjbaaVFexlh+Kk17Lyp3igZeKODvIPcrh4bivrhX",
+	"iw8sh9UdVOL3OjVSfFFryAXodWzEvu0j7w7y0LvWj4sgPVjU94JmZiYV/+PWMtc2xISxn1RJkaLpScaM",
+	"KqvKg9bANcnt6Zsd1odluVOaRau8qQ5yN6d2aHpWzFT6WqO/Dx8+HJyW3lj3XkRPoMXIn/uMnL14Sh7+",
+	"8GBIQDwFoyYLnwPu7jXlKUjXW25u3k79OKX6ivyesYzZLa2+uP2uPigbMOdMXfOYkfeVRts2N39tFxt7",
+	"ShIGBoaIV2TvjCVc98k7qc1UsfO/v9r3h6qhV6xihio+nRki5NKaq6VRWaUYJbCPVGAkKvFuRDSGyeKF",
+	"eVlWVRl8p7G1X/K1KkJry5Gh/r4nVtwSatrr95ZUuQsfLiYycMXT753apaE4ws89mqB9TdN3Si6YMpzp",
+	"3smEppqBupL/9LlHp45Cq5P8MJMEArHsormj1c5sg8+y36OZkXPqNMr6wglDxiviXrFnv6LobZhRQShZ",
+	"MKUlBD67ZsdSpozCGR7T+YLyqejgOO2XgnsC0RmiFCFErtiqNq3DYIvuUjUU7OEebdvUSBu2CLtQ7ZM7",
+	"mkTXNM1YhA4VanxHj4lgLNEkcv+OOu1Lrt2mVEwziuZJ96/QO9vhC1BvQ+tuJ+YeEqvW5dModqPbTJZ0",
+	"zpvugjMztgaZp9j8/qDc6IOH9diWdcd74Xr+zfVXMJ2E0N8q0z2hJp5ty3n51/BPbthcb4zhLtj8C8zq",
+	"JX51OHR36f7f+WipUnS1Nqdy3+0zO4OQIrjcCY2eBa+VYPGtseXeKbF0Lgn7Pc3Q31f9+me5JHOr5uIF",
+	"yzz3WM5oQqi72SATJedgAzwGCQVOS2sNZMIQKWI4ILjShCrFr1mo//CKgD4DAwsuy4JjpPf6euRh3CFZ",
+	"Sk05jUUzd3yY3H3HRLKQXJhBL0DwsWJ2YCNqugap9XsJB3PLf1SL4FAMZDsslH/Tdt2t7SbuyyPc8QIc",
+	"b4AW1MzQ7LazpVnCDUnltNJb+Ban30upNiMrK4Kz+DCzaq0h9i0ylYZQXMzuE/FCbe1BKdqhcfEmUvnA",
+	"CTdz3WlSSqKq18bmZ9LrVHLBqtJhXURX+LxfuhdtHbrzYnUfeY1f4JWC6PveJQPTy0deId5WjnoK720p",
+	"QptOpVbx3r69Z26OdpH6QLfgUYJ/2bmRyH0dfcXdrg7pGYYu5CLDtnlHk0xnNEV3P970ehJpj/ItHxv3",
+	"j7ain81rgx9H25NTmXo60EnSJIA3HqC5BP+Sk69msQrm6c3kUuAUhVwONs7BjaDebut0XnEdOEzyreym",
+	"FJTnVN/OUuZAQHkdu3MA6AoEqU8m2MD9MK7gzFQ849cs+YBRLwHFYbEYNZ0g4Paji4VLBsEFJJpPhbsW",
+	"GctkFTwjqet2q0OS+Xur+sGyssaI5FqKijt3zIhzZVZUmvrJuJbSsK76SLWYURHg9aczKqzq5NMEoHtt",
+	"eJqCsQlXXnhZxxVcEsF9BQSIhZUsxWJWWpjAEYrntH8vX2ayhzHlPpFjv/u5qmS2rb6iZ/TowcOANsg+",
+	"kfOfTw+OHjz0ETd2cKj1uU0Hx7+LD4CRW70muD+a/xHw+zyBNeZ/gO94vDIoTgP6qnOa1L93kZlWBtp5",
+	"9z3pSEVwn4NjyeVsoMULF87jp3tHk9gRxpIp5joiRlbk/sbDqNUkwFhw3IYq2VS5q+852C1nvwgn8lRd",
+	"mVwHIfHOmaO3EoI1ufPXE4UfuJlZUgMhmKZvJ3Dftd2c6ms0du0FbgMtHROqiWGfTJ8sLaebGVsRqphz",
+	"oL6/eHHwY5A2bbOjMdXs4XFTjhWNjesDhLaGjCT8hOydvXhKjh8e/7i/efnKXa0v4ke7jNZmeC4MxufV",
+	"DpPYu7xqR3cWz+zknUIyQC006mP82SBbJO6feFQPnBEUhc+W2EjVeGYVub3opVkqadhjQse5qq1X2rA5",
+	"WSruRMtGRsUeve5Y81LTZM6FHbtXRPu53mVFToTdNUzFuzTDSjbG2bVFD+WOVJhNZZoJSxl4FEo9F8yw",
+	"zWGAHtVbDDNPBQuNE2ihcZydj/Cysz1glvmxbHyOTz63HBDd4ljXZDnK6oKS+kVSd7Xz6mCDksyy4Cs5",
+	"3YmgLtj5LyCjn/A05WL6FJACAsG1NYeifgxZe1OWkP/wmhFLwBQa8xRuHQa9upXqvuhIV3mrHd93eR9d",
+	"X07TMY2vWpx2Lg/bJZtaibJQPLaKp22OCAkX++RKyKXuwzOWkPEKHVxSTPg0AxPR9VSRd80D8+vbmflo",
+	"1ylrZxVufLVGM/mIXBPlnXEDyBe/n+9xaYlbyO1dSkXAgoWIyXgVlAZ5CtXaGaQyRpYznsLeLFJqNXpN",
+	"NDO51y3xDgS6WKSr8P3KnKqrbDFaMBW7BVv3G0hhZulqNGEbXRqvpWDAz/KaKcUT1l0+vLMU9dZ9FhIR",
+	"eHhvY17U7XS/ztUpra1BefTFBmzY1pdikZkt3VjljS+nUJwe/OfHz/dD+ROh/arxMzy3stKH4wAuChfE",
+	"fdIn1JC51IaYpSQJi/mcpnAm1rM4/n3v8nLg8zmOvuz/z/CA/hzqqN+BtNo4+UK3bOJ7HTzkJi5takNO",
+	"UL83VTJbjMarzlOCDp/xORPa3evUKR6aDJxOP8Hvdk+lSpiyBjKk3ZaTyvrEUgozBX4AiIWyTK8YkRtH",
+	"Cp1ufXR71zPYIXOrnOGkyESmqVw+JguqNeEGlHYHdBE2m/PUifa8oTyBwto+PJ5hlpo1fuCSiCWEN9jl",
+	"stM2G2lo2m3FLvDVOjGWk0Bcahzkn+UElG983luQbDPNmTY/ywxjF2oGIj7tTIy2macsTUMbPPNd3Lql",
+	"yia2C+vyKuEA+vmkmpZDMK3z9dhCDkPM+LXb1k6T9L29dF9WJdIPm+RR0WHbVPLGtzxVUqlZ7UjZ2/tt",
+	"ePgRZPl/Hf02PLj/cf/kt+HBA//T8clwuB8U7wmtRKfMpbC/9HsmYxr/WrJE+L/NLFPuz4ni+IemJlPu",
+	"zwy+DgWyAEhYbdBtY/63jcc9dunAx3BRQqtdhbCqwJaZERfQhBnJzASH7eGubnKLVTgxtoDY6nvkoQ7f",
+	"2dfO2ARc3tc8YSJmHXt77l+3OxPD8dniSQZUIojh8ThOEOYhlyj20Qbv7kauQ1VUr7buH4U+UXLC0yJc",
+	"pRY6CHlk1MM6oYcdHAToFEDvTBkfKRiA4rG3toTc6nsYra3RsyoqjNv1fgkCrABr8zhd+Ta3UPpGl9pW",
+	"1AiOhoC3yo036hMI4Y7yJLKS38ye+Uqm7IQn4UN/rLMGN0oJfquLB5wpqrtRME0x19B53PHD7rR7Cz7r",
+	"7IEqMHK6TL3Gvjdmwd2xg2Kx1Vu3vCi6CQ/1e0va6MAtQN4cqI73lQMS4QqsaT/UQce4iDIoXCc+9QxU",
+	"3afqGm3i5V3cJVdkw1/AP1fnjy0VukWneAj09DQSyIcZNfp0sfBOQLIHIYH71lyJ6ZxBvHgoyrCxJ0gc",
+	"ao4Tc2co3CSAuKSLBavHMR4Pg4eTkKHQ9lOxwpQ2lmqG9xSpjMEjgFCCUk46t8/jphmgBfbJEA2hEy5e",
+	"BafTJ4LOweQEwGOHY2Vt0aWb94rQqWLMXWtuHkqm0vXgn+CLmqlRHuhcDdAN4i40kaHDoQu47rbSxZ5h",
+	"QL89JhD8ckfs2agq+G5aOOxdIcUDVElzYM5YXjOlH5OIpmnk/uVSuvI8MO9pGEDXzmAALwRGsWeGp5ip",
+	"VkrZQMlI07RNvz7Ppf960KhzQKObgWoSyzSFbLEBibgAN/7oiq2WUiVWG/k94/HVSLFFuoowgywCOlko",
+	"NmHKChsd5fhq+eiJNnJxTzGdzdk+ieWcYSiqA3lxqQR+0nTBe/6cBgtpDKmMEMhfGVCv3yuNp+dItjSU",
+	"1kUJIzhflJDLMQd/AlDOjLgT6cSJaQO5/G7lSvJnSq/ZpSizKwZ9ra8JM4hcCSEY0ChLpkzhAWqboJA1",
+	"5roar8rQjLBga9ykO8Rylaefc4RVMm/04Q3VmBrP+VZaOK3U7a6Ub1jnUffoo5uogrswXvJxhnSh8qga",
+	"ls/L2JqPq9k6uEHkdMVE6PYJBEqNPEtv82VH3d0qP4ab1YjGV0Iugbu27ci1gHFEYRPonBl3k0QF8V+4",
+	"yCNCl5S7kKTcyVoaznwr0x4iu2+yYHO5bZAffrHmvm9aany95gRuenlBrXQdNRNg3R/RwlWNBxq4KjCP",
+	"AbFyYNXsEYYHi/2LLrj9jzPUcMei/XAMXEMUW2Q58hqCYmANIrJnB2APIkcCiTOQHhPNmHtrZGS0D2En",
+	"yDdh+337Kzs8ARuXrcGcez44fHjsUv3zmA8w5yRCqDLy5Pz9y2f2MLKUKwoYYzv8TLGOBl4BiO5j30qi",
+	"pjLfFklm5fe1y/qrSrQp5YIlo/FqVNBHV/3QtoziF4IawvdJlFdcnN6By678nWhQ31gwxWWitx3NO/hs",
+	"h/cAOP5iPP31BWtZ9hv5aHMWL1sPD4cdXJAb3Yk5Lbc7N780z8jZE53jCv1Juh5P6DSvrQ0SVEEDO7zk",
+	"IpHLrUnmA3zWxcLB4RYdhWMIPc4/auIhtQv9GTvSIBDNpOOUcVBncokwSoFFxAZHRmUibki5gwxkufTx",
+	"wQ4nAxNrHbhGRFKujQ6Hf/iZlfKP9XWv34Mc9Y8311zsmEZ4TrEklBDtXlElHJqGV+AOtKEW0pqAzhFj",
+	"vFut1ER9VPUhbExaqlDTjrxuJfL8a7jd7IB2OLe/0KzceRQ0vq5ZRxtKsGXHNxd5dxuDChDR3wGbbBuw",
+	"5vrp+3ngGMuNtqyJg/NsPRHbL9PGK0D7hBBrgFezSiEcm9HjUomCKb9GNJLM3ac0nLNBpFrvhziArLcE",
+	"lVOe9In28d7vzweH948fHR4Nf3z44MH94dEPx4ePDn+sZ5aHj+6OMq1N+XxMon+P+kQvaMx0nyRUz+C/",
+	"0mFPocUwY5phMAqNY7Ywa87d7c7/srrX5JrsGllZKJztXJZrwHn7LdTljvNAUBVjI3QKQPrziIlQOkx+",
+	"NffD0cFMZorY79ztDHxH8PQncLuvyZ5U+Gey/w1M0i53ZODIUzQNmt0XXr75+wXwl8HNAvgWKXma8vjq",
+	"wMiD/CqCbnEXqRHXZYSLtGmNj45xjeNMGzlnirjPb7/GdXm1VomivgXhoYfo7HnKp3yMXuV1uZ6mcllR",
+	"LUqKz5hqrm/kMLxR/MWW99XbMggU7GvnjqpdzHO4Yvtpd5razk3SiUOoriNheFU0E2Csj4oLDSFH5bAc",
+	"lkBgTr+4ZRhpIxcLNAntKdFbd4HZZnBIMJnchhghWY8creqRv9coXeyisyOoGNeVnO24DzawnfV2sYGN",
+	"N0WeV4oN2cBuT7L0qoStvU18Wulg2kaTdJxUDfzdAH/Sx6Kdm+KSUf5iVccbxB+FV9Vap9D7hpXchbJd",
+	"loMbEz4b9eRSK7fa2u02dDc7FNQbeZInD1cLKD0uR6b1EexKQiGtmBWCE5E7xcoHiBR1RW9CD63kUAGu",
+	"qi3qDVwRHY+ZUsmgLq9fsXCOSqO71uE+bUHH+Tr8w+FJdUpfvmKrAokk73SjPV/0dqo1n4qG9S+IegPg",
+	"WBsoVjuJlNrpl+jFf98++Bs5Nm+29XWQsw2AKzfEadkN2ZQPivIhcbSBosLE1L4FO5HhBQ1s9pnc1BVS",
+	"dPKaGcXjELnPF1Rxvfk62tKYVJbenhbflAR6HkidmVjCak4zqhJFeTjWY56PyH+pGE1GClUwiJDw//DU",
+	"a0eF2cdFnLZ/Z5zK+Ar/EepNOZ4pBKrMKsiXKPRBlcsAh71zlqJR3CUTdHi5s4xwy9P3dcj9h+Xx5X23",
+	"7z2Cu+mwrFMy7SDrulMyjvsmfOBIdMsLpBvIDyc1XDbwpiOnIqzL91N+9SpnkJ9++478o6CCLYT4zaTy",
+	"kvHpzIfEuSJ8uSbdVpRvXUq6pkJze8FZmuQVIupklgTuvl9IRdZQw6G0haubKhOW63MK8PNUloYRXxxw",
+	"e0PVOzpnhikiFeLGzBlmzFFNKEmkMSwB/DoInBJM23/jOzrYWQ4EH4yhg1wD6csKcLPZk42DL9oNLm8m",
+	"BEtfUJ5minVdYacWw70QLOfg9qnlDkX480YlOAHZCm8HqhbWZ3ZGTQgT7dywBaa0PiYUUcgxcT1hQs65",
+	"oEYqu+J/MCXtf4vck+r65DndIzkZraWKNx8FrpiNnIyCmevNH8JRJiejcJp/23eLlLMbfPqleWlDLtky",
+	"zm4gCf0rYhNsCQGwxbVKJ/+Tp7O286FMktuhELjt2zVmQYHQ20Vv6ABo4MdZgjbAlQlx6M+Mplhlt0pD",
+	"RYhRrvpdhQuTVm4U8KtgRz6XdK2rmcxU5QQ7ul86vobBtBl0MHeNlXQIIB1fXzJ29W1SJesoxa5jzJIt",
+	"Iox7pSmElrYWfbB+ReMP0PULE96UhP30/B/EPi0KhsnlHU0WUnNX8YNESi511McLjsMm6DrqrI/2qcNA",
+	"+vlp6T7bPNldGGubgze+9SX3S9z3AtGmOr2tgVbw4kq3IMa4S6o4cEllCQDqRY8zY6Qge2t3E3LBBBdT",
+	"vd8JKKZZpBUDDS8KVCt/fs221q23cbeVXERteWZwgQxaZ/g+O3RZvUGXDzo/6RXTRDEwzsWUcF/83zwm",
+	"UyaYFexJPTV3I/x6yJezLaR66SIH3SsNjrnytt0EYh3SDLZg5jKV3Apf3XW8aU5N4Oo+6y8QZAANO6Q5",
+	"phgRbNkB3TxvMDwiKIgfdgFtjeQZ54KnMzBGvx36aMIFTfkfN3J9rwe4e3R4wnHa1jqAHrpBklt+3YKg",
+	"oItX9oAKHA3rGD55KZje0XAwHDbi7NTfPXp4cDjcFSoPatYjJjpq1/g61Drr9MG6epgoOsHyboKGfYLb",
+	"gOFtcgvlgYSdViPzeECd3nalWrbCbK9HOpcKW+Nml8PMC+yqShHh8h5UdjCAalUFvcL5+VXxFJ7zcWlK",
+	"/YpAaJEkr4Ka4VMHnOcPbSInkI2Gd/YQHVVAFBl4lAluEGKO7IGN71HNrmWazRkx3FXNrx3Zcx8K1WnP",
+	"fK9h0DMYXfCRR69qcC+lVNyxouUTS9wcytVu4KoRdiYckPt7RrGcX0c9jRqWJ7kE8FonEwZRgcQypXee",
+	"5UsKZfb2ymEFQjqnCtVY4XM9yqfX4EwfzbnWLoZxfV52y1oG6mgz32AouMmZwlKKmlDzmAytyAZ9mWsD",
+	"w+wIMmjJaQRb0Zk2rpniEx46iV9YhQMXq4SwRsZsxgXULLRLJ6Qh8YzFVywhdEq50HkldLkUJKYqCW1/",
+	"Xc1FGixRankdS7RSmWLf80GJUksTqm1WKzvvwE7Cps6z+Zx2Qha4uflT6Wg7kMXbaBodMsvcwb2bA3GL",
+	"Q6xOTm2HCjQbWti/ffglWEzreXL04MHhI7LIximPyRVbIf7zj8P7P4RkczoN5J49T56dn0YN1W+ugx9A",
+	"r+FPrhp8fFcmAJYdvf3lXUPWWigdPtJ8Gn79U8M5kK+Lx8fOVLrZwL8Cdr5qAOT924dfzlmAKa/YqjtP",
+	"2h39svkSPMxnfysKon2zMJWt4060YYst1gOndG7Y4gbhJtjXxlgT18nTyu16jUXaCovWButvcCuo2dt9",
+	"V7o7v+FFv2IUTfNtl7naTOuCu9l5CHPfadsS3yQc5pvGt9yKPAvnxNHNw1pwBC2LuIuz34uKr3fo14g6",
+	"6MhImel8/1KwxGiL8BAmzDZ3Y10BZUulJzuucirlgovpaMvUD/tZ5zSRm5Kuc3ltHcuBoebrx2tCy+Vd",
+	"FRVT1sFSqVGWX+J+Iyir39t+iZYCC+0XsQNnnbvyn19dOM294zRHpSmKSJbuD/s99NEDKhkTYZhLqEh6",
+	"W+8vSiAclm9yw0K1HZc7CFRr0Ct8hdYNzlV4DVvZMI0mf2+i5GIkJ5OOzNc0XqC9kcf373TlnnAqRq4M",
+	"8sjIkXC4Xt0iGeJZ9yvthrW0TzBTY8YUu0neY2n5i0H1izWt9VBZptB+vWJTGq9epHTaGDjz4tXpTz89",
+	"f4aVEOD6y1UcORoePTg4HB4Mf+gD2D6HKk2EkklKp1OWXApcvxP/g0/i0OT3jKbcrIgdN5T6A1hsFG3a",
+	"ciQiWNthXwojydO3b948f3rx/BlxqHGaOo8Y4ZNKi1wTu9HZnEhFZnw66wMM3KWQwn2QyiVTA6zko5iB",
+	"Gn8u4MowzN70SFJzmbDUOWAuRX6BZflqIlMuCdT/J3uaoZddoyEO17/uFb0fBH3CDkZu1OFsfPeOHXQ4",
+	"QIWu9ChlExMmtYTRxF9bd8xzgoUbSTWyCzfS3IEQdkwNVBJzykc+9rWcYC+FwId253BO/dKvsCn488fW",
+	"thtXwy1lMepOh/Xf8aszariYngaP6q2Woc6uHPEu870o71p9zP01sggtaoiLX1M15aHTYqtiLK3eonne",
+	"RSdX4pwZOoql7u6YbvYYKSsQsu5uzG9w5YJvtyD2FBcjVZnqPHbEv0H28huCJTczmRkX4bff4aKzfHlS",
+	"HlL7VUqxNcXS5vtbLu6Sz6KZ5HZhMTni/XoG02u2VQXrap2zOxoy/Tvdl7pGb1Rp+cW/XoXlFzeprOxb",
+	"1J2WoF8CUzgaDgnVvj4qNtK5mgcWmWz0yAeL247KZZ+DFZ/D1Ab8jNGTAe03j8G91tvG4GZqi+v4aqx0",
+	"a6GVLdo7CwEVuUDfa32DQF+svBkSlNVaZB1vvfJSnjcYzA4u0kuL1ALp5W+f84on+eaWVqSFtn5xuUa1",
+	"6wnIhT+wE7UaqdZcin2/fhCdSAvUWjkhNAhdC0n4Dre1K4xt5YcR1PkQFM384GGLJ3XofgUv8exYS7fh",
+	"HG0Gf4Td0fBQ+9QFLOZEsPlLsSfYNbNz/dv52zcuiXV/QE6hZU1m9JqVdHxobs6FVDmSnm38UkDXmmQL",
+	"a51o/qkoGoWgt3k8ynAwHD78sVpJ6uB/rteSethUS+rtaWZmDQGpedFmvz1cQDnTkSvICKGv+EtekNv/",
+	"MFWYKJUJu0FSwVVf/lYmdLZATCh805dH9J+DiAtuHwxqVNm7jameMI8QSb8VY0lV4q7QGzyZ28Vkfb07",
+	"mU4VArgY5QGHQfADiIvAQtQxpHEAzOhSHljjnuCdNfISeffyTThiQmWBQrCHfbJIM42wx0xZ61atmss7",
+	"s7bqzpkQ8Aek2bGEQQgnhsk3IG1u4yMtdj18AbWtQn4TzM0lHdOmTYRnCmGiAhj5p09OIbLVbiFP+kWY",
+	"nYEELa6JNlLVSmh0L2Za1uv9KPsBCBncRCSGOuEF7+g2gnUW+3KjC6VwAhbGAyeMPJ+PWWJJ6ZxPRbYg",
+	"CNbFksdEczFNAX+17+o1T6Sycjlbr1NzNDz+caMfOMCp9Up/nw/794/C9QYXXISngQ3e0S3sSn7i1wxC",
+	"YjzMCX50KWYUWPNxbulB3IylIb9t8NzXcFNsyrVR2LJmRl8KKQj1uAwQFTuDsBvhgcXrM3wYnl6J8jsv",
+	"SjizrZk626krP+7qKoxd0zsakwOcVjQgke0t6pNIZ2P/p20coOxJNBkbRaGebwQwY85vmUcrEcUmYQA2",
+	"T6+BC6u8zbA3BLWqsCMdBxlut6EAcjjUf8Mi7sL4Lh2/f4F0jmI0Z8xBxt9a+pwSwZZrose+2wchQ92p",
+	"hiKKfULApBvJnJtLjdpQyqw/6MzYX1pX1F/B1RM+rElgdAMXcMH1bMtzFYDNcsW1G/HlCUXhWmZ+V0a4",
+	"bXC4juCstQrK2L46ZiO6WPTd0jE18hVBJ8zEM/cvDUoM/OAtId2EG6621Sd2rlLduvZvHveAakK+15vV",
+	"gIXh4gnekH6T8n4LukolTba+bN1ZJQvXf6lUQ1txC1ifX1w1k2+yQCkV08ydOJVsqV2W7PN1jra6c1/z",
+	"SX8yWy3jOdZT2bZ8Kd7fb3HQlUi6nu20fvC5+te+Yo0Oh3eXn3YfhKebWljTpvKpa0Mq9d/PlyO0zO/Q",
+	"p/pNoxcbfOAha8dJqQ2hhG4SNzJLbhSxFpKlLQPbhTLmN+ovoIm9s+r8G3SN7oRuEq4XKV2NynZCA6xw",
+	"CeH43w8fPHgw/OHH+z/+eBgORA5dTIBRhUh4E5eU7YymvQj7V2wSQXl4ama1bNwtfD/BcIlyPXKX3nrL",
+	"20afxdB239jmrogAoBqzYD6cPjm1dueYpVJMtSs/twsfhe0+5KQIbnx9UpvZv6DHG4mAbuT3DFzAHgKR",
+	"yAW2TlJGrQ7XHe46AJdYEjY/7NxhsUYiGzObyySz3fZvv9sbNnQnorMkr/4K4tOH/7zic25CRqnzIQZi",
+	"itD4t+SG0UWZSJjK69BBRBLEi5TirwLQ8qmMr5ja8rI39aNdP8/tAjY/tnK0ua6T/Zik7BpjqVzUWlAw",
+	"+oAYBqCsaaistfSyFW6fi+usQrphclpCUrnEO6LMyDk1PCY6pqldWI92HPatNzuGQ5yAYN6wMoHx94ud",
+	"CNKJCueityVp5umNo85R1R3zOjckMH79pMNbpgbWVqaWIBjKC2zck7BMao2Qckg4nTajmggfCHfj8RZX",
+	"/UhFG4MaihAgxM5Zy5V23TYuytsSrWzjlytR88byxDml1o3Q8CLdMCkwQEjYXNPcuZieCpqujAN13KJ2",
+	"iFXBAHEP7tx/UnQxg/iiBTY7or5d4i51QWj58NRMCe3w82oaDcXan3XpXoy7Lt2bLizhsAm2sDbEwFtf",
+	"givWgA14KsjZi6fk0fGDH4gD+iMJFPRqds7XsfAAFnFO4xkX7EAxmuQ4iSckqt2PQ51AaUYTrCJ4KaJY",
+	"iknKsUY/3oy70AUG5VwmUo15kjABdwyo4+pML5hIGDbgwPAWCuLIgQjsu5BfDMcANuQ8SiMj5Silasrg",
+	"40zQa8pTB/MYuVCJFAdTxYCMIE7P12mCr+EXcHuO3Dyx8Ixmws4YLjmiAXnDlrAcmszpiowZoUnCErwi",
+	"CqDc+XJqARTHJaTIKymmfWstgbOBzBkVJjesQPgraqQatJcHC8Berm8W1NQFbCtCDQGHx2Poam154M0a",
+	"IGa3OKYCojMcyOQrMwQGXFnovqsEjZ9g/DcTCQG8Xw0FhSuD2qh9uWVoDEqM/teBQ6g/eOktOp5LjbAf",
+	"2w64KXavPh3IKcJ/4UyobRyxdDqZyE3VNu3gf764eEfwhRYQzhxXs70Bwz6F5+uv12ppzJkSJ+AUOHFC",
+	"5+QyGw7vx3Yg8BerBXgqvlH5d+EyHtuziLTFm9HSZobPlEB2zrq+wSESv2P8WsxHqVx2fDnhE1duO7Dc",
+	"1sKeW94HlIc5F7BpgPO7DkHR3MdilKdQdQGc5lMBl2IiYDAtDqAp8FssyXAwfBDW3f/oChNaca0Wa5Gv",
+	"Yj9ffNtoMZfqOENb61IKTlMWrr54w6LGlQ/HYRV0TDULIxVafofTCV0VVmvOgbWEIYlcir4rZm7NNPsX",
+	"tRMgrhCyhDK4gOoxaD9GwpqRURkLrFXXXPhgwKPzOzibq+/swhFyYp+kkNoECSMjnF9uWeNBjb9eCm9F",
+	"jhbUyr5+blaOEg7HTfknfyCXv/NWn7Jv0hjAhEaK2fHDq/lveXuXwv8kJxO4BLWvSUXsEe+Ek7P4cRvs",
+	"kqCkajjH5YKJhkrXriFLWN5QlmPN1DVePwMV4OdO0exGkIppmW5boFrbM9NlPLWd0sA95/5ljKqwC994",
+	"OOZ37FiXDyt3O+8A4g8WDoKGCDbXQ5fSLI7Hz/ETX6HFt5DSMQvDyW/p+PXSc326KA1h6xTl2qWwIa3s",
+	"nT1/1ifvTt+f2/8OBoP9wfY+XYe3X1mUyi7Up1vaWz/yMlVukpS7cAJWJO/Xyyfx3RgTDGEyigIEEm4R",
+	"SNsZBiU1smCOoxSAkNmCuRro5dRZk+Dl5IbsgWubQVDZ/mPC5guz8jmdRbpFaXybyac5r9kt1jO6Cqan",
+	"CYfOGkhfXMMiaPCnpFSbhgzhpavmFChBCM+sMgNgocKBhpEks1/DMiR0dcPF8V03CoK6/oEzc+Otfe0m",
+	"2M9Xq2WVf+baSLXCqn2hWB/Fx5lhDXDnNzrBIX2+USoruiTwBtmLlmw8k/LKnW5UxTMIlEzwWPMaOUyS",
+	"cJGwT04z3/fCeyHTNGxkXmOe7Jy1Hn7djzbeNWWyBkZeUkRlmow6yG+uiZuyYouUxizJK95ZsxepDTBU",
+	"IVvQShM40pRchiOX8gSYrU7lvA6qzzNwm2XFkUwtEdIFbwdJ6HC+FARYnBClvasOvl9UXc1pzC34Zg7Y",
+	"4WlS4amvfqg0XbknXMfS5Y1x2rJTH1vu3jHDJcz9DfejAdQ4pc1IMya2ojCHALBtTvlGbY8nVnj75P+5",
+	"FNxIkOB7UX4tue1NvzMcJg4UoY1GSvAJxYc+Rb2LqmJ1iDyeOLdMtvxa0DkbFc6XLb6UwhkfzZCPPGVE",
+	"SNScnerikj5nVJdjK3zkJUvCprlVOUagoe5Oo+teE9Ef5TghKdIVcZyjiaBzf+i7uYxXkHKWuHgAppi1",
+	"f8NnvWW7LeWtNxhz/aB2bwqwFa8BjaFPXsmlPQHfY13Y1mtTVGe2pIEbEc6W+fIzJbPpbJFtS9k3yevp",
+	"GC7T5YJ3q2ycmpTtHPlS27w6dZRci2U+ryxqVfSsi5N+/fwoc35dpldWvcq2Gw+uHZ67nYM5bnni5tAf",
+	"AX15m6D33XBywcHt08qJxRNJu4l9JtM0W2xtEtDV1tv2jAa1pM6hCl2A0bbDOytnXpc10DLiGcy0Zf3K",
+	"jp6S7pXzdAlYzDn2gopY3loDXq/Xkly2Qtgwdg9H47K8D9tszRlIpSmW2iuOgh20J6QZVfSLQL2hqkrQ",
+	"vdMql71dMIG+L21Pbu+HKjFY6Uo7B2bqHl5RDeYKJqu6ZBJYxNghk95iDasN7mJXltLKeHdeNUoZ/17u",
+	"2s4nsyESKtB6iFJD1NZfI/smGmoYXXD9w2tYJbkKNbRw/0Wp7FhzaMsWas26NVe7sKQLHp0QnY3nHAoz",
+	"urOe+Mjm3LV9+u5lGb2hs9l+QzOunIbSHZn4q2j+NNNsFPvaB6GSeZB3NSpv0TrehBAyEzGk3LkXuQa3",
+	"Xp8YemWtAucYpIZE9SZH1ISD0gMvboGjtr09sVDsmstMj1oDB9esjmYMtbgDuPIuzAj8aFQUPwtab3jn",
+	"xqXwsRYAFJRpRuD2ney9eHl2fjGCG48+OX/+9O2bZ/5fDdcfhXhoSvH9MwEIWnG+imGX7RFnTOQMWjIb",
+	"qru6bl+Ug+BKXBUwGnZhKHhhukNTIZfPX91YQBipM66v1ofeSWmzB1qOetiiFMWKGx7TtOUVLiay5bFD",
+	"bwu/odwMmkts6g2PRxjXnDS9tlM4va+quzSj6BX6SLt+U93U8hp20VjcOtY3vraN5U13+9eJTnfKZjnx",
+	"fz1GO9uoZzUApcY7i5YvPulkbraG13tE9W7Alfk1TMAs3i4Qvy2qHp5ql4W8LQDxWox9GVlyQ3y+wvUr",
+	"VeVxM24iBCw4umW89XMOAEtRrK8xPBaQVaJAgLEOFFuBeseEYzzn0/N/EFwgEk2Zsc+eUpVEhH2yAwvf",
+	"wAlp6ilYD4IB7HkV5k5MCOshFplZSxwOpg6H11M4F+wNo/f/JVmvluLn4OIgsnHBFMlRAj1UHtmjRLAp",
+	"hQpiUjDMWUKoNDJeESWXYY2yYN9q9t2w/3X5+ZYcqpquVM92pKWdBVWzrU6EfxQCa+cp7M2L7jk5ALq6",
+	"bDY9gznuEoG68u82JryeQcop06ECHzMWX3XxB5WDOyoSksYzrNRm6dkqO2QvWkhtpoppSGZgCYc/5nyK",
+	"KDQ62u+TSF6BRF3OqFkHLinGHiyJDkCEPvmhc4H0vp9teI1iKWKecmqCxAFVF1gDeEML3rRcbkHclTE0",
+	"wKNuaUvi/QBSiuJs1/U1YX79fHVCHW5e7TOMNN/irKhGnHcp2NAs2+fM0EZ3AZZT7AgYuz1QucxCCS3P",
+	"6scIKBHeXwdh26rjkHzWVUessIZctrwFN2K3aP1qtHsx/aYtz4R5zXVeV2WbDe+YEOkDbgOBGHbVNm3M",
+	"E56mXExdDfh2uukE4Nm+/K6UZOvMlUzTEd63bTHyeuUYDLnFXM316+Z8331n+Xq17GRTTZa522G2neAr",
+	"08YmSVTqIjxAvZBCs3NDQ0WtqNDLLepNzVlR6aVj+km1PEwjSoAvGGsyJaDqqR9Z15yYR8MtBwYpoJ3z",
+	"r7daqPphAT31i8WuNNi2axd8zkKaSiqxPE9+P0HhVsKjHgSvJrbEJa8Moen8vT2y93o3LdfMOO81oO+N",
+	"Kxg8VOm0KU3cARs0WfnorVWug64TRAbMS50HAsMgJjWhKx8Ohi92KpncRf7ecMC17ahNvtRscBdkKO0Q",
+	"cmCpKFWDIDQ2mlBdvnOjyZwj+iqiN3l1L0jc567QfDMKY62OOE1TTeY0YcRICON/DJeBxgBkJTx1aVyK",
+	"kUVmoGYSSSQB6RzOsryJ0YSg3+GcbKd3wSsIo+koI4dxZQlxcwyPCFtvQ1XtqDvDncZGmWF34RW+WQVz",
+	"3Sr0vRsxt+QT00q6rc8nhvxhd9O1XQJxAwJl9HvGMsxK13gx6f6EJHjcHucp8znkQS+9DA7iZjdf85Zg",
+	"Te+HyZG1IXuFxjFbGF+ri4mkY1LTuuYEET9+03OSCeJk+u3bDkW7RF7buS7xI8c6pnBOrVziM9MAcJx7",
+	"owAaKJAz5E+MjRgaMZ0vKJ8KR74b3v/SNNcdOIlAMP4FkJvsOFyW/ZaO0q8oetYD4D2POKSQO5o8TWWW",
+	"wFGlZ3RhzU9z4mGy9yLDPhnAkPAXTwA/MadT+OOaJ0zaP2iWcPgjkXE2dxJCGx5fMQWfA2IFBfditJ8n",
+	"t80Zot0ZcCbpvD9S6g7wKxJOc9wL38qAPJ0xyJiD9GJt/IwwXzlUPq+bZQxPP3YT3A1R4/4gc3LThYcH",
+	"IZmbwdmaqrkqFvOFqzHl0YoBANHHne/RMvIc4ToXgvs1gLkADmwd4bZdDAZZAXFPbsYNTSEdH2arx0TP",
+	"5FJArUirO2Fa0xVbGH/vYsnQkFROa9N8sC1qpxtFaHY+aOCp59H1sb4VjPz8/PTZ87M+efL22a998uLt",
+	"24vnZ/asfPL+4uLtm3OSs3iB2mPoFQtj9tAkscZfpjBbPJbzORMJrdVQKanwIZTbNkFRqx7ji9RsgwEn",
+	"zaLZ9bExPchDCDcic6zrD6ohQ3Jtx0qYvQ/Xx231zhH7tODosB654hHh+ITSynSXu+fwDabuWRk3YzRh",
+	"auRFnfvnjIoEAXzGMlnVn9p/QnhBMlpQRee68mL1yX7Que41rM91gMnGvSi9dzx89LAFNqW9xa7i1XPW",
+	"MzbhgnviXkuT9iGMDVGOfYThhLuGJdXFa4GL3MYQPyg94p46NdJVkPNVNuZ0RdAjirVtITVbsGp363pT",
+	"frB3VnDW5U0IgPFG8ZVAL8wwNSqIozM4z7vnb569fPOTK75LceJQPAxKhgnCEm76JBOGpyQPyLvmbOkT",
+	"qLqE14WTcguAhsEtA+S6BsWVnOT5DdPa8lX2t53CsXB+sMwfC9Z/+lkuyZyKVT55Tfb8+PS+qwcDvt2E",
+	"uEY6VAL13bUOFoqgbmeQnOaKZrFXwlOBPcNB1yR7796eX5B7n+3Kf7nnPilKLOxvw7KvT89+eX7x8s1P",
+	"ffL+4uWrlxe/Wjo8fX/x8/M3Fy+fnl68fPsmAK/71Vi0/dTZBpc/gM17ODwKoSCGGLrGtW/PX9qVOH1F",
+	"9qLPnw+/fHGgJw4mHpLm35y+fv4MnqM3zA7gy5doe+WxlY868srzhG9NfSh8EDjRU9MdXehcoDn2PTwD",
+	"XSyUvKZpH8sFloobdsKj/NOoaK200ob1FA4h6/aREOXwnVr5zfO35Pjo8IeKOw/9mtYwwirGerD7CgH9",
+	"3iKlosGXZpgA3c4npq2L1lS6RN58rDPM37fWkzUxGsrhpdl0w6nZobosvgtAQA4xMojH9E4xd5XEU6to",
+	"uHe7w1MUzTdZWS1dtGfc1ajg9M0pgtbY52Q5Yw4FJV9dKNMP1XK+Tgmb8jEOm1Q6tys3LkWME9DPGrVs",
+	"58HDDb1ZDbwKT4Ew7p303p8/qzkNTg/+8+Pn+2GPwY0KVhScU3SrDRUJVUmtb3rwx/Dg0Uf339HBx8/D",
+	"/v1H4bGEuM41fwxjop/4PJv3Tu4/fIBDdP8ctjFaze8pl0wdxFQzkjI7TN33PhAqEoe0D5VZf8/YoHUy",
+	"B1BrtckTUyX1fHMunvb6raRfKknxPLPbfe8JUykXUe0oDWAaN9RksuvQTHm78Ki6g+Iv4FOtiMfSbTB6",
+	"AHslgRa8M6vW7l5flVueNzuV/Z3FV/M6vV8kXaTOnIvyr4dtcuibyZ0KIaFvT4p0Ndip/NlO4lR4fiOr",
+	"ru+JvGKi5AKt20fuXjhWLLHDpKkmUE7Zw/KSvbMXT8nDH44fkf/7f44Hx4Oj/YFHAHB+c30pqGKET4VE",
+	"BElNSt/cHxzl9QpAEQPIYyaSheQi7B4vytevuzTnvjJpprmYIqruE6p5vFbxcO3+p9/7dCDpgh9YnXDK",
+	"xAH7ZBQ9MHSah6f0Tkqd2/V0/9IsVsz8icNxA/gC8SV5teuSLHLvlfZxXRZ167HUvu0O62iv45gvaMwO",
+	"NLOmnmEJgdcAaFVQpVzhDNxrrNGzIaa829hwMF/qYqo05I/NPFCEZdQhbWOmNQKThxMBPi0s9Y5C9THP",
+	"MRbK+ZeKSbtvGtT18Jpe+K/vaLeerlpPsc4NN9tXTKxRxBNGVSWaruHcq0y/0lhl5n7UoQV+r+mUPeNz",
+	"JnyUux/EevRfQxR/JWoxdIpCHz8piWGJ6xcdEKP0GJGR7DbAv1lCEj8svHteoGXRblUHzOjMmdBbRXJ2",
+	"jSDlYiyzzaitL/G1bxUpumbXZ002PezNhTQ0DZi159lcewtcQW1a8jSlWjN9QiLNwFUbkT3N1DWP85th",
+	"vV++fb0UezhXKECaGY6IyaXyB5DyXv33gStPgCrIPhQ/UIyNmDBqNYLjxxcu4DFLIrInpK9qQXByeEUc",
+	"STNjKgodVTRNt6aK8WoU2wVoy4DYqsF1WOob0lMmFIvlVPA/Qq7fyLPIvTLhRGRBudIEF5GMkfsmNE3H",
+	"NL7aJgCoLpcw1NIvVjGr2jhDBPkPqrg1gHO2DVWX6hqMa1cu94Z3eD/PyOr4Pvu0kLrz2xjv1DmOGJmp",
+	"4+tyYVgykpnp+L5iNOn86iLlncet3X12l8wy3OpwQjXj01mXJCffSP5JaencaMr76mZezCrfln6vyIf2",
+	"+1pe1zI1hQj3w+mT03YNZXTFVkHV+GUe7XHFkAmhznTiFBKuCROxWkEM2pKbGdbstu8qaRDHGeIWwl5R",
+	"H/Lcdh/m3yFFMTgOF5VMkGbIsNs6ftcezqge1XW6ehAHgxzbcjmjfJXcqtnF4SYMBdmxaCdgTu5FvuDg",
+	"tjiejRb/lugErcHjtwT+CNLBhxk1+nSxIE88QZwiqFj4orQ7aKGvtVk4S8s+1LV9385nanfrRh7TOq2t",
+	"xSu0uR/6vaXihr0V6QqjNtZ5bYtQra/pvN3OG7mpUFqJhjrPr6F8YdNm7sIJCfL4L+CCtOPYkWOtXTSe",
+	"IYy3XjtAajb8N6fslFE12jT2ubwODZ28kYYYOUWpD3E5UbmpKCzmd+mCbOee7f16HzB25RRjvRtTMsLh",
+	"Y+7hTVIowomO1Nh1Gs0bwtV87spoLJOGKCdEiv+FP8lNRfcN1B4cNJfrasjpqKW75a3FkC1upygz0/cJ",
+	"DH3i1DZCk0Qxrfc7BK34Ja6tZ2U56nP/2LyVLgN31biXo1QG7p6eQ3y9e8X5P2DWUrAi/h7r1iadq8zV",
+	"yCsgAcs5P7tJ0UkYLd8IB547/Xs7qm0t8IDFHfKWK8ULDNMmd0d0zH125QCagkW9Py10rX7GIHfdSq4F",
+	"oQaLK3y1ug/ajDxZbQegqM2oTRBoM6rxZaNV2lwo0AXmHfAkIhh4eoJC3TKvFHnhQmMpXyRYeyLP54M9",
+	"CEPb2FO7Ou01w0AQShz+YYV97OYkUAq6+35Ixae84g+FsTnDEVyjlsiC/k58YyQnXU3mTrd9NVlTDvkY",
+	"5wuxJe5Z0zY6mP3lTGrPaEDTXJM9wKrnKXn//uUzYDZaYTeIrScuI/EOBM/mre/voOJ/fbYVmqxwcb6J",
+	"pcCNUoJViaE3QqLU1n4n6mnt6PgraKpBCiuxgGOumkPFCv8gH7j2nrsLw58ZTc2sOQV1dHQ8a8Jcpol/",
+	"GsS+sMLXbaFP5IAVOTomM5n5eoNU2WOVJj7SY9DopcsUG4VBnNxTGCy5R8pjf0yGoKDKzOS/O9Ubb4kP",
+	"SzfGw0C6fbntVmTZ8MMyZ3SkvvPyJ2s4OOWH/eo21QZbW7V+hVLc3rVQ3HPLtBfu5F2vNT3CUW+XMvG3",
+	"87dvyDl86E8XJyggdszQYIpDpY3uuSThAq3lxvqVmXRZix0KmWJ9b46F5ZpqYuKbjasqGb6eCLTM0RDD",
+	"00H6uNKZ4aeW8BtZcjNHl5lMd3B3V98vDa4YSTurru/tWg+4Uv3NxHCGqtDamjoFqEm7wKRwYqi+cgVy",
+	"cg3xZcLmCwk22MEvbEWmPPcK2MdN9TPXTirsYvMNejHS1vCoynz/jm2vzfr3/PfGMwpf6WCgro2/YSxn",
+	"VEy3dXp67L81Y1SYouq2NWOsbgepOTewZ0KZp/Uu8tqGW7Zex9vIq2lsXq6OCaU1OWNIyqx0sXa5nBCe",
+	"6D6kbN0zEioEevV0PTQhCD/ZYgRWReia7ZCrD4dh1DIf6f8ggMy59eWD3CJwumnZzyH46czdUm1JqPKa",
+	"qZQumoGRKmH3Mk0IxlqRK8YWmkC1bDEle87BTX58eDwc7ldUsofD4x+Hw6BeVmbNxunVVK66uxaCTIPp",
+	"tTfzsrQrJ/4saLaPOSY0+he7s3PedEtyNaGCcIGTrph94BdZYHdeQE/x4qc4s+ZUZDRcRLCw6fR2CcWu",
+	"9aL0X5PzsgoUQ+D9QqnQGTicb+zMaUaM0WbkFWfaVC42DGSzhc/HDb+9B/fSJEu372VOP424GE1Sf2Vf",
+	"F5+ojRAj0cnjtD44YkTMwmaYPSJU6Dh9K0oYFIZgaeM+FNIFRwV8GL4VcF6JoGJyzozzZoR9F53uffNq",
+	"GCiIRm1Ow/cQdgj+XsR5ANHla7H6aBzYnPyWXxuepiDYtqDGFl9PMek8rWbrOd/kGrox837N9WPfrFtS",
+	"ZXnQL0L5PcXUCXLLu+R1yX6jq+WasN4IyV0TcgHNCSrx6z6JFopN+KfB3YgseZrEVCW6SBJxJTYGdyOo",
+	"6h/djXCH03SQe2cHhmkTkZgKIQ0Z59J6DNdulZuGOi7Phnj8QgV5eAwv+9TDdeF8S6lRHOvHtSP9eJOe",
+	"1ChanKYOet6aiKlJmKJ/2P79sMRxhF5TWy4u3p0XE5Lgt87GKY/9HdZa1PXxj5Wl/3GTToxsU6apjrS+",
+	"Q69D1bn0l3Fvlod1nicHVOfblDRgj0uvVuI7fRItZ5rFoyiHJBpTzR4eW0Ph/hFRVCRyTsYrY1mXanLu",
+	"8uLIB18DNuVjRcE8NPSKEW4G5BxQauBCENyZ3IN9Nvg2vqrjzy1GxyXtGOrQXVP+Lki3FaQ3E4WNwmtr",
+	"QbTuX/LIQ+CPdYG8kONwmqEzEf/1wisPf/tw0Quk5GPgh4v3A8yUCOEfrg/vSZqZ2b0iJgQIHiaEyRT5",
+	"sGbGLHp5fhBk/IQCpn0u0UkljSfq5yGC1WyoPNms6BdarnX7BUK8J7IhCJGoTKC7az0Q711KjdWuiOaY",
+	"Fw9YHi4JzEfnMH0p9u7eRW1O3727D8O151nezrlMM1Am3yl5za2uTC6sgDl995JwTWaQACQ1uxRFowjw",
+	"8OT83R1N7t51CrK+e5fsKaZZmjKF6bJAWYoaaf8dGysmgWcuhWYApuAGVuC3YZtW2t29i5Bcd+9CvAO8",
+	"MacCrhRnbD64FJfif/wPclpJFLA/YhhFdO/6MCJWqKCqzD7FbGEaCIQIxhJNKEHicLFGl+Lt2FCO8RcQ",
+	"amRH+Nb2SI4GQ3J3PePuLqbc9V0SmZmxS1HQDp4JUZWCrJkMMyVca/CDSrKSGSyxALg3a6ZTfSki27NU",
+	"/A+Y0QnBtCBymQ2H92MYMvzJogGBPClMk9EzqcyBVWQS8jw5evDg8NEBAg+Rv324sPRhZowrkvIJQ70G",
+	"8OKjImEo2n9MqL5yloFgS+JS8HFl3IuXggtt7E7JCVFsopie2TWw55c9J51Gc8VWLn3H/lvPwIy9FNG9",
+	"wZKl6QEEF9/75/JKD/6ppYhgm/Pcxhm1m3T3rpIpu3sXVpMSR0p372Ki1d27J/ab/yL2JfJfAKuUaUb+",
+	"61L818HBAfy/fRwh7UXkvxA6mJoZJLdwg/SHj/tASPccnd77bJ/mBtSXe4PBICLYnOMC3567Ms+bLX7T",
+	"OfKT3Wpu+kgVthvPSdhPYZ5+8QPwnQHB2K4gfsLMIJmGizjNEKPPNgbv5CO8FFBro2AIxEcEU9OuG0Am",
+	"Wi4YkFMny1IaX+EOwokH8LBWOb0UbnLcwOras47GYDn2yZQZTaLj4X37zzFPEit/CYIMgrMVVsNKAJ9p",
+	"XdiauMsaF8SvxZ3iQyTA+of9SzFlBvt0W5O/Enkx8VSKa0ze1faXA3L37juoSz64e5dYJVcTxQBJPYIj",
+	"2oqEJdPGOYSQ0qKSihohosWlIGQuAQl1Trl4TBZUa7swAH5s9Qb/+l4uQeDqYsJTw5Tez88P27ZtDdRa",
+	"EgHkJCAtHloyORoO++TBkIxXHldnQJ5Cy8hNckF/z9gAZ/ZcKam0nRnKwuNPn2AGD+C/Vm8EBEcByb2P",
+	"jh/8QBZKjlM2t/3vRXSxSJ08vece/Dsw4z5KQUq0oeOUkSiWCYvs8MaKCktdoo8yj5DI7RqIPSPJ75k0",
+	"EAyis8VCKkf1EJovrmnK7WGxyAyJICRJ//YxshTKxdQ2xoB0JxMXzDPhLE2QqGqnLk2tRMI55rWzfAoz",
+	"tATI0OiVAP0bxbmjPCvLWGzcMgIQuhUzCtu4f//+I9vm+4unA3L37lOMKeX5OxWkGu0acVcMhCelDSnF",
+	"MCrQ9KP/deBePHiZRANybsX+SmbKiiLYFaCCh8d1VIo+iQ6iPolG9n8G0b59K5ZKMUDISuVUW5YdSzMD",
+	"PSEfFTwFVFM3+AVTXsru2b+xhJQ3QHNgozy5wg5qxtJkf9A4J6zaNOfmAP7XjrD46Qz4hYtpZFsCCVh+",
+	"qO3JuKfXUnLHWXzFjCXfSZamiNNqjycvJGxj8pohS8EEvUQ6egSVtkbwI0siFzx8xoxaHZxOjBXd3B64",
+	"0GVt98YyKfYZQglQm0VhZshcakMOyWv+5LFPpXei1ZpZdlCJZBokZcq1cdjJ/4QyjX2ipV3Y1UISYeU5",
+	"yBCmieYpEyZdYbZiymPmkp45qBsTzlTvpPcKfz9jkwNrVynODF7XYvxyr/xj+eK79zpLDT9wonxdv1zT",
+	"C0GkebRrblKWa6mn7172SqX8eoeD4WDoy3/SBe+d9O4PDgdDTF2Ygb4fPu/tk2mTpV3WICCAB0qRrfLS",
+	"NmVzQCPawQ8PDn/YBx3dqpyQluq+xaJT7l2rUGqWXjM9IL/Y5sHDyk5ITOOZu5GENhyUZx92MqErd1ZB",
+	"ORHf2HhFoiueuCTT/MB9mfROej8x87flVTmYGBbjaDiExGVpT1a8jizJYL8wRdhLm0X/tw+/nAO+wJcQ",
+	"WvMVW1mFaWB35wH2GmosH929l5h5m8KZUjHeeie/fSzTE+icuTvE7pIlFMj6/w0r/ny0n9+bQXTHH41b",
+	"feqk99Fw6FCjQD9TEnbX7iLTAM8wIC/dPlrOIgmDM1/EYHetrbsLKvmKK+/DVtZX/tSq319jzV/xawbl",
+	"S4Irbe2mVdeFZoK8w8Jr539/BVR9xpLc0ZQbaAk1dEy1F21wEkCIMyNOACC7jDOeJu481Y/Jg+F9d567",
+	"pGK4wMLNuxSQlb3kmg3IK0kTMqYpFbEdm57JLE2IkplhDhFAgj24ItbcsG/pBkYr6tZ9xT0vOglsu324",
+	"uvG226/uf5uBvpEGF/UxiXBPIqLpSlfr67URYnmxA5SYmyOQl3rg0h+CVInaBCQcWVGaW8dQaR1Mgn5F",
+	"N+8XprliqLXc0ZcCSijkaotV3xFV1pGxytUyb5zFNE3xaIAaJ9xqgedgGTlrK0Rm1nI4tVN6Jadl/FY7",
+	"//B+FK/cA12n96W/8UVU9OHN+t1nuiIMK+UROpaZzzWAQx38jfa13zNW1ggq4dM58WyMw27t3O6XYQKv",
+	"KZ33yKuT1paNeIJon6EB0dhItdvxwKZy9DpZqyR347qlcRZi1DIk5+3OB7SpJMXHryhmPI29o1MWPGDA",
+	"bARlFADr3TKA7DnuInue0BxdHz453PzJe0GdP4ol+NH9zR+98E4B/OJ48xdvpHkBYBH2g6NHmz+4kPI1",
+	"FT62S9/m1K2It2o9gJKcg9/qgm6M0B735lRNOYZyBsXdC6nQvPX+JkqgOuYdB+EfSxBxM3fGes+LJrYD",
+	"llyKvQzvJa0aaj9MV2TCWKkiBgzghEy4oGmOlwqWd5xKbZuA76xJqejEmjTFafwW7wOArV3PyYB0EosO",
+	"2+S1m/+acAxUErHDIHu//vrrrwevX+8/9p4OFM9gbRv/0vuLp43ixFcXLVhrLTv1+MsB/tGQnbx72f01",
+	"pQOuMVzVtsoGR4vfpcKOpELOoHm9GMWumcjQm+JqrxVywomEJkmRF2EPygkHyLBg6sCHIsAH9lBDKxxg",
+	"e3SuDc1PnFsRVCWnm18KOfE5d1DxgJkBeS98TW/X5J61buNwKRzwR8VUJftWQyRaOmdVdAoFYU6IYZ/M",
+	"Pah47z2bT8//gYpVxKGKPhS2jy6F1Th1B2nyU1HvfpMYeYuYYVwTn/HdJCRKyBNhOdGcGv5VeTkvdf7F",
+	"1c2wa1n9vD6coKEPO/md03fE6fmKEi4sXceM7KEbUFny3g9yeb+3kCGoTmviatfc1BrwloeBSdgnQ/Yi",
+	"yzx4w4o6MImmBQdE1qaWyuj9SyEVgQsxcCnuRdBitD8gcNPj+ZvseVIn/+9/Yz0HY//Ki5H8v/99KaqV",
+	"+vd92GEFgAEv/WTK0POeWkMdktGxcCDVl4LiC84kW3Plo6Kj5JLsRSkXjLxxxf7swH/jHyPvqpvT1E6d",
+	"Ja7EjbX4phQCieHdPsk8binMR9tm3IQ4XE9zADOVovRrnoyHVbnxHfTf5dNHWDvnInTx5oNL8QGuPQSJ",
+	"avkobpvgQueKuQxm2Fd3mWR8SPGlcBL4cfULWChQuDx92Q2NpZikPDYdhOPLQqRubYCWZvMLWzkdBbjm",
+	"iUN32CDSSsWLQEr1qnTU95TXx23qe5rr27leiqPh0Q8Hw8OD4WH//fmz/hNF/+Bpv4AHHA6GPwyHMGkh",
+	"jZV5+ArJX8Goj6IdhOTsKmdx7eogpA7gpCbhD3cq4f/hfOUNwtt70hzn7UnVd5efii0wrfWKrfoFeVnm",
+	"3P9vJ+2HHaT9U8cq8MFhhzG9oysrui6kfEXVlP2pxwo4O53OhZEVILWteuVpYH+zAukuLxtVxzcVb5lc",
+	"YBBeCigLVqgrENnOvivcbHXhE7Tynrq+/yTfl7+39e4eO5Umjc8+63UWD/blJicT2KO1nr+dyy3Uu9+y",
+	"hu5LiQ7b9P9VPVoLjrSz2Wx1k/2uzO5K6lh1sXDQll32/pdm5RWTH0BJcXXIAbUFCvZD7FQ9vO3uXSli",
+	"dvfuiTNTIRnPqmbpilAyo3qGUVdwDQ4HHuGGaDphVkIpjIpzcWfY9ICc5tFbl8INAyP4opzRoj6hpaCs",
+	"6lsFP1idKsLAscj7m/IcAysx7miS6YymoErjXe8KL6IcOnq3iwJcNqT43i3ULMfQr7L4akXOZyobk6dn",
+	"r4leidg2C8Xje7nnASeGdekgfuxEeXCOIgmo93ByGB8l99nB8fgBPTiOf0gOfmSPJgdDejg+iu8nx+zB",
+	"pLtilTO2S5P5xtpVrfukScVyBAH6tyVbJNf/djLmX00jeoncLkryKSieQgrQvc9O9Cg2+XLPpaiiW2cb",
+	"1QTJ54xNwCAKS8ESBcUUYOlSKaZMkSkzLg4ELUsXE8INmck0cZBgS6muILLNUh8XhBKMKxmQZzBoCLoE",
+	"X9+c2uE9DghBUkTbXgrFDpjADzuYjNhJWRh97TO+iQl9GrEX7N9P+N1wkdvhbflIirGkKuFiehNjAnVT",
+	"qSEzDgrXwhX8XoTxAxAFqhnDuyw8iGcsXewPSLk+TxejA95/WxrsttZH8e25HePfM0Tc+te69SkmsVmF",
+	"Lu3sdybbpRqNdyl5BLusEKVnt+LXOsf5IPdO7NaJN975Fr+6Rf41advNYjNh+wX8TtW7pOpFQUR5kIOl",
+	"uV6OmdBmIp7677Ecp7uSFNLnvzx2CTBwS+nynFDB4Sa3K1E5wiSe3IzroNyg2u/oZweW1mk8Z+Sly2MD",
+	"kK3OlpAbxJ9jB/kVaNC8rCKZO42+2zx/KsshgRRII+1cFzw/7n0OJIvd+1xkqhWV4Bti6x3HplKzUiR9",
+	"KebosbdlaOribzFdMQWNz+TGzP1hnkOxmVvfCxQFjlovvOOixhbHIbgUn0X3XfTviA79kubwL3i71pEu",
+	"t9U33Ja/TLroHEgY9t1Gk/wVM9plciIpu5TEEgkPyKn2+QlmyWNG4hne9woJOZQbNazTG1Lr6Xda3S2t",
+	"ntYotYwyvYX8dKAO92jKVMsN2mupDdFW12fe8gWtBZw+2hC5YKKTdv52wcTfsc9T7PJbXJxteBNGcm5n",
+	"x82q8we/cJF0bz2DdDn85msaDuXF7WAWL5gguPffOXNHnPm2WFNCYyW1vxvVfaK4vuK5PRvgU8ePTWzq",
+	"Gmrk03d52CVI/aVU2hAE1CaWE8UUnbKuGCXRsVSs796AU+BSxFIIl5fp39NkQbG2SO6wlKqUv2nbLJES",
+	"Ga8uhXb81CeyiKGmsALYLdkrf4LF6vCt/NNLYTwcHE4F56D3O4ZgO2Z4e83UNWfLf22XgJsMHrpnXF9t",
+	"Zm9HLt9Ze0es/bzq7EKadLyJ3t6bs/gm1m70O2tGVQwwIiJxqAos6XQYX7gu/wJHMA6lsx+6XOn/BUz5",
+	"6/Ie9ved4f4UZxzkJeakWmWnZiecux0oBWp4+KYBiXSaTSMMNQV4IJIJ/nvGyIyKJGWI9MLFpQD8CMtX",
+	"CdUzbG9AorzeWUT2Xp6+Od0nCYt5wjRZzphiJYMLSiusMBtTGcIFUTJND7KFfgzAKBAcCgOBSyFudJGg",
+	"RBUjXHT2+JWMsZtGsOY14lyZxfVYCysqUiogRgph+6BDg8gyIzvX3snxcNjv2RXunfRS++2Bdt+WCsX1",
+	"TudM8ZjeeyX16FRMWcq28CziZP8cx6Jb6Ba/og+F+x6N+i/qh1zLXPLCJnRil72MeS6T5+J7nyEZ78s9",
+	"yD7kf9wgHKNw/Ww+F19it68hAbDZVXRupHK5DT7X0g0YHEZTKROsazWTmUpXUJkCAVx87P6lAMxZl6sJ",
+	"uGSYTIl5l2wOkXBuNQau8YFfhCQakFOXdonfaQRg4AhxhuhWDr0ol6QAzvYH4hthaudU0ZhdigVTXCKW",
+	"kkvSAuNm6QFFbZMAKZM8LmosuHzSHA7qUkTHw0cu13+0UODCBbzOaEBewMAB0g7SwfKAvyI95FL4WW6W",
+	"2C/cOrjt+pohKL6LBnFVSYr9LrH+LMnj6IuBsmLZaI0vhVxuDoRvk0h4bt9c+FhhkpkNVXZzXrW9Dcgz",
+	"zKdGJ7MHqn5cz8S+YmwBlj58ZdtZkaXVo9wFSyaS9WD8AFedM59z/c7OdZea0Jyqq2wxWjAVQwu9o6H9",
+	"FdPNRxNmFZrjR4Oh/VVeM6WsNgjr6zN+eie9PGnHNWitPJfQA3VSLJue9IaD4Y/DYe/Lx87KUGnSL4Xd",
+	"o04K0e5ETHnRG8QMbKyQyzx78Pud65+s65wzU65ysECOuYV8gQMz5imneemu24iasN7CPKS4TCB7h5Kf",
+	"FF3MIMgvshzExXREBU1Xhsc6ylFu3DWYB+68o8mH0yenGpHyIuDj6HFZH7BDpFZHcgoFpkxiJMel8IBr",
+	"edXHvLYuJL67ZL8iwxTgPHF0gLU9IC/NpQDzU7GFtT+lSFcnOZBbLDNhtAPDQ+nZQf6duR1gjiFvDTnh",
+	"q3d8G8yJ2yRfrm29L5WI06aGjgAf08lkIK7h4PDoQb8Haw0s8eQM6vEkvZPDHx4Nf3z0CKqd+6ZLgvz1",
+	"6dkvzy9evvmpVzx2szl7/tP7V6dnWD1NGdfU4REUVUIi6p0cffn4BTirYyQLdnGaz+0by/ezCmc3hzJP",
+	"JsyemszR9HcR/2ebsyjDciMN4sk8jIaTRgXD3Fr4Z0hnQef1GXMiDcRKCcIjZcmUqQKxNKErTaKJknMI",
+	"l46MRMzwlGujL4VD7kAfGiTSgyGHtKcfEyoImy/MChEB5owKTQp4IK9xXgo6VawEaY6j6ChiM2E6CtgX",
+	"kJmc0BXZ85dy3oStSdpJ/qYHYyuj/TTJXFfoL5DPmGDV2Y35lK8oduuxs62FnI9LhkfemOIptxrLx68s",
+	"sTJhzpjOUrNZYOk+4RNCxeq7335XogfBZTGFEPzdOYxOwW9NmCE31Ro3SivFNJy/X0EzzYOv6lju1uKB",
+	"qQ+IJcc5Cl3iqgI65to2CgtaYk3hV8Nv5OquzOE76+wMac/ubQDm/ybuaNfG1zHGjFzUaL6UU32CNyFF",
+	"GQ4Hk9Mn7BPXEIkiBYObMbkgtTzAagGEWoahD2vkZgDazKXIHb34szfuoPgHFAj0FXYhxVpIMuPaWLuM",
+	"a5JKDfnLuFDAnWsrj6ldWCdPO/RUqmWXuznX7u0v53yd0Z53CB4Njx4eDH8gmVhQnnS/OnMjylnw29oS",
+	"7RKlvvDfTYg/20uEG9L5Ssxx4sEsr4rfAnFcKYmbw/I5lisJgCDcMTeAu+1qIkLoi6vqXip/YLXbo2O4",
+	"xdJ9kjO4SEjCaHIpkrwSOUqc5YwBEhXHAgtYLZdIlYe9PSaLNNPESENT7OhS0DR1Wvu8G5afKxKX47H/",
+	"KcAxJcyWWpFT/W0wXArQlq793xDEJTyAPJCx0jVGMgpWbL6Qy6bxZALJvAqhWC8b91UNnSopNUhVHCW5",
+	"5mz5XUvbVYI5So6VX9xqoG9JTHqJWCGzBrGp71EVz1zhx3DFAnyeuHosIcmIGOjMvVGp7IGRcpdivCKR",
+	"hti5PCd9IbmGOjnw0V4JUd6qHXgnF0MlAizseClcPQqW7FsBKdViRoUmS8rzKndYVs3qYlAhifnkYJZ0",
+	"RpZ30/WlQf8sYemWxZcehUjPJqmAC1sRCb7GuzuAAKcmM1CZGdcdijXbBQyUe28fEmyUNx+xVcxa+6aI",
+	"XG4wisUMqJMCjBoWHMCh8Dm7mReroWR2x4Hk0R4bxtDmu9puBPntlGMhrsn5z6cHRw8ekr0Z+9T3Dj4o",
+	"gEvYJxqbdEWodqYMFPm1PLt/klfx8loJdWCpiZc9S1pMFVkoSJAzevTgYdvVDD2YnB68+Pj54fE3R/ut",
+	"cXgHeH/84DvA/1eJtPXHCwB7LwupW65ocpD/vuEUu/fZ/eHzb4NH2lvBKpu6KtzywB2OU2BEljv6rp70",
+	"AROxTKAAQGQZboQ/R/uoylONaMJLl0CyAncAFtp7f/Hi4EeCn0X7XQ6jn1j9LOp9O6b4wM0MHAZNfrjy",
+	"6n1niB0xxE8AdxdmiQI1zZJQC390uIGv7N4dLBSTH1MLChair8mSs1Ov7rMJnl5cmIfHvfaS1zW3ec7D",
+	"AIC9wjCOoPvv7xnLmItgSPHiila1UxLPpMaSODzp2//AYbXAy6RLAVDTUFl1vCrX9igCwAqFZo8akjLq",
+	"gX4JRJ2tAEOMa8I9jrM5wUB6ezL6NH3gQ2voGbqCagFo3aOll67gA2hlzrV2yGMTqC1CuACPIX6ANa5l",
+	"6vSaCf+E3sJxBi4CeinGNCkB4AxIV9Ts33EpIUDFr6boFEiKEctOTuCa/Kkg2KDLnfTAN3l4eHA0vBgO",
+	"T+D//tNyiSw/Oyw96+y9rEx1Kx/m0a6NbrfcTeUHcB+5xt1Nvrsyv70rMy8gt3H1rilPASyxfhdz4Msu",
+	"3lQ1mrP2kp6Ki5gvaErGbMZddBvcmpzA+YLQ1Ahj6lJ36yjVl+IFIKPn3tIor5UNURNkL1u4CspETvab",
+	"CnFfCm4eo5ptZkpm0xkpeTZdQYOfnmPt+FbYFSup3gC8nZAwKh5nKVU4iwbt6vVXDYJ/3Rj/HtM0/W+I",
+	"APTnucXsAo9ZXlCwcss/ZwVfSLso94DSm3UMrE19NBjmWKOKQelfmmoyVZYR9nxxa/J//8/x4Hgfq/Fc",
+	"iggeQ1jefzhU1NLHGFRkh2B/iKlhJVRxwjjY2xjr+fPFxTvyhGoekz0P7cyTkyrIc58sFJswpZw7DLkl",
+	"fzu6FFDguYYM7RJcrA45IE+k/aRM458OlsvlgdXmDjKVOnMnuhSQmYNL47PwMOsmqnNI5DUxCAOD+kTg",
+	"KfCQzxHZ0wsaswPNrEJg7OgR1VkXggihRXQ21szk4UkwESgzCaLpce565Kb0pa+EXb4igUr8UBeFTGSa",
+	"yiUp7eCDwRHZiz5f9qByymWvT9yfoxJhXPa+WCtPSIMqkyvR7ovFuCEqwCXBv0/fvTwhkauzPsLBR2Tv",
+	"eHi4j/VWXDWVKr7BUkkxLZNcv2jDLZ8ryA9qGozFUVBe7Hom06RPoky4qu8sGRWEGcGTQjr4kV0Kb7Xm",
+	"C12qe5dfkqKhmw/JKW1RqXxdc7Io8N1tMiQ8afdOesvYjB78/Wj8w6fD+X+qH6/e/T6kF5NfreFSIfje",
+	"SU/fj9V9cxD6T6/fK1amd9JbZ1qP5507Lx2ad/esUTvrQmns9zZy219h1jed3re918e+sfWwB2/MqGIK",
+	"JYM1cGeMJg758ymNZ+zgqRRGyTRw65EuISxUyAPItYtyKLZ5po27kcBS5YAfYo1bNWcJp+gi7LfVDitO",
+	"/u7UDyIJYzEKadDrr4sqS6rFuVKRCk5quMi3E6j3232vQfz7E7jBAHEFfjXJq0n1CdUuTIaKvIQUHqTS",
+	"KWhgkG8SPYOS9nPzZcthmUPr5l4KnPy7XCXfeulqq6IWJDVK/fDhw8Fp6fk6sUaoKyhG0/l/XPYgpeOy",
+	"F5GaSCdGcZaQQrvoQKb/ItEjRYXsz1/6XmjCHHsnv3388jHkZfN4i3gs5bjBdisKnbHV6mg1swL2Thkq",
+	"r3qPOiAFgOucYiy5q9dhTTK5FI+xJLfOHxMqVkU4Q+64KR9TjZecFTC972As38FY/tpXRKWonfVoh93A",
+	"YX5s5XcfUVEEbzWy/rP8lRrD10OOmirqXwqZmVjOmbMkuMKgMhd4NvBxFP+RWA53/hbIY2E0ISkzdmon",
+	"5UAzTFhRVBBrLckJUcwVbFdkCcUDKmFxS6ovhTdKcrni3UydBItzVxZr8WdFUSS13eDVTWgMqCi9s6PY",
+	"r2IgNw3p6OAf9iFCKBi7DMYXM2PXoCCsFo0jgjfQZtimQv/GEcRYM+jPC+AIjOVrxnB8g9g8Twabz6ti",
+	"7t+PrB2WLc7DZVI57RCY9w3PrXuf/dhaIySgmrE7cRwMTh8QbkS86qMFgRLK8iyYUjlADuYV/sKfQN1z",
+	"5xaDdXNex84Hyk8sfJ6set+OhRoz+dzz72yzK3DpUoyZ1YQwMt+R4Nfloc1KhqeG23OcC3LYPjvq5uPt",
+	"t0dTmBI139EeVQITCPtY61ywZW13Ckwuz8cHPMEbDohEhKsOMlFM23cVc1nWhe752OoaPAY0UWqV1Vx3",
+	"zVUARphIAEIBYism/JNVRzFnp6Sugj9uzC4F5ga2hkD4Ws4VLC0UWLgvRWBWLp7AS9aQmW0/aRRROwiJ",
+	"+LrRBJtkXHnbv+N0/XnJmS46p2DT7rH+7UKq+tFW5bBqp3cHY/C80tm/NCx2YEabVe1avtF3tWF3DqKq",
+	"l8UHTOoawX1NLfz/Z+/dl9vGsX7RV0Gp9q7IM7QsO066I9eur5zEnU5PbhM707u/Vo4EkZCENgVwCNCK",
+	"Jl//ux9g/3Me6LzJ9ySnsBYAkhKpiy1fktHUzESWeMFlYd3Xb63u3FySWeX+zYWGuLZRCobxAjId83AM",
+	"iYJqLKcCkwcB77cJEhZwIW1GIUJZQj92DWF1lJWfPr4BEdkVAwaK+7l9O2j4JMkGMQ8JjaIUYIpPa9xV",
+	"LukfRSb4AtRiAWW1q9uL5K5YJpOttQApii6SVMK8BH1jYR1tE2GyvtwutSurOMv3ms44Rz95n+nc/wJU",
+	"bCHdW3+B6WkuWliSA52mszRudBpjrRPVOTgI00nLvqEVyskBZttClGjjLMjiOt0PFnLFQM4x6l1b4T1H",
+	"Md9x6+nvHi/ZbvsA+ux6+0BLy5JuRTM6+DrnD17a2e0lfG9ZVsmv7rh80TtUy7cWO0jDc5dyrdU9sfAh",
+	"u5ZYW6zJZQDfXaV0rKVz1MaPq2nH1v42Xa244iIE15zSRGUY0i4gE+ytrbAvONuW09atKtPrcPIdCW+z",
+	"6Oj69HuLXqwiSTgtm+pwXKEm2WpkAGiHgtUhZzE0zkCvUIcMaaxY3yVbLrLnrmia8+UAOwpBoQGDaGwx",
+	"vLp3kj/Y6Dv9rkjZPhP4aGOqa1cS5LM7BzNo9RFgT6rjw7bDfcViJEoiOgOXuQMVwVzLMGY0VXD27Q82",
+	"cLiBwvsJYIRWHO9r6qu4DK4ibE5J/Uvj800UTBz3XecVbsCQrMr9fTOmbw6D1EK/X5enbUNBvBs3fxWD",
+	"XFo4Cf4CNNkx4O9QyggXpP/7MJWTgGi51/fNKuYM7onhv4Y15TDUNlYuUyJkASmJyJSPuKBxOUTQIqea",
+	"TKTS5LAdtNtt50pIWOqM/jXdBbaC0eIXkolMHU/M37ip9/7MGRH/NuWM5qjcazEjkGZUxWB/llMyoaKU",
+	"oAElut9pdeN3b7vbSEbZgUgR5hcKs++MOYOHdN8VSzwMHv1aKSxuF2zqHcDo/2RR7vltkZ9kSvryiqUx",
+	"TXq27Xu/K5oORPnHp8ftdkCo5bM/QOh1z7J9F97l6GxmETLsgXTJh+btLpUDSgbsSJS0uRzgBk4BIFNN",
+	"uQ7Hvg7L2qRdQd1rTkjbTIG7zk/5A11nlk3U2I+wbXNqLO7hDRju3Eo2OrB+G6utMA4YodcX71VlvYZP",
+	"NCe8nQ5736wSSH0ubPTIua3vik9qpvRDU2Ed23IMo6WhANHxNRt5Kk7lxBV9ct0Vtv617IKtyykhLqVk",
+	"A7XynImozKIumKpAzL7zbA7UmnYJHfee0HHu0G2hXQSQ7foHugJxe40qJOAcGvqYY8wUcjera4ZOPPKu",
+	"LRvrigmdEfMbKRYk2YuCvDwj/zkPBNt6mOrszvtGk9/ByN+CJ3kBtdmV7Nyo0cJart8JmwxYqgCzDVu4",
+	"MOpSFqBCXREaS1Fg6I7ykZ8HWKaKdXZOCc77lVlZWjwgVAipu8J2G3Qnw521FoECg0Lhnr2wn8RU9FHw",
+	"uHtVVxS9MdAYLIu4BhFV69S9Ocr7Ysdl8oqmERPkBRM6ZXM9lM+yVCbs4DlLYy427Z58Pw7d5UwAMfZ3",
+	"8O8PRPNFElnOR+ploe8OxZTmE1ssXSkcf3XdePPuKcX+RwSiQXkHIhJKpZWxgoc0DaCXFYu6IuaXzCYR",
+	"F/qLkimPYzLIjVtXcb+s1ME2eDpzA7+/Br1RSofaz6W6O9ROZG6tWKi0so9UeflvqWHROn3EVyUE4zmB",
+	"tOBO3tdb2f4nMmGCNGEuao8gnrdNtU/oiAXQfVcsnh21/qF5w5V+7Qb7TScU21msTiL2i7Q7gFvMH+Y5",
+	"Ed3XYXNN+5cac2UhA87zYutuD6OCHMT8LvAcGp23K8Dw7J8CJlcHoIoPQnXVd8D5JOaCqSA/yvGMDFne",
+	"+R46kHQFVeTF+T82Em132nM+aLiZle9egDepEn3fa1f6+zUJ5xvLN385f//OEOuL83/sbfnQrWbollTe",
+	"QvfgtQ6p62NfeTBf2MbtQfHQBATbtxvBZ9ufplgIICKsZEMVEgLfXYHdm8n/9//6/s0YBJcZoF/EFGxK",
+	"SBMSaE4G1o0JIR9FmuVO06Efk5A4HCHtiPYsUKC91eYv5RbxBqqqb3l/v03ed4d1i8ro6u7stysP8VSs",
+	"6OK1eFyQqCkcMt/w3xy+fkRnfdLMqb10TqDf7J4z58qY4HYNbEYL9tEmmtvuGCkDBZaENI3ImKpyL65N",
+	"DlFarb5WmGU2dm4ZhzlXm/TKjejswTTLhUnXabsXbo6AbbM73bdyur3wKWRyLQYj7urUQ7/s+nYdmR6Y",
+	"5XMDVKSJXTn80AMITwSQgWD+Csc0HTELUcsF3N0V/valrb+tvyPnEe5kkaY5SZGPIWL67onhGsW+2mU3",
+	"EjqM9gIiYTY0jmddMUpllkAxOzb1U0nMNVFMKS6NZGeTJAYnmBn1MGVsHzo17GOxi5tGi7zABueQnmwm",
+	"kXc+vmSJMWuI0iyxoMLVbdBdYgf2KoHuJ9fhYp8s4ex6k1+3N/nCWF7yCRMKOgRqSYBkDKk1QzmZUOLR",
+	"k40ajRmRLIKxsC9JLCPW6EDGe/XY4Gm9QVkgcM0mahXnho32QzOMaUK/vMY7n/hZ0TSlMwgO6FkMWyPT",
+	"SQVG11upNE4NYLHMIXOnyuMp2+C9A4jvC/ZF90JwyhiitEeIIl5r6I/2dCxjm1ZW36cqBidQcRHsbjc6",
+	"T9rtNkzOtjFp49/L2po8DF9S6UTWxTzMjzvJuiXJ+tZy1BDZMZAgRdIDjC06u0vPUiiho9t6eA5e5TXs",
+	"zEoIJQWxDzEyyorHJnBExa/YHsolEJZN9sV/izIaE8f5JA9+QHXyCtzAF27QDwCK1I7lhRSahtqhi659",
+	"34csTaRiG993GpoV2fi2c5ml4eZv+8nIyvUvv5C3y7Tsa86MmrPaC75rxHcLTnB75K1e6Na4iIwM5/jG",
+	"aRyV2X2nScJEpLCoW6czl8eXe7RKo2uRsyseMRG6vAlMJeiQYssuQyl9ITUPWU+zL7pPmlMX9LVsbkot",
+	"skbQFYJOuBhhd4xMccGU2gtIP0vjfkD6Vmvu8ahvNC7zXNZvkVMzMMMmiLUNoJKvP6X+woHKzEchARdr",
+	"TBWZMYDpsFiTLXKGKw0KuGDQ39vWlZ3Y+hybFG7mxIXSjBq2nCmW9rAFiFkI1XdbBvaAsRvkBDsHSRHP",
+	"WuRswrWy3NhhRfRXNQzrCt8xzGN7YU56QU/HJoBz7H5Z4Y2Zkz3x91prQ0NLfjLRPW5GanfT/Ah72Og0",
+	"/npInj5p7z958mT/8OjxsTlwzBIfaM0JVOQ8brVbh4ePWz8Y5TKnuUan8RtTASlm10zojCgG5iyRwyFL",
+	"FZGC/DqmWp0miVHhy/AdsblXmVsdisfBHxJzb2QIhlHUA8sC6oLaj/fbRxeHhZqhBAVSo9NAvxm2A1Yg",
+	"NxqdxpQNelY934xZ3w/8R1FS1HanTLBlwHfanvLfoFAIuZ4gMtH7xjBM4ZPMdJU8WkMZPmBfEpnqFX5l",
+	"K3qAsRl9SpFLxpKAyDgqAHUbNvzi/B8klVPCaDgOsJ8PJOupvL7xqG0LHC1XToxQhVF0bMMjq1ofgCYN",
+	"zygUMa7Wm8/gYdfWnHdq7nXV3BvElx0xYBDdRS2w2YchqJ1KuyUWgocDfYdlxRb7Z9lGsLgPW1Zyl/Mj",
+	"c9r2+cQMb0PMxRJDqDOjzeNf26d/0zlRpbmskRmFc94doG0DKxZNMLB0uKeuO7EMgVEOecxIs+9zloIS",
+	"1yQF2y2UcTYRCloi/nL+/l1X9L92G6mcqm6jQ35vtVqf/+wj4wUbcfAHCzXCD8hpi7zA2zvOhgucBReQ",
+	"fpJKM46eMfX6QVf0rWZtfkNTIo80w2ntcdE3NiTq2uaygsLehz6SXfH48eNn5qKipZrbnTyBP4ytR0dM",
+	"6DlbNLCWKIxmLAXriWwygDI/sE5hEoAwYyYREDvigOCQAlIYELr1nG1DmoUBBSRL44DkL7ZwD2wPrFan",
+	"/ftl7AoAkDdbwxV2wMdYhXA1Eh0yoBGBro/4BOxU6NGledoVMReMNId2IwPbDCWRikORHhekbx7Qx9jX",
+	"4Z4DtlTSpseMpMzf0RVIuNCSLI7zAuRTpC5wXGJBBxkwrHcC9GuMJKCfYZgpN8j+cbttSzgskE/eigXt",
+	"4kOj/oGWCL0nT7qi32q1DvCvQueWiRnP2q27sa8nDHnBEk+ZymK9vimOzNVy2vvFvTDbBO9csJ6JliX7",
+	"edFmbmzZEg4Kxv/TJ+0nT56g5V8GM6JRxDGm+yE1y6qhLZCNuiWFr9zkCiG2+TYkzNDJCRyOSzbDM1Hg",
+	"ZoQO5BUL4PcrGmdMEdQzodOg1TyRlRnmX47Clczz33Esnxfumsub9DuDSxE4xmH5RmG5gyKfyNK4K4qL",
+	"FviVDtzyBlW7E6y10cEKnwiQ+FKV/E4dFbn+UptvCr8+Uu7k7lwV35irArfX6UaqIL+c3bG5x6JoIRx8",
+	"xQ9LC33Xsg9esbJ50Lgr3X057e8U9m2mWouco7hftqqmr5FdDe/f0A4uUrnVj2qJ/bWAQgUi04ilJ8aU",
+	"l1PIaIOO3IUwik2romEqlQI7UV3XlMbm4d94jRHM5KOcwmRWG9S54ro7olvtZimKUt8oXwyNlAd9Um/L",
+	"VXU3GR9rdlhkIpuY5beYpkFjIq9YBM2iqUJk/ZVpez9Drhrz3hKapvwKezpXjgKNj6pR2LxVc6MT2DTh",
+	"5lY08TGGWzOoqnehUVPTvPHx0drPAV9CbRPIp2s3gcyVJmhCyqHZtvYgCdC6vGnUdHDm+E7mTTCx9gid",
+	"UmDvl0JOwbc7YULXrbN7eM8C/FbZCQMpYwa1Jnfg11zNgN3y7Njvbbs078yXGUWKUM8awONk+YPPbzXj",
+	"O/3wGmCiXR5J86x1+PT4hPT/2g+6QiU0tJVkEVVjmzlCoayTRXsFj6VMAdivmKYygh4uQnaFC4sMZoR9",
+	"4cqY6B2XbyIFs06uD+/PL0ir1fKR1EKp2Er3EmYIWIK/CUZJ0fNq7J0xY4KSdyxWgOi7JFVjozN5bxkN",
+	"sD5LurDZ3du5B74198BpFOUH/nqeAHXw1X7apg/gDqz/l0xTHtdCp3+nJH2/ldaOzXsUbsfllbYFRWTK",
+	"RXQP1oazp9c0N0pEvzqnvUBR6CV3BUP5vBH/tpDdOiN0IDNNuA66opji0yHzeaJ0lDJoaxZAo7WAjOU0",
+	"8MAISSrlMO8cuipvJz+ENuvkZ660vN2uxnNvWn4mHykyxgt3p3O76Si0sMTDLI798Rx7Evh2DqUxirOU",
+	"bQ4Qe90R1qnVgCseWpy/fIHRTFYB4ZEKID8blWZvZ46pGvtT3BV41mlse8dAUolWc/nwgLSAMTqomgRA",
+	"eofb1xWZiFgakNcfXEfFgGSKpQRi90GBpTxCpEAPW8u+6D1bak67QsvJQGlAKgTcF7CS0SR03HzWyYP5",
+	"mHyQB/VpqGUadIXmbs7FrPZHYEbzkLXIWUoVJE5MOaTSkzFNJzE0glxbyTfPYHenVdRm1oGLZqdWbJtx",
+	"mWUt8S1/TCKqKWm+evnh4942NNsDdy7351w6D4HBmPOtfFMUD/85ZuEli4p6V5UnKyJNisD6EbsC5KaU",
+	"pGw/ZSOuNJ6kPdvrlcR8aHNI+t5l5Yo1umIsY0iiUejEapH+cfuZrXrvJSkg2HNMRIKGsELm8KKutdWC",
+	"olJ/tE/zjfDLhGO6x4O+s4XvGb+6QBUlxjBH9RvyBBbzER/w2BDXDQ58ve8NcrQUpP9KUfDP57gS5JKL",
+	"iDT7w5QxyFRBFxr1gAxd4fBm9sz50mOWEq6hoGfAEHVYSGifERA+xH5IaHZgVlqnK/qZMKsnevb9mMHX",
+	"s8mCARxKFvVkpiGnz2fP9JSWScKi3mDWMxoF5AbOMwjzLIwNQOACnoDmXg9x4nrWq6V6bkrmHseEUYT2",
+	"W+Q0VpIoOgOkG2GBbjKl5YSlRLEUmBhkoaWMWVsKsSmscYmwdC3ykVGjSIl4tr559MIw1bMCNdzAb1hR",
+	"zlVK6AoaZsvn8sHm8ijNPe2nT47bj58cHR0fPTs6Wt+vWJiGZ0F3i31cXMi6aik4GTvg43t2Fb4FeCeu",
+	"PDdyLAVKYXmefy3k9D+uz1wPBll8eSscth/OnVxEloQWXj7UZ7NuA0t1OdY5pHN0BVWXLGqRT4mZ9qEt",
+	"oXJ3o4Fkb3At4qEmFYA8FoyWtXnMc7MmN+czuJLVnOarDZt2Gp/OW4ePj58dHrV/fPrkyeP20Q/Hh88O",
+	"f4SVtewo0/bEXoPRmLncP7OpC2++9xAvkCz+vSpz31zPTDpJKB8JkqRsH86xrZOKudLFYPSGjIcLxUdj",
+	"rQ4gr55iM5PbYD4XLI4VmdKBStB7a1E3McvDtQJVLjOMOucvFURaeDEPENYBv08RhYvEVIwyOmLowgFv",
+	"jrH1kEFzTZoAoUt119CanMBEScSjvcB31wrtEgfkD5mlgs0QnAtc018SlvIJ9Fq5oimnQreIOSmGBwIH",
+	"9NBlcGhoHKNDCyALp3TCoyDvw9kVdKgRBYmndgEgSJxiv2IQ+W43yB+SC+XwueFRhHGj2XbFlM5w+O5y",
+	"MSK+tZttJpo63xu0fckfC2q1vGKqKzAMAdA4Niyxdq2DBx3oilW1Do7SlpmzODxm8Xrut96hdCB+/9pw",
+	"5NHoNFSSoiaa04X5lsasN5WpzV5x5NlzpNnoNJjofTov/uaSjOCBPfOERtCwFGa+H2NaEWw7JAhNeNT6",
+	"+fnozduL3w7fvnx7/O5fl+23/7r8x+no9OOr57+8/Psf//ni7b/is79/Ojt+f/HL87cXZ8cfLz6dztdG",
+	"LJMSp37mz6Glyx0Lqfz1H4GCqqTUr657t92lXbfRbzD0brfO83fPRAsyzHGNNaXYIFOcKb0/ltnSDGV8",
+	"n2FeCy8HucpoOHbQhodPfyTwPPfFlLFLDzK5CEMZkLdSRHRGoHDGgRI4J/+QX6Gnnymd29yeOS6FcsS7",
+	"foa5bcwa8Q3r1tvbyy/kBhd/MHb5OzDLbxlBr7gQNUYz7NguyrBdBD1l1BmzssWjUH1ab6c8v3TQBVNq",
+	"xUkvYeqawcYzaLhgNCU8000hBStAxO4tKiz1uTrP7SjckbxVis9fVEPybk12tL9V2n9eWtatU3vQSLJV",
+	"MfNqyqWCsEmiZ2gDhjGjKZYrWwDIlO1PGKQAKOvlVlqmLCKgqFuLwhNNGMvwMvfQrKGun1cdgGtq29xs",
+	"wBWNra4dYxXw4Y+ddrsRADR6pzEBsYrDMEvUfmZ+NfKp+nqdMVV1w/qacMWxuzs9+BpnHqIbDl1/57O5",
+	"ZwX3nOm5/bm+YruyyucDSxEY+/X5e+AXRKYO4lzTFHwDzjFLxYh1StUdZJpKzYxSa+x7qRgxx97c43oP",
+	"oU0PSq7hJU6hNZei5c/F6AT5TiHLR5ER5SJ3IiPm7mBmM2HqZO3SpLzTUPMrjDvdoQpc0QKBpVxGOaBI",
+	"RGe1WOOjlHJRWUSEDMrqUbBfVQVDd1Dv4pd1eVgfW25zvUs93BabeMemFhjFHqMqX+7dadbsyiXybt0H",
+	"7NJ0lGaJQuhT6+5lDPUZCDIR0HyigFDDfSZEZYMJ15pFe0TJrrDeWUVCKsiE6nBse7ucCgKDt0k+fR71",
+	"wUfksWusB5arrlCXPIEOD+t7J3H0liucXVlMv2trPG6df//aWAaJ4iPkpXBV0AB/ICzX/o8/Hh7lrAa+",
+	"6+ESbqLrFCd2L36/4gDqPX8/yylGLHH9ML9TsOlO27l3TFDIoLbbYtQGd1Cvr/Xk/vUNy5tX2e5vuNJn",
+	"hYd/08AB+UTWQGbPJ70T4NssW2Ulatq6i6A6pjqVkHzCBLExIxvBmzJ460lBc+d59n0q4xY5VZeYVU+V",
+	"4iNhBk6YiGyWGKS62mcWsmdHTKtiwJGBo9zHZT24TmE1HinSv2SzvneA+/jpO8QEpF6iExpFyhZFGSkJ",
+	"cUqLMy8zDV2UJkynPFQ+QNkV60Yoa8HYFp3wqwpm8wN3rxHKSzZbDDv6ClzDjGVKYilGxFxD8mscscCA",
+	"8SnmMrBDzAo0Ok/ahrfZF7ggZP7b+lpFvlT3U7tb2Kq6ugR/xS6E+K3pHC/ZkEO+Ejk9eF7Yya1oHAdf",
+	"8z9cZW/EYqZZlWUDuRSu5ysXkOR/koen8/Ci5YOAPwY5F0rTWasrYC4OJBUYF+RvgPNG2QYTOa/exHB5",
+	"CYMuMa2583a8OCO8KdopCVsjVbOe0D9lBZkGS+vH14hKLdvp9o6zfgcYcqtJ6PbqsfJ9X9+lVM9UD3KW",
+	"VmvhnRomOIgZ1IO6yHP+GK9Z+vryCU0SADNG5dHn7KlHTjPu5Dqi92tig0JQcf2P9sYAHdtC6jH40ZWN",
+	"pG3mv85X7jSf9Bp9hfMKnhwt2oW/lXl/hDWsHPoRoWZV54jOkS7qwaEmXPi/79YVXblCNdzF2RE71rId",
+	"1vJryebDsE9e1PAf3zyjQWtveQDNzd43KbWhMmffWitUkeZg5r+M6MwG3NmXRBZqnPEytDUXFMG9Fnlf",
+	"tmk7AGneFanLaU5ZEs+wY7ocLraBVnmicsFelsOqcUCx6RzbtAX37iF7LfIqo2mUUh6rTlfYfj7+/YsP",
+	"tVcoX15PinnNMG87lizFppRkEMvwEh/ZHFIeQ27C4ePD9tHTAP49fob/PmnvwVTyXsoAWO82iKOPgKYF",
+	"RHrn2+iQiA9t07WgK549+Z/ml6FrR2cTDQKip3I/SWUiU1i4f+1rplCYJPuA4b1hel5Orx8tqd1dgPJu",
+	"mLKbVw1Htidsx5G3h0nizmrqKerhM+FhJgSLN2gWbzOR8m7ijnvY2ogOVnH89//5vzkT7ArzJ/SAwA9J",
+	"zKGO33JNZG7msY5Nc4GFtOyLbvGov+ea0XcFMBBbjgKAuiSUkbPUuY4NpwWNULMEeJcKXM96P4muSFnI",
+	"+BWELa0+CuzBhR+N3jjKuHluSOPYiJIWeeWahmM3zK7AotZCh3kzGFf6Q0V0YIujsWtxUE702JBf2ZzO",
+	"n3C7Hno+cTVCacGr4uSrFQc8LxCqbQBvf69Tho/aayOlLh2H28BandxVltxoHK6tnZ7aZvRcjNRddKN3",
+	"mSzFsuxCjUsjKE5wrXSXYs/6o1U9629T9JWPSI3YQ363k3pby5oz9rZn9AEw+cBzeEA1AMa9olzkltNk",
+	"fHB763HpX/Kw+TcclLazWB2Rdgu5O0DbDEcvz724hVj0+zQC4xRyuwIsoILkLKyBpaJYfNrsg4HVd1Fp",
+	"O9quMHcHuUVnv89jyMpbq0EB9gW0PfPFINNaiq5IMEaF4DA+/QuTw8y1iNrmrGeu/Egh5mKswDgGjQ7N",
+	"Wgv+l3ckO4cENtuLzAI4mYGkJxj9YRivySPbviv4vdTVYujVnsiHELIulbu6iDV8SeyXQEaF+DS0mjIq",
+	"A2SmlXQ3IKW5p+bRa7D3mdLQJsDdjXRSuPf85/e/9t6eFe4byGw01oV7gHoKt1w3z85uw/2Ewx0N1Kgy",
+	"llx3gfBvNRDudvD6AXAnOA6+2k+bhL4du/Poxs4lVMesamLVOavaBarvK1C9nJRuHKSu3eL2jtl9ywDn",
+	"K6jm9jyVdrc3NuBKjO4Aowrc0lk1jScxtzFiLGeimvTBG0jTWZ80zY+oqUWAOxhLMVIuj1EBBGhXjGk8",
+	"xJCIjWOUwJGxJouB6uLLFqxWDMVZY9kV7mcIunSKMSCArDEKuNGioIsVDccOvJg8e/I/obnIfEQEEzvn",
+	"wyKa1ZuvVaomzqZW1ywv5U9+mZoWsdWjKOytjmUPUzkpuaSGMp1ALUWEmuFKn1n+fptVgNtDzO6sfr/b",
+	"85uN4Q3FIQSEizDOIrZGFF/Ljd55B3b+i/zc1NaPuSt2HHdboGB42HKu61gFnGSIxVLiaOJb5MarYvY/",
+	"2eLUSrZZVEibznSmYOZDJOdwD0M/5arYhKU20INMM0plsi+HQ2gskRZeZfFeg66IpUwUGdDw0nB5nick",
+	"TVjEqUCeZvm/YF80PP+kwLCxYzg+Rl6xFLqNbxLKsav9fcWd5ya1CzrfURnXHNkjWTpNxWeZfEuqnpv5",
+	"PvRbWM5NslRYHHnIvJ4rXe8YBSlLfVq2Vakc9nKhEmbMY0ZcwuCUclsTB35QQNcEJU1EeUfqrig2gDB8",
+	"wj6sRX5yjj+YBjKU0HAK1BrzQXeFTJjAih3zs3W3FvtdjmkEXRqNBa4ZYEWQo2PEJ9g76YrKtyB8iHlP",
+	"i1xg04rUaUuKDJieMiZsDN22tdB0kqgTxwMhreZZG5XNRILX1t2WUnGpSJOqrugnLA2Z0DxmAMDdRx3Z",
+	"vIx9oaFukT7glPwvt1R9l0UvRTzDVfR4P3N4OBtx1I92FWCy32hwHMnC4/gOLHwxgmM2i+B5tbgFcO0W",
+	"4uOLQynAcOYtRAczkjCZxMz1EK0dF97NouVtQhcG8yuNY0S68bgNe8V8Wgf0JuJZbbTe3F0J5TClcdwI",
+	"Gu5Za3WjfS+Yj9bXg0dUhN9rou5uw4oLdP8QE+XTVC/Jc8azE+jbEuhVsgOzSwvf3GUI3YftbwNiAoDD",
+	"y4lfLqbnAIfHNGEkzVxal7CGv4jIKKNppDolBJtHeYu+QnM+FKnYNEJB5tYiuPpeYAEiMVJlsY4ZafY9",
+	"/KvtNQF9IHJMWKl7NElS7BBB8h8Smqm5ryKu6CC2nSQKF7ol6024ggCWGw0yCjeWrmi6hhTmraEUAtqd",
+	"W7EL3bBkqocy5tKup1FnAMzd3Ou/6sFXPWtf9fda5BSXFBUHWFiSUKWYIlwV+nFRRfr/zFjGIqwQzrOc",
+	"rdplzCrDAEUUkISG0OSvNBOzW9CZN8n0CRnKOJZTY4Rhe9wR0+dMQM8MkrKhWUAcGC+mLRvNw/7aDywm",
+	"Cc7FwpSg+qu0ciqdg2kGVY4rcnx0ZBMJi/1EvM7haH4pmpqIbL7RvYZoYzpgMRxOl7aFaPkYXt0/ah/9",
+	"ABladqhG7LpYLNy9AHZcgXH8pxc//t4/1+nrETS0XGwRsp4MMuu7Eez+0dbEn3l1ndQzxBgQPAK7uOu1",
+	"467LNitJ5SBmk79utmkf8K66fUNZ4XmKkyEnpG+lQh9gGVWJH2CZSN9cCH3D8yzlEm+iOW8ynOKes/Ei",
+	"QsmvY6rVaZLk/RAL3dBxKQoqhO1+tjziLMVAUkAkWC+HzuYU+dAyZIh4BmvfsCyv7n3hhZsy2PzecyM3",
+	"/w4K+hrG2oNKycsnsTorr7A7O018m4l5Jczws8mARUYDOecjkSXFVS/28fDf3hKMDL1kCptyzA8Ik89y",
+	"pSuhqRagPwKhWMdSxALUmX89fX5KeJQrj0aiW02N8Ai1SjsdZZQ0VPK6ItfyOoR9sRl17uEeg9Jb6Vpe",
+	"MhFgES4xqigTYTpLNIsCorKBmdyAYbORR4rQJHHjNwMMCDZ2tCV+tuSiK4ZMh2PXlBanYJUT1SI/oV7p",
+	"ykDQa9cVRr/Mj1Uf1V4IIbruR27skNkH62OebJfEGA6ldpVm3l7HtEg72Bavf9Ru94sAO1xpLkZdkVNH",
+	"i5xGEy7yhrKezuy2WceGx/h1THNV5mA+w5v1YIqMxnf69+f2S0dsSGsvzM/rKYFTOnAtnNpHR8/ah0fP",
+	"Hh+3Hz/7cX1tMJ/SJol4t8GL6xSMfF8xOM3VAvmAm5rGRubNkCJYdOKpxzYdBPa9zRzCTYYeOC/6Dp7v",
+	"7jMEzV2P11q9K8pjOjCGWUlg2Z0mVFQIBgBorBFS66l9B1/zP1yW4bKsshU63qsiK248kLO7U562i3xS",
+	"4IpOyqFXTQ7zlKft607BBhbCKv/nkhNwkDKdzm63n/bcQOuUQixxwEBoFoaMgaMshZgmSTOBbtUWecWv",
+	"bLUD6RsJbxtbg1YHyptX52zVVrOkyY0kGMBoTM4xma6Ad+S+SO+87CfcddAuNul2r0Dd7PDx43b7SYtA",
+	"AIqSPv7YL5JQSAUZAIB5CtXD/eP2s37XCFCWTrliezdVqQjYz/2vf/aNBgq7axEazcLmODKVcMM6nW1H",
+	"80ogqnR49Pj4ydPrqEgwlIesIRmV/ntVNL7H2oUbayZAkYS6A1840sNUTsA/ZH9aJg+WMelEc7GvmNZL",
+	"HVRVLbMrFRNzwbl72m2emtKLan3O+PtOOdmiclKSDg4855LNpgB5D/V8UHVW2aF1+/2DTr2rlv0zo7ER",
+	"P9QNhzQxOXQoYysGFQsIDUOA7gYf9XTMNVMJtX3kdcongNabZCLUGVDmnpkl4vUqJiKWEi6ITInM9Amh",
+	"XRFLMQJsf0PWIbNhtUgyheWXg4zHep+LfJGaZ2IUczUOuuK1iKRgilMRkPOECvMt+SBTnY0yZkZ7mtIB",
+	"DwPyN5kyanSEJIlnmHbVFX2b29Fzj8ZK0zRjJ3P7NBVkaoZtAZ8mLXJKNMDHdcU/Mx5e7iOeCO6d7Szg",
+	"yku5Ah+/YUCwEm76C32u6x0sn5KIarbIHq4p6R2JQVeB0JKCTHRPZgg1BwNvdBofPr5/+773/qefzLdZ",
+	"mmD/pLzLvqGr+UVEmR808r+r31KMAaqa5wcNzb7oRqcxoEpTMqOblFBWMLk71Es24bC7hkwPrEVBbDja",
+	"jVj1EqUBfJf71oO8ZlBLwtc0jmcYdkEn8SZxrUIm4B1gRtTk93nrTJW9lVANhV2/+xySK6TPxOlbP26/",
+	"Ns0PLjDjqqx2yTIe3XG1S2GtV8fQitGPna51e1G00joXjmz5ON5K6OyjjSQpAJ+wPo1S1Msealtf5sds",
+	"DodqGU2FqySms14x7tEnE6gc9Dna2Pp9hrlIaiynimAC1l8PydPHh/tPnjwx/3ti87a8X8GInrPW4dNj",
+	"Yi59+vjwCf4HErS6oj8XbAEtKRP8nxkjNEylUoTGsR30Yqx9VdiomKJ8A52maoUancZfD4mZdvuHH/cf",
+	"//jj4ZqhoyuW8iFnkeu8/iYLL2fkfJxmAxdYQqJ4HD6m7Bk93n8ybLP9Y/oj238WHQ72jwY/DH8Y/kAP",
+	"w/bh+r6UwlLcD/BDKV28Lv8WaZm5+NLOlfLtKTg2sE1LTGgJT1xXmzn4iqcrZcOlaBA/O6gcG5X0OZYu",
+	"Dm7ZotJ0VstRalAh5vnJKmQIRKbYIUNsj7rMeq5PW8ENo3lL97t9l6yxOOEdOW0VL2JtWrq9iBgQwEc2",
+	"XB62+2dGY65nBzTEirODr9Z8+fPA4oPVNzDAW/ZjdsVin+VDReS65RUsv4CIgn1IBjNfVYfwZZpPWKec",
+	"DeVT9B+p+ST9IE/DcuCyJKRJQFJ2xdmURCzkikuhAjKg5v9TZuwo8OmogFxxGcORsl5Ba7jZJSA0ZqlW",
+	"84mZAISb6LzSxPX6vRizrrD7b7VYV7VHwixNzfQAXSsXDHbR60v1jDXwd7zIrrKVQHdiCa+40g7lVOuU",
+	"DzLNNrhn3dJBe/lt12LbJbZvW2362hOx45Vb4pWnwBusw3rsKdxxS3tMbsony7tpDzuPnPEKjinnqUmo",
+	"Hs85asAbUzZpivZRQrWZYKPT+H9+b+8/+/z1MHh89Of/qPLgrMOGgffUs1z4mWA1NFa7yfgKXH8TxeIr",
+	"w3+Vc0QhQqSynPkEcJQR0FvoeAYPMRpsCcl1I86EY30AHAlGAins61/NjM2sZ2vf8DcuovWfng3+YKG9",
+	"5w44GLx0Nf9C6tqxr2367OyJsWu7Ze61Pss4+Ar/YvOp8FLIacwiLGS7PRUTyG6t3uiQcVXICR9TRRSz",
+	"PkAY+QnJhw15cNAn8JKxRGE2ue04k88NGwaeCrwfX2GYmrL3AnQt4cqh1sJlG7j7TvNXFY9Z446Oc53V",
+	"VliBCKe+O9Db0kfypQVIE7vdiyd6jWO5XtTsDMrorAkDfnCP6wwoz4mMYzLEOmHog+DFd8QVoJiwqCts",
+	"0M3bKqgfoK5Aza2I2zKM6WjEIrSeYjai4Qwqxo0ZlqTSSCxeqO7dRBd4sIG6zYJyPKpDBXl8tC4oiBtH",
+	"3inDLJkYkearj2dn7wLy29mbN+9/DcjHs5cB+fTub+/e//qudlh2E3r4jO2NDkqUuLK9aEjzxft3785e",
+	"XJgh/fTm9NUr86HVatWOC++7+XgKztN8weAgLIRxWuS0eFKMKuuOinnSYAa0b+MqJOIjbqx4jx03k6IU",
+	"DZBpV5jjxSLCdQASSUhjF8yYdvEmIbUDUccDULUU8wGaa1oHty9W1o3w7mK7t6AnlsK5vuKNp16BhIT/",
+	"e9Af5wIino5XFq6U5UOVq7tEd427IvA6xWnn6L5lR/cjdavEvFpJKJHBjen/IKI8rnd/G5KKJTi1rYB3",
+	"xTqA/BvzS5YDDLylgo5ghSwQ0V5AuCiWyT5SOUpwYEH1ZhaKuWA4pUxTLhS23JCZ7ooIW7eBTkeVJo/b",
+	"ZgAbOJvnD+pLmPam+/RRxnGWrOvgxavvyL+LL6tNEJBxvJ8lO76wNafuHE+AY+Q5g13ub503rAqOoWEn",
+	"B4qlVyxy3XR8cKwuHkbycFhgkZfmg0+BjTyR5pQNxlJCp0SjyGKWVEqn9iHc6KxvqDYkPkVoSxyPjX1h",
+	"nXWa8iuW4yqbYUEzRkgpn5Ehj+OusKhVieEvU2Q8OCXD9oqBLuD7N7Agd2GuXZjr++eItxbqug0e6OdR",
+	"l/hdBS2C+LWIiWq1I4iZg9cAlZWpNJzP6kyBg/hFp9VgRpQN0GDjWaMPgW4FXp1insC+zxNwMMU+TYBk",
+	"UL9jOatjURMZsfg62tG5XYjbP6nuTXVlGPjz7nxu6XxeFJVwH88x1s0opiK8D6PcH6TaY/e2xhtMis7g",
+	"wpmqofhlIvnCD+Ie3bo5S7lvx24+knnn6emHDx/f/+PsZUA+nH46N/++fH1++vyN+fTx7BfrV70Td6of",
+	"Y+5NVaFM2c28z/CI21jBkGo2kumMNN+efvzb2cXrd68C8uni9ZvXF78F5PTTxc9n7y5evzi9eP2+fpTu",
+	"IbezfNiFE3Da4xmCGHofsu+xXjc0+KdmWE8Oj4LGhAv39+H1l9HVJgZe2CFGhR9z0WEOEGXNPgCZ9gPS",
+	"T3Tv+UfzIWL9E6LkhBFrWSiiEhbHpM/E/qfz/l69D9wXR9Y5v0/3/5Pu/+vz16Pg8Z/N33v7n+034BQ/",
+	"Cn78c+8v9+QVd1xutV6cA6ftJO82q57mD91D8Ir7QZlfLQD1Nn3iF3mn17si8Dp10s1vR9Vb9YwXENLv",
+	"1yvu9v+GpL/CHf6GX7JFdEzr7Qt8oUzVqhjlYl31dPEE7dzVu8N6I+dMgSQfhqt6Wwd2lY/63JovIHZd",
+	"1wdoaUQz6KChY6b2gtwkFlGusNt6j6ArVnqyr+UPdouw8wjvPMLfN9O5L2/wumxGMRGth/ux2BhkiZPp",
+	"HB57T54lmFPJj8OWuWZq7domtrj4L9sbwPyr/wsx2v7LNj/Yu2u71izs6iMNK7A70LcG36EseS92j7gd",
+	"wxXed/DVNuFYaaiuOqGvsMNQ45bpdFn/mB1xbok43wvXkMf7K31NLYNKOBHCFXrL9Bp8raqqsyS6tKpu",
+	"JRrSkpMwpQO6obxaA4/qV3jqrYur2xQMv54+P10tGBDDZ3f2bkswwPoWDhqS6y3jOFWCNbnkxOeu5N7W",
+	"miuiJGYHca26wgcDaMrIEOBnMbCeP61FsJSXDFgsxUgRLX30AYr08bKOj51AQkAevCMU0al9eZiMI4Wl",
+	"W/3j9rOuCC1+TR9BNh28HOnTMGRK9aB1Sp80KVEzpdlkP1PmaeZb19NkaqZLk6TnMgd6E0jKnDBoyBsz",
+	"D+kGRTdmcq9SmozJ6YfXZCjTrvDRxxNo8qKI789CKPSixLoB12gPe8xs3pfEcJqbIEsVl6TRaZydnv7y",
+	"vG1/b8O3bcAjKDR1dbhSx8+ePT08Onr87Nnh03YjaGDORGgI+dP5y5yFl/GljI3f+5cU0AdlwlIe0oM3",
+	"UvVOxYjFED3eQmsTs+73AzJl3rwGuhTWke+wpb5ZbCnY50W+vErTsIgpqyCkEGZIecgBLDHSczh/LfKr",
+	"47aCAjQx17Y/gYcermPBtSBVRVSqtfgQAlN5PrRDpLonRKoairwpAlX1xrbvhGF+l1zyfgONtVRye65D",
+	"Q0EILWXeosNxVctqxIPCntWYIqqgYh+bh5QVNy1JCk37be8bCXXNtiGeTEk/jBlNe8WbOoB8bjuQwIHh",
+	"ulVQKUMqhNRdgYGKDkHGXOa/5ZZ5bGqU1Q0QAhDm/Fb0NVyNaE5fW1S/SPPs095mWhSO+q4BxpcxhQxG",
+	"tFOhvk0VCulpKwpUOe+1TpVC9USV8glI35yNPuECwH2NYuVy0pSxzt4yTW1j/DFLWcujvoGXnsZo3WJb",
+	"SuidDhkLoTE4uBQnhEIeIFamRxK7WXahzz30SW8fLwQ5V6lXPrv2+ewdZgnO8ev6TJ1HmJVohLvnIw2j",
+	"66U9UP2WJyPWe902S068TVeVT+4wS2UWoIJz/CynZEJFKWsT7HfoxxBZhr9rnWTbiK9gDHYNP7I/WKjt",
+	"ZI7WGJo5ERdGSL0WVzTm0TfXdAlPo21o7ngGoGV5wrrz0GxJv6p07b0Ys/ByjgUC7JHyjQjSLGYKHd2d",
+	"wmTIIGX0EprsmsODXsEJONsc9zs+OiL9TCSpNJqJWTNs+27sUVwnD6HZFc0+Mzuhfv9sG/n2h5zFUT+w",
+	"nfMC0ret6i2Ou/OP0XDMMDO51RWnBKgHHJVcEZUNJlxrl2LtlLZHHgIeXXvmcZcs0YSqrvhw9u7l63ev",
+	"chicfG1Pckw8AAh1lZMRC3nke9UrvSgWOo7zm1d56lhsUQviA1yVfe+rDAj1HfD95uLiTpg2Eg/PmrlQ",
+	"EPYl4Q6XJGVX8tLP8vjo2N4Bf/c4nrR+AC0GtY7NvhwfmXenVLMeFD+xyG0HdBXbPx1qlvZPSD9imvK4",
+	"T/6ZSc1UKWEc0FBtXGgDeYZuuUJG62YH43XEJonUTISzv7GZDYFctxuzKwXoNGwVQSNo5K+F4RQbC8lo",
+	"1sOWPb//3jgVRo8/bB8fNT6b8217+fzMydevh3/+GZCZzFICcpZ8/Xr055+GUpEGjLKQ8PAyS1p5tOr5",
+	"+5e/wXSKrYNE79N5LpKLQnttJd4Lx5QO9V17Q3PJPOSC18lmLFNzZ9ixnsCVInhWsxPO19b2d0J9iVA/",
+	"B9oj1Ee5vfTTEihwU1i3ektlsUBgtd3CVT6gJrh/50XMXpXRUsOSVxgYa/lwX+6U5Z2yvLaybEj2oanK",
+	"GyY81joubTs1NV+ukD8TMRUdsFySpPKKxgEGy50CclKhNaJH0mZOYyBbmYtiGdLYqutGkS16HmwHyGaF",
+	"Sr7XcoiRRsVUhEXQlQx7RZYMAw6pjlb3NUOamJHrMXQeZ3Aj7KKwswHfq7cqEM/ouP3MNZvuJSkLpYhA",
+	"+kPTJQFtNiESDg9LMq3mxjCg4aVhvlZL30C9PIu4LvGy6+qGN1QDWRxLpwlurARurNyZWd+1j3Z93c7s",
+	"ckGx24mNnRp3G+LGHIIKJW5j5Q3N/f2IxfyKpXwJrMJLf4lhVuWM3mzgr1RlAKfAuym6QmY6lBOXbsVT",
+	"RGWj2gxet0gfS/3/V8RohF4VlDTmbxIzbSRVpyuiwjjGVJPU8OoM2DT29VdEprZxb3FgZGokSMRBRESe",
+	"y7ocruWlNzb3IF+D+0rPj+Z2gZdXvzZVv3DNPOTDqozSlQNZu1hgDsdhaVCstOAzLMhaZzAOC8MWWc2S",
+	"2hHBFT2YbY2r/7DdvsZygIKCmW8ytfBhaNjwSe1ghqmcVO9KRDXbN7c2bjAWq5KtHIaWmw/iVhNzy2Sw",
+	"Okc3n/sul2KLIEB2WWcklqNiINOKj5IAuLVCjkVhdfDVDWxpZccZDcdOzlg00QCaIIhwFpCfLy4+OMAa",
+	"mRLw2SNml++t8Df+vCtslrBbNGJ04w3EyCs2J0VuFS9r/lU12qpbvt1h2Vr9oj8qoPhgUMjS3q2enNWa",
+	"hSOGm56zg5QlMZ3dbgeV0mDrYn1/z1jGnJaI1xfqdyDqB551QO+c2xltnQxd4Q7vPubbR3Cy4QMlw5Qp",
+	"c23KGIAHF9TME6Nd8BBauVOjl3o11Qt9RpiIEsmFNtonGfIvRvO0IYBcM51kSpMB6woaan7FEMKYUEH6",
+	"hQjQ/t/YzAbOEgZZ9TpLhSpwKdyWVlfM86R6DwK4dGaLfGkLcaoSYzu6a8ZW3O+dDX5/+brQcUKK/Hyu",
+	"wQPXYE3lWzaqaJuT1MvMvfPSW77tCrfFGa1RCV2c/05FuLXCN5d0oebo7RbV7NrsGTAYjcQsSShMCUaB",
+	"w3WeSKL4SHAxIoqFKdPQTikcdwVX0O9VYP+ZMUsZaYI8hfZj8OV0zIQtFrMZvXsoGT99fAMCsSsGDHTz",
+	"c/t2UOJJkg1iHhIaRSlTyovKrlgmK63qDjEF6yUvyU/UAxZmjLNa5Bwr69QWD9u95n7MbfHHt0TNRNgI",
+	"Ci6Qosuw9ReYl+aihRGZqPE5aGRp3Og0xlonqnNwEKaTln1DK5STA1iYA8gy3CDnenGd7qmQbXEg57D3",
+	"SzI4yqQChwHJZefx/8bStO22D6C1nVfYtbTdum9BYzn4OueQ/XPdrO6yR9ux4aJ7ppZd1RWzVTKrf9+8",
+	"iPuiQptAQCu1gbWUgdpmPNVEM2Y01mPSHFIOeZKKixD8YkoTlUHpDSLMUx5nKdtbW4POPV3LiepWtdt1",
+	"OPeOdrdabndtwr09L1KRIpYntxSr8kb8igkCydqqRfrolemQIY0V6xMbQlzkx13RhLJlxIcphmEGDAKf",
+	"xUjm3kn+YCjX64qU7TOBjzYWM0Q3p1S5F0LLiDFm2MwIJceHbZstSmSKX0V0Bn5qe2QVtoiACkEFZ97+",
+	"MNeNZg3F1hb01Rzra9f3mfm7aps5ZfQvjc83USTvqZZvfUZkVevvmyF9a6rgC9uN6rq87OaK4J0416vY",
+	"4jIHO9rtGMvAwLqHUOCC9H8fpnISEC33+r6f+Zw5jb1iVeC4Yh6TlikRstSjOeUjLmhcdsy3yKnGRs+H",
+	"7aDdblvlnCRQMQMksKYz4J84JyH12LDpSY6xnL9xbZ/5mTMR7s+6h9SBTuOoffR0//Bw/6h90W534L//",
+	"aShWFn87LPy2KXfFeX80B2Q9trp1pz+OAGgyWlr3WBC9U5Yy3PJdCvc3iEED8QMIpOFxx5RqPmHYAPSO",
+	"WDI4KPfRv/NAOPNrpYAzQ6TLuV8dtFbud22Rn2RK+vKKpTFNegrSk1W/K5oRG9Is1uTHp8ftdkCo5a4/",
+	"QJhzzzJ7D4WIrl5XdTiQLqdP2Lxps0UyjvxIlLTJEiEzJ5GEVBA15Toc+zaJ1u7sCp/GeELaZgo8tcp1",
+	"/kBIphLhRirrR9g1p5Hh3t2Azc4tYaMDC7exigrjgKF53fBe1dNr+Dlzitvpq/fNIBEaphyteeRc0XfD",
+	"HTVT+oGpq45ZOTbRMmPs59nScsF2PyFDGcdySrj2TV3LXtW6rA3ikjY2UCHPmYjsWbwwq3f/+RKoIe1S",
+	"Ju49ZQIwoCgxBOvodf1j7H4GZWnfulKW9mHO06TnQ75GYlvxnSfxk1/O378j50BbRA67wsiDfkQ17Z/k",
+	"IdaQahrLUebqqyDtOJJhNmEQ7/ZHpN8VioXg+SCnYkYMXTChDaWziIQxZ0Ivz6UE++sCJnr7ctO/rC51",
+	"Avw6bvI77/IWE5CRTv3arnMkzDNYmKVcz0AgDRhNWXqa6XGj8/tnI0SgBXktphBC5kQsieVsAi28WXqF",
+	"bb0L5NxquND4AQgmO6yF0/bFNjpHoiZhyiJD6TRGPCWKhYJKIbJFqwCEYDa6ohzk1zFKsZDGMUsRpSQi",
+	"UwQnJhM6w5SJwpMmrOIxp25EDvGW2MbsA7S7np9/gBRKxZgw33GtWDwMEKCTplq4Dsc0mnChCq+zOkXF",
+	"Oy/WA1tu2S0Y8pgpa5BAXafd8q6Yh/okcipc43WAsjNDAR8VR5vEw9r5lsldYf1Qln4G7n6aJEZR4B7C",
+	"+ZEqwB4XN4tw1RUWfaUAfGy0ZTWPeQzMrNB/VVUW+gwkTSNEgp7fnWEqJw6a5GwyYFHEInLORyJLOkgP",
+	"MmJdwSy9BX4uC6o8IPvZZmSwLMhgA1wbaqbEkkKqj0acCkxlxj2344CQIeTNt8g5Y10RyVAdSD+N1qQ8",
+	"8fyXGuLwsy1BwC7idAMgO9KEeTSYwzijwczKJnhCD78F9EMuvB6Y43cLazIjgZOIK3A84G2gELpWT+6e",
+	"kxJiNxjEBaDsVGaaEcb1mKWlqcNw9u2EKmb/wR+pUBdaw8FJAiZhThmhyiq4qMlOCqfOncmKZ79IpVL7",
+	"9qTAgwqbbt71/PyDPcawGoWnwrdV3OPDa0uhytEUT0vMrYkjNs/bKzzQ3lSz/+hdhhbomLBtNGkIceHo",
+	"sBWXXamaN9AssumXFc+nU0LTcMyvWOEl1uUP2d8IZ+d91aV3dAVu8iVjicLTAvcMZprBOpoPAfgrfDE8",
+	"18RWqDNFuO4gnBKRw6GZgpDAVLQkQ6YhzW3ClWKRG1OLPJeRr3gMZRZbsChIknMPjkjTksUg00RIDdpa",
+	"AJ9oPZ/tCiauWCwTtgdYTRY2ivQTyZUU/Vz5w05oJ2a24FqFGkvgszLtCnvyOLjWiT3jLCIzpsmUcnym",
+	"TJMxFZhmb16Wj90mBHYFVy2Cjj9FUrZvr3D7Fbm3c+dC1/GsdMQmTNN9d0wrCMC2+CITKbiW5vh2LLYq",
+	"mNIgRGXMXPepBa4DR9hNV5Gmb4oH3fwD38pfYLbhFWdTxKPKRuMk0wGJ2YiGM6I5S4Ou8F36yVyT/r2g",
+	"gN/XdE+1bwt8vznzCJopphBDDHhiDieEjY1ZhFBmg5zKjc6BeP5Do+ABJsHkxPb5s/39nGpiVAlNuaEs",
+	"8Lqe2M7pSI7YSt08ImVKxleAJDtRLL5iqrQxriJ5cUvOmVJGLF0V0F8ck0ZdICBJykOGR5+LK2n+sKw/",
+	"HNN0xFRXJCwtnFlfBmLdVp7bo0hWdEbGckomWTg+IYUT3RWUxCwasTTnDTLTA7NM7qF+OFyjRDZ6JJe4",
+	"QtooZWmkuqLpMcSU3vNCN6ekmArSLH9lHrsXWO0BXbxdMZFCj+OZmzgEvVzjCEqilA41wlsgqLC52pxD",
+	"szMBGXJBY9ygzGL+0kHMsLcN12RMFQljqVjUIm+lYDNsLxGxkE9oTLDOs7SRAx7H1cL7hRSahma7rNrB",
+	"RLQPkjU0er7QdmUD87dZM2rbVchE78sMpYgxCkVEWMxHfMAhIzUHfzdbZEaNDRh0h3BR2hmcNTqnj473",
+	"xzJLSZgpLSdmz40GHzIy5SKS04CcX7z/cHB+cfrxglyy2VSmkQrcUAwT1VIYcsg1HQDQBLQ/pWVi7Jds",
+	"4ubpiIYJKA8KnCoCM+IgELXvDglPMosAy9Uip+qS9Asz7jvBYbsNlfWnRHNRxdpeZchyoeVVZ9GHH45Z",
+	"eMmieTxENaYJQ5iVADqKmJ0K7CqpoIBSlk8p51b7wK0s+8RRG93LvA+9ShaoKT+ZCQ297mIf+UgVWGRp",
+	"sq7d0uJsnc1IdErDS8OLMfjM4pjQXIeEnHRQF8x5RvjDnPZUVxixy7+gAPqnFw5XTHV8YZUt+cREdPuH",
+	"5kbjNKffYyPCV5pOEhUApDf57//zfwvzNn+ljLoPScxZRIaZECxWthlLnrljxs+UJoaCEVShkIVvKDD0",
+	"Z+0PaYyLGTLH04PnRv1PWMqNfWpoSwh0E89zMUWaBQC6EWx6SCcJ5SMRdIV9LDF2QEDyR5IrmnIq9B7I",
+	"Ezrh0YkltVwFACWCi6IRYTa7pHHbnACIzAOXd5Cbpf3nQvHRuFJVPLfH2Uj8iGoauJxGSN63pQmXbKZa",
+	"5J0sOpcsUkJBYagyw9xqeYeutxFdYYJLFgYwBhAhrr2rahFwsHnUyEIILbE267mmIqJplDM3lbCQD+0I",
+	"i7kSVHdFzIyZBVy7VMBISvWL0uVppEyns8AWK0aWvNgXdL1wGgPukBwOrZXhChwDEsvRCF4Jhh5o3fjR",
+	"ZpNRAVon5qkYoXHmVwHT0QB087AN8PQuudS85OjYETM1LMKntZXlolkoLeOINL333i1zy93Sx1qRrphz",
+	"C630NxLnbizZ4ZUepD8/Bw2vRSIYvaHRloVkh4hHZRDiXE4YppbQgZEjS1RvlwTWgTNgJG2IO09zHFnz",
+	"x4CKwNgKzmw234U0oSgrzF+IHWmfCtoZtBOw9GIojrrmvNaIwDcvZu9KYQf3yU5005hp7lKtMOyNnbSo",
+	"Vdl1DoonZOF0dMzpjgybLxF8kxmebQ5gn0f9vSD/1XPjPmlmgn8hNnTrNHpL1qiY+bvMEKjOUtYnzf7V",
+	"YdD39Dmgij09Jj+/PX2xf/7z6dGTp+ZJfR61/JtaZoL9QgsaDMQ9MgxxdkL0VBL/fCMjjCQkiiXUaI1R",
+	"QKLMNgCzYe/UBorBsE1Ss1PagvQYhgdbECHcGI0/FH7HlMpvnDDLE/bXLZLWr4UbA8Jao5YZWc+6rEoT",
+	"KAzf2DZmQJ1u1m4/DvUsYfAJjfjFgavWIvrJ3Bp/XfzdprXyCVsXUSVoyDjqYWeLqicqc3rAq131o8zS",
+	"sGKJCnafsfoqp1L/St+m7OsiBk0hf+F3f2FQ2C734NJa+JF+9gORgz8YRt/wTRUueX/uO7n4K0s8qyRB",
+	"JXzVHFWGb1lKQ4bsi65HwqOgABoYBU75CkirVfkaH0dfA2EJ+8QB/6gaFlozdmhkDMYGi0izoHNiSwZr",
+	"WXgPMTCN9QgOv/jaYCKbmG2cF3afgxX7ns+rOJviOgTIsRa3e40UmP/9v6vQKCE2GWHkEJsk2nR4wB3M",
+	"1Z4aTecEMuhrs/lbc1Go+SVZKyhrLeWWNdxbYItDzK5WfTgl89Y+QkeYG5WDj9BS07jKTic2d8He+0gR",
+	"16mwStI/x+G9xot/8oPbifzvROTfJjGVx5Y3xCy1gf/9dP8/P399/Of/qOI69rnrcsnYqCiLROazfuH3",
+	"4oDJmBZlNheajRigL8KqVNOrvTfClQvIb7/99tv+27cw48K82vvPPn89/nMfPxxVTxBWdm5F9v8Dbvlr",
+	"s9tt4ae9/6hqhD/HX/OlcqMvNCF1b9rJ0gcoS+tlwE6qLlmcteSrJZ2Wc6/2HGDBEvFq73kEIaSiUxZI",
+	"VbCpI9Sm81m7tlYkpKmRYVcs3Qvstc7NuK9CmbCIQHtlQ9UQYDFX+LdcskohbH3mr+1lL+wMdjL4u5HB",
+	"901x5RkMVFZpyfnTtC6nveSiQrbYVAtvjZvh9XjkvjCj9Kf1kvkTW8n5re+0VzNewaa9+tmYXzeckbll",
+	"SuteJ0MQuFGP6vVN+el6djOsZWkHyu/bSfYHKNlrpc9OsNevzVpyfcI0bQ1lOoV4Zr00fy/8lkNlWDE9",
+	"EMZvqLMybQwynvDxPlkCWC/XVULa/P6TH89ONn+DshngG4K7IqA53zUmL/XqWLZPbioloUEcy+UNGyZu",
+	"mFa1QYtX9biI2JfqV+AVjxRJpILVQeueagQyrnwqExogXxefCL/8/rnFIUvPMtkEK6MqWT0+yrnBqx+G",
+	"wMwQh8+XUwq2PocGzI7FF9jx+X01V9k4QZ42kpJSrqjNBOihv69yTnO5pZVKgy2hcEpDhdiyGaP2umKY",
+	"fP15e899+flW2P3+uQUXEPaFhjqeLdLrJi5+XOPcqV+cYVCk9Dmq3KkwD1CFmRO0O8VlfkXWUlfKYInL",
+	"fQ+FLDhIFfO2IKEFQ9Fe2CFUQEIaAFkLn5vWPL94/8HlrAU2VS2YS08zDN5FePfQOsSEtSoF572Zws73",
+	"8D36Hh4Ixc1pRKGLmJdHLBPd48Lcaz7JTFdyXW/119eOLLhHqvWKmzpB6lUkULoqVr8mIlFydSw+ydcu",
+	"g/SiKXA9nb/Czg+gtnm1CnYt/8U6Ok6SpYlUFfqHp46AZNqmhNTI0Txv4bouFL8Tc24UN7rA0Zx/2c7F",
+	"8uD1kwUY4n939aS8IGtpJw7WGbOvJOzaMiXF5UDD9QSv7+SldTEbavLq49nZu6DYPH9KjQGYKZBpLrVT",
+	"psT1cjefLTrNx7OXga14hewqc6tL0qpOSbQ1O6dmRO9xAjsd5bvRUR4Awc0rJ5dCTkFobyYtSzcOqjP0",
+	"zH7FXFTLuohpyuNVC1gjp64ZsfnVQvbZ9ecK80Otg6TsDsmlT8+tvV3UXnlBF7UP2NaNVtPWk212UzE7",
+	"sjxPLoYyIFOK5RPQSphrHtJ4mXyuVciWiWXzcKiL5JER0CGD2u9lb1kWSys82qjUNg9t2dNiOmBxJX1t",
+	"pg7UuJXM9NGh5AsArTKKIqaxnpguyGQb/iqtRmkLCvtaJKWdzvYAdbZKfWOnulWvyzU0OMcW19fh3B0W",
+	"vYMMWGiYtyuGQ0GDONFmOQp8F8qWmF6lk310Q9ppZd+pVrYVEtppWTsta6dlfXNaVplGdjrXg9e5vIaw",
+	"07rqVmYjvavoBF8d5nsvWKGoEdJKSrTpaXYpcoz7o4gcM4cQAx4OztLrl/paHe6DGd47GN0uBPidKXIP",
+	"mBpvUt/r0nOqRttbOtoejLa6lhdx33rF875GUW9lshGweUtzOPT1ubvXLMpP/kmmc/PukJ/5aByQtyzi",
+	"2cTswBs5BfQnX9r9lgo6YqkFyLNu1N/O3rx5/yvQ+Mezl5VrUQr5zdUSW6QLTP4qgbh4IgIEt9KM62Rp",
+	"qdi5TgVCXJkTYo5u3jx0ShXJhDEGxLoJWpV7Nac6rAhQ3qCwurpRNfycY3ZB2TpASzUhAM+EsZ/2WtXp",
+	"5Wtmbc0vxa5A+7vQ9yo1k53Wt3x91tL9HDW1HNDeOvldPkvD3vxIeZw+n3TTzAWi+20PincQcUIImQnA",
+	"x7JQvlMex1U39WyjuYDwies5Z/Zjr0rRu7ADemFv3ql531+l90OhvSVq3V0rUn50hZcPpIwZFahniVFG",
+	"R9VDQ3Sorxujs9xAT/BevyW6iksUK1x7W2AuxeHs9IVvWl+ol2Y7ZWHJ4mymKTil43qKgjOdVChT3x60",
+	"VTCfub+mB9csk/PWsbMT8/8OYv5alPOApPRODO/E8L+ZGJ4XFTspXL82mwlh9P1eUwbjzbm5dPrhw8f3",
+	"/zh7GZCPZ7+cvbgwnz6cfjo3/758fX76/I351Gq1TkjJVVfmvXZIS8T1OVyxk9b/DtL6tmnsOxfskBDT",
+	"g+yMaiw4OdSWtXvJMqaKDBgTNl+8ugILu5vslImdMvGtKRNzIm+nS9QuzVqqRC3s/PKUj3mUkNKTIVTp",
+	"q1SKyZPuLXY9WAQzfQW4Iyn2UbAg+jawbvtm+PfgapbeVqVquB6W9nUv3Zx2ysb3hGXzwIhwbk721Rtl",
+	"mtr39hQXIdskq9VJc8cuR1KYK+3zKrgkyJ1ib+u1xAI0/1wldecfjLf5UQalpdkJ2wcobOuFwk7cLlmc",
+	"jQSu7yRfY7AXm2I7EAdipZfhSNDeyhhJBXaGvd88VyZXLPUddpaISd+WfScavwfReDu0Ux6W69ZeaUBu",
+	"LFhWChD3up20eMDSAjjaTkCU12Od3u1//v8BAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

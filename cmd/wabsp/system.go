@@ -30,6 +30,7 @@ import (
 	"github.com/wabsp/wabsp/internal/secretbox"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/sending"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/webhooks"
@@ -258,6 +259,8 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Outbound:  s.outbound,
 		Insights:  s.insights,
 		Graph:     templateGraph(s.graph),
+		Sends:     sending.NewStore(s.db),
+		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,
@@ -315,6 +318,9 @@ func (s *system) runWorker(ctx context.Context) error {
 	optinsTasks.Register(mux)
 	qualityKeys := &workers.QualityKeys{Quality: s.quality, Log: s.log}
 	qualityKeys.Register(mux)
+	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
+		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
+	sendTasks.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})

@@ -36,6 +36,9 @@ const (
 	// MetaTokenInvalid is a call to Meta refused because the stored access
 	// token is expired or revoked.
 	MetaTokenInvalid Code = "meta_token_invalid"
+	// Refused: the request was understood and recorded but a business rule
+	// refused it; Reasons lists every rule that did.
+	Refused Code = "send_refused"
 )
 
 // Error is an application error with a stable code and a client-safe message.
@@ -49,7 +52,11 @@ type Error struct {
 	// RetryAfter, when set, is how long the client should wait before
 	// retrying.
 	RetryAfter time.Duration
-	Err        error
+	// Reasons lists the rules that refused a Refused request, and Subject
+	// names what was recorded for it.
+	Reasons []string
+	Subject string
+	Err     error
 }
 
 // Violation is one broken rule: where, which rule (a stable code clients

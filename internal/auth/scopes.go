@@ -21,6 +21,8 @@ const (
 	ScopeInsightsWrite = "insights:write"
 	ScopeWebhooksRead  = "webhooks:read"
 	ScopeWebhooksWrite = "webhooks:write"
+	ScopeMessagesRead  = "messages:read"
+	ScopeMessagesWrite = "messages:write"
 	// ScopeAdmin grants every scope and the /v1/admin operations. Only
 	// admin clients may hold it.
 	ScopeAdmin = "admin"
@@ -33,6 +35,7 @@ var allScopes = []string{
 	ScopeOptinsRead, ScopeOptinsWrite,
 	ScopeInsightsRead, ScopeInsightsWrite,
 	ScopeWebhooksRead, ScopeWebhooksWrite,
+	ScopeMessagesRead, ScopeMessagesWrite,
 	ScopeAdmin,
 }
 

@@ -33,6 +33,7 @@ import (
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/sending"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/webhooks"
@@ -90,6 +91,10 @@ type Deps struct {
 	// Insights is the trackers domain (response times, funnels, journeys,
 	// experiments); nil answers 503 for its operations.
 	Insights *insights.Service
+	// Sends and Submitter are the guarded send API; nil answers 503 for its
+	// operations.
+	Sends     *sending.Store
+	Submitter *sending.Submitter
 	// Onboarder queues a new WABA's webhook subscription and first polls;
 	// nil leaves that to the scheduler, which finds unsubscribed WABAs.
 	Onboarder WABAOnboarder
@@ -183,7 +188,8 @@ func NewApp(d Deps) (*fiber.App, error) {
 	srv := &Server{log: d.Log, db: d.DB, redis: d.Redis, tenants: d.Tenants, issuer: d.Issuer,
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
 		quality: d.Quality, onboard: d.Onboarder, graph: d.Graph, billing: d.Billing, optins: d.Optins,
-		outbound: d.Outbound, insights: d.Insights, onboardings: d.Onboardings, onboardingQueue: d.OnboardingQueue}
+		outbound: d.Outbound, insights: d.Insights, onboardings: d.Onboardings, onboardingQueue: d.OnboardingQueue,
+		sends: d.Sends, submitter: d.Submitter}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))
 	return app, nil

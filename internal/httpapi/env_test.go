@@ -31,6 +31,7 @@ import (
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/sending"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/tenants/tenantstest"
@@ -101,6 +102,8 @@ type env struct {
 	onboardings *onboarding.Service
 	// Tenant A's Embedded Signup onboarding.
 	onboardingA uuid.UUID
+	sends       *sending.Store
+	sendA       uuid.UUID
 }
 
 const (
@@ -158,6 +161,7 @@ func newEnv(t *testing.T, o options) *env {
 	e.outbound = outbound.NewService(db, box, outbound.Options{})
 	e.insights = insights.NewService(db)
 	e.onboardings = onboarding.NewService(db, box)
+	e.sends = sending.NewStore(db)
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Webhooks:  hooks,
 		Jobs:      workers.NewJobs(tasks),
@@ -166,6 +170,8 @@ func newEnv(t *testing.T, o options) *env {
 		Optins:    e.optins,
 		Outbound:  e.outbound,
 		Insights:  e.insights,
+		Sends:     e.sends,
+		Submitter: sending.NewSubmitter(db, e.optins, workers.SendEnqueuer{Client: tasks}.Enqueue),
 		Onboarder: workers.WABAOnboarder{Client: tasks},
 
 		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks},
@@ -222,6 +228,7 @@ func (e *env) seed() {
 	e.seedOutbound()
 	e.seedInsights()
 	e.seedOnboarding()
+	e.seedSend()
 }
 
 // seedInsights gives tenant A a journey and an experiment on it.

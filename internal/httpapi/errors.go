@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/openapi"
@@ -24,6 +25,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.RateLimited:        http.StatusTooManyRequests,
 	apperr.PayloadTooLarge:    http.StatusRequestEntityTooLarge,
 	apperr.Unavailable:        http.StatusServiceUnavailable,
+	apperr.Refused:            http.StatusUnprocessableEntity,
 	apperr.Internal:           http.StatusInternalServerError,
 	apperr.Unprocessable:      http.StatusUnprocessableEntity,
 	apperr.MetaRejected:       http.StatusUnprocessableEntity,
@@ -90,6 +92,12 @@ func problemFor(err error, requestID string) (openapi.Problem, int) {
 	}
 	if len(e.Violations) > 0 {
 		p.Errors = violationErrors(e.Violations)
+	}
+	if e.Code == apperr.Refused {
+		p.Reasons = &e.Reasons
+		if id, err := uuid.Parse(e.Subject); err == nil {
+			p.SendId = &id
+		}
 	}
 	return p, status
 }

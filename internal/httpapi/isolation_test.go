@@ -70,6 +70,7 @@ func (e *env) victimPath(tmpl string) string {
 		"{journey_id}", e.journeyA.String(),
 		"{experiment_id}", e.experimentA.String(),
 		"{onboarding_id}", e.onboardingA.String(),
+		"{send_id}", e.sendA.String(),
 	)
 	return r.Replace(tmpl)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/sending"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/onboarding"
 	"github.com/wabsp/wabsp/webhooks"
@@ -45,6 +46,9 @@ type Server struct {
 	onboardings     *onboarding.Service
 	onboardingQueue OnboardingQueue
 	graph           TemplateGraph
+	// sends and submitter serve the guarded send API; nil answers 503.
+	sends     *sending.Store
+	submitter *sending.Submitter
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)

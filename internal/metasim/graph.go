@@ -48,6 +48,7 @@ type Graph struct {
 	onboarding *onboardingState
 	// review holds what the template write API needs beyond the state.
 	review templateReview
+	sends  sendState
 }
 
 // GraphOption configures a Graph.
@@ -144,6 +145,10 @@ type graphResult struct {
 
 // ServeHTTP answers one Graph API request.
 func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if phoneID, ok := messagesPath(r); ok {
+		g.serveMessage(w, r, phoneID)
+		return
+	}
 	req := parseGraphRequest(r)
 	g.mu.Lock()
 	res := g.serve(req)

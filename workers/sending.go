@@ -1,0 +1,78 @@
+package workers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/sending"
+)
+
+// TypeSendMessage delivers one queued send to Meta.
+const TypeSendMessage = "send:message"
+
+// SendPayload names the send to deliver.
+type SendPayload struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	SendID   uuid.UUID `json:"send_id"`
+}
+
+// NewSendMessageTask builds the delivery task of a send. Its id is the
+// send's, so a send is queued once however often it is asked for.
+func NewSendMessageTask(p SendPayload) *asynq.Task {
+	payload, _ := json.Marshal(p)
+	return asynq.NewTask(TypeSendMessage, payload, asynq.Queue(QueueDefault), asynq.MaxRetry(12),
+		asynq.Timeout(time.Minute), asynq.TaskID("send:"+p.SendID.String()))
+}
+
+// SendEnqueuer queues the delivery of accepted sends.
+type SendEnqueuer struct {
+	Client *asynq.Client
+}
+
+// Enqueue queues s; a send already queued is not an error.
+func (e SendEnqueuer) Enqueue(ctx context.Context, s sending.Send) error {
+	_, err := e.Client.EnqueueContext(ctx, NewSendMessageTask(SendPayload{TenantID: s.TenantID, SendID: s.ID}))
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		return nil
+	}
+	return err
+}
+
+// SendTasks are the asynq handlers of message delivery.
+type SendTasks struct {
+	Deliverer *sending.Deliverer
+}
+
+// Register adds the delivery handler to mux.
+func (s *SendTasks) Register(mux *asynq.ServeMux) {
+	mux.HandleFunc(TypeSendMessage, s.handleSend)
+}
+
+// handleSend delivers one send. Pacing and Meta's rate limits hold the task
+// back without spending a retry; Meta's permanent refusals are not retried.
+func (s *SendTasks) handleSend(ctx context.Context, t *asynq.Task) error {
+	var p SendPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("workers: decode send payload: %w: %w", err, asynq.SkipRetry)
+	}
+	err := s.Deliverer.Deliver(ctx, p.TenantID, p.SendID)
+	var wait *sending.WaitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &wait):
+		return &errGraphWait{wait: wait.Wait, err: err}
+	case errors.Is(err, sending.ErrPermanent):
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	case apperr.CodeOf(err) == apperr.NotFound || apperr.CodeOf(err) == apperr.FailedPrecondition:
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
