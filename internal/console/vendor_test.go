@@ -46,3 +46,24 @@ func TestVendorFiles(t *testing.T) {
 		})
 	}
 }
+
+// Pages confine scripts and styles to our origin, where the vendored
+// libraries are served, and stay out of caches unlike the libraries.
+func TestPageHeaders(t *testing.T) {
+	f := setup(t)
+	c := newClient(t, f.app)
+	code, _, h := c.get("/console/login")
+	if code != 200 {
+		t.Fatalf("login form: status %d", code)
+	}
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'",
+		"Cache-Control":           "no-store",
+		"X-Frame-Options":         "DENY",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+}
