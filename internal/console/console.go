@@ -65,6 +65,7 @@ func Mount(app fiber.Router, cfg Config) {
 	c := &console{cfg: cfg, limiter: newLoginLimiter(loginAttempts, loginWindow)}
 	// Ahead of the group, so the stylesheet costs no session lookup.
 	app.Get("/console/static/console.css", serveStylesheet)
+	app.Get("/console/static/vendor/:file", serveVendor)
 	g := app.Group("/console", securityHeaders, c.loadSession)
 	g.Get("/login", c.loginForm)
 	g.Post("/login", c.requireCSRF, c.login)
@@ -83,7 +84,7 @@ type console struct {
 // securityHeaders keeps pages out of frames and caches and confines
 // scripts and styles to our own origin.
 func securityHeaders(c *fiber.Ctx) error {
-	c.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'")
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
