@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/wabsp/wabsp/quality"
 )
 
 // ReadNumber reads the quality state of the sending number and the WABA it
@@ -32,13 +34,15 @@ func ReadNumber(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phoneNumberI
 }
 
 // ReadTemplate reads the state of the WABA's template of that name and
-// language. Template components are not stored yet, so BodyVariables is -1
-// and the parameter count is left to Meta (132000, never retried).
+// language. BodyVariables comes from the components wabsp stored when the
+// template was submitted through it; for others it is -1 and the parameter
+// count is left to Meta (132000, never retried).
 func ReadTemplate(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, wabaID, name, language string) (TemplateState, error) {
 	t := TemplateState{BodyVariables: -1}
-	err := tx.QueryRow(ctx, `SELECT status, category FROM quality_templates
-		WHERE tenant_id = $1 AND waba_id = $2 AND name = $3 AND language = $4
-		ORDER BY updated_at DESC LIMIT 1`, tenantID, wabaID, name, language).Scan(&t.Status, &t.Category)
+	var components []byte
+	err := tx.QueryRow(ctx, `SELECT status, category, components FROM quality_templates
+		WHERE tenant_id = $1 AND waba_id = $2 AND name = $3 AND language = $4 AND deleted_at IS NULL
+		ORDER BY updated_at DESC LIMIT 1`, tenantID, wabaID, name, language).Scan(&t.Status, &t.Category, &components)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return TemplateState{BodyVariables: -1}, nil
 	}
@@ -46,5 +50,6 @@ func ReadTemplate(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, wabaID, na
 		return TemplateState{}, fmt.Errorf("sending: read template %s/%s: %w", name, language, err)
 	}
 	t.Known = true
+	t.BodyVariables = quality.BodyVariableCount(components)
 	return t, nil
 }
