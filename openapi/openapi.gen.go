@@ -2298,6 +2298,65 @@ type Me struct {
 	Tenants *[]TenantSummary `json:"tenants,omitempty"`
 }
 
+// Message An outbound message as its statuses and its ledger row tell it.
+type Message struct {
+	// Billing The message's billing ledger row; absent until a status carried it to
+	// the ledger. Amounts are decimal strings in `currency`.
+	Billing *MessageBilling `json:"billing,omitempty"`
+
+	// History Every status received, in order of Meta's event time.
+	History []MessageStatusEvent `json:"history"`
+
+	// PhoneNumberId Meta's id of the sending number; empty when no status named it.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// RecipientWaId The recipient's wa_id, when Meta sent one.
+	RecipientWaId *string `json:"recipient_wa_id,omitempty"`
+
+	// Status Current status (open set; sent, delivered, read, played, failed today).
+	Status string `json:"status"`
+
+	// StatusAt Meta's event time of the current status.
+	StatusAt *time.Time         `json:"status_at,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+	Wamid    string             `json:"wamid"`
+}
+
+// MessageBilling The message's billing ledger row; absent until a status carried it to
+// the ledger. Amounts are decimal strings in `currency`.
+type MessageBilling struct {
+	// Billable Meta's billable flag; absent when Meta sent no pricing.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Category Meta's pricing category, normalised.
+	Category string `json:"category"`
+
+	// Charged Whether the message counts on the invoice.
+	Charged  bool   `json:"charged"`
+	Currency string `json:"currency"`
+
+	// Day Billing day in the tenant's time zone.
+	Day openapi_types.Date `json:"day"`
+
+	// Fallback The category was inferred because Meta sent none.
+	Fallback bool   `json:"fallback"`
+	Market   string `json:"market"`
+
+	// MetaCost What Meta charges the BSP for the message at the list rate.
+	MetaCost string `json:"meta_cost"`
+
+	// Price The tenant's price for the message at the list rate.
+	Price        string `json:"price"`
+	PricingModel string `json:"pricing_model"`
+	PricingType  string `json:"pricing_type"`
+
+	// RateCategory The category the rate card is looked up by.
+	RateCategory string `json:"rate_category"`
+
+	// RateMissing No rate covered a charged message; its Meta cost is zero.
+	RateMissing bool `json:"rate_missing"`
+}
+
 // MessageFunnel defines model for MessageFunnel.
 type MessageFunnel struct {
 	DeliveredVsSent *float64        `json:"delivered_vs_sent,omitempty"`
@@ -2314,6 +2373,24 @@ type MessageFunnel struct {
 
 // MessageKind A free-form (session) message, or a template of a category.
 type MessageKind string
+
+// MessageStatusError defines model for MessageStatusError.
+type MessageStatusError struct {
+	Code  int64  `json:"code"`
+	Title string `json:"title"`
+}
+
+// MessageStatusEvent defines model for MessageStatusEvent.
+type MessageStatusEvent struct {
+	Errors []MessageStatusError `json:"errors"`
+
+	// EventTime Meta's time of the status; absent when Meta sent none.
+	EventTime *time.Time `json:"event_time,omitempty"`
+
+	// ReceivedAt When wabsp received the webhook.
+	ReceivedAt time.Time `json:"received_at"`
+	Status     string    `json:"status"`
+}
 
 // Money An amount or unit price in its currency's units, as a decimal string
 // (never a JSON number). Amounts have the currency's minor digits; unit
@@ -3542,6 +3619,9 @@ type TenantStatusFilter = TenantStatus
 
 // WabaRef defines model for WabaRef.
 type WabaRef = openapi_types.UUID
+
+// Wamid defines model for Wamid.
+type Wamid = string
 
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
@@ -6976,6 +7056,9 @@ type ServerInterface interface {
 	// DisableClient Disable an API client
 	// (POST /v1/admin/clients/{client_ref}/disable)
 	DisableClient(c *fiber.Ctx, clientRef ClientRef) error
+	// GetAdminMessage Find an outbound message of any tenant by wamid
+	// (GET /v1/admin/messages/{wamid})
+	GetAdminMessage(c *fiber.Ctx, wamid Wamid) error
 	// ListAdminOnboardings List every tenant's onboardings
 	// (GET /v1/admin/onboardings)
 	ListAdminOnboardings(c *fiber.Ctx, params ListAdminOnboardingsParams) error
@@ -7204,6 +7287,9 @@ type ServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(c *fiber.Ctx, tenantId TenantId, params GetResponseTimesParams) error
+	// GetMessage One outbound message by wamid
+	// (GET /v1/tenants/{tenant_id}/messages/{wamid})
+	GetMessage(c *fiber.Ctx, tenantId TenantId, wamid Wamid) error
 	// ListOnboardings List the tenant's Embedded Signup onboardings
 	// (GET /v1/tenants/{tenant_id}/onboardings)
 	ListOnboardings(c *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error
@@ -7681,6 +7767,35 @@ func (siw *ServerInterfaceWrapper) DisableClient(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.DisableClient(c, clientRef)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetAdminMessage operation middleware
+func (siw *ServerInterfaceWrapper) GetAdminMessage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "wamid" -------------
+	var wamid Wamid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "wamid", c.Params("wamid"), &wamid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter wamid: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetAdminMessage(c, wamid)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -11222,6 +11337,43 @@ func (siw *ServerInterfaceWrapper) GetResponseTimes(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// GetMessage operation middleware
+func (siw *ServerInterfaceWrapper) GetMessage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "wamid" -------------
+	var wamid Wamid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "wamid", c.Params("wamid"), &wamid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter wamid: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetMessage(c, tenantId, wamid)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListOnboardings operation middleware
 func (siw *ServerInterfaceWrapper) ListOnboardings(c *fiber.Ctx) error {
 
@@ -13186,6 +13338,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/admin/quality/alerts", wrapper.ListOpenQualityAlerts)
 
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/messages/:wamid", wrapper.GetMessage)
+
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/usage", wrapper.GetBillingUsage)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/estimate", wrapper.GetBillingEstimate)
@@ -13239,6 +13393,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/admin/clients/:client_ref/disable", wrapper.DisableClient)
 
 	router.Get(options.BaseURL+"/v1/admin/audit-log", wrapper.ListAuditLog)
+
+	router.Get(options.BaseURL+"/v1/admin/messages/:wamid", wrapper.GetAdminMessage)
 
 	router.Get(options.BaseURL+"/v1/admin/webhooks/archive", wrapper.ListArchivedWebhooks)
 
@@ -14431,6 +14587,104 @@ type DisableClient500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DisableClient500ApplicationProblemPlusJSONResponse) VisitDisableClientResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessageRequestObject struct {
+	Wamid Wamid `json:"wamid"`
+}
+
+type GetAdminMessageResponseObject interface {
+	VisitGetAdminMessageResponse(ctx *fiber.Ctx) error
+}
+
+type GetAdminMessage200JSONResponse Message
+
+func (response GetAdminMessage200JSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage400ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage401ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetAdminMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage403ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage404ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage429ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetAdminMessage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage500ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -22365,6 +22619,105 @@ func (response GetResponseTimes500ApplicationProblemPlusJSONResponse) VisitGetRe
 	return ctx.JSON(&response)
 }
 
+type GetMessageRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Wamid    Wamid    `json:"wamid"`
+}
+
+type GetMessageResponseObject interface {
+	VisitGetMessageResponse(ctx *fiber.Ctx) error
+}
+
+type GetMessage200JSONResponse Message
+
+func (response GetMessage200JSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage400ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage401ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage403ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage404ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage429ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetMessage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage500ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListOnboardingsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListOnboardingsParams
@@ -26488,6 +26841,9 @@ type StrictServerInterface interface {
 	// DisableClient Disable an API client
 	// (POST /v1/admin/clients/{client_ref}/disable)
 	DisableClient(ctx context.Context, request DisableClientRequestObject) (DisableClientResponseObject, error)
+	// GetAdminMessage Find an outbound message of any tenant by wamid
+	// (GET /v1/admin/messages/{wamid})
+	GetAdminMessage(ctx context.Context, request GetAdminMessageRequestObject) (GetAdminMessageResponseObject, error)
 	// ListAdminOnboardings List every tenant's onboardings
 	// (GET /v1/admin/onboardings)
 	ListAdminOnboardings(ctx context.Context, request ListAdminOnboardingsRequestObject) (ListAdminOnboardingsResponseObject, error)
@@ -26716,6 +27072,9 @@ type StrictServerInterface interface {
 	// GetResponseTimes First response time and response time
 	// (GET /v1/tenants/{tenant_id}/insights/response-times)
 	GetResponseTimes(ctx context.Context, request GetResponseTimesRequestObject) (GetResponseTimesResponseObject, error)
+	// GetMessage One outbound message by wamid
+	// (GET /v1/tenants/{tenant_id}/messages/{wamid})
+	GetMessage(ctx context.Context, request GetMessageRequestObject) (GetMessageResponseObject, error)
 	// ListOnboardings List the tenant's Embedded Signup onboardings
 	// (GET /v1/tenants/{tenant_id}/onboardings)
 	ListOnboardings(ctx context.Context, request ListOnboardingsRequestObject) (ListOnboardingsResponseObject, error)
@@ -27135,6 +27494,33 @@ func (sh *strictHandler) DisableClient(ctx *fiber.Ctx, clientRef ClientRef) erro
 		return err
 	} else if validResponse, ok := response.(DisableClientResponseObject); ok {
 		if err := validResponse.VisitDisableClientResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAdminMessage operation middleware
+func (sh *strictHandler) GetAdminMessage(ctx *fiber.Ctx, wamid Wamid) error {
+	var request GetAdminMessageRequestObject
+
+	request.Wamid = wamid
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAdminMessage(ctx.UserContext(), request.(GetAdminMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAdminMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAdminMessageResponseObject); ok {
+		if err := validResponse.VisitGetAdminMessageResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -29569,6 +29955,34 @@ func (sh *strictHandler) GetResponseTimes(ctx *fiber.Ctx, tenantId TenantId, par
 	return nil
 }
 
+// GetMessage operation middleware
+func (sh *strictHandler) GetMessage(ctx *fiber.Ctx, tenantId TenantId, wamid Wamid) error {
+	var request GetMessageRequestObject
+
+	request.TenantId = tenantId
+	request.Wamid = wamid
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMessage(ctx.UserContext(), request.(GetMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMessageResponseObject); ok {
+		if err := validResponse.VisitGetMessageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListOnboardings operation middleware
 func (sh *strictHandler) ListOnboardings(ctx *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error {
 	var request ListOnboardingsRequestObject
@@ -30804,685 +31218,702 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2SPb7Zpn8ssAoksSoCbAAlmu31c9wj3Hvcvdgv",
-	"kAnUP6KKRYm2e+briN1pmVWFv5mJzETmJz/1YrlYSsGE0b2zT705owlT8OcFNewlX3AD/2N/SZiOFV8a",
-	"LkXvrHfBfs+YNpqYOSNxypkwZEHXZJIpbciETaViZMK4mJHUtsCSQa/f0/GcLahtzayXrHfW48KwGVO9",
-	"z5/7RZcXbEG54GLW0m3KpoZwgd1nStn+J1l8xcwu/WgWmNoli6VINMmE4Sl0gA0Trsk0S1NCZ5SL7d0w",
-	"o9bnU8NUcxdGkhXl+Xop+wkXsy1tf+73llTRBTNus85TpsyLZLOft3NGqH14RxMOO8Dtz0tq5r1+T9CF",
-	"bRheGPOk1+8p9nvGFUt6Z0ZlrDyIqVQLanpnvSyDN92gtFF2n+yQYBC/cBEYxmuRrnEcmsgpMXOuyRUX",
-	"CTkQ2WLC1Pj3jKbcrPvEsMUypYaNlzTTLOmTBTP0bJQNh/dj2yX8xfpkMBgc5tP5PWNqXczHtlxZwAX9",
-	"+JKJmZn3zo5Pfmwc+yW7Zoqbdbfxa/d20yj888pI/k2xae+s9z/uFXx3D5/qe9UxFKMy1LCGIcklE0Qq",
-	"Iu0/FNMyvWaJG2jjuKC98qCYyBa9s996tjWgAWyn96F5pbLJf7G4w2bTicwMwU3Wxe5qO2gaxzITLQPF",
-	"TsYb29m2iH9DQioP0I76KQioC/tdiEXO37xwMuyOJhFPInIgpCHcaBLh72OeRIcN/OPesKO6HQc9lUIz",
-	"Yc5jO7TnPHWiI7Q4FN7pvCyVlst9PZXC0NgUnQX2Esg9xhfvaMKEUZw1bpt7EeXJDWb/XMnF5kCeYadk",
-	"NZea2cHYV8mcLpdMWJI3QFFW2OJwDV+wphFObQ/BsSXUsCP7adsA32RqKTVr358lvrTrBrm2y91dykzF",
-	"W3rT8M6unWHL5b7eyp1X3p1cWxfdyBsuuSWmpqOtIMrGw61CjrdizkxpqcLjiAT7aMYxvBHhCcHIUrFr",
-	"LjNNlnTWuCz4TdNp9eD4JDSUn1jKr5laNy1L4p63rYt/p/PCcGEenvb6vQUXfGEPjON+SOt59nHJFF8w",
-	"0bhpLH+jbXzFW7ffur9wbaRanxuj+CRrPE2VXBXHO/UvkwOnnIwVNVzM+sSeoJnuE/+7jqVifRJTw2ZS",
-	"rfuEXTNh2nWUvPmmrX942jKTsIwsJrEhDl8xQ3FYX0QyumGFxEcxqLKk6DiemwmNFwlbLKVhIl7/wgLa",
-	"3Lk7649iK9IEuWJrcnBsdfGT4ZAsFReGTlJG4jlVNLY69iExc2rtmysGBs9IKLRDiKZTZr8Ezf0M+F7T",
-	"BYM2FTOZEmghTbk1ixTTWWoGI+HniwZXMeHS0I/s2BuI42Q4BEbMtVprEBjDlG3z//fbaPTx5PhoNPr4",
-	"w7MP//5v4TVaLGWzycDhaRt74hu3Z80XQvPZvOHQfw6LltA1OTBMUEcs5A8p2OFjkrApzVJDTh7ZV3L6",
-	"ioyMbkbfbQN8M5eC/Qp6bJuWNMk0F0xrp/KSA0voVqdc2u/Hztqp6JJ1xaH6YmW05T0eHj368Om4f//k",
-	"87+1jTvEki8prmqfcBGnWcKS1vU1MqHrm3Bow7iuJY/ZKyks4QaJD9+4o8nCvuSNfBzhHV2MkRz84x//",
-	"+MfRq1dNijl830qgGyt6+vkI/2ha17/KTAnWePT+Fz5uYx33yu15p8Ez84bOGNH8j0apCv6Yyra5re6d",
-	"PbByhX7EA95Lmbbj/rWYSKoSLmZNKyLzN9oWpXjr9utSjAls57/B7BsM6PxVjXRmDXv70e7W85IJ244d",
-	"eyYE/qWzOGYsYXacU8rTJqP6DVVGMNW0hEt83LZ+7pXbLx4IukZDGaSTE253NFnRiV6WDObt0q42anjv",
-	"9oazs/pRPjetYj5qnti9dtqbFTLcSNsUOYCZyCmh+dPyhJtmURbWt5nFhUzTbLn1KAShrfk1O2wWjV/r",
-	"dMQhtx0yu453v6fNZTbJB9VEFys2mUt5RXTp3TZWK793+01/61xiodE5dvJes+Yh5V7TLcPZRYF4C5vU",
-	"tGj5FraMyb6xjwWy7TQI8adUsyMuNBOaG37NYBPhW2+F5wO1w7JWkU6zWRN9/d6qcDeN7RLswXYXGrxY",
-	"PWOyVhdtpju7c8qjgGG9pxPaKMLfnz85bxHdKzqhbSIbnt9WYn8GL/NSCs3g/uIJTdzFjv1XLIVhAv6k",
-	"y2XKY2qHf2+p5CRli3//L23n8qnHPtLFMmX4RYKKyTVNeTJ2xlmv30uYoTy11DhnxNtsXBM7Y3i31+8x",
-	"paTSvbPfPvWmnKWJfZsv2NjKpV6/57q1cl4aQgV5cf7reSG5ep8/4EowDcR+1hse//XH//zl/t8f/e30",
-	"/YNnDy9+ePvjPx69G744fm13FHfp7BQIihs7fjt9cpGP2S1WpsQZbNKZG8FZfXqfuxLIGzcFWPhNiiit",
-	"y4Kmdu9YYjnF9WePxWrP0eFjEuGy/fYhGglLGpowGs8JrCChhoA0t5YuevGmKY9vt7mxb6S0q5aWCU0V",
-	"o8masI9cG9272W48KnbjadFR41bkg9nfHqAPtzabPllKrfkkXZNMJEwRKqSZM+UEykgcRH4o0WHfblqZ",
-	"0GMqLM1OGImpUtzuala/NB0JUGnJQYQK6nip4G6S28FFh24Hn0s14UnCxK22cJq3UuFMrssXyMBlsSFT",
-	"mAw1bqo33Nf7xb4+L/XeuLHFEPe1s0ZeMUFSGl+hJ0jHcgkH0eZkuXaTtbvhBxId9kfCbax7ag+QTFuD",
-	"w5rukTtp85/yXXsh7GlP02eWVXfYuVvP+1IumJnbUxiJikiBB84dTTRPGIgUHJuVJb9n0jCYYFTscUSM",
-	"JDpbLqUyAzubX6V5LjO8cbwxCQppxlNopS5G7Fb4JzehtNOC0n6Vhjx3TTVSWjGSfVDarxLX2/KLpSN7",
-	"aIM8EO7Bips58hNPAuSWj8Ye/GCRrlNJk7dSvqRqxr4m8VimmchkbclcXjNFjskr/oQcREsc09hIOU7t",
-	"qNxY30r5ioq1Dw25FX0oq0W7gJUyidjfMZCFsI9o0z9Gpy+xire6GdGclI6dt1ISOw2Sz6OFeCrD3Jek",
-	"ckLYLzs3mpSmfRCVO0X9MBQvdJS7pUJDcV/cq4UXlaNyjirhP50aKb6oNeTiezo2Yt/2gTtHeeRO68dF",
-	"jA8s6jtBMzOXiv/BbienMmiICWM/qZIiRc2VTBhVVhOA84VrkqvjN5NfxwUpVmbRQoX1Qe5HkIWmdxDV",
-	"+tqgv/fv3x+dl97YNH6iJ9Bi5EUhIxfPn5KHPzwYEtBlg0FXhcmCu3tNeUonKbvt5ubt1GwUQ/UV+T1j",
-	"GbNbWn1x9119UNZ/Lpm65jEj7yqNtm1u/to+NvacJAz0ExGvycEFS7jukzdSm5lil397eei1VUOvWEWL",
-	"VXw2N0TIldV2S6OymgNKYH/RyUhU4t2IaIyyw/u2sqyqMvheQ/M+52tVROaVA8u8uzhW3BJq2uv3VlQ5",
-	"fzEXUxnwEPd753ZpKI7wU48mqJ7T9I2SS6YMt2b0lKaagb2a//SpR2eOQquTfD+XBOI47KItmNYuRGGL",
-	"y6Pfo5mRC2D2wMIJQyZr4l7hUtjjA4yVORWEkiVTWkLcpGt2ImXKKKiqMV0sKZ+JDn6Xfik2IHC5K0oB",
-	"BuSKrWvTOg626O5kQnfF7tGuTY21YcuwB8Y+uaNJdE3TjEVoj1HjO3pMBGOJJpH7d9RpX3IPYErFLKOo",
-	"sXX/Cp07Hb64porT0LrbibmHJNNWO3LTKHaj20xWdMGbrpIyM7E6qqfY3P1YbvTBw/rV+KbfrvBc/eb6",
-	"K5hOQuRglemeUBPPd+W8/Gv4JzdsobeGgBZs/hlm9QK/Oh66qzj/73y0VCm63phTue/2mV1ARAL4hkOj",
-	"Z0GvNCy+Jvk7JZbOJWG/pxm6C6pf/0WuyMKqueifXeQOjzlNCHWOUTJVcgEuyccgocDnoQnEixIpYjgg",
-	"uNKEKsWvWaj/8IqAPgMDCy7LkmOg6OZ65FGgIVlKTTkKXjN3fJjc+mciWUouzKAXIPhYMTuwMTVdY1z6",
-	"vYRrewT6j2oXwIqBbIeF8m/arru13cR9eYAs3p+hA9namZYSEpgtzRJuSCpnld7CTuB+L6XajK2sCM7i",
-	"/dyqtYbYt8hMGkJxMbtPxAu1jQely9LGxbMmsnvPzVx3mpSSqOq1sfmF9DqVXLKqdNgU0RU+75euVVqH",
-	"7gz77iOv8Qu8UhC9W0w3vXzkFeJt5ain8N6OIrTpVGoV7+3be+HmaBepD3QLsfPwLzs3Ermvoy+429Uh",
-	"/YQ3n7nIsG3e0STTGU3RW4gXRZ5E2oMEy8fG/ZOd6Gf72uDH0e7kVKaeDnSSNAngrQdoLsE/5+SrWayC",
-	"aT5zuRI4RSFXg61zcCOot9s6nZdcBw6TfCu7KQXlOdW3sxR4HFBeJ+4cALoCQepjkbdwP4wrODMVz/k1",
-	"S97jpXlAcVgux00nCER90uXSxZLjAhLNZ4Lh+TGRyTp4RlLX7U6HJPNu7/rBsrbGiORaCnQ0FvckSyVj",
-	"pnVFpamfjBsR0Zuqj1TLORUBXn86p8KqTj7KGLrXhqcpGJvgMUdfP1dwUwsuXIgvCStZisWstDCBIxTP",
-	"af9evszkAENSfRz4YfdzVclsV31Fz+nJg4cBbZB9JJd/OT86efDQX9jbwaHW5zadzGWauOtFGLnVa4L7",
-	"o/kfAb/PE1hj/gezWstkbVCcBvRV5zSpf+8Cu6wMtPPue9KRiuA+B8eSy9lAi29dNICf7h1NYkcYK6aY",
-	"64gYWZH7Ww+jVpMAQ0lxG6pkU+Wuvudgt5z9IhrBU3Vlch2ExBtnjt5KCNbkzp9PFL7nZm5JDYRgmr6e",
-	"QkTBbnOqr9HEtRe4ILF0TKgmhn00fbKynG7mbE2oYs6B+u7t86Mfg7Rpmx1PqGYPT5tSNGhsXB8gtDUk",
-	"NOAn5ODi+VNy+vD0x8Pty1fuanMRP9hltDbDM2EwvKd2mMTe5VU7urN4bifvFJIBaqFRH8NXBtkycf/E",
-	"o3rgjKAofLbERqrGM6tIDUQvzUpJwx4TOslVbb3Whi3ISnEnWrYyKvbodceal5omCy7s2L0i2s/1Lity",
-	"IuyuYSrepRlWsjFMpy34IHekwmwq00xYysCjUOq5YIZdDgP0qN5imHkmSWicQAuN4+x8hJed7QGzzI9l",
-	"63N88qnlgOgWBrchy1FWF5TUL3JCq51XBxuUZJYFX8rZXgR1wc5/Ahn9hKcpF7OnkGgciM2rORT1Y0j6",
-	"mbGE/IfXjFgCptCEp3DrMOjVrVT3RUe6ylvt+L4LG+/6cppOaHzV4rRzaZwuV81KlKXisVU8bXNESKKy",
-	"lJErIVe6D89YQiZrdHBJMeWzDExE11NF3jUPzK9vZ+ajXaesnVW49dUazeQjck2Ud8YNIF/8fr7HpSVu",
-	"Ibc3KRUBCxYCruJ1UBrkGRgbZ5DKGFnNeQp7s0yp1eg10czkXrfEOxDocpmuw/crC6qusuV4yVTsFmzT",
-	"byCFmafr8ZRtdWm8koIBP8trphRPWHf58MZS1Gv3WUhE4OG9i3lRt9P9OlentLEG5dEXG7BlW1+IZWZ2",
-	"dGOVN74cgX1+9J8fPt0PhV+H9qvGz/DcykoXuKsAVoEL4j7pE2rIQmpDzEqShMV8QVM4E+tB4P9+MBoN",
-	"fDj4yefD/xke0LehjvodSKuNky90yya+08FDbuqyLrakFPR7MyWz5Xiy7jwl6PAnvmBCu3udOsVDk4HT",
-	"6Wf43e6pVAlT1kCGrL1yTkqfWEphpkg/BrFQlukVI3LrSKHTnY9u73oGO2RhlTOcFJnKNJWrx2RJtSbc",
-	"gNLu8uTDZnMeed2edpDHX1vbh8dzTHKxxg9cErGE8Aa7XHbaZiMNTbut2Ft8tU6M5Rhyl1kD6Ss5AeUb",
-	"n/cWJNtMc6bNX2SGsQs1AxGfdiZG28xTlqahDZ77Lm7dUmUT24V1eZVwAP18Uk3LIZjW+XrsIIch5PTa",
-	"bWunSfreXrgvqxLph23yqOiwbSp54zueKqnUrHakHBz8Njz+ALL8v09+Gx7d/3B49tvw6IH/6fRsODwM",
-	"iveEVqJTFlLYX/o9kzGNf61YIvzfZp4p9+dUcfxDU5Mp92cGX4cCWQBjqDbotjH/29bjHrt02EW4KKHV",
-	"riLgVFCPzJgLaMKMZWaCw/ZoOTe5xSqcGDsg9PQ9cEmH7+xrF2wKLu9rnjARs469PfOv252J4fhs8SQD",
-	"qAnE8HgYGAjzkCsU+2iDd3cj1zPdq1db909Cnyg55WkRrlILHYQ0FOpRYdDDDg4CdAqgd6YMrxIMQPHQ",
-	"PTsi9vQ9Cs/O4DsVFcbter+EIFRgPXmYn3ybWyh9q0ttJ2oER0PAW+XGG/VJtGCGRnkOSslvZs98JVN2",
-	"xpPwoT/RWYMbpYTe08UDzhTV3SiYppiq5Dzu+GF32r0Fn3X2QBUQG12mXmPfG7Pg/thBsdjqrTteFN2E",
-	"h/q9FW104BYYUQ6Tw/vKAchsDda0H+qgY1xEGVOqE596BqruU3WNtvHyPu6SK7LhT+Cfq/PHjgrdslM8",
-	"BHp6Ggnk/Zwafb5ceicgOYCQwENrrsR0wSBePBRl2NiTYR9NS5yYO0PhJgHEJV0uWT2O8XQYPJyEDIW2",
-	"n4s1ZvmwVDO8p0hlDB4BRCKTctq5fR43zQAtsI+GaAidcPEqOJ0+EXQBJifgpToYHGuLrty814TOFGPu",
-	"WnP7UDKVbgb/BF/UTI3zQOdqgG4wbbuJDB2MVcB1t5Mu9hMG9NtjArHz9sSejaqC76aFw94UUjxAlTTH",
-	"9YvlNVP6MYlomkbuX4RdM7UuYAi8p2EAXTuDAbwQGMWeGZ4i8GkpZQMlI03TNv36Mpf+m0GjzgGNbgaq",
-	"SSzTlMWGJQMScQFu/PEVW6+kSqw28nvG46uxYst0HVkyHIkI6GSp2JQpK2x0lMMz5aMn2sjlPcV0tmCH",
-	"JJYLhqGoDiPCpRL4SdMl7/lzGiykydiechDIXxlQr98rjafnSLY0lNZFCQPAvi0BH2MK7xSQYBlxJ9KZ",
-	"E9MGUoHdypXkz4xes5EosysGfW2uCTMIfAchGNAoS2ZM4QFqm6CQNea6mqzLyG6wYBvcpDvEcpWnn3OE",
-	"VTJv9OEN1Zgaz/lWWjit1O2+lG9Y53H36KObqIL7MF7ycYZ0ofKoGpbPy9iaj6vZOrhB5HTFROj2CQRK",
-	"jT1L7/JlR93dKj+Gm/WYxldCroC7du3ItYBxRGET6JIZd5NEBfFfuMgjQleUu5Ck3MlaGs5iJ9MeIrtv",
-	"smALuWuQH36x4b5vWmp8veYEbnp5Sa10HTcTYN0f0cJVjQcauCowjwGhNmDV7BGGB4v9iy65/Y8z1HDH",
-	"osNwDFxDFFtkOfIagmJgDSJyYAdgDyJHAokzkB4TzZh7a2xkdAhhJ8g3Yft99ys7PAEbl63BnHs2OH54",
-	"ShI+40bnMR9gzklEYGTkyeW7Fz/Zw8hSrihQUO3wM8U6GngFnrKPfSuJmsp8WySZld/XLuuvKtFmlAuW",
-	"jCfrcUEfXfVD2zKKXwhqCN8nUV5xcXoHLrvyd6JBfWPJFJeJ3nU0b+CzPd4D4PiL8fQ3F6xl2W/ko81Z",
-	"vGw9PBx2cEFudSfmtNzu3PzcPCNnT3SOK/Qn6WY8odO8djZIUAUN7PCKi0SudiaZ9/BZFwsHh1t0FI4h",
-	"9DDhqImH1C70Z+xJg0C8qI5TxkFdyBWisAQWERscG5WJuCHlDjKQ5crHB7P/AssHE2sdElNEUq6NDod/",
-	"+JmV8o/1da/fgxz1DzfXXOyYxnhOsSSUEO1e8SNueQXuQBtKqWwIaDewwq1WaqI+qvoQtiYtVahpT163",
-	"Enn+OdxudkB7nNufaFbuPAoaX9esow0l2Krjm8u8u61BBQgI7oBNdg1Yc/30/TxwjOVGW9bEoQG2nojt",
-	"l2mTNYAFQog1oDNZpRCOzehxCeF8xq8RjSRz9ykN52wQ6NL7IY4g6y1B5ZQnfaJ9vPe7y8Hx/dNHxyfD",
-	"Hx8+eHB/ePLD6fGj4x/rmeXho7ujTGtTPh+T6N+jPtFLGjPdJwnVc/ivNOjrRIthzjTDYBQax2xpNpy7",
-	"u53/ZXWvyTXZNbKyUDjbuSzXgPP2W6jLHeeBoCrGxugUgPTnMROhdJj8au6Hk6O5zBSx37nbGfiO4OlP",
-	"4HZfkwOp8M/k8CuYpF3uyMCRp2gaNLvfevnm7xfAXwY3C+BbpORpyuOrIyOP8qsIusNdpEZclzEu0rY1",
-	"PjnFNY4zbeSCKeI+v/0a1+XVBpB9fQvCQw/R2bOUz/gEvcqbcj1N5aqiWpQUnwnVXN/IYXij+Isd76t3",
-	"ZRCo99XOHVW7mOdop/bT7jS1m5ukE4dQXUfC8KpoJsBYHxcXGkKOy2E5LIHAnH5xyzDWRi6XaBLaU6K3",
-	"6QKzzeCQYDK5DTFGsh47WtVjf69RuthFZ0dQMa4rObtxH2xgO+vtYwMbb4o8rxQbsoXdnmTpVQmad5f4",
-	"tNLBtIsm6TipGvi7Bf6kjzX/tsUlo/zFonA3iD8Kr6q1TqH3LSu5D2W7LAe3Jnw26smlVm61tbtt6H52",
-	"KKg38iRPHq7WX3lcjkzrI9iVhDo8MSsEJ+DBUbH2ASJFWcKb0EMrOVSAq2qLegNXRMdjplRxpMvrVyyc",
-	"o9LornW4TzvQcb4Of3d4Up3Sl6/YukAiyTvdas8XvZ1rzWeiYf0Lot4CONYGitVOIqV2+iV68d+3D/5G",
-	"js2bbX0d5GwL4MoNcVr2Qzblg6J8SJxsoagwMbVvwV5keEED230mN3WFFJ28YkbxOETuiyVVXG+/jrY0",
-	"JpWlt6fFNyWBngdSZyaWsJqzjKpEUR6O9VjkI/JfKkaTsUIVDCIk/D889dpRYfZxEaft35mkMr7Cf4R6",
-	"U45nCoEqswryJQp9UOWyGMA/utrSRnGXTNDh5c4ywi1P35cx9h+Wx5f33b73CO6mw7JOybSDrOtOyTju",
-	"m/CBI9EdL5BuID+c1HDZwNuOnIqwLt9P+dWrnEF++u078veCCnYQ4jeTyivGZ3MfEudqeOWadFtNr00p",
-	"6ZoKze05Z2mSA8zX/D9YTqOhpBXWLydSIarLgmE+G9WEkkQawxJAl4OwJsG0/Te+o4OX0HmdjmCEG2QC",
-	"SI+Dzs12PzMOvmg3OPlMCJY+pzzNFAuxWcIalVa4tSH2lcHtE78dxu+nrSpqApIP3g6UJKvP7IKaEGLZ",
-	"pWFLTDh9TChihGNaecKEXHBBjVR2xf9gStr/Fpkh1fXJM67HcjreSORuFtSuUoWcjoN55c0fwkEjp+Nw",
-	"En7bd8uUsxt8+rl5aUMO0zIKbiBF/AsiB+yYoL/DpUcn75CnszbpXSbJ3TAC3PbtG1GgwM/tcqp3gBvw",
-	"4ywBD+DKhDj0L4ymWEKzSkNFAFCumF2Fqw5W/P34VbAjn+m50dVcZqpyvpzcLx0uw2BSC7p/u0YyOnyO",
-	"jq+vGLv6OomMdQxh1zHmsBbxv73SFEJLW4sNaD5AN68zeFOK9NPLvxP7tKgGJFd3NFlKDeoG4YJESq50",
-	"1Mfrh+MmYDnqbIP2qcNA+vlp6T7bPtl9mFLbQyu+9hX0C9z3Am+mOr2dYVDwWkm34Lm4K6Q4cIVkCQCK",
-	"wU4yY6QgBxs3B3LJBBczfdgJxqVZpBUDDS8KlCJ+ds121nx3cYaVHDhtWWBwvQtaZ/i2OXSVvEXTDrom",
-	"oVa4YmA6ixnhvrK3eUxmTDAr2JN64uxWcPSQp2VXwPPSNQs6PxrcZuVtuwkAOiQB7MDMZSq5Ffq563jb",
-	"nJqgz31OXiAEABp2OHBMMSLYqgP2eN5geERQ7TrsoNkZZzPOBU9n2Ip+OzDRlAua8j9u5JjeDD/32O2+",
-	"yLe1DqCHboDhll93ICjo4qU9oAJHwybCTl6opXcyHAyHjSg49XdPHh4dD/eFmYOa9ZiJjto1vq4NVabT",
-	"B5vqYaLo1PTcTofvPHeAqtvmtMnD/DqtRubRejq97Qqp7ISoXo9DLlWt9eXjiyDwAlmqUiG0vAeVHQxg",
-	"TlUhqXB+flU8hed8XJpSvyIQWiTJy6Bm+NTB2vlDm8gp5IrhjTrELhUAQgYeZYIbBIAjB2Dje8yxa5lm",
-	"C0YMdyWxa0f2wgcqddoz32sYkgxGF3zksaUa3EspFXesaPnIEjeHci0auAiEnQmHy/6eUYgl6KqnUcPy",
-	"FJQAmup0yiBmj1im9FeV+ZJmmiXkoHzpL6RzqlCNJQk3Y3B6Da7u8YJr7SIMN+dlt6xloI428w2GCoGc",
-	"KQKkrQk1j8nQimzQl7k2MMyOEICWnMawFZ1p45opPuWhk/i5VThwsUr4Z2TC5lwkhGOGqJCGxHMWX7GE",
-	"0BnlQudljuVKkJiqJLT9dTUXabBEqeV1LNFKZYp9zwclSi1NqLZZrey8BzsJm7rMFgvaKe//5uZPpaPd",
-	"IBBvo2l0yPtyB/d+DsQdDrE6ObUdKtBsaGH/+v6XYKmrZ8nJgwfHj8gym6Q8JldsjejMPw7v/xCSzeks",
-	"kBn2LPnp8jxqqE1zHfwAeg1/ctXg47syASjr6PUvbxpyykLJ6pHms/DrHxvOgXxdPHp1ptLtBv4VsPNV",
-	"A1zuX9//cskCTHnF1t150u7o5+1X1GE++2tRruyrBZHsHBWiDVvusB44pUvDljcIBsG+tkaCuE6eVu6+",
-	"ayzSVvazNlh/v1rBtN7tu9LN9g2v4RWjaJrvuszVZloX3M3OA4z7TtuW+CbBKl81+uRW5Fk4J05uHnSC",
-	"I2hZxH2c/V5UfLlDv0bUQUdGykzn+5eCJcY7BG8wYXa5G+sK91oqDNlxlVMpl1zMxjsmZtjPOidx3JR0",
-	"nctr50gLDATfPF4TWi6+qqiYsQ6WSo2y/BL3GyFT/d72S7QUWGi/iB0469IV5/ziwmnhHac5ZkxR4rF0",
-	"f9jvoY8eMMOYCINQQr3Q23p/UQLhsHyTWxaq7bjcQxhZg17h66duca7Ca9jKlmk0+XsTJZdjOZ12ZL6m",
-	"8QLtjT36fqcr94RTMXZFisdGjoVD3eoWyRDPu19pN6ylfYJ5FHOm2E2yEkvLXwyqX6xprYfKMoX26yWb",
-	"0Xj9PKWzxsCZ5y/Pf/752U9YpwCuv1w9kJPhyYOj4+HR8Ic+QOFzqKFEKJmmdDZjyUjg+p35H3yKhSa/",
-	"ZzTlZk3suKEQH4BWo2jTliMRX9oOeySMJE9f//rrs6dvn/1EHKabps4jRvi00iLXxG50tiBSkTmfzfsA",
-	"0jYSUrgPUrliaoB1dhQzUIEPmjTUMMyt9DhPC5mw1DlgRiK/wLJ8NZUpl75Uv2boZddoiMP1r3tFHwYh",
-	"mbCDsRt1OFfevWMHHQ5QoWs9TtnUhEktYTTx19Yds5Bg4cZSje3CjTV3EIEdE/eUxIzvsY9MLae/SyHw",
-	"od05nFO/9CtsCv78obXtxtVwS1mMutNh/Tf86oIaLmbnwaN6p2WosytHNMp8L8q7Vh9zf4MsQosa4uJX",
-	"VM146LTYqVRKq7dokXfRyZW4YIaOY6m7O6abPUbKCoSsuxvzK1y54NsteDrFxUhVpjqPHfFvkIP8hmDF",
-	"zVxmxkX4HXa46CxfnpSH1H6VUmxNsbT5/pZLr+SzaCa5fVhMjni/nMH0iu1UX7paheyOhjz8TvelrtEb",
-	"1UF+/s9X//j5Teoe+xZ1pyXol6AOToZDQrWvXoqNdK61gSUgGz3ywdKz43JR5mA95jC1AT9j9GRA+81j",
-	"cK/1rjG4mdrhOr4aK91aBmWH9i5CMEIu0Pda3yDQF+tihgRltVJYx1uvvNDmDQazh4v00iK1AG752+e8",
-	"Hkm+uaUVaaGtX1wmUO16AjLVj+xErUaqNZfi0K8fRCfSAlNWTgkNAstCirxDVe0KMlv5YQxVOARFMz94",
-	"2OJJHbpfwUs8O9bSbThHm8EfYXc0PNQ+dQFLLRFsfiQOBLtmdq5/vXz9q0sxPRyQc2hZkzm9ZiUdH5pb",
-	"cCFVjnNnGx8J6FqTbGmtE80/FiWdEJI2j0cZDobDhz9W6zwd/c/NSk8Pmyo9vT7PzLwhIDUvqey3hwso",
-	"Njp25RIh9BV/yctl+x9mCtOYMmE3SCq46svfyoTOlojYhG/64oX+cxBxwe2DQY0re7c1ERPmESLp12Ii",
-	"qUrcFXqDJ3O3mKwvdyfTCb+fi3EecBiEJoC4CCwTHUMaB4CAruSRNe4J3lkjL5E3L34NR0yoLFCm9bhP",
-	"lmmmEZSYKWvdqnVz8WXWVns5EwL+gCQ4ljAI4cQw+QYczF18pMWuhy+gdlXIb4KIuaIT2rSJ8EwhiFMA",
-	"wf78yTlEttot5Em/CLMz8grhmLSRqlbgonup0bJe70fZDwC84CYiMdQJL3hHtxVKs9iXG10ohROwMB44",
-	"YeTZYsISS0qXfCayJUEoLZY8JpqLWQroqH1XTXkqlZXL2WYVmZPh6Y9b/cABTq3X4ft03L9/Eq4GuOQi",
-	"PA1s8I5uYVfyM79mEBLjQUjwo5GYU2DNx7mlB3Ezlob8tsFzX2FNsRnXRmHLmhk9ElIQ6lETICp2DmE3",
-	"wsN+12f4MDy9EuV3XpRwZlszdbZTV37c1VUYu6Z3NCYHOK1oQCLbW9Qnkc4m/k/bOADNk2g6MYpCtd0I",
-	"QMCc3zKPViKKTcPwaJ5eAxdWeZthbwhqVWFHOg4y3G5DeeJwqP+WRdyH8V06fv8E6RzFaC6YA3S/tfQ5",
-	"J4KtNkSPfbcPQoa6Uw1FFPuIcEY3kjk3lxq1oZRZf9CZsT+3rqi/gqsnfFiTwOgGLuCC6/mO5yrAjuWK",
-	"azfiyxOKwpXG/K6McdvgcB3DWWsVlIl9dcLGdLnsu6VjauzrdU6ZiefuXxqUGPjBW0K6CdVb7apP7F2l",
-	"unVl3jzuAdWEfK+3qwFLw8UTvCH9KsX3lnSdSprsfNm6tzoTrv9SIYW20hOwPr+4WiNfZYFSKmaZO3Eq",
-	"2VL7LKjnqxDtdOe+4ZP+aHZaxkusdrJrcVG8v9/hoCuRdD3bafPgc9WpfT0ZHQ7vLj/tPghPN7Wwpm3F",
-	"TTeGVOq/ny9HaJnfoE/1q0YvNvjAQ9aOk1JbQgndJG5kltwoYi0kS1sGtg9lzG/Un0ATe2PV+V/RNboX",
-	"ukm4XqZ0PS7bCQ2gvyX84X8/fvDgwfCHH+//+ONxOBA5dDEBRhXi1E1dUrYzmg4i7F+xaQTF26mZ17Jx",
-	"d/D9BMMlytXCXXrrLW8bfRZD231jm7siAvhozIJ5f/7k3NqdE5ZKMdOuONw+fBS2+5CTIrjx9UltZ/+C",
-	"Hm8kArqR30/gAvYAhUQusXWSMmp1uO5g1AEww5Kw+WHvDosNEtma2Vwmmd22f/fd3rKhexGdJXn1ZxCf",
-	"PvznJV9wEzJKnQ8xEFOExr8lN4wuykTCVF4lDiKSIF6kFH8VAH5PZXzF1I6Xvakf7eZ5bhew+bGVo81V",
-	"l+zHJGXXGEvlotaCgtEHxDCATE1DRaell61w+1xcZxXSDZPTEpLKFd4RZUYuqOEx0TFN7cJ6LOKwb73Z",
-	"MRziBITahpUJjL9f7ESQTlQ4F70tSTNPbxx3jqrumNe5JYHxyycd3jI1sLYytQTBUF5g456EZVJrhJRD",
-	"wum0GdVE+EC4G493uOpHKtoa1FCEACF2zkautOu2cVFel2hlF79ciZq3Fg/OKbVuhIYX6YZJgQFCwuaa",
-	"5s7F7FzQdG0c5OIOlT2sCgaIe3Dn/rOiyznEFy2x2TH17RJ3qQtCy4enZkpoh59X02goVuasS/di3HXp",
-	"3nRhCYdNsIWNIQbe+hxcsQZswHNBLp4/JY9OH/xAHNAfSaDcVrNzvo6FRycpIwsaz7lgR4rRBH6wb5+R",
-	"qHY/DlX8pBlPscbfSESxFNOUYwV9vBl3oQsMiq1MpZrwJGEC7hhQx9WZXjKRMGzAgeEtFcSRAxHYdyG/",
-	"GI4BbMh5lMZGynFK1YzBx5mg15SndsRY0cUFS6TRgPzKVjALTRZ0TSaM0CRhCd7sBMDpfI2yAPjiCjLb",
-	"lRSzvjVywEdAFowKk9tDILMVNVIN2mtubYZoBdYYCtUCJBWhhoCfonNkVgnQMhhYBH00BupF/+vIYaof",
-	"vfBWDs85aaeKjba5v7x9+4bgCy1QkTn6Y3sDhn0Mj8BfAtWSbTMlzsB0PXOscTbKhsP7sR0I/MVqYYiK",
-	"b1VRXVCHR6As4kHx/q60vGHJF8gh2TwVOcSLd4yyivk4lauOLyd86ko2B5bb2oELS+qARbDgAjYNsGI3",
-	"gRKa+1iO80SfLqDFfCbg6kYE1PrlETQF1vWKDAfDB2EN84+uYJYVB2CxFvkq9vPFt40Wc6mOM7S1LvD9",
-	"PGXhCn43LIxb+XASVpQmVLMwnp4VLyBD0aC2ul0O/yQMSeRK9F1BbGtM2L+onQBxxXQllFIF7IlBu9QM",
-	"n99GZSywVl0ztoNhec46dpZB31kvY+TEPkkhAQfSGsY4v9z+w+MEfx0Jb+uMlzTTLOnnxs844doeKOWf",
-	"fPG98nfeNlH2TRoD5M1YMTt+eDX/LW9vJPxPcjqFqzr7mlRkwQx1wsnZpbgNdklQUjUcW3LJREO1ZNeQ",
-	"JSxvzsmJZuoaL0mBCvBzpw51I0jFtEx3LXKsmbUQzNY0VOCeS/8y3v3bhW88rvKbYKzthtWfnQ2LKHmF",
-	"GdsQZ+V66FLew/H4JX7iq3z4FlI6YWFI8h3dk156bk4XpSFsnaJcu0QrpJWDi2c/9cmb83eX9r+DweBw",
-	"sLvn0WG2Vxalsgv16Zb21o+8TJXbJOU+XFUVyfvlsh58N8YEA22MogDUg1sE0naOoTONLJij/QSATnZg",
-	"rgZ6OXc2D/jiuCEH4IBlEPp0+JiwxdKsfeZhkRRQGt928mnOvnWL9RNdB5OohMMQDSTZbWTMN1j9KdWm",
-	"IY915SoCBcrYwTOrzACkpXDQViTJ7NewDAld33BxfNeNgqCuf+DM3HhrX7sJ9vPValnlv3BtpFpj5bdQ",
-	"RIrik8ywBlDuG53gkOTdKJUVXRF4gxxEKzaZS3nlTjeq4jmE8yV4rHmNHGv4c5Gwj04zP/TCeynTNGxT",
-	"XWM254K1Hn7djzbeNbGvBpldUkRlmow7yG+uXc16otgypTFL8qpp1qBEagOkT8hps9IEjjQlV+H4mjxN",
-	"Y6dTOa+l6aPh3WZZcSTTtD2Jv8PJUpBecTaUdq067FLV+py63FJvp/09niMVbvrix0nTlXDCdSxdXhOn",
-	"O+6RvzTCDIww3zfc3wVQzZQ2Y82Y2Im2XIb6rjnPW/U8nlix7ZPTF1JwI0F2H0T5tdmuN9HOZJi6pP02",
-	"Giml9xcf+hTqLkqK1R7yeNfcJtnxa0EXbFy4XXb4UgpndjRDEvKUESFRZ3ZKi0tKnFNdvvv3kYEsCRvl",
-	"VtkYg266P12ue0U9f4jjhKRI18RxjiaCLvxx7+YyWUNKVOLuq5li1vINn/KW7XaUtN5UzDWD2r0ewCq8",
-	"ArSAPnkpV/bse4dVRVuv9VCR2ZEGbkQ4O+Zzz5XMZvNltitl3yTvpGM4R5cLyJ2yRWpStnNkRm3z6tRR",
-	"ciqW+byyqFXRsylO+vXzo8z5dZleWfUq2249uPZ47nYONrjliZtDUwQ05V2CsvfDyQUHt08rJxZPJO3G",
-	"9YVM02y5szFA1ztv2080qCV1vkrvAty1Gx5XOTO4rIGWEblgpi3rV3bxlHSvnKdLwFfOpRdUxPLWGvBk",
-	"vZbkounDJrF7OJ6U5X3YWmvOkClNsdRecRTsoT0hzbiiXwTq4VRVgu6dVrns9ZIJ9Hppe3J7D1SJwUpX",
-	"rjlwUPfr/2qwUTCZ0iU7wCLGDjnzFmtYbXAfu7KSVsa786pRyvj3cqd2PpktkTqB1kOUGqK2/gbZN9FQ",
-	"w+iC6x9ewyrJVaihhfvflspiNYde7KDW3Mqau6EFVs5w6A56+0WUdpppNo49rH6oGhuk9IzLq7sJZSCE",
-	"zEQM2VzuRa7BF9cnhl5Zhd5586ghUb3JMTXheOfAiztAdO1uCiwVu+Yy0+PWmLQNg6EZnivugNu7DwsA",
-	"PxoXdbWChhdelHEpCL5IAIMm04zAlTk5eP7i4vLtGK4p+uTy2dPXv/7k/9VwZ1FwdlP26LfMbW+FkCqG",
-	"XTYlnB2QM2hJ46/u6qZpUI6vKnFVQN/fh47v5eAetfxctH5xPR8Rii64vtoceid9y55FOaBeiz4TK254",
-	"TNOWV7iYypbHDhgs/IZyM2iu3qi3PB5jyGzS9Npekdq+qNrRDNBWqBLtqkl1U8tr2EXZcOtY3/jaNpY3",
-	"3e1fJzrdK5vlxP/lGO1iq4rUgMEZ7y0Qu/ikk6XYGrntwbq7YSLmdycBi3a3GO+2gG14ql2C667Ythvh",
-	"22XQwi2h3644fangi5txEyFgLcsdQ3mfccDuiWJ9jeGbANoRBWJXdaCOB5TSJRzTTJ5e/p3gApFoxox9",
-	"9pSqJCLsox1Y+NpMSFPP7nkQjI3OC/x2YkJYD7HMzEZOajArNbyewnlPbxgY/k/JerXsMYdEBuGIS6ZI",
-	"DkDnUdjIASWCzSgUp5KCYToMonCRyZoouQprlAX7VhO7hv0vy8+35FDVdBt6sSct7SKomu10Ivy9EFh7",
-	"z45uXnTPyQE8z1Wz6RlMn5aIAZV/tzWX8gKyGZkO1Y6Ys/iqiyunHJFRkZA0nmMRMEvPVtkhB9FSajNT",
-	"TEOcPEs4/LHgMwQ40dFhn0TyCiTqak7NJiZGMfZgtW3AuPNx9Z1rb/f9bMNrFEsR85RTEyQOAPRnDbgA",
-	"LVDGcrUDcVfG0IC8uaMtia59pBTF2b5LN8L8+vnqhDrcvtoNpfpbzopqmHiXWgDNsn3BMK8m6C7ASn0d",
-	"sUh3x8CWWSjp4qf6MQJKhE9yh1hr1XFIPqGnIwxVQ5pU3oIbsVu0fjVEvZh+05ZnwrziOi/ZscuGd8y1",
-	"81GygRgKu2rbNuYJT1MuZq68eDvddMKGbF9+V6WwdeZKpukYr8p2GHm9KAnGyWIa4OZNcb7vvrN8vVp2",
-	"sqncx8LtMNtN8JVpY5skKnURHqBeSqHZpaGheklU6NUOpYwWrCgi0jFnpFp5pDEB3dciNZkSUFDTj6xr",
-	"Isuj4Y4Dg+zCzqm9Oy1U/bCAnvrFYlcabNu1t3zBQppKKrHyS34zQdMUgHAwoT54NbEj5HVlCE3n7+1B",
-	"oze7abkhxnlvYEhvXcHgoUpnTRnILme+ycpHb61yHXSdIDJgXkU7ENMFgaQJXftILnyxUzXeLvL3hgOu",
-	"bUdt8qVmg7sgQ7mCkKdJRanQAKGx0YTqMhg3TRYcgT0RGMire0HivsQ0VZcOuaMp3nRN8n6+fkz0XK4E",
-	"lPax48H43iu2NN6XQbOEG5LKWQ325MGuIEtuFKFlRA/hfqy0smuhhjp/+Zqcnhz/gGCQlXDCO9oX0deD",
-	"/QNj9XvLlIoGojVMALK6j3fZRNlIpYsPzMc6x7BgwjVsVQMKdJrNthTp7VBUAd+FzCKXKB1M8HqjmDvm",
-	"eMpI/m73ePei+SZqbemiPZCnRgXnv55jFox9bs9ll1aRry5UpwKQyC+D3Fi+d4NNKt25VU6Dwv8C9LNB",
-	"LbvBP+OG3gz6ucJTkALeO+u9u/ypBl96fvSfHz7dD6MY3bCyqOecolttqEioSmp906M/hkePPrj/jo8+",
-	"fBr27z8KjyXEda75UxgT/cgXVkrff/gAh+j+OWxjtCqdvZQrpo5iqhlJmR2m7vuQXitiEWAKChL8nrFB",
-	"62SOoMRAAzpUjdTzzXn7tNdvJf0SEtuzzG73vSdMpVxENUEfgPJogCK169BMeftwCbqD4k8AAlURj+WS",
-	"lOBC7ZUEWvA8r5as2VyVW543e5X9ncVX8zq9WyZdpM6Ci/Kvx21y6KvJnQohoY4kRboe7FX+7CZxKjy/",
-	"lVU390ReMVFSJevpo05njRVL7DBpqglUEfHIG1gW/+EPp4/I//0/p4PTwcnhwAcWkwWDy+2RoIoRPhMS",
-	"U9I1KX1zf3CSw3SBIgaVFZhIlpILo4NFFZtrer1eeEB+ax7OEKbjCdU83gD63rhS6fc+Hkm65EdWJ5wx",
-	"ccQ+GkWPDJ3lpnPvrNT556ISmGaxYuYbDscN4DPYvnmRl3JdRnyvtI+bsqhbj6X2P/taYwH4niWN2ZFm",
-	"S4oYbVhIy9oWgirl8OJwrxGacst9V7ex4WA+18VUacgfmnmgMBnrGBkx0xphyMOXlB+XlnrHIVj4S/TT",
-	"kEwYnpYm7b5pUNfDa/rWf31Hu/V0IJXFOoc1YPvNBkU8YVQFq3DWFq8y/UpjlZn7UYcW+J2mM/YTXzDh",
-	"b+Dygo0bnsmGG8aKRzV0ikIfPyuJLtMaGwpGwH/yGBOu7DbAv1lCEj8sDTUllmhZBG76W++w0f26q5e5",
-	"q3ebY420be27Umpfy4u9USkEum3c/7fSWKmzySHZQnsLHCudk6cp1ZrpMxK58mYROdBMXfOY5Vcjh4Db",
-	"hRFQ0Ugc5DXM+sSVMOuTasGy+r+PKgXMDgHzSzE2ZsKo9RiOHwQPA8S4JCIHQnowN4KTO8TCJNLMmYpC",
-	"RxVN052pYrIex3YB2m5nd2pwE+fmhvSUCcViORP8j1CiZuRZ5F6ZcCKypFxpLPEGwQ+AW0DTdELjqwp6",
-	"2G7Xks4N7BermFVtnCGC/DtV3BrAOduGQFU7l9PNa+d3ez9crrD5ffZxKXXnt/FOvfMdBzJTx9fl0hUo",
-	"7vi+YjTp/CrUFe9ad71eT7Ml6gW3Ohzsyfhs3iUAwzeSf1JaOjea8r66mRezyrel3ytiNf2+lte1TE0h",
-	"wn1//uS8XUMZX7F1UDV+kXgpe8XWrhC6hJrovpYZE7Fa26EAMDaWqrHvKmkQGAb8v2GvqL+OaUt+9u8U",
-	"RdOhqBrox82ZiLd1/G48nFM9rut04dp9ZRTPWsU3WBxuwhnmHbHqIZX9IPI427vCAzRa/DtGTrdebN0y",
-	"KSFIB+/n1Ojz5ZI88QRxjrmKYSys7rnQHmK+cJaWfagb+76bz9Tu1o08pnVaK1k6p8NHWyrf9HsrxQ17",
-	"LdI1gt5s8toO8PFf0nm7mzdyGz7wHkrX+SaaNnMfTkiQx38CF6Qdx54ca+2i8QJxgfTGAVKz4b86ZaeM",
-	"qvG2sS/kdWjo5FdpiJEzV7GVmzmJyk1FYTG/TxdkO/fs7td7j/mb51gKrLEeXDj1xj3cUeznpeACKZ/G",
-	"rtN40ZAR5O/VxxOZrMN+D4Se+oU/yU1F9w1Abrfg/44bqgVWQ3Hy1mKIZLVTlJnp+4qSfeLUNkKTRDGt",
-	"DwfbQ2H8EtfWs7Ic9bl/aN5KFx24btzLcSoDd0/P7DfEveL8HzBrKZgPXF+7cg1JZzDnGnkFJGB7wcEb",
-	"VRZitHwjHHjuK+7vRLWtiHGIFpe3XEFDM0ybXcvWO5SxprBA708LXatfMIirtZJrSahBtLYvBiSnzdiT",
-	"1c1rQoYf1/iy0SptxgJ3yelHPInInNGEqTMU6pZ5pbC7ptZYFRscNABml8cawR6E027sqV2d9oZhIAgl",
-	"Lje7wj52cxKogNJ9P6TiM17xh8LYnOEIrlFLZEF/J74xltOuJnOn276arCmHfEzyhdgxJ7NpGx161wpK",
-	"oyOjAU1zTQ4AAoun5N27Fz+5kqlldoMYJeKipe5oUh7d4R4KXdVnW6HJChfnm1gK3CjV3ywx9NZ0jdra",
-	"70U9rR0dfwZNNUhhJRZwzFVzqFjhH+QD194zd2H4F0ZTM2+ufzs+OZ03QbnQxD8NxuVb4eu20AfEwYqc",
-	"nJK5zDyAOVX2WKWJj/QYNHrpMsXG4QQz9xQGS+6R8tgfk2FeVtz/7lRvvCU+Lt0YDwOhwOW2W1Evwg/L",
-	"nNGR+i7Ln2zk6JQf9qvbVBtsbdX6FUpxe9dCcc8s0751J+9miZUxjnob4mx1o/56+fpXcgkf+tPFCQqI",
-	"HTM0mNtUaeNTc9mIThUfyo31KzPpshZ7FDLF+t48T8811cTENxtXVTJ8ORFomaMhhqeD9HFY/A31uSlP",
-	"G1lyO0eXmUx3cHdX3y8NrhhJO6tu7u1GD7hS/e3EcIGq0MaaOgWoSbv4PWOZNfCpvnK4m7mG+CJhi6UE",
-	"G+zoF7YmM557BezjJkD+jZMKu9h+g16MtDU8qjLfv2HbG7P+Pf+98YzCVzoYqBvjbxjLBRWzXZ2ePi95",
-	"wxgVxpqasVQJgyJCVrebGqZuYs9ggnd7FzlY+o6t13MBcpC+7cvVMTC/JmcMSZmVLtYul1PCE90nttd7",
-	"RmIJRKeeboYmBFPjW4zAqgjdsB1y9eE4nFHpYQMeDEMVtXe8fJA7BE43LfslBD9duFuqHQlVXjOV0mVz",
-	"0lYl7F6mCcFYK3LF2FITKL8jZuTAObjJjw9Ph8PDikr2cHj643AY1MvKrNk4vZrKtVln/roB9f1mXpZ2",
-	"5cSfBc32MTeQ1OZf7M7OedMtSSqECsIFTrpi9oFfZIndeQE9w4uf4sxaUJHRMJpdYdPtWEvVtV4gijc5",
-	"L/EK2GvtrrZrrlToDBzON3bmNIKIU23GXnGmTfUn6Mb4ug8EnTo4/PYe3EvTLN29lwX9OOZiPE39lX1d",
-	"fKI2QoxEJ4/T+uCIEXFDgTd7RKjQcfpa5Jq8bQFrpUCRPXRUwIfhWwHnlQgqJpfMOG9G2HfRrUC5R+pD",
-	"QTRucxq+g7BD8PeCfoOiyxd38NE4sDn5Lb82PE1BsO1AjS2+nmLSeVrNznO+yTV0ptKOyNr2zbolVZYH",
-	"/SKU31NMnSB3vEvelOw3q3ZeFdZb4YJqQi6gOUFpL90n0VKxKf84uBuRFU+TmKpEF0kiDv5vcDeCMmHR",
-	"3Qh3OE0HuXd2YJg2EYmpENKQSS6tJ3DtVrlpqJeA3RKPX6ggD0/hZfev403hfEupURzrp7Uj/XSbntQo",
-	"WpymDnrehoipSZiif9j+w7DEcYReU1vevn1zWUxIgt86m6Q89ndYG1HXpz9Wlv7HbToxsk2ZpjrS+h69",
-	"DlXn0p/GvVke1mWeHFCdb1PSgD0uvVqJ7/RJtJprFo+jvIDXhGr28NQaCvdPiKIikQsyWRvLulSTS5cX",
-	"R9770hIpnygK5qGhV4xwMyCXkO0LF4LgzuQeiKCpHt2XdPy5xei4pB1DHbpryt8F6a6C9GaisFF47SyI",
-	"Nv1LmsWZ4mYN/lgXyAs5DucZOhPxX8+98vDX92830iLPBcHADxfvZ01rEr15ffmW3Ls+vidpZub3ipgQ",
-	"IHiYECZT5MOaG7Ps5flBkPETCpj2uURnlTSeqJ+HCFazofJks6JfaLnW7WcI8Z7KhiBEojKB7q7NQLw3",
-	"KTVWuyKaY178goq1TwLz0TlMj8TB3buozem7dw9huPY8y9u5lGkGyuQbJa+51ZXJWytgzt+8IFyTOSQA",
-	"Sc1GomgUy2Q+uXxzR5O7d52CrO/eJQeKaZamTGG6bFHSWhPL02KGPDMSmhlww+PADnNhiW1aaXf3LkIb",
-	"3L0L8Q7wxoIKuFKcs8VgJEbif/wPcl5JFLA/YhhFdO/6OCJWqKCqzD7GbGkaCIQIxhJNKEHicLFGI/F6",
-	"YijH+AsINbIjfG17JCeDIbm7mXF3F1Pu+i6JzMzZSBS0g2dCVKUgaybDTAnXGvygkqxlBkssiGZQ3pFQ",
-	"PRKR7Vkq/gfM6IxgWhDB+ncwZF+SmkCeFKbJ6LlU5sgqMgl5lpw8eHD86MieWSwhf33/1tKHmTOuSMqn",
-	"DPUawLKKioSh6PAxofrKWQaCrYhLwceVcS+OBBfa2J2SU6LYVDE9hxKJxhIU8xrNFVu79B37bz0HM3Yk",
-	"onuDFUvTIwguvvdfqys9+C8tRQTbnOc2zqndpLt3lUzZ3buwmpQ4Urp7FxOt7t49s9/8N7Evkf+Gyu2Z",
-	"ZuS/R+K/j46O4P/tY1dKPiL/jbAm1MwhuYUbpD983AdCuufo9N4nqGnsDajP9waDQUSwOccFvj13ZZ43",
-	"W/ymCdVuA4wk3PSRKmw3npOwn8I8/ewH4DsDgrFdQfyEmXOsKx+nGUQ7QGPwTj7CkQAcwIIhBF14V7pd",
-	"N0tkwAUDcu5kWUrjK9xBOPEyzRJQTkfCTY4bWF171tEYLMc+mTGjSXQ6vE+Kuv1IAC4NFVbDSgCfaV3Y",
-	"mrjLGhfEr8Wd4kMkwPqH/ZGYMYN9uq3JX4m8mHgqxTUm72r7yxG5e/cNlDsa3L1LrJKriWKA8hTBEW1F",
-	"AhT6RIcQUlpUUlEjRLQYCUIWUtnZLSgXj8mSam0XZkLjK9Ab/OsHuQSBq4spTw1T+jA/P2zbtjVQa0kE",
-	"VZgiy4zHlkxOhsM+eTAkkzVxdsaAPIWWkZvkkv6esQHODEr3azszlIWnHz/CDB7Af63eSECDhOTeR6cP",
-	"fiCuur3t/yCiy2Xq5Ok99+DfgRkPUQpSog2dpIxEsUxYZIc3UVRY6sJa4LaZqKhjD2/8nkkDwSA6Wy6l",
-	"clQPofnimqZQlG+ZGRJBSJL+7UPkaqzZxhiQ7nTqgnmmnKUJElXt1KWplUg4xxzX16cwQ0u2dYfyC/o3",
-	"inNHeVaWsdi4ZQSQJitmFLZx//79R7bNd2+fDsjdu08xppTn71SQarRrxF0xEJ6UNqQUw6hA04/+15F7",
-	"8ehFEg3IpRX7a5kpK4pgV4AKHp7WUSn6JDqK+iQa2/8ZRIf2rVgqxaDYZypn2rLsRJo56An5qOAplHV3",
-	"g18y5aXsgf0b4W29AervZmieXGEHNWdpcjhonBMiyi64OYL/tSMsfroAfuFiFtmWQAKWH2p7Mh7ojZTc",
-	"SRZfMWPJd5qlKdaVt8eTFxK2MXnNkKVggl4inTwCFGAsb8aSyAUPXzCj1kfnU2NFN7cHLnRZ272JTIp9",
-	"hlAC1GZRmBmykNqQY/KKP3nsU+mdaLVmlh1UIpkGSZlyjaEneUF4oqVd2PVSEmHlOcgQponmKRMmXWO2",
-	"Yspj5pKeOagbU6gZ2XuJv1+w6ZG1qxRnBq9rMX65V/6xfPHde5Wlhh85Ub6pX27ohSDSmMDrSm5Slmup",
-	"529e9Eow473jwXAw9KUJ6JL3znr3B8eDIaYuzEHfD5/39smsydIuaxAQwAMwyescdrNsDmhEO/jhwfEP",
-	"h6CjW5UT0lLdtwiI6961CqVm6TXTA/KLbR48rOyMxDSeuxtJaGPBRQaWu93JhK7dWQVQh76xyZpEVzxx",
-	"Sab5gfsi6Z31fmbmr6urcjAxLMbJcAiJy9KerHgdWZLBfmGKsJc2i/6v73+5BHyBDSDgty6hTDMzsLvz",
-	"AHsNNZaP7t4LzLxN4UypGG+9s98+lOkJdM7cHWJ3yRIKZP3/hmikH+zn9+YQ3fFH41afO+l9Mhw61CjQ",
-	"z5SE3bW7yDTAMwzIC7ePlrNIwuDMFzHYXRvr7oJKvuDK+7CVzZU/t+r3l1jzl/yaAbRicKWt3bTuutBM",
-	"kDcICn35t5dA1RcsyR1NuYGWUEMnVHvRBicBhDgz4gQAsssk42nizlP9mDwY3i/XTHUXWLh5IwFZ2Suu",
-	"2YC8lDQhE5pSEdux6bnM0oQomRlXgtVIsAfXxJob9i3dwGgFpvYX3POik8C224frG2+7/er+1xnor9Lg",
-	"oj4mEe5JRDRd6yr2dxshlhc7QIm5OQJ5qUcu/SFIlahNQMKRFaW5dQxVoMAk6Fd0835hmiuGWssdPbK0",
-	"YRtwaotV3yF0xZOxytUyb5zFNE3xaFjQBNyuI3EJlpGztkJkZi2Hczull3KGoJB0wQzUBfotvB/FK/d8",
-	"bcCtL6KiD2/W7z7TNWGI4k3oRGY+1wAOdfA32td+z1hZI6iET+fEszUOu7Vzu1+GCbymdN4jr05aWzbi",
-	"SXTYNCAaG6n2Ox7YVI5eJ2uV5G5ctzTOQoxahuS83fmA6h7b+oA+fEEx42nsDZ2x4AEDZiMoowD86ZYB",
-	"ZM9pF9nzhOYopfDJ8fZP3gnq/FEswY/ub//ouXcK4Ben27/4VZrnABZhPzh5tP2Dt1K+osLHdunbnLoV",
-	"8VbFVS3JOfitLugmCO1xb0HVjGMoZ1DcPZcKzVvvb6IEkPvvaPKKGUpiCSJu7s5Y73nRxHbAkpE4yPBe",
-	"0qqh9sN0TaaMFR5VHMAZmXJB0xwvFSzvOJXaNgHfWZNS0ak1aYrT+DXeBwBbu56TAekkFh22ySs3/w3h",
-	"uKmbwjDIwT/+8Y9/HL16dfjYezpQPIO1bfxL794+bRQnvvJBwVob2amnn4/wj4bs5P3L7i8pHXCN4aq2",
-	"VTY4WvwuFfYkFXIGRT+EtkrUNRMZelMcLnQhJ5xIaJIUeYGooJxwgAxLpo58KAJ8YA81tMIBtkfn2tDi",
-	"zLkVQVVyuvlIyKnPubP6kTUFyTvh6w25Jg+sdQt6IEvyqbkBgD8qpio5tBoi0dI5q6LzOGZLc0YM+2ju",
-	"QTUu79l8evl3VKwiDhW+oOhWNBJW49QdpMnPRS2ubWLkNWKGcU18xneTkCghT4TlRHNq+Bfl5bwME9yc",
-	"urWsfl4fTtDQh538zul74vR8RQkXlq5jRg7QDagseR8GubzfW8oQVKc1cbVrbmYNeMvDwCTsoyEHUMoO",
-	"b1jbqtEdjoRUBC7EwKV44CrfHQ4I3PR4/iYHntTJ//vfBLHX7F8eAoz8v/89EtUqYoc+7LACwICXfjJl",
-	"6HlPraEOyeiQdw83lBRfcCbZhisfFR0lV+QgSrlg5NdSyb7f+IfIu+oWNLVTZwm5pmkG/jZfog3e7ZPM",
-	"45bCfLRtxld0hutpDmCmUpR+zZPxsGIQvoP+u3z6CGvnXIQu3nwwEu/h2kOQqJaP4rYJLnSumMtghn11",
-	"l0nGhxSPhJPAj6tfwEKBwuXpy25oLMU05bHpIBxfFCJ1ZwO0NJtf2NrpKMA1Txy6wxaRxj7SxRJrKYCU",
-	"qlWj63vK6+M29T3N9e1cR+JkePLD0fD4aHjcf3f5U/+Jon/wtF/AAw4Hwx+GQ5g0Fmfr4SskfwWjPop2",
-	"EJKzq5x1BSdrIKQO4KQm4Y/3KuF9hbsG4e09aY7zDqTqu8tPxZaY1nrF1v2CvCxzHv7LSfthB2n/1LEK",
-	"fHDcYUxv6NqKrrdSvqRqxr7psQLOTqdzYWQFSG2rXnkaONyuQLrLy0bV8deKt0wuMQgvBZQFK9QViGxn",
-	"3xVutrrwCVp5T13f38j35e9tvbvHTqVJ47PPep3Fg325yckE9mit56/ncgv17resoftSosMu/X9Rj9aS",
-	"I+1sN1vdZL8rs/uSOlZdLBy0ZZe9/6VZecXkB1BSXI0kQG2BYmIQO1UPb7t7V4qY3b175sxUSMazqlm6",
-	"JpTMqZ5j1BVcg8OBR7ghmk6ZlVAKo+Jc3Bk2PSDnefTWSLhhYARflDNa1Ce0FJRVfavgB6tTRRg4Fnl/",
-	"U55jYCXGHU0yndEUVGm8613jRZRDR+92UYDLhhTfu4Wa5Rj6ZRZfrcnlXGUT8vTiFdFrEWNxwELaeJxv",
-	"XVQG1WfKg3MUSUC9h9Pj+CS5z45OJw/o0Wn8Q3L0I3s0PRrS48lJfD85ZQ+m3RWrnLFdmsxX1q5q3SdN",
-	"KpYjCNC/Ldkiuf7LyZh/No3oBXJ7uQpbUDyFFKB7n5zoUWz6+Z5LUUW3zi6qCZLPBZuCQRSWgiUKiinA",
-	"0qVSzJgiM2ZcHAhali4mhBsyl2niIMFWUl1BZJulPi4IJRhXMiA/waAh6BJ8fQtqh/c4IARJEW07Eood",
-	"MYEfdjAZsZOyMPrSZ3wTE/o0Yi/Yv5/w++Eit8O78pEUE0lVwsXsJsYE6qZSQ2actSvwCv4gwvgBiALV",
-	"jOFdFh7Ec5YuDwekXJ+ni9EB778uDXZX66P49tKO8W8ZIm79c936FJPYrkKXdvbPzmTfVCvGq5E8IF1W",
-	"aMxzT/FrnYF8zHon7ulE6m98i1/cwP6SpOpmsZ1O/QJ+Pwn2SdXLgojymIVqGds2i+/cf4/VNd0No5A+",
-	"neWxy2eBS0eXtoT6Cje5mYi6Dubk5FZZB10Ftfg3ebHd2xpO5/GCkRcuLQ0wszobNm4Q38as8SvQoEhZ",
-	"vTD3AX03Yb4pyyGBFMAh7VwXPD/ufQrkft37VCSeIZemzDTA2HiOTaVmpcD4UgjRY2+a0NSF02L2YQoK",
-	"nMltk/vDPCViO7e+EygKHLW+9X6IGluchtBPfFLcd9G/Jzr0S5qjueBlWUe63FXfcFv+IumicyBh2Hcb",
-	"LeyXzGiXmImk7DIMSyQ8IOfapxuYFY8Zied4fSskpERu1bDOb0it599pdb+0el6j1DJo9A7y02E03KMp",
-	"Uy0XYq+kNkRbXZ95Qxa0FvDhaEPkkolO2vnrJRN/wz7PscuvcQ+25U0YyaWdHTfrzh/8wkXSvfUMst/w",
-	"my9pOJQXt4OVu2SC4N5/58w9cebrYk0JjZXU/qpT94ni+orn9myATx0/NrGpa6iRT9/kUZQg9VdSaUMQ",
-	"H5tYThQz9LG62pJEx1KxvnsDToGRiKUQLs3Sv6fJkmKpkNz/KFUpHdO2WSIlMlmPhHb81CeyCImmsALY",
-	"LTkof4K15/Ct/NORMB7dDaeCc9CHHSOqHTO8vmbqmrPVP7dLwE0GD90Lrq+2s7cjl++svSfWflZ1diFN",
-	"Ot5E5+3NWXwbaze6kTWjKgZUEJE4kASWdDqM37ou/wRHMA6ls1u5XLj/OUz5y/Ie9ved4b6JMw7SDHNS",
-	"rbJTsxPOOftLcRcejWlAIp1mswgjRwHth2SC/54xMqciSRkCt3AxEgAHYfkqoXqO7Q1IlJcvi8jBi/Nf",
-	"zw9JwmKeME1Wc6ZYyeCCSglrTK5UhnBBlEzTo2ypHwPOCcR6wkDgjocbXeQbUcUIF509fiVj7KYBqXnJ",
-	"N1c1cTN0woqKlAoIeUIUPujQIFDM2M61d3Y6HPZ7doV7Z73Ufnuk3belum+98wVTPKb3Xko9PhczlrId",
-	"PIs42W/jWHQL3eJX9JFt34NL/0n9kBuJSF7YhE7sspcxT03yXHzvE+TWfb4HyYT8jxtEVxSun+3n4gvs",
-	"9hXk8zW7ii6NVC5VwadOugGDw2gmZYJlquYyU+kaCk0gHosPxR8JgJB1qZcAM4a5kZhGyRYQ2OZWY+Aa",
-	"H/hFSKIBOXdZlPidRjwFjohlCFblwIhySQpYa38gXBFmas4UjdlILJniEqGRXM4VGDcrjw9qmwSEmORx",
-	"UTLBpYfm6E4jEZ0OH7nU/fFSgQsX4DejAXkOAweEOsjuyuP3imyPkfCz3C6xn7t1cNv1JSNKfBcN4qqS",
-	"4/pdYn0ryePoi4GyYtlogy+FXG2Pa2+TSHhu31z4WGGSmS1Fc3Netb0NyE+YHo1OZo87/bieWH3F2BIs",
-	"ffjKtrMmK6tHuQuWTCSbsfUBrrpkPoX6jZ3rPjWhBVVX2XK8ZCqGFnonQ/srZo+Pp8wqNKePBkP7q7xm",
-	"SlltENbXJ/D0znp5Do5r0Fp5Lj8Hyp5YNj3rDQfDH4fD3ucPnZWh0qRfCLtHnRSi/YmY8qI3iBnYWCFX",
-	"eTLg9zvXb6zrXDJTLlqwRI65hXyBAzPmKad5Ja7biJqw3sI8QrhMIBmHkp8VXc4hZi+yHMTFbEwFTdeG",
-	"xzrKQWvcNZjH4byjyfvzJ+cage8i4OPocVkfsEOkVkdyCgVmQGIkx0h4/LS8iGNeKhfy2F3uXpEwCuic",
-	"ODqAzh6QF2YkwPxUbGntTynS9VmOyxbLTBjtsO1QenaQfxduB5hjyFsjSPhiHF8HQuI2uZQbW+8rH+K0",
-	"qaFjgLt0MhmIazg4PnnQ78FaA0s8uYDyOknv7PiHR8MfHz2C4uW+6ZIgf3V+8cuzty9+/blXPHazuXj2",
-	"87uX5xdYDE0Z19TxCdRIQiLqnZ18/vAZOKtjJAt2cZ7P7SvL94sKZzdHJk+nzJ6azNH0dxH/rc1ZlGG5",
-	"kQbxZB4Vw0mjgmFuLfwzpLOg8/qCOZEGYqWEyJGyZMZUAUCa0LUm0VTJBUQ/R0YiBHjKtdEj4YA40IcG",
-	"efFgyCHt6ceECsIWS7PGBP8Fo0KTAu3Ha5wjQWeKlRDKcRQdRWwmTEcB+xwSjRO6Jgf+Us6bsDVJO83f",
-	"9NhqZfCeJpnr6vYF0hMTLCK7NT3yJcVuPRS2tZDzccnwyBszNuVOY/nwhSVWJswF01lqtgss3Sd8SqhY",
-	"f/fb70v0IFYsZgSCvztHxSn4rQkC5KZa41ZppZiG8/cLaKZ58FUdmt1aPDD1AbHkuEChS1yRP8dcu0Zh",
-	"QUusKfxq+JVc3ZU5fGedvQHn2b0NoPbfxB3t2vgyxpiRyxrNl1Kkz/AmpKiq4VBv+oR95BoiUaRgcDMm",
-	"l6SW1letZ1BLGPRhjdwMQJsZidzRiz974w5qeUC9P18wFzKmhSRzro21y7gmqdSQjowLBdy5sfKYqYVl",
-	"77QDQ6Vadrmbc+3e/nLOlw3teYfgyfDk4dHwB5KJJeVJ96szN6KcBb+uLdEuUeoL/92E+NZeItyQzldi",
-	"jhOP5nmR+xbE4kqF2xxlz7FcSQAE0Yu5ARhtV+IQQl9ckfZSNQOr3Z6cwi2W7pOcwUVCEkaTkUjywuIo",
-	"cVZzBsBSHOslYPFbIlUe9vaYLNNMEyMNTbGjkaBp6rT2RTdoPlfzLYdX/yY4MCUIllrNUv11IFkKDJau",
-	"/d8QkyU8gDyQsdI1RjIKVmy+kKum8WQCybyKiFivAvdFDZ0qKTVIVRwlueZs9V1L21e+OEqOtV/caqBv",
-	"SUx6iVghswaxqe9RFc9dHcdwAQJ8nrjyKiHJiJDmzL1RKdSBkXIjMVmTSEPsXJ5ivpRcQ9kb+OigBBBv",
-	"1Q68k4uhsADWaRwJV16CJYdWQEq1nFOhyYryvGgdVkmzuhgUPGI+OZglnYHi3XR9pc9vJSzdsvhKohDp",
-	"2SQVcGErIsGXbHcHEMDOZAYKLeO6Q+1lu4CB6u3tQ4KN8uYjtopZa18VYMsNRrGYAXVSQEXD+gE4FL5g",
-	"N/NiNVTA7jiQPNpjyxjafFe7jSC/nXIsxDW5/Mv50cmDh+Rgzj72vYMP6tkS9pHGJl0Tqp0pAzV7Lc8e",
-	"nuVFubxWQh32aeJlz4oWU0UWChLknJ48eNh2NUOPpudHzz98enj61cF7axzeAa0fP/iO1/9FIm398QI4",
-	"3atC6pYLlBzlv285xe59cn/4/NvgkfZasMqmrgu3PHCH4xQYkeWOvisPfcRELBPA848sw43x5+gQVXmq",
-	"ERx45RJI1uAOwLp5794+P/qR4GfRYZfD6GdWP4t6X48p3nMzB4dBkx+uvHrfGWJPDPEzoNeFWaIAQbMk",
-	"1MIfHW7gK7t3B+u+5MfUkoKF6Eus5OzUq/tsgqcXF+bhaa+9gnXNbZ7zMOBZrzGMI+j++1vGMuYiGFK8",
-	"uKJV7ZTEc6mxwg1P+vY/cFgt8TJpJAA5GgqlTtblUh1FAFih0BxQQ1JGPW4vgaizNUCCcU24h2U2ZxhI",
-	"b09Gn6YPfGgNPUPXAP6P1j1aeukaPoBWFlxrByQ2hVIhhAvwGOIHWLJapk6vmfKP6C2cZOAioCMxoUkJ",
-	"AGdAuoJg/45LCQEqfjVFp0BSjFh2cgLX5JtiWoMud9YD3+Tx8dHJ8O1weAb/95+WS2T52XHpWWfvZWWq",
-	"O/kwT/ZtdLvlbqomgPvINe5u8t2V+fVdmXk9uK2rd015CtiH9buYI19F8aaq0YK1V+hUXMR8SVMyYXPu",
-	"otvg1uQMzhdEmkZUUpe6WwedHonnAHSee0ujvPQ1RE2Qg2zpCiITOT1sqqs9Etw8RjXbzJXMZnNS8my6",
-	"+gQ/P8NS8K2wK1ZS/QpodULCqHicpVThLBq0q1dfNAj+VWP8e0zT9F8QAejbucXsAk9YXh+wcsu/YAVf",
-	"SLso94DSm3UMLDV9Mhjm0KGKQSVfmmoyU5YRDnytavJ//8/p4PQQi+uMRASPISzvPxzIaeljDCqyQ7A/",
-	"xNSwEkg4YRzsbYz1/Mvbt2/IE6p5TA48UjNPzqqYzX2yVGzKlHLuMOSW/O1oJKBecw3o2SW4WB1yQJ5I",
-	"+0mZxj8erVarI6vNHWUqdeZONBKQmYNL47PwMOsmqnNI5DUxCAODckPgKfAIzhE50EsasyPNrEJg7OgR",
-	"pFkXggihRXQ20czk4UkwEagaCaLpce565Kb0pS9sXb4igcL6UOaETGWayhUp7eCDwQk5iD6NelAIZdTr",
-	"E/fnuEQYo95na+UJaVBlchXXfe0XN0QFuCT49/mbF2ckcmXTxzj4iBycDo8PsXyKK45SxTdYKSlmZZLr",
-	"F2245XP19UFNg7E4CsprV89lmvRJlAlXxJ0l44IwI3hSSAc/spHwVmu+0KUydvklKRq6+ZCc0haVqtE1",
-	"J4sC390mQ8KTdu+st4rN+MHfTiY/fDxe/Kf68erN70P6dvoPa7hUCL531tP3Y3XfHIX+0+v3ipXpnfU2",
-	"mdbDc+fOSwfO3T1r1M66UBr7va3c9meY9U2n93Xv9bFvbD3swZswqphCyWAN3DmjiUP+fErjOTt6KoVR",
-	"Mg3ceqQrCAsV8ghy7aIcim2RaeNuJLDyOOCHWONWLVjCKboI+22lwIqTvzv1g0jCWIxCGvT6m6LKkmpx",
-	"rlSkgpMaLvLtDMr3dt9rEP/+BG4wQFy9Xk3y4lB9QrULk6EirwiFB6l0ChoY5NtEz6Ck/dx82XKU5dC6",
-	"uZcCJ/8+V8m3XrraqqgFSY1S379/f3Reer5JrBHqCorRdPEfI6z3P+pFpCbSiVGcJaTQLjqQ6T9J9EhR",
-	"8PrT574XmjDH3tlvHz5/CHnZPN4iHks5brDdikJnbLU6Ws2sgL1Thsqr3qMOSAHguqAYS+7Kb1iTTK7E",
-	"Y6ywrfPHhIp1Ec6QO27Kx1TjJWcFTO87GMt3MJY/9xVRKWpnM9phP3CYH1r53UdUFMFbjaz/U/5KjeHr",
-	"IUdNBfJHQmYmlgvmLAmuMKjMBZ4NfBzFfySWw52/BfJYGE1Iyoyd2lk50AwTVhQVxFpLckoUc/XXFVlB",
-	"LYBKWNyK6pHwRkkuV7ybqZNgce7KYi2+VRRFUtsNXt2ExoCK0jt7iv0qBnLTkI4O/mEfIoSCsctgfG0y",
-	"dg0KwnrZOCJ4A22GXQrubx1BjCWAvl0AR2AsXzKG4yvE5nky2H5eFXP/fmTtsQpxHi6TylmHwLyveG7d",
-	"++TH1hohAcWJ3YnjYHD6gHAj4nUfLQiUUJZnwZTKAXIwr/AX/gTKmDu3GKyb8zp2PlB+ZuHzZN37eizU",
-	"mMnnnn9nm32BS5dizKwmhJH5jgS/LA9tVzI8Ndye41yQw+7ZUTcfb789msKUqPmO9qgSmEDYx9Llgq1q",
-	"u1Ngcnk+PuIJ3nBAJCJcdZCpYtq+q5jLsi50z8dW1+AxoIlSq6zmumuuAjDCRAIQChBbMeUfrTqKOTsl",
-	"dRX8cRM2Epgb2BoC4UszV7C0UGDhvhSBWbl4Ai9ZQ2a2/aRRRO0hJOLLRhNsk3Hlbf+O0/XtkjNddE7B",
-	"pt1j/duFVPWjncph1U7vDsbgZaWzf2pY7MCMtqvatXyj72rD/hxEVS+LD5jUNYL7klr49kLMlTOrWo65",
-	"VN/WFUrBa7w+Wc15PIdAQT2XK4HBg4D3ewAnLOBCuohChLKE8uoGrtXxrHx38RKOyJGYMFDcL13voOGT",
-	"ZTZJeUxokiiAKT5vcFf5oH88MsEXoDcTKMOu7vxIHom2M9lZCxCi6G+SKpiXoG9srKOrCUy6n9uVcmUB",
-	"Xv6m4Yw1+inKRhf+F6BiB+k+uAvTM1wMMCUHCkdnKu2d9ebGLPXZvXuxWgxcD4NYLu5htC3cEu0cBVle",
-	"p2+DhRwYyCXeejdmeNco5l+4kvS/PF6y2/YJlM3N7QMjnUj6IprRvU81f3BrZbef4Hcnsip+dS/ly96h",
-	"Rrm1WRAa2m2VWttrYmEj30ti7TEnlwF8d0jp6KRzNN4fh2nH5f4e+FxxzUUMrjltiM7wSruETHDYWWHf",
-	"cLa109YXVaa7SPLvJLzPpKOb0+8X9GKVScJr2dTE84Ca5LKRAaAdElannKVQOAO9QmdkSlPNIh9suSme",
-	"R+LA8pcH7ChdCk0Y3MaWr1cPHxcNW30nKqr7Mw2muvEpQXl052QNpT76WJPq9HjocV8xGYmShK7BZe5B",
-	"RTDWMk4ZVRp43z1wF4c7KLzvAEZoC3vfUF/FZfAZYTUl9W7vw20UTBz3144r3EEgOZX7X1sw/dNhkDro",
-	"95vKtH0oiF/HzR8SkK2Jk+AvQJMdL/w9ShnhgkS/TZVc9ImRh1FerKJmcC+s/LWiqYChdnflUhEhS0hJ",
-	"RCo+44Km1SuCATk3ZCG1IcfD/nA49K6EJVPe6O/oLnAZjA6/kCyk8jKx6HFX7/0zb0T8fyad0bLKN01m",
-	"BNJMQgL2L3JFFlRUAjQgRfdfNLvxX952dzcZVQciRZhfSMz+asIZPKRHPlnizyGjX2iNye2CrXIHMPo/",
-	"WVJ4fgfkuVQkktdMpXQ5dmXfo5E48CDKPz48HQ77hDo5+wNcvR46se+vdzk6m1mCAnsiffCh7d2HckDK",
-	"gBuJli6WA9zACgAy9YqbeJ7nYTmbdCSo7+YxGdopcF/5qWjQV2bZRY29gG2rqbG4h7cQuLWV7J3B+u2s",
-	"tsI4YIS5vvhNVdYb+EQLwvuuw35rUQmkXrs2uuPd1l9LThqmzZ9NhfViywuMgYEERC/X3M1TeSqPfdIn",
-	"NyPh8l+rLtimmBLiQ0p2UCsvmUiqIuot0wHE7K8ezYFa0/eAjm8e0HHp0W2hXASQbXeGDiBud8hCAslh",
-	"oI453plC7GY4Z+hxjrzr0sZGYkHXxD4j5YQk91K/SM8oHhcXwS4fJhzd+a3R5L/DyH8BT/IGarNP2blV",
-	"oYVOrt8FW0yY0oDZhiVcGPUhC5ChrglNpSgJdE/5KM/7mKaKeXZeCS7qlbmztMwgVAhpRsJVG/Sc4Xlt",
-	"QCDBoJS4516MlikVER48/ls9EmVvDBQGyxJu4IhqdOreHuV9s+Iy+ZmqhAnylAmjWK2G8rNMySW794Sp",
-	"lItdqyd/G4duuxBAjP3v8O9/Es0XSaRdjjSfhXl1KKYNX7hk6eDh+N5X4y2qp5TrHxG4DSoqEJFYaqOt",
-	"FTylqg+1rFgyEim/Yi6IuFRflKx4mpJJYdz6jPu2VAdX4OmZH/i3K9CbKDo1+VzC1aG+H5l7SxaqrOwd",
-	"XV3+L1SwqEsd8W0BwcgnEBZ8VtT11q7+iVwyQQ5gLvqQIJ63C7Vf0hnrQ/Vdsck7ujvTvOTavPCD/acO",
-	"KHaz2B5EnC/SdwbcY/wwL4joWzGbL9rfasxVDxlwnpdLd+cwKihB7HOBfGh13pEAwzM6B0yuM4Aqvhfr",
-	"68gD55OUC6b7BSunazJlReV7qEAyElSTp5d/3+lo+6o15/s9P7Pq1xvwJqGj71+1Kv23NQnrheUP/nr5",
-	"+ldLrE8v/364Z6bbLtAdqbyC6sGdmNTXsQ8y5lNXuL1fZpo+wfLt9uBz5U8VJgKIBDPZUIWEi++RwOrN",
-	"5P/977x+M16CywzQL1IKNiWECQk0J/vOjQlXPpocVCtNx/mYhMThCOlGdOiAAt2nLn6psIh3UFXzkvff",
-	"tsj7d2bdozK6vTr7lz0PkSu2VPHaZBckagpMlhf8//+z9+3LbeRW3q+CYu2WpU2LoiTbGVO1laJtzYwn",
-	"vkWS450d+iPBbpDEqAl0GmjRjGv+3QfYR9wn+QrnAOhuspsX3eUwlcQU2RdcDs79/I45fP2IzvpkJ6f2",
-	"0jmBfrO7zpwrY4LbNbAZLdhHm2huu2OkDBRYEtI0ImOqyr24NjlEabX6WmGW2di5ZRzmXG3SKzeiswfT",
-	"LBcmXaftnrs5ArbN9nTfyun2wqeQybUYjLirUw/9suvbdWR6YJbPDVCRHezK4YceQHgigAwE81c4pumI",
-	"WYhaLuDurvC3L239bf0dOY9wJ4vsmJMU+Rgipu8eG65R7KtddiOhw2g3IBJmQ+N41hWjVGYJFLNjUz+V",
-	"xFwTxZTi0kh2NklicIKZUQ9TxvagU8MeFru4aTTJK2xwDunJZhJ55+MLlhizhijNEgsqXN0G3SV2YK8S",
-	"6H5yFS72yRLOtjf5VXuTL4zlNZ8woaBDoJYESMaQ2k4oJxNKPHqyUaMxI5JFMBb2NYllxBptyHivHhs8",
-	"rTcoCwSu2USt4tyw0X5ohjFN6Nc3eOczPyuapnQGwQE9i2FrZDqpwOh6J5XGqQEsljlk7lR5PGUbvHcA",
-	"8X3BvupeCE4ZQ5T2CFHEaw390Z6OZWzTyur7VMXgBCougt3tRvtZq9WCydk2Ji38e1lbk4fhSyqdyLqY",
-	"h/lxK1lvSLK+sxw1RHYMJEiR9ABji87u0rMUSujoth6eg1d5DTuzEkJJQexDjIyy4nEHOKLil2wX5RII",
-	"yx321X+LMhoTx/kkD35AdfIK3MBXbtAPAIrUjuWVFJqG2qGLrn3fxyxNpGIb39cJzYpsfNuZzNJw87f9",
-	"aGTl+pefy9tlWvY1J0bNWe0F3zbiuwUnuD3yVi90a1xERoZzfO00jsrsvk6SMBEpLOrW6czl8eUerdLo",
-	"muTkkkdMhC5vAlMJ2qTYsstQSl9IzUPW0+yr7pOdqQv6WjY3pRZZI+gKQSdcjLA7Rqa4YErtBqSfpXE/",
-	"IH2rNfd41Dcal3ku6zdJxwzMsAlibQOo5OtPqb9woDLzUUjAxRpTRWYMYDos1mSTnOBKgwIuGPT3tnVl",
-	"x7Y+xyaFmzlxoTSjhi1niqU9bAFiFkL13ZaBPWDsBjnBzkFSxLMmOZlwrSw3dlgR/VUNw7rCdwzz2F6Y",
-	"k17Q07EJ4By7X1Z4Y+ZkT/y91trQ0JKfTHSPm5Ha3TQ/wh422o0/HZDnz1p7z5492zs4PHpqDhyzxAda",
-	"cwIVOUfNVvPg4Kj5Z6Nc5jTXaDd+ZSogxeyaCZ0RxcCcJXI4ZKkiUpDPY6pVJ0mMCl+G74jNvcrc6lA8",
-	"9n+XmHsjQzCMoh5YFlAX1Draax2eHxRqhhIUSI12A/1m2A5YgdxotBtTNuhZ9XwzZn0/8B9FSVHbnTLB",
-	"lgHfaXvKf4FCIeR6gshE7xnDMIVPMtNV8mgNZXiffU1kqlf4la3oAcZm9ClFLhhLAiLjqADUbdjwq7O/",
-	"k1ROCaPhOMB+PpCsp/L6xsOWLXC0XDkxQhVG0bYNj6xqvQ+aNDyjUMS4Wm8+gYddWXPeqrlXVXOvEV92",
-	"xIBBdBe1wGYfhqC2Ku0NsRA8HOg7LCu22D/LNoLFfbhhJXc5PzKnbY9PzPA2xFwsMYQ6M9o8/o19+qPO",
-	"iSrNZY3MKJzz9gDdNLBi0QQDS4d76roTyxAY5ZDHjOz0fc5SUOKapGC7hTLOJkJBS8Rfzj6874r+t24j",
-	"lVPVbbTJb81m88sffWS8YCMOfmehRvgBOW2SV3h729lwgbPgAtJPUmnG0TOmXj/oir7VrM1vaErkkWY4",
-	"rT0u+saGRF3bXFZQ2PvQR7Irjo6OXpiLipZqbnfyBP4wth4dMaHnbNHAWqIwmrEUrCeyyQDK/MA6hUkA",
-	"woyZREDsiAOCQwpIYUDo1nO2DdkpDCggWRoHJH+xhXtgu2C1Ou3fL2NXAIC82RqusAM+xiqEq5FokwGN",
-	"CHR9xCdgp0KPLs3Troi5YGRnaDcysM1QEqk4FOlxQfrmAX2MfR3sOmBLJW16zEjK/B1dgYQLLcniOC9A",
-	"7iB1geMSCzrIgGG9E6BfYyQB/QzDTLlB9p+2WraEwwL55K1Y0C4+MOofaInQe/K4K/rNZnMf/yp0bpmY",
-	"8azduhv7esKQFyzxlKks1uub4shcLae9X9wLs03wzgXrmWhZsp8XbebGDVvCQcH4f/6s9ezZM7T8y2BG",
-	"NIo4xnQ/pmZZNbQFslG3pPCVm1whxDbfhoQZOjmGw3HBZngmCtyM0IG8ZAH8fknjjCmCeiZ0GrSaJ7Iy",
-	"w/zLUbiSef4bjuXLwl1zeZN+Z3ApAsc4LN8oLHdQ5BNZGndFcdECv9KBW96ganeCtTY6WOETARJfqpLf",
-	"qaMi119q803h1yfKndytq+KRuSpwe51upAryy9kdm3ssihbC/jf8sLTQdy374CdWNg8ad6W7L6f9rcJ+",
-	"k6nWIuco7pcbVdPXyK6G929oBxep3OpHtcT+RkChApFpxNJjY8rLKWS0QUfuQhjFplXRMJVKgZ2ormpK",
-	"Y/PwR15jBDM5lVOYzGqDOldct0f0RrtZiqLUN8oXQyPlQZ/U23JV3U3Gx5odFpnIJmb5LaZp0JjISxZB",
-	"s2iqEFl/Zdrez5Crxry3hKYpv8SezpWjQOOjahQ2b9Xc6AQ2Tbi5FU18jOHWDKrqXWjU1DRvPDpc+zng",
-	"S6htAvl87SaQudIETUg5NNvWHiQBWpfvGDUdnDm+k/kOmFi7hE4psPcLIafg250woevW2T28ZwF+q+yE",
-	"gZQxg1qTO/BrrmbAbnm27Pe2XZp35suMIkWoZw3gcbL8wee3mvF1Pr4BmGiXR7Jz0jx4/vSY9P/UD7pC",
-	"JTS0lWQRVWObOUKhrJNFuwWPpUwB2K+YpjKCHi5CdoULiwxmhH3lypjobZdvIgWzTq6PH87OSbPZ9JHU",
-	"QqnYSvcSZghYgr8ORknR82rsnTFjgpL3LFaA6LskVWOjM3lvGQ2wPku6sNnd27oHHpt7oBNF+YG/midA",
-	"7X+zn27SB3AH1v9rpimPa6HTv1OSvt9Ka8fmPQq34/JK24IiMuUiugdrw9nTa5obJaJfndNeoCj0kruC",
-	"oXzeiH9byG6dETqQmSZcB11RTPFpk/k8UTpKGbQ1C6DRWkDGchp4YIQklXKYdw5dlbeTH0KbdfIzV1re",
-	"blfjuTctP5NPFBnjhdvTebPpKLSwxMMsjv3xHHsSeDyH0hjFWco2B4i96gjr1GrAFQ8tzl++wGgmq4Dw",
-	"SAWQn41Ks7czx1SN/SnuCjzrNLa9YyCpRKu5fHhAWsAYHVRNAiC9w+3rikxELA3Im4+uo2JAMsVSArH7",
-	"oMBSniBSoIetZV/1ri01p12h5WSgNCAVAu4LWMloEjpuPmvnwXxMPsiD+jTUMg26QnM352JW+xMwo3nI",
-	"muQkpQoSJ6YcUunJmKaTGBpBrq3km2ewu9MqajPrwEWzVStumnGZZS3xLX9MIqop2fnp9cfT3ZvQbPfd",
-	"udybc+k8BAZjzrfyTVE8/OeYhRcsKupdVZ6siOxQBNaP2CUgN6UkZXspG3Gl8STt2l6vJOZDm0PS9y4r",
-	"V6zRFWMZQxKNQidWk/Sftl7YqvdekgKCPcdEJGgIK2QOL+paWy0oKvVHu5NvhF8mHNM9HvStLXzP+NUF",
-	"qigxhjmq35AnsJiP+IDHhriuceDrfW+Qo6Ug/VeKgn8+x5UgF1xEZKc/TBmDTBV0oVEPyNAVDm9m15wv",
-	"PWYp4RoKegYMUYeFhPYZAeFD7IeEZgdmpbW7op8Js3qiZ9+PGXw9mywYwKFkUU9mGnL6fPZMT2mZJCzq",
-	"DWY9o1FAbuA8gzDPwtgABC7gCWju9RAnrme9WqrnpmTucUwYRWi/STqxkkTRGSDdCAt0kyktJywliqXA",
-	"xCALLWXM2lKITWGNS4Sla5JTRo0iJeLZ+ubRK8NUTwrUcA2/YUU5VymhK2iYLZ/LB5vLozT3tJ4/e9o6",
-	"enZ4+PTwxeHh+n7FwjQ8C7pb7OPiQtZVS8HJ2AIf37Or8B3AO3HluZFjKVAKy/P8ayGnf7k6c90fZPHF",
-	"rXDYfjh3chFZElp4+VCfzboNLNXlWOeQztEVVF2wqEk+JWbaB7aEyt2NBpK9wbWIh5pUAPJYMFrW5jEv",
-	"zZpcn8/gSlZzmm82bNpufDprHhw9fXFw2Prh+bNnR63DPz89eHHwA6ysZUeZtif2CozGzOX+mU1dePOD",
-	"h3iBZPHvVZl7dD0z6SShfCRIkrI9OMe2TirmSheD0RsyHi4UH4212oe8eorNTG6D+ZyzOFZkSgcqQe+t",
-	"Rd3ELA/XClS5zDDqnL9UEGnhxTxAWBv8PkUULhJTMcroiKELB7w5xtZDBs012QEIXaq7htbkBCZKIh7t",
-	"Br67VmiXOCC/yywVbIbgXOCa/pqwlE+g18olTTkVuknMSTE8EDighy6DQ0PjGB1aAFk4pRMeBXkfzq6g",
-	"Q40oSDy1CwBB4hT7FYPId7tBfpdcKIfPDY8ijBvNtiumdIbDd5eLEfGt3Wwz0dT53qDtS/5YUKvlJVNd",
-	"gWEIgMaxYYm1ax086EBXrKp1cJS2zJzF4TGL13O/9Q6lA/Hbt4Yjj0a7oZIUNdGcLsy3NGa9qUxt9ooj",
-	"z54jzUa7wUTv01nxN5dkBA/smSc0goalMPP9GNOKYNshQWjCo+bPL0dv353/evDu9bun7/950Xr3z4u/",
-	"d0ad059e/vL6b7//96t3/4xP/vbp5OmH819evjs/eXp6/qkzXxuxTEp0/MxfQkuXOxZS+etPgYKqpNRn",
-	"173b7tK22+gjDL3brfP83TPRggxzXGNNKTbIFGdK741ltjRDGd9nmNfCy0GuMhqOHbThwfMfCDzPfTFl",
-	"7MKDTC7CUAbknRQRnREonHGgBM7JP+SX6OlnSuc2t2eOS6Ec8a6fYW4bs0Z8w7r19vbyc7nBxR+NXf4e",
-	"zPJbRtArLkSN0Qw7to0y3CyCnjLqjFnZ4lGoPq23U55fOuiCKbXipJcwdc1g4xk0XDCaEp7pHSEFK0DE",
-	"7i4qLPW5Oi/tKNyRvFWKz19UQ/JuTba0f6O0/7K0rDdO7UEjyVbFzKsplwrCJomeoQ0YxoymWK5sASBT",
-	"tjdhkAKgrJdbaZmyiICibi0KTzRhLMOL3EOzhrp+VnUArqhtc7MBlzS2unaMVcAHP7RbrUYA0OjtxgTE",
-	"Kg7DLFHrhfnVyKfq63XGVNUN62vCFcfu7vTgK5x5iG44dP2tz+aeFdwzpuf25+qK7coqn48sRWDsN2cf",
-	"gF8QmTqIc01T8A04xywVI9YuVXeQaSo1M0qtse+lYsQce3OP6z2ENj0ouYaXOIXWXIqWPxejY+Q7hSwf",
-	"RUaUi9yJjJi7g5nNhKmTtUuT8jqh5pcYd7pDFbiiBQJLuYxyQJGIzmqxxkcp5aKyiAgZlNWjYL+qCobu",
-	"oN7FL+vysD623OZ6m3p4U2ziPZtaYBR7jKp8uXenWbNLl8h74z5gl6ajNEsUQp9ady9jqM9AkImA5hMF",
-	"hBruMyEqG0y41izaJUp2hfXOKhJSQSZUh2Pb26UjCAzeJvn0edQHH5HHrrEeWK66Ql3wBDo8rO+dxNFb",
-	"rnByaTH9rqzxuHX+7VtjGSSKj5CXwlVBA/yBsFx7P/xwcJizGviuh0u4ia5TnNi9+P2KA6j3/P0spxix",
-	"xPXD/E7Bpltt594xQSGD2m6LURvcQb261pP71zcsb15lu7/lSp8UHv6ogQPyiayBzJ5PeivAb7JslZWo",
-	"6cZdBNUx1amE5BMmiI0Z2QjelMFbjwuaO8+z71MZN0lHXWBWPVWKj4QZOGEisllikOpqn1nInh0xrYoB",
-	"RwaOch+X9eA6hdV4okj/gs363gHu46fvEROQeolOaBQpWxRlpCTEKS3OvMw0dFGaMJ3yUPkAZVesG6Gs",
-	"BWNbdMKvKpjND9y9Rigv2Gwx7OgrcA0zlimJpRgRcw3Jr3HEAgPGp5jLwA4xK9BoP2sZ3mZf4IKQ+W/r",
-	"axX5Ut1P7W5hq+rqEvwV2xDiY9M5XrMhh3wl0tl/WdjJG9E49r/lf7jK3ojFTLMqywZyKVzPVy4gyf84",
-	"D0/n4UXLBwF/DHIulKazZlfAXBxIKjAuyN8A542yDSZyXr2J4fIaBl1iWnPn7enijPCmaKsk3BipmvWE",
-	"/ikryDRYWj++RlRq2U63tpz1O8CQW01Ct1ePle/7+i6leqa6n7O0WguvY5jgIGZQD+oiz/ljvGbp68sn",
-	"NEkAzBiVR5+zp544zbid64jer4kNCkHF9T/aGwN0bAupx+BHVzaStpn/Ol+5Tj7pNfoK5xU8OVq0C38r",
-	"8/4Ia1g59CNCzarOEZ0jXdSDQ0248H/frSu6coVquIuzI7as5WZYy+eSzYdhn7yo4S+PntGgtbc8gOZm",
-	"75uU2lCZs2+tFarIzmDmv4zozAbc2ddEFmqc8TK0NRcUwd0m+VC2adsAad4VqctpTlkSz7BjuhwutoFW",
-	"eaJywV6Ww6pxQLHpHNu0BffuIbtN8lNG0yilPFbtrrD9fPz7Fx9qr1C+vJ4U85ph3nYsWYpNKckgluEF",
-	"PnJnSHkMuQkHRwetw+cB/Pv0Bf77rLULU8l7KQNgvdsgjj4CmhYQ6Z1vo00iPrRN14KuePHs380vQ9eO",
-	"ziYaBERP5V6SykSmsHD/3NNMoTBJ9gDDe8P0vJxeTy2p3V2A8m6YsptXDUe2J2zLkW8Ok8Sd1dRT1MNn",
-	"wsNMCBZv0CzeZiLl3cQd97C1EW2s4vi///nfnAl2hfkTekDghyTmUMdvuSYyN/NYx6a5wEJa9lU3edTf",
-	"dc3ouwIYiC1HAUBdEsrIWepcx4bTgkaoWQK8SwWuZ72fRFekLGT8EsKWVh8F9uDCj0ZvHGXcPDekcWxE",
-	"SZP85JqGYzfMrsCi1kKHeTMYV/pDRbRvi6Oxa3FQTvTYkF/ZnM4fcbseej5xNUJpwavi5KsVBzwvEKpt",
-	"AG9/r1OGD1trI6UuHYfbwFqd3FWWXGscrq2dntpm9FyM1F10o3eZLMWy7EKNSyMoTnCtdJdiz/rDVT3r",
-	"b1P0lY9IjdhDfreVejeWNWfsbc/oA2DygefwgGoAjHtFucgtp8n44PaNx6V/ycPmjzgobWexOiLtFnJ7",
-	"gG4yHL089+IWYtEf0giMU8jtCrCACpKzsAaWimLx6U4fDKy+i0rb0XaFuTvILTr7fR5DVt5aDQqwL6Dt",
-	"mS8GmdZSdEWCMSoEh/HpX5gcZq5F1DZnPXPlRwoxF2MFxjFodGjWWvC/vCPZGSSw2V5kFsDJDCQ9xugP",
-	"w3hNHtn2XcHvpa4WQ6/2RD6EkHWp3NVFrOFLYr8EMirEp6HVlFEZIDOtpLsBKc09NY9eg73PlIY2Ae5u",
-	"pJPCvWc/f/jce3dSuG8gs9FYF+4B6incctU8O7sN9xMOdzRQo8pYct0Gwh9rINzt4NUD4E5w7H+znzYJ",
-	"fTt259GNnUuojlnVxKpzVrUNVN9XoHo5KV07SF27xa0ts3vMAOcrqOb2PJV2tzc24EqMbh+jCtzSWTWN",
-	"JzG3MWIsZ6Ka9MEbSNNZn+yYH1FTiwB3MJZipFweowII0K4Y03iIIREbxyiBI2NNFgPVxZctWK0YirPG",
-	"sivczxB0aRdjQABZYxRwo0VBFysajh14MXnx7N+huch8RAQTO+fDIprVm69VqibOplbXLC/lj36Zdixi",
-	"q0dR2F0dyx6mclJySQ1lOoFaigg1w5U+s/z9NqsAt4eY3Vn9frfn1xvDW4pDCAgXYZxFbI0ovpYbvfMO",
-	"7PxX+bmprR9zV2w57k2BguFhy7muYxVwkiEWS4mjicfIjVfF7H+0xamVbLOokO4405mCmQ+RnINdDP2U",
-	"q2ITltpADzLNKJXJnhwOobFEWniVxXsNuiKWMlFkQMMLw+V5npA0YRGnAnma5f+CfdXw/OMCw8aO4fgY",
-	"eclS6Da+SSjHrvb3FXeem9Q26HxHZVxzZI9k6TQVn2XymFQ9N/M96LewnJtkqbA48pB5PVe63jYKUpb6",
-	"tGyrUjns5UIlzJjHjLiEwSnltiYO/KCArglKmojyjtRdUWwAYfiEfViT/OgcfzANZCih4RSoNeaD7gqZ",
-	"MIEVO+Zn624t9rsc0wi6NBoLXDPAiiCHTxGfYPe4KyrfgvAh5j1Nco5NK1KnLSkyYHrKmLAxdNvWQtNJ",
-	"oo4dD4S0mhctVDYTCV5bd1tKxYUiO1R1RT9haciE5jEDAO4+6sjmZewrDXWT9AGn5D/dUvVdFr0U8QxX",
-	"0eP9zOHhbMRRT+0qwGQfaXAcycLj+A4sfDGCY+4UwfNqcQvg2huIjy8OpQDDmbcQHcxIwmQSM9dDtHZc",
-	"eDeLlrcJXRjMZxrHiHTjcRt2i/m0DuhNxLPaaL25uxLKYUrjuBE03LPW6kb7QTAfra8Hj6gIv9dE3d2G",
-	"FRfo/iEmyqepXpLnjGcr0G9KoFfJDswuLXxzlyF0KQaSQiniesFzG0z0PmUIDXlubt+wLKD+ofDCTaeU",
-	"33tmOOXf4GSuwaUfVCw+n8TqcHxhd7ZH8Nb6Gp9MBiyKWETO+EhkSXHViwDe/ttbqh+nF0whGvf8gDDq",
-	"DC0VsSkaTbVg6ROFhGI1yogFCPf0ufOyQ3iUd1w0Usk2eCM8Qi3OTkcZExmV6q4wVrORbyJqE/bVhtLd",
-	"wz34lBfPWl4wEWD1DeG6K5gI01miWRQQlQ3M5AYMUcafKEKTxI3fDDAg2NHJ5vbbXMuuGDIdjl03OpyC",
-	"jS6rJvlRxrHtGI+wNYYPdUV/xAp8pd8kHec7dG0P3NghpA/rY55sl0QOcd18nyozb+XtBSyxx344/cNW",
-	"q1+srMdW0F2RU0eTdKIJF3knOU9ndtusRuPB/RzTXJUykM/wes0XIqNpdP720n7piA1p7ZX5eZ2uLkFj",
-	"Sgeud0Pr8PBF6+DwxdHT1tGLH9ZvxJBPaZMI/G3w4jo9KN9X9EpztUA+2Jg8NjLPNgdn0bGnHtttCNj3",
-	"TSYPbDL0wJnPW1yeu08NMHcdrbV6l5THdBCzOYFld5pQUSEYAJmpRkitp/btf8v/WKdn9god76ciK248",
-	"kLO7VZ5utuS5wBWdlMPW0XKYxzpvXncKNrAQNjB85k/Afsp0OrvdRppzA61TCjG3ET2gWRgyBoV9KTgz",
-	"SZoJzJFskp/4pU1zJH0j4W1HS9DqQHnz6pxN194paXIjCSHvVGaj8TyT6Qp4x67faRR7TxTpJ9y1zix2",
-	"53SvQN3s4Oio1XrWJOB5oqSPP/aLJBRSQQaAXJpC2VD/aetFv2sEKEunXLHd66pU5IyJiPS//dE3Gijs",
-	"roVmMgubF5BX4gzqdHYzmlcC7qSDw6Onz55fRUWCoTxkDcmo9N+rovGQ+41eW8MAyiLUHdzC0RymcgJ+",
-	"HvvTMr6+jNkmmos9xbRe6miq6nlZqWCYC87c026T+ksvqjkAblpbJeMGlYwSl3fV7xdsNgXMWkjIh7Tx",
-	"yhZrN98AoOMrV9k/MhobMULdcMgOZncMZWzFGXaZDwF7E7AIpmOumUqobQSrUz4BuL0kE6HOsKe1mSUC",
-	"7ikmIpYSLohMicz0MaFdEUsxAnBeQ9Yhs1i9kWQK6ycGGY/1Hhf5Iu2ciFHM1TjoijcikoIpTkVAzhIq",
-	"zLfko0x1NsqYGW0npQMeBuSvMmXUyPokiWcYN+2Kvg3O9NyjsVQkzdjx3D5NBZmaYVvEhkmTdIgG/Jeu",
-	"+EfGw4s9LAjGvbPQwK4+hCvonWAYEKyEm/4G3fU/JRHVbJE9XFFiOxIDWODQkoJMdE9miBUDA2+0Gx9P",
-	"P7z70Pvw44/m2yxNsAFC3ibX0NX8IqLsDhr539VvKXYsUzXPDxqafdWNdmNAlaZkRjepgahgcneoX2zC",
-	"YbcdFR4YxnBsONq1WPUSpQF8kHvWE7xmcErC1zSOZxg+QWfvJvGpQij/Doo+awL03spSZa8jpDNj284+",
-	"j/oBmIEWLKFv/bH92jg9XGDGVZmummU8uuN01cJar46FFaMYW13r9qJhpXUuHNnycbyVENipjQgpqB61",
-	"volS9Moeapsg7sdsDodqGk2FqySms14xftEnE0j990lW2Lt1hj0P1FhOFUSvdvp/OiDPjw72nj17Zv73",
-	"zOY7ef+AET0nzYPnT4m59PnRwTP8T3+3STpd0Z8LmoCWlAn+j4wRGqZSKULj2A56MWa+KvxTzDG6hk5T",
-	"tUKNduNPB8RMu/XnH/aOfvjhYM0Q0CVL+ZCzyLVOfZuFFzNyNk6zgQsQIVEchUeUvaBP954NW2zvKf2B",
-	"7b2IDgZ7h4M/D/88/DM9CFsH6/tECktxP5WbpXyvugQapGXm4kRbl8jjU3BsgJqWmNASnriuNrP/DU9X",
-	"yoZLyzl/drXuNrroi+BdPNuyRaXprJaj1JR1zvOTVaWdWFq6Le28Oeoy67k+bQXXjMot3e/WXbLG4oS3",
-	"5HSjBZ9r09LtRbaAAE7ZcHn47R8Zjbme7dMQU8b3v1nz5Y99C/BRj0CMt+zF7JLFPlsHMvix3U3B8guI",
-	"KNiHZDDzafGIP6L5xDb5z/VNmeqhjLl8oqzTj4sRiY1lF+TpVA4djoQ0CUjKLjmbkoiFXHEpVEAG1Px/",
-	"yowdBT4dFZBLLmPsYY9eQWu42SUgNGapVvMJloBkl+g8VdQ16zsfs66w+2+1WJd2T8IsTc30AB4jFwx2",
-	"0etz7Y018De8yK6ylUB3YgmvuNIOpaN1ygeZZhvcs27uv738toup7BLbt602fe2J2PLKm2p2D7zBOqzH",
-	"nsIdt7TH5Lp8sryb9rDzyBmv4JhynpqE6vGcowa8MWWTpmgfJVSbCTbajf/3W2vvxZdvB8HR4R//VuXB",
-	"WYcNA++pZ7nwM8FyJkxXl/EluP4misWXhv8q54hCiCdlOfMxACEiIqfQtm+y0WBLUGwbcSYc6wPgSDAS",
-	"SEVf/2pmbGY9W/uGv3IRrf/0bPA7C+09d8DB4KWr+RdS15Z93aTPzp4Yu7Y3zL3WZxn73+Bf7B4RXgg5",
-	"jVk0YrebPAVkt1ZzU8icKuR2j6kiilkfIIz8mOTDhnw2aPRzwViiMCvcQsbnc8OOPx2B9+MrDFNT9l7A",
-	"niNcOdg5uGwDd18nf1XxmDXu6DjXWW2FFYhw6tsDfVP6SL60UJNst3vxRK9xLNeLmp1ACbE1YcAP7oEZ",
-	"AaYxkXFMhmZhAgQy9uI74grKkFnUFTbo5m0V1A9QV6DmViy8HsZ0NGIRWk8xG9FwRtIsZsYMS1JpJBaX",
-	"4kq6wIMN1G0WlONRXVnv0eG6Vb1uHDnUtVkyMSI7P52enLwPyK8nb99++ByQ05PXAfn0/q/vP3x+Xzss",
-	"uwk9fMbNjQ5KjSCiQnWmyM6rD+/fn7w6N0P68W3np5/Mh2azWTsuvO/64yk4T/MFg4OwEMZpkk7xpBhV",
-	"1h0V86TBDGjfxlVIxEfcWPEe/GUmRSkaINOuMMeLRYTrACSSkMYumDHt4k1CaoeCigegainmAzRXtA5u",
-	"X6ysG+HdxnZvQU8shXN95RpPvQIJifv3oD/OBUQ8Ha8sQCnLhypXd4nuGndF4HWK09bRfcuO7ifqVol5",
-	"tZJQIoNr0/9+RHlc7/42JBVLcGpbAe+KbgC6L+YXjHweU606SULeUUFHsEIWSWA3IFwUy12fqBzmL7Co",
-	"ODOLpVgwnFKmKRe21bPMdFdE2HsFdDqqNDlqmQFs4GyeP6ivYdqb7tOpjOMsWdfBi1ffkX8XX1abICDj",
-	"eC9Ltnzhxpy6czwBjpHnDHa5HztvWBUcQ8NODhRLL1nk4PB9cKwuHkbycFhgezDNB58CG3kiO1M2GEsJ",
-	"rY6MIotZUimd2odwo7O+pdqQ+BSxqXA8NvaF9dJpyi9ZDoxohgXdlCClfEaGPI67wqJ9JYa/TJHx4JRc",
-	"a2YX6AK+fw0Lchvm2oa5vn+OeGuhrtvggX4edYnfVRAhCECHoGZWO4KYOXgNUFmZSsP5rM4UOIw+dFoN",
-	"ZkTZAA12jjP6EOhW4NUp5gns+TwBhzPo0wRIBvU7lrM6FjWREYuvoh2d2YW4/ZPq3lRXhoE/b8/nDZ3P",
-	"86IS7uM5xroZxVSE92GU+4NUe+ze1XiDSdEZXDhTNRS/TCSf+0Hco1s3Zyn37djNRzLvPO18/Hj64e8n",
-	"rwPysfPpzPz7+s1Z5+Vb8+n05BfrV70Td6ofY+5NVaFM2fW8z/CI21jBkGo2kumM7LzrnP715PzN+58C",
-	"8un8zds3578GpPPp/OeT9+dvXnXO33yoH6V7yO0sH7bRAqDVeEaoKvqQfZPUuqHBPzXDenZwuKqt/LrL",
-	"6GoTAy/sEGvCj7noMAeosZ0+E71PZ/2A9BPde3lqPkSsf0yUnDBiLQtFVMLimPSZ2Pt01t+t94H74sg6",
-	"53dn77/p3j+/fDsMjv7Y+a2398V+A07xw+CHP3b/45684o7LrdaLcwC0reS9yaqn+UP3ELziflDmV/x4",
-	"oz7x87xV210ReJ06mXcE3lL1DXrG3bLeu1fc7f81SX+FO/wtv2CLKJfW2xf4QpmqVTHKxbrq6eIJ2rqr",
-	"t4f1Ws6ZAkk+DFf1TR3YVT7qM2u+gNhNGVW2IoIkNAMIbB0ztRvkJrGIcoXd1nsEXbHSk30lf7BbhK1H",
-	"eOsR/r6Zzn15g9dlM1M6oBt2dF8D3+MzPPVRd3P/3HnZWX12EBNhe3JuCycD1rdweJBcbxkXoxL8wiV7",
-	"vHQljLZ2TxElMdrKteoK71yhKSNDgPPDQEX+tCbB0qhio0znzYGiR7ys7X1REGDJnaGEImqnT7eXcaQw",
-	"Fb7/tPUCO13GPNR9BC1zcD2kT8OQKdUDSPk+2aFEzZRmk71MmaeZbx3W+9RMlyZJz0ViehNIcpkw6FAU",
-	"Mw+RA0nMZnI/pTQZk87HN8Yc6ArvzT0G8HtFPG49odCcA/MwEWHNYe9vjtduOM11kDqKS9JoN046nV9e",
-	"tuzvLfi2he3P8y43Dqfj6YsXzw8OD49evDh43moEDYxBhYaQP529zt1nZbwOozP1/ikF4MNPWMpDuv9W",
-	"ql5HjFgM3vgbgHw3634/oB3mzWugdWBd3har49FidcA+L/LlVZqGrUBfBclR7LDuOwFwPYeb1CSfHbcV",
-	"FKAeuba4zR7KsY4F14J+FFE+1uJDCPTh+dAW4eOeED5qKPK6iB7VG9u6E4b5XXLJ+3Xc1lLJ7ZlihoIQ",
-	"qsO8RYfjRWp8ZfE1sIUuptwoqIBEUPWy4qYlSaGLoe0JIKFOzDYKkinphzGjaa94UxuQZC0yOxwYrpsF",
-	"lTKExohdgY6fNkHGXOa/5VZCbGqU1Q0qLhE29lb0NVyNaE5fW1S/yM7Jp93NtCgc9V0Dti5jChmMaKtC",
-	"PU4VCunpagoUKjt7EYv5JUv5kvyh1/4S1w3MG7K2Z1hi4XJECdk1b8wrMx3KibODeYrlB1RrNkkM58Cc",
-	"lv+MjNwERGlkXuZvYx0axtfuiqgwDmMip1QQmUFiIDaiUIZfIUJ1cWBkSlVXRFzRQeytQtJ3xvVyH7NV",
-	"CvM1uK8Mp2huF3h59WvThQrXzOc2rQKSXTmQYnYT2yBhaSm3Ki34DCMP6wzGJX3ZaMIsqR0RXNGD2dYk",
-	"3Bys35q3MIIQjGRwScjU5snDkCC0UTOYYSon1btizvae6y561bHYotaVw9By80Hcqse0TAarnaf53LdK",
-	"7g1mu9plnZFYjooSxoqPkgC4tVSbRWG1/80NbGmuzQkNx07O2LK5ANA+RDgLyM/n5x9dZqZMCTNL4BsW",
-	"YZDyr/xlV1j3re/4O5DRbAMxYuy+MjU37u7g1Cl+bvm2h+XGAnX+qIDigy3/Le3d6slZrVk4YrjuOdtP",
-	"WRLTW+6zVhpsXXzlbxnLmNMS8XoP/sgQ1Scg1AL6zO2M6yrbFe7w7mEgJIKTjd1jyTBlylybMgZVsgU1",
-	"89hoFzyEngXU6KVeTfVCnxEmokRyoY32SYb8q9E8sSSjoJlOMqXJgHUFDTW/ZFirS6gg/TcRmyQSGNXe",
-	"X9msHxAAfGEQ7tBZKlSBS+G2NLtinifVG9DQCmK2yJc229fCKP/KZlUx1MO7ZmzF/d5atPfaaQQikH4z",
-	"1uCBa7Cm8i0bpRrMSepl5t5Z6S2PO/VgcUarlenSKm9VhFvLSHB12WqO3m5Rza6TqBjhNRKzJKHQV4sC",
-	"h+scOEzxkeBiRBQLU6YBNywcdwVXAGwsEGhpzFJGdkCeAs4efAndRzGKb12tuygZP52+BYHYFQMGuvmZ",
-	"fTso8STJBjEPCY2ilCnlRWVXLJOVVnWHJvKus3xRfqIesDBjnNUi51iZQLB42G5Gpl61dUh5i0/fETUT",
-	"YSMouECKaWTN/4B5aS6atgl640vQyNK40W6MtU5Ue38/TCdN+4ZmKCf7sDD7kL6xgTN8cZ3uKcNgcSBn",
-	"sPf1FbVzpILt/4Bctv7zR+Y/t9s+AAxHr7BraWHpb0Fj2f8255BdmrmA2QCWU5U82o4NF90zteyqLsug",
-	"klmtTjrAu7dJBzdFhbiehFZqA2spA7WoU9VEM2Y01mOyM6Q8BhnORQh+MWV7litM7je/ZynbXVuDzj1d",
-	"y4nqVrXbdTj3lnZvNA/iyoR7e16kIkU4vXd1usSIXzJBhpzFkWqSPnpl2mRIY8X6xIYQF/lxV0Cbx4QJ",
-	"aCdcCMMMGAQ+i5HM3eP8wZBH0RUp22MCH20sZohuTqlyLwRslDHA8w5mhJKnBy1ChQL4pRS/iugM/NT2",
-	"yCrEQoHUDeW7gWcpm4NdWkOxtZkWNcf6yokXZv6uRcKcMvofjS/XUSTvKclifUZkVevvmyE9NlXwlYVd",
-	"uyovu74ieCfO9Sq2uMzBjnY7xjIwsO5zW7kg/d+GqZwERMvdvgfunzOnERRZBY4r5jFpmRIhS2DkKR9x",
-	"QeOyY75JOhoRzQ9aQavVcj2jEkj1BxJY0xnwD5yTkHps2PQkLybO37i2z/zEmQj3Z91D6kC7cdg6fL53",
-	"cLB32Dpvtdrw3/82FCuLvx0UftuUu+K8T80BWY+t3rjTH0cANBlVsdWf5ZRMqChlQExZynDLo61l/ig7",
-	"lSOsU94ijiLuLSDd3hFLBgflHvp3HghnfqMUcGaIdDn3q6t5yv2uTfKjTElfXrI0pklPsVCKSPW7Yidi",
-	"Q5rFmvzw/GmrFRBqueufIcy5a5m9C6VydPU6BKOBdDl95u0uV0LGkR+JkjZZImTmJJKQCqKmXNsOeTLT",
-	"xNqdXUHda45Jy0yBp1a5zh8IyVQi3EhlPYVdcxoZ7t012OzcEjbasHAbq6gwDhia1w3vVT29gp8zp7it",
-	"vnrfDBJz9svRmifOFX033FEzpR+YuuqYlWMTTTPGvudmNn+5OJNjMpRxLKfQUN6iF5e9qnVZG8QlbWyg",
-	"Qp4xEdmzeG5W7/7zJVBD2qZM3HvKBBTnUGII1tHr+sfY/QzK0p51pSwFHM/TpOdDvkZiW/GdJ/GTX84+",
-	"vCdnQFtEDrvCyIN+RDXtH+ch1pBqGstRBnqDyw6PZJhNGMS7/RHpd4VyTaQ6YkYMXTChDaWziIQxZ0Iv",
-	"z6UE++scJnr7ctO/rC51Avw6bvJb7/INJiAjnfq1XedImGewMIOmnUYgDRhNWdrJ9LjR/u2LESKAtW/F",
-	"1eJGIhZBxJJYziaAVc/SS8SvL5Bzs+FC4/sgmOywFk7bV4voj0RNwpRFhtJprGzvDoJlaIiZ0MxT8qXZ",
-	"6IpykM9jlGIhjWPbtlBEZIqoEWRCZ5gyUXjShFU8puNG5Pto2w4EA7S7Xp59hBRKaL6ILbNYPAywcpqm",
-	"WjgobxpNuFCF11mdouKd5+uhYDTtFgx5zJQ1SKDTl93yrpivwSZyKlyHAagxNEMBHxVHm8TXG3ps8K6w",
-	"fihLPwN3P00Soyhwj63xRBXwKIqbRbjqCiyZLCJS2I5gZTAKYGYFoGFVWegzkDSNEKJjfneGqZw4xKyT",
-	"yYBFEYvIGR+JLMF+6KGMWFcwS2+Bn8uCKl/opIbLggzW9jGnZkosKaT6GE0zcKnMuOd2HBAyhLz5Jjlj",
-	"rCsiGap96afRnJQnnv9SQxx5T/dSE6wFABVAykGaMI8GcxhnNJhZ2TTfFM4Qg9MDc2AVUd0TDm8DhdBh",
-	"mrl7jktQKmAQFxBMUplpRhjXY5aWpl7u8rg4+4/+SIW6gIEIJwmYhDllhCqr4KImOymcOncmK579KpVK",
-	"7dmTAg8qbLp518uzj/YYw2oUngrfVnGPj28shSpHUzwtMbcdHLF53m7hgfammv1H7zJg/WPCttGkIcSF",
-	"o0PMObtSNW+gWWTTLyueT6eEpuGYX7LCS6zLH7K/gaZyX3XpHV2Bmwy9ZvG0wD2DmWawjuZDAP4K306Q",
-	"a5Kk0vAMpgjX7a6AN8jh0ExBSGAqWpIh05DmNuFKsciNqUleyshXPIYyiy3KDSTJuQdHZMeSxSDT0IrQ",
-	"aGsBfKL1fLYrmLhksUzYLiBdXLBEG47fTyRXUvRz5Q8h/47NbMG1CjWWwGdl2hX25NkuiPaMM2yPOKUc",
-	"nynTZEwFptmbl+VjtwmBXcFVk6DjT5GU7dkr3H5F7u3cudB1PCsdsQnTdM8d0woCsFh2ZCIF19Ic37Yt",
-	"egdTGoSojJmDWVvgOnCE3XQV2fHoj9C2IvA9KwRmG15yNjVcOJXZaJxkOnCdVDVnadAVvh0FmetGsRsU",
-	"kI533FPt2wIPrGgeQTPFFLbzAZ4YOAjvvDusYRPmBBV6ABW7xUJnscmxBbS0QJYqbysGXcRYhF7XY9d2",
-	"w7dQNq/uisXu8qWNcSh1i1tyxpQyYulS+Sl7Jo26QECSlIcMjz4Xl9L8YVl/OKbpiKmuSFhaOLO+DMS6",
-	"rTy3R5Gs6IyM5ZRMsnB8TAonuisogZa+ac4bZKYHZpncQ/1wuEaJbPRILnGFtFHK0kh1xY5HV1d61wvd",
-	"nJJiKshO+Svz2N3Aag/o4u2KiRR6HM/cxCHo5RC9KIlSOtS2ZS+gPZirzTk0OxOQIRc0xg3KLBgDHcQM",
-	"+JMZ/5gqEsZSsahJ3knBZoj7FbGQT2hMsM6ztJEDHsfVwvuVFJqGWnm1g4loDyRraPR8oe3KBuZvs2bU",
-	"4ojJRO/JDKWIMQpFRFjMR3zAISM1R+UxW2RGbbuztAkXpZ2xzYzBOX34dG8ss5SEmdJyYvbcaPAhI1Mu",
-	"IjkNyNn5h4/7Z+ed03NywWZTmUYqcEMxTFRLYcgh13QmNL1g0J1GaZkY+yWbuHk6omECyoMCp4rAjDgI",
-	"RO1hUOFJZhFguZqkoy5IvzDjvhMcCrNJyvpTormoYm3OiiI6peGF4U4YjmVxTGiuVUGWNghQQ+HmbBR3",
-	"Q3WFEUT8K7Lkf3h2eclU25ca2SJITM22f2hudDBzHlC82VpLpekkUQGgj5D/+5//LZxR81fKqPuQxJxF",
-	"ZJgJwWJlcePyXBYzfqY0MXuKMAOFvHSzJ6Gnvt+lUbdnyC46+y+NQpywlBuLzay2EOg4nT/Xiuw4BhQQ",
-	"OoLGayGdJJSPRNAV9rHEaMYByR9JLmnKqdC7wGHphEfHlnHkQhHEKhdFtRq6GhV1UBslh1g18D0rfCal",
-	"7bcdIVUlI0UCNzIwopoGLssP0tltsv4Fm6kmeS+L7haLHVAQoVWGiVst7+L0VpNL1XfpswBPAEzVIfuq",
-	"JgGXk+u6VAwqJdaKO9NURDSN8uOuEhbyoR1hMXuA6q6ImTE8gI+VSvpIqaJPusyFlOl0FtjyvciSF/uK",
-	"zghOYzKg4YUcDq3e7Ur+AhLLEfTOR9MH9FD8aPOrqAA9DDM3DBs98auACVpm1Z8etABJx6VbmpccPnXE",
-	"TFOWg1PMSQqzUFrGEdnx/my3zE13Sx+rJ7pizlGy0gNHnAOuZJlW+lT++BI0vF6FuDmGRpsWPQZiAJVu",
-	"+TM5YZhsQQeGsy5RRl1aVBvOgJE9Ie48JZdcxtT9MaAiMNqzMyTNdyFNKHJP8xeoBnaIqK8A8pGlF0Nx",
-	"1OEyW7Ua37yYzyqFHdwnO9FNo4i5k7HC1DWWw6KeYdc5KJ6QhdPRNqc7Mmy+RPA7zPBscwD7POrvBvmv",
-	"nhv3yU4m+Fdig5lOx7VkjaqKv8sMgeosZX2y0788CPqePgdUsedPyc/vOq/2zn7uHD57bp7U51HTv6lp",
-	"JtgvoOVhaOqJYYizY6KnkvjnGxmR0NBck1CjR0UBiTKLVWoDwakNnYKpl6Rmp7SFrTEMD7YgijiqFR8L",
-	"v2OS4SMnzPKE/XWLpPW5cGNAWHPUNCPrWSdOaQKF4Rtt3wyo3c1araNQzxIGn9CsXRw4uPvm8EDm1vjb",
-	"4u820ZNP2LoYI0FDxlEPQbiqnuh6/1X/CN1PF5dorhtq5VTqX+kRVb8torIUIvq/FdqJ5dvlHlxaCz/S",
-	"L34gcvA7w3gUvqnCSe3PfTsXf2WJZ5UkqA2vmqPK8C1Laag917qb8Cg3T+EPq3xB27Kq1/jI8hqYQwhp",
-	"C/yjalio37seuWNQv1nkW7xBepAhWKdre58pMI31CA6/+NZgIpuYbZwXdl+CFfuez6s4m+I6BMixFrd7",
-	"jaSQ//qvKhhQiNZFGEtDPGebIM5VSe2p0XSOIae8Nr+9OReXmV+StcKU1nZsWlO2CdYpRLFq1YcOmbd/",
-	"EUzB3KgcoIKWmsZVliux0Xx7r2/sGc6qJP1LHN4bvPhHP7ityP9ORP5tElN5bDl290Jnuy/fjv74tyqu",
-	"Y5+7LpeMjYqySGQ+DxZ+Lw6YjGlRZnOh2Yil5lGwKtX0au+NcOUC8uuvv/669+4dzLgwL+jM9/SPPfxw",
-	"WD1BWNm5Fdn7C9zyp51ut4mfdv9S1dtvjr/mS+VGX8BLd2/aytIHKEvrZcBWqi5ZnLXkqyWdpnM49lwJ",
-	"/xLxau95AkGVopsSSFWwqSPUHefFjSRWUJCQpkaGXbJ0N7DX+kbbKpQJiwh0gjBUDSEHc4V/ywWrFMLW",
-	"i/zGXvbKzmArg78bGXzfFFeewUBllZacP03rctoLLipki00+8Na4GV6PR+4LM0p/Wi+YP7GVnN/6Tns1",
-	"4xVs2qufjfl1wxmZW6a07nUyBIEb9ahe35Sfrmc3w1qWdqD8vq1kf4CSvVb6bAV7/dqsJdcnTNPmUKZT",
-	"SKqol+YfhN9yqJUqJszB+Cs7UWHSgH+8Tx8A1st1lZA2v//ox7OVzY9QNgOgQXBXBDTnu8Z0nl4dy/bp",
-	"PqW0LIhjuUxaw8QN06o2aPGqHhcR+1r9CrziiSKJVLA6aN1TjdC+lU9lQgMI6uIT4ZffvjQ55K1ZJptg",
-	"rVAlq8dHOTd49cMQqhji8PlySsHW59CAYrH4Ajs+v6/mKhsnyBMpUlLKnrSZAD3091XOaS7bslJpsEUF",
-	"TmmoEFs2h9JeVwyTrz9v77kvP98Ku9++NOEC3yRvgV43cfHjGudO/eIMgyKlz1HlVoV5gCrMnKDdKi7z",
-	"K7KWulKGD1zueyjkhUHylLcFCS0YivbCNqECUrQA2ln4bK2ds/MPH10WV2CTt4K5hC3D4F2EdxetQ0zh",
-	"qlJwPpgpbH0P36Pv4YFQ3JxGFLqIeXnEMtE9Lsy95pPMdCXX9VZ/fTXFgnukWq+4rhOkXkUCpati9Wsi",
-	"EiVXx+KTfDUvSC+aAtfT+Svs/AB8mlerYFfyX6yj4yRZmkhVoX946ghIpm1KSI0czfMWrupC8Tsx50Zx",
-	"owsczfmXbV0sD14/WQDm/VdXT8oLspZ24oCOMftKwq4tU1JcDjRcT/D6dl5sFrOhJj+dnpy8D6B02xLj",
-	"lBoDMFMg01xqp0xJysz64meL13J68jqwNaCQXWVudUla1SmJtoqlY0b0ASew1VG+Gx3lARDcvHJyIeQU",
-	"hPZm0rJ046A6Q8/sV8xFtayLmKY8XrWANXLqihGbzxbEzq4/V5gfah0kZXdILn16bu3tovbKC7qofcC2",
-	"brSatsJqs5uK2ZHleXIxlAGZUiyfMIIq5ZqHNF4mn2sVsmVi2TwcKgV5ZAR0yKAaetlblsXSCo82KrXN",
-	"Q1v2tJgOWFxJX5upAzVuJTN9dCj5kjirjKKIaawnpgsy2Ya/SqtR2oLCvhZJaauzPUCdrVLf2Kpu1ety",
-	"BQ3OscX1dTh3h8WzIAMWGubtiuFQ0CByslmOAt+FsiWmV+lkp25IW63sO9XKboSEtlrWVsvaalmPTssq",
-	"08hW53rwOpfXELZaV93KbKR3FZ3gq8N8HwQrFDVCWkmJNj3NLsVScX8UsVTmMFPAw8FZevVSX6vDfTTD",
-	"ew+j24YAvzNF7gFT43Xqe116TtVoe0tH24PRVtfyIhJar3je1yjqrUw2AjZvaQ6Hvj5395pF+ck/ynRu",
-	"3m3yMx+NA/KORTybmB14K6eAh+RLu99RQUcstZBx1o3668nbtx8+A42fnryuXItSyG+ultgiXWDyV46s",
-	"90TlRASYZqUZ18nSUrFznQqE+DDHxBzdvJ3mlCqSCWMMiHUTtCr3ak51WBGgvEZhdXXrZvg5R7GCsnUA",
-	"W9qBADwTxn7abVanl6+ZtTW/FNsC7e9C36vUTLZa3/L1WUv3c9TUdNBz6+R3+SwNe/MT5ZHrfNLNTi4Q",
-	"3W+7ULyDiBNCyEyEYOkhuO2Ux3HVTT3bei0gfOK6sJn92K1S9M7tgF7Zm7dq3vdX6f1QaG+JWnfXipQf",
-	"XeHlAyljRgXqWWKU0VH10BAd6tvG6CzX0BO812+JruISxQrX3haYS3E4W33hUesL9dJsqywsWZzNNAWn",
-	"dFxNUXCmkwpl6htmNgvmM/fX9OCaZXLeOna2Yv5fQcxfiXIekJTeiuGtGP4XE8PzomIrhevXZjMhjL7f",
-	"K8pgvDk3lzofP55++PvJ64Ccnvxy8urcfPrY+XRm/n395qzz8q351Gw2j0nJVVfmvXZIS8T1GVyxldb/",
-	"CtL6tmnsOxfskBDTg+yMaiw4OdSWtXvJMqaKDBgTNl+8ugIL+31slYmtMvHYlIk5kbfVJWqXZi1VohZ2",
-	"fnnKxzxKSOnJEKr0VSrF5En3FrseLIKZ/gS4Iyn2UbAg+jawbvu5+vfgapbeVqVquK6O9nWv3Zy2ysb3",
-	"hGXzwIhwbk721Rtlmtr39hQXIdskq9VJc8cuR1KYK+3zKrgkyJ1it+e1xAK0w1wldecfjLf5UQalpdkK",
-	"2wcobOuFwlbcLlmcjQSu761eY7AX20Q7EAdipZfhSOGYhRfGSCqwM+yG5rkyuWSp77CzREz6RuVb0fg9",
-	"iMbboZ3ysFz/8koDcmPBslKAuNdtpcUDlhbA0bYCorwe63Qz/+P/BwAA//8=",
+	"7P2Pchs5kieOvwqCtxGWvBRNybK7LcfGhey2ezxttz2SPb7Zln8kWAWSWBUBNoASzfb6Oe4R7j3uXuwX",
+	"yATqH1HFKoq2e+briN1pmVWFv5mJzETmJz/1IrlYSsGE0b2zT705ozFT8OcFNewlX3AD/2N/iZmOFF8a",
+	"LkXvrHfBfk+ZNpqYOSNRwpkwZEHXZJIqbciETaViZMK4mJHEtsDiQa/f09GcLahtzayXrHfW48KwGVO9",
+	"z5/7eZcXbEG54GLW0G3CpoZwgd2nStn+J2l0zUyXfjQLTO2SRVLEmqTC8AQ6wIYJ12SaJgmhM8rF9m6Y",
+	"UevzqWGqvgsjyYrybL2U/YSL2Za2P/d7S6roghm3WecJU+ZFvNnP2zkj1D68owmHHeD25yU1816/J+jC",
+	"NgwvjHjc6/cU+z3lisW9M6NSVhzEVKoFNb2zXprCm25Q2ii7T3ZIMIhfuAgM47VI1jgOTeSUmDnX5JqL",
+	"mByIdDFhavR7ShNu1n1i2GKZUMNGS5pqFvfJghl6dpUOh/cj2yX8xfpkMBgcZtP5PWVqnc/HtlxawAX9",
+	"+JKJmZn3zo5Pfqwd+yW7YYqbdbvxa/d23Sj889JI/k2xae+s9z/u5Xx3D5/qe+Ux5KMy1LCaIcklE0Qq",
+	"Iu0/FNMyuWGxG2jtuKC94qCYSBe9s996tjWgAWyn96F+pdLJf7GoxWbTiUwNwU3W+e5qO2gaRTIVDQPF",
+	"TkYb29m0iH9DQioO0I76KQioC/tdiEXO37xwMuyOJmMej8mBkIZwo8kYfx/xeHxYwz/uDTuq23HQUyk0",
+	"E+Y8skN7zhMnOkKLQ+Gd1stSarnY11MpDI1M3llgL4HcI3zxjiZMGMVZ7ba5F1Ge7DD750ouNgfyDDsl",
+	"q7nUzA7GvkrmdLlkwpK8AYqywhaHa/iC1Y1wansIji2mhh3ZT5sG+CZVS6lZ8/4s8aWuG+TaLnZ3KVMV",
+	"belNwztdO8OWi329lZ1X3p1cWxfdyB2X3BJT3dGWE2Xt4VYix1sxZ6q0VOFxjAX7aEYRvDHGE4KRpWI3",
+	"XKaaLOmsdlnwm7rT6sHxSWgoP7GE3zC1rluW2D1vWhf/TuuF4cI8PO31ewsu+MIeGMf9kNbz7OOSKb5g",
+	"onbTWPZG0/jyt26/dX/h2ki1PjdG8Ulae5oqucqPd+pfJgdOORkpariY9Yk9QVPdJ/53HUnF+iSihs2k",
+	"WvcJu2HCNOsoWfN1W//wtGEmYRmZT2JDHL5ihuKwvohkdMMKiY98UEVJ0XI8uwmNFzFbLKVhIlr/wgLa",
+	"3Lk7648iK9IEuWZrcnBsdfGT4ZAsFReGThJGojlVNLI69iExc2rtm2sGBs+VUGiHEE2nzH4JmvsZ8L2m",
+	"CwZtKmZSJdBCmnJrFimm08QMroSfLxpc+YQLQz+yY68hjpPhEBgx02qtQWAMU7bN/99vV1cfT46Prq4+",
+	"/vDsw7//W3iNFktZbzJweNrEnvjG7VnzhdB8Nq859J/DosV0TQ4ME9QRC/lDCnb4mMRsStPEkJNH9pWM",
+	"vsZGjnej76YBvplLwX4FPbZJS5qkmgumtVN5yYEldKtTLu33I2ftlHTJquJQfrE02uIeD48effh03L9/",
+	"8vnfmsYdYsmXFFe1T7iIkjRmceP6GhnT9S4cWjOuG8kj9koKS7hB4sM37miysC95Ix9HeEfnYyQH//jH",
+	"P/5x9OpVnWIO3zcS6MaKnn4+wj/q1vWvMlWC1R69/4WPm1jHvXJ73qnxzLyhM0Y0/6NWqoI/prRtbqt7",
+	"Zw+sXKEf8YD3UqbpuH8tJpKqmItZ3YrI7I2mRcnfuv265GMC2/lvMPsaAzp7VSOdWcPeftTdel4yYdux",
+	"Y0+FwL90GkWMxcyOc0p5UmdUv6HKCKbqlnCJj5vWz71y+8UDQVdrKIN0csLtjiYrOtHLgsG8XdpVRg3v",
+	"3d5wdlY/yue6VcxGzWO71057s0KGG2mbIgcwEzklNHtanHDdLIrC+jazuJBJki63HoUgtDW/YYf1ovFr",
+	"nY445KZDput493vaXKaTbFB1dLFik7mU10QX3m1iteJ7t9/0t84lFhqdYyfvNasfUuY13TKcLgrEW9ik",
+	"ukXLtrBhTPaNfSyQbadGiD+lmh1xoZnQ3PAbBpsI33orPBuoHZa1inSSzuro6/dGhbtubJdgDza70ODF",
+	"8hmTNrpoU93anVMcBQzrPZ3QWhH+/vzJeYPoXtEJbRLZ8Pz2Evs9XfB6il8wra0Ww2NysLJv1o9msYXA",
+	"mq2m6sA+g/t7KYVmcLHyhMbuxsn+K5LCMAF/0uUy4RG1w763VHKSsMW//5e2c/jUYx/pYpkw/CJGjemG",
+	"JjweOaux1+/FzFCeWDaZM+KNSa6J3Qp4t9fvMaWk0r2z3z71ppwlsX2bL9jICsxev+e6tQeQNIQK8uL8",
+	"1/NcpPY+f8B1YRq48Kw3PP7rj//5y/2/P/rb6fsHzx5e/PD2x388ejd8cfzakhqSz9kpUDo3dvx2+uQi",
+	"G7NbrFSJM6CeMzeCs+r0Prel3DduCrDwm6RaWJcFTSxRsdiysOvPntflnseHj8kYl+23D+MrYalEE0aj",
+	"OYEVJNQQOGasCY7uxWnCo9ttbuQbKeyqZTJCE8VovCbsI9dG93bbjUf5bjzNO6rdimww+9sDdC5XZtMn",
+	"S6k1nyRrkoqYKUKFNHOmnKS7EgdjP5TxYd9uWpHQIyoszU4YiahS3O5qWr3NvRKga5ODMWrOo6WCS1Nu",
+	"Bzc+dDv4XKoJj2MmbrWF06yVEmdyXbzZBi6LDJnCZKhxU91xX+/n+/q80HvtxuZD3NfOGnnNBElodI0u",
+	"Kh3JJZyQm5Pl2k3W7oYfyPiwfyXcxrqn9mRLtbWEmOVOpwJkP2W79kJYNYQmzyyrdti5W8/7Ui6YmVv1",
+	"AImKSIEn4R1NNI8ZiBQcm5Ulv6fSMJjgON/jMTGS6HS5lMoM7Gx+lea5TPEqdGcSFNKMptBKVYzYrfBP",
+	"dqG005zSfpWGPHdN1VJaPpJ9UNqvEtfb8oulI3t+gzwQ7sGKmznyE48D5JaNxmokYCqvE0njt1K+pGrG",
+	"vibxWKaZyHhtyVzeMEWOySv+hByMlzimkZFylNhRubG+lfIVFWsfs3Ir+lBWvXeRNEUSsb9jhA1hH9HZ",
+	"8Bi90cRaBGo3ojkpHDtvpSR2GiSbRwPxlIa5L0nlhLBfdm40KUz7YFzsFBXXUCDTUeYvCw3FfXGvEvdU",
+	"DBc6KsUltWok/6LSkAs8atmIfdtHFB1lIUWNH+fBR7Co7wRNzVwq/ge7nZxKoSEmjP2kTIoUNVcyYVRZ",
+	"TQDOF65JppzvJr+Oc1IszaKBCquD3I8gC03vYFzpa4P+3r9/f3ReeGPT6Bk/gRbHXhQycvH8KXn4w4Mh",
+	"AV02GA2Wmyy4uzeUJ3SSsNtubtZOxUYxVF+T31OWMrul5Re77+qDov5zydQNjxh5V2q0aXOz1/axseck",
+	"ZqCfiGhNDi5YzHWfvJHazBS7/NvLQ6+tGnrNSlqs4rO5IUKurLZbGJXVHFAC+xtYRsYF3h0TjeF/eBFY",
+	"lFVlBt9rzODnbK3ykMFixJv3Y0eKW0JNev3eiirnyOZiKgOu637v3C4NxRF+6tEY1XOavFFyyZTh1oye",
+	"0kQzsFeznz716MxRaHmS7+eSQICJXTTnBrAz2+KL6fdoauQCmD2wcMKQyZq4V7gU9vgAY2VOBaFkyZSW",
+	"ENDpmp1ImTAKqmpEF0vKZ6KFQ6hfCFoI3DqLQuQDuWbryrSOgy26y6LQJbZ71LWpkTZsGXYN2Sd3NBnf",
+	"0CRlY7THqPEdPSaCsViTsfv3uNW+ZK7JhIpZSlFja/8V+nlafHFDFaehdbcTcw9Jqq125KaR70a7mazC",
+	"Liu440rNxOqonmIzv2ix0QcPt3mfin6s31x/OdNJCGksM90TaqJ5V87LvoZ/csMWemtsas7mn2FWL/Cr",
+	"46Hzqfl/Z6OlStH1xpyKfTfP7AJCJcBpHRo9CzoPYfE1yd4psHQmCfs9zdBdUP76L3JFFlbNRcfxInN4",
+	"zGlMqPPYkqmSC/CVPgYJBT4PTSCQlUgRwQHBlSZUKX7DQv2HVwT0GRhYcFmWHCNYN9cjC08NyVJqiuH5",
+	"mrnjw2TWPxPxUnJhBr0AwUeK2YGNqGkbfNPvxVzbI9B/VLmZVgxkOyyUf9N23a7tOu7LInfxYg8929bO",
+	"tJQQw2xpGnNDEjkr9Rb2Tvd7CdVmZGVFcBbv51atNcS+RWbSEIqL2X4iXqhtPCjc4tYunjWR3Xtu5rrV",
+	"pJREVa+JzS+k16nkkpWlw6aILvF5v3Df0zh0Z9i3H3mFX+CVnOjdYrrpZSMvEW8jRz2F9zqK0LpTqVG8",
+	"N2/vhZujXaQ+0C0E9cO/7NzI2H09/oK7XR7ST3glm4kM2+YdTVKd0gS9hXiD5UmkOXqxeGzcP+lEP9vX",
+	"Bj8edyenIvW0oJO4TgBvPUAzCf45I1/NIhXMP5rLlcApCrkabJ2DG0G13cbpvOQ6cJhkW9lOKSjOqbqd",
+	"hYjogPI6cecA0BUIUh8kvYX7YVzBmalozm9Y/B5v8wOKw3I5qjtBIByVLpcuyB0XkGg+EwzPj4mM18Ez",
+	"krpuOx2SzLu9qwfL2hojkmsp0NGY35MslYyY1iWVpnoyboRqb6o+Ui3nVAR4/emcCqs6+fBn6F4bniRg",
+	"bILHHH39XMEVMrhwIfAlrGQpFrHCwgSOUDyn/XvZMpMDjJX1AeqH7c9VJdOu+oqe05MHDwPaIPtILv9y",
+	"fnTy4KGPJLCDQ63PbTqZyyR214swcqvXBPdH8z8Cfp8nsMb8D2a1lsnaoDgN6KvOaVL93kWcWRlo5933",
+	"pCMVwX0OjiWTs4EW37owBT/dO5pEjjBWTDHXETGyJPe3HkaNJgHGuOI2lMmmzF19z8FuOft5mISn6tLk",
+	"WgiJN84cvZUQrMidP58ofM/N3JIaCMEkeT2FiIJuc6qu0cS1F7ggsXRMqCaGfTR9srKcbuZsTahizoH6",
+	"7u3zox+DtGmbHU2oZg9P63JHaGRcHyC0NWRa4Cfk4OL5U3L68PTHw+3LV+xqcxE/2GW0NsMzYTDuqHKY",
+	"RN7lVTm602huJ+8UkgFqoeM+xtUM0mXs/olH9cAZQePw2RIZqWrPrDxnEb00KyUNe0zoJFO19VobtiAr",
+	"xZ1o2cqo2KPXHSteahovuLBj94poP9O7rMgZY3c1U/EuzbCSjUE7TcEHmSMVZlOaZswSBh6FQs85M3Q5",
+	"DNCjeothZikuoXECLdSOs/URXnS2B8wyP5atz/HJp4YDol0k14YsR1mdU1I/T1Ytd14ebFCSWRZ8KWd7",
+	"EdQ5O/8JZPQTniRczJ5CBnQgaLDiUNSPIRtpxmLyH14zYjGYQhOewK3DoFe1Ut0XLekqa7Xl+y6eve3L",
+	"STKh0XWD087ll7okOitRlopHVvG0zREhiUoTRq6FXOk+PGMxmazRwSXFlM9SMBFdTyV5Vz8wv76tmY+2",
+	"nbJ2VuHWVys0k43INVHcGTeAbPH72R4XlriB3N4kVAQsWAi4itZBaZClhmycQSplZDXnCezNMqFWo9dE",
+	"M5N53WLvQKDLZbIO368sqLpOl6MlU5FbsE2/gRRmnqxHU7bVpfFKCgb8LG+YUjxm7eXDG0tRr91nIRGB",
+	"h3cX86Jqp/t1Lk9pYw2Ko883YMu2vhDL1HR0YxU3vhgafn70nx8+3Q/FhYf2q8LP8NzKShfLqwDvgQvi",
+	"PukTashCakPMSpKYRXxBEzgTq9Hp/35wdTXwceonnw//Z3hA34Y6qncgjTZOttANm/hOBw+5qUsH2ZLr",
+	"0O/NlEyXo8m69ZSgw5/4ggnt7nWqFA9NBk6nn+F3u6dSxUxZAxnSCYvJMn1iKYWZPC8axEJRppeMyK0j",
+	"hU47H93e9Qx2yMIqZzgpMpVJIlePyZJqTbgBpd0l8IfN5izyujkfIou/trYPj+aYfWONH7gkYjHhNXa5",
+	"bLXNRhqatFuxt/hqlRiLMeQu5QfyajICyjY+6y1ItqnmTJu/yBRjFyoGIj5tTYy2macsSUIbPPdd3Lql",
+	"0iY2C+viKuEA+tmk6pZDMK2z9egghyHk9MZta6tJ+t5euC/LEumHbfIo77BpKlnjHU+VRGpWOVIODn4b",
+	"Hn8AWf7fJ78Nj+5/ODz7bXj0wP90ejYcHgbFe0xL0SkLKewv/Z5Jmca/ViwW/m8zT5X7c6o4/qGpSZX7",
+	"M4WvQ4EsAH5UGXTTmP9t63GPXTpQJVyU0GqXoXlKcExmxAU0YUYyNcFhexifXW6xcidGB+igvkdUafGd",
+	"fe2CTcHlfcNjJiLWsrdn/nW7MxEcnw2eZEBbgRgej08DYR5yhWIfbfD2buRqCn75auv+SegTJac8ycNV",
+	"KqGDkIZCPVwNetjBQYBOAfTOFHFfggEoHlOoI5RQ38MDdUYFKqkwbtf7BWijHITK4w9l29xA6Vtdap2o",
+	"ERwNAW+VG++4T8YLZug4y0Ep+M3sma9kws54HD70JzqtcaMUYIXaeMCZorodBdMEU5Wcxx0/bE+7t+Cz",
+	"1h6oHPujzdQr7LszC+6PHRSLrN7a8aJoFx7q91a01oGbg1c5sBDvKweEtTVY036og5ZxEUWwq1Z86hmo",
+	"vE/lNdrGy/u4Sy7Jhj+Bf67KHx0VumWreAj09NQSyPs5Nfp8uczSYV0urDVXIrpgEC8eijKs7cmwj6Yh",
+	"TsydoXCTAOKSLpesGsd4OgweTkKGQtvPxRqzfFiiGd5TJDICjwBCpEk5bd0+j+pmgBbYR0M0hE64eBWc",
+	"Tp8IugCTE4BcHT6PtUVXbt5rQmeKMXetuX0oqUo2g3+CL2qmRlmgczlAN5hPXkeGDl8r4LrrpIv9hAH9",
+	"9phAUL89sWetquC7aeCwN7kUD1AlzQAHI3nDlH5MxjRJxu5fhN0wtc7xEbynYQBdO4MBvBAYxZ4aniAi",
+	"ayFlAyUjTZIm/foyk/6bQaPOAY1uBqpJJJOERYbFAzLmAtz4o2u2XkkVW23k95RH1yPFlsl6bMnwSoyB",
+	"TpaKTZmywkaPM9yobPREG7m8p5hOF+yQRHLBMBTVgVe4VAI/abrkPX9Og4U0GdlTDgL5SwPq9XuF8fQc",
+	"yRaG0rgoYWTatwVEZkzhnQJELSPuRDpzYtpAKrBbuYL8mdEbdiWK7IpBX5trwgwi8kEIBjTK4hlTeIDa",
+	"JihkjbmuJusi5Bws2AY36RaxXMXpZxxhlcydPtxRjanwnG+lgdMK3e5L+YZ1HrWPPtpFFdyH8ZKNM6QL",
+	"FUdVs3xexlZ8XPXWwQ6R0yUTod0nECg18izd5cuWurtVfgw36xGNroVcAXd17ci1gHFEYRPokhl3k0QF",
+	"8V+4yCNCV5S7kKTMyVoYzqKTaQ+R3bss2EJ2DfLDLzbc93VLja9XnMB1Ly+pla6jegKs+iMauKr2QANX",
+	"BeYxINQGrJo9wvBgsX/RJbf/cYYa7tj4MBwDVxPFNrYceQNBMbAGY3JgB2APIkcCsTOQHhPNmHtrZOT4",
+	"EMJOkG/C9nv3Kzs8AWuXrcacezY4fnhKYj7jRmcxH2DOSYSGZOTJ5bsXP9nDyFKuyOFZ7fBTxVoaeDnQ",
+	"s499K4ia0nwbJJmV3zcu668s0WaUCxaPJutRTh9t9UPbMopfCGoI3ydRXnJxegcuu/Z3okF9Y8kUl7Hu",
+	"Opo38Nke7wFw/Pl4+psL1rDsO/loMxYvWg8Phy1ckFvdiRktNzs3P9fPyNkTreMK/Um6GU/oNK/OBgmq",
+	"oIEdXnERy1VnknkPn7WxcHC4eUfhGEKPX46aeEjtQn/GnjQIxItqOWUc1IVcIQpLYBGxwZFRqYhqUu4g",
+	"A1mufHww+y+wfDCx1iExjUnCtdHh8A8/s0L+sb7p9XuQo/5hd83FjmmE5xSLQwnR7hU/4oZX4A60psbL",
+	"hoB2A8vdaoUmqqOqDmFr0lKJmvbkdSuQ55/D7WYHtMe5/Ylm5c6joPF1w1raUIKtWr65zLrbGlSASOUO",
+	"2KRrwJrrp+/ngWMsNtqwJg6msPFEbL5Mm6wBxRBCrAGdySqFcGyOHxeg12f8BtFIUnefUnPOBvEIvR/i",
+	"CLLeYlROedwn2sd7v7scHN8/fXR8Mvzx4YMH94cnP5wePzr+sZpZHj66W8q0JuXzMRn/+7hP9JJGTPdJ",
+	"TPUc/isN+jrRYpgzzTAYhUYRW5oN526387+o7tW5JttGVuYKZzOXZRpw1n4DdbnjPBBUxdgInQKQ/jxi",
+	"IpQOk13N/XByNJepIvY7dzsD3xE8/Qnc7mtyIBX+GR9+BZO0zR0ZOPIUTYJm91sv3/z9AvjL4GYBfIuU",
+	"PE14dH1k5FF2FUE73EVqxHUZ4SJtW+OTU1zjKNVGLpgi7vPbr3FVXm0g7Fe3IDz0EJ09S/iMT9CrvCnX",
+	"k0SuSqpFQfGZUM31Tg7DneIvOt5Xd2UQKETWzB1lu5hnaKf20/Y01c1N0opDqK4iYXhVNBVgrI/yCw0h",
+	"R8WwHBZDYE4/v2UYaSOXSzQJ7SnR23SB2WZwSDCZzIYYIVmPHK3qkb/XKFzsorMjqBhXlZxu3Acb2Mx6",
+	"+9jA2psizyv5hmxhtydpcl2A5u0Sn1Y4mLpoko6TyoG/W+BP+liMcFtcMspfrFa3Q/xReFWtdQq9b1nJ",
+	"fSjbRTm4NeGzVk8utHKrre22ofvZoaDeyOMsebhcGOZxMTKtj2BXEgoERSwXnIAHR8XaB4jk9RJ3oYdG",
+	"cigBV1UWdQdXRMtjplAKpc3r1yyco1LrrnW4Tx3oOFuHvzs8qVbpy9dsnSORZJ1utefz3s615jNRs/45",
+	"UW8BHGsCxWomkUI7/QK9+O+bB7+TY3O3ra+CnG0BXNkRp2U/ZFM8KIqHxMkWigoTU/MW7EWG5zSw3Wey",
+	"qysk7+QVM4pHIXJfLKnievt1tKUxqSy9Pc2/KQj0LJA6NZGE1ZylVMWK8nCsxyIbkf9SMRqPFKpgECHh",
+	"/+Gp144Ks4/zOG3/ziSR0TX+I9SbcjyTC1SZlpAvUeiDKpdGAP7R1pY2irtkghYvt5YRbnn6vr6y/7A4",
+	"vqzv5r1HcDcdlnVKJi1kXXtKxnHvwgeORDteIO0gP5zUcNnA246ckrAu3k/51SudQX76zTvy95wKOgjx",
+	"3aTyivHZ3IfEueJimSbdVGxsU0q6pkJze85ZEmcA8xX/D5bTqKm1hYXViVSI6rJgmM9GNaEklsawGNDl",
+	"IKxJMG3/je/o4CV0VqcjGOEGmQDS46Bzs93PjIPP2w1OPhWCJc8pT1LFQmwWs1qlFW5tiH1lcPvEb4fx",
+	"+2mrihqD5IO3A7XSqjO7oCaEWHZp2BITTh8TihjhmFYeMyEXXFAjlV3xP5iS9r95Zkh5fbKM65GcjjYS",
+	"uesFtatUIaejYF55/Ydw0MjpKJyE3/TdMuFsh08/1y9tyGFaRMENpIh/QeSAjgn6HS49WnmHPJ01Se8i",
+	"SXbDCHDbt29EgRw/t82p3gJuwI+zADyAKxPi0L8wmmBtzzIN5QFAmWJ2HS6HWPL341fBjnym50ZXc5mq",
+	"0vlycr9wuAyDSS3o/m0byejwOVq+vmLs+uskMlYxhF3HmMOax//2ClMILW0lNqD+AN28zuB1KdJPL/9O",
+	"7NO8GpBc3dFkKTWoG4QLMlZypcd9vH44rgOWo842aJ46DKSfnZbus+2T3YcptT204mtfQb/Afc/xZsrT",
+	"6wyDgtdKugHPxV0hRYErJEsAUKV2khojBTnYuDmQSya4mOnDVjAu9SItH2h4UaBG8rMb1lnz7eIMKzhw",
+	"mrLA4HoXtM7wbXPoKnmLph10TUIRc8XAdBYzwn3JcfOYzJhgVrDH1cTZreDoIU9LV8DzwjULOj9q3GbF",
+	"bdsFAB2SADowc5FKboV+7jreNqc66HOfkxcIAYCGHQ4cU4wItmqBPZ41GB4RlOEOO2g642xGmeBpDVvR",
+	"bwYmmnJBE/7HTo7pzfBzj93uq49b6wB6aAcYbvm1A0FBFy/tARU4GjYRdrJCLb2T4WA4rEXBqb578vDo",
+	"eLgvzBzUrEdMtNSu8XVtqDKtPthUD2NFp6bndjp859kBqm6b0yYL82u1GqlH62n1tiuk0glRvRqHXCin",
+	"6+va50HgObJUqUJocQ9KOxjAnCpDUuH8/Kp4Cs/4uDClfkkgNEiSl0HN8KmDtfOHNpFTyBXDG3WIXcoB",
+	"hAw8SgU3CABHDsDG95hjNzJJF4wY7mp1V47shQ9UarVnvtcwJBmMLvjIY0vVuJcSKu5Y0fKRxW4OxVo0",
+	"cBEIOxMOl/09pRBL0FZPo4ZlKSgBNNXplEHMHrFM6a8qsyVNNYvJQfHSX0jnVKEaSxJuxuD0alzdowXX",
+	"2kUYbs7LblnDQB1tZhsMFQI5UwRIWxNqHpOhFdmgL3NtYJgtIQAtOY1gK1rTxg1TfMpDJ/Fzq3DgYhXw",
+	"z8iEzbmICccMUSENieYsumYxoTPKhc7qL8uVIBFVcWj7q2ou0mCBUovrWKCV0hT7ng8KlFqYUGWzGtl5",
+	"D3YSNnWZLha0Vd7/7uZPqaNuEIi30TRa5H25g3s/B2KHQ6xKTk2HCjQbWti/vv8lWOrqWXzy4MHxI7JM",
+	"JwmPyDVbIzrzj8P7P4RkczILZIY9i3+6PB/X1Ka5CX4AvYY/ua7x8V2bAJT1+PUvb2pyykLJ6mPNZ+HX",
+	"P9acA9m6ePTqVCXbDfxrYOfrGrjcv77/5ZIFmPKardvzpN3Rz9uvqMN89te8XNlXCyLpHBWiDVt2WA+c",
+	"0qVhyx2CQbCvrZEgrpOnpbvvCos0lf2sDNbfr5Ywrbt9V7jZ3vEaXjGKpnnXZS4307jgbnYeYNx32rTE",
+	"uwSrfNXok1uRZ+6cONk96ARH0LCI+zj7vaj4cod+haiDjoyEmdb3LzlLjDoEbzBhutyNtYV7LRSGbLnK",
+	"iZRLLmajjokZ9rPWSRy7kq5zeXWOtMBA8M3jNabF4quKihlrYalUKMsvcb8WMtXvbb9AS4GF9ovYgrMu",
+	"XXHOLy6cFt5xmmHG5CUeC/eH/R766AEzjIkwCCXUC72t9xclEA7LN7lloZqOyz2EkdXoFb5+6hbnKryG",
+	"rWyZRp2/N1ZyOZLTaUvmqxsv0N7Io++3unKPORUjV6R4ZORIONStdpEM0bz9lXbNWtonmEcxZ4rtkpVY",
+	"WP58UP18TSs9lJYptF8v2YxG6+cJndUGzjx/ef7zz89+wjoFcP3l6oGcDE8eHB0Pj4Y/9AEKn0MNJULJ",
+	"NKGzGYuvBK7fmf/Bp1ho8ntKE27WxI4bCvEBaDWKNm05EvGl7bCvhJHk6etff3329O2zn4jDdNPUecQI",
+	"n5Za5JrYjU4XRCoy57N5H0DaroQU7oNErpgaYJ0dxQxU4IMmDTUMcys9ztNCxixxDpgrkV1gWb6ayoRL",
+	"X6pfM/SyazTE4frXvaIPg5BM2MHIjTqcK+/esYMOB6jQtR4lbGrCpBYzGvtr65ZZSLBwI6lGduFGmjuI",
+	"wJaJe0pixvfIR6YW09+lEPjQ7hzOqV/4FTYFf/7Q2HbtarilzEfd6rD+G351QQ0Xs/PgUd1pGarsyhGN",
+	"MtuL4q5Vx9zfIIvQooa4+BVVMx46LTqVSmn0Fi2yLlq5EhfM0FEkdXvHdL3HSFmBkLZ3Y36FKxd8uwFP",
+	"J78YKctU57Ej/g1ykN0QrLiZy9S4CL/DFhedxcuT4pCar1LyrcmXNtvfYumVbBb1JLcPi8kR75czmF6x",
+	"TvWly1XI7mjIw291X+oa3akO8vN/vvrHz3epe+xb1K2WoF+AOjgZDgnVvnopNtK61gaWgKz1yAdLz46K",
+	"RZmD9ZjD1Kb9JeqG+7haUJ9QDcoLsilDTAP7gwN8VHJFDEsSF0BdwXbAAistc/xcORYoPJHDrm7EW6i1",
+	"LwnvS1b2SwVRfDB1DjjZdgfcOC6h9SzqpEpu3VMQNZYLzTIQ2WJp1tm9npuM3b04HIYOoNB8CZvcAGud",
+	"veRDmvr5dRhxcW2sE0Lc0wKYaKrJAeQqa2Yeu+qPWcBqnyhG4z5ZJnRt/4XBqsTImK6bQOmC6AgbG+jX",
+	"MSoNp33qereTE6CetwtzfK1fOuE2AQ6y081TdAM/Psm5JXARi+/c0cQxVYEBs/zwVBieEOr3K6JKcSAq",
+	"YiTiuuJHA3IOV5GISOIqQRGcKFQXGvvDeBwyDXzhu3rUFvcCWFXl7PWcGIX0NYnCN+7FMIBgL76ikX+x",
+	"T4Td24TXFWsu6JobyfguEiBbaJfy60NBXXBSzUgby7jRwAzcVoO3jIsyxGZWx6jVDX99fT+IcfQBHCsr",
+	"xsWUKWtKTlhEU81KeyFYfZW4mniLkgIdSLCB5nHNtUNifONrWefHi9kMHQjYVjzaVv4JQzp2bp6L2Qhs",
+	"6RpUT3yjtnQn3N3XU2xpL7JQj4iqGFCSpbxmMUmXZBKudV4N46jgMrnYEIDmZjGhWcVKtwqP4cDG7ZDa",
+	"+DycHSMdylOtrE11MYN1EvsOfrKg8ZdmWDYAcPMb5CZmgQS8eFku0Y3umkuUqg5hheWcr8Zybh3auwjB",
+	"IbqEpRu9Q8ISKkshg69c8bRl9E5WMHyHwewhILCwSA3AoT6KLqurlm1uYUUaaOsXl9Fc0ZMBcefITpQc",
+	"aKY1l+LQrx9kWdAcG19OLUcGAPIB6sehw7cFyy/9MIJqYoLidUXQaVBWacMpJT4n8QslFTasblHT3hhW",
+	"R1DNwExDwJo36K9c1CsvRY0TFal6DSZwSNdqocUC+2E4oBWd6GVm1WAxa6wy0AH6K1PlW2V3Vev+u0UP",
+	"7pl0t54bNiPGtVmyLwSIcnSjexl/R8ND7bN5SzrnlTgQ7IZZtvnr5etfnaF0mKupc3rDCiYANLfgQqoM",
+	"+tk2fiWga21PUiOJ5h/zKqdYpSEL0R4OhsOHP5ZLnx79z83ipw/rip++Pk/NvIahmP/ZczoXUH9/5CqI",
+	"QzYY/oKme+GHmcLM/lRYXpcKot+yt1Kh0yWCmOKb/tT1n4PVH5QEMKhRae+2YpPAPEK08FpMJFWxU0dq",
+	"Lve7pSl8uTClViWtuBhlOTj1BgJyaASZzaC0r+SRNmxJMIwTxTJ58+LXsDKtUrHZ9rE1m1ONdTqsQceM",
+	"Wg9qLu2CdT+W6F/oE5UKAX8ALgSLGWQ1oTFeY4V3CRvIdz0ck9XV0t4FJH5FJ7RuE+GZQlzTQFGn8yfn",
+	"4BmxW8jjfp55YuQ1IpRaE71S86199f2iI8CPss4lAH66FCzrEuEFw9a2osvn+7JTjFUYkwBT5GJGni0m",
+	"LLakdMlnIrXnk0mVYPFjYpX1BAoG9AmIHzC/Flykm4UVT4anP24NjQhwarU09afj/v2TcIHsJRfhaWCD",
+	"9mivZVfyM79hECXucfnwoysxp8Caj7PLDwgltzTktw2e+6LDis24Ngpb1szoKyEFoR5IDBLF5hCJLnwl",
+	"nOoMH4anV6D81osS1svqqbOZurLjrqoN2zW9ozFf1inYAzK2vY37ZKzTif/TNg61l8h4OjGKRgyAg6li",
+	"3m2bq1iKTcOIwZ5eAzFcWZs1DovM770pCXGQ4XZrzP5w9uuWRdzHfVTh+P0TZDjno7lgrsbRraXPORFs",
+	"tSF67Lt9EDLUu5hBRLGPiPC5k8zZXWpUhlJk/UFrxv7cuKI+Kq2aA22tS6NruIALrucdz1VA4s0U13bE",
+	"l1lZ4eK7fldGuG1wuI7grLUKysS+OmEjulz23dIxNfIl7KfMRHP3Lw1KDPzgjWpdd6eguuoTe1epuis1",
+	"FUbLQoFRTcj2ersasDRcPMGgwa9Sj3pJ14mkcef4w72VXnP9F2qLNVVjg/X5xZXf+yoLlFAxS92JUwIQ",
+	"2GeNaV+Ys1MY6kaYxkfTaRkvsQBg13r7GNLa4aArkHQVAGDz4IvZlKaJ8SUWdTjjsfi0/SA83VQi/bfV",
+	"+98YUqH/frYcoWV+g2EGXzWhpyYsJGTtOCm1JbvGTWIns2SnJI6QLG0Y2D6UMb9RfwJN7I1V539FL/te",
+	"6CbmepnQ9ahoJ9TUwSiU5Pj34wcPHgx/+PH+jz8eh3PzQiEMYFRh3IS/xXNG08EY+1dsOiZcAAZgBaCm",
+	"g+8nfJds3/P98fDJ3s254RN7m0LwmtwVY6iogm7o9+dPzq3dOWGJFDPt6iXvw0dhuw85KYIbX53UdvbP",
+	"6XEnEdCO/H4CF7DH7CZyia2ThFEIu2ldnyWA710QNj/s3WGxQSJbwX6KJNNt+7vv9pYN3YvoLMirP4P4",
+	"9BHxL/mCm5BR6nyIgTB7NP4hLgcC7lMRM5UVToYgfQihLqQkBOLlEhldM9Ux/jHxo908z+0C1j+2crS+",
+	"EKn9mCTsBtMLXCJHUDD6GHEGVQRCcUG/Si9bISAzvxnNpRviNcQkkSu8I0qNXFDDI6IjCsEyvjxH2Lde",
+	"7xgOcQJWn4GVCYy/n+9EkE5UGJ6pCbckQ/wYtU40bAl1sgXT48vjcNwSLaOyMhXMjBBURu2ehGVSm/Cs",
+	"VptRxoYKRyl1EH4ww61xvnmMDAbNbMAHuW5rF+V1gVa6+OUK1Fw4lx6eNlJq1QitD+XaAScjQEj1wUFv",
+	"MA7pXNBkbRwKeYdid1YFAxBqCN/4WdHlHELufXgT9e0Sd6kLQstnbKVK6GBEdEyxWH1Vuufjrkr3ugtL",
+	"OGyCLWwMMfDW5+CK1cBlnwty8fwpeXT64AfisK9JDBVo653zVXhoCAdd0GjOBTtSjMbwg337jIwr9+NQ",
+	"2Fqa0RTLXl+JcSTFNOERPMGbcRcFw6D+4FSqCY9jJuCOAXVcneolEzHDBhw+9FJBaiUQgX0Xws7gGMCG",
+	"nEdpZKQcJVTNGHycCnpDOUS0YpFDF3eTjAfkV7aCWWiyoGsyYYTGMYvxZieA1+zL9gbCJVcQYaKkmEE8",
+	"O/gIyIJRYTJ7CGS2okaqQXMZ2s2shcAa2xOdAEoroYaAn6J1qHwB4z0YowZ91Eaqj//XkSszdPTCWzk8",
+	"46ROIeq2ub+8ffsmi3muRU/PYpeaGzDsY3gE/hKogj+TKnEGpuuZY42zq3Q4vB/ZgcBfrJKZo/hWFdUF",
+	"dXhQ9jxFCu/vCssblnyBtOrNU5FDCmXLgL2IjxK5avlyzKdTZk+t0HJbO3BhSR1iVhdcwKZB+YRN7LD6",
+	"PpajLPe9TR0PPhNwdSMCav3yCJoC63pFhoPhg7CG+UdbfPeSAzBfi2wV+9ni20bzuZTHGdpalwt6nrBw",
+	"UetrIVcQ4t/NzVP6cBJWlCZUszDEtBUvIEPRoLa6XYaIKgyJ5UpgkhQaE/YvaidAVtR+YyTRjCEc26BZ",
+	"aobPb6NSFlirtiBGwQhPZx07y6DvrJcRcmKfJJCTDpm+I5xfZv/hcYK/Xglv64yWNNUs7mfGzyjm2h4o",
+	"xZ98Perid942gSQbGkFWwkgxO354Nfsta+9K+J/kdApXdfY1qciCGeqEk7NLcRvskqCkqjm25JKJmrjF",
+	"QMyknGimbvCSFKgAP3fqUNtYSS2Tm65XecxaCGYrMgtwz6V/Ge/+7cLXHlfZTTCWO8ZsDWfDInB0bsbW",
+	"xFm5HtpUvHM8fomf+MJ3voWETmpyFDq6J7303JwuSkPYOkW5dpGoSCsHF89+6pM35+8u7X8Hg8HhoLvn",
+	"0ZUxKi1KaReq0y3srR95kSq3Scp9uKpKkvfLJQL7bowJBtoYRQG7ErcIpO3c5fHUsWAGgBnA/uvAXDX0",
+	"cq4L8dDckANwwGKW4KHPdHRgHHmebGF828mnHpDGLdZPdB3EFRAOVj+AO7EBIlVj9SdUmxpolxXTdZWd",
+	"4ZlVZgDlXTi0VxKn9mtYhpiud1wc33WtIKjqHzgzN97K126C/Wy1Glb5L5jAiMWQQxEpik9Sw2rq1Ox0",
+	"gmOwfm26K125HNGDsQuTd6cbVdEcwvliPNa8Rg6TJFzE7KPTzA+98F7KJAnbVO0SBtofbbwt1kWlikxB",
+	"EZVJPGohv7kmbsqKLRMasThLZLAGJVIbgN9D2qeVJnCkKbnSgxYZDC1P5ay8vI+Gd5tlxZFMkmZcqxYn",
+	"S056+dlQ2LVqhkNWxj6jLrfU22l/j+dIiZu++HFSdyUcc+2SBkc3nHbcI39phBkYYb6vub8LAP0qbUaa",
+	"MdGJthxoU1cYoK16Ho+t2PZ4TQspuJEguw/G2bVZ15toZzJMHY5VE40UEK/yDz2qUBslxWoPWbxrZpN0",
+	"/FrQBRvlbpcOX0rhzI56lG6eMCIk6sxOaXE4HXOqi3f/PjKQxWGj3CobI9BN96fLtUd4yLEc7ISkSNY+",
+	"YwsAHfxx7+YyWUNKVOzuq5li1vINn/KW7TpKWm8qZppB5V4PkMZeAYBWn7yUK3v2vcNC+43XeqjIdKSB",
+	"nQinI8TRXMl0Nl+mXSl7l7yTluEcbS4gO2WLVKRs68iMyuZVqaPgVCzyeWlRy6JnU5z0q+dHkfOrMr20",
+	"6mW23Xpw7fHcbR1scMsTN0NrC2jKXYKy98PJOQc3TysjFk8kzcb1hUySdNnZGKDrztv2Ew1qSa2v0ttg",
+	"2XaDqC0mmRc10CJILcy0Yf2KLp6C7pXxdAEL1rn0gopY1lpNiQWvJblo+rBJ7B6OJkV5H7bW6jNkClMs",
+	"tJcfBXtoT0gzKukXgRKRZZWgfadlLnu9ZAK9Xtqe3N4DVWCwwpVrhqXZ/vq/HGwUTKZ0yQ6wiJEDk7/F",
+	"GpYb3MeurKSV8e68qpUy/r3MqZ1NZkukTqD1EKWGqK2/QfZ1NFQzuuD6h9ewTHIlamjg/reFSrH1oRcd",
+	"1JpbWXM7WmDFDIf2dSC+iNJOU81Gka80FSpQDCk9DSg954JQIWQqIsjmci9yDb64PjH02ir0zptHDRlX",
+	"mxxRE453DrzYAbW2uymwVOyGy1SPGmPSNgyGesTaqEUpi31YAA4WLi81GzS88KKMS0HwRQKwjKlmBK7M",
+	"ycHzFxeXb0dwTdEnl8+evv71J/+vmjuLnLPrske/ZW57I6pqPuyiKeHsgIxBCxp/eVc3TYNifFWBqwL6",
+	"/j50fC8H96jlZ6L1i+v5CNp5wfX15tBb6Vv2LMowphv0mUhxwyOaNLzCxVQ2PHZYueE3lJtBfUFzveXx",
+	"CENm47rX9gpe/EXVjnrM4lyVaFZNyptaXMM2yoZbx+rGV7axuOlu/1rR6V7ZLCP+L8doF1tVpBpY+mhv",
+	"gdj5J60sxcbIbV+/ph1MeHZ3ErBou8V4NwVsw1PtEly7lnvYCN8u4nhvCf1WuH6FGohuxnWEgOXdO4by",
+	"PuOA3TOO9A2GbwJoxzgQu6oDpe0uAOHDgXQ+vfw7wQUi4xkz9tlTquIxYR/twMLXZkKaanbPg2BstPJi",
+	"thUTwnqIZWo2clKDWanh9RTOe7pjYPg/JetVssccEhmEIy6ZykGNMxDRA0oEm1Go1yoFw3QYROEikzVR",
+	"clWDcZyxbzmxa9j/svx8Sw5VdbehF3vS0i6CqlmnE+HvucDae3Z0/aJ7Tg5A3K/qTc9g+rREDKjsu625",
+	"lBeQzch0qJzanEXXbVw5xYiMkoSk0Rzr4lp6tsoOORgvpTYzxTTEybOYwx8LPkOAEz0+7JOxvAaJuppT",
+	"s4mJkY99s9wFOCMKcfUBn0QdYKGbbXiNIikinnBqgsQBNa5YDS5AQ3UPuepA3KUx1IC4drQl0bWPlKI4",
+	"23c1c5hfP1udUIfbV/sCw8M7nBXlMPE25bGasahr3QVYvLolrG33sjAyDSVd/FQ9RkCJ8EnuDoe93ZC2",
+	"oE+3TJMqYDTDiN2i9csh6vn067Y8FeYV11kVuy4b3jLXzkfJBmIo7Kpt2xgHrv4UC+Y3000rbMjO4N+h",
+	"EijJCK/KOoy8WqcP42QxDXDzpjjbd99Ztl4NO1lXAW/hdph1E3xF2tgmiQpdhAeol1JoAPQNnHlU6FWH",
+	"6p4LltfVa5kzUi7GV5uA7st4mFQJgNn3I2ubyPJo2HFgkF3YOrW300JVDwvoqZ8vdqnBpl17yxcspKkk",
+	"EksVZDcTNEkACAcT6oNXEx3R00tDqDt/b48/vtlNww0xznsDjnzrCgYPVTqry0B2OfN1Vj56a5XroO0E",
+	"kQHhEkNxGYrpgkDSmK59JBe+2Kp8RRv5u+OAK9tRmXyh2eAuyFCuIORpUlGovUVoZDShuojrTuMFR2BP",
+	"BAby6l6QuC8xTdWlQ3Y0xeuuSd7P14+JnsuVgGqXdjwY33vNlsb7Mmgac0MSOavAnjzoCrLkRhFaRvQQ",
+	"7sdKK7oWKgUMLl+T05PjHxAMshROeEf70i16sH9grH5vmVBRQ7SGCQDp9/EumygbiXTxgdlYXZUgwjVs",
+	"VQ0KdJLOaurjtrlxc3XG8F3ILHKJ0sEErzeKuWOOJ4xk73YApM+ar6PWhi6aA3kqVHD+63lePMeeyy6t",
+	"IltdKNgKIJFfBrmxeO8Gm1S4cyudBrn/Behng1q6wT/jhu4G/VziKUgB75313l3+VIEvPT/6zw+f7odR",
+	"jHYstu85J+9WGypiquJK3/Toj+HRow/uv6OjD5+G/fuPwmMJcZ1r/hTGRD/yhZXS9x8+wCG6fw6bGK1M",
+	"Zy/liqmjiGpGEmaHqfs+pNeKWASYgoIEv6ds0DiZIygxUIMOVSH1bHPePu31G0m/gMT2LLXbfe8JUwkX",
+	"44qgD0B51ECR2nWop7x9uATdQfEnAIEqicdilXZwofYKAi14nperOG6uyi3Pm73K/tbiq36d3i3jNlJn",
+	"wUXx1+MmOfTV5E6JkFBHkiJZD/Yqf7pJnBLPb2XVzT2R10wUVMlq+qjTWSPFYjtMmmgCVUQ88gY5uHj+",
+	"lDz84fQR+b//53RwOjg5HPjAYrJgcLl9JahihM+ExJR0TQrf3B+cZDBdoIhBZQUm4qXkwuhgnfH6Mrev",
+	"Fx6Q35qHM4TpeEI1jzaAvjeuVPq9j0eSLvmR1QlnTByxj0bRI0NnmencOyt0/jkvjqtZpJj5hsNxA/gM",
+	"tm9W5KVYqhzfK+zjpixq12Oh/c++/G4AvmdJI3ak2ZIiRhvWlrW2haBKObw43GuEptxy39VubDiYz1Ux",
+	"VRjyh3oeyE3GKkZGxLRGGPLwJeXHpaXeUQgW/hL9NK7OZj5p902Nuh5e07f+6zvaracDqczXOawB2282",
+	"KOIJoypYmL6yeKXplxorzdyPOrTA7zSdsZ/4ggl/A5fVMN/wTNbcMJY8qqFTFPr4WUl0mVbYUDAC/pPH",
+	"mHBltwH+zWIS+2FhZdMlWhaBm/7GO2x0v3b1Mrf1bnMst7etfVeV72t5sTcqhUC3tfv/VhordTY5JF1o",
+	"b4ErKMlAniZUa6bPyNhVyhuTA83UDY+yMp36EHC7MAJqfCUOsnJ4feKq4fVJufZd9d9HpVp4h4D5pRgb",
+	"MWHUegTHD4KHAWJcPCYHef1ZgpM7xMIk0syZCta9pUnSmSom61FkF6DpdrZTg5s4NzvSUyoUi+RM8D9C",
+	"iZpjzyL3ioQzJkvKlSu2CsEPgFvgCnuW0MO6XUs6N7BfrHxWlXGGCPLvVHFrAGdsGwJVbXtRkFUva/l+",
+	"uPJl/fvs41Lq1m/jnXrrOw5kppavy6Vh8UimpuX7itG49avLhLce90Zp1oaoF9zqcLAn47N5mwAM30j2",
+	"SWHp3GiK++pmns8q25Z+L4/V9PtaXNciNYUI9/35k/NmDWV0zdZB1fhFVlz+mq1dqUqrkOe1zJiI1NoO",
+	"BYCxsVSNfVdJg8Aw4P8Ne0X9dUxT8rN/h+QYyFnF+fpMxNs6fjcezqkeVXW6cO2+IopnpeIbLE6p9H7h",
+	"1qQlVj2ksh+MPc52V3iAWou/Y+R048XWLZMSgnTwfk6NPl8uyRNPEOeYqxjGwmqfC+0h5nNnadGHurHv",
+	"3Xymdrd28phWaa1g6ZwOH22pfNPvrRQ37LVI1gh6s8lrHeDjv6Tztps3chs+8B5K1/km6jZzH05IkMd/",
+	"AhekHceeHGvNovECcYH0xgFSseG/OmUnjKrRtrEv5E1o6ORXaYiRM1exlZs5GRebGofF/D5dkM3c092v",
+	"9x7zN8+xFFhtPbhw6o172FHsZ6XgAimfxq7TaFGTEeTv1UcTGa/Dfg+EnvqFP8lMRfcNQG434P+OaqoF",
+	"lkNxstYiiGS1U5Sp6fuKkn3i1DZC41gxrQ8H20Nh/BJX1rO0HNW5f6jfShcduK7dy1EiA3dPz+w3xL3i",
+	"/B8waymYD1xfu3INcWsw5wp5BSRgc8HBnSoLMVq8EQ48d/p3N6ptRIxDtLis5RIammHaZO6IlnGZDmWs",
+	"LizQ+9NC1+oXDOJqreRaEmoQre2LAclpM/JktXtNyPDjCl/WWqX1WOAuOf2Ix2MyZzRm6gyFumVeKeyu",
+	"qTVWxQYHDYDZZbFGsAfhtBt7apenHai5T4nLzS6xj92cGCqgtN8PqfiMl/yhMDZnOIJr1BJZ0N+Jb4zk",
+	"tK3J3Oq2ryJriiEfk2whOuZk1m2jQ+9aQWl0ZDSgaa7JAUBg8YS8e/fiJ1cytchuEKNEXLTUHU2Kozvc",
+	"Q6Gr6mxLNFni4mwTC4EbhfqbBYbemq5RWfu9qKeVo+PPoKkGKazAAo65Kg4VK/yDfODae+YuDP/CaGLm",
+	"9fVvRyen8zooFxr7p8G4fCt83Rb6gDhYkZNTMpepBzCnyh6rNPaRHoNaL12q2CicYOaewmDJPVIc+2My",
+	"zMqK+9+d6o23xMeFG+NhIBS42HYj6kX4YZEzWlLfZfGTjRyd4sN+eZsqg62sWr9EKW7vGijumWXat+7k",
+	"3SyxMsJRb0OcLW/UXy9f/0ou4UN/ujhBAbFjhgZzm0ptfKovG9Gq4kOxsX5pJm3WYo9CJl/f3fP0XFN1",
+	"TLzbuMqS4cuJQMscNTE8LaSPw+Kvqc9NeVLLkts5ushkuoW7u/x+YXD5SJpZdXNvN3rAlepvJ4YLVIU2",
+	"1tQpQHXaxe8pS62BT/W1w93MNMQXMVssJdhgR7+wNZnxzCtgH9cB8m+cVNjF9hv0fKSN4VGl+f4N296Y",
+	"9e/Z77VnFL7SwkDdGH/NWC6omHV1evq85A1jVBhrakZSxQyKCFndbmqY2sWewQTv5i4ysPSOrVdzATKQ",
+	"vu3L1TIwvyJnDEmYlS7WLpdTwmPdJ7bXe0ZiCUSnnm6GJgRT4xuMwLII3bAdMvXhOJxR6WEDHgxDFbU7",
+	"Xj7IDoHTdct+CcFPF+6WqiOhyhumErqsT9oqhd3LJCYYa0WuGVtqAuV3xIwcOAc3+fHh6XB4WFLJHg5P",
+	"fxwOg3pZkTVrp1dRuTbrzN/UoL7v5mVpVk78WVBvH3MDSW3+xfbsnDXdkKRCqCBc4KRLZh/4RZbYnRfQ",
+	"M7z4yc+sBRUpDaPZ5TZdx1qqrvUcUbzOeYlXwF5rd7VdM6VCp+Bw3tmZUwsiTrUZecWZ1tWfoBvjaz8Q",
+	"dOrg8Jt7cC9N06R7Lwv6ccTFaJr4K/uq+ERthBiJTh6n9cERI6KaAm/2iFCh4/S1yDR52wLWSoEie+io",
+	"gA/DtwLOKxFUTC6Zcd6MsO+iXYFyj9SHgmjU5DR8B2GH4O8F/QZFly/u4KNxYHOyW35teJKAYOtAjQ2+",
+	"nnzSWVpN5znvcg2dqqQlsrZ9s2pJFeVBPw/l9xRTJciOd8mbkn23audlYb0VLqgi5AKaE5T20n0yXio2",
+	"5R8Hd8dkxZM4oirWeZKIg/8b3B1DmbDx3THucJIMMu/swDBtxiSiQkhDJpm0nsC1W+mmoVoCdks8fq6C",
+	"PDyFl92/jjeF8y2lRn6sn1aO9NNtelKtaHGaOuh5GyKmImHy/mH7D8MSxxF6RW15+/bNZT4hCX7rdJLw",
+	"yN9hbURdn/5YWvoft+nEyDZFmmpJ63v0OpSdS38a92ZxWJdZckB5vnVJA/a49GolvtMn49Vcs2g0zgp4",
+	"TahmD0+toXD/hCgqYrkgk7WxrEs1uXR5ceS9Ly2R8ImiYB4aes0INwNyCdm+cCEI7kzugQjq6tF9Scef",
+	"W4yWS9oy1KG9pvxdkHYVpLuJwlrh1VkQbfqXNItSxc0a/LEukBdyHM5TdCbiv5575eGv799upEWeC4KB",
+	"Hy7ez5rWZPzm9eVbcu/m+J6kqZnfy2NCgOBhQphMkQ1rbsyyl+UHQcZPKGDa5xKdldJ4xv0sRLCcDZUl",
+	"m+X9QsuVbj9DiPdU1gQhEpUKdHdtBuK9Saix2hXRHPPiF1SsfRKYj85h+koc3L2L2py+e/cQhmvPs6yd",
+	"S5mkoEy+UfKGW12ZvLUC5vzNC8I1mUMCkNTsSuSNYpnMJ5dv7mhy965TkPXdu+RAMc2ShClMl81LWmti",
+	"eVrMkGeuhGYG3PA4sMNMWGKbVtrdvYvQBnfvQrwDvLGgAq4U52wxuBJX4n/8D3JeShSwP2IYxfjezfGY",
+	"WKGCqjL7GLGlqSEQIhiLNaEEicPFGl2J1xNDOcZfQKiRHeFr2yM5GQzJ3c2Mu7uYctd3SWRmzq5ETjt4",
+	"JozLFGTNZJgp4VqDH1SStUxhiQXRDMo7EqqvxNj2LBX/A2Z0RjAtiGD9OxiyL0lNIE8K02T0XCpzZBWZ",
+	"mDyLTx48OH50ZM8sFpO/vn9r6cPMGVck4VOGeg1gWY3zhKHx4WNC9bWzDARbEZeCjyvjXrwSXGhjd0pO",
+	"iWJTxfQcSiQaS1DMazTXbO3Sd+y/9RzM2CsxvjdYsSQ5guDie/+1utaD/9JSjGGbs9zGObWbdPeukgm7",
+	"exdWkxJHSnfvYqLV3btn9pv/JvYl8t9QuT3VjPz3lfjvo6Mj+H/72JWSH5P/RlgTauaQ3MIN0h8+7gMh",
+	"3XN0eu8T1DT2BtTne4PBYEywOccFvj13ZZ41m/+mCdVuA4wk3PSRKmw3npOwn9w8/ewH4DsDgrFdQfyE",
+	"mXOsKx8lKUQ7QGPwTjbCKwE4gDlDCLrwrnS7bpbIgAsG5NzJsoRG17iDcOKlmsWgnF4JNzluYHXtWUcj",
+	"sBz7ZMaMJuPT4X2S1+1HAnBpqLAaVgL4TOvc1sRd1rggfi3u5B8iAVY/7F+JGTPYp9ua7JWxFxNPpbjB",
+	"5F1tfzkid+++gXJHg7t3iVVyNVEMUJ7GcERbkQCFPtEhhJQ2LqioY0S0uBKELKSys1tQLh6TJdXaLsyE",
+	"RtegN/jXDzIJAlcXU54YpvRhdn7Ytm1roNaSMVRhGltmPLZkcjIc9smDIZmsibMzBuQptIzcJJf095QN",
+	"cGZQul/bmaEsPP34EWbwAP5r9UYCGiQk9z46ffADcdXtbf8HY7pcJk6e3nMP/h2Y8RClICXa0EnCyDiS",
+	"MRvb4U0UFZa6sBa4bWac17GHN35PpYFgEJ0ul1I5qofQfHFDEyjKt0wNGUNIkv7tw9jVWLONMSDd6dQF",
+	"80w5S2IkqsqpSxMrkXCOGa6vT2GGlmzrDuUX9G8U547yrCxjkXHLCCBNVswobOP+/fuPbJvv3j4dkLt3",
+	"n2JMKc/eKSHVaNeIu2IgPC5sSCGGUYGmP/5fR+7FoxfxeEAurdhfy1RZUQS7AlTw8LSKStEn46Nxn4xH",
+	"9n8G40P7ViSVYlDsM5EzbVl2Is0c9IRsVPAUyrq7wS+Z8lL2wP6N8LbeAPV3MzRLrrCDmrMkPhzUzgkR",
+	"ZRfcHMH/2hHmP10Av3AxG9uWQAIWH2p7Mh7ojZTcSRpdM2PJd5omCdaVt8eTFxK2MXnDkKVggl4inTwC",
+	"FGAsb8bisQsevmBGrY/Op8aKbm4PXOiysnsTGef7DKEEqM2iMDNkIbUhx+QVf/LYp9I70WrNLDuoWDIN",
+	"kjLhGkNPsoLwREu7sOulJMLKc5AhTBPNEyZMssZsxYRHzCU9c1A3plAzsvcSf79g0yNrVynODF7XYvxy",
+	"r/hj8eK79ypNDD9yonxTv9zQC0GkMYHXldwkLNNSz9+86BVgxnvHg+Fg6EsT0CXvnfXuD44HQ0xdmIO+",
+	"Hz7v7ZNZnaVd1CAggAdgktcZ7GbRHNCIdvDDg+MfDkFHtyonpKW6bxEQ171rFUrNkhumB+QX2zx4WNkZ",
+	"iWg0dzeS0MaCixQsd7uTMV27swqgDn1jkzUZX/PYJZlmB+6LuHfW+5mZv66ui8HEsBgnwyEkLkt7suJ1",
+	"ZEEG+4XJw16aLPq/vv/lEvAFNoCA37qEMs3MwO7OA+w11Fg2unsvMPM2gTOlZLz1zn77UKQn0Dkzd4jd",
+	"JUsokPX/G6KRfrCf35tDdMcftVt97qT3yXDoUKNAP1MSdtfuItMAzzAgL9w+Ws4iMYMzX0Rgd22suwsq",
+	"+YIr78NWNlf+3KrfX2LNX/IbBtCKwZW2dtO67UIzQd4gKPTl314CVV+wOHM0ZQZaTA2dUO1FG5wEEOLM",
+	"iBMAyC6TlCexO0/1Y/JgeL9YM9VdYOHmXQnIyl5xzQbkpaQxmdCEisiOTc9lmsREydS4EqxGgj24Jtbc",
+	"sG/pGkbLMbW/4J7nnQS23T5c77zt9qv7X2egv0qDi/qYjHFPxkTTtS5jfzcRYnGxA5SYmSOQl3rk0h+C",
+	"VInaBCQcWVGaWcdQBQpMgn5JN+/nprliqLXc0VeWNmwDTm2x6juErngyVpla5o2ziCYJHg0LGoPb9Upc",
+	"gmXkrK0QmVnL4dxO6aWcISgkXTADdYF+C+9H/so9Xxtw64uo6MOb1bvPZE0YongTOpGpzzWAQx38jfa1",
+	"31NW1AhK4dMZ8WyNw27s3O6XYQKvKZ33yKuT1pYd83h8WDcgGhmp9jse2FSOXidrlWRuXLc0zkIcNwzJ",
+	"ebuzAVU9ttUBffiCYsbT2Bs6Y8EDBsxGUEYB+NMtA8ie0zay5wnNUErhk+Ptn7wT1PmjWIwf3d/+0XPv",
+	"FMAvTrd/8as0zwEswn5w8mj7B2+lfEWFj+3Stzl1S+KtjKtakHPwW1XQTRDa496CqhnHUM6guHsuFZq3",
+	"3t9ECSD339HkFTOURBJE3Nydsd7zoontgMVX4iDFe0mrhtoPkzWZMpZ7VHEAZ2TKBU0yvFSwvKNEatsE",
+	"fGdNSkWn1qTJT+PXeB8AbO16jgeklVh02Cav3Pw3hOOmbgrDIAf/+Mc//nH06tXhY+/pQPEM1rbxL717",
+	"+7RWnPjKBzlrbWSnnn4+wj9qspP3L7u/pHTANYar2kbZ4Gjxu1TYk1TIGBT9ENoqUTdMpOhNcbjQuZxw",
+	"IqFOUmQFooJywgEyLJk68qEI8IE91NAKB9genWlDizPnVgRVyenmV0JOfc6d1Y+sKUjeCV9vyDV5YK1b",
+	"0ANZnE3NDQD8URFV8aHVEImWzlk1Po8itjRnxLCP5h5U4/KezaeXf0fFasyhwhcU3RpfCatx6hbS5Oe8",
+	"Ftc2MfIaMcO4Jj7ju05IFJAnwnKiPjX8i/JyVoYJbk7dWpY/rw4naOjDTn7n9D1xeraihAtL1xEjB+gG",
+	"VJa8D4Nc3u8tZQiq05q42jU3swa85WFgEvbRkAMoZYc3rE3V6A6vhFQELsTApXjgKt8dDgjc9Hj+Jgee",
+	"1Mn/+98EsdfsXx4CjPy//30lylXEDn3YYQmAAS/9ZMLQ855YQx2S0SHvHm4oKb7gTLINVz4qOkquyME4",
+	"4YKRXwsl+37jH8beVbegiZ06i8kNTVLwt/kSbfBun6QetxTmo20zvqIzXE9zADOVovBrloyHFYPwHfTf",
+	"ZdNHWDvnInTx5oMr8R6uPQQZV/JR3DbBhc41cxnMsK/uMsn4kOIr4STw4/IXsFCgcHn6shsaSTFNeGRa",
+	"CMcXuUjtbIAWZvMLWzsdBbjmiUN32CLS2Ee6WGItBZBSlWp0fU95fdymvqe5vp3rlTgZnvxwNDw+Gh73",
+	"313+1H+i6B886efwgMPB8IfhECaNxdl6+ArJXsGoj7wdhORsK2ddwckKCKkDOKlI+OO9Snhf4a5GeHtP",
+	"muO8A6n67vJTsSWmtV6zdT8nL8uch/9y0n7YQto/dawCHxy3GNMburai662UL6masW96rICz0+lcGFkB",
+	"UtuqV54GDrcrkO7yslZ1/LXkLZNLDMJLAGXBCnUFItvZd7mbrSp8glbeU9f3N/J9+Xtb7+6xU6nT+Oyz",
+	"XmvxYF+uczKBPVrp+eu53EK9+y2r6b6Q6NCl/y/q0VpypJ3tZqub7Hdldl9Sx6qLuYO26LL3v9Qrr5j8",
+	"AEqKq5EEqC1QTAxip6rhbXfvShGxu3fPnJkKyXhWNUvWhJI51XOMuoJrcDjwCDdE0ymzEkphVJyLO8Om",
+	"B+Q8i966Em4YGME3zhht3Ce0EJRVfivnB6tTjTFwbOz9TVmOgZUYdzRJdUoTUKXxrneNF1EOHb3dRQEu",
+	"G1J87xZqlmPol2l0vSaXc5VOyNOLV0SvRYTFAXNp43G+dV4ZVJ8pD86RJwH1Hk6Po5P4Pjs6nTygR6fR",
+	"D/HRj+zR9GhIjycn0f34lD2YtlesMsZ2aTJfWbuqdB/XqViOIED/tmSL5PovJ2P+2TSiF8jtxSpsQfEU",
+	"UoDufXKiR7Hp53suRRXdOl1UEySfCzYFgygsBQsUFFGApUukmDFFZsy4OBC0LF1MCDdkLpPYQYKtpLqG",
+	"yDZLfVwQSjCuZEB+gkFD0CX4+hbUDu9xQAiSPNr2Sih2xAR+2MJkxE6KwuhLn/F1TOjTiL1g/37C74eL",
+	"3A535SOPkHfv04ouePy5MRoLXBg+OESXa7F5D3Ui5XW6RNt1NefRHMLb8DVLtRGDsHRE2nCXUrYh6P5x",
+	"8TR34crcDMhzqXwQ6ZWARYOSEOCygfpv6BSg2AqGhA7I6fCUjIU0o6ndnbGHk8ximecUW2/jjYZ6Qq9w",
+	"jl+Sf3wXNdyTpSRCigC45iG+xlki33lpL7z0nIvYMpJMDRQtyJZdTgkV2b3oZI30Vol/OXKZYU6l7nQQ",
+	"vYf2Pn8o8agUE0lVzMVsF4Mf7UepIXvV2v4YJnMwxhgfiNTWjOF9MyrLc5YsDwekWEOrjWMA3n9dGGzX",
+	"2effXtox/i1FVLx/rpvZfBLbzdzCzv7ZmfebWq54fZmdNbJEY5738l+rh5zPK2nFPa1I/Y1v8Ys7wb4k",
+	"qbpZbKdTv4DfT5h9UvUyJ6IsrqhcarrJK3Puv0cNyEUBCOlTzh67nDMIDHCphWhTcJO5ctAewby5zHPS",
+	"QiNCS/tNVhD7ts6N82jByAuXOgq4dq2dD24Q38b14FegRl2ztlvmp/3uZvimLIcEkoP7NHNd8Py49ymQ",
+	"n3nvU54cilyaMFMDNeU5NpHW9MmSVwqW1GPvPqCJC3nHDOEEFDiT+Q/uD7O0pe3c+k6gKHDU+tb7Cits",
+	"cRpCKPKJq99F/57o0C9phrjkbddWdNlV33Bb/iJuo3MgYdh3a71gL5nRLnkaSdllARdIeEDOtU8JMise",
+	"MRLNMcRCSEhb3qphne9IreffaXW/tHpeodQisHsH+elwVO7RhKmGS+tXUhuira7PvCELWgv4WbUhcslE",
+	"K+389ZKJv2Gf59jl17ir3vImjOTSzo6bdesPfuEibt96Chmq+M2XNByKi9vCyl0yQXDvv3Pmnjjzdb6m",
+	"hEZKah+OoPtEcX3NM3s2wKeOH+vY1DVUy6dvMocuem6l0oYghj2xnChmeA/i6r8SHUnF+u4NOAWuRCSF",
+	"cKnQ/j1NlhTL+WR3BFIVUqZtmwVSIpP1ldCOn/pE5mkLFFYAuyUHxU+wPiS+lX16JYxHYMSp4Bz0Ycus",
+	"B8cMr2+YuuFs9c/tEnCTwUP3guvr7eztyOU7a++JtZ+VnV1Ik4430Xm7O4tvY+1aN7JmVEWA3CNiB2TC",
+	"4laH8VvX5Z/gCMahtHYr4+tYA+U5TPnL8h72953hvokzDlKBM1Its1O9E845+wuxUR4xbUDGOklnY4zu",
+	"BkQukgr+e8rInIo4YQiuxMWVAMgWy1cx1XNsb0DGWYnBMTl4cf7r+SGJWcRjpslqzhQr377GdI0J0MoQ",
+	"LoiSSXKULvVjwCKCeGwYCNzxcKPznECqGOGitcevYIztGjSelWV0lU03w5usqEiogLBERMqEDg2COY3s",
+	"XHtnp8Nhv2dXuHfWS+y3R9p9W6jN2DtfMMUjeu+l1KNzMWMJ6+BZxMl+G8eiW+gGv+K/6J3vv3wAeOaH",
+	"3EgW9MImdGIXvYxZ+qDn4nufIP/18z1I+OV/7BABlbt+tp+LL7DbV5BzW+8qujRSuXQin97sBgwOo5mU",
+	"MZaSm8tUJWsoBoOYST5d5koAzLNLj4Z4DcxfxlRntoDgU7caA9f4wC9CPB6Qc5fpjN9pDAHhGPqBgHIO",
+	"MCyTpICH+AdCimE29UzRiF2JJVNcInyZy4sE48Zf9kOTgOIUP87LmrgU7gyB7UqMT4ePHLzGaKnAhQsQ",
+	"ueMBeQ4DBxRJyMDMYmzzjKwr4We5XWI/d+vgtutLRq34LmrEVSkP/bvE+oZhLZa+GCgrlo02+FLI1fbc",
+	"kyaJhOf27sLHCpPUbClsnfGq7W1AfkIIA3Qye2z4x1Xwg2vGlmDpw1e2nTVZWT3KXbCkIt7Mfwlw1SXz",
+	"MAdv7Fz3qQktqLpOl6MlUxG00DsZ2l8R4WE0ZVahOX00GNpf5Q1TymqDsL4+ya531svy5FyD1spzOXRQ",
+	"msiy6VlvOBj+OBxioFE7Fi9M+oWwe9RKIdqfiCkueo2YgY0VcpUl7H6/c/3Gus4lM8XCIkvkmFvIFzgw",
+	"I55wmlXLu42oCestzKP4yxgS5ij5WdHlHOJqx5aDuJiNqKDJ2vBIjzNgKXcN5uNL72jy/vzJuUZwyjHw",
+	"8fhxUR+wQ6RWR3IKBWYpYyTHlfAYh1mh1aycNWBNuPzaPKkbEHRxdABvPyAvzJUA81OxpbU/pUjWZxl2",
+	"YiRTYbTDn0Tp2UL+XbgdYI4hb43y4gvmfB2Yl9vkO29sva9OitOmho4AktbJZCCu4eD45EG/B2sNLPHk",
+	"Akpgxb2z4x8eDX989OjEGrK+6YIgf3V+8cuzty9+/bmXP3azuXj287uX5xdYsFAZ19TxCdQxQyLqnZ18",
+	"/vAZOKtlJAt2cZ7N7SvL94sSZ9dnD0ynzJ6azNH0dxH/rc1ZlGGZkQbxZB65xkmjnGFuLfxTpLOg8/qC",
+	"OZEGYqWAmpOweMZUDhIc07Um46mSC4h+HhuJMP0J10ZfCQeWgz40wK4AQw5pTz8mVBC2WJo1gnAsGBWa",
+	"5IhcXuO8EnSmWKGKAI6ipYhNhWkpYJ8DGEBM1+TAX8p5E7YiaafZmx7/sAiwVSdzXW3NQApxjIWet6Yw",
+	"v6TYrYertxZyNi4ZHnltVrXsNJYPX1hipcJcMJ0mZrvA0n3CIX3gu99+X6IH8Zwxaxf83RlyVc5vdTA9",
+	"u2qNW6WVYhrO3y+gmWbBV9XyCdbigakPiCXHBQpd4gpxOubqGoUFLbG68KvhV3J1l+bwnXX2Bm5p9zZQ",
+	"WWMXd7Rr48sYY0YuKzRfgDE4w5uQvPKNQ6bqE/aRa4hEkYLBzZhckkrqbbnmSCWp14c1cjMAbeZKZI5e",
+	"/Nkbd1BvB2py+qLWgGogJJlzbaxdxjVJpAbIAFwo4M6NlcdMLSxNqR1gMdWyzd2ca/f2l3O+tG/POwRP",
+	"hicPj4Y/kFQsKY/bX525EWUs+HVtiWaJUl347ybEt/YS4Ya0vhJznHiEVQW2oIqXqlBnSJiO5QoCIIgw",
+	"zg1A3bsypBD6grWadaHiiNVuT07hFkv3ScbgIiYxo/GViLPi/yhxVnMG4G8ca5pggWoiVRb29pgsk1QT",
+	"Iw1NsKMrQZPEae2LdgnLri5jVgLhm2A1FWCSKnWF9deBTcpxktr2vyNuUngAWSBjqWuMZBQs33whV3Xj",
+	"SQWSeRm1tFqp8YsaOmVSqpGqOEpyw9nqu5a2L0wHlBxrv7jlQN+CmPQSsURmNWJT36Mqmrtaq+EiIfg8",
+	"diWQQpIRyw4w90apmA5Gyl2JyZqMEeUhSzFfSq6hNBV8dFAo4mDVDryTi6D4B9ZSvRKuBAyLD62AlGo5",
+	"p0KTFeVZYUmsZGh1MShKxnxyMItbF3Nw0/XVeL+VsHTL4qv9QqRnnVTAhS2JBCbShaUFdwABNFRqoBg6",
+	"rjvUR7cLWKjju0V+uSHBRnnzEVvFrLWvCoLnBpNBiFBALsQaHzgUvmC7ebFqqtS3HEgW7bFlDE2+q24j",
+	"yG6nHAtxTS7/cn508uAhOZizj33v4IOa04R9pJFJ1oRqZ8pAXW3Ls4dnWeE8r5VQh08ce9mzovlUkYWC",
+	"BDmnJw8eNl3N0KPp+dHzD58enn51gO0Kh7eoqIEffK+p8UUibf3xAlj6q1zq1oGoNJ5i9z65P0ZN6EWv",
+	"BStt6jp3ywN3OE6BEVnu6LsS7kdMRDKGmhtjy3Aj/Hl8iKo81QjgvXIJJGtwB2Bty3dvnx/9SPCz8WGb",
+	"w+hnVj2Lel+PKd5zMweHQZ0frrh63xliTwzxMyBMhlkiByq0JNQFZGjL7t3B2kzZMbWkYCH6MkgZO/Wq",
+	"Ppvg6cWFeXjaa64yX3GbZzwMmPNrDOMIuv/+lrKUuQiGBC+uaFk7JdFcaqxCxeO+/Q8cVku8TLoSgO4O",
+	"xYwn62I5nTwALFdoDqghCaMeW5tA1NkaYPu4JtxDp5szDKS3J6NP0wc+RFyzNRToQOseLb1kDR9AKwuu",
+	"tQP7m0I5H8IFeAzxAywrLxOn10z5R/QWTlJwEdArMaFxAQBnQNoC1f+OSwkBKn41RatAUoxYdnIC1+Sb",
+	"4s6DLnfWA9/k8fHRyfDtcHgG//eflktk8dlx4Vlr72Vpqp18mCf7NrrdctdV/MB95Bp3N/7uyvz6rsys",
+	"ZuPW1buhPAF80updzJGvdLqrarRgzVV0FRcRX9KETNicu+g2uDU5g/MF0eAROdil7laB4a/EcyhGkHlL",
+	"x1l5eoiaIAfp0hUtJ3J6WFf7/kpw8xjVbDNXMp3NScGz6WqI/PzsLSmXxg+VxR9ciV8BrU5IGBWP0oQq",
+	"nEWNdvXqC0M31gIP0yT5F0QA+nZuMbvAE5bV8Czd8i9YzhfSLso9oPR6HQPLwZ8Mhhm8r2JQbZsmmsyU",
+	"ZYQDX0+e/N//czo4PcQCWFdiDI8hLO8/HBBx4WMMKrJDsD9E1LACkD9hHOxtjPX8y9u3b8gTqnlEDjya",
+	"Oo/PyrjqfbJUbMqUcu4w5Jbs7fGVgJrqFTB2l+BidcgBeSLtJ0Ua/3i0Wq2OrDZ3lKrEmTvjKwGZObg0",
+	"PgsPs27GVQ4Ze00MwsCgJBh4CjzK+pgc6CWN2JFmViEwdvQIpK5zQYTQIjqdaGay8CSYCFR2BdH0OHM9",
+	"clP40hefL16R2N6BdDSZyiSRK1LYwQeDE3Iw/nTVg2JFV70+cX+OCoRx1ftsrTwhDapMSyUnCVv4+kxu",
+	"iApwSfDv8zcvzsiYCzD/Rjj4MTk4HR4fYokjV8CojG+wUlLMiiTXz9twy4dlYOAfOBZHQVl9+blM4j4Z",
+	"p8Jh5LJ4lBPmGJ7k0sGP7Ep4qzVb6EKpyeySFA3dbEhOaRsXKkbWJ4sC390mQ8KTdu+st4rM6MHfTiY/",
+	"fDxe/Kf68frN70P6dvoPa7iUCL531tP3I3XfHIX+0+v38pXpnfU2mdZD6GfOSweg3z5r1M46Vxr7va3c",
+	"9meY9a7T+7r3+tg3th724E0YVUyhZLAG7pzR2CF/PqXRnB09lcIomQRuPZIVhIUKeQS5duMMim2RauNu",
+	"JEhEAQXBWpv2hFqwmFN0EfabyvXlJ3976geRhLEYuTTo9TdFlSXV/FwpSQUnNVzk2xmU2G6/1yD+/Qlc",
+	"Y4C4mtqaZAXc+oRqFyZDRVa1DQ9S6RQ0MMi3iZ5BQfvZfdkyJPTQurmXAif/PlfJt1642iqpBXGFUt+/",
+	"f390Xni+Saxj1BUUo8niP656kNJx1RuTikgnRnEWk1y7aEGm/yTRI3lR+k+f+15owhx7Z799+Pwh5GXz",
+	"eIt4LGW4wXYrcp2x0epoNLMC9k4RKq98jzogOYDrgmIsuSuR44DdH2MVfJ09BuzxLJwhc9wUj6naS84S",
+	"mN53MJbvYCx/7iuiQtTOZrTDfuAwPzTyu4+oyIO3aln/p+yVCsNXQ46CIWag0MvURHLBnCXBFQaVucCz",
+	"gY+j+I/Ycrjzt0AeC6MxSZixUzsrBpphworCEga2VcXgIhMMDqgFUAqLW1F9JbxRkskV72ZqJVicuzJf",
+	"i28VRRFXdoOXN6E2oKLwzp5iv/KB7BrS0cI/7EOEUDC2GYyvH8huQEFYL2tHBG+gzVAc1YJ+fMnEzMx7",
+	"Z8fD4Q7LEWGZrm8XwBEYy5eM4fgKsXmeDLafV/ncvx9Ze6wUnoXLJHLWIjDvK55b9z75sTVGSEABcXfi",
+	"OBicPiDciGjdRwsCJZTlWTClMoAczCv8hT+5ErlbDNbNeR1bHyg/s/B5su59PRaqzeRzz7+zzb7ApQsx",
+	"ZlYTwsh8R4Jfloe2KxmeGm7PcS7IoXt21O7j7TdHU5gCNRcqt0ECYZ9Q7YoOlncnx+TyfHzEY7zhgEhE",
+	"uOogU8W0fVcxl2Wd656Pra7BI0ATpVZZzXTXTAVghIkYIBQgtmLKP1p1FHN2Cuoq+OMm7EpgbmBjCIQv",
+	"n17C0kKBhfuSB2Zl4gm8ZDWZ2faTWhG1h5CILxtNsE3GFbf9O07Xt0vOdNE5OZu2j/VvFlLljzqVw6qc",
+	"3i2MwctSZ//UsNiBGW1XtSv5Rt/Vhv05iMpeFh8wqSsE9yW18O3F0ktnVrlkeqEGtSuUgtd4fSyZCoGC",
+	"ei5XAoMHAe/3AE5YwIV0EYUIZck1UdLAtTqele8uXsIReSUmDBT3S9c7aPhkmU4SHhEaxwpgis9r3FU+",
+	"6B+PTPAF6M0EyrCrOzuSr0TTmeysBQhR9DdJJcxL0Dc21tHV7Sbtz+1SubIAL3/TcMYK/eSl3XP/C1Cx",
+	"g3Qf3IXpGS4GmJIDxd1TlfTOenNjlvrs3r1ILQauh0EkF/cw2hZuiTpHQRbX6dtgIQcGcom33rUZ3hWK",
+	"+Reu9v4vj5fstn0Cpa0z+8BIJ5K+iGZ071PFH9xY2e0n+N2JrJJf3Uv5oneoVm5tFm2Hdhul1vaaWNjI",
+	"95JYe8zJZQDfHVI6Wukc9eXVg7Tjcn8PfK645iIC15w2RKd4pV1AJjhsrbBvONuaaeuLKtNtJPl3Et5n",
+	"0tHu9PsFvVhFkvBaNjXRPKAmuWxkAGiHhNUpZwkUzkCv0BmZ0kSzsQ+23BTPV+LA8pcH7ChcCk0Y3MYW",
+	"r1cPH+cNW31nfCUUO2ICm7amuvEpQVl052QNpT76WJPq9HjocV8xGYmSmK7BZe5BRTDWMkoYVRp43z1w",
+	"F4cdFN53ACO0hb131FdxGXxGWEVJvdv7cBsFE8f9teMKOwgkp3L/awumfzoMUgf9vqtM24eC+HXc/CEB",
+	"2Zg4Cf4CNNnxwt+jlBEuyPi3qZKLPjHycJwVq6gY3Asrf61oymGo3V25VETIAlISkYrPuKBJ+YpgQM4N",
+	"WUhtyPGwPxwOvSthyZQ3+lu6C1wGo8MvJAupvEzMe+zqvX/mjYj/z6QzWlb5psmMQJpxSMD+Ra7IgopS",
+	"gAak6P6LZjf+y9vu7iaj7ECkCPMLidlfTTiDh/TIJ0v8OWT0C60xuV2wVeYARv8ni3PP74A8l4qM5Q1T",
+	"CV2OXNn38ZU48CDKPz48HQ77hDo5+wNcvR46se+vdzk6m1mMAnsiffCh7d2HckDKgBuJli6WA9zACgAy",
+	"9YqbaJ7lYTmb9EpQ381jMrRT4L7yU96gr8zSRY29gG2rqLG4h7cQuJWV7J3B+nVWW2EcMMJMX/ymKusO",
+	"PtGc8L7rsN9aVAKpV66N7ni39deSk4Zp82dTYb3Y8gJj8P9n782X20aSftFXqWCcE5a+gajFy7SlOPEF",
+	"bau73eNtLHl8+mv2JYtAkawWWIVBAaI5jv73PMD55z7QfZPvSW5UZlYBIAEu2u3hxMyYIrHUkpV7/jKD",
+	"AkTH1yjyVJ7KiSv6lFlXUf1r1QXblFPCXErJBmrlmVBRlUWdC1ODmH3n2RyoNW0TOu49oePModtCuwgg",
+	"2/UPdA3i9hpVSMA5MuhjjjFTyN2srxk68ci7VDbWVRM+Y/Y3Vi5IoouCojyj+LkIBFM9TH12532jyW9h",
+	"5G/Bk7yA2uxKdq7VaGEt1+9ETAYiNYDZhi1cBHcpC1ChbhiPtSoxdEf5yM8DLFPFOjunBBf9ykiWlg8I",
+	"V0pnXUXdBt3JcGetzaDAoFS4Rxf2k5irPgoed6/pqrI3BhqD5ZHMQEQ1OnWvj/K+2HGZ/cTTSCj2Uqgs",
+	"FXM9lE/zVCdi/4VIY6k27Z58Pw7d5UwAMfa38O8PRPNFElnOR5ploe8OJUwmJ1QsXSscP7tuvEX3lHL/",
+	"IwbRoKIDEQu1yYy1goc8DaCXlYi6KpYXgpKIS/1F2VTGMRsUxq2ruF9W6kANnk7dwO+vQW+U8mHm51Lf",
+	"HWorMm+sWKiyso9MdflvqWHROn3EVyUE4zmBtODjoq+3of4nOhGK7cBczC5DPG9KtU/4SATQfVctnh2z",
+	"/qF5I0322g32m04oplmsTiL2i7Q9gDeYPywLIrqvw+aa9i815qpCBpzn5dbdHkYFOYj9XeE5tDpvV4Hh",
+	"2e8AJtcxQBXvh+ay74DzWSyVMEFxlOMZG4qi8z10IOkqbtjLs39sJNrutOd80HIzq969AG9SJ/q+1670",
+	"92sSzjeW3/nl7P07S6wvz/6xe8OHbjVDJ1J5C92D1zqkro997cF8SY3bg/KhCRi2b7eCj9qfplgIoCKs",
+	"ZEMVEgLfXYXdm9n/9//6/s0YBNc5oF/EHGxKSBNSaE4G5MaEkI9hO9VO06Efk9I4HKVpRLsEFEi3Uv5S",
+	"YRFvoKr6lvf32+R9e1hvUBld3Z39duUhnooVXbwWjwsSNYdD5hv+28PXj/isz3YKaq+cE+g3u+vMuSom",
+	"OK0BZbRgH22WSeqOkQpQYFnI04iNuan24trkEKX16muNWUaxc2Ic9lxt0is34rMH0ywXJt2k7Z67OQK2",
+	"zfZ038rp9sKnlMm1GIy4q1MP/bKb23Xk2cAunxugYTvYlcMPPYDwRAAZCPavcMzTkSCIWqng7q7yty9t",
+	"/U3+joJHuJPFduxJinwMEdN3TyzXKPfVrrqR0GG0GzANs+FxPOuqUarzBIrZsamfSWKZMSOMkdpKdjFJ",
+	"YnCC2VEPUyH2oFPDHha7uGm02UtscA7pyXYSRefjC5FYs4aZTCQEKlzfBt0ldmCvEuh+chUu9okIZ9ub",
+	"/Kq9yRfG8kpOhDLQITDTDEjGktpOqCcTzjx6slWjMSNSRDAW8SWJdSRax5DxXj82eFpvUBUIMhMTs4pz",
+	"w0b7oVnGNOFfXuOdT/2seJryGQQHslkMW6PTSQ1G11ttMpwawGLZQ+ZOlcdTpuC9A4jvK/El64XglLFE",
+	"SUeII15r6I/2dKxjSitr7lMVgxOovAi0263jpwcHBzA5amNygH8va2vyMHxJlRPZFPOwP24l6w1J1rfE",
+	"UUNkx0CCHEkPMLb47C49S6GGjm7r4Tl4ldeyM5IQRitGD7EyisTjDnBEIy/FLsolEJY74ov/FmU0Jo7L",
+	"SRH8gOrkFbiBL92gHwAUKY3lpVYZDzOHLrr2fR/yNNFGbHxfJ7QrsvFtZzpPw83f9qOVletffq5vl2nR",
+	"a06tmrPaC75txHcLTnA68qQXujUuIyPDOb52Gkdtdl8nSYSKDBZ1Z+nM5fEVHq3K6Nrs9FJGQoUubwJT",
+	"CY5ZuWWXpZS+0pkMRS8TX7I+25m6oC+xuSknZI2gqxSfSDXC7hi5kUoYsxuwfp7G/YD1SWvuyahvNS77",
+	"XNFvs44dmGUTjGwDqOTrT7m/cGBy+1FpwMUac8NmAmA6CGuyzU5xpUEBVwL6e1Nd2QnV51BSuJ2TVCYT",
+	"3LLl3Ii0hy1A7EKYvtsysAes3aAn2DlIq3jWZqcTmRnixg4ror+qYVhX+Y5hHtsLc9JLejo2AZxj98sK",
+	"b+yc6MTfa60ND4n8dJL1pB0p7ab9Efawddz6yyF79vRg7+nTp3uHR4+f2AMniPhAa06gIudx+6B9ePi4",
+	"/VerXBY01zpu/SpMwMrZNRM+Y0aAOcv0cChSw7Rin8c8M50ksSp8Fb4jtvcae6tD8dj/Q2PujQ7BMIp6",
+	"YFlAXdDB472Do/PDUs1QggKpddxCvxm2AzYgN1rHrakY9Eg934xZ3w/8R1lSNHanTLBlwHfanvLfoFAI",
+	"uZ5iOsn2rGGYwiedZ3XyaA1leF98SXSarfArk+gBxmb1KcMuhEgCpuOoBNRt2fDLs3+wVE+Z4OE4wH4+",
+	"kKxnivrGowMqcCSunFihCqM4poZHpFrvgyYNzygVMa7Wm0/hYVfWnLdq7lXV3GvElx0xYBDdRS2w2Ycl",
+	"qK1Ke0MsBA8H+g6rii32z6JGsLgPN6zkLudH9rTtyYkd3oaYixWG0GRG28e/pqd/0zlRlbmskRmFc94e",
+	"oJsGViybYGDpSE9dd2IZAqMcyliwnb7PWQoqXJOVbLdQx/lEGWiJ+MvZ+3dd1f/abaV6arqtY/Zbu93+",
+	"/c8+Ml6wEQd/iDBD+AE9bbOXePuxs+ECZ8EFrJ+k2o6jZ029ftBVfdKs7W9oShSRZjitPan61oZEXdte",
+	"VlLY+9BHsqseP3783F5UtlQLu1Mm8Ie19fhIqGzOFg3IEoXRjLUSPZVPBlDmB9YpTAIQZuwkAkYjDhgO",
+	"KWClAaFbz9k2bKc0oIDlaRyw4sUE9yB2wWp12r9fxq4CAHm7NdJgB3yMVShXI3HMBjxi0PURn4CdCj26",
+	"tEy7KpZKsJ0hbWRAzVASbSQU6UnF+vYBfYx9He46YEujKT1mpHXxjq5CwoWWZHFcFCB3kLrAcYkFHWwg",
+	"sN4J0K8xkoB+hmFu3CD7Tw4OqISDgHyKVixoFx9a9Q+0ROg9edJV/Xa7vY9/lTq3TOx41m7djX09YcgL",
+	"lngqTB5n65viyFyJ094v7oXdJnjngvXMMl2xnxdt5tYNW8JByfh/9vTg6dOnaPlXwYx4FEmM6X5I7bJm",
+	"0BaIom5J6Ss3uVKIbb4NibB0cgKH40LM8EyUuBnjA30pAvj9kse5MAz1TOg0SJonsjLL/KtRuIp5/huO",
+	"5feFu+byJv3O4FIEjnEQ3ygtd1DmE3kad1V50QK/0oFb3qBud4K1NjpY4RMBEl+qkt+po6LQXxrzTeHX",
+	"R8ad3K2r4htzVeD2Ot3IlOSXszs291iULYT9r/hhaaHvWvbBT6JqHrTuSndfTvtbhf0mU61VwVHcLzeq",
+	"pq+RXQ3v39AOLlM56UeNxP5aQaEC02kk0hNryuspZLRBR+5SGIXSqniYamPATjRXNaWxefg3XmMEM/mo",
+	"pzCZ1QZ1obhuj+iNdrNUZalvlS+BRsqDPqm35aq6m4yPNTssCpVP7PITpmnQmuhLEUGzaG4QWX9l2t7P",
+	"kKsmvLeEp6m8xJ7OtaNA46NuFJS3am90Apsn0t6KJj7GcBsGVfcuNGoamjc+Plr7OeBLaGwC+WztJpCF",
+	"0gRNSCU02848SAK0Lt+xajo4c3wn8x0wsXYZn3Jg7xdKT8G3OxEqa1pn9/AeAfzW2QkDrWMBtSZ34Ndc",
+	"zYDd8mzZ7227NO/MlxlFhnHPGsDjRPzB57fa8XU+vAaYaJdHsnPaPnz25IT1/9IPusokPKRKsoibMWWO",
+	"cCjrFNFuyWOpUwD2K6epjKCHi9Jd5cIigxkTX6SxJvqxyzfRSpCT68P7s3PWbrd9JLVUKrbSvYQZAkTw",
+	"18EoKXterb0zFkJx9k7EBhB9l6RqbHQm7y2jAdZnSRc22r2te+Bbcw90oqg48FfzBJj9r/TpJn0Ad2D9",
+	"vxIZl3EjdPp3StL3W2nt2LxH4XZc3mRUUMSmUkX3YG04e3pNc6NC9Ktz2ksUhV5yVzBUzBvxb0vZrTPG",
+	"BzrPmMyCriqn+Byz+TxRPkoFtDULoNFawMZ6GnhghCTVelh0Dl2Vt1McQso6+VmaTN9uV+O5Ny0/k48M",
+	"G+OF29N5s+kovLTEwzyO/fEcexL4dg6lNYrzVGwOEHvVETap1YArHhLOX7HAaCabgMnIBJCfjUqztzPH",
+	"3Iz9Ke4qPOs8pt4xkFSSmbl8eEBawBgdVE0CIL3D7euqXEUiDdjrD66jYsByI1IGsfugxFIeIVKgh60V",
+	"X7JdKjXnXZXpycBkgFQIuC9gJaNJ6Lj57LgI5mPyQRHU52Gm06CrMunmXM5qfwRmtAxFm52m3EDixFRC",
+	"Kj0b83QSQyPItZV8+wxxd1pFY2YduGi2asVNMy67rBW+5Y9JxDPOdn569eHj7k1otvvuXO7NuXQeAoOx",
+	"59v4pige/nMswgsRlfWuOk9WxHY4AutH4hKQm1KWir1UjKTJ8CTtUq9XFssh5ZD0vcvKFWt01VjHkERj",
+	"0InVZv0nB8+p6r2XpIBgLzERCRrCKl3Ai7rWVguKSvPR7hQb4ZcJx3SPB31rC98zfnWJKiqMYY7qN+QJ",
+	"IpYjOZCxJa5rHPhm3xvkaBlI/9Wq5J8vcCXYhVQR2+kPUyEgUwVdaNwDMnSVw5vZtecrG4uUyQwKegYC",
+	"UYeVhvYZAZND7IeEZgdmpR13VT9XdvVUj96PGXw9ShYM4FCKqKfzDHL6fPZMz2Q6SUTUG8x6VqOA3MB5",
+	"BmGfhbEBCFzAE9Dc6yFOXI+8WqbnpmTvcUwYRWi/zTqx0czwGSDdKAK6yU2mJyJlRqTAxCALLRWCbCnE",
+	"piDjEmHp2uyj4FaRUvFsffPopWWqpyVquIbfsKacq5LQFbTsls/lg83lUdp7Dp49fXLw+OnR0ZOj50dH",
+	"6/sVS9PwLOhusY/LC9lULQUnYwt8fM+uwrcA7ySN50aOpUAprCzyr5We/ufVmev+II8vboXD9sO5k4vI",
+	"ktDCy4f6KOs2IKorsM4hnaOruLkQUZt9Suy0D6mEyt2NBhLd4FrEQ00qAHksGC1r85gXdk2uz2dwJes5",
+	"zVcKmx63Pp21Dx8/eX54dPDDs6dPHx8c/fXJ4fPDH2BliR3lGZ3YKzAaO5f7ZzZN4c33HuIFksW/V2Xu",
+	"m+uZyScJlyPFklTswTmmOqlYmqwcjN6Q8Uhl5GicmX3Iq+fYzOQ2mM+5iGPDpnxgEvTeEuomZnm4VqDG",
+	"ZYZx5/zlimmCF/MAYcfg9ymjcLGYq1HORwJdOODNsbYeMmiZsR2A0OVZ19KansBEWSSj3cB31wppiQP2",
+	"h85TJWYIzgWu6S+JSOUEeq1c8lRylbWZPSmWBwIH9NBlcGh4HKNDCyALp3wio6Dow9lVfJghCpJMaQEg",
+	"SJxiv2IQ+W432B9aKuPwueFRTEir2XbVlM9w+O5yNWK+tRs1E02d7w3avhSPBbVaXwrTVRiGAGgcCkus",
+	"XevgQQe6alWtg6O0ZeYsDk8QXs/91jtUDsRvX1uOPFrHLZOkqIkWdGG/5bHoTXVK2SuOPHuONFvHLaF6",
+	"n87Kv7kkI3hgzz6hFbSIwuz3Y0wrgm2HBKGJjNo/vxi9eXv+6+HbV2+fvPvXxcHbf138ozPqfPzpxS+v",
+	"/v7Hf718+6/49O+fTp+8P//lxdvz0ycfzz915msjlkmJjp/5C2jpcsdCqnj9R6CgOin12XXvpl3adhv9",
+	"BkPvtHWev3smWpJhjmusKcUGuZHCZHtjnS/NUMb3Wea18HKQq4KHYwdtePjsBwbPc19MhbjwIJOLMJQB",
+	"e6tVxGcMCmccKIFz8g/lJXr6hckKm9szx6VQjnjXzzC3jVkjvmHdenu6/FxvcPEHa5e/A7P8lhH0ygvR",
+	"YDTDjm2jDDeLoGesOmNXtnwU6k/r7ZTnVw66EsasOOkVTF072HgGDRespoRnekdpJUoQsbuLCktzrs4L",
+	"GoU7krdK8cWLGkjercmW9m+U9l9UlvXGqT1oJfmqmHk95XLFxCTJZmgDhrHgKZYrEwBkKvYmAlIADHm5",
+	"TaZTETFQ1Mmi8EQTxjq8KDw0a6jrZ3UH4IratrQbcMlj0rVjrAI+/OH44KAVADT6cWsCYhWHYZfo4Ln9",
+	"1cqn+uuzXJi6G9bXhGuO3d3pwVc48xDdcOj6W5/NPSu4ZyKb25+rK7Yrq3w+iBSBsV+fvQd+wXTqIM4z",
+	"noJvwDlmuRqJ40p1B5umOhNWqbX2vTaC2WNv73G9h9CmByXX8hKn0NpL0fKXanSCfKeU5WPYiEtVOJER",
+	"c3cwo0yYJlm7NCmvE2byEuNOd6gC17RAEKnUUQEoEvFZI9b4KOVS1RYRIYMiPQr2q65g6A7qXfyyLg/r",
+	"Y8ttmW1TD2+KTbwTUwJGoWNU58u9O81aXLpE3hv3Abs0HZOJxCD0Kbl7hUB9BoJMDDSfKGDccp8JM/lg",
+	"IrNMRLvM6K4i76xhIVdswrNwTL1dOorB4CnJpy+jPviIPHYNeWCl6SpzIRPo8LC+dxJHT1zh9JIw/a6s",
+	"8bh1/u1raxkkio+QV8JVQQv8gbBcez/8cHhUsBr4rodLuImuU57Yvfj9ygNo9vz9rKcYscT1w/xOJaZb",
+	"befeMUEhg5q2xaoN7qBeXesp/Osbljevst3fSJOdlh7+TQMHFBNZA5m9mPRWgN9k2aqoUNONuwjqY6pT",
+	"DcknQjGKGVEEbyrgrSclzV0W2fepjtusYy4wq54bI0fKDpwJFVGWGKS60jNL2bMjkZlywFGAo9zHZT24",
+	"Tmk1HhnWvxCzvneA+/jpO8QE5F6iMx5FhoqirJSEOCXhzOs8gy5KE5GlMjQ+QNlV60YoG8HYFp3wqwpm",
+	"iwN3rxHKCzFbDDv6ClzLjHXKYq1GzF7DimscscCA8Sn2MrBD7Aq0jp8eWN5GL3BByOK39bWKYqnup3a3",
+	"tFVNdQn+im0I8VvTOV6JoYR8JdbZf1HayRvROPa/Fn+4yt5IxCITdZYN5FK4nq9SQZL/SRGeLsKLxAcB",
+	"fwxyLkzGZ+2ugrk4kFRgXJC/Ac4bQw0mCl69ieHyCgZdYVpz5+3J4ozwpmirJNwYqdr1hP4pK8g0WFo/",
+	"vkZUatlOH2w563eAIbeahG6vHqvY9/VdSs1Mdb9gaY0WXscywUEsoB7URZ6Lx3jN0teXT3iSAJgxKo8+",
+	"Z888cprxcaEjer8mNigEFdf/SDcG6NhWOhuDH91QJG0z/3Wxcp1i0mv0FS4qeAq0aBf+Nvb9EdawSuhH",
+	"hJpVkyO6QLpoBoeaSOX/vltXdO0KNXAXZ0dsWcvNsJbPFZsPwz5FUcN/fvOMBq295QE0N3vfpJRCZc6+",
+	"JSvUsJ3BzH8Z8RkF3MWXRJdqnPEytDUXFMHdNntftWmPAdK8q1KX05yKJJ5hx3Q9XGwDbYpE5ZK9rId1",
+	"44Bi0zm2SQX37iG7bfZTztMo5TI2x11F/Xz8+xcfSlcYX17PynnNMG8aS55iU0o2iHV4gY/cGXIZQ27C",
+	"4ePDg6NnAfz75Dn++/RgF6ZS9FIGwHq3QRJ9BDwtIdI738Yxi+SQmq4FXfX86f+0vwxdOzpKNAhYNtV7",
+	"SaoTncLC/WsvEwaFSbIHGN4bpucV9PqRSO3uApR3w5TdvBo4Mp2wLUe+OUwSd1ZTT1EPnwkPc6VEvEGz",
+	"eMpEKrqJO+5BtRHHWMXx3//n/xZMsKvsn9ADAj8ksYQ6fuKayNzsYx2blgoLacWXrC2j/q5rRt9VwECo",
+	"HAUAdVmoI2epyyy2nBY0wkwkwLtM4HrW+0l0VSpCIS8hbEn6KLAHF360euMol/a5IY9jK0ra7CfXNBy7",
+	"YXYVFrWWOszbwbjSH66ifSqOxq7FQTXRY0N+RTmdP+J2PfR84nqE0pJXxclXEgeyKBBqbABPvzcpw0cH",
+	"ayOlLh2H28BGndxVllxrHK6tXTalZvRSjcxddKN3mSzlsuxSjUsrKE9wrXSXcs/6o1U9629T9FWPSIPY",
+	"Q363lXo3ljVn7W3P6ANg8oHn8IBqAIx7RbnILafJ+OD2jcelfynC5t9wUJpmsToi7RZye4BuMhy9PPfi",
+	"FmLR79MIjFPI7QqwgAqSs7AGlqty8elOHwysvotK02i7yt4dFBYdfV/EkI23VoMS7Atoe/aLQZ5lWnVV",
+	"gjEqBIfx6V+YHGavRdQ2Zz1L40cKMRdrBcYxaHRo1hL4X9GR7AwS2KgXGQE42YGkJxj9ERivKSLbviv4",
+	"vdTVYuiVTuRDCFlXyl1dxBq+ZPQlkFEpPg2tpqzKAJlpFd0NSGnuqUX0Gux9YTJoE+DuRjop3Xv28/vP",
+	"vbenpfsGOh+Ns9I9QD2lW66aZ0fbcD/hcEcDDaoMkes2EP6tBsLdDl49AO4Ex/5X+rRJ6NuxO49u7FxC",
+	"TcyqIVZdsKptoPq+AtXLSenaQerGLT7YMrtvGeB8BdXcnqeSdntjA67C6PYxqiCJzuppPIklxYixnIln",
+	"rA/eQJ7O+mzH/oiaWgS4g7FWI+PyGA1AgHbVmMdDDIlQHKMCjow1WQJUF1+2QFoxFGeNdVe5nyHoclyO",
+	"AQFkjVXArRYFXax4OHbgxez50/8JzUXmIyKY2DkfFslEs/lap2ribBp1zepS/uiXaYcQWz2Kwu7qWPYw",
+	"1ZOKS2qo0wnUUkSoGa70mRXvp6wC3B5md2f1+92eX28MbzgOIWBShXEeiTWi+Jne6J13YOe/LM5NY/2Y",
+	"u2LLcW8KFAwPW8F1HauAkwyxWM4cTXyL3HhVzP5HKk6tZZtlhXTHmc4czHyI5BzuYuinWhWbiJQCPcg0",
+	"o1Qne3o4hMYSaelVhPcadFWsdWLYgIcXlsvLIiFpIiLJFfI04v9KfMng+Sclho0dw/Ex+lKk0G18k1AO",
+	"rfb3FXeem9Q26HxHZVxzZI9k6TQVn2XyLal6buZ70G9hOTfJU0U48pB5PVe6fmwVpDz1admkUjns5VIl",
+	"zFjGgrmEwSmXVBMHflBA1wQlTUVFR+quKjeAsHyCHtZmPzrHH0wDGUpoOQVqjcWgu0onQmHFjv2Z3K3l",
+	"fpdjHkGXRmuBZwKwItjRE8Qn2D3pqtq3IHyIfU+bnWPTitRpS4YNRDYVQlEMndpaZHySmBPHAyGt5vkB",
+	"KpuJBq+tuy3l6sKwHW66qp+INBQqk7EAAO4+6sj2ZeILD7M26wNOyf9yS9V3WfRaxTNcRY/3M4eHsxFH",
+	"/UirAJP9RoPjSBYex3dA8MUIjrlTBs9rxC2Aa28gPr44lBIMZ9FCdDBjidBJLFwP0cZx4d0iWt4mdGEw",
+	"n3kcI9KNx23YLefTOqA3Fc8ao/X27loohymP41bQcs9aqxvteyV8tL4ZPKIm/N4QdXcbVl6g+4eYqJ6m",
+	"ZkleMJ6tQL8pgV4nOzC7tPTNXYbQXdh+/yvAmTZ3TCSQz4FJ2IXSU8BfpOSnCvLiAoTjcbnDXFcRxDBI",
+	"wbEcjYXJ9qzMAUMAfnK5WycutQCyh9KJVDzepRYR/jmAW+GDipXkMQgw2vXEaB6sNU7AvaGryD4o55uZ",
+	"AoR4IOPYagzU1CrVU5akMhQRo842sTQZ5QhT/ytsjYAaGnW/YFpVnoYelrFgUl1qGYqugrMsDLvUcW6t",
+	"E2mlvE97BiYRMKNL3TNiPRXpbpt1CIS4JGvZmBumtFtN1HOwm8eTgyesr3TWG9od6geMx0Zj7xtutSOr",
+	"M9FDCKrZy2ka/Do5bK3bzwFq4lpOR9uyq5thV1Ygzh9oD6JdYlMTkfE9hxp+y/bGZ3j3Uqam1UBzqK9e",
+	"LyOIMiR8oAzi3Z706Q3LsoTel1646dyLe8+s+vd3UDfWWIcHlWBUTGJ1jlFpd7YH9daatZ9OBiKKRMTO",
+	"5EjlSXnVy10J/Le3BIrBL4TBFgPzA8JUGugTi50eeZopkT4ySChkJkciQAy7z50XHSajoo2sVbWpayWT",
+	"EZqmNB1jJSV6CrpqwMMLq7Sr6JiJL5Qf5B7uEfW8zZHpC6ECLClkMusqocJ0lmQiCpjJB3ZyA9IjHhnG",
+	"k8SN3w4wYNimjiQ3JZB31VBk4di12MQpUMqMabMfdRzrqU9qRx9EV/VHosRX+lbWU0DE9XJxY4c8JVgf",
+	"+2RaEj3EdfPN9+y8jXeCIG4IqgX9o4ODfhkuBPvbd1VBHW3WiSZSFe0xPZ3RtpGZ5hFLHdNclQdVzPB6",
+	"HWUiaz51/v6CvnTEhrT20v68TquqoDXlA9eQ5uDo6PnB4dHzx08OHj//Yf3uMsWUNkkrug1e3KQmFfuK",
+	"6rs0C+QDTjceW5k3Q4qwCrmjHmqhBuz7JjOiNhl64HyCW7Cxu893snc9Xmv1LrmM+SAWC5ol7CPjqkYw",
+	"ANxcg5BaT+3b/1r80Vtm1q6n4/1UZsWtB3J2t8rTzeI4lLiik3LYD18PiwSOm9edgg0shNfrGz7zJ2A/",
+	"FVk6u93uwHMDbVIKMWEbwzp5GAoB1copRGhYmitM/G6zn+Ql5W6zvpXw1KYXtDpQ3rw6R46inYomN9KQ",
+	"x5PqfDSeZzJdBe/Y9TuNYu+RYf1Eun7A5ZbD7hWomx0+fnxw8LTNwJ3OWR9/7JdJKOSKDQCOOYVayP6T",
+	"g+f9LnpZptKI3euqVOxMqIj1v/7Ztxoo7C7hzdmFLVAxasFTs3R2M5pXAj7yw6PHT54+u4qKBEN5yBqS",
+	"Vem/V0XjITdRvraGAZTFuDu4paM5TPUE/Dz00zK+vozZJplUe0Zk2VJHU10j31oFw15w5p52m9RfeVHD",
+	"AXDT2ioZN6hkVAMlBOlxIWZTAOKGKiOohantG3nzXU063qUr/pnz2IoR7obDdjBlbahjEmdGBIyHIQAK",
+	"A8DKdCwzYRJO3a2zVE4AQzTJVZjl2KjfzhJRRI1QkUiZVEynTOfZCeNdFWs1AsRxS9ahIADySAuDRWGD",
+	"XMbZnlTFIu2cqlEszTjoqtcq0koYyVXAzhKu7Lfsg06zfJQLO9pOygcyDNjfdCq4lfVJEs8wGaSr+hRx",
+	"7rlHY/1bmouTuX2aKja1w6Z4zKTNOiwDUKuu+mcuw4s9RDnAvSO8c1f0Jg0EiSwDgpVw01/ovtvsKPmU",
+	"RDwTi+zhihLbkRhgnYdECjrJejpHACwYeOu49eHj+7fve+9//NF+m6cJdnUpen9buppfRJTdQav4u/4t",
+	"5TaMpuH5QSsTX7LWcWvATcbZjG9S2FXD5O5Qv9iEw27bxDww4PTYcrRrseolSgP4IPfIE7xmcErD1zyO",
+	"Zy7o/rnzorNJfKqUn3QHlewNWUfeyjJVryPUaGBgvi+jfgBmIEXk++SP7TcmH8EFdly1Ofh5jnHKO0yv",
+	"Ka316lhYOYqx1bVuLxpWWefSka0ex1sJgX2kiJCBknjyTVSiVw2ZNPZwmLbVVKRJYj7rleMXfZcJ4jJH",
+	"sSH1DBNizFhPDUSvdvp/OWTPHh/uPX361P7vKSVxev+AFT2n7cNnT5i99Nnjw6f4n/5um3W6qj8XNAEt",
+	"KVfyn7lgPEy1MYzHMQ16MWa+KvxTTpy8hk5Tt0Kt49ZfDpmd9sFff9h7/MMPh2uGgC5FKodSRK4f9Js8",
+	"vJixs3GaD1yACInicfiYi+f8yd7T4YHYe8J/EHvPo8PB3tHgr8O/Dv/KD8ODw/V9IqWluJ9y9EoSa1NW",
+	"INKycHGirUvk21NwKEDNK0xoCU9cV5vZ/4qnKxXDpTXqPzsAD4ouemQPF88mtmgyPmvkKA216vP8ZFW9",
+	"OtbLb+vVb4667HquT1vBNaNyS/f74C5ZY3nCW3K60Sr2tWnp9iJbQAAfxXB5+O2fOY9lNtvnIdbB7H8l",
+	"8+XPfUItaoZVx1v2YnEpYp+tA2VJ2MOrZPkFTJXsQzaY+VqfIuf5uJrVlOg0G+pY6keGnH6Q12wtu6BI",
+	"p3KQlyzkScBScSnFlEUilEZqZQI24Pb/U2HtKPDpmIBdSh3DkSKvIBlutASMxyLNzHyCJSRgJ1mR/+46",
+	"kJ6PRVfR/pMW62qJXAo5A8yfQjDQojdnJltr4O94Ea0ySaA7sYRXXElD6WRZKgd5Jja4Z92CJrr8titE",
+	"aYnpbatNXzoRW155Q7yyA7yBHNZjT+GOW9IxuS6frO4mHXYZOeMVHFPOU5PwbDznqAFvTNWkKdtHCc/s",
+	"BFvHrf/nt4O9579/PQweH/35P+o8OOuwYeA9zSwXfmZYo4k1ODq+BNffxIj40vJf4xxRWGJiiDOfALor",
+	"wgyrjJrBWw22gi+5EWfCsT4AjgQjgVT09a8W1mbOZmvf8DepovWfng/+ECHdcwccDF66mn8hdW3Z1036",
+	"7OjE0NreMPdan2Xsf4V/sSVOeKH0FCrAbjd5CshurY7NkDlVyu0ec8OMIB8gjPyEFcOGfDboXnYhRGIw",
+	"K5z6YBRzwzZmHYX34yssUzN0LwBqMmkcliZctoG7r1O8qnzMWnd0nJusttIKRDj17YG+KX2kWFoAWqDt",
+	"XjzRaxzL9aJmp4CLQCZMtTAUsGcTHccMSh8DRGf34juSBrAVRNRVFHTztgrqB6grcHsrokkMYz4aiQit",
+	"p1iMeDhjaR4La4YlqbYSS2p1JV3gwQbqNgvKyagJq+Dx0bpQBW4cBX6/XTI1Yjs/fTw9fRewX0/fvHn/",
+	"OWAfT18F7NO7v717//ld47BoE3r4jJsbHZQaQUQFa5tfvn/37vTluR3Sj286P/1kP7Tb7cZx4X3XH0/J",
+	"eVosGByEhTBOm3XKJ8Wqsu6o2CcNZkD7FFdhkRxJa8V7RKuZVpVogE67yh4vETGZBa4EWUZsRsXQEkqP",
+	"HLQzHoC6pZgP0FzROrh9sbJuhHcb270FPbESzvWVazL1CiQk7t+D/jgXEPF0vLIApSof6lzdFbpr3RWB",
+	"NylOW0f3LTu6H5lbJebVSkKFDK5N//sRl3Gz+9uSVKzBqU0C3hXdAFpGLC8E+zzmmekkCXvLFR/BChE8",
+	"ym7ApCqXuz4yBXZpQBAYMwKILRlOqci4VNS/XudZV0XYUAp0Om4y9vjADmADZ/P8QX0F0950nz7qOM6T",
+	"dR28ePUd+XfxZY0JAjqO9/JkyxduzKk7xxPgGHnOQMv9rfOGVcExNOz0wIj0UkSux4cPjjXFw8oQQNRY",
+	"bj74FFDkie0Qeom1FK0ii1lSKZ/SQ6TVWd/wzJL4FAH3cDwU+8J66TSVl6JAe7XDghZxkFI+Y0MZx11F",
+	"EIaJ5S9TZDw4Jddv3gW6gO9fw4Lchrm2Ya7vnyPeWqjrNnign0dT4ncdRAiiaiJSI2lHEDMHrwEqK1Nt",
+	"OR/pTIEDHkWn1WDGDAVoENrM6kOgW4FXp5wnsOfzBBx4qk8TYDnU7xBndSxqoiMRX0U7OqOFuP2T6t7U",
+	"VIaBP2/P5w2dz/OyEu7jOda6GcVchfdhlPuD1Hjs3jZ4g1nZGVw6Uw0Uv0wkn/tB3KNbt2Ap9+3YLUYy",
+	"7zztfPjw8f0/Tl8F7EPn05n999Xrs86LN/bTx9NfyK96J+5UP8bCm2pCnYrreZ/hEbexgh5wcudt5+Pf",
+	"Ts9fv/spYJ/OX795ff5rwDqfzn8+fXf++mXn/PX75lG6h9zO8mFvQECPjmeMm7IP2YN3Ng0N/mkY1tPD",
+	"o6A1kcr9fXj1ZXS1iYEXdog14cdcdpgD1NhOX6jep7N+wPpJ1nvx0X6IRP+EGT0RzOEiMpOIOGZ9ofY+",
+	"nfV3m33gvjiyyfnd2fsvvvev378eBY//3Pmtt/c7fQNO8aPghz93/+OevOKOy63WiwsAtK3kvcmqp/lD",
+	"9xC84n5Q9lf8eKM+8fOi/+RdEXiTOlm0Od9S9Q16xt2y3rtX3O3/NUl/hTv8jbwQiyiX5O0LfKFM3apY",
+	"5WJd9XTxBG3d1dvDei3nTIkkH4ar+qYO7Cof9RmZLyB2U8ENVUSwhOeA65/FwuwGhUlcRoineo+gq1Z6",
+	"sq/kD3aLsPUIbz3C3zfTuS9v8LpsZsoHfD3cj03wPT7DU2/9VN/mKfrcedFZfXYQE2F7cm4LJwPWt3R4",
+	"kFxvGRejFvzCJXu8cCWMVLtnmNEYbZWZ6SrvXOGpYEOA88NARfG0NsPSqHL3X+fNgaJHvOzY+6IgwFI4",
+	"Q11vFJ9ur+PIYCp8/8nBc2zfG8sw6yNomYPrYX0ehsKYHkDK99kOZ2ZmMjHZy419mv3WYb1P7XR5kvRc",
+	"JKY3gSSXiYC2a7HwEDmQxGwn91PKkzHrfHhtzYGu8t7cEwC/N8zj1jMOHYcwDxMR1hz2/uZ47ZbTXAep",
+	"o7wkrePWaafzy4sD+v0Avj2A+s5S6y6H0/Hk+fNnh0dHj58/P3x20ApaGIMKLSF/OntVuM+qeB1WZ+r9",
+	"SyvAh5+IVIZ8/402vY4aiRi88TcA+W7X/X5AO+yb10DrwLq8LVbHN4vVAfu8yJdXaRpUgb4KkgNhG4wv",
+	"4fQdsKr4VOyz47aKA9SjzAi32UM5NrHgRtCPMsrHWnwIgT48H9oifNwTwkcDRV4X0aN+Yw/uhGF+l1zy",
+	"fh23jVRymw3CBhyhOuxbsnC8SI0vCV8D+4Jjyo2BCkgEVa8qbplmKbRmpZ4AGurEqFGQTlk/jAVPe+Wb",
+	"jgFJlpDZ4cDIrF1SKUPo9tpV6Pg5ZsiYq/y32kpITK2yukHFJcLG3oq+hqsRzelri+oX2zn9tLuZFoWj",
+	"vmvA1mVMIYcRbVWob1OFQnq6mgKFys5eJGJ5KVK5JH/olb/EdQPzhiz1DEsILkdVkF2LbuM6z0I9cXaw",
+	"TLH8gGeZmCSWc2BOy/+KrNwERGlkXvZvax1axnfcVVFpHNZETrliOofEQGxEYSy/QoTq8sDYlJuuiqTh",
+	"g9hbhazvjOvlPmZSCos1uK8Mp2huF2R19RvThUrXzOc2rQKSXTmQcnaT2CBhaSm3qiz4DCMP6wzGJX1R",
+	"NGGWNI4IrujBbBsSbg7X7zdeGkEIRjK4JHRKefIwJAhtNAxmmOpJ/a7Ys73nWiZfdSxU1LpyGJnefBC3",
+	"6jGtksFq52kx962Se4PZrrSsMxbrUVnCkPioCIBbS7VZFFb7X93AlubanPJw7OQMlc0FgPahwlnAfj4/",
+	"/+AyM3WKDbJ9wyIMUv5Nvugqct/6NuYDHc02ECPW7qtSc+vuDk6T4ueWb3tYbixQ548KKD7Qyd3R3q2e",
+	"nNWahSOG656z/VQkMb/lPmuVwTbFV/6ei1w4LRGv9+CPAlF9AsYJ0GduZ1xX2a5yh3cPAyERnGzsHsuG",
+	"qTD22lQIqJItqZknVruQIfQs4FYv9WqqF/qCCRUlWqrMap9sKL9YzRNLMkqa6SQ3GRuIruJhJi8F1uoy",
+	"rlj/dSQmiQZGtfc3MesHDABfBIQ7sjxVpsSlcFvaXTXPk5oNaGgFMVvkS5vta2mUfxOzuhjq0V0ztvJ+",
+	"by3ae+00AhFIvxlr8MA1WFP1lo1SDeYk9TJz76zylm879WBxRquV6coqb1WEW8tIcHXZZo7eblHNbpKo",
+	"GOG1ErMiodBXiwJHZgVwmJEjJdWIGRGmIgPcsHDcVdIAsLFCoKWxSAXbAXkKOHvwJXQfxSg+uVp3UTJ+",
+	"+vgGBGJXDQTo5mf0dlDiWZIPYhkyHkWpMMaLyq5aJitJdYcm8q6zfFl+oh6wMGOc1SLnWJlAsHjYbkam",
+	"XrV1SHWLP75lZqbCVlBygZTTyNr/AfPKpGpTE/TW70ErT+PWcWucZYk53t8P00mb3tAO9WQfFmYf0jc2",
+	"cIYvrtM9ZRgsDuQM9r65onaOVLD9H5DL1n/+jfnPadsHgOHoFfZMEyz9LWgs+1/nHLJLMxcwG4A4VcWj",
+	"7dhw2T3TyK6asgxqmdXqpAO8e5t0cFNUiOvJeK02sJYy0Ig6VU80Y8HjbMx2hlzGIMOlCsEvZqhnucHk",
+	"fvt7nordtTXowtO1nKhuVbtdh3NvafdG8yCuTLi350UqU4TTe1enS4zkpVBsKEUcmTbro1fmmA15bESf",
+	"UQhxkR93FbR5TISCdsKlMMxAQOCzHMncPSkeDHkUXZWKPaHw0dZihujmlBv3QsBGGQM872DGOHtyeMC4",
+	"MgC/lOJXEZ+Bn5qOrEEsFEjdML4beJ6KOdilNRRbyrRoONZXTryw83ctEuaU0f9o/X4dRfKekizWZ0Sk",
+	"Wn/fDOlbUwVfEuzaVXnZ9RXBO3Gu17HFZQ52tNsxloGBdZ/bKhXr/zZM9SRgmd7te+D+OXMaQZFN4Lhi",
+	"EZPWKVO6AkaeypFUPK465tuskyGi+eFBcHBw4HpGJZDqDySwpjPgnzgnpbOxZdOTopi4eOPaPvNTZyLc",
+	"n3UPqQPHraODo2d7h4d7RwfnBwfH8N//shSry78dln7blLvivD/aA7IeW71xpz+OAGgyqmOrP+spm3BV",
+	"yYCYilTglkdby/yb7FSOsE5FiziOuLeAdHtHLBkclHvo33kgnPm1McCZIdLl3K+u5qnwu7bZjzplfX0p",
+	"0pgnPSNCrSLT76qdSAx5Hmfsh2dPDg4Cxom7/hXCnLvE7F0oVaKr1yEYDbTL6bNvd7kSOo78SIymZIlQ",
+	"2JPIQq6YmcqMOuTpPGNkd3YVd685YQd2CjIl5bp4ICRTqXAjlfUj7JrTyHDvrsFm55awdQwLt7GKCuOA",
+	"oXnd8F7V0yv4OQuK2+qr980gMWe/Gq155FzRd8MdM2GyB6auOmbl2ETbjrHvuRnlL5dncsKGOo71FBrK",
+	"E3px1avalLXBXNLGBirkmVARncVzu3r3ny+BGtI2ZeLeUyagOIczS7COXtc/xu5nUJb2yJWyFHC8SJOe",
+	"D/laiU3iu0jiZ7+cvX/HzoC2mB52lZUH/YhnvH9ShFhDnvFYj3LQG1x2eKTDfCIg3u2PSL+rjGsi1VEz",
+	"ZulCqMxSuohYGEuhsuW5lGB/ncNEb19u+pc1pU6AX8dNfutdvsEEZKRTv7brHAn7DBHm0LTTCqSB4KlI",
+	"O3k2bh3/9rsVIoC1T+JqcSMRiyASSaxnE8CqF+kl4teXyLndcqHxfRBMNKyF0/aFEP2RqFmYishSOo8N",
+	"9e5gWIaGmAntIiVf242uKQf5PEYpFvI4praFKmJTRI1gEz7DlInSkyai5jEdNyLfR5s6EAzQ7npx9gFS",
+	"KKH5IrbMEvEwwMppnmbKQXnzaCKVKb2OdIqad56vh4LRpi0YylgYMkig0xdteVfN12AzPVWuwwDUGNqh",
+	"gI9Kok3i6w09NnhXkR+K6Gfg7udJYhUF6bE1HpkSHkV5s5g0XYUlk2VECuoIVgWjAGZWAho2tYU+A83T",
+	"CCE65ndnmOqJQ8w6nQxEFImIncmRyhPshx7qSHSVIHoL/FwWVPlSJzVcFmSw1Mec2ymJpJTqYzXNwKUy",
+	"457TOCBkCHnzbXYmRFdFOjT72k+jPalOvPilgTiKnu6VJlgLACqAlIM0YR8N5jDOaDAj2TTfFM4Sg9MD",
+	"C2AVVd8TDm8DhdBhmrl7TipQKmAQlxBMUp1nggmZjUVamXq1y+Pi7D/4IxVmJQxEOEnAJOwpY9yQgoua",
+	"7KR06tyZrHn2y1Qbs0cnBR5U2nT7rhdnH+gYw2qUngrf1nGPD6+JQo2jKZlWmNsOjtg+b7f0QLqpYf/R",
+	"uwxY/5iwbTVpCHHh6BBzjlaq4Q08jyj9sub5fMp4Go7lpSi9hFz+kP0NNFX4qivv6CrcZOg1i6cF7hnM",
+	"MgHraD8E4K/w7QRlxpJUW54hDJPZcVfBG/RwaKegNDCVTLOhyCDNbSKNEZEbU5u90JGveAx1HhPKDSTJ",
+	"uQdHbIfIYpBn0IrQamsBfOLNfLarhLoUsU7ELiBdXIgksxy/n2hptOoXyh9C/p3Y2YJrFWosgc/qtKvo",
+	"5FEXRDrjAtsjTrnEZ+o0GXOFafb2ZcXYKSGwq6RpM3T8GZaKPbrC7Vfk3i6dCz2LZ5UjNhEZ33PHtIYA",
+	"CMuOTbSSmbbH95iK3sGUBiGqY+Fg1ha4DhxhN13Ddjz6I7StCHzPCoXZhpdSTC0XTnU+Gid5FrhOqpkU",
+	"adBVvh0Fm+tGsRuUkI533FPpbYEHVrSP4LkRBtv5AE8MHIR30R3Wsgl7gko9gMrdYqGz2OSEAC0JyNIU",
+	"bcWgi5iI0Ot64tpu+BbK9tVdtdhdvrIxDqVucUvOhDFWLF0aP2XPpFEXCFiSylDg0ZfqUts/iPWHY56O",
+	"hOmqRKSlM+vLQMht5bk9imTDZ2ysp2ySh+MTVjrRXcUZtPRNC96g82xgl8k91A9HZiiRrR4pNa5QZpWy",
+	"NDJdtePR1U2264VuQUkxV2yn+pV97G5A2gO6eLtqolU2jmdu4hD0cohenEUpH2bUshfQHuzV9hzanQnY",
+	"UCoe4wblBMbAB7EA/mTHP+aGhbE2Imqzt1qJGeJ+RSKUEx4zrPOsbORAxnG98H6pVcbDzHi1Q6hoDyRr",
+	"aPV8ldHKBvZvu2accMR0ku3pHKWINQpVxEQsR3IgISO1QOWxW2RHTd1ZjplUlZ2hZsbgnD56sjfWecrC",
+	"3GR6YvfcavChYFOpIj0N2Nn5+w/7Z+edj+fsQsymOo1M4IZimWimlSWHQtOZ8PRCQHcak+nE2i/5xM3T",
+	"EY1QUB4UOFUEZiRBIGYeBhWeZBcBlqvNOuaC9Usz7jvBYTCbpKo/JZlUdazNWVEsS3l4YbkThmNFHDNe",
+	"aFWQpQ0C1FK4PRvl3TBdZQWR/IIs+Z+eXV4Kc+xLjagIElOz6Y9MWh3MngcUb1RraTI+SUwA6CPsv//P",
+	"/y2dUftXKrj7kMRSRGyYKyViQ7hxRS6LHb8wGbN7ijADpbx0uyehp74/tFW3Z8guOvsvrEKciFRai82u",
+	"tlLoOJ0/14btOAYUMD6CxmshnyRcjlTQVfRYZjXjgBWPZJc8lVxlu8Bh+URGJ8Q4CqEIYlWqsloNXY3K",
+	"OihFySFWDXyPhM+ksv3UEdLUMlIkcCsDI57xwGX5QTo7JetfiJlps3e67G4h7ICSCK0zTNxqeRent5pc",
+	"qr5LnwV4AmCqDtnXtBm4nFzXpXJQKSEr7izjKuJpVBx3k4hQDmmE5ewBnnVVLKzhAXysUtLHKhV92mUu",
+	"pCJLZwGV70VEXuILOiMkj9mAhxd6OCS925X8BSzWI+idj6YP6KH4kfKruAI9DDM3LBs99auACVp21Z8c",
+	"HgCSjku3tC85euKImaeiAKeYkxR2oTIdR2zH+7PdMrfdLX2snuiqOUfJSg8ccw64imVa61P58/eg5fUq",
+	"xM2xNNom9BiIAdS65c/0RGCyBR9YzrpEGXVpUcdwBqzsCXHnObuUOubujwFXgdWenSFpvwt5wpF72r9A",
+	"NaAhor4CyEdEL5biuMNlJrUa37yYz6oVDe4TTXTTKGLhZKwxda3lsKhn0DoH5ROycDqO7emOLJuvEPyO",
+	"sDzbHsC+jPq7QfGr58Z9tpMr+YVRMNPpuETWqKr4u+wQeJanos92+peHQd/T54Ab8ewJ+/lt5+Xe2c+d",
+	"o6fP7JP6Mmr7N7XtBPsltDwMTT2yDHF2wrKpZv75VkYkPLTXJNzqUVHAopywSikQnFLoFEy9JLU7lRFs",
+	"jWV4sAVRJFGt+FD6HZMMv3HCrE7YX7dIWp9LNwZMtEdtO7IeOXEqEygN32r7dkDH3fzg4HGYzRIBn9Cs",
+	"XRw4uPvm8EDm1vjr4u+U6CknYl2MkaCl46iHIFx1T3S9/+p/hO6ni0s01w21dirNr/SIql8XUVlKEf3f",
+	"Su3Eiu1yD66shR/p734gevCHwHgUvqnGSe3P/XEh/qoSj5QkqA2vm6PJ8S1Laeh4rnU3k1FhnsIfpHxB",
+	"27K61/jI8hqYQwhpC/yjblio37seuWNQv0XkW7xBepAlWKdre58pMI31CA6/+NoSKp/YbZwXdr8HK/a9",
+	"mFd5NuV1CJBjLW73Gkkh//t/18GAQrQuwlga4jlTgrg0FbWnQdM5gZzyxvz29lxcZn5J1gpTku3YJlO2",
+	"DdYpRLEa1YcOm7d/EUzB3mgcoEKmMx7XWa6Movl0r2/sGc7qJP0LHN5rvPhHP7ityP9ORP5tElN1bAV2",
+	"90Jnu9+/Pv7zf9RxHXruulwytirKIpH5PFj4vTxgNuZlmS1VJkYitY+CVamnV7o3wpUL2K+//vrr3tu3",
+	"MOPSvKAz35M/9/DDUf0EYWXnVmTvP+GWv+x0u238tPufdb395vhrsVRu9CW8dPemrSx9gLK0WQZspeqS",
+	"xVlLvhLptJ3DsedK+JeIV7rnEQRVym5KIFUlpo5Qd5wXN9JYQcFCnloZdinS3YCu9Y22TagTETHoBGGp",
+	"GkIO9gr/lgtRK4TJi/yaLntJM9jK4O9GBt83xVVnMDB5rSXnT9O6nPZCqhrZQskH3hq3w+vJyH1hR+lP",
+	"64XwJ7aW85PvtNcwXiWmvebZ2F83nJG9ZcqbXqdDELhRj2frm/LT9exmWMvKDlTft5XsD1CyN0qfrWBv",
+	"Xpu15PpEZLw91OkUkiqapfl75bccaqXKCXMw/tpOVJg04B/v0weA9cqsTkjb33/049nK5m9QNgOgQXBX",
+	"BDTnu8Z0nl4Ty/bpPpW0LIhjuUxay8Qt06o3aPGqnlSR+FL/CrzikWGJNrA6aN3zDKF9a58qVAYgqItP",
+	"hF9++70tIW+NmGyCtUK1rB4f5dzg9Q9DqGKIwxfLqZVYn0MDisXiC2h8fl/tVRQnKBIpUlbJnqRMgB76",
+	"+2rnNJdtWas0UFGBUxpqxBblUNJ15TD5+vP2nvvq80nY/fZ7Gy7wTfIW6HUTFz+uceHUL88wKFP6HFVu",
+	"VZgHqMLMCdqt4jK/ImupK1X4wOW+h1JeGCRPeVuQ8ZKhSBceM64gRQugnZXP1to5O3//wWVxBZS8Fcwl",
+	"bFkG7yK8u2gdYgpXnYLz3k5h63v4Hn0PD4Ti5jSi0EXMqyPWSdaTyt5rP+k8q+W63upvrqZYcI/U6xXX",
+	"dYI0q0igdNWsfkNEouLqWHySr+YF6cVT4HpZ8QqaH4BPy3oV7Er+i3V0nCRPE21q9A9PHQHLM0oJaZCj",
+	"Rd7CVV0ofifm3ChudIGjOf+yrYvlwesnC8C8/+7qSXVB1tJOHNAxZl9p2LVlSorLgYbrGV5/XBSbxWKY",
+	"sZ8+np6+C6B0m4hxyq0BmBuQaS61U6csFXZ98TPhtXw8fRVQDShkV9lbXZJWfUoiVbF07Ije4wS2Osp3",
+	"o6M8AIKbV04ulJ6C0N5MWlZuHNRn6Nn9iqWql3WRyLiMVy1gg5y6YsTmM4HY0fpLg/mh5CCpukMK6dNz",
+	"a0+L2qsu6KL2Adu60WpShdVmN5WzI6vzlGqoAzblWD5hBVUqMxnyeJl8blTIloll+3CoFJSRFdChgGro",
+	"ZW9ZFksrPdqq1JSHtuxpMR+IuJa+NlMHGtxKdvroUPIlcaSMoohprSemSzKZwl+V1ahsQWlfy6S01dke",
+	"oM5Wq29sVbf6dbmCBufY4vo6nLuD8CzYQISWebtiOBQ0iJxsl6PEd6FsSWSrdLKPbkhbrew71cpuhIS2",
+	"WtZWy9pqWd+cllWlka3O9eB1Lq8hbLWuppXZSO8qO8FXh/neK1EqaoS0kgpteppdiqXi/ihjqcxhpoCH",
+	"Q4r06qW+pMN9sMN7B6PbhgC/M0XuAVPjdep7XXpO3Wh7S0fbg9HW1/IiElqvfN7XKOqtTTYCNk80h0Nf",
+	"n7t7zaL65B91OjfvY/azHI0D9lZEMp/YHXijp4CH5Eu733LFRyIlyDhyo/56+ubN+89A4x9PX9WuRSXk",
+	"N1dLTEgXmPxVIOs9MgURAaZZZcZNsrRS7NykAiE+zAmzR7dopznlhuXKGgNq3QSt2r2aUx1WBCivUVhd",
+	"37oZfi5QrKBsHcCWdiAAL5S1n3bb9enla2ZtzS/FtkD7u9D3ajWTrda3fH3W0v0cNbUd9Nw6+V0+S4Nu",
+	"fmQ8cp1PutkpBKL7bReKdxBxQimdqxAsPQS3nco4rrupR63XAiYnrgub3Y/dOkXvnAb0km7eqnnfX6X3",
+	"Q6G9JWrdXStSfnSllw+0jgVXqGepUc5H9UNDdKivG6OzXENP8F6/JbqKSxQrXXtbYC7l4Wz1hW9aX2iW",
+	"ZltlYcnibKYpOKXjaoqCM51MqFPfMLNdMp+lv6YH1yyT8+TY2Yr5fwcxfyXKeUBSeiuGt2L430wMz4uK",
+	"rRRuXpvNhDD6fq8og/HmwlzqfPjw8f0/Tl8F7OPpL6cvz+2nD51PZ/bfV6/POi/e2E/tdvuEVVx1Vd5L",
+	"Q1oirs/giq20/neQ1rdNY9+5YIeEmB5kZ9RjwelhRqzdS5YxN2wghKJ88foKLOz3sVUmtsrEt6ZMzIm8",
+	"rS7RuDRrqRKNsPPLUz7mUUIqT4ZQpa9SKSdPurfQeogIZvoT4I6k2EeBQPQpsE79XP17cDUrb6tTNVxX",
+	"R3rdKzenrbLxPWHZPDAinJsTvXqjTFN6b89IFYpNslqdNHfscqSVvZKeV8MlQe6Uuz2vJRagHeYqqTv/",
+	"YLzNjzKoLM1W2D5AYdssFLbidsnibCRwfW/1BoO93CbagTgwkl6WI4VjEV5YI6nEzrAbmufK7FKkvsPO",
+	"EjHpG5VvReP3IBpvh3aqw3L9y2sNyI0Fy0oB4l63lRYPWFoAR9sKiOp6rNPN/M//PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
