@@ -74,7 +74,7 @@ func toMessageBilling(e billing.LedgerEntry) openapi.MessageBilling {
 	return openapi.MessageBilling{Market: e.Market, Category: e.Category, RateCategory: e.RateCategory,
 		PricingType: e.PricingType, PricingModel: e.PricingModel, Billable: e.Billable, Charged: e.Charged,
 		Fallback: e.Fallback, Day: date(e.Day), Currency: e.Currency, RateMissing: e.RateMissing,
-		MetaCost: amount(e.MetaCost, e.Currency), Price: amount(e.Price, e.Currency)}
+		MetaCost: e.MetaCost.String(), Price: e.Price.String()}
 }
 
 func optZeroTime(t time.Time) *time.Time {
