@@ -2307,6 +2307,67 @@ type Me struct {
 	Tenants *[]TenantSummary `json:"tenants,omitempty"`
 }
 
+// Message An outbound message as its statuses and its ledger row tell it.
+type Message struct {
+	// Billing The message's billing ledger row; absent until a status carried it to
+	// the ledger. Amounts are decimal strings in `currency`, unrounded
+	// (a unit price, like the price list).
+	Billing *MessageBilling `json:"billing,omitempty"`
+
+	// History Every status received, in order of Meta's event time.
+	History []MessageStatusEvent `json:"history"`
+
+	// PhoneNumberId Meta's id of the sending number; empty when no status named it.
+	PhoneNumberId string `json:"phone_number_id"`
+
+	// RecipientWaId The recipient's wa_id, when Meta sent one.
+	RecipientWaId *string `json:"recipient_wa_id,omitempty"`
+
+	// Status Current status (open set; sent, delivered, read, played, failed today).
+	Status string `json:"status"`
+
+	// StatusAt Meta's event time of the current status.
+	StatusAt *time.Time         `json:"status_at,omitempty"`
+	TenantId openapi_types.UUID `json:"tenant_id"`
+	Wamid    string             `json:"wamid"`
+}
+
+// MessageBilling The message's billing ledger row; absent until a status carried it to
+// the ledger. Amounts are decimal strings in `currency`, unrounded
+// (a unit price, like the price list).
+type MessageBilling struct {
+	// Billable Meta's billable flag; absent when Meta sent no pricing.
+	Billable *bool `json:"billable,omitempty"`
+
+	// Category Meta's pricing category, normalised.
+	Category string `json:"category"`
+
+	// Charged Whether the message counts on the invoice.
+	Charged  bool   `json:"charged"`
+	Currency string `json:"currency"`
+
+	// Day Billing day in the tenant's time zone.
+	Day openapi_types.Date `json:"day"`
+
+	// Fallback The category was inferred because Meta sent none.
+	Fallback bool   `json:"fallback"`
+	Market   string `json:"market"`
+
+	// MetaCost What Meta charges the BSP for the message at the list rate.
+	MetaCost string `json:"meta_cost"`
+
+	// Price The tenant's price for the message at the list rate.
+	Price        string `json:"price"`
+	PricingModel string `json:"pricing_model"`
+	PricingType  string `json:"pricing_type"`
+
+	// RateCategory The category the rate card is looked up by.
+	RateCategory string `json:"rate_category"`
+
+	// RateMissing No rate covered a charged message; its Meta cost is zero.
+	RateMissing bool `json:"rate_missing"`
+}
+
 // MessageFunnel defines model for MessageFunnel.
 type MessageFunnel struct {
 	DeliveredVsSent *float64        `json:"delivered_vs_sent,omitempty"`
@@ -2323,6 +2384,24 @@ type MessageFunnel struct {
 
 // MessageKind A free-form (session) message, or a template of a category.
 type MessageKind string
+
+// MessageStatusError defines model for MessageStatusError.
+type MessageStatusError struct {
+	Code  int64  `json:"code"`
+	Title string `json:"title"`
+}
+
+// MessageStatusEvent defines model for MessageStatusEvent.
+type MessageStatusEvent struct {
+	Errors []MessageStatusError `json:"errors"`
+
+	// EventTime Meta's time of the status; absent when Meta sent none.
+	EventTime *time.Time `json:"event_time,omitempty"`
+
+	// ReceivedAt When wabsp received the webhook.
+	ReceivedAt time.Time `json:"received_at"`
+	Status     string    `json:"status"`
+}
 
 // Money An amount or unit price in its currency's units, as a decimal string
 // (never a JSON number). Amounts have the currency's minor digits; unit
@@ -3694,6 +3773,9 @@ type TenantStatusFilter = TenantStatus
 
 // WabaRef defines model for WabaRef.
 type WabaRef = openapi_types.UUID
+
+// Wamid defines model for Wamid.
+type Wamid = string
 
 // BadRequest An RFC 9457 problem detail.
 type BadRequest = Problem
@@ -7384,6 +7466,9 @@ type ServerInterface interface {
 	// DisableClient Disable an API client
 	// (POST /v1/admin/clients/{client_ref}/disable)
 	DisableClient(c *fiber.Ctx, clientRef ClientRef) error
+	// GetAdminMessage Find an outbound message of any tenant by wamid
+	// (GET /v1/admin/messages/{wamid})
+	GetAdminMessage(c *fiber.Ctx, wamid Wamid) error
 	// ListAdminOnboardings List every tenant's onboardings
 	// (GET /v1/admin/onboardings)
 	ListAdminOnboardings(c *fiber.Ctx, params ListAdminOnboardingsParams) error
@@ -7615,6 +7700,9 @@ type ServerInterface interface {
 	// SendMessage Send a WhatsApp message through the guards
 	// (POST /v1/tenants/{tenant_id}/messages)
 	SendMessage(c *fiber.Ctx, tenantId TenantId, params SendMessageParams) error
+	// GetMessage One outbound message by wamid
+	// (GET /v1/tenants/{tenant_id}/messages/{wamid})
+	GetMessage(c *fiber.Ctx, tenantId TenantId, wamid Wamid) error
 	// ListOnboardings List the tenant's Embedded Signup onboardings
 	// (GET /v1/tenants/{tenant_id}/onboardings)
 	ListOnboardings(c *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error
@@ -8110,6 +8198,35 @@ func (siw *ServerInterfaceWrapper) DisableClient(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.DisableClient(c, clientRef)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetAdminMessage operation middleware
+func (siw *ServerInterfaceWrapper) GetAdminMessage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "wamid" -------------
+	var wamid Wamid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "wamid", c.Params("wamid"), &wamid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter wamid: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetAdminMessage(c, wamid)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -11702,6 +11819,43 @@ func (siw *ServerInterfaceWrapper) SendMessage(c *fiber.Ctx) error {
 	return handler(c)
 }
 
+// GetMessage operation middleware
+func (siw *ServerInterfaceWrapper) GetMessage(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "wamid" -------------
+	var wamid Wamid
+
+	err = runtime.BindStyledParameterWithOptions("simple", "wamid", c.Params("wamid"), &wamid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter wamid: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetMessage(c, tenantId, wamid)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
 // ListOnboardings operation middleware
 func (siw *ServerInterfaceWrapper) ListOnboardings(c *fiber.Ctx) error {
 
@@ -13972,6 +14126,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 
 	router.Get(options.BaseURL+"/v1/admin/quality/alerts", wrapper.ListOpenQualityAlerts)
 
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/messages/:wamid", wrapper.GetMessage)
+
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/usage", wrapper.GetBillingUsage)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/billing/estimate", wrapper.GetBillingEstimate)
@@ -14025,6 +14181,8 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Post(options.BaseURL+"/v1/admin/clients/:client_ref/disable", wrapper.DisableClient)
 
 	router.Get(options.BaseURL+"/v1/admin/audit-log", wrapper.ListAuditLog)
+
+	router.Get(options.BaseURL+"/v1/admin/messages/:wamid", wrapper.GetAdminMessage)
 
 	router.Get(options.BaseURL+"/v1/admin/webhooks/archive", wrapper.ListArchivedWebhooks)
 
@@ -15227,6 +15385,104 @@ type DisableClient500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DisableClient500ApplicationProblemPlusJSONResponse) VisitDisableClientResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessageRequestObject struct {
+	Wamid Wamid `json:"wamid"`
+}
+
+type GetAdminMessageResponseObject interface {
+	VisitGetAdminMessageResponse(ctx *fiber.Ctx) error
+}
+
+type GetAdminMessage200JSONResponse Message
+
+func (response GetAdminMessage200JSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage400ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage401ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetAdminMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage403ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage404ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetAdminMessage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage429ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetAdminMessage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetAdminMessage500ApplicationProblemPlusJSONResponse) VisitGetAdminMessageResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -23303,6 +23559,105 @@ func (response SendMessage500ApplicationProblemPlusJSONResponse) VisitSendMessag
 	return ctx.JSON(&response)
 }
 
+type GetMessageRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Wamid    Wamid    `json:"wamid"`
+}
+
+type GetMessageResponseObject interface {
+	VisitGetMessageResponse(ctx *fiber.Ctx) error
+}
+
+type GetMessage200JSONResponse Message
+
+func (response GetMessage200JSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage400ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage401ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetMessage403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage403ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage404ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetMessage429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage429ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetMessage500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMessage500ApplicationProblemPlusJSONResponse) VisitGetMessageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
 type ListOnboardingsRequestObject struct {
 	TenantId TenantId `json:"tenant_id"`
 	Params   ListOnboardingsParams
@@ -28246,6 +28601,9 @@ type StrictServerInterface interface {
 	// DisableClient Disable an API client
 	// (POST /v1/admin/clients/{client_ref}/disable)
 	DisableClient(ctx context.Context, request DisableClientRequestObject) (DisableClientResponseObject, error)
+	// GetAdminMessage Find an outbound message of any tenant by wamid
+	// (GET /v1/admin/messages/{wamid})
+	GetAdminMessage(ctx context.Context, request GetAdminMessageRequestObject) (GetAdminMessageResponseObject, error)
 	// ListAdminOnboardings List every tenant's onboardings
 	// (GET /v1/admin/onboardings)
 	ListAdminOnboardings(ctx context.Context, request ListAdminOnboardingsRequestObject) (ListAdminOnboardingsResponseObject, error)
@@ -28477,6 +28835,9 @@ type StrictServerInterface interface {
 	// SendMessage Send a WhatsApp message through the guards
 	// (POST /v1/tenants/{tenant_id}/messages)
 	SendMessage(ctx context.Context, request SendMessageRequestObject) (SendMessageResponseObject, error)
+	// GetMessage One outbound message by wamid
+	// (GET /v1/tenants/{tenant_id}/messages/{wamid})
+	GetMessage(ctx context.Context, request GetMessageRequestObject) (GetMessageResponseObject, error)
 	// ListOnboardings List the tenant's Embedded Signup onboardings
 	// (GET /v1/tenants/{tenant_id}/onboardings)
 	ListOnboardings(ctx context.Context, request ListOnboardingsRequestObject) (ListOnboardingsResponseObject, error)
@@ -28914,6 +29275,33 @@ func (sh *strictHandler) DisableClient(ctx *fiber.Ctx, clientRef ClientRef) erro
 		return err
 	} else if validResponse, ok := response.(DisableClientResponseObject); ok {
 		if err := validResponse.VisitDisableClientResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetAdminMessage operation middleware
+func (sh *strictHandler) GetAdminMessage(ctx *fiber.Ctx, wamid Wamid) error {
+	var request GetAdminMessageRequestObject
+
+	request.Wamid = wamid
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetAdminMessage(ctx.UserContext(), request.(GetAdminMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetAdminMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetAdminMessageResponseObject); ok {
+		if err := validResponse.VisitGetAdminMessageResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -31390,6 +31778,34 @@ func (sh *strictHandler) SendMessage(ctx *fiber.Ctx, tenantId TenantId, params S
 	return nil
 }
 
+// GetMessage operation middleware
+func (sh *strictHandler) GetMessage(ctx *fiber.Ctx, tenantId TenantId, wamid Wamid) error {
+	var request GetMessageRequestObject
+
+	request.TenantId = tenantId
+	request.Wamid = wamid
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMessage(ctx.UserContext(), request.(GetMessageRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMessage")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMessageResponseObject); ok {
+		if err := validResponse.VisitGetMessageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListOnboardings operation middleware
 func (sh *strictHandler) ListOnboardings(ctx *fiber.Ctx, tenantId TenantId, params ListOnboardingsParams) error {
 	var request ListOnboardingsRequestObject
@@ -32825,736 +33241,753 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Lchu5kib8KgjuRFjyUDQly+62HBMb8q3bp307kny8PS3/LLAKJHFUBNgASjTb4+fYR9j32H2xP5AJ",
-	"1I2oYlGi3X0mHDFzWmZV4ZqZyExkfvm5F8v5QgomjO6dfO7NGE2Ygj/PqGGv+Jwb+B/7S8J0rPjCcCl6",
-	"J70z9nvGtNHEzBiJU86EIXO6IuNMaUPGbCIVI2PGxZSktgWWDHr9no5nbE5ta2a1YL2THheGTZnqffnS",
-	"L7o8Y3PKBRfTlm5TNjGEC+w+U8r2P87iK2a26UezwNTOWSxFokkmDE+hA2yYcE0mWZoSOqVcbO6GGbU6",
-	"nRimmrswkiwpz9dL2U+4mG5o+0u/t6CKzplxm3WaMmVeJuv9XMwYofbhHU047AC3Py+omfX6PUHntmF4",
-	"YcSTXr+n2O8ZVyzpnRiVsfIgJlLNqemd9LIM3nSD0kbZfbJDgkH8wkVgGG9FusJxaCInxMy4JldcJGRP",
-	"ZPMxU6PfM5pys+oTw+aLlBo2WtBMs6RP5szQk8tsOLwf2y7hL9Yng8FgP5/O7xlTq2I+tuXKAs7pp1dM",
-	"TM2sd3J49GPj2M/ZNVPcrLqNX7u3m0bhn1dG8m+KTXonvf9xr+C7e/hU36uOoRiVoYY1DEkumCBSEWn/",
-	"oZiW6TVL3EAbxwXtlQfFRDbvnfzWs60BDWA7vY/NK5WN/8niDptNxzIzBDdZF7ur7aBpHMtMtAwUOxmt",
-	"bWfbIv4dCak8QDvqpyCgzux3IRY5fffSybA7mkQ8iciekIZwo0mEv494Eu038I97w47qdhz0VArNhDmN",
-	"7dBe8NSJjtDiUHin87JUWi739VQKQ2NTdBbYSyD3GF+8owkTRnHWuG3uRZQnN5j9CyXn6wN5jp2S5Uxq",
-	"ZgdjXyUzulgwYUneAEVZYYvDNXzOmkY4sT0Ex5ZQww7sp20DfJephdSsfX8W+NK2G+TaLnd3LjMVb+hN",
-	"wzvbdoYtl/u6kFuvvDu5Ni66kTdccktMTUdbQZSNh1uFHG/FnJnSUoXHEQn2yYxieCPCE4KRhWLXXGaa",
-	"LOi0cVnwm6bT6sHhUWgoz1jKr5laNS1L4p63rYt/p/PCcGEeHvf6vTkXfG4PjMN+SOt5/mnBFJ8z0bhp",
-	"LH+jbXzFW7ffup+5NlKtTo1RfJw1nqZKLovjnfqXyZ5TTkaKGi6mfWJP0Ez3if9dx1KxPompYVOpVn3C",
-	"rpkw7TpK3nzT1j88bplJWEYWk1gTh6+ZoTisryIZ3bBC4qMYVFlSdBzPzYTGy4TNF9IwEa9+YQFt7tSd",
-	"9QexFWmCXLEV2Tu0uvjRcEgWigtDxykj8YwqGlsde5+YGbX2zRUDg+dSKLRDiKYTZr8Ezf0E+F7TOYM2",
-	"FTOZEmghTbg1ixTTWWoGl8LPFw2uYsKloR/YsTcQx9FwCIyYa7XWIDCGKdvm//fb5eWno8ODy8tPPzz/",
-	"+O//Fl6j+UI2mwwcnraxJ75xe9Z8KTSfzhoO/RewaAldkT3DBHXEQv6Qgu0/Jgmb0Cw15OiRfSWnr8jI",
-	"6Gb03TbAdzMp2BvQY9u0pHGmuWBaO5WX7FlCtzrlwn4/ctZORZesKw7VFyujLe/x8ODRx8+H/ftHX/6t",
-	"bdwhlnxFcVX7hIs4zRKWtK6vkQld3YRDG8Z1LXnMXkthCTdIfPjGHU3m9iVv5OMI7+hijGTv119//fXg",
-	"9esmxRy+byXQtRU9/nKAfzSt699kpgRrPHr/iY/bWMe9cnveafDMvKNTRjT/o1Gqgj+msm1uq3snD6xc",
-	"oZ/wgPdSpu24fyvGkqqEi2nTisj8jbZFKd66/boUYwLb+e8w+wYDOn9VI51Zw95+tL31vGDCtmPHngmB",
-	"f+ksjhlLmB3nhPK0yah+R5URTDUt4QIft62fe+X2iweCrtFQBunkhNsdTZZ0rBclg3mztKuNGt67veHs",
-	"rH6Uz02rmI+aJ3avnfZmhQw30jZF9mAmckJo/rQ84aZZlIX1bWZxJtM0W2w8CkFoa37N9ptF47c6HXHI",
-	"bYfMtuPd7Wlzno3zQTXRxZKNZ1JeEV16t43Vyu/dftMvnEssNDrHTt5r1jyk3Gu6YTjbKBAXsElNi5Zv",
-	"YcuY7Bu7WCDbToMQf0o1O+BCM6G54dcMNhG+9VZ4PlA7LGsV6TSbNtHX760Kd9PYzsEebHehwYvVMyZr",
-	"ddFmurM7pzwKGNYHOqaNIvzD6ZPTFtG9pGPaJrLh+W0l9hfwMi+k0AzuL57QxF3s2H/FUhgm4E+6WKQ8",
-	"pnb49xZKjlM2//d/ajuXzz32ic4XKcMvElRMrmnKk5Ezznr9XsIM5amlxhkj3mbjmtgZw7u9fo8pJZXu",
-	"nfz2uTfhLE3s23zORlYu9fo9162V89IQKsjL0zenheTqffmIK8E0EPtJb3j4tx//85f7/3j09+MPD54/",
-	"PPvh4sdfH70fvjx8a3cUd+nkGAiKGzt+O31ylo/ZLVamxAls0okbwUl9el+6Esg7NwVY+HWKKK3LnKZ2",
-	"71hiOcX1Z4/Fas/R/mMS4bL99jG6FJY0NGE0nhFYQUINAWluLV304k1SHt9uc2PfSGlXLS0TmipGkxVh",
-	"n7g2unez3XhU7MbToqPGrcgHs7s9QB9ubTZ9spBa83G6IplImCJUSDNjygmUS7EX+aFE+327aWVCj6mw",
-	"NDtmJKZKcburWf3S9FKASkv2IlRQRwsFd5PcDi7adzv4QqoxTxImbrWFk7yVCmdyXb5ABi6LDZnAZKhx",
-	"U73hvt4v9vVFqffGjS2GuKudNfKKCZLS+Ao9QTqWCziI1ifLtZus3Q0/kGi/fyncxrqn9gDJtDU4rOke",
-	"uZM2/ynftZfCnvY0fW5ZdYudu/W8z+WcmZk9hZGoiBR44NzRRPOEgUjBsVlZ8nsmDYMJRsUeR8RIorPF",
-	"QiozsLOxJ9SFXcyXKI2+5YTAX6nYJNMsgYG6U1QbqVhCaBwzrd1W70VzZugI/jFyktPOEt4llAi2JFIw",
-	"mNMbaV7ITCS3YishzWgCrdRFoyUv/+Qm3HNccM8bacgL11Qj9xQj2QX3vJFIQ1YGWN6wigjIOOEeLLmZ",
-	"oYzgSYCF8tFYZQas7FUqaXIh5Suqpuxb0o8VBGOZrCzrymumyCF5zZ+QvWiBYxoZKUepHZUbqzcLztg/",
-	"WWzY7QgkEwslLYXSccrqWlFuXYwVo1eaHFnN2WmDKkuZrqpIrsnc4rBn/8jpe/1cgQJlsaw7WWE3k2mC",
-	"oQqpXDIVU81IyqxFovsk4VNuNKEiwZMOLlV070t/vctrqridyYiaEUumrNRvsSu/DT8ODPtkKqMwfhvc",
-	"yagNVXBVwkSC1ESJb/2mit3RUcE078sLT54Lg/EgjfxT3aidnUC1HS5vLtmLKp1GcHulVuSayxToi3Bx",
-	"KQptD7WMijzkxss85ag16vtO7N7ZTb0Uc9vDlFn1I0ICzM+pCylfU7HysV23onVlKcRFnJVJ3f6OkWiE",
-	"fUKn3GO8tSF2bdTNJORRSW+8kJLYaZB8Hi07XRnmrjbaaVFexlh+Kk17Lyp3igZeKODvIPcrh4bivrhX",
-	"iw8sh9UdVOL3OjVSfFFryAXodWzEvu0j7w7y0LvWj4sgPVjU94JmZiYV/+PWMtc2xISxn1RJkaLpScaM",
-	"KqvKg9bANcnt6Zsd1odluVOaRau8qQ5yN6d2aHpWzFT6WqO/Dx8+HJyW3lj3XkRPoMXIn/uMnL14Sh7+",
-	"8GBIQDwFoyYLnwPu7jXlKUjXW25u3k79OKX6ivyesYzZLa2+uP2uPigbMOdMXfOYkfeVRts2N39tFxt7",
-	"ShIGBoaIV2TvjCVc98k7qc1UsfO/v9r3h6qhV6xihio+nRki5NKaq6VRWaUYJbCPVGAkKvFuRDSGyeKF",
-	"eVlWVRl8p7G1X/K1KkJry5Gh/r4nVtwSatrr95ZUuQsfLiYycMXT753apaE4ws89mqB9TdN3Si6YMpzp",
-	"3smEppqBupL/9LlHp45Cq5P8MJMEArHsormj1c5sg8+y36OZkXPqNMr6wglDxiviXrFnv6LobZhRQShZ",
-	"MKUlBD67ZsdSpozCGR7T+YLyqejgOO2XgnsC0RmiFCFErtiqNq3DYIvuUjUU7OEebdvUSBu2CLtQ7ZM7",
-	"mkTXNM1YhA4VanxHj4lgLNEkcv+OOu1Lrt2mVEwziuZJ96/QO9vhC1BvQ+tuJ+YeEqvW5dModqPbTJZ0",
-	"zpvugjMztgaZp9j8/qDc6IOH9diWdcd74Xr+zfVXMJ2E0N8q0z2hJp5ty3n51/BPbthcb4zhLtj8C8zq",
-	"JX51OHR36f7f+WipUnS1Nqdy3+0zO4OQIrjcCY2eBa+VYPGtseXeKbF0Lgn7Pc3Q31f9+me5JHOr5uIF",
-	"yzz3WM5oQqi72SATJedgAzwGCQVOS2sNZMIQKWI4ILjShCrFr1mo//CKgD4DAwsuy4JjpPf6euRh3CFZ",
-	"Sk05jUUzd3yY3H3HRLKQXJhBL0DwsWJ2YCNqugap9XsJB3PLf1SL4FAMZDsslH/Tdt2t7SbuyyPc8QIc",
-	"b4AW1MzQ7LazpVnCDUnltNJb+Ban30upNiMrK4Kz+DCzaq0h9i0ylYZQXMzuE/FCbe1BKdqhcfEmUvnA",
-	"CTdz3WlSSqKq18bmZ9LrVHLBqtJhXURX+LxfuhdtHbrzYnUfeY1f4JWC6PveJQPTy0deId5WjnoK720p",
-	"QptOpVbx3r69Z26OdpH6QLfgUYJ/2bmRyH0dfcXdrg7pGYYu5CLDtnlHk0xnNEV3P970ehJpj/ItHxv3",
-	"j7ain81rgx9H25NTmXo60EnSJIA3HqC5BP+Sk69msQrm6c3kUuAUhVwONs7BjaDebut0XnEdOEzyreym",
-	"FJTnVN/OUuZAQHkdu3MA6AoEqU8m2MD9MK7gzFQ849cs+YBRLwHFYbEYNZ0g4Paji4VLBsEFJJpPhbsW",
-	"GctkFTwjqet2q0OS+Xur+sGyssaI5FqKijt3zIhzZVZUmvrJuJbSsK76SLWYURHg9aczKqzq5NMEoHtt",
-	"eJqCsQlXXnhZxxVcEsF9BQSIhZUsxWJWWpjAEYrntH8vX2ayhzHlPpFjv/u5qmS2rb6iZ/TowcOANsg+",
-	"kfOfTw+OHjz0ETd2cKj1uU0Hx7+LD4CRW70muD+a/xHw+zyBNeZ/gO94vDIoTgP6qnOa1L93kZlWBtp5",
-	"9z3pSEVwn4NjyeVsoMULF87jp3tHk9gRxpIp5joiRlbk/sbDqNUkwFhw3IYq2VS5q+852C1nvwgn8lRd",
-	"mVwHIfHOmaO3EoI1ufPXE4UfuJlZUgMhmKZvJ3Dftd2c6ms0du0FbgMtHROqiWGfTJ8sLaebGVsRqphz",
-	"oL6/eHHwY5A2bbOjMdXs4XFTjhWNjesDhLaGjCT8hOydvXhKjh8e/7i/efnKXa0v4ke7jNZmeC4MxufV",
-	"DpPYu7xqR3cWz+zknUIyQC006mP82SBbJO6feFQPnBEUhc+W2EjVeGYVub3opVkqadhjQse5qq1X2rA5",
-	"WSruRMtGRsUeve5Y81LTZM6FHbtXRPu53mVFToTdNUzFuzTDSjbG2bVFD+WOVJhNZZoJSxl4FEo9F8yw",
-	"zWGAHtVbDDNPBQuNE2ihcZydj/Cysz1glvmxbHyOTz63HBDd4ljXZDnK6oKS+kVSd7Xz6mCDksyy4Cs5",
-	"3YmgLtj5LyCjn/A05WL6FJACAsG1NYeifgxZe1OWkP/wmhFLwBQa8xRuHQa9upXqvuhIV3mrHd93eR9d",
-	"X07TMY2vWpx2Lg/bJZtaibJQPLaKp22OCAkX++RKyKXuwzOWkPEKHVxSTPg0AxPR9VSRd80D8+vbmflo",
-	"1ylrZxVufLVGM/mIXBPlnXEDyBe/n+9xaYlbyO1dSkXAgoWIyXgVlAZ5CtXaGaQyRpYznsLeLFJqNXpN",
-	"NDO51y3xDgS6WKSr8P3KnKqrbDFaMBW7BVv3G0hhZulqNGEbXRqvpWDAz/KaKcUT1l0+vLMU9dZ9FhIR",
-	"eHhvY17U7XS/ztUpra1BefTFBmzY1pdikZkt3VjljS+nUJwe/OfHz/dD+ROh/arxMzy3stKH4wAuChfE",
-	"fdIn1JC51IaYpSQJi/mcpnAm1rM4/n3v8nLg8zmOvuz/z/CA/hzqqN+BtNo4+UK3bOJ7HTzkJi5takNO",
-	"UL83VTJbjMarzlOCDp/xORPa3evUKR6aDJxOP8Hvdk+lSpiyBjKk3ZaTyvrEUgozBX4AiIWyTK8YkRtH",
-	"Cp1ufXR71zPYIXOrnOGkyESmqVw+JguqNeEGlHYHdBE2m/PUifa8oTyBwto+PJ5hlpo1fuCSiCWEN9jl",
-	"stM2G2lo2m3FLvDVOjGWk0Bcahzkn+UElG983luQbDPNmTY/ywxjF2oGIj7tTIy2macsTUMbPPNd3Lql",
-	"yia2C+vyKuEA+vmkmpZDMK3z9dhCDkPM+LXb1k6T9L29dF9WJdIPm+RR0WHbVPLGtzxVUqlZ7UjZ2/tt",
-	"ePgRZPl/Hf02PLj/cf/kt+HBA//T8clwuB8U7wmtRKfMpbC/9HsmYxr/WrJE+L/NLFPuz4ni+IemJlPu",
-	"zwy+DgWyAEhYbdBtY/63jcc9dunAx3BRQqtdhbCqwJaZERfQhBnJzASH7eGubnKLVTgxtoDY6nvkoQ7f",
-	"2dfO2ARc3tc8YSJmHXt77l+3OxPD8dniSQZUIojh8ThOEOYhlyj20Qbv7kauQ1VUr7buH4U+UXLC0yJc",
-	"pRY6CHlk1MM6oYcdHAToFEDvTBkfKRiA4rG3toTc6nsYra3RsyoqjNv1fgkCrABr8zhd+Ta3UPpGl9pW",
-	"1AiOhoC3yo036hMI4Y7yJLKS38ye+Uqm7IQn4UN/rLMGN0oJfquLB5wpqrtRME0x19B53PHD7rR7Cz7r",
-	"7IEqMHK6TL3Gvjdmwd2xg2Kx1Vu3vCi6CQ/1e0va6MAtQN4cqI73lQMS4QqsaT/UQce4iDIoXCc+9QxU",
-	"3afqGm3i5V3cJVdkw1/AP1fnjy0VukWneAj09DQSyIcZNfp0sfBOQLIHIYH71lyJ6ZxBvHgoyrCxJ0gc",
-	"ao4Tc2co3CSAuKSLBavHMR4Pg4eTkKHQ9lOxwpQ2lmqG9xSpjMEjgFCCUk46t8/jphmgBfbJEA2hEy5e",
-	"BafTJ4LOweQEwGOHY2Vt0aWb94rQqWLMXWtuHkqm0vXgn+CLmqlRHuhcDdAN4i40kaHDoQu47rbSxZ5h",
-	"QL89JhD8ckfs2agq+G5aOOxdIcUDVElzYM5YXjOlH5OIpmnk/uVSuvI8MO9pGEDXzmAALwRGsWeGp5ip",
-	"VkrZQMlI07RNvz7Ppf960KhzQKObgWoSyzSFbLEBibgAN/7oiq2WUiVWG/k94/HVSLFFuoowgywCOlko",
-	"NmHKChsd5fhq+eiJNnJxTzGdzdk+ieWcYSiqA3lxqQR+0nTBe/6cBgtpDKmMEMhfGVCv3yuNp+dItjSU",
-	"1kUJIzhflJDLMQd/AlDOjLgT6cSJaQO5/G7lSvJnSq/ZpSizKwZ9ra8JM4hcCSEY0ChLpkzhAWqboJA1",
-	"5roar8rQjLBga9ykO8Rylaefc4RVMm/04Q3VmBrP+VZaOK3U7a6Ub1jnUffoo5uogrswXvJxhnSh8qga",
-	"ls/L2JqPq9k6uEHkdMVE6PYJBEqNPEtv82VH3d0qP4ab1YjGV0Iugbu27ci1gHFEYRPonBl3k0QF8V+4",
-	"yCNCl5S7kKTcyVoaznwr0x4iu2+yYHO5bZAffrHmvm9aany95gRuenlBrXQdNRNg3R/RwlWNBxq4KjCP",
-	"AbFyYNXsEYYHi/2LLrj9jzPUcMei/XAMXEMUW2Q58hqCYmANIrJnB2APIkcCiTOQHhPNmHtrZGS0D2En",
-	"yDdh+337Kzs8ARuXrcGcez44fHjsUv3zmA8w5yRCqDLy5Pz9y2f2MLKUKwoYYzv8TLGOBl4BiO5j30qi",
-	"pjLfFklm5fe1y/qrSrQp5YIlo/FqVNBHV/3QtoziF4IawvdJlFdcnN6By678nWhQ31gwxWWitx3NO/hs",
-	"h/cAOP5iPP31BWtZ9hv5aHMWL1sPD4cdXJAb3Yk5Lbc7N780z8jZE53jCv1Juh5P6DSvrQ0SVEEDO7zk",
-	"IpHLrUnmA3zWxcLB4RYdhWMIPc4/auIhtQv9GTvSIBDNpOOUcVBncokwSoFFxAZHRmUibki5gwxkufTx",
-	"wQ4nAxNrHbhGRFKujQ6Hf/iZlfKP9XWv34Mc9Y8311zsmEZ4TrEklBDtXlElHJqGV+AOtKEW0pqAzhFj",
-	"vFut1ER9VPUhbExaqlDTjrxuJfL8a7jd7IB2OLe/0KzceRQ0vq5ZRxtKsGXHNxd5dxuDChDR3wGbbBuw",
-	"5vrp+3ngGMuNtqyJg/NsPRHbL9PGK0D7hBBrgFezSiEcm9HjUomCKb9GNJLM3ac0nLNBpFrvhziArLcE",
-	"lVOe9In28d7vzweH948fHR4Nf3z44MH94dEPx4ePDn+sZ5aHj+6OMq1N+XxMon+P+kQvaMx0nyRUz+C/",
-	"0mFPocUwY5phMAqNY7Ywa87d7c7/srrX5JrsGllZKJztXJZrwHn7LdTljvNAUBVjI3QKQPrziIlQOkx+",
-	"NffD0cFMZorY79ztDHxH8PQncLuvyZ5U+Gey/w1M0i53ZODIUzQNmt0XXr75+wXwl8HNAvgWKXma8vjq",
-	"wMiD/CqCbnEXqRHXZYSLtGmNj45xjeNMGzlnirjPb7/GdXm1VomivgXhoYfo7HnKp3yMXuV1uZ6mcllR",
-	"LUqKz5hqrm/kMLxR/MWW99XbMggU7GvnjqpdzHO4Yvtpd5razk3SiUOoriNheFU0E2Csj4oLDSFH5bAc",
-	"lkBgTr+4ZRhpIxcLNAntKdFbd4HZZnBIMJnchhghWY8creqRv9coXeyisyOoGNeVnO24DzawnfV2sYGN",
-	"N0WeV4oN2cBuT7L0qoStvU18Wulg2kaTdJxUDfzdAH/Sx6Kdm+KSUf5iVccbxB+FV9Vap9D7hpXchbJd",
-	"loMbEz4b9eRSK7fa2u02dDc7FNQbeZInD1cLKD0uR6b1EexKQiGtmBWCE5E7xcoHiBR1RW9CD63kUAGu",
-	"qi3qDVwRHY+ZUsmgLq9fsXCOSqO71uE+bUHH+Tr8w+FJdUpfvmKrAokk73SjPV/0dqo1n4qG9S+IegPg",
-	"WBsoVjuJlNrpl+jFf98++Bs5Nm+29XWQsw2AKzfEadkN2ZQPivIhcbSBosLE1L4FO5HhBQ1s9pnc1BVS",
-	"dPKaGcXjELnPF1Rxvfk62tKYVJbenhbflAR6HkidmVjCak4zqhJFeTjWY56PyH+pGE1GClUwiJDw//DU",
-	"a0eF2cdFnLZ/Z5zK+Ar/EepNOZ4pBKrMKsiXKPRBlcsAh71zlqJR3CUTdHi5s4xwy9P3dcj9h+Xx5X23",
-	"7z2Cu+mwrFMy7SDrulMyjvsmfOBIdMsLpBvIDyc1XDbwpiOnIqzL91N+9SpnkJ9++478o6CCLYT4zaTy",
-	"kvHpzIfEuSJ8uSbdVpRvXUq6pkJze8FZmuQVIupklgTuvl9IRdZQw6G0haubKhOW63MK8PNUloYRXxxw",
-	"e0PVOzpnhikiFeLGzBlmzFFNKEmkMSwB/DoInBJM23/jOzrYWQ4EH4yhg1wD6csKcLPZk42DL9oNLm8m",
-	"BEtfUJ5minVdYacWw70QLOfg9qnlDkX480YlOAHZCm8HqhbWZ3ZGTQgT7dywBaa0PiYUUcgxcT1hQs65",
-	"oEYqu+J/MCXtf4vck+r65DndIzkZraWKNx8FrpiNnIyCmevNH8JRJiejcJp/23eLlLMbfPqleWlDLtky",
-	"zm4gCf0rYhNsCQGwxbVKJ/+Tp7O286FMktuhELjt2zVmQYHQ20Vv6ABo4MdZgjbAlQlx6M+Mplhlt0pD",
-	"RYhRrvpdhQuTVm4U8KtgRz6XdK2rmcxU5QQ7ul86vobBtBl0MHeNlXQIIB1fXzJ29W1SJesoxa5jzJIt",
-	"Iox7pSmElrYWfbB+ReMP0PULE96UhP30/B/EPi0KhsnlHU0WUnNX8YNESi511McLjsMm6DrqrI/2qcNA",
-	"+vlp6T7bPNldGGubgze+9SX3S9z3AtGmOr2tgVbw4kq3IMa4S6o4cEllCQDqRY8zY6Qge2t3E3LBBBdT",
-	"vd8JKKZZpBUDDS8KVCt/fs221q23cbeVXERteWZwgQxaZ/g+O3RZvUGXDzo/6RXTRDEwzsWUcF/83zwm",
-	"UyaYFexJPTV3I/x6yJezLaR66SIH3SsNjrnytt0EYh3SDLZg5jKV3Apf3XW8aU5N4Oo+6y8QZAANO6Q5",
-	"phgRbNkB3TxvMDwiKIgfdgFtjeQZ54KnMzBGvx36aMIFTfkfN3J9rwe4e3R4wnHa1jqAHrpBklt+3YKg",
-	"oItX9oAKHA3rGD55KZje0XAwHDbi7NTfPXp4cDjcFSoPatYjJjpq1/g61Drr9MG6epgoOsHyboKGfYLb",
-	"gOFtcgvlgYSdViPzeECd3nalWrbCbK9HOpcKW+Nml8PMC+yqShHh8h5UdjCAalUFvcL5+VXxFJ7zcWlK",
-	"/YpAaJEkr4Ka4VMHnOcPbSInkI2Gd/YQHVVAFBl4lAluEGKO7IGN71HNrmWazRkx3FXNrx3Zcx8K1WnP",
-	"fK9h0DMYXfCRR69qcC+lVNyxouUTS9wcytVu4KoRdiYckPt7RrGcX0c9jRqWJ7kE8FonEwZRgcQypXee",
-	"5UsKZfb2ymEFQjqnCtVY4XM9yqfX4EwfzbnWLoZxfV52y1oG6mgz32AouMmZwlKKmlDzmAytyAZ9mWsD",
-	"w+wIMmjJaQRb0Zk2rpniEx46iV9YhQMXq4SwRsZsxgXULLRLJ6Qh8YzFVywhdEq50HkldLkUJKYqCW1/",
-	"Xc1FGixRankdS7RSmWLf80GJUksTqm1WKzvvwE7Cps6z+Zx2Qha4uflT6Wg7kMXbaBodMsvcwb2bA3GL",
-	"Q6xOTm2HCjQbWti/ffglWEzreXL04MHhI7LIximPyRVbIf7zj8P7P4RkczoN5J49T56dn0YN1W+ugx9A",
-	"r+FPrhp8fFcmAJYdvf3lXUPWWigdPtJ8Gn79U8M5kK+Lx8fOVLrZwL8Cdr5qAOT924dfzlmAKa/YqjtP",
-	"2h39svkSPMxnfysKon2zMJWt4060YYst1gOndG7Y4gbhJtjXxlgT18nTyu16jUXaCovWButvcCuo2dt9",
-	"V7o7v+FFv2IUTfNtl7naTOuCu9l5CHPfadsS3yQc5pvGt9yKPAvnxNHNw1pwBC2LuIuz34uKr3fo14g6",
-	"6MhImel8/1KwxGiL8BAmzDZ3Y10BZUulJzuucirlgovpaMvUD/tZ5zSRm5Kuc3ltHcuBoebrx2tCy+Vd",
-	"FRVT1sFSqVGWX+J+Iyir39t+iZYCC+0XsQNnnbvyn19dOM294zRHpSmKSJbuD/s99NEDKhkTYZhLqEh6",
-	"W+8vSiAclm9yw0K1HZc7CFRr0Ct8hdYNzlV4DVvZMI0mf2+i5GIkJ5OOzNc0XqC9kcf373TlnnAqRq4M",
-	"8sjIkXC4Xt0iGeJZ9yvthrW0TzBTY8YUu0neY2n5i0H1izWt9VBZptB+vWJTGq9epHTaGDjz4tXpTz89",
-	"f4aVEOD6y1UcORoePTg4HB4Mf+gD2D6HKk2EkklKp1OWXApcvxP/g0/i0OT3jKbcrIgdN5T6A1hsFG3a",
-	"ciQiWNthXwojydO3b948f3rx/BlxqHGaOo8Y4ZNKi1wTu9HZnEhFZnw66wMM3KWQwn2QyiVTA6zko5iB",
-	"Gn8u4MowzN70SFJzmbDUOWAuRX6BZflqIlMuCdT/J3uaoZddoyEO17/uFb0fBH3CDkZu1OFsfPeOHXQ4",
-	"QIWu9ChlExMmtYTRxF9bd8xzgoUbSTWyCzfS3IEQdkwNVBJzykc+9rWcYC+FwId253BO/dKvsCn488fW",
-	"thtXwy1lMepOh/Xf8aszariYngaP6q2Woc6uHPEu870o71p9zP01sggtaoiLX1M15aHTYqtiLK3eonne",
-	"RSdX4pwZOoql7u6YbvYYKSsQsu5uzG9w5YJvtyD2FBcjVZnqPHbEv0H28huCJTczmRkX4bff4aKzfHlS",
-	"HlL7VUqxNcXS5vtbLu6Sz6KZ5HZhMTni/XoG02u2VQXrap2zOxoy/Tvdl7pGb1Rp+cW/XoXlFzeprOxb",
-	"1J2WoF8CUzgaDgnVvj4qNtK5mgcWmWz0yAeL247KZZ+DFZ/D1Ab8jNGTAe03j8G91tvG4GZqi+v4aqx0",
-	"a6GVLdo7CwEVuUDfa32DQF+svBkSlNVaZB1vvfJSnjcYzA4u0kuL1ALp5W+f84on+eaWVqSFtn5xuUa1",
-	"6wnIhT+wE7UaqdZcin2/fhCdSAvUWjkhNAhdC0n4Dre1K4xt5YcR1PkQFM384GGLJ3XofgUv8exYS7fh",
-	"HG0Gf4Td0fBQ+9QFLOZEsPlLsSfYNbNz/dv52zcuiXV/QE6hZU1m9JqVdHxobs6FVDmSnm38UkDXmmQL",
-	"a51o/qkoGoWgt3k8ynAwHD78sVpJ6uB/rteSethUS+rtaWZmDQGpedFmvz1cQDnTkSvICKGv+EtekNv/",
-	"MFWYKJUJu0FSwVVf/lYmdLZATCh805dH9J+DiAtuHwxqVNm7jameMI8QSb8VY0lV4q7QGzyZ28Vkfb07",
-	"mU4VArgY5QGHQfADiIvAQtQxpHEAzOhSHljjnuCdNfISeffyTThiQmWBQrCHfbJIM42wx0xZ61atmss7",
-	"s7bqzpkQ8Aek2bGEQQgnhsk3IG1u4yMtdj18AbWtQn4TzM0lHdOmTYRnCmGiAhj5p09OIbLVbiFP+kWY",
-	"nYEELa6JNlLVSmh0L2Za1uv9KPsBCBncRCSGOuEF7+g2gnUW+3KjC6VwAhbGAyeMPJ+PWWJJ6ZxPRbYg",
-	"CNbFksdEczFNAX+17+o1T6Sycjlbr1NzNDz+caMfOMCp9Up/nw/794/C9QYXXISngQ3e0S3sSn7i1wxC",
-	"YjzMCX50KWYUWPNxbulB3IylIb9t8NzXcFNsyrVR2LJmRl8KKQj1uAwQFTuDsBvhgcXrM3wYnl6J8jsv",
-	"SjizrZk626krP+7qKoxd0zsakwOcVjQgke0t6pNIZ2P/p20coOxJNBkbRaGebwQwY85vmUcrEcUmYQA2",
-	"T6+BC6u8zbA3BLWqsCMdBxlut6EAcjjUf8Mi7sL4Lh2/f4F0jmI0Z8xBxt9a+pwSwZZrose+2wchQ92p",
-	"hiKKfULApBvJnJtLjdpQyqw/6MzYX1pX1F/B1RM+rElgdAMXcMH1bMtzFYDNcsW1G/HlCUXhWmZ+V0a4",
-	"bXC4juCstQrK2L46ZiO6WPTd0jE18hVBJ8zEM/cvDUoM/OAtId2EG6621Sd2rlLduvZvHveAakK+15vV",
-	"gIXh4gnekH6T8n4LukolTba+bN1ZJQvXf6lUQ1txC1ifX1w1k2+yQCkV08ydOJVsqV2W7PN1jra6c1/z",
-	"SX8yWy3jOdZT2bZ8Kd7fb3HQlUi6nu20fvC5+te+Yo0Oh3eXn3YfhKebWljTpvKpa0Mq9d/PlyO0zO/Q",
-	"p/pNoxcbfOAha8dJqQ2hhG4SNzJLbhSxFpKlLQPbhTLmN+ovoIm9s+r8G3SN7oRuEq4XKV2NynZCA6xw",
-	"CeH43w8fPHgw/OHH+z/+eBgORA5dTIBRhUh4E5eU7YymvQj7V2wSQXl4ama1bNwtfD/BcIlyPXKX3nrL",
-	"20afxdB239jmrogAoBqzYD6cPjm1dueYpVJMtSs/twsfhe0+5KQIbnx9UpvZv6DHG4mAbuT3DFzAHgKR",
-	"yAW2TlJGrQ7XHe46AJdYEjY/7NxhsUYiGzObyySz3fZvv9sbNnQnorMkr/4K4tOH/7zic25CRqnzIQZi",
-	"itD4t+SG0UWZSJjK69BBRBLEi5TirwLQ8qmMr5ja8rI39aNdP8/tAjY/tnK0ua6T/Zik7BpjqVzUWlAw",
-	"+oAYBqCsaaistfSyFW6fi+usQrphclpCUrnEO6LMyDk1PCY6pqldWI92HPatNzuGQ5yAYN6wMoHx94ud",
-	"CNKJCueityVp5umNo85R1R3zOjckMH79pMNbpgbWVqaWIBjKC2zck7BMao2Qckg4nTajmggfCHfj8RZX",
-	"/UhFG4MaihAgxM5Zy5V23TYuytsSrWzjlytR88byxDml1o3Q8CLdMCkwQEjYXNPcuZieCpqujAN13KJ2",
-	"iFXBAHEP7tx/UnQxg/iiBTY7or5d4i51QWj58NRMCe3w82oaDcXan3XpXoy7Lt2bLizhsAm2sDbEwFtf",
-	"givWgA14KsjZi6fk0fGDH4gD+iMJFPRqds7XsfAAFnFO4xkX7EAxmuQ4iSckqt2PQ51AaUYTrCJ4KaJY",
-	"iknKsUY/3oy70AUG5VwmUo15kjABdwyo4+pML5hIGDbgwPAWCuLIgQjsu5BfDMcANuQ8SiMj5Silasrg",
-	"40zQa8pTB/MYuVCJFAdTxYCMIE7P12mCr+EXcHuO3Dyx8Ixmws4YLjmiAXnDlrAcmszpiowZoUnCErwi",
-	"CqDc+XJqARTHJaTIKymmfWstgbOBzBkVJjesQPgraqQatJcHC8Berm8W1NQFbCtCDQGHx2Poam154M0a",
-	"IGa3OKYCojMcyOQrMwQGXFnovqsEjZ9g/DcTCQG8Xw0FhSuD2qh9uWVoDEqM/teBQ6g/eOktOp5LjbAf",
-	"2w64KXavPh3IKcJ/4UyobRyxdDqZyE3VNu3gf764eEfwhRYQzhxXs70Bwz6F5+uv12ppzJkSJ+AUOHFC",
-	"5+QyGw7vx3Yg8BerBXgqvlH5d+EyHtuziLTFm9HSZobPlEB2zrq+wSESv2P8WsxHqVx2fDnhE1duO7Dc",
-	"1sKeW94HlIc5F7BpgPO7DkHR3MdilKdQdQGc5lMBl2IiYDAtDqAp8FssyXAwfBDW3f/oChNaca0Wa5Gv",
-	"Yj9ffNtoMZfqOENb61IKTlMWrr54w6LGlQ/HYRV0TDULIxVafofTCV0VVmvOgbWEIYlcir4rZm7NNPsX",
-	"tRMgrhCyhDK4gOoxaD9GwpqRURkLrFXXXPhgwKPzOzibq+/swhFyYp+kkNoECSMjnF9uWeNBjb9eCm9F",
-	"jhbUyr5+blaOEg7HTfknfyCXv/NWn7Jv0hjAhEaK2fHDq/lveXuXwv8kJxO4BLWvSUXsEe+Ek7P4cRvs",
-	"kqCkajjH5YKJhkrXriFLWN5QlmPN1DVePwMV4OdO0exGkIppmW5boFrbM9NlPLWd0sA95/5ljKqwC994",
-	"OOZ37FiXDyt3O+8A4g8WDoKGCDbXQ5fSLI7Hz/ETX6HFt5DSMQvDyW/p+PXSc326KA1h6xTl2qWwIa3s",
-	"nT1/1ifvTt+f2/8OBoP9wfY+XYe3X1mUyi7Up1vaWz/yMlVukpS7cAJWJO/Xyyfx3RgTDGEyigIEEm4R",
-	"SNsZBiU1smCOoxSAkNmCuRro5dRZk+Dl5IbsgWubQVDZ/mPC5guz8jmdRbpFaXybyac5r9kt1jO6Cqan",
-	"CYfOGkhfXMMiaPCnpFSbhgzhpavmFChBCM+sMgNgocKBhpEks1/DMiR0dcPF8V03CoK6/oEzc+Otfe0m",
-	"2M9Xq2WVf+baSLXCqn2hWB/Fx5lhDXDnNzrBIX2+USoruiTwBtmLlmw8k/LKnW5UxTMIlEzwWPMaOUyS",
-	"cJGwT04z3/fCeyHTNGxkXmOe7Jy1Hn7djzbeNWWyBkZeUkRlmow6yG+uiZuyYouUxizJK95ZsxepDTBU",
-	"IVvQShM40pRchiOX8gSYrU7lvA6qzzNwm2XFkUwtEdIFbwdJ6HC+FARYnBClvasOvl9UXc1pzC34Zg7Y",
-	"4WlS4amvfqg0XbknXMfS5Y1x2rJTH1vu3jHDJcz9DfejAdQ4pc1IMya2ojCHALBtTvlGbY8nVnj75P+5",
-	"FNxIkOB7UX4tue1NvzMcJg4UoY1GSvAJxYc+Rb2LqmJ1iDyeOLdMtvxa0DkbFc6XLb6UwhkfzZCPPGVE",
-	"SNScnerikj5nVJdjK3zkJUvCprlVOUagoe5Oo+teE9Ef5TghKdIVcZyjiaBzf+i7uYxXkHKWuHgAppi1",
-	"f8NnvWW7LeWtNxhz/aB2bwqwFa8BjaFPXsmlPQHfY13Y1mtTVGe2pIEbEc6W+fIzJbPpbJFtS9k3yevp",
-	"GC7T5YJ3q2ycmpTtHPlS27w6dZRci2U+ryxqVfSsi5N+/fwoc35dpldWvcq2Gw+uHZ67nYM5bnni5tAf",
-	"AX15m6D33XBywcHt08qJxRNJu4l9JtM0W2xtEtDV1tv2jAa1pM6hCl2A0bbDOytnXpc10DLiGcy0Zf3K",
-	"jp6S7pXzdAlYzDn2gopY3loDXq/Xkly2Qtgwdg9H47K8D9tszRlIpSmW2iuOgh20J6QZVfSLQL2hqkrQ",
-	"vdMql71dMIG+L21Pbu+HKjFY6Uo7B2bqHl5RDeYKJqu6ZBJYxNghk95iDasN7mJXltLKeHdeNUoZ/17u",
-	"2s4nsyESKtB6iFJD1NZfI/smGmoYXXD9w2tYJbkKNbRw/0Wp7FhzaMsWas26NVe7sKQLHp0QnY3nHAoz",
-	"urOe+Mjm3LV9+u5lGb2hs9l+QzOunIbSHZn4q2j+NNNsFPvaB6GSeZB3NSpv0TrehBAyEzGk3LkXuQa3",
-	"Xp8YemWtAucYpIZE9SZH1ISD0gMvboGjtr09sVDsmstMj1oDB9esjmYMtbgDuPIuzAj8aFQUPwtab3jn",
-	"xqXwsRYAFJRpRuD2ney9eHl2fjGCG48+OX/+9O2bZ/5fDdcfhXhoSvH9MwEIWnG+imGX7RFnTOQMWjIb",
-	"qru6bl+Ug+BKXBUwGnZhKHhhukNTIZfPX91YQBipM66v1ofeSWmzB1qOetiiFMWKGx7TtOUVLiay5bFD",
-	"bwu/odwMmkts6g2PRxjXnDS9tlM4va+quzSj6BX6SLt+U93U8hp20VjcOtY3vraN5U13+9eJTnfKZjnx",
-	"fz1GO9uoZzUApcY7i5YvPulkbraG13tE9W7Alfk1TMAs3i4Qvy2qHp5ql4W8LQDxWox9GVlyQ3y+wvUr",
-	"VeVxM24iBCw4umW89XMOAEtRrK8xPBaQVaJAgLEOFFuBeseEYzzn0/N/EFwgEk2Zsc+eUpVEhH2yAwvf",
-	"wAlp6ilYD4IB7HkV5k5MCOshFplZSxwOpg6H11M4F+wNo/f/JVmvluLn4OIgsnHBFMlRAj1UHtmjRLAp",
-	"hQpiUjDMWUKoNDJeESWXYY2yYN9q9t2w/3X5+ZYcqpquVM92pKWdBVWzrU6EfxQCa+cp7M2L7jk5ALq6",
-	"bDY9gznuEoG68u82JryeQcop06ECHzMWX3XxB5WDOyoSksYzrNRm6dkqO2QvWkhtpoppSGZgCYc/5nyK",
-	"KDQ62u+TSF6BRF3OqFkHLinGHiyJDkCEPvmhc4H0vp9teI1iKWKecmqCxAFVF1gDeEML3rRcbkHclTE0",
-	"wKNuaUvi/QBSiuJs1/U1YX79fHVCHW5e7TOMNN/irKhGnHcp2NAs2+fM0EZ3AZZT7AgYuz1QucxCCS3P",
-	"6scIKBHeXwdh26rjkHzWVUessIZctrwFN2K3aP1qtHsx/aYtz4R5zXVeV2WbDe+YEOkDbgOBGHbVNm3M",
-	"E56mXExdDfh2uukE4Nm+/K6UZOvMlUzTEd63bTHyeuUYDLnFXM316+Z8331n+Xq17GRTTZa522G2neAr",
-	"08YmSVTqIjxAvZBCs3NDQ0WtqNDLLepNzVlR6aVj+km1PEwjSoAvGGsyJaDqqR9Z15yYR8MtBwYpoJ3z",
-	"r7daqPphAT31i8WuNNi2axd8zkKaSiqxPE9+P0HhVsKjHgSvJrbEJa8Moen8vT2y93o3LdfMOO81oO+N",
-	"Kxg8VOm0KU3cARs0WfnorVWug64TRAbMS50HAsMgJjWhKx8Ohi92KpncRf7ecMC17ahNvtRscBdkKO0Q",
-	"cmCpKFWDIDQ2mlBdvnOjyZwj+iqiN3l1L0jc567QfDMKY62OOE1TTeY0YcRICON/DJeBxgBkJTx1aVyK",
-	"kUVmoGYSSSQB6RzOsryJ0YSg3+GcbKd3wSsIo+koI4dxZQlxcwyPCFtvQ1XtqDvDncZGmWF34RW+WQVz",
-	"3Sr0vRsxt+QT00q6rc8nhvxhd9O1XQJxAwJl9HvGMsxK13gx6f6EJHjcHucp8znkQS+9DA7iZjdf85Zg",
-	"Te+HyZG1IXuFxjFbGF+ri4mkY1LTuuYEET9+03OSCeJk+u3bDkW7RF7buS7xI8c6pnBOrVziM9MAcJx7",
-	"owAaKJAz5E+MjRgaMZ0vKJ8KR74b3v/SNNcdOIlAMP4FkJvsOFyW/ZaO0q8oetYD4D2POKSQO5o8TWWW",
-	"wFGlZ3RhzU9z4mGy9yLDPhnAkPAXTwA/MadT+OOaJ0zaP2iWcPgjkXE2dxJCGx5fMQWfA2IFBfditJ8n",
-	"t80Zot0ZcCbpvD9S6g7wKxJOc9wL38qAPJ0xyJiD9GJt/IwwXzlUPq+bZQxPP3YT3A1R4/4gc3LThYcH",
-	"IZmbwdmaqrkqFvOFqzHl0YoBANHHne/RMvIc4ToXgvs1gLkADmwd4bZdDAZZAXFPbsYNTSEdH2arx0TP",
-	"5FJArUirO2Fa0xVbGH/vYsnQkFROa9N8sC1qpxtFaHY+aOCp59H1sb4VjPz8/PTZ87M+efL22a998uLt",
-	"24vnZ/asfPL+4uLtm3OSs3iB2mPoFQtj9tAkscZfpjBbPJbzORMJrdVQKanwIZTbNkFRqx7ji9RsgwEn",
-	"zaLZ9bExPchDCDcic6zrD6ohQ3Jtx0qYvQ/Xx231zhH7tODosB654hHh+ITSynSXu+fwDabuWRk3YzRh",
-	"auRFnfvnjIoEAXzGMlnVn9p/QnhBMlpQRee68mL1yX7Que41rM91gMnGvSi9dzx89LAFNqW9xa7i1XPW",
-	"MzbhgnviXkuT9iGMDVGOfYThhLuGJdXFa4GL3MYQPyg94p46NdJVkPNVNuZ0RdAjirVtITVbsGp363pT",
-	"frB3VnDW5U0IgPFG8ZVAL8wwNSqIozM4z7vnb569fPOTK75LceJQPAxKhgnCEm76JBOGpyQPyLvmbOkT",
-	"qLqE14WTcguAhsEtA+S6BsWVnOT5DdPa8lX2t53CsXB+sMwfC9Z/+lkuyZyKVT55Tfb8+PS+qwcDvt2E",
-	"uEY6VAL13bUOFoqgbmeQnOaKZrFXwlOBPcNB1yR7796eX5B7n+3Kf7nnPilKLOxvw7KvT89+eX7x8s1P",
-	"ffL+4uWrlxe/Wjo8fX/x8/M3Fy+fnl68fPsmAK/71Vi0/dTZBpc/gM17ODwKoSCGGLrGtW/PX9qVOH1F",
-	"9qLPnw+/fHGgJw4mHpLm35y+fv4MnqM3zA7gy5doe+WxlY868srzhG9NfSh8EDjRU9MdXehcoDn2PTwD",
-	"XSyUvKZpH8sFloobdsKj/NOoaK200ob1FA4h6/aREOXwnVr5zfO35Pjo8IeKOw/9mtYwwirGerD7CgH9",
-	"3iKlosGXZpgA3c4npq2L1lS6RN58rDPM37fWkzUxGsrhpdl0w6nZobosvgtAQA4xMojH9E4xd5XEU6to",
-	"uHe7w1MUzTdZWS1dtGfc1ajg9M0pgtbY52Q5Yw4FJV9dKNMP1XK+Tgmb8jEOm1Q6tys3LkWME9DPGrVs",
-	"58HDDb1ZDbwKT4Ew7p303p8/qzkNTg/+8+Pn+2GPwY0KVhScU3SrDRUJVUmtb3rwx/Dg0Uf339HBx8/D",
-	"/v1H4bGEuM41fwxjop/4PJv3Tu4/fIBDdP8ctjFaze8pl0wdxFQzkjI7TN33PhAqEoe0D5VZf8/YoHUy",
-	"B1BrtckTUyX1fHMunvb6raRfKknxPLPbfe8JUykXUe0oDWAaN9RksuvQTHm78Ki6g+Iv4FOtiMfSbTB6",
-	"AHslgRa8M6vW7l5flVueNzuV/Z3FV/M6vV8kXaTOnIvyr4dtcuibyZ0KIaFvT4p0Ndip/NlO4lR4fiOr",
-	"ru+JvGKi5AKt20fuXjhWLLHDpKkmUE7Zw/KSvbMXT8nDH44fkf/7f44Hx4Oj/YFHAHB+c30pqGKET4VE",
-	"BElNSt/cHxzl9QpAEQPIYyaSheQi7B4vytevuzTnvjJpprmYIqruE6p5vFbxcO3+p9/7dCDpgh9YnXDK",
-	"xAH7ZBQ9MHSah6f0Tkqd2/V0/9IsVsz8icNxA/gC8SV5teuSLHLvlfZxXRZ167HUvu0O62iv45gvaMwO",
-	"NLOmnmEJgdcAaFVQpVzhDNxrrNGzIaa829hwMF/qYqo05I/NPFCEZdQhbWOmNQKThxMBPi0s9Y5C9THP",
-	"MRbK+ZeKSbtvGtT18Jpe+K/vaLeerlpPsc4NN9tXTKxRxBNGVSWaruHcq0y/0lhl5n7UoQV+r+mUPeNz",
-	"JnyUux/EevRfQxR/JWoxdIpCHz8piWGJ6xcdEKP0GJGR7DbAv1lCEj8svHteoGXRblUHzOjMmdBbRXJ2",
-	"jSDlYiyzzaitL/G1bxUpumbXZ002PezNhTQ0DZi159lcewtcQW1a8jSlWjN9QiLNwFUbkT3N1DWP85th",
-	"vV++fb0UezhXKECaGY6IyaXyB5DyXv33gStPgCrIPhQ/UIyNmDBqNYLjxxcu4DFLIrInpK9qQXByeEUc",
-	"STNjKgodVTRNt6aK8WoU2wVoy4DYqsF1WOob0lMmFIvlVPA/Qq7fyLPIvTLhRGRBudIEF5GMkfsmNE3H",
-	"NL7aJgCoLpcw1NIvVjGr2jhDBPkPqrg1gHO2DVWX6hqMa1cu94Z3eD/PyOr4Pvu0kLrz2xjv1DmOGJmp",
-	"4+tyYVgykpnp+L5iNOn86iLlncet3X12l8wy3OpwQjXj01mXJCffSP5JaencaMr76mZezCrfln6vyIf2",
-	"+1pe1zI1hQj3w+mT03YNZXTFVkHV+GUe7XHFkAmhznTiFBKuCROxWkEM2pKbGdbstu8qaRDHGeIWwl5R",
-	"H/Lcdh/m3yFFMTgOF5VMkGbIsNs6ftcezqge1XW6ehAHgxzbcjmjfJXcqtnF4SYMBdmxaCdgTu5FvuDg",
-	"tjiejRb/lugErcHjtwT+CNLBhxk1+nSxIE88QZwiqFj4orQ7aKGvtVk4S8s+1LV9385nanfrRh7TOq2t",
-	"xSu0uR/6vaXihr0V6QqjNtZ5bYtQra/pvN3OG7mpUFqJhjrPr6F8YdNm7sIJCfL4L+CCtOPYkWOtXTSe",
-	"IYy3XjtAajb8N6fslFE12jT2ubwODZ28kYYYOUWpD3E5UbmpKCzmd+mCbOee7f16HzB25RRjvRtTMsLh",
-	"Y+7hTVIowomO1Nh1Gs0bwtV87spoLJOGKCdEiv+FP8lNRfcN1B4cNJfrasjpqKW75a3FkC1upygz0/cJ",
-	"DH3i1DZCk0Qxrfc7BK34Ja6tZ2U56nP/2LyVLgN31biXo1QG7p6eQ3y9e8X5P2DWUrAi/h7r1iadq8zV",
-	"yCsgAcs5P7tJ0UkYLd8IB547/Xs7qm0t8IDFHfKWK8ULDNMmd0d0zH125QCagkW9Py10rX7GIHfdSq4F",
-	"oQaLK3y1ug/ajDxZbQegqM2oTRBoM6rxZaNV2lwo0AXmHfAkIhh4eoJC3TKvFHnhQmMpXyRYeyLP54M9",
-	"CEPb2FO7Ou01w0AQShz+YYV97OYkUAq6+35Ixae84g+FsTnDEVyjlsiC/k58YyQnXU3mTrd9NVlTDvkY",
-	"5wuxJe5Z0zY6mP3lTGrPaEDTXJM9wKrnKXn//uUzYDZaYTeIrScuI/EOBM/mre/voOJ/fbYVmqxwcb6J",
-	"pcCNUoJViaE3QqLU1n4n6mnt6PgraKpBCiuxgGOumkPFCv8gH7j2nrsLw58ZTc2sOQV1dHQ8a8Jcpol/",
-	"GsS+sMLXbaFP5IAVOTomM5n5eoNU2WOVJj7SY9DopcsUG4VBnNxTGCy5R8pjf0yGoKDKzOS/O9Ubb4kP",
-	"SzfGw0C6fbntVmTZ8MMyZ3SkvvPyJ2s4OOWH/eo21QZbW7V+hVLc3rVQ3HPLtBfu5F2vNT3CUW+XMvG3",
-	"87dvyDl86E8XJyggdszQYIpDpY3uuSThAq3lxvqVmXRZix0KmWJ9b46F5ZpqYuKbjasqGb6eCLTM0RDD",
-	"00H6uNKZ4aeW8BtZcjNHl5lMd3B3V98vDa4YSTurru/tWg+4Uv3NxHCGqtDamjoFqEm7wKRwYqi+cgVy",
-	"cg3xZcLmCwk22MEvbEWmPPcK2MdN9TPXTirsYvMNejHS1vCoynz/jm2vzfr3/PfGMwpf6WCgro2/YSxn",
-	"VEy3dXp67L81Y1SYouq2NWOsbgepOTewZ0KZp/Uu8tqGW7Zex9vIq2lsXq6OCaU1OWNIyqx0sXa5nBCe",
-	"6D6kbN0zEioEevV0PTQhCD/ZYgRWReia7ZCrD4dh1DIf6f8ggMy59eWD3CJwumnZzyH46czdUm1JqPKa",
-	"qZQumoGRKmH3Mk0IxlqRK8YWmkC1bDEle87BTX58eDwc7ldUsofD4x+Hw6BeVmbNxunVVK66uxaCTIPp",
-	"tTfzsrQrJ/4saLaPOSY0+he7s3PedEtyNaGCcIGTrph94BdZYHdeQE/x4qc4s+ZUZDRcRLCw6fR2CcWu",
-	"9aL0X5PzsgoUQ+D9QqnQGTicb+zMaUaM0WbkFWfaVC42DGSzhc/HDb+9B/fSJEu372VOP424GE1Sf2Vf",
-	"F5+ojRAj0cnjtD44YkTMwmaYPSJU6Dh9K0oYFIZgaeM+FNIFRwV8GL4VcF6JoGJyzozzZoR9F53uffNq",
-	"GCiIRm1Ow/cQdgj+XsR5ANHla7H6aBzYnPyWXxuepiDYtqDGFl9PMek8rWbrOd/kGrox837N9WPfrFtS",
-	"ZXnQL0L5PcXUCXLLu+R1yX6jq+WasN4IyV0TcgHNCSrx6z6JFopN+KfB3YgseZrEVCW6SBJxJTYGdyOo",
-	"6h/djXCH03SQe2cHhmkTkZgKIQ0Z59J6DNdulZuGOi7Phnj8QgV5eAwv+9TDdeF8S6lRHOvHtSP9eJOe",
-	"1ChanKYOet6aiKlJmKJ/2P79sMRxhF5TWy4u3p0XE5Lgt87GKY/9HdZa1PXxj5Wl/3GTToxsU6apjrS+",
-	"Q69D1bn0l3Fvlod1nicHVOfblDRgj0uvVuI7fRItZ5rFoyiHJBpTzR4eW0Ph/hFRVCRyTsYrY1mXanLu",
-	"8uLIB18DNuVjRcE8NPSKEW4G5BxQauBCENyZ3IN9Nvg2vqrjzy1GxyXtGOrQXVP+Lki3FaQ3E4WNwmtr",
-	"QbTuX/LIQ+CPdYG8kONwmqEzEf/1wisPf/tw0Quk5GPgh4v3A8yUCOEfrg/vSZqZ2b0iJgQIHiaEyRT5",
-	"sGbGLHp5fhBk/IQCpn0u0UkljSfq5yGC1WyoPNms6BdarnX7BUK8J7IhCJGoTKC7az0Q711KjdWuiOaY",
-	"Fw9YHi4JzEfnMH0p9u7eRW1O3727D8O151nezrlMM1Am3yl5za2uTC6sgDl995JwTWaQACQ1uxRFowjw",
-	"8OT83R1N7t51CrK+e5fsKaZZmjKF6bJAWYoaaf8dGysmgWcuhWYApuAGVuC3YZtW2t29i5Bcd+9CvAO8",
-	"MacCrhRnbD64FJfif/wPclpJFLA/YhhFdO/6MCJWqKCqzD7FbGEaCIQIxhJNKEHicLFGl+Lt2FCO8RcQ",
-	"amRH+Nb2SI4GQ3J3PePuLqbc9V0SmZmxS1HQDp4JUZWCrJkMMyVca/CDSrKSGSyxALg3a6ZTfSki27NU",
-	"/A+Y0QnBtCBymQ2H92MYMvzJogGBPClMk9EzqcyBVWQS8jw5evDg8NEBAg+Rv324sPRhZowrkvIJQ70G",
-	"8OKjImEo2n9MqL5yloFgS+JS8HFl3IuXggtt7E7JCVFsopie2TWw55c9J51Gc8VWLn3H/lvPwIy9FNG9",
-	"wZKl6QEEF9/75/JKD/6ppYhgm/Pcxhm1m3T3rpIpu3sXVpMSR0p372Ki1d27J/ab/yL2JfJfAKuUaUb+",
-	"61L818HBAfy/fRwh7UXkvxA6mJoZJLdwg/SHj/tASPccnd77bJ/mBtSXe4PBICLYnOMC3567Ms+bLX7T",
-	"OfKT3Wpu+kgVthvPSdhPYZ5+8QPwnQHB2K4gfsLMIJmGizjNEKPPNgbv5CO8FFBro2AIxEcEU9OuG0Am",
-	"Wi4YkFMny1IaX+EOwokH8LBWOb0UbnLcwOras47GYDn2yZQZTaLj4X37zzFPEit/CYIMgrMVVsNKAJ9p",
-	"XdiauMsaF8SvxZ3iQyTA+of9SzFlBvt0W5O/Enkx8VSKa0ze1faXA3L37juoSz64e5dYJVcTxQBJPYIj",
-	"2oqEJdPGOYSQ0qKSihohosWlIGQuAQl1Trl4TBZUa7swAH5s9Qb/+l4uQeDqYsJTw5Tez88P27ZtDdRa",
-	"EgHkJCAtHloyORoO++TBkIxXHldnQJ5Cy8hNckF/z9gAZ/ZcKam0nRnKwuNPn2AGD+C/Vm8EBEcByb2P",
-	"jh/8QBZKjlM2t/3vRXSxSJ08vece/Dsw4z5KQUq0oeOUkSiWCYvs8MaKCktdoo8yj5DI7RqIPSPJ75k0",
-	"EAyis8VCKkf1EJovrmnK7WGxyAyJICRJ//YxshTKxdQ2xoB0JxMXzDPhLE2QqGqnLk2tRMI55rWzfAoz",
-	"tATI0OiVAP0bxbmjPCvLWGzcMgIQuhUzCtu4f//+I9vm+4unA3L37lOMKeX5OxWkGu0acVcMhCelDSnF",
-	"MCrQ9KP/deBePHiZRANybsX+SmbKiiLYFaCCh8d1VIo+iQ6iPolG9n8G0b59K5ZKMUDISuVUW5YdSzMD",
-	"PSEfFTwFVFM3+AVTXsru2b+xhJQ3QHNgozy5wg5qxtJkf9A4J6zaNOfmAP7XjrD46Qz4hYtpZFsCCVh+",
-	"qO3JuKfXUnLHWXzFjCXfSZamiNNqjycvJGxj8pohS8EEvUQ6egSVtkbwI0siFzx8xoxaHZxOjBXd3B64",
-	"0GVt98YyKfYZQglQm0VhZshcakMOyWv+5LFPpXei1ZpZdlCJZBokZcq1cdjJ/4QyjX2ipV3Y1UISYeU5",
-	"yBCmieYpEyZdYbZiymPmkp45qBsTzlTvpPcKfz9jkwNrVynODF7XYvxyr/xj+eK79zpLDT9wonxdv1zT",
-	"C0GkebRrblKWa6mn7172SqX8eoeD4WDoy3/SBe+d9O4PDgdDTF2Ygb4fPu/tk2mTpV3WICCAB0qRrfLS",
-	"NmVzQCPawQ8PDn/YBx3dqpyQluq+xaJT7l2rUGqWXjM9IL/Y5sHDyk5ITOOZu5GENhyUZx92MqErd1ZB",
-	"ORHf2HhFoiueuCTT/MB9mfROej8x87flVTmYGBbjaDiExGVpT1a8jizJYL8wRdhLm0X/tw+/nAO+wJcQ",
-	"WvMVW1mFaWB35wH2GmosH929l5h5m8KZUjHeeie/fSzTE+icuTvE7pIlFMj6/w0r/ny0n9+bQXTHH41b",
-	"feqk99Fw6FCjQD9TEnbX7iLTAM8wIC/dPlrOIgmDM1/EYHetrbsLKvmKK+/DVtZX/tSq319jzV/xawbl",
-	"S4Irbe2mVdeFZoK8w8Jr539/BVR9xpLc0ZQbaAk1dEy1F21wEkCIMyNOACC7jDOeJu481Y/Jg+F9d567",
-	"pGK4wMLNuxSQlb3kmg3IK0kTMqYpFbEdm57JLE2IkplhDhFAgj24ItbcsG/pBkYr6tZ9xT0vOglsu324",
-	"uvG226/uf5uBvpEGF/UxiXBPIqLpSlfr67URYnmxA5SYmyOQl3rg0h+CVInaBCQcWVGaW8dQaR1Mgn5F",
-	"N+8XprliqLXc0ZcCSijkaotV3xFV1pGxytUyb5zFNE3xaIAaJ9xqgedgGTlrK0Rm1nI4tVN6Jadl/FY7",
-	"//B+FK/cA12n96W/8UVU9OHN+t1nuiIMK+UROpaZzzWAQx38jfa13zNW1ggq4dM58WyMw27t3O6XYQKv",
-	"KZ33yKuT1paNeIJon6EB0dhItdvxwKZy9DpZqyR347qlcRZi1DIk5+3OB7SpJMXHryhmPI29o1MWPGDA",
-	"bARlFADr3TKA7DnuInue0BxdHz453PzJe0GdP4ol+NH9zR+98E4B/OJ48xdvpHkBYBH2g6NHmz+4kPI1",
-	"FT62S9/m1K2It2o9gJKcg9/qgm6M0B735lRNOYZyBsXdC6nQvPX+JkqgOuYdB+EfSxBxM3fGes+LJrYD",
-	"llyKvQzvJa0aaj9MV2TCWKkiBgzghEy4oGmOlwqWd5xKbZuA76xJqejEmjTFafwW7wOArV3PyYB0EosO",
-	"2+S1m/+acAxUErHDIHu//vrrrwevX+8/9p4OFM9gbRv/0vuLp43ixFcXLVhrLTv1+MsB/tGQnbx72f01",
-	"pQOuMVzVtsoGR4vfpcKOpELOoHm9GMWumcjQm+JqrxVywomEJkmRF2EPygkHyLBg6sCHIsAH9lBDKxxg",
-	"e3SuDc1PnFsRVCWnm18KOfE5d1DxgJkBeS98TW/X5J61buNwKRzwR8VUJftWQyRaOmdVdAoFYU6IYZ/M",
-	"Pah47z2bT8//gYpVxKGKPhS2jy6F1Th1B2nyU1HvfpMYeYuYYVwTn/HdJCRKyBNhOdGcGv5VeTkvdf7F",
-	"1c2wa1n9vD6coKEPO/md03fE6fmKEi4sXceM7KEbUFny3g9yeb+3kCGoTmviatfc1BrwloeBSdgnQ/Yi",
-	"yzx4w4o6MImmBQdE1qaWyuj9SyEVgQsxcCnuRdBitD8gcNPj+ZvseVIn/+9/Yz0HY//Ki5H8v/99KaqV",
-	"+vd92GEFgAEv/WTK0POeWkMdktGxcCDVl4LiC84kW3Plo6Kj5JLsRSkXjLxxxf7swH/jHyPvqpvT1E6d",
-	"Ja7EjbX4phQCieHdPsk8binMR9tm3IQ4XE9zADOVovRrnoyHVbnxHfTf5dNHWDvnInTx5oNL8QGuPQSJ",
-	"avkobpvgQueKuQxm2Fd3mWR8SPGlcBL4cfULWChQuDx92Q2NpZikPDYdhOPLQqRubYCWZvMLWzkdBbjm",
-	"iUN32CDSSsWLQEr1qnTU95TXx23qe5rr27leiqPh0Q8Hw8OD4WH//fmz/hNF/+Bpv4AHHA6GPwyHMGkh",
-	"jZV5+ArJX8Goj6IdhOTsKmdx7eogpA7gpCbhD3cq4f/hfOUNwtt70hzn7UnVd5efii0wrfWKrfoFeVnm",
-	"3P9vJ+2HHaT9U8cq8MFhhzG9oysrui6kfEXVlP2pxwo4O53OhZEVILWteuVpYH+zAukuLxtVxzcVb5lc",
-	"YBBeCigLVqgrENnOvivcbHXhE7Tynrq+/yTfl7+39e4eO5Umjc8+63UWD/blJicT2KO1nr+dyy3Uu9+y",
-	"hu5LiQ7b9P9VPVoLjrSz2Wx1k/2uzO5K6lh1sXDQll32/pdm5RWTH0BJcXXIAbUFCvZD7FQ9vO3uXSli",
-	"dvfuiTNTIRnPqmbpilAyo3qGUVdwDQ4HHuGGaDphVkIpjIpzcWfY9ICc5tFbl8INAyP4opzRoj6hpaCs",
-	"6lsFP1idKsLAscj7m/IcAysx7miS6YymoErjXe8KL6IcOnq3iwJcNqT43i3ULMfQr7L4akXOZyobk6dn",
-	"r4leidg2C8Xje7nnASeGdekgfuxEeXCOIgmo93ByGB8l99nB8fgBPTiOf0gOfmSPJgdDejg+iu8nx+zB",
-	"pLtilTO2S5P5xtpVrfukScVyBAH6tyVbJNf/djLmX00jeoncLkryKSieQgrQvc9O9Cg2+XLPpaiiW2cb",
-	"1QTJ54xNwCAKS8ESBcUUYOlSKaZMkSkzLg4ELUsXE8INmck0cZBgS6muILLNUh8XhBKMKxmQZzBoCLoE",
-	"X9+c2uE9DghBUkTbXgrFDpjADzuYjNhJWRh97TO+iQl9GrEX7N9P+N1wkdvhbflIirGkKuFiehNjAnVT",
-	"qSEzDgrXwhX8XoTxAxAFqhnDuyw8iGcsXewPSLk+TxejA95/WxrsttZH8e25HePfM0Tc+te69SkmsVmF",
-	"Lu3sdybbpRqNdyl5BLusEKVnt+LXOsf5IPdO7NaJN975Fr+6Rf41advNYjNh+wX8TtW7pOpFQUR5kIOl",
-	"uV6OmdBmIp7677Ecp7uSFNLnvzx2CTBwS+nynFDB4Sa3K1E5wiSe3IzroNyg2u/oZweW1mk8Z+Sly2MD",
-	"kK3OlpAbxJ9jB/kVaNC8rCKZO42+2zx/KsshgRRII+1cFzw/7n0OJIvd+1xkqhWV4Bti6x3HplKzUiR9",
-	"KebosbdlaOribzFdMQWNz+TGzP1hnkOxmVvfCxQFjlovvOOixhbHIbgUn0X3XfTviA79kubwL3i71pEu",
-	"t9U33Ja/TLroHEgY9t1Gk/wVM9plciIpu5TEEgkPyKn2+QlmyWNG4hne9woJOZQbNazTG1Lr6Xda3S2t",
-	"ntYotYwyvYX8dKAO92jKVMsN2mupDdFW12fe8gWtBZw+2hC5YKKTdv52wcTfsc9T7PJbXJxteBNGcm5n",
-	"x82q8we/cJF0bz2DdDn85msaDuXF7WAWL5gguPffOXNHnPm2WFNCYyW1vxvVfaK4vuK5PRvgU8ePTWzq",
-	"Gmrk03d52CVI/aVU2hAE1CaWE8UUnbKuGCXRsVSs796AU+BSxFIIl5fp39NkQbG2SO6wlKqUv2nbLJES",
-	"Ga8uhXb81CeyiKGmsALYLdkrf4LF6vCt/NNLYTwcHE4F56D3O4ZgO2Z4e83UNWfLf22XgJsMHrpnXF9t",
-	"Zm9HLt9Ze0es/bzq7EKadLyJ3t6bs/gm1m70O2tGVQwwIiJxqAos6XQYX7gu/wJHMA6lsx+6XOn/BUz5",
-	"6/Ie9ved4f4UZxzkJeakWmWnZiecux0oBWp4+KYBiXSaTSMMNQV4IJIJ/nvGyIyKJGWI9MLFpQD8CMtX",
-	"CdUzbG9AorzeWUT2Xp6+Od0nCYt5wjRZzphiJYMLSiusMBtTGcIFUTJND7KFfgzAKBAcCgOBSyFudJGg",
-	"RBUjXHT2+JWMsZtGsOY14lyZxfVYCysqUiogRgph+6BDg8gyIzvX3snxcNjv2RXunfRS++2Bdt+WCsX1",
-	"TudM8ZjeeyX16FRMWcq28CziZP8cx6Jb6Ba/og+F+x6N+i/qh1zLXPLCJnRil72MeS6T5+J7nyEZ78s9",
-	"yD7kf9wgHKNw/Ww+F19it68hAbDZVXRupHK5DT7X0g0YHEZTKROsazWTmUpXUJkCAVx87P6lAMxZl6sJ",
-	"uGSYTIl5l2wOkXBuNQau8YFfhCQakFOXdonfaQRg4AhxhuhWDr0ol6QAzvYH4hthaudU0ZhdigVTXCKW",
-	"kkvSAuNm6QFFbZMAKZM8LmosuHzSHA7qUkTHw0cu13+0UODCBbzOaEBewMAB0g7SwfKAvyI95FL4WW6W",
-	"2C/cOrjt+pohKL6LBnFVSYr9LrH+LMnj6IuBsmLZaI0vhVxuDoRvk0h4bt9c+FhhkpkNVXZzXrW9Dcgz",
-	"zKdGJ7MHqn5cz8S+YmwBlj58ZdtZkaXVo9wFSyaS9WD8AFedM59z/c7OdZea0Jyqq2wxWjAVQwu9o6H9",
-	"FdPNRxNmFZrjR4Oh/VVeM6WsNgjr6zN+eie9PGnHNWitPJfQA3VSLJue9IaD4Y/DYe/Lx87KUGnSL4Xd",
-	"o04K0e5ETHnRG8QMbKyQyzx78Pud65+s65wzU65ysECOuYV8gQMz5imneemu24iasN7CPKS4TCB7h5Kf",
-	"FF3MIMgvshzExXREBU1Xhsc6ylFu3DWYB+68o8mH0yenGpHyIuDj6HFZH7BDpFZHcgoFpkxiJMel8IBr",
-	"edXHvLYuJL67ZL8iwxTgPHF0gLU9IC/NpQDzU7GFtT+lSFcnOZBbLDNhtAPDQ+nZQf6duR1gjiFvDTnh",
-	"q3d8G8yJ2yRfrm29L5WI06aGjgAf08lkIK7h4PDoQb8Haw0s8eQM6vEkvZPDHx4Nf3z0CKqd+6ZLgvz1",
-	"6dkvzy9evvmpVzx2szl7/tP7V6dnWD1NGdfU4REUVUIi6p0cffn4BTirYyQLdnGaz+0by/ezCmc3hzJP",
-	"JsyemszR9HcR/2ebsyjDciMN4sk8jIaTRgXD3Fr4Z0hnQef1GXMiDcRKCcIjZcmUqQKxNKErTaKJknMI",
-	"l46MRMzwlGujL4VD7kAfGiTSgyGHtKcfEyoImy/MChEB5owKTQp4IK9xXgo6VawEaY6j6ChiM2E6CtgX",
-	"kJmc0BXZ85dy3oStSdpJ/qYHYyuj/TTJXFfoL5DPmGDV2Y35lK8oduuxs62FnI9LhkfemOIptxrLx68s",
-	"sTJhzpjOUrNZYOk+4RNCxeq7335XogfBZTGFEPzdOYxOwW9NmCE31Ro3SivFNJy/X0EzzYOv6lju1uKB",
-	"qQ+IJcc5Cl3iqgI65to2CgtaYk3hV8Nv5OquzOE76+wMac/ubQDm/ybuaNfG1zHGjFzUaL6UU32CNyFF",
-	"GQ4Hk9Mn7BPXEIkiBYObMbkgtTzAagGEWoahD2vkZgDazKXIHb34szfuoPgHFAj0FXYhxVpIMuPaWLuM",
-	"a5JKDfnLuFDAnWsrj6ldWCdPO/RUqmWXuznX7u0v53yd0Z53CB4Njx4eDH8gmVhQnnS/OnMjylnw29oS",
-	"7RKlvvDfTYg/20uEG9L5Ssxx4sEsr4rfAnFcKYmbw/I5lisJgCDcMTeAu+1qIkLoi6vqXip/YLXbo2O4",
-	"xdJ9kjO4SEjCaHIpkrwSOUqc5YwBEhXHAgtYLZdIlYe9PSaLNNPESENT7OhS0DR1Wvu8G5afKxKX47H/",
-	"KcAxJcyWWpFT/W0wXArQlq793xDEJTyAPJCx0jVGMgpWbL6Qy6bxZALJvAqhWC8b91UNnSopNUhVHCW5",
-	"5mz5XUvbVYI5So6VX9xqoG9JTHqJWCGzBrGp71EVz1zhx3DFAnyeuHosIcmIGOjMvVGp7IGRcpdivCKR",
-	"hti5PCd9IbmGOjnw0V4JUd6qHXgnF0MlAizseClcPQqW7FsBKdViRoUmS8rzKndYVs3qYlAhifnkYJZ0",
-	"RpZ30/WlQf8sYemWxZcehUjPJqmAC1sRCb7GuzuAAKcmM1CZGdcdijXbBQyUe28fEmyUNx+xVcxa+6aI",
-	"XG4wisUMqJMCjBoWHMCh8Dm7mReroWR2x4Hk0R4bxtDmu9puBPntlGMhrsn5z6cHRw8ekr0Z+9T3Dj4o",
-	"gEvYJxqbdEWodqYMFPm1PLt/klfx8loJdWCpiZc9S1pMFVkoSJAzevTgYdvVDD2YnB68+Pj54fE3R/ut",
-	"cXgHeH/84DvA/1eJtPXHCwB7LwupW65ocpD/vuEUu/fZ/eHzb4NH2lvBKpu6KtzywB2OU2BEljv6rp70",
-	"AROxTKAAQGQZboQ/R/uoylONaMJLl0CyAncAFtp7f/Hi4EeCn0X7XQ6jn1j9LOp9O6b4wM0MHAZNfrjy",
-	"6n1niB0xxE8AdxdmiQI1zZJQC390uIGv7N4dLBSTH1MLChair8mSs1Ov7rMJnl5cmIfHvfaS1zW3ec7D",
-	"AIC9wjCOoPvv7xnLmItgSPHiila1UxLPpMaSODzp2//AYbXAy6RLAVDTUFl1vCrX9igCwAqFZo8akjLq",
-	"gX4JRJ2tAEOMa8I9jrM5wUB6ezL6NH3gQ2voGbqCagFo3aOll67gA2hlzrV2yGMTqC1CuACPIX6ANa5l",
-	"6vSaCf+E3sJxBi4CeinGNCkB4AxIV9Ts33EpIUDFr6boFEiKEctOTuCa/Kkg2KDLnfTAN3l4eHA0vBgO",
-	"T+D//tNyiSw/Oyw96+y9rEx1Kx/m0a6NbrfcTeUHcB+5xt1Nvrsyv70rMy8gt3H1rilPASyxfhdz4Msu",
-	"3lQ1mrP2kp6Ki5gvaErGbMZddBvcmpzA+YLQ1Ahj6lJ36yjVl+IFIKPn3tIor5UNURNkL1u4CspETvab",
-	"CnFfCm4eo5ptZkpm0xkpeTZdQYOfnmPt+FbYFSup3gC8nZAwKh5nKVU4iwbt6vVXDYJ/3Rj/HtM0/W+I",
-	"APTnucXsAo9ZXlCwcss/ZwVfSLso94DSm3UMrE19NBjmWKOKQelfmmoyVZYR9nxxa/J//8/x4Hgfq/Fc",
-	"iggeQ1jefzhU1NLHGFRkh2B/iKlhJVRxwjjY2xjr+fPFxTvyhGoekz0P7cyTkyrIc58sFJswpZw7DLkl",
-	"fzu6FFDguYYM7RJcrA45IE+k/aRM458OlsvlgdXmDjKVOnMnuhSQmYNL47PwMOsmqnNI5DUxCAOD+kTg",
-	"KfCQzxHZ0wsaswPNrEJg7OgR1VkXggihRXQ21szk4UkwESgzCaLpce565Kb0pa+EXb4igUr8UBeFTGSa",
-	"yiUp7eCDwRHZiz5f9qByymWvT9yfoxJhXPa+WCtPSIMqkyvR7ovFuCEqwCXBv0/fvTwhkauzPsLBR2Tv",
-	"eHi4j/VWXDWVKr7BUkkxLZNcv2jDLZ8ryA9qGozFUVBe7Hom06RPoky4qu8sGRWEGcGTQjr4kV0Kb7Xm",
-	"C12qe5dfkqKhmw/JKW1RqXxdc7Io8N1tMiQ8afdOesvYjB78/Wj8w6fD+X+qH6/e/T6kF5NfreFSIfje",
-	"SU/fj9V9cxD6T6/fK1amd9JbZ1qP5507Lx2ad/esUTvrQmns9zZy219h1jed3re918e+sfWwB2/MqGIK",
-	"JYM1cGeMJg758ymNZ+zgqRRGyTRw65EuISxUyAPItYtyKLZ5po27kcBS5YAfYo1bNWcJp+gi7LfVDitO",
-	"/u7UDyIJYzEKadDrr4sqS6rFuVKRCk5quMi3E6j3232vQfz7E7jBAHEFfjXJq0n1CdUuTIaKvIQUHqTS",
-	"KWhgkG8SPYOS9nPzZcthmUPr5l4KnPy7XCXfeulqq6IWJDVK/fDhw8Fp6fk6sUaoKyhG0/l/XPYgpeOy",
-	"F5GaSCdGcZaQQrvoQKb/ItEjRYXsz1/6XmjCHHsnv3388jHkZfN4i3gs5bjBdisKnbHV6mg1swL2Thkq",
-	"r3qPOiAFgOucYiy5q9dhTTK5FI+xJLfOHxMqVkU4Q+64KR9TjZecFTC972As38FY/tpXRKWonfVoh93A",
-	"YX5s5XcfUVEEbzWy/rP8lRrD10OOmirqXwqZmVjOmbMkuMKgMhd4NvBxFP+RWA53/hbIY2E0ISkzdmon",
-	"5UAzTFhRVBBrLckJUcwVbFdkCcUDKmFxS6ovhTdKcrni3UydBItzVxZr8WdFUSS13eDVTWgMqCi9s6PY",
-	"r2IgNw3p6OAf9iFCKBi7DMYXM2PXoCCsFo0jgjfQZtimQv/GEcRYM+jPC+AIjOVrxnB8g9g8Twabz6ti",
-	"7t+PrB2WLc7DZVI57RCY9w3PrXuf/dhaIySgmrE7cRwMTh8QbkS86qMFgRLK8iyYUjlADuYV/sKfQN1z",
-	"5xaDdXNex84Hyk8sfJ6set+OhRoz+dzz72yzK3DpUoyZ1YQwMt+R4Nfloc1KhqeG23OcC3LYPjvq5uPt",
-	"t0dTmBI139EeVQITCPtY61ywZW13Ckwuz8cHPMEbDohEhKsOMlFM23cVc1nWhe752OoaPAY0UWqV1Vx3",
-	"zVUARphIAEIBYism/JNVRzFnp6Sugj9uzC4F5ga2hkD4Ws4VLC0UWLgvRWBWLp7AS9aQmW0/aRRROwiJ",
-	"+LrRBJtkXHnbv+N0/XnJmS46p2DT7rH+7UKq+tFW5bBqp3cHY/C80tm/NCx2YEabVe1avtF3tWF3DqKq",
-	"l8UHTOoawX1NLfz/Z+/dl9vGsX7RV0Gp9q7IM7QsO066I9eur5zEnU5PbhM707u/Vo4EkZCENgVwCNCK",
-	"Jl//ux9g/3Me6LzJ9ySnsBYAkhKpiy1fktHUzESWeMFlYd3Xb63u3FySWeX+zYWGuLZRCobxAjId83AM",
-	"iYJqLKcCkwcB77cJEhZwIW1GIUJZQj92DWF1lJWfPr4BEdkVAwaK+7l9O2j4JMkGMQ8JjaIUYIpPa9xV",
-	"LukfRSb4AtRiAWW1q9uL5K5YJpOttQApii6SVMK8BH1jYR1tE2GyvtwutSurOMv3ms44Rz95n+nc/wJU",
-	"bCHdW3+B6WkuWliSA52mszRudBpjrRPVOTgI00nLvqEVyskBZttClGjjLMjiOt0PFnLFQM4x6l1b4T1H",
-	"Md9x6+nvHi/ZbvsA+ux6+0BLy5JuRTM6+DrnD17a2e0lfG9ZVsmv7rh80TtUy7cWO0jDc5dyrdU9sfAh",
-	"u5ZYW6zJZQDfXaV0rKVz1MaPq2nH1v42Xa244iIE15zSRGUY0i4gE+ytrbAvONuW09atKtPrcPIdCW+z",
-	"6Oj69HuLXqwiSTgtm+pwXKEm2WpkAGiHgtUhZzE0zkCvUIcMaaxY3yVbLrLnrmia8+UAOwpBoQGDaGwx",
-	"vLp3kj/Y6Dv9rkjZPhP4aGOqa1cS5LM7BzNo9RFgT6rjw7bDfcViJEoiOgOXuQMVwVzLMGY0VXD27Q82",
-	"cLiBwvsJYIRWHO9r6qu4DK4ibE5J/Uvj800UTBz3XecVbsCQrMr9fTOmbw6D1EK/X5enbUNBvBs3fxWD",
-	"XFo4Cf4CNNkx4O9QyggXpP/7MJWTgGi51/fNKuYM7onhv4Y15TDUNlYuUyJkASmJyJSPuKBxOUTQIqea",
-	"TKTS5LAdtNtt50pIWOqM/jXdBbaC0eIXkolMHU/M37ip9/7MGRH/NuWM5qjcazEjkGZUxWB/llMyoaKU",
-	"oAElut9pdeN3b7vbSEbZgUgR5hcKs++MOYOHdN8VSzwMHv1aKSxuF2zqHcDo/2RR7vltkZ9kSvryiqUx",
-	"TXq27Xu/K5oORPnHp8ftdkCo5bM/QOh1z7J9F97l6GxmETLsgXTJh+btLpUDSgbsSJS0uRzgBk4BIFNN",
-	"uQ7Hvg7L2qRdQd1rTkjbTIG7zk/5A11nlk3U2I+wbXNqLO7hDRju3Eo2OrB+G6utMA4YodcX71VlvYZP",
-	"NCe8nQ5736wSSH0ubPTIua3vik9qpvRDU2Ed23IMo6WhANHxNRt5Kk7lxBV9ct0Vtv617IKtyykhLqVk",
-	"A7XynImozKIumKpAzL7zbA7UmnYJHfee0HHu0G2hXQSQ7foHugJxe40qJOAcGvqYY8wUcjera4ZOPPKu",
-	"LRvrigmdEfMbKRYk2YuCvDwj/zkPBNt6mOrszvtGk9/ByN+CJ3kBtdmV7Nyo0cJart8JmwxYqgCzDVu4",
-	"MOpSFqBCXREaS1Fg6I7ykZ8HWKaKdXZOCc77lVlZWjwgVAipu8J2G3Qnw521FoECg0Lhnr2wn8RU9FHw",
-	"uHtVVxS9MdAYLIu4BhFV69S9Ocr7Ysdl8oqmERPkBRM6ZXM9lM+yVCbs4DlLYy427Z58Pw7d5UwAMfZ3",
-	"8O8PRPNFElnOR+ploe8OxZTmE1ssXSkcf3XdePPuKcX+RwSiQXkHIhJKpZWxgoc0DaCXFYu6IuaXzCYR",
-	"F/qLkimPYzLIjVtXcb+s1ME2eDpzA7+/Br1RSofaz6W6O9ROZG6tWKi0so9UeflvqWHROn3EVyUE4zmB",
-	"tOBO3tdb2f4nMmGCNGEuao8gnrdNtU/oiAXQfVcsnh21/qF5w5V+7Qb7TScU21msTiL2i7Q7gFvMH+Y5",
-	"Ed3XYXNN+5cac2UhA87zYutuD6OCHMT8LvAcGp23K8Dw7J8CJlcHoIoPQnXVd8D5JOaCqSA/yvGMDFne",
-	"+R46kHQFVeTF+T82Em132nM+aLiZle9egDepEn3fa1f6+zUJ5xvLN385f//OEOuL83/sbfnQrWbollTe",
-	"QvfgtQ6p62NfeTBf2MbtQfHQBATbtxvBZ9ufplgIICKsZEMVEgLfXYHdm8n/9//6/s0YBJcZoF/EFGxK",
-	"SBMSaE4G1o0JIR9FmuVO06Efk5A4HCHtiPYsUKC91eYv5RbxBqqqb3l/v03ed4d1i8ro6u7stysP8VSs",
-	"6OK1eFyQqCkcMt/w3xy+fkRnfdLMqb10TqDf7J4z58qY4HYNbEYL9tEmmtvuGCkDBZaENI3ImKpyL65N",
-	"DlFarb5WmGU2dm4ZhzlXm/TKjejswTTLhUnXabsXbo6AbbM73bdyur3wKWRyLQYj7urUQ7/s+nYdmR6Y",
-	"5XMDVKSJXTn80AMITwSQgWD+Csc0HTELUcsF3N0V/valrb+tvyPnEe5kkaY5SZGPIWL67onhGsW+2mU3",
-	"EjqM9gIiYTY0jmddMUpllkAxOzb1U0nMNVFMKS6NZGeTJAYnmBn1MGVsHzo17GOxi5tGi7zABueQnmwm",
-	"kXc+vmSJMWuI0iyxoMLVbdBdYgf2KoHuJ9fhYp8s4ex6k1+3N/nCWF7yCRMKOgRqSYBkDKk1QzmZUOLR",
-	"k40ajRmRLIKxsC9JLCPW6EDGe/XY4Gm9QVkgcM0mahXnho32QzOMaUK/vMY7n/hZ0TSlMwgO6FkMWyPT",
-	"SQVG11upNE4NYLHMIXOnyuMp2+C9A4jvC/ZF90JwyhiitEeIIl5r6I/2dCxjm1ZW36cqBidQcRHsbjc6",
-	"T9rtNkzOtjFp49/L2po8DF9S6UTWxTzMjzvJuiXJ+tZy1BDZMZAgRdIDjC06u0vPUiiho9t6eA5e5TXs",
-	"zEoIJQWxDzEyyorHJnBExa/YHsolEJZN9sV/izIaE8f5JA9+QHXyCtzAF27QDwCK1I7lhRSahtqhi659",
-	"34csTaRiG993GpoV2fi2c5ml4eZv+8nIyvUvv5C3y7Tsa86MmrPaC75rxHcLTnB75K1e6Na4iIwM5/jG",
-	"aRyV2X2nScJEpLCoW6czl8eXe7RKo2uRsyseMRG6vAlMJeiQYssuQyl9ITUPWU+zL7pPmlMX9LVsbkot",
-	"skbQFYJOuBhhd4xMccGU2gtIP0vjfkD6Vmvu8ahvNC7zXNZvkVMzMMMmiLUNoJKvP6X+woHKzEchARdr",
-	"TBWZMYDpsFiTLXKGKw0KuGDQ39vWlZ3Y+hybFG7mxIXSjBq2nCmW9rAFiFkI1XdbBvaAsRvkBDsHSRHP",
-	"WuRswrWy3NhhRfRXNQzrCt8xzGN7YU56QU/HJoBz7H5Z4Y2Zkz3x91prQ0NLfjLRPW5GanfT/Ah72Og0",
-	"/npInj5p7z958mT/8OjxsTlwzBIfaM0JVOQ8brVbh4ePWz8Y5TKnuUan8RtTASlm10zojCgG5iyRwyFL",
-	"FZGC/DqmWp0miVHhy/AdsblXmVsdisfBHxJzb2QIhlHUA8sC6oLaj/fbRxeHhZqhBAVSo9NAvxm2A1Yg",
-	"NxqdxpQNelY934xZ3w/8R1FS1HanTLBlwHfanvLfoFAIuZ4gMtH7xjBM4ZPMdJU8WkMZPmBfEpnqFX5l",
-	"K3qAsRl9SpFLxpKAyDgqAHUbNvzi/B8klVPCaDgOsJ8PJOupvL7xqG0LHC1XToxQhVF0bMMjq1ofgCYN",
-	"zygUMa7Wm8/gYdfWnHdq7nXV3BvElx0xYBDdRS2w2YchqJ1KuyUWgocDfYdlxRb7Z9lGsLgPW1Zyl/Mj",
-	"c9r2+cQMb0PMxRJDqDOjzeNf26d/0zlRpbmskRmFc94doG0DKxZNMLB0uKeuO7EMgVEOecxIs+9zloIS",
-	"1yQF2y2UcTYRCloi/nL+/l1X9L92G6mcqm6jQ35vtVqf/+wj4wUbcfAHCzXCD8hpi7zA2zvOhgucBReQ",
-	"fpJKM46eMfX6QVf0rWZtfkNTIo80w2ntcdE3NiTq2uaygsLehz6SXfH48eNn5qKipZrbnTyBP4ytR0dM",
-	"6DlbNLCWKIxmLAXriWwygDI/sE5hEoAwYyYREDvigOCQAlIYELr1nG1DmoUBBSRL44DkL7ZwD2wPrFan",
-	"/ftl7AoAkDdbwxV2wMdYhXA1Eh0yoBGBro/4BOxU6NGledoVMReMNId2IwPbDCWRikORHhekbx7Qx9jX",
-	"4Z4DtlTSpseMpMzf0RVIuNCSLI7zAuRTpC5wXGJBBxkwrHcC9GuMJKCfYZgpN8j+cbttSzgskE/eigXt",
-	"4kOj/oGWCL0nT7qi32q1DvCvQueWiRnP2q27sa8nDHnBEk+ZymK9vimOzNVy2vvFvTDbBO9csJ6JliX7",
-	"edFmbmzZEg4Kxv/TJ+0nT56g5V8GM6JRxDGm+yE1y6qhLZCNuiWFr9zkCiG2+TYkzNDJCRyOSzbDM1Hg",
-	"ZoQO5BUL4PcrGmdMEdQzodOg1TyRlRnmX47Clczz33Esnxfumsub9DuDSxE4xmH5RmG5gyKfyNK4K4qL",
-	"FviVDtzyBlW7E6y10cEKnwiQ+FKV/E4dFbn+UptvCr8+Uu7k7lwV35irArfX6UaqIL+c3bG5x6JoIRx8",
-	"xQ9LC33Xsg9esbJ50Lgr3X057e8U9m2mWouco7hftqqmr5FdDe/f0A4uUrnVj2qJ/bWAQgUi04ilJ8aU",
-	"l1PIaIOO3IUwik2romEqlQI7UV3XlMbm4d94jRHM5KOcwmRWG9S54ro7olvtZimKUt8oXwyNlAd9Um/L",
-	"VXU3GR9rdlhkIpuY5beYpkFjIq9YBM2iqUJk/ZVpez9Drhrz3hKapvwKezpXjgKNj6pR2LxVc6MT2DTh",
-	"5lY08TGGWzOoqnehUVPTvPHx0drPAV9CbRPIp2s3gcyVJmhCyqHZtvYgCdC6vGnUdHDm+E7mTTCx9gid",
-	"UmDvl0JOwbc7YULXrbN7eM8C/FbZCQMpYwa1Jnfg11zNgN3y7Njvbbs078yXGUWKUM8awONk+YPPbzXj",
-	"O/3wGmCiXR5J86x1+PT4hPT/2g+6QiU0tJVkEVVjmzlCoayTRXsFj6VMAdivmKYygh4uQnaFC4sMZoR9",
-	"4cqY6B2XbyIFs06uD+/PL0ir1fKR1EKp2Er3EmYIWIK/CUZJ0fNq7J0xY4KSdyxWgOi7JFVjozN5bxkN",
-	"sD5LurDZ3du5B74198BpFOUH/nqeAHXw1X7apg/gDqz/l0xTHtdCp3+nJH2/ldaOzXsUbsfllbYFRWTK",
-	"RXQP1oazp9c0N0pEvzqnvUBR6CV3BUP5vBH/tpDdOiN0IDNNuA66opji0yHzeaJ0lDJoaxZAo7WAjOU0",
-	"8MAISSrlMO8cuipvJz+ENuvkZ660vN2uxnNvWn4mHykyxgt3p3O76Si0sMTDLI798Rx7Evh2DqUxirOU",
-	"bQ4Qe90R1qnVgCseWpy/fIHRTFYB4ZEKID8blWZvZ46pGvtT3BV41mlse8dAUolWc/nwgLSAMTqomgRA",
-	"eofb1xWZiFgakNcfXEfFgGSKpQRi90GBpTxCpEAPW8u+6D1bak67QsvJQGlAKgTcF7CS0SR03HzWyYP5",
-	"mHyQB/VpqGUadIXmbs7FrPZHYEbzkLXIWUoVJE5MOaTSkzFNJzE0glxbyTfPYHenVdRm1oGLZqdWbJtx",
-	"mWUt8S1/TCKqKWm+evnh4942NNsDdy7351w6D4HBmPOtfFMUD/85ZuEli4p6V5UnKyJNisD6EbsC5KaU",
-	"pGw/ZSOuNJ6kPdvrlcR8aHNI+t5l5Yo1umIsY0iiUejEapH+cfuZrXrvJSkg2HNMRIKGsELm8KKutdWC",
-	"olJ/tE/zjfDLhGO6x4O+s4XvGb+6QBUlxjBH9RvyBBbzER/w2BDXDQ58ve8NcrQUpP9KUfDP57gS5JKL",
-	"iDT7w5QxyFRBFxr1gAxd4fBm9sz50mOWEq6hoGfAEHVYSGifERA+xH5IaHZgVlqnK/qZMKsnevb9mMHX",
-	"s8mCARxKFvVkpiGnz2fP9JSWScKi3mDWMxoF5AbOMwjzLIwNQOACnoDmXg9x4nrWq6V6bkrmHseEUYT2",
-	"W+Q0VpIoOgOkG2GBbjKl5YSlRLEUmBhkoaWMWVsKsSmscYmwdC3ykVGjSIl4tr559MIw1bMCNdzAb1hR",
-	"zlVK6AoaZsvn8sHm8ijNPe2nT47bj58cHR0fPTs6Wt+vWJiGZ0F3i31cXMi6aik4GTvg43t2Fb4FeCeu",
-	"PDdyLAVKYXmefy3k9D+uz1wPBll8eSscth/OnVxEloQWXj7UZ7NuA0t1OdY5pHN0BVWXLGqRT4mZ9qEt",
-	"oXJ3o4Fkb3At4qEmFYA8FoyWtXnMc7MmN+czuJLVnOarDZt2Gp/OW4ePj58dHrV/fPrkyeP20Q/Hh88O",
-	"f4SVtewo0/bEXoPRmLncP7OpC2++9xAvkCz+vSpz31zPTDpJKB8JkqRsH86xrZOKudLFYPSGjIcLxUdj",
-	"rQ4gr55iM5PbYD4XLI4VmdKBStB7a1E3McvDtQJVLjOMOucvFURaeDEPENYBv08RhYvEVIwyOmLowgFv",
-	"jrH1kEFzTZoAoUt119CanMBEScSjvcB31wrtEgfkD5mlgs0QnAtc018SlvIJ9Fq5oimnQreIOSmGBwIH",
-	"9NBlcGhoHKNDCyALp3TCoyDvw9kVdKgRBYmndgEgSJxiv2IQ+W43yB+SC+XwueFRhHGj2XbFlM5w+O5y",
-	"MSK+tZttJpo63xu0fckfC2q1vGKqKzAMAdA4Niyxdq2DBx3oilW1Do7SlpmzODxm8Xrut96hdCB+/9pw",
-	"5NHoNFSSoiaa04X5lsasN5WpzV5x5NlzpNnoNJjofTov/uaSjOCBPfOERtCwFGa+H2NaEWw7JAhNeNT6",
-	"+fnozduL3w7fvnx7/O5fl+23/7r8x+no9OOr57+8/Psf//ni7b/is79/Ojt+f/HL87cXZ8cfLz6dztdG",
-	"LJMSp37mz6Glyx0Lqfz1H4GCqqTUr657t92lXbfRbzD0brfO83fPRAsyzHGNNaXYIFOcKb0/ltnSDGV8",
-	"n2FeCy8HucpoOHbQhodPfyTwPPfFlLFLDzK5CEMZkLdSRHRGoHDGgRI4J/+QX6Gnnymd29yeOS6FcsS7",
-	"foa5bcwa8Q3r1tvbyy/kBhd/MHb5OzDLbxlBr7gQNUYz7NguyrBdBD1l1BmzssWjUH1ab6c8v3TQBVNq",
-	"xUkvYeqawcYzaLhgNCU8000hBStAxO4tKiz1uTrP7SjckbxVis9fVEPybk12tL9V2n9eWtatU3vQSLJV",
-	"MfNqyqWCsEmiZ2gDhjGjKZYrWwDIlO1PGKQAKOvlVlqmLCKgqFuLwhNNGMvwMvfQrKGun1cdgGtq29xs",
-	"wBWNra4dYxXw4Y+ddrsRADR6pzEBsYrDMEvUfmZ+NfKp+nqdMVV1w/qacMWxuzs9+BpnHqIbDl1/57O5",
-	"ZwX3nOm5/bm+YruyyucDSxEY+/X5e+AXRKYO4lzTFHwDzjFLxYh1StUdZJpKzYxSa+x7qRgxx97c43oP",
-	"oU0PSq7hJU6hNZei5c/F6AT5TiHLR5ER5SJ3IiPm7mBmM2HqZO3SpLzTUPMrjDvdoQpc0QKBpVxGOaBI",
-	"RGe1WOOjlHJRWUSEDMrqUbBfVQVDd1Dv4pd1eVgfW25zvUs93BabeMemFhjFHqMqX+7dadbsyiXybt0H",
-	"7NJ0lGaJQuhT6+5lDPUZCDIR0HyigFDDfSZEZYMJ15pFe0TJrrDeWUVCKsiE6nBse7ucCgKDt0k+fR71",
-	"wUfksWusB5arrlCXPIEOD+t7J3H0liucXVlMv2trPG6df//aWAaJ4iPkpXBV0AB/ICzX/o8/Hh7lrAa+",
-	"6+ESbqLrFCd2L36/4gDqPX8/yylGLHH9ML9TsOlO27l3TFDIoLbbYtQGd1Cvr/Xk/vUNy5tX2e5vuNJn",
-	"hYd/08AB+UTWQGbPJ70T4NssW2Ulatq6i6A6pjqVkHzCBLExIxvBmzJ460lBc+d59n0q4xY5VZeYVU+V",
-	"4iNhBk6YiGyWGKS62mcWsmdHTKtiwJGBo9zHZT24TmE1HinSv2SzvneA+/jpO8QEpF6iExpFyhZFGSkJ",
-	"cUqLMy8zDV2UJkynPFQ+QNkV60Yoa8HYFp3wqwpm8wN3rxHKSzZbDDv6ClzDjGVKYilGxFxD8mscscCA",
-	"8SnmMrBDzAo0Ok/ahrfZF7ggZP7b+lpFvlT3U7tb2Kq6ugR/xS6E+K3pHC/ZkEO+Ejk9eF7Yya1oHAdf",
-	"8z9cZW/EYqZZlWUDuRSu5ysXkOR/koen8/Ci5YOAPwY5F0rTWasrYC4OJBUYF+RvgPNG2QYTOa/exHB5",
-	"CYMuMa2583a8OCO8KdopCVsjVbOe0D9lBZkGS+vH14hKLdvp9o6zfgcYcqtJ6PbqsfJ9X9+lVM9UD3KW",
-	"VmvhnRomOIgZ1IO6yHP+GK9Z+vryCU0SADNG5dHn7KlHTjPu5Dqi92tig0JQcf2P9sYAHdtC6jH40ZWN",
-	"pG3mv85X7jSf9Bp9hfMKnhwt2oW/lXl/hDWsHPoRoWZV54jOkS7qwaEmXPi/79YVXblCNdzF2RE71rId",
-	"1vJryebDsE9e1PAf3zyjQWtveQDNzd43KbWhMmffWitUkeZg5r+M6MwG3NmXRBZqnPEytDUXFMG9Fnlf",
-	"tmk7AGneFanLaU5ZEs+wY7ocLraBVnmicsFelsOqcUCx6RzbtAX37iF7LfIqo2mUUh6rTlfYfj7+/YsP",
-	"tVcoX15PinnNMG87lizFppRkEMvwEh/ZHFIeQ27C4ePD9tHTAP49fob/PmnvwVTyXsoAWO82iKOPgKYF",
-	"RHrn2+iQiA9t07WgK549+Z/ml6FrR2cTDQKip3I/SWUiU1i4f+1rplCYJPuA4b1hel5Orx8tqd1dgPJu",
-	"mLKbVw1Htidsx5G3h0nizmrqKerhM+FhJgSLN2gWbzOR8m7ijnvY2ogOVnH89//5vzkT7ArzJ/SAwA9J",
-	"zKGO33JNZG7msY5Nc4GFtOyLbvGov+ea0XcFMBBbjgKAuiSUkbPUuY4NpwWNULMEeJcKXM96P4muSFnI",
-	"+BWELa0+CuzBhR+N3jjKuHluSOPYiJIWeeWahmM3zK7AotZCh3kzGFf6Q0V0YIujsWtxUE702JBf2ZzO",
-	"n3C7Hno+cTVCacGr4uSrFQc8LxCqbQBvf69Tho/aayOlLh2H28BandxVltxoHK6tnZ7aZvRcjNRddKN3",
-	"mSzFsuxCjUsjKE5wrXSXYs/6o1U9629T9JWPSI3YQ363k3pby5oz9rZn9AEw+cBzeEA1AMa9olzkltNk",
-	"fHB763HpX/Kw+TcclLazWB2Rdgu5O0DbDEcvz724hVj0+zQC4xRyuwIsoILkLKyBpaJYfNrsg4HVd1Fp",
-	"O9quMHcHuUVnv89jyMpbq0EB9gW0PfPFINNaiq5IMEaF4DA+/QuTw8y1iNrmrGeu/Egh5mKswDgGjQ7N",
-	"Wgv+l3ckO4cENtuLzAI4mYGkJxj9YRivySPbviv4vdTVYujVnsiHELIulbu6iDV8SeyXQEaF+DS0mjIq",
-	"A2SmlXQ3IKW5p+bRa7D3mdLQJsDdjXRSuPf85/e/9t6eFe4byGw01oV7gHoKt1w3z85uw/2Ewx0N1Kgy",
-	"llx3gfBvNRDudvD6AXAnOA6+2k+bhL4du/Poxs4lVMesamLVOavaBarvK1C9nJRuHKSu3eL2jtl9ywDn",
-	"K6jm9jyVdrc3NuBKjO4Aowrc0lk1jScxtzFiLGeimvTBG0jTWZ80zY+oqUWAOxhLMVIuj1EBBGhXjGk8",
-	"xJCIjWOUwJGxJouB6uLLFqxWDMVZY9kV7mcIunSKMSCArDEKuNGioIsVDccOvJg8e/I/obnIfEQEEzvn",
-	"wyKa1ZuvVaomzqZW1ywv5U9+mZoWsdWjKOytjmUPUzkpuaSGMp1ALUWEmuFKn1n+fptVgNtDzO6sfr/b",
-	"85uN4Q3FIQSEizDOIrZGFF/Ljd55B3b+i/zc1NaPuSt2HHdboGB42HKu61gFnGSIxVLiaOJb5MarYvY/",
-	"2eLUSrZZVEibznSmYOZDJOdwD0M/5arYhKU20INMM0plsi+HQ2gskRZeZfFeg66IpUwUGdDw0nB5nick",
-	"TVjEqUCeZvm/YF80PP+kwLCxYzg+Rl6xFLqNbxLKsav9fcWd5ya1CzrfURnXHNkjWTpNxWeZfEuqnpv5",
-	"PvRbWM5NslRYHHnIvJ4rXe8YBSlLfVq2Vakc9nKhEmbMY0ZcwuCUclsTB35QQNcEJU1EeUfqrig2gDB8",
-	"wj6sRX5yjj+YBjKU0HAK1BrzQXeFTJjAih3zs3W3FvtdjmkEXRqNBa4ZYEWQo2PEJ9g76YrKtyB8iHlP",
-	"i1xg04rUaUuKDJieMiZsDN22tdB0kqgTxwMhreZZG5XNRILX1t2WUnGpSJOqrugnLA2Z0DxmAMDdRx3Z",
-	"vIx9oaFukT7glPwvt1R9l0UvRTzDVfR4P3N4OBtx1I92FWCy32hwHMnC4/gOLHwxgmM2i+B5tbgFcO0W",
-	"4uOLQynAcOYtRAczkjCZxMz1EK0dF97NouVtQhcG8yuNY0S68bgNe8V8Wgf0JuJZbbTe3F0J5TClcdwI",
-	"Gu5Za3WjfS+Yj9bXg0dUhN9rou5uw4oLdP8QE+XTVC/Jc8azE+jbEuhVsgOzSwvf3GUI3YftbwNiAoDD",
-	"y4lfLqbnAIfHNGEkzVxal7CGv4jIKKNppDolBJtHeYu+QnM+FKnYNEJB5tYiuPpeYAEiMVJlsY4ZafY9",
-	"/KvtNQF9IHJMWKl7NElS7BBB8h8Smqm5ryKu6CC2nSQKF7ol6024ggCWGw0yCjeWrmi6hhTmraEUAtqd",
-	"W7EL3bBkqocy5tKup1FnAMzd3Ou/6sFXPWtf9fda5BSXFBUHWFiSUKWYIlwV+nFRRfr/zFjGIqwQzrOc",
-	"rdplzCrDAEUUkISG0OSvNBOzW9CZN8n0CRnKOJZTY4Rhe9wR0+dMQM8MkrKhWUAcGC+mLRvNw/7aDywm",
-	"Cc7FwpSg+qu0ciqdg2kGVY4rcnx0ZBMJi/1EvM7haH4pmpqIbL7RvYZoYzpgMRxOl7aFaPkYXt0/ah/9",
-	"ABladqhG7LpYLNy9AHZcgXH8pxc//t4/1+nrETS0XGwRsp4MMuu7Eez+0dbEn3l1ndQzxBgQPAK7uOu1",
-	"467LNitJ5SBmk79utmkf8K66fUNZ4XmKkyEnpG+lQh9gGVWJH2CZSN9cCH3D8yzlEm+iOW8ynOKes/Ei",
-	"QsmvY6rVaZLk/RAL3dBxKQoqhO1+tjziLMVAUkAkWC+HzuYU+dAyZIh4BmvfsCyv7n3hhZsy2PzecyM3",
-	"/w4K+hrG2oNKycsnsTorr7A7O018m4l5Jczws8mARUYDOecjkSXFVS/28fDf3hKMDL1kCptyzA8Ik89y",
-	"pSuhqRagPwKhWMdSxALUmX89fX5KeJQrj0aiW02N8Ai1SjsdZZQ0VPK6ItfyOoR9sRl17uEeg9Jb6Vpe",
-	"MhFgES4xqigTYTpLNIsCorKBmdyAYbORR4rQJHHjNwMMCDZ2tCV+tuSiK4ZMh2PXlBanYJUT1SI/oV7p",
-	"ykDQa9cVRr/Mj1Uf1V4IIbruR27skNkH62OebJfEGA6ldpVm3l7HtEg72Bavf9Ru94sAO1xpLkZdkVNH",
-	"i5xGEy7yhrKezuy2WceGx/h1THNV5mA+w5v1YIqMxnf69+f2S0dsSGsvzM/rKYFTOnAtnNpHR8/ah0fP",
-	"Hh+3Hz/7cX1tMJ/SJol4t8GL6xSMfF8xOM3VAvmAm5rGRubNkCJYdOKpxzYdBPa9zRzCTYYeOC/6Dp7v",
-	"7jMEzV2P11q9K8pjOjCGWUlg2Z0mVFQIBgBorBFS66l9B1/zP1yW4bKsshU63qsiK248kLO7U562i3xS",
-	"4IpOyqFXTQ7zlKft607BBhbCKv/nkhNwkDKdzm63n/bcQOuUQixxwEBoFoaMgaMshZgmSTOBbtUWecWv",
-	"bLUD6RsJbxtbg1YHyptX52zVVrOkyY0kGMBoTM4xma6Ad+S+SO+87CfcddAuNul2r0Dd7PDx43b7SYtA",
-	"AIqSPv7YL5JQSAUZAIB5CtXD/eP2s37XCFCWTrliezdVqQjYz/2vf/aNBgq7axEazcLmODKVcMM6nW1H",
-	"80ogqnR49Pj4ydPrqEgwlIesIRmV/ntVNL7H2oUbayZAkYS6A1840sNUTsA/ZH9aJg+WMelEc7GvmNZL",
-	"HVRVLbMrFRNzwbl72m2emtKLan3O+PtOOdmiclKSDg4855LNpgB5D/V8UHVW2aF1+/2DTr2rlv0zo7ER",
-	"P9QNhzQxOXQoYysGFQsIDUOA7gYf9XTMNVMJtX3kdcongNabZCLUGVDmnpkl4vUqJiKWEi6ITInM9Amh",
-	"XRFLMQJsf0PWIbNhtUgyheWXg4zHep+LfJGaZ2IUczUOuuK1iKRgilMRkPOECvMt+SBTnY0yZkZ7mtIB",
-	"DwPyN5kyanSEJIlnmHbVFX2b29Fzj8ZK0zRjJ3P7NBVkaoZtAZ8mLXJKNMDHdcU/Mx5e7iOeCO6d7Szg",
-	"yku5Ah+/YUCwEm76C32u6x0sn5KIarbIHq4p6R2JQVeB0JKCTHRPZgg1BwNvdBofPr5/+773/qefzLdZ",
-	"mmD/pLzLvqGr+UVEmR808r+r31KMAaqa5wcNzb7oRqcxoEpTMqOblFBWMLk71Es24bC7hkwPrEVBbDja",
-	"jVj1EqUBfJf71oO8ZlBLwtc0jmcYdkEn8SZxrUIm4B1gRtTk93nrTJW9lVANhV2/+xySK6TPxOlbP26/",
-	"Ns0PLjDjqqx2yTIe3XG1S2GtV8fQitGPna51e1G00joXjmz5ON5K6OyjjSQpAJ+wPo1S1Msealtf5sds",
-	"DodqGU2FqySms14x7tEnE6gc9Dna2Pp9hrlIaiynimAC1l8PydPHh/tPnjwx/3ti87a8X8GInrPW4dNj",
-	"Yi59+vjwCf4HErS6oj8XbAEtKRP8nxkjNEylUoTGsR30Yqx9VdiomKJ8A52maoUancZfD4mZdvuHH/cf",
-	"//jj4ZqhoyuW8iFnkeu8/iYLL2fkfJxmAxdYQqJ4HD6m7Bk93n8ybLP9Y/oj238WHQ72jwY/DH8Y/kAP",
-	"w/bh+r6UwlLcD/BDKV28Lv8WaZm5+NLOlfLtKTg2sE1LTGgJT1xXmzn4iqcrZcOlaBA/O6gcG5X0OZYu",
-	"Dm7ZotJ0VstRalAh5vnJKmQIRKbYIUNsj7rMeq5PW8ENo3lL97t9l6yxOOEdOW0VL2JtWrq9iBgQwEc2",
-	"XB62+2dGY65nBzTEirODr9Z8+fPA4oPVNzDAW/ZjdsVin+VDReS65RUsv4CIgn1IBjNfVYfwZZpPWKec",
-	"DeVT9B+p+ST9IE/DcuCyJKRJQFJ2xdmURCzkikuhAjKg5v9TZuwo8OmogFxxGcORsl5Ba7jZJSA0ZqlW",
-	"84mZAISb6LzSxPX6vRizrrD7b7VYV7VHwixNzfQAXSsXDHbR60v1jDXwd7zIrrKVQHdiCa+40g7lVOuU",
-	"DzLNNrhn3dJBe/lt12LbJbZvW2362hOx45Vb4pWnwBusw3rsKdxxS3tMbsony7tpDzuPnPEKjinnqUmo",
-	"Hs85asAbUzZpivZRQrWZYKPT+H9+b+8/+/z1MHh89Of/qPLgrMOGgffUs1z4mWA1NFa7yfgKXH8TxeIr",
-	"w3+Vc0QhQqSynPkEcJQR0FvoeAYPMRpsCcl1I86EY30AHAlGAins61/NjM2sZ2vf8DcuovWfng3+YKG9",
-	"5w44GLx0Nf9C6tqxr2367OyJsWu7Ze61Pss4+Ar/YvOp8FLIacwiLGS7PRUTyG6t3uiQcVXICR9TRRSz",
-	"PkAY+QnJhw15cNAn8JKxRGE2ue04k88NGwaeCrwfX2GYmrL3AnQt4cqh1sJlG7j7TvNXFY9Z446Oc53V",
-	"VliBCKe+O9Db0kfypQVIE7vdiyd6jWO5XtTsDMrorAkDfnCP6wwoz4mMYzLEOmHog+DFd8QVoJiwqCts",
-	"0M3bKqgfoK5Aza2I2zKM6WjEIrSeYjai4Qwqxo0ZlqTSSCxeqO7dRBd4sIG6zYJyPKpDBXl8tC4oiBtH",
-	"3inDLJkYkearj2dn7wLy29mbN+9/DcjHs5cB+fTub+/e//qudlh2E3r4jO2NDkqUuLK9aEjzxft3785e",
-	"XJgh/fTm9NUr86HVatWOC++7+XgKztN8weAgLIRxWuS0eFKMKuuOinnSYAa0b+MqJOIjbqx4jx03k6IU",
-	"DZBpV5jjxSLCdQASSUhjF8yYdvEmIbUDUccDULUU8wGaa1oHty9W1o3w7mK7t6AnlsK5vuKNp16BhIT/",
-	"e9Af5wIino5XFq6U5UOVq7tEd427IvA6xWnn6L5lR/cjdavEvFpJKJHBjen/IKI8rnd/G5KKJTi1rYB3",
-	"xTqA/BvzS5YDDLylgo5ghSwQ0V5AuCiWyT5SOUpwYEH1ZhaKuWA4pUxTLhS23JCZ7ooIW7eBTkeVJo/b",
-	"ZgAbOJvnD+pLmPam+/RRxnGWrOvgxavvyL+LL6tNEJBxvJ8lO76wNafuHE+AY+Q5g13ub503rAqOoWEn",
-	"B4qlVyxy3XR8cKwuHkbycFhgkZfmg0+BjTyR5pQNxlJCp0SjyGKWVEqn9iHc6KxvqDYkPkVoSxyPjX1h",
-	"nXWa8iuW4yqbYUEzRkgpn5Ehj+OusKhVieEvU2Q8OCXD9oqBLuD7N7Agd2GuXZjr++eItxbqug0e6OdR",
-	"l/hdBS2C+LWIiWq1I4iZg9cAlZWpNJzP6kyBg/hFp9VgRpQN0GDjWaMPgW4FXp1insC+zxNwMMU+TYBk",
-	"UL9jOatjURMZsfg62tG5XYjbP6nuTXVlGPjz7nxu6XxeFJVwH88x1s0opiK8D6PcH6TaY/e2xhtMis7g",
-	"wpmqofhlIvnCD+Ie3bo5S7lvx24+knnn6emHDx/f/+PsZUA+nH46N/++fH1++vyN+fTx7BfrV70Td6of",
-	"Y+5NVaFM2c28z/CI21jBkGo2kumMNN+efvzb2cXrd68C8uni9ZvXF78F5PTTxc9n7y5evzi9eP2+fpTu",
-	"IbezfNiFE3Da4xmCGHofsu+xXjc0+KdmWE8Oj4LGhAv39+H1l9HVJgZe2CFGhR9z0WEOEGXNPgCZ9gPS",
-	"T3Tv+UfzIWL9E6LkhBFrWSiiEhbHpM/E/qfz/l69D9wXR9Y5v0/3/5Pu/+vz16Pg8Z/N33v7n+034BQ/",
-	"Cn78c+8v9+QVd1xutV6cA6ftJO82q57mD91D8Ir7QZlfLQD1Nn3iF3mn17si8Dp10s1vR9Vb9YwXENLv",
-	"1yvu9v+GpL/CHf6GX7JFdEzr7Qt8oUzVqhjlYl31dPEE7dzVu8N6I+dMgSQfhqt6Wwd2lY/63JovIHZd",
-	"1wdoaUQz6KChY6b2gtwkFlGusNt6j6ArVnqyr+UPdouw8wjvPMLfN9O5L2/wumxGMRGth/ux2BhkiZPp",
-	"HB57T54lmFPJj8OWuWZq7domtrj4L9sbwPyr/wsx2v7LNj/Yu2u71izs6iMNK7A70LcG36EseS92j7gd",
-	"wxXed/DVNuFYaaiuOqGvsMNQ45bpdFn/mB1xbok43wvXkMf7K31NLYNKOBHCFXrL9Bp8raqqsyS6tKpu",
-	"JRrSkpMwpQO6obxaA4/qV3jqrYur2xQMv54+P10tGBDDZ3f2bkswwPoWDhqS6y3jOFWCNbnkxOeu5N7W",
-	"miuiJGYHca26wgcDaMrIEOBnMbCeP61FsJSXDFgsxUgRLX30AYr08bKOj51AQkAevCMU0al9eZiMI4Wl",
-	"W/3j9rOuCC1+TR9BNh28HOnTMGRK9aB1Sp80KVEzpdlkP1PmaeZb19NkaqZLk6TnMgd6E0jKnDBoyBsz",
-	"D+kGRTdmcq9SmozJ6YfXZCjTrvDRxxNo8qKI789CKPSixLoB12gPe8xs3pfEcJqbIEsVl6TRaZydnv7y",
-	"vG1/b8O3bcAjKDR1dbhSx8+ePT08Onr87Nnh03YjaGDORGgI+dP5y5yFl/GljI3f+5cU0AdlwlIe0oM3",
-	"UvVOxYjFED3eQmsTs+73AzJl3rwGuhTWke+wpb5ZbCnY50W+vErTsIgpqyCkEGZIecgBLDHSczh/LfKr",
-	"47aCAjQx17Y/gYcermPBtSBVRVSqtfgQAlN5PrRDpLonRKoairwpAlX1xrbvhGF+l1zyfgONtVRye65D",
-	"Q0EILWXeosNxVctqxIPCntWYIqqgYh+bh5QVNy1JCk37be8bCXXNtiGeTEk/jBlNe8WbOoB8bjuQwIHh",
-	"ulVQKUMqhNRdgYGKDkHGXOa/5ZZ5bGqU1Q0QAhDm/Fb0NVyNaE5fW1S/SPPs095mWhSO+q4BxpcxhQxG",
-	"tFOhvk0VCulpKwpUOe+1TpVC9USV8glI35yNPuECwH2NYuVy0pSxzt4yTW1j/DFLWcujvoGXnsZo3WJb",
-	"SuidDhkLoTE4uBQnhEIeIFamRxK7WXahzz30SW8fLwQ5V6lXPrv2+ewdZgnO8ev6TJ1HmJVohLvnIw2j",
-	"66U9UP2WJyPWe902S068TVeVT+4wS2UWoIJz/CynZEJFKWsT7HfoxxBZhr9rnWTbiK9gDHYNP7I/WKjt",
-	"ZI7WGJo5ERdGSL0WVzTm0TfXdAlPo21o7ngGoGV5wrrz0GxJv6p07b0Ys/ByjgUC7JHyjQjSLGYKHd2d",
-	"wmTIIGX0EprsmsODXsEJONsc9zs+OiL9TCSpNJqJWTNs+27sUVwnD6HZFc0+Mzuhfv9sG/n2h5zFUT+w",
-	"nfMC0ret6i2Ou/OP0XDMMDO51RWnBKgHHJVcEZUNJlxrl2LtlLZHHgIeXXvmcZcs0YSqrvhw9u7l63ev",
-	"chicfG1Pckw8AAh1lZMRC3nke9UrvSgWOo7zm1d56lhsUQviA1yVfe+rDAj1HfD95uLiTpg2Eg/PmrlQ",
-	"EPYl4Q6XJGVX8tLP8vjo2N4Bf/c4nrR+AC0GtY7NvhwfmXenVLMeFD+xyG0HdBXbPx1qlvZPSD9imvK4",
-	"T/6ZSc1UKWEc0FBtXGgDeYZuuUJG62YH43XEJonUTISzv7GZDYFctxuzKwXoNGwVQSNo5K+F4RQbC8lo",
-	"1sOWPb//3jgVRo8/bB8fNT6b8217+fzMydevh3/+GZCZzFICcpZ8/Xr055+GUpEGjLKQ8PAyS1p5tOr5",
-	"+5e/wXSKrYNE79N5LpKLQnttJd4Lx5QO9V17Q3PJPOSC18lmLFNzZ9ixnsCVInhWsxPO19b2d0J9iVA/",
-	"B9oj1Ee5vfTTEihwU1i3ektlsUBgtd3CVT6gJrh/50XMXpXRUsOSVxgYa/lwX+6U5Z2yvLaybEj2oanK",
-	"GyY81joubTs1NV+ukD8TMRUdsFySpPKKxgEGy50CclKhNaJH0mZOYyBbmYtiGdLYqutGkS16HmwHyGaF",
-	"Sr7XcoiRRsVUhEXQlQx7RZYMAw6pjlb3NUOamJHrMXQeZ3Aj7KKwswHfq7cqEM/ouP3MNZvuJSkLpYhA",
-	"+kPTJQFtNiESDg9LMq3mxjCg4aVhvlZL30C9PIu4LvGy6+qGN1QDWRxLpwlurARurNyZWd+1j3Z93c7s",
-	"ckGx24mNnRp3G+LGHIIKJW5j5Q3N/f2IxfyKpXwJrMJLf4lhVuWM3mzgr1RlAKfAuym6QmY6lBOXbsVT",
-	"RGWj2gxet0gfS/3/V8RohF4VlDTmbxIzbSRVpyuiwjjGVJPU8OoM2DT29VdEprZxb3FgZGokSMRBRESe",
-	"y7ocruWlNzb3IF+D+0rPj+Z2gZdXvzZVv3DNPOTDqozSlQNZu1hgDsdhaVCstOAzLMhaZzAOC8MWWc2S",
-	"2hHBFT2YbY2r/7DdvsZygIKCmW8ytfBhaNjwSe1ghqmcVO9KRDXbN7c2bjAWq5KtHIaWmw/iVhNzy2Sw",
-	"Okc3n/sul2KLIEB2WWcklqNiINOKj5IAuLVCjkVhdfDVDWxpZccZDcdOzlg00QCaIIhwFpCfLy4+OMAa",
-	"mRLw2SNml++t8Df+vCtslrBbNGJ04w3EyCs2J0VuFS9r/lU12qpbvt1h2Vr9oj8qoPhgUMjS3q2enNWa",
-	"hSOGm56zg5QlMZ3dbgeV0mDrYn1/z1jGnJaI1xfqdyDqB551QO+c2xltnQxd4Q7vPubbR3Cy4QMlw5Qp",
-	"c23KGIAHF9TME6Nd8BBauVOjl3o11Qt9RpiIEsmFNtonGfIvRvO0IYBcM51kSpMB6woaan7FEMKYUEH6",
-	"hQjQ/t/YzAbOEgZZ9TpLhSpwKdyWVlfM86R6DwK4dGaLfGkLcaoSYzu6a8ZW3O+dDX5/+brQcUKK/Hyu",
-	"wQPXYE3lWzaqaJuT1MvMvfPSW77tCrfFGa1RCV2c/05FuLXCN5d0oebo7RbV7NrsGTAYjcQsSShMCUaB",
-	"w3WeSKL4SHAxIoqFKdPQTikcdwVX0O9VYP+ZMUsZaYI8hfZj8OV0zIQtFrMZvXsoGT99fAMCsSsGDHTz",
-	"c/t2UOJJkg1iHhIaRSlTyovKrlgmK63qDjEF6yUvyU/UAxZmjLNa5Bwr69QWD9u95n7MbfHHt0TNRNgI",
-	"Ci6Qosuw9ReYl+aihRGZqPE5aGRp3Og0xlonqnNwEKaTln1DK5STA1iYA8gy3CDnenGd7qmQbXEg57D3",
-	"SzI4yqQChwHJZefx/8bStO22D6C1nVfYtbTdum9BYzn4OueQ/XPdrO6yR9ux4aJ7ppZd1RWzVTKrf9+8",
-	"iPuiQptAQCu1gbWUgdpmPNVEM2Y01mPSHFIOeZKKixD8YkoTlUHpDSLMUx5nKdtbW4POPV3LiepWtdt1",
-	"OPeOdrdabndtwr09L1KRIpYntxSr8kb8igkCydqqRfrolemQIY0V6xMbQlzkx13RhLJlxIcphmEGDAKf",
-	"xUjm3kn+YCjX64qU7TOBjzYWM0Q3p1S5F0LLiDFm2MwIJceHbZstSmSKX0V0Bn5qe2QVtoiACkEFZ97+",
-	"MNeNZg3F1hb01Rzra9f3mfm7aps5ZfQvjc83USTvqZZvfUZkVevvmyF9a6rgC9uN6rq87OaK4J0416vY",
-	"4jIHO9rtGMvAwLqHUOCC9H8fpnISEC33+r6f+Zw5jb1iVeC4Yh6TlikRstSjOeUjLmhcdsy3yKnGRs+H",
-	"7aDdblvlnCRQMQMksKYz4J84JyH12LDpSY6xnL9xbZ/5mTMR7s+6h9SBTuOoffR0//Bw/6h90W534L//",
-	"aShWFn87LPy2KXfFeX80B2Q9trp1pz+OAGgyWlr3WBC9U5Yy3PJdCvc3iEED8QMIpOFxx5RqPmHYAPSO",
-	"WDI4KPfRv/NAOPNrpYAzQ6TLuV8dtFbud22Rn2RK+vKKpTFNegrSk1W/K5oRG9Is1uTHp8ftdkCo5a4/",
-	"QJhzzzJ7D4WIrl5XdTiQLqdP2Lxps0UyjvxIlLTJEiEzJ5GEVBA15Toc+zaJ1u7sCp/GeELaZgo8tcp1",
-	"/kBIphLhRirrR9g1p5Hh3t2Azc4tYaMDC7exigrjgKF53fBe1dNr+Dlzitvpq/fNIBEaphyteeRc0XfD",
-	"HTVT+oGpq45ZOTbRMmPs59nScsF2PyFDGcdySrj2TV3LXtW6rA3ikjY2UCHPmYjsWbwwq3f/+RKoIe1S",
-	"Ju49ZQIwoCgxBOvodf1j7H4GZWnfulKW9mHO06TnQ75GYlvxnSfxk1/O378j50BbRA67wsiDfkQ17Z/k",
-	"IdaQahrLUebqqyDtOJJhNmEQ7/ZHpN8VioXg+SCnYkYMXTChDaWziIQxZ0Ivz6UE++sCJnr7ctO/rC51",
-	"Avw6bvI77/IWE5CRTv3arnMkzDNYmKVcz0AgDRhNWXqa6XGj8/tnI0SgBXktphBC5kQsieVsAi28WXqF",
-	"bb0L5NxquND4AQgmO6yF0/bFNjpHoiZhyiJD6TRGPCWKhYJKIbJFqwCEYDa6ohzk1zFKsZDGMUsRpSQi",
-	"UwQnJhM6w5SJwpMmrOIxp25EDvGW2MbsA7S7np9/gBRKxZgw33GtWDwMEKCTplq4Dsc0mnChCq+zOkXF",
-	"Oy/WA1tu2S0Y8pgpa5BAXafd8q6Yh/okcipc43WAsjNDAR8VR5vEw9r5lsldYf1Qln4G7n6aJEZR4B7C",
-	"+ZEqwB4XN4tw1RUWfaUAfGy0ZTWPeQzMrNB/VVUW+gwkTSNEgp7fnWEqJw6a5GwyYFHEInLORyJLOkgP",
-	"MmJdwSy9BX4uC6o8IPvZZmSwLMhgA1wbaqbEkkKqj0acCkxlxj2344CQIeTNt8g5Y10RyVAdSD+N1qQ8",
-	"8fyXGuLwsy1BwC7idAMgO9KEeTSYwzijwczKJnhCD78F9EMuvB6Y43cLazIjgZOIK3A84G2gELpWT+6e",
-	"kxJiNxjEBaDsVGaaEcb1mKWlqcNw9u2EKmb/wR+pUBdaw8FJAiZhThmhyiq4qMlOCqfOncmKZ79IpVL7",
-	"9qTAgwqbbt71/PyDPcawGoWnwrdV3OPDa0uhytEUT0vMrYkjNs/bKzzQ3lSz/+hdhhbomLBtNGkIceHo",
-	"sBWXXamaN9AssumXFc+nU0LTcMyvWOEl1uUP2d8IZ+d91aV3dAVu8iVjicLTAvcMZprBOpoPAfgrfDE8",
-	"18RWqDNFuO4gnBKRw6GZgpDAVLQkQ6YhzW3ClWKRG1OLPJeRr3gMZRZbsChIknMPjkjTksUg00RIDdpa",
-	"AJ9oPZ/tCiauWCwTtgdYTRY2ivQTyZUU/Vz5w05oJ2a24FqFGkvgszLtCnvyOLjWiT3jLCIzpsmUcnym",
-	"TJMxFZhmb16Wj90mBHYFVy2Cjj9FUrZvr3D7Fbm3c+dC1/GsdMQmTNN9d0wrCMC2+CITKbiW5vh2LLYq",
-	"mNIgRGXMXPepBa4DR9hNV5Gmb4oH3fwD38pfYLbhFWdTxKPKRuMk0wGJ2YiGM6I5S4Ou8F36yVyT/r2g",
-	"gN/XdE+1bwt8vznzCJopphBDDHhiDieEjY1ZhFBmg5zKjc6BeP5Do+ABJsHkxPb5s/39nGpiVAlNuaEs",
-	"8Lqe2M7pSI7YSt08ImVKxleAJDtRLL5iqrQxriJ5cUvOmVJGLF0V0F8ck0ZdICBJykOGR5+LK2n+sKw/",
-	"HNN0xFRXJCwtnFlfBmLdVp7bo0hWdEbGckomWTg+IYUT3RWUxCwasTTnDTLTA7NM7qF+OFyjRDZ6JJe4",
-	"QtooZWmkuqLpMcSU3vNCN6ekmArSLH9lHrsXWO0BXbxdMZFCj+OZmzgEvVzjCEqilA41wlsgqLC52pxD",
-	"szMBGXJBY9ygzGL+0kHMsLcN12RMFQljqVjUIm+lYDNsLxGxkE9oTLDOs7SRAx7H1cL7hRSahma7rNrB",
-	"RLQPkjU0er7QdmUD87dZM2rbVchE78sMpYgxCkVEWMxHfMAhIzUHfzdbZEaNDRh0h3BR2hmcNTqnj473",
-	"xzJLSZgpLSdmz40GHzIy5SKS04CcX7z/cHB+cfrxglyy2VSmkQrcUAwT1VIYcsg1HQDQBLQ/pWVi7Jds",
-	"4ubpiIYJKA8KnCoCM+IgELXvDglPMosAy9Uip+qS9Asz7jvBYbsNlfWnRHNRxdpeZchyoeVVZ9GHH45Z",
-	"eMmieTxENaYJQ5iVADqKmJ0K7CqpoIBSlk8p51b7wK0s+8RRG93LvA+9ShaoKT+ZCQ297mIf+UgVWGRp",
-	"sq7d0uJsnc1IdErDS8OLMfjM4pjQXIeEnHRQF8x5RvjDnPZUVxixy7+gAPqnFw5XTHV8YZUt+cREdPuH",
-	"5kbjNKffYyPCV5pOEhUApDf57//zfwvzNn+ljLoPScxZRIaZECxWthlLnrljxs+UJoaCEVShkIVvKDD0",
-	"Z+0PaYyLGTLH04PnRv1PWMqNfWpoSwh0E89zMUWaBQC6EWx6SCcJ5SMRdIV9LDF2QEDyR5IrmnIq9B7I",
-	"Ezrh0YkltVwFACWCi6IRYTa7pHHbnACIzAOXd5Cbpf3nQvHRuFJVPLfH2Uj8iGoauJxGSN63pQmXbKZa",
-	"5J0sOpcsUkJBYagyw9xqeYeutxFdYYJLFgYwBhAhrr2rahFwsHnUyEIILbE267mmIqJplDM3lbCQD+0I",
-	"i7kSVHdFzIyZBVy7VMBISvWL0uVppEyns8AWK0aWvNgXdL1wGgPukBwOrZXhChwDEsvRCF4Jhh5o3fjR",
-	"ZpNRAVon5qkYoXHmVwHT0QB087AN8PQuudS85OjYETM1LMKntZXlolkoLeOINL333i1zy93Sx1qRrphz",
-	"C630NxLnbizZ4ZUepD8/Bw2vRSIYvaHRloVkh4hHZRDiXE4YppbQgZEjS1RvlwTWgTNgJG2IO09zHFnz",
-	"x4CKwNgKzmw234U0oSgrzF+IHWmfCtoZtBOw9GIojrrmvNaIwDcvZu9KYQf3yU5005hp7lKtMOyNnbSo",
-	"Vdl1DoonZOF0dMzpjgybLxF8kxmebQ5gn0f9vSD/1XPjPmlmgn8hNnTrNHpL1qiY+bvMEKjOUtYnzf7V",
-	"YdD39Dmgij09Jj+/PX2xf/7z6dGTp+ZJfR61/JtaZoL9QgsaDMQ9MgxxdkL0VBL/fCMjjCQkiiXUaI1R",
-	"QKLMNgCzYe/UBorBsE1Ss1PagvQYhgdbECHcGI0/FH7HlMpvnDDLE/bXLZLWr4UbA8Jao5YZWc+6rEoT",
-	"KAzf2DZmQJ1u1m4/DvUsYfAJjfjFgavWIvrJ3Bp/XfzdprXyCVsXUSVoyDjqYWeLqicqc3rAq131o8zS",
-	"sGKJCnafsfoqp1L/St+m7OsiBk0hf+F3f2FQ2C734NJa+JF+9gORgz8YRt/wTRUueX/uO7n4K0s8qyRB",
-	"JXzVHFWGb1lKQ4bsi65HwqOgABoYBU75CkirVfkaH0dfA2EJ+8QB/6gaFlozdmhkDMYGi0izoHNiSwZr",
-	"WXgPMTCN9QgOv/jaYCKbmG2cF3afgxX7ns+rOJviOgTIsRa3e40UmP/9v6vQKCE2GWHkEJsk2nR4wB3M",
-	"1Z4aTecEMuhrs/lbc1Go+SVZKyhrLeWWNdxbYItDzK5WfTgl89Y+QkeYG5WDj9BS07jKTic2d8He+0gR",
-	"16mwStI/x+G9xot/8oPbifzvROTfJjGVx5Y3xCy1gf/9dP8/P399/Of/qOI69rnrcsnYqCiLROazfuH3",
-	"4oDJmBZlNheajRigL8KqVNOrvTfClQvIb7/99tv+27cw48K82vvPPn89/nMfPxxVTxBWdm5F9v8Dbvlr",
-	"s9tt4ae9/6hqhD/HX/OlcqMvNCF1b9rJ0gcoS+tlwE6qLlmcteSrJZ2Wc6/2HGDBEvFq73kEIaSiUxZI",
-	"VbCpI9Sm81m7tlYkpKmRYVcs3Qvstc7NuK9CmbCIQHtlQ9UQYDFX+LdcskohbH3mr+1lL+wMdjL4u5HB",
-	"901x5RkMVFZpyfnTtC6nveSiQrbYVAtvjZvh9XjkvjCj9Kf1kvkTW8n5re+0VzNewaa9+tmYXzeckbll",
-	"SuteJ0MQuFGP6vVN+el6djOsZWkHyu/bSfYHKNlrpc9OsNevzVpyfcI0bQ1lOoV4Zr00fy/8lkNlWDE9",
-	"EMZvqLMybQwynvDxPlkCWC/XVULa/P6TH89ONn+DshngG4K7IqA53zUmL/XqWLZPbioloUEcy+UNGyZu",
-	"mFa1QYtX9biI2JfqV+AVjxRJpILVQeueagQyrnwqExogXxefCL/8/rnFIUvPMtkEK6MqWT0+yrnBqx+G",
-	"wMwQh8+XUwq2PocGzI7FF9jx+X01V9k4QZ42kpJSrqjNBOihv69yTnO5pZVKgy2hcEpDhdiyGaP2umKY",
-	"fP15e899+flW2P3+uQUXEPaFhjqeLdLrJi5+XOPcqV+cYVCk9Dmq3KkwD1CFmRO0O8VlfkXWUlfKYInL",
-	"fQ+FLDhIFfO2IKEFQ9Fe2CFUQEIaAFkLn5vWPL94/8HlrAU2VS2YS08zDN5FePfQOsSEtSoF572Zws73",
-	"8D36Hh4Ixc1pRKGLmJdHLBPd48Lcaz7JTFdyXW/119eOLLhHqvWKmzpB6lUkULoqVr8mIlFydSw+ydcu",
-	"g/SiKXA9nb/Czg+gtnm1CnYt/8U6Ok6SpYlUFfqHp46AZNqmhNTI0Txv4bouFL8Tc24UN7rA0Zx/2c7F",
-	"8uD1kwUY4n939aS8IGtpJw7WGbOvJOzaMiXF5UDD9QSv7+SldTEbavLq49nZu6DYPH9KjQGYKZBpLrVT",
-	"psT1cjefLTrNx7OXga14hewqc6tL0qpOSbQ1O6dmRO9xAjsd5bvRUR4Awc0rJ5dCTkFobyYtSzcOqjP0",
-	"zH7FXFTLuohpyuNVC1gjp64ZsfnVQvbZ9ecK80Otg6TsDsmlT8+tvV3UXnlBF7UP2NaNVtPWk212UzE7",
-	"sjxPLoYyIFOK5RPQSphrHtJ4mXyuVciWiWXzcKiL5JER0CGD2u9lb1kWSys82qjUNg9t2dNiOmBxJX1t",
-	"pg7UuJXM9NGh5AsArTKKIqaxnpguyGQb/iqtRmkLCvtaJKWdzvYAdbZKfWOnulWvyzU0OMcW19fh3B0W",
-	"vYMMWGiYtyuGQ0GDONFmOQp8F8qWmF6lk310Q9ppZd+pVrYVEtppWTsta6dlfXNaVplGdjrXg9e5vIaw",
-	"07rqVmYjvavoBF8d5nsvWKGoEdJKSrTpaXYpcoz7o4gcM4cQAx4OztLrl/paHe6DGd47GN0uBPidKXIP",
-	"mBpvUt/r0nOqRttbOtoejLa6lhdx33rF875GUW9lshGweUtzOPT1ubvXLMpP/kmmc/PukJ/5aByQtyzi",
-	"2cTswBs5BfQnX9r9lgo6YqkFyLNu1N/O3rx5/yvQ+Mezl5VrUQr5zdUSW6QLTP4qgbh4IgIEt9KM62Rp",
-	"qdi5TgVCXJkTYo5u3jx0ShXJhDEGxLoJWpV7Nac6rAhQ3qCwurpRNfycY3ZB2TpASzUhAM+EsZ/2WtXp",
-	"5Wtmbc0vxa5A+7vQ9yo1k53Wt3x91tL9HDW1HNDeOvldPkvD3vxIeZw+n3TTzAWi+20PincQcUIImQnA",
-	"x7JQvlMex1U39WyjuYDwies5Z/Zjr0rRu7ADemFv3ql531+l90OhvSVq3V0rUn50hZcPpIwZFahniVFG",
-	"R9VDQ3Sorxujs9xAT/BevyW6iksUK1x7W2AuxeHs9IVvWl+ol2Y7ZWHJ4mymKTil43qKgjOdVChT3x60",
-	"VTCfub+mB9csk/PWsbMT8/8OYv5alPOApPRODO/E8L+ZGJ4XFTspXL82mwlh9P1eUwbjzbm5dPrhw8f3",
-	"/zh7GZCPZ7+cvbgwnz6cfjo3/758fX76/I351Gq1TkjJVVfmvXZIS8T1OVyxk9b/DtL6tmnsOxfskBDT",
-	"g+yMaiw4OdSWtXvJMqaKDBgTNl+8ugILu5vslImdMvGtKRNzIm+nS9QuzVqqRC3s/PKUj3mUkNKTIVTp",
-	"q1SKyZPuLXY9WAQzfQW4Iyn2UbAg+jawbvtm+PfgapbeVqVquB6W9nUv3Zx2ysb3hGXzwIhwbk721Rtl",
-	"mtr39hQXIdskq9VJc8cuR1KYK+3zKrgkyJ1ib+u1xAI0/1wldecfjLf5UQalpdkJ2wcobOuFwk7cLlmc",
-	"jQSu7yRfY7AXm2I7EAdipZfhSNDeyhhJBXaGvd88VyZXLPUddpaISd+WfScavwfReDu0Ux6W69ZeaUBu",
-	"LFhWChD3up20eMDSAjjaTkCU12Od3u1//v8BAAD//w==",
+	"7L2Nchs3si/+KiieU2XJh6IpWXYSuW7dkh07642/VpLXd0/kPwecAUmshgADYEQzXj/HfYT7Hve+2L/Q",
+	"DcwXMcMZSXZyTqVqN6bIGXx2N7ob3b/+PIjlciUFE0YPTj4PFowmTMHHM2rYK77kBv5jv0mYjhVfGS7F",
+	"4GRwxn7NmDaamAUjccqZMGRJN2SaKW3IlM2kYmTKuJiT1LbAktFgONDxgi2pbc1sVmxwMuDCsDlTgy9f",
+	"hkWXZ2xJueBi3tJtymaGcIHdZ0rZ/qdZfMVMn340C0ztnMVSJJpkwvAUOsCGCddklqUpoXPKxe5umFGb",
+	"05lhqrkLI8ma8ny9lH2Fi/mOtr8MByuq6JIZt1mnKVPmZbLdz8WCEWp/vKcJhx3g9usVNYvBcCDo0jYM",
+	"D0x4MhgOFPs144olgxOjMlYexEyqJTWDk0GWwZNuUNoou092SDCIn7kIDOOtSDc4Dk3kjJgF1+SKi4Ts",
+	"iWw5ZWrya0ZTbjZDYthylVLDJiuaaZYMyZIZenKZjccPY9slfGJDMhqN9vPp/JoxtSnmY1uuLOCSfnrF",
+	"xNwsBieHR983jv2cXTPFzabb+LV7umkU/vfKSP5dsdngZPBvDwq+e4C/6gfVMRSjMtSwhiHJFRNEKiLt",
+	"H4ppmV6zxA20cVzQXnlQTGTLwckvA9sa0AC2M/jYvFLZ9J8s7rDZdCozQ3CTdbG72g6axrHMRMtAsZPJ",
+	"1na2LeLfkJDKA7SjfgYC6sy+F2KR03cvnQy7p0nEk4jsCWkIN5pE+P2EJ9F+A/+4J+yobsdBz6TQTJjT",
+	"2A7tBU+d6AgtDoVnOi9LpeVyX8+kMDQ2RWeBvQRyj/HBe5owYRRnjdvmHkR5coPZv1ByuT2Q59gpWS+k",
+	"ZnYw9lGyoKsVE5bkDVCUFbY4XMOXrGmEM9tDcGwJNezAvto2wHeZWknN2vdnhQ/13SDXdrm7c5mpeEdv",
+	"Gp7p2xm2XO7rQvZeeXdy7Vx0I2+45JaYmo62gigbD7cKOd6KOTOlpQqPIxLsk5nE8ESEJwQjK8Wuucw0",
+	"WdF547LgO02n1aPDo9BQfmQpv2Zq07Qsifu9bV38M50Xhgvz+HgwHCy54Et7YBwOQ1rP808rpviSicZN",
+	"Y/kTbeMrnrr91v2FayPV5tQYxadZ42mq5Lo43ql/mOw55WSiqOFiPiT2BM30kPjvdSwVG5KYGjaXajMk",
+	"7JoJ066j5M03bf3j45aZhGVkMYktcfiaGYrD+iqS0Q0rJD6KQZUlRcfx3ExovEzYciUNE/HmZxbQ5k7d",
+	"WX8QW5EmyBXbkL1Dq4sfjcdkpbgwdJoyEi+oorHVsfeJWVBr31wxMHguhUI7hGg6Y/ZN0NxPgO81XTJo",
+	"UzGTKYEW0oxbs0gxnaVmdCn8fNHgKiZcGvqBHXsDcRyNx8CIuVZrDQJjmLJt/n+/XF5+Ojo8uLz89N3z",
+	"j//x7+E1Wq5ks8nA4dc29sQnbs+aL4Xm80XDof8CFi2hG7JnmKCOWMhvUrD9JyRhM5qlhhz9YB/J6Ssy",
+	"MroZfbcN8N1CCvYG9Ng2LWmaaS6Y1k7lJXuW0K1OubLvT5y1U9El64pD9cHKaMt7PD744ePnw+HDoy//",
+	"3jbuEEu+oriqQ8JFnGYJS1rX18iEbm7CoQ3jupY8Zq+lsIQbJD584p4mS/uQN/JxhPd0MUay949//OMf",
+	"B69fNynm8H4rgW6t6PGXA/zQtK5/lZkSrPHo/Sf+3MY67pHb806DZ+YdnTOi+W+NUhX8MZVtc1s9OHlk",
+	"5Qr9hAe8lzJtx/1bMZVUJVzMm1ZE5k+0LUrx1O3XpRgT2M5/g9k3GND5oxrpzBr29qX+1vOKCduOHXsm",
+	"BH7SWRwzljA7zhnlaZNR/Y4qI5hqWsIV/ty2fu6R2y8eCLpGQxmkkxNu9zRZ06lelQzm3dKuNmp47vaG",
+	"s7P6UT43rWI+ap7YvXbamxUy3EjbFNmDmcgZofmv5Qk3zaIsrG8zizOZptlq51EIQlvza7bfLBq/1emI",
+	"Q247ZPqO925Pm/Nsmg+qiS7WbLqQ8oro0rNtrFZ+7vabfuFcYqHROXbyXrPmIeVe0x3D6aNAXMAmNS1a",
+	"voUtY7JP3MUC2XYahPgzqtkBF5oJzQ2/ZrCJ8K63wvOB2mFZq0in2byJvn5tVbibxnYO9mC7Cw0erJ4x",
+	"WauLNtOd3TnlUcCwPtApbRThH06fnraI7jWd0jaRDb/fXmJ/oEveTPFLprXVYnhC9tb2yebRLHcQWLvV",
+	"VB/YF3B/r6TQDC5WntLE3TjZv2IpDBPwka5WKY+pHfaDlZLTlC3/45/azuHzgH2iy1XK8I0ENaZrmvJk",
+	"4qzGwXCQMEN5atlkwYg3Jrkmdivg2cFwwJSSSg9Ofvk8mHGWJvZpvmQTKzAHw4Hr1h5A0hAqyMvTN6eF",
+	"SB18+YjrwjRw4clgfPjX7//z54d//+Fvxx8ePX989t3F9//44f345eFbS2pIPifHQOnc2PHb6ZOzfMxu",
+	"sTIlToB6TtwITurT+9KVct+5KcDCb5NqaV2WNLVExRLLwq4/e15Xe472n5AIl+2Xj9GlsFSiCaPxgsAK",
+	"EmoIHDPWBEf34izl8e02N/aNlHbVMhmhqWI02RD2iWujBzfbjR+K3XhWdNS4Fflg7m4P0Llcm82QrKTW",
+	"fJpuSCYSpggV0iyYcpLuUuxFfijR/tBuWpnQYyoszU4ZialS3O5qVr/NvRSga5O9CDXnyUrBpSm3g4v2",
+	"3Q6+kGrKk4SJW23hLG+lwplcl2+2gctiQ2YwGWrcVG+4rw+LfX1R6r1xY4sh3tXOGnnFBElpfIUuKh3L",
+	"FZyQ25Pl2k3W7oYfSLQ/vBRuY92v9mTLtLWEmOVOpwLkX+W79lJYNYSmzy2r9ti5W8/7XC6ZWVj1AImK",
+	"SIEn4T1NNE8YiBQcm5Ulv2bSMJhgVOxxRIwkOlutpDIjOxt7aF3YxXyJ0uhbTggcqYrNMs0SGKg73rWR",
+	"iiWExjHT2m31XrRkhk7gj4mTnHaW8CyhRLA1kYLBnN5I80JmIrkVWwlpJjNopS4aLXn5X27CPccF97yR",
+	"hrxwTTVyTzGSu+CeNxJpyMoAyxtWJwEZJ9wPa24WKCN4EmChfDRWywLzf5NKmlxI+YqqOfuW9GMFwVQm",
+	"G8u68popckhe86dkL1rhmCZGyklqR+XG6u2VM/ZPFht2OwLJxEpJS6F0mrK6VpSbPVPF6JUmR1aldwqi",
+	"ylKmqyqSazI3hezZP3GK6DBXoEBvLOtOVtgtZJpgDEUq10zFVDOSMmsq6SFJ+JwbTahI8KSD2x49+DLc",
+	"7vKaKm5nMqFmwpI5K/Vb7Mov448jwz6ZyiiM3wZ3MmpDFdzhMJEgNVHiW7+pYnd0VDDN+/LCk+fCYKBK",
+	"I/9UN+rOTqDaDpc3l+xFlU4juFZTG3LNZQr0Rbi4FIW2h1pGRR5y42WectQaDX0ndu/spl6K3NgQJEIC",
+	"zM+pCylfU7HxQWe3onVlKcSFwpVJ3X6PIXKEfUJv4RO8TiJ2bdTNJORRSW+8kJLYaZB8Hi07XRnmXW20",
+	"06K8jLH8VJr2XlTuFC3PUCTiQe7wDg3FvfGgFrhYjvc7qAQWdmqkeKPWkIsc7NiIfdqHBB7kMYGtLxfR",
+	"g7Co7wXNzEIq/tutZa5tiAljX6mSIkXTk0wZVVaVB62Ba5Jb1zc7rA/Lcqc0i1Z5Ux3k3ZzaoelZMVPp",
+	"a4v+Pnz4cHBaemLbaxE9hRYjf+4zcvbiGXn83aMxAfEUDOcsfA64u9eUpyBdb7m5eTv145TqK/JrxjJm",
+	"t7T6YP9dfVQ2YM6ZuuYxI+8rjbZtbv7YXWzsKUkYGBgi3pC9M5ZwPSTvpDZzxc7/9mrfH6qGXrGKGar4",
+	"fGGIkGtrrpZGZZVilMA+hIKRqMS7EdEYv4s3+WVZVWXwOw36/ZKvVRHzWw5Z9RdRseKWUNPBcLCmyt1E",
+	"cTGTgbun4eDULg3FEX4e0ATta5q+U3LFlOFMD05mNNUM1JX8q88DOncUWp3kh4UkECFmF80drXZmO5yp",
+	"wwHNjFxSp1HWF04YMt0Q94g9+xVFb8OCCkLJiiktISLbNTuVMmUUzvCYLleUz0UHj+6wFHUUCBsRpdAl",
+	"csU2tWkdBlt0t72hKBT3U9+mJtqwVdi3a3+5p0l0TdOMRehQocZ39IQIxhJNIvd31Glfcu02pWKeUTRP",
+	"ur+FjtoOb4B6G1p3OzH3I7FqXT6NYje6zWQd9jnDJXVmptYg8xSbX2yUG330eJf7uOyI/sX1VzCdhJjk",
+	"KtM9pSZe9OW8/G34kxu21DuDyws2/wKzeolvHY6dU9z/nY+WKkU3W3Mq990+szOIdYJbp9DoWdD7D4tv",
+	"jS33TImlc0k4HGiG/r7q23+Ra7K0ai7e/Cxzj+WCJoS6KxcyU3IJNsATkFDgtLTWQCYMkSKGA4IrTahS",
+	"/JqF+g+vCOgzMLDgsqw4hqBvr0ceXx6SpdSU82s0c8eHyd13TCQryYUZDQIEHytmBzahpmv03HCQcDC3",
+	"/Eu10BLFQLbDQvknbdfd2m7ivjz0Hm/m8WpqRc0CzW47W5ol3JBUziu9ha+XhoOUajOxsiI4iw8Lq9Ya",
+	"Yp8ic2kIxcXsPhEv1LZ+KIVhNC7eTCof0eFmrjtNSklU9drY/Ex6nUquWFU6bIvoCp8PSxe2rUN3Xqzu",
+	"I6/xCzxSEP3Qu2RgevnIK8TbylHP4LmeIrTpVGoV7+3be+bmaBdpCHQLHiX4y86NRO7t6CvudnVIP2JM",
+	"RS4ybJv3NMl0RlN09+MVtCeR9vDj8rHx8KgX/exeG3w56k9OZerpQCdJkwDeeYDmEvxLTr6axSqYQLiQ",
+	"a4FTFHI92jkHN4J6u63TecV14DDJt7KbUlCeU307SykNAeV16s4BoCsQpD7LYQf3w7iCM1Pxgl+z5AOG",
+	"4wQUh9Vq0nSCgNuPrlYuSwUXkGg+F+5aZCqTTfCMpK7bXock8/dW9YNlY40RybUUFXfulBHnyqyoNPWT",
+	"cSvXYlv1kWq1oCLA688WVFjVyecvQPfa8DQFYxOuvPCyjiu4JIL7CohcCytZisWstDCBIxTPaf9cvsxk",
+	"D4PdfYbJfvdzVcmsr76iF/To0eOANsg+kfO/nB4cPXrsQ4Hs4FDrc5sOjn8XHwAjt3pNcH80/y3g93kK",
+	"a8x/A9/xdGNQnAb0Vec0qb/vQkatDLTzHnrSkYrgPgfHksvZQIsXLs7IT/eeJrEjjDVTzHVEjKzI/Z2H",
+	"UatJgEHquA1Vsqly19BzsFvOYRHn5Km6MrkOQuKdM0dvJQRrcuePJwo/cLOwpAZCME3fzuC+q9+c6ms0",
+	"de0FbgMtHROqiWGfzJCsLaebBdsQqphzoL6/eHHwfZA2bbOTKdXs8XFT8heNjesDhLaGVCl8heydvXhG",
+	"jh8ff7+/e/nKXW0v4ke7jNZmeC4MBg7WDpPYu7xqR3cWL+zknUIyQi00GmJg3ChbJe5PPKpHzgiKwmdL",
+	"bKRqPLOKpGP00qyVNOwJodNc1dYbbdiSrBV3omUno2KPXnesealpsuTCjt0rosNc77IiJ8LuGqbiXZph",
+	"JRuj7tqih3JHKsymMs2EpQw8CqWeC2bocxigR/UWw8xz1ELjBFpoHGfnI7zsbA+YZX4sO3/HXz63HBDd",
+	"QjG3ZDnK6oKShkW2ebXz6mCDksyy4Cs5vxNBXbDzH0BGP+VpysX8GUAYBKJ+aw5F/QTSCecsIf/Da0Ys",
+	"AVNoylO4dRgN6laqe6MjXeWtdnzeJaR0fThNpzS+anHauQRxlwVrJcpK8dgqnrY5IiRc7JMrIdd6CL+x",
+	"hEw36OCSYsbnGZiIrqeKvGsemF/fzsxHu05ZO6tw56M1mslH5Joo74wbQL74w3yPS0vcQm7vUioCFixE",
+	"TMaboDTIc7u2ziCVMbJe8BT2ZpVSq9FropnJvW6JdyDQ1SrdhO9XllRdZavJiqnYLdi230AKs0g3kxnb",
+	"6dJ4LQUDfpbXTCmesO7y4Z2lqLfutZCIwMO7j3lRt9P9OlentLUG5dEXG7BjW1+KVWZ6urHKG1/O7Tg9",
+	"+M+Pnx+GEjtC+1XjZ/jdykofjgOALVwQ98qQUEOWUhti1pIkLOZLmsKZWE8v+Y+9y8uRTzQ5+rL/P8MD",
+	"+n2oo34H0mrj5AvdsonvdfCQm7l8rh3JSsPBXMlsNZluOk8JOvyRL5nQ7l6nTvHQZOB0+gm+t3sqVcKU",
+	"NZAhH7ic7TYkllKYKYANQCyUZXrFiNw5Uui099HtXc9ghyytcoaTIjOZpnL9hKyo1oQbUNodAkfYbM5T",
+	"J9oTmvIECmv78HiB6XPW+IFLIpYQ3mCXy07bbKShabcVu8BH68RYTgJxOXuQGJcTUL7xeW9Bss00Z9r8",
+	"RWYYu1AzEPHXzsRom3nG0jS0wQvfxa1bqmxiu7AurxIOYJhPqmk5BNM6X48echhixq/dtnaapO/tpXuz",
+	"KpG+2yWPig7bppI33vNUSaVmtSNlb++X8eFHkOX/OvplfPDw4/7JL+ODR/6r45PxeD8o3hNaiU5ZSmG/",
+	"GQ5MxjR+WrNE+M9mkSn3caY4ftDUZMp9zODtUCALoJfVBt025n/fedxjlw4VDRcltNpVbK0KnpqZcAFN",
+	"mInMTHDYHofrJrdYhROjB/bX0EMidXjPPnbGZuDyvuYJEzHr2Ntz/7jdmRiOzxZPMsAlQQyPB5iCMA+5",
+	"RrGPNnh3N3IdQ6N6tfXwKPSKkjOeFuEqtdBByCOjHm8KPezgIECnAHpnysBNwQAUDwrWEwts6PG9esN6",
+	"VVQYt+vDEjZZgSLnAcTybW6h9J0utV7UCI6GgLfKjTcaEgjhjvIkspLfzJ75SqbshCfhQ3+qswY3SgkX",
+	"rIsHnCmqu1EwTTHX0Hnc8cXutHsLPuvsgSrAe7pMvca+N2bBu2MHxWKrt/a8KLoJDw0Ha9rowC3Q5xza",
+	"j/eVA0TiBqxpP9RRx7iIMlpdJz71DFTdp+oa7eLlu7hLrsiGP4B/rs4fPRW6Vad4CPT0NBLIhwU1+nS1",
+	"yvPZXTK7NVdiumQQLx6KMmzsCRKHmuPE3BkKNwkgLulqxepxjMfj4OEkZCi0/VRsMKWNpZrhPUUqY/AI",
+	"IMahlLPO7fO4aQZogX0yREPohItXwekMiaBLMDkBidkBbFlbdO3mvSF0rhhz15q7h5KpdDv4J/igZmqS",
+	"BzpXA3SDgBBNZOgA8gKuu1662I8Y0G+PCUTlvCP2bFQVfDctHPaukOIBqqQ5Ymgsr5nST0hE0zRyf7mU",
+	"rjwPzHsaRtC1MxjAC4FR7JnhKWaqlVI2UDLSNG3Tr89z6b8dNOoc0OhmoJrEMk0hW2xEIi7AjT+5Ypu1",
+	"VInVRn7NeHw1UWyVbiLMIIuATlaKzZiywkZHOfBbPnqijVw9UExnS7ZPYrlkGIrq0GdcKoGfNF3xgT+n",
+	"wUKaQiojBPJXBjQYDkrjGTiSLQ2ldVHC0NIXJUh1zMGfAcY0I+5EOnFi2kAuv1u5kvyZ02t2KcrsikFf",
+	"22vCDEJqQggGNMqSOVN4gNomKGSNua6mmzJmJCzYFjfpDrFc5ennHGGVzBu9eEM1psZzvpUWTit1e1fK",
+	"N6zzpHv00U1UwbswXvJxhnSh8qgals/L2JqPq9k6uEHkdMVE6PYKBEpNPEv3ebOj7m6VH8PNZkLjKyHX",
+	"wF19O3ItYBxR2AQ6Z8bdJFFB/Bsu8ojQNeUuJCl3spaGs+xl2kNk900WbCn7BvnhG1vu+6alxsdrTuCm",
+	"h1fUStdJMwHW/REtXNV4oIGrAvMYECsHVs0eYXiw2E90xe0/zlDDHYv2wzFwDVFskeXIawiKgTWIyJ4d",
+	"gD2IHAkkzkB6QjRj7qmJkdE+hJ0g34Tt9/5XdngCNi5bgzn3fHT4+Nil+ucxH2DOScR2ZeTp+fuXP9rD",
+	"yFKuKPCV7fAzxToaeAVSu499K4maynxbJJmV39cu668q0eaUC5ZMpptJQR9d9UPbMopfCGoI3ydRXnFx",
+	"egcuu/J3okF9Y8UUl4nuO5p38Nod3gPg+IvxDLcXrGXZb+SjzVm8bD08HndwQe50J+a03O7c/NI8I2dP",
+	"dI4r9Cfpdjyh07x6GySoggZ2eM1FIte9SeYDvNbFwsHhFh2FYwh9AQLUxENqF/oz7kiDQDSTjlPGQZ3J",
+	"NcIoBRYRG5wYlYm4IeUOMpDl2scHO5wMTKx14BoRSbk2Ohz+4WdWyj/W14PhAHLUP95cc7FjmuA5xZJQ",
+	"QrR7RJVwaBoegTvQhiJNWwI6R4zxbrVSE/VR1YewM2mpQk135HUrkecfw+1mB3SHc/sDzcqdR0Hj65p1",
+	"tKEEW3d8cpV3tzOoAEsNOGCTvgFrrp+hnweOsdxoy5o4nNHWE7H9Mm26ARhSCLEGeDWrFMKxGT0p1U6Y",
+	"82tEI8ncfUrDORsEFPV+iAPIektQOeXJkGgf7/3+fHT48PiHw6Px948fPXo4Pvru+PCHw+/rmeXho7uj",
+	"TGtTPp+Q6D+iIdErGjM9JAnVC/hXOuwptBgWTDMMRqFxzFZmy7nb7/wvq3tNrsmukZWFwtnOZbkGnLff",
+	"Ql3uOA8EVTE2QacApD9PmAilw+RXc98dHSxkpoh9z93OwHsET38Ct/ua7EmFH5P9b2CSdrkjA0eeomnQ",
+	"7L7w8s3fL4C/DG4WwLdIybOUx1cHRh7kVxG0x12kRlyXCS7SrjU+OsY1jjNt5JIp4l6//RrX5dVWiYz6",
+	"FoSHHqKz5ymf8yl6lbfleprKdUW1KCk+U6q5vpHD8EbxFz3vq/syCFQSbOeOql3Mc7hi+2p3murnJunE",
+	"IVTXkTC8KpoJMNYnxYWGkJNyWA5LIDBnWNwyTLSRqxWahPaUGGy7wGwzOCSYTG5DTJCsJ45W9cTfa5Qu",
+	"dtHZEVSM60pOP+6DDWxnvbvYwMabIs8rxYbsYLenWXpVwtbuE59WOpj6aJKOk6qBvzvgT4ZYTXRXXDLK",
+	"Xyw3eYP4o/CqWusUet+xknehbJfl4M6Ez0Y9udTKrba234bezQ4F9Uae5MnD1cpOT8qRaUMEu5JQ4Stm",
+	"heBE5E6x8QEiRcHTm9BDKzlUgKtqi3oDV0THY6ZUy6jL41csnKPS6K51uE896Dhfh787PKlO6ctXbFMg",
+	"keSd7rTni95OteZz0bD+BVHvABxrA8VqJ5FSO8MSvfj32wd/I8fmzba+DnK2A3Dlhjgtd0M25YOifEgc",
+	"7aCoMDG1b8GdyPCCBnb7TG7qCik6ec2M4nGI3JcrqrjefR1taUwqS2/PindKAj0PpM5MLGE15xlViaI8",
+	"HOuxzEfk31SMJhOFKhhESPg/PPXaUWH2cRGn7Z+ZpjK+wj9CvSnHM4VAlVkF+RKFPqhyGeCwd85SNIq7",
+	"ZIIOD3eWEW55hr5Aun+xPL687/a9R3A3HZZ1SqYdZF13SsZx34QPHIn2vEC6gfxwUsNlA+86cirCunw/",
+	"5Vevcgb56bfvyN8LKughxG8mldeMzxc+JM5VB8w16bZqgdtS0jUVmtsLztIkrxBRJ7MkcPf9QiqyhRoO",
+	"pS1cQVeZsFyfU4Cfp7I0jPjigNsbyvHRJTNMEakQN2bJMGOOakJJIo1hCeDXQeCUYNr+jc/oYGc5EHww",
+	"hg5yDaQvK8DNbk82Dr5oN7i8mRAsfUF5minWdYWdWgz3QrCco9unljsU4c87leAEZCs8HSinWJ/ZGTUh",
+	"TLRzw1aY0vqEUEQhx8T1hAm55IIaqeyK/8aUtP8WuSfV9clzuidyNtlKFW8+ClwxGzmbBDPXm1+Eo0zO",
+	"JuE0/7b3VilnN3j1S/PShlyyZZzdQBL6V8Qm6AkB0ONapZP/ydNZ2/lQJsl+KARu++4as6BA6O2iN3QA",
+	"NPDjLEEb4MqEOPQvjKZY/rdKQ0WIUa76XYUrplZuFPCtYEc+l3Srq4XMVOUEO3pYOr7GwbQZdDB3jZV0",
+	"CCAdH18zdvVtUiXrKMWuY8ySLSKMB6UphJa2Fn2wfUXjD9DtCxPelIT97PzvxP5aFAyT63uarKTmruIH",
+	"iZRc62iIFxyHTdB11Fkf7VOHgQzz09K9tnuyd2Gs7Q7e+NaX3C9x3wtEm+r0egOt4MWVbkGMcZdUceCS",
+	"yhIAFLKeZsZIQfa27ibkigku5nq/E1BMs0grBhpeFCij/vya9dat+7jbSi6itjwzuEAGrTN8nx26rN6h",
+	"ywedn/SKaaIYGOdiTnjClitpmDBPyJwJZgV7Uk/N3Qm/HvLl9IVUL13koHulwTFX3rabQKxDmkEPZi5T",
+	"ya3w1V3Hu+bUBK7us/4CQQbQsEOaY4oRwdYd0M3zBsMjgkr9YRdQbyTPOBc8nYExhu3QRzMuaMp/u5Hr",
+	"ezvA3aPDE47TttYB9NANktzyaw+Cgi5e2QMqcDRsY/jkpWAGR+PReNyIs1N/9ujxweH4rlB5ULOeMNFR",
+	"u8bHodZZpxe21cNE0RmWdxM07BPsA4a3yy2UBxJ2Wo3M4wF1etqVaumF2V6PdC5V3MbNLoeZF9hVlSLC",
+	"5T2o7GAA1aoKeoXz86viKTzn49KUhhWB0CJJXgU1w2cOOM8f2kTOIBsN7+whOqqAKDLwUya4QYg5sgc2",
+	"vkc1u5ZptmTEcFfOv3ZkL30oVKc9872GQc9gdMGfPHpVg3sppeKeFS2fWOLmUK52A1eNsDPhgNxfM4rl",
+	"/DrqadSwPMklgNc6mzGICiSWKb3zLF9SKLO3Vw4rENI5VajGCp/bUT6DBmf6ZMm1djGM2/OyW9YyUEeb",
+	"+QZDwU3OFJZS1ISaJ2RsRTboy1wbGGZHkEFLThPYis60cc0Un/HQSfzCKhy4WCWENTJlCy6gZqFdOiEN",
+	"iRcsvmIJoXPKhc5LtMu1IDFVSWj762ou0mCJUsvrWKKVyhSHng9KlFqaUG2zWtn5DuwkbOo8Wy5pJ2SB",
+	"m5s/lY76gSzeRtPokFnmDu67ORB7HGJ1cmo7VKDZ0ML+9cPPwWJaz5OjR48OfyCrbJrymFyxDeI/fz9+",
+	"+F1INqfzQO7Z8+TH89OoofrNdfAF6DX8ylWDj+/KBMCyo7c/v2vIWgulw0eaz8OPf2o4B/J18fjYmUp3",
+	"G/hXwM5XDYC8f/3w8zkLMOUV23TnSbujX3Zfgof57K9FQbRvFqbSO+5EG7bqsR44pXPDVjcIN8G+dsaa",
+	"uE6eVW7XayzSVli0Nlh/g1tBze73Xunu/IYX/YpRNM37LnO1mdYFd7PzEOa+07Ylvkk4zDeNb7kVeRbO",
+	"iaObh7XgCFoW8S7Ofi8qvt6hXyPqoCMjZabz/UvBEpMe4SFMmD53Y10BZUulJzuucirliov5pGfqh32t",
+	"c5rITUnXubx6x3JgqPn28ZrQcnlXRcWcdbBUapTll3jYCMrq93ZYoqXAQvtF7MBZ567851cXTkvvOM1R",
+	"aYoikqX7w+EAffSASsZEGOYSKpLe1vuLEgiH5ZvcsVBtx+UdBKo16BW+QusO5yo8hq3smEaTvzdRcjWR",
+	"s1lH5msaL9DexOP7d7pyTzgVE1cGeWLkRDhcr26RDPGi+5V2w1raXzBTY8EUu0neY2n5i0ENizWt9VBZ",
+	"ptB+vWJzGm9epHTeGDjz4tXpTz89/xErIcD1l6s4cjQ+enRwOD4YfzcEsH0OVZoIJbOUzucsuRS4fif+",
+	"C5/EocmvGU252RA7bij1B7DYKNq05UhEsLbDvhRGkmdv37x5/uzi+Y/EocZp6jxihM8qLXJN7EZnSyIV",
+	"WfD5YggwcJdCCvdCKtdMjbCSj2IGavy5gCvDMHvTI0ktZcJS54C5FPkFluWrmUy5JFD/n+xphl52jYY4",
+	"XP+6R/R+EPQJO5i4UYez8d0zdtDhABW60ZOUzUyY1BJGE39t3THPCRZuItXELtxEcwdC2DE1UEnMKZ/4",
+	"2Ndygr0UAn+0O4dzGpa+hU3Brz+2tt24Gm4pi1F3Oqz/hm+dUcPF/DR4VPdahjq7csS7zPeivGv1MQ+3",
+	"yCK0qCEufk3VnIdOi17FWFq9Rcu8i06uxCUzdBJL3d0x3ewxUlYgZN3dmN/gygWfbkHsKS5GqjLVeeyI",
+	"f4Ls5TcEa24WMjMuwm+/w0Vn+fKkPKT2q5Ria4qlzfe3XNwln0Uzyd2FxeSI9+sZTK9ZrwrW1Tpn9zRk",
+	"+ne6L3WN3qjS8ov/ehWWX9yksrJvUXdagmEJTOFoPCZU+/qo2Ejnah5YZLLRIx8sbjspl30OVnwOU5v2",
+	"l6hb7uN6yX5CNSgvyKYMURPsFw5SUsk1MSxNXQB1DT0CS7h0zCJ0BV+gtEUB7LoVb6E2vui8L4o5rJRc",
+	"8cHUBaRl1x1w4ziH1vOokzq59U9y1FiQNM9xZMuV2eT3em4ydveScBg6wE7zFWxyC3B2/pAPaRoW12HE",
+	"xbWxXhh0z0pwpZkme5ANrZl54upL5gGrQ6IYTYZkldKN/QuDVYmRCd20wd4F8Re2NtCvY1wZTvfk+H4n",
+	"J4BJ7xbm+NiwcsJtQyjkp5un6BZ+fFpwS+AiFp+5p4ljqhID5hnomTA8JdTvV0yV4kBUxEhEjsWXRuQU",
+	"riIR88TVmiI4UahfFPnDOBqSTCgrEKyxtEdLIQBDkvIr5vCqrcKQcm2CpoQvxdeMI+MeACusmk9fEK+Q",
+	"vkpS+Ia+HDYQ7MXXWPIPDomwtJDypvLRJd10Cx7ARQ7kG+OSkH3oqAtmahhpa2E5GpiBIw3wrnFRBf3M",
+	"Kyt1ighorjgIMZE+4GNtxb6YMWVNzymLaaZZZS8Ea65b1xCfUVG4Awk50DyuuXbYkO98de3iODLboQYB",
+	"W4zHuwpSIc3euHku5hOwvRtwRvGJxmKicNffTLGVvchDQ2KqEsBtlvKKJSRbkWm4+no97KOGFOViSQAs",
+	"nCWE5jU03So8gQMet0Nq4/N2bhgZUZ1qbW3qixms3Dh0gJglC6Eyw6rBgJvfImcxayTg9ctzj65139yj",
+	"TPUIQ6zmiLUWmOvR3lkIoNElOF3rGyQ4oXIVMhCrNVg7RvvkJcxvMJg7CCAsLVILlKmPussrveWbW1qR",
+	"Ftr62eVY1/RqwAA6sBMle5ppzaXY9+sHWRm0QOuXM8uRAch+AB9yePVd4fsrX0ygvpmgeL0RdDJUVeD2",
+	"LNGvlITYsrplzXxrWD1hPgMzDUF9XqN/c9msvJQ1VFS8mjWYwCHdqLWWS/6HAYrWdKpXuRWE5bWx7kEP",
+	"MLJc9e+UDVYdVo6tGtwz6W5Jt2xMjIOzZF8KKOXodvcy/p6GH7XP/q3oqJdiT7BrZtnmr+dv3zjDar9Q",
+	"axf0mpVMBmhuyYVUORi1bfxSQNfanqRGEs0/FXVXsW5EHtI9Ho3Hj7+vFmM9+J/b5VgfN5VjfXuamUUD",
+	"QzH/ted0Lq5pyhHyisGh5r9BU7/0xVwh1kAmLK9LBdFy+VOZ0NkKYVXxSX/q+tfBSxCUBDCoSWXvdqKl",
+	"wDxCtPBWTCVViVNHGoIB+qU1fL2wpk5FtriY5Dk7zQYCcmgMmdCgtK/lgTZsRTDsE8UyeffyTViZVpnY",
+	"bvvQmtmZxsoh1gBkRm1GDZd8wUokK/RHDInKhIAPgFTBEgZZUGi8N1jtfcIMil0Px3D1tcxvAlu/plPa",
+	"tInwm0Kk1UCZqdOnp+BJsVvIk2GRqWIA44BrYk36WhW68NhD0Wplx4EfZZMLAfx6GVjWFcILhrntxLsv",
+	"9uVGMVlhDANMqUsYeb6cssSS0jmfi8yeTyZTgiVPiFXWUyhhMCQgfsD8WnKRbZd6PBoff78zlCLAqfVi",
+	"2Z8Phw+PwiW7V1yEp4EN2qO9kV3JT/yaQVS5RwrEly7FggJrPskvSyD03NKQ3zb43ZdBVmzOtVHYsmZG",
+	"XwopCPXQZpBYtoDIdeFr89Rn+Dg8vRLld16UsF7WTJ3t1JUfd3Vt2K7pPY35tU7BHpHI9hYNSaSzqf9o",
+	"G4dqUCSaTY2iMQMoY6qYd/MWKpZiszCGsafXQMxX3maDwyL3k29LQhxkuN0Gsz+cLbtjEe/i/qp0/P4B",
+	"MqKL0ZwxV3Xp1tLnlAi23hI99tkhCBnqXdIgotgnxBy9kcy5udSoDaXM+qPOjP2ldUV9FFs9Z9pal0Y3",
+	"cAEXXC96nquADZwrrt2IL7eywuWA/a5McNvgcJ3AWWsVlKl9dMomdLUauqVjauKL6s+YiRfuLw1KDHzh",
+	"jWrddAeh+uoTd65S9VdqaoyWhw6jmpDv9W41YGW4eIpBht+kQvaKblJJk97xindWDM71X6p21lYfDtbn",
+	"Z1cQ8JssUErFPHMnTgVw4C6rXvtSob3CVrfCOj6ZXst4jiUJdd8yP0CdPQ66EknXAQO2D76EzWiWGl/0",
+	"UYczJMu/dh+Ep5taZsB4x7X+1pBK/Q/z5Qgt8zsMS/imCUANYSQha8dJqR3ZOG4SNzJLbpT0EZKlLQO7",
+	"C2XMb9QfQBN7Z9X5N+hlvxO6SbhepXQzKdsJDZU5SkVC/uPw0aNH4+++f/j994fhXL5QyAMYVRhn4W/x",
+	"nNG0F2H/is0iwgVgBtYAbXr4fsJ3yfY53x8Pn+z9nBs+EbgtZK/NXRFBjRd0Q384fXpq7c4pS6WYa1fB",
+	"+S58FLb7kJMiuPH1Se1m/4IebyQCupHfj+AC9ijiRK6wdZIyCmE6nSvGBBDHS8Lmuzt3WGyRyE5woDLJ",
+	"9Nv+/ru9Y0PvRHSW5NUfQXz6CPpXfMlNyCh1PsRAWD4a/xDHAwH6mUiYyks5Q1A/hFyXUhgC8XWpjK+Y",
+	"6hkvmfrRbp/ndgGbf7ZytLk0qn2ZpOwa0xFc4kdQMPqYcgZ1DUJxQW+kl60QwFncjBbSDfEdEpLKNd4R",
+	"ZUYuqeEx0TGFYBlfMCTsW292DIc4AevhwMoExj8sdiJIJyoM59SGc5IjhEw6JyZ2hEbZgQHy9XE7bomu",
+	"UVuZGsZGCFqjcU/CMqlLeFanzahiSYWjlHoIP5jhzrjgIkYGg2a24IZct42L8rZEK338ciVqLp1Lj49b",
+	"KbVuhDaHct0AVyNASM3BQe8wDulU0HRjHC56j/J7VgUD0GoI3/hJ0dUCQvR9eBP17RJ3qQtCy2d4ZUro",
+	"YAR1QrF8fl26F+OuS/emC0s4bIItbA0x8NSX4Io1wGufCnL24hn54fjRd8RhZZMEauI2O+frcNIQDrqk",
+	"8YILdqAYTXKo8RMS1e7HodS2NJMZFuK+FFEsxSzlMfyCN+MuCoZBRcSZVFOeJEzAHQPquDrTKyYShg04",
+	"POmVglRMIAL7LISdwTGADTmP0sRIOUmpmjN4ORP0mvLUIaVHLuomxcFUYdQjiFzzpU7hbfgG3J4TN0+s",
+	"3aiZsDOGS45oRN6wNSyHJku6IVNGaJKwBK+IAkDRviJxIO5yDaEqSoo5BNKDs4EsGRUmN6xA+CtqpBq1",
+	"V9gNIMdvb5ZVDQjAwxJqCDg8nkBXW8sDT9Yw5buFxBUo9+GYOF/cLDDgykIPCYOUA3wlD+cnUDJDkzm9",
+	"rg5qp/bllqExij/6XweuyNPBS2/R8VxqhP3YdsBN6S/16UA0Kf6FM6GQSAFwlJ1M5KZkATv4v1xcvMuj",
+	"zxtx7POosPYGDPsUnq+/XqshAWVKnIBT4MQJnZPLbDx+GNuBwCdWy5FSfKfy78JlPDx+kayGN6OlzQyf",
+	"KYEE9219g0Mya8dQyJhPUrnu+HDCZzNm9YHQclsLe2l5H6KBl1zApkGpjG0Ut+Y+VpMchaBLzRY+F3Ap",
+	"JgIG0+oAmgK/xZqMR+NHYd39t65I+xXXarEW+SoO88W3jRZzqY4ztLUuK/c0ZeEC5ldCriHZop8DrfLi",
+	"NKyCTqlmYbBvy+9wOqGrwmrNOTatMCSRa4ECAM00+4naCZA1te8YSTRjCIw3aj9GwpqRURkLrFVXOKlg",
+	"7KzzOziba+jswgly4pCkgA4AOdcTnF9uWeNBjd9eCm9FTlbUyr5hblZOEg7HTfkrfyCX3/NWH6Q70Rjy",
+	"PSaK2fHDo/l3eXuXwn8lZzO4BLWPSUXsEe+Ek7P4cRvskqCkajjH5YqJhojQQDSqnGqmrvH6GagAX3eK",
+	"ZtcoVC3T676XpPbMdKABbac0cM+5fxijKuzCNx6O+R07lrbGPBjnHUAI78JB0BDB5nroUt3Q8fg5vuKL",
+	"HPoWUjptyP7o6fj10nN7uigNYesU5drF+CKt7J09/3FI3p2+P7f/jkaj/VF/n64rWVVZlMou1Kdb2ls/",
+	"8jJV7pKUd+EErEjer5eS7bsxJhjCZBQFFFHcIpC2C5ch1cSCORRpAIWxB3M10MupLkWac0P2wLWN+Zr7",
+	"PufUwaIUGcul8e0mn2ZoILdYP9JNEOFBuAIHAQSQLTivBn9KSrVpANlZM91UxRt+s8oM4O0Lh7tLksy+",
+	"DcuQ0M0NF8d33SgI6voHzsyNt/a2m+AwX62WVf4LppJi4etQrI/i08ywhopBNzrBMQ2iMfGYrl227l7k",
+	"EhDc6UZVvIBAyQSPNa+RwyQJFwn75DTzfS+8VzJNw0Zmt1SM7kcb74o6UqvnU1JEZZpMOshvrombsmKr",
+	"lMYsyVNErNmL1AZlCCAB10oTONKUXOtRh9yQjqeyzFRcgbxxm2XFkUwtEdIVb8cZ63C+FARYnBClvatn",
+	"kLhRlWjMLfhuDrjD06TCU1/9UGm6ck+4dkmZk2tOW3bqY8vdO2a4hLm/4X40ALystJloxkQvCnMgWn1h",
+	"mXZqezyxwtvjZy2l4EaCBN+L8mvJvjf9znCYOVyxNhopIZAVL3qUpy6qitUh8nji3DLp+bagSzYpnC89",
+	"3pTCGR/NqOk8ZURI1Jyd6uJwUxZUl2MrfOQlS8KmuVU5JqCh3p1G1x1xo8DWsBOSIt34jDgA2PCHvpvL",
+	"dAMpZ4mLB2CKWfs3fNZbtuspb73BmOsHtXtTQH57DYBmQ/JKru0J+F5Y+1+0XpuiOtOTBm5EOD0hpxZK",
+	"ZvPFKutL2TfJ6+kYLtPlgrdXNk5NynaOfKltXp06Sq7FMp9XFrUqerbFybB+fpQ5vy7TK6teZdudB9cd",
+	"nrudgzlueeLm6HkBfblP0PvdcHLBwe3TyonFE0m7iX0m0zRb9TYJ6Kb3tv1Ig1pS51CFLtjC/SCDy0n8",
+	"ZQ20DBoMM21Zv7Kjp6R75TxdwuZ1jr2gIpa31lDywmtJLlshbBi7HyfTsrwP22zNGUilKZbaK46CO2hP",
+	"SDOp6BeBkp1VlaB7p1Uue7tiAn1f2p7c3g9VYrDSlXaObdo9vKIazBVMVnXJJLCIsQP3v8UaVhu8i11Z",
+	"Syvj3XnVKGX8c7lrO5/MjkioQOshSg1R23CL7JtoqGF0wfUPr2GV5CrU0ML9F6XKvc2hLT3Umm1rrnZh",
+	"SVc8OiE6my451DZ3Zz3xkc25a/v03csyEEhns/2GZlw5DaV7cY+vovnTTLNJ7MuHhapOQ95VC5TSqSBU",
+	"CJmJGFLu3INcg1tvSAy9slaBcwxSQ6J6kxNqwkHpgQd7QBH3tydWil1zmelJa+DgltXRDEMcd6hPchdm",
+	"hMP6K+oHB603vHPjUvhYC8DazDQjcPtO9l68PDu/mMCNx5CcP3/29s2P/q+G649CPDSl+P6eAAStULnF",
+	"sMv2iDMmcgYtmQ3VXd22L8pBcCWuChgNd2EoeGF6h6ZCLp+/urGASKxnXF9tD72T0mYPtBw4vEUpihU3",
+	"PKZpyyNczGTLzw4AOfyEcjNorlKvd/w8wbjmpOmxO0Wk/qq6SzMQdaGPtOs31U0tr2EXjcWtY33ja9tY",
+	"3nS3f53o9E7ZLCf+r8doZzv1rIZaA/GdRcsXr3QyN1vD631Rom7Y7/k1TMAs7heI3xZVD79ql4Xct4bH",
+	"Vox9GZx9R3y+wvUrFbZ0M24iBKzZ3zPe+jkHgKUo1tcYHgvIKlEgwFgH6hWeAQyLQ1J9dv53ggtEojkz",
+	"9rdnVCURYZ/swMI3cEKaegrWo2AAu/JithMTwnqIVWa2EoeDqcPh9RTOBXvD6P3/kqxXS/FzcHEQ2bhi",
+	"qkCqzpFe9ygRbE6hCK8UDHOWECqNTDdEyXUDcHXOvtXsu/Hw6/LzLTlUNV2pnt2RlnYWVM16nQh/LwTW",
+	"naewNy+65+RA3YJ1s+kZzHGXCNSVv7cz4fUMUk6ZDtXIW7D4qos/qBzcUZGQNF5gsWNLz1bZIXvRSmoz",
+	"V0xDMgNLOHxY8jmi0Ohof0gieQUSdb2gZhu4pBj7dg0TcEmUkh8CPokmVEk32/AaxVLEPOXUBIkDCpex",
+	"BvCGlpItct2DuCtjaEDa7WlL4v0AUori7K5L1MP8hvnqhDrcvdpnGGne46yoRpx3qXnWDhje6C7AiuQd",
+	"sYf71/qRWSih5cf6MQJKhPfXOXD9bkPaARHeMZetBKQNI3aLNqxGuxfTb9ryTJjXXOelCftseMeESB9w",
+	"GwjEsKu2a2McAv4zwHfdQTedADx7I7SH6tqkE7xv6zHyevFFDLnFXM3t6+Z8331n+Xq17GRTWcOl22HW",
+	"T/CVaWOXJCp1ER6gXkmhAXU5cOZRodc9SrYuWVEssWP6SbXCYiNKgK/NYjIloBaCH1nXnJgfxj0HBimg",
+	"nfOvey1U/bCAnobFYlcabNu1C75kIU0llVhPIr+foHAr4VEPglcTPSHuK0NoOn9vDxK/3U3LNTPOewsz",
+	"fucKBg9VOm9KE3fABk1WPnprleug6wSRAeESQ3EZCgyDmNSEbnw4GD7YqcZIF/l7wwHXtqM2+VKzwV2Q",
+	"obRDyIGlolRQjdDYaEJ1+c6NJkuO6KuI3uTVvSBxnzM865pRGGt1lmiaarKkCSNGQhj/E7gMNAYgK+FX",
+	"l8alGFllBsqOkkRi1ZlwluVNjCYE/Q7nZPuyTPYRhNF0lJHDuLKEuDmGR4Stt6GqdtSd4U5jp8ywu/AK",
+	"n6yCufYKfe9GzC35xLSSbuvziSF/2N109UsgbkCgjH7NWIZZ6a7emPsISfC4Pc5T5nPIg156GRzEzW6+",
+	"li3Bmt4PkyNrQ/YKjWO2Mr7cLRNJx6Smbc0JIn78puckE8TJ9NvXD0W7RF79XJf4kmMdUzinNqUie4oV",
+	"3iiABgrkDPkTYyeGRkyXK8rnwpHvjue/NM31DpxEIBj/AMhNdhwuy76no/Qrip7Gom8eKeSeJs9SmSVw",
+	"VOkFXVnz05x4mOy9yLBPBjAk/MUTwE8s6Rw+XPOESfuBZgmHD4mMs6WTENrw+IopeB0QKyi4F6P9PLlt",
+	"yRDtzoAzSef9kVJ3gF+RcJrjXvhWRuTZgkHGHKQXa+NnhPnKobJx3Sxj+PVjN8Hdq05jEJK5GZwNBWd7",
+	"VUaPVgwAiD7ufI+WkecI17kQ3K8BzAVwYOsIt+1iMMgKiHtyM25oCun4sNg8IXoh1wLKrVvdCdOartjK",
+	"+HsXS4aGpHJem+ajvqidbhSh2fmggWeeR7fH+lYw8pfnpz8+PxuSp29//MeQvHj79uL5mT0rn76/uHj7",
+	"5pzkLF6g9hh6xcKYPTRJrPGXKcwWj+VyyURCazVUSip8COW2TVDUqsf4IjV9MOCkWTW7PnamB3kI4UZk",
+	"jm39QTVkSG7tWAmz9/H2uK3eOWGfVhwd1hNXPCIcn1Bame5y9xzewdQ9K+MWjCZMTbyoc38uqEgQwGcq",
+	"k039V/snhBckkxVVdKkrD1Z/2Q86172G9bkOMNm4F6Xnjsc/PG6BTWlvsat49Zz1I5txwT1xb6VJ+xDG",
+	"hijHIcJwwl3DmuriscBFbrdqiahGuiLMvsrGkm4IekTJTMklpmYLVu1uW2/KD/bOCs62vAkBMN4ovhLo",
+	"hRmmJgVxdAbneff8zY8v3/xE6MxA2SyYONShg+pzgrCEm6ErIJsH5F1zti6XFNsVXhdOyi0AGka3DJDr",
+	"GhRXcpLnN0xby1fZ33YKT1n46ilhULgqjIm5pGKTT16TPT8+ve/qwYBvNyGukQ7F9H13rYNVdNY3luI0",
+	"VzSLvRKeCuwZDrom2Xv39vyCPPhsV/7LA/dKUWJhvw/Lvj49+/n5xcs3Pw3J+4uXr15e/MPS4en7i788",
+	"f3Px8tnpxcu3bwLwul+NRdtPnT64/AFs3sPxUQgFMcTQNa59e/7SrsTpK7IXff58+OWLAz1xMPGQNP/m",
+	"9PXzH+F39IbZAXz5EvVXHlv5qCOvPE94b+pD4YPAiZ6a7ulC5wLNcejhGehqpeQ1TYdYLrBUJ7MTHuXv",
+	"RkVbpZV2rKegoSKXN3HqlcN3apVcz9+S46PD7yruvLxCsqthrUd3XyFgOFilVDT40gwToNv5xLRt0ZpK",
+	"l8ibj9WVV7fWkzUxGsrhpdl8x6nZvuW2MywYikBADjEyiMf0TjF3lcRTq2i4Z3tU5sybb7KyWrpoz7ir",
+	"UcHpm9OiijhZL5hDQclX1+4EgWo5X6eETfkYh00qnduVG5cixgnoZ4ta+nnwcENvVgOvwlMgjAcng/fn",
+	"P9acBqcH//nx88Owx+BGBSsKzim61YaKhKqk1jc9+G188MNH9+/k4OPn8fDhD+GxhLjONX8MY6Kf+DJb",
+	"Dk4ePn6EQ3R/jtsYreb3lGumDmKqGUmZHaYeeh8IFYlD2ofKrL9mbNQ6mQOotdrkiamSer45F88Gw1bS",
+	"L5WkeJ7Z7X7wlKmUi6h2lAYwjRtqMtl1aKa8u/CouoPiD+BTrYjH0m0wegAHJYEWvDNzrzclzd72vLlT",
+	"2d9ZfDWv0/tV0kXqLLkof3vYJoe+mdypEBL69qRIN6M7lT/9JE6F53ey6vaeyCsmSi7Qun3k7oVjxRI7",
+	"TJpqAuWUPSwv2Tt78Yw8/u74B/J//8/x6Hh0tD/yCADOb64vBVWM8LmQiCCpSemdh6OjvF4BKGIAecxE",
+	"spJchN3jOKag5f126SuTZpqLOaLqPqWax1sVD7fuf4aDTweSrviB1QnnTBywT0bRA0PneXjK4KTUuV1P",
+	"95dmsWLmdxyOG8AXiC/Jq12XZJF7rrSP27KoW4+l9m13WEd7G8d8RWN2oJk19QxLCDwGQKuCKuUKZ+Be",
+	"Y42eHTHl3caGg/lSF1OlIX9s5oEiLKMOaRszrRGYPJwI8GllqXcSqo95jrFQzr9UTNq906Cuh9f0wr99",
+	"T7v1dNV6inVuuNm+YmKLIp4yqirRdA3nXmX6lcYqM/ejDi3we03n7Ee+ZMJHuftBbEf/NUTxV6IWQ6co",
+	"9PGTkhiWuH3RATFKTxAZyW4D/M0Skvhh4d3zCi2Ldqs6YEZnzoTuFcnZNYKUi6nMdqO2vsTHvlWk6JZd",
+	"nzXZ9LA3F9LQNGDWnmdL7S1wBbVpybOUas30CYk0A1dtRPY0U9c8zm+G9X759vVS7OFcoQBpZjgiJpfK",
+	"H0DKe/XvA1eeAFWQfSh+oBibMGHUZgLHjy9cwGOWRGRPSF/VguDk8Io4kmbBVBQ6qmia9qaK6WYS2wVo",
+	"y4Do1eA2LPUN6SkTisVyLvhvIddv5FnkQZlwIrKiXGmCi0imyH0zmqZTGl/1CQCqyyUMtfSLVcyqNs4Q",
+	"Qf6dKm4N4JxtQ9Wlugbj2pXLveEdns8zsjo+zz6tpO78NMY7dY4jRmbq+LhcGZZMZGY6Pq8YTTo/ukp5",
+	"53Frd5/dJbMMtzqcUM34fNElyck3kr9SWjo3mvK+upkXs8q3ZTgo8qH9vpbXtUxNIcL9cPr0tF1DmVyx",
+	"TVA1fplHe1wxZEKoM504hYRrwkSsNhCDtuZmgTW77bNKGsRxhriFsFfUhzy33Yf5Z0hRDI7DRSUTpBky",
+	"7LaO360fF1RP6jpdPYiDQY5tuZxRvkpu1ezicBOGguxYtBMwJ/ciX3CwL45no8XfE52gNXj8lsAfQTr4",
+	"sKBGn65W5KkniFMEFQtflHYHLfS1NgtnadmHurXv/Xymdrdu5DGt09pWvEKb+2E4WCtu2FuRbjBqY5vX",
+	"eoRqfU3nbT9v5K5CaSUa6jy/hvKFTZt5F05IkMd/ABekHccdOdbaReMZwnjrrQOkZsN/c8pOGVWTXWNf",
+	"yuvQ0MkbaYiRc5T6EJcTlZuKwmL+Ll2Q7dzT36/3AWNXTjHWuzElIxw+5n68SQpFONGRGrtOk2VDuJrP",
+	"XZlMZdIQ5YRI8T/zp7mp6N6B2oOj5nJdDTkdtXS3vLUYssXtFGVmhj6BYUic2kZokiim9X6HoBW/xLX1",
+	"rCxHfe4fm7fSZeBuGvdyksrA3dNziK93jzj/B8xaClbE32Pd2qRzlbkaeQUkYDnn525SdBJGyzfCgd+d",
+	"/t2PalsLPGBxh7zlSvECw7TJ3REdc59dOYCmYFHvTwtdq58xyF23kmtFqMHiCl+t7oM2E09W/QAUtZm0",
+	"CQJtJjW+bLRKmwsFusC8A55EBANPT1CoW+aVIi9caCzliwRrT+T5fLAHYWgbe2pXp71lGAhCicM/rLCP",
+	"3ZwESkF33w+p+JxX/KEwNmc4gmvUElnQ34lPTOSsq8nc6bavJmvKIR/TfCF64p41baOD2V8vpPaMBjTN",
+	"NdkDrHqekvfvX/4IzEYr7Aax9cRlJN6D4Nm89f07qPhfn22FJitcnG9iKXCjlGBVYuidkCi1tb8T9bR2",
+	"dPwRNNUghZVYwDFXzaFihX+QD1x7z92F4V8YTc2iOQV1cnS8aMJcpon/NYh9YYWv20KfyAErcnRMFjLz",
+	"9QapsscqTXykx6jRS5cpNgmDOLlfYbDkASmP/QkZg4IqM5N/71RvvCU+LN0YjwPp9uW2W5Flwz+WOaMj",
+	"9Z2XX9nCwSn/OKxuU22wtVUbVijF7V0LxT23THvhTt7tWtMTHHW/lIm/nr99Q87hRX+6OEEBsWOGBlMc",
+	"Km10zyUJF2gtNzaszKTLWtyhkCnW9+ZYWK6pJia+2biqkuHriUDLHA0xPB2kjyudGf7VEn4jS+7m6DKT",
+	"6Q7u7urzpcEVI2ln1e293eoBV2q4mxjOUBXaWlOnADVpF5gUTgzVV65ATq4hvkzYciXBBjv4mW3InOde",
+	"AftzU/3MrZMKu9h9g16MtDU8qjLfv2HbW7P+Nf++8YzCRzoYqFvjbxjLGRXzvk5Pj/23ZYwKU1TdtmaM",
+	"1e0gNecG9kwo87TeRV7bsGfrdbyNvJrG7uXqmFBakzOGpMxKF2uXyxnhiR5CytYDI6FCoFdPt0MTgvCT",
+	"LUZgVYRu2Q65+nAYRi3zkf6PAsicvS8fZI/A6aZlP4fgpzN3S9WTUOU1UyldNQMjVcLuZZoQjLUiV4yt",
+	"NIFq2WJO9pyDm3z/+Hg83q+oZI/Hx9+Px0G9rMyajdOrqVx1dy0EmQbTa2/mZWlXTvxZ0Gwfc0xo9A92",
+	"Z+e86ZbkakIF4QInXTH7wC+ywu68gJ7jxU9xZi2pyGi4iGBh0+l+CcWu9aL0X5PzsgoUQ+D5QqnQGTic",
+	"b+zMaUaM0WbiFWfaVC42DGTTw+fjht/eg3tolqX9e1nSTxMuJrPUX9nXxSdqI8RIdPI4rQ+OGBGzsBlm",
+	"jwgVOk7fihIGhSFY2ngIhXTBUQEvhm8FnFciqJicM+O8GWHfRad737waBgqiSZvT8D2EHYK/F3EeQHT5",
+	"Wqw+Ggc2J7/l14anKQi2HtTY4uspJp2n1fSe802uoRsz77dcP/bJuiVVlgfDIpTfU0ydIHveJW9L9htd",
+	"LdeE9U5I7pqQC2hOUIlfD0m0UmzGP43uR2TN0ySmKtFFkogrsTG6H0FV/+h+hDucpqPcOzsyTJuIxFQI",
+	"acg0l9ZTuHar3DTUcXl2xOMXKsjjY3jYpx5uC+dbSo3iWD+uHenHu/SkRtHiNHXQ87ZETE3CFP3D9u+H",
+	"JY4j9JracnHx7ryYkAS/dTZNeezvsLairo+/ryz997t0YmSbMk11pPU79DpUnUt/GPdmeVjneXJAdb5N",
+	"SQP2uPRqJT4zJNF6oVk8iXJIoinV7PGxNRQeHhFFRSKXZLoxlnWpJucuL4588DVgUz5VFMxDQ68Y4WZE",
+	"zgGlBi4EwZ3JPdhng2/jqzr+3GJ0XNKOoQ7dNeU/BWlfQXozUdgovHoLom3/kkceAn+sC+SFHIfTDJ2J",
+	"+NcLrzz89cPFIJCSj4EfLt4PMFMihH+4PnwgaWYWD4qYECB4mBAmU+TDWhizGuT5QZDxEwqY9rlEJ5U0",
+	"nmiYhwhWs6HyZLOiX2i51u0XCPGeyYYgRKIyge6u7UC8dyk1VrsimmNePGB5uCQwH53D9KXYu38ftTl9",
+	"//4+DNeeZ3k75zLNQJl8p+Q1t7oyubAC5vTdS8I1WUACkNTsUhSNIsDD0/N39zS5f98pyPr+fbKnmGZp",
+	"yhSmywJlKWqk/Ts2VkwCz1wKzQBMwQ2swG/DNq20u38fIbnu34d4B3hiSQVcKS7YcnQpLsW//Rs5rSQK",
+	"2C8xjCJ6cH0YEStUUFVmn2K2Mg0EQgRjiSaUIHG4WKNL8XZqKMf4Cwg1siN8a3skR6Mxub+dcXcfU+6G",
+	"LonMLNilKGgHz4SoSkHWTIaZEq41+EEl2cgMllgA3Js106m+FJHtWSr+G8zohGBaELnMxuOHMQwZPrJo",
+	"RCBPCtNk9EIqc2AVmYQ8T44ePTr84QCBh8hfP1xY+jALxhVJ+YyhXgN48VGRMBTtPyFUXznLQLA1cSn4",
+	"uDLuwUvBhTZ2p+SMKDZTTC/sGtjzy56TTqO5YhuXvmP/1gswYy9F9GC0Zml6AMHFD/65vtKjf2opItjm",
+	"PLdxQe0m3b+vZMru34fVpMSR0v37mGh1//6JfedfxD5E/gWwSplm5F+X4l8HBwfwf/tzhLQXkX8hdDA1",
+	"C0hu4QbpD38eAiE9cHT64LP9NTegvjwYjUYRweYcF/j23JV53mzxnc6Rn+xWczNEqrDdeE7Cfgrz9Isf",
+	"gO8MCMZ2BfETZgHJNFzEaYYYfbYxeCYf4aWAWhsFQyA+Ipiadt0AMtFywYicOlmW0vgKdxBOPICHtcrp",
+	"pXCT4wZW1551NAbLcUjmzGgSHY8f2j+nPEms/CUIMgjOVlgNKwF8pnVha+Iua1wQvxb3iheRAOsvDi/F",
+	"nBns021N/kjkxcQzKa4xeVfbbw7I/fvvoC756P59YpVcTRQDJPUIjmgrEtZMG+cQQkqLSipqhIgWl4KQ",
+	"pQQk1CXl4glZUa3twgD4sdUb/ON7uQSBq4sZTw1Tej8/P2zbtjVQa0kEkJOAtHhoyeRoPB6SR2My3Xhc",
+	"nRF5Bi0jN8kV/TVjI5zZc6Wk0nZmKAuPP32CGTyCf63eCAiOApJ7fzh+9B1ZKTlN2dL2vxfR1Sp18vSB",
+	"++E/gBn3UQpSog2dpoxEsUxYZIc3VVRY6hJDlHmERG7XQOwZSX7NpIFgEJ2tVlI5qofQfHFNU24Pi1Vm",
+	"SAQhSfqXj5GlUC7mtjEGpDubuWCeGWdpgkRVO3VpaiUSzjGvneVTmKElQIZGrwTo3yjOHeVZWcZi45YR",
+	"gNCtmFHYxsOHD3+wbb6/eDYi9+8/w5hSnj9TQarRrhF3xUB4UtqQUgyjAk0/+l8H7sGDl0k0IudW7G9k",
+	"pqwogl0BKnh8XEelGJLoIBqSaGL/M4r27VOxVIoBQlYq59qy7FSaBegJ+ajgV0A1dYNfMeWl7J79jCWk",
+	"vAGaAxvlyRV2UAuWJvujxjlh1aYlNwfwXzvC4qsz4Bcu5pFtCSRg+UdtT8Y9vZWSO83iK2Ys+c6yNEWc",
+	"Vns8eSFhG5PXDFkKJugl0tEPUGlrAl+yJHLBw2fMqM3B6cxY0c3tgQtd1nZvKpNinyGUALVZFGaGLKU2",
+	"5JC85k+f+FR6J1qtmWUHlUimQVKmXBuHnfxPKNM4JFrahd2sJBFWnoMMYZponjJh0g1mK6Y8Zi7pmYO6",
+	"MeNMDU4Gr/D7MzY7sHaV4szgdS3GLw/KX5Yvvgevs9TwAyfKt/XLLb0QRJpHu+YmZbmWevru5aBUym9w",
+	"OBqPxr78J13xwcng4ehwNMbUhQXo++Hz3v4yb7K0yxoEBPBAKbJNXtqmbA5oRDv47tHhd/ugo1uVE9JS",
+	"3btYdMo9axVKzdJrpkfkZ9s8eFjZCYlpvHA3ktCGg/Icwk4mdOPOKign4hubbkh0xROXZJofuC+Twcng",
+	"J2b+ur4qBxPDYhyNx5C4LO3JiteRJRnsF6YIe2mz6P/64edzwBf4EkJrvmIbqzCN7O48wl5DjeWje/AS",
+	"M29TOFMqxtvg5JePZXoCnTN3h9hdsoQCWf+/YMWfj/b1BwuI7vitcatPnfQ+Go8dahToZ0rC7tpdZBrg",
+	"GUbkpdtHy1kkYXDmixjsrq11d0ElX3HlfdjK9sqfWvX7a6z5K37NoHxJcKWt3bTputBMkHdYeO38b6+A",
+	"qs9YkjuacgMtoYZOqfaiDU4CCHFmxAkAZJdpxtPEnaf6CXk0fujOc5dUDBdYuHmXArKy11yzEXklaUKm",
+	"NKUitmPTC5mlCVEyM8whAkiwBzfEmhv2Kd3AaEXduq+450UngW23P25uvO32rYffZqBvpMFFfUIi3JOI",
+	"aLrR1fp6bYRYXuwAJebmCOSlHrj0hyBVojYBCUdWlObWMVRaB5NgWNHNh4VprhhqLff0pYASCrnaYtV3",
+	"RJV1ZKxytcwbZzFNUzwaoMYJt1rgOVhGztoKkZm1HE7tlF7JeRm/1c4/vB/FIw9A1xl8Ge58EBV9eLJ+",
+	"95luCMNKeYROZeZzDeBQB3+jfezXjJU1gkr4dE48O+OwWzu3+2WYwGtK5z3y6qS1ZSOeINpnaEA0NlLd",
+	"7XhgUzl6naxVkrtx3dI4CzFqGZLzducD2lWS4uNXFDOext7ROQseMGA2gjIKgPVuGUD2HHeRPU9pjq4P",
+	"rxzufuW9oM4fxRJ86eHul154pwC+cbz7jTfSvACwCPvC0Q+7X7iQ8jUVPrZL3+bUrYi3aj2AkpyD7+qC",
+	"borQHg+WVM05hnIGxd0LqdC89f4mSqA65j0H4R9LEHELd8Z6z4smtgOWXIq9DO8lrRpqX0w3ZMZYqSIG",
+	"DOCEzLigaY6XCpZ3nEptm4D3rEmp6MyaNMVp/BbvA4CtXc/JiHQSiw7b5LWb/5ZwDFQSscMge//4xz/+",
+	"cfD69f4T7+lA8QzWtvEPvb941ihOfHXRgrW2slOPvxzgh4bs5LuX3V9TOuAaw1Vtq2xwtPinVLgjqZAz",
+	"aF4vRrFrJjL0prjaa4WccCKhSVLkRdiDcsIBMqyYOvChCPCCPdTQCgfYHp1rQ8sT51YEVcnp5pdCznzO",
+	"HVQ8YGZE3gtf09s1uWet2zhcCgf8UTFVyb7VEImWzlkVnUJBmBNi2CfzACree8/ms/O/o2IVcaiiD4Xt",
+	"o0thNU7dQZr8VNS73yVG3iJmGNfEZ3w3CYkS8kRYTjSnhn9VXs5LnX9xdTPsWlZfrw8naOjDTv7J6XfE",
+	"6fmKEi4sXceM7KEbUFny3g9y+XCwkiGoTmviatfc3BrwloeBSdgnQ/Yiyzx4w4o6MInmBQdE1qaWyuj9",
+	"SyEVgQsxcCnuRdBitD8icNPj+ZvseVIn/+9/Yz0HYz/lxUj+3/++FNVK/fs+7LACwICXfjJl6HlPraEO",
+	"yehYOJDqS0HxAWeSbbnyUdFRck32opQLRt64Yn924L/wj5F31S1paqfOElfixlp8cwqBxPDskGQetxTm",
+	"o20zbkIcrqc5gJlKUfo2T8bDqtz4DPrv8ukjrJ1zEbp489Gl+ADXHoJEtXwUt01woXPFXAYz7Ku7TDI+",
+	"pPhSOAn8pPoGLBQoXJ6+7IbGUsxSHpsOwvFlIVJ7G6Cl2fzMNk5HAa556tAddoi0UvEikFKDKh0NPeUN",
+	"cZuGnuaGdq6X4mh89N3B+PBgfDh8f/7j8Kmiv/F0WMADjkfj78ZjmLSQxso8fITkj2DUR9EOQnJ2lbO4",
+	"dnUQUgdwUpPwh3cq4f/ufOUNwtt70hzn7Uk1dJefiq0wrfWKbYYFeVnm3P9vJ+3HHaT9M8cq8MJhhzG9",
+	"oxsrui6kfEXVnP2uxwo4O53OhZEVILWteuVpYH+3AukuLxtVxzcVb5lcYRBeCigLVqgrENnOvivcbHXh",
+	"E7Tynrm+fyffl7+39e4eO5Umjc/+NugsHuzDTU4msEdrPX87l1uod79lDd2XEh369P9VPVorjrSz22x1",
+	"k/1Tmb0rqWPVxcJBW3bZ+2+alVdMfgAlxdUhB9QWKNgPsVP18Lb796WI2f37J85MhWQ8q5qlG0LJguoF",
+	"Rl3BNTgceIQboumMWQmlMCrOxZ1h0yNymkdvXQo3DIzgi3JGi4aEloKyqk8V/GB1qggDxyLvb8pzDKzE",
+	"uKdJpjOagiqNd70bvIhy6OjdLgpw2ZDiB7dQsxxDv8riqw05X6hsSp6dvSZ6I2LbLBSPH+SeB5wY1qWD",
+	"+LET5cE5iiSgwePZYXyUPGQHx9NH9OA4/i45+J79MDsY08PpUfwwOWaPZt0Vq5yxXZrMN9auat0nTSqW",
+	"IwjQvy3ZIrn+t5Mx/9U0opfI7aIkn4LiKaQAPfjsRI9isy8PXIoqunX6qCZIPmdsBgZRWAqWKCimAEuX",
+	"SjFnisyZcXEgaFm6mBBuyEKmiYMEW0t1BZFtlvq4IJRgXMmI/AiDhqBL8PUtqR3ek4AQJEW07aVQ7IAJ",
+	"fLGDyYidlIXR1z7jm5jQpxF7wf7nCX83XOR2uC8feYS8B5/XdMmTL63RWODC8MEhulqLzXuoUymvshXa",
+	"rlDkFsLb8DFLtTGDsHRE2nCXUrYh6P5J+TR34crcjMgLqXwQ6aWARYOSEOCygfpv6BSg2AqGhI7I8fiY",
+	"REKayczuTuThJPNY5gXF1rt4o6Ge0GtXr/xr3uu4Lhq4J09JhBQBcM1DfI2zRP7kpTvhpRdcJJaRZGag",
+	"aEG+7HJGsHou0M90g/RWi385cJlhTqXudRB9gPa+fKzwqBRTSVXCxfwmBj/aj1JD9ioUl4Ywmb0IY3wg",
+	"UlszhvfNqCwvWLraH5FyDa0ujgF4/m1psH1nX7x7bsf4twxR8f5r3cwWk9ht5pZ29k/mvUtTF+8788NJ",
+	"VojSM2vxbf1U9IkonditE2+88y1+da/Z16RtN4vdhO0X8E+qvkuqXhVElAciWZob5LgmbW6cU/8+qkwu",
+	"bEBIn6P2xCWpQSSBy0VEI4Sb3PeDBgwm2uWulg4qFJrmjn7uwBtyGi8ZeelyTQEIr7O3wg3i9/FV+BVo",
+	"0O+ssZc7dv/0S/yuLIcEUqABtXNd8Px48DmQ0Pngc5FNilyaMtOATeU5NpXWVsqzXUqm1xPvb6Cpi5HH",
+	"lOIUND6TOxwejvM8p93c+l6gKHDUeuGdizW2OA5BGvlM1z9F/x3RoV/SHKLJG7ud6LKvvuG2/GXSRedA",
+	"wrDPNrrNXjGjXbY1krJLGy6R8Iicap9DZNY8ZiReYEyGkJDnvFPDOr0htZ7+Sat3S6unNUotI8H3kJ8O",
+	"eOUBTZlqueV+LbUh2ur6zFu+oLWAY1YbIldMdNLO366Y+Bv2eYpdfovL7R1PwkjO7ey42XR+4Wcuku6t",
+	"Z5DSiu98TcOhvLgdzOIVEwT3/k/OvCPOfFusKaGxktrHL+ghUVxf8dyeDfCp48cmNnUNNfLpu9wDjK5e",
+	"qbQhCHpPLCeKOV6cuIKxRMdSsaF7Ak6BSxFLIVzutH9OkxXF+j/5pYJUpRxr22aJlMh0cym046chkUWe",
+	"A4UVwG7JXvkVLCiJT+WvXgrjIRtxKjgHvd8xTcIxw9trpq45W//Xdgm4yeChe8b11W72duTyJ2vfEWs/",
+	"rzq7kCYdb6K39+Ysvou1G/3OmlEVA9SPSBzyCUs6HcYXrss/wBGMQ+nsh8bHsWjKC5jy1+U97O9Phvtd",
+	"nHGQO5yTapWdmp1w7nagFEzlIdZGJNJpNo8wHBwgvEgm+K8ZIwsqkpQhGhMXlwIwXixfJVQvsL0RifKa",
+	"hBHZe3n65nSfJCzmCdNkvWCKVa9rE7rBjGllCBdEyTQ9yFb6CYAXQQA3DAQuhbjRRRIhVYxw0dnjVzLG",
+	"bhplntdxdKVQt+OhrKhIqYA4RoTWhA4Noj9N7FwHJ8fj8XBgV3hwMkjtuwfavVsq5jg4XTLFY/rgldST",
+	"UzFnKevhWcTJ/j6ORbfQLX7F/6aXxP/tI8ZzP+RWdqEXNqETu+xlzPMNPRc/+AwJs18eQIYw/+0GIVOF",
+	"62f3ufgSu30NSbrNrqJzI5XLP/L50G7A4DCaS5lg7bmFzFS6geoxCLLk82suBeBCu3xqCPDAhGfMjWZL",
+	"iFZ1qzFyjY/8IiTRiJy61Gh8T2PMCMdYEUSgcwhjuSQFAMXfEIMM06/nisbsUqyY4hLxzlwiJRg3PjoA",
+	"mgTYp+RJUQfF5XznkG2XIjoe/+DwOCYrBS5cwNSNRuQFDBxgJyFlMw/KLVK4LoWf5W6J/cKtg9uurxnm",
+	"4rtoEFeVxPU/JdbvGAdj6YuBsmLZaIsvhVzvTlZpk0h4bt9c+FhhkpkdlbBzXrW9jciPiHmATmYPJv+k",
+	"jpZwxdgKLH14y7azIWurR7kLlkwk2wkzAa46Zx4X4Z2d611qQkuqrrLVZMVUDC0Mjsb2W4SEmMyYVWiO",
+	"fxiN7bfymilltUFYX5+VNzgZ5Il1rkFr5bmkO6hlZNn0ZDAejb8fjzEyqRuLlyb9Utg96qQQ3Z2IKS96",
+	"g5iBjRVynWf4/nnn+jvrOufMlCuRrJBjbiFf4MCMecppXl7vNqImrLcwD/svE8iwo+QnRVcLCMSNLAdx",
+	"MZ9QQdON4bGOciQqdw3mA1LvafLh9OmpRjTLCPg4elLWB+wQqdWRnEKBac0YyXEpPChiXpk1r38N4BQu",
+	"IbfIAgfIXRwd4OGPyEtzKcD8VGxl7U8p0s1JDrYYy0wY7QArUXp2kH9nbgeYY8hbw8L4CjvfBhfmNgnS",
+	"W1vvy5nitKmhE8CwdTIZiGs8Ojx6NBzAWgNLPD2DmlnJ4OTwux/G3//ww5E1ZH3TJUH++vTs5+cXL9/8",
+	"NCh+drM5e/7T+1enZ1jhUBnX1OERFD5DIhqcHH35+AU4q2MkC3Zxms/tG8v3swpnN6cbzGbMnprM0fSf",
+	"Iv73NmdRhuVGGsSTeagbJ40Khrm18M+QzoLO6zPmRBqIlRLMTsqSOVMFqnBCN5pEMyWXEC4dGYm4/inX",
+	"Rl8Kh66DPjQAuwBDDmlPPyFUELZcmQ2idiwZFZoUEF5e47wUdK5YqewAjqKjiM2E6ShgXwB6QEI3ZM9f",
+	"ynkTtiZpZ/mTHjCxjMjVJHNdMc5AznGClaF35jy/otitx7e3FnI+LhkeeWMatuw1lo9fWWJlwpwxnaVm",
+	"t8DSQ8Ih3+BPv/1diR4EgMY0X/B351BXBb814frcVGvcKa0U03D+fgXNNA++qtdbsBYPTH1ELDkuUegS",
+	"V7nTMVffKCxoiTWFX42/kau7Moc/WefO0DDt3gZKcdzEHe3a+DrGmJGrGs2XcA9O8CakKJXjoKyGhH3i",
+	"GiJRpGBwMyZXpJarWy1SUssC9mGN3IxAm7kUuaMXv/bGHRTogSKevgo2wCAISRZcG2uXcU1SqQFjABcK",
+	"uHNr5TG1C2tZaodwTLXscjfn2r395ZyvBTzwDsGj8dHjg/F3JBMrypPuV2duRDkLfltbol2i1Bf+TxPi",
+	"9/YS4YZ0vhJznHiAZQh2wJBXylbn0JmO5UoCIAhJzg1g47u6pRD6gsWddalEidVuj47hFksPSc7gIiEJ",
+	"o8mlcP4bQLWz364XDNDiOBZBwYrWRKo87O0JWaWZJkYammJHl4KmqdPal90ynF0hx7xmwu8C7lTCVaoV",
+	"ItbfBmepAFbq2v8NgZbCA8gDGStdYySjYMXmC7luGk8mkMyrMKf10o5f1dCpklKDVMVRkmvO1n9qaXcF",
+	"AoGSY+MXtxroWxKTXiJWyKxBbOoHVMULV5w1XFUEf09czaSQZMQ6Bcw9Uam+g5Fyl2K6IRHCQuQ56SvJ",
+	"NdSygpf2SlUfrNqBd3IxVAvB4quXwtWMYcm+FZBSrRZUaLKmPK9EiaUPrS4GVcyYTw5mSefqD266vnzv",
+	"7yUs3bL48sAQ6dkkFXBhKyKBiWxpacEdQIAllRmono7rDgXV7QKWCv/ukF9uSLBR3nzEVjFr7Zui5rnB",
+	"5JgjFKAOsSgIDoUv2c28WA1l7TsOJI/22DGGNt9VvxHkt1OOhbgm5385PTh69JjsLdinoXfwQZFqwj7R",
+	"2KQbQrUzZaAQt+XZ/ZO80p7XSqgDNE687FnTYqrIQkGCXNCjR4/brmbowez04MXHz4+Pvzkid43DO5Tg",
+	"wBf+LMLxVSJt/fEC4PvrQuo2oa60nmIPPrsPkza4o7eCVTZ1U7jlgTscp8CILHcMXc33AyZimUCRjsgy",
+	"3AS/jvZRlacaEb/XLoFkA+4ALIb5/uLFwfcEX4v2uxxGP7H6WTT4dkzxgZsFOAya/HDl1fuTIe6IIX4C",
+	"SMowSxTIhpaE+qAS7di9e1jMKT+mVhQsRF83KWenQd1nEzy9uDCPjwftZelrbvOchwGkfoNhHEH3398y",
+	"ljEXwZDixRWtaqckXkiNZat4MrT/wGG1wsukSwFw8FD9eLop198pAsAKhWaPGpIy6sG4CUSdbQDnj2vC",
+	"Pda6OcFAensy+jR94EMEQttARQ+07tHSSzfwArSy5Fo7dMAZ1P8hXIDHEF/AOvQydXrNjH9Cb+E0AxcB",
+	"vRRTmpQAcEakK7L9r7iUEKDiV1N0CiTFiGUnJ3BNflegetDlTgbgmzw8PDgaX4zHJ/C//7RcIsu/HZZ+",
+	"6+y9rEy1lw/z6K6NbrfcTSVCcB+5xt1N/nRlfntXZl7kcefqXVOeAqBp/S7mwJdGvalqtGTtZXcVFzFf",
+	"0ZRM2YK76Da4NTmB8wXh4xFq2KXu1pHkL8ULqF6Qe0ujvJ49RE2QvWzlqpwTOdtvKpZ/Kbh5gmq2WSiZ",
+	"zRek5Nl0RUd+en5BqrX0Q3X0R5fiDcDbCQmj4nGWUoWzaNCuXn9lrMdGpGKapv8NEYB+P7eYXeApy4t+",
+	"Vm75l6zgC2kX5QFQerOOgfXjj0bjHA9YMSjPTVNN5soywp4vQE/+7/85Hh3vY8WsSxHBzxCW9z8ccnHp",
+	"ZQwqskOwX8TUsBLyP2Ec7G2M9fzLxcU78pRqHpM9D7/Ok5MqEPuQrBSbMaWcOwy5JX86uhRQhL2G3u4S",
+	"XKwOOSJPpX2lTOOfDtbr9YHV5g4ylTpzJ7oUkJmDS+Oz8DDrJqpzSOQ1MQgDgxpi4CnwsOwR2dMrGrMD",
+	"zaxCYOzoEXldF4IIoUV0NtXM5OFJMBEoBQui6UnueuSm9KavVl++IrG9A+loMpNpKtektIOPRkdkL/p8",
+	"OYDqRpeDIXEfJyXCuBx8sVaekAZVppWS05QtfUEnN0QFuCT4+fTdyxMScQHm3wQHH5G94/HhPtZEchWP",
+	"qvgGayXFvExyw6INt3xYNwb+wLE4CsoL0i9kmgxJlAkHqsuSSUGYEfxSSAc/skvhrdZ8oUu1KfNLUjR0",
+	"8yE5pS0qlZhsThYFvrtNhoQn7cHJYB2byaO/HU2/+3S4/E/1/dW7X8f0YvYPa7hUCH5wMtAPY/XQHIT+",
+	"GQwHxcoMTgbbTOsx93PnpUPc7541+v+z9/bLbeNovvCtoFTnVOwZWpYdJ92Ra2vLSdzp9ORr4mRyelt5",
+	"JYiEJLQpgEOAVjTZ/Hsu4PzzXtB7J+dK3sLzACApkfqwJdvJaGt325FEEgCB5/v5/cysc6MxaCw9bfdh",
+	"1ted3u3m9fHZePfqCF6f0ZSlKBmMgztiNLLIn89oOGIHz6TQqYwrsh7xBMpChTyAXrueh2IbZ0rbjAQJ",
+	"KaAgGG/TaKgxizjFEGGwiN8v1/yr734QSViLkUuDRjAvqsxWzfVKSSpYqWEr39rAyb36uwbx7zRwjQNi",
+	"SbgV8YxvAaHKlslQ4WneUJFKa6CBQ75M9DQL1s/1l81Dp1etm/1Rhebf5Cq5uxdSWyWzIJrZqZ8+fTo4",
+	"K3w/v1l7aCukjMbj/+g0oKWj0+iRGZFOdMpZRHLrYoVt+p1Uj+Qs9l+/BU5owhwb7T8+f/tcFWVzeIuo",
+	"ljxusHkVuc240OtY6GZV+DtFqLxyHrVJcgDXMcVacsupY5HgT5E2X/mvAazclzP4wE1RTdUmOUtgejsw",
+	"lh0Yy/1OERWqduarHTYDh/l54Xl3FRV58Vbt0X/ufzJz4GdLjipLzMCgl5kO5ZhZT4KnWFRmC8+aro7i",
+	"PyJzwm28BfpYGI1IzLSZWrtYaIYNKylyHpi7pgwSmeBwAHlAqSxuQlVHOKfEyxUXZlpJsNhwZb4Wd1VF",
+	"Ec28DV5+CbUFFYXfbKj2Kx/IdUs6VogPuxIhFIyrDMYRDrIrMBCmSe2I4BfoMxRHNaZfXjEx1KNG+6jV",
+	"usZyhMjrdXcFHBVj2WYNxy3U5rltsFxf5XPfqawNUov7cplYDlcozLtFvXX41Y1tYYUEMI5bjWNhcAJA",
+	"uBHhNEAPAiWUObPgSnmAHOwr/Bt/2hF5WAzWzUYdV1YoL1i1Ppk2bu8I1Xby2e93x2ZT4NKFGjNjCWFl",
+	"vt2C2z1Dy40MtxtufuJskcP63VHXH2+wuJpCF3ZzgeoNGggDQpVlKSy/nRyTy53jAx5hhgMqESHVQQYp",
+	"U+a3KbNd1rnteWpsDR4Cmig1xqq3Xb0JwAgTEUAoQG3FgH8x5ij27BTMVYjH9VlHYG/gwhIIx7dewtJC",
+	"gYXvJS/M8uIJomQ1ndnmkloRtYGSiO1WEyyTccXXvsPpurvmTFudkx/T1Wv9Fwup8kVr0WHNaO8VnMGL",
+	"0sO+a1jsihktN7Vn+o12ZsPmAkTlKIsrmFQzG26bVvhydvWSzipzrBdIqy1RCqbxAuRYhUJBNZITgcWD",
+	"gPe7BxoWcCFtRSFCWXJFUqkhrY668uP7V6AiO6LPwHC/sE8HC58kWT/mIaFRlAJM8VlNuMoV/aPKhFiA",
+	"mm+grA51e5XcEYt0svUWoETRZZJKmJdgb8ytoyX6Jqvr7RJdWcVZvtNyxpn9k3PB5/EX2MUW0r35F5ie",
+	"5qKJLTnABp+lcaPdGGmdqPbhYZiOm/YJzVCOD7HaFrJEa1dBFtfpbrCQKwZygVnv2g7vmR3zA9PD//B4",
+	"yfa194EL2/sHWlqRtBXL6PDrTDx4IbPbc/jciqxSXN1J+WJ0qFZuzbO8w30XSq3lnFh4kx0l1gZ7chnA",
+	"d1cZHSvZHPV87JV7x/b+7rleccVFCKE5pYnKMKVdQCbYX9lgnwu2Ld5bWzWmV5Hkuy28yaaj6+/fLUax",
+	"ilvCWdlUh6MKM8l2IwNAOzSsDjiLgTgDo0JtMqCxYj1XbDkvnjtiz5wvB9hRSAr1GWRji+nV/dP8xsbe",
+	"6XVEyg6YwFsbV127liBf3dmfAtVHgJxUJ0cth/uKzUiURHQKIXMHKoK1lmHMaKrg7NsvbOJwDYP3I8AI",
+	"LTne17RXcRlcR9iMkfqXxuebGJg47tuuK1xDIFmT+8cWTN8dBqmFfr+uTNuEgXg7Yf4qAbmwcRLiBeiy",
+	"Y8LfoZQRLkjvj0EqxwHRcr/nySpmHO6xkb9GNOUw1DZXLlMiZAEpiciUD7mgcTlF0CRnmoyl0uSoFbRa",
+	"LRdKSFjqnP4VwwW2g9HiF5KxTJ1MzJ+4bvT+3DkR/zbtjOao3GkzI2zNqErA/ionZExFqUADWnR/0O7G",
+	"H953t5mMcgCRIswvNGbfmnCGCOmBa5a4HzL6pVLY3C7YxAeAMf7Jojzy2yS/yJT05BVLY5p0Le17ryP2",
+	"HIjyz49PWq2AUCtnf4LU674V+y69yzHYzCIU2H3pig/N010pB7QM2JEoaWs5IAycAkCmmnAdjnwflvVJ",
+	"O4K6x5ySlpkCd8xP+Q0dM8s6Zux7eG0zZiy+wxsI3JmVbLRh/dY2W2EcMEJvL96pyXqNmGi+8XY27F2L",
+	"StjqM2mjBy5sfVtyUjOl75sJ68SWExhNDQ2ITq7ZzFNxKqeu6ZPrjrD9r+UQbF1NCXElJWuYlRdMRGUR",
+	"9YGpCsTsW6/mQKtpV9Bx5wUdFw7dFugiYNuufqArELdX6EICyaGBxxxzplC7Wd0zdOqRd23bWEeM6ZSY",
+	"70ixIcn+KMjbM/Kv80Sw7Yepru68azT5HYz8FiLJc6jNrmXnRkQLK4V+x2zcZ6kCzDakcGHUlSxAh7oi",
+	"NJaiINDdzkd5HmCbKvbZOSM45yuzurR4QKgQUneEZRt0J8OdtSaBBoNC4579YS+Jqeih4nHXqo4oRmOA",
+	"GCyLuAYVVRvUvTnK+zzjMnlB04gJ8owJnbIZDuXzLJUJO3zK0piLddmT7yagu1gIIMb+Dv79nli+uEUW",
+	"y5F6XejZoZjSfGybpSuV4yfHxpuzpxT5jwhkg3IGIhJKpZXxggc0DYDLikUdEfNLZouIC/yiZMLjmPRz",
+	"59Z13C9qdbAET+du4HdH0BuldKD9XKrZoXYqc2PNQqWVfaDKy78lwqJVeMSXFQTjOYGy4HbO660s/4lM",
+	"mCB7MBe1TxDP25baJ3TIAmDfFfNnR61+aF5xpV+6wX7XBcV2FsuLiP0i7Q7gBuuHeb6J7uqwOdL+hc5c",
+	"WclA8LxI3e1hVFCCmO8FnkNj83YEOJ69M8DkagNU8WGornoOOJ/EXDAV5Ec5npIBy5nvgYGkI6gizy7+",
+	"sZZqu1XO+aDhZla+eg7epEr1/ais9HfrEs4Sy+/9dvH2jdmszy7+sb/hQ7dcoNut8hrYg1c6pI7HvvJg",
+	"PrPE7UHx0AQE6duN4rP0pyk2AogIO9nQhITEd0cgezP5//5fz9+MSXCZAfpFTMGnhDIhge5kYMOYkPJR",
+	"ZK/MNB36MQmJwxHSjmjfAgXaS239Uu4Rr2Gqesr7uyV53x3WDRqjy9nZt6sP8VQsYfGaPy64qSkcMk/4",
+	"bw5fL6LTHtnLd3vpnADf7L5z58qY4HYNbEUL8mgTzS07RsrAgCUhTSMyoqrMxbXOIUqrzdcKt8zmzq3g",
+	"MOdqHa7ciE7vDVkuTLrO2v3g5gjYNrvTvZXT7ZVPoZJrPhlxW6ce+LLr6Toy3TfL5waoyB6ycvihB5Ce",
+	"CKACwfwrHNF0yCxELRdwdUf4yxdSf9t4Ry4j3Mkie+YkRT6HiOW7p0ZqFHm1y2EkDBjtB0TCbGgcTzti",
+	"mMosgWZ2JPVTScw1UUwpLo1mZ+MkhiCYGfUgZewAmBoOsNnFTaNJniHBOZQnm0nkzMeXLDFuDVGaJRZU",
+	"uJoG3RV2IFcJsJ9cR4p9tBtnx01+XW7yubE852MmFDAEaklgy5itthfK8ZgSj55szGisiGQRjIV9SWIZ",
+	"sUYbKt6rxwZ36/bLCoFrNlbLJDe8aD80I5jG9MtLvPKRnxVNUzqF5ICexvBqZDquwOh6LZXGqQEsljlk",
+	"7lR5PGWbvHcA8T3BvuhuCEEZsyntEaKI1xr6oz0ZydiWldXzVMUQBCougn3bjfajVqsFk7M0Ji389yJa",
+	"k/sRSyqdyLqch/lyp1k3pFlfW4kaojiGLUhx6wHGFp3eZmQplMDothqegzd5jTizGkJJQexNjI6y6nEP",
+	"JKLiV2wf9RIoyz32xX+KOhoLx/k4T35Ad/IS3MBnbtD3AIrUjuWZFJqG2qGLrnzduyxNpGJrX3cWmhVZ",
+	"+7ILmaXh+k/7xejK1X/+QW5XaNnHnBszZ3kUfEfEt4UguD3y1i50a1xERoZzfOMyjsrqvrMkYSJS2NSt",
+	"06mr48sjWqXRNcn5FY+YCF3dBJYStEmRssvslJ6Qmoesq9kX3SN7E5f0tWJuQi2yRtARgo65GCI7Rqa4",
+	"YErtB6SXpXEvID1rNXd51DMWl7kv6zXJmRmYERPE+gbQydebUP/DvsrMn0ICLtaIKjJlANNhsSab5BxX",
+	"GgxwwYDf2/aVndr+HFsUbubEhdKMGrGcKZZ2kQLELITquVcG/oDxG+QYmYOkiKdNcj7mWllp7LAiessI",
+	"wzrCM4Z5bC+sSS/Y6UgCOCPuFzXemDnZE3+nvTY0tNtPJrrLzUjt2zRfwjtstBt/PSKPH7UOHj16dHB0",
+	"/PDEHDhmNx9YzQl05DxstppHRw+bPxnjMt9zjXbjd6YCUqyuGdMpUQzcWSIHA5YqIgX5NKJanSWJMeHL",
+	"8B2xuVaZSx2Kx+GfEmtvZAiOUdQFzwL6gloPD1rHH44KPUMJKqRGu4FxM6QDVqA3Gu3GhPW71jxfT1jf",
+	"DfxHUVPUslMmSBnwg9JT/hs0CqHUE0Qm+sA4hin8JTNdpY9WMIYP2ZdEpnpJXNmqHhBsxp5S5JKxJCAy",
+	"jgpA3UYMP7v4B0nlhDAajgLk84FiPZX3Nx63bIOjlcqJUaowirYlPLKm9SFY0nCPQhPjcrv5HG52bct5",
+	"Z+Ze18y9QX7ZbQZMorusBZJ9mA21M2k3JELwcGDssGzYIn+WJYLF97BhI3exPDKn7YCPzfDWxFwsCYQ6",
+	"N9rc/qW9+3ddE1WaywqVUTjn3QHaNLBi0QUDT4f73XUrniEIygGPGdnr+ZqloCQ1ScF3C2WcjYUCSsTf",
+	"Lt6+6Yje104jlRPVabTJH81m8/O3Hgpe8BH7f7JQI/yAnDTJM7y87Xy4wHlwAeklqTTj6BpXrxd0RM9a",
+	"1uY7dCXyTDOc1i4XPeNDoq1tflYw2HvAI9kRDx8+fGJ+VPRUc7+TJ/AP4+vRIRN6xhcNrCcKoxlJwboi",
+	"G/ehzQ+8U5gEIMyYSQTEjjggOKSAFAaEYT3n25C9woACkqVxQPIHW7gHtg9eq7P+/TJ2BADIm1fDFTLg",
+	"Y65CuB6JNunTiADrI94BmQo9ujRPOyLmgpG9gX2RgSVDSaTi0KTHBemZG/Qw93W074AtlbTlMUMp82d0",
+	"BG5coCSL47wB+Qx3FwQusaGD9Bn2OwH6NWYSMM4wyJQbZO+k1bItHBbIJ6diQb/4yJh/YCUC9+RpR/Sa",
+	"zeYh/qvA3DI241mZuht5PWHIc554ylQW69VdcRSuVtLeLe6FeU3wzDnvmWhZ8p/nfebGhj3hoOD8P37U",
+	"evToEXr+ZTAjGkUcc7rvUrOsGmiBbNYtKXzkJldIsc3SkDCzT07hcFyyKZ6JgjQjtC+vWADfX9E4Y4qg",
+	"nQlMg9byRFFmhH85C1dyz//AsXyeu2qmbtK/GVyKwAkOKzcKyx0U5USWxh1RXLTAr3TgljeoejvBSi86",
+	"WBITgS2+0CS/1UBFbr/U1pvCtw+UO7m7UMV3FqrA1+tsI1XQX87vWD9iUfQQDr/iHwsbfVfyD16wsnvQ",
+	"uC3bffHe3xnsmyy1FrlEcd9s1Exfoboanr+mH1zc5dY+qt3sLwU0KhCZRiw9Na68nEBFGzByF9IotqyK",
+	"hqlUCvxEdV1XGsnDv/MeI5jJezmBySx3qHPDdXdEN8pmKYpa3xhfDJ2Ue31StxWqup2KjxUZFpnIxmb5",
+	"LaZp0BjLKxYBWTRViKy/tGzvV6hVYz5aQtOUXyGnc+Uo0PmoGoWtWzUXOoVNE24uRRcfc7g1g6p6Fjo1",
+	"NeSND49Xvg/EEmpJIB+vTAKZG01AQsqBbFt7kASgLt8zZjoEczyT+R64WPuETiiI90shJxDbHTOh69bZ",
+	"3bxrAX6r/IS+lDGDXpNbiGsuF8BueXbid9shzVuLZUaRItSLBog4Wfng61vN+M7evQSYaFdHsnfePHp8",
+	"ckp6f+0FHaESGtpOsoiqka0codDWyaL9QsRSpgDsVyxTGQKHi5Ad4dIi/SlhX7gyLnrb1ZtIwWyQ693b",
+	"iw+k2Wz6TGqhVWxpeAkrBOyGvwlGSTHyavydEWOCkjcsVoDou6BUY60zeWcVDbA+C1jY7NvbhQe+t/DA",
+	"WRTlB/56kQB1+NX+tckYwC14/8+ZpjyuhU7/Qbf03XZaOzHvUbidlFfaNhSRCRfRHXgbzp9e0d0obfrl",
+	"Ne2FHYVRctcwlM8b8W8L1a1TQvsy04TroCOKJT5tMlsnSocpA1qzAIjWAjKSk8ADIySplIOcOXRZ3U5+",
+	"CG3Vya9cabldVuOZJy0+kw8UGeEPd6dzs+UotLDEgyyO/fEc+S3w/RxK4xRnKVsfIPa6I6wzqwFXPLQ4",
+	"f/kCo5usAsIjFUB9NhrN3s8cUTXyp7gj8KzT2HLHQFGJVjP18IC0gDk66JoEQHqH29cRmYhYGpCX7xyj",
+	"YkAyxVICufugIFIeIFKgh61lX/S+bTWnHaHluK80IBUC7gt4yegSOmk+befJfCw+yJP6NNQyDTpCczfn",
+	"YlX7A3Cjecia5DylCgonJhxK6cmIpuMYiCBXNvLNPdjtWRW1lXUQotmZFZsWXGZZS3LLH5OIakr2Xjx/",
+	"935/E5btoTuXBzMhnfsgYMz5Vp4UxcN/jlh4yaKi3VUVyYrIHkVg/YhdAXJTSlJ2kLIhVxpP0r7leiUx",
+	"H9gakp4PWblmjY4YyRiKaBQGsZqkd9J6Yrveu0kKCPYcC5GAEFbIHF7UUVvNGSr1R/ssfxF+mXBMd3jQ",
+	"d77wHeNXF3ZFSTDM7Po1ZQKL+ZD3eWw21w0OfH3sDWq0FJT/SlGIz+e4EuSSi4js9QYpY1CpgiE06gEZ",
+	"OsLhzeyb86VHLCVcQ0NPnyHqsJBAnxEQPkA+JHQ7sCqt3RG9TJjVE137fKzg69piwQAOJYu6MtNQ0+er",
+	"Z7pKyyRhUbc/7RqLAmoDZwWEuRfmBiBxAXdAd6+LOHFdG9VSXTclc40TwqhCe01yFitJFJ0C0o2wQDeZ",
+	"0nLMUqJYCkIMqtBSxqwvhdgU1rlEWLomec+oMaREPF3dPXpmhOp5YTfcIG5Y0c5VKugKGuaVz9SDzdRR",
+	"mmtajx+dtB4+Oj4+OX5yfLx6XLEwDS+Cbhf7uLiQdd1ScDJ2wMd3HCp8DfBOXHlp5EQKtMLyvP5ayMl/",
+	"Xl+4Hvaz+HIrErYXzpxcRJYECi+f6rNVt4HddTnWOZRzdARVlyxqko+JmfaRbaFyV6ODZC9wFPHQkwpA",
+	"HnNOy8oy5qlZk5vLGVzJaknz1aZN242PF82jhydPjo5bPz9+9Ohh6/ink6MnRz/DylpxlGl7Yq8haMxc",
+	"7l7Y1KU333qIFygW/1GNue+OM5OOE8qHgiQpO4BzbPukYq50MRm9puDhQvHhSKtDqKunSGayDeHzgcWx",
+	"IhPaVwlGby3qJlZ5OCpQ5SrDqAv+UkGkhRfzAGFtiPsUUbhITMUwo0OGIRyI5hhfDwU012QPIHSp7pi9",
+	"JscwURLxaD/w7FqhXeKA/CmzVLApgnNBaPpLwlI+Bq6VK5pyKnSTmJNiZCBIQA9dBoeGxjEGtACycELH",
+	"PApyHs6OoAONKEg8tQsASeIU+YpB5bu3Qf6UXCiHzw23Iowby7YjJnSKw3c/F0Piqd0smWjqYm9A+5Lf",
+	"FsxqecVUR2AaAqBxbFpi5V4HDzrQEct6HdxOW+TO4vCYxeu5236H0oH442vDbY9Gu6GSFC3RfF+YT2nM",
+	"uhOZ2uoVtz27bms22g0muh8vit+5IiO4YdfcoRE07A4zn4+wrAheOxQIjXnU/PXp8NXrD78fvX7++uTN",
+	"vy5br/91+Y+z4dn7F09/e/73P//r2et/xed//3h+8vbDb09ffzg/ef/h49lsb8QiLXHmZ/4UKF1uWUnl",
+	"j38PO6hKS31y7N32Le3YRr/D1Lt9dV6+eyFa0GFOaqyoxfqZ4kzpg5HMFlYo4/OM8Jp7OOhVRsORgzY8",
+	"evwzgfu5DyaMXXqQyXkYyoC8liKiUwKNMw6UwAX5B/wKI/1M6dzn9sJxIZQjXvUrzG1t0YhPWLXf3v78",
+	"g1zjx++MX/4G3PItI+gVF6LGaYY3tssybBZBTxlzxqxs8ShUn9bttOeXDrpgSi056SVMXTPYeAqEC8ZS",
+	"wjO9J6RgBYjY/XmDpb5W56kdhTuSW93x+YNqtrxbk93e3+jef1pa1o3v9qCRZMty5tU7lwrCxomeog8Y",
+	"xoym2K5sASBTdjBmUAKgbJRbaZmyiIChbj0Kv2nCWIaXeYRmBXP9ouoAXNPa5uYFXNHY2toxdgEf/dxu",
+	"tRoBQKO3G2NQqzgMs0StJ+Zbo5+qf68zpqouWN0Srjh2t2cHX+PMQ3bDoevvYjZ3bOBeMD3zfq5v2C7t",
+	"8nnHUgTGfnnxFuQFkamDONc0hdiAC8xSMWTtUncHmaRSM2PUGv9eKkbMsTfXOO4h9OnByDWyxBm05qfo",
+	"+XMxPEW5U6jyUWRIuciDyIi525/aSpg6XbuwKO8s1PwK8063aAJXUCCwlMsoBxSJ6LQWa3yYUi4qm4hQ",
+	"QFk7Ct5XVcPQLfS7+GVdnNZHym2ud6WHmxITb9jEAqPYY1QVy709y5pduULejceAXZmO0ixRCH1qw72M",
+	"oT0DSSYClk8UEGqkz5iorD/mWrNonyjZETY6q0hIBRlTHY4st8uZIDB4W+TT41EPYkQeu8ZGYLnqCHXJ",
+	"E2B4WD06iaO3UuH8ymL6Xdvicev8x9fGIkgUnyEvpauCBsQDYbkOfv756DgXNfBZF5dwHVunOLE7ifsV",
+	"B1Af+ftVTjBjieuH9Z2CTXbWzp1jgkIFtX0txmxwB/X6Vk8eX1+zvXmZ7/6KK31euPl3DRyQT2QFZPZ8",
+	"0jsFvsm2VVbaTRsPEVTnVCcSik+YIDZnZDN4EwZPPS1Y7jyvvk9l3CRn6hKr6qlSfCjMwAkTka0Sg1JX",
+	"e89C9eyQaVVMODIIlPu8rAfXKazGA0V6l2za8wFwnz99g5iA1Gt0QqNI2aYooyUhT2lx5mWmgUVpzHTK",
+	"Q+UTlB2xaoayFoxtPgi/rGE2P3B3mqG8ZNP5tKPvwDXCWKYklmJIzG9I/hu3WWDAeBfzM/BDzAo02o9a",
+	"RrbZB7gkZP7d6lZFvlR307tbeFV1fQn+F7sU4vdmczxnAw71SuTs8GnhTW7E4jj8mv/DdfZGLGaaVXk2",
+	"UEvhOF+5gCL/0zw9nacXrRwE/DGouVCaTpsdAXNxIKkguKB+A4I3yhJM5LJ6HcflOQy6JLRmztvJ/Izw",
+	"omhnJGxsq5r1BP6UJds0WNg/vkJWatGbbu0k6w+AIbd8C22vHyt/76uHlOqF6mEu0mo9vDMjBPsxg35Q",
+	"l3nOb+MtS99fPqZJAmDGaDz6mj31wFnG7dxG9HFNJCgEE9d/aS8MMLAtpB5BHF3ZTNp68et85c7ySa/A",
+	"K5x38ORo0S79rczzI+xh5cBHhJZVXSA6R7qoB4cac+H/fbuh6MoVqpEuzo/YiZbNiJZPJZ8P0z55U8N/",
+	"fveCBr29xQk0N3tPUmpTZc6/tV6oInv9qf8wolObcGdfElnoccafoa85ZwjuN8nbsk/bBkjzjkhdTXPK",
+	"kniKjOlyME8DrfJC5YK/LAdV44Bm0xmxaRvu3U32m+RFRtMopTxW7Y6wfD7++fM3tb9Qvr2eFOuaYd52",
+	"LFmKpJSkH8vwEm+5N6A8htqEo4dHrePHAfz35An+91FrH6aScykDYL17QRxjBDQtINK72EabRHxgSdeC",
+	"jnjy6H+abwaOjs4WGgRET+RBkspEprBw/zrQTKEySQ4Aw3vN8rx8v763W+32EpS3I5TdvGoksj1hO4m8",
+	"OUwSd1ZTv6PuvxAeZEKweA2yeFuJlLOJO+lheyPa2MXxf//3/8mFYEeYfwIHBP6RxBz6+K3UROFmbuvE",
+	"NBfYSMu+6CaPevuOjL4jQIDYdhQA1CWhjJynznVsJC1YhJolILtU4Djr/SQ6ImUh41eQtrT2KIgHl340",
+	"duMw4+a+IY1jo0qa5IUjDUc2zI7AptYCw7wZjGv9oSI6tM3RyFoclAs91pRXtqbzF3xd972euBqhtBBV",
+	"cfrVqgOeNwjVEsDb7+uM4ePWykipC8fhXmCtTe46S240DkdrpyeWjJ6LoboNNnpXyVJsyy70uDSC4gRX",
+	"KncpctYfL+Os36bqKx+RGrWH8m6n9TZWNWf8bS/oAxDygZfwgGoAgntJu8iWy2R8cnvjeenf8rT5d5yU",
+	"trNYnpF2C7k7QJtMRy+uvdhCLvptGoFzCrVdATZQQXEW9sBSUWw+3euBg9VzWWk72o4wVwe5R2c/z3PI",
+	"ynurQQH2Baw980E/01qKjkgwR4XgML78C4vDzG8Rtc15z1z5kULOxXiBcQwWHbq1FvwvZyS7gAI2y0Vm",
+	"AZzMQNJTzP4wzNfkmW3PCn4nfbWYerUn8j6krEvtri5jDR8S+yFso0J+GqimjMkAlWkl2w220sxd8+w1",
+	"+PtMaaAJcFfjPilce/Hr20/d1+eF6/oyG4504RrYPYVLrltnZ1/D3aTD3R6oMWXsdt0lwr/XRLh7g9dP",
+	"gDvFcfjV/rVO6tuJO49u7EJCdcKqJledi6pdovquEtWLt9KNk9S1r7i1E3bfM8D5kl2zvUilfdtrO3Al",
+	"QXeIWQVu91n1Hk9ibnPE2M5ENelBNJCm0x7ZM1+ipRYB7mAsxVC5OkYFEKAdMaLxAFMiNo9RAkfGniwG",
+	"potvW7BWMTRnjWRHuK8h6dIu5oAAssYY4MaKAhYrGo4ceDF58uh/ArnIbEYECztn0yKa1buvVaYmzqbW",
+	"1iwv5S9+mfYsYqtHUdhfnssepHJcCkkNZDqGXooILcOlMbP8+baqAF8PMW9n+fPdO7/ZGF5RHEJAuAjj",
+	"LGIrZPG1XOuZt+DnP8vPTW3/mPvFTuJuChQMD1sudZ2ogJMMuVhK3J74HqXxspz9L7Y5tVJsFg3SPec6",
+	"U3DzIZNztI+pn3JXbMJSm+hBoRmlMjmQgwEQS6SFR1m816AjYikTRfo0vDRSnucFSWMWcSpQpln5L9gX",
+	"Dfc/LQhsZAzH28grlgLb+DqpHLvaP1beeWZSu6TzLbVxzWx73JbOUvFVJt+TqedmfgB8C4ulSZYKiyMP",
+	"ldczrettYyBlqS/LtiaVw14udMKMeMyIKxicUG574iAOCuiaYKSJKGek7ogiAYSRE/ZmTfKLC/zBNFCg",
+	"hEZSoNWYD7ojZMIEduyYr224tch3OaIRsDQaD1wzwIogxyeIT7B/2hGVT0H4EPOcJvmApBWps5YU6TM9",
+	"YUzYHLqltdB0nKhTJwOhrOZJC43NRELU1l2WUnGpyB5VHdFLWBoyoXnMAIC7hzayeRj7QkPdJD3AKfkP",
+	"t1Q9V0UvRTzFVfR4PzN4OGtJ1Pd2FWCy32lyHLeFx/HtW/hiBMfcK4Ln1eIWwG83kB+fH0oBhjOnEO1P",
+	"ScJkEjPHIVo7LryaRYtpQucG84nGMSLdeNyG/WI9rQN6E/G0Nltvrq6EcpjQOG4EDXevldho3wrms/X1",
+	"4BEV6fearLt7YcUFunuIifJpqtfkueDZKfRNKfQq3YHVpYVPbjOF7tP224CYAODwcuGXy+k5wOERTRhJ",
+	"M1fWJazjLyIyzGgaqXYJweZBTtFXIOdDlYqkEQoqt+bB1fcDCxCJmSqLdczIXs/Dv1quCeCByDFhpe7S",
+	"JEmRIYLkXyQ0UzMfRVzRfmyZJAo/dEvWHXMFCSw3GhQUbiwdsecIKcxTQykE0J1btQtsWDLVAxlzadfT",
+	"mDMA5m6u9R914aOu9a96+01yhkuKhgMsLEmoUkwRrgp8XFSR3j8zlrEIO4TzKmdrdhm3yghAEQUkoSGQ",
+	"/JVmYt4WMPMmmT4lAxnHcmKcMKTHHTJ9wQRwZpCUDcwC4sB4sWzZWB72215gMUlwLhamBM1fpZUz6RxM",
+	"M5hyXJGT42NbSFjkE/E2h9vzC9HURGTrje40RRvTPovhcLqyLUTLx/TqwXHr+Ceo0LJDNWrX5WLh6jmw",
+	"4wqM429e/fhrv63C6xE0tJynCFlNB5n1XQt2/3hj6s88uk7rmc0YEDwCu7zrtfOui15Wksp+zMZ/Xe+l",
+	"vcOr6t4b6govU5wOOSU9qxV6AMuoSvIA20R65ofAG55XKZdkE81lk5EUd1yNFxFKPo2oVmdJkvMhFtjQ",
+	"cSkKJoRlP1uccXYi8fAroJrXEydbrO++SojRlgDDbGugSwDMc0jO7SLRbEdYpgHQ3CM+HDGlD4zrCfFA",
+	"+MqVcJ+6CkMoIk7HXNB43zJF+fuAXvC1RaUacqgzMmaVtQCMyYUTcE/oCBsmLJadq5yLoM/jGDQtclum",
+	"ckKSlBvtZwnuzN6yrUKWBhMZklBTWRIsIkXpbphoGTHCxZXkIesIOCZMkSsZZ2MzUuPs++4n8BUComSB",
+	"RCuWE5aCfkcugoLLTUbU6Ee3mhjuQFKvk9YJ6RkTY2DeUC8gNFYSKfCo0ags9TexjA1eddrBr1LK3th+",
+	"KXCdOHChmp3Xshm5Y/zi2QPtuTQKombMND1w5CFbDjt+gmcv9G2k6EsKMCurFQbbQklfLwNlb37r2ycs",
+	"KhZ+W3jgunPPr70wzsDfIeqwwjrcqzrjfBLLS40Lb2d3UDdZbVzSw+fjPouMW3XBhyJLiqteJCfyn24J",
+	"G4teMoVMQ7MDwora3JNMaKoFOMWwUWy0PGIBBgI+nT09IzzKPWLjplj3k/AIXWU7HWU0JXquHZG7rm3C",
+	"vtgyYXdzD6zrQ49aXjIRILIAMf41E2E6TTSLAqKyvplc39oRDxShSeLGbwYYEGSrtZrb9pF1xIDpcOSY",
+	"tnEK1uNSTfILOsuutw1TER1hnOb8WPXQl4e6CEfp5sYO5cqwPubOdknkANfNc/CaeXvH2cKHoVnQO261",
+	"ekXUMK40F8OOyHdHk5xFYy5ylmy/z+xrs9FaD1zuhOaycuh8hjcjlouMG3v296f2Q7fZcK89M1+v5tlO",
+	"aN/x0rWOj5+0jo6fPDxpPXzy8+oubj6ldaqLtyGL68yk/L2i+c7V3PaB3BuNjc6b4o4wBrnbPZZJFcT3",
+	"Jguj1xl64FKDO8zR2y97Nlc9XGn1riiPaT9mc5YlvEdCRYViANTZGiW1mtl3+DX/R3eRW7uajfeiKIob",
+	"9+Ts7oynzcI5FaSi03KYKpCDvI5z87ZTsIaH8HJ1x2f2BBymTKc34gxfe6B1RiH2bWF1RxaGjEH0P4VC",
+	"DZJmAnNFTfKCX9kWLtIzGt6y9YNVB8abN+dsoGivZMkNJUT1MEI2I2Q6Ap6RJ1h8RqaXcGEfhLYcigH3",
+	"CLTNjh4+bLUeNQlk1Snp4Ze94hYKqSB9YGVIARKhd9J60utglGXCFdu/qUlFICjY+/qtZyxQeLsWdtYs",
+	"bA6OVYmhrtPpZiyvBFLlR8cPTx49vo6JBEO5zxaSMel/VEPjR2zIurFlAjuSUHfgC0d6kMoxxIfsV4v0",
+	"wSIhnWguDhTTemGAylomJY7uSsPE/ODC3W2bp6b0oNpEGn6/M042aJyUEywWEeySTSfA4wFNytBKW0k7",
+	"vXlStDMfCmb/zGhs1A91wyF7WPE+kLFVg4oFhIYh8BFA4m0y4pqphIZYAaNTPgYI8iQToc5gZ+6bWSII",
+	"uWIiYinhgsiUyEyfEtoRsRRDICwx2zpktlYgkkxhT3k/47E+4CJfpL1zMYy5GgUd8VJEUjDFqQjIRUKF",
+	"+ZS8k6nOhhkzoz1LaZ+HAfmbTBk1NkKSxFOsJe2Ini1Y67pbY/t8mrHTmfc0EWRihm3zOOMmOSMaMDE7",
+	"4p8ZDy8PECQJ352lS3E981xBcskIIFgJN/058v76AMvHJKKazYuHa2p6t8WAKiW0W0EmuiszxM+EgTfa",
+	"jXfv375+2337yy/m0yxNkBQOE2Ogcj8bwVFeRNT5QSP/d/VTioUNqub+QUOzL7rRbvSp0pRM6Tp94RVC",
+	"7hbtknUk7I5l7p7xrsRGot1IVC8wGiB2eWAjyCsmtSR8TON46pL1n86enq2T1yqUN98CEE5N0bL3zlQ5",
+	"WgktnpjQ73GoGJO+vLBn47i92tpl+IEZV2ULX5ZhfvMWq3MLa708h1bMfuxsre1l0UrrXDiy5eO4ldTZ",
+	"e5tJUoCoY2MapaxXTQWOORyqaSwVrpKYTrvFvEfPVZC4xhMgtqVTLKRRIzlRBKtK/3pEHj88Onj06JH5",
+	"v0e2GNXHFYzqOW8ePT4h5qePHx49wv+BqtOO6M0kW8BKygT/Z8YIDVOpFKFxbAc9n2tfljYq9l3cwKap",
+	"WqFGu/HXI2Km3frp54OHP/98tGLq6IqlfMBZ1LUS5lUWXk7JxSjN+i6xhJviYfiQsif05ODRoMUOTujP",
+	"7OBJdNQ/OO7/NPhp8BM9CltHq8dSCktxN2g2pR6YuqYC3MvM5Zd2oZTvz8CxiW1aEkILZOKq1szhVzxd",
+	"KRsshLj51eF/2aykLxx3eXArFpWm01qJUgN1MytPlsHdINzODu5mc7vLrOfqeyu4YTZv4ftu3aZoLE54",
+	"t502CoKz8l7aXkYMNsB7NlictvtnRmOup4c0xDbaw6/Wffl2aEEP61lZ8JKDmF2x2Ff5UBE5CtCC5xcQ",
+	"UfAPSX/qW4XzWul2uRrK9x09ULOdR0FehuUQs0lIk4Ck7IqzCYlYyBWXQgWkT83/T5nxoyCmowJyxWUM",
+	"R8pGBa3jZpeA0JilWs0WZkLhdqLz9jlHYP5hxDrCvn9rxbpWZFd6TgAyMFcMdtHrK5qNN/B3/JFdZauB",
+	"bsUTXvJLO5QzrVPezzRb45pV+6Htz7cNMGGX2D5tuetrT8ROVm5IVp6BbLAB65Hf4U5a2mNyUzlZfpv2",
+	"sPPIOa8QmHKRmoTq0UygBqIxZZem6B8lVJsJNtqN/+eP1sGTz1+PgofH3/5HVQRnFTEMsqde5MLXBCEe",
+	"sIVXxlcQ+hsrFl8Z+atcIApbU5SVzKcADo8sBULHU7iJsWBL8NRrSSYc6z2QSDASKGFf/dfM+Mx6uvIF",
+	"f+MiWv3uWf9PFtprbkGCwUOXyy/cXTvxtcmYnT0xdm03LL1WFxmHX+G/yKgXXgo5gc6x7RZdwbZbEkkM",
+	"IfsAFVeFmvARVUQxGwOEkZ+SfNhQBwfkp5eMJQqryS2NVj43ZEE9E3g9PsIINWWvBTxuwpWD4oafrRHu",
+	"O8sfVTxmjVs6znVeW2EFIpz67kBvyh7JlxZwmuzrnj/RKxzL1bJm59AbbF2YckMpQNcnMo7JAMEPgNzF",
+	"q++IK4BmYlFH2KSb91XQPkBbgZpLEYxqENPhkEXoPcVsSMMpwGAYNyxJpdFYvABZsI4tcG8Tdesl5XhU",
+	"B3X08HhVpCM3jpz+xyyZGJK9F+/Pz98E5PfzV6/efgrI+/PnAfn45m9v3n56Uzss+xK6eI/NjQ5alLhy",
+	"rbp7z96+eXP+7IMZ0i+vzl68MH80m83aceF1Nx9PIXiaLxgchLk0TpOcFU+KMWXdUTF36k9h79u8Con4",
+	"kBsv3gNiTqUoZQNk2hHmeLGIcB241mUekaltoubQsuSYIfAAVC3FbILmmt7B9tXKqhneXW53C3ZiKZ3r",
+	"O9546g1IKPi/A/txJiHi9/HSxpWyfqgKdZf2XeO2Nnid4bQLdG850P1AbXUzLzcSStvgxvv/MKI8rg9/",
+	"my0VSwhqWwXvmnUAZSPmlyxHTXlNBR3CCll0tf2AcFFsk32gcujzwEJnTC2+fMFxSpmmXCjkEZKZ7ogI",
+	"+SjBpqNKk4ctM4A1gs2zB/U5THvd9/RexnGWrBrgxV/fUnwXH1ZbICDj+CBLdnJhY0HdGZkAx8hLBrvc",
+	"37tsWJYcQ8dO9hVLr1jkKMJ8cqwuH1aEDrJwcrPJp8BmnsieRT0xnqIxZLFKKqUTexNubNZXVJstPkG8",
+	"XhyPzX1hn3Wa8iuWg8WbYQHDLJSUT8mAx3FHWCi+xMiXCQoenJIRe8VEF8j9G3iQuzTXLs3140vEraW6",
+	"tiED/TzqCr+roEUQlBuBnq11BDlziBqgsTKRRvJZmylwuOUYtOpPibIJGoREM/YQ2FYQ1SnWCRz4OgGH",
+	"ve7LBEgG/TtWsjoRNZYRi69jHV3Yhdj+SXVPqmvDwK9353ND5/ND0Qj3+Rzj3QxjKsK7cMr9Qao9dq9r",
+	"osGkGAwunKmaHb9IJX/wg7jDsG4uUu46sJuPZDZ4evbu3fu3/zh/HpB3Zx8vzH+fv7w4e/rK/PX+/Dcb",
+	"V72VcKofYx5NVaFM2c2iz3CLbaygB6rce332/m/nH16+eRGQjx9evnr54feAnH388Ov5mw8vn519ePm2",
+	"fpTuJttZPqQWBvKJeIrIrD6G7EE/64YG/6kZ1qOj46Ax5sL9++j6y+h6EwOv7BCjwo+5GDAHiLK9HqAz",
+	"9wLSS3T36XvzR8R6p0TJMSMOT5GohMUx6TFx8PGit18fA/fNkXXB77OD/6IH//r89Th4+G3vj+7BZ/sJ",
+	"BMWPg5+/7f/ljqLiTsott4tz4LSd5t1k19PsobsPUXE/KPOtRdXfZEz8Q05ffVsbvM6cdPPb7eqNRsYL",
+	"tA93GxV37/+GW39JOPwVv2Tz6Jg22hf4RpmqVTHGxarm6fwJ2oWrd4f1RsGZwpa8H6HqTR3YZTHqC+u+",
+	"gNp1VDbA00YzoAXSMVP7Qe4SF5Hlbb9H0BFLI9nXige7RdhFhHcR4R9b6NxVNHhVMaOYiFbD/ZhnO1oQ",
+	"ZLqA295RZAnmVIrjsEWhmVq/dg95e/7bEp6Y/+r/Roy2/7aMLvu37deahV1+pGEFdgd6a/Adym7veUqc",
+	"7Tiu8LzDr5ZZaKmjuuyEvkDatMaW9+kiUqzd5twglQqyjBVJihyQHo+IFCH8Qm94vwZfq7rq7BZd2FW3",
+	"FA1pwUmY0D5dU1+tgEf1Ce66dXW1TcXw6ezp2XLFgBg+u7O3LcUA61s4aLhdt4zjVAnW5IoTn7qWe9tr",
+	"roiSWB3EteoInwygKSMDgJ/FxHp+tybBVl7SZ7EUQ0W09NkHaNLHn7V97gQKAvLkneMA8+1hMo4Utm71",
+	"TlpPOiK0+DU9BNl08HKkR8OQKdUF6pQe2aNETZVm44NMmbuZTx2nycRMlyZJ11UOdMdQlDlmwDIeMw/p",
+	"Bk03ZnIvUpqMyNm7l2Qg047w2cdTIHlRxPOzEAoEu9g34NhDkWNmfV4SI2lugixVXJJGu3F+dvbb05b9",
+	"vgWftgCPoMBU7XClTp48eXx0fPzwyZOjx61G0MCaidBs5I8Xz3MRXsaXMj5+919SAA/KmKU8pIevpOqe",
+	"iSGLIXu8AWoTs+53AzJlnrwCuhT2ke+wpb5bbCl4z/NyeZmlYRFTlkFIIcyQ8pADnumxjKdIPjlpKyhA",
+	"E3Nt+Qk89HCdCK4FqSqiUq0khxCYysuhHSLVHSFS1ezImyJQVb/Y1q0IzB9SSt5torF2l2yTCLNPEVrK",
+	"PEWHoyoefsSDQiJ+LBFV0LGP5CFlw01LkkpgvEHuGwl9zZYQT6akF8aMpt3iRW1APrcMJHBguG4WTMqQ",
+	"CiF1R2Ciok1QMJflb5kyj02MsboGQgDCnG/FXsPViGbstXnzi+ydf9xfz4rCUd82wPgioZDBiHYm1Pdp",
+	"QuF+2ogBVa57rTOl0DxRpXoC0jNno0e4AHBfY1i5mjRlvLPXTFOoOxdkxFLW9KhvEKWnMXq3SEvJgIB9",
+	"IFMSGoeDS3FKKNQBYmd6JJHNsiMuAQgf2K3nkpzLzCtfXft0+garBGfkdX2lzgOsSjTK3cuRhrH10i6Y",
+	"fouLEeujbusVJ24zVOWLO8xSmQWokBy/ygkZU1Gq2gT/HfgYIivwd9RJJ8fHKwgGu4bv2Z8s1HYyxysM",
+	"zZyID0ZJvRRXNObRd0e6hKcRuf29zAC0LL+xbj01W7KvKkN7z0YsvJwRgQB7pDwRQZrFTGGgu12YDOmn",
+	"jF4Cya45PBgVHEOwzUm/k+Nj0stEkkpjmZg16wEljPFHcZ08hGZH7PWYeRPqj8+WyLc34CyOeoFlzgtI",
+	"L0llP2Zji+Pu4mM0HDGsTG52xBmB3QOBSq6IyvpjrrUrsXZG2wMPAY+hPXO7S5ZoQlVHvDt/8/zlmxc5",
+	"DE6+tqc5Jh4AhLrOyYiFPLKaJGVKz6uFtpP85lF+d8xT1IL6gFBlz8cqA0KJTQIT/3JxccdMG42HZ838",
+	"UBD2JeEOlyRlV/LSz/Lk+MReAf/ucjxpvQAoBrWOzXs5OTbPTqlmXWh+YpF7HcAqdnA20CztnZJexDTl",
+	"cY/8M5OaqVLBOKCh2rzQGvoMw3KFitb1DsbLiI0TqZkIp39jU5sCuS4bs2sFaDdsF0EjaOSPheEUiYVk",
+	"NO0iZc8ffzTOhLHjj1onx43P5nxbLp9fOfn69ejbt4BMZZYS0LPk69fjb9/MTsU9YIyFhIeXWdLMs1VP",
+	"3z7/HaZTpA4S3Y8XuUouKu2VjXivHFM60LcdDc0184ALXqebsU3NnWEnegLXiuBFzU45X9va3yn1BUr9",
+	"AvYeoT7L7bWflrAD14V1q/dU5hsElvstXOUD2oPw76yK2a9yWmpE8hIHY6UY7vOdsbwzllc2ls2WvW+m",
+	"8poFj7WBS0unpmbbFfJ7IqaiA5ZLklRe0TjAZLkzQE4rrEaMSNrKaUxkK/OjWIY0tua6MWSLkQfLALlX",
+	"YZLvNx1ipDExFWERsJIhV2TJMeBQ6mhtXzOksRm5HgHzOIML4S0KOxuIvXqvAvGMTlpPHNl0N0lZKEUE",
+	"2h9IlwTQbEImHG6WZFrNjKFPw0sjfK2VvoZ5eR5xXZJl17UNb2gGsjiWzhJc2whc27gzs77tGO3qtp15",
+	"ywXDbqc2dmbcNtSNOQQVRtzaxhu6+wcRi/kVS/kCWIXn/idGWJUrerO+/6UqAzgFPkzRETLToRy7ciue",
+	"Iiob1Wbwukl62Or/HxGjEUZVUNOYf5OYaaOp2h0RFcYxopqkRlZnIKaR118RmVri3uLAyMRokIiDioi8",
+	"lHU1XItbb2ztQb4Gd1WeH828BV5e/dpS/cJvZiEfllWULh3Iys0CMzgOC5NipQWfYkPWKoNxWBi2yWqa",
+	"1I4IftGF2daE+o9arWssBxgoWPkmUwsfho4NH9cOZpDKcfVbiahmB+bSxg3GYk2ypcPQcv1BbLUwt7wN",
+	"ltfo5nPf1VJsEATILuuUxHJYTGRa9VFSAFtr5JhXVodf3cAWdnac03Dk9IxFEw2ABEGE04D8+uHDOwdY",
+	"I1MCMXvE7PLcCn/jTzvCVgm7RSPGNl5DjbxgM1pkq3hZs4+qsVbd8u0Oy8b6F/1RAcMHk0J272315Cy3",
+	"LNxmuOk5O0xZEtPpdhlUSoOty/X9PWMZc1Yi/r7QvwNZP4isA3rnzJvRNsjQEe7wHmC9fQQnG/6gZJAy",
+	"ZX6bMgbgwQUz89RYFzwEKndq7FJvpnqlzwgTUSK50Mb6JAP+xVieNgWQW6bjTGnSZx1BQ82vGEIYEypI",
+	"r5ABOvgbm9rEWcKgql5nqVAFKYWvpdkRszKpPoIAIZ3pvFzaQJ6qJNiOb1uwFd/3zge/u3pdYJyQIj+f",
+	"K8jAFURT+ZK1OtpmNPUid++i9JTvu8NtfkYrdEIX578zEbbW+OaKLtTMftuimV1bPQMOo9GYJQ2FJcGo",
+	"cLjOC0kUHwouhkSxMGUa6JTCUUdwBXyvAvlnRixlZA/0KdCPwYeTERO2WcxW9O6jZvz4/hUoxI7oM7DN",
+	"L+zTwYgnSdaPeUhoFKVMKa8qO2KRrrSmO+QUbJS8pD/RDpibMc5qXnIs7VObP2x3Wvsx84rfvyZqKsJG",
+	"UAiBFEOGzb/AvDQXTczIRI3PQSNL40a7MdI6Ue3DwzAdN+0TmqEcH8LCHEKV4Ro11/PrdEeNbPMDuYB3",
+	"v6CCo7xV4DDgdtlF/L+zMm372vtAbecNdi0tW/cWLJbDrzMB2W+rVnWXI9pODBfDM7Xiqq6ZrVJY/fvW",
+	"RdzVLrQFBLTSGljJGKgl46neNCNGYz0iewPKoU5ScRFCXExpojJovUGEecrjLGX7K1vQeaRr8abaqnW7",
+	"iuTe7d2Ntttde+NuL4pU3BGLi1uKXXlDfsUEgWJt1SQ9jMq0yYDGivWITSHOy+OO2IO2ZcSHKaZh+gwS",
+	"n8VM5v5pfmNo1+uIlB0wgbc2HjNkNydUuQcCZcQIK2ymhJKTo5atFiUyxY8iOoU4tT2yCikioENQwZm3",
+	"X8yw0axg2NqGvppjfe3+PjN/120zY4z+pfH5JobkHfXyrS6IrGn9Ywuk780UfGbZqK4ry25uCN5KcL1K",
+	"LC4KsKPfjrkMTKx7CAUuSO+PQSrHAdFyv+f5zGfcaeSKVYGTinlOWqZEyBJHc8qHXNC4HJhvkjONRM9H",
+	"raDValnjnCTQMQNbYMVgwD9xTkLqkRHT4xxjOX/iyjHzc+ci3J13D6UD7cZx6/jxwdHRwXHrQ6vVhv/9",
+	"L7NjZfG7o8J360pXnPd7c0BWE6sbD/rjCGBPRgv7Hguqd8JShq98V8L9HWLQQP4AEml43LGkmo8ZEoDe",
+	"kkiGAOUBxnfuiWR+qRRIZsh0ufCrg9bK465N8otMSU9esTSmSVdBebLqdcRexAY0izX5+fFJqxUQaqXr",
+	"T5Dm3LfC3kMhYqjXdR32pavpE7Zu2rwiGUd+JEraYomQmZNIQiqImnAdjjxNovU7O8KXMZ6SlpkCT61x",
+	"nd8QiqlEuJbJ+h7emrPI8N3dQMzOLGGjDQu3tokK44ChedvwTs3Ta8Q58x23s1fvWkAiNEw5W/PAhaJv",
+	"RzpqpvQ9M1edsHJiomnG2MurpeWc735KBjKO5YRw7Uldy1HVuqoN4oo21jAhL5iI7Fn8YFbv7usl0ELa",
+	"lUzceckEYEBRYjas26+rH2P3NRhLBzaUspCHOS+Tnk35Go1t1XdexE9+u3j7hlzA3iJy0BFGH/Qiqmnv",
+	"NE+xhlTTWA4z118FZceRDLMxg3y3PyK9jlAshMgHORNTYvYFE9rsdBaRMOZM6MW1lOB/fYCJbl9v+ofV",
+	"lU5AXMdNfhdd3mABMu5Tv7arHAlzDxZmKddTUEh9RlOWnmV61Gj/8dkoEaAgr8UUQsiciCWxnI6Bwpul",
+	"V0jrXdjOzYZLjR+CYrLDmjttXyzROW5qEqYsMjudxoinRLFRUClEtmgWgBDMi65oB/k0Qi0W0jhmKaKU",
+	"RGSC4MRkTKdYMlG405hV3ObMjcgh3hJLzN5Hv+vpxTsooVSMCfMZ14rFgwABOmmqhWM4ptGYC1V4nLUp",
+	"Kp75YTWw5aZ9BQMeM2UdEujrtK+8I2ahPomcCEe8DlB2ZigQo+Lok3hYO0+Z3BE2DmX3T99dT5PEGArc",
+	"Qzg/UAXY4+LLIlx1hEVfKQAfG2tZzWIegzAr8K+qykafvqRphEjQs29nkMqxgyY5H/dZFLGIXPChyJI2",
+	"7gcZsY5gdr8Ffi5zpjwg+1kyMlgWFLABrg01U2JJodRHI04FljLjO7fjgJQh1M03yQVjHRHJUB1KP43m",
+	"uDzx/JuazeFnW4KAncfpBkB23BPm1uAO44z6U6ub4A5d/BTQD7nwdmCO3y2sy4wbnERcQeABLwOD0FE9",
+	"uWtOS4jd4BAXgLJTmWlGGNcjlpamDsM5sBOqmP07f6RCXaCGg5MEQsKcMkKVNXDRkh0XTp07kxX3fpZK",
+	"pQ7sSYEbFV66edbTi3f2GMNqFO4Kn1ZJj3cv7Q5Vbk/xtCTc9nDE5n77hRvai2reP0aXgQIdC7aNJQ0p",
+	"LhwdUnHZlap5As0iW35ZcX86ITQNR/yKFR5iQ/5Q/Y1wdj5WXXpGR+BLvmQsUXha4Jr+VDNYR/NHAPEK",
+	"3wzPNbEd6kwRrtsIp0TkYGCmICQIFS3JgGkocxtzpVjkxtQkT2XkOx5DmcUWLAqK5NyNI7Jnt0U/00RI",
+	"DdZaAH/RejnbEUxcsVgmbB+wmixsFOklkispernxh0xop2a2EFqFHkuQszLtCHvyOITWiT3jLCJTpsmE",
+	"crynTJMRFVhmbx6Wj90WBHYEV02CgT9FUnZgf+HeV+Sezl0IXcfT0hEbM00P3DGt2ACW4ouMpeBamuPb",
+	"ttiq4EqDEpUxc+xTc1IHjrCbriJ7nhQP2PwDT+UvsNrwirMJ4lFlw1GS6YDEbEjDKdGcpUFHeJZ+MkPS",
+	"vx8U8Pv23F3t0wLPN2duQTPFFGKIgUzM4YSQ2JhFCGXWz3e5sTkQz39gDDzAJBifWp4/y+/nTBNjSmjK",
+	"zc6CqOupZU7H7YhU6uYWKVMyvgIk2bFi8RVTpRfjOpLnX8kFU8qopasC+osT0mgLBCRJecjw6HNxJc0/",
+	"rOgPRzQdMtURCUsLZ9a3gdiwlZf2qJIVnZKRnJBxFo5OSeFEdwQlMYuGLM1lg8x03yyTu6kfDteokY0d",
+	"ySWukDZGWRqpjtjzGGJK73ulm++kmAqyV/7I3HY/sNYDhng7YiyFHsVTN3FIejniCEqilA40wlsgqLD5",
+	"tTmH5s0EZMAFjfEFZRbzl/Zjhtw2XJMRVSSMpWJRk7yWgk2RXiJiIR/TmGCfZ+lF9nkcVyvvZ1JoGprX",
+	"Zc0OJqID0KyhsfOFtisbmH+bNaOWrkIm+kBmqEWMUygiwmI+5H0OFak5+Lt5RWbUSMCg24SL0pvBWWNw",
+	"+vjkYCSzlISZ0nJs3rmx4ENGJlxEchKQiw9v3x1efDh7/4FcsulEppEK3FCMENVSmO2QWzoAoAlof0rL",
+	"xPgv2djN020aJqA9KHCmCMyIg0LUnh0S7mQWAZarSc7UJekVZtxzisOyDZXtp0RzUSXaXmQocoHyqj0f",
+	"ww9HLLxk0SweohrRhCHMSgCMIuZNBXaVVFBAKcunlEurA5BWVnziqI3tZZ6HUSUL1JSfzISG3naxt3yg",
+	"CiKyNFlHtzQ/W+czEp3S8NLIYkw+szgmNLchoSYdzAVznhH+MN97qiOM2uVfUAH90yuHK6bavrHKtnxi",
+	"Ibr9h+bG4jSn32MjwkeajhMVAKQ3+b//+/8U5m3+lTLq/khiziIyyIRgsbJkLHnljhk/U5qYHYygCoUq",
+	"fLMDQ3/W/pTGuZiicDw7fGrM/4Sl3PinZm8JgWHiWSmmyF4BgG4ILz2k44TyoQg6wt6WGD8gIPktyRVN",
+	"ORV6H/QJHfPo1G613AQAI4KLohNhXnbJ4rY1AZCZBynvIDdL758LxYejSlPxwh5no/EjqmngahqheN+2",
+	"JlyyqWqSN7IYXLJICQWDocoNc6vlA7reR3SNCa5YGMAYQIU4elfVJBBg86iRhRRaYn3WC01FRNMoF24q",
+	"YSEf2BEWayWo7oiYGTcLpHapgZGU+helq9NImU6ngW1WjOz2Yl8w9MJpDLhDcjCwXoZrcAxILIdDeCQ4",
+	"emB145+2mowKsDqxTsUojXO/CliOBqCbRy2Ap3fFpeYhxyduM1MjInxZW1kvmoXSMo7Ino/eu2Vuukt6",
+	"2CvSETNhoaXxRuLCjSU/vDKC9O1z0PBWJILRmz3atJDskPGoTEJcyDHD0hLaN3pkgentisDacAaMpg3x",
+	"zdMcR9b8o09FYHwF5zabz0KaUNQV5l+IHWnvCtYZ0AnY/WJ2HHXkvNaJwCfPV+9KYQf30U503ZxpHlKt",
+	"cOyNnzRvVdl1DoonZO50tM3pjoyYL234PWZktjmAPR719oP8Wy+Ne2QvE/wLsalbZ9HbbY2Gmb/KDIHq",
+	"LGU9ste7Ogp6fn/2qWKPT8ivr8+eHVz8enb86LG5U49HTf+kpplgr0BBg4m4B0YgTk+Jnkji7290hNGE",
+	"RLGEGqsxCkiUWQIwm/ZObaIYHNskNW9KW5AeI/DgFUQIN0bjd4XvsaTyO9+Y5Qn7381vrU+FCwPCmsOm",
+	"GVnXhqxKEygM3/g2ZkDtTtZqPQz1NGHwFzrx8wNXzXn0k5k1/jr/vS1r5WO2KqJK0JBx1EVmi6o7KnN6",
+	"IKpd9aXM0rBiiQp+n/H6KqdS/0hPU/Z1HoOmUL/wh/9hUHhd7saltfAj/ewHIvt/Msy+4ZMqQvL+3Ldz",
+	"9VfWeNZIgk74qjmqDJ+ycA+ZbV8MPRIeBQXQwChwxldAms3Kx/g8+goIS8gTB/KjaljozdihkRE4Gywi",
+	"ewWbEykZrGfhI8QgNFbbcPjB1wYT2di8xlll9zlY8t7zeRVnU1yHACXW/OteoQTmf/2vKjRKyE1GmDlE",
+	"kkRbDg+4g7nZU2PpnEIFfW01f3MmCzW7JCslZa2n3LSOexN8ccjZ1ZoPZ2TW20foCHOhcvARWmoaV/np",
+	"xNYu2GsfKOKYCqs0/VMc3kv88S9+cDuV/4Oo/G1upvLYckLMEg38H2cH//X568Nv/6NK6tj7riolY2Oi",
+	"zG8yX/UL3xcHTEa0qLO50GzIAH0RVqV6v9prI1y5gPz++++/H7x+DTMuzKt18OTz15NvB/jHcfUEYWVn",
+	"VuTgP+GSv+51Ok38a/8/q4jwZ+RrvlRu9AUSUveknS69h7q0XgfstOqCxVlJv9qt03Th1a4DLFigXu01",
+	"DyCFVAzKwlYVbOI26p6LWTtaKxLS1OiwK5buB/a3Lsx4oEKZsIgAvbLZ1ZBgMb/wT7lklUrYxsxf2p89",
+	"szPY6eAfRgff9Y4rz6CvskpPzp+mVSXtJRcVusWWWnhv3AyvyyP3gRmlP62XzJ/YSslvY6fdmvEKNunW",
+	"z8Z8u+aMzCUTWvc4GYLCjbpUr+7KT1bzm2EtS2+g/LydZr+Hmr1W++wUe/3arKTXx0zT5kCmE8hn1mvz",
+	"t8K/cugMK5YHwvjN7qwsG4OKJ7y9L5YA0ct1lZI23//ix7PTzd+hbgb4huC2NtBM7BqLl7p1ItsXN5WK",
+	"0CCP5eqGjRA3QqvaocVfdbmI2JfqR+AvHiiSSAWrg9491QhkXHlXJjRAvs7fEb7543OTQ5WeFbIJdkZV",
+	"inq8lQuDV98MgZkhD58vpxRsdQkNmB3zD7Dj8+/V/MrmCfKykZSUakVtJUAX432Vc5qpLa00GmwLhTMa",
+	"KtSWrRi1vyumyVeft4/cl+9vld0fn5vwA8K+0FDH0/n9uk6IH9c4D+oXZxgUd/rMrtyZMPfQhJlRtDvD",
+	"ZXZFVjJXymCJi2MPhSo4KBXzviChBUfR/rBNqICCNACyFr42be/iw9t3rmYtsKVqwUx5mhHwLsO7j94h",
+	"FqxVGThvzRR2sYcfMfZwT3bcjEUUuox5ecQy0V0uzLXmL5npSqnrvf763pG58Ei1XXHTIEi9iQRGV8Xq",
+	"12QkSqGO+Tv53mXQXjQFqafzR9j5AdQ2rzbBrhW/WMXGSbI0karC/vC7IyCZtiUhNXo0r1u4bgjFv4mZ",
+	"MIobXeD2nH/YLsRy7+2TORjif3fzpLwgK1knDtYZq68kvLVFRoqrgYbfE/x9O2+ti9lAkxfvz8/fBEXy",
+	"/Ak1DmCmQKe50k6ZEsflbv626DTvz58HtuMVqqvMpa5Iq7ok0fbsnJkRvcUJ7GyUH8ZGuQcbbtY4uRRy",
+	"Akp7PW1ZurBfXaFn3lfMRbWui5imPF62gDV66poZm08Wss+uP1dYH2oDJOVwSK59um7t7aJ2yws6b33A",
+	"a11rNW0/2XoXFasjy/PkYiADMqHYPgFUwlzzkMaL9HOtQbZILZubQ18kj4yCDhn0fi96yqJcWuHWxqS2",
+	"dWiL7hbTPosr99d65kBNWMlMHwNKvgHQGqOoYhqrqemCTrbpr9JqlF5B4b0Wt9LOZruHNlulvbEz3arX",
+	"5RoWnBOLq9tw7gqL3kH6LDTC2zXDoaJBnGizHAW5C21LTC+zyd67Ie2ssh/UKtvIFtpZWTsra2dlfXdW",
+	"VnmP7Gyue29zeQthZ3XVrcxadlcxCL48zfdWsEJTI5SVlPam37MLkWPcP4rIMTMIMRDh4Cy9fquvteHe",
+	"meG9gdHtUoA/mCF3j3fjTfp7XXlO1Wi7C0fbhdFW9/Ii7lu3eN5XaOqtLDYCMW/3HA59denuLYvynX+R",
+	"6cy82+RXPhwF5DWLeDY2b+CVnAD6k2/tfk0FHbLUAuTZMOrv569evf0Ee/z9+fPKtSil/GZ6iS3SBRZ/",
+	"lUBc/CYCBLfSjOt0aanZuc4EQlyZU2KObk4eOqGKZMI4A2LVAq3KdzVjOixJUN6gsbqaqBq+zjG7oG0d",
+	"oKX2IAHPhPGf9pvV5eUrVm3NLsWuQfuHsPcqLZOd1bd4fVay/dxuajqgvVXqu3yVhr34gfI4fb7oZi9X",
+	"iO67fWjeQcQJIWQmAB/LQvlOeBxXXdS1RHMB4WPHOWfex36VoffBDuiZvXhn5v14nd73Ze8tMOtu25Dy",
+	"oys8vC9lzKhAO0sMMzqsHhqiQ31dG53lBnaCj/otsFVcoVjht9sCcykOZ2cvfNf2Qr022xkLCxZnPUvB",
+	"GR3XMxSc66RCmXp60GbBfeb+N134zSI9bwM7OzX/76Dmr7Vz7pGW3qnhnRr+N1PDs6pip4Xr12Y9JYyx",
+	"32vqYLw4d5fO3r17//Yf588D8v78t/NnH8xf784+Xpj/Pn95cfb0lfmr2WyeklKorix77ZAWqOsL+MVO",
+	"W/87aOtt77EfXLFDQUwXqjOqseDkQFvR7jXLiCrSZ0zYevHqDixkN9kZEztj4nszJmZU3s6WqF2alUyJ",
+	"Wtj5xSUfsyghpTtDqtJ3qRSLJ91T7HqwCGb6AnBHUuRRsCD6NrFueTP8c3A1S0+rMjUch6V93HM3p52x",
+	"8SNh2dyzTTgzJ/votSpN7XO7iouQrVPV6rS5E5dDKcwv7f0qpCTonSK39UpqAcg/l2nd2RvjZX6UQWlp",
+	"dsr2HirbeqWwU7cLFmctheuZ5Gsc9iIptgNxIFZ7GYkE9FbGSSqIM+R+81KZXLHUM+wsUJOeln2nGn8E",
+	"1bidvVMelmNrr3Qg11YsSxWIe9xOW9xjbQESbacgyuuxCnf7t/8/AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -105,6 +105,8 @@ var accessRules = map[string]rule{
 	"listOpenQualityAlerts":      {auth.ScopeAdmin, adminOnly},
 
 	"getBillingUsage":    {auth.ScopeBillingRead, tenantPath},
+	"getMessage":         {auth.ScopeBillingRead, tenantPath},
+	"getAdminMessage":    {auth.ScopeAdmin, adminOnly},
 	"getBillingEstimate": {auth.ScopeBillingRead, tenantPath},
 	"listInvoices":       {auth.ScopeBillingRead, tenantPath},
 	"getInvoice":         {auth.ScopeBillingRead, tenantPath},

@@ -61,6 +61,7 @@ func (e *env) victimPath(tmpl string) string {
 		"{archive_id}", strconv.FormatInt(e.archiveID, 10),
 		"{number_id}", e.qualityNumberA.String(),
 		"{template_id}", e.qualityTemplateA,
+		"{wamid}", "wamid.victim",
 		"{alert_id}", e.qualityAlertA.String(),
 		"{month}", "2026-10",
 		"{contact_id}", e.contactA.String(),
