@@ -111,11 +111,7 @@ func tenantInfoOf(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (tenantInf
 // draft computes the month's invoice from the roll-ups, the plan and the
 // rate cards in force.
 func (s *Service) draft(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, t tenantInfo, month Month) (Invoice, error) {
-	plan, err := loadPlan(ctx, tx, tenantID)
-	if err != nil {
-		return Invoice{}, err
-	}
-	book, err := s.book(ctx, tx, plan.Currency)
+	plan, book, err := s.planAndBook(ctx, tx, tenantID)
 	if err != nil {
 		return Invoice{}, err
 	}

@@ -56,11 +56,7 @@ func (s *Service) LedgerEntry(ctx context.Context, tenantID uuid.UUID, wamid str
 }
 
 func (s *Service) priceEntry(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, e *LedgerEntry) error {
-	plan, err := loadPlan(ctx, tx, tenantID)
-	if err != nil {
-		return err
-	}
-	book, err := s.book(ctx, tx, plan.Currency)
+	plan, book, err := s.planAndBook(ctx, tx, tenantID)
 	if err != nil {
 		return err
 	}

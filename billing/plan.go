@@ -92,6 +92,17 @@ func (s *Service) Plan(ctx context.Context, tenantID uuid.UUID) (Plan, error) {
 	return p, err
 }
 
+// planAndBook loads the tenant's plan and the rate cards in its currency,
+// which every priced answer (prices, invoices, one message) starts from.
+func (s *Service) planAndBook(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (Plan, *rateBook, error) {
+	plan, err := loadPlan(ctx, tx, tenantID)
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	book, err := s.book(ctx, tx, plan.Currency)
+	return plan, book, err
+}
+
 func loadPlan(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID) (Plan, error) {
 	p := Plan{TenantID: tenantID, Overrides: []Override{}}
 	err := tx.QueryRow(ctx, `

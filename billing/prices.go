@@ -44,11 +44,7 @@ func (s *Service) Prices(ctx context.Context, tenantID uuid.UUID, day time.Time)
 		if day.IsZero() {
 			day = dayIn(s.cfg.Now(), t.loc)
 		}
-		plan, err := loadPlan(ctx, tx, tenantID)
-		if err != nil {
-			return err
-		}
-		book, err := s.book(ctx, tx, plan.Currency)
+		plan, book, err := s.planAndBook(ctx, tx, tenantID)
 		if err != nil {
 			return err
 		}
