@@ -254,7 +254,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	app, err := httpapi.NewApp(httpapi.Deps{
 		Log: s.log, DB: s.db, Redis: s.rdb, Tenants: s.tenants, Webhooks: s.webhooks, Jobs: workers.NewJobs(client),
 		Quality: s.quality, Onboarder: workers.WABAOnboarder{Client: client}, Billing: s.billing,
-		Onboardings: s.onboardings, OnboardingQueue: workers.Onboarder{Client: client},
+		Onboardings: s.onboardings, OnboardingQueue: workers.Onboarder{Client: client}, NumberPolls: workers.QualityPolls{Client: client},
 		Optins:    s.optins,
 		Outbound:  s.outbound,
 		Insights:  s.insights,

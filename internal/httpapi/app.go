@@ -102,6 +102,9 @@ type Deps struct {
 	// answers 503 for their operations.
 	Onboardings     *onboarding.Service
 	OnboardingQueue OnboardingQueue
+	// NumberPolls polls a WABA's numbers as soon as a number is registered
+	// through the API; nil leaves that to the scheduler.
+	NumberPolls NumberPolls
 	// Graph submits, edits and deletes message templates at Meta; nil
 	// answers 503 for those operations.
 	Graph TemplateGraph
@@ -189,7 +192,7 @@ func NewApp(d Deps) (*fiber.App, error) {
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
 		quality: d.Quality, onboard: d.Onboarder, graph: d.Graph, billing: d.Billing, optins: d.Optins,
 		outbound: d.Outbound, insights: d.Insights, onboardings: d.Onboardings, onboardingQueue: d.OnboardingQueue,
-		sends: d.Sends, submitter: d.Submitter}
+		sends: d.Sends, submitter: d.Submitter, tracker: numberTracker(d.Quality), numberPolls: d.NumberPolls}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))
 	return app, nil

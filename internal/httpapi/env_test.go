@@ -174,7 +174,7 @@ func newEnv(t *testing.T, o options) *env {
 		Submitter: sending.NewSubmitter(db, e.optins, workers.SendEnqueuer{Client: tasks}.Enqueue),
 		Onboarder: workers.WABAOnboarder{Client: tasks},
 
-		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks},
+		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks}, NumberPolls: workers.QualityPolls{Client: tasks},
 		Graph:     o.graph,
 		Log:       slog.New(slog.NewJSONHandler(e.logs, nil)),
 		DB:        db,

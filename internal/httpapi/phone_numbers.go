@@ -36,6 +36,7 @@ func (s *Server) CreatePhoneNumber(ctx context.Context, r openapi.CreatePhoneNum
 		return nil, err
 	}
 	s.onboarded(ctx)
+	s.trackRegistered(ctx, p)
 	return openapi.CreatePhoneNumber201JSONResponse(toPhoneNumber(p)), nil
 }
 

@@ -49,6 +49,10 @@ type Server struct {
 	// sends and submitter serve the guarded send API; nil answers 503.
 	sends     *sending.Store
 	submitter *sending.Submitter
+	// tracker and numberPolls start monitoring a number registered through
+	// the API; nil leaves it to the scheduled polls.
+	tracker     NumberTracker
+	numberPolls NumberPolls
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)
