@@ -33,10 +33,13 @@ type MessageRecord struct {
 	TenantID      uuid.UUID
 	WAMID         string
 	PhoneNumberID string
-	RecipientID   string
-	Status        string
-	StatusAt      time.Time
-	History       []MessageStatus
+	// DisplayPhoneNumber is the sending number in E.164 as the tenant
+	// registered it; empty when no registered number has PhoneNumberID.
+	DisplayPhoneNumber string
+	RecipientID        string
+	Status             string
+	StatusAt           time.Time
+	History            []MessageStatus
 }
 
 // Message returns one of the tenant's outbound messages by wamid. A wamid
@@ -61,10 +64,28 @@ func (s *Service) Message(ctx context.Context, tenantID uuid.UUID, wamid string)
 		if recipient != nil {
 			m.RecipientID = *recipient
 		}
+		if m.DisplayPhoneNumber, err = displayNumber(ctx, tx, tenantID, m.PhoneNumberID); err != nil {
+			return err
+		}
 		m.History, err = statusHistory(ctx, tx, tenantID, wamid)
 		return err
 	})
 	return m, err
+}
+
+// displayNumber is the display number the tenant registered for Meta's
+// phone_number_id, "" when it registered none.
+func displayNumber(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, phoneNumberID string) (string, error) {
+	if phoneNumberID == "" {
+		return "", nil
+	}
+	var display string
+	err := tx.QueryRow(ctx, `SELECT display_phone_number FROM phone_numbers WHERE tenant_id = $1 AND phone_number_id = $2`,
+		tenantID, phoneNumberID).Scan(&display)
+	if err == pgx.ErrNoRows {
+		return "", nil
+	}
+	return display, pg.Translate(err, "phone number")
 }
 
 func statusHistory(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, wamid string) ([]MessageStatus, error) {

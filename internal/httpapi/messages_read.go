@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/webhooks"
 )
@@ -33,14 +34,23 @@ func (s *Server) GetAdminMessage(ctx context.Context, r openapi.GetAdminMessageR
 	return openapi.GetAdminMessage200JSONResponse(m), nil
 }
 
-// message composes the status history with the ledger row; the ledger is
-// left out when billing is not wired.
+// message composes the status history with the insights labels and the
+// ledger row; each is left out when its domain is not wired.
 func (s *Server) message(ctx context.Context, tenantID uuid.UUID, wamid string) (openapi.Message, error) {
 	rec, err := s.webhooks.Message(ctx, tenantID, wamid)
 	if err != nil {
 		return openapi.Message{}, err
 	}
 	out := toMessage(rec)
+	if s.insights != nil {
+		a, found, err := s.insights.MessageLabels(ctx, tenantID, wamid)
+		if err != nil {
+			return openapi.Message{}, err
+		}
+		if found {
+			out.Labels = toMessageLabels(a)
+		}
+	}
 	if s.billing == nil {
 		return out, nil
 	}
@@ -57,7 +67,8 @@ func (s *Server) message(ctx context.Context, tenantID uuid.UUID, wamid string) 
 
 func toMessage(m webhooks.MessageRecord) openapi.Message {
 	out := openapi.Message{Wamid: m.WAMID, TenantId: m.TenantID, PhoneNumberId: m.PhoneNumberID,
-		RecipientWaId: optString(m.RecipientID), Status: m.Status, StatusAt: optZeroTime(m.StatusAt),
+		DisplayPhoneNumber: optString(m.DisplayPhoneNumber), RecipientWaId: optString(m.RecipientID),
+		Status: m.Status, StatusAt: optZeroTime(m.StatusAt),
 		History: make([]openapi.MessageStatusEvent, 0, len(m.History))}
 	for _, st := range m.History {
 		ev := openapi.MessageStatusEvent{Status: st.Status, EventTime: optZeroTime(st.EventTime),
@@ -68,6 +79,12 @@ func toMessage(m webhooks.MessageRecord) openapi.Message {
 		out.History = append(out.History, ev)
 	}
 	return out
+}
+
+func toMessageLabels(a insights.Annotation) *openapi.MessageLabels {
+	return &openapi.MessageLabels{TemplateName: optString(a.TemplateName), TemplateLanguage: optString(a.TemplateLanguage),
+		Campaign: optString(a.Campaign), Agent: optString(a.Agent), Automated: a.Automated, Journey: optString(a.Journey),
+		JourneyStep: optString(a.JourneyStep), Experiment: optString(a.Experiment), Variant: optString(a.Variant)}
 }
 
 func toMessageBilling(e billing.LedgerEntry) openapi.MessageBilling {

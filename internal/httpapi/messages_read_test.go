@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/metasim"
 	"github.com/wabsp/wabsp/openapi"
 	"github.com/wabsp/wabsp/webhooks"
@@ -26,6 +29,12 @@ func TestMessageByWAMID(t *testing.T) {
 	st := []metasim.Status{
 		{WAMID: "wamid.m1", Status: "delivered", Timestamp: sent.Add(time.Second), RecipientID: "5511911110001", Pricing: p},
 		{WAMID: "wamid.m1", Status: "sent", Timestamp: sent, RecipientID: "5511911110001", Pricing: p},
+		{WAMID: "wamid.m2", Status: "sent", Timestamp: sent, RecipientID: "5511911110002", Pricing: p},
+	}
+	labels := insights.Annotation{WAMID: "wamid.m1", TemplateName: "spring_sale", TemplateLanguage: "pt_BR",
+		Campaign: "spring", Agent: "ana"}
+	if _, err := e.insights.Annotate(ctx, e.tenantA.ID, []insights.Annotation{labels}, ""); err != nil {
+		t.Fatal(err)
 	}
 	body := metasim.StatusesBody(e.wabaA.WABAID, e.phoneA.PhoneNumberID, metasim.Digits(e.phoneA.DisplayPhoneNumber), st)
 	archived, err := e.hooks.Archive(ctx, []webhooks.Body{{Raw: body, ReceivedAt: time.Now(), AppID: testAppID}})
@@ -49,6 +58,10 @@ func TestMessageByWAMID(t *testing.T) {
 			!m.History[0].EventTime.Equal(sent) {
 			t.Fatalf("message = %+v", m)
 		}
+		want := &openapi.MessageLabels{TemplateName: ptr("spring_sale"), TemplateLanguage: ptr("pt_BR"), Campaign: ptr("spring"), Agent: ptr("ana")}
+		if diff := cmp.Diff(want, m.Labels); diff != "" || m.DisplayPhoneNumber == nil || *m.DisplayPhoneNumber != e.phoneA.DisplayPhoneNumber {
+			t.Fatalf("display number %v, labels (-want +got):\n%s", m.DisplayPhoneNumber, diff)
+		}
 		if b := m.Billing; b == nil || b.Market != "Brazil" || b.Category != "marketing" || !b.Charged ||
 			b.MetaCost != "0.0625" || b.Price != "0.0625" {
 			t.Fatalf("billing = %+v", m.Billing)
@@ -63,6 +76,13 @@ func TestMessageByWAMID(t *testing.T) {
 		var m openapi.Message
 		must(t, e.do(request{method: "GET", path: "/v1/admin/messages/wamid.m1", token: e.token(e.admin)}), http.StatusOK, &m)
 		check(t, m)
+	})
+	t.Run("an unlabelled message has no labels", func(t *testing.T) {
+		var m openapi.Message
+		must(t, e.do(request{method: "GET", path: "/v1/admin/messages/wamid.m2", token: e.token(e.admin)}), http.StatusOK, &m)
+		if m.Labels != nil || m.DisplayPhoneNumber == nil {
+			t.Fatalf("labels %+v, display number %v", m.Labels, m.DisplayPhoneNumber)
+		}
 	})
 	tests := []struct {
 		name, path, token string

@@ -1,0 +1,34 @@
+package insights
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// MessageLabels returns what the business labelled one outbound message
+// with (template, campaign, agent and the rest of its annotation). found is
+// false while the message carries no annotation: statuses alone label
+// nothing.
+func (s *Service) MessageLabels(ctx context.Context, tenantID uuid.UUID, wamid string) (a Annotation, found bool, err error) {
+	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		a.WAMID = wamid
+		err := tx.QueryRow(ctx, `
+			SELECT template_name, template_language, agent, automated, campaign, journey, journey_step, experiment, variant
+			FROM insight_messages WHERE tenant_id = $1 AND wamid = $2 AND annotated_at IS NOT NULL`, tenantID, wamid).
+			Scan(&a.TemplateName, &a.TemplateLanguage, &a.Agent, &a.Automated, &a.Campaign, &a.Journey, &a.JourneyStep,
+				&a.Experiment, &a.Variant)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("insights: labels of %s: %w", wamid, err)
+		}
+		found = true
+		return nil
+	})
+	return a, found, err
+}
