@@ -116,14 +116,16 @@ func statusHistory(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, wamid str
 	return out, pg.Translate(rows.Err(), "message statuses")
 }
 
+// messageOwnerSQL finds the first tenant that received a status for a wamid;
+// message_statuses_wamid_idx serves it.
+const messageOwnerSQL = `SELECT tenant_id FROM message_statuses WHERE wamid = $1 ORDER BY received_at LIMIT 1`
+
 // MessageOwner tells which tenant received statuses for a wamid. It reads
 // across tenants, so it is for admins only.
 func (s *Service) MessageOwner(ctx context.Context, wamid string) (uuid.UUID, error) {
 	var id uuid.UUID
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `
-			SELECT tenant_id FROM message_statuses WHERE wamid = $1
-			ORDER BY received_at LIMIT 1`, wamid).Scan(&id)
+		err := tx.QueryRow(ctx, messageOwnerSQL, wamid).Scan(&id)
 		if err == pgx.ErrNoRows {
 			return apperr.New(apperr.NotFound, "message not found")
 		}
