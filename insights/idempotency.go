@@ -2,6 +2,7 @@ package insights
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -9,9 +10,13 @@ import (
 	"github.com/wabsp/wabsp/internal/idempotency"
 )
 
+// KeyTable holds the Idempotency-Key records of journey, experiment and
+// annotation writes, honoured for seven days.
+var KeyTable = idempotency.Table{Name: "insight_idempotency", Retention: 7 * 24 * time.Hour}
+
 // idempotent runs write at most once per (operation, key) for the tenant;
 // see idempotency.Run.
 func idempotent[T any](ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, op, key string, request []byte,
 	write func() (T, error)) (T, bool, error) {
-	return idempotency.Run(ctx, tx, "insight_idempotency", tenantID, op, key, request, write)
+	return idempotency.Run(ctx, tx, KeyTable.Name, tenantID, op, key, request, write)
 }

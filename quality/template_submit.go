@@ -49,7 +49,7 @@ func (s *Service) SubmitTemplate(ctx context.Context, tenantID uuid.UUID, in Sub
 		return TemplateDefinition{}, false, fmt.Errorf("quality: encode draft: %w", err)
 	}
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
-		def, replayed, err = idempotency.Run(ctx, tx, "quality_idempotency", tenantID, "createTemplate:"+in.WABAID, in.Key, request,
+		def, replayed, err = idempotency.Run(ctx, tx, KeyTable.Name, tenantID, "createTemplate:"+in.WABAID, in.Key, request,
 			func() (TemplateDefinition, error) {
 				ans, err := submit(ctx, in.Draft)
 				if err != nil {
@@ -85,8 +85,6 @@ func submittedDefinition(in TemplateSubmitted) TemplateDefinition {
 		Components: in.Draft.Components}
 }
 
-// PurgeIdempotency forgets the Idempotency-Key records of template
-// submissions created before before and returns how many it removed.
-func (s *Service) PurgeIdempotency(ctx context.Context, before time.Time) (int64, error) {
-	return idempotency.Purge(ctx, s.db, "quality_idempotency", before)
-}
+// KeyTable holds the Idempotency-Key records of template submissions,
+// honoured for seven days.
+var KeyTable = idempotency.Table{Name: "quality_idempotency", Retention: 7 * 24 * time.Hour}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/idempotency"
 	"github.com/wabsp/wabsp/quality"
 )
 
@@ -88,7 +89,7 @@ func TestPurgeTemplateKeys(t *testing.T) {
 		{"older than the cut", time.Now().Add(time.Hour), 1, 2},
 	}
 	for _, c := range cases {
-		n, err := e.svc.PurgeIdempotency(e.ctx, c.before)
+		n, err := idempotency.Purge(e.ctx, e.db, quality.KeyTable.Name, c.before)
 		if err != nil || n != c.purged {
 			t.Fatalf("%s: purged %d, %v; want %d", c.name, n, err, c.purged)
 		}

@@ -45,6 +45,11 @@ func (r Request) validate() error {
 	return r.Message.Validate()
 }
 
+// KeyTable holds the Idempotency-Key records of sends, honoured for seven
+// days like every other domain's: a client retrying a send does so within
+// minutes.
+var KeyTable = idempotency.Table{Name: "send_idempotency", Retention: 7 * 24 * time.Hour}
+
 // Submitter records sends after the guards decided them.
 type Submitter struct {
 	db       *pg.DB
@@ -77,7 +82,7 @@ func (s *Submitter) Submit(ctx context.Context, tenantID uuid.UUID, r Request, k
 	var replayed bool
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		var err error
-		out, replayed, err = idempotency.Run(ctx, tx, "send_idempotency", tenantID, "send", key, body, func() (Send, error) {
+		out, replayed, err = idempotency.Run(ctx, tx, KeyTable.Name, tenantID, "send", key, body, func() (Send, error) {
 			return s.decide(ctx, tx, tenantID, r)
 		})
 		return err

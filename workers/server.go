@@ -116,8 +116,7 @@ func schedule(s *asynq.Scheduler) error {
 		{"@every 1h", NewArchiveRetentionTask(), time.Hour},
 		{"@every 1m", NewQualityScheduleTask(), time.Minute},
 		{"@every 1h", NewBillingFinalizeTask(), time.Hour},
-		{"@every 24h", NewOptinsPurgeTask(), 24 * time.Hour},
-		{"@every 24h", NewQualityPurgeTask(), 24 * time.Hour},
+		{"@every 24h", NewIdempotencyPurgeTask(), 24 * time.Hour},
 		// Fans new events out to webhook subscriptions and starts due retries.
 		{"@every 1s", NewOutboundPumpTask(), time.Second},
 	}

@@ -314,10 +314,8 @@ func (s *system) runWorker(ctx context.Context) error {
 	s.onboardingTasks(client, poller).Register(mux)
 	billingTasks := &workers.BillingTasks{Billing: s.billing, DB: s.db, Log: s.log}
 	billingTasks.Register(mux)
-	optinsTasks := &workers.OptinsTasks{Optins: s.optins, Log: s.log}
-	optinsTasks.Register(mux)
-	qualityKeys := &workers.QualityKeys{Quality: s.quality, Log: s.log}
-	qualityKeys.Register(mux)
+	keys := &workers.IdempotencyKeys{DB: s.db, Tables: workers.KeyTables(), Log: s.log}
+	keys.Register(mux)
 	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
 	sendTasks.Register(mux)

@@ -7,12 +7,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/apperr"
+	"github.com/wabsp/wabsp/internal/idempotency"
 )
+
+// KeyTable holds the Idempotency-Key records of subscription writes and
+// replays, a tenant's or a partner's, honoured for seven days.
+var KeyTable = idempotency.Table{Name: "webhook_idempotency", Retention: 7 * 24 * time.Hour}
 
 // MaxIdempotencyKeyLen bounds Idempotency-Key values.
 const MaxIdempotencyKeyLen = 200
