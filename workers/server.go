@@ -118,6 +118,7 @@ func schedule(s *asynq.Scheduler) error {
 		{"@every 1h", NewBillingFinalizeTask(), time.Hour},
 		{"@every 24h", NewOptinsPurgeTask(), 24 * time.Hour},
 		{"@every 24h", NewQualityPurgeTask(), 24 * time.Hour},
+		{"@every 6h", NewRetentionTask(), 6 * time.Hour},
 		// Fans new events out to webhook subscriptions and starts due retries.
 		{"@every 1s", NewOutboundPumpTask(), time.Second},
 	}

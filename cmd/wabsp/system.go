@@ -318,6 +318,8 @@ func (s *system) runWorker(ctx context.Context) error {
 	optinsTasks.Register(mux)
 	qualityKeys := &workers.QualityKeys{Quality: s.quality, Log: s.log}
 	qualityKeys.Register(mux)
+	retention := &workers.RetentionTasks{DB: s.db, Log: s.log, Ahead: s.cfg.PartitionsAhead, Keep: s.cfg.EventRetention}
+	retention.Register(mux)
 	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
 	sendTasks.Register(mux)

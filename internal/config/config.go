@@ -30,6 +30,15 @@ type Config struct {
 
 	DatabaseURL     string `env:"WABSP_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/wabsp?sslmode=disable"`
 	DatabaseMaxConn int32  `env:"WABSP_DATABASE_MAX_CONNS" envDefault:"16"`
+	// DatabaseReadURL, when set, serves the heavy reads (usage, insights)
+	// from a replica; empty reads from DatabaseURL.
+	DatabaseReadURL string `env:"WABSP_DATABASE_READ_URL"`
+	// PartitionsAhead is how many months after the current one the event
+	// tables have partitions for; EventRetention is the longest any tenant's
+	// event rows (statuses, quality history, insights) are kept. Tenants with
+	// a shorter retention_days have their older rows deleted in batches.
+	PartitionsAhead int           `env:"WABSP_PARTITIONS_AHEAD" envDefault:"3"`
+	EventRetention  time.Duration `env:"WABSP_EVENT_RETENTION" envDefault:"9600h"`
 
 	RedisAddr     string `env:"WABSP_REDIS_ADDR" envDefault:"127.0.0.1:6379"`
 	RedisDB       int    `env:"WABSP_REDIS_DB" envDefault:"0"`
@@ -115,6 +124,17 @@ func (c Config) Validate() error {
 	}
 	if c.DatabaseMaxConn < 2 {
 		bad("WABSP_DATABASE_MAX_CONNS", "must be at least 2, got %d", c.DatabaseMaxConn)
+	}
+	if c.DatabaseReadURL != "" {
+		if _, err := url.Parse(c.DatabaseReadURL); err != nil || !strings.HasPrefix(c.DatabaseReadURL, "postgres") {
+			bad("WABSP_DATABASE_READ_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.PartitionsAhead < 1 || c.PartitionsAhead > 24 {
+		bad("WABSP_PARTITIONS_AHEAD", "must be 1..24, got %d", c.PartitionsAhead)
+	}
+	if c.EventRetention < 31*24*time.Hour {
+		bad("WABSP_EVENT_RETENTION", "must be at least 744h (one month), got %s", c.EventRetention)
 	}
 	if c.RedisAddr == "" {
 		bad("WABSP_REDIS_ADDR", "must not be empty")
