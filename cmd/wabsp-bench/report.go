@@ -100,5 +100,12 @@ func (r report) write(w io.Writer) {
 			e.SustainedRate, targetE2ERate, verdict(e.SustainedRate >= targetE2ERate), e.Landed == e.Sent)
 		fmt.Fprintf(w, "Worker RSS peak %s (target < %s: %s)\n",
 			mib(e.WorkerRSS.Peak), mib(targetWorkerRSS), verdict(e.WorkerRSS.Peak < targetWorkerRSS))
+		if len(e.WorkerRSS.ByMinute) > 1 {
+			byMin := make([]string, len(e.WorkerRSS.ByMinute))
+			for i, b := range e.WorkerRSS.ByMinute {
+				byMin[i] = mib(b)
+			}
+			fmt.Fprintf(w, "Worker RSS peak by minute (load, then drain): %s\n", strings.Join(byMin, ", "))
+		}
 	}
 }

@@ -19,11 +19,15 @@ type rssSampler struct {
 	last int64
 	n    int
 	sum  int64
-	done chan struct{}
+	// minutes holds the peak of each whole minute, to show whether the
+	// resident set stays flat over a long run.
+	minutes []int64
+	start   time.Time
+	done    chan struct{}
 }
 
 func sampleRSS(ctx context.Context, pid int, every time.Duration) (*rssSampler, func()) {
-	s := &rssSampler{done: make(chan struct{})}
+	s := &rssSampler{done: make(chan struct{}), start: time.Now()}
 	ctx, cancel := context.WithCancel(ctx)
 	go func() {
 		defer close(s.done)
@@ -47,18 +51,24 @@ func (s *rssSampler) add(rss int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.peak, s.last, s.sum, s.n = max(s.peak, rss), rss, s.sum+rss, s.n+1
+	m := int(time.Since(s.start) / time.Minute)
+	for len(s.minutes) <= m {
+		s.minutes = append(s.minutes, 0)
+	}
+	s.minutes[m] = max(s.minutes[m], rss)
 }
 
 // rssFigures is what the report prints: peak, mean and the last sample.
 type rssFigures struct {
 	Peak, Mean, Last int64
 	Samples          int
+	ByMinute         []int64
 }
 
 func (s *rssSampler) figures() rssFigures {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := rssFigures{Peak: s.peak, Last: s.last, Samples: s.n}
+	f := rssFigures{Peak: s.peak, Last: s.last, Samples: s.n, ByMinute: append([]int64(nil), s.minutes...)}
 	if s.n > 0 {
 		f.Mean = s.sum / int64(s.n)
 	}

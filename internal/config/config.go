@@ -45,6 +45,10 @@ type Config struct {
 	RedisPassword string `env:"WABSP_REDIS_PASSWORD"`
 
 	WorkerConcurrency int `env:"WABSP_WORKER_CONCURRENCY" envDefault:"8"`
+	// WorkerMemoryLimitMiB is the Go runtime's soft memory limit for a
+	// process running work (as GOMEMLIMIT, which wins when set); 0 leaves
+	// the runtime's default.
+	WorkerMemoryLimitMiB int `env:"WABSP_WORKER_MEMORY_LIMIT_MIB" envDefault:"192"`
 	// TenantSlots caps how many webhook-apply tasks of one tenant run at once
 	// across all workers, so one tenant's flood cannot starve the others.
 	TenantSlots int `env:"WABSP_TENANT_SLOTS" envDefault:"2"`
@@ -141,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if c.RedisDB < 0 || c.RedisDB > 15 {
 		bad("WABSP_REDIS_DB", "must be 0..15, got %d", c.RedisDB)
+	}
+	if c.WorkerMemoryLimitMiB < 0 || (c.WorkerMemoryLimitMiB > 0 && c.WorkerMemoryLimitMiB < 64) {
+		bad("WABSP_WORKER_MEMORY_LIMIT_MIB", "must be 0 (off) or at least 64, got %d", c.WorkerMemoryLimitMiB)
 	}
 	if c.WorkerConcurrency < 1 {
 		bad("WABSP_WORKER_CONCURRENCY", "must be at least 1")
