@@ -78,3 +78,37 @@ func TestExemptTablesExist(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantForeignKeysCarryTenantID keeps foreign keys between tenant tables
+// co-locatable: a distributed table may only reference another distributed
+// table through the distribution column.
+func TestTenantForeignKeysCarryTenantID(t *testing.T) {
+	db := pgtest.New(t)
+	rows, err := db.Query(context.Background(), `
+		SELECT f.conrelid::regclass::text, f.confrelid::regclass::text, f.conname
+		FROM pg_constraint f
+		JOIN pg_class c ON c.oid = f.conrelid AND NOT c.relispartition
+		JOIN pg_attribute a ON a.attrelid = f.conrelid AND a.attname = 'tenant_id'
+		JOIN pg_attribute ra ON ra.attrelid = f.confrelid AND ra.attname = 'tenant_id'
+		WHERE f.contype = 'f' AND NOT a.attnum = ANY (f.conkey)
+		ORDER BY 1, 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, ref, name string
+		if err := rows.Scan(&table, &ref, &name); err != nil {
+			t.Fatal(err)
+		}
+		_, exemptTable := distributionExempt[table]
+		_, exemptRef := distributionExempt[ref]
+		if exemptTable || exemptRef {
+			continue
+		}
+		t.Errorf("%s: foreign key %s to %s does not include tenant_id", table, name, ref)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}

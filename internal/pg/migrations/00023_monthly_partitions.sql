@@ -186,6 +186,7 @@ FROM message_statuses
 GROUP BY tenant_id, wamid;
 
 ALTER TABLE quality_history RENAME TO quality_history_partitioned;
+ALTER INDEX quality_history_pkey RENAME TO quality_history_partitioned_pkey;
 ALTER INDEX quality_history_key RENAME TO quality_history_partitioned_key;
 ALTER INDEX quality_history_time_idx RENAME TO quality_history_partitioned_time_idx;
 CREATE TABLE quality_history (
