@@ -126,7 +126,17 @@ func (db *DB) dropMonths(ctx context.Context, table string, cutoff time.Time) (i
 		if m.AddDate(0, 1, 0).After(cutoff) {
 			continue
 		}
-		if _, err := db.Exec(ctx, `DROP TABLE IF EXISTS `+pgx.Identifier{name}.Sanitize()); err != nil {
+		// Dropping a partition locks its parent exclusively. Behind a long
+		// query that lock would queue every insert; giving up instead
+		// leaves the month to the next run.
+		err := db.InTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+			return err
+		})
+		if err != nil {
 			return dropped, fmt.Errorf("pg: drop partition %s: %w", name, err)
 		}
 		dropped++
