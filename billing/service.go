@@ -27,12 +27,16 @@ type Config struct {
 	Now func() time.Time
 	// Log receives reports of fallback pricing and missing rates.
 	Log *slog.Logger
+	// ReadDB, when set, serves usage reads (typically a read replica, so
+	// they may lag the ledger by its delay); nil reads from the primary.
+	ReadDB *pg.DB
 }
 
 // Service is the billing domain. It is safe for concurrent use.
 type Service struct {
-	db  *pg.DB
-	cfg Config
+	db     *pg.DB
+	reader *pg.DB
+	cfg    Config
 
 	mu      sync.Mutex
 	markets *marketTable
@@ -52,7 +56,11 @@ func NewService(db *pg.DB, cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, cfg: cfg}
+	reader := cfg.ReadDB
+	if reader == nil {
+		reader = db
+	}
+	return &Service{db: db, reader: reader, cfg: cfg}
 }
 
 // marketTable returns the calling-code table, loading it on first use. The

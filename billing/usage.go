@@ -126,7 +126,7 @@ func (q UsageQuery) validate() ([]string, error) {
 // messages.
 func (s *Service) Usage(ctx context.Context, tenantID uuid.UUID, q UsageQuery) (Usage, error) {
 	var u Usage
-	err := s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
+	err := s.reader.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT time_zone FROM tenants WHERE id = $1`, tenantID).Scan(&u.TimeZone); err != nil {
 			return pg.Translate(err, "tenant")
 		}

@@ -93,7 +93,7 @@ func (s *Service) ExperimentResults(ctx context.Context, tenantID, id uuid.UUID,
 	for i := range out.Variants {
 		counts[out.Variants[i].Variant] = &out.Variants[i]
 	}
-	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+	err = s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		name, loc, err := zone(ctx, tx, tenantID)
 		if err != nil {
 			return err

@@ -125,7 +125,7 @@ func (s *Service) Funnel(ctx context.Context, tenantID uuid.UUID, q FunnelQuery)
 		w.add("campaign = ?", q.Campaign)
 	}
 	var out Funnel
-	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+	err = s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		tzName, _, err := zone(ctx, tx, tenantID)
 		if err != nil {
 			return err

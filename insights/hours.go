@@ -54,7 +54,7 @@ func (s *Service) BusiestHours(ctx context.Context, tenantID uuid.UUID, q HoursQ
 	for i := range out.Hours {
 		out.Hours[i] = HourCell{Weekday: isoWeekdays[i/24], Hour: i % 24}
 	}
-	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+	err = s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		name, _, err := zone(ctx, tx, tenantID)
 		if err != nil {
 			return err
@@ -148,7 +148,7 @@ func (s *Service) ContactActivity(ctx context.Context, tenantID uuid.UUID, q Con
 		return ContactActivity{}, errGrain
 	}
 	out := ContactActivity{Grain: q.Grain, Periods: []ContactPeriod{}, GainedBySource: []SourceCount{}}
-	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+	err = s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		name, loc, err := zone(ctx, tx, tenantID)
 		if err != nil {
 			return err

@@ -59,7 +59,7 @@ func (s *Service) JourneyResults(ctx context.Context, tenantID, id uuid.UUID, r 
 		return JourneyResults{}, err
 	}
 	var out JourneyResults
-	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+	err = s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		name, _, err := zone(ctx, tx, tenantID)
 		if err != nil {
 			return err

@@ -30,7 +30,7 @@ const DefaultRangeDays = 30
 func (s *Service) span(ctx context.Context, tenantID uuid.UUID, r Range) (date, date, error) {
 	if r.From.IsZero() || r.To.IsZero() {
 		var loc *time.Location
-		err := s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+		err := s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 			var err error
 			_, loc, err = zone(ctx, tx, tenantID)
 			return err

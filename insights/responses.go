@@ -91,7 +91,7 @@ func (s *Service) ResponseTimes(ctx context.Context, tenantID uuid.UUID, q Respo
 	}
 	f := turnFilter{from: from, to: to, phone: q.PhoneNumberID, agent: q.Agent, automated: q.Automated, clock: q.Clock}
 	out := ResponseTimes{Clock: q.Clock, Groups: []ResponseRow{}}
-	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
+	err = s.readTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		name, _, err := zone(ctx, tx, tenantID)
 		if err != nil {
 			return err

@@ -14,8 +14,11 @@ import (
 
 // Service is the insights domain. It is safe for concurrent use.
 type Service struct {
-	db  *pg.DB
-	now func() time.Time
+	db *pg.DB
+	// reader serves the range reads (funnels, hours, response times,
+	// results); db unless WithReadDB names a replica.
+	reader *pg.DB
+	now    func() time.Time
 }
 
 // Option configures a Service.
@@ -26,9 +29,20 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Service) { s.now = now }
 }
 
+// WithReadDB sends the range reads to db, typically a read replica. They
+// may then lag the writes by the replica's delay; writes and the reads
+// that precede a write stay on the primary.
+func WithReadDB(db *pg.DB) Option {
+	return func(s *Service) {
+		if db != nil {
+			s.reader = db
+		}
+	}
+}
+
 // NewService returns a Service storing in db.
 func NewService(db *pg.DB, opts ...Option) *Service {
-	s := &Service{db: db, now: time.Now}
+	s := &Service{db: db, reader: db, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -52,6 +66,11 @@ func lockKey(tenantID uuid.UUID) int64 {
 
 func (s *Service) inTenant(ctx context.Context, tenantID uuid.UUID, fn func(pgx.Tx) error) error {
 	return s.db.InTenantTx(ctx, tenantID, fn)
+}
+
+// readTenant is inTenant for reads that may be served by the replica.
+func (s *Service) readTenant(ctx context.Context, tenantID uuid.UUID, fn func(pgx.Tx) error) error {
+	return s.reader.InTenantTx(ctx, tenantID, fn)
 }
 
 // newID returns a time-ordered id, which keeps primary key indexes compact.

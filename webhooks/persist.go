@@ -16,18 +16,18 @@ const insertStatusesSQL = `
 INSERT INTO message_statuses (tenant_id, wamid, status, event_time, received_at, phone_number_id,
     recipient_id, recipient_user_id, pricing_billable, pricing_model, pricing_type, pricing_category,
     pricing, conversation_id, conversation_origin, errors, error_code, biz_opaque_callback_data, archive_id,
-    change_index)
+    change_index, occurred_at)
 SELECT $1, u.wamid, u.status, u.event_time, u.received_at, u.phone_number_id,
     u.recipient_id, u.recipient_user_id, u.billable, u.pricing_model, u.pricing_type, u.pricing_category,
     u.pricing::jsonb, u.conversation_id, u.conversation_origin, u.errors::jsonb, u.error_code,
-    u.biz_opaque_callback_data, u.archive_id, u.change_index
+    u.biz_opaque_callback_data, u.archive_id, u.change_index, coalesce(u.event_time, u.received_at)
 FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
     $7::text[], $8::text[], $9::bool[], $10::text[], $11::text[], $12::text[],
     $13::text[], $14::text[], $15::text[], $16::text[], $17::int[], $18::text[], $19::bigint[], $20::int[])
     AS u(wamid, status, event_time, received_at, phone_number_id, recipient_id, recipient_user_id,
          billable, pricing_model, pricing_type, pricing_category, pricing, conversation_id,
          conversation_origin, errors, error_code, biz_opaque_callback_data, archive_id, change_index)
-ON CONFLICT (tenant_id, wamid, status) DO NOTHING`
+ON CONFLICT (tenant_id, wamid, status, occurred_at) DO NOTHING`
 
 const insertInboundSQL = `
 INSERT INTO inbound_messages (tenant_id, wamid, phone_number_id, from_wa_id, from_user_id,

@@ -117,6 +117,7 @@ func schedule(s *asynq.Scheduler) error {
 		{"@every 1m", NewQualityScheduleTask(), time.Minute},
 		{"@every 1h", NewBillingFinalizeTask(), time.Hour},
 		{"@every 24h", NewIdempotencyPurgeTask(), 24 * time.Hour},
+		{"@every 6h", NewRetentionTask(), 6 * time.Hour},
 		// Fans new events out to webhook subscriptions and starts due retries.
 		{"@every 1s", NewOutboundPumpTask(), time.Second},
 	}

@@ -117,6 +117,7 @@ type e2eResult struct {
 	Drain         time.Duration
 	SustainedRate float64 // rows landed during the run per second of run
 	OverallRate   float64 // all rows over the time until the last one landed
+	WorkerRSS     rssFigures
 }
 
 // measureEndToEnd is (c): statuses offered at a fixed rate through `wabsp
@@ -151,6 +152,7 @@ func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, 
 		bodies.Add(1)
 		return b.raw, b.sig
 	}
+	rss, stopRSS := sampleRSS(ctx, worker.cmd.Process.Pid, 250*time.Millisecond)
 	pctx, cancel := context.WithCancel(ctx)
 	start := time.Now()
 	load := runLoad(ctx, addr, "/webhooks/meta", e.o.e2eConc, e.o.e2eFor, src, pacer(pctx, e.o.e2eRate/float64(e.o.perBody)))
@@ -170,6 +172,8 @@ func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, 
 	}
 	res.Drain = time.Since(drainStart)
 	res.OverallRate = float64(res.Landed) / time.Since(start).Seconds()
+	stopRSS()
+	res.WorkerRSS = rss.figures()
 	return res, nil
 }
 

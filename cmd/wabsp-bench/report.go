@@ -11,9 +11,10 @@ import (
 // The targets the intake is held to on a 2-core machine, load generator
 // included.
 const (
-	targetIntakeRatio = 0.50
+	targetIntakeRatio = 0.60
 	targetIntakeP99   = 15 * time.Millisecond
-	targetE2ERate     = 15000.0
+	targetE2ERate     = 20000.0
+	targetWorkerRSS   = 256 << 20
 )
 
 type report struct {
@@ -93,7 +94,18 @@ func (r report) write(w io.Writer) {
 		fmt.Fprintf(w, "| overall rate, first POST to last row | %.0f status events/s |\n", e.OverallRate)
 		fmt.Fprintf(w, "| POST p50 / p99 under this load | %s / %s |\n", ms(e.Load.P50), ms(e.Load.P99))
 		fmt.Fprintf(w, "| failures | %s |\n", failures(e.Load))
+		fmt.Fprintf(w, "| worker RSS peak / mean / at the end (%d samples) | %s / %s / %s |\n",
+			e.WorkerRSS.Samples, mib(e.WorkerRSS.Peak), mib(e.WorkerRSS.Mean), mib(e.WorkerRSS.Last))
 		fmt.Fprintf(w, "\nEnd to end: %.0f status events/s sustained (target ≥ %.0f: %s); every accepted status landed: %v\n",
 			e.SustainedRate, targetE2ERate, verdict(e.SustainedRate >= targetE2ERate), e.Landed == e.Sent)
+		fmt.Fprintf(w, "Worker RSS peak %s (target < %s: %s)\n",
+			mib(e.WorkerRSS.Peak), mib(targetWorkerRSS), verdict(e.WorkerRSS.Peak < targetWorkerRSS))
+		if len(e.WorkerRSS.ByMinute) > 1 {
+			byMin := make([]string, len(e.WorkerRSS.ByMinute))
+			for i, b := range e.WorkerRSS.ByMinute {
+				byMin[i] = mib(b)
+			}
+			fmt.Fprintf(w, "Worker RSS peak by minute (load, then drain): %s\n", strings.Join(byMin, ", "))
+		}
 	}
 }

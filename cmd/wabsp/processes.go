@@ -70,6 +70,7 @@ func (s *system) runRoles(ctx context.Context, role string, ln net.Listener) err
 		g.Go(func() error { return s.runAPI(ctx, ln) })
 	}
 	if role == "work" || role == "all" {
+		applyMemoryLimit(s.cfg.WorkerMemoryLimitMiB, s.log)
 		g.Go(func() error { return s.runWorker(ctx) })
 	}
 	if role == "schedule" || role == "all" {

@@ -44,6 +44,7 @@ type system struct {
 	cfg      config.Config
 	log      *slog.Logger
 	db       *pg.DB
+	readDB   *pg.DB // nil without WABSP_DATABASE_READ_URL
 	rdb      *redis.Client
 	reg      *prometheus.Registry
 	webhooks *webhooks.Service
@@ -101,6 +102,12 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s := &system{cfg: cfg, log: log, db: db, rdb: rdb, reg: reg}
+	if cfg.DatabaseReadURL != "" {
+		if s.readDB, err = pg.Open(ctx, cfg.DatabaseReadURL, cfg.DatabaseMaxConn); err != nil {
+			s.close()
+			return nil, fmt.Errorf("read database: %w", err)
+		}
+	}
 	if s.webhooks, err = webhooks.NewService(db, reg, log); err != nil {
 		s.close()
 		return nil, err
@@ -116,9 +123,9 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 		s.close()
 		return nil, err
 	}
-	s.billing = billing.NewService(db, billing.Config{Log: log})
+	s.billing = billing.NewService(db, billing.Config{Log: log, ReadDB: s.readDB})
 	s.optins = optins.NewService(db)
-	s.insights = insights.NewService(db)
+	s.insights = insights.NewService(db, insights.WithReadDB(s.readDB))
 	// Every domain reading the messages field goes into this one call, in
 	// the order its handlers run inside the intake's transaction. Billing
 	// goes last: it takes the tenant's ledger lock, which is then held only
@@ -218,6 +225,9 @@ func cipherKeyring(cfg config.Config) (*secretbox.Keyring, error) {
 func (s *system) close() {
 	s.rdb.Close()
 	s.db.Close()
+	if s.readDB != nil {
+		s.readDB.Close()
+	}
 }
 
 // checkMigrated refuses to run against a schema older than the binary.
@@ -316,6 +326,8 @@ func (s *system) runWorker(ctx context.Context) error {
 	billingTasks.Register(mux)
 	keys := &workers.IdempotencyKeys{DB: s.db, Tables: workers.KeyTables(), Log: s.log}
 	keys.Register(mux)
+	retention := &workers.RetentionTasks{DB: s.db, Log: s.log, Ahead: s.cfg.PartitionsAhead, Keep: s.cfg.EventRetention}
+	retention.Register(mux)
 	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
 	sendTasks.Register(mux)

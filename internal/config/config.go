@@ -30,12 +30,25 @@ type Config struct {
 
 	DatabaseURL     string `env:"WABSP_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/wabsp?sslmode=disable"`
 	DatabaseMaxConn int32  `env:"WABSP_DATABASE_MAX_CONNS" envDefault:"16"`
+	// DatabaseReadURL, when set, serves the heavy reads (usage, insights)
+	// from a replica; empty reads from DatabaseURL.
+	DatabaseReadURL string `env:"WABSP_DATABASE_READ_URL"`
+	// PartitionsAhead is how many months after the current one the event
+	// tables have partitions for; EventRetention is the longest any tenant's
+	// event rows (statuses, quality history, insights) are kept. Tenants with
+	// a shorter retention_days have their older rows deleted in batches.
+	PartitionsAhead int           `env:"WABSP_PARTITIONS_AHEAD" envDefault:"3"`
+	EventRetention  time.Duration `env:"WABSP_EVENT_RETENTION" envDefault:"9600h"`
 
 	RedisAddr     string `env:"WABSP_REDIS_ADDR" envDefault:"127.0.0.1:6379"`
 	RedisDB       int    `env:"WABSP_REDIS_DB" envDefault:"0"`
 	RedisPassword string `env:"WABSP_REDIS_PASSWORD"`
 
 	WorkerConcurrency int `env:"WABSP_WORKER_CONCURRENCY" envDefault:"8"`
+	// WorkerMemoryLimitMiB is the Go runtime's soft memory limit for a
+	// process running work (as GOMEMLIMIT, which wins when set); 0 leaves
+	// the runtime's default.
+	WorkerMemoryLimitMiB int `env:"WABSP_WORKER_MEMORY_LIMIT_MIB" envDefault:"192"`
 	// TenantSlots caps how many webhook-apply tasks of one tenant run at once
 	// across all workers, so one tenant's flood cannot starve the others.
 	TenantSlots int `env:"WABSP_TENANT_SLOTS" envDefault:"2"`
@@ -116,11 +129,25 @@ func (c Config) Validate() error {
 	if c.DatabaseMaxConn < 2 {
 		bad("WABSP_DATABASE_MAX_CONNS", "must be at least 2, got %d", c.DatabaseMaxConn)
 	}
+	if c.DatabaseReadURL != "" {
+		if _, err := url.Parse(c.DatabaseReadURL); err != nil || !strings.HasPrefix(c.DatabaseReadURL, "postgres") {
+			bad("WABSP_DATABASE_READ_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.PartitionsAhead < 1 || c.PartitionsAhead > 24 {
+		bad("WABSP_PARTITIONS_AHEAD", "must be 1..24, got %d", c.PartitionsAhead)
+	}
+	if c.EventRetention < 31*24*time.Hour {
+		bad("WABSP_EVENT_RETENTION", "must be at least 744h (one month), got %s", c.EventRetention)
+	}
 	if c.RedisAddr == "" {
 		bad("WABSP_REDIS_ADDR", "must not be empty")
 	}
 	if c.RedisDB < 0 || c.RedisDB > 15 {
 		bad("WABSP_REDIS_DB", "must be 0..15, got %d", c.RedisDB)
+	}
+	if c.WorkerMemoryLimitMiB < 0 || (c.WorkerMemoryLimitMiB > 0 && c.WorkerMemoryLimitMiB < 64) {
+		bad("WABSP_WORKER_MEMORY_LIMIT_MIB", "must be 0 (off) or at least 64, got %d", c.WorkerMemoryLimitMiB)
 	}
 	if c.WorkerConcurrency < 1 {
 		bad("WABSP_WORKER_CONCURRENCY", "must be at least 1")

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidateNamesTheVariable(t *testing.T) {
@@ -20,6 +21,10 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		want   string
 	}{
 		{"bad database url", func(c *Config) { c.DatabaseURL = "mysql://x" }, "WABSP_DATABASE_URL"},
+		{"bad read url", func(c *Config) { c.DatabaseReadURL = "mysql://x" }, "WABSP_DATABASE_READ_URL"},
+		{"worker memory limit too small", func(c *Config) { c.WorkerMemoryLimitMiB = 16 }, "WABSP_WORKER_MEMORY_LIMIT_MIB"},
+		{"no partitions ahead", func(c *Config) { c.PartitionsAhead = 0 }, "WABSP_PARTITIONS_AHEAD"},
+		{"retention under a month", func(c *Config) { c.EventRetention = 24 * time.Hour }, "WABSP_EVENT_RETENTION"},
 		{"redis db out of range", func(c *Config) { c.RedisDB = 16 }, "WABSP_REDIS_DB"},
 		{"jwt key not base64", func(c *Config) { c.JWTKeys = "k1:%%%" }, "WABSP_JWT_KEYS"},
 		{"jwt key wrong size", func(c *Config) { c.JWTKeys = "k1:AAAA" }, "WABSP_JWT_KEYS"},

@@ -83,3 +83,19 @@ func NewWithURL(tb testing.TB) (*pg.DB, string) {
 	}
 	return db, url
 }
+
+// OpenReadOnly opens a pool to url whose sessions refuse writes, as a hot
+// standby would: a stand-in for a read replica. It is closed in t.Cleanup.
+func OpenReadOnly(tb testing.TB, url string) *pg.DB {
+	tb.Helper()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db, err := pg.Open(context.Background(), url+sep+"default_transaction_read_only=on", 4)
+	if err != nil {
+		tb.Fatalf("pgtest: open read-only: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}

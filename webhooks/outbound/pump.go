@@ -171,7 +171,7 @@ func (s *Service) fanOut(ctx context.Context, tx pgx.Tx, evs []events.Stored) (i
 		FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::text[], $5::text[])
 			AS u(tenant_id, sub, event_id, message_id, event_type)
 		ORDER BY u.sub, u.event_id
-		ON CONFLICT (subscription_id, event_id) WHERE origin = 'event' DO NOTHING`,
+		ON CONFLICT (tenant_id, subscription_id, event_id) WHERE origin = 'event' DO NOTHING`,
 		uuidArray(tenants), uuidArray(subs), ids, msgIDs, types, s.opt.Retry.Horizon.Seconds())
 	if err != nil {
 		return 0, nil, fmt.Errorf("outbound: insert deliveries: %w", err)

@@ -172,7 +172,7 @@ func (r *batchRows) queue(b *pgx.Batch, subID uuid.UUID, h health) {
 			SELECT u.tenant_id, u.id, u.n, $9, u.at, u.latency, nullif(u.code, 0), nullif(u.err, ''), u.body
 			FROM unnest($1::uuid[], $2::bigint[], $3::int[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
 				AS u(tenant_id, id, n, at, latency, code, err, body)
-			ON CONFLICT (delivery_id, attempt) DO NOTHING`,
+			ON CONFLICT (tenant_id, delivery_id, attempt) DO NOTHING`,
 			uuidArray(r.aTenant), r.aID, r.aNum, r.aAt, r.aLatency, r.aStatus, r.aErr, r.aBody, subID)
 	}
 	if len(r.dID) > 0 {

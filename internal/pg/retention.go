@@ -1,0 +1,241 @@
+package pg
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// RetainedTable is one table under retention. Partitioned tables are split
+// by month on their partition column (created by create_month_partition, so
+// named TABLE_pYYYYMM); months entirely past the retention are dropped whole.
+// Column is the time column rows are aged by, for the per-tenant deletes.
+type RetainedTable struct {
+	Name        string
+	Column      string
+	Partitioned bool
+}
+
+// RetentionPolicy says how far ahead months are created and how long rows
+// are kept when the tenant asks for no less.
+type RetentionPolicy struct {
+	Tables []RetainedTable
+	// Ahead is how many months after the current one exist at all times, so
+	// inserts never land in the default partition.
+	Ahead int
+	// Keep is the longest any row is kept. A tenant whose retention_days is
+	// shorter has its older rows deleted in batches of Batch.
+	Keep  time.Duration
+	Batch int
+}
+
+// RetentionReport counts what one maintenance run did.
+type RetentionReport struct {
+	Created int   `json:"created"`
+	Dropped int   `json:"dropped"`
+	Deleted int64 `json:"deleted"`
+}
+
+// neverRetained names tables whose rows are evidence and must outlive any
+// retention setting: the consent ledger proves what a contact agreed to.
+var neverRetained = map[string]bool{"consent_ledger": true}
+
+// MaintainRetention creates the months ahead, drops whole months older than
+// policy.Keep and deletes the rows of tenants with a shorter retention.
+// Every step is idempotent; a run cut short is finished by the next one.
+func (db *DB) MaintainRetention(ctx context.Context, now time.Time, p RetentionPolicy) (RetentionReport, error) {
+	var r RetentionReport
+	for _, t := range p.Tables {
+		if neverRetained[t.Name] {
+			return r, fmt.Errorf("pg: retention: %s is never purged", t.Name)
+		}
+	}
+	cutoff := now.Add(-p.Keep)
+	for _, t := range p.Tables {
+		if !t.Partitioned {
+			continue
+		}
+		n, err := db.createMonths(ctx, t.Name, now, p.Ahead)
+		r.Created += n
+		if err != nil {
+			return r, err
+		}
+		n, err = db.dropMonths(ctx, t.Name, cutoff)
+		r.Dropped += n
+		if err != nil {
+			return r, err
+		}
+	}
+	n, err := db.deleteTenantRows(ctx, now, p)
+	r.Deleted = n
+	return r, err
+}
+
+func (db *DB) createMonths(ctx context.Context, table string, now time.Time, ahead int) (int, error) {
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	created := 0
+	for i := 0; i <= ahead; i++ {
+		var ok bool
+		if err := db.QueryRow(ctx, `SELECT create_month_partition($1::regclass, $2::date)`,
+			table, first.AddDate(0, i, 0)).Scan(&ok); err != nil {
+			return created, fmt.Errorf("pg: create partition of %s: %w", table, err)
+		}
+		if ok {
+			created++
+		}
+	}
+	return created, nil
+}
+
+// monthPartitions lists table's monthly partitions with the month each holds.
+func (db *DB) monthPartitions(ctx context.Context, table string) (map[string]time.Time, error) {
+	rows, err := db.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+		WHERE i.inhparent = $1::regclass`, table)
+	if err != nil {
+		return nil, fmt.Errorf("pg: list partitions of %s: %w", table, err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("pg: list partitions of %s: %w", table, err)
+	}
+	months := make(map[string]time.Time, len(names))
+	for _, name := range names {
+		suffix, ok := strings.CutPrefix(name, table+"_p")
+		if !ok {
+			continue
+		}
+		if m, err := time.Parse("200601", suffix); err == nil {
+			months[name] = m
+		}
+	}
+	return months, nil
+}
+
+// dropMonths drops the partitions whose whole month ends at or before cutoff.
+func (db *DB) dropMonths(ctx context.Context, table string, cutoff time.Time) (int, error) {
+	months, err := db.monthPartitions(ctx, table)
+	if err != nil {
+		return 0, err
+	}
+	dropped := 0
+	for name, m := range months {
+		if m.AddDate(0, 1, 0).After(cutoff) {
+			continue
+		}
+		// Dropping a partition locks its parent exclusively. Behind a long
+		// query that lock would queue every insert; giving up instead
+		// leaves the month to the next run.
+		err := db.InTx(ctx, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+			return err
+		})
+		if err != nil {
+			return dropped, fmt.Errorf("pg: drop partition %s: %w", name, err)
+		}
+		dropped++
+	}
+	return dropped, nil
+}
+
+type tenantCutoff struct {
+	id     uuid.UUID
+	cutoff time.Time
+	// short is set when the tenant keeps rows for less than the policy, so
+	// months not yet dropped still hold rows it no longer keeps.
+	short bool
+}
+
+// tenantCutoffs gives every tenant the time before which its rows go: its
+// own retention_days, capped by keep.
+func (db *DB) tenantCutoffs(ctx context.Context, now time.Time, keep time.Duration) ([]tenantCutoff, error) {
+	rows, err := db.Query(ctx, `SELECT id, retention_days FROM tenants ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("pg: retention tenants: %w", err)
+	}
+	globalCutoff := now.Add(-keep)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (tenantCutoff, error) {
+		var t tenantCutoff
+		var days int
+		err := row.Scan(&t.id, &days)
+		t.cutoff = now.AddDate(0, 0, -days)
+		if t.short = t.cutoff.After(globalCutoff); !t.short {
+			t.cutoff = globalCutoff
+		}
+		return t, err
+	})
+}
+
+// deleteTenantRows deletes, table by table and leaf by leaf, the rows older
+// than each tenant's cutoff: in unpartitioned tables for every tenant, in
+// partitioned ones only for tenants with a shorter retention (whole months
+// past the policy are dropped instead). It deletes by physical row id in
+// batches so no statement holds many locks or a long snapshot; leaves whose
+// month starts after the cutoff are skipped.
+func (db *DB) deleteTenantRows(ctx context.Context, now time.Time, p RetentionPolicy) (int64, error) {
+	tenants, err := db.tenantCutoffs(ctx, now, p.Keep)
+	if err != nil {
+		return 0, err
+	}
+	batch := max(p.Batch, 1)
+	var deleted int64
+	for _, t := range p.Tables {
+		leaves, err := db.leaves(ctx, t)
+		if err != nil {
+			return deleted, err
+		}
+		for _, tc := range tenants {
+			if t.Partitioned && !tc.short {
+				continue
+			}
+			for leaf, month := range leaves {
+				if !month.IsZero() && !month.Before(tc.cutoff) {
+					continue
+				}
+				n, err := db.deleteBatches(ctx, leaf, t.Column, tc, batch)
+				deleted += n
+				if err != nil {
+					return deleted, err
+				}
+			}
+		}
+	}
+	return deleted, nil
+}
+
+// leaves maps the tables that hold t's rows to the month each holds (zero
+// for the table itself or the default partition: any month).
+func (db *DB) leaves(ctx context.Context, t RetainedTable) (map[string]time.Time, error) {
+	if !t.Partitioned {
+		return map[string]time.Time{t.Name: {}}, nil
+	}
+	leaves, err := db.monthPartitions(ctx, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	leaves[t.Name+"_default"] = time.Time{}
+	return leaves, nil
+}
+
+func (db *DB) deleteBatches(ctx context.Context, leaf, column string, tc tenantCutoff, batch int) (int64, error) {
+	tbl, col := pgx.Identifier{leaf}.Sanitize(), pgx.Identifier{column}.Sanitize()
+	q := `DELETE FROM ` + tbl + ` WHERE ctid = ANY (ARRAY(SELECT ctid FROM ` + tbl +
+		` WHERE tenant_id = $1 AND ` + col + ` < $2 LIMIT $3))`
+	var total int64
+	for {
+		tag, err := db.Exec(ctx, q, tc.id, tc.cutoff, batch)
+		if err != nil {
+			return total, fmt.Errorf("pg: retention delete from %s: %w", leaf, err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < int64(batch) {
+			return total, nil
+		}
+	}
+}
