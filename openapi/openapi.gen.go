@@ -1546,6 +1546,118 @@ type BusinessInterval struct {
 // BusinessIntervalDay defines model for BusinessInterval.Day.
 type BusinessIntervalDay string
 
+// Campaign defines model for Campaign.
+type Campaign struct {
+	CancelledAt   *time.Time         `json:"cancelled_at,omitempty"`
+	CreatedAt     time.Time          `json:"created_at"`
+	ExpandedAt    *time.Time         `json:"expanded_at,omitempty"`
+	Id            openapi_types.UUID `json:"id"`
+	Label         string             `json:"label"`
+	Name          string             `json:"name"`
+	PhoneNumberId string             `json:"phone_number_id"`
+
+	// Progress Recipients by outcome. `pending`, `queued`, `sent`, `failed`,
+	// `refused` and `cancelled` add up to `total`; `delivered` counts
+	// within `sent`, and `read` within `delivered`.
+	Progress CampaignProgress `json:"progress"`
+
+	// State `expanding` (sends are still being made), `sending` (every
+	// recipient has its send; some are still queued), `completed`
+	// (nothing left to deliver) or `cancelled`.
+	State     string                 `json:"state"`
+	Template  map[string]interface{} `json:"template"`
+	UpdatedAt time.Time              `json:"updated_at"`
+}
+
+// CampaignList defines model for CampaignList.
+type CampaignList struct {
+	Items []Campaign `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// CampaignOutcome `pending`: no send made yet; `queued`: its send waits for or is in
+// delivery; `sent`: Meta accepted it (it has a wamid); `delivered` and
+// `read`: Meta's statuses since; `failed`: Meta refused it or reported
+// it failed; `refused`: the guards refused it (see `reasons`);
+// `cancelled`: the campaign was cancelled before it reached Meta.
+type CampaignOutcome = string
+
+// CampaignProgress Recipients by outcome. `pending`, `queued`, `sent`, `failed`,
+// `refused` and `cancelled` add up to `total`; `delivered` counts
+// within `sent`, and `read` within `delivered`.
+type CampaignProgress struct {
+	Cancelled int `json:"cancelled"`
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Pending   int `json:"pending"`
+	Queued    int `json:"queued"`
+	Read      int `json:"read"`
+	Refused   int `json:"refused"`
+
+	// RefusedReasons Refused recipients per guard reason (one recipient may have several).
+	RefusedReasons map[string]int `json:"refused_reasons"`
+	Sent           int            `json:"sent"`
+	Total          int            `json:"total"`
+}
+
+// CampaignRecipient defines model for CampaignRecipient.
+type CampaignRecipient struct {
+	// ErrorCode Meta's error code of a failed recipient.
+	ErrorCode *int `json:"error_code,omitempty"`
+
+	// Outcome `pending`: no send made yet; `queued`: its send waits for or is in
+	// delivery; `sent`: Meta accepted it (it has a wamid); `delivered` and
+	// `read`: Meta's statuses since; `failed`: Meta refused it or reported
+	// it failed; `refused`: the guards refused it (see `reasons`);
+	// `cancelled`: the campaign was cancelled before it reached Meta.
+	Outcome    CampaignOutcome `json:"outcome"`
+	Parameters *[]string       `json:"parameters,omitempty"`
+
+	// Reasons For a refused recipient, every guard reason.
+	Reasons []string            `json:"reasons"`
+	SendId  *openapi_types.UUID `json:"send_id,omitempty"`
+	To      string              `json:"to"`
+	Wamid   *string             `json:"wamid,omitempty"`
+}
+
+// CampaignRecipientInput defines model for CampaignRecipientInput.
+type CampaignRecipientInput struct {
+	// Parameters The template body's `{{1}}`, `{{2}}`, ... for this recipient.
+	Parameters *[]string `json:"parameters,omitempty"`
+
+	// To The recipient's number, E.164 digits (a leading `+` is accepted).
+	To string `json:"to"`
+}
+
+// CampaignRecipientList defines model for CampaignRecipientList.
+type CampaignRecipientList struct {
+	Items []CampaignRecipient `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// CampaignRequest defines model for CampaignRequest.
+type CampaignRequest struct {
+	// Label The `labels.campaign_id` of every send of the campaign, which
+	// insights and billing report under; the campaign id when absent.
+	Label *string `json:"label,omitempty"`
+	Name  string  `json:"name"`
+
+	// PhoneNumberId Meta's id of the sending number.
+	PhoneNumberId string                   `json:"phone_number_id"`
+	Recipients    []CampaignRecipientInput `json:"recipients"`
+	Template      struct {
+		// Components Components shared by every recipient (header, buttons), in
+		// Meta's shape; body parameters come per recipient.
+		Components *[]map[string]interface{} `json:"components,omitempty"`
+		Language   string                    `json:"language"`
+		Name       string                    `json:"name"`
+	} `json:"template"`
+}
+
 // ConsentAction defines model for ConsentAction.
 type ConsentAction string
 
@@ -3102,7 +3214,7 @@ type Send struct {
 	// Reasons For a refused send, every guard reason.
 	Reasons []string `json:"reasons"`
 
-	// State `queued`, `sending`, `sent`, `failed` or `refused`.
+	// State `queued`, `sending`, `sent`, `failed`, `refused` or `cancelled` (a queued send of a cancelled campaign).
 	State     string    `json:"state"`
 	To        string    `json:"to"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -3668,6 +3780,9 @@ type AlertState string
 // AlertSubjectKind defines model for AlertSubjectKind.
 type AlertSubjectKind = QualitySubjectKind
 
+// CampaignId defines model for CampaignId.
+type CampaignId = openapi_types.UUID
+
 // ClientRef defines model for ClientRef.
 type ClientRef = openapi_types.UUID
 
@@ -4106,6 +4221,34 @@ type GetBillingUsageParams struct {
 
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCampaignsParams defines parameters for ListCampaigns.
+type ListCampaignsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateCampaignParams defines parameters for CreateCampaign.
+type CreateCampaignParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListCampaignRecipientsParams defines parameters for ListCampaignRecipients.
+type ListCampaignRecipientsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Outcome Only recipients with this outcome.
+	Outcome *CampaignOutcome `form:"outcome,omitempty" json:"outcome,omitempty"`
 }
 
 // ListConsentsParams defines parameters for ListConsents.
@@ -5192,6 +5335,9 @@ type RotatePartnerWebhookSecretJSONRequestBody = WebhookSecretRotation
 
 // UpdateTenantJSONRequestBody defines body for UpdateTenant for application/json ContentType.
 type UpdateTenantJSONRequestBody = TenantUpdate
+
+// CreateCampaignJSONRequestBody defines body for CreateCampaign for application/json ContentType.
+type CreateCampaignJSONRequestBody = CampaignRequest
 
 // RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
 type RecordConsentJSONRequestBody = ConsentCreate
@@ -7592,6 +7738,21 @@ type ServerInterface interface {
 	// GetBillingUsage Message counts over a range of days
 	// (GET /v1/tenants/{tenant_id}/billing/usage)
 	GetBillingUsage(c *fiber.Ctx, tenantId TenantId, params GetBillingUsageParams) error
+	// ListCampaigns List the tenant's campaigns with their progress
+	// (GET /v1/tenants/{tenant_id}/campaigns)
+	ListCampaigns(c *fiber.Ctx, tenantId TenantId, params ListCampaignsParams) error
+	// CreateCampaign Send one template to many recipients
+	// (POST /v1/tenants/{tenant_id}/campaigns)
+	CreateCampaign(c *fiber.Ctx, tenantId TenantId, params CreateCampaignParams) error
+	// GetCampaign One campaign with its progress counters
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id})
+	GetCampaign(c *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error
+	// CancelCampaign Stop a campaign
+	// (POST /v1/tenants/{tenant_id}/campaigns/{campaign_id}/cancel)
+	CancelCampaign(c *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error
+	// ListCampaignRecipients A campaign's recipients with each one's outcome
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id}/recipients)
+	ListCampaignRecipients(c *fiber.Ctx, tenantId TenantId, campaignId CampaignId, params ListCampaignRecipientsParams) error
 	// ListConsents List consent ledger entries
 	// (GET /v1/tenants/{tenant_id}/consents)
 	ListConsents(c *fiber.Ctx, tenantId TenantId, params ListConsentsParams) error
@@ -9991,6 +10152,250 @@ func (siw *ServerInterfaceWrapper) GetBillingUsage(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetBillingUsage(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListCampaigns operation middleware
+func (siw *ServerInterfaceWrapper) ListCampaigns(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCampaignsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListCampaigns(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateCampaign operation middleware
+func (siw *ServerInterfaceWrapper) CreateCampaign(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCampaignParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateCampaign(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetCampaign operation middleware
+func (siw *ServerInterfaceWrapper) GetCampaign(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "campaign_id" -------------
+	var campaignId CampaignId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "campaign_id", c.Params("campaign_id"), &campaignId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetCampaign(c, tenantId, campaignId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CancelCampaign operation middleware
+func (siw *ServerInterfaceWrapper) CancelCampaign(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "campaign_id" -------------
+	var campaignId CampaignId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "campaign_id", c.Params("campaign_id"), &campaignId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CancelCampaign(c, tenantId, campaignId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListCampaignRecipients operation middleware
+func (siw *ServerInterfaceWrapper) ListCampaignRecipients(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "campaign_id" -------------
+	var campaignId CampaignId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "campaign_id", c.Params("campaign_id"), &campaignId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCampaignRecipientsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", query, &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter outcome: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListCampaignRecipients(c, tenantId, campaignId, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -14217,6 +14622,16 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends", wrapper.ListSends)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends/:send_id", wrapper.GetSend)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/campaigns", wrapper.ListCampaigns)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/campaigns", wrapper.CreateCampaign)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/campaigns/:campaign_id", wrapper.GetCampaign)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/campaigns/:campaign_id/recipients", wrapper.ListCampaignRecipients)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/campaigns/:campaign_id/cancel", wrapper.CancelCampaign)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/optin-settings", wrapper.GetOptinSettings)
 
@@ -19752,6 +20167,525 @@ type GetBillingUsage500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetBillingUsage500ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListCampaignsParams
+}
+
+type ListCampaignsResponseObject interface {
+	VisitListCampaignsResponse(ctx *fiber.Ctx) error
+}
+
+type ListCampaigns200JSONResponse CampaignList
+
+func (response ListCampaigns200JSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns400ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns401ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaigns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns403ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns404ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns429ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaigns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns500ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaignRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateCampaignParams
+	Body     *CreateCampaignJSONRequestBody
+}
+
+type CreateCampaignResponseObject interface {
+	VisitCreateCampaignResponse(ctx *fiber.Ctx) error
+}
+
+type CreateCampaign202JSONResponse Campaign
+
+func (response CreateCampaign202JSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign400ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign401ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateCampaign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign403ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign404ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign409ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign413ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign429ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateCampaign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign500ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaignRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	CampaignId CampaignId `json:"campaign_id"`
+}
+
+type GetCampaignResponseObject interface {
+	VisitGetCampaignResponse(ctx *fiber.Ctx) error
+}
+
+type GetCampaign200JSONResponse Campaign
+
+func (response GetCampaign200JSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign400ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign401ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetCampaign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign403ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign404ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign429ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetCampaign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign500ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaignRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	CampaignId CampaignId `json:"campaign_id"`
+}
+
+type CancelCampaignResponseObject interface {
+	VisitCancelCampaignResponse(ctx *fiber.Ctx) error
+}
+
+type CancelCampaign200JSONResponse Campaign
+
+func (response CancelCampaign200JSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign400ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign401ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CancelCampaign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign403ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign404ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign429ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CancelCampaign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign500ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipientsRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	CampaignId CampaignId `json:"campaign_id"`
+	Params     ListCampaignRecipientsParams
+}
+
+type ListCampaignRecipientsResponseObject interface {
+	VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error
+}
+
+type ListCampaignRecipients200JSONResponse CampaignRecipientList
+
+func (response ListCampaignRecipients200JSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients400ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients401ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaignRecipients403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients403ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients404ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients429ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaignRecipients500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients500ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -28727,6 +29661,21 @@ type StrictServerInterface interface {
 	// GetBillingUsage Message counts over a range of days
 	// (GET /v1/tenants/{tenant_id}/billing/usage)
 	GetBillingUsage(ctx context.Context, request GetBillingUsageRequestObject) (GetBillingUsageResponseObject, error)
+	// ListCampaigns List the tenant's campaigns with their progress
+	// (GET /v1/tenants/{tenant_id}/campaigns)
+	ListCampaigns(ctx context.Context, request ListCampaignsRequestObject) (ListCampaignsResponseObject, error)
+	// CreateCampaign Send one template to many recipients
+	// (POST /v1/tenants/{tenant_id}/campaigns)
+	CreateCampaign(ctx context.Context, request CreateCampaignRequestObject) (CreateCampaignResponseObject, error)
+	// GetCampaign One campaign with its progress counters
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id})
+	GetCampaign(ctx context.Context, request GetCampaignRequestObject) (GetCampaignResponseObject, error)
+	// CancelCampaign Stop a campaign
+	// (POST /v1/tenants/{tenant_id}/campaigns/{campaign_id}/cancel)
+	CancelCampaign(ctx context.Context, request CancelCampaignRequestObject) (CancelCampaignResponseObject, error)
+	// ListCampaignRecipients A campaign's recipients with each one's outcome
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id}/recipients)
+	ListCampaignRecipients(ctx context.Context, request ListCampaignRecipientsRequestObject) (ListCampaignRecipientsResponseObject, error)
 	// ListConsents List consent ledger entries
 	// (GET /v1/tenants/{tenant_id}/consents)
 	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
@@ -30603,6 +31552,161 @@ func (sh *strictHandler) GetBillingUsage(ctx *fiber.Ctx, tenantId TenantId, para
 		return err
 	} else if validResponse, ok := response.(GetBillingUsageResponseObject); ok {
 		if err := validResponse.VisitGetBillingUsageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCampaigns operation middleware
+func (sh *strictHandler) ListCampaigns(ctx *fiber.Ctx, tenantId TenantId, params ListCampaignsParams) error {
+	var request ListCampaignsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCampaigns(ctx.UserContext(), request.(ListCampaignsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCampaigns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCampaignsResponseObject); ok {
+		if err := validResponse.VisitListCampaignsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCampaign operation middleware
+func (sh *strictHandler) CreateCampaign(ctx *fiber.Ctx, tenantId TenantId, params CreateCampaignParams) error {
+	var request CreateCampaignRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateCampaignJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCampaign(ctx.UserContext(), request.(CreateCampaignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCampaign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCampaignResponseObject); ok {
+		if err := validResponse.VisitCreateCampaignResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCampaign operation middleware
+func (sh *strictHandler) GetCampaign(ctx *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error {
+	var request GetCampaignRequestObject
+
+	request.TenantId = tenantId
+	request.CampaignId = campaignId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCampaign(ctx.UserContext(), request.(GetCampaignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCampaign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCampaignResponseObject); ok {
+		if err := validResponse.VisitGetCampaignResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelCampaign operation middleware
+func (sh *strictHandler) CancelCampaign(ctx *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error {
+	var request CancelCampaignRequestObject
+
+	request.TenantId = tenantId
+	request.CampaignId = campaignId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelCampaign(ctx.UserContext(), request.(CancelCampaignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelCampaign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelCampaignResponseObject); ok {
+		if err := validResponse.VisitCancelCampaignResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCampaignRecipients operation middleware
+func (sh *strictHandler) ListCampaignRecipients(ctx *fiber.Ctx, tenantId TenantId, campaignId CampaignId, params ListCampaignRecipientsParams) error {
+	var request ListCampaignRecipientsRequestObject
+
+	request.TenantId = tenantId
+	request.CampaignId = campaignId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCampaignRecipients(ctx.UserContext(), request.(ListCampaignRecipientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCampaignRecipients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCampaignRecipientsResponseObject); ok {
+		if err := validResponse.VisitListCampaignRecipientsResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -33241,753 +34345,783 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Nchs3si/+KiieU2XJh6IpWXYSuW7dkh07642/VpLXd0/kPwecAUmshgADYEQzXj/HfYT7Hve+2L/Q",
-	"DcwXMcMZSXZyTqVqN6bIGXx2N7ob3b/+PIjlciUFE0YPTj4PFowmTMHHM2rYK77kBv5jv0mYjhVfGS7F",
-	"4GRwxn7NmDaamAUjccqZMGRJN2SaKW3IlM2kYmTKuJiT1LbAktFgONDxgi2pbc1sVmxwMuDCsDlTgy9f",
-	"hkWXZ2xJueBi3tJtymaGcIHdZ0rZ/qdZfMVMn340C0ztnMVSJJpkwvAUOsCGCddklqUpoXPKxe5umFGb",
-	"05lhqrkLI8ma8ny9lH2Fi/mOtr8MByuq6JIZt1mnKVPmZbLdz8WCEWp/vKcJhx3g9usVNYvBcCDo0jYM",
-	"D0x4MhgOFPs144olgxOjMlYexEyqJTWDk0GWwZNuUNoou092SDCIn7kIDOOtSDc4Dk3kjJgF1+SKi4Ts",
-	"iWw5ZWrya0ZTbjZDYthylVLDJiuaaZYMyZIZenKZjccPY9slfGJDMhqN9vPp/JoxtSnmY1uuLOCSfnrF",
-	"xNwsBieHR983jv2cXTPFzabb+LV7umkU/vfKSP5dsdngZPBvDwq+e4C/6gfVMRSjMtSwhiHJFRNEKiLt",
-	"H4ppmV6zxA20cVzQXnlQTGTLwckvA9sa0AC2M/jYvFLZ9J8s7rDZdCozQ3CTdbG72g6axrHMRMtAsZPJ",
-	"1na2LeLfkJDKA7SjfgYC6sy+F2KR03cvnQy7p0nEk4jsCWkIN5pE+P2EJ9F+A/+4J+yobsdBz6TQTJjT",
-	"2A7tBU+d6AgtDoVnOi9LpeVyX8+kMDQ2RWeBvQRyj/HBe5owYRRnjdvmHkR5coPZv1ByuT2Q59gpWS+k",
-	"ZnYw9lGyoKsVE5bkDVCUFbY4XMOXrGmEM9tDcGwJNezAvto2wHeZWknN2vdnhQ/13SDXdrm7c5mpeEdv",
-	"Gp7p2xm2XO7rQvZeeXdy7Vx0I2+45JaYmo62gigbD7cKOd6KOTOlpQqPIxLsk5nE8ESEJwQjK8Wuucw0",
-	"WdF547LgO02n1aPDo9BQfmQpv2Zq07Qsifu9bV38M50Xhgvz+HgwHCy54Et7YBwOQ1rP808rpviSicZN",
-	"Y/kTbeMrnrr91v2FayPV5tQYxadZ42mq5Lo43ql/mOw55WSiqOFiPiT2BM30kPjvdSwVG5KYGjaXajMk",
-	"7JoJ066j5M03bf3j45aZhGVkMYktcfiaGYrD+iqS0Q0rJD6KQZUlRcfx3ExovEzYciUNE/HmZxbQ5k7d",
-	"WX8QW5EmyBXbkL1Dq4sfjcdkpbgwdJoyEi+oorHVsfeJWVBr31wxMHguhUI7hGg6Y/ZN0NxPgO81XTJo",
-	"UzGTKYEW0oxbs0gxnaVmdCn8fNHgKiZcGvqBHXsDcRyNx8CIuVZrDQJjmLJt/n+/XF5+Ojo8uLz89N3z",
-	"j//x7+E1Wq5ks8nA4dc29sQnbs+aL4Xm80XDof8CFi2hG7JnmKCOWMhvUrD9JyRhM5qlhhz9YB/J6Ssy",
-	"MroZfbcN8N1CCvYG9Ng2LWmaaS6Y1k7lJXuW0K1OubLvT5y1U9El64pD9cHKaMt7PD744ePnw+HDoy//",
-	"3jbuEEu+oriqQ8JFnGYJS1rX18iEbm7CoQ3jupY8Zq+lsIQbJD584p4mS/uQN/JxhPd0MUay949//OMf",
-	"B69fNynm8H4rgW6t6PGXA/zQtK5/lZkSrPHo/Sf+3MY67pHb806DZ+YdnTOi+W+NUhX8MZVtc1s9OHlk",
-	"5Qr9hAe8lzJtx/1bMZVUJVzMm1ZE5k+0LUrx1O3XpRgT2M5/g9k3GND5oxrpzBr29qX+1vOKCduOHXsm",
-	"BH7SWRwzljA7zhnlaZNR/Y4qI5hqWsIV/ty2fu6R2y8eCLpGQxmkkxNu9zRZ06lelQzm3dKuNmp47vaG",
-	"s7P6UT43rWI+ap7YvXbamxUy3EjbFNmDmcgZofmv5Qk3zaIsrG8zizOZptlq51EIQlvza7bfLBq/1emI",
-	"Q247ZPqO925Pm/Nsmg+qiS7WbLqQ8oro0rNtrFZ+7vabfuFcYqHROXbyXrPmIeVe0x3D6aNAXMAmNS1a",
-	"voUtY7JP3MUC2XYahPgzqtkBF5oJzQ2/ZrCJ8K63wvOB2mFZq0in2byJvn5tVbibxnYO9mC7Cw0erJ4x",
-	"WauLNtOd3TnlUcCwPtApbRThH06fnraI7jWd0jaRDb/fXmJ/oEveTPFLprXVYnhC9tb2yebRLHcQWLvV",
-	"VB/YF3B/r6TQDC5WntLE3TjZv2IpDBPwka5WKY+pHfaDlZLTlC3/45/azuHzgH2iy1XK8I0ENaZrmvJk",
-	"4qzGwXCQMEN5atlkwYg3Jrkmdivg2cFwwJSSSg9Ofvk8mHGWJvZpvmQTKzAHw4Hr1h5A0hAqyMvTN6eF",
-	"SB18+YjrwjRw4clgfPjX7//z54d//+Fvxx8ePX989t3F9//44f345eFbS2pIPifHQOnc2PHb6ZOzfMxu",
-	"sTIlToB6TtwITurT+9KVct+5KcDCb5NqaV2WNLVExRLLwq4/e15Xe472n5AIl+2Xj9GlsFSiCaPxgsAK",
-	"EmoIHDPWBEf34izl8e02N/aNlHbVMhmhqWI02RD2iWujBzfbjR+K3XhWdNS4Fflg7m4P0Llcm82QrKTW",
-	"fJpuSCYSpggV0iyYcpLuUuxFfijR/tBuWpnQYyoszU4ZialS3O5qVr/NvRSga5O9CDXnyUrBpSm3g4v2",
-	"3Q6+kGrKk4SJW23hLG+lwplcl2+2gctiQ2YwGWrcVG+4rw+LfX1R6r1xY4sh3tXOGnnFBElpfIUuKh3L",
-	"FZyQ25Pl2k3W7oYfSLQ/vBRuY92v9mTLtLWEmOVOpwLkX+W79lJYNYSmzy2r9ti5W8/7XC6ZWVj1AImK",
-	"SIEn4T1NNE8YiBQcm5Ulv2bSMJhgVOxxRIwkOlutpDIjOxt7aF3YxXyJ0uhbTggcqYrNMs0SGKg73rWR",
-	"iiWExjHT2m31XrRkhk7gj4mTnHaW8CyhRLA1kYLBnN5I80JmIrkVWwlpJjNopS4aLXn5X27CPccF97yR",
-	"hrxwTTVyTzGSu+CeNxJpyMoAyxtWJwEZJ9wPa24WKCN4EmChfDRWywLzf5NKmlxI+YqqOfuW9GMFwVQm",
-	"G8u68popckhe86dkL1rhmCZGyklqR+XG6u2VM/ZPFht2OwLJxEpJS6F0mrK6VpSbPVPF6JUmR1aldwqi",
-	"ylKmqyqSazI3hezZP3GK6DBXoEBvLOtOVtgtZJpgDEUq10zFVDOSMmsq6SFJ+JwbTahI8KSD2x49+DLc",
-	"7vKaKm5nMqFmwpI5K/Vb7Mov448jwz6ZyiiM3wZ3MmpDFdzhMJEgNVHiW7+pYnd0VDDN+/LCk+fCYKBK",
-	"I/9UN+rOTqDaDpc3l+xFlU4juFZTG3LNZQr0Rbi4FIW2h1pGRR5y42WectQaDX0ndu/spl6K3NgQJEIC",
-	"zM+pCylfU7HxQWe3onVlKcSFwpVJ3X6PIXKEfUJv4RO8TiJ2bdTNJORRSW+8kJLYaZB8Hi07XRnmXW20",
-	"06K8jLH8VJr2XlTuFC3PUCTiQe7wDg3FvfGgFrhYjvc7qAQWdmqkeKPWkIsc7NiIfdqHBB7kMYGtLxfR",
-	"g7Co7wXNzEIq/tutZa5tiAljX6mSIkXTk0wZVVaVB62Ba5Jb1zc7rA/Lcqc0i1Z5Ux3k3ZzaoelZMVPp",
-	"a4v+Pnz4cHBaemLbaxE9hRYjf+4zcvbiGXn83aMxAfEUDOcsfA64u9eUpyBdb7m5eTv145TqK/JrxjJm",
-	"t7T6YP9dfVQ2YM6ZuuYxI+8rjbZtbv7YXWzsKUkYGBgi3pC9M5ZwPSTvpDZzxc7/9mrfH6qGXrGKGar4",
-	"fGGIkGtrrpZGZZVilMA+hIKRqMS7EdEYv4s3+WVZVWXwOw36/ZKvVRHzWw5Z9RdRseKWUNPBcLCmyt1E",
-	"cTGTgbun4eDULg3FEX4e0ATta5q+U3LFlOFMD05mNNUM1JX8q88DOncUWp3kh4UkECFmF80drXZmO5yp",
-	"wwHNjFxSp1HWF04YMt0Q94g9+xVFb8OCCkLJiiktISLbNTuVMmUUzvCYLleUz0UHj+6wFHUUCBsRpdAl",
-	"csU2tWkdBlt0t72hKBT3U9+mJtqwVdi3a3+5p0l0TdOMRehQocZ39IQIxhJNIvd31Glfcu02pWKeUTRP",
-	"ur+FjtoOb4B6G1p3OzH3I7FqXT6NYje6zWQd9jnDJXVmptYg8xSbX2yUG330eJf7uOyI/sX1VzCdhJjk",
-	"KtM9pSZe9OW8/G34kxu21DuDyws2/wKzeolvHY6dU9z/nY+WKkU3W3Mq990+szOIdYJbp9DoWdD7D4tv",
-	"jS33TImlc0k4HGiG/r7q23+Ra7K0ai7e/Cxzj+WCJoS6KxcyU3IJNsATkFDgtLTWQCYMkSKGA4IrTahS",
-	"/JqF+g+vCOgzMLDgsqw4hqBvr0ceXx6SpdSU82s0c8eHyd13TCQryYUZDQIEHytmBzahpmv03HCQcDC3",
-	"/Eu10BLFQLbDQvknbdfd2m7ivjz0Hm/m8WpqRc0CzW47W5ol3JBUziu9ha+XhoOUajOxsiI4iw8Lq9Ya",
-	"Yp8ic2kIxcXsPhEv1LZ+KIVhNC7eTCof0eFmrjtNSklU9drY/Ex6nUquWFU6bIvoCp8PSxe2rUN3Xqzu",
-	"I6/xCzxSEP3Qu2RgevnIK8TbylHP4LmeIrTpVGoV7+3be+bmaBdpCHQLHiX4y86NRO7t6CvudnVIP2JM",
-	"RS4ybJv3NMl0RlN09+MVtCeR9vDj8rHx8KgX/exeG3w56k9OZerpQCdJkwDeeYDmEvxLTr6axSqYQLiQ",
-	"a4FTFHI92jkHN4J6u63TecV14DDJt7KbUlCeU307SykNAeV16s4BoCsQpD7LYQf3w7iCM1Pxgl+z5AOG",
-	"4wQUh9Vq0nSCgNuPrlYuSwUXkGg+F+5aZCqTTfCMpK7bXock8/dW9YNlY40RybUUFXfulBHnyqyoNPWT",
-	"cSvXYlv1kWq1oCLA688WVFjVyecvQPfa8DQFYxOuvPCyjiu4JIL7CohcCytZisWstDCBIxTPaf9cvsxk",
-	"D4PdfYbJfvdzVcmsr76iF/To0eOANsg+kfO/nB4cPXrsQ4Hs4FDrc5sOjn8XHwAjt3pNcH80/y3g93kK",
-	"a8x/A9/xdGNQnAb0Vec0qb/vQkatDLTzHnrSkYrgPgfHksvZQIsXLs7IT/eeJrEjjDVTzHVEjKzI/Z2H",
-	"UatJgEHquA1Vsqly19BzsFvOYRHn5Km6MrkOQuKdM0dvJQRrcuePJwo/cLOwpAZCME3fzuC+q9+c6ms0",
-	"de0FbgMtHROqiWGfzJCsLaebBdsQqphzoL6/eHHwfZA2bbOTKdXs8XFT8heNjesDhLaGVCl8heydvXhG",
-	"jh8ff7+/e/nKXW0v4ke7jNZmeC4MBg7WDpPYu7xqR3cWL+zknUIyQi00GmJg3ChbJe5PPKpHzgiKwmdL",
-	"bKRqPLOKpGP00qyVNOwJodNc1dYbbdiSrBV3omUno2KPXnesealpsuTCjt0rosNc77IiJ8LuGqbiXZph",
-	"JRuj7tqih3JHKsymMs2EpQw8CqWeC2bocxigR/UWw8xz1ELjBFpoHGfnI7zsbA+YZX4sO3/HXz63HBDd",
-	"QjG3ZDnK6oKShkW2ebXz6mCDksyy4Cs5vxNBXbDzH0BGP+VpysX8GUAYBKJ+aw5F/QTSCecsIf/Da0Ys",
-	"AVNoylO4dRgN6laqe6MjXeWtdnzeJaR0fThNpzS+anHauQRxlwVrJcpK8dgqnrY5IiRc7JMrIdd6CL+x",
-	"hEw36OCSYsbnGZiIrqeKvGsemF/fzsxHu05ZO6tw56M1mslH5Joo74wbQL74w3yPS0vcQm7vUioCFixE",
-	"TMaboDTIc7u2ziCVMbJe8BT2ZpVSq9FropnJvW6JdyDQ1SrdhO9XllRdZavJiqnYLdi230AKs0g3kxnb",
-	"6dJ4LQUDfpbXTCmesO7y4Z2lqLfutZCIwMO7j3lRt9P9OlentLUG5dEXG7BjW1+KVWZ6urHKG1/O7Tg9",
-	"+M+Pnx+GEjtC+1XjZ/jdykofjgOALVwQ98qQUEOWUhti1pIkLOZLmsKZWE8v+Y+9y8uRTzQ5+rL/P8MD",
-	"+n2oo34H0mrj5AvdsonvdfCQm7l8rh3JSsPBXMlsNZluOk8JOvyRL5nQ7l6nTvHQZOB0+gm+t3sqVcKU",
-	"NZAhH7ic7TYkllKYKYANQCyUZXrFiNw5Uui099HtXc9ghyytcoaTIjOZpnL9hKyo1oQbUNodAkfYbM5T",
-	"J9oTmvIECmv78HiB6XPW+IFLIpYQ3mCXy07bbKShabcVu8BH68RYTgJxOXuQGJcTUL7xeW9Bss00Z9r8",
-	"RWYYu1AzEPHXzsRom3nG0jS0wQvfxa1bqmxiu7AurxIOYJhPqmk5BNM6X48echhixq/dtnaapO/tpXuz",
-	"KpG+2yWPig7bppI33vNUSaVmtSNlb++X8eFHkOX/OvplfPDw4/7JL+ODR/6r45PxeD8o3hNaiU5ZSmG/",
-	"GQ5MxjR+WrNE+M9mkSn3caY4ftDUZMp9zODtUCALoJfVBt025n/fedxjlw4VDRcltNpVbK0KnpqZcAFN",
-	"mInMTHDYHofrJrdYhROjB/bX0EMidXjPPnbGZuDyvuYJEzHr2Ntz/7jdmRiOzxZPMsAlQQyPB5iCMA+5",
-	"RrGPNnh3N3IdQ6N6tfXwKPSKkjOeFuEqtdBByCOjHm8KPezgIECnAHpnysBNwQAUDwrWEwts6PG9esN6",
-	"VVQYt+vDEjZZgSLnAcTybW6h9J0utV7UCI6GgLfKjTcaEgjhjvIkspLfzJ75SqbshCfhQ3+qswY3SgkX",
-	"rIsHnCmqu1EwTTHX0Hnc8cXutHsLPuvsgSrAe7pMvca+N2bBu2MHxWKrt/a8KLoJDw0Ha9rowC3Q5xza",
-	"j/eVA0TiBqxpP9RRx7iIMlpdJz71DFTdp+oa7eLlu7hLrsiGP4B/rs4fPRW6Vad4CPT0NBLIhwU1+nS1",
-	"yvPZXTK7NVdiumQQLx6KMmzsCRKHmuPE3BkKNwkgLulqxepxjMfj4OEkZCi0/VRsMKWNpZrhPUUqY/AI",
-	"IMahlLPO7fO4aQZogX0yREPohItXwekMiaBLMDkBidkBbFlbdO3mvSF0rhhz15q7h5KpdDv4J/igZmqS",
-	"BzpXA3SDgBBNZOgA8gKuu1662I8Y0G+PCUTlvCP2bFQVfDctHPaukOIBqqQ5Ymgsr5nST0hE0zRyf7mU",
-	"rjwPzHsaRtC1MxjAC4FR7JnhKWaqlVI2UDLSNG3Tr89z6b8dNOoc0OhmoJrEMk0hW2xEIi7AjT+5Ypu1",
-	"VInVRn7NeHw1UWyVbiLMIIuATlaKzZiywkZHOfBbPnqijVw9UExnS7ZPYrlkGIrq0GdcKoGfNF3xgT+n",
-	"wUKaQiojBPJXBjQYDkrjGTiSLQ2ldVHC0NIXJUh1zMGfAcY0I+5EOnFi2kAuv1u5kvyZ02t2KcrsikFf",
-	"22vCDEJqQggGNMqSOVN4gNomKGSNua6mmzJmJCzYFjfpDrFc5ennHGGVzBu9eEM1psZzvpUWTit1e1fK",
-	"N6zzpHv00U1UwbswXvJxhnSh8qgals/L2JqPq9k6uEHkdMVE6PYKBEpNPEv3ebOj7m6VH8PNZkLjKyHX",
-	"wF19O3ItYBxR2AQ6Z8bdJFFB/Bsu8ojQNeUuJCl3spaGs+xl2kNk900WbCn7BvnhG1vu+6alxsdrTuCm",
-	"h1fUStdJMwHW/REtXNV4oIGrAvMYECsHVs0eYXiw2E90xe0/zlDDHYv2wzFwDVFskeXIawiKgTWIyJ4d",
-	"gD2IHAkkzkB6QjRj7qmJkdE+hJ0g34Tt9/5XdngCNi5bgzn3fHT4+Nil+ucxH2DOScR2ZeTp+fuXP9rD",
-	"yFKuKPCV7fAzxToaeAVSu499K4maynxbJJmV39cu668q0eaUC5ZMpptJQR9d9UPbMopfCGoI3ydRXnFx",
-	"egcuu/J3okF9Y8UUl4nuO5p38Nod3gPg+IvxDLcXrGXZb+SjzVm8bD08HndwQe50J+a03O7c/NI8I2dP",
-	"dI4r9Cfpdjyh07x6GySoggZ2eM1FIte9SeYDvNbFwsHhFh2FYwh9AQLUxENqF/oz7kiDQDSTjlPGQZ3J",
-	"NcIoBRYRG5wYlYm4IeUOMpDl2scHO5wMTKx14BoRSbk2Ohz+4WdWyj/W14PhAHLUP95cc7FjmuA5xZJQ",
-	"QrR7RJVwaBoegTvQhiJNWwI6R4zxbrVSE/VR1YewM2mpQk135HUrkecfw+1mB3SHc/sDzcqdR0Hj65p1",
-	"tKEEW3d8cpV3tzOoAEsNOGCTvgFrrp+hnweOsdxoy5o4nNHWE7H9Mm26ARhSCLEGeDWrFMKxGT0p1U6Y",
-	"82tEI8ncfUrDORsEFPV+iAPIektQOeXJkGgf7/3+fHT48PiHw6Px948fPXo4Pvru+PCHw+/rmeXho7uj",
-	"TGtTPp+Q6D+iIdErGjM9JAnVC/hXOuwptBgWTDMMRqFxzFZmy7nb7/wvq3tNrsmukZWFwtnOZbkGnLff",
-	"Ql3uOA8EVTE2QacApD9PmAilw+RXc98dHSxkpoh9z93OwHsET38Ct/ua7EmFH5P9b2CSdrkjA0eeomnQ",
-	"7L7w8s3fL4C/DG4WwLdIybOUx1cHRh7kVxG0x12kRlyXCS7SrjU+OsY1jjNt5JIp4l6//RrX5dVWiYz6",
-	"FoSHHqKz5ymf8yl6lbfleprKdUW1KCk+U6q5vpHD8EbxFz3vq/syCFQSbOeOql3Mc7hi+2p3murnJunE",
-	"IVTXkTC8KpoJMNYnxYWGkJNyWA5LIDBnWNwyTLSRqxWahPaUGGy7wGwzOCSYTG5DTJCsJ45W9cTfa5Qu",
-	"dtHZEVSM60pOP+6DDWxnvbvYwMabIs8rxYbsYLenWXpVwtbuE59WOpj6aJKOk6qBvzvgT4ZYTXRXXDLK",
-	"Xyw3eYP4o/CqWusUet+xknehbJfl4M6Ez0Y9udTKrba234bezQ4F9Uae5MnD1cpOT8qRaUMEu5JQ4Stm",
-	"heBE5E6x8QEiRcHTm9BDKzlUgKtqi3oDV0THY6ZUy6jL41csnKPS6K51uE896Dhfh787PKlO6ctXbFMg",
-	"keSd7rTni95OteZz0bD+BVHvABxrA8VqJ5FSO8MSvfj32wd/I8fmzba+DnK2A3Dlhjgtd0M25YOifEgc",
-	"7aCoMDG1b8GdyPCCBnb7TG7qCik6ec2M4nGI3JcrqrjefR1taUwqS2/PindKAj0PpM5MLGE15xlViaI8",
-	"HOuxzEfk31SMJhOFKhhESPg/PPXaUWH2cRGn7Z+ZpjK+wj9CvSnHM4VAlVkF+RKFPqhyGeCwd85SNIq7",
-	"ZIIOD3eWEW55hr5Aun+xPL687/a9R3A3HZZ1SqYdZF13SsZx34QPHIn2vEC6gfxwUsNlA+86cirCunw/",
-	"5Vevcgb56bfvyN8LKughxG8mldeMzxc+JM5VB8w16bZqgdtS0jUVmtsLztIkrxBRJ7MkcPf9QiqyhRoO",
-	"pS1cQVeZsFyfU4Cfp7I0jPjigNsbyvHRJTNMEakQN2bJMGOOakJJIo1hCeDXQeCUYNr+jc/oYGc5EHww",
-	"hg5yDaQvK8DNbk82Dr5oN7i8mRAsfUF5minWdYWdWgz3QrCco9unljsU4c87leAEZCs8HSinWJ/ZGTUh",
-	"TLRzw1aY0vqEUEQhx8T1hAm55IIaqeyK/8aUtP8WuSfV9clzuidyNtlKFW8+ClwxGzmbBDPXm1+Eo0zO",
-	"JuE0/7b3VilnN3j1S/PShlyyZZzdQBL6V8Qm6AkB0ONapZP/ydNZ2/lQJsl+KARu++4as6BA6O2iN3QA",
-	"NPDjLEEb4MqEOPQvjKZY/rdKQ0WIUa76XYUrplZuFPCtYEc+l3Srq4XMVOUEO3pYOr7GwbQZdDB3jZV0",
-	"CCAdH18zdvVtUiXrKMWuY8ySLSKMB6UphJa2Fn2wfUXjD9DtCxPelIT97PzvxP5aFAyT63uarKTmruIH",
-	"iZRc62iIFxyHTdB11Fkf7VOHgQzz09K9tnuyd2Gs7Q7e+NaX3C9x3wtEm+r0egOt4MWVbkGMcZdUceCS",
-	"yhIAFLKeZsZIQfa27ibkigku5nq/E1BMs0grBhpeFCij/vya9dat+7jbSi6itjwzuEAGrTN8nx26rN6h",
-	"ywedn/SKaaIYGOdiTnjClitpmDBPyJwJZgV7Uk/N3Qm/HvLl9IVUL13koHulwTFX3rabQKxDmkEPZi5T",
-	"ya3w1V3Hu+bUBK7us/4CQQbQsEOaY4oRwdYd0M3zBsMjgkr9YRdQbyTPOBc8nYExhu3QRzMuaMp/u5Hr",
-	"ezvA3aPDE47TttYB9NANktzyaw+Cgi5e2QMqcDRsY/jkpWAGR+PReNyIs1N/9ujxweH4rlB5ULOeMNFR",
-	"u8bHodZZpxe21cNE0RmWdxM07BPsA4a3yy2UBxJ2Wo3M4wF1etqVaumF2V6PdC5V3MbNLoeZF9hVlSLC",
-	"5T2o7GAA1aoKeoXz86viKTzn49KUhhWB0CJJXgU1w2cOOM8f2kTOIBsN7+whOqqAKDLwUya4QYg5sgc2",
-	"vkc1u5ZptmTEcFfOv3ZkL30oVKc9872GQc9gdMGfPHpVg3sppeKeFS2fWOLmUK52A1eNsDPhgNxfM4rl",
-	"/DrqadSwPMklgNc6mzGICiSWKb3zLF9SKLO3Vw4rENI5VajGCp/bUT6DBmf6ZMm1djGM2/OyW9YyUEeb",
-	"+QZDwU3OFJZS1ISaJ2RsRTboy1wbGGZHkEFLThPYis60cc0Un/HQSfzCKhy4WCWENTJlCy6gZqFdOiEN",
-	"iRcsvmIJoXPKhc5LtMu1IDFVSWj762ou0mCJUsvrWKKVyhSHng9KlFqaUG2zWtn5DuwkbOo8Wy5pJ2SB",
-	"m5s/lY76gSzeRtPokFnmDu67ORB7HGJ1cmo7VKDZ0ML+9cPPwWJaz5OjR48OfyCrbJrymFyxDeI/fz9+",
-	"+F1INqfzQO7Z8+TH89OoofrNdfAF6DX8ylWDj+/KBMCyo7c/v2vIWgulw0eaz8OPf2o4B/J18fjYmUp3",
-	"G/hXwM5XDYC8f/3w8zkLMOUV23TnSbujX3Zfgof57K9FQbRvFqbSO+5EG7bqsR44pXPDVjcIN8G+dsaa",
-	"uE6eVW7XayzSVli0Nlh/g1tBze73Xunu/IYX/YpRNM37LnO1mdYFd7PzEOa+07Ylvkk4zDeNb7kVeRbO",
-	"iaObh7XgCFoW8S7Ofi8qvt6hXyPqoCMjZabz/UvBEpMe4SFMmD53Y10BZUulJzuucirliov5pGfqh32t",
-	"c5rITUnXubx6x3JgqPn28ZrQcnlXRcWcdbBUapTll3jYCMrq93ZYoqXAQvtF7MBZ567851cXTkvvOM1R",
-	"aYoikqX7w+EAffSASsZEGOYSKpLe1vuLEgiH5ZvcsVBtx+UdBKo16BW+QusO5yo8hq3smEaTvzdRcjWR",
-	"s1lH5msaL9DexOP7d7pyTzgVE1cGeWLkRDhcr26RDPGi+5V2w1raXzBTY8EUu0neY2n5i0ENizWt9VBZ",
-	"ptB+vWJzGm9epHTeGDjz4tXpTz89/xErIcD1l6s4cjQ+enRwOD4YfzcEsH0OVZoIJbOUzucsuRS4fif+",
-	"C5/EocmvGU252RA7bij1B7DYKNq05UhEsLbDvhRGkmdv37x5/uzi+Y/EocZp6jxihM8qLXJN7EZnSyIV",
-	"WfD5YggwcJdCCvdCKtdMjbCSj2IGavy5gCvDMHvTI0ktZcJS54C5FPkFluWrmUy5JFD/n+xphl52jYY4",
-	"XP+6R/R+EPQJO5i4UYez8d0zdtDhABW60ZOUzUyY1BJGE39t3THPCRZuItXELtxEcwdC2DE1UEnMKZ/4",
-	"2Ndygr0UAn+0O4dzGpa+hU3Brz+2tt24Gm4pi1F3Oqz/hm+dUcPF/DR4VPdahjq7csS7zPeivGv1MQ+3",
-	"yCK0qCEufk3VnIdOi17FWFq9Rcu8i06uxCUzdBJL3d0x3ewxUlYgZN3dmN/gygWfbkHsKS5GqjLVeeyI",
-	"f4Ls5TcEa24WMjMuwm+/w0Vn+fKkPKT2q5Ria4qlzfe3XNwln0Uzyd2FxeSI9+sZTK9ZrwrW1Tpn9zRk",
-	"+ne6L3WN3qjS8ov/ehWWX9yksrJvUXdagmEJTOFoPCZU+/qo2Ejnah5YZLLRIx8sbjspl30OVnwOU5v2",
-	"l6hb7uN6yX5CNSgvyKYMURPsFw5SUsk1MSxNXQB1DT0CS7h0zCJ0BV+gtEUB7LoVb6E2vui8L4o5rJRc",
-	"8cHUBaRl1x1w4ziH1vOokzq59U9y1FiQNM9xZMuV2eT3em4ydveScBg6wE7zFWxyC3B2/pAPaRoW12HE",
-	"xbWxXhh0z0pwpZkme5ANrZl54upL5gGrQ6IYTYZkldKN/QuDVYmRCd20wd4F8Re2NtCvY1wZTvfk+H4n",
-	"J4BJ7xbm+NiwcsJtQyjkp5un6BZ+fFpwS+AiFp+5p4ljqhID5hnomTA8JdTvV0yV4kBUxEhEjsWXRuQU",
-	"riIR88TVmiI4UahfFPnDOBqSTCgrEKyxtEdLIQBDkvIr5vCqrcKQcm2CpoQvxdeMI+MeACusmk9fEK+Q",
-	"vkpS+Ia+HDYQ7MXXWPIPDomwtJDypvLRJd10Cx7ARQ7kG+OSkH3oqAtmahhpa2E5GpiBIw3wrnFRBf3M",
-	"Kyt1ighorjgIMZE+4GNtxb6YMWVNzymLaaZZZS8Ea65b1xCfUVG4Awk50DyuuXbYkO98de3iODLboQYB",
-	"W4zHuwpSIc3euHku5hOwvRtwRvGJxmKicNffTLGVvchDQ2KqEsBtlvKKJSRbkWm4+no97KOGFOViSQAs",
-	"nCWE5jU03So8gQMet0Nq4/N2bhgZUZ1qbW3qixms3Dh0gJglC6Eyw6rBgJvfImcxayTg9ctzj65139yj",
-	"TPUIQ6zmiLUWmOvR3lkIoNElOF3rGyQ4oXIVMhCrNVg7RvvkJcxvMJg7CCAsLVILlKmPussrveWbW1qR",
-	"Ftr62eVY1/RqwAA6sBMle5ppzaXY9+sHWRm0QOuXM8uRAch+AB9yePVd4fsrX0ygvpmgeL0RdDJUVeD2",
-	"LNGvlITYsrplzXxrWD1hPgMzDUF9XqN/c9msvJQ1VFS8mjWYwCHdqLWWS/6HAYrWdKpXuRWE5bWx7kEP",
-	"MLJc9e+UDVYdVo6tGtwz6W5Jt2xMjIOzZF8KKOXodvcy/p6GH7XP/q3oqJdiT7BrZtnmr+dv3zjDar9Q",
-	"axf0mpVMBmhuyYVUORi1bfxSQNfanqRGEs0/FXVXsW5EHtI9Ho3Hj7+vFmM9+J/b5VgfN5VjfXuamUUD",
-	"QzH/ted0Lq5pyhHyisGh5r9BU7/0xVwh1kAmLK9LBdFy+VOZ0NkKYVXxSX/q+tfBSxCUBDCoSWXvdqKl",
-	"wDxCtPBWTCVViVNHGoIB+qU1fL2wpk5FtriY5Dk7zQYCcmgMmdCgtK/lgTZsRTDsE8UyeffyTViZVpnY",
-	"bvvQmtmZxsoh1gBkRm1GDZd8wUokK/RHDInKhIAPgFTBEgZZUGi8N1jtfcIMil0Px3D1tcxvAlu/plPa",
-	"tInwm0Kk1UCZqdOnp+BJsVvIk2GRqWIA44BrYk36WhW68NhD0Wplx4EfZZMLAfx6GVjWFcILhrntxLsv",
-	"9uVGMVlhDANMqUsYeb6cssSS0jmfi8yeTyZTgiVPiFXWUyhhMCQgfsD8WnKRbZd6PBoff78zlCLAqfVi",
-	"2Z8Phw+PwiW7V1yEp4EN2qO9kV3JT/yaQVS5RwrEly7FggJrPskvSyD03NKQ3zb43ZdBVmzOtVHYsmZG",
-	"XwopCPXQZpBYtoDIdeFr89Rn+Dg8vRLld16UsF7WTJ3t1JUfd3Vt2K7pPY35tU7BHpHI9hYNSaSzqf9o",
-	"G4dqUCSaTY2iMQMoY6qYd/MWKpZiszCGsafXQMxX3maDwyL3k29LQhxkuN0Gsz+cLbtjEe/i/qp0/P4B",
-	"MqKL0ZwxV3Xp1tLnlAi23hI99tkhCBnqXdIgotgnxBy9kcy5udSoDaXM+qPOjP2ldUV9FFs9Z9pal0Y3",
-	"cAEXXC96nquADZwrrt2IL7eywuWA/a5McNvgcJ3AWWsVlKl9dMomdLUauqVjauKL6s+YiRfuLw1KDHzh",
-	"jWrddAeh+uoTd65S9VdqaoyWhw6jmpDv9W41YGW4eIpBht+kQvaKblJJk97xindWDM71X6p21lYfDtbn",
-	"Z1cQ8JssUErFPHMnTgVw4C6rXvtSob3CVrfCOj6ZXst4jiUJdd8yP0CdPQ66EknXAQO2D76EzWiWGl/0",
-	"UYczJMu/dh+Ep5taZsB4x7X+1pBK/Q/z5Qgt8zsMS/imCUANYSQha8dJqR3ZOG4SNzJLbpT0EZKlLQO7",
-	"C2XMb9QfQBN7Z9X5N+hlvxO6SbhepXQzKdsJDZU5SkVC/uPw0aNH4+++f/j994fhXL5QyAMYVRhn4W/x",
-	"nNG0F2H/is0iwgVgBtYAbXr4fsJ3yfY53x8Pn+z9nBs+EbgtZK/NXRFBjRd0Q384fXpq7c4pS6WYa1fB",
-	"+S58FLb7kJMiuPH1Se1m/4IebyQCupHfj+AC9ijiRK6wdZIyCmE6nSvGBBDHS8Lmuzt3WGyRyE5woDLJ",
-	"9Nv+/ru9Y0PvRHSW5NUfQXz6CPpXfMlNyCh1PsRAWD4a/xDHAwH6mUiYyks5Q1A/hFyXUhgC8XWpjK+Y",
-	"6hkvmfrRbp/ndgGbf7ZytLk0qn2ZpOwa0xFc4kdQMPqYcgZ1DUJxQW+kl60QwFncjBbSDfEdEpLKNd4R",
-	"ZUYuqeEx0TGFYBlfMCTsW292DIc4AevhwMoExj8sdiJIJyoM59SGc5IjhEw6JyZ2hEbZgQHy9XE7bomu",
-	"UVuZGsZGCFqjcU/CMqlLeFanzahiSYWjlHoIP5jhzrjgIkYGg2a24IZct42L8rZEK338ciVqLp1Lj49b",
-	"KbVuhDaHct0AVyNASM3BQe8wDulU0HRjHC56j/J7VgUD0GoI3/hJ0dUCQvR9eBP17RJ3qQtCy2d4ZUro",
-	"YAR1QrF8fl26F+OuS/emC0s4bIItbA0x8NSX4Io1wGufCnL24hn54fjRd8RhZZMEauI2O+frcNIQDrqk",
-	"8YILdqAYTXKo8RMS1e7HodS2NJMZFuK+FFEsxSzlMfyCN+MuCoZBRcSZVFOeJEzAHQPquDrTKyYShg04",
-	"POmVglRMIAL7LISdwTGADTmP0sRIOUmpmjN4ORP0mvLUIaVHLuomxcFUYdQjiFzzpU7hbfgG3J4TN0+s",
-	"3aiZsDOGS45oRN6wNSyHJku6IVNGaJKwBK+IAkDRviJxIO5yDaEqSoo5BNKDs4EsGRUmN6xA+CtqpBq1",
-	"V9gNIMdvb5ZVDQjAwxJqCDg8nkBXW8sDT9Yw5buFxBUo9+GYOF/cLDDgykIPCYOUA3wlD+cnUDJDkzm9",
-	"rg5qp/bllqExij/6XweuyNPBS2/R8VxqhP3YdsBN6S/16UA0Kf6FM6GQSAFwlJ1M5KZkATv4v1xcvMuj",
-	"zxtx7POosPYGDPsUnq+/XqshAWVKnIBT4MQJnZPLbDx+GNuBwCdWy5FSfKfy78JlPDx+kayGN6OlzQyf",
-	"KYEE9219g0Mya8dQyJhPUrnu+HDCZzNm9YHQclsLe2l5H6KBl1zApkGpjG0Ut+Y+VpMchaBLzRY+F3Ap",
-	"JgIG0+oAmgK/xZqMR+NHYd39t65I+xXXarEW+SoO88W3jRZzqY4ztLUuK/c0ZeEC5ldCriHZop8DrfLi",
-	"NKyCTqlmYbBvy+9wOqGrwmrNOTatMCSRa4ECAM00+4naCZA1te8YSTRjCIw3aj9GwpqRURkLrFVXOKlg",
-	"7KzzOziba+jswgly4pCkgA4AOdcTnF9uWeNBjd9eCm9FTlbUyr5hblZOEg7HTfkrfyCX3/NWH6Q70Rjy",
-	"PSaK2fHDo/l3eXuXwn8lZzO4BLWPSUXsEe+Ek7P4cRvskqCkajjH5YqJhojQQDSqnGqmrvH6GagAX3eK",
-	"ZtcoVC3T676XpPbMdKABbac0cM+5fxijKuzCNx6O+R07lrbGPBjnHUAI78JB0BDB5nroUt3Q8fg5vuKL",
-	"HPoWUjptyP7o6fj10nN7uigNYesU5drF+CKt7J09/3FI3p2+P7f/jkaj/VF/n64rWVVZlMou1Kdb2ls/",
-	"8jJV7pKUd+EErEjer5eS7bsxJhjCZBQFFFHcIpC2C5ch1cSCORRpAIWxB3M10MupLkWac0P2wLWN+Zr7",
-	"PufUwaIUGcul8e0mn2ZoILdYP9JNEOFBuAIHAQSQLTivBn9KSrVpANlZM91UxRt+s8oM4O0Lh7tLksy+",
-	"DcuQ0M0NF8d33SgI6voHzsyNt/a2m+AwX62WVf4LppJi4etQrI/i08ywhopBNzrBMQ2iMfGYrl227l7k",
-	"EhDc6UZVvIBAyQSPNa+RwyQJFwn75DTzfS+8VzJNw0Zmt1SM7kcb74o6UqvnU1JEZZpMOshvrombsmKr",
-	"lMYsyVNErNmL1AZlCCAB10oTONKUXOtRh9yQjqeyzFRcgbxxm2XFkUwtEdIVb8cZ63C+FARYnBClvatn",
-	"kLhRlWjMLfhuDrjD06TCU1/9UGm6ck+4dkmZk2tOW3bqY8vdO2a4hLm/4X40ALystJloxkQvCnMgWn1h",
-	"mXZqezyxwtvjZy2l4EaCBN+L8mvJvjf9znCYOVyxNhopIZAVL3qUpy6qitUh8nji3DLp+bagSzYpnC89",
-	"3pTCGR/NqOk8ZURI1Jyd6uJwUxZUl2MrfOQlS8KmuVU5JqCh3p1G1x1xo8DWsBOSIt34jDgA2PCHvpvL",
-	"dAMpZ4mLB2CKWfs3fNZbtuspb73BmOsHtXtTQH57DYBmQ/JKru0J+F5Y+1+0XpuiOtOTBm5EOD0hpxZK",
-	"ZvPFKutL2TfJ6+kYLtPlgrdXNk5NynaOfKltXp06Sq7FMp9XFrUqerbFybB+fpQ5vy7TK6teZdudB9cd",
-	"nrudgzlueeLm6HkBfblP0PvdcHLBwe3TyonFE0m7iX0m0zRb9TYJ6Kb3tv1Ig1pS51CFLtjC/SCDy0n8",
-	"ZQ20DBoMM21Zv7Kjp6R75TxdwuZ1jr2gIpa31lDywmtJLlshbBi7HyfTsrwP22zNGUilKZbaK46CO2hP",
-	"SDOp6BeBkp1VlaB7p1Uue7tiAn1f2p7c3g9VYrDSlXaObdo9vKIazBVMVnXJJLCIsQP3v8UaVhu8i11Z",
-	"Syvj3XnVKGX8c7lrO5/MjkioQOshSg1R23CL7JtoqGF0wfUPr2GV5CrU0ML9F6XKvc2hLT3Umm1rrnZh",
-	"SVc8OiE6my451DZ3Zz3xkc25a/v03csyEEhns/2GZlw5DaV7cY+vovnTTLNJ7MuHhapOQ95VC5TSqSBU",
-	"CJmJGFLu3INcg1tvSAy9slaBcwxSQ6J6kxNqwkHpgQd7QBH3tydWil1zmelJa+DgltXRDEMcd6hPchdm",
-	"hMP6K+oHB603vHPjUvhYC8DazDQjcPtO9l68PDu/mMCNx5CcP3/29s2P/q+G649CPDSl+P6eAAStULnF",
-	"sMv2iDMmcgYtmQ3VXd22L8pBcCWuChgNd2EoeGF6h6ZCLp+/urGASKxnXF9tD72T0mYPtBw4vEUpihU3",
-	"PKZpyyNczGTLzw4AOfyEcjNorlKvd/w8wbjmpOmxO0Wk/qq6SzMQdaGPtOs31U0tr2EXjcWtY33ja9tY",
-	"3nS3f53o9E7ZLCf+r8doZzv1rIZaA/GdRcsXr3QyN1vD631Rom7Y7/k1TMAs7heI3xZVD79ql4Xct4bH",
-	"Vox9GZx9R3y+wvUrFbZ0M24iBKzZ3zPe+jkHgKUo1tcYHgvIKlEgwFgH6hWeAQyLQ1J9dv53ggtEojkz",
-	"9rdnVCURYZ/swMI3cEKaegrWo2AAu/JithMTwnqIVWa2EoeDqcPh9RTOBXvD6P3/kqxXS/FzcHEQ2bhi",
-	"qkCqzpFe9ygRbE6hCK8UDHOWECqNTDdEyXUDcHXOvtXsu/Hw6/LzLTlUNV2pnt2RlnYWVM16nQh/LwTW",
-	"naewNy+65+RA3YJ1s+kZzHGXCNSVv7cz4fUMUk6ZDtXIW7D4qos/qBzcUZGQNF5gsWNLz1bZIXvRSmoz",
-	"V0xDMgNLOHxY8jmi0Ohof0gieQUSdb2gZhu4pBj7dg0TcEmUkh8CPokmVEk32/AaxVLEPOXUBIkDCpex",
-	"BvCGlpItct2DuCtjaEDa7WlL4v0AUori7K5L1MP8hvnqhDrcvdpnGGne46yoRpx3qXnWDhje6C7AiuQd",
-	"sYf71/qRWSih5cf6MQJKhPfXOXD9bkPaARHeMZetBKQNI3aLNqxGuxfTb9ryTJjXXOelCftseMeESB9w",
-	"GwjEsKu2a2McAv4zwHfdQTedADx7I7SH6tqkE7xv6zHyevFFDLnFXM3t6+Z8331n+Xq17GRTWcOl22HW",
-	"T/CVaWOXJCp1ER6gXkmhAXU5cOZRodc9SrYuWVEssWP6SbXCYiNKgK/NYjIloBaCH1nXnJgfxj0HBimg",
-	"nfOvey1U/bCAnobFYlcabNu1C75kIU0llVhPIr+foHAr4VEPglcTPSHuK0NoOn9vDxK/3U3LNTPOewsz",
-	"fucKBg9VOm9KE3fABk1WPnprleug6wSRAeESQ3EZCgyDmNSEbnw4GD7YqcZIF/l7wwHXtqM2+VKzwV2Q",
-	"obRDyIGlolRQjdDYaEJ1+c6NJkuO6KuI3uTVvSBxnzM865pRGGt1lmiaarKkCSNGQhj/E7gMNAYgK+FX",
-	"l8alGFllBsqOkkRi1ZlwluVNjCYE/Q7nZPuyTPYRhNF0lJHDuLKEuDmGR4Stt6GqdtSd4U5jp8ywu/AK",
-	"n6yCufYKfe9GzC35xLSSbuvziSF/2N109UsgbkCgjH7NWIZZ6a7emPsISfC4Pc5T5nPIg156GRzEzW6+",
-	"li3Bmt4PkyNrQ/YKjWO2Mr7cLRNJx6Smbc0JIn78puckE8TJ9NvXD0W7RF79XJf4kmMdUzinNqUie4oV",
-	"3iiABgrkDPkTYyeGRkyXK8rnwpHvjue/NM31DpxEIBj/AMhNdhwuy76no/Qrip7Gom8eKeSeJs9SmSVw",
-	"VOkFXVnz05x4mOy9yLBPBjAk/MUTwE8s6Rw+XPOESfuBZgmHD4mMs6WTENrw+IopeB0QKyi4F6P9PLlt",
-	"yRDtzoAzSef9kVJ3gF+RcJrjXvhWRuTZgkHGHKQXa+NnhPnKobJx3Sxj+PVjN8Hdq05jEJK5GZwNBWd7",
-	"VUaPVgwAiD7ufI+WkecI17kQ3K8BzAVwYOsIt+1iMMgKiHtyM25oCun4sNg8IXoh1wLKrVvdCdOartjK",
-	"+HsXS4aGpHJem+ajvqidbhSh2fmggWeeR7fH+lYw8pfnpz8+PxuSp29//MeQvHj79uL5mT0rn76/uHj7",
-	"5pzkLF6g9hh6xcKYPTRJrPGXKcwWj+VyyURCazVUSip8COW2TVDUqsf4IjV9MOCkWTW7PnamB3kI4UZk",
-	"jm39QTVkSG7tWAmz9/H2uK3eOWGfVhwd1hNXPCIcn1Bame5y9xzewdQ9K+MWjCZMTbyoc38uqEgQwGcq",
-	"k039V/snhBckkxVVdKkrD1Z/2Q86172G9bkOMNm4F6Xnjsc/PG6BTWlvsat49Zz1I5txwT1xb6VJ+xDG",
-	"hijHIcJwwl3DmuriscBFbrdqiahGuiLMvsrGkm4IekTJTMklpmYLVu1uW2/KD/bOCs62vAkBMN4ovhLo",
-	"hRmmJgVxdAbneff8zY8v3/xE6MxA2SyYONShg+pzgrCEm6ErIJsH5F1zti6XFNsVXhdOyi0AGka3DJDr",
-	"GhRXcpLnN0xby1fZ33YKT1n46ilhULgqjIm5pGKTT16TPT8+ve/qwYBvNyGukQ7F9H13rYNVdNY3luI0",
-	"VzSLvRKeCuwZDrom2Xv39vyCPPhsV/7LA/dKUWJhvw/Lvj49+/n5xcs3Pw3J+4uXr15e/MPS4en7i788",
-	"f3Px8tnpxcu3bwLwul+NRdtPnT64/AFs3sPxUQgFMcTQNa59e/7SrsTpK7IXff58+OWLAz1xMPGQNP/m",
-	"9PXzH+F39IbZAXz5EvVXHlv5qCOvPE94b+pD4YPAiZ6a7ulC5wLNcejhGehqpeQ1TYdYLrBUJ7MTHuXv",
-	"RkVbpZV2rKegoSKXN3HqlcN3apVcz9+S46PD7yruvLxCsqthrUd3XyFgOFilVDT40gwToNv5xLRt0ZpK",
-	"l8ibj9WVV7fWkzUxGsrhpdl8x6nZvuW2MywYikBADjEyiMf0TjF3lcRTq2i4Z3tU5sybb7KyWrpoz7ir",
-	"UcHpm9OiijhZL5hDQclX1+4EgWo5X6eETfkYh00qnduVG5cixgnoZ4ta+nnwcENvVgOvwlMgjAcng/fn",
-	"P9acBqcH//nx88Owx+BGBSsKzim61YaKhKqk1jc9+G188MNH9+/k4OPn8fDhD+GxhLjONX8MY6Kf+DJb",
-	"Dk4ePn6EQ3R/jtsYreb3lGumDmKqGUmZHaYeeh8IFYlD2ofKrL9mbNQ6mQOotdrkiamSer45F88Gw1bS",
-	"L5WkeJ7Z7X7wlKmUi6h2lAYwjRtqMtl1aKa8u/CouoPiD+BTrYjH0m0wegAHJYEWvDNzrzclzd72vLlT",
-	"2d9ZfDWv0/tV0kXqLLkof3vYJoe+mdypEBL69qRIN6M7lT/9JE6F53ey6vaeyCsmSi7Qun3k7oVjxRI7",
-	"TJpqAuWUPSwv2Tt78Yw8/u74B/J//8/x6Hh0tD/yCADOb64vBVWM8LmQiCCpSemdh6OjvF4BKGIAecxE",
-	"spJchN3jOKag5f126SuTZpqLOaLqPqWax1sVD7fuf4aDTweSrviB1QnnTBywT0bRA0PneXjK4KTUuV1P",
-	"95dmsWLmdxyOG8AXiC/Jq12XZJF7rrSP27KoW4+l9m13WEd7G8d8RWN2oJk19QxLCDwGQKuCKuUKZ+Be",
-	"Y42eHTHl3caGg/lSF1OlIX9s5oEiLKMOaRszrRGYPJwI8GllqXcSqo95jrFQzr9UTNq906Cuh9f0wr99",
-	"T7v1dNV6inVuuNm+YmKLIp4yqirRdA3nXmX6lcYqM/ejDi3we03n7Ee+ZMJHuftBbEf/NUTxV6IWQ6co",
-	"9PGTkhiWuH3RATFKTxAZyW4D/M0Skvhh4d3zCi2Ldqs6YEZnzoTuFcnZNYKUi6nMdqO2vsTHvlWk6JZd",
-	"nzXZ9LA3F9LQNGDWnmdL7S1wBbVpybOUas30CYk0A1dtRPY0U9c8zm+G9X759vVS7OFcoQBpZjgiJpfK",
-	"H0DKe/XvA1eeAFWQfSh+oBibMGHUZgLHjy9cwGOWRGRPSF/VguDk8Io4kmbBVBQ6qmia9qaK6WYS2wVo",
-	"y4Do1eA2LPUN6SkTisVyLvhvIddv5FnkQZlwIrKiXGmCi0imyH0zmqZTGl/1CQCqyyUMtfSLVcyqNs4Q",
-	"Qf6dKm4N4JxtQ9Wlugbj2pXLveEdns8zsjo+zz6tpO78NMY7dY4jRmbq+LhcGZZMZGY6Pq8YTTo/ukp5",
-	"53Frd5/dJbMMtzqcUM34fNElyck3kr9SWjo3mvK+upkXs8q3ZTgo8qH9vpbXtUxNIcL9cPr0tF1DmVyx",
-	"TVA1fplHe1wxZEKoM504hYRrwkSsNhCDtuZmgTW77bNKGsRxhriFsFfUhzy33Yf5Z0hRDI7DRSUTpBky",
-	"7LaO360fF1RP6jpdPYiDQY5tuZxRvkpu1ezicBOGguxYtBMwJ/ciX3CwL45no8XfE52gNXj8lsAfQTr4",
-	"sKBGn65W5KkniFMEFQtflHYHLfS1NgtnadmHurXv/Xymdrdu5DGt09pWvEKb+2E4WCtu2FuRbjBqY5vX",
-	"eoRqfU3nbT9v5K5CaSUa6jy/hvKFTZt5F05IkMd/ABekHccdOdbaReMZwnjrrQOkZsN/c8pOGVWTXWNf",
-	"yuvQ0MkbaYiRc5T6EJcTlZuKwmL+Ll2Q7dzT36/3AWNXTjHWuzElIxw+5n68SQpFONGRGrtOk2VDuJrP",
-	"XZlMZdIQ5YRI8T/zp7mp6N6B2oOj5nJdDTkdtXS3vLUYssXtFGVmhj6BYUic2kZokiim9X6HoBW/xLX1",
-	"rCxHfe4fm7fSZeBuGvdyksrA3dNziK93jzj/B8xaClbE32Pd2qRzlbkaeQUkYDnn525SdBJGyzfCgd+d",
-	"/t2PalsLPGBxh7zlSvECw7TJ3REdc59dOYCmYFHvTwtdq58xyF23kmtFqMHiCl+t7oM2E09W/QAUtZm0",
-	"CQJtJjW+bLRKmwsFusC8A55EBANPT1CoW+aVIi9caCzliwRrT+T5fLAHYWgbe2pXp71lGAhCicM/rLCP",
-	"3ZwESkF33w+p+JxX/KEwNmc4gmvUElnQ34lPTOSsq8nc6bavJmvKIR/TfCF64p41baOD2V8vpPaMBjTN",
-	"NdkDrHqekvfvX/4IzEYr7Aax9cRlJN6D4Nm89f07qPhfn22FJitcnG9iKXCjlGBVYuidkCi1tb8T9bR2",
-	"dPwRNNUghZVYwDFXzaFihX+QD1x7z92F4V8YTc2iOQV1cnS8aMJcpon/NYh9YYWv20KfyAErcnRMFjLz",
-	"9QapsscqTXykx6jRS5cpNgmDOLlfYbDkASmP/QkZg4IqM5N/71RvvCU+LN0YjwPp9uW2W5Flwz+WOaMj",
-	"9Z2XX9nCwSn/OKxuU22wtVUbVijF7V0LxT23THvhTt7tWtMTHHW/lIm/nr99Q87hRX+6OEEBsWOGBlMc",
-	"Km10zyUJF2gtNzaszKTLWtyhkCnW9+ZYWK6pJia+2biqkuHriUDLHA0xPB2kjyudGf7VEn4jS+7m6DKT",
-	"6Q7u7urzpcEVI2ln1e293eoBV2q4mxjOUBXaWlOnADVpF5gUTgzVV65ATq4hvkzYciXBBjv4mW3InOde",
-	"AftzU/3MrZMKu9h9g16MtDU8qjLfv2HbW7P+Nf++8YzCRzoYqFvjbxjLGRXzvk5Pj/23ZYwKU1TdtmaM",
-	"1e0gNecG9kwo87TeRV7bsGfrdbyNvJrG7uXqmFBakzOGpMxKF2uXyxnhiR5CytYDI6FCoFdPt0MTgvCT",
-	"LUZgVYRu2Q65+nAYRi3zkf6PAsicvS8fZI/A6aZlP4fgpzN3S9WTUOU1UyldNQMjVcLuZZoQjLUiV4yt",
-	"NIFq2WJO9pyDm3z/+Hg83q+oZI/Hx9+Px0G9rMyajdOrqVx1dy0EmQbTa2/mZWlXTvxZ0Gwfc0xo9A92",
-	"Z+e86ZbkakIF4QInXTH7wC+ywu68gJ7jxU9xZi2pyGi4iGBh0+l+CcWu9aL0X5PzsgoUQ+D5QqnQGTic",
-	"b+zMaUaM0WbiFWfaVC42DGTTw+fjht/eg3tolqX9e1nSTxMuJrPUX9nXxSdqI8RIdPI4rQ+OGBGzsBlm",
-	"jwgVOk7fihIGhSFY2ngIhXTBUQEvhm8FnFciqJicM+O8GWHfRad737waBgqiSZvT8D2EHYK/F3EeQHT5",
-	"Wqw+Ggc2J7/l14anKQi2HtTY4uspJp2n1fSe802uoRsz77dcP/bJuiVVlgfDIpTfU0ydIHveJW9L9htd",
-	"LdeE9U5I7pqQC2hOUIlfD0m0UmzGP43uR2TN0ySmKtFFkogrsTG6H0FV/+h+hDucpqPcOzsyTJuIxFQI",
-	"acg0l9ZTuHar3DTUcXl2xOMXKsjjY3jYpx5uC+dbSo3iWD+uHenHu/SkRtHiNHXQ87ZETE3CFP3D9u+H",
-	"JY4j9JracnHx7ryYkAS/dTZNeezvsLairo+/ryz997t0YmSbMk11pPU79DpUnUt/GPdmeVjneXJAdb5N",
-	"SQP2uPRqJT4zJNF6oVk8iXJIoinV7PGxNRQeHhFFRSKXZLoxlnWpJucuL4588DVgUz5VFMxDQ68Y4WZE",
-	"zgGlBi4EwZ3JPdhng2/jqzr+3GJ0XNKOoQ7dNeU/BWlfQXozUdgovHoLom3/kkceAn+sC+SFHIfTDJ2J",
-	"+NcLrzz89cPFIJCSj4EfLt4PMFMihH+4PnwgaWYWD4qYECB4mBAmU+TDWhizGuT5QZDxEwqY9rlEJ5U0",
-	"nmiYhwhWs6HyZLOiX2i51u0XCPGeyYYgRKIyge6u7UC8dyk1VrsimmNePGB5uCQwH53D9KXYu38ftTl9",
-	"//4+DNeeZ3k75zLNQJl8p+Q1t7oyubAC5vTdS8I1WUACkNTsUhSNIsDD0/N39zS5f98pyPr+fbKnmGZp",
-	"yhSmywJlKWqk/Ts2VkwCz1wKzQBMwQ2swG/DNq20u38fIbnu34d4B3hiSQVcKS7YcnQpLsW//Rs5rSQK",
-	"2C8xjCJ6cH0YEStUUFVmn2K2Mg0EQgRjiSaUIHG4WKNL8XZqKMf4Cwg1siN8a3skR6Mxub+dcXcfU+6G",
-	"LonMLNilKGgHz4SoSkHWTIaZEq41+EEl2cgMllgA3Js106m+FJHtWSr+G8zohGBaELnMxuOHMQwZPrJo",
-	"RCBPCtNk9EIqc2AVmYQ8T44ePTr84QCBh8hfP1xY+jALxhVJ+YyhXgN48VGRMBTtPyFUXznLQLA1cSn4",
-	"uDLuwUvBhTZ2p+SMKDZTTC/sGtjzy56TTqO5YhuXvmP/1gswYy9F9GC0Zml6AMHFD/65vtKjf2opItjm",
-	"PLdxQe0m3b+vZMru34fVpMSR0v37mGh1//6JfedfxD5E/gWwSplm5F+X4l8HBwfwf/tzhLQXkX8hdDA1",
-	"C0hu4QbpD38eAiE9cHT64LP9NTegvjwYjUYRweYcF/j23JV53mzxnc6Rn+xWczNEqrDdeE7Cfgrz9Isf",
-	"gO8MCMZ2BfETZgHJNFzEaYYYfbYxeCYf4aWAWhsFQyA+Ipiadt0AMtFywYicOlmW0vgKdxBOPICHtcrp",
-	"pXCT4wZW1551NAbLcUjmzGgSHY8f2j+nPEms/CUIMgjOVlgNKwF8pnVha+Iua1wQvxb3iheRAOsvDi/F",
-	"nBns021N/kjkxcQzKa4xeVfbbw7I/fvvoC756P59YpVcTRQDJPUIjmgrEtZMG+cQQkqLSipqhIgWl4KQ",
-	"pQQk1CXl4glZUa3twgD4sdUb/ON7uQSBq4sZTw1Tej8/P2zbtjVQa0kEkJOAtHhoyeRoPB6SR2My3Xhc",
-	"nRF5Bi0jN8kV/TVjI5zZc6Wk0nZmKAuPP32CGTyCf63eCAiOApJ7fzh+9B1ZKTlN2dL2vxfR1Sp18vSB",
-	"++E/gBn3UQpSog2dpoxEsUxYZIc3VVRY6hJDlHmERG7XQOwZSX7NpIFgEJ2tVlI5qofQfHFNU24Pi1Vm",
-	"SAQhSfqXj5GlUC7mtjEGpDubuWCeGWdpgkRVO3VpaiUSzjGvneVTmKElQIZGrwTo3yjOHeVZWcZi45YR",
-	"gNCtmFHYxsOHD3+wbb6/eDYi9+8/w5hSnj9TQarRrhF3xUB4UtqQUgyjAk0/+l8H7sGDl0k0IudW7G9k",
-	"pqwogl0BKnh8XEelGJLoIBqSaGL/M4r27VOxVIoBQlYq59qy7FSaBegJ+ajgV0A1dYNfMeWl7J79jCWk",
-	"vAGaAxvlyRV2UAuWJvujxjlh1aYlNwfwXzvC4qsz4Bcu5pFtCSRg+UdtT8Y9vZWSO83iK2Ys+c6yNEWc",
-	"Vns8eSFhG5PXDFkKJugl0tEPUGlrAl+yJHLBw2fMqM3B6cxY0c3tgQtd1nZvKpNinyGUALVZFGaGLKU2",
-	"5JC85k+f+FR6J1qtmWUHlUimQVKmXBuHnfxPKNM4JFrahd2sJBFWnoMMYZponjJh0g1mK6Y8Zi7pmYO6",
-	"MeNMDU4Gr/D7MzY7sHaV4szgdS3GLw/KX5Yvvgevs9TwAyfKt/XLLb0QRJpHu+YmZbmWevru5aBUym9w",
-	"OBqPxr78J13xwcng4ehwNMbUhQXo++Hz3v4yb7K0yxoEBPBAKbJNXtqmbA5oRDv47tHhd/ugo1uVE9JS",
-	"3btYdMo9axVKzdJrpkfkZ9s8eFjZCYlpvHA3ktCGg/Icwk4mdOPOKign4hubbkh0xROXZJofuC+Twcng",
-	"J2b+ur4qBxPDYhyNx5C4LO3JiteRJRnsF6YIe2mz6P/64edzwBf4EkJrvmIbqzCN7O48wl5DjeWje/AS",
-	"M29TOFMqxtvg5JePZXoCnTN3h9hdsoQCWf+/YMWfj/b1BwuI7vitcatPnfQ+Go8dahToZ0rC7tpdZBrg",
-	"GUbkpdtHy1kkYXDmixjsrq11d0ElX3HlfdjK9sqfWvX7a6z5K37NoHxJcKWt3bTputBMkHdYeO38b6+A",
-	"qs9YkjuacgMtoYZOqfaiDU4CCHFmxAkAZJdpxtPEnaf6CXk0fujOc5dUDBdYuHmXArKy11yzEXklaUKm",
-	"NKUitmPTC5mlCVEyM8whAkiwBzfEmhv2Kd3AaEXduq+450UngW23P25uvO32rYffZqBvpMFFfUIi3JOI",
-	"aLrR1fp6bYRYXuwAJebmCOSlHrj0hyBVojYBCUdWlObWMVRaB5NgWNHNh4VprhhqLff0pYASCrnaYtV3",
-	"RJV1ZKxytcwbZzFNUzwaoMYJt1rgOVhGztoKkZm1HE7tlF7JeRm/1c4/vB/FIw9A1xl8Ge58EBV9eLJ+",
-	"95luCMNKeYROZeZzDeBQB3+jfezXjJU1gkr4dE48O+OwWzu3+2WYwGtK5z3y6qS1ZSOeINpnaEA0NlLd",
-	"7XhgUzl6naxVkrtx3dI4CzFqGZLzducD2lWS4uNXFDOext7ROQseMGA2gjIKgPVuGUD2HHeRPU9pjq4P",
-	"rxzufuW9oM4fxRJ86eHul154pwC+cbz7jTfSvACwCPvC0Q+7X7iQ8jUVPrZL3+bUrYi3aj2AkpyD7+qC",
-	"borQHg+WVM05hnIGxd0LqdC89f4mSqA65j0H4R9LEHELd8Z6z4smtgOWXIq9DO8lrRpqX0w3ZMZYqSIG",
-	"DOCEzLigaY6XCpZ3nEptm4D3rEmp6MyaNMVp/BbvA4CtXc/JiHQSiw7b5LWb/5ZwDFQSscMge//4xz/+",
-	"cfD69f4T7+lA8QzWtvEPvb941ihOfHXRgrW2slOPvxzgh4bs5LuX3V9TOuAaw1Vtq2xwtPinVLgjqZAz",
-	"aF4vRrFrJjL0prjaa4WccCKhSVLkRdiDcsIBMqyYOvChCPCCPdTQCgfYHp1rQ8sT51YEVcnp5pdCznzO",
-	"HVQ8YGZE3gtf09s1uWet2zhcCgf8UTFVyb7VEImWzlkVnUJBmBNi2CfzACree8/ms/O/o2IVcaiiD4Xt",
-	"o0thNU7dQZr8VNS73yVG3iJmGNfEZ3w3CYkS8kRYTjSnhn9VXs5LnX9xdTPsWlZfrw8naOjDTv7J6XfE",
-	"6fmKEi4sXceM7KEbUFny3g9y+XCwkiGoTmviatfc3BrwloeBSdgnQ/Yiyzx4w4o6MInmBQdE1qaWyuj9",
-	"SyEVgQsxcCnuRdBitD8icNPj+ZvseVIn/+9/Yz0HYz/lxUj+3/++FNVK/fs+7LACwICXfjJl6HlPraEO",
-	"yehYOJDqS0HxAWeSbbnyUdFRck32opQLRt64Yn924L/wj5F31S1paqfOElfixlp8cwqBxPDskGQetxTm",
-	"o20zbkIcrqc5gJlKUfo2T8bDqtz4DPrv8ukjrJ1zEbp489Gl+ADXHoJEtXwUt01woXPFXAYz7Ku7TDI+",
-	"pPhSOAn8pPoGLBQoXJ6+7IbGUsxSHpsOwvFlIVJ7G6Cl2fzMNk5HAa556tAddoi0UvEikFKDKh0NPeUN",
-	"cZuGnuaGdq6X4mh89N3B+PBgfDh8f/7j8Kmiv/F0WMADjkfj78ZjmLSQxso8fITkj2DUR9EOQnJ2lbO4",
-	"dnUQUgdwUpPwh3cq4f/ufOUNwtt70hzn7Uk1dJefiq0wrfWKbYYFeVnm3P9vJ+3HHaT9M8cq8MJhhzG9",
-	"oxsrui6kfEXVnP2uxwo4O53OhZEVILWteuVpYH+3AukuLxtVxzcVb5lcYRBeCigLVqgrENnOvivcbHXh",
-	"E7Tynrm+fyffl7+39e4eO5Umjc/+NugsHuzDTU4msEdrPX87l1uod79lDd2XEh369P9VPVorjrSz22x1",
-	"k/1Tmb0rqWPVxcJBW3bZ+2+alVdMfgAlxdUhB9QWKNgPsVP18Lb796WI2f37J85MhWQ8q5qlG0LJguoF",
-	"Rl3BNTgceIQboumMWQmlMCrOxZ1h0yNymkdvXQo3DIzgi3JGi4aEloKyqk8V/GB1qggDxyLvb8pzDKzE",
-	"uKdJpjOagiqNd70bvIhy6OjdLgpw2ZDiB7dQsxxDv8riqw05X6hsSp6dvSZ6I2LbLBSPH+SeB5wY1qWD",
-	"+LET5cE5iiSgwePZYXyUPGQHx9NH9OA4/i45+J79MDsY08PpUfwwOWaPZt0Vq5yxXZrMN9auat0nTSqW",
-	"IwjQvy3ZIrn+t5Mx/9U0opfI7aIkn4LiKaQAPfjsRI9isy8PXIoqunX6qCZIPmdsBgZRWAqWKCimAEuX",
-	"SjFnisyZcXEgaFm6mBBuyEKmiYMEW0t1BZFtlvq4IJRgXMmI/AiDhqBL8PUtqR3ek4AQJEW07aVQ7IAJ",
-	"fLGDyYidlIXR1z7jm5jQpxF7wf7nCX83XOR2uC8feYS8B5/XdMmTL63RWODC8MEhulqLzXuoUymvshXa",
-	"rlDkFsLb8DFLtTGDsHRE2nCXUrYh6P5J+TR34crcjMgLqXwQ6aWARYOSEOCygfpv6BSg2AqGhI7I8fiY",
-	"REKayczuTuThJPNY5gXF1rt4o6Ge0GtXr/xr3uu4Lhq4J09JhBQBcM1DfI2zRP7kpTvhpRdcJJaRZGag",
-	"aEG+7HJGsHou0M90g/RWi385cJlhTqXudRB9gPa+fKzwqBRTSVXCxfwmBj/aj1JD9ioUl4Ywmb0IY3wg",
-	"UlszhvfNqCwvWLraH5FyDa0ujgF4/m1psH1nX7x7bsf4twxR8f5r3cwWk9ht5pZ29k/mvUtTF+8788NJ",
-	"VojSM2vxbf1U9IkonditE2+88y1+da/Z16RtN4vdhO0X8E+qvkuqXhVElAciWZob5LgmbW6cU/8+qkwu",
-	"bEBIn6P2xCWpQSSBy0VEI4Sb3PeDBgwm2uWulg4qFJrmjn7uwBtyGi8ZeelyTQEIr7O3wg3i9/FV+BVo",
-	"0O+ssZc7dv/0S/yuLIcEUqABtXNd8Px48DmQ0Pngc5FNilyaMtOATeU5NpXWVsqzXUqm1xPvb6Cpi5HH",
-	"lOIUND6TOxwejvM8p93c+l6gKHDUeuGdizW2OA5BGvlM1z9F/x3RoV/SHKLJG7ud6LKvvuG2/GXSRedA",
-	"wrDPNrrNXjGjXbY1krJLGy6R8Iicap9DZNY8ZiReYEyGkJDnvFPDOr0htZ7+Sat3S6unNUotI8H3kJ8O",
-	"eOUBTZlqueV+LbUh2ur6zFu+oLWAY1YbIldMdNLO366Y+Bv2eYpdfovL7R1PwkjO7ey42XR+4Wcuku6t",
-	"Z5DSiu98TcOhvLgdzOIVEwT3/k/OvCPOfFusKaGxktrHL+ghUVxf8dyeDfCp48cmNnUNNfLpu9wDjK5e",
-	"qbQhCHpPLCeKOV6cuIKxRMdSsaF7Ak6BSxFLIVzutH9OkxXF+j/5pYJUpRxr22aJlMh0cym046chkUWe",
-	"A4UVwG7JXvkVLCiJT+WvXgrjIRtxKjgHvd8xTcIxw9trpq45W//Xdgm4yeChe8b11W72duTyJ2vfEWs/",
-	"rzq7kCYdb6K39+Ysvou1G/3OmlEVA9SPSBzyCUs6HcYXrss/wBGMQ+nsh8bHsWjKC5jy1+U97O9Phvtd",
-	"nHGQO5yTapWdmp1w7nagFEzlIdZGJNJpNo8wHBwgvEgm+K8ZIwsqkpQhGhMXlwIwXixfJVQvsL0RifKa",
-	"hBHZe3n65nSfJCzmCdNkvWCKVa9rE7rBjGllCBdEyTQ9yFb6CYAXQQA3DAQuhbjRRRIhVYxw0dnjVzLG",
-	"bhplntdxdKVQt+OhrKhIqYA4RoTWhA4Noj9N7FwHJ8fj8XBgV3hwMkjtuwfavVsq5jg4XTLFY/rgldST",
-	"UzFnKevhWcTJ/j6ORbfQLX7F/6aXxP/tI8ZzP+RWdqEXNqETu+xlzPMNPRc/+AwJs18eQIYw/+0GIVOF",
-	"62f3ufgSu30NSbrNrqJzI5XLP/L50G7A4DCaS5lg7bmFzFS6geoxCLLk82suBeBCu3xqCPDAhGfMjWZL",
-	"iFZ1qzFyjY/8IiTRiJy61Gh8T2PMCMdYEUSgcwhjuSQFAMXfEIMM06/nisbsUqyY4hLxzlwiJRg3PjoA",
-	"mgTYp+RJUQfF5XznkG2XIjoe/+DwOCYrBS5cwNSNRuQFDBxgJyFlMw/KLVK4LoWf5W6J/cKtg9uurxnm",
-	"4rtoEFeVxPU/JdbvGAdj6YuBsmLZaIsvhVzvTlZpk0h4bt9c+FhhkpkdlbBzXrW9jciPiHmATmYPJv+k",
-	"jpZwxdgKLH14y7azIWurR7kLlkwk2wkzAa46Zx4X4Z2d611qQkuqrrLVZMVUDC0Mjsb2W4SEmMyYVWiO",
-	"fxiN7bfymilltUFYX5+VNzgZ5Il1rkFr5bmkO6hlZNn0ZDAejb8fjzEyqRuLlyb9Utg96qQQ3Z2IKS96",
-	"g5iBjRVynWf4/nnn+jvrOufMlCuRrJBjbiFf4MCMecppXl7vNqImrLcwD/svE8iwo+QnRVcLCMSNLAdx",
-	"MZ9QQdON4bGOciQqdw3mA1LvafLh9OmpRjTLCPg4elLWB+wQqdWRnEKBac0YyXEpPChiXpk1r38N4BQu",
-	"IbfIAgfIXRwd4OGPyEtzKcD8VGxl7U8p0s1JDrYYy0wY7QArUXp2kH9nbgeYY8hbw8L4CjvfBhfmNgnS",
-	"W1vvy5nitKmhE8CwdTIZiGs8Ojx6NBzAWgNLPD2DmlnJ4OTwux/G3//ww5E1ZH3TJUH++vTs5+cXL9/8",
-	"NCh+drM5e/7T+1enZ1jhUBnX1OERFD5DIhqcHH35+AU4q2MkC3Zxms/tG8v3swpnN6cbzGbMnprM0fSf",
-	"Iv73NmdRhuVGGsSTeagbJ40Khrm18M+QzoLO6zPmRBqIlRLMTsqSOVMFqnBCN5pEMyWXEC4dGYm4/inX",
-	"Rl8Kh66DPjQAuwBDDmlPPyFUELZcmQ2idiwZFZoUEF5e47wUdK5YqewAjqKjiM2E6ShgXwB6QEI3ZM9f",
-	"ynkTtiZpZ/mTHjCxjMjVJHNdMc5AznGClaF35jy/otitx7e3FnI+LhkeeWMatuw1lo9fWWJlwpwxnaVm",
-	"t8DSQ8Ih3+BPv/1diR4EgMY0X/B351BXBb814frcVGvcKa0U03D+fgXNNA++qtdbsBYPTH1ELDkuUegS",
-	"V7nTMVffKCxoiTWFX42/kau7Moc/WefO0DDt3gZKcdzEHe3a+DrGmJGrGs2XcA9O8CakKJXjoKyGhH3i",
-	"GiJRpGBwMyZXpJarWy1SUssC9mGN3IxAm7kUuaMXv/bGHRTogSKevgo2wCAISRZcG2uXcU1SqQFjABcK",
-	"uHNr5TG1C2tZaodwTLXscjfn2r395ZyvBTzwDsGj8dHjg/F3JBMrypPuV2duRDkLfltbol2i1Bf+TxPi",
-	"9/YS4YZ0vhJznHiAZQh2wJBXylbn0JmO5UoCIAhJzg1g47u6pRD6gsWddalEidVuj47hFksPSc7gIiEJ",
-	"o8mlcP4bQLWz364XDNDiOBZBwYrWRKo87O0JWaWZJkYammJHl4KmqdPal90ynF0hx7xmwu8C7lTCVaoV",
-	"ItbfBmepAFbq2v8NgZbCA8gDGStdYySjYMXmC7luGk8mkMyrMKf10o5f1dCpklKDVMVRkmvO1n9qaXcF",
-	"AoGSY+MXtxroWxKTXiJWyKxBbOoHVMULV5w1XFUEf09czaSQZMQ6Bcw9Uam+g5Fyl2K6IRHCQuQ56SvJ",
-	"NdSygpf2SlUfrNqBd3IxVAvB4quXwtWMYcm+FZBSrRZUaLKmPK9EiaUPrS4GVcyYTw5mSefqD266vnzv",
-	"7yUs3bL48sAQ6dkkFXBhKyKBiWxpacEdQIAllRmono7rDgXV7QKWCv/ukF9uSLBR3nzEVjFr7Zui5rnB",
-	"5JgjFKAOsSgIDoUv2c28WA1l7TsOJI/22DGGNt9VvxHkt1OOhbgm5385PTh69JjsLdinoXfwQZFqwj7R",
-	"2KQbQrUzZaAQt+XZ/ZO80p7XSqgDNE687FnTYqrIQkGCXNCjR4/brmbowez04MXHz4+Pvzkid43DO5Tg",
-	"wBf+LMLxVSJt/fEC4PvrQuo2oa60nmIPPrsPkza4o7eCVTZ1U7jlgTscp8CILHcMXc33AyZimUCRjsgy",
-	"3AS/jvZRlacaEb/XLoFkA+4ALIb5/uLFwfcEX4v2uxxGP7H6WTT4dkzxgZsFOAya/HDl1fuTIe6IIX4C",
-	"SMowSxTIhpaE+qAS7di9e1jMKT+mVhQsRF83KWenQd1nEzy9uDCPjwftZelrbvOchwGkfoNhHEH3398y",
-	"ljEXwZDixRWtaqckXkiNZat4MrT/wGG1wsukSwFw8FD9eLop198pAsAKhWaPGpIy6sG4CUSdbQDnj2vC",
-	"Pda6OcFAensy+jR94EMEQttARQ+07tHSSzfwArSy5Fo7dMAZ1P8hXIDHEF/AOvQydXrNjH9Cb+E0AxcB",
-	"vRRTmpQAcEakK7L9r7iUEKDiV1N0CiTFiGUnJ3BNflegetDlTgbgmzw8PDgaX4zHJ/C//7RcIsu/HZZ+",
-	"6+y9rEy1lw/z6K6NbrfcTSVCcB+5xt1N/nRlfntXZl7kcefqXVOeAqBp/S7mwJdGvalqtGTtZXcVFzFf",
-	"0ZRM2YK76Da4NTmB8wXh4xFq2KXu1pHkL8ULqF6Qe0ujvJ49RE2QvWzlqpwTOdtvKpZ/Kbh5gmq2WSiZ",
-	"zRek5Nl0RUd+en5BqrX0Q3X0R5fiDcDbCQmj4nGWUoWzaNCuXn9lrMdGpGKapv8NEYB+P7eYXeApy4t+",
-	"Vm75l6zgC2kX5QFQerOOgfXjj0bjHA9YMSjPTVNN5soywp4vQE/+7/85Hh3vY8WsSxHBzxCW9z8ccnHp",
-	"ZQwqskOwX8TUsBLyP2Ec7G2M9fzLxcU78pRqHpM9D7/Ok5MqEPuQrBSbMaWcOwy5JX86uhRQhL2G3u4S",
-	"XKwOOSJPpX2lTOOfDtbr9YHV5g4ylTpzJ7oUkJmDS+Oz8DDrJqpzSOQ1MQgDgxpi4CnwsOwR2dMrGrMD",
-	"zaxCYOzoEXldF4IIoUV0NtXM5OFJMBEoBQui6UnueuSm9KavVl++IrG9A+loMpNpKtektIOPRkdkL/p8",
-	"OYDqRpeDIXEfJyXCuBx8sVaekAZVppWS05QtfUEnN0QFuCT4+fTdyxMScQHm3wQHH5G94/HhPtZEchWP",
-	"qvgGayXFvExyw6INt3xYNwb+wLE4CsoL0i9kmgxJlAkHqsuSSUGYEfxSSAc/skvhrdZ8oUu1KfNLUjR0",
-	"8yE5pS0qlZhsThYFvrtNhoQn7cHJYB2byaO/HU2/+3S4/E/1/dW7X8f0YvYPa7hUCH5wMtAPY/XQHIT+",
-	"GQwHxcoMTgbbTOsx93PnpUPc7541+v+z9/bLbeNovvCtoFTnVOwZWpYdJ92Ra2vLSdzp9ORr4mRyelt5",
-	"JYiEJLQpgEOAVjTZ/Hsu4PzzXtB7J+dK3sLzACApkfqwJdvJaGt325FEEgCB5/v5/cysc6MxaCw9bfdh",
-	"1ted3u3m9fHZePfqCF6f0ZSlKBmMgztiNLLIn89oOGIHz6TQqYwrsh7xBMpChTyAXrueh2IbZ0rbjAQJ",
-	"KaAgGG/TaKgxizjFEGGwiN8v1/yr734QSViLkUuDRjAvqsxWzfVKSSpYqWEr39rAyb36uwbx7zRwjQNi",
-	"SbgV8YxvAaHKlslQ4WneUJFKa6CBQ75M9DQL1s/1l81Dp1etm/1Rhebf5Cq5uxdSWyWzIJrZqZ8+fTo4",
-	"K3w/v1l7aCukjMbj/+g0oKWj0+iRGZFOdMpZRHLrYoVt+p1Uj+Qs9l+/BU5owhwb7T8+f/tcFWVzeIuo",
-	"ljxusHkVuc240OtY6GZV+DtFqLxyHrVJcgDXMcVacsupY5HgT5E2X/mvAazclzP4wE1RTdUmOUtgejsw",
-	"lh0Yy/1OERWqduarHTYDh/l54Xl3FRV58Vbt0X/ufzJz4GdLjipLzMCgl5kO5ZhZT4KnWFRmC8+aro7i",
-	"PyJzwm28BfpYGI1IzLSZWrtYaIYNKylyHpi7pgwSmeBwAHlAqSxuQlVHOKfEyxUXZlpJsNhwZb4Wd1VF",
-	"Ec28DV5+CbUFFYXfbKj2Kx/IdUs6VogPuxIhFIyrDMYRDrIrMBCmSe2I4BfoMxRHNaZfXjEx1KNG+6jV",
-	"usZyhMjrdXcFHBVj2WYNxy3U5rltsFxf5XPfqawNUov7cplYDlcozLtFvXX41Y1tYYUEMI5bjWNhcAJA",
-	"uBHhNEAPAiWUObPgSnmAHOwr/Bt/2hF5WAzWzUYdV1YoL1i1Ppk2bu8I1Xby2e93x2ZT4NKFGjNjCWFl",
-	"vt2C2z1Dy40MtxtufuJskcP63VHXH2+wuJpCF3ZzgeoNGggDQpVlKSy/nRyTy53jAx5hhgMqESHVQQYp",
-	"U+a3KbNd1rnteWpsDR4Cmig1xqq3Xb0JwAgTEUAoQG3FgH8x5ij27BTMVYjH9VlHYG/gwhIIx7dewtJC",
-	"gYXvJS/M8uIJomQ1ndnmkloRtYGSiO1WEyyTccXXvsPpurvmTFudkx/T1Wv9Fwup8kVr0WHNaO8VnMGL",
-	"0sO+a1jsihktN7Vn+o12ZsPmAkTlKIsrmFQzG26bVvhydvWSzipzrBdIqy1RCqbxAuRYhUJBNZITgcWD",
-	"gPe7BxoWcCFtRSFCWXJFUqkhrY668uP7V6AiO6LPwHC/sE8HC58kWT/mIaFRlAJM8VlNuMoV/aPKhFiA",
-	"mm+grA51e5XcEYt0svUWoETRZZJKmJdgb8ytoyX6Jqvr7RJdWcVZvtNyxpn9k3PB5/EX2MUW0r35F5ie",
-	"5qKJLTnABp+lcaPdGGmdqPbhYZiOm/YJzVCOD7HaFrJEa1dBFtfpbrCQKwZygVnv2g7vmR3zA9PD//B4",
-	"yfa194EL2/sHWlqRtBXL6PDrTDx4IbPbc/jciqxSXN1J+WJ0qFZuzbO8w30XSq3lnFh4kx0l1gZ7chnA",
-	"d1cZHSvZHPV87JV7x/b+7rleccVFCKE5pYnKMKVdQCbYX9lgnwu2Ld5bWzWmV5Hkuy28yaaj6+/fLUax",
-	"ilvCWdlUh6MKM8l2IwNAOzSsDjiLgTgDo0JtMqCxYj1XbDkvnjtiz5wvB9hRSAr1GWRji+nV/dP8xsbe",
-	"6XVEyg6YwFsbV127liBf3dmfAtVHgJxUJ0cth/uKzUiURHQKIXMHKoK1lmHMaKrg7NsvbOJwDYP3I8AI",
-	"LTne17RXcRlcR9iMkfqXxuebGJg47tuuK1xDIFmT+8cWTN8dBqmFfr+uTNuEgXg7Yf4qAbmwcRLiBeiy",
-	"Y8LfoZQRLkjvj0EqxwHRcr/nySpmHO6xkb9GNOUw1DZXLlMiZAEpiciUD7mgcTlF0CRnmoyl0uSoFbRa",
-	"LRdKSFjqnP4VwwW2g9HiF5KxTJ1MzJ+4bvT+3DkR/zbtjOao3GkzI2zNqErA/ionZExFqUADWnR/0O7G",
-	"H953t5mMcgCRIswvNGbfmnCGCOmBa5a4HzL6pVLY3C7YxAeAMf7Jojzy2yS/yJT05BVLY5p0Le17ryP2",
-	"HIjyz49PWq2AUCtnf4LU674V+y69yzHYzCIU2H3pig/N010pB7QM2JEoaWs5IAycAkCmmnAdjnwflvVJ",
-	"O4K6x5ySlpkCd8xP+Q0dM8s6Zux7eG0zZiy+wxsI3JmVbLRh/dY2W2EcMEJvL96pyXqNmGi+8XY27F2L",
-	"StjqM2mjBy5sfVtyUjOl75sJ68SWExhNDQ2ITq7ZzFNxKqeu6ZPrjrD9r+UQbF1NCXElJWuYlRdMRGUR",
-	"9YGpCsTsW6/mQKtpV9Bx5wUdFw7dFugiYNuufqArELdX6EICyaGBxxxzplC7Wd0zdOqRd23bWEeM6ZSY",
-	"70ixIcn+KMjbM/Kv80Sw7Yepru68azT5HYz8FiLJc6jNrmXnRkQLK4V+x2zcZ6kCzDakcGHUlSxAh7oi",
-	"NJaiINDdzkd5HmCbKvbZOSM45yuzurR4QKgQUneEZRt0J8OdtSaBBoNC4579YS+Jqeih4nHXqo4oRmOA",
-	"GCyLuAYVVRvUvTnK+zzjMnlB04gJ8owJnbIZDuXzLJUJO3zK0piLddmT7yagu1gIIMb+Dv79nli+uEUW",
-	"y5F6XejZoZjSfGybpSuV4yfHxpuzpxT5jwhkg3IGIhJKpZXxggc0DYDLikUdEfNLZouIC/yiZMLjmPRz",
-	"59Z13C9qdbAET+du4HdH0BuldKD9XKrZoXYqc2PNQqWVfaDKy78lwqJVeMSXFQTjOYGy4HbO660s/4lM",
-	"mCB7MBe1TxDP25baJ3TIAmDfFfNnR61+aF5xpV+6wX7XBcV2FsuLiP0i7Q7gBuuHeb6J7uqwOdL+hc5c",
-	"WclA8LxI3e1hVFCCmO8FnkNj83YEOJ69M8DkagNU8WGornoOOJ/EXDAV5Ec5npIBy5nvgYGkI6gizy7+",
-	"sZZqu1XO+aDhZla+eg7epEr1/ais9HfrEs4Sy+/9dvH2jdmszy7+sb/hQ7dcoNut8hrYg1c6pI7HvvJg",
-	"PrPE7UHx0AQE6duN4rP0pyk2AogIO9nQhITEd0cgezP5//5fz9+MSXCZAfpFTMGnhDIhge5kYMOYkPJR",
-	"ZK/MNB36MQmJwxHSjmjfAgXaS239Uu4Rr2Gqesr7uyV53x3WDRqjy9nZt6sP8VQsYfGaPy64qSkcMk/4",
-	"bw5fL6LTHtnLd3vpnADf7L5z58qY4HYNbEUL8mgTzS07RsrAgCUhTSMyoqrMxbXOIUqrzdcKt8zmzq3g",
-	"MOdqHa7ciE7vDVkuTLrO2v3g5gjYNrvTvZXT7ZVPoZJrPhlxW6ce+LLr6Toy3TfL5waoyB6ycvihB5Ce",
-	"CKACwfwrHNF0yCxELRdwdUf4yxdSf9t4Ry4j3Mkie+YkRT6HiOW7p0ZqFHm1y2EkDBjtB0TCbGgcTzti",
-	"mMosgWZ2JPVTScw1UUwpLo1mZ+MkhiCYGfUgZewAmBoOsNnFTaNJniHBOZQnm0nkzMeXLDFuDVGaJRZU",
-	"uJoG3RV2IFcJsJ9cR4p9tBtnx01+XW7yubE852MmFDAEaklgy5itthfK8ZgSj55szGisiGQRjIV9SWIZ",
-	"sUYbKt6rxwZ36/bLCoFrNlbLJDe8aD80I5jG9MtLvPKRnxVNUzqF5ICexvBqZDquwOh6LZXGqQEsljlk",
-	"7lR5PGWbvHcA8T3BvuhuCEEZsyntEaKI1xr6oz0ZydiWldXzVMUQBCougn3bjfajVqsFk7M0Ji389yJa",
-	"k/sRSyqdyLqch/lyp1k3pFlfW4kaojiGLUhx6wHGFp3eZmQplMDothqegzd5jTizGkJJQexNjI6y6nEP",
-	"JKLiV2wf9RIoyz32xX+KOhoLx/k4T35Ad/IS3MBnbtD3AIrUjuWZFJqG2qGLrnzduyxNpGJrX3cWmhVZ",
-	"+7ILmaXh+k/7xejK1X/+QW5XaNnHnBszZ3kUfEfEt4UguD3y1i50a1xERoZzfOMyjsrqvrMkYSJS2NSt",
-	"06mr48sjWqXRNcn5FY+YCF3dBJYStEmRssvslJ6Qmoesq9kX3SN7E5f0tWJuQi2yRtARgo65GCI7Rqa4",
-	"YErtB6SXpXEvID1rNXd51DMWl7kv6zXJmRmYERPE+gbQydebUP/DvsrMn0ICLtaIKjJlANNhsSab5BxX",
-	"GgxwwYDf2/aVndr+HFsUbubEhdKMGrGcKZZ2kQLELITquVcG/oDxG+QYmYOkiKdNcj7mWllp7LAiessI",
-	"wzrCM4Z5bC+sSS/Y6UgCOCPuFzXemDnZE3+nvTY0tNtPJrrLzUjt2zRfwjtstBt/PSKPH7UOHj16dHB0",
-	"/PDEHDhmNx9YzQl05DxstppHRw+bPxnjMt9zjXbjd6YCUqyuGdMpUQzcWSIHA5YqIgX5NKJanSWJMeHL",
-	"8B2xuVaZSx2Kx+GfEmtvZAiOUdQFzwL6gloPD1rHH44KPUMJKqRGu4FxM6QDVqA3Gu3GhPW71jxfT1jf",
-	"DfxHUVPUslMmSBnwg9JT/hs0CqHUE0Qm+sA4hin8JTNdpY9WMIYP2ZdEpnpJXNmqHhBsxp5S5JKxJCAy",
-	"jgpA3UYMP7v4B0nlhDAajgLk84FiPZX3Nx63bIOjlcqJUaowirYlPLKm9SFY0nCPQhPjcrv5HG52bct5",
-	"Z+Ze18y9QX7ZbQZMorusBZJ9mA21M2k3JELwcGDssGzYIn+WJYLF97BhI3exPDKn7YCPzfDWxFwsCYQ6",
-	"N9rc/qW9+3ddE1WaywqVUTjn3QHaNLBi0QUDT4f73XUrniEIygGPGdnr+ZqloCQ1ScF3C2WcjYUCSsTf",
-	"Lt6+6Yje104jlRPVabTJH81m8/O3Hgpe8BH7f7JQI/yAnDTJM7y87Xy4wHlwAeklqTTj6BpXrxd0RM9a",
-	"1uY7dCXyTDOc1i4XPeNDoq1tflYw2HvAI9kRDx8+fGJ+VPRUc7+TJ/AP4+vRIRN6xhcNrCcKoxlJwboi",
-	"G/ehzQ+8U5gEIMyYSQTEjjggOKSAFAaEYT3n25C9woACkqVxQPIHW7gHtg9eq7P+/TJ2BADIm1fDFTLg",
-	"Y65CuB6JNunTiADrI94BmQo9ujRPOyLmgpG9gX2RgSVDSaTi0KTHBemZG/Qw93W074AtlbTlMUMp82d0",
-	"BG5coCSL47wB+Qx3FwQusaGD9Bn2OwH6NWYSMM4wyJQbZO+k1bItHBbIJ6diQb/4yJh/YCUC9+RpR/Sa",
-	"zeYh/qvA3DI241mZuht5PWHIc554ylQW69VdcRSuVtLeLe6FeU3wzDnvmWhZ8p/nfebGhj3hoOD8P37U",
-	"evToEXr+ZTAjGkUcc7rvUrOsGmiBbNYtKXzkJldIsc3SkDCzT07hcFyyKZ6JgjQjtC+vWADfX9E4Y4qg",
-	"nQlMg9byRFFmhH85C1dyz//AsXyeu2qmbtK/GVyKwAkOKzcKyx0U5USWxh1RXLTAr3TgljeoejvBSi86",
-	"WBITgS2+0CS/1UBFbr/U1pvCtw+UO7m7UMV3FqrA1+tsI1XQX87vWD9iUfQQDr/iHwsbfVfyD16wsnvQ",
-	"uC3bffHe3xnsmyy1FrlEcd9s1Exfoboanr+mH1zc5dY+qt3sLwU0KhCZRiw9Na68nEBFGzByF9IotqyK",
-	"hqlUCvxEdV1XGsnDv/MeI5jJezmBySx3qHPDdXdEN8pmKYpa3xhfDJ2Ue31StxWqup2KjxUZFpnIxmb5",
-	"LaZp0BjLKxYBWTRViKy/tGzvV6hVYz5aQtOUXyGnc+Uo0PmoGoWtWzUXOoVNE24uRRcfc7g1g6p6Fjo1",
-	"NeSND49Xvg/EEmpJIB+vTAKZG01AQsqBbFt7kASgLt8zZjoEczyT+R64WPuETiiI90shJxDbHTOh69bZ",
-	"3bxrAX6r/IS+lDGDXpNbiGsuF8BueXbid9shzVuLZUaRItSLBog4Wfng61vN+M7evQSYaFdHsnfePHp8",
-	"ckp6f+0FHaESGtpOsoiqka0codDWyaL9QsRSpgDsVyxTGQKHi5Ad4dIi/SlhX7gyLnrb1ZtIwWyQ693b",
-	"iw+k2Wz6TGqhVWxpeAkrBOyGvwlGSTHyavydEWOCkjcsVoDou6BUY60zeWcVDbA+C1jY7NvbhQe+t/DA",
-	"WRTlB/56kQB1+NX+tckYwC14/8+ZpjyuhU7/Qbf03XZaOzHvUbidlFfaNhSRCRfRHXgbzp9e0d0obfrl",
-	"Ne2FHYVRctcwlM8b8W8L1a1TQvsy04TroCOKJT5tMlsnSocpA1qzAIjWAjKSk8ADIySplIOcOXRZ3U5+",
-	"CG3Vya9cabldVuOZJy0+kw8UGeEPd6dzs+UotLDEgyyO/fEc+S3w/RxK4xRnKVsfIPa6I6wzqwFXPLQ4",
-	"f/kCo5usAsIjFUB9NhrN3s8cUTXyp7gj8KzT2HLHQFGJVjP18IC0gDk66JoEQHqH29cRmYhYGpCX7xyj",
-	"YkAyxVICufugIFIeIFKgh61lX/S+bTWnHaHluK80IBUC7gt4yegSOmk+befJfCw+yJP6NNQyDTpCczfn",
-	"YlX7A3Cjecia5DylCgonJhxK6cmIpuMYiCBXNvLNPdjtWRW1lXUQotmZFZsWXGZZS3LLH5OIakr2Xjx/",
-	"935/E5btoTuXBzMhnfsgYMz5Vp4UxcN/jlh4yaKi3VUVyYrIHkVg/YhdAXJTSlJ2kLIhVxpP0r7leiUx",
-	"H9gakp4PWblmjY4YyRiKaBQGsZqkd9J6Yrveu0kKCPYcC5GAEFbIHF7UUVvNGSr1R/ssfxF+mXBMd3jQ",
-	"d77wHeNXF3ZFSTDM7Po1ZQKL+ZD3eWw21w0OfH3sDWq0FJT/SlGIz+e4EuSSi4js9QYpY1CpgiE06gEZ",
-	"OsLhzeyb86VHLCVcQ0NPnyHqsJBAnxEQPkA+JHQ7sCqt3RG9TJjVE137fKzg69piwQAOJYu6MtNQ0+er",
-	"Z7pKyyRhUbc/7RqLAmoDZwWEuRfmBiBxAXdAd6+LOHFdG9VSXTclc40TwqhCe01yFitJFJ0C0o2wQDeZ",
-	"0nLMUqJYCkIMqtBSxqwvhdgU1rlEWLomec+oMaREPF3dPXpmhOp5YTfcIG5Y0c5VKugKGuaVz9SDzdRR",
-	"mmtajx+dtB4+Oj4+OX5yfLx6XLEwDS+Cbhf7uLiQdd1ScDJ2wMd3HCp8DfBOXHlp5EQKtMLyvP5ayMl/",
-	"Xl+4Hvaz+HIrErYXzpxcRJYECi+f6rNVt4HddTnWOZRzdARVlyxqko+JmfaRbaFyV6ODZC9wFPHQkwpA",
-	"HnNOy8oy5qlZk5vLGVzJaknz1aZN242PF82jhydPjo5bPz9+9Ohh6/ink6MnRz/DylpxlGl7Yq8haMxc",
-	"7l7Y1KU333qIFygW/1GNue+OM5OOE8qHgiQpO4BzbPukYq50MRm9puDhQvHhSKtDqKunSGayDeHzgcWx",
-	"IhPaVwlGby3qJlZ5OCpQ5SrDqAv+UkGkhRfzAGFtiPsUUbhITMUwo0OGIRyI5hhfDwU012QPIHSp7pi9",
-	"JscwURLxaD/w7FqhXeKA/CmzVLApgnNBaPpLwlI+Bq6VK5pyKnSTmJNiZCBIQA9dBoeGxjEGtACycELH",
-	"PApyHs6OoAONKEg8tQsASeIU+YpB5bu3Qf6UXCiHzw23Iowby7YjJnSKw3c/F0Piqd0smWjqYm9A+5Lf",
-	"FsxqecVUR2AaAqBxbFpi5V4HDzrQEct6HdxOW+TO4vCYxeu5236H0oH442vDbY9Gu6GSFC3RfF+YT2nM",
-	"uhOZ2uoVtz27bms22g0muh8vit+5IiO4YdfcoRE07A4zn4+wrAheOxQIjXnU/PXp8NXrD78fvX7++uTN",
-	"vy5br/91+Y+z4dn7F09/e/73P//r2et/xed//3h+8vbDb09ffzg/ef/h49lsb8QiLXHmZ/4UKF1uWUnl",
-	"j38PO6hKS31y7N32Le3YRr/D1Lt9dV6+eyFa0GFOaqyoxfqZ4kzpg5HMFlYo4/OM8Jp7OOhVRsORgzY8",
-	"evwzgfu5DyaMXXqQyXkYyoC8liKiUwKNMw6UwAX5B/wKI/1M6dzn9sJxIZQjXvUrzG1t0YhPWLXf3v78",
-	"g1zjx++MX/4G3PItI+gVF6LGaYY3tssybBZBTxlzxqxs8ShUn9bttOeXDrpgSi056SVMXTPYeAqEC8ZS",
-	"wjO9J6RgBYjY/XmDpb5W56kdhTuSW93x+YNqtrxbk93e3+jef1pa1o3v9qCRZMty5tU7lwrCxomeog8Y",
-	"xoym2K5sASBTdjBmUAKgbJRbaZmyiIChbj0Kv2nCWIaXeYRmBXP9ouoAXNPa5uYFXNHY2toxdgEf/dxu",
-	"tRoBQKO3G2NQqzgMs0StJ+Zbo5+qf68zpqouWN0Srjh2t2cHX+PMQ3bDoevvYjZ3bOBeMD3zfq5v2C7t",
-	"8nnHUgTGfnnxFuQFkamDONc0hdiAC8xSMWTtUncHmaRSM2PUGv9eKkbMsTfXOO4h9OnByDWyxBm05qfo",
-	"+XMxPEW5U6jyUWRIuciDyIi525/aSpg6XbuwKO8s1PwK8063aAJXUCCwlMsoBxSJ6LQWa3yYUi4qm4hQ",
-	"QFk7Ct5XVcPQLfS7+GVdnNZHym2ud6WHmxITb9jEAqPYY1QVy709y5pduULejceAXZmO0ixRCH1qw72M",
-	"oT0DSSYClk8UEGqkz5iorD/mWrNonyjZETY6q0hIBRlTHY4st8uZIDB4W+TT41EPYkQeu8ZGYLnqCHXJ",
-	"E2B4WD06iaO3UuH8ymL6Xdvicev8x9fGIkgUnyEvpauCBsQDYbkOfv756DgXNfBZF5dwHVunOLE7ifsV",
-	"B1Af+ftVTjBjieuH9Z2CTXbWzp1jgkIFtX0txmxwB/X6Vk8eX1+zvXmZ7/6KK31euPl3DRyQT2QFZPZ8",
-	"0jsFvsm2VVbaTRsPEVTnVCcSik+YIDZnZDN4EwZPPS1Y7jyvvk9l3CRn6hKr6qlSfCjMwAkTka0Sg1JX",
-	"e89C9eyQaVVMODIIlPu8rAfXKazGA0V6l2za8wFwnz99g5iA1Gt0QqNI2aYooyUhT2lx5mWmgUVpzHTK",
-	"Q+UTlB2xaoayFoxtPgi/rGE2P3B3mqG8ZNP5tKPvwDXCWKYklmJIzG9I/hu3WWDAeBfzM/BDzAo02o9a",
-	"RrbZB7gkZP7d6lZFvlR307tbeFV1fQn+F7sU4vdmczxnAw71SuTs8GnhTW7E4jj8mv/DdfZGLGaaVXk2",
-	"UEvhOF+5gCL/0zw9nacXrRwE/DGouVCaTpsdAXNxIKkguKB+A4I3yhJM5LJ6HcflOQy6JLRmztvJ/Izw",
-	"omhnJGxsq5r1BP6UJds0WNg/vkJWatGbbu0k6w+AIbd8C22vHyt/76uHlOqF6mEu0mo9vDMjBPsxg35Q",
-	"l3nOb+MtS99fPqZJAmDGaDz6mj31wFnG7dxG9HFNJCgEE9d/aS8MMLAtpB5BHF3ZTNp68et85c7ySa/A",
-	"K5x38ORo0S79rczzI+xh5cBHhJZVXSA6R7qoB4cac+H/fbuh6MoVqpEuzo/YiZbNiJZPJZ8P0z55U8N/",
-	"fveCBr29xQk0N3tPUmpTZc6/tV6oInv9qf8wolObcGdfElnoccafoa85ZwjuN8nbsk/bBkjzjkhdTXPK",
-	"kniKjOlyME8DrfJC5YK/LAdV44Bm0xmxaRvu3U32m+RFRtMopTxW7Y6wfD7++fM3tb9Qvr2eFOuaYd52",
-	"LFmKpJSkH8vwEm+5N6A8htqEo4dHrePHAfz35An+91FrH6aScykDYL17QRxjBDQtINK72EabRHxgSdeC",
-	"jnjy6H+abwaOjs4WGgRET+RBkspEprBw/zrQTKEySQ4Aw3vN8rx8v763W+32EpS3I5TdvGoksj1hO4m8",
-	"OUwSd1ZTv6PuvxAeZEKweA2yeFuJlLOJO+lheyPa2MXxf//3/8mFYEeYfwIHBP6RxBz6+K3UROFmbuvE",
-	"NBfYSMu+6CaPevuOjL4jQIDYdhQA1CWhjJynznVsJC1YhJolILtU4Djr/SQ6ImUh41eQtrT2KIgHl340",
-	"duMw4+a+IY1jo0qa5IUjDUc2zI7AptYCw7wZjGv9oSI6tM3RyFoclAs91pRXtqbzF3xd972euBqhtBBV",
-	"cfrVqgOeNwjVEsDb7+uM4ePWykipC8fhXmCtTe46S240DkdrpyeWjJ6LoboNNnpXyVJsyy70uDSC4gRX",
-	"KncpctYfL+Os36bqKx+RGrWH8m6n9TZWNWf8bS/oAxDygZfwgGoAgntJu8iWy2R8cnvjeenf8rT5d5yU",
-	"trNYnpF2C7k7QJtMRy+uvdhCLvptGoFzCrVdATZQQXEW9sBSUWw+3euBg9VzWWk72o4wVwe5R2c/z3PI",
-	"ynurQQH2Baw980E/01qKjkgwR4XgML78C4vDzG8Rtc15z1z5kULOxXiBcQwWHbq1FvwvZyS7gAI2y0Vm",
-	"AZzMQNJTzP4wzNfkmW3PCn4nfbWYerUn8j6krEvtri5jDR8S+yFso0J+GqimjMkAlWkl2w220sxd8+w1",
-	"+PtMaaAJcFfjPilce/Hr20/d1+eF6/oyG4504RrYPYVLrltnZ1/D3aTD3R6oMWXsdt0lwr/XRLh7g9dP",
-	"gDvFcfjV/rVO6tuJO49u7EJCdcKqJledi6pdovquEtWLt9KNk9S1r7i1E3bfM8D5kl2zvUilfdtrO3Al",
-	"QXeIWQVu91n1Hk9ibnPE2M5ENelBNJCm0x7ZM1+ipRYB7mAsxVC5OkYFEKAdMaLxAFMiNo9RAkfGniwG",
-	"potvW7BWMTRnjWRHuK8h6dIu5oAAssYY4MaKAhYrGo4ceDF58uh/ArnIbEYECztn0yKa1buvVaYmzqbW",
-	"1iwv5S9+mfYsYqtHUdhfnssepHJcCkkNZDqGXooILcOlMbP8+baqAF8PMW9n+fPdO7/ZGF5RHEJAuAjj",
-	"LGIrZPG1XOuZt+DnP8vPTW3/mPvFTuJuChQMD1sudZ2ogJMMuVhK3J74HqXxspz9L7Y5tVJsFg3SPec6",
-	"U3DzIZNztI+pn3JXbMJSm+hBoRmlMjmQgwEQS6SFR1m816AjYikTRfo0vDRSnucFSWMWcSpQpln5L9gX",
-	"Dfc/LQhsZAzH28grlgLb+DqpHLvaP1beeWZSu6TzLbVxzWx73JbOUvFVJt+TqedmfgB8C4ulSZYKiyMP",
-	"ldczrettYyBlqS/LtiaVw14udMKMeMyIKxicUG574iAOCuiaYKSJKGek7ogiAYSRE/ZmTfKLC/zBNFCg",
-	"hEZSoNWYD7ojZMIEduyYr224tch3OaIRsDQaD1wzwIogxyeIT7B/2hGVT0H4EPOcJvmApBWps5YU6TM9",
-	"YUzYHLqltdB0nKhTJwOhrOZJC43NRELU1l2WUnGpyB5VHdFLWBoyoXnMAIC7hzayeRj7QkPdJD3AKfkP",
-	"t1Q9V0UvRTzFVfR4PzN4OGtJ1Pd2FWCy32lyHLeFx/HtW/hiBMfcK4Ln1eIWwG83kB+fH0oBhjOnEO1P",
-	"ScJkEjPHIVo7LryaRYtpQucG84nGMSLdeNyG/WI9rQN6E/G0Nltvrq6EcpjQOG4EDXevldho3wrms/X1",
-	"4BEV6fearLt7YcUFunuIifJpqtfkueDZKfRNKfQq3YHVpYVPbjOF7tP224CYAODwcuGXy+k5wOERTRhJ",
-	"M1fWJazjLyIyzGgaqXYJweZBTtFXIOdDlYqkEQoqt+bB1fcDCxCJmSqLdczIXs/Dv1quCeCByDFhpe7S",
-	"JEmRIYLkXyQ0UzMfRVzRfmyZJAo/dEvWHXMFCSw3GhQUbiwdsecIKcxTQykE0J1btQtsWDLVAxlzadfT",
-	"mDMA5m6u9R914aOu9a96+01yhkuKhgMsLEmoUkwRrgp8XFSR3j8zlrEIO4TzKmdrdhm3yghAEQUkoSGQ",
-	"/JVmYt4WMPMmmT4lAxnHcmKcMKTHHTJ9wQRwZpCUDcwC4sB4sWzZWB72215gMUlwLhamBM1fpZUz6RxM",
-	"M5hyXJGT42NbSFjkE/E2h9vzC9HURGTrje40RRvTPovhcLqyLUTLx/TqwXHr+Ceo0LJDNWrX5WLh6jmw",
-	"4wqM429e/fhrv63C6xE0tJynCFlNB5n1XQt2/3hj6s88uk7rmc0YEDwCu7zrtfOui15Wksp+zMZ/Xe+l",
-	"vcOr6t4b6govU5wOOSU9qxV6AMuoSvIA20R65ofAG55XKZdkE81lk5EUd1yNFxFKPo2oVmdJkvMhFtjQ",
-	"cSkKJoRlP1uccXYi8fAroJrXEydbrO++SojRlgDDbGugSwDMc0jO7SLRbEdYpgHQ3CM+HDGlD4zrCfFA",
-	"+MqVcJ+6CkMoIk7HXNB43zJF+fuAXvC1RaUacqgzMmaVtQCMyYUTcE/oCBsmLJadq5yLoM/jGDQtclum",
-	"ckKSlBvtZwnuzN6yrUKWBhMZklBTWRIsIkXpbphoGTHCxZXkIesIOCZMkSsZZ2MzUuPs++4n8BUComSB",
-	"RCuWE5aCfkcugoLLTUbU6Ee3mhjuQFKvk9YJ6RkTY2DeUC8gNFYSKfCo0ags9TexjA1eddrBr1LK3th+",
-	"KXCdOHChmp3Xshm5Y/zi2QPtuTQKombMND1w5CFbDjt+gmcv9G2k6EsKMCurFQbbQklfLwNlb37r2ycs",
-	"KhZ+W3jgunPPr70wzsDfIeqwwjrcqzrjfBLLS40Lb2d3UDdZbVzSw+fjPouMW3XBhyJLiqteJCfyn24J",
-	"G4teMoVMQ7MDwora3JNMaKoFOMWwUWy0PGIBBgI+nT09IzzKPWLjplj3k/AIXWU7HWU0JXquHZG7rm3C",
-	"vtgyYXdzD6zrQ49aXjIRILIAMf41E2E6TTSLAqKyvplc39oRDxShSeLGbwYYEGSrtZrb9pF1xIDpcOSY",
-	"tnEK1uNSTfILOsuutw1TER1hnOb8WPXQl4e6CEfp5sYO5cqwPubOdknkANfNc/CaeXvH2cKHoVnQO261",
-	"ekXUMK40F8OOyHdHk5xFYy5ylmy/z+xrs9FaD1zuhOaycuh8hjcjlouMG3v296f2Q7fZcK89M1+v5tlO",
-	"aN/x0rWOj5+0jo6fPDxpPXzy8+oubj6ldaqLtyGL68yk/L2i+c7V3PaB3BuNjc6b4o4wBrnbPZZJFcT3",
-	"Jguj1xl64FKDO8zR2y97Nlc9XGn1riiPaT9mc5YlvEdCRYViANTZGiW1mtl3+DX/R3eRW7uajfeiKIob",
-	"9+Ts7oynzcI5FaSi03KYKpCDvI5z87ZTsIaH8HJ1x2f2BBymTKc34gxfe6B1RiH2bWF1RxaGjEH0P4VC",
-	"DZJmAnNFTfKCX9kWLtIzGt6y9YNVB8abN+dsoGivZMkNJUT1MEI2I2Q6Ap6RJ1h8RqaXcGEfhLYcigH3",
-	"CLTNjh4+bLUeNQlk1Snp4Ze94hYKqSB9YGVIARKhd9J60utglGXCFdu/qUlFICjY+/qtZyxQeLsWdtYs",
-	"bA6OVYmhrtPpZiyvBFLlR8cPTx49vo6JBEO5zxaSMel/VEPjR2zIurFlAjuSUHfgC0d6kMoxxIfsV4v0",
-	"wSIhnWguDhTTemGAylomJY7uSsPE/ODC3W2bp6b0oNpEGn6/M042aJyUEywWEeySTSfA4wFNytBKW0k7",
-	"vXlStDMfCmb/zGhs1A91wyF7WPE+kLFVg4oFhIYh8BFA4m0y4pqphIZYAaNTPgYI8iQToc5gZ+6bWSII",
-	"uWIiYinhgsiUyEyfEtoRsRRDICwx2zpktlYgkkxhT3k/47E+4CJfpL1zMYy5GgUd8VJEUjDFqQjIRUKF",
-	"+ZS8k6nOhhkzoz1LaZ+HAfmbTBk1NkKSxFOsJe2Ini1Y67pbY/t8mrHTmfc0EWRihm3zOOMmOSMaMDE7",
-	"4p8ZDy8PECQJ352lS3E981xBcskIIFgJN/058v76AMvHJKKazYuHa2p6t8WAKiW0W0EmuiszxM+EgTfa",
-	"jXfv375+2337yy/m0yxNkBQOE2Ogcj8bwVFeRNT5QSP/d/VTioUNqub+QUOzL7rRbvSp0pRM6Tp94RVC",
-	"7hbtknUk7I5l7p7xrsRGot1IVC8wGiB2eWAjyCsmtSR8TON46pL1n86enq2T1yqUN98CEE5N0bL3zlQ5",
-	"WgktnpjQ73GoGJO+vLBn47i92tpl+IEZV2ULX5ZhfvMWq3MLa708h1bMfuxsre1l0UrrXDiy5eO4ldTZ",
-	"e5tJUoCoY2MapaxXTQWOORyqaSwVrpKYTrvFvEfPVZC4xhMgtqVTLKRRIzlRBKtK/3pEHj88Onj06JH5",
-	"v0e2GNXHFYzqOW8ePT4h5qePHx49wv+BqtOO6M0kW8BKygT/Z8YIDVOpFKFxbAc9n2tfljYq9l3cwKap",
-	"WqFGu/HXI2Km3frp54OHP/98tGLq6IqlfMBZ1LUS5lUWXk7JxSjN+i6xhJviYfiQsif05ODRoMUOTujP",
-	"7OBJdNQ/OO7/NPhp8BM9CltHq8dSCktxN2g2pR6YuqYC3MvM5Zd2oZTvz8CxiW1aEkILZOKq1szhVzxd",
-	"KRsshLj51eF/2aykLxx3eXArFpWm01qJUgN1MytPlsHdINzODu5mc7vLrOfqeyu4YTZv4ftu3aZoLE54",
-	"t502CoKz8l7aXkYMNsB7NlictvtnRmOup4c0xDbaw6/Wffl2aEEP61lZ8JKDmF2x2Ff5UBE5CtCC5xcQ",
-	"UfAPSX/qW4XzWul2uRrK9x09ULOdR0FehuUQs0lIk4Ck7IqzCYlYyBWXQgWkT83/T5nxoyCmowJyxWUM",
-	"R8pGBa3jZpeA0JilWs0WZkLhdqLz9jlHYP5hxDrCvn9rxbpWZFd6TgAyMFcMdtHrK5qNN/B3/JFdZauB",
-	"bsUTXvJLO5QzrVPezzRb45pV+6Htz7cNMGGX2D5tuetrT8ROVm5IVp6BbLAB65Hf4U5a2mNyUzlZfpv2",
-	"sPPIOa8QmHKRmoTq0UygBqIxZZem6B8lVJsJNtqN/+eP1sGTz1+PgofH3/5HVQRnFTEMsqde5MLXBCEe",
-	"sIVXxlcQ+hsrFl8Z+atcIApbU5SVzKcADo8sBULHU7iJsWBL8NRrSSYc6z2QSDASKGFf/dfM+Mx6uvIF",
-	"f+MiWv3uWf9PFtprbkGCwUOXyy/cXTvxtcmYnT0xdm03LL1WFxmHX+G/yKgXXgo5gc6x7RZdwbZbEkkM",
-	"IfsAFVeFmvARVUQxGwOEkZ+SfNhQBwfkp5eMJQqryS2NVj43ZEE9E3g9PsIINWWvBTxuwpWD4oafrRHu",
-	"O8sfVTxmjVs6znVeW2EFIpz67kBvyh7JlxZwmuzrnj/RKxzL1bJm59AbbF2YckMpQNcnMo7JAMEPgNzF",
-	"q++IK4BmYlFH2KSb91XQPkBbgZpLEYxqENPhkEXoPcVsSMMpwGAYNyxJpdFYvABZsI4tcG8Tdesl5XhU",
-	"B3X08HhVpCM3jpz+xyyZGJK9F+/Pz98E5PfzV6/efgrI+/PnAfn45m9v3n56Uzss+xK6eI/NjQ5alLhy",
-	"rbp7z96+eXP+7IMZ0i+vzl68MH80m83aceF1Nx9PIXiaLxgchLk0TpOcFU+KMWXdUTF36k9h79u8Con4",
-	"kBsv3gNiTqUoZQNk2hHmeLGIcB241mUekaltoubQsuSYIfAAVC3FbILmmt7B9tXKqhneXW53C3ZiKZ3r",
-	"O9546g1IKPi/A/txJiHi9/HSxpWyfqgKdZf2XeO2Nnid4bQLdG850P1AbXUzLzcSStvgxvv/MKI8rg9/",
-	"my0VSwhqWwXvmnUAZSPmlyxHTXlNBR3CCll0tf2AcFFsk32gcujzwEJnTC2+fMFxSpmmXCjkEZKZ7ogI",
-	"+SjBpqNKk4ctM4A1gs2zB/U5THvd9/RexnGWrBrgxV/fUnwXH1ZbICDj+CBLdnJhY0HdGZkAx8hLBrvc",
-	"37tsWJYcQ8dO9hVLr1jkKMJ8cqwuH1aEDrJwcrPJp8BmnsieRT0xnqIxZLFKKqUTexNubNZXVJstPkG8",
-	"XhyPzX1hn3Wa8iuWg8WbYQHDLJSUT8mAx3FHWCi+xMiXCQoenJIRe8VEF8j9G3iQuzTXLs3140vEraW6",
-	"tiED/TzqCr+roEUQlBuBnq11BDlziBqgsTKRRvJZmylwuOUYtOpPibIJGoREM/YQ2FYQ1SnWCRz4OgGH",
-	"ve7LBEgG/TtWsjoRNZYRi69jHV3Yhdj+SXVPqmvDwK9353ND5/ND0Qj3+Rzj3QxjKsK7cMr9Qao9dq9r",
-	"osGkGAwunKmaHb9IJX/wg7jDsG4uUu46sJuPZDZ4evbu3fu3/zh/HpB3Zx8vzH+fv7w4e/rK/PX+/Dcb",
-	"V72VcKofYx5NVaFM2c2iz3CLbaygB6rce332/m/nH16+eRGQjx9evnr54feAnH388Ov5mw8vn519ePm2",
-	"fpTuJttZPqQWBvKJeIrIrD6G7EE/64YG/6kZ1qOj46Ax5sL9++j6y+h6EwOv7BCjwo+5GDAHiLK9HqAz",
-	"9wLSS3T36XvzR8R6p0TJMSMOT5GohMUx6TFx8PGit18fA/fNkXXB77OD/6IH//r89Th4+G3vj+7BZ/sJ",
-	"BMWPg5+/7f/ljqLiTsott4tz4LSd5t1k19PsobsPUXE/KPOtRdXfZEz8Q05ffVsbvM6cdPPb7eqNRsYL",
-	"tA93GxV37/+GW39JOPwVv2Tz6Jg22hf4RpmqVTHGxarm6fwJ2oWrd4f1RsGZwpa8H6HqTR3YZTHqC+u+",
-	"gNp1VDbA00YzoAXSMVP7Qe4SF5Hlbb9H0BFLI9nXige7RdhFhHcR4R9b6NxVNHhVMaOYiFbD/ZhnO1oQ",
-	"ZLqA295RZAnmVIrjsEWhmVq/dg95e/7bEp6Y/+r/Roy2/7aMLvu37deahV1+pGEFdgd6a/Adym7veUqc",
-	"7Tiu8LzDr5ZZaKmjuuyEvkDatMaW9+kiUqzd5twglQqyjBVJihyQHo+IFCH8Qm94vwZfq7rq7BZd2FW3",
-	"FA1pwUmY0D5dU1+tgEf1Ce66dXW1TcXw6ezp2XLFgBg+u7O3LcUA61s4aLhdt4zjVAnW5IoTn7qWe9tr",
-	"roiSWB3EteoInwygKSMDgJ/FxHp+tybBVl7SZ7EUQ0W09NkHaNLHn7V97gQKAvLkneMA8+1hMo4Utm71",
-	"TlpPOiK0+DU9BNl08HKkR8OQKdUF6pQe2aNETZVm44NMmbuZTx2nycRMlyZJ11UOdMdQlDlmwDIeMw/p",
-	"Bk03ZnIvUpqMyNm7l2Qg047w2cdTIHlRxPOzEAoEu9g34NhDkWNmfV4SI2lugixVXJJGu3F+dvbb05b9",
-	"vgWftgCPoMBU7XClTp48eXx0fPzwyZOjx61G0MCaidBs5I8Xz3MRXsaXMj5+919SAA/KmKU8pIevpOqe",
-	"iSGLIXu8AWoTs+53AzJlnrwCuhT2ke+wpb5bbCl4z/NyeZmlYRFTlkFIIcyQ8pADnumxjKdIPjlpKyhA",
-	"E3Nt+Qk89HCdCK4FqSqiUq0khxCYysuhHSLVHSFS1ezImyJQVb/Y1q0IzB9SSt5torF2l2yTCLNPEVrK",
-	"PEWHoyoefsSDQiJ+LBFV0LGP5CFlw01LkkpgvEHuGwl9zZYQT6akF8aMpt3iRW1APrcMJHBguG4WTMqQ",
-	"CiF1R2Ciok1QMJflb5kyj02MsboGQgDCnG/FXsPViGbstXnzi+ydf9xfz4rCUd82wPgioZDBiHYm1Pdp",
-	"QuF+2ogBVa57rTOl0DxRpXoC0jNno0e4AHBfY1i5mjRlvLPXTFOoOxdkxFLW9KhvEKWnMXq3SEvJgIB9",
-	"IFMSGoeDS3FKKNQBYmd6JJHNsiMuAQgf2K3nkpzLzCtfXft0+garBGfkdX2lzgOsSjTK3cuRhrH10i6Y",
-	"fouLEeujbusVJ24zVOWLO8xSmQWokBy/ygkZU1Gq2gT/HfgYIivwd9RJJ8fHKwgGu4bv2Z8s1HYyxysM",
-	"zZyID0ZJvRRXNObRd0e6hKcRuf29zAC0LL+xbj01W7KvKkN7z0YsvJwRgQB7pDwRQZrFTGGgu12YDOmn",
-	"jF4Cya45PBgVHEOwzUm/k+Nj0stEkkpjmZg16wEljPFHcZ08hGZH7PWYeRPqj8+WyLc34CyOeoFlzgtI",
-	"L0llP2Zji+Pu4mM0HDGsTG52xBmB3QOBSq6IyvpjrrUrsXZG2wMPAY+hPXO7S5ZoQlVHvDt/8/zlmxc5",
-	"DE6+tqc5Jh4AhLrOyYiFPLKaJGVKz6uFtpP85lF+d8xT1IL6gFBlz8cqA0KJTQIT/3JxccdMG42HZ838",
-	"UBD2JeEOlyRlV/LSz/Lk+MReAf/ucjxpvQAoBrWOzXs5OTbPTqlmXWh+YpF7HcAqdnA20CztnZJexDTl",
-	"cY/8M5OaqVLBOKCh2rzQGvoMw3KFitb1DsbLiI0TqZkIp39jU5sCuS4bs2sFaDdsF0EjaOSPheEUiYVk",
-	"NO0iZc8ffzTOhLHjj1onx43P5nxbLp9fOfn69ejbt4BMZZYS0LPk69fjb9/MTsU9YIyFhIeXWdLMs1VP",
-	"3z7/HaZTpA4S3Y8XuUouKu2VjXivHFM60LcdDc0184ALXqebsU3NnWEnegLXiuBFzU45X9va3yn1BUr9",
-	"AvYeoT7L7bWflrAD14V1q/dU5hsElvstXOUD2oPw76yK2a9yWmpE8hIHY6UY7vOdsbwzllc2ls2WvW+m",
-	"8poFj7WBS0unpmbbFfJ7IqaiA5ZLklRe0TjAZLkzQE4rrEaMSNrKaUxkK/OjWIY0tua6MWSLkQfLALlX",
-	"YZLvNx1ipDExFWERsJIhV2TJMeBQ6mhtXzOksRm5HgHzOIML4S0KOxuIvXqvAvGMTlpPHNl0N0lZKEUE",
-	"2h9IlwTQbEImHG6WZFrNjKFPw0sjfK2VvoZ5eR5xXZJl17UNb2gGsjiWzhJc2whc27gzs77tGO3qtp15",
-	"ywXDbqc2dmbcNtSNOQQVRtzaxhu6+wcRi/kVS/kCWIXn/idGWJUrerO+/6UqAzgFPkzRETLToRy7ciue",
-	"Iiob1Wbwukl62Or/HxGjEUZVUNOYf5OYaaOp2h0RFcYxopqkRlZnIKaR118RmVri3uLAyMRokIiDioi8",
-	"lHU1XItbb2ztQb4Gd1WeH828BV5e/dpS/cJvZiEfllWULh3Iys0CMzgOC5NipQWfYkPWKoNxWBi2yWqa",
-	"1I4IftGF2daE+o9arWssBxgoWPkmUwsfho4NH9cOZpDKcfVbiahmB+bSxg3GYk2ypcPQcv1BbLUwt7wN",
-	"ltfo5nPf1VJsEATILuuUxHJYTGRa9VFSAFtr5JhXVodf3cAWdnac03Dk9IxFEw2ABEGE04D8+uHDOwdY",
-	"I1MCMXvE7PLcCn/jTzvCVgm7RSPGNl5DjbxgM1pkq3hZs4+qsVbd8u0Oy8b6F/1RAcMHk0J272315Cy3",
-	"LNxmuOk5O0xZEtPpdhlUSoOty/X9PWMZc1Yi/r7QvwNZP4isA3rnzJvRNsjQEe7wHmC9fQQnG/6gZJAy",
-	"ZX6bMgbgwQUz89RYFzwEKndq7FJvpnqlzwgTUSK50Mb6JAP+xVieNgWQW6bjTGnSZx1BQ82vGEIYEypI",
-	"r5ABOvgbm9rEWcKgql5nqVAFKYWvpdkRszKpPoIAIZ3pvFzaQJ6qJNiOb1uwFd/3zge/u3pdYJyQIj+f",
-	"K8jAFURT+ZK1OtpmNPUid++i9JTvu8NtfkYrdEIX578zEbbW+OaKLtTMftuimV1bPQMOo9GYJQ2FJcGo",
-	"cLjOC0kUHwouhkSxMGUa6JTCUUdwBXyvAvlnRixlZA/0KdCPwYeTERO2WcxW9O6jZvz4/hUoxI7oM7DN",
-	"L+zTwYgnSdaPeUhoFKVMKa8qO2KRrrSmO+QUbJS8pD/RDpibMc5qXnIs7VObP2x3Wvsx84rfvyZqKsJG",
-	"UAiBFEOGzb/AvDQXTczIRI3PQSNL40a7MdI6Ue3DwzAdN+0TmqEcH8LCHEKV4Ro11/PrdEeNbPMDuYB3",
-	"v6CCo7xV4DDgdtlF/L+zMm372vtAbecNdi0tW/cWLJbDrzMB2W+rVnWXI9pODBfDM7Xiqq6ZrVJY/fvW",
-	"RdzVLrQFBLTSGljJGKgl46neNCNGYz0iewPKoU5ScRFCXExpojJovUGEecrjLGX7K1vQeaRr8abaqnW7",
-	"iuTe7d2Ntttde+NuL4pU3BGLi1uKXXlDfsUEgWJt1SQ9jMq0yYDGivWITSHOy+OO2IO2ZcSHKaZh+gwS",
-	"n8VM5v5pfmNo1+uIlB0wgbc2HjNkNydUuQcCZcQIK2ymhJKTo5atFiUyxY8iOoU4tT2yCikioENQwZm3",
-	"X8yw0axg2NqGvppjfe3+PjN/120zY4z+pfH5JobkHfXyrS6IrGn9Ywuk780UfGbZqK4ry25uCN5KcL1K",
-	"LC4KsKPfjrkMTKx7CAUuSO+PQSrHAdFyv+f5zGfcaeSKVYGTinlOWqZEyBJHc8qHXNC4HJhvkjONRM9H",
-	"raDValnjnCTQMQNbYMVgwD9xTkLqkRHT4xxjOX/iyjHzc+ci3J13D6UD7cZx6/jxwdHRwXHrQ6vVhv/9",
-	"L7NjZfG7o8J360pXnPd7c0BWE6sbD/rjCGBPRgv7Hguqd8JShq98V8L9HWLQQP4AEml43LGkmo8ZEoDe",
-	"kkiGAOUBxnfuiWR+qRRIZsh0ufCrg9bK465N8otMSU9esTSmSVdBebLqdcRexAY0izX5+fFJqxUQaqXr",
-	"T5Dm3LfC3kMhYqjXdR32pavpE7Zu2rwiGUd+JEraYomQmZNIQiqImnAdjjxNovU7O8KXMZ6SlpkCT61x",
-	"nd8QiqlEuJbJ+h7emrPI8N3dQMzOLGGjDQu3tokK44ChedvwTs3Ta8Q58x23s1fvWkAiNEw5W/PAhaJv",
-	"RzpqpvQ9M1edsHJiomnG2MurpeWc735KBjKO5YRw7Uldy1HVuqoN4oo21jAhL5iI7Fn8YFbv7usl0ELa",
-	"lUzceckEYEBRYjas26+rH2P3NRhLBzaUspCHOS+Tnk35Go1t1XdexE9+u3j7hlzA3iJy0BFGH/Qiqmnv",
-	"NE+xhlTTWA4z118FZceRDLMxg3y3PyK9jlAshMgHORNTYvYFE9rsdBaRMOZM6MW1lOB/fYCJbl9v+ofV",
-	"lU5AXMdNfhdd3mABMu5Tv7arHAlzDxZmKddTUEh9RlOWnmV61Gj/8dkoEaAgr8UUQsiciCWxnI6Bwpul",
-	"V0jrXdjOzYZLjR+CYrLDmjttXyzROW5qEqYsMjudxoinRLFRUClEtmgWgBDMi65oB/k0Qi0W0jhmKaKU",
-	"RGSC4MRkTKdYMlG405hV3ObMjcgh3hJLzN5Hv+vpxTsooVSMCfMZ14rFgwABOmmqhWM4ptGYC1V4nLUp",
-	"Kp75YTWw5aZ9BQMeM2UdEujrtK+8I2ahPomcCEe8DlB2ZigQo+Lok3hYO0+Z3BE2DmX3T99dT5PEGArc",
-	"Qzg/UAXY4+LLIlx1hEVfKQAfG2tZzWIegzAr8K+qykafvqRphEjQs29nkMqxgyY5H/dZFLGIXPChyJI2",
-	"7gcZsY5gdr8Ffi5zpjwg+1kyMlgWFLABrg01U2JJodRHI04FljLjO7fjgJQh1M03yQVjHRHJUB1KP43m",
-	"uDzx/JuazeFnW4KAncfpBkB23BPm1uAO44z6U6ub4A5d/BTQD7nwdmCO3y2sy4wbnERcQeABLwOD0FE9",
-	"uWtOS4jd4BAXgLJTmWlGGNcjlpamDsM5sBOqmP07f6RCXaCGg5MEQsKcMkKVNXDRkh0XTp07kxX3fpZK",
-	"pQ7sSYEbFV66edbTi3f2GMNqFO4Kn1ZJj3cv7Q5Vbk/xtCTc9nDE5n77hRvai2reP0aXgQIdC7aNJQ0p",
-	"LhwdUnHZlap5As0iW35ZcX86ITQNR/yKFR5iQ/5Q/Y1wdj5WXXpGR+BLvmQsUXha4Jr+VDNYR/NHAPEK",
-	"3wzPNbEd6kwRrtsIp0TkYGCmICQIFS3JgGkocxtzpVjkxtQkT2XkOx5DmcUWLAqK5NyNI7Jnt0U/00RI",
-	"DdZaAH/RejnbEUxcsVgmbB+wmixsFOklkispernxh0xop2a2EFqFHkuQszLtCHvyOITWiT3jLCJTpsmE",
-	"crynTJMRFVhmbx6Wj90WBHYEV02CgT9FUnZgf+HeV+Sezl0IXcfT0hEbM00P3DGt2ACW4ouMpeBamuPb",
-	"ttiq4EqDEpUxc+xTc1IHjrCbriJ7nhQP2PwDT+UvsNrwirMJ4lFlw1GS6YDEbEjDKdGcpUFHeJZ+MkPS",
-	"vx8U8Pv23F3t0wLPN2duQTPFFGKIgUzM4YSQ2JhFCGXWz3e5sTkQz39gDDzAJBifWp4/y+/nTBNjSmjK",
-	"zc6CqOupZU7H7YhU6uYWKVMyvgIk2bFi8RVTpRfjOpLnX8kFU8qopasC+osT0mgLBCRJecjw6HNxJc0/",
-	"rOgPRzQdMtURCUsLZ9a3gdiwlZf2qJIVnZKRnJBxFo5OSeFEdwQlMYuGLM1lg8x03yyTu6kfDteokY0d",
-	"ySWukDZGWRqpjtjzGGJK73ulm++kmAqyV/7I3HY/sNYDhng7YiyFHsVTN3FIejniCEqilA40wlsgqLD5",
-	"tTmH5s0EZMAFjfEFZRbzl/Zjhtw2XJMRVSSMpWJRk7yWgk2RXiJiIR/TmGCfZ+lF9nkcVyvvZ1JoGprX",
-	"Zc0OJqID0KyhsfOFtisbmH+bNaOWrkIm+kBmqEWMUygiwmI+5H0OFak5+Lt5RWbUSMCg24SL0pvBWWNw",
-	"+vjkYCSzlISZ0nJs3rmx4ENGJlxEchKQiw9v3x1efDh7/4FcsulEppEK3FCMENVSmO2QWzoAoAlof0rL",
-	"xPgv2djN020aJqA9KHCmCMyIg0LUnh0S7mQWAZarSc7UJekVZtxzisOyDZXtp0RzUSXaXmQocoHyqj0f",
-	"ww9HLLxk0SweohrRhCHMSgCMIuZNBXaVVFBAKcunlEurA5BWVnziqI3tZZ6HUSUL1JSfzISG3naxt3yg",
-	"CiKyNFlHtzQ/W+czEp3S8NLIYkw+szgmNLchoSYdzAVznhH+MN97qiOM2uVfUAH90yuHK6bavrHKtnxi",
-	"Ibr9h+bG4jSn32MjwkeajhMVAKQ3+b//+/8U5m3+lTLq/khiziIyyIRgsbJkLHnljhk/U5qYHYygCoUq",
-	"fLMDQ3/W/pTGuZiicDw7fGrM/4Sl3PinZm8JgWHiWSmmyF4BgG4ILz2k44TyoQg6wt6WGD8gIPktyRVN",
-	"ORV6H/QJHfPo1G613AQAI4KLohNhXnbJ4rY1AZCZBynvIDdL758LxYejSlPxwh5no/EjqmngahqheN+2",
-	"JlyyqWqSN7IYXLJICQWDocoNc6vlA7reR3SNCa5YGMAYQIU4elfVJBBg86iRhRRaYn3WC01FRNMoF24q",
-	"YSEf2BEWayWo7oiYGTcLpHapgZGU+helq9NImU6ngW1WjOz2Yl8w9MJpDLhDcjCwXoZrcAxILIdDeCQ4",
-	"emB145+2mowKsDqxTsUojXO/CliOBqCbRy2Ap3fFpeYhxyduM1MjInxZW1kvmoXSMo7Ino/eu2Vuukt6",
-	"2CvSETNhoaXxRuLCjSU/vDKC9O1z0PBWJILRmz3atJDskPGoTEJcyDHD0hLaN3pkgentisDacAaMpg3x",
-	"zdMcR9b8o09FYHwF5zabz0KaUNQV5l+IHWnvCtYZ0AnY/WJ2HHXkvNaJwCfPV+9KYQf30U503ZxpHlKt",
-	"cOyNnzRvVdl1DoonZO50tM3pjoyYL234PWZktjmAPR719oP8Wy+Ne2QvE/wLsalbZ9HbbY2Gmb/KDIHq",
-	"LGU9ste7Ogp6fn/2qWKPT8ivr8+eHVz8enb86LG5U49HTf+kpplgr0BBg4m4B0YgTk+Jnkji7290hNGE",
-	"RLGEGqsxCkiUWQIwm/ZObaIYHNskNW9KW5AeI/DgFUQIN0bjd4XvsaTyO9+Y5Qn7381vrU+FCwPCmsOm",
-	"GVnXhqxKEygM3/g2ZkDtTtZqPQz1NGHwFzrx8wNXzXn0k5k1/jr/vS1r5WO2KqJK0JBx1EVmi6o7KnN6",
-	"IKpd9aXM0rBiiQp+n/H6KqdS/0hPU/Z1HoOmUL/wh/9hUHhd7saltfAj/ewHIvt/Msy+4ZMqQvL+3Ldz",
-	"9VfWeNZIgk74qjmqDJ+ycA+ZbV8MPRIeBQXQwChwxldAms3Kx/g8+goIS8gTB/KjaljozdihkRE4Gywi",
-	"ewWbEykZrGfhI8QgNFbbcPjB1wYT2di8xlll9zlY8t7zeRVnU1yHACXW/OteoQTmf/2vKjRKyE1GmDlE",
-	"kkRbDg+4g7nZU2PpnEIFfW01f3MmCzW7JCslZa2n3LSOexN8ccjZ1ZoPZ2TW20foCHOhcvARWmoaV/np",
-	"xNYu2GsfKOKYCqs0/VMc3kv88S9+cDuV/4Oo/G1upvLYckLMEg38H2cH//X568Nv/6NK6tj7riolY2Oi",
-	"zG8yX/UL3xcHTEa0qLO50GzIAH0RVqV6v9prI1y5gPz++++/H7x+DTMuzKt18OTz15NvB/jHcfUEYWVn",
-	"VuTgP+GSv+51Ok38a/8/q4jwZ+RrvlRu9AUSUveknS69h7q0XgfstOqCxVlJv9qt03Th1a4DLFigXu01",
-	"DyCFVAzKwlYVbOI26p6LWTtaKxLS1OiwK5buB/a3Lsx4oEKZsIgAvbLZ1ZBgMb/wT7lklUrYxsxf2p89",
-	"szPY6eAfRgff9Y4rz6CvskpPzp+mVSXtJRcVusWWWnhv3AyvyyP3gRmlP62XzJ/YSslvY6fdmvEKNunW",
-	"z8Z8u+aMzCUTWvc4GYLCjbpUr+7KT1bzm2EtS2+g/LydZr+Hmr1W++wUe/3arKTXx0zT5kCmE8hn1mvz",
-	"t8K/cugMK5YHwvjN7qwsG4OKJ7y9L5YA0ct1lZI23//ix7PTzd+hbgb4huC2NtBM7BqLl7p1ItsXN5WK",
-	"0CCP5eqGjRA3QqvaocVfdbmI2JfqR+AvHiiSSAWrg9491QhkXHlXJjRAvs7fEb7543OTQ5WeFbIJdkZV",
-	"inq8lQuDV98MgZkhD58vpxRsdQkNmB3zD7Dj8+/V/MrmCfKykZSUakVtJUAX432Vc5qpLa00GmwLhTMa",
-	"KtSWrRi1vyumyVeft4/cl+9vld0fn5vwA8K+0FDH0/n9uk6IH9c4D+oXZxgUd/rMrtyZMPfQhJlRtDvD",
-	"ZXZFVjJXymCJi2MPhSo4KBXzviChBUfR/rBNqICCNACyFr42be/iw9t3rmYtsKVqwUx5mhHwLsO7j94h",
-	"FqxVGThvzRR2sYcfMfZwT3bcjEUUuox5ecQy0V0uzLXmL5npSqnrvf763pG58Ei1XXHTIEi9iQRGV8Xq",
-	"12QkSqGO+Tv53mXQXjQFqafzR9j5AdQ2rzbBrhW/WMXGSbI0karC/vC7IyCZtiUhNXo0r1u4bgjFv4mZ",
-	"MIobXeD2nH/YLsRy7+2TORjif3fzpLwgK1knDtYZq68kvLVFRoqrgYbfE/x9O2+ti9lAkxfvz8/fBEXy",
-	"/Ak1DmCmQKe50k6ZEsflbv626DTvz58HtuMVqqvMpa5Iq7ok0fbsnJkRvcUJ7GyUH8ZGuQcbbtY4uRRy",
-	"Akp7PW1ZurBfXaFn3lfMRbWui5imPF62gDV66poZm08Wss+uP1dYH2oDJOVwSK59um7t7aJ2yws6b33A",
-	"a11rNW0/2XoXFasjy/PkYiADMqHYPgFUwlzzkMaL9HOtQbZILZubQ18kj4yCDhn0fi96yqJcWuHWxqS2",
-	"dWiL7hbTPosr99d65kBNWMlMHwNKvgHQGqOoYhqrqemCTrbpr9JqlF5B4b0Wt9LOZruHNlulvbEz3arX",
-	"5RoWnBOLq9tw7gqL3kH6LDTC2zXDoaJBnGizHAW5C21LTC+zyd67Ie2ssh/UKtvIFtpZWTsra2dlfXdW",
-	"VnmP7Gyue29zeQthZ3XVrcxadlcxCL48zfdWsEJTI5SVlPam37MLkWPcP4rIMTMIMRDh4Cy9fquvteHe",
-	"meG9gdHtUoA/mCF3j3fjTfp7XXlO1Wi7C0fbhdFW9/Ii7lu3eN5XaOqtLDYCMW/3HA59denuLYvynX+R",
-	"6cy82+RXPhwF5DWLeDY2b+CVnAD6k2/tfk0FHbLUAuTZMOrv569evf0Ee/z9+fPKtSil/GZ6iS3SBRZ/",
-	"lUBc/CYCBLfSjOt0aanZuc4EQlyZU2KObk4eOqGKZMI4A2LVAq3KdzVjOixJUN6gsbqaqBq+zjG7oG0d",
-	"oKX2IAHPhPGf9pvV5eUrVm3NLsWuQfuHsPcqLZOd1bd4fVay/dxuajqgvVXqu3yVhr34gfI4fb7oZi9X",
-	"iO67fWjeQcQJIWQmAB/LQvlOeBxXXdS1RHMB4WPHOWfex36VoffBDuiZvXhn5v14nd73Ze8tMOtu25Dy",
-	"oys8vC9lzKhAO0sMMzqsHhqiQ31dG53lBnaCj/otsFVcoVjht9sCcykOZ2cvfNf2Qr022xkLCxZnPUvB",
-	"GR3XMxSc66RCmXp60GbBfeb+N134zSI9bwM7OzX/76Dmr7Vz7pGW3qnhnRr+N1PDs6pip4Xr12Y9JYyx",
-	"32vqYLw4d5fO3r17//Yf588D8v78t/NnH8xf784+Xpj/Pn95cfb0lfmr2WyeklKorix77ZAWqOsL+MVO",
-	"W/87aOtt77EfXLFDQUwXqjOqseDkQFvR7jXLiCrSZ0zYevHqDixkN9kZEztj4nszJmZU3s6WqF2alUyJ",
-	"Wtj5xSUfsyghpTtDqtJ3qRSLJ91T7HqwCGb6AnBHUuRRsCD6NrFueTP8c3A1S0+rMjUch6V93HM3p52x",
-	"8SNh2dyzTTgzJ/votSpN7XO7iouQrVPV6rS5E5dDKcwv7f0qpCTonSK39UpqAcg/l2nd2RvjZX6UQWlp",
-	"dsr2HirbeqWwU7cLFmctheuZ5Gsc9iIptgNxIFZ7GYkE9FbGSSqIM+R+81KZXLHUM+wsUJOeln2nGn8E",
-	"1bidvVMelmNrr3Qg11YsSxWIe9xOW9xjbQESbacgyuuxCnf7t/8/AAD//w==",
+	"7P39chs3sjCM3wqKz6my5KVoSpadRKpfnZIdO+uNv1ay18+elX8ccAYksRoCDIARzTi+jucS3vt4nxt7",
+	"C93AfBEznJFkJ+dU/tiNxZkBGo3uRnejPz4PYrlcScGE0YOTz4MFowlT8M9zathLvuQG/s/+kjAdK74y",
+	"XIrByeCc/ZIxbTQxC0bilDNhyJJuyDRT2pApm0nFyJRxMSepHYElo8FwoOMFW1I7mtms2OBkwIVhc6YG",
+	"X74MiynP2ZJywcW8ZdqUzQzhAqfPlLLzT7P4ipk+82gWWNoFi6VINMmE4SlMgAMTrsksS1NC55SL3dMw",
+	"ozZnM8NU8xRGkjXlOb6U/YSL+Y6xvwwHK6rokhm3WWcpU+ZFsj3PuwUj1D68pwmHHeD25xU1i8FwIOjS",
+	"DgwvTHgyGA4U+yXjiiWDE6MyVgZiJtWSmsHJIMvgTQeUNsrukwUJgPiZiwAYb0S6QTg0kTNiFlyTKy4S",
+	"siey5ZSpyS8ZTbnZDIlhy1VKDZusaKZZMiRLZujJZTYeP4ztlPAvNiSj0Wg/X84vGVObYj125AoCl/TT",
+	"SybmZjE4OTz6vhH2C3bNFDebbvBr93YTFP55BZL/UGw2OBn8rwcF3z3Ap/pBFYYCKkMNawBJrpggUhFp",
+	"/1BMy/SaJQ7QRrhgvDJQTGTLwcm/BnY0oAEcZ/CxGVPZ9N8s7rDZdCozQ3CTdbG72gJN41hmogVQnGSy",
+	"tZ1tSPw7ElIZQAv1U7pcUT4XTTwSu+dtbOLfuT2nPAVxeW5XEQLm7O0LJ1HvaRLxJCJ7QhrCjSYR/j7h",
+	"SbTfBCa+YXF0Syil0EyYs9iC9pynTpCFtorCO503qTJyea6nUhgam2KyAGUB88X44j1NmDCKs0Yici/i",
+	"nt1g9c+VXG4D8gwnJeuF1MwCY18lC7paMWEZ0AB9W9GP4Bq+ZE0QzuwMQdgSatiB/bQNwLeZWknN2vdn",
+	"hS/13SA3dnm6C5mpeMdsGt7pOxmOXJ7rneyNeXeO7kS6kTdEuSWmRiGSE2WzDCmT462YM1NaqjAckWCf",
+	"zCSGNyI8rxhZKXbNZabJis4b0YLfNJ2djw6PQqD8yFJ+zdSmCS2Je96GF/9OZ8RwYR4fD4aDJRd8aY+v",
+	"w2FIB3v2acUUXzLRuGksf6MNvuKt22/dX7k2Um3OjFF8mjWe7UquC2WD+pfJnlOVJooaLuZDYs/zTA+J",
+	"/13HUrEhialhc6k2Q8KumTDtGlM+fNPWPz5uWUlYRhaL2BKHr5ihCNZXkYwOrJD4KIAqS4qO8NxMaLxI",
+	"2HIlDRPx5mcW0C3P3Fl/EFuRJsgV25C9Q2sZHI3HZKW4MHSaMhIvqKKx1fj3iVlQa21dMTC/LoVCq4ho",
+	"OmP2S7AjToDvNV0yGFMxkymB9tqMWyNNMZ2lZnQp/HrR/CsWXAL9wMLeQBxH4zEwYq5jW/PEGKbsmP//",
+	"f11efjo6PLi8/PTds49/+Y8wjpYr2WzAcHjaxp74xu1Z84XQfL5oOPSfA9ISuiF7hgnqiIX8KgXbPyUJ",
+	"m9EsNeToB/tKTl+RkdHN6LsNwLcLKdhr0KrbtKRpprlgWjsFnOxZQrc65cp+P3G2V0WXrCsO1Rcr0Jb3",
+	"eHzww8fPh8OHR1/+ow3uEEu+pIjVIeEiTrOEJa34NTKhm5twaANc15LH7JUUlnCDxIdv3NNkaV/yLgeE",
+	"8J4uYCR7//znP/958OpVk2IO37cS6BZGj78c4D+a8Po3mSnBGo/ef+PjNtZxr9yedxr8RG/pnBHNf22U",
+	"quAdqmyb2+rBySMrV+gnPOC9lGk77t+IqaQq4WLehBGZv9GGlOKt2+OlgAks+b/D6hvM+fxVjXTGNRzv",
+	"rL8tv2LCjmNhz4TAf+ksjhlLmIVzRnnaZOK/pcoIpppQuMLHbfhzr9weeSDoGg1lkE5OuN3TZE2nelUy",
+	"mHdLuxrU8N7tDWfng0D53ITFHGqe2L122psVMtxIOxTZg5XIGaH50/KCm1ZRFta3WcW5TNNstfMoBKGt",
+	"+TXbbxaN3+p0RJDbDpm+8N7taXORTXOgmuhizaYLKa+ILr3bxmrl926/6e+cgy4EnWMn78NrBin34e4A",
+	"p48C8Q42qQlp+Ra2wGTfuAsE2XEahPhTqtkBF5oJzQ2/ZrCJ8K23wnNALVjWKtJpNm+ir19aFe4m2C7A",
+	"Hmx3ocGL1TMma3UYZ7qzO6cMBYD1gU5powj/cPbkrEV0r+mUtolseH57if2BLnkzxS+Z1laL4QnZW9s3",
+	"m6FZ7iCwdqupDtgXcMavpNAMrnme0MTdf9m/YikME/BPulqlPKYW7AcrJacpW/7l39qu4fOAfaLLVcrw",
+	"iwQ1pmua8mTirMbBcJAwQ3lq2WTBiDcmuSZ2K+DdwXDAlJJKD07+9Xkw4yxN7Nt8ySZWYA6GAzetPYCk",
+	"IVSQF2evzwqROvjyEfHCNHDhyWB8+Lfv/+vnh//44e/HHx49e3z+3bvv//nD+/GLwzeW1JB8To6B0rmx",
+	"8Nvlk/McZoesTIkToJ4TB8FJfXlfulLuW7cEQPw2qZbwsqSpJSqWWBZ289nzujpztH9KIkTbvz5Gl8JS",
+	"iSaMxgsCGCTUEDhmrAmO7sVZyuPbbW7sByntqmUyQlPFaLIh7BPXRg9uths/FLvxtJiocStyYO5uD9C5",
+	"XFvNkKyk1nyabkgmEqYIFdIsmHKS7lLsRR6UaH9oN61M6DEVlmanjMRUKW53NavfLV8K0LXJXoSa82Sl",
+	"4AqXW+CifbeDz6Wa8iRh4lZbOMtHqXAm1+V7duCy2JAZLIYat9Qb7uvDYl+fl2Zv3NgCxLvaWSOvmCAp",
+	"ja/QRaVjuYITcnuxXLvF2t3wgET7w0vhNtY9tSdbpq0lxCx3OhUg/ynftRfCqiE0fWZZtcfO3XrdF3LJ",
+	"zMKqB0hURAo8Ce9ponnCQKQgbFaW/JJJw2CBUbHHETGS6Gy1ksqM7GrsofXOIvMFSqNvuSBwpCo2yzRL",
+	"AFB3vGsjFUsIjWOmtdvqvWjJDJ3AHxMnOe0q4V1CiWBrIgWDNb2W5rnMRHIrthLSTGYwSl00WvLyT27C",
+	"PccF97yWhjx3QzVyTwHJXXDPa4k0ZGWA5Q2rk4CME+7BmpsFygieBFgoh8ZqWWD+b1JJk3dSvqRqzr4l",
+	"/VhBMJXJxrKuvGaKHJJX/AnZi1YI08RIOUktVA5Wb6+cs3+z2LDbEUgmVkpaCqXTlNW1otzsmSpGrzQ5",
+	"siq9UxBVljJdVZHckLkpZM/+iVNEh7kCBXpjWXeywm4h0wQjOlK5ZiqmmpGUWVNJD0nC59xoQkWCJx3c",
+	"9ujBl+H2lNdUcbuSCTUTlsxZad5iV/41/jgy7JOpQGH8NriTURuq4A6HiQSpiRI/+k0Vu6OjgmnelxFP",
+	"ngmDYTON/FPdqDs7gWo7XN5cshdVJo3gWk1tyDWXKdAX4eJSFNoeahkVeciNl3nKUWs09JPYvbObeily",
+	"Y0OQCAkwP6feSfmKio0PgbsVrStLIS4wr0zq9ncM2CPsE3oLT/E6iVjcqJtJyKOS3vhOSmKXQfJ1tOx0",
+	"Bcy72minRXkZY/mptOy9qDwpWp6huMiD3OEdAsV98aAWRlmOPjyohDl2GqT4ojaQi2PsOIh92wcoHuQR",
+	"iq0fF7GMgNT3gmZmIRX/9dYy1w7EhLGfVEmRoulJpowqq8qD1sA1ya3rmx3Wh2W5U1pFq7ypAnk3p3Zo",
+	"eVbMVObaor8PHz4cnJXe2PZaRE9gxMif+4ycP39KHn/3aExAPAWDSwufA+7uNeUpSNdbbm4+Tv04pfqK",
+	"/JKxjNktrb7Yf1cflQ2YC6aueczI+8qgbZubv3YXG3tGEgYGhog3ZO+cJVwPyVupzVyxi7+/3PeHqqFX",
+	"rGKGKj5fGCLk2pqrJaisUowS2IdQMBKVeDciGqOJ8Sa/LKuqDH6nIchfclwVEcjlAFp/ERUrbgk1HQwH",
+	"a6rcTRQXMxm4exoOzixqKEL4eUATtK9p+lbJFVOGMz04mdFUM1BX8p8+D+jcUWh1kR8WkkCEmEWaO1rt",
+	"ynY4U4cDmhm5pE6jrCNOGDLdEPeKPfsVRW/DggpCyYopLSE+3A07lTJlFM5wH0TawaM7LEUdBcJGRCl0",
+	"iVyxTW1Zh8ER3W1vKArFPeo71EQbtgr7du2Te5pE1zTNWIQOFWr8RKdEMJZoErm/o077kmu3KRXzjKJ5",
+	"0v0rdNR2+ALU2xDe7cLcQ2LVunwZxW50W8k67HOGS+rMTK1B5ik2v9goD/ro8S73cdkR/S83X8F0EiKk",
+	"q0z3hJp40Zfz8q/hT27YUu8MdS/Y/Aus6gV+dTh2TnH/dw4tVYputtZUnrt9ZecQ6wS3TiHoWdD7D8i3",
+	"xpZ7p8TSuSQcDjRDf1/167/KNVlaNRdvfpa5x3JBE0LdlQuZKbkEG+AUJBQ4La01kAlDpIjhgOBKE6oU",
+	"v2ah+cMYAX0GAAuiZcUxBH0bH3l8eUiWUlPO9tHMHR8md98xkawkF2Y0CBB8rJgFbEJN1+i54SDhYG75",
+	"j2qhJYqBbAdE+Tft1N3GbuK+PPQeb+bxampFzQLNbrtamiXckFTOK7OFr5eGg5RqM7GyIriKDwur1hpi",
+	"3yJzaQhFZHZfiBdqWw9KYRiNyJtJ5SM63Mp1p0UpiapeG5ufS69TyRWrSodtEV3h82HpwrYVdOfF6g55",
+	"jV/glYLoh94lA8vLIa8QbytHPYX3eorQplOpVby3b++5W6NF0hDoFjxK8JddG4nc19FX3O0qSD9iTEUu",
+	"MuyY9zTJdEZTdPfjFbQnkfbw4/Kx8fCoF/3sxg1+HPUnpzL1dKCTpEkA7zxAcwn+JSdfzWIVTGdcyLXA",
+	"JQq5Hu1cg4OgPm7rcl5yHThM8q3sphSU11TfzlJKQ0B5nbpzAOgKBKnPctjB/QBXcGUqXvBrlnzAcJyA",
+	"4rBaTZpOEHD70dXKZakgAonmc+GuRaYy2QTPSOqm7XVIMn9vVT9YNtYYkVxLUXHnThlxrsyKSlM/Gbdy",
+	"LbZVH6lWCyoCvP50QYVVnXz+AkyvDU9TMDbhygsv67iCSyK4r4DItbCSpVjMSogJHKF4Tvv3cjSTPQx2",
+	"9xkm+93PVSWzvvqKXtCjR48D2iD7RC7+enZw9OixDwWywKHW5zYdHP8uPgAgt3pNcH80/zXg93kCOOa/",
+	"gu94ujEoTgP6qnOa1L93IaNWBtp1Dz3pSEVwn4Ow5HI2MOI7F2fkl3tPk9gRxpop5iYiRlbk/s7DqNUk",
+	"wCB13IYq2VS5a+g52KFzWMQ5eaquLK6DkHjrzNFbCcGa3PnjicIP3CwsqYEQTNM3M7jv6remOo6mbrzA",
+	"baClY0I1MeyTGZK15XSzYBtCFXMO1Pfvnh98H6RNO+xkSjV7fNyU/EVj4+YAoa0hVQo/IXvnz5+S48fH",
+	"3+/vRl95qm0kfrRotDbDM2EwcLB2mMTe5VU7urN4YRfvFJIRaqHREAPjRtkqcX/iUT1yRlAUPltiI1Xj",
+	"mVUkHaOXZq2kYaeETnNVW2+0YUuyVtyJlp2MijN63bHmpabJkgsLu1dEh7neZUVOhNM1LMW7NMNKNkbd",
+	"tUUP5Y5UWE1lmQlLGXgUSjMXzNDnMECP6i3AzHPUQnACLTTC2fkILzvbA2aZh2Xnc3zyueWA6BaKuSXL",
+	"UVYXlDQsss2rk1eBDUoyy4Iv5fxOBHXBzn8AGf2EpykX86dQUCEQ9VtzKOpTSCecs4T8/7xmxBIwhaY8",
+	"hVuH0aBupbovOtJVPmrH911CSteX03RK46sWp51LEHdZsFairBSPreJphyNCwsU+uRJyrYfwjCVkukEH",
+	"lxQzPs/ARHQzVeRdM2Aev52Zj3ZdsnZW4c5XazSTQ+SGKO+MAyBH/jDf4xKKW8jtbUpFwIKFiMl4E5QG",
+	"eW7X1hmkMkbWC57C3qxSajV6TTQzudct8Q4Eulqlm/D9ypKqq2w1WTEVO4Rt+w2kMIt0M5mxnS6NV1Iw",
+	"4Gd5zZTiCesuH95ainrjPguJCDy8+5gXdTvd47m6pC0clKEvNmDHtr4Qq8z0dGOVN76c23F28F8fPz8M",
+	"JXaE9qvGz/DcykofjgPlY7gg7pMhoYYspTbErCVJWMyXNIUzsZ5e8pe9y8uRTzQ5+rL/n2GAfh/qqN+B",
+	"tNo4OaJbNvG9Dh5yM5fPtSNZaTiYK5mtJtNN5yXBhD/yJRPa3evUKR6GDJxOP8Hvdk+lSpiyBjLkA5ez",
+	"3YbEUgozRWEDEAtlmV4xIndCCpP2Prq96xnskKVVznBRZCbTVK5PyYpqTbgBpd1V4AibzXnqRHtCU55A",
+	"YW0fHi8wfc4aP3BJxBLCG+xy2WmbjTQ07Yaxd/hqnRjLSSAuZw8S43ICyjc+ny1ItpnmTJu/ygxjF2oG",
+	"Ij7tTIx2mKcsTUMbvPBT3Hqkyia2C+sylhCAYb6oJnQIpnWOjx5yGGLGr922dlqkn+2F+7Iqkb7bJY+K",
+	"CduWkg/e81RJpWa1I2Vv71/jw48gy387+tf44OHH/ZN/jQ8e+Z+OT8bj/aB4T2glOmUphf1lODAZ0/iv",
+	"NUuE/7dZZMr9c6Y4/kNTkyn3zwy+DgWyQC21GtBtMP/HzuMep3Q12hApIWw/LQWY1BBJRczStKdH8ya3",
+	"tuzTioqk50edDMThIKVTlgb1uuZr0FoRi+A7Ss4V0zs5xaP3rX/fOVRDHg5EAxfziOzhZbmV2+gFx8qY",
+	"S5qw/SGJNPPvQVTxpVAs5iuOpa00RKjaV06JlktWGgUC6BI7ggU1ZYYl0aXY84H/UCPTSG/h7YNfJSeD",
+	"COPFGoNldjkutkjv1hpt+QIW93kYqECSwzfM6x/ku1eh1wpEbbxyF7dXOd/9AbwBHpY3mYnlMkSaztcf",
+	"nVhjy5IWkCLZMHNKIqSq6CSnO7iz0eB1kopwDbHu/kLlFMjXRCfu2iuO2cq4cHeO9EsJps2ekig3PiMM",
+	"d4+sBeq+veczkZkmmouYnRKXbecHL4XSS0UUW0llWHIpuHEZVKckcu9EWP5onlGV6EoMvmaQQEW1FDra",
+	"P70UJZbAj3yQHlig+UPvjuOGKEbjBUsAKOSispx3yP0N8fibxc5v+bp/swv+DaH9zYH1Wz5H+NDaEjqB",
+	"K20nLzSZbojEfR+RfJ+H+a4O3XYNc9wOYRcQaaBUl/BBaJKQbGWFSATKW1TdQ6zgeSnW3EqcfGgYBXaW",
+	"+CfFRw5h4bMpFGxacya1+Y62n/lCKMGHiJPwM++bCT0BZLU+nDgCaxai4XVWNxWJVhWbu2IKSZrg+GTP",
+	"mkjFaQH5Q/SaYXVamu4HncO66hopAQB73FDPuKLOwnvDUpkZh8pOXiaPwGFp37cx1ybZcnrfFttwGz7B",
+	"CPSGhH54BXNuoLyKy77M0Ri+N5WFNO1yEHjhu1WsuXsMVImGavVXpCKFNMzh9klJZQqpWMU7Z7TSftJR",
+	"E0MLszmudYdBZG1Ej9JiqZ02/SbOqeoetGV/4UV19Pnz4ZcvVkx+/nwE/xiNRkX2ZIVWQiFLh+Oj9qCl",
+	"w203j8dp6ErITXdP5w6RZ6PDx8c+IXCPkpRRy4sk+ktkz2h/EO/Xo7kfD3dvTadtuEu1qWDoP5D+VCq2",
+	"0YPScgslUJkVnulRqZQ0VHhCtgVVy0WH+Dec2+dScKygp/NLGrvVqAFhJuhpVXXhCTqp8MYQz9ydMf03",
+	"DUTcNrCCcpfny3MGTynkp3MxIAjqcOfhzckMRciW47U9+ryLbRT2YVS6LNRCpfJnRC+owlsoJIjiXN/D",
+	"rJ4hmWbGSKH3h6CDe615QVfsFIOGCjlHrGgFjaEQVljr02Osl3VXR0VjAsZOcglQGZQW7pPNkFuJDoht",
+	"Ng5/0GpOlggrKBYqZcsrhfPNhAvwzpiJzEzQI+RLnN8kQLiID+lRVn3oq013+M6+ds5m4Ly55gkTMes4",
+	"2zP/utWQYriZaAnSg0rUkB7la3dDBo1cV4RV5wi9gOApEdXDo2HQ0TPjaZEJVMvKhBI91JfyxrMeYi8w",
+	"3gIDX8qEG5Sjvt56zzLrQ186vXfF9MrtkNv1Yanse1Gg39dmz7e5hdJ3Riv1okaI4Qj4Ihy8VtVaMkOj",
+	"vD5PKSSJahIpmbITnoTvU6Y6a/DslUqud9FqmaK6GwXTFMs4uWBG/LA77d6CzzoH9xR1kbssvca+N2bB",
+	"u2MHxWKp+jqSb8RD1m5pjI0rCvu7Qso+DBG6T2zATeRBHXVMOSk3AujEp56BqvtUxdEuXr4Tjb0sG/4I",
+	"ynqNP3rela06pZpgEE0jgXxYUKPPVqu8VKCrE0i4sRo5Ay9YKIGzcSaoydKcgufOUAjSBHFJVytWTxE9",
+	"HoeVfBm6rTgTG7w0YKlmGAKayhiCLbB9hJSzzuPzuGkFaGp/MkRDVopLBcLlDImgS7jNh5Zbrna5tXfW",
+	"bt0bQueKMRcxvhuUTKXb5kzwRc3UJM8hr9pJwVqbTWToeg8Ebt966WI/Yq0Ee0xgw5M7Ys9GVcFP08Jh",
+	"bwspHqBKmjdjieU1U/qURDRNI/eXM2hyJ4sP4hjB1O4uFgI80JuYGZ5iEaBSNQyUjDRN2/Tri1z6b+fj",
+	"utg+jOCg1kBKUyjEMyIRFxAhOblim7VUCXrMeXw1UWyVbvxtBdDJSrEZU1bY6CivqZ9DT7SRqweK6WzJ",
+	"9tEGgyxfV9jXVWnwi6YrPvDnNFw+T6FKFNRIqAAELtYcnoEj2RIorUgJ31C+K/XOw/KGcMUjGHEn0okT",
+	"0wbKJDrMleTPnF6zS1FmV/T9b+OEGexWAtktMChL5kzhAWqHoFCQx02FFrBvxxG6L0BYuh7ydm05R1gl",
+	"80Yf3lCNqfGcH6WF00rT3pXyDXiedE/suokqeBfGSw5nSBcqQ9WAPi9ja+FDzdbBTcIbyiZCt08gB23i",
+	"WforhEVY5cdws5nQ+ErINXBX34ncCJiiFTaBLphxQbpUEP+FS+oiFK+JK3WuS+Ase5n2kDR/E4QtZd/8",
+	"SfxiKzKyCdX4ei2+runlFbXSddJMgHV/RAtXNR5o4KrAEhFYhhiwZo8wPFjsv+iK2/84Qw13LNoPpxc2",
+	"JAhGliOvId8IcBCRPQuAPYgcCSTOQDolcMnuMRVh5AnyTdh+7x87gidgI9oazLnypUmeTgPmnMS2OYw8",
+	"uXj/4kd7GFnKFUXrKgt+plhHA69ogufTCntFpuCmWvl97QoqVSXanHLBksl0Mynoo6t+aEdG8Qv5IuFQ",
+	"XcorLk4fG8eufLh5UN9YMcVlovtC8xY+u8MQS4S/gGe4jbAWtN/IR5uzeOWubdzBBbnTnZjTcrtz80vz",
+	"ipw90Tll05+k26maTvPqbZCgChrY4TUXiVz3JpkP8FkXCwfBLSYKp2f63o6oiYfULvRn3JEGgYViOy4Z",
+	"gTqXa6xQHUAiDjgxKhNxQzUjKO4m1z712pUgxZplrm5pRFKujQ5n1viVlUq76evBcADl/z7eXHOxME3w",
+	"nGqMqbGvqFKJ34ZXukavACB5MV7vVisNUYeqDsLOejAVarojr1uJPP8YbjcL0B2u7Q+0KnceBY2va9bR",
+	"hhJs3fHNVT7dznwN7OLoAtr65gK6eYZ+HQhjedAWnLgWLq0nYvtl2nQDHV4gex0jHxSJ4NiMTkttKef8",
+	"Ggu9Zu4+peGcDYYYeD/EARQUSlA55cmQaJ9K//5idPjw+IfDo/H3jx89ejg++u748IfD76OtMJnxzWVa",
+	"m/J5SqK/REOiVzRmekgSqhfwX+liO9BiWDDNMF7cx/HU4Ot3/pfVvSbXZNek1ULhbOeyXAPOx2+hLnec",
+	"B/LVGJugUwAqy02YCFUaya/mvjs6WMhMEfudu52B7wie/gQSJzTZkwr/mex/A5O0yx0ZOPIUTYNm9zsv",
+	"3/z9AvjL4GYBfIuUPE15fHVg5EF+FUF73EVqLJk7QSTtwvHRMeI4zrSRS6aI+/z2OK7Lq61gjfoWhEEP",
+	"0dmzlM/5FL3K23I9TeW6olqUFJ8p1VzfyGF4o/iLnvfVfRlErpjYwR1Vu5jnnaDsp91pqp+bpBOH5NGw",
+	"uVrhVdFMgLE+KS40hJyUw3JYAoE5w+KWYaKNXK3QJLSnxGDbBWaHQZBgMbkNMUGynjha1ZNSDJHfPnR2",
+	"BBXj7aDbPtwHG9jOenexgY03RZ5X2mN2S+z2JEuvbhZJWT6Y+miSjpNqoX27YvuuODaYaU35Rvn7M8fe",
+	"Lb3jj8JYtdYpzL4Dk3ehbJfl4M5aWo16cmmUW21tvw29mx3aEZpaa5p9Wo5MG2IdcQnN02NWCE5siiI2",
+	"PkAE82I6qWxhLmsmh0pN8BpSb+CK6HjMlNpEd3n9im365Wi6kto96DjHwz9cqe5OleGu2KbIMcwn3WnP",
+	"F7Odac3nogH/BVHvqOXeVm+8nURK4wxL9OK/bwf+Ro7Nm219Pda8f0xwl8jzuyGb8kFRPiSOdlBUmJja",
+	"t+BOZHhBA7t9Jjd1hRSTvGJG8ThE7ssVVVzvvo62NCaVpbenxTclgZ4HUuf5QJDCpCgPx3osc4j8l4rR",
+	"ZKJ8GPcq3fg/PPW6BGm8UXZx2v6daSrjK/wjNJtyPFMIVJlVmoqg0AdVLoMWd50LQBnFXZ2GDi93lhEO",
+	"PQ6/xYdl+PK52/ce6+brsKxTMu0g67pTMsJ9Ez5wJNrzAukG8sNJDVdobdeRUxHW5fspj73KGeSX374j",
+	"/yiooIcQv5lUXjM+X/iQOL60rFZkybi/d3odUUq6oUJre85ZmuTNN+tkFsrjfC4V2WrIBnlFBlrI+dRO",
+	"0OcUtCZQWRouput64oVcLnkuDZEKs2uWDHPvIKk9kcawBFoDQOCUYNr+je/o4GR5j71gDB3kGkjfsZGb",
+	"3Z5sBL4YN4jeTAiWPqc8zRTriuGtTNnR7av2uQZNn3cqwQnIVng7n6J5ZefUhMrNXxi2wmphp4Rigzes",
+	"CZgwIZdcUIO1DH5lSkK+ZJ57UsVPnsg8kbPJVhW+5qPA9QmWs0mwKGDzh3CUydkkXEGx7btVytkNPv3S",
+	"jNqQS7bcwihQ3+8rln3sWV2xx7VKJ/+Tp7O286FMkv0KPLrtu+tykNWcxV16Q4dakR7Ocj4/LDfEoX9l",
+	"NDWLbRoqQoxy1e8qoHvVbxTwq+BEvkzX1lQLmanKCXb0sHR8jYNpM+hg7hor6Yqrdnx9zdjVt6lCVW8A",
+	"5SbGAmRFhPGgtIQQamvRB9tXNP4A3b4w4U317Z5e/IPYp0Uvdrm+p8lKau6aqZJIybWOhnjBcdjUFYA6",
+	"66N96QDIMD8t3We7F3sXxtru4I1vfcn9Ave9KBZcXV7vGrZ4caVbivG6S6o4cEllCeAtnTOX2Uz2tu4m",
+	"5IoJLuZ6v1MN3maRVgAaRgrk1z+7Zr11617l1AoXUVueGVwgg9YZvs8OXVbv0OWDzk96xbSrIsDFnPCE",
+	"LVfSMGFOyZwJZgV7Uk/N3dnZLuTL6dutrnSRg+6VBsdcedtu0r0O0gx6MHOZSm7Vus5NvGtNTX3rfNZf",
+	"IMgABnZF/JliRLB1h8Zx+YBhiK4lj1nYBdS7SUqcC57ONUeH7VWlZ1zQlP96I9f3doC7b7xHOC7bWgcw",
+	"Q7dub5ZfexAUTPHSHlCBo2G7PHLeZXdwNB6Nx40ljOvvHj0+OBzfVcFj1KwnTHTUrvF1aCPf6YNt9TBR",
+	"dIad8wUN+wT79BnY5RbKAwk7YSPzpZY7ve264PYqBVWPdM6X6je7HGZelAUve5wqe1DZwUDB8Go9cVzf",
+	"MC/6hRSe83FpScOKQGiRJC+DmuFT15PAH9pEziAbDe/sITqqqP5s4FEmuMHq/WQPbHxfMP5aptmSEcOZ",
+	"2t826unSh0J12jM/a7iePEAXfOQLgze4l1Iq7lnR8oklbg3lRsJw1Qg7Ew7I/SWjEK3QVU+jhuVJLoFW",
+	"OLMZg6hAYpnSO89ylEKhsb1yWIGQzqlCNZlZfXI7ymfQ4EyfLLnW1aJ8pXXZLWsB1NFmvsELrmGXCZC2",
+	"JtSckrEV2aAvc20AzI79Gyw5TWArOtPGNVN8xkMn8XOrcCCySsXryZQtuIBSlBZ1QhoSL1h8xRJC55QL",
+	"bfzbci1ITFUS2v66mos0WKLUMh5LtFJZ4tDzQYlSSwuqbVYrO9+BnYRDXWTLJe1UWeDm5k9lon79K26j",
+	"aXTILHMH990ciD0OsTo5tR0qMGwIsX/78HOwT/mz5OjRo8MfyCqbpjwmV2yDrbW+Hz/8LiSb03kg9+xZ",
+	"8uPFWdTQWPg6+AHMGv7kqsHHd2UCfciiNz+/bchaC6XDR5rPw69/ajgHcrz41mOZSncb+FfAzlcNvY7+",
+	"9uHnCxZgyiu26c6Tdke/7L4ED/PZ34pe898sTKV33Ik2bNUDH7ikC8NWNwg3wbl2xpq4SZ5WbtdrLOL7",
+	"n3UA1t/gVhqS9fuudHd+w4t+KJh8EzRXh2lFuFud7w7nJ21D8U3CYb5pfMutyLNwThzdPKwFIWhB4l2c",
+	"/V5UfL1Dv0bUQUcG1M/vqE0XLDHpER7ChOlzN9a1V8+/C0nbEcuplCsu5pOeqR/2s85pIjclXefy6h3L",
+	"0VQ7N6GbUsNHRcWcdbBUapTlUTxs7Hfj93ZYoqUAoj0SO3AW8PG3EE5L7zjNq9IIIY0vuFMKbkcfPVQl",
+	"YyJc5vKaptmtvb8ogRAsP+QORLUdl3cQqNagV2i3RTucq/AajrJjGU3+3kTJ1UTOZh2ZrwleoL2Jb53Y",
+	"6co94VRMNIulSPTEyIlwdb26RTLEi+5X2g24tE8wU2PBFLtJ3mMJ/QVQwwKntRkqaArt10s2p/HmeUrn",
+	"jYEzz1+e/fTTsx+xySRcf7nuEUfjo0cHh+OD8XdD6GPIoQE2oWSW0vmcJZcC8Xfif/BJHJr8ktGUmw2x",
+	"cGv7EXQcQ9GmLUdiczAL9qUwkjx98/r1s6fvnv1IXNU4TZ1HjPBZZUSuid3obEmkIgs+XwyhDNylkMJ9",
+	"kMo1UyPfhcNYzPqAK8Nc6WlXSWopE5Y6B8ylyC+wLF/NZMolSfnS9+GAIdAQh+tf94reDxZ9wgkmDupw",
+	"Nr57xwIdDlChGz1J2cw0dWCgib+27pjnBIibSDWxiJtA45IeqYFKYk75pNReIE+wl0LgQ7tzuKZh6VfY",
+	"FPz5Y+vYjdhwqCyg7nRY/x2/OqeGi/lZ8KjuhYY6u3Ksd5nvRXnX6jAPt8gihNQQF7+ias5Dp0WvPret",
+	"3qJlPkUnV+KSGTqJpe7umG72GCkrELLubsxvcOWCb7dU7CkuRqoy1XnsiH+D7OU3BGtuFjIzLsJvv8NF",
+	"Z/nypAxS+1VKsTUFavP9LffNzVfRTHJ3YTE54v16BtOr0G0vFGPu0EL+noZM/073pW7Q5u5t2B4+OOtz",
+	"qYh77mbu1pjet6Rvw/C5fccyRixXrGfjlgpjbIOMj3tBjJ/oTigYloopHI3HhELKkj2wcZDOjVLfwfuN",
+	"Hvl6yEZOHdVNdejOMRmmNu0vUbfcx7LWvJz4jni+VxiF2xTtS0oquSaGpakLoK5Vj8DOGR2zCF0vXega",
+	"WhR23Yq3UBsHDGQF8muWDCvdbH0wdVHSsusOODguYPQ86qRObrftv3FK2HJlNvm9nluM3b0kHIZe6pUw",
+	"aSmcXW5bA68Ni+sw4uLaWK8adE9L5UozTfYgG1ozc0owPzMPWB0SxWgyJKuUbuxfrseTkQndtJW9C9Zf",
+	"2NrAvE1LBZzuyfH9Ts6OLZXwtWHlhNsuoZCfbp6iW/jxScEtgYtYfOeeztvRFAyYZ6BnwvCUUL9fMVWK",
+	"Yx8+I7FyLH40ImdwFYk1T1wbb4ILhdbQkT+MoyHJhLICwRpLe7QUAjAkKb9irl61VRhSrk3QlLAQ02na",
+	"nPjgXwArrJpPXxCvkL4BdfiGvhw2EJzFt6/2Lw6JsLSQch0sJD8s66Zb5QFc5EC+MS4J2YeOumCmBkhb",
+	"e/bTwAocaYB3jYtq0c+8aXWniIAZTVPvkQjERPqAj7UV+2LGFLTIYTHNNKvshWhYW0t8RkXhDiTkwPCI",
+	"c+1qQ751PcAKNDvjuhJqELDFeLyr1zfS7I2H52I+Adu7oc4ovoEPGtIbJs0UW9mLPDQkpiqBus1SXjHo",
+	"FDndjLqEfdQqRblYEigWzhLikZ6f+adwwON2SG183s4NIyOqS63hpo7MsnKfk+rQFcQsWQiVFVYNBtz8",
+	"FjmLWSMBr1+ee3St++YeZapHGGI1R6y1d3+P8c5DBRpdgtO1vkGCEypXIQOxoiHqjtE+fsCbAHMHAYQl",
+	"JLWUMvVRd3kT/XxzSxhpoa2fXY51Ta+GGkAHdqFkTzOtuRT7Hn+QlUGLav3QJDNUsh+KD7l69V3L91d+",
+	"mEDreEHxeiPoZKiqwO1Zol8pCbEFu2XNPNyKtIdNv73SUKnPa/RvLpuVl7KGiopXswYTOKQbtdacXxq7",
+	"I63pVK9yKwgAcH0PehQjy1X/TtlgVbDy2qrBPZPulnTLxsQ4OEv2pYBSjm53L+PvaXioffZvRUe9FHuC",
+	"XTPLNn+7ePPaGVb7hVoLXXkLkwGGW3IhVV6M2g5+KWBq7Xoua/7Jz+P7RuQh3ePRePz4+2rnxIP/hN6J",
+	"f9m7vBz5LoqPv+z/Z7CN4puzzCwaGIr5nz2nc3FNU44lrxgcav4XNPVLP8wV1hrIhOV1qSBaLn8rEzpb",
+	"YVlVfNOfuv5z8BIEJQF29q3s3c5qKbCOEC28EVNJlW8N3RAM0C+t4euFNXVqssXFJM/ZaTYQkENjyIQG",
+	"pX0tD7RhK4JhnyiWydsXr8PKtMrE9tiH1szONHYOgX6TRm1GDZd8wU4kro/0kKhMCPgHVKpgCYMsKDTe",
+	"G6z2PmEGxa6HY7j6WuY3KVu/plPatInwTGGl1UCbqbMnZ+BJsVvIk2GRqWKgxgHXxJr0tS50YdhD0Wpl",
+	"x4GHssmFAH69DCzrCuEFw9x21rsv9uVGMVnhGgaYUpcw8mw5ZYklpQs+F5k9n0ymBEtOiVXWU2hhMCQg",
+	"fsD8WnKRbbd6PBoff3+TVrg9OtuuuAgvAwe0R3sju5Kf+DWDqHJfKRA/uhQLCqx5ml+WQOi5pSG/bfDc",
+	"tRomis25NgpH1szoSyEFob60GSSWLSByXfjePPUVPg4vr0T5nZES1suaqbOduvLjrq4NW5ze05hf6xTs",
+	"EYnsbNGQRDqb+n/awaEbFIlmU6NozKCUMVXMu3kLFcs1aB8Nmug1EPOVj9ngsMj95NuSEIFsaOwfNvvD",
+	"2bI7kHgX91el4/cPkBFdQHPOXNelW0ufMyLYekv02HeHIGSod0mDiGKfsObojWTOzaVGDZQy6486M/aX",
+	"Voz6KLZ6zrS1Lo1u4AIuuF70PFehNnCuuHYjvtzKCrcD9rsywW2Dw3UCZ61VUKb21Smb0NVq6FDH1MS3",
+	"558xEy/cXxqUGPjBG9W66Q5C9dUn7lyl6q/UhHttezUh3+vdasDKcPEEgwy/SYfsFd2kkia94xXvrBmc",
+	"m7/U7aytPxzg52fXEPCbIKihy/vh47vseu1bhfYKW90K6/hkeqHxAlsS6r5tfrABf/eDrkTS9YIB2wdf",
+	"wmY0S41v+qjDGZLlp92B8HRTywwY77jW3wKpNP8wR0cIzW8xLOGbJgA1hJGErB0npXZk47hF3MgsuVHS",
+	"R0iWtgB2F8qY36g/gCb21qrzr9HLfid0k3C9SulmUrYTGjpzlJqE/OXw0aNH4+++f/j994fhXL5QyAMY",
+	"VRhn4W/xnNG0F+H8is0iwgXUDKwVtOnh+wnfJdv3/Hw8fLL3c274ROC2kL02d0UEPV7QDf3h7MmZtTun",
+	"LJVirl0H57vwUdjpQ06K4MbXF7Wb/Qt6vJEI6EZ+P4IL2FcRJ3KFo5OUUQjT6dwxJlBxvCRsvrtzh8UW",
+	"iewsDlQmmX7b33+3d2zonYjOkrz6I4hPH0H/ki+5CRmlzocYCMtH4x/ieCBAPxMJU3krZwjqh5DrUgpD",
+	"IL4ulfEVUz3jJVMP7fZ5bhHY/NjK0ebWqPZjkrJrTEdwiR9Bwehjyhn0NQjFBb2WXrZCAGdxM1pIN6zv",
+	"kJBUrvGOKDNySQ2PiY4pBMv4hiFh33qzYzjECdgPBzATgH9Y7ESQTlS4nFNbnZO8Qsikc2Jix9IoO2qA",
+	"fP26HbesrlHDTK3GRqi0RuOehGVSl/CsTptRrSUVjlLqIfxghTvjgosYGQya2So35KZtRMqbEq308cuV",
+	"qLl0Lj0+bqXUuhHaHMp1g7oaAUJqDg56i3FIZ4KmG+Pqovdov2dVMChaDeEbPym6WkCIvg9von5c4i51",
+	"QWj5DK9MCR2MoE4ots+vS/cC7rp0b7qwhMMmOMIWiIG3vgQx1lBe+0yQ8+dPyQ/Hj74jrlY2SaAnbrNz",
+	"vl5OGsJBlzRecMEOFKNJXmr8hES1+3FotS3NZIaNuC9FFEsxS3kMT/Bm3EXBMOiIOJNqypOECbhjQB1X",
+	"Z3rFRMJwAFdPeqUgFROIwL4LYWdwDOBAzqM0MVJOUqrmDD7OBL2mPHWV0iMXdZMiMNUy6hFErvlWp/A1",
+	"/AJuz4lbJ/Zu1EzYFcMlRzQir9ka0KHJkm7IlBGaJCzBK6JAoWjfkTgQd7mGUBUlxRwC6cHZQJaMCpMb",
+	"ViD8FTVSjdo77AYqx29vllUNCJSHJdQQcHicwlRb6IE3azXlu4XEFVXuwzFxvrlZAOAKooeEQcoBfpKH",
+	"8xNomaHJnF5XgdqpfTk0NEbxR//7wDV5OnjhLTqeS42wH9sC3JT+Ul8ORJPiX7gSCokUUI6yk4nclCxg",
+	"gf/ru3dv8+jzxjr2eVRY+wCGfQqv11+v1SoBZUqcgFPgxAmdk8tsPH4YW0DgX6yWI6X4TuXfhcv48vhF",
+	"shrejJY2M3ymBBLct/UNDsmsHUMhYz5J5brjywmfzZjVB0Lothb20vI+RAMvuYBNg1YZ21XcmudYTfIq",
+	"BF16tvC5gEsxETCYVgcwFPgt1mQ8Gj8K6+6/dq20X3GtFrjIsTjMkW8HLdZShTO0tS4r9yxl4QbmV0Ku",
+	"IdminwOt8uE0rIJOqWbhYt+W3+F0QleF1Zrz2rTCkESuBQoANNPsv6hdAFlT+42RRDOGhfFG7cdIWDMy",
+	"KmMBXHUtJxWMnXV+B2dzDZ1dOEFOHJIUqgNAzvUE15db1nhQ46+XwluRkxW1sm+Ym5WThMNxU/7JH8jl",
+	"77zVB+lONIZ8j4liFn54Nf8tH+9S+J/kbAaXoPY1qYg94p1wchY/boNFCUqqhnNcrphoiAgNRKPKqWbq",
+	"Gq+fgQrwc6dodo1C1TK97ntJas9MVzSg7ZQG7rnwL2NUhUV84+GY37Fja2vMg3HeASzhXTgIGiLY3Axd",
+	"uhs6Hr/AT3yTQz9CSqcN2R89Hb9eem4vF6UhbJ2iXLsYX6SVvfNnPw7J27P3F/a/o9Fof9Tfp+taVlWQ",
+	"UtmF+nJLe+shL1PlLkl5F07AiuT9einZfhpjgiFMRlGoIopbBNJ24TKkmlgwL0UaqMLYg7ka6OVMlyLN",
+	"uSF74NrGfM19n3PqyqIUGcsl+HaTT3NpIIesH+kmWOFBuAYHgQogW+W8GvwpKdWmocjOmummLt7wzCoz",
+	"UG9fuLq7JMns14CGhG5uiBw/daMgqOsfuDIHb+1rt8Bhjq0WLP8VU0mx8XUo1kfxaWZYQ8egG53gmAbR",
+	"mHhM1y5bdy9yCQjudKMqXkCgZILHmtfIYZGEi4R9cpr5vhfeK5mmYSOzWypG96ONd606UuvnU1JEZZpM",
+	"OshvrolbsmKrlMYsyVNErNmL1AZtCCAB10oTONKUXOtRh9yQjqeyzFRcKXnjNsuKI5laIqQr3l5nrMP5",
+	"UhBgcUKU9q6eQeKgKtGYQ/huDrjD06TCU1/9UGm6ck+4dkmZk2tOW3bqY8vdO2a4hLm/4X40UHhZaTPR",
+	"jIleFOaKaPUty7RT2+OJFd6+ftZSCm4kSPC9KL+W7HvT7wyHmasr1kYjpQpkxYe+ylMXVcXqEHk8cW6Z",
+	"9Pxa0CWbFM6XHl9K4YyP5qrpPGVESNScneri6qYsqC7HVvjIS5aETXOrckxAQ707ja57xY2itoZdkBTp",
+	"xmfEQYENf+i7tUw3kHKWuHgAppi1f8NnvWW7nvLWG4y5flC7N4XKb6+goNmQvJRrewK+F9b+F63XpqjO",
+	"9KSBGxFOz5JTCyWz+WKV9aXsm+T1dAyX6XLB2ysbpyZlO0e+1DavTh0l12KZzytIrYqebXEyrJ8fZc6v",
+	"y/QK1qtsu/PgusNzt3Mwxy1P3Lx6XkBf7hP0fjecXHBw+7JyYvFE0m5in8s0zVa9TQK66b1tP9KgltQ5",
+	"VKFLbeF+JYPLSfxlDbRcNBhW2oK/sqOnpHvlPF2qzesce0FFLB+toeWF15JctkLYMHYPJ9OyvA/bbM0Z",
+	"SKUllsYrjoI7GE9IM6noF4GWnVWVoPukVS57s2ICfV/antzeD1VisNKVdl7btHt4RTWYK5is6pJJAImx",
+	"K+5/CxxWB7yLXVlLK+PdedUoZfx7uWs7X8yOSKjA6CFKDVHbcIvsm2ioAbog/sM4rJJchRpauP9dqXNv",
+	"c2hLD7Vm25qrXVjSFY9OiM6mSw69zd1ZT3xkc+7aPnv7olwIpLPZfkMzrpyG0r25x1fR/Gmm2ST27cNC",
+	"Xach76qllNKZIFQImYkYUu7ci1yDW29IDL2yVoFzDFJDovqQE2rCQemBF3uUIu5vT6wUu+Yy05PWwMEt",
+	"q6O5DHHcoT/JXZgRrtZf0T84aL3hnRuXwsdaQK3NTDMCt+9k7/mL84t3E7jxGJKLZ0/fvP7R/9Vw/VGI",
+	"h6YU39+zAEFrqdwC7LI94oyJnEFLZkN1V7fti3IQXImrAkbDXRgKXpjeoamQy+evbixgJdZzrq+2Qe+k",
+	"tNkDLS8c3qIUxYobHtO05RUuZrLlsSuAHH5DuRU0d6nXOx5PMK45aXrtTitSf1XdpbkQdaGPtOs31U0t",
+	"47CLxuLwWN/42jaWN93tXyc6vVM2y4n/6zHa+U49q6HXQHxn0fLFJ53Mzdbwet+UqFvt9/waJmAW9wvE",
+	"b4uqh6faZSH37eGxFWNfLs6+Iz5fIf5KjS3dipsIAXv294y3fsahwFIU62sMj4XKKlEgwFgH+hWeQxkW",
+	"V0n16cU/CCKIRHNm7LOnVCURYZ8sYOEbOCFNPQXrUTCAXXkx24kJAR9ilZmtxOFg6nAYn8K5YG8Yvf/f",
+	"kvVqKX6uXBxENq6YKipV55Ve9ygRbE6hCa8UDHOWsFQamW6IkuuGwtU5+1az78bDr8vPt+RQ1XSlen5H",
+	"Wtp5UDXrdSL8oxBYd57C3ox0z8mBvgXrZtMzmOMusVBX/t3OhNdzSDllOtQjb8Hiqy7+oHJwR0VC0niB",
+	"zY4tPVtlh+xFK6nNXDENyQws4fCPJZ9jFRod7Q9JJK9Aoq4X1GwXLilg3+5hAi6JUvJDwCfRVFXSrTaM",
+	"o1iKmKecmiBxQOMy1lC8oaVli1z3IO4KDA2Vdnvakng/gJSiOLvrFvWwvmGOndCEu7F9jpHmPc6KasR5",
+	"l55n7QXDG90F2JG8Y+3h/r1+ZBZKaPmxfoyAEuH9da64fjeQdpQI75jLViqkDRA7pA2r0e7F8pu2PBPm",
+	"Fdd5a8I+G94xIdIH3AYCMSzWdm2Mq4D/FOq77qCbTgU8e1doD/W1SSd439YD8nrzRQy5xVzN7evmfN/9",
+	"ZDm+Wnayqa3h0u0w6yf4yrSxSxKVpggDqFdSaKi6HDjzqNDrHi1bl6xoltgx/aTaYbGxSoDvzWIyJaAX",
+	"goesa07MD+OegEEKaOf8616Iqh8WMNOwQHZlwLZde8eXLKSppBL7SeT3ExRuJXzVg+DVRM8S9xUQms7f",
+	"2xeJ356m5ZoZ171VM34nBoOHKp03pYm7wgZNVj56a5WboOsCkQHhEkNxGQoMg5jUhG58OBi+2KnHSBf5",
+	"e0OAa9tRW3xp2OAuyFDaIeTAUlFqqEZobDShunznRpMlx+qrWL3Jq3tB4r5geNY1V2Gs9VmiaarJkiaM",
+	"GAlh/KdwGWgMlKyEpy6NSzGyygy0HSWJxK4z4SzLmxhNWPQ7nJPt2zLZV7CMpqOMvIwrS4hbYxgiHL2t",
+	"qmpH3RnuNHbKDLsLL/HNajHXXqHv3Yi5JZ+YVtJtfT4x5A+7m65+CcQNFSijXzKWYVa66zfm/glJ8Lg9",
+	"aPVhJjA4zWIqYpbaJ2SPEhwBs4JdFwr3mMR0uaJ8Lhpu2WQQ8ptdly1bIjy98yYvxw0pLzSO2cr4HrlM",
+	"JB0zobbVLQgT8pSS01mwuKbf836lt0s02c/fiR85fjOFR2tT6synWOHCgnpCgUQjf8zsLLzhd9zR/I73",
+	"vzSt9Q48SyBN/wDlniwcLjW/p3f1K8qrxk5xvrzIPU2epjJL4HzTC7qyNqs58bW19yLDPhkoPOFvq6Bm",
+	"xZLO4R/XPGHS/oNmCYd/JDLOlk6saMPjK6bgcyhzQcEnGe3nGXFLhiXyDHigdD4fKU0HRS8STvNiGX6U",
+	"EXm6YJBmBznJ2vgVYZJzqNdcN3Mann7sJu17NXcM1nFuruiGgrO9laMvcQxVE32w+h4tl6sjXOdCcL9W",
+	"lS5QPLZeFrddDAZZAYul3IwbmuJAPiw2p0Qv5FpAj3arcGEu1BVbGX9ZY8nQkFTOa8t81LfUp4MitDof",
+	"afDU8+g2rG8EI399dvbjs/MhefLmx38OyfM3b949O7en6pP37969eX1BchYvSv0YesXChX5okliLMVOY",
+	"Yh7L5ZKJhNYar5T0/lBp3DZBUWs54zvb9CkcJ82q2V+yM6fI1x1uLOexrT+ohrTKrR0rFfp9vA23VVYn",
+	"7NOKo5d74jpOhIMaSpjpLncv4BvM97MybsFowtTEizr354KKBKv+TGWyqT+1f0JMQjJZUUWXuvJi9cl+",
+	"0CPvNazP9aqUjXtReu94/MPjllor7SN2Fa+es35kMy64J+6t3Gof99gQGjnE2p1wQbGmungtcPvbrcUi",
+	"qpGuc7NvzbGkG4JuVDJTcon53IJVp9vWm/KDvbOCsy1vQlUbbxSUCfTCDFOTgjg6V/R5++z1jy9e/0To",
+	"zECvLVg4NK+DlnWCsISboes6m0fxXXO2Lvch2xWTF87kLao6jG4ZVdc1kq7kWc+vpbbQV9nfdgpPWfi+",
+	"KmHQ7SpcSHNJxSZfvCZ7Hj6975rIgEM4IW6QDh34/XStwCo66xuAcZYrmsVeCU8F9gwHXZPsvX1z8Y48",
+	"+Gwx/+WB+6Toy7Dfh2VfnZ3//Ozdi9c/Dcn7dy9evnj3T0uHZ+/f/fXZ63cvnp69e/HmdaAm71dj0fZT",
+	"p08x/0BB38PxUah0Yoiha1z75uKFxcTZS7IXff58+OWLq5TiastDpv3rs1fPfoTn6EKzAHz5EvVXHlv5",
+	"qCOvPEt4b+pD4YNuCk9N93Shc4HmOPQ1HehqpeQ1TYfYY7DUXLNTEcvfjYq2+jHtwKegoc6YN/EElmN+",
+	"au1fL96Q46PD7yo+wLytsmt8rUd331ZgOFilVDQ44AwToNv5bLZt0ZpKl/2bw+p6slvryZoYDT300my+",
+	"49Rs33I7GXYZxepBrsxksIjTW8Xc/RNPraLh3u3RzjMfvsnKapmiPU2vRgVnr8+K1uNkvWCudEqOXbsT",
+	"BFrsfJ2+N+VjHDapdG5XrmmKwCigny1q6efBww29WeO8Ck+BMB6cDN5f/FhzGpwd/NfHzw/DHoMbdbko",
+	"OKeYVhsqEqqS2tz04NfxwQ8f3X8nBx8/j4cPfwjDEuI6N/wxwEQ/8WW2HJw8fPwIQXR/jtsYreb3lGum",
+	"DmKqGUmZBVMPvQ+EisSV54d2rr9kbNS6mANo0NrkiamSer45754Ohq2kX+pj8Syz2/3gCVMpF1HtKA0U",
+	"Qm5o5GTx0Ex5d+FRdQfFH8CnWhGPpStk9AAOSgIteNHmPm/KtL3teXOnsr+z+GrG0/tV0kXqLLko/3rY",
+	"Joe+mdypEBL69qRIN6M7lT/9JE6F53ey6vaeyCsmSi7Qun3kLpNjxRILJk01gR7MvpYv2Tt//pQ8/u74",
+	"B/L//j/Ho+PR0f7Ilw1wfnN9KahihM+FxLKTmpS+eTg6ypscgCIGdZKZSFaSi7B7HGEKWt5vlr6daaa5",
+	"mGMp3idU83irTeLW/c9w8OlA0hU/sDrhnIkD9skoemDoPI9pGZyUJrf4dH9pFitmfkdwHABfICglb5Fd",
+	"kkXuvdI+bsuibjOWxrfTYfPt7eLnKxqzA82sqWdYQuA1qM4qqFKu2wbuNTb22RGI3g02BOZLXUyVQP7Y",
+	"zANFLEe9Dm7MtMZq5uHsgU8rS72TUFPNCwygcv6lYtHumwZ1PYzTd/7re9rh07X4KfDccLN9xcQWRTxh",
+	"VFVC8BrOvcryK4NVVu6hDiH4vaZz9iNfMuFD4z0Q2yGDDaH/lVDH0CkKc/ykJMYybl90QGDTKZZTstsA",
+	"f7OEJB4svHteoWXRblUHzOjMmdC9wj+7hp1yMZXZ7lKvL/C1bxVeumXXZ002PezNO2loGjBrL7Kl9ha4",
+	"goa25GlKtWb6hESagas2InuaqWse5zfDer98+3op9nCt0LU0MxzLLJd6JkCefPXvA9fTAFWQfeiYoBib",
+	"MGHUZgLHj+92wGOILhHSt8IguDi8Io6kWTAVhY4qmqa9qWK6mcQWAW1pE70G3K5lfUN6yoRisZwL/mvI",
+	"9Rt5FnlQJpyIrChXmiASyRS5b0bTdErjqz5RQ3W5hPGZHlnFqmpwhgjyH1RxawDnbBtqSdU1gtdiLveG",
+	"d3g/T+Pq+D77tJK689sYJNU5+BiZqePrcmVYMpGZ6fi+YjTp/Ooq5Z3h1u4+u0s6Gm51OAub8fmiS2aU",
+	"HyT/pIQ6B015X93Ki1Xl2zIcFEnUfl/LeC1TU4hwP5w9OWvXUCZXbBNUjV/k0R5XDJkQmlMnTiHhmjAR",
+	"qw3EoK25WWCjb/uukgaLP0PcQtgr6uOk2+7D/Duk6CDH4aKSCdJcZ+y2jt+thwuqJ3Wdrh7EwSAxt9wD",
+	"KceSw5pFDjfh+pEdO31Cocq9yHcp7Fv8s9Hi71nSoDXi/JbVQoJ08GFBjT5brcgTTxBnWIksfFHavdKh",
+	"b9BZOEvLPtStfe/nM7W7dSOPaZ3WtuIV2twPw8FaccPeiHSDURvbvNYjVOtrOm/7eSN3dVcr0VDn9TX0",
+	"PGzazLtwQoI8/gO4IC0cd+RYaxeN51j7W28dIDUb/ptTdsqomuyCfSmvQ6CT19IQI+co9SEuJyoPFYXF",
+	"/F26INu5p79f7wPGrpxhrHdjHkc4fMw9vEneRTg7khqLp8myIVzNJ7xMpjJpiHLC8vI/8ye5qei+gYaF",
+	"o+YeXw2JILUcuXy0GFLM7RJlZoY+62FInNpGaJIopvV+h6AVj+IaPivoqK/9Y/NWurTdTeNeTlIZuHt6",
+	"BvH17hXn/4BVS8GK+Htsdpt0bk1XI6+ABCwnCt1NXk/CaPlGOPDc6d/9qLa1KwR2hMhHrnQ8MEyb3B3R",
+	"MWHa9RBoChb1/rTQtfo5g4R3K7lWhBrsyPDVmkVoM/Fk1a/qojaTNkGgzaTGl41WaXN3QReYd8CTiGDg",
+	"6QkKdcu8UuTdDo2lfJFgw4o8CRD2IFwPx57a1WVvGQaCUOKKJlbYx25OAv2ju++HVHzOK/5QgM0ZjuAa",
+	"tUQW9HfiGxM562oyd7rtq8macsjHNEdEz2JpTdvoavOvF1J7RgOa5prsQYF7npL371/8CMxGK+wGsfXE",
+	"pTHeg+DZfPQuxtMuk6K+2gpNVrg438RS4EYpwarE0DvrqNRwfyfqae3o+CNoqkEKK7GAY66aQ8UK/yAf",
+	"uPGeuQvDvzKamkVz3urk6HjRVKiZJv5psGCGFb5uC30iB2Dk6JgsZOabFFJlj1Wa+EiPUaOXLlNsEq78",
+	"5J4CsOQBKcN+SsagoMrM5L871RtviQ9LN8bjQI5+eezWcrThh2XO6Eh9F+VPtornlB8Oq9tUA7aGtWGF",
+	"UtzetVDcM8u079zJu92geoJQ90uZ+NvFm9fkAj70p4sTFBA7ZmgwxaEyRvdcknBX1/Jgw8pKuuDiDoVM",
+	"gd+bF9ByQzUx8c3gqkqGrycCLXM0xPB0kD6u32b4qSX8RpbczdFlJtMd3N3V90vAFZC0s+r23m7NgJga",
+	"7iaGc1SFtnDqFKAm7cLlgRuqr1xXnVxDfJGw5UqCDXbwM9uQOc+9AvZxU9PNrZMKp9h9g15A2hoeVVnv",
+	"33HsrVX/kv/eeEbhKx0M1C34G2A5p2Le1+npCwZuGaPCFK26rRljdTtIzbmBPRPKPK1PkTdE7Dl6vUhH",
+	"3oJjN7o6JpTW5IwhKbPSxdrlckZ4ooeQsvXASGgr6NXT7dCEYM3KFiOwKkK3bIdcfTgMlzrzkf6PAuU8",
+	"e18+yB6B001ov4Dgp3N3S9WTUOU1UyldNVdTqoTdyzQhGGtFrhhbaQIttsWc7DkHN/n+8fF4vF9RyR6P",
+	"j78fj4N6WZk1G5dXU7nq7loIMg2m197My9KunPizoNk+5pjQ6F/szs750C3J1YQKwgUuumL2gV9khdN5",
+	"AT3Hi5/izFpSkdFw58HCptP9Eord6EW/wCbnZbW6DIH3C6VCZ+BwvrEzp7nMjDYTrzjTph6z4eo3PXw+",
+	"Dvz2GdxLsyztP8uSfppwMZml/sq+Lj5RGyFGopPHaX1wxIiYhc0we0So0HH6RpRqUBiC/ZCH0H0XHBXw",
+	"YfhWwHklgorJBTPOmxH2XXS6981baKAgmrQ5Dd9D2CH4e7HOA4gu38DVR+PA5uS3/NrwNAXB1oMaW3w9",
+	"xaLztJrea77JNXRj5v2W68e+WbekyvJgWITye4qpE2TPu+RtyX6jq+WasN5Zx7sm5AKaE7Tv10MSrRSb",
+	"8U+j+xFZ8zSJqUp0kSTi+nKM7kdDKMF0P8IdTtNR7p0dGaZNRGIqhDRkmkvrKVy7VW4a6nV5dsTjFyrI",
+	"42N42acebgvnW0qN4lg/rh3px7v0pEbR4jR10PO2RExNwhTzw/bvhyWOI/Sa2vLu3duLYkES/NbZNOWx",
+	"v8Pairo+/r6C+u936cTINmWa6kjrd+h1qDqX/jDuzTJYF3lyQHW9TUkD9rj0aiW+MyTReqFZPInykkRT",
+	"qtnjY2soPDwiiopELsl0YyzrUk0uXF4c+eAbx6Z8qiiYh4ZeMcLNiFxAlRq4EAR3JvcVQht8G1/V8eeQ",
+	"0RGlHUMdumvKfwrSvoL0ZqKwUXj1FkTb/iVfeQj8sS6QF3IczjJ0JuJfz73y8LcP7waBlHwM/HDxflAz",
+	"JcLyD9eHDyTNzOJBERMCBA8LwmSKHKyFMatBnh8EGT+hgGmfS3RSSeOJhnmIYDUbKk82K+aFkWvTfoEQ",
+	"75lsCEIkKhPo7toOxHubUmO1K6I55sVDLQ+XBOajc5i+FHv376M2p+/f3wdw7XmWj3Mh0wyUybdKXnOr",
+	"K5N3VsCcvX1BuCYLSACSml2KYlAs8PDk4u09Te7fdwqyvn+f7CmmWZoyhemyQFmKGmn/jo0Vk8Azl0Iz",
+	"KKbgACvqt+GYVtrdv48lue7fh3gHeGNJBVwpLthydCkuxf/6X+Sskihgf8QwiujB9WFErFBBVZl9itnK",
+	"NBAIEYwlmlCCxOFijS7Fm6mhHOMvINTIQvjGzkiORmNyfzvj7j6m3A1dEplZsEtR0A6eCVGVgqyZDCsl",
+	"XGvwg0qykRmgWGBxTG4I1ZcisjNLxX+FFZ0QTAsil9l4/DAGkOGfLBoRyJPCNBm9kMocWEUmIc+So0eP",
+	"Dn84wMJD5G8f3ln6MAvGFUn5jKFeA0XmoyJhKNo/JVRfOctAsDVxKfiIGffipeBCG7tTckYUmymmFxYH",
+	"9vyy56TTaK7YxqXv2L/1AszYSxE9GK1Zmh5AcPGDf6+v9OjfWooItjnPbVxQu0n37yuZsvv3AZuUOFK6",
+	"fx8Tre7fP7Hf/EbsS+Q3KKuUaUZ+uxS/HRwcwP/s4whpLyK/Yb1hahaQ3MIN0h8+HgIhPXB0+uCzfZob",
+	"UF8ejEajiOBwjgv8eO7KPB+2+E3nlZ/sVnMzRKqw03hOwnkK8/SLB8BPBgRjp4L4CbOAZBou4jTDGn12",
+	"MHgnh/BSQIOOgiGwPiKYmhZvUDLRcsGInDlZltL4CncQTjyoKWuV00vhFscNYNeedTQGy3FI5sxoEh2P",
+	"H9o/pzxJrPwlWGQQnK2ADSsBfKZ1YWviLmtEiMfFveJDJMD6h8NLMWcG53Rbk78SeTHxVIprTN7V9pcD",
+	"cv/+W2hmPrp/n1glVxPFoPx6BEe0FQlrpo1zCCGlRSUVNcKKFpeCkKWESqhLysUpWVGtLWKgYrLVG/zr",
+	"e7kEgauLGU8NU3o/Pz/s2HY0UGtJBCUnodLioSWTo/F4SB6NyXTj6+qMyFMYGblJrugvGRvhyp4pJZW2",
+	"K0NZePzpE6zgEfzX6o1QwVFAcu8Px4++Iyslpylb2vn3IrpapU6ePnAP/gLMuI9SkBJt6DRlJIplwiIL",
+	"3lRRYalLDFHmERK5XQOxZyT5JZMGgkF0tlpJ5ageQvPFNU25PSxWmSERhCTpf32MLIVyMbeDMSDd2cwF",
+	"88w4SxMkqtqpS1MrkXCNecMtn8IMI0E5afRKgP6N4txRnpVlLDYOjVA93YoZhWM8fPjwBzvm+3dPR+T+",
+	"/acYU8rzdyqVarQbxF0xEJ6UNqQUw6hA04/+94F78eBFEo3IhRX7G5kpK4pgV4AKHh/Xq1IMSXQQDUk0",
+	"sf83ivbtW7FUikGFrFTOtWXZqTQL0BNyqOApVDV1wK+Y8lJ2z/4b+055AzQvbJQnV1igFixN9keNa8JW",
+	"T0tuDuD/LYTFT+fAL1zMIzsSSMDyQ21Pxj29lZI7zeIrZiz5zrI0xTqt9njyQsIOJq8ZshQs0Eukox+g",
+	"PdcEfmRJ5IKHz5lRm4OzmbGim9sDF6as7d5UJsU+QygBarMozAxZSm3IIXnFn5z6VHonWq2ZZYFKJNMg",
+	"KVOujaud/G/o7TgkWlrEblaSCCvPQYYwTTRPmTDpBrMVUx4zl/TMQd2YcaYGJ4OX+Ps5mx1Yu0pxZvC6",
+	"FuOXB+Ufyxffg1dZaviBE+Xb+uWWXggizVe75iZluZZ69vbFoNT/b3A4Go/GvmcoXfHByeDh6HA0xtSF",
+	"Bej74fPePpk3WdplDQICeKB/2Sbvh1M2BzRWO/ju0eF3+6CjW5UT0lLdt9ipyr1rFUrN0mumR+RnOzx4",
+	"WNkJiWm8cDeSMIYr5TmEnUzoxp1V0IPEDzbdkOiKJy7JND9wXySDk8FPzPxtfVUOJgZkHI3HkLgs7cmK",
+	"15ElGewRU4S9tFn0f/vw8wXUF/gSqtZ8xTZWYRrZ3XmEs4YGy6F78AIzb1M4UyrG2+DkXx/L9AQ6Z+4O",
+	"sbtkCQWy/v+FbYI+2s8fLCC649fGrT5z0vtoPHZVo0A/UxJ21+4i01CeYUReuH20nEUSBme+iMHu2sK7",
+	"Cyr5ipj3YSvbmD+z6vfXwPlLfs2g50kQ09Zu2nRFNBPkLXZru/j7S6Dqc5bkjqbcQEuooVOqvWiDkwBC",
+	"nBlxAgDZZZrxNHHnqT4lj8YP3XnukorhAgs371JAVvaaazYiLyVNyJSmVMQWNr2QWZoQJTPDXEUACfbg",
+	"hlhzw76lGxitaHb3Ffe8mCSw7fbh5sbbbr96+G0AfS0NIvWURLgnEdF0o6tN+doIsYzsACXm5gjkpR64",
+	"9IcgVaI2AQlHVpTm1jG0ZweTYFjRzYeFaa4Yai339KWAFgq52mLVd6wq68hY5WqZN85imqZ4NEBjFG61",
+	"wAuwjJy1FSIzazmc2SW9lPNy/Va7/vB+FK88AF1n8GW480VU9OHN+t1nuiEM2+sROpWZzzWAQx38jfa1",
+	"XzJW1ggq4dM58eyMw26d3O6XYQKvKZ33yKuT1paNeILVPkMA0dhIdbfwwKZy9DpZqyR34zrUOAsxagHJ",
+	"ebtzgHa1pPj4FcWMp7G3dM6CBwyYjaCMQsF6hwaQPcddZM8TmlfXh08Od3/yXlDnj2IJfvRw90fPvVMA",
+	"vzje/cVraZ5DsQj7wdEPuz94J+UrKnxsl77NqVsRb9V+ACU5B7/VBd0US3s8WFI15xjKGRR3z6VC89b7",
+	"myiBlpr3XAn/WIKIW7gz1nteNLETsORS7GV4L2nVUPthuiEzxkodMQCAEzLjgqZ5vVSwvONUajsEfGdN",
+	"SkVn1qQpTuM3eB8AbO1mTkakk1h0tU1eufVvCcdAJxELBtn75z//+c+DV6/2T72nA8UzWNvGv/T+3dNG",
+	"ceJbkhastZWdevzlAP/RkJ1897L7a0oHxDFc1bbKBkeLf0qFO5IKOYPm/WIUu2YiQ2+Ka9hWyAknEpok",
+	"Rd65PSgnXEGGFVMHPhQBPrCHGlrhULZH59rQ8sS5FUFVcrr5pZAzn3MHHQ+YGZH3wjcCd0PuWes2DrfC",
+	"AX9UTFWybzVEoqVzVkVn0BDmhBj2yTyANvnes/n04h+oWEUcWu9DN/zoUliNU3eQJj8VTfJ3iZE3WDOM",
+	"a+IzvpuERKnyRFhONKeGf1Vezvujf3F9Mywuq5/XwQka+rCTf3L6HXF6jlHChaXrmJE9dAMqS977QS4f",
+	"DlYyVKrTmrjaDTe3BrzlYWAS9smQvcgyD96wog5MonnBAZG1qaUyev9SSEXgQgxcinsRjBjtjwjc9Hj+",
+	"Jnue1Mn//T/Yz8HYf+XNSP7v/7kU1fb++z7ssFKAAS/9ZMrQ855aQx2S0bHbINWXguILziTbcuWjoqPk",
+	"muxFKReMvMa2gAD4v/jHyLvqljS1S2eJa3FjLb45hUBieHdIMl+3FNaj7TBuQRyupzkUM5Wi9GuejIet",
+	"vPEd9N/ly8eyds5F6OLNR5fiA1x7CBLV8lHcNsGFzhVzGcywr+4yyfiQ4kvhJPBp9QtAFChcnr7shsZS",
+	"zFIemw7C8UUhUnsboKXV/Mw2TkcBrnniqjvsEGml5kUgpQZVOhp6yhviNg09zQ3tWi/F0fjou4Px4cH4",
+	"cPj+4sfhE0V/5emwKA84Ho2/G49h0UIaK/PwFZK/glEfxThYkrOrnEXc1YuQugInNQl/eKcS/h/OV94g",
+	"vL0nzXHenlRDd/mp2ArTWq/YZliQl2XO/f9x0n7cQdo/dawCHxx2gOkt3VjR9U7Kl1TN2e96rICz0+lc",
+	"GFkBUtuqV54G9ncrkO7yslF1fF3xlskVBuGlUGXBCnUFItvZd4WbrS58glbeUzf37+T78ve23t1jl9Kk",
+	"8dlng87iwb7c5GQCe7Q287dzuYVm91vWMH0p0aHP/F/Vo7XiSDu7zVa32D+V2buSOlZdLBy0ZZe9/6VZ",
+	"ecXkB1BSXPNyqNoCXf4hdqoe3nb/vhQxu3//xJmpkIxnVbN0QyhZUL3AqCu4BocDj3BDNJ0xK6EURsW5",
+	"uDMcekTO8uitS+HAwAi+KGe0aEhoKSir+lbBD1anijBwLPL+pjzHwEqMe5pkOqMpqNJ417vBiyhXHb3b",
+	"RQGiDSl+cAs1yzH0yyy+2pCLhcqm5On5K6I3IrbDQsf5Qe55wIVhXzqIHztRvjhHkQQ0eDw7jI+Sh+zg",
+	"ePqIHhzH3yUH37MfZgdjejg9ih8mx+zRrLtilTO2S5P5xtpVbfqkScVyBAH6tyVbJNf/cTLmv5tG9AK5",
+	"XZTkU1A8hRSgB5+d6FFs9uWBS1FFt04f1QTJ55zNwCAKS8ESBcUUytKlUsyZInNmXBwIWpYuJoQbspBp",
+	"4kqCraW6gsg2S31cEEowrmREfgSgIegSfH1LasE7DQhBUkTbXgrFDpjADzuYjDhJWRh97TO+iQl9GrEX",
+	"7H+e8HfDRW6H+/KRr5D34POaLnnypTUaC1wYPjhEV3uxeQ91KuVVtkLbFZrcQngbvmapNmYQlo6VNtyl",
+	"lB0Ipj8tn+YuXJmbEXkulQ8ivRSANGgJAS4b6P+GTgGKo2BI6Igcj49JJKSZzOzuRL6cZB7LvKA4ehdv",
+	"NPQTeuX6lX/Nex03RQP35CmJkCIArnmIr3GWyJ+8dCe89JyLxDKSzAw0LcjRLmcEu+cC/Uw3SG+1+JcD",
+	"lxnmVOpeB9EHGO/LxwqPSjGVVCVczG9i8KP9KDVkr0JzaQiT2YswxgcitTVjeN+MyvKCpav9ESn30Ori",
+	"GID335SA7bv64tsLC+PfM6yK99/rZrZYxG4zt7SzfzLvXZq6eN+ZH06yQpSeWYtf66eiT0TpxG6deOOt",
+	"H/Gre82+Jm27VewmbI/AP6n6Lql6VRBRHohkaW6Q1zVpc+Oc+e9RZXJhA0L6HLVTl6QGkQQuFxGNEG5y",
+	"3w8aMJhol7taOqhQaJo7+rkDb8hZvGTkhcs1hUJ4nb0VDojfx1fhMdCg31ljL3fs/umX+F1ZDgmkqAbU",
+	"znXB8+PB50BC54PPRTYpcmnKTENtKs+xqbS2Up7tUjK9Tr2/gaYuRh5TilPQ+EzucHg4zvOcdnPre4Gi",
+	"wFHrO+9crLHFcaikkc90/VP03xEdepTmJZq8sduJLvvqG27LXyRddA4kDPtuo9vsJTPaZVsjKbu04RIJ",
+	"j8iZ9jlEZs1jRuIFxmQICXnOOzWssxtS69mftHq3tHpWo9RyJfge8tMVXnlAU6ZabrlfSW2Itro+85Yv",
+	"aC3gmNWGyBUTnbTzNysm/o5znuGU3+Jye8ebAMmFXR03m84f/MxF0n30DFJa8ZuvaTiUkdvBLF4xQXDv",
+	"/+TMO+LMNwVOCY2V1D5+QQ+J4vqK5/ZsgE8dPzaxqRuokU/f5h5gdPVKpQ3BovfEcqKY48WJaxhLdCwV",
+	"G7o34BS4FLEUwuVO+/c0WVHs/5NfKkhVyrG2Y5ZIiUw3l0I7fhoSWeQ5UMAATkv2yp9gQ0l8K//0Uhhf",
+	"shGXgmvQ+x3TJBwzvLlm6pqz9X9vl4BbDB6651xf7WZvRy5/svYdsfazqrMLadLxJnp7b87iu1i70e+s",
+	"GVUxlPoRiat8wpJOh/E7N+Uf4AhGUDr7ofF1bJryHJb8dXkP5/uT4X4XZxzkDuekWmWnZiecux0oBVP5",
+	"EmsjEuk0m0cYDg4lvEgm+C8ZIwsqkpRhNSYuLgXUeLF8lVC9wPFGJMp7EkZk78XZ67N9krCYJ0yT9YIp",
+	"Vr2uTegGM6aVIVwQJdP0IFvpUyheBAHcAAhcCnGjiyRCqhjhorPHr2SM3TTKPO/j6FqhbsdDWVGRUgFx",
+	"jFhaEyY0WP1pYtc6ODkej4cDi+HBySC13x5o922pmePgbMkUj+mDl1JPzsScpayHZxEX+/s4Fh2iW/yK",
+	"/0Mvif/HR4znfsit7EIvbEIndtnLmOcbei5+8BkSZr88gAxh/usNQqYK18/uc/EFTvsKknSbXUUXRiqX",
+	"f+TzoR3A4DCaS5lg77mFzFS6ge4xWGTJ59dcCqgL7fKpIcADE54xN5otIVrVYWPkBh95JCTRiJy51Gj8",
+	"TmPMCMdYEaxA5yqM5ZIUCij+ijXIMP16rmjMLsWKKS6x3plLpATjxkcHwJBQ9ik5LfqguJzvvGTbpYiO",
+	"xz+4ehyTlQIXLtTUjUbkOQAOZSchZTMPyi1SuC6FX+Vuif3c4cFt19cMc/FTNIirSuL6nxLrd4yDsfTF",
+	"QFmxbLTFl0KudyertEkkPLdvLnysMMnMjk7YOa/a2UbkR6x5gE5mX0z+tF4t4YqxFVj68JUdZ0PWVo9y",
+	"FyyZSLYTZgJcdcF8XYS3dq13qQktqbrKVpMVUzGMMDga21+xJMRkxqxCc/zDaGx/lddMKasNAn59Vt7g",
+	"ZJAn1rkBrZXnku6gl5Fl05PBeDT+fjzGyKRuLF5a9Ath96iTQnR3IqaM9AYxAxsr5DrP8P3zzvV31nUu",
+	"mCl3Ilkhx9xCvsCBGfOU07y93m1ETVhvYb7sv0wgw46SnxRdLSAQN7IcxMV8QgVNN4bHOsorUblrMB+Q",
+	"ek+TD2dPzjRWs4yAj6PTsj5gQaRWR3IKBaY1YyTHpfBFEfPOrHn/ayhO4RJyiyxwKLmL0EE9/BF5YS4F",
+	"mJ+Kraz9KUW6OcmLLcYyE0a7gpUoPTvIv3O3A8wx5K3LwvgOO9+mLsxtEqS3tt63M8VlU0MnUMPWyWQg",
+	"rvHo8OjRcAC4BpZ4cg49s5LByeF3P4y//+GHI2vI+qFLgvzV2fnPz969eP3ToHjsVnP+7Kf3L8/OscOh",
+	"Mm6owyNofIZENDg5+vLxC3BWx0gWnOIsX9s3lu/nFc5uTjeYzZg9NZmj6T9F/O9tzqIMy400iCfzpW6c",
+	"NCoY5tbCP0M6Czqvz5kTaSBWSmV2UpbMmSqqCid0o0k0U3IJ4dKRkVjXP+Xa6EvhquugDw2KXYAhh7Sn",
+	"TwkVhC1XZoNVO5aMCk2KEl5e47wUdK5Yqe0AQtFRxGbCdBSwz6F6QEI3ZM9fynkTtiZpZ/mbvmBiuSJX",
+	"k8x1zTgDOccJdobemfP8kuK0vr69tZBzuGQY8sY0bNkLlo9fWWJlwpwznaVmt8DSQ8Ih3+BPv/1diR4s",
+	"AI1pvuDvzktdFfzWVNfnplrjTmmlmIbz9ytopnnwVb3fgrV4YOkjYslxiUKXuM6djrn6RmHBSKwp/Gr8",
+	"jVzdlTX8yTp3Vg3T7m2gFcdN3NFujK9jjBm5qtF8qe7BCd6EFK1yXCmrIWGfuIZIFCkY3IzJFanl6lab",
+	"lNSygH1YIzcj0GYuRe7oxZ+9cQcNeqCJp++CDWUQhCQLro21y7gmqdRQYwARBdy5hXlM7cJeltpVOKZa",
+	"drmbc+Pe/nLO9wIeeIfg0fjo8cH4O5KJFeVJ96szB1HOgt/WlmiXKHXE/2lC/N5eItyQzldijhMPsA3B",
+	"jjLklbbVeelMx3IlARAsSc4N1MZ3fUsh9AWbO+tSixKr3R4dwy2WHpKcwUVCEkaTS+H8N1DVzv66XjCo",
+	"FsexCQp2tCZS5WFvp2SVZpoYaWiKE10KmqZOa192y3B2jRzzngm/S3GnUl2lWiNi/W3qLBWFlbrOf8NC",
+	"S2EA8kDGytQYyShYsflCrpvgyQSSebXMab2141c1dKqk1CBVEUpyzdn6Ty3tropAoOTYeORWA31LYtJL",
+	"xAqZNYhN/YCqeOGas4a7iuDzxPVMCklG7FPA3BuV7jsYKXcpphsSYVmIPCd9JbmGXlbw0V6p64NVO/BO",
+	"LoZuIdh89VK4njEs2bcCUqrVggpN1pTnnSix9aHVxaCLGfPJwSzp3P3BLde37/29hKVDi28PDJGeTVIB",
+	"EVsRCUxkS0sL7gCCWlKZge7piHdoqG4RWGr8u0N+OZBgo7z5iKNi1to3rZrngMlrjlAodYhNQRAUvmQ3",
+	"82I1tLXvCEge7bEDhjbfVT8I8tspx0Jck4u/nh0cPXpM9hbs09A7+KBJNWGfaGzSDaHamTLQiNvy7P5J",
+	"3mnPayXUFTROvOxZ02KpyEJBglzQo0eP265m6MHs7OD5x8+Pj795Re4ah3dowYEf/NmE46tE2vrjBYrv",
+	"rwup21R1pfUUe/DZ/WPSVu7ojWCVTd0UbnngDscpAJHljqHr+X7ARCwTaNIRWYab4M/RPqryVGPF77VL",
+	"INmAOwCbYb5/9/zge4KfRftdDqOfWP0sGnw7pvjAzQIcBk1+uDL2/mSIO2KIn6AkZZglisqGloT6VCXa",
+	"sXv3sJlTfkytKFiIvm9Szk6Dus8meHpxYR4fD9rb0tfc5jkPQ5H6DYZxBN1/f8/Y/8fe2y+3jaN9oreC",
+	"Uu1W5HcoWXac7o5cb73lJO50ZvI1sTPZnlaOBJGQhTEFcAjQiiabf/cC9p9zCec+zrmTvZJTeB4AJCVS",
+	"H7b8kYy2Zt92JJEEQOD5fn6/jNkKhhgTV7RsnZJwLBXSVvEoMP8BZZVgMqknAA4e2I+HsyL/Tl4Alhs0",
+	"TapJzKgD4yZQdTYDnD+uCHdY67qLhfRGM7o2fTiHCIQ2A0YP9O7R04tncAHcZcKVsuiAI+D/IVxAxBAv",
+	"QB56GVu7ZsS/YLRwmEGIgPbEkEYFAJw2WRfZ/p+4lFCg4lZTrFVIihXLVk7gmtwrUD3Yct0GxCYPDlqH",
+	"nfNOpwv/+7s5JbL43UHhu7Wjl6WpbhTDPNy2022Xu44iBN8jV/h2o10o8+5DmZ7kceXqXVEeA6DpfC6m",
+	"5ahRr2saTdhy2t2Ui5AnNCZDNua2ug2yJl3QLwgfj1DDtnV3Hkm+J34F9gIfLR14PnuomiDNLLEs50SO",
+	"9urI8nuC62M0s/U4ldnFmBQim5Z05OXpOSlz6Vfx6Ld74i3A2wkJo+JhFtMUZ1FjXb25ZazHWqRiGsc/",
+	"IALQ/YXFzAIPmSf9LGX5Jyw/F9Isyj7s9HobA/njD9sdjwecMqDnprEiF6k5CE1HQE/+3//nqH20h4xZ",
+	"PTGAr6Es7z8tcnHhYiwqMkMwH4RUswLyP2Ec/G2s9fzt/Pw9eUYVD0nTwa/zqFsGYg9IkrIRS1MbDsPT",
+	"4n896AkgYZ9Db7cNLsaGbJNn0lxS3ONfWtPptGWsuVaWxtbdGfQEdObg0rguPOy6GcyfkIGzxKAMDDjE",
+	"IFLgYNkHpKkSGrKWYsYg0Gb0iLyuckGE0CIqGyqmfXkSTASoYEE0HfvQI9eFKx1bfTFFYp4OW0eRkYxj",
+	"OSWFN/ikfUiag6+9BrAb9RoBsX/2Cxuj1/hmvDwhNZpMSSqHMZs4Qic7xBRwSfDvk/evumTABbh/fRz8",
+	"gDSPOgd7yIlkGY/K+AbTVIqL4pYL8nvY5UPeGPgHjsXuIE9IP5ZxFJBBJiyoLov6+cYcwDe5dHAj6wnn",
+	"tfqFLnBT+iQpOrp+SNZoGxQoJuubReHc3aRDwm3tRrcxDXX/yV8Phz9/OZj8Pf3l8v0/O/R89LtxXEob",
+	"vtFtqMdh+li3qv7TCBr5yjS6jcVD6zD3ffDSIu6v3zVqZp0bjUFj5Wl7CLO+7vTuNq+Pz8a7V0fwhoym",
+	"LEXJYBzcMaORRf58TsMxaz2XQqcyrsh6xFMoCxWyBb12Aw/FNsmUthkJElJAQTDeptFQExZxiiHCYBm/",
+	"X67519/9IJKwFiOXBo1gUVSZrZrrlZJUsFLDVr51gZN7/XcN4t9p4BoHxJJwK+IZ3wJClS2TocLTvKEi",
+	"ldZAA4d8lehpF6yf6y+bh06vWjf7owrNv81VcncvpLZKZkE0t1M/ffrUOil8v7hZB2grpIzGk//sNaCl",
+	"o9cYkDmRTnTKWURy62KNbfqdVI/kLPZfvwVOaMIcG90/Pn/7XBVlc3iLqJY8brB5FbnNuNTrWOpmVfg7",
+	"Rai8ch61TXIA1wnFWnLLqWOR4I+RNl/5rwGs3Jcz+MBNUU3VJjlLYHo7MJYdGMvDThEVqnYWqx22A4f5",
+	"eel5dxUVefFW7dF/4X8yd+DnS44qS8zAoJeZDuWEWU+Cp1hUZgvP2q6O4j8jc8JtvAX6WBiNSMy0mVq3",
+	"WGiGDSspch6Yu6YMEpngcAB5QKksbkpVTzinxMsVF2ZaS7DYcGW+FvdVRRHNvQ1efgm1BRWF32yp9isf",
+	"yHVLOtaID7sSIRSM6wzGEQ6yKzAQZkntiOAX6DMURzWhX14zcaHHje5Bp3ON5QiR1+v+CjgqxnKbNRx3",
+	"UJvntsFqfZXPfaeytkgt7stlYnmxRmHeHeqt/a9ubEsrJIBx3GocC4MTAMKNCGcBehAoocyZBVfKA+Rg",
+	"X+Ff+LOeyMNisG426ri2QnnJqvXJrHF3R6i2k89+vzs22wKXLtSYGUsIK/PtFrzdM7TayHC74eYnzhY5",
+	"bN4ddf3xBsurKXRhNxeo3qCBMCBUWZbC8tvJMbncOW7xCDMcUIkIqQ4ySpkyv02Z7bLObc9jY2vwENBE",
+	"qTFWve3qTQBGmIgAQgFqK0b8izFHsWenYK5CPG7IegJ7A5eWQDi+9RKWFgosfC95YZYXTxAlq+nMNpfU",
+	"iqgtlETcbjXBKhlXfO07nK77a8601Tn5MV2/1n+5kCpftBEd1pz2XsMZPCs97LuGxa6Y0WpTe67faGc2",
+	"bC9AVI6yuIJJNbfhbtMKX82uXtJZZY71Amm1JUrBNF6AHKtQKKjGciqweBDwfpugYQEX0lYUIpQlVySV",
+	"GtLqqCs/fngNKrInhgwM9zP7dLDwSZINYx4SGkUpwBSf1ISrXNE/qkyIBajFBsrqULdXyT2xTCdbbwFK",
+	"FF0mqYR5CfbGwjpaom+yvt4u0ZVVnOV7LWec2z85F3wef4FdbCHd2/8B09NctLElB9jgszRudBtjrRPV",
+	"3d8P00nbPqEdysk+VttClmjjKsjiOt0PFnLFQM4w613b4T23Y35gevgfHi/ZvvYhcGF7/0BLK5JuxTLa",
+	"/zoXD17K7PYCPrciqxRXd1K+GB2qlVuLLO9w36VSazUnFt5kR4m1xZ5cBvDdVUbHWjZHPR975d6xvb9N",
+	"1yuuuAghNKc0URmmtAvIBHtrG+wLwbble+tWjel1JPluC2+z6ej6+/cWo1jFLeGsbKrDcYWZZLuRAaAd",
+	"GlZHnMVAnIFRoS4Z0VixgSu2XBTPPdE058sBdhSSQkMG2dhienXvOL+xsXcGPZGyFhN4a+Oqa9cS5Ks7",
+	"hzOg+giQk+rooONwX7EZiZKIziBk7kBFsNYyjBlNFZx9+4VNHG5g8H4EGKEVx/ua9ioug+sImzNS/6Px",
+	"+SYGJo77rusKNxBI1uT+sQXTd4dBaqHfryvTtmEg3k2Yv0pALm2chHgBuuyY8HcoZYQLMvhjlMpJQLTc",
+	"G3iyijmHe2LkrxFNOQy1zZXLlAhZQEoiMuUXXNC4nCJokxNNJlJpctAJOp2OCyUkLHVO/5rhAtvBaPEL",
+	"yUSmTibmT9w0en/qnIh/m3ZGc1TutZkRtmZUJWB/k1MyoaJUoAEtuj9od+MP77vbTEY5gEgR5hcas+9M",
+	"OEOEtOWaJR6GjH6lFDa3Czb1AWCMf7Ioj/y2ya8yJQN5xdKYJn1L+z7oiaYDUf7lp6NOJyDUytmfIfW6",
+	"Z8W+S+9yDDazCAX2ULriQ/N0V8oBLQN2JEraWg4IA6cAkKmmXIdj34dlfdKeoO4xx6RjpsAd81N+Q8fM",
+	"sokZ+wFe25wZi+/wBgJ3biUbXVi/jc1WGAeM0NuL92qyXiMmmm+8nQ1736IStvpc2uiRC1vflZzUTOmH",
+	"ZsI6seUERltDA6KTazbzVJzKsWv65LonbP9rOQRbV1NCXEnJBmblGRNRWUSdM1WBmH3n1RxoNe0KOu69",
+	"oOPModsCXQRs2/UPdAXi9hpdSCA5NPCYY84Uajere4aOPfKubRvriQmdEfMdKTYk2R8FeXtG/nWeCLb9",
+	"MNXVnfeNJr+Dkb+FSPICarNr2bkR0cJaod8JmwxZqgCzDSlcGHUlC9ChrgiNpSgIdLfzUZ4H2KaKfXbO",
+	"CM75yqwuLR4QKoTUPWHZBt3JcGetTaDBoNC4Z384SGIqBqh43LWqJ4rRGCAGyyKuQUXVBnVvjvK+yLhM",
+	"XtI0YoI8Z0KnbI5D+TRLZcL2n7E05mJT9uT7CeguFwKIsb+Df38gli9ukeVypF4XenYopjSf2GbpSuX4",
+	"ybHx5uwpRf4jAtmgnIGIhFJpZbzgEU0D4LJiUU/E/JLZIuICvyiZ8jgmw9y5dR33y1odLMHTqRv4/RH0",
+	"RikdaT+XanaoncrcWrNQaWUfqfLy3xJh0To84qsKgvGcQFlwN+f1Vpb/RCZMkCbMRe0RxPO2pfYJvWAB",
+	"sO+KxbOj1j80r7nSr9xgv+uCYjuL1UXEfpF2B3CL9cM830T3ddgcaf9SZ66sZCB4XqTu9jAqKEHM9wLP",
+	"obF5ewIcz8EJYHJ1Aap4P1RXAwecT2IumAryoxzPyIjlzPfAQNITVJHnZ3/bSLXdKed80HAzK1+9AG9S",
+	"pfp+VFb6+3UJ54nlm38+e/fWbNbnZ3/b2/KhWy3Q7VZ5A+zBax1Sx2NfeTCfW+L2oHhoAoL07UbxWfrT",
+	"FBsBRISdbGhCQuK7J5C9mfx//7fnb8YkuMwA/SKm4FNCmZBAdzKwYUxI+SjSLDNNh35MQuJwhLQj2rNA",
+	"gfZSW7+Ue8QbmKqe8v5+Sd53h3WLxuhqdvbb1Yd4KlaweC0eF9zUFA6ZJ/w3h28Q0dmANPPdXjonwDe7",
+	"59y5Mia4XQNb0YI82kRzy46RMjBgSUjTiIypKnNxbXKI0mrztcIts7lzKzjMudqEKzeiswdDlguTrrN2",
+	"z90cAdtmd7pv5XR75VOo5FpMRtzVqQe+7Hq6jkwPzfK5ASrSRFYOP/QA0hMBVCCYf4Vjml4wC1HLBVzd",
+	"E/7ypdTfNt6Rywh3skjTnKTI5xCxfPfYSI0ir3Y5jIQBo72ASJgNjeNZT1ykMkugmR1J/VQSc00UU4pL",
+	"o9nZJIkhCGZGPUoZawFTQwubXdw02uQ5EpxDebKZRM58fMkS49YQpVliQYWradBdYQdylQD7yXWk2Ee7",
+	"cXbc5NflJl8Yyws+YUIBQ6CWBLaM2WrNUE4mlHj0ZGNGY0Uki2As7EsSy4g1ulDxXj02uFt/WFYIXLOJ",
+	"WiW54UX7oRnBNKFfXuGVT/ysaJrSGSQH9CyGVyPTSQVG1xupNE4NYLHMIXOnyuMp2+S9A4gfCPZF90MI",
+	"yphNaY8QRbzW0B/t6VjGtqysnqcqhiBQcRHs2250n3Q6HZicpTHp4L+X0Zo8jFhS6UTW5TzMlzvNuiXN",
+	"+sZK1BDFMWxBilsPMLbo7C4jSyGdJJRfbAro4LTKMkCH5/7W33W01U1jdbjVr+XurGwbryGPVbg19shC",
+	"PCVJKi9SpornRlkmy5uWEdQRy7saVTcesB2xaDZlIU84mJyYtPCYBP4bZcxCIDYVkfIsCzS8NNpNRF0C",
+	"eAscm8MG5ldWagzgksDpN7TTAAPhIqNppAKS0DCnkMbirYDEdMiAL8rDMblxP1I9MYCvBxAWyifEI4SJ",
+	"EGYMXGGn3B6wTQnFL8aW1NoKKOCFkqkmmYgYUt+f5PPFVjsYoaXZB+gJV8BAzSAs/f4g7wlBald8DCZU",
+	"bfvGcalGI2VQwmG0u9fkAHnMFQnHLLxkkcs7UQIMWCmJMhQHjIhsMjQSGKkse+Ko0yGCTswa4us0VyDt",
+	"X3MA2HXqj89taBgcQBnGIH+rf/DPbS0H6Ei4VhPA7pSpMeDnmlmK26HQ0YIxBLspHLQF4GSBAUKaRweP",
+	"yZDNJBTi7uXBOC+UV4FZOJF2r60rsOmMTZsYm7Z12Dn8OTe1zuBDomgMfsJYCtbHN4XcBgedn54cdR4/",
+	"OTw8Onx6eAhxRbeYMJHSvBonggJxrTSX/vSk8+TJk4PDx0egYsq/fMbE/C+f/PTzLzBV52nh6MVFBm5o",
+	"g4n+x7MCFisMvQ9D/7Z2xYt7JffEGOZ3RC0LEX4f2L18bGExjPgyB3BCI7Yox3ZVo98dYAZDevk8qqAl",
+	"tlUVzleVll3HxNz/6v5cWoi6pon5kumCHLt182/VydjZfFvagu9EwQjxtoAz8dBtMsJ6u7beGr6GHdPa",
+	"HlV5u++HVIQs3rxB4tpjrLNeP/iTDHwiM6YBagCBuIA80Eh0HG7Moi7RiPoOhTqWPr8ncv58s/zkgmmw",
+	"FBGGwHYP5PrB3w0Lyi95krAIeP59hwE5wTs5VtQhKyArsAgKYsf0iiEYmeU5RNqyERdcjSHGic8BCxja",
+	"lx1FubOTN7OW4G4PQ8q49dvJm22rPC0TQv26bkm77Rft0RpF9wrtJeMDpTkpnO1qv0ag5UNRRd8LgUI+",
+	"aedpGh8WCSrqIt/268amlvI7e923O4n++LVdHQbKF2F3RrcG953HKxY2GcRKpGCP/FZ7uLaBmeoykVAM",
+	"tvoCAz7BqvGEpUoKYm/CorZLRjYh/6T4FdvDLCCkJpvsi/8UM6II08Eneak5YEGuYGl57gb9AIif7Fie",
+	"S6FpqB2X09rXvc/SRCq28XUnoVmRjS87k1kabv60X1M52eDn5/KWA+D4mFOh1+EIYULvCEK2HQK3R95m",
+	"4d0aF3no4BzfTrT7JEnQjhc2Dmq7pvOYfGl0bXJ6xSMmQtelhjGsLqHmF1RpiC/IERkIqXnI+pp90QPS",
+	"nLoWGyvmptTiGAc9YQOyEF3KFBdMqb2ADLI0HgTeRurzaEBkCvdlA+NPhCgmiK3EANy0wZT6Hw5VZv4U",
+	"EqKrY6rAGeKe2adNTnGlwYcR7IqlrnsvOrbhawvBAUFyoTSjRixniqV9JFw2C6EG7pVB9UVPQPkFuFpS",
+	"xLM2OZ0YH3dQQuYdLOUmQLAlOmHkks1yJgVEAClURcAbmxf3y2COzJzsib/X8DAN7faTie5zM1L7Ns2X",
+	"8A4b3cafDshPTzqtJ0+etGw8t8Hs5oMahQTwjx63O+2Dg8dtiC/ne67RbfzOVECKvYzGyQQvFAjVRsZz",
+	"lIJ8GlOtTpLEmLBlsOTYXKvMpQ4zef8fEjsdZQhlKFEf6jgAhanzuNU5PD8oIDQlqJAa3QZWKRpTJWgo",
+	"0BuNbmPKhn1bDLGZsL4fsOWipqjzZGmCBK12Z+4ixN8dLBNKPUFkoltcGEFq/pKZrtJHaxjD++xLIlO9",
+	"oorXqh4QbMaeUuSSsSQgMo4KtIhGDD8/+xtJ5RT8ggDZ06E1WuUJuMOOhZOzUjkxShVG0bX08ta03gdL",
+	"Gu5RgIxbbTefws2ubTnvzNzrmrk36OZxmwFbllyNOFIrmw21M2m3JELwcGAZQtmwBUAFrIUK7HvYspG7",
+	"XB6Z09biEzO8DQuiSgKhzo02t39l7/5910QV57JGHyrOeXeAbq8syno63O+uO/EMQVCOeMxIc+A7RIOS",
+	"1CQF3y2UcTYRas/YDH8+e/e2JwZfe41UTlWv0SV/tNvtz99s/Q/4iMN/sFAj2KuctslzvLzrfLjAeXAB",
+	"GSSpNOPoG1dvEPTEwFrW5jt0JfK+HjitfS4GxodEW9v8rGCwD0jzw6/Pe+Lx48dPzY+Knmrud/IE/mF8",
+	"PXrBhJ7zRQPricJoyhUs4J3CJADP20wiIHbEAcEhBaQwIAzrOd+GNAsDCkiWxgHJH2zBddkeeK3O+vfL",
+	"2BNA12leDVfkisYcEU2kcIg0Xah5Mq/F3sHsqULxGE97IuaCkebIvsjAFeJJxQESjQsyMDcYYKfBwZ6j",
+	"EVLSNiNeSJk/oydw47IoIDSOc7jHE9xdELhE+BwyZIguBVyDWO2FcQYoH7P9ikedjgXMsbDpOfE1+sUH",
+	"UIBlrEQo6TruiUG73d7HfxV4sidmPKs8ceIccZeOjNmiJ54ylcV6fVcchauVtPeLMmxeEzxzwXsmWpb8",
+	"50WfubFlTzgoOP/FSq4ydDyNIo4dNO9Ts6waSNhtj0NS+MhNrtDQMJ/XYmafYMHTJZvhmShIM0KH8ooF",
+	"8P0VjTOmCNqZqp03bqAoM8K/3PNQcs//wLF8XrhqrkvdvxlcisAJDis3CssdFOVElsY9UVy0wK904JY3",
+	"qHo7wVovOlgRE4EtvtQkv9NARW6/1Hb3w7eQcIKTuwtVfGehCny9zjYqVYyHPsK5YcSi6CHsf8U/1qlm",
+	"W+4fvGRl96BxV7b78r2/M9i3CWwhconivtmqmb4GlgU8f0M/uLjLrX20rKIFDEMoaTk2rrycQv+wHMZs",
+	"Ukij2CZWGqZSKfAT1XVd6VMc0veN6AQz+SCnMJk1Sky84bo7otv0qYtnNGXG+GLopDzok3pboaq7qfio",
+	"qglDxOGSvchENjHLbxmkgsZEXrGoETRYShXymK5skv4NOoOZj5bQNOVXLKqrTLPOR9UoLEqAudApbJpw",
+	"cym6+JjDrRlU1bPQqSk+akK/vGbiQo8b3ceHa98HYgl19zn4qbPGKkElX240QfEvj5jQXHtI2kgyRZrG",
+	"TIdgDvzTOOdNcLH2CJ1SEO+XQk4htjthQtets7t539KpVfkJQyljBsg+dxDXXKPV0y7PTvzedkjzzmKZ",
+	"UaQI9aIBIk5WPng0ATO+k/evgJTP1ZE0T9sHPx0dk8GfBkFPqISGFrcrompsK0cogOixaK8QsZQp0KgU",
+	"y1QugDFbyJ5waZHhjLAvXBkXvevqTaRgNsj1/t3ZOWm32z6TWgDmWhlesp2AtqbiBsGhYuTV+DtjxgQl",
+	"b1msgD9tSanGRmfy3ioaYH1q3CTBpu7t7cID31t44CSK8gN/vUiA2v9q/9pmDOAOvP8XTFMe13ab/KBb",
+	"+n5xLZ2Y9z1tTsorbeGbyJSL6B68DedPr+lulDb96pr2wo7CKLmDZ8rnjZ32herWGaFDmWnCddATxRKf",
+	"LpmvE6UXKYPetQDwCgIyltPAw9AmqZSjdk+sWbeTH0JbdfIbV1qCsXrb9dXuScvP5CNFxvjD3encbjkK",
+	"LSzxKItjfzzHfgt8P4fSOMVZym6527Qwwvpm0yQGk1iX9jC6ySogPFIB1Gej0ez9zDFVY3+KAR5DSUFj",
+	"y9QNRSVazdXDI4AJ5OgAow7oPx3ISE8AMklAXr0nNIpSplRAMsVSArn7oCBSHiEviycJY1/0ngX2pD2h",
+	"5WSoNPDCAMo2eMnoEjppPuvmyXwsPsiT+jTUMg16QnM352JV+yNwo3nI2uQ0pQoKJ6YcSunJmKaTmCm1",
+	"gZFv7sHuzqqorayDEM3OrNi24DLLWpJb/phEVFPSfPni/Ye9bVi2++5ctuZCOg9BwJjzrTwFtSdbssg/",
+	"BburKpIVkSZFGtOIXQFOfkpS1krZBVcaT5I5+2MejknMR7aGZOBDVq5ZoyfGMoYiGttx2CaDo85TizHa",
+	"T1LgC+VYiGRxlXIyJ2IjXwuGSv3RPslfhF8mHNM9HvSdL3zPbIGFXVESDHO7fkOZwGJ+wYc8NpvrBge+",
+	"PvZmQRpGMoXwlo/P5yi+5JKLiDQHo5QxqFTBEBr1QDU94dC998z50mNAIYOGniEChBEhgaw4IHyE7PMO",
+	"r40qKbo9MciEWT3Rt8/HCr6+LRYM4FCyqC8zDTV9vnqmr7RMEhb1h7O+sSigNnBeQJh7YW4AEhdwB3T3",
+	"+sjK0bdRLdV3UzLXOCGMKnTQJiexkkTRGeCKCwsrniktJywliqUgxKAKLWXM+lKIBGydSyQBaZMPjBpD",
+	"SsSz9d2j50aonhZ2ww3ihhXtXGVoroZ55XP1YKuRwNaOKxamsRHo1vaEaXEh67ql4GTsaObuOVT4BsD0",
+	"ufLSyIkUaIXlef21kNP/ur5w3R9m8eWtSNhBOHdykccHkL18qs9W3QZ21+XMklDO0RNUXbKoTT4mZtoH",
+	"toXKXb0CtXDBaVlbxjwza3JzOYMrWS1pvtq0abfx8ax98Pjo6cFh55efnjx53Dn8+ejg6QHC/1lxlGl7",
+	"Yq8haMxc7l/Y1KU333lAbSgW/1GNue9N+DhwEZKkrAXn2PZJAchpIRm9oeBxMK77UFdPkTr6NoTPOYtj",
+	"RaZ0qBKM3lqOI6zyII4m3VWGURf8pYJIS+bg6Ri6EPcpch4QB8WJIRyI5hhfDwU016QJSGVU98xekxOY",
+	"KIl4tIfxJYhIe3jLf8gsFWyGVAgQmv6SsJRPgNn6iqacCt0m5qQYGQgS0BNFwKGhcYwBLSCImdIJjwIy",
+	"ZCOZGjnaE3SkmUdOgwWAJHHKr1jXEkW4t0H+IblQjg0RbkUYN5ZtT0zpDIfvfi4uCPXqCbHPUhd7A5Lt",
+	"/LZgVssrpnoC0xCZx9IxgnrNXgcPOtATq3od3E5b5s7i8JjFOb7ffofSgfjja8Njgzl0VyROsPvCfEpj",
+	"1p/K1FavuO3Zr0CJ9d9VwMUGDbvDzOdjLCuC1w4FQhMetX97dvH6zfnvB29evDl6+6/Lzpt/Xf7t5OLk",
+	"w8tnf37x13/8/fmbf8Wnf/14evTu/M/P3pyfHn04/3gy3xuxTEuc+Jk/AwLtO1ZS+eM/wA6q0lJAxTul",
+	"fkezHczs95d6t6/Oy3cvRAs6zEmNNbXYMFOcKd0ay2xphTI+zwivhYeDXkU4MUTjO/jpFwL3cx9MGbv0",
+	"lD6LpD8BeSNFRGcEGmccKIEL8o/4FUb6mdK5z+2F41LiHLzqN5jbxqIRn7Buv739+bnc4MfvjV/+Ftzy",
+	"W+YrKS5EjdMMb2yXZdguX4ky5oxZ2eJRqD6tt9OeXzrogim14qSXGMzMYOMZ0NsaSwnPdBOoDXJCrr1F",
+	"g6W+VueZHYU7kre64/MH1Wx5tya7vb/Vvf+stKxb3+1BI8lW5cyrdy4VhE0SPUMfMIwZRYzjiQWATFlr",
+	"wqAEQNkoN+L2AxmJ8yj8pgljGV7mEZo1zPWzqgNwTWubmxdwRWNra8fYBXzwS7fTaQRARNltTECt4jDM",
+	"EnWemm+Nfqr+vc6YqrpgfUu44tjdnR18jTMP2Q3HZbqL2dw7j4Keez/XN2xXdvm8ZynSEL46ewfygsjU",
+	"EUpqmkJswAVmqbhg3VJ3B5mmUjNj1AYW6d0ce3ONY3pHnx6MXCNLnEFrfoqeP1DygNwpVPkockG5yIPI",
+	"yHA2nNlKmDpdu7Qo7yTU/ArzTndoAlcQzrKUyygHFInorJbZ8SKlXFQ2EaGAsnYUvK+qhqE76Hfxy7o8",
+	"rQ+1TOZ3O/tiS2LiLZtaYBR7jKpiuXdnWbMrV8i79RiwK9NRmiUKoU9tuJcxtGcQBh8snygg1EifCVHZ",
+	"cMK1ZtEeUbInbHRWkZAKMqE6HFsm7RNBYPC2yGfAowHEiDx2jY3ActUTln1ik+gkjt5KhdMri+l3bYvH",
+	"rfMfXxvLIFF8hryUrgoaEA+E5Wr98svBYQFK33zWxyXcxNYpTuxe4n7FAdRH/n6TU8xY4vphfadg0521",
+	"c++YoFBBbV+LMRvcQb2+1ZPH1zdsb17lu7/mSp8Wbv5dAwfkE1kDmT2f9E6Bb7NtlZV209ZDBNU51amE",
+	"4hMmiM0Z2QzelMFTjwuWO8+r71MZt8mJusSqeqoUvxBm4ISJyFaJQamrvWehevaCWcJPl3aBQLnPy+bM",
+	"ovlqPFJkcMlmAx8A9/nTt4gJSL1GJzSKlG2KMloS8pQWZ96SepAJ0ykPlU9Q9sS6GcpaMLbFIPyqhtn8",
+	"wN1rhvKSzRbTjr4D1whjmZJYWgpNkv/GbRYYMN7F/Az8ELMCje6TjpFt9gEuCZl/t75VkS/V/fTuFl5V",
+	"XV+C/8Uuhfi92Rwv2IhDvRI52X9WeJNbsTj2v+b/cJ29EYsZcr/OezZQSwHCJTKDgiL/4zw9nacXrRwE",
+	"/DGouVCazto9AXNxIKkguKB+A4I3yhJM5LJ6E8flBQy6JLTmztvR4ozwomhnJGxtq5r1BP6UFds0WNo/",
+	"vkZWatmb7uwk6w+AIbd6C91eP1b+3tcPKdUL1f1cpNV6eCdGCA5jBv2gLvOc38Zblr6/fEKTBMCM0Xj0",
+	"NXvqkbOMu7mN6OOa8ZTOFJq4/kt7YYCB7Qo2903i1/nKneSTXnhVy7q+c7Rol/5W5vkR9rBy4CNCy6ou",
+	"EJ0jXdSDQ0248P++21B05QrVSBfnR+xEy3ZEy6eSz4dpn7yp4b++e0GD3t7yBJqbvbzC8lyXKnP+rfVC",
+	"FWkOZ/7DiM5swp19SWShxxl/hr7mgiG41ybvyj5tFyDNeyJ1Nc0pS+IZgX/KUZEE2ZqSeaFywV+Wo6px",
+	"QLPpnNi0DffuJntt8jKjaZRSHqtuT1g+H//8xZvaXyjfXk+Kdc0wbzuWLEVSSjKMZXiJt2yOKI+hNuHg",
+	"8UHn8KcA/nv0FP/7pLMHU3FzbRMArHcviGOMgKYFRHoX2+iSiI8s6VrQE0+f/HfzzcjR0dlCg4DoqWwl",
+	"qUxkCgv3r5ZmCpVJ0gIM7w3L8/L9+sFutbtLUN6NUHbzqpHI9oTtJPL2MEncWU39jnr4QniUCYEc95Vy",
+	"9t1Cwa2tRIrozBp3TnrY3ogudnH8n//1v3Mh2BPmn8ABgX8kMYc+fis1UbiZ2zoxzQU20rIvus2jwV5g",
+	"2/J7AgSIbUcBQF0Sysh56lzHRtKCRahZArJLBcRif/pJ9ETKQsavIG1p7VEQDy79aOzGi4yb+4Y0jo0q",
+	"aZOXqcwSMpxZNsyewKbWIO9tMYNxrT9URPu2OdroAzoLyoUeG8orW9P5K76uh15PXI1QWoiqOP2ac467",
+	"Rayzhd33dcbwYWdtpNSl48jZ+mts8px1/gbjcLR2eirJhdlXXFwo0gzlZEKJYmZ5geElNRsSmE2hWoV9",
+	"SWIZMc+LUV29IrOkP5yVBuipMlwlS7Etu9Dj0giKE1yr3CUws3+F9z+cZ8sIGkrPgPgCSTFvU/WVj0iN",
+	"2kN5t9N6W6uaM/62F/QBCPnAS3hANQDBvaJd5JbLZHxye+t56T/nafPvOCltZ7E6I+0WcneAtpmOXl57",
+	"cQu56HdpBM4p1HYF2EAFxVnYA0tFsfm0OQAHa+Cy0na0PWGuDnKPzn6e55CV91aDAuwLWHvmg2GmtRQ9",
+	"kWCOCsFhfPkXFoeZ3yJqm/OeufIjhZyL8QLjGCw6dGst+F/OSHYGBWyWi8wCOJmBpMeY/WGYr8kz254V",
+	"/F76ajH1ak/kQ0hZl9pdXcYaPiT2Q9hGhfw0UE0ZkwEq00q2G2ylubvm2Wvw95nSQBPgrsZ9Urj27Ld3",
+	"n/pvTgvXDWV2MdaFa2D3FC65bp2dfQ33kw53e6DGlLHbdZcI/14T4e4NXj8B7hTH/lf71yapbyfuPLqx",
+	"CwnVCauaXHUuqnaJ6vtKVC/fSjdOUte+4s5O2H3PAOcrds3tRSrt297YgSsJun3MKnC7z6r3eBJzmyPG",
+	"diaqyQCigTSdDUjTfImWWgS4g7EUF8rVMSqAAO2JMY1HmBKxeYwSODL2ZDEwXXzbgrWKoTlrLHvCfQ1J",
+	"l24xBwSQNcYAN1YUsFjRcOzAi8nTJ/8dyEXmMyJY2DmfFtGs3n2tMjVxNrW2Znkpf/XL1LSIrR5FYW91",
+	"LnuUykkpJDWS6QR6KSK0DFfGzPLn26oCfD3EvJ3Vz3fv/GZjeE1xCAHhIoyziK2Rxddyo2fegZ//PD83",
+	"tf1j7hc7ibstUDA8bLnUdaICTjLkYilxe+J7lMarcva/2ubUSrFZNEibznWm4OZDJudgD1M/5a7YhKU2",
+	"0YNCM0pl0pKjERBLpIVHWbzXoCdiKRNFhjS8NFKe5wVJExZxKlCmWfkv2BcN9z8uCGxkDMfbyCuWAtv4",
+	"Jqkcu9o/Vt55blK7pPMdtXHNbXvcls5S8VUm35Op52beAr6F5dIkS4XFkYfK67nW9a4xkLLUl2Vbk8ph",
+	"Lxc6YcY8ZsQVDE4ptz1xEAcFdE0w0kSUM1L3RJEAwsgJe7M2+dUF/mAaKFBCIynQaswH3RMyYQI7dszX",
+	"Ntxa5Lsc0whYGo0HrhlgRZDDI8Qn2DvuicqnIHyIeU6bnCNpReqsJUWGTE8ZEzaHbmktNJ0k6tjJQCir",
+	"edpBYzORELV1l6VUXCrSpKonBglLQyY0jxkAcA/QRjYPY19oqNtkADgl/+mWauCq6KWIZ7iKHu9nDg9n",
+	"I4n6wa4CTPY7TY7jtvA4vkMLX4zgmM0ieF4tbgH8dgv58cWhFGA4cwrR4YwkTCYxcxyitePCq1m0nCZ0",
+	"YTCfaBwj0o3Hbdgr1tM6oDcRz2qz9ebqSiiHKY3jRtBw91qLjfadYD5bXw8eUZF+r8m6uxdWXKD7h5go",
+	"n6Z6TZ4Lnp1C35ZCr9IdWF1a+OQuU+g+bX8bEBMAHF4u/HI5PQc4PKYJI2nmyrqEdfxFRC4ymkaqW0Kw",
+	"eZRT9BXI+VClImmEgsqtRXD1vcACRGKmymIdM9IcePhXyzUBPBA5JqzUfZokKTJEkPyLhGZq7qOIKzqM",
+	"LZNE4YduyfoTriCB5UaDgsKNpSeajpDCPDWUQgDduVW7wIYlUz2SMZd2PY05A2Du5lr/UR8+6lv/arDX",
+	"Jie4pGg4wMKShCrFFOGqwMdFFRn8M2MZi7BDOK9ytmaXcauMABRRQBIaAslfaSbmbQEzb5LpYzKScSyn",
+	"xglDetwLps+YAM4MkrKRWUAcGC+WLRvLw347CCwmCc7FwpSg+au0ciadg2kGU44rcnR4aAsJi3wi3uZw",
+	"e34pmpqIbL3RvaZoYzpkMRxOV7aFaPmYXm0ddg5/hgotO1Sjdl0uFq5eADuuwDj+5tWPv/bbOrweQUPL",
+	"RYqQ9XSQWd+NYPcPt6b+zKPrtJ7ZjAHBI7DLu14777rsZSWpHMZs8qfNXtp7vKruvaGu8DLF6ZBjMrBa",
+	"YQCwjKokD7BNZGB+CLzheZVySTbRXDYZSXHP1XgRoeTTmGp1kiQ5H2KBDR2XomBCWPaz5RlnJxL3vwKq",
+	"eT1xssX6HqqEGG0JMMy2BroEwLyA5NwtEs32hGUaAM095hdjpnTLuJ4QD4SvXAn3saswhCLidMIFjfcs",
+	"U5S/D+gFX1tUqiGHOiNjVlkLwJhcOAH3hJ6wYcJi2bnKuQiGPI5B0yK3ZSqnJEm50X6W4M7sLdsqZGkw",
+	"kSEJNZUlwSJSlO6GiZYxI1xcSR6ynoBjwhS5knE2MSM1zr7vfgJfISBKFki0YjllKeh35CIouNxkTI1+",
+	"dKuJ4Q4k9TrqHJGBMTFG5g0NAkJjJZECjxqNylJ/E8vY4FWnHfw6peyN2y8FrhMHLlSz81q2I3eMXzx/",
+	"oD2XRkHUTJimLUcecsthx0/w7KW+jRRDSQFmZb3CYFso6etloOzNb337hGXFwu8KD9x07vm1Z8YZ+CtE",
+	"HdZYhwdVZ5xPYnWpceHt7A7qNquNS3r4dDJkkXGrzviFyJLiqhfJifynt4SNRS+ZQqah+QFhRW3uSSY0",
+	"1QKcYtgoNloesQADAZ9Onp0QHuUesXFTrPtJeISusp2OMpoSPdeeyF3XLmFfbJmwu7kH1vWhRy0vmQgQ",
+	"WYAY/5qJMJ0lmkUBUdnQTG5o7YhHitAkceM3AwwIstVazW37yHpixHQ4dkzbOAXrcak2+RWdZdfbhqmI",
+	"njBOc36sBujLQ12Eo3RzY4dyZVgfc2e7JHKE6+Y5eM28veNs4cPQLBgcdjqDImoYV5qLi57Id0ebnEQT",
+	"LnKWbL/P7Guz0VoPXO6E5qpy6HyGNyOWi4wbe/LXZ/ZDt9lwrz03X6/n2U7p0PHSdQ4Pn3YODp8+Puo8",
+	"fvrL+i5uPqVNqotvQxbXmUn5e0XznauF7QO5NxobnTfDHWEMcrd7LJMqiO9tFkZvMvTApQZ3mKN3X/Zs",
+	"rnq81updUR7TYcwWLEt4j4SKCsUAqLM1Smo9s2//a/6P/jK3dj0b72VRFDceyNndGU/bhXMqSEWn5TBV",
+	"IEd5Hef2badgAw/h1fqOz/wJ2E+ZTm/EGb7xQOuMQuzbwuqOLAwZg+h/CoUaJM0E5ora5CW/si1cZGA0",
+	"vGXrB6sOjDdvztlAUbNkyV1IiOphhGxOyPQEPCNPsPiMzCDhwj4IbTkUA+4RaJsdPH7c6TxpE8iqUzLA",
+	"LwfFLRRSQYbAypACJMLgqPN00MMoy5QrtndTk4pAUHDw9dvAWKDwdi3srFnYHByrEkNdp7PtWF4JpMoP",
+	"Dh8fPfnpOiYSDOUhW0jGpP9RDY0fsSHrxpYJ7EhC3YEvHOlRKicQH7JfLdMHy4R0orloKab10gCVtUxK",
+	"HN2Vhon5wZm7222emtKDahNp+P3OONmicVJOsFhEsEs2mwKPBzQpQyttJe309knRTnwomP0zo7FRP9QN",
+	"hzSx4n0kY6sGFQsIDUPgI4DE23TMNVMJDbECRqd8AhDkSSZCncHO3DOzRBByxUTEUsIFkSmRmT4mtCdi",
+	"KS6AsMRs65DZWoFIMoU95cOMx7rFRb5IzVNxEXM1DnrilYikYIpTEZCzhArzKXkvU51dZMyM9iSlQx4G",
+	"5C8yZdTYCEkSz7CWtCcGtmCt726N7fNpxo7n3tNUkKkZts3jTNrkhGjAxOyJf2Y8vGwhSBK+O0uX4nrm",
+	"uYLkkhFAsBJu+gvk/fUBlo9JRDVbFA/X1PRuiwFVSmi3gkx0X2aInwkDb3Qb7z+8e/Ou/+7XX82nWZog",
+	"KRwmxkDlfjaCo7yIqPODRv7v6qcUCxtUzf2DhmZfdKPbGFKlKZnRTfrCK4TcHdolm0jYHcvcA+NdiY1E",
+	"u5GoXmI0QOyyZSPIaya1JHxM43jmkvWfTp6dbJLXKpQ33wEQTk3RsvfOVDlaCS2emNAfcKgYk768cGDj",
+	"uIPa2mX4gRlXZQtflmF+8w6rcwtrvTqHVsx+7Gyt28uilda5cGTLx/FWUmcfbCZJAaKOjWmUsl41FTjm",
+	"cKi2sVS4SmI66xfzHgNXQeIaT4DYls6wkEaN5VQRrCr90wH56fFB68mTJ+b/P7HFqD6uYFTPafvgpyNi",
+	"fvrT44Mn+P+g6rQnBnPJFrCSMsH/mTFCw1QqRWgc20Ev5tpXpY2KfRc3sGmqVqjRbfzpgJhpd37+pfX4",
+	"l18O1kwdXbGUjziL+lbCvM7Cyxk5G6fZ0CWWcFM8Dh9T9pQetZ6MOqx1RH9hrafRwbB1OPx59PPoZ3oQ",
+	"dg7Wj6UUluJ+0GxKPTB1TQW4l5nLL+1CKd+fgWMT27QkhJbIxHWtmf2veLpSNloKcfObw/+yWUlfOO7y",
+	"4FYsKk1ntRKlBupmXp6sgrtBuJ0d3M32dpdZz/X3VnDDbN7S9925S9FYnPBuO20VBGftvXR7GTHYAB/Y",
+	"aHna7p8Zjbme7dMQ22j3v1r35du+BT2sZ2XBS1oxu2Kxr/KhInIUoAXPLyCi4B+S4cy3Cue10t1yNZTv",
+	"O3qk5juPgrwMyyFmk5AmAUnZFWdTErGQKy6FCsiQmv+bMuNHQUxHBeSKyxiOlI0KWsfNLgGhMUu1mi/M",
+	"hMLtROftc47A/HzMesK+f2vFulZkV3pOADIwVwx20esrmo038Ff8kV1lq4HuxBNe8Us7lBOtUz7MNNvg",
+	"mnX7oe3Pbxtgwi6xfdpq19eeiJ2s3JKsPAHZYAPWY7/DnbS0x+SmcrL8Nu1h55FzXiEw5SI1CdXjuUAN",
+	"RGPKLk3RP0qoNhNsdBv/1x+d1tPPXw+Cx4ff/ltVBGcdMQyyp17kwtcEIR6whVfGVxD6mygWXxn5q1wg",
+	"CltTlJXMxwAOjywFQsczuImxYEvw1BtJJhzrA5BIMBIoYV//18z4zHq29gV/4SJa/+7Z8B8stNfcgQSD",
+	"h66WX7i7duJrmzE7e2Ls2m5Zeq0vMva/wn+RUS+8FHIKnWO3W3QF225FJDGE7ANUXBVqwsdUEcVsDBBG",
+	"fkzyYUMdHJCfXjKWKKwmtzRa+dyQBfVE4PX4CCPUlL0W8LgJVw6KG362QbjvJH9U8Zg17ug413lthRWI",
+	"cOq7A70teyRfWsBpsq978USvcSzXy5qdQm+wdWHKDaUAXZ/IOCYjBD8AchevviOuAJqJRT1hk27eV0H7",
+	"AG0Fai5FMKpRTC8uWITeU8wuaDgDGAzjhiWpNBqLFyALNrEFHmyibrOkHI/qoI4eH66LdOTGkdP/mCUT",
+	"F6T58sPp6duA/H76+vW7TwH5cPoiIB/f/uXtu09va4dlX0If77G90UGLEleuVbf5/N3bt6fPz82Qfn19",
+	"8vKl+aPdbteOC6+7+XgKwdN8weAgLKRx2uSkeFKMKeuOirnTcAZ73+ZVSMQvuPHiPSDmTIpSNkCmPWGO",
+	"F4sI14FrXeYRmdkmag4tS44ZAg9A1VLMJ2iu6R3cvlpZN8O7y+3egp1YSuf6jjeeegMSCv7vwX6cS4j4",
+	"fbyycaWsH6pC3aV917irDV5nOO0C3bcc6H6kbnUzrzYSStvgxvt/P6I8rg9/my0VSwhqWwXvmnUAZSPm",
+	"lyxHTXlDBb2AFbLoansB4aLYJvtI5dDngYXOmFl8+YLjlDJNuVDIIyQz3RMR8lGCTUeVJo87ZgAbBJvn",
+	"D+oLmPam7+mDjOMsWTfAi7++o/guPqy2QEDGcStLdnJha0HdOZkAx8hLBrvc37tsWJUcQ8dODhVLr1jk",
+	"KMJ8cqwuH1aEDrJwcvPJp8BmnkjTop4YT9EYslglldKpvQk3Nutrqs0WnyJeL47H5r6wzzpN+RXLweLN",
+	"sIBhFkrKZ2TE47gnLBRfYuTLFAUPTsmIvWKiC+T+DTzIXZprl+b68SXiraW6bkMG+nnUFX5XQYsgKDcC",
+	"PVvrCHLmEDVAY2UqjeSzNlPgcMsxaDWcEWUTNAiJZuwhsK0gqlOsE2j5OgGHve7LBEgG/TtWsjoRNZER",
+	"i69jHZ3Zhbj9k+qeVNeGgV/vzueWzud50Qj3+Rzj3VzEVIT34ZT7g1R77N7URINJMRhcOFM1O36ZSj73",
+	"g7jHsG4uUu47sJuPZD54evL+/Yd3fzt9EZD3Jx/PzH9fvDo7efba/PXh9M82rnon4VQ/xjyaqkKZsptF",
+	"n+EWt7GCHqiy+ebkw19Oz1+9fRmQj+evXr86/z0gJx/Pfzt9e/7q+cn5q3f1o3Q3uZ3lQ2phIJ+IZ4jM",
+	"6mPIHvSzbmjwn5phPTk4DBoTLty/D66/jK43MfDKDjEq/JiLAXOAKGsOAJ15EJBBovvPPpg/IjY4JkpO",
+	"GHF4ikQlLI7JgInWx7PBXn0M3DdH1gW/T1p/p61/ff56GDz+1vyj3/psP4Gg+GHwy7e9/7inqLiTcqvt",
+	"4hw4bad5t9n1NH/oHkJU3A/KfGtR9bcZEz/P6avvaoPXmZNufrtdvdXIeIH24X6j4u7933DrrwiHv+aX",
+	"bBEd00b7At8oU7UqxrhY1zxdPEG7cPXusN4oOFPYkg8jVL2tA7sqRn1m3RdQu47KBnjaaAa0QDpmai/I",
+	"XeIisrzt9wh6YmUk+1rxYLcIu4jwLiL8Ywud+4oGrytmFBPRergfi2xHS4JMZ3Dbe4oswZxKcRy2LDRT",
+	"69c2kbfnf1rCE/Nf/T8Ro+1/WkaXvbv2a83Crj7SsAK7A31r8B3Kbu9FSpzbcVzheftfLbPQSkd11Ql9",
+	"ibRpjVvep8tIsXabc4tUKsgyViQpckB6PCJShPALveX9Gnyt6qqzW3RpV91KNKQlJ2FKh3RDfbUGHtUn",
+	"uOutq6vbVAyfTp6drFYMiOGzO3u3pRhgfQsHDbfrLeM4VYI1ueLEZ67l3vaaK6IkVgdxrXrCJwNoysgI",
+	"4GcxsZ7frU2wlZcMWSzFhSJa+uwDNOnjz7o+dwIFAXnyznGA+fYwGUcKW7cGR52nPRFa/JoBgmw6eDky",
+	"oGHIlOoDdcqANClRM6XZpJUpczfzqeM0mZrp0iTpu8qB/gSKMicMWMZj5iHdoOnGTO5lSpMxOXn/ioxk",
+	"2hM++3gMJC+KeH4WQoFgF/sGHHsocsxszktiJM1NkKWKS9LoNk5PTv78rGO/78CnHcAjKDBVO1ypo6dP",
+	"fzo4PHz89OnBT51G0MCaidBs5I9nL3IRXsaXMj5+/19SAA/KhKU8pPuvpeqfiAsWQ/Z4C9QmZt3vB2TK",
+	"PHkNdCnsI99hS3232FLwnhfl8ipLwyKmrIKQQpgh5SEHPNNjGU+RfHLSVlCAJuba8hN46OE6EVwLUlVE",
+	"pVpLDiEwlZdDO0Sqe0KkqtmRN0Wgqn6xnTsRmD+klLzfRGPtLrlNIswhRWgp8xQdjqt4+BEPCon4sURU",
+	"Qcc+koeUDTctSSqB8Qa5byT0NVtCPJmSQRgzmvaLF3UB+dwykMCB4bpdMClDKoTUPYGJii5BwVyWv2XK",
+	"PDY1xuoGCAEIc34r9hquRjRnry2aX6R5+nFvMysKR33XAOPLhEIGI9qZUN+nCYX7aSsGVLnutc6UQvNE",
+	"leoJyMCcjQHhAsB9jWHlatKU8c7eME2h7lyQMUtZ26O+QZSexujdIi0lAwL2kUxJaBwOLsUxoVAHiJ3p",
+	"kUQ2y564BCB8YLdeSHKuMq98de2z2VusEpyT1/WVOo+wKtEody9HGsbWS/tg+i0vRqyPum1WnHiboSpf",
+	"3GGWyixAheT4TU7JhIpS1Sb478DHEFmBv6NOOjo8XEMw2DX8wP7BQm0nc7jG0MyJODdK6pW4ojGPvjvS",
+	"JTyNyO3vZQagZfmNdeep2ZJ9VRnaez5m4eWcCATYI+WJCNIsZgoD3d3CZMgwZfQSSHbN4cGo4ASCbU76",
+	"HR0ekkEmklQay8Ss2QAoYYw/iuvkITR7ojlg5k2oPz5bIt/BiLM4GgSWOS8ggySVw5hNLI67i4/RcMyw",
+	"MrndEycEdg8EKrkiKhtOuNauxNoZbY88BDyG9sztLlmiCVU98f707YtXb1/mMDj52h7nmHgAEOo6JyMW",
+	"8shqkpQpvagWuk7ym0f53bFIUQvqA0KVAx+rDAglNglM/MvFxZ0wbTQenjXzQ0HYl4Q7XJKUXclLP8uj",
+	"wyN7Bfy7z/GkDQKgGNQ6Nu/l6NA8O6Wa9aH5iUXudQCrWOtkpFk6OCaDiGnK4wH5ZyY1U6WCcUBDtXmh",
+	"DfQZhuUKFa2bHYxXEZskUjMRzv7CZjYFcl02ZtcK0G3YLoJG0MgfC8MpEgvJaNZHyp4//micCGPHH3SO",
+	"Dhufzfm2XD6/cfL168G3bwGZySwloGfJ16+H376ZnYp7wBgLCQ8vs6SdZ6uevXvxO0ynSB0k+h/PcpVc",
+	"VNprG/FeOaZ0pO86Gppr5hEXvE43Y5uaO8NO9ASuFcGLmp1yvra1v1PqS5T6Gew9Qn2W22s/LWEHbgrr",
+	"Vu+pLDYIrPZbuMoH1ITw77yK2atyWmpE8goHY60Y7oudsbwzltc2ls2WfWim8oYFj7WBS0unpubbFfJ7",
+	"IqaiA5ZLklRe0TjAZLkzQI4rrEaMSNrKaUxkK/OjWIY0tua6MWSLkQfLANmsMMn32g4x0piYirAIWMmQ",
+	"K7LkGHAodbS2rxnSxIxcj4F5nMGF8BaFnQ3EXr1XgXhGR52njmy6n6QslCIC7Q+kSwJoNiETDjdLMq3m",
+	"xjCk4aURvtZK38C8PI24Lsmy69qGNzQDWRxLZwlubARubNyZWd91jHZ928685YJht1MbOzPuNtSNOQQV",
+	"RtzGxhu6+62IxfyKpXwJrMIL/xMjrMoVvdnQ/1KVAZwCH6boCZnpUE5cuRVPEZWNajN43SYDbPX/z4jR",
+	"CKMqqGnMv0nMtNFU3Z6ICuMYU01SI6szENPI66+ITC1xb3FgZGo0SMRBRUReyroaruWtN7b2IF+D+yrP",
+	"j+beAi+vfm2pfuE385APqypKVw5k7WaBORyHpUmx0oLPsCFrncE4LAzbZDVLakcEv+jDbGtC/QedzjWW",
+	"AwwUrHyTqYUPQ8eGT2oHM0rlpPqtRFSzlrm0cYOxWJNs5TC03HwQt1qYW94Gq2t087nvaim2CAJkl3VG",
+	"YnlRTGRa9VFSALfWyLGorPa/uoEt7ew4peHY6RmLJhoACYIIZwH57fz8vQOskSmBmD1idnluhb/wZz1h",
+	"q4TdohFjG2+gRl6yOS1yq3hZ84+qsVbd8u0Oy9b6F/1RAcMHk0J2793qyVltWbjNcNNztp+yJKaz22VQ",
+	"KQ22Ltf314xlzFmJ+PtC/w5k/SCyDuidc29G2yBDT7jD28J6+whONvxByShlyvw2ZQzAgwtm5rGxLngI",
+	"VO7U2KXeTPVKnxEmokRyoY31SUb8i7E8bQogt0wnmdJkyHqChppfMYQwJlSQQSED1PoLm9nEWcKgql5n",
+	"qVAFKYWvpd0T8zKpPoIAIZ3ZolzaQp6qJNgO71qwFd/3zge/v3pdYJyQIj+fa8jANURT+ZKNOtrmNPUy",
+	"d++s9JTvu8NtcUZrdEIX578zEW6t8c0VXai5/XaLZnZt9Qw4jEZjljQUlgSjwuE6LyRR/EJwcUEUC1Om",
+	"gU4pHPcEV8D3KpB/ZsxSRpqgT4F+DD6cjpmwzWK2oncPNePHD69BIfbEkIFtfmafDkY8SbJhzENCoyhl",
+	"SnlV2RPLdKU13SGnYKPkJf2JdsDCjHFWi5JjZZ/a4mG719qPuVf84Q1RMxE2gkIIpBgybP8HzEtz0caM",
+	"TNT4HDSyNG50G2OtE9Xd3w/TSds+oR3KyT4szD5UGW5Qc724TvfUyLY4kDN490sqOMpbBQ4DbpddxP87",
+	"K9O2r30I1HbeYNfSsnXfgsWy/3UuIPtt3aruckTbieFieKZWXNU1s1UKq3/fuoj72oW2gIBWWgNrGQO1",
+	"ZDzVm2bMaKzHpDmiHOokFRchxMWUJiqD1htEmKc8zlK2t7YFnUe6lm+qW7Vu15Hcu7271Xa7a2/c24si",
+	"FXfE8uKWYlfeBb9igkCxtmqTAUZlumREY8UGxKYQF+VxTzShbRnxYYppmCGDxGcxk7l3nN8Y2vV6ImUt",
+	"JvDWxmOG7OaUKvdAoIwYY4XNjFBydNCx1aJEpvhRRGcQp7ZHViFFBHQIKjjz9os5Npo1DFvb0FdzrK/d",
+	"32fm77pt5ozR/2h8vokheU+9fOsLImta/9gC6XszBZ9bNqrryrKbG4J3ElyvEovLAuzot2MuAxPrHkKB",
+	"CzL4Y5TKSUC03Bt4PvM5dxq5YlXgpGKek5YpEbLE0ZzyCy5oXA7Mt8mJRqLng07Q6XSscU4S6JiBLbBm",
+	"MOCfOCch9diI6UmOsZw/ce2Y+alzEe7Pu4fSgW7jsHP4U+vgoHXYOe90uvC/v5sdK4vfHRS+21S64rw/",
+	"mAOynljdetAfRwB7Mlra91hQvVOWMnzluxLu7xCDBvIHkEjD444l1XzCkAD0jkQyBChbGN95IJL5lVIg",
+	"mSHT5cKvDlorj7u2ya8yJQN5xdKYJn0F5clq0BPNiI1oFmvyy09HnU5AqJWuP0Oac88Kew+FiKFe13U4",
+	"lK6mT9i6afOKZBz5kShpiyVCZk4iCakgasp1OPY0idbv7AlfxnhMOmYKPLXGdX5DKKYS4UYm6wd4a84i",
+	"w3d3AzE7t4SNLizcxiYqjAOG5m3DezVPrxHnzHfczl69bwGJ0DDlbM0jF4q+G+momdIPzFx1wsqJibYZ",
+	"4yCvlpYLvvsxGck4llPCtSd1LUdV66o2iCva2MCEPGMismfx3Kze/ddLoIW0K5m495IJwICixGxYt1/X",
+	"P8buazCWWjaUspSHOS+Tnk/5Go1t1XdexE/+fPbuLTmDvUXkqCeMPhhEVNPBcZ5iDammsbzIXH8VlB1H",
+	"MswmDPLd/ogMekKxECIf5ETMiNkXTGiz01lEwpgzoZfXUoL/dQ4TvX296R9WVzoBcR03+V10eYsFyLhP",
+	"/dqucyTMPViYpVzPQCENGU1ZepLpcaP7x2ejRICCvBZTCCFzIpbEcjYBCm+WXiGtd2E7txsuNb4PiskO",
+	"a+G0fbFE57ipSZiyyOx0GiOeEsVGQaUQ2aJdAEIwL7qiHeTTGLVYSOOYpYhSEpEpghOTCZ1hyUThThNW",
+	"cZsTNyKHeEssMfsQ/a5nZ++hhFIxJsxnXCsWjwIE6KSpFo7hmEYTLlThcdamqHjm+Xpgy237CkY8Zso6",
+	"JNDXaV95T8xDfRI5FY54HaDszFAgRsXRJ/Gwdp4yuSdsHMrun6G7niaJMRS4h3B+pAqwx8WXRbjqCYu+",
+	"UgA+Ntaymsc8BmFW4F9VlY0+Q0nTCJGg59/OKJUTB01yOhmyKGIROeMXIku6uB9kxHqC2f0W+LksmPKA",
+	"7GfJyGBZUMAGuDbUTIklhVIfjTgVWMqM79yOA1KGUDffJmeM9UQkQ7Uv/TTak/LE829qNoefbQkCdhGn",
+	"GwDZcU+YW4M7jDMazqxugjv08VNAP+TC24E5frewLjNucBJxBYEHvAwMQkf15K45LiF2g0NcAMpOZaYZ",
+	"YVyPWVqaOgynZSdUMfv3/kiFukANBycJhIQ5ZYQqa+CiJTspnDp3Jivu/TyVSrXsSYEbFV66edazs/f2",
+	"GMNqFO4Kn1ZJj/ev7A5Vbk/xtCTcmjhic7+9wg3tRTXvH6PLQIGOBdvGkoYUF44OqbjsStU8gWaRLb+s",
+	"uD+dEpqGY37FCg+xIX+o/kY4Ox+rLj2jJ/AlXzKWKDwtcM1wphmso/kjgHiFb4bnmtgOdaYI112EUyJy",
+	"NDJTEBKEipZkxDSUuU24UixyY2qTZzLyHY+hzGILFgVFcu7GEWnabTHMNBFSg7UWwF+0Xs72BBNXLJYJ",
+	"2wOsJgsbRQaJ5EqKQW78IRPasZkthFahxxLkrEx7wp48DqF1Ys84i8iMaTKlHO8p02RMBZbZm4flY7cF",
+	"gT3BVZtg4E+RlLXsL9z7itzTuQuh63hWOmITpmnLHdOKDWApvshECq6lOb5di60KrjQoURkzxz61IHXg",
+	"CLvpKtL0pHjA5h94Kn+B1YZXnE0Rjyq7GCeZDkjMLmg4I5qzNOgJz9JP5kj694ICfl/T3dU+LfB8c+YW",
+	"NFNMIYYYyMQcTgiJjVmEUGbDfJcbmwPx/EfGwANMgsmx5fmz/H7ONDGmhKbc7CyIuh5b5nTcjkilbm6R",
+	"MiXjK0CSnSgWXzFVejGuI3nxlZwxpYxauiqgvzghjbZAQJKUhwyPPhdX0vzDiv5wTNMLpnoiYWnhzPo2",
+	"EBu28tIeVbKiMzKWUzLJwvExKZzonqAkZtEFS3PZIDM9NMvkbuqHwzVqZGNHcokrpI1RlkaqJ5oeQ0zp",
+	"Pa90850UU0Ga5Y/MbfcCaz1giLcnJlLocTxzE4eklyOOoCRK6UgjvAWCCptfm3No3kxARlzQGF9QZjF/",
+	"6TBmyG3DNRlTRcJYKha1yRsp2AzpJSIW8gmNCfZ5ll7kkMdxtfJ+LoWmoXld1uxgImqBZg2NnS+0XdnA",
+	"/NusGbV0FTLRLZmhFjFOoYgIi/kFH3KoSM3B380rMqNGAgbdJVyU3gzOGoPTh0etscxSEmZKy4l558aC",
+	"DxmZchHJaUDOzt+93z87P/lwTi7ZbCrTSAVuKEaIainMdsgtHQDQBLQ/pWVi/Jds4ubpNg0T0B4UOFME",
+	"ZsRBIWrPDgl3MosAy9UmJ+qSDAozHjjFYdmGyvZTormoEm0vMxS5QHnVXYzhh2MWXrJoHg9RjWnCEGYl",
+	"AEYR86YCu0oqKKCU5VPKpVULpJUVnzhqY3uZ52FUyQI15SczoaG3XewtH6mCiCxN1tEtLc7W+YxEpzS8",
+	"NLIYk88sjgnNbUioSQdzwZxnhD/M957qCaN2+RdUQP/0yuGKqa5vrLItn1iIbv+hubE4zen32IjwkaaT",
+	"RAUA6U3+z//634V5m3+ljLo/kpiziIwyIVisLBlLXrljxs+UJmYHI6hCoQrf7MDQn7V/SONczFA4nuw/",
+	"M+Z/wlJu/FOzt4TAMPG8FFOkWQCgu4CXHtJJQvmFCHrC3pYYPyAg+S3JFU05FXoP9Amd8OjYbrXcBAAj",
+	"gouiE2FedsnitjUBkJkHKe8gN0vvnwvFL8aVpuKZPc5G40dU08DVNELxvm1NuGQz1SZvZTG4ZJESCgZD",
+	"lRvmVssHdL2P6BoTXLEwgDGACnH0rqpNIMDmUSMLKbTE+qxnmoqIplEu3FTCQj6yIyzWSlDdEzEzbhZI",
+	"7VIDIyn1L0pXp5Eync4C26wY2e3FvmDohdMYcIfkaGS9DNfgGJBYXlzAI8HRA6sb/7TVZFSA1Yl1KkZp",
+	"nPpVwHI0AN086AA8vSsuNQ85PHKbmRoR4cvaynrRLJSWcUSaPnrvlrntLhlgr0hPzIWFVsYbiQs3lvzw",
+	"ygjSt89Bw1uRCEZv9mjbQrJDxqMyCXEmJwxLS+jQ6JElprcrAuvCGTCaNsQ3T3McWfOPIRWB8RWc22w+",
+	"C2lCUVeYfyF2pL0rWGdAJ2D3i9lx1JHzWicCn7xYvSuFHdxHO9FNc6Z5SLXCsTd+0qJVZdc5KJ6QhdPR",
+	"Nac7MmK+tOGbzMhscwAHPBrsBfm3XhoPSDMT/AuxqVtn0dttjYaZv8oMgeosZQPSHFwdBAO/P4dUsZ+O",
+	"yG9vTp63zn47OXzyk7nTgEdt/6S2meCgQEGDibhHRiDOjomeSuLvb3SE0YREsYQaqzEKSJRZAjCb9k5t",
+	"ohgc2yQ1b0pbkB4j8OAVRAg3RuP3he+xpPI735jlCfvfLW6tT4ULA8LaF20zsr4NWZUmUBi+8W3MgLq9",
+	"rNN5HOpZwuAvdOIXB67ai+gnc2v8dfF7W9bKJ2xdRJWgIeOoj8wWVXdU5vRAVLvqS5mlYcUSFfw+4/VV",
+	"TqX+kZ6m7OsiBk2hfuEP/8Og8LrcjUtr4Uf62Q9EDv/BMPuGT6oIyftz383VX1njWSMJOuGr5qgyfMrS",
+	"PWS2fTH0SHgUFEADo8AZXwFptysf4/PoayAsIU8cyI+qYaE3Y4dGxuBssIg0CzYnUjJYz8JHiEForLfh",
+	"8IOvDSayiXmN88ruc7DivefzKs6muA4BSqzF171GCcz/+B9VaJSQm4wwc4gkibYcHnAHc7OnxtI5hgr6",
+	"2mr+9lwWan5J1krKWk+5bR33NvjikLOrNR9OyLy3j9AR5kLl4CO01DSu8tOJrV2w1z5SxDEVVmn6Zzi8",
+	"V/jjX/3gdir/B1H5t7mZymPLCTFLNPB/nLT+/vnr42//rUrq2PuuKyVjY6IsbjJf9QvfFwdMxrSos7nQ",
+	"7IIB+iKsSvV+tddGuHIB+f33339vvXkDMy7Mq9N6+vnr0bcW/nFYPUFY2bkVaf0XXPKnZq/Xxr/2/quK",
+	"CH9OvuZL5UZfICF1T9rp0geoS+t1wE6rLlmctfSr3TptF17tO8CCJerVXvMIUkjFoCxsVcGmbqM2Xcza",
+	"0VqRkKZGh12xdC+wv3VhxpYKZcIiAvTKZldDgsX8wj/lklUqYRszf2V/9tzOYKeDfxgdfN87rjyDocoq",
+	"PTl/mtaVtJdcVOgWW2rhvXEzvD6P3AdmlP60XjJ/Yislv42d9mvGK9i0Xz8b8+2GMzKXTGnd42QICjfq",
+	"U72+Kz9dz2+GtSy9gfLzdpr9AWr2Wu2zU+z1a7OWXp8wTdsjmU4hn1mvzd8J/8qhM6xYHgjjN7uzsmwM",
+	"Kp7w9r5YAkQv11VK2nz/qx/PTjd/h7oZ4BuCu9pAc7FrLF7q14lsX9xUKkKDPJarGzZC3AitaocWf9Xn",
+	"ImJfqh+Bv3ikSCIVrA5691QjkHHlXZnQAPm6eEf45o/PbQ5VelbIJtgZVSnq8VYuDF59MwRmhjx8vpxS",
+	"sPUlNGB2LD7Ajs+/V/MrmyfIy0ZSUqoVtZUAfYz3Vc5prra00miwLRTOaKhQW7Zi1P6umCZff94+cl++",
+	"v1V2f3xuww8I+0JDHc8W9+smIX5c4zyoX5xhUNzpc7tyZ8I8QBNmTtHuDJf5FVnLXCmDJS6PPRSq4KBU",
+	"zPuChBYcRfvDLqECCtIAyFr42rTm2fm7965mLbClasFceZoR8C7Du4feIRasVRk478wUdrGHHzH28EB2",
+	"3JxFFLqMeXnEMtF9Lsy15i+Z6Uqp673++t6RhfBItV1x0yBIvYkERlfF6tdkJEqhjsU7+d5l0F40Bamn",
+	"80fY+QHUNq82wa4Vv1jHxkmyNJGqwv7wuyMgmbYlITV6NK9buG4Ixb+JuTCKG13g9px/2C7E8uDtkwUY",
+	"4n9386S8IGtZJw7WGauvJLy1ZUaKq4GG3xP8fTdvrYvZSJOXH05P3wZF8vwpNQ5gpkCnudJOmRLH5W7+",
+	"tug0H05fBLbjFaqrzKWuSKu6JNH27JyYEb3DCexslB/GRnkAG27eOLkUcgpKezNtWbpwWF2hZ95XzEW1",
+	"rouYpjxetYA1euqaGZtPFrLPrj9XWB9qAyTlcEiuffpu7e2i9ssLumh9wGvdaDVtP9lmFxWrI8vz5GIk",
+	"AzKl2D4BVMJc85DGy/RzrUG2TC2bm0NfJI+Mgg4Z9H4ve8qyXFrh1saktnVoy+4W0yGLK/fXZuZATVjJ",
+	"TB8DSr4B0BqjqGIa66npgk626a/SapReQeG9FrfSzmZ7gDZbpb2xM92q1+UaFpwTi+vbcO4Ki95Bhiw0",
+	"wts1w6GiQZxosxwFuQttS0yvssk+uCHtrLIf1CrbyhbaWVk7K2tnZX13VlZ5j+xsrgdvc3kLYWd11a3M",
+	"RnZXMQi+Os33TrBCUyOUlZT2pt+zS5Fj3D+KyDFzCDEQ4eAsvX6rr7Xh3pvhvYXR7VKAP5gh94B34036",
+	"e115TtVo+0tH24fRVvfyIu5bv3je12jqrSw2AjFv9xwOfX3p7i2L8p1/lencvLvkN34xDsgbFvFsYt7A",
+	"azkF9Cff2v2GCnrBUguQZ8Oov5++fv3uE+zxD6cvKteilPKb6yW2SBdY/FUCcfGbCBDcSjOu06WlZuc6",
+	"EwhxZY6JObo5eeiUKpIJ4wyIdQu0Kt/VnOmwIkF5g8bqaqJq+DrH7IK2dYCWakICngnjP+21q8vL16za",
+	"ml+KXYP2D2HvVVomO6tv+fqsZfu53dR2QHvr1Hf5Kg178SPlcfp80U0zV4juuz1o3kHECSFkJgAfy0L5",
+	"TnkcV13Ut0RzAeETxzln3sdelaF3bgf03F68M/N+vE7vh7L3lph1d21I+dEVHj6UMmZUoJ0lLjJ6UT00",
+	"RIf6ujE6yw3sBB/1W2KruEKxwm9vC8ylOJydvfBd2wv12mxnLCxZnM0sBWd0XM9QcK6TCmXq6UHbBfeZ",
+	"+9/04TfL9LwN7OzU/L+Dmr/WznlAWnqnhndq+N9MDc+rip0Wrl+bzZQwxn6vqYPx4txdOnn//sO7v52+",
+	"CMiH0z+fPj83f70/+Xhm/vvi1dnJs9fmr3a7fUxKobqy7LVDWqKuz+AXO23976Ctb3uP/eCKHQpi+lCd",
+	"UY0FJ0fainavWcZUkSFjwtaLV3dgIbvJzpjYGRPfmzExp/J2tkTt0qxlStTCzi8v+ZhHCSndGVKVvkul",
+	"WDzpnmLXg0Uw05eAO5Iij4IF0beJdcub4Z+Dq1l6WpWp4Tgs7eNeuDntjI0fCcvmgW3CuTnZR29UaWqf",
+	"21dchGyTqlanzZ24vJDC/NLer0JKgt4pcluvpRaA/HOV1p2/MV7mRxmUlmanbB+gsq1XCjt1u2RxNlK4",
+	"nkm+xmEvkmI7EAditZeRSEBvZZykgjhD7jcvlckVSz3DzhI16WnZd6rxR1CNt7N3ysNybO2VDuTGimWl",
+	"AnGP22mLB6wtQKLtFER5Pdbhbv/2/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -33,7 +33,9 @@ const (
 const StateCancelled State = "cancelled"
 
 // Outcome values of a recipient beyond the send states: not yet expanded,
-// and what Meta's status webhooks reported after the send was accepted.
+// and what Meta's status webhooks reported after the send was accepted. A
+// send being delivered counts as queued: to the tenant both are on their
+// way.
 const (
 	OutcomePending   = "pending"
 	OutcomeDelivered = "delivered"
@@ -41,7 +43,7 @@ const (
 )
 
 // Outcomes are every value a recipient's outcome takes.
-var Outcomes = []string{OutcomePending, string(StateQueued), string(StateSending), string(StateSent),
+var Outcomes = []string{OutcomePending, string(StateQueued), string(StateSent),
 	OutcomeDelivered, OutcomeRead, string(StateFailed), string(StateRefused), string(StateCancelled)}
 
 // CampaignRecipient is one user of a campaign and the body parameters
@@ -76,6 +78,18 @@ type Campaign struct {
 	UpdatedAt     time.Time
 	ExpandedAt    *time.Time
 	CancelledAt   *time.Time
+}
+
+// Phase is the campaign's state as the tenant sees it: an expanded campaign
+// is sending while any send is still on its way, then completed.
+func (c Campaign) Phase() string {
+	switch {
+	case c.State != CampaignExpanded:
+		return string(c.State)
+	case c.Progress.Pending+c.Progress.Queued > 0:
+		return "sending"
+	}
+	return "completed"
 }
 
 // Progress counts a campaign's recipients by outcome. Sent counts every

@@ -49,6 +49,8 @@ type Server struct {
 	// sends and submitter serve the guarded send API; nil answers 503.
 	sends     *sending.Store
 	submitter *sending.Submitter
+	// campaigns serves bulk sends; nil answers 503.
+	campaigns *sending.Campaigns
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)
