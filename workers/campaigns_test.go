@@ -5,17 +5,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/wabsp/wabsp/internal/paging"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/sending"
+	"github.com/wabsp/wabsp/webhooks"
 )
 
 // campaignFixture is the send fixture with an approved marketing template,
@@ -258,5 +262,55 @@ func TestCampaignCancel(t *testing.T) {
 		paging.Page{Limit: 5, Cursor: l.NextCursor})
 	if err != nil || len(l2.Items) != 2 || l2.NextCursor != "" || l2.Items[0].Position <= l.Items[4].Position {
 		t.Errorf("cancelled page 2 = %+v, %v; want the last 2 after page 1", l2, err)
+	}
+}
+
+// TestCampaignStatuses follows Meta's status webhooks into the progress
+// and the recipients' outcomes.
+func TestCampaignStatuses(t *testing.T) {
+	f := newCampaignFixture(t, 10)
+	c := f.create(t, 4, 0, 0)
+	if err := f.runExpand(c.ID); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	l, err := f.campaigns.Recipients(ctx, f.tenantID, c.ID, sending.RecipientFilter{}, paging.Page{})
+	if err != nil || len(l.Items) != 4 {
+		t.Fatalf("recipients = %+v, %v", l, err)
+	}
+	statuses := []struct{ recipient, status, errors string }{
+		{recipient: l.Items[0].Wamid, status: "delivered"},
+		{recipient: l.Items[1].Wamid, status: "delivered"},
+		{recipient: l.Items[1].Wamid, status: "read"},
+		{recipient: l.Items[2].Wamid, status: "failed", errors: `,"errors":[{"code":131049,"title":"not delivered"}]`},
+	}
+	hooks, err := webhooks.NewService(f.db, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := make([]webhooks.Change, len(statuses))
+	for i, s := range statuses {
+		changes[i] = webhooks.Change{ArchiveID: 1, Index: i, Field: "messages", WABAID: f.waba, PhoneNumberID: f.phone,
+			ReceivedAt: time.Now().UTC(), Value: json.RawMessage(`{"messaging_product":"whatsapp","metadata":{"phone_number_id":"` +
+				f.phone + `"},"statuses":[{"id":"` + s.recipient + `","status":"` + s.status + `","timestamp":"` +
+				fmt.Sprint(time.Now().Unix()) + `","recipient_id":"1650555000` + fmt.Sprint(i) + `"` + s.errors + `}]}`)}
+	}
+	if err := hooks.Apply(ctx, f.tenantID, changes); err != nil {
+		t.Fatal(err)
+	}
+	want := sending.Progress{Total: 4, Sent: 3, Delivered: 2, Read: 1, Failed: 1, RefusedReasons: map[sending.Reason]int{}}
+	if diff := cmp.Diff(want, f.progress(t, c.ID)); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+	l, err = f.campaigns.Recipients(ctx, f.tenantID, c.ID, sending.RecipientFilter{}, paging.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range l.Items {
+		got = append(got, fmt.Sprintf("%s:%d", r.Outcome, r.ErrorCode))
+	}
+	if diff := cmp.Diff([]string{"delivered:0", "read:0", "failed:131049", "sent:0"}, got); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
 }
