@@ -108,7 +108,8 @@ func createdSends(ctx context.Context, tx pgx.Tx, tenantID, campaignID uuid.UUID
 }
 
 // expandPending decides the next batch of pending recipients, each as the
-// single send it is, and marks them created with their sends.
+// single send it is, and marks them created with their sends. The batch's
+// eligibility answers are fetched in one call when the opt-ins service can.
 func (x *Expander) expandPending(ctx context.Context, tx pgx.Tx, tenantID, campaignID uuid.UUID, c Campaign) ([]Send, error) {
 	rows, err := tx.Query(ctx, `SELECT recipient, parameters FROM campaign_recipients
 		WHERE tenant_id = $1 AND campaign_id = $2 AND stage = 'pending' ORDER BY position LIMIT $3`, tenantID, campaignID, x.batch)
@@ -122,11 +123,17 @@ func (x *Expander) expandPending(ctx context.Context, tx pgx.Tx, tenantID, campa
 	if err != nil {
 		return nil, err
 	}
+	sub := x.sub
+	if bulk, ok := x.sub.optins.(BulkEligibility); ok {
+		batch := *x.sub
+		batch.optins = newBatchEligibility(bulk, recipients)
+		sub = &batch
+	}
 	sends := make([]Send, 0, len(recipients))
 	tos := make([]string, 0, len(recipients))
 	ids := make([]uuid.UUID, 0, len(recipients))
 	for _, r := range recipients {
-		s, err := x.sub.decide(ctx, tx, tenantID, Request{PhoneNumberID: c.PhoneNumberID, To: r.To,
+		s, err := sub.decide(ctx, tx, tenantID, Request{PhoneNumberID: c.PhoneNumberID, To: r.To,
 			Message: templateMessage(c.Template, r.Parameters), Labels: Labels{CampaignID: c.Label}})
 		if err != nil {
 			return nil, fmt.Errorf("sending: expand recipient of campaign %s: %w", campaignID, err)

@@ -32,7 +32,7 @@ type campaignFixture struct {
 	onQueue   func(s sending.Send) error
 }
 
-func newCampaignFixture(t *testing.T, batch int) *campaignFixture {
+func newCampaignFixture(t testing.TB, batch int) *campaignFixture {
 	f := &campaignFixture{sendFixture: newSendFixture(t)}
 	ctx := context.Background()
 	q, err := quality.NewService(f.db, nil, nil)
@@ -44,7 +44,7 @@ func newCampaignFixture(t *testing.T, batch int) *campaignFixture {
 		t.Fatal(err)
 	}
 	el := optins.NewService(f.db)
-	f.onQueue = f.deliver(t)
+	f.onQueue = f.deliver()
 	sub := sending.NewSubmitter(f.db, el, func(_ context.Context, s sending.Send) error { return f.onQueue(s) })
 	f.campaigns = sending.NewCampaigns(f.db, func(context.Context, uuid.UUID, uuid.UUID) error { return nil })
 	f.expand = &CampaignTasks{Expander: sending.NewExpander(sub, batch)}
@@ -52,7 +52,7 @@ func newCampaignFixture(t *testing.T, batch int) *campaignFixture {
 }
 
 // consent records an opt-in, and then an opt-out when out is set.
-func (f *campaignFixture) consent(t *testing.T, el *optins.Service, to string, out bool) {
+func (f *campaignFixture) consent(t testing.TB, el *optins.Service, to string, out bool) {
 	actions := []optins.Action{optins.ActionOptIn}
 	if out {
 		actions = append(actions, optins.ActionOptOut)
@@ -70,7 +70,7 @@ func (f *campaignFixture) consent(t *testing.T, el *optins.Service, to string, o
 
 // deliver runs the send:message task of a send at once, waiting out the
 // pacer as asynq would.
-func (f *campaignFixture) deliver(t *testing.T) func(s sending.Send) error {
+func (f *campaignFixture) deliver() func(s sending.Send) error {
 	return func(s sending.Send) error {
 		for {
 			err := f.run(s.ID)
@@ -91,7 +91,7 @@ func (f *campaignFixture) runExpand(id uuid.UUID) error {
 // create stores a campaign to users 16505550000.. with marketing consent
 // for the first consented, opted out for the next optedOut, and unknown
 // for the rest.
-func (f *campaignFixture) create(t *testing.T, consented, optedOut, unknown int) sending.Campaign {
+func (f *campaignFixture) create(t testing.TB, consented, optedOut, unknown int) sending.Campaign {
 	el := optins.NewService(f.db)
 	nc := sending.NewCampaign{Name: "Spring", Label: "spring-2027", PhoneNumberID: f.phone,
 		Template: sending.Template{Name: "spring_sale", Language: "en_US"}}
@@ -109,7 +109,7 @@ func (f *campaignFixture) create(t *testing.T, consented, optedOut, unknown int)
 	return c
 }
 
-func (f *campaignFixture) progress(t *testing.T, id uuid.UUID) sending.Progress {
+func (f *campaignFixture) progress(t testing.TB, id uuid.UUID) sending.Progress {
 	c, err := f.campaigns.Get(context.Background(), f.tenantID, id)
 	if err != nil {
 		t.Fatal(err)

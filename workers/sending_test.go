@@ -34,7 +34,7 @@ type sendFixture struct {
 
 // newSendFixture is a tenant with a WABA and a CONNECTED number, both known
 // to the simulated Graph API.
-func newSendFixture(t *testing.T) *sendFixture {
+func newSendFixture(t testing.TB) *sendFixture {
 	db := pgtest.New(t)
 	_, rdb := redistest.New(t)
 	svc := tenantstest.NewService(t, db)
