@@ -1549,6 +1549,118 @@ type BusinessInterval struct {
 // BusinessIntervalDay defines model for BusinessInterval.Day.
 type BusinessIntervalDay string
 
+// Campaign defines model for Campaign.
+type Campaign struct {
+	CancelledAt   *time.Time         `json:"cancelled_at,omitempty"`
+	CreatedAt     time.Time          `json:"created_at"`
+	ExpandedAt    *time.Time         `json:"expanded_at,omitempty"`
+	Id            openapi_types.UUID `json:"id"`
+	Label         string             `json:"label"`
+	Name          string             `json:"name"`
+	PhoneNumberId string             `json:"phone_number_id"`
+
+	// Progress Recipients by outcome. `pending`, `queued`, `sent`, `failed`,
+	// `refused` and `cancelled` add up to `total`; `delivered` counts
+	// within `sent`, and `read` within `delivered`.
+	Progress CampaignProgress `json:"progress"`
+
+	// State `expanding` (sends are still being made), `sending` (every
+	// recipient has its send; some are still queued), `completed`
+	// (nothing left to deliver) or `cancelled`.
+	State     string                 `json:"state"`
+	Template  map[string]interface{} `json:"template"`
+	UpdatedAt time.Time              `json:"updated_at"`
+}
+
+// CampaignList defines model for CampaignList.
+type CampaignList struct {
+	Items []Campaign `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// CampaignOutcome `pending`: no send made yet; `queued`: its send waits for or is in
+// delivery; `sent`: Meta accepted it (it has a wamid); `delivered` and
+// `read`: Meta's statuses since; `failed`: Meta refused it or reported
+// it failed; `refused`: the guards refused it (see `reasons`);
+// `cancelled`: the campaign was cancelled before it reached Meta.
+type CampaignOutcome = string
+
+// CampaignProgress Recipients by outcome. `pending`, `queued`, `sent`, `failed`,
+// `refused` and `cancelled` add up to `total`; `delivered` counts
+// within `sent`, and `read` within `delivered`.
+type CampaignProgress struct {
+	Cancelled int `json:"cancelled"`
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Pending   int `json:"pending"`
+	Queued    int `json:"queued"`
+	Read      int `json:"read"`
+	Refused   int `json:"refused"`
+
+	// RefusedReasons Refused recipients per guard reason (one recipient may have several).
+	RefusedReasons map[string]int `json:"refused_reasons"`
+	Sent           int            `json:"sent"`
+	Total          int            `json:"total"`
+}
+
+// CampaignRecipient defines model for CampaignRecipient.
+type CampaignRecipient struct {
+	// ErrorCode Meta's error code of a failed recipient.
+	ErrorCode *int `json:"error_code,omitempty"`
+
+	// Outcome `pending`: no send made yet; `queued`: its send waits for or is in
+	// delivery; `sent`: Meta accepted it (it has a wamid); `delivered` and
+	// `read`: Meta's statuses since; `failed`: Meta refused it or reported
+	// it failed; `refused`: the guards refused it (see `reasons`);
+	// `cancelled`: the campaign was cancelled before it reached Meta.
+	Outcome    CampaignOutcome `json:"outcome"`
+	Parameters *[]string       `json:"parameters,omitempty"`
+
+	// Reasons For a refused recipient, every guard reason.
+	Reasons []string            `json:"reasons"`
+	SendId  *openapi_types.UUID `json:"send_id,omitempty"`
+	To      string              `json:"to"`
+	Wamid   *string             `json:"wamid,omitempty"`
+}
+
+// CampaignRecipientInput defines model for CampaignRecipientInput.
+type CampaignRecipientInput struct {
+	// Parameters The template body's `{{1}}`, `{{2}}`, ... for this recipient.
+	Parameters *[]string `json:"parameters,omitempty"`
+
+	// To The recipient's number, E.164 digits (a leading `+` is accepted).
+	To string `json:"to"`
+}
+
+// CampaignRecipientList defines model for CampaignRecipientList.
+type CampaignRecipientList struct {
+	Items []CampaignRecipient `json:"items"`
+
+	// NextCursor Absent on the last page.
+	NextCursor *string `json:"next_cursor,omitempty"`
+}
+
+// CampaignRequest defines model for CampaignRequest.
+type CampaignRequest struct {
+	// Label The `labels.campaign_id` of every send of the campaign, which
+	// insights and billing report under; the campaign id when absent.
+	Label *string `json:"label,omitempty"`
+	Name  string  `json:"name"`
+
+	// PhoneNumberId Meta's id of the sending number.
+	PhoneNumberId string                   `json:"phone_number_id"`
+	Recipients    []CampaignRecipientInput `json:"recipients"`
+	Template      struct {
+		// Components Components shared by every recipient (header, buttons), in
+		// Meta's shape; body parameters come per recipient.
+		Components *[]map[string]interface{} `json:"components,omitempty"`
+		Language   string                    `json:"language"`
+		Name       string                    `json:"name"`
+	} `json:"template"`
+}
+
 // ConsentAction defines model for ConsentAction.
 type ConsentAction string
 
@@ -3132,7 +3244,7 @@ type Send struct {
 	// Reasons For a refused send, every guard reason.
 	Reasons []string `json:"reasons"`
 
-	// State `queued`, `sending`, `sent`, `failed` or `refused`.
+	// State `queued`, `sending`, `sent`, `failed`, `refused` or `cancelled` (a queued send of a cancelled campaign).
 	State     string    `json:"state"`
 	To        string    `json:"to"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -3698,6 +3810,9 @@ type AlertState string
 // AlertSubjectKind defines model for AlertSubjectKind.
 type AlertSubjectKind = QualitySubjectKind
 
+// CampaignId defines model for CampaignId.
+type CampaignId = openapi_types.UUID
+
 // ClientRef defines model for ClientRef.
 type ClientRef = openapi_types.UUID
 
@@ -4136,6 +4251,34 @@ type GetBillingUsageParams struct {
 
 	// Cursor The `next_cursor` of the previous page.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListCampaignsParams defines parameters for ListCampaigns.
+type ListCampaignsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateCampaignParams defines parameters for CreateCampaign.
+type CreateCampaignParams struct {
+	// IdempotencyKey A client-chosen key (1 to 200 printable characters) that makes the
+	// request safe to retry: the same key returns the first result.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListCampaignRecipientsParams defines parameters for ListCampaignRecipients.
+type ListCampaignRecipientsParams struct {
+	// Limit Page size.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Outcome Only recipients with this outcome.
+	Outcome *CampaignOutcome `form:"outcome,omitempty" json:"outcome,omitempty"`
 }
 
 // ListConsentsParams defines parameters for ListConsents.
@@ -5222,6 +5365,9 @@ type RotatePartnerWebhookSecretJSONRequestBody = WebhookSecretRotation
 
 // UpdateTenantJSONRequestBody defines body for UpdateTenant for application/json ContentType.
 type UpdateTenantJSONRequestBody = TenantUpdate
+
+// CreateCampaignJSONRequestBody defines body for CreateCampaign for application/json ContentType.
+type CreateCampaignJSONRequestBody = CampaignRequest
 
 // RecordConsentJSONRequestBody defines body for RecordConsent for application/json ContentType.
 type RecordConsentJSONRequestBody = ConsentCreate
@@ -7622,6 +7768,21 @@ type ServerInterface interface {
 	// GetBillingUsage Message counts over a range of days
 	// (GET /v1/tenants/{tenant_id}/billing/usage)
 	GetBillingUsage(c *fiber.Ctx, tenantId TenantId, params GetBillingUsageParams) error
+	// ListCampaigns List the tenant's campaigns with their progress
+	// (GET /v1/tenants/{tenant_id}/campaigns)
+	ListCampaigns(c *fiber.Ctx, tenantId TenantId, params ListCampaignsParams) error
+	// CreateCampaign Send one template to many recipients
+	// (POST /v1/tenants/{tenant_id}/campaigns)
+	CreateCampaign(c *fiber.Ctx, tenantId TenantId, params CreateCampaignParams) error
+	// GetCampaign One campaign with its progress counters
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id})
+	GetCampaign(c *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error
+	// CancelCampaign Stop a campaign
+	// (POST /v1/tenants/{tenant_id}/campaigns/{campaign_id}/cancel)
+	CancelCampaign(c *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error
+	// ListCampaignRecipients A campaign's recipients with each one's outcome
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id}/recipients)
+	ListCampaignRecipients(c *fiber.Ctx, tenantId TenantId, campaignId CampaignId, params ListCampaignRecipientsParams) error
 	// ListConsents List consent ledger entries
 	// (GET /v1/tenants/{tenant_id}/consents)
 	ListConsents(c *fiber.Ctx, tenantId TenantId, params ListConsentsParams) error
@@ -10021,6 +10182,250 @@ func (siw *ServerInterfaceWrapper) GetBillingUsage(c *fiber.Ctx) error {
 
 	handler := func(c *fiber.Ctx) error {
 		return siw.Handler.GetBillingUsage(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListCampaigns operation middleware
+func (siw *ServerInterfaceWrapper) ListCampaigns(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCampaignsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListCampaigns(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CreateCampaign operation middleware
+func (siw *ServerInterfaceWrapper) CreateCampaign(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateCampaignParams
+
+	headers := c.GetReqHeaders()
+
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Sprintf("Too many values for ParamName Idempotency-Key, 1 is required, but %d found", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter Idempotency-Key: %w", err).Error())
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CreateCampaign(c, tenantId, params)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// GetCampaign operation middleware
+func (siw *ServerInterfaceWrapper) GetCampaign(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "campaign_id" -------------
+	var campaignId CampaignId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "campaign_id", c.Params("campaign_id"), &campaignId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.GetCampaign(c, tenantId, campaignId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// CancelCampaign operation middleware
+func (siw *ServerInterfaceWrapper) CancelCampaign(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "campaign_id" -------------
+	var campaignId CampaignId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "campaign_id", c.Params("campaign_id"), &campaignId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign_id: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.CancelCampaign(c, tenantId, campaignId)
+	}
+
+	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
+		m := siw.HandlerMiddlewares[i]
+		next := handler
+		handler = func(c *fiber.Ctx) error {
+			return m(c, next)
+		}
+	}
+
+	return handler(c)
+}
+
+// ListCampaignRecipients operation middleware
+func (siw *ServerInterfaceWrapper) ListCampaignRecipients(c *fiber.Ctx) error {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "tenant_id" -------------
+	var tenantId TenantId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "tenant_id", c.Params("tenant_id"), &tenantId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter tenant_id: %w", err).Error())
+	}
+
+	// ------------- Path parameter "campaign_id" -------------
+	var campaignId CampaignId
+
+	err = runtime.BindStyledParameterWithOptions("simple", "campaign_id", c.Params("campaign_id"), &campaignId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid"})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter campaign_id: %w", err).Error())
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCampaignRecipientsParams
+
+	var query url.Values
+	query, err = url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for query string: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", query, &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter limit: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", query, &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter cursor: %w", err).Error())
+	}
+
+	// ------------- Optional query parameter "outcome" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "outcome", query, &params.Outcome, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, fmt.Errorf("Invalid format for parameter outcome: %w", err).Error())
+	}
+
+	handler := func(c *fiber.Ctx) error {
+		return siw.Handler.ListCampaignRecipients(c, tenantId, campaignId, params)
 	}
 
 	for i := len(siw.HandlerMiddlewares) - 1; i >= 0; i-- {
@@ -14247,6 +14652,16 @@ func RegisterHandlersWithOptions(router fiber.Router, si ServerInterface, option
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends", wrapper.ListSends)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/sends/:send_id", wrapper.GetSend)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/campaigns", wrapper.ListCampaigns)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/campaigns", wrapper.CreateCampaign)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/campaigns/:campaign_id", wrapper.GetCampaign)
+
+	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/campaigns/:campaign_id/recipients", wrapper.ListCampaignRecipients)
+
+	router.Post(options.BaseURL+"/v1/tenants/:tenant_id/campaigns/:campaign_id/cancel", wrapper.CancelCampaign)
 
 	router.Get(options.BaseURL+"/v1/tenants/:tenant_id/optin-settings", wrapper.GetOptinSettings)
 
@@ -19782,6 +20197,525 @@ type GetBillingUsage500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetBillingUsage500ApplicationProblemPlusJSONResponse) VisitGetBillingUsageResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignsRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   ListCampaignsParams
+}
+
+type ListCampaignsResponseObject interface {
+	VisitListCampaignsResponse(ctx *fiber.Ctx) error
+}
+
+type ListCampaigns200JSONResponse CampaignList
+
+func (response ListCampaigns200JSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns400ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns401ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaigns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns403ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns404ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaigns429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns429ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaigns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaigns500ApplicationProblemPlusJSONResponse) VisitListCampaignsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaignRequestObject struct {
+	TenantId TenantId `json:"tenant_id"`
+	Params   CreateCampaignParams
+	Body     *CreateCampaignJSONRequestBody
+}
+
+type CreateCampaignResponseObject interface {
+	VisitCreateCampaignResponse(ctx *fiber.Ctx) error
+}
+
+type CreateCampaign202JSONResponse Campaign
+
+func (response CreateCampaign202JSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(202)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign400ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign401ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateCampaign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign403ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign404ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign409ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(409)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign413ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(413)
+
+	return ctx.JSON(&response)
+}
+
+type CreateCampaign429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign429ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CreateCampaign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateCampaign500ApplicationProblemPlusJSONResponse) VisitCreateCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaignRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	CampaignId CampaignId `json:"campaign_id"`
+}
+
+type GetCampaignResponseObject interface {
+	VisitGetCampaignResponse(ctx *fiber.Ctx) error
+}
+
+type GetCampaign200JSONResponse Campaign
+
+func (response GetCampaign200JSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign400ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign401ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetCampaign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign403ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign404ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type GetCampaign429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign429ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type GetCampaign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetCampaign500ApplicationProblemPlusJSONResponse) VisitGetCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaignRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	CampaignId CampaignId `json:"campaign_id"`
+}
+
+type CancelCampaignResponseObject interface {
+	VisitCancelCampaignResponse(ctx *fiber.Ctx) error
+}
+
+type CancelCampaign200JSONResponse Campaign
+
+func (response CancelCampaign200JSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign400ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign401ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CancelCampaign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign403ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign404ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type CancelCampaign429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign429ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type CancelCampaign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CancelCampaign500ApplicationProblemPlusJSONResponse) VisitCancelCampaignResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(500)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipientsRequestObject struct {
+	TenantId   TenantId   `json:"tenant_id"`
+	CampaignId CampaignId `json:"campaign_id"`
+	Params     ListCampaignRecipientsParams
+}
+
+type ListCampaignRecipientsResponseObject interface {
+	VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error
+}
+
+type ListCampaignRecipients200JSONResponse CampaignRecipientList
+
+func (response ListCampaignRecipients200JSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/json")
+	ctx.Status(200)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients400ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(400)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients401ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.WWWAuthenticate != nil {
+		ctx.Response().Header.Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(401)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaignRecipients403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients403ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(403)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients404ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(404)
+
+	return ctx.JSON(&response)
+}
+
+type ListCampaignRecipients429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients429ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
+	if response.Headers.RateLimitLimit != nil {
+		ctx.Response().Header.Set("RateLimit-Limit", fmt.Sprint(*response.Headers.RateLimitLimit))
+	}
+	if response.Headers.RateLimitRemaining != nil {
+		ctx.Response().Header.Set("RateLimit-Remaining", fmt.Sprint(*response.Headers.RateLimitRemaining))
+	}
+	if response.Headers.RateLimitReset != nil {
+		ctx.Response().Header.Set("RateLimit-Reset", fmt.Sprint(*response.Headers.RateLimitReset))
+	}
+	if response.Headers.RetryAfter != nil {
+		ctx.Response().Header.Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	ctx.Response().Header.Set("Content-Type", "application/problem+json")
+	ctx.Status(429)
+
+	return ctx.JSON(&response.Body)
+}
+
+type ListCampaignRecipients500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCampaignRecipients500ApplicationProblemPlusJSONResponse) VisitListCampaignRecipientsResponse(ctx *fiber.Ctx) error {
 	ctx.Response().Header.Set("Content-Type", "application/problem+json")
 	ctx.Status(500)
 
@@ -28757,6 +29691,21 @@ type StrictServerInterface interface {
 	// GetBillingUsage Message counts over a range of days
 	// (GET /v1/tenants/{tenant_id}/billing/usage)
 	GetBillingUsage(ctx context.Context, request GetBillingUsageRequestObject) (GetBillingUsageResponseObject, error)
+	// ListCampaigns List the tenant's campaigns with their progress
+	// (GET /v1/tenants/{tenant_id}/campaigns)
+	ListCampaigns(ctx context.Context, request ListCampaignsRequestObject) (ListCampaignsResponseObject, error)
+	// CreateCampaign Send one template to many recipients
+	// (POST /v1/tenants/{tenant_id}/campaigns)
+	CreateCampaign(ctx context.Context, request CreateCampaignRequestObject) (CreateCampaignResponseObject, error)
+	// GetCampaign One campaign with its progress counters
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id})
+	GetCampaign(ctx context.Context, request GetCampaignRequestObject) (GetCampaignResponseObject, error)
+	// CancelCampaign Stop a campaign
+	// (POST /v1/tenants/{tenant_id}/campaigns/{campaign_id}/cancel)
+	CancelCampaign(ctx context.Context, request CancelCampaignRequestObject) (CancelCampaignResponseObject, error)
+	// ListCampaignRecipients A campaign's recipients with each one's outcome
+	// (GET /v1/tenants/{tenant_id}/campaigns/{campaign_id}/recipients)
+	ListCampaignRecipients(ctx context.Context, request ListCampaignRecipientsRequestObject) (ListCampaignRecipientsResponseObject, error)
 	// ListConsents List consent ledger entries
 	// (GET /v1/tenants/{tenant_id}/consents)
 	ListConsents(ctx context.Context, request ListConsentsRequestObject) (ListConsentsResponseObject, error)
@@ -30633,6 +31582,161 @@ func (sh *strictHandler) GetBillingUsage(ctx *fiber.Ctx, tenantId TenantId, para
 		return err
 	} else if validResponse, ok := response.(GetBillingUsageResponseObject); ok {
 		if err := validResponse.VisitGetBillingUsageResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCampaigns operation middleware
+func (sh *strictHandler) ListCampaigns(ctx *fiber.Ctx, tenantId TenantId, params ListCampaignsParams) error {
+	var request ListCampaignsRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCampaigns(ctx.UserContext(), request.(ListCampaignsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCampaigns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCampaignsResponseObject); ok {
+		if err := validResponse.VisitListCampaignsResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateCampaign operation middleware
+func (sh *strictHandler) CreateCampaign(ctx *fiber.Ctx, tenantId TenantId, params CreateCampaignParams) error {
+	var request CreateCampaignRequestObject
+
+	request.TenantId = tenantId
+	request.Params = params
+
+	var body CreateCampaignJSONRequestBody
+	var err error
+	// The validation middleware stores the value a kin-openapi validator
+	// validated in the Fiber context. Bind that value, matching member
+	// names exactly, so the handler receives what was validated instead
+	// of a second, case-insensitive decode.
+	if v := ctx.Locals(validatedBodyLocalsKey); v == nil || runtime.BindJSONValue(v, &body) != nil {
+		err = ctx.BodyParser(&body)
+	}
+	if err != nil {
+		return fiber.NewError(fiber.StatusBadRequest, err.Error())
+	}
+	request.Body = &body
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateCampaign(ctx.UserContext(), request.(CreateCampaignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateCampaign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateCampaignResponseObject); ok {
+		if err := validResponse.VisitCreateCampaignResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetCampaign operation middleware
+func (sh *strictHandler) GetCampaign(ctx *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error {
+	var request GetCampaignRequestObject
+
+	request.TenantId = tenantId
+	request.CampaignId = campaignId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.GetCampaign(ctx.UserContext(), request.(GetCampaignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetCampaign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetCampaignResponseObject); ok {
+		if err := validResponse.VisitGetCampaignResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CancelCampaign operation middleware
+func (sh *strictHandler) CancelCampaign(ctx *fiber.Ctx, tenantId TenantId, campaignId CampaignId) error {
+	var request CancelCampaignRequestObject
+
+	request.TenantId = tenantId
+	request.CampaignId = campaignId
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.CancelCampaign(ctx.UserContext(), request.(CancelCampaignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CancelCampaign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CancelCampaignResponseObject); ok {
+		if err := validResponse.VisitCancelCampaignResponse(ctx); err != nil {
+			return err
+		}
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCampaignRecipients operation middleware
+func (sh *strictHandler) ListCampaignRecipients(ctx *fiber.Ctx, tenantId TenantId, campaignId CampaignId, params ListCampaignRecipientsParams) error {
+	var request ListCampaignRecipientsRequestObject
+
+	request.TenantId = tenantId
+	request.CampaignId = campaignId
+	request.Params = params
+
+	handler := func(ctx *fiber.Ctx, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCampaignRecipients(ctx.UserContext(), request.(ListCampaignRecipientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCampaignRecipients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCampaignRecipientsResponseObject); ok {
+		if err := validResponse.VisitListCampaignRecipientsResponse(ctx); err != nil {
 			return err
 		}
 	} else if response != nil {
@@ -33271,758 +34375,787 @@ func (sh *strictHandler) GetWebhookEventTypes(ctx *fiber.Ctx) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L2Nchs5kif+KgjuRljyUjQly+5uOS4uZLfd42l/jSSPb7blPwlWgSRGRaAaQIlme/wc9wj3Hncv9g9k",
-	"AvVFVLFKkt29Gx2xOy2zqvCZmchMZP7y8yCSq1QKJowenHweLBmNmYI/z6hhr/iKG/gf+0vMdKR4argU",
-	"g5PBGfs1Y9poYpaMRAlnwpAV3ZBZprQhMzaXipEZ42JBEtsCi0eD4UBHS7aitjWzSdngZMCFYQumBl++",
-	"DIsuz9iKcsHFoqXbhM0N4QK7z5Sy/c+y6IqZPv1oFpjaOYukiDXJhOEJdIANE67JPEsSQheUi93dMKM2",
-	"p3PDVHMXRpI15fl6KfsJF4sdbX8ZDlKq6IoZt1mnCVPmZbzdz8WSEWof3tOEww5w+3NKzXIwHAi6sg3D",
-	"CxMeD4YDxX7NuGLx4MSojJUHMZdqRc3gZJBl8KYblDbK7pMdEgziZy4Cw3grkg2OQxM5J2bJNbniIiZ7",
-	"IlvNmJr8mtGEm82QGLZKE2rYJKWZZvGQrJihJ5fZePwwsl3CX2xIRqPRfj6dXzOmNsV8bMuVBVzRT6+Y",
-	"WJjl4OTw6PvGsZ+za6a42XQbv3ZvN43CP6+M5N8Vmw9OBv/2oOC7B/hUP6iOoRiVoYY1DEmmTBCpiLT/",
-	"UEzL5JrFbqCN44L2yoNiIlsNTn4Z2NaABrCdwcfmlcpm/2RRh82mM5kZgpusi93VdtA0imQmWgaKnUy2",
-	"trNtEf+GhFQeoB31MxBQZ/a7EIucvnvpZNg9TaY8npI9IQ3hRpMp/j7h8XS/gX/cG3ZUt+OgZ1JoJsxp",
-	"ZIf2gidOdIQWh8I7nZel0nK5r2dSGBqZorPAXgK5R/jiPU2YMIqzxm1zL6I8ucHsXyi52h7Ic+yUrJdS",
-	"MzsY+ypZ0jRlwpK8AYqywhaHa/iKNY1wbnsIji2mhh3YT9sG+C5TqdSsfX9SfKnvBrm2y92dy0xFO3rT",
-	"8E7fzrDlcl8XsvfKu5Nr56IbecMlt8TUdLQVRNl4uFXI8VbMmSktVXgcU8E+mUkEb0zxhGAkVeyay0yT",
-	"lC4alwW/aTqtHh0ehYbyI0v4NVObpmWJ3fO2dfHvdF4YLszj48FwsOKCr+yBcTgMaT3PP6VM8RUTjZvG",
-	"8jfaxle8dfut+wvXRqrNqTGKz7LG01TJdXG8U/8y2XPKyURRw8ViSOwJmukh8b/rSCo2JBE1bCHVZkjY",
-	"NROmXUfJm2/a+sfHLTMJy8hiElvi8DUzFIf1VSSjG1ZIfBSDKkuKjuO5mdB4GbNVKg0T0eZnFtDmTt1Z",
-	"fxBZkSbIFduQvUOrix+NxyRVXBg6SxiJllTRyOrY+8QsqbVvrhgYPJdCoR1CNJ0z+yVo7ifA95quGLSp",
-	"mMmUQAtpzq1ZpJjOEjO6FH6+aHAVEy4N/cCOvYE4jsZjYMRcq7UGgTFM2Tb/v18uLz8dHR5cXn767vnH",
-	"//j38BqtUtlsMnB42sae+MbtWfOl0HyxbDj0X8CixXRD9gwT1BEL+U0Ktv+ExGxOs8SQox/sKzl9TY2c",
-	"3oy+2wb4bikFewN6bJuWNMs0F0xrp/KSPUvoVqdM7fcTZ+1UdMm64lB9sTLa8h6PD374+Plw+PDoy7+3",
-	"jTvEkq8oruqQcBElWczi1vU1Mqabm3Bow7iuJY/Yayks4QaJD9+4p8nKvuSNfBzhPV2Mkez94x//+MfB",
-	"69dNijl830qgWyt6/OUA/2ha17/KTAnWePT+Ex+3sY575fa80+CZeUcXjGj+W6NUBX9MZdvcVg9OHlm5",
-	"Qj/hAe+lTNtx/1bMJFUxF4umFZH5G22LUrx1+3UpxgS2899g9g0GdP6qRjqzhr39qL/1nDJh27Fjz4TA",
-	"v3QWRYzFzI5zTnnSZFS/o8oIppqWMMXHbevnXrn94oGgazSUQTo54XZPkzWd6bRkMO+WdrVRw3u3N5yd",
-	"1Y/yuWkV81Hz2O61096skOFG2qbIHsxEzgnNn5Yn3DSLsrC+zSzOZJJk6c6jEIS25tdsv1k0fqvTEYfc",
-	"dsj0He/dnjbn2SwfVBNdrNlsKeUV0aV321it/N7tN/3CucRCo3Ps5L1mzUPKvaY7htNHgbiATWpatHwL",
-	"W8Zk37iLBbLtNAjxZ1SzAy40E5obfs1gE+Fbb4XnA7XDslaRTrJFE3392qpwN43tHOzBdhcavFg9Y7JW",
-	"F22mO7tzyqOAYX2gM9oowj+cPj1tEd1rOqNtIhue315if6Ar3kzxK6a11WJ4TPbW9s3m0ax2EFi71VQf",
-	"2Bdwf6dSaAYXK09p7G6c7L8iKQwT8CdN04RH1A77QarkLGGr//intnP4PGCf6CpNGH4Ro8Z0TRMeT5zV",
-	"OBgOYmYoTyybLBnxxiTXxG4FvDsYDphSUunByS+fB3POkti+zVdsYgXmYDhw3doDSBpCBXl5+ua0EKmD",
-	"Lx9xXZgGLjwZjA//+v1//vzw7z/87fjDo+ePz767+P4fP7wfvzx8a0kNyefkGCidGzt+O31ylo/ZLVam",
-	"xAlQz4kbwUl9el+6Uu47NwVY+G1SLa3LiiaWqFhsWdj1Z8/ras/T/Sdkisv2y8fppbBUogmj0ZLAChJq",
-	"CBwz1gRH9+I84dHtNjfyjZR21TIZoYliNN4Q9olrowc3240fit14VnTUuBX5YO5uD9C5XJvNkKRSaz5L",
-	"NiQTMVOECmmWTDlJdyn2pn4o0/2h3bQyoUdUWJqdMRJRpbjd1ax+m3spQNcme1PUnCepgktTbgc33Xc7",
-	"+EKqGY9jJm61hfO8lQpncl2+2QYuiwyZw2SocVO94b4+LPb1Ran3xo0thnhXO2vkFRMkodEVuqh0JFM4",
-	"Ibcny7WbrN0NP5Dp/vBSuI11T+3JlmlrCTHLnU4FyH/Kd+2lsGoITZ5bVu2xc7ee97lcMbO06gESFZEC",
-	"T8J7mmgeMxApODYrS37NpGEwwWmxx1NiJNFZmkplRnY29tC6sIv5EqXRt5wQOFIVm2eaxTBQd7xrIxWL",
-	"CY0iprXb6r3pihk6gX9MnOS0s4R3CSWCrYkUDOb0RpoXMhPxrdhKSDOZQyt10WjJyz+5CfccF9zzRhry",
-	"wjXVyD3FSO6Ce95IpCErAyxvWJ0EZJxwD9bcLFFG8DjAQvlorJYF5v8mkTS+kPIVVQv2LenHCoKZjDeW",
-	"deU1U+SQvOZPyd40xTFNjJSTxI7KjdXbK2fsnywy7HYEkolUSUuhdJawulaUmz0zxeiVJkdWpXcKosoS",
-	"pqsqkmsyN4Xs2T9xiugwV6BAbyzrTlbYLWUSYwxFItdMRVQzkjBrKukhifmCG02oiPGkg9sePfgy3O7y",
-	"mipuZzKhZsLiBSv1W+zKL+OPI8M+mcoojN8GdzJqQxXc4TARIzVR4lu/qWJ3dFQwzfvywpPnwmCgSiP/",
-	"VDfqzk6g2g6XN5fsTSudTuFaTW3INZcJ0Bfh4lIU2h5qGRV5yI2XecpR63ToO7F7Zzf1UuTGhiBTJMD8",
-	"nLqQ8jUVGx90ditaV5ZCXChcmdTt7xgiR9gn9BY+weskYtdG3UxCHpX0xgspiZ0GyefRstOVYd7VRjst",
-	"yssYy0+lae9Ny52i5RmKRDzIHd6hobgvHtQCF8vxfgeVwMJOjRRf1BpykYMdG7Fv+5DAgzwmsPXjInoQ",
-	"FvW9oJlZSsV/u7XMtQ0xYewnVVKkaHqSGaPKqvKgNXBNcuv6Zof1YVnulGbRKm+qg7ybUzs0PStmKn1t",
-	"0d+HDx8OTktvbHstpk+hxak/9xk5e/GMPP7u0ZiAeAqGcxY+B9zda8oTkK633Ny8nfpxSvUV+TVjGbNb",
-	"Wn2x/64+Khsw50xd84iR95VG2zY3f+0uNvaUxAwMDBFtyN4Zi7kekndSm4Vi5397te8PVUOvWMUMVXyx",
-	"NETItTVXS6OySjFKYB9Cwci0xLtTojF+F2/yy7KqyuB3GvT7JV+rIua3HLLqL6IixS2hJoPhYE2Vu4ni",
-	"Yi4Dd0/DwaldGooj/DygMdrXNHmnZMqU4UwPTuY00QzUlfynzwO6cBRaneSHpSQQIWYXzR2tdmY7nKnD",
-	"Ac2MXFGnUdYXThgy2xD3ij37FUVvw5IKQknKlJYQke2anUmZMApneERXKeUL0cGjOyxFHQXCRkQpdIlc",
-	"sU1tWofBFt1tbygKxT3q29REG5aGfbv2yT1Nptc0ydgUHSrU+I6eEMFYrMnU/XvaaV9y7TahYpFRNE+6",
-	"f4WO2g5fgHobWnc7MfeQWLUun0axG91msg77nOGSOjMza5B5is0vNsqNPnq8y31cdkT/4vormE5CTHKV",
-	"6Z5SEy37cl7+NfyTG7bSO4PLCzb/ArN6iV8djp1T3P87Hy1Vim625lTuu31mZxDrBLdOodGzoPcfFt8a",
-	"W+6dEkvnknA40Az9fdWv/yLXZGXVXLz5WeUeyyWNCXVXLmSu5ApsgCcgocBpaa2BTBgiRQQHBFeaUKX4",
-	"NQv1H14R0GdgYMFlSTmGoG+vRx5fHpKl1JTzazRzx4fJ3XdMxKnkwowGAYKPFLMDm1DTNXpuOIg5mFv+",
-	"o1poiWIg22Gh/Ju2625tN3FfHnqPN/N4NZVSs0Sz286WZjE3JJGLSm/h66XhIKHaTKysCM7iw9KqtYbY",
-	"t8hCGkJxMbtPxAu1rQelMIzGxZtL5SM63Mx1p0kpiapeG5ufSa9TyZRVpcO2iK7w+bB0Yds6dOfF6j7y",
-	"Gr/AKwXRD71LBqaXj7xCvK0c9Qze6ylCm06lVvHevr1nbo52kYZAt+BRgn/ZuZGp+3r6FXe7OqQfMaYi",
-	"Fxm2zXuaZDqjCbr78Qrak0h7+HH52Hh41It+dq8NfjztT05l6ulAJ3GTAN55gOYS/EtOvppFKphAuJRr",
-	"gVMUcj3aOQc3gnq7rdN5xXXgMMm3sptSUJ5TfTtLKQ0B5XXmzgGgKxCkPsthB/fDuIIzU9GSX7P4A4bj",
-	"BBSHNJ00nSDg9qNp6rJUcAGJ5gvhrkVmMt4Ez0jquu11SDJ/b1U/WDbWGJFcS1Fx584Yca7MikpTPxm3",
-	"ci22VR+p0iUVAV5/tqTCqk4+fwG614YnCRibcOWFl3VcwSUR3FdA5FpYyVIsYqWFCRyheE779/JlJnsY",
-	"7O4zTPa7n6tKZn31Fb2kR48eB7RB9omc/+X04OjRYx8KZAeHWp/bdHD8u/gAGLnVa4L7o/lvAb/PU1hj",
-	"/hv4jmcbg+I0oK86p0n9excyamWgnffQk45UBPc5OJZczgZavHBxRn669zSJHGGsmWKuI2JkRe7vPIxa",
-	"TQIMUsdtqJJNlbuGnoPdcg6LOCdP1ZXJdRAS75w5eishWJM7fzxR+IGbpSU1EIJJ8nYO91395lRfo5lr",
-	"L3AbaOmYUE0M+2SGZG053SzZhlDFnAP1/cWLg++DtGmbncyoZo+Pm5K/aGRcHyC0NaRK4Sdk7+zFM3L8",
-	"+Pj7/d3LV+5qexE/2mW0NsNzYTBwsHaYRN7lVTu6s2hpJ+8UkhFqodMhBsaNsjR2/8SjeuSMoGn4bImM",
-	"VI1nVpF0jF6atZKGPSF0lqvaeqMNW5G14k607GRU7NHrjjUvNY1XXNixe0V0mOtdVuRMsbuGqXiXZljJ",
-	"xqi7tuih3JEKs6lMM2YJA49CqeeCGfocBuhRvcUw8xy10DiBFhrH2fkILzvbA2aZH8vO5/jkc8sB0S0U",
-	"c0uWo6wuKGlYZJtXO68ONijJLAu+kos7EdQFO/8BZPRTniRcLJ4BhEEg6rfmUNRPIJ1wwWLyP7xmxGIw",
-	"hWY8gVuH0aBupbovOtJV3mrH911CSteXk2RGo6sWp51LEHdZsFaipIpHVvG0zREh4WKfXAm51kN4xmIy",
-	"26CDS4o5X2RgIrqeKvKueWB+fTszH+06Ze2swp2v1mgmH5FrorwzbgD54g/zPS4tcQu5vUuoCFiwEDEZ",
-	"bYLSIM/t2jqDVMbIeskT2Js0oVaj10Qzk3vdYu9AoGmabML3KyuqrrJ0kjIVuQXb9htIYZbJZjJnO10a",
-	"r6VgwM/yminFY9ZdPryzFPXWfRYSEXh49zEv6na6X+fqlLbWoDz6YgN2bOtLkWampxurvPHl3I7Tg//8",
-	"+PlhKLEjtF81fobnVlb6cBwAbOGCuE+GhBqyktoQs5YkZhFf0QTOxHp6yX/sXV6OfKLJ0Zf9/xke0O9D",
-	"HfU7kFYbJ1/olk18r4OH3Nzlc+1IVhoOFkpm6WS26Twl6PBHvmJCu3udOsVDk4HT6Sf43e6pVDFT1kCG",
-	"fOByttuQWEphpgA2ALFQlukVI3LnSKHT3ke3dz2DHbKyyhlOisxlksj1E5JSrQk3oLQ7BI6w2ZynTrQn",
-	"NOUJFNb24dES0+es8QOXRCwmvMEul5222UhDk24rdoGv1omxnATicvYgMS4noHzj896CZJtpzrT5i8ww",
-	"dqFmIOLTzsRom3nGkiS0wUvfxa1bqmxiu7AurxIOYJhPqmk5BNM6X48echhixq/dtnaapO/tpfuyKpG+",
-	"2yWPig7bppI33vNUSaRmtSNlb++X8eFHkOX/OvplfPDw4/7JL+ODR/6n45PxeD8o3mNaiU5ZSWF/GQ5M",
-	"xjT+tWax8H+bZabcn3PF8Q9NTabcnxl8HQpkAfSy2qDbxvzvO4977NKhouGihFa7iq1VwVMzEy6gCTOR",
-	"mQkO2+Nw3eQWq3Bi9MD+GnpIpA7f2dfO2Bxc3tc8ZiJiHXt77l+3OxPB8dniSQa4JIjh8QBTEOYh1yj2",
-	"0Qbv7kauY2hUr7YeHoU+UXLOkyJcpRY6CHlk1ONNoYcdHAToFEDvTBm4KRiA4kHBemKBDT2+V29Yr4oK",
-	"43Z9WMImK1DkPIBYvs0tlL7TpdaLGsHREPBWufFOhwRCuKd5ElnJb2bPfCUTdsLj8KE/01mDG6WEC9bF",
-	"A84U1d0omCaYa+g87vhhd9q9BZ919kAV4D1dpl5j3xuz4N2xg2KR1Vt7XhTdhIeGgzVtdOAW6HMO7cf7",
-	"ygEicQPWtB/qqGNcRBmtrhOfegaq7lN1jXbx8l3cJVdkwx/AP1fnj54KXdopHgI9PY0E8mFJjT5N0zyf",
-	"3SWzW3MloisG8eKhKMPGniBxqDlOzJ2hcJMA4pKmKavHMR6Pg4eTkKHQ9lOxwZQ2lmiG9xSJjMAjgBiH",
-	"Us47t8+jphmgBfbJEA2hEy5eBaczJIKuwOQEJGYHsGVt0bWb94bQhWLMXWvuHkqmku3gn+CLmqlJHuhc",
-	"DdANAkI0kaEDyAu47nrpYj9iQL89JhCV847Ys1FV8N20cNi7QooHqJLmiKGRvGZKPyFTmiRT9y+X0pXn",
-	"gXlPwwi6dgYDeCEwij0zPMFMtVLKBkpGmiRt+vV5Lv23g0adAxrdDFSTSCYJZIuNyJQLcONPrthmLVVs",
-	"tZFfMx5dTRRLk80UM8imQCepYnOmrLDR0xz4LR890UamDxTT2Yrtk0iuGIaiOvQZl0rgJ01TPvDnNFhI",
-	"M0hlhED+yoAGw0FpPANHsqWhtC5KGFr6ogSpjjn4c8CYZsSdSCdOTBvI5XcrV5I/C3rNLkWZXTHoa3tN",
-	"mEFITQjBgEZZvGAKD1DbBIWsMdfVbFPGjIQF2+Im3SGWqzz9nCOsknmjD2+oxtR4zrfSwmmlbu9K+YZ1",
-	"nnSPPrqJKngXxks+zpAuVB5Vw/J5GVvzcTVbBzeInK6YCN0+gUCpiWfpPl921N2t8mO42UxodCXkGrir",
-	"b0euBYwjCptA58y4myQqiP/CRR4RuqbchSTlTtbScFa9THuI7L7Jgq1k3yA//GLLfd+01Ph6zQnc9HJK",
-	"rXSdNBNg3R/RwlWNBxq4KjCPAbFyYNXsEYYHi/2Lptz+xxlquGPT/XAMXEMU29Ry5DUExcAaTMmeHYA9",
-	"iBwJxM5AekI0Y+6tiZHTfQg7Qb4J2+/9r+zwBGxctgZz7vno8PGxS/XPYz7AnJOI7crI0/P3L3+0h5Gl",
-	"XFHgK9vhZ4p1NPAKpHYf+1YSNZX5tkgyK7+vXdZfVaItKBcsnsw2k4I+uuqHtmUUvxDUEL5Porzi4vQO",
-	"XHbl70SD+kbKFJex7juad/DZHd4D4PiL8Qy3F6xl2W/ko81ZvGw9PB53cEHudCfmtNzu3PzSPCNnT3SO",
-	"K/Qn6XY8odO8ehskqIIGdnjNRSzXvUnmA3zWxcLB4RYdhWMIfQEC1MRDahf6M+5Ig0A0k45TxkGdyTXC",
-	"KAUWERucGJWJqCHlDjKQ5drHBzucDEysdeAaU5JwbXQ4/MPPrJR/rK8HwwHkqH+8ueZixzTBc4rFoYRo",
-	"94oq4dA0vAJ3oA1FmrYEdI4Y491qpSbqo6oPYWfSUoWa7sjrViLPP4bbzQ7oDuf2B5qVO4+Cxtc162hD",
-	"Cbbu+Gaad7czqABLDThgk74Ba66foZ8HjrHcaMuaOJzR1hOx/TJttgEYUgixBng1qxTCsTl9UqqdsODX",
-	"iEaSufuUhnM2CCjq/RAHkPUWo3LK4yHRPt77/fno8OHxD4dH4+8fP3r0cHz03fHhD4ff1zPLw0d3R5nW",
-	"pnw+IdP/mA6JTmnE9JDEVC/hv9JhT6HFsGSaYTAKjSKWmi3nbr/zv6zuNbkmu0ZWFgpnO5flGnDefgt1",
-	"ueM8EFTF2ASdApD+PGEilA6TX819d3SwlJki9jt3OwPfETz9Cdzua7InFf4Z738Dk7TLHRk48hRNgmb3",
-	"hZdv/n4B/GVwswC+RUqeJTy6OjDyIL+KoD3uIjXiukxwkXat8dExrnGUaSNXTBH3+e3XuC6vtkpk1Lcg",
-	"PPQQnT1P+ILP0Ku8LdeTRK4rqkVJ8ZlRzfWNHIY3ir/oeV/dl0GgkmA7d1TtYp7DFdtPu9NUPzdJJw6h",
-	"uo6E4VXRTICxPikuNISclMNyWAyBOcPilmGijUxTNAntKTHYdoHZZnBIMJnchpggWU8creqJv9coXeyi",
-	"syOoGNeVnH7cBxvYznp3sYGNN0WeV4oN2cFuT7PkqoSt3Sc+rXQw9dEkHSdVA393wJ8MsZrorrhklL9Y",
-	"bvIG8UfhVbXWKfS+YyXvQtkuy8GdCZ+NenKplVttbb8NvZsdCuqNPM6Th6uVnZ6UI9OGCHYlocJXxArB",
-	"icidYuMDRIqCpzehh1ZyqABX1Rb1Bq6IjsdMqZZRl9evWDhHpdFd63CfetBxvg5/d3hSndKXr9imQCLJ",
-	"O91pzxe9nWrNF6Jh/Qui3gE41gaK1U4ipXaGJXrx37cP/kaOzZttfR3kbAfgyg1xWu6GbMoHRfmQONpB",
-	"UWFiat+CO5HhBQ3s9pnc1BVSdPKaGcWjELmvUqq43n0dbWlMKktvz4pvSgI9D6TOTCRhNRcZVbGiPBzr",
-	"scpH5L9UjMYThSoYREj4f3jqtaPC7OMiTtu/M0tkdIX/CPWmHM8UAlVmFeRLFPqgymWAw945S9Eo7pIJ",
-	"OrzcWUa45Rn6Aun+w/L48r7b9x7B3XRY1imZdJB13SkZx30TPnAk2vMC6Qbyw0kNlw2868ipCOvy/ZRf",
-	"vcoZ5KffviN/L6ighxC/mVReM75Y+pA4Vx0w16TbqgVuS0nXVGhuLzhL4rxCRJ3M4sDd9wupyBZqOJS2",
-	"cAVdZcxyfU4Bfp7KkjDiiwNubyjHR1fMMEWkQtyYFcOMOaoJJbE0hsWAXweBU4Jp+298Rwc7y4HggzF0",
-	"kGsgfVkBbnZ7snHwRbvB5c2EYMkLypNMsa4r7NRiuBeC5RzdPrXcoQh/3qkExyBb4e1AOcX6zM6oCWGi",
-	"nRuWYkrrE0IRhRwT12Mm5IoLaqSyK/4bU9L+t8g9qa5PntM9kfPJVqp481HgitnI+SSYud78IRxlcj4J",
-	"p/m3fZcmnN3g0y/NSxtyyZZxdgNJ6F8Rm6AnBECPa5VO/idPZ23nQ5kk+6EQuO27a8yCAqG3i97QAdDA",
-	"j7MEbYArE+LQvzCaYPnfKg0VIUa56ncVrphauVHAr4Id+VzSra6WMlOVE+zoYen4GgfTZtDB3DVW0iGA",
-	"dHx9zdjVt0mVrKMUu44xS7aIMB6UphBa2lr0wfYVjT9Aty9MeFMS9rPzvxP7tCgYJtf3NEml5q7iB5kq",
-	"udbTIV5wHDZB11FnfbRPHQYyzE9L99nuyd6FsbY7eONbX3K/xH0vEG2q0+sNtIIXV7oFMcZdUkWBSypL",
-	"AFDIepYZIwXZ27qbkCkTXCz0fiegmGaRVgw0vChQRv35NeutW/dxt5VcRG15ZnCBDFpn+D47dFm9Q5cP",
-	"Oj/pFdNEMTDOxYLwmK1SaZgwT8iCCWYFe1xPzd0Jvx7y5fSFVC9d5KB7pcExV962m0CsQ5pBD2YuU8mt",
-	"8NVdx7vm1ASu7rP+AkEG0LBDmmOKEcHWHdDN8wbDI4JK/WEXUG8kzygXPJ2BMYbt0EdzLmjCf7uR63s7",
-	"wN2jwxOO07bWAfTQDZLc8msPgoIuXtkDKnA0bGP45KVgBkfj0XjciLNTf/fo8cHh+K5QeVCznjDRUbvG",
-	"16HWWacPttXDWNE5lncTNOwT7AOGt8stlAcSdlqNzOMBdXrblWrphdlej3QuVdzGzS6HmRfYVZUiwuU9",
-	"qOxgANWqCnqF8/Or4ik85+PSlIYVgdAiSV4FNcNnDjjPH9pEziEbDe/sITqqgCgy8CgT3CDEHNkDG9+j",
-	"ml3LJFsxYrgr5187slc+FKrTnvlew6BnMLrgI49e1eBeSqi4Z0XLJxa7OZSr3cBVI+xMOCD314xiOb+O",
-	"eho1LE9yCeC1zucMogKJZUrvPMuXFMrs7ZXDCoR0ThWqscLndpTPoMGZPllxrV0M4/a87Ja1DNTRZr7B",
-	"UHCTM4WlFDWh5gkZW5EN+jLXBobZEWTQktMEtqIzbVwzxec8dBK/sAoHLlYJYY3M2JILqFlol05IQ6Il",
-	"i65YTOiCcqHzEu1yLUhEVRza/rqaizRYotTyOpZopTLFoeeDEqWWJlTbrFZ2vgM7CZs6z1Yr2glZ4Obm",
-	"T6WjfiCLt9E0OmSWuYP7bg7EHodYnZzaDhVoNrSwf/3wc7CY1vP46NGjwx9Ims0SHpErtkH85+/HD78L",
-	"yeZkEcg9ex7/eH46bah+cx38AHoNf3LV4OO7MgGw7Onbn981ZK2F0uGnmi/Cr39qOAfydfH42JlKdhv4",
-	"V8DOVw2AvH/98PM5CzDlFdt050m7o192X4KH+eyvRUG0bxam0jvuRBuW9lgPnNK5YekNwk2wr52xJq6T",
-	"Z5Xb9RqLtBUWrQ3W3+BWULP7fVe6O7/hRb9iFE3zvstcbaZ1wd3sPIS577RtiW8SDvNN41tuRZ6Fc+Lo",
-	"5mEtOIKWRbyLs9+Liq936NeIOujISJjpfP9SsMSkR3gIE6bP3VhXQNlS6cmOq5xImXKxmPRM/bCfdU4T",
-	"uSnpOpdX71gODDXfPl5jWi7vqqhYsA6WSo2y/BIPG0FZ/d4OS7QUWGi/iB0469yV//zqwmnlHac5Kk1R",
-	"RLJ0fzgcoI8eUMmYCMNcQkXS23p/UQLhsHyTOxaq7bi8g0C1Br3CV2jd4VyF17CVHdNo8vfGSqYTOZ93",
-	"ZL6m8QLtTTy+f6cr95hTMXFlkCdGToTD9eoWyRAtu19pN6ylfYKZGkum2E3yHkvLXwxqWKxprYfKMoX2",
-	"6xVb0GjzIqGLxsCZF69Of/rp+Y9YCQGuv1zFkaPx0aODw/HB+LshgO1zqNJEKJkndLFg8aXA9TvxP/gk",
-	"Dk1+zWjCzYbYcUOpP4DFRtGmLUcigrUd9qUwkjx7++bN82cXz38kDjVOU+cRI3xeaZFrYjc6WxGpyJIv",
-	"lkOAgbsUUrgPErlmaoSVfBQzUOPPBVwZhtmbHklqJWOWOAfMpcgvsCxfzWXCJYH6/2RPM/SyazTE4frX",
-	"vaL3g6BP2MHEjTqcje/esYMOB6jQjZ4kbG7CpBYzGvtr6455TrBwE6kmduEmmjsQwo6pgUpiTvnEx76W",
-	"E+ylEPjQ7hzOaVj6FTYFf/7Y2nbjarilLEbd6bD+G351Rg0Xi9PgUd1rGersyhHvMt+L8q7VxzzcIovQ",
-	"ooa4+DVVCx46LXoVY2n1Fq3yLjq5ElfM0EkkdXfHdLPHSFmBkHV3Y36DKxd8uwWxp7gYqcpU57Ej/g2y",
-	"l98QrLlZysy4CL/9Dhed5cuT8pDar1KKrSmWNt/fcnGXfBbNJHcXFpMj3q9nML1mvSpYV+uc3dOQ6d/p",
-	"vtQ1eqNKyy/+61VYfnGTysq+Rd1pCYYlMIWj8ZhQ7eujYiOdq3lgkclGj3ywuO2kXPY5WPE5TG3aX6Ju",
-	"uY/rJfsJ1aC8IJsyRE2wPzhISSXXxLAkcQHUNfQILOHSMYvQFXxx5dLThG4m5UjRMBtoLPbpUwG5IAg6",
-	"RsvQeESxBddgMRJuqgm7QpafumaWVJNpLUwVGKy45P+Pw0ePHo2/+/7h998fhmhoWWDTboWMqI2vm+/r",
-	"eg4rVWN8PHiBytmViNxSnkPreeBMnWMSOmNJ17Ze4cs3Su+s7s4Twlap2eTr7tbA0m0cDsAHwG2eAnm3",
-	"QIbnL/lgrmFxEUhcRB/rhb73rATUmmmyB3ngmpknrrJmHqo7JIrReEgsudp/YZguMTKmmzbAvyDyxNa+",
-	"+3WMKsPpDgvQT2cAGO3dxxi+Nqyc7dvgEfm57hmhRRI9LeRE4Aoa37mniRMnJdGTs3ImDE8I9fsVUaU4",
-	"EBUxEjFz8aMROYVLWER7cVW2CE4UKjdNvRoyHZJMKCsKrZm4R0vBD0OS8CvmkLqtqpRwbYJGlC9C2Iyg",
-	"414A+7MqmAriFdLXhwrHJpQDJoK9+OpS/sUhEZYWEt5UOLuklW8BI7iYiXxjXPq1D5p1YVwNI20tqUcD",
-	"M3CkAX5FLqpwp3lNqU6xEM21FiEa1Ie6rO2BJ+ZM2eNgxiKaaVbZC8GaK/Y1RKZUTI1AKhI0j2uuHSrm",
-	"O19XvDiIzXaQRcAK5dGuUlxIszdunovFBLwODQir+EZjGVWIcmim2Mpe5EExEVUxIFZLecVikqVkFq47",
-	"Xw94qWFkuSgagElnMaF59VC3Ck9AtcHtkNr4jKUbxoRUp1pbm/piBmtWDh0UaMk2qsywairh5rfIWcyX",
-	"Cfg786yra9036ypTPQIwq9lxraX1erR3FoKmdKld1/oGqV2ok4VM42r12Y5xTnnx9hsM5g5CJ0uL1ALi",
-	"6uMN8xp3+eaWVqSFtn522eU1iwLQjw7sRMmeZlpzKfb9+kE+Ci3qFMi55chAsQKAXXJI/V0LF1R+mEBl",
-	"N0HxYifoXqlqu83FQHLEElCiE+eZ9VJ0zc3SWoRKZotlrgKDsW7nKgjHcHN9KYprnyeFvxg18/wtX5Vx",
-	"thmR07KmU+6TF2MZXYrnoGK7dqySk7C5sWZdSD/Ji3DUJyvxtCsZS/a8oJmRK2pYlQO2q5r71xqr46L+",
-	"7+oauJ6adJuW/McdMB+lm9pGiJXaPUhZdUaqnCRULDJnLje/tQtrZbdaXaxaC5c5w649ffsrZQfvHtZ1",
-	"EKilJ/5uYKYhDN5rvHhYNevWZQMK7YJmBTugQzYaVbk4byxbtqYznea2Pda9x4IkPVACc8u0U5pmdVg5",
-	"6HFwz6Rjii3nDwaoWklVivTmeB/mVZB7Gh5qn5ZfMaEuxZ5g18xK9b+ev33j7P79wupa0mtWsmihuRUX",
-	"UuUo8bbxSwFda6voGUk0/1QURMaCLrkbZjwajx9/X62SfPA/t+skP26qk/z2NDPLBoZi/md/EHFxTROO",
-	"WHQMdC7/C/rgSj8sFIKAZMIeRVJBGGv+ViZ0liLeMb7plUL/ObjvggcVDGpS2budMEYwjxAtvBUzSVXs",
-	"tOWGKJ1++UZfL96wU/U7LiZ5Ml2z/YocGgFEAdiUa3lgjwKC8dioNZB3L9+ETyWVie22D4ckTTKNJX2Y",
-	"IooZtRk13L4HSwSl6C4bEpUJAX8AhAyLGaQnom+pwanUJ/6n2PVwcGVfx9FN6kms6Yw2bSI8UwiBHKj/",
-	"dvr0FBx9dgt5PCxSyAyAj3BNtJGqVh4yPPZQGGnZr+VH2eThAod7BopVhfCC8ac7C1EU+3KjYMkwuAjm",
-	"usaMPF/NWGxJ6ZwvRGbPJ2N1oPgJsbZkArVFhgTED2h7Ky6y7RqsR+Pj73fGOAU4tV7F/vPh8OFRuJZ+",
-	"ykV4GtigPdob2ZX8xK8ZpHt4CE/86FIsKbDmk/wWE3JCLA35bYPnvj45XgoobFkzq7FLQai/IYCMzyWk",
-	"lAhfNKs+w8fh6ZUov/OihPWyZupsp678uKsba3ZN72lMfHf234hMbW/TIZnqbOb/tI1DmTYync+MohED",
-	"jHFrbzjtq1CxFJuHwcU9vQaCMfM2G/xp+QXWtiTEQYbbbfBKhdPYdyziXVwsl47fPwBUQTGaM+bKod1a",
-	"+pwSwdZbose+O0ST0t+YgIhinxAM+EYy5+ZSozaUMuuPOjP2l9YV9eGldTADa0Aa3cAFXHC97HmuAmh3",
-	"rrh2I77cygrX6fa7MsFtg8N1AmetVVBm9tUZm9A0HeZXqU4UDcmcmWjp/qVBiYEfvN2sm67IVF994s5V",
-	"qv5KTY3R8ph+VBPyvd6tBqSGi6cY/ftNStendJNIGvcOJL6zKo2u/1IZwrbCjbA+P7tKnd9kgco+oAoS",
-	"yF2Wo/c1fHvFk2/FW30yvZbxHGuF6r71t4A6exx0JZKuI3lsH3wxm9MsMb4aqw6nLpefdh+Ep5tays54",
-	"R7zN1pBK/Q/z5Qgt8zuMF/qmmXkN3siQteOk1I40OTeJG5klN8rGCsnSloHdhTLmN+oPoIm9s+r8mzzs",
-	"6fZ00y2gCkKnStV7yjFO4STbUEQOGFUYBuQvmZ3RtOdiqhSbTwkXAOZZQ5rq4fsJhzrY9/JosPDJ3s+5",
-	"4TP022Jp29wVUyi+hG7oD6dPT63dOWOJFAvtSqvfhY/Cdh9yUgQ3vj6p3exf0OONREA38vsRXMAe3p/I",
-	"FFsnCaMQRda5lFOgFEBJ2Hx35w6LLRLZidpVJpl+299/t3ds6J2IzpK8+iOIT5/a8oqvuAkZpc6HGMiX",
-	"QeMfwswgcyYTMVN5jXXItoFciFJuUSDwNZHRFVM9A5kTP9rt89wuYPNjK0ebaxbbj0nCrjFPyGVkBQWj",
-	"T/ZgUHAkFLb2RnrZCpHVxcV9Id0QeCUmiVzjHRHea/KI6IhCLJev5BP2rTc7hkOcgIWqYGUC4x8WOxGk",
-	"ExXGWWsDIMqheyadM4Y7YhbtAOf5+oA6t4S9qa1MDfwmhHnTuCdhmdQlerDTZlRB3sJBdD2EH8xwZ8B+",
-	"EcKFMV1bOGCu28ZFeVuilT5+uRI1l86lx8etlFo3QpsjDW8AeBMgpObYtXcYJncqaLIxrmBBj7qYVgUD",
-	"NHmILvpJ0XQJ4Tg++o76dom71AWh5VMvMyV0MLUhpoaGpHsx7rp0b7qwhMMm2MLWEANvfQmuWAPu/akg",
-	"Zy+ekR+OH31HHIg9iaFYdbNzvo7zDtHKKxotuWAHitE4rwFwQqa1+3GogS/NZI4V8i/FNJJinvAInuDN",
-	"uAvSYlCqdC7VjMcxE3DHgDquznTKRMywAQf0nirIkQYisO9CVCQcA9iQ8yhNjJSThKoFg48zQa8pT1wJ",
-	"g6kLCktwMNX6BlMIrPQ1iOFr+AXcnhM3TyyqqpmwM4ZLjumIvGFrWA5NVnRDZozQOIbIrKBdlpcKD4Sb",
-	"rSFURUmxgPQQcDaQFaMuGgujrQ1bKGqkGrWXvg6UdNjeLKsaEMBtJtQQcHg8ga62lgferBV76BaxWZSf",
-	"CIds+qqDgQFXFnpIGCTS4CdFqB3UstFkQa+rg9qpfbllaEwymf6vA1d97eClt+h4LjXCfmw74Ka8tPp0",
-	"INgZ/4UzoZAeBDixnUzkplwWO/i/XFy8y5MjGgtM5FFh7Q0Y9ik8X3+9VoPoypQ4AafAiRM6J5fZePww",
-	"sgOBv1gteVHxncq/C5fxdSuKLFK8GS1tZvhMCSBPbOsbHLLMO0bqRnySyHXHl2M+nzOrD4SW21rYK8v7",
-	"EKy+4gI2DWrYbMMrNveRTnJ4kC7FlPhCwKVYKCA0PYCmwG+xJuPR+FFYd/+tawmMimu1WIt8FYf54ttG",
-	"i7lUxxnaWpcuf5owZUI1xa+EXEMuUD8HWuXDWVgFnVHNwij8lt/hdEJXhdWac9BoYUgs1wIFAJpp9i9q",
-	"J0DW1H5jJNGMIWLlqP0YCWtGRmUssFZdcd6Cod3O7+BsrqGzCyfIiUOSAGwHgCFMcH65ZY0HNf56KfIQ",
-	"2pRa2TfMzcpJzOG4Kf/kD+Tyd97qg2w8GkE60kQxO354Nf8tb+9S+J/kfA6XoPY1qYg94p1wchY/boNd",
-	"EpRUDee4TJloiAgNRKPKmWbqGq+fgQrwc6dodo1C1TK57ntJas9Mh+bRdkoD95z7lzGqwi584+GY37Fj",
-	"zXlM03LeAcTWLxwEDRFsrocuZUcdj5/jJ776qG8BYt8borV7OX699NyeLkpD2DpFuXYxvkgre2fPfxyS",
-	"d6fvz+1/R6PR/qi/T9fVkqssSmUX6tMt7a0feZkqd0nKu3ACViTv18NK8N0YEwxhMooCvC9uEUjbpUvg",
-	"a2LBHCM4AI/ag7ka6OVUlyLNuSF74NrGdOJ9nxLt8IoKKIHS+HaTTzNml1usH+kmCL0iXOWRADTPFs5e",
-	"gz8lodo0oF+tmW4qrw/PrDIDhTCEA8QmcWa/hmWI6eaGi+O7bhQEdf0DZ+bGW/vaTXCYr1bLKv8FM52x",
-	"In0o1kfxWWZYQymvG53gmAbRmBdP1y6ZfG/qEhDc6UZVtIRAyRiPNa+RwyQJFzH75DTzfS+8U5kkYSOz",
-	"WypG96ONd4UDqhXaKimiMoknHeQ318RNWbE0oRGLK/lOSG2QigX54VaawJGm5FqPOuSGdDyVZaaiChaV",
-	"2ywrjmRiiZCmvB0AsMP5UhBgcUKU9q6eQeJGVaIxt+C7OeAOT5MKT331Q6Xpyj3m2uUMT645DZi4BYTI",
-	"9ARyqD2UXOn2ew0GfQ41Uk4SPH33cujFnHM9YnIIkQKS8KwVAHsGSCwbJxg96oEjF0yntBRDZghoYJZs",
-	"VU6k3KKrYjxB8vL3iZicExZcDVe7ATB3pc1EMyZ6MYcD5usL9bZTUeWxPXc8Jt9KCm4kHD570wLypWeQ",
-	"grN55g6rsI28S6iGxYceOa6LlmXVnzwUOjeqen4t6IpNCr9Rjy+lcHZTcyUGnjAiJCr9TutycDxLh87j",
-	"GKMgwrBXwWpLE1Cu704Z7Y5lU6DW2AlJkWw8vwF0jddX3FxmG+DV2IUyMMWs6R5WUywP9jwqvK2bqza1",
-	"K19Ak3wNIIlD8kqurUh4L66EXIvWG1/UxHrSwI0IpyeMHQrJNOtL2TdJSeoY6dPlbrpXIlFNynYO2qlt",
-	"Xp06Sl7RMp9XFrUqerbFybB+9JU5vy7TK6teZdudZ+4dqgyd41BuqSzkiJwBVb9PvP7dcHLBwe3TyonF",
-	"E0m7d+BMJkmW9rZm6Kb3tv1Igwpe5yiLLnjl/WDIy/AYZeW5DEQOM21Zv7KPqqTg5zxdwvt2PsmgIpa3",
-	"1lBGx2tJLtEibNO7h5NZWd6Hzc3m5KnSFEvtFUfBHbQnpJlU9ItAGeCqStC90yqXvU2ZQLedtie3d6GV",
-	"GKx0G5/jJXePDKnGoQXzbF0eDCxi5AqG3GINqw3exa6spZXx7rxqlDL+vdwrn09mRxBXoPUQpYaobbhF",
-	"9k001DC64PqH17BKchVqaOH+i1I18OaonB5qzU5DlKZ8ekJ0NltxY0pWpg/Kzr3yp+9etlqGTR6HG5px",
-	"rSgqjfrWV9H8aabZJPIlCUOV7CFlrAWk7FQQKoTMRATZgu5FrsEjOSSGXlmrwPk0qSHTepMTasLx9IEX",
-	"e8Cb97cnUsWuucz0pDXmccvqaIY2jzrUPLoLM8KhaBY1yYPWG14Xcil8mAjg92aaEQgcIHsvXp6dX0zg",
-	"smZIzp8/e/vmR/+vhpubEuZPQ0TX74md0Aq/XQy7bI84YyJn0JLZUN3VbfuiHL9X4qqA0XAXhoIXpndo",
-	"KuTy+asbC4jufMb11fbQOylt9kDLixG0KEWR4oZHNGl5hYu5bHnsQNXDbyg3g4Di4E/NHY8nGJIdN712",
-	"pyj3X1V3aQa3L/SRdv2muqnlNeyisbh1rG98bRvLm+72rxOd3imb5cT/9RjtbKee1VC/JLqzQP/ik07m",
-	"ZmtmgC901q2eRH6DFDCL++UQtCUEwFPtEqj71gXaSg8oF3zYkVqgcP1KxXLdjJsI4eXKKug9Q8Wfc8CG",
-	"mkb6GiN7ARRmGoiN1oEaqGeAIOMwip+d/53gApHpghn77BlV8ZSwT3Zg4ctDIU09e+xRMPZeeTHbiQlh",
-	"PUSama2c52DWc3g9hXPB3jDx4L8k69WyEx3SHQRlpkwVGPA5EuceJYItKBT2loJhupW7yJttiJLrBkj4",
-	"nH2riYPj4dfl51tyqGq6DT67Iy3tLKia9ToR/l4IrDvPvm9edM/JgVoo62bTM5ieLxFjLP9uZ67uGWTL",
-	"Mh2qu7lk0VUXf1A5LqUiIWm0xALqlp6tskP2pqnUZqGYhjwMFnP4Y8UXCKCjp/tDMpVXIFHXS2q2MVeK",
-	"sW/XRQKXRClvI+CTaALEdLMNr1EkRcQTTk2QOKAYImvAnWgpAyXXPYi7MoYGDOuetiTeDyClKN6vkE6L",
-	"cutrNcH8hvnqhDrcvdpnGCTf46yoBst3qaPYDsXf6C64lklWC1RqK9bYt36YzEK5OD/WjxFQIry/zpWt",
-	"6DakHeD7HdPwShD1MGK3aMNqoH4x/aYtz4R5zXVe7rTPhnfM5fSxwoFADLtquzbG1ZZ4BtC0O+imE/Zo",
-	"79oHoVpZyQTv23qMvF7QFaOFMc10+7o533ffWb5eLTvZVCp15XaY9RN8ZdrYJYlKXYQHqFMpNABGB848",
-	"KvS6RxnoFSsKsHbMnKlWbW0EOPCo5yZTAmLB/Mi6pvP8MO45MMhe7Zw63muh6ocF9DQsFrvSYNuuXfAV",
-	"C2kqicRKLfn9BIVbCQ/YELya6Fk8ojKEpvP39uUXtrtpuWbGeW9VY9i5gsFDNUf3b0fo39Zw0FurXAdd",
-	"J4gMCJcYistQYBiE08Z048PB8MVO1Xu6yN8bDri2HbXJl5oN7oIMZUxC+i4VpSKNhEZGE6rLd240XnEE",
-	"jkXgKa/uBYn7nOFZ1wwgWatgRpNEkxWNGTESgkqfwGWgMYC2CU9dBppiJM0MlDImscR6TuEE0ZsYTYhX",
-	"Hk4n9wXP7CuIAOooI0egZTFxcwyPCFtvA4TtqDt3q4lnd6EoiFfqtlfUfjdibkmFppVMYZ8KDanP7qar",
-	"X+5zA3jm9NeMZZhQ7yr5uT8hfx+3x3nKfPp70Esvg4O42c3XqiVYM6+I4kHBIZaaRhFLjS+hzUTcMR9r",
-	"W3OCiB+/6TnJBCE+/fb1AwAvkVc/1yV+5FjHFM6pTalwp2KFNwpQjUbN9WB2wn/4uiyOfHe8/6Vprnfg",
-	"JALB+AcAnbLjcAABPR2lX1H0NJZT9CAn9zR5lsgMSxTpJU2t+WlOPML33tSwTwbgL/zFEyBnrOgC/rjm",
-	"MZP2D5rFHP6IZZStnITQhkdXTMHnALZBwb043c/z8lYMgfoMOJN03h8pdQfQGzGnOWSHb2VEni0ZJPtB",
-	"ZrQ2fkaYah0qeNTNMoanH7sJ7l4VUINo0s24cig42+udeqBlLHvr4s73aBk0j3CdC8H9GjZeAMK2Ds7b",
-	"LgaDrICQLTfjhqaQjg/LzROil3ItrEIDuhNmZF2x1Ph7F0uGhiRyUZvmo76Ao24Uodn5oIFnnke3x/pW",
-	"MPKX56c/Pj8bkqdvf/zHkLx4+/bi+Zk9K5++v7h4++ac5CxeAA4ZesXCcEM0jq3xlylMdI/kasVETGvl",
-	"X0oqfAigt01Q1Arf+Po6feDrpEmbXR8704M8+nEjqMi2/qAakju3dqwEN/x4e9xW75ywTylHh/XE1b0I",
-	"xyeUVqa73D2Hb3wC1950yWjM1MSLOvfPJRUxYg/NZLypP7X/hPCCeJJSRVe68mL1yX7Que41rM91bMzG",
-	"vSi9dzz+4XEL4kt7i13Fq+esH9mcC+6JeyvD24cwNkQ5DhFBFO4a1lQXrwUucrvVIUU10hV29wVCVnRD",
-	"0CNK5kquMKtcsGp323pTfrB3VnC25U2wpPdN4iuBXphhalIQR2dcoXfP3/z48s1PhM4NVPyCiUOFR1fr",
-	"kMXcDF2SYh6Qd83ZulwNbVd4XTifuMCWGN0yQK5rUFzJSZ7fMG0tX2V/2yk8YeGrp5hBza0wnOeKik0+",
-	"eU32/Pj0vitlA77dmLhGRrs9d7671sEqOu8bS3GaK5rFXglPBfYMB12T7L17e35BHny2K//lgfukqA6x",
-	"34dlX5+e/fz84uWbn4bk/cXLVy8v/mHp8PT9xV+ev7l4+ez04uXbNwFk4K/Gou2nTp+SAgFY4cPxUQjA",
-	"McTQNa59e/7SrsTpK7I3/fz58MsXh9fiEO4h3//N6evnP8Jz9IbZAXz5Mu2vPLbyUUdeeR7z3tSHwgcx",
-	"Hz013dOFzgWaY55yTdNUyWuaDLHSYakCbScozd+NiraqQu1YT0FD9Tlv4tQrh+/UaiSfvyXHR4ffVdx5",
-	"ee1xVx1ej+6+uMFwkCZUNPjSDBOg2/nEtG3RmkiXyJuPdYnQA9Z6siZGQyW/JFvsODXbt9x2hrVOEcPI",
-	"gV0GoaTeKeauknhiFQ33bo+ionnzTVZWSxftGXc1Kjh9c1rU5yfrJXMALvnq2p0gUOjn61TfKR/jsEml",
-	"c7ty41LEOAH9bFFLPw8ebujNyvdVeAqE8eBk8P78x5rT4PTgPz9+fhj2GNyo1kbBOUW32lARUxXX+qYH",
-	"v40Pfvjo/js5+Ph5PHz4Q3gsIa5zzR/DmOgnvspWg5OHjx/hEN0/x22MVvN7yjVTBxHVjCTMDlMPvQ+E",
-	"itgVCYCisr9mbNQ6mQMoE9vkiamSer45F88Gw1bSL1XTeJ7Z7X7wlKmEi2ntKA3AMTeUk7Lr0Ex5d+FR",
-	"dQfFH8CnWhGPpdtg9AAOSgIteGfmPm9Kmr3teXOnsr+z+Gpep/dp3EXqrLgo/3rYJoe+mdypEBL69qRI",
-	"NqM7lT/9JE6F53ey6vaeyCsmSi7Qun3k7oUjxWI7TJpoApWgPaIw2Tt78Yw8/u74B/J//8/x6Hh0tD/y",
-	"CADOb64vBVWM8IWQCH6pSembh6OjvNQCKGKA1sxEnEouwu5xHFPQ8n678kVVM83FAgGBn1LNo61ijVv3",
-	"P8PBpwNJU35gdcIFEwfsk1H0wNBFHp4yOCl1btfT/UuzSDHzOw7HDeALxJfkhbpLssi9V9rHbVnUrcdS",
-	"+7Y7LAG+DcGe0ogdaGZNPcNiAq8BRqygSrmaH7jXWF5oR0x5t7HhYL7UxVRpyB+beaAIy6ij8UZMa8RU",
-	"DycCfEot9U5CpT3PMRbK+ZeKSbtvGtT18Jpe+K/vabeertBQsc4NN9tXTGxRxFNGVSWaruHcq0y/0lhl",
-	"5n7UoQV+r+mC/chXTPgodz+I7ei/hij+StRi6BSFPn5SEsMSty86IEbpCSIj2W2Af7OYxH5YePecomXR",
-	"blUHzOjMmdC9Ijm7RpByMZPZbsDZl/jat4oU3bLrsyabHvbmQhqaBMza82ylvQWuoKwueZZQrZk+IVPN",
-	"wFU7JXuaqWse5TfDer98+3op9nCuUDs1MxzBnkuVGyDlvfrvA1dZAVWQfajboBibMGHUZgLHj6+5wCMW",
-	"T8mekL4gB8HJ4RXxVJolU9PQUUWTpDdVzDaTyC5AWwZErwa3EbVvSE+ZUCySC8F/C7l+p55FHpQJZ0pS",
-	"ypUmuIhkhtw3p0kyo9FVnwCgulzCUEu/WMWsauMMEeTfqeLWAM7ZNlQYq2swrl253Bve4f08I6vj++xT",
-	"KnXntzHeqXMcMTJTx9dlalg8kZnp+L5iNO78aprwzuPW7j67S2YZbnU4oZrxxbJLkpNvJP+ktHRuNOV9",
-	"dTMvZpVvy3BQ5EP7fS2va5maQoT74fTpabuGMrlim6Bq/DKP9rhiyIRQIjt2CgnXhIlIbSAGbc3NEsuN",
-	"23eVNAhBDXELYa+oD3luuw/z75Cijh2Hi0omSDNk2G0dv1sPl1RP6jpdPYiDQY5tuRJTvkpu1ezicBOG",
-	"guxYbxQwJ/emvlZiXxzPRou/JzpBa/D4LYE/gnTwYUmNPk1T8tQTxCmCioUvSruDFvoyoYWztOxD3dr3",
-	"fj5Tu1s38pjWaW0rXqHN/TAcrBU37K1INhi1sc1rPUK1vqbztp83cleNtxINdZ5fQ+XFps28CyckyOM/",
-	"gAvSjuOOHGvtovEMEcj11gFSs+G/OWUnjKrJrrGv5HVo6OSNNMTIBUp9iMuZlpuahsX8Xbog27mnv1/v",
-	"A8aunGKsd2NKRjh8zD28SQpFONGRGrtOk1VDuJrPXZnMZNwQ5YQg9z/zp7mp6L6Bsomj5kpjDTkdtXS3",
-	"vLUIssXtFGVmhj6BYUic2kZoHCum9X6HoBW/xLX1rCxHfe4fm7fSZeBuGvdyksjA3dNziK93rzj/B8xa",
-	"ClbE32PJ3bhzgbwaeQUkYDnn525SdGJGyzfCgedO/+5Hta21KbAuRd5ype6CYdrk7oiOuc+ukkFTsKj3",
-	"p4Wu1c8Y5K5byZUSarAuxFcrWaHNxJNVPwBFbSZtgkCbSY0vG63S5hqHLjDvgMdTgoGnJyjULfNKkddc",
-	"NJbyRYxlM/J8PtiDMLSNPbWr094yDAShxOEfVtjHbk4MVay774dUfMEr/lAYmzMcwTVqiSzo78Q3JnLe",
-	"1WTudNtXkzXlkI9ZvhA9cc+attHB7K+XUntGA5rmmuwBVj1PyPv3L38EZqMVdoPYeuIyEu9B8Gzeehfj",
-	"aZdJUZ9thSYrXJxvYilwo5RgVWLonZAotbW/E/W0dnT8ETTVIIWVWMAxV82hYoV/kA9ce8/dheFfGE3M",
-	"sjkFdXJ0vGzCXKaxfxrEvrDC122hT+SAFTk6JkuZ+VKJVNljlcY+0mPU6KXLFJuEQZzcUxgseUDKY39C",
-	"xqCgyszkvzvVG2+JD0s3xuNAun257VZk2fDDMmd0pL7z8idbODjlh8PqNtUGW1u1YYVS3N61UNxzy7QX",
-	"7uTdLpM9wVH3S5n46/nbN+QcPvSnixMUEDtmaDDFodJG91yScG3ZcmPDyky6rMUdCplifW+OheWaamLi",
-	"m42rKhm+ngi0zNEQw9NB+riqn+GnlvAbWXI3R5eZTHdwd1ffLw2uGEk7q27v7VYPuFLD3cRwhqrQ1po6",
-	"BahJu8CkcGKovnIFcnIN8WXMVqkEG+zgZ7YhC557BezjptKfWycVdrH7Br0YaWt4VGW+f8O2t2b9a/57",
-	"4xmFr3QwULfG3zCWMyoWfZ2eHvtvyxgVpigYbs0Yq9tBas4N7JlQ5mm9i7wsY8/W63gbeTWN3cvVMaG0",
-	"JmcMSZiVLtYul3PCYz2ElK0HRkJxQ6+ebocmBOEnW4zAqgjdsh1y9eEwjFrmI/0fBZA5e18+yB6B003L",
-	"fg7BT2fulqonocprphKaNgMjVcLuZRITjLUiV4ylmkChb7Ege87BTb5/fDwe71dUssfj4+/H46BeVmbN",
-	"xunVVK66uxaCTIPptTfzsrQrJ/4saLaPOSY0+he7s3PedEtyNaGCcIGTrph94BdJsTsvoBd48VOcWSsq",
-	"MpoE7YjCptP9Eopd60XpvybnZRUohsD7hVKhM3A439iZ04wYo83EK860qdJtGMimh8/HDb+9B/fSPEv6",
-	"97KinyZcTOaJv7Kvi0/URoiR6ORxWh8cMSJiYTPMHhEqdJy+FSUMCkOwKvMQagCDowI+DN8KOK9EUDE5",
-	"Z8Z5M8K+i073vnk1DBREkzan4XsIO8xrfDrR5cvI+mgc2Jz8ll8bniQg2HpQY4uvp5h0nlbTe843uYZu",
-	"zLzfcv3YN+uWVFkeDItQfk8xdYLseZe8LdlvdLVcE9Y7IblrQi6gORF4OCTTVLE5/zS6PyVrnsQRVbEu",
-	"kkRciY3R/ekQgJXuT3GHk2SUe2dHhmkzJREVQhoyy6X1DK7dKjcNdVyeHfH4hQry+Bhe9qmH28L5llKj",
-	"ONaPa0f68S49qVG0OE0d9LwtEVOTMEX/sP37YYnjCL2mtlxcvDsvJiTBb53NEh75O6ytqOvj7ytL//0u",
-	"nRjZpkxTHWn9Dr0OVefSH8a9WR7WeZ4cUJ1vU9KAPS69WonvDMl0vdQsmkxzSKIZ1ezxsTUUHh4RRUUs",
-	"V2S2MZZ1qSbnLi+OfPA1YBM+UxTMQ0OvGOFmRM4BpQYuBMGdyT3YZ4Nv46s6/txidFzSjqEO3TXlPwVp",
-	"X0F6M1HYKLx6C6Jt/5JHHgJ/rAvkhRyH0wydifivF155+OuHi0EgJR8DP1y8H2CmTBH+4frwgaSZWT4o",
-	"YkKA4GFCmEyRD2tpTDrI84Mg4ycUMO1ziU4qaTzTYR4iWM2GypPNin6h5Vq3XyDEey4bghCJygS6u7YD",
-	"8d4l1FjtimiOefGA5eGSwHx0DtOXYu/+fdTm9P37+zBce57l7ZzLJANl8p2S19zqyuTCCpjTdy8J12QJ",
-	"CUBSs0tRNIoAD0/P393T5P59pyDr+/fJnmKaJQlTmC4LlKWokfbfkbFiEnjmUmgGYApuYAV+G7Zppd39",
-	"+wjJdf8+xDvAGysq4EpxyVajS3Ep/u3fyGklUcD+iGEU0wfXh1NihQqqyuxTxFLTQCBEMBZrQgkSh4s1",
-	"uhRvZ4ZyjL+AUCM7wre2R3I0GpP72xl39zHlbuiSyMySXYqCdvBMmFYpyJrJMFPCtQY/qCQbmcESC4B7",
-	"s2Y61ZdianuWiv8GMzohmBZELrPx+GEEQ4Y/2XREIE8K02T0UipzYBWZmDyPjx49OvzhAIGHyF8/XFj6",
-	"MEvGFUn4nKFeA3jx0yJhaLr/hFB95SwDwdbEpeDjyrgXLwUX2tidknOi2FwxvbRrYM8ve046jeaKbVz6",
-	"jv23XoIZeymmD0ZrliQHEFz84J/rKz36p5ZiCtuc5zYuqd2k+/eVTNj9+7CalDhSun8fE63u3z+x3/yL",
-	"2JfIvwBWKdOM/OtS/Ovg4AD+3z6eIu1Nyb8QOpiaJSS3cIP0h4+HQEgPHJ0++Gyf5gbUlwej0WhKsDnH",
-	"Bb49d2WeN1v8pnPkJ7vV3AyRKmw3npOwn8I8/eIH4DsDgrFdQfyEWUIyDRdRkiFGn20M3slHeCmg1kbB",
-	"EIiPCKamXTeATLRcMCKnTpYlNLrCHYQTD+BhrXJ6KdzkuIHVtWcdjcByHJIFM5pMj8cP7T9nPI6t/CUI",
-	"MgjOVlgNKwF8pnVha+Iua1wQvxb3ig+RAOsfDi/Fghns021N/srUi4lnUlxj8q62vxyQ+/ffQV3y0f37",
-	"xCq5migGSOpTOKKtSFgzbZxDCCltWlJRp4hocSkIWUlAQl1RLp6QlGptFwbAj63e4F/fyyUIXF3MeWKY",
-	"0vv5+WHbtq2BWkumADkJSIuHlkyOxuMheTQms43H1RmRZ9AycpNM6a8ZG+HMnisllbYzQ1l4/OkTzOAR",
-	"/NfqjYDgKCC594fjR9+RVMlZwla2/70pTdPEydMH7sF/ADPuoxSkRBs6SxiZRjJmUzu8maLCUpcYoswj",
-	"ZOp2DcSekeTXTBoIBtFZmkrlqB5C88U1Tbg9LNLMkCmEJOlfPk4thXKxsI0xIN353AXzzDlLYiSq2qlL",
-	"EyuRcI557SyfwgwtATI0eiVA/0Zx7ijPyjIWGbeMAIRuxYzCNh4+fPiDbfP9xbMRuX//GcaU8vydClKN",
-	"do24KwbC49KGlGIYFWj60/914F48eBlPR+Tciv2NzJQVRbArQAWPj+uoFEMyPZgOyXRi/2c03bdvRVIp",
-	"BghZiVxoy7IzaZagJ+SjgqeAauoGnzLlpeye/RtLSHkDNAc2ypMr7KCWLIn3R41zwqpNK24O4H/tCIuf",
-	"zoBfuFhMbUsgAcsPtT0Z9/RWSu4si66YseQ7z5IEcVrt8eSFhG1MXjNkKZigl0hHP0ClrQn8yOKpCx4+",
-	"Y0ZtDk7nxopubg9c6LK2ezMZF/sMoQSozaIwM2QltSGH5DV/+sSn0jvRas0sO6hYMg2SMuHaOOzkf0KZ",
-	"xiHR0i7sJpVEWHkOMoRponnChEk2mK2Y8Ii5pGcO6sacMzU4GbzC38/Y/MDaVYozg9e1GL88KP9Yvvge",
-	"vM4Sww+cKN/WL7f0QhBpHu2am4TlWurpu5eDUim/weFoPBr78p805YOTwcPR4WiMqQtL0PfD5719smiy",
-	"tMsaBATwQCmyTV7apmwOaEQ7+O7R4Xf7oKNblRPSUt23WHTKvWsVSs2Sa6ZH5GfbPHhY2QmJaLR0N5LQ",
-	"hoPyHMJOxnTjziooJ+Ibm23I9IrHLsk0P3BfxoOTwU/M/HV9VQ4mhsU4Go8hcVnakxWvI0sy2C9MEfbS",
-	"ZtH/9cPP54Av8CWE1nzFNlZhGtndeYS9hhrLR/fgJWbeJnCmVIy3wckvH8v0BDpn7g6xu2QJBbL+f8GK",
-	"Px/t5w+WEN3xW+NWnzrpfTQeO9Qo0M+UhN21u8g0wDOMyEu3j5azSMzgzBcR2F1b6+6CSr7iyvuwle2V",
-	"P7Xq99dY81f8mkH5kuBKW7tp03WhmSDvsPDa+d9eAVWfsTh3NOUGWkwNnVHtRRucBBDizIgTAMgus4wn",
-	"sTtP9RPyaPzQnecuqRgusHDzLgVkZa+5ZiPyStKYzGhCRWTHppcyS2KiZGaYQwSQYA9uiDU37Fu6gdGK",
-	"unVfcc+LTgLbbh9ubrzt9quH32agb6TBRX1CprgnU6LpRlfr67URYnmxA5SYmyOQl3rg0h+CVInaBCQc",
-	"WVGaW8dQaR1MgmFFNx8WprliqLXc05cCSijkaotV3xFV1pGxytUyb5xFNEnwaIAaJ9xqgedgGTlrK0Rm",
-	"1nI4tVN6JRdl/FY7//B+FK88AF1n8GW480VU9OHN+t1nsiEMK+UROpOZzzWAQx38jfa1XzNW1ggq4dM5",
-	"8eyMw27t3O6XYQKvKZ33yKuT1pad8hjRPkMDopGR6m7HA5vK0etkrZLcjeuWxlmI05YhOW93PqBdJSk+",
-	"fkUx42nsHV2w4AEDZiMoowBY75YBZM9xF9nzlObo+vDJ4e5P3gvq/FEsxo8e7v7ohXcK4BfHu794I80L",
-	"AIuwHxz9sPuDCylfU+Fju/RtTt2KeKvWAyjJOfitLuhmCO3xYEXVgmMoZ1DcvZAKzVvvb6IEqmPecxD+",
-	"kQQRt3RnrPe8aGI7YPGl2MvwXtKqofbDZEPmjJUqYsAATsicC5rkeKlgeUeJ1LYJ+M6alIrOrUlTnMZv",
-	"8T4A2Nr1HI9IJ7HosE1eu/lvCcdAJRE7DLL3j3/84x8Hr1/vP/GeDhTPYG0b/9L7i2eN4sRXFy1Yays7",
-	"9fjLAf7RkJ1897L7a0oHXGO4qm2VDY4W/5QKdyQVcgbN68Uods1Eht4UV3utkBNOJDRJirwIe1BOOECG",
-	"lKkDH4oAH9hDDa1wgO3RuTa0OnFuRVCVnG5+KeTc59xBxQNmRuS98DW9XZN71rqNwqVwwB8VURXvWw2R",
-	"aOmcVdNTKAhzQgz7ZB5AxXvv2Xx2/ndUrKYcquhDYfvppbAap+4gTX4q6t3vEiNvETOMa+IzvpuERAl5",
-	"IiwnmlPDvyov56XOv7i6GXYtq5/XhxM09GEn/+T0O+L0fEUJF5auI0b20A2oLHnvB7l8OEhlCKrTmrja",
-	"NbewBrzlYWAS9smQvallHrxhRR2YTBcFB0ytTS2V0fuXQioCF2LgUtybQovT/RGBmx7P32TPkzr5f/8b",
-	"6zkY+1dejOT//e9LUa3Uv+/DDisADHjpJxOGnvfEGuqQjI6FA6m+FBRfcCbZlisfFR0l12RvmnDByBtX",
-	"7M8O/Bf+cepddSua2Kmz2JW4sRbfgkIgMbw7JJnHLYX5aNuMmxCH62kOYKZSlH7Nk/GwKje+g/67fPoI",
-	"a+dchC7efHQpPsC1hyDTWj6K2ya40LliLoMZ9tVdJhkfUnwpnAR+Uv0CFgoULk9fdkMjKeYJj0wH4fiy",
-	"EKm9DdDSbH5mG6ejANc8degOO0RaqXgRSKlBlY6GnvKGuE1DT3NDO9dLcTQ++u5gfHgwPhy+P/9x+FTR",
-	"33gyLOABx6Pxd+MxTFpIY2UevkLyVzDqo2gHITm7yllcuzoIqQM4qUn4wzuV8H93vvIG4e09aY7z9qQa",
-	"ustPxVJMa71im2FBXpY59//bSftxB2n/zLEKfHDYYUzv6MaKrgspX1G1YL/rsQLOTqdzYWQFSG2rXnka",
-	"2N+tQLrLy0bV8U3FWyZTDMJLAGXBCnUFItvZd4WbrS58glbeM9f37+T78ve23t1jp9Kk8dlng87iwb7c",
-	"5GQCe7TW87dzuYV691vW0H0p0aFP/1/Vo5VypJ3dZqub7J/K7F1JHasuFg7assve/9KsvGLyAygprg45",
-	"oLZAwX6InaqHt92/L0XE7t8/cWYqJONZ1SzZEEqWVC8x6gquweHAI9wQTefMSiiFUXEu7gybHpHTPHrr",
-	"UrhhYATfNGe06ZDQUlBW9a2CH6xONcXAsan3N+U5BlZi3NMk0xlNQJXGu94NXkQ5dPRuFwW4bEjxg1uo",
-	"WY6hX2XR1YacL1U2I8/OXhO9EZFtForHD3LPA04M69JB/NiJ8uAcRRLQ4PH8MDqKH7KD49kjenAcfRcf",
-	"fM9+mB+M6eHsKHoYH7NH8+6KVc7YLk3mG2tXte7jJhXLEQTo35ZskVz/28mY/2oa0UvkdlGST0HxFFKA",
-	"Hnx2okex+ZcHLkUV3Tp9VBMknzM2B4MoLAVLFBRRgKVLpFgwRRbMuDgQtCxdTAg3ZCmT2EGCraW6gsg2",
-	"S31cEEowrmREfoRBQ9Al+PpW1A7vSUAIkiLa9lIodsAEftjBZMROysLoa5/xTUzo04i9YP/zhL8bLnI7",
-	"3JePPELeg89ruuLxl9ZoLHBh+OAQXa3F5j3UiZRXWYq2KxS5hfA2fM1SbcQgLB2RNtyllG0Iun9SPs1d",
-	"uDI3I/JCKh9Eeilg0aAkBLhsoP4bOgUotoIhoSNyPD4mUyHNZG53Z+rhJPNY5iXF1rt4o6Ge0GtXr/xr",
-	"3uu4Lhq4J09JhBQBcM1DfI2zRP7kpTvhpRdcxJaRZGagaEG+7HJOsHou0M9sg/RWi385cJlhTqXudRB9",
-	"gPa+fKzwqBQzSVXMxeImBj/aj1JD9ioUl4Ywmb0pxvhApLZmDO+bUVlesiTdH5FyDa0ujgF4/21psH1n",
-	"X3x7bsf4twxR8f5r3cwWk9ht5pZ29k/mvUtTF+8788NJVojSM2vxa/1U9IkonditE2+88y1+da/Z16Rt",
-	"N4vdhO0X8E+qvkuqTgsiygORLM0NclyTNjfOqf8eVSYXNiCkz1F74pLUIJLA5SKiEcJN7vtBAwYT7XJX",
-	"SwcVCk1zRz934A05jVaMvHS5pgCE19lb4Qbx+/gq/Ao06HfW2Msdu3/6JX5XlkMCKdCA2rkueH48+BxI",
-	"6HzwucgmRS5NmGnApvIcm0hrK+XZLiXT64n3N9DExchjSnECGp/JHQ4Px3me025ufS9QFDhqvfDOxRpb",
-	"HIcgjXym65+i/47o0C9pDtHkjd1OdNlX33Bb/jLuonMgYdh3G91mr5jRLtsaSdmlDZdIeEROtc8hMmse",
-	"MRItMSZDSMhz3qlhnd6QWk//pNW7pdXTGqWWkeB7yE8HvPKAJky13HK/ltoQbXV95i1f0FrAMasNkSkT",
-	"nbTztykTf8M+T7HLb3G5veNNGMm5nR03m84f/MxF3L31DFJa8ZuvaTiUF7eDWZwyQXDv/+TMO+LMt8Wa",
-	"EhopqX38gh4SxfUVz+3ZAJ86fmxiU9dQI5++yz3A6OqVShuCoPfEcqJY4MWJKxhLdCQVG7o34BS4FJEU",
-	"wuVO+/c0SSnW/8kvFaQq5VjbNkukRGabS6EdPw2JLPIcKKwAdkv2yp9gQUl8K//0UhgP2YhTwTno/Y5p",
-	"Eo4Z3l4zdc3Z+r+2S8BNBg/dM66vdrO3I5c/WfuOWPt51dmFNOl4E729N2fxXazd6HfWjKoIoH5E7JBP",
-	"WNzpML5wXf4BjmAcSmc/NL6ORVNewJS/Lu9hf38y3O/ijIPc4ZxUq+zU7IRztwOlYCoPsTYiU51kiymG",
-	"gwOEF8kE/zVjZElFnDBEY+LiUgDGi+WrmOoltjci07wm4ZTsvTx9c7pPYhbxmGmyXjLFqte1Md1gxrQy",
-	"hAuiZJIcZKl+AuBFEMANA4FLIW50kURIFSNcdPb4lYyxm0aZ53UcXSnU7XgoKyoSKiCOEaE1oUOD6E8T",
-	"O9fByfF4PBzYFR6cDBL77YF235aKOQ5OV0zxiD54JfXkVCxYwnp4FnGyv49j0S10i1/xv+kl8X/7iPHc",
-	"D7mVXeiFTejELnsZ83xDz8UPPkPC7JcHkCHMf7tByFTh+tl9Lr7Ebl9Dkm6zq+jcSOXyj3w+tBswOIwW",
-	"UsZYe24pM5VsoHoMgiz5/JpLAbjQLp8aAjww4Rlzo9kKolXdaoxc4yO/CPF0RE5dajR+pzFmhGOsCCLQ",
-	"OYSxXJICgOJviEGG6dcLRSN2KVKmuES8M5dICcaNjw6AJgH2KX5S1EFxOd85ZNulmB6Pf3B4HJNUgQsX",
-	"MHWnI/ICBg6wk5CymQflFilcl8LPcrfEfuHWwW3X1wxz8V00iKtK4vqfEut3jIOx9MVAWbFstMWXQq53",
-	"J6u0SSQ8t28ufKwwycyOStg5r9reRuRHxDxAJ7MHk39SR0u4YiwFSx++su1syNrqUe6CJRPxdsJMgKvO",
-	"mcdFeGfnepea0IqqqyydpExF0MLgaGx/RUiIyZxZheb4h9HY/iqvmVJWG4T19Vl5g5NBnljnGrRWnku6",
-	"g1pGlk1PBuPR+PvxGCOTurF4adIvhd2jTgrR3YmY8qI3iBnYWCHXeYbvn3euv7Ouc85MuRJJihxzC/kC",
-	"B2bEE07z8nq3ETVhvYV52H8ZQ4YdJT8pmi4hEHdqOYiLxYQKmmwMj/Q0R6Jy12A+IPWeJh9On55qRLOc",
-	"Ah9Pn5T1ATtEanUkp1BgWjNGclwKD4qYV2bN618DOIVLyC2ywAFyF0cHePgj8tJcCjA/FUut/SlFsjnJ",
-	"wRYjmQmjHWAlSs8O8u/M7QBzDHlrWBhfYefb4MLcJkF6a+t9OVOcNjV0Ahi2TiYDcY1Hh0ePhgNYa2CJ",
-	"p2dQMysenBx+98P4+x9+OLKGrG+6JMhfn579/Pzi5ZufBsVjN5uz5z+9f3V6hhUOlXFNHR5B4TMkosHJ",
-	"0ZePX4CzOkayYBen+dy+sXw/q3B2c7rBfM7sqckcTf8p4n9vcxZlWG6kQTyZh7px0qhgmFsL/wzpLOi8",
-	"PmNOpIFYKcHsJCxeMFWgCsd0o8l0ruQKwqWnRiKuf8K10ZfCoeugDw3ALsCQQ9rTTwgVhK1Ss0HUjhWj",
-	"QpMCwstrnJeCLhQrlR3AUXQUsZkwHQXsC0APiOmG7PlLOW/C1iTtPH/TAyaWEbmaZK4rxhnIOY6xMvTO",
-	"nOdXFLv1+PbWQs7HJcMjb0zDlr3G8vErS6xMmDOms8TsFlh6SDjkG/zpt78r0YMA0JjmC/7uHOqq4Lcm",
-	"XJ+bao07pZViGs7fr6CZ5sFX9XoL1uKBqY+IJccVCl3iKnc65uobhQUtsabwq/E3cnVX5vAn69wZGqbd",
-	"20Apjpu4o10bX8cYMzKt0XwJ9+AEb0KKUjkOympI2CeuIRJFCgY3YzIltVzdapGSWhawD2vkZgTazKXI",
-	"Hb34szfuoEAPFPH0VbABBkFIsuTaWLuMa5JIDRgDuFDAnVsrj6ldWMtSO4RjqmWXuznX7u0v53wt4IF3",
-	"CB6Njx4fjL8jmUgpj7tfnbkR5Sz4bW2JdolSX/g/TYjf20uEG9L5Ssxx4gGWIdgBQ14pW51DZzqWKwmA",
-	"ICQ5N4CN7+qWQugLFnfWpRIlVrs9OoZbLD0kOYOLmMSMxpfC+W8A1c7+ul4yQIvjWAQFK1oTqfKwtyck",
-	"TTJNjDQ0wY4uBU0Sp7WvumU4u0KOec2E3wXcqYSrVCtErL8NzlIBrNS1/xsCLYUHkAcyVrrGSEbBis0X",
-	"ct00nkwgmVdhTuulHb+qoVMlpQapiqMk15yt/9TS7goEAiXHxi9uNdC3JCa9RKyQWYPY1A+oipauOGu4",
-	"qgg+j13NpJBkxDoFzL1Rqb6DkXKXYrYhU4SFyHPSU8k11LKCj/ZKVR+s2oF3chFUC8Hiq5fC1Yxh8b4V",
-	"kFKlSyo0WVOeV6LE0odWF4MqZswnB7O4c/UHN11fvvf3EpZuWXx5YIj0bJIKuLAVkcBEtrK04A4gwJLK",
-	"DFRPx3WHgup2AUuFf3fILzck2ChvPmKrmLX2TVHz3GByzBEKUIdYFASHwlfsZl6shrL2HQeSR3vsGEOb",
-	"76rfCPLbKcdCXJPzv5weHD16TPaW7NPQO/igSDVhn2hkkg2h2pkyUIjb8uz+SV5pz2sl1AEax172rGkx",
-	"VWShIEEu6dGjx21XM/Rgfnrw4uPnx8ffHJG7xuEdSnDgB38W4fgqkbb+eAHw/XUhdZtQV1pPsQef3R+T",
-	"Nrijt4JVNnVTuOWBOxynwIgsdwxdzfcDJiIZQ5GOqWW4Cf483UdVnmpE/F67BJINuAOwGOb7ixcH3xP8",
-	"bLrf5TD6idXPosG3Y4oP3CzBYdDkhyuv3p8McUcM8RNAUoZZokA2tCTUB5Vox+7dw2JO+TGVUrAQfd2k",
-	"nJ0GdZ9N8PTiwjw+HrSXpa+5zXMeBpD6DYZxBN1/f8tYxlwEQ4IXV7SqnZJoKTWWreLx0P4HDqsUL5Mu",
-	"BcDBQ/Xj2aZcf6cIACsUmj1qSMKoB+MmEHW2AZw/rgn3WOvmBAPp7cno0/SBDxEIbQMVPdC6R0sv2cAH",
-	"0MqKa+3QAedQ/4dwAR5D/ADr0MvE6TVz/gm9hbMMXAT0UsxoXALAGZGuyPa/4lJCgIpfTdEpkBQjlp2c",
-	"wDX5XYHqQZc7GYBv8vDw4Gh8MR6fwP/9p+USWX52WHrW2XtZmWovH+bRXRvdbrmbSoTgPnKNuxv/6cr8",
-	"9q7MvMjjztW7pjwBQNP6XcyBL416U9VoxdrL7iouIp7ShMzYkrvoNrg1OYHzBeHjEWrYpe7WkeQvxQuo",
-	"XpB7S6d5PXuImiB7WeqqnBM5328qln8puHmCarZZKpktlqTk2XRFR356fkGqtfRDdfRHl+INwNsJCaPi",
-	"UZZQhbNo0K5ef2Wsx0akYpok/w0RgH4/t5hd4BnLi35WbvlXrOALaRflAVB6s46B9eOPRuMcD1gxKM9N",
-	"E00WyjLCni9AT/7v/zkeHe9jxaxLMYXHEJb3PxxyceljDCqyQ7A/RNSwEvI/YRzsbYz1/MvFxTvylGoe",
-	"kT0Pv87jkyoQ+5Ckis2ZUs4dhtySvz29FFCEvYbe7hJcrA45Ik+l/aRM458O1uv1gdXmDjKVOHNneikg",
-	"MweXxmfhYdbNtM4hU6+JQRgY1BADT4GHZZ+SPZ3SiB1oZhUCY0ePyOu6EEQILaKzmWYmD0+CiUApWBBN",
-	"T3LXIzelL321+vIVie0dSEeTuUwSuSalHXw0OiJ708+XA6hudDkYEvfnpEQYl/8/e+++3EZu9Yu+Coq1",
-	"d1n60qIoWZ4ZU/XVV7Kt8TjxLZYc78nQhwS7QRJRE+g00KIZf/53P8D+5zzQeZP9JKewFoDuJrt5kUhJ",
-	"dphKYorsCy4L675+q/HNWHlCalSZklT2YzZ2DZ3sEFPAJcHPZ+9ftUmPCzD/ujj4Htk7aR3tY08k2/Go",
-	"jG8wSaUYFkkuyJ9hlw/7xsAfOBZLQb4h/UjGUUB6mbCguizq5oTZg19y7uBG1hHOavULXehN6YOkaOj6",
-	"IVmlrVdoMVlfLArn7jYVEo60G+3GJNTdJ3897v/85Wj89/SXq/f/bNHLwe/GcCkRfKPdUI/D9LE+qPqn",
-	"ETTylWm0G/OH1mHue+elRdxfvWrUzDpXGoPG0tP2EGZ90+ndbVwf341Pr/bg9RlNWYqcwRi4I0Yji/z5",
-	"nIYjdvBcCp3KuCLqEU8gLVTIA6i163kotnGmtI1IkJACCoKxNo2EGrOIU3QRBov6++WSf3XqB5aEuRg5",
-	"N2gE86zKkGouV0pcwXINm/nWhp7cq+81sH8ngWsMENuEWxHf8S0gVNk0GSp8mzcUpNIqaGCQL2M9zYL2",
-	"c/Nl89DpVetmL6qQ/JtcJff0QmirpBZEM5T66dOng7PC7/PE2kNdIWU0Hv9npwElHZ1Gj8ywdKJTziKS",
-	"axcrkOl3kj2Sd7H/+i1wTBPm2Gj/8fnb5yovm8NbRLHkcYPNVuQ640KrY6GZVWHvFKHyynHUJskBXMcU",
-	"c8ltTx2LBH+KbfOV/xnAyn06g3fcFMVUbZCzBKa3A2PZgbE87BBRIWtnPtthM3CYnxeed5dRkSdv1R79",
-	"F/6SmQM/m3JUmWIGCr3MdCjHzFoSPMWkMpt41nR5FP8ZmRNu/S1Qx8JoRGKmzdTaxUQzLFhJseeBeWrK",
-	"IJAJBgc0DyilxU2o6ghnlHi+4txMKzEW667M1+K+siiimd3g5U2oTagoXLOh3K98IDdN6VjBP+xShJAx",
-	"rjIY13CQXYOCME1qRwRXoM1QHNWYfnnNxFCPGu2jVusGyxFiX6/7S+CoGMs2czjuIDfPkcFyeZXPfSey",
-	"Ntha3KfLxHK4QmLeHcqtw69ubAszJKDjuJU4FgYnAIQbEU4DtCCQQ5kzC6aUB8jBusK/8GcdkbvFYN2s",
-	"13FlgfKSVcuTaePujlBtJZ/9fXdsNgUuXcgxM5oQZuZbEtzuGVquZDhquP2Js0kO61dH3Xy8weJsCl2g",
-	"5kKrNyggDAhVtktheXdyTC53jg94hBEOyESEUAcZpEyZa1Nmq6xz3fPU6Bo8BDRRapRVr7t6FYARJiKA",
-	"UIDcigH/YtRRrNkpqKvgj+uzjsDawIUpEK7feglLCxkW7kuemOXZE3jJaiqzzS21LGoDKRHbzSZYxuOK",
-	"277D6bq/4kybnZMf09Vz/RczqfJNa7XDmpHeKxiDF6WXfdew2BUzWq5qz9Qb7dSGzTmIyl4WlzCpZghu",
-	"m1r48u7qJZlV7rFeaFptG6VgGC/AHquQKKhGciIweRDwfvdAwgIupM0oRChLrkgqNYTVUVZ+/PAaRGRH",
-	"9Bko7hf27aDhkyTrxzwkNIpSgCk+q3FXuaR/FJngC1DzBZTVrm4vkjtikUy21gKkKLpIUgnzEvSNuXW0",
-	"jb7J6nK71K6s4izfazrjDP3kveBz/wtQsYV0b/4HTE9z0cSSHOgGn6Vxo90YaZ2o9uFhmI6b9g3NUI4P",
-	"MdsWokRrZ0EW1+l+sJArBnKBUe/aCu8ZivmB28P/8HjJdtv70Avb2wdaWpa0Fc3o8OuMP3hhZ7cX8L1l",
-	"WSW/uuPyRe9QLd+a7/IOz13ItZb3xMKH7FpibbAmlwF8d5XSsZLOUd+PvZJ2bO3vnqsVV1yE4JpTmqgM",
-	"Q9oFZIL9lRX2OWfbYtraqjK9CiffkfAmi45uTr9b9GIVScJp2VSHowo1yVYjA0A7FKwOOIuhcQZ6hdpk",
-	"QGPFei7Zcp49d8SeOV8OsKMQFOoziMYWw6v7p/mDjb7T64iUHTCBjzamunYlQT67sz+FVh8B9qQ6OWo5",
-	"3FcsRqIkolNwmTtQEcy1DGNGUwVn3/5gA4drKLwfAUZoyfG+ob6Ky+AqwmaU1P9ofL6Ngonjvuu8wjUY",
-	"klW5f2zG9N1hkFro95vytE0oiHfj5q9ikAsLJ8FfgCY7BvwdShnhgvT+GKRyHBAt93u+WcWMwT02/New",
-	"phyG2sbKZUqELCAlEZnyIRc0LocImuRMk7FUmhy1glar5VwJCUud0b+iu8BWMFr8QjKWqeOJ+RvX9d6f",
-	"OyPi36ac0RyVey1mBNKMqhjsb3JCxlSUEjSgRPcHrW784W13G8koOxApwvxCYfadMWfwkB64YomHwaNf",
-	"KYXF7YJNvAMY/Z8syj2/TfKrTElPXrM0pknXtn3vdcSeA1H+5aeTVisg1PLZnyH0um/ZvgvvcnQ2swgZ",
-	"dl+65EPzdpfKASUDdiRK2lwOcAOnAJCpJlyHI1+HZW3SjqDuNaekZabAXeen/IGuM8s6auwH2LYZNRb3",
-	"8BYMd2YlG21Yv7XVVhgHjNDri/eqst7AJ5oT3k6HvW9WCaQ+EzZ65NzWd8UnNVP6oamwjm05htHUUIDo",
-	"+JqNPBWncuqKPrnuCFv/WnbB1uWUEJdSsoZaecFEVGZRl0xVIGbfeTYHak27hI57T+i4cOi20C4CyHb1",
-	"A12BuL1CFRJwDg19zDFmCrmb1TVDpx5515aNdcSYTon5jRQLkuxFQV6ekf+cB4JtPUx1dud9o8nvYOS3",
-	"4EmeQ212JTu3arSwkut3zMZ9lirAbMMWLoy6lAWoUFeExlIUGLqjfOTnAZapYp2dU4LzfmVWlhYPCBVC",
-	"6o6w3QbdyXBnrUmgwKBQuGcv7CUxFT0UPO5e1RFFbww0BssirkFE1Tp1b4/yPt9xmbykacQEec6ETtlM",
-	"D+XzLJUJO3zG0piLdbsn349DdzETQIz9Hfz7A9F8kUQW85F6Wei7QzGl+dgWS1cKx0+uG2/ePaXY/4hA",
-	"NCjvQERCqbQyVvCApgH0smJRR8T8itkk4kJ/UTLhcUz6uXHrKu4XlTrYBk/nbuD316A3SulA+7lUd4fa",
-	"icyNFQuVVvaRKi//lhoWrdJHfFlCMJ4TSAtu5329le1/IhMmyB7MRe0TxPO2qfYJHbIAuu+K+bOjVj80",
-	"r7nSr9xgv+uEYjuL5UnEfpF2B3CD+cM8J6L7Omyuaf9CY64sZMB5Xmzd7WFUkIOY3wWeQ6PzdgQYnr0z",
-	"wORqA1TxYaiuew44n8RcMBXkRzmekgHLO99DB5KOoIo8v/jbWqLtTnvOBw03s/Ldc/AmVaLvR+1Kf78m",
-	"4Wxj+b0/X7x7a4j1+cXf9jd86JYzdEsqb6B78EqH1PWxrzyYz23j9qB4aAKC7duN4LPtT1MsBBARVrKh",
-	"CgmB747A7s3k//t/ff9mDILLDNAvYgo2JaQJCTQnA+vGhJCPInvlTtOhH5OQOBwh7Yj2LVCgvdXmL+UW",
-	"8Rqqqm95f79N3neHdYPK6PLu7NuVh3gqlnTxmj8uSNQUDplv+G8OXy+i0x7Zy6m9dE6g3+y+M+fKmOB2",
-	"DWxGC/bRJprb7hgpAwWWhDSNyIiqci+udQ5RWq2+VphlNnZuGYc5V+v0yo3o9ME0y4VJ12m7l26OgG2z",
-	"O91bOd1e+BQyueaDEXd16qFfdn27jkz3zfK5ASqyh105/NADCE8EkIFg/gpHNB0yC1HLBdzdEf72ha2/",
-	"rb8j5xHuZJE9c5IiH0PE9N1TwzWKfbXLbiR0GO0HRMJsaBxPO2KYyiyBYnZs6qeSmGuimFJcGsnOxkkM",
-	"TjAz6kHK2AF0ajjAYhc3jSZ5jg3OIT3ZTCLvfHzFEmPWEKVZYkGFq9ugu8QO7FUC3U9uwsU+WsLZ9Sa/",
-	"aW/yubG84GMmFHQI1JIAyRhS2wvleEyJR082ajRmRLIIxsK+JLGMWKMNGe/VY4OndftlgcA1G6tlnBs2",
-	"2g/NMKYx/fIK73ziZ0XTlE4hOKCnMWyNTMcVGF1vpNI4NYDFMofMnSqPp2yD9w4gvifYF90NwSljiNIe",
-	"IYp4raE/2pORjG1aWX2fqhicQMVFsLvdaD9ptVowOdvGpIV/L2pr8jB8SaUTWRfzMD/uJOuGJOsby1FD",
-	"ZMdAghRJDzC26PQuPUuhhI5uq+E5eJXXsDMrIZQUxD7EyCgrHveAIyp+zfZRLoGw3GNf/LcoozFxnI/z",
-	"4AdUJy/BDXzuBv0AoEjtWJ5LoWmoHbroyve9z9JEKrb2fWehWZG1b7uQWRqu/7Zfjaxc/fJLuV2mZV9z",
-	"btSc5V7wXSO+LTjB7ZG3eqFb4yIyMpzjW6dxVGb3nSUJE5HCom6dTl0eX+7RKo2uSc6vecRE6PImMJWg",
-	"TYotuwyl9ITUPGRdzb7oHtmbuKCvZXMTapE1go4QdMzFELtjZIoLptR+QHpZGvcC0rNac5dHPaNxmeey",
-	"XpOcmYEZNkGsbQCVfL0J9Rf2VWY+Cgm4WCOqyJQBTIfFmmySc1xpUMAFg/7etq7s1Nbn2KRwMyculGbU",
-	"sOVMsbSLLUDMQqie2zKwB4zdIMfYOUiKeNok52OuleXGDiuit6xhWEf4jmEe2wtz0gt6OjYBnGH3iwpv",
-	"zJzsib/XWhsaWvKTie5yM1K7m+ZH2MNGu/GnI/LTk9bBkydPDo6OH5+YA8cs8YHWnEBFzuNmq3l09Lj5",
-	"s1Euc5prtBu/MxWQYnbNmE6JYmDOEjkYsFQRKcinEdXqLEmMCl+G74jNvcrc6lA8Dv8hMfdGhmAYRV2w",
-	"LKAuqPX4oHV8eVSoGUpQIDXaDfSbYTtgBXKj0W5MWL9r1fP1mPX9wH8UJUVtd8oEWwb8oO0p/w0KhZDr",
-	"CSITfWAMwxQ+yUxXyaMVlOFD9iWRqV7iV7aiBxib0acUuWIsCYiMowJQt2HDzy/+RlI5IYyGowD7+UCy",
-	"nsrrG49btsDRcuXECFUYRds2PLKq9SFo0vCMQhHjcr35HB52Y815p+beVM29RXzZEQMG0V3UApt9GILa",
-	"qbQbYiF4ONB3WFZssX+WbQSL+7BhJXcxPzKn7YCPzfDWxFwsMYQ6M9o8/pV9+nedE1WaywqZUTjn3QHa",
-	"NLBi0QQDS4d76roTyxAY5YDHjOz1fM5SUOKapGC7hTLOxkJBS8Q/X7x72xG9r51GKieq02iTP5rN5udv",
-	"PWS8YCP2/8FCjfADctIkz/H2trPhAmfBBaSXpNKMo2tMvV7QET2rWZvf0JTII81wWrtc9IwNibq2uayg",
-	"sPegj2RHPH78+Km5qGip5nYnT+APY+vRIRN6xhYNrCUKoxlJwboiG/ehzA+sU5gEIMyYSQTEjjggOKSA",
-	"FAaEbj1n25C9woACkqVxQPIXW7gHtg9Wq9P+/TJ2BADIm63hCjvgY6xCuBqJNunTiEDXR3wCdir06NI8",
-	"7YiYC0b2BnYjA9sMJZGKQ5EeF6RnHtDD2NfRvgO2VNKmxwylzN/REUi40JIsjvMC5DOkLnBcYkEH6TOs",
-	"dwL0a4wkoJ9hkCk3yN5Jq2VLOCyQT96KBe3iI6P+gZYIvSdPO6LXbDYP8a9C55axGc/KrbuxrycMec4S",
-	"T5nKYr26KY7M1XLa+8W9MNsE75yznomWJft53mZubNgSDgrG/09PWk+ePEHLvwxmRKOIY0z3fWqWVUNb",
-	"IBt1SwpfuckVQmyzbUiYoZNTOBxXbIpnosDNCO3LaxbA79c0zpgiqGdCp0GreSIrM8y/HIUrmed/4Fg+",
-	"z901kzfpdwaXInCMw/KNwnIHRT6RpXFHFBct8CsduOUNqnYnWGmjgyU+ESDxhSr5nToqcv2lNt8Ufn2k",
-	"3MnduSq+M1cFbq/TjVRBfjm7Y32PRdFCOPyKHxYW+q5kH7xkZfOgcVe6+2La3ynsm0y1FjlHcb9sVE1f",
-	"Ibsa3r+mHVykcqsf1RL7KwGFCkSmEUtPjSkvJ5DRBh25C2EUm1ZFw1QqBXaiuqkpjc3Dv/MaI5jJBzmB",
-	"ySw3qHPFdXdEN9rNUhSlvlG+GBopD/qkbstVdTcZHyt2WGQiG5vlt5imQWMsr1kEzaKpQmT9pWl7v0Gu",
-	"GvPeEpqm/Bp7OleOAo2PqlHYvFVzoxPYNOHmVjTxMYZbM6iqd6FRU9O88fHxys8BX0JtE8ifVm4CmStN",
-	"0ISUQ7Nt7UESoHX5nlHTwZnjO5nvgYm1T+iEAnu/EnICvt0xE7pund3Duxbgt8pO6EsZM6g1uQO/5nIG",
-	"7JZnx3637dK8M19mFClCPWsAj5PlDz6/1Yzv7P0rgIl2eSR7582jn05OSe9PvaAjVEJDW0kWUTWymSMU",
-	"yjpZtF/wWMoUgP2KaSpD6OEiZEe4sEh/StgXroyJ3nb5JlIw6+R6/+7ikjSbTR9JLZSKLXUvYYaAJfjb",
-	"YJQUPa/G3hkxJih5y2IFiL4LUjXWOpP3ltEA67OgC5vdvZ174HtzD5xFUX7gb+YJUIdf7adN+gDuwPp/",
-	"wTTlcS10+g9K0vdbae3YvEfhdlxeaVtQRCZcRPdgbTh7ekVzo0T0y3PaCxSFXnJXMJTPG/FvC9mtU0L7",
-	"MtOE66Ajiik+bTKbJ0qHKYO2ZgE0WgvISE4CD4yQpFIO8s6hy/J28kNos05+40rL7XY1nnnT4jP5SJER",
-	"Xrg7nZtNR6GFJR5kceyP58iTwPdzKI1RnKVsfYDYm46wTq0GXPHQ4vzlC4xmsgoIj1QA+dmoNHs7c0TV",
-	"yJ/ijsCzTmPbOwaSSrSayYcHpAWM0UHVJADSO9y+jshExNKAvHrvOioGJFMsJRC7Dwos5REiBXrYWvZF",
-	"79tSc9oRWo77SgNSIeC+gJWMJqHj5tN2HszH5IM8qE9DLdOgIzR3cy5mtT8CM5qHrEnOU6ogcWLCIZWe",
-	"jGg6jqER5MpKvnkGuzutojazDlw0O7Vi04zLLGuJb/ljElFNyd7LF+8/7G9Csz105/JgxqXzEBiMOd/K",
-	"N0Xx8J8jFl6xqKh3VXmyIrJHEVg/YteA3JSSlB2kbMiVxpO0b3u9kpgPbA5Jz7usXLFGR4xkDEk0Cp1Y",
-	"TdI7aT21Ve/dJAUEe46JSNAQVsgcXtS1tppTVOqP9lm+EX6ZcEz3eNB3tvA941cXqKLEGGaofk2ewGI+",
-	"5H0eG+K6xYGv971BjpaC9F8pCv75HFeCXHERkb3eIGUMMlXQhUY9IENHOLyZfXO+9IilhGso6OkzRB0W",
-	"EtpnBIQPsB8Smh2YldbuiF4mzOqJrn0/ZvB1bbJgAIeSRV2Zacjp89kzXaVlkrCo2592jUYBuYGzDMI8",
-	"C2MDELiAJ6C510WcuK71aqmum5K5xzFhFKG9JjmLlSSKTgHpRligm0xpOWYpUSwFJgZZaClj1pZCbApr",
-	"XCIsXZN8YNQoUiKerm4ePTdM9bxADbfwG1aUc5USuoKG2fKZfLCZPEpzT+unJyetx0+Oj0+Onx4fr+5X",
-	"LEzDs6C7xT4uLmRdtRScjB3w8T27Ct8AvBNXnhs5lgKlsDzPvxZy8l83Z66H/Sy+2gqH7YUzJxeRJaGF",
-	"lw/12azbwFJdjnUO6RwdQdUVi5rkY2KmfWRLqNzdaCDZG1yLeKhJBSCPOaNlZR7zzKzJ7fkMrmQ1p/lq",
-	"w6btxseL5tHjk6dHx61ffnry5HHr+OeTo6dHv8DKWnaUaXtib8BozFzun9nUhTffeYgXSBb/UZW5765n",
-	"Jh0nlA8FSVJ2AOfY1knFXOliMHpNxsOF4sORVoeQV0+xmck2mM8li2NFJrSvEvTeWtRNzPJwrUCVywyj",
-	"zvlLBZEWXswDhLXB71NE4SIxFcOMDhm6cMCbY2w9ZNBckz2A0KW6Y2hNjmGiJOLRfuC7a4V2iQPyD5ml",
-	"gk0RnAtc018SlvIx9Fq5pimnQjeJOSmGBwIH9NBlcGhoHKNDCyALJ3TMoyDvw9kRdKARBYmndgEgSJxi",
-	"v2IQ+W43yD8kF8rhc8OjCONGs+2ICZ3i8N3lYkh8azfbTDR1vjdo+5I/FtRqec1UR2AYAqBxbFhi5VoH",
-	"DzrQEctqHRylLTJncXjM4vXcb71D6UD88bXhyKPRbqgkRU00pwvzLY1ZdyJTm73iyLPrSLPRbjDR/XhR",
-	"/M0lGcEDu+YJjaBhKcx8P8K0Ith2SBAa86j527Ph6zeXvx+9efHm5O2/rlpv/nX1t7Ph2YeXz/784q//",
-	"+PvzN/+Kz//68fzk3eWfn725PD/5cPnxbLY2YpGUOPMzfwYtXe5YSOWv/wAUVCWlPrnu3XaXdt1Gv8PQ",
-	"u906z989Ey3IMMc1VpRi/UxxpvTBSGYLM5TxfYZ5zb0c5Cqj4chBGx799AuB57kvJoxdeZDJeRjKgLyR",
-	"IqJTAoUzDpTAOfkH/Bo9/Uzp3Ob2zHEhlCPe9RvMbW3WiG9Ytd7eXn4p17j4vbHL34JZvmUEveJC1BjN",
-	"sGO7KMNmEfSUUWfMyhaPQvVp3U55fumgC6bUkpNewtQ1g42n0HDBaEp4pveEFKwAEbs/r7DU5+o8s6Nw",
-	"R3KrFJ+/qIbk3ZrsaH+jtP+stKwbp/agkWTLYubVlEsFYeNET9EGDGNGUyxXtgCQKTsYM0gBUNbLrbRM",
-	"WURAUbcWhSeaMJbhVe6hWUFdv6g6ADfUtrnZgGsaW107xirgo1/arVYjAGj0dmMMYhWHYZao9dT8auRT",
-	"9fU6Y6rqhtU14Ypjd3d68A3OPEQ3HLr+zmdzzwruBdMz+3NzxXZplc97liIw9quLd8AviEwdxLmmKfgG",
-	"nGOWiiFrl6o7yCSVmhml1tj3UjFijr25x/UeQpselFzDS5xCay5Fy5+L4SnynUKWjyJDykXuREbM3f7U",
-	"ZsLUydqFSXlnoebXGHe6QxW4ogUCS7mMckCRiE5rscaHKeWisogIGZTVo2C/qgqG7qDexS/r4rA+ttzm",
-	"epd6uCk28ZZNLDCKPUZVvty706zZtUvk3bgP2KXpKM0ShdCn1t3LGOozEGQioPlEAaGG+4yJyvpjrjWL",
-	"9omSHWG9s4qEVJAx1eHI9nY5EwQGb5N8ejzqgY/IY9dYDyxXHaGueAIdHlb3TuLoLVc4v7aYfjfWeNw6",
-	"//G1sQgSxUfIS+GqoAH+QFiug19+OTrOWQ1818UlXEfXKU7sXvx+xQHUe/5+kxOMWOL6YX6nYJOdtnPv",
-	"mKCQQW23xagN7qDeXOvJ/etrljcvs91fc6XPCw//roED8omsgMyeT3onwDdZtspK1LRxF0F1THUiIfmE",
-	"CWJjRjaCN2Hw1tOC5s7z7PtUxk1ypq4wq54qxYfCDJwwEdksMUh1tc8sZM8OmVbFgCMDR7mPy3pwncJq",
-	"PFKkd8WmPe8A9/HTt4gJSL1EJzSKlC2KMlIS4pQWZ15mGroojZlOeah8gLIjVo1Q1oKxzTvhlxXM5gfu",
-	"XiOUV2w6H3b0FbiGGcuUxFIMibmG5Nc4YoEB41PMZWCHmBVotJ+0DG+zL3BByPy31bWKfKnup3a3sFV1",
-	"dQn+il0I8XvTOV6wAYd8JXJ2+KywkxvROA6/5n+4yt6IxUyzKssGcilcz1cuIMn/NA9P5+FFywcBfwxy",
-	"LpSm02ZHwFwcSCowLsjfAOeNsg0mcl69juHyAgZdYloz5+1kfkZ4U7RTEjZGqmY9oX/KEjINFtaPrxCV",
-	"WrTTrR1n/QEw5JaT0PbqsfJ9X92lVM9UD3OWVmvhnRkm2I8Z1IO6yHP+GK9Z+vryMU0SADNG5dHn7KlH",
-	"TjNu5zqi92tig0JQcf2P9sYAHdtC6hH40ZWNpK3nv85X7iyf9Ap9hfMKnhwt2oW/lXl/hDWsHPoRoWZV",
-	"54jOkS7qwaHGXPi/79YVXblCNdzF2RE71rIZ1vKpZPNh2Ccvaviv757RoLW3OIDmZu+blNpQmbNvrRWq",
-	"yF5/6r+M6NQG3NmXRBZqnPEytDXnFMH9JnlXtmnbAGneEanLaU5ZEk+xY7oczLeBVnmicsFeloOqcUCx",
-	"6QzbtAX37iH7TfIyo2mUUh6rdkfYfj7+/fMPtVcoX15PinnNMG87lizFppSkH8vwCh+5N6A8htyEo8dH",
-	"reOfAvj35Cn++6S1D1PJeykDYL3bII4+ApoWEOmdb6NNIj6wTdeCjnj65H+aXwauHZ1NNAiInsiDJJWJ",
-	"TGHh/nWgmUJhkhwAhvea6Xk5vX6wpHZ3Acq7YcpuXjUc2Z6wHUfeHCaJO6upp6iHz4QHmRAsXqNZvM1E",
-	"yruJO+5hayPaWMXxf//3/8mZYEeYP6EHBH5IYg51/JZrInMzj3VsmgsspGVfdJNHvX3XjL4jgIHYchQA",
-	"1CWhjJylznVsOC1ohJolwLtU4HrW+0l0RMpCxq8hbGn1UWAPLvxo9MZhxs1zQxrHRpQ0yUvXNBy7YXYE",
-	"FrUWOsybwbjSHyqiQ1scjV2Lg3Kix5r8yuZ0/orb9dDziasRSgteFSdfrTjgeYFQbQN4+3udMnzcWhkp",
-	"deE43AbW6uSusuRW43Bt7fTENqPnYqjuohu9y2QplmUXalwaQXGCK6W7FHvWHy/rWb9N0Vc+IjViD/nd",
-	"TuptLGvO2Nue0QfA5APP4QHVABj3knKRLafJ+OD2xuPSf87D5t9xUNrOYnlE2i3k7gBtMhy9OPdiC7Ho",
-	"d2kExinkdgVYQAXJWVgDS0Wx+HSvBwZWz0Wl7Wg7wtwd5Bad/T6PIStvrQYF2BfQ9swX/UxrKToiwRgV",
-	"gsP49C9MDjPXImqbs5658iOFmIuxAuMYNDo0ay34X96R7AIS2GwvMgvgZAaSnmL0h2G8Jo9s+67g91JX",
-	"i6FXeyIfQsi6VO7qItbwJbFfAhkV4tPQasqoDJCZVtLdgJRmnppHr8HeZ0pDmwB3N9JJ4d6L39596r45",
-	"L9zXl9lwpAv3APUUbrlpnp3dhvsJhzsaqFFlLLnuAuHfayDc7eDNA+BOcBx+tZ/WCX07dufRjZ1LqI5Z",
-	"1cSqc1a1C1TfV6B6MSndOkhdu8WtHbP7ngHOl1DN9jyVdrfXNuBKjO4Qowrc0lk1jScxtzFiLGeimvTA",
-	"G0jTaY/smR9RU4sAdzCWYqhcHqMCCNCOGNF4gCERG8cogSNjTRYD1cWXLVitGIqzRrIj3M8QdGkXY0AA",
-	"WWMUcKNFQRcrGo4ceDF5+uR/QnOR2YgIJnbOhkU0qzdfq1RNnE2trlleyl/9Mu1ZxFaPorC/PJY9SOW4",
-	"5JIayHQMtRQRaoZLfWb5+21WAW4PMbuz/P1uz283htcUhxAQLsI4i9gKUXwt13rnHdj5z/NzU1s/5q7Y",
-	"cdxNgYLhYcu5rmMVcJIhFkuJo4nvkRsvi9n/aotTK9lmUSHdc6YzBTMfIjlH+xj6KVfFJiy1gR5kmlEq",
-	"kwM5GEBjibTwKov3GnRELGWiSJ+GV4bL8zwhacwiTgXyNMv/Bfui4fmnBYaNHcPxMfKapdBtfJ1Qjl3t",
-	"HyvuPDOpXdD5jsq4ZsgeydJpKj7L5HtS9dzMD6DfwmJukqXC4shD5vVM6XrbKEhZ6tOyrUrlsJcLlTAj",
-	"HjPiEgYnlNuaOPCDAromKGkiyjtSd0SxAYThE/ZhTfKrc/zBNJChhIZToNaYD7ojZMIEVuyYn627tdjv",
-	"ckQj6NJoLHDNACuCHJ8gPsH+aUdUvgXhQ8x7muQSm1akTltSpM/0hDFhY+i2rYWm40SdOh4IaTVPW6hs",
-	"JhK8tu62lIorRfao6ohewtKQCc1jBgDcPdSRzcvYFxrqJukBTsl/uqXquSx6KeIprqLH+5nBw1mLo36w",
-	"qwCT/U6D40gWHse3b+GLERxzrwieV4tbANduID4+P5QCDGfeQrQ/JQmTScxcD9HaceHdLFrcJnRuMJ9o",
-	"HCPSjcdt2C/m0zqgNxFPa6P15u5KKIcJjeNG0HDPWqkb7TvBfLS+HjyiIvxeE3V3G1ZcoPuHmCifpnpJ",
-	"njOenUDflECvkh2YXVr45i5D6D5svw2ICQAOLyd+uZieAxwe0YSRNHNpXcIa/iIiw4ymkWqXEGwe5S36",
-	"Cs35UKRi0wgFmVvz4Or7gQWIxEiVxTpmZK/n4V9trwnoA5FjwkrdpUmSYocIkv+Q0EzNfBVxRfux7SRR",
-	"uNAtWXfMFQSw3GiQUbixdMSea0hh3hpKIaDduRW70A1LpnogYy7tehp1BsDczb3+qy581bX2VW+/Sc5w",
-	"SVFxgIUlCVWKKcJVoR8XVaT3z4xlLMIK4TzL2apdxqwyDFBEAUloCE3+SjMxuwWdeZNMn5KBjGM5MUYY",
-	"tscdMn3BBPTMICkbmAXEgfFi2rLRPOyvvcBikuBcLEwJqr9KK6fSOZhmUOW4IifHxzaRsNhPxOscjuYX",
-	"oqmJyOYb3WuINqZ9FsPhdGlbiJaP4dWD49bxz5ChZYdqxK6LxcLdc2DHFRjH37z48fd+W6WvR9DQcr5F",
-	"yGoyyKzvWrD7xxsTf+bVdVLPEGNA8Ajs4q43jrsu2qwklf2Yjf+03qa9x7vq9g1lhecpToackp6VCj2A",
-	"ZVQlfoBlIj1zIfQNz7OUS7yJ5rzJcIp7zsaLCCWfRlSrsyTJ+yEWuqHjUhRUCNv9bHHE2bHEw6+Aal7f",
-	"ONliffdVQoy0BBhmmwNdAmCeQ3JuFxvNdoTtNACSe8SHI6b0gTE9wR8IP7kU7lOXYQhJxOmYCxrv205R",
-	"/jkgF3xuUSmHHPKMjFplNQCjcuEE3Bs6wroJi2nnKu9F0OdxDJIWe1umckKSlBvpZxvcGdqypUK2DSZ2",
-	"SEJJZZtgESlKT8NAy4gRLq4lD1lHwDFhilzLOBubkRpj31c/ga0QECULTbRiOWEpyHfsRVAwucmIGvno",
-	"VhPdHdjU66R1QnpGxRiYHeoFhMZKYgs8aiQqS/1DbMcGLzrt4FdJZW9sPxW4jh04V83OatkM3zF28eyB",
-	"9r00CqxmzDQ9cM1Dtux2/ATvXmjbSNGXFGBWVksMtomSPl8G0t486ds3LEoWfld44bpzz++9MMbAX8Hr",
-	"sMI6PKg843wSy1ONC7uzO6ibzDYuyeHzcZ9Fxqy64EORJcVVLzYn8t9uCRuLXjGFnYZmB4QZtbklmdBU",
-	"CzCKgVCstzxiAToCPp09OyM8yi1iY6ZY85PwCE1lOx1lJCVarh2Rm65twr7YNGH3cA+s612PWl4xESCy",
-	"ADH2NRNhOk00iwKisr6ZXN/qEY8UoUnixm8GGBDsVmslt60j64gB0+HIddrGKViLSzXJr2gsu9o2DEV0",
-	"hDGa82PVQ1se8iJcSzc3dkhXhvUxT7ZLIge4br4Hr5m3N5wtfBiqBb3jVqtXRA3jSnMx7IicOprkLBpz",
-	"kXfJ9nRmt816az1wuWOay9Kh8xnerrFcZMzYs78+s186YkNae25+Xs2yndC+60vXOj5+2jo6fvr4pPX4",
-	"6S+rm7j5lNbJLt4GL65Tk/J9RfWdqznygdgbjY3MmyJFGIXcUY/tpArse5OJ0esMPXChwR3m6N2nPZu7",
-	"Hq+0eteUx7QfsznNEvaRUFEhGAB1tkZIrab2HX7N/+guMmtX0/FeFllx44Gc3Z3ytFk4pwJXdFIOQwVy",
-	"kOdxbl53CtawEF6tbvjMnoDDlOn0Vj3D1x5onVKIdVuY3ZGFIWPg/U8hUYOkmcBYUZO85Ne2hIv0jIS3",
-	"3fpBqwPlzatz1lG0V9LkhhK8eughm2EyHQHvyAMsPiLTS7iwL0JdDtmAewXqZkePH7daT5oEouqU9PDH",
-	"XpGEQipIH7oypACJ0DtpPe110Msy4Yrt31alIuAU7H391jMaKOyuhZ01C5uDY1ViqOt0uhnNK4FQ+dHx",
-	"45MnP91ERYKhPGQNyaj0P6qi8SMWZN1aMwGKJNQd+MKRHqRyDP4h+9MiebCISSeaiwPFtF7ooLKaSalH",
-	"d6ViYi64cE/b5qkpvag2kIa/75STDSon5QCLRQS7YtMJ9PGAImUopa1sO735pmhn3hXM/pnR2Igf6oZD",
-	"9jDjfSBjKwYVCwgNQ+hHAIG3yYhrphIaYgaMTvkYIMiTTIQ6A8rcN7NEEHLFRMRSwgWRKZGZPiW0I2Ip",
-	"htCwxJB1yGyuQCSZwpryfsZjfcBFvkh752IYczUKOuKViKRgilMRkIuECvMteS9TnQ0zZkZ7ltI+DwPy",
-	"F5kyanSEJImnmEvaET2bsNZ1j8by+TRjpzP7NBFkYoZt4zjjJjkjGjAxO+KfGQ+vDhAkCffOtktxNfNc",
-	"QXDJMCBYCTf9ueb99Q6Wj0lENZtnDzeU9I7EoFVKaElBJrorM8TPhIE32o33H969edd99+uv5tssTbAp",
-	"HAbGQOR+NoyjvIgo84NG/nf1W4qJDarm+UFDsy+60W70qdKUTOk6deEVTO4O9ZJ1OOyuy9wD67sSG452",
-	"K1a9QGkA3+WB9SCvGNSS8DWN46kL1n86e3a2TlyrkN58B0A4NUnL3jpTZW8llHhiQL/HIWNM+vTCnvXj",
-	"9mpzl+ECM67KEr4sw/jmHWbnFtZ6eQytGP3Y6Vrbi6KV1rlwZMvHcSuhsw82kqQAUcf6NEpRr5oMHHM4",
-	"VNNoKlwlMZ12i3GPnssgcYUn0NiWTjGRRo3kRBHMKv3TEfnp8dHBkydPzP+e2GRU71cwoue8efTTCTGX",
-	"/vT46An+B7JOO6I3E2wBLSkT/J8ZIzRMpVKExrEd9HysfVnYqFh3cQudpmqFGu3Gn46ImXbr518OHv/y",
-	"y9GKoaNrlvIBZ1HXcpjXWXg1JRejNOu7wBISxePwMWVP6cnBk0GLHZzQX9jB0+iof3Dc/3nw8+BnehS2",
-	"jlb3pRSW4n7QbEo1MHVFBUjLzMWXdq6U70/BsYFtWmJCC3jiqtrM4Vc8XSkbLIS4+c3hf9mopE8cd3Fw",
-	"yxaVptNajlIDdTPLT5bB3SDczg7uZnPUZdZzddoKbhnNW7jfrbtkjcUJ78hpoyA4K9PS9iJiQAAf2GBx",
-	"2O6fGY25nh7SEMtoD79a8+XboQU9rO/KgrccxOyaxT7Lh4rItQAtWH4BEQX7kPSnvlQ4z5Vul7OhfN3R",
-	"IzVbeRTkaVgOMZuENAlIyq45m5CIhVxxKVRA+tT8f8qMHQU+HRWQay5jOFLWK2gNN7sEhMYs1Wo2MRMS",
-	"txOdl8+5BuaXI9YRdv+tFutKkV3qOQHIwFww2EWvz2g21sBf8SK7ylYC3YklvORKO5QzrVPezzRb455V",
-	"66Ht5dsGmLBLbN+23PS1J2LHKzfEK8+AN1iH9chTuOOW9pjclk+Wd9Medh454xUcU85Tk1A9mnHUgDem",
-	"bNIU7aOEajPBRrvx//zROnj6+etR8Pj42/+o8uCswoaB99SzXPiZIMQDlvDK+Bpcf2PF4mvDf5VzRGFp",
-	"irKc+RTA4bFLgdDxFB5iNNgSPPVanAnH+gA4EowEUthXv5oZm1lPV77hL1xEqz896/+DhfaeO+Bg8NLl",
-	"/Aupa8e+NumzsyfGru2GudfqLOPwK/yLHfXCKyEnUDm23aQrILslnsQQog+QcVXICR9RRRSzPkAY+SnJ",
-	"hw15cND89IqxRGE2uW2jlc8Nu6CeCbwfX2GYmrL3Ah434cpBccNla7j7zvJXFY9Z446Oc53VVliBCKe+",
-	"O9Cb0kfypQWcJrvd8yd6hWO5WtTsHGqDrQlTLigF6PpExjEZIPgBNHfx4jviCqCZWNQRNujmbRXUD1BX",
-	"oOZWBKMaxHQ4ZBFaTzEb0nAKMBjGDEtSaSQWL0AWrKMLPNhA3XpBOR7VQR09Pl4V6ciNI2//Y5ZMDMne",
-	"yw/n528D8vv569fvPgXkw/mLgHx8+5e37z69rR2W3YQuPmNzo4MSJa5cqe7e83dv354/vzRD+vX12cuX",
-	"5kOz2awdF953+/EUnKf5gsFBmAvjNMlZ8aQYVdYdFfOk/hRo38ZVSMSH3FjxHhBzKkUpGiDTjjDHi0WE",
-	"68CVLvOITG0RNYeSJdcZAg9A1VLMBmhuaB1sX6ysGuHdxXa3oCeWwrm+4o2nXoGEhP970B9nAiKejpcW",
-	"rpTlQ5Wru0R3jbsi8DrFaefo3rKj+5HaKjEvVxJKZHBr+j+MKI/r3d+GpGIJTm0r4F2xDqBsxPyK5agp",
-	"b6igQ1ghi662HxAuimWyj1QOfR5Y6IypxZcvGE4p05QLhX2EZKY7IsJ+lKDTUaXJ45YZwBrO5tmD+gKm",
-	"ve4+fZBxnCWrOnjx6jvy7+LLahMEZBwfZMmOL2zMqTvDE+AYec5gl/t75w3LgmNo2Mm+Yuk1i1yLMB8c",
-	"q4uHFaGDLJzcbPApsJEnsmdRT4ylaBRZzJJK6cQ+hBud9TXVhsQniNeL47GxL6yzTlN+zXKweDMs6DAL",
-	"KeVTMuBx3BEWii8x/GWCjAenZNheMdAFfP8WFuQuzLULc/34HHFroa5t8EA/j7rE7ypoEQTlRqBnqx1B",
-	"zBy8BqisTKThfFZnChxuOTqt+lOibIAGIdGMPgS6FXh1inkCBz5PwGGv+zQBkkH9juWsjkWNZcTim2hH",
-	"F3Yhtn9S3ZvqyjDw59353ND5vCwq4T6eY6ybYUxFeB9GuT9ItcfuTY03mBSdwYUzVUPxi0TypR/EPbp1",
-	"c5Zy347dfCSzztOz9+8/vPvb+YuAvD/7eGH+ffHq4uzZa/Ppw/mfrV/1Ttypfoy5N1WFMmW38z7DI7ax",
-	"gh6ocu/N2Ye/nF++evsyIB8vX71+dfl7QM4+Xv52/vby1fOzy1fv6kfpHrKd5cPWwtB8Ip4iMqv3IXvQ",
-	"z7qhwT81w3pydBw0xly4v49uvoyuNjHwwg4xKvyYiw5zgCjb6wE6cy8gvUR3n30wHyLWOyVKjhlxeIpE",
-	"JSyOSY+Jg48Xvf16H7gvjqxzfp8d/J0e/Ovz1+Pg8be9P7oHn+034BQ/Dn75tv8f9+QVd1xuuV6cA6ft",
-	"JO8mq55mD91D8Ir7QZlfLar+Jn3il3n76rsi8Dp10s1vR9Ub9YwX2j7cr1fc7f8tSX+JO/w1v2Lz6JjW",
-	"2xf4QpmqVTHKxarq6fwJ2rmrd4f1Vs6ZAkk+DFf1pg7sMh/1hTVfQOy6VjbQp41m0BZIx0ztB7lJXESW",
-	"t/UeQUcs9WTfyB/sFmHnEd55hH9spnNf3uBV2YxiIloN92O+29ECJ9MFPPaePEswp5Ifhy1yzdTatXvY",
-	"t+e/bcMT86/+b8Ro+2/b0WX/ru1as7DLjzSswO5Abw2+Q1nynm+Jsx3DFd53+NV2FlpqqC47oS+xbVpj",
-	"y3S6qCnWjjg32EoFu4wVmxQ5ID0eESlCuEJvmF6Dr1VVdZZEF1bVLUVDWnASJrRP15RXK+BRfYKnbl1c",
-	"bVMwfDp7drZcMCCGz+7sbUswwPoWDhqS65ZxnCrBmlxy4jNXcm9rzRVRErODuFYd4YMBNGVkAPCzGFjP",
-	"n9YkWMpL+iyWYqiIlj76AEX6eFnbx04gISAP3rkeYL48TMaRwtKt3knraUeEFr+mhyCbDl6O9GgYMqW6",
-	"0DqlR/YoUVOl2fggU+Zp5lvX02RipkuTpOsyB7pjSMocM+gyHjMP6QZFN2ZyL1OajMjZ+1dkINOO8NHH",
-	"U2jyoojvz0IoNNjFugHXPRR7zKzfl8RwmtsgSxWXpNFunJ+d/flZy/7egm9bgEdQ6FTtcKVOnj796ej4",
-	"+PHTp0c/tRpBA3MmQkPIHy9e5Cy8jC9lbPzuv6SAPihjlvKQHr6WqnsmhiyG6PEGWpuYdb8fkCnz5hXQ",
-	"pbCOfIct9d1iS8E+z/PlZZqGRUxZBiGFMEPKQw74To9lPEXyyXFbQQGamGvbn8BDD9ex4FqQqiIq1Up8",
-	"CIGpPB/aIVLdEyJVDUXeFoGqemNbd8Iwf0gueb+Bxloq2WYjzD5FaCnzFh2OqvrwIx4UNuLHFFEFFfvY",
-	"PKSsuGlJUgkdb7D3jYS6ZtsQT6akF8aMpt3iTW1APrcdSODAcN0sqJQhFULqjsBARZsgYy7z33LLPDYx",
-	"yuoaCAEIc74VfQ1XI5rR1+bVL7J3/nF/PS0KR33XAOOLmEIGI9qpUN+nCoX0tBEFqpz3WqdKoXqiSvkE",
-	"pGfORo9wAeC+RrFyOWnKWGdvmKaQdy7IiKWs6VHfwEtPY7RusS0lgwbsA5mS0BgcXIpTQiEPECvTI4nd",
-	"LDviCoDwobv1XJBzmXrls2ufTd9iluAMv67P1HmEWYlGuHs+0jC6XtoF1W9xMmK912295MRtuqp8codZ",
-	"KrMAFZzjNzkhYypKWZtgv0M/hsgy/F3rpJPj4xUYg13DD+wfLNR2MscrDM2ciEsjpF6Jaxrz6LtruoSn",
-	"EXv7e54BaFmesO48NFvSrypde89HLLyaYYEAe6R8I4I0i5lCR3e7MBnSTxm9gia75vCgV3AMzjbH/U6O",
-	"j0kvE0kqjWZi1qwHLWGMPYrr5CE0O2Kvx8xOqD8+20a+vQFncdQLbOe8gPSSVPZjNrY47s4/RsMRw8zk",
-	"ZkecEaAecFRyRVTWH3OtXYq1U9oeeQh4dO2Zx12xRBOqOuL9+dsXr96+zGFw8rU9zTHxACDUVU5GLOSR",
-	"lSQpU3peLLQd5zev8tQx36IWxAe4KnveVxkQSmwQmPjNxcUdM20kHp41c6Eg7EvCHS5Jyq7llZ/lyfGJ",
-	"vQP+7nI8ab0AWgxqHZt9OTk2706pZl0ofmKR2w7oKnZwNtAs7Z2SXsQ05XGP/DOTmqlSwjigodq40Bry",
-	"DN1yhYzW9Q7Gq4iNE6mZCKd/YVMbArlpN2ZXCtBu2CqCRtDIXwvDKTYWktG0iy17/vijcSaMHn/UOjlu",
-	"fDbn2/by+Y2Tr1+Pvn0LyFRmKQE5S75+Pf72zVAq0oBRFhIeXmVJM49WPXv34neYTrF1kOh+vMhFclFo",
-	"r6zEe+GY0oG+a29oLpkHXPA62Yxlau4MO9YTuFIEz2p2wvnG2v5OqC8Q6hdAe4T6KLeXfloCBa4L61Zv",
-	"qcwXCCy3W7jKB7QH7t9ZEbNfZbTUsOQlBsZKPtwXO2V5pyyvrCwbkn1oqvKaCY+1jkvbTk3Nlivkz0RM",
-	"RQcslySpvKZxgMFyp4CcVmiN6JG0mdMYyFbmoliGNLbqulFki54H2wFyr0Il3286xEijYirCIuhKhr0i",
-	"S4YBh1RHq/uaIY3NyPUIOo8zuBF2UdjZgO/VWxWIZ3TSeuqaTXeTlIVSRCD9oemSgDabEAmHhyWZVjNj",
-	"6NPwyjBfq6WvoV6eR1yXeNlNdcNbqoEsjqXTBNdWAtdW7sys79pHu7puZ3a5oNjtxMZOjduGuDGHoEKJ",
-	"W1t5Q3P/IGIxv2YpXwCr8MJfYphVOaM36/srVRnAKfBuio6QmQ7l2KVb8RRR2ag2g9dN0sNS//+MGI3Q",
-	"q4KSxvxNYqaNpGp3RFQYx4hqkhpenQGbxr7+isjUNu4tDoxMjASJOIiIyHNZl8O1uPTG5h7ka3Bf6fnR",
-	"zC7w8urXpuoXrpmFfFiWUbp0ICsXC8zgOCwMipUWfIoFWasMxmFh2CKraVI7IriiC7OtcfUftVo3WA5Q",
-	"UDDzTaYWPgwNGz6uHcwglePqXYmoZgfm1sYtxmJVsqXD0HL9QWw1MbdMBstzdPO573IpNggCZJd1SmI5",
-	"LAYyrfgoCYCtFXLMC6vDr25gCys7zmk4cnLGookG0ARBhNOA/HZ5+d4B1siUgM8eMbt8b4W/8GcdYbOE",
-	"3aIRoxuvIUZeshkpslW8rNlX1Wirbvl2h2Vj9Yv+qIDig0EhS3tbPTnLNQtHDLc9Z4cpS2I63W4HldJg",
-	"62J9f81YxpyWiNcX6ncg6geedUDvnNkZbZ0MHeEO7wHm20dwsuEDJYOUKXNtyhiABxfUzFOjXfAQWrlT",
-	"o5d6NdULfUaYiBLJhTbaJxnwL0bztCGAXDMdZ0qTPusIGmp+zRDCmFBBeoUI0MFf2NQGzhIGWfU6S4Uq",
-	"cCnclmZHzPKkeg8CuHSm83xpA3GqEmM7vmvGVtzvnQ1+f/m60HFCivx8rsADV2BN5VvWqmibkdSLzL2L",
-	"0lu+7wq3+RmtUAldnP9ORdha4ZtLulAz9LZFNbs2ewYMRiMxSxIKU4JR4HCdJ5IoPhRcDIliYco0tFMK",
-	"Rx3BFfR7Fdh/ZsRSRvZAnkL7MfhyMmLCFovZjN59lIwfP7wGgdgRfQa6+YV9OyjxJMn6MQ8JjaKUKeVF",
-	"ZUcskpVWdYeYgvWSl+Qn6gFzM8ZZzXOOpXVq84ftXnM/Zrb4wxuipiJsBAUXSNFl2PwPmJfmookRmajx",
-	"OWhkadxoN0ZaJ6p9eBim46Z9QzOU40NYmEPIMlwj53p+ne6pkG1+IBew9wsyOMqkAocByWXn8f/O0rTt",
-	"tvehtZ1X2LW03bq3oLEcfp1xyH5bNau77NF2bLjonqllV3XFbJXM6t83L+K+qNAmENBKbWAlZaC2GU81",
-	"0YwYjfWI7A0ohzxJxUUIfjGlicqg9AYR5imPs5Ttr6xB556uxUS1Ve12Fc69o92NltvdmHC350UqUsTi",
-	"5JZiVd6QXzNBIFlbNUkPvTJtMqCxYj1iQ4jz/Lgj9qBsGfFhimGYPoPAZzGSuX+aPxjK9ToiZQdM4KON",
-	"xQzRzQlV7oXQMmKEGTZTQsnJUctmixKZ4lcRnYKf2h5ZhS0ioEJQwZm3P8x0o1lBsbUFfTXH+sb1fWb+",
-	"rtpmRhn9j8bn2yiS91TLtzojsqr1j82QvjdV8LntRnVTXnZ7RfBOnOtVbHGRgx3tdoxlYGDdQyhwQXp/",
-	"DFI5DoiW+z3fz3zGnMZesSpwXDGPScuUCFnq0ZzyIRc0Ljvmm+RMY6Pno1bQarWsck4SqJgBEljRGfBP",
-	"nJOQemTY9DjHWM7fuLLP/NyZCPdn3UPqQLtx3Dr+6eDo6OC4ddlqteG/fzcUK4u/HRV+W5e74rw/mAOy",
-	"GlvduNMfRwA0GS2seyyI3glLGW75LoX7O8SggfgBBNLwuGNKNR8zbAB6RywZHJQH6N95IJz5lVLAmSHS",
-	"5dyvDlor97s2ya8yJT15zdKYJl0F6cmq1xF7ERvQLNbkl59OWq2AUMtdf4Yw575l9h4KEV29ruqwL11O",
-	"n7B502aLZBz5kShpkyVCZk4iCakgasJ1OPJtEq3d2RE+jfGUtMwUeGqV6/yBkEwlwrVU1g+wa04jw727",
-	"BZudWcJGGxZubRUVxgFD87rhvaqnN/Bz5hS301fvm0EiNEw5WvPIuaLvhjtqpvQDU1cds3JsomnG2Muz",
-	"peWc7X5KBjKO5YRw7Zu6lr2qdVkbxCVtrKFCXjAR2bN4aVbv/vMlUEPapUzce8oEYEBRYgjW0evqx9j9",
-	"DMrSgXWlLOzDnKdJz4Z8jcS24jtP4id/vnj3llwAbRE56AgjD3oR1bR3modYQ6ppLIeZq6+CtONIhtmY",
-	"QbzbH5FeRygWgueDnIkpMXTBhDaUziISxpwJvTiXEuyvS5jo9uWmf1ld6gT4ddzkd97lDSYgI536tV3l",
-	"SJhnsDBLuZ6CQOozmrL0LNOjRvuPz0aIQAvyWkwhhMyJWBLL6RhaeLP0Gtt6F8i52XCh8UMQTHZYc6ft",
-	"i210jkRNwpRFhtJpjHhKFAsFlUJki2YBCMFsdEU5yKcRSrGQxjFLEaUkIhMEJyZjOsWUicKTxqziMWdu",
-	"RA7xltjG7H20u55dvIcUSsWYMN9xrVg8CBCgk6ZauA7HNBpzoQqvszpFxTsvVwNbbtotGPCYKWuQQF2n",
-	"3fKOmIX6JHIiXON1gLIzQwEfFUebxMPa+ZbJHWH9UJZ++u5+miRGUeAewvmRKsAeFzeLcNURFn2lAHxs",
-	"tGU1i3kMzKzQf1VVFvr0JU0jRIKe3Z1BKscOmuR83GdRxCJywYciS9pIDzJiHcEsvQV+LnOqPCD72WZk",
-	"sCzIYANcG2qmxJJCqo9GnApMZcY9t+OAkCHkzTfJBWMdEclQHUo/jea4PPH8lxri8LMtQcDO43QDIDvS",
-	"hHk0mMM4o/7UyiZ4Qhe/BfRDLrwemON3C2syI4GTiCtwPOBtoBC6Vk/untMSYjcYxAWg7FRmmhHG9Yil",
-	"panDcA7shCpm/94fqVAXWsPBSQImYU4ZocoquKjJjgunzp3Jimc/T6VSB/akwIMKm27e9ezivT3GsBqF",
-	"p8K3Vdzj/StLocrRFE9LzG0PR2yet194oL2pZv/Ruwwt0DFh22jSEOLC0WErLrtSNW+gWWTTLyueTyeE",
-	"puGIX7PCS6zLH7K/Ec7O+6pL7+gI3OQrxhKFpwXu6U81g3U0HwLwV/hieK6JrVBninDdRjglIgcDMwUh",
-	"galoSQZMQ5rbmCvFIjemJnkmI1/xGMostmBRkCTnHhyRPUsW/UwTITVoawF8ovV8tiOYuGaxTNg+YDVZ",
-	"2CjSSyRXUvRy5Q87oZ2a2YJrFWosgc/KtCPsyePgWif2jLOITJkmE8rxmTJNRlRgmr15WT52mxDYEVw1",
-	"CTr+FEnZgb3C7Vfk3s6dC13H09IRGzNND9wxrSAA2+KLjKXgWprj27bYqmBKgxCVMXPdp+a4DhxhN11F",
-	"9nxTPOjmH/hW/gKzDa85myAeVTYcJZkOSMyGNJwSzVkadITv0k9mmvTvBwX8vj33VPu2wPebM4+gmWIK",
-	"McSAJ+ZwQtjYmEUIZdbPqdzoHIjnPzAKHmASjE9tnz/b38+pJkaV0JQbygKv66ntnI7kiK3UzSNSpmR8",
-	"DUiyY8Xia6ZKG+Mqkue35IIpZcTSdQH9xTFp1AUCkqQ8ZHj0ubiW5g/L+sMRTYdMdUTC0sKZ9WUg1m3l",
-	"uT2KZEWnZCQnZJyFo1NSONEdQUnMoiFLc94gM903y+Qe6ofDNUpko0dyiSukjVKWRqoj9jyGmNL7Xujm",
-	"lBRTQfbKX5nH7gdWe0AXb0eMpdCjeOomDkEv1ziCkiilA43wFggqbK4259DsTEAGXNAYNyizmL+0HzPs",
-	"bcM1GVFFwlgqFjXJGynYFNtLRCzkYxoTrPMsbWSfx3G18H4uhaah2S6rdjARHYBkDY2eL7Rd2cD8bdaM",
-	"2nYVMtEHMkMpYoxCEREW8yHvc8hIzcHfzRaZUWMDBt0mXJR2BmeNzunjk4ORzFISZkrLsdlzo8GHjEy4",
-	"iOQkIBeX794fXlyefbgkV2w6kWmkAjcUw0S1FIYcck0HADQB7U9pmRj7JRu7eTqiYQLKgwKnisCMOAhE",
-	"7btDwpPMIsByNcmZuiK9wox7TnDYbkNl/SnRXFSxtpcZslxoedWe9+GHIxZesWgWD1GNaMIQZiWAjiJm",
-	"pwK7SioooJTlU8q51QFwK8s+cdRG9zLvQ6+SBWrKT2ZCQ6+72Ec+UgUWWZqsa7c0P1tnMxKd0vDK8GIM",
-	"PrM4JjTXISEnHdQFc54R/jCnPdURRuzyLyiA/umFwzVTbV9YZUs+MRHd/qG50TjN6ffYiPCVpuNEBQDp",
-	"Tf7v//4/hXmbv1JG3Yck5iwig0wIFivbjCXP3DHjZ0oTQ8EIqlDIwjcUGPqz9g9pjIspMsezw2dG/U9Y",
-	"yo19amhLCHQTz3IxRfYKAHRD2PSQjhPKhyLoCPtYYuyAgOSPJNc05VTofZAndMyjU0tquQoASgQXRSPC",
-	"bHZJ47Y5ARCZBy7vIDdL+8+F4sNRpap4YY+zkfgR1TRwOY2QvG9LE67YVDXJW1l0LlmkhILCUGWGudXy",
-	"Dl1vI7rCBJcsDGAMIEJce1fVJOBg86iRhRBaYm3WC01FRNMoZ24qYSEf2BEWcyWo7oiYGTMLuHapgJGU",
-	"6hely9NImU6ngS1WjCx5sS/oeuE0BtwhORhYK8MVOAYklsMhvBIMPdC68aPNJqMCtE7MUzFC49yvAqaj",
-	"AejmUQvg6V1yqXnJ8YkjZmpYhE9rK8tFs1BaxhHZ8957t8xNd0sPa0U6YsYttNTfSJy7sWSHV3qQvn0O",
-	"Gl6LRDB6Q6NNC8kOEY/KIMSFHDNMLaF9I0cWqN4uCawNZ8BI2hB3nuY4suaPPhWBsRWc2Wy+C2lCUVaY",
-	"vxA70j4VtDNoJ2DpxVAcdc15rRGBb57P3pXCDu6jnei6MdPcpVph2Bs7aV6rsuscFE/I3Olom9MdGTZf",
-	"Ivg9Zni2OYA9HvX2g/xXz417ZC8T/AuxoVun0VuyRsXM32WGQHWWsh7Z610fBT1Pn32q2E8n5Lc3Z88P",
-	"Ln47O37yk3lSj0dN/6ammWCv0IIGA3GPDEOcnhI9kcQ/38gIIwmJYgk1WmMUkCizDcBs2Du1gWIwbJPU",
-	"7JS2ID2G4cEWRAg3RuP3hd8xpfI7J8zyhP1186T1qXBjQFhz2DQj61qXVWkCheEb28YMqN3JWq3HoZ4m",
-	"DD6hET8/cNWcRz+ZWeOv87/btFY+ZqsiqgQNGUdd7GxR9URlTg94tat+lFkaVixRwe4zVl/lVOpf6duU",
-	"fZ3HoCnkL/zhLwwK2+UeXFoLP9LPfiCy/w+G0Td8U4VL3p/7di7+yhLPKklQCV81R5XhWxbSkCH7ouuR",
-	"8CgogAZGgVO+AtJsVr7Gx9FXQFjCPnHAP6qGhdaMHRoZgbHBIrJX0DmxJYO1LLyHGJjGagSHX3xtMJGN",
-	"zTbOCrvPwZJ9z+dVnE1xHQLkWPPbvUIKzP/6X1VolBCbjDByiE0SbTo84A7mak+NpnMKGfS12fzNmSjU",
-	"7JKsFJS1lnLTGu5NsMUhZlerPpyRWWsfoSPMjcrBR2ipaVxlpxObu2DvfaSI61RYJemf4fBe4cW/+sHt",
-	"RP4PIvK3SUzlseUNMUtt4P84O/j756+Pv/2PKq5jn7sql4yNijJPZD7rF34vDpiMaFFmc6HZkAH6IqxK",
-	"Nb3aeyNcuYD8/vvvvx+8eQMzLsyrdfD089eTbwf44bh6grCyMyty8F9wy5/2Op0mftr/r6pG+DP8NV8q",
-	"N/pCE1L3pp0sfYCytF4G7KTqgsVZSb5a0mk692rXARYsEK/2nkcQQio6ZYFUBZs4Qt1zPmvX1oqENDUy",
-	"7Jql+4G91rkZD1QoExYRaK9sqBoCLOYK/5YrVimErc/8lb3suZ3BTgb/MDL4vimuPIO+yiotOX+aVuW0",
-	"V1xUyBabauGtcTO8Lo/cF2aU/rReMX9iKzm/9Z12a8Yr2KRbPxvz65ozMrdMaN3rZAgCN+pSvbopP1nN",
-	"boa1LO1A+X07yf4AJXut9NkJ9vq1WUmuj5mmzYFMJxDPrJfm74TfcqgMK6YHwvgNdVamjUHGEz7eJ0sA",
-	"6+W6Skib33/149nJ5u9QNgN8Q3BXBDTju8bkpW4dy/bJTaUkNIhjubxhw8QN06o2aPGqLhcR+1L9Crzi",
-	"kSKJVLA6aN1TjUDGlU9lQgPk6/wT4Zc/Pjc5ZOlZJptgZVQlq8dHOTd49cMQmBni8PlySsFW59CA2TH/",
-	"Ajs+v6/mKhsnyNNGUlLKFbWZAF3091XOaSa3tFJpsCUUTmmoEFs2Y9ReVwyTrz5v77kvP98Kuz8+N+EC",
-	"wr7QUMfTeXpdx8WPa5w79YszDIqUPkOVOxXmAaowM4J2p7jMrshK6koZLHGx76GQBQepYt4WJLRgKNoL",
-	"24QKSEgDIGvhc9P2Li7fvXc5a4FNVQtm0tMMg3cR3n20DjFhrUrBeWemsPM9/Ii+hwdCcTMaUegi5uUR",
-	"y0R3uTD3mk8y05Vc11v99bUjc+6Rar3itk6QehUJlK6K1a+JSJRcHfNP8rXLIL1oClxP56+w8wOobV6t",
-	"gt3If7GKjpNkaSJVhf7hqSMgmbYpITVyNM9buKkLxe/EjBvFjS5wNOdftnOxPHj9ZA6G+N9dPSkvyEra",
-	"iYN1xuwrCbu2SElxOdBwPcHr23lpXcwGmrz8cH7+Nig2z59QYwBmCmSaS+2UKXG93M1ni07z4fxFYCte",
-	"IbvK3OqStKpTEm3NzpkZ0TucwE5H+WF0lAdAcLPKyZWQExDa60nL0o396gw9s18xF9WyLmKa8njZAtbI",
-	"qRtGbD5ZyD67/lxhfqh1kJTdIbn06bq1t4vaLS/ovPYB27rWatp6svVuKmZHlufJxUAGZEKxfAJaCXPN",
-	"Qxovks+1CtkisWweDnWRPDICOmRQ+73oLYtiaYVHG5Xa5qEtelpM+yyupK/11IEat5KZPjqUfAGgVUZR",
-	"xDRWE9MFmWzDX6XVKG1BYV+LpLTT2R6gzlapb+xUt+p1uYEG59ji6jqcu8Oid5A+Cw3zdsVwKGgQJ9os",
-	"R4HvQtkS08t0sg9uSDut7AfVyjZCQjsta6dl7bSs707LKtPITud68DqX1xB2WlfdyqyldxWd4MvDfO8E",
-	"KxQ1QlpJiTY9zS5EjnF/FJFjZhBiwMPBWXrzUl+rw703w3sLo9uFAH8wRe4BU+Nt6ntdek7VaLsLR9uF",
-	"0VbX8iLuW7d43lco6q1MNgI2b2kOh746d/eaRfnJv8p0Zt5t8hsfjgLyhkU8G5sdeC0ngP7kS7vfUEGH",
-	"LLUAedaN+vv569fvPgGNfzh/UbkWpZDfTC2xRbrA5K8SiIsnIkBwK824TpaWip3rVCDElTkl5ujmzUMn",
-	"VJFMGGNArJqgVblXM6rDkgDlLQqrqxtVw885ZheUrQO01B4E4Jkw9tN+szq9fMWsrdml2BVo/xD6XqVm",
-	"stP6Fq/PSrqfo6amA9pbJb/LZ2nYmx8pj9Pnk272coHoftuH4h1EnBBCZgLwsSyU74THcdVNXdtoLiB8",
-	"7HrOmf3Yr1L0Lu2Antubd2rej1fp/VBob4Fad9eKlB9d4eV9KWNGBepZYpjRYfXQEB3q69roLLfQE7zX",
-	"b4Gu4hLFCtduC8ylOJydvvBd6wv10mynLCxYnPU0Bad03ExRcKaTCmXq24M2C+Yz99d04ZpFct46dnZi",
-	"/t9BzN+Ich6QlN6J4Z0Y/jcTw7OiYieF69dmPSGMvt8bymC8OTeXzt6///Dub+cvAvLh/M/nzy/Np/dn",
-	"Hy/Mvy9eXZw9e20+NZvNU1Jy1ZV5rx3SAnF9AVfspPW/g7TeNo394IIdEmK6kJ1RjQUnB9qydi9ZRlSR",
-	"PmPC5otXV2Bhd5OdMrFTJr43ZWJG5O10idqlWUmVqIWdX5zyMYsSUnoyhCp9lUoxedK9xa4Hi2CmLwF3",
-	"JMU+ChZE3wbWbd8M/x5czdLbqlQN18PSvu6Fm9NO2fiRsGweGBHOzMm+eq1MU/veruIiZOtktTpp7tjl",
-	"UApzpX1eBZcEuVPsbb2SWIDmn8uk7uyD8TY/yqC0NDth+wCFbb1Q2InbBYuzlsD1neRrDPZiU2wH4kCs",
-	"9DIcCdpbGSOpwM6w95vnyuSapb7DzgIx6duy70TjjyAat0M75WG5bu2VBuTagmWpAHGv20mLBywtgKPt",
-	"BER5PVbp3f7t/w8AAP//",
+	"7P39chs3sjCM3wqKz6my5KVoSpadRKpfnZIde9cbf61kr589kX8ccAYksRoCDIARzTi+jucS3vt4nxt7",
+	"C93AfBEznJFkJ+dU/tiNxZkBGo3uRnejPz4PYrlcScGE0YOTz4MFowlT8M9zathLvuQG/s/+kjAdK74y",
+	"XIrByeCc/ZIxbTQxC0bilDNhyJJuyDRT2pApm0nFyJRxMSepHYElo8FwoOMFW1I7mtms2OBkwIVhc6YG",
+	"X74MiynP2ZJywcW8ZdqUzQzhAqfPlLLzT7P4ipk+82gWWNoFi6VINMmE4SlMgAMTrsksS1NC55SL3dMw",
+	"ozZnM8NU8xRGkjXlOb6U/YSL+Y6xvwwHK6rokhm3WWcpU+ZFsj3PuwUj1D68pwmHHeD25xU1i8FwIOjS",
+	"DgwvTHgyGA4U+yXjiiWDE6MyVgZiJtWSmsHJIMvgTQeUNsrukwUJgPiJiwAYb0S6QTg0kTNiFlyTKy4S",
+	"siey5ZSpyS8ZTbnZDIlhy1VKDZusaKZZMiRLZujJZTYeP4ztlPAvNiSj0Wg/X84vGVObYj125AoCl/TT",
+	"SybmZjE4OTz6vhH2C3bNFDebbvBr93YTFP55BZL/UGw2OBn8rwcF3z3Ap/pBFYYCKkMNawBJrpggUhFp",
+	"/1BMy/SaJQ7QRrhgvDJQTGTLwcnPAzsa0ACOM/jYjKls+m8Wd9hsOpWZIbjJuthdbYGmcSwz0QIoTjLZ",
+	"2s42JP4DCakMoIX6KV2uKJ+LJh6J3fM2NvHv3J5TnoK4PLerCAFz9vaFk6j3NIl4EpE9IQ3hRpMIf5/w",
+	"JNpvAhPfsDi6JZRSaCbMWWxBe85TJ8hCW0Xhnc6bVBm5PNdTKQyNTTFZgLKA+WJ88Z4mTBjFWSMRuRdx",
+	"z26w+udKLrcBeYaTkvVCamaBsa+SBV2tmLAMaIC+rehHcA1fsiYIZ3aGIGwJNezAftoG4NtMraRm7fuz",
+	"wpf6bpAbuzzdhcxUvGM2De/0nQxHLs/1TvbGvDtHdyLdyBui3BJToxDJibJZhpTJ8VbMmSktVRiOSLBP",
+	"ZhLDGxGeV4ysFLvmMtNkReeNaMFvms7OR4dHIVB+ZCm/ZmrThJbEPW/Di3+nM2K4MI+PB8PBkgu+tMfX",
+	"4TCkgz37tGKKL5lo3DSWv9EGX/HW7bfub1wbqTZnxig+zRrPdiXXhbJB/ctkz6lKE0UNF/Mhsed5pofE",
+	"/65jqdiQxNSwuVSbIWHXTJh2jSkfvmnrHx+3rCQsI4tFbInDV8xQBOurSEYHVkh8FECVJUVHeG4mNF4k",
+	"bLmShol48xML6JZn7qw/iK1IE+SKbcjeobUMjsZjslJcGDpNGYkXVNHYavz7xCyotbauGJhfl0KhVUQ0",
+	"nTH7JdgRJ8D3mi4ZjKmYyZRAe23GrZGmmM5SM7oUfr1o/hULLoF+YGFvII6j8RgYMdexrXliDFN2zP//",
+	"z5eXn44ODy4vP3337ONf/iOMo+VKNhswHJ62sSe+cXvWfCE0ny8aDv3ngLSEbsieYYI6YiG/SsH2T0nC",
+	"ZjRLDTn6wb6S01dkZHQz+m4D8O1CCvYatOo2LWmaaS6Y1k4BJ3uW0K1OubLfT5ztVdEl64pD9cUKtOU9",
+	"Hh/88PHz4fDh0Zf/aIM7xJIvKWJ1SLiI0yxhSSt+jUzo5iYc2gDXteQxeyWFJdwg8eEb9zRZ2pe8ywEh",
+	"vKcLGMnev/71r38dvHrVpJjD960EuoXR4y8H+I8mvP5dZkqwxqP33/i4jXXcK7fnnQY/0Vs6Z0TzXxul",
+	"KniHKtvmtnpw8sjKFfoJD3gvZdqO+zdiKqlKuJg3YUTmb7QhpXjr9ngpYAJL/h+w+gZzPn9VI51xDcc7",
+	"62/Lr5iw41jYMyHwXzqLY8YSZuGcUZ42mfhvqTKCqSYUrvBxG/7cK7dHHgi6RkMZpJMTbvc0WdOpXpUM",
+	"5t3SrgY1vHd7w9n5IFA+N2Exh5ondq+d9maFDDfSDkX2YCVyRmj+tLzgplWUhfVtVnEu0zRb7TwKQWhr",
+	"fs32m0XjtzodEeS2Q6YvvHd72lxk0xyoJrpYs+lCyiuiS++2sVr5vdtv+jvnoAtB59jJ+/CaQcp9uDvA",
+	"6aNAvINNakJavoUtMNk37gJBdpwGIf6UanbAhWZCc8OvGWwifOut8BxQC5a1inSazZvo65dWhbsJtguw",
+	"B9tdaPBi9YzJWh3Gme7szilDAWB9oFPaKMI/nD05axHdazqlbSIbnt9eYn+gS95M8UumtdVieEL21vbN",
+	"ZmiWOwis3WqqA/YFnPErKTSDa54nNHH3X/avWArDBPyTrlYpj6kF+8FKyWnKln/5t7Zr+Dxgn+hylTL8",
+	"IkGN6ZqmPJk4q3EwHCTMUJ5aNlkw4o1JrondCnh3MBwwpaTSg5OfPw9mnKWJfZsv2cQKzMFw4Ka1B5A0",
+	"hAry4uz1WSFSB18+Il6YBi48GYwP//79f/308J8//OP4w6Nnj8+/e/f9v354P35x+MaSGpLPyTFQOjcW",
+	"frt8cp7D7JCVKXEC1HPiIDipL+9LV8p965YAiN8m1RJeljS1RMUSy8JuPnteV2eO9k9JhGj7+WN0KSyV",
+	"aMJovCCAQUINgWPGmuDoXpylPL7d5sZ+kNKuWiYjNFWMJhvCPnFt9OBmu/FDsRtPi4katyIH5u72AJ3L",
+	"tdUMyUpqzafphmQiYYpQIc2CKSfpLsVe5EGJ9od208qEHlNhaXbKSEyV4nZXs/rd8qUAXZvsRag5T1YK",
+	"rnC5BS7adzv4XKopTxImbrWFs3yUCmdyXb5nBy6LDZnBYqhxS73hvj4s9vV5afbGjS1AvKudNfKKCZLS",
+	"+ApdVDqWKzghtxfLtVus3Q0PSLQ/vBRuY91Te7Jl2lpCzHKnUwHyn/JdeyGsGkLTZ5ZVe+zcrdd9IZfM",
+	"LKx6gERFpMCT8J4mmicMRArCZmXJL5k0DBYYFXscESOJzlYrqczIrsYeWu8sMl+gNPqWCwJHqmKzTLME",
+	"AHXHuzZSsYTQOGZau63ei5bM0An8MXGS064S3iWUCLYmUjBY02tpnstMJLdiKyHNZAaj1EWjJS//5Cbc",
+	"c1xwz2tpyHM3VCP3FJDcBfe8lkhDVgZY3rA6Ccg44R6suVmgjOBJgIVyaKyWBeb/JpU0eSflS6rm7FvS",
+	"jxUEU5lsLOvKa6bIIXnFn5C9aIUwTYyUk9RC5WD19so5+zeLDbsdgWRipaSlUDpNWV0rys2eqWL0SpMj",
+	"q9I7BVFlKdNVFckNmZtC9uyfOEV0mCtQoDeWdScr7BYyTTCiI5VrpmKqGUmZNZX0kCR8zo0mVCR40sFt",
+	"jx58GW5PeU0VtyuZUDNhyZyV5i125efxx5Fhn0wFCuO3wZ2M2lAFdzhMJEhNlPjRb6rYHR0VTPO+jHjy",
+	"TBgMm2nkn+pG3dkJVNvh8uaSvagyaQTXampDrrlMgb4IF5ei0PZQy6jIQ268zFOOWqOhn8Tund3US5Eb",
+	"G4JESID5OfVOyldUbHwI3K1oXVkKcYF5ZVK3v2PAHmGf0Ft4itdJxOJG3UxCHpX0xndSErsMkq+jZacr",
+	"YN7VRjstyssYy0+lZe9F5UnR8gzFRR7kDu8QKO6LB7UwynL04UElzLHTIMUXtYFcHGPHQezbPkDxII9Q",
+	"bP24iGUEpL4XNDMLqfivt5a5diAmjP2kSooUTU8yZVRZVR60Bq5Jbl3f7LA+LMud0ipa5U0VyLs5tUPL",
+	"s2KmMtcW/X348OHgrPTGttciegIjRv7cZ+T8+VPy+LtHYwLiKRhcWvgccHevKU9But5yc/Nx6scp1Vfk",
+	"l4xlzG5p9cX+u/qobMBcMHXNY0beVwZt29z8tbvY2DOSMDAwRLwhe+cs4XpI3kpt5opd/OPlvj9UDb1i",
+	"FTNU8fnCECHX1lwtQWWVYpTAPoSCkajEuxHRGE2MN/llWVVl8DsNQf6S46qIQC4H0PqLqFhxS6jpYDhY",
+	"U+VuoriYycDd03BwZlFDEcLPA5qgfU3Tt0qumDKc6cHJjKaagbqS//R5QOeOQquL/LCQBCLELNLc0WpX",
+	"tsOZOhzQzMgldRplHXHCkOmGuFfs2a8oehsWVBBKVkxpCfHhbtiplCmjcIb7INIOHt1hKeooEDYiSqFL",
+	"5Iptass6DI7obntDUSjuUd+hJtqwVdi3a5/c0yS6pmnGInSoUOMnOiWCsUSTyP0dddqXXLtNqZhnFM2T",
+	"7l+ho7bDF6DehvBuF+YeEqvW5csodqPbStZhnzNcUmdmag0yT7H5xUZ50EePd7mPy47on918BdNJiJCu",
+	"Mt0TauJFX87Lv4Y/uWFLvTPUvWDzL7CqF/jV4dg5xf3fObRUKbrZWlN57vaVnUOsE9w6haBnQe8/IN8a",
+	"W+6dEkvnknA40Az9fdWv/ybXZGnVXLz5WeYeywVNCHVXLmSm5BJsgFOQUOC0tNZAJgyRIoYDgitNqFL8",
+	"moXmD2ME9BkALIiWFccQ9G185PHlIVlKTTnbRzN3fJjcfcdEspJcmNEgQPCxYhawCTVdo+eGg4SDueU/",
+	"qoWWKAayHRDl37RTdxu7ifvy0Hu8mcerqRU1CzS77WpplnBDUjmvzBa+XhoOUqrNxMqK4Co+LKxaa4h9",
+	"i8ylIRSR2X0hXqhtPSiFYTQibyaVj+hwK9edFqUkqnptbH4uvU4lV6wqHbZFdIXPh6UL21bQnRerO+Q1",
+	"foFXCqIfepcMLC+HvEK8rRz1FN7rKUKbTqVW8d6+vedujRZJQ6Bb8CjBX3ZtJHJfR19xt6sg/YgxFbnI",
+	"sGPe0yTTGU3R3Y9X0J5E2sOPy8fGw6Ne9LMbN/hx1J+cytTTgU6SJgG88wDNJfiXnHw1i1UwnXEh1wKX",
+	"KOR6tHMNDoL6uK3Lecl14DDJt7KbUlBeU307SykNAeV16s4BoCsQpD7LYQf3A1zBlal4wa9Z8gHDcQKK",
+	"w2o1aTpBwO1HVyuXpYIIJJrPhbsWmcpkEzwjqZu21yHJ/L1V/WDZWGNEci1FxZ07ZcS5MisqTf1k3Mq1",
+	"2FZ9pFotqAjw+tMFFVZ18vkLML02PE3B2IQrL7ys4wouieC+AiLXwkqWYjErISZwhOI57d/L0Uz2MNjd",
+	"Z5jsdz9Xlcz66it6QY8ePQ5og+wTufjb2cHRo8c+FMgCh1qf23Rw/Lv4AIDc6jXB/dH814Df5wngmP8K",
+	"vuPpxqA4DeirzmlS/96FjFoZaNc99KQjFcF9DsKSy9nAiO9cnJFf7j1NYkcYa6aYm4gYWZH7Ow+jVpMA",
+	"g9RxG6pkU+Wuoedgh85hEefkqbqyuA5C4q0zR28lBGty548nCj9ws7CkBkIwTd/M4L6r35rqOJq68QK3",
+	"gZaOCdXEsE9mSNaW082CbQhVzDlQ3797fvB9kDbtsJMp1ezxcVPyF42NmwOEtoZUKfyE7J0/f0qOHx9/",
+	"v78bfeWptpH40aLR2gzPhMHAwdphEnuXV+3ozuKFXbxTSEaohUZDDIwbZavE/YlH9cgZQVH4bImNVI1n",
+	"VpF0jF6atZKGnRI6zVVtvdGGLclacSdadjIqzuh1x5qXmiZLLizsXhEd5nqXFTkRTtewFO/SDCvZGHXX",
+	"Fj2UO1JhNZVlJixl4FEozVwwQ5/DAD2qtwAzz1ELwQm00Ahn5yO87GwPmGUelp3P8cnnlgOiWyjmlixH",
+	"WV1Q0rDINq9OXgU2KMksC76U8zsR1AU7/wFk9BOeplzMn0JBhUDUb82hqE8hnXDOEvL/85oRS8AUmvIU",
+	"bh1Gg7qV6r7oSFf5qB3fdwkpXV9O0ymNr1qcdi5B3GXBWomyUjy2iqcdjggJF/vkSsi1HsIzlpDpBh1c",
+	"Usz4PAMT0c1UkXfNgHn8dmY+2nXJ2lmFO1+t0UwOkRuivDMOgBz5w3yPSyhuIbe3KRUBCxYiJuNNUBrk",
+	"uV1bZ5DKGFkveAp7s0qp1eg10czkXrfEOxDoapVuwvcrS6qustVkxVTsELbtN5DCLNLNZMZ2ujReScGA",
+	"n+U1U4onrLt8eGsp6o37LCQi8PDuY17U7XSP5+qStnBQhr7YgB3b+kKsMtPTjVXe+HJux9nBf338/DCU",
+	"2BHarxo/w3MrK304DpSP4YK4T4aEGrKU2hCzliRhMV/SFM7EenrJX/YuL0c+0eToy/5/hgH6faijfgfS",
+	"auPkiG7ZxPc6eMjNXD7XjmSl4WCuZLaaTDedlwQT/siXTGh3r1OneBgycDr9FX63eypVwpQ1kCEfuJzt",
+	"NiSWUpgpChuAWCjL9IoRuRNSmLT30e1dz2CHLK1yhosiM5mmcn1KVlRrwg0o7a4CR9hszlMn2hOa8gQK",
+	"a/vweIHpc9b4gUsilhDeYJfLTttspKFpN4y9w1frxFhOAnE5e5AYlxNQvvH5bEGyzTRn2vxNZhi7UDMQ",
+	"8WlnYrTDPGVpGtrghZ/i1iNVNrFdWJexhAAM80U1oUMwrXN89JDDEDN+7ba10yL9bC/cl1WJ9N0ueVRM",
+	"2LaUfPCep0oqNasdKXt7P48PP4Is/+3o5/HBw4/7Jz+PDx75n45PxuP9oHhPaCU6ZSmF/WU4MBnT+K81",
+	"S4T/t1lkyv1zpjj+Q1OTKffPDL4OBbJALbUa0G0w/8fO4x6ndDXaECkhbD8tBZjUEElFzNK0p0fzJre2",
+	"7NOKiqTnR50MxOEgpVOWBvW65mvQWhGL4DtKzhXTOznFo/etf985VEMeDkQDF/OI7OFluZXb6AXHyphL",
+	"mrD9IYk08+9BVPGlUCzmK46lrTREqNpXTomWS1YaBQLoEjuCBTVlhiXRpdjzgf9QI9NIb+Htg18lJ4MI",
+	"48Uag2V2OS62SO/WGm35Ahb3eRioQJLDN8zrH+S7V6HXCkRtvHIXt1c53/0BvAEeljeZieUyRJrO1x+d",
+	"WGPLkhaQItkwc0oipKroJKc7uLPR4HWSinANse7+QuUUyNdEJ+7aK47Zyrhwd470SwmmzZ6SKDc+Iwx3",
+	"j6wF6r695zORmSaai5idEpdt5wcvhdJLRRRbSWVYcim4cRlUpyRy70RY/mieUZXoSgy+ZpBARbUUOto/",
+	"vRQllsCPfJAeWKD5Q++O44YoRuMFSwAo5KKynHfI/Q3x+JvFzm/5un+zC/4Nof3NgfVbPkf40NoSOoEr",
+	"bScvNJluiMR9H5F8n4f5rg7ddg1z3A5hFxBpoFSX8EFokpBsZYVIBMpbVN1DrOB5KdbcSpx8aBgFdpb4",
+	"J8VHDmHhsykUbFpzJrX5jraf+UIowYeIk/Az75sJPQFktT6cOAJrFqLhdVY3FYlWFZu7YgpJmuD4ZM+a",
+	"SMVpAflD9JphdVqa7gedw7rqGikBAHvcUM+4os7Ce8NSmRmHyk5eJo/AYWnftzHXJtlyet8W23AbPsEI",
+	"9IaEfngFc26gvIrLvszRGL43lYU07XIQeOG7Vay5ewxUiYZq9VekIoU0zOH2SUllCqlYxTtntNJ+0lET",
+	"QwuzOa51h0FkbUSP0mKpnTb9Js6p6h60ZX/hRXX0+fPhly9WTH7+fAT/GI1GRfZkhVZCIUuH46P2oKXD",
+	"bTePx2noSshNd0/nDpFno8PHxz4hcI+SlFHLiyT6S2TPaH8Q79ejuR8Pd29Np224S7WpYOg/kP5UKrbR",
+	"g9JyCyVQmRWe6VGplDRUeEK2BVXLRYf4N5zb51JwrKCn80sau9WoAWEm6GlVdeEJOqnwxhDP3J0x/TcN",
+	"RNw2sIJyl+fLcwZPKeSnczEgCOpw5+HNyQxFyJbjtT36vIttFPZhVLos1EKl8mdEL6jCWygkiOJc38Os",
+	"niGZZsZIofeHoIN7rXlBV+wUg4YKOUesaAWNoRBWWOvTY6yXdVdHRWMCxk5yCVAZlBbuk82QW4kOiG02",
+	"Dn/Qak6WCCsoFiplyyuF882EC/DOmInMTNAj5Euc3yRAuIgP6VFWfeirTXf4zr52zmbgvLnmCRMx6zjb",
+	"M/+61ZBiuJloCdKDStSQHuVrd0MGjVxXhFXnCL2A4CkR1cOjYdDRM+NpkQlUy8qEEj3Ul/LGsx5iLzDe",
+	"AgNfyoQblKO+3nrPMutDXzq9d8X0yu2Q2/Vhqex7UaDf12bPt7mF0ndGK/WiRojhCPgiHLxW1VoyQ6O8",
+	"Pk8pJIlqEimZshOehO9Tpjpr8OyVSq530WqZorobBdMUyzi5YEb8sDvt3oLPOgf3FHWRuyy9xr43ZsG7",
+	"YwfFYqn6OpJvxEPWbmmMjSsK+7tCyj4MEbpPbMBN5EEddUw5KTcC6MSnnoGq+1TF0S5evhONvSwb/gjK",
+	"eo0/et6VrTqlmmAQTSOBfFhQo89Wq7xUoKsTSLixGjkDL1gogbNxJqjJ0pyC585QCNIEcUlXK1ZPET0e",
+	"h5V8GbqtOBMbvDRgqWYYAprKGIItsH2ElLPO4/O4aQVoan8yRENWiksFwuUMiaBLuM2Hlluudrm1d9Zu",
+	"3RtC54oxFzG+G5RMpdvmTPBFzdQkzyGv2knBWptNZOh6DwRu33rpYj9irQR7TGDDkztiz0ZVwU/TwmFv",
+	"CykeoEqaN2OJ5TVT+pRENE0j95czaHIniw/iGMHU7i4WAjzQm5gZnmIRoFI1DJSMNE3b9OuLXPpv5+O6",
+	"2D6M4KDWQEpTKMQzIhEXECE5uWKbtVQJesx5fDVRbJVu/G0F0MlKsRlTVtjoKK+pn0NPtJGrB4rpbMn2",
+	"0QaDLF9X2NdVafCLpis+8Oc0XD5PoUoU1EioAAQu1hyegSPZEiitSAnfUL4r9c7D8oZwxSMYcSfSiRPT",
+	"BsokOsyV5M+cXrNLUWZX9P1v44QZ7FYC2S0wKEvmTOEBaoegUJDHTYUWsG/HEbovQFi6HvJ2bTlHWCXz",
+	"Rh/eUI2p8ZwfpYXTStPelfINeJ50T+y6iSp4F8ZLDmdIFypD1YA+L2Nr4UPN1sFNwhvKJkK3TyAHbeJZ",
+	"+iuERVjlx3CzmdD4Ssg1cFffidwImKIVNoEumHFBulQQ/4VL6iIUr4krda5L4Cx7mfaQNH8ThC1l3/xJ",
+	"/GIrMrIJ1fh6Lb6u6eUVtdJ10kyAdX9EC1c1HmjgqsASEViGGLBmjzA8WOy/6Irb/zhDDXcs2g+nFzYk",
+	"CEaWI68h3whwEJE9C4A9iBwJJM5AOiVwye4xFWHkCfJN2H7vHzuCJ2Aj2hrMufKlSZ5OA+acxLY5jDy5",
+	"eP/iR3sYWcoVResqC36mWEcDr2iC59MKe0Wm4KZa+X3tCipVJdqccsGSyXQzKeijq35oR0bxC/ki4VBd",
+	"yisuTh8bx658uHlQ31gxxWWi+0LzFj67wxBLhL+AZ7iNsBa038hHm7N45a5t3MEFudOdmNNyu3PzS/OK",
+	"nD3ROWXTn6TbqZpO8+ptkKAKGtjhNReJXPcmmQ/wWRcLB8EtJgqnZ/rejqiJh9Qu9GfckQaBhWI7LhmB",
+	"OpdrrFAdQCIOODEqE3FDNSMo7ibXPvXalSDFmmWubmlEUq6NDmfW+JWVSrvp68FwAOX/Pt5cc7EwTfCc",
+	"aoypsa+oUonfhle6Rq8AIHkxXu9WKw1Rh6oOws56MBVquiOvW4k8/xhuNwvQHa7tD7Qqdx4Fja9r1tGG",
+	"Emzd8c1VPt3OfA3s4ugC2vrmArp5hn4dCGN50BacuBYurSdi+2XadAMdXiB7HSMfFIng2IxOS20p5/wa",
+	"C71m7j6l4ZwNhhh4P8QBFBRKUDnlyZBon0r//mJ0+PD4h8Oj8fePHz16OD767vjwh8Pvo60wmfHNZVqb",
+	"8nlKor9EQ6JXNGZ6SBKqF/Bf6WI70GJYMM0wXtzH8dTg63f+l9W9Jtdk16TVQuFs57JcA87Hb6Eud5wH",
+	"8tUYm6BTACrLTZgIVRrJr+a+OzpYyEwR+527nYHvCJ7+BBInNNmTCv+Z7H8Dk7TLHRk48hRNg2b3Oy/f",
+	"/P0C+MvgZgF8i5Q8TXl8dWDkQX4VQXvcRWosmTtBJO3C8dEx4jjOtJFLpoj7/PY4rsurrWCN+haEQQ/R",
+	"2bOUz/kUvcrbcj1N5bqiWpQUnynVXN/IYXij+Iue99V9GUSumNjBHVW7mOedoOyn3Wmqn5ukE4fk0bC5",
+	"WuFV0UyAsT4pLjSEnJTDclgCgTnD4pZhoo1crdAktKfEYNsFZodBkGAxuQ0xQbKeOFrVk1IMkd8+dHYE",
+	"FePtoNs+3Acb2M56d7GBjTdFnlfaY3ZL7PYkS69uFklZPpj6aJKOk2qhfbti+644NphpTflG+fsTx94t",
+	"veOPwli11inMvgOTd6Fsl+XgzlpajXpyaZRbbW2/Db2bHdoRmlprmn1ajkwbYh1xCc3TY1YITmyKIjY+",
+	"QATzYjqpbGEuayaHSk3wGlJv4IroeMyU2kR3ef2KbfrlaLqS2j3oOMfDP12p7k6V4a7YpsgxzCfdac8X",
+	"s51pzeeiAf8FUe+o5d5Wb7ydRErjDEv04r9vB/5Gjs2bbX091rx/THCXyPO7IZvyQVE+JI52UFSYmNq3",
+	"4E5keEEDu30mN3WFFJO8YkbxOETuyxVVXO++jrY0JpWlt6fFNyWBngdS5/lAkMKkKA/HeixziPyXitFk",
+	"onwY9yrd+D889boEabxRdnHa/p1pKuMr/CM0m3I8UwhUmVWaiqDQB1UugxZ3nQtAGcVdnYYOL3eWEQ49",
+	"Dr/Fh2X48rnb9x7r5uuwrFMy7SDrulMywn0TPnAk2vMC6Qbyw0kNV2ht15FTEdbl+ymPvcoZ5JffviP/",
+	"LKighxC/mVReMz5f+JA4vrSsVmTJuL93eh1RSrqhQmt7zlma5M0362QWyuN8LhXZasgGeUUGWsj51E7Q",
+	"5xS0JlBZGi6m63rihVwueS4NkQqza5YMc+8gqT2RxrAEWgNA4JRg2v6N7+jgZHmPvWAMHeQaSN+xkZvd",
+	"nmwEvhg3iN5MCJY+pzzNFOuK4a1M2dHtq/a5Bk2fdyrBCchWeDufonll59SEys1fGLbCamGnhGKDN6wJ",
+	"mDAhl1xQg7UMfmVKQr5knntSxU+eyDyRs8lWFb7mo8D1CZazSbAoYPOHcJTJ2SRcQbHtu1XK2Q0+/dKM",
+	"2pBLttzCKFDf7yuWfexZXbHHtUon/5Ons7bzoUyS/Qo8uu2763KQ1ZzFXXpDh1qRHs5yPj8sN8Shf2M0",
+	"NYttGipCjHLV7yqge9VvFPCr4ES+TNfWVAuZqcoJdvSwdHyNg2kz6GDuGivpiqt2fH3N2NW3qUJVbwDl",
+	"JsYCZEWE8aC0hBBqa9EH21c0/gDdvjDhTfXtnl78k9inRS92ub6nyUpq7pqpkkjJtY6GeMFx2NQVgDrr",
+	"o33pAMgwPy3dZ7sXexfG2u7gjW99yf0C970oFlxdXu8atnhxpVuK8bpLqjhwSWUJ4C2dM5fZTPa27ibk",
+	"igku5nq/Uw3eZpFWABpGCuTXP7tmvXXrXuXUChdRW54ZXCCD1hm+zw5dVu/Q5YPOT3rFtKsiwMWc8IQt",
+	"V9IwYU7JnAlmBXtST83d2dku5Mvp262udJGD7pUGx1x5227SvQ7SDHowc5lKbtW6zk28a01Nfet81l8g",
+	"yAAGdkX8mWJEsHWHxnH5gGGIriWPWdgF1LtJSpwLns41R4ftVaVnXNCU/3oj1/d2gLtvvEc4LttaBzBD",
+	"t25vll97EBRM8dIeUIGjYbs8ct5ld3A0Ho3HjSWM6+8ePT44HN9VwWPUrCdMdNSu8XVoI9/pg231MFF0",
+	"hp3zBQ37BPv0GdjlFsoDCTthI/Ollju97brg9ioFVY90zpfqN7scZl6UBS97nCp7UNnBQMHwaj1xXN8w",
+	"L/qFFJ7zcWlJw4pAaJEkL4Oa4VPXk8Af2kTOIBsN7+whOqqo/mzgUSa4wer9ZA9sfF8w/lqm2ZIRw5na",
+	"3zbq6dKHQnXaMz9ruJ48QBd85AuDN7iXUiruWdHyiSVuDeVGwnDVCDsTDsj9JaMQrdBVT6OG5UkugVY4",
+	"sxmDqEBimdI7z3KUQqGxvXJYgZDOqUI1mVl9cjvKZ9DgTJ8sudbVonylddktawHU0Wa+wQuuYZcJkLYm",
+	"1JySsRXZoC9zbQDMjv0bLDlNYCs608Y1U3zGQyfxc6twILJKxevJlC24gFKUFnVCGhIvWHzFEkLnlAtt",
+	"/NtyLUhMVRLa/rqaizRYotQyHku0Ulni0PNBiVJLC6ptVis734GdhENdZMsl7VRZ4ObmT2Wifv0rbqNp",
+	"dMgscwf33RyIPQ6xOjm1HSowbAixf//wU7BP+bPk6NGjwx/IKpumPCZXbIOttb4fP/wuJJvTeSD37Fny",
+	"48VZ1NBY+Dr4Acwa/uSqwcd3ZQJ9yKI3P71tyFoLpcNHms/Dr39qOAdyvPjWY5lKdxv4V8DOVw29jv7+",
+	"4acLFmDKK7bpzpN2R7/svgQP89nfi17z3yxMpXfciTZs1QMfuKQLw1Y3CDfBuXbGmrhJnlZu12ss4vuf",
+	"dQDW3+BWGpL1+650d37Di34omHwTNFeHaUW4W53vDucnbUPxTcJhvml8y63Is3BOHN08rAUhaEHiXZz9",
+	"XlR8vUO/RtRBRwbUz++oTRcsMekRHsKE6XM31rVXz78LSdsRy6mUKy7mk56pH/azzmkiNyVd5/LqHcvR",
+	"VDs3oZtSw0dFxZx1sFRqlOVRPGzsd+P3dliipQCiPRI7cBbw8bcQTkvvOM2r0gghjS+4UwpuRx89VCVj",
+	"Ilzm8pqm2a29vyiBECw/5A5EtR2XdxCo1qBXaLdFO5yr8BqOsmMZTf7eRMnVRM5mHZmvCV6gvYlvndjp",
+	"yj3hVEw0i6VI9MTIiXB1vbpFMsSL7lfaDbi0TzBTY8EUu0neYwn9BVDDAqe1GSpoCu3XSzan8eZ5SueN",
+	"gTPPX5799a/PfsQmk3D95bpHHI2PHh0cjg/G3w2hjyGHBtiEkllK53OWXArE34n/wSdxaPJLRlNuNsTC",
+	"re1H0HEMRZu2HInNwSzYl8JI8vTN69fPnr579iNxVeM0dR4xwmeVEbkmdqOzJZGKLPh8MYQycJdCCvdB",
+	"KtdMjXwXDmMx6wOuDHOlp10lqaVMWOocMJciv8CyfDWTKZck5UvfhwOGQEMcrn/dK3o/WPQJJ5g4qMPZ",
+	"+O4dC3Q4QIVu9CRlM9PUgYEm/tq6Y54TIG4i1cQibgKNS3qkBiqJOeWTUnuBPMFeCoEP7c7hmoalX2FT",
+	"8OePrWM3YsOhsoC602H9D/zqnBou5mfBo7oXGursyrHeZb4X5V2rwzzcIosQUkNc/IqqOQ+dFr363LZ6",
+	"i5b5FJ1ciUtm6CSWurtjutljpKxAyLq7Mb/BlQu+3VKxp7gYqcpU57Ej/g2yl98QrLlZyMy4CL/9Dhed",
+	"5cuTMkjtVynF1hSozfe33Dc3X0Uzyd2FxeSI9+sZTK9Ct71QjLlDC/l7GjL9O92XukGbu7dhe/jgrM+l",
+	"Iu65m7lbY3rfkr4Nw+f2HcsYsVyxno1bKoyxDTI+7gUxfqI7oWBYKqZwNB4TCilL9sDGQTo3Sn0H7zd6",
+	"5OshGzl1VDfVoTvHZJjatL9E3XIfy1rzcuI74vleYRRuU7QvKankmhiWpi6AulY9AjtndMwidL10QTHg",
+	"epXSzaQcKRpmg2pvC8KF69RCy6XxiGJzrsFiJNxUE3aFLD91wyyoJlEtTBUYrLjk/8vho0ePxt99//D7",
+	"7w9DNLQoatNuhYyojcMnJDbya5YMKw15fTx4UZWzKxE5VF7A6HngzHY3iSlLu471El++g84jp4QtV2aT",
+	"493hwNJtEg7AL3WJmLSUDC837IHXhsVFIHERfaxX9b2npUKtmSZ7kAeumTklmJmah+oOiWI0GRJLrvYv",
+	"193KyIRu2gr+BStPbO173qCmAk73sgD9dIaOzaTwtWHlbN8uHpGf654RWiTRk0JOBK6g8Z17Om/EU4ie",
+	"nJUzYXhKqN+vmCrFsQOhkVgzFz8akTO4hMVqL66BOcGFQlPsyKsh0ZBkQllRaM3EPVoKfhiSlF8xV6nb",
+	"qkop1yZoRFmI6TRtTvnwL4D9WRVMBfEK6Vtvh2MTygETwVl8427/4pAISwsp18ES+sOyVr5VGMHFTOQb",
+	"49KvfdCsC+NqgLRNf3dx2tUJHWmAX5GLarnTvF13p1iIGU1T74sJRIP6UJe1PfDEjCloDsRimmlW2QvR",
+	"sLaWyJSKqRFIRYLhEefaVcV867qfFWh2boVKkEXACuXxri7nSLM3Hp6L+QS8Dg0VVvENfNCQ2DFpptjK",
+	"XuRBMTFVCVSslvKKQY/M6WbUJeClViPLRdFAmXSWEI/0XNs5BdUGt0Nq4zOWbhgTUl1qDTd1ZJbNmpxU",
+	"h64UaMk2qqywairh5rfIWcyXCfg786yra9036ypTPQIwq9lxwVKo0Ly+33jnodKULrXrWt8gtQt1spBp",
+	"XNGNdcc4Jz/gTYC5g9DJEpJairj6eEO3A6XNLWGkhbZ+ctnlNYsCqh8d2IWSPc205lLse/xBPgot+hRA",
+	"e9BQswIou+Qq9XdtXFD5YQJN8wXFi52ge6Wq7TY3A8krloASnTrPrJeia24W1iJUMpsvchUYjHW7VkF8",
+	"Z8FLUVz7nBb+YtTM87cI7oaVduSsrOmU5+QFLKNL8QxUbDeOVXKgL7nMTEg/yZtw1Bcr8bQrGUv2vKCZ",
+	"kUtqWJUDtlCZvxYQ7ypjuf7v+hq4mZp0m5b8xx1lPko3tY0lVmr3INuN2Sfl1nvNb+2qtbJbrS6w1sJl",
+	"zrBrT9/+StnBu8G6bu4R3MPZtr3SUA3ea7x4WDbr1mUDCu2CZgU7oEM2GlW5OG9sW7amU73KbXsAwDUk",
+	"6VElMLdMO6VpVsHKix4H90w6pthy/mCAqpVUpUhvjvdhXgW5p+Gh9mn5FRPqUuwJds2sVP/7xZvXzu7f",
+	"L6wuaJddWLQw3JILqfIq8XbwSwFTa9cMXfNPfh7f0CV3w4xH4/Hj76stTQ/+E5qa/mXv8nLk25s+/rL/",
+	"n8H+pm/OMrNoYCjmf/YHERfXNOVYi46BzuV/QR9c6Ye5wiIgmbBHkVQQxpq/lQmdrbDeMb7plUL/Objv",
+	"ggcVttyu7N3OMkawjhAtvBFTSZXv2d4QpdMv3+jrxRt26n7HxSRPpmu2X5FDYyhRADblWh7Yo4BgPDZq",
+	"DeTti9fhU0llYnvswyFZpZnGlj7QCNaozajh9j3YIsg1eB8SlQkB/4ASMixhkJ6IvqUGp1Kf+J9i18PB",
+	"lX0dRzfpJ7GmU9q0ifBMYQnkQP+3sydn4OizW8iTYZFCZqD4CNdEG6lq7SHDsIfCSMt+LQ9lk4cLHO4Z",
+	"KFYVwgvGn+5sRFHsy42CJcPFRTDXNWHk2XLKEktKF3wuMns+GasDJafE2pIp9BYZEhA/oO0tuci2e7Ae",
+	"jY+/v0mP6h4tp1dchJeBA9qjvZFdyV/5NYN0D1/CEz+6FAsKrHma32JCToilIb9t8Nz1AHeXAgpH1sxq",
+	"7FIQ6m8IIONzASklwjfNqq/wcXh5JcrvjJSwXtZMne3UlR93dWPN4vSexsR3Z/+NSGRni4Yk0tnU/9MO",
+	"Dm3aSDSbGkVjBjXGrb3htK9CxVJsFi4u7uk1EIyZj9ngT8svsLYlIQIZHrfBKxVOY9+BxLu4WC4dv3+A",
+	"UgUFNOfMtUO7tfQ5I4Ktt0SPfXeIJqW/MQERxT5hMeAbyZybS40aKGXWH3Vm7C+tGPXhpfViBtaANLqB",
+	"C7jgetHzXIWi3bni2o34cisr3Kfb78oEtw0O1wmctVZBmdpXp2xCV6thfpXqRNGQzJiJF+4vDUoM/ODt",
+	"Zt10Rab66hN3rlL1V2rCTfC9mpDv9W41YGW4eILRv9+kdf2KblJJk96BxHfWpdHNX2pD2Na4EfDzk+vU",
+	"+U0QVPYBVSqB3GU7et/Dt1c8+Va81SfTC40X2CtU9+2/BdTZ46ArkXS9ksf2wZewGc1S47ux6nDqcvlp",
+	"dyA83dRSdsY74m22QCrNP8zREULzW4wX+qaZeQ3eyJC146TUjjQ5t4gbmSU3ysYKydIWwO5CGfMb9QfQ",
+	"xN5adf51HvZ0e7rpFlAFoVOl7j3lGKdwkm0oIgeMKgwD8pfMzmjaczFVis0iwgUU86xVmurh+wmHOtj3",
+	"8miw8Mnez7nhM/TbYmnb3BURNF9CN/SHsydn1u6cslSKuXat1e/CR2GnDzkpghtfX9Ru9i/o8UYioBv5",
+	"/QguYF/en8gVjk5SRiGKrHMrp0ArgJKw+e7OHRZbJLKzaleZZPptf//d3rGhdyI6S/LqjyA+fWrLS77k",
+	"JmSUOh9iIF8GjX8IM4PMmUwkTOU91iHbBnIhSrlFgcDXVMZXTPUMZE49tNvnuUVg82MrR5t7FtuPScqu",
+	"MU/IZWQFBaNP9mDQcCQUtvZaetkKkdXFxX0h3bDwSkJSucY7IrzX5DHRMYVYLt/JJ+xbb3YMhzgBG1UB",
+	"ZgLwD4udCNKJCtdZaytAlJfumXTOGO5Ys2hHcZ6vX1DnlmVvapipFb8J1bxp3JOwTOoSPdhpM6pF3sJB",
+	"dD2EH6xwZ8B+EcKFMV1bdcDctI1IeVOilT5+uRI1l86lx8etlFo3QpsjDW9Q8CZASM2xa28xTO5M0HRj",
+	"XMOCHn0xrQoG1eQhuuiviq4WEI7jo++oH5e4S10QWj71MlNCB1MbEmpoSLoXcNele9OFJRw2wRG2QAy8",
+	"9SWIsYa692eCnD9/Sn44fvQdcUXsSQLNqpud8/U67xCtvKTxggt2oBhN8h4AJySq3Y9DD3xpJjPskH8p",
+	"oliKWcpjeII34y5Ii0Gr0plUU54kTMAdA+q4OtMrJhKGA7hC7ysFOdJABPZdiIqEYwAHch6liZFyklI1",
+	"Z/BxJug15alrYRC5oLAUgan2N4ggsNL3IIav4Rdwe07cOrGpqmbCrhguOaIRec3WgA5NlnRDpozQJIHI",
+	"rKBdlrcKD4SbrSFURUkxh/QQcDaQJaMuGgujrQ2bK2qkGrW3vg60dNjeLKsaEKjbTKgh4PA4ham20ANv",
+	"1po9dIvYLNpPhEM2fdfBAMAVRA8Jg0Qa/KQItYNeNprM6XUVqJ3al0NDY5JJ9L8PXPe1gxfeouO51Aj7",
+	"sS3ATXlp9eVAsDP+hSuhkB4EdWI7mchNuSwW+L+9e/c2T45obDCRR4W1D2DYp/B6/fVarURXpsQJOAVO",
+	"nNA5uczG44exBQT+xWrJi4rvVP5duIzvW1FkkeLNaGkzw2dKoPLEtr7BIcu8Y6RuzCepXHd8OeGzGbP6",
+	"QAjd1sJeWt6HYPUlF7Bp0MNmu7xi8xyrSV4epEszJT4XcCkWCghdHcBQ4LdYk/Fo/Cisu//atQVGxbVa",
+	"4CLH4jBHvh20WEsVztDWunT5s5QpE+opfiXkGnKB+jnQKh9OwyrolGoWrsJv+R1OJ3RVWK05LxotDEnk",
+	"WqAAQDPN/ovaBZA1td8YSTRjWLFy1H6MhDUjozIWwFXXOm/B0G7nd3A219DZhRPkxCFJoWwHFEOY4Ppy",
+	"yxoPavz1UuQhtCtqZd8wNysnCYfjpvyTP5DL33mrD7LxaAzpSBPFLPzwav5bPt6l8D/J2QwuQe1rUhF7",
+	"xDvh5Cx+3AaLEpRUDee4XDHREBEaiEaVU83UNV4/AxXg507R7BqFqmV63feS1J6ZrppH2ykN3HPhX8ao",
+	"Cov4xsMxv2PHnvOYpuW8A1hbv3AQNESwuRm6tB11PH6Bn/juo34EiH1viNbu5fj10nN7uSgNYesU5drF",
+	"+CKt7J0/+3FI3p69v7D/HY1G+6P+Pl3XS66ClMou1Jdb2lsPeZkqd0nKu3ACViTv16uV4KcxJhjCZBSF",
+	"8r64RSBtFy6Br4kF8xrBgfKoPZirgV7OdCnSnBuyB65tTCfe9ynRrl5RUUqgBN9u8mmu2eWQ9SPdBEuv",
+	"CNd5JFCaZ6vOXoM/JaXaNFS/WjPd1F4fnlllBhphCFcQmySZ/RrQkNDNDZHjp24UBHX9A1fm4K197RY4",
+	"zLHVguW/YaYzdqQPxfooPs0Ma2jldaMTHNMgGvPi6dolk+9FLgHBnW5UxQsIlEzwWPMaOSyScJGwT04z",
+	"3/fCeyXTNGxkdkvF6H608a7lgGqNtkqKqEyTSQf5zTVxS1ZsldKYJZV8J6Q2SMWC/HArTeBIU3KtRx1y",
+	"QzqeyjJTcaUWldssK45kaomQrnh7AcAO50tBgMUJUdq7egaJg6pEYw7huzngDk+TCk999UOl6co94drl",
+	"DE+uOQ2YuEUJkegEcqh9KbnS7fcaDPq81Eg5SfDs7YuhF3PO9YjJIUQKSMKzVgDsGVRi2TjB6KseOHLB",
+	"dEpLMWSKBQ3Mgi3LiZRbdFXAEyQvf5+IyTlhwdVwtRso5q60mWjGRC/mcIX5+pZ626mo8sSeO74m31IK",
+	"biQcPntRUfKlZ5CCs3lmrlZhG3mXqhoWH/rKcV20LKv+5KHQuVHV82tBl2xS+I16fCmFs5uaOzHwlBEh",
+	"Uel3Wpcrx7Nw1XkcYxREGPYqWG1pAsr13Smj3WvZFFVr7IKkSDee36B0jddX3FqmG+DVxIUyMMWs6R5W",
+	"UywP9jwqvK2bqza1K1+oJvkKiiQOyUu5tiLhvbgSci1ab3xRE+tJAzcinJ5l7FBIrrK+lH2TlKSOkT5d",
+	"7qZ7JRLVpGznoJ3a5tWpo+QVLfN5BalV0bMtTob1o6/M+XWZXsF6lW13nrl3qDJ0jkO5pbKQV+QMqPp9",
+	"4vXvhpMLDm5fVk4snkjavQPnMk2zVW9rhm56b9uPNKjgdY6y6FKvvF8Z8nJ5jLLyXC5EDittwV/ZR1VS",
+	"8HOeLtX7dj7JoCKWj9bQRsdrSS7RImzTu4eTaVneh83N5uSp0hJL4xVHwR2MJ6SZVPSLQBvgqkrQfdIq",
+	"l71ZMYFuO21Pbu9CKzFY6TY+r5fcPTKkGocWzLN1eTCAxNg1DLkFDqsD3sWurKWV8e68apQy/r3cK58v",
+	"ZkcQV2D0EKWGqG24RfZNNNQAXRD/YRxWSa5CDS3c/67UDbw5KqeHWrPTEKUrHp0QnU2X3JiSlemDsnOv",
+	"/NnbF62WYZPH4YZmXGsVlUZ966to/jTTbBL7loShTvaQMtZSpOxMECqEzEQM2YLuRa7BIzkkhl5Zq8D5",
+	"NKkhUX3ICTXhePrAiz3Km/e3J1aKXXOZ6UlrzOOW1dFc2jzu0PPoLswIV0Wz6EketN7wupBL4cNEoH5v",
+	"phmBwAGy9/zF+cW7CVzWDMnFs6dvXv/o/2q4uSnV/GmI6Po9aye0lt8uwC7bI86YyBm0ZDZUd3XbvijH",
+	"75W4KmA03IWh4IXpHZoKuXz+6sYCVnc+5/pqG/ROSps90PJmBC1KUay44TFNW17hYiZbHrui6uE3lFtB",
+	"QHHwp+aOxxMMyU6aXrvTKvdfVXdpLm5f6CPt+k11U8s47KKxODzWN762jeVNd/vXiU7vlM1y4v96jHa+",
+	"U89q6F8S31mgf/FJJ3OzNTPANzrr1k8iv0EKmMX9cgjaEgLgqXYJ1H37Am2lB5QbPuxILVCIv1KzXLfi",
+	"JkJ4sbQKes9Q8WccakNFsb7GyF4oChMFYqN1oAfqOVSQcTWKn178kyCCSDRnxj57SlUSEfbJAha+PBTS",
+	"1LPHHgVj75UXs52YEPAhVpnZynkOZj2H8SmcC/aGiQf/LVmvlp3oKt1BUOaKqaIGfF6Jc48SweYUGntL",
+	"wTDdyl3kTTdEyXVDSficfauJg+Ph1+XnW3KoaroNPr8jLe08qJr1OhH+WQisO8++b0a65+RAL5R1s+kZ",
+	"TM+XWGMs/25nru45ZMsyHeq7uWDxVRd/UDkupSIhabzABuqWnq2yQ/aildRmrpiGPAyWcPjHks+xgI6O",
+	"9ockklcgUdcLarZrrhSwb/dFApdEKW8j4JNoKojpVhvGUSxFzFNOTZA4oBkia6g70dIGSq57EHcFhoYa",
+	"1j1tSbwfQEpRvF8jnRbl1vdqgvUNc+yEJtyN7XMMku9xVlSD5bv0UWwvxd/oLriWaVYLVGpr1ti3f5jM",
+	"Qrk4P9aPEVAivL/Ota3oBtKO4vsd0/BKJeoBYoe0YTVQv1h+05ZnwrziOm932mfDO+Zy+ljhQCCGxdqu",
+	"jXG9JZ5CadoddNOp9mjv3gehXlnpBO/bekBeb+iK0cKYZrp93Zzvu58sx1fLTja1Sl26HWb9BF+ZNnZJ",
+	"otIUYQD1SgoNBaMDZx4Vet2jDfSSFQ1YO2bOVLu2NhY48FXPTaYExIJ5yLqm8/ww7gkYZK92Th3vhaj6",
+	"YQEzDQtkVwZs27V3fMlCmkoqsVNLfj9B4VbCF2wIXk30bB5RAaHp/L19+4XtaVqumXHdW90YdmIweKjm",
+	"1f3bK/RvazjorVVugq4LRAaESwzFZSgwDMJpE7rx4WD4YqfuPV3k7w0Brm1HbfGlYYO7IEMZk5C+S0Wp",
+	"SSOhsdGE6vKdG02WHAvHYuEpr+4FifuC4VnXXECy1sGMpqkmS5owYiQElZ7CZaAxUG0TnroMNMXIKjPQ",
+	"ypgkEvs5hRNEb2I0Yb3ycDq5b3hmX8EKoI4y8gq0LCFujWGIcPS2grAddeduPfHsLhQN8UrT9ora70bM",
+	"LanQtJIp7FOhIfXZ3XT1y31uKJ4Z/ZKxDBPqXSc/90/I38ftQasPk5jBaRZTEUMzkojsUYIjYEKz6+/i",
+	"HhPf2qPhlk0GIb/ZddmyJcIzb6PiK4lDADaNY7Yyvu82E0nHJK5tdQvChDyl5HQWrAvq97xf1fASTfbz",
+	"d+JHjt9M4dHalLp9Kla4sKAU0qi5iczOmiF+xx3N73j/S9Na78CzBNL0D1CpysLhqgr09K5+RXnV2IPR",
+	"V0a5p8nTVGbY10gv6MrarObElwXfiwz7ZKBmhr+tgnIbSzqHf1zzhEn7D5olHP6RyDhbOrGiDY+vmILP",
+	"oUIHBZ9ktJ8n8y0ZVvcz4IHS+XykNB3U60g4zet8+FFG5OmCQYYgpFNr41eE+dmhLkndzGl4+rGbtO/V",
+	"NjVYgrq5GB0KzvYmqb46M/bKdcHqe7RcaY9wnQvB/VpBvUDd23pF33YxGGQFrPNyM25oigP5sNicEr2Q",
+	"a2G1IFC4MI3riq2Mv6yxZGhIKue1ZT7qW6XUQRFanY80eOp5dBvWN4KRvz07+/HZ+ZA8efPjv4bk+Zs3",
+	"756d21P1yft37968viA5ixdVigy9YuEaRTRJrMWYKcyOj+VyyURCaz1jSnp/qKpvm6CodcvxTXn61LyT",
+	"ZtXsL9mZU+RLJjdWItnWH1RDRujWjpVqFD/ehtsqqxP2acXRyz1xzTLCQQ0lzHSXuxfwjc/62osWjCZM",
+	"Tbyoc38uqEiwYNFUJpv6U/snxCQkkxVVdKkrL1af7Ac98l7D+lwvqNm4F6X3jsc/PG4pE9M+Ylfx6jnr",
+	"Rzbjgnvi3koL93GPDaGRQyw7ChcUa6qL1wK3v92al6Ia6brB+64iS7oh6EYlMyWXmIouWHW6bb0pP9g7",
+	"Kzjb8ibYB/wmQZlAL8wwNSmIo3MxorfPXv/44vVfCZ0ZaBMGC4e2kK5BIku4GbrMxjyK75qzdbmF2q6Y",
+	"vHASclGQYnTLqLqukXQlz3p+LbWFvsr+tlN4ysL3VQmDRl3hGqBLKjb54jXZ8/Dpfdf/BhzCCXGDjHa7",
+	"+/x0rcAqOusbgHGWK5rFXglPBfYMB12T7L19c/GOPPhsMf/lgfukaCmx34dlX52d//Ts3YvXfx2S9+9e",
+	"vHzx7l+WDs/ev/vbs9fvXjw9e/fizetAOeGvxqLtp06fPgSBWsSH46NQ1ccQQ9e49s3FC4uJs5dkL/r8",
+	"+fDLF1fkxZXFhyIBr89ePfsRnqMLzQLw5UvUX3ls5aOOvPIs4b2pD4UPuik8Nd3Thc4FmmOep01XKyWv",
+	"aTrE9oiltrWd6m/+blS01UpqBz4FDTX1vIknsBzzU2usfPGGHB8dflfxAeYNy11LeT26+44Iw8EqpaLB",
+	"AWeYAN3OZ7Nti9ZUuuzfHNYF1iuw1pM1MRra/6XZfMep2b7ldjJskIqFj1yFzGD9qbeKufsnnlpFw73b",
+	"oxNpPnyTldUyRXuaXo0Kzl6fFU39yXrBXNWXHLt2Jwh0B/o6LXvKxzhsUuncrlzTFIFRQD9b1NLPg4cb",
+	"erOefxWeAmE8OBm8v/ix5jQ4O/ivj58fhj0GN2rQUXBOMa02VCRUJbW56cGv44MfPrr/Tg4+fh4PH/4Q",
+	"hiXEdW74Y4CJfuLLbDk4efj4EYLo/hy3MVrN7ynXTB3EVDOSMgumHnofCBWJ6ywAnWh/ydiodTEH0Fu2",
+	"yRNTJfV8c949HQxbSb/UguNZZrf7wROmUi6i2lEaqOHc0IPK4qGZ8u7Co+oOij+AT7UiHktXyOgBHJQE",
+	"WvCizX3elGl72/PmTmV/Z/HVjKf3q6SL1FlyUf71sE0OfTO5UyEk9O1JkW5Gdyp/+kmcCs/vZNXtPZFX",
+	"TJRcoHX7yF0mx4olFkyaagLto30ZYrJ3/vwpefzd8Q/k//1/jkfHo6P9kS8b4Pzm+lJQxQifC4kVMzUp",
+	"ffNwdJT3ZwBFDEo8M5GsJBdh9zjCFLS83yx9J9ZMczHHKsJPqObxVofHrfuf4eDTgaQrfmB1wjkTB+yT",
+	"UfTA0Hke0zI4KU1u8en+0ixWzPyO4DgAvkBQSt7duySL3HulfdyWRd1mLI1vp8O+4dt121c0ZgeaWVPP",
+	"sITAa1BYVlClXKMQ3GvsSbQjEL0bbAjMl7qYKoH8sZkHiliOegnfmGmNhdjD2QOfVpZ6J6F+oBcYQOX8",
+	"S8Wi3TcN6noYp+/81/e0w6frTlTgueFm+4qJLYp4wqiqhOA1nHuV5VcGq6zcQx1C8HtN5+xHvmTCh8Z7",
+	"ILZDBhtC/yuhjqFTFOb4q5IYy7h90QGBTadYTsluA/zNEpJ4sPDueYWWRbtVHTCjM2dC9wr/7Bp2ysVU",
+	"Zrur1L7A175VeOmWXZ812fSwN++koWnArL3Iltpb4Ap68ZKnKdWa6RMSaQau2ojsaaaueZzfDOv98u3r",
+	"pdjDtULD1cxwrBBdavcAefLVvw9cOwZUQfah2YNibMKEUZsJHD++UQOPIbpESN/Fg+Di8Io4kmbBVBQ6",
+	"qmia9qaK6WYSWwS0pU30GnC7DPcN6SkTisVyLvivIddv5FnkQZlwIrKiXGmCSCRT5L4ZTdMpja/6RA3V",
+	"5RLGZ3pkFauqwRkiyH9Sxa0BnLNtqJtW1whei7ncG97h/TyNq+P77NNK6s5vY5BU5+BjZKaOr8uVYclE",
+	"Zqbj+4rRpPOrq5R3hlu7++wu6Wi41eEsbMbniy6ZUX6Q/JMS6hw05X11Ky9WlW/LcFAkUft9LeO1TE0h",
+	"wv1w9uSsXUOZXLFNUDV+kUd7XDFkQuirnTiFhGvCRKw2EIO25maBPcrtu0oarFsNcQthr6iPk267D/Pv",
+	"kKL5HYeLSiZIc52x2zp+tx4uqJ7Udbp6EAeDxNxy+6YcSw5rFjnchOtHdmxSCoUq9yLfYLFv8c9Gi79n",
+	"SYPWiPNbVgsJ0sGHBTX6bLUiTzxBnGElsvBFafdKh763aOEsLftQt/a9n8/U7taNPKZ1WtuKV2hzPwwH",
+	"a8UNeyPSDUZtbPNaj1Ctr+m87eeN3NUYrkRDndfX0K6xaTPvwgkJ8vgP4IK0cNyRY61dNJ5j2XK9dYDU",
+	"bPhvTtkpo2qyC/alvA6BTl5LQ4yco9SHuJyoPFQUFvN36YJs557+fr0PGLtyhrHejXkc4fAx9/AmeRfh",
+	"7EhqLJ4my4ZwNZ/wMpnKpCHKCSvj/8Sf5Kai+wZ6LY6a25M1JILUcuTy0WJIMbdLlJkZ+qyHIXFqG6FJ",
+	"opjW+x2CVjyKa/isoKO+9o/NW+nSdjeNezlJZeDu6RnE17tXnP8DVi0FK+LvsU9v0rmrXo28AhKwnCh0",
+	"N3k9CaPlG+HAc6d/96Pa1oYW2MwiH7nSrMEwbXJ3RMeEadf+oClY1PvTQtfq5wwS3q3kWhFqsJnEV+tz",
+	"oc3Ek1W/qovaTNoEgTaTGl82WqXNjRFdYN4BTyKCgacnKNQt80qRN2o0lvJFgr028iRA2INwPRx7aleX",
+	"vWUYCEKJK5pYYR+7OQm0vu6+H1LxOa/4QwE2ZziCa9QSWdDfiW9M5Kyrydzptq8ma8ohH9McET2LpTVt",
+	"o6vNv15I7RkNaJprsgcF7nlK3r9/8SMwG62wG8TWE5fGeA+CZ/PRuxhPu0yK+morNFnh4nwTS4EbpQSr",
+	"EkPvrKNSw/2dqKe1o+OPoKkGKazEAo65ag4VK/yDfODGe+YuDP/GaGoWzXmrk6PjRVOhZpr4p8GCGVb4",
+	"ui30iRyAkaNjspCZ769IlT1WaeIjPUaNXrpMsUm48pN7CsCSB6QM+ykZg4IqM5P/7lRvvCU+LN0YjwM5",
+	"+uWxW8vRhh+WOaMj9V2UP9kqnlN+OKxuUw3YGtaGFUpxe9dCcc8s075zJ+92b+0JQt0vZeLvF29ekwv4",
+	"0J8uTlBA7JihwRSHyhjdc0nCDWnLgw0rK+mCizsUMgV+b15Ayw3VxMQ3g6sqGb6eCLTM0RDD00H6uFah",
+	"4aeW8BtZcjdHl5lMd3B3V98vAVdA0s6q23u7NQNiaribGM5RFdrCqVOAmrQLlwduqL5yXXVyDfFFwpYr",
+	"CTbYwU9sQ+Y89wrYx039QrdOKpxi9w16AWlreFRlvf/AsbdW/Uv+e+MZha90MFC34G+A5ZyKeV+npy8Y",
+	"uGWMClN0GbdmjNXtIDXnBvZMKPO0PkXey7Hn6PUiHXkLjt3o6phQWpMzhqTMShdrl8sZ4YkeQsrWAyOh",
+	"I6JXT7dDE4I1K1uMwKoI3bIdcvXhMFzqzEf6PwqU8+x9+SB7BE43of0Cgp/O3S1VT0KV10yldNVcTakS",
+	"di/ThGCsFblibKUJdAcXc7LnHNzk+8fH4/F+RSV7PD7+fjwO6mVl1mxcXk3lqrtrIcg0mF57My9Lu3Li",
+	"z4Jm+5hjQqN/sTs750O3JFcTKggXuOiK2Qd+kRVO5wX0HC9+ijNrSUVG06AdUdh0ul9CsRu96BfY5Lys",
+	"Vpch8H6hVOgMHM43duY0l5nRZuIVZ9rUHjdc/aaHz8eB3z6De2mWpf1nWdJPEy4ms9Rf2dfFJ2ojxEh0",
+	"8jitD44YEbOwGWaPCBU6Tt+IUg0KQ7CV8xAaB4OjAj4M3wo4r0RQMblgxnkzwr6LTve+eQsNFESTNqfh",
+	"ewg7zBuDOtHle8/6aBzYnPyWXxuepiDYelBji6+nWHSeVtN7zTe5hm7MvN9y/dg365ZUWR4Mi1B+TzF1",
+	"gux5l7wt2W90tVwT1jvreNeEXEBzIvBwSKKVYjP+aXQ/ImueJjFViS6SRFxfjtH9aAglmO5HuMNpOsq9",
+	"syPDtIlITIWQhkxzaT2Fa7fKTUO9Ls+OePxCBXl8DC/71MNt4XxLqVEc68e1I/14l57UKFqcpg563paI",
+	"qUmYYn7Y/v2wxHGEXlNb3r17e1EsSILfOpumPPZ3WFtR18ffV1D//S6dGNmmTFMdaf0OvQ5V59Ifxr1Z",
+	"BusiTw6orrcpacAel16txHeGJFovNIsnUV6SaEo1e3xsDYWHR0RRkcglmW6MZV2qyYXLiyMffOPYlE8V",
+	"BfPQ0CtGuBmRC6hSAxeC4M7kvkJog2/jqzr+HDI6orRjqEN3TflPQdpXkN5MFDYKr96CaNu/5CsPgT/W",
+	"BfJCjsNZhs5E/Ou5Vx7+/uHdIJCSj4EfLt4PaqZEWP7h+vCBpJlZPChiQoDgYUGYTJGDtTBmNcjzgyDj",
+	"JxQw7XOJTippPNEwDxGsZkPlyWbFvDBybdovEOI9kw1BiERlAt1d24F4b1NqrHZFNMe8eKjl4ZLAfHQO",
+	"05di7/591Ob0/fv7AK49z/JxLmSagTL5VslrbnVl8s4KmLO3LwjXZAEJQFKzS1EMigUenly8vafJ/ftO",
+	"Qdb375M9xTRLU6YwXRYoS1Ej7d+xsWISeOZSaAbFFBxgRf02HNNKu/v3sSTX/fsQ7wBvLKmAK8UFW44u",
+	"xaX4X/+LnFUSBeyPGEYRPbg+jIgVKqgqs08xW5kGAiGCsUQTSpA4XKzRpXgzNZRj/AWEGlkI39gZydFo",
+	"TO5vZ9zdx5S7oUsiMwt2KQrawTMhqlKQNZNhpYRrDX5QSTYyAxQLLI7JDaH6UkR2Zqn4r7CiE4JpQeQy",
+	"G48fxgAy/JNFIwJ5UpgmoxdSmQOryCTkWXL06NHhDwdYeIj8/cM7Sx9mwbgiKZ8x1GugyHxUJAxF+6eE",
+	"6itnGQi2Ji4FHzHjXrwUXGhjd0rOiGIzxfTC4sCeX/acdBrNFdu49B37t16AGXspogejNUvTAwgufvDv",
+	"9ZUe/VtLEcE257mNC2o36f59JVN2/z5gkxJHSvfvY6LV/fsn9pvfiH2J/AZllTLNyG+X4reDgwP4n30c",
+	"Ie1F5DesN0zNApJbuEH6w8dDIKQHjk4ffLZPcwPqy4PRaBQRHM5xgR/PXZnnwxa/6bzyk91qboZIFXYa",
+	"z0k4T2GefvEA+MmAYOxUED9hFpBMw0WcZlijzw4G7+QQXgpo0FEwBNZHBFPT4g1KJlouGJEzJ8tSGl/h",
+	"DsKJBzVlrXJ6KdziuAHs2rOOxmA5DsmcGU2i4/FD++eUJ4mVvwSLDIKzFbBhJYDPtC5sTdxljQjxuLhX",
+	"fIgEWP9weCnmzOCcbmvyVyIvJp5KcY3Ju9r+ckDu338LzcxH9+8Tq+RqohiUX4/giLYiYc20cQ4hpLSo",
+	"pKJGWNHiUhCylFAJdUm5OCUrqrVFDFRMtnqDf30vlyBwdTHjqWFK7+fnhx3bjgZqLYmg5CRUWjy0ZHI0",
+	"Hg/JozGZbnxdnRF5CiMjN8kV/SVjI1zZM6Wk0nZlKAuPP32CFTyC/1q9ESo4Ckju/eH40XdkpeQ0ZUs7",
+	"/15EV6vUydMH7sFfgBn3UQpSog2dpoxEsUxYZMGbKiosdYkhyjxCIrdrIPaMJL9k0kAwiM5WK6kc1UNo",
+	"vrimKbeHxSozJIKQJP3zx8hSKBdzOxgD0p3NXDDPjLM0QaKqnbo0tRIJ15g33PIpzDASlJNGrwTo3yjO",
+	"HeVZWcZi49AI1dOtmFE4xsOHD3+wY75/93RE7t9/ijGlPH+nUqlGu0HcFQPhSWlDSjGMCjT96H8fuBcP",
+	"XiTRiFxYsb+RmbKiCHYFqODxcb0qxZBEB9GQRBP7f6No374VS6UYVMhK5Vxblp1KswA9IYcKnkJVUwf8",
+	"iikvZffsv7HvlDdA88JGeXKFBWrB0mR/1LgmbPW05OYA/t9CWPx0DvzCxTyyI4EELD/U9mTc01spudMs",
+	"vmLGku8sS1Os02qPJy8k7GDymiFLwQK9RDr6AdpzTeBHlkQuePicGbU5OJsZK7q5PXBhytruTWVS7DOE",
+	"EqA2i8LMkKXUhhySV/zJqU+ld6LVmlkWqEQyDZIy5dq42sn/ht6OQ6KlRexmJYmw8hxkCNNE85QJk24w",
+	"WzHlMXNJzxzUjRlnanAyeIm/n7PZgbWrFGcGr2sxfnlQ/rF88T14laWGHzhRvq1fbumFINJ8tWtuUpZr",
+	"qWdvXwxK/f8Gh6PxaOx7htIVH5wMHo4OR2NMXViAvh8+7+2TeZOlXdYgIIAH+pdt8n44ZXNAY7WD7x4d",
+	"frcPOrpVOSEt1X2Lnarcu1ah1Cy9ZnpEfrLDg4eVnZCYxgt3IwljuFKeQ9jJhG7cWQU9SPxg0w2Jrnji",
+	"kkzzA/dFMjgZ/JWZv6+vysHEgIyj8RgSl6U9WfE6siSDPWKKsJc2i/7vH366gPoCX0LVmq/YxipMI7s7",
+	"j3DW0GA5dA9eYOZtCmdKxXgbnPz8sUxPoHPm7hC7S5ZQIOv/Z2wT9NF+/mAB0R2/Nm71mZPeR+OxqxoF",
+	"+pmSsLt2F5mG8gwj8sLto+UskjA480UMdtcW3l1QyVfEvA9b2cb8mVW/vwbOX/JrBj1Pgpi2dtOmK6KZ",
+	"IG+xW9vFP14CVZ+zJHc05QZaQg2dUu1FG5wEEOLMiBMAyC7TjKeJO0/1KXk0fujOc5dUDBdYuHmXArKy",
+	"11yzEXkpaUKmNKUitrDphczShCiZGeYqAkiwBzfEmhv2Ld3AaEWzu6+458UkgW23Dzc33nb71cNvA+hr",
+	"aRCppyTCPYmIphtdbcrXRohlZAcoMTdHIC/1wKU/BKkStQlIOLKiNLeOoT07mATDim4+LExzxVBruacv",
+	"BbRQyNUWq75jVVlHxipXy7xxFtM0xaMBGqNwqwVegGXkrK0QmVnL4cwu6aWcl+u32vWH96N45QHoOoMv",
+	"w50voqIPb9bvPtMNYdhej9CpzHyuARzq4G+0r/2SsbJGUAmfzolnZxx26+R2vwwTeE3pvEdenbS2bMQT",
+	"rPYZAojGRqq7hQc2laPXyVoluRvXocZZiFELSM7bnQO0qyXFx68oZjyNvaVzFjxgwGwEZRQK1js0gOw5",
+	"7iJ7ntC8uj58crj7k/eCOn8US/Cjh7s/eu6dAvjF8e4vXkvzHIpF2A+Oftj9wTspX1HhY7v0bU7dinir",
+	"9gMoyTn4rS7oplja48GSqjnHUM6guHsuFZq33t9ECbTUvOdK+McSRNzCnbHe86KJnYAll2Ivw3tJq4ba",
+	"D9MNmTFW6ogBAJyQGRc0zeulguUdp1LbIeA7a1IqOrMmTXEav8H7AGBrN3MyIp3Eoqtt8sqtf0s4BjqJ",
+	"WDDI3r/+9a9/Hbx6tX/qPR0onsHaNv6l9++eNooT35K0YK2t7NTjLwf4j4bs5LuX3V9TOiCO4aq2VTY4",
+	"WvxTKtyRVMgZNO8Xo9g1Exl6U1zDtkJOOJHQJCnyzu1BOeEKMqyYOvChCPCBPdTQCoeyPTrXhpYnzq0I",
+	"qpLTzS+FnPmcO+h4wMyIvBe+Ebgbcs9at3G4FQ74o2Kqkn2rIRItnbMqOoOGMCfEsE/mAbTJ957Npxf/",
+	"RMUq4tB6H7rhR5fCapy6gzT5a9Ekf5cYeYM1w7gmPuO7SUiUKk+E5URzavhX5eW8P/oX1zfD4rL6eR2c",
+	"oKEPO/knp98Rp+cYJVxYuo4Z2UM3oLLkvR/k8uFgJUOlOq2Jq91wc2vAWx4GJmGfDNmLLPPgDSvqwCSa",
+	"FxwQWZtaKqP3L4VUBC7EwKW4F8GI0f6IwE2P52+y50md/N//g/0cjP1X3ozk//6fS1Ft77/vww4rBRjw",
+	"0k+mDD3vqTXUIRkduw1SfSkovuBMsi1XPio6Sq7JXpRywchrbAsIgP/MP0beVbekqV06S1yLG2vxzSkE",
+	"EsO7Q5L5uqWwHm2HcQvicD3NoZipFKVf82Q8bOWN76D/Ll8+lrVzLkIXbz66FB/g2kOQqJaP4rYJLnSu",
+	"mMtghn11l0nGhxRfCieBT6tfAKJA4fL0ZTc0lmKW8th0EI4vCpHa2wAtreYntnE6CnDNE1fdYYdIKzUv",
+	"Aik1qNLR0FPeELdp6GluaNd6KY7GR98djA8PxofD9xc/Dp8o+itPh0V5wPFo/N14DIsW0liZh6+Q/BWM",
+	"+ijGwZKcXeUs4q5ehNQVOKlJ+MM7lfD/dL7yBuHtPWmO8/akGrrLT8VWmNZ6xTbDgrwsc+7/j5P24w7S",
+	"/qljFfjgsANMb+nGiq53Ur6kas5+12MFnJ1O58LICpDaVr3yNLC/W4F0l5eNquPrirdMrjAIL4UqC1ao",
+	"KxDZzr4r3Gx14RO08p66uX8n35e/t/XuHruUJo3PPht0Fg/25SYnE9ijtZm/ncstNLvfsobpS4kOfeb/",
+	"qh6tFUfa2W22usX+qczeldSx6mLhoC277P0vzcorJj+AkuKal0PVFujyD7FT9fC2+/eliNn9+yfOTIVk",
+	"PKuapRtCyYLqBUZdwTU4HHiEG6LpjFkJpTAqzsWd4dAjcpZHb10KBwZG8EU5o0VDQktBWdW3Cn6wOlWE",
+	"gWOR9zflOQZWYtzTJNMZTUGVxrveDV5Euero3S4KEG1I8YNbqFmOoV9m8dWGXCxUNiVPz18RvRGxHRY6",
+	"zg9yzwMuDPvSQfzYifLFOYokoMHj2WF8lDxkB8fTR/TgOP4uOfie/TA7GNPD6VH8MDlmj2bdFaucsV2a",
+	"zDfWrmrTJ00qliMI0L8t2SK5/o+TMf/dNKIXyO2iJJ+C4imkAD347ESPYrMvD1yKKrp1+qgmSD7nbAYG",
+	"UVgKligoplCWLpVizhSZM+PiQNCydDEh3JCFTBNXEmwt1RVEtlnq44JQgnElI/IjAA1Bl+DrW1IL3mlA",
+	"CJIi2vZSKHbABH7YwWTEScrC6Guf8U1M6NOIvWD/84S/Gy5yO9yXj3yFvAef13TJky+t0VjgwvDBIbra",
+	"i817qFMpr7IV2q7Q5BbC2/A1S7Uxg7B0rLThLqXsQDD9afk0d+HK3IzIc6l8EOmlAKRBSwhw2UD/N3QK",
+	"UBwFQ0JH5Hh8TCIhzWRmdyfy5STzWOYFxdG7eKOhn9Ar16/8a97ruCkauCdPSYQUAXDNQ3yNs0T+5KU7",
+	"4aXnXCSWkWRmoGlBjnY5I9g9F+hnukF6q8W/HLjMMKdS9zqIPsB4Xz5WeFSKqaQq4WJ+E4Mf7UepIXsV",
+	"mktDmMxehDE+EKmtGcP7ZlSWFyxd7Y9IuYdWF8cAvP+mBGzf1RffXlgY/5FhVbz/XjezxSJ2m7mlnf2T",
+	"ee/S1MX7zvxwkhWi9Mxa/Fo/FX0iSid268Qbb/2IX91r9jVp261iN2F7BP5J1XdJ1auCiPJAJEtzg7yu",
+	"SZsb58x/jyqTCxsQ0ueonbokNYgkcLmIaIRwk/t+0IDBRLvc1dJBhULT3NHPHXhDzuIlIy9crikUwuvs",
+	"rXBA/D6+Co+BBv3OGnu5Y/dPv8TvynJIIEU1oHauC54fDz4HEjoffC6ySZFLU2YaalN5jk2ltZXybJeS",
+	"6XXq/Q00dTHymFKcgsZncofDw3Ge57SbW98LFAWOWt9552KNLY5DJY18puufov+O6NCjNC/R5I3dTnTZ",
+	"V99wW/4i6aJzIGHYdxvdZi+Z0S7bGknZpQ2XSHhEzrTPITJrHjMSLzAmQ0jIc96pYZ3dkFrP/qTVu6XV",
+	"sxqllivB95CfrvDKA5oy1XLL/UpqQ7TV9Zm3fEFrAcesNkSumOiknb9ZMfEPnPMMp/wWl9s73gRILuzq",
+	"uNl0/uAnLpLuo2eQ0orffE3DoYzcDmbxigmCe/8nZ94RZ74pcEporKT28Qt6SBTXVzy3ZwN86vixiU3d",
+	"QI18+jb3AKOrVyptCBa9J5YTxRwvTlzDWKJjqdjQvQGnwKWIpRAud9q/p8mKYv+f/FJBqlKOtR2zREpk",
+	"urkU2vHTkMgiz4ECBnBaslf+BBtK4lv5p5fC+JKNuBRcg97vmCbhmOHNNVPXnK3/e7sE3GLw0D3n+mo3",
+	"ezty+ZO174i1n1WdXUiTjjfR23tzFt/F2o1+Z82oiqHUj0hc5ROWdDqM37kp/wBHMILS2Q+Nr2PTlOew",
+	"5K/Lezjfnwz3uzjjIHc4J9UqOzU74dztQCmYypdYG5FIp9k8wnBwKOFFMsF/yRhZUJGkDKsxcXEpoMaL",
+	"5auE6gWONyJR3pMwInsvzl6f7ZOExTxhmqwXTLHqdW1CN5gxrQzhgiiZpgfZSp9C8SII4AZA4FKIG10k",
+	"EVLFCBedPX4lY+ymUeZ5H0fXCnU7HsqKipQKiGPE0powocHqTxO71sHJ8Xg8HFgMD04Gqf32QLtvS80c",
+	"B2dLpnhMH7yUenIm5ixlPTyLuNjfx7HoEN3iV/wfekn8Pz5iPPdDbmUXemETOrHLXsY839Bz8YPPkDD7",
+	"5QFkCPNfbxAyVbh+dp+LL3DaV5Ck2+wqujBSufwjnw/tAAaH0VzKBHvPLWSm0g10j8EiSz6/5lJAXWiX",
+	"Tw0BHpjwjLnRbAnRqg4bIzf4yCMhiUbkzKVG43caY0Y4xopgBTpXYSyXpFBA8VesQYbp13NFY3YpVkxx",
+	"ifXOXCIlGDc+OgCGhLJPyWnRB8XlfOcl2y5FdDz+wdXjmKwUuHChpm40Is8BcCg7CSmbeVBukcJ1Kfwq",
+	"d0vs5w4Pbru+ZpiLn6JBXFUS1/+UWL9jHIylLwbKimWjLb4Ucr07WaVNIuG5fXPhY4VJZnZ0ws551c42",
+	"Ij9izQN0Mvti8qf1aglXjK3A0oev7DgbsrZ6lLtgyUSynTAT4KoL5usivLVrvUtNaEnVVbaarJiKYYTB",
+	"0dj+iiUhJjNmFZrjH0Zj+6u8ZkpZbRDw67PyBieDPLHODWitPJd0B72MLJueDMaj8ffjMUYmdWPx0qJf",
+	"CLtHnRSiuxMxZaQ3iBnYWCHXeYbvn3euv7Ouc8FMuRPJCjnmFvIFDsyYp5zm7fVuI2rCegvzZf9lAhl2",
+	"lPxV0dUCAnEjy0FczCdU0HRjeKyjvBKVuwbzAan3NPlw9uRMYzXLCPg4Oi3rAxZEanUkp1BgWjNGclwK",
+	"XxQx78ya97+G4hQuIbfIAoeSuwgd1MMfkRfmUoD5qdjK2p9SpJuTvNhiLDNhtCtYidKzg/w7dzvAHEPe",
+	"uiyM77DzberC3CZBemvrfTtTXDY1dAI1bJ1MBuIajw6PHg0HgGtgiSfn0DMrGZwcfvfD+Psffjiyhqwf",
+	"uiTIX52d//Ts3YvXfx0Uj91qzp/99f3Ls3PscKiMG+rwCBqfIRENTo6+fPwCnNUxkgWnOMvX9o3l+3mF",
+	"s5vTDWYzZk9N5mj6TxH/e5uzKMNyIw3iyXypGyeNCoa5tfDPkM6Czutz5kQaiJVSmZ2UJXOmiqrCCd1o",
+	"Es2UXEK4dGQk1vVPuTb6UrjqOuhDg2IXYMgh7elTQgVhy5XZYNWOJaNCk6KEl9c4LwWdK1ZqO4BQdBSx",
+	"mTAdBexzqB6Q0A3Z85dy3oStSdpZ/qYvmFiuyNUkc10zzkDOcYKdoXfmPL+kOK2vb28t5BwuGYa8MQ1b",
+	"9oLl41eWWJkw50xnqdktsPSQcMg3+NNvf1eiBwtAY5ov+LvzUlcFvzXV9bmp1rhTWimm4fz9CpppHnxV",
+	"77dgLR5Y+ohYclyi0CWuc6djrr5RWDASawq/Gn8jV3dlDX+yzp1Vw7R7G2jFcRN3tBvj6xhjRq5qNF+q",
+	"e3CCNyFFqxxXympI2CeuIRJFCgY3Y3JFarm61SYltSxgH9bIzQi0mUuRO3rxZ2/cQYMeaOLpu2BDGQQh",
+	"yYJrY+0yrkkqNdQYQEQBd25hHlO7sJeldhWOqZZd7ubcuLe/nPO9gAfeIXg0Pnp8MP6OZGJFedL96sxB",
+	"lLPgt7Ul2iVKHfF/mhC/t5cIN6TzlZjjxANsQ7CjDHmlbXVeOtOxXEkABEuScwO18V3fUgh9webOutSi",
+	"xGq3R8dwi6WHJGdwkZCE0eRSOP8NVLWzv64XDKrFcWyCgh2tiVR52NspWaWZJkYamuJEl4KmqdPal90y",
+	"nF0jx7xnwu9S3KlUV6nWiFh/mzpLRWGlrvPfsNBSGIA8kLEyNUYyClZsvpDrJngygWReLXNab+34VQ2d",
+	"Kik1SFWEklxztv5TS7urIhAoOTYeudVA35KY9BKxQmYNYlM/oCpeuOas4a4i+DxxPZNCkhH7FDD3RqX7",
+	"DkbKXYrphkRYFiLPSV9JrqGXFXy0V+r6YNUOvJOLoVsINl+9FK5nDEv2rYCUarWgQpM15XknSmx9aHUx",
+	"6GLGfHIwSzp3f3DL9e17fy9h6dDi2wNDpGeTVEDEVkQCE9nS0oI7gKCWVGagezriHRqqWwSWGv/ukF8O",
+	"JNgobz7iqJi19k2r5jlg8pojFEodYlMQBIUv2c28WA1t7TsCkkd77IChzXfVD4L8dsqxENfk4m9nB0eP",
+	"HpO9Bfs09A4+aFJN2Ccam3RDqHamDDTitjy7f5J32vNaCXUFjRMve/4/9t52uW0c/RO9FZRqtyLPULLs",
+	"OOmOXFP/chJ3OjN5m9iZbE8rR4JIyMKYAtgEaEWTzde9gP1yLuHcxzl3sldyCs8DgKRE6sWW7SSjrdl/",
+	"O5JIAiDwvD+/35TmU8UjVLkhx/Tw0eNlqRnaGp20fvn05fHRnSNyz53wNSg48IIdCcetVNo69QLg+9Nc",
+	"6tahrizVYvtf7B/9ZXBHbwUrvdRZHpaH02FPCozInI7Acr63mAhlBCQdA3Pg+vjxYA9NeaoQ8XtqG0hm",
+	"EA5AMswP57+0fiZ42WBvHWX0gs3rosbdHYqPXI8hYFAXhyuu3u5AbOlAvABIyuojkSMbmi20CSrRirf3",
+	"AMmcvJpKKHiIjjfJH6fGfMymUntxoR8fNZbT0s+Fzf0ZBpD6GZZxVIb//p6xjNkKhhgTV7RsnZJwLBXS",
+	"VvEoMP8BZZVgMqknAA4e2I+HsyL/Tl4Alhs0TapJzKgD4yZQdTYDnD+uCHdY67qLhfRGM7o2fTiHCIQ2",
+	"A0YP9O7R04tncAHcZcKVsuiAI+D/IVxAxBAvQB56GVu7ZsQ/Y7RwmEGIgPbEkEYFAJw2WRfZ/g9cSihQ",
+	"casp1iokxYplKydwTe4VqB5suW4DYpMHB63Dznmn04X//dOcEln87qDw3drRy9JUN4phHm7b6bbLXUcR",
+	"gu+RK3y70S6UefehTE/yuHL1riiPAdB0PhfTctSo1zWNJmw57W7KRcgTGpMhG3Nb3QZZky7oF4SPR6hh",
+	"27o7jyTfE78Ae4GPlg48nz1UTZBmlliWcyJHe3Vk+T3B9TGa2XqcyuxiTAqRTUs68uL0nJS59Kt49Ns9",
+	"8Qbg7YSEUfEwi2mKs6ixrl7fMtZjLVIxjeMfEAHo/sJiZoGHzJN+lrL8E5afC2kWZR92er2Ngfzxh+2O",
+	"xwNOGdBz01iRi9QchKYjoCf/7/9z1D7aQ8asnhjA11CW9xeLXFy4GIuKzBDMByHVrID8TxgHfxtrPX89",
+	"P39HnlLFQ9J08Os86paB2AOSpGzE0tSGw/C0+F8PegJI2OfQ222Di7Eh2+SpNJcU9/jn1nQ6bRlrrpWl",
+	"sXV3Bj0BnTm4NK4LD7tuBvMnZOAsMSgDAw4xiBQ4WPYBaaqEhqylmDEItBk9Iq+rXBAhtIjKhoppX54E",
+	"EwEqWBBNxz70yHXhSsdWX0yRmKfD1lFkJONYTknhDT5qH5Lm4EuvAexGvUZA7J/9wsboNb4aL09IjSZT",
+	"ksphzCaO0MkOMQVcEvz75N3LLhlwAe5fHwc/IM2jzsEeciJZxqMyvsE0leKiuOWC/B52+ZA3Bv6BY7E7",
+	"yBPSj2UcBWSQCQuqy6J+vjEH8E0uHdzIesJ5rX6hC9yUPkmKjq4fkjXaBgWKyfpmUTh3N+mQcFu70W1M",
+	"Q91/9PfD4U+fDyb/TH++fPdHh56PfjOOS2nDN7oN9TBMH+pW1X8aQSNfmUa3sXhoHea+D15axP31u0bN",
+	"rHOjMWisPG3fwqyvO727zevjs/Hu1RG8IaMpS1EyGAd3zGhkkT+f0XDMWs+k0KmMK7Ie8RTKQoVsQa/d",
+	"wEOxTTKlbUaChBRQEIy3aTTUhEWcYogwWMbvl2v+9Xc/iCSsxcilQSNYFFVmq+Z6pSQVrNSwlW9d4ORe",
+	"/12D+HcauMYBsSTcinjGt4BQZctkqPA0b6hIpTXQwCFfJXraBevn+svmodOr1s3+qELzb3OV3N0Lqa2S",
+	"WRDN7dSPHz+2TgrfL27WAdoKKaPx5C+9BrR09BoDMifSiU45i0huXayxTb+T6pGcxf7L18AJTZhjo/v7",
+	"p6+fqqJsDm8R1ZLHDTavIrcZl3odS92sCn+nCJVXzqO2SQ7gOqFYS245dSwS/DHS5iv/NYCV+3IGH7gp",
+	"qqnaJGcJTG8HxrIDY/m2U0SFqp3FaoftwGF+WnreXUVFXrxVe/Sf+5/MHfj5kqPKEjMw6GWmQzlh1pPg",
+	"KRaV2cKztquj+EtkTriNt0AfC6MRiZk2U+sWC82wYSVFzgNz15RBIhMcDiAPKJXFTanqCeeUeLniwkxr",
+	"CRYbrszX4r6qKKK5t8HLL6G2oKLwmy3VfuUDuW5JxxrxYVcihIJxncE4wkF2BQbCLKkdEfwCfYbiqCb0",
+	"8ysmLvS40T3odK6xHCHyet1fAUfFWG6zhuMOavPcNlitr/K571TWFqnFfblMLC/WKMy7Q721/8WNbWmF",
+	"BDCOW41jYXACQLgR4SxADwIllDmz4Ep5gBzsK/wbf9oTeVgM1s1GHddWKC9YtT6ZNe7uCNV28tnvd8dm",
+	"W+DShRozYwlhZb7dgrd7hlYbGW433PzE2SKHzbujrj/eYHk1hS7s5gLVGzQQBoQqy1JYfjs5Jpc7xy0e",
+	"YYYDKhEh1UFGKVPmtymzXda57XlsbA0eApooNcaqt129CcAIExFAKEBtxYh/NuYo9uwUzFWIxw1ZT2Bv",
+	"4NISCMe3XsLSQoGF7yUvzPLiCaJkNZ3Z5pJaEbWFkojbrSZYJeOKr32H03V/zZm2Oic/puvX+i8XUuWL",
+	"NqLDmtPeaziDZ6WHfdew2BUzWm1qz/Ub7cyG7QWIylEWVzCp5jbcbVrhq9nVSzqrzLFeIK22RCmYxguQ",
+	"YxUKBdVYTgUWDwLebxM0LOBC2opChLLkiqRSQ1oddeWH969ARfbEkIHhfmafDhY+SbJhzENCoygFmOKT",
+	"mnCVK/pHlQmxALXYQFkd6vYquSeW6WTrLUCJossklTAvwd5YWEdL9E3W19slurKKs3yv5Yxz+yfngs/j",
+	"L7CLLaR7+08wPc1FG1tygA0+S+NGtzHWOlHd/f0wnbTtE9qhnOxjtS1kiTaugiyu0/1gIVcM5Ayz3rUd",
+	"3nM75gemh//h8ZLtax8CF7b3D7S0IulWLKP9L3Px4KXMbs/hcyuySnF1J+WL0aFaubXI8g73XSq1VnNi",
+	"4U12lFhb7MllAN9dZXSsZXPU87FX7h3b+9t0veKKixBCc0oTlWFKu4BMsLe2wb4QbFu+t27VmF5Hku+2",
+	"8Dabjq6/f28xilXcEs7KpjocV5hJthsZANqhYXXEWQzEGRgV6pIRjRUbuGLLRfHcE01zvhxgRyEpNGSQ",
+	"jS2mV/eO8xsbe2fQEylrMYG3Nq66di1BvrpzOAOqjwA5qY4OOg73FZuRKInoDELmDlQEay3DmNFUwdm3",
+	"X9jE4QYG7weAEVpxvK9pr+IyuI6wOSP1T41PNzEwcdx3XVe4gUCyJvePLZi+OwxSC/1+XZm2DQPxbsL8",
+	"VQJyaeMkxAvQZceEv0MpI1yQwe+jVE4CouXewJNVzDncEyN/jWjKYahtrlymRMgCUhKRKb/ggsblFEGb",
+	"nGgykUqTg07Q6XRcKCFhqXP61wwX2A5Gi19IJjJ1MjF/4qbR+1PnRPzHtDOao3KvzYywNaMqAfurnJIJ",
+	"FaUCDWjR/UG7G394391mMsoBRIowv9CYfWfCGSKkLdcs8W3I6JdKYXO7YFMfAMb4J4vyyG+b/CJTMpBX",
+	"LI1p0re074OeaDoQ5Z8fH3U6AaFWzv4Eqdc9K/ZdepdjsJlFKLCH0hUfmqe7Ug5oGbAjUdLWckAYOAWA",
+	"TDXlOhz7Pizrk/YEdY85Jh0zBe6Yn/IbOmaWTczY9/Da5sxYfIc3ELhzK9nowvptbLbCOGCE3l68V5P1",
+	"GjHRfOPtbNj7FpWw1efSRg9c2Pqu5KRmSn9rJqwTW05gtDU0IDq5ZjNPxakcu6ZPrnvC9r+WQ7B1NSXE",
+	"lZRsYFaeMRGVRdQ5UxWI2XdezYFW066g494LOs4cui3QRcC2Xf9AVyBur9GFBJJDA4855kyhdrO6Z+jY",
+	"I+/atrGemNAZMd+RYkOS/VGQt2fkX+eJYNsPU13ded9o8jsY+VuIJC+gNruWnRsRLawV+p2wyZClCjDb",
+	"kMKFUVeyAB3qitBYioJAdzsf5XmAbarYZ+eM4JyvzOrS4gGhQkjdE5Zt0J0Md9baBBoMCo179oeDJKZi",
+	"gIrHXat6ohiNAWKwLOIaVFRtUPfmKO+LjMvkBU0jJsgzJnTK5jiUT7NUJmz/KUtjLjZlT76fgO5yIYAY",
+	"+zv492/E8sUtslyO1OtCzw7FlOYT2yxdqRw/OjbenD2lyH9EIBuUMxCRUCqtjBc8omkAXFYs6omYXzJb",
+	"RFzgFyVTHsdkmDu3ruN+WauDJXg6dQO/P4LeKKUj7edSzQ61U5lbaxYqrewDVV7+WyIsWodHfFVBMJ4T",
+	"KAvu5rzeyvKfyIQJ0oS5qD2CeN621D6hFywA9l2xeHbU+ofmFVf6pRvsd11QbGexuojYL9LuAG6xfpjn",
+	"m+i+Dpsj7V/qzJWVDATPi9TdHkYFJYj5XuA5NDZvT4DjOTgBTK4uQBXvh+pq4IDzScwFU0F+lOMZGbGc",
+	"+R4YSHqCKvLs7B8bqbY75ZwPGm5m5asX4E2qVN+Pykp/vy7hPLF8869nb9+Yzfrs7B97Wz50qwW63Sqv",
+	"gT14rUPqeOwrD+YzS9weFA9NQJC+3Sg+S3+aYiOAiLCTDU1ISHz3BLI3k//v//b8zZgElxmgX8QUfEoo",
+	"ExLoTgY2jAkpH0WaZabp0I9JSByOkHZEexYo0F5q65dyj3gDU9VT3t8vyfvusG7RGF3Nzn67+hBPxQoW",
+	"r8XjgpuawiHzhP/m8A0iOhuQZr7bS+cE+Gb3nDtXxgS3a2ArWpBHm2hu2TFSBgYsCWkakTFVZS6uTQ5R",
+	"Wm2+VrhlNnduBYc5V5tw5UZ09s2Q5cKk66zdczdHwLbZne5bOd1e+RQquRaTEXd16oEvu56uI9NDs3xu",
+	"gIo0kZXDDz2A9EQAFQjmX+GYphfMQtRyAVf3hL98KfW3jXfkMsKdLNI0JynyOUQs3z02UqPIq10OI2HA",
+	"aC8gEmZD43jWExepzBJoZkdSP5XEXBPFlOLSaHY2SWIIgplRj1LGWsDU0MJmFzeNNnmGBOdQnmwmkTMf",
+	"X7LEuDVEaZZYUOFqGnRX2IFcJcB+ch0p9sFunB03+XW5yRfG8pxPmFDAEKglgS1jtlozlJMJJR492ZjR",
+	"WBHJIhgL+5zEMmKNLlS8V48N7tYflhUC12yiVklueNF+aEYwTejnl3jlIz8rmqZ0BskBPYvh1ch0UoHR",
+	"9VoqjVMDWCxzyNyp8njKNnnvAOIHgn3W/RCCMmZT2iNEEa819Ed7OpaxLSur56mKIQhUXAT7thvdR51O",
+	"ByZnaUw6+O9ltCbfRiypdCLrch7my51m3ZJmfW0laojiGLYgxa0HGFt0dpeRpZBOEsovNgV0cFplGaDD",
+	"M3/r7zra6qaxOtzq13J3VraN15DHKtwae2QhnpIklRcpU8VzoyyT5U3LCOqI5V2NqhsP2I5YNJuykCcc",
+	"TE5MWnhMAv+NMmYhEJuKSHmWBRpeGu0moi4BvAWOzWED8ysrNQZwSeD0G9ppgIFwkdE0UgFJaJhTSGPx",
+	"VkBiOmTAF+XhmNy4H6ieGMDXAwgL5RPiEcJECDMGrrBTbg/YpoTiF2NLam0FFPBCyVSTTEQMqe9P8vli",
+	"qx2M0NLsA/SEK2CgZhCWfn+Q94QgtSs+BhOqtn3juFSjkTIo4TDa3WtygDzmioRjFl6yyOWdKAEGrJRE",
+	"GYoDRkQ2GRoJjFSWPXHU6RBBJ2YN8XWaK5D2rzkA7Dr1+6c2NAwOoAxjkL/V3/mntpYDdCRcqwlgd8rU",
+	"GPBzzSzF7VDoaMEYgt0UDtoCcLLAACHNo4OHZMhmEgpx9/JgnBfKq8AsnEi719YV2HTGpk2MTds67Bz+",
+	"lJtaZ/AhUTQGP2EsBevjm0Jug4PO40dHnYePDg+PDp8cHkJc0S0mTKQ0r8aJoEBcK82ljx91Hj16dHD4",
+	"8AhUTPmXT5mY/+Wjxz/9DFN1nhaOXlxk4IY2mOh/OCtgscLQ+zD0r2tXvLhXck+MYX5H1LIQ4feB3cvH",
+	"FhbDiC9zACc0YotybFc1+t0BZjCkl8+jClpiW1XhfFVp2XVMzP0v7s+lhahrmpgvmC7IsVs3/1adjJ3N",
+	"t6Ut+FYUjBBvCzgTD90mI6y3a+ut4WvYMa3tUZW3+35IRcjizRskrj3GOuv1vT/JwCcyYxqgBhCIC8gD",
+	"jUTH4cYs6hKNqO9QqGPp83si5883y08umAZLEWEIbPdArh/83bCg/JInCYuA5993GJATvJNjRR2yArIC",
+	"i6AgdkyvGIKRWZ5DpC0bccHVGGKc+BywgKF92VGUOzt5M2sJ7vZtSBm3fjt5s22Vp2VCqF/XLWm3/aI9",
+	"WqPoXqK9ZHygNCeFs13t1wi0vC+q6HshUMgn7TxN48MiQUVd5Nt+3djUUn5rr/t6J9Efv7arw0D5IuzO",
+	"6NbgvvN4xcImg1iJFOyB32rfrm1gprpMJBSDrb7AgE+wajxhqZKC2JuwqO2SkU3IPyl+xfYwCwipySb7",
+	"7D/FjCjCdPBJXmoOWJArWFqeuUF/A8RPdizPpNA01I7Lae3r3mVpIhXb+LqT0KzIxpedySwNN3/aL6mc",
+	"bPDzc3nLAXB8zKnQ63CEMKF3BCHbDoHbI2+z8G6Nizx0cI5vJ9p9kiRoxwsbB7Vd03lMvjS6Njm94hET",
+	"oetSwxhWl1DzC6o0xBfkiAyE1Dxkfc0+6wFpTl2LjRVzU2pxjIOesAFZiC5ligum1F5ABlkaDwJvI/V5",
+	"NCAyhfuygfEnQhQTxFZiAG7aYEr9D4cqM38KCdHVMVXgDHHP7NMmp7jS4MMIdsVS170XHdvwtYXggCC5",
+	"UJpRI5YzxdI+Ei6bhVAD98qg+qInoPwCXC0p4lmbnE6MjzsoIfMOlnITINgSnTByyWY5kwIigBSqIuCN",
+	"zYv7ZTBHZk72xN9reJiGdvvJRPe5Gal9m+ZLeIeNbuPPB+Txo07r0aNHLRvPbTC7+aBGIQH8o4ftTvvg",
+	"4GEb4sv5nmt0G78xFZBiL6NxMsELBUK1kfEcpSAfx1SrkyQxJmwZLDk21ypzqcNM3v+XxE5HGUIZStSH",
+	"Og5AYeo8bHUOzw8KCE0JKqRGt4FVisZUCRoK9Eaj25iyYd8WQ2wmrO8HbLmoKeo8WZogQavdmbsI8XcH",
+	"y4RSTxCZ6BYXRpCav2Smq/TRGsbwPvucyFSvqOK1qgcEm7GnFLlkLAmIjKMCLaIRw8/O/kFSOQW/IED2",
+	"dGiNVnkC7rBj4eSsVE6MUoVRdC29vDWt98GShnsUIONW282ncLNrW847M/e6Zu4NunncZsCWJVcjjtTK",
+	"ZkPtTNotiRA8HFiGUDZsAVABa6EC+x62bOQul0fmtLX4xAxvw4KokkCoc6PN7V/au3/fNVHFuazRh4pz",
+	"3h2g2yuLsp4O97vrTjxDEJQjHjPSHPgO0aAkNUnBdwtlnE2E2jM2w1/P3r7picGXXiOVU9VrdMnv7Xb7",
+	"01db/wM+4vBfLNQI9iqnbfIML+86Hy5wHlxABkkqzTj6xtUbBD0xsJa1+Q5dibyvB05rn4uB8SHR1jY/",
+	"KxjsA9J8/8uznnj48OET86Oip5r7nTyBfxhfj14woed80cB6ojCacgULeKcwCcDzNpMIiB1xQHBIASkM",
+	"CMN6zrchzcKAApKlcUDyB1twXbYHXquz/v0y9gTQdZpXwxW5ojFHRBMpHCJNF2qezGuxdzB7qlA8xtOe",
+	"iLlgpDmyLzJwhXhScYBE44IMzA0G2GlwsOdohJS0zYgXUubP6AncuCwKCI3jHO7xBHcXBC4RPocMGaJL",
+	"AdcgVnthnAHKx2y/4lGnYwFzLGx6TnyNfvEBFGAZKxFKuo57YtBut/fxXwWe7IkZzypPnDhH3KUjY7bo",
+	"iadMZbFe3xVH4Wol7f2iDJvXBM9c8J6JliX/edFnbmzZEw4Kzn+xkqsMHU+jiGMHzbvULKsGEnbb45AU",
+	"PnKTKzQ0zOe1mNknWPB0yWZ4JgrSjNChvGIBfH9F44wpgnamaueNGyjKjPAv9zyU3PPfcSyfFq6a61L3",
+	"bwaXInCCw8qNwnIHRTmRpXFPFBct8CsduOUNqt5OsNaLDlbERGCLLzXJ7zRQkdsvtd398C0knODk7kIV",
+	"31moAl+vs41KFeOhj3BuGLEoegj7X/CPdarZlvsHL1jZPWjcle2+fO/vDPZtAluIXKK4b7Zqpq+BZQHP",
+	"39APLu5yax8tq2gBwxBKWo6NKy+n0D8shzGbFNIotomVhqlUCvxEdV1X+hSH9H0jOsFM3sspTGaNEhNv",
+	"uO6O6DZ96uIZTZkxvhg6Kd/0Sb2tUNXdVHxU1YQh4nDJXmQim5jltwxSQWMir1jUCBospQp5TFc2Sf8K",
+	"ncHMR0tomvIrFtVVplnno2oUFiXAXOgUNk24uRRdfMzh1gyq6lno1BQfNaGfXzFxoceN7sPDte8DsYS6",
+	"+xw87qyxSlDJlxtNUPzLIyY01x6SNpJMkaYx0yGYA/80znkTXKw9QqcUxPulkFOI7U6Y0HXr7G7et3Rq",
+	"VX7CUMqYAbLPHcQ112j1tMuzE7+3HdK8s1hmFClCvWiAiJOVDx5NwIzv5N1LIOVzdSTN0/bB46NjMvjz",
+	"IOgJldDQ4nZFVI1t5QgFED0W7RUiljIFGpVimcoFMGYL2RMuLTKcEfaZK+Oid129iRTMBrnevT07J+12",
+	"22dSC8BcK8NLthPQ1lTcIDhUjLwaf2fMmKDkDYsV8KctKdXY6EzeW0UDrE+NmyTY1L29XXjgewsPnERR",
+	"fuCvFwlQ+1/sX9uMAdyB9/+cacrj2m6TH3RL3y+upRPzvqfNSXmlLXwTmXIR3YO34fzpNd2N0qZfXdNe",
+	"2FEYJXfwTPm8sdO+UN06I3QoM024DnqiWOLTJfN1ovQiZdC7FgBeQUDGchp4GNoklXLU7ok163byQ2ir",
+	"Tn7lSkswVm+7vto9afmZfKDIGH+4O53bLUehhSUeZXHsj+fYb4Hv51AapzhL2S13mxZGWN9smsRgEuvS",
+	"HkY3WQWERyqA+mw0mr2fOaZq7E8xwGMoKWhsmbqhqESruXp4BDCBHB1g1AH9pwMZ6QlAJgnIy3eERlHK",
+	"lApIplhKIHcfFETKA+Rl8SRh7LPes8CetCe0nAyVBl4YQNkGLxldQifNZ908mY/FB3lSn4ZapkFPaO7m",
+	"XKxqfwBuNA9Zm5ymVEHhxJRDKT0Z03QSM6U2MPLNPdjdWRW1lXUQotmZFdsWXGZZS3LLH5OIakqaL56/",
+	"e7+3Dct2353L1lxI51sQMOZ8K09B7cmWLPJPwe6qimRFpEmRxjRiV4CTn5KUtVJ2wZXGk2TO/piHYxLz",
+	"ka0hGfiQlWvW6ImxjKGIxnYctsngqPPEYoz2kxT4QjkWIllcpZzMidjI14KhUn+0T/IX4ZcJx3SPB33n",
+	"C98zW2BhV5QEw9yu31AmsJhf8CGPzea6wYGvj71ZkIaRTCG85ePzOYovueQiIs3BKGUMKlUwhEY9UE1P",
+	"OHTvPXO+9BhQyKChZ4gAYURIICsOCB8h+7zDa6NKim5PDDJhVk/07fOxgq9viwUDOJQs6stMQ02fr57p",
+	"Ky2ThEX94axvLAqoDZwXEOZemBuAxAXcAd29PrJy9G1US/XdlMw1TgijCh20yUmsJFF0BrjiwsKKZ0rL",
+	"CUuJYikIMahCSxmzvhQiAVvnEklA2uQ9o8aQEvFsfffomRGqp4XdcIO4YUU7Vxmaq2Fe+Vw92GoksLXj",
+	"ioVpbAS6tT1hWlzIum4pOBk7mrl7DhW+BjB9rrw0ciIFWmF5Xn8t5PS/ri9c94dZfHkrEnYQzp1c5PEB",
+	"ZC+f6rNVt4HddTmzJJRz9ARVlyxqkw+JmfaBbaFyV69ALVxwWtaWMU/NmtxczuBKVkuaLzZt2m18OGsf",
+	"PDx6cnDY+fnxo0cPO4c/HR08OUD4PyuOMm1P7DUEjZnL/QubuvTmWw+oDcXiP6ox970JHwcuQpKUteAc",
+	"2z4pADktJKM3FDwOxnUf6uopUkffhvA5Z3GsyJQOVYLRW8txhFUexNGku8ow6oK/VBBpyRw8HUMX4j5F",
+	"zgPioDgxhAPRHOProYDmmjQBqYzqntlrcgITJRGP9jC+BBFpD2/5L5mlgs2QCgFC058TlvIJMFtf0ZRT",
+	"odvEnBQjA0ECeqIIODQ0jjGgBQQxUzrhUUCGbCRTI0d7go4088hpsACQJE75Fetaogj3Nsi/JBfKsSHC",
+	"rQjjxrLtiSmd4fDdz8UFoV49IfZZ6mJvQLKd3xbMannFVE9gGiLzWDpGUK/Z6+BBB3piVa+D22nL3Fkc",
+	"HrM4x/fb71A6EL9/aXhsMIfuisQJdl+YT2nM+lOZ2uoVtz37FSix/rsKuNigYXeY+XyMZUXw2qFAaMKj",
+	"9q9PL169Pv/t4PXz10dv/n3Zef3vy3+cXJy8f/H0r8///q9/Pnv97/j07x9Oj96e//Xp6/PTo/fnH07m",
+	"eyOWaYkTP/OnQKB9x0oqf/x72EFVWgqoeKfU72i2g5n9/lLv9tV5+e6FaEGHOamxphYbZoozpVtjmS2t",
+	"UMbnGeG18HDQqwgnhmh8B49/JnA/98GUsUtP6bNI+hOQ11JEdEagccaBErgg/4hfYaSfKZ373F44LiXO",
+	"wat+hbltLBrxCev229ufn8sNfvzO+OVvwC2/Zb6S4kLUOM3wxnZZhu3ylShjzpiVLR6F6tN6O+35pYMu",
+	"mFIrTnqJwcwMNp4Bva2xlPBMN4HaICfk2ls0WOprdZ7aUbgjeas7Pn9QzZZ3a7Lb+1vd+09Ly7r13R40",
+	"kmxVzrx651JB2CTRM/QBw5hRxDieWADIlLUmDEoAlI1yI24/kJE4j8JvmjCW4WUeoVnDXD+rOgDXtLa5",
+	"eQFXNLa2doxdwAc/dzudRgBElN3GBNQqDsMsUeeJ+dbop+rf64ypqgvWt4Qrjt3d2cHXOPOQ3XBcpruY",
+	"zb3zKOi593N9w3Zll887liIN4cuztyAviEwdoaSmKcQGXGCWigvWLXV3kGkqNTNGbWCR3s2xN9c4pnf0",
+	"6cHINbLEGbTmp+j5AyUPyJ1ClY8iF5SLPIiMDGfDma2EqdO1S4vyTkLNrzDvdIcmcAXhLEu5jHJAkYjO",
+	"apkdL1LKRWUTEQooa0fB+6pqGLqDfhe/rMvT+lDLZH63sy+2JCbesKkFRrHHqCqWe3eWNbtyhbxbjwG7",
+	"Mh2lWaIQ+tSGexlDewZh8MHyiQJCjfSZEJUNJ1xrFu0RJXvCRmcVCakgE6rDsWXSPhEEBm+LfAY8GkCM",
+	"yGPX2AgsVz1h2Sc2iU7i6K1UOL2ymH7XtnjcOv/+pbEMEsVnyEvpqqAB8UBYrtbPPx8cFqD0zWd9XMJN",
+	"bJ3ixO4l7lccQH3k71c5xYwlrh/Wdwo23Vk7944JChXU9rUYs8Ed1OtbPXl8fcP25lW++yuu9Gnh5t81",
+	"cEA+kTWQ2fNJ7xT4NttWWWk3bT1EUJ1TnUooPmGC2JyRzeBNGTz1uGC587z6PpVxm5yoS6yqp0rxC2EG",
+	"TpiIbJUYlLraexaqZy+YJfx0aRcIlPu8bM4smq/GA0UGl2w28AFwnz99g5iA1Gt0QqNI2aYooyUhT2lx",
+	"5i2pB5kwnfJQ+QRlT6yboawFY1sMwq9qmM0P3L1mKC/ZbDHt6DtwjTCWKYmlpdAk+W/cZoEB413Mz8AP",
+	"MSvQ6D7qGNlmH+CSkPl361sV+VLdT+9u4VXV9SX4X+xSiN+bzfGcjTjUK5GT/aeFN7kVi2P/S/4P19kb",
+	"sZgh9+u8ZwO1FCBcIjMoKPI/ztPTeXrRykHAH4OaC6XprN0TMBcHkgqCC+o3IHijLMFELqs3cVyew6BL",
+	"QmvuvB0tzggvinZGwta2qllP4E9ZsU2Dpf3ja2Sllr3pzk6y/gAYcqu30O31Y+Xvff2QUr1Q3c9FWq2H",
+	"d2KE4DBm0A/qMs/5bbxl6fvLJzRJAMwYjUdfs6ceOMu4m9uIPq4ZT+lMoYnrv7QXBhjYrmBz3yR+na/c",
+	"ST7phVe1rOs7R4t26W9lnh9hDysHPiK0rOoC0TnSRT041IQL/++7DUVXrlCNdHF+xE60bEe0fCz5fJj2",
+	"yZsa/uu7FzTo7S1PoLnZyyssz3WpMuffWi9UkeZw5j+M6Mwm3NnnRBZ6nPFn6GsuGIJ7bfK27NN2AdK8",
+	"J1JX05yyJJ4R+KccFUmQrSmZFyoX/GU5qhoHNJvOiU3bcO9ustcmLzKaRinlser2hOXz8c9fvKn9hfLt",
+	"9aRY1wzztmPJUiSlJMNYhpd4y+aI8hhqEw4eHnQOHwfw36Mn+N9HnT2YiptrmwBgvXtBHGMENC0g0rvY",
+	"RpdEfGRJ14KeePLov5tvRo6OzhYaBERPZStJZSJTWLh/tzRTqEySFmB4b1iel+/X93ar3V2C8m6EsptX",
+	"jUS2J2wnkbeHSeLOaup31LcvhEeZEMhxXyln3y4U3NpKpIjOrHHnpIftjehiF8f/+V//OxeCPWH+CRwQ",
+	"+EcSc+jjt1IThZu5rRPTXGAjLfus2zwa7AW2Lb8nQIDYdhQA1CWhjJynznVsJC1YhJolILtUQCz2p59E",
+	"T6QsZPwK0pbWHgXx4NKPxm68yLi5b0jj2KiSNnmRyiwhw5llw+wJbGoN8t4WMxjX+kNFtG+bo40+oLOg",
+	"XOixobyyNZ2/4Ov61uuJqxFKC1EVp19zznG3iHW2sPu+zhg+7KyNlLp0HDlbf41NnrPO32AcjtZOTyW5",
+	"MPuKiwtFmqGcTChRzCwvMLykZkMCsylUq7DPSSwj5nkxqqtXZJb0h7PSAD1VhqtkKbZlF3pcGkFxgmuV",
+	"uwRm9i/x/ofzbBlBQ+kZEF8gKeZtqr7yEalReyjvdlpva1Vzxt/2gj4AIR94CQ+oBiC4V7SL3HKZjE9u",
+	"bz0v/dc8bf4dJ6XtLFZnpN1C7g7QNtPRy2svbiEX/TaNwDmF2q4AG6igOAt7YKkoNp82B+BgDVxW2o62",
+	"J8zVQe7R2c/zHLLy3mpQgH0Ba898MMy0lqInEsxRITiML//C4jDzW0Rtc94zV36kkHMxXmAcg0WHbq0F",
+	"/8sZyc6ggM1ykVkAJzOQ9BizPwzzNXlm27OC30tfLaZe7Yn8FlLWpXZXl7GGD4n9ELZRIT8NVFPGZIDK",
+	"tJLtBltp7q559hr8faY00AS4q3GfFK49+/Xtx/7r08J1Q5ldjHXhGtg9hUuuW2dnX8P9pMPdHqgxZex2",
+	"3SXCv9dEuHuD10+AO8Wx/8X+tUnq24k7j27sQkJ1wqomV52Lql2i+r4S1cu30o2T1LWvuLMTdt8zwPmK",
+	"XXN7kUr7tjd24EqCbh+zCtzus+o9nsTc5oixnYlqMoBoIE1nA9I0X6KlFgHuYCzFhXJ1jAogQHtiTOMR",
+	"pkRsHqMEjow9WQxMF9+2YK1iaM4ay55wX0PSpVvMAQFkjTHAjRUFLFY0HDvwYvLk0X8HcpH5jAgWds6n",
+	"RTSrd1+rTE2cTa2tWV7KX/wyNS1iq0dR2Fudyx6lclIKSY1kOoFeiggtw5Uxs/z5tqoAXw8xb2f18907",
+	"v9kYXlEcQkC4COMsYmtk8bXc6Jl34Oc/y89Nbf+Y+8VO4m4LFAwPWy51naiAkwy5WErcnvgepfGqnP0v",
+	"tjm1UmwWDdKmc50puPmQyTnYw9RPuSs2YalN9KDQjFKZtORoBMQSaeFRFu816IlYykSRIQ0vjZTneUHS",
+	"hEWcCpRpVv4L9lnD/Y8LAhsZw/E28oqlwDa+SSrHrvaPlXeem9Qu6XxHbVxz2x63pbNUfJXJ92TquZm3",
+	"gG9huTTJUmFx5KHyeq51vWsMpCz1ZdnWpHLYy4VOmDGPGXEFg1PKbU8cxEEBXROMNBHljNQ9USSAMHLC",
+	"3qxNfnGBP5gGCpTQSAq0GvNB94RMmMCOHfO1DbcW+S7HNAKWRuOBawZYEeTwCPEJ9o57ovIpCB9intMm",
+	"50hakTprSZEh01PGhM2hW1oLTSeJOnYyEMpqnnTQ2EwkRG3dZSkVl4o0qeqJQcLSkAnNYwYA3AO0kc3D",
+	"2Gca6jYZAE7JX9xSDVwVvRTxDFfR4/3M4eFsJFHf21WAyX6nyXHcFh7Hd2jhixEcs1kEz6vFLYDfbiE/",
+	"vjiUAgxnTiE6nJGEySRmjkO0dlx4NYuW04QuDOYjjWNEuvG4DXvFeloH9CbiWW223lxdCeUwpXHcCBru",
+	"Xmux0b4VzGfr68EjKtLvNVl398KKC3T/EBPl01SvyXPBs1Po21LoVboDq0sLn9xlCt2n7W8DYgKAw8uF",
+	"Xy6n5wCHxzRhJM1cWZewjr+IyEVG00h1Swg2D3KKvgI5H6pUJI1QULm1CK6+F1iASMxUWaxjRpoDD/9q",
+	"uSaAByLHhJW6T5MkRYYIkn+R0EzNfRRxRYexZZIo/NAtWX/CFSSw3GhQULix9ETTEVKYp4ZSCKA7t2oX",
+	"2LBkqkcy5tKupzFnAMzdXOs/6sNHfetfDfba5ASXFA0HWFiSUKWYIlwV+LioIoM/MpaxCDuE8ypna3YZ",
+	"t8oIQBEFJKEhkPyVZmLeFjDzJpk+JiMZx3JqnDCkx71g+owJ4MwgKRuZBcSB8WLZsrE87LeDwGKS4Fws",
+	"TAmav0orZ9I5mGYw5bgiR4eHtpCwyCfibQ6355eiqYnI1hvda4o2pkMWw+F0ZVuIlo/p1dZh5/AnqNCy",
+	"QzVq1+Vi4eoFsOMKjOOvXv34a7+uw+sRNLRcpAhZTweZ9d0Idv9wa+rPPLpO65nNGBA8Aru867Xzrste",
+	"VpLKYcwmf97spb3Dq+reG+oKL1OcDjkmA6sVBgDLqEryANtEBuaHwBueVymXZBPNZZORFPdcjRcRSj6O",
+	"qVYnSZLzIRbY0HEpCiaEZT9bnnF2InH/C6Ca1xMnW6zvoUqI0ZYAw2xroEsAzAtIzt0i0WxPWKYB0Nxj",
+	"fjFmSreM6wnxQPjKlXAfuwpDKCJOJ1zQeM8yRfn7gF7wtUWlGnKoMzJmlbUAjMmFE3BP6AkbJiyWnauc",
+	"i2DI4xg0LXJbpnJKkpQb7WcJ7szesq1ClgYTGZJQU1kSLCJF6W6YaBkzwsWV5CHrCTgmTJErGWcTM1Lj",
+	"7PvuJ/AVAqJkgUQrllOWgn5HLoKCy03G1OhHt5oY7kBSr6POERkYE2Nk3tAgIDRWEinwqNGoLPU3sYwN",
+	"XnXawa9Tyt64/VLgOnHgQjU7r2U7csf4xfMH2nNpFETNhGnacuQhtxx2/AjPXurbSDGUFGBW1isMtoWS",
+	"vl4Gyt781rdPWFYs/LbwwE3nnl97ZpyBv0PUYY11+KbqjPNJrC41Lryd3UHdZrVxSQ+fToYsMm7VGb8Q",
+	"WVJc9SI5kf/0lrCx6CVTyDQ0PyCsqM09yYSmWoBTDBvFRssjFmAg4OPJ0xPCo9wjNm6KdT8Jj9BVttNR",
+	"RlOi59oTuevaJeyzLRN2N/fAuj70qOUlEwEiCxDjXzMRprNEsyggKhuayQ2tHfFAEZokbvxmgAFBtlqr",
+	"uW0fWU+MmA7Hjmkbp2A9LtUmv6Cz7HrbMBXRE8Zpzo/VAH15qItwlG5u7FCuDOtj7myXRI5w3TwHr5m3",
+	"d5wtfBiaBYPDTmdQRA3jSnNx0RP57miTk2jCRc6S7feZfW02WuuBy53QXFUOnc/wZsRykXFjT/7+1H7o",
+	"NhvutWfm6/U82ykdOl66zuHhk87B4ZOHR52HT35e38XNp7RJdfFtyOI6Myl/r2i+c7WwfSD3RmOj82a4",
+	"I4xB7naPZVIF8b3NwuhNhh641OAOc/Tuy57NVQ/XWr0rymM6jNmCZQnvkVBRoRgAdbZGSa1n9u1/yf/R",
+	"X+bWrmfjvSiK4sY3cnZ3xtN24ZwKUtFpOUwVyFFex7l92ynYwEN4ub7jM38C9lOm0xtxhm880DqjEPu2",
+	"sLojC0PGIPqfQqEGSTOBuaI2ecGvbAsXGRgNb9n6waoD482bczZQ1CxZchcSonoYIZsTMj0Bz8gTLD4j",
+	"M0i4sA9CWw7FgHsE2mYHDx92Oo/aBLLqlAzwy0FxC4VUkCGwMqQAiTA46jwZ9DDKMuWK7d3UpCIQFBx8",
+	"+TowFii8XQs7axY2B8eqxFDX6Ww7llcCqfKDw4dHjx5fx0SCoXzLFpIx6X9UQ+NHbMi6sWUCO5JQd+AL",
+	"R3qUygnEh+xXy/TBMiGdaC5aimm9NEBlLZMSR3elYWJ+cObudpunpvSg2kQafr8zTrZonJQTLBYR7JLN",
+	"psDjAU3K0EpbSTu9fVK0Ex8KZn9kNDbqh7rhkCZWvI9kbNWgYgGhYQh8BJB4m465ZiqhIVbA6JRPAII8",
+	"yUSoM9iZe2aWCEKumIhYSrggMiUy08eE9kQsxQUQlphtHTJbKxBJprCnfJjxWLe4yBepeSouYq7GQU+8",
+	"FJEUTHEqAnKWUGE+Je9kqrOLjJnRnqR0yMOA/E2mjBobIUniGdaS9sTAFqz13a2xfT7N2PHce5oKMjXD",
+	"tnmcSZucEA2YmD3xR8bDyxaCJOG7s3QprmeeK0guGQEEK+Gmv0DeXx9g+ZBEVLNF8XBNTe+2GFClhHYr",
+	"yET3ZYb4mTDwRrfx7v3b12/7b3/5xXyapQmSwmFiDFTuJyM4youIOj9o5P+ufkqxsEHV3D9oaPZZN7qN",
+	"IVWakhndpC+8QsjdoV2yiYTdscx9Y7wrsZFoNxLVS4wGiF22bAR5zaSWhI9pHM9csv7jydOTTfJahfLm",
+	"OwDCqSla9t6ZKkcrocUTE/oDDhVj0pcXDmwcd1Bbuww/MOOqbOHLMsxv3mF1bmGtV+fQitmPna11e1m0",
+	"0joXjmz5ON5K6uy9zSQpQNSxMY1S1qumAsccDtU2lgpXSUxn/WLeY+AqSFzjCRDb0hkW0qixnCqCVaV/",
+	"PiCPHx60Hj16ZP7/I1uM6uMKRvWctg8eHxHz08cPDx7h/4Oq054YzCVbwErKBP8jY4SGqVSK0Di2g17M",
+	"ta9KGxX7Lm5g01StUKPb+PMBMdPu/PRz6+HPPx+smTq6YikfcRb1rYR5lYWXM3I2TrOhSyzhpngYPqTs",
+	"CT1qPRp1WOuI/sxaT6KDYetw+NPop9FP9CDsHKwfSyksxf2g2ZR6YOqaCnAvM5df2oVSvj8Dxya2aUkI",
+	"LZGJ61oz+1/wdKVstBTi5leH/2Wzkr5w3OXBrVhUms5qJUoN1M28PFkFd4NwOzu4m+3tLrOe6++t4IbZ",
+	"vKXvu3OXorE44d122ioIztp76fYyYrAB3rPR8rTdHxmNuZ7t0xDbaPe/WPfl674FPaxnZcFLWjG7YrGv",
+	"8qEichSgBc8vIKLgH5LhzLcK57XS3XI1lO87eqDmO4+CvAzLIWaTkCYBSdkVZ1MSsZArLoUKyJCa/5sy",
+	"40dBTEcF5IrLGI6UjQpax80uAaExS7WaL8yEwu1E5+1zjsD8fMx6wr5/a8W6VmRXek4AMjBXDHbR6yua",
+	"jTfwd/yRXWWrge7EE17xSzuUE61TPsw02+Cadfuh7c9vG2DCLrF92mrX156Inazckqw8AdlgA9Zjv8Od",
+	"tLTH5KZysvw27WHnkXNeITDlIjUJ1eO5QA1EY8ouTdE/Sqg2E2x0G//X753Wk09fDoKHh1//W1UEZx0x",
+	"DLKnXuTC1wQhHrCFV8ZXEPqbKBZfGfmrXCAKW1OUlczHAA6PLAVCxzO4ibFgS/DUG0kmHOs3IJFgJFDC",
+	"vv6vmfGZ9WztC/7GRbT+3bPhv1hor7kDCQYPXS2/cHftxNc2Y3b2xNi13bL0Wl9k7H+B/yKjXngp5BQ6",
+	"x2636Aq23YpIYgjZB6i4KtSEj6kiitkYIIz8mOTDhjo4ID+9ZCxRWE1uabTyuSEL6onA6/ERRqgpey3g",
+	"cROuHBQ3/GyDcN9J/qjiMWvc0XGu89oKKxDh1HcHelv2SL60gNNkX/fiiV7jWK6XNTuF3mDrwpQbSgG6",
+	"PpFxTEYIfgDkLl59R1wBNBOLesIm3byvgvYB2grUXIpgVKOYXlywCL2nmF3QcAYwGMYNS1JpNBYvQBZs",
+	"Ygt8s4m6zZJyPKqDOnp4uC7SkRtHTv9jlkxckOaL96enbwLy2+mrV28/BuT96fOAfHjztzdvP76pHZZ9",
+	"CX28x/ZGBy1KXLlW3eazt2/enD47N0P65dXJixfmj3a7XTsuvO7m4ykET/MFg4OwkMZpk5PiSTGmrDsq",
+	"5k7DGex9m1chEb/gxov3gJgzKUrZAJn2hDleLCJcB651mUdkZpuoObQsOWYIPABVSzGfoLmmd3D7amXd",
+	"DO8ut3sLdmIpnes73njqDUgo+L8H+3EuIeL38crGlbJ+qAp1l/Zd4642eJ3htAt033Kg+4G61c282kgo",
+	"bYMb7//9iPK4PvxttlQsIahtFbxr1gGUjZhfshw15TUV9AJWyKKr7QWEi2Kb7AOVQ58HFjpjZvHlC45T",
+	"yjTlQiGPkMx0T0TIRwk2HVWaPOyYAWwQbJ4/qM9h2pu+p/cyjrNk3QAv/vqO4rv4sNoCARnHrSzZyYWt",
+	"BXXnZAIcIy8Z7HJ/77JhVXIMHTs5VCy9YpGjCPPJsbp8WBE6yMLJzSefApt5Ik2LemI8RWPIYpVUSqf2",
+	"JtzYrK+oNlt8ini9OB6b+8I+6zTlVywHizfDAoZZKCmfkRGP456wUHyJkS9TFDw4JSP2iokukPs38CB3",
+	"aa5dmuvHl4i3luq6DRno51FX+F0FLYKg3Aj0bK0jyJlD1ACNlak0ks/aTIHDLceg1XBGlE3QICSasYfA",
+	"toKoTrFOoOXrBBz2ui8TIBn071jJ6kTUREYsvo51dGYX4vZPqntSXRsGfr07n1s6n+dFI9znc4x3cxFT",
+	"Ed6HU+4PUu2xe10TDSbFYHDhTNXs+GUq+dwP4h7DurlIue/Abj6S+eDpybt379/+4/R5QN6dfDgz/33+",
+	"8uzk6Svz1/vTv9q46p2EU/0Y82iqCmXKbhZ9hlvcxgp6oMrm65P3fzs9f/nmRUA+nL989fL8t4CcfDj/",
+	"9fTN+ctnJ+cv39aP0t3kdpYPqYWBfCKeITKrjyF70M+6ocF/aob16OAwaEy4cP8+uP4yut7EwCs7xKjw",
+	"Yy4GzAGirDkAdOZBQAaJ7j99b/6I2OCYKDlhxOEpEpWwOCYDJlofzgZ79TFw3xxZF/w+af2Ttv796cth",
+	"8PBr8/d+65P9BILih8HPX/f+dE9RcSflVtvFOXDaTvNus+tp/tB9C1FxPyjzrUXV32ZM/Dynr76rDV5n",
+	"Trr57Xb1ViPjBdqH+42Ku/d/w62/Ihz+il+yRXRMG+0LfKNM1aoY42Jd83TxBO3C1bvDeqPgTGFLfhuh",
+	"6m0d2FUx6jPrvoDadVQ2wNNGM6AF0jFTe0HuEheR5W2/R9ATKyPZ14oHu0XYRYR3EeEfW+jcVzR4XTGj",
+	"mIjWw/1YZDtaEmQ6g9veU2QJ5lSK47BloZlav7aJvD3/0xKemP/q/4kYbf/TMrrs3bVfaxZ29ZGGFdgd",
+	"6FuD71B2ey9S4tyO4wrP2/9imYVWOqqrTugLpE1r3PI+XUaKtducW6RSQZaxIkmRA9LjEZEihF/oLe/X",
+	"4EtVV53doku76laiIS05CVM6pBvqqzXwqD7CXW9dXd2mYvh48vRktWJADJ/d2bstxQDrWzhouF1vGcep",
+	"EqzJFSc+dS33ttdcESWxOohr1RM+GUBTRkYAP4uJ9fxubYKtvGTIYikuFNHSZx+gSR9/1vW5EygIyJN3",
+	"jgPMt4fJOFLYujU46jzpidDi1wwQZNPBy5EBDUOmVB+oUwakSYmaKc0mrUyZu5lPHafJ1EyXJknfVQ70",
+	"J1CUOWHAMh4zD+kGTTdmci9SmozJybuXZCTTnvDZx2MgeVHE87MQCgS72Dfg2EORY2ZzXhIjaW6CLFVc",
+	"kka3cXpy8tenHft9Bz7tAB5Bgana4UodPXny+ODw8OGTJwePO42ggTUTodnIH86e5yK8jC9lfPz+v6UA",
+	"HpQJS3lI919J1T8RFyyG7PEWqE3Mut8PyJR58hroUthHvsOW+m6xpeA9L8rlVZaGRUxZBSGFMEPKQw54",
+	"pscyniL56KStoABNzLXlJ/DQw3UiuBakqohKtZYcQmAqL4d2iFT3hEhVsyNvikBV/WI7dyIwf0gpeb+J",
+	"xtpdcptEmEOK0FLmKTocV/HwIx4UEvFjiaiCjn0kDykbblqSVALjDXLfSOhrtoR4MiWDMGY07Rcv6gLy",
+	"uWUggQPDdbtgUoZUCKl7AhMVXYKCuSx/y5R5bGqM1Q0QAhDm/FbsNVyNaM5eWzS/SPP0w95mVhSO+q4B",
+	"xpcJhQxGtDOhvk8TCvfTVgyoct1rnSmF5okq1ROQgTkbA8IFgPsaw8rVpCnjnb1mmkLduSBjlrK2R32D",
+	"KD2N0btFWkoGBOwjmZLQOBxcimNCoQ4QO9MjiWyWPXEJQPjAbr2Q5FxlXvnq2qezN1glOCev6yt1HmBV",
+	"olHuXo40jK2X9sH0W16MWB9126w48TZDVb64wyyVWYAKyfGrnJIJFaWqTfDfgY8hsgJ/R510dHi4hmCw",
+	"a/ie/YuF2k7mcI2hmRNxbpTUS3FFYx59d6RLeBqR29/LDEDL8hvrzlOzJfuqMrT3bMzCyzkRCLBHyhMR",
+	"pFnMFAa6u4XJkGHK6CWQ7JrDg1HBCQTbnPQ7Ojwkg0wkqTSWiVmzAVDCGH8U18lDaPZEc8DMm1C/f7JE",
+	"voMRZ3E0CCxzXkAGSSqHMZtYHHcXH6PhmGFlcrsnTgjsHghUckVUNpxwrV2JtTPaHngIeAztmdtdskQT",
+	"qnri3emb5y/fvMhhcPK1Pc4x8QAg1HVORizkkdUkKVN6US10neQ3j/K7Y5GiFtQHhCoHPlYZEEpsEpj4",
+	"l4uLO2HaaDw8a+aHgrDPCXe4JCm7kpd+lkeHR/YK+Hef40kbBEAxqHVs3svRoXl2SjXrQ/MTi9zrAFax",
+	"1slIs3RwTAYR05THA/JHJjVTpYJxQEO1eaEN9BmG5QoVrZsdjJcRmyRSMxHO/sZmNgVyXTZm1wrQbdgu",
+	"gkbQyB8LwykSC8lo1kfKnt9/b5wIY8cfdI4OG5/M+bZcPr9y8uXLwdevAZnJLCWgZ8mXL4dfv5qdinvA",
+	"GAsJDy+zpJ1nq56+ff4bTKdIHST6H85ylVxU2msb8V45pnSk7zoammvmERe8Tjdjm5o7w070BK4VwYua",
+	"nXK+trW/U+pLlPoZ7D1CfZbbaz8tYQduCutW76ksNgis9lu4ygfUhPDvvIrZq3JaakTyCgdjrRju852x",
+	"vDOW1zaWzZb91kzlDQseawOXlk5Nzbcr5PdETEUHLJckqbyicYDJcmeAHFdYjRiRtJXTmMhW5kexDGls",
+	"zXVjyBYjD5YBsllhku+1HWKkMTEVYRGwkiFXZMkx4FDqaG1fM6SJGbkeA/M4gwvhLQo7G4i9eq8C8YyO",
+	"Ok8c2XQ/SVkoRQTaH0iXBNBsQiYcbpZkWs2NYUjDSyN8rZW+gXl5GnFdkmXXtQ1vaAayOJbOEtzYCNzY",
+	"uDOzvusY7fq2nXnLBcNupzZ2ZtxtqBtzCCqMuI2NN3T3WxGL+RVL+RJYhef+J0ZYlSt6s6H/pSoDOAU+",
+	"TNETMtOhnLhyK54iKhvVZvC6TQbY6v+XiNEIoyqoacy/Scy00VTdnogK4xhTTVIjqzMQ08jrr4hMLXFv",
+	"cWBkajRIxEFFRF7Kuhqu5a03tvYgX4P7Ks+P5t4CL69+bal+4TfzkA+rKkpXDmTtZoE5HIelSbHSgs+w",
+	"IWudwTgsDNtkNUtqRwS/6MNsa0L9B53ONZYDDBSsfJOphQ9Dx4ZPagczSuWk+q1EVLOWubRxg7FYk2zl",
+	"MLTcfBC3Wphb3gara3Tzue9qKbYIAmSXdUZieVFMZFr1UVIAt9bIsais9r+4gS3t7Dil4djpGYsmGgAJ",
+	"gghnAfn1/PydA6yRKYGYPWJ2eW6Fv/GnPWGrhN2iEWMbb6BGXrA5LXKreFnzj6qxVt3y7Q7L1voX/VEB",
+	"wweTQnbv3erJWW1ZuM1w03O2n7IkprPbZVApDbYu1/f3jGXMWYn4+0L/DmT9ILIO6J1zb0bbIENPuMPb",
+	"wnr7CE42/EHJKGXK/DZlDMCDC2bmsbEueAhU7tTYpd5M9UqfESaiRHKhjfVJRvyzsTxtCiC3TCeZ0mTI",
+	"eoKGml8xhDAmVJBBIQPU+hub2cRZwqCqXmepUAUpha+l3RPzMqk+ggAhndmiXNpCnqok2A7vWrAV3/fO",
+	"B7+/el1gnJAiP59ryMA1RFP5ko062uY09TJ376z0lO+7w21xRmt0QhfnvzMRbq3xzRVdqLn9dotmdm31",
+	"DDiMRmOWNBSWBKPC4TovJFH8QnBxQRQLU6aBTikc9wRXwPcqkH9mzFJGmqBPgX4MPpyOmbDNYraidw81",
+	"44f3r0Ah9sSQgW1+Zp8ORjxJsmHMQ0KjKGVKeVXZE8t0pTXdIadgo+Ql/Yl2wMKMcVaLkmNln9riYbvX",
+	"2o+5V/z+NVEzETaCQgikGDJs/wnmpbloY0YmanwKGlkaN7qNsdaJ6u7vh+mkbZ/QDuVkHxZmH6oMN6i5",
+	"Xlyne2pkWxzIGbz7JRUc5a0ChwG3yy7i/52VadvXPgRqO2+wa2nZum/BYtn/MheQ/bpuVXc5ou3EcDE8",
+	"Uyuu6prZKoXVf25dxH3tQltAQCutgbWMgVoynupNM2Y01mPSHFEOdZKKixDiYkoTlUHrDSLMUx5nKdtb",
+	"24LOI13LN9WtWrfrSO7d3t1qu921N+7tRZGKO2J5cUuxK++CXzFBoFhbtckAozJdMqKxYgNiU4iL8rgn",
+	"mtC2jPgwxTTMkEHis5jJ3DvObwztej2RshYTeGvjMUN2c0qVeyBQRoyxwmZGKDk66NhqUSJT/CiiM4hT",
+	"2yOrkCICOgQVnHn7xRwbzRqGrW3oqznW1+7vM/N33TZzxuifGp9uYkjeUy/f+oLImtY/tkD63kzBZ5aN",
+	"6rqy7OaG4J0E16vE4rIAO/rtmMvAxLqHUOCCDH4fpXISEC33Bp7PfM6dRq5YFTipmOekZUqELHE0p/yC",
+	"CxqXA/NtcqKR6PmgE3Q6HWuckwQ6ZmALrBkM+APnJKQeGzE9yTGW8yeuHTM/dS7C/Xn3UDrQbRx2Dh+3",
+	"Dg5ah53zTqcL//un2bGy+N1B4btNpSvO+705IOuJ1a0H/XEEsCejpX2PBdU7ZSnDV74r4f4OMWggfwCJ",
+	"NDzuWFLNJwwJQO9IJEOAsoXxnW9EMr9UCiQzZLpc+NVBa+Vx1zb5RaZkIK9YGtOkr6A8WQ16ohmxEc1i",
+	"TX5+fNTpBIRa6foTpDn3rLD3UIgY6nVdh0PpavqErZs2r0jGkR+JkrZYImTmJJKQCqKmXIdjT5No/c6e",
+	"8GWMx6RjpsBTa1znN4RiKhFuZLK+h7fmLDJ8dzcQs3NL2OjCwm1sosI4YGjeNrxX8/Qacc58x+3s1fsW",
+	"kAgNU87WPHCh6LuRjpop/Y2Zq05YOTHRNmMc5NXScsF3PyYjGcdySrj2pK7lqGpd1QZxRRsbmJBnTET2",
+	"LJ6b1bv/egm0kHYlE/deMgEYUJSYDev26/rH2H0NxlLLhlKW8jDnZdLzKV+jsa36zov4yV/P3r4hZ7C3",
+	"iBz1hNEHg4hqOjjOU6wh1TSWF5nrr4Ky40iG2YRBvtsfkUFPKBZC5IOciBkx+4IJbXY6i0gYcyb08lpK",
+	"8L/OYaK3rzf9w+pKJyCu4ya/iy5vsQAZ96lf23WOhLkHC7OU6xkopCGjKUtPMj1udH//ZJQIUJDXYgoh",
+	"ZE7EkljOJkDhzdIrpPUubOd2w6XG90Ex2WEtnLbPlugcNzUJUxaZnU5jxFOi2CioFCJbtAtACOZFV7SD",
+	"fByjFgtpHLMUUUoiMkVwYjKhMyyZKNxpwipuc+JG5BBviSVmH6Lf9fTsHZRQKsaE+YxrxeJRgACdNNXC",
+	"MRzTaMKFKjzO2hQVzzxfD2y5bV/BiMdMWYcE+jrtK++JeahPIqfCEa8DlJ0ZCsSoOPokHtbOUyb3hI1D",
+	"2f0zdNfTJDGGAvcQzg9UAfa4+LIIVz1h0VcKwMfGWlbzmMcgzAr8q6qy0WcoaRohEvT82xmlcuKgSU4n",
+	"QxZFLCJn/EJkSRf3g4xYTzC73wI/lwVTHpD9LBkZLAsK2ADXhpopsaRQ6qMRpwJLmfGd23FAyhDq5tvk",
+	"jLGeiGSo9qWfRntSnnj+Tc3m8LMtQcAu4nQDIDvuCXNrcIdxRsOZ1U1whz5+CuiHXHg7MMfvFtZlxg1O",
+	"Iq4g8ICXgUHoqJ7cNcclxG5wiAtA2anMNCOM6zFLS1OH4bTshCpm/84fqVAXqOHgJIGQMKeMUGUNXLRk",
+	"J4VT585kxb2fpVKplj0pcKPCSzfPenr2zh5jWI3CXeHTKunx7qXdocrtKZ6WhFsTR2zut1e4ob2o5v1j",
+	"dBko0LFg21jSkOLC0SEVl12pmifQLLLllxX3p1NC03DMr1jhITbkD9XfCGfnY9WlZ/QEvuRLxhKFpwWu",
+	"Gc40g3U0fwQQr/DN8FwT26HOFOG6i3BKRI5GZgpCglDRkoyYhjK3CVeKRW5MbfJURr7jMZRZbMGioEjO",
+	"3TgiTbsthpkmQmqw1gL4i9bL2Z5g4orFMmF7gNVkYaPIIJFcSTHIjT9kQjs2s4XQKvRYgpyVaU/Yk8ch",
+	"tE7sGWcRmTFNppTjPWWajKnAMnvzsHzstiCwJ7hqEwz8KZKylv2Fe1+Rezp3IXQdz0pHbMI0bbljWrEB",
+	"LMUXmUjBtTTHt2uxVcGVBiUqY+bYpxakDhxhN11Fmp4UD9j8A0/lL7Da8IqzKeJRZRfjJNMBidkFDWdE",
+	"c5YGPeFZ+skcSf9eUMDva7q72qcFnm/O3IJmiinEEAOZmMMJIbExixDKbJjvcmNzIJ7/yBh4gEkwObY8",
+	"f5bfz5kmxpTQlJudBVHXY8ucjtsRqdTNLVKmZHwFSLITxeIrpkovxnUkL76SM6aUUUtXBfQXJ6TRFghI",
+	"kvKQ4dHn4kqaf1jRH45pesFUTyQsLZxZ3wZiw1Ze2qNKVnRGxnJKJlk4PiaFE90TlMQsumBpLhtkpodm",
+	"mdxN/XC4Ro1s7EgucYW0McrSSPVE02OIKb3nlW6+k2IqSLP8kbntXmCtBwzx9sRECj2OZ27ikPRyxBGU",
+	"RCkdaYS3QFBh82tzDs2bCciICxrjC8os5i8dxgy5bbgmY6pIGEvFojZ5LQWbIb1ExEI+oTHBPs/Sixzy",
+	"OK5W3s+k0DQ0r8uaHUxELdCsobHzhbYrG5h/mzWjlq5CJrolM9QixikUEWExv+BDDhWpOfi7eUVm1EjA",
+	"oLuEi9KbwVljcPrwqDWWWUrCTGk5Me/cWPAhI1MuIjkNyNn523f7Z+cn78/JJZtNZRqpwA3FCFEthdkO",
+	"uaUDAJqA9qe0TIz/kk3cPN2mYQLagwJnisCMOChE7dkh4U5mEWC52uREXZJBYcYDpzgs21DZfko0F1Wi",
+	"7UWGIhcor7qLMfxwzMJLFs3jIaoxTRjCrATAKGLeVGBXSQUFlLJ8Srm0aoG0suITR21sL/M8jCpZoKb8",
+	"ZCY09LaLveUDVRCRpck6uqXF2TqfkeiUhpdGFmPymcUxobkNCTXpYC6Y84zwh/neUz1h1C7/jAroD68c",
+	"rpjq+sYq2/KJhej2H5obi9Ocfo+NCB9pOklUAJDe5P/8r/9dmLf5V8qo+yOJOYvIKBOCxcqSseSVO2b8",
+	"TGlidjCCKhSq8M0ODP1Z+5c0zsUMhePJ/lNj/ics5cY/NXtLCAwTz0sxRZoFALoLeOkhnSSUX4igJ+xt",
+	"ifEDApLfklzRlFOh90Cf0AmPju1Wy00AMCK4KDoR5mWXLG5bEwCZeZDyDnKz9P65UPxiXGkqntnjbDR+",
+	"RDUNXE0jFO/b1oRLNlNt8kYWg0sWKaFgMFS5YW61fEDX+4iuMcEVCwMYA6gQR++q2gQCbB41spBCS6zP",
+	"eqapiGga5cJNJSzkIzvCYq0E1T0RM+NmgdQuNTCSUv+idHUaKdPpLLDNipHdXuwzhl44jQF3SI5G1stw",
+	"DY4BieXFBTwSHD2wuvFPW01GBVidWKdilMapXwUsRwPQzYMOwNO74lLzkMMjt5mpERG+rK2sF81CaRlH",
+	"pOmj926Z2+6SAfaK9MRcWGhlvJG4cGPJD6+MIH39FDS8FYlg9GaPti0kO2Q8KpMQZ3LCsLSEDo0eWWJ6",
+	"uyKwLpwBo2lDfPM0x5E1/xhSERhfwbnN5rOQJhR1hfkXYkfau4J1BnQCdr+YHUcdOa91IvDJi9W7UtjB",
+	"fbAT3TRnmodUKxx74yctWlV2nYPiCVk4HV1zuiMj5ksbvsmMzDYHcMCjwV6Qf+ul8YA0M8E/E5u6dRa9",
+	"3dZomPmrzBCozlI2IM3B1UEw8PtzSBV7fER+fX3yrHX268nho8fmTgMetf2T2maCgwIFDSbiHhiBODsm",
+	"eiqJv7/REUYTEsUSaqzGKCBRZgnAbNo7tYlicGyT1LwpbUF6jMCDVxAh3BiN3xW+x5LK73xjlifsf7e4",
+	"tT4WLgwIa1+0zcj6NmRVmkBh+Ma3MQPq9rJO52GoZwmDv9CJXxy4ai+in8yt8ZfF721ZK5+wdRFVgoaM",
+	"oz4yW1TdUZnTA1Htqi9lloYVS1Tw+4zXVzmV+kd6mrIvixg0hfqF3/0Pg8LrcjcurYUf6Sc/EDn8F8Ps",
+	"Gz6pIiTvz303V39ljWeNJOiEr5qjyvApS/eQ2fbF0CPhUVAADYwCZ3wFpN2ufIzPo6+BsIQ8cSA/qoaF",
+	"3owdGhmDs8Ei0izYnEjJYD0LHyEGobHehsMPvjSYyCbmNc4ru0/Biveez6s4m+I6BCixFl/3GiUw/+N/",
+	"VKFRQm4ywswhkiTacnjAHczNnhpL5xgq6Gur+dtzWaj5JVkrKWs95bZ13Nvgi0POrtZ8OCHz3j5CR5gL",
+	"lYOP0FLTuMpPJ7Z2wV77QBHHVFil6Z/i8F7ij3/xg9up/B9E5d/mZiqPLSfELNHA/37S+uenLw+//rcq",
+	"qWPvu66UjI2JsrjJfNUvfF8cMBnTos7mQrMLBuiLsCrV+9VeG+HKBeS33377rfX6Ncy4MK9O68mnL0df",
+	"W/jHYfUEYWXnVqT1X3DJn5u9Xhv/2vuvKiL8OfmaL5UbfYGE1D1pp0u/QV1arwN2WnXJ4qylX+3Wabvw",
+	"at8BFixRr/aaB5BCKgZlYasKNnUbteli1o7WioQ0NTrsiqV7gf2tCzO2VCgTFhGgVza7GhIs5hf+KZes",
+	"UgnbmPlL+7NndgY7HfzD6OD73nHlGQxVVunJ+dO0rqS95KJCt9hSC++Nm+H1eeQ+MKP0p/WS+RNbKflt",
+	"7LRfM17Bpv362ZhvN5yRuWRK6x4nQ1C4UZ/q9V356Xp+M6xl6Q2Un7fT7N+gZq/VPjvFXr82a+n1CdO0",
+	"PZLpFPKZ9dr8rfCvHDrDiuWBMH6zOyvLxqDiCW/viyVA9HJdpaTN97/48ex083eomwG+IbirDTQXu8bi",
+	"pX6dyPbFTaUiNMhjubphI8SN0Kp2aPFXfS4i9rn6EfiLB4okUsHqoHdPNQIZV96VCQ2Qr4t3hG9+/9Tm",
+	"UKVnhWyCnVGVoh5v5cLg1TdDYGbIw+fLKQVbX0IDZsfiA+z4/Hs1v7J5grxsJCWlWlFbCdDHeF/lnOZq",
+	"SyuNBttC4YyGCrVlK0bt74pp8vXn7SP35ftbZff7pzb8gLDPNNTxbHG/bhLixzXOg/rFGQbFnT63K3cm",
+	"zDdowswp2p3hMr8ia5krZbDE5bGHQhUclIp5X5DQgqNof9glVEBBGgBZC1+b1jw7f/vO1awFtlQtmCtP",
+	"MwLeZXj30DvEgrUqA+etmcIu9vAjxh6+kR03ZxGFLmNeHrFMdJ8Lc635S2a6Uup6r7++d2QhPFJtV9w0",
+	"CFJvIoHRVbH6NRmJUqhj8U6+dxm0F01B6un8EXZ+ALXNq02wa8Uv1rFxkixNpKqwP/zuCEimbUlIjR7N",
+	"6xauG0Lxb2IujOJGF7g95x+2C7F88/bJAgzxf7p5Ul6QtawTB+uM1VcS3toyI8XVQMPvCf6+m7fWxWyk",
+	"yYv3p6dvgiJ5/pQaBzBToNNcaadMieNyN39bdJr3p88D2/EK1VXmUlekVV2SaHt2TsyI3uIEdjbKD2Oj",
+	"fAMbbt44uRRyCkp7M21ZunBYXaFn3lfMRbWui5imPF61gDV66poZm48Wss+uP1dYH2oDJOVwSK59+m7t",
+	"7aL2ywu6aH3Aa91oNW0/2WYXFasjy/PkYiQDMqXYPgFUwlzzkMbL9HOtQbZMLZubQ18kj4yCDhn0fi97",
+	"yrJcWuHWxqS2dWjL7hbTIYsr99dm5kBNWMlMHwNKvgHQGqOoYhrrqemCTrbpr9JqlF5B4b0Wt9LOZvsG",
+	"bbZKe2NnulWvyzUsOCcW17fh3BUWvYMMWWiEt2uGQ0WDONFmOQpyF9qWmF5lk713Q9pZZT+oVbaVLbSz",
+	"snZW1s7K+u6srPIe2dlc37zN5S2EndVVtzIb2V3FIPjqNN9bwQpNjVBWUtqbfs8uRY5x/ygix8whxECE",
+	"g7P0+q2+1oZ7Z4b3Bka3SwH+YIbcN7wbb9Lf68pzqkbbXzraPoy2upcXcd/6xfO+RlNvZbERiHm753Do",
+	"60t3b1mU7/yLTOfm3SW/8otxQF6ziGcT8wZeySmgP/nW7tdU0AuWWoA8G0b97fTVq7cfYY+/P31euRal",
+	"lN9cL7FFusDirxKIi99EgOBWmnGdLi01O9eZQIgrc0zM0c3JQ6dUkUwYZ0CsW6BV+a7mTIcVCcobNFZX",
+	"E1XD1zlmF7StA7RUExLwTBj/aa9dXV6+ZtXW/FLsGrR/CHuv0jLZWX3L12ct28/tprYD2lunvstXadiL",
+	"HyiP0+eLbpq5QnTf7UHzDiJOCCEzAfhYFsp3yuO46qK+JZoLCJ84zjnzPvaqDL1zO6Bn9uKdmffjdXp/",
+	"K3tviVl314aUH13h4UMpY0YF2lniIqMX1UNDdKgvG6Oz3MBO8FG/JbaKKxQr/Pa2wFyKw9nZC9+1vVCv",
+	"zXbGwpLF2cxScEbH9QwF5zqpUKaeHrRdcJ+5/00ffrNMz9vAzk7N/yeo+WvtnG9IS+/U8E4N/4ep4XlV",
+	"sdPC9WuzmRLG2O81dTBenLtLJ+/evX/7j9PnAXl/+tfTZ+fmr3cnH87Mf5+/PDt5+sr81W63j0kpVFeW",
+	"vXZIS9T1Gfxip63/E7T1be+xH1yxQ0FMH6ozqrHg5Ehb0e41y5gqMmRM2Hrx6g4sZDfZGRM7Y+J7Mybm",
+	"VN7OlqhdmrVMiVrY+eUlH/MoIaU7Q6rSd6kUiyfdU+x6sAhm+gJwR1LkUbAg+jaxbnkz/HNwNUtPqzI1",
+	"HIelfdxzN6edsfEjYdl8Y5twbk720RtVmtrn9hUXIdukqtVpcycuL6Qwv7T3q5CSoHeK3NZrqQUg/1yl",
+	"dedvjJf5UQalpdkp229Q2dYrhZ26XbI4GylczyRf47AXSbEdiAOx2stIJKC3Mk5SQZwh95uXyuSKpZ5h",
+	"Z4ma9LTsO9X4I6jG29k75WE5tvZKB3JjxbJSgbjH7bTFN6wtQKLtFER5Pdbhbv/6/wcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -84,8 +84,9 @@ func (d *Deliverer) Deliver(ctx context.Context, tenantID, id uuid.UUID) error {
 	} else if wait > 0 {
 		return &WaitError{Wait: wait, Err: errPaced}
 	}
-	if s, _, err = d.Store.Begin(ctx, tenantID, id); err != nil {
-		return err
+	var ok bool
+	if s, ok, err = d.Store.Begin(ctx, tenantID, id); err != nil || !ok {
+		return err // !ok: settled or cancelled since it was read
 	}
 	token, err := d.Tokens.AccessToken(ctx, tenantID, ref)
 	if apperr.CodeOf(err) == apperr.FailedPrecondition {

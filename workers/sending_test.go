@@ -14,6 +14,7 @@ import (
 	"github.com/wabsp/wabsp/insights"
 	"github.com/wabsp/wabsp/internal/graph"
 	"github.com/wabsp/wabsp/internal/metasim"
+	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/internal/pgtest"
 	"github.com/wabsp/wabsp/internal/redistest"
 	"github.com/wabsp/wabsp/sending"
@@ -21,6 +22,8 @@ import (
 )
 
 type sendFixture struct {
+	db       *pg.DB
+	waba     string
 	tasks    *SendTasks
 	store    *sending.Store
 	sim      *metasim.Graph
@@ -31,7 +34,7 @@ type sendFixture struct {
 
 // newSendFixture is a tenant with a WABA and a CONNECTED number, both known
 // to the simulated Graph API.
-func newSendFixture(t *testing.T) *sendFixture {
+func newSendFixture(t testing.TB) *sendFixture {
 	db := pgtest.New(t)
 	_, rdb := redistest.New(t)
 	svc := tenantstest.NewService(t, db)
@@ -62,7 +65,7 @@ func newSendFixture(t *testing.T) *sendFixture {
 		t.Fatal(err)
 	}
 	store := sending.NewStore(db)
-	f := &sendFixture{store: store, sim: sim, tenantID: tenant.ID, phone: p.ID,
+	f := &sendFixture{db: db, waba: w.WABAID, store: store, sim: sim, tenantID: tenant.ID, phone: p.ID,
 		tasks: &SendTasks{Deliverer: &sending.Deliverer{Store: store, Pacer: sending.NewPacer(rdb, "test:"),
 			Graph: client, Tokens: svc, Annotator: insights.NewService(db)}}}
 	f.newSend = func(t *testing.T, to string) uuid.UUID {

@@ -271,6 +271,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Graph:     templateGraph(s.graph),
 		Sends:     sending.NewStore(s.db),
 		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue),
+		Campaigns: sending.NewCampaigns(s.db, workers.CampaignEnqueuer{Client: client}.Enqueue),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,
@@ -331,6 +332,9 @@ func (s *system) runWorker(ctx context.Context) error {
 	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
 	sendTasks.Register(mux)
+	campaignTasks := &workers.CampaignTasks{Expander: sending.NewExpander(
+		sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue), 0)}
+	campaignTasks.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})

@@ -95,6 +95,8 @@ type Deps struct {
 	// operations.
 	Sends     *sending.Store
 	Submitter *sending.Submitter
+	// Campaigns serves bulk sends; nil answers 503 for its operations.
+	Campaigns *sending.Campaigns
 	// Onboarder queues a new WABA's webhook subscription and first polls;
 	// nil leaves that to the scheduler, which finds unsubscribed WABAs.
 	Onboarder WABAOnboarder
@@ -192,7 +194,8 @@ func NewApp(d Deps) (*fiber.App, error) {
 		keyring: d.Keyring, partners: partners, now: time.Now, webhooks: d.Webhooks, jobs: d.Jobs,
 		quality: d.Quality, onboard: d.Onboarder, graph: d.Graph, billing: d.Billing, optins: d.Optins,
 		outbound: d.Outbound, insights: d.Insights, onboardings: d.Onboardings, onboardingQueue: d.OnboardingQueue,
-		sends: d.Sends, submitter: d.Submitter, tracker: numberTracker(d.Quality), numberPolls: d.NumberPolls}
+		sends: d.Sends, submitter: d.Submitter, campaigns: d.Campaigns,
+		tracker: numberTracker(d.Quality), numberPolls: d.NumberPolls}
 	authz := &authorizer{partners: partners, suspended: suspendedFunc(d.Tenants)}
 	openapi.RegisterHandlers(app, openapi.NewStrictHandler(srv, []openapi.StrictMiddlewareFunc{authz.middleware, negotiate}))
 	return app, nil

@@ -104,6 +104,8 @@ type env struct {
 	onboardingA uuid.UUID
 	sends       *sending.Store
 	sendA       uuid.UUID
+	// Tenant A's campaign.
+	campaignA uuid.UUID
 }
 
 const (
@@ -172,6 +174,7 @@ func newEnv(t *testing.T, o options) *env {
 		Insights:  e.insights,
 		Sends:     e.sends,
 		Submitter: sending.NewSubmitter(db, e.optins, workers.SendEnqueuer{Client: tasks}.Enqueue),
+		Campaigns: sending.NewCampaigns(db, workers.CampaignEnqueuer{Client: tasks}.Enqueue),
 		Onboarder: workers.WABAOnboarder{Client: tasks},
 
 		Onboardings: e.onboardings, OnboardingQueue: workers.Onboarder{Client: tasks}, NumberPolls: workers.QualityPolls{Client: tasks},
@@ -229,6 +232,7 @@ func (e *env) seed() {
 	e.seedInsights()
 	e.seedOnboarding()
 	e.seedSend()
+	e.seedCampaign()
 }
 
 // seedInsights gives tenant A a journey and an experiment on it.

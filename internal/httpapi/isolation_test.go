@@ -72,6 +72,7 @@ func (e *env) victimPath(tmpl string) string {
 		"{experiment_id}", e.experimentA.String(),
 		"{onboarding_id}", e.onboardingA.String(),
 		"{send_id}", e.sendA.String(),
+		"{campaign_id}", e.campaignA.String(),
 	)
 	return r.Replace(tmpl)
 }

@@ -53,6 +53,8 @@ type Server struct {
 	// the API; nil leaves it to the scheduled polls.
 	tracker     NumberTracker
 	numberPolls NumberPolls
+	// campaigns serves bulk sends; nil answers 503.
+	campaigns *sending.Campaigns
 }
 
 var _ openapi.StrictServerInterface = (*Server)(nil)
