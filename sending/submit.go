@@ -89,6 +89,7 @@ func (s *Submitter) Submit(ctx context.Context, tenantID uuid.UUID, r Request, k
 	if err != nil {
 		return Send{}, false, pg.Translate(err, "send")
 	}
+	out.Throughput = ThroughputOf(f.Number.Throughput)
 	if !replayed && out.State == StateQueued {
 		if err := s.enqueued(ctx, out); err != nil {
 			return Send{}, false, fmt.Errorf("sending: enqueue %s: %w", out.ID, err)

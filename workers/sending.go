@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/sending"
@@ -34,11 +35,27 @@ func NewSendMessageTask(p SendPayload) *asynq.Task {
 // SendEnqueuer queues the delivery of accepted sends.
 type SendEnqueuer struct {
 	Client *asynq.Client
+	// Redis, when set, holds each number's send clock, which makes the
+	// queue fair between tenants (see sendSchedule).
+	Redis redis.UniversalClient
 }
 
-// Enqueue queues s; a send already queued is not an error.
+// Enqueue queues s, due on its number's clock; a send already queued is not
+// an error.
 func (e SendEnqueuer) Enqueue(ctx context.Context, s sending.Send) error {
-	_, err := e.Client.EnqueueContext(ctx, NewSendMessageTask(SendPayload{TenantID: s.TenantID, SendID: s.ID}))
+	task := NewSendMessageTask(SendPayload{TenantID: s.TenantID, SendID: s.ID})
+	var opts []asynq.Option
+	if e.Redis != nil {
+		now := time.Now()
+		at, err := sendSchedule{rdb: e.Redis, prefix: "wabsp:"}.due(ctx, s, s.Throughput, now)
+		if err != nil {
+			return err
+		}
+		if at.After(now) {
+			opts = append(opts, asynq.ProcessAt(at))
+		}
+	}
+	_, err := e.Client.EnqueueContext(ctx, task, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}

@@ -260,7 +260,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Insights:  s.insights,
 		Graph:     templateGraph(s.graph),
 		Sends:     sending.NewStore(s.db),
-		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue),
+		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client, Redis: s.rdb}.Enqueue),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
 		Keyring:   keyring,
