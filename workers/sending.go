@@ -29,8 +29,11 @@ type SendPayload struct {
 func NewSendMessageTask(p SendPayload) *asynq.Task {
 	payload, _ := json.Marshal(p)
 	return asynq.NewTask(TypeSendMessage, payload, asynq.Queue(QueueDefault), asynq.MaxRetry(12),
-		asynq.Timeout(time.Minute), asynq.TaskID("send:"+p.SendID.String()))
+		asynq.Timeout(time.Minute), asynq.TaskID(sendTaskID(p.SendID.String())))
 }
+
+// sendTaskID is the asynq task id of a send's delivery.
+func sendTaskID(sendID string) string { return "send:" + sendID }
 
 // SendEnqueuer queues the delivery of accepted sends.
 type SendEnqueuer struct {

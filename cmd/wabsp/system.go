@@ -321,6 +321,9 @@ func (s *system) runWorker(ctx context.Context) error {
 	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
 	sendTasks.Register(mux)
+	sweeper := &workers.SendSweeper{Store: sending.NewStore(s.db), Inspector: asynq.NewInspectorFromRedisClient(s.rdb),
+		Enqueue: workers.SendEnqueuer{Client: client, Redis: s.rdb}.Enqueue, Log: s.log}
+	sweeper.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})
