@@ -160,8 +160,9 @@ func BenchmarkSendThroughput(b *testing.B) {
 	srv := httptest.NewServer(sim)
 	b.Cleanup(srv.Close)
 	r := startSystem(b, func(c *config.Config) {
+		// Worker concurrency and the pool come from the environment
+		// (WABSP_WORKER_CONCURRENCY, WABSP_DATABASE_MAX_CONNS).
 		c.GraphBaseURL = srv.URL
-		c.WorkerConcurrency = 16
 		// The per-client API limit is not what is measured here.
 		c.RateLimit, c.RateBurst = 100000, 100000
 	})
