@@ -47,13 +47,12 @@ redis.call('SET', KEYS[1], at + step, 'PX', math.floor((at + step - now) / 1000)
 return at
 `)
 
-// due reserves the next slot of s's number at perSecond and answers when
-// the send is due.
+// due reserves the next slot of s's number, whose limit is perSecond (0:
+// Meta's default), and answers when the send is due.
 func (c sendSchedule) due(ctx context.Context, s sending.Send, perSecond int, now time.Time) (time.Time, error) {
-	if perSecond <= 0 {
-		perSecond = sending.DefaultThroughput
-	}
-	step := time.Second.Microseconds() / int64(perSecond)
+	// Due at the rate the pacer sustains, so that sends due on time are
+	// not put back by it.
+	step := time.Second.Microseconds() / int64(sending.PacedRate(perSecond))
 	at, err := reserveSlot.Run(ctx, c.rdb, []string{c.prefix + "sendclock:" + s.PhoneNumberID}, now.UnixMicro(), step).Int64()
 	if err != nil {
 		return time.Time{}, fmt.Errorf("workers: schedule send %s: %w", s.ID, err)

@@ -47,7 +47,7 @@ func TestSendQueueIsFairBetweenTenants(t *testing.T) {
 	pos := slices.Index(ids, "send:"+bSend.String())
 	// A's sends that were due by the time B's was queued, which is all
 	// A's number could send while the backlog was being queued.
-	aheadMax := int(time.Since(start).Seconds()*sending.DefaultThroughput) + 1
+	aheadMax := int(time.Since(start).Seconds()*float64(sending.PacedRate(sending.DefaultThroughput))) + 1
 	if pos < 0 || pos > aheadMax {
 		t.Fatalf("B's send is at %d of %d pending tasks; want it pending behind at most %d of A's", pos, len(pending), aheadMax)
 	}
@@ -63,13 +63,13 @@ func TestSendQueueIsFairBetweenTenants(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The clock moved one interval per send: the last of A's backlog is
-	// due about backlog/80 seconds after the first.
+	// due about backlog/72 seconds (the pacer's rate) after the first.
 	last, err := in.ListScheduledTasks(QueueDefault, asynq.PageSize(1), asynq.Page(info.Scheduled))
 	if err != nil || len(scheduled) != 1 || len(last) != 1 {
 		t.Fatalf("scheduled tasks: %v (%d, %d)", err, len(scheduled), len(last))
 	}
 	spread := last[0].NextProcessAt.Sub(start)
-	want := time.Duration(backlog) * time.Second / sending.DefaultThroughput
+	want := time.Duration(backlog) * time.Second / time.Duration(sending.PacedRate(sending.DefaultThroughput))
 	if spread < want-time.Second || spread > want+time.Minute {
 		t.Errorf("A's backlog is spread over %s; want about %s", spread, want)
 	}
