@@ -50,7 +50,8 @@ type Send struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	// Throughput is the number's messages a second when the send was
-	// decided, for the queue to spread its sends; it is not stored.
+	// decided, for the queue to spread its sends (zero: Meta's default);
+	// it is not stored.
 	Throughput int
 }
 
