@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/wabsp/wabsp/internal/pg"
+	"github.com/wabsp/wabsp/optins"
 )
 
 // DefaultExpandBatch is how many recipients one expansion transaction turns
@@ -133,7 +134,7 @@ func (x *Expander) expandPending(ctx context.Context, tx pgx.Tx, tenantID, campa
 	tos := make([]string, 0, len(recipients))
 	ids := make([]uuid.UUID, 0, len(recipients))
 	for _, r := range recipients {
-		s, err := sub.decide(ctx, tx, tenantID, Request{PhoneNumberID: c.PhoneNumberID, To: r.To,
+		s, err := sub.decideWithin(ctx, tx, tenantID, Request{PhoneNumberID: c.PhoneNumberID, To: r.To,
 			Message: templateMessage(c.Template, r.Parameters), Labels: Labels{CampaignID: c.Label}})
 		if err != nil {
 			return nil, fmt.Errorf("sending: expand recipient of campaign %s: %w", campaignID, err)
@@ -166,4 +167,22 @@ func (x *Expander) handOver(ctx context.Context, tenantID, campaignID uuid.UUID,
 		return err
 	})
 	return pg.Translate(err, "campaign")
+}
+
+// decideWithin reads the guards' facts and decides a send inside the
+// expansion's transaction. Unlike Submit it asks the opt-ins service inside
+// the transaction: an expansion task holds one connection while the service
+// takes a second, and the batch's answers come in one call, so the pool is
+// never filled by waiters the way a burst of single sends could fill it.
+func (s *Submitter) decideWithin(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r Request) (Send, error) {
+	f, waba, kind, err := s.facts(ctx, tx, tenantID, r)
+	if err != nil {
+		return Send{}, err
+	}
+	f.Eligibility, err = s.optins.CheckEligibility(ctx, tenantID, optins.ContactRef{WaID: r.To},
+		optins.EligibilityQuery{Kind: kind, PhoneNumberID: r.PhoneNumberID})
+	if err != nil {
+		return Send{}, err
+	}
+	return s.decide(ctx, tx, tenantID, r, f, waba)
 }

@@ -63,7 +63,7 @@ func (p *Pacer) Take(ctx context.Context, phoneNumberID, recipient string, perSe
 	// tenth of the limit) comes out of the refill rate so that the two
 	// never pass the limit together.
 	burst := max(1, perSecond/10)
-	rate := max(1, perSecond-burst)
+	rate := PacedRate(perSecond)
 	now := time.Now().UnixMicro()
 	pairRate := 1 / PairPause.Seconds()
 	wait, err := take.Run(ctx, p.rdb, keys, rate, burst, pairRate, PairBurst, now).Int64()
@@ -71,4 +71,13 @@ func (p *Pacer) Take(ctx context.Context, phoneNumberID, recipient string, perSe
 		return 0, fmt.Errorf("sending: pace %s: %w", phoneNumberID, err)
 	}
 	return time.Duration(wait) * time.Microsecond, nil
+}
+
+// PacedRate is the sends a second the pacer sustains for a number at
+// perSecond: the limit less the bucket's capacity (see Take).
+func PacedRate(perSecond int) int {
+	if perSecond <= 0 {
+		perSecond = DefaultThroughput
+	}
+	return max(1, perSecond-max(1, perSecond/10))
 }

@@ -49,6 +49,10 @@ type Send struct {
 	Reasons       []Reason
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// Throughput is the number's messages a second when the send was
+	// decided, for the queue to spread its sends (zero: Meta's default);
+	// it is not stored.
+	Throughput int
 }
 
 // Store keeps sends in PostgreSQL, every query bound to its tenant.

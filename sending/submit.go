@@ -78,18 +78,23 @@ func (s *Submitter) Submit(ctx context.Context, tenantID uuid.UUID, r Request, k
 	if err != nil {
 		return Send{}, false, fmt.Errorf("sending: encode request: %w", err)
 	}
+	f, waba, err := s.gather(ctx, tenantID, r)
+	if err != nil {
+		return Send{}, false, pg.Translate(err, "send")
+	}
 	var out Send
 	var replayed bool
 	err = s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
 		var err error
 		out, replayed, err = idempotency.Run(ctx, tx, KeyTable.Name, tenantID, "send", key, body, func() (Send, error) {
-			return s.decide(ctx, tx, tenantID, r)
+			return s.decide(ctx, tx, tenantID, r, f, waba)
 		})
 		return err
 	})
 	if err != nil {
 		return Send{}, false, pg.Translate(err, "send")
 	}
+	out.Throughput = ThroughputOf(f.Number.Throughput)
 	if !replayed && out.State == StateQueued {
 		if err := s.enqueued(ctx, out); err != nil {
 			return Send{}, false, fmt.Errorf("sending: enqueue %s: %w", out.ID, err)
@@ -98,11 +103,7 @@ func (s *Submitter) Submit(ctx context.Context, tenantID uuid.UUID, r Request, k
 	return out, replayed, nil
 }
 
-func (s *Submitter) decide(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r Request) (Send, error) {
-	f, waba, err := s.facts(ctx, tx, tenantID, r)
-	if err != nil {
-		return Send{}, err
-	}
+func (s *Submitter) decide(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r Request, f Facts, waba string) (Send, error) {
 	send := Send{ID: s.newID(), TenantID: tenantID, PhoneNumberID: r.PhoneNumberID, WabaID: waba,
 		Recipient: r.To, Message: r.Message, Labels: r.Labels, State: StateQueued}
 	if send.Reasons = Decide(r.Message, f); len(send.Reasons) > 0 {
@@ -111,28 +112,47 @@ func (s *Submitter) decide(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r
 	return Insert(ctx, tx, send)
 }
 
-func (s *Submitter) facts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r Request) (Facts, string, error) {
+// gather reads the facts the guards decide on. The opt-in service takes a
+// connection of its own, so it is asked after the reads have committed:
+// asked inside them, every request would hold one connection while waiting
+// for a second, and a burst as large as the pool would deadlock it.
+func (s *Submitter) gather(ctx context.Context, tenantID uuid.UUID, r Request) (Facts, string, error) {
 	var f Facts
 	var waba string
-	var err error
-	if f.Number, waba, err = ReadNumber(ctx, tx, tenantID, r.PhoneNumberID); err != nil {
-		return f, "", err
-	}
 	kind := optins.KindFreeForm
-	if t := r.Message.Template; t != nil {
-		if f.Template, err = ReadTemplate(ctx, tx, tenantID, waba, t.Name, t.Language); err != nil {
-			return f, "", err
-		}
-		kind = templateKind(f.Template.Category)
-		seen := false
-		if f.RecentRecipients, seen, err = RecentRecipients(ctx, tx, tenantID, r.To, s.clock()); err != nil {
-			return f, "", err
-		}
-		f.NewRecipient = !seen
+	err := s.db.InTenantTx(ctx, tenantID, func(tx pgx.Tx) error {
+		var err error
+		f, waba, kind, err = s.facts(ctx, tx, tenantID, r)
+		return err
+	})
+	if err != nil {
+		return f, "", err
 	}
 	f.Eligibility, err = s.optins.CheckEligibility(ctx, tenantID, optins.ContactRef{WaID: r.To},
 		optins.EligibilityQuery{Kind: kind, PhoneNumberID: r.PhoneNumberID})
 	return f, waba, err
+}
+
+func (s *Submitter) facts(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, r Request) (Facts, string, optins.Kind, error) {
+	var f Facts
+	var waba string
+	var err error
+	kind := optins.KindFreeForm
+	if f.Number, waba, err = ReadNumber(ctx, tx, tenantID, r.PhoneNumberID); err != nil {
+		return f, "", kind, err
+	}
+	if t := r.Message.Template; t != nil {
+		if f.Template, err = ReadTemplate(ctx, tx, tenantID, waba, t.Name, t.Language); err != nil {
+			return f, "", kind, err
+		}
+		kind = templateKind(f.Template.Category)
+		seen := false
+		if f.RecentRecipients, seen, err = RecentRecipients(ctx, tx, tenantID, r.To, s.clock()); err != nil {
+			return f, "", kind, err
+		}
+		f.NewRecipient = !seen
+	}
+	return f, waba, kind, nil
 }
 
 // templateKind maps Meta's template category to the consent it needs; an

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/sending"
@@ -28,17 +29,36 @@ type SendPayload struct {
 func NewSendMessageTask(p SendPayload) *asynq.Task {
 	payload, _ := json.Marshal(p)
 	return asynq.NewTask(TypeSendMessage, payload, asynq.Queue(QueueDefault), asynq.MaxRetry(12),
-		asynq.Timeout(time.Minute), asynq.TaskID("send:"+p.SendID.String()))
+		asynq.Timeout(time.Minute), asynq.TaskID(sendTaskID(p.SendID.String())))
 }
+
+// sendTaskID is the asynq task id of a send's delivery.
+func sendTaskID(sendID string) string { return "send:" + sendID }
 
 // SendEnqueuer queues the delivery of accepted sends.
 type SendEnqueuer struct {
 	Client *asynq.Client
+	// Redis, when set, holds each number's send clock, which makes the
+	// queue fair between tenants (see sendSchedule).
+	Redis redis.UniversalClient
 }
 
-// Enqueue queues s; a send already queued is not an error.
+// Enqueue queues s, due on its number's clock; a send already queued is not
+// an error.
 func (e SendEnqueuer) Enqueue(ctx context.Context, s sending.Send) error {
-	_, err := e.Client.EnqueueContext(ctx, NewSendMessageTask(SendPayload{TenantID: s.TenantID, SendID: s.ID}))
+	task := NewSendMessageTask(SendPayload{TenantID: s.TenantID, SendID: s.ID})
+	var opts []asynq.Option
+	if e.Redis != nil {
+		now := time.Now()
+		at, err := sendSchedule{rdb: e.Redis, prefix: "wabsp:"}.due(ctx, s, s.Throughput, now)
+		if err != nil {
+			return err
+		}
+		if at.After(now) {
+			opts = append(opts, asynq.ProcessAt(at))
+		}
+	}
+	_, err := e.Client.EnqueueContext(ctx, task, opts...)
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}

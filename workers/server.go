@@ -120,6 +120,8 @@ func schedule(s *asynq.Scheduler) error {
 		{"@every 6h", NewRetentionTask(), 6 * time.Hour},
 		// Fans new events out to webhook subscriptions and starts due retries.
 		{"@every 1s", NewOutboundPumpTask(), time.Second},
+		// Queues again the sends whose enqueue failed after their commit.
+		{"@every 1m", NewSweepSendsTask(), time.Minute},
 	}
 	for _, e := range entries {
 		if _, err := s.Register(e.spec, e.task, asynq.Unique(e.ttl)); err != nil {

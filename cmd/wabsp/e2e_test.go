@@ -43,7 +43,7 @@ type running struct {
 	base string
 }
 
-func startSystem(t *testing.T, mutate func(*config.Config)) *running {
+func startSystem(t testing.TB, mutate func(*config.Config)) *running {
 	t.Helper()
 	_, dbURL := pgtest.NewWithURL(t)
 	cfg := e2eConfig(t, dbURL, mutate)
@@ -72,7 +72,7 @@ func startSystem(t *testing.T, mutate func(*config.Config)) *running {
 
 // e2eConfig is the configuration of a test system on database dbURL and a
 // Redis database of the test's own.
-func e2eConfig(t *testing.T, dbURL string, mutate func(*config.Config)) config.Config {
+func e2eConfig(t testing.TB, dbURL string, mutate func(*config.Config)) config.Config {
 	t.Helper()
 	redisDB, _ := redistest.New(t)
 	cfg, err := config.Load()
@@ -281,7 +281,13 @@ func adminToken(t *testing.T, r *running) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := http.PostForm(r.base+"/v1/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {c.ClientID}, "client_secret": {secret}})
+	return clientToken(t, r, c.ClientID, secret)
+}
+
+// clientToken is the access token the token endpoint grants the client.
+func clientToken(t testing.TB, r *running, clientID, secret string) string {
+	t.Helper()
+	res, err := http.PostForm(r.base+"/v1/oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {clientID}, "client_secret": {secret}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -247,7 +247,7 @@ func freePort(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func waitReady(t *testing.T, url string) {
+func waitReady(t testing.TB, url string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

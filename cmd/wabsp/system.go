@@ -270,7 +270,7 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		Insights:  s.insights,
 		Graph:     templateGraph(s.graph),
 		Sends:     sending.NewStore(s.db),
-		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue),
+		Submitter: sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client, Redis: s.rdb}.Enqueue),
 		Campaigns: sending.NewCampaigns(s.db, workers.CampaignEnqueuer{Client: client}.Enqueue),
 		Issuer:    auth.NewIssuer(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.cfg.TokenTTL),
 		Verifier:  auth.NewVerifier(keyring, s.cfg.JWTIssuer, s.cfg.JWTAudience, s.tenants, 30*time.Second),
@@ -333,8 +333,11 @@ func (s *system) runWorker(ctx context.Context) error {
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}
 	sendTasks.Register(mux)
 	campaignTasks := &workers.CampaignTasks{Expander: sending.NewExpander(
-		sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client}.Enqueue), 0)}
+		sending.NewSubmitter(s.db, s.optins, workers.SendEnqueuer{Client: client, Redis: s.rdb}.Enqueue), 0)}
 	campaignTasks.Register(mux)
+	sweeper := &workers.SendSweeper{Store: sending.NewStore(s.db), Inspector: asynq.NewInspectorFromRedisClient(s.rdb),
+		Enqueue: workers.SendEnqueuer{Client: client, Redis: s.rdb}.Enqueue, Log: s.log}
+	sweeper.Register(mux)
 	srv := workers.NewServer(s.rdb, s.log, workers.ServerOptions{
 		Concurrency: s.cfg.WorkerConcurrency, ShutdownTimeout: s.cfg.ShutdownTimeout,
 	})

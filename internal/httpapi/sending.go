@@ -46,7 +46,15 @@ func (s *Server) GetSend(ctx context.Context, r openapi.GetSendRequestObject) (o
 	if err != nil {
 		return nil, err
 	}
-	return openapi.GetSend200JSONResponse(toSend(send)), nil
+	d, ok, err := s.sends.Delivery(ctx, r.TenantId, send.Wamid)
+	if err != nil {
+		return nil, err
+	}
+	out := toSend(send)
+	if ok {
+		out.Delivery = toSendDelivery(d)
+	}
+	return openapi.GetSend200JSONResponse(out), nil
 }
 
 // ListSends implements openapi.StrictServerInterface.
@@ -107,6 +115,14 @@ func toSend(s sending.Send) openapi.Send {
 		Reasons: reasons, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	if s.ErrorCode != 0 {
 		out.ErrorCode = &s.ErrorCode
+	}
+	return out
+}
+
+func toSendDelivery(d sending.Delivery) *openapi.SendDelivery {
+	out := &openapi.SendDelivery{Status: d.Status, At: d.At, ErrorTitle: optString(d.ErrorTitle)}
+	if d.ErrorCode != 0 {
+		out.ErrorCode = &d.ErrorCode
 	}
 	return out
 }
