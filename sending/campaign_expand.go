@@ -184,5 +184,7 @@ func (s *Submitter) decideWithin(ctx context.Context, tx pgx.Tx, tenantID uuid.U
 	if err != nil {
 		return Send{}, err
 	}
-	return s.decide(ctx, tx, tenantID, r, f, waba)
+	send, err := s.decide(ctx, tx, tenantID, r, f, waba)
+	send.Throughput = ThroughputOf(f.Number.Throughput)
+	return send, err
 }
