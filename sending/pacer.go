@@ -13,7 +13,7 @@ import (
 // Buckets live in Redis only while they refill; losing them lets at most one
 // burst through, which Meta's own limits then answer.
 type Pacer struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 }
 
@@ -22,7 +22,7 @@ type Pacer struct {
 const PairBurst = 45
 
 // NewPacer returns a Pacer keeping its buckets under prefix.
-func NewPacer(rdb *redis.Client, prefix string) *Pacer {
+func NewPacer(rdb redis.UniversalClient, prefix string) *Pacer {
 	return &Pacer{rdb: rdb, prefix: prefix}
 }
 

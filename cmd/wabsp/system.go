@@ -44,7 +44,7 @@ type system struct {
 	cfg      config.Config
 	log      *slog.Logger
 	db       *pg.DB
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	reg      *prometheus.Registry
 	webhooks *webhooks.Service
 	tenants  *tenants.Service
@@ -84,19 +84,10 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 	if err != nil {
 		return nil, err
 	}
-	rdb := redis.NewClient(&redis.Options{
-		Addr: cfg.RedisAddr, DB: cfg.RedisDB, Password: cfg.RedisPassword,
-		// Short timeouts: the intake must tell Meta 503 within a second
-		// when Redis is gone, not wait on a dead socket. Its writes carry
-		// their own deadline, which the client must honour.
-		DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second,
-		ContextTimeoutEnabled: true,
-		PoolSize:              64,
-	})
-	if err := rdb.Ping(ctx).Err(); err != nil {
+	rdb, err := openRedis(ctx, cfg)
+	if err != nil {
 		db.Close()
-		rdb.Close()
-		return nil, fmt.Errorf("redis %s: %w", cfg.RedisAddr, err)
+		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -348,9 +339,15 @@ func (s *system) runWorker(ctx context.Context) error {
 
 // runScheduler enqueues periodic tasks until ctx ends.
 func (s *system) runScheduler(ctx context.Context) error {
-	sch, err := workers.NewScheduler(asynq.RedisClientOpt{
-		Addr: s.cfg.RedisAddr, DB: s.cfg.RedisDB, Password: s.cfg.RedisPassword,
-	}, s.log)
+	settings, err := s.cfg.Redis()
+	if err != nil {
+		return err
+	}
+	opt, err := settings.AsynqOpt(redisTuning)
+	if err != nil {
+		return err
+	}
+	sch, err := workers.NewScheduler(opt, s.log)
 	if err != nil {
 		return err
 	}

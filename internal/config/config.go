@@ -31,9 +31,22 @@ type Config struct {
 	DatabaseURL     string `env:"WABSP_DATABASE_URL" envDefault:"postgres://postgres@127.0.0.1:5432/wabsp?sslmode=disable"`
 	DatabaseMaxConn int32  `env:"WABSP_DATABASE_MAX_CONNS" envDefault:"16"`
 
-	RedisAddr     string `env:"WABSP_REDIS_ADDR" envDefault:"127.0.0.1:6379"`
-	RedisDB       int    `env:"WABSP_REDIS_DB" envDefault:"0"`
-	RedisPassword string `env:"WABSP_REDIS_PASSWORD"`
+	// Redis is a single node by default. WABSP_REDIS_URL (redis://,
+	// rediss://, redis-sentinel://, redis-cluster://) or the sentinel or
+	// cluster address lists choose another deployment; see Redis.
+	RedisURL              string `env:"WABSP_REDIS_URL"`
+	RedisAddr             string `env:"WABSP_REDIS_ADDR" envDefault:"127.0.0.1:6379"`
+	RedisDB               int    `env:"WABSP_REDIS_DB" envDefault:"0"`
+	RedisUsername         string `env:"WABSP_REDIS_USERNAME"`
+	RedisPassword         string `env:"WABSP_REDIS_PASSWORD"`
+	RedisSentinelAddrs    string `env:"WABSP_REDIS_SENTINEL_ADDRS"`
+	RedisMasterName       string `env:"WABSP_REDIS_MASTER_NAME"`
+	RedisSentinelUsername string `env:"WABSP_REDIS_SENTINEL_USERNAME"`
+	RedisSentinelPassword string `env:"WABSP_REDIS_SENTINEL_PASSWORD"`
+	RedisClusterAddrs     string `env:"WABSP_REDIS_CLUSTER_ADDRS"`
+	RedisTLS              bool   `env:"WABSP_REDIS_TLS" envDefault:"false"`
+	RedisTLSCAFile        string `env:"WABSP_REDIS_TLS_CA_FILE"`
+	RedisTLSServerName    string `env:"WABSP_REDIS_TLS_SERVER_NAME"`
 
 	WorkerConcurrency int `env:"WABSP_WORKER_CONCURRENCY" envDefault:"8"`
 	// TenantSlots caps how many webhook-apply tasks of one tenant run at once
@@ -116,11 +129,10 @@ func (c Config) Validate() error {
 	if c.DatabaseMaxConn < 2 {
 		bad("WABSP_DATABASE_MAX_CONNS", "must be at least 2, got %d", c.DatabaseMaxConn)
 	}
-	if c.RedisAddr == "" {
-		bad("WABSP_REDIS_ADDR", "must not be empty")
-	}
 	if c.RedisDB < 0 || c.RedisDB > 15 {
 		bad("WABSP_REDIS_DB", "must be 0..15, got %d", c.RedisDB)
+	} else if _, err := c.Redis(); err != nil {
+		bad("WABSP_REDIS", "%v", err)
 	}
 	if c.WorkerConcurrency < 1 {
 		bad("WABSP_WORKER_CONCURRENCY", "must be at least 1")

@@ -21,6 +21,9 @@ func TestValidateNamesTheVariable(t *testing.T) {
 	}{
 		{"bad database url", func(c *Config) { c.DatabaseURL = "mysql://x" }, "WABSP_DATABASE_URL"},
 		{"redis db out of range", func(c *Config) { c.RedisDB = 16 }, "WABSP_REDIS_DB"},
+		{"redis url scheme", func(c *Config) { c.RedisURL = "http://r:6379" }, "WABSP_REDIS_URL"},
+		{"redis sentinel without master", func(c *Config) { c.RedisSentinelAddrs = "s1:26379" }, "WABSP_REDIS"},
+		{"redis empty address", func(c *Config) { c.RedisAddr = "" }, "WABSP_REDIS"},
 		{"jwt key not base64", func(c *Config) { c.JWTKeys = "k1:%%%" }, "WABSP_JWT_KEYS"},
 		{"jwt key wrong size", func(c *Config) { c.JWTKeys = "k1:AAAA" }, "WABSP_JWT_KEYS"},
 		{"signing kid unknown", func(c *Config) {
