@@ -57,7 +57,7 @@ func (p *Pacer) Take(ctx context.Context, phoneNumberID, recipient string, perSe
 	if perSecond <= 0 {
 		perSecond = DefaultThroughput
 	}
-	keys := []string{p.prefix + "num:" + phoneNumberID, p.prefix + "pair:" + phoneNumberID + ":" + recipient}
+	keys := bucketKeys(p.prefix, phoneNumberID, recipient)
 	// Meta counts a number's sends over any one second, and a bucket lets
 	// through its capacity plus a second's refill there: the capacity (a
 	// tenth of the limit) comes out of the refill rate so that the two
@@ -71,4 +71,12 @@ func (p *Pacer) Take(ctx context.Context, phoneNumberID, recipient string, perSe
 		return 0, fmt.Errorf("sending: pace %s: %w", phoneNumberID, err)
 	}
 	return time.Duration(wait) * time.Microsecond, nil
+}
+
+// bucketKeys are the number's bucket and the pair's. take reads and writes
+// both in one script, so in a Redis Cluster they must share a slot: the
+// phone number id is their hash tag.
+func bucketKeys(prefix, phoneNumberID, recipient string) []string {
+	tag := "{" + phoneNumberID + "}"
+	return []string{prefix + "num:" + tag, prefix + "pair:" + tag + ":" + recipient}
 }
