@@ -72,3 +72,17 @@ func (c *Cluster) Client(tb testing.TB) *redis.ClusterClient {
 	})
 	return rdb
 }
+
+// Each runs f as a subtest against a logical database of the shared server
+// ("single") and against a cluster of its own ("cluster"), for code that
+// must work the same on both.
+func Each(t *testing.T, f func(t *testing.T, rdb redis.UniversalClient)) {
+	t.Helper()
+	t.Run("single", func(t *testing.T) {
+		_, rdb := New(t)
+		f(t, rdb)
+	})
+	t.Run("cluster", func(t *testing.T) {
+		f(t, NewCluster(t).Client(t))
+	})
+}
