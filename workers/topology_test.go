@@ -126,3 +126,28 @@ func TestRunStateOnEveryTopology(t *testing.T) {
 		}
 	})
 }
+
+func TestReplicaFence(t *testing.T) {
+	set := redistest.NewSentinel(t)
+	_, single := redistest.New(t)
+	tests := []struct {
+		name     string
+		rdb      redis.UniversalClient
+		replicas int
+		wantErr  bool
+	}{
+		{"sentinel master with its replica", set.Client(t, 0), 1, false},
+		{"more replicas than there are", set.Client(t, 0), 2, true},
+		{"a node without replicas", single, 1, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
+			defer cancel()
+			err := ReplicaFence(tc.rdb, tc.replicas)(ctx)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("got %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}

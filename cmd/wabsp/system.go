@@ -239,7 +239,11 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	}
 	secrets, _ := s.cfg.AppSecrets()
 	client := asynq.NewClientFromRedisClient(s.rdb)
-	intake := workers.NewIntakeQueue(client, s.reg, workers.IntakeOptions{MaxWait: s.cfg.WebhookEnqueueWait})
+	intakeOpt := workers.IntakeOptions{MaxWait: s.cfg.WebhookEnqueueWait}
+	if n := s.cfg.RedisWaitReplicas; n > 0 {
+		intakeOpt.Durable = workers.ReplicaFence(s.rdb, n)
+	}
+	intake := workers.NewIntakeQueue(client, s.reg, intakeOpt)
 	defer intake.Close()
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
 	app, err := httpapi.NewApp(httpapi.Deps{

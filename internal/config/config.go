@@ -47,6 +47,10 @@ type Config struct {
 	RedisTLS              bool   `env:"WABSP_REDIS_TLS" envDefault:"false"`
 	RedisTLSCAFile        string `env:"WABSP_REDIS_TLS_CA_FILE"`
 	RedisTLSServerName    string `env:"WABSP_REDIS_TLS_SERVER_NAME"`
+	// RedisWaitReplicas, when above 0, makes the webhook intake answer 200
+	// only once that many replicas hold the body, so a Sentinel failover
+	// cannot lose an acknowledged webhook.
+	RedisWaitReplicas int `env:"WABSP_REDIS_WAIT_REPLICAS" envDefault:"0"`
 
 	WorkerConcurrency int `env:"WABSP_WORKER_CONCURRENCY" envDefault:"8"`
 	// TenantSlots caps how many webhook-apply tasks of one tenant run at once
@@ -133,6 +137,9 @@ func (c Config) Validate() error {
 		bad("WABSP_REDIS_DB", "must be 0..15, got %d", c.RedisDB)
 	} else if _, err := c.Redis(); err != nil {
 		bad("WABSP_REDIS", "%v", err)
+	}
+	if c.RedisWaitReplicas < 0 || c.RedisWaitReplicas > 5 {
+		bad("WABSP_REDIS_WAIT_REPLICAS", "must be 0..5, got %d", c.RedisWaitReplicas)
 	}
 	if c.WorkerConcurrency < 1 {
 		bad("WABSP_WORKER_CONCURRENCY", "must be at least 1")

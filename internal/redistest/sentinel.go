@@ -32,6 +32,15 @@ func NewSentinel(tb testing.TB) *Sentinel {
 	s := &Sentinel{}
 	s.Master = startServer(tb, dir, ports[0])
 	s.Replica = startServer(tb, dir, ports[1], "replicaof 127.0.0.1 "+strconv.Itoa(ports[0]))
+	m := redis.NewClient(&redis.Options{Addr: s.Master.Addr})
+	waitFor(tb, "replica sync", func(ctx context.Context) error {
+		info, err := m.Info(ctx, "replication").Result()
+		if err == nil && !strings.Contains(info, "state=online") {
+			err = fmt.Errorf("replica not online yet")
+		}
+		return err
+	})
+	m.Close()
 	for _, p := range ports[2:] {
 		sn := startServer(tb, dir, p,
 			fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 2", MasterName, ports[0]),
