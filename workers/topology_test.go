@@ -128,7 +128,7 @@ func TestRunStateOnEveryTopology(t *testing.T) {
 }
 
 func TestReplicaFence(t *testing.T) {
-	set := redistest.NewSentinel(t)
+	set := redistest.NewSentinel(t, 1)
 	_, single := redistest.New(t)
 	tests := []struct {
 		name     string

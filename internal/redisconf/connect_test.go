@@ -23,7 +23,7 @@ func TestConnectsToEveryTopology(t *testing.T) {
 			db, _ := redistest.New(t)
 			return "redis://" + redistest.Addr() + "/" + strconv.Itoa(db)
 		}},
-		{"sentinel", func(t *testing.T) string { return redistest.NewSentinel(t).URL() }},
+		{"sentinel", func(t *testing.T) string { return redistest.NewSentinel(t, 1).URL() }},
 		{"cluster", func(t *testing.T) string { return redistest.NewCluster(t).URL() }},
 	}
 	for _, tc := range tests {

@@ -13,35 +13,39 @@ import (
 // MasterName is the name the sentinels of NewSentinel monitor.
 const MasterName = "wabsp"
 
-// Sentinel is one master, one replica and three sentinels on loopback
+// Sentinel is one master, its replicas and three sentinels on loopback
 // ports, started for one test and stopped at its end. The sentinels fail
 // over a second after the master stops answering.
 type Sentinel struct {
-	Master, Replica *Server
-	Sentinels       []*Server
-	SentinelAddrs   []string
+	Master        *Server
+	Replicas      []*Server
+	Sentinels     []*Server
+	SentinelAddrs []string
 }
 
-// NewSentinel starts the set and waits until the sentinels agree on the
-// master and know its replica and each other. It skips like NewCluster.
-func NewSentinel(tb testing.TB) *Sentinel {
+// NewSentinel starts the set with the given number of replicas and waits
+// until they are in sync and the sentinels agree on the master and know
+// its replicas and each other. It skips like NewCluster.
+func NewSentinel(tb testing.TB, replicas int) *Sentinel {
 	tb.Helper()
 	needBinaries(tb)
 	dir := tb.TempDir()
-	ports := freePorts(tb, 5)
+	ports := freePorts(tb, 4+replicas)
 	s := &Sentinel{}
 	s.Master = startServer(tb, dir, ports[0])
-	s.Replica = startServer(tb, dir, ports[1], "replicaof 127.0.0.1 "+strconv.Itoa(ports[0]))
+	for _, p := range ports[1 : 1+replicas] {
+		s.Replicas = append(s.Replicas, startServer(tb, dir, p, "replicaof 127.0.0.1 "+strconv.Itoa(ports[0])))
+	}
 	m := redis.NewClient(&redis.Options{Addr: s.Master.Addr})
 	waitFor(tb, "replica sync", func(ctx context.Context) error {
 		info, err := m.Info(ctx, "replication").Result()
-		if err == nil && !strings.Contains(info, "state=online") {
+		if err == nil && strings.Count(info, "state=online") != replicas {
 			err = fmt.Errorf("replica not online yet")
 		}
 		return err
 	})
 	m.Close()
-	for _, p := range ports[2:] {
+	for _, p := range ports[1+replicas:] {
 		sn := startServer(tb, dir, p,
 			fmt.Sprintf("sentinel monitor %s 127.0.0.1 %d 2", MasterName, ports[0]),
 			"sentinel down-after-milliseconds "+MasterName+" 1000",
@@ -57,7 +61,7 @@ func NewSentinel(tb testing.TB) *Sentinel {
 			if err != nil {
 				return err
 			}
-			if m["num-slaves"] != "1" || m["num-other-sentinels"] != "2" {
+			if m["num-slaves"] != strconv.Itoa(replicas) || m["num-other-sentinels"] != "2" {
 				return fmt.Errorf("sees %s replicas and %s other sentinels", m["num-slaves"], m["num-other-sentinels"])
 			}
 			return nil

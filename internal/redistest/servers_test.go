@@ -27,7 +27,7 @@ func TestClusterSpreadsKeysOverThreeMasters(t *testing.T) {
 }
 
 func TestSentinelFailsOverWhenTheMasterDies(t *testing.T) {
-	s := NewSentinel(t)
+	s := NewSentinel(t, 1)
 	rdb := s.Client(t, 0)
 	ctx := context.Background()
 	if err := rdb.Set(ctx, "k", "before", 0).Err(); err != nil {
@@ -39,8 +39,8 @@ func TestSentinelFailsOverWhenTheMasterDies(t *testing.T) {
 	s.Master.Kill()
 	waitFor(t, "failover", func(ctx context.Context) error { return rdb.Set(ctx, "k2", "after", 0).Err() })
 	addr, err := s.MasterAddr(ctx)
-	if err != nil || addr != s.Replica.Addr {
-		t.Fatalf("master now %q (%v), want the replica %s", addr, err, s.Replica.Addr)
+	if err != nil || addr != s.Replicas[0].Addr {
+		t.Fatalf("master now %q (%v), want the replica %s", addr, err, s.Replicas[0].Addr)
 	}
 	if v, err := rdb.Get(ctx, "k").Result(); err != nil || v != "before" {
 		t.Fatalf("replicated key: %q %v", v, err)
