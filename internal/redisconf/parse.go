@@ -53,7 +53,9 @@ func Resolve(v Vars) (Settings, error) {
 	fill(&s.Password, v.Password)
 	fill(&s.SentinelUsername, v.SentinelUsername)
 	fill(&s.SentinelPassword, v.SentinelPassword)
-	fill(&s.MasterName, v.MasterName)
+	if s.Mode == Sentinel {
+		fill(&s.MasterName, v.MasterName)
+	}
 	fill(&s.TLSCAFile, v.TLSCAFile)
 	fill(&s.TLSServerName, v.TLSServerName)
 	s.TLS = s.TLS || v.TLS

@@ -39,6 +39,10 @@ func TestResolve(t *testing.T) {
 			Settings{Mode: Cluster, Addrs: []string{"n1:7000", "n2:7001"}, Username: "app", Password: "pw", TLS: true}},
 		{"cluster from variables", Vars{ClusterAddrs: "n1:7000,n2:7001,n3:7002", Username: "u", Password: "pw"},
 			Settings{Mode: Cluster, Addrs: []string{"n1:7000", "n2:7001", "n3:7002"}, Username: "u", Password: "pw"}},
+		{"sentinel URL takes the master name from the variable", Vars{URL: "redis-sentinel://s1:26379", MasterName: "m"},
+			Settings{Mode: Sentinel, Addrs: []string{"s1:26379"}, MasterName: "m"}},
+		{"master name is ignored outside Sentinel", Vars{Addr: "r:6379", MasterName: "m"},
+			Settings{Mode: Single, Addrs: []string{"r:6379"}}},
 		{"IPv6 node", Vars{URL: "redis://[::1]:6379/0"}, Settings{Mode: Single, Addrs: []string{"[::1]:6379"}}},
 	}
 	for _, tc := range tests {
