@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -60,13 +61,13 @@ func (c *Cluster) Client(tb testing.TB) *redis.ClusterClient {
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs})
 	tb.Cleanup(func() { rdb.Close() })
 	waitFor(tb, "cluster client", func(ctx context.Context) error {
-		n := 0
+		var n atomic.Int32 // ForEachMaster calls in parallel
 		err := rdb.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
-			n++
+			n.Add(1)
 			return m.Ping(ctx).Err()
 		})
-		if err == nil && n != len(c.Addrs) {
-			err = fmt.Errorf("%d of %d masters seen", n, len(c.Addrs))
+		if err == nil && int(n.Load()) != len(c.Addrs) {
+			err = fmt.Errorf("%d of %d masters seen", n.Load(), len(c.Addrs))
 		}
 		return err
 	})
