@@ -151,3 +151,25 @@ func TestReplicaFence(t *testing.T) {
 		})
 	}
 }
+
+func TestIntakeQueueAnswersUnavailableWhenNotDurable(t *testing.T) {
+	_, rdb := redistest.New(t)
+	tests := []struct {
+		name    string
+		durable func(context.Context) error
+		wantErr bool
+	}{
+		{"replicas confirm", func(context.Context) error { return nil }, false},
+		{"replicas do not confirm", ReplicaFence(rdb, 1), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := NewIntakeQueue(asynq.NewClientFromRedisClient(rdb), nil, IntakeOptions{MaxWait: 400 * time.Millisecond, Durable: tc.durable})
+			defer q.Close()
+			err := q.Enqueue(context.Background(), webhooks.Body{Raw: []byte(`{"n":1}`), AppID: "app"})
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("got %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+}
