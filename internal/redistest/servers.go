@@ -74,6 +74,7 @@ func startServer(tb testing.TB, dir string, port int, conf ...string) *Server {
 	}
 	cmd := exec.Command("redis-server", args...)
 	cmd.Stdout, cmd.Stderr = log, log
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		tb.Fatalf("redistest: start redis-server: %v", err)
 	}
