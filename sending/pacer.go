@@ -13,7 +13,7 @@ import (
 // Buckets live in Redis only while they refill; losing them lets at most one
 // burst through, which Meta's own limits then answer.
 type Pacer struct {
-	rdb    *redis.Client
+	rdb    redis.UniversalClient
 	prefix string
 }
 
@@ -22,7 +22,7 @@ type Pacer struct {
 const PairBurst = 45
 
 // NewPacer returns a Pacer keeping its buckets under prefix.
-func NewPacer(rdb *redis.Client, prefix string) *Pacer {
+func NewPacer(rdb redis.UniversalClient, prefix string) *Pacer {
 	return &Pacer{rdb: rdb, prefix: prefix}
 }
 
@@ -57,7 +57,7 @@ func (p *Pacer) Take(ctx context.Context, phoneNumberID, recipient string, perSe
 	if perSecond <= 0 {
 		perSecond = DefaultThroughput
 	}
-	keys := []string{p.prefix + "num:" + phoneNumberID, p.prefix + "pair:" + phoneNumberID + ":" + recipient}
+	keys := bucketKeys(p.prefix, phoneNumberID, recipient)
 	// Meta counts a number's sends over any one second, and a bucket lets
 	// through its capacity plus a second's refill there: the capacity (a
 	// tenth of the limit) comes out of the refill rate so that the two
@@ -80,4 +80,12 @@ func PacedRate(perSecond int) int {
 		perSecond = DefaultThroughput
 	}
 	return max(1, perSecond-max(1, perSecond/10))
+}
+
+// bucketKeys are the number's bucket and the pair's. take reads and writes
+// both in one script, so in a Redis Cluster they must share a slot: the
+// phone number id is their hash tag.
+func bucketKeys(prefix, phoneNumberID, recipient string) []string {
+	tag := "{" + phoneNumberID + "}"
+	return []string{prefix + "num:" + tag, prefix + "pair:" + tag + ":" + recipient}
 }

@@ -7,11 +7,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/wabsp/wabsp/internal/redistest"
 )
 
 func TestPacerHoldsNumberThroughput(t *testing.T) {
-	_, rdb := redistest.New(t)
+	redistest.Each(t, testPacerHoldsNumberThroughput)
+}
+
+func testPacerHoldsNumberThroughput(t *testing.T, rdb redis.UniversalClient) {
 	p := NewPacer(rdb, "test:")
 	var admitted, waited atomic.Int64
 	var wg sync.WaitGroup
@@ -50,7 +55,10 @@ func TestPacerHoldsNumberThroughput(t *testing.T) {
 }
 
 func TestPacerPairRate(t *testing.T) {
-	_, rdb := redistest.New(t)
+	redistest.Each(t, testPacerPairRate)
+}
+
+func testPacerPairRate(t *testing.T, rdb redis.UniversalClient) {
 	p := NewPacer(rdb, "test:")
 	for i := range PairBurst {
 		if wait, err := p.Take(t.Context(), "1001", "u", 1000); err != nil || wait != 0 {

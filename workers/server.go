@@ -99,7 +99,7 @@ func NewMux(d Deps, reg prometheus.Registerer) (*asynq.ServeMux, error) {
 // shutdown and refuses to for a shared one. Run exactly one scheduler; the
 // tasks are also unique for their interval, so a second one would not pile
 // them up.
-func NewScheduler(redisOpt asynq.RedisClientOpt, log *slog.Logger) (*asynq.Scheduler, error) {
+func NewScheduler(redisOpt asynq.RedisConnOpt, log *slog.Logger) (*asynq.Scheduler, error) {
 	s := asynq.NewScheduler(redisOpt, &asynq.SchedulerOpts{
 		Logger: asynqLogger{log}, LogLevel: asynq.WarnLevel, Location: time.UTC,
 	})

@@ -15,6 +15,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/wabsp/wabsp/internal/redisconf"
 )
 
 // benchEnv is the benchmark's own database and Redis database, and the
@@ -24,7 +26,7 @@ type benchEnv struct {
 	dir     string
 	dbName  string
 	dbURL   string
-	rdb     *redis.Client
+	rdb     redis.UniversalClient
 	secret  []byte
 	waba    []seededNumber
 	baseEnv []string
@@ -47,7 +49,11 @@ func newBenchEnv(ctx context.Context, o options, dir string) (*benchEnv, error) 
 		return nil, err
 	}
 	e.dbURL = replaceDatabase(o.databaseURL, e.dbName)
-	e.rdb = redis.NewClient(&redis.Options{Addr: o.redisAddr, DB: o.redisDB})
+	// The run flushes its database, so it drives a single node only.
+	single := redisconf.Settings{Mode: redisconf.Single, Addrs: []string{o.redisAddr}, DB: o.redisDB}
+	if e.rdb, err = single.Client(redisconf.Tuning{}); err != nil {
+		return nil, fmt.Errorf("-redis-addr: %w", err)
+	}
 	if err := e.rdb.FlushDB(ctx).Err(); err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wabsp/wabsp/internal/metasim"
+	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/internal/pgtest"
 )
 
@@ -37,15 +38,7 @@ func TestFaultsLoseNothingAndCountNothingTwice(t *testing.T) {
 	db, dbURL := pgtest.NewWithURL(t)
 	ctx := context.Background()
 	number := metasim.Number{WABAID: "731000000001", PhoneNumberID: "732000000001", Display: "15557310001"}
-	tenant, waba := uuid.New(), uuid.New()
-	if _, err := db.Exec(ctx, `
-		WITH t AS (INSERT INTO tenants (id, name, slug) VALUES ($1, 'Fault test', 'fault-test')),
-		     w AS (INSERT INTO wabas (id, tenant_id, waba_id) VALUES ($2, $1, $3))
-		INSERT INTO phone_numbers (id, tenant_id, waba_ref, phone_number_id, display_phone_number)
-		VALUES ($4, $1, $2, $5, $6)`,
-		tenant, waba, number.WABAID, uuid.New(), number.PhoneNumberID, "+"+number.Display); err != nil {
-		t.Fatal(err)
-	}
+	tenant := seedStreamTenant(t, db, number)
 
 	redisSrv := startRedis(t, dir)
 	secret := []byte("fault-app-secret")
@@ -106,41 +99,7 @@ func TestFaultsLoseNothingAndCountNothingTwice(t *testing.T) {
 		t.Fatal("no body was retried: the Redis outage did not reach the intake")
 	}
 
-	want := len(plan.Unique)
-	deadline := time.Now().Add(4 * time.Minute)
-	var got int
-	for time.Now().Before(deadline) {
-		if err := db.QueryRow(ctx, `SELECT count(*) FROM message_statuses WHERE tenant_id = $1`, tenant).Scan(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got >= want {
-			break
-		}
-		time.Sleep(time.Second)
-	}
-	if got != want {
-		t.Fatalf("%d status rows, want %d unique statuses", got, want)
-	}
-	rows, err := db.Query(ctx, `SELECT wamid, status FROM message_statuses WHERE tenant_id = $1`, tenant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := map[metasim.StatusKey]int{}
-	for rows.Next() {
-		var k metasim.StatusKey
-		if err := rows.Scan(&k.WAMID, &k.Status); err != nil {
-			t.Fatal(err)
-		}
-		stored[k]++
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range plan.Unique {
-		if stored[k] != 1 {
-			t.Errorf("%s %s stored %d times, want once", k.WAMID, k.Status, stored[k])
-		}
-	}
+	checkStatusesOnce(t, db, tenant, plan.Unique)
 }
 
 func buildBinary(t *testing.T, dir string) string {
@@ -270,5 +229,62 @@ func waitBodies(t *testing.T, em *metasim.Emitter, n int64) {
 			t.Fatalf("only %d bodies acknowledged, waited for %d", em.Stats().Acknowledged, n)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// seedStreamTenant creates a tenant owning number, for a status stream.
+func seedStreamTenant(t *testing.T, db *pg.DB, number metasim.Number) uuid.UUID {
+	t.Helper()
+	tenant, waba := uuid.New(), uuid.New()
+	if _, err := db.Exec(context.Background(), `
+		WITH t AS (INSERT INTO tenants (id, name, slug) VALUES ($1, 'Stream test', 'stream-test')),
+		     w AS (INSERT INTO wabas (id, tenant_id, waba_id) VALUES ($2, $1, $3))
+		INSERT INTO phone_numbers (id, tenant_id, waba_ref, phone_number_id, display_phone_number)
+		VALUES ($4, $1, $2, $5, $6)`,
+		tenant, waba, number.WABAID, uuid.New(), number.PhoneNumberID, "+"+number.Display); err != nil {
+		t.Fatal(err)
+	}
+	return tenant
+}
+
+// checkStatusesOnce waits up to four minutes for the tenant's status rows
+// and fails unless each unique status is stored exactly once.
+func checkStatusesOnce(t *testing.T, db *pg.DB, tenant uuid.UUID, unique []metasim.StatusKey) {
+	t.Helper()
+	ctx := context.Background()
+	want := len(unique)
+	deadline := time.Now().Add(4 * time.Minute)
+	var got int
+	for time.Now().Before(deadline) {
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM message_statuses WHERE tenant_id = $1`, tenant).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got >= want {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if got != want {
+		t.Fatalf("%d status rows, want %d unique statuses", got, want)
+	}
+	rows, err := db.Query(ctx, `SELECT wamid, status FROM message_statuses WHERE tenant_id = $1`, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[metasim.StatusKey]int{}
+	for rows.Next() {
+		var k metasim.StatusKey
+		if err := rows.Scan(&k.WAMID, &k.Status); err != nil {
+			t.Fatal(err)
+		}
+		stored[k]++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range unique {
+		if stored[k] != 1 {
+			t.Errorf("%s %s stored %d times, want once", k.WAMID, k.Status, stored[k])
+		}
 	}
 }

@@ -45,7 +45,7 @@ type system struct {
 	log      *slog.Logger
 	db       *pg.DB
 	readDB   *pg.DB // nil without WABSP_DATABASE_READ_URL
-	rdb      *redis.Client
+	rdb      redis.UniversalClient
 	reg      *prometheus.Registry
 	webhooks *webhooks.Service
 	tenants  *tenants.Service
@@ -85,19 +85,10 @@ func openSystem(ctx context.Context, cfg config.Config, log *slog.Logger) (*syst
 	if err != nil {
 		return nil, err
 	}
-	rdb := redis.NewClient(&redis.Options{
-		Addr: cfg.RedisAddr, DB: cfg.RedisDB, Password: cfg.RedisPassword,
-		// Short timeouts: the intake must tell Meta 503 within a second
-		// when Redis is gone, not wait on a dead socket. Its writes carry
-		// their own deadline, which the client must honour.
-		DialTimeout: 500 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second,
-		ContextTimeoutEnabled: true,
-		PoolSize:              64,
-	})
-	if err := rdb.Ping(ctx).Err(); err != nil {
+	rdb, err := openRedis(ctx, cfg)
+	if err != nil {
 		db.Close()
-		rdb.Close()
-		return nil, fmt.Errorf("redis %s: %w", cfg.RedisAddr, err)
+		return nil, err
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -258,7 +249,11 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	}
 	secrets, _ := s.cfg.AppSecrets()
 	client := asynq.NewClientFromRedisClient(s.rdb)
-	intake := workers.NewIntakeQueue(client, s.reg, workers.IntakeOptions{MaxWait: s.cfg.WebhookEnqueueWait})
+	intakeOpt := workers.IntakeOptions{MaxWait: s.cfg.WebhookEnqueueWait}
+	if n := s.cfg.RedisWaitReplicas; n > 0 {
+		intakeOpt.Durable = workers.ReplicaFence(s.rdb, n)
+	}
+	intake := workers.NewIntakeQueue(client, s.reg, intakeOpt)
 	defer intake.Close()
 	inspector := asynq.NewInspectorFromRedisClient(s.rdb)
 	app, err := httpapi.NewApp(httpapi.Deps{
@@ -365,9 +360,15 @@ func (s *system) runWorker(ctx context.Context) error {
 
 // runScheduler enqueues periodic tasks until ctx ends.
 func (s *system) runScheduler(ctx context.Context) error {
-	sch, err := workers.NewScheduler(asynq.RedisClientOpt{
-		Addr: s.cfg.RedisAddr, DB: s.cfg.RedisDB, Password: s.cfg.RedisPassword,
-	}, s.log)
+	settings, err := s.cfg.Redis()
+	if err != nil {
+		return err
+	}
+	opt, err := settings.AsynqOpt(redisTuning)
+	if err != nil {
+		return err
+	}
+	sch, err := workers.NewScheduler(opt, s.log)
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,26 @@ type Config struct {
 	PartitionsAhead int           `env:"WABSP_PARTITIONS_AHEAD" envDefault:"3"`
 	EventRetention  time.Duration `env:"WABSP_EVENT_RETENTION" envDefault:"9600h"`
 
-	RedisAddr     string `env:"WABSP_REDIS_ADDR" envDefault:"127.0.0.1:6379"`
-	RedisDB       int    `env:"WABSP_REDIS_DB" envDefault:"0"`
-	RedisPassword string `env:"WABSP_REDIS_PASSWORD"`
+	// Redis is a single node by default. WABSP_REDIS_URL (redis://,
+	// rediss://, redis-sentinel://, redis-cluster://) or the sentinel or
+	// cluster address lists choose another deployment; see Redis.
+	RedisURL              string `env:"WABSP_REDIS_URL"`
+	RedisAddr             string `env:"WABSP_REDIS_ADDR" envDefault:"127.0.0.1:6379"`
+	RedisDB               int    `env:"WABSP_REDIS_DB" envDefault:"0"`
+	RedisUsername         string `env:"WABSP_REDIS_USERNAME"`
+	RedisPassword         string `env:"WABSP_REDIS_PASSWORD"`
+	RedisSentinelAddrs    string `env:"WABSP_REDIS_SENTINEL_ADDRS"`
+	RedisMasterName       string `env:"WABSP_REDIS_MASTER_NAME"`
+	RedisSentinelUsername string `env:"WABSP_REDIS_SENTINEL_USERNAME"`
+	RedisSentinelPassword string `env:"WABSP_REDIS_SENTINEL_PASSWORD"`
+	RedisClusterAddrs     string `env:"WABSP_REDIS_CLUSTER_ADDRS"`
+	RedisTLS              bool   `env:"WABSP_REDIS_TLS" envDefault:"false"`
+	RedisTLSCAFile        string `env:"WABSP_REDIS_TLS_CA_FILE"`
+	RedisTLSServerName    string `env:"WABSP_REDIS_TLS_SERVER_NAME"`
+	// RedisWaitReplicas, when above 0, makes the webhook intake answer 200
+	// only once that many replicas hold the body, so a Sentinel failover
+	// cannot lose an acknowledged webhook.
+	RedisWaitReplicas int `env:"WABSP_REDIS_WAIT_REPLICAS" envDefault:"0"`
 
 	WorkerConcurrency int `env:"WABSP_WORKER_CONCURRENCY" envDefault:"8"`
 	// WorkerMemoryLimitMiB is the Go runtime's soft memory limit for a
@@ -140,11 +157,13 @@ func (c Config) Validate() error {
 	if c.EventRetention < 31*24*time.Hour {
 		bad("WABSP_EVENT_RETENTION", "must be at least 744h (one month), got %s", c.EventRetention)
 	}
-	if c.RedisAddr == "" {
-		bad("WABSP_REDIS_ADDR", "must not be empty")
-	}
 	if c.RedisDB < 0 || c.RedisDB > 15 {
 		bad("WABSP_REDIS_DB", "must be 0..15, got %d", c.RedisDB)
+	} else if _, err := c.Redis(); err != nil {
+		bad("WABSP_REDIS", "%v", err)
+	}
+	if c.RedisWaitReplicas < 0 || c.RedisWaitReplicas > 5 {
+		bad("WABSP_REDIS_WAIT_REPLICAS", "must be 0..5, got %d", c.RedisWaitReplicas)
 	}
 	if c.WorkerMemoryLimitMiB < 0 || (c.WorkerMemoryLimitMiB > 0 && c.WorkerMemoryLimitMiB < 64) {
 		bad("WABSP_WORKER_MEMORY_LIMIT_MIB", "must be 0 (off) or at least 64, got %d", c.WorkerMemoryLimitMiB)

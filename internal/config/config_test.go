@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wabsp/wabsp/internal/redisconf"
 )
 
 func TestValidateNamesTheVariable(t *testing.T) {
@@ -26,6 +28,10 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"no partitions ahead", func(c *Config) { c.PartitionsAhead = 0 }, "WABSP_PARTITIONS_AHEAD"},
 		{"retention under a month", func(c *Config) { c.EventRetention = 24 * time.Hour }, "WABSP_EVENT_RETENTION"},
 		{"redis db out of range", func(c *Config) { c.RedisDB = 16 }, "WABSP_REDIS_DB"},
+		{"redis url scheme", func(c *Config) { c.RedisURL = "http://r:6379" }, "WABSP_REDIS_URL"},
+		{"redis sentinel without master", func(c *Config) { c.RedisSentinelAddrs = "s1:26379" }, "WABSP_REDIS"},
+		{"redis empty address", func(c *Config) { c.RedisAddr = "" }, "WABSP_REDIS"},
+		{"redis wait replicas", func(c *Config) { c.RedisWaitReplicas = -1 }, "WABSP_REDIS_WAIT_REPLICAS"},
 		{"jwt key not base64", func(c *Config) { c.JWTKeys = "k1:%%%" }, "WABSP_JWT_KEYS"},
 		{"jwt key wrong size", func(c *Config) { c.JWTKeys = "k1:AAAA" }, "WABSP_JWT_KEYS"},
 		{"signing kid unknown", func(c *Config) {
@@ -76,5 +82,39 @@ func TestAppSecrets(t *testing.T) {
 	}
 	if len(s) != 2 || s[1].AppID != "222" || string(s[1].Secret) != "def" {
 		t.Fatalf("got %+v", s)
+	}
+}
+
+func TestRedisFromEnvironment(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		wantMode redisconf.Mode
+		wantAddr string
+	}{
+		{"default single node", nil, redisconf.Single, "127.0.0.1:6379"},
+		{"cluster URL", map[string]string{"WABSP_REDIS_URL": "redis-cluster://n1:7000,n2:7001"}, redisconf.Cluster, "n1:7000"},
+		{"sentinel variables", map[string]string{
+			"WABSP_REDIS_SENTINEL_ADDRS": "s1:26379,s2:26379", "WABSP_REDIS_MASTER_NAME": "wabsp",
+		}, redisconf.Sentinel, "s1:26379"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("WABSP_JWT_KEYS", "")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			c, err := Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := c.Redis()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Mode != tc.wantMode || s.Addrs[0] != tc.wantAddr {
+				t.Fatalf("got %s, want %s at %s", s, tc.wantMode, tc.wantAddr)
+			}
+		})
 	}
 }

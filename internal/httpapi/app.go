@@ -53,7 +53,7 @@ const (
 type Deps struct {
 	Log      *slog.Logger
 	DB       *pg.DB
-	Redis    *redis.Client
+	Redis    redis.UniversalClient
 	Tenants  *tenants.Service
 	Issuer   *auth.Issuer
 	Verifier *auth.Verifier

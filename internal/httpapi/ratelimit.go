@@ -21,7 +21,7 @@ import (
 //
 // If Redis cannot answer, the request goes through: an outage of the limiter
 // should not become an outage of the API.
-func rateLimit(rdb *redis.Client, rate float64, burst int, log *slog.Logger) fiber.Handler {
+func rateLimit(rdb redis.UniversalClient, rate float64, burst int, log *slog.Logger) fiber.Handler {
 	if rdb == nil || rate <= 0 || burst < 1 {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}

@@ -28,7 +28,7 @@ import (
 type Server struct {
 	log      *slog.Logger
 	db       *pg.DB
-	redis    *redis.Client
+	redis    redis.UniversalClient
 	tenants  *tenants.Service
 	issuer   *auth.Issuer
 	keyring  *auth.Keyring

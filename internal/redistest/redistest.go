@@ -2,6 +2,11 @@
 // binaries of several packages run in parallel against one server, so a test
 // claims a free database index (1..15) with a lease key in database 0, flushes
 // it, and releases it in t.Cleanup. WABSP_TEST_REDIS_ADDR overrides the server.
+//
+// For code that must also work on other deployments, NewCluster and
+// NewSentinel start a Redis Cluster or a Sentinel set of the test's own
+// from redis-server processes on loopback ports, and Each runs a test body
+// against a logical database and a cluster.
 package redistest
 
 import (

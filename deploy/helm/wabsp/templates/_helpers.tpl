@@ -76,6 +76,8 @@ annotation share one source.
 {{- $data := dict
   "WABSP_DATABASE_URL" .Values.database.url
   "WABSP_REDIS_PASSWORD" .Values.redis.password
+  "WABSP_REDIS_SENTINEL_PASSWORD" .Values.redis.sentinelPassword
+  "WABSP_REDIS_URL" .Values.redis.url
   "WABSP_JWT_KEYS" .Values.secrets.jwtKeys
   "WABSP_ENCRYPTION_KEYS" .Values.secrets.encryptionKeys
   "WABSP_META_APP_SECRETS" .Values.secrets.metaAppSecrets
@@ -119,6 +121,24 @@ migration Job and the checksum annotation.
 {{- $_ := set $data "WABSP_REDIS_DB" (include "wabsp.envString" .Values.redis.db) }}
 {{- with .Values.redis.addr }}
 {{- $_ := set $data "WABSP_REDIS_ADDR" . }}
+{{- end }}
+{{- $redis := dict
+  "WABSP_REDIS_USERNAME" .Values.redis.username
+  "WABSP_REDIS_SENTINEL_ADDRS" .Values.redis.sentinelAddrs
+  "WABSP_REDIS_MASTER_NAME" .Values.redis.masterName
+  "WABSP_REDIS_CLUSTER_ADDRS" .Values.redis.clusterAddrs
+  "WABSP_REDIS_TLS_CA_FILE" .Values.redis.tlsCAFile
+  "WABSP_REDIS_TLS_SERVER_NAME" .Values.redis.tlsServerName }}
+{{- range $k, $v := $redis }}
+{{- if $v }}
+{{- $_ := set $data $k $v }}
+{{- end }}
+{{- end }}
+{{- if .Values.redis.tls }}
+{{- $_ := set $data "WABSP_REDIS_TLS" "true" }}
+{{- end }}
+{{- with .Values.redis.waitReplicas }}
+{{- $_ := set $data "WABSP_REDIS_WAIT_REPLICAS" (include "wabsp.envString" .) }}
 {{- end }}
 {{- toYaml $data }}
 {{- end }}
