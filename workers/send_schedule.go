@@ -11,9 +11,9 @@ import (
 )
 
 // sendSchedule gives each send a due time on its number's own clock when it
-// is queued, so that sends of one number are spread at the number's
-// throughput in asynq's scheduled set instead of piling up in the pending
-// list.
+// is queued, so that sends of one number wait in asynq's scheduled set,
+// spread at the pace the pacer allows the number, instead of piling up in
+// the pending list.
 //
 // This is how one tenant's backlog cannot hold up another's send. asynq
 // takes pending tasks of a queue in order, so 50,000 sends queued at once by
