@@ -108,7 +108,9 @@ func intervalsOf(ms []insights.MetricResult) []interval {
 			span = math.Max(span, math.Max(math.Abs(c.CILow), math.Abs(c.CIHigh)))
 		}
 	}
-	x := func(v float64) int { return int(math.Round(float64(intervalWidth)/2 + v/span*float64(intervalWidth)/2*0.95)) }
+	x := func(v float64) int {
+		return int(math.Round(float64(intervalWidth)/2 + v/span*float64(intervalWidth)/2*0.95))
+	}
 	var out []interval
 	for _, m := range ms {
 		c := m.Comparison

@@ -1,0 +1,112 @@
+package console
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/insights"
+	"github.com/wabsp/wabsp/optins"
+	"github.com/wabsp/wabsp/quality"
+)
+
+// tenantData is what seedTenant wrote for one tenant, to build paths.
+type tenantData struct {
+	number   uuid.UUID
+	template string
+	alert    uuid.UUID
+	contact  uuid.UUID
+	waID     string
+}
+
+// pagesFixture is setup with every domain the tenant pages read, each
+// tenant seeded with a number that turned red, a template, a consent and
+// a journey and experiment.
+type pagesFixture struct {
+	*fixture
+	cfg     Config
+	quality *quality.Service
+	optins  *optins.Service
+	ins     *insights.Service
+	a, b    tenantData
+}
+
+func setupPages(t testing.TB) *pagesFixture {
+	t.Helper()
+	tt, ok := t.(*testing.T)
+	if !ok {
+		t.Fatal("setupPages needs a *testing.T")
+	}
+	f := &pagesFixture{fixture: setup(tt)}
+	q, err := quality.NewService(f.db, prometheus.NewRegistry(), discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bill := billing.NewService(f.db, billing.Config{Log: discardLog()})
+	if err := bill.Seed(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.quality, f.optins, f.ins = q, optins.NewService(f.db), insights.NewService(f.db)
+	f.cfg = Config{Log: discardLog(), Users: f.svc, Quality: q, QualityPages: q, Billing: bill, Consent: f.optins,
+		Insights: f.ins, Now: func() time.Time { return *f.clock }}
+	f.app = fiber.New()
+	Mount(f.app, f.cfg)
+	f.a = f.seedTenant(t, f.tenantA.ID, "106540352242922", "15550000001")
+	f.b = f.seedTenant(t, f.tenantB.ID, "206540352242922", "15550000002")
+	return f
+}
+
+func (f *pagesFixture) seedTenant(t testing.TB, tenantID uuid.UUID, phoneID, waID string) tenantData {
+	t.Helper()
+	ctx := context.Background()
+	d := tenantData{waID: waID}
+	waba := "1" + phoneID
+	now := time.Now().UTC()
+	for i, rating := range []string{"GREEN", "YELLOW", "RED"} {
+		_, err := f.quality.ApplyNumberPoll(ctx, tenantID, waba, now.AddDate(0, 0, i-3), []quality.NumberPoll{{
+			PhoneNumberID: phoneID, DisplayPhoneNumber: "+" + waID, VerifiedName: "Shop", QualityRating: rating,
+			Status: "CONNECTED", MessagingLimitTier: "TIER_10K"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := f.quality.ApplyTemplatePoll(ctx, tenantID, waba, now.AddDate(0, 0, -1), []quality.TemplatePoll{
+		{ID: "9" + phoneID[:8], Name: "order_update", Language: "en_US", Status: "APPROVED", Category: "UTILITY", QualityScore: "YELLOW",
+			QualityAt: now.AddDate(0, 0, -1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.template = "9" + phoneID[:8]
+	nums, err := f.quality.ListNumbers(ctx, tenantID, quality.NumberFilter{}, quality.Page{})
+	if err != nil || len(nums.Items) != 1 {
+		t.Fatalf("numbers: %v %d", err, len(nums.Items))
+	}
+	d.number = nums.Items[0].ID
+	alerts, err := f.quality.ListAlerts(ctx, tenantID, quality.AlertFilter{}, quality.Page{})
+	if err != nil || len(alerts.Items) == 0 {
+		t.Fatalf("alerts: %v %d", err, len(alerts.Items))
+	}
+	d.alert = alerts.Items[0].ID
+	e, err := f.optins.RecordConsent(ctx, tenantID, "test", optins.ConsentInput{Contact: optins.ContactRef{WaID: waID},
+		Purpose: optins.PurposeMarketing, Action: optins.ActionOptIn, Source: optins.SourceWebForm,
+		Evidence: optins.Evidence{NoticeText: "Yes, send me offers from Shop"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.contact = e.ContactID
+	j, err := f.ins.CreateJourney(ctx, tenantID, insights.NewJourney{Key: "onboarding", Name: "Onboarding", Steps: []insights.Step{
+		{Key: "welcome", Match: insights.MatchTemplate, Value: "order_update"}, {Key: "reply", Match: insights.MatchEvent, Value: "replied"}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.ins.CreateExperiment(ctx, tenantID, insights.NewExperiment{Key: "wording", Name: "Wording",
+		Variants: []insights.Variant{{Key: "plain", Weight: 50}, {Key: "emoji", Weight: 50}}, JourneyID: &j.ID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
