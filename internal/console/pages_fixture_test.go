@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,8 +12,12 @@ import (
 
 	"github.com/wabsp/wabsp/billing"
 	"github.com/wabsp/wabsp/insights"
+	"github.com/wabsp/wabsp/internal/metasim"
 	"github.com/wabsp/wabsp/optins"
 	"github.com/wabsp/wabsp/quality"
+	"github.com/wabsp/wabsp/tenants"
+	"github.com/wabsp/wabsp/tenants/tenantstest"
+	"github.com/wabsp/wabsp/webhooks"
 )
 
 // tenantData is what seedTenant wrote for one tenant, to build paths.
@@ -33,6 +38,7 @@ type pagesFixture struct {
 	quality *quality.Service
 	optins  *optins.Service
 	ins     *insights.Service
+	intake  *webhooks.Service
 	a, b    tenantData
 }
 
@@ -56,20 +62,27 @@ func setupPages(t testing.TB) *pagesFixture {
 		Insights: f.ins, Now: func() time.Time { return *f.clock }}
 	f.app = fiber.New()
 	Mount(f.app, f.cfg)
-	f.a = f.seedTenant(t, f.tenantA.ID, "106540352242922", "15550000001")
-	f.b = f.seedTenant(t, f.tenantB.ID, "206540352242922", "15550000002")
+	f.intake, err = webhooks.NewService(f.db, nil, nil, webhooks.WithLookupTTL(time.Minute, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.intake.Register(webhooks.FieldMessages, f.intake.Defaults(), bill.Handler(), f.ins.Handler(), f.optins.Handler())
+	f.a = f.seedTenant(t, f.tenantA.ID, "15550000001")
+	f.b = f.seedTenant(t, f.tenantB.ID, "15550000002")
 	return f
 }
 
-func (f *pagesFixture) seedTenant(t testing.TB, tenantID uuid.UUID, phoneID, waID string) tenantData {
+func (f *pagesFixture) seedTenant(t testing.TB, tenantID uuid.UUID, waID string) tenantData {
 	t.Helper()
 	ctx := context.Background()
 	d := tenantData{waID: waID}
-	waba := "1" + phoneID
+	w := tenantstest.MustCreateWABA(t, f.svc, tenantID, "")
+	phone := tenantstest.MustCreatePhoneNumber(t, f.svc, tenantID, w.ID)
+	waba, phoneID := w.WABAID, phone.PhoneNumberID
 	now := time.Now().UTC()
 	for i, rating := range []string{"GREEN", "YELLOW", "RED"} {
 		_, err := f.quality.ApplyNumberPoll(ctx, tenantID, waba, now.AddDate(0, 0, i-3), []quality.NumberPoll{{
-			PhoneNumberID: phoneID, DisplayPhoneNumber: "+" + waID, VerifiedName: "Shop", QualityRating: rating,
+			PhoneNumberID: phoneID, DisplayPhoneNumber: phone.DisplayPhoneNumber, VerifiedName: "Shop", QualityRating: rating,
 			Status: "CONNECTED", MessagingLimitTier: "TIER_10K"}})
 		if err != nil {
 			t.Fatal(err)
@@ -108,5 +121,49 @@ func (f *pagesFixture) seedTenant(t testing.TB, tenantID uuid.UUID, phoneID, waI
 		Variants: []insights.Variant{{Key: "plain", Weight: 50}, {Key: "emoji", Weight: 50}}, JourneyID: &j.ID}, ""); err != nil {
 		t.Fatal(err)
 	}
+	f.traffic(t, waba, phone, waID, now)
 	return d
+}
+
+// traffic delivers a few days of a customer writing in, a service reply
+// and a marketing template, through the intake as production applies it.
+func (f *pagesFixture) traffic(t testing.TB, waba string, phone tenants.PhoneNumber, waID string, now time.Time) {
+	t.Helper()
+	digits := metasim.Digits(phone.DisplayPhoneNumber)
+	service := &metasim.Pricing{Billable: false, Model: "PMP", Type: "free_customer_service", Category: "service"}
+	marketing := &metasim.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}
+	for day := range 4 {
+		in := now.Add(-time.Duration(day)*24*time.Hour - 2*time.Hour)
+		reply, promo := fmt.Sprintf("wamid.reply-%s-%d", waID, day), fmt.Sprintf("wamid.promo-%s-%d", waID, day)
+		var st []metasim.Status
+		for i, s := range []string{"sent", "delivered", "read"} {
+			at := in.Add(time.Duration(3+day+i) * time.Minute)
+			st = append(st, metasim.Status{WAMID: reply, Status: s, Timestamp: at, RecipientID: waID, Pricing: service},
+				metasim.Status{WAMID: promo, Status: s, Timestamp: at.Add(time.Hour), RecipientID: waID, Pricing: marketing})
+		}
+		f.deliver(t, metasim.InboundTextBody(waba, phone.PhoneNumberID, digits,
+			metasim.InboundText{From: waID, Name: "Ana", WAMID: fmt.Sprintf("wamid.in-%s-%d", waID, day), Timestamp: in, Body: "Where is my order?"}),
+			metasim.StatusesBody(waba, phone.PhoneNumberID, digits, st))
+	}
+}
+
+// deliver runs bodies through archive, route and apply, as the workers do.
+func (f *pagesFixture) deliver(t testing.TB, bodies ...[]byte) {
+	t.Helper()
+	ctx := context.Background()
+	for _, body := range bodies {
+		archived, err := f.intake.Archive(ctx, []webhooks.Body{{Raw: body, ReceivedAt: time.Now(), AppID: "app"}})
+		if err != nil {
+			t.Fatalf("archive: %v", err)
+		}
+		batches, err := f.intake.Route(ctx, archived)
+		if err != nil {
+			t.Fatalf("route: %v", err)
+		}
+		for _, b := range batches {
+			if err := f.intake.Apply(ctx, b.TenantID, b.Changes); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+		}
+	}
 }

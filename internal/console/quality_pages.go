@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -44,7 +45,7 @@ func ratingLevel(r string) *float64 {
 }
 
 func timelineOf(r quality.Rollup) *chartData {
-	c := newChart("rating", r.Attribute, "Lowest", "End of day")
+	c := newChart("rating", "Daily "+strings.ReplaceAll(r.Attribute, "_", " "), "Lowest", "End of day")
 	for _, d := range r.Days {
 		day, err := time.Parse(time.DateOnly, d.Date)
 		if err != nil {

@@ -15,7 +15,7 @@
       data: [d.x].concat(d.y),
       opts: {
         scales: { y: { range: [0.5, 3.5] } },
-        axes: [{}, { splits: function () { return [1, 2, 3]; }, values: function (u, v) { return v.map(function (n) { return levels[n] || ""; }); } }],
+        axes: [{}, { size: 70, splits: function () { return [1, 2, 3]; }, values: function (u, v) { return v.map(function (n) { return levels[n] || ""; }); } }],
         series: [{}].concat(d.series.map(function (name, i) {
           return { label: name, stroke: colors[i], width: 2, paths: step, spanGaps: false };
         }))
