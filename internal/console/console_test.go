@@ -32,7 +32,7 @@ type fixture struct {
 	userAID        uuid.UUID
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t testing.TB) *fixture {
 	t.Helper()
 	db := pgtest.New(t)
 	svc := tenantstest.NewService(t, db)

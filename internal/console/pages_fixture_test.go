@@ -27,6 +27,8 @@ type tenantData struct {
 	alert    uuid.UUID
 	contact  uuid.UUID
 	waID     string
+	waba     string
+	phone    tenants.PhoneNumber
 }
 
 // pagesFixture is setup with every domain the tenant pages read, each
@@ -44,11 +46,7 @@ type pagesFixture struct {
 
 func setupPages(t testing.TB) *pagesFixture {
 	t.Helper()
-	tt, ok := t.(*testing.T)
-	if !ok {
-		t.Fatal("setupPages needs a *testing.T")
-	}
-	f := &pagesFixture{fixture: setup(tt)}
+	f := &pagesFixture{fixture: setup(t)}
 	q, err := quality.NewService(f.db, prometheus.NewRegistry(), discardLog())
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +77,7 @@ func (f *pagesFixture) seedTenant(t testing.TB, tenantID uuid.UUID, waID string)
 	w := tenantstest.MustCreateWABA(t, f.svc, tenantID, "")
 	phone := tenantstest.MustCreatePhoneNumber(t, f.svc, tenantID, w.ID)
 	waba, phoneID := w.WABAID, phone.PhoneNumberID
+	d.waba, d.phone = waba, phone
 	now := time.Now().UTC()
 	for i, rating := range []string{"GREEN", "YELLOW", "RED"} {
 		_, err := f.quality.ApplyNumberPoll(ctx, tenantID, waba, now.AddDate(0, 0, i-3), []quality.NumberPoll{{
@@ -121,20 +120,23 @@ func (f *pagesFixture) seedTenant(t testing.TB, tenantID uuid.UUID, waID string)
 		Variants: []insights.Variant{{Key: "plain", Weight: 50}, {Key: "emoji", Weight: 50}}, JourneyID: &j.ID}, ""); err != nil {
 		t.Fatal(err)
 	}
-	f.traffic(t, waba, phone, waID, now)
+	f.traffic(t, d, now, 4, 1)
 	return d
 }
 
-// traffic delivers a few days of a customer writing in, a service reply
-// and a marketing template, through the intake as production applies it.
-func (f *pagesFixture) traffic(t testing.TB, waba string, phone tenants.PhoneNumber, waID string, now time.Time) {
+// traffic delivers days of conversations a day ending at now: the
+// customer writes in, gets a service reply and a marketing template,
+// through the intake as production applies it.
+func (f *pagesFixture) traffic(t testing.TB, d tenantData, now time.Time, days, perDay int) {
 	t.Helper()
+	waba, phone, waID := d.waba, d.phone, d.waID
 	digits := metasim.Digits(phone.DisplayPhoneNumber)
 	service := &metasim.Pricing{Billable: false, Model: "PMP", Type: "free_customer_service", Category: "service"}
 	marketing := &metasim.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}
-	for day := range 4 {
-		in := now.Add(-time.Duration(day)*24*time.Hour - 2*time.Hour)
-		reply, promo := fmt.Sprintf("wamid.reply-%s-%d", waID, day), fmt.Sprintf("wamid.promo-%s-%d", waID, day)
+	for n := range days * perDay {
+		day := n / perDay
+		in := now.Add(-time.Duration(day)*24*time.Hour - time.Duration(2+n%perDay)*time.Minute*7)
+		reply, promo := fmt.Sprintf("wamid.reply-%s-%d", waID, n), fmt.Sprintf("wamid.promo-%s-%d", waID, n)
 		var st []metasim.Status
 		for i, s := range []string{"sent", "delivered", "read"} {
 			at := in.Add(time.Duration(3+day+i) * time.Minute)
@@ -142,7 +144,7 @@ func (f *pagesFixture) traffic(t testing.TB, waba string, phone tenants.PhoneNum
 				metasim.Status{WAMID: promo, Status: s, Timestamp: at.Add(time.Hour), RecipientID: waID, Pricing: marketing})
 		}
 		f.deliver(t, metasim.InboundTextBody(waba, phone.PhoneNumberID, digits,
-			metasim.InboundText{From: waID, Name: "Ana", WAMID: fmt.Sprintf("wamid.in-%s-%d", waID, day), Timestamp: in, Body: "Where is my order?"}),
+			metasim.InboundText{From: waID, Name: "Ana", WAMID: fmt.Sprintf("wamid.in-%s-%d", waID, n), Timestamp: in, Body: "Where is my order?"}),
 			metasim.StatusesBody(waba, phone.PhoneNumberID, digits, st))
 	}
 }
