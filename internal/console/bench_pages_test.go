@@ -37,6 +37,7 @@ func BenchmarkTenantPages(b *testing.B) {
 	c.login(f.admin, password)
 	base := "/console/tenants/" + f.tenantA.ID.String()
 	pages := []struct{ name, path string }{
+		{"tenant-50-numbers", base},
 		{"number-30d", base + "/numbers/" + f.a.number.String()},
 		{"number-400d", base + "/numbers/" + f.a.number.String() + "?days=400"},
 		{"alerts", base + "/alerts?state=all"},
