@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/wabsp/wabsp/insights"
 )
@@ -26,28 +27,28 @@ type Insights interface {
 const insightsShown = 10
 
 // The page covers the domain's default range (the last DefaultRangeDays
-// days), as the API does without from and to.
+// days), as the API does without from and to. Its five reads are
+// independent and each waits on Postgres, so they run at once.
 func (c *console) insightsPage(ctx *fiber.Ctx) error {
 	t := scopedTenant(ctx)
-	in, uc := c.cfg.Insights, ctx.UserContext()
-	funnel, err := in.Funnel(uc, t.ID, insights.FunnelQuery{})
-	if err != nil {
-		return err
-	}
-	resp, err := in.ResponseTimes(uc, t.ID, insights.ResponseQuery{GroupBy: insights.ByDay})
-	if err != nil {
-		return err
-	}
-	hours, err := in.BusiestHours(uc, t.ID, insights.HoursQuery{})
-	if err != nil {
-		return err
-	}
-	journeys, err := c.journeyResults(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	experiments, err := c.experimentResults(ctx, t.ID)
-	if err != nil {
+	in := c.cfg.Insights
+	var (
+		funnel      insights.Funnel
+		resp        insights.ResponseTimes
+		hours       insights.BusiestHours
+		journeys    []insights.JourneyResults
+		experiments []experimentView
+	)
+	g, uc := errgroup.WithContext(ctx.UserContext())
+	g.Go(func() (err error) { funnel, err = in.Funnel(uc, t.ID, insights.FunnelQuery{}); return })
+	g.Go(func() (err error) {
+		resp, err = in.ResponseTimes(uc, t.ID, insights.ResponseQuery{GroupBy: insights.ByDay})
+		return
+	})
+	g.Go(func() (err error) { hours, err = in.BusiestHours(uc, t.ID, insights.HoursQuery{}); return })
+	g.Go(func() (err error) { journeys, err = c.journeyResults(uc, t.ID); return })
+	g.Go(func() (err error) { experiments, err = c.experimentResults(uc, t.ID); return })
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	return c.renderTenant(ctx, "insights.html", "Insights", map[string]any{
@@ -58,14 +59,14 @@ func (c *console) insightsPage(ctx *fiber.Ctx) error {
 	})
 }
 
-func (c *console) journeyResults(ctx *fiber.Ctx, tenantID uuid.UUID) ([]insights.JourneyResults, error) {
-	list, err := c.cfg.Insights.Journeys(ctx.UserContext(), tenantID, insights.Page{Limit: insightsShown})
+func (c *console) journeyResults(ctx context.Context, tenantID uuid.UUID) ([]insights.JourneyResults, error) {
+	list, err := c.cfg.Insights.Journeys(ctx, tenantID, insights.Page{Limit: insightsShown})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]insights.JourneyResults, 0, len(list.Items))
 	for _, j := range list.Items {
-		r, err := c.cfg.Insights.JourneyResults(ctx.UserContext(), tenantID, j.ID, insights.Range{})
+		r, err := c.cfg.Insights.JourneyResults(ctx, tenantID, j.ID, insights.Range{})
 		if err != nil {
 			return nil, err
 		}
@@ -82,14 +83,14 @@ type experimentView struct {
 	Height    int
 }
 
-func (c *console) experimentResults(ctx *fiber.Ctx, tenantID uuid.UUID) ([]experimentView, error) {
-	list, err := c.cfg.Insights.Experiments(ctx.UserContext(), tenantID, insights.Page{Limit: insightsShown})
+func (c *console) experimentResults(ctx context.Context, tenantID uuid.UUID) ([]experimentView, error) {
+	list, err := c.cfg.Insights.Experiments(ctx, tenantID, insights.Page{Limit: insightsShown})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]experimentView, 0, len(list.Items))
 	for _, e := range list.Items {
-		r, err := c.cfg.Insights.ExperimentResults(ctx.UserContext(), tenantID, e.ID, insights.Range{})
+		r, err := c.cfg.Insights.ExperimentResults(ctx, tenantID, e.ID, insights.Range{})
 		if err != nil {
 			return nil, err
 		}
