@@ -65,6 +65,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("seed demo tenants: %w", err)
 	}
+	if err := seedDemoInsights(ctx, sys.insights, uuid.MustParse(seeded.tenantID)); err != nil {
+		return fmt.Errorf("seed demo insights: %w", err)
+	}
 	base := "http://" + hostPort(ln.Addr().String())
 	printWelcome(stdout, base, seeded)
 	signup, err := demoSignup(ctx, sys, graph, uuid.MustParse(seeded.tenantID))

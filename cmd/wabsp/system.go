@@ -282,7 +282,8 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	console.Mount(app, console.Config{Log: s.log, Users: s.tenants, Quality: s.quality, Dev: s.cfg.Dev})
+	console.Mount(app, console.Config{Log: s.log, Users: s.tenants, Quality: s.quality, Dev: s.cfg.Dev,
+		QualityPages: s.quality, Billing: s.billing, Consent: s.optins, Insights: s.insights})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	s.log.Info("api listening", "addr", ln.Addr().String())

@@ -26,7 +26,7 @@ var templateFS embed.FS
 //go:embed static/console.css
 var stylesheet []byte
 
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/*.html"))
 
 // Users is the part of the tenants domain the console needs.
 type Users interface {
@@ -50,6 +50,12 @@ type Config struct {
 	Log     *slog.Logger
 	Users   Users
 	Quality Numbers // nil leaves phone numbers out of tenant pages
+	// QualityPages, Billing, Consent and Insights feed the tenant's
+	// sections; a nil one leaves its section out.
+	QualityPages QualityPages
+	Billing      Billing
+	Consent      Consent
+	Insights     Insights
 	// Dev allows the session cookie without Secure, for the demo over
 	// plain http on localhost. Never set it behind a public address.
 	Dev bool
@@ -66,6 +72,7 @@ func Mount(app fiber.Router, cfg Config) {
 	// Ahead of the group, so the stylesheet costs no session lookup.
 	app.Get("/console/static/console.css", serveStylesheet)
 	app.Get("/console/static/vendor/:file", serveVendor)
+	app.Get("/console/static/charts.js", serveCharts)
 	g := app.Group("/console", securityHeaders, c.loadSession)
 	g.Get("/login", c.loginForm)
 	g.Post("/login", c.requireCSRF, c.login)
@@ -74,6 +81,7 @@ func Mount(app fiber.Router, cfg Config) {
 	g.Post("/logout", c.requireUser, c.requireCSRF, c.logout)
 	g.Get("/", c.requireUser, c.home)
 	g.Get("/tenants/:tenant_id", c.requireUser, c.tenantPage)
+	c.mountTenantPages(g)
 }
 
 type console struct {

@@ -54,7 +54,7 @@ func (c *console) tenantPage(ctx *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Title": t.Name, "Tenant": t}
+	data := map[string]any{"Title": t.Name, "Tenant": t, "Sections": c.sections()}
 	if c.cfg.Quality != nil {
 		nums, err := c.cfg.Quality.ListNumbers(ctx.UserContext(), id, quality.NumberFilter{}, quality.Page{Limit: tenantListLimit})
 		if err != nil {

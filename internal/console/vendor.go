@@ -35,3 +35,15 @@ func serveVendor(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, typ)
 	return c.Send(body)
 }
+
+//go:embed static/charts.js
+var chartScript []byte
+
+// serveCharts answers the script that draws the charts from the pages'
+// data islands. It changes with the binary, so browsers revalidate it.
+func serveCharts(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "no-cache")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	return c.Send(chartScript)
+}
