@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/wabsp/wabsp/internal/auth"
+	"github.com/wabsp/wabsp/internal/pg"
 	"github.com/wabsp/wabsp/internal/pgtest"
 	"github.com/wabsp/wabsp/tenants"
 	"github.com/wabsp/wabsp/tenants/tenantstest"
@@ -21,6 +22,7 @@ const password = "correct horse battery"
 
 type fixture struct {
 	app            *fiber.App
+	db             *pg.DB
 	svc            *tenants.Service
 	tenantA        tenants.Tenant
 	tenantB        tenants.Tenant
@@ -34,7 +36,7 @@ func setup(t *testing.T) *fixture {
 	t.Helper()
 	db := pgtest.New(t)
 	svc := tenantstest.NewService(t, db)
-	f := &fixture{svc: svc}
+	f := &fixture{svc: svc, db: db}
 	f.tenantA = tenantstest.MustCreateTenant(t, svc, "Acme")
 	f.tenantB = tenantstest.MustCreateTenant(t, svc, "Bolt")
 	p := tenantstest.MustCreatePartner(t, svc, "Agency", f.tenantA.ID)
