@@ -101,6 +101,7 @@ func Mount(app fiber.Router, cfg Config) {
 type console struct {
 	cfg     Config
 	limiter *loginLimiter
+	margins marginCache
 }
 
 // securityHeaders keeps pages out of frames and caches and confines

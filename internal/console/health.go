@@ -100,7 +100,7 @@ func (c *console) health(ctx context.Context) (health, error) {
 	}
 	if c.cfg.Margins != nil {
 		month := billing.MonthOf(now.UTC())
-		m, err := c.monthMargins(ctx, month)
+		m, err := c.cachedMargins(ctx, month)
 		if err != nil {
 			return h, err
 		}

@@ -102,3 +102,28 @@ func seedIntake(t testing.TB, db *pg.DB, at time.Time) {
 		t.Fatal(err)
 	}
 }
+
+// seedDayOfIntake archives one body a minute for the day before now, every
+// fiftieth of them poison.
+func seedDayOfIntake(t testing.TB, db *pg.DB, now time.Time) {
+	t.Helper()
+	wh, err := webhooks.NewService(db, nil, discardLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies []webhooks.Body
+	for i := range 24 * 60 {
+		raw := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"99999","time":%d,"changes":[{"field":"account_update","value":{"event":"ACCOUNT_DELETED"}}]}]}`, i)
+		if i%50 == 0 {
+			raw = fmt.Sprintf(`{"truncated":%d`, i)
+		}
+		bodies = append(bodies, webhooks.Body{Raw: []byte(raw), ReceivedAt: now.Add(-time.Duration(i) * time.Minute)})
+	}
+	for len(bodies) > 0 {
+		n := min(len(bodies), 200)
+		if _, err := wh.Archive(context.Background(), bodies[:n]); err != nil {
+			t.Fatal(err)
+		}
+		bodies = bodies[n:]
+	}
+}
