@@ -85,8 +85,9 @@ func BenchmarkHomePages(b *testing.B) {
 	seedDayOfIntake(b, db, now)
 	tenantstest.MustCreateUser(b, svc, "ops@bsp.example", password, auth.RoleAdmin, uuid.Nil)
 	tenantstest.MustCreateUser(b, svc, "am@agency.example", password, auth.RolePartner, p.ID)
+	cfg := f.fullConfig(b)
 	app := fiber.New()
-	Mount(app, f.fullConfig(b))
+	Mount(app, cfg)
 	pages := []struct{ name, email, path string }{
 		{"admin-home", "ops@bsp.example", "/console/"},
 		{"partner-home", "am@agency.example", "/console/"},
@@ -98,21 +99,45 @@ func BenchmarkHomePages(b *testing.B) {
 		c.login(pg.email, password)
 		b.Run(pg.name, func(b *testing.B) { benchPage(b, app, c.cookies[CookieName], pg.path) })
 	}
+	// The first view after start computes the margins while it waits.
+	c := newClient(b, app)
+	c.login("ops@bsp.example", password)
+	b.Run("admin-home-first-view", func(b *testing.B) {
+		times := make([]time.Duration, 0, b.N)
+		for b.Loop() {
+			fresh := fiber.New()
+			Mount(fresh, cfg)
+			times = append(times, timeGet(b, fresh, c.cookies[CookieName], "/console/"))
+		}
+		reportP99(b, times)
+	})
 }
 
+// benchPage times GET path after one untimed view, which fills the
+// margin cache.
 func benchPage(b *testing.B, app *fiber.App, cookie *http.Cookie, path string) {
+	timeGet(b, app, cookie, path)
 	times := make([]time.Duration, 0, b.N)
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodGet, path, nil)
-		req.AddCookie(cookie)
-		start := time.Now()
-		resp, err := app.Test(req, -1)
-		times = append(times, time.Since(start))
-		if err != nil || resp.StatusCode != http.StatusOK {
-			b.Fatalf("GET %s: %v %v", path, err, resp.StatusCode)
-		}
-		resp.Body.Close()
+		times = append(times, timeGet(b, app, cookie, path))
 	}
+	reportP99(b, times)
+}
+
+func timeGet(b *testing.B, app *fiber.App, cookie *http.Cookie, path string) time.Duration {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.AddCookie(cookie)
+	start := time.Now()
+	resp, err := app.Test(req, -1)
+	took := time.Since(start)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %v %v", path, err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	return took
+}
+
+func reportP99(b *testing.B, times []time.Duration) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
 }
