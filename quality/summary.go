@@ -174,18 +174,7 @@ func (s *Service) AdminOverview(ctx context.Context, p Page) (List[TenantRisk], 
 	size := p.Size()
 	var rows []TenantRisk
 	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
-		r, err := tx.Query(ctx, adminOverviewSQL, offset, size+1)
-		if err != nil {
-			return err
-		}
-		rows, err = pgx.CollectRows(r, func(r pgx.CollectableRow) (TenantRisk, error) {
-			var t TenantRisk
-			var worstN, worstT int
-			err := r.Scan(&t.TenantID, &t.TenantName, &t.Numbers, &worstN, &t.NumbersNotConnected, &t.Templates, &worstT,
-				&t.TemplatesBlocked, &t.OpenCritical, &t.OpenWarning, &t.OpenInfo, &t.Risk)
-			t.WorstNumberRating, t.WorstTemplateScore = rankName(worstN, t.Numbers), rankName(worstT, t.Templates)
-			return t, err
-		})
+		rows, err = queryRisks(ctx, tx, offset, size+1, nil)
 		return err
 	})
 	if err != nil {
@@ -199,6 +188,41 @@ func (s *Service) AdminOverview(ctx context.Context, p Page) (List[TenantRisk], 
 		out.Items = []TenantRisk{}
 	}
 	return out, nil
+}
+
+// TenantRisks is AdminOverview for the given tenants only, riskiest first:
+// the partner's view of its own tenants. It runs as the owning role; the
+// caller decides which tenants its user may see.
+func (s *Service) TenantRisks(ctx context.Context, tenantIDs []uuid.UUID) ([]TenantRisk, error) {
+	if len(tenantIDs) == 0 {
+		return []TenantRisk{}, nil
+	}
+	var rows []TenantRisk
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		rows, err = queryRisks(ctx, tx, 0, len(tenantIDs), tenantIDs)
+		return err
+	})
+	if err != nil {
+		return nil, pg.Translate(err, "quality overview")
+	}
+	return rows, nil
+}
+
+// queryRisks runs adminOverviewSQL; nil tenantIDs means every tenant.
+func queryRisks(ctx context.Context, tx pgx.Tx, offset, limit int, tenantIDs []uuid.UUID) ([]TenantRisk, error) {
+	r, err := tx.Query(ctx, adminOverviewSQL, offset, limit, tenantIDs)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(r, func(r pgx.CollectableRow) (TenantRisk, error) {
+		var t TenantRisk
+		var worstN, worstT int
+		err := r.Scan(&t.TenantID, &t.TenantName, &t.Numbers, &worstN, &t.NumbersNotConnected, &t.Templates, &worstT,
+			&t.TemplatesBlocked, &t.OpenCritical, &t.OpenWarning, &t.OpenInfo, &t.Risk)
+		t.WorstNumberRating, t.WorstTemplateScore = rankName(worstN, t.Numbers), rankName(worstT, t.Templates)
+		return t, err
+	})
 }
 
 // rankName turns a worst-rating rank from SQL back into a rating.
@@ -241,7 +265,8 @@ r AS (
 		coalesce(t.blocked, 0) AS blocked, coalesce(a.critical, 0) AS critical, coalesce(a.warning, 0) AS warning,
 		coalesce(a.info, 0) AS info
 	FROM tenants tn
-	LEFT JOIN n ON n.tenant_id = tn.id LEFT JOIN t ON t.tenant_id = tn.id LEFT JOIN a ON a.tenant_id = tn.id)
+	LEFT JOIN n ON n.tenant_id = tn.id LEFT JOIN t ON t.tenant_id = tn.id LEFT JOIN a ON a.tenant_id = tn.id
+	WHERE $3::uuid[] IS NULL OR tn.id = ANY($3))
 SELECT id, name, numbers, worst_n, not_connected, templates, worst_t, blocked, critical, warning, info,
 	(1000 * critical + 100 * warning + 10 * info
 	 + CASE worst_n WHEN 1 THEN 5 WHEN 2 THEN 2 ELSE 0 END

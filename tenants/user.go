@@ -183,6 +183,13 @@ func (s *Service) IssuePasswordReset(ctx context.Context, by auth.Principal, use
 	}
 	var token string
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM console_users WHERE id = $1)`, userID).Scan(&exists); err != nil {
+			return pg.Translate(err, "console user")
+		}
+		if !exists {
+			return apperr.New(apperr.NotFound, "no such console user")
+		}
 		var err error
 		token, err = issueReset(ctx, tx, userID, time.Now())
 		return err

@@ -283,7 +283,9 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	console.Mount(app, console.Config{Log: s.log, Users: s.tenants, Quality: s.quality, Dev: s.cfg.Dev,
-		QualityPages: s.quality, Billing: s.billing, Consent: s.optins, Insights: s.insights})
+		QualityPages: s.quality, Billing: s.billing, Consent: s.optins, Insights: s.insights,
+		Risks: s.quality, Limits: sending.NewStore(s.db), Intake: s.webhooks, Metrics: s.reg,
+		Outbound: s.outbound, Margins: s.billing})
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	s.log.Info("api listening", "addr", ln.Addr().String())

@@ -55,3 +55,89 @@ func BenchmarkPages(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHomePages measures the risk-sorted homes and the users page as
+// cmd/wabsp mounts them, at benchmark sizes: tenantListLimit tenants, each
+// with a rated number, a messaging limit and template sends, a third with
+// open critical alerts and paused templates, a day of intake in the
+// archive (one body a minute, some poison), and a partner holding 50 of the
+// tenants with a user each.
+func BenchmarkHomePages(b *testing.B) {
+	db := pgtest.New(b)
+	svc := tenantstest.NewService(b, db)
+	f := &fixture{db: db, svc: svc}
+	now := time.Now()
+	f.clock = &now
+	ratings := []string{"GREEN", "YELLOW", "RED"}
+	var own []uuid.UUID
+	for i := range tenantListLimit {
+		tn := tenantstest.MustCreateTenant(b, svc, fmt.Sprintf("Tenant %03d", i))
+		seedRisk(b, db, tn.ID, risk{rating: ratings[i%3], critical: i % 3 / 2, paused: i % 3 / 2 * 2,
+			limit: "TIER_2K", recipients: 20 + i})
+		if i < 50 {
+			own = append(own, tn.ID)
+		}
+	}
+	p := tenantstest.MustCreatePartner(b, svc, "Agency", own...)
+	for i, id := range own {
+		tenantstest.MustCreateUser(b, svc, fmt.Sprintf("u%02d@tenant.example", i), password, auth.RoleTenant, id)
+	}
+	seedDayOfIntake(b, db, now)
+	tenantstest.MustCreateUser(b, svc, "ops@bsp.example", password, auth.RoleAdmin, uuid.Nil)
+	tenantstest.MustCreateUser(b, svc, "am@agency.example", password, auth.RolePartner, p.ID)
+	cfg := f.fullConfig(b)
+	app := fiber.New()
+	Mount(app, cfg)
+	pages := []struct{ name, email, path string }{
+		{"admin-home", "ops@bsp.example", "/console/"},
+		{"partner-home", "am@agency.example", "/console/"},
+		{"admin-users", "ops@bsp.example", "/console/users"},
+		{"partner-users", "am@agency.example", "/console/users"},
+	}
+	for _, pg := range pages {
+		c := newClient(b, app)
+		c.login(pg.email, password)
+		b.Run(pg.name, func(b *testing.B) { benchPage(b, app, c.cookies[CookieName], pg.path) })
+	}
+	// The first view after start computes the margins while it waits.
+	c := newClient(b, app)
+	c.login("ops@bsp.example", password)
+	b.Run("admin-home-first-view", func(b *testing.B) {
+		times := make([]time.Duration, 0, b.N)
+		for b.Loop() {
+			fresh := fiber.New()
+			Mount(fresh, cfg)
+			times = append(times, timeGet(b, fresh, c.cookies[CookieName], "/console/"))
+		}
+		reportP99(b, times)
+	})
+}
+
+// benchPage times GET path after one untimed view, which fills the
+// margin cache.
+func benchPage(b *testing.B, app *fiber.App, cookie *http.Cookie, path string) {
+	timeGet(b, app, cookie, path)
+	times := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		times = append(times, timeGet(b, app, cookie, path))
+	}
+	reportP99(b, times)
+}
+
+func timeGet(b *testing.B, app *fiber.App, cookie *http.Cookie, path string) time.Duration {
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	req.AddCookie(cookie)
+	start := time.Now()
+	resp, err := app.Test(req, -1)
+	took := time.Since(start)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %v %v", path, err, resp.StatusCode)
+	}
+	resp.Body.Close()
+	return took
+}
+
+func reportP99(b *testing.B, times []time.Duration) {
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
+}

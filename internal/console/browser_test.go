@@ -160,3 +160,71 @@ func writeShot(t *testing.T, dir, name string, png []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestBrowserHome opens the risk-sorted homes, the health panels and the
+// users page as cmd/wabsp mounts them, and checks that the intake chart
+// drew on a canvas of non-zero size under the CSP.
+func TestBrowserHome(t *testing.T) {
+	f := homeFixture(t)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	cfg := f.fullConfig(t)
+	cfg.Dev = true
+	Mount(app, cfg)
+	base := serve(t, app)
+	shots := screenshotDir(t)
+	tests := []struct {
+		name  string
+		email string
+		// pages maps a path to the text it must show.
+		pages map[string]string
+		chart bool
+	}{
+		{"admin", f.admin, map[string]string{"/console/": "Platform health", "/console/users": "Issue reset link"}, true},
+		{"partner", f.partner, map[string]string{"/console/": f.tenantA.Name, "/console/users": "Invite"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, consoleErrors := browserContext(t)
+			if err := chromedp.Do(ctx,
+				chromedp.Navigate(base+"/console/login"),
+				chromedp.SendKeys(chromedp.CSS("#email"), tt.email),
+				chromedp.SendKeys(chromedp.CSS("#password"), password),
+				chromedp.Submit(chromedp.CSS("#password")),
+				chromedp.WaitVisible(chromedp.CSS("header form")),
+			); err != nil {
+				t.Fatalf("login: %v", err)
+			}
+			for path, want := range tt.pages {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				body, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+				if err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				if !strings.Contains(body, want) {
+					t.Errorf("%s does not show %q", path, want)
+				}
+				if path == "/console/" {
+					area, err := chromedp.Run(ctx, chromedp.Evaluate[int64](
+						`(() => { const c = document.querySelector("#intake-chart canvas"); return c ? c.width * c.height : 0 })()`))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if tt.chart && area == 0 {
+						t.Error("the intake chart drew no canvas")
+					}
+				}
+				shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+				if err != nil {
+					t.Fatal(err)
+				}
+				name := map[string]string{"/console/": "dashboard", "/console/users": "users"}[path]
+				writeShot(t, shots, tt.name+"-"+name+".png", shot)
+			}
+			for _, e := range consoleErrors() {
+				t.Errorf("browser: %s", e)
+			}
+		})
+	}
+}

@@ -15,7 +15,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
 )
@@ -25,6 +27,9 @@ var templateFS embed.FS
 
 //go:embed static/console.css
 var stylesheet []byte
+
+//go:embed static/home.js
+var homeScript []byte
 
 var pages = template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/*.html"))
 
@@ -38,6 +43,10 @@ type Users interface {
 	PartnerHasTenant(ctx context.Context, partnerID, tenantID uuid.UUID) (bool, error)
 	GetTenant(ctx context.Context, id uuid.UUID) (tenants.Tenant, error)
 	ListTenants(ctx context.Context, f tenants.TenantFilter, p tenants.Page) (tenants.List[tenants.Tenant], error)
+	ListPartners(ctx context.Context, p tenants.Page) (tenants.List[tenants.Partner], error)
+	ListUsers(ctx context.Context, by auth.Principal) ([]tenants.User, error)
+	InviteUser(ctx context.Context, by auth.Principal, n tenants.NewUser) (tenants.Invitation, error)
+	IssuePasswordReset(ctx context.Context, by auth.Principal, userID uuid.UUID) (string, error)
 }
 
 // Numbers is the part of the quality domain the console reads.
@@ -56,6 +65,15 @@ type Config struct {
 	Billing      Billing
 	Consent      Consent
 	Insights     Insights
+	// Risks and Limits rank the home page's tenants; nil Risks lists them
+	// by name, nil Limits leaves limit headroom out.
+	Risks  Risks
+	Limits Limits
+	// The admin home's health panels; each nil one is left out.
+	Intake   Intake
+	Metrics  prometheus.Gatherer
+	Outbound Outbound
+	Margins  Margins
 	// Dev allows the session cookie without Secure, for the demo over
 	// plain http on localhost. Never set it behind a public address.
 	Dev bool
@@ -71,6 +89,7 @@ func Mount(app fiber.Router, cfg Config) {
 	c := &console{cfg: cfg, limiter: newLoginLimiter(loginAttempts, loginWindow)}
 	// Ahead of the group, so the stylesheet costs no session lookup.
 	app.Get("/console/static/console.css", serveStylesheet)
+	app.Get("/console/static/home.js", serveHomeScript)
 	app.Get("/console/static/vendor/:file", serveVendor)
 	app.Get("/console/static/charts.js", serveCharts)
 	g := app.Group("/console", securityHeaders, c.loadSession)
@@ -82,11 +101,15 @@ func Mount(app fiber.Router, cfg Config) {
 	g.Get("/", c.requireUser, c.home)
 	g.Get("/tenants/:tenant_id", c.requireUser, c.tenantPage)
 	c.mountTenantPages(g)
+	g.Get("/users", c.requireUser, c.usersPage)
+	g.Post("/users", c.requireUser, c.requireCSRF, c.invite)
+	g.Post("/users/:user_id/reset", c.requireUser, c.requireCSRF, c.issueReset)
 }
 
 type console struct {
 	cfg     Config
 	limiter *loginLimiter
+	margins marginCache
 }
 
 // securityHeaders keeps pages out of frames and caches and confines
@@ -113,4 +136,10 @@ func serveStylesheet(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "public, max-age=3600")
 	c.Type("css", "utf-8")
 	return c.Send(stylesheet)
+}
+
+func serveHomeScript(c *fiber.Ctx) error {
+	c.Set("Cache-Control", "public, max-age=3600")
+	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
+	return c.Send(homeScript)
 }

@@ -21,15 +21,32 @@ func (c *console) home(ctx *fiber.Ctx) error {
 	if p.Role == auth.RoleTenant {
 		return ctx.Redirect("/console/tenants/"+p.TenantID.String(), fiber.StatusSeeOther)
 	}
-	f := tenants.TenantFilter{}
-	if p.Role == auth.RolePartner {
-		f.PartnerID = p.PartnerID
+	data := map[string]any{"Title": "Tenants"}
+	if c.cfg.Risks != nil {
+		rows, err := c.riskRows(ctx.UserContext(), p)
+		if err != nil {
+			return err
+		}
+		data["Risks"] = rows
+	} else {
+		f := tenants.TenantFilter{}
+		if p.Role == auth.RolePartner {
+			f.PartnerID = p.PartnerID
+		}
+		list, err := c.cfg.Users.ListTenants(ctx.UserContext(), f, tenants.Page{Limit: tenantListLimit})
+		if err != nil {
+			return err
+		}
+		data["Tenants"] = list.Items
 	}
-	list, err := c.cfg.Users.ListTenants(ctx.UserContext(), f, tenants.Page{Limit: tenantListLimit})
-	if err != nil {
-		return err
+	if p.Role == auth.RoleAdmin {
+		h, err := c.health(ctx.UserContext())
+		if err != nil {
+			return err
+		}
+		data["Health"] = h
 	}
-	return c.render(ctx, fiber.StatusOK, "home.html", map[string]any{"Title": "Tenants", "Tenants": list.Items})
+	return c.render(ctx, fiber.StatusOK, "home.html", data)
 }
 
 // tenantPage shows one tenant. A tenant it may not act for answers 404, as

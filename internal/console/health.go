@@ -1,0 +1,221 @@
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"slices"
+	"strings"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/wabsp/wabsp/billing"
+	"github.com/wabsp/wabsp/webhooks"
+	"github.com/wabsp/wabsp/webhooks/outbound"
+)
+
+// Intake reads the webhook archive's health.
+type Intake interface {
+	IntakeHealth(ctx context.Context, from, to time.Time) (webhooks.IntakeHealth, error)
+}
+
+// Outbound reads the outbound webhooks' delivery health.
+type Outbound interface {
+	Health(ctx context.Context, f outbound.HealthFilter, p outbound.Page) (outbound.List[outbound.EndpointHealth], outbound.HealthSummary, error)
+}
+
+// Margins reads the BSP's margin per tenant and month.
+type Margins interface {
+	Margins(ctx context.Context, month billing.Month, limit int, cursor string) (billing.MarginPage, error)
+}
+
+// intakeWindow is how far back the intake chart reaches.
+const intakeWindow = 24 * time.Hour
+
+// The metric names the panels read from the process's registry.
+const (
+	metricHTTP        = "wabsp_http_request_duration_seconds"
+	metricBodies      = "wabsp_webhook_bodies_total"
+	metricQueueSize   = "asynq_queue_size"
+	metricQueueLag    = "asynq_queue_latency_seconds"
+	metaWebhookRoute  = "/webhooks/meta"
+	metricRouteLabel  = "route"
+	metricStatusLabel = "status"
+)
+
+// health is the admin home's panels; a nil part was not configured.
+type health struct {
+	Intake    *webhooks.IntakeHealth
+	ChartData template.JS
+	Requests  *requestCounts
+	Queues    []queueState
+	Outbound  *outbound.HealthSummary
+	Margins   []currencyMargin
+	Month     string
+}
+
+// requestCounts are the Meta webhook endpoint's answers since the process
+// started, by status.
+type requestCounts struct {
+	Total, Unauthorized, TooLarge, Unavailable, Poison int
+}
+
+type queueState struct {
+	Name string
+	Size int
+	Lag  time.Duration
+}
+
+// currencyMargin totals the month's margins in one currency.
+type currencyMargin struct {
+	Currency                 string
+	MetaCost, Revenue, Total billing.Micros
+	Tenants                  int
+}
+
+func (c *console) health(ctx context.Context) (health, error) {
+	var h health
+	now := c.cfg.Now()
+	if c.cfg.Intake != nil {
+		in, err := c.cfg.Intake.IntakeHealth(ctx, now.Add(-intakeWindow), now)
+		if err != nil {
+			return h, err
+		}
+		h.Intake, h.ChartData = &in, intakeChart(in)
+	}
+	if c.cfg.Metrics != nil {
+		fams, err := c.cfg.Metrics.Gather()
+		if err != nil {
+			return h, err
+		}
+		h.Requests, h.Queues = readRequests(fams), readQueues(fams)
+	}
+	if c.cfg.Outbound != nil {
+		_, sum, err := c.cfg.Outbound.Health(ctx, outbound.HealthFilter{}, outbound.Page{Limit: 1})
+		if err != nil {
+			return h, err
+		}
+		h.Outbound = &sum
+	}
+	if c.cfg.Margins != nil {
+		month := billing.MonthOf(now.UTC())
+		m, err := c.cachedMargins(ctx, month)
+		if err != nil {
+			return h, err
+		}
+		h.Margins, h.Month = m, month.String()
+	}
+	return h, nil
+}
+
+// intakeChart is the data island uPlot draws: unix seconds and counts.
+func intakeChart(in webhooks.IntakeHealth) template.JS {
+	xs, ys := make([]int64, len(in.Hours)), make([]int, len(in.Hours))
+	for i, hc := range in.Hours {
+		xs[i], ys[i] = hc.Hour.Unix(), hc.Bodies
+	}
+	b, _ := json.Marshal([2]any{xs, ys})
+	// Numbers only, so the JSON cannot close the script element.
+	return template.JS(b)
+}
+
+func (c *console) monthMargins(ctx context.Context, month billing.Month) ([]currencyMargin, error) {
+	by := map[string]*currencyMargin{}
+	cursor := ""
+	for {
+		page, err := c.cfg.Margins.Margins(ctx, month, billing.MaxLimit, cursor)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.Items {
+			cm := by[m.Currency]
+			if cm == nil {
+				cm = &currencyMargin{Currency: m.Currency}
+				by[m.Currency] = cm
+			}
+			cm.MetaCost += m.MetaCost
+			cm.Revenue += m.Revenue
+			cm.Total += m.Margin
+			cm.Tenants++
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	out := make([]currencyMargin, 0, len(by))
+	for _, cm := range by {
+		out = append(out, *cm)
+	}
+	slices.SortFunc(out, func(a, b currencyMargin) int { return strings.Compare(a.Currency, b.Currency) })
+	return out, nil
+}
+
+func readRequests(fams []*dto.MetricFamily) *requestCounts {
+	rc := &requestCounts{}
+	for _, f := range fams {
+		switch f.GetName() {
+		case metricHTTP:
+			for _, m := range f.GetMetric() {
+				if label(m, metricRouteLabel) != metaWebhookRoute {
+					continue
+				}
+				n := int(m.GetHistogram().GetSampleCount())
+				rc.Total += n
+				switch label(m, metricStatusLabel) {
+				case "401":
+					rc.Unauthorized += n
+				case "413":
+					rc.TooLarge += n
+				case "503":
+					rc.Unavailable += n
+				}
+			}
+		case metricBodies:
+			for _, m := range f.GetMetric() {
+				if label(m, "outcome") == "poison" {
+					rc.Poison += int(m.GetCounter().GetValue())
+				}
+			}
+		}
+	}
+	return rc
+}
+
+func readQueues(fams []*dto.MetricFamily) []queueState {
+	by := map[string]*queueState{}
+	get := func(name string) *queueState {
+		if q := by[name]; q != nil {
+			return q
+		}
+		by[name] = &queueState{Name: name}
+		return by[name]
+	}
+	for _, f := range fams {
+		switch f.GetName() {
+		case metricQueueSize:
+			for _, m := range f.GetMetric() {
+				get(label(m, "queue")).Size = int(m.GetGauge().GetValue())
+			}
+		case metricQueueLag:
+			for _, m := range f.GetMetric() {
+				get(label(m, "queue")).Lag = time.Duration(m.GetGauge().GetValue() * float64(time.Second)).Round(time.Second)
+			}
+		}
+	}
+	out := make([]queueState, 0, len(by))
+	for _, q := range by {
+		out = append(out, *q)
+	}
+	slices.SortFunc(out, func(a, b queueState) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
