@@ -28,9 +28,6 @@ var templateFS embed.FS
 //go:embed static/console.css
 var stylesheet []byte
 
-//go:embed static/home.js
-var homeScript []byte
-
 var pages = template.Must(template.New("").Funcs(pageFuncs).ParseFS(templateFS, "templates/*.html"))
 
 // Users is the part of the tenants domain the console needs.
@@ -89,7 +86,6 @@ func Mount(app fiber.Router, cfg Config) {
 	c := &console{cfg: cfg, limiter: newLoginLimiter(loginAttempts, loginWindow)}
 	// Ahead of the group, so the stylesheet costs no session lookup.
 	app.Get("/console/static/console.css", serveStylesheet)
-	app.Get("/console/static/home.js", serveHomeScript)
 	app.Get("/console/static/vendor/:file", serveVendor)
 	app.Get("/console/static/charts.js", serveCharts)
 	g := app.Group("/console", securityHeaders, c.loadSession)
@@ -138,8 +134,3 @@ func serveStylesheet(c *fiber.Ctx) error {
 	return c.Send(stylesheet)
 }
 
-func serveHomeScript(c *fiber.Ctx) error {
-	c.Set("Cache-Control", "public, max-age=3600")
-	c.Set(fiber.HeaderContentType, "text/javascript; charset=utf-8")
-	return c.Send(homeScript)
-}

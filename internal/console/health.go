@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"encoding/json"
-	"html/template"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +45,7 @@ const (
 // health is the admin home's panels; a nil part was not configured.
 type health struct {
 	Intake    *webhooks.IntakeHealth
-	ChartData template.JS
+	ChartData *chartData
 	Requests  *requestCounts
 	Queues    []queueState
 	Outbound  *outbound.HealthSummary
@@ -109,15 +107,13 @@ func (c *console) health(ctx context.Context) (health, error) {
 	return h, nil
 }
 
-// intakeChart is the data island uPlot draws: unix seconds and counts.
-func intakeChart(in webhooks.IntakeHealth) template.JS {
-	xs, ys := make([]int64, len(in.Hours)), make([]int, len(in.Hours))
-	for i, hc := range in.Hours {
-		xs[i], ys[i] = hc.Hour.Unix(), hc.Bodies
+// intakeChart is the data island static/charts.js draws: bodies per hour.
+func intakeChart(in webhooks.IntakeHealth) *chartData {
+	c := newChart("lines", "Bodies per hour", "bodies")
+	for _, hc := range in.Hours {
+		c.add(hc.Hour.Unix(), num(hc.Bodies))
 	}
-	b, _ := json.Marshal([2]any{xs, ys})
-	// Numbers only, so the JSON cannot close the script element.
-	return template.JS(b)
+	return c
 }
 
 func (c *console) monthMargins(ctx context.Context, month billing.Month) ([]currencyMargin, error) {

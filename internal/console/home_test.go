@@ -111,15 +111,15 @@ func TestHomeHealthPanels(t *testing.T) {
 		`<tr><th>503 intake unavailable</th><td class="bad">1</td></tr>`,
 		"<h2>Outbound delivery, last 24 hours</h2>",
 		"<h2>Margin, " + f.clock.UTC().Format("2006-01") + "</h2>",
-		`<script type="application/json" id="intake-data">[[`,
-		`<script src="/console/static/home.js" defer></script>`,
+		`<script type="application/json" id="intake-data">{"kind":"lines"`,
+		`<script src="/console/static/charts.js" defer></script>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home does not show %q", want)
 		}
 	}
-	if code, js, h := c.get("/console/static/home.js"); code != http.StatusOK || !strings.Contains(h.Get("Content-Type"), "javascript") || !strings.Contains(js, "uPlot") {
-		t.Errorf("home.js: status %d, type %q", code, h.Get("Content-Type"))
+	if code, js, h := c.get("/console/static/charts.js"); code != http.StatusOK || !strings.Contains(h.Get("Content-Type"), "javascript") || !strings.Contains(js, "uPlot") {
+		t.Errorf("charts.js: status %d, type %q", code, h.Get("Content-Type"))
 	}
 }
 
