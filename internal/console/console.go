@@ -133,4 +133,3 @@ func serveStylesheet(c *fiber.Ctx) error {
 	c.Type("css", "utf-8")
 	return c.Send(stylesheet)
 }
-
