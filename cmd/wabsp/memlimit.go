@@ -16,5 +16,5 @@ func applyMemoryLimit(mib int, log *slog.Logger) {
 		return
 	}
 	debug.SetMemoryLimit(int64(mib) << 20)
-	log.Info("memory limit set", "mib", mib)
+	log.Info("memory limit set", "memory_limit_mib", mib)
 }
