@@ -95,7 +95,7 @@ func Mount(app fiber.Router, cfg Config) {
 	g.Post("/reset/:token", c.requireCSRF, c.reset)
 	g.Post("/logout", c.requireUser, c.requireCSRF, c.logout)
 	g.Get("/", c.requireUser, c.home)
-	g.Get("/tenants/:tenant_id", c.requireUser, c.tenantPage)
+	g.Get("/tenants/:tenant_id", c.requireUser, c.tenantScope, c.tenantPage)
 	c.mountTenantPages(g)
 	g.Get("/users", c.requireUser, c.usersPage)
 	g.Post("/users", c.requireUser, c.requireCSRF, c.invite)

@@ -2,9 +2,7 @@ package console
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
-	"github.com/wabsp/wabsp/internal/apperr"
 	"github.com/wabsp/wabsp/internal/auth"
 	"github.com/wabsp/wabsp/quality"
 	"github.com/wabsp/wabsp/tenants"
@@ -49,28 +47,10 @@ func (c *console) home(ctx *fiber.Ctx) error {
 	return c.render(ctx, fiber.StatusOK, "home.html", data)
 }
 
-// tenantPage shows one tenant. A tenant it may not act for answers 404, as
-// an unknown one does, so a user cannot probe which tenants exist.
+// tenantPage shows one tenant, resolved by tenantScope.
 func (c *console) tenantPage(ctx *fiber.Ctx) error {
-	s, _ := session(ctx)
-	id, err := uuid.Parse(ctx.Params("tenant_id"))
-	if err != nil {
-		return c.notFound(ctx)
-	}
-	err = auth.MayActFor(ctx.UserContext(), s.User.Principal(), id, false, c.cfg.Users.PartnerHasTenant)
-	if apperr.Is(err, apperr.Forbidden) {
-		return c.notFound(ctx)
-	}
-	if err != nil {
-		return err
-	}
-	t, err := c.cfg.Users.GetTenant(ctx.UserContext(), id)
-	if apperr.Is(err, apperr.NotFound) {
-		return c.notFound(ctx)
-	}
-	if err != nil {
-		return err
-	}
+	t := scopedTenant(ctx)
+	id := t.ID
 	data := map[string]any{"Title": t.Name, "Tenant": t, "Sections": c.sections()}
 	if c.cfg.Quality != nil {
 		nums, err := c.cfg.Quality.ListNumbers(ctx.UserContext(), id, quality.NumberFilter{}, quality.Page{Limit: tenantListLimit})
