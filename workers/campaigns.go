@@ -3,7 +3,6 @@ package workers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -40,11 +39,7 @@ type CampaignEnqueuer struct {
 // Enqueue queues the campaign's expansion; one already queued is not an
 // error.
 func (e CampaignEnqueuer) Enqueue(ctx context.Context, tenantID, campaignID uuid.UUID) error {
-	_, err := e.Client.EnqueueContext(ctx, NewExpandCampaignTask(CampaignPayload{TenantID: tenantID, CampaignID: campaignID}))
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil
-	}
-	return err
+	return enqueueOnce(ctx, e.Client, NewExpandCampaignTask(CampaignPayload{TenantID: tenantID, CampaignID: campaignID}))
 }
 
 // CampaignTasks are the asynq handlers of campaigns.

@@ -3,7 +3,6 @@ package workers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -75,7 +74,7 @@ func (h *handlers) routeAndQueue(ctx context.Context, archived []webhooks.Archiv
 func (h *handlers) enqueueApply(ctx context.Context, batches []webhooks.TenantBatch) error {
 	for _, b := range batches {
 		task := NewMetaApplyTask(ApplyPayload{TenantID: b.TenantID, Changes: b.Changes})
-		if _, err := h.Client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		if err := enqueueOnce(ctx, h.Client, task); err != nil {
 			return fmt.Errorf("enqueue apply for tenant %s: %w", b.TenantID, err)
 		}
 	}

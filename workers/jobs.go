@@ -51,11 +51,8 @@ func (j *Jobs) ReplayWebhooks(ctx context.Context, f webhooks.ReplayFilter, key 
 		sum := sha256.Sum256([]byte(key))
 		id = "replay:" + hex.EncodeToString(sum[:16])
 	}
-	_, err = j.client.EnqueueContext(ctx, asynq.NewTask(TypeReplay, b),
+	err = enqueueOnce(ctx, j.client, asynq.NewTask(TypeReplay, b),
 		asynq.TaskID(id), asynq.Queue(QueueLow), asynq.MaxRetry(10), asynq.Timeout(time.Hour), asynq.Retention(replayRetention))
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return id, nil
-	}
 	if err != nil {
 		return "", apperr.Wrap(err, apperr.Unavailable, "the task queue is unavailable")
 	}

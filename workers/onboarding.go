@@ -65,8 +65,7 @@ func (q Onboarder) enqueue(ctx context.Context, p OnboardingStepPayload) error {
 	if err != nil {
 		return err
 	}
-	_, err = q.Client.EnqueueContext(ctx, task)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := enqueueOnce(ctx, q.Client, task); err != nil {
 		return apperr.Wrap(err, apperr.Unavailable, "the task queue is unavailable")
 	}
 	return nil

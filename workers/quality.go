@@ -359,8 +359,7 @@ func (q *QualityTasks) handleSchedule(ctx context.Context, _ *asynq.Task) error 
 			}
 		}
 		for i, task := range tasks {
-			_, err := q.Client.EnqueueContext(ctx, task, asynq.ProcessIn(jitters[i]))
-			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			if err := enqueueOnce(ctx, q.Client, task, asynq.ProcessIn(jitters[i])); err != nil {
 				return fmt.Errorf("enqueue %s for WABA %s: %w", task.Type(), d.WABAID, err)
 			}
 		}
@@ -388,7 +387,7 @@ func (o WABAOnboarder) OnboardWABA(ctx context.Context, tenantID, wabaRef uuid.U
 	if err != nil {
 		return err
 	}
-	if _, err := o.Client.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := enqueueOnce(ctx, o.Client, task); err != nil {
 		return fmt.Errorf("enqueue onboarding of WABA %s: %w", wabaRef, err)
 	}
 	return nil

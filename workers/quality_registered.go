@@ -2,7 +2,6 @@ package workers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -25,8 +24,7 @@ func (q QualityPolls) PollNumbers(ctx context.Context, tenantID, wabaRef uuid.UU
 	if err != nil {
 		return err
 	}
-	_, err = q.Client.EnqueueContext(ctx, task, asynq.TaskID(pollNowTaskID(wabaRef)))
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+	if err := enqueueOnce(ctx, q.Client, task, asynq.TaskID(pollNowTaskID(wabaRef))); err != nil {
 		return fmt.Errorf("enqueue numbers poll of WABA %s: %w", wabaRef, err)
 	}
 	return nil

@@ -58,11 +58,7 @@ func (e SendEnqueuer) Enqueue(ctx context.Context, s sending.Send) error {
 			opts = append(opts, asynq.ProcessAt(at))
 		}
 	}
-	_, err := e.Client.EnqueueContext(ctx, task, opts...)
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
-		return nil
-	}
-	return err
+	return enqueueOnce(ctx, e.Client, task, opts...)
 }
 
 // SendTasks are the asynq handlers of message delivery.
