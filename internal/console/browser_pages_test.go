@@ -63,17 +63,7 @@ func TestBrowserTenantPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, consoleErrors := browserContext(t)
-			err := chromedp.Do(ctx,
-				chromedp.Navigate(base+"/console/login"),
-				chromedp.SendKeys(chromedp.CSS("#email"), tt.email),
-				chromedp.SendKeys(chromedp.CSS("#password"), password),
-				chromedp.Submit(chromedp.CSS("#password")),
-				chromedp.WaitVisible(chromedp.CSS("header form")),
-			)
-			if err != nil {
-				t.Fatalf("login: %v", err)
-			}
+			ctx, consoleErrors := browserLogin(t, base, tt.email)
 			for _, pg := range pages {
 				if err := chromedp.Do(ctx, chromedp.Navigate(base+a+pg.path)); err != nil {
 					t.Fatalf("%s: %v", pg.name, err)

@@ -60,6 +60,23 @@ func browserContext(t *testing.T) (context.Context, func() []string) {
 	return ctx, func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), errs...) }
 }
 
+// browserLogin opens a browser, logs in as email and fails the test if the
+// console does not show a logged-in page.
+func browserLogin(t *testing.T, base, email string) (context.Context, func() []string) {
+	t.Helper()
+	ctx, consoleErrors := browserContext(t)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/console/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("header form")),
+	); err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	return ctx, consoleErrors
+}
+
 // screenshotDir is where screenshots go: WABSP_SCREENSHOT_DIR, or the
 // test's temporary directory.
 func screenshotDir(t *testing.T) string {
@@ -104,17 +121,7 @@ func TestBrowser(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, consoleErrors := browserContext(t)
-			err := chromedp.Do(ctx,
-				chromedp.Navigate(base+"/console/login"),
-				chromedp.SendKeys(chromedp.CSS("#email"), tt.email),
-				chromedp.SendKeys(chromedp.CSS("#password"), password),
-				chromedp.Submit(chromedp.CSS("#password")),
-				chromedp.WaitVisible(chromedp.CSS("header form")),
-			)
-			if err != nil {
-				t.Fatalf("login: %v", err)
-			}
+			ctx, consoleErrors := browserLogin(t, base, tt.email)
 			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			if err != nil {
 				t.Fatal(err)
@@ -184,16 +191,7 @@ func TestBrowserHome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, consoleErrors := browserContext(t)
-			if err := chromedp.Do(ctx,
-				chromedp.Navigate(base+"/console/login"),
-				chromedp.SendKeys(chromedp.CSS("#email"), tt.email),
-				chromedp.SendKeys(chromedp.CSS("#password"), password),
-				chromedp.Submit(chromedp.CSS("#password")),
-				chromedp.WaitVisible(chromedp.CSS("header form")),
-			); err != nil {
-				t.Fatalf("login: %v", err)
-			}
+			ctx, consoleErrors := browserLogin(t, base, tt.email)
 			for path, want := range tt.pages {
 				if err := chromedp.Do(ctx, chromedp.Navigate(base+path)); err != nil {
 					t.Fatalf("%s: %v", path, err)
