@@ -16,7 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// RequireEnv, when set to 1, makes the cluster and Sentinel tests fail
+// RequireEnv, when set to 1, makes the cluster, Sentinel and TLS tests fail
 // instead of skipping where redis-server or redis-cli is missing (CI sets it).
 const RequireEnv = "WABSP_REQUIRE_REDIS_TOPOLOGY_TESTS"
 
@@ -51,9 +51,21 @@ func (s *Server) Kill() {
 // of them persistence, and waits until it answers PING.
 func startServer(tb testing.TB, dir string, port int, conf ...string) *Server {
 	tb.Helper()
+	s := spawn(tb, dir, port, append([]string{"port " + strconv.Itoa(port)}, conf...))
+	c := redis.NewClient(&redis.Options{Addr: s.Addr})
+	defer c.Close()
+	waitFor(tb, "redis-server "+s.Addr, func(ctx context.Context) error { return c.Ping(ctx).Err() })
+	return s
+}
+
+// spawn starts redis-server on a loopback address with port in its name
+// and the given lines after the common ones (which name no port), and
+// stops it at the end of tb. It does not wait for the server to answer.
+func spawn(tb testing.TB, dir string, port int, conf []string) *Server {
+	tb.Helper()
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	lines := append([]string{
-		"bind 127.0.0.1", "port " + strconv.Itoa(port), "dir " + dir,
+		"bind 127.0.0.1", "dir " + dir,
 		`save ""`, "appendonly no", "protected-mode no", "daemonize no",
 	}, conf...)
 	file := filepath.Join(dir, fmt.Sprintf("redis-%d.conf", port))
@@ -80,9 +92,6 @@ func startServer(tb testing.TB, dir string, port int, conf ...string) *Server {
 	}
 	s := &Server{Addr: addr, cmd: cmd}
 	tb.Cleanup(func() { s.Kill(); log.Close() })
-	c := redis.NewClient(&redis.Options{Addr: addr})
-	defer c.Close()
-	waitFor(tb, "redis-server "+addr, func(ctx context.Context) error { return c.Ping(ctx).Err() })
 	return s
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func TestClusterSpreadsKeysOverThreeMasters(t *testing.T) {
@@ -49,5 +51,40 @@ func TestSentinelFailsOverWhenTheMasterDies(t *testing.T) {
 	})
 	if v, err := rdb.Get(ctx, "k").Result(); err != nil || v != "before" {
 		t.Fatalf("replicated key: %q %v", v, err)
+	}
+}
+
+func TestTLSServerRefusesPlainTextAndTheDefaultUser(t *testing.T) {
+	s := NewTLS(t)
+	ctx := context.Background()
+	tests := []struct {
+		name    string
+		opts    func() *redis.Options
+		wantErr string
+	}{
+		{"TLS as the ACL user", s.options, ""},
+		{"plain text", func() *redis.Options {
+			o := s.options()
+			o.TLSConfig = nil
+			return o
+		}, "EOF"},
+		{"default user", func() *redis.Options {
+			o := s.options()
+			o.Username, o.Password = "", ""
+			return o
+		}, "NOAUTH"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := redis.NewClient(tc.opts())
+			defer c.Close()
+			err := c.Set(ctx, "k", "v", 0).Err()
+			if tc.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("got %v, want %q", err, tc.wantErr)
+			}
+		})
 	}
 }
