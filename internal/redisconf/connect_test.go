@@ -12,23 +12,33 @@ import (
 )
 
 // TestConnectsToEveryTopology builds the go-redis client and the asynq
-// option from a URL for each deployment and checks both reach it: a task
-// enqueued through the asynq option is seen through the client.
+// option from the variables for each deployment and checks both reach it:
+// a task enqueued through the asynq option is seen through the client.
+// The TLS servers take only TLS and an ACL user, so those cases pass only
+// if the certificate is checked against the CA file and the user logs in.
 func TestConnectsToEveryTopology(t *testing.T) {
 	tests := []struct {
 		name string
-		url  func(t *testing.T) string
+		vars func(t *testing.T) redisconf.Vars
 	}{
-		{"single", func(t *testing.T) string {
+		{"single", func(t *testing.T) redisconf.Vars {
 			db, _ := redistest.New(t)
-			return "redis://" + redistest.Addr() + "/" + strconv.Itoa(db)
+			return redisconf.Vars{URL: "redis://" + redistest.Addr() + "/" + strconv.Itoa(db)}
 		}},
-		{"sentinel", func(t *testing.T) string { return redistest.NewSentinel(t, 1).URL() }},
-		{"cluster", func(t *testing.T) string { return redistest.NewCluster(t).URL() }},
+		{"sentinel", func(t *testing.T) redisconf.Vars { return redisconf.Vars{URL: redistest.NewSentinel(t, 1).URL()} }},
+		{"cluster", func(t *testing.T) redisconf.Vars { return redisconf.Vars{URL: redistest.NewCluster(t).URL()} }},
+		{"single over TLS", func(t *testing.T) redisconf.Vars {
+			s := redistest.NewTLS(t)
+			return redisconf.Vars{URL: s.URL(), TLSCAFile: s.CA.File}
+		}},
+		{"sentinel over TLS", func(t *testing.T) redisconf.Vars {
+			s := redistest.NewTLSSentinel(t, 1)
+			return redisconf.Vars{URL: s.URL(), TLSCAFile: s.CA.File}
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := redisconf.Parse(tc.url(t))
+			s, err := redisconf.Resolve(tc.vars(t))
 			if err != nil {
 				t.Fatal(err)
 			}

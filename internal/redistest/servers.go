@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // RequireEnv, when set to 1, makes the cluster, Sentinel and TLS tests fail
@@ -51,11 +49,7 @@ func (s *Server) Kill() {
 // of them persistence, and waits until it answers PING.
 func startServer(tb testing.TB, dir string, port int, conf ...string) *Server {
 	tb.Helper()
-	s := spawn(tb, dir, port, append([]string{"port " + strconv.Itoa(port)}, conf...))
-	c := redis.NewClient(&redis.Options{Addr: s.Addr})
-	defer c.Close()
-	waitFor(tb, "redis-server "+s.Addr, func(ctx context.Context) error { return c.Ping(ctx).Err() })
-	return s
+	return access{}.start(tb, dir, port, false, conf...)
 }
 
 // spawn starts redis-server on a loopback address with port in its name

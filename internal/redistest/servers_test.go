@@ -57,19 +57,20 @@ func TestSentinelFailsOverWhenTheMasterDies(t *testing.T) {
 func TestTLSServerRefusesPlainTextAndTheDefaultUser(t *testing.T) {
 	s := NewTLS(t)
 	ctx := context.Background()
+	options := func() *redis.Options { return access{ca: s.CA}.options(s.Addr, true) }
 	tests := []struct {
 		name    string
 		opts    func() *redis.Options
 		wantErr string
 	}{
-		{"TLS as the ACL user", s.options, ""},
+		{"TLS as the ACL user", options, ""},
 		{"plain text", func() *redis.Options {
-			o := s.options()
+			o := options()
 			o.TLSConfig = nil
 			return o
 		}, "EOF"},
 		{"default user", func() *redis.Options {
-			o := s.options()
+			o := options()
 			o.Username, o.Password = "", ""
 			return o
 		}, "NOAUTH"},
