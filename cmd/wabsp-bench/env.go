@@ -125,15 +125,16 @@ func (e *benchEnv) migrateAndSeed(ctx context.Context, bin string) error {
 	return nil
 }
 
-// startWabsp starts one wabsp role listening on a fresh address.
-func (e *benchEnv) startWabsp(bin, role string, extra ...string) (*process, string, error) {
+// startWabsp starts one wabsp role listening on a fresh address, logging
+// to name.log.
+func (e *benchEnv) startWabsp(bin, role, name string, extra ...string) (*process, string, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, "", err
 	}
 	env := append(append([]string{}, e.baseEnv...), "WABSP_HTTP_ADDR="+addr)
 	env = append(env, extra...)
-	p, err := startProcess(bin, env, filepath.Join(e.dir, role+".log"), role)
+	p, err := startProcess(bin, env, filepath.Join(e.dir, name+".log"), role)
 	return p, addr, err
 }
 
