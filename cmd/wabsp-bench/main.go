@@ -18,7 +18,8 @@
 //	    --serve-procs 2 --work-procs 2 --schedule
 //
 // It needs the local PostgreSQL and Redis; it creates and drops its own
-// database and flushes the Redis database it is given.
+// database and flushes the Redis database it is given, once it holds the
+// lease the test suites take on it (internal/redistest).
 package main
 
 import (
@@ -111,7 +112,7 @@ events end to end into PostgreSQL, and prints the results as Markdown.
   make soak     (c) only, 10 minutes at 5,000 status events/s with 2 serve,
                 2 work and 1 schedule process:
 
-    wabsp-bench --skip ceiling,intake --e2e-duration 10m --e2e-rate 5000 \
+    go run ./cmd/wabsp-bench --skip ceiling,intake --e2e-duration 10m --e2e-rate 5000 \
         --serve-procs 2 --work-procs 2 --schedule
 
 (c) reports by interval each work process's RSS (peak / mean), how far the
