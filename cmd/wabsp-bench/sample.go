@@ -90,8 +90,9 @@ func peakOf(ws []window) float64 {
 }
 
 // reportInterval is the interval the soak figures are reported by: a
-// minute for runs of five minutes or more, else a sixth of the run, so a
-// short trial still shows a trend.
+// minute for runs of five minutes or more, else a sixth of the run in
+// whole seconds, so a short trial still shows a trend and its intervals
+// start on the second.
 func reportInterval(run, asked time.Duration) time.Duration {
 	switch {
 	case asked > 0:
@@ -99,7 +100,7 @@ func reportInterval(run, asked time.Duration) time.Duration {
 	case run >= 5*time.Minute:
 		return time.Minute
 	default:
-		return max(run/6, time.Second)
+		return max((run / 6).Round(time.Second), time.Second)
 	}
 }
 

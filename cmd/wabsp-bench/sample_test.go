@@ -65,6 +65,7 @@ func TestReportIntervalAndSampling(t *testing.T) {
 		{"one-minute trial in sixths", time.Minute, 0, 10 * time.Second, time.Second},
 		{"five minutes is a soak", 5 * time.Minute, 0, time.Minute, 5 * time.Second},
 		{"very short run", 3 * time.Second, 0, time.Second, time.Second},
+		{"sixth rounded to the second", 15 * time.Second, 0, 3 * time.Second, time.Second},
 		{"asked interval wins", 10 * time.Minute, 30 * time.Second, 30 * time.Second, 3 * time.Second},
 	}
 	for _, tc := range tests {
