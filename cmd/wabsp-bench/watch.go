@@ -56,21 +56,8 @@ func (e *benchEnv) startWatch(ctx context.Context, workerPIDs []int, accepted *a
 			}
 		}))
 	}
-	perBody := int64(e.o.perBody)
-	w.stops = append(w.stops, repeat(ctx, every, func(ctx context.Context) {
-		// The count takes a while under load; the accepted figure halfway
-		// through it is what the rows are compared with.
-		before := accepted.Load()
-		rows, err := e.countStatuses(ctx, conn)
-		after := accepted.Load()
-		if err != nil {
-			w.warnOnce("counting rows", err)
-			return
-		}
-		// A status can land before its 200 reaches the load generator,
-		// so a negative lag is a timing artefact, not rows ahead.
-		w.lag.add(max(0, float64(before+after)*float64(perBody)/2-float64(rows)))
-	}), func() { conn.Close(context.Background()) })
+	w.stops = append(w.stops, repeat(ctx, every, func(ctx context.Context) { w.readLag(ctx, e, conn, accepted) }),
+		func() { conn.Close(context.Background()) })
 	insp := asynq.NewInspectorFromRedisClient(e.rdb)
 	for _, name := range soakQueues {
 		q := queueSeries{name: name, latency: newSeries(start), pending: newSeries(start), size: newSeries(start)}
@@ -78,6 +65,26 @@ func (e *benchEnv) startWatch(ctx context.Context, workerPIDs []int, accepted *a
 		w.stops = append(w.stops, repeat(ctx, every, func(context.Context) { w.readQueue(insp, q) }))
 	}
 	return w, nil
+}
+
+// readLag compares the rows with the statuses accepted so far.
+func (w *watch) readLag(ctx context.Context, e *benchEnv, conn *pgx.Conn, accepted *atomic.Int64) {
+	// The count takes a while under load; the accepted figure halfway
+	// through it is what the rows are compared with.
+	before := accepted.Load()
+	rows, err := e.countStatuses(ctx, conn)
+	after := accepted.Load()
+	switch {
+	case ctx.Err() != nil:
+		return // stopped in the middle of a count
+	case err != nil:
+		w.warnOnce("counting rows", err)
+		return
+	}
+	// A status can land before its 200 reaches the load generator, so a
+	// negative lag is a timing artefact, not rows ahead.
+	half := float64(before+after) * float64(e.o.perBody) / 2
+	w.lag.add(max(0, half-float64(rows)))
 }
 
 func (w *watch) readQueue(insp *asynq.Inspector, q queueSeries) {
