@@ -17,7 +17,7 @@ REDOCLY  := npx --yes @redocly/cli@2.77.0
 JOSE_DIR := internal/auth/testdata/jose
 SW_DIR   := webhooks/outbound/testdata/standardwebhooks
 
-.PHONY: help demo test test-deps generate check-generated lint helm-check build image bench migrate
+.PHONY: help demo test test-deps generate check-generated lint helm-check build image bench soak migrate
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ image: ## Build the container image (needs Docker with BuildKit).
 
 bench: ## Load-test the webhook intake and the workers.
 	go run ./cmd/wabsp-bench
+
+soak: ## Ten minutes at 5,000 status events/s through 2 serve, 2 work and 1 schedule processes.
+	go run ./cmd/wabsp-bench --skip ceiling,intake --e2e-duration 10m --e2e-rate 5000 --serve-procs 2 --work-procs 2 --schedule
 
 migrate: ## Apply database migrations to WABSP_DATABASE_URL.
 	go run ./cmd/wabsp migrate

@@ -30,6 +30,7 @@ type benchEnv struct {
 	secret  []byte
 	waba    []seededNumber
 	baseEnv []string
+	lease   *redisLease
 }
 
 type seededNumber struct {
@@ -40,14 +41,21 @@ func newBenchEnv(ctx context.Context, o options, dir string) (*benchEnv, error) 
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	e := &benchEnv{o: o, dir: dir, dbName: "wabsp_bench_" + hex.EncodeToString(b), secret: []byte("bench-app-secret")}
+	lease, err := leaseRedisDB(ctx, o.redisAddr, o.redisDB)
+	if err != nil {
+		return nil, err
+	}
 	admin, err := pgx.Connect(ctx, o.databaseURL)
 	if err != nil {
+		lease.release()
 		return nil, fmt.Errorf("connect %s: %w", o.databaseURL, err)
 	}
 	defer admin.Close(ctx)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+e.dbName); err != nil {
+		lease.release()
 		return nil, err
 	}
+	e.lease = lease
 	e.dbURL = replaceDatabase(o.databaseURL, e.dbName)
 	// The run flushes its database, so it drives a single node only.
 	single := redisconf.Settings{Mode: redisconf.Single, Addrs: []string{o.redisAddr}, DB: o.redisDB}
@@ -89,6 +97,7 @@ func replaceDatabase(url, name string) string {
 func (e *benchEnv) close() {
 	e.rdb.FlushDB(context.Background())
 	e.rdb.Close()
+	e.lease.release()
 	c, err := pgx.Connect(context.Background(), e.o.databaseURL)
 	if err != nil {
 		return
@@ -125,15 +134,16 @@ func (e *benchEnv) migrateAndSeed(ctx context.Context, bin string) error {
 	return nil
 }
 
-// startWabsp starts one wabsp role listening on a fresh address.
-func (e *benchEnv) startWabsp(bin, role string, extra ...string) (*process, string, error) {
+// startWabsp starts one wabsp role listening on a fresh address, logging
+// to name.log.
+func (e *benchEnv) startWabsp(bin, role, name string, extra ...string) (*process, string, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, "", err
 	}
 	env := append(append([]string{}, e.baseEnv...), "WABSP_HTTP_ADDR="+addr)
 	env = append(env, extra...)
-	p, err := startProcess(bin, env, filepath.Join(e.dir, role+".log"), role)
+	p, err := startProcess(bin, env, filepath.Join(e.dir, name+".log"), role)
 	return p, addr, err
 }
 

@@ -50,13 +50,32 @@ func (r *loadResult) summarise() {
 // bodySource yields the request bodies and their signatures; i counts requests.
 type bodySource func(i int64) (body []byte, signature string)
 
-// runLoad keeps up to conc requests in flight against addr+path for d. With
-// pace nil each connection sends its next request as soon as the previous
-// one is answered (closed loop, for peak throughput); otherwise every request
-// first takes a token from pace (open loop at the pacer's rate).
-func runLoad(ctx context.Context, addr, path string, conc int, d time.Duration, next bodySource, pace <-chan struct{}) loadResult {
-	client := &fasthttp.HostClient{Addr: addr, MaxConns: conc, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second}
-	ctx, cancel := context.WithTimeout(ctx, d)
+// loadSpec is one load run.
+type loadSpec struct {
+	// addrs are the servers; connection i goes to addrs[i%len(addrs)], as
+	// a load balancer in front of them would spread connections.
+	addrs []string
+	path  string
+	conc  int
+	d     time.Duration
+	next  bodySource
+	// pace nil: closed loop, each connection sends its next request as
+	// soon as the previous one is answered (peak throughput); otherwise
+	// every request first takes a token from pace (open loop at its rate).
+	pace <-chan struct{}
+	// accepted, when set, counts the requests answered 200 as they are,
+	// for samplers that run alongside.
+	accepted *atomic.Int64
+}
+
+// runLoad keeps up to l.conc requests in flight for l.d.
+func runLoad(ctx context.Context, l loadSpec) loadResult {
+	clients := make([]*fasthttp.HostClient, len(l.addrs))
+	perServer := (l.conc + len(l.addrs) - 1) / len(l.addrs)
+	for i, a := range l.addrs {
+		clients[i] = &fasthttp.HostClient{Addr: a, MaxConns: perServer, ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second}
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.d)
 	defer cancel()
 	var (
 		counter atomic.Int64
@@ -67,7 +86,8 @@ func runLoad(ctx context.Context, addr, path string, conc int, d time.Duration, 
 		wg      sync.WaitGroup
 	)
 	start := time.Now()
-	for range conc {
+	for c := range l.conc {
+		client, uri := clients[c%len(clients)], "http://"+l.addrs[c%len(clients)]+l.path
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -78,16 +98,16 @@ func runLoad(ctx context.Context, addr, path string, conc int, d time.Duration, 
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
 			for ctx.Err() == nil {
-				if pace != nil {
+				if l.pace != nil {
 					select {
-					case <-pace:
+					case <-l.pace:
 					case <-ctx.Done():
 						continue
 					}
 				}
-				body, sig := next(counter.Add(1))
+				body, sig := l.next(counter.Add(1))
 				req.Reset()
-				req.SetRequestURI("http://" + addr + path)
+				req.SetRequestURI(uri)
 				req.Header.SetMethod(fasthttp.MethodPost)
 				req.Header.SetContentType("application/json")
 				req.Header.Set("X-Hub-Signature-256", sig)
@@ -102,6 +122,9 @@ func runLoad(ctx context.Context, addr, path string, conc int, d time.Duration, 
 					localNon[resp.StatusCode()]++
 				default:
 					local = append(local, took)
+					if l.accepted != nil {
+						l.accepted.Add(1)
+					}
 				}
 			}
 			mu.Lock()

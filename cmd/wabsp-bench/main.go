@@ -6,11 +6,20 @@
 //	(b) intake:  `wabsp serve` verifying, group-committing to Redis and
 //	    answering 200 (req/s, p50, p99, and the ratio to the ceiling);
 //	(c) end to end: status events per second from the POST to their rows in
-//	    PostgreSQL, with `wabsp serve` and `wabsp work` running, sustained.
+//	    PostgreSQL, with `wabsp serve` and `wabsp work` running, sustained,
+//	    and, reported by interval, each work process's resident set and how
+//	    far the rows and the asynq queues are behind the accepted statuses.
 //
 // Each server runs as its own process; the load generator is this process.
+// (c) can run several serve and work processes and the schedule process,
+// as a scaled-out deployment does, which makes it a soak test:
+//
+//	go run ./cmd/wabsp-bench --skip ceiling,intake --e2e-duration 10m --e2e-rate 5000 \
+//	    --serve-procs 2 --work-procs 2 --schedule
+//
 // It needs the local PostgreSQL and Redis; it creates and drops its own
-// database and flushes the Redis database it is given.
+// database and flushes the Redis database it is given, once it holds the
+// lease the test suites take on it (internal/redistest).
 package main
 
 import (
@@ -49,6 +58,10 @@ type options struct {
 	workerConc    int
 	skip          string
 	keepArtifacts bool
+	serveProcs    int
+	workProcs     int
+	schedule      bool
+	interval      time.Duration
 }
 
 func main() {
@@ -74,6 +87,11 @@ func main() {
 	flag.IntVar(&o.workerConc, "worker-concurrency", 8, "WABSP_WORKER_CONCURRENCY of the worker in (c)")
 	flag.StringVar(&o.skip, "skip", "", "comma-separated parts to skip: ceiling,intake,e2e")
 	flag.BoolVar(&o.keepArtifacts, "keep", false, "keep the work directory with the processes' logs")
+	flag.IntVar(&o.serveProcs, "serve-procs", 1, "wabsp serve processes in (c), each on its own port; the connections are spread over them")
+	flag.IntVar(&o.workProcs, "work-procs", 1, "wabsp work processes in (c), each with -worker-concurrency")
+	flag.BoolVar(&o.schedule, "schedule", false, "also run the one wabsp schedule process in (c)")
+	flag.DurationVar(&o.interval, "interval", 0, "reporting interval of (c)'s RSS and lag figures (0: a minute for runs of 5m or more, else a sixth of the run)")
+	flag.Usage = usage
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -82,6 +100,31 @@ func main() {
 		fmt.Fprintln(os.Stderr, "wabsp-bench:", err)
 		os.Exit(1)
 	}
+}
+
+func usage() {
+	fmt.Fprint(flag.CommandLine.Output(), `Usage: wabsp-bench [flags]
+
+Measures (a) a bare Fiber ceiling, (b) the wabsp webhook intake and (c) status
+events end to end into PostgreSQL, and prints the results as Markdown.
+
+  make bench    all three, one serve and one work process
+  make soak     (c) only, 10 minutes at 5,000 status events/s with 2 serve,
+                2 work and 1 schedule process:
+
+    go run ./cmd/wabsp-bench --skip ceiling,intake --e2e-duration 10m --e2e-rate 5000 \
+        --serve-procs 2 --work-procs 2 --schedule
+
+(c) reports by interval each work process's RSS (peak / mean), how far the
+rows are behind the accepted statuses (events and seconds of traffic) and the
+asynq queues' latency, pending and size, then two verdicts: RSS flat (every
+work process's peak in the last interval under load at most 1.25x its peak in
+the second) and lag bounded (at most 5 s of traffic at any sample, and the last
+interval's peak at most 1 s of traffic above the second's).
+
+Flags:
+`)
+	flag.PrintDefaults()
 }
 
 // serveCeiling is (a): the least any Fiber webhook endpoint could do.

@@ -70,7 +70,7 @@ func (e *benchEnv) measureIntakeAndCeiling(ctx context.Context, bin string, ceil
 		if err := e.migrateAndSeed(ctx, bin); err != nil {
 			return loadResult{}, loadResult{}, nil, err
 		}
-		p, addr, err := e.startWabsp(bin, "serve")
+		p, addr, err := e.startWabsp(bin, "serve", "serve")
 		if err != nil {
 			return loadResult{}, loadResult{}, nil, err
 		}
@@ -85,7 +85,7 @@ func (e *benchEnv) measureIntakeAndCeiling(ctx context.Context, bin string, ceil
 	for _, t := range []*target{a, b} {
 		if t.on {
 			fmt.Fprintln(os.Stderr, t.name, "warm-up")
-			runLoad(ctx, t.addr, "/webhooks/meta", e.o.conc, 2*time.Second, body.source, nil)
+			runLoad(ctx, loadSpec{addrs: []string{t.addr}, path: "/webhooks/meta", conc: e.o.conc, d: 2 * time.Second, next: body.source})
 		}
 	}
 	var ratios []float64
@@ -93,7 +93,7 @@ func (e *benchEnv) measureIntakeAndCeiling(ctx context.Context, bin string, ceil
 		fmt.Fprintf(os.Stderr, "(a)/(b) round %d of %d\n", i+1, rounds)
 		for _, t := range []*target{a, b} {
 			if t.on {
-				t.runs = append(t.runs, runLoad(ctx, t.addr, "/webhooks/meta", e.o.conc, slice, body.source, nil))
+				t.runs = append(t.runs, runLoad(ctx, loadSpec{addrs: []string{t.addr}, path: "/webhooks/meta", conc: e.o.conc, d: slice, next: body.source}))
 			}
 		}
 		if ceiling && intake && a.runs[i].PerSecond > 0 {
@@ -109,6 +109,7 @@ func (e *benchEnv) measureIntakeAndCeiling(ctx context.Context, bin string, ceil
 
 // e2eResult is (c).
 type e2eResult struct {
+	Layout        string // the processes, as cluster.describe says
 	Load          loadResult
 	Offered       float64 // status events per second offered
 	Sent          int64   // status events answered 200
@@ -117,64 +118,71 @@ type e2eResult struct {
 	Drain         time.Duration
 	SustainedRate float64 // rows landed during the run per second of run
 	OverallRate   float64 // all rows over the time until the last one landed
-	WorkerRSS     rssFigures
+	Soak          soakFigures
 }
 
-// measureEndToEnd is (c): statuses offered at a fixed rate through `wabsp
-// serve` to `wabsp work`, counted as rows in message_statuses.
+// measureEndToEnd is (c): statuses offered at a fixed rate through the
+// `wabsp serve` processes to the `wabsp work` ones, counted as rows in
+// message_statuses, sampled from the first POST to the end of the drain.
 func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, error) {
 	if err := e.ensureMigrated(ctx, bin); err != nil {
 		return e2eResult{}, err
 	}
-	api, addr, err := e.startWabsp(bin, "serve")
+	cl, err := e.startCluster(bin)
 	if err != nil {
 		return e2eResult{}, err
 	}
-	defer api.stop()
-	worker, _, err := e.startWabsp(bin, "work", fmt.Sprintf("WABSP_WORKER_CONCURRENCY=%d", e.o.workerConc), fmt.Sprintf("WABSP_TENANT_SLOTS=%d", e.o.workerConc))
-	if err != nil {
-		return e2eResult{}, err
-	}
-	defer worker.stop()
-	if err := waitHTTP("http://"+addr+"/healthz", 20*time.Second); err != nil {
-		return e2eResult{}, err
-	}
+	defer cl.stop()
 	conn, err := pgx.Connect(ctx, e.dbURL)
 	if err != nil {
 		return e2eResult{}, err
 	}
 	defer conn.Close(ctx)
 
-	fmt.Fprintf(os.Stderr, "(c) end to end: %.0f status events/s offered for %s\n", e.o.e2eRate, e.o.e2eFor)
-	var bodies atomic.Int64
+	fmt.Fprintf(os.Stderr, "(c) end to end: %.0f status events/s offered for %s to %s\n", e.o.e2eRate, e.o.e2eFor, cl.describe())
+	interval := reportInterval(e.o.e2eFor, e.o.interval)
+	var accepted atomic.Int64
+	w, err := e.startWatch(ctx, cl.workerPIDs(), &accepted, queueSampleEvery(interval))
+	if err != nil {
+		return e2eResult{}, err
+	}
+	defer w.stop()
 	src := func(i int64) ([]byte, string) {
 		b := e.statusBody(i, e.o.perBody)
-		bodies.Add(1)
 		return b.raw, b.sig
 	}
-	rss, stopRSS := sampleRSS(ctx, worker.cmd.Process.Pid, 250*time.Millisecond)
 	pctx, cancel := context.WithCancel(ctx)
 	start := time.Now()
-	load := runLoad(ctx, addr, "/webhooks/meta", e.o.e2eConc, e.o.e2eFor, src, pacer(pctx, e.o.e2eRate/float64(e.o.perBody)))
+	load := runLoad(ctx, loadSpec{addrs: cl.apis, path: "/webhooks/meta", conc: e.o.e2eConc, d: e.o.e2eFor, next: src,
+		pace: pacer(pctx, e.o.e2eRate/float64(e.o.perBody)), accepted: &accepted})
 	cancel()
 	runFor := time.Since(start)
-	res := e2eResult{Load: load, Offered: e.o.e2eRate, Sent: int64(load.Requests) * int64(e.o.perBody)}
+	res := e2eResult{Layout: cl.describe(), Load: load, Offered: e.o.e2eRate, Sent: int64(load.Requests) * int64(e.o.perBody)}
 	if res.LandedInRun, err = e.countStatuses(ctx, conn); err != nil {
 		return res, err
 	}
 	res.SustainedRate = float64(res.LandedInRun) / runFor.Seconds()
-	drainStart := time.Now()
-	for res.Landed < res.Sent && time.Since(drainStart) < 3*time.Minute && ctx.Err() == nil {
+	if err := e.drain(ctx, conn, &res); err != nil {
+		return res, err
+	}
+	res.OverallRate = float64(res.Landed) / time.Since(start).Seconds()
+	w.stop()
+	res.Soak = w.figures(interval, runFor)
+	return res, nil
+}
+
+// drain waits, up to 3 minutes, until every accepted status has its row.
+func (e *benchEnv) drain(ctx context.Context, conn *pgx.Conn, res *e2eResult) error {
+	start := time.Now()
+	for res.Landed < res.Sent && time.Since(start) < 3*time.Minute && ctx.Err() == nil {
 		waitFor(ctx, time.Second)
+		var err error
 		if res.Landed, err = e.countStatuses(ctx, conn); err != nil {
-			return res, err
+			return err
 		}
 	}
-	res.Drain = time.Since(drainStart)
-	res.OverallRate = float64(res.Landed) / time.Since(start).Seconds()
-	stopRSS()
-	res.WorkerRSS = rss.figures()
-	return res, nil
+	res.Drain = time.Since(start)
+	return nil
 }
 
 func (e *benchEnv) ensureMigrated(ctx context.Context, bin string) error {

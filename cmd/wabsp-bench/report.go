@@ -60,8 +60,10 @@ func (r report) write(w io.Writer) {
 	fmt.Fprintf(w, "Machine: %s\n", r.machine)
 	fmt.Fprintf(w, "Run: %s, %d connections for (a)/(b), %s each after a 2 s warm-up, alternating in %d rounds\n\n",
 		time.Now().UTC().Format(time.RFC3339), o.conc, o.intakeFor, max(1, o.rounds))
-	fmt.Fprintln(w, "| measurement | req/s | p50 | p99 | max | failures |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
+	if r.ceiling.Requests > 0 || r.intake.Requests > 0 {
+		fmt.Fprintln(w, "| measurement | req/s | p50 | p99 | max | failures |")
+		fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|")
+	}
 	for _, row := range []struct {
 		name string
 		r    loadResult
@@ -82,30 +84,32 @@ func (r report) write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "Intake / ceiling by round: %s\n", strings.Join(parts, ", "))
 	}
-	if e := r.e2e; e.Load.Requests > 0 {
-		fmt.Fprintf(w, "\n(c) end to end, %s at %.0f status events/s offered, %d statuses per body, %d tenants, %d connections:\n\n",
-			o.e2eFor, e.Offered, o.perBody, o.tenants, o.e2eConc)
-		fmt.Fprintln(w, "| figure | value |")
-		fmt.Fprintln(w, "|---|---:|")
-		fmt.Fprintf(w, "| statuses accepted (HTTP 200) | %d |\n", e.Sent)
-		fmt.Fprintf(w, "| rows in Postgres when the load stopped | %d |\n", e.LandedInRun)
-		fmt.Fprintf(w, "| sustained rate during the run | %.0f status events/s |\n", e.SustainedRate)
-		fmt.Fprintf(w, "| rows at the end / drain after the load | %d / %s |\n", e.Landed, e.Drain.Round(time.Millisecond))
-		fmt.Fprintf(w, "| overall rate, first POST to last row | %.0f status events/s |\n", e.OverallRate)
-		fmt.Fprintf(w, "| POST p50 / p99 under this load | %s / %s |\n", ms(e.Load.P50), ms(e.Load.P99))
-		fmt.Fprintf(w, "| failures | %s |\n", failures(e.Load))
-		fmt.Fprintf(w, "| worker RSS peak / mean / at the end (%d samples) | %s / %s / %s |\n",
-			e.WorkerRSS.Samples, mib(e.WorkerRSS.Peak), mib(e.WorkerRSS.Mean), mib(e.WorkerRSS.Last))
-		fmt.Fprintf(w, "\nEnd to end: %.0f status events/s sustained (target ≥ %.0f: %s); every accepted status landed: %v\n",
-			e.SustainedRate, targetE2ERate, verdict(e.SustainedRate >= targetE2ERate), e.Landed == e.Sent)
-		fmt.Fprintf(w, "Worker RSS peak %s (target < %s: %s)\n",
-			mib(e.WorkerRSS.Peak), mib(targetWorkerRSS), verdict(e.WorkerRSS.Peak < targetWorkerRSS))
-		if len(e.WorkerRSS.ByMinute) > 1 {
-			byMin := make([]string, len(e.WorkerRSS.ByMinute))
-			for i, b := range e.WorkerRSS.ByMinute {
-				byMin[i] = mib(b)
-			}
-			fmt.Fprintf(w, "Worker RSS peak by minute (load, then drain): %s\n", strings.Join(byMin, ", "))
-		}
+	r.writeE2E(w)
+}
+
+// writeE2E prints (c), when it ran.
+func (r report) writeE2E(w io.Writer) {
+	o, e := r.opts, r.e2e
+	if e.Load.Requests == 0 {
+		return
 	}
+	fmt.Fprintf(w, "\n(c) end to end, %s at %.0f status events/s offered, %d statuses per body, %d tenants, %d connections, %s:\n\n",
+		o.e2eFor, e.Offered, o.perBody, o.tenants, o.e2eConc, e.Layout)
+	fmt.Fprintln(w, "| figure | value |")
+	fmt.Fprintln(w, "|---|---:|")
+	fmt.Fprintf(w, "| statuses accepted (HTTP 200) | %d |\n", e.Sent)
+	fmt.Fprintf(w, "| rows in Postgres when the load stopped | %d |\n", e.LandedInRun)
+	fmt.Fprintf(w, "| sustained rate during the run | %.0f status events/s |\n", e.SustainedRate)
+	fmt.Fprintf(w, "| rows at the end / drain after the load | %d / %s |\n", e.Landed, e.Drain.Round(time.Millisecond))
+	fmt.Fprintf(w, "| overall rate, first POST to last row | %.0f status events/s |\n", e.OverallRate)
+	fmt.Fprintf(w, "| POST p50 / p99 under this load | %s / %s |\n", ms(e.Load.P50), ms(e.Load.P99))
+	fmt.Fprintf(w, "| failures | %s |\n", failures(e.Load))
+	for i, r := range e.Soak.RSSRun {
+		fmt.Fprintf(w, "| work-%d RSS peak / mean / at the end (%d samples) | %s / %s / %s |\n", i, r.N, mib(r.Peak), mib(r.Mean), mib(r.Last))
+	}
+	fmt.Fprintf(w, "\nEnd to end: %.0f status events/s sustained (target ≥ %.0f: %s); every accepted status landed: %v\n",
+		e.SustainedRate, targetE2ERate, verdict(e.SustainedRate >= targetE2ERate), e.Landed == e.Sent)
+	peak := peakOf(e.Soak.RSSRun)
+	fmt.Fprintf(w, "Worker RSS peak %s (target < %s: %s)\n", mib(peak), mib(targetWorkerRSS), verdict(peak < targetWorkerRSS))
+	writeSoak(w, e.Soak, e.Offered)
 }
