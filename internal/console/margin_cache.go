@@ -10,11 +10,22 @@ import (
 
 // marginTTL is how old the margin panel may be. Margins are computed from
 // every tenant's draft invoice, which takes about a second at 200 tenants:
-// too slow for each view of the home page, and they move slowly anyway.
+// too slow for a view of the home page to wait for, and they move slowly
+// anyway.
 const marginTTL = time.Minute
 
-// marginCache keeps the current month's margins. A stale value is served
-// while one refresh runs in the background; only the first view waits.
+// marginRefreshEvery is how often KeepWarm recomputes the margins: well
+// inside marginTTL, so a served value never goes stale while the server
+// runs.
+const marginRefreshEvery = marginTTL / 2
+
+// marginRefreshTimeout bounds one computation, so a stuck database cannot
+// hold the refresh forever.
+const marginRefreshTimeout = 30 * time.Second
+
+// marginCache keeps the current month's margins. No page view computes
+// them: a view serves what the cache holds and, when that is missing or
+// stale, starts one refresh in the background.
 type marginCache struct {
 	mu         sync.Mutex
 	month      billing.Month
@@ -23,51 +34,75 @@ type marginCache struct {
 	refreshing bool
 }
 
-func (c *console) cachedMargins(ctx context.Context, month billing.Month) ([]currencyMargin, error) {
+// cachedMargins returns the month's margins without waiting for them. ok is
+// false while the month has none computed yet; the panel then says so.
+func (c *console) cachedMargins(month billing.Month) (value []currencyMargin, ok bool) {
 	mc := &c.margins
-	now := c.cfg.Now()
 	mc.mu.Lock()
-	fresh := mc.month == month && now.Sub(mc.at) < marginTTL
+	defer mc.mu.Unlock()
 	have := mc.month == month && !mc.at.IsZero()
-	value := mc.value
-	if fresh || (have && mc.refreshing) {
-		mc.mu.Unlock()
-		return value, nil
-	}
-	if have {
+	fresh := have && c.cfg.Now().Sub(mc.at) < marginTTL
+	if !fresh && !mc.refreshing {
 		mc.refreshing = true
-		mc.mu.Unlock()
-		go c.refreshMargins(month)
-		return value, nil
+		// Detached from the request, which does not wait for it.
+		go c.refreshMargins(context.Background(), month)
 	}
-	mc.mu.Unlock()
-	m, err := c.monthMargins(ctx, month)
-	if err != nil {
-		return nil, err
+	if !have {
+		return nil, false
 	}
-	mc.store(month, m, now)
-	return m, nil
+	return mc.value, true
 }
 
-// refreshMargins runs detached from the request that found the value
-// stale, which does not wait for it.
-func (c *console) refreshMargins(month billing.Month) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// KeepWarm computes the admin home's margins at once and again every
+// marginRefreshEvery until ctx ends, so that no view of the home page waits
+// for them, the first after start included. A failed computation is logged
+// and tried again at the next tick. It returns when ctx ends.
+func (k *Console) KeepWarm(ctx context.Context) {
+	c := k.c
+	if c.cfg.Margins == nil {
+		return
+	}
+	tick := time.NewTicker(marginRefreshEvery)
+	defer tick.Stop()
+	for {
+		if c.margins.claim() {
+			c.refreshMargins(ctx, billing.MonthOf(c.cfg.Now().UTC()))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// claim marks a refresh as running unless one already is.
+func (mc *marginCache) claim() bool {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.refreshing {
+		return false
+	}
+	mc.refreshing = true
+	return true
+}
+
+// refreshMargins computes the month's margins into the cache; the caller
+// has claimed the refresh.
+func (c *console) refreshMargins(parent context.Context, month billing.Month) {
+	ctx, cancel := context.WithTimeout(parent, marginRefreshTimeout)
 	defer cancel()
 	m, err := c.monthMargins(ctx, month)
 	mc := &c.margins
-	if err != nil {
-		c.cfg.Log.Warn("console: refresh margins", "err", err)
-		mc.mu.Lock()
-		mc.refreshing = false
-		mc.mu.Unlock()
-		return
-	}
-	mc.store(month, m, c.cfg.Now())
-}
-
-func (mc *marginCache) store(month billing.Month, m []currencyMargin, at time.Time) {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
-	mc.month, mc.value, mc.at, mc.refreshing = month, m, at, false
+	mc.refreshing = false
+	if err != nil {
+		// A server shutting down is no failure worth a warning.
+		if parent.Err() == nil {
+			c.cfg.Log.Warn("console: refresh margins", "month", month.String(), "err", err)
+		}
+		return
+	}
+	mc.month, mc.value, mc.at = month, m, c.cfg.Now()
 }
