@@ -91,10 +91,7 @@ func BenchmarkHomePages(b *testing.B) {
 	// Kept warm as serve keeps it: the margins are recomputed in the
 	// background every marginRefreshEvery while the views are timed.
 	warm := Mount(app, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	warmed := make(chan struct{})
-	go func() { defer close(warmed); warm.KeepWarm(ctx) }()
-	defer func() { cancel(); <-warmed }()
+	defer startWarm(warm)()
 	waitWarm(warm)
 	pages := []struct{ name, email, path string }{
 		{"admin-home", "ops@bsp.example", "/console/"},
@@ -116,16 +113,22 @@ func BenchmarkHomePages(b *testing.B) {
 		for b.Loop() {
 			fresh := fiber.New()
 			k := Mount(fresh, cfg)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { defer close(done); k.KeepWarm(ctx) }()
+			stop := startWarm(k)
 			times = append(times, timeGet(b, fresh, c.cookies[CookieName], "/console/"))
 			waitWarm(k)
-			cancel()
-			<-done
+			stop()
 		}
 		reportP99(b, times)
 	})
+}
+
+// startWarm runs k.KeepWarm until the returned stop is called, which
+// waits for it to return.
+func startWarm(k *Console) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); k.KeepWarm(ctx) }()
+	return func() { cancel(); <-done }
 }
 
 // waitWarm waits for the margins' first computation to end, so that the

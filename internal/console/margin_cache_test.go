@@ -84,9 +84,7 @@ func TestKeepWarm(t *testing.T) {
 			counted.fail.Store(tc.fail)
 			cfg.Margins = counted
 			k := &Console{c: &console{cfg: cfg}}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan struct{})
-			go func() { defer close(done); k.KeepWarm(ctx) }()
+			stop := startWarm(k)
 			waitFor(t, func() bool {
 				k.c.margins.mu.Lock()
 				defer k.c.margins.mu.Unlock()
@@ -96,12 +94,7 @@ func TestKeepWarm(t *testing.T) {
 				t.Errorf("ok %v, want %v", ok, tc.ok)
 			}
 			waitFor(t, func() bool { k.c.margins.mu.Lock(); defer k.c.margins.mu.Unlock(); return !k.c.margins.refreshing })
-			cancel()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				t.Fatal("KeepWarm did not return when its context ended")
-			}
+			stop()
 		})
 	}
 }
