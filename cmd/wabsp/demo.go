@@ -65,7 +65,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("seed demo tenants: %w", err)
 	}
-	if err := seedDemoInsights(ctx, sys.insights, uuid.MustParse(seeded.tenantID)); err != nil {
+	experiment, err := seedDemoInsights(ctx, sys.insights, uuid.MustParse(seeded.tenantID))
+	if err != nil {
 		return fmt.Errorf("seed demo insights: %w", err)
 	}
 	base := "http://" + hostPort(ln.Addr().String())
@@ -78,7 +79,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go playDemoTraffic(ctx, log, cfg, base, seeded, graph)
+	labels := demoVariants(ctx, log, sys.insights, uuid.MustParse(seeded.tenantID), seeded.experimentWABAs, experiment)
+	go playDemoTraffic(ctx, log, cfg, base, seeded, graph, labels)
 	return sys.runRoles(ctx, "all", ln)
 }
 
@@ -155,9 +157,12 @@ func hostPort(addr string) string {
 type demoSeed struct {
 	admin, partner, tenant credentials
 	tenantID               string
-	numbers                []metasim.Number
-	templates              []metasim.TemplateRef
-	consoleLogins          []consoleLogin
+	// experimentWABAs are the WABAs of tenantID, whose sends the demo
+	// experiment labels.
+	experimentWABAs []string
+	numbers         []metasim.Number
+	templates       []metasim.TemplateRef
+	consoleLogins   []consoleLogin
 }
 
 type credentials struct{ id, secret string }
@@ -196,7 +201,8 @@ func printWelcome(w io.Writer, base string, s demoSeed) {
 
 // playDemoTraffic waits for the API and then plays the simulator's demo mix
 // until ctx ends.
-func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, base string, s demoSeed, graph *metasim.Graph) {
+func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, base string, s demoSeed, graph *metasim.Graph,
+	onSend func(metasim.Send) error) {
 	secrets, _ := cfg.AppSecrets()
 	if len(secrets) == 0 || len(s.numbers) == 0 {
 		return
@@ -209,7 +215,7 @@ func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, b
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph})
+	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph, OnSend: onSend})
 	if err != nil {
 		log.Error("demo traffic", "err", err)
 		return
