@@ -10,6 +10,10 @@ import (
 type DemoOptions struct {
 	// Numbers are the business numbers, across tenants' WABAs; at least one.
 	Numbers []Number
+	// Strays are numbers of WABAs the BSP has not registered: Meta sends
+	// their webhooks all the same (a client onboarded at Meta before the BSP
+	// recorded it), and wabsp keeps them as orphans until it is. Optional.
+	Strays []Number
 	// Templates take turns being paused and disabled; optional.
 	Templates []TemplateRef
 	// Graph, when set, follows the quality and template events.
@@ -41,8 +45,9 @@ type Send struct {
 // pace, for a newcomer watching wabsp work: outbound messages whose delivered
 // and read statuses trail in over the following minutes, customer texts,
 // stop keywords, button taps, marketing stop and resume, number changes, an
-// occasional resent body, phone numbers losing and regaining quality and
-// templates walking towards being disabled. It ends only when the consumer
+// occasional resent body, now and then a webhook of another product or of a
+// WABA the BSP has not registered (Strays), phone numbers losing and
+// regaining quality and templates walking towards being disabled. It ends only when the consumer
 // stops iterating (the Runner does when its context ends).
 func Demo(opts DemoOptions) (Scenario, error) {
 	if len(opts.Numbers) == 0 {
@@ -155,6 +160,10 @@ func (d *demo) pick(at time.Time) Event {
 	case r < 0.81 && d.lastBody != nil:
 		// Meta redelivers bodies it thinks were not acknowledged.
 		return Event{Label: "resent body", Body: d.lastBody}
+	case r < 0.815 && len(d.opts.Strays) > 0:
+		return d.stray(at)
+	case r < 0.818:
+		return otherProduct(at)
 	case r < 0.90:
 		return d.qualityStep(at)
 	default:
@@ -302,4 +311,22 @@ func lastN(xs []string, n int) []string {
 		return xs[len(xs)-n:]
 	}
 	return xs
+}
+
+// stray is a customer writing to a number of a WABA the BSP has not
+// registered.
+func (d *demo) stray(at time.Time) Event {
+	n := d.opts.Strays[d.g.rng.IntN(len(d.opts.Strays))]
+	from := d.g.waID()
+	return Event{Label: "inbound text, unregistered WABA", Body: InboundTextBody(n.WABAID, n.PhoneNumberID, n.Display, InboundText{
+		From: from, Name: d.g.pick(customerNames), WAMID: d.g.wamid(from), Timestamp: at, Body: d.g.pick(customerTexts),
+	})}
+}
+
+// otherProduct is a webhook of another product the Meta app is subscribed
+// to: signed like the rest, but not a WhatsApp Business Account webhook, so
+// wabsp archives it as poison.
+func otherProduct(at time.Time) Event {
+	body := fmt.Sprintf(`{"object":"page","entry":[{"id":"100000000000001","time":%d,"messaging":[]}]}`, at.Unix())
+	return Event{Label: "webhook of another product", Body: []byte(body)}
 }

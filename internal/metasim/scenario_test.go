@@ -59,12 +59,19 @@ type webhook struct {
 
 func parseWebhook(t *testing.T, b []byte) webhook {
 	t.Helper()
+	w := decodeWebhook(t, b)
+	if w.Object != Object {
+		t.Fatalf("object = %q", w.Object)
+	}
+	return w
+}
+
+// decodeWebhook decodes a body of any product's webhook.
+func decodeWebhook(t *testing.T, b []byte) webhook {
+	t.Helper()
 	var w webhook
 	if err := json.Unmarshal(b, &w); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
-	}
-	if w.Object != Object {
-		t.Fatalf("object = %q", w.Object)
 	}
 	return w
 }
@@ -516,7 +523,7 @@ func playEvents(t *testing.T, sc Scenario, n int, see func(Event, webhook)) {
 		}
 		var w webhook
 		if ev.Body != nil {
-			w = parseWebhook(t, ev.Body)
+			w = decodeWebhook(t, ev.Body)
 		}
 		see(ev, w)
 		if n--; n == 0 {
