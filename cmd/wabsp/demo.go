@@ -69,6 +69,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("seed demo insights: %w", err)
 	}
+	// Rate cards first: a plan is priced against them.
+	if err := sys.billing.Seed(ctx); err != nil {
+		return err
+	}
+	if err := seedDemoPlans(ctx, sys.billing, seeded.tenantIDs); err != nil {
+		return fmt.Errorf("seed demo plans: %w", err)
+	}
 	base := "http://" + hostPort(ln.Addr().String())
 	printWelcome(stdout, base, seeded)
 	signup, err := demoSignup(ctx, sys, graph, uuid.MustParse(seeded.tenantID))
@@ -79,6 +86,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	receiver, err := startDemoReceiver(ctx)
+	if err != nil {
+		return err
+	}
+	if err := seedDemoSubscription(ctx, log, sys.outbound, uuid.MustParse(seeded.tenantID), receiver); err != nil {
+		return fmt.Errorf("demo outbound subscription: %w", err)
+	}
 	labels := demoVariants(ctx, log, sys.insights, uuid.MustParse(seeded.tenantID), seeded.experimentWABAs, experiment)
 	go playDemoTraffic(ctx, log, cfg, base, seeded, graph, labels)
 	return sys.runRoles(ctx, "all", ln)
@@ -157,6 +171,7 @@ func hostPort(addr string) string {
 type demoSeed struct {
 	admin, partner, tenant credentials
 	tenantID               string
+	tenantIDs              []uuid.UUID // in demoTenants' order
 	// experimentWABAs are the WABAs of tenantID, whose sends the demo
 	// experiment labels.
 	experimentWABAs []string
@@ -215,7 +230,8 @@ func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, b
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph, OnSend: onSend})
+	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph, OnSend: onSend,
+		Strays: demoStrays})
 	if err != nil {
 		log.Error("demo traffic", "err", err)
 		return
