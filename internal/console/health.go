@@ -49,7 +49,9 @@ type health struct {
 	Queues    []queueState
 	Outbound  *outbound.HealthSummary
 	Margins   []currencyMargin
-	// MarginsPending is set while the month's margins are first computed.
+	// MarginsAt is when Margins were computed; MarginsPending is set while
+	// the month's are first computed.
+	MarginsAt      time.Time
 	MarginsPending bool
 	Month          string
 }
@@ -99,8 +101,8 @@ func (c *console) health(ctx context.Context) (health, error) {
 	}
 	if c.cfg.Margins != nil {
 		month := billing.MonthOf(now.UTC())
-		m, ok := c.cachedMargins(month)
-		h.Margins, h.MarginsPending, h.Month = m, !ok, month.String()
+		m, at, ok := c.cachedMargins(month)
+		h.Margins, h.MarginsAt, h.MarginsPending, h.Month = m, at, !ok, month.String()
 	}
 	return h, nil
 }

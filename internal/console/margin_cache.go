@@ -14,9 +14,9 @@ import (
 // anyway.
 const marginTTL = time.Minute
 
-// marginRefreshEvery is how often KeepWarm recomputes the margins: well
-// inside marginTTL, so a served value never goes stale while the server
-// runs.
+// marginRefreshEvery is how often KeepWarm recomputes the margins while the
+// home is being viewed: well inside marginTTL, so a value served to a
+// returning viewer is never stale.
 const marginRefreshEvery = marginTTL / 2
 
 // marginRefreshTimeout bounds one computation, so a stuck database cannot
@@ -32,31 +32,37 @@ type marginCache struct {
 	value      []currencyMargin
 	at         time.Time
 	refreshing bool
+	// viewed is set by a view and cleared by a refresh, so that KeepWarm
+	// leaves the database alone while no one looks at the home.
+	viewed bool
 }
 
-// cachedMargins returns the month's margins without waiting for them. ok is
-// false while the month has none computed yet; the panel then says so.
-func (c *console) cachedMargins(month billing.Month) (value []currencyMargin, ok bool) {
+// cachedMargins returns the month's margins and when they were computed,
+// without waiting for them. ok is false while the month has none computed
+// yet; the panel then says so.
+func (c *console) cachedMargins(month billing.Month) (value []currencyMargin, at time.Time, ok bool) {
 	mc := &c.margins
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
+	mc.viewed = true
 	have := mc.month == month && !mc.at.IsZero()
 	fresh := have && c.cfg.Now().Sub(mc.at) < marginTTL
 	if !fresh && !mc.refreshing {
-		mc.refreshing = true
+		mc.refreshing, mc.viewed = true, false
 		// Detached from the request, which does not wait for it.
 		go c.refreshMargins(context.Background(), month)
 	}
 	if !have {
-		return nil, false
+		return nil, time.Time{}, false
 	}
-	return mc.value, true
+	return mc.value, mc.at, true
 }
 
-// KeepWarm computes the admin home's margins at once and again every
-// marginRefreshEvery until ctx ends, so that no view of the home page waits
-// for them, the first after start included. A failed computation is logged
-// and tried again at the next tick. It returns when ctx ends.
+// KeepWarm computes the admin home's margins at once, so that no view waits
+// for them, the first after start included, and then every
+// marginRefreshEvery if the home was viewed since the last computation, so
+// that views keep finding them fresh. A failed computation is logged and
+// tried again at the next tick. It returns when ctx ends.
 func (k *Console) KeepWarm(ctx context.Context) {
 	c := k.c
 	if c.cfg.Margins == nil {
@@ -64,8 +70,8 @@ func (k *Console) KeepWarm(ctx context.Context) {
 	}
 	tick := time.NewTicker(marginRefreshEvery)
 	defer tick.Stop()
-	for {
-		if c.margins.claim() {
+	for first := true; ; first = false {
+		if c.margins.claim(first) {
 			c.refreshMargins(ctx, billing.MonthOf(c.cfg.Now().UTC()))
 		}
 		select {
@@ -76,14 +82,15 @@ func (k *Console) KeepWarm(ctx context.Context) {
 	}
 }
 
-// claim marks a refresh as running unless one already is.
-func (mc *marginCache) claim() bool {
+// claim marks a refresh as running unless one already is or, when not
+// forced, the home was not viewed since the last one.
+func (mc *marginCache) claim(force bool) bool {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
-	if mc.refreshing {
+	if mc.refreshing || !(force || mc.viewed) {
 		return false
 	}
-	mc.refreshing = true
+	mc.refreshing, mc.viewed = true, false
 	return true
 }
 

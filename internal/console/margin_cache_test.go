@@ -53,7 +53,7 @@ func TestMarginCache(t *testing.T) {
 	for _, s := range steps {
 		*f.clock = f.clock.Add(s.advance)
 		counted.fail.Store(s.fail)
-		got, ok := c.cachedMargins(s.month)
+		got, _, ok := c.cachedMargins(s.month)
 		if ok != s.ok {
 			t.Errorf("%s: ok %v, want %v", s.name, ok, s.ok)
 		}
@@ -90,7 +90,7 @@ func TestKeepWarm(t *testing.T) {
 				defer k.c.margins.mu.Unlock()
 				return counted.n.Load() > 0 && !k.c.margins.refreshing
 			})
-			if _, ok := k.c.cachedMargins(billing.MonthOf(f.clock.UTC())); ok != tc.ok {
+			if _, _, ok := k.c.cachedMargins(billing.MonthOf(f.clock.UTC())); ok != tc.ok {
 				t.Errorf("ok %v, want %v", ok, tc.ok)
 			}
 			waitFor(t, func() bool { k.c.margins.mu.Lock(); defer k.c.margins.mu.Unlock(); return !k.c.margins.refreshing })
@@ -105,5 +105,29 @@ func waitFor(t *testing.T, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatal("timed out")
 		}
+	}
+}
+
+func TestMarginClaim(t *testing.T) {
+	cases := []struct {
+		name                      string
+		force, viewed, refreshing bool
+		want                      bool
+	}{
+		{"the start computes unviewed", true, false, false, true},
+		{"a tick after a view computes", false, true, false, true},
+		{"a tick with no view since leaves the database alone", false, false, false, false},
+		{"one refresh at a time", true, true, true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			mc := &marginCache{viewed: tc.viewed, refreshing: tc.refreshing}
+			if got := mc.claim(tc.force); got != tc.want {
+				t.Fatalf("claim = %v, want %v", got, tc.want)
+			}
+			if tc.want && (mc.viewed || !mc.refreshing) {
+				t.Errorf("after a claim: viewed %v, refreshing %v; want false, true", mc.viewed, mc.refreshing)
+			}
+		})
 	}
 }
