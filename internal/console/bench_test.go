@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -91,8 +90,7 @@ func BenchmarkHomePages(b *testing.B) {
 	// Kept warm as serve keeps it: the margins are recomputed in the
 	// background every marginRefreshEvery while the views are timed.
 	warm := Mount(app, cfg)
-	defer startWarm(warm)()
-	waitWarm(warm)
+	keepWarm(b, warm)
 	pages := []struct{ name, email, path string }{
 		{"admin-home", "ops@bsp.example", "/console/"},
 		{"partner-home", "am@agency.example", "/console/"},
@@ -120,30 +118,6 @@ func BenchmarkHomePages(b *testing.B) {
 		}
 		reportP99(b, times)
 	})
-}
-
-// startWarm runs k.KeepWarm until the returned stop is called, which
-// waits for it to return.
-func startWarm(k *Console) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); k.KeepWarm(ctx) }()
-	return func() { cancel(); <-done }
-}
-
-// waitWarm waits for the margins' first computation to end, so that the
-// next view starts from a process that has just started.
-func waitWarm(k *Console) {
-	mc := &k.c.margins
-	for {
-		mc.mu.Lock()
-		done := !mc.at.IsZero() && !mc.refreshing
-		mc.mu.Unlock()
-		if done {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // benchPage times GET path after one untimed view.
