@@ -35,6 +35,9 @@ type marginCache struct {
 	// viewed is set by a view and cleared by a refresh, so that KeepWarm
 	// leaves the database alone while no one looks at the home.
 	viewed bool
+	// base is KeepWarm's context, under which views start their refreshes
+	// too, so that a server shutting down cancels them; nil without it.
+	base context.Context
 }
 
 // cachedMargins returns the month's margins and when they were computed,
@@ -50,7 +53,11 @@ func (c *console) cachedMargins(month billing.Month) (value []currencyMargin, at
 	if !fresh && !mc.refreshing {
 		mc.refreshing, mc.viewed = true, false
 		// Detached from the request, which does not wait for it.
-		go c.refreshMargins(context.Background(), month)
+		base := mc.base
+		if base == nil {
+			base = context.Background()
+		}
+		go c.refreshMargins(base, month)
 	}
 	if !have {
 		return nil, time.Time{}, false
@@ -68,6 +75,9 @@ func (k *Console) KeepWarm(ctx context.Context) {
 	if c.cfg.Margins == nil {
 		return
 	}
+	c.margins.mu.Lock()
+	c.margins.base = ctx
+	c.margins.mu.Unlock()
 	tick := time.NewTicker(marginRefreshEvery)
 	defer tick.Stop()
 	for first := true; ; first = false {
