@@ -42,6 +42,24 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("listen %s (set WABSP_HTTP_ADDR or --addr to use another port): %w", cfg.HTTPAddr, err)
 	}
+	return serveDemo(ctx, cfg, log, ln, stdout, demoLive)
+}
+
+// demoPace is how the demo's traffic is played.
+type demoPace struct {
+	// now dates the events; nil for the clock.
+	now func() time.Time
+	// factor scales the events' delays: 1 plays them in real time, 0 as
+	// fast as wabsp takes them.
+	factor float64
+}
+
+// demoLive plays the traffic for a person watching.
+var demoLive = demoPace{factor: 1}
+
+// serveDemo is the demo on ln once its configuration is settled: the
+// simulator, the seeding, the welcome text, the traffic and every role.
+func serveDemo(ctx context.Context, cfg config.Config, log *slog.Logger, ln net.Listener, stdout io.Writer, pace demoPace) error {
 	app, _ := cfg.EmbeddedSignupApp()
 	graph := metasim.NewGraph(metasim.WithApp(metasim.App{ID: app.ID, Name: "wabsp demo", Link: "https://wabsp.example.com/"}))
 	graphSrv := &http.Server{Handler: graph, ReadHeaderTimeout: 5 * time.Second}
@@ -65,8 +83,16 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("seed demo tenants: %w", err)
 	}
-	if err := seedDemoInsights(ctx, sys.insights, uuid.MustParse(seeded.tenantID)); err != nil {
+	experiment, err := seedDemoInsights(ctx, sys.insights, uuid.MustParse(seeded.tenantID))
+	if err != nil {
 		return fmt.Errorf("seed demo insights: %w", err)
+	}
+	// Rate cards first: a plan is priced against them.
+	if err := sys.billing.Seed(ctx); err != nil {
+		return err
+	}
+	if err := seedDemoPlans(ctx, sys.billing, seeded.tenantIDs); err != nil {
+		return fmt.Errorf("seed demo plans: %w", err)
 	}
 	base := "http://" + hostPort(ln.Addr().String())
 	printWelcome(stdout, base, seeded)
@@ -78,7 +104,15 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go playDemoTraffic(ctx, log, cfg, base, seeded, graph)
+	receiver, err := startDemoReceiver(ctx)
+	if err != nil {
+		return err
+	}
+	if err := seedDemoSubscription(ctx, log, sys.outbound, uuid.MustParse(seeded.tenantID), receiver); err != nil {
+		return fmt.Errorf("demo outbound subscription: %w", err)
+	}
+	labels := demoVariants(ctx, log, sys.insights, uuid.MustParse(seeded.tenantID), seeded.experimentWABAs, experiment)
+	go playDemoTraffic(ctx, log, cfg, base, seeded, graph, labels, pace)
 	return sys.runRoles(ctx, "all", ln)
 }
 
@@ -155,9 +189,13 @@ func hostPort(addr string) string {
 type demoSeed struct {
 	admin, partner, tenant credentials
 	tenantID               string
-	numbers                []metasim.Number
-	templates              []metasim.TemplateRef
-	consoleLogins          []consoleLogin
+	tenantIDs              []uuid.UUID // in demoTenants' order
+	// experimentWABAs are the WABAs of tenantID, whose sends the demo
+	// experiment labels.
+	experimentWABAs []string
+	numbers         []metasim.Number
+	templates       []metasim.TemplateRef
+	consoleLogins   []consoleLogin
 }
 
 type credentials struct{ id, secret string }
@@ -196,7 +234,8 @@ func printWelcome(w io.Writer, base string, s demoSeed) {
 
 // playDemoTraffic waits for the API and then plays the simulator's demo mix
 // until ctx ends.
-func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, base string, s demoSeed, graph *metasim.Graph) {
+func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, base string, s demoSeed, graph *metasim.Graph,
+	onSend func(metasim.Send) error, pace demoPace) {
 	secrets, _ := cfg.AppSecrets()
 	if len(secrets) == 0 || len(s.numbers) == 0 {
 		return
@@ -209,7 +248,8 @@ func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, b
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph})
+	sc, err := metasim.Demo(metasim.DemoOptions{Numbers: s.numbers, Templates: s.templates, Graph: graph, OnSend: onSend,
+		Strays: demoStrays, Now: pace.now})
 	if err != nil {
 		log.Error("demo traffic", "err", err)
 		return
@@ -217,7 +257,7 @@ func playDemoTraffic(ctx context.Context, log *slog.Logger, cfg config.Config, b
 	em := metasim.NewEmitter(base+"/webhooks/meta", secrets[0].Secret, &http.Client{Timeout: 5 * time.Second},
 		metasim.WithBackoff(time.Second, 30*time.Second), metasim.WithGiveUpAfter(10*time.Minute))
 	go reviewDemoTemplates(ctx, log, graph, em)
-	if _, err := metasim.NewRunner(em, metasim.WithConcurrency(2)).Run(ctx, sc); err != nil && ctx.Err() == nil {
+	if _, err := metasim.NewRunner(em, metasim.WithConcurrency(2), metasim.WithPacing(pace.factor)).Run(ctx, sc); err != nil && ctx.Err() == nil {
 		log.Error("demo traffic stopped", "err", err)
 	}
 }

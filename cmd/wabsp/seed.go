@@ -61,7 +61,10 @@ func seedDemo(ctx context.Context, svc *tenants.Service, graph *metasim.Graph) (
 			}
 		}
 	}
-	s.tenantID = ids[0].String()
+	s.tenantID, s.tenantIDs = ids[0].String(), ids
+	for _, dw := range demoTenants[0].wabas {
+		s.experimentWABAs = append(s.experimentWABAs, dw.id)
+	}
 	var err error
 	if s.admin, err = newClient(ctx, svc, actor, tenants.NewClient{Name: "demo admin", Role: auth.RoleAdmin}); err != nil {
 		return s, err

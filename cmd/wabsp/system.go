@@ -282,10 +282,16 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	console.Mount(app, console.Config{Log: s.log, Users: s.tenants, Quality: s.quality, Dev: s.cfg.Dev,
+	cons := console.Mount(app, console.Config{Log: s.log, Users: s.tenants, Quality: s.quality, Dev: s.cfg.Dev,
 		QualityPages: s.quality, Billing: s.billing, Consent: s.optins, Insights: s.insights,
 		Risks: s.quality, Limits: sending.NewStore(s.db), Intake: s.webhooks, Metrics: s.reg,
 		Outbound: s.outbound, Margins: s.billing})
+	// The margins are computed while the listener starts and kept fresh
+	// until the API stops, so no view of the admin home waits for them.
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	warmed := make(chan struct{})
+	go func() { defer close(warmed); cons.KeepWarm(warmCtx) }()
+	defer func() { stopWarm(); <-warmed }()
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
 	s.log.Info("api listening", "addr", ln.Addr().String())

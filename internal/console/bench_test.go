@@ -87,7 +87,10 @@ func BenchmarkHomePages(b *testing.B) {
 	tenantstest.MustCreateUser(b, svc, "am@agency.example", password, auth.RolePartner, p.ID)
 	cfg := f.fullConfig(b)
 	app := fiber.New()
-	Mount(app, cfg)
+	// Kept warm as serve keeps it: the margins are recomputed in the
+	// background every marginRefreshEvery while the views are timed.
+	warm := Mount(app, cfg)
+	keepWarm(b, warm)
 	pages := []struct{ name, email, path string }{
 		{"admin-home", "ops@bsp.example", "/console/"},
 		{"partner-home", "am@agency.example", "/console/"},
@@ -99,22 +102,25 @@ func BenchmarkHomePages(b *testing.B) {
 		c.login(pg.email, password)
 		b.Run(pg.name, func(b *testing.B) { benchPage(b, app, c.cookies[CookieName], pg.path) })
 	}
-	// The first view after start computes the margins while it waits.
+	// The first view after start, as serve starts: KeepWarm is computing the
+	// margins while the view runs, which does not wait for them.
 	c := newClient(b, app)
 	c.login("ops@bsp.example", password)
 	b.Run("admin-home-first-view", func(b *testing.B) {
 		times := make([]time.Duration, 0, b.N)
 		for b.Loop() {
 			fresh := fiber.New()
-			Mount(fresh, cfg)
+			k := Mount(fresh, cfg)
+			stop := startWarm(k)
 			times = append(times, timeGet(b, fresh, c.cookies[CookieName], "/console/"))
+			waitWarm(k)
+			stop()
 		}
 		reportP99(b, times)
 	})
 }
 
-// benchPage times GET path after one untimed view, which fills the
-// margin cache.
+// benchPage times GET path after one untimed view.
 func benchPage(b *testing.B, app *fiber.App, cookie *http.Cookie, path string) {
 	timeGet(b, app, cookie, path)
 	times := make([]time.Duration, 0, b.N)
@@ -138,6 +144,11 @@ func timeGet(b *testing.B, app *fiber.App, cookie *http.Cookie, path string) tim
 }
 
 func reportP99(b *testing.B, times []time.Duration) {
+	var sum time.Duration
+	for _, t := range times {
+		sum += t
+	}
+	b.ReportMetric(float64(sum.Microseconds())/1000/float64(len(times)), "mean-ms")
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)*99/100].Microseconds())/1000, "p99-ms")
 }

@@ -176,7 +176,7 @@ func TestBrowserHome(t *testing.T) {
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
 	cfg := f.fullConfig(t)
 	cfg.Dev = true
-	Mount(app, cfg)
+	keepWarm(t, Mount(app, cfg))
 	base := serve(t, app)
 	shots := screenshotDir(t)
 	tests := []struct {

@@ -78,8 +78,12 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Console is a mounted console. Its KeepWarm keeps what the pages show from
+// slow reads computed ahead of the views.
+type Console struct{ c *console }
+
 // Mount registers the console's routes on app under /console.
-func Mount(app fiber.Router, cfg Config) {
+func Mount(app fiber.Router, cfg Config) *Console {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -100,6 +104,7 @@ func Mount(app fiber.Router, cfg Config) {
 	g.Get("/users", c.requireUser, c.usersPage)
 	g.Post("/users", c.requireUser, c.requireCSRF, c.invite)
 	g.Post("/users/:user_id/reset", c.requireUser, c.requireCSRF, c.issueReset)
+	return &Console{c: c}
 }
 
 type console struct {

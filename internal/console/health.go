@@ -32,14 +32,13 @@ type Margins interface {
 const intakeWindow = 24 * time.Hour
 
 // The metric names the panels read from the process's registry.
+// The Meta webhook endpoint keeps its own counter by outcome: its POSTs
+// skip the generic HTTP middleware, so the HTTP histogram never sees them.
 const (
-	metricHTTP        = "wabsp_http_request_duration_seconds"
-	metricBodies      = "wabsp_webhook_bodies_total"
-	metricQueueSize   = "asynq_queue_size"
-	metricQueueLag    = "asynq_queue_latency_seconds"
-	metaWebhookRoute  = "/webhooks/meta"
-	metricRouteLabel  = "route"
-	metricStatusLabel = "status"
+	metricMetaRequests = "wabsp_meta_webhook_requests_total"
+	metricBodies       = "wabsp_webhook_bodies_total"
+	metricQueueSize    = "asynq_queue_size"
+	metricQueueLag     = "asynq_queue_latency_seconds"
 )
 
 // health is the admin home's panels; a nil part was not configured.
@@ -50,7 +49,11 @@ type health struct {
 	Queues    []queueState
 	Outbound  *outbound.HealthSummary
 	Margins   []currencyMargin
-	Month     string
+	// MarginsAt is when Margins were computed; MarginsPending is set while
+	// the month's are first computed.
+	MarginsAt      time.Time
+	MarginsPending bool
+	Month          string
 }
 
 // requestCounts are the Meta webhook endpoint's answers since the process
@@ -98,11 +101,8 @@ func (c *console) health(ctx context.Context) (health, error) {
 	}
 	if c.cfg.Margins != nil {
 		month := billing.MonthOf(now.UTC())
-		m, err := c.cachedMargins(ctx, month)
-		if err != nil {
-			return h, err
-		}
-		h.Margins, h.Month = m, month.String()
+		m, at, ok := c.cachedMargins(month)
+		h.Margins, h.MarginsAt, h.MarginsPending, h.Month = m, at, !ok, month.String()
 	}
 	return h, nil
 }
@@ -151,19 +151,16 @@ func readRequests(fams []*dto.MetricFamily) *requestCounts {
 	rc := &requestCounts{}
 	for _, f := range fams {
 		switch f.GetName() {
-		case metricHTTP:
+		case metricMetaRequests:
 			for _, m := range f.GetMetric() {
-				if label(m, metricRouteLabel) != metaWebhookRoute {
-					continue
-				}
-				n := int(m.GetHistogram().GetSampleCount())
+				n := int(m.GetCounter().GetValue())
 				rc.Total += n
-				switch label(m, metricStatusLabel) {
-				case "401":
+				switch label(m, "outcome") {
+				case "bad_signature":
 					rc.Unauthorized += n
-				case "413":
+				case "too_large":
 					rc.TooLarge += n
-				case "503":
+				case "unavailable":
 					rc.Unavailable += n
 				}
 			}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -86,3 +87,35 @@ func (c *client) login(email, password string) int {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startWarm runs k.KeepWarm until the returned stop is called, which
+// waits for it to return.
+func startWarm(k *Console) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); k.KeepWarm(ctx) }()
+	return func() { cancel(); <-done }
+}
+
+// waitWarm waits for the margins' first computation to end, so that the
+// next view starts from a process that has just started.
+func waitWarm(k *Console) {
+	mc := &k.c.margins
+	for {
+		mc.mu.Lock()
+		done := !mc.at.IsZero() && !mc.refreshing
+		mc.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// keepWarm keeps k's margins computed for the rest of the test, as serve
+// does, and waits for the first computation.
+func keepWarm(tb testing.TB, k *Console) {
+	tb.Helper()
+	tb.Cleanup(startWarm(k))
+	waitWarm(k)
+}

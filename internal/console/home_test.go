@@ -34,7 +34,7 @@ func homeFixture(t *testing.T) *fixture {
 	}
 	seedIntake(t, f.db, *f.clock)
 	f.app = fiber.New()
-	Mount(f.app, f.fullConfig(t))
+	keepWarm(t, Mount(f.app, f.fullConfig(t)))
 	return f
 }
 
@@ -111,6 +111,7 @@ func TestHomeHealthPanels(t *testing.T) {
 		`<tr><th>503 intake unavailable</th><td class="bad">1</td></tr>`,
 		"<h2>Outbound delivery, last 24 hours</h2>",
 		"<h2>Margin, " + f.clock.UTC().Format("2006-01") + "</h2>",
+		"<p>As of " + f.clock.UTC().Format("15:04:05") + " UTC",
 		`<script type="application/json" id="intake-data">{"kind":"lines"`,
 		`<script src="/console/static/charts.js" defer></script>`,
 	} {

@@ -40,14 +40,15 @@ func (f *fixture) fullConfig(t testing.TB) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	requests := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: metricHTTP}, []string{"route", "method", "status"})
+	// The outcomes the Meta webhook handler counts (internal/httpapi).
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: metricMetaRequests}, []string{"outcome"})
 	reg.MustRegister(requests)
-	for status, n := range map[string]int{"200": 5, "401": 2, "413": 1, "503": 1} {
-		for range n {
-			requests.WithLabelValues(metaWebhookRoute, "POST", status).Observe(0.01)
-		}
+	for outcome, n := range map[string]float64{"accepted": 5, "bad_signature": 2, "too_large": 1, "unavailable": 1} {
+		requests.WithLabelValues(outcome).Add(n)
 	}
-	requests.WithLabelValues("/v1/tenants", "GET", "401").Observe(0.01)
+	other := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "wabsp_other_requests_total"}, []string{"outcome"})
+	reg.MustRegister(other)
+	other.WithLabelValues("bad_signature").Inc()
 	return Config{Log: discardLog(), Users: f.svc, Quality: q, Risks: q, Limits: sending.NewStore(f.db),
 		Intake: wh, Metrics: reg, Outbound: outbound.NewService(f.db, box, outbound.Options{}),
 		Margins: billing.NewService(f.db, billing.Config{Log: discardLog()}), Now: func() time.Time { return *f.clock }}

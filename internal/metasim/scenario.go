@@ -24,8 +24,9 @@ type Event struct {
 	// webhook for (a phone number's quality moving between GREEN and YELLOW
 	// is only visible by polling the Graph).
 	Body []byte
-	// Apply changes the attached Graph to match the event; the Runner calls
-	// it just before delivering Body. Nil when no Graph is attached.
+	// Apply changes the attached Graph to match the event, or tells the
+	// business side what it sent (DemoOptions.OnSend); the Runner calls it
+	// just before delivering Body. Nil when there is nothing to tell.
 	Apply func() error
 }
 

@@ -10,6 +10,10 @@ import (
 type DemoOptions struct {
 	// Numbers are the business numbers, across tenants' WABAs; at least one.
 	Numbers []Number
+	// Strays are numbers of WABAs the BSP has not registered: Meta sends
+	// their webhooks all the same (a client onboarded at Meta before the BSP
+	// recorded it), and wabsp keeps them as orphans until it is. Optional.
+	Strays []Number
 	// Templates take turns being paused and disabled; optional.
 	Templates []TemplateRef
 	// Graph, when set, follows the quality and template events.
@@ -20,14 +24,30 @@ type DemoOptions struct {
 	Seed uint64
 	// Now dates the events; default time.Now.
 	Now func() time.Time
+	// OnSend, when set, is told of each outbound message just before its
+	// first status is delivered, so the business side of the demo can label
+	// what it sent (an experiment's variant, say) the way a real business
+	// annotates its sends. An error stops the scenario, as a failed Apply
+	// does.
+	OnSend func(Send) error
+}
+
+// Send is an outbound message of the demo, as the business sent it; the
+// statuses that follow are Meta's account of it.
+type Send struct {
+	Number Number
+	To     string
+	WAMID  string
+	At     time.Time
 }
 
 // Demo is an endless mix of everything the simulator plays, at a gentle
 // pace, for a newcomer watching wabsp work: outbound messages whose delivered
 // and read statuses trail in over the following minutes, customer texts,
 // stop keywords, button taps, marketing stop and resume, number changes, an
-// occasional resent body, phone numbers losing and regaining quality and
-// templates walking towards being disabled. It ends only when the consumer
+// occasional resent body, now and then a webhook of another product or of a
+// WABA the BSP has not registered (Strays), phone numbers losing and
+// regaining quality and templates walking towards being disabled. It ends only when the consumer
 // stops iterating (the Runner does when its context ends).
 func Demo(opts DemoOptions) (Scenario, error) {
 	if len(opts.Numbers) == 0 {
@@ -54,6 +74,13 @@ type pendingStatus struct {
 	status Status
 }
 
+// pendingTap is a customer's next quick-reply tap in a conversation that
+// has begun.
+type pendingTap struct {
+	number Number
+	tap    ButtonTap
+}
+
 type demo struct {
 	opts     DemoOptions
 	g        *gen
@@ -64,6 +91,7 @@ type demo struct {
 	stopped   map[string]bool     // wa_id → marketing stopped
 	sentTo    map[string][]string // phone number id → recent template wamids
 	pending   []pendingStatus     // ordered by status time
+	taps      []pendingTap        // ordered by tap time
 	lastBody  []byte
 
 	quality    [][]step
@@ -111,6 +139,11 @@ func (d *demo) pick(at time.Time) Event {
 	if due := d.takeDue(at); len(due) > 0 {
 		return Event{Label: "statuses", Body: statusBody(due)}
 	}
+	if len(d.taps) > 0 && !d.taps[0].tap.Timestamp.After(at) {
+		p := d.taps[0]
+		d.taps = d.taps[1:]
+		return Event{Label: "button tap", Body: InboundButtonBody(p.number.WABAID, p.number.PhoneNumberID, p.number.Display, p.tap)}
+	}
 	switch r := d.g.rng.Float64(); {
 	case r < 0.42:
 		return d.outbound(at)
@@ -127,6 +160,10 @@ func (d *demo) pick(at time.Time) Event {
 	case r < 0.81 && d.lastBody != nil:
 		// Meta redelivers bodies it thinks were not acknowledged.
 		return Event{Label: "resent body", Body: d.lastBody}
+	case r < 0.815 && len(d.opts.Strays) > 0:
+		return d.stray(at)
+	case r < 0.818:
+		return otherProduct(at)
 	case r < 0.90:
 		return d.qualityStep(at)
 	default:
@@ -156,7 +193,12 @@ func (d *demo) outbound(at time.Time) Event {
 		d.pending = append(d.pending, pendingStatus{number: n, status: s})
 	}
 	slices.SortStableFunc(d.pending, func(a, b pendingStatus) int { return a.status.Timestamp.Compare(b.status.Timestamp) })
-	return Event{Label: "message " + statuses[0].Status, Body: StatusesBody(n.WABAID, n.PhoneNumberID, n.Display, statuses[:1])}
+	ev := Event{Label: "message " + statuses[0].Status, Body: StatusesBody(n.WABAID, n.PhoneNumberID, n.Display, statuses[:1])}
+	if on := d.opts.OnSend; on != nil {
+		send := Send{Number: n, To: m.RecipientID, WAMID: m.WAMID, At: at}
+		ev.Apply = func() error { return on(send) }
+	}
+	return ev
 }
 
 // takeDue removes up to ten statuses due by at, batched like Meta batches.
@@ -185,10 +227,32 @@ func (d *demo) button(at time.Time) Event {
 		contextID = d.g.pick(sent)
 	}
 	reply := buttonReplies[d.g.rng.IntN(len(buttonReplies))]
-	return Event{Label: "button tap", Body: InboundButtonBody(n.WABAID, n.PhoneNumberID, n.Display, ButtonTap{
+	tap := ButtonTap{
 		From: from, Name: d.names[from], WAMID: d.g.wamid(from), Timestamp: at,
 		Payload: reply.payload, Text: reply.text, ContextID: contextID,
-	})}
+	}
+	if next, ok := followUps[reply.payload]; ok && d.g.chance(followUpChance) {
+		d.followUp(n, tap, next)
+	}
+	return Event{Label: "button tap", Body: InboundButtonBody(n.WABAID, n.PhoneNumberID, n.Display, tap)}
+}
+
+// followUps are the taps that continue a conversation: a customer who asked
+// to track an order is asked to confirm it, and most do. Without them no
+// customer would walk a journey's steps in order.
+var followUps = map[string]buttonReply{"ORDER_STATUS": {"YES", "Yes"}}
+
+const followUpChance = 0.7
+
+// followUp queues the same customer's next tap on the same message, a little
+// later.
+func (d *demo) followUp(n Number, first ButtonTap, next buttonReply) {
+	at := first.Timestamp.Add(d.g.between(10*time.Second, 2*time.Minute))
+	d.taps = append(d.taps, pendingTap{number: n, tap: ButtonTap{
+		From: first.From, Name: first.Name, WAMID: d.g.wamid(first.From), Timestamp: at,
+		Payload: next.payload, Text: next.text, ContextID: first.ContextID,
+	}})
+	slices.SortStableFunc(d.taps, func(a, b pendingTap) int { return a.tap.Timestamp.Compare(b.tap.Timestamp) })
 }
 
 func (d *demo) preference(at time.Time) Event {
@@ -247,4 +311,22 @@ func lastN(xs []string, n int) []string {
 		return xs[len(xs)-n:]
 	}
 	return xs
+}
+
+// stray is a customer writing to a number of a WABA the BSP has not
+// registered.
+func (d *demo) stray(at time.Time) Event {
+	n := d.opts.Strays[d.g.rng.IntN(len(d.opts.Strays))]
+	from := d.g.waID()
+	return Event{Label: "inbound text, unregistered WABA", Body: InboundTextBody(n.WABAID, n.PhoneNumberID, n.Display, InboundText{
+		From: from, Name: d.g.pick(customerNames), WAMID: d.g.wamid(from), Timestamp: at, Body: d.g.pick(customerTexts),
+	})}
+}
+
+// otherProduct is a webhook of another product the Meta app is subscribed
+// to: signed like the rest, but not a WhatsApp Business Account webhook, so
+// wabsp archives it as poison.
+func otherProduct(at time.Time) Event {
+	body := fmt.Sprintf(`{"object":"page","entry":[{"id":"100000000000001","time":%d,"messaging":[]}]}`, at.Unix())
+	return Event{Label: "webhook of another product", Body: []byte(body)}
 }

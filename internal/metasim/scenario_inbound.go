@@ -69,7 +69,11 @@ type customer struct {
 	name   string
 }
 
-var buttonReplies = []struct{ payload, text string }{
+// buttonReply is a quick-reply button: what the business's code receives and
+// what the customer saw.
+type buttonReply struct{ payload, text string }
+
+var buttonReplies = []buttonReply{
 	{"Unsubscribe", "Unsubscribe"},
 	{"STOP_PROMOTIONS", "Stop promotions"},
 	{"ORDER_STATUS", "Track my order"},

@@ -59,12 +59,19 @@ type webhook struct {
 
 func parseWebhook(t *testing.T, b []byte) webhook {
 	t.Helper()
+	w := decodeWebhook(t, b)
+	if w.Object != Object {
+		t.Fatalf("object = %q", w.Object)
+	}
+	return w
+}
+
+// decodeWebhook decodes a body of any product's webhook.
+func decodeWebhook(t *testing.T, b []byte) webhook {
+	t.Helper()
 	var w webhook
 	if err := json.Unmarshal(b, &w); err != nil {
 		t.Fatalf("decode %s: %v", b, err)
-	}
-	if w.Object != Object {
-		t.Fatalf("object = %q", w.Object)
 	}
 	return w
 }
@@ -474,34 +481,23 @@ func TestDemoMixesEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	fields := map[string]int{}
-	n := 0
-	for ev := range sc.Events {
+	playEvents(t, sc, 1500, func(ev Event, w webhook) {
 		if ev.Delay != 500*time.Millisecond {
-			t.Fatalf("event %d delay %v, want the 2/s interval", n, ev.Delay)
+			t.Fatalf("event delay %v, want the 2/s interval", ev.Delay)
 		}
-		if ev.Apply != nil {
-			if err := ev.Apply(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if ev.Body != nil {
-			for _, e := range parseWebhook(t, ev.Body).Entry {
-				for _, c := range e.Changes {
-					key := c.Field
-					if len(c.Value.Statuses) > 0 {
-						key += "/" + c.Value.Statuses[0].Status
-					}
-					if len(c.Value.Messages) > 0 {
-						key += "/" + c.Value.Messages[0].Type
-					}
-					fields[key]++
+		for _, e := range w.Entry {
+			for _, c := range e.Changes {
+				key := c.Field
+				if len(c.Value.Statuses) > 0 {
+					key += "/" + c.Value.Statuses[0].Status
 				}
+				if len(c.Value.Messages) > 0 {
+					key += "/" + c.Value.Messages[0].Type
+				}
+				fields[key]++
 			}
 		}
-		if n++; n == 1500 {
-			break
-		}
-	}
+	})
 	for _, want := range []string{
 		"messages/sent", "messages/delivered", "messages/read", "messages/text", "messages/button", "messages/system",
 		"user_preferences", "phone_number_quality_update", "message_template_quality_update", "message_template_status_update",
@@ -512,6 +508,27 @@ func TestDemoMixesEverything(t *testing.T) {
 	}
 	if tmpl, _ := g.Template(ref.ID); tmpl.Status != "DISABLED" {
 		t.Errorf("template status %s after the demo walked it through, want DISABLED", tmpl.Status)
+	}
+}
+
+// playEvents plays the first n events of sc as the Runner would, applying
+// each, and hands each with its parsed body (empty without one) to see.
+func playEvents(t *testing.T, sc Scenario, n int, see func(Event, webhook)) {
+	t.Helper()
+	for ev := range sc.Events {
+		if ev.Apply != nil {
+			if err := ev.Apply(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var w webhook
+		if ev.Body != nil {
+			w = decodeWebhook(t, ev.Body)
+		}
+		see(ev, w)
+		if n--; n == 0 {
+			return
+		}
 	}
 }
 
