@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -24,7 +23,9 @@ import (
 // IntakeQueue makes a verified webhook body durable before Meta hears 200.
 // It bounds its own wait (under a second), so that Meta hears 503 and
 // retries when Redis cannot take the body; the handler arms no timer per
-// request.
+// request. Enqueue reads the body's bytes until it returns and keeps no
+// reference to them, so the handler hands in fasthttp's request buffer
+// without copying it.
 type IntakeQueue interface {
 	Enqueue(ctx context.Context, b webhooks.Body) error
 }
@@ -108,9 +109,9 @@ func (h *metaWebhook) receive(c *fiber.Ctx) error {
 		h.outcomes.WithLabelValues("bad_signature").Inc()
 		return apperr.New(apperr.Unauthenticated, "missing or invalid %s", signatureHeader)
 	}
-	// fasthttp reuses the request buffer once the handler returns, and a
-	// write may outlive a timed-out request, so the queue gets its own copy.
-	b := webhooks.Body{Raw: bytes.Clone(body), ReceivedAt: time.Now().UTC(), AppID: appID}
+	// fasthttp reuses the request buffer only once the handler returns,
+	// and Enqueue is done with it by then.
+	b := webhooks.Body{Raw: body, ReceivedAt: start.UTC(), AppID: appID}
 	if err := h.cfg.Queue.Enqueue(context.Background(), b); err != nil {
 		h.outcomes.WithLabelValues("unavailable").Inc()
 		h.log.Warn("webhook not made durable; Meta will retry", "err", err, "body_bytes", len(body))
