@@ -48,7 +48,7 @@ type IntakeQueue struct {
 type pendingBody struct {
 	body   webhooks.Body
 	queued time.Time
-	done   chan error // buffered: the flusher never blocks on an abandoned request
+	done   chan error // buffered: the flusher never waits for its caller to receive
 	// state settles who may touch body.Raw: the flusher copies it only
 	// after taking the body, and a caller that gives up may leave (and
 	// reuse its buffer) only if the flusher had not taken it yet.
