@@ -48,8 +48,18 @@ type IntakeQueue struct {
 type pendingBody struct {
 	body   webhooks.Body
 	queued time.Time
-	done   chan error // buffered: the flusher never blocks on an abandoned request
+	done   chan error // buffered: the flusher never waits for its caller to receive
+	// state settles who may touch body.Raw: the flusher copies it only
+	// after taking the body, and a caller that gives up may leave (and
+	// reuse its buffer) only if the flusher had not taken it yet.
+	state atomic.Int32
 }
+
+const (
+	bodyQueued int32 = iota
+	bodyTaken
+	bodyAbandoned
+)
 
 var errWaitedTooLong = errors.New("no Redis write took the body in time")
 
@@ -126,13 +136,18 @@ func orDefault(v, d int) int {
 // returns an Unavailable error when the queue is full or Redis did not take
 // the body in time, so the caller answers 503 and Meta retries; a body that
 // was written after all is then archived once, because the archive is unique
-// by body hash. ctx may end the wait early.
+// by body hash. ctx may end the wait early, unless a write has already taken
+// the body: then Enqueue waits for that write, still within MaxWait.
+//
+// The queue copies b.Raw into its write and does not keep it: the caller
+// may reuse the buffer once Enqueue returns, and must not change it before.
 func (q *IntakeQueue) Enqueue(ctx context.Context, b webhooks.Body) error {
 	if q.closed.Load() {
 		return apperr.New(apperr.Unavailable, "intake is shutting down")
 	}
 	p := q.pending.Get().(*pendingBody)
 	p.body, p.queued = b, time.Now()
+	p.state.Store(bodyQueued)
 	select {
 	case q.reqs <- p:
 	default:
@@ -141,16 +156,26 @@ func (q *IntakeQueue) Enqueue(ctx context.Context, b webhooks.Body) error {
 	}
 	select {
 	case err := <-p.done:
-		p.body = webhooks.Body{}
-		q.pending.Put(p) // answered: the flusher is done with it
-		if err != nil {
-			return apperr.Wrap(err, apperr.Unavailable, "queue unavailable")
-		}
-		return nil
+		return q.answered(p, err)
 	case <-ctx.Done():
-		// The flusher may still answer p, so it is not reused.
-		return apperr.Wrap(ctx.Err(), apperr.Unavailable, "queue did not confirm in time")
+		if p.state.CompareAndSwap(bodyQueued, bodyAbandoned) {
+			// The flusher will skip p without answering it, so it is
+			// not reused.
+			return apperr.Wrap(ctx.Err(), apperr.Unavailable, "queue did not confirm in time")
+		}
+		// A write is copying the body: the buffer is not ours to give
+		// back before it ends.
+		return q.answered(p, <-p.done)
 	}
+}
+
+func (q *IntakeQueue) answered(p *pendingBody, err error) error {
+	p.body = webhooks.Body{}
+	q.pending.Put(p) // answered: the flusher is done with it
+	if err != nil {
+		return apperr.Wrap(err, apperr.Unavailable, "queue unavailable")
+	}
+	return nil
 }
 
 // Close stops accepting bodies, writes what is already queued and waits for
@@ -166,12 +191,15 @@ func (q *IntakeQueue) Close() {
 func (q *IntakeQueue) flush() {
 	defer q.wg.Done()
 	batch := make([]*pendingBody, 0, q.maxBodies)
+	// The payload buffer is reused from write to write: asynq copies it
+	// into its own message before the write returns.
+	var payload []byte
 	for {
 		var first *pendingBody
 		select {
 		case first = <-q.reqs:
 		case <-q.quit:
-			q.drainOnQuit(batch)
+			q.drainOnQuit(batch, payload)
 			return
 		}
 		// Let the handlers that are runnable hand in their bodies before
@@ -181,7 +209,7 @@ func (q *IntakeQueue) flush() {
 		// 50–53% without, measured alternately).
 		runtime.Gosched()
 		batch = q.collect(append(batch[:0], first))
-		q.write(batch)
+		payload = q.write(batch, payload)
 	}
 }
 
@@ -200,29 +228,33 @@ func (q *IntakeQueue) collect(batch []*pendingBody) []*pendingBody {
 	return batch
 }
 
-func (q *IntakeQueue) drainOnQuit(batch []*pendingBody) {
+func (q *IntakeQueue) drainOnQuit(batch []*pendingBody, payload []byte) {
 	for {
 		select {
 		case p := <-q.reqs:
-			q.write(q.collect(append(batch[:0], p)))
+			payload = q.write(q.collect(append(batch[:0], p)), payload)
 		default:
 			return
 		}
 	}
 }
 
-func (q *IntakeQueue) write(batch []*pendingBody) {
-	batch = q.dropStale(batch)
+// write makes batch durable as one intake task encoded into payload, and
+// returns payload for the next write.
+func (q *IntakeQueue) write(batch []*pendingBody, payload []byte) []byte {
+	batch = q.take(batch)
 	if len(batch) == 0 {
-		return
+		return payload
 	}
-	bodies := make([]webhooks.Body, len(batch))
-	for i, p := range batch {
-		bodies[i] = p.body
+	// The bodies are copied straight from the requests' buffers, which
+	// stay valid while their requests wait for this write to answer them.
+	payload = append(payload[:0], intakeVersion)
+	for _, p := range batch {
+		payload = appendBody(payload, p.body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), q.writeTimeout)
 	start := time.Now()
-	_, err := q.client.EnqueueContext(ctx, NewMetaIntakeTask(bodies))
+	_, err := q.client.EnqueueContext(ctx, newIntakeTask(payload))
 	if err == nil && q.durable != nil {
 		err = q.durable(ctx)
 	}
@@ -235,14 +267,19 @@ func (q *IntakeQueue) write(batch []*pendingBody) {
 	for _, p := range batch {
 		p.done <- err
 	}
+	return payload
 }
 
-// dropStale answers the bodies that waited too long to be taken, so that
+// take claims the bodies of batch for a write. It skips those whose
+// requests gave up, answers those that waited too long to be taken, so that
 // their requests still end within MaxWait, and returns the rest.
-func (q *IntakeQueue) dropStale(batch []*pendingBody) []*pendingBody {
+func (q *IntakeQueue) take(batch []*pendingBody) []*pendingBody {
 	now := time.Now()
 	kept := batch[:0]
 	for _, p := range batch {
+		if !p.state.CompareAndSwap(bodyQueued, bodyTaken) {
+			continue
+		}
 		if now.Sub(p.queued) > q.queueWait {
 			q.expired.Inc()
 			p.done <- errWaitedTooLong

@@ -201,12 +201,12 @@ func TestIntakeQueueAnswersUnavailableInTime(t *testing.T) {
 	}
 }
 
-func TestDropStaleAnswersBodiesThatWaitedTooLong(t *testing.T) {
+func TestTakeAnswersBodiesThatWaitedTooLong(t *testing.T) {
 	now := time.Now()
 	q := &IntakeQueue{queueWait: 400 * time.Millisecond, expired: prometheus.NewCounter(prometheus.CounterOpts{Name: "x"})}
 	fresh := &pendingBody{queued: now.Add(-100 * time.Millisecond), done: make(chan error, 1)}
 	stale := &pendingBody{queued: now.Add(-time.Second), done: make(chan error, 1)}
-	kept := q.dropStale([]*pendingBody{stale, fresh})
+	kept := q.take([]*pendingBody{stale, fresh})
 	if len(kept) != 1 || kept[0] != fresh {
 		t.Fatalf("kept %d bodies, want only the fresh one", len(kept))
 	}
@@ -229,5 +229,106 @@ func TestIntakeQueueRefusesAfterClose(t *testing.T) {
 	q.Close()
 	if err := q.Enqueue(context.Background(), webhooks.Body{Raw: []byte(`{}`)}); !apperr.Is(err, apperr.Unavailable) {
 		t.Fatalf("got %v, want Unavailable", err)
+	}
+}
+
+// The caller's buffer is the queue's only while Enqueue runs: a caller that
+// reuses one buffer for every body must still find each body intact in
+// Redis.
+func TestIntakeQueueKeepsNoReferenceToTheCallersBuffer(t *testing.T) {
+	_, rdb := redistest.New(t)
+	q := NewIntakeQueue(asynq.NewClientFromRedisClient(rdb), nil, IntakeOptions{})
+	const callers, each = 16, 20
+	var wg sync.WaitGroup
+	errs := make(chan error, callers*each)
+	for c := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 0, 64)
+			for i := range each {
+				buf = fmt.Appendf(buf[:0], `{"caller":%d,"n":%d}`, c, i)
+				errs <- q.Enqueue(context.Background(), webhooks.Body{Raw: buf, AppID: "app"})
+				for j := range buf {
+					buf[j] = 'x' // what a reused request buffer would do
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	q.Close()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("enqueue: %v", err)
+		}
+	}
+	seen := pendingIntakeBodies(t, rdb)
+	for c := range callers {
+		for i := range each {
+			if body := fmt.Sprintf(`{"caller":%d,"n":%d}`, c, i); seen[body] != 1 {
+				t.Fatalf("body %s stored %d times, want once", body, seen[body])
+			}
+		}
+	}
+}
+
+func TestTakeSkipsBodiesWhoseCallersGaveUp(t *testing.T) {
+	q := &IntakeQueue{queueWait: time.Minute}
+	waiting := &pendingBody{queued: time.Now(), done: make(chan error, 1)}
+	gone := &pendingBody{queued: time.Now(), done: make(chan error, 1)}
+	gone.state.Store(bodyAbandoned)
+	kept := q.take([]*pendingBody{gone, waiting})
+	if len(kept) != 1 || kept[0] != waiting {
+		t.Fatalf("kept %d bodies, want only the waiting one", len(kept))
+	}
+	if waiting.state.Load() != bodyTaken {
+		t.Fatalf("kept body in state %d, want taken", waiting.state.Load())
+	}
+	if len(gone.done)+len(waiting.done) != 0 {
+		t.Fatal("a body was answered before any write")
+	}
+}
+
+// A caller whose context ends leaves at once while its body waits, but not
+// while a write is copying it: its buffer must outlive the copy.
+func TestEnqueueGivesUpOnlyBeforeAWriteTakesTheBody(t *testing.T) {
+	tests := []struct {
+		name    string
+		taken   bool
+		wantErr bool
+	}{
+		{"still waiting", false, true},
+		{"taken by a write", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// No flusher runs: the test plays its part.
+			q := &IntakeQueue{reqs: make(chan *pendingBody, 1)}
+			q.pending.New = func() any { return &pendingBody{done: make(chan error, 1)} }
+			ctx, cancel := context.WithCancel(context.Background())
+			res := make(chan error, 1)
+			go func() { res <- q.Enqueue(ctx, webhooks.Body{Raw: []byte(`{}`)}) }()
+			p := <-q.reqs
+			if tc.taken && !p.state.CompareAndSwap(bodyQueued, bodyTaken) {
+				t.Fatal("could not take a queued body")
+			}
+			cancel()
+			if tc.taken {
+				select {
+				case err := <-res:
+					t.Fatalf("Enqueue returned %v while its body was being written", err)
+				case <-time.After(50 * time.Millisecond):
+				}
+				p.done <- nil
+			}
+			err := <-res
+			if got := err != nil; got != tc.wantErr {
+				t.Fatalf("got %v, want error %v", err, tc.wantErr)
+			}
+			if tc.wantErr && !apperr.Is(err, apperr.Unavailable) {
+				t.Fatalf("got %v, want Unavailable", err)
+			}
+		})
 	}
 }

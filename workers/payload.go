@@ -25,13 +25,18 @@ func encodeBodies(bodies []webhooks.Body) []byte {
 	out := make([]byte, 0, n)
 	out = append(out, intakeVersion)
 	for _, b := range bodies {
-		out = binary.BigEndian.AppendUint64(out, uint64(b.ReceivedAt.UnixNano()))
-		out = binary.BigEndian.AppendUint16(out, uint16(len(b.AppID)))
-		out = append(out, b.AppID...)
-		out = binary.BigEndian.AppendUint32(out, uint32(len(b.Raw)))
-		out = append(out, b.Raw...)
+		out = appendBody(out, b)
 	}
 	return out
+}
+
+// appendBody appends the frame of one body to an intake payload.
+func appendBody(out []byte, b webhooks.Body) []byte {
+	out = binary.BigEndian.AppendUint64(out, uint64(b.ReceivedAt.UnixNano()))
+	out = binary.BigEndian.AppendUint16(out, uint16(len(b.AppID)))
+	out = append(out, b.AppID...)
+	out = binary.BigEndian.AppendUint32(out, uint32(len(b.Raw)))
+	return append(out, b.Raw...)
 }
 
 var errTruncated = errors.New("intake payload truncated")

@@ -36,7 +36,11 @@ const (
 // NewMetaIntakeTask wraps a group of webhook bodies that were made durable in
 // one Redis round trip.
 func NewMetaIntakeTask(bodies []webhooks.Body) *asynq.Task {
-	return asynq.NewTask(TypeMetaIntake, encodeBodies(bodies),
+	return newIntakeTask(encodeBodies(bodies))
+}
+
+func newIntakeTask(payload []byte) *asynq.Task {
+	return asynq.NewTask(TypeMetaIntake, payload,
 		asynq.Queue(QueueCritical), asynq.MaxRetry(50), asynq.Timeout(2*time.Minute))
 }
 

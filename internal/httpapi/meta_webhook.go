@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -24,7 +23,9 @@ import (
 // IntakeQueue makes a verified webhook body durable before Meta hears 200.
 // It bounds its own wait (under a second), so that Meta hears 503 and
 // retries when Redis cannot take the body; the handler arms no timer per
-// request.
+// request. Enqueue reads the body's bytes until it returns and keeps no
+// reference to them, so the handler hands in fasthttp's request buffer
+// without copying it.
 type IntakeQueue interface {
 	Enqueue(ctx context.Context, b webhooks.Body) error
 }
@@ -92,12 +93,12 @@ func (h *metaWebhook) handshake(c *fiber.Ctx) error {
 // receive verifies the signature over the raw bytes and answers 200 only once
 // the body is durable. A signed body that is not JSON is still accepted: the
 // worker archives it as poison for admins, since no retry could fix it. It
-// runs outside the generic middleware, so it gives the request its id and
-// measures itself; failures are logged by the error handler and the queue.
+// runs outside the generic middleware, so it gives the answer its request
+// id and measures itself; failures are logged by the error handler and the
+// queue, and get their id there.
 func (h *metaWebhook) receive(c *fiber.Ctx) error {
 	start := time.Now()
 	defer func() { h.duration.Observe(time.Since(start).Seconds()) }()
-	requestIDOf(c)
 	body := c.Body()
 	if h.cfg.MaxBody > 0 && len(body) > h.cfg.MaxBody {
 		h.outcomes.WithLabelValues("too_large").Inc()
@@ -108,9 +109,9 @@ func (h *metaWebhook) receive(c *fiber.Ctx) error {
 		h.outcomes.WithLabelValues("bad_signature").Inc()
 		return apperr.New(apperr.Unauthenticated, "missing or invalid %s", signatureHeader)
 	}
-	// fasthttp reuses the request buffer once the handler returns, and a
-	// write may outlive a timed-out request, so the queue gets its own copy.
-	b := webhooks.Body{Raw: bytes.Clone(body), ReceivedAt: time.Now().UTC(), AppID: appID}
+	// fasthttp reuses the request buffer only once the handler returns,
+	// and Enqueue is done with it by then.
+	b := webhooks.Body{Raw: body, ReceivedAt: start.UTC(), AppID: appID}
 	if err := h.cfg.Queue.Enqueue(context.Background(), b); err != nil {
 		h.outcomes.WithLabelValues("unavailable").Inc()
 		h.log.Warn("webhook not made durable; Meta will retry", "err", err, "body_bytes", len(body))
@@ -118,6 +119,7 @@ func (h *metaWebhook) receive(c *fiber.Ctx) error {
 		return apperr.Wrap(err, apperr.Unavailable, "webhook intake temporarily unavailable")
 	}
 	h.accepted.Inc()
+	stampRequestID(c)
 	return c.SendStatus(fiber.StatusOK)
 }
 
@@ -130,14 +132,21 @@ type signatureVerifier struct {
 
 type appMAC struct {
 	id   string
-	pool *sync.Pool
+	pool *sync.Pool // of *macState
+}
+
+// macState keeps the digest next to its HMAC, so summing into it does not
+// allocate a buffer per request.
+type macState struct {
+	mac hash.Hash
+	sum [sha256.Size]byte
 }
 
 func newSignatureVerifier(secrets []config.AppSecret) *signatureVerifier {
 	v := &signatureVerifier{}
 	for _, s := range secrets {
 		key := s.Secret
-		v.apps = append(v.apps, appMAC{id: s.AppID, pool: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}})
+		v.apps = append(v.apps, appMAC{id: s.AppID, pool: &sync.Pool{New: func() any { return &macState{mac: hmac.New(sha256.New, key)} }}})
 	}
 	return v
 }
@@ -152,17 +161,16 @@ func (v *signatureVerifier) verify(body []byte, header string) (string, bool) {
 	if _, err := hex.Decode(want[:], []byte(hexSig)); err != nil {
 		return "", false
 	}
-	var sum [sha256.Size]byte
 	matched := ""
 	// Every secret is tried even after a match so the time taken does not
 	// reveal which app signed.
 	for _, a := range v.apps {
-		m := a.pool.Get().(hash.Hash)
-		m.Reset()
-		m.Write(body)
-		got := m.Sum(sum[:0])
+		m := a.pool.Get().(*macState)
+		m.mac.Reset()
+		m.mac.Write(body)
+		ok := hmac.Equal(m.mac.Sum(m.sum[:0]), want[:])
 		a.pool.Put(m)
-		if hmac.Equal(got, want[:]) && matched == "" {
+		if ok && matched == "" {
 			matched = a.id
 		}
 	}
