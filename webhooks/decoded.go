@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 )
@@ -41,6 +42,9 @@ type StatusEvent struct {
 	// PricingOdd says it has a shape Pricing does not fit.
 	Priced     *Pricing `json:"-"`
 	PricingOdd bool     `json:"-"`
+	// PricingPlain says Priced holds every key of the pricing object, so the
+	// raw bytes add nothing to the columns decoded from it.
+	PricingPlain bool `json:"-"`
 	// ErrorCode and ErrorTitle are the first error's, when its code is a
 	// positive 32-bit number.
 	ErrorCode  int32  `json:"-"`
@@ -132,12 +136,7 @@ func (d *DecodedMessages) decodeStatusParts() {
 	for i := range d.Statuses {
 		st := &d.Statuses[i]
 		if present(st.Pricing) {
-			var p Pricing
-			if json.Unmarshal(st.Pricing, (*plainPricing)(&p)) == nil {
-				st.Priced = &p
-			} else {
-				st.PricingOdd = true
-			}
+			st.decodePricing()
 		}
 		if present(st.Errors) {
 			var errs []struct {
@@ -154,6 +153,30 @@ func (d *DecodedMessages) decodeStatusParts() {
 
 // plainPricing decodes pricing without keeping another copy of its bytes.
 type plainPricing Pricing
+
+// decodePricing decodes the pricing object strictly first: when every key is
+// one Pricing knows, the columns hold all of it and PricingPlain lets the
+// raw copy go unstored.
+func (st *StatusEvent) decodePricing() {
+	var p Pricing
+	d := json.NewDecoder(bytes.NewReader(st.Pricing))
+	d.DisallowUnknownFields()
+	if d.Decode((*plainPricing)(&p)) == nil && !d.More() {
+		st.Priced, st.PricingPlain = &p, p.textIsClean()
+		return
+	}
+	p = Pricing{}
+	if json.Unmarshal(st.Pricing, (*plainPricing)(&p)) != nil {
+		st.PricingOdd = true
+		return
+	}
+	st.Priced = &p
+}
+
+// textIsClean reports whether the text columns store p's strings unchanged.
+func (p *Pricing) textIsClean() bool {
+	return clean(p.PricingModel) == p.PricingModel && clean(p.Type) == p.Type && clean(p.Category) == p.Category
+}
 
 // present reports whether a raw JSON value is there and not null.
 func present(raw json.RawMessage) bool {
