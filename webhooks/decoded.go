@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 )
 
 // DecodedMessages is a messages value as the handlers read it. Statuses
@@ -154,24 +155,82 @@ func (d *DecodedMessages) decodeStatusParts() {
 // plainPricing decodes pricing without keeping another copy of its bytes.
 type plainPricing Pricing
 
-// decodePricing decodes the pricing object strictly first: when every key is
-// one Pricing knows, the columns hold all of it and PricingPlain lets the
-// raw copy go unstored.
+// decodePricing decodes the pricing object. When every key is one Pricing
+// knows and its text survives the columns unchanged, the columns hold all
+// of it and PricingPlain lets the raw copy go unstored.
 func (st *StatusEvent) decodePricing() {
 	var p Pricing
-	d := json.NewDecoder(bytes.NewReader(st.Pricing))
-	d.DisallowUnknownFields()
-	if d.Decode((*plainPricing)(&p)) == nil && !d.More() {
-		st.Priced, st.PricingPlain = &p, p.textIsClean()
-		return
-	}
-	p = Pricing{}
 	if json.Unmarshal(st.Pricing, (*plainPricing)(&p)) != nil {
 		st.PricingOdd = true
 		return
 	}
-	st.Priced = &p
+	st.Priced, st.PricingPlain = &p, onlyPricingKeys(st.Pricing) && p.textIsClean()
 }
+
+// pricingKeys are the keys of a pricing object Pricing decodes, exactly as
+// Meta spells them.
+var pricingKeys = []string{`"billable"`, `"pricing_model"`, `"type"`, `"category"`}
+
+// onlyPricingKeys reports whether raw, a valid JSON object, is flat and has
+// no keys but pricingKeys. It reads the bytes without decoding them again:
+// a key with an escape in it, a nested value or any other key says no.
+func onlyPricingKeys(raw []byte) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != '}'; i = skipSpace(raw, i+1) {
+		end := bytes.IndexByte(raw[i+1:], '"') + i + 2
+		if raw[i] != '"' || end <= i+1 || !slices.Contains(pricingKeys, string(raw[i:end])) {
+			return false
+		}
+		if i = skipSpace(raw, end); i >= len(raw) || raw[i] != ':' {
+			return false
+		}
+		if i = skipScalar(raw, skipSpace(raw, i+1)); i < 0 {
+			return false
+		}
+		if i = skipSpace(raw, i); i < len(raw) && raw[i] == '}' {
+			return true
+		}
+		if i >= len(raw) || raw[i] != ',' {
+			return false
+		}
+	}
+	return i < len(raw)
+}
+
+// skipScalar returns the index after the string, number, true, false or
+// null at raw[i], or -1 for an object or array.
+func skipScalar(raw []byte, i int) int {
+	if i >= len(raw) || raw[i] == '{' || raw[i] == '[' {
+		return -1
+	}
+	if raw[i] != '"' {
+		for i < len(raw) && raw[i] != ',' && raw[i] != '}' && !isSpace(raw[i]) {
+			i++
+		}
+		return i
+	}
+	for i++; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && isSpace(raw[i]) {
+		i++
+	}
+	return i
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // textIsClean reports whether the text columns store p's strings unchanged.
 func (p *Pricing) textIsClean() bool {

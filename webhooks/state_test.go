@@ -112,6 +112,9 @@ func TestRawPricingIsKeptOnlyWhenTheColumnsMissSomething(t *testing.T) {
 		{"some known keys", `{"category":"utility"}`, ""},
 		{"a key Meta added", `{"billable":true,"category":"utility","rate":{"amount":1}}`,
 			`{"rate": {"amount": 1}, "billable": true, "category": "utility"}`},
+		{"spaces and escapes", "{ \"category\" : \"a\\\"b\" ,\n\"billable\":false }", ""},
+		{"a scalar key Meta added", `{"category":"utility","rate":1}`, `{"rate": 1, "category": "utility"}`},
+		{"a known key in other case", `{"Category":"utility"}`, `{"Category": "utility"}`},
 		{"an odd shape", `{"billable":"yes"}`, `{"billable": "yes"}`},
 		{"a NUL in a known key", `{"category":"util\u0000ity"}`, "{\"category\": \"util\uFFFDity\"}"},
 	}
