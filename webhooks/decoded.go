@@ -1,8 +1,10 @@
 package webhooks
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
+	"slices"
 )
 
 // DecodedMessages is a messages value as the handlers read it. Statuses
@@ -41,6 +43,9 @@ type StatusEvent struct {
 	// PricingOdd says it has a shape Pricing does not fit.
 	Priced     *Pricing `json:"-"`
 	PricingOdd bool     `json:"-"`
+	// PricingPlain says Priced holds every key of the pricing object, so the
+	// raw bytes add nothing to the columns decoded from it.
+	PricingPlain bool `json:"-"`
 	// ErrorCode and ErrorTitle are the first error's, when its code is a
 	// positive 32-bit number.
 	ErrorCode  int32  `json:"-"`
@@ -132,12 +137,7 @@ func (d *DecodedMessages) decodeStatusParts() {
 	for i := range d.Statuses {
 		st := &d.Statuses[i]
 		if present(st.Pricing) {
-			var p Pricing
-			if json.Unmarshal(st.Pricing, (*plainPricing)(&p)) == nil {
-				st.Priced = &p
-			} else {
-				st.PricingOdd = true
-			}
+			st.decodePricing()
 		}
 		if present(st.Errors) {
 			var errs []struct {
@@ -154,6 +154,88 @@ func (d *DecodedMessages) decodeStatusParts() {
 
 // plainPricing decodes pricing without keeping another copy of its bytes.
 type plainPricing Pricing
+
+// decodePricing decodes the pricing object. When every key is one Pricing
+// knows and its text survives the columns unchanged, the columns hold all
+// of it and PricingPlain lets the raw copy go unstored.
+func (st *StatusEvent) decodePricing() {
+	var p Pricing
+	if json.Unmarshal(st.Pricing, (*plainPricing)(&p)) != nil {
+		st.PricingOdd = true
+		return
+	}
+	st.Priced, st.PricingPlain = &p, onlyPricingKeys(st.Pricing) && p.textIsClean()
+}
+
+// pricingKeys are the keys of a pricing object Pricing decodes, exactly as
+// Meta spells them.
+var pricingKeys = []string{`"billable"`, `"pricing_model"`, `"type"`, `"category"`}
+
+// onlyPricingKeys reports whether raw, a valid JSON object, is flat and has
+// no keys but pricingKeys. It reads the bytes without decoding them again:
+// a key with an escape in it, a nested value or any other key says no.
+func onlyPricingKeys(raw []byte) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	for i = skipSpace(raw, i+1); i < len(raw) && raw[i] != '}'; i = skipSpace(raw, i+1) {
+		end := bytes.IndexByte(raw[i+1:], '"') + i + 2
+		if raw[i] != '"' || end <= i+1 || !slices.Contains(pricingKeys, string(raw[i:end])) {
+			return false
+		}
+		if i = skipSpace(raw, end); i >= len(raw) || raw[i] != ':' {
+			return false
+		}
+		if i = skipScalar(raw, skipSpace(raw, i+1)); i < 0 {
+			return false
+		}
+		if i = skipSpace(raw, i); i < len(raw) && raw[i] == '}' {
+			return true
+		}
+		if i >= len(raw) || raw[i] != ',' {
+			return false
+		}
+	}
+	return i < len(raw)
+}
+
+// skipScalar returns the index after the string, number, true, false or
+// null at raw[i], or -1 for an object or array.
+func skipScalar(raw []byte, i int) int {
+	if i >= len(raw) || raw[i] == '{' || raw[i] == '[' {
+		return -1
+	}
+	if raw[i] != '"' {
+		for i < len(raw) && raw[i] != ',' && raw[i] != '}' && !isSpace(raw[i]) {
+			i++
+		}
+		return i
+	}
+	for i++; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && isSpace(raw[i]) {
+		i++
+	}
+	return i
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// textIsClean reports whether the text columns store p's strings unchanged.
+func (p *Pricing) textIsClean() bool {
+	return clean(p.PricingModel) == p.PricingModel && clean(p.Type) == p.Type && clean(p.Category) == p.Category
+}
 
 // present reports whether a raw JSON value is there and not null.
 func present(raw json.RawMessage) bool {

@@ -117,7 +117,7 @@ func statusHistory(ctx context.Context, tx pgx.Tx, tenantID uuid.UUID, wamid str
 }
 
 // messageOwnerSQL finds the first tenant that received a status for a wamid;
-// message_statuses_wamid_idx serves it.
+// message_statuses_wamid_idx, a hash index on wamid, serves it.
 const messageOwnerSQL = `SELECT tenant_id FROM message_statuses WHERE wamid = $1 ORDER BY received_at LIMIT 1`
 
 // MessageOwner tells which tenant received statuses for a wamid. It reads

@@ -33,7 +33,10 @@ func (w *writeSet) statusRow(c Change, phoneID string, st *StatusEvent) statusRo
 	}
 	w.check(c.Field, "status", st.Status, knownStatuses)
 	if present(st.Pricing) {
-		r.pricingRaw = rawText(st.Pricing)
+		if !st.PricingPlain {
+			// Keys the columns do not have, or an odd shape: keep the object.
+			r.pricingRaw = rawText(st.Pricing)
+		}
 		if p := st.Priced; p == nil {
 			w.unknown(c.Field, "pricing_shape")
 		} else {

@@ -1,6 +1,7 @@
 package webhooks_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -92,9 +93,41 @@ func TestStatusColumns(t *testing.T) {
 	}
 	want := row{Tenant: tenant.String(), Phone: phoneMain, Recipient: "16505551234", Model: "PMP", Type: "regular",
 		Category: "marketing", ConvID: "72b14d6bd5407799e66f64d1b338e567", Origin: "marketing",
-		EventTime: "2025-06-15 23:27:53", Billable: true, PricingKeys: 4}
+		EventTime: "2025-06-15 23:27:53", Billable: true, PricingKeys: 0}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestRawPricingIsKeptOnlyWhenTheColumnsMissSomething: the columns hold a
+// pricing object of known keys whole, so its raw copy is not stored; any
+// other object is.
+func TestRawPricingIsKeptOnlyWhenTheColumnsMissSomething(t *testing.T) {
+	e := newEnv(t)
+	e.seedMain(t)
+	tests := []struct {
+		name, pricing, wantRaw string
+	}{
+		{"known keys", `{"billable":true,"pricing_model":"PMP","type":"regular","category":"marketing"}`, ""},
+		{"some known keys", `{"category":"utility"}`, ""},
+		{"a key Meta added", `{"billable":true,"category":"utility","rate":{"amount":1}}`,
+			`{"rate": {"amount": 1}, "billable": true, "category": "utility"}`},
+		{"spaces and escapes", "{ \"category\" : \"a\\\"b\" ,\n\"billable\":false }", ""},
+		{"a scalar key Meta added", `{"category":"utility","rate":1}`, `{"rate": 1, "category": "utility"}`},
+		{"a known key in other case", `{"Category":"utility"}`, `{"Category": "utility"}`},
+		{"an odd shape", `{"billable":"yes"}`, `{"billable": "yes"}`},
+		{"a NUL in a known key", `{"category":"util\u0000ity"}`, "{\"category\": \"util\uFFFDity\"}"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			wamid := fmt.Sprintf("wamid.raw.%d", i)
+			e.run(t, statusBody(`{"id":"`+wamid+`","status":"sent","timestamp":"1750030073","pricing":`+tc.pricing+`}`))
+			var raw string
+			err := e.db.QueryRow(e.ctx, `SELECT coalesce(pricing::text, '') FROM message_statuses WHERE wamid = $1`, wamid).Scan(&raw)
+			if err != nil || raw != tc.wantRaw {
+				t.Fatalf("raw pricing %q (err %v), want %q", raw, err, tc.wantRaw)
+			}
+		})
 	}
 }
 

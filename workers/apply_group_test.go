@@ -80,7 +80,8 @@ func TestApplyPayloadRoundTripsEveryField(t *testing.T) {
 }
 
 func TestApplyPayloadRejectsDamage(t *testing.T) {
-	whole := applyTask(uuid.New(), 1, 2).Payload()
+	a, b := uuid.New(), uuid.New()
+	whole := applyTask(a, 1, 2).Payload()
 	tests := []struct {
 		name    string
 		payload []byte
@@ -90,11 +91,17 @@ func TestApplyPayloadRejectsDamage(t *testing.T) {
 		{"cut inside the header", whole[:10]},
 		{"cut inside a change", whole[:len(whole)-3]},
 		{"trailing byte", append(append([]byte(nil), whole...), applyVersion)},
+		{"two tenants", mergeApplyTasks(applyGroup(a), []*asynq.Task{applyTask(a, 1), applyTask(b, 2)}).Payload()},
+		{"broken JSON", []byte(`{"tenant_id":`)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if p, err := decodeApply(tc.payload); err == nil {
 				t.Fatalf("decoded %+v, want an error", p)
+			}
+			// handleApply checks the whole payload this way before it applies any of it.
+			if tenant, err := checkApply(tc.payload); err == nil {
+				t.Fatalf("checked for tenant %s, want an error", tenant)
 			}
 		})
 	}

@@ -47,42 +47,61 @@ func encodeApply(p ApplyPayload) []byte {
 	return out
 }
 
-// decodeApply reads an apply payload, single or merged. A merged one holds
-// one tenant's segments only, since tasks are grouped by tenant. Payloads
-// queued as JSON by an earlier release still decode.
+// decodeApply reads an apply payload, single or merged, whole. A merged one
+// holds one tenant's segments only, since tasks are grouped by tenant.
+// Payloads queued as JSON by an earlier release still decode.
 func decodeApply(payload []byte) (ApplyPayload, error) {
-	if len(payload) > 0 && (payload[0] == '{' || payload[0] == '[') {
+	if isJSONApply(payload) {
 		return decodeApplyJSON(payload)
 	}
 	var out ApplyPayload
+	tenant, err := walkApply(payload, func(r *frameReader) error {
+		out.Changes = append(out.Changes, r.change())
+		return nil
+	})
+	out.TenantID = tenant
+	return out, err
+}
+
+func isJSONApply(payload []byte) bool {
+	return len(payload) > 0 && (payload[0] == '{' || payload[0] == '[')
+}
+
+// walkApply reads a binary payload's segments and calls visit once per
+// change with the reader positioned at it; visit must consume the change.
+// It returns the payload's tenant, or the first damage or visit error.
+func walkApply(payload []byte, visit func(*frameReader) error) (uuid.UUID, error) {
+	var tenant uuid.UUID
 	r := frameReader{p: payload}
 	for len(r.p) > 0 {
 		if r.byte() != applyVersion {
-			return ApplyPayload{}, errors.New("apply payload: unknown version")
+			return uuid.Nil, errors.New("apply payload: unknown version")
 		}
-		var tenant uuid.UUID
-		copy(tenant[:], r.bytes(16))
-		if r.err == nil && out.TenantID != uuid.Nil && tenant != out.TenantID {
-			return ApplyPayload{}, fmt.Errorf("merged apply payload mixes tenants %s and %s", out.TenantID, tenant)
+		var t uuid.UUID
+		copy(t[:], r.bytes(16))
+		if r.err == nil && tenant != uuid.Nil && t != tenant {
+			return uuid.Nil, fmt.Errorf("merged apply payload mixes tenants %s and %s", tenant, t)
 		}
-		out.TenantID = tenant
+		tenant = t
 		for n := r.uint32(); n > 0 && r.err == nil; n-- {
-			out.Changes = append(out.Changes, r.change())
+			if err := visit(&r); err != nil {
+				return uuid.Nil, err
+			}
 		}
 		if r.err != nil {
-			return ApplyPayload{}, r.err
+			return uuid.Nil, r.err
 		}
 	}
-	if out.TenantID == uuid.Nil {
-		return ApplyPayload{}, errors.New("apply payload: empty")
+	if tenant == uuid.Nil {
+		return uuid.Nil, errors.New("apply payload: empty")
 	}
-	return out, nil
+	return tenant, nil
 }
 
 func (r *frameReader) change() webhooks.Change {
 	c := webhooks.Change{ArchiveID: int64(r.uint64()), Index: int(r.uint32()), EntryTime: int64(r.uint64())}
 	c.ReceivedAt = time.Unix(0, int64(r.uint64())).UTC()
-	c.Field, c.EntryID, c.WABAID, c.PhoneNumberID = r.string16(), r.string16(), r.string16(), r.string16()
+	c.Field, c.EntryID, c.WABAID, c.PhoneNumberID = r.string16(0), r.string16(1), r.string16(2), r.string16(3)
 	c.Value = json.RawMessage(r.bytes(int(r.uint32())))
 	return c
 }
@@ -90,8 +109,9 @@ func (r *frameReader) change() webhooks.Change {
 // frameReader reads big-endian frames; the first short read sticks as err
 // and every later read returns zero values.
 type frameReader struct {
-	p   []byte
-	err error
+	p    []byte
+	err  error
+	last [4]string
 }
 
 func (r *frameReader) bytes(n int) []byte {
@@ -127,12 +147,33 @@ func (r *frameReader) uint64() uint64 {
 	return 0
 }
 
-func (r *frameReader) string16() string {
+// string16 reads a length-prefixed string. Consecutive changes of a tenant
+// mostly share their field and ids, so slot keeps the last one read at that
+// position and a repeat reuses it instead of allocating a copy.
+func (r *frameReader) string16(slot int) string {
 	b := r.bytes(2)
 	if b == nil {
 		return ""
 	}
-	return string(r.bytes(int(binary.BigEndian.Uint16(b))))
+	s := r.bytes(int(binary.BigEndian.Uint16(b)))
+	if string(s) == r.last[slot] {
+		return r.last[slot]
+	}
+	r.last[slot] = string(s)
+	return r.last[slot]
+}
+
+// skipChange consumes a change without decoding it, to check a payload
+// whole before any of it is applied.
+func (r *frameReader) skipChange() error {
+	r.bytes(28)
+	for range 4 {
+		if b := r.bytes(2); b != nil {
+			r.bytes(int(binary.BigEndian.Uint16(b)))
+		}
+	}
+	r.bytes(int(r.uint32()))
+	return nil
 }
 
 func decodeApplyJSON(payload []byte) (ApplyPayload, error) {

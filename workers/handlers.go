@@ -82,9 +82,10 @@ func (h *handlers) enqueueApply(ctx context.Context, batches []webhooks.TenantBa
 }
 
 // handleApply persists one tenant's changes, holding one of the tenant's
-// worker slots while it does.
+// worker slots while it does, in transactions of up to applyChunkBytes of
+// changes each.
 func (h *handlers) handleApply(ctx context.Context, t *asynq.Task) error {
-	p, err := decodeApply(t.Payload())
+	tenant, err := checkApply(t.Payload())
 	if err != nil {
 		return fmt.Errorf("%s: decode: %v: %w", t.Type(), err, asynq.SkipRetry)
 	}
@@ -93,15 +94,17 @@ func (h *handlers) handleApply(ctx context.Context, t *asynq.Task) error {
 	if !ok {
 		deadline = time.Now().Add(2 * time.Minute)
 	}
-	got, err := h.slots.acquire(ctx, p.TenantID, holder, deadline)
+	got, err := h.slots.acquire(ctx, tenant, holder, deadline)
 	if err != nil {
 		return fmt.Errorf("tenant slot: %w", err)
 	}
 	if !got {
 		return errTenantBusy
 	}
-	defer h.slots.release(context.WithoutCancel(ctx), p.TenantID, holder) //nolint:errcheck // the slot expires at its deadline anyway
-	return h.Webhooks.Apply(ctx, p.TenantID, p.Changes)
+	defer h.slots.release(context.WithoutCancel(ctx), tenant, holder) //nolint:errcheck // the slot expires at its deadline anyway
+	return eachApplyChunk(t.Payload(), applyChunkBytes, func(changes []webhooks.Change) error {
+		return h.Webhooks.Apply(ctx, tenant, changes)
+	})
 }
 
 // handleAdoptOrphans routes changes that arrived before their WABA or phone
