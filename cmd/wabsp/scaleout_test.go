@@ -18,8 +18,7 @@ import (
 // schedule processes against a Redis Cluster and against a Sentinel set,
 // sends a status stream with 10% duplicates and reordering through both
 // APIs, SIGKILLs one worker mid-stream and, with Sentinel, the Redis
-// master too (in one case twice: the first new master soon after it took
-// over): the intake answers 503 while the sentinels fail over and the
+// master too: the intake answers 503 while the sentinels fail over and the
 // simulator retries like Meta. Every unique (wamid, status) must end up in
 // Postgres exactly once.
 //
@@ -45,20 +44,6 @@ func TestScaleOutLosesNothingOnClusterAndSentinel(t *testing.T) {
 			return topology{
 				env:      []string{"WABSP_REDIS_URL=" + s.URL(), "WABSP_REDIS_WAIT_REPLICAS=1"},
 				midway:   func() { s.Master.Kill() },
-				disrupts: true,
-			}
-		}},
-		{"sentinel failing over twice", func(t *testing.T) topology {
-			// The first new master dies too, a few seconds after taking
-			// over; the last replica is left to confirm.
-			s := redistest.NewSentinel(t, 3)
-			return topology{
-				env: []string{"WABSP_REDIS_URL=" + s.URL(), "WABSP_REDIS_WAIT_REPLICAS=1"},
-				midway: func() {
-					s.KillMaster(t)
-					time.Sleep(2 * time.Second)
-					s.KillMaster(t)
-				},
 				disrupts: true,
 			}
 		}},

@@ -97,27 +97,3 @@ func (s *Sentinel) MasterAddr(ctx context.Context) (string, error) {
 	}
 	return hp[0] + ":" + hp[1], nil
 }
-
-// KillMaster ends the server the sentinels name as master now with
-// SIGKILL and waits until they name another, as a crash and the failover
-// after it would. Killing the master again fails over a second time as
-// long as a replica is left.
-func (s *Sentinel) KillMaster(tb testing.TB) {
-	tb.Helper()
-	addr, err := s.MasterAddr(context.Background())
-	if err != nil {
-		tb.Fatalf("redistest: master: %v", err)
-	}
-	for _, srv := range append([]*Server{s.Master}, s.Replicas...) {
-		if srv.Addr == addr {
-			srv.Kill()
-		}
-	}
-	waitFor(tb, "failover from "+addr, func(ctx context.Context) error {
-		now, err := s.MasterAddr(ctx)
-		if err == nil && now == addr {
-			err = fmt.Errorf("sentinels still name %s", addr)
-		}
-		return err
-	})
-}
