@@ -25,6 +25,10 @@ type Deps struct {
 	TenantSlots int
 	// ArchiveRetention is how long raw webhook bodies are kept.
 	ArchiveRetention time.Duration
+	// Fence, when set, runs after apply tasks are queued and before the
+	// bodies or orphans behind them are marked done in PostgreSQL; an error
+	// leaves them to be routed again (see ApplyFence).
+	Fence func(context.Context) error
 }
 
 type handlers struct {
@@ -77,6 +81,12 @@ func (h *handlers) enqueueApply(ctx context.Context, batches []webhooks.TenantBa
 		if err := enqueueOnce(ctx, h.Client, task); err != nil {
 			return fmt.Errorf("enqueue apply for tenant %s: %w", b.TenantID, err)
 		}
+	}
+	if h.Fence == nil || len(batches) == 0 {
+		return nil
+	}
+	if err := h.Fence(ctx); err != nil {
+		return fmt.Errorf("apply tasks not confirmed by replicas: %w", err)
 	}
 	return nil
 }

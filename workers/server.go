@@ -91,6 +91,7 @@ func NewMux(d Deps, reg prometheus.Registerer) (*asynq.ServeMux, error) {
 	mux.HandleFunc(TypeAdoptOrphans, h.handleAdoptOrphans)
 	mux.HandleFunc(TypeArchiveRetention, h.handleArchiveRetention)
 	mux.HandleFunc(TypeReplay, h.handleReplay)
+	mux.HandleFunc(TypeReclaimApplyGroups, h.handleReclaimApplyGroups)
 	return mux, nil
 }
 
@@ -122,6 +123,8 @@ func schedule(s *asynq.Scheduler) error {
 		{"@every 1s", NewOutboundPumpTask(), time.Second},
 		// Queues again the sends whose enqueue failed after their commit.
 		{"@every 1m", NewSweepSendsTask(), time.Minute},
+		// Takes back apply tasks from merges a failover interrupted.
+		{"@every 30s", NewReclaimApplyGroupsTask(), 30 * time.Second},
 	}
 	for _, e := range entries {
 		if _, err := s.Register(e.spec, e.task, asynq.Unique(e.ttl)); err != nil {

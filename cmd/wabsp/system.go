@@ -304,6 +304,15 @@ func (s *system) runAPI(ctx context.Context, ln net.Listener) error {
 	return app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
 }
 
+// applyFence makes the workers hold apply tasks to the same replica
+// guarantee as the intake, when one is configured.
+func (s *system) applyFence() func(context.Context) error {
+	if n := s.cfg.RedisWaitReplicas; n > 0 {
+		return workers.ApplyFence(s.rdb, n)
+	}
+	return nil
+}
+
 // runWorker processes tasks until ctx ends, then lets running tasks finish
 // within the shutdown timeout (asynq re-queues the rest).
 func (s *system) runWorker(ctx context.Context) error {
@@ -315,6 +324,7 @@ func (s *system) runWorker(ctx context.Context) error {
 	mux, err := workers.NewMux(workers.Deps{
 		Log: s.log, DB: s.db, Redis: s.rdb, Client: client,
 		Webhooks: s.webhooks, TenantSlots: s.cfg.TenantSlots, ArchiveRetention: s.cfg.ArchiveRetention,
+		Fence: s.applyFence(),
 	}, s.reg)
 	if err != nil {
 		return err

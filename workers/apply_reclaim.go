@@ -1,0 +1,76 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// TypeReclaimApplyGroups puts apply tasks that were taken out of their
+// tenant's group to be merged, but never merged, back into the group.
+const TypeReclaimApplyGroups = "maintenance:reclaim_apply_groups"
+
+// reclaimAfter is how long a merge may hold tasks before they are taken
+// back. A merge takes milliseconds; one still holding its tasks after this
+// lost its Redis master or its process. Reclaiming a merge that was only
+// slow runs its changes twice, which applying absorbs.
+const reclaimAfter = 30 * time.Second
+
+// asynq keeps the tasks a merge holds in an aggregation set whose deadline
+// is its creation plus two minutes, and after that deadline puts them back
+// into the group, but without listing the group among the queue's groups
+// again: the group's last tasks were the ones taken, so the merge had
+// unlisted it. No merge looks at an unlisted group until the tenant's next
+// apply task joins it, so after a failover a tenant's last changes could
+// wait indefinitely. This script does asynq's reclaim earlier and lists the
+// group again. The key layout is asynq's (v0.26): every key shares the
+// queue's hash tag, so in a cluster they are on one master.
+var reclaimApplyGroupsScript = redis.NewScript(`
+local sets = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1])
+for _, key in ipairs(sets) do
+	local groupKey = string.sub(key, 1, string.find(key, ":[^:]*$") - 1)
+	local held = redis.call("ZRANGE", key, 0, -1, "WITHSCORES")
+	for i = 1, #held - 1, 2 do
+		redis.call("ZADD", groupKey, tonumber(held[i + 1]), held[i])
+	end
+	if #held > 0 then
+		redis.call("SADD", KEYS[2], string.sub(groupKey, #ARGV[2] + 1))
+	end
+	redis.call("DEL", key)
+	redis.call("ZREM", KEYS[1], key)
+end
+return #sets`)
+
+// asynqAggregationDeadline is asynq's time from a merge's start to its
+// deadline, which is what the aggregation sets are scored by.
+const asynqAggregationDeadline = 2 * time.Minute
+
+// NewReclaimApplyGroupsTask asks a worker to take back apply tasks held by
+// merges that did not finish.
+func NewReclaimApplyGroupsTask() *asynq.Task {
+	return asynq.NewTask(TypeReclaimApplyGroups, nil, asynq.Queue(QueueDefault), asynq.MaxRetry(3), asynq.Timeout(30*time.Second))
+}
+
+// reclaimApplyGroups returns how many unfinished merges it took back from,
+// of those started before now minus reclaimAfter.
+func reclaimApplyGroups(ctx context.Context, rdb redis.UniversalClient, now time.Time) (int, error) {
+	prefix := "asynq:{" + QueueDefault + "}:"
+	cutoff := now.Add(asynqAggregationDeadline - reclaimAfter).Unix()
+	n, err := reclaimApplyGroupsScript.Run(ctx, rdb,
+		[]string{prefix + "aggregation_sets", prefix + "groups"}, cutoff, prefix+"g:").Int()
+	if err != nil {
+		return 0, fmt.Errorf("reclaim apply groups: %w", err)
+	}
+	return n, nil
+}
+
+func (h *handlers) handleReclaimApplyGroups(ctx context.Context, _ *asynq.Task) error {
+	n, err := reclaimApplyGroups(ctx, h.Redis, time.Now())
+	if n > 0 {
+		h.Log.Warn("unfinished merges of apply tasks put back into their groups", "count", n)
+	}
+	return err
+}

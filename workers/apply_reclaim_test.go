@@ -1,0 +1,90 @@
+package workers
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hibiken/asynq"
+
+	"github.com/wabsp/wabsp/internal/redistest"
+	"github.com/wabsp/wabsp/webhooks"
+)
+
+// TestReclaimListsTheGroupOfAnUnfinishedMerge stops an asynq merge after
+// it took a tenant's apply tasks out of their group, as a master dying
+// mid-merge does, and checks that the reclaim puts them back into a group
+// that a merge takes up again.
+func TestReclaimListsTheGroupOfAnUnfinishedMerge(t *testing.T) {
+	_, rdb := redistest.New(t)
+	ctx := context.Background()
+	// The first merge never finishes (until the test ends); later ones do.
+	merges, release := make(chan int, 8), make(chan struct{})
+	var first sync.Once
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		Queues: map[string]int{QueueDefault: 1}, GroupGracePeriod: time.Second, GroupMaxSize: 2,
+		GroupAggregator: asynq.GroupAggregatorFunc(func(g string, tasks []*asynq.Task) *asynq.Task {
+			merges <- len(tasks)
+			first.Do(func() { <-release })
+			return mergeApplyTasks(g, tasks)
+		}),
+		Logger: asynqLogger{slog.New(slog.NewTextHandler(io.Discard, nil))},
+	})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(TypeMetaApply, func(context.Context, *asynq.Task) error { return nil })
+	if err := srv.Start(mux); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	defer close(release)
+
+	tenant := uuid.New()
+	client := asynq.NewClientFromRedisClient(rdb)
+	for i := range 2 {
+		p := ApplyPayload{TenantID: tenant, Changes: []webhooks.Change{{ArchiveID: int64(i + 1), Field: "messages"}}}
+		if err := enqueueOnce(ctx, client, NewMetaApplyTask(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := nextMerge(t, merges); n != 2 {
+		t.Fatalf("first merge took %d tasks, want 2", n)
+	}
+
+	tests := []struct {
+		name      string
+		at        time.Time
+		reclaimed int
+	}{
+		{"a merge started just now is left alone", time.Now(), 0},
+		{"a merge past reclaimAfter is taken back", time.Now().Add(reclaimAfter + time.Second), 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := reclaimApplyGroups(ctx, rdb, tc.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != tc.reclaimed {
+				t.Fatalf("reclaimed %d merges, want %d", n, tc.reclaimed)
+			}
+		})
+	}
+	if n := nextMerge(t, merges); n != 2 {
+		t.Fatalf("merge after the reclaim took %d tasks, want the 2 taken back", n)
+	}
+}
+
+func nextMerge(t *testing.T, merges <-chan int) int {
+	t.Helper()
+	select {
+	case n := <-merges:
+		return n
+	case <-time.After(30 * time.Second):
+		t.Fatal("no merge took the group")
+		return 0
+	}
+}
