@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/wabsp/wabsp/internal/pg"
 )
 
 // ledgerWrite is the writes of one apply: new and changed ledger rows, the
@@ -158,12 +160,6 @@ UPDATE billing_ledger l SET phone_number_id = u.phone_number_id, recipient = u.r
 FROM ` + ledgerArgs + `
 WHERE l.tenant_id = $1 AND l.wamid = u.wamid AND l.month = u.month`
 
-// monthOf is the ledger month a message first seen at t is pinned to.
-func monthOf(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
-}
-
 func queueLedger(b *pgx.Batch, sql string, tenantID uuid.UUID, rows []ledgerRow) {
 	n := len(rows)
 	texts := make([][]pgtype.Text, 9)
@@ -192,7 +188,7 @@ func queueLedger(b *pgx.Batch, sql string, tenantID uuid.UUID, rows []ledgerRow)
 		codes[i] = pgtype.Int4{Int32: r.errorCode, Valid: r.hasErrorCode}
 		days[i], months[i] = r.day, r.month
 		if r.month.IsZero() {
-			months[i] = monthOf(r.firstSeen)
+			months[i] = pg.MonthStart(r.firstSeen)
 		}
 	}
 	b.Queue(sql, tenantID, texts[0], texts[1], texts[2], texts[3], texts[4], texts[5], texts[6], texts[7], texts[8],

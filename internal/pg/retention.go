@@ -76,7 +76,7 @@ func (db *DB) MaintainRetention(ctx context.Context, now time.Time, p RetentionP
 }
 
 func (db *DB) createMonths(ctx context.Context, table string, now time.Time, ahead int) (int, error) {
-	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	first := MonthStart(now)
 	created := 0
 	for i := 0; i <= ahead; i++ {
 		var ok bool
@@ -238,4 +238,11 @@ func (db *DB) deleteBatches(ctx context.Context, leaf, column string, tc tenantC
 			return total, nil
 		}
 	}
+}
+
+// MonthStart is the first instant of t's month in UTC: the month a row
+// first seen at t is partitioned into.
+func MonthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
