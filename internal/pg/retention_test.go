@@ -67,7 +67,8 @@ func TestMaintainRetention(t *testing.T) {
 			tenant, uuid.New(), old); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec(ctx, `INSERT INTO insight_messages (tenant_id, wamid, day) VALUES ($1, 'i-old', $2), ($1, 'i-mid', $3)`,
+		if _, err := db.Exec(ctx, `INSERT INTO insight_messages (tenant_id, wamid, day, month)
+			VALUES ($1, 'i-old', $2, date_trunc('month', $2::date)), ($1, 'i-mid', $3, date_trunc('month', $3::date))`,
 			tenant, old, sixtyDays); err != nil {
 			t.Fatal(err)
 		}
