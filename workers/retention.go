@@ -28,6 +28,8 @@ func NewRetentionTask() *asynq.Task {
 // so a recount of the remaining days still agrees. The ledger is the BSP's
 // record of what it billed: it outlives the event retention and any
 // tenant's shorter one, and its roll-ups (which invoices read) are kept.
+// The webhook archive only gets its months here; the archive retention
+// (WABSP_ARCHIVE_RETENTION) drops them, keeping bodies not yet routed.
 // The consent ledger is evidence and never listed (pg.MaintainRetention
 // refuses it).
 func RetainedTables(billingKeep time.Duration) []pg.RetainedTable {
@@ -38,6 +40,7 @@ func RetainedTables(billingKeep time.Duration) []pg.RetainedTable {
 			Keys: "billing_ledger_keys", Tenants: pg.PurgeNever},
 		{Name: "insight_messages", Column: "day", Partitioned: true, Keys: "insight_message_keys",
 			Tenants: pg.PurgeEveryTenant},
+		{Name: "webhook_archive", Column: "received_at", Partitioned: true, CreateOnly: true},
 		{Name: "insight_inbound", Column: "day"},
 		{Name: "insight_turns", Column: "day"},
 		{Name: "insight_funnel_daily", Column: "day"},

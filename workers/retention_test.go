@@ -30,8 +30,9 @@ func TestRetentionTask(t *testing.T) {
 		{"quality history month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "quality_history_p203105", 1},
 		{"ledger month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "billing_ledger_p203105", 1},
 		{"insights month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "insight_messages_p203105", 1},
+		{"archive month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "webhook_archive_p203105", 1},
 		{"not three ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "message_statuses_p203106", 0},
-		{"run recorded", `SELECT count(*) FROM maintenance_runs WHERE task = $1 AND (detail->>'created')::int = 12`, TypeRetention, 1},
+		{"run recorded", `SELECT count(*) FROM maintenance_runs WHERE task = $1 AND (detail->>'created')::int = 15`, TypeRetention, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,6 +28,9 @@ type RetainedTable struct {
 	// Tenants says whose rows are deleted row by row before their month is
 	// dropped.
 	Tenants TenantPurge
+	// CreateOnly has months created ahead and nothing else: the table's
+	// own retention drops them (the webhook archive keeps pending bodies).
+	CreateOnly bool
 }
 
 // TenantPurge says which tenants' rows retention deletes row by row.
@@ -110,6 +113,9 @@ func (db *DB) MaintainRetention(ctx context.Context, now time.Time, p RetentionP
 		if err != nil {
 			return r, err
 		}
+		if t.CreateOnly {
+			continue
+		}
 		if err := db.dropMonths(ctx, t, now.Add(-t.keep(p)), max(p.Batch, 1), &r); err != nil {
 			return r, err
 		}
@@ -135,8 +141,8 @@ func (db *DB) createMonths(ctx context.Context, table string, now time.Time, ahe
 	return created, nil
 }
 
-// monthPartitions lists table's monthly partitions with the month each holds.
-func (db *DB) monthPartitions(ctx context.Context, table string) (map[string]time.Time, error) {
+// MonthPartitions lists table's monthly partitions with the month each holds.
+func (db *DB) MonthPartitions(ctx context.Context, table string) (map[string]time.Time, error) {
 	rows, err := db.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
 		WHERE i.inhparent = $1::regclass`, table)
 	if err != nil {
@@ -164,7 +170,7 @@ func (db *DB) monthPartitions(ctx context.Context, table string) (map[string]tim
 // a month no longer there, while a row whose key has gone only waits for the
 // drop that follows.
 func (db *DB) dropMonths(ctx context.Context, t RetainedTable, cutoff time.Time, batch int, r *RetentionReport) error {
-	months, err := db.monthPartitions(ctx, t.Name)
+	months, err := db.MonthPartitions(ctx, t.Name)
 	if err != nil {
 		return err
 	}
@@ -191,12 +197,20 @@ func (db *DB) dropMonths(ctx context.Context, t RetainedTable, cutoff time.Time,
 // exclusively; behind a long query that lock would queue every insert, so
 // it gives up instead and leaves the month to the next run.
 func (db *DB) dropPartition(ctx context.Context, name string) error {
+	return db.InPartitionTx(ctx, name, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+pgx.Identifier{name}.Sanitize())
+		return err
+	})
+}
+
+// InPartitionTx runs fn, which detaches or drops partition name, in a
+// transaction that waits at most 5 s for the parent's exclusive lock.
+func (db *DB) InPartitionTx(ctx context.Context, name string, fn func(pgx.Tx) error) error {
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL lock_timeout = '5s'`); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DROP TABLE IF EXISTS `+pgx.Identifier{name}.Sanitize())
-		return err
+		return fn(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("pg: drop partition %s: %w", name, err)
@@ -267,7 +281,7 @@ func (db *DB) deleteTenantRows(ctx context.Context, now time.Time, p RetentionPo
 	batch := max(p.Batch, 1)
 	var deleted int64
 	for _, t := range p.Tables {
-		if t.Tenants == PurgeNever {
+		if t.Tenants == PurgeNever || t.CreateOnly {
 			continue
 		}
 		tenants, err := db.tenantCutoffs(ctx, now, t.keep(p))
@@ -303,7 +317,7 @@ func (db *DB) leaves(ctx context.Context, t RetainedTable) (map[string]time.Time
 	if !t.Partitioned {
 		return map[string]time.Time{t.Name: {}}, nil
 	}
-	leaves, err := db.monthPartitions(ctx, t.Name)
+	leaves, err := db.MonthPartitions(ctx, t.Name)
 	if err != nil {
 		return nil, err
 	}

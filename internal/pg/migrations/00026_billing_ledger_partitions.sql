@@ -13,7 +13,9 @@
 
 -- create_month_partition now gives a new month the storage parameters of the
 -- table's default partition (a partitioned parent cannot carry them), so the
--- ledger's fill factor holds in every month.
+-- ledger's fill factor holds in every month, and withholds it from the tenant
+-- role when the parent does (the intake's system tables), which the default
+-- privileges would otherwise grant.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION create_month_partition(parent regclass, month_start date) RETURNS boolean
 LANGUAGE plpgsql AS $$
@@ -34,6 +36,9 @@ BEGIN
     SELECT array_to_string(c.reloptions, ', ') INTO opts FROM pg_class c WHERE c.oid = to_regclass(def);
     EXECUTE format('CREATE TABLE %I (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS)%s', name, parent,
         CASE WHEN coalesce(opts, '') <> '' THEN format(' WITH (%s)', opts) ELSE '' END);
+    IF NOT has_table_privilege('wabsp_tenant', parent, 'SELECT') THEN
+        EXECUTE format('REVOKE ALL ON %I FROM wabsp_tenant', name);
+    END IF;
     IF to_regclass(def) IS NOT NULL THEN
         EXECUTE format('WITH moved AS (DELETE FROM %I WHERE %I >= %L AND %I < %L RETURNING *) INSERT INTO %I SELECT * FROM moved',
             def, col, lo, col, hi, name);
@@ -104,5 +109,5 @@ CREATE INDEX billing_ledger_day_idx ON billing_ledger (tenant_id, day);
 ALTER TABLE billing_ledger ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON billing_ledger USING (tenant_id = current_tenant());
 DROP TABLE billing_ledger_keys;
--- create_month_partition keeps copying the default partition's storage
--- parameters: for every table without them that is what it did before.
+-- create_month_partition keeps its additions: for a table without storage
+-- parameters that the tenant role may read it does what it did before.
