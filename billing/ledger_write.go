@@ -126,21 +126,18 @@ const ledgerArgs = `unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::t
          sent_at, delivered_at, read_at, failed_at, error_code, billed_at, day, month)`
 
 // insertLedgerSQL pins each new message's month in billing_ledger_keys and
-// writes its row into that month, in one statement. A key already stored
-// (the statement's snapshot sees it) wins over the month proposed here; the
-// tenant's ledger lock keeps any other writer from adding one meanwhile, so
-// every row gets exactly one of the two.
+// writes its row into that month, in one statement. The rows are new (the
+// read under the tenant's ledger lock found none), so their keys normally
+// are too; a key left from an earlier row (retention deleted the row but
+// not yet its month) conflicts, and the no-op update returns its month
+// rather than dropping the row. Every row gets exactly one pinned month.
 const insertLedgerSQL = `
 WITH u AS MATERIALIZED (SELECT * FROM ` + ledgerArgs + `),
-fresh AS (
-    INSERT INTO billing_ledger_keys (tenant_id, wamid, month)
+pinned AS (
+    INSERT INTO billing_ledger_keys AS k (tenant_id, wamid, month)
     SELECT $1::uuid, wamid, month FROM u
-    ON CONFLICT (tenant_id, wamid) DO NOTHING
+    ON CONFLICT (tenant_id, wamid) DO UPDATE SET month = k.month
     RETURNING wamid, month
-), pinned AS (
-    SELECT wamid, month FROM fresh
-    UNION ALL
-    SELECT k.wamid, k.month FROM u JOIN billing_ledger_keys k ON k.tenant_id = $1 AND k.wamid = u.wamid
 )
 INSERT INTO billing_ledger (tenant_id, wamid, phone_number_id, recipient, recipient_user_id, market, category,
     rate_category, pricing_type, pricing_model, billable, pricing_rank, fallback, charged, first_seen_at,

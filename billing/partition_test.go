@@ -26,16 +26,26 @@ func TestLedgerRowSpansMonths(t *testing.T) {
 		name      string
 		arrivals  []arrival
 		wantMonth string
+		// staleKey pins the message to a month before any row exists, as
+		// a key left behind by retention does.
+		staleKey string
 	}{
-		{"in order", []arrival{{sent, jan31}, {delivered, feb1}, {read, feb1}}, "2027-01-01"},
-		{"read first, sent last", []arrival{{read, feb1}, {delivered, feb1}, {sent, jan31}}, "2027-02-01"},
+		{"in order", []arrival{{sent, jan31}, {delivered, feb1}, {read, feb1}}, "2027-01-01", ""},
+		{"read first, sent last", []arrival{{read, feb1}, {delivered, feb1}, {sent, jan31}}, "2027-02-01", ""},
 		{"delivered first, then a redelivery of everything",
-			[]arrival{{delivered, feb1}, {sent, jan31}, {read, feb1}, {sent, feb1}, {delivered, feb1}}, "2027-02-01"},
-		{"late receipt of an earlier month's webhook", []arrival{{read, feb1}, {sent, jan31.Add(-time.Hour)}}, "2027-02-01"},
+			[]arrival{{delivered, feb1}, {sent, jan31}, {read, feb1}, {sent, feb1}, {delivered, feb1}}, "2027-02-01", ""},
+		{"late receipt of an earlier month's webhook", []arrival{{read, feb1}, {sent, jan31.Add(-time.Hour)}}, "2027-02-01", ""},
+		{"key left without its row", []arrival{{sent, jan31}, {read, feb1}}, "2027-03-01", "2027-03-01"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
+			if tc.staleKey != "" {
+				if _, err := e.db.Exec(e.ctx, `INSERT INTO billing_ledger_keys (tenant_id, wamid, month) VALUES ($1, 'wamid.M', $2)`,
+					e.tenant.ID, tc.staleKey); err != nil {
+					t.Fatal(err)
+				}
+			}
 			for _, a := range tc.arrivals {
 				e.received = a.received
 				e.deliver(t, e.statuses(a.st))
