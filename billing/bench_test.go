@@ -25,7 +25,7 @@ var ledgerRows = flag.Int("billing.ledger_rows", 10_000_000, "ledger rows Benchm
 const generateLedgerSQL = `
 INSERT INTO billing_ledger (tenant_id, wamid, phone_number_id, recipient, market, category, rate_category,
     pricing_type, pricing_model, billable, pricing_rank, fallback, charged, first_seen_at, sent_at,
-    delivered_at, read_at, failed_at, error_code, billed_at, day)
+    delivered_at, read_at, failed_at, error_code, billed_at, day, month)
 SELECT $1, 'wamid.' || i, 'phone' || (i / 90 % 5), '1555' || lpad((i % 100000)::text, 7, '0'),
     (ARRAY['North America','Brazil','India','Mexico','Germany','Indonesia','Rest of Africa','Other','Spain','Italy'])[1 + i / 450 % 10],
     p.category, p.rate_category, p.pricing_type, 'PMP', p.pricing_type = 'regular', 2, false,
@@ -33,7 +33,7 @@ SELECT $1, 'wamid.' || i, 'phone' || (i / 90 % 5), '1555' || lpad((i % 100000)::
     t, t, CASE WHEN i / 7 % 10 <> 0 THEN t + interval '5 seconds' END,
     CASE WHEN i / 3 % 3 = 0 AND i / 7 % 10 <> 0 THEN t + interval '1 minute' END,
     CASE WHEN i / 7 % 10 = 0 THEN t + interval '1 minute' END, CASE WHEN i / 7 % 10 = 0 THEN 131026 END,
-    t, ($2::date + (i % 90)::int)
+    t, ($2::date + (i % 90)::int), date_trunc('month', t)::date
 FROM generate_series(1, $3::bigint) AS i
 CROSS JOIN LATERAL (SELECT $2::date + (i % 90)::int + make_interval(secs => (i % 86400)) AS t) tt
 CROSS JOIN LATERAL (SELECT * FROM (VALUES
@@ -106,10 +106,13 @@ func BenchmarkUsage(b *testing.B) {
 	}{
 		{`INSERT INTO tenants (id, name, slug) VALUES ($1, 'Bench', 'bench')`, []any{tenantID}},
 		// Bulk loads build indexes once at the end, as a restore would.
+		{`SELECT create_month_partition('billing_ledger', m::date)
+			FROM generate_series($1::date, $1::date + 90, interval '1 month') AS m`, []any{start}},
 		{`ALTER TABLE billing_ledger DROP CONSTRAINT billing_ledger_pkey`, nil},
 		{`DROP INDEX billing_ledger_day_idx`, nil},
 		{generateLedgerSQL, []any{tenantID, start, *ledgerRows}},
-		{`ALTER TABLE billing_ledger ADD PRIMARY KEY (tenant_id, wamid)`, nil},
+		{`ALTER TABLE billing_ledger ADD PRIMARY KEY (tenant_id, wamid, month)`, nil},
+		{`INSERT INTO billing_ledger_keys (tenant_id, wamid, month) SELECT tenant_id, wamid, month FROM billing_ledger`, nil},
 		{`CREATE INDEX billing_ledger_day_idx ON billing_ledger (tenant_id, day)`, nil},
 		{rollUpSQL, []any{tenantID}},
 		{rollUpAllSQL, []any{tenantID}},

@@ -71,11 +71,17 @@ func distinctWamids(sorted []statusObs) []string {
 	return out
 }
 
+// selectLedgerSQL finds each message's month in the key table and reads its
+// row from that month only: the month is a join parameter, so every other
+// partition is pruned when the probe runs.
 const selectLedgerSQL = `
-SELECT wamid, phone_number_id, coalesce(recipient, ''), coalesce(recipient_user_id, ''), market, category,
-    rate_category, pricing_type, pricing_model, billable, pricing_rank, fallback, charged, first_seen_at,
-    sent_at, delivered_at, read_at, failed_at, error_code, billed_at, day
-FROM billing_ledger WHERE tenant_id = $1 AND wamid = ANY($2::text[])`
+SELECT l.wamid, l.phone_number_id, coalesce(l.recipient, ''), coalesce(l.recipient_user_id, ''), l.market, l.category,
+    l.rate_category, l.pricing_type, l.pricing_model, l.billable, l.pricing_rank, l.fallback, l.charged, l.first_seen_at,
+    l.sent_at, l.delivered_at, l.read_at, l.failed_at, l.error_code, l.billed_at, l.day, l.month
+FROM unnest($2::text[]) AS u(wamid)
+JOIN billing_ledger_keys k ON k.tenant_id = $1 AND k.wamid = u.wamid
+CROSS JOIN LATERAL (SELECT * FROM billing_ledger l
+    WHERE l.tenant_id = $1 AND l.wamid = k.wamid AND l.month = k.month OFFSET 0) l`
 
 // readLedger takes the tenant's ledger lock and returns its time zone and the
 // stored rows of wamids, in one round trip.
@@ -123,7 +129,7 @@ func scanLedger(row pgx.Row) (ledgerRow, error) {
 	var code *int32
 	err := row.Scan(&r.wamid, &r.phoneID, &r.recipient, &r.userID, &r.market, &r.category, &r.rateCategory,
 		&r.pricingType, &r.model, &r.billable, &r.pricingRank, &r.fallback, &r.charged, &r.firstSeen,
-		&sent, &delivered, &read, &failed, &code, &r.billedAt, &r.day)
+		&sent, &delivered, &read, &failed, &code, &r.billedAt, &r.day, &r.month)
 	r.sent, r.delivered, r.read, r.failed = sent.Time, delivered.Time, read.Time, failed.Time
 	if code != nil {
 		r.errorCode, r.hasErrorCode = *code, true

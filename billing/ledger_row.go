@@ -21,6 +21,9 @@ type ledgerRow struct {
 	errorCode              int32
 	hasErrorCode           bool
 	billedAt, day          time.Time
+	// month is the ledger partition the row lives in, pinned when the
+	// message was first seen; zero for a row not stored yet.
+	month time.Time
 }
 
 // fold merges statuses into a row. Every step is a minimum, a first-set or

@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/wabsp/wabsp/internal/pg"
 )
 
 // ledgerWrite is the writes of one apply: new and changed ledger rows, the
@@ -118,16 +120,32 @@ func (w *ledgerWrite) flush(ctx context.Context, tx pgx.Tx) error {
 const ledgerArgs = `unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
     $9::text[], $10::text[], $11::bool[], $12::int2[], $13::bool[], $14::bool[], $15::timestamptz[],
     $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::timestamptz[], $20::int[],
-    $21::timestamptz[], $22::date[])
+    $21::timestamptz[], $22::date[], $23::date[])
     AS u(wamid, phone_number_id, recipient, recipient_user_id, market, category, rate_category,
          pricing_type, pricing_model, billable, pricing_rank, fallback, charged, first_seen_at,
-         sent_at, delivered_at, read_at, failed_at, error_code, billed_at, day)`
+         sent_at, delivered_at, read_at, failed_at, error_code, billed_at, day, month)`
 
+// insertLedgerSQL pins each new message's month in billing_ledger_keys and
+// writes its row into that month, in one statement. The rows are new (the
+// read under the tenant's ledger lock found none), so their keys normally
+// are too; a key left from an earlier row (retention deleted the row but
+// not yet its month) conflicts, and the no-op update returns its month
+// rather than dropping the row. Every row gets exactly one pinned month.
 const insertLedgerSQL = `
+WITH u AS MATERIALIZED (SELECT * FROM ` + ledgerArgs + `),
+pinned AS (
+    INSERT INTO billing_ledger_keys AS k (tenant_id, wamid, month)
+    SELECT $1::uuid, wamid, month FROM u
+    ON CONFLICT (tenant_id, wamid) DO UPDATE SET month = k.month
+    RETURNING wamid, month
+)
 INSERT INTO billing_ledger (tenant_id, wamid, phone_number_id, recipient, recipient_user_id, market, category,
     rate_category, pricing_type, pricing_model, billable, pricing_rank, fallback, charged, first_seen_at,
-    sent_at, delivered_at, read_at, failed_at, error_code, billed_at, day)
-SELECT $1::uuid, u.* FROM ` + ledgerArgs
+    sent_at, delivered_at, read_at, failed_at, error_code, billed_at, day, month)
+SELECT $1::uuid, u.wamid, u.phone_number_id, u.recipient, u.recipient_user_id, u.market, u.category,
+    u.rate_category, u.pricing_type, u.pricing_model, u.billable, u.pricing_rank, u.fallback, u.charged,
+    u.first_seen_at, u.sent_at, u.delivered_at, u.read_at, u.failed_at, u.error_code, u.billed_at, u.day, p.month
+FROM u JOIN pinned p USING (wamid)`
 
 const updateLedgerSQL = `
 UPDATE billing_ledger l SET phone_number_id = u.phone_number_id, recipient = u.recipient,
@@ -137,7 +155,7 @@ UPDATE billing_ledger l SET phone_number_id = u.phone_number_id, recipient = u.r
     first_seen_at = u.first_seen_at, sent_at = u.sent_at, delivered_at = u.delivered_at, read_at = u.read_at,
     failed_at = u.failed_at, error_code = u.error_code, billed_at = u.billed_at, day = u.day, updated_at = now()
 FROM ` + ledgerArgs + `
-WHERE l.tenant_id = $1 AND l.wamid = u.wamid`
+WHERE l.tenant_id = $1 AND l.wamid = u.wamid AND l.month = u.month`
 
 func queueLedger(b *pgx.Batch, sql string, tenantID uuid.UUID, rows []ledgerRow) {
 	n := len(rows)
@@ -151,7 +169,7 @@ func queueLedger(b *pgx.Batch, sql string, tenantID uuid.UUID, rows []ledgerRow)
 	for i := range times {
 		times[i] = make([]pgtype.Timestamptz, n)
 	}
-	codes, days := make([]pgtype.Int4, n), make([]time.Time, n)
+	codes, days, months := make([]pgtype.Int4, n), make([]time.Time, n), make([]time.Time, n)
 	for i, r := range rows {
 		for j, s := range []string{r.wamid, r.phoneID, r.recipient, r.userID, r.market, r.category, r.rateCategory, r.pricingType, r.model} {
 			// Only recipient and recipient_user_id are nullable.
@@ -165,10 +183,13 @@ func queueLedger(b *pgx.Batch, sql string, tenantID uuid.UUID, rows []ledgerRow)
 			times[j][i] = pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
 		}
 		codes[i] = pgtype.Int4{Int32: r.errorCode, Valid: r.hasErrorCode}
-		days[i] = r.day
+		days[i], months[i] = r.day, r.month
+		if r.month.IsZero() {
+			months[i] = pg.MonthStart(r.firstSeen)
+		}
 	}
 	b.Queue(sql, tenantID, texts[0], texts[1], texts[2], texts[3], texts[4], texts[5], texts[6], texts[7], texts[8],
-		billable, rank, fallback, charged, times[0], times[1], times[2], times[3], times[4], codes, times[5], days)
+		billable, rank, fallback, charged, times[0], times[1], times[2], times[3], times[4], codes, times[5], days, months)
 }
 
 func queueTableDelta(b *pgx.Batch, table usageTable, tenantID uuid.UUID, delta map[usageKey]Counts) {

@@ -21,7 +21,7 @@ var bench5M = []string{
 	`SELECT setseed(0.42)`,
 	`INSERT INTO insight_messages (tenant_id, wamid, phone_number_id, contact, at, resp_at, day, hour, sent_at,
 	    delivered_at, read_at, failed_at, error_code, error_title, replied_at, template_name, campaign, agent,
-	    automated, experiment, variant)
+	    automated, experiment, variant, month)
 	SELECT $1, 'o' || i, 'ph' || (i % 3), 'c' || (i % 300000), t, t, (t AT TIME ZONE 'America/Sao_Paulo')::date,
 	    extract(hour FROM t AT TIME ZONE 'America/Sao_Paulo'), t,
 	    CASE WHEN r < 0.95 THEN t + interval '5 seconds' END,
@@ -34,9 +34,12 @@ var bench5M = []string{
 	    CASE WHEN i % 10 < 7 THEN 'campaign_' || (i % 10) ELSE '' END,
 	    CASE WHEN i % 10 >= 7 THEN 'agent_' || (i % 10) ELSE '' END, i % 10 < 7,
 	    CASE WHEN i % 20 = 0 THEN 'exp_a' WHEN i % 20 = 1 THEN 'exp_b' ELSE '' END,
-	    CASE WHEN i % 20 < 2 THEN (ARRAY['control', 'treatment'])[1 + (i / 20) % 2] ELSE '' END
+	    CASE WHEN i % 20 < 2 THEN (ARRAY['control', 'treatment'])[1 + (i / 20) % 2] ELSE '' END,
+	    date_trunc('month', t AT TIME ZONE 'UTC')::date
 	FROM (SELECT i, random() AS r, timestamptz '2026-08-03 03:00:00+00' + random() * interval '90 days' AS t
 	      FROM generate_series(1, 4000000) AS i) s`,
+	`INSERT INTO insight_message_keys (tenant_id, wamid, month)
+	SELECT tenant_id, wamid, month FROM insight_messages WHERE tenant_id = $1`,
 	`INSERT INTO insight_inbound (tenant_id, wamid, phone_number_id, contact, at, day, hour, context_id, button_payload)
 	SELECT $1, 'i' || i, 'ph' || (i % 3), 'c' || (i * 7 % 300000), t, (t AT TIME ZONE 'America/Sao_Paulo')::date,
 	    extract(hour FROM t AT TIME ZONE 'America/Sao_Paulo'),

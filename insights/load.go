@@ -65,7 +65,9 @@ SELECT m.wamid, m.phone_number_id, m.contact, m.at, m.resp_at, m.day, coalesce(m
     coalesce(m.reply_wamid, ''), m.annotated_at, m.template_name, m.template_language, m.agent, m.automated,
     m.campaign, m.journey, m.journey_step, m.experiment, m.variant
 FROM unnest($2::text[]) AS k(wamid)
-CROSS JOIN LATERAL (SELECT * FROM insight_messages m WHERE m.tenant_id = $1 AND m.wamid = k.wamid OFFSET 0) m`
+CROSS JOIN LATERAL (SELECT m.* FROM insight_message_keys x JOIN insight_messages m
+    ON m.tenant_id = x.tenant_id AND m.wamid = x.wamid AND m.month = x.month
+    WHERE x.tenant_id = $1 AND x.wamid = k.wamid OFFSET 0) m`
 
 // load takes the tenant's insights lock and reads everything the fold of in
 // needs, in one round trip.

@@ -17,8 +17,11 @@ func (s *Service) MessageLabels(ctx context.Context, tenantID uuid.UUID, wamid s
 	err = s.inTenant(ctx, tenantID, func(tx pgx.Tx) error {
 		a.WAMID = wamid
 		err := tx.QueryRow(ctx, `
-			SELECT template_name, template_language, agent, automated, campaign, journey, journey_step, experiment, variant
-			FROM insight_messages WHERE tenant_id = $1 AND wamid = $2 AND annotated_at IS NOT NULL`, tenantID, wamid).
+			SELECT m.template_name, m.template_language, m.agent, m.automated, m.campaign, m.journey, m.journey_step,
+			    m.experiment, m.variant
+			FROM insight_message_keys k JOIN insight_messages m
+			    ON m.tenant_id = k.tenant_id AND m.wamid = k.wamid AND m.month = k.month
+			WHERE k.tenant_id = $1 AND k.wamid = $2 AND m.annotated_at IS NOT NULL`, tenantID, wamid).
 			Scan(&a.TemplateName, &a.TemplateLanguage, &a.Agent, &a.Automated, &a.Campaign, &a.Journey, &a.JourneyStep,
 				&a.Experiment, &a.Variant)
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -10,6 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/wabsp/wabsp/internal/pg"
 )
 
 // write stores the fold: rows and roll-up deltas in one round trip with the
@@ -78,15 +80,39 @@ func (u *unit) readWrites(br pgx.BatchResults, hitsQueued int, threads []threadS
 	return pairs, loads, err
 }
 
+// upsertMessagesSQL pins each message's month in insight_message_keys on its
+// first write and upserts the row in that month, in one statement. A key
+// already stored (the statement's snapshot sees it) wins over the month
+// proposed here; the tenant's insights lock keeps any other writer from
+// adding one meanwhile, so every row gets exactly one of the two.
 const upsertMessagesSQL = `
+WITH u AS MATERIALIZED (
+    SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
+        $7::date[], $8::int2[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
+        $13::int[], $14::text[], $15::timestamptz[], $16::text[], $17::timestamptz[], $18::text[], $19::text[],
+        $20::text[], $21::bool[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::date[])
+    AS u(wamid, phone_number_id, contact, at, resp_at, day, hour, sent_at, delivered_at, read_at, failed_at,
+        error_code, error_title, replied_at, reply_wamid, annotated_at, template_name, template_language, agent,
+        automated, campaign, journey, journey_step, experiment, variant, month)
+), fresh AS (
+    INSERT INTO insight_message_keys (tenant_id, wamid, month)
+    SELECT $1::uuid, wamid, month FROM u
+    ON CONFLICT (tenant_id, wamid) DO NOTHING
+    RETURNING wamid, month
+), pinned AS (
+    SELECT wamid, month FROM fresh
+    UNION ALL
+    SELECT k.wamid, k.month FROM u JOIN insight_message_keys k ON k.tenant_id = $1 AND k.wamid = u.wamid
+)
 INSERT INTO insight_messages (tenant_id, wamid, phone_number_id, contact, at, resp_at, day, hour, sent_at,
     delivered_at, read_at, failed_at, error_code, error_title, replied_at, reply_wamid, annotated_at,
-    template_name, template_language, agent, automated, campaign, journey, journey_step, experiment, variant)
-SELECT $1, u.* FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
-    $7::date[], $8::int2[], $9::timestamptz[], $10::timestamptz[], $11::timestamptz[], $12::timestamptz[],
-    $13::int[], $14::text[], $15::timestamptz[], $16::text[], $17::timestamptz[], $18::text[], $19::text[],
-    $20::text[], $21::bool[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[]) AS u
-ON CONFLICT (tenant_id, wamid) DO UPDATE SET
+    template_name, template_language, agent, automated, campaign, journey, journey_step, experiment, variant, month)
+SELECT $1, u.wamid, u.phone_number_id, u.contact, u.at, u.resp_at, u.day, u.hour, u.sent_at, u.delivered_at,
+    u.read_at, u.failed_at, u.error_code, u.error_title, u.replied_at, u.reply_wamid, u.annotated_at,
+    u.template_name, u.template_language, u.agent, u.automated, u.campaign, u.journey, u.journey_step,
+    u.experiment, u.variant, p.month
+FROM u JOIN pinned p USING (wamid)
+ON CONFLICT (tenant_id, wamid, month) DO UPDATE SET
     phone_number_id = excluded.phone_number_id, contact = excluded.contact, at = excluded.at,
     resp_at = excluded.resp_at, day = excluded.day, hour = excluded.hour, sent_at = excluded.sent_at,
     delivered_at = excluded.delivered_at, read_at = excluded.read_at, failed_at = excluded.failed_at,
@@ -96,6 +122,12 @@ ON CONFLICT (tenant_id, wamid) DO UPDATE SET
     agent = excluded.agent, automated = excluded.automated, campaign = excluded.campaign,
     journey = excluded.journey, journey_step = excluded.journey_step, experiment = excluded.experiment,
     variant = excluded.variant`
+
+// firstMonth is the month a message not stored yet is pinned to: that of
+// its first status, else of its annotation, else of now.
+func (m *message) firstMonth(now time.Time) time.Time {
+	return pg.MonthStart(cmp.Or(m.at, m.annotatedAt, now))
+}
 
 func (u *unit) queueMessages(b *pgx.Batch) {
 	var rows []*message
@@ -120,8 +152,9 @@ func (u *unit) queueMessages(b *pgx.Batch) {
 	for k := range ann {
 		ann[k] = make([]string, n)
 	}
-	automated := make([]bool, n)
+	automated, months := make([]bool, n), make([]time.Time, n)
 	for i, m := range rows {
+		months[i] = m.firstMonth(u.now)
 		wamids[i], phones[i], contacts[i] = m.wamid, m.phone, m.contact
 		for k, t := range []time.Time{m.at, m.respAt, m.sent, m.delivered, m.read, m.failed, m.replied, m.annotatedAt} {
 			ts[k][i] = pgTime(t)
@@ -141,7 +174,7 @@ func (u *unit) queueMessages(b *pgx.Batch) {
 	}
 	b.Queue(upsertMessagesSQL, u.tenantID, wamids, phones, contacts, ts[0], ts[1], days, hours, ts[2], ts[3],
 		ts[4], ts[5], codes, titles, ts[6], replyW, ts[7], ann[0], ann[1], ann[2], automated, ann[3], ann[4],
-		ann[5], ann[6], ann[7])
+		ann[5], ann[6], ann[7], months)
 	u.queuedWrites++
 }
 

@@ -137,7 +137,7 @@ func TestFixtures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.exec(t, `TRUNCATE contacts, contact_aliases, contact_windows, consent_ledger, consent_state, domain_events,
-				webhook_archive, webhook_routed, webhook_routes, webhook_orphans, inbound_messages, tenant_events,
+				webhook_archive, webhook_archive_digests, webhook_routed, webhook_routes, webhook_orphans, inbound_messages, tenant_events,
 				message_statuses`)
 			batches := e.feed(t, fixture(t, tt.fixture))
 			tt.check(t, e)

@@ -80,7 +80,7 @@ func (e *env) exec(t testing.TB, sql string, args ...any) {
 func (e *env) reset(t testing.TB) {
 	t.Helper()
 	e.exec(t, `TRUNCATE quality_numbers, quality_templates, quality_accounts, quality_history, quality_alerts,
-		domain_events, webhook_archive, webhook_routed, webhook_routes, webhook_orphans, tenant_events`)
+		domain_events, webhook_archive, webhook_archive_digests, webhook_routed, webhook_routes, webhook_orphans, tenant_events`)
 	e.wire(t)
 }
 

@@ -164,7 +164,7 @@ func (s *Service) ListArchive(ctx context.Context, f ArchiveFilter) ([]ArchiveEn
 		if err != nil || len(sum) != 32 {
 			return nil, "", apperr.InvalidField("sha256", "must be 64 hexadecimal digits")
 		}
-		w.add("a.body_sha256 = $?", sum)
+		w.add("(a.id, a.received_at) IN (SELECT archive_id, received_at FROM webhook_archive_digests WHERE body_sha256 = $?)", sum)
 	}
 	if f.Cursor != "" {
 		before, err := decodeCursor(f.Cursor)
@@ -216,43 +216,6 @@ func scanEntry(row pgx.Row, withBody bool) (ArchiveEntry, error) {
 	}
 	e.SHA256 = hex.EncodeToString(sum)
 	return e, nil
-}
-
-// purgeSQL deletes one batch; orphans go by cascade, the records without a
-// foreign key in the same statement.
-const purgeSQL = `
-WITH doomed AS (
-    SELECT a.id FROM webhook_archive a
-    WHERE a.received_at < $1
-      AND (a.error IS NOT NULL OR EXISTS (SELECT 1 FROM webhook_routed r WHERE r.archive_id = a.id))
-    ORDER BY a.id LIMIT $2
-), routes AS (
-    DELETE FROM webhook_routes WHERE archive_id IN (SELECT id FROM doomed)
-), routed AS (
-    DELETE FROM webhook_routed WHERE archive_id IN (SELECT id FROM doomed)
-)
-DELETE FROM webhook_archive WHERE id IN (SELECT id FROM doomed)`
-
-// PurgeArchive deletes archived bodies received before olderThan, batch rows
-// per statement so that retention never holds long locks, and returns how
-// many it deleted. Bodies not yet routed are kept whatever their age; their
-// orphans and route records go with them.
-func (s *Service) PurgeArchive(ctx context.Context, olderThan time.Time, batch int) (int64, error) {
-	batch = clamp(batch, 1000, 100_000)
-	var total int64
-	for {
-		tag, err := s.db.Exec(ctx, purgeSQL, olderThan, batch)
-		if err != nil {
-			return total, fmt.Errorf("webhooks: purge archive: %w", err)
-		}
-		total += tag.RowsAffected()
-		if tag.RowsAffected() < int64(batch) {
-			return total, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-	}
 }
 
 func clamp(n, def, max int) int {

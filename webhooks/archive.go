@@ -41,19 +41,37 @@ const (
 	StatusOrphan = "orphan"
 )
 
-// archiveSQL stores a batch in one statement. Rows arrive sorted by hash so
-// that concurrent batches sharing bodies take the unique index in the same
-// order and cannot deadlock.
+// archiveSQL stores a batch in one statement: a body is archived only when
+// its digest is new, and the digest row points at the archive row's month.
+// Rows arrive sorted by hash so that concurrent batches sharing bodies take
+// the digest key in the same order and cannot deadlock; a batch that meets
+// a digest another one is inserting waits for it, and archivedBefore then
+// reads the winner.
 const archiveSQL = `
-INSERT INTO webhook_archive (body_sha256, received_at, app_id, size, body, error)
-SELECT * FROM unnest($1::bytea[], $2::timestamptz[], $3::text[], $4::int[], $5::bytea[], $6::text[])
-ON CONFLICT (body_sha256) DO NOTHING
-RETURNING id, body_sha256`
+WITH u AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('webhook_archive', 'id')) AS id, u.*
+    FROM unnest($1::bytea[], $2::timestamptz[], $3::text[], $4::int[], $5::bytea[], $6::text[])
+        WITH ORDINALITY AS u(body_sha256, received_at, app_id, size, body, error, n)
+    ORDER BY u.n
+), fresh AS (
+    INSERT INTO webhook_archive_digests (body_sha256, archive_id, received_at)
+    SELECT body_sha256, id, received_at FROM u ORDER BY n
+    ON CONFLICT (body_sha256) DO NOTHING
+    RETURNING body_sha256
+), stored AS (
+    INSERT INTO webhook_archive (id, body_sha256, received_at, app_id, size, body, error)
+    OVERRIDING SYSTEM VALUE
+    SELECT u.id, u.body_sha256, u.received_at, u.app_id, u.size, u.body, u.error FROM u JOIN fresh USING (body_sha256)
+    RETURNING id, body_sha256
+)
+SELECT id, body_sha256 FROM stored`
 
 const archivedSQL = `
 SELECT a.id, a.body_sha256, a.error IS NULL AND r.archive_id IS NULL, a.received_at, a.app_id
-FROM webhook_archive a LEFT JOIN webhook_routed r ON r.archive_id = a.id
-WHERE a.body_sha256 = ANY($1)`
+FROM webhook_archive_digests d
+JOIN webhook_archive a ON a.id = d.archive_id AND a.received_at = d.received_at
+LEFT JOIN webhook_routed r ON r.archive_id = a.id
+WHERE d.body_sha256 = ANY($1)`
 
 type archiveItem struct {
 	body Body

@@ -59,7 +59,7 @@ func newEnv(t testing.TB) *env {
 // numbers, so subtests can share a database.
 func (e *env) reset(t testing.TB) {
 	t.Helper()
-	e.exec(t, `TRUNCATE webhook_archive, webhook_routed, webhook_routes, webhook_orphans,
+	e.exec(t, `TRUNCATE webhook_archive, webhook_archive_digests, webhook_routed, webhook_routes, webhook_orphans,
 		message_statuses, inbound_messages, tenant_events`)
 }
 

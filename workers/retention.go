@@ -21,20 +21,32 @@ func NewRetentionTask() *asynq.Task {
 	return asynq.NewTask(TypeRetention, nil, asynq.Queue(QueueLow), asynq.MaxRetry(5), asynq.Timeout(time.Hour))
 }
 
-// RetainedTables are the append-heavy tables retention applies to. The
-// partitioned ones lose whole months; the insight tables, keyed by message
-// and rewritten as statuses arrive, are purged by day together with their
-// roll-ups, so a recount of the remaining days still agrees. The consent
-// ledger is evidence and never listed (pg.MaintainRetention refuses it).
-var RetainedTables = []pg.RetainedTable{
-	{Name: "message_statuses", Column: "occurred_at", Partitioned: true},
-	{Name: "quality_history", Column: "event_time", Partitioned: true},
-	{Name: "insight_messages", Column: "day"},
-	{Name: "insight_inbound", Column: "day"},
-	{Name: "insight_turns", Column: "day"},
-	{Name: "insight_funnel_daily", Column: "day"},
-	{Name: "insight_failures_daily", Column: "day"},
-	{Name: "insight_hourly", Column: "day"},
+// RetainedTables are the append-heavy tables retention applies to, with
+// billing's ledger kept for billingKeep. The partitioned ones lose whole
+// months. The insight tables, keyed by message and rewritten as statuses
+// arrive, are purged by day for every tenant together with their roll-ups,
+// so a recount of the remaining days still agrees. The ledger is the BSP's
+// record of what it billed: it outlives the event retention and any
+// tenant's shorter one, and its roll-ups (which invoices read) are kept.
+// The webhook archive only gets its months here; the archive retention
+// (WABSP_ARCHIVE_RETENTION) drops them, keeping bodies not yet routed.
+// The consent ledger is evidence and never listed (pg.MaintainRetention
+// refuses it).
+func RetainedTables(billingKeep time.Duration) []pg.RetainedTable {
+	return []pg.RetainedTable{
+		{Name: "message_statuses", Column: "occurred_at", Partitioned: true},
+		{Name: "quality_history", Column: "event_time", Partitioned: true},
+		{Name: "billing_ledger", Column: "day", Partitioned: true, Keep: billingKeep,
+			Keys: "billing_ledger_keys", Tenants: pg.PurgeNever},
+		{Name: "insight_messages", Column: "day", Partitioned: true, Keys: "insight_message_keys",
+			Tenants: pg.PurgeEveryTenant},
+		{Name: "webhook_archive", Column: "received_at", Partitioned: true, CreateOnly: true},
+		{Name: "insight_inbound", Column: "day"},
+		{Name: "insight_turns", Column: "day"},
+		{Name: "insight_funnel_daily", Column: "day"},
+		{Name: "insight_failures_daily", Column: "day"},
+		{Name: "insight_hourly", Column: "day"},
+	}
 }
 
 // RetentionTasks runs partition upkeep and retention.
@@ -45,6 +57,8 @@ type RetentionTasks struct {
 	Ahead int
 	Keep  time.Duration
 	Batch int
+	// BillingKeep is how long the billing ledger is kept; Keep when zero.
+	BillingKeep time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -64,10 +78,10 @@ func (r *RetentionTasks) handle(ctx context.Context, t *asynq.Task) error {
 		batch = 5000
 	}
 	rep, err := r.DB.MaintainRetention(ctx, now().UTC(), pg.RetentionPolicy{
-		Tables: RetainedTables, Ahead: r.Ahead, Keep: r.Keep, Batch: batch,
+		Tables: RetainedTables(r.BillingKeep), Ahead: r.Ahead, Keep: r.Keep, Batch: batch,
 	})
 	if r.Log != nil && (rep != pg.RetentionReport{}) {
-		r.Log.Info("retention applied", "created", rep.Created, "dropped", rep.Dropped, "deleted", rep.Deleted)
+		r.Log.Info("retention applied", "created", rep.Created, "dropped", rep.Dropped, "deleted", rep.Deleted, "keys", rep.Keys)
 	}
 	if err != nil {
 		return err

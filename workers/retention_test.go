@@ -28,8 +28,11 @@ func TestRetentionTask(t *testing.T) {
 	}{
 		{"statuses month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "message_statuses_p203105", 1},
 		{"quality history month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "quality_history_p203105", 1},
+		{"ledger month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "billing_ledger_p203105", 1},
+		{"insights month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "insight_messages_p203105", 1},
+		{"archive month two ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "webhook_archive_p203105", 1},
 		{"not three ahead", `SELECT count(*) FROM pg_class WHERE relname = $1`, "message_statuses_p203106", 0},
-		{"run recorded", `SELECT count(*) FROM maintenance_runs WHERE task = $1 AND (detail->>'created')::int = 6`, TypeRetention, 1},
+		{"run recorded", `SELECT count(*) FROM maintenance_runs WHERE task = $1 AND (detail->>'created')::int = 15`, TypeRetention, 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -48,7 +51,7 @@ func TestRetentionTask(t *testing.T) {
 // table or column would otherwise only fail the scheduled run.
 func TestRetainedTablesExist(t *testing.T) {
 	db := pgtest.New(t)
-	for _, tbl := range RetainedTables {
+	for _, tbl := range RetainedTables(0) {
 		t.Run(tbl.Name, func(t *testing.T) {
 			var kind string
 			err := db.QueryRow(context.Background(), `SELECT c.relkind::text FROM pg_class c

@@ -341,7 +341,8 @@ func (s *system) runWorker(ctx context.Context) error {
 	billingTasks.Register(mux)
 	keys := &workers.IdempotencyKeys{DB: s.db, Tables: workers.KeyTables(), Log: s.log}
 	keys.Register(mux)
-	retention := &workers.RetentionTasks{DB: s.db, Log: s.log, Ahead: s.cfg.PartitionsAhead, Keep: s.cfg.EventRetention}
+	retention := &workers.RetentionTasks{DB: s.db, Log: s.log, Ahead: s.cfg.PartitionsAhead, Keep: s.cfg.EventRetention,
+		BillingKeep: s.cfg.BillingRetention}
 	retention.Register(mux)
 	sendTasks := &workers.SendTasks{Deliverer: &sending.Deliverer{Store: sending.NewStore(s.db),
 		Pacer: sending.NewPacer(s.rdb, "wabsp:pace:"), Graph: s.graph, Tokens: s.tenants, Annotator: s.insights}}

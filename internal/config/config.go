@@ -39,6 +39,10 @@ type Config struct {
 	// a shorter retention_days have their older rows deleted in batches.
 	PartitionsAhead int           `env:"WABSP_PARTITIONS_AHEAD" envDefault:"3"`
 	EventRetention  time.Duration `env:"WABSP_EVENT_RETENTION" envDefault:"9600h"`
+	// BillingRetention is how long the billing ledger's months are kept:
+	// longer than the events, for invoice disputes and recounts of past
+	// months. Tenants' retention_days do not shorten it.
+	BillingRetention time.Duration `env:"WABSP_BILLING_RETENTION" envDefault:"19200h"`
 
 	// Redis is a single node by default. WABSP_REDIS_URL (redis://,
 	// rediss://, redis-sentinel://, redis-cluster://) or the sentinel or
@@ -156,6 +160,9 @@ func (c Config) Validate() error {
 	}
 	if c.EventRetention < 31*24*time.Hour {
 		bad("WABSP_EVENT_RETENTION", "must be at least 744h (one month), got %s", c.EventRetention)
+	}
+	if c.BillingRetention < c.EventRetention {
+		bad("WABSP_BILLING_RETENTION", "must be at least WABSP_EVENT_RETENTION (%s), got %s", c.EventRetention, c.BillingRetention)
 	}
 	if c.RedisDB < 0 || c.RedisDB > 15 {
 		bad("WABSP_REDIS_DB", "must be 0..15, got %d", c.RedisDB)

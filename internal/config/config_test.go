@@ -27,6 +27,7 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		{"worker memory limit too small", func(c *Config) { c.WorkerMemoryLimitMiB = 16 }, "WABSP_WORKER_MEMORY_LIMIT_MIB"},
 		{"no partitions ahead", func(c *Config) { c.PartitionsAhead = 0 }, "WABSP_PARTITIONS_AHEAD"},
 		{"retention under a month", func(c *Config) { c.EventRetention = 24 * time.Hour }, "WABSP_EVENT_RETENTION"},
+		{"billing kept less than events", func(c *Config) { c.BillingRetention = 9000 * time.Hour }, "WABSP_BILLING_RETENTION"},
 		{"redis db out of range", func(c *Config) { c.RedisDB = 16 }, "WABSP_REDIS_DB"},
 		{"redis url scheme", func(c *Config) { c.RedisURL = "http://r:6379" }, "WABSP_REDIS_URL"},
 		{"redis sentinel without master", func(c *Config) { c.RedisSentinelAddrs = "s1:26379" }, "WABSP_REDIS"},

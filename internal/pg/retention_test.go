@@ -14,7 +14,30 @@ import (
 var retentionTables = []pg.RetainedTable{
 	{Name: "message_statuses", Column: "occurred_at", Partitioned: true},
 	{Name: "quality_history", Column: "event_time", Partitioned: true},
-	{Name: "insight_messages", Column: "day"},
+	{Name: "insight_messages", Column: "day", Partitioned: true, Keys: "insight_message_keys", Tenants: pg.PurgeEveryTenant},
+	{Name: "billing_ledger", Column: "day", Partitioned: true, Keep: 1000 * 24 * time.Hour,
+		Keys: "billing_ledger_keys", Tenants: pg.PurgeNever},
+}
+
+// insertKeyed writes a row of a table with a key table and its key, pinned
+// to the month of at, as the write paths do.
+func insertKeyed(t *testing.T, db *pg.DB, table string, tenant uuid.UUID, wamid string, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	month := pg.MonthStart(at)
+	q, keys := `INSERT INTO insight_messages (tenant_id, wamid, day, month) VALUES ($1, $2, $3, $4)`, "insight_message_keys"
+	if table == "billing_ledger" {
+		keys = "billing_ledger_keys"
+		q = `INSERT INTO billing_ledger (tenant_id, wamid, market, first_seen_at, billed_at, day, month)
+			VALUES ($1, $2, 'Other', $3::timestamptz, $3::timestamptz, $3::date, $4)`
+	}
+	if _, err := db.Exec(ctx, q, tenant, wamid, at, month); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(ctx, `INSERT INTO `+keys+` (tenant_id, wamid, month) VALUES ($1, $2, $3)`,
+		tenant, wamid, month); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func insertStatus(t *testing.T, db *pg.DB, tenant uuid.UUID, wamid string, at time.Time) {
@@ -51,10 +74,17 @@ func TestMaintainRetention(t *testing.T) {
 	now := time.Now().UTC()
 	short, long := newTenant(t, db, "short", 30), newTenant(t, db, "long", 400)
 
-	// A month far past retention, made by hand as an older deployment would have.
-	old := now.AddDate(0, -20, 0)
-	if _, err := db.Exec(ctx, `SELECT create_month_partition('message_statuses', $1::date)`, old); err != nil {
-		t.Fatal(err)
+	// Months far past retention, made by hand as an older deployment would
+	// have: 20 months back is past the events' 400 days but within
+	// billing's 1000, 40 months back is past both.
+	old, older := now.AddDate(0, -20, 0), now.AddDate(0, -40, 0)
+	for _, m := range []struct {
+		table string
+		at    time.Time
+	}{{"message_statuses", old}, {"insight_messages", old}, {"billing_ledger", old}, {"billing_ledger", older}} {
+		if _, err := db.Exec(ctx, `SELECT create_month_partition($1::regclass, $2::date)`, m.table, m.at); err != nil {
+			t.Fatal(err)
+		}
 	}
 	insertStatus(t, db, long, "w-ancient", old)
 	sixtyDays := now.AddDate(0, 0, -60)
@@ -67,11 +97,12 @@ func TestMaintainRetention(t *testing.T) {
 			tenant, uuid.New(), old); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.Exec(ctx, `INSERT INTO insight_messages (tenant_id, wamid, day) VALUES ($1, 'i-old', $2), ($1, 'i-mid', $3)`,
-			tenant, old, sixtyDays); err != nil {
-			t.Fatal(err)
-		}
+		insertKeyed(t, db, "insight_messages", tenant, "i-old", old)
+		insertKeyed(t, db, "insight_messages", tenant, "i-mid", sixtyDays)
 	}
+	insertKeyed(t, db, "billing_ledger", short, "b-short-mid", sixtyDays)
+	insertKeyed(t, db, "billing_ledger", long, "b-old", old)
+	insertKeyed(t, db, "billing_ledger", long, "b-older", older)
 
 	rep, err := db.MaintainRetention(ctx, now, pg.RetentionPolicy{
 		Tables: retentionTables, Ahead: 6, Keep: 400 * 24 * time.Hour, Batch: 1,
@@ -92,11 +123,17 @@ func TestMaintainRetention(t *testing.T) {
 		{"short tenant's recent status kept", count(t, db, `SELECT count(*) FROM message_statuses WHERE wamid = 'w-short-new'`), 1},
 		{"long tenant's status within retention kept", count(t, db, `SELECT count(*) FROM message_statuses WHERE wamid = 'w-long-old'`), 1},
 		{"consent ledger untouched", count(t, db, `SELECT count(*) FROM consent_ledger`), 2},
-		{"insights past the policy purged for every tenant", count(t, db, `SELECT count(*) FROM insight_messages WHERE wamid = 'i-old'`), 0},
+		{"insights month past the policy dropped", count(t, db, `SELECT count(*) FROM pg_class WHERE relname = $1`, "insight_messages_p"+old.Format("200601")), 0},
+		{"dropped insights' keys purged", count(t, db, `SELECT count(*) FROM insight_message_keys WHERE wamid = 'i-old'`), 0},
 		{"short tenant's insights purged", count(t, db, `SELECT count(*) FROM insight_messages WHERE wamid = 'i-mid' AND tenant_id = $1`, short), 0},
 		{"long tenant's insights kept", count(t, db, `SELECT count(*) FROM insight_messages WHERE wamid = 'i-mid' AND tenant_id = $1`, long), 1},
-		{"report counts drops", rep.Dropped, 1},
-		{"report counts deletes (1 status, 3 insight rows)", int(rep.Deleted), 4},
+		{"ledger within billing's retention kept", count(t, db, `SELECT count(*) FROM billing_ledger l JOIN billing_ledger_keys k USING (tenant_id, wamid, month) WHERE wamid = 'b-old'`), 1},
+		{"ledger month past billing's retention dropped", count(t, db, `SELECT count(*) FROM pg_class WHERE relname = $1`, "billing_ledger_p"+older.Format("200601")), 0},
+		{"dropped ledger month's keys purged", count(t, db, `SELECT count(*) FROM billing_ledger_keys WHERE wamid = 'b-older'`), 0},
+		{"short tenant's ledger kept", count(t, db, `SELECT count(*) FROM billing_ledger WHERE wamid = 'b-short-mid'`), 1},
+		{"report counts drops (statuses, insights, ledger)", rep.Dropped, 3},
+		{"report counts deletes (1 status, 1 insight row)", int(rep.Deleted), 2},
+		{"report counts keys (2 insight, 1 ledger)", int(rep.Keys), 3},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -126,21 +163,35 @@ func TestRetentionRefusesConsentLedger(t *testing.T) {
 }
 
 func TestLateMonthMovesRowsOutOfDefault(t *testing.T) {
-	db := pgtest.New(t)
-	ctx := context.Background()
-	tenant := newTenant(t, db, "late", 400)
 	far := time.Now().UTC().AddDate(2, 0, 0)
-	insertStatus(t, db, tenant, "w-far", far)
-	if got := count(t, db, `SELECT count(*) FROM message_statuses_default`); got != 1 {
-		t.Fatalf("default partition holds %d rows, want 1", got)
+	tests := []struct {
+		table  string
+		insert func(t *testing.T, db *pg.DB, tenant uuid.UUID)
+	}{
+		{"message_statuses", func(t *testing.T, db *pg.DB, tenant uuid.UUID) { insertStatus(t, db, tenant, "w-far", far) }},
+		{"billing_ledger", func(t *testing.T, db *pg.DB, tenant uuid.UUID) {
+			insertKeyed(t, db, "billing_ledger", tenant, "w-far", far)
+		}},
+		{"insight_messages", func(t *testing.T, db *pg.DB, tenant uuid.UUID) {
+			insertKeyed(t, db, "insight_messages", tenant, "w-far", far)
+		}},
 	}
-	if _, err := db.Exec(ctx, `SELECT create_month_partition('message_statuses', $1::date)`, far); err != nil {
-		t.Fatal(err)
-	}
-	if got := count(t, db, `SELECT count(*) FROM message_statuses_default`); got != 0 {
-		t.Errorf("default partition still holds %d rows", got)
-	}
-	if got := count(t, db, `SELECT count(*) FROM message_statuses WHERE wamid = 'w-far'`); got != 1 {
-		t.Errorf("row lost in the move: %d", got)
+	for _, tc := range tests {
+		t.Run(tc.table, func(t *testing.T) {
+			db := pgtest.New(t)
+			tc.insert(t, db, newTenant(t, db, "late", 400))
+			if got := count(t, db, `SELECT count(*) FROM `+tc.table+`_default`); got != 1 {
+				t.Fatalf("default partition holds %d rows, want 1", got)
+			}
+			if _, err := db.Exec(context.Background(), `SELECT create_month_partition($1::regclass, $2::date)`, tc.table, far); err != nil {
+				t.Fatal(err)
+			}
+			if got := count(t, db, `SELECT count(*) FROM `+tc.table+`_default`); got != 0 {
+				t.Errorf("default partition still holds %d rows", got)
+			}
+			if got := count(t, db, `SELECT count(*) FROM `+tc.table+`_p`+far.Format("200601")+` WHERE wamid = 'w-far'`); got != 1 {
+				t.Errorf("row not in its month: %d", got)
+			}
+		})
 	}
 }
