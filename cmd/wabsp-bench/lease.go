@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/wabsp/wabsp/internal/redistest"
 )
 
 // The test suites share the Redis server and claim logical databases 1–15
@@ -14,9 +16,8 @@ import (
 // its database, so it takes the same lease first rather than wipe a
 // database a test is using.
 const (
-	leaseKeyFormat = "wabsp:test:redis-db:%d"
-	leaseTTL       = 10 * time.Minute
-	leaseWait      = 2 * time.Minute
+	leaseTTL  = 10 * time.Minute
+	leaseWait = 2 * time.Minute
 )
 
 // redisLease holds the lease on one logical database until released.
@@ -30,7 +31,7 @@ type redisLease struct {
 // leaseRedisDB waits until no one else holds db, then keeps the lease
 // alive, since a soak outlasts its TTL.
 func leaseRedisDB(ctx context.Context, addr string, db int) (*redisLease, error) {
-	l := &redisLease{ctl: redis.NewClient(&redis.Options{Addr: addr, DB: 0}), key: fmt.Sprintf(leaseKeyFormat, db), done: make(chan struct{})}
+	l := &redisLease{ctl: redis.NewClient(&redis.Options{Addr: addr, DB: 0}), key: redistest.LeaseKey(db), done: make(chan struct{})}
 	deadline := time.Now().Add(leaseWait)
 	for {
 		ok, err := l.ctl.SetNX(ctx, l.key, fmt.Sprintf("wabsp-bench %d", os.Getpid()), leaseTTL).Result()

@@ -29,6 +29,11 @@ func Addr() string {
 
 const leaseTTL = 10 * time.Minute
 
+// LeaseKey is the key in database 0 whose holder owns logical database db.
+// Anything else that flushes a database on the shared server (the load
+// benchmark) takes the same key first.
+func LeaseKey(db int) string { return fmt.Sprintf("wabsp:test:redis-db:%d", db) }
+
 // New claims a free logical database, flushes it and returns its index with a
 // client connected to it. It waits up to a minute for a database to free up.
 func New(tb testing.TB) (int, *redis.Client) {
@@ -39,7 +44,7 @@ func New(tb testing.TB) (int, *redis.Client) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		for db := 1; db <= 15; db++ {
-			key := fmt.Sprintf("wabsp:test:redis-db:%d", db)
+			key := LeaseKey(db)
 			ok, err := ctl.SetNX(ctx, key, os.Getpid(), leaseTTL).Result()
 			if err != nil {
 				tb.Fatalf("redistest: %s: %v", Addr(), err)
