@@ -70,7 +70,9 @@ func TestSendQueueIsFairBetweenTenants(t *testing.T) {
 	}
 	spread := last[0].NextProcessAt.Sub(start)
 	want := time.Duration(backlog) * time.Second / time.Duration(sending.PacedRate(sending.DefaultThroughput))
-	if spread < want-time.Second || spread > want+time.Minute {
+	// asynq keeps due times in whole seconds, so the last one may read up
+	// to a second early on top of the interval the first send did not wait.
+	if spread < want-2*time.Second || spread > want+time.Minute {
 		t.Errorf("A's backlog is spread over %s; want about %s", spread, want)
 	}
 }
