@@ -9,8 +9,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// TypeReclaimApplyGroups puts apply tasks that were taken out of their
-// tenant's group to be merged, but never merged, back into the group.
+// TypeReclaimApplyGroups puts tasks that were taken out of their group to be
+// merged, but never merged, back into the group: a tenant's apply tasks and,
+// since intake tasks are merged too, the intake groups' tasks.
 const TypeReclaimApplyGroups = "maintenance:reclaim_apply_groups"
 
 // reclaimAfter is how long a merge may hold tasks before they are taken
@@ -55,22 +56,29 @@ func NewReclaimApplyGroupsTask() *asynq.Task {
 }
 
 // reclaimApplyGroups returns how many unfinished merges it took back from,
-// of those started before now minus reclaimAfter.
+// of those started before now minus reclaimAfter, in the apply groups and in
+// the intake groups, whose merges a failover interrupts the same way.
 func reclaimApplyGroups(ctx context.Context, rdb redis.UniversalClient, now time.Time) (int, error) {
-	prefix := "asynq:{" + QueueDefault + "}:"
 	cutoff := now.Add(asynqAggregationDeadline - reclaimAfter).Unix()
-	n, err := reclaimApplyGroupsScript.Run(ctx, rdb,
-		[]string{prefix + "aggregation_sets", prefix + "groups"}, cutoff, prefix+"g:").Int()
-	if err != nil {
-		return 0, fmt.Errorf("reclaim apply groups: %w", err)
+	total := 0
+	// One queue at a time: in a cluster each queue's keys are on their own
+	// master, and a script may touch only one.
+	for _, q := range []string{QueueDefault, QueueCritical} {
+		prefix := "asynq:{" + q + "}:"
+		n, err := reclaimApplyGroupsScript.Run(ctx, rdb,
+			[]string{prefix + "aggregation_sets", prefix + "groups"}, cutoff, prefix+"g:").Int()
+		if err != nil {
+			return total, fmt.Errorf("reclaim groups of queue %s: %w", q, err)
+		}
+		total += n
 	}
-	return n, nil
+	return total, nil
 }
 
 func (h *handlers) handleReclaimApplyGroups(ctx context.Context, _ *asynq.Task) error {
 	n, err := reclaimApplyGroups(ctx, h.Redis, time.Now())
 	if n > 0 {
-		h.Log.Warn("unfinished merges of apply tasks put back into their groups", "count", n)
+		h.Log.Warn("unfinished merges of tasks put back into their groups", "count", n)
 	}
 	return err
 }

@@ -16,42 +16,61 @@ import (
 )
 
 // TestReclaimListsTheGroupOfAnUnfinishedMerge stops an asynq merge after
-// it took a tenant's apply tasks out of their group, as a master dying
-// mid-merge does, and checks that the reclaim puts them back into a group
-// that a merge takes up again.
+// it took a group's tasks out of their group, as a master dying mid-merge
+// does, and checks that the reclaim puts them back into a group that a merge
+// takes up again: a tenant's apply tasks, and intake tasks.
 func TestReclaimListsTheGroupOfAnUnfinishedMerge(t *testing.T) {
+	tenant := uuid.New()
+	kinds := []struct {
+		name  string
+		queue string
+		tasks []*asynq.Task
+	}{
+		{"apply group", QueueDefault, []*asynq.Task{
+			NewMetaApplyTask(ApplyPayload{TenantID: tenant, Changes: []webhooks.Change{{ArchiveID: 1, Field: "messages"}}}),
+			NewMetaApplyTask(ApplyPayload{TenantID: tenant, Changes: []webhooks.Change{{ArchiveID: 2, Field: "messages"}}}),
+		}},
+		{"intake group", QueueCritical, []*asynq.Task{
+			newIntakeTask(encodeBodies([]webhooks.Body{{Raw: []byte(`{"n":1}`), ReceivedAt: time.Now()}}), intakeGroup(3)),
+			newIntakeTask(encodeBodies([]webhooks.Body{{Raw: []byte(`{"n":2}`), ReceivedAt: time.Now()}}), intakeGroup(3)),
+		}},
+	}
+	for _, k := range kinds {
+		t.Run(k.name, func(t *testing.T) { checkReclaim(t, k.queue, k.tasks) })
+	}
+}
+
+func checkReclaim(t *testing.T, queue string, tasks []*asynq.Task) {
 	_, rdb := redistest.New(t)
 	ctx := context.Background()
 	// The first merge never finishes (until the test ends); later ones do.
 	merges, release := make(chan int, 8), make(chan struct{})
 	var first sync.Once
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
-		Queues: map[string]int{QueueDefault: 1}, GroupGracePeriod: time.Second, GroupMaxSize: 2,
+		Queues: map[string]int{queue: 1}, GroupGracePeriod: time.Second, GroupMaxSize: 2,
 		GroupAggregator: asynq.GroupAggregatorFunc(func(g string, tasks []*asynq.Task) *asynq.Task {
 			merges <- len(tasks)
 			first.Do(func() { <-release })
-			return mergeApplyTasks(g, tasks)
+			return mergeTasks(g, tasks)
 		}),
 		Logger: asynqLogger{slog.New(slog.NewTextHandler(io.Discard, nil))},
 	})
 	mux := asynq.NewServeMux()
-	mux.HandleFunc(TypeMetaApply, func(context.Context, *asynq.Task) error { return nil })
+	mux.HandleFunc(tasks[0].Type(), func(context.Context, *asynq.Task) error { return nil })
 	if err := srv.Start(mux); err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Shutdown()
 	defer close(release)
 
-	tenant := uuid.New()
 	client := asynq.NewClientFromRedisClient(rdb)
-	for i := range 2 {
-		p := ApplyPayload{TenantID: tenant, Changes: []webhooks.Change{{ArchiveID: int64(i + 1), Field: "messages"}}}
-		if err := enqueueOnce(ctx, client, NewMetaApplyTask(p)); err != nil {
+	for _, task := range tasks {
+		if err := enqueueOnce(ctx, client, task); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n := nextMerge(t, merges); n != 2 {
-		t.Fatalf("first merge took %d tasks, want 2", n)
+	if n := nextMerge(t, merges); n != len(tasks) {
+		t.Fatalf("first merge took %d tasks, want %d", n, len(tasks))
 	}
 
 	tests := []struct {
@@ -73,8 +92,8 @@ func TestReclaimListsTheGroupOfAnUnfinishedMerge(t *testing.T) {
 			}
 		})
 	}
-	if n := nextMerge(t, merges); n != 2 {
-		t.Fatalf("merge after the reclaim took %d tasks, want the 2 taken back", n)
+	if n := nextMerge(t, merges); n != len(tasks) {
+		t.Fatalf("merge after the reclaim took %d tasks, want the %d taken back", n, len(tasks))
 	}
 }
 

@@ -38,6 +38,7 @@ type IntakeQueue struct {
 	queueWait    time.Duration
 	flushers     int
 	durable      func(context.Context) error
+	groups       intakeGroupCursor
 
 	batchSize  prometheus.Histogram
 	writeTime  prometheus.Histogram
@@ -254,7 +255,7 @@ func (q *IntakeQueue) write(batch []*pendingBody, payload []byte) []byte {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), q.writeTimeout)
 	start := time.Now()
-	_, err := q.client.EnqueueContext(ctx, newIntakeTask(payload))
+	_, err := q.client.EnqueueContext(ctx, newIntakeTask(payload, q.groups.group()))
 	if err == nil && q.durable != nil {
 		err = q.durable(ctx)
 	}

@@ -36,8 +36,9 @@ func NewServer(rdb redis.UniversalClient, log *slog.Logger, o ServerOptions) *as
 		// Busy tenants' tasks wait in the retry set; check it often so they
 		// are not held back for the default five seconds.
 		DelayedTaskCheckInterval: 500 * time.Millisecond,
-		// A tenant's apply tasks are merged into one transaction.
-		GroupAggregator:  asynq.GroupAggregatorFunc(mergeApplyTasks),
+		// A tenant's apply tasks are merged into one transaction, and
+		// small intake tasks into one archive and route (intake_group.go).
+		GroupAggregator:  asynq.GroupAggregatorFunc(mergeTasks),
 		GroupGracePeriod: applyGroupGrace,
 		GroupMaxDelay:    applyGroupMaxDelay,
 		GroupMaxSize:     applyGroupMaxSize,

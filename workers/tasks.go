@@ -36,12 +36,17 @@ const (
 // NewMetaIntakeTask wraps a group of webhook bodies that were made durable in
 // one Redis round trip.
 func NewMetaIntakeTask(bodies []webhooks.Body) *asynq.Task {
-	return newIntakeTask(encodeBodies(bodies))
+	return newIntakeTask(encodeBodies(bodies), "")
 }
 
-func newIntakeTask(payload []byte) *asynq.Task {
-	return asynq.NewTask(TypeMetaIntake, payload,
-		asynq.Queue(QueueCritical), asynq.MaxRetry(50), asynq.Timeout(2*time.Minute))
+// newIntakeTask wraps an encoded payload; a group, when given, is joined only
+// by payloads small enough to be worth merging (see groupsIntake).
+func newIntakeTask(payload []byte, group string) *asynq.Task {
+	opts := []asynq.Option{asynq.Queue(QueueCritical), asynq.MaxRetry(50), asynq.Timeout(2 * time.Minute)}
+	if group != "" && groupsIntake(len(payload)) {
+		opts = append(opts, asynq.Group(group))
+	}
+	return asynq.NewTask(TypeMetaIntake, payload, opts...)
 }
 
 // ApplyPayload is one tenant's share of routed changes.

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"encoding/base64"
-	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,11 +44,7 @@ func signed(body []byte) map[string]string {
 // queuedBodies counts the webhook bodies waiting in Redis for the workers.
 func queuedBodies(t *testing.T, rdb *redis.Client) int {
 	t.Helper()
-	insp := asynq.NewInspectorFromRedisClient(rdb)
-	tasks, err := insp.ListPendingTasks(workers.QueueCritical, asynq.PageSize(1000))
-	if errors.Is(err, asynq.ErrQueueNotFound) {
-		return 0
-	}
+	tasks, err := workers.WaitingIntakeTasks(asynq.NewInspectorFromRedisClient(rdb))
 	if err != nil {
 		t.Fatal(err)
 	}
