@@ -139,6 +139,7 @@ func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, 
 	}
 	defer conn.Close(ctx)
 
+	src := e.e2eBodies(int64(e.o.e2eRate * e.o.e2eFor.Seconds() / float64(e.o.perBody)))
 	fmt.Fprintf(os.Stderr, "(c) end to end: %.0f status events/s offered for %s to %s\n", e.o.e2eRate, e.o.e2eFor, cl.describe())
 	interval := reportInterval(e.o.e2eFor, e.o.interval)
 	var accepted atomic.Int64
@@ -147,10 +148,6 @@ func (e *benchEnv) measureEndToEnd(ctx context.Context, bin string) (e2eResult, 
 		return e2eResult{}, err
 	}
 	defer w.stop()
-	src := func(i int64) ([]byte, string) {
-		b := e.statusBody(i, e.o.perBody)
-		return b.raw, b.sig
-	}
 	pctx, cancel := context.WithCancel(ctx)
 	start := time.Now()
 	load := runLoad(ctx, loadSpec{addrs: cl.apis, path: "/webhooks/meta", conc: e.o.e2eConc, d: e.o.e2eFor, next: src,
