@@ -14,9 +14,10 @@ const (
 	// peak in the second interval.
 	rssGrowthLimit = 1.25
 	// lagBoundSeconds: the rows may be behind the accepted statuses by at
-	// most this many seconds of offered traffic at any sample. Apply tasks
-	// wait up to 2 s to be merged, so a keeping-up worker is 2–3 s behind.
-	lagBoundSeconds = 5.0
+	// most this many seconds of offered traffic at any sample. Intake tasks
+	// and then apply tasks each wait up to 2 s to be merged, so a
+	// keeping-up worker is 4–5 s behind.
+	lagBoundSeconds = 7.0
 	// lagGrowthSeconds: the lag is not growing when the peak lag of the
 	// last interval of the load exceeds the second interval's by at most
 	// this many seconds of traffic. An absolute slack, because the lag

@@ -51,7 +51,8 @@ func TestLagBounded(t *testing.T) {
 		detail      string
 	}{
 		{"keeping up", peaks(20000, 12000, 14000, 12500, 0), 4, 5000, true, true, "max 4.0 s"},
-		{"start-up spike over the bound", peaks(30000, 12000, 12000, 12000), 4, 5000, true, false, "max 6.0 s of traffic (limit 5 s: exceeded)"},
+		{"start-up spike over the bound", peaks(40000, 12000, 12000, 12000), 4, 5000, true, false, "max 8.0 s of traffic (limit 7 s: exceeded)"},
+		{"exactly the bound", peaks(35000, 12000, 12000, 12000), 4, 5000, true, true, "max 7.0 s of traffic (limit 7 s: ok)"},
 		{"growing within the bound", peaks(5000, 5000, 10000, 15000), 4, 5000, true, false, "last-interval peak 3.0 s vs second interval's 1.0 s (may exceed it by 1 s: exceeded)"},
 		{"one second of growth allowed", peaks(5000, 5000, 10000, 10000), 4, 5000, true, true, "2.0 s vs second interval's 1.0 s"},
 		{"drain is not the last interval judged", peaks(5000, 5000, 5000, 20000), 3, 5000, true, true, "last-interval peak 1.0 s"},
