@@ -25,8 +25,12 @@ help: ## List the targets.
 demo: ## Run everything on this machine with simulated Meta traffic.
 	go run ./cmd/wabsp demo
 
+# The packages whose tests take longest go first, so that on two cores no long
+# package is left to run alone at the end.
+SLOW_TEST_PKGS := ./workers/ ./internal/httpapi/ ./cmd/wabsp/ ./internal/console/
+
 test: test-deps ## Run every test with the race detector (needs Postgres and Redis).
-	go test -race -count=1 ./...
+	go test -race -count=1 $(SLOW_TEST_PKGS) ./...
 
 # The JWT tests cross-check our tokens with a third-party JOSE library on Node,
 # and the outbound webhook tests check our signatures with the Standard Webhooks one.

@@ -69,11 +69,13 @@ func (e *benchEnv) startWatch(ctx context.Context, workerPIDs []int, accepted *a
 
 // readLag compares the rows with the statuses accepted so far.
 func (w *watch) readLag(ctx context.Context, e *benchEnv, conn *pgx.Conn, accepted *atomic.Int64) {
-	// The count takes a while under load; the accepted figure halfway
-	// through it is what the rows are compared with.
+	// The count sees the rows committed when its snapshot was taken, at
+	// the start of the statement, however long it then takes on a table of
+	// millions of rows; so the rows are compared with the statuses accepted
+	// by then. (Comparing with a later figure would grow the lag with the
+	// table, by half the count's duration in traffic.)
 	before := accepted.Load()
 	rows, err := e.countStatuses(ctx, conn)
-	after := accepted.Load()
 	switch {
 	case ctx.Err() != nil:
 		return // stopped in the middle of a count
@@ -83,8 +85,7 @@ func (w *watch) readLag(ctx context.Context, e *benchEnv, conn *pgx.Conn, accept
 	}
 	// A status can land before its 200 reaches the load generator, so a
 	// negative lag is a timing artefact, not rows ahead.
-	half := float64(before+after) * float64(e.o.perBody) / 2
-	w.lag.add(max(0, half-float64(rows)))
+	w.lag.add(max(0, float64(before*int64(e.o.perBody))-float64(rows)))
 }
 
 func (w *watch) readQueue(insp *asynq.Inspector, q queueSeries) {
