@@ -12,19 +12,18 @@ import (
 // The intake's group commit batches only the bodies that arrive during one
 // Redis write, a fraction of a millisecond, so below tens of thousands of
 // requests a second nearly every intake task holds one body. Each task then
-// pays its own archive insert, route insert, routed mark and commits, about
-// thirty times the per-body cost of a batch of hundreds. Merged, a worker
-// archives and routes up to applyGroupMaxSize bodies in one go, at the cost
-// of up to intakeGroupMaxDelay before they are archived (they are already
+// pays its own archive insert, route insert, routed mark and commits, many
+// times the per-body cost of a batch of hundreds. Merged, a worker archives
+// and routes up to applyGroupMaxSize tasks' bodies in one go, at the cost of
+// up to applyGroupMaxDelay before they are archived (they are already
 // durable in Redis, and Meta was answered when they were).
 //
 // asynq merges at most GroupMaxSize tasks from one group per check, and
 // checks once per grace period, so the intake is spread over intakeGroups
-// groups: that bounds it at intakeGroups × applyGroupMaxSize merged tasks a
-// second, far above what one serve process accepts. A payload of
-// intakeGroupMinPayload or more is a batch already and skips the groups;
-// this also bounds a merged task to applyGroupMaxSize × intakeGroupMinPayload
-// bytes (8 MiB).
+// groups: up to 4,096 intake tasks a second are merged. Past that rate the
+// group commit's own batches grow, and a payload of intakeGroupMinPayload
+// or more is a batch already and skips the groups; this also bounds a
+// merged task to applyGroupMaxSize × intakeGroupMinPayload bytes (8 MiB).
 const (
 	intakeGroups          = 16
 	intakeGroupMinPayload = 32 << 10
