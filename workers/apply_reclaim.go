@@ -29,7 +29,7 @@ const reclaimAfter = 30 * time.Second
 // wait indefinitely. This script does asynq's reclaim earlier and lists the
 // group again. The key layout is asynq's (v0.26): every key shares the
 // queue's hash tag, so in a cluster they are on one master.
-var reclaimApplyGroupsScript = redis.NewScript(`
+var reclaimGroupsScript = redis.NewScript(`
 local sets = redis.call("ZRANGEBYSCORE", KEYS[1], "-inf", ARGV[1])
 for _, key in ipairs(sets) do
 	local groupKey = string.sub(key, 1, string.find(key, ":[^:]*$") - 1)
@@ -55,17 +55,17 @@ func NewReclaimApplyGroupsTask() *asynq.Task {
 	return asynq.NewTask(TypeReclaimApplyGroups, nil, asynq.Queue(QueueDefault), asynq.MaxRetry(3), asynq.Timeout(30*time.Second))
 }
 
-// reclaimApplyGroups returns how many unfinished merges it took back from,
+// reclaimGroups returns how many unfinished merges it took back from,
 // of those started before now minus reclaimAfter, in the apply groups and in
 // the intake groups, whose merges a failover interrupts the same way.
-func reclaimApplyGroups(ctx context.Context, rdb redis.UniversalClient, now time.Time) (int, error) {
+func reclaimGroups(ctx context.Context, rdb redis.UniversalClient, now time.Time) (int, error) {
 	cutoff := now.Add(asynqAggregationDeadline - reclaimAfter).Unix()
 	total := 0
 	// One queue at a time: in a cluster each queue's keys are on their own
 	// master, and a script may touch only one.
 	for _, q := range []string{QueueDefault, QueueCritical} {
 		prefix := "asynq:{" + q + "}:"
-		n, err := reclaimApplyGroupsScript.Run(ctx, rdb,
+		n, err := reclaimGroupsScript.Run(ctx, rdb,
 			[]string{prefix + "aggregation_sets", prefix + "groups"}, cutoff, prefix+"g:").Int()
 		if err != nil {
 			return total, fmt.Errorf("reclaim groups of queue %s: %w", q, err)
@@ -76,7 +76,7 @@ func reclaimApplyGroups(ctx context.Context, rdb redis.UniversalClient, now time
 }
 
 func (h *handlers) handleReclaimApplyGroups(ctx context.Context, _ *asynq.Task) error {
-	n, err := reclaimApplyGroups(ctx, h.Redis, time.Now())
+	n, err := reclaimGroups(ctx, h.Redis, time.Now())
 	if n > 0 {
 		h.Log.Warn("unfinished merges of tasks put back into their groups", "count", n)
 	}

@@ -83,7 +83,7 @@ func checkReclaim(t *testing.T, queue string, tasks []*asynq.Task) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := reclaimApplyGroups(ctx, rdb, tc.at)
+			n, err := reclaimGroups(ctx, rdb, tc.at)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -37,7 +37,16 @@ const intakeGroupPrefix = "intake:"
 // merged.
 func groupsIntake(n int) bool { return n < intakeGroupMinPayload }
 
-func intakeGroup(i int) string { return intakeGroupPrefix + strconv.Itoa(i%intakeGroups) }
+// intakeGroupNames are built once: the intake's write path names a group
+// for every Redis write.
+var intakeGroupNames = func() (names [intakeGroups]string) {
+	for i := range names {
+		names[i] = intakeGroupPrefix + strconv.Itoa(i)
+	}
+	return names
+}()
+
+func intakeGroup(i int) string { return intakeGroupNames[i%intakeGroups] }
 
 // intakeGroupCursor spreads a process's writes over the intake groups in
 // turn.
