@@ -17,10 +17,10 @@ const preparedBodiesBudget = 768 << 20
 // for any body past n, they are built as they are sent.
 func (e *benchEnv) e2eBodies(n int64) func(i int64) ([]byte, string) {
 	live := func(i int64) ([]byte, string) {
-		b := e.statusBody(i, e.o.perBody)
+		b := e.e2eBody(i)
 		return b.raw, b.sig
 	}
-	if n <= 0 || n*int64(len(e.statusBody(0, e.o.perBody).raw)) > preparedBodiesBudget {
+	if n <= 0 || n*int64(len(e.e2eBody(0).raw)) > preparedBodiesBudget {
 		return live
 	}
 	ready := make([]signedBody, n)
@@ -29,7 +29,7 @@ func (e *benchEnv) e2eBodies(n int64) func(i int64) ([]byte, string) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < n; i += workers {
-				ready[i] = e.statusBody(i, e.o.perBody)
+				ready[i] = e.e2eBody(i)
 			}
 		})
 	}

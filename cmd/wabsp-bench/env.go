@@ -31,6 +31,9 @@ type benchEnv struct {
 	waba    []seededNumber
 	baseEnv []string
 	lease   *redisLease
+	// trafficStart is the time (c)'s first body is stamped with under
+	// --lifecycle.
+	trafficStart time.Time
 }
 
 type seededNumber struct {
@@ -40,7 +43,8 @@ type seededNumber struct {
 func newBenchEnv(ctx context.Context, o options, dir string) (*benchEnv, error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	e := &benchEnv{o: o, dir: dir, dbName: "wabsp_bench_" + hex.EncodeToString(b), secret: []byte("bench-app-secret")}
+	e := &benchEnv{o: o, dir: dir, dbName: "wabsp_bench_" + hex.EncodeToString(b), secret: []byte("bench-app-secret"),
+		trafficStart: time.Now().UTC().Truncate(time.Second)}
 	lease, err := leaseRedisDB(ctx, o.redisAddr, o.redisDB)
 	if err != nil {
 		return nil, err

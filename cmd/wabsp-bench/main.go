@@ -62,6 +62,7 @@ type options struct {
 	workProcs     int
 	schedule      bool
 	interval      time.Duration
+	lifecycle     bool
 }
 
 func main() {
@@ -91,6 +92,7 @@ func main() {
 	flag.IntVar(&o.workProcs, "work-procs", 1, "wabsp work processes in (c), each with -worker-concurrency")
 	flag.BoolVar(&o.schedule, "schedule", false, "also run the one wabsp schedule process in (c)")
 	flag.DurationVar(&o.interval, "interval", 0, "reporting interval of (c)'s RSS and lag figures (0: a minute for runs of 5m or more, else a sixth of the run)")
+	flag.BoolVar(&o.lifecycle, "lifecycle", false, "in (c), follow each message's sent with its delivered 1 s and its read 10 s of traffic later, so two statuses in three rewrite stored rows (default: every status a new message's sent)")
 	flag.Usage = usage
 	flag.Parse()
 

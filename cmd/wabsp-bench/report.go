@@ -93,8 +93,12 @@ func (r report) writeE2E(w io.Writer) {
 	if e.Load.Requests == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\n(c) end to end, %s at %.0f status events/s offered, %d statuses per body, %d tenants, %d connections, %s:\n\n",
-		o.e2eFor, e.Offered, o.perBody, o.tenants, o.e2eConc, e.Layout)
+	traffic := "each status a new message's sent"
+	if o.lifecycle {
+		traffic = "each message sent, delivered 1 s and read 10 s later"
+	}
+	fmt.Fprintf(w, "\n(c) end to end, %s at %.0f status events/s offered (%s), %d statuses per body, %d tenants, %d connections, %s:\n\n",
+		o.e2eFor, e.Offered, traffic, o.perBody, o.tenants, o.e2eConc, e.Layout)
 	fmt.Fprintln(w, "| figure | value |")
 	fmt.Fprintln(w, "|---|---:|")
 	fmt.Fprintf(w, "| statuses accepted (HTTP 200) | %d |\n", e.Sent)

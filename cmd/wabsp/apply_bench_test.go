@@ -35,46 +35,80 @@ type applyBench struct {
 	phone  string
 }
 
-func newApplyBench(b *testing.B) *applyBench {
-	_, dbURL := pgtest.NewWithURL(b)
+func newApplyBench(tb testing.TB) *applyBench {
+	_, dbURL := pgtest.NewWithURL(tb)
 	ctx := context.Background()
-	sys, err := openSystem(ctx, e2eConfig(b, dbURL, nil), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	sys, err := openSystem(ctx, e2eConfig(tb, dbURL, nil), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	b.Cleanup(sys.close)
+	tb.Cleanup(sys.close)
 	if err := sys.billing.Seed(ctx); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	tenant := tenantstest.MustCreateTenant(b, sys.tenants, "Bench")
-	waba := tenantstest.MustCreateWABA(b, sys.tenants, tenant.ID, "EAAJbench")
-	phone := tenantstest.MustCreatePhoneNumber(b, sys.tenants, tenant.ID, waba.ID)
+	tenant := tenantstest.MustCreateTenant(tb, sys.tenants, "Bench")
+	waba := tenantstest.MustCreateWABA(tb, sys.tenants, tenant.ID, "EAAJbench")
+	phone := tenantstest.MustCreatePhoneNumber(tb, sys.tenants, tenant.ID, waba.ID)
 	return &applyBench{sys: sys, tenant: tenant.ID, wabaID: waba.WABAID, phone: phone.PhoneNumberID}
 }
 
 // changes archives and routes bodies of fresh statuses and returns the
 // tenant's changes, as the intake hands them to an apply task.
-func (a *applyBench) changes(b *testing.B, round, bodies int) []webhooks.Change {
-	ctx := context.Background()
-	in := make([]webhooks.Body, bodies)
+func (a *applyBench) changes(tb testing.TB, round, bodies int) []webhooks.Change {
+	in := make([][]metasim.Status, bodies)
 	for i := range in {
-		st := make([]metasim.Status, applyBenchPerBody)
-		for j := range st {
-			st[j] = metasim.Status{WAMID: fmt.Sprintf("wamid.apply.%d.%d.%d", round, i, j), Status: "sent",
-				Timestamp: time.Now(), RecipientID: fmt.Sprintf("62812%07d", i*applyBenchPerBody+j),
-				Pricing: &metasim.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}}
-		}
+		in[i] = a.statuses(fmt.Sprintf("wamid.apply.%d.%d", round, i), "sent", i)
+	}
+	return a.route(tb, in)
+}
+
+// statuses is one body of priced statuses of the one kind, for the messages
+// prefix.0 to prefix.49.
+func (a *applyBench) statuses(prefix, status string, body int) []metasim.Status {
+	st := make([]metasim.Status, applyBenchPerBody)
+	for j := range st {
+		st[j] = metasim.Status{WAMID: fmt.Sprintf("%s.%d", prefix, j), Status: status,
+			Timestamp: time.Now(), RecipientID: fmt.Sprintf("62812%07d", body*applyBenchPerBody+j),
+			Pricing: &metasim.Pricing{Billable: true, Model: "PMP", Type: "regular", Category: "marketing"}}
+	}
+	return st
+}
+
+// route archives and routes one body for each list of statuses and returns
+// the tenant's changes.
+func (a *applyBench) route(tb testing.TB, bodies [][]metasim.Status) []webhooks.Change {
+	ctx := context.Background()
+	in := make([]webhooks.Body, len(bodies))
+	for i, st := range bodies {
 		in[i] = webhooks.Body{Raw: metasim.StatusesBody(a.wabaID, a.phone, "15550001111", st), ReceivedAt: time.Now()}
 	}
 	archived, err := a.sys.webhooks.Archive(ctx, in)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	batches, err := a.sys.webhooks.Route(ctx, archived)
 	if err != nil || len(batches) != 1 {
-		b.Fatalf("routed %d batches: %v", len(batches), err)
+		tb.Fatalf("routed %d batches: %v", len(batches), err)
 	}
 	return batches[0].Changes
+}
+
+// lifecycleChanges is round r of a stream in which every message is sent,
+// then delivered a round later and read a round after that, as Meta reports
+// most messages: a third of the round's bodies are new messages, the other
+// two thirds rewrite rows stored one and two rounds before. Rounds 0 and 1
+// lack the statuses of the rounds before them.
+func (a *applyBench) lifecycleChanges(tb testing.TB, r, bodiesPerKind int) []webhooks.Change {
+	var in [][]metasim.Status
+	for back, status := range []string{"sent", "delivered", "read"} {
+		if r < back {
+			continue
+		}
+		for i := range bodiesPerKind {
+			in = append(in, a.statuses(fmt.Sprintf("wamid.life.%d.%d", r-back, i), status, i))
+		}
+	}
+	return a.route(tb, in)
 }
 
 // BenchmarkApplyEveryDomain measures Apply with every handler the worker
@@ -97,6 +131,50 @@ func BenchmarkApplyEveryDomain(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*bodies*applyBenchPerBody)/b.Elapsed().Seconds(), "statuses/s")
+}
+
+// BenchmarkApplyLifecycle measures Apply with every handler on the traffic
+// of BenchmarkApplyEveryDomain, but with each message's sent, delivered
+// and read statuses in three successive applies (99 bodies, 4,950 statuses
+// each), so that two statuses in three update the rows the first wrote.
+// wal-bytes/status is PostgreSQL's write-ahead log per status, which, unlike
+// the rate, holds when the machine is busy.
+func BenchmarkApplyLifecycle(b *testing.B) {
+	a := newApplyBench(b)
+	const perKind = 33
+	rounds := make([][]webhooks.Change, b.N+2)
+	for r := range rounds {
+		rounds[r] = a.lifecycleChanges(b, r, perKind)
+	}
+	ctx := context.Background()
+	for _, warm := range rounds[:2] {
+		if err := a.sys.webhooks.Apply(ctx, a.tenant, warm); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wal := a.walPosition(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for _, changes := range rounds[2:] {
+		if err := a.sys.webhooks.Apply(ctx, a.tenant, changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	statuses := float64(b.N * 3 * perKind * applyBenchPerBody)
+	b.ReportMetric(statuses/b.Elapsed().Seconds(), "statuses/s")
+	b.ReportMetric(float64(a.walPosition(b)-wal)/statuses, "wal-bytes/status")
+}
+
+// walPosition is the server's write-ahead log insert position, in bytes.
+func (a *applyBench) walPosition(tb testing.TB) int64 {
+	var pos int64
+	err := a.sys.db.QueryRow(context.Background(),
+		`SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint`).Scan(&pos)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pos
 }
 
 // BenchmarkApplyPeakHeap measures the live heap a merged apply task of
