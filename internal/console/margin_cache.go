@@ -50,8 +50,7 @@ func (c *console) cachedMargins(month billing.Month) (value []currencyMargin, at
 	mc.viewed = true
 	have := mc.month == month && !mc.at.IsZero()
 	fresh := have && c.cfg.Now().Sub(mc.at) < marginTTL
-	if !fresh && !mc.refreshing {
-		mc.refreshing, mc.viewed = true, false
+	if !fresh && mc.claimLocked(true) {
 		// Detached from the request, which does not wait for it.
 		base := mc.base
 		if base == nil {
@@ -97,6 +96,11 @@ func (k *Console) KeepWarm(ctx context.Context) {
 func (mc *marginCache) claim(force bool) bool {
 	mc.mu.Lock()
 	defer mc.mu.Unlock()
+	return mc.claimLocked(force)
+}
+
+// claimLocked is claim for a caller that holds mc.mu.
+func (mc *marginCache) claimLocked(force bool) bool {
 	if mc.refreshing || !(force || mc.viewed) {
 		return false
 	}
