@@ -33,43 +33,49 @@ func checkApply(payload []byte) (uuid.UUID, error) {
 // failed run stops the walk; since handlers are idempotent, a retry of the
 // task re-applies the runs before it as no-ops.
 func eachApplyChunk(payload []byte, maxBytes int, apply func([]webhooks.Change) error) error {
+	runs := &applyRuns{maxBytes: maxBytes, apply: apply}
 	if isJSONApply(payload) {
 		p, err := decodeApplyJSON(payload)
 		if err != nil {
 			return err
 		}
-		return applyRuns(p.Changes, maxBytes, apply)
-	}
-	var run []webhooks.Change
-	size := 0
-	_, err := walkApply(payload, func(r *frameReader) error {
-		c := r.change()
-		run, size = append(run, c), size+len(c.Value)
-		if size < maxBytes {
-			return nil
+		for _, c := range p.Changes {
+			if err := runs.add(c); err != nil {
+				return err
+			}
 		}
-		err := apply(run)
-		run, size = nil, 0
-		return err
-	})
-	if err != nil || len(run) == 0 {
+		return runs.flush()
+	}
+	if _, err := walkApply(payload, func(r *frameReader) error { return runs.add(r.change()) }); err != nil {
 		return err
 	}
-	return apply(run)
+	return runs.flush()
 }
 
-// applyRuns is eachApplyChunk for changes already decoded.
-func applyRuns(changes []webhooks.Change, maxBytes int, apply func([]webhooks.Change) error) error {
-	for len(changes) > 0 {
-		n, size := 0, 0
-		for n < len(changes) && (n == 0 || size < maxBytes) {
-			size += len(changes[n].Value)
-			n++
-		}
-		if err := apply(changes[:n:n]); err != nil {
-			return err
-		}
-		changes = changes[n:]
+// applyRuns gathers changes into runs whose values add up to about maxBytes
+// (a run ends with the change that reaches it) and applies each run as it
+// fills.
+type applyRuns struct {
+	maxBytes int
+	apply    func([]webhooks.Change) error
+	run      []webhooks.Change
+	size     int
+}
+
+func (a *applyRuns) add(c webhooks.Change) error {
+	a.run, a.size = append(a.run, c), a.size+len(c.Value)
+	if a.size < a.maxBytes {
+		return nil
 	}
-	return nil
+	return a.flush()
+}
+
+// flush applies the run gathered so far, if any.
+func (a *applyRuns) flush() error {
+	if len(a.run) == 0 {
+		return nil
+	}
+	run := a.run
+	a.run, a.size = nil, 0
+	return a.apply(run)
 }
