@@ -32,10 +32,10 @@ func TestStatusRewritesAreHeapOnly(t *testing.T) {
 		}
 	}
 	kind("sent")
-	start := a.walLSN(t)
+	start := a.walPosition(t)
 	kind("delivered")
 	kind("read")
-	end := a.walLSN(t)
+	end := a.walPosition(t)
 
 	messages := bodies * applyBenchPerBody
 	for _, table := range []string{"billing_ledger", "insight_messages"} {
@@ -51,27 +51,19 @@ func TestStatusRewritesAreHeapOnly(t *testing.T) {
 	}
 }
 
-func (a *applyBench) walLSN(t *testing.T) string {
-	var lsn string
-	if err := a.sys.db.QueryRow(context.Background(), `SELECT pg_current_wal_insert_lsn()::text`).Scan(&lsn); err != nil {
-		t.Fatal(err)
-	}
-	return lsn
-}
-
 // rewritesIn counts the updates the log holds between start and end for the
 // partitions of table in this database, and how many were heap-only.
-func (a *applyBench) rewritesIn(t *testing.T, table, start, end string) (rewrites, heapOnly int) {
+func (a *applyBench) rewritesIn(t *testing.T, table string, start, end int64) (rewrites, heapOnly int) {
+	// A block reference names its relation as "rel tablespace/database/filenode".
 	err := a.sys.db.QueryRow(context.Background(), `
 WITH parts AS (
-    SELECT format('rel %s/%s/%s ', c.reltablespace_or_default, d.oid, c.relfilenode) AS ref
-    FROM (SELECT relfilenode, CASE reltablespace WHEN 0 THEN (SELECT oid FROM pg_tablespace WHERE spcname = 'pg_default')
-              ELSE reltablespace END AS reltablespace_or_default
-          FROM pg_class WHERE oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = $1::regclass)) c,
-         pg_database d WHERE d.datname = current_database()
+    SELECT format('/%s/%s ', d.oid, c.relfilenode) AS ref
+    FROM pg_class c, pg_database d
+    WHERE c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = $1::regclass)
+      AND d.datname = current_database()
 )
 SELECT count(*), count(*) FILTER (WHERE w.record_type LIKE 'HOT_UPDATE%')
-FROM pg_get_wal_records_info($2::pg_lsn, $3::pg_lsn) w
+FROM pg_get_wal_records_info('0/0'::pg_lsn + $2::numeric, '0/0'::pg_lsn + $3::numeric) w
 WHERE w.resource_manager = 'Heap' AND w.record_type ~ '^(HOT_)?UPDATE'
   AND EXISTS (SELECT 1 FROM parts p WHERE position(p.ref IN w.block_ref || ' ') > 0)`,
 		table, start, end).Scan(&rewrites, &heapOnly)
